@@ -1,0 +1,233 @@
+"""Frozen records passed between the pipeline stages.
+
+ingest -> :class:`Document`; extract -> :class:`Article`; annotate ->
+:class:`AnnotatedArticle`; cluster -> story ids; synthesize -> :class:`StoryDigest`.
+Every record is immutable so a stage can never change what an earlier stage
+produced; derived data is a new record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+
+def content_id(data: bytes) -> str:
+    """Stable short id of some bytes (the first 16 hex digits of SHA-256)."""
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Document:
+    """One input exactly as received, with where it came from.
+
+    ``source`` is the path or URL the user gave, plus ``#n`` for the n-th record
+    of a JSONL or WARC file, so every result traces back to its input.
+    ``kind`` says how to read ``raw``: ``"text"``, ``"html"``.
+    ``hints`` carries metadata the container already knew (a JSONL ``title``,
+    a WARC target URI, a feed's date), which extraction prefers over guessing.
+    """
+
+    source: str
+    raw: bytes
+    kind: str
+    url: str | None = None
+    hints: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def id(self) -> str:
+        return content_id(self.raw)
+
+
+@dataclass(frozen=True)
+class RemovedLine:
+    """A line that extraction dropped from the page, and why."""
+
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Article:
+    """The clean article extracted from a :class:`Document`."""
+
+    id: str
+    source: str
+    title: str
+    text: str
+    url: str | None = None
+    site: str | None = None
+    author: str | None = None
+    published: date | None = None
+    #: where ``published`` came from: "hint", "meta", "url", "dateline",
+    #: "copyright", "latest-year", or "" when unknown.
+    published_by: str = ""
+    #: 0..1; a date read from metadata is near 1, a year bound is low.
+    published_confidence: float = 0.0
+    language: str = "en"
+    removed: tuple[RemovedLine, ...] = ()
+
+    @property
+    def paragraphs(self) -> list[str]:
+        return [p for p in self.text.split("\n") if p.strip()]
+
+
+@dataclass(frozen=True)
+class Sentence:
+    index: int
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A named entity mention; ``canonical`` is the article-wide name."""
+
+    text: str
+    label: str
+    canonical: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class DateMention:
+    """A date the text mentions, resolved against the article's own date."""
+
+    text: str
+    value: date
+    start: int
+    end: int
+    #: "day", "month" or "year".
+    granularity: str = "day"
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A direct quote with its speaker as the article attributes it."""
+
+    text: str
+    start: int
+    end: int
+    speaker: str | None = None
+    #: the speaker's canonical name within the article, when resolvable.
+    speaker_canonical: str | None = None
+    cue: str | None = None
+    sentence_index: int = 0
+
+
+@dataclass(frozen=True)
+class AnnotatedArticle:
+    """An article with its language annotations; offsets index ``article.text``."""
+
+    article: Article
+    sentences: tuple[Sentence, ...] = ()
+    entities: tuple[Entity, ...] = ()
+    dates: tuple[DateMention, ...] = ()
+    quotes: tuple[Quote, ...] = ()
+    #: best estimate of when the reported event happened.
+    event_date: date | None = None
+
+    @property
+    def id(self) -> str:
+        return self.article.id
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A pointer from a derived statement to a sentence of an article."""
+
+    article_id: str
+    sentence_index: int
+
+
+@dataclass(frozen=True)
+class Fact:
+    """Sentences of different articles that state the same thing."""
+
+    id: int
+    text: str
+    citations: tuple[Citation, ...]
+    #: articles that support it, counting a group of near-copies once.
+    independent_sources: int
+    #: the article that published it first, when dates allow.
+    earliest_article_id: str | None = None
+
+    @property
+    def article_ids(self) -> list[str]:
+        return sorted({c.article_id for c in self.citations})
+
+    @property
+    def is_consensus(self) -> bool:
+        return self.independent_sources >= 2
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """One fact that sources state with different values."""
+
+    fact_id: int
+    #: "number", "date", "name" or "quote".
+    kind: str
+    #: article id -> the value that article gives.
+    values: dict[str, str] = field(hash=False)
+
+
+@dataclass(frozen=True)
+class QuoteVariant:
+    article_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement by one speaker, with how each outlet rendered it."""
+
+    speaker: str
+    variants: tuple[QuoteVariant, ...]
+
+
+@dataclass(frozen=True)
+class LineageEdge:
+    """``target`` reuses ``share`` of ``source``'s sentences."""
+
+    source_id: str
+    target_id: str
+    share: float
+
+
+@dataclass(frozen=True)
+class QualityFlag:
+    article_id: str
+    #: "boilerplate", "spun", "stale", "headline-typo", "low-originality",
+    #: "truncated", "near-copy".
+    kind: str
+    evidence: str
+
+
+@dataclass(frozen=True)
+class SummarySentence:
+    text: str
+    citations: tuple[Citation, ...]
+
+
+@dataclass(frozen=True)
+class StoryDigest:
+    """Everything synthesised about one story."""
+
+    title: str
+    summary: tuple[SummarySentence, ...] = ()
+    facts: tuple[Fact, ...] = ()
+    conflicts: tuple[Conflict, ...] = ()
+    statements: tuple[Statement, ...] = ()
+    lineage: tuple[LineageEdge, ...] = ()
+    flags: tuple[QualityFlag, ...] = ()
+    #: canonical entity name -> number of articles mentioning it, most first.
+    top_entities: tuple[tuple[str, int], ...] = ()
+    #: article id -> originality in 0..1 (1 = nothing reused from earlier articles).
+    originality: dict[str, float] = field(default_factory=dict, hash=False)
+    event_start: date | None = None
+    event_end: date | None = None
