@@ -1,0 +1,196 @@
+"""Chains the stages: ingest -> extract -> annotate -> dedup -> cluster -> synthesize -> store.
+
+Incremental by construction: raw inputs are stored first (keyed by content
+hash), then processed; a document already processed is never processed again,
+so re-running on the same inputs adds nothing and changes no story id, and a run
+killed halfway is completed by the next one. The stateful stages (duplicate
+index, clusterer, boilerplate model) are rebuilt from the database at start.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from .annotate import Annotator
+from .cluster import OnlineClusterer
+from .config import Settings
+from .dedup import DuplicateIndex
+from .errors import StorylineError
+from .extract import BoilerplateModel, extract_article
+from .ingest import iter_documents
+from .model import AnnotatedArticle, Article, Document, Skipped
+from .store import Store
+from .synthesize import synthesize_story
+
+logger = logging.getLogger(__name__)
+
+#: progress(stage, done, total): the CLI draws bars from it; total None = unknown.
+Progress = Callable[[str, int, int | None], None]
+
+BOILERPLATE_MODEL = "boilerplate"
+
+
+@dataclass
+class RunSummary:
+    """What one run did; ``skipped`` lists (source, reason) for every input not used."""
+
+    read: int = 0
+    new_articles: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    stories_touched: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def skipped_by_reason(self) -> dict[str, int]:
+        return dict(Counter(_reason_kind(reason) for _, reason in self.skipped))
+
+
+def _reason_kind(reason: str) -> str:
+    """The reason without its specifics ("file is empty", not "x.txt: file is empty (0 bytes)")."""
+    return reason.split(" (")[0].split(":")[0].strip()
+
+
+def _no_progress(stage: str, done: int, total: int | None) -> None:
+    return None
+
+
+class Pipeline:
+    """Runs inputs through every stage into a :class:`Store`."""
+
+    def __init__(self, store: Store, *, settings: Settings | None = None) -> None:
+        self.store = store
+        self.settings = settings or Settings()
+        self.annotator = Annotator(model=self.settings.spacy_model, batch_size=self.settings.batch_size)
+        self.duplicates = DuplicateIndex()
+        self.clusterer = OnlineClusterer()
+        self.boilerplate = BoilerplateModel()
+        self._root_of: dict[str, str] = {}
+        self._restored = False
+
+    def restore(self, *, progress: Progress = _no_progress) -> None:
+        """Rebuild the stateful stages from what the database already holds."""
+        if self._restored:
+            return
+        saved = self.store.load_model(BOILERPLATE_MODEL)
+        if saved:
+            self.boilerplate = BoilerplateModel.from_dict(saved)
+        done = 0
+        for annotated, story_id, duplicate_of in self.store.annotated_articles():
+            self.duplicates.add(annotated.id, annotated.article.text)
+            if duplicate_of:
+                self._root_of[annotated.id] = self._root_of.get(duplicate_of, duplicate_of)
+            self.clusterer.add(annotated, story=story_id)
+            done += 1
+            if done % 200 == 0:
+                progress("restoring", done, None)
+        self._restored = True
+
+    def run(self, inputs: Iterable[str], *, progress: Progress = _no_progress) -> RunSummary:
+        """Ingest ``inputs`` (paths, folders, URLs) and update the stories."""
+        started = time.perf_counter()
+        summary = RunSummary()
+        self.restore(progress=progress)
+
+        new_documents = self._ingest(inputs, summary, progress)
+        pending = self.store.pending_documents()
+        if new_documents:
+            self.boilerplate.partial_fit(new_documents)
+            self.store.save_model(BOILERPLATE_MODEL, self.boilerplate.to_dict())
+
+        articles = self._extract(pending, summary, progress)
+        self.add_articles(articles, summary=summary, progress=progress)
+        self.refine_and_synthesize(summary=summary, progress=progress)
+        summary.skipped.sort()
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+    def _ingest(self, inputs: Iterable[str], summary: RunSummary, progress: Progress) -> list[Document]:
+        new: list[Document] = []
+        for item in iter_documents(inputs, settings=self.settings):
+            summary.read += 1
+            progress("reading", summary.read, None)
+            if isinstance(item, Skipped):
+                logger.warning("skipped %s: %s", item.source, item.reason)
+                self.store.record_skip(item.source, item.reason)
+                summary.skipped.append((item.source, item.reason))
+                continue
+            status = self.store.document_status(item.id)
+            if status is None:
+                self.store.add_document(item)
+                new.append(item)
+            elif status == "pending":
+                continue  # stored by an interrupted run; processed below
+            else:
+                summary.unchanged += 1
+                first = self.store.source_of(item.id)
+                if first != item.source:
+                    summary.skipped.append((item.source, f"same bytes as {first} (already stored)"))
+        return new
+
+    def _extract(self, documents: list[Document], summary: RunSummary, progress: Progress) -> list[Article]:
+        articles = []
+        for done, document in enumerate(documents, 1):
+            progress("extracting", done, len(documents))
+            try:
+                articles.append(extract_article(document, boilerplate=self.boilerplate, settings=self.settings))
+            except StorylineError as exc:
+                logger.warning("skipped %s: %s", document.source, exc)
+                self.store.mark_document(document.id, status="skipped", reason=str(exc))
+                summary.skipped.append((document.source, str(exc)))
+        return articles
+
+    def add_articles(
+        self, articles: Iterable[Article], *, summary: RunSummary | None = None, progress: Progress = _no_progress
+    ) -> list[int]:
+        """Annotate, deduplicate and cluster articles; store each as soon as it is placed."""
+        summary = summary or RunSummary()
+        articles = list(articles)
+        self.restore()
+        story_ids = []
+        for done, annotated in enumerate(self.annotator.annotate_many(articles), 1):
+            progress("annotating", done, len(articles))
+            story_ids.append(self._place(annotated, summary))
+        return story_ids
+
+    def _place(self, annotated: AnnotatedArticle, summary: RunSummary) -> int:
+        match = self.duplicates.add(annotated.id, annotated.article.text)
+        story_id = None
+        root = None
+        if match is not None:
+            # A copy belongs with what it copies: it is the same text, so the same event.
+            root = self._root_of.get(match.original_id, match.original_id)
+            self._root_of[annotated.id] = root
+            story_id = self.clusterer.labels_.get(root)
+            summary.duplicates += 1
+        story_id = self.clusterer.add(annotated, story=story_id)
+        self.store.save_article(
+            annotated,
+            story_id=story_id,
+            duplicate_of=root,
+            duplicate_kind=match.kind if match else None,
+            duplicate_similarity=match.similarity if match else None,
+        )
+        summary.new_articles += 1
+        return story_id
+
+    def refine_and_synthesize(self, *, summary: RunSummary | None = None, progress: Progress = _no_progress) -> None:
+        """Apply batch refinement, then re-synthesize every story that changed."""
+        summary = summary or RunSummary()
+        moves = self.clusterer.refine()
+        if moves:
+            self.store.move_articles(moves)
+        dirty = self.store.dirty_stories()
+        summary.stories_touched = len(dirty)
+        for done, story_id in enumerate(dirty, 1):
+            progress("comparing sources", done, len(dirty))
+            members, duplicate_of = self.store.story_members(story_id)
+            if not members:
+                continue
+            digest = synthesize_story(members, duplicate_of=duplicate_of, summary_words=self.settings.summary_words)
+            self.store.save_digest(story_id, digest)
