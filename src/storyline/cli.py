@@ -225,6 +225,10 @@ def serve(
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
+def _fmt(value: Any) -> str:
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
 def _eval(task: str, path: str, as_json: bool, **options: Any) -> None:
     from .evaluate import run_task
 
@@ -249,8 +253,7 @@ def _eval(task: str, path: str, as_json: bool, **options: Any) -> None:
             for key, value in ours.items():
                 rows(f"{prefix}{key}.", value, theirs.get(key, {}) if isinstance(theirs, dict) else {})
         else:
-            fmt = (lambda v: f"{v:.3f}" if isinstance(v, float) else str(v))
-            table.add_row(prefix.rstrip("."), fmt(ours), "" if theirs in ({}, None) else fmt(theirs))
+            table.add_row(prefix.rstrip("."), _fmt(ours), "" if theirs in ({}, None) else _fmt(theirs))
 
     for key, value in result.items():
         if key != "baseline":
