@@ -1,6 +1,8 @@
-"""The FastAPI application behind ``storyline serve``."""
+"""The FastAPI application behind ``storyline serve``.
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: FastAPI reads the endpoint
+annotations at run time, and some name local types.
+"""
 
 import hmac
 import logging
@@ -13,7 +15,8 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, HTTPException, Path as PathParam, Query, Request
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi import Path as PathParam
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -121,7 +124,7 @@ class Writer:
             self._pipeline.store.close()
             self._pipeline = None
 
-    def ingest(self, request: IngestRequest) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    def ingest(self, request: "IngestRequest") -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
         """Store, extract, annotate and place the posted page(s); re-synthesize their stories."""
         with self.lock:
             from ..extract import extract_article
@@ -187,7 +190,7 @@ class IngestRequest(BaseModel):
     published: date | None = None
 
     @model_validator(mode="after")
-    def _one_input(self) -> IngestRequest:
+    def _one_input(self) -> "IngestRequest":
         given = [name for name in ("text", "html") if getattr(self, name) is not None]
         if len(given) > 1:
             raise ValueError("give either text or html, not both")
