@@ -18,9 +18,9 @@ from ..model import AnnotatedArticle
 RAW_PREVIEW_CHARS = 60_000
 
 #: drawing sizes of the timeline and lineage SVGs, in CSS pixels.
-TIMELINE_WIDTH = 760
+TIMELINE_WIDTH = 960
 TIMELINE_ROW = 22
-LINEAGE_WIDTH = 760
+LINEAGE_WIDTH = 960
 LINEAGE_NODE = 16
 
 
@@ -201,7 +201,7 @@ def timeline(story: dict[str, Any]) -> dict[str, Any] | None:
     first, last = min(known), max(known)
     span = max(1, (last - first).days)
     label_space = 250
-    width = TIMELINE_WIDTH - label_space - 20
+    width = TIMELINE_WIDTH - label_space - 50
 
     def x(day: date) -> float:
         return round(label_space + width * (day - first).days / span, 1)
