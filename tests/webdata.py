@@ -115,123 +115,131 @@ def _article(
 BRIDGE_NAMES = {"Port Avery": "GPE", "Harbour Authority": "ORG", "Mara Lindqvist": "PERSON", "Quayside Bridge": "FAC"}
 
 
-def build(path: str | Path) -> dict[str, object]:
-    """Write the fixture database at ``path``; return the ids the tests look for."""
+def build(path: str | Path, *, story_base: int = 0) -> dict[str, object]:
+    """Write the fixture stories into the database at ``path``; return the ids the tests look for.
+
+    Story ids are ``story_base + 1..3``, so the fixture can join a database the
+    pipeline built (the browser tests add it to the example corpus).
+    """
     ids: dict[str, object] = {}
     with Store(path) as store:
-        # -- story 1: a bridge collapse, three sources, one near-copy, one conflict --------
-        t1 = (
-            "The Quayside Bridge in Port Avery collapsed on Tuesday morning, injuring 14 people.\n"
-            "\"We heard a crack and then the deck was gone,\" said Mara Lindqvist, a harbour pilot.\n"
-            "The Harbour Authority closed the main road and opened an inquiry."
-        )
-        a1 = _article(
-            store, raw="<html><body><h1>Bridge collapses</h1><p>" + t1 + "</p><nav>Home | Sport</nav></body></html>",
-            kind="html", source="examples/harbourline.html", title="Quayside Bridge collapses in Port Avery",
-            text=t1, site="harbourline.example", published=date(2026, 3, 3), story_id=1,
-            url="https://harbourline.example/news/bridge", author="J. Okafor", entities=BRIDGE_NAMES,
-            quotes=[("We heard a crack and then the deck was gone,", "Mara Lindqvist")],
-            removed=(RemovedLine("Home | Sport", "navigation"), RemovedLine("Subscribe now", "boilerplate")),
-            event_date=date(2026, 3, 3),
-        )
-        t2 = (
-            "A bridge in Port Avery gave way on Tuesday and 15 people were hurt, officials said.\n"
-            "\"We heard a crack, then the deck was gone,\" Mara Lindqvist told reporters.\n"
-            "Engineers from the Harbour Authority will inspect the other crossings."
-        )
-        a2 = _article(
-            store, raw=t2, kind="text", source="examples/eastshore.txt", title="Port Avery bridge gives way",
-            text=t2, site="eastshore.example", published=date(2026, 3, 4), story_id=1,
-            url="https://eastshore.example/a/2", entities=BRIDGE_NAMES,
-            quotes=[("We heard a crack, then the deck was gone,", "Mara Lindqvist")], event_date=date(2026, 3, 3),
-        )
-        t3 = t1.replace("injuring 14 people", "injuring 14 people, reports say")
-        a3 = _article(
-            store, raw="COPY " + t3, kind="text", source="examples/copyfarm.txt", title="Bridge colapses in Port Avery",
-            text=t3, site="copyfarm.example", published=date(2026, 3, 6), story_id=1, entities=BRIDGE_NAMES,
-            quotes=[("We heard a crack and then the deck was gone,", "Mara Lindqvist")], duplicate_of=a1,
-        )
-        store.save_digest(
-            1,
-            StoryDigest(
-                title="Quayside Bridge collapses in Port Avery",
-                summary=(
-                    SummarySentence("The Quayside Bridge in Port Avery collapsed on Tuesday morning.",
-                                    (Citation(a1, 0), Citation(a2, 0))),
-                    SummarySentence("The Harbour Authority closed the main road and opened an inquiry.",
-                                    (Citation(a1, 2),)),
-                ),
-                facts=(
-                    Fact(1, "The bridge collapsed on Tuesday.", (Citation(a1, 0), Citation(a2, 0), Citation(a3, 0)), 2,
-                         earliest_article_id=a1),
-                    Fact(2, "The Harbour Authority opened an inquiry.", (Citation(a1, 2),), 1),
-                    Fact(3, "Fourteen or fifteen people were injured.", (Citation(a1, 0), Citation(a2, 0)), 2),
-                ),
-                conflicts=(Conflict(3, "number", {a1: "14", a2: "15"}),),
-                statements=(
-                    Statement("Mara Lindqvist", (
-                        QuoteVariant(a1, "We heard a crack and then the deck was gone,"),
-                        QuoteVariant(a2, "We heard a crack, then the deck was gone,"),
-                        QuoteVariant(a3, "We heard a crack and then the deck was gone,"),
-                    )),
-                ),
-                lineage=(LineageEdge(a1, a3, 1.0),),
-                flags=(QualityFlag(a3, "headline-typo", "'colapses' looks like a typo of 'collapses'"),
-                       QualityFlag(a3, "near-copy", "82% of its 5-word shingles come from [1]")),
-                top_entities=(("Port Avery", 3), ("Mara Lindqvist", 3), ("Harbour Authority", 3)),
-                originality={a1: 1.0, a2: 1.0, a3: 0.0},
-                event_start=date(2026, 3, 3),
-                event_end=date(2026, 3, 3),
-            ),
-        )
-        ids.update(bridge_story=1, bridge_first=a1, bridge_second=a2, bridge_copy=a3)
-
-        # -- story 2: a sports final, one source ----------------------------------------
-        t4 = "Coastal United won the Coastal Cup final 2-1 in Norhaven on Saturday.\nThe winning goal came late."
-        a4 = _article(
-            store, raw=t4, kind="text", source="examples/sport.txt", title="Coastal United lift the Coastal Cup",
-            text=t4, site="coastline-sport.example", published=date(2026, 2, 21), story_id=2,
-            entities={"Coastal United": "ORG", "Norhaven": "GPE"}, event_date=date(2026, 2, 21),
-        )
-        store.save_digest(2, StoryDigest(
-            title="Coastal United lift the Coastal Cup",
-            summary=(SummarySentence("Coastal United won the Coastal Cup final 2-1.", (Citation(a4, 0),)),),
-            facts=(Fact(1, "Coastal United won 2-1.", (Citation(a4, 0),), 1),),
-            top_entities=(("Coastal United", 1), ("Norhaven", 1)),
-            originality={a4: 1.0}, event_start=date(2026, 2, 21), event_end=date(2026, 2, 21),
-        ))
-        ids.update(sport_story=2, sport=a4)
-
-        # -- story 3: hostile page ---------------------------------------------------------
-        t5 = (
-            f"Officials in Norhaven said {SCRIPT} nothing happened.\n"
-            f"An image {IMG} and an svg {SVG} were in the page.\n"
-            f"\"Trust me {ATTR} now,\" said {ATTR}Evil Speaker.\n"
-            f"Click <a href=\"{JS_URL}\">here</a> for more."
-        )
-        a5 = _article(
-            store,
-            raw=f"<html><head><script>alert('raw')</script></head><body onload=\"alert(6)\"><h1>{SCRIPT}</h1>"
-            f"<p>{IMG}</p><a href=\"{JS_URL}\">x</a></body></html>",
-            kind="html", source=f"hostile/{ATTR}.html", title=f"Hostile {SCRIPT} {IMG} title {ATTR}",
-            text=t5, site=f"evil.example{ATTR}<b>", published=date(2026, 1, 10), story_id=3,
-            url=JS_URL, author=SCRIPT, entities={"Norhaven": "GPE", f"{ATTR}Evil Speaker": "PERSON"},
-            quotes=[(f"Trust me {ATTR} now,", f"{ATTR}Evil Speaker")],
-            removed=(RemovedLine(f"{SCRIPT} share on {IMG}", f"boilerplate {ATTR}"),),
-            event_date=date(2026, 1, 9),
-        )
-        store.save_digest(3, StoryDigest(
-            title=f"Hostile {SCRIPT} {IMG} title {ATTR}",
-            summary=(SummarySentence(f"Officials said {SCRIPT} {IMG} {SVG}.", (Citation(a5, 0),)),),
-            facts=(Fact(1, f"Fact {SCRIPT} {ATTR}", (Citation(a5, 1),), 1),),
-            conflicts=(Conflict(1, f"name{ATTR}", {a5: f"{IMG}"}),),
-            statements=(Statement(f"{ATTR}Evil Speaker", (QuoteVariant(a5, f"Trust me {ATTR} {SCRIPT}"),)),),
-            flags=(QualityFlag(a5, f"spun{ATTR}", f"evidence {SCRIPT} {IMG}"),),
-            top_entities=((f"{ATTR}Evil Speaker", 1), (SCRIPT, 1)),
-            originality={a5: 1.0}, event_start=date(2026, 1, 9), event_end=date(2026, 1, 10),
-        ))
-        ids.update(hostile_story=3, hostile=a5)
+        _build(store, ids, story_base)
     return ids
+
+
+def _build(store: Store, ids: dict[str, object], base: int) -> None:
+    # -- story 1: a bridge collapse, three sources, one near-copy, one conflict --------
+    t1 = (
+        "The Quayside Bridge in Port Avery collapsed on Tuesday morning, injuring 14 people.\n"
+        "\"We heard a crack and then the deck was gone,\" said Mara Lindqvist, a harbour pilot.\n"
+        "The Harbour Authority closed the main road and opened an inquiry."
+    )
+    a1 = _article(
+        store, raw="<html><body><h1>Bridge collapses</h1><p>" + t1 + "</p><nav>Home | Sport</nav></body></html>",
+        kind="html", source="examples/harbourline.html", title="Quayside Bridge collapses in Port Avery",
+        text=t1, site="harbourline.example", published=date(2026, 3, 3), story_id=base + 1,
+        url="https://harbourline.example/news/bridge", author="J. Okafor", entities=BRIDGE_NAMES,
+        quotes=[("We heard a crack and then the deck was gone,", "Mara Lindqvist")],
+        removed=(RemovedLine("Home | Sport", "navigation"), RemovedLine("Subscribe now", "boilerplate")),
+        event_date=date(2026, 3, 3),
+    )
+    t2 = (
+        "A bridge in Port Avery gave way on Tuesday and 15 people were hurt, officials said.\n"
+        "\"We heard a crack, then the deck was gone,\" Mara Lindqvist told reporters.\n"
+        "Engineers from the Harbour Authority will inspect the other crossings."
+    )
+    a2 = _article(
+        store, raw=t2, kind="text", source="examples/eastshore.txt", title="Port Avery bridge gives way",
+        text=t2, site="eastshore.example", published=date(2026, 3, 4), story_id=base + 1,
+        url="https://eastshore.example/a/2", entities=BRIDGE_NAMES,
+        quotes=[("We heard a crack, then the deck was gone,", "Mara Lindqvist")], event_date=date(2026, 3, 3),
+    )
+    t3 = t1.replace("injuring 14 people", "injuring 14 people, reports say")
+    a3 = _article(
+        store, raw="COPY " + t3, kind="text", source="examples/copyfarm.txt", title="Bridge colapses in Port Avery",
+        text=t3, site="copyfarm.example", published=date(2026, 3, 6), story_id=base + 1, entities=BRIDGE_NAMES,
+        quotes=[("We heard a crack and then the deck was gone,", "Mara Lindqvist")], duplicate_of=a1,
+    )
+    store.save_digest(
+        base + 1,
+        StoryDigest(
+            title="Quayside Bridge collapses in Port Avery",
+            summary=(
+                SummarySentence("The Quayside Bridge in Port Avery collapsed on Tuesday morning.",
+                                (Citation(a1, 0), Citation(a2, 0))),
+                SummarySentence("The Harbour Authority closed the main road and opened an inquiry.",
+                                (Citation(a1, 2),)),
+            ),
+            facts=(
+                Fact(1, "The bridge collapsed on Tuesday.", (Citation(a1, 0), Citation(a2, 0), Citation(a3, 0)), 2,
+                     earliest_article_id=a1),
+                Fact(2, "The Harbour Authority opened an inquiry.", (Citation(a1, 2),), 1),
+                Fact(3, "Fourteen or fifteen people were injured.", (Citation(a1, 0), Citation(a2, 0)), 2),
+            ),
+            conflicts=(Conflict(3, "number", {a1: "14", a2: "15"}),),
+            statements=(
+                Statement("Mara Lindqvist", (
+                    QuoteVariant(a1, "We heard a crack and then the deck was gone,"),
+                    QuoteVariant(a2, "We heard a crack, then the deck was gone,"),
+                    QuoteVariant(a3, "We heard a crack and then the deck was gone,"),
+                )),
+            ),
+            lineage=(LineageEdge(a1, a3, 1.0),),
+            flags=(QualityFlag(a3, "headline-typo", "'colapses' looks like a typo of 'collapses'"),
+                   QualityFlag(a3, "near-copy", "82% of its 5-word shingles come from [1]")),
+            top_entities=(("Port Avery", 3), ("Mara Lindqvist", 3), ("Harbour Authority", 3)),
+            originality={a1: 1.0, a2: 1.0, a3: 0.0},
+            event_start=date(2026, 3, 3),
+            event_end=date(2026, 3, 3),
+        ),
+    )
+    ids.update(bridge_story=base + 1, bridge_first=a1, bridge_second=a2, bridge_copy=a3)
+
+    # -- story 2: a sports final, one source ----------------------------------------
+    t4 = "Coastal United won the Coastal Cup final 2-1 in Norhaven on Saturday.\nThe winning goal came late."
+    a4 = _article(
+        store, raw=t4, kind="text", source="examples/sport.txt", title="Coastal United lift the Coastal Cup",
+        text=t4, site="coastline-sport.example", published=date(2026, 2, 21), story_id=base + 2,
+        entities={"Coastal United": "ORG", "Norhaven": "GPE"}, event_date=date(2026, 2, 21),
+    )
+    store.save_digest(base + 2, StoryDigest(
+        title="Coastal United lift the Coastal Cup",
+        summary=(SummarySentence("Coastal United won the Coastal Cup final 2-1.", (Citation(a4, 0),)),),
+        facts=(Fact(1, "Coastal United won 2-1.", (Citation(a4, 0),), 1),),
+        top_entities=(("Coastal United", 1), ("Norhaven", 1)),
+        originality={a4: 1.0}, event_start=date(2026, 2, 21), event_end=date(2026, 2, 21),
+    ))
+    ids.update(sport_story=base + 2, sport=a4)
+
+    # -- story 3: hostile page ---------------------------------------------------------
+    t5 = (
+        f"Officials in Norhaven said {SCRIPT} nothing happened.\n"
+        f"An image {IMG} and an svg {SVG} were in the page.\n"
+        f"\"Trust me {ATTR} now,\" said {ATTR}Evil Speaker.\n"
+        f"Click <a href=\"{JS_URL}\">here</a> for more."
+    )
+    a5 = _article(
+        store,
+        raw=f"<html><head><script>alert('raw')</script></head><body onload=\"alert(6)\"><h1>{SCRIPT}</h1>"
+        f"<p>{IMG}</p><a href=\"{JS_URL}\">x</a></body></html>",
+        kind="html", source=f"hostile/{ATTR}.html", title=f"Hostile {SCRIPT} {IMG} title {ATTR}",
+        text=t5, site=f"evil.example{ATTR}<b>", published=date(2026, 1, 10), story_id=base + 3,
+        url=JS_URL, author=SCRIPT, entities={"Norhaven": "GPE", f"{ATTR}Evil Speaker": "PERSON"},
+        quotes=[(f"Trust me {ATTR} now,", f"{ATTR}Evil Speaker")],
+        removed=(RemovedLine(f"{SCRIPT} share on {IMG}", f"boilerplate {ATTR}"),),
+        event_date=date(2026, 1, 9),
+    )
+    store.save_digest(base + 3, StoryDigest(
+        title=f"Hostile {SCRIPT} {IMG} title {ATTR}",
+        summary=(SummarySentence(f"Officials said {SCRIPT} {IMG} {SVG}.", (Citation(a5, 0),)),),
+        facts=(Fact(1, f"Fact {SCRIPT} {ATTR}", (Citation(a5, 1),), 1),),
+        conflicts=(Conflict(1, f"name{ATTR}", {a5: f"{IMG}"}),),
+        statements=(Statement(f"{ATTR}Evil Speaker", (QuoteVariant(a5, f"Trust me {ATTR} {SCRIPT}"),)),),
+        flags=(QualityFlag(a5, f"spun{ATTR}", f"evidence {SCRIPT} {IMG}"),),
+        top_entities=((f"{ATTR}Evil Speaker", 1), (SCRIPT, 1)),
+        originality={a5: 1.0}, event_start=date(2026, 1, 9), event_end=date(2026, 1, 10),
+    ))
+    ids.update(hostile_story=base + 3, hostile=a5)
 
 
 def raw_id(text: str) -> str:
