@@ -53,7 +53,7 @@ def writable(tmp_path):
 
 def test_api_stories_lists_and_mirrors_the_cli_json(client, db):
     data = client.get("/api/stories", params={"sort": "size"}).json()
-    assert data["total"] == 3 and [s["id"] for s in data["stories"]] == [1, 2, 3]
+    assert [s["id"] for s in data["stories"]] == [1, 2, 3] and data["next_offset"] is None
     with Store(db[0], read_only=True) as store:
         expected = story_json(store, store.story(1))
     assert data["stories"][0] == expected
@@ -83,8 +83,8 @@ def test_api_story_filters(client, params, expected):
     response = client.get("/api/stories", params=params)
     assert response.status_code == 200
     assert sorted(s["id"] for s in response.json()["stories"]) == sorted(expected)
-    if "limit" not in params:
-        assert response.json()["total"] == len(expected)
+    if "limit" in params:
+        assert response.json()["next_offset"] == params["offset"] + params["limit"]
 
 
 @pytest.mark.parametrize(
@@ -158,7 +158,7 @@ def test_api_search(client, ids):
 def test_api_search_input_is_never_sql_or_fts_syntax(client, q):
     response = client.get("/api/search", params={"q": q})
     assert response.status_code == 200
-    assert client.get("/api/stories").json()["total"] == 3  # nothing dropped
+    assert len(client.get("/api/stories").json()["stories"]) == 3  # nothing dropped
 
 
 def test_api_search_bad_parameters(client):
@@ -254,7 +254,7 @@ def test_post_refuses_private_urls(writable):
 def test_post_ingests_text_and_updates_stories_live(writable):
     _pipeline_available()
     auth = {"Authorization": f"Bearer {TOKEN}"}
-    before = writable.get("/api/stories").json()["total"]
+    before = len(writable.get("/api/stories").json()["stories"])
     text = (
         "Volcano erupts near Lake Tessaly\n"
         "The Mount Orrin volcano near Lake Tessaly erupted on Friday, sending ash 12 kilometres into the sky.\n"
@@ -269,7 +269,7 @@ def test_post_ingests_text_and_updates_stories_live(writable):
     article = writable.get(f"/api/articles/{placed['id']}").json()
     assert "Mount Orrin" in article["text"] and article["raw"]["text"] == text
     assert writable.get(f"/api/stories/{placed['story_id']}").status_code == 200
-    assert writable.get("/api/stories").json()["total"] == before + 1
+    assert len(writable.get("/api/stories").json()["stories"]) == before + 1
     assert placed["id"] in {a["id"] for a in writable.get("/api/search", params={"q": "Orrin"}).json()["articles"]}
     # The same bytes again change nothing.
     again = writable.post("/api/articles", json={"text": text, "site": "volcano-news.example",
@@ -352,7 +352,8 @@ def _injected(html: str) -> list[str]:
     found = [t for t in parser.tags if t in ("script", "img", "iframe", "object", "embed", "b")]
     found += [f"{n}={v}" for n, v in parser.attributes if n.startswith("on")]
     found += [f"{n}={v}" for n, v in parser.attributes
-              if n in ("href", "src", "action", "formaction") and not v.startswith(("/", "#", "?", "http"))]
+              if n in ("href", "src", "action", "formaction")
+              and not v.startswith(("/", "#", "?", "http")) and v != "data:,"]  # data:, = no favicon
     return found
 
 

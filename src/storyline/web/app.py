@@ -288,12 +288,6 @@ def _facets(store: Store) -> dict[str, list[str]]:
     return facets
 
 
-def _count_stories(store: Store, filters: dict[str, Any]) -> int:
-    # Store.stories has no count; one more call with a large limit is simple and
-    # cheap at newsroom sizes (it reads story rows only).
-    return len(store.stories(**filters, limit=100_000, offset=0))
-
-
 def _page_filters(params: dict[str, str | None]) -> dict[str, Any]:
     """Stories-page form values -> Store.stories filters; empty fields mean no filter."""
     clean = {k: (v.strip() if isinstance(v, str) else v) or None for k, v in params.items()}
@@ -422,8 +416,10 @@ def create_app(*, settings: Settings | None = None, db: str | None = None) -> Fa
             {"query": q, "site": site, "entity": entity, "language": language,
              "date_from": date_from, "date_to": date_to, "sort": sort}
         )
-        rows = store.stories(**filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-        total = _count_stories(store, filters)
+        # One row more than shown says whether a next page exists, without counting them all.
+        rows = store.stories(**filters, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+        more = len(rows) > PAGE_SIZE
+        rows = rows[:PAGE_SIZE]
         hits = []
         if filters.get("query"):
             hits = [
@@ -437,9 +433,9 @@ def create_app(*, settings: Settings | None = None, db: str | None = None) -> Fa
             "stories.html.j2",
             title="Stories",
             stories=[story_brief(r) for r in rows],
-            total=total,
+            first=(page - 1) * PAGE_SIZE + 1,
             page=page,
-            pages=max(1, -(-total // PAGE_SIZE)),
+            more=more,
             form=form,
             facets=_facets(store),
             hits=hits,
@@ -550,12 +546,12 @@ def create_app(*, settings: Settings | None = None, db: str | None = None) -> Fa
             "date_to": date_to.isoformat() if date_to else None,
             "sort": sort,
         }
-        rows = store.stories(**filters, limit=limit, offset=offset)
+        rows = store.stories(**filters, limit=limit + 1, offset=offset)
         return {
-            "total": _count_stories(store, filters),
             "limit": limit,
             "offset": offset,
-            "stories": [story_json(store, row) for row in rows],
+            "next_offset": offset + limit if len(rows) > limit else None,
+            "stories": [story_json(store, row) for row in rows[:limit]],
         }
 
     @app.get("/api/stories/{story_id}", tags=["stories"], summary="One story",
