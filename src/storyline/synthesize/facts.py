@@ -16,6 +16,7 @@ from datetime import date
 import numpy as np
 
 from ..model import Citation, Fact
+from .lineage import REUSE_SIM
 from .units import StoryText
 
 #: cosine of content-stem TF-IDF at or above which two sentences state one fact;
@@ -81,11 +82,22 @@ def build_facts(
                 id=number,
                 text=story.units[central].text,
                 citations=citations,
-                independent_sources=len({article_root[u.article] for u in units}),
+                independent_sources=_independent(story, group, article_root),
                 earliest_article_id=_earliest(story, [u.article for u in units]),
             )
         )
     return facts
+
+
+def _independent(story: StoryText, group: Sequence[int], article_root: Sequence[int]) -> int:
+    """Sources of a fact, counting near-copies, and a sentence reused verbatim, once."""
+    label = {i: article_root[story.units[i].article] for i in group}
+    for position, i in enumerate(group):
+        for j in group[:position]:
+            if story.verbatim[i, j] >= REUSE_SIM:
+                old, new = label[i], label[j]
+                label = {k: (new if v == old else v) for k, v in label.items()}
+    return len(set(label.values()))
 
 
 def _earliest(story: StoryText, articles: Sequence[int]) -> str | None:

@@ -15,9 +15,10 @@ import numpy as np
 from ..model import LineageEdge
 from .units import StoryText
 
-#: cosine (content stems, TF-IDF) at or above which two sentences count as one
-#: reused sentence; set by inspection of rewrites in the examples/ corpus and
-#: multinews-dev clusters (light rewording stays above it, a paraphrase does not).
+#: cosine (content-stem unigrams and bigrams, TF-IDF) at or above which two
+#: sentences count as one reused sentence; set by inspection of rewrites in the
+#: test fixtures and multinews-dev clusters (a changed word or two stays above
+#: it, an independent wording of the same fact does not).
 REUSE_SIM = 0.6
 #: smallest share of reused sentences worth an edge.
 MIN_EDGE_SHARE = 0.2
@@ -39,7 +40,7 @@ class Lineage:
 def reuse(story: StoryText) -> Lineage:
     """Reuse edges, originality per article and near-copy pairs."""
     ids = story.ids
-    sim = story.similarity
+    sim = story.verbatim
     rank = {article: r for r, article in enumerate(story.order)}
     edges: list[LineageEdge] = []
     near: list[tuple[int, int]] = []

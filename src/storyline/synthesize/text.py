@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d[\d,.]*\d|\d")
-_SPLIT_SENTENCES = re.compile(r"(?<=[.!?][\"”’)]?)\s+(?=[\"“‘(]?[A-Z0-9])|\n+")
+_SPLIT_SENTENCES = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”’)]))\s+(?=[\"“‘(]?[A-Z0-9])|\n+")
 
 #: common English function words; they carry no content for alignment.
 STOPWORDS = frozenset(

@@ -38,6 +38,8 @@ class StoryText:
     by_article: list[list[int]]
     similarity: Any
     order: list[int]
+    #: cosine over content-stem unigrams and bigrams: high only for (near-)verbatim reuse.
+    verbatim: Any = None
 
     @property
     def ids(self) -> list[str]:
@@ -75,8 +77,10 @@ def build(articles: Sequence[AnnotatedArticle]) -> StoryText:
                 Unit(a, index, " ".join(text.split()), start, end, position, word_count(text))
             )
         by_article.append(indices)
-    similarity = cosine_matrix([u.text for u in units]) if units else None
-    return StoryText(articles, units, by_article, similarity, publication_order(articles))
+    texts = [u.text for u in units]
+    similarity = cosine_matrix(texts) if units else None
+    verbatim = cosine_matrix(texts, ngram_range=(1, 2)) if units else None
+    return StoryText(articles, units, by_article, similarity, publication_order(articles), verbatim)
 
 
 def roots(count: int, pairs: Iterable[tuple[int, int]]) -> list[int]:
