@@ -93,6 +93,14 @@ def run(
     db: DbOption = None,
     report: Annotated[Path | None, typer.Option("--report", help="also write an HTML report here")] = None,
     as_json: JsonOption = False,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            help="extract and annotate on Dask: 'local' for a local cluster, or a scheduler address",
+        ),
+    ] = None,
+    workers: Annotated[int | None, typer.Option(help="local Dask worker processes [default: cores]")] = None,
 ) -> None:
     """Read news pages and group them into stories (only new inputs are processed)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -120,7 +128,14 @@ def run(
                         tasks[stage] = bars.add_task(stage, total=total)
                     bars.update(tasks[stage], completed=done, total=total)
 
-                summary = Pipeline(store, settings=settings).run(inputs, progress=progress)
+                if dask:
+                    from .distributed import DaskPipeline
+
+                    scheduler = None if dask == "local" else dask
+                    pipeline: Pipeline = DaskPipeline(store, settings=settings, scheduler=scheduler, workers=workers)
+                else:
+                    pipeline = Pipeline(store, settings=settings)
+                summary = pipeline.run(inputs, progress=progress)
             for source, reason in summary.skipped:
                 err.print(f"[yellow]skipped[/] {source}: {reason}", markup=True, soft_wrap=True, highlight=False)
             err.print(
@@ -303,6 +318,18 @@ def main() -> None:
     except KeyboardInterrupt:
         _console(stderr=True).print("interrupted; everything stored so far is kept — run again to finish")
         sys.exit(130)
+    except StorylineError as exc:
+        _console(stderr=True).print(f"error: {exc}", markup=False)
+        sys.exit(2)
+    except Exception as exc:  # a bug, not a user error: say so in one line, details with -v
+        if logging.getLogger().isEnabledFor(logging.INFO):
+            raise
+        _console(stderr=True).print(
+            f"internal error: {type(exc).__name__}: {exc} (run with --verbose for the traceback, "
+            "and please report it)",
+            markup=False,
+        )
+        sys.exit(3)
 
 
 if __name__ == "__main__":

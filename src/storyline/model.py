@@ -42,6 +42,17 @@ class Document:
 
 
 @dataclass(frozen=True)
+class Skipped:
+    """An input that ingest could not turn into a :class:`Document`, and why.
+
+    ``reason`` is one line in the user's language ("empty file", "binary file").
+    """
+
+    source: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class RemovedLine:
     """A line that extraction dropped from the page, and why."""
 

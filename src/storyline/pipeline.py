@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .annotate import Annotator
@@ -32,6 +32,42 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[str, int, int | None], None]
 
 BOILERPLATE_MODEL = "boilerplate"
+
+#: documents extracted before they are annotated together: large enough for
+#: spaCy's batching, small enough to keep memory flat on a big crawl.
+CHUNK_DOCUMENTS = 256
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A stored document that held no usable article, and why."""
+
+    document_id: str
+    source: str
+    reason: str
+
+
+def extract_and_annotate(
+    documents: Iterable[Document], *, annotator: Annotator, boilerplate: BoilerplateModel, settings: Settings
+) -> Iterator[AnnotatedArticle | Rejected]:
+    """The per-document work of a run, in input order: independent of other documents,
+    so it can run anywhere (see :mod:`storyline.distributed`)."""
+    batch: list[Article | Rejected] = []
+    for document in documents:
+        try:
+            batch.append(extract_article(document, boilerplate=boilerplate, settings=settings))
+        except StorylineError as exc:
+            batch.append(Rejected(document.id, document.source, str(exc)))
+        if len(batch) >= CHUNK_DOCUMENTS:
+            yield from _annotate_batch(batch, annotator)
+            batch = []
+    yield from _annotate_batch(batch, annotator)
+
+
+def _annotate_batch(batch: list[Article | Rejected], annotator: Annotator) -> Iterator[AnnotatedArticle | Rejected]:
+    annotated = annotator.annotate_many([item for item in batch if isinstance(item, Article)])
+    for item in batch:
+        yield item if isinstance(item, Rejected) else next(annotated)
 
 
 @dataclass
@@ -103,8 +139,14 @@ class Pipeline:
             self.boilerplate.partial_fit(new_documents)
             self.store.save_model(BOILERPLATE_MODEL, self.boilerplate.to_dict())
 
-        articles = self._extract(pending, summary, progress)
-        self.add_articles(articles, summary=summary, progress=progress)
+        for done, result in enumerate(self._extract_and_annotate(pending), 1):
+            progress("analysing", done, len(pending))
+            if isinstance(result, Rejected):
+                logger.warning("skipped %s: %s", result.source, result.reason)
+                self.store.mark_document(result.document_id, status="skipped", reason=result.reason)
+                summary.skipped.append((result.source, result.reason))
+            else:
+                self._place(result, summary)
         self.refine_and_synthesize(summary=summary, progress=progress)
         summary.skipped.sort()
         summary.seconds = time.perf_counter() - started
@@ -133,17 +175,11 @@ class Pipeline:
                     summary.skipped.append((item.source, f"same bytes as {first} (already stored)"))
         return new
 
-    def _extract(self, documents: list[Document], summary: RunSummary, progress: Progress) -> list[Article]:
-        articles = []
-        for done, document in enumerate(documents, 1):
-            progress("extracting", done, len(documents))
-            try:
-                articles.append(extract_article(document, boilerplate=self.boilerplate, settings=self.settings))
-            except StorylineError as exc:
-                logger.warning("skipped %s: %s", document.source, exc)
-                self.store.mark_document(document.id, status="skipped", reason=str(exc))
-                summary.skipped.append((document.source, str(exc)))
-        return articles
+    def _extract_and_annotate(self, documents: list[Document]) -> Iterator[AnnotatedArticle | Rejected]:
+        """Extract and annotate documents in order; overridden to run on a cluster."""
+        return extract_and_annotate(
+            documents, annotator=self.annotator, boilerplate=self.boilerplate, settings=self.settings
+        )
 
     def add_articles(
         self, articles: Iterable[Article], *, summary: RunSummary | None = None, progress: Progress = _no_progress

@@ -63,7 +63,7 @@ def canonicalize_entities(entities: Sequence[Entity]) -> tuple[Entity, ...]:
     result = []
     for entity in entities:
         if entity.label not in NAME_LABELS:
-            result.append(entity)
+            result.append(Entity(entity.text, entity.label, entity.text, entity.start, entity.end))
             continue
         name = clean_name(entity.text) or entity.text
         words = _words(name)
