@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from storyline.model import AnnotatedArticle, Article, DateMention, Entity, Quote, RemovedLine, Sentence
+from storyline.model import (
+    AnnotatedArticle,
+    Article,
+    DateMention,
+    Entity,
+    Quote,
+    RemovedLine,
+    Sentence,
+)
 from storyline.synthesize.text import split_sentences
 
 PEOPLE = ("Elena Ruiz", "Ruiz", "Tomas Berg", "Berg")
@@ -25,7 +33,8 @@ def annotated(
 ) -> AnnotatedArticle:
     """An annotated article whose sentences, names, dates and quotes are found by rule."""
     sentences = tuple(
-        Sentence(index=i, text=text[a:b].strip(), start=a, end=b) for i, (a, b) in enumerate(split_sentences(text))
+        Sentence(index=i, text=text[a:b].strip(), start=a, end=b)
+        for i, (a, b) in enumerate(split_sentences(text))
     )
     entities = []
     for name in PEOPLE + PLACES:
@@ -33,7 +42,9 @@ def annotated(
             if any(e.start <= match.start() < e.end for e in entities):
                 continue
             label = "PERSON" if name in PEOPLE else "GPE"
-            canonical = next((p for p in PEOPLE if name in p and len(p) > len(name) and p in text), name)
+            canonical = next(
+                (p for p in PEOPLE if name in p and len(p) > len(name) and p in text), name
+            )
             entities.append(Entity(name, label, canonical, match.start(), match.end()))
     entities.sort(key=lambda e: e.start)
     quotes = []
@@ -78,7 +89,7 @@ WIRE = (
     "The quake destroyed the old harbour bridge and cut power to 40,000 homes across the region.\n"
     "Rescue teams from three provinces were searching collapsed apartment blocks through the night.\n"
     "Speaking at a press conference in Marlow on Tuesday, Mayor Elena Ruiz promised to "
-    "\"rebuild every damaged home within a year\".\n"
+    '"rebuild every damaged home within a year".\n'
     "The national seismic institute recorded three strong aftershocks overnight near the coast.\n"
     "Officials said the harbour would stay closed to ships while engineers inspect the piers."
 )
@@ -88,7 +99,7 @@ DAILY = (
     "About 40,000 households lost electricity when the harbour bridge, which carried the main power line, "
     "collapsed in the quake.\n"
     "Mayor Elena Ruiz promised at a press conference in Marlow on Tuesday to "
-    "\"have all the damaged houses standing again in twelve months\".\n"
+    '"have all the damaged houses standing again in twelve months".\n'
     "Local schools in the district will remain closed until the end of the month, teachers were told.\n"
     "Volunteers dug through the rubble of two apartment towers overnight, looking for survivors."
 )
@@ -104,4 +115,3 @@ REWRITE = (
 
 # A near-copy of WIRE (the duplicate detector maps it to "wire").
 COPY = WIRE + "\nCopyright Marlow Post."
-

@@ -90,7 +90,12 @@ def lexrank(sentences: Sequence[str], *, budget: int) -> list[str]:
 
 
 def evaluate(
-    path: str | Path, *, budget_words: int = BUDGET_WORDS, mode: str | None = None, limit: int | None = None, **_: Any
+    path: str | Path,
+    *,
+    budget_words: int = BUDGET_WORDS,
+    mode: str | None = None,
+    limit: int | None = None,
+    **_: Any,
 ) -> dict[str, Any]:
     """ROUGE of storyline's summaries and of LexRank on a Multi-News-style file."""
     from rouge_score import rouge_scorer
@@ -113,7 +118,11 @@ def evaluate(
         reference = str(row.get("reference") or "")
         if not articles or not reference.strip():
             continue
-        annotated = [annotate_fast(a) for a in articles] if annotator is None else list(annotator.annotate_many(articles))
+        annotated = (
+            [annotate_fast(a) for a in articles]
+            if annotator is None
+            else list(annotator.annotate_many(articles))
+        )
         digest = synthesize_story(annotated, summary_words=budget_words)
         summary = " ".join(s.text for s in digest.summary)
         sentences = [s.text for a in annotated for s in a.sentences]
@@ -129,7 +138,9 @@ def evaluate(
         sentences="regex splitter (fast mode)" if fast else "spaCy Annotator",
     )
     baseline_result = _mean(base)
-    baseline_result["method"] = "LexRank (TF-IDF cosine graph >= 0.1, power iteration, damping 0.85)"
+    baseline_result["method"] = (
+        "LexRank (TF-IDF cosine graph >= 0.1, power iteration, damping 0.85)"
+    )
     result["baseline"] = baseline_result
     return result
 
@@ -137,4 +148,7 @@ def evaluate(
 def _mean(scores: Sequence[dict[str, float]]) -> dict[str, Any]:
     if not scores:
         return {"rouge1": 0.0, "rouge2": 0.0, "rougeL": 0.0}
-    return {k: round(100 * float(np.mean([s[k] for s in scores])), 2) for k in ("rouge1", "rouge2", "rougeL")}
+    return {
+        k: round(100 * float(np.mean([s[k] for s in scores])), 2)
+        for k in ("rouge1", "rouge2", "rougeL")
+    }
