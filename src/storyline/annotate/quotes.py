@@ -231,14 +231,14 @@ def find_passages(doc: Any) -> list[_Passage]:
             governor = _governor(doc, inside, start, end, speech_only=False)
             if dash:
                 passage.how, passage.speaker_span = "dash", (dash.start(1), dash.end(1))
-            elif cue is not None:
-                passage.cue, passage.how = cue.text, "cue-only"
             elif governor is not None:
                 passage.cue, passage.how, passage.speaker_span = (
                     governor[0].text,
                     "governor",
                     governor[1],
                 )
+            elif cue is not None:
+                passage.cue, passage.how = cue.text, "cue-only"
             # "X said:" right before the quote.
             if (
                 passage.how in {"none", "governor"}
@@ -250,6 +250,14 @@ def find_passages(doc: Any) -> list[_Passage]:
                     cue, subject = _attribution([prev], inside, -1, -1)
                     if cue is not None and subject is not None:
                         passage.cue, passage.how, passage.speaker_span = cue.text, "colon", subject
+            # 'Former secretary Hillary Clinton: "We learned ..."'
+            label = _COLON_SPEAKER.search(text, max(0, start - 120), max(0, start - 1))
+            if (
+                passage.how in {"none", "governor", "cue-only"}
+                and label
+                and len(label.group(1).split()) <= 8
+            ):
+                passage.how, passage.speaker_span = "colon", (label.start(1), label.end(1))
             # A paragraph that opens with a quote continues the last speaker.
             if passage.how == "none" and passages:
                 previous = passages[-1]
@@ -260,11 +268,26 @@ def find_passages(doc: Any) -> list[_Passage]:
                 if near and previous.speaker_span:
                     passage.cue, passage.how = previous.cue, "continued"
                     passage.speaker_span = previous.speaker_span
+        # 'Or maybe Jeb Bush, consultant Phil Musser says. "Several surveys ..."'
+        if (
+            passage.how in {"none", "cue-only"}
+            and first > 0
+            and start - sentences[first].start_char <= 2
+        ):
+            prev = sentences[first - 1]
+            if "\n" not in text[prev.end_char : start]:
+                cue, subject = _attribution([prev], inside, -1, -1)
+                if cue is not None and subject is not None:
+                    passage.cue, passage.how, passage.speaker_span = cue.text, "previous", subject
         passage.features = _features(text, passage, sentences[first], inside, paragraph_starts)
         passages.append(passage)
     return passages
 
 
+#: "Name Surname:" right before a quote (at most eight words, after a boundary).
+_COLON_SPEAKER = re.compile(
+    r"(?:^|(?<=[.\n―—–-]))[ \t\u00a0]*([A-Z][^\n.:;―—–]{1,80}?)[ \t\u00a0]*:[ \t\u00a0]*[\"“]?$"
+)
 _DASH_SPEAKER = re.compile(r"[ \t\u00a0]*[―—–-]+[ \t\u00a0]*([A-Z][^\n,.;:()]{1,60})")
 
 
@@ -280,7 +303,7 @@ def _adjacent(
         if "\n" in between:
             break
         # '"... end." Merrill says' starts a new sentence; '"...," he said' does not.
-        if token.lemma_.lower() in SPEECH_VERBS and token.pos_ in {"VERB", "AUX"}:
+        if _is_cue(token):
             if body_end in {".", "!", "?"} and text[end + 1 : token.idx].strip()[:1].isupper():
                 break
             subject = _subject(token, inside)
@@ -288,7 +311,7 @@ def _adjacent(
                 return token, subject
     before = doc.char_span(max(0, start - 60), start, alignment_mode="expand")
     for token in reversed([t for t in before or () if not inside[t.idx]][-3:]):
-        if token.lemma_.lower() in SPEECH_VERBS and token.pos_ in {"VERB", "AUX"}:
+        if _is_cue(token):
             # 'Trump boasted, "..."' / 'He said: "..."'
             if text[token.idx + len(token.text) : start].strip(' ,:"“\u00a0') == "":
                 subject = _subject(token, inside)
@@ -327,6 +350,13 @@ def _governor(
     return None
 
 
+def _is_cue(token: Any) -> bool:
+    """A speech verb, or the "according" of "according to"."""
+    if token.lower_ == "according":
+        return True
+    return token.pos_ in {"VERB", "AUX"} and token.lemma_.lower() in SPEECH_VERBS
+
+
 def _attribution(
     window: Sequence[Any], inside: bytearray, start: int, end: int
 ) -> tuple[Any, tuple[int, int] | None]:
@@ -334,9 +364,7 @@ def _attribution(
     best = None
     for sentence in window:
         for token in sentence:
-            if inside[token.idx] or token.lemma_.lower() not in SPEECH_VERBS:
-                continue
-            if token.pos_ not in {"VERB", "AUX"} and token.lower_ != "according":
+            if inside[token.idx] or not _is_cue(token):
                 continue
             distance = min(abs(token.idx - start), abs(token.idx - end)) if start >= 0 else 0
             subject = _subject(token, inside)
@@ -359,15 +387,25 @@ def _subject(verb: Any, inside: bytearray) -> tuple[int, int] | None:
                         return _span(grandchild, inside)
         return None
     candidates = [c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass"}]
-    if not candidates and verb.dep_ in {"conj", "xcomp", "advcl"} and verb.head is not verb:
-        # "Sanders said, suggesting ...": the subject of the verb it hangs on.
-        candidates = [c for c in verb.head.children if c.dep_ in {"nsubj", "nsubjpass"}]
     if not candidates and verb.lemma_.lower() in {"say", "add", "write", "tell", "ask", "tweet"}:
         # '"...," said Smith': spaCy may attach the speaker as an object.
         candidates = [
             c
             for c in verb.children
             if c.dep_ in {"dobj", "attr"} and c.idx > verb.idx and c.pos_ == "PROPN"
+        ]
+    if not candidates and verb.dep_ == "acl" and not inside[verb.head.idx]:
+        # "protesters chanting "...": the noun the participle describes.
+        return _span(verb.head, inside)
+    node = verb
+    for _ in range(3):
+        if candidates or node.head is node:
+            break
+        # "Sanders said, suggesting ...", "In declaring ..., the pope": the
+        # subject of the verb the clause hangs on.
+        node = node.head
+        candidates = [
+            c for c in node.children if c.dep_ in {"nsubj", "nsubjpass"} and c is not verb
         ]
     for child in candidates:
         if inside[child.idx]:
@@ -506,6 +544,7 @@ def _features(
         "dash_attr": float(passage.how == "dash"),
         "cue_only": float(passage.how == "cue-only"),
         "colon_attr": float(passage.how == "colon"),
+        "previous_attr": float(passage.how == "previous"),
         "continued": float(passage.how == "continued"),
         "no_attr": float(passage.how == "none"),
         "has_speaker": float(passage.speaker_span is not None),
