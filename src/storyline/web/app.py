@@ -5,6 +5,7 @@ annotations at run time, and some name local types.
 """
 
 import hmac
+import json
 import logging
 import queue
 import threading
@@ -26,7 +27,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
-from ..codec import to_data
 from ..config import Settings
 from ..errors import StorylineError
 from ..model import Document, content_id
@@ -238,22 +238,25 @@ def story_brief(row: StoryRow) -> dict[str, Any]:
 
 def article_data(store: Store, row: ArticleRow) -> dict[str, Any]:
     """An article with its annotations, removed lines, raw input and duplicates."""
-    annotated = store.annotated_article(row.id)
+    # The stored JSON already is the AnnotatedArticle as data: reading it directly
+    # skips a decode into records and an encode back (most of this call's time).
+    stored = store.db.execute("SELECT data FROM articles WHERE id = ?", (row.id,)).fetchone()
+    annotated = json.loads(stored[0]) if stored else None
     document = store.raw_document(row.id)
     data = row.as_json()
     data["text"] = row.text
     if annotated is not None:
-        article = annotated.article
+        article = annotated.get("article") or {}
         data.update(
             {
-                "published_by": article.published_by,
-                "published_confidence": article.published_confidence,
-                "event_date": annotated.event_date.isoformat() if annotated.event_date else None,
-                "removed": to_data(article.removed),
-                "sentences": to_data(annotated.sentences),
-                "entities": to_data(annotated.entities),
-                "dates": to_data(annotated.dates),
-                "quotes": to_data(annotated.quotes),
+                "published_by": article.get("published_by", ""),
+                "published_confidence": article.get("published_confidence", 0.0),
+                "event_date": annotated.get("event_date"),
+                "removed": article.get("removed") or [],
+                "sentences": annotated.get("sentences") or [],
+                "entities": annotated.get("entities") or [],
+                "dates": annotated.get("dates") or [],
+                "quotes": annotated.get("quotes") or [],
             }
         )
     if document is not None:
