@@ -318,6 +318,18 @@ def main() -> None:
     except KeyboardInterrupt:
         _console(stderr=True).print("interrupted; everything stored so far is kept — run again to finish")
         sys.exit(130)
+    except StorylineError as exc:
+        _console(stderr=True).print(f"error: {exc}", markup=False)
+        sys.exit(2)
+    except Exception as exc:  # a bug, not a user error: say so in one line, details with -v
+        if logging.getLogger().isEnabledFor(logging.INFO):
+            raise
+        _console(stderr=True).print(
+            f"internal error: {type(exc).__name__}: {exc} (run with --verbose for the traceback, "
+            "and please report it)",
+            markup=False,
+        )
+        sys.exit(3)
 
 
 if __name__ == "__main__":

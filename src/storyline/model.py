@@ -42,6 +42,17 @@ class Document:
 
 
 @dataclass(frozen=True)
+class Skipped:
+    """An input that ingest could not turn into a :class:`Document`, and why.
+
+    ``reason`` is one line in the user's language ("empty file", "binary file").
+    """
+
+    source: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class RemovedLine:
     """A line that extraction dropped from the page, and why."""
 
@@ -117,6 +128,10 @@ class Quote:
     speaker_canonical: str | None = None
     cue: str | None = None
     sentence_index: int = 0
+    #: char offsets of the speaker mention the quote is attributed to ("he",
+    #: "the Russian president"), when it is in the text; ``speaker`` is its text.
+    speaker_start: int | None = None
+    speaker_end: int | None = None
 
 
 @dataclass(frozen=True)

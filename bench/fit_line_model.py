@@ -1,0 +1,185 @@
+"""Fit the text-mode line classifier and write ``src/storyline/extract/_line_weights.py``.
+
+Two logistic regressions: stage 1 scores each line from its own features
+(:func:`storyline.extract._lines.line_features`); stage 2 rescores it from the
+stage-1 scores of its neighbours (:func:`context_features`), trained on
+out-of-fold stage-1 scores. A line's label is whether its words appear in the
+page's gold body (see :func:`label_lines`). Reports, by page-level bag-of-words
+F1: train-on-one-file/test-on-the-other, and 5-fold grouped CV on both files.
+
+    python bench/fit_line_model.py --data ../shared/data/extraction [--write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import re
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from storyline.evaluate.extraction import bow_scores  # noqa: E402
+from storyline.extract._lines import (  # noqa: E402
+    CONTEXT_FEATURES,
+    FEATURES,
+    context_features,
+    line_features,
+    split_lines,
+)
+from storyline.extract.boilerplate import BoilerplateModel  # noqa: E402
+
+_TOKEN = re.compile(r"\w+")
+FILES = ("scrapinghub.jsonl.gz", "wcxb-dev-articles.jsonl.gz")
+
+
+def tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text.lower())
+
+
+def label_lines(texts: list[str], gold: str | None) -> list[int]:
+    """1 when a line's token sequence occurs in the gold body (short lines: as a whole gold line)."""
+    gold = gold or ""
+    gold_lines = {" ".join(tokens(line)) for line in gold.splitlines()}
+    gold_lines.discard("")
+    gold_seq = " " + " ".join(tokens(gold)) + " "
+    gold_set = set(tokens(gold))
+    labels = []
+    for text in texts:
+        toks = tokens(text)
+        if not toks:
+            labels.append(0)
+            continue
+        seq = " ".join(toks)
+        if len(toks) <= 4:
+            hit = seq in gold_lines or any(g.startswith(seq + " ") for g in gold_lines if len(g) < 200)
+        else:
+            hit = f" {seq} " in gold_seq or (
+                len(toks) >= 8 and sum(t in gold_set for t in toks) / len(toks) >= 0.9
+            )
+        labels.append(int(hit))
+    return labels
+
+
+def site_of(row: dict) -> str:
+    if row.get("domain"):
+        return row["domain"]
+    return urlsplit(row.get("url") or "").hostname or ""
+
+
+def load(data: Path, name: str) -> list[dict]:
+    rows = [json.loads(line) for line in gzip.open(data / name, "rt", encoding="utf-8")]
+    model = BoilerplateModel()
+    for row in rows:
+        model.partial_fit([row["page_text"]], site=site_of(row))
+    pages = []
+    for row in rows:
+        page = split_lines(row["page_text"])
+        sites, same = model.counts(page.texts, site=site_of(row), page=row["page_text"])
+        x = np.array(line_features(page, corpus_sites=sites, site_pages=same), dtype=float)
+        y = np.array(label_lines(page.texts, row["gold_text"]))
+        ntok = np.array([max(len(tokens(t)), 1) for t in page.texts], dtype=float)
+        pages.append({"x": x, "y": y, "ntok": ntok, "texts": page.texts, "gold": row["gold_text"]})
+    return pages
+
+
+def stack(pages: list[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    x = np.vstack([p["x"] for p in pages if len(p["x"])])
+    y = np.concatenate([p["y"] for p in pages])
+    # each page weighs the same (the metric averages pages); within a page, lines by tokens
+    w = np.concatenate([p["ntok"] / p["ntok"].sum() * len(p["ntok"]) ** 0.5 for p in pages])
+    return x, y, w
+
+
+def fit_lr(x: np.ndarray, y: np.ndarray, w: np.ndarray, c: float) -> LogisticRegression:
+    model = LogisticRegression(C=c, max_iter=2000, fit_intercept=False)
+    return model.fit(x, y, sample_weight=w)
+
+
+def stage1_scores(model: LogisticRegression, page: dict) -> list[float]:
+    return list(page["x"] @ model.coef_[0]) if len(page["x"]) else []
+
+
+def fit_two_stage(pages: list[dict], *, c1: float, c2: float, folds: int = 5, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(pages))
+    oof: list[list[float]] = [[] for _ in pages]
+    for k in range(folds):
+        test = set(order[k::folds].tolist())
+        train = [p for i, p in enumerate(pages) if i not in test]
+        m1 = fit_lr(*stack(train), c1)
+        for i in test:
+            oof[i] = stage1_scores(m1, pages[i])
+    m1 = fit_lr(*stack(pages), c1)
+    ctx = [dict(p, x=np.array(context_features(s)).reshape(-1, len(CONTEXT_FEATURES))) for p, s in zip(pages, oof, strict=False)]
+    m2 = fit_lr(*stack(ctx), c2)
+    return m1, m2
+
+
+def predict(m1, m2, page: dict) -> np.ndarray:
+    s = stage1_scores(m1, page)
+    if not s:
+        return np.array([])
+    return np.array(context_features(s)) @ m2.coef_[0]
+
+
+def page_f1(pages: list[dict], scores: list[np.ndarray], threshold: float) -> tuple[float, float, float]:
+    outs = []
+    for p, s in zip(pages, scores, strict=False):
+        kept = [t for t, v in zip(p["texts"], s, strict=False) if v > threshold]
+        outs.append(bow_scores(p["gold"], "\n".join(kept)))
+    return tuple(float(np.mean([o[i] for o in outs])) for i in range(3))  # type: ignore[return-value]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/extraction")
+    parser.add_argument("--c1", type=float, default=1.0)
+    parser.add_argument("--c2", type=float, default=1.0)
+    parser.add_argument("--write", action="store_true", help="write the fitted weights into the package")
+    parser.add_argument("--cv", choices=("all", "kfold", "none"), default="all")
+    args = parser.parse_args()
+    data = {name: load(args.data, name) for name in FILES}
+    thresholds = (-1.0, -0.5, 0.0, 0.5)
+    for name in FILES:
+        print(f"label ceiling {name}:", [f"{v:.4f}" for v in page_f1(data[name], [p["y"] - 0.5 for p in data[name]], 0.0)])
+    print("cross-file (fit on one file, test on the other): precision recall f1")
+    for train_name, test_name in ((FILES[0], FILES[1]), (FILES[1], FILES[0])) if args.cv == "all" else ():
+        m1, m2 = fit_two_stage(data[train_name], c1=args.c1, c2=args.c2)
+        scores = [predict(m1, m2, p) for p in data[test_name]]
+        for t in thresholds:
+            print(f"  {train_name} -> {test_name} t={t:+.1f}", [f"{v:.4f}" for v in page_f1(data[test_name], scores, t)])
+    print("5-fold grouped CV over both files, scored per file:")
+    both = [(name, p) for name in FILES for p in data[name]]
+    rng = np.random.default_rng(1)
+    order = rng.permutation(len(both))
+    scores_cv: list[np.ndarray] = [np.array([])] * len(both)
+    for k in range(5 if args.cv != "none" else 0):
+        test = set(order[k::5].tolist())
+        m1, m2 = fit_two_stage([p for i, (_, p) in enumerate(both) if i not in test], c1=args.c1, c2=args.c2)
+        for i in test:
+            scores_cv[i] = predict(m1, m2, both[i][1])
+    for name in FILES if args.cv != "none" else ():
+        idx = [i for i, (n, _) in enumerate(both) if n == name]
+        for t in thresholds:
+            print(f"  {name} t={t:+.1f}", [f"{v:.4f}" for v in page_f1([both[i][1] for i in idx], [scores_cv[i] for i in idx], t)])
+    if args.write:
+        m1, m2 = fit_two_stage([p for _, p in both], c1=args.c1, c2=args.c2)
+        out = Path(__file__).resolve().parents[1] / "src/storyline/extract/_line_weights.py"
+        out.write_text(
+            '"""Fitted line-classifier weights; generated by bench/fit_line_model.py, do not edit."""\n\n'
+            f"STAGE1 = {dict(zip(FEATURES, map(lambda v: round(float(v), 5), m1.coef_[0]), strict=True))!r}\n"
+            f"STAGE2 = {dict(zip(CONTEXT_FEATURES, map(lambda v: round(float(v), 5), m2.coef_[0]), strict=True))!r}\n",
+            encoding="utf-8",
+        )
+        print("wrote", out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+"""Corpus-level boilerplate: lines that recur across pages of a site, or across sites.
+
+One page cannot tell that "Sign up for our morning briefing" is chrome; a corpus
+can, because the same line comes back on every page of the site (and "Share this
+article" on pages of many sites). :class:`BoilerplateModel` counts normalised
+lines per site and across sites as pages arrive; extraction reads the counts.
+State is plain JSON (``to_dict``/``from_dict``) so the store can keep it.
+
+>>> model = BoilerplateModel().partial_fit(["Menu\\nA story.", "Menu\\nOther story."], site="a.com")
+>>> model.counts(["Menu", "A story."], site="a.com", page="Menu\\nA story.")
+([0, 0], [1, 0])
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from html import unescape
+from typing import Any
+
+from ..model import Document, content_id
+from ._lines import normalize
+
+#: lines longer than this (characters) are never counted: prose does not repeat,
+#: and leaving it out keeps the model small.
+MAX_KEY_CHARS = 300
+#: pages per site whose lines are remembered; bounds memory on a huge crawl.
+MAX_PAGES_PER_SITE = 1000
+
+
+_BLOCK_TAG = re.compile(
+    r"<(?:/?(?:p|div|li|ul|ol|h[1-6]|br|tr|td|th|table|section|article|header|footer|nav|aside|"
+    r"blockquote|figure|figcaption|form|button|a|span)\b)[^>]*>",
+    re.I,
+)
+_TAG = re.compile(r"<[^>]*>")
+_SCRIPT = re.compile(r"<(script|style|noscript)\b[^>]*>.*?</\1\s*>", re.I | re.S)
+
+
+def html_to_lines(html: str) -> str:
+    """A rough one-block-per-line rendering of HTML, enough to count repeated blocks."""
+    text = _BLOCK_TAG.sub("\n", _SCRIPT.sub(" ", html))
+    return unescape(_TAG.sub(" ", text))
+
+
+def _page_text(item: str | Document) -> str:
+    if isinstance(item, Document):
+        from ..ingest import decode_bytes
+
+        text = decode_bytes(item.raw, html=item.kind == "html", charset=item.hints.get("charset"))
+        return html_to_lines(text) if item.kind == "html" else text
+    return item
+
+
+def _keys(text: str) -> set[str]:
+    keys = set()
+    for line in text.splitlines():
+        key = normalize(line)
+        if key and len(key) <= MAX_KEY_CHARS:
+            keys.add(key)
+    return keys
+
+
+class BoilerplateModel:
+    """Counts of normalised lines per site and across sites.
+
+    Parameters: ``max_key_chars`` (longer lines are ignored) and
+    ``max_pages_per_site`` (later pages of a site no longer add counts).
+    """
+
+    def __init__(
+        self, *, max_key_chars: int = MAX_KEY_CHARS, max_pages_per_site: int = MAX_PAGES_PER_SITE
+    ) -> None:
+        self.max_key_chars = max_key_chars
+        self.max_pages_per_site = max_pages_per_site
+
+    def partial_fit(self, pages: Iterable[str | Document], *, site: str | None = None) -> BoilerplateModel:
+        """Add pages (page text, or Documents) of one site; returns self.
+
+        A page seen before (same content) is not counted twice: crawls repeat pages.
+        """
+        if not hasattr(self, "site_lines_"):
+            self.site_lines_: dict[str, dict[str, int]] = {}
+            self.line_sites_: dict[str, int] = {}
+            self.site_pages_: dict[str, int] = {}
+            self.seen_: set[str] = set()
+        site_key = (site or "").lower().removeprefix("www.")
+        for page in pages:
+            text = _page_text(page)
+            page_id = content_id(text.encode("utf-8", "surrogatepass"))
+            if page_id in self.seen_:
+                continue
+            if self.site_pages_.get(site_key, 0) >= self.max_pages_per_site:
+                continue
+            self.seen_.add(page_id)
+            self.site_pages_[site_key] = self.site_pages_.get(site_key, 0) + 1
+            lines = self.site_lines_.setdefault(site_key, {})
+            for key in _keys(text):
+                if len(key) > self.max_key_chars:
+                    continue
+                if key not in lines:
+                    self.line_sites_[key] = self.line_sites_.get(key, 0) + 1
+                    lines[key] = 1
+                else:
+                    lines[key] += 1
+        return self
+
+    @property
+    def fitted(self) -> bool:
+        return hasattr(self, "site_lines_")
+
+    def counts(
+        self, lines: list[str], *, site: str | None = None, page: str | None = None
+    ) -> tuple[list[int], list[int]]:
+        """For each line: (other sites carrying it, other pages of ``site`` carrying it).
+
+        ``page`` is the page the lines come from; when the model has seen it, its
+        own contribution is left out.
+        """
+        if not self.fitted:
+            return [0] * len(lines), [0] * len(lines)
+        site_key = (site or "").lower().removeprefix("www.")
+        own = self.site_lines_.get(site_key, {})
+        seen = page is not None and content_id(page.encode("utf-8", "surrogatepass")) in self.seen_
+        other_sites: list[int] = []
+        other_pages: list[int] = []
+        for line in lines:
+            key = normalize(line)
+            on_site = own.get(key, 0)
+            other_sites.append(self.line_sites_.get(key, 0) - (1 if on_site else 0))
+            other_pages.append(max(on_site - (1 if seen else 0), 0))
+        return other_sites, other_pages
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready state (parameters and learned counts)."""
+        return {
+            "params": {"max_key_chars": self.max_key_chars, "max_pages_per_site": self.max_pages_per_site},
+            "site_lines": getattr(self, "site_lines_", {}),
+            "site_pages": getattr(self, "site_pages_", {}),
+            "seen": sorted(getattr(self, "seen_", set())),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BoilerplateModel:
+        model = cls(**data.get("params", {}))
+        if data.get("site_lines") is not None and (data["site_lines"] or data.get("seen")):
+            model.site_lines_ = {s: dict(v) for s, v in data["site_lines"].items()}
+            model.site_pages_ = dict(data.get("site_pages", {}))
+            model.seen_ = set(data.get("seen", ()))
+            model.line_sites_ = {}
+            for lines in model.site_lines_.values():
+                for key in lines:
+                    model.line_sites_[key] = model.line_sites_.get(key, 0) + 1
+        return model

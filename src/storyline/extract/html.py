@@ -1,0 +1,224 @@
+"""HTML mode: trafilatura for the body, plus what it misses.
+
+* Metadata (title, author, site, date candidates) is read from the parsed tree:
+  OpenGraph/Twitter/Dublin Core meta, JSON-LD, ``<h1>``, ``<title>``, ``<time>``.
+* trafilatura runs with the settings chosen by measurement (:data:`TRAFILATURA_OPTIONS`).
+* Paragraphs that the corpus says are boilerplate (repeated on other pages of the
+  site, or short lines repeated across sites) are dropped.
+* When trafilatura returns too little, a recall-oriented second pass is the fallback.
+* Hostile pages: scripts and styles are stripped before parsing, and markup above
+  :data:`MAX_MARKUP_CHARS` is refused with a reason rather than parsed for minutes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import ExtractionError
+from ..model import RemovedLine
+from .boilerplate import BoilerplateModel
+
+logger = logging.getLogger(__name__)
+
+#: trafilatura options; include_comments=False lifted F1 on both dev files (the
+#: default keeps reader comments, which no gold body contains); see bench/bench_extract.py.
+TRAFILATURA_OPTIONS: dict[str, Any] = {"include_comments": False}
+#: fewer words than this from the first pass triggers the recall-oriented fallback.
+FALLBACK_WORDS = 60
+#: markup (after removing scripts/styles) above this many characters is refused; the
+#: largest article page in the dev files is under 2 MB of markup.
+MAX_MARKUP_CHARS = 8_000_000
+#: a paragraph of at most this many words repeated on other sites is chrome.
+REPEATED_MAX_WORDS = 12
+#: pages of other sites that must carry a short paragraph for it to count as chrome.
+REPEATED_SITES = 3
+
+_SCRIPT = re.compile(r"<(script|style|noscript|svg)\b(?![^>]*application/ld\+json)[^>]*>.*?</\1\s*>", re.I | re.S)
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_TITLE_SEPARATORS = re.compile(r"\s+[|–—:•·»-]\s+|\s+[|]\s*|\s*[|]\s+")
+_DATE_META = (
+    "article:published_time", "og:published_time", "datepublished", "article.published",
+    "publish-date", "publish_date", "publishdate", "pubdate", "date", "dc.date", "dc.date.issued",
+    "dcterms.created", "dcterms.date", "parsely-pub-date", "sailthru.date", "article_date_original",
+    "cxenseparse:recs:publishtime", "date.available", "og:updated_time", "article:modified_time",
+    "datemodified", "last-modified",
+)  # fmt: skip
+_MODIFIED = {"og:updated_time", "article:modified_time", "datemodified", "last-modified"}
+
+
+@dataclass
+class HtmlMeta:
+    """What the markup says about the article."""
+
+    title: str = ""
+    author: str | None = None
+    site: str | None = None
+    dates: list[str] = field(default_factory=list)
+    modified: list[str] = field(default_factory=list)
+    url: str | None = None
+    language: str | None = None
+
+
+def strip_scripts(html: str) -> str:
+    """Remove scripts, styles and comments (JSON-LD is kept: it carries metadata)."""
+    return _SCRIPT.sub(" ", _COMMENT.sub(" ", html))
+
+
+def _clean(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def _jsonld_objects(tree: Any) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for script in tree.xpath('//script[@type="application/ld+json"]'):
+        try:
+            data = json.loads(script.text or "")
+        except (ValueError, TypeError):
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                found.append(item)
+                stack.extend(v for k, v in item.items() if k == "@graph")
+    return found
+
+
+def _name(value: Any) -> str | None:
+    if isinstance(value, list):
+        names = [n for n in (_name(v) for v in value) if n]
+        return ", ".join(names) if names else None
+    if isinstance(value, dict):
+        value = value.get("name")
+    return _clean(value) if isinstance(value, str) and value.strip() else None
+
+
+def _strip_site(title: str, site: str | None) -> str:
+    """Drop a " | Site name" style suffix or prefix from a <title>."""
+    parts = _TITLE_SEPARATORS.split(title)
+    if len(parts) == 1:
+        return title
+    if site:
+        lowered = site.lower()
+        kept = [p for p in parts if p.lower() != lowered and lowered not in p.lower()]
+        if kept and len(kept) < len(parts):
+            return " - ".join(kept)
+    return max(parts, key=len)
+
+
+def _similar(a: str, b: str) -> bool:
+    ta, tb = set(re.findall(r"\w+", a.lower())), set(re.findall(r"\w+", b.lower()))
+    return bool(ta and tb) and len(ta & tb) / min(len(ta), len(tb)) >= 0.6
+
+
+def read_metadata(tree: Any) -> HtmlMeta:
+    """Title, author, site, date candidates and canonical URL from a parsed page."""
+    meta: dict[str, str] = {}
+    for node in tree.xpath("//meta[@content]"):
+        key = (node.get("property") or node.get("name") or node.get("itemprop") or "").strip().lower()
+        if key and key not in meta and node.get("content", "").strip():
+            meta[key] = node.get("content").strip()
+    out = HtmlMeta()
+    objects = _jsonld_objects(tree)
+    article = next((o for o in objects if o.get("datePublished") or o.get("headline")), {})
+    out.site = meta.get("og:site_name") or _name(article.get("publisher")) or meta.get("application-name")
+    authors = [
+        _name(article.get("author")),
+        meta.get("author"),
+        meta.get("article:author"),
+        meta.get("parsely-author"),
+        meta.get("sailthru.author"),
+    ]
+    # article:author is often a profile URL, not a name
+    out.author = next((a for a in authors if a and not a.startswith("http")), None)
+    for key in _DATE_META:
+        if key in meta:
+            (out.modified if key in _MODIFIED else out.dates).append(meta[key])
+    for obj in objects:
+        if isinstance(obj.get("datePublished"), str):
+            out.dates.insert(0 if not out.dates else 1, obj["datePublished"])
+        if isinstance(obj.get("dateModified"), str):
+            out.modified.append(obj["dateModified"])
+    for node in tree.xpath("//time[@datetime]")[:3]:
+        out.dates.append(node.get("datetime"))
+    out.dates.extend(out.modified)
+    h1s = [_clean(h.text_content()) for h in tree.xpath("//h1")]
+    h1s = [h for h in h1s if 2 <= len(h.split()) <= 40]
+    og = _clean(meta.get("og:title") or meta.get("twitter:title") or article.get("headline"))
+    title_nodes = tree.xpath("//title")
+    page_title = _clean(title_nodes[0].text_content()) if title_nodes else ""
+    reference = og or page_title
+    chosen = next((h for h in h1s if reference and _similar(h, reference)), None)
+    if chosen is None and h1s and not reference:
+        chosen = h1s[0]
+    if chosen is None and reference:
+        chosen = _strip_site(reference, out.site)
+    out.title = chosen or (h1s[0] if h1s else "")
+    canonical = tree.xpath('//link[@rel="canonical"]/@href')
+    out.url = meta.get("og:url") or (canonical[0] if canonical else None)
+    lang = tree.xpath("/html/@lang")
+    out.language = lang[0].split("-")[0].lower() if lang and lang[0].strip() else None
+    return out
+
+
+@dataclass
+class HtmlResult:
+    meta: HtmlMeta
+    body: list[str]
+    removed: list[RemovedLine]
+    visible_head: str
+
+
+def extract_html(
+    html: str,
+    *,
+    url: str | None = None,
+    boilerplate: BoilerplateModel | None = None,
+    site: str | None = None,
+) -> HtmlResult:
+    """Body paragraphs, metadata and removed paragraphs of one HTML page."""
+    import trafilatura
+    from trafilatura.settings import use_config
+
+    cleaned = strip_scripts(html)
+    if len(cleaned) > MAX_MARKUP_CHARS:
+        raise ExtractionError(
+            f"page too large: {len(cleaned):,} characters of markup after removing scripts"
+        )
+    tree = trafilatura.load_html(cleaned)
+    if tree is None:
+        raise ExtractionError("not parseable as HTML")
+    meta = read_metadata(tree)
+    head_nodes = tree.xpath("//body")
+    visible = _clean(head_nodes[0].text_content())[:4000] if head_nodes else ""
+    config = use_config()
+    config.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
+    text = trafilatura.extract(tree, url=url, config=config, **TRAFILATURA_OPTIONS) or ""
+    if len(text.split()) < FALLBACK_WORDS:
+        again = trafilatura.load_html(cleaned)
+        second = trafilatura.extract(again, url=url, config=config, favor_recall=True, **TRAFILATURA_OPTIONS) or ""
+        if len(second.split()) > len(text.split()):
+            text = second
+    paragraphs = [_clean(p) for p in text.split("\n") if p.strip()]
+    removed: list[RemovedLine] = []
+    if boilerplate is not None and boilerplate.fitted and paragraphs:
+        sites, same = boilerplate.counts(paragraphs, site=site)
+        kept = []
+        for paragraph, n_sites, n_same in zip(paragraphs, sites, same, strict=True):
+            short = len(paragraph.split()) <= REPEATED_MAX_WORDS
+            if n_same > 0 and short:
+                removed.append(RemovedLine(paragraph, "repeated on other pages of this site"))
+            elif n_sites >= REPEATED_SITES and short:
+                removed.append(RemovedLine(paragraph, "repeated across sites"))
+            else:
+                kept.append(paragraph)
+        paragraphs = kept
+    if meta.title and paragraphs and _clean(paragraphs[0]).lower() == meta.title.lower():
+        removed.append(RemovedLine(paragraphs.pop(0), "headline (moved to title)"))
+    return HtmlResult(meta=meta, body=paragraphs, removed=removed, visible_head=visible)

@@ -1,0 +1,165 @@
+"""Text mode: clean the text a person or a crawler copied out of a rendered page.
+
+Every non-blank line is scored by a two-stage linear model over line features
+(:mod:`._lines`, weights fitted by ``bench/fit_line_model.py``): stage 1 reads
+the line itself, its page and the corpus (:class:`BoilerplateModel`); stage 2
+reads the stage-1 scores of its neighbours. Lines above :data:`KEEP_THRESHOLD`
+form the body; the headline and the byline are taken out of the body into the
+title and author; every other line is kept in ``removed`` with its reason.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..model import RemovedLine
+from . import _line_weights
+from ._lines import (
+    _BYLINE,
+    _DATEISH,
+    CONTEXT_FEATURES,
+    FEATURES,
+    PageLines,
+    context_features,
+    line_features,
+    split_lines,
+)
+from .boilerplate import BoilerplateModel
+
+#: stage-2 log-odds above which a line is article text; the best threshold of the
+#: 5-fold CV on both dev files (bench/fit_line_model.py reports the grid).
+KEEP_THRESHOLD = 0.0
+#: how far above the first body line the headline is looked for (lines); by eye on
+#: wcxb-dev pages, where captions and bylines sit between headline and body.
+TITLE_WINDOW = 12
+#: a headline has this many words (inclusive); longer is a standfirst paragraph.
+TITLE_WORDS = (2, 30)
+#: lines of a page with this many other sites carrying them are "repeated across sites".
+REPEATED_SITES = 2
+
+_W1 = [_line_weights.STAGE1[name] for name in FEATURES]
+_W2 = [_line_weights.STAGE2[name] for name in CONTEXT_FEATURES]
+_F = {name: i for i, name in enumerate(FEATURES)}
+_BY_PREFIX = re.compile(r"^(by|written by|author:|words by)\s+", re.I)
+_AUTHOR_TAIL = re.compile(r"\s*(?:[|,•·]|\bon\b|\bupdated\b|\bpublished\b|\d).*$", re.I)
+
+
+@dataclass
+class CleanText:
+    """What text-mode cleaning found on one page."""
+
+    title: str = ""
+    author: str | None = None
+    body: list[str] = field(default_factory=list)
+    removed: list[RemovedLine] = field(default_factory=list)
+    #: lines from the top of the page up to the body (datelines live there).
+    head: str = ""
+
+
+def _reason(row: list[float]) -> str:
+    if row[_F["site_pages"]] > 0:
+        return "repeated on other pages of this site"
+    if row[_F["corpus_sites"]] >= 1.0986:  # log1p(2)
+        return "repeated across sites"
+    if row[_F["chrome"]]:
+        return "chrome phrase (menu, share, cookie, subscribe, related...)"
+    if row[_F["urlish"]]:
+        return "link or e-mail address"
+    if row[_F["bullet"]]:
+        return "menu or list item outside the article"
+    if row[_F["dup_in_page"]]:
+        return "repeated within the page"
+    if row[_F["before_main"]]:
+        return "above the article"
+    if row[_F["after_main"]]:
+        return "below the article"
+    return "not article text (low score)"
+
+
+def score_lines(
+    page: PageLines,
+    *,
+    boilerplate: BoilerplateModel | None = None,
+    site: str | None = None,
+    page_text: str | None = None,
+) -> tuple[list[float], list[list[float]]]:
+    """Stage-2 log-odds that each line is article text, and the stage-1 features."""
+    sites = same = None
+    if boilerplate is not None and boilerplate.fitted:
+        sites, same = boilerplate.counts(page.texts, site=site, page=page_text)
+    rows = line_features(page, corpus_sites=sites, site_pages=same)
+    stage1 = [sum(w * x for w, x in zip(_W1, row, strict=False)) for row in rows]
+    return [sum(w * x for w, x in zip(_W2, row, strict=False)) for row in context_features(stage1)], rows
+
+
+def _author(line: str) -> str | None:
+    name = _BY_PREFIX.sub("", line.strip().lstrip("*+-• "))
+    name = _AUTHOR_TAIL.sub("", name).strip(" .,:")
+    return name if 1 <= len(name.split()) <= 8 else None
+
+
+def _is_title_like(text: str) -> bool:
+    body = text.lstrip("*+-#• ").strip()
+    words = body.split()
+    if not TITLE_WORDS[0] <= len(words) <= TITLE_WORDS[1]:
+        return False
+    if body.endswith((".", ":", ",", ";")) and not body.endswith("..."):
+        return False
+    if _BYLINE.match(body) or _DATEISH.match(body):
+        return False
+    return sum(c.isalpha() for c in body) >= 0.6 * len(body)
+
+
+def clean_text(
+    page_text: str,
+    *,
+    boilerplate: BoilerplateModel | None = None,
+    site: str | None = None,
+    title_hint: str | None = None,
+) -> CleanText:
+    """Split a copied page into headline, byline, body lines and removed lines."""
+    page = split_lines(page_text)
+    out = CleanText()
+    if not page.texts:
+        return out
+    scores, rows = score_lines(page, boilerplate=boilerplate, site=site, page_text=page_text)
+    keep = [s > KEEP_THRESHOLD for s in scores]
+    first = next((i for i, k in enumerate(keep) if k), len(keep))
+    # headline: the given title when the page carries it, else the most headline-like
+    # line just above the body (longer and nearer is better)
+    title_index = None
+    if title_hint:
+        wanted = " ".join(title_hint.split()).lower()
+        title_index = next((i for i, k in enumerate(page.keys) if k == wanted), None)
+        out.title = " ".join(title_hint.split())
+    if title_index is None:
+        best = -1.0
+        for i in range(max(0, first - TITLE_WINDOW), min(first + 1, len(keep))):
+            text = page.texts[i]
+            if not _is_title_like(text) or rows[i][_F["chrome"]] or rows[i][_F["site_pages"]] > 0:
+                continue
+            words = len(text.split())
+            score = min(words, 14) - 0.4 * (first - i) + 3 * (page.indents[i] <= page.indents[first] if first < len(keep) else 0)
+            if score > best:
+                best, title_index = score, i
+        if title_index is not None and not out.title:
+            out.title = page.texts[title_index].lstrip("*+-#• ").strip()
+    head_end = first
+    for i, text in enumerate(page.texts):
+        if i == title_index:
+            out.removed.append(RemovedLine(text, "headline (moved to title)"))
+            continue
+        body = text.lstrip("*+-• ").strip()
+        if len(body.split()) <= 10 and _BYLINE.match(body) and i <= first + 3:
+            name = _author(body)
+            if name and out.author is None:
+                out.author = name
+            out.removed.append(RemovedLine(text, "byline (moved to author)"))
+            continue
+        if keep[i]:
+            out.body.append(body)
+        else:
+            out.removed.append(RemovedLine(text, _reason(rows[i])))
+    out.head = "\n".join(page.texts[: head_end + 3])
+    return out

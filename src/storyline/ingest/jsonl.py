@@ -1,0 +1,73 @@
+"""Reader for ``.jsonl`` / ``.jsonl.gz``: one page per line.
+
+Each line is an object with ``text`` (copied page or article text) or ``html``;
+when both are present ``text`` wins, since a user who supplies text says that is
+the article. ``page_text`` is read as text too (the evaluation files' name).
+``title``, ``url``, ``published``, ``site``, ``author`` become ``Document.hints``.
+``Document.raw`` is the chosen field's string encoded as UTF-8 (JSON already
+decoded it, so UTF-8 is the faithful byte form). ``source`` is ``path#line``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..config import Settings
+from ..model import Document, Skipped
+
+HINT_KEYS = ("title", "url", "published", "site", "author")
+_BODY_KEYS = (("text", "text"), ("page_text", "text"), ("html", "html"))
+
+
+def _document(obj: object, source: str, settings: Settings) -> Document | Skipped:
+    if not isinstance(obj, dict):
+        return Skipped(source, "JSON line is not an object")
+    for key, kind in _BODY_KEYS:
+        value = obj.get(key)
+        if isinstance(value, str) and value.strip():
+            raw = value.encode("utf-8", errors="surrogatepass")
+            if len(raw) > settings.max_input_bytes:
+                return Skipped(source, f"record too large ({len(raw):,} bytes)")
+            hints = {k: obj[k] for k in HINT_KEYS if obj.get(k) not in (None, "")}
+            url = obj.get("url") if isinstance(obj.get("url"), str) else None
+            return Document(source=source, raw=raw, kind=kind, url=url, hints=hints)
+    return Skipped(source, "JSON line has no non-empty 'text' or 'html'")
+
+
+def read_jsonl(path: Path, *, settings: Settings) -> Iterator[Document | Skipped]:
+    """Yield one Document per good line; a bad line or a truncated tail is a Skipped."""
+    compressed = path.name.endswith(".gz")
+    number = 0
+    try:
+        handle = gzip.open(path, "rb") if compressed else open(path, "rb")
+    except OSError as exc:
+        yield Skipped(str(path), f"cannot read file ({exc.strerror or exc})")
+        return
+    seen_any = False
+    with handle:
+        try:
+            for number, line in enumerate(handle, 1):
+                source = f"{path}#{number}"
+                if not line.strip():
+                    continue
+                seen_any = True
+                if len(line) > settings.max_input_bytes:
+                    yield Skipped(source, f"line too large ({len(line):,} bytes)")
+                    continue
+                try:
+                    obj = json.loads(line)
+                except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                    reason = getattr(exc, "msg", None) or "not UTF-8"
+                    yield Skipped(source, f"bad JSON line ({reason})")
+                    continue
+                yield _document(obj, source, settings)
+        except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
+            what = "truncated gzip" if isinstance(exc, EOFError) else f"corrupt gzip ({exc})"
+            yield Skipped(f"{path}#{number + 1}", f"{what}: lines from {number + 1} on were lost")
+            return
+    if not seen_any:
+        yield Skipped(str(path), "empty file")
