@@ -514,3 +514,22 @@ def test_post_url_fetches_only_when_the_operator_allows_private_addresses(tmp_pa
     with TestClient(create_app(settings=Settings(db=str(path), api_token=TOKEN))) as default:
         refused = default.post("/api/articles", json={"url": f"{local_site}/page.html"}, headers=auth)
         assert refused.status_code == 422 and "refused" in refused.json()["detail"]
+
+
+def test_a_story_not_yet_synthesized_still_renders(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from storyline.model import AnnotatedArticle, Article, Document
+
+    path = tmp_path / "pending.db"
+    with Store(path) as store:
+        document = Document(source="p.txt", raw=b"Pending\nJust arrived.", kind="text")
+        store.add_document(document)
+        store.save_article(AnnotatedArticle(Article(id=document.id, source="p.txt", title="Pending",
+                                                    text="Just arrived.")), story_id=7)
+    with TestClient(create_app(db=str(path))) as client:
+        assert "(untitled story)" in client.get("/").text
+        page = client.get("/stories/7")
+        assert page.status_code == 200 and "No summary yet." in page.text and "Just arrived." in page.text
+        assert client.get(f"/articles/{document.id}").status_code == 200
+        assert client.get("/api/stories/7").json()["articles"][0]["title"] == "Pending"
