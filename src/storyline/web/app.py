@@ -175,7 +175,7 @@ class Writer:
 
 
 class IngestRequest(BaseModel):
-    """A page to add: ``text`` or ``html`` (optionally with the ``url`` it came from), or only a ``url`` to fetch."""
+    """A page to add: `text` or `html` (optionally with the `url` it came from), or only a `url` to fetch."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -539,7 +539,7 @@ def create_app(*, settings: Settings | None = None, db: str | None = None) -> Fa
         limit: Annotated[int, Query(ge=1, le=API_MAX_LIMIT)] = 20,
         offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     ) -> dict[str, Any]:
-        """Stories matching every filter, each as ``storyline story ID --json`` prints it."""
+        """Stories matching every filter, each as `storyline story ID --json` prints it."""
         filters = {
             "query": q or None,
             "site": site or None,
@@ -560,7 +560,7 @@ def create_app(*, settings: Settings | None = None, db: str | None = None) -> Fa
     @app.get("/api/stories/{story_id}", tags=["stories"], summary="One story",
              responses={404: {"description": "no such story"}})
     def api_story(store: StoreDep, story_id: Annotated[int, PathParam(ge=0)]) -> dict[str, Any]:
-        """The story as ``storyline story ID --json`` prints it."""
+        """The story as `storyline story ID --json` prints it."""
         row = store.story(story_id)
         if row is None:
             raise HTTPException(404, f"no story {story_id}")
@@ -581,7 +581,7 @@ def create_app(*, settings: Settings | None = None, db: str | None = None) -> Fa
         q: Annotated[str, Query(min_length=1, max_length=500, description="words to find (all required)")],
         limit: Annotated[int, Query(ge=1, le=API_MAX_LIMIT)] = SEARCH_ARTICLES,
     ) -> dict[str, Any]:
-        """Articles whose title or text hold every word of ``q`` (SQLite FTS5), and their stories."""
+        """Articles whose title or text hold every word of q (SQLite FTS5), and their stories."""
         hits = store.search_articles(q, limit=limit)
         return {
             "query": q,
@@ -612,7 +612,7 @@ def create_app(*, settings: Settings | None = None, db: str | None = None) -> Fa
     async def api_add_article(request: Request) -> Response:
         """Ingest a page (text, HTML or a URL to fetch) and update its story live.
 
-        Needs ``Authorization: Bearer <token>`` with the operator's ``STORYLINE_API_TOKEN``.
+        Needs `Authorization: Bearer <token>` with the operator's STORYLINE_API_TOKEN.
         URLs to private, loopback or link-local addresses are refused unless the operator allows them.
         """
         if writer is None:
