@@ -533,3 +533,31 @@ def test_a_story_not_yet_synthesized_still_renders(tmp_path):
         assert page.status_code == 200 and "No summary yet." in page.text and "Just arrived." in page.text
         assert client.get(f"/articles/{document.id}").status_code == 200
         assert client.get("/api/stories/7").json()["articles"][0]["title"] == "Pending"
+
+
+def test_a_large_story_renders_in_bounded_columns(tmp_path):
+    from datetime import date
+
+    from fastapi.testclient import TestClient
+
+    from storyline.model import AnnotatedArticle, Article, Citation, Document, Fact, StoryDigest
+    from storyline.web.app import STORY_COLUMNS
+
+    path = tmp_path / "big.db"
+    n = STORY_COLUMNS + 10
+    with Store(path) as store:
+        ids = []
+        for i in range(n):
+            document = Document(source=f"{i}.txt", raw=f"Report {i}\nThe dam held.".encode(), kind="text")
+            store.add_document(document)
+            store.save_article(AnnotatedArticle(Article(id=document.id, source=f"{i}.txt", title=f"Report {i}",
+                                                        text="The dam held.", site=f"s{i}.example",
+                                                        published=date(2026, 1, 1 + i % 28))), story_id=1)
+            ids.append(document.id)
+        store.save_digest(1, StoryDigest(title="Dam holds", facts=(
+            Fact(1, "The dam held.", tuple(Citation(a, 0) for a in ids), n),)))
+    with TestClient(create_app(db=str(path))) as client:
+        page = client.get("/stories/1").text
+    assert page.count('class="column"') == STORY_COLUMNS
+    assert f"{n - STORY_COLUMNS} more articles" in page
+    assert page.count('class="mark"><a class="yes"') == STORY_COLUMNS

@@ -51,6 +51,9 @@ POOL_SIZE = 8
 SEARCH_ARTICLES = 20
 #: facts in the sources-by-facts matrix on the story page (the JSON has them all).
 MATRIX_FACTS = 40
+#: articles given a column in the matrix and side by side; a screen holds about this many
+#: narrow columns, and a 500-article story must still render quickly. The rest are listed.
+STORY_COLUMNS = 30
 
 #: no script of any origin, no plugins, no frames, forms only to this server.
 CONTENT_SECURITY_POLICY = (
@@ -475,8 +478,10 @@ def create_app(*, settings: Settings | None = None, db: str | None = None) -> Fa
             s=data,
             num=numbers,
             sites={a["id"]: a.get("site") or "unknown site" for a in data["articles"]},
-            texts={a.id: [p for p in a.text.split("\n") if p.strip()] for a in articles},
+            texts={a.id: [p for p in a.text.split("\n") if p.strip()] for a in articles[:STORY_COLUMNS]},
             matrix_facts=(data.get("facts") or [])[:MATRIX_FACTS],
+            columns=data["articles"][:STORY_COLUMNS],
+            more_articles=data["articles"][STORY_COLUMNS:],
             sentence_of=sentence_of,
             conflicted={c["fact_id"] for c in data.get("conflicts") or []},
             quotes=quotes,
