@@ -9,6 +9,7 @@ import json
 import logging
 import queue
 import threading
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -54,6 +55,10 @@ MATRIX_FACTS = 40
 #: articles given a column in the matrix and side by side; a screen holds about this many
 #: narrow columns, and a 500-article story must still render quickly. The rest are listed.
 STORY_COLUMNS = 30
+
+#: seconds the stories page reuses the site/language lists and the database counts:
+#: each is a scan of every article, and a few seconds of staleness is invisible there.
+FACETS_TTL = 10.0
 
 #: no script of any origin, no plugins, no frames, forms only to this server.
 CONTENT_SECURITY_POLICY = (
@@ -105,6 +110,26 @@ class ReadPool:
                 self._idle.get_nowait().close()
             except queue.Empty:
                 return
+
+
+class TimedCache:
+    """One value per key, recomputed when older than ``ttl`` seconds (thread-safe enough: a race recomputes)."""
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._values: dict[str, tuple[float, Any]] = {}
+
+    def get(self, key: str, compute: Any) -> Any:
+        now = time.monotonic()
+        hit = self._values.get(key)
+        if hit is not None and now - hit[0] < self.ttl:
+            return hit[1]
+        value = compute()
+        self._values[key] = (now, value)
+        return value
+
+    def clear(self) -> None:
+        self._values.clear()
 
 
 class Writer:
@@ -341,6 +366,7 @@ def create_app(*, settings: Settings | None = None, db: str | None = None) -> Fa
     pool = ReadPool(settings.db)
     writer = Writer(settings) if settings.api_token else None
     templates = _templates()
+    cache = TimedCache(FACETS_TTL)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -443,9 +469,9 @@ def create_app(*, settings: Settings | None = None, db: str | None = None) -> Fa
             page=page,
             more=more,
             form=form,
-            facets=_facets(store),
+            facets=cache.get("facets", lambda: _facets(store)),
             hits=hits,
-            counts=store.counts(),
+            counts=cache.get("counts", store.counts),
         )
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -644,6 +670,7 @@ def create_app(*, settings: Settings | None = None, db: str | None = None) -> Fa
             placed, skipped = await run_in_threadpool(writer.ingest, ingest)
         except StorylineError as exc:
             raise HTTPException(422, str(exc)) from None
+        cache.clear()  # new sites and counts show at once
         if not placed:
             reason = "; ".join(s["reason"] for s in skipped) or "no article found"
             return JSONResponse({"detail": reason, "articles": [], "skipped": skipped}, status_code=422)
