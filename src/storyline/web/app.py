@@ -157,6 +157,7 @@ class Writer:
         with self.lock:
             from ..extract import extract_article
             from ..ingest import iter_documents
+            from ..pipeline import BOILERPLATE_MODEL
 
             pipeline = self.pipeline()
             store: Store = pipeline.store
@@ -164,17 +165,24 @@ class Writer:
                 documents = list(iter_documents([request.url or ""], settings=self.settings))
             else:
                 documents = [request.document()]
-            articles, known, skipped = [], [], []
+            pipeline.restore()  # the boilerplate model, duplicate index and clusterer, once
+            todo: dict[str, Document] = {}
+            known, skipped, fresh = [], [], []
             for document in documents:
                 if not isinstance(document, Document):  # ingest's Skipped(source, reason)
                     store.record_skip(document.source, document.reason)
                     skipped.append({"source": document.source, "reason": document.reason})
-                    continue
-                status = store.document_status(document.id)
-                if status == "done":
+                elif store.document_status(document.id) == "done":
                     known.append(document.id)
-                    continue
-                store.add_document(document)
+                elif document.id not in todo:  # a feed can list the same page twice
+                    todo[document.id] = document
+                    if store.add_document(document):
+                        fresh.append(document)
+            if fresh:  # as `storyline run` does: learn the site's repeated lines first
+                pipeline.boilerplate.partial_fit(fresh)
+                store.save_model(BOILERPLATE_MODEL, pipeline.boilerplate.to_dict())
+            articles = []
+            for document in todo.values():
                 try:
                     articles.append(
                         extract_article(document, boilerplate=pipeline.boilerplate, settings=self.settings)
@@ -186,7 +194,7 @@ class Writer:
                 pipeline.add_articles(articles)
                 pipeline.refine_and_synthesize()
             placed = []
-            for article_id, new in [(a.id, True) for a in articles] + [(k, False) for k in known]:
+            for article_id, new in [(a.id, True) for a in articles] + [(k, False) for k in dict.fromkeys(known)]:
                 row = store.article(article_id)
                 if row is not None:
                     placed.append(
