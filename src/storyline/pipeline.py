@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import date, timedelta
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from .annotate import Annotator
 from .cluster import OnlineClusterer
