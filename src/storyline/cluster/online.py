@@ -138,6 +138,24 @@ class OnlineClusterer:
             self.add(article)
         return self
 
+    def reassign(self, article_id: str, story: int) -> None:
+        """Move a placed article to another story, when the caller knows better
+        (a copy follows its original); the old story's features are rebuilt."""
+        old = self.labels_.get(article_id)
+        if old is None or old == story:
+            return
+        members = self.members_.get(old, [])
+        moved = next((f for f in members if f.id == article_id), None)
+        if old in self.stories_:
+            self._detach(old)
+            for features in members:
+                if features.id != article_id:
+                    self._attach(features, old)
+        self.labels_[article_id] = story
+        self._next_id = max(self._next_id, story + 1)
+        if moved is not None:
+            self._attach(moved, story)
+
     def refine(self) -> dict[str, int]:
         """Merge active stories that are one event and split stories that grew two.
 

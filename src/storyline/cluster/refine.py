@@ -63,6 +63,13 @@ def _story_probability(clusterer: OnlineClusterer, a: int, b: int,
     return (pa + pb) / 2
 
 
+def _too_far_apart(clusterer: OnlineClusterer, a: int, b: int) -> bool:
+    """Stories whose event days lie further apart than the window are two events,
+    however alike their words: the same veto the online decision applies."""
+    da, db = clusterer.stories_[a].day, clusterer.stories_[b].day
+    return da is not None and db is not None and abs(da - db) > clusterer.window_days
+
+
 def merge_stories(clusterer: OnlineClusterer, *, threshold: float,
                   headline_threshold: float | None = None) -> dict[str, int]:
     """Merge story pairs above the threshold, most probable first (the older id stays)."""
@@ -79,7 +86,7 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float,
 
     def push_pairs(sid: int) -> None:
         for other in clusterer._candidates(as_article(sid, clusterer.stories_[sid])):
-            if other == sid:
+            if other == sid or _too_far_apart(clusterer, sid, other):
                 continue
             p = _story_probability(clusterer, sid, other, cache)
             if p >= bar(sid, other):
