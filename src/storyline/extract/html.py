@@ -137,34 +137,63 @@ def read_metadata(tree: Any) -> HtmlMeta:
     ]
     # article:author is often a profile URL, not a name
     out.author = next((a for a in authors if a and not a.startswith("http")), None)
-    for key in _DATE_META:
-        if key in meta:
-            (out.modified if key in _MODIFIED else out.dates).append(meta[key])
-    for obj in objects:
-        if isinstance(obj.get("datePublished"), str):
-            out.dates.insert(0 if not out.dates else 1, obj["datePublished"])
-        if isinstance(obj.get("dateModified"), str):
-            out.modified.append(obj["dateModified"])
-    for node in tree.xpath("//time[@datetime]")[:3]:
-        out.dates.append(node.get("datetime"))
-    out.dates.extend(out.modified)
+    # dates, most trustworthy first; calibrated on wcxb-dev pages with a gold date:
+    # article:published_time was right 95% of the time, JSON-LD datePublished 89%,
+    # the first <time datetime> 84%, modified dates about 35%
+    first = [meta[k] for k in ("article:published_time", "og:published_time") if k in meta]
+    articles = sorted(objects, key=lambda o: "Article" not in str(o.get("@type", "")) and "Posting" not in str(o.get("@type", "")))
+    first += [o["datePublished"] for o in articles if isinstance(o.get("datePublished"), str)]
+    first += [meta[k] for k in _DATE_META if k in meta and k not in _MODIFIED and k not in ("article:published_time", "og:published_time")]
+    first += [t for t in tree.xpath("//time/@datetime")[:2]]
+    first += [o["dateModified"] for o in articles if isinstance(o.get("dateModified"), str)]
+    first += [meta[k] for k in _DATE_META if k in _MODIFIED and k in meta]
+    out.dates = first
     h1s = [_clean(h.text_content()) for h in tree.xpath("//h1")]
     h1s = [h for h in h1s if 2 <= len(h.split()) <= 40]
-    og = _clean(meta.get("og:title") or meta.get("twitter:title") or article.get("headline"))
+    in_article = [_clean(h.text_content()) for h in tree.xpath("//article//h1|//main//h1")]
+    in_article = [h for h in in_article if 2 <= len(h.split()) <= 40]
+    og = _clean(meta.get("og:title") or meta.get("twitter:title"))
+    headline = _clean(article.get("headline")) if isinstance(article.get("headline"), str) else ""
     title_nodes = tree.xpath("//title")
     page_title = _clean(title_nodes[0].text_content()) if title_nodes else ""
+    stripped = _strip_site(page_title, out.site) if page_title else ""
+    og_stripped = _strip_site(og, out.site) if og else ""
+    metas = {m.lower() for m in (stripped, og_stripped, headline, og, page_title) if m}
     reference = og or page_title
-    chosen = next((h for h in h1s if reference and _similar(h, reference)), None)
-    if chosen is None and h1s and not reference:
-        chosen = h1s[0]
-    if chosen is None and reference:
-        chosen = _strip_site(reference, out.site)
-    out.title = chosen or (h1s[0] if h1s else "")
+    # title order measured on wcxb-dev (exact match with the gold title): an <h1> that
+    # a meta title repeats, the <h1> of the <article>, an <h1> like the meta title,
+    # the <title> without the site name
+    out.title = (
+        next((h for h in h1s if h.lower() in metas), None)
+        or (in_article[0] if in_article else None)
+        or next((h for h in h1s if reference and _similar(h, reference)), None)
+        or stripped
+        or og_stripped
+        or (h1s[0] if h1s else "")
+    )
     canonical = tree.xpath('//link[@rel="canonical"]/@href')
     out.url = meta.get("og:url") or (canonical[0] if canonical else None)
     lang = tree.xpath("/html/@lang")
     out.language = lang[0].split("-")[0].lower() if lang and lang[0].strip() else None
     return out
+
+
+#: the window around the headline searched for the dateline (characters before, after);
+#: measured on wcxb-dev (800-1500 after gave the same accuracy; 3000 a little less).
+DATELINE_WINDOW = (750, 1500)
+#: without a headline on the page, the top this many characters are searched.
+DATELINE_TOP = 5000
+
+
+def _visible_head(tree: Any, title: str) -> str:
+    """Visible text (one text node per line) around the headline: where datelines are."""
+    nodes = tree.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]")
+    text = "\n".join(t.strip() for t in nodes[:3000] if t.strip())
+    at = text.find(title) if title else -1
+    if at < 0:
+        return text[:DATELINE_TOP]
+    start = text.rfind("\n", 0, max(at - DATELINE_WINDOW[0], 0)) + 1
+    return text[start : at + DATELINE_WINDOW[1]]
 
 
 @dataclass
@@ -195,8 +224,7 @@ def extract_html(
     if tree is None:
         raise ExtractionError("not parseable as HTML")
     meta = read_metadata(tree)
-    head_nodes = tree.xpath("//body")
-    visible = _clean(head_nodes[0].text_content())[:4000] if head_nodes else ""
+    visible = _visible_head(tree, meta.title)
     config = use_config()
     config.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
     text = trafilatura.extract(tree, url=url, config=config, **TRAFILATURA_OPTIONS) or ""
