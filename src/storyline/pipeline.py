@@ -1,0 +1,257 @@
+"""Chains the stages: ingest -> extract -> annotate -> dedup -> cluster -> synthesize -> store.
+
+Incremental by construction: raw inputs are stored first (keyed by content
+hash), then processed; a document already processed is never processed again,
+so re-running on the same inputs adds nothing and changes no story id, and a run
+killed halfway is completed by the next one. The stateful stages (duplicate
+index, clusterer, boilerplate model) are rebuilt from the database at start.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from .annotate import Annotator
+from .cluster import OnlineClusterer
+from .config import Settings
+from .dedup import DuplicateIndex
+from .errors import StorylineError
+from .extract import BoilerplateModel, extract_article
+from .ingest import iter_documents
+from .model import AnnotatedArticle, Article, Document, Skipped
+from .store import Store
+from .synthesize import synthesize_story
+
+logger = logging.getLogger(__name__)
+
+#: progress(stage, done, total): the CLI draws bars from it; total None = unknown.
+Progress = Callable[[str, int, int | None], None]
+
+BOILERPLATE_MODEL = "boilerplate"
+
+#: documents extracted before they are annotated together: large enough for
+#: spaCy's batching, small enough to keep memory flat on a big crawl.
+CHUNK_DOCUMENTS = 256
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A stored document that held no usable article, and why."""
+
+    document_id: str
+    source: str
+    reason: str
+
+
+def extract_and_annotate(
+    documents: Iterable[Document], *, annotator: Annotator, boilerplate: BoilerplateModel, settings: Settings
+) -> Iterator[AnnotatedArticle | Rejected]:
+    """The per-document work of a run, in input order: independent of other documents,
+    so it can run anywhere (see :mod:`storyline.distributed`)."""
+    batch: list[Article | Rejected] = []
+    for document in documents:
+        try:
+            batch.append(extract_article(document, boilerplate=boilerplate, settings=settings))
+        except StorylineError as exc:
+            batch.append(Rejected(document.id, document.source, str(exc)))
+        if len(batch) >= CHUNK_DOCUMENTS:
+            yield from _annotate_batch(batch, annotator)
+            batch = []
+    yield from _annotate_batch(batch, annotator)
+
+
+def _annotate_batch(batch: list[Article | Rejected], annotator: Annotator) -> Iterator[AnnotatedArticle | Rejected]:
+    annotated = annotator.annotate_many([item for item in batch if isinstance(item, Article)])
+    for item in batch:
+        yield item if isinstance(item, Rejected) else next(annotated)
+
+
+@dataclass
+class RunSummary:
+    """What one run did; ``skipped`` lists (source, reason) for every input not used."""
+
+    read: int = 0
+    new_articles: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    stories_touched: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def skipped_by_reason(self) -> dict[str, int]:
+        return dict(Counter(_reason_kind(reason) for _, reason in self.skipped))
+
+
+def _reason_kind(reason: str) -> str:
+    """The reason without its specifics ("file is empty", not "x.txt: file is empty (0 bytes)")."""
+    return reason.split(" (")[0].split(":")[0].strip()
+
+
+#: a copy counts as the original only when published this much earlier than
+#: the text it matches: same-day re-publications differ by time zones, not days.
+ORIGINAL_LEAD = timedelta(days=1)
+
+
+def _published_before(candidate: date | None, other: date | None) -> bool:
+    return candidate is not None and other is not None and candidate < other - ORIGINAL_LEAD
+
+
+def _no_progress(stage: str, done: int, total: int | None) -> None:
+    return None
+
+
+class Pipeline:
+    """Runs inputs through every stage into a :class:`Store`."""
+
+    def __init__(self, store: Store, *, settings: Settings | None = None) -> None:
+        self.store = store
+        self.settings = settings or Settings()
+        self.annotator = Annotator(model=self.settings.spacy_model, batch_size=self.settings.batch_size)
+        self.duplicates = DuplicateIndex()
+        self.clusterer = OnlineClusterer()
+        self.boilerplate = BoilerplateModel()
+        self._root_of: dict[str, str] = {}
+        self._published: dict[str, date | None] = {}
+        self._restored = False
+
+    def restore(self, *, progress: Progress = _no_progress) -> None:
+        """Rebuild the stateful stages from what the database already holds."""
+        if self._restored:
+            return
+        saved = self.store.load_model(BOILERPLATE_MODEL)
+        if saved:
+            self.boilerplate = BoilerplateModel.from_dict(saved)
+        done = 0
+        for annotated, story_id, duplicate_of in self.store.annotated_articles():
+            self.duplicates.add(annotated.id, annotated.article.text)
+            self._published[annotated.id] = annotated.article.published
+            if duplicate_of:
+                self._root_of[annotated.id] = self._root_of.get(duplicate_of, duplicate_of)
+            self.clusterer.add(annotated, story=story_id)
+            done += 1
+            if done % 200 == 0:
+                progress("restoring", done, None)
+        self._restored = True
+
+    def run(self, inputs: Iterable[str], *, progress: Progress = _no_progress) -> RunSummary:
+        """Ingest ``inputs`` (paths, folders, URLs) and update the stories."""
+        started = time.perf_counter()
+        summary = RunSummary()
+        self.restore(progress=progress)
+
+        new_documents = self._ingest(inputs, summary, progress)
+        pending = self.store.pending_documents()
+        if new_documents:
+            self.boilerplate.partial_fit(new_documents)
+            self.store.save_model(BOILERPLATE_MODEL, self.boilerplate.to_dict())
+
+        for done, result in enumerate(self._extract_and_annotate(pending), 1):
+            progress("analysing", done, len(pending))
+            if isinstance(result, Rejected):
+                logger.warning("skipped %s: %s", result.source, result.reason)
+                self.store.mark_document(result.document_id, status="skipped", reason=result.reason)
+                summary.skipped.append((result.source, result.reason))
+            else:
+                self._place(result, summary)
+        self.refine_and_synthesize(summary=summary, progress=progress)
+        summary.skipped.sort()
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+    def _ingest(self, inputs: Iterable[str], summary: RunSummary, progress: Progress) -> list[Document]:
+        new: list[Document] = []
+        for item in iter_documents(inputs, settings=self.settings):
+            summary.read += 1
+            progress("reading", summary.read, None)
+            if isinstance(item, Skipped):
+                logger.warning("skipped %s: %s", item.source, item.reason)
+                self.store.record_skip(item.source, item.reason)
+                summary.skipped.append((item.source, item.reason))
+                continue
+            status = self.store.document_status(item.id)
+            if status is None:
+                self.store.add_document(item)
+                new.append(item)
+            elif status == "pending":
+                continue  # stored by an interrupted run; processed below
+            else:
+                summary.unchanged += 1
+                first = self.store.source_of(item.id)
+                if first != item.source:
+                    summary.skipped.append((item.source, f"same bytes as {first} (already stored)"))
+        return new
+
+    def _extract_and_annotate(self, documents: list[Document]) -> Iterator[AnnotatedArticle | Rejected]:
+        """Extract and annotate documents in order; overridden to run on a cluster."""
+        return extract_and_annotate(
+            documents, annotator=self.annotator, boilerplate=self.boilerplate, settings=self.settings
+        )
+
+    def add_articles(
+        self, articles: Iterable[Article], *, summary: RunSummary | None = None, progress: Progress = _no_progress
+    ) -> list[int]:
+        """Annotate, deduplicate and cluster articles; store each as soon as it is placed."""
+        summary = summary or RunSummary()
+        articles = list(articles)
+        self.restore()
+        story_ids = []
+        for done, annotated in enumerate(self.annotator.annotate_many(articles), 1):
+            progress("annotating", done, len(articles))
+            story_ids.append(self._place(annotated, summary))
+        return story_ids
+
+    def _place(self, annotated: AnnotatedArticle, summary: RunSummary) -> int:
+        match = self.duplicates.add(annotated.id, annotated.article.text)
+        self._published[annotated.id] = annotated.article.published
+        summary.new_articles += 1
+        if match is None:
+            story_id = self.clusterer.add(annotated)
+            self.store.save_article(annotated, story_id=story_id)
+            return story_id
+        summary.duplicates += 1
+        root = self._root_of.get(match.original_id, match.original_id)
+        if _published_before(annotated.article.published, self._published.get(root)):
+            # The newcomer is older than what it matches: it is the original and the
+            # stored texts are its copies (a stale re-publication crawled first). It
+            # gets its own story decision, and the copies follow it.
+            story_id = self.clusterer.add(annotated)
+            self.store.save_article(annotated, story_id=story_id)
+            copies = [root, *(a for a, r in self._root_of.items() if r == root)]
+            for copy in copies:
+                self._root_of[copy] = annotated.id
+                self.clusterer.reassign(copy, story_id)
+            self.store.relink_copies(copies, original_id=annotated.id, story_id=story_id)
+            return story_id
+        # A copy belongs with what it copies: it is the same text, so the same event.
+        self._root_of[annotated.id] = root
+        story_id = self.clusterer.add(annotated, story=self.clusterer.labels_.get(root))
+        self.store.save_article(
+            annotated,
+            story_id=story_id,
+            duplicate_of=root,
+            duplicate_kind=match.kind,
+            duplicate_similarity=match.similarity,
+        )
+        return story_id
+
+    def refine_and_synthesize(self, *, summary: RunSummary | None = None, progress: Progress = _no_progress) -> None:
+        """Apply batch refinement, then re-synthesize every story that changed."""
+        summary = summary or RunSummary()
+        moves = self.clusterer.refine()
+        if moves:
+            self.store.move_articles(moves)
+        dirty = self.store.dirty_stories()
+        summary.stories_touched = len(dirty)
+        for done, story_id in enumerate(dirty, 1):
+            progress("comparing sources", done, len(dirty))
+            members, duplicate_of = self.store.story_members(story_id)
+            if not members:
+                continue
+            digest = synthesize_story(members, duplicate_of=duplicate_of, summary_words=self.settings.summary_words)
+            self.store.save_digest(story_id, digest)

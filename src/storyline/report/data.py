@@ -1,0 +1,71 @@
+"""Stories as plain data: the JSON of ``storyline stories --json``, the API and the report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..codec import to_data
+from ..store import ArticleRow, Store, StoryRow
+
+
+def article_json(row: ArticleRow) -> dict[str, Any]:
+    return row.as_json()
+
+
+def story_json(store: Store, row: StoryRow, *, articles: list[ArticleRow] | None = None) -> dict[str, Any]:
+    """One story with its articles and everything synthesised about it."""
+    members = articles if articles is not None else store.articles_of(row.id)
+    digest = row.digest
+    position = {a.id: i for i, a in enumerate(members)}
+
+    def in_story_order(ids: Any) -> list[str]:
+        return sorted(set(ids), key=lambda i: (position.get(i, len(position)), i))
+
+    data: dict[str, Any] = {
+        "id": row.id,
+        "title": row.title,
+        "n_articles": row.n_articles,
+        "n_sources": row.n_sources,
+        "first_published": row.first_published,
+        "last_published": row.last_published,
+        "event_start": row.event_start,
+        "event_end": row.event_end,
+        "sites": list(row.sites),
+        "languages": list(row.languages),
+        "articles": [article_json(a) for a in members],
+    }
+    if digest is None:
+        return data
+    data.update(
+        {
+            "top_entities": [{"name": n, "articles": c} for n, c in digest.top_entities],
+            "summary": [
+                {"text": s.text, "citations": to_data(s.citations), "articles": in_story_order(c.article_id for c in s.citations)}
+                for s in digest.summary
+            ],
+            "facts": [
+                {
+                    "id": f.id,
+                    "text": f.text,
+                    "consensus": f.is_consensus,
+                    "independent_sources": f.independent_sources,
+                    "articles": in_story_order(f.article_ids),
+                    "citations": to_data(f.citations),
+                    "earliest_article_id": f.earliest_article_id,
+                }
+                for f in digest.facts
+            ],
+            "conflicts": to_data(digest.conflicts),
+            "quotes": [
+                {"speaker": s.speaker, "variants": to_data(s.variants)} for s in digest.statements
+            ],
+            "lineage": to_data(digest.lineage),
+            "originality": digest.originality,
+            "flags": to_data(digest.flags),
+        }
+    )
+    return data
+
+
+def stories_json(store: Store, **filters: Any) -> dict[str, Any]:
+    return {"stories": [story_json(store, row) for row in store.stories(sort="id", limit=100_000, **filters)]}

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from datetime import date
+
+from storyline.annotate import canonicalize_entities, estimate_event_date, resolve_date_mentions
+from storyline.annotate.timex import parse_date_expression
+from storyline.model import Article, DateMention, Entity
+
+TEXT = (
+    "Mayor Elena Marsh said on Thursday that the harbour bridge would be rebuilt. "
+    "\"We will not leave Port Avery cut off,\" Marsh told reporters.\n"
+    "The collapse on March 3 injured 14 people, the Port Avery Harbour Authority said."
+)
+
+
+def test_annotator_finds_sentences_entities_dates_and_quotes(annotator):
+    article = Article(id="a", source="t.txt", title="Bridge", text=TEXT, published=date(2026, 3, 6))
+    annotated = annotator.annotate(article)
+    assert len(annotated.sentences) == 3
+    for sentence in annotated.sentences:
+        assert TEXT[sentence.start : sentence.end].strip() == sentence.text
+    people = {(e.text, e.canonical) for e in annotated.entities if e.label == "PERSON"}
+    assert ("Marsh", "Elena Marsh") in people
+    assert {d.value for d in annotated.dates} >= {date(2026, 3, 5), date(2026, 3, 3)}
+    [quote] = annotated.quotes
+    assert quote.text.startswith("We will not leave Port Avery cut off")
+    assert quote.speaker_canonical == "Elena Marsh"
+    assert TEXT[quote.start : quote.end].startswith("We will")
+
+
+def test_canonical_names_join_short_and_long_mentions():
+    entities = [
+        Entity("Vladimir Putin", "PERSON", "", 0, 14),
+        Entity("Putin", "PERSON", "", 20, 25),
+        Entity("Putin's", "PERSON", "", 30, 37),
+        Entity("the Harbour Authority", "ORG", "", 40, 61),
+        Entity("Authority", "ORG", "", 70, 79),
+        Entity("Paris", "GPE", "", 80, 85),
+        Entity("14", "CARDINAL", "", 90, 92),
+    ]
+    names = [e.canonical for e in canonicalize_entities(entities)]
+    assert names == ["Vladimir Putin", "Vladimir Putin", "Vladimir Putin", "Harbour Authority",
+                     "Harbour Authority", "Paris", "14"]
+
+
+def test_relative_and_absolute_dates_resolve_against_the_page_date():
+    friday = date(2026, 3, 6)
+    assert parse_date_expression("Thursday", anchor=friday) == (date(2026, 3, 5), "day")
+    assert parse_date_expression("Friday", anchor=friday) == (friday, "day")
+    assert parse_date_expression("yesterday", anchor=friday) == (date(2026, 3, 5), "day")
+    assert parse_date_expression("Dec. 7, 2009", anchor=None) == (date(2009, 12, 7), "day")
+    assert parse_date_expression("3 March", anchor=friday) == (date(2026, 3, 3), "day")
+    assert parse_date_expression("December 30", anchor=date(2026, 1, 2)) == (date(2025, 12, 30), "day")
+    assert parse_date_expression("March 2019", anchor=None) == (date(2019, 3, 1), "month")
+    assert parse_date_expression("in 2016", anchor=None) == (date(2016, 1, 1), "year")
+    # Without a page date a weekday cannot be placed: no invented precision.
+    assert parse_date_expression("Thursday", anchor=None) is None
+
+
+def test_event_date_prefers_recent_mentions_and_falls_back_sensibly():
+    mentions = resolve_date_mentions(
+        [("Tuesday", 0, 7), ("Tuesday", 10, 17), ("2019", 20, 24)], anchor=date(2026, 3, 6)
+    )
+    assert estimate_event_date(mentions, published=date(2026, 3, 6)) == date(2026, 3, 3)
+    assert estimate_event_date((), published=date(2026, 3, 6)) == date(2026, 3, 6)
+    old = (DateMention("2019", date(2019, 1, 1), 0, 4, "year"), DateMention("2016", date(2016, 1, 1), 5, 9, "year"))
+    assert estimate_event_date(old, published=None) == date(2019, 1, 1)

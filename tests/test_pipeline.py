@@ -1,0 +1,154 @@
+"""End to end on the bundled example corpus, against its written ground truth
+(``examples/EXPECTED.md``, machine-readable in ``tests/fixtures/examples_expected.json``)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from storyline.config import Settings
+from storyline.pipeline import Pipeline
+from storyline.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+EXPECTED = json.loads((ROOT / "tests" / "fixtures" / "examples_expected.json").read_text())
+BAD = ROOT / "tests" / "fixtures" / "bad"
+
+
+def _key_of(article_url: str | None, source: str) -> str:
+    """The ground-truth key (A1, B2, ...) of a stored article."""
+    for expected in EXPECTED["articles"]:
+        if expected.get("uri") and expected["uri"] == article_url:
+            return expected["key"]
+    for expected in EXPECTED["articles"]:
+        if not expected.get("uri") and Path(source).name == Path(expected["file"]).name:
+            return expected["key"]
+    raise AssertionError(f"article from {source} ({article_url}) is not in the ground truth")
+
+
+@pytest.fixture(scope="module")
+def corpus_db(tmp_path_factory):
+    """The example corpus run once into a database; tests only read it."""
+    path = tmp_path_factory.mktemp("run") / "examples.db"
+    with Store(path) as store:
+        summary = Pipeline(store, settings=Settings(db=str(path))).run([str(ROOT / "examples")])
+    return path, summary
+
+
+def _grouping(store: Store) -> dict[int, set[str]]:
+    stories: dict[int, set[str]] = {}
+    for story_id in store.story_ids():
+        stories[story_id] = {_key_of(a.url, a.source) for a in store.articles_of(story_id)}
+    return stories
+
+
+def test_every_example_article_is_read(corpus_db):
+    _, summary = corpus_db
+    assert summary.skipped == []
+    assert summary.new_articles == len(EXPECTED["articles"])
+
+
+def test_stories_are_events_not_lookalikes(corpus_db):
+    path, _ = corpus_db
+    with Store(path, read_only=True) as store:
+        found = {frozenset(keys) for keys in _grouping(store).values()}
+    expected = {frozenset(story["articles"]) for story in EXPECTED["stories"].values()}
+    assert found == expected
+
+
+def test_copies_are_linked_to_what_they_copy(corpus_db):
+    path, _ = corpus_db
+    with Store(path, read_only=True) as store:
+        by_key = {}
+        for story_id in store.story_ids():
+            for article in store.articles_of(story_id):
+                by_key[_key_of(article.url, article.source)] = article
+    assert by_key["A2"].duplicate_of == by_key["A1"].id
+    assert by_key["B2"].duplicate_of == by_key["B1"].id
+    # The content-farm rewrite shares the facts, not the text: not a copy.
+    assert by_key["A3"].duplicate_of is None
+    assert by_key["A1"].duplicate_of is None
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\W+", " ", text.lower()).strip()
+
+
+def test_quotes_are_found_with_their_speakers(corpus_db):
+    path, _ = corpus_db
+    with Store(path, read_only=True) as store:
+        quotes_by_key = {}
+        for story_id in store.story_ids():
+            for article in store.articles_of(story_id):
+                annotated = store.annotated_article(article.id)
+                quotes_by_key[_key_of(article.url, article.source)] = annotated.quotes
+    found = correct = 0
+    for expected in EXPECTED["quotes"]:
+        target = _norm(expected["text"])
+        candidates = [q for q in quotes_by_key[expected["article"]] if target in _norm(q.text) or _norm(q.text) in target and len(_norm(q.text)) > 10]
+        if candidates:
+            found += 1
+            if any(q.speaker_canonical == expected["speaker"] for q in candidates):
+                correct += 1
+    total = len(EXPECTED["quotes"])
+    assert found == total, f"{total - found} of {total} quotes not found"
+    assert correct / total >= 0.85, f"speaker right for {correct} of {total} quotes"
+
+
+def test_running_again_changes_nothing(corpus_db, tmp_path):
+    path, _ = corpus_db
+    copy = tmp_path / "again.db"
+    shutil.copy(path, copy)
+    with Store(copy) as store:
+        before = _grouping(store)
+        summary = Pipeline(store, settings=Settings(db=str(copy))).run([str(ROOT / "examples")])
+        assert summary.new_articles == 0
+        assert summary.unchanged == len(EXPECTED["articles"])
+        assert _grouping(store) == before
+
+
+def test_bad_inputs_are_skipped_with_reasons_and_the_run_goes_on(tmp_path):
+    path = tmp_path / "bad.db"
+    with Store(path) as store:
+        pipeline = Pipeline(store, settings=Settings(db=str(path), max_input_bytes=200_000))
+        big = tmp_path / "huge.txt"
+        big.write_text("word " * 100_000)
+        summary = pipeline.run([str(BAD), str(big), str(ROOT / "examples" / "coastline-sport_coastal-cup-final.txt")])
+        reasons = dict(summary.skipped)
+        names = {Path(source.split("#")[0]).name for source in reasons}
+        assert {"empty.txt", "binary.txt", "latin_garbage.txt", "truncated.jsonl.gz", "truncated.warc.gz",
+                "no_article.html", "huge.txt"} <= names
+        for source, reason in summary.skipped:
+            assert reason and "\n" not in reason and "Traceback" not in reason, (source, reason)
+        # What could be read was kept: the good article and the intact records of truncated files.
+        assert summary.new_articles >= 3
+        assert store.counts()["articles"] == summary.new_articles
+        assert summary.skipped_by_reason
+
+
+def test_a_run_killed_halfway_is_completed_by_the_next(tmp_path, monkeypatch):
+    path = tmp_path / "killed.db"
+    calls = {"n": 0}
+    original = Pipeline._place
+
+    def place_then_die(self, annotated, summary):
+        if calls["n"] == 5:
+            raise KeyboardInterrupt
+        calls["n"] += 1
+        return original(self, annotated, summary)
+
+    with Store(path) as store:
+        monkeypatch.setattr(Pipeline, "_place", place_then_die)
+        with pytest.raises(KeyboardInterrupt):
+            Pipeline(store, settings=Settings(db=str(path))).run([str(ROOT / "examples")])
+        assert store.counts()["articles"] == 5
+    monkeypatch.setattr(Pipeline, "_place", original)
+    with Store(path) as store:
+        summary = Pipeline(store, settings=Settings(db=str(path))).run([str(ROOT / "examples")])
+        assert summary.new_articles == len(EXPECTED["articles"]) - 5
+        found = {frozenset(keys) for keys in _grouping(store).values()}
+    assert found == {frozenset(story["articles"]) for story in EXPECTED["stories"].values()}

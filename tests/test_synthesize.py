@@ -1,0 +1,119 @@
+"""Facts, consensus, conflicts, statements, lineage and summary on an invented story."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from synth_fixtures import COPY, DAILY, REWRITE, WIRE, annotated
+
+from storyline.model import StoryDigest
+from storyline.synthesize import synthesize_story
+
+
+@pytest.fixture(scope="module")
+def digest() -> StoryDigest:
+    articles = [
+        annotated("wire", WIRE),
+        annotated("daily", DAILY),
+        annotated("rewrite", REWRITE, published=date(2024, 3, 5)),
+        annotated("copy", COPY, published=date(2024, 3, 5)),
+    ]
+    return synthesize_story(articles, duplicate_of={"copy": "wire"}, summary_words=120)
+
+
+def fact_with(digest: StoryDigest, words: str):
+    matches = [f for f in digest.facts if words in f.text]
+    assert matches, f"no fact mentions {words!r}: {[f.text for f in digest.facts]}"
+    return matches[0]
+
+
+def test_consensus_fact_has_two_independent_sources(digest: StoryDigest) -> None:
+    fact = fact_with(digest, "earthquake")
+    assert fact.is_consensus
+    assert {"wire", "daily"} <= set(fact.article_ids)
+    # wire, its near-copy and its rewrite are one source; daily is the second.
+    assert fact.independent_sources == 2
+    assert fact.earliest_article_id == "wire"
+
+
+def test_single_source_fact(digest: StoryDigest) -> None:
+    fact = fact_with(digest, "Local schools")
+    assert fact.article_ids == ["daily"]
+    assert not fact.is_consensus
+
+
+def test_near_copy_and_verbatim_reuse_are_not_independent(digest: StoryDigest) -> None:
+    harbour = fact_with(digest, "harbour would stay closed")
+    assert harbour.article_ids == ["copy", "wire"]
+    assert harbour.independent_sources == 1
+    rescue = fact_with(digest, "Rescue teams")
+    assert set(rescue.article_ids) == {"wire", "rewrite", "copy"}
+    assert rescue.independent_sources == 1
+
+
+def test_number_conflict(digest: StoryDigest) -> None:
+    numbers = [c for c in digest.conflicts if c.kind == "number"]
+    assert len(numbers) == 1
+    conflict = numbers[0]
+    assert conflict.values["wire"] == "12 people"
+    assert conflict.values["daily"] == "15 people"
+    assert conflict.fact_id == fact_with(digest, "earthquake").id
+
+
+def test_quote_variant_grouped_as_one_statement(digest: StoryDigest) -> None:
+    ruiz = [s for s in digest.statements if s.speaker == "Elena Ruiz"]
+    assert len(ruiz) == 1
+    texts = {v.article_id: v.text for v in ruiz[0].variants}
+    assert texts["wire"] == "rebuild every damaged home within a year"
+    assert texts["daily"] == "have all the damaged houses standing again in twelve months"
+    quote_conflicts = [c for c in digest.conflicts if c.kind == "quote"]
+    assert len(quote_conflicts) == 1
+    assert set(quote_conflicts[0].values) >= {"wire", "daily"}
+
+
+def test_lineage_of_rewrite_and_near_copy(digest: StoryDigest) -> None:
+    edges = {(e.source_id, e.target_id): e.share for e in digest.lineage}
+    assert edges[("wire", "copy")] == 1.0
+    assert edges[("wire", "rewrite")] >= 0.6
+    assert ("wire", "daily") not in edges
+    assert digest.originality["wire"] == 1.0
+    assert digest.originality["daily"] == 1.0
+    assert digest.originality["rewrite"] < 0.3
+    assert digest.originality["copy"] == 0.0
+    kinds = {(f.article_id, f.kind) for f in digest.flags}
+    assert ("copy", "near-copy") in kinds
+    assert ("rewrite", "low-originality") in kinds
+    assert not any(f.article_id in {"wire", "daily"} for f in digest.flags)
+
+
+def test_summary_is_cited_consensus_first_and_not_redundant(digest: StoryDigest) -> None:
+    summary = digest.summary
+    assert summary
+    assert sum(len(s.text.split()) for s in summary) <= 120
+    assert all(s.citations for s in summary)
+    assert len({s.text for s in summary}) == len(summary)
+    assert "earthquake" in summary[0].text
+    assert {c.article_id for c in summary[0].citations} >= {"wire", "daily"}
+    # the near-copy's text is never picked twice
+    assert sum("harbour bridge" in s.text for s in summary) <= 1
+
+
+def test_digest_fields(digest: StoryDigest) -> None:
+    assert digest.title == "Earthquake strikes Marlow"
+    assert digest.top_entities[0] == ("Marlow", 4)
+    assert digest.event_start == date(2024, 3, 4)
+    assert digest.event_end == date(2024, 3, 5)
+
+
+def test_one_article_story() -> None:
+    digest = synthesize_story([annotated("solo", WIRE)])
+    assert digest.summary
+    assert all(not f.is_consensus for f in digest.facts)
+    assert digest.originality == {"solo": 1.0}
+    assert digest.lineage == ()
+    assert digest.conflicts == ()
+
+
+def test_empty_story() -> None:
+    assert synthesize_story([]).title == ""
