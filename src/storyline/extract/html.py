@@ -207,15 +207,13 @@ DATELINE_WINDOW = (750, 1500)
 DATELINE_TOP = 5000
 
 
-def _visible_head(tree: Any, title: str) -> str:
-    """Visible text (one text node per line) around the headline: where datelines are."""
-    nodes = tree.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]")
-    text = "\n".join(t.strip() for t in nodes[:3000] if t.strip())
-    at = text.find(title) if title else -1
+def _visible_head(rendered: str, title: str) -> str:
+    """The rendered page text around the headline: where datelines are."""
+    at = rendered.find(title) if title else -1
     if at < 0:
-        return text[:DATELINE_TOP]
-    start = text.rfind("\n", 0, max(at - DATELINE_WINDOW[0], 0)) + 1
-    return text[start : at + DATELINE_WINDOW[1]]
+        return rendered[:DATELINE_TOP]
+    start = rendered.rfind("\n", 0, max(at - DATELINE_WINDOW[0], 0)) + 1
+    return rendered[start : at + DATELINE_WINDOW[1]]
 
 
 def _combine(
@@ -279,10 +277,11 @@ def extract_html(
     if tree is None:
         raise ExtractionError("not parseable as HTML")
     meta = read_metadata(tree)
-    visible = _visible_head(tree, meta.title)
     # the page as copied text, scored by the text-mode line classifier; rendered
     # before trafilatura runs, which prunes the tree it is given
-    rendered = split_lines(render_text(tree))
+    page_text = render_text(tree)
+    visible = _visible_head(page_text, meta.title)
+    rendered = split_lines(page_text)
     scores, _ = score_lines(rendered, boilerplate=None, site=site)
     config = use_config()
     config.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
