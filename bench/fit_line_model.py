@@ -105,7 +105,7 @@ def fit_lr(x: np.ndarray, y: np.ndarray, w: np.ndarray, c: float) -> LogisticReg
 #: stage-1 learner: "lr" (logistic regression) or "hgb" (gradient-boosted trees).
 STAGE1_KIND = ["hgb"]
 #: tree ensemble size; small enough to evaluate at hundreds of pages per second.
-HGB_PARAMS = {"max_iter": 120, "max_depth": 5, "learning_rate": 0.1, "max_leaf_nodes": 24, "min_samples_leaf": 40, "random_state": 0}
+HGB_PARAMS = {"max_iter": 80, "max_depth": 5, "learning_rate": 0.1, "max_leaf_nodes": 24, "min_samples_leaf": 40, "random_state": 0}
 
 
 def fit_stage1(x: np.ndarray, y: np.ndarray, w: np.ndarray, c: float):
@@ -135,7 +135,7 @@ def export_trees(model) -> dict:
         trees.append(
             {
                 "feature": [int(v) for v in nodes["feature_idx"]],
-                "threshold": [float(f"{v:.7g}") for v in nodes["num_threshold"]],
+                "threshold": [float(v) for v in nodes["num_threshold"]],  # exact: x == threshold happens
                 "left": [-1 if lf else int(v) for v, lf in zip(nodes["left"], leaf, strict=False)],
                 "right": [-1 if lf else int(v) for v, lf in zip(nodes["right"], leaf, strict=False)],
                 "value": [round(float(v), 6) if lf else 0.0 for v, lf in zip(nodes["value"], leaf, strict=False)],

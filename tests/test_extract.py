@@ -240,3 +240,39 @@ def test_weak_dates_have_low_confidence() -> None:
     assert best_date(text="no years") == (None, "", 0.0)
     value, by, _ = best_date(hint="2020-02-03T10:00:00Z", text="")
     assert (value, by) == (date(2020, 2, 3), "hint")
+
+
+def test_tree_ensemble_matches_hand_computed_values() -> None:
+    import numpy as np
+
+    from storyline.extract._trees import TreeEnsemble
+
+    # tree 1: x0 <= 0.5 -> -1 else (x1 <= 2 -> 0.5 else 2); tree 2: a single leaf 0.25
+    spec = {
+        "baseline": 0.1,
+        "depth": 2,
+        "trees": [
+            {"feature": [0, 0, 1, 0, 0], "threshold": [0.5, 0, 2.0, 0, 0], "left": [1, -1, 3, -1, -1],
+             "right": [2, -1, 4, -1, -1], "value": [0, -1.0, 0, 0.5, 2.0]},
+            {"feature": [0], "threshold": [0.0], "left": [-1], "right": [-1], "value": [0.25]},
+        ],
+    }
+    x = np.array([[0.0, 9.0], [1.0, 2.0], [1.0, 3.0], [0.5, 0.0]])
+    assert TreeEnsemble(spec).decision(x).tolist() == pytest.approx([-0.65, 0.85, 2.35, -0.65])
+
+
+def test_render_text_shapes_html_like_copied_text() -> None:
+    import trafilatura
+
+    from storyline.extract._render import render_text
+
+    html = "<html><body><ul><li>Home</li><li>World<ul><li>Europe</li></ul></li></ul><div><p>First para.</p><p>Second <b>bold</b> para.</p></div><script>x=1</script></body></html>"
+    lines = render_text(trafilatura.load_html(html)).splitlines()
+    texts = [line.strip() for line in lines if line.strip()]
+    assert texts == ["* Home", "* World", "+ Europe", "First para.", "Second bold para."]
+    assert "" in lines  # paragraphs are separated by blank lines
+    nested = "<html><body>" + "<div>" * 200 + "<p>Deep text.</p>" + "</div>" * 200 + "</body></html>"
+    assert "Deep text." in render_text(trafilatura.load_html(nested))
+    # deeper than the parser keeps: no RecursionError, just text or nothing
+    hostile = "<html><body>" + "<div>" * 5000 + "<p>Deep text.</p>" + "</div>" * 5000 + "</body></html>"
+    assert isinstance(render_text(trafilatura.load_html(hostile)), str)

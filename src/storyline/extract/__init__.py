@@ -111,7 +111,12 @@ def _from_text(doc: Document, page: str, url: str | None, boilerplate: Boilerpla
     cleaned = clean_text(page, boilerplate=boilerplate, site=site, title_hint=doc.hints.get("title"))
     text = _check_words(cleaned.body)
     published, by, confidence = best_date(
-        hint=doc.hints.get("published"), url=url, text=text, page_text=cleaned.head, tail=page[-3000:]
+        hint=doc.hints.get("published"),
+        url=url,
+        text=text,
+        page_text=cleaned.head,
+        tail=page[-3000:],
+        top=page[:8000],
     )
     return Article(
         id=doc.id,

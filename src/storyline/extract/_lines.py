@@ -52,9 +52,6 @@ CHROME_PHRASES = re.compile(
 )
 _URLISH = re.compile(r"https?://|www\.|\b[\w.+-]+@[\w-]+\.[\w.]+|\.com\b|@\w", re.I)
 _WORD = re.compile(r"\w+")
-_DIGIT = re.compile(r"\d")
-_CAPWORD = re.compile(r"\b[A-ZÀ-ÖØ-Þ]")
-_UPPERWORD = re.compile(r"\b[A-Z]{2,}\b")
 _BULLET = ("* ", "+ ", "- ", "• ", "# ", "o ", "· ", "› ", "» ")
 _SENT_END = (".", "!", "?", '"', "”", "’", "'", ".)", ":")
 _STRIP = ".,;:!?\"'()[]“”‘’«»-–—"
@@ -195,8 +192,9 @@ def line_features(
         # enough, and the cost stays flat on long paragraphs
         sample = body[:SAMPLE_CHARS]
         low = sample.lower()
-        words = _WORD.findall(low)
-        digits = len(_DIGIT.findall(sample))
+        cased = _WORD.findall(sample)
+        words = list(map(str.lower, cased))
+        digits = sum(map(str.isdigit, cased))
         short = nw <= CHROME_MAX_WORDS
         prims.append(
             (
@@ -205,11 +203,11 @@ def line_features(
                 body.endswith(":"),
                 len(words) or 1,
                 sum(map(STOPWORDS.__contains__, words)),
-                sum(map(len, words)) - digits,
+                sum(map(len, cased)),
                 digits,
                 len(sample) or 1,
-                len(_CAPWORD.findall(sample)),
-                len(_UPPERWORD.findall(sample)),
+                sum(map(str.istitle, cased)),
+                sum(map(str.isupper, cased)),
                 bullet,
                 short and (not CHROME_WORDS.isdisjoint(words) or CHROME_PHRASES.search(low) is not None),
                 ("@" in sample or "http" in sample or "www." in sample or ".com" in sample)
@@ -264,7 +262,7 @@ def line_features(
         colon,
         stop / nh,
         alpha / nchar,
-        digits / nchar,
+        digits / nh,
         np.minimum(titled / nh, 1.0),
         np.minimum(upper / nh, 1.0),
         bullet,

@@ -38,6 +38,9 @@ KEEP_THRESHOLD = 0.0
 TITLE_WINDOW = 12
 #: a headline has this many words (inclusive); longer is a standfirst paragraph.
 TITLE_WORDS = (2, 30)
+#: the dateline window in lines around the headline / body start (by eye on wcxb-dev).
+HEAD_LINES_ABOVE_TITLE = 3
+HEAD_LINES_BELOW = 6
 #: lines of a page with this many other sites carrying them are "repeated across sites".
 REPEATED_SITES = 2
 
@@ -218,5 +221,7 @@ def clean_text(
             out.body.append(body)
         else:
             out.removed.append(RemovedLine(text, _reason(rows[i])))
-    out.head = "\n".join(page.texts[: head_end + 3])
+    # datelines sit by the headline: search from a few lines above it to the body start
+    top = max(0, title_index - HEAD_LINES_ABOVE_TITLE) if title_index is not None else 0
+    out.head = "\n".join(page.texts[top : max(head_end, (title_index or 0)) + HEAD_LINES_BELOW])
     return out
