@@ -453,32 +453,42 @@ def _wordlike(token: Any) -> bool:
     return token.pos_ != "PUNCT" and any(c.isalnum() for c in token.text)
 
 
+_DETERMINERS = frozenset({"the", "a", "an", "this", "that", "his", "her", "their", "our", "its"})
+
+
 def _resolve(speaker: str, span: tuple[int, int], people: Sequence[Entity]) -> str | None:
     """The canonical name the speaker mention stands for, where the article allows."""
-    for person in people:
-        if person.start < span[1] and person.end > span[0]:
-            return person.canonical
-    words = speaker.lower().split()
+    inside = [p for p in people if p.start < span[1] and p.end > span[0]]
+    persons = [p for p in people if p.label == "PERSON"]
+    for entity in inside:
+        if entity.label == "PERSON":
+            return entity.canonical
+    words = speaker.replace("’s", "").replace("'s", "").split()
     if not words:
+        return None
+    first = words[0].lower()
+    if first not in PERSON_PRONOUNS and first not in _DETERMINERS:
+        # A surname the tagger missed or mislabelled ("Brandt said") names a
+        # person named in full earlier.
+        last = words[-1].strip(".,")
+        for person in persons:
+            if person.canonical.split()[-1:] == [last] and person.start < span[0]:
+                return person.canonical
+    for entity in inside:
+        if entity.label == "ORG":
+            return entity.canonical
+    for entity in inside:
+        # "Russia said": a place or group that is the whole speaker, not part of
+        # a description ("the Russian president").
+        if entity.end - entity.start >= 0.6 * (span[1] - span[0]):
+            return entity.canonical
+    if first not in PERSON_PRONOUNS and first not in _DETERMINERS:
         return None
     # A pronoun or a description ("the Russian president") refers to the nearest
     # person named before it.
-    if words[0] in PERSON_PRONOUNS or words[0] in {
-        "the",
-        "a",
-        "an",
-        "this",
-        "that",
-        "his",
-        "her",
-        "their",
-        "our",
-    }:
-        before = [p for p in people if p.end <= span[0] and p.label == "PERSON"]
-        if words[0] not in PERSON_PRONOUNS:
-            before = before or [p for p in people if p.end <= span[0]]
-        if before:
-            return before[-1].canonical
+    before = [p for p in persons if p.end <= span[0]]
+    if before:
+        return before[-1].canonical
     return None
 
 
