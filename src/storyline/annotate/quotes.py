@@ -320,6 +320,11 @@ def _adjacent(
     return None
 
 
+#: attribute a quote inside a reported chain to its outermost speech verb; measured
+#: on PolNeAR train (speaker accuracy 0.841 -> 0.845 with it).
+OUTERMOST = True
+
+
 def _governor(
     doc: Any, inside: bytearray, start: int, end: int, *, speech_only: bool
 ) -> tuple[Any, tuple[int, int]] | None:
@@ -336,6 +341,7 @@ def _governor(
             roots.append(token)
     for root in roots:
         node = root
+        found = None
         for _ in range(12):
             if node.head.i == node.i:
                 break
@@ -346,7 +352,13 @@ def _governor(
                 continue
             subject = _subject(node, inside)
             if subject is not None:
-                return node, subject
+                found = (node, subject)
+                # PolNeAR attributes a nested report to its outermost source
+                # ("Israel said Clinton called on members to be "..."").
+                if not (speech_only and OUTERMOST):
+                    break
+        if found is not None:
+            return found
     return None
 
 
