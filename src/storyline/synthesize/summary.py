@@ -81,34 +81,26 @@ def summarize(
             + W_CENTRALITY * centrality
             + W_SUPPORT * echo
         )
-    order = np.argsort(-np.asarray(scores), kind="stable")
+    score = np.asarray(scores)
+    rep_index = np.asarray(reps)
+    lengths = np.array([units[r].words for r in reps])
+    open_ = (lengths >= MIN_SENTENCE_WORDS) & (lengths <= MAX_SENTENCE_WORDS)
+    if not open_.any():
+        open_[:] = True
+    overlap = np.zeros(len(reps))
     chosen: list[int] = []
     used = 0
-    candidates = [
-        int(k) for k in order if MIN_SENTENCE_WORDS <= units[reps[k]].words <= MAX_SENTENCE_WORDS
-    ]
-    if not candidates:
-        candidates = [int(k) for k in order]
-    while candidates:
-        best, best_value = None, -np.inf
-        for k in candidates:
-            overlap = max((sim[reps[k], reps[c]] for c in chosen), default=0.0)
-            if overlap >= REDUNDANT_SIM:
-                continue
-            value = scores[k] - MMR_LAMBDA * overlap
-            if value > best_value:
-                best, best_value = k, value
-        if best is None:
+    while used < budget_words:
+        value = np.where(open_ & (overlap < REDUNDANT_SIM), score - MMR_LAMBDA * overlap, -np.inf)
+        best = int(np.argmax(value))
+        if not np.isfinite(value[best]):
             break
-        candidates.remove(best)
-        words = units[reps[best]].words
-        if used + words > budget_words:
-            if used:
-                continue
+        open_[best] = False
+        if used and used + lengths[best] > budget_words:
+            continue
         chosen.append(best)
-        used += words
-        if used >= budget_words:
-            break
+        used += int(lengths[best])
+        overlap = np.maximum(overlap, sim[rep_index, reps[best]])
     # Story order: where the fact comes in its articles, then which article came first.
     chosen.sort(
         key=lambda k: (
