@@ -102,21 +102,59 @@ def fit_lr(x: np.ndarray, y: np.ndarray, w: np.ndarray, c: float) -> LogisticReg
     return model.fit(x, y, sample_weight=w)
 
 
-def stage1_scores(model: LogisticRegression, page: dict) -> list[float]:
-    return list(page["x"] @ model.coef_[0]) if len(page["x"]) else []
+#: stage-1 learner: "lr" (logistic regression) or "hgb" (gradient-boosted trees).
+STAGE1_KIND = ["hgb"]
+#: tree ensemble size; small enough to evaluate at hundreds of pages per second.
+HGB_PARAMS = {"max_iter": 120, "max_depth": 5, "learning_rate": 0.1, "max_leaf_nodes": 24, "min_samples_leaf": 40, "random_state": 0}
 
 
-def fit_two_stage(pages: list[dict], *, c1: float, c2: float, folds: int = 5, seed: int = 0):
+def fit_stage1(x: np.ndarray, y: np.ndarray, w: np.ndarray, c: float):
+    if STAGE1_KIND[0] == "lr":
+        return fit_lr(x, y, w, c)
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    return HistGradientBoostingClassifier(**HGB_PARAMS).fit(x, y, sample_weight=w * len(w) / w.sum())
+
+
+def stage1_scores(model, page: dict) -> list[float]:
+    if not len(page["x"]):
+        return []
+    if isinstance(model, LogisticRegression):
+        return list(page["x"] @ model.coef_[0])
+    return list(model.decision_function(page["x"]))
+
+
+def export_trees(model) -> dict:
+    """The fitted HistGradientBoostingClassifier as a TreeEnsemble spec."""
+    trees = []
+    depth = 0
+    for (predictor,) in model._predictors:
+        nodes = predictor.nodes
+        leaf = nodes["is_leaf"].astype(bool)
+        depth = max(depth, int(nodes["depth"].max()))
+        trees.append(
+            {
+                "feature": [int(v) for v in nodes["feature_idx"]],
+                "threshold": [float(f"{v:.7g}") for v in nodes["num_threshold"]],
+                "left": [-1 if lf else int(v) for v, lf in zip(nodes["left"], leaf, strict=False)],
+                "right": [-1 if lf else int(v) for v, lf in zip(nodes["right"], leaf, strict=False)],
+                "value": [round(float(v), 6) if lf else 0.0 for v, lf in zip(nodes["value"], leaf, strict=False)],
+            }
+        )
+    return {"baseline": float(np.ravel(model._baseline_prediction)[0]), "depth": depth, "trees": trees}
+
+
+def fit_two_stage(pages: list[dict], *, c1: float, c2: float, folds: int = 3, seed: int = 0):
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(pages))
     oof: list[list[float]] = [[] for _ in pages]
     for k in range(folds):
         test = set(order[k::folds].tolist())
         train = [p for i, p in enumerate(pages) if i not in test]
-        m1 = fit_lr(*stack(train), c1)
+        m1 = fit_stage1(*stack(train), c1)
         for i in test:
             oof[i] = stage1_scores(m1, pages[i])
-    m1 = fit_lr(*stack(pages), c1)
+    m1 = fit_stage1(*stack(pages), c1)
     ctx = [dict(p, x=np.array(context_features(s)).reshape(-1, len(CONTEXT_FEATURES))) for p, s in zip(pages, oof, strict=False)]
     m2 = fit_lr(*stack(ctx), c2)
     return m1, m2
@@ -144,8 +182,19 @@ def main() -> None:
     parser.add_argument("--c2", type=float, default=1.0)
     parser.add_argument("--write", action="store_true", help="write the fitted weights into the package")
     parser.add_argument("--cv", choices=("all", "kfold", "none"), default="all")
+    parser.add_argument("--cache", action="store_true", help="reuse /tmp/storyline_line_data.pkl (features unchanged)")
+    parser.add_argument("--stage1", choices=("lr", "hgb"), default="hgb")
     args = parser.parse_args()
-    data = {name: load(args.data, name) for name in FILES}
+    STAGE1_KIND[0] = args.stage1
+    import pickle
+
+    cache = Path("/tmp/storyline_line_data.pkl")
+    if args.cache and cache.exists():
+        data = pickle.loads(cache.read_bytes())
+    else:
+        data = {name: load(args.data, name) for name in FILES}
+        if args.cache:
+            cache.write_bytes(pickle.dumps(data))
     thresholds = (-1.0, -0.5, 0.0, 0.5)
     for name in FILES:
         print(f"label ceiling {name}:", [f"{v:.4f}" for v in page_f1(data[name], [p["y"] - 0.5 for p in data[name]], 0.0)])
@@ -172,10 +221,23 @@ def main() -> None:
     if args.write:
         m1, m2 = fit_two_stage([p for _, p in both], c1=args.c1, c2=args.c2)
         out = Path(__file__).resolve().parents[1] / "src/storyline/extract/_line_weights.py"
+        if isinstance(m1, LogisticRegression):
+            stage1 = dict(zip(FEATURES, (round(float(v), 5) for v in m1.coef_[0]), strict=True))
+        else:
+            spec = export_trees(m1)
+            # self-check: the numpy evaluator reproduces sklearn's scores
+            from storyline.extract._trees import TreeEnsemble
+
+            sample = np.vstack([p["x"] for _, p in both[:50] if len(p["x"])])
+            gap = np.abs(TreeEnsemble(spec).decision(sample) - m1.decision_function(sample)).max()
+            assert gap < 1e-3, gap
+            stage1 = spec
+        stage2 = dict(zip(CONTEXT_FEATURES, (round(float(v), 5) for v in m2.coef_[0]), strict=True))
         out.write_text(
-            '"""Fitted line-classifier weights; generated by bench/fit_line_model.py, do not edit."""\n\n'
-            f"STAGE1 = {dict(zip(FEATURES, map(lambda v: round(float(v), 5), m1.coef_[0]), strict=True))!r}\n"
-            f"STAGE2 = {dict(zip(CONTEXT_FEATURES, map(lambda v: round(float(v), 5), m2.coef_[0]), strict=True))!r}\n",
+            '"""Fitted line-classifier parameters; generated by bench/fit_line_model.py, do not edit."""\n\n'
+            f"FEATURES = {list(FEATURES)!r}\n"
+            f"STAGE1 = {json.dumps(stage1, separators=(',', ':'))}\n"
+            f"STAGE2 = {stage2!r}\n",
             encoding="utf-8",
         )
         print("wrote", out)

@@ -8,6 +8,11 @@ if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&
     exit 0
 fi
 
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "install_browser.sh: needs apt-get (Debian/Ubuntu); install chromium and chromedriver another way" >&2
+    exit 1
+fi
+
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
     if command -v sudo >/dev/null 2>&1; then

@@ -449,3 +449,115 @@ def test_snippet_parts_and_timeline():
     xs = [r["x"] for r in line["rows"] if r["kind"] == "article"]
     assert xs[0] < xs[1] <= views.TIMELINE_WIDTH
     assert views.lineage_graph({"articles": [], "lineage": []}) is None
+
+
+@pytest.fixture()
+def local_site():
+    """A web server on loopback: /page.html (an article), /big.html (too large), /slow.html (too slow)."""
+    import threading
+    import time
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    page = (
+        b"<html><head><title>Ferry fire in Kestrel Bay</title></head><body><article>"
+        b"<h1>Ferry fire in Kestrel Bay</h1>"
+        b"<p>A fire broke out on the morning ferry to Kestrel Bay on Sunday, and all 212 passengers were evacuated.</p>"
+        b"<p>\"The crew moved everyone to the stern within minutes,\" said Halle Brandt, a passenger.</p>"
+        b"<p>The coastguard said the cause of the fire in the engine room was not yet known.</p>"
+        b"</article></body></html>"
+    )
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            if self.path == "/slow.html":
+                time.sleep(3)
+            body = b"<p>" + b"x" * 50_000 + b"</p>" if self.path == "/big.html" else page
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up (the too-slow case)
+
+        def log_message(self, *args: object) -> None:
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_post_url_fetches_only_when_the_operator_allows_private_addresses(tmp_path, local_site):
+    _pipeline_available()
+    from fastapi.testclient import TestClient
+
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    path = tmp_path / "u.db"
+    webdata.build(path)
+    settings = Settings(db=str(path), api_token=TOKEN, allow_private_urls=True, fetch_max_bytes=20_000,
+                        fetch_timeout=1.0)
+    with TestClient(create_app(settings=settings)) as allowed:
+        response = allowed.post("/api/articles", json={"url": f"{local_site}/page.html"}, headers=auth)
+        assert response.status_code == 201, response.text
+        [placed] = response.json()["articles"]
+        article = allowed.get(f"/api/articles/{placed['id']}").json()
+        assert "212 passengers" in article["text"] and article["raw"]["source"] == f"{local_site}/page.html"
+        too_big = allowed.post("/api/articles", json={"url": f"{local_site}/big.html"}, headers=auth)
+        assert too_big.status_code == 422 and "too large" in too_big.json()["detail"]
+        too_slow = allowed.post("/api/articles", json={"url": f"{local_site}/slow.html"}, headers=auth)
+        assert too_slow.status_code == 422, too_slow.text
+    with TestClient(create_app(settings=Settings(db=str(path), api_token=TOKEN))) as default:
+        refused = default.post("/api/articles", json={"url": f"{local_site}/page.html"}, headers=auth)
+        assert refused.status_code == 422 and "refused" in refused.json()["detail"]
+
+
+def test_a_story_not_yet_synthesized_still_renders(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from storyline.model import AnnotatedArticle, Article, Document
+
+    path = tmp_path / "pending.db"
+    with Store(path) as store:
+        document = Document(source="p.txt", raw=b"Pending\nJust arrived.", kind="text")
+        store.add_document(document)
+        store.save_article(AnnotatedArticle(Article(id=document.id, source="p.txt", title="Pending",
+                                                    text="Just arrived.")), story_id=7)
+    with TestClient(create_app(db=str(path))) as client:
+        assert "(untitled story)" in client.get("/").text
+        page = client.get("/stories/7")
+        assert page.status_code == 200 and "No summary yet." in page.text and "Just arrived." in page.text
+        assert client.get(f"/articles/{document.id}").status_code == 200
+        assert client.get("/api/stories/7").json()["articles"][0]["title"] == "Pending"
+
+
+def test_a_large_story_renders_in_bounded_columns(tmp_path):
+    from datetime import date
+
+    from fastapi.testclient import TestClient
+
+    from storyline.model import AnnotatedArticle, Article, Citation, Document, Fact, StoryDigest
+    from storyline.web.app import STORY_COLUMNS
+
+    path = tmp_path / "big.db"
+    n = STORY_COLUMNS + 10
+    with Store(path) as store:
+        ids = []
+        for i in range(n):
+            document = Document(source=f"{i}.txt", raw=f"Report {i}\nThe dam held.".encode(), kind="text")
+            store.add_document(document)
+            store.save_article(AnnotatedArticle(Article(id=document.id, source=f"{i}.txt", title=f"Report {i}",
+                                                        text="The dam held.", site=f"s{i}.example",
+                                                        published=date(2026, 1, 1 + i % 28))), story_id=1)
+            ids.append(document.id)
+        store.save_digest(1, StoryDigest(title="Dam holds", facts=(
+            Fact(1, "The dam held.", tuple(Citation(a, 0) for a in ids), n),)))
+    with TestClient(create_app(db=str(path))) as client:
+        page = client.get("/stories/1").text
+    assert page.count('class="column"') == STORY_COLUMNS
+    assert f"{n - STORY_COLUMNS} more articles" in page
+    assert page.count('class="mark"><a class="yes"') == STORY_COLUMNS

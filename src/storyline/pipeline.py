@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from .annotate import Annotator
 from .cluster import OnlineClusterer
@@ -92,6 +93,15 @@ def _reason_kind(reason: str) -> str:
     return reason.split(" (")[0].split(":")[0].strip()
 
 
+#: a copy counts as the original only when published this much earlier than
+#: the text it matches: same-day re-publications differ by time zones, not days.
+ORIGINAL_LEAD = timedelta(days=1)
+
+
+def _published_before(candidate: date | None, other: date | None) -> bool:
+    return candidate is not None and other is not None and candidate < other - ORIGINAL_LEAD
+
+
 def _no_progress(stage: str, done: int, total: int | None) -> None:
     return None
 
@@ -107,6 +117,7 @@ class Pipeline:
         self.clusterer = OnlineClusterer()
         self.boilerplate = BoilerplateModel()
         self._root_of: dict[str, str] = {}
+        self._published: dict[str, date | None] = {}
         self._restored = False
 
     def restore(self, *, progress: Progress = _no_progress) -> None:
@@ -119,6 +130,7 @@ class Pipeline:
         done = 0
         for annotated, story_id, duplicate_of in self.store.annotated_articles():
             self.duplicates.add(annotated.id, annotated.article.text)
+            self._published[annotated.id] = annotated.article.published
             if duplicate_of:
                 self._root_of[annotated.id] = self._root_of.get(duplicate_of, duplicate_of)
             self.clusterer.add(annotated, story=story_id)
@@ -196,23 +208,36 @@ class Pipeline:
 
     def _place(self, annotated: AnnotatedArticle, summary: RunSummary) -> int:
         match = self.duplicates.add(annotated.id, annotated.article.text)
-        story_id = None
-        root = None
-        if match is not None:
-            # A copy belongs with what it copies: it is the same text, so the same event.
-            root = self._root_of.get(match.original_id, match.original_id)
-            self._root_of[annotated.id] = root
-            story_id = self.clusterer.labels_.get(root)
-            summary.duplicates += 1
-        story_id = self.clusterer.add(annotated, story=story_id)
+        self._published[annotated.id] = annotated.article.published
+        summary.new_articles += 1
+        if match is None:
+            story_id = self.clusterer.add(annotated)
+            self.store.save_article(annotated, story_id=story_id)
+            return story_id
+        summary.duplicates += 1
+        root = self._root_of.get(match.original_id, match.original_id)
+        if _published_before(annotated.article.published, self._published.get(root)):
+            # The newcomer is older than what it matches: it is the original and the
+            # stored texts are its copies (a stale re-publication crawled first). It
+            # gets its own story decision, and the copies follow it.
+            story_id = self.clusterer.add(annotated)
+            self.store.save_article(annotated, story_id=story_id)
+            copies = [root, *(a for a, r in self._root_of.items() if r == root)]
+            for copy in copies:
+                self._root_of[copy] = annotated.id
+                self.clusterer.reassign(copy, story_id)
+            self.store.relink_copies(copies, original_id=annotated.id, story_id=story_id)
+            return story_id
+        # A copy belongs with what it copies: it is the same text, so the same event.
+        self._root_of[annotated.id] = root
+        story_id = self.clusterer.add(annotated, story=self.clusterer.labels_.get(root))
         self.store.save_article(
             annotated,
             story_id=story_id,
             duplicate_of=root,
-            duplicate_kind=match.kind if match else None,
-            duplicate_similarity=match.similarity if match else None,
+            duplicate_kind=match.kind,
+            duplicate_similarity=match.similarity,
         )
-        summary.new_articles += 1
         return story_id
 
     def refine_and_synthesize(self, *, summary: RunSummary | None = None, progress: Progress = _no_progress) -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from ..errors import ConfigError
-from ..model import AnnotatedArticle, Article, Entity, Sentence
-from .entities import canonicalize_entities
+from ..model import AnnotatedArticle, Article, Entity, Quote, Sentence
+from .entities import canonical_person, canonicalize_entities, person_names
 from .quotes import extract_quotes
 from .timex import estimate_event_date, resolve_date_mentions
 
@@ -80,7 +81,7 @@ class Annotator:
         entities = canonicalize_entities(raw_entities)
         date_spans = [(e.text, e.start_char, e.end_char) for e in doc.ents if e.label_ in {"DATE", "TIME"}]
         dates = resolve_date_mentions(date_spans, anchor=article.published)
-        quotes = extract_quotes(doc, entities=entities)
+        quotes = _name_speakers(extract_quotes(doc, entities=entities), entities)
         return AnnotatedArticle(
             article=article,
             sentences=sentences,
@@ -89,3 +90,31 @@ class Annotator:
             quotes=quotes,
             event_date=estimate_event_date(dates, published=article.published),
         )
+
+
+def _name_speakers(quotes: tuple[Quote, ...], entities: tuple[Entity, ...]) -> tuple[Quote, ...]:
+    """Give each quote's speaker the article's full name for that person.
+
+    The quote finder resolves pronouns and descriptions to a mention; this maps
+    that mention ("Marsh", "Mayor Elena Marsh") to one name per person, using the
+    people the tagger found and the speaker spans themselves.
+    """
+    speakers = [q.speaker for q in quotes if q.speaker]
+    names = person_names(entities, extra=speakers)
+    named = []
+    for quote in quotes:
+        # The speaker span itself first ("Rovers manager Ines Duval" is Ines Duval,
+        # not the club inside it), then what a pronoun was resolved to.
+        canonical = None
+        for mention in (quote.speaker, quote.speaker_canonical):
+            found = canonical_person(mention, names) if mention else None
+            if found in names:
+                canonical = found
+                break
+        if canonical is None:
+            canonical = quote.speaker_canonical
+        named.append(replace(quote, speaker_canonical=canonical))
+    return tuple(named)
+
+
+_PRONOUNS = frozenset({"he", "she", "they", "it", "we", "i", "you"})

@@ -27,6 +27,18 @@ _COMPATIBLE = {
 }
 
 _LEADING_ARTICLE = re.compile(r"^(the|a|an)\s+", re.IGNORECASE)
+
+#: words that stand before a person's name in news ("Mayor Elena Marsh",
+#: "Rovers manager Ines Duval"); a mention that starts with one names a person,
+#: whatever label the statistical tagger gave it.
+PERSON_TITLES = frozenset(
+    """mayor president vice prime minister secretary senator sen rep representative governor
+    gov councillor councilor mr mrs ms miss dr doctor prof professor judge justice chief
+    captain capt general gen colonel col lieutenant sergeant sgt officer sheriff commissioner
+    director chairman chairwoman chair spokesman spokeswoman spokesperson ceo king queen
+    prince princess pope rev reverend father sister lord lady sir dame coach manager
+    inspector superintendent detective deputy ambassador chancellor mp""".split()
+)
 _POSSESSIVE = re.compile(r"['’]s$")
 
 
@@ -35,6 +47,51 @@ def clean_name(text: str) -> str:
     text = " ".join(text.split())
     text = _LEADING_ARTICLE.sub("", text)
     return _POSSESSIVE.sub("", text).strip(" ,.;:")
+
+
+def strip_title(name: str) -> tuple[str, bool]:
+    """``name`` without the titles and role words before it, and whether it had any.
+
+    "Mayor Elena Marsh" -> ("Elena Marsh", True); "Rovers manager Ines Duval" ->
+    ("Ines Duval", True): everything up to the last title word goes.
+    """
+    words = clean_name(name).split()
+    last_title = -1
+    for i, word in enumerate(words[:-1]):
+        if word.lower().strip(".") in PERSON_TITLES:
+            last_title = i
+    if last_title < 0:
+        return " ".join(words), False
+    return " ".join(words[last_title + 1 :]), True
+
+
+def _looks_like_name(name: str) -> bool:
+    words = name.split()
+    return 1 <= len(words) <= 4 and all(w[:1].isupper() for w in words)
+
+
+def person_names(entities: Sequence[Entity], *, extra: Sequence[str] = ()) -> list[str]:
+    """Names of people in an article, longest first: PERSON mentions, and any mention or
+    speaker span that carries a person title (the tagger often mislabels those)."""
+    names = set()
+    for text, is_person in [(e.text, e.label == "PERSON") for e in entities] + [(t, False) for t in extra]:
+        name, titled = strip_title(text)
+        if (is_person or titled) and _looks_like_name(name):
+            names.add(name)
+    return sorted(names, key=lambda n: (-len(n.split()), -len(n), n))
+
+
+def canonical_person(mention: str, names: Sequence[str]) -> str | None:
+    """The full name a person mention ("Marsh", "Mayor Elena Marsh") stands for, if known."""
+    name, _ = strip_title(mention)
+    words = _words(name)
+    if not words:
+        return None
+    for candidate in names:
+        other = _words(candidate)
+        if other == words or _is_part_of(words, other):
+            return candidate
+    return name if _looks_like_name(name) else None
 
 
 def _words(name: str) -> list[str]:
@@ -55,24 +112,39 @@ def _is_part_of(short: list[str], long: list[str]) -> bool:
 
 
 def canonicalize_entities(entities: Sequence[Entity]) -> tuple[Entity, ...]:
-    """Give every name mention the longest compatible name it is part of."""
+    """Give every name mention the longest compatible name it is part of.
+
+    A mention that starts with a person title is a PERSON, and people are named
+    without their titles ("Mayor Elena Marsh" and "Marsh" -> "Elena Marsh").
+    """
+    relabelled = []
+    for e in entities:
+        stripped, titled = strip_title(e.text)
+        if titled and e.label in NAME_LABELS and _looks_like_name(stripped):
+            e = Entity(e.text, "PERSON", e.canonical, e.start, e.end)
+        relabelled.append(e)
+    people = person_names(relabelled)
     names = sorted(
-        {(clean_name(e.text), e.label) for e in entities if e.label in NAME_LABELS and clean_name(e.text)},
+        {(clean_name(e.text), e.label) for e in relabelled if e.label in NAME_LABELS and clean_name(e.text)},
         key=lambda item: -len(item[0]),
     )
     result = []
-    for entity in entities:
+    for entity in relabelled:
         if entity.label not in NAME_LABELS:
             result.append(Entity(entity.text, entity.label, entity.text, entity.start, entity.end))
             continue
-        name = clean_name(entity.text) or entity.text
-        words = _words(name)
-        canonical = name
-        compatible = _COMPATIBLE.get(entity.label, {entity.label})
-        for other, label in names:
-            if label in compatible and _is_part_of(words, _words(other)):
-                canonical = other
-                break
+        canonical = None
+        if entity.label == "PERSON":
+            canonical = canonical_person(entity.text, people)
+        if canonical is None:
+            name = clean_name(entity.text) or entity.text
+            words = _words(name)
+            canonical = name
+            compatible = _COMPATIBLE.get(entity.label, {entity.label})
+            for other, label in names:
+                if label in compatible and _is_part_of(words, _words(other)):
+                    canonical = other
+                    break
         result.append(
             Entity(text=entity.text, label=entity.label, canonical=canonical, start=entity.start, end=entity.end)
         )

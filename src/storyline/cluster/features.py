@@ -61,7 +61,6 @@ FEATURE_NAMES = (
     "orgs_cos",
     "number_overlap",
     "days_apart",
-    "date_known",
     "year_cos",
     "year_known",
     "log_story_size",
@@ -415,10 +414,14 @@ def compare(vectors: ArticleVectors, story: StoryFeatures, df: DocumentFrequenci
     if f.day is not None and story_day is not None:
         gap = abs(f.day - story_day)
         days_apart = math.log1p(min(gap, _MAX_DAYS)) / math.log1p(_MAX_DAYS)
-        date_known = 1.0
     else:
-        days_apart, date_known = 0.0, 0.0
-    if f.years and story.year_bag:
+        # Time only vetoes: being close in time is no evidence in a dense stream, where
+        # every report of the week is close (a positive time feature learned on ECB+
+        # merged all of uci-headlines).
+        days_apart = 0.0
+    # Mentioned years speak only where a day is missing on one side (undated pages):
+    # between dated reports, the day gap already says it.
+    if f.years and story.year_bag and (f.day is None or story_day is None):
         year_cos = _cos(vectors.years, vectors.years_norm, story.year_bag,
                         story.norm("years", story.year_bag, df), df)
         year_known = 1.0
@@ -426,6 +429,6 @@ def compare(vectors: ArticleVectors, story: StoryFeatures, df: DocumentFrequenci
         year_cos, year_known = 0.0, 0.0
     return [
         title_cos, body_cos, cross_cos, entity_cos, *kinds, number_overlap,
-        days_apart, date_known, year_cos, year_known,
+        days_apart, year_cos, year_known,
         math.log(story.size), 1.0 if f.headline_only else 0.0,
     ]

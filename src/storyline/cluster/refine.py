@@ -58,22 +58,38 @@ def _story_probability(clusterer: OnlineClusterer, a: int, b: int,
     for sid, story in ((a, sa), (b, sb)):
         if sid not in cache:
             cache[sid] = ArticleVectors(as_article(sid, story), df)
-    pa = clusterer.probability(compare(cache[a], sb, df))
-    pb = clusterer.probability(compare(cache[b], sa, df))
+    pa = clusterer.probability(compare(cache[a], sb, df), headline=cache[a].features.headline_only)
+    pb = clusterer.probability(compare(cache[b], sa, df), headline=cache[b].features.headline_only)
     return (pa + pb) / 2
 
 
-def merge_stories(clusterer: OnlineClusterer, *, threshold: float) -> dict[str, int]:
+def _too_far_apart(clusterer: OnlineClusterer, a: int, b: int) -> bool:
+    """Stories whose event days lie further apart than the window are two events,
+    however alike their words: the same veto the online decision applies."""
+    da, db = clusterer.stories_[a].day, clusterer.stories_[b].day
+    return da is not None and db is not None and abs(da - db) > clusterer.window_days
+
+
+def merge_stories(clusterer: OnlineClusterer, *, threshold: float,
+                  headline_threshold: float | None = None) -> dict[str, int]:
+    """Merge story pairs above the threshold, most probable first (the older id stays)."""
+    if headline_threshold is None:
+        headline_threshold = threshold
+
+    def bar(a: int, b: int) -> float:
+        both = not clusterer.stories_[a].body and not clusterer.stories_[b].body
+        return headline_threshold if both else threshold
+
     moved: dict[str, int] = {}
     heap: list[tuple[float, int, int]] = []
     cache: dict[int, ArticleVectors] = {}
 
     def push_pairs(sid: int) -> None:
         for other in clusterer._candidates(as_article(sid, clusterer.stories_[sid])):
-            if other == sid:
+            if other == sid or _too_far_apart(clusterer, sid, other):
                 continue
             p = _story_probability(clusterer, sid, other, cache)
-            if p >= threshold:
+            if p >= bar(sid, other):
                 heapq.heappush(heap, (-p, min(sid, other), max(sid, other)))
 
     for sid in list(clusterer.stories_):
@@ -85,7 +101,7 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float) -> dict[str, 
             continue
         # Re-check: either story may have grown since this pair was scored.
         if version.get(keep) or version.get(gone):
-            if _story_probability(clusterer, keep, gone, cache) < threshold:
+            if _story_probability(clusterer, keep, gone, cache) < bar(keep, gone):
                 continue
         members = clusterer.members_[gone]
         clusterer._detach(gone)
@@ -112,8 +128,10 @@ def split_stories(clusterer: OnlineClusterer, *, threshold: float) -> dict[str, 
         prob = [[1.0] * n for _ in range(n)]
         for i in range(n):
             for j in range(i + 1, n):
-                p = (clusterer.probability(compare(vectors[i], singles[j], df))
-                     + clusterer.probability(compare(vectors[j], singles[i], df))) / 2
+                p = (clusterer.probability(compare(vectors[i], singles[j], df),
+                                           headline=members[i].headline_only)
+                     + clusterer.probability(compare(vectors[j], singles[i], df),
+                                             headline=members[j].headline_only)) / 2
                 prob[i][j] = prob[j][i] = p
         groups = _average_linkage(prob, threshold)
         parts = [g for g in groups if len(g) >= SPLIT_MIN_PART]
@@ -156,6 +174,7 @@ def _average_linkage(prob: list[list[float]], threshold: float) -> list[list[int
 
 
 def refine_stories(clusterer: OnlineClusterer, *, merge_threshold: float | None = None,
+                   headline_merge_threshold: float | None = None,
                    split_threshold: float | None = None) -> dict[str, int]:
     """Split, then merge, the clusterer's active stories; return the articles that moved."""
     merge_threshold = MERGE_THRESHOLD if merge_threshold is None else merge_threshold
@@ -163,6 +182,8 @@ def refine_stories(clusterer: OnlineClusterer, *, merge_threshold: float | None 
     before = {f.id: sid for sid, members in clusterer.members_.items() for f in members}
     if split_threshold > 0:
         split_stories(clusterer, threshold=split_threshold)
-    merge_stories(clusterer, threshold=merge_threshold)
+    if headline_merge_threshold is None:
+        headline_merge_threshold = _weights.HEADLINE_MERGE_THRESHOLD
+    merge_stories(clusterer, threshold=merge_threshold, headline_threshold=headline_merge_threshold)
     # Only net moves count (an article split off and merged back has not moved).
     return {aid: clusterer.labels_[aid] for aid, sid in before.items() if clusterer.labels_[aid] != sid}

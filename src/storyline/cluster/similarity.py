@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 from ..model import AnnotatedArticle
-from .features import ArticleVectors, DocumentFrequencies, compare, featurize, story_of
+from .features import (
+    FEATURE_NAMES,
+    ArticleVectors,
+    DocumentFrequencies,
+    compare,
+    featurize,
+    story_of,
+)
 from .online import probability
+
+#: share of the graded text similarity (IDF-weighted cosine of title + body terms) in the
+#: score; the rest is the clusterer's same-event probability, which is near 0 or 1 and so
+#: ranks pairs poorly alone. Chosen on semeval2022-train from {0.5, 0.7, 0.85, 1.0}:
+#: EN-EN Pearson 0.712 / 0.733 / 0.744 / 0.746 (in-sample, one constant).
+TEXT_SHARE = 0.85
+_CROSS = FEATURE_NAMES.index("cross_cos")
 
 
 def pair_similarity(a: AnnotatedArticle, b: AnnotatedArticle, *,
                     df: DocumentFrequencies | None = None) -> float:
-    """Probability in [0, 1] that two articles report the same event.
+    """Same-story similarity in [0, 1] of two articles (symmetric).
 
-    ``df`` gives corpus document frequencies for IDF weights (the clusterer's ``df_``);
-    without it only the two articles are counted.
+    ``df`` gives corpus document frequencies for IDF weights (e.g. the clusterer's
+    ``df_``); without it only the two articles are counted.
     """
     fa, fb = featurize(a), featurize(b)
     if df is None:
@@ -21,5 +35,6 @@ def pair_similarity(a: AnnotatedArticle, b: AnnotatedArticle, *,
         df.add(fb)
     x = compare(ArticleVectors(fa, df), story_of(fb), df)
     y = compare(ArticleVectors(fb, df), story_of(fa), df)
-    # symmetric: the mean of both directions
-    return (probability(x) + probability(y)) / 2
+    text = (x[_CROSS] + y[_CROSS]) / 2
+    event = (probability(x) + probability(y)) / 2
+    return max(0.0, min(1.0, TEXT_SHARE * text + (1 - TEXT_SHARE) * event))

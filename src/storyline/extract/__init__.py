@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 #: has ~40 words).
 MIN_ARTICLE_WORDS = 15
 #: characters of text used for language identification (speed; more adds nothing).
-LANGUAGE_CHARS = 1500
+LANGUAGE_CHARS = 600
 _WORD = re.compile(r"\w+")
 
 
@@ -111,7 +111,7 @@ def _from_text(doc: Document, page: str, url: str | None, boilerplate: Boilerpla
     cleaned = clean_text(page, boilerplate=boilerplate, site=site, title_hint=doc.hints.get("title"))
     text = _check_words(cleaned.body)
     published, by, confidence = best_date(
-        hint=doc.hints.get("published"), url=url, text=text, page_text=cleaned.head + "\n" + page
+        hint=doc.hints.get("published"), url=url, text=text, page_text=cleaned.head, tail=page[-3000:]
     )
     return Article(
         id=doc.id,
@@ -142,7 +142,8 @@ def _from_html(doc: Document, page: str, url: str | None, boilerplate: Boilerpla
         meta=meta.dates,
         url=url,
         text=text,
-        page_text=result.visible_head + "\n" + text,
+        page_text=result.visible_head,
+        tail=text[-3000:],
     )
     return Article(
         id=doc.id,

@@ -110,12 +110,18 @@ class BoilerplateModel:
         return hasattr(self, "site_lines_")
 
     def counts(
-        self, lines: list[str], *, site: str | None = None, page: str | None = None
+        self,
+        lines: list[str],
+        *,
+        site: str | None = None,
+        page: str | None = None,
+        normalized: bool = False,
     ) -> tuple[list[int], list[int]]:
         """For each line: (other sites carrying it, other pages of ``site`` carrying it).
 
         ``page`` is the page the lines come from; when the model has seen it, its
-        own contribution is left out.
+        own contribution is left out. ``normalized``: the lines are already keys
+        (:func:`normalize` output).
         """
         if not self.fitted:
             return [0] * len(lines), [0] * len(lines)
@@ -125,7 +131,7 @@ class BoilerplateModel:
         other_sites: list[int] = []
         other_pages: list[int] = []
         for line in lines:
-            key = normalize(line)
+            key = line if normalized else normalize(line)
             on_site = own.get(key, 0)
             other_sites.append(self.line_sites_.get(key, 0) - (1 if on_site else 0))
             other_pages.append(max(on_site - (1 if seen else 0), 0))

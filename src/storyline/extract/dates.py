@@ -169,9 +169,14 @@ def best_date(
     url: str | None = None,
     text: str = "",
     page_text: str = "",
+    tail: str = "",
     today: date | None = None,
 ) -> tuple[date | None, str, float]:
-    """The most trustworthy publication date: (date, published_by, confidence)."""
+    """The most trustworthy publication date: (date, published_by, confidence).
+
+    ``page_text`` is the top of the page (datelines are searched there), ``tail``
+    its end (where copyright lines live); ``text`` is the article body.
+    """
     today = today or datetime.now().date()
     if hint:
         value = parse_date(str(hint), today=today)
@@ -189,7 +194,7 @@ def best_date(
         return value, "dateline", CONFIDENCE["dateline"]
     if found:
         return found[0], "url", CONFIDENCE["url-month"]
-    everything = page_text or text
+    everything = "\n".join((page_text, text, tail))
     year = copyright_year(everything)
     if year and year <= today.year:
         return date(year, 1, 1), "copyright", CONFIDENCE["copyright"]

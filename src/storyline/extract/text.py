@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ..model import RemovedLine
 from . import _line_weights
 from ._lines import (
@@ -25,6 +27,7 @@ from ._lines import (
     line_features,
     split_lines,
 )
+from ._trees import TreeEnsemble
 from .boilerplate import BoilerplateModel
 
 #: stage-2 log-odds above which a line is article text; the best threshold of the
@@ -38,11 +41,62 @@ TITLE_WORDS = (2, 30)
 #: lines of a page with this many other sites carrying them are "repeated across sites".
 REPEATED_SITES = 2
 
-_W1 = [_line_weights.STAGE1[name] for name in FEATURES]
-_W2 = [_line_weights.STAGE2[name] for name in CONTEXT_FEATURES]
+def _stage1() -> TreeEnsemble | np.ndarray:
+    spec = _line_weights.STAGE1
+    if list(getattr(_line_weights, "FEATURES", FEATURES)) != list(FEATURES):
+        raise RuntimeError("line-model weights do not match the features; re-run bench/fit_line_model.py")
+    if "trees" in spec:
+        return TreeEnsemble(spec)
+    return np.array([spec[name] for name in FEATURES])
+
+
+_STAGE1 = _stage1()
+_W2 = np.array([_line_weights.STAGE2[name] for name in CONTEXT_FEATURES])
 _F = {name: i for i, name in enumerate(FEATURES)}
 _BY_PREFIX = re.compile(r"^(by|written by|author:|words by)\s+", re.I)
 _AUTHOR_TAIL = re.compile(r"\s*(?:[|,•·]|\bon\b|\bupdated\b|\bpublished\b|\d).*$", re.I)
+
+
+_CODE = re.compile(
+    r"^(var|let|const|function|window\.|document\.|if ?\(|\$\(|@media|@import|<\/?[a-z]+[ >])|"
+    r"\{\{|\}\}|\{%|%\}|\);?$|\{$|^\}|=>|;\s*$",
+)
+#: whole lines that are ad placeholders (lower-case, trailing punctuation stripped).
+_AD = frozenset(
+    (
+        "advertisement", "ad", "ads", "advert", "sponsored", "sponsored content", "paid content",
+        "promoted", "story continues below advertisement", "article continues below advertisement",
+        "continue reading below", "advertisement - scroll to continue", "adchoices",
+        "advertisement - scroll to continue with article", "ad feedback", "skip advertisement",
+    )
+)  # fmt: skip
+_CREDIT = re.compile(
+    r"^(photo|image|picture|illustration|video|graphic)s?( credit| by| source)?\s*[:©|-]|^(©|\(c\))\s|"
+    r"\b(getty images|shutterstock|istock|ap photo|afp via getty|reuters/)\b",
+    re.I,
+)
+_COOKIE = re.compile(r"\bcookies?\b", re.I)
+_COOKIE_CONTEXT = re.compile(r"\b(consent|accept|privacy|website|browsing|experience|policy|settings|third[- ]party)\b", re.I)
+
+
+def chrome_rule(text: str) -> str | None:
+    """A reason when a line is chrome by a rule the classifier need not learn, else None.
+
+    Rules for kinds of chrome that are unambiguous on sight: template or script
+    code, ad placeholders, photo credits, cookie notices.
+    """
+    body = text.lstrip("*+-• ").strip()
+    key = " ".join(body.lower().split()).strip(" .:-–—")
+    if key in _AD:
+        return "ad placeholder"
+    nw = body.count(" ") + 1
+    if _CODE.search(body) and sum(body.count(c) for c in "{}();=<>$") >= 2:
+        return "template or script code"
+    if nw <= 20 and _CREDIT.search(body):
+        return "photo credit"
+    if nw <= 80 and _COOKIE.search(body) and _COOKIE_CONTEXT.search(body):
+        return "cookie notice"
+    return None
 
 
 @dataclass
@@ -87,10 +141,10 @@ def score_lines(
     """Stage-2 log-odds that each line is article text, and the stage-1 features."""
     sites = same = None
     if boilerplate is not None and boilerplate.fitted:
-        sites, same = boilerplate.counts(page.texts, site=site, page=page_text)
+        sites, same = boilerplate.counts(page.keys, site=site, page=page_text, normalized=True)
     rows = line_features(page, corpus_sites=sites, site_pages=same)
-    stage1 = [sum(w * x for w, x in zip(_W1, row, strict=False)) for row in rows]
-    return [sum(w * x for w, x in zip(_W2, row, strict=False)) for row in context_features(stage1)], rows
+    stage1 = _STAGE1.decision(rows) if isinstance(_STAGE1, TreeEnsemble) else rows @ _STAGE1
+    return (context_features(stage1) @ _W2).tolist(), rows.tolist()
 
 
 def _author(line: str) -> str | None:
@@ -157,7 +211,10 @@ def clean_text(
                 out.author = name
             out.removed.append(RemovedLine(text, "byline (moved to author)"))
             continue
-        if keep[i]:
+        rule = chrome_rule(text)
+        if rule:
+            out.removed.append(RemovedLine(text, rule))
+        elif keep[i]:
             out.body.append(body)
         else:
             out.removed.append(RemovedLine(text, _reason(rows[i])))

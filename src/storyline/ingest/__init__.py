@@ -61,7 +61,7 @@ def iter_documents(
     """Yield a Document or a Skipped for every page in ``inputs``.
 
     Inputs are file paths, folders (walked recursively in sorted order; hidden
-    files skipped) or http(s) URLs (pages or RSS/Atom feeds).
+    files and files of other types are passed over) or http(s) URLs (pages or RSS/Atom feeds).
     """
     settings = settings or Settings()
     for item in inputs:
@@ -72,13 +72,17 @@ def iter_documents(
                 continue
             path = Path(item)
             if path.is_dir():
+                # Inside a folder only page formats are read: a README or an image
+                # beside the pages is not an input the user meant.
                 files = sorted(
                     p
                     for p in path.rglob("*")
-                    if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                    if p.is_file()
+                    and _format(p) is not None
+                    and not any(part.startswith(".") for part in p.relative_to(path).parts)
                 )
                 if not files:
-                    yield Skipped(item, "folder holds no files")
+                    yield Skipped(item, "folder holds no readable pages (.txt .html .warc .jsonl)")
                 for file in files:
                     yield from _read_file(file, settings)
             elif path.is_file():

@@ -16,6 +16,11 @@ def story_json(store: Store, row: StoryRow, *, articles: list[ArticleRow] | None
     """One story with its articles and everything synthesised about it."""
     members = articles if articles is not None else store.articles_of(row.id)
     digest = row.digest
+    position = {a.id: i for i, a in enumerate(members)}
+
+    def in_story_order(ids: Any) -> list[str]:
+        return sorted(set(ids), key=lambda i: (position.get(i, len(position)), i))
+
     data: dict[str, Any] = {
         "id": row.id,
         "title": row.title,
@@ -35,7 +40,7 @@ def story_json(store: Store, row: StoryRow, *, articles: list[ArticleRow] | None
         {
             "top_entities": [{"name": n, "articles": c} for n, c in digest.top_entities],
             "summary": [
-                {"text": s.text, "citations": to_data(s.citations), "articles": sorted({c.article_id for c in s.citations})}
+                {"text": s.text, "citations": to_data(s.citations), "articles": in_story_order(c.article_id for c in s.citations)}
                 for s in digest.summary
             ],
             "facts": [
@@ -44,7 +49,7 @@ def story_json(store: Store, row: StoryRow, *, articles: list[ArticleRow] | None
                     "text": f.text,
                     "consensus": f.is_consensus,
                     "independent_sources": f.independent_sources,
-                    "articles": f.article_ids,
+                    "articles": in_story_order(f.article_ids),
                     "citations": to_data(f.citations),
                     "earliest_article_id": f.earliest_article_id,
                 }

@@ -354,6 +354,16 @@ class Store:
             # A story that lost all its articles is gone.
             self.db.execute("DELETE FROM stories WHERE id NOT IN (SELECT DISTINCT story_id FROM articles)")
 
+    def relink_copies(self, copies: list[str], *, original_id: str, story_id: int) -> None:
+        """Make ``copies`` copies of ``original_id`` and move them into its story."""
+        with self.transaction():
+            self.db.executemany(
+                "UPDATE articles SET duplicate_of = ?, duplicate_kind = coalesce(duplicate_kind, 'near')"
+                " WHERE id = ?",
+                [(original_id, copy) for copy in copies],
+            )
+        self.move_articles({copy: story_id for copy in copies})
+
     def annotated_articles(self) -> Iterator[tuple[AnnotatedArticle, int, str | None]]:
         """Every stored article in arrival order, with its story and what it duplicates."""
         cursor = self.db.execute("SELECT data, story_id, duplicate_of FROM articles ORDER BY rowid")

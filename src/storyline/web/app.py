@@ -5,9 +5,11 @@ annotations at run time, and some name local types.
 """
 
 import hmac
+import json
 import logging
 import queue
 import threading
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -26,7 +28,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
-from ..codec import to_data
 from ..config import Settings
 from ..errors import StorylineError
 from ..model import Document, content_id
@@ -51,6 +52,13 @@ POOL_SIZE = 8
 SEARCH_ARTICLES = 20
 #: facts in the sources-by-facts matrix on the story page (the JSON has them all).
 MATRIX_FACTS = 40
+#: articles given a column in the matrix and side by side; a screen holds about this many
+#: narrow columns, and a 500-article story must still render quickly. The rest are listed.
+STORY_COLUMNS = 30
+
+#: seconds the stories page reuses the site/language lists and the database counts:
+#: each is a scan of every article, and a few seconds of staleness is invisible there.
+FACETS_TTL = 10.0
 
 #: no script of any origin, no plugins, no frames, forms only to this server.
 CONTENT_SECURITY_POLICY = (
@@ -104,6 +112,26 @@ class ReadPool:
                 return
 
 
+class TimedCache:
+    """One value per key, recomputed when older than ``ttl`` seconds (thread-safe enough: a race recomputes)."""
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._values: dict[str, tuple[float, Any]] = {}
+
+    def get(self, key: str, compute: Any) -> Any:
+        now = time.monotonic()
+        hit = self._values.get(key)
+        if hit is not None and now - hit[0] < self.ttl:
+            return hit[1]
+        value = compute()
+        self._values[key] = (now, value)
+        return value
+
+    def clear(self) -> None:
+        self._values.clear()
+
+
 class Writer:
     """The one writer: a pipeline on its own connection, used under a lock."""
 
@@ -129,6 +157,7 @@ class Writer:
         with self.lock:
             from ..extract import extract_article
             from ..ingest import iter_documents
+            from ..pipeline import BOILERPLATE_MODEL
 
             pipeline = self.pipeline()
             store: Store = pipeline.store
@@ -136,17 +165,24 @@ class Writer:
                 documents = list(iter_documents([request.url or ""], settings=self.settings))
             else:
                 documents = [request.document()]
-            articles, known, skipped = [], [], []
+            pipeline.restore()  # the boilerplate model, duplicate index and clusterer, once
+            todo: dict[str, Document] = {}
+            known, skipped, fresh = [], [], []
             for document in documents:
                 if not isinstance(document, Document):  # ingest's Skipped(source, reason)
                     store.record_skip(document.source, document.reason)
                     skipped.append({"source": document.source, "reason": document.reason})
-                    continue
-                status = store.document_status(document.id)
-                if status == "done":
+                elif store.document_status(document.id) == "done":
                     known.append(document.id)
-                    continue
-                store.add_document(document)
+                elif document.id not in todo:  # a feed can list the same page twice
+                    todo[document.id] = document
+                    if store.add_document(document):
+                        fresh.append(document)
+            if fresh:  # as `storyline run` does: learn the site's repeated lines first
+                pipeline.boilerplate.partial_fit(fresh)
+                store.save_model(BOILERPLATE_MODEL, pipeline.boilerplate.to_dict())
+            articles = []
+            for document in todo.values():
                 try:
                     articles.append(
                         extract_article(document, boilerplate=pipeline.boilerplate, settings=self.settings)
@@ -158,7 +194,7 @@ class Writer:
                 pipeline.add_articles(articles)
                 pipeline.refine_and_synthesize()
             placed = []
-            for article_id, new in [(a.id, True) for a in articles] + [(k, False) for k in known]:
+            for article_id, new in [(a.id, True) for a in articles] + [(k, False) for k in dict.fromkeys(known)]:
                 row = store.article(article_id)
                 if row is not None:
                     placed.append(
@@ -175,7 +211,7 @@ class Writer:
 
 
 class IngestRequest(BaseModel):
-    """A page to add: ``text`` or ``html`` (optionally with the ``url`` it came from), or only a ``url`` to fetch."""
+    """A page to add: `text` or `html` (optionally with the `url` it came from), or only a `url` to fetch."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -238,22 +274,25 @@ def story_brief(row: StoryRow) -> dict[str, Any]:
 
 def article_data(store: Store, row: ArticleRow) -> dict[str, Any]:
     """An article with its annotations, removed lines, raw input and duplicates."""
-    annotated = store.annotated_article(row.id)
+    # The stored JSON already is the AnnotatedArticle as data: reading it directly
+    # skips a decode into records and an encode back (most of this call's time).
+    stored = store.db.execute("SELECT data FROM articles WHERE id = ?", (row.id,)).fetchone()
+    annotated = json.loads(stored[0]) if stored else None
     document = store.raw_document(row.id)
     data = row.as_json()
     data["text"] = row.text
     if annotated is not None:
-        article = annotated.article
+        article = annotated.get("article") or {}
         data.update(
             {
-                "published_by": article.published_by,
-                "published_confidence": article.published_confidence,
-                "event_date": annotated.event_date.isoformat() if annotated.event_date else None,
-                "removed": to_data(article.removed),
-                "sentences": to_data(annotated.sentences),
-                "entities": to_data(annotated.entities),
-                "dates": to_data(annotated.dates),
-                "quotes": to_data(annotated.quotes),
+                "published_by": article.get("published_by", ""),
+                "published_confidence": article.get("published_confidence", 0.0),
+                "event_date": annotated.get("event_date"),
+                "removed": article.get("removed") or [],
+                "sentences": annotated.get("sentences") or [],
+                "entities": annotated.get("entities") or [],
+                "dates": annotated.get("dates") or [],
+                "quotes": annotated.get("quotes") or [],
             }
         )
     if document is not None:
@@ -335,6 +374,7 @@ def create_app(*, settings: Settings | None = None, db: str | None = None) -> Fa
     pool = ReadPool(settings.db)
     writer = Writer(settings) if settings.api_token else None
     templates = _templates()
+    cache = TimedCache(FACETS_TTL)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -437,9 +477,9 @@ def create_app(*, settings: Settings | None = None, db: str | None = None) -> Fa
             page=page,
             more=more,
             form=form,
-            facets=_facets(store),
+            facets=cache.get("facets", lambda: _facets(store)),
             hits=hits,
-            counts=store.counts(),
+            counts=cache.get("counts", store.counts),
         )
 
     @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -472,8 +512,10 @@ def create_app(*, settings: Settings | None = None, db: str | None = None) -> Fa
             s=data,
             num=numbers,
             sites={a["id"]: a.get("site") or "unknown site" for a in data["articles"]},
-            texts={a.id: [p for p in a.text.split("\n") if p.strip()] for a in articles},
+            texts={a.id: [p for p in a.text.split("\n") if p.strip()] for a in articles[:STORY_COLUMNS]},
             matrix_facts=(data.get("facts") or [])[:MATRIX_FACTS],
+            columns=data["articles"][:STORY_COLUMNS],
+            more_articles=data["articles"][STORY_COLUMNS:],
             sentence_of=sentence_of,
             conflicted={c["fact_id"] for c in data.get("conflicts") or []},
             quotes=quotes,
@@ -536,7 +578,7 @@ def create_app(*, settings: Settings | None = None, db: str | None = None) -> Fa
         limit: Annotated[int, Query(ge=1, le=API_MAX_LIMIT)] = 20,
         offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     ) -> dict[str, Any]:
-        """Stories matching every filter, each as ``storyline story ID --json`` prints it."""
+        """Stories matching every filter, each as `storyline story ID --json` prints it."""
         filters = {
             "query": q or None,
             "site": site or None,
@@ -557,7 +599,7 @@ def create_app(*, settings: Settings | None = None, db: str | None = None) -> Fa
     @app.get("/api/stories/{story_id}", tags=["stories"], summary="One story",
              responses={404: {"description": "no such story"}})
     def api_story(store: StoreDep, story_id: Annotated[int, PathParam(ge=0)]) -> dict[str, Any]:
-        """The story as ``storyline story ID --json`` prints it."""
+        """The story as `storyline story ID --json` prints it."""
         row = store.story(story_id)
         if row is None:
             raise HTTPException(404, f"no story {story_id}")
@@ -578,7 +620,7 @@ def create_app(*, settings: Settings | None = None, db: str | None = None) -> Fa
         q: Annotated[str, Query(min_length=1, max_length=500, description="words to find (all required)")],
         limit: Annotated[int, Query(ge=1, le=API_MAX_LIMIT)] = SEARCH_ARTICLES,
     ) -> dict[str, Any]:
-        """Articles whose title or text hold every word of ``q`` (SQLite FTS5), and their stories."""
+        """Articles whose title or text hold every word of q (SQLite FTS5), and their stories."""
         hits = store.search_articles(q, limit=limit)
         return {
             "query": q,
@@ -609,7 +651,7 @@ def create_app(*, settings: Settings | None = None, db: str | None = None) -> Fa
     async def api_add_article(request: Request) -> Response:
         """Ingest a page (text, HTML or a URL to fetch) and update its story live.
 
-        Needs ``Authorization: Bearer <token>`` with the operator's ``STORYLINE_API_TOKEN``.
+        Needs `Authorization: Bearer <token>` with the operator's STORYLINE_API_TOKEN.
         URLs to private, loopback or link-local addresses are refused unless the operator allows them.
         """
         if writer is None:
@@ -636,6 +678,7 @@ def create_app(*, settings: Settings | None = None, db: str | None = None) -> Fa
             placed, skipped = await run_in_threadpool(writer.ingest, ingest)
         except StorylineError as exc:
             raise HTTPException(422, str(exc)) from None
+        cache.clear()  # new sites and counts show at once
         if not placed:
             reason = "; ".join(s["reason"] for s in skipped) or "no article found"
             return JSONResponse({"detail": reason, "articles": [], "skipped": skipped}, status_code=422)

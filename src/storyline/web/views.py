@@ -22,6 +22,8 @@ TIMELINE_WIDTH = 960
 TIMELINE_ROW = 22
 LINEAGE_WIDTH = 960
 LINEAGE_NODE = 16
+#: article rows drawn on a timeline (each a row); a bigger story shows the first ones.
+TIMELINE_ARTICLES = 60
 
 
 def safe_url(url: str | None) -> str | None:
@@ -221,7 +223,7 @@ def timeline(story: dict[str, Any]) -> dict[str, Any] | None:
             }
         )
         top += TIMELINE_ROW
-    for number, (article, day) in enumerate(zip(articles, days, strict=True), 1):
+    for number, (article, day) in enumerate(zip(articles[:TIMELINE_ARTICLES], days, strict=False), 1):
         rows.append(
             {
                 "kind": "article",
@@ -241,6 +243,7 @@ def timeline(story: dict[str, Any]) -> dict[str, Any] | None:
         day = date.fromordinal(first.toordinal() + offset)
         ticks.append({"x": x(day), "label": day.isoformat()})
     return {
+        "more": max(0, len(articles) - TIMELINE_ARTICLES),
         "rows": rows,
         "ticks": ticks,
         "width": TIMELINE_WIDTH,

@@ -1,0 +1,95 @@
+"""``storyline eval pairs FILE``: how similar two articles are as stories.
+
+Rows ``{"id", "lang1", "lang2", "text1", "text2", "overall"}`` (SemEval-2022 Task 8;
+``overall`` 1 = same story .. 4 = unrelated). Each text is annotated and scored with
+:func:`~storyline.cluster.pair_similarity`, IDF counted over all texts of the file.
+``pearson`` correlates the similarity with ``5 - overall`` (positive = agrees with
+"same story"), overall and per language pair; the baseline is TF-IDF cosine.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from ..errors import EvaluationError
+from . import read_jsonl
+from ._articles import article_from_row
+
+logger = logging.getLogger(__name__)
+
+
+def pearson(x: list[float], y: list[float]) -> float | None:
+    """Pearson correlation, or None where it is undefined (fewer than 3 items, no spread)."""
+    import numpy as np
+
+    if len(x) < 3:
+        return None
+    a, b = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if a.std() == 0 or b.std() == 0:
+        return None
+    return round(float(np.corrcoef(a, b)[0, 1]), 4)
+
+
+def _by_language(rows: list[dict[str, Any]], scores: list[float], gold: list[float]) -> dict[str, Any]:
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, row in enumerate(rows):
+        groups[f"{row.get('lang1', '?')}-{row.get('lang2', '?')}"].append(i)
+    return {
+        key: {"n": len(idx), "pearson": pearson([scores[i] for i in idx], [gold[i] for i in idx])}
+        for key, idx in sorted(groups.items())
+    }
+
+
+def tfidf_cosines(texts1: list[str], texts2: list[str]) -> list[float]:
+    """Cosine of TF-IDF vectors (fitted on all texts of the file) of each pair."""
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectorizer = TfidfVectorizer(sublinear_tf=True).fit(texts1 + texts2)
+    a, b = vectorizer.transform(texts1), vectorizer.transform(texts2)
+    return [float(v) for v in np.asarray(a.multiply(b).sum(axis=1)).ravel()]
+
+
+def evaluate(path: str | Path, **_: Any) -> dict[str, Any]:
+    """Score storyline's same-story similarity against the human ``overall`` judgements."""
+    from ..annotate import Annotator
+    from ..cluster.features import DocumentFrequencies, featurize
+    from ..cluster.similarity import pair_similarity
+
+    start = time.perf_counter()
+    rows = [r for r in read_jsonl(path)]
+    if not rows:
+        raise EvaluationError(f"{path}: no rows")
+    for number, row in enumerate(rows, 1):
+        if not all(k in row for k in ("text1", "text2", "overall")):
+            raise EvaluationError(f"{path}:{number}: row needs 'text1', 'text2' and 'overall'")
+    articles = []
+    for number, row in enumerate(rows, 1):
+        for side in ("1", "2"):
+            articles.append(article_from_row(
+                {"id": f"{row.get('id', number)}#{side}", "text": row[f"text{side}"] or "",
+                 "language": row.get(f"lang{side}") or "en"},
+                source=f"{path}#{number}",
+            ))
+    annotated = list(Annotator().annotate_many(articles))
+    df = DocumentFrequencies()
+    for a in annotated:
+        df.add(featurize(a))
+    scores = [pair_similarity(annotated[2 * i], annotated[2 * i + 1], df=df) for i in range(len(rows))]
+    gold = [5.0 - float(row["overall"]) for row in rows]
+    base = tfidf_cosines([str(r["text1"] or "") for r in rows], [str(r["text2"] or "") for r in rows])
+    return {
+        "pearson": pearson(scores, gold),
+        "by_language": _by_language(rows, scores, gold),
+        "n": len(rows),
+        "seconds": round(time.perf_counter() - start, 3),
+        "baseline": {
+            "method": "tfidf-cosine",
+            "pearson": pearson(base, gold),
+            "by_language": _by_language(rows, base, gold),
+        },
+    }

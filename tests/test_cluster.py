@@ -1,0 +1,156 @@
+"""Tests of the cluster stage: features, online clustering, restore, refine, similarity."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from storyline.cluster import OnlineClusterer, featurize, pair_similarity
+from storyline.cluster.features import DocumentFrequencies, terms
+from storyline.cluster.timeinfo import date_from_line, date_from_url, years_in
+from storyline.model import AnnotatedArticle, Article, Entity
+
+
+def _annotated(ident: str, title: str, text: str, *, published: date | None = None,
+               people: tuple[str, ...] = (), places: tuple[str, ...] = (),
+               url: str | None = None) -> AnnotatedArticle:
+    entities = []
+    body = title + "\n" + text
+    for label, names in (("PERSON", people), ("GPE", places)):
+        for name in names:
+            start = body.find(name)
+            entities.append(Entity(text=name, label=label, canonical=name, start=max(start, 0),
+                                   end=max(start, 0) + len(name)))
+    article = Article(id=ident, source=f"test#{ident}", title=title, text=text, url=url,
+                      published=published, published_confidence=1.0 if published else 0.0)
+    return AnnotatedArticle(article=article, entities=tuple(entities),
+                            event_date=published)
+
+
+RESCUE_2024 = [
+    _annotated("a1", "Fishermen rescued off Valletta after storm",
+               "Coast guard boats rescued nine fishermen near Valletta on Tuesday after a storm "
+               "capsized their trawler. Captain Joseph Borg said the crew clung to the hull.",
+               published=date(2024, 2, 6), people=("Joseph Borg",), places=("Valletta",)),
+    _annotated("a2", "Nine fishermen saved as trawler capsizes near Valletta",
+               "Nine fishermen were pulled from the sea near Valletta when their trawler capsized "
+               "in a storm, the coast guard said. Joseph Borg, the captain, praised the rescuers.",
+               published=date(2024, 2, 7), people=("Joseph Borg",), places=("Valletta",)),
+    _annotated("a3", "Valletta trawler crew rescued, captain Borg thanks coast guard",
+               "The captain of the trawler that capsized off Valletta, Joseph Borg, thanked the "
+               "coast guard for rescuing his crew of nine fishermen during the storm.",
+               published=date(2024, 2, 7), people=("Joseph Borg",), places=("Valletta",)),
+]
+RESCUE_2016 = [
+    _annotated("b1", "Fishermen rescued off Marsaxlokk after trawler sinks",
+               "Coast guard boats rescued four fishermen off Marsaxlokk on Sunday after their "
+               "trawler sank in heavy seas. Skipper Mario Vella said the crew was lucky.",
+               published=date(2016, 11, 13), people=("Mario Vella",), places=("Marsaxlokk",)),
+    _annotated("b2", "Four fishermen saved off Marsaxlokk",
+               "Four fishermen were rescued off Marsaxlokk when their trawler sank in heavy seas, "
+               "the coast guard said. Mario Vella, the skipper, thanked the rescuers.",
+               published=date(2016, 11, 14), people=("Mario Vella",), places=("Marsaxlokk",)),
+]
+OTHER = [
+    _annotated("c1", "Central bank raises interest rates by half a point",
+               "The central bank raised its main interest rate by half a percentage point on "
+               "Thursday, citing inflation that has stayed above target for a year.",
+               published=date(2024, 2, 8)),
+]
+
+
+def test_terms_drop_stop_words_and_stem() -> None:
+    counted = terms("The fishermen were rescued; rescuers rescued the fishermen")
+    assert "the" not in counted
+    assert counted["fisherm"] == 2
+    assert counted["rescued"] == 2
+
+
+def test_dates_from_urls_lines_and_years() -> None:
+    assert date_from_url("http://x.com/2013/03/14/nyregion/a.html") == (date(2013, 3, 14), "day")
+    assert date_from_url("http://x.com/environment/2009/apr/28/obama") == (date(2009, 4, 28), "day")
+    assert date_from_url("http://x.com/a-20130606_1_b") == (date(2013, 6, 6), "day")
+    assert date_from_url("http://x.com/story/12345") is None
+    assert date_from_line("Tuesday 28 April 2009 22. 34 BST") == date(2009, 4, 28)
+    assert date_from_line("Posted on January 5, 2011, 3: 37 PM EDT") == date(2011, 1, 5)
+    assert date_from_line("8/2/13 at 1: 30 PM") == date(2013, 8, 2)
+    assert years_in("in 2005 and 1992, $2005 no, 20055 no") == [2005, 1992]
+
+
+def test_featurize_keeps_entities_numbers_and_day() -> None:
+    f = featurize(RESCUE_2024[0])
+    assert "p:joseph borg" in f.entities and "p:borg" in f.entities
+    assert "l:valletta" in f.entities
+    assert f.day == date(2024, 2, 6).toordinal()
+    assert f.year == 2024
+    assert not f.headline_only
+
+
+def test_same_event_joins_and_same_kind_years_apart_stays_apart() -> None:
+    clusterer = OnlineClusterer()
+    stream = [RESCUE_2024[0], RESCUE_2016[0], OTHER[0], RESCUE_2024[1], RESCUE_2016[1], RESCUE_2024[2]]
+    labels = {a.id: clusterer.add(a) for a in stream}
+    assert labels["a1"] == labels["a2"] == labels["a3"]
+    assert labels["b1"] == labels["b2"]
+    assert labels["a1"] != labels["b1"]
+    assert labels["c1"] not in (labels["a1"], labels["b1"])
+    assert sorted(set(labels.values())) == [1, 2, 3]
+    assert clusterer.labels_ == labels
+
+
+def test_forced_story_restores_state_and_new_ids_follow() -> None:
+    clusterer = OnlineClusterer()
+    assert clusterer.add(RESCUE_2024[0], story=7) == 7
+    assert clusterer.add(RESCUE_2024[1], story=7) == 7
+    # a later report of the restored story joins it; a new story gets the next id
+    assert clusterer.add(RESCUE_2024[2]) == 7
+    assert clusterer.add(OTHER[0]) == 8
+
+
+def test_first_story_id_and_partial_fit() -> None:
+    clusterer = OnlineClusterer(first_story_id=100).partial_fit(RESCUE_2016)
+    assert set(clusterer.labels_.values()) == {100}
+
+
+def test_refine_merges_stories_split_by_the_stream_and_keeps_older_id() -> None:
+    clusterer = OnlineClusterer()
+    clusterer.add(RESCUE_2024[0], story=1)
+    clusterer.add(OTHER[0], story=2)
+    clusterer.add(RESCUE_2024[1], story=3)
+    clusterer.add(RESCUE_2024[2], story=3)
+    moved = clusterer.refine()
+    assert moved == {"a2": 1, "a3": 1}
+    assert clusterer.labels_["c1"] == 2
+    assert clusterer.refine() == {}
+
+
+def test_refine_leaves_distinct_events_apart() -> None:
+    clusterer = OnlineClusterer()
+    for a in RESCUE_2024:
+        clusterer.add(a, story=1)
+    for a in RESCUE_2016:
+        clusterer.add(a, story=2)
+    assert clusterer.refine() == {}
+
+
+def test_stories_expire_out_of_the_window() -> None:
+    clusterer = OnlineClusterer(window_days=30, min_idle_arrivals=2)
+    clusterer.add(RESCUE_2016[0])
+    for i in range(5):
+        filler = _annotated(f"f{i}", f"Bridge {i} reopens in Oslo", f"Bridge number {i} reopened.",
+                            published=date(2024, 3, 1 + i))
+        clusterer.add(filler)
+    assert clusterer.labels_["b1"] == 1
+    assert 1 not in clusterer.stories_  # out of the window and idle: gone from memory
+    assert len(clusterer.stories_) <= 5
+
+
+def test_pair_similarity_ranks_same_event_first() -> None:
+    df = DocumentFrequencies()
+    for a in RESCUE_2024 + RESCUE_2016 + OTHER:
+        df.add(featurize(a))
+    same = pair_similarity(RESCUE_2024[0], RESCUE_2024[1], df=df)
+    kind = pair_similarity(RESCUE_2024[0], RESCUE_2016[0], df=df)
+    other = pair_similarity(RESCUE_2024[0], OTHER[0], df=df)
+    assert 0.0 <= other < kind < same <= 1.0
+    assert pair_similarity(RESCUE_2024[1], RESCUE_2024[0], df=df) == same
+    assert 0.0 <= pair_similarity(RESCUE_2024[0], RESCUE_2024[1]) <= 1.0

@@ -1,0 +1,242 @@
+"""extract: text-mode cleaning (each kind of chrome), HTML mode, hostile pages."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from storyline.errors import ExtractionError
+from storyline.extract import BoilerplateModel, extract_article
+from storyline.extract import html as html_mode
+from storyline.model import Document
+
+BODY = [
+    "The new dam on the Ebro river opened on Monday after a decade of construction, the regional water authority said in a statement.",
+    "Engineers said the reservoir would hold enough water to supply two hundred thousand homes during the dry summer months.",
+    '"This is a day the valley has waited for," said the mayor of the nearest town, who attended the ceremony with local farmers.',
+    "Critics argued that the project had cost twice the original budget and flooded farmland that families had worked for generations.",
+    "The authority expects the first water deliveries to reach farms in the autumn, once the canals have been inspected.",
+]
+PAGE = f"""  Skip to content
+  * Home
+  * World
+  * Business
+  * Climate
+      Search
+  We use cookies to improve your experience on our website. By continuing to browse, you accept our cookie policy.
+      Accept
+
+        Riverside dam opens after ten years of building
+
+          By Maria Keller
+          Published: June 13, 2023
+
+          Photo: Getty Images
+
+          {BODY[0]}
+
+          {BODY[1]}
+
+          Advertisement
+
+          {BODY[2]}
+
+          {BODY[3]}
+
+          {BODY[4]}
+
+          Share this article
+          * Facebook
+          * Twitter
+        Related stories
+          * Drought hits southern farms as rivers fall
+          * River levels fall to a record low in July
+        Leave a comment
+  © 2023 Valley News. All rights reserved.
+  window.dataLayer = window.dataLayer || [];
+"""
+
+
+def _text_doc(page: str = PAGE, **hints: str) -> Document:
+    return Document(source="page.txt", raw=page.encode("utf-8"), kind="text", hints=hints)
+
+
+def test_text_mode_keeps_body_and_removes_each_kind_of_chrome() -> None:
+    article = extract_article(_text_doc())
+    assert article.paragraphs == BODY
+    assert article.title == "Riverside dam opens after ten years of building"
+    assert article.author == "Maria Keller"
+    assert article.published == date(2023, 6, 13) and article.published_by == "dateline"
+    assert article.language == "en"
+    reasons = {r.text.lstrip("* ").strip(): r.reason for r in article.removed}
+    assert all(reasons.values())
+    assert reasons["Advertisement"] == "ad placeholder"
+    assert reasons["Photo: Getty Images"] == "photo credit"
+    assert reasons["window.dataLayer = window.dataLayer || [];"] == "template or script code"
+    assert reasons[PAGE.splitlines()[6].strip()] == "cookie notice"
+    assert reasons["By Maria Keller"].startswith("byline")
+    for chrome in ("Home", "Share this article", "Facebook", "Related stories", "Leave a comment",
+                   "Drought hits southern farms as rivers fall", "© 2023 Valley News. All rights reserved."):
+        assert chrome in reasons, chrome
+        assert chrome not in article.text
+
+
+def test_every_input_line_is_kept_or_removed_with_a_reason() -> None:
+    article = extract_article(_text_doc())
+    lines = [line.strip() for line in PAGE.splitlines() if line.strip()]
+    accounted = len(article.paragraphs) + len(article.removed)
+    assert accounted == len(lines)
+
+
+def test_title_and_author_hints_win() -> None:
+    article = extract_article(_text_doc(title="Dam opens", author="Desk"))
+    assert article.title == "Dam opens" and article.author == "Desk"
+
+
+def _promo_page(i: int) -> str:
+    return PAGE.replace(
+        "          Share this article",
+        "          Our journalism is funded by readers like you, and every single contribution helps us keep reporting.\n"
+        "          Share this article",
+    ).replace("Monday", ["Monday", "Tuesday", "Friday"][i])
+
+
+def test_boilerplate_model_removes_lines_repeated_across_a_site() -> None:
+    promo = "Our journalism is funded by readers like you, and every single contribution helps us keep reporting."
+    pages = [_promo_page(i) for i in range(3)]
+    alone = extract_article(_text_doc(pages[0], site="valley.example"))
+    model = BoilerplateModel().partial_fit(pages, site="valley.example")
+    model = BoilerplateModel.from_dict(json.loads(json.dumps(model.to_dict())))
+    article = extract_article(_text_doc(pages[0], site="valley.example"), boilerplate=model)
+    assert promo not in article.text
+    assert {r.reason for r in article.removed if r.text == promo} == {"repeated on other pages of this site"}
+    assert BODY[0] in article.text
+    # without the corpus, the page alone cannot tell the promo from prose
+    assert len(article.text) <= len(alone.text)
+
+
+def test_boilerplate_model_counts_and_ignores_repeated_pages() -> None:
+    model = BoilerplateModel().partial_fit(["Menu\nStory one.", "Menu\nStory one."], site="a.example")
+    model.partial_fit(["Menu\nStory two."], site="b.example")
+    assert model.site_pages_ == {"a.example": 1, "b.example": 1}
+    assert model.counts(["Menu", "Story one."], site="a.example") == ([1, 0], [1, 1])
+    assert model.counts(["* Menu"], site="a.example", page="Menu\nStory one.") == ([1], [0])
+
+
+def test_no_article_text_is_an_extraction_error() -> None:
+    page = "  * Home\n  * News\n  * Sport\n  Subscribe\n  © 2024 Example"
+    with pytest.raises(ExtractionError, match=r"no article text found \(\d+ words after cleaning\)"):
+        extract_article(_text_doc(page))
+
+
+def test_binary_and_oversized_input_are_extraction_errors() -> None:
+    with pytest.raises(ExtractionError, match="binary"):
+        extract_article(Document(source="x", raw=b"\x89PNG\r\n\x1a\n\x00\x00", kind="html"))
+    from storyline.config import Settings
+
+    with pytest.raises(ExtractionError, match="too large"):
+        extract_article(_text_doc(), settings=Settings(max_input_bytes=100))
+
+
+ARTICLE_HTML = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Riverside dam opens | Valley News</title>
+<meta property="og:title" content="Riverside dam opens after ten years">
+<meta property="og:site_name" content="Valley News">
+<meta name="author" content="Maria Keller">
+<script type="application/ld+json">{{"@type": "NewsArticle", "headline": "Riverside dam opens after ten years",
+ "datePublished": "2023-06-13T07:15:00Z"}}</script>
+<script>var tracking = "{{ junk }}";</script>
+</head><body>
+<nav><ul><li><a href="/">Home</a></li><li><a href="/world">World</a></li></ul></nav>
+<article><h1>Riverside dam opens after ten years</h1>
+{paragraphs}
+</article>
+<footer>© 2023 Valley News</footer></body></html>"""
+
+
+def _html_doc(html: str, **kwargs: object) -> Document:
+    paragraphs = "\n".join(f"<p>{p}</p>" for p in BODY)
+    return Document(source="page.html", raw=html.replace("{paragraphs}", paragraphs).encode("utf-8"), kind="html", **kwargs)  # type: ignore[arg-type]
+
+
+def test_html_mode_body_and_metadata() -> None:
+    article = extract_article(_html_doc(ARTICLE_HTML.replace("{{", "{").replace("}}", "}"), url="https://valley.example/news/dam"))
+    assert article.paragraphs == BODY
+    assert article.title == "Riverside dam opens after ten years"
+    assert article.site == "Valley News" and article.author == "Maria Keller"
+    assert article.published == date(2023, 6, 13) and article.published_by == "meta"
+    assert article.published_confidence > 0.8
+    assert "Home" not in article.text
+
+
+def test_html_without_metadata_uses_url_date_and_host() -> None:
+    html = "<html><body><div>" + "".join(f"<p>{p}</p>" for p in BODY) + "</div></body></html>"
+    doc = Document(source="x", raw=html.encode(), kind="html", url="https://www.valley.example/2021/03/04/dam-opens")
+    article = extract_article(doc)
+    assert article.published == date(2021, 3, 4) and article.published_by == "url"
+    assert article.site == "valley.example"
+
+
+def test_html_no_body_is_a_clear_error() -> None:
+    doc = Document(source="x", raw=b"<html><head><title>Nothing</title></head><body><nav>Home</nav></body></html>", kind="html")
+    with pytest.raises(ExtractionError, match="no article text found"):
+        extract_article(doc)
+
+
+def test_huge_markup_is_refused_not_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(html_mode, "MAX_MARKUP_CHARS", 50_000)
+    html = "<html><body>" + "<div><span>x</span></div>" * 10_000 + "</body></html>"
+    with pytest.raises(ExtractionError, match="page too large"):
+        extract_article(Document(source="x", raw=html.encode(), kind="html"))
+
+
+def test_deeply_nested_tables_do_not_crash() -> None:
+    depth = 2000
+    html = "<html><body>" + "<table><tr><td>" * depth + "".join(f"<p>{p}</p>" for p in BODY) + "</td></tr></table>" * depth + "</body></html>"
+    try:
+        article = extract_article(Document(source="x", raw=html.encode(), kind="html"))
+    except ExtractionError as exc:
+        assert str(exc)
+    else:
+        assert "dam" in article.text
+
+
+def test_wrong_charset_declaration_and_mixed_encodings() -> None:
+    body = "".join(f"<p>{p} Zürich café crème.</p>" for p in BODY)
+    # declares UTF-8, is really Latin-1
+    wrong = f'<html><head><meta charset="utf-8"></head><body><article>{body}</article></body></html>'.encode("latin-1")
+    article = extract_article(Document(source="x", raw=wrong, kind="html"))
+    assert "café crème" in article.text
+    # UTF-8 page with one stray Latin-1 byte
+    mixed = f"<html><body><article>{body}</article></body></html>".encode() + b"<p>na\xefve</p>"
+    article = extract_article(Document(source="x", raw=mixed, kind="html"))
+    assert "Zürich café" in article.text
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("First Published: June 13, 2013", date(2013, 6, 13)),
+        ("7:15 a.m. Dec. 7, 2009", date(2009, 12, 7)),
+        ("PUBLISHED: THURSDAY, MAY 2, 2013", date(2013, 5, 2)),
+        ("Posted 4 March 2019 | Updated 5 March 2019", date(2019, 3, 4)),
+    ],
+)
+def test_datelines(line: str, expected: date) -> None:
+    from storyline.extract.dates import dateline
+
+    assert dateline(f"Some Site\nA headline here\n{line}\nBody text follows.") == expected
+
+
+def test_weak_dates_have_low_confidence() -> None:
+    from storyline.extract.dates import best_date
+
+    value, by, confidence = best_date(text="Nothing dated here.", tail="© 2017 Example Media")
+    assert (value, by) == (date(2017, 1, 1), "copyright") and confidence < 0.5
+    value, by, confidence = best_date(text="Back in 2008 and again in 2015 the river rose.")
+    assert (value, by) == (date(2015, 1, 1), "latest-year") and confidence < 0.2
+    assert best_date(text="no years") == (None, "", 0.0)
+    value, by, _ = best_date(hint="2020-02-03T10:00:00Z", text="")
+    assert (value, by) == (date(2020, 2, 3), "hint")
