@@ -117,3 +117,13 @@ def test_one_article_story() -> None:
 
 def test_empty_story() -> None:
     assert synthesize_story([]).title == ""
+
+
+def test_wording_difference_marks_what_each_outlet_changed() -> None:
+    from storyline.synthesize.statements import wording_difference
+
+    assert (
+        wording_difference("end the war within 24 hours", "end the war in one day")
+        == "end the war [-within 24 hours-] [+in one day+]"
+    )
+    assert wording_difference("We will win", "we will win") == "We will win"

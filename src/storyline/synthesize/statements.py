@@ -143,3 +143,27 @@ def differs(variants: Sequence[QuoteVariant]) -> bool:
             if article_i != article_j and not (words_i <= words_j or words_j <= words_i):
                 return True
     return False
+
+
+def wording_difference(first: str, second: str) -> str:
+    """Word-level difference of two renderings: ``[-only in first-] [+only in second+]``.
+
+    For reports: shows how two outlets worded one statement, e.g.
+    ``wording_difference("end the war within 24 hours", "end the war in one day")``
+    gives ``"end the war [-within 24 hours-] [+in one day+]"``.
+    """
+    from difflib import SequenceMatcher
+
+    a, b = first.split(), second.split()
+    parts = []
+    for op, i1, i2, j1, j2 in SequenceMatcher(
+        a=[w.lower() for w in a], b=[w.lower() for w in b]
+    ).get_opcodes():
+        if op == "equal":
+            parts.append(" ".join(a[i1:i2]))
+            continue
+        if i2 > i1:
+            parts.append(f"[-{' '.join(a[i1:i2])}-]")
+        if j2 > j1:
+            parts.append(f"[+{' '.join(b[j1:j2])}+]")
+    return " ".join(parts)
