@@ -203,14 +203,15 @@ def find_passages(doc: Any) -> list[_Passage]:
             and previous.speaker_span
         ):
             # The second half of '"...," he said. "..."' belongs to the same speaker.
-            if (
-                not any(
-                    t.lemma_.lower() in SPEECH_VERBS
-                    for t in doc.char_span(previous.end, start, alignment_mode="expand") or ()
-                    if not inside[t.idx] and t.pos_ == "VERB"
-                )
-                or previous.end <= previous.speaker_span[0] < start
-            ):
+            # ... unless another speech verb with another subject comes between
+            # ('"...," Marsh said. She repeated: "..."' is a new attribution).
+            between = doc.char_span(previous.end, start, alignment_mode="expand") or ()
+            other_speaker = any(
+                _subject(t, inside) not in (None, previous.speaker_span)
+                for t in between
+                if not inside[t.idx] and t.pos_ == "VERB" and t.lemma_.lower() in SPEECH_VERBS
+            )
+            if not other_speaker:
                 found = (None, previous.speaker_span)
                 passage.cue, passage.how, passage.speaker_span = (
                     previous.cue,

@@ -23,6 +23,8 @@ QUOTE_SIM = 0.5
 #: which they report one statement; set as FACT_SIM plus a margin, because the
 #: quote words, the strongest evidence, are missing from the comparison.
 CONTEXT_SIM = 0.45
+#: content words the context needs before it counts ("Marsh said" alone says nothing).
+MIN_CONTEXT_WORDS = 4
 #: a quote of at most this many content words contained in a longer one is a
 #: partial rendering of it.
 MIN_PARTIAL_WORDS = 2
@@ -74,6 +76,7 @@ def group_statements(
     quote_sim = cosine_matrix([r.quote.text for r in refs])
     context_sim = cosine_matrix([r.context for r in refs])
     stems = [set(content_stems(r.quote.text)) for r in refs]
+    context_words = [len(content_stems(r.context)) for r in refs]
     keys = [speaker_key(r.quote) for r in refs]
     parent = list(range(n))
 
@@ -94,7 +97,12 @@ def group_statements(
                 quote_sim[i, j] >= QUOTE_SIM
                 or (len(small) >= MIN_PARTIAL_WORDS and small <= large)
                 or (refs[i].fact >= 0 and refs[i].fact == refs[j].fact)
-                or (bool(keys[i]) and keys[i] == keys[j] and context_sim[i, j] >= CONTEXT_SIM)
+                or (
+                    bool(keys[i])
+                    and keys[i] == keys[j]
+                    and min(context_words[i], context_words[j]) >= MIN_CONTEXT_WORDS
+                    and context_sim[i, j] >= CONTEXT_SIM
+                )
             )
             if same:
                 parent[find(j)] = find(i)

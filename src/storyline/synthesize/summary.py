@@ -20,19 +20,19 @@ from .units import StoryText
 #: W_SUPPORT, MMR_LAMBDA, REDUNDANT_SIM and LEAD_DECAY below: chosen by grid search on
 #: the first 50 clusters of multinews-dev (ROUGE-1 + ROUGE-2 at 250 words) and
 #: checked on the other 50 (scripts/fit_summary.py).
-W_CONSENSUS = 1.0
+W_CONSENSUS = 0.5
 W_POSITION = 1.0
 W_CENTRALITY = 1.0
 #: weight of the soft consensus (how closely other articles echo a sentence).
-W_SUPPORT = 1.0
+W_SUPPORT = 2.0
 #: sentence rank at which the lead prior falls to 1/e (0: relative position instead).
 LEAD_DECAY = 0.0
 #: cosine at which two sentences count as neighbours for centrality (LexRank's 0.1).
 CENTRALITY_SIM = 0.1
 #: a candidate this similar (cosine) to a chosen sentence repeats it.
-REDUNDANT_SIM = 0.5
+REDUNDANT_SIM = 0.4
 #: MMR trade-off: score minus this times the highest similarity to what is chosen.
-MMR_LAMBDA = 1.0
+MMR_LAMBDA = 2.0
 #: sentences outside this length (words) read badly out of context.
 MIN_SENTENCE_WORDS = 8
 MAX_SENTENCE_WORDS = 60
