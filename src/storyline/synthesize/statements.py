@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..model import AnnotatedArticle, Quote, QuoteVariant, Statement
-from .text import content_stems, cosine_matrix
+from .text import content_stems, cosine_matrix, words
 
 #: cosine of the quotes' own content stems at or above which two renderings are
 #: one statement; set by inspection of quote pairs in the examples/ corpus.
@@ -142,13 +142,15 @@ def build_statements(
 def differs(variants: Sequence[QuoteVariant]) -> bool:
     """True when two outlets word the statement differently.
 
-    Case, punctuation and inflection do not count, nor a partial quote that
-    keeps to the words of a longer one.
+    Case and punctuation do not count, nor a partial quote that is a stretch of
+    the longer rendering's words.
     """
-    forms = [(v.article_id, set(content_stems(v.text))) for v in variants]
-    for i, (article_i, words_i) in enumerate(forms):
-        for article_j, words_j in forms[i + 1 :]:
-            if article_i != article_j and not (words_i <= words_j or words_j <= words_i):
+    forms = [
+        (v.article_id, " " + " ".join(w.lower() for w in words(v.text)) + " ") for v in variants
+    ]
+    for i, (article_i, text_i) in enumerate(forms):
+        for article_j, text_j in forms[i + 1 :]:
+            if article_i != article_j and text_i not in text_j and text_j not in text_i:
                 return True
     return False
 
