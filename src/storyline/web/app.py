@@ -138,19 +138,27 @@ class Writer:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.lock = threading.Lock()
+        self._store: Store | None = None
         self._pipeline: Any = None
 
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store(self.settings.db)
+        return self._store
+
     def pipeline(self) -> Any:
+        """Built on the first page to process: it loads spaCy and rebuilds the clusterer."""
         if self._pipeline is None:
             from ..pipeline import Pipeline
 
-            self._pipeline = Pipeline(Store(self.settings.db), settings=self.settings)
+            self._pipeline = Pipeline(self.store(), settings=self.settings)
+            self._pipeline.restore()
         return self._pipeline
 
     def close(self) -> None:
-        if self._pipeline is not None:
-            self._pipeline.store.close()
-            self._pipeline = None
+        if self._store is not None:
+            self._store.close()
+        self._store = self._pipeline = None
 
     def ingest(self, request: "IngestRequest") -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
         """Store, extract, annotate and place the posted page(s); re-synthesize their stories."""
@@ -159,13 +167,11 @@ class Writer:
             from ..ingest import iter_documents
             from ..pipeline import BOILERPLATE_MODEL
 
-            pipeline = self.pipeline()
-            store: Store = pipeline.store
+            store = self.store()
             if request.text is None and request.html is None:
                 documents = list(iter_documents([request.url or ""], settings=self.settings))
             else:
                 documents = [request.document()]
-            pipeline.restore()  # the boilerplate model, duplicate index and clusterer, once
             todo: dict[str, Document] = {}
             known, skipped, fresh = [], [], []
             for document in documents:
@@ -178,6 +184,9 @@ class Writer:
                     todo[document.id] = document
                     if store.add_document(document):
                         fresh.append(document)
+            if not todo:  # refused, unreadable or already stored: no need to load the pipeline
+                return self._placed(store, [], known), skipped
+            pipeline = self.pipeline()
             if fresh:  # as `storyline run` does: learn the site's repeated lines first
                 pipeline.boilerplate.partial_fit(fresh)
                 store.save_model(BOILERPLATE_MODEL, pipeline.boilerplate.to_dict())
@@ -193,21 +202,26 @@ class Writer:
             if articles:
                 pipeline.add_articles(articles)
                 pipeline.refine_and_synthesize()
-            placed = []
-            for article_id, new in [(a.id, True) for a in articles] + [(k, False) for k in dict.fromkeys(known)]:
-                row = store.article(article_id)
-                if row is not None:
-                    placed.append(
-                        {
-                            "id": row.id,
-                            "new": new,
-                            "title": row.title,
-                            "story_id": row.story_id,
-                            "url": f"/articles/{row.id}",
-                            "story_url": f"/stories/{row.story_id}",
-                        }
-                    )
-            return placed, skipped
+            return self._placed(store, [a.id for a in articles], known), skipped
+
+    @staticmethod
+    def _placed(store: Store, new_ids: list[str], known: list[str]) -> list[dict[str, Any]]:
+        """Where each posted article ended up (new ones first)."""
+        placed = []
+        for article_id, new in [(a, True) for a in new_ids] + [(k, False) for k in dict.fromkeys(known)]:
+            row = store.article(article_id)
+            if row is not None:
+                placed.append(
+                    {
+                        "id": row.id,
+                        "new": new,
+                        "title": row.title,
+                        "story_id": row.story_id,
+                        "url": f"/articles/{row.id}",
+                        "story_url": f"/stories/{row.story_id}",
+                    }
+                )
+        return placed
 
 
 class IngestRequest(BaseModel):

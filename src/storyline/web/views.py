@@ -239,7 +239,10 @@ def timeline(story: dict[str, Any]) -> dict[str, Any] | None:
         top += TIMELINE_ROW
     ticks = []
     step = max(1, math.ceil(span / 6))
-    for offset in range(0, span + 1, step):
+    offsets = list(range(0, span + 1, step))
+    if span - offsets[-1] > step / 2:
+        offsets.append(span)  # label the last day too, unless a tick is already near it
+    for offset in offsets:
         day = date.fromordinal(first.toordinal() + offset)
         ticks.append({"x": x(day), "label": day.isoformat()})
     return {
@@ -266,7 +269,8 @@ def lineage_graph(story: dict[str, Any]) -> dict[str, Any] | None:
     involved = [a for a in articles if any(a["id"] in (e["source_id"], e["target_id"]) for e in edges)]
     if len(involved) < 2:
         return None
-    gap = (LINEAGE_WIDTH - 80) / max(1, len(involved) - 1)
+    margin = 80  # room for the first and last node's label
+    gap = (LINEAGE_WIDTH - 2 * margin) / max(1, len(involved) - 1)
     base_y = 40 + min(160, 30 * len(edges))
     nodes = {}
     for i, article in enumerate(involved):
@@ -275,7 +279,7 @@ def lineage_graph(story: dict[str, Any]) -> dict[str, Any] | None:
             "number": numbers[article["id"]],
             "site": article.get("site") or "unknown site",
             "title": article.get("title") or "",
-            "x": round(40 + i * gap, 1),
+            "x": round(margin + i * gap, 1),
             "y": base_y,
             "originality": (story.get("originality") or {}).get(article["id"]),
         }
@@ -285,15 +289,22 @@ def lineage_graph(story: dict[str, Any]) -> dict[str, Any] | None:
         if source is None or target is None:
             continue
         x1, x2 = source["x"], target["x"]
+        y = base_y - LINEAGE_NODE / 2
         height = min(base_y - 20, 20 + abs(x2 - x1) / 3)
-        mid = (x1 + x2) / 2
+        control_x, control_y = (x1 + x2) / 2, y - 2 * height
+        # The share label sits on the curve near its target (t = 0.75), where arcs
+        # into different articles part, rather than at the apex they may share.
+        t = 0.75
+        label_x = (1 - t) ** 2 * x1 + 2 * (1 - t) * t * control_x + t**2 * x2
+        label_y = (1 - t) ** 2 * y + 2 * (1 - t) * t * control_y + t**2 * y
+        share = float(edge.get("share") or 0.0)
         arcs.append(
             {
-                "path": f"M {x1} {base_y - LINEAGE_NODE / 2} Q {mid} {base_y - 2 * height} {x2} {base_y - LINEAGE_NODE / 2}",
-                "label_x": round(mid, 1),
-                "label_y": round(base_y - height - 4, 1),
-                "share": float(edge.get("share") or 0.0),
-                "stroke": round(1 + 4 * float(edge.get("share") or 0.0), 1),
+                "path": f"M {x1} {y} Q {control_x} {control_y} {x2} {y}",
+                "label_x": round(label_x, 1),
+                "label_y": round(label_y - 4, 1),
+                "share": share,
+                "stroke": round(1 + 4 * share, 1),
                 "source": source["number"],
                 "target": target["number"],
             }
