@@ -117,3 +117,29 @@ def test_one_article_story() -> None:
 
 def test_empty_story() -> None:
     assert synthesize_story([]).title == ""
+
+
+def test_wording_difference_marks_what_each_outlet_changed() -> None:
+    from storyline.synthesize.statements import wording_difference
+
+    assert (
+        wording_difference("end the war within 24 hours", "end the war in one day")
+        == "end the war [-within 24 hours-] [+in one day+]"
+    )
+    assert wording_difference("We will win", "we will win") == "We will win"
+
+
+def test_headline_counts_that_differ_across_leads_are_a_conflict() -> None:
+    first = annotated(
+        "first",
+        "A section of the Dunmore road bridge collapsed into the river on Monday, injuring 14 people.\n"
+        "Traffic was diverted through the old town for the rest of the week.",
+    )
+    second = annotated(
+        "second",
+        "Seventeen people were treated in hospital after a span of the Dunmore bridge gave way.\n"
+        "Divers searched the river until late in the evening for a missing van.",
+    )
+    digest = synthesize_story([first, second])
+    (conflict,) = [c for c in digest.conflicts if c.kind == "number"]
+    assert conflict.values == {"first": "14 people", "second": "Seventeen people"}

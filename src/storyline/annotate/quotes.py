@@ -203,14 +203,15 @@ def find_passages(doc: Any) -> list[_Passage]:
             and previous.speaker_span
         ):
             # The second half of '"...," he said. "..."' belongs to the same speaker.
-            if (
-                not any(
-                    t.lemma_.lower() in SPEECH_VERBS
-                    for t in doc.char_span(previous.end, start, alignment_mode="expand") or ()
-                    if not inside[t.idx] and t.pos_ == "VERB"
-                )
-                or previous.end <= previous.speaker_span[0] < start
-            ):
+            # ... unless another speech verb with another subject comes between
+            # ('"...," Marsh said. She repeated: "..."' is a new attribution).
+            between = doc.char_span(previous.end, start, alignment_mode="expand") or ()
+            other_speaker = any(
+                _subject(t, inside) not in (None, previous.speaker_span)
+                for t in between
+                if not inside[t.idx] and t.pos_ == "VERB" and t.lemma_.lower() in SPEECH_VERBS
+            )
+            if not other_speaker:
                 found = (None, previous.speaker_span)
                 passage.cue, passage.how, passage.speaker_span = (
                     previous.cue,
@@ -320,6 +321,11 @@ def _adjacent(
     return None
 
 
+#: attribute a quote inside a reported chain to its outermost speech verb; measured
+#: on PolNeAR train (speaker accuracy 0.841 -> 0.845 with it).
+OUTERMOST = True
+
+
 def _governor(
     doc: Any, inside: bytearray, start: int, end: int, *, speech_only: bool
 ) -> tuple[Any, tuple[int, int]] | None:
@@ -336,6 +342,7 @@ def _governor(
             roots.append(token)
     for root in roots:
         node = root
+        found = None
         for _ in range(12):
             if node.head.i == node.i:
                 break
@@ -346,7 +353,13 @@ def _governor(
                 continue
             subject = _subject(node, inside)
             if subject is not None:
-                return node, subject
+                found = (node, subject)
+                # PolNeAR attributes a nested report to its outermost source
+                # ("Israel said Clinton called on members to be "..."").
+                if not (speech_only and OUTERMOST):
+                    break
+        if found is not None:
+            return found
     return None
 
 
@@ -453,32 +466,42 @@ def _wordlike(token: Any) -> bool:
     return token.pos_ != "PUNCT" and any(c.isalnum() for c in token.text)
 
 
+_DETERMINERS = frozenset({"the", "a", "an", "this", "that", "his", "her", "their", "our", "its"})
+
+
 def _resolve(speaker: str, span: tuple[int, int], people: Sequence[Entity]) -> str | None:
     """The canonical name the speaker mention stands for, where the article allows."""
-    for person in people:
-        if person.start < span[1] and person.end > span[0]:
-            return person.canonical
-    words = speaker.lower().split()
+    inside = [p for p in people if p.start < span[1] and p.end > span[0]]
+    persons = [p for p in people if p.label == "PERSON"]
+    for entity in inside:
+        if entity.label == "PERSON":
+            return entity.canonical
+    words = speaker.replace("’s", "").replace("'s", "").split()
     if not words:
+        return None
+    first = words[0].lower()
+    if first not in PERSON_PRONOUNS and first not in _DETERMINERS:
+        # A surname the tagger missed or mislabelled ("Brandt said") names a
+        # person named in full earlier.
+        last = words[-1].strip(".,")
+        for person in persons:
+            if person.canonical.split()[-1:] == [last] and person.start < span[0]:
+                return person.canonical
+    for entity in inside:
+        if entity.label == "ORG":
+            return entity.canonical
+    for entity in inside:
+        # "Russia said": a place or group that is the whole speaker, not part of
+        # a description ("the Russian president").
+        if entity.end - entity.start >= 0.6 * (span[1] - span[0]):
+            return entity.canonical
+    if first not in PERSON_PRONOUNS and first not in _DETERMINERS:
         return None
     # A pronoun or a description ("the Russian president") refers to the nearest
     # person named before it.
-    if words[0] in PERSON_PRONOUNS or words[0] in {
-        "the",
-        "a",
-        "an",
-        "this",
-        "that",
-        "his",
-        "her",
-        "their",
-        "our",
-    }:
-        before = [p for p in people if p.end <= span[0] and p.label == "PERSON"]
-        if words[0] not in PERSON_PRONOUNS:
-            before = before or [p for p in people if p.end <= span[0]]
-        if before:
-            return before[-1].canonical
+    before = [p for p in persons if p.end <= span[0]]
+    if before:
+        return before[-1].canonical
     return None
 
 

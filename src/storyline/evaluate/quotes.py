@@ -4,22 +4,26 @@ Input rows: ``{"id", "text", "attributions": [{"source", "cue", "content",
 "direct"}]}`` with char offsets into ``text``; only ``direct`` attributions
 (the content holds quotation marks) are scored.
 
-Matching rule (char spans):
+Matching rule (char spans; PolNeAR splits and joins quotes differently from
+one source to another, so the rule does not depend on how quotes are cut):
 
 - A predicted quote (the text inside its quotation marks, first mark to last
   for a split quote) is **correct** when at least half of its characters lie
-  inside the content span of one gold direct attribution. A PolNeAR content
-  span often holds more than the quoted words ("that the plan would “end the
-  war”"), and one attribution may run over several quoted paragraphs, so
-  containment of the prediction is the test, not equality.
-- A gold direct attribution is **found** when some correct prediction lies in
-  it. Precision = correct predictions / predictions; recall = found gold /
-  gold; F1 their harmonic mean.
+  inside gold direct content spans. A PolNeAR content span often holds more
+  than the quoted words ("that the plan would “end the war”"), and one
+  attribution may run over several quoted paragraphs, so containment is the
+  test, not equality.
+- A gold direct attribution is **found** when a correct prediction overlaps
+  it by at least half of the shorter of the two spans (a split quote
+  '"...," he said, "..."' that PolNeAR annotates as two attributions finds
+  both; one annotated as one attribution is found by either half).
+- Precision = correct predictions / predictions; recall = found gold / gold;
+  F1 their harmonic mean.
 - **Speaker accuracy**, over found gold attributions that name a source: the
-  prediction overlapping the content most has a speaker span (the mention the
-  quote is attributed to in the text, e.g. "he", "the influential US daily")
-  that overlaps the gold source span. The resolved canonical name is not
-  scored (gold names the nearest mention, not the person).
+  correct prediction overlapping the content most has a speaker span (the
+  mention the quote is attributed to in the text, e.g. "he", "the influential
+  US daily") that overlaps the gold source span. The resolved canonical name
+  is not scored (gold names the nearest mention, not the person).
 
 Baseline: every passage between quotation marks (a plain regex), with the
 PERSON entity nearest to it in its sentence (else the sentence before) as
@@ -56,33 +60,35 @@ def score_document(
 ) -> dict[str, int]:
     """Counts for one document under the matching rule of this module."""
     contents = [(g["content"]["start"], g["content"]["end"]) for g in gold]
-    correct = 0
-    best_for_gold: dict[int, tuple[int, Prediction]] = {}
-    for prediction in predictions:
-        span = prediction[0]
+    covered: set[int] = set()
+    for start, end in contents:
+        covered.update(range(start, end))
+    correct = []
+    for p, (span, _) in enumerate(predictions):
         length = max(1, span[1] - span[0])
-        hit = False
-        for index, content in enumerate(contents):
+        inside = sum(1 for i in range(span[0], span[1]) if i in covered)
+        if inside >= MIN_CONTAINED * length:
+            correct.append(p)
+    best_for_gold: dict[int, tuple[int, int]] = {}
+    for g, content in enumerate(contents):
+        for p in correct:
+            span = predictions[p][0]
             shared = _overlap(span, content)
-            if shared >= MIN_CONTAINED * length:
-                hit = True
-                if index not in best_for_gold or shared > best_for_gold[index][0]:
-                    best_for_gold[index] = (shared, prediction)
-        correct += hit
+            needed = MIN_CONTAINED * max(1, min(span[1] - span[0], content[1] - content[0]))
+            if shared >= needed and shared > best_for_gold.get(g, (0, -1))[0]:
+                best_for_gold[g] = (shared, p)
     speaker_total = speaker_right = 0
-    for index, (_, prediction) in best_for_gold.items():
-        source = gold[index].get("source") or {}
-        if source.get("start", -1) is None or source.get("start", -1) < 0 or not source.get("text"):
+    for g, (_, p) in best_for_gold.items():
+        source = gold[g].get("source") or {}
+        if source.get("start") is None or source.get("start", -1) < 0 or not source.get("text"):
             continue
         speaker_total += 1
-        if (
-            prediction[1] is not None
-            and _overlap(prediction[1], (source["start"], source["end"])) > 0
-        ):
+        speaker = predictions[p][1]
+        if speaker is not None and _overlap(speaker, (source["start"], source["end"])) > 0:
             speaker_right += 1
     return {
         "predicted": len(predictions),
-        "correct": correct,
+        "correct": len(correct),
         "gold": len(gold),
         "found": len(best_for_gold),
         "speaker_total": speaker_total,
@@ -177,7 +183,7 @@ def evaluate(path: str | Path, *, limit: int | None = None, **_: Any) -> dict[st
     baseline["method"] = "quotation-mark regex, nearest PERSON as speaker"
     result["baseline"] = baseline
     result["matching"] = (
-        "predicted quote correct when >=50% of its chars lie in a gold direct content span; "
-        "gold found when a correct prediction lies in it; speaker right when spans overlap"
+        "prediction correct when >=50% of its chars lie in gold direct contents; gold found when a "
+        "correct prediction overlaps it by >=50% of the shorter span; speaker right when spans overlap"
     )
     return result

@@ -59,7 +59,12 @@ def synthesize_story(
     }
     refs = statements.collect(articles, fact_of)
     built = statements.build_statements(articles, statements.group_statements(articles, refs))
-    conflict_list = conflicts.fact_conflicts(story, groups, fact_list) + conflicts.quote_conflicts(
+    in_facts = conflicts.fact_conflicts(story, groups, fact_list)
+    fact_of_unit = {
+        i: fact.id for group, fact in zip(groups, fact_list, strict=True) for i in group
+    }
+    conflict_list = in_facts + conflicts.story_number_conflicts(story, fact_of_unit, in_facts)
+    conflict_list += conflicts.quote_conflicts(
         [s for s, _ in built], [r for _, r in built], articles
     )
     near = dict(copies)

@@ -6,11 +6,17 @@ from collections.abc import Sequence
 
 from ..model import AnnotatedArticle, Conflict, Fact, Statement
 from .statements import QuoteRef, differs
-from .text import numbers
+from .text import STOPWORDS, numbers, words
 from .units import StoryText
 
 #: entity labels whose disagreement between aligned sentences is a conflict.
 NAME_LABELS = ("PERSON", "GPE", "ORG")
+#: sentences must be at least this similar (cosine) for differing names to be a
+#: conflict rather than two parts of one fact; set on the examples/ corpus, where
+#: a study's journal and its institute were aligned at lower similarity.
+NAME_CONFLICT_SIM = 0.6
+#: sentences of each article that carry its headline facts (news puts them first).
+LEAD_SENTENCES = 2
 
 
 def _is_year(value: float, written: str) -> bool:
@@ -61,8 +67,10 @@ def fact_conflicts(
                     values={a: f"{t} ({v})" for a, (v, _, t) in dated.items()},
                 )
             )
-        # name: each sentence names exactly one of a kind, and the names differ
-        for label in NAME_LABELS:
+        # name: each sentence names exactly one of a kind, and the names differ,
+        # in sentences alike enough that the name is the difference
+        alike = min(story.similarity[i, j] for i in group for j in group)
+        for label in NAME_LABELS if alike >= NAME_CONFLICT_SIM else ():
             named: dict[str, str] = {}
             for u in units:
                 found = {
@@ -76,6 +84,61 @@ def fact_conflicts(
             if len(named) > 1 and len(distinct) > 1 and not _same_name(distinct):
                 conflicts.append(Conflict(fact_id=fact.id, kind="name", values=named))
     return conflicts
+
+
+def story_number_conflicts(
+    story: StoryText, fact_of_unit: dict[int, int], known: Sequence[Conflict]
+) -> list[Conflict]:
+    """Counts of one thing that articles give differently in their leads.
+
+    "injuring 14 people" and "Seventeen people were treated" do not align as
+    one fact, but the first count of "people" in each article's lead (outside
+    quotes) is its headline figure, and those differ. Attached to the fact of the first article's sentence.
+    """
+    ids = story.ids
+    per_unit: dict[str, dict[int, tuple[float, str, int]]] = {}
+    lead = {i for rows in story.by_article for i in rows[:LEAD_SENTENCES]}
+    for index, u in enumerate(story.units):
+        if index not in lead:
+            continue
+        annotated = story.articles[u.article]
+        text = annotated.article.text[u.start : u.end]
+        for quote in annotated.quotes:
+            if u.start <= quote.start < u.end:
+                text = text.replace(annotated.article.text[quote.start : quote.end], " ")
+        for value, written, unit, raw in _counted(text):
+            if _is_year(value, written) or raw.endswith(("ed", "ing")):
+                continue
+            # the first count in the lead is the article's headline figure
+            per_unit.setdefault(unit, {}).setdefault(u.article, (value, written, index))
+    done = {(c.kind, tuple(sorted(c.values.items()))) for c in known}
+    conflicts = []
+    for unit, by_article in per_unit.items():
+        single = by_article
+        if len(single) < 2 or len({v[0] for v in single.values()}) < 2:
+            continue
+        first = min(single)
+        values = {ids[a]: f"{w} {unit}" for a, (_, w, _) in sorted(single.items())}
+        key = ("number", tuple(sorted(values.items())))
+        if key in done or any(
+            c.kind == "number" and unit in " ".join(c.values.values()) for c in known
+        ):
+            continue
+        conflicts.append(
+            Conflict(fact_id=fact_of_unit.get(single[first][2], -1), kind="number", values=values)
+        )
+    return conflicts
+
+
+def _counted(text: str) -> list[tuple[float, str, str, str]]:
+    """Numbers directly followed by the word they count: (value, written, unit stem, unit word)."""
+    found = []
+    for value, written, unit in numbers(text):
+        at = text.find(written)
+        following = words(text[at + len(written) : at + len(written) + 30]) if at >= 0 else []
+        if unit and following and following[0].lower() not in STOPWORDS:
+            found.append((value, written, unit, following[0].lower()))
+    return found
 
 
 def _same_name(names: set[str]) -> bool:

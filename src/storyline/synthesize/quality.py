@@ -89,7 +89,8 @@ def flags_for(
 
 def _boilerplate(annotated: AnnotatedArticle) -> list[QualityFlag]:
     article = annotated.article
-    removed = [r for r in article.removed if r.reason != "duplicate"]
+    # a headline or byline moved into its field is not boilerplate.
+    removed = [r for r in article.removed if "moved to" not in r.reason]
     removed_chars = sum(len(r.text) for r in removed)
     total = removed_chars + len(article.text)
     if not total or removed_chars / total < BOILERPLATE_SHARE:

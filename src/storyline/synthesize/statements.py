@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..model import AnnotatedArticle, Quote, QuoteVariant, Statement
-from .text import content_stems, cosine_matrix
+from .text import content_stems, cosine_matrix, words
 
 #: cosine of the quotes' own content stems at or above which two renderings are
 #: one statement; set by inspection of quote pairs in the examples/ corpus.
@@ -23,6 +23,8 @@ QUOTE_SIM = 0.5
 #: which they report one statement; set as FACT_SIM plus a margin, because the
 #: quote words, the strongest evidence, are missing from the comparison.
 CONTEXT_SIM = 0.45
+#: content words the context needs before it counts ("Marsh said" alone says nothing).
+MIN_CONTEXT_WORDS = 4
 #: a quote of at most this many content words contained in a longer one is a
 #: partial rendering of it.
 MIN_PARTIAL_WORDS = 2
@@ -74,6 +76,7 @@ def group_statements(
     quote_sim = cosine_matrix([r.quote.text for r in refs])
     context_sim = cosine_matrix([r.context for r in refs])
     stems = [set(content_stems(r.quote.text)) for r in refs]
+    context_words = [len(content_stems(r.context)) for r in refs]
     keys = [speaker_key(r.quote) for r in refs]
     parent = list(range(n))
 
@@ -94,7 +97,12 @@ def group_statements(
                 quote_sim[i, j] >= QUOTE_SIM
                 or (len(small) >= MIN_PARTIAL_WORDS and small <= large)
                 or (refs[i].fact >= 0 and refs[i].fact == refs[j].fact)
-                or (bool(keys[i]) and keys[i] == keys[j] and context_sim[i, j] >= CONTEXT_SIM)
+                or (
+                    bool(keys[i])
+                    and keys[i] == keys[j]
+                    and min(context_words[i], context_words[j]) >= MIN_CONTEXT_WORDS
+                    and context_sim[i, j] >= CONTEXT_SIM
+                )
             )
             if same:
                 parent[find(j)] = find(i)
@@ -134,12 +142,38 @@ def build_statements(
 def differs(variants: Sequence[QuoteVariant]) -> bool:
     """True when two outlets word the statement differently.
 
-    Case, punctuation and inflection do not count, nor a partial quote that
-    keeps to the words of a longer one.
+    Case and punctuation do not count, nor a partial quote that is a stretch of
+    the longer rendering's words.
     """
-    forms = [(v.article_id, set(content_stems(v.text))) for v in variants]
-    for i, (article_i, words_i) in enumerate(forms):
-        for article_j, words_j in forms[i + 1 :]:
-            if article_i != article_j and not (words_i <= words_j or words_j <= words_i):
+    forms = [
+        (v.article_id, " " + " ".join(w.lower() for w in words(v.text)) + " ") for v in variants
+    ]
+    for i, (article_i, text_i) in enumerate(forms):
+        for article_j, text_j in forms[i + 1 :]:
+            if article_i != article_j and text_i not in text_j and text_j not in text_i:
                 return True
     return False
+
+
+def wording_difference(first: str, second: str) -> str:
+    """Word-level difference of two renderings: ``[-only in first-] [+only in second+]``.
+
+    For reports: shows how two outlets worded one statement, e.g.
+    ``wording_difference("end the war within 24 hours", "end the war in one day")``
+    gives ``"end the war [-within 24 hours-] [+in one day+]"``.
+    """
+    from difflib import SequenceMatcher
+
+    a, b = first.split(), second.split()
+    parts = []
+    for op, i1, i2, j1, j2 in SequenceMatcher(
+        a=[w.lower() for w in a], b=[w.lower() for w in b]
+    ).get_opcodes():
+        if op == "equal":
+            parts.append(" ".join(a[i1:i2]))
+            continue
+        if i2 > i1:
+            parts.append(f"[-{' '.join(a[i1:i2])}-]")
+        if j2 > j1:
+            parts.append(f"[+{' '.join(b[j1:j2])}+]")
+    return " ".join(parts)

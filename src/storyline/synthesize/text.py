@@ -6,6 +6,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d[\d,.]*\d|\d")
 _SPLIT_SENTENCES = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”’)]))\s+(?=[\"“‘(]?[A-Z0-9])|\n+")
 
@@ -100,19 +102,31 @@ def numbers(text: str) -> list[tuple[float, str, str]]:
 
 
 def tfidf_matrix(texts: Sequence[str], *, ngram_range: tuple[int, int] = (1, 1)) -> Any:
-    """L2-normalised TF-IDF rows (scipy sparse) of content stems."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    """L2-normalised TF-IDF rows (scipy sparse) of content stems.
 
-    vectorizer = TfidfVectorizer(
-        analyzer=lambda text: _ngrams(content_stems(text), ngram_range),
-        sublinear_tf=True,
-        norm="l2",
-    )
-    if not any(content_stems(t) for t in texts):
-        from scipy.sparse import csr_matrix
+    Sublinear tf and smoothed idf, as scikit-learn's TfidfVectorizer computes
+    them; written out because importing scikit-learn costs seconds.
+    """
+    from scipy.sparse import csr_matrix
 
-        return csr_matrix((len(texts), 1))
-    return vectorizer.fit_transform(texts)
+    vocabulary: dict[str, int] = {}
+    rows, cols, values = [], [], []
+    for row, text in enumerate(texts):
+        counts: dict[int, int] = {}
+        for gram in _ngrams(content_stems(text), ngram_range):
+            column = vocabulary.setdefault(gram, len(vocabulary))
+            counts[column] = counts.get(column, 0) + 1
+        for column, count in counts.items():
+            rows.append(row)
+            cols.append(column)
+            values.append(1.0 + np.log(count))
+    matrix = csr_matrix((values, (rows, cols)), shape=(len(texts), max(1, len(vocabulary))))
+    document_frequency = np.bincount(np.asarray(cols, dtype=np.int64), minlength=matrix.shape[1])
+    idf = np.log((1 + len(texts)) / (1 + document_frequency)) + 1.0
+    matrix = matrix.multiply(idf[None, :]).tocsr()
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return csr_matrix(matrix.multiply(1.0 / norms[:, None]))
 
 
 def _ngrams(tokens: list[str], ngram_range: tuple[int, int]) -> list[str]:
