@@ -31,6 +31,7 @@ from storyline.cluster.features import (  # noqa: E402
     StoryFeatures,
     compare,
     featurize,
+    prune,
 )
 from storyline.cluster.online import OnlineClusterer  # noqa: E402
 from storyline.evaluate._articles import article_from_row  # noqa: E402
@@ -67,6 +68,7 @@ def oracle_pairs(feats: list, gold: list[str]) -> tuple[np.ndarray, np.ndarray]:
     key_sets: dict[str, set[str]] = {}
     xs, ys = [], []
     for f, g in zip(feats, gold, strict=True):
+        f = prune(f, df)
         if stories:
             vec = ArticleVectors(f, df)
             # The stories the clusterer would retrieve: most shared IDF-weighted keys.

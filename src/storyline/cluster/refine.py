@@ -46,6 +46,8 @@ def as_article(sid: int, story: StoryFeatures) -> ArticleFeatures:
         day=round(story.day) if story.day is not None else None,
         year=story.year,
         years=story.year_bag,
+        weekdays=frozenset(story.weekdays),
+        months=frozenset(story.months),
         headline_only=not story.body,
         keys=tuple(story.title) + tuple(story.entities),
     )
