@@ -43,6 +43,8 @@ PEOPLE = frozenset({"PERSON"})
 PLACES = frozenset({"GPE", "LOC", "FAC"})
 ORGS = frozenset({"ORG", "NORP", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"})
 NUMERIC = frozenset({"CARDINAL", "MONEY", "QUANTITY", "PERCENT"})
+#: names per article (and per story) taken as what it is about.
+MAIN_ENTITIES = 2
 #: prefixes of the entity kinds compared one by one.
 KINDS = ("p:", "l:", "o:")
 
@@ -68,6 +70,8 @@ FEATURE_NAMES = (
     "places_cos",
     "orgs_cos",
     "number_overlap",
+    "main_entity_match",
+    "main_entity_mismatch",
     "days_apart",
     "weekday_mismatch",
     "month_mismatch",
@@ -112,6 +116,8 @@ class ArticleFeatures:
     #: "y:YYYY" for every year the text mentions and the year of ``day``.
     years: dict[str, float] = field(default_factory=dict)
     headline_only: bool = False
+    #: the article's most mentioned names (who or where the report is about).
+    main: tuple[str, ...] = ()
     #: weekdays ("fri") and months given with a day ("dec") near the top of the text.
     weekdays: frozenset[str] = frozenset()
     months: frozenset[str] = frozenset()
@@ -205,6 +211,7 @@ def featurize(annotated: AnnotatedArticle) -> ArticleFeatures:
         headline_only=headline_only,
         weekdays=weekdays,
         months=months,
+        main=tuple(k for k, _ in entities.most_common(MAIN_ENTITIES)),
         keys=keys,
     )
 
@@ -271,7 +278,7 @@ class StoryFeatures:
 
     __slots__ = ("size", "title", "body", "all", "entities", "numbers", "day_sum", "day_n", "weekdays", "months",
                  "year_bag",
-                 "years", "first_day", "last_day", "last_seen", "_norms", "kinds")
+                 "years", "first_day", "last_day", "last_seen", "_norms", "kinds", "_top")
 
     def __init__(self) -> None:
         self.size = 0
@@ -294,6 +301,15 @@ class StoryFeatures:
         #: arrival index of the latest member (for expiry when dates are unknown).
         self.last_seen = 0
         self._norms: dict[str, float] = {}
+        self._top: tuple[int, frozenset[str]] = (-1, frozenset())
+
+    def top_entities(self) -> frozenset[str]:
+        """The story's most mentioned names (cached until it grows)."""
+        if self._top[0] != self.size:
+            k = MAIN_ENTITIES + 2
+            top = frozenset(sorted(self.entities, key=self.entities.__getitem__, reverse=True)[:k])
+            self._top = (self.size, top)
+        return self._top[1]
 
     def add(self, features: ArticleFeatures, *, seen: int = 0,
             df: DocumentFrequencies | None = None) -> None:
@@ -459,6 +475,14 @@ def compare(vectors: ArticleVectors, story: StoryFeatures, df: DocumentFrequenci
         number_overlap = shared / min(len(f.numbers), len(story.numbers))
     else:
         number_overlap = 0.0
+    if f.main and story.entities:
+        top = story.top_entities()
+        hit = any(m in top for m in f.main)
+        main_match = 1.0 if hit else 0.0
+        # who/where the report is about is not even mentioned in the story
+        main_mismatch = 0.0 if hit or any(m in story.entities for m in f.main) else 1.0
+    else:
+        main_match = main_mismatch = 0.0
     story_day = story.day
     if f.day is not None and story_day is not None:
         gap = abs(f.day - story_day)
@@ -485,6 +509,7 @@ def compare(vectors: ArticleVectors, story: StoryFeatures, df: DocumentFrequenci
         year_cos, year_known = 0.0, 0.0
     return [
         title_cos, body_cos, cross_cos, entity_cos, *kinds, number_overlap,
+        main_match, main_mismatch,
         days_apart, weekday_mismatch, month_mismatch, year_cos, year_known,
         math.log(story.size), 1.0 if f.headline_only else 0.0,
     ]

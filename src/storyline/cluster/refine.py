@@ -47,6 +47,7 @@ def as_article(sid: int, story: StoryFeatures) -> ArticleFeatures:
         year=story.year,
         years=story.year_bag,
         weekdays=frozenset(story.weekdays),
+        main=tuple(sorted(story.top_entities())),
         months=frozenset(story.months),
         headline_only=not story.body,
         keys=tuple(story.title) + tuple(story.entities),
