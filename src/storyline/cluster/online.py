@@ -84,7 +84,15 @@ class OnlineClusterer:
         headline_merge_threshold: float | None = None,
         headline_weights: Sequence[float] | None = None,
         headline_bias: float | None = None,
+        merge_weights: Sequence[float] | None = None,
+        merge_bias: float | None = None,
+        headline_merge_weights: Sequence[float] | None = None,
+        headline_merge_bias: float | None = None,
     ) -> None:
+        self.merge_weights = merge_weights
+        self.merge_bias = merge_bias
+        self.headline_merge_weights = headline_merge_weights
+        self.headline_merge_bias = headline_merge_bias
         self.headline_threshold = headline_threshold
         self.headline_merge_threshold = headline_merge_threshold
         self.headline_weights = headline_weights
@@ -163,6 +171,16 @@ class OnlineClusterer:
                 bias=_weights.HEADLINE_BIAS if self.headline_bias is None else self.headline_bias,
             )
         return probability(features, weights=self.weights, bias=self.bias)
+
+    def merge_probability(self, features: Sequence[float], *, headline: bool = False) -> float:
+        """The merge model's probability that two stories are one event (refinement)."""
+        if headline:
+            w = _weights.HEADLINE_MERGE_WEIGHTS if self.headline_merge_weights is None else self.headline_merge_weights
+            b = _weights.HEADLINE_MERGE_BIAS if self.headline_merge_bias is None else self.headline_merge_bias
+        else:
+            w = _weights.MERGE_WEIGHTS if self.merge_weights is None else self.merge_weights
+            b = _weights.MERGE_BIAS if self.merge_bias is None else self.merge_bias
+        return probability(features, weights=w, bias=b)
 
     # -- internals ---------------------------------------------------------------------
 

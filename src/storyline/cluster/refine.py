@@ -61,8 +61,8 @@ def _story_probability(clusterer: OnlineClusterer, a: int, b: int,
     for sid, story in ((a, sa), (b, sb)):
         if sid not in cache:
             cache[sid] = ArticleVectors(as_article(sid, story), df)
-    pa = clusterer.probability(compare(cache[a], sb, df), headline=cache[a].features.headline_only)
-    pb = clusterer.probability(compare(cache[b], sa, df), headline=cache[b].features.headline_only)
+    pa = clusterer.merge_probability(compare(cache[a], sb, df), headline=cache[a].features.headline_only)
+    pb = clusterer.merge_probability(compare(cache[b], sa, df), headline=cache[b].features.headline_only)
     return (pa + pb) / 2
 
 
