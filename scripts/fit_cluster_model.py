@@ -5,10 +5,13 @@
 Training pairs come from an oracle stream over ecbplus-dev.jsonl: articles arrive in file
 order; each is compared with every gold story built so far (the situation the clusterer
 is in when it decides), labelled 1 for its own story. A logistic regression on those
-pair features is the decision. Topics are split into folds: each fold's model is fitted on
+pair features is the join decision. The merge decision of refinement is a second logistic
+regression on the story pairs that refinement would score after a real stream run with the
+join model (fragments of one event versus stories of sibling events). Topics are split into folds: each fold's model is fitted on
 the other topics and the clusterer is run on the held-out topics, so the reported
 cross-validated BCubed F1 is on events the model never saw. The join threshold is the one
-with the best pooled held-out F1. ``--write`` stores the model fitted on all topics in
+with the best pooled held-out F1. The same is done for a headline-only model, fitted on the
+ECB+ headlines alone. ``--write`` stores the model fitted on all topics in
 src/storyline/cluster/_weights.py.
 """
 

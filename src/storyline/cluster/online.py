@@ -4,7 +4,8 @@ Each article is compared with the few active stories an inverted index retrieves
 (stories sharing its title words, entities or top body terms); a logistic model over
 the pair features of :mod:`.features` gives the probability that it reports the same
 event, and the article joins the most probable story above :data:`JOIN_THRESHOLD`, or
-opens a new one. Stories leave the index once they are out of the time window, so the
+opens a new one. :meth:`OnlineClusterer.refine` then merges and splits stories with a
+second learned decision (:mod:`.refine`). Stories leave the index once they are out of the time window, so the
 work per article and the memory stay bounded as the stream grows.
 """
 
