@@ -25,6 +25,7 @@ _MONTH = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)(?:uary
 #: characters at the top of the text read for weekdays and month-days: where the event is
 #: dated ("on Friday", "Dec. 15"); further down are background dates.
 TIME_WORDS_CHARS = 1500
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 _WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
@@ -86,7 +87,11 @@ def terms(text: str) -> Counter[str]:
     """Lower-cased, stop-word-free, prefix-stemmed word counts."""
     out: Counter[str] = Counter()
     for word in _WORD.findall(text.lower()):
-        if word not in _STOP:
+        if _CJK.search(word):
+            # Chinese/Japanese run words together: character bigrams stand in for words.
+            chars = [c for c in word if _CJK.match(c)]
+            out.update(a + b for a, b in zip(chars, chars[1:], strict=False))
+        elif word not in _STOP:
             out[word[:STEM_CHARS]] += 1
     return out
 
