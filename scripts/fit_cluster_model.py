@@ -5,10 +5,13 @@
 Training pairs come from an oracle stream over ecbplus-dev.jsonl: articles arrive in file
 order; each is compared with every gold story built so far (the situation the clusterer
 is in when it decides), labelled 1 for its own story. A logistic regression on those
-pair features is the decision. Topics are split into folds: each fold's model is fitted on
+pair features is the join decision. The merge decision of refinement is a second logistic
+regression on the story pairs that refinement would score after a real stream run with the
+join model (fragments of one event versus stories of sibling events). Topics are split into folds: each fold's model is fitted on
 the other topics and the clusterer is run on the held-out topics, so the reported
 cross-validated BCubed F1 is on events the model never saw. The join threshold is the one
-with the best pooled held-out F1. ``--write`` stores the model fitted on all topics in
+with the best pooled held-out F1. The same is done for a headline-only model, fitted on the
+ECB+ headlines alone. ``--write`` stores the model fitted on all topics in
 src/storyline/cluster/_weights.py.
 """
 
@@ -31,8 +34,10 @@ from storyline.cluster.features import (  # noqa: E402
     StoryFeatures,
     compare,
     featurize,
+    prune,
 )
 from storyline.cluster.online import OnlineClusterer  # noqa: E402
+from storyline.cluster.refine import as_article  # noqa: E402
 from storyline.evaluate._articles import article_from_row  # noqa: E402
 from storyline.evaluate.clustering import bcubed  # noqa: E402
 
@@ -67,6 +72,7 @@ def oracle_pairs(feats: list, gold: list[str]) -> tuple[np.ndarray, np.ndarray]:
     key_sets: dict[str, set[str]] = {}
     xs, ys = [], []
     for f, g in zip(feats, gold, strict=True):
+        f = prune(f, df)
         if stories:
             vec = ArticleVectors(f, df)
             # The stories the clusterer would retrieve: most shared IDF-weighted keys.
@@ -94,16 +100,58 @@ def fit(x: np.ndarray, y: np.ndarray) -> tuple[list[float], float]:
     return [float(v) for v in w], b
 
 
-def stream_labels(feats: list, weights: list[float], bias: float,
-                  thresholds: tuple[float, float]) -> list[int]:
-    clusterer = OnlineClusterer(weights=weights, bias=bias, threshold=thresholds[0],
-                                merge_threshold=thresholds[1], headline_weights=weights,
-                                headline_bias=bias, headline_threshold=thresholds[0],
-                                headline_merge_threshold=thresholds[1])
+def make_clusterer(model: tuple, thresholds: tuple[float, float]) -> OnlineClusterer:
+    """A clusterer with the given (join w, b, merge w, b) model for every kind of article."""
+    w, b, mw, mb = model
+    return OnlineClusterer(weights=w, bias=b, threshold=thresholds[0], merge_threshold=thresholds[1],
+                           headline_weights=w, headline_bias=b, headline_threshold=thresholds[0],
+                           headline_merge_threshold=thresholds[1], merge_weights=mw, merge_bias=mb,
+                           headline_merge_weights=mw, headline_merge_bias=mb)
+
+
+def stream_labels(feats: list, model: tuple, thresholds: tuple[float, float]) -> list[int]:
+    clusterer = make_clusterer(model, thresholds)
     for f in feats:
         clusterer.add_features(f)
     clusterer.refine()
     return [clusterer.labels_[f.id] for f in feats]
+
+
+def merge_pairs(feats: list, gold: list[str], w: list[float], b: float, join: float) -> tuple[np.ndarray, np.ndarray]:
+    """Story-pair features from a real stream run (no refinement), labelled by majority event.
+
+    These are the pairs refinement scores, so the merge model learns on what it will see:
+    fragments of one event versus stories of sibling events.
+    """
+    from collections import Counter
+
+    clusterer = make_clusterer((w, b, w, b), (join, 1.0))
+    for f in feats:
+        clusterer.add_features(f)
+    gold_of = {f.id: g for f, g in zip(feats, gold, strict=True)}
+    major = {sid: Counter(gold_of[m.id] for m in members).most_common(1)[0][0]
+             for sid, members in clusterer.members_.items()}
+    df = clusterer.df_
+    xs, ys = [], []
+    for sid, story in clusterer.stories_.items():
+        as_art = as_article(sid, story)
+        vec = ArticleVectors(as_art, df)
+        for other in clusterer._candidates(as_art):
+            if other != sid:
+                xs.append(compare(vec, clusterer.stories_[other], df))
+                ys.append(1 if major[sid] == major[other] else 0)
+    return np.array(xs), np.array(ys)
+
+
+def fit_model(feats: list, gold: list[str], join: float) -> tuple:
+    """Join model from the oracle stream, merge model from a stream run at ``join``."""
+    x, y = oracle_pairs(feats, gold)
+    w, b = fit(x, y)
+    mx, my = merge_pairs(feats, gold, w, b, join)
+    if len(set(my.tolist())) < 2:
+        return w, b, w, b
+    mw, mb = fit(mx, my)
+    return w, b, mw, mb
 
 
 def headline_only(annotated: list) -> list:
@@ -127,11 +175,13 @@ def cross_validate(feats: list, gold: list[str], topics: np.ndarray, grid: list)
     for k in range(FOLDS):
         train = [i for i, t in enumerate(topics) if fold_of[t] != k]
         test = [i for i, t in enumerate(topics) if fold_of[t] == k]
-        x, y = oracle_pairs([feats[i] for i in train], [gold[i] for i in train])
-        w, b = fit(x, y)
-        for t in grid:
-            pred = stream_labels([feats[i] for i in test], w, b, t)
-            cv[t].append((len(test), bcubed(pred, [gold[i] for i in test])["f1"]))
+        for join in sorted({t[0] for t in grid}):
+            model = fit_model([feats[i] for i in train], [gold[i] for i in train], join)
+            for t in grid:
+                if t[0] != join:
+                    continue
+                pred = stream_labels([feats[i] for i in test], model, t)
+                cv[t].append((len(test), bcubed(pred, [gold[i] for i in test])["f1"]))
     return {t: sum(n * f for n, f in v) / sum(n for n, _ in v) for t, v in cv.items()}
 
 
@@ -147,9 +197,8 @@ def main() -> None:
     topics = np.array([int(r["topic"]) for r in rows])
     pooled = cross_validate(feats, gold, topics, THRESHOLDS)
     best = max(pooled, key=pooled.__getitem__)
-    x, y = oracle_pairs(feats, gold)
-    w, b = fit(x, y)
-    insample = bcubed(stream_labels(feats, w, b, best), gold)["f1"]
+    w, b, mw, mb = model = fit_model(feats, gold, best[0])
+    insample = bcubed(stream_labels(feats, model, best), gold)["f1"]
     # The headline model: same features, fitted on the ECB+ headlines alone, for
     # articles that are only a headline (feeds, aggregators).
     keep = [i for i, a in enumerate(annotated) if a.article.title]
@@ -157,17 +206,17 @@ def main() -> None:
     h_gold = [gold[i] for i in keep]
     h_pooled = cross_validate(h_feats, h_gold, topics[keep], THRESHOLDS)
     h_best = max(h_pooled, key=h_pooled.__getitem__)
-    hx, hy = oracle_pairs(h_feats, h_gold)
-    hw, hb = fit(hx, hy)
-    h_insample = bcubed(stream_labels(h_feats, hw, hb, h_best), h_gold)["f1"]
+    hw, hb, hmw, hmb = h_model = fit_model(h_feats, h_gold, h_best[0])
+    h_insample = bcubed(stream_labels(h_feats, h_model, h_best), h_gold)["f1"]
     report = {
         "cv_bcubed_f1_by_threshold": {f"{t[0]}/{t[1]}": round(f, 4) for t, f in pooled.items()},
         "threshold": best[0],
         "merge_threshold": best[1],
         "cv_bcubed_f1": round(pooled[best], 4),
         "in_sample_bcubed_f1": round(insample, 4),
-        "pairs": int(len(y)),
+        "articles": len(feats),
         "weights": dict(zip(FEATURE_NAMES, [round(v, 4) for v in w], strict=True)),
+        "merge_weights": dict(zip(FEATURE_NAMES, [round(v, 4) for v in mw], strict=True)),
         "bias": round(b, 4),
         "headline_threshold": h_best,
         "headline_cv_bcubed_f1": round(h_pooled[h_best], 4),
@@ -184,6 +233,9 @@ def main() -> None:
             f"#: features: {', '.join(FEATURE_NAMES)}\n"
             f"WEIGHTS = {[round(v, 6) for v in w]}\n"
             f"BIAS = {round(b, 6)}\n"
+            "#: the merge model (refinement), fitted on story pairs of a stream run over ECB+.\n"
+            f"MERGE_WEIGHTS = {[round(v, 6) for v in mw]}\n"
+            f"MERGE_BIAS = {round(mb, 6)}\n"
             "#: join and merge thresholds with the best pooled held-out-topic BCubed F1 (grid in the script).\n"
             f"THRESHOLD = {best[0]}\n"
             f"MERGE_THRESHOLD = {best[1]}\n"
@@ -191,6 +243,8 @@ def main() -> None:
             f"#: topic-wise CV BCubed F1 {h_pooled[h_best]:.4f} (in-sample {h_insample:.4f}).\n"
             f"HEADLINE_WEIGHTS = {[round(v, 6) for v in hw]}\n"
             f"HEADLINE_BIAS = {round(hb, 6)}\n"
+            f"HEADLINE_MERGE_WEIGHTS = {[round(v, 6) for v in hmw]}\n"
+            f"HEADLINE_MERGE_BIAS = {round(hmb, 6)}\n"
             f"HEADLINE_THRESHOLD = {h_best[0]}\n"
             f"HEADLINE_MERGE_THRESHOLD = {h_best[1]}\n"
             "#: splitting is off: no split threshold improved held-out F1 on ecbplus-dev.\n"

@@ -154,3 +154,8 @@ def test_pair_similarity_ranks_same_event_first() -> None:
     assert 0.0 <= other < kind < same <= 1.0
     assert pair_similarity(RESCUE_2024[1], RESCUE_2024[0], df=df) == same
     assert 0.0 <= pair_similarity(RESCUE_2024[0], RESCUE_2024[1]) <= 1.0
+
+
+def test_terms_of_chinese_text_are_character_bigrams() -> None:
+    counted = terms("北京下雨 in Beijing")
+    assert counted["北京"] == 1 and counted["京下"] == 1 and counted["beijing"] == 1

@@ -13,12 +13,19 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from ..model import AnnotatedArticle
 from .timeinfo import date_from_url, years_in
 
+_WEEKDAY = re.compile(r"\b(mon|tues|wednes|thurs|fri|satur|sun)day\b", re.I)
+_MONTH = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)(?:uary|ruary|ch|il|e|y|ust|tember|t\.|ober|ember|\.)?"
+                    r"(?=\s+\d{1,2}\b)", re.I)
+#: characters at the top of the text read for weekdays and month-days: where the event is
+#: dated ("on Friday", "Dec. 15"); further down are background dates.
+TIME_WORDS_CHARS = 1500
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 _WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
@@ -27,7 +34,7 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 #: smallest size with no loss of BCubed F1.
 MAX_BODY_TERMS = 120
 #: characters of the body read for terms: the event is reported at the top.
-MAX_BODY_CHARS = 6000
+MAX_BODY_CHARS = 3000
 #: terms are cut to this many characters: a crude stemmer that also works for
 #: languages without a lemmatiser ("charged"/"charges", "Anklage"/"Anklagen").
 STEM_CHARS = 7
@@ -37,6 +44,10 @@ PEOPLE = frozenset({"PERSON"})
 PLACES = frozenset({"GPE", "LOC", "FAC"})
 ORGS = frozenset({"ORG", "NORP", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"})
 NUMERIC = frozenset({"CARDINAL", "MONEY", "QUANTITY", "PERCENT"})
+#: names per article (and per story) taken as what it is about.
+MAIN_ENTITIES = 2
+#: prefixes of the entity kinds compared one by one.
+KINDS = ("p:", "l:", "o:")
 
 _STOP = frozenset(
     """a about above after again against all also am an and any are as at be because been
@@ -60,7 +71,11 @@ FEATURE_NAMES = (
     "places_cos",
     "orgs_cos",
     "number_overlap",
+    "main_entity_match",
+    "main_entity_mismatch",
     "days_apart",
+    "weekday_mismatch",
+    "month_mismatch",
     "year_cos",
     "year_known",
     "log_story_size",
@@ -72,7 +87,11 @@ def terms(text: str) -> Counter[str]:
     """Lower-cased, stop-word-free, prefix-stemmed word counts."""
     out: Counter[str] = Counter()
     for word in _WORD.findall(text.lower()):
-        if word not in _STOP:
+        if _CJK.search(word):
+            # Chinese/Japanese run words together: character bigrams stand in for words.
+            chars = [c for c in word if _CJK.match(c)]
+            out.update(a + b for a, b in zip(chars, chars[1:], strict=False))
+        elif word not in _STOP:
             out[word[:STEM_CHARS]] += 1
     return out
 
@@ -102,8 +121,20 @@ class ArticleFeatures:
     #: "y:YYYY" for every year the text mentions and the year of ``day``.
     years: dict[str, float] = field(default_factory=dict)
     headline_only: bool = False
+    #: the article's most mentioned names (who or where the report is about).
+    main: tuple[str, ...] = ()
+    #: weekdays ("fri") and months given with a day ("dec") near the top of the text.
+    weekdays: frozenset[str] = frozenset()
+    months: frozenset[str] = frozenset()
     #: every key the inverted index files this article under.
     keys: tuple[str, ...] = field(default=(), compare=False)
+
+    def kind_bags(self) -> dict[str, dict[str, float]]:
+        """The entity bag split by kind prefix."""
+        out: dict[str, dict[str, float]] = {}
+        for term, weight in self.entities.items():
+            out.setdefault(term[:2], {})[term] = weight
+        return out
 
 
 def event_day(annotated: AnnotatedArticle) -> int | None:
@@ -170,6 +201,9 @@ def featurize(annotated: AnnotatedArticle) -> ArticleFeatures:
     keys = tuple(set(title) | set(ents) | set(dict(body_terms.most_common(20))))
     day = event_day(annotated)
     year, years = _years(annotated, article.title + "\n" + body_text, day)
+    top = (article.title + "\n" + article.text)[:TIME_WORDS_CHARS]
+    weekdays = frozenset(m.lower() for m in _WEEKDAY.findall(top))
+    months = frozenset(m.lower() for m in _MONTH.findall(top))
     return ArticleFeatures(
         id=annotated.id,
         title=title,
@@ -180,6 +214,9 @@ def featurize(annotated: AnnotatedArticle) -> ArticleFeatures:
         year=year,
         years=years,
         headline_only=headline_only,
+        weekdays=weekdays,
+        months=months,
+        main=tuple(k for k, _ in entities.most_common(MAIN_ENTITIES)),
         keys=keys,
     )
 
@@ -227,12 +264,26 @@ class DocumentFrequencies:
         return self.weights[term]
 
 
+#: body terms an article keeps once corpus statistics exist: the highest TF-IDF ones.
+#: Comparisons cost grows with it; see scripts/fit_cluster_model.py for its effect on F1.
+KEEP_BODY_TERMS = 40
+
+
+def prune(features: ArticleFeatures, df: DocumentFrequencies, *, keep: int = KEEP_BODY_TERMS) -> ArticleFeatures:
+    """The article with only its ``keep`` highest-TF-IDF body terms."""
+    if len(features.body) <= keep:
+        return features
+    idf = df.weights
+    top = sorted(features.body.items(), key=lambda kv: -kv[1] * idf[kv[0]])[:keep]
+    return replace(features, body=dict(top))
+
+
 class StoryFeatures:
     """Running sums of a story's articles, comparable with :func:`compare`."""
 
-    __slots__ = ("size", "title", "body", "all", "entities", "numbers", "day_sum", "day_n",
+    __slots__ = ("size", "title", "body", "all", "entities", "numbers", "day_sum", "day_n", "weekdays", "months",
                  "year_bag",
-                 "years", "first_day", "last_day", "last_seen", "_norms")
+                 "years", "first_day", "last_day", "last_seen", "_norms", "kinds", "_top")
 
     def __init__(self) -> None:
         self.size = 0
@@ -241,7 +292,11 @@ class StoryFeatures:
         #: title and body together: a headline-only article meets a story's body text.
         self.all: dict[str, float] = {}
         self.entities: dict[str, float] = {}
+        #: the entity bag split by kind ("p:", "l:", "o:"), for per-kind cosines.
+        self.kinds: dict[str, dict[str, float]] = {k: {} for k in KINDS}
         self.numbers: Counter[str] = Counter()
+        self.weekdays: Counter[str] = Counter()
+        self.months: Counter[str] = Counter()
         self.day_sum = 0
         self.day_n = 0
         self.years: Counter[int] = Counter()
@@ -251,18 +306,30 @@ class StoryFeatures:
         #: arrival index of the latest member (for expiry when dates are unknown).
         self.last_seen = 0
         self._norms: dict[str, float] = {}
+        self._top: tuple[int, frozenset[str]] = (-1, frozenset())
+
+    def top_entities(self) -> frozenset[str]:
+        """The story's most mentioned names (cached until it grows)."""
+        if self._top[0] != self.size:
+            k = MAIN_ENTITIES + 2
+            top = frozenset(sorted(self.entities, key=self.entities.__getitem__, reverse=True)[:k])
+            self._top = (self.size, top)
+        return self._top[1]
 
     def add(self, features: ArticleFeatures, *, seen: int = 0,
             df: DocumentFrequencies | None = None) -> None:
         """Add one article; with ``df``, cached norms are updated in place (cheap)."""
         self.size += 1
         norms = self._norms
-        live = df is not None and norms.get("epoch") == df.epoch
+        live = df is not None and _fresh(norms, df)
         idf = df.weights if df is not None else None
-        for name, bag, part in (("title", self.title, features.title), ("body", self.body, features.body),
-                                ("all", self.all, features.title), ("all", self.all, features.body),
-                                ("entities", self.entities, features.entities),
-                                ("years", self.year_bag, features.years)):
+        parts = [("title", self.title, features.title), ("body", self.body, features.body),
+                 ("all", self.all, features.title), ("all", self.all, features.body),
+                 ("entities", self.entities, features.entities),
+                 ("years", self.year_bag, features.years)]
+        for kind, bag in features.kind_bags().items():
+            parts.append((kind, self.kinds[kind], bag))
+        for name, bag, part in parts:
             squared = norms.get(name) if live else None
             if squared is not None:
                 squared = squared * squared
@@ -276,9 +343,9 @@ class StoryFeatures:
                 for term, weight in part.items():
                     bag[term] = bag.get(term, 0.0) + weight
                 norms.pop(name, None)
-        for kind in ("p:", "l:", "o:"):
-            norms.pop(kind, None)
         self.numbers.update(features.numbers)
+        self.weekdays.update(features.weekdays)
+        self.months.update(features.months)
         if features.day is not None:
             self.day_sum += features.day
             self.day_n += 1
@@ -293,10 +360,12 @@ class StoryFeatures:
         self.size += other.size
         for bag, part in ((self.title, other.title), (self.body, other.body),
                           (self.all, other.all), (self.entities, other.entities),
-                          (self.year_bag, other.year_bag)):
+                          (self.year_bag, other.year_bag), *((self.kinds[k], other.kinds[k]) for k in KINDS)):
             for term, weight in part.items():
                 bag[term] = bag.get(term, 0.0) + weight
         self.numbers.update(other.numbers)
+        self.weekdays.update(other.weekdays)
+        self.months.update(other.months)
         self.day_sum += other.day_sum
         self.day_n += other.day_n
         for d in (other.first_day, other.last_day):
@@ -316,15 +385,25 @@ class StoryFeatures:
         return self.years.most_common(1)[0][0] if self.years else None
 
     def norm(self, name: str, bag: dict[str, float], df: DocumentFrequencies) -> float:
-        if self._norms.get("epoch") != df.epoch:
+        if not _fresh(self._norms, df):
             self._norms.clear()
-            self._norms["epoch"] = df.epoch
+            self._norms["n"] = df.n
         cached = self._norms.get(name)
         if cached is None:
             idf = df.weights
             cached = math.sqrt(sum((w * idf[t]) ** 2 for t, w in bag.items())) or 1.0
             self._norms[name] = cached
         return cached
+
+
+#: a story's cached norms are recomputed once the corpus has grown by this factor since;
+#: in between, adds update them in place (the IDF drift is small, recomputing costly).
+NORM_REFRESH_GROWTH = 1.5
+
+
+def _fresh(norms: dict[str, float], df: DocumentFrequencies) -> bool:
+    n = norms.get("n")
+    return n is not None and df.n <= NORM_REFRESH_GROWTH * n + 20
 
 
 def story_of(features: ArticleFeatures) -> StoryFeatures:
@@ -340,13 +419,11 @@ def _weighted(bag: dict[str, float], df: DocumentFrequencies) -> tuple[dict[str,
 
 
 def _cos(vec: dict[str, float], norm: float, bag: dict[str, float], bag_norm: float,
-         df: DocumentFrequencies, prefix: str | None = None) -> float:
+         df: DocumentFrequencies) -> float:
     if len(vec) > len(bag):
         common = [t for t in bag if t in vec]
     else:
         common = [t for t in vec if t in bag]
-    if prefix is not None:
-        common = [t for t in common if t[:2] == prefix]
     if not common:
         return 0.0
     idf = df.weights
@@ -357,7 +434,7 @@ class ArticleVectors:
     """An article's IDF-weighted bags, computed once per comparison round."""
 
     __slots__ = ("features", "title", "title_norm", "body", "body_norm", "all", "all_norm",
-                 "entities", "entity_norm", "kind_norms", "years", "years_norm")
+                 "entities", "entity_norm", "kinds", "years", "years_norm")
 
     def __init__(self, features: ArticleFeatures, df: DocumentFrequencies) -> None:
         self.features = features
@@ -369,21 +446,13 @@ class ArticleVectors:
         self.all, self.all_norm = _weighted(merged, df)
         self.entities, self.entity_norm = _weighted(features.entities, df)
         self.years, self.years_norm = _weighted(features.years, df)
-        self.kind_norms = {
-            k: math.sqrt(sum(v * v for t, v in self.entities.items() if t.startswith(k))) or 1.0
-            for k in ("p:", "l:", "o:")
-        }
+        split = features.kind_bags()
+        self.kinds = {k: _weighted(split.get(k, {}), df) for k in KINDS}
 
 
-def _kind_norm(story: StoryFeatures, kind: str, df: DocumentFrequencies) -> float:
-    story.norm("entities", story.entities, df)  # refreshes the cache on a new IDF epoch
-    cached = story._norms.get(kind)
-    if cached is None:
-        idf = df.weights
-        cached = math.sqrt(sum((w * idf[t]) ** 2 for t, w in story.entities.items()
-                               if t.startswith(kind))) or 1.0
-        story._norms[kind] = cached
-    return cached
+def text_cosine(vectors: ArticleVectors, story: StoryFeatures, df: DocumentFrequencies) -> float:
+    """The IDF-weighted cosine of title + body terms (the ``cross_cos`` feature alone)."""
+    return _cos(vectors.all, vectors.all_norm, story.all, story.norm("all", story.all, df), df)
 
 
 #: a date difference is read on a log scale and capped: past a year apart, the exact
@@ -402,14 +471,23 @@ def compare(vectors: ArticleVectors, story: StoryFeatures, df: DocumentFrequenci
     entity_cos = _cos(vectors.entities, vectors.entity_norm, story.entities,
                       story.norm("entities", story.entities, df), df)
     kinds = []
-    for kind in ("p:", "l:", "o:"):
-        kinds.append(_cos(vectors.entities, vectors.kind_norms[kind], story.entities,
-                          _kind_norm(story, kind, df), df, prefix=kind))
+    for kind in KINDS:
+        vec, vec_norm = vectors.kinds[kind]
+        bag = story.kinds[kind]
+        kinds.append(_cos(vec, vec_norm, bag, story.norm(kind, bag, df), df) if vec and bag else 0.0)
     if f.numbers and story.numbers:
         shared = sum(1 for n in f.numbers if n in story.numbers)
         number_overlap = shared / min(len(f.numbers), len(story.numbers))
     else:
         number_overlap = 0.0
+    if f.main and story.entities:
+        top = story.top_entities()
+        hit = any(m in top for m in f.main)
+        main_match = 1.0 if hit else 0.0
+        # who/where the report is about is not even mentioned in the story
+        main_mismatch = 0.0 if hit or any(m in story.entities for m in f.main) else 1.0
+    else:
+        main_match = main_mismatch = 0.0
     story_day = story.day
     if f.day is not None and story_day is not None:
         gap = abs(f.day - story_day)
@@ -419,6 +497,13 @@ def compare(vectors: ArticleVectors, story: StoryFeatures, df: DocumentFrequenci
         # every report of the week is close (a positive time feature learned on ECB+
         # merged all of uci-headlines).
         days_apart = 0.0
+    # Weekdays and month-days near the top date the event: reports of one event name the
+    # same ones, so naming only different ones is evidence against (only against: in a
+    # dense stream many events share "on Friday").
+    weekday_mismatch = 1.0 if f.weekdays and story.weekdays and not any(
+        w in story.weekdays for w in f.weekdays) else 0.0
+    month_mismatch = 1.0 if f.months and story.months and not any(
+        m in story.months for m in f.months) else 0.0
     # Mentioned years speak only where a day is missing on one side (undated pages):
     # between dated reports, the day gap already says it.
     if f.years and story.year_bag and (f.day is None or story_day is None):
@@ -429,6 +514,7 @@ def compare(vectors: ArticleVectors, story: StoryFeatures, df: DocumentFrequenci
         year_cos, year_known = 0.0, 0.0
     return [
         title_cos, body_cos, cross_cos, entity_cos, *kinds, number_overlap,
-        days_apart, year_cos, year_known,
+        main_match, main_mismatch,
+        days_apart, weekday_mismatch, month_mismatch, year_cos, year_known,
         math.log(story.size), 1.0 if f.headline_only else 0.0,
     ]

@@ -15,7 +15,14 @@ import logging
 from typing import TYPE_CHECKING
 
 from . import _weights
-from .features import ArticleFeatures, ArticleVectors, StoryFeatures, compare, story_of
+from .features import (
+    ArticleFeatures,
+    ArticleVectors,
+    StoryFeatures,
+    compare,
+    story_of,
+    text_cosine,
+)
 
 if TYPE_CHECKING:
     from .online import OnlineClusterer
@@ -31,6 +38,8 @@ SPLIT_MIN_PART = 2
 #: parts whose mean pair probability is below this are different events; chosen by
 #: the same cross-validation.
 SPLIT_THRESHOLD = _weights.SPLIT_THRESHOLD
+#: story pairs scored with the full features per story, after a one-cosine ranking.
+FULL_COMPARE = 3
 #: stories larger than this are not split-checked (the check is quadratic in members).
 SPLIT_MAX_MEMBERS = 80
 
@@ -46,6 +55,9 @@ def as_article(sid: int, story: StoryFeatures) -> ArticleFeatures:
         day=round(story.day) if story.day is not None else None,
         year=story.year,
         years=story.year_bag,
+        weekdays=frozenset(story.weekdays),
+        main=tuple(sorted(story.top_entities())),
+        months=frozenset(story.months),
         headline_only=not story.body,
         keys=tuple(story.title) + tuple(story.entities),
     )
@@ -58,8 +70,8 @@ def _story_probability(clusterer: OnlineClusterer, a: int, b: int,
     for sid, story in ((a, sa), (b, sb)):
         if sid not in cache:
             cache[sid] = ArticleVectors(as_article(sid, story), df)
-    pa = clusterer.probability(compare(cache[a], sb, df), headline=cache[a].features.headline_only)
-    pb = clusterer.probability(compare(cache[b], sa, df), headline=cache[b].features.headline_only)
+    pa = clusterer.merge_probability(compare(cache[a], sb, df), headline=cache[a].features.headline_only)
+    pb = clusterer.merge_probability(compare(cache[b], sa, df), headline=cache[b].features.headline_only)
     return (pa + pb) / 2
 
 
@@ -85,9 +97,19 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float,
     cache: dict[int, ArticleVectors] = {}
 
     def push_pairs(sid: int) -> None:
-        for other in clusterer._candidates(as_article(sid, clusterer.stories_[sid])):
-            if other == sid or _too_far_apart(clusterer, sid, other):
-                continue
+        story = clusterer.stories_[sid]
+        others = [
+            o
+            for o in clusterer._candidates(as_article(sid, story))
+            if o != sid and not _too_far_apart(clusterer, sid, o)
+        ]
+        if len(others) > FULL_COMPARE:
+            # as in the stream: one cosine to rank, the full features for the best
+            if sid not in cache:
+                cache[sid] = ArticleVectors(as_article(sid, story), clusterer.df_)
+            ranked = {o: text_cosine(cache[sid], clusterer.stories_[o], clusterer.df_) for o in others}
+            others = heapq.nlargest(FULL_COMPARE, ranked, key=ranked.__getitem__)
+        for other in others:
             p = _story_probability(clusterer, sid, other, cache)
             if p >= bar(sid, other):
                 heapq.heappush(heap, (-p, min(sid, other), max(sid, other)))

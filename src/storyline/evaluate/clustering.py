@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Hashable, Sequence
 from pathlib import Path
 from typing import Any
@@ -155,10 +155,3 @@ def _renamed(article: Any, index: int) -> Any:
     from dataclasses import replace
 
     return replace(article, id=f"{article.id}#{index}")
-
-
-def group(labels: Sequence[Hashable]) -> dict[Hashable, list[int]]:
-    out: dict[Hashable, list[int]] = defaultdict(list)
-    for i, label in enumerate(labels):
-        out[label].append(i)
-    return out

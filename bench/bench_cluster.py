@@ -1,0 +1,147 @@
+"""Clustering throughput and peak memory at 1k, 10k and 100k articles, beside the baseline.
+
+    PYTHONPATH=src python bench/bench_cluster.py [--data ../shared/data] [--sizes 1000 10000 100000]
+        [--cache DIR] [--json OUT]
+
+Articles are the real ones of ../shared/data/clustering (ECB+ texts and UCI headlines),
+annotated once, then repeated to reach the size: copy k of an article is re-dated by
+k * 120 days (beyond the clusterer's window), so each copy is a new event and the stream
+keeps moving forward in time as a real one does. Timed: ``OnlineClusterer.add`` over the
+annotated stream (features included) and one ``refine()``; memory: the peak of Python
+allocations (tracemalloc) in a separate pass. The baseline, TF-IDF + average-linkage
+agglomerative clustering, needs the n x n distance matrix; it is run where that fits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import pickle
+import sys
+import time
+import tracemalloc
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from storyline.cluster import OnlineClusterer  # noqa: E402
+from storyline.evaluate._articles import article_from_row  # noqa: E402
+from storyline.evaluate.clustering import BASELINE_THRESHOLD, row_text  # noqa: E402
+
+#: copies are this many days apart: beyond WINDOW_DAYS, so a copy is a different event.
+REDATE_DAYS = 120
+#: the baseline's distance matrix is n^2 float32; past this size it does not fit in memory.
+BASELINE_MAX = 20_000
+
+
+def load_pool(data: Path, cache: Path | None) -> tuple[list, list[str]]:
+    """Annotated real articles (ECB+ then UCI, file order) and their texts for the baseline."""
+    rows = []
+    for name in ("ecbplus-dev.jsonl", "uci-headlines.jsonl"):
+        path = data / "clustering" / name
+        if not path.is_file():
+            sys.exit(f"development data not found at {path}")
+        rows += [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
+    texts = [row_text(r) for r in rows]
+    cached = cache / "bench-pool.pkl" if cache else None
+    if cached and cached.is_file():
+        return pickle.loads(cached.read_bytes()), texts
+    from storyline.annotate import Annotator
+
+    articles = [article_from_row(r, source=f"bench#{i}") for i, r in enumerate(rows)]
+    annotated = list(Annotator().annotate_many(articles))
+    if cached:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        cached.write_bytes(pickle.dumps(annotated))
+    return annotated, texts
+
+
+def stream(pool: list, n: int) -> list:
+    """n annotated articles: the pool repeated, each copy re-dated and re-identified."""
+    out = []
+    base = date(2014, 1, 1)
+    for i in range(n):
+        k, j = divmod(i, len(pool))
+        a = pool[j]
+        day = (a.article.published or base) + timedelta(days=k * REDATE_DAYS)
+        event = (a.event_date + timedelta(days=k * REDATE_DAYS)) if a.event_date else None
+        article = replace(a.article, id=f"{a.article.id}~{k}", published=day)
+        out.append(replace(a, article=article, event_date=event))
+    return out
+
+
+def run_clusterer(articles: list) -> tuple[float, int]:
+    clusterer = OnlineClusterer()
+    start = time.perf_counter()
+    for a in articles:
+        clusterer.add(a)
+    clusterer.refine()
+    return time.perf_counter() - start, len(set(clusterer.labels_.values()))
+
+
+def peak_memory(fn, *args) -> int:
+    gc.collect()
+    tracemalloc.start()
+    fn(*args)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak
+
+
+def run_baseline(texts: list[str]) -> float:
+    import numpy as np
+    from sklearn.cluster import AgglomerativeClustering
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics.pairwise import cosine_distances
+
+    start = time.perf_counter()
+    matrix = TfidfVectorizer(sublinear_tf=True, stop_words="english").fit_transform(texts)
+    distances = cosine_distances(matrix).astype(np.float32)
+    AgglomerativeClustering(n_clusters=None, metric="precomputed", linkage="average",
+                            distance_threshold=BASELINE_THRESHOLD).fit(distances)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
+    parser.add_argument("--cache", type=Path, default=None)
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+    pool, pool_texts = load_pool(args.data, args.cache)
+    results = []
+    for n in args.sizes:
+        articles = stream(pool, n)
+        seconds, stories = run_clusterer(articles)
+        peak = peak_memory(run_clusterer, articles)
+        row = {
+            "n": n,
+            "stories": stories,
+            "seconds": round(seconds, 2),
+            "articles_per_second": round(n / seconds, 1),
+            "peak_memory_mb": round(peak / 2**20, 1),
+        }
+        if n <= BASELINE_MAX:
+            texts = [pool_texts[i % len(pool_texts)] for i in range(n)]
+            b_seconds = run_baseline(texts)
+            b_peak = peak_memory(run_baseline, texts)
+            row["baseline"] = {
+                "seconds": round(b_seconds, 2),
+                "articles_per_second": round(n / b_seconds, 1),
+                "peak_memory_mb": round(b_peak / 2**20, 1),
+            }
+            row["speedup"] = round(b_seconds / seconds, 2)
+        else:
+            row["baseline"] = {"skipped": f"needs an n x n matrix ({4 * n * n / 2**30:.0f} GiB)"}
+        results.append(row)
+        print(json.dumps(row), flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
