@@ -276,3 +276,23 @@ def test_render_text_shapes_html_like_copied_text() -> None:
     # deeper than the parser keeps: no RecursionError, just text or nothing
     hostile = "<html><body>" + "<div>" * 5000 + "<p>Deep text.</p>" + "</div>" * 5000 + "</body></html>"
     assert isinstance(render_text(trafilatura.load_html(hostile)), str)
+
+
+def test_wire_copies_on_other_sites_keep_their_shared_sentences() -> None:
+    # three outlets run one wire report: its sentences recur across sites, yet are prose
+    quote = '"We will not reopen a single lane until engineers tell us it is safe," the mayor said.'
+    pages = [f"Bridge closed after collapse\n{quote}\nShare this article\n" + "\n".join(BODY) for _ in range(4)]
+    docs = [_text_doc(page + f"\nFooter of outlet {i}", site=f"outlet{i}.example") for i, page in enumerate(pages)]
+    model = BoilerplateModel().partial_fit(docs)
+    assert set(model.site_pages_) == {f"outlet{i}.example" for i in range(4)}
+    article = extract_article(docs[0], boilerplate=model)
+    assert quote in article.text
+    assert "Share this article" not in article.text
+
+
+def test_pages_of_unknown_site_count_as_sites_of_their_own() -> None:
+    model = BoilerplateModel().partial_fit(["Menu\nStory one.", "Menu\nStory two.", "Menu\nStory three."])
+    # no site: nothing is "this site's", each other page is another site
+    assert model.counts(["Menu"], site=None, page="Menu\nStory one.") == ([2], [0])
+    restored = BoilerplateModel.from_dict(json.loads(json.dumps(model.to_dict())))
+    assert restored.counts(["Menu"], site=None) == ([3], [0])

@@ -52,6 +52,29 @@ def _page_text(item: str | Document) -> str:
     return item
 
 
+def _site_key(site: str | None) -> str:
+    return (site or "").lower().removeprefix("www.")
+
+
+def document_site(doc: Document) -> str | None:
+    """The site a document comes from: its ``site`` hint, else its URL's host."""
+    from . import site_of
+
+    hint = doc.hints.get("site")
+    return hint if isinstance(hint, str) and hint else site_of(doc.url or doc.hints.get("url"))
+
+
+#: a line this long that ends like a sentence is article prose; copies of one wire
+#: report share such lines across sites, so cross-site recurrence is no evidence
+#: of chrome for them (chrome sentences are caught by their phrases instead).
+PROSE_WORDS = 10
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)]*$")
+
+
+def is_prose(key: str) -> bool:
+    return len(key.split()) >= PROSE_WORDS and bool(_SENTENCE_END.search(key))
+
+
 def _keys(text: str) -> set[str]:
     keys = set()
     for line in text.splitlines():
@@ -75,17 +98,20 @@ class BoilerplateModel:
         self.max_pages_per_site = max_pages_per_site
 
     def partial_fit(self, pages: Iterable[str | Document], *, site: str | None = None) -> BoilerplateModel:
-        """Add pages (page text, or Documents) of one site; returns self.
+        """Add pages (page text, or Documents) of ``site``; returns self.
 
-        A page seen before (same content) is not counted twice: crawls repeat pages.
+        Without ``site``, a Document counts for its own site (:func:`document_site`).
+        A page of unknown site counts as a site of its own: its lines add to the
+        cross-site counts, never to a site's. A page seen before (same content) is
+        not counted twice: crawls repeat pages.
         """
         if not hasattr(self, "site_lines_"):
             self.site_lines_: dict[str, dict[str, int]] = {}
             self.line_sites_: dict[str, int] = {}
             self.site_pages_: dict[str, int] = {}
             self.seen_: set[str] = set()
-        site_key = (site or "").lower().removeprefix("www.")
         for page in pages:
+            site_key = _site_key(site if site is not None or not isinstance(page, Document) else document_site(page))
             text = _page_text(page)
             page_id = content_id(text.encode("utf-8", "surrogatepass"))
             if page_id in self.seen_:
@@ -98,11 +124,9 @@ class BoilerplateModel:
             for key in _keys(text):
                 if len(key) > self.max_key_chars:
                     continue
-                if key not in lines:
+                if key not in lines or not site_key:  # a page of unknown site is a site
                     self.line_sites_[key] = self.line_sites_.get(key, 0) + 1
-                    lines[key] = 1
-                else:
-                    lines[key] += 1
+                lines[key] = lines.get(key, 0) + 1
         return self
 
     @property
@@ -125,15 +149,20 @@ class BoilerplateModel:
         """
         if not self.fitted:
             return [0] * len(lines), [0] * len(lines)
-        site_key = (site or "").lower().removeprefix("www.")
-        own = self.site_lines_.get(site_key, {})
+        site_key = _site_key(site)
+        # pages of unknown site share no site: nothing counts as "this site's"
+        own = self.site_lines_.get(site_key, {}) if site_key else {}
         seen = page is not None and content_id(page.encode("utf-8", "surrogatepass")) in self.seen_
         other_sites: list[int] = []
         other_pages: list[int] = []
         for line in lines:
             key = line if normalized else normalize(line)
             on_site = own.get(key, 0)
-            other_sites.append(self.line_sites_.get(key, 0) - (1 if on_site else 0))
+            if is_prose(key):
+                other_sites.append(0)
+            else:
+                mine = (1 if seen else 0) if not site_key else (1 if on_site else 0)
+                other_sites.append(max(self.line_sites_.get(key, 0) - mine, 0))
             other_pages.append(max(on_site - (1 if seen else 0), 0))
         return other_sites, other_pages
 
@@ -154,7 +183,8 @@ class BoilerplateModel:
             model.site_pages_ = dict(data.get("site_pages", {}))
             model.seen_ = set(data.get("seen", ()))
             model.line_sites_ = {}
-            for lines in model.site_lines_.values():
-                for key in lines:
-                    model.line_sites_[key] = model.line_sites_.get(key, 0) + 1
+            for site, lines in model.site_lines_.items():
+                for key, pages in lines.items():
+                    # pages of unknown site ("") each count as a site
+                    model.line_sites_[key] = model.line_sites_.get(key, 0) + (1 if site else pages)
         return model

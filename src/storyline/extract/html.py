@@ -23,7 +23,7 @@ from ..errors import ExtractionError
 from ..model import RemovedLine
 from ._lines import normalize, split_lines
 from ._render import render_text
-from .boilerplate import BoilerplateModel
+from .boilerplate import BoilerplateModel, html_to_lines
 from .text import KEEP_THRESHOLD, score_lines
 
 logger = logging.getLogger(__name__)
@@ -309,7 +309,9 @@ def extract_html(
     else:
         paragraphs, removed = _combine(paragraphs, rendered, scores)
     if boilerplate is not None and boilerplate.fitted and paragraphs:
-        sites, same = boilerplate.counts(paragraphs, site=site)
+        # a page of unknown site counted as a site of its own: leave its own lines out
+        own_page = None if site else html_to_lines(html)
+        sites, same = boilerplate.counts(paragraphs, site=site, page=own_page)
         kept = []
         for paragraph, n_sites, n_same in zip(paragraphs, sites, same, strict=True):
             short = len(paragraph.split()) <= REPEATED_MAX_WORDS
