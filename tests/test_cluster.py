@@ -159,3 +159,22 @@ def test_pair_similarity_ranks_same_event_first() -> None:
 def test_terms_of_chinese_text_are_character_bigrams() -> None:
     counted = terms("北京下雨 in Beijing")
     assert counted["北京"] == 1 and counted["京下"] == 1 and counted["beijing"] == 1
+
+
+def test_refinement_does_not_merge_stories_that_share_only_a_place() -> None:
+    from storyline.cluster.features import MIN_TEXT_COSINE
+    from storyline.cluster.refine import _story_probability
+
+    assert MIN_TEXT_COSINE > 0
+    clusterer = OnlineClusterer()
+    sport = _annotated("s", "Coastal United lift the cup",
+                       "Coastal United won the Coastal Cup final 2-1 in Norhaven on Saturday. The winning goal came late.",
+                       published=date(2026, 2, 21), places=("Norhaven",))
+    council = _annotated("c", "Council vote postponed",
+                         "Officials in Norhaven postponed the budget vote until the spring session of the council.",
+                         published=date(2026, 1, 10), places=("Norhaven",))
+    a, b = clusterer.add(sport), clusterer.add(council)
+    assert a != b
+    assert _story_probability(clusterer, a, b, {}) == 0.0
+    clusterer.refine()
+    assert clusterer.labels_["s"] != clusterer.labels_["c"]

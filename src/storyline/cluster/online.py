@@ -28,6 +28,7 @@ from .features import (
     featurize,
     prune,
     text_cosine,
+    words_meet,
 )
 
 logger = logging.getLogger(__name__)
@@ -235,7 +236,10 @@ class OnlineClusterer:
             if (features.day is not None and story.last_day is not None
                     and abs(features.day - story.day) > self.window_days):  # type: ignore[operator]
                 continue
-            p = self.probability(compare(vectors, story, self.df_), headline=headline)
+            compared = compare(vectors, story, self.df_)
+            if not words_meet(compared):
+                continue
+            p = self.probability(compared, headline=headline)
             if p >= best_p:
                 best, best_p = sid, p
         return best

@@ -22,6 +22,7 @@ from .features import (
     compare,
     story_of,
     text_cosine,
+    words_meet,
 )
 
 if TYPE_CHECKING:
@@ -70,8 +71,11 @@ def _story_probability(clusterer: OnlineClusterer, a: int, b: int,
     for sid, story in ((a, sa), (b, sb)):
         if sid not in cache:
             cache[sid] = ArticleVectors(as_article(sid, story), df)
-    pa = clusterer.merge_probability(compare(cache[a], sb, df), headline=cache[a].features.headline_only)
-    pb = clusterer.merge_probability(compare(cache[b], sa, df), headline=cache[b].features.headline_only)
+    fa, fb = compare(cache[a], sb, df), compare(cache[b], sa, df)
+    if not (words_meet(fa) or words_meet(fb)):
+        return 0.0
+    pa = clusterer.merge_probability(fa, headline=cache[a].features.headline_only)
+    pb = clusterer.merge_probability(fb, headline=cache[b].features.headline_only)
     return (pa + pb) / 2
 
 
