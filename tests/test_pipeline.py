@@ -74,6 +74,18 @@ def test_copies_are_linked_to_what_they_copy(corpus_db):
     assert by_key["A1"].duplicate_of is None
 
 
+def test_a_stale_copy_neither_names_nor_stretches_its_story(corpus_db):
+    path, _ = corpus_db
+    with Store(path, read_only=True) as store:
+        for story_id in store.story_ids():
+            keys = {_key_of(a.url, a.source) for a in store.articles_of(story_id)}
+            if "B1" in keys:
+                story = store.story(story_id)
+    original = next(a for a in EXPECTED["articles"] if a["key"] == "B1")
+    assert story.title == original["title"]
+    assert story.event_start.startswith("2019") and story.event_end.startswith("2019")
+
+
 def _norm(text: str) -> str:
     return re.sub(r"\W+", " ", text.lower()).strip()
 

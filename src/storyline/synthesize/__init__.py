@@ -71,10 +71,13 @@ def synthesize_story(
     for copy, original in reuse.near_copies:
         near.setdefault(copy, original)
     flags = quality.flags_for(articles, lineage=reuse, duplicate_of=near)
-    events = [a.event_date or a.article.published for a in articles]
+    # Copies neither name the story nor stretch its time span: a stale re-publication
+    # of a 2019 report, crawled in 2026, is still a 2019 event.
+    originals = [a for i, a in enumerate(articles) if i not in near] or articles
+    events = [a.event_date or a.article.published for a in originals]
     known = [d for d in events if d is not None]
     return StoryDigest(
-        title=_title(articles),
+        title=_title(originals),
         summary=tuple(summary.summarize(story, groups, fact_list, budget_words=summary_words)),
         facts=tuple(sorted(fact_list, key=lambda f: (-f.independent_sources, f.id))),
         conflicts=tuple(conflict_list),
