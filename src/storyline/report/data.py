@@ -6,6 +6,7 @@ from typing import Any
 
 from ..codec import to_data
 from ..store import ArticleRow, Store, StoryRow
+from ..synthesize.conflicts import readings
 
 
 def article_json(row: ArticleRow) -> dict[str, Any]:
@@ -55,7 +56,16 @@ def story_json(store: Store, row: StoryRow, *, articles: list[ArticleRow] | None
                 }
                 for f in digest.facts
             ],
-            "conflicts": to_data(digest.conflicts),
+            "conflicts": [
+                {
+                    **to_data(c),
+                    # the distinct values, each with the articles that give it
+                    "readings": [
+                        {"value": value, "articles": in_story_order(ids)} for value, ids in readings(c)
+                    ],
+                }
+                for c in digest.conflicts
+            ],
             "quotes": [
                 {"speaker": s.speaker, "variants": to_data(s.variants)} for s in digest.statements
             ],

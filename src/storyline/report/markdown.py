@@ -33,7 +33,7 @@ def story_markdown(story: dict[str, Any]) -> str:
     if story.get("conflicts"):
         lines += ["## Where sources differ", ""]
         for c in story["conflicts"]:
-            values = "; ".join(f"{v} {cite([a])}" for a, v in c["values"].items())
+            values = "; ".join(f"{r['value']} {cite(r['articles'])}" for r in c["readings"])
             lines.append(f"- {c['kind']}: {values}")
         lines.append("")
     if story.get("quotes"):
