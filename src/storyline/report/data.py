@@ -13,16 +13,9 @@ def article_json(row: ArticleRow) -> dict[str, Any]:
     return row.as_json()
 
 
-def story_json(store: Store, row: StoryRow, *, articles: list[ArticleRow] | None = None) -> dict[str, Any]:
-    """One story with its articles and everything synthesised about it."""
-    members = articles if articles is not None else store.articles_of(row.id)
-    digest = row.digest
-    position = {a.id: i for i, a in enumerate(members)}
-
-    def in_story_order(ids: Any) -> list[str]:
-        return sorted(set(ids), key=lambda i: (position.get(i, len(position)), i))
-
-    data: dict[str, Any] = {
+def story_header(row: StoryRow) -> dict[str, Any]:
+    """What every view of a story starts with: its id, title, size, time span, sites."""
+    return {
         "id": row.id,
         "title": row.title,
         "n_articles": row.n_articles,
@@ -33,8 +26,20 @@ def story_json(store: Store, row: StoryRow, *, articles: list[ArticleRow] | None
         "event_end": row.event_end,
         "sites": list(row.sites),
         "languages": list(row.languages),
-        "articles": [article_json(a) for a in members],
     }
+
+
+def story_json(store: Store, row: StoryRow, *, articles: list[ArticleRow] | None = None) -> dict[str, Any]:
+    """One story with its articles and everything synthesised about it."""
+    members = articles if articles is not None else store.articles_of(row.id)
+    digest = row.digest
+    position = {a.id: i for i, a in enumerate(members)}
+
+    def in_story_order(ids: Any) -> list[str]:
+        return sorted(set(ids), key=lambda i: (position.get(i, len(position)), i))
+
+    data = story_header(row)
+    data["articles"] = [article_json(a) for a in members]
     if digest is None:
         return data
     data.update(
