@@ -105,7 +105,8 @@ def _independent(story: StoryText, group: Sequence[int], article_root: Sequence[
     return len(set(label.values()))
 
 
-_QUOTED = re.compile(r'["“”][^"“”]{12,}["“”]')
+#: a quoted stretch; one the sentence splitter cut before its closing mark runs to the end
+_QUOTED = re.compile(r'["“”][^"“”]{12,}(?:["“”]|$)')
 
 
 def _mostly_quote(text: str) -> bool:
