@@ -296,3 +296,13 @@ def test_pages_of_unknown_site_count_as_sites_of_their_own() -> None:
     assert model.counts(["Menu"], site=None, page="Menu\nStory one.") == ([2], [0])
     restored = BoilerplateModel.from_dict(json.loads(json.dumps(model.to_dict())))
     assert restored.counts(["Menu"], site=None) == ([3], [0])
+
+
+def test_a_text_page_without_url_is_named_by_its_copyright_line() -> None:
+    from storyline.extract.site import site_from_copyright
+
+    page = PAGE + "\n© 2026 Harbourline Daily Media Ltd. All rights reserved."
+    assert extract_article(_text_doc(page)).site == "Harbourline Daily"
+    assert extract_article(_text_doc(page, site="harbourline.example")).site == "harbourline.example"
+    assert site_from_copyright("Copyright Policy\n© 2025") is None
+    assert site_from_copyright("©2025 Hearst Magazines, Inc. All Rights Reserved.") == "Hearst Magazines"

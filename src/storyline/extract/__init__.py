@@ -22,6 +22,7 @@ from ..ingest._decode import UndecodableError, decode_bytes
 from ..model import Article, Document
 from .boilerplate import BoilerplateModel
 from .dates import best_date
+from .site import site_from_copyright
 
 __all__ = ["BoilerplateModel", "ExtractionError", "detect_language", "extract_article", "site_of"]
 
@@ -124,7 +125,8 @@ def _from_text(doc: Document, page: str, url: str | None, boilerplate: Boilerpla
         title=cleaned.title,
         text=text,
         url=url,
-        site=site,
+        # without a URL or a site hint, the footer's copyright holder names the outlet
+        site=site or site_from_copyright(page),
         author=doc.hints.get("author") or cleaned.author,
         published=published,
         published_by=by,
