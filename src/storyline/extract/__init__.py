@@ -116,7 +116,7 @@ def _from_text(doc: Document, page: str, url: str | None, boilerplate: Boilerpla
         text=text,
         page_text=cleaned.head,
         tail=page[-3000:],
-        top=page[:8000],
+        top=page,
     )
     return Article(
         id=doc.id,

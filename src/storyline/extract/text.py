@@ -208,7 +208,10 @@ def clean_text(
             out.body.append(body)
         else:
             out.removed.append(RemovedLine(text, _reason(rows[i])))
-    # datelines sit by the headline: search from a few lines above it to the body start
+    # datelines sit by the headline: search from it to the body start, then the few
+    # lines above it (dates above a headline are more often a "latest news" ticker)
     top = max(0, title_index - HEAD_LINES_ABOVE_TITLE) if title_index is not None else 0
-    out.head = "\n".join(page.texts[top : max(head_end, (title_index or 0)) + HEAD_LINES_BELOW])
+    start = title_index if title_index is not None else 0
+    below = page.texts[start : max(head_end, start) + HEAD_LINES_BELOW]
+    out.head = "\n".join(below + page.texts[top:start])
     return out
