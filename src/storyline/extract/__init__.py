@@ -149,6 +149,7 @@ def _from_html(doc: Document, page: str, url: str | None, boilerplate: Boilerpla
         text=text,
         page_text=result.visible_head,
         tail=text[-3000:],
+        top=result.rendered,
     )
     return Article(
         id=doc.id,

@@ -192,10 +192,13 @@ def best_date(
         return value, "dateline", CONFIDENCE["meta"] if agree else CONFIDENCE["dateline"]
     if from_meta:
         return from_meta, "meta", CONFIDENCE["meta"]
+    # then by confidence: a full date in the URL, any dated line of the page, a month URL
+    found = url_date(url)
+    if found and found[1] == "url":
+        return found[0], "url", CONFIDENCE["url"]
     value = dateline(top, today=today, limit=TOP_CHARS) if top else None
     if value:
         return value, "dateline", CONFIDENCE["top-date"]
-    found = url_date(url)
     if found:
         return found[0], "url", CONFIDENCE[found[1]]
     everything = "\n".join((page_text, text, tail))
