@@ -145,6 +145,7 @@ def _from_html(doc: Document, page: str, url: str | None, boilerplate: Boilerpla
     published, by, confidence = best_date(
         hint=doc.hints.get("published"),
         meta=meta.dates,
+        meta_kinds=meta.date_kinds,
         url=url,
         text=text,
         page_text=result.visible_head,

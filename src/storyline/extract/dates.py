@@ -14,9 +14,10 @@ copyright  0.2   "© 2013 ..." (1 January of that year; a lower bound)
 latest-year 0.1  the latest plausible year the page mentions (1 January)
 ========== ===== =====================================================
 
-The order (dateline before meta) was measured on wcxb-dev pages with a gold date:
-the date shown by the headline matched 90%, meta tags alone 74%. Confidences are
-set by hand from those rates.
+The order (article:published_time, then the dateline, then other meta) was measured
+on wcxb-dev pages with a gold date: the date shown by the headline matched 90%,
+meta tags alone 74%, but where article:published_time and the dateline disagree
+the meta tag was right 35 times in 45. Confidences are set by hand from those rates.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ CONFIDENCE = {
     "copyright": 0.2,
     "latest-year": 0.1,
 }
+#: the meta source (HtmlMeta.date_kinds) trusted over the dateline.
+PUBLISHED_META_KIND = "og"
 #: years outside this range are not publication dates of web news.
 MIN_YEAR = 1990
 #: characters of the text head searched for a dateline.
@@ -164,6 +167,7 @@ def best_date(
     *,
     hint: str | None = None,
     meta: list[str] = (),  # type: ignore[assignment]
+    meta_kinds: list[str] = (),  # type: ignore[assignment]
     url: str | None = None,
     text: str = "",
     page_text: str = "",
@@ -173,6 +177,7 @@ def best_date(
 ) -> tuple[date | None, str, float]:
     """The most trustworthy publication date: (date, published_by, confidence).
 
+    ``meta_kinds`` says where each ``meta`` value comes from (HtmlMeta.date_kinds).
     ``page_text`` is the top of the page (datelines are searched there), ``tail``
     its end (where copyright lines live); ``text`` is the article body; ``top`` a
     wider part of the page (text mode: all of it) whose first dated short line is
@@ -184,7 +189,12 @@ def best_date(
         value = parse_date(str(hint), today=today)
         if value:
             return value, "hint", CONFIDENCE["hint"]
-    from_meta = next((v for v in (parse_date(c, today=today) for c in meta) if v), None)
+    parsed = [(parse_date(c, today=today), kind) for c, kind in zip(meta, [*meta_kinds, *[""] * len(meta)], strict=False)]
+    from_meta, meta_kind = next(((v, kind) for v, kind in parsed if v), (None, ""))
+    # article:published_time beats the dateline: where the two disagreed on wcxb-dev
+    # pages it was right 35 times, the dateline 10 (JSON-LD datePublished: 3 against 23)
+    if from_meta and meta_kind == PUBLISHED_META_KIND:
+        return from_meta, "meta", CONFIDENCE["meta"]
     # the date shown by the headline first (see dateline), then metadata
     value = dateline(page_text, today=today) if page_text else None
     if value:

@@ -89,6 +89,9 @@ class HtmlMeta:
     modified: list[str] = field(default_factory=list)
     url: str | None = None
     language: str | None = None
+    #: where each of ``dates`` comes from: "og" (article:/og:published_time),
+    #: "jsonld" (datePublished) or "other"
+    date_kinds: list[str] = field(default_factory=list)
     #: every title the markup offers, by source (see :mod:`._html_titles`)
     title_sources: dict[str, list[str]] = field(default_factory=dict)
 
@@ -182,6 +185,9 @@ def read_metadata(tree: Any, *, site: str | None = None) -> HtmlMeta:
     first += [o["dateModified"] for o in articles if isinstance(o.get("dateModified"), str)]
     first += [meta[k] for k in _DATE_META if k in _MODIFIED and k in meta]
     out.dates = first
+    kinds = ["og"] * sum(k in meta for k in ("article:published_time", "og:published_time"))
+    kinds += ["jsonld"] * sum(isinstance(o.get("datePublished"), str) for o in articles)
+    out.date_kinds = kinds + ["other"] * (len(first) - len(kinds))
     h1s = [_clean(h.text_content()) for h in tree.xpath("//h1")]
     h1s = [h for h in h1s if 1 <= len(h.split()) <= 40]
     in_article = [_clean(h.text_content()) for h in tree.xpath("//article//h1|//main//h1")]
