@@ -69,6 +69,7 @@ _AD = frozenset(
         "advertisement - scroll to continue with article", "ad feedback", "skip advertisement",
     )
 )  # fmt: skip
+_AD_MAX_CHARS = max(map(len, _AD)) + 10  # room for spacing and punctuation around the phrase
 _CREDIT = re.compile(
     r"^(photo|image|picture|illustration|video|graphic)s?( credit| by| source)?\s*[:©|-]|^(©|\(c\))\s|"
     r"\b(getty images|shutterstock|istock|ap photo|afp via getty|reuters/)\b",
@@ -85,15 +86,15 @@ def chrome_rule(text: str) -> str | None:
     code, ad placeholders, photo credits, cookie notices.
     """
     body = text.lstrip("*+-• ").strip()
-    key = " ".join(body.lower().split()).strip(" .:-–—")
-    if key in _AD:
+    # cheap tests first: this runs on every line of every page
+    if len(body) <= _AD_MAX_CHARS and " ".join(body.lower().split()).strip(" .:-–—") in _AD:
         return "ad placeholder"
     nw = body.count(" ") + 1
-    if _CODE.search(body) and sum(body.count(c) for c in "{}();=<>$") >= 2:
+    if sum(body.count(c) for c in "{}();=<>$") >= 2 and _CODE.search(body):
         return "template or script code"
     if nw <= 20 and _CREDIT.search(body):
         return "photo credit"
-    if nw <= 80 and _COOKIE.search(body) and _COOKIE_CONTEXT.search(body):
+    if nw <= 80 and ("ookie" in body or "OOKIE" in body) and _COOKIE.search(body) and _COOKIE_CONTEXT.search(body):
         return "cookie notice"
     return None
 
