@@ -135,23 +135,22 @@ def title_features(
     idx: list[int] = []
     out: list[list[float]] = []
     seen_candidate = False
+    # per-line facts, each computed once (candidates look at their neighbours)
+    lo, hi = max(0, window.start - 3), min(n, window.stop + 4)
+    stripped = {i: strip_title(page.texts[i]) for i in range(lo, hi)}
+    is_byline = {i: _BYLINE.match(t) is not None for i, t in stripped.items()}
+    is_date = {i: _DATEISH.match(t) is not None for i, t in stripped.items()}
+    like: dict[int, tuple[bool, int]] = {}
     title_like_after = 0
-    like = {}
-    for i in window:
-        body = strip_title(page.texts[i])
-        nw = len(body.split())
-        like[i] = _title_like(body, nw)
     for i in reversed(window):
-        if i < first:
-            like_between = title_like_after
-            if like[i]:
-                title_like_after += 1
-            like[i] = (like[i], like_between)
-        else:
-            like[i] = (like[i], 0)
+        body = stripped[i]
+        is_like = _title_like(body, len(body.split()))
+        like[i] = (is_like, title_like_after if i < first else 0)
+        if is_like and i < first:
+            title_like_after += 1
     for i in window:
         text = page.texts[i]
-        body = strip_title(text)
+        body = stripped[i]
         words = body.split()
         nw = len(words)
         if not 1 <= nw <= MAX_WORDS or len(body) > MAX_CHARS or not any(c.isalpha() for c in body):
@@ -162,8 +161,8 @@ def title_features(
         content = [w for w in (t.lower() for t in cased) if len(w) > 2 and w not in STOPWORDS]
         hits = sum(w in body_words for w in content)
         row = rows[i]
-        after = page.texts[i + 1 : i + 5]
-        before = page.texts[max(0, i - 3) : i]
+        after = range(i + 1, min(n, i + 5))
+        before = range(max(0, i - 3), i)
         dist = first - i
         is_like, between = like[i]
         feats = [
@@ -197,9 +196,9 @@ def title_features(
             float(page.blank_before[i]),
             float(page.blank_after[i]),
             float(page.indents[i] <= first_indent),
-            float(any(_BYLINE.match(strip_title(a)) for a in after)),
-            float(any(_DATEISH.match(strip_title(a)) for a in after)),
-            float(any(_DATEISH.match(strip_title(b)) for b in before)),
+            float(any(is_byline[j] for j in after)),
+            float(any(is_date[j] for j in after)),
+            float(any(is_date[j] for j in before)),
             math.log1p(between) if is_like else 3.0,
             float(bool(site_stem) and len(site_stem) >= 4 and site_stem in key.replace(" ", "")),
             float(is_like and not seen_candidate and dist >= 0),

@@ -69,6 +69,7 @@ _AD = frozenset(
         "advertisement - scroll to continue with article", "ad feedback", "skip advertisement",
     )
 )  # fmt: skip
+_TWO_CODE_CHARS = re.compile(r"[{}();=<>$].*?[{}();=<>$]")
 _AD_MAX_CHARS = max(map(len, _AD)) + 10  # room for spacing and punctuation around the phrase
 _CREDIT = re.compile(
     r"^(photo|image|picture|illustration|video|graphic)s?( credit| by| source)?\s*[:©|-]|^(©|\(c\))\s|"
@@ -90,7 +91,7 @@ def chrome_rule(text: str) -> str | None:
     if len(body) <= _AD_MAX_CHARS and " ".join(body.lower().split()).strip(" .:-–—") in _AD:
         return "ad placeholder"
     nw = body.count(" ") + 1
-    if sum(body.count(c) for c in "{}();=<>$") >= 2 and _CODE.search(body):
+    if _TWO_CODE_CHARS.search(body) and _CODE.search(body):
         return "template or script code"
     if nw <= 20 and _CREDIT.search(body):
         return "photo credit"
