@@ -117,7 +117,7 @@ def _from_text(doc: Document, page: str, url: str | None, boilerplate: Boilerpla
         text=text,
         page_text=cleaned.head,
         tail=page[-3000:],
-        top=page[:8000],
+        top=page,
     )
     return Article(
         id=doc.id,
@@ -147,10 +147,12 @@ def _from_html(doc: Document, page: str, url: str | None, boilerplate: Boilerpla
     published, by, confidence = best_date(
         hint=doc.hints.get("published"),
         meta=meta.dates,
+        meta_kinds=meta.date_kinds,
         url=url,
         text=text,
         page_text=result.visible_head,
         tail=text[-3000:],
+        top=result.rendered,
     )
     return Article(
         id=doc.id,
