@@ -90,7 +90,19 @@ class OnlineClusterer:
         merge_bias: float | None = None,
         headline_merge_weights: Sequence[float] | None = None,
         headline_merge_bias: float | None = None,
+        link_threshold: float | None = None,
+        headline_link_threshold: float | None = None,
+        pair_weights: Sequence[float] | None = None,
+        pair_bias: float | None = None,
+        headline_pair_weights: Sequence[float] | None = None,
+        headline_pair_bias: float | None = None,
     ) -> None:
+        self.link_threshold = link_threshold
+        self.headline_link_threshold = headline_link_threshold
+        self.pair_weights = pair_weights
+        self.pair_bias = pair_bias
+        self.headline_pair_weights = headline_pair_weights
+        self.headline_pair_bias = headline_pair_bias
         self.merge_weights = merge_weights
         self.merge_bias = merge_bias
         self.headline_merge_weights = headline_merge_weights
@@ -181,7 +193,9 @@ class OnlineClusterer:
 
         return refine_stories(self, merge_threshold=self.merge_threshold,
                               headline_merge_threshold=self.headline_merge_threshold,
-                              split_threshold=self.split_threshold)
+                              split_threshold=self.split_threshold,
+                              link_threshold=self.link_threshold,
+                              headline_link_threshold=self.headline_link_threshold)
 
     def probability(self, features: Sequence[float], *, headline: bool = False) -> float:
         if headline:
@@ -200,6 +214,16 @@ class OnlineClusterer:
         else:
             w = _weights.MERGE_WEIGHTS if self.merge_weights is None else self.merge_weights
             b = _weights.MERGE_BIAS if self.merge_bias is None else self.merge_bias
+        return probability(features, weights=w, bias=b)
+
+    def pair_probability(self, features: Sequence[float], *, headline: bool = False) -> float:
+        """The pair model's probability that two articles report one event (linkage)."""
+        if headline:
+            w = _weights.HEADLINE_PAIR_WEIGHTS if self.headline_pair_weights is None else self.headline_pair_weights
+            b = _weights.HEADLINE_PAIR_BIAS if self.headline_pair_bias is None else self.headline_pair_bias
+        else:
+            w = _weights.PAIR_WEIGHTS if self.pair_weights is None else self.pair_weights
+            b = _weights.PAIR_BIAS if self.pair_bias is None else self.pair_bias
         return probability(features, weights=w, bias=b)
 
     # -- internals ---------------------------------------------------------------------
