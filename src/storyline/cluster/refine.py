@@ -52,6 +52,8 @@ HEADLINE_LINK_THRESHOLD = _weights.HEADLINE_LINK_THRESHOLD
 #: articles of a story read for the mean (evenly spaced beyond this): bounds the cost of
 #: one story pair at LINK_MAX_MEMBERS^2 comparisons; ECB+ events hold 5-22 articles.
 LINK_MAX_MEMBERS = 12
+#: stories the index retrieves for each story in the linkage pass (by shared IDF-weighted keys).
+LINK_CANDIDATES = 6
 
 
 def as_article(sid: int, story: StoryFeatures) -> ArticleFeatures:
@@ -165,10 +167,10 @@ def split_stories(clusterer: OnlineClusterer, *, threshold: float) -> dict[str, 
         prob = [[1.0] * n for _ in range(n)]
         for i in range(n):
             for j in range(i + 1, n):
-                p = (clusterer.probability(compare(vectors[i], singles[j], df),
-                                           headline=members[i].headline_only)
-                     + clusterer.probability(compare(vectors[j], singles[i], df),
-                                             headline=members[j].headline_only)) / 2
+                p = (clusterer.pair_probability(compare(vectors[i], singles[j], df),
+                                                headline=members[i].headline_only)
+                     + clusterer.pair_probability(compare(vectors[j], singles[i], df),
+                                                  headline=members[j].headline_only)) / 2
                 prob[i][j] = prob[j][i] = p
         groups = _average_linkage(prob, threshold)
         parts = [g for g in groups if len(g) >= SPLIT_MIN_PART]
@@ -271,7 +273,7 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float,
 
     def push_pairs(sid: int) -> None:
         story = clusterer.stories_[sid]
-        for other in clusterer._candidates(as_article(sid, story)):
+        for other in clusterer._candidates(as_article(sid, story), limit=LINK_CANDIDATES):
             if other == sid or _too_far_apart(clusterer, sid, other):
                 continue
             cut = bar(sid, other)
