@@ -178,3 +178,35 @@ def test_refinement_does_not_merge_stories_that_share_only_a_place() -> None:
     assert _story_probability(clusterer, a, b, {}) == 0.0
     clusterer.refine()
     assert clusterer.labels_["s"] != clusterer.labels_["c"]
+
+
+def test_interactions_append_every_product_of_two_features() -> None:
+    from storyline.cluster.online import interactions
+
+    assert interactions([2.0, 0.0, 3.0]) == [2.0, 0.0, 3.0, 0.0, 6.0, 0.0]
+    assert len(interactions([1.0] * 17)) == 17 + 17 * 16 // 2
+
+
+def test_linkage_alone_joins_one_event_and_keeps_the_other_apart() -> None:
+    from storyline.cluster.refine import link_stories
+
+    clusterer = OnlineClusterer()
+    for i, a in enumerate(RESCUE_2024 + RESCUE_2016 + OTHER, 1):
+        clusterer.add(a, story=i)  # every report its own story: only linkage can join them
+    moved = link_stories(clusterer, threshold=0.35)
+    labels = clusterer.labels_
+    assert labels["a1"] == labels["a2"] == labels["a3"] == 1
+    assert labels["b1"] == labels["b2"] == 4
+    assert labels["c1"] == 6
+    assert set(moved) == {"a2", "a3", "b2"}
+    # refinement with merging off reaches the same stories through the linkage pass
+    again = OnlineClusterer(merge_threshold=1.0, headline_merge_threshold=1.0)
+    for i, a in enumerate(RESCUE_2024 + RESCUE_2016 + OTHER, 1):
+        again.add(a, story=i)
+    again.refine()
+    assert again.labels_ == labels
+    off = OnlineClusterer(merge_threshold=1.0, headline_merge_threshold=1.0, link_threshold=0.0,
+                          headline_link_threshold=0.0)
+    for i, a in enumerate(RESCUE_2024, 1):
+        off.add(a, story=i)
+    assert off.refine() == {}

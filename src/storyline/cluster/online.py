@@ -59,6 +59,21 @@ def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
 
 
+def interactions(features: Sequence[float]) -> list[float]:
+    """The features followed by every product of two of them (the pair model's inputs):
+    a linear model over products can learn that, e.g., shared people count only when the
+    years agree."""
+    out = list(features)
+    n = len(features)
+    for i in range(n):
+        xi = features[i]
+        if xi:
+            out.extend(xi * features[j] for j in range(i + 1, n))
+        else:
+            out.extend([0.0] * (n - i - 1))
+    return out
+
+
 def probability(features: Sequence[float], *, weights: Sequence[float] | None = None,
                 bias: float | None = None) -> float:
     """The learned same-event probability for one pair-feature vector."""
@@ -90,7 +105,19 @@ class OnlineClusterer:
         merge_bias: float | None = None,
         headline_merge_weights: Sequence[float] | None = None,
         headline_merge_bias: float | None = None,
+        link_threshold: float | None = None,
+        headline_link_threshold: float | None = None,
+        pair_weights: Sequence[float] | None = None,
+        pair_bias: float | None = None,
+        headline_pair_weights: Sequence[float] | None = None,
+        headline_pair_bias: float | None = None,
     ) -> None:
+        self.link_threshold = link_threshold
+        self.headline_link_threshold = headline_link_threshold
+        self.pair_weights = pair_weights
+        self.pair_bias = pair_bias
+        self.headline_pair_weights = headline_pair_weights
+        self.headline_pair_bias = headline_pair_bias
         self.merge_weights = merge_weights
         self.merge_bias = merge_bias
         self.headline_merge_weights = headline_merge_weights
@@ -181,7 +208,9 @@ class OnlineClusterer:
 
         return refine_stories(self, merge_threshold=self.merge_threshold,
                               headline_merge_threshold=self.headline_merge_threshold,
-                              split_threshold=self.split_threshold)
+                              split_threshold=self.split_threshold,
+                              link_threshold=self.link_threshold,
+                              headline_link_threshold=self.headline_link_threshold)
 
     def probability(self, features: Sequence[float], *, headline: bool = False) -> float:
         if headline:
@@ -202,9 +231,20 @@ class OnlineClusterer:
             b = _weights.MERGE_BIAS if self.merge_bias is None else self.merge_bias
         return probability(features, weights=w, bias=b)
 
+    def pair_probability(self, features: Sequence[float], *, headline: bool = False) -> float:
+        """The pair model's probability that two articles report one event (linkage)."""
+        if headline:
+            w = _weights.HEADLINE_PAIR_WEIGHTS if self.headline_pair_weights is None else self.headline_pair_weights
+            b = _weights.HEADLINE_PAIR_BIAS if self.headline_pair_bias is None else self.headline_pair_bias
+        else:
+            w = _weights.PAIR_WEIGHTS if self.pair_weights is None else self.pair_weights
+            b = _weights.PAIR_BIAS if self.pair_bias is None else self.pair_bias
+        return probability(interactions(features), weights=w, bias=b)
+
     # -- internals ---------------------------------------------------------------------
 
-    def _candidates(self, features: ArticleFeatures) -> list[int]:
+    def _candidates(self, features: ArticleFeatures, *, limit: int | None = None) -> list[int]:
+        limit_n = self.max_candidates if limit is None else limit
         scores: dict[int, float] = defaultdict(float)
         limit = max(50, int(MAX_KEY_SHARE * len(self.stories_)))
         idf = self.df_.idf
@@ -215,9 +255,9 @@ class OnlineClusterer:
             weight = idf(key)
             for sid in holders:
                 scores[sid] += weight
-        if len(scores) <= self.max_candidates:
+        if len(scores) <= limit_n:
             return list(scores)
-        return heapq.nlargest(self.max_candidates, scores, key=scores.__getitem__)
+        return heapq.nlargest(limit_n, scores, key=scores.__getitem__)
 
     def _decide(self, features: ArticleFeatures) -> int | None:
         candidates = self._candidates(features)

@@ -43,6 +43,17 @@ SPLIT_THRESHOLD = _weights.SPLIT_THRESHOLD
 FULL_COMPARE = 3
 #: stories larger than this are not split-checked (the check is quadratic in members).
 SPLIT_MAX_MEMBERS = 80
+#: average-linkage pass: join two stories while the mean same-event probability over
+#: their article pairs reaches this; chosen by topic-wise cross-validation on ecbplus-dev
+#: (scripts/fit_cluster_model.py). 0 turns the pass off.
+LINK_THRESHOLD = _weights.LINK_THRESHOLD
+#: the same between two stories that are only headlines (fitted on ECB+ headlines).
+HEADLINE_LINK_THRESHOLD = _weights.HEADLINE_LINK_THRESHOLD
+#: articles of a story read for the mean (evenly spaced beyond this): bounds the cost of
+#: one story pair at LINK_MAX_MEMBERS^2 comparisons; ECB+ events hold 5-22 articles.
+LINK_MAX_MEMBERS = 12
+#: stories the index retrieves for each story in the linkage pass (by shared IDF-weighted keys).
+LINK_CANDIDATES = 6
 
 
 def as_article(sid: int, story: StoryFeatures) -> ArticleFeatures:
@@ -114,6 +125,8 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float,
             ranked = {o: text_cosine(cache[sid], clusterer.stories_[o], clusterer.df_) for o in others}
             others = heapq.nlargest(FULL_COMPARE, ranked, key=ranked.__getitem__)
         for other in others:
+            if bar(sid, other) >= 1:
+                continue  # this pass is off for such a pair
             p = _story_probability(clusterer, sid, other, cache)
             if p >= bar(sid, other):
                 heapq.heappush(heap, (-p, min(sid, other), max(sid, other)))
@@ -154,10 +167,10 @@ def split_stories(clusterer: OnlineClusterer, *, threshold: float) -> dict[str, 
         prob = [[1.0] * n for _ in range(n)]
         for i in range(n):
             for j in range(i + 1, n):
-                p = (clusterer.probability(compare(vectors[i], singles[j], df),
-                                           headline=members[i].headline_only)
-                     + clusterer.probability(compare(vectors[j], singles[i], df),
-                                             headline=members[j].headline_only)) / 2
+                p = (clusterer.pair_probability(compare(vectors[i], singles[j], df),
+                                                headline=members[i].headline_only)
+                     + clusterer.pair_probability(compare(vectors[j], singles[i], df),
+                                                  headline=members[j].headline_only)) / 2
                 prob[i][j] = prob[j][i] = p
         groups = _average_linkage(prob, threshold)
         parts = [g for g in groups if len(g) >= SPLIT_MIN_PART]
@@ -199,10 +212,106 @@ def _average_linkage(prob: list[list[float]], threshold: float) -> list[list[int
     return groups
 
 
+def _sample(members: list[ArticleFeatures]) -> list[ArticleFeatures]:
+    if len(members) <= LINK_MAX_MEMBERS:
+        return members
+    step = len(members) / LINK_MAX_MEMBERS
+    return [members[int(i * step)] for i in range(LINK_MAX_MEMBERS)]
+
+
+def link_stories(clusterer: OnlineClusterer, *, threshold: float,
+                 headline_threshold: float | None = None) -> dict[str, int]:
+    """Average-linkage agglomeration over stories (the older id stays).
+
+    Two stories are scored by the mean, over pairs of their articles, of the pair model's
+    same-event probability: a story is judged by all its reports, not by the sum of its
+    words, which is what lets average linkage keep two similar events apart while still
+    joining the reports of one. Only the stories the inverted index retrieves for each
+    other are scored, inside the time window, and only when their words meet.
+    """
+    if headline_threshold is None:
+        headline_threshold = threshold
+    moved: dict[str, int] = {}
+    df = clusterer.df_
+    vectors: dict[str, ArticleVectors] = {}
+
+    def bar(a: int, b: int) -> float:
+        both = not clusterer.stories_[a].body and not clusterer.stories_[b].body
+        return headline_threshold if both else threshold
+
+    singles: dict[str, StoryFeatures] = {}
+    pair_cache: dict[tuple[str, str], float] = {}
+    story_cache: dict[int, ArticleVectors] = {}
+
+    def pair(a: ArticleFeatures, b: ArticleFeatures) -> float:
+        key = (a.id, b.id) if a.id < b.id else (b.id, a.id)
+        p = pair_cache.get(key)
+        if p is None:
+            for f in (a, b):
+                if f.id not in vectors:
+                    vectors[f.id] = ArticleVectors(f, df)
+                    singles[f.id] = story_of(f)
+            p = (clusterer.pair_probability(compare(vectors[a.id], singles[b.id], df),
+                                            headline=a.headline_only)
+                 + clusterer.pair_probability(compare(vectors[b.id], singles[a.id], df),
+                                              headline=b.headline_only)) / 2
+            pair_cache[key] = p
+        return p
+
+    def score(a: int, b: int) -> float:
+        for sid in (a, b):
+            if sid not in story_cache:
+                story_cache[sid] = ArticleVectors(as_article(sid, clusterer.stories_[sid]), df)
+        sa, sb = clusterer.stories_[a], clusterer.stories_[b]
+        if not (words_meet(compare(story_cache[a], sb, df)) or words_meet(compare(story_cache[b], sa, df))):
+            return 0.0
+        ma, mb = _sample(clusterer.members_[a]), _sample(clusterer.members_[b])
+        return sum(pair(x, y) for x in ma for y in mb) / (len(ma) * len(mb))
+
+    heap: list[tuple[float, int, int, int, int]] = []
+    size: dict[int, int] = {}
+
+    def push_pairs(sid: int) -> None:
+        story = clusterer.stories_[sid]
+        for other in clusterer._candidates(as_article(sid, story), limit=LINK_CANDIDATES):
+            if other == sid or _too_far_apart(clusterer, sid, other):
+                continue
+            cut = bar(sid, other)
+            if cut <= 0:
+                continue
+            p = score(sid, other)
+            if p >= cut:
+                heapq.heappush(heap, (-p, min(sid, other), max(sid, other), story.size,
+                                      clusterer.stories_[other].size))
+
+    for sid in list(clusterer.stories_):
+        push_pairs(sid)
+    while heap:
+        _, keep, gone, _, _ = heapq.heappop(heap)
+        if keep not in clusterer.stories_ or gone not in clusterer.stories_:
+            continue
+        if size.get(keep) or size.get(gone):
+            # either story has grown since this pair was scored: score it again
+            if score(keep, gone) < bar(keep, gone):
+                continue
+        members = clusterer.members_[gone]
+        clusterer._detach(gone)
+        for f in members:
+            clusterer._attach(f, keep)
+            clusterer.labels_[f.id] = keep
+            moved[f.id] = keep
+        size[keep] = size.get(keep, 0) + 1
+        story_cache.pop(keep, None)
+        push_pairs(keep)
+    return moved
+
+
 def refine_stories(clusterer: OnlineClusterer, *, merge_threshold: float | None = None,
                    headline_merge_threshold: float | None = None,
-                   split_threshold: float | None = None) -> dict[str, int]:
-    """Split, then merge, the clusterer's active stories; return the articles that moved."""
+                   split_threshold: float | None = None,
+                   link_threshold: float | None = None,
+                   headline_link_threshold: float | None = None) -> dict[str, int]:
+    """Split, merge, then link the clusterer's active stories; return the articles that moved."""
     merge_threshold = MERGE_THRESHOLD if merge_threshold is None else merge_threshold
     split_threshold = SPLIT_THRESHOLD if split_threshold is None else split_threshold
     before = {f.id: sid for sid, members in clusterer.members_.items() for f in members}
@@ -210,6 +319,12 @@ def refine_stories(clusterer: OnlineClusterer, *, merge_threshold: float | None 
         split_stories(clusterer, threshold=split_threshold)
     if headline_merge_threshold is None:
         headline_merge_threshold = _weights.HEADLINE_MERGE_THRESHOLD
-    merge_stories(clusterer, threshold=merge_threshold, headline_threshold=headline_merge_threshold)
+    if merge_threshold < 1 or headline_merge_threshold < 1:
+        merge_stories(clusterer, threshold=merge_threshold, headline_threshold=headline_merge_threshold)
+    link_threshold = LINK_THRESHOLD if link_threshold is None else link_threshold
+    if headline_link_threshold is None:
+        headline_link_threshold = HEADLINE_LINK_THRESHOLD
+    if link_threshold > 0 or headline_link_threshold > 0:
+        link_stories(clusterer, threshold=link_threshold, headline_threshold=headline_link_threshold)
     # Only net moves count (an article split off and merged back has not moved).
     return {aid: clusterer.labels_[aid] for aid, sid in before.items() if clusterer.labels_[aid] != sid}
