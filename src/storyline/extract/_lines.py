@@ -107,6 +107,9 @@ FEATURES = (
     "prev_dom",
     "next_dom",
     "prose_window",
+    "end_marker",
+    "after_end_marker",
+    "comment_meta",
 )
 _DATEISH = re.compile(
     r"^(updated|published|posted|first published|last (updated|modified))?:?\s*"
@@ -117,6 +120,18 @@ _DATEISH = re.compile(
     r"\d{1,2}/\d{1,2}/\d{2,4})",
     re.I,
 )
+#: short lines that open what follows an article: comments, related lists, tags, author
+#: boxes (written by hand from the kinds of chrome the dev gold drops after the body).
+_END_MARKER = re.compile(
+    r"^(\d+\s+)?(comments?|responses?|replies|discussion|leave a (reply|comment)|post a comment|"
+    r"join the (conversation|discussion)|related( (posts|articles|stories|content|reading|topics))?|"
+    r"you (may|might) also (like|enjoy)|more (stories|from .*|articles|to read|like this)|recommended( for you)?|"
+    r"read next|popular( posts| now)?|trending( now)?|about the author|tags?|topics|"
+    r"share( this)?( article| post| story)?|sign up for .*|subscribe to .*|further reading|see also)\W*$",
+    re.I,
+)
+#: comment and listing metadata: "March 6, 2023 at 8:55 am", "Reply", "John says:".
+_COMMENT_META = re.compile(r"\bat \d{1,2}:\d{2}\s*(am|pm)\b|^reply$|^\S+( \S+)? says:?$|^(log in|login) to reply", re.I)
 _BYLINE = re.compile(r"^(by|written by|author:|words by|von|par|por)\s+\S", re.I)
 
 
@@ -217,12 +232,14 @@ def line_features(
                 "©" in sample or "(c)" in low,
                 nw <= 8 and _BYLINE.match(body) is not None,
                 nw <= 12 and _DATEISH.match(body) is not None,
+                nw <= 8 and _END_MARKER.match(body) is not None,
+                nw <= 12 and _COMMENT_META.search(body) is not None,
             )
         )
     a = np.array(prims, dtype=float)
     nw, sent, colon, nh, stop, alpha, digits, nchar = (a[:, j] for j in range(8))
-    titled, upper, bullet, chrome, urlish, seps, dup, copyright, byline, dateish = (
-        a[:, j] for j in range(8, 18)
+    titled, upper, bullet, chrome, urlish, seps, dup, copyright, byline, dateish, end_marker, comment_meta = (
+        a[:, j] for j in range(8, 20)
     )
     indents = np.array(page.indents, dtype=float)
     is_prose = (nw >= PROSE_WORDS) & (sent > 0) & (bullet == 0)
@@ -235,6 +252,11 @@ def line_features(
     prose = is_prose & (indents == dominant)
     where = np.flatnonzero(prose)
     first_main, last_main = (where[0], where[-1]) if len(where) else (0, n - 1)
+    # everything after the first end marker with most of the page's prose above it (a
+    # share bar under the standfirst is no end of the article)
+    prose_words = np.cumsum(np.where(is_prose, nw, 0.0))
+    ends = np.flatnonzero((end_marker > 0) & (prose_words >= prose_words[-1] / 2) & (prose_words > 0))
+    after_end = np.arange(n) > ends[0] if len(ends) else np.zeros(n, dtype=bool)
     position = np.arange(n)
     prefix = np.concatenate(([0.0], np.cumsum(prose)))
     lo, hi = np.maximum(position - 2, 0), np.minimum(position + 3, n)
@@ -292,6 +314,9 @@ def line_features(
         shift(on_dom, 1),
         shift(on_dom, -1),
         (prefix[hi] - prefix[lo]) / (hi - lo),
+        end_marker,
+        after_end,
+        comment_meta,
     ]
     return np.column_stack(columns).astype(float)
 

@@ -145,6 +145,10 @@ def score_lines(
         sites, same = boilerplate.counts(page.keys, site=site, page=page_text, normalized=True)
     rows = line_features(page, corpus_sites=sites, site_pages=same)
     stage1 = _STAGE1.decision(rows) if isinstance(_STAGE1, TreeEnsemble) else rows @ _STAGE1
+    if len(stage1) == 1:
+        # stage 2 reads a line's neighbours; a one-line page (a feed's plain text) has
+        # none, and the page-edge padding would count against its only line
+        return [float(stage1[0])], rows.tolist()
     return (context_features(stage1) @ _W2).tolist(), rows.tolist()
 
 
