@@ -24,6 +24,7 @@ from .features import (
     text_cosine,
     words_meet,
 )
+from .online import symmetric
 
 if TYPE_CHECKING:
     from .online import OnlineClusterer
@@ -167,10 +168,9 @@ def split_stories(clusterer: OnlineClusterer, *, threshold: float) -> dict[str, 
         prob = [[1.0] * n for _ in range(n)]
         for i in range(n):
             for j in range(i + 1, n):
-                p = (clusterer.pair_probability(compare(vectors[i], singles[j], df),
-                                                headline=members[i].headline_only)
-                     + clusterer.pair_probability(compare(vectors[j], singles[i], df),
-                                                  headline=members[j].headline_only)) / 2
+                both_ways = symmetric(compare(vectors[i], singles[j], df), compare(vectors[j], singles[i], df))
+                p = clusterer.pair_probability(
+                    both_ways, headline=members[i].headline_only or members[j].headline_only)
                 prob[i][j] = prob[j][i] = p
         groups = _average_linkage(prob, threshold)
         parts = [g for g in groups if len(g) >= SPLIT_MIN_PART]
@@ -251,10 +251,9 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float,
                 if f.id not in vectors:
                     vectors[f.id] = ArticleVectors(f, df)
                     singles[f.id] = story_of(f)
-            p = (clusterer.pair_probability(compare(vectors[a.id], singles[b.id], df),
-                                            headline=a.headline_only)
-                 + clusterer.pair_probability(compare(vectors[b.id], singles[a.id], df),
-                                              headline=b.headline_only)) / 2
+            both_ways = symmetric(compare(vectors[a.id], singles[b.id], df),
+                                  compare(vectors[b.id], singles[a.id], df))
+            p = clusterer.pair_probability(both_ways, headline=a.headline_only or b.headline_only)
             pair_cache[key] = p
         return p
 
