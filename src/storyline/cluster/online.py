@@ -4,9 +4,10 @@ Each article is compared with the few active stories an inverted index retrieves
 (stories sharing its title words, entities or top body terms); a logistic model over
 the pair features of :mod:`.features` gives the probability that it reports the same
 event, and the article joins the most probable story above :data:`JOIN_THRESHOLD`, or
-opens a new one. :meth:`OnlineClusterer.refine` then merges and splits stories with a
-second learned decision (:mod:`.refine`). Stories leave the index once they are out of the time window, so the
-work per article and the memory stay bounded as the stream grows.
+opens a new one. :meth:`OnlineClusterer.refine` then splits, merges and links stories
+with learned story-level and article-pair decisions (:mod:`.refine`). Stories leave the
+index once they are out of the time window, so the work per article and the memory stay
+bounded as the stream grows.
 """
 
 from __future__ import annotations

@@ -2,10 +2,13 @@
 
 One pass in arrival order cannot undo an early decision: a report that opened its own
 story because it arrived before the reports that connect it stays apart. Refinement
-looks at whole stories: it merges two stories when the learned decision, applied to
-the stories themselves, says they are one event; and it splits a story whose members
-fall into two groups that the decision says are different events. Ids stay stable:
-a merged story keeps the older id, the largest part of a split keeps the id.
+looks at whole stories: it can split a story whose members fall into two groups that
+the pair model says are different events, merge two stories when the merge model,
+applied to the stories themselves, says they are one event, and finally joins stories by
+average linkage: while the mean pair-model probability over two stories' article pairs
+reaches a threshold (what a TF-IDF + average-linkage clusterer does well, with a learned
+pair score in place of one cosine). Each pass is on or off by its fitted threshold. Ids
+stay stable: a joined story keeps the older id, the largest part of a split keeps the id.
 """
 
 from __future__ import annotations
