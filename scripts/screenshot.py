@@ -1,6 +1,7 @@
-"""Save a screenshot of a story page for the README (docs/story-page.png).
+"""Save screenshots for the README: the web story page and the top of the HTML report.
 
     PYTHONPATH=src python scripts/screenshot.py [--db FILE] [--story ID] [--out docs/story-page.png]
+                                                [--report-out docs/report.png]
 
 Without --db it builds a database from examples/ with the full pipeline. Needs
 Debian chromium + chromium-driver (scripts/install_browser.sh).
@@ -37,6 +38,8 @@ def main() -> int:
     parser.add_argument("--db", help="database to show (default: build one from examples/)")
     parser.add_argument("--story", type=int, help="story id (default: the one with most articles)")
     parser.add_argument("--out", default=str(ROOT / "docs" / "story-page.png"))
+    parser.add_argument("--report-out", default=str(ROOT / "docs" / "report.png"),
+                        help="where the report's screenshot goes ('' for none)")
     parser.add_argument("--width", type=int, default=1200)
     parser.add_argument("--height", type=int, default=1500)
     args = parser.parse_args()
@@ -66,9 +69,19 @@ def main() -> int:
             driver.get(f"{server.url}/stories/{story}")
             Path(args.out).parent.mkdir(parents=True, exist_ok=True)
             driver.save_screenshot(args.out)
+            print(f"wrote {args.out}")
+            if args.report_out:
+                from storyline.report import write_report
+
+                with Store(db, read_only=True) as store:
+                    report = Path(tempfile.mkdtemp(prefix="storyline-report-")) / "report.html"
+                    write_report(store, report)
+                driver.set_window_size(1100, 1250)
+                driver.get(report.as_uri())
+                driver.save_screenshot(args.report_out)
+                print(f"wrote {args.report_out}")
         finally:
             driver.quit()
-    print(f"wrote {args.out}")
     return 0
 
 

@@ -296,3 +296,84 @@ def test_pages_of_unknown_site_count_as_sites_of_their_own() -> None:
     assert model.counts(["Menu"], site=None, page="Menu\nStory one.") == ([2], [0])
     restored = BoilerplateModel.from_dict(json.loads(json.dumps(model.to_dict())))
     assert restored.counts(["Menu"], site=None) == ([3], [0])
+
+
+def test_a_text_page_without_url_is_named_by_its_copyright_line() -> None:
+    from storyline.extract.site import site_from_copyright
+
+    page = PAGE + "\n© 2026 Harbourline Daily Media Ltd. All rights reserved."
+    assert extract_article(_text_doc(page)).site == "Harbourline Daily"
+    assert extract_article(_text_doc(page, site="harbourline.example")).site == "harbourline.example"
+    assert site_from_copyright("Copyright Policy\n© 2025") is None
+    assert site_from_copyright("©2025 Hearst Magazines, Inc. All Rights Reserved.") == "Hearst Magazines"
+
+
+TICKER_PAGE = """Latest news
+* [ March 2, 2024 ] Harbour pilots strike over night shifts
+* [ March 1, 2024 ] Ferry timetable changes for spring
+Home » Travel » Lighthouse keepers return to the northern cape
+Search for:
+
+Lighthouse keepers return to the northern cape
+
+By Jonas Berg
+February 20, 2024
+
+{body}
+
+Share this article
+* Facebook
+Related stories
+* Ferry timetable changes for spring
+"""
+
+
+def test_text_mode_headline_is_ranked_above_tickers_and_breadcrumbs() -> None:
+    body = "\n\n".join(BODY)
+    article = extract_article(_text_doc(TICKER_PAGE.format(body=body)))
+    assert article.title == "Lighthouse keepers return to the northern cape"
+    assert article.published == date(2024, 2, 20)
+    assert article.paragraphs == BODY
+
+
+def test_a_title_hint_missing_from_the_page_removes_no_line() -> None:
+    article = extract_article(_text_doc(title="A headline the page does not show"))
+    assert article.title == "A headline the page does not show"
+    assert article.paragraphs == BODY
+    # ...and one the page shows (in other typography) is taken out of the body
+    page = PAGE.replace("Riverside dam opens", "Riverside dam opens’")
+    article = extract_article(_text_doc(page, title="riverside dam opens' after ten years of building"))
+    assert all("ten years of building" not in p for p in article.paragraphs)
+
+
+def test_a_date_far_below_the_headline_is_found_when_none_is_near_it() -> None:
+    page = PAGE.replace("Published: June 13, 2023", "") + "\n".join(["* menu item"] * 300) + "\nPublished August 13, 2022\n"
+    article = extract_article(_text_doc(page))
+    assert article.published == date(2022, 8, 13)
+    assert article.published_by == "dateline"
+
+
+def test_an_updated_dateline_gives_way_to_the_publication_date_after_it() -> None:
+    from storyline.extract.dates import dateline
+
+    text = "A headline here\nUpdated March 5, 2024\nBy Jonas Berg\nOriginally published March 1, 2024\nBody."
+    assert dateline(text) == date(2024, 3, 1)
+    # an update with no publication date near it is still the dateline
+    assert dateline("A headline here\nLast updated: March 5, 2024\nBody text follows.") == date(2024, 3, 5)
+
+
+def test_article_published_time_beats_the_dateline_other_meta_does_not() -> None:
+    from storyline.extract.dates import best_date
+
+    og = best_date(meta=["2024-01-02T08:00:00Z"], meta_kinds=["og"], page_text="Headline\nJanuary 9, 2024\n")
+    assert og[:2] == (date(2024, 1, 2), "meta")
+    other = best_date(meta=["2024-01-02T08:00:00Z"], meta_kinds=["jsonld"], page_text="Headline\nJanuary 9, 2024\n")
+    assert other[:2] == (date(2024, 1, 9), "dateline")
+
+
+def test_html_headline_ranker_prefers_the_h1_the_metadata_repeats() -> None:
+    html = ARTICLE_HTML.replace("{{", "{").replace("}}", "}")
+    html = html.replace("<title>Riverside dam opens | Valley News</title>", "<title>Riverside dam opens after ten years | Valley News</title>")
+    html = html.replace('<nav>', '<div class="promo"><h1>Subscribe</h1></div><nav>')
+    article = extract_article(_html_doc(html, url="https://valley.example/news/dam"))
+    assert article.title == "Riverside dam opens after ten years"

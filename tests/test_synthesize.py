@@ -143,3 +143,24 @@ def test_headline_counts_that_differ_across_leads_are_a_conflict() -> None:
     digest = synthesize_story([first, second])
     (conflict,) = [c for c in digest.conflicts if c.kind == "number"]
     assert conflict.values == {"first": "14 people", "second": "Seventeen people"}
+
+
+def test_conflict_readings_group_renderings_that_say_the_same() -> None:
+    from storyline.model import Conflict
+    from storyline.synthesize.conflicts import readings
+
+    count = Conflict(1, "number", {"a": "14 people", "b": "Seventeen people", "c": "Fourteen people"})
+    assert readings(count) == [("14 people", ["a", "c"]), ("Seventeen people", ["b"])]
+    quote = Conflict(2, "quote", {"a": "We will rebuild,", "b": "we will rebuild.", "c": "We shall rebuild"})
+    assert readings(quote) == [("We will rebuild", ["a", "b"]), ("We shall rebuild", ["c"])]
+
+
+def test_datelines_and_wire_credits_are_not_facts() -> None:
+    from storyline.synthesize.units import CREDIT, DATELINE
+
+    assert DATELINE.sub("", "NORHAVEN, March 3 (Coastal Press Agency) - Part of a bridge fell.") == "Part of a bridge fell."
+    assert DATELINE.sub("", "WASHINGTON (Reuters) - The Senate voted.") == "The Senate voted."
+    assert DATELINE.sub("", "NORHAVEN, March 3 (Coastal Press Agency) -") == ""
+    assert DATELINE.sub("", "NASA said on Monday it would launch.") == "NASA said on Monday it would launch."
+    assert CREDIT.match("(Reporting by Tomas Reyes; Editing by Hannah Cole)")
+    assert not CREDIT.match("Reporters by the river said the water rose.")

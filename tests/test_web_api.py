@@ -119,7 +119,8 @@ def test_api_story_carries_the_synthesis(client, ids):
     assert [a["id"] for a in story["articles"]] == [ids["bridge_first"], ids["bridge_second"], ids["bridge_copy"]]
     assert story["conflicts"][0]["values"] == {ids["bridge_first"]: "14", ids["bridge_second"]: "15"}
     assert story["quotes"][0]["speaker"] == "Mara Lindqvist" and len(story["quotes"][0]["variants"]) == 3
-    assert story["lineage"] == [{"source_id": ids["bridge_first"], "target_id": ids["bridge_copy"], "share": 1.0}]
+    assert story["lineage"] == [{"source_id": ids["bridge_first"], "target_id": ids["bridge_copy"], "share": 1.0,
+                                 "kind": "reuse", "verb": "reuses"}]
     assert {f["kind"] for f in story["flags"]} == {"headline-typo", "near-copy"}
 
 

@@ -212,6 +212,9 @@ class LineageEdge:
     source_id: str
     target_id: str
     share: float
+    #: "reuse" (sentences taken nearly verbatim) or "rewrite" (the source's sentences
+    #: retold in order, its quotes reworded: no access of its own to the speakers).
+    kind: str = "reuse"
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ Scoring follows the scrapinghub article-extraction-benchmark's bag-of-words
 measure: lower-cased ``\\w+`` tokens, multiset overlap with the gold body,
 precision/recall/F1 per page, each averaged over pages. A page storyline
 refuses (ExtractionError) scores 0. Title: exact match after collapsing
-whitespace. Date: same calendar day as ``gold_date``. Both only over pages
+whitespace, case and typographic quotes/dashes (``_norm_title``). Date: same
+calendar day as ``gold_date``. Both only over pages
 with that gold. Before extracting, the corpus boilerplate model is fitted on
 all pages of the file (no gold is read), as the store would hold it.
 Baseline: trafilatura (default settings) on the same pages' HTML, in the same
@@ -44,8 +45,17 @@ def bow_scores(gold: str | None, predicted: str | None) -> tuple[float, float, f
     return precision, recall, f1
 
 
+_TYPOGRAPHY = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\xa0": " "})
+
+
 def _norm_title(title: str | None) -> str:
-    return " ".join((title or "").split())
+    """Case-folded, whitespace-collapsed title with typographic quotes/dashes made plain.
+
+    A page renders "A Beginner’s Guide" where its metadata (the gold) says
+    "A Beginner's Guide": the same title, so the comparison folds them.
+    """
+    text = (title or "").replace("…", "...").translate(_TYPOGRAPHY)
+    return " ".join(text.lower().split())
 
 
 def _mean(values: list[float]) -> float | None:

@@ -22,6 +22,7 @@ from ..ingest._decode import UndecodableError, decode_bytes
 from ..model import Article, Document
 from .boilerplate import BoilerplateModel
 from .dates import best_date
+from .site import site_from_copyright
 
 __all__ = ["BoilerplateModel", "ExtractionError", "detect_language", "extract_article", "site_of"]
 
@@ -116,7 +117,7 @@ def _from_text(doc: Document, page: str, url: str | None, boilerplate: Boilerpla
         text=text,
         page_text=cleaned.head,
         tail=page[-3000:],
-        top=page[:8000],
+        top=page,
     )
     return Article(
         id=doc.id,
@@ -124,7 +125,8 @@ def _from_text(doc: Document, page: str, url: str | None, boilerplate: Boilerpla
         title=cleaned.title,
         text=text,
         url=url,
-        site=site,
+        # without a URL or a site hint, the footer's copyright holder names the outlet
+        site=site or site_from_copyright(page),
         author=doc.hints.get("author") or cleaned.author,
         published=published,
         published_by=by,
@@ -145,10 +147,12 @@ def _from_html(doc: Document, page: str, url: str | None, boilerplate: Boilerpla
     published, by, confidence = best_date(
         hint=doc.hints.get("published"),
         meta=meta.dates,
+        meta_kinds=meta.date_kinds,
         url=url,
         text=text,
         page_text=result.visible_head,
         tail=text[-3000:],
+        top=result.rendered,
     )
     return Article(
         id=doc.id,

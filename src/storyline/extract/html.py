@@ -21,6 +21,8 @@ from typing import Any
 
 from ..errors import ExtractionError
 from ..model import RemovedLine
+from . import _title_weights
+from ._html_titles import HTML_TITLE_FEATURES, MAX_H1, html_title_candidates
 from ._lines import normalize, split_lines
 from ._render import render_text
 from .boilerplate import BoilerplateModel, html_to_lines
@@ -87,6 +89,11 @@ class HtmlMeta:
     modified: list[str] = field(default_factory=list)
     url: str | None = None
     language: str | None = None
+    #: where each of ``dates`` comes from: "og" (article:/og:published_time),
+    #: "jsonld" (datePublished) or "other"
+    date_kinds: list[str] = field(default_factory=list)
+    #: every title the markup offers, by source (see :mod:`._html_titles`)
+    title_sources: dict[str, list[str]] = field(default_factory=dict)
 
 
 def strip_scripts(html: str) -> str:
@@ -143,8 +150,12 @@ def _similar(a: str, b: str) -> bool:
     return bool(ta and tb) and len(ta & tb) / min(len(ta), len(tb)) >= 0.6
 
 
-def read_metadata(tree: Any) -> HtmlMeta:
-    """Title, author, site, date candidates and canonical URL from a parsed page."""
+def read_metadata(tree: Any, *, site: str | None = None) -> HtmlMeta:
+    """Title, author, site, date candidates and canonical URL from a parsed page.
+
+    ``site``: the page's site key (a host name), a hint for telling the site name
+    from the headline in ``<title>``.
+    """
     meta: dict[str, str] = {}
     for node in tree.xpath("//meta[@content]"):
         key = (node.get("property") or node.get("name") or node.get("itemprop") or "").strip().lower()
@@ -174,8 +185,11 @@ def read_metadata(tree: Any) -> HtmlMeta:
     first += [o["dateModified"] for o in articles if isinstance(o.get("dateModified"), str)]
     first += [meta[k] for k in _DATE_META if k in _MODIFIED and k in meta]
     out.dates = first
+    kinds = ["og"] * sum(k in meta for k in ("article:published_time", "og:published_time"))
+    kinds += ["jsonld"] * sum(isinstance(o.get("datePublished"), str) for o in articles)
+    out.date_kinds = kinds + ["other"] * (len(first) - len(kinds))
     h1s = [_clean(h.text_content()) for h in tree.xpath("//h1")]
-    h1s = [h for h in h1s if 2 <= len(h.split()) <= 40]
+    h1s = [h for h in h1s if 1 <= len(h.split()) <= 40]
     in_article = [_clean(h.text_content()) for h in tree.xpath("//article//h1|//main//h1")]
     in_article = [h for h in in_article if 2 <= len(h.split()) <= 40]
     og = _clean(meta.get("og:title") or meta.get("twitter:title"))
@@ -184,19 +198,23 @@ def read_metadata(tree: Any) -> HtmlMeta:
     page_title = _clean(title_nodes[0].text_content()) if title_nodes else ""
     stripped = _strip_site(page_title, out.site) if page_title else ""
     og_stripped = _strip_site(og, out.site) if og else ""
-    metas = {m.lower() for m in (stripped, og_stripped, headline, og, page_title) if m}
-    reference = og or page_title
-    # title order measured on wcxb-dev (exact match with the gold title): an <h1> that
-    # a meta title repeats, the <h1> of the <article>, an <h1> like the meta title,
-    # the <title> without the site name
-    out.title = (
-        next((h for h in h1s if h.lower() in metas), None)
-        or (in_article[0] if in_article else None)
-        or next((h for h in h1s if reference and _similar(h, reference)), None)
-        or stripped
-        or og_stripped
-        or (h1s[0] if h1s else "")
-    )
+    out.title_sources = {
+        "og": [_clean(meta.get("og:title"))],
+        "twitter": [_clean(meta.get("twitter:title"))],
+        "headline": [headline],
+        "title": [page_title],
+        "title_stripped": [stripped],
+        "og_stripped": [og_stripped],
+        "h1_first": h1s[:1],
+        "h1_other": h1s[1:MAX_H1],
+        "h1_article": in_article[:1],
+        "site": [out.site or ""],
+    }
+    texts, rows = html_title_candidates(out.title_sources, site=site)
+    if texts:
+        weights = _title_weights.HTML_WEIGHTS
+        scores = [sum(weights[name] * x for name, x in zip(HTML_TITLE_FEATURES, row, strict=True)) for row in rows]
+        out.title = texts[max(range(len(texts)), key=scores.__getitem__)]
     canonical = tree.xpath('//link[@rel="canonical"]/@href')
     out.url = meta.get("og:url") or (canonical[0] if canonical else None)
     lang = tree.xpath("/html/@lang")
@@ -211,9 +229,16 @@ DATELINE_WINDOW = (750, 1500)
 DATELINE_TOP = 5000
 
 
-def _visible_head(rendered: str, title: str) -> str:
-    """The rendered page text around the headline: where datelines are."""
-    at = rendered.find(title) if title else -1
+def _visible_head(rendered: str, title: str, others: list[str] = ()) -> str:  # type: ignore[assignment]
+    """The rendered page text around the headline: where datelines are.
+
+    ``others``: further titles to look for when ``title`` is not shown (the <h1>).
+    """
+    at = -1
+    for candidate in (title, *others):
+        at = rendered.find(candidate) if candidate else -1
+        if at >= 0:
+            break
     if at < 0:
         return rendered[:DATELINE_TOP]
     start = rendered.rfind("\n", 0, max(at - DATELINE_WINDOW[0], 0)) + 1
@@ -259,6 +284,8 @@ class HtmlResult:
     body: list[str]
     removed: list[RemovedLine]
     visible_head: str
+    #: the whole page rendered to text (a last place to look for a date)
+    rendered: str = ""
 
 
 def extract_html(
@@ -280,11 +307,12 @@ def extract_html(
     tree = trafilatura.load_html(cleaned)
     if tree is None:
         raise ExtractionError("not parseable as HTML")
-    meta = read_metadata(tree)
+    meta = read_metadata(tree, site=site)
     # the page as copied text, scored by the text-mode line classifier; rendered
     # before trafilatura runs, which prunes the tree it is given
     page_text = render_text(tree)
-    visible = _visible_head(page_text, meta.title)
+    sources = meta.title_sources
+    visible = _visible_head(page_text, meta.title, [*sources.get("h1_article", ()), *sources.get("h1_first", ())])
     rendered = split_lines(page_text)
     scores, _ = score_lines(rendered, boilerplate=None, site=site)
     config = use_config()
@@ -324,4 +352,4 @@ def extract_html(
         paragraphs = kept
     if meta.title and paragraphs and _clean(paragraphs[0]).lower() == meta.title.lower():
         removed.append(RemovedLine(paragraphs.pop(0), "headline (moved to title)"))
-    return HtmlResult(meta=meta, body=paragraphs, removed=removed, visible_head=visible)
+    return HtmlResult(meta=meta, body=paragraphs, removed=removed, visible_head=visible, rendered=page_text)

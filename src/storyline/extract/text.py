@@ -16,10 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..model import RemovedLine
-from . import _line_weights
+from . import _line_weights, _title_weights
 from ._lines import (
     _BYLINE,
-    _DATEISH,
     CONTEXT_FEATURES,
     FEATURES,
     PageLines,
@@ -27,17 +26,13 @@ from ._lines import (
     line_features,
     split_lines,
 )
+from ._titles import TITLE_FEATURES, strip_title, title_features, title_key
 from ._trees import TreeEnsemble
 from .boilerplate import BoilerplateModel
 
 #: stage-2 log-odds above which a line is article text; the best threshold of the
 #: 5-fold CV on both dev files (bench/fit_line_model.py reports the grid).
 KEEP_THRESHOLD = 0.0
-#: how far above the first body line the headline is looked for (lines); by eye on
-#: wcxb-dev pages, where captions and bylines sit between headline and body.
-TITLE_WINDOW = 12
-#: a headline has this many words (inclusive); longer is a standfirst paragraph.
-TITLE_WORDS = (2, 30)
 #: the dateline window in lines around the headline / body start (by eye on wcxb-dev).
 HEAD_LINES_ABOVE_TITLE = 3
 HEAD_LINES_BELOW = 6
@@ -56,6 +51,7 @@ def _stage1() -> TreeEnsemble | np.ndarray:
 _STAGE1 = _stage1()
 _W2 = np.array([_line_weights.STAGE2[name] for name in CONTEXT_FEATURES])
 _F = {name: i for i, name in enumerate(FEATURES)}
+_WT = np.array([_title_weights.WEIGHTS[name] for name in TITLE_FEATURES])
 _BY_PREFIX = re.compile(r"^(by|written by|author:|words by)\s+", re.I)
 _AUTHOR_TAIL = re.compile(r"\s*(?:[|,•·]|\bon\b|\bupdated\b|\bpublished\b|\d).*$", re.I)
 
@@ -73,6 +69,8 @@ _AD = frozenset(
         "advertisement - scroll to continue with article", "ad feedback", "skip advertisement",
     )
 )  # fmt: skip
+_TWO_CODE_CHARS = re.compile(r"[{}();=<>$].*?[{}();=<>$]")
+_AD_MAX_CHARS = max(map(len, _AD)) + 10  # room for spacing and punctuation around the phrase
 _CREDIT = re.compile(
     r"^(photo|image|picture|illustration|video|graphic)s?( credit| by| source)?\s*[:©|-]|^(©|\(c\))\s|"
     r"\b(getty images|shutterstock|istock|ap photo|afp via getty|reuters/)\b",
@@ -89,15 +87,15 @@ def chrome_rule(text: str) -> str | None:
     code, ad placeholders, photo credits, cookie notices.
     """
     body = text.lstrip("*+-• ").strip()
-    key = " ".join(body.lower().split()).strip(" .:-–—")
-    if key in _AD:
+    # cheap tests first: this runs on every line of every page
+    if len(body) <= _AD_MAX_CHARS and " ".join(body.lower().split()).strip(" .:-–—") in _AD:
         return "ad placeholder"
     nw = body.count(" ") + 1
-    if _CODE.search(body) and sum(body.count(c) for c in "{}();=<>$") >= 2:
+    if _TWO_CODE_CHARS.search(body) and _CODE.search(body):
         return "template or script code"
     if nw <= 20 and _CREDIT.search(body):
         return "photo credit"
-    if nw <= 80 and _COOKIE.search(body) and _COOKIE_CONTEXT.search(body):
+    if nw <= 80 and ("ookie" in body or "OOKIE" in body) and _COOKIE.search(body) and _COOKIE_CONTEXT.search(body):
         return "cookie notice"
     return None
 
@@ -156,16 +154,14 @@ def _author(line: str) -> str | None:
     return name if 1 <= len(name.split()) <= 8 else None
 
 
-def _is_title_like(text: str) -> bool:
-    body = text.lstrip("*+-#• ").strip()
-    words = body.split()
-    if not TITLE_WORDS[0] <= len(words) <= TITLE_WORDS[1]:
-        return False
-    if body.endswith((".", ":", ",", ";")) and not body.endswith("..."):
-        return False
-    if _BYLINE.match(body) or _DATEISH.match(body):
-        return False
-    return sum(c.isalpha() for c in body) >= 0.6 * len(body)
+def pick_title(
+    page: PageLines, rows: list[list[float]], scores: list[float], first: int, *, site: str | None = None
+) -> int | None:
+    """Index of the headline line (the headline ranker's best candidate), or None."""
+    idx, x = title_features(page, rows, scores, first, threshold=KEEP_THRESHOLD, feature_index=_F, site=site)
+    if not idx:
+        return None
+    return idx[int(np.argmax(x @ _WT))]
 
 
 def clean_text(
@@ -183,25 +179,18 @@ def clean_text(
     scores, rows = score_lines(page, boilerplate=boilerplate, site=site, page_text=page_text)
     keep = [s > KEEP_THRESHOLD for s in scores]
     first = next((i for i, k in enumerate(keep) if k), len(keep))
-    # headline: the given title when the page carries it, else the most headline-like
-    # line just above the body (longer and nearer is better)
+    # headline: the given title when the page carries it, else the best candidate of
+    # the headline ranker around the body start (see _titles)
     title_index = None
     if title_hint:
-        wanted = " ".join(title_hint.split()).lower()
-        title_index = next((i for i, k in enumerate(page.keys) if k == wanted), None)
+        # the container's title; a page line is the headline only when it says the same
+        wanted = title_key(title_hint)
+        title_index = next((i for i, t in enumerate(page.texts) if title_key(strip_title(t)) == wanted), None)
         out.title = " ".join(title_hint.split())
-    if title_index is None:
-        best = -1.0
-        for i in range(max(0, first - TITLE_WINDOW), min(first + 1, len(keep))):
-            text = page.texts[i]
-            if not _is_title_like(text) or rows[i][_F["chrome"]] or rows[i][_F["site_pages"]] > 0:
-                continue
-            words = len(text.split())
-            score = min(words, 14) - 0.4 * (first - i) + 3 * (page.indents[i] <= page.indents[first] if first < len(keep) else 0)
-            if score > best:
-                best, title_index = score, i
-        if title_index is not None and not out.title:
-            out.title = page.texts[title_index].lstrip("*+-#• ").strip()
+    else:
+        title_index = pick_title(page, rows, scores, first, site=site)
+        if title_index is not None:
+            out.title = strip_title(page.texts[title_index])
     head_end = first
     for i, text in enumerate(page.texts):
         if i == title_index:
@@ -221,7 +210,10 @@ def clean_text(
             out.body.append(body)
         else:
             out.removed.append(RemovedLine(text, _reason(rows[i])))
-    # datelines sit by the headline: search from a few lines above it to the body start
+    # datelines sit by the headline: search from it to the body start, then the few
+    # lines above it (dates above a headline are more often a "latest news" ticker)
     top = max(0, title_index - HEAD_LINES_ABOVE_TITLE) if title_index is not None else 0
-    out.head = "\n".join(page.texts[top : max(head_end, (title_index or 0)) + HEAD_LINES_BELOW])
+    start = title_index if title_index is not None else 0
+    below = page.texts[start : max(head_end, start) + HEAD_LINES_BELOW]
+    out.head = "\n".join(below + page.texts[top:start])
     return out

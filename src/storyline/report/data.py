@@ -6,10 +6,31 @@ from typing import Any
 
 from ..codec import to_data
 from ..store import ArticleRow, Store, StoryRow
+from ..synthesize.conflicts import readings
 
 
 def article_json(row: ArticleRow) -> dict[str, Any]:
     return row.as_json()
+
+
+#: how a lineage edge reads: "[3] rewrites 61% of the sentences of [1]".
+LINEAGE_VERBS = {"copy": "copies", "reuse": "reuses", "rewrite": "rewrites"}
+
+
+def story_header(row: StoryRow) -> dict[str, Any]:
+    """What every view of a story starts with: its id, title, size, time span, sites."""
+    return {
+        "id": row.id,
+        "title": row.title,
+        "n_articles": row.n_articles,
+        "n_sources": row.n_sources,
+        "first_published": row.first_published,
+        "last_published": row.last_published,
+        "event_start": row.event_start,
+        "event_end": row.event_end,
+        "sites": list(row.sites),
+        "languages": list(row.languages),
+    }
 
 
 def story_json(store: Store, row: StoryRow, *, articles: list[ArticleRow] | None = None) -> dict[str, Any]:
@@ -21,19 +42,8 @@ def story_json(store: Store, row: StoryRow, *, articles: list[ArticleRow] | None
     def in_story_order(ids: Any) -> list[str]:
         return sorted(set(ids), key=lambda i: (position.get(i, len(position)), i))
 
-    data: dict[str, Any] = {
-        "id": row.id,
-        "title": row.title,
-        "n_articles": row.n_articles,
-        "n_sources": row.n_sources,
-        "first_published": row.first_published,
-        "last_published": row.last_published,
-        "event_start": row.event_start,
-        "event_end": row.event_end,
-        "sites": list(row.sites),
-        "languages": list(row.languages),
-        "articles": [article_json(a) for a in members],
-    }
+    data = story_header(row)
+    data["articles"] = [article_json(a) for a in members]
     if digest is None:
         return data
     data.update(
@@ -55,11 +65,20 @@ def story_json(store: Store, row: StoryRow, *, articles: list[ArticleRow] | None
                 }
                 for f in digest.facts
             ],
-            "conflicts": to_data(digest.conflicts),
+            "conflicts": [
+                {
+                    **to_data(c),
+                    # the distinct values, each with the articles that give it
+                    "readings": [
+                        {"value": value, "articles": in_story_order(ids)} for value, ids in readings(c)
+                    ],
+                }
+                for c in digest.conflicts
+            ],
             "quotes": [
                 {"speaker": s.speaker, "variants": to_data(s.variants)} for s in digest.statements
             ],
-            "lineage": to_data(digest.lineage),
+            "lineage": [{**to_data(e), "verb": LINEAGE_VERBS.get(e.kind, "reuses")} for e in digest.lineage],
             "originality": digest.originality,
             "flags": to_data(digest.flags),
         }

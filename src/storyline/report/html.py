@@ -18,16 +18,17 @@ from .data import story_json
 MATRIX_FACTS = 30
 
 
-def _environment() -> Any:
+def template_environment(package: str) -> Any:
+    """Jinja2 templates of ``package``/templates, autoescaped (the report's and the web app's)."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     env = Environment(
-        loader=PackageLoader("storyline.report", "templates"),
+        loader=PackageLoader(package, "templates"),
         autoescape=select_autoescape(["html", "j2"], default=True),
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["pct"] = lambda v: f"{float(v):.0%}"
+    env.filters["pct"] = lambda v: f"{float(v or 0):.0%}"
     return env
 
 
@@ -48,7 +49,7 @@ def render_report(store: Store, *, title: str = "storyline report") -> str:
         data["matrix_facts"] = (data.get("facts") or [])[:MATRIX_FACTS]
         data["conflicted"] = {c["fact_id"] for c in data.get("conflicts") or []}
         stories.append(data)
-    template = _environment().get_template("report.html.j2")
+    template = template_environment("storyline.report").get_template("report.html.j2")
     return template.render(
         title=title,
         stories=stories,

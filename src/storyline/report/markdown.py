@@ -33,7 +33,7 @@ def story_markdown(story: dict[str, Any]) -> str:
     if story.get("conflicts"):
         lines += ["## Where sources differ", ""]
         for c in story["conflicts"]:
-            values = "; ".join(f"{v} {cite([a])}" for a, v in c["values"].items())
+            values = "; ".join(f"{r['value']} {cite(r['articles'])}" for r in c["readings"])
             lines.append(f"- {c['kind']}: {values}")
         lines.append("")
     if story.get("quotes"):
@@ -46,7 +46,7 @@ def story_markdown(story: dict[str, Any]) -> str:
     if story.get("lineage"):
         lines += ["## Who reused whom", ""]
         for e in story["lineage"]:
-            lines.append(f"- {cite([e['target_id']])} reuses {e['share']:.0%} of {cite([e['source_id']])}")
+            lines.append(f"- {cite([e['target_id']])} {e['verb']} {e['share']:.0%} of {cite([e['source_id']])}")
         lines.append("")
     if story.get("flags"):
         lines += ["## Quality flags", ""]

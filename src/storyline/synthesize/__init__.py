@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
-from ..model import AnnotatedArticle, StoryDigest
+from ..model import AnnotatedArticle, Statement, StoryDigest
 from . import conflicts, facts, lineage, quality, statements, summary, units
+from .text import words
 
 __all__ = ["synthesize_story"]
 
@@ -70,11 +71,15 @@ def synthesize_story(
     near = dict(copies)
     for copy, original in reuse.near_copies:
         near.setdefault(copy, original)
+    lineage.add_rewrites(story, reuse, _reworded_pairs(built, index, story.order), root)
     flags = quality.flags_for(articles, lineage=reuse, duplicate_of=near)
-    events = [a.event_date or a.article.published for a in articles]
+    # Copies neither name the story nor stretch its time span: a stale re-publication
+    # of a 2019 report, crawled in 2026, is still a 2019 event.
+    originals = [a for i, a in enumerate(articles) if i not in near] or articles
+    events = [a.event_date or a.article.published for a in originals]
     known = [d for d in events if d is not None]
     return StoryDigest(
-        title=_title(articles),
+        title=_title(originals),
         summary=tuple(summary.summarize(story, groups, fact_list, budget_words=summary_words)),
         facts=tuple(sorted(fact_list, key=lambda f: (-f.independent_sources, f.id))),
         conflicts=tuple(conflict_list),
@@ -108,3 +113,20 @@ def _top_entities(articles: Sequence[AnnotatedArticle]) -> tuple[tuple[str, int]
             {e.canonical for e in annotated.entities if e.label in _ENTITY_LABELS and e.canonical}
         )
     return tuple(counts.most_common(TOP_ENTITIES))
+
+
+def _reworded_pairs(
+    built: Sequence[tuple[Statement, object]], index: Mapping[str, int], order: Sequence[int]
+) -> set[tuple[int, int]]:
+    """(earlier, later) article pairs that word one statement of one speaker differently."""
+    rank = {article: r for r, article in enumerate(order)}
+    pairs: set[tuple[int, int]] = set()
+    for statement, _ in built:
+        forms = {}
+        for variant in statement.variants:
+            forms.setdefault(index[variant.article_id], " ".join(w.lower() for w in words(variant.text)))
+        for a, text_a in forms.items():
+            for b, text_b in forms.items():
+                if rank[a] < rank[b] and text_a not in text_b and text_b not in text_a:
+                    pairs.add((a, b))
+    return pairs

@@ -163,3 +163,26 @@ def quote_conflicts(
             values.setdefault(variant.article_id, variant.text)
         conflicts.append(Conflict(fact_id=fact_id, kind="quote", values=values))
     return conflicts
+
+
+def readings(conflict: Conflict) -> list[tuple[str, list[str]]]:
+    """The distinct values of a conflict, each with the articles that give it.
+
+    Renderings that say the same thing are one reading: "14 people" and "Fourteen
+    people" (same number), or two wordings of a quote that differ only in case or
+    punctuation. Readings come in the order their first article gives them.
+    """
+    groups: dict[object, tuple[str, list[str]]] = {}
+    for article_id, value in conflict.values.items():
+        # a quote cut before "he said" keeps its comma: not part of the reading
+        shown = value.strip().rstrip(",;:").rstrip()
+        groups.setdefault(_reading_key(conflict.kind, value), (shown, []))[1].append(article_id)
+    return list(groups.values())
+
+
+def _reading_key(kind: str, value: str) -> object:
+    if kind == "number":
+        found = numbers(value)
+        if found:
+            return found[0][0]
+    return " ".join(w.lower() for w in words(value))

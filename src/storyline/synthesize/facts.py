@@ -10,6 +10,7 @@ that differs does not stop them aligning (that is what a conflict is).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 
@@ -94,10 +95,23 @@ def _independent(story: StoryText, group: Sequence[int], article_root: Sequence[
     label = {i: article_root[story.units[i].article] for i in group}
     for position, i in enumerate(group):
         for j in group[:position]:
-            if story.verbatim[i, j] >= REUSE_SIM:
+            # outlets that heard one speaker quote the same words: a sentence that is
+            # mostly a quote, repeated verbatim, is no sign of copying
+            if story.verbatim[i, j] >= REUSE_SIM and not (
+                _mostly_quote(story.units[i].text) and _mostly_quote(story.units[j].text)
+            ):
                 old, new = label[i], label[j]
                 label = {k: (new if v == old else v) for k, v in label.items()}
     return len(set(label.values()))
+
+
+#: a quoted stretch; one the sentence splitter cut before its closing mark runs to the end
+_QUOTED = re.compile(r'["“”][^"“”]{12,}(?:["“”]|$)')
+
+
+def _mostly_quote(text: str) -> bool:
+    """Whether quoted words make up most of the sentence."""
+    return sum(len(m.group(0)) for m in _QUOTED.finditer(text)) > 0.5 * len(text)
 
 
 def _earliest(story: StoryText, articles: Sequence[int]) -> str | None:

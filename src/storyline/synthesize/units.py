@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -13,6 +14,15 @@ from .text import cosine_matrix, split_sentences, word_count
 #: sentences shorter than this (in words) are headings, datelines or captions,
 #: not statements of fact; set by inspection of the examples/ corpus.
 MIN_FACT_WORDS = 5
+#: a wire dateline opening a sentence ("NORHAVEN -", "NORHAVEN, March 3 (Coastal Press
+#: Agency) -"): where the report was filed, not part of the fact; left out of the text
+#: that summaries and facts show.
+DATELINE = re.compile(
+    r"^[A-Z][A-Z'.]+(?:[ -][A-Z][A-Z'.]+)*(?:,\s*[A-Z][a-z]+\.?\s+\d{1,2})?(?:,\s*\d{4})?"
+    r"(?:\s*\([^()]{1,60}\))?\s*[-–—]+(?:\s+(?=[\"“'A-Z0-9])|\s*$)"
+)
+#: a wire credit line ("(Reporting by ...; Editing by ...)"): who wrote it, not what happened.
+CREDIT = re.compile(r"^\(?\s*(?:additional\s+)?(?:reporting|writing|editing)\s+by\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -68,7 +78,11 @@ def build(articles: Sequence[AnnotatedArticle]) -> StoryText:
     units: list[Unit] = []
     by_article: list[list[int]] = []
     for a, annotated in enumerate(articles):
-        sentences = [s for s in article_sentences(annotated) if word_count(s[1]) >= MIN_FACT_WORDS]
+        sentences = [
+            (index, text, start, end)
+            for index, raw, start, end in article_sentences(annotated)
+            if not CREDIT.match(text := DATELINE.sub("", raw.strip())) and word_count(text) >= MIN_FACT_WORDS
+        ]
         indices = []
         for rank, (index, text, start, end) in enumerate(sentences):
             position = rank / max(1, len(sentences) - 1)

@@ -31,7 +31,8 @@ from .. import __version__
 from ..config import Settings
 from ..errors import StorylineError
 from ..model import Document, content_id
-from ..report.data import story_json
+from ..report.data import story_header, story_json
+from ..report.html import template_environment
 from ..store import ArticleRow, Store, StoryRow
 from . import views
 
@@ -271,19 +272,7 @@ class IngestRequest(BaseModel):
 
 def story_brief(row: StoryRow) -> dict[str, Any]:
     """What the stories list shows of a story."""
-    return {
-        "id": row.id,
-        "title": row.title,
-        "n_articles": row.n_articles,
-        "n_sources": row.n_sources,
-        "first_published": row.first_published,
-        "last_published": row.last_published,
-        "event_start": row.event_start,
-        "event_end": row.event_end,
-        "sites": list(row.sites),
-        "languages": list(row.languages),
-        "top_entities": [{"name": n, "articles": c} for n, c in row.top_entities],
-    }
+    return {**story_header(row), "top_entities": [{"name": n, "articles": c} for n, c in row.top_entities]}
 
 
 def article_data(store: Store, row: ArticleRow) -> dict[str, Any]:
@@ -361,15 +350,7 @@ def _page_filters(params: dict[str, str | None]) -> dict[str, Any]:
 
 
 def _templates() -> Any:
-    from jinja2 import Environment, PackageLoader, select_autoescape
-
-    env = Environment(
-        loader=PackageLoader("storyline.web", "templates"),
-        autoescape=select_autoescape(["html", "j2"], default=True),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["pct"] = lambda v: f"{float(v or 0):.0%}"
+    env = template_environment("storyline.web")
     env.filters["safe_url"] = views.safe_url
     env.globals["version"] = __version__
     return env

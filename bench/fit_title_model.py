@@ -1,0 +1,144 @@
+"""Fit the text-mode headline ranker and write ``src/storyline/extract/_title_weights.py``.
+
+Candidates and features: :func:`storyline.extract._titles.title_features`. A
+candidate is positive when it equals the gold title after case/quote/whitespace
+folding. A logistic regression scores candidates; a page's title is its best
+candidate. Reports page-level title accuracy by 5-fold CV grouped by site (no
+site is in both train and test), and the ceiling (pages whose gold title is
+among the candidates). Only wcxb-dev has gold titles. ``--mode html`` fits the
+HTML-mode ranker over the titles the markup offers (:mod:`storyline.extract._html_titles`).
+
+    python bench/fit_title_model.py --data ../shared/data/extraction [--mode html] [--write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from storyline.extract._lines import split_lines  # noqa: E402
+from storyline.extract._titles import TITLE_FEATURES, strip_title, title_features, title_key  # noqa: E402
+from storyline.extract.boilerplate import BoilerplateModel  # noqa: E402
+from storyline.extract.text import _F, KEEP_THRESHOLD, score_lines  # noqa: E402
+
+FILE = "wcxb-dev-articles.jsonl.gz"
+
+
+def load(path: Path) -> list[dict]:
+    rows = [json.loads(line) for line in gzip.open(path, "rt", encoding="utf-8")]
+    model = BoilerplateModel()
+    for row in rows:
+        model.partial_fit([row["page_text"]], site=row.get("domain"))
+    pages = []
+    for row in rows:
+        if not row.get("gold_title"):
+            continue
+        page = split_lines(row["page_text"])
+        if not page.texts:
+            pages.append({"site": row.get("domain"), "idx": [], "x": np.zeros((0, len(TITLE_FEATURES))), "y": np.zeros(0)})
+            continue
+        scores, feats = score_lines(page, boilerplate=model, site=row.get("domain"), page_text=row["page_text"])
+        first = next((i for i, s in enumerate(scores) if s > KEEP_THRESHOLD), len(scores))
+        idx, x = title_features(
+            page, feats, scores, first, threshold=KEEP_THRESHOLD, feature_index=_F, site=row.get("domain")
+        )
+        gold = title_key(row["gold_title"])
+        y = np.array([float(title_key(strip_title(page.texts[i])) == gold) for i in idx])
+        where = [i for i, t in enumerate(page.texts) if title_key(strip_title(t)) == gold]
+        pages.append({"site": row.get("domain"), "idx": idx, "x": x, "y": y, "offset": (where[0] - first) if where else None})
+    return pages
+
+
+def load_html(path: Path) -> list[dict]:
+    import trafilatura
+
+    from storyline.extract._html_titles import html_title_candidates
+    from storyline.extract.html import read_metadata, strip_scripts
+
+    pages = []
+    for line in gzip.open(path, "rt", encoding="utf-8"):
+        row = json.loads(line)
+        if not row.get("gold_title"):
+            continue
+        tree = trafilatura.load_html(strip_scripts(row["html"]))
+        texts, x = [], []
+        if tree is not None:
+            meta = read_metadata(tree, site=row.get("domain"))
+            texts, x = html_title_candidates(meta.title_sources, site=row.get("domain"))
+        gold = title_key(row["gold_title"])
+        y = np.array([float(title_key(t) == gold) for t in texts])
+        pages.append({"site": row.get("domain"), "x": np.array(x, dtype=float).reshape(len(texts), -1), "y": y})
+    return pages
+
+
+def fit(pages: list[dict], c: float) -> LogisticRegression:
+    x = np.vstack([p["x"] for p in pages if len(p["x"])])
+    y = np.concatenate([p["y"] for p in pages if len(p["x"])])
+    # every page weighs the same whatever its number of candidates
+    w = np.concatenate([np.full(len(p["x"]), 1.0 / len(p["x"])) for p in pages if len(p["x"])])
+    w *= len(w) / w.sum()
+    return LogisticRegression(C=c, max_iter=5000, fit_intercept=False).fit(x, y, sample_weight=w)
+
+
+def accuracy(model: LogisticRegression, pages: list[dict]) -> float:
+    right = 0
+    for p in pages:
+        if len(p["x"]):
+            right += int(p["y"][int(np.argmax(p["x"] @ model.coef_[0]))] > 0)
+    return right / len(pages)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/extraction")
+    parser.add_argument("--c", type=float, default=1.0)
+    parser.add_argument("--write", action="store_true")
+    parser.add_argument("--mode", choices=("text", "html"), default="text")
+    args = parser.parse_args()
+    pages = load(args.data / FILE) if args.mode == "text" else load_html(args.data / FILE)
+    offsets = sorted(p["offset"] for p in pages if p.get("offset") is not None)
+    print(f"{args.mode} mode: {len(pages)} pages with a gold title; gold among candidates: "
+          f"{sum(p['y'].any() for p in pages if len(p['y'])) / len(pages):.3f}")
+    if offsets:
+        print(f"gold line found in page text: {len(offsets) / len(pages):.3f}; offset to body start "
+              f"5/50/95%: {[offsets[int(q * (len(offsets) - 1))] for q in (0.05, 0.5, 0.95)]}")
+    sites = sorted({p["site"] or "" for p in pages})
+    rng = np.random.default_rng(0)
+    fold_of = dict(zip(sites, rng.permutation(len(sites)) % 5, strict=True))
+    for c in (0.1, 0.3, 1.0, 3.0):
+        right = []
+        for k in range(5):
+            train = [p for p in pages if fold_of[p["site"] or ""] != k]
+            test = [p for p in pages if fold_of[p["site"] or ""] == k]
+            right.append(accuracy(fit(train, c), test) * len(test))
+        print(f"C={c}: 5-fold site-grouped CV title accuracy {sum(right) / len(pages):.4f}")
+    if args.write:
+        model = fit(pages, args.c)
+        print(f"train accuracy {accuracy(model, pages):.4f}")
+        from storyline.extract import _title_weights
+        from storyline.extract._html_titles import HTML_TITLE_FEATURES
+
+        names = TITLE_FEATURES if args.mode == "text" else HTML_TITLE_FEATURES
+        weights = dict(zip(names, (round(float(v), 5) for v in model.coef_[0]), strict=True))
+        text_weights = weights if args.mode == "text" else _title_weights.WEIGHTS
+        html_weights = weights if args.mode == "html" else _title_weights.HTML_WEIGHTS
+        out = Path(__file__).resolve().parents[1] / "src/storyline/extract/_title_weights.py"
+        out.write_text(
+            '"""Fitted headline-ranker weights; generated by bench/fit_title_model.py, do not edit."""\n\n'
+            f"WEIGHTS = {text_weights!r}\n"
+            f"HTML_WEIGHTS = {html_weights!r}\n",
+            encoding="utf-8",
+        )
+        print("wrote", out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""CI gate: the measured scores must not fall below their floors.
+
+    python scripts/eval_gate.py [--data ../shared/data]
+
+Runs the quicker `storyline eval` tasks on the labelled development data and fails
+(exit 1) when a score drops below its floor. The floors sit just under the figures
+measured when they were set (the evaluations are deterministic), so a change that
+makes storyline worse turns CI red instead of passing unnoticed. Without the data
+folder (a user's machine) it says so and passes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+#: (task, file under the data folder, options, {dotted metric: floor}).
+GATES = [
+    ("extraction", "extraction/scrapinghub.jsonl.gz", {"mode": "text"}, {"f1": 0.90}),
+    ("extraction", "extraction/wcxb-dev-articles.jsonl.gz", {"mode": "text"}, {"f1": 0.92}),
+    ("clustering", "clustering/ecbplus-dev.jsonl", {}, {"bcubed.f1": 0.87}),
+    ("quotes", "quotes/polnear-dev.jsonl", {}, {"content.f1": 0.93, "speaker_accuracy": 0.86}),
+]
+
+
+def metric(result: dict, dotted: str) -> float:
+    value: object = result
+    for key in dotted.split("."):
+        value = value[key]  # type: ignore[index]
+    return float(value)  # type: ignore[arg-type]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    args = parser.parse_args()
+    if not args.data.is_dir():
+        print(f"eval gate: no labelled data at {args.data}; skipped")
+        return 0
+    from storyline.evaluate import run_task
+
+    failed = 0
+    for task, name, options, floors in GATES:
+        path = args.data / name
+        if not path.is_file():
+            print(f"eval gate: {path} missing; skipped")
+            continue
+        started = time.perf_counter()
+        result = run_task(task, str(path), **options)
+        for dotted, floor in floors.items():
+            score = metric(result, dotted)
+            ok = score >= floor
+            failed += not ok
+            print(f"eval gate: {task} {name} {dotted} = {score:.4f} (floor {floor}) "
+                  f"{'ok' if ok else 'BELOW FLOOR'} [{time.perf_counter() - started:.0f} s]")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

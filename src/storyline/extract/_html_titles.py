@@ -1,0 +1,95 @@
+"""Headline choice for HTML mode: rank the titles the markup offers.
+
+Candidates are the distinct titles among ``og:title``, ``twitter:title``, the
+JSON-LD ``headline``, ``<title>`` (as is and without the site name), ``og:title``
+without the site name, and the first ``<h1>`` elements. Each gets features saying
+which sources carry it, how many agree, its length, separators and the site name;
+a linear model (weights fitted by ``bench/fit_title_model.py --mode html`` with
+site-grouped cross-validation, in :mod:`._title_weights`) picks one.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from ._titles import title_key
+
+#: <h1> elements considered (in document order); later ones are section headings.
+MAX_H1 = 3
+#: candidates with more words are paragraphs, not titles.
+MAX_WORDS = 40
+
+SOURCES = ("og", "twitter", "headline", "title", "title_stripped", "og_stripped", "h1_first", "h1_other", "h1_article")
+HTML_TITLE_FEATURES = (
+    "bias",
+    *(f"src_{s}" for s in SOURCES),
+    "n_sources",
+    "log_words",
+    "short",
+    "separator",
+    "names_site",
+    "upper_ratio",
+    "h1_like_meta",
+    "n_h1",
+    "h1_and_meta",
+    "part_of_other",
+    "contains_other",
+    "end_punct",
+)
+
+_SEPARATOR = re.compile(r"\s[|–—•·»]\s|\s-\s|\s\|\s*|\s*\|\s")
+_WORD = re.compile(r"\w+")
+
+
+def _tokens(text: str) -> set[str]:
+    return set(_WORD.findall(text.lower()))
+
+
+def html_title_candidates(
+    sources: dict[str, list[str]], *, site: str | None = None
+) -> tuple[list[str], list[list[float]]]:
+    """Distinct candidate titles and one feature row each (ordered as :data:`HTML_TITLE_FEATURES`).
+
+    ``sources`` maps each name in :data:`SOURCES` to the titles it gives (cleaned text).
+    """
+    by_key: dict[str, tuple[str, set[str]]] = {}
+    for name in SOURCES:
+        for text in sources.get(name, ()):
+            if not text or not 1 <= len(text.split()) <= MAX_WORDS:
+                continue
+            key = title_key(text)
+            if key not in by_key:
+                by_key[key] = (text, set())
+            by_key[key][1].add(name)
+    meta_tokens = [_tokens(t) for n in ("og", "title_stripped", "headline") for t in sources.get(n, ()) if t]
+    site_names = {s.lower() for s in sources.get("site", ()) if s}
+    if site:
+        parts = site.lower().split(".")
+        site_names.add(max(parts[:-1] or parts, key=len))
+    n_h1 = len(sources.get("h1_first", ())) + len(sources.get("h1_other", ()))
+    texts, rows = [], []
+    for key, (text, names) in by_key.items():
+        words = text.split()
+        tokens = _tokens(text)
+        like_meta = any(tokens and m and len(tokens & m) / min(len(tokens), len(m)) >= 0.6 for m in meta_tokens)
+        squashed = key.replace(" ", "")
+        row = [
+            1.0,
+            *(float(s in names) for s in SOURCES),
+            float(len(names)),
+            math.log1p(len(words)),
+            float(len(words) <= 3),
+            float(_SEPARATOR.search(text) is not None),
+            float(any(len(s) >= 4 and s.replace(" ", "") in squashed for s in site_names)),
+            sum(w.isupper() for w in words) / len(words),
+            float(like_meta and bool(names & {"h1_first", "h1_other", "h1_article"})),
+            float(min(n_h1, 5)),
+            float(bool(names & {"h1_first", "h1_other", "h1_article"}) and bool(names & {"og", "twitter", "headline", "title", "title_stripped", "og_stripped"})),
+            float(any(key != other and key in other for other in by_key)),
+            float(any(key != other and other in key for other in by_key)),
+            float(text.rstrip().endswith((".", ":", ","))),
+        ]
+        texts.append(text)
+        rows.append(row)
+    return texts, rows

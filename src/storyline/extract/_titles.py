@@ -1,0 +1,210 @@
+"""Headline choice for text mode: rank the lines around the body start.
+
+Every short line from :data:`SCAN_ABOVE` lines above the first body line to
+:data:`SCAN_BELOW` below it is a candidate; a linear model (weights fitted by
+``bench/fit_title_model.py`` with grouped cross-validation, in
+:mod:`._title_weights`) scores it from what it says (length, case, end
+punctuation), where it sits (distance to the body, indentation, what follows it:
+bylines and datelines), what the line classifier and the corpus think of it, and
+how many of its words the body repeats. The best-scoring candidate is the title.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+
+from ._lines import _BYLINE, _DATEISH, STOPWORDS, PageLines
+
+#: candidates start this many lines above the first body line; on wcxb-dev the gold
+#: headline sits at most ~30 lines above it in 95% of pages (fit_title_model.py prints it).
+SCAN_ABOVE = 40
+#: ... and end this many lines below it (the classifier sometimes keeps the headline).
+SCAN_BELOW = 4
+#: a candidate has at most this many words / characters.
+MAX_WORDS = 30
+MAX_CHARS = 300
+#: body lines read for the word-overlap feature (speed; the headline's words recur early).
+BODY_LINES = 30
+
+TITLE_FEATURES = (
+    "bias",
+    "above_log",
+    "below",
+    "at_first",
+    "w1",
+    "w2_3",
+    "w4_8",
+    "w9_15",
+    "w16_30",
+    "end_punct",
+    "end_question",
+    "title_ratio",
+    "upper_ratio",
+    "digit_ratio",
+    "bullet",
+    "hash",
+    "chrome",
+    "urlish",
+    "site_pages",
+    "corpus_sites",
+    "dup_in_page",
+    "in_other_line",
+    "separators",
+    "overlap",
+    "overlap_words",
+    "score",
+    "kept",
+    "blank_before",
+    "blank_after",
+    "indent_le_first",
+    "byline_after",
+    "date_after",
+    "date_before",
+    "title_like_between",
+    "names_site",
+    "first_candidate",
+)
+
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\xa0": " "})
+_WORD = re.compile(r"\w+")
+_BULLETS = "*+-#•·›» "
+
+
+def title_key(text: str) -> str:
+    """Case-, quote- and whitespace-folded headline (for comparing candidates and gold)."""
+    text = text.replace("…", "...").translate(_QUOTES)
+    return " ".join(text.lower().split())
+
+
+def strip_title(text: str) -> str:
+    """The line without list bullets or heading marks."""
+    body = text.strip()
+    if body[:2] in ("* ", "+ ", "- ", "• ", "# ", "o ", "· ", "› ", "» "):
+        body = body[2:]
+    return body.lstrip("#").strip()
+
+
+def _title_like(body: str, nw: int) -> bool:
+    if not 2 <= nw <= MAX_WORDS:
+        return False
+    if body.endswith((".", ":", ",", ";")) and not body.endswith("..."):
+        return False
+    if _BYLINE.match(body) or _DATEISH.match(body):
+        return False
+    return sum(c.isalpha() for c in body) >= 0.6 * len(body)
+
+
+def candidates(n: int, first: int) -> range:
+    return range(max(0, first - SCAN_ABOVE), min(n, first + SCAN_BELOW + 1))
+
+
+def title_features(
+    page: PageLines,
+    rows: list[list[float]],
+    scores: list[float],
+    first: int,
+    *,
+    threshold: float,
+    feature_index: dict[str, int],
+    site: str | None = None,
+) -> tuple[list[int], np.ndarray]:
+    """Candidate line indices and one feature row per candidate (ordered as :data:`TITLE_FEATURES`)."""
+    n = len(page.texts)
+    if not n:
+        return [], np.zeros((0, len(TITLE_FEATURES)))
+    first = min(first, n - 1)
+    window = candidates(n, first)
+    body_words: set[str] = set()
+    taken = 0
+    for j in range(first, n):
+        if scores[j] > threshold:
+            body_words.update(_WORD.findall(page.keys[j]))
+            taken += 1
+            if taken >= BODY_LINES:
+                break
+    site_stem = ""
+    if site:
+        parts = site.lower().split(".")
+        site_stem = max(parts[:-1] or parts, key=len)
+    keys = [page.keys[i] for i in window]
+    first_indent = page.indents[first]
+    fi = feature_index
+    idx: list[int] = []
+    out: list[list[float]] = []
+    seen_candidate = False
+    # per-line facts, each computed once (candidates look at their neighbours)
+    lo, hi = max(0, window.start - 3), min(n, window.stop + 4)
+    stripped = {i: strip_title(page.texts[i]) for i in range(lo, hi)}
+    is_byline = {i: _BYLINE.match(t) is not None for i, t in stripped.items()}
+    is_date = {i: _DATEISH.match(t) is not None for i, t in stripped.items()}
+    like: dict[int, tuple[bool, int]] = {}
+    title_like_after = 0
+    for i in reversed(window):
+        body = stripped[i]
+        is_like = _title_like(body, len(body.split()))
+        like[i] = (is_like, title_like_after if i < first else 0)
+        if is_like and i < first:
+            title_like_after += 1
+    for i in window:
+        text = page.texts[i]
+        body = stripped[i]
+        words = body.split()
+        nw = len(words)
+        if not 1 <= nw <= MAX_WORDS or len(body) > MAX_CHARS or not any(c.isalpha() for c in body):
+            continue
+        key = page.keys[i]
+        cased = _WORD.findall(body)
+        nt = len(cased) or 1
+        content = [w for w in (t.lower() for t in cased) if len(w) > 2 and w not in STOPWORDS]
+        hits = sum(w in body_words for w in content)
+        row = rows[i]
+        after = range(i + 1, min(n, i + 5))
+        before = range(max(0, i - 3), i)
+        dist = first - i
+        is_like, between = like[i]
+        feats = [
+            1.0,
+            math.log1p(max(dist, 0)),
+            float(dist < 0),
+            float(dist == 0),
+            float(nw == 1),
+            float(2 <= nw <= 3),
+            float(4 <= nw <= 8),
+            float(9 <= nw <= 15),
+            float(nw >= 16),
+            float(body.endswith((".", ":", ",", ";")) and not body.endswith("...")),
+            float(body.endswith(("?", "!"))),
+            sum(map(str.istitle, cased)) / nt,
+            sum(map(str.isupper, cased)) / nt,
+            sum(map(str.isdigit, cased)) / nt,
+            row[fi["bullet"]],
+            float(text.startswith("#")),
+            row[fi["chrome"]],
+            row[fi["urlish"]],
+            row[fi["site_pages"]],
+            row[fi["corpus_sites"]],
+            row[fi["dup_in_page"]],
+            float(any(key in other and key != other for other in keys) if len(key) >= 8 else 0),
+            row[fi["separators"]],
+            hits / len(content) if content else 0.0,
+            math.log1p(hits),
+            max(min(scores[i], 5.0), -5.0) / 5.0,
+            float(scores[i] > threshold),
+            float(page.blank_before[i]),
+            float(page.blank_after[i]),
+            float(page.indents[i] <= first_indent),
+            float(any(is_byline[j] for j in after)),
+            float(any(is_date[j] for j in after)),
+            float(any(is_date[j] for j in before)),
+            math.log1p(between) if is_like else 3.0,
+            float(bool(site_stem) and len(site_stem) >= 4 and site_stem in key.replace(" ", "")),
+            float(is_like and not seen_candidate and dist >= 0),
+        ]
+        if is_like and dist >= 0:
+            seen_candidate = True
+        idx.append(i)
+        out.append(feats)
+    return idx, np.array(out, dtype=float).reshape(-1, len(TITLE_FEATURES))
