@@ -4,9 +4,10 @@ Each article is compared with the few active stories an inverted index retrieves
 (stories sharing its title words, entities or top body terms); a logistic model over
 the pair features of :mod:`.features` gives the probability that it reports the same
 event, and the article joins the most probable story above :data:`JOIN_THRESHOLD`, or
-opens a new one. :meth:`OnlineClusterer.refine` then merges and splits stories with a
-second learned decision (:mod:`.refine`). Stories leave the index once they are out of the time window, so the
-work per article and the memory stay bounded as the stream grows.
+opens a new one. :meth:`OnlineClusterer.refine` then splits, merges and links stories
+with learned story-level and article-pair decisions (:mod:`.refine`). Stories leave the
+index once they are out of the time window, so the work per article and the memory stay
+bounded as the stream grows.
 """
 
 from __future__ import annotations
@@ -67,11 +68,33 @@ def interactions(features: Sequence[float]) -> list[float]:
     n = len(features)
     for i in range(n):
         xi = features[i]
-        if xi:
-            out.extend(xi * features[j] for j in range(i + 1, n))
-        else:
-            out.extend([0.0] * (n - i - 1))
+        out.extend(xi * features[j] for j in range(i + 1, n))
     return out
+
+
+def symmetric(x: Sequence[float], y: Sequence[float]) -> list[float]:
+    """The pair features of two articles compared both ways, averaged (the pair model's view)."""
+    return [(a + b) / 2 for a, b in zip(x, y, strict=True)]
+
+
+def interaction_probability(features: Sequence[float], weights: Sequence[float], bias: float) -> float:
+    """:func:`probability` of ``interactions(features)`` without building it (zeros skipped)."""
+    n = len(features)
+    z = bias
+    k = n
+    for i in range(n):
+        xi = features[i]
+        width = n - i - 1
+        if xi:
+            z += weights[i] * xi
+            inner = 0.0
+            for j in range(i + 1, n):
+                xj = features[j]
+                if xj:
+                    inner += weights[k + j - i - 1] * xj
+            z += xi * inner
+        k += width
+    return _sigmoid(z)
 
 
 def probability(features: Sequence[float], *, weights: Sequence[float] | None = None,
@@ -232,14 +255,15 @@ class OnlineClusterer:
         return probability(features, weights=w, bias=b)
 
     def pair_probability(self, features: Sequence[float], *, headline: bool = False) -> float:
-        """The pair model's probability that two articles report one event (linkage)."""
+        """The pair model's probability that two articles report one event (linkage),
+        from their :func:`symmetric` pair features."""
         if headline:
             w = _weights.HEADLINE_PAIR_WEIGHTS if self.headline_pair_weights is None else self.headline_pair_weights
             b = _weights.HEADLINE_PAIR_BIAS if self.headline_pair_bias is None else self.headline_pair_bias
         else:
             w = _weights.PAIR_WEIGHTS if self.pair_weights is None else self.pair_weights
             b = _weights.PAIR_BIAS if self.pair_bias is None else self.pair_bias
-        return probability(interactions(features), weights=w, bias=b)
+        return interaction_probability(features, w, b)
 
     # -- internals ---------------------------------------------------------------------
 

@@ -2,10 +2,13 @@
 
 One pass in arrival order cannot undo an early decision: a report that opened its own
 story because it arrived before the reports that connect it stays apart. Refinement
-looks at whole stories: it merges two stories when the learned decision, applied to
-the stories themselves, says they are one event; and it splits a story whose members
-fall into two groups that the decision says are different events. Ids stay stable:
-a merged story keeps the older id, the largest part of a split keeps the id.
+looks at whole stories: it can split a story whose members fall into two groups that
+the pair model says are different events, merge two stories when the merge model,
+applied to the stories themselves, says they are one event, and finally joins stories by
+average linkage: while the mean pair-model probability over two stories' article pairs
+reaches a threshold (what a TF-IDF + average-linkage clusterer does well, with a learned
+pair score in place of one cosine). Each pass is on or off by its fitted threshold. Ids
+stay stable: a joined story keeps the older id, the largest part of a split keeps the id.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from .features import (
     text_cosine,
     words_meet,
 )
+from .online import symmetric
 
 if TYPE_CHECKING:
     from .online import OnlineClusterer
@@ -167,10 +171,9 @@ def split_stories(clusterer: OnlineClusterer, *, threshold: float) -> dict[str, 
         prob = [[1.0] * n for _ in range(n)]
         for i in range(n):
             for j in range(i + 1, n):
-                p = (clusterer.pair_probability(compare(vectors[i], singles[j], df),
-                                                headline=members[i].headline_only)
-                     + clusterer.pair_probability(compare(vectors[j], singles[i], df),
-                                                  headline=members[j].headline_only)) / 2
+                both_ways = symmetric(compare(vectors[i], singles[j], df), compare(vectors[j], singles[i], df))
+                p = clusterer.pair_probability(
+                    both_ways, headline=members[i].headline_only or members[j].headline_only)
                 prob[i][j] = prob[j][i] = p
         groups = _average_linkage(prob, threshold)
         parts = [g for g in groups if len(g) >= SPLIT_MIN_PART]
@@ -251,10 +254,9 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float,
                 if f.id not in vectors:
                     vectors[f.id] = ArticleVectors(f, df)
                     singles[f.id] = story_of(f)
-            p = (clusterer.pair_probability(compare(vectors[a.id], singles[b.id], df),
-                                            headline=a.headline_only)
-                 + clusterer.pair_probability(compare(vectors[b.id], singles[a.id], df),
-                                              headline=b.headline_only)) / 2
+            both_ways = symmetric(compare(vectors[a.id], singles[b.id], df),
+                                  compare(vectors[b.id], singles[a.id], df))
+            p = clusterer.pair_probability(both_ways, headline=a.headline_only or b.headline_only)
             pair_cache[key] = p
         return p
 

@@ -12,7 +12,7 @@ from .features import (
     featurize,
     story_of,
 )
-from .online import interactions, probability
+from .online import interaction_probability, symmetric
 
 #: share of the graded text similarity (IDF-weighted cosine of title + body terms) in the
 #: score; the rest is the clusterer's article-pair same-event probability (the linkage
@@ -24,7 +24,7 @@ _CROSS = FEATURE_NAMES.index("cross_cos")
 
 
 def _pair(features: list[float]) -> float:
-    return probability(interactions(features), weights=_weights.PAIR_WEIGHTS, bias=_weights.PAIR_BIAS)
+    return interaction_probability(features, _weights.PAIR_WEIGHTS, _weights.PAIR_BIAS)
 
 
 def pair_similarity(a: AnnotatedArticle, b: AnnotatedArticle, *,
@@ -42,5 +42,5 @@ def pair_similarity(a: AnnotatedArticle, b: AnnotatedArticle, *,
     x = compare(ArticleVectors(fa, df), story_of(fb), df)
     y = compare(ArticleVectors(fb, df), story_of(fa), df)
     text = (x[_CROSS] + y[_CROSS]) / 2
-    event = (_pair(x) + _pair(y)) / 2
+    event = _pair(symmetric(x, y))
     return max(0.0, min(1.0, TEXT_SHARE * text + (1 - TEXT_SHARE) * event))

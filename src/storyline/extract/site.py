@@ -20,7 +20,7 @@ _COPYRIGHT = re.compile(
     re.IGNORECASE,
 )
 _CORPORATE = re.compile(
-    r"(?:,?\s+(?:media|news|publishing|group|holdings|ltd|limited|inc|llc|gmbh|plc|corp|corporation|co|s\.a|ug))+\.?\s*$",
+    r"(?:,?\s+(?:digital|media|publishing|group|holdings|ltd|limited|inc|llc|gmbh|plc|corp|corporation|co|s\.a|ug))+\.?\s*$",
     re.IGNORECASE,
 )
 _TAIL_WORDS = re.compile(r"\s+(?:all rights reserved|powered by|terms|privacy)\b.*$", re.IGNORECASE)
