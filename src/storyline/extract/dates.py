@@ -146,11 +146,6 @@ def dateline(text: str, *, today: date | None = None, limit: int = 0) -> date | 
     when it is an "updated" one: on wcxb-dev pages the date a reader sees first
     matched the gold publication date more often than meta tags did.
     """
-    return _dateline(text, today=today, limit=limit)[0]
-
-
-def _dateline(text: str, *, today: date | None = None, limit: int = 0) -> tuple[date | None, bool]:
-    """:func:`dateline` and whether the date it returns is marked as an update."""
     head = text[: limit or DATELINE_CHARS]
     updated: date | None = None
     left = 0
@@ -165,11 +160,11 @@ def _dateline(text: str, *, today: date | None = None, limit: int = 0) -> tuple[
         previous = 0
         for offset, value in find_dates(line, today=today):
             if not _UPDATED.search(line[previous:offset]):
-                return value, False
+                return value
             previous = offset + 1
             if updated is None:
                 updated, left = value, UPDATED_LOOKAHEAD
-    return updated, updated is not None
+    return updated
 
 
 def copyright_year(text: str) -> int | None:
