@@ -254,5 +254,7 @@ def test_quality_flags_of_the_example_corpus(corpus_db):
     assert "Key Takeaways" in flags[(quality["machine_spun"]["article"], "spun")]
     assert "2019-06-11" in flags[(quality["stale"]["article"], "stale")]
     assert (quality["stale"]["article"], "near-copy") in flags and ("A2", "near-copy") in flags
+    assert (quality["boilerplate"]["article"], "boilerplate") in flags
+    assert (quality["low_originality"]["article"], "low-originality") in flags
     # independent reports raise nothing
     assert not any(key in {"A1", "A4", "C1", "D1"} for key, _ in flags)

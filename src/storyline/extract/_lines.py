@@ -126,7 +126,7 @@ _END_MARKER = re.compile(
     r"^(\d+\s+)?(comments?|responses?|replies|discussion|leave a (reply|comment)|post a comment|"
     r"join the (conversation|discussion)|related( (posts|articles|stories|content|reading|topics))?|"
     r"you (may|might) also (like|enjoy)|more (stories|from .*|articles|to read|like this)|recommended( for you)?|"
-    r"read next|popular( posts| now)?|trending( now)?|about the author|tags?|topics|"
+    r"read next|read more (on|from) .*|popular( posts| now)?|trending( now)?|about the author|tags?|topics|"
     r"share( this)?( article| post| story)?|sign up for .*|subscribe to .*|further reading|see also)\W*$",
     re.I,
 )

@@ -80,6 +80,13 @@ _COOKIE = re.compile(r"\bcookies?\b", re.I)
 _COOKIE_CONTEXT = re.compile(r"\b(consent|accept|privacy|website|browsing|experience|policy|settings|third[- ]party)\b", re.I)
 
 
+#: a paid link dressed as a headline ("Sponsored: 9 harbour towns you have to visit").
+_SPONSORED = re.compile(r"(sponsored|promoted|paid content|partner content|advertorial)\s*[:|·-]", re.I)
+
+#: a heading over other stories' links ("Read more on QuickNews Now", "More from Sport").
+_MORE_FROM = re.compile(r"(read more|more) (on|from|at) \S", re.I)
+
+
 def chrome_rule(text: str) -> str | None:
     """A reason when a line is chrome by a rule the classifier need not learn, else None.
 
@@ -95,6 +102,10 @@ def chrome_rule(text: str) -> str | None:
         return "template or script code"
     if nw <= 20 and _CREDIT.search(body):
         return "photo credit"
+    if nw <= 25 and _SPONSORED.match(body):
+        return "sponsored link"
+    if nw <= 8 and _MORE_FROM.match(body):
+        return "link to more stories"
     if nw <= 80 and ("ookie" in body or "OOKIE" in body) and _COOKIE.search(body) and _COOKIE_CONTEXT.search(body):
         return "cookie notice"
     return None
