@@ -21,10 +21,11 @@ sys.path.insert(0, str(ROOT / "src"))
 
 #: (task, file under the data folder, options, {dotted metric: floor}).
 GATES = [
-    ("extraction", "extraction/scrapinghub.jsonl.gz", {"mode": "text"}, {"f1": 0.90}),
-    ("extraction", "extraction/wcxb-dev-articles.jsonl.gz", {"mode": "text"}, {"f1": 0.92}),
-    ("clustering", "clustering/ecbplus-dev.jsonl", {}, {"bcubed.f1": 0.87}),
-    ("quotes", "quotes/polnear-dev.jsonl", {}, {"content.f1": 0.93, "speaker_accuracy": 0.86}),
+    # measured 2026-11-23: 0.9264, 0.9308, 0.891, 0.9448 / 0.873
+    ("extraction", "extraction/scrapinghub.jsonl.gz", {"mode": "text"}, {"f1": 0.92}),
+    ("extraction", "extraction/wcxb-dev-articles.jsonl.gz", {"mode": "text"}, {"f1": 0.925}),
+    ("clustering", "clustering/ecbplus-dev.jsonl", {}, {"bcubed.f1": 0.885}),
+    ("quotes", "quotes/polnear-dev.jsonl", {}, {"content.f1": 0.94, "speaker_accuracy": 0.865}),
 ]
 
 

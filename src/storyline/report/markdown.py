@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 
@@ -50,7 +51,11 @@ def story_markdown(story: dict[str, Any]) -> str:
         lines.append("")
     if story.get("flags"):
         lines += ["## Quality flags", ""]
-        lines += [f"- {cite([f['article_id']])} {f['kind']}: {f['evidence']}" for f in story["flags"]]
+        # evidence names other articles by id; the reader knows them by their number
+        ids = re.compile("|".join(re.escape(i) for i in numbers)) if numbers else None
+        for f in story["flags"]:
+            evidence = ids.sub(lambda m: f"[{numbers[m.group(0)]}]", f["evidence"]) if ids else f["evidence"]
+            lines.append(f"- {cite([f['article_id']])} {f['kind']}: {evidence}")
         lines.append("")
     lines += ["## Articles", ""]
     for a in story["articles"]:
