@@ -377,3 +377,13 @@ def test_html_headline_ranker_prefers_the_h1_the_metadata_repeats() -> None:
     html = html.replace('<nav>', '<div class="promo"><h1>Subscribe</h1></div><nav>')
     article = extract_article(_html_doc(html, url="https://valley.example/news/dam"))
     assert article.title == "Riverside dam opens after ten years"
+
+
+def test_a_one_sentence_item_is_an_article_not_just_a_headline() -> None:
+    flash = ("Jewellery worth more than $160 million has been stolen from a Paris boutique in what "
+             "is believed to be France's biggest jewellery theft.")
+    article = extract_article(_text_doc(flash))
+    assert article.text == flash
+    # a bare headline is still no article
+    with pytest.raises(ExtractionError):
+        extract_article(_text_doc("Paris jewellery theft"))

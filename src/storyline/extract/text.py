@@ -80,11 +80,19 @@ _COOKIE = re.compile(r"\bcookies?\b", re.I)
 _COOKIE_CONTEXT = re.compile(r"\b(consent|accept|privacy|website|browsing|experience|policy|settings|third[- ]party)\b", re.I)
 
 
+#: a page whose only article line has at least this many words and ends like a sentence
+#: is a one-paragraph article, not a bare headline (ECB+ holds such one-sentence reports).
+ONE_LINE_ARTICLE_WORDS = 12
 #: a paid link dressed as a headline ("Sponsored: 9 harbour towns you have to visit").
 _SPONSORED = re.compile(r"(sponsored|promoted|paid content|partner content|advertorial)\s*[:|·-]", re.I)
 
 #: a heading over other stories' links ("Read more on QuickNews Now", "More from Sport").
 _MORE_FROM = re.compile(r"(read more|more) (on|from|at) \S", re.I)
+
+
+def _is_sentence(text: str) -> bool:
+    """A line that reads as a sentence of prose: a dozen words or more, ending like one."""
+    return len(text.split()) >= ONE_LINE_ARTICLE_WORDS and text.rstrip().endswith((".", "!", "?", '"', "”"))
 
 
 def chrome_rule(text: str) -> str | None:
@@ -225,6 +233,11 @@ def clean_text(
             out.body.append(body)
         else:
             out.removed.append(RemovedLine(text, _reason(rows[i])))
+    if not out.body and title_index is not None and keep[title_index] and _is_sentence(page.texts[title_index]):
+        # a one-paragraph item (a feed's summary, a short wire flash): its one line is
+        # the headline and the article at once
+        out.removed = [r for r in out.removed if r.reason != "headline (moved to title)"]
+        out.body.append(page.texts[title_index].lstrip("*+-• ").strip())
     # datelines sit by the headline: search from it to the body start, then the few
     # lines above it (dates above a headline are more often a "latest news" ticker)
     top = max(0, title_index - HEAD_LINES_ABOVE_TITLE) if title_index is not None else 0
