@@ -146,16 +146,21 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float,
         if version.get(keep) or version.get(gone):
             if _story_probability(clusterer, keep, gone, cache) < bar(keep, gone):
                 continue
-        members = clusterer.members_[gone]
-        clusterer._detach(gone)
-        for f in members:
-            clusterer._attach(f, keep)
-            clusterer.labels_[f.id] = keep
-            moved[f.id] = keep
+        _absorb(clusterer, keep, gone, moved)
         version[keep] = version.get(keep, 0) + 1
         cache.pop(keep, None)
         push_pairs(keep)
     return moved
+
+
+def _absorb(clusterer: OnlineClusterer, keep: int, gone: int, moved: dict[str, int]) -> None:
+    """Move every article of story ``gone`` into story ``keep`` (recorded in ``moved``)."""
+    members = clusterer.members_[gone]
+    clusterer._detach(gone)
+    for f in members:
+        clusterer._attach(f, keep)
+        clusterer.labels_[f.id] = keep
+        moved[f.id] = keep
 
 
 def split_stories(clusterer: OnlineClusterer, *, threshold: float) -> dict[str, int]:
@@ -296,12 +301,7 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float,
             # either story has grown since this pair was scored: score it again
             if score(keep, gone) < bar(keep, gone):
                 continue
-        members = clusterer.members_[gone]
-        clusterer._detach(gone)
-        for f in members:
-            clusterer._attach(f, keep)
-            clusterer.labels_[f.id] = keep
-            moved[f.id] = keep
+        _absorb(clusterer, keep, gone, moved)
         size[keep] = size.get(keep, 0) + 1
         story_cache.pop(keep, None)
         push_pairs(keep)
