@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,7 +13,6 @@ from ..model import Article, content_id
 _TITLE_MAX_WORDS = 30
 #: a date line ("Tuesday 28 April 2009 22:34 BST") is short; longer lines are prose.
 _DATELINE_MAX_WORDS = 12
-_SITE = re.compile(r"^[a-z]+://(?:www\.)?([^/:?#]+)", re.I)
 
 
 def _looks_like_title(line: str) -> bool:
@@ -64,9 +62,10 @@ def article_from_row(row: dict[str, Any], *, source: str) -> Article:
     if not text:
         text = title
     site = row.get("site")
-    if not site and url:
-        m = _SITE.match(url)
-        site = m.group(1) if m else None
+    if not site:
+        from ..extract import site_of
+
+        site = site_of(url)
     ident = str(row.get("id") or content_id((title + "\n" + text).encode("utf-8")))
     return Article(
         id=ident,

@@ -20,7 +20,7 @@ from ..config import Settings
 from ..errors import ExtractionError
 from ..ingest._decode import UndecodableError, decode_bytes
 from ..model import Article, Document
-from .boilerplate import BoilerplateModel
+from .boilerplate import BoilerplateModel, document_site
 from .dates import best_date
 from .site import site_from_copyright
 
@@ -108,7 +108,7 @@ def _check_words(body: list[str]) -> str:
 def _from_text(doc: Document, page: str, url: str | None, boilerplate: BoilerplateModel | None) -> Article:
     from .text import clean_text
 
-    site = doc.hints.get("site") or site_of(url)
+    site = document_site(doc)
     cleaned = clean_text(page, boilerplate=boilerplate, site=site, title_hint=doc.hints.get("title"))
     text = _check_words(cleaned.body)
     published, by, confidence = best_date(
@@ -139,7 +139,7 @@ def _from_text(doc: Document, page: str, url: str | None, boilerplate: Boilerpla
 def _from_html(doc: Document, page: str, url: str | None, boilerplate: BoilerplateModel | None) -> Article:
     from .html import extract_html
 
-    site_key = doc.hints.get("site") or site_of(url)
+    site_key = document_site(doc)
     result = extract_html(page, url=url, boilerplate=boilerplate, site=site_key)
     text = _check_words(result.body)
     meta = result.meta

@@ -17,7 +17,6 @@ from collections.abc import Mapping, Sequence
 
 from ..model import AnnotatedArticle, Statement, StoryDigest
 from . import conflicts, facts, lineage, quality, statements, summary, units
-from .text import words
 
 __all__ = ["synthesize_story"]
 
@@ -122,11 +121,11 @@ def _reworded_pairs(
     rank = {article: r for r, article in enumerate(order)}
     pairs: set[tuple[int, int]] = set()
     for statement, _ in built:
-        forms = {}
+        forms: dict[int, str] = {}
         for variant in statement.variants:
-            forms.setdefault(index[variant.article_id], " ".join(w.lower() for w in words(variant.text)))
+            forms.setdefault(index[variant.article_id], statements.wording(variant.text))
         for a, text_a in forms.items():
             for b, text_b in forms.items():
-                if rank[a] < rank[b] and text_a not in text_b and text_b not in text_a:
+                if rank[a] < rank[b] and statements.reworded(text_a, text_b):
                     pairs.add((a, b))
     return pairs

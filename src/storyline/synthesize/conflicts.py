@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..model import AnnotatedArticle, Conflict, Fact, Statement
-from .statements import QuoteRef, differs
+from .statements import QuoteRef, differs, wording
 from .text import STOPWORDS, numbers, words
 from .units import StoryText
 
@@ -185,4 +185,4 @@ def _reading_key(kind: str, value: str) -> object:
         found = numbers(value)
         if found:
             return found[0][0]
-    return " ".join(w.lower() for w in words(value))
+    return wording(value)

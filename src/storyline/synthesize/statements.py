@@ -139,18 +139,26 @@ def build_statements(
     return [(s[2], s[3]) for s in statements]
 
 
+def wording(text: str) -> str:
+    """A rendering's words, lower-cased and space-padded: case and punctuation do not count."""
+    return " " + " ".join(w.lower() for w in words(text)) + " "
+
+
+def reworded(first: str, second: str) -> bool:
+    """Whether two :func:`wording` forms differ beyond one being a stretch of the other's words."""
+    return first not in second and second not in first
+
+
 def differs(variants: Sequence[QuoteVariant]) -> bool:
     """True when two outlets word the statement differently.
 
     Case and punctuation do not count, nor a partial quote that is a stretch of
     the longer rendering's words.
     """
-    forms = [
-        (v.article_id, " " + " ".join(w.lower() for w in words(v.text)) + " ") for v in variants
-    ]
+    forms = [(v.article_id, wording(v.text)) for v in variants]
     for i, (article_i, text_i) in enumerate(forms):
         for article_j, text_j in forms[i + 1 :]:
-            if article_i != article_j and text_i not in text_j and text_j not in text_i:
+            if article_i != article_j and reworded(text_i, text_j):
                 return True
     return False
 
