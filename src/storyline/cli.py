@@ -283,9 +283,16 @@ def eval_clustering(path: str, as_json: JsonOption = False) -> None:
 
 
 @eval_app.command("pairs")
-def eval_pairs(path: str, as_json: JsonOption = False) -> None:
+def eval_pairs(
+    path: str,
+    as_json: JsonOption = False,
+    semantic: Annotated[str | None, typer.Option(
+        "--semantic", help="sentence embeddings: auto (when installed), on or off")] = None,
+) -> None:
     """Same-story similarity of article pairs: Pearson with the gold judgement."""
-    _eval("pairs", path, as_json)
+    if semantic is not None and semantic not in {"auto", "on", "off"}:
+        _fail("--semantic must be auto, on or off")
+    _eval("pairs", path, as_json, semantic=semantic)
 
 
 @eval_app.command("extraction")

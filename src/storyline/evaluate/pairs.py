@@ -5,6 +5,7 @@ Rows ``{"id", "lang1", "lang2", "text1", "text2", "overall"}`` (SemEval-2022 Tas
 :func:`~storyline.cluster.pair_similarity`, IDF counted over all texts of the file.
 ``pearson`` correlates the similarity with ``5 - overall`` (positive = agrees with
 "same story"), overall and per language pair; the baseline is TF-IDF cosine.
+``semantic`` says whether sentence embeddings (the ``semantic`` extra) were used.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EvaluationError
+from ..model import Article
 from . import read_jsonl
 from ._articles import article_from_row
 
@@ -54,10 +56,52 @@ def tfidf_cosines(texts1: list[str], texts2: list[str]) -> list[float]:
     return [float(v) for v in np.asarray(a.multiply(b).sum(axis=1)).ravel()]
 
 
-def evaluate(path: str | Path, **_: Any) -> dict[str, Any]:
-    """Score storyline's same-story similarity against the human ``overall`` judgements."""
+def pair_articles(rows: list[dict[str, Any]], path: str | Path) -> list[Article]:
+    """The two articles of each row, in row order (text1, text2, text1, ...)."""
+    articles = []
+    for number, row in enumerate(rows, 1):
+        for side in ("1", "2"):
+            articles.append(article_from_row(
+                {"id": f"{row.get('id', number)}#{side}", "text": row[f"text{side}"] or "",
+                 "language": row.get(f"lang{side}") or "en"},
+                source=f"{path}#{number}",
+            ))
+    return articles
+
+
+def use_semantic(semantic: bool | str | None = None) -> tuple[bool, str | None]:
+    """Whether to use sentence embeddings, and why not where they are off.
+
+    ``semantic`` True/"on" requires the extra (an error names what is missing), False/"off"
+    disables it, None/"auto" follows the ``semantic`` setting (default: on when installed).
+    """
+    from ..cluster import semantic as sem
+    from ..config import load_settings
+
+    choice = load_settings().semantic if semantic is None else semantic
+    if isinstance(choice, str):
+        text = choice.strip().lower()
+        if text not in {"auto", "on", "off", "true", "false", "1", "0", "yes", "no"}:
+            raise EvaluationError(f"semantic must be auto, on or off, got {choice!r}")
+        choice = None if text == "auto" else text in {"on", "true", "1", "yes"}
+    if choice is False:
+        return False, "turned off"
+    reason = sem.unavailable_reason()
+    if reason is not None:
+        if choice is True:
+            raise EvaluationError(f"semantic similarity asked for but {reason}")
+        return False, reason
+    return True, None
+
+
+def evaluate(path: str | Path, *, semantic: bool | str | None = None, **_: Any) -> dict[str, Any]:
+    """Score storyline's same-story similarity against the human ``overall`` judgements.
+
+    ``semantic``: see :func:`use_semantic`; the result says which variant ran.
+    """
     from ..annotate import Annotator
     from ..cluster.features import DocumentFrequencies, featurize
+    from ..cluster.semantic import load_embedder
     from ..cluster.similarity import pair_similarity
 
     start = time.perf_counter()
@@ -67,24 +111,27 @@ def evaluate(path: str | Path, **_: Any) -> dict[str, Any]:
     for number, row in enumerate(rows, 1):
         if not all(k in row for k in ("text1", "text2", "overall")):
             raise EvaluationError(f"{path}:{number}: row needs 'text1', 'text2' and 'overall'")
-    articles = []
-    for number, row in enumerate(rows, 1):
-        for side in ("1", "2"):
-            articles.append(article_from_row(
-                {"id": f"{row.get('id', number)}#{side}", "text": row[f"text{side}"] or "",
-                 "language": row.get(f"lang{side}") or "en"},
-                source=f"{path}#{number}",
-            ))
-    annotated = list(Annotator().annotate_many(articles))
+    with_embeddings, why_not = use_semantic(semantic)
+    annotated = list(Annotator().annotate_many(pair_articles(rows, path)))
     df = DocumentFrequencies()
     for a in annotated:
         df.add(featurize(a))
-    scores = [pair_similarity(annotated[2 * i], annotated[2 * i + 1], df=df) for i in range(len(rows))]
+    cosines: list[float | None] = [None] * len(rows)
+    if with_embeddings:
+        embedder = load_embedder()
+        assert embedder is not None
+        vectors = embedder.embed_articles(annotated)
+        cosines = [sum(x * y for x, y in zip(vectors[2 * i], vectors[2 * i + 1], strict=True))
+                   for i in range(len(rows))]
+    scores = [pair_similarity(annotated[2 * i], annotated[2 * i + 1], df=df, semantic=cosines[i])
+              for i in range(len(rows))]
     gold = [5.0 - float(row["overall"]) for row in rows]
     base = tfidf_cosines([str(r["text1"] or "") for r in rows], [str(r["text2"] or "") for r in rows])
     return {
         "pearson": pearson(scores, gold),
         "by_language": _by_language(rows, scores, gold),
+        "semantic": with_embeddings,
+        **({} if with_embeddings else {"semantic_off": why_not}),
         "n": len(rows),
         "seconds": round(time.perf_counter() - start, 3),
         "baseline": {
