@@ -405,14 +405,16 @@ class StoryFeatures:
         return self.years.most_common(1)[0][0] if self.years else None
 
     def norm(self, name: str, bag: dict[str, float], df: DocumentFrequencies) -> float:
-        if not _fresh(self._norms, df):
-            self._norms.clear()
-            self._norms["n"] = df.n
-        cached = self._norms.get(name)
+        norms = self._norms
+        n = norms.get("n")
+        if n is None or df.n > NORM_REFRESH_GROWTH * n + 20:  # :func:`_fresh`, inlined (hot)
+            norms.clear()
+            norms["n"] = df.n
+        cached = norms.get(name)
         if cached is None:
             idf = df.weights
             cached = math.sqrt(sum((w * idf[t]) ** 2 for t, w in bag.items())) or 1.0
-            self._norms[name] = cached
+            norms[name] = cached
         return cached
 
 
@@ -433,6 +435,8 @@ def story_of(features: ArticleFeatures) -> StoryFeatures:
 
 
 def _weighted(bag: dict[str, float], df: DocumentFrequencies) -> tuple[dict[str, float], float]:
+    if not bag:
+        return {}, 1.0
     idf = df.weights
     out = {t: w * idf[t] for t, w in bag.items()}
     return out, math.sqrt(sum(v * v for v in out.values())) or 1.0
@@ -479,14 +483,18 @@ def text_cosine(vectors: ArticleVectors, story: StoryFeatures, df: DocumentFrequ
 _MAX_DAYS = 400
 
 
-def compare(vectors: ArticleVectors, story: StoryFeatures, df: DocumentFrequencies) -> list[float]:
-    """The pair features of an article and a story, named by :data:`FEATURE_NAMES`."""
+def compare(vectors: ArticleVectors, story: StoryFeatures, df: DocumentFrequencies, *,
+            cross: float | None = None) -> list[float]:
+    """The pair features of an article and a story, named by :data:`FEATURE_NAMES`.
+
+    ``cross``: the :func:`text_cosine` of the two when the caller has it already.
+    """
     f = vectors.features
     title_cos = _cos(vectors.title, vectors.title_norm, story.title,
                      story.norm("title", story.title, df), df)
     body_cos = _cos(vectors.body, vectors.body_norm, story.body,
                     story.norm("body", story.body, df), df) if f.body and story.body else 0.0
-    cross_cos = _cos(vectors.all, vectors.all_norm, story.all, story.norm("all", story.all, df), df)
+    cross_cos = text_cosine(vectors, story, df) if cross is None else cross
     entity_cos = _cos(vectors.entities, vectors.entity_norm, story.entities,
                       story.norm("entities", story.entities, df), df)
     kinds = []

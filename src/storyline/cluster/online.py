@@ -271,12 +271,13 @@ class OnlineClusterer:
         limit_n = self.max_candidates if limit is None else limit
         scores: dict[int, float] = defaultdict(float)
         limit = max(50, int(MAX_KEY_SHARE * len(self.stories_)))
-        idf = self.df_.idf
+        idf = self.df_.weights
+        index = self._index
         for key in features.keys:
-            holders = self._index.get(key)
+            holders = index.get(key)
             if not holders or len(holders) > limit:
                 continue
-            weight = idf(key)
+            weight = idf[key]
             for sid in holders:
                 scores[sid] += weight
         if len(scores) <= limit_n:
@@ -288,6 +289,7 @@ class OnlineClusterer:
         if not candidates:
             return None
         vectors = ArticleVectors(features, self.df_)
+        ranked: dict[int, float] = {}
         if len(candidates) > FULL_COMPARE:
             # One cosine each to rank the retrieved stories; the full features for the best.
             df = self.df_
@@ -300,7 +302,7 @@ class OnlineClusterer:
             if (features.day is not None and story.last_day is not None
                     and abs(features.day - story.day) > self.window_days):  # type: ignore[operator]
                 continue
-            compared = compare(vectors, story, self.df_)
+            compared = compare(vectors, story, self.df_, cross=ranked.get(sid))
             if not words_meet(compared):
                 continue
             p = self.probability(compared, headline=headline)
