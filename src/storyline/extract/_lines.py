@@ -242,6 +242,25 @@ def _flags(n: int, lines: list[int]) -> np.ndarray:
     return out
 
 
+#: what the word statistics need of a token, packed in one int (see _token_facts);
+#: a memo of that pure function of the token: words recur across lines and pages.
+_TOKEN_FACTS: dict[str, int] = {"\n": 4}
+#: the memo is emptied when it grows past this many tokens (bounds memory on a long crawl).
+MAX_TOKEN_FACTS = 200_000
+
+
+def _token_facts(token: str) -> int:
+    """bits 0-1: stop word, chrome word (of the lower-cased token); 3: digits; 4: title case;
+    5: upper case; bits 6+: length."""
+    return (
+        _CODES.get(token.lower(), 0)
+        | token.isdigit() << 3
+        | token.istitle() << 4
+        | token.isupper() << 5
+        | len(token) << 6
+    )
+
+
 def _word_stats(samples: list[str]) -> tuple[np.ndarray, ...]:
     """Per-line word counts over the line samples, in one pass over the page.
 
@@ -250,25 +269,32 @@ def _word_stats(samples: list[str]) -> tuple[np.ndarray, ...]:
     """
     n = len(samples)
     tokens = _TOKEN_OR_NEWLINE.findall("\n".join(samples))
-    lowered = list(map(str.lower, tokens))
-    codes = np.fromiter(map(_CODES.get, lowered, repeat(0)), np.int8, len(tokens))
-    newline = codes == 4
+    facts = list(map(_TOKEN_FACTS.get, tokens))
+    if None in facts:
+        if len(_TOKEN_FACTS) > MAX_TOKEN_FACTS:
+            _TOKEN_FACTS.clear()
+            _TOKEN_FACTS["\n"] = 4
+        for token in set(tokens) - _TOKEN_FACTS.keys():
+            _TOKEN_FACTS[token] = _token_facts(token)
+        facts = list(map(_TOKEN_FACTS.__getitem__, tokens))
+    packed = np.array(facts, dtype=np.int64)
+    newline = packed == 4
+    line = np.cumsum(newline)
     word = ~newline
-    line = np.cumsum(newline)[word]
-    codes = codes[word]
-    words = [t for t, w in zip(tokens, word.tolist(), strict=True) if w]
+    line = line[word]
+    packed = packed[word]
 
-    def per_line(values: np.ndarray | None = None) -> np.ndarray:
-        return np.bincount(line, weights=values, minlength=n)
+    def per_line(bit: int) -> np.ndarray:
+        return np.bincount(line, weights=(packed & bit) > 0, minlength=n)
 
     return (
-        per_line(),
-        per_line(codes & 1),
-        per_line(np.fromiter(map(len, words), float, len(words))),
-        per_line(np.fromiter(map(str.isdigit, words), float, len(words))),
-        per_line(np.fromiter(map(str.istitle, words), float, len(words))),
-        per_line(np.fromiter(map(str.isupper, words), float, len(words))),
-        per_line((codes & 2) > 0) > 0,
+        np.bincount(line, minlength=n).astype(float),
+        per_line(1),
+        np.bincount(line, weights=packed >> 6, minlength=n),
+        per_line(8),
+        per_line(16),
+        per_line(32),
+        per_line(2) > 0,
     )
 
 
