@@ -14,7 +14,6 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from itertools import repeat
 
 import numpy as np
 
