@@ -1,4 +1,5 @@
-"""extract: the page-wide (fast) line tests answer exactly as the per-line ones would.
+"""extract: the page-wide (fast) line tests answer exactly as the per-line ones would;
+HTML metadata cleanup (dates, titles).
 
 Text mode computes its line features, chrome rules and tree scores over a whole page
 at once (substring scans over the joined lines, one pass over the words, numpy);
@@ -183,3 +184,47 @@ def test_tree_ensemble_matches_walking_each_tree() -> None:
     expected = [spec["baseline"] + sum(walk(t, row) for t in spec["trees"]) for row in x]
     assert TreeEnsemble(spec).decision(x).tolist() == pytest.approx(expected)
     assert TreeEnsemble(spec).decision(np.zeros((0, 3))).shape == (0,)
+
+
+# --- metadata: date formats, title cleanup, the "rest of the title" feature ---------------
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Essay - Published: 2025.12.17 | Tags", "2025-12-17"),
+        ("Posted on the 15/12/2025 at 19:00 by Ann", "2025-12-15"),  # cannot be month/day
+        ("Posted 11/12/2025", "2025-11-12"),  # US month/day when both readings exist
+        ("Filed 2024/03/05", "2024-03-05"),
+        ("Version 2024.13.40 of nothing", None),
+    ],
+)
+def test_more_written_date_forms(line: str, expected: str | None) -> None:
+    from storyline.extract.dates import dateline
+
+    found = dateline(f"A headline\n{line}\nBody text.")
+    assert (found.isoformat() if found else None) == expected
+
+
+def test_title_sources_are_cleaned_like_a_reader_sees_them() -> None:
+    from storyline.extract.html import _clean_title
+
+    assert _clean_title("Tools for 2026 | Python, SQL &#x26; AI") == "Tools for 2026 | Python, SQL & AI"
+    assert _clean_title("A DIY Investor\u00e2\u0080\u0099s  Guide") == "A DIY Investor\u2019s Guide"
+    assert _clean_title("How Does Mapping Work\uff1f") == "How Does Mapping Work?"
+    assert _clean_title("Café crème brûlée") == "Café crème brûlée"  # real accents stay
+
+
+def test_blog_name_h1_is_marked_as_the_rest_of_the_title() -> None:
+    from storyline.extract._html_titles import HTML_TITLE_FEATURES, html_title_candidates
+
+    sources = {
+        "og": ["Small adventures with small models"],
+        "title": ["Small adventures with small models • Harbour Data Blog"],
+        "h1_first": ["Harbour Data Blog"],
+    }
+    texts, rows = html_title_candidates(sources)
+    feature = HTML_TITLE_FEATURES.index("rest_of_title")
+    marked = {text: row[feature] for text, row in zip(texts, rows, strict=True)}
+    assert marked["Harbour Data Blog"] == 1.0
+    assert marked["Small adventures with small models"] == 0.0
