@@ -101,7 +101,12 @@ def extract_article(
 
 def _check_words(body: list[str]) -> str:
     text = "\n".join(body)
-    words = len(_WORD.findall(text))
+    # count only as far as the minimum (speed: the whole text need not be tokenised)
+    words = 0
+    for _ in _WORD.finditer(text):
+        words += 1
+        if words >= MIN_ARTICLE_WORDS:
+            return text
     if words < MIN_ARTICLE_WORDS:
         raise ExtractionError(f"no article text found ({words} words after cleaning)")
     return text
