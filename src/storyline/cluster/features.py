@@ -99,8 +99,12 @@ def words_meet(features: Sequence[float], floor: float = MIN_TEXT_COSINE) -> boo
 
 def terms(text: str) -> Counter[str]:
     """Lower-cased, stop-word-free, prefix-stemmed word counts."""
+    words = _WORD.findall(text.lower())
+    if not _CJK.search(text):
+        # The common case, without a per-word script test (same counts, same order).
+        return Counter([w[:STEM_CHARS] for w in words if w not in _STOP])
     out: Counter[str] = Counter()
-    for word in _WORD.findall(text.lower()):
+    for word in words:
         if _CJK.search(word):
             # Chinese/Japanese run words together: character bigrams stand in for words.
             chars = [c for c in word if _CJK.match(c)]
@@ -212,7 +216,9 @@ def featurize(annotated: AnnotatedArticle) -> ArticleFeatures:
                 # A surname alone is how later mentions and other outlets name a person.
                 entities[f"p:{name.rsplit(' ', 1)[1]}"] += 1
     ents = {k: 1.0 + math.log(c) for k, c in entities.items()}
-    keys = tuple(set(title) | set(ents) | set(dict(body_terms.most_common(20))))
+    # An ordered key list (not a set): candidate scores are float sums over the keys,
+    # and a set's order changes with the hash seed, so ties, and so stories, would too.
+    keys = tuple(dict.fromkeys([*title, *ents, *dict(body_terms.most_common(20))]))
     day = event_day(annotated)
     year, years = _years(annotated, article.title + "\n" + body_text, day)
     top = (article.title + "\n" + article.text)[:TIME_WORDS_CHARS]
@@ -434,14 +440,13 @@ def _weighted(bag: dict[str, float], df: DocumentFrequencies) -> tuple[dict[str,
 
 def _cos(vec: dict[str, float], norm: float, bag: dict[str, float], bag_norm: float,
          df: DocumentFrequencies) -> float:
-    if len(vec) > len(bag):
-        common = [t for t in bag if t in vec]
-    else:
-        common = [t for t in vec if t in bag]
-    if not common:
-        return 0.0
     idf = df.weights
-    return sum(vec[t] * bag[t] * idf[t] for t in common) / (norm * bag_norm)
+    # Walk the smaller bag, look up the larger (the sum's terms and order as before).
+    if len(vec) > len(bag):
+        total = sum([vec[t] * w * idf[t] for t, w in bag.items() if t in vec])
+    else:
+        total = sum([v * bag[t] * idf[t] for t, v in vec.items() if t in bag])
+    return total / (norm * bag_norm) if total else 0.0
 
 
 class ArticleVectors:
