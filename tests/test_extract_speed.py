@@ -228,3 +228,23 @@ def test_blog_name_h1_is_marked_as_the_rest_of_the_title() -> None:
     marked = {text: row[feature] for text, row in zip(texts, rows, strict=True)}
     assert marked["Harbour Data Blog"] == 1.0
     assert marked["Small adventures with small models"] == 0.0
+
+
+def test_script_data_dates_are_read_only_when_the_markup_has_no_date_meta() -> None:
+    from storyline.extract import extract_article
+    from storyline.extract.dates import script_dates
+    from storyline.model import Document
+
+    assert script_dates('dataLayer = {"createDate":"2019-09-12","publishDate":"2025-05-27"}') == ["2025-05-27"]
+    assert script_dates("data-ld='{&quot;datePublished&quot;:&quot;2024-02-01T09:00&quot;}'") == ["2024-02-01"]
+    assert script_dates("no dates here 2024-02-01") == []
+    body = " ".join(["The harbour board approved the new ferry timetable after a long public meeting."] * 4)
+    page = (
+        "<html><head><title>Ferry timetable approved</title>META</head><body><article><h1>Ferry timetable approved</h1>"
+        f"<p>{body}</p></article>" '<script>var d = {"publishDate":"2025-05-27"};</script></body></html>'
+    )
+    bare = extract_article(Document(source="x", raw=page.replace("META", "").encode(), kind="html"))
+    assert bare.published is not None and bare.published.isoformat() == "2025-05-27"
+    meta = '<meta name="published" content="July 17, 2025">'
+    dated = extract_article(Document(source="x", raw=page.replace("META", meta).encode(), kind="html"))
+    assert dated.published is not None and dated.published.isoformat() == "2025-07-17"

@@ -21,7 +21,7 @@ from ..errors import ExtractionError
 from ..ingest._decode import UndecodableError, decode_bytes
 from ..model import Article, Document
 from .boilerplate import BoilerplateModel, document_site
-from .dates import best_date
+from .dates import best_date, script_dates
 from .site import site_from_copyright
 
 __all__ = ["BoilerplateModel", "ExtractionError", "detect_language", "extract_article", "site_of"]
@@ -153,7 +153,7 @@ def _from_html(doc: Document, page: str, url: str | None, boilerplate: Boilerpla
     url = url or meta.url
     published, by, confidence = best_date(
         hint=doc.hints.get("published"),
-        meta=meta.dates,
+        meta=meta.dates or script_dates(page),
         meta_kinds=meta.date_kinds,
         url=url,
         text=text,

@@ -66,6 +66,18 @@ _COPYRIGHT = re.compile(r"(?:©|\(c\)|copyright)\s*(?:\d{4}\s*[-–]\s*)?((?:19|
 _YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
 _UPDATED = re.compile(r"updat|modif|edited|revised", re.I)
 _ANY_YEAR = re.compile(r"(?:19|20)\d{2}")
+#: a publication date in a page's own script data ("publishDate":"2025-05-27" in a
+#: data layer, JSON-LD escaped into an attribute); read only when the markup has no
+#: date meta at all (on wcxb-dev two such pages had their gold date there).
+_SCRIPT_DATE = re.compile(
+    r"(?:[\"']|&quot;)(?:datePublished|publishDate|publishedDate|published_at|publishedAt|pubDate|date_published)"
+    r"(?:[\"']|&quot;)\s*:\s*(?:[\"']|&quot;)((?:19|20)\d{2}-\d{2}-\d{2})"
+)
+
+
+def script_dates(html: str) -> list[str]:
+    """Publication dates named in the page's script data (ISO strings, first one first)."""
+    return [m.group(1) for m in _SCRIPT_DATE.finditer(html)][:1]
 
 
 def _make(year: int, month: int, day: int, *, today: date | None = None) -> date | None:

@@ -71,7 +71,7 @@ _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _TITLE_SEPARATORS = re.compile(r"\s+[|–—:•·»-]\s+|\s+[|]\s*|\s*[|]\s+")
 _DATE_META = (
     "article:published_time", "og:published_time", "datepublished", "article.published",
-    "publish-date", "publish_date", "publishdate", "published-date", "published_date", "pubdate", "date", "dc.date", "dc.date.issued",
+    "publish-date", "publish_date", "publishdate", "published", "published-date", "published_date", "pubdate", "date", "dc.date", "dc.date.issued",
     "dcterms.created", "dcterms.date", "parsely-pub-date", "sailthru.date", "article_date_original",
     "cxenseparse:recs:publishtime", "date.available", "og:updated_time", "article:modified_time",
     "datemodified", "last-modified",
