@@ -213,6 +213,10 @@ def test_title_sources_are_cleaned_like_a_reader_sees_them() -> None:
     assert _clean_title("A DIY Investor\u00e2\u0080\u0099s  Guide") == "A DIY Investor\u2019s Guide"
     assert _clean_title("How Does Mapping Work\uff1f") == "How Does Mapping Work?"
     assert _clean_title("Café crème brûlée") == "Café crème brûlée"  # real accents stay
+    # a dateline run into the headline by a blog template
+    assert _clean_title("Dec 18 2025 Preparing a transition in Debusine") == "Preparing a transition in Debusine"
+    assert _clean_title("Ten Harbour Walks Posted on July 1, 2024 by Ann") == "Ten Harbour Walks"
+    assert _clean_title("May 5, 2024 Election") == "May 5, 2024 Election"  # too little would be left
 
 
 def test_blog_name_h1_is_marked_as_the_rest_of_the_title() -> None:

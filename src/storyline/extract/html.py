@@ -112,6 +112,13 @@ _MOJIBAKE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf\u2018-\u203a\u0152-\u0178\
 _FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 
 
+_MONTH_DATE = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}"
+#: a dateline run into a headline: "Dec 18 2025 Preparing a transition", "Title Posted on
+#: July 1, 2024 by Ann" (blog templates put both in the <h1>)
+_LEADING_DATE = re.compile(rf"^(?:{_MONTH_DATE}|\d{{4}}-\d{{2}}-\d{{2}})\s+(?=\S+\s+\S)", re.I)
+_TRAILING_DATELINE = re.compile(rf"\s+(?:posted|published|updated)(?: on)? {_MONTH_DATE}(?: by .*)?$", re.I)
+
+
 def _clean_title(text: str | None) -> str:
     """A title as a reader sees it: whitespace collapsed, entities that survived parsing
     decoded ("SQL &#x26; AI"), UTF-8 mis-read as cp1252 repaired, fullwidth punctuation plain."""
@@ -125,6 +132,7 @@ def _clean_title(text: str | None) -> str:
                 break
             except (UnicodeEncodeError, UnicodeDecodeError):
                 continue
+    text = _TRAILING_DATELINE.sub("", _LEADING_DATE.sub("", text))
     return text.translate(_FULLWIDTH)
 
 
