@@ -36,8 +36,10 @@ HTML_TITLE_FEATURES = (
     "part_of_other",
     "contains_other",
     "end_punct",
+    "rest_of_title",
 )
 
+_META_SOURCES = frozenset(("og", "twitter", "headline", "title_stripped", "og_stripped"))
 _SEPARATOR = re.compile(r"\s[|–—•·»]\s|\s-\s|\s\|\s*|\s*\|\s")
 _WORD = re.compile(r"\w+")
 
@@ -68,6 +70,19 @@ def html_title_candidates(
         parts = site.lower().split(".")
         site_names.add(max(parts[:-1] or parts, key=len))
     n_h1 = len(sources.get("h1_first", ())) + len(sources.get("h1_other", ()))
+    # "Story • Blog name" in <title> with the story as a meta title: the blog name (often
+    # the <h1> of a blog) is the rest of the title once the meta title is taken out
+    # (splitting at ": " too scored lower in the site-grouped CV: 0.883 against 0.886)
+    meta_keys = {key for key, (_, names) in by_key.items() if names & _META_SOURCES}
+    rests: set[str] = set()
+    for name in ("title", "og"):
+        for text in sources.get(name, ()):
+            parts = _SEPARATOR.split(text or "")
+            for head, tail in ((parts[0], " ".join(parts[1:])), (" ".join(parts[:-1]), parts[-1])):
+                if len(parts) > 1 and title_key(tail) in meta_keys:
+                    rests.add(title_key(head))
+                if len(parts) > 1 and title_key(head) in meta_keys:
+                    rests.add(title_key(tail))
     texts, rows = [], []
     for key, (text, names) in by_key.items():
         words = text.split()
@@ -89,6 +104,7 @@ def html_title_candidates(
             float(any(key != other and key in other for other in by_key)),
             float(any(key != other and other in key for other in by_key)),
             float(text.rstrip().endswith((".", ":", ","))),
+            float(key in rests and not names & _META_SOURCES),
         ]
         texts.append(text)
         rows.append(row)

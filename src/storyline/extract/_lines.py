@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -143,6 +144,36 @@ def normalize(line: str) -> str:
     return " ".join(text.lower().split())
 
 
+def _containing(lines: list[str], needles: tuple[str, ...]) -> list[int]:
+    """Indices of the lines that contain any of ``needles`` (sorted).
+
+    One C-level ``str.find`` scan per needle over the joined lines instead of a test
+    per line (speed); a hit skips to the next line. Needles hold no newline.
+    """
+    if not lines:
+        return []
+    joined = "\n".join(lines)
+    hits: list[int] = []
+    for needle in needles:
+        pos = joined.find(needle)
+        while pos >= 0:
+            hits.append(pos)
+            end = joined.find("\n", pos)
+            if end < 0:
+                break
+            pos = joined.find(needle, end)
+    if not hits:
+        return []
+    starts = np.cumsum([0, *[len(line) + 1 for line in lines[:-1]]])
+    return np.unique(np.searchsorted(starts, hits, side="right") - 1).tolist()
+
+
+def _not_opening(letters: str) -> frozenset[str]:
+    """ASCII letters (either case) that a match of a pattern opening with ``letters`` cannot open with."""
+    others = set("abcdefghijklmnopqrstuvwxyz") - set(letters)
+    return frozenset(others | {c.upper() for c in others})
+
+
 @dataclass
 class PageLines:
     """The non-blank lines of a page with what the features need."""
@@ -154,29 +185,116 @@ class PageLines:
     keys: list[str]
 
 
+_BLANKISH = frozenset(("", "*", "+", "-", "•"))
+
+
 def split_lines(page: str) -> PageLines:
-    texts: list[str] = []
-    indents: list[int] = []
-    blank_before: list[bool] = []
-    blank_after: list[bool] = []
-    previous_blank = True
-    for raw in page.splitlines():
-        stripped = raw.strip()
-        if not stripped or stripped in ("*", "+", "-", "•"):
-            if blank_after:
-                blank_after[-1] = True
-            previous_blank = True
-            continue
-        expanded = raw.replace("\t", "    ")
-        texts.append(stripped)
-        indents.append(len(expanded) - len(expanded.lstrip()))
-        blank_before.append(previous_blank)
-        blank_after.append(False)
-        previous_blank = False
-    if blank_after:
-        blank_after[-1] = True
-    keys = [normalize(t) for t in texts]
+    raws = page.splitlines()
+    stripped = list(map(str.strip, raws))
+    kept = [i for i, s in enumerate(stripped) if s not in _BLANKISH]
+    texts = [stripped[i] for i in kept]
+    # a line starts with its stripped text unless it is indented
+    indents = [
+        0 if raws[i][0] == t[0] else len(e := raws[i].replace("\t", "    ")) - len(e.lstrip())
+        for i, t in zip(kept, texts, strict=True)
+    ]
+    gaps = [b - a > 1 for a, b in zip(kept, kept[1:], strict=False)]
+    blank_before = [True, *gaps] if kept else []
+    blank_after = [*gaps, True] if kept else []
+    keys = [" ".join((t[2:] if t[:2] in _BULLET else t).lower().split()) for t in texts]
     return PageLines(texts, indents, blank_before, blank_after, keys)
+
+
+_TOKEN_OR_NEWLINE = re.compile(r"\w+|\n")
+#: token codes for the one-pass word statistics: 1 stop word, 2 chrome word, 4 line break.
+_CODES: dict[str, int] = {}
+for _w in STOPWORDS:
+    _CODES[_w] = _CODES.get(_w, 0) | 1
+for _w in CHROME_WORDS:
+    _CODES[_w] = _CODES.get(_w, 0) | 2
+_CODES["\n"] = 4
+_SENT_LAST = frozenset(('.', '!', '?', '"', "”", "’", "'"))
+_URL_HINTS = ("@", "http", "www.", ".com")
+_SEPARATORS = ("|", "·", " / ")
+_COPYRIGHT_HINTS = ("©", "(c)", "(C)")
+#: a literal that every alternative of CHROME_PHRASES contains (lower case): lines
+#: without any of them cannot match, so the regex runs on the few that have one.
+_CHROME_HINTS = (
+    "privacy ", "terms ", "all rights reserved", "sign ", "log in", "account", "share ", "follow us",
+    "leave a ", "related ", "read ", "more from", "most ", "skip to", "back to top", "click here",
+    "image ", "photo", "credit:", "contact us", "about us", "download ", "manage preferences",
+    "you might also like", "see all", "view all", "show more", "load more", "continue reading",
+    "filed under", "posted in", "don't miss", "in this article", "table of contents",
+)  # fmt: skip
+#: first characters that rule out a match of each anchored pattern (ASCII letters that
+#: none of its alternatives opens with; anything else goes to the regex).
+_NOT_BYLINE = _not_opening("bwavp")
+_NOT_DATEISH = _not_opening("upflmtwsjaond")
+_NOT_END_MARKER = _not_opening("crdlpjymtasf")
+#: comment metadata needs a "12:30"-style time, "says", or opens with Reply / Log in.
+_COMMENT_HINTS = (":", "ays", "reply", "log")
+
+
+def _flags(n: int, lines: list[int]) -> np.ndarray:
+    out = np.zeros(n)
+    out[lines] = 1.0
+    return out
+
+
+#: what the word statistics need of a token, packed in one int (see _token_facts);
+#: a memo of that pure function of the token: words recur across lines and pages.
+_TOKEN_FACTS: dict[str, int] = {"\n": 4}
+#: the memo is emptied when it grows past this many tokens (bounds memory on a long crawl).
+MAX_TOKEN_FACTS = 200_000
+
+
+def _token_facts(token: str) -> int:
+    """bits 0-1: stop word, chrome word (of the lower-cased token); 3: digits; 4: title case;
+    5: upper case; bits 6+: length."""
+    return (
+        _CODES.get(token.lower(), 0)
+        | token.isdigit() << 3
+        | token.istitle() << 4
+        | token.isupper() << 5
+        | len(token) << 6
+    )
+
+
+def _word_stats(samples: list[str]) -> tuple[np.ndarray, ...]:
+    """Per-line word counts over the line samples, in one pass over the page.
+
+    Returns (tokens, stop words, word characters, digit tokens, title-case tokens,
+    upper-case tokens, has a chrome word), as the per-line loop would count them.
+    """
+    n = len(samples)
+    tokens = _TOKEN_OR_NEWLINE.findall("\n".join(samples))
+    facts = list(map(_TOKEN_FACTS.get, tokens))
+    if None in facts:
+        if len(_TOKEN_FACTS) > MAX_TOKEN_FACTS:
+            _TOKEN_FACTS.clear()
+            _TOKEN_FACTS["\n"] = 4
+        for token in set(tokens) - _TOKEN_FACTS.keys():
+            _TOKEN_FACTS[token] = _token_facts(token)
+        facts = list(map(_TOKEN_FACTS.__getitem__, tokens))
+    packed = np.array(facts, dtype=np.int64)
+    newline = packed == 4
+    line = np.cumsum(newline)
+    word = ~newline
+    line = line[word]
+    packed = packed[word]
+
+    def per_line(bit: int) -> np.ndarray:
+        return np.bincount(line, weights=(packed & bit) > 0, minlength=n)
+
+    return (
+        np.bincount(line, minlength=n).astype(float),
+        per_line(1),
+        np.bincount(line, weights=packed >> 6, minlength=n),
+        per_line(8),
+        per_line(16),
+        per_line(32),
+        per_line(2) > 0,
+    )
 
 
 def line_features(
@@ -189,58 +307,49 @@ def line_features(
 
     ``corpus_sites[i]``: other sites whose pages carry line i; ``site_pages[i]``:
     other pages of the same site that carry it (both from a BoilerplateModel).
-    Per-line counts are gathered in one Python pass; the features are then
-    computed column-wise with numpy (speed: hundreds of pages per second).
+    Every per-line test runs once over the whole page (one regex pass over the
+    joined lines, one pass over its words) and the features are computed
+    column-wise with numpy (speed: hundreds of pages per second).
     """
     n = len(page.texts)
     if not n:
         return np.zeros((0, len(FEATURES)))
-    key_counts: dict[str, int] = {}
-    for key in page.keys:
-        key_counts[key] = key_counts.get(key, 0) + 1
-    prims = []
-    for text, key in zip(page.texts, page.keys, strict=True):
-        bullet = text[:2] in _BULLET
-        body = text[2:] if bullet else text
-        nw = body.count(" ") + 1
-        # ratios are estimated on the head of the line with C-level counting: exact
-        # enough, and the cost stays flat on long paragraphs
-        sample = body[:SAMPLE_CHARS]
-        low = sample.lower()
-        cased = _WORD.findall(sample)
-        words = list(map(str.lower, cased))
-        digits = sum(map(str.isdigit, cased))
-        short = nw <= CHROME_MAX_WORDS
-        prims.append(
-            (
-                nw,
-                body.endswith(_SENT_END) and not body.endswith(":"),
-                body.endswith(":"),
-                len(words) or 1,
-                sum(map(STOPWORDS.__contains__, words)),
-                sum(map(len, cased)),
-                digits,
-                len(sample) or 1,
-                sum(map(str.istitle, cased)),
-                sum(map(str.isupper, cased)),
-                bullet,
-                short and (not CHROME_WORDS.isdisjoint(words) or CHROME_PHRASES.search(low) is not None),
-                ("@" in sample or "http" in sample or "www." in sample or ".com" in sample)
-                and _URLISH.search(sample) is not None,
-                "|" in body or "·" in body or " / " in body,
-                key_counts[key] > 1,
-                "©" in sample or "(c)" in low,
-                nw <= 8 and _BYLINE.match(body) is not None,
-                nw <= 12 and _DATEISH.match(body) is not None,
-                nw <= 8 and _END_MARKER.match(body) is not None,
-                nw <= 12 and _COMMENT_META.search(body) is not None,
-            )
-        )
-    a = np.array(prims, dtype=float)
-    nw, sent, colon, nh, stop, alpha, digits, nchar = (a[:, j] for j in range(8))
-    titled, upper, bullet, chrome, urlish, seps, dup, copyright, byline, dateish, end_marker, comment_meta = (
-        a[:, j] for j in range(8, 20)
+    key_counts = Counter(page.keys)
+    bodies = [t[2:] if t[:2] in _BULLET else t for t in page.texts]
+    bullet = np.fromiter((len(b) != len(t) for b, t in zip(bodies, page.texts, strict=True)), float, n)
+    nw = np.fromiter((b.count(" ") for b in bodies), float, n) + 1
+    # ratios are estimated on the head of the line (the cost stays flat on long paragraphs)
+    samples = [b[:SAMPLE_CHARS] for b in bodies]
+    nh, stop, alpha, digits, titled, upper, chrome_word = _word_stats(samples)
+    nh = np.maximum(nh, 1)
+    nchar = np.maximum(np.fromiter(map(len, samples), float, n), 1)
+    last = [b[-1] for b in bodies]
+    sent = np.fromiter(
+        (c in _SENT_LAST or (c == ")" and b.endswith(".)")) for c, b in zip(last, bodies, strict=True)), float, n
     )
+    colon = np.fromiter((c == ":" for c in last), float, n)
+    short = nw <= CHROME_MAX_WORDS
+    short_lines = np.flatnonzero(short).tolist()
+    lows = [samples[i].lower() for i in short_lines]
+    phrases = [short_lines[j] for j in _containing(lows, _CHROME_HINTS) if CHROME_PHRASES.search(lows[j])]
+    chrome = short & (chrome_word | (_flags(n, phrases) > 0))
+    urlish = _flags(n, [i for i in _containing(samples, _URL_HINTS) if _URLISH.search(samples[i])])
+    seps = _flags(n, _containing(bodies, _SEPARATORS))
+    dup = np.fromiter(map(key_counts.__getitem__, page.keys), float, n) > 1
+    copyright = _flags(n, _containing(samples, _COPYRIGHT_HINTS))
+    # the anchored patterns run only on short lines that open with a letter they allow
+    first = [b[0] for b in bodies]
+    upto12 = np.flatnonzero(nw <= 12).tolist()
+    upto8 = [i for i in upto12 if nw[i] <= 8]
+    dateish = _flags(n, [i for i in upto12 if first[i] not in _NOT_DATEISH and _DATEISH.match(bodies[i])])
+    lows12 = [bodies[i].lower() for i in upto12]
+    comment_meta = _flags(
+        n, [upto12[j] for j in _containing(lows12, _COMMENT_HINTS) if _COMMENT_META.search(bodies[upto12[j]])]
+    )
+    byline = _flags(n, [i for i in upto8 if first[i] not in _NOT_BYLINE and _BYLINE.match(bodies[i])])
+    end_marker = _flags(n, [i for i in upto8 if first[i] not in _NOT_END_MARKER and _END_MARKER.match(bodies[i])])
+    sent, colon, bullet = sent.astype(float), colon.astype(float), bullet.astype(float)
+    chrome, dup = chrome.astype(float), dup.astype(float)
     indents = np.array(page.indents, dtype=float)
     is_prose = (nw >= PROSE_WORDS) & (sent > 0) & (bullet == 0)
     if is_prose.any():

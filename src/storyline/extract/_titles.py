@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 
 import numpy as np
 
@@ -68,6 +69,8 @@ TITLE_FEATURES = (
     "first_candidate",
 )
 
+#: the line classifier's features that the ranker reads too.
+_ROW_FEATURES = ("bullet", "chrome", "urlish", "site_pages", "corpus_sites", "dup_in_page", "separators")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\xa0": " "})
 _WORD = re.compile(r"\w+")
 _BULLETS = "*+-#•·›» "
@@ -117,21 +120,20 @@ def title_features(
         return [], np.zeros((0, len(TITLE_FEATURES)))
     first = min(first, n - 1)
     window = candidates(n, first)
-    body_words: set[str] = set()
-    taken = 0
-    for j in range(first, n):
-        if scores[j] > threshold:
-            body_words.update(_WORD.findall(page.keys[j]))
-            taken += 1
-            if taken >= BODY_LINES:
-                break
+    body_lines = [page.keys[j] for j in range(first, n) if scores[j] > threshold][:BODY_LINES]
+    body_words = set(_WORD.findall("\n".join(body_lines)))
     site_stem = ""
     if site:
         parts = site.lower().split(".")
         site_stem = max(parts[:-1] or parts, key=len)
     keys = [page.keys[i] for i in window]
+    # a candidate is "in another line" when the window's keys hold it more often than
+    # the lines equal to it account for (a key holds no newline, so no match spans two)
+    joined_keys = "\n".join(keys)
+    equal = Counter(keys)
+    rows = np.asarray(rows)
+    column = {name: rows[:, feature_index[name]].tolist() for name in _ROW_FEATURES}
     first_indent = page.indents[first]
-    fi = feature_index
     idx: list[int] = []
     out: list[list[float]] = []
     seen_candidate = False
@@ -160,7 +162,6 @@ def title_features(
         nt = len(cased) or 1
         content = [w for w in (t.lower() for t in cased) if len(w) > 2 and w not in STOPWORDS]
         hits = sum(w in body_words for w in content)
-        row = rows[i]
         after = range(i + 1, min(n, i + 5))
         before = range(max(0, i - 3), i)
         dist = first - i
@@ -180,15 +181,15 @@ def title_features(
             sum(map(str.istitle, cased)) / nt,
             sum(map(str.isupper, cased)) / nt,
             sum(map(str.isdigit, cased)) / nt,
-            row[fi["bullet"]],
+            column["bullet"][i],
             float(text.startswith("#")),
-            row[fi["chrome"]],
-            row[fi["urlish"]],
-            row[fi["site_pages"]],
-            row[fi["corpus_sites"]],
-            row[fi["dup_in_page"]],
-            float(any(key in other and key != other for other in keys) if len(key) >= 8 else 0),
-            row[fi["separators"]],
+            column["chrome"][i],
+            column["urlish"][i],
+            column["site_pages"][i],
+            column["corpus_sites"][i],
+            column["dup_in_page"][i],
+            float(joined_keys.count(key) > equal[key] if len(key) >= 8 else 0),
+            column["separators"][i],
             hits / len(content) if content else 0.0,
             math.log1p(hits),
             max(min(scores[i], 5.0), -5.0) / 5.0,

@@ -46,8 +46,8 @@ class TreeEnsemble:
         self._size = size
         self._feature = self.feature.ravel()
         self._threshold = self.threshold.ravel()
-        self._left = (self.left + offset).ravel()
-        self._right = (self.right + offset).ravel()
+        # children interleaved (right, left) so that one take by 2*node + went_left steps
+        self._children = np.column_stack([(self.right + offset).ravel(), (self.left + offset).ravel()]).ravel()
         self._value = self.value.ravel()
 
     def decision(self, x: np.ndarray) -> np.ndarray:
@@ -56,9 +56,10 @@ class TreeEnsemble:
             return np.zeros(0)
         trees = self.feature.shape[0]
         flat_x = np.ascontiguousarray(x.T).ravel()  # feature-major: x[r, f] at f*n+r
-        node = np.repeat(np.arange(trees) * self._size, n).reshape(trees, n)
-        columns = np.arange(n)[None, :]
+        at = self._feature * n  # where each node's feature column starts in flat_x
+        node = np.repeat(np.arange(trees) * self._size, n)
+        columns = np.tile(np.arange(n), trees)
         for _ in range(self.depth):
-            go_left = flat_x[self._feature[node] * n + columns] <= self._threshold[node]
-            node = np.where(go_left, self._left[node], self._right[node])
-        return self.baseline + self._value[node].sum(axis=0)
+            go_left = flat_x[at[node] + columns] <= self._threshold[node]
+            node = self._children[2 * node + go_left]
+        return self.baseline + self._value[node].reshape(trees, n).sum(axis=0)

@@ -153,17 +153,17 @@ class BoilerplateModel:
         # pages of unknown site share no site: nothing counts as "this site's"
         own = self.site_lines_.get(site_key, {}) if site_key else {}
         seen = page is not None and content_id(page.encode("utf-8", "surrogatepass")) in self.seen_
+        own_seen = 1 if seen else 0
+        keys = lines if normalized else [normalize(line) for line in lines]
+        on_site = [own.get(key, 0) for key in keys] if own else [0] * len(keys)
+        line_sites = self.line_sites_
         other_sites: list[int] = []
-        other_pages: list[int] = []
-        for line in lines:
-            key = line if normalized else normalize(line)
-            on_site = own.get(key, 0)
-            if is_prose(key):
-                other_sites.append(0)
-            else:
-                mine = (1 if seen else 0) if not site_key else (1 if on_site else 0)
-                other_sites.append(max(self.line_sites_.get(key, 0) - mine, 0))
-            other_pages.append(max(on_site - (1 if seen else 0), 0))
+        for key, here in zip(keys, on_site, strict=True):
+            mine = own_seen if not site_key else (1 if here else 0)
+            count = line_sites.get(key, 0) - mine
+            # prose is never counted as repeated across sites (is_prose only where it matters)
+            other_sites.append(count if count > 0 and not is_prose(key) else 0)
+        other_pages = [max(here - own_seen, 0) for here in on_site]
         return other_sites, other_pages
 
     def to_dict(self) -> dict[str, Any]:

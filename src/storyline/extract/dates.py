@@ -59,11 +59,25 @@ _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _MDY = re.compile(_MONTH + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})", re.I)
 _DMY = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r",?\s+(\d{4})", re.I)
 _NUMERIC = re.compile(r"\b(\d{1,2})([/.])(\d{1,2})\2(\d{4})\b")
+#: year first with dots or slashes ("Published: 2025.12.17", "2024/03/05")
+_YMD = re.compile(r"\b((?:19|20)\d{2})([/.])(\d{1,2})\2(\d{1,2})\b")
 _URL_DATE = re.compile(r"/((?:19|20)\d{2})[/_-]?(0[1-9]|1[0-2])(?:[/_-]?(0[1-9]|[12]\d|3[01]))?(?=[/_.-]|$)")
 _COPYRIGHT = re.compile(r"(?:©|\(c\)|copyright)\s*(?:\d{4}\s*[-–]\s*)?((?:19|20)\d{2})", re.I)
 _YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
 _UPDATED = re.compile(r"updat|modif|edited|revised", re.I)
 _ANY_YEAR = re.compile(r"(?:19|20)\d{2}")
+#: a publication date in a page's own script data ("publishDate":"2025-05-27" in a
+#: data layer, JSON-LD escaped into an attribute); read only when the markup has no
+#: date meta at all (on wcxb-dev two such pages had their gold date there).
+_SCRIPT_DATE = re.compile(
+    r"(?:[\"']|&quot;)(?:datePublished|publishDate|publishedDate|published_at|publishedAt|pubDate|date_published)"
+    r"(?:[\"']|&quot;)\s*:\s*(?:[\"']|&quot;)((?:19|20)\d{2}-\d{2}-\d{2})"
+)
+
+
+def script_dates(html: str) -> list[str]:
+    """Publication dates named in the page's script data (ISO strings, first one first)."""
+    return [m.group(1) for m in _SCRIPT_DATE.finditer(html)][:1]
 
 
 def _make(year: int, month: int, day: int, *, today: date | None = None) -> date | None:
@@ -114,8 +128,18 @@ def find_dates(text: str, *, today: date | None = None) -> list[tuple[int, date]
             out.append((m.start(), d))
     for m in _NUMERIC.finditer(text):
         a, sep, b, year = int(m.group(1)), m.group(2), int(m.group(3)), int(m.group(4))
-        # "11/18/2019" is US month/day; "18.11.2019" is European day.month
-        d = _make(year, a, b, today=today) if sep == "/" else _make(year, b, a, today=today)
+        # "11/18/2019" is US month/day; "18.11.2019" is European day.month; "15/12/2025"
+        # cannot be month/day, so it is day/month
+        if sep == "/":
+            d = _make(year, a, b, today=today)
+            if d is None and a > 12:
+                d = _make(year, b, a, today=today)
+        else:
+            d = _make(year, b, a, today=today)
+        if d:
+            out.append((m.start(), d))
+    for m in _YMD.finditer(text):
+        d = _make(int(m.group(1)), int(m.group(3)), int(m.group(4)), today=today)
         if d:
             out.append((m.start(), d))
     out.sort(key=lambda item: item[0])

@@ -17,6 +17,7 @@ import logging
 import math
 import re
 from dataclasses import dataclass, field
+from html import unescape
 from typing import Any
 
 from ..errors import ExtractionError
@@ -70,7 +71,7 @@ _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _TITLE_SEPARATORS = re.compile(r"\s+[|–—:•·»-]\s+|\s+[|]\s*|\s*[|]\s+")
 _DATE_META = (
     "article:published_time", "og:published_time", "datepublished", "article.published",
-    "publish-date", "publish_date", "publishdate", "pubdate", "date", "dc.date", "dc.date.issued",
+    "publish-date", "publish_date", "publishdate", "published", "published-date", "published_date", "pubdate", "date", "dc.date", "dc.date.issued",
     "dcterms.created", "dcterms.date", "parsely-pub-date", "sailthru.date", "article_date_original",
     "cxenseparse:recs:publishtime", "date.available", "og:updated_time", "article:modified_time",
     "datemodified", "last-modified",
@@ -103,6 +104,36 @@ def strip_scripts(html: str) -> str:
 
 def _clean(text: str | None) -> str:
     return " ".join((text or "").split())
+
+
+#: UTF-8 read as cp1252/latin-1 leaves these pairs ("Investorâ\x80\x99s", "cafÃ©").
+_MOJIBAKE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf\u2018-\u203a\u0152-\u0178\u20ac]")
+#: fullwidth ASCII forms ("Work？"): the plain character.
+_FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+
+
+_MONTH_DATE = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}"
+#: a dateline run into a headline: "Dec 18 2025 Preparing a transition", "Title Posted on
+#: July 1, 2024 by Ann" (blog templates put both in the <h1>)
+_LEADING_DATE = re.compile(rf"^(?:{_MONTH_DATE}|\d{{4}}-\d{{2}}-\d{{2}})\s+(?=\S+\s+\S)", re.I)
+_TRAILING_DATELINE = re.compile(rf"\s+(?:posted|published|updated)(?: on)? {_MONTH_DATE}(?: by .*)?$", re.I)
+
+
+def _clean_title(text: str | None) -> str:
+    """A title as a reader sees it: whitespace collapsed, entities that survived parsing
+    decoded ("SQL &#x26; AI"), UTF-8 mis-read as cp1252 repaired, fullwidth punctuation plain."""
+    text = _clean(text)
+    if "&" in text:
+        text = _clean(unescape(text))
+    if _MOJIBAKE.search(text):
+        for codec in ("cp1252", "latin-1"):
+            try:
+                text = text.encode(codec).decode("utf-8")
+                break
+            except (UnicodeEncodeError, UnicodeDecodeError):
+                continue
+    text = _TRAILING_DATELINE.sub("", _LEADING_DATE.sub("", text))
+    return text.translate(_FULLWIDTH)
 
 
 def _jsonld_objects(tree: Any) -> list[dict[str, Any]]:
@@ -188,19 +219,19 @@ def read_metadata(tree: Any, *, site: str | None = None) -> HtmlMeta:
     kinds = ["og"] * sum(k in meta for k in ("article:published_time", "og:published_time"))
     kinds += ["jsonld"] * sum(isinstance(o.get("datePublished"), str) for o in articles)
     out.date_kinds = kinds + ["other"] * (len(first) - len(kinds))
-    h1s = [_clean(h.text_content()) for h in tree.xpath("//h1")]
+    h1s = [_clean_title(h.text_content()) for h in tree.xpath("//h1")]
     h1s = [h for h in h1s if 1 <= len(h.split()) <= 40]
-    in_article = [_clean(h.text_content()) for h in tree.xpath("//article//h1|//main//h1")]
+    in_article = [_clean_title(h.text_content()) for h in tree.xpath("//article//h1|//main//h1")]
     in_article = [h for h in in_article if 2 <= len(h.split()) <= 40]
-    og = _clean(meta.get("og:title") or meta.get("twitter:title"))
-    headline = _clean(article.get("headline")) if isinstance(article.get("headline"), str) else ""
+    og = _clean_title(meta.get("og:title") or meta.get("twitter:title"))
+    headline = _clean_title(article.get("headline")) if isinstance(article.get("headline"), str) else ""
     title_nodes = tree.xpath("//title")
-    page_title = _clean(title_nodes[0].text_content()) if title_nodes else ""
+    page_title = _clean_title(title_nodes[0].text_content()) if title_nodes else ""
     stripped = _strip_site(page_title, out.site) if page_title else ""
     og_stripped = _strip_site(og, out.site) if og else ""
     out.title_sources = {
-        "og": [_clean(meta.get("og:title"))],
-        "twitter": [_clean(meta.get("twitter:title"))],
+        "og": [_clean_title(meta.get("og:title"))],
+        "twitter": [_clean_title(meta.get("twitter:title"))],
         "headline": [headline],
         "title": [page_title],
         "title_stripped": [stripped],
