@@ -211,43 +211,43 @@ def fit_model(feats: list, gold: list[str], join: float, drop: tuple[int, ...] =
     return w, b, mw, mb, pw, pb
 
 
+def _split_cv(feats: list, gold: list[str], splits: list[tuple[list[int], list[int]]], grid: list, *,
+              stream_all: bool, drop: tuple[int, ...] = ()) -> tuple[dict, dict]:
+    """Pooled held-out BCubed F1 of each grid setting over (train, test) index splits.
+
+    ``stream_all``: the whole file is streamed (IDF and the competing stories are those of
+    the real run) and only the test articles are scored; otherwise the test articles are
+    streamed alone.
+    """
+    cv: dict = {t: [] for t in grid}
+    for train, test in splits:
+        for join in sorted({t[0] for t in grid}):
+            model = fit_model([feats[i] for i in train], [gold[i] for i in train], join, drop)
+            for t in (t for t in grid if t[0] == join):
+                if stream_all:
+                    labels = stream_labels(feats, model, t)
+                    pred = [labels[i] for i in test]
+                else:
+                    pred = stream_labels([feats[i] for i in test], model, t)
+                cv[t].append((len(test), bcubed(pred, [gold[i] for i in test])["f1"]))
+    return {t: sum(n * f for n, f in v) / sum(n for n, _ in v) for t, v in cv.items()}, cv
+
+
 def headline_cross_validate(feats: list, gold: list[str], grid: list,
                             drop: tuple[int, ...] = ()) -> tuple[dict, dict]:
     """Two-fold time-split CV over a headline stream: fit on the first half, stream and
     score the second half alone, then the other way round. A stream's later stories are
     events the model has not seen, as at run time."""
-    half = len(feats) // 2
-    halves = [(list(range(half)), list(range(half, len(feats)))),
-              (list(range(half, len(feats))), list(range(half)))]
-    cv: dict = {t: [] for t in grid}
-    for train, test in halves:
-        for join in sorted({t[0] for t in grid}):
-            model = fit_model([feats[i] for i in train], [gold[i] for i in train], join, drop)
-            for t in grid:
-                if t[0] != join:
-                    continue
-                pred = stream_labels([feats[i] for i in test], model, t)
-                cv[t].append((len(test), bcubed(pred, [gold[i] for i in test])["f1"]))
-    return {t: sum(n * f for n, f in v) / sum(n for n, _ in v) for t, v in cv.items()}, cv
+    first, second = list(range(len(feats) // 2)), list(range(len(feats) // 2, len(feats)))
+    return _split_cv(feats, gold, [(first, second), (second, first)], grid, stream_all=False, drop=drop)
 
 
-def cross_validate(feats: list, gold: list[str], topics: np.ndarray, grid: list) -> dict:
-    unique = sorted(set(topics))
-    fold_of = {t: i % FOLDS for i, t in enumerate(unique)}
-    cv: dict = {t: [] for t in grid}
-    for k in range(FOLDS):
-        train = [i for i, t in enumerate(topics) if fold_of[t] != k]
-        test = [i for i, t in enumerate(topics) if fold_of[t] == k]
-        for join in sorted({t[0] for t in grid}):
-            model = fit_model([feats[i] for i in train], [gold[i] for i in train], join)
-            for t in grid:
-                if t[0] != join:
-                    continue
-                # The whole file is streamed (IDF and the competing stories are those
-                # of the real run); only the held-out topics' articles are scored.
-                pred = stream_labels(feats, model, t)
-                cv[t].append((len(test), bcubed([pred[i] for i in test], [gold[i] for i in test])["f1"]))
-    return {t: sum(n * f for n, f in v) / sum(n for n, _ in v) for t, v in cv.items()}, cv
+def cross_validate(feats: list, gold: list[str], topics: np.ndarray, grid: list) -> tuple[dict, dict]:
+    """Topic-wise k-fold CV: each fold's topics are held out of the fit."""
+    fold_of = {t: i % FOLDS for i, t in enumerate(sorted(set(topics)))}
+    splits = [([i for i, t in enumerate(topics) if fold_of[t] != k], [i for i, t in enumerate(topics) if fold_of[t] == k])
+              for k in range(FOLDS)]
+    return _split_cv(feats, gold, splits, grid, stream_all=True)
 
 
 def choose(pooled: dict, folds: dict, *, simplest: bool = True) -> tuple:

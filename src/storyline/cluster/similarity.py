@@ -27,7 +27,7 @@ from .features import (
     story_of,
     terms,
 )
-from .online import interaction_probability, symmetric
+from .online import interaction_probability, probability, symmetric
 
 #: the clusterer's pair features the similarity reads (log_story_size and headline_only
 #: say nothing about two single articles).
@@ -168,11 +168,7 @@ def score(raw: Sequence[float], *, semantic: bool = False) -> float:
         weights, bias = _pair_weights.SEMANTIC_WEIGHTS, _pair_weights.SEMANTIC_BIAS
     else:
         weights, bias = _pair_weights.WEIGHTS, _pair_weights.BIAS
-    z = bias + sum(w * x for w, x in zip(weights, design(raw, semantic=semantic), strict=True))
-    if z >= 0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)
-    return e / (1.0 + e)
+    return probability(design(raw, semantic=semantic), weights=weights, bias=bias)
 
 
 def pair_similarity(a: AnnotatedArticle, b: AnnotatedArticle, *,

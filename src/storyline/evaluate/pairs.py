@@ -101,7 +101,7 @@ def evaluate(path: str | Path, *, semantic: bool | str | None = None, **_: Any) 
     """
     from ..annotate import Annotator
     from ..cluster.features import DocumentFrequencies, featurize
-    from ..cluster.semantic import load_embedder
+    from ..cluster.semantic import cosine, load_embedder
     from ..cluster.similarity import pair_similarity
 
     start = time.perf_counter()
@@ -121,8 +121,7 @@ def evaluate(path: str | Path, *, semantic: bool | str | None = None, **_: Any) 
         embedder = load_embedder()
         assert embedder is not None
         vectors = embedder.embed_articles(annotated)
-        cosines = [sum(x * y for x, y in zip(vectors[2 * i], vectors[2 * i + 1], strict=True))
-                   for i in range(len(rows))]
+        cosines = [cosine(vectors[2 * i], vectors[2 * i + 1]) for i in range(len(rows))]
     scores = [pair_similarity(annotated[2 * i], annotated[2 * i + 1], df=df, semantic=cosines[i])
               for i in range(len(rows))]
     gold = [5.0 - float(row["overall"]) for row in rows]

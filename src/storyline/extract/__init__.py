@@ -107,9 +107,7 @@ def _check_words(body: list[str]) -> str:
         words += 1
         if words >= MIN_ARTICLE_WORDS:
             return text
-    if words < MIN_ARTICLE_WORDS:
-        raise ExtractionError(f"no article text found ({words} words after cleaning)")
-    return text
+    raise ExtractionError(f"no article text found ({words} words after cleaning)")
 
 
 def _from_text(doc: Document, page: str, url: str | None, boilerplate: BoilerplateModel | None) -> Article:

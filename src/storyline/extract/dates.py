@@ -76,8 +76,9 @@ _SCRIPT_DATE = re.compile(
 
 
 def script_dates(html: str) -> list[str]:
-    """Publication dates named in the page's script data (ISO strings, first one first)."""
-    return [m.group(1) for m in _SCRIPT_DATE.finditer(html)][:1]
+    """The publication date named first in the page's script data (an ISO string), as a list."""
+    found = _SCRIPT_DATE.search(html)
+    return [found.group(1)] if found else []
 
 
 def _make(year: int, month: int, day: int, *, today: date | None = None) -> date | None:

@@ -142,37 +142,35 @@ def chrome_rules(texts: list[str]) -> list[str | None]:
     return _chrome_rules(texts, [t.lstrip("*+-• ").strip() for t in texts])
 
 
+def _may_be_ad(body: str) -> bool:
+    first = body.lstrip(" .:-–—")[:1].lower()
+    return not first or first in _AD_FIRST or first.isspace()
+
+
 def _chrome_rules(texts: list[str], bodies: list[str]) -> list[str | None]:
     joined = "\n".join(bodies)
     if any(odd in joined for odd in _FOLD_ODDITIES):
         return [chrome_rule(t) for t in texts]
-    out: list[str | None] = [None] * len(texts)
     nws = [body.count(" ") + 1 for body in bodies]
     up20 = [i for i, nw in enumerate(nws) if nw <= 20]
     credits = {up20[j] for j in _containing([bodies[i].lower() for i in up20], _CREDIT_HINTS)}
     marks = set(_containing(bodies, _CODE_MARKS))
     cookies = set(_containing(bodies, _COOKIE_HINTS))
+    out: list[str | None] = [None] * len(texts)
     for i, body in enumerate(bodies):
-        # the rules of chrome_rule in its order, each tried only where a cheap test allows it
+        # One cheap necessary condition per rule of chrome_rule (in its order); only a
+        # line that passes one goes through chrome_rule, so the rules live in one place.
         nw = nws[i]
         head = body[:16].lower()
-        if len(body) <= _AD_MAX_CHARS:
-            first = body.lstrip(" .:-–—")[:1].lower()
-            if not first or first in _AD_FIRST or first.isspace():
-                out[i] = chrome_rule(texts[i])
-                continue
-        if (i in marks or body[-1] in ");{" or body[0] in "}$@<" or head.startswith(_CODE_OPENINGS)) and (
-            _TWO_CODE_CHARS.search(body) and _CODE.search(body)
+        if (
+            (len(body) <= _AD_MAX_CHARS and _may_be_ad(body))
+            or i in marks or body[-1] in ");{" or body[0] in "}$@<" or head.startswith(_CODE_OPENINGS)
+            or (nw <= 20 and (i in credits or head.startswith(_CREDIT_OPENINGS)))
+            or (nw <= 25 and head.startswith(_SPONSORED_OPENINGS))
+            or (nw <= 8 and head.startswith(("read more", "more")))
+            or (nw <= 80 and i in cookies)
         ):
-            out[i] = "template or script code"
-        elif nw <= 20 and (i in credits or head.startswith(_CREDIT_OPENINGS)) and _CREDIT.search(body):
-            out[i] = "photo credit"
-        elif nw <= 25 and head.startswith(_SPONSORED_OPENINGS) and _SPONSORED.match(body):
-            out[i] = "sponsored link"
-        elif nw <= 8 and head.startswith(("read more", "more")) and _MORE_FROM.match(body):
-            out[i] = "link to more stories"
-        elif nw <= 80 and i in cookies and _COOKIE.search(body) and _COOKIE_CONTEXT.search(body):
-            out[i] = "cookie notice"
+            out[i] = chrome_rule(texts[i])
     return out
 
 
