@@ -292,6 +292,14 @@ def choose(pooled: dict, folds: dict, *, simplest: bool = True) -> tuple:
     return max((t for t in pooled if near(t)), key=lambda t: (t[1] >= 1.0, pooled[t]))
 
 
+def _names(n: int) -> list[str]:
+    """Names of ``n`` model weights: the features, then (for a products model) their products."""
+    names = list(FEATURE_NAMES)
+    if n > len(names):
+        names += [f"{a}*{b}" for i, a in enumerate(FEATURE_NAMES) for b in FEATURE_NAMES[i + 1:]]
+    return names
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
@@ -337,7 +345,7 @@ def main() -> None:
         "in_sample_bcubed_f1": round(insample, 4),
         "articles": len(feats),
         "weights": dict(zip(FEATURE_NAMES, [round(v, 4) for v in w], strict=True)),
-        "merge_weights": dict(zip(FEATURE_NAMES, [round(v, 4) for v in mw], strict=True)),
+        "merge_weights": dict(zip(_names(len(mw)), [round(v, 4) for v in mw], strict=True)),
         "bias": round(b, 4),
         "headline_threshold": h_best,
         "headline_cv_bcubed_f1_by_threshold": {"/".join(map(str, t)): round(f, 4) for t, f in h_pooled.items()},
