@@ -170,7 +170,9 @@ def _strip_site(title: str, site: str | None) -> str:
         return title
     if site:
         lowered = site.lower()
-        kept = [p for p in parts if p.lower() != lowered and lowered not in p.lower()]
+        # "Site Name" in the title as the site calls itself, or shortened ("Thrive
+        # Internet Marketing" for "Thrive Internet Marketing Agency")
+        kept = [p for p in parts if lowered not in p.lower() and p.lower() not in lowered]
         if kept and len(kept) < len(parts):
             return " - ".join(kept)
     return max(parts, key=len)
@@ -181,11 +183,12 @@ def _similar(a: str, b: str) -> bool:
     return bool(ta and tb) and len(ta & tb) / min(len(ta), len(tb)) >= 0.6
 
 
-def read_metadata(tree: Any, *, site: str | None = None) -> HtmlMeta:
+def read_metadata(tree: Any, *, site: str | None = None, page_text: str = "") -> HtmlMeta:
     """Title, author, site, date candidates and canonical URL from a parsed page.
 
     ``site``: the page's site key (a host name), a hint for telling the site name
-    from the headline in ``<title>``.
+    from the headline in ``<title>``; ``page_text``: the page rendered as text
+    (:func:`._render.render_text`), where the headline a reader sees is found.
     """
     meta: dict[str, str] = {}
     for node in tree.xpath("//meta[@content]"):
@@ -241,7 +244,7 @@ def read_metadata(tree: Any, *, site: str | None = None) -> HtmlMeta:
         "h1_article": in_article[:1],
         "site": [out.site or ""],
     }
-    texts, rows = html_title_candidates(out.title_sources, site=site)
+    texts, rows = html_title_candidates(out.title_sources, site=site, page_text=page_text)
     if texts:
         weights = _title_weights.HTML_WEIGHTS
         scores = [sum(weights[name] * x for name, x in zip(HTML_TITLE_FEATURES, row, strict=True)) for row in rows]
@@ -338,10 +341,10 @@ def extract_html(
     tree = trafilatura.load_html(cleaned)
     if tree is None:
         raise ExtractionError("not parseable as HTML")
-    meta = read_metadata(tree, site=site)
     # the page as copied text, scored by the text-mode line classifier; rendered
     # before trafilatura runs, which prunes the tree it is given
     page_text = render_text(tree)
+    meta = read_metadata(tree, site=site, page_text=page_text)
     sources = meta.title_sources
     visible = _visible_head(page_text, meta.title, [*sources.get("h1_article", ()), *sources.get("h1_first", ())])
     rendered = split_lines(page_text)
