@@ -23,7 +23,8 @@ _PARAGRAPH = frozenset("p h1 h2 h3 h4 h5 h6 blockquote table figure pre ul ol".s
 _BULLETS = ("* ", "+ ", "o ", "# ")
 #: indentation stops growing past this many block levels (as copied text does).
 MAX_INDENT_LEVELS = 20
-#: elements walked per page; a hostile page stops rendering here.
+#: elements walked per page (those inside skipped elements are not walked); a hostile
+#: page stops rendering here.
 MAX_ELEMENTS = 200_000
 
 
@@ -42,6 +43,8 @@ def render_text(tree: Any) -> str:
 
     def flush() -> None:
         nonlocal pending_bullet
+        if not buffer:
+            return
         text = " ".join("".join(buffer).split())
         buffer.clear()
         if text:
@@ -50,15 +53,18 @@ def render_text(tree: Any) -> str:
             pending_bullet = ""
 
     seen = 0
-    for event, element in etree.iterwalk(root, events=("start", "end")):
-        tag = element.tag if isinstance(element.tag, str) else ""
-        tag = tag.lower()
+    walker = etree.iterwalk(root, events=("start", "end"))
+    for event, element in walker:
+        tag = element.tag
+        tag = tag.lower() if isinstance(tag, str) else ""
         if event == "start":
             seen += 1
             if seen > MAX_ELEMENTS:
                 break
-            if skipping or tag in _SKIP:
-                skipping += 1
+            if tag in _SKIP:
+                # not walked at all (scripts, forms, embedded SVG): only its end event follows
+                walker.skip_subtree()
+                skipping = 1
                 continue
             if tag in _BLOCK:
                 flush()
@@ -71,8 +77,8 @@ def render_text(tree: Any) -> str:
                 buffer.append(element.text)
         else:
             if skipping:
-                skipping -= 1
-                if skipping == 0 and element.tail:
+                skipping = 0
+                if element.tail:
                     buffer.append(element.tail)
                 continue
             if tag in _BLOCK:

@@ -76,9 +76,16 @@ _WORD = re.compile(r"\w+")
 _BULLETS = "*+-#•·›» "
 
 
+#: the same folding as pairs for str.replace: translate() with a dict table walks the
+#: text in Python-level steps (13 ms on 100 kB of page text, 0.5 ms this way).
+_FOLDS = (("…", "..."), *((chr(code), new) for code, new in _QUOTES.items()))
+
+
 def title_key(text: str) -> str:
     """Case-, quote- and whitespace-folded headline (for comparing candidates and gold)."""
-    text = text.replace("…", "...").translate(_QUOTES)
+    for old, new in _FOLDS:
+        if old in text:
+            text = text.replace(old, new)
     return " ".join(text.lower().split())
 
 
