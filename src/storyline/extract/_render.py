@@ -28,6 +28,25 @@ MAX_INDENT_LEVELS = 20
 MAX_ELEMENTS = 200_000
 
 
+# what an element is to the renderer, by tag (a cache of _kind: one dict lookup per
+# event instead of lower-casing and set tests; tags are few and repeat)
+_INLINE, _SKIPPED, _BLOCKY, _PARA, _LIST, _ITEM = range(6)
+_KINDS: dict[Any, int] = {}
+
+
+def _kind(tag: Any) -> int:
+    name = tag.lower() if isinstance(tag, str) else ""
+    if name in _SKIP:
+        return _SKIPPED
+    if name in ("ul", "ol"):
+        return _LIST
+    if name == "li":
+        return _ITEM
+    if name in _BLOCK:
+        return _PARA if name in _PARAGRAPH else _BLOCKY
+    return _INLINE
+
+
 def render_text(tree: Any) -> str:
     """The page text of a parsed HTML tree (see the module docstring)."""
     from lxml import etree
@@ -40,6 +59,7 @@ def render_text(tree: Any) -> str:
     list_depth = 0
     pending_bullet = ""
     skipping = 0
+    kinds = _KINDS
 
     def flush() -> None:
         nonlocal pending_bullet
@@ -56,39 +76,44 @@ def render_text(tree: Any) -> str:
     walker = etree.iterwalk(root, events=("start", "end"))
     for event, element in walker:
         tag = element.tag
-        tag = tag.lower() if isinstance(tag, str) else ""
+        kind = kinds.get(tag)
+        if kind is None:
+            kind = kinds[tag] = _kind(tag)
         if event == "start":
             seen += 1
             if seen > MAX_ELEMENTS:
                 break
-            if tag in _SKIP:
+            if kind == _SKIPPED:
                 # not walked at all (scripts, forms, embedded SVG): only its end event follows
                 walker.skip_subtree()
                 skipping = 1
                 continue
-            if tag in _BLOCK:
+            if kind != _INLINE:
                 flush()
                 depth += 1
-                if tag in ("ul", "ol"):
+                if kind == _LIST:
                     list_depth += 1
-                elif tag == "li":
+                elif kind == _ITEM:
                     pending_bullet = _BULLETS[min(max(list_depth - 1, 0), 3)]
-            if element.text:
-                buffer.append(element.text)
+            text = element.text
+            if text:
+                buffer.append(text)
         else:
             if skipping:
                 skipping = 0
-                if element.tail:
-                    buffer.append(element.tail)
+                tail = element.tail
+                if tail:
+                    buffer.append(tail)
                 continue
-            if tag in _BLOCK:
+            if kind != _INLINE:
                 flush()
                 depth -= 1
-                if tag in ("ul", "ol"):
+                if kind == _LIST:
                     list_depth -= 1
-                if tag in _PARAGRAPH and lines and lines[-1] != "":
+                if kind >= _PARA and kind != _ITEM and lines and lines[-1] != "":
                     lines.append("")
-            if element.tail:
-                buffer.append(element.tail)
+            tail = element.tail
+            if tail:
+                buffer.append(tail)
     flush()
     return "\n".join(lines)

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -356,6 +357,17 @@ class HtmlResult:
     rendered: str = ""
 
 
+@functools.cache
+def _trafilatura_config() -> Any:
+    """trafilatura's settings with its own timeout off (ours wraps the whole page);
+    read once: parsing the settings file took 0.4 ms, about 1% of a page."""
+    from trafilatura.settings import use_config
+
+    config = use_config()
+    config.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
+    return config
+
+
 def extract_html(
     html: str,
     *,
@@ -365,7 +377,6 @@ def extract_html(
 ) -> HtmlResult:
     """Body paragraphs, metadata and removed paragraphs of one HTML page."""
     import trafilatura
-    from trafilatura.settings import use_config
 
     cleaned = strip_scripts(html)
     if len(cleaned) > MAX_MARKUP_CHARS:
@@ -383,8 +394,7 @@ def extract_html(
     visible = _visible_head(page_text, meta.title, [*sources.get("h1_article", ()), *sources.get("h1_first", ())])
     rendered = split_lines(page_text)
     scores, _ = score_lines(rendered, boilerplate=None, site=site)
-    config = use_config()
-    config.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
+    config = _trafilatura_config()
     text = trafilatura.extract(tree, url=url, config=config, **TRAFILATURA_OPTIONS) or ""
     ours_words = sum(len(k.split()) for k, v in zip(rendered.keys, scores, strict=True) if v > KEEP_THRESHOLD)
     if ours_words > FULL_RUN_GATE * len(text.split()):
