@@ -162,7 +162,7 @@ def test_terms_of_chinese_text_are_character_bigrams() -> None:
 
 
 def test_refinement_does_not_merge_stories_that_share_only_a_place() -> None:
-    from storyline.cluster.features import MIN_TEXT_COSINE
+    from storyline.cluster.online import MIN_TEXT_COSINE
     from storyline.cluster.refine import _story_probability
 
     assert MIN_TEXT_COSINE > 0
@@ -185,6 +185,23 @@ def test_interactions_append_every_product_of_two_features() -> None:
 
     assert interactions([2.0, 0.0, 3.0]) == [2.0, 0.0, 3.0, 0.0, 6.0, 0.0]
     assert len(interactions([1.0] * 17)) == 17 + 17 * 16 // 2
+
+
+def test_probability_reads_linear_or_product_weights_by_their_length() -> None:
+    import math
+
+    import pytest
+
+    from storyline.cluster.online import probability
+
+    x = [2.0, 0.0, 3.0]
+    linear = probability(x, weights=[0.5, 1.0, -1.0], bias=0.5)
+    assert linear == pytest.approx(1 / (1 + math.exp(-(0.5 + 1.0 - 3.0))))
+    # the products model: a weight on x0*x2 (the fifth input) changes the score
+    products = probability(x, weights=[0.5, 1.0, -1.0, 0.0, 0.25, 0.0], bias=0.5)
+    assert products == pytest.approx(1 / (1 + math.exp(-(0.5 + 1.0 - 3.0 + 0.25 * 6.0))))
+    with pytest.raises(ValueError, match="fit neither"):
+        probability(x, weights=[1.0] * 5, bias=0.0)
 
 
 def test_linkage_alone_joins_one_event_and_keeps_the_other_apart() -> None:

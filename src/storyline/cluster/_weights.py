@@ -30,3 +30,6 @@ LINK_THRESHOLD = 0.3
 HEADLINE_LINK_THRESHOLD = 0.4
 #: splitting is off: no split threshold improved held-out F1 on ecbplus-dev.
 SPLIT_THRESHOLD = 0.0
+#: the text floors (online.MIN_TEXT_COSINE) chosen with the thresholds.
+TEXT_FLOOR = 0.1
+HEADLINE_TEXT_FLOOR = 0.1

@@ -83,17 +83,12 @@ FEATURE_NAMES = (
     "headline_only",
 )
 
-#: an article and a story (or two stories) whose words barely meet (title, body and
-#: title-to-body cosines all below this) are never one event, whatever else they
-#: share. The learned decisions were fitted on ECB+ candidate pairs, which always
-#: share a topic, so alone they would join two reports that share only a place.
-#: Measured on ecbplus-dev: BCubed F1 unchanged at 0.1 (scripts/fit_cluster_model.py).
-MIN_TEXT_COSINE = 0.1
 _TEXT_FEATURES = tuple(FEATURE_NAMES.index(name) for name in ("title_cos", "body_cos", "cross_cos"))
 
 
-def words_meet(features: Sequence[float], floor: float = MIN_TEXT_COSINE) -> bool:
-    """Whether a compared pair shares enough words to be one event at all."""
+def words_meet(features: Sequence[float], floor: float) -> bool:
+    """Whether a compared pair shares enough words to be one event at all: its title,
+    body or title-to-body cosine reaches ``floor`` (the clusterer's text floor)."""
     return max(features[i] for i in _TEXT_FEATURES) >= floor
 
 

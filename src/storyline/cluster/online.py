@@ -52,6 +52,14 @@ WINDOW_DAYS = 90
 MIN_IDLE_ARRIVALS = 5000
 #: index keys held by more than this share of active stories are too common to retrieve by.
 MAX_KEY_SHARE = 0.2
+#: an article and a story (or two stories) whose words barely meet (title, body and
+#: title-to-body cosines all below this) are never one event, whatever else they share:
+#: the learned decisions, fitted on candidates that mostly share a topic, would otherwise
+#: join two reports that share only a place or a company. Chosen with the thresholds by
+#: the cross-validations of scripts/fit_cluster_model.py (topic-wise on ecbplus-dev).
+MIN_TEXT_COSINE = _weights.TEXT_FLOOR
+#: the same for headline-only articles and stories (time-split CV on uci-headlines).
+HEADLINE_MIN_TEXT_COSINE = _weights.HEADLINE_TEXT_FLOOR
 
 
 def _sigmoid(x: float) -> float:
@@ -99,9 +107,18 @@ def interaction_probability(features: Sequence[float], weights: Sequence[float],
 
 def probability(features: Sequence[float], *, weights: Sequence[float] | None = None,
                 bias: float | None = None) -> float:
-    """The learned same-event probability for one pair-feature vector."""
+    """The learned same-event probability for one pair-feature vector.
+
+    ``weights`` as long as the features: a linear model; as long as their
+    :func:`interactions`: a model over the features and their pairwise products.
+    """
     w = _weights.WEIGHTS if weights is None else weights
     b = _weights.BIAS if bias is None else bias
+    if len(w) != len(features):
+        n = len(features)
+        if len(w) != n + n * (n - 1) // 2:
+            raise ValueError(f"{len(w)} weights fit neither {n} features nor their products")
+        return interaction_probability(features, w, b)
     return _sigmoid(b + sum(wi * xi for wi, xi in zip(w, features, strict=True)))
 
 
@@ -134,7 +151,11 @@ class OnlineClusterer:
         pair_bias: float | None = None,
         headline_pair_weights: Sequence[float] | None = None,
         headline_pair_bias: float | None = None,
+        min_text_cosine: float = MIN_TEXT_COSINE,
+        headline_min_text_cosine: float = HEADLINE_MIN_TEXT_COSINE,
     ) -> None:
+        self.min_text_cosine = min_text_cosine
+        self.headline_min_text_cosine = headline_min_text_cosine
         self.link_threshold = link_threshold
         self.headline_link_threshold = headline_link_threshold
         self.pair_weights = pair_weights
@@ -235,6 +256,10 @@ class OnlineClusterer:
                               link_threshold=self.link_threshold,
                               headline_link_threshold=self.headline_link_threshold)
 
+    def text_floor(self, *, headline: bool = False) -> float:
+        """The least title, body or title-to-body cosine at which two texts can be one event."""
+        return self.headline_min_text_cosine if headline else self.min_text_cosine
+
     def probability(self, features: Sequence[float], *, headline: bool = False) -> float:
         if headline:
             return probability(
@@ -297,13 +322,14 @@ class OnlineClusterer:
             candidates = heapq.nlargest(FULL_COMPARE, ranked, key=ranked.__getitem__)
         headline = features.headline_only
         best, best_p = None, self.headline_threshold if headline else self.threshold
+        floor = self.text_floor(headline=headline)
         for sid in candidates:
             story = self.stories_[sid]
             if (features.day is not None and story.last_day is not None
                     and abs(features.day - story.day) > self.window_days):  # type: ignore[operator]
                 continue
             compared = compare(vectors, story, self.df_, cross=ranked.get(sid))
-            if not words_meet(compared):
+            if not words_meet(compared, floor):
                 continue
             p = self.probability(compared, headline=headline)
             if p >= best_p:

@@ -87,7 +87,8 @@ def _story_probability(clusterer: OnlineClusterer, a: int, b: int,
         if sid not in cache:
             cache[sid] = ArticleVectors(as_article(sid, story), df)
     fa, fb = compare(cache[a], sb, df), compare(cache[b], sa, df)
-    if not (words_meet(fa) or words_meet(fb)):
+    floor = clusterer.text_floor(headline=not sa.body and not sb.body)
+    if not (words_meet(fa, floor) or words_meet(fb, floor)):
         return 0.0
     pa = clusterer.merge_probability(fa, headline=cache[a].features.headline_only)
     pb = clusterer.merge_probability(fb, headline=cache[b].features.headline_only)
@@ -270,7 +271,9 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float,
             if sid not in story_cache:
                 story_cache[sid] = ArticleVectors(as_article(sid, clusterer.stories_[sid]), df)
         sa, sb = clusterer.stories_[a], clusterer.stories_[b]
-        if not (words_meet(compare(story_cache[a], sb, df)) or words_meet(compare(story_cache[b], sa, df))):
+        floor = clusterer.text_floor(headline=not sa.body and not sb.body)
+        if not (words_meet(compare(story_cache[a], sb, df), floor)
+                or words_meet(compare(story_cache[b], sa, df), floor)):
             return 0.0
         ma, mb = _sample(clusterer.members_[a]), _sample(clusterer.members_[b])
         return sum(pair(x, y) for x in ma for y in mb) / (len(ma) * len(mb))
