@@ -282,3 +282,19 @@ def test_script_data_dates_are_read_only_when_the_markup_has_no_date_meta() -> N
     meta = '<meta name="published" content="July 17, 2025">'
     dated = extract_article(Document(source="x", raw=page.replace("META", meta).encode(), kind="html"))
     assert dated.published is not None and dated.published.isoformat() == "2025-07-17"
+
+
+def test_render_remembers_a_bounded_number_of_tag_names() -> None:
+    from lxml import html as lxml_html
+
+    from storyline.extract import _render
+
+    page = "<html><body>" + "".join(f"<x-tag{i}>word{i}</x-tag{i}>" for i in range(300)) + "<p>End.</p></body></html>"
+    saved = _render.MAX_KINDS
+    try:
+        _render.MAX_KINDS = 50
+        text = _render.render_text(lxml_html.fromstring(page))
+    finally:
+        _render.MAX_KINDS = saved
+    assert len(_render._KINDS) <= 50
+    assert text.startswith("word0word1word2") and "word299" in text and text.rstrip().endswith("End.")

@@ -32,6 +32,8 @@ MAX_ELEMENTS = 200_000
 # event instead of lower-casing and set tests; tags are few and repeat)
 _INLINE, _SKIPPED, _BLOCKY, _PARA, _LIST, _ITEM = range(6)
 _KINDS: dict[Any, int] = {}
+#: tag names remembered in _KINDS at most (HTML has ~150; custom elements add some).
+MAX_KINDS = 10_000
 
 
 def _kind(tag: Any) -> int:
@@ -78,6 +80,8 @@ def render_text(tree: Any) -> str:
         tag = element.tag
         kind = kinds.get(tag)
         if kind is None:
+            if len(kinds) >= MAX_KINDS:  # made-up tag names on hostile pages: stay bounded
+                kinds.clear()
             kind = kinds[tag] = _kind(tag)
         if event == "start":
             seen += 1
