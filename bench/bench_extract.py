@@ -3,7 +3,9 @@
     python bench/bench_extract.py --data ../shared/data/extraction/scrapinghub.jsonl.gz
 
 Runs in one process (pages per second per core). Text mode gets ``page_text``,
-HTML mode and trafilatura get ``html``. The corpus boilerplate model is fitted
+HTML mode and trafilatura get ``html``. The HTML/trafilatura ratio is given twice:
+best of alternating passes (wall clock), and CPU time over paired chunks of pages
+(each chunk through both back to back; steadier on a shared machine). The corpus boilerplate model is fitted
 on the pages first (timed separately and reported). Bounds from issue 3: text
 mode >= 500 pages/s; HTML mode no slower than trafilatura alone by more than 20%.
 """
@@ -33,6 +35,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("../shared/data/extraction/scrapinghub.jsonl.gz"))
     parser.add_argument("--limit", type=int, default=0, help="pages to use (0 = all)")
     parser.add_argument("--repeat", type=int, default=3, help="passes of each (best is reported)")
+    parser.add_argument("--chunk", type=int, default=10, help="pages per paired run in the CPU-time ratio")
     args = parser.parse_args()
     if not args.data.is_file():
         sys.exit(f"{args.data}: no such file (the dev data lives in ../shared/data)")
@@ -94,11 +97,40 @@ def main() -> None:
         trafilatura_best = max(trafilatura_best, trafilatura_pass())
     results["storyline html mode"] = html_best
     results["trafilatura (default)"] = trafilatura_best
+    # The same comparison in short paired runs: each chunk of CHUNK pages through
+    # storyline and through trafilatura back to back (which goes first alternates),
+    # CPU time of this process summed over all passes. On a shared machine a
+    # pass-level best still catches one side in a busy spell (the wall-clock ratio
+    # above moved between 0.66 and 0.97 on one commit, full-pass CPU-time ratios between
+    # 0.81 and 1.05); chunk pairs see the same machine (three runs: 0.898, 0.885, 0.898),
+    # stay warm within a chunk, and CPU time is the per-core cost the bound is about.
+    html_docs, html_model = models["html"]
+    ours = theirs = 0.0
+    clock = time.process_time
+    for repeat in range(args.repeat):
+        for k, lo in enumerate(range(0, n, args.chunk)):
+            for side in ((0, 1) if (k + repeat) % 2 else (1, 0)):
+                start = clock()
+                if side == 0:
+                    for doc in html_docs[lo : lo + args.chunk]:
+                        try:
+                            extract_article(doc, boilerplate=html_model)
+                        except StorylineError:
+                            pass
+                    ours += clock() - start
+                else:
+                    for row in rows[lo : lo + args.chunk]:
+                        trafilatura.extract(row["html"])
+                    theirs += clock() - start
+    results["storyline html mode (paired, CPU)"] = _rate(n * args.repeat, ours)
+    results["trafilatura (paired, CPU)"] = _rate(n * args.repeat, theirs)
     print(f"{n} pages from {args.data}")
     for name, rate in results.items():
-        print(f"  {name:28s} {rate:9.1f} pages/s")
+        print(f"  {name:34s} {rate:9.1f} pages/s")
     ratio = results["storyline html mode"] / results["trafilatura (default)"]
-    print(f"  html mode / trafilatura speed: {ratio:.2f} (bound: >= 0.80)")
+    print(f"  html mode / trafilatura speed, best passes (wall clock): {ratio:.2f} (bound: >= 0.80)")
+    paired = theirs / ours if ours else float("inf")
+    print(f"  html mode / trafilatura speed, paired chunks (CPU time): {paired:.2f} (bound: >= 0.80)")
     print(f"  text mode bound (>= 500 pages/s): {'met' if results['storyline text mode'] >= 500 else 'NOT met'}")
 
 

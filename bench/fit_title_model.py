@@ -30,6 +30,8 @@ from storyline.extract.boilerplate import BoilerplateModel  # noqa: E402
 from storyline.extract.text import _F, KEEP_THRESHOLD, score_lines  # noqa: E402
 
 FILE = "wcxb-dev-articles.jsonl.gz"
+#: fold draws averaged in the cross-validation.
+SEEDS = 6
 
 
 def load(path: Path) -> list[dict]:
@@ -60,8 +62,14 @@ def load(path: Path) -> list[dict]:
 def load_html(path: Path) -> list[dict]:
     import trafilatura
 
-    from storyline.extract._html_titles import html_title_candidates
+    from storyline.extract import _title_weights
+    from storyline.extract._html_titles import HTML_TITLE_FEATURES, html_title_candidates
+    from storyline.extract._render import render_text
     from storyline.extract.html import read_metadata, strip_scripts
+
+    # read_metadata ranks with the shipped weights; a feature added since they were
+    # fitted has none yet (only the candidates and features are used here)
+    _title_weights.HTML_WEIGHTS = {**dict.fromkeys(HTML_TITLE_FEATURES, 0.0), **_title_weights.HTML_WEIGHTS}
 
     pages = []
     for line in gzip.open(path, "rt", encoding="utf-8"):
@@ -71,12 +79,21 @@ def load_html(path: Path) -> list[dict]:
         tree = trafilatura.load_html(strip_scripts(row["html"]))
         texts, x = [], []
         if tree is not None:
-            meta = read_metadata(tree, site=row.get("domain"))
-            texts, x = html_title_candidates(meta.title_sources, site=row.get("domain"))
+            page_text = render_text(tree)
+            meta = read_metadata(tree, site=row.get("domain"), page_text=page_text)
+            texts, x = html_title_candidates(meta.title_sources, site=row.get("domain"), page_text=page_text)
         gold = title_key(row["gold_title"])
         y = np.array([float(title_key(t) == gold) for t in texts])
         pages.append({"site": row.get("domain"), "x": np.array(x, dtype=float).reshape(len(texts), -1), "y": y})
     return pages
+
+
+class _Logistic:
+    def __init__(self, c: float) -> None:
+        self.c = c
+
+    def fit(self, pages: list[dict]) -> LogisticRegression:
+        return fit(pages, self.c)
 
 
 def fit(pages: list[dict], c: float) -> LogisticRegression:
@@ -88,7 +105,38 @@ def fit(pages: list[dict], c: float) -> LogisticRegression:
     return LogisticRegression(C=c, max_iter=5000, fit_intercept=False).fit(x, y, sample_weight=w)
 
 
-def accuracy(model: LogisticRegression, pages: list[dict]) -> float:
+class Ranker:
+    """Conditional logit: a softmax over each page's candidates, fitted to put the
+    probability on the gold ones (L2 penalty ``1 / (2c)``). Its weights score
+    candidates exactly as the logistic model's do, so either ships as a weight table."""
+
+    def __init__(self, *, c: float = 1.0) -> None:
+        self.c = c
+
+    def fit(self, pages: list[dict]) -> Ranker:
+        from scipy.optimize import minimize
+
+        data = [(p["x"], p["y"] > 0) for p in pages if len(p["x"]) and p["y"].any()]
+        x = np.vstack([d[0] for d in data])
+        gold = np.concatenate([d[1] for d in data])
+        sizes = np.array([len(d[0]) for d in data])
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+
+        def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+            s = x @ w
+            e = np.exp(s - np.repeat(np.maximum.reduceat(s, starts), sizes))
+            z = np.add.reduceat(e, starts)
+            eg = np.where(gold, e, 0.0)
+            zg = np.add.reduceat(eg, starts)
+            p_all = e / np.repeat(z, sizes)
+            p_gold = eg / np.repeat(zg, sizes)
+            return float(-np.log(zg / z).sum() + w @ w / (2 * self.c)), x.T @ (p_all - p_gold) + w / self.c
+
+        self.coef_ = minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B").x[None, :]
+        return self
+
+
+def accuracy(model: LogisticRegression | Ranker, pages: list[dict]) -> float:
     right = 0
     for p in pages:
         if len(p["x"]):
@@ -111,17 +159,24 @@ def main() -> None:
         print(f"gold line found in page text: {len(offsets) / len(pages):.3f}; offset to body start "
               f"5/50/95%: {[offsets[int(q * (len(offsets) - 1))] for q in (0.05, 0.5, 0.95)]}")
     sites = sorted({p["site"] or "" for p in pages})
-    rng = np.random.default_rng(0)
-    fold_of = dict(zip(sites, rng.permutation(len(sites)) % 5, strict=True))
-    for c in (0.1, 0.3, 1.0, 3.0):
-        right = []
-        for k in range(5):
-            train = [p for p in pages if fold_of[p["site"] or ""] != k]
-            test = [p for p in pages if fold_of[p["site"] or ""] == k]
-            right.append(accuracy(fit(train, c), test) * len(test))
-        print(f"C={c}: 5-fold site-grouped CV title accuracy {sum(right) / len(pages):.4f}")
+    # HTML mode: the conditional logit (it scored 0.8945 against 0.8856 for the logistic
+    # model on the same features and folds); text mode keeps the logistic model.
+    make = (lambda c: Ranker(c=c)) if args.mode == "html" else (lambda c: _Logistic(c))
+    for c in (0.3, 1.0, 3.0):
+        # folds drawn with several seeds: one draw moves the figure by about 0.01
+        scores = []
+        for seed in range(SEEDS):
+            fold_of = dict(zip(sites, np.random.default_rng(seed).permutation(len(sites)) % 5, strict=True))
+            right = 0.0
+            for k in range(5):
+                train = [p for p in pages if fold_of[p["site"] or ""] != k]
+                test = [p for p in pages if fold_of[p["site"] or ""] == k]
+                right += accuracy(make(c).fit(train), test) * len(test)
+            scores.append(right / len(pages))
+        print(f"C={c}: 5-fold site-grouped CV title accuracy {np.mean(scores):.4f} "
+              f"(mean of {SEEDS} fold draws; first draw {scores[0]:.4f})")
     if args.write:
-        model = fit(pages, args.c)
+        model = make(args.c).fit(pages)
         print(f"train accuracy {accuracy(model, pages):.4f}")
         from storyline.extract import _title_weights
         from storyline.extract._html_titles import HTML_TITLE_FEATURES

@@ -234,6 +234,36 @@ def test_blog_name_h1_is_marked_as_the_rest_of_the_title() -> None:
     assert marked["Small adventures with small models"] == 0.0
 
 
+def test_title_head_and_what_the_page_shows_are_candidate_features() -> None:
+    from storyline.extract._html_titles import HTML_TITLE_FEATURES, html_title_candidates
+
+    sources = {
+        "title": ["Ten Harbour Walks | Maps and Times | Harbour Guide"],
+        "h1_first": ["Walks by the harbour"],
+        "h1_other": ["Contact us"],
+    }
+    page = "Harbour Guide\nWalks by the harbour\nTen harbour walks\nThe walks start at the pier.\n" + "x " * 200 + "\nContact us"
+    texts, rows = html_title_candidates(sources, page_text=page)
+    row = {text: dict(zip(HTML_TITLE_FEATURES, r, strict=True)) for text, r in zip(texts, rows, strict=True)}
+    head = row["Ten Harbour Walks"]  # the <title> cut at its first separator
+    assert head["src_title_head"] == 1.0 and head["head_of_many"] == 1.0
+    assert head["visible"] == 1.0 and head["shown_first"] == 0.0
+    assert row["Walks by the harbour"]["shown_first"] == 1.0
+    assert row["Contact us"]["shown_late"] == 1.0 and row["Walks by the harbour"]["shown_late"] == 0.0
+    assert row["Ten Harbour Walks | Maps and Times | Harbour Guide"]["visible"] == 0.0
+    # without the page text nothing is marked as shown
+    texts, rows = html_title_candidates(sources)
+    assert all(r[HTML_TITLE_FEATURES.index("visible")] == 0.0 for r in rows)
+
+
+def test_site_name_is_stripped_from_the_title_even_when_shortened() -> None:
+    from storyline.extract.html import _strip_site
+
+    assert _strip_site("Design Portfolio | Thrive Internet Marketing", "Thrive Internet Marketing Agency") == "Design Portfolio"
+    assert _strip_site("Design Portfolio | Harbour Times", "Harbour Times") == "Design Portfolio"
+    assert _strip_site("Ferry timetable approved | Harbour", None) == "Ferry timetable approved"
+
+
 def test_script_data_dates_are_read_only_when_the_markup_has_no_date_meta() -> None:
     from storyline.extract import extract_article
     from storyline.extract.dates import script_dates
@@ -252,3 +282,19 @@ def test_script_data_dates_are_read_only_when_the_markup_has_no_date_meta() -> N
     meta = '<meta name="published" content="July 17, 2025">'
     dated = extract_article(Document(source="x", raw=page.replace("META", meta).encode(), kind="html"))
     assert dated.published is not None and dated.published.isoformat() == "2025-07-17"
+
+
+def test_render_remembers_a_bounded_number_of_tag_names() -> None:
+    from lxml import html as lxml_html
+
+    from storyline.extract import _render
+
+    page = "<html><body>" + "".join(f"<x-tag{i}>word{i}</x-tag{i}>" for i in range(300)) + "<p>End.</p></body></html>"
+    saved = _render.MAX_KINDS
+    try:
+        _render.MAX_KINDS = 50
+        text = _render.render_text(lxml_html.fromstring(page))
+    finally:
+        _render.MAX_KINDS = saved
+    assert len(_render._KINDS) <= 50
+    assert text.startswith("word0word1word2") and "word299" in text and text.rstrip().endswith("End.")

@@ -4,8 +4,8 @@ Candidates are the distinct titles among ``og:title``, ``twitter:title``, the
 JSON-LD ``headline``, ``<title>`` (as is and without the site name), ``og:title``
 without the site name, and the first ``<h1>`` elements. Each gets features saying
 which sources carry it, how many agree, its length, separators and the site name;
-a linear model (weights fitted by ``bench/fit_title_model.py --mode html`` with
-site-grouped cross-validation, in :mod:`._title_weights`) picks one.
+a linear model (a conditional logit, weights fitted by ``bench/fit_title_model.py
+--mode html`` with site-grouped cross-validation, in :mod:`._title_weights`) picks one.
 """
 
 from __future__ import annotations
@@ -17,10 +17,16 @@ from ._titles import title_key
 
 #: <h1> elements considered (in document order); later ones are section headings.
 MAX_H1 = 3
+#: a title first shown past this share of the page text is in a footer or sidebar
+#: (set by hand: "Contact Us" <h1> elements at the foot of wcxb-dev pages).
+LATE = 0.8
 #: candidates with more words are paragraphs, not titles.
 MAX_WORDS = 40
 
-SOURCES = ("og", "twitter", "headline", "title", "title_stripped", "og_stripped", "h1_first", "h1_other", "h1_article")
+SOURCES = (
+    "og", "twitter", "headline", "title", "title_stripped", "og_stripped", "h1_first", "h1_other", "h1_article",
+    "title_head",
+)  # fmt: skip
 HTML_TITLE_FEATURES = (
     "bias",
     *(f"src_{s}" for s in SOURCES),
@@ -37,6 +43,12 @@ HTML_TITLE_FEATURES = (
     "contains_other",
     "end_punct",
     "rest_of_title",
+    "visible",
+    "visible_twice",
+    "shown_first",
+    "shown_late",
+    "mostly_site",
+    "head_of_many",
 )
 
 _META_SOURCES = frozenset(("og", "twitter", "headline", "title_stripped", "og_stripped"))
@@ -48,13 +60,28 @@ def _tokens(text: str) -> set[str]:
     return set(_WORD.findall(text.lower()))
 
 
+def _segments(sources: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The head of a <title> cut at separators: "Story | Subtitle | Site" gives "Story".
+
+    On wcxb-dev, of the <title> elements with three or more parts the head was the gold
+    title on 41 of 57 pages, the title less its last part on 5; the same cuts of og:title,
+    and the title less its last part, as candidates lowered the site-grouped CV.
+    """
+    text = next(iter(sources.get("title", ())), "") or ""
+    cut = _SEPARATOR.search(text)
+    return {"title_head": [text[: cut.start()].strip()]} if cut else {}
+
+
 def html_title_candidates(
-    sources: dict[str, list[str]], *, site: str | None = None
+    sources: dict[str, list[str]], *, site: str | None = None, page_text: str = ""
 ) -> tuple[list[str], list[list[float]]]:
     """Distinct candidate titles and one feature row each (ordered as :data:`HTML_TITLE_FEATURES`).
 
-    ``sources`` maps each name in :data:`SOURCES` to the titles it gives (cleaned text).
+    ``sources`` maps each name in :data:`SOURCES` to the titles it gives (cleaned text);
+    ``page_text``: the page rendered as text (a title a reader sees is likelier the headline).
     """
+    shown = title_key(page_text) if page_text else ""
+    sources = {**sources, **_segments(sources)}
     by_key: dict[str, tuple[str, set[str]]] = {}
     for name in SOURCES:
         for text in sources.get(name, ()):
@@ -83,6 +110,13 @@ def html_title_candidates(
                     rests.add(title_key(head))
                 if len(parts) > 1 and title_key(head) in meta_keys:
                     rests.add(title_key(tail))
+    # the head of a <title> of three or more parts (see _segments)
+    title_text = next(iter(sources.get("title", ())), "") or ""
+    heads = sources.get("title_head", ())
+    head_of_many = title_key(heads[0]) if heads and len(_SEPARATOR.findall(title_text)) >= 2 else None
+    at = {key: shown.find(key) for key in by_key} if shown else {}
+    seen = [a for a in at.values() if a >= 0]
+    site_tokens = set().union(*(_tokens(s) for s in site_names)) if site_names else set()
     texts, rows = [], []
     for key, (text, names) in by_key.items():
         words = text.split()
@@ -105,6 +139,12 @@ def html_title_candidates(
             float(any(key != other and other in key for other in by_key)),
             float(text.rstrip().endswith((".", ":", ","))),
             float(key in rests and not names & _META_SOURCES),
+            float(at.get(key, -1) >= 0),
+            float(at.get(key, -1) >= 0 and shown.find(key, at[key] + 1) >= 0),
+            float(bool(seen) and at[key] == min(seen)),
+            float(bool(seen) and at[key] > LATE * len(shown)),
+            float(bool(tokens) and len(tokens & site_tokens) >= 0.75 * len(tokens)),
+            float(key == head_of_many),
         ]
         texts.append(text)
         rows.append(row)

@@ -268,15 +268,16 @@ def _word_stats(samples: list[str]) -> tuple[np.ndarray, ...]:
     """
     n = len(samples)
     tokens = _TOKEN_OR_NEWLINE.findall("\n".join(samples))
-    facts = list(map(_TOKEN_FACTS.get, tokens))
-    if None in facts:
+    try:
+        # straight into an array (no list of facts): most tokens are in the memo
+        packed = np.fromiter(map(_TOKEN_FACTS.__getitem__, tokens), np.int64, len(tokens))
+    except KeyError:
         if len(_TOKEN_FACTS) > MAX_TOKEN_FACTS:
             _TOKEN_FACTS.clear()
             _TOKEN_FACTS["\n"] = 4
         for token in set(tokens) - _TOKEN_FACTS.keys():
             _TOKEN_FACTS[token] = _token_facts(token)
-        facts = list(map(_TOKEN_FACTS.__getitem__, tokens))
-    packed = np.array(facts, dtype=np.int64)
+        packed = np.fromiter(map(_TOKEN_FACTS.__getitem__, tokens), np.int64, len(tokens))
     newline = packed == 4
     line = np.cumsum(newline)
     word = ~newline

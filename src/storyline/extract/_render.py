@@ -23,8 +23,30 @@ _PARAGRAPH = frozenset("p h1 h2 h3 h4 h5 h6 blockquote table figure pre ul ol".s
 _BULLETS = ("* ", "+ ", "o ", "# ")
 #: indentation stops growing past this many block levels (as copied text does).
 MAX_INDENT_LEVELS = 20
-#: elements walked per page; a hostile page stops rendering here.
+#: elements walked per page (those inside skipped elements are not walked); a hostile
+#: page stops rendering here.
 MAX_ELEMENTS = 200_000
+
+
+# what an element is to the renderer, by tag (a cache of _kind: one dict lookup per
+# event instead of lower-casing and set tests; tags are few and repeat)
+_INLINE, _SKIPPED, _BLOCKY, _PARA, _LIST, _ITEM = range(6)
+_KINDS: dict[Any, int] = {}
+#: tag names remembered in _KINDS at most (HTML has ~150; custom elements add some).
+MAX_KINDS = 10_000
+
+
+def _kind(tag: Any) -> int:
+    name = tag.lower() if isinstance(tag, str) else ""
+    if name in _SKIP:
+        return _SKIPPED
+    if name in ("ul", "ol"):
+        return _LIST
+    if name == "li":
+        return _ITEM
+    if name in _BLOCK:
+        return _PARA if name in _PARAGRAPH else _BLOCKY
+    return _INLINE
 
 
 def render_text(tree: Any) -> str:
@@ -39,9 +61,12 @@ def render_text(tree: Any) -> str:
     list_depth = 0
     pending_bullet = ""
     skipping = 0
+    kinds = _KINDS
 
     def flush() -> None:
         nonlocal pending_bullet
+        if not buffer:
+            return
         text = " ".join("".join(buffer).split())
         buffer.clear()
         if text:
@@ -50,39 +75,49 @@ def render_text(tree: Any) -> str:
             pending_bullet = ""
 
     seen = 0
-    for event, element in etree.iterwalk(root, events=("start", "end")):
-        tag = element.tag if isinstance(element.tag, str) else ""
-        tag = tag.lower()
+    walker = etree.iterwalk(root, events=("start", "end"))
+    for event, element in walker:
+        tag = element.tag
+        kind = kinds.get(tag)
+        if kind is None:
+            if len(kinds) >= MAX_KINDS:  # made-up tag names on hostile pages: stay bounded
+                kinds.clear()
+            kind = kinds[tag] = _kind(tag)
         if event == "start":
             seen += 1
             if seen > MAX_ELEMENTS:
                 break
-            if skipping or tag in _SKIP:
-                skipping += 1
+            if kind == _SKIPPED:
+                # not walked at all (scripts, forms, embedded SVG): only its end event follows
+                walker.skip_subtree()
+                skipping = 1
                 continue
-            if tag in _BLOCK:
+            if kind != _INLINE:
                 flush()
                 depth += 1
-                if tag in ("ul", "ol"):
+                if kind == _LIST:
                     list_depth += 1
-                elif tag == "li":
+                elif kind == _ITEM:
                     pending_bullet = _BULLETS[min(max(list_depth - 1, 0), 3)]
-            if element.text:
-                buffer.append(element.text)
+            text = element.text
+            if text:
+                buffer.append(text)
         else:
             if skipping:
-                skipping -= 1
-                if skipping == 0 and element.tail:
-                    buffer.append(element.tail)
+                skipping = 0
+                tail = element.tail
+                if tail:
+                    buffer.append(tail)
                 continue
-            if tag in _BLOCK:
+            if kind != _INLINE:
                 flush()
                 depth -= 1
-                if tag in ("ul", "ol"):
+                if kind == _LIST:
                     list_depth -= 1
-                if tag in _PARAGRAPH and lines and lines[-1] != "":
+                if kind >= _PARA and kind != _ITEM and lines and lines[-1] != "":
                     lines.append("")
-            if element.tail:
-                buffer.append(element.tail)
+            tail = element.tail
+            if tail:
+                buffer.append(tail)
     flush()
     return "\n".join(lines)

@@ -76,9 +76,16 @@ _WORD = re.compile(r"\w+")
 _BULLETS = "*+-#•·›» "
 
 
+#: the same folding as pairs for str.replace: translate() with a dict table walks the
+#: text in Python-level steps (13 ms on 100 kB of page text, 0.5 ms this way).
+_FOLDS = (("…", "..."), *((chr(code), new) for code, new in _QUOTES.items()))
+
+
 def title_key(text: str) -> str:
     """Case-, quote- and whitespace-folded headline (for comparing candidates and gold)."""
-    text = text.replace("…", "...").translate(_QUOTES)
+    for old, new in _FOLDS:
+        if old in text:
+            text = text.replace(old, new)
     return " ".join(text.lower().split())
 
 
@@ -120,7 +127,12 @@ def title_features(
         return [], np.zeros((0, len(TITLE_FEATURES)))
     first = min(first, n - 1)
     window = candidates(n, first)
-    body_lines = [page.keys[j] for j in range(first, n) if scores[j] > threshold][:BODY_LINES]
+    body_lines: list[str] = []
+    for j in range(first, n):
+        if scores[j] > threshold:
+            body_lines.append(page.keys[j])
+            if len(body_lines) == BODY_LINES:
+                break
     body_words = set(_WORD.findall("\n".join(body_lines)))
     site_stem = ""
     if site:
@@ -131,8 +143,10 @@ def title_features(
     # the lines equal to it account for (a key holds no newline, so no match spans two)
     joined_keys = "\n".join(keys)
     equal = Counter(keys)
-    rows = np.asarray(rows)
+    # the row features of the window's lines only (column[name][i - window.start])
+    rows = np.asarray(rows)[window.start : window.stop]
     column = {name: rows[:, feature_index[name]].tolist() for name in _ROW_FEATURES}
+    at = window.start
     first_indent = page.indents[first]
     idx: list[int] = []
     out: list[list[float]] = []
@@ -181,15 +195,15 @@ def title_features(
             sum(map(str.istitle, cased)) / nt,
             sum(map(str.isupper, cased)) / nt,
             sum(map(str.isdigit, cased)) / nt,
-            column["bullet"][i],
+            column["bullet"][i - at],
             float(text.startswith("#")),
-            column["chrome"][i],
-            column["urlish"][i],
-            column["site_pages"][i],
-            column["corpus_sites"][i],
-            column["dup_in_page"][i],
+            column["chrome"][i - at],
+            column["urlish"][i - at],
+            column["site_pages"][i - at],
+            column["corpus_sites"][i - at],
+            column["dup_in_page"][i - at],
             float(joined_keys.count(key) > equal[key] if len(key) >= 8 else 0),
-            column["separators"][i],
+            column["separators"][i - at],
             hits / len(content) if content else 0.0,
             math.log1p(hits),
             max(min(scores[i], 5.0), -5.0) / 5.0,
