@@ -76,3 +76,13 @@ def test_user_errors_are_one_line_without_traceback(runner, tmp_path):
     assert "Traceback" not in nothing.output
     bad_eval = runner.invoke(app, ["eval", "clustering", str(tmp_path / "absent.jsonl")])
     assert bad_eval.exit_code == 2 and "no such file" in bad_eval.output
+
+
+def test_python_dash_m_runs_the_same_command_line() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "storyline", "eval", "--help"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "clustering" in done.stdout and "extraction" in done.stdout
