@@ -251,3 +251,44 @@ def test_index_keys_do_not_depend_on_the_hash_seed() -> None:
     assert len(outputs) == 1
     keys = featurize(RESCUE_2024[0]).keys
     assert keys[:3] == ("fisherm", "rescued", "vallett")  # the title's terms, in order
+
+
+#: a fourth report of the 2024 rescue (a story needs four members to be split-checked).
+RESCUE_2024_MORE = _annotated(
+    "a4", "Coast guard rescues nine off Valletta",
+    "Nine fishermen were rescued off Valletta after a storm, the coast guard said on Tuesday; "
+    "Joseph Borg, the captain, was the last to leave the hull.",
+    published=date(2024, 2, 6), people=("Joseph Borg",), places=("Valletta",))
+
+
+def _one_story(articles: list[AnnotatedArticle]) -> OnlineClusterer:
+    """A clusterer holding the articles forced into one story."""
+    clusterer = OnlineClusterer()
+    for article in articles:
+        clusterer.add(article, story=1)
+    return clusterer
+
+
+def test_split_takes_apart_a_story_that_holds_two_events() -> None:
+    from storyline.cluster.refine import split_stories
+
+    clusterer = _one_story([*RESCUE_2024, RESCUE_2024_MORE, *RESCUE_2016])
+    moved = split_stories(clusterer, ratio=0.5)
+    labels = clusterer.labels_
+    assert len({labels[i] for i in ("a1", "a2", "a3", "a4")}) == 1
+    assert labels["b1"] == labels["b2"] != labels["a1"]
+    # the larger part keeps the id; the split-off part is what moved
+    assert labels["a1"] == 1 and set(moved) == {"b1", "b2"}
+    # each part is a story of its own in the clusterer's state
+    assert sorted(len(m) for m in clusterer.members_.values()) == [2, 4]
+
+
+def test_split_leaves_one_event_whole_and_ratio_zero_is_off() -> None:
+    from storyline.cluster.refine import split_stories
+
+    lumped = _one_story([*RESCUE_2024, RESCUE_2024_MORE, *RESCUE_2016])
+    assert split_stories(lumped, ratio=0.0) == {}
+    assert len(set(lumped.labels_.values())) == 1
+    one_event = _one_story([*RESCUE_2024, RESCUE_2024_MORE])
+    assert split_stories(one_event, ratio=0.5) == {}
+    assert len(one_event.members_[1]) == 4

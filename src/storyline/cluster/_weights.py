@@ -32,5 +32,6 @@ HEADLINE_LINK_THRESHOLD = 0.3
 #: the text floors (online.MIN_TEXT_COSINE) chosen with the thresholds.
 TEXT_FLOOR = 0.1
 HEADLINE_TEXT_FLOOR = 0.15
-#: splitting is off: no split threshold improved held-out F1 on ecbplus-dev.
-SPLIT_THRESHOLD = 0.0
+#: split ratios (refine.SPLIT_RATIO) by the same cross-validations (0: off).
+SPLIT_RATIO = 0.0
+HEADLINE_SPLIT_RATIO = 0.0

@@ -134,7 +134,8 @@ class OnlineClusterer:
         min_idle_arrivals: int = MIN_IDLE_ARRIVALS,
         first_story_id: int = 1,
         merge_threshold: float | None = None,
-        split_threshold: float | None = None,
+        split_ratio: float | None = None,
+        headline_split_ratio: float | None = None,
         weights: Sequence[float] | None = None,
         bias: float | None = None,
         headline_threshold: float = HEADLINE_THRESHOLD,
@@ -171,7 +172,8 @@ class OnlineClusterer:
         self.headline_weights = headline_weights
         self.headline_bias = headline_bias
         self.merge_threshold = merge_threshold
-        self.split_threshold = split_threshold
+        self.split_ratio = split_ratio
+        self.headline_split_ratio = headline_split_ratio
         self.threshold = threshold
         self.max_candidates = max_candidates
         self.window_days = window_days
@@ -252,7 +254,8 @@ class OnlineClusterer:
 
         return refine_stories(self, merge_threshold=self.merge_threshold,
                               headline_merge_threshold=self.headline_merge_threshold,
-                              split_threshold=self.split_threshold,
+                              split_ratio=self.split_ratio,
+                              headline_split_ratio=self.headline_split_ratio,
                               link_threshold=self.link_threshold,
                               headline_link_threshold=self.headline_link_threshold)
 

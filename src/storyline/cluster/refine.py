@@ -2,13 +2,14 @@
 
 One pass in arrival order cannot undo an early decision: a report that opened its own
 story because it arrived before the reports that connect it stays apart. Refinement
-looks at whole stories: it can split a story whose members fall into two groups that
-the pair model says are different events, merge two stories when the merge model,
-applied to the stories themselves, says they are one event, and finally joins stories by
-average linkage: while the mean pair-model probability over two stories' article pairs
-reaches a threshold (what a TF-IDF + average-linkage clusterer does well, with a learned
-pair score in place of one cosine). Each pass is on or off by its fitted threshold. Ids
-stay stable: a joined story keeps the older id, the largest part of a split keeps the id.
+looks at whole stories: it merges two stories when the merge model, applied to the
+stories themselves, says they are one event; joins stories by average linkage, while the
+mean pair-model probability over two stories' article pairs reaches a threshold (what a
+TF-IDF + average-linkage clusterer does well, with a learned pair score in place of one
+cosine); and finally splits a story whose members fall into two groups that agree with
+each other far less than within themselves (two events of one kind that the joins
+lumped). Each pass is on or off by its fitted threshold. Ids stay stable: a joined story
+keeps the older id, the largest part of a split keeps the id.
 """
 
 from __future__ import annotations
@@ -37,12 +38,18 @@ logger = logging.getLogger(__name__)
 #: merge two stories at this symmetric same-event probability; chosen with the join
 #: threshold by topic-wise cross-validation on ecbplus-dev (scripts/fit_cluster_model.py).
 MERGE_THRESHOLD = _weights.MERGE_THRESHOLD
-#: split a story only when two parts of at least this many articles each fall below
-#: :data:`SPLIT_THRESHOLD`; single outliers are left where the stream put them.
+#: a split leaves parts of at least this many articles; single outliers stay where the
+#: stream put them.
 SPLIT_MIN_PART = 2
-#: parts whose mean pair probability is below this are different events; chosen by
-#: the same cross-validation.
-SPLIT_THRESHOLD = _weights.SPLIT_THRESHOLD
+#: members of a story that a split may leave out of both parts (outliers stay in the
+#: larger part).
+SPLIT_MAX_OUTLIERS = 3
+#: split a story when the mean same-event probability between its two groups is below
+#: this share of the mean within the less cohesive group (0: no splitting); chosen by
+#: topic-wise cross-validation on ecbplus-dev (scripts/fit_cluster_model.py).
+SPLIT_RATIO = _weights.SPLIT_RATIO
+#: the same for stories that are only headlines (time-split CV on uci-headlines).
+HEADLINE_SPLIT_RATIO = _weights.HEADLINE_SPLIT_RATIO
 #: story pairs scored with the full features per story, after a one-cosine ranking.
 FULL_COMPARE = 3
 #: stories larger than this are not split-checked (the check is quadratic in members).
@@ -164,61 +171,122 @@ def _absorb(clusterer: OnlineClusterer, keep: int, gone: int, moved: dict[str, i
         moved[f.id] = keep
 
 
-def split_stories(clusterer: OnlineClusterer, *, threshold: float) -> dict[str, int]:
+def split_stories(clusterer: OnlineClusterer, *, ratio: float, headline_ratio: float | None = None,
+                  pairs: PairScores | None = None) -> dict[str, int]:
+    """Split stories whose members fall into two groups that agree within far more than across.
+
+    Each story's members are partitioned in two by average linkage over the pair model's
+    same-event probabilities; the story is split when the mean probability between the two
+    groups is below ``ratio`` times the mean within the less cohesive group. A relative
+    test, because how probable a same-event pair looks varies from story to story (long
+    wire reports, short rewrites, pages without a headline), while reports of one event
+    agree with each other more than with the reports of a sibling event. The largest part
+    keeps the id; each part is checked again.
+    """
+    if headline_ratio is None:
+        headline_ratio = ratio
+    pairs = pairs or PairScores(clusterer)
     moved: dict[str, int] = {}
-    df = clusterer.df_
-    for sid in list(clusterer.stories_):
-        members = clusterer.members_[sid]
-        if not (2 * SPLIT_MIN_PART <= len(members) <= SPLIT_MAX_MEMBERS):
+    todo = list(clusterer.stories_)
+    while todo:
+        sid = todo.pop()
+        story = clusterer.stories_.get(sid)
+        members = clusterer.members_.get(sid, [])
+        cut = headline_ratio if story is not None and not story.body else ratio
+        if cut <= 0 or not (2 * SPLIT_MIN_PART <= len(members) <= SPLIT_MAX_MEMBERS):
             continue
-        vectors = [ArticleVectors(f, df) for f in members]
-        singles = [story_of(f) for f in members]
-        n = len(members)
-        prob = [[1.0] * n for _ in range(n)]
-        for i in range(n):
-            for j in range(i + 1, n):
-                both_ways = symmetric(compare(vectors[i], singles[j], df), compare(vectors[j], singles[i], df))
-                p = clusterer.pair_probability(
-                    both_ways, headline=members[i].headline_only or members[j].headline_only)
-                prob[i][j] = prob[j][i] = p
-        groups = _average_linkage(prob, threshold)
-        parts = [g for g in groups if len(g) >= SPLIT_MIN_PART]
-        if len(parts) < 2:
+        window = clusterer.window_days
+        prob = [[1.0 if i == j else 0.0 if _days_apart(a, b) > window else pairs(a, b)
+                 for j, b in enumerate(members)] for i, a in enumerate(members)]
+        found = _two_groups(prob)
+        if found is None:
             continue
-        parts.sort(key=lambda g: (-len(g), min(g)))
-        keep = set(parts[0]) | {i for g in groups if len(g) < SPLIT_MIN_PART for i in g}
-        kept = [members[i] for i in sorted(keep)]
+        first, second, outliers = found
+        within = min(_mean_within(prob, first), _mean_within(prob, second))
+        between = sum(prob[i][j] for i in first for j in second) / (len(first) * len(second))
+        if between >= cut * within:
+            continue
+        keep = sorted(first + outliers)
         clusterer._detach(sid)
-        for f in kept:
-            clusterer._attach(f, sid)
-        for part in parts[1:]:
-            new = clusterer._next_id
-            clusterer._next_id += 1
-            for i in sorted(part):
-                clusterer._attach(members[i], new)
-                clusterer.labels_[members[i].id] = new
-                moved[members[i].id] = new
-        logger.debug("split story %d into %d parts", sid, len(parts))
+        for i in keep:
+            clusterer._attach(members[i], sid)
+        new = clusterer._next_id
+        clusterer._next_id += 1
+        for i in sorted(second):
+            clusterer._attach(members[i], new)
+            clusterer.labels_[members[i].id] = new
+            moved[members[i].id] = new
+        logger.debug("split story %d: %d + %d articles (between %.2f, within %.2f)",
+                     sid, len(keep), len(second), between, within)
+        todo.extend((sid, new))
     return moved
 
 
-def _average_linkage(prob: list[list[float]], threshold: float) -> list[list[int]]:
-    """Groups of indices joined while the mean probability between groups reaches threshold."""
-    groups = [[i] for i in range(len(prob))]
-    while len(groups) > 1:
-        best, pair = threshold, None
-        for a in range(len(groups)):
-            for b in range(a + 1, len(groups)):
-                total = sum(prob[i][j] for i in groups[a] for j in groups[b])
-                mean = total / (len(groups[a]) * len(groups[b]))
-                if mean >= best:
-                    best, pair = mean, (a, b)
-        if pair is None:
-            break
-        a, b = pair
-        groups[a] = groups[a] + groups[b]
-        del groups[b]
-    return groups
+def _two_groups(prob: list[list[float]]) -> tuple[list[int], list[int], list[int]] | None:
+    """The two largest groups of an average-linkage tree over ``1 - prob``, cut as high as
+    gives both at least :data:`SPLIT_MIN_PART` members (what the cut leaves in smaller
+    groups, at most :data:`SPLIT_MAX_OUTLIERS` members, are outliers); None if no cut does."""
+    import numpy as np
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+
+    n = len(prob)
+    distances = squareform(np.clip(1.0 - np.array(prob), 0.0, 1.0), checks=False)
+    tree = linkage(distances, method="average")
+    for k in range(2, 3 + SPLIT_MAX_OUTLIERS):
+        labels = fcluster(tree, k, criterion="maxclust")
+        groups: dict[int, list[int]] = {}
+        for i, label in enumerate(labels.tolist()):
+            groups.setdefault(label, []).append(i)
+        ordered = sorted(groups.values(), key=lambda g: (-len(g), g[0]))
+        if len(ordered) < 2:
+            continue
+        first, second = ordered[0], ordered[1]
+        outliers = [i for g in ordered[2:] for i in g]
+        if len(outliers) > SPLIT_MAX_OUTLIERS or len(first) < SPLIT_MIN_PART:
+            return None
+        if len(second) >= SPLIT_MIN_PART:
+            return first, second, outliers
+        if k >= n:
+            return None
+    return None
+
+
+def _days_apart(a: ArticleFeatures, b: ArticleFeatures) -> float:
+    """Days between two articles' events (0 when either is undated): past the window, two
+    reports are two events whatever the pair model says, as in the stream."""
+    return abs(a.day - b.day) if a.day is not None and b.day is not None else 0.0
+
+
+def _mean_within(prob: list[list[float]], group: list[int]) -> float:
+    total = sum(prob[i][j] for a, i in enumerate(group) for j in group[a + 1:])
+    return total / (len(group) * (len(group) - 1) / 2)
+
+
+class PairScores:
+    """The pair model's same-event probability of two articles, cached by their ids
+    (the splitting and linkage passes ask for the same pairs)."""
+
+    def __init__(self, clusterer: OnlineClusterer) -> None:
+        self.clusterer = clusterer
+        self._vectors: dict[str, ArticleVectors] = {}
+        self._singles: dict[str, StoryFeatures] = {}
+        self._cache: dict[tuple[str, str], float] = {}
+
+    def __call__(self, a: ArticleFeatures, b: ArticleFeatures) -> float:
+        key = (a.id, b.id) if a.id < b.id else (b.id, a.id)
+        p = self._cache.get(key)
+        if p is None:
+            df = self.clusterer.df_
+            for f in (a, b):
+                if f.id not in self._vectors:
+                    self._vectors[f.id] = ArticleVectors(f, df)
+                    self._singles[f.id] = story_of(f)
+            both_ways = symmetric(compare(self._vectors[a.id], self._singles[b.id], df),
+                                  compare(self._vectors[b.id], self._singles[a.id], df))
+            p = self.clusterer.pair_probability(both_ways, headline=a.headline_only or b.headline_only)
+            self._cache[key] = p
+        return p
 
 
 def _sample(members: list[ArticleFeatures]) -> list[ArticleFeatures]:
@@ -229,7 +297,7 @@ def _sample(members: list[ArticleFeatures]) -> list[ArticleFeatures]:
 
 
 def link_stories(clusterer: OnlineClusterer, *, threshold: float,
-                 headline_threshold: float | None = None) -> dict[str, int]:
+                 headline_threshold: float | None = None, pairs: PairScores | None = None) -> dict[str, int]:
     """Average-linkage agglomeration over stories (the older id stays).
 
     Two stories are scored by the mean, over pairs of their articles, of the pair model's
@@ -242,29 +310,13 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float,
         headline_threshold = threshold
     moved: dict[str, int] = {}
     df = clusterer.df_
-    vectors: dict[str, ArticleVectors] = {}
+    pair = pairs or PairScores(clusterer)
 
     def bar(a: int, b: int) -> float:
         both = not clusterer.stories_[a].body and not clusterer.stories_[b].body
         return headline_threshold if both else threshold
 
-    singles: dict[str, StoryFeatures] = {}
-    pair_cache: dict[tuple[str, str], float] = {}
     story_cache: dict[int, ArticleVectors] = {}
-
-    def pair(a: ArticleFeatures, b: ArticleFeatures) -> float:
-        key = (a.id, b.id) if a.id < b.id else (b.id, a.id)
-        p = pair_cache.get(key)
-        if p is None:
-            for f in (a, b):
-                if f.id not in vectors:
-                    vectors[f.id] = ArticleVectors(f, df)
-                    singles[f.id] = story_of(f)
-            both_ways = symmetric(compare(vectors[a.id], singles[b.id], df),
-                                  compare(vectors[b.id], singles[a.id], df))
-            p = clusterer.pair_probability(both_ways, headline=a.headline_only or b.headline_only)
-            pair_cache[key] = p
-        return p
 
     def score(a: int, b: int) -> float:
         for sid in (a, b):
@@ -313,15 +365,17 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float,
 
 def refine_stories(clusterer: OnlineClusterer, *, merge_threshold: float | None = None,
                    headline_merge_threshold: float | None = None,
-                   split_threshold: float | None = None,
+                   split_ratio: float | None = None,
+                   headline_split_ratio: float | None = None,
                    link_threshold: float | None = None,
                    headline_link_threshold: float | None = None) -> dict[str, int]:
-    """Split, merge, then link the clusterer's active stories; return the articles that moved."""
+    """Merge, link, then split the clusterer's active stories; return the articles that moved.
+
+    Splitting comes last so that what it takes apart stays apart: the joins before it
+    (stream, merge, linkage) each look at one story pair, the split at a whole story.
+    """
     merge_threshold = MERGE_THRESHOLD if merge_threshold is None else merge_threshold
-    split_threshold = SPLIT_THRESHOLD if split_threshold is None else split_threshold
     before = {f.id: sid for sid, members in clusterer.members_.items() for f in members}
-    if split_threshold > 0:
-        split_stories(clusterer, threshold=split_threshold)
     if headline_merge_threshold is None:
         headline_merge_threshold = _weights.HEADLINE_MERGE_THRESHOLD
     if merge_threshold < 1 or headline_merge_threshold < 1:
@@ -329,7 +383,13 @@ def refine_stories(clusterer: OnlineClusterer, *, merge_threshold: float | None 
     link_threshold = LINK_THRESHOLD if link_threshold is None else link_threshold
     if headline_link_threshold is None:
         headline_link_threshold = HEADLINE_LINK_THRESHOLD
+    pairs = PairScores(clusterer)
     if link_threshold > 0 or headline_link_threshold > 0:
-        link_stories(clusterer, threshold=link_threshold, headline_threshold=headline_link_threshold)
+        link_stories(clusterer, threshold=link_threshold, headline_threshold=headline_link_threshold,
+                     pairs=pairs)
+    split_ratio = SPLIT_RATIO if split_ratio is None else split_ratio
+    headline_split_ratio = HEADLINE_SPLIT_RATIO if headline_split_ratio is None else headline_split_ratio
+    if split_ratio > 0 or headline_split_ratio > 0:
+        split_stories(clusterer, ratio=split_ratio, headline_ratio=headline_split_ratio, pairs=pairs)
     # Only net moves count (an article split off and merged back has not moved).
     return {aid: clusterer.labels_[aid] for aid, sid in before.items() if clusterer.labels_[aid] != sid}
