@@ -222,6 +222,10 @@ def test_wrong_charset_declaration_and_mixed_encodings() -> None:
         ("7:15 a.m. Dec. 7, 2009", date(2009, 12, 7)),
         ("PUBLISHED: THURSDAY, MAY 2, 2013", date(2013, 5, 2)),
         ("Posted 4 March 2019 | Updated 5 March 2019", date(2019, 3, 4)),
+        # WordPress prints the update and the publication date side by side (one hidden)
+        ("May 21, 2025April 24, 2025 by The Ritualist", date(2025, 4, 24)),
+        ("Posted on November 25, 2024December 3, 2024 in News", date(2024, 11, 25)),
+        ("Tom 2024-04-18T13:00:39+00:00 March 22nd, 2024 | Reviews |", date(2024, 3, 22)),
     ],
 )
 def test_datelines(line: str, expected: date) -> None:
@@ -360,6 +364,28 @@ def test_an_updated_dateline_gives_way_to_the_publication_date_after_it() -> Non
     assert dateline(text) == date(2024, 3, 1)
     # an update with no publication date near it is still the dateline
     assert dateline("A headline here\nLast updated: March 5, 2024\nBody text follows.") == date(2024, 3, 5)
+
+
+def test_dates_in_sentences_and_label_lines() -> None:
+    from storyline.extract.dates import dateline
+
+    # a date inside a sentence of prose is an event date, not the dateline
+    text = "A headline\nAs of July 31, 2025, the FDA has received more than a few reports:\nSite News\nNovember 24, 2025\n"
+    assert dateline(text) == date(2025, 11, 24)
+    # ... but a dateline that goes on into words stays one
+    assert dateline("A headline\n15th Dec 2025 • backlinks The following entries link to this note:\n") == date(2025, 12, 15)
+    # a label on its own line says what the date under it is
+    text = "A headline\nLast updated:\n* August 19, 2025\nBy Ann Lee\nPublished\n|\nMarch 2, 2025\nBody."
+    assert dateline(text) == date(2025, 3, 2)
+    assert dateline("A headline\nLast updated:\n\nAugust 19, 2025\nBody text.") == date(2025, 8, 19)
+
+
+def test_an_originally_published_date_beats_the_dateline() -> None:
+    from storyline.extract.dates import best_date
+
+    head = "The pros and cons of tiny homes\nChris Carroll\n30 Sep 2022, 11:07am\n"
+    top = head + "Body.\nThis article was originally published on 26 Sep 2019 at 4:12pm but has been updated.\n"
+    assert best_date(page_text=head, top=top)[:2] == (date(2019, 9, 26), "original")
 
 
 def test_article_published_time_beats_the_dateline_other_meta_does_not() -> None:
