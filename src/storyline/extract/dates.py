@@ -260,7 +260,13 @@ def original_date(text: str, *, today: date | None = None) -> date | None:
 
 
 def dateline(text: str, *, today: date | None = None, limit: int = 0) -> date | None:
-    """The date written next to the headline: the first full date in ``text``.
+    """The date written next to the headline (see :func:`dateline_kind`)."""
+    return dateline_kind(text, today=today, limit=limit)[0]
+
+
+def dateline_kind(text: str, *, today: date | None = None, limit: int = 0) -> tuple[date | None, bool]:
+    """The date written next to the headline: the first full date in ``text``, and
+    whether it is an update.
 
     ``text`` is the top of the page around the headline. Dates inside sentences of
     prose or long paragraphs are skipped (they are event dates, not datelines). An
@@ -287,10 +293,10 @@ def dateline(text: str, *, today: date | None = None, limit: int = 0) -> date | 
             continue
         published, update = _line_date(line, found, _label_above(lines, i))
         if published is not None:
-            return published
+            return published, False
         if updated is None and update is not None:
             updated, left = update, UPDATED_LOOKAHEAD
-    return updated
+    return updated, updated is not None
 
 
 def copyright_year(text: str) -> int | None:

@@ -311,7 +311,10 @@ def _visible_head(rendered: str, title: str, others: list[str] = ()) -> str:  # 
     if at < 0:
         return rendered[:DATELINE_TOP]
     start = rendered.rfind("\n", 0, max(at - DATELINE_WINDOW[0], 0)) + 1
-    return rendered[start : at + DATELINE_WINDOW[1]]
+    line = rendered.rfind("\n", 0, at) + 1
+    # from the headline down first, then the lines above it: a date above the headline
+    # is more often today's date in the header or a ticker than the article's
+    return rendered[line : at + DATELINE_WINDOW[1]] + "\n" + rendered[start:line]
 
 
 def _combine(
