@@ -413,3 +413,20 @@ def test_a_one_sentence_item_is_an_article_not_just_a_headline() -> None:
     # a bare headline is still no article
     with pytest.raises(ExtractionError):
         extract_article(_text_doc("Paris jewellery theft"))
+
+
+def test_tidy_title_drops_datelines_run_into_headlines() -> None:
+    from storyline.extract._titles import tidy_title
+
+    assert tidy_title("AoAH Day 15: Porting a parser / Dec 2025") == "AoAH Day 15: Porting a parser"
+    assert tidy_title("Backup Strategy   January 22nd, 2019") == "Backup Strategy"
+    assert tidy_title("Election results November 5, 2024") == "Election results November 5, 2024"  # no gap
+    assert tidy_title("A DIY Investor\u00e2\u0080\u0099s  Guide") == "A DIY Investor\u2019s Guide"
+    assert tidy_title("How Does Mapping Work\uff1f") == "How Does Mapping Work?"
+
+
+def test_text_mode_title_is_tidied() -> None:
+    headline = "Riverside dam opens after ten years of building"
+    broken = "Riverside dam opens after ten years\u00e2\u0080\u0099 building"
+    article = extract_article(_text_doc(PAGE.replace(headline, broken)))
+    assert article.title == "Riverside dam opens after ten years\u2019 building"
