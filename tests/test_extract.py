@@ -226,6 +226,15 @@ def test_wrong_charset_declaration_and_mixed_encodings() -> None:
         ("May 21, 2025April 24, 2025 by The Ritualist", date(2025, 4, 24)),
         ("Posted on November 25, 2024December 3, 2024 in News", date(2024, 11, 25)),
         ("Tom 2024-04-18T13:00:39+00:00 March 22nd, 2024 | Reviews |", date(2024, 3, 22)),
+        ("By: FlowGuard EMEA on 04-Aug-2021 5:11:10", date(2021, 8, 4)),
+        ("preprint, 04.Apr.2019", date(2019, 4, 4)),
+        ("06.18.2025", date(2025, 6, 18)),  # cannot be day.month
+        ("18.06.2025", date(2025, 6, 18)),
+        (
+            "Posted on November 25, 2024 in College of Health Sciences, General, Healthcare, Master of Science"
+            " in Applied Nutrition & Dietetics, Master of Science in Nutrition & Human Performance, Online Resources",
+            date(2024, 11, 25),
+        ),
     ],
 )
 def test_datelines(line: str, expected: date) -> None:

@@ -49,8 +49,13 @@ DATELINE_CHARS = 3000
 #: whole page (on wcxb-dev, 20 of the 36 pages that show a date only outside the first
 #: 8,000 characters, e.g. "Published August 13, 2025" under the article, had it right).
 TOP_CHARS = 1_000_000
-#: a date on a longer line is part of a paragraph, not a dateline.
+#: a date on a longer line is part of a paragraph, not a dateline ...
 DATELINE_MAX_WORDS = 25
+#: ... unless the line opens with a publication label and the date, within this many
+#: characters ("Posted on November 25, 2024 in News, Health, ..." with a long tag list)
+LONG_LINE_DATE_AT = 25
+LONG_LINE_HEAD = 60
+_PUBLISH_OPENING = re.compile(r"^\W*(?:(?:first\s+)?published|posted|dated?)\b", re.I)
 
 _MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8,
@@ -59,7 +64,12 @@ _MONTHS = {
 _MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _MDY = re.compile(_MONTH + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})", re.I)
-_DMY = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r",?\s+(\d{4})", re.I)
+#: "13 June 2013", "21st of June, 2017", and with dots or dashes: "04.Apr.2019", "04-Aug-2021"
+_DMY = re.compile(
+    r"\b(\d{1,2})(?:st|nd|rd|th)?(?:\s+(?:of\s+)?|[-.](?=[a-z]))"
+    r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*(?:\.?,?\s+|\.?[-.])(\d{4})",
+    re.I,
+)
 _NUMERIC = re.compile(r"\b(\d{1,2})([/.])(\d{1,2})\2(\d{4})\b")
 #: year first with dots or slashes ("Published: 2025.12.17", "2024/03/05")
 _YMD = re.compile(r"\b((?:19|20)\d{2})([/.])(\d{1,2})\2(\d{1,2})\b")
@@ -139,6 +149,9 @@ def find_dates(text: str, *, today: date | None = None) -> list[tuple[int, date]
                 d = _make(year, b, a, today=today)
         else:
             d = _make(year, b, a, today=today)
+            # "06.18.2025" cannot be day.month: US month.day with dots
+            if d is None and b > 12:
+                d = _make(year, a, b, today=today)
         if d:
             out.append((m.start(), d))
     for m in _YMD.finditer(text):
@@ -176,7 +189,8 @@ _PROSE_WORDS = frozenset(
 #: a publication label in the line: such a line is a dateline however long.
 _PUBLISH_LABEL = re.compile(r"publish|posted|updat|modif|written|\bby\b|\bon\b\s*$", re.I)
 #: "originally published on 26 Sep 2019": the first publication date, wherever it is.
-_ORIGINAL = re.compile(r"(?:originally|first)\s+(?:published|posted|appeared)\b", re.I)
+#: ("first published" is left out: "preprint first published 04.Apr.2019" in citations)
+_ORIGINAL = re.compile(r"originally\s+(?:published|posted)\b", re.I)
 #: characters after an "originally published" phrase searched for its date.
 ORIGINAL_WINDOW = 120
 #: dates in one line at most this many characters apart are one dateline shown twice
@@ -250,7 +264,7 @@ def _date_length(line: str, offset: int) -> int:
 
 
 def original_date(text: str, *, today: date | None = None) -> date | None:
-    """The date after "originally published" / "first published" anywhere in ``text``."""
+    """The date after "originally published" anywhere in ``text``."""
     for match in _ORIGINAL.finditer(text):
         window = text[match.end() : match.end() + ORIGINAL_WINDOW]
         found = find_dates(window, today=today)
@@ -286,9 +300,17 @@ def dateline_kind(text: str, *, today: date | None = None, limit: int = 0) -> tu
             left -= 1
             if left < 0:
                 break
-        if not _ANY_YEAR.search(line) or len(line.split()) > DATELINE_MAX_WORDS:
+        if not _ANY_YEAR.search(line):
             continue
-        found = find_dates(line, today=today)
+        if len(line.split()) > DATELINE_MAX_WORDS:
+            # a long line is a paragraph, unless it opens with its date ("Posted on
+            # November 25, 2024 in College of Health Sciences, General, ...")
+            line = line.strip()[:LONG_LINE_HEAD]
+            found = [item for item in find_dates(line, today=today) if item[0] < LONG_LINE_DATE_AT]
+            if not found or not _PUBLISH_OPENING.match(line):
+                continue
+        else:
+            found = find_dates(line, today=today)
         if not found or _is_prose(line, found):
             continue
         published, update = _line_date(line, found, _label_above(lines, i))
