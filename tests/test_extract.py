@@ -439,3 +439,26 @@ def test_text_mode_title_is_tidied() -> None:
     broken = "Riverside dam opens after ten years\u00e2\u0080\u0099 building"
     article = extract_article(_text_doc(PAGE.replace(headline, broken)))
     assert article.title == "Riverside dam opens after ten years\u2019 building"
+
+
+def test_a_numeric_dateline_is_read_the_way_the_meta_date_says() -> None:
+    from storyline.extract.dates import best_date
+
+    head = "A headline here\nBy Block Renovation\n09.10.2024\nIn This Article\n"
+    assert best_date(page_text=head)[0] == date(2024, 10, 9)
+    found = best_date(page_text=head, meta=["2024-09-10T16:07:00Z", "2025-11-25"], meta_kinds=["jsonld", "other"])
+    assert found[:2] == (date(2024, 9, 10), "dateline")
+    us = "A headline here\n11/05/2024\nBody.\n"
+    assert best_date(page_text=us, meta=["2024-05-11"], meta_kinds=["jsonld"])[0] == date(2024, 5, 11)
+    assert best_date(page_text=us, meta=["2024-06-11"], meta_kinds=["jsonld"])[0] == date(2024, 11, 5)
+
+
+def test_html_dateline_is_searched_below_the_headline_first() -> None:
+    body = "".join(f"<p>{p}</p>" for p in BODY)
+    html = (
+        "<html><head><title>Riverside dam opens</title></head><body><header><p>Search</p>"
+        "<p>Friday, December 19, 2025</p></header><article><h1>Riverside dam opens</h1>"
+        f"<p>By The Editors</p><p>12.12.2025</p>{body}</article></body></html>"
+    )
+    article = extract_article(Document(source="x", raw=html.encode(), kind="html"))
+    assert article.published == date(2025, 12, 12) and article.published_by == "dateline"

@@ -332,6 +332,19 @@ def latest_year(text: str, *, today: date | None = None) -> int | None:
     return max(years) if years else None
 
 
+def _as_meta_reads(value: date, meta: set[date], text: str) -> date:
+    """A numeric dateline read the other way round when only that reading is a meta date:
+    "09.10.2024" is 10 September by default, 9 October when the markup says 2024-09-10."""
+    if not meta or value in meta or value.day > 12 or value.day == value.month:
+        return value
+    swapped = date(value.year, value.day, value.month)
+    if swapped not in meta:
+        return value
+    d, m = value.day, value.month
+    written = re.compile(rf"\b(?:0?{d}([./])0?{m}|0?{m}([./])0?{d})(?:\1|\2){value.year}\b")
+    return swapped if written.search(text) else value
+
+
 def best_date(
     *,
     hint: str | None = None,
@@ -376,6 +389,7 @@ def best_date(
         return value, "original", CONFIDENCE["meta"] if agree else CONFIDENCE["original"]
     value = dateline(page_text, today=today) if page_text else None
     if value:
+        value = _as_meta_reads(value, {v for v, _ in parsed if v}, page_text)
         agree = value == from_meta
         return value, "dateline", CONFIDENCE["meta"] if agree else CONFIDENCE["dateline"]
     if from_meta:
