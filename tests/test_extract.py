@@ -462,3 +462,14 @@ def test_html_dateline_is_searched_below_the_headline_first() -> None:
     )
     article = extract_article(Document(source="x", raw=html.encode(), kind="html"))
     assert article.published == date(2025, 12, 12) and article.published_by == "dateline"
+
+
+def test_dates_in_links_and_related_lists_are_not_datelines() -> None:
+    from storyline.extract.dates import dateline, find_dates
+
+    assert find_dates("see forbes.com/sites/x/2015/03/24/story and ?d=2016-01-02") == []
+    text = (
+        "Advertisement\nYou may also like...\n\n* December 19, 2025\nThe best bridge camera\n"
+        "* December 17, 2025\nAnother story\nA guide to camera types\nJoshua Waller\n30 January 2025 / 23:07 GMT\nBody."
+    )
+    assert dateline(text) == date(2025, 1, 30)

@@ -124,6 +124,11 @@ def parse_date(value: str, *, today: date | None = None) -> date | None:
         return None
 
 
+def _in_link(text: str, start: int) -> bool:
+    """A numeric date in a link's path ("forbes.com/sites/x/2015/03/24/..."), not a shown date."""
+    return start > 0 and text[start - 1] in "/=_"
+
+
 def find_dates(text: str, *, today: date | None = None) -> list[tuple[int, date]]:
     """Every full date written in ``text``, as (offset, date), in text order."""
     out: list[tuple[int, date]] = []
@@ -136,10 +141,14 @@ def find_dates(text: str, *, today: date | None = None) -> list[tuple[int, date]
         if d:
             out.append((m.start(), d))
     for m in _ISO.finditer(text):
+        if _in_link(text, m.start()):
+            continue
         d = _make(*map(int, m.groups()), today=today)
         if d:
             out.append((m.start(), d))
     for m in _NUMERIC.finditer(text):
+        if _in_link(text, m.start()):
+            continue
         a, sep, b, year = int(m.group(1)), m.group(2), int(m.group(3)), int(m.group(4))
         # "11/18/2019" is US month/day; "18.11.2019" is European day.month; "15/12/2025"
         # cannot be month/day, so it is day/month
@@ -155,6 +164,8 @@ def find_dates(text: str, *, today: date | None = None) -> list[tuple[int, date]
         if d:
             out.append((m.start(), d))
     for m in _YMD.finditer(text):
+        if _in_link(text, m.start()):
+            continue
         d = _make(int(m.group(1)), int(m.group(3)), int(m.group(4)), today=today)
         if d:
             out.append((m.start(), d))
@@ -179,6 +190,13 @@ def url_date(url: str | None) -> tuple[date, str] | None:
 #: a label line above a date ("Last updated:" / "Published" on their own line).
 _LABEL_UPDATED = re.compile(r"^(?:last\s+)?(?:updated?|modified|edited|revised|content current as of)\b[^\w]*(?:on|at)?\W*$", re.I)
 _LABEL_PUBLISHED = re.compile(r"^(?:(?:first|originally)\s+)?(?:published|posted|released|date|created)\b[^\w]*(?:on|at)?\W*$", re.I)
+#: a heading over other stories ("Related Posts", "You may also like..."): the date under it is theirs.
+_LABEL_RELATED = re.compile(
+    r"^(?:related|you (?:may|might) also|more (?:from|in|stories|articles|news)|recent (?:posts|articles|stories)"
+    r"|latest (?:posts|news|articles|stories)|read (?:next|more)|popular|trending|recommended|see also)\b",
+    re.I,
+)
+_BULLETS = ("* ", "+ ", "- ", "• ", "o ", "· ", "› ", "» ")
 #: a line that is only punctuation or a bullet ("|", "•", "/"): skipped when looking for a label.
 _PUNCT_LINE = re.compile(r"^[\W_]*$")
 #: words that make a dated line a sentence of prose rather than a dateline.
@@ -222,6 +240,8 @@ def _label_above(lines: list[str], i: int) -> str:
             continue
         if len(text) > 40:
             return ""
+        if _LABEL_RELATED.match(text):
+            return "related"
         if _LABEL_UPDATED.match(text):
             return "updated"
         if _LABEL_PUBLISHED.match(text):
@@ -294,6 +314,7 @@ def dateline_kind(text: str, *, today: date | None = None, limit: int = 0) -> tu
     updated: date | None = None
     left = 0
     lines = head.splitlines()
+    related = False
     # line by line with a cheap year test first: the top of a page is mostly dateless
     for i, line in enumerate(lines):
         if updated is not None and not _PUNCT_LINE.match(line):
@@ -313,7 +334,16 @@ def dateline_kind(text: str, *, today: date | None = None, limit: int = 0) -> tu
             found = find_dates(line, today=today)
         if not found or _is_prose(line, found):
             continue
-        published, update = _line_date(line, found, _label_above(lines, i))
+        label = _label_above(lines, i)
+        # under "Related Posts", dated list items are other stories, up to a dated line
+        # that is not a list item
+        if label == "related":
+            related = True
+            continue
+        if related and line.lstrip()[:2] in _BULLETS:
+            continue
+        related = False
+        published, update = _line_date(line, found, label)
         if published is not None:
             return published, False
         if updated is None and update is not None:
