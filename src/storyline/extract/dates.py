@@ -420,7 +420,7 @@ def best_date(
     if value:
         agree = value == from_meta
         return value, "original", CONFIDENCE["meta"] if agree else CONFIDENCE["original"]
-    value = dateline(page_text, today=today) if page_text else None
+    value = dateline(page_text, today=today, limit=len(page_text)) if page_text else None
     if value:
         value = _as_meta_reads(value, {v for v, _ in parsed if v}, page_text)
         agree = value == from_meta
