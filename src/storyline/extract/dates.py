@@ -233,7 +233,7 @@ def _is_prose(line: str, found: list[tuple[int, date]]) -> bool:
 
 
 def _label_above(lines: list[str], i: int) -> str:
-    """'updated', 'published' or '' for a label on its own line just above line ``i``."""
+    """'updated', 'published', 'related' or '' for a label on its own line just above line ``i``."""
     for back in range(i - 1, max(-1, i - 4), -1):
         text = lines[back].strip().lstrip("*+-•·o ").strip()
         if not text or _PUNCT_LINE.match(text):
@@ -275,6 +275,7 @@ def _line_date(line: str, found: list[tuple[int, date]], label: str) -> tuple[da
     return published, updated
 
 
+#: a date's extent from its start up to its year (and an ISO time): how far apart two dates are.
 _DATE_TAIL = re.compile(r"[\w,./ :+-]{0,40}?(?:19|20)\d{2}(?:-\d{1,2}-\d{1,2}(?:T[\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?)?")
 
 
@@ -410,9 +411,6 @@ def best_date(
     # pages it was right 35 times, the dateline 10 (JSON-LD datePublished: 3 against 23)
     if from_meta and meta_kind == PUBLISHED_META_KIND:
         return from_meta, "meta", CONFIDENCE["meta"]
-    # the date shown by the headline first (see dateline), then metadata
-    # an "updated" dateline still beats other meta: on wcxb-dev the gold date was the
-    # update more often than the earlier meta date (13 pages against 2)
     # "This article was originally published on 26 Sep 2019": the page names its first
     # publication date, and a dateline by the headline is then an update (on wcxb-dev
     # 2 pages fixed in text mode, 1 in HTML mode, 1 broken in each)
@@ -420,6 +418,10 @@ def best_date(
     if value:
         agree = value == from_meta
         return value, "original", CONFIDENCE["meta"] if agree else CONFIDENCE["original"]
+    # the date shown by the headline first (see dateline), then metadata
+    # an "updated" dateline still beats other meta: on wcxb-dev the gold date was the
+    # update more often than the earlier meta date (13 pages against 2). The window is
+    # read whole: its callers bound it (HTML: 5,000 characters at most)
     value = dateline(page_text, today=today, limit=len(page_text)) if page_text else None
     if value:
         value = _as_meta_reads(value, {v for v, _ in parsed if v}, page_text)
