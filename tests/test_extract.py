@@ -222,6 +222,19 @@ def test_wrong_charset_declaration_and_mixed_encodings() -> None:
         ("7:15 a.m. Dec. 7, 2009", date(2009, 12, 7)),
         ("PUBLISHED: THURSDAY, MAY 2, 2013", date(2013, 5, 2)),
         ("Posted 4 March 2019 | Updated 5 March 2019", date(2019, 3, 4)),
+        # WordPress prints the update and the publication date side by side (one hidden)
+        ("May 21, 2025April 24, 2025 by The Ritualist", date(2025, 4, 24)),
+        ("Posted on November 25, 2024December 3, 2024 in News", date(2024, 11, 25)),
+        ("Tom 2024-04-18T13:00:39+00:00 March 22nd, 2024 | Reviews |", date(2024, 3, 22)),
+        ("By: FlowGuard EMEA on 04-Aug-2021 5:11:10", date(2021, 8, 4)),
+        ("preprint, 04.Apr.2019", date(2019, 4, 4)),
+        ("06.18.2025", date(2025, 6, 18)),  # cannot be day.month
+        ("18.06.2025", date(2025, 6, 18)),
+        (
+            "Posted on November 25, 2024 in College of Health Sciences, General, Healthcare, Master of Science"
+            " in Applied Nutrition & Dietetics, Master of Science in Nutrition & Human Performance, Online Resources",
+            date(2024, 11, 25),
+        ),
     ],
 )
 def test_datelines(line: str, expected: date) -> None:
@@ -362,6 +375,28 @@ def test_an_updated_dateline_gives_way_to_the_publication_date_after_it() -> Non
     assert dateline("A headline here\nLast updated: March 5, 2024\nBody text follows.") == date(2024, 3, 5)
 
 
+def test_dates_in_sentences_and_label_lines() -> None:
+    from storyline.extract.dates import dateline
+
+    # a date inside a sentence of prose is an event date, not the dateline
+    text = "A headline\nAs of July 31, 2025, the FDA has received more than a few reports:\nSite News\nNovember 24, 2025\n"
+    assert dateline(text) == date(2025, 11, 24)
+    # ... but a dateline that goes on into words stays one
+    assert dateline("A headline\n15th Dec 2025 • backlinks The following entries link to this note:\n") == date(2025, 12, 15)
+    # a label on its own line says what the date under it is
+    text = "A headline\nLast updated:\n* August 19, 2025\nBy Ann Lee\nPublished\n|\nMarch 2, 2025\nBody."
+    assert dateline(text) == date(2025, 3, 2)
+    assert dateline("A headline\nLast updated:\n\nAugust 19, 2025\nBody text.") == date(2025, 8, 19)
+
+
+def test_an_originally_published_date_beats_the_dateline() -> None:
+    from storyline.extract.dates import best_date
+
+    head = "The pros and cons of tiny homes\nChris Carroll\n30 Sep 2022, 11:07am\n"
+    top = head + "Body.\nThis article was originally published on 26 Sep 2019 at 4:12pm but has been updated.\n"
+    assert best_date(page_text=head, top=top)[:2] == (date(2019, 9, 26), "original")
+
+
 def test_article_published_time_beats_the_dateline_other_meta_does_not() -> None:
     from storyline.extract.dates import best_date
 
@@ -387,3 +422,54 @@ def test_a_one_sentence_item_is_an_article_not_just_a_headline() -> None:
     # a bare headline is still no article
     with pytest.raises(ExtractionError):
         extract_article(_text_doc("Paris jewellery theft"))
+
+
+def test_tidy_title_drops_datelines_run_into_headlines() -> None:
+    from storyline.extract._titles import tidy_title
+
+    assert tidy_title("AoAH Day 15: Porting a parser / Dec 2025") == "AoAH Day 15: Porting a parser"
+    assert tidy_title("Backup Strategy   January 22nd, 2019") == "Backup Strategy"
+    assert tidy_title("Election results November 5, 2024") == "Election results November 5, 2024"  # no gap
+    assert tidy_title("A DIY Investor\u00e2\u0080\u0099s  Guide") == "A DIY Investor\u2019s Guide"
+    assert tidy_title("How Does Mapping Work\uff1f") == "How Does Mapping Work?"
+
+
+def test_text_mode_title_is_tidied() -> None:
+    headline = "Riverside dam opens after ten years of building"
+    broken = "Riverside dam opens after ten years\u00e2\u0080\u0099 building"
+    article = extract_article(_text_doc(PAGE.replace(headline, broken)))
+    assert article.title == "Riverside dam opens after ten years\u2019 building"
+
+
+def test_a_numeric_dateline_is_read_the_way_the_meta_date_says() -> None:
+    from storyline.extract.dates import best_date
+
+    head = "A headline here\nBy Block Renovation\n09.10.2024\nIn This Article\n"
+    assert best_date(page_text=head)[0] == date(2024, 10, 9)
+    found = best_date(page_text=head, meta=["2024-09-10T16:07:00Z", "2025-11-25"], meta_kinds=["jsonld", "other"])
+    assert found[:2] == (date(2024, 9, 10), "dateline")
+    us = "A headline here\n11/05/2024\nBody.\n"
+    assert best_date(page_text=us, meta=["2024-05-11"], meta_kinds=["jsonld"])[0] == date(2024, 5, 11)
+    assert best_date(page_text=us, meta=["2024-06-11"], meta_kinds=["jsonld"])[0] == date(2024, 11, 5)
+
+
+def test_html_dateline_is_searched_below_the_headline_first() -> None:
+    body = "".join(f"<p>{p}</p>" for p in BODY)
+    html = (
+        "<html><head><title>Riverside dam opens</title></head><body><header><p>Search</p>"
+        "<p>Friday, December 19, 2025</p></header><article><h1>Riverside dam opens</h1>"
+        f"<p>By The Editors</p><p>12.12.2025</p>{body}</article></body></html>"
+    )
+    article = extract_article(Document(source="x", raw=html.encode(), kind="html"))
+    assert article.published == date(2025, 12, 12) and article.published_by == "dateline"
+
+
+def test_dates_in_links_and_related_lists_are_not_datelines() -> None:
+    from storyline.extract.dates import dateline, find_dates
+
+    assert find_dates("see forbes.com/sites/x/2015/03/24/story and ?d=2016-01-02") == []
+    text = (
+        "Advertisement\nYou may also like...\n\n* December 19, 2025\nThe best bridge camera\n"
+        "* December 17, 2025\nAnother story\nA guide to camera types\nJoshua Waller\n30 January 2025 / 23:07 GMT\nBody."
+    )
+    assert dateline(text) == date(2025, 1, 30)

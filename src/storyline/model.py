@@ -72,7 +72,7 @@ class Article:
     site: str | None = None
     author: str | None = None
     published: date | None = None
-    #: where ``published`` came from: "hint", "meta", "url", "dateline",
+    #: where ``published`` came from: "hint", "meta", "original", "url", "dateline",
     #: "copyright", "latest-year", or "" when unknown.
     published_by: str = ""
     #: 0..1; a date read from metadata is near 1, a year bound is low.

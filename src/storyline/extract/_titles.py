@@ -89,6 +89,46 @@ def title_key(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+#: UTF-8 read as cp1252/latin-1 leaves these pairs ("Investorâ\x80\x99s", "cafÃ©").
+_MOJIBAKE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf\u2018-\u203a\u0152-\u0178\u20ac]")
+#: fullwidth ASCII forms ("Work？"): the plain character.
+_FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_MONTH_DATE = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}"
+#: a dateline run into a headline: "Dec 18 2025 Preparing a transition", "Title Posted on
+#: July 1, 2024 by Ann" (blog templates put both in the <h1>)
+_LEADING_DATE = re.compile(rf"^(?:{_MONTH_DATE}|\d{{4}}-\d{{2}}-\d{{2}})\s+(?=\S+\s+\S)", re.I)
+_TRAILING_DATELINE = re.compile(rf"\s+(?:posted|published|updated)(?: on)? {_MONTH_DATE}(?: by .*)?$", re.I)
+#: a date after a separator closing a headline line: "AoAH Day 15: Porting a parser / Dec 2025"
+_TRAILING_DATE = re.compile(
+    r"\s+[/|•·–—-]\s+(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?(?: \d{1,2}(?:st|nd|rd|th)?,?)? \d{4}"
+    r"|\d{4}-\d{2}-\d{2})$",
+    re.I,
+)
+#: a full date set apart from the headline by a layout gap ("Backup Strategy   January 22nd, 2019")
+_GAP_DATE = re.compile(r"(?<=\S)\s{2,}" + _MONTH_DATE.replace(" ", r"\s+") + r"\s*$", re.I)
+
+
+def tidy_title(text: str) -> str:
+    """A headline as a reader sees it: whitespace collapsed, UTF-8 mis-read as cp1252
+    repaired, fullwidth punctuation plain, a dateline run into it dropped."""
+    if "  " in text and _ANY_DIGIT.search(text):
+        text = _GAP_DATE.sub("", text)
+    text = " ".join(text.split())
+    if _MOJIBAKE.search(text):
+        for codec in ("cp1252", "latin-1"):
+            try:
+                text = text.encode(codec).decode("utf-8")
+                break
+            except (UnicodeEncodeError, UnicodeDecodeError):
+                continue
+    if _ANY_DIGIT.search(text):
+        text = _TRAILING_DATE.sub("", _TRAILING_DATELINE.sub("", _LEADING_DATE.sub("", text)))
+    return text.translate(_FULLWIDTH)
+
+
+_ANY_DIGIT = re.compile(r"\d{4}")
+
+
 def strip_title(text: str) -> str:
     """The line without list bullets or heading marks."""
     body = text.strip()

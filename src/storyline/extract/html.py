@@ -27,6 +27,7 @@ from . import _title_weights
 from ._html_titles import HTML_TITLE_FEATURES, MAX_H1, html_title_candidates
 from ._lines import normalize, split_lines
 from ._render import render_text
+from ._titles import tidy_title
 from .boilerplate import BoilerplateModel, html_to_lines
 from .text import KEEP_THRESHOLD, score_lines
 
@@ -113,34 +114,13 @@ def _clean(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
-#: UTF-8 read as cp1252/latin-1 leaves these pairs ("Investorâ\x80\x99s", "cafÃ©").
-_MOJIBAKE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf\u2018-\u203a\u0152-\u0178\u20ac]")
-#: fullwidth ASCII forms ("Work？"): the plain character.
-_FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
-
-
-_MONTH_DATE = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}"
-#: a dateline run into a headline: "Dec 18 2025 Preparing a transition", "Title Posted on
-#: July 1, 2024 by Ann" (blog templates put both in the <h1>)
-_LEADING_DATE = re.compile(rf"^(?:{_MONTH_DATE}|\d{{4}}-\d{{2}}-\d{{2}})\s+(?=\S+\s+\S)", re.I)
-_TRAILING_DATELINE = re.compile(rf"\s+(?:posted|published|updated)(?: on)? {_MONTH_DATE}(?: by .*)?$", re.I)
-
-
 def _clean_title(text: str | None) -> str:
     """A title as a reader sees it: whitespace collapsed, entities that survived parsing
-    decoded ("SQL &#x26; AI"), UTF-8 mis-read as cp1252 repaired, fullwidth punctuation plain."""
+    decoded ("SQL &#x26; AI"), then :func:`._titles.tidy_title`."""
     text = _clean(text)
     if "&" in text:
         text = _clean(unescape(text))
-    if _MOJIBAKE.search(text):
-        for codec in ("cp1252", "latin-1"):
-            try:
-                text = text.encode(codec).decode("utf-8")
-                break
-            except (UnicodeEncodeError, UnicodeDecodeError):
-                continue
-    text = _TRAILING_DATELINE.sub("", _LEADING_DATE.sub("", text))
-    return text.translate(_FULLWIDTH)
+    return tidy_title(text)
 
 
 def _jsonld_objects(scripts: list[Any]) -> list[dict[str, Any]]:
@@ -311,7 +291,10 @@ def _visible_head(rendered: str, title: str, others: list[str] = ()) -> str:  # 
     if at < 0:
         return rendered[:DATELINE_TOP]
     start = rendered.rfind("\n", 0, max(at - DATELINE_WINDOW[0], 0)) + 1
-    return rendered[start : at + DATELINE_WINDOW[1]]
+    line = rendered.rfind("\n", 0, at) + 1
+    # from the headline down first, then the lines above it: a date above the headline
+    # is more often today's date in the header or a ticker than the article's
+    return rendered[line : at + DATELINE_WINDOW[1]] + "\n" + rendered[start:line]
 
 
 def _combine(

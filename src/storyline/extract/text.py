@@ -27,7 +27,7 @@ from ._lines import (
     line_features,
     split_lines,
 )
-from ._titles import TITLE_FEATURES, strip_title, title_features, title_key
+from ._titles import TITLE_FEATURES, strip_title, tidy_title, title_features, title_key
 from ._trees import TreeEnsemble
 from .boilerplate import BoilerplateModel
 
@@ -269,7 +269,7 @@ def clean_text(
     else:
         title_index = pick_title(page, rows, scores, first, site=site)
         if title_index is not None:
-            out.title = strip_title(page.texts[title_index])
+            out.title = tidy_title(strip_title(page.texts[title_index]))
     head_end = first
     bodies = [t.lstrip("*+-• ").strip() for t in page.texts]
     rules = _chrome_rules(page.texts, bodies)
