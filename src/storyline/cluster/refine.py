@@ -230,7 +230,6 @@ def _two_groups(prob: list[list[float]]) -> tuple[list[int], list[int], list[int
     from scipy.cluster.hierarchy import fcluster, linkage
     from scipy.spatial.distance import squareform
 
-    n = len(prob)
     distances = squareform(np.clip(1.0 - np.array(prob), 0.0, 1.0), checks=False)
     tree = linkage(distances, method="average")
     for k in range(2, 3 + SPLIT_MAX_OUTLIERS):
@@ -247,8 +246,6 @@ def _two_groups(prob: list[list[float]]) -> tuple[list[int], list[int], list[int
             return None
         if len(second) >= SPLIT_MIN_PART:
             return first, second, outliers
-        if k >= n:
-            return None
     return None
 
 

@@ -18,6 +18,7 @@ from collections import Counter
 import numpy as np
 
 from ._lines import _BYLINE, _DATEISH, STOPWORDS, PageLines
+from .dates import MONTH_NAMES
 
 #: candidates start this many lines above the first body line; on wcxb-dev the gold
 #: headline sits at most ~30 lines above it in 95% of pages (fit_title_model.py prints it).
@@ -93,14 +94,15 @@ def title_key(text: str) -> str:
 _MOJIBAKE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf\u2018-\u203a\u0152-\u0178\u20ac]")
 #: fullwidth ASCII forms ("Work？"): the plain character.
 _FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
-_MONTH_DATE = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}"
+_MONTH_NAME = rf"(?:{MONTH_NAMES})[a-z]*\.?"
+_MONTH_DATE = _MONTH_NAME + r" \d{1,2}(?:st|nd|rd|th)?,? \d{4}"
 #: a dateline run into a headline: "Dec 18 2025 Preparing a transition", "Title Posted on
 #: July 1, 2024 by Ann" (blog templates put both in the <h1>)
 _LEADING_DATE = re.compile(rf"^(?:{_MONTH_DATE}|\d{{4}}-\d{{2}}-\d{{2}})\s+(?=\S+\s+\S)", re.I)
 _TRAILING_DATELINE = re.compile(rf"\s+(?:posted|published|updated)(?: on)? {_MONTH_DATE}(?: by .*)?$", re.I)
 #: a date after a separator closing a headline line: "AoAH Day 15: Porting a parser / Dec 2025"
 _TRAILING_DATE = re.compile(
-    r"\s+[/|•·–—-]\s+(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?(?: \d{1,2}(?:st|nd|rd|th)?,?)? \d{4}"
+    r"\s+[/|•·–—-]\s+(?:" + _MONTH_NAME + r"(?: \d{1,2}(?:st|nd|rd|th)?,?)? \d{4}"
     r"|\d{4}-\d{2}-\d{2})$",
     re.I,
 )

@@ -61,13 +61,15 @@ _MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8,
     "sep": 9, "oct": 10, "nov": 11, "dec": 12,
 }  # fmt: skip
-_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+#: the month names' first three letters, as a regex alternation (also read by _titles).
+MONTH_NAMES = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
+_MONTH = rf"({MONTH_NAMES})[a-z]*\.?"
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _MDY = re.compile(_MONTH + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})", re.I)
 #: "13 June 2013", "21st of June, 2017", and with dots or dashes: "04.Apr.2019", "04-Aug-2021"
 _DMY = re.compile(
     r"\b(\d{1,2})(?:st|nd|rd|th)?(?:\s+(?:of\s+)?|[-.](?=[a-z]))"
-    r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*(?:\.?,?\s+|\.?[-.])(\d{4})",
+    rf"({MONTH_NAMES})[a-z]*(?:\.?,?\s+|\.?[-.])(\d{{4}})",
     re.I,
 )
 _NUMERIC = re.compile(r"\b(\d{1,2})([/.])(\d{1,2})\2(\d{4})\b")
