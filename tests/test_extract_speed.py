@@ -73,6 +73,11 @@ Related stories:
     "terms and conditions\nCredit: AP Photo/Jane\nAFP via Getty Images\nReuters/Staff\n"
     "iStock\nVideo: highlights\nPICTURE BY ME:\nCOOKIES settings\n@handle\nFOO.COM\nHTTP://X.ORG\n"
     "the end.)\nsaid ‘yes’\nquote”\nwhat?\nwow!\nlist:\n{{ template }}\n<div class='x'>\n",
+    # ad placeholders in every spacing, next to each other and to lines the rules skip
+    "Advertisement\nADVERTISEMENT\n- . Advertisement :\n**\nAd  Feedback\nads.\nAdvertisement - Scroll \t to continue\n"
+    "Advertisement" + "." * 60 + "\nAdvertising\nbad\n* * Skip advertisement —\nStory continues below advertisement\n"
+    "If (x) {\nif you go\nfunction f() {}\nMore from Sport and Culture and Arts and Science too\nread more on X\n"
+    "Paid content: ten towns\n© 2024 Example\nPhotos by Ann: river\nvia Reuters/ staff\nCookie policy and consent\n",
 ]
 
 

@@ -152,7 +152,16 @@ def _containing(lines: list[str], needles: tuple[str, ...]) -> list[int]:
     """
     if not lines:
         return []
-    joined = "\n".join(lines)
+    hits = hit_offsets("\n".join(lines), needles)
+    if not hits:
+        return []
+    starts = np.cumsum([0, *[len(line) + 1 for line in lines[:-1]]])
+    return np.unique(np.searchsorted(starts, hits, side="right") - 1).tolist()
+
+
+def hit_offsets(joined: str, needles: tuple[str, ...]) -> list[int]:
+    """Offsets in ``joined`` (lines joined by newlines) of the first hit of each needle
+    on each line that has one (unsorted); needles hold no newline."""
     hits: list[int] = []
     for needle in needles:
         pos = joined.find(needle)
@@ -162,10 +171,7 @@ def _containing(lines: list[str], needles: tuple[str, ...]) -> list[int]:
             if end < 0:
                 break
             pos = joined.find(needle, end)
-    if not hits:
-        return []
-    starts = np.cumsum([0, *[len(line) + 1 for line in lines[:-1]]])
-    return np.unique(np.searchsorted(starts, hits, side="right") - 1).tolist()
+    return hits
 
 
 def _not_opening(letters: str) -> frozenset[str]:
