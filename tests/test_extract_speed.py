@@ -303,3 +303,17 @@ def test_render_remembers_a_bounded_number_of_tag_names() -> None:
         _render.MAX_KINDS = saved
     assert len(_render._KINDS) <= 50
     assert text.startswith("word0word1word2") and "word299" in text and text.rstrip().endswith("End.")
+
+
+@pytest.mark.parametrize("text", ["Plain ASCII, 42 words!", "Ünïcödé Wörter 12 ²³ Ⅻ", "", "___ 123", "日本語のテキスト"])
+def test_letter_count_is_the_count_of_letters(text: str) -> None:
+    from storyline.extract._titles import _letter_count
+
+    assert _letter_count(text) == sum(c.isalpha() for c in text)
+
+
+def test_long_words_are_the_long_word_tokens() -> None:
+    from storyline.extract._titles import _LONG_WORD
+
+    text = "a ab abc abcd_e x1y2 é ée éée 12 123 İstanbul\nnew-line δοκιμή"
+    assert set(_LONG_WORD.findall(text)) == {w for w in _WORD.findall(text) if len(w) >= 3}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+import string
 from collections import Counter
 
 import numpy as np
@@ -73,6 +74,8 @@ TITLE_FEATURES = (
 _ROW_FEATURES = ("bullet", "chrome", "urlish", "site_pages", "corpus_sites", "dup_in_page", "separators")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\xa0": " "})
 _WORD = re.compile(r"\w+")
+#: words of three characters or more: the only ones the overlap features look up.
+_LONG_WORD = re.compile(r"\w{3,}")
 _BULLETS = "*+-#•·›» "
 
 
@@ -97,14 +100,26 @@ def strip_title(text: str) -> str:
     return body.lstrip("#").strip()
 
 
-def _title_like(body: str, nw: int) -> bool:
+def _title_like(body: str, nw: int, *, byline_or_date: bool | None = None) -> bool:
+    """A line that reads like a headline; ``byline_or_date``: its pattern tests, when known."""
     if not 2 <= nw <= MAX_WORDS:
         return False
     if body.endswith((".", ":", ",", ";")) and not body.endswith("..."):
         return False
-    if _BYLINE.match(body) or _DATEISH.match(body):
+    if byline_or_date if byline_or_date is not None else (_BYLINE.match(body) or _DATEISH.match(body)):
         return False
-    return sum(c.isalpha() for c in body) >= 0.6 * len(body)
+    return _letter_count(body) >= 0.6 * len(body)
+
+
+_ASCII_LETTERS = string.ascii_letters.encode()
+
+
+def _letter_count(text: str) -> int:
+    """``sum(c.isalpha() for c in text)``; ASCII text is counted by a bytes deletion (speed)."""
+    if text.isascii():
+        raw = text.encode("ascii")
+        return len(raw) - len(raw.translate(None, _ASCII_LETTERS))
+    return sum(map(str.isalpha, text))
 
 
 def candidates(n: int, first: int) -> range:
@@ -133,7 +148,9 @@ def title_features(
             body_lines.append(page.keys[j])
             if len(body_lines) == BODY_LINES:
                 break
-    body_words = set(_WORD.findall("\n".join(body_lines)))
+    # a maximal run of 3+ word characters is found whole: \w{3,} yields the same such
+    # tokens as \w+ (candidates' content words are that long)
+    body_words = set(_LONG_WORD.findall("\n".join(body_lines)))
     site_stem = ""
     if site:
         parts = site.lower().split(".")
@@ -154,30 +171,27 @@ def title_features(
     # per-line facts, each computed once (candidates look at their neighbours)
     lo, hi = max(0, window.start - 3), min(n, window.stop + 4)
     stripped = {i: strip_title(page.texts[i]) for i in range(lo, hi)}
-    is_byline = {i: _BYLINE.match(t) is not None for i, t in stripped.items()}
-    is_date = {i: _DATEISH.match(t) is not None for i, t in stripped.items()}
+    is_byline = [_BYLINE.match(stripped[i]) is not None for i in range(lo, hi)]  # at i - lo
+    is_date = [_DATEISH.match(stripped[i]) is not None for i in range(lo, hi)]
+    word_counts = {i: len(stripped[i].split()) for i in window}
     like: dict[int, tuple[bool, int]] = {}
     title_like_after = 0
     for i in reversed(window):
-        body = stripped[i]
-        is_like = _title_like(body, len(body.split()))
+        is_like = _title_like(stripped[i], word_counts[i], byline_or_date=is_byline[i - lo] or is_date[i - lo])
         like[i] = (is_like, title_like_after if i < first else 0)
         if is_like and i < first:
             title_like_after += 1
     for i in window:
         text = page.texts[i]
         body = stripped[i]
-        words = body.split()
-        nw = len(words)
-        if not 1 <= nw <= MAX_WORDS or len(body) > MAX_CHARS or not any(c.isalpha() for c in body):
+        nw = word_counts[i]
+        if not 1 <= nw <= MAX_WORDS or len(body) > MAX_CHARS or not any(map(str.isalpha, body)):
             continue
         key = page.keys[i]
         cased = _WORD.findall(body)
         nt = len(cased) or 1
-        content = [w for w in (t.lower() for t in cased) if len(w) > 2 and w not in STOPWORDS]
-        hits = sum(w in body_words for w in content)
-        after = range(i + 1, min(n, i + 5))
-        before = range(max(0, i - 3), i)
+        content = [w for w in map(str.lower, cased) if len(w) > 2 and w not in STOPWORDS]
+        hits = sum(map(body_words.__contains__, content))
         dist = first - i
         is_like, between = like[i]
         feats = [
@@ -211,9 +225,9 @@ def title_features(
             float(page.blank_before[i]),
             float(page.blank_after[i]),
             float(page.indents[i] <= first_indent),
-            float(any(is_byline[j] for j in after)),
-            float(any(is_date[j] for j in after)),
-            float(any(is_date[j] for j in before)),
+            float(any(is_byline[i + 1 - lo : i + 5 - lo])),  # the next four lines
+            float(any(is_date[i + 1 - lo : i + 5 - lo])),
+            float(any(is_date[max(0, i - 3) - lo : i - lo])),  # the three lines above
             math.log1p(between) if is_like else 3.0,
             float(bool(site_stem) and len(site_stem) >= 4 and site_stem in key.replace(" ", "")),
             float(is_like and not seen_candidate and dist >= 0),
