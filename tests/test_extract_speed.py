@@ -317,3 +317,10 @@ def test_long_words_are_the_long_word_tokens() -> None:
 
     text = "a ab abc abcd_e x1y2 é ée éée 12 123 İstanbul\nnew-line δοκιμή"
     assert set(_LONG_WORD.findall(text)) == {w for w in _WORD.findall(text) if len(w) >= 3}
+
+
+def test_split_lines_keys_are_normalize_on_odd_spacing_and_case() -> None:
+    text = "ΑΣ\nΑΣ Α\n*  İstanbul  x\xa0y\n- ΣΑΣ\u2003end\n•  two  spaces \nTab\there\nKELVIN \u212a\n"
+    page = split_lines(text)
+    assert page.keys == [normalize(t) for t in page.texts]
+    assert page.bodies == [t[2:] if t[:2] in _BULLET else t for t in page.texts]

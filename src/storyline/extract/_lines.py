@@ -189,6 +189,7 @@ class PageLines:
     blank_before: list[bool]
     blank_after: list[bool]
     keys: list[str]
+    bodies: list[str]  # the texts without a list bullet
 
 
 _BLANKISH = frozenset(("", "*", "+", "-", "•"))
@@ -207,8 +208,15 @@ def split_lines(page: str) -> PageLines:
     gaps = [b - a > 1 for a, b in zip(kept, kept[1:], strict=False)]
     blank_before = [True, *gaps] if kept else []
     blank_after = [*gaps, True] if kept else []
-    keys = [" ".join((t[2:] if t[:2] in _BULLET else t).lower().split()) for t in texts]
-    return PageLines(texts, indents, blank_before, blank_after, keys)
+    bodies = [t[2:] if t[:2] in _BULLET else t for t in texts]
+    # the keys are normalize()'s: lower-cased in one call for the page (no line break is
+    # made or lost by lower()), whitespace collapsed only where a line has odd spacing
+    lowered = "\n".join(bodies).lower().split("\n") if bodies else []
+    keys = [
+        low if low.isprintable() and "  " not in low and low[:1] != " " and low[-1:] != " " else " ".join(low.split())
+        for low in lowered
+    ]
+    return PageLines(texts, indents, blank_before, blank_after, keys, bodies)
 
 
 _TOKEN_OR_NEWLINE = re.compile(r"\w+|\n")
@@ -322,7 +330,7 @@ def line_features(
     if not n:
         return np.zeros((0, len(FEATURES)))
     key_counts = Counter(page.keys)
-    bodies = [t[2:] if t[:2] in _BULLET else t for t in page.texts]
+    bodies = page.bodies
     bullet = np.fromiter((len(b) != len(t) for b, t in zip(bodies, page.texts, strict=True)), float, n)
     nw = np.fromiter((b.count(" ") for b in bodies), float, n) + 1
     # ratios are estimated on the head of the line (the cost stays flat on long paragraphs)
