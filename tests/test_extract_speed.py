@@ -324,3 +324,28 @@ def test_split_lines_keys_are_normalize_on_odd_spacing_and_case() -> None:
     page = split_lines(text)
     assert page.keys == [normalize(t) for t in page.texts]
     assert page.bodies == [t[2:] if t[:2] in _BULLET else t for t in page.texts]
+
+
+def test_word_stats_equal_counting_each_lines_tokens() -> None:
+    from storyline.extract._lines import _word_stats
+
+    samples = [
+        "Don’t café naïve İstanbul ſhutterſtock x²y Ⅻ 123 ABC Abc Share",
+        "nbsp\xa0joined\u2003em\x00nul \ud800 lone surrogate, snake_case__ x1 2y",
+        "",
+        "日本語 テキスト 42",
+        "THE privacy Policy of A.B.C. said: 'yes'",
+    ]
+    stats = _word_stats(samples)
+    for i, sample in enumerate(samples):
+        words = _WORD.findall(sample)
+        expected = (
+            len(words),
+            sum(w.lower() in STOPWORDS for w in words),
+            sum(map(len, words)),
+            sum(map(str.isdigit, words)),
+            sum(map(str.istitle, words)),
+            sum(map(str.isupper, words)),
+            any(w.lower() in CHROME_WORDS for w in words),
+        )
+        assert tuple(column[i] for column in stats) == expected, sample
