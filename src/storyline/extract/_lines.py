@@ -14,6 +14,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 
@@ -225,7 +226,8 @@ for _w in STOPWORDS:
     _CODES[_w] = _CODES.get(_w, 0) | 1
 for _w in CHROME_WORDS:
     _CODES[_w] = _CODES.get(_w, 0) | 2
-_SENT_LAST = frozenset(('.', '!', '?', '"', "”", "’", "'"))
+#: line endings of a sentence ("." "!" "?", closing quotes, ".)"); a colon is not one.
+_SENTENCE_ENDINGS = (".", "!", "?", '"', "”", "’", "'", ".)")
 _URL_HINTS = ("@", "http", "www.", ".com")
 _SEPARATORS = ("|", "·", " / ")
 _COPYRIGHT_HINTS = ("©", "(c)", "(C)")
@@ -297,7 +299,7 @@ def _chunk_facts(chunk: bytes) -> int:
     return sum(map(_token_facts, _WORD.findall(chunk.decode("utf-8", "surrogatepass"))))
 
 
-def _word_stats(samples: list[str]) -> tuple[np.ndarray, ...]:
+def _word_stats(samples: list[str], joined: str | None = None) -> tuple[np.ndarray, ...]:
     """Per-line word counts over the line samples, in one pass over the page.
 
     Returns (tokens, stop words, word characters, digit tokens, title-case tokens,
@@ -307,7 +309,7 @@ def _word_stats(samples: list[str]) -> tuple[np.ndarray, ...]:
     characters and non-ASCII characters, so its ``\\w+`` tokens are the page's there
     (a non-ASCII chunk, "don’t" or "café", is tokenised by the regex once, in the memo).
     """
-    text = "\n".join(samples).encode("utf-8", "surrogatepass")
+    text = ("\n".join(samples) if joined is None else joined).encode("utf-8", "surrogatepass")
     chunks = text.translate(_TOKEN_BYTES).replace(_LINE_BREAK, b" \0 ").split()
     try:
         # most chunks are in the memo (a list then an array: faster than np.fromiter)
@@ -357,38 +359,45 @@ def line_features(
         return np.zeros((0, len(FEATURES)))
     key_counts = Counter(page.keys)
     bodies = page.bodies
-    bullet = np.fromiter((len(b) != len(t) for b, t in zip(bodies, page.texts, strict=True)), float, n)
-    nw = np.fromiter((b.count(" ") for b in bodies), float, n) + 1
+    # per-line tests as C-level maps over the lines (speed: no Python loop per line)
+    lengths = np.fromiter(map(len, bodies), float, n)
+    bullet = lengths != np.fromiter(map(len, page.texts), float, n)
+    nw = np.fromiter(map(str.count, bodies, repeat(" ")), float, n) + 1
     # ratios are estimated on the head of the line (the cost stays flat on long paragraphs)
     samples = [b[:SAMPLE_CHARS] for b in bodies]
-    nh, stop, alpha, digits, titled, upper, chrome_word = _word_stats(samples)
+    joined_samples = "\n".join(samples)
+    nh, stop, alpha, digits, titled, upper, chrome_word = _word_stats(samples, joined_samples)
     nh = np.maximum(nh, 1)
-    nchar = np.maximum(np.fromiter(map(len, samples), float, n), 1)
-    last = [b[-1] for b in bodies]
-    sent = np.fromiter(
-        (c in _SENT_LAST or (c == ")" and b.endswith(".)")) for c, b in zip(last, bodies, strict=True)), float, n
-    )
-    colon = np.fromiter((c == ":" for c in last), float, n)
+    sample_lengths = np.minimum(lengths, SAMPLE_CHARS)
+    nchar = np.maximum(sample_lengths, 1)
+    sample_starts = np.concatenate(([0], np.cumsum(sample_lengths[:-1] + 1)))
+
+    def samples_with(needles: tuple[str, ...]) -> list[int]:
+        """The lines whose sample holds any of ``needles`` (as _containing(samples, needles))."""
+        hits = hit_offsets(joined_samples, needles)
+        return np.unique(np.searchsorted(sample_starts, hits, side="right") - 1).tolist() if hits else []
+
+    sent = np.fromiter(map(str.endswith, bodies, repeat(_SENTENCE_ENDINGS)), float, n)
+    colon = np.fromiter(map(str.endswith, bodies, repeat(":")), float, n)
     short = nw <= CHROME_MAX_WORDS
     short_lines = np.flatnonzero(short).tolist()
     lows = [samples[i].lower() for i in short_lines]
     phrases = [short_lines[j] for j in _containing(lows, _CHROME_HINTS) if CHROME_PHRASES.search(lows[j])]
     chrome = short & (chrome_word | (_flags(n, phrases) > 0))
-    urlish = _flags(n, [i for i in _containing(samples, _URL_HINTS) if _URLISH.search(samples[i])])
+    urlish = _flags(n, [i for i in samples_with(_URL_HINTS) if _URLISH.search(samples[i])])
     seps = _flags(n, _containing(bodies, _SEPARATORS))
     dup = np.fromiter(map(key_counts.__getitem__, page.keys), float, n) > 1
-    copyright = _flags(n, _containing(samples, _COPYRIGHT_HINTS))
+    copyright = _flags(n, samples_with(_COPYRIGHT_HINTS))
     # the anchored patterns run only on short lines that open with a letter they allow
-    first = [b[0] for b in bodies]
     upto12 = np.flatnonzero(nw <= 12).tolist()
-    upto8 = [i for i in upto12 if nw[i] <= 8]
-    dateish = _flags(n, [i for i in upto12 if first[i] not in _NOT_DATEISH and _DATEISH.match(bodies[i])])
+    upto8 = np.flatnonzero(nw <= 8).tolist()
+    dateish = _flags(n, [i for i in upto12 if bodies[i][0] not in _NOT_DATEISH and _DATEISH.match(bodies[i])])
     lows12 = [bodies[i].lower() for i in upto12]
     comment_meta = _flags(
         n, [upto12[j] for j in _containing(lows12, _COMMENT_HINTS) if _COMMENT_META.search(bodies[upto12[j]])]
     )
-    byline = _flags(n, [i for i in upto8 if first[i] not in _NOT_BYLINE and _BYLINE.match(bodies[i])])
-    end_marker = _flags(n, [i for i in upto8 if first[i] not in _NOT_END_MARKER and _END_MARKER.match(bodies[i])])
+    byline = _flags(n, [i for i in upto8 if bodies[i][0] not in _NOT_BYLINE and _BYLINE.match(bodies[i])])
+    end_marker = _flags(n, [i for i in upto8 if bodies[i][0] not in _NOT_END_MARKER and _END_MARKER.match(bodies[i])])
     sent, colon, bullet = sent.astype(float), colon.astype(float), bullet.astype(float)
     chrome, dup = chrome.astype(float), dup.astype(float)
     indents = np.array(page.indents, dtype=float)
@@ -468,7 +477,9 @@ def line_features(
         after_end,
         comment_meta,
     ]
-    return np.column_stack(columns).astype(float)
+    # one feature column per row of a (features, lines) array, returned transposed: the
+    # tree ensemble reads it feature by feature without a copy
+    return np.array(columns, dtype=float).T
 
 
 #: second-stage inputs: a line's first-stage score and its neighbours' (the article
