@@ -22,7 +22,6 @@ from ._lines import (
     CONTEXT_FEATURES,
     FEATURES,
     PageLines,
-    _containing,
     context_features,
     hit_offsets,
     line_features,
@@ -164,7 +163,7 @@ def _chrome_rules(texts: list[str], bodies: list[str]) -> list[str | None]:
         return [chrome_rule(t) for t in texts]
     # "\n" first: every line, the first too, starts after a newline (offsets shift by one)
     low = "\n" + joined.lower()  # the same offsets: no fold oddity changes a length
-    starts = np.cumsum([1, *[len(body) + 1 for body in bodies[:-1]]])
+    starts = np.cumsum([1, *map(len, bodies[:-1])]) + np.arange(len(bodies))  # each line's newline
 
     def lines_at(offsets: list[int]) -> list[int]:
         return (np.searchsorted(starts, offsets, side="right") - 1).tolist()
@@ -177,10 +176,10 @@ def _chrome_rules(texts: list[str], bodies: list[str]) -> list[str | None]:
             out[i] = "ad placeholder"
     found = list(_OPENING.finditer(low))
     maybe += zip(lines_at([m.start() + 1 for m in found]), [m.lastgroup for m in found], strict=True)
-    maybe += [(i, "code") for i in _containing(bodies, _CODE_MARKS)]
+    maybe += [(i, "code") for i in lines_at([at + 1 for at in hit_offsets(joined, _CODE_MARKS)])]
     maybe += [(i, "code") for i, body in enumerate(bodies) if body[-1:] in _CODE_LAST]
     maybe += [(i, "credit") for i in lines_at(hit_offsets(low, _CREDIT_HINTS))]
-    maybe += [(i, "cookie") for i in _containing(bodies, _COOKIE_HINTS)]
+    maybe += [(i, "cookie") for i in lines_at([at + 1 for at in hit_offsets(joined, _COOKIE_HINTS)])]
     done = {i for i, reason in enumerate(out) if reason}
     for i, rule in maybe:
         if i not in done and bodies[i].count(" ") < _RULE_MAX_WORDS[rule]:
