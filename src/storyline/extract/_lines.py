@@ -55,6 +55,7 @@ CHROME_PHRASES = re.compile(
 _URLISH = re.compile(r"https?://|www\.|\b[\w.+-]+@[\w-]+\.[\w.]+|\.com\b|@\w", re.I)
 _WORD = re.compile(r"\w+")
 _BULLET = ("* ", "+ ", "- ", "• ", "# ", "o ", "· ", "› ", "» ")
+_BULLETS = frozenset(_BULLET)  # one hash lookup per line
 _SENT_END = (".", "!", "?", '"', "”", "’", "'", ".)", ":")
 _STRIP = ".,;:!?\"'()[]“”‘’«»-–—"
 #: lines with at least this many words and a sentence end count as prose when finding
@@ -209,13 +210,12 @@ def split_lines(page: str) -> PageLines:
     gaps = [b - a > 1 for a, b in zip(kept, kept[1:], strict=False)]
     blank_before = [True, *gaps] if kept else []
     blank_after = [*gaps, True] if kept else []
-    bodies = [t[2:] if t[:2] in _BULLET else t for t in texts]
-    # the keys are normalize()'s: lower-cased in one call for the page (no line break is
-    # made or lost by lower()), whitespace collapsed only where a line has odd spacing
-    lowered = "\n".join(bodies).lower().split("\n") if bodies else []
+    bodies = [t[2:] if t[:2] in _BULLETS else t for t in texts]
+    # the keys are normalize()'s; whitespace is collapsed only where a line has odd
+    # spacing (speed: most lines have none)
     keys = [
         low if low.isprintable() and "  " not in low and low[:1] != " " and low[-1:] != " " else " ".join(low.split())
-        for low in lowered
+        for low in map(str.lower, bodies)
     ]
     return PageLines(texts, indents, blank_before, blank_after, keys, bodies)
 
