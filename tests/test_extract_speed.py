@@ -312,11 +312,11 @@ def test_letter_count_is_the_count_of_letters(text: str) -> None:
     assert _letter_count(text) == sum(c.isalpha() for c in text)
 
 
-def test_long_words_are_the_long_word_tokens() -> None:
-    from storyline.extract._titles import _LONG_WORD
+def test_word_set_is_the_set_of_word_tokens() -> None:
+    from storyline.extract._lines import word_set
 
-    text = "a ab abc abcd_e x1y2 é ée éée 12 123 İstanbul\nnew-line δοκιμή"
-    assert set(_LONG_WORD.findall(text)) == {w for w in _WORD.findall(text) if len(w) >= 3}
+    text = "a ab abc abcd_e x1y2 é ée éée 12 123 İstanbul don’t café’s naïve\xa0x \ud800 δοκιμή x²"
+    assert word_set(text) == {w.encode("utf-8", "surrogatepass") for w in _WORD.findall(text)}
 
 
 def test_split_lines_keys_are_normalize_on_odd_spacing_and_case() -> None:

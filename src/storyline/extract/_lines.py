@@ -299,6 +299,19 @@ def _chunk_facts(chunk: bytes) -> int:
     return sum(map(_token_facts, _WORD.findall(chunk.decode("utf-8", "surrogatepass"))))
 
 
+def word_set(text: str) -> set[bytes]:
+    """The ``\\w+`` tokens of ``text`` (which holds no line break), UTF-8 encoded.
+
+    Split like the word statistics (one bytes.translate and split; only chunks with
+    non-ASCII characters go through the regex): faster than the regex on all of it.
+    """
+    chunks = set(text.encode("utf-8", "surrogatepass").translate(_TOKEN_BYTES).split())
+    words = {chunk for chunk in chunks if chunk.isascii()}
+    for chunk in chunks - words:
+        words.update(w.encode("utf-8", "surrogatepass") for w in _WORD.findall(chunk.decode("utf-8", "surrogatepass")))
+    return words
+
+
 def _word_stats(samples: list[str], joined: str | None = None) -> tuple[np.ndarray, ...]:
     """Per-line word counts over the line samples, in one pass over the page.
 

@@ -18,7 +18,7 @@ from collections import Counter
 
 import numpy as np
 
-from ._lines import _BYLINE, _DATEISH, STOPWORDS, PageLines
+from ._lines import _BYLINE, _DATEISH, STOPWORDS, PageLines, word_set
 
 #: candidates start this many lines above the first body line; on wcxb-dev the gold
 #: headline sits at most ~30 lines above it in 95% of pages (fit_title_model.py prints it).
@@ -74,8 +74,6 @@ TITLE_FEATURES = (
 _ROW_FEATURES = ("bullet", "chrome", "urlish", "site_pages", "corpus_sites", "dup_in_page", "separators")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\xa0": " "})
 _WORD = re.compile(r"\w+")
-#: words of three characters or more: the only ones the overlap features look up.
-_LONG_WORD = re.compile(r"\w{3,}")
 _BULLETS = "*+-#•·›» "
 
 
@@ -148,9 +146,7 @@ def title_features(
             body_lines.append(page.keys[j])
             if len(body_lines) == BODY_LINES:
                 break
-    # a maximal run of 3+ word characters is found whole: \w{3,} yields the same such
-    # tokens as \w+ (candidates' content words are that long)
-    body_words = set(_LONG_WORD.findall("\n".join(body_lines)))
+    body_words = word_set(" ".join(body_lines))
     site_stem = ""
     if site:
         parts = site.lower().split(".")
@@ -191,7 +187,7 @@ def title_features(
         cased = _WORD.findall(body)
         nt = len(cased) or 1
         content = [w for w in map(str.lower, cased) if len(w) > 2 and w not in STOPWORDS]
-        hits = sum(map(body_words.__contains__, content))
+        hits = sum(w.encode("utf-8", "surrogatepass") in body_words for w in content)
         dist = first - i
         is_like, between = like[i]
         feats = [
