@@ -151,6 +151,9 @@ def test_containing_finds_each_line_once() -> None:
     assert _containing(lines, ("|", "·")) == [0, 2, 4]
     assert _containing(lines, ("zzz",)) == []
     assert _containing([], ("|",)) == []
+    # needles opening with a rare character are found by that character, then checked
+    lines = ["a {{ b {{", "x { y", "{% y", "=> z", "(c) 2024 (", "no", "50% {"]
+    assert _containing(lines, ("{{", "{%", "=>", "(c)", "%}")) == [0, 2, 3, 4]
 
 
 @pytest.mark.parametrize("text", PAGES)
