@@ -190,43 +190,44 @@ def title_features(
         hits = sum(w.encode("utf-8", "surrogatepass") in body_words for w in content)
         dist = first - i
         is_like, between = like[i]
+        # bools and ints as they are: the array below makes them floats (speed: no float() calls)
         feats = [
             1.0,
             math.log1p(max(dist, 0)),
-            float(dist < 0),
-            float(dist == 0),
-            float(nw == 1),
-            float(2 <= nw <= 3),
-            float(4 <= nw <= 8),
-            float(9 <= nw <= 15),
-            float(nw >= 16),
-            float(body.endswith((".", ":", ",", ";")) and not body.endswith("...")),
-            float(body.endswith(("?", "!"))),
+            dist < 0,
+            dist == 0,
+            nw == 1,
+            2 <= nw <= 3,
+            4 <= nw <= 8,
+            9 <= nw <= 15,
+            nw >= 16,
+            body.endswith((".", ":", ",", ";")) and not body.endswith("..."),
+            body.endswith(("?", "!")),
             sum(map(str.istitle, cased)) / nt,
             sum(map(str.isupper, cased)) / nt,
             sum(map(str.isdigit, cased)) / nt,
             column["bullet"][i - at],
-            float(text.startswith("#")),
+            text.startswith("#"),
             column["chrome"][i - at],
             column["urlish"][i - at],
             column["site_pages"][i - at],
             column["corpus_sites"][i - at],
             column["dup_in_page"][i - at],
-            float(joined_keys.count(key) > equal[key] if len(key) >= 8 else 0),
+            joined_keys.count(key) > equal[key] if len(key) >= 8 else 0,
             column["separators"][i - at],
             hits / len(content) if content else 0.0,
             math.log1p(hits),
             max(min(scores[i], 5.0), -5.0) / 5.0,
-            float(scores[i] > threshold),
-            float(page.blank_before[i]),
-            float(page.blank_after[i]),
-            float(page.indents[i] <= first_indent),
-            float(any(is_byline[i + 1 - lo : i + 5 - lo])),  # the next four lines
-            float(any(is_date[i + 1 - lo : i + 5 - lo])),
-            float(any(is_date[max(0, i - 3) - lo : i - lo])),  # the three lines above
+            scores[i] > threshold,
+            page.blank_before[i],
+            page.blank_after[i],
+            page.indents[i] <= first_indent,
+            any(is_byline[i + 1 - lo : i + 5 - lo]),  # the next four lines
+            any(is_date[i + 1 - lo : i + 5 - lo]),
+            any(is_date[max(0, i - 3) - lo : i - lo]),  # the three lines above
             math.log1p(between) if is_like else 3.0,
-            float(bool(site_stem) and len(site_stem) >= 4 and site_stem in key.replace(" ", "")),
-            float(is_like and not seen_candidate and dist >= 0),
+            bool(site_stem) and len(site_stem) >= 4 and site_stem in key.replace(" ", ""),
+            is_like and not seen_candidate and dist >= 0,
         ]
         if is_like and dist >= 0:
             seen_candidate = True
