@@ -352,3 +352,21 @@ def test_word_stats_equal_counting_each_lines_tokens() -> None:
             any(w.lower() in CHROME_WORDS for w in words),
         )
         assert tuple(column[i] for column in stats) == expected, sample
+
+
+def test_reasons_are_the_first_test_that_holds() -> None:
+    from storyline.extract.text import _F, _LOW_SCORE, _REASONS, _reasons
+
+    rng = np.random.default_rng(1)
+    rows = rng.choice([0.0, 0.0, 0.0, 0.5, 1.0, 1.2], size=(300, len(FEATURES)))
+    expected = []
+    for row in rows:
+        for name, reason in _REASONS:
+            value = row[_F[name]]
+            if (value >= 1.0986) if name == "corpus_sites" else value != 0:
+                expected.append(reason)
+                break
+        else:
+            expected.append(_LOW_SCORE)
+    assert _reasons(rows) == expected
+    assert _LOW_SCORE in expected and len(set(expected)) > 3

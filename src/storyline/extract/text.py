@@ -217,10 +217,21 @@ _LOW_SCORE = "not article text (low score)"
 _ACROSS_SITES = 1.0986  # log1p(2): carried by REPEATED_SITES other sites
 
 
+#: the feature each reason of _REASONS reads, and the reasons with the fallback last.
+_REASON_COLUMNS = [_F[name] for name, _ in _REASONS]
+_REASON_TEXTS = (*[reason for _, reason in _REASONS], _LOW_SCORE)
+
+
 def _reasons(rows: np.ndarray) -> list[str]:
     """The reason for each line (a row of :func:`line_features`) as a removed line."""
-    tests = [rows[:, _F[name]] >= _ACROSS_SITES if name == "corpus_sites" else rows[:, _F[name]] != 0 for name, _ in _REASONS]
-    return np.select(tests, [reason for _, reason in _REASONS], _LOW_SCORE).tolist()
+    values = rows[:, _REASON_COLUMNS]
+    holds = np.empty((len(rows), len(_REASON_TEXTS)), dtype=bool)
+    holds[:, :-1] = values != 0
+    corpus = _REASON_COLUMNS.index(_F["corpus_sites"])
+    holds[:, corpus] = values[:, corpus] >= _ACROSS_SITES
+    holds[:, -1] = True  # the fallback
+    # the first reason that holds (as np.select would pick), by its index
+    return list(map(_REASON_TEXTS.__getitem__, holds.argmax(axis=1).tolist()))
 
 
 def score_lines(
