@@ -406,7 +406,8 @@ def line_features(
     sent = np.fromiter(map(str.endswith, bodies, repeat(_SENTENCE_ENDINGS)), float, n)
     colon = np.fromiter(map(str.endswith, bodies, repeat(":")), float, n)
     short = nw <= CHROME_MAX_WORDS
-    short_lines = np.flatnonzero(short).tolist()
+    # the phrases matter only on short lines without a chrome word (fewer to scan)
+    short_lines = np.flatnonzero(short & ~chrome_word).tolist()
     lows = [samples[i].lower() for i in short_lines]
     phrases = [short_lines[j] for j in _containing(lows, _CHROME_HINTS) if CHROME_PHRASES.search(lows[j])]
     chrome = short & (chrome_word | (_flags(n, phrases) > 0))
