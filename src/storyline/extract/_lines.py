@@ -14,7 +14,8 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import compress, repeat
+from operator import not_
 
 import numpy as np
 
@@ -215,11 +216,13 @@ def split_lines(page: str) -> PageLines:
     stripped = list(map(str.strip, raws))
     kept = [i for i, s in enumerate(stripped) if s not in _BLANKISH]
     texts = [stripped[i] for i in kept]
-    # a line starts with its stripped text unless it is indented
-    indents = [
-        0 if raws[i][0] == t[0] else len(e := raws[i].replace("\t", "    ")) - len(e.lstrip())
-        for i, t in zip(kept, texts, strict=True)
-    ]
+    # a line starts with its stripped text unless it is indented; only indented lines
+    # (few on most pages) are measured, tabs counting four
+    lines = [raws[i] for i in kept]
+    indents = [0] * len(lines)
+    for j in compress(range(len(lines)), map(not_, map(str.startswith, lines, texts))):
+        expanded = lines[j].replace("\t", "    ")
+        indents[j] = len(expanded) - len(expanded.lstrip())
     gaps = [b - a > 1 for a, b in zip(kept, kept[1:], strict=False)]
     blank_before = [True, *gaps] if kept else []
     blank_after = [*gaps, True] if kept else []
