@@ -73,6 +73,11 @@ Related stories:
     "terms and conditions\nCredit: AP Photo/Jane\nAFP via Getty Images\nReuters/Staff\n"
     "iStock\nVideo: highlights\nPICTURE BY ME:\nCOOKIES settings\n@handle\nFOO.COM\nHTTP://X.ORG\n"
     "the end.)\nsaid ‘yes’\nquote”\nwhat?\nwow!\nlist:\n{{ template }}\n<div class='x'>\n",
+    # ad placeholders in every spacing, next to each other and to lines the rules skip
+    "Advertisement\nADVERTISEMENT\n- . Advertisement :\n**\nAd  Feedback\nads.\nAdvertisement - Scroll \t to continue\n"
+    "Advertisement" + "." * 60 + "\nAdvertising\nbad\n* * Skip advertisement —\nStory continues below advertisement\n"
+    "If (x) {\nif you go\nfunction f() {}\nMore from Sport and Culture and Arts and Science too\nread more on X\n"
+    "Paid content: ten towns\n© 2024 Example\nPhotos by Ann: river\nvia Reuters/ staff\nCookie policy and consent\n",
 ]
 
 
@@ -146,6 +151,9 @@ def test_containing_finds_each_line_once() -> None:
     assert _containing(lines, ("|", "·")) == [0, 2, 4]
     assert _containing(lines, ("zzz",)) == []
     assert _containing([], ("|",)) == []
+    # needles opening with a rare character are found by that character, then checked
+    lines = ["a {{ b {{", "x { y", "{% y", "=> z", "(c) 2024 (", "no", "50% {"]
+    assert _containing(lines, ("{{", "{%", "=>", "(c)", "%}")) == [0, 2, 3, 4]
 
 
 @pytest.mark.parametrize("text", PAGES)
@@ -298,3 +306,67 @@ def test_render_remembers_a_bounded_number_of_tag_names() -> None:
         _render.MAX_KINDS = saved
     assert len(_render._KINDS) <= 50
     assert text.startswith("word0word1word2") and "word299" in text and text.rstrip().endswith("End.")
+
+
+@pytest.mark.parametrize("text", ["Plain ASCII, 42 words!", "Ünïcödé Wörter 12 ²³ Ⅻ", "", "___ 123", "日本語のテキスト"])
+def test_letter_count_is_the_count_of_letters(text: str) -> None:
+    from storyline.extract._titles import _letter_count
+
+    assert _letter_count(text) == sum(c.isalpha() for c in text)
+
+
+def test_word_set_is_the_set_of_word_tokens() -> None:
+    from storyline.extract._lines import word_set
+
+    text = "a ab abc abcd_e x1y2 é ée éée 12 123 İstanbul don’t café’s naïve\xa0x \ud800 δοκιμή x²"
+    assert word_set(text) == {w.encode("utf-8", "surrogatepass") for w in _WORD.findall(text)}
+
+
+def test_split_lines_keys_are_normalize_on_odd_spacing_and_case() -> None:
+    text = "ΑΣ\nΑΣ Α\n*  İstanbul  x\xa0y\n- ΣΑΣ\u2003end\n•  two  spaces \nTab\there\nKELVIN \u212a\n"
+    page = split_lines(text)
+    assert page.keys == [normalize(t) for t in page.texts]
+    assert page.bodies == [t[2:] if t[:2] in _BULLET else t for t in page.texts]
+
+
+def test_word_stats_equal_counting_each_lines_tokens() -> None:
+    from storyline.extract._lines import _word_stats
+
+    samples = [
+        "Don’t café naïve İstanbul ſhutterſtock x²y Ⅻ 123 ABC Abc Share",
+        "nbsp\xa0joined\u2003em\x00nul \ud800 lone surrogate, snake_case__ x1 2y",
+        "",
+        "日本語 テキスト 42",
+        "THE privacy Policy of A.B.C. said: 'yes'",
+    ]
+    stats = _word_stats(samples)
+    for i, sample in enumerate(samples):
+        words = _WORD.findall(sample)
+        expected = (
+            len(words),
+            sum(w.lower() in STOPWORDS for w in words),
+            sum(map(len, words)),
+            sum(map(str.isdigit, words)),
+            sum(map(str.istitle, words)),
+            sum(map(str.isupper, words)),
+            any(w.lower() in CHROME_WORDS for w in words),
+        )
+        assert tuple(column[i] for column in stats) == expected, sample
+
+
+def test_reasons_are_the_first_test_that_holds() -> None:
+    from storyline.extract.text import _F, _LOW_SCORE, _REASONS, _reasons
+
+    rng = np.random.default_rng(1)
+    rows = rng.choice([0.0, 0.0, 0.0, 0.5, 1.0, 1.2], size=(300, len(FEATURES)))
+    expected = []
+    for row in rows:
+        for name, reason in _REASONS:
+            value = row[_F[name]]
+            if (value >= 1.0986) if name == "corpus_sites" else value != 0:
+                expected.append(reason)
+                break
+        else:
+            expected.append(_LOW_SCORE)
+    assert _reasons(rows) == expected
+    assert _LOW_SCORE in expected and len(set(expected)) > 3

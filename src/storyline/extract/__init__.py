@@ -33,9 +33,10 @@ logger = logging.getLogger(__name__)
 #: has ~40 words).
 MIN_ARTICLE_WORDS = 15
 #: characters of text used for language identification (speed: the n-gram walk and
-#: table lookups grow with it); on the 889 dev articles (both extraction files) 300
-#: gave the same language as 600 on every page, 200 differed on two.
-LANGUAGE_CHARS = 300
+#: table lookups grow with it, and its tables are large enough to evict the caches
+#: of the rest); on the 889 dev articles (both extraction files) 250 and 300 gave the
+#: same language as 600 on every page, 200 differed on two.
+LANGUAGE_CHARS = 250
 _WORD = re.compile(r"\w+")
 
 

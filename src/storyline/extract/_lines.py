@@ -14,6 +14,8 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from itertools import compress, repeat
+from operator import not_
 
 import numpy as np
 
@@ -54,6 +56,7 @@ CHROME_PHRASES = re.compile(
 _URLISH = re.compile(r"https?://|www\.|\b[\w.+-]+@[\w-]+\.[\w.]+|\.com\b|@\w", re.I)
 _WORD = re.compile(r"\w+")
 _BULLET = ("* ", "+ ", "- ", "• ", "# ", "o ", "· ", "› ", "» ")
+_BULLETS = frozenset(_BULLET)  # one hash lookup per line
 _SENT_END = (".", "!", "?", '"', "”", "’", "'", ".)", ":")
 _STRIP = ".,;:!?\"'()[]“”‘’«»-–—"
 #: lines with at least this many words and a sentence end count as prose when finding
@@ -152,9 +155,31 @@ def _containing(lines: list[str], needles: tuple[str, ...]) -> list[int]:
     """
     if not lines:
         return []
-    joined = "\n".join(lines)
+    hits = hit_offsets("\n".join(lines), needles)
+    if not hits:
+        return []
+    starts = np.cumsum([0, *[len(line) + 1 for line in lines[:-1]]])
+    return np.unique(np.searchsorted(starts, hits, side="right") - 1).tolist()
+
+
+#: first characters of needles that are rare in page text (see hit_offsets).
+_RARE_OPENINGS = frozenset("{}%=(")
+
+
+def hit_offsets(joined: str, needles: tuple[str, ...]) -> list[int]:
+    """Offsets in ``joined`` (lines joined by newlines) of hits of each needle, at least
+    the first on each line that has one (unsorted); needles hold no newline."""
     hits: list[int] = []
     for needle in needles:
+        if len(needle) > 1 and needle[0] in _RARE_OPENINGS:
+            # a multi-character scan costs ~1 ns a character, a one-character scan a
+            # tenth of that: find the rare first character, then check the rest there
+            pos = joined.find(needle[0])
+            while pos >= 0:
+                if joined.startswith(needle, pos):
+                    hits.append(pos)
+                pos = joined.find(needle[0], pos + 1)
+            continue
         pos = joined.find(needle)
         while pos >= 0:
             hits.append(pos)
@@ -162,10 +187,7 @@ def _containing(lines: list[str], needles: tuple[str, ...]) -> list[int]:
             if end < 0:
                 break
             pos = joined.find(needle, end)
-    if not hits:
-        return []
-    starts = np.cumsum([0, *[len(line) + 1 for line in lines[:-1]]])
-    return np.unique(np.searchsorted(starts, hits, side="right") - 1).tolist()
+    return hits
 
 
 def _not_opening(letters: str) -> frozenset[str]:
@@ -183,6 +205,7 @@ class PageLines:
     blank_before: list[bool]
     blank_after: list[bool]
     keys: list[str]
+    bodies: list[str]  # the texts without a list bullet
 
 
 _BLANKISH = frozenset(("", "*", "+", "-", "•"))
@@ -193,27 +216,34 @@ def split_lines(page: str) -> PageLines:
     stripped = list(map(str.strip, raws))
     kept = [i for i, s in enumerate(stripped) if s not in _BLANKISH]
     texts = [stripped[i] for i in kept]
-    # a line starts with its stripped text unless it is indented
-    indents = [
-        0 if raws[i][0] == t[0] else len(e := raws[i].replace("\t", "    ")) - len(e.lstrip())
-        for i, t in zip(kept, texts, strict=True)
-    ]
+    # a line starts with its stripped text unless it is indented; only indented lines
+    # (few on most pages) are measured, tabs counting four
+    lines = [raws[i] for i in kept]
+    indents = [0] * len(lines)
+    for j in compress(range(len(lines)), map(not_, map(str.startswith, lines, texts))):
+        expanded = lines[j].replace("\t", "    ")
+        indents[j] = len(expanded) - len(expanded.lstrip())
     gaps = [b - a > 1 for a, b in zip(kept, kept[1:], strict=False)]
     blank_before = [True, *gaps] if kept else []
     blank_after = [*gaps, True] if kept else []
-    keys = [" ".join((t[2:] if t[:2] in _BULLET else t).lower().split()) for t in texts]
-    return PageLines(texts, indents, blank_before, blank_after, keys)
+    bodies = [t[2:] if t[:2] in _BULLETS else t for t in texts]
+    # the keys are normalize()'s; whitespace is collapsed only where a line has odd
+    # spacing (speed: most lines have none)
+    keys = [
+        low if low.isprintable() and "  " not in low and low[:1] != " " and low[-1:] != " " else " ".join(low.split())
+        for low in map(str.lower, bodies)
+    ]
+    return PageLines(texts, indents, blank_before, blank_after, keys, bodies)
 
 
-_TOKEN_OR_NEWLINE = re.compile(r"\w+|\n")
-#: token codes for the one-pass word statistics: 1 stop word, 2 chrome word, 4 line break.
+#: token codes for the one-pass word statistics: 1 stop word, 2 chrome word.
 _CODES: dict[str, int] = {}
 for _w in STOPWORDS:
     _CODES[_w] = _CODES.get(_w, 0) | 1
 for _w in CHROME_WORDS:
     _CODES[_w] = _CODES.get(_w, 0) | 2
-_CODES["\n"] = 4
-_SENT_LAST = frozenset(('.', '!', '?', '"', "”", "’", "'"))
+#: line endings of a sentence ("." "!" "?", closing quotes, ".)"); a colon is not one.
+_SENTENCE_ENDINGS = (".", "!", "?", '"', "”", "’", "'", ".)")
 _URL_HINTS = ("@", "http", "www.", ".com")
 _SEPARATORS = ("|", "·", " / ")
 _COPYRIGHT_HINTS = ("©", "(c)", "(C)")
@@ -241,60 +271,101 @@ def _flags(n: int, lines: list[int]) -> np.ndarray:
     return out
 
 
-#: what the word statistics need of a token, packed in one int (see _token_facts);
-#: a memo of that pure function of the token: words recur across lines and pages.
-_TOKEN_FACTS: dict[str, int] = {"\n": 4}
+#: the per-token counts of the word statistics, 8 bits each in one int (see
+#: _token_facts), so that the counts of a line are one sum: a line sample of
+#: SAMPLE_CHARS characters holds fewer than 256 tokens and word characters.
+_FIELDS = ("tokens", "stop", "chrome", "digit", "title", "upper", "chars")
+_SHIFT = {name: 8 * i for i, name in enumerate(_FIELDS)}
+assert SAMPLE_CHARS < 256
+#: a memo of _token_facts by the token's UTF-8 bytes (a pure function of the token):
+#: words recur across lines and pages.
+_TOKEN_FACTS: dict[bytes, int] = {}
 #: the memo is emptied when it grows past this many tokens (bounds memory on a long crawl).
 MAX_TOKEN_FACTS = 200_000
+#: bytes.translate table for the token split: ASCII word characters and every byte of
+#: a non-ASCII character stay, a line break becomes NUL (a token of its own), the rest
+#: (ASCII punctuation, spaces, NUL itself) a space.
+_WORD_BYTES = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz")
+_TOKEN_BYTES = bytes(b if b in _WORD_BYTES or b >= 128 else 0 if b == 10 else 32 for b in range(256))
+_LINE_BREAK = b"\0"
+_BREAK_FACTS = -1  # no token sums to this
 
 
 def _token_facts(token: str) -> int:
-    """bits 0-1: stop word, chrome word (of the lower-cased token); 3: digits; 4: title case;
-    5: upper case; bits 6+: length."""
+    """The counts of one ``\\w+`` token, packed as :data:`_FIELDS` says."""
+    code = _CODES.get(token.lower(), 0)
     return (
-        _CODES.get(token.lower(), 0)
-        | token.isdigit() << 3
-        | token.istitle() << 4
-        | token.isupper() << 5
-        | len(token) << 6
+        1
+        | (code & 1) << _SHIFT["stop"]
+        | (code & 2) >> 1 << _SHIFT["chrome"]
+        | token.isdigit() << _SHIFT["digit"]
+        | token.istitle() << _SHIFT["title"]
+        | token.isupper() << _SHIFT["upper"]
+        | len(token) << _SHIFT["chars"]
     )
 
 
-def _word_stats(samples: list[str]) -> tuple[np.ndarray, ...]:
+def _chunk_facts(chunk: bytes) -> int:
+    """The summed counts of the ``\\w+`` tokens of ``chunk`` (a run of ASCII word
+    characters and non-ASCII characters: one token when ASCII, else any number)."""
+    if chunk == _LINE_BREAK:
+        return _BREAK_FACTS
+    if chunk.isascii():
+        return _token_facts(chunk.decode("ascii"))
+    return sum(map(_token_facts, _WORD.findall(chunk.decode("utf-8", "surrogatepass"))))
+
+
+def word_set(text: str) -> set[bytes]:
+    """The ``\\w+`` tokens of ``text`` (which holds no line break), UTF-8 encoded.
+
+    Split like the word statistics (one bytes.translate and split; only chunks with
+    non-ASCII characters go through the regex): faster than the regex on all of it.
+    """
+    chunks = set(text.encode("utf-8", "surrogatepass").translate(_TOKEN_BYTES).split())
+    words = {chunk for chunk in chunks if chunk.isascii()}
+    for chunk in chunks - words:
+        words.update(w.encode("utf-8", "surrogatepass") for w in _WORD.findall(chunk.decode("utf-8", "surrogatepass")))
+    return words
+
+
+def _word_stats(samples: list[str], joined: str | None = None) -> tuple[np.ndarray, ...]:
     """Per-line word counts over the line samples, in one pass over the page.
 
     Returns (tokens, stop words, word characters, digit tokens, title-case tokens,
-    upper-case tokens, has a chrome word), as the per-line loop would count them.
+    upper-case tokens, has a chrome word), as the per-line loop over ``\\w+`` tokens
+    would count them. The page is split into chunks by one bytes.translate and split
+    (speed: no regex, no str per token): a chunk is a maximal run of ASCII word
+    characters and non-ASCII characters, so its ``\\w+`` tokens are the page's there
+    (a non-ASCII chunk, "don’t" or "café", is tokenised by the regex once, in the memo).
     """
-    n = len(samples)
-    tokens = _TOKEN_OR_NEWLINE.findall("\n".join(samples))
+    text = ("\n".join(samples) if joined is None else joined).encode("utf-8", "surrogatepass")
+    chunks = text.translate(_TOKEN_BYTES).replace(_LINE_BREAK, b" \0 ").split()
     try:
-        # straight into an array (no list of facts): most tokens are in the memo
-        packed = np.fromiter(map(_TOKEN_FACTS.__getitem__, tokens), np.int64, len(tokens))
+        # most chunks are in the memo (a list then an array: faster than np.fromiter)
+        packed = np.array(list(map(_TOKEN_FACTS.__getitem__, chunks)), dtype=np.int64)
     except KeyError:
         if len(_TOKEN_FACTS) > MAX_TOKEN_FACTS:
             _TOKEN_FACTS.clear()
-            _TOKEN_FACTS["\n"] = 4
-        for token in set(tokens) - _TOKEN_FACTS.keys():
-            _TOKEN_FACTS[token] = _token_facts(token)
-        packed = np.fromiter(map(_TOKEN_FACTS.__getitem__, tokens), np.int64, len(tokens))
-    newline = packed == 4
-    line = np.cumsum(newline)
-    word = ~newline
-    line = line[word]
-    packed = packed[word]
+        for chunk in set(chunks) - _TOKEN_FACTS.keys():
+            _TOKEN_FACTS[chunk] = _chunk_facts(chunk)
+        packed = np.array(list(map(_TOKEN_FACTS.__getitem__, chunks)), dtype=np.int64)
+    breaks = np.flatnonzero(packed == _BREAK_FACTS)
+    packed[breaks] = 0
+    # a line's counts: the sum of its chunks, read off the running sum at the breaks
+    total = np.concatenate(([0], np.cumsum(packed)))
+    sums = np.diff(total[np.concatenate(([0], breaks, [len(packed)]))])
 
-    def per_line(bit: int) -> np.ndarray:
-        return np.bincount(line, weights=(packed & bit) > 0, minlength=n)
+    def field(name: str) -> np.ndarray:
+        return ((sums >> _SHIFT[name]) & 255).astype(float)
 
     return (
-        np.bincount(line, minlength=n).astype(float),
-        per_line(1),
-        np.bincount(line, weights=packed >> 6, minlength=n),
-        per_line(8),
-        per_line(16),
-        per_line(32),
-        per_line(2) > 0,
+        field("tokens"),
+        field("stop"),
+        field("chars"),
+        field("digit"),
+        field("title"),
+        field("upper"),
+        field("chrome") > 0,
     )
 
 
@@ -316,39 +387,47 @@ def line_features(
     if not n:
         return np.zeros((0, len(FEATURES)))
     key_counts = Counter(page.keys)
-    bodies = [t[2:] if t[:2] in _BULLET else t for t in page.texts]
-    bullet = np.fromiter((len(b) != len(t) for b, t in zip(bodies, page.texts, strict=True)), float, n)
-    nw = np.fromiter((b.count(" ") for b in bodies), float, n) + 1
+    bodies = page.bodies
+    # per-line tests as C-level maps over the lines (speed: no Python loop per line)
+    lengths = np.fromiter(map(len, bodies), float, n)
+    bullet = lengths != np.fromiter(map(len, page.texts), float, n)
+    nw = np.fromiter(map(str.count, bodies, repeat(" ")), float, n) + 1
     # ratios are estimated on the head of the line (the cost stays flat on long paragraphs)
     samples = [b[:SAMPLE_CHARS] for b in bodies]
-    nh, stop, alpha, digits, titled, upper, chrome_word = _word_stats(samples)
+    joined_samples = "\n".join(samples)
+    nh, stop, alpha, digits, titled, upper, chrome_word = _word_stats(samples, joined_samples)
     nh = np.maximum(nh, 1)
-    nchar = np.maximum(np.fromiter(map(len, samples), float, n), 1)
-    last = [b[-1] for b in bodies]
-    sent = np.fromiter(
-        (c in _SENT_LAST or (c == ")" and b.endswith(".)")) for c, b in zip(last, bodies, strict=True)), float, n
-    )
-    colon = np.fromiter((c == ":" for c in last), float, n)
+    sample_lengths = np.minimum(lengths, SAMPLE_CHARS)
+    nchar = np.maximum(sample_lengths, 1)
+    sample_starts = np.concatenate(([0], np.cumsum(sample_lengths[:-1] + 1)))
+
+    def samples_with(needles: tuple[str, ...]) -> list[int]:
+        """The lines whose sample holds any of ``needles`` (as _containing(samples, needles))."""
+        hits = hit_offsets(joined_samples, needles)
+        return np.unique(np.searchsorted(sample_starts, hits, side="right") - 1).tolist() if hits else []
+
+    sent = np.fromiter(map(str.endswith, bodies, repeat(_SENTENCE_ENDINGS)), float, n)
+    colon = np.fromiter(map(str.endswith, bodies, repeat(":")), float, n)
     short = nw <= CHROME_MAX_WORDS
-    short_lines = np.flatnonzero(short).tolist()
+    # the phrases matter only on short lines without a chrome word (fewer to scan)
+    short_lines = np.flatnonzero(short & ~chrome_word).tolist()
     lows = [samples[i].lower() for i in short_lines]
     phrases = [short_lines[j] for j in _containing(lows, _CHROME_HINTS) if CHROME_PHRASES.search(lows[j])]
     chrome = short & (chrome_word | (_flags(n, phrases) > 0))
-    urlish = _flags(n, [i for i in _containing(samples, _URL_HINTS) if _URLISH.search(samples[i])])
+    urlish = _flags(n, [i for i in samples_with(_URL_HINTS) if _URLISH.search(samples[i])])
     seps = _flags(n, _containing(bodies, _SEPARATORS))
     dup = np.fromiter(map(key_counts.__getitem__, page.keys), float, n) > 1
-    copyright = _flags(n, _containing(samples, _COPYRIGHT_HINTS))
+    copyright = _flags(n, samples_with(_COPYRIGHT_HINTS))
     # the anchored patterns run only on short lines that open with a letter they allow
-    first = [b[0] for b in bodies]
     upto12 = np.flatnonzero(nw <= 12).tolist()
-    upto8 = [i for i in upto12 if nw[i] <= 8]
-    dateish = _flags(n, [i for i in upto12 if first[i] not in _NOT_DATEISH and _DATEISH.match(bodies[i])])
+    upto8 = np.flatnonzero(nw <= 8).tolist()
+    dateish = _flags(n, [i for i in upto12 if bodies[i][0] not in _NOT_DATEISH and _DATEISH.match(bodies[i])])
     lows12 = [bodies[i].lower() for i in upto12]
     comment_meta = _flags(
         n, [upto12[j] for j in _containing(lows12, _COMMENT_HINTS) if _COMMENT_META.search(bodies[upto12[j]])]
     )
-    byline = _flags(n, [i for i in upto8 if first[i] not in _NOT_BYLINE and _BYLINE.match(bodies[i])])
-    end_marker = _flags(n, [i for i in upto8 if first[i] not in _NOT_END_MARKER and _END_MARKER.match(bodies[i])])
+    byline = _flags(n, [i for i in upto8 if bodies[i][0] not in _NOT_BYLINE and _BYLINE.match(bodies[i])])
+    end_marker = _flags(n, [i for i in upto8 if bodies[i][0] not in _NOT_END_MARKER and _END_MARKER.match(bodies[i])])
     sent, colon, bullet = sent.astype(float), colon.astype(float), bullet.astype(float)
     chrome, dup = chrome.astype(float), dup.astype(float)
     indents = np.array(page.indents, dtype=float)
@@ -428,7 +507,9 @@ def line_features(
         after_end,
         comment_meta,
     ]
-    return np.column_stack(columns).astype(float)
+    # one feature column per row of a (features, lines) array, returned transposed: the
+    # tree ensemble reads it feature by feature without a copy
+    return np.array(columns, dtype=float).T
 
 
 #: second-stage inputs: a line's first-stage score and its neighbours' (the article

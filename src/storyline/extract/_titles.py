@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import math
 import re
+import string
 from collections import Counter
 
 import numpy as np
 
-from ._lines import _BYLINE, _DATEISH, STOPWORDS, PageLines
+from ._lines import _BYLINE, _DATEISH, STOPWORDS, PageLines, word_set
 from .dates import MONTH_NAMES
 
 #: candidates start this many lines above the first body line; on wcxb-dev the gold
@@ -139,14 +140,26 @@ def strip_title(text: str) -> str:
     return body.lstrip("#").strip()
 
 
-def _title_like(body: str, nw: int) -> bool:
+def _title_like(body: str, nw: int, *, byline_or_date: bool | None = None) -> bool:
+    """A line that reads like a headline; ``byline_or_date``: its pattern tests, when known."""
     if not 2 <= nw <= MAX_WORDS:
         return False
     if body.endswith((".", ":", ",", ";")) and not body.endswith("..."):
         return False
-    if _BYLINE.match(body) or _DATEISH.match(body):
+    if byline_or_date if byline_or_date is not None else (_BYLINE.match(body) or _DATEISH.match(body)):
         return False
-    return sum(c.isalpha() for c in body) >= 0.6 * len(body)
+    return _letter_count(body) >= 0.6 * len(body)
+
+
+_ASCII_LETTERS = string.ascii_letters.encode()
+
+
+def _letter_count(text: str) -> int:
+    """``sum(c.isalpha() for c in text)``; ASCII text is counted by a bytes deletion (speed)."""
+    if text.isascii():
+        raw = text.encode("ascii")
+        return len(raw) - len(raw.translate(None, _ASCII_LETTERS))
+    return sum(map(str.isalpha, text))
 
 
 def candidates(n: int, first: int) -> range:
@@ -175,7 +188,7 @@ def title_features(
             body_lines.append(page.keys[j])
             if len(body_lines) == BODY_LINES:
                 break
-    body_words = set(_WORD.findall("\n".join(body_lines)))
+    body_words = word_set(" ".join(body_lines))
     site_stem = ""
     if site:
         parts = site.lower().split(".")
@@ -196,69 +209,67 @@ def title_features(
     # per-line facts, each computed once (candidates look at their neighbours)
     lo, hi = max(0, window.start - 3), min(n, window.stop + 4)
     stripped = {i: strip_title(page.texts[i]) for i in range(lo, hi)}
-    is_byline = {i: _BYLINE.match(t) is not None for i, t in stripped.items()}
-    is_date = {i: _DATEISH.match(t) is not None for i, t in stripped.items()}
+    is_byline = [_BYLINE.match(stripped[i]) is not None for i in range(lo, hi)]  # at i - lo
+    is_date = [_DATEISH.match(stripped[i]) is not None for i in range(lo, hi)]
+    word_counts = {i: len(stripped[i].split()) for i in window}
     like: dict[int, tuple[bool, int]] = {}
     title_like_after = 0
     for i in reversed(window):
-        body = stripped[i]
-        is_like = _title_like(body, len(body.split()))
+        is_like = _title_like(stripped[i], word_counts[i], byline_or_date=is_byline[i - lo] or is_date[i - lo])
         like[i] = (is_like, title_like_after if i < first else 0)
         if is_like and i < first:
             title_like_after += 1
     for i in window:
         text = page.texts[i]
         body = stripped[i]
-        words = body.split()
-        nw = len(words)
-        if not 1 <= nw <= MAX_WORDS or len(body) > MAX_CHARS or not any(c.isalpha() for c in body):
+        nw = word_counts[i]
+        if not 1 <= nw <= MAX_WORDS or len(body) > MAX_CHARS or not any(map(str.isalpha, body)):
             continue
         key = page.keys[i]
         cased = _WORD.findall(body)
         nt = len(cased) or 1
-        content = [w for w in (t.lower() for t in cased) if len(w) > 2 and w not in STOPWORDS]
-        hits = sum(w in body_words for w in content)
-        after = range(i + 1, min(n, i + 5))
-        before = range(max(0, i - 3), i)
+        content = [w for w in map(str.lower, cased) if len(w) > 2 and w not in STOPWORDS]
+        hits = sum(w.encode("utf-8", "surrogatepass") in body_words for w in content)
         dist = first - i
         is_like, between = like[i]
+        # bools and ints as they are: the array below makes them floats (speed: no float() calls)
         feats = [
             1.0,
             math.log1p(max(dist, 0)),
-            float(dist < 0),
-            float(dist == 0),
-            float(nw == 1),
-            float(2 <= nw <= 3),
-            float(4 <= nw <= 8),
-            float(9 <= nw <= 15),
-            float(nw >= 16),
-            float(body.endswith((".", ":", ",", ";")) and not body.endswith("...")),
-            float(body.endswith(("?", "!"))),
+            dist < 0,
+            dist == 0,
+            nw == 1,
+            2 <= nw <= 3,
+            4 <= nw <= 8,
+            9 <= nw <= 15,
+            nw >= 16,
+            body.endswith((".", ":", ",", ";")) and not body.endswith("..."),
+            body.endswith(("?", "!")),
             sum(map(str.istitle, cased)) / nt,
             sum(map(str.isupper, cased)) / nt,
             sum(map(str.isdigit, cased)) / nt,
             column["bullet"][i - at],
-            float(text.startswith("#")),
+            text.startswith("#"),
             column["chrome"][i - at],
             column["urlish"][i - at],
             column["site_pages"][i - at],
             column["corpus_sites"][i - at],
             column["dup_in_page"][i - at],
-            float(joined_keys.count(key) > equal[key] if len(key) >= 8 else 0),
+            joined_keys.count(key) > equal[key] if len(key) >= 8 else 0,
             column["separators"][i - at],
             hits / len(content) if content else 0.0,
             math.log1p(hits),
             max(min(scores[i], 5.0), -5.0) / 5.0,
-            float(scores[i] > threshold),
-            float(page.blank_before[i]),
-            float(page.blank_after[i]),
-            float(page.indents[i] <= first_indent),
-            float(any(is_byline[j] for j in after)),
-            float(any(is_date[j] for j in after)),
-            float(any(is_date[j] for j in before)),
+            scores[i] > threshold,
+            page.blank_before[i],
+            page.blank_after[i],
+            page.indents[i] <= first_indent,
+            any(is_byline[i + 1 - lo : i + 5 - lo]),  # the next four lines
+            any(is_date[i + 1 - lo : i + 5 - lo]),
+            any(is_date[max(0, i - 3) - lo : i - lo]),  # the three lines above
             math.log1p(between) if is_like else 3.0,
-            float(bool(site_stem) and len(site_stem) >= 4 and site_stem in key.replace(" ", "")),
-            float(is_like and not seen_candidate and dist >= 0),
+            bool(site_stem) and len(site_stem) >= 4 and site_stem in key.replace(" ", ""),
+            is_like and not seen_candidate and dist >= 0,
         ]
         if is_like and dist >= 0:
             seen_candidate = True

@@ -59,7 +59,13 @@ class TreeEnsemble:
         at = self._feature * n  # where each node's feature column starts in flat_x
         node = np.repeat(np.arange(trees) * self._size, n)
         columns = np.tile(np.arange(n), trees)
+        # take(mode="clip"): every index is in range, and clipping skips the bounds
+        # check that fancy indexing does (~15% of the time); in-place updates of node
         for _ in range(self.depth):
-            go_left = flat_x[at[node] + columns] <= self._threshold[node]
-            node = self._children[2 * node + go_left]
-        return self.baseline + self._value[node].reshape(trees, n).sum(axis=0)
+            where = at.take(node, mode="clip")
+            where += columns
+            go_left = flat_x.take(where, mode="clip") <= self._threshold.take(node, mode="clip")
+            node += node
+            node += go_left
+            node = self._children.take(node, mode="clip")
+        return self.baseline + self._value.take(node, mode="clip").reshape(trees, n).sum(axis=0)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from html import unescape
+from itertools import repeat
 from typing import Any
 
 from ..model import Document, content_id
@@ -155,15 +156,16 @@ class BoilerplateModel:
         seen = page is not None and content_id(page.encode("utf-8", "surrogatepass")) in self.seen_
         own_seen = 1 if seen else 0
         keys = lines if normalized else [normalize(line) for line in lines]
-        on_site = [own.get(key, 0) for key in keys] if own else [0] * len(keys)
-        line_sites = self.line_sites_
-        other_sites: list[int] = []
-        for key, here in zip(keys, on_site, strict=True):
-            mine = own_seen if not site_key else (1 if here else 0)
-            count = line_sites.get(key, 0) - mine
-            # prose is never counted as repeated across sites (is_prose only where it matters)
-            other_sites.append(count if count > 0 and not is_prose(key) else 0)
-        other_pages = [max(here - own_seen, 0) for here in on_site]
+        on_site = list(map(own.get, keys, repeat(0))) if own else [0] * len(keys)
+        other_sites = list(map(self.line_sites_.get, keys, repeat(0)))
+        # only lines some site carries need a closer look (most page lines are unique)
+        for i, count in enumerate(other_sites):
+            if count:
+                here = on_site[i]
+                count -= own_seen if not site_key else (1 if here else 0)
+                # prose is never counted as repeated across sites (is_prose only where it matters)
+                other_sites[i] = count if count > 0 and not is_prose(keys[i]) else 0
+        other_pages = [here - own_seen if here > own_seen else 0 for here in on_site] if own_seen else on_site
         return other_sites, other_pages
 
     def to_dict(self) -> dict[str, Any]:

@@ -327,7 +327,8 @@ def dateline_kind(text: str, *, today: date | None = None, limit: int = 0) -> tu
             left -= 1
             if left < 0:
                 break
-        if not _ANY_YEAR.search(line):
+        # "19"/"20" first: a substring test is far cheaper than the regex on dateless lines
+        if not ("19" in line or "20" in line) or not _ANY_YEAR.search(line):
             continue
         if len(line.split()) > DATELINE_MAX_WORDS:
             # a long line is a paragraph, unless it opens with its date ("Posted on

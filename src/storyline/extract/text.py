@@ -22,8 +22,8 @@ from ._lines import (
     CONTEXT_FEATURES,
     FEATURES,
     PageLines,
-    _containing,
     context_features,
+    hit_offsets,
     line_features,
     split_lines,
 )
@@ -123,53 +123,69 @@ def chrome_rule(text: str) -> str | None:
 #: characters that case-insensitive regexes fold onto ASCII letters (long s, Kelvin
 #: sign, Turkish i's): a page holding one skips the substring prefilters below.
 _FOLD_ODDITIES = ("ſ", "\u212a", "ı", "İ")
-#: what a line must hold for each rule of chrome_rule to fire (taken from its regexes)
+#: an ad placeholder as a whole line, the test of chrome_rule written as one pattern
+#: over the page's lower-cased lines (any whitespace between the words, the stripped
+#: punctuation on either side); each match starts at the newline before its line.
+_SPACE = r"[^\S\n]"  # whitespace within a line
+_AD_LINE = re.compile(
+    rf"\n(?:{_SPACE}|[.:\-–—])*(?:"
+    + "|".join(re.escape(phrase).replace(r"\ ", _SPACE + "+") for phrase in sorted(_AD, key=len, reverse=True))
+    + rf")(?:{_SPACE}|[.:\-–—])*(?=\n)"
+)
+#: line openings (lower case) after which a rule of chrome_rule may fire, by rule.
+_OPENING = re.compile(
+    r"\n(?:(?P<code>var|let|const|function|window\.|document\.|if|[}$@<])"
+    r"|(?P<credit>photo|image|picture|illustration|video|graphic|©|\(c\))"
+    r"|(?P<sponsored>sponsored|promoted|paid content|partner content|advertorial)"
+    r"|(?P<more>read more|more))"
+)
+#: the most words a line may have for each rule to fire (chrome_rule's bounds)
+_RULE_MAX_WORDS = {"code": 10**9, "credit": 20, "sponsored": 25, "more": 8, "cookie": 80}
+#: what a line must hold for a rule to fire anywhere in it (taken from its regexes)
 _CODE_MARKS = ("{{", "}}", "{%", "%}", "=>")
-_CODE_OPENINGS = ("var", "let", "const", "function", "window.", "document.", "if")
+_CODE_LAST = frozenset(");{")
 _CREDIT_HINTS = ("getty", "shutterstock", "istock", "ap photo", "reuters/")  # lower case
-_CREDIT_OPENINGS = ("photo", "image", "picture", "illustration", "video", "graphic", "©", "(c)")
-_SPONSORED_OPENINGS = ("sponsored", "promoted", "paid content", "partner content", "advertorial")
 _COOKIE_HINTS = ("ookie", "OOKIE")
-_AD_FIRST = frozenset(phrase[0] for phrase in _AD)
 
 
 def chrome_rules(texts: list[str]) -> list[str | None]:
     """:func:`chrome_rule` for every line of a page (same answers, faster).
 
-    Cheap page-wide tests (substring scans over the joined lines, first characters)
-    find the lines that some rule could fire on; only those go through the rules.
+    Cheap page-wide scans (substrings and line openings over the joined lines) find
+    the lines that some rule could fire on; only those go through the rules.
     """
     return _chrome_rules(texts, [t.lstrip("*+-• ").strip() for t in texts])
-
-
-def _may_be_ad(body: str) -> bool:
-    first = body.lstrip(" .:-–—")[:1].lower()
-    return not first or first in _AD_FIRST or first.isspace()
 
 
 def _chrome_rules(texts: list[str], bodies: list[str]) -> list[str | None]:
     joined = "\n".join(bodies)
     if any(odd in joined for odd in _FOLD_ODDITIES):
         return [chrome_rule(t) for t in texts]
-    nws = [body.count(" ") + 1 for body in bodies]
-    up20 = [i for i, nw in enumerate(nws) if nw <= 20]
-    credits = {up20[j] for j in _containing([bodies[i].lower() for i in up20], _CREDIT_HINTS)}
-    marks = set(_containing(bodies, _CODE_MARKS))
-    cookies = set(_containing(bodies, _COOKIE_HINTS))
+    # "\n" first: every line, the first too, starts after a newline (offsets shift by one)
+    # the same offsets: no fold oddity changes a length; lower() line by line is faster
+    # than once for a page with any non-ASCII character (the lines are mostly ASCII)
+    low = "\n" + "\n".join(map(str.lower, bodies))
+    starts = np.cumsum([1, *map(len, bodies[:-1])]) + np.arange(len(bodies))  # each line's newline
+
+    def lines_at(offsets: list[int]) -> list[int]:
+        return (np.searchsorted(starts, offsets, side="right") - 1).tolist()
+
     out: list[str | None] = [None] * len(texts)
-    for i, body in enumerate(bodies):
-        # One cheap necessary condition per rule of chrome_rule (in its order); only a
-        # line that passes one goes through chrome_rule, so the rules live in one place.
-        nw = nws[i]
-        head = body[:16].lower()
-        if (
-            (len(body) <= _AD_MAX_CHARS and _may_be_ad(body))
-            or i in marks or body[-1] in ");{" or body[0] in "}$@<" or head.startswith(_CODE_OPENINGS)
-            or (nw <= 20 and (i in credits or head.startswith(_CREDIT_OPENINGS)))
-            or (nw <= 25 and head.startswith(_SPONSORED_OPENINGS))
-            or (nw <= 8 and head.startswith(("read more", "more")))
-            or (nw <= 80 and i in cookies)
-        ):
+    # (line, rule) pairs: the line goes through chrome_rule when it has few enough words
+    maybe: list[tuple[int, str]] = []
+    for i in lines_at([m.start() + 1 for m in _AD_LINE.finditer(low + "\n")]):
+        if len(bodies[i]) <= _AD_MAX_CHARS:
+            out[i] = "ad placeholder"
+    found = list(_OPENING.finditer(low))
+    maybe += zip(lines_at([m.start() + 1 for m in found]), [m.lastgroup for m in found], strict=True)
+    maybe += [(i, "code") for i in lines_at([at + 1 for at in hit_offsets(joined, _CODE_MARKS)])]
+    maybe += [(i, "code") for i, body in enumerate(bodies) if body[-1:] in _CODE_LAST]
+    maybe += [(i, "credit") for i in lines_at(hit_offsets(low, _CREDIT_HINTS))]
+    maybe += [(i, "cookie") for i in lines_at([at + 1 for at in hit_offsets(joined, _COOKIE_HINTS)])]
+    done = {i for i, reason in enumerate(out) if reason}
+    for i, rule in maybe:
+        if i not in done and bodies[i].count(" ") < _RULE_MAX_WORDS[rule]:
+            done.add(i)
             out[i] = chrome_rule(texts[i])
     return out
 
@@ -201,10 +217,21 @@ _LOW_SCORE = "not article text (low score)"
 _ACROSS_SITES = 1.0986  # log1p(2): carried by REPEATED_SITES other sites
 
 
+#: the feature each reason of _REASONS reads, and the reasons with the fallback last.
+_REASON_COLUMNS = [_F[name] for name, _ in _REASONS]
+_REASON_TEXTS = (*[reason for _, reason in _REASONS], _LOW_SCORE)
+
+
 def _reasons(rows: np.ndarray) -> list[str]:
     """The reason for each line (a row of :func:`line_features`) as a removed line."""
-    tests = [rows[:, _F[name]] >= _ACROSS_SITES if name == "corpus_sites" else rows[:, _F[name]] != 0 for name, _ in _REASONS]
-    return np.select(tests, [reason for _, reason in _REASONS], _LOW_SCORE).tolist()
+    values = rows[:, _REASON_COLUMNS]
+    holds = np.empty((len(rows), len(_REASON_TEXTS)), dtype=bool)
+    holds[:, :-1] = values != 0
+    corpus = _REASON_COLUMNS.index(_F["corpus_sites"])
+    holds[:, corpus] = values[:, corpus] >= _ACROSS_SITES
+    holds[:, -1] = True  # the fallback
+    # the first reason that holds (as np.select would pick), by its index
+    return list(map(_REASON_TEXTS.__getitem__, holds.argmax(axis=1).tolist()))
 
 
 def score_lines(
