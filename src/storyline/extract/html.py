@@ -39,9 +39,11 @@ logger = logging.getLogger(__name__)
 #: costs on wcxb-dev (measured on the first 150 pages of each dev file).
 TRAFILATURA_OPTIONS: dict[str, Any] = {"include_comments": False, "fast": True}
 #: when the classifier keeps this many times more words than trafilatura's fast pass,
-#: the full cascade runs too (on ~11% of dev pages); on wcxb-dev pages 150-400, held
-#: out from the other choices here, F1 0.952 against 0.947 with the fast pass only.
-FULL_RUN_GATE = 1.2
+#: the full cascade runs too (on 6% of wcxb-dev pages, 6% of scrapinghub's). Without it
+#: wcxb-dev F1 is 0.931, with it 0.947 for any gate from 1.2 to 3.0 (0.946 at 5);
+#: 2.0 runs the slow cascade on half as many pages as 1.2 (45 against 89 of 711) for
+#: the same F1 on both dev files (2026-12-01).
+FULL_RUN_GATE = 2.0
 #: fewer words than this from trafilatura triggers the fallback (the line classifier on
 #: the rendered page); on the dev files 20-60 replaced short but right bodies, 10 did not.
 FALLBACK_WORDS = 10
@@ -298,16 +300,19 @@ def _visible_head(rendered: str, title: str, others: list[str] = ()) -> str:  # 
 
 
 def _combine(
-    paragraphs: list[str], rendered: Any, scores: list[float]
+    paragraphs: list[str], rendered: Any, scores: list[float], ours_words: int
 ) -> tuple[list[str], list[RemovedLine]]:
-    """trafilatura's paragraphs, minus what the classifier rejects, plus what it missed."""
+    """trafilatura's paragraphs, minus what the classifier rejects, plus what it missed.
+
+    ``ours_words``: the words of the rendered lines the classifier keeps.
+    """
     best: dict[str, float] = {}
     first_at: dict[str, int] = {}
     for i, (key, score) in enumerate(zip(rendered.keys, scores, strict=True)):
         best[key] = max(best.get(key, -math.inf), score)
         first_at.setdefault(key, i)
     removed: list[RemovedLine] = []
-    kept: list[tuple[float, str]] = []
+    kept: list[tuple[float, str, str]] = []  # (position, paragraph, its key)
     position = -1.0
     for paragraph in paragraphs:
         key = normalize(paragraph)
@@ -316,18 +321,17 @@ def _combine(
             continue
         # paragraphs not found among the rendered lines keep their order after the last found
         position = float(first_at[key]) if key in first_at else position + 1e-3
-        kept.append((position, paragraph))
-    found = [first_at[normalize(p)] for _, p in kept if normalize(p) in first_at]
-    ours_words = sum(len(k.split()) for k, s in zip(rendered.keys, scores, strict=True) if s > KEEP_THRESHOLD)
+        kept.append((position, paragraph, key))
+    found = [first_at[key] for _, _, key in kept if key in first_at]
     theirs_words = sum(len(p.split()) for p in paragraphs)
     if found and ours_words > ADD_GATE_RATIO * theirs_words:
-        joined = " ".join(normalize(p) for _, p in kept)
+        joined = " ".join(key for _, _, key in kept)
         for i in range(min(found), max(found) + 1):
             key = rendered.keys[i]
             if scores[i] > ADD_SCORE and len(key.split()) >= ADD_MIN_WORDS and key not in joined:
-                kept.append((i - 1e-6, _clean(rendered.texts[i].lstrip("*+-#• "))))
+                kept.append((i - 1e-6, _clean(rendered.texts[i].lstrip("*+-#• ")), ""))
     kept.sort(key=lambda item: item[0])
-    return [p for _, p in kept], removed
+    return [p for _, p, _ in kept], removed
 
 
 @dataclass
@@ -396,7 +400,7 @@ def extract_html(
         if sum(len(p.split()) for p in fallback) > len(text.split()):
             paragraphs = fallback
     else:
-        paragraphs, removed = _combine(paragraphs, rendered, scores)
+        paragraphs, removed = _combine(paragraphs, rendered, scores, ours_words)
     if boilerplate is not None and boilerplate.fitted and paragraphs:
         # a page of unknown site counted as a site of its own: leave its own lines out
         own_page = None if site else html_to_lines(html)
