@@ -473,3 +473,20 @@ def test_dates_in_links_and_related_lists_are_not_datelines() -> None:
         "* December 17, 2025\nAnother story\nA guide to camera types\nJoshua Waller\n30 January 2025 / 23:07 GMT\nBody."
     )
     assert dateline(text) == date(2025, 1, 30)
+
+
+def test_detect_language_gives_iso_codes_and_survives_odd_characters(monkeypatch):
+    from storyline import extract
+
+    german = "Die Bundesregierung hat am Mittwoch beschlossen, die Förderung für Schulen zu erhöhen."
+    assert extract.detect_language("The city council approved the new budget for schools on Tuesday.") == "en"
+    assert extract.detect_language(german) == "de"
+    # CLD2 says "iw" for Hebrew; storyline reports ISO 639-1 "he"
+    assert extract.detect_language("הממשלה החליטה ביום רביעי להגדיל את התקציב לבתי הספר בעיר") == "he"
+    # control characters and a lone surrogate (text decoded with surrogatepass) are no error
+    assert extract.detect_language("\x00\x07 The council voted \udc80 on Tuesday evening after a long debate.") == "en"
+    assert extract.detect_language("   \n ") == "und"
+    assert extract.detect_language("12345 67890 ---") == "und"
+    # where CLD2 is not installed, py3langid answers
+    monkeypatch.setattr(extract, "_cld2", lambda: None)
+    assert extract.detect_language(german) == "de"
