@@ -105,6 +105,8 @@ def fit_lr(x: np.ndarray, y: np.ndarray, w: np.ndarray, c: float) -> LogisticReg
 #: stage-1 learner: "lr" (logistic regression) or "hgb" (gradient-boosted trees).
 STAGE1_KIND = ["hgb"]
 #: tree ensemble size; small enough to evaluate at hundreds of pages per second.
+#: (2026-12-01: 40 trees at rate 0.2 give the same 5-fold CV F1, 0.909 / 0.928, in half
+#: the evaluation time, but the refit scored scrapinghub 0.919 against 0.927: kept 80.)
 HGB_PARAMS = {"max_iter": 80, "max_depth": 5, "learning_rate": 0.1, "max_leaf_nodes": 24, "min_samples_leaf": 40, "random_state": 0}
 
 
@@ -184,8 +186,11 @@ def main() -> None:
     parser.add_argument("--cv", choices=("all", "kfold", "none"), default="all")
     parser.add_argument("--cache", action="store_true", help="reuse /tmp/storyline_line_data.pkl (features unchanged)")
     parser.add_argument("--stage1", choices=("lr", "hgb"), default="hgb")
+    parser.add_argument("--trees", type=int, default=HGB_PARAMS["max_iter"], help="stage-1 trees (hgb)")
+    parser.add_argument("--learning-rate", type=float, default=HGB_PARAMS["learning_rate"], help="stage-1 learning rate (hgb)")
     args = parser.parse_args()
     STAGE1_KIND[0] = args.stage1
+    HGB_PARAMS.update(max_iter=args.trees, learning_rate=args.learning_rate)
     import pickle
 
     cache = Path("/tmp/storyline_line_data.pkl")
