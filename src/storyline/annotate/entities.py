@@ -126,7 +126,9 @@ def canonicalize_entities(entities: Sequence[Entity]) -> tuple[Entity, ...]:
     people = person_names(relabelled)
     names = sorted(
         {(clean_name(e.text), e.label) for e in relabelled if e.label in NAME_LABELS and clean_name(e.text)},
-        key=lambda item: -len(item[0]),
+        # ties by the text: a set's order changes with the hash seed, and so would the
+        # name a mention gets ("Some TK Maxx" or "TK Maxx Have")
+        key=lambda item: (-len(item[0]), item),
     )
     result = []
     for entity in relabelled:
