@@ -264,6 +264,34 @@ def test_title_head_and_what_the_page_shows_are_candidate_features() -> None:
     assert all(r[HTML_TITLE_FEATURES.index("visible")] == 0.0 for r in rows)
 
 
+def test_garbled_candidate_is_folded_into_the_clean_one() -> None:
+    from storyline.extract._html_titles import HTML_TITLE_FEATURES, html_title_candidates
+
+    sources = {
+        "og": ["What Are The Basics Of Event Planning: Beginner's Guide"],
+        "h1_first": ["What Are The Basics Of Event Planning? Beginner? Guide"],
+    }
+    texts, rows = html_title_candidates(sources)
+    assert texts == ["What Are The Basics Of Event Planning: Beginner's Guide"]
+    row = dict(zip(HTML_TITLE_FEATURES, rows[0], strict=True))
+    assert row["src_og"] == 1.0 and row["src_h1_first"] == 1.0 and row["n_sources"] == 2.0
+    # a question mark in a title that spells no other candidate is left alone
+    sources = {"og": ["Need a Car: 7 Tips"], "h1_first": ["Need a Change? 7 Tips"]}
+    assert len(html_title_candidates(sources)[0]) == 2
+
+
+def test_meta_title_an_h1_reads_on_from_is_marked() -> None:
+    from storyline.extract._html_titles import HTML_TITLE_FEATURES, html_title_candidates
+
+    feature = HTML_TITLE_FEATURES.index("h1_reads_on")
+    sources = {"og": ["Best Tutors in 2025"], "h1_first": ["Best Tutors in 2025, Reviewed by a Student"]}
+    marked = {text: row[feature] for text, row in zip(*html_title_candidates(sources), strict=True)}
+    assert marked == {"Best Tutors in 2025": 1.0, "Best Tutors in 2025, Reviewed by a Student": 0.0}
+    # an <h1> going on past a separator only adds a site or section name
+    sources = {"og": ["Best Tutors in 2025"], "h1_first": ["Best Tutors in 2025 | Tutor Blog"]}
+    assert all(row[feature] == 0.0 for row in html_title_candidates(sources)[1])
+
+
 def test_site_name_is_stripped_from_the_title_even_when_shortened() -> None:
     from storyline.extract.html import _strip_site
 

@@ -49,11 +49,16 @@ HTML_TITLE_FEATURES = (
     "shown_late",
     "mostly_site",
     "head_of_many",
+    "h1_reads_on",
 )
 
 _META_SOURCES = frozenset(("og", "twitter", "headline", "title_stripped", "og_stripped"))
+_H1_SOURCES = frozenset(("h1_first", "h1_other", "h1_article"))
 _SEPARATOR = re.compile(r"\s[|–—•·»]\s|\s-\s|\s\|\s*|\s*\|\s")
 _WORD = re.compile(r"\w+")
+#: a character the page could not encode, shown as "?" or U+FFFD inside the text
+#: ("Event Planning? Beginner? Guide" for "Event Planning: Beginner's Guide")
+_GARBLED = re.compile(r"[?\ufffd](?=\w| \w)")
 
 
 def _tokens(text: str) -> set[str]:
@@ -70,6 +75,19 @@ def _segments(sources: dict[str, list[str]]) -> dict[str, list[str]]:
     text = next(iter(sources.get("title", ())), "") or ""
     cut = _SEPARATOR.search(text)
     return {"title_head": [text[: cut.start()].strip()]} if cut else {}
+
+
+def _merge_garbled(by_key: dict[str, tuple[str, set[str]]]) -> None:
+    """Fold a candidate with unencodable characters into the clean one it spells.
+
+    Each "?"/U+FFFD inside the text may stand for up to three characters; the clean
+    candidate keeps its text and takes the garbled one's sources (they agree on it).
+    """
+    for key in [k for k in by_key if _GARBLED.search(k)]:
+        pattern = re.compile(".{1,3}".join(re.escape(part) for part in _GARBLED.split(key)))
+        clean = next((k for k in by_key if k != key and not _GARBLED.search(k) and pattern.fullmatch(k)), None)
+        if clean is not None:
+            by_key[clean][1].update(by_key.pop(key)[1])
 
 
 def html_title_candidates(
@@ -91,6 +109,7 @@ def html_title_candidates(
             if key not in by_key:
                 by_key[key] = (text, set())
             by_key[key][1].add(name)
+    _merge_garbled(by_key)
     meta_tokens = [_tokens(t) for n in ("og", "title_stripped", "headline") for t in sources.get(n, ()) if t]
     site_names = {s.lower() for s in sources.get("site", ()) if s}
     if site:
@@ -117,6 +136,18 @@ def html_title_candidates(
     at = {key: shown.find(key) for key in by_key} if shown else {}
     seen = [a for a in at.values() if a >= 0]
     site_tokens = set().union(*(_tokens(s) for s in site_names)) if site_names else set()
+    # a meta title that an <h1> reads on from ("Best Tutors in 2025" beside the <h1> "Best
+    # Tutors in 2025, Reviewed by a Student"): a shortened headline, the <h1> the full one (the
+    # gold title on 10 of the 11 wcxb-dev pages with such a pair); an <h1> going on past a
+    # separator only adds a site or section name
+    h1_only = [k for k, (_, n) in by_key.items() if n & _H1_SOURCES and not n & _META_SOURCES]
+    read_on = {
+        key
+        for key, (_, names) in by_key.items()
+        if names & _META_SOURCES
+        and not names & _H1_SOURCES
+        and any(h.startswith(key) and not _SEPARATOR.match(h[len(key) :]) for h in h1_only)
+    }
     texts, rows = [], []
     for key, (text, names) in by_key.items():
         words = text.split()
@@ -145,6 +176,7 @@ def html_title_candidates(
             float(bool(seen) and at[key] > LATE * len(shown)),
             float(bool(tokens) and len(tokens & site_tokens) >= 0.75 * len(tokens)),
             float(key == head_of_many),
+            float(key in read_on),
         ]
         texts.append(text)
         rows.append(row)
