@@ -65,3 +65,25 @@ def test_event_date_prefers_recent_mentions_and_falls_back_sensibly():
     assert estimate_event_date((), published=date(2026, 3, 6)) == date(2026, 3, 6)
     old = (DateMention("2019", date(2019, 1, 1), 0, 4, "year"), DateMention("2016", date(2016, 1, 1), 5, 9, "year"))
     assert estimate_event_date(old, published=None) == date(2019, 1, 1)
+
+
+def test_canonical_names_do_not_depend_on_the_hash_seed():
+    # "TK Maxx" is part of two equally long names; which one it takes must not follow
+    # set order, which changes from one Python process to the next
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "from storyline.annotate import canonicalize_entities\n"
+        "from storyline.model import Entity\n"
+        "names = ['TK Maxx', 'Some TK Maxx', 'TK Maxx Have', 'TK Maxx Ltd', 'The TK Maxx']\n"
+        "ents = [Entity(n, 'ORG', n, i * 20, i * 20 + len(n)) for i, n in enumerate(names)]\n"
+        "print(canonicalize_entities(ents)[0].canonical)\n"
+    )
+    answers = set()
+    for seed in ("1", "2", "3", "4"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+        answers.add(done.stdout.strip())
+    assert answers == {"Some TK Maxx"}
