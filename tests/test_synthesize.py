@@ -164,3 +164,15 @@ def test_datelines_and_wire_credits_are_not_facts() -> None:
     assert DATELINE.sub("", "NASA said on Monday it would launch.") == "NASA said on Monday it would launch."
     assert CREDIT.match("(Reporting by Tomas Reyes; Editing by Hannah Cole)")
     assert not CREDIT.match("Reporters by the river said the water rose.")
+
+
+def test_top_entities_break_ties_by_first_mention():
+    # equally frequent names keep the order they are first mentioned in (a set here made
+    # the order change from one Python process to the next)
+    from storyline.model import AnnotatedArticle, Article, Entity
+    from storyline.synthesize import _top_entities
+
+    names = ["Zeta Harbour", "Alma Reyes", "Port Kellan", "Milo Karsten", "Bay FM", "Ines Duval"]
+    entities = tuple(Entity(n, "ORG", n, i * 20, i * 20 + len(n)) for i, n in enumerate(names))
+    article = AnnotatedArticle(article=Article(id="a", source="a", title="t", text="x" * 200), entities=entities)
+    assert [name for name, _ in _top_entities([article])] == names

@@ -108,9 +108,10 @@ def _title(articles: Sequence[AnnotatedArticle]) -> str:
 def _top_entities(articles: Sequence[AnnotatedArticle]) -> tuple[tuple[str, int], ...]:
     counts: Counter[str] = Counter()
     for annotated in articles:
-        counts.update(
-            {e.canonical for e in annotated.entities if e.label in _ENTITY_LABELS and e.canonical}
-        )
+        # each name once per article, in the order of first mention (not a set: ties
+        # in most_common keep insertion order, and a set's order changes with the hash seed)
+        names = dict.fromkeys(e.canonical for e in annotated.entities if e.label in _ENTITY_LABELS and e.canonical)
+        counts.update(list(names))
     return tuple(counts.most_common(TOP_ENTITIES))
 
 
