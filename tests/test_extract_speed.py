@@ -278,6 +278,10 @@ def test_garbled_candidate_is_folded_into_the_clean_one() -> None:
     # a question mark in a title that spells no other candidate is left alone
     sources = {"og": ["Need a Car: 7 Tips"], "h1_first": ["Need a Change? 7 Tips"]}
     assert len(html_title_candidates(sources)[0]) == 2
+    # a hostile title with many gaps is not matched at all (the pattern's backtracking
+    # grows exponentially with the gaps: 18 took seconds)
+    sources = {"og": ["?a" * 200 + "?b"], "h1_first": ["a" * 800 + "b"]}
+    assert len(html_title_candidates(sources)[0]) == 2
 
 
 def test_meta_title_an_h1_reads_on_from_is_marked() -> None:

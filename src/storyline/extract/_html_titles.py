@@ -59,6 +59,8 @@ _WORD = re.compile(r"\w+")
 #: a character the page could not encode, shown as "?" or U+FFFD inside the text
 #: ("Event Planning? Beginner? Guide" for "Event Planning: Beginner's Guide")
 _GARBLED = re.compile(r"[?\ufffd](?=\w| \w)")
+#: garbled characters a title may have to be matched to a clean one (real ones have a few)
+MAX_GARBLED = 8
 
 
 def _tokens(text: str) -> set[str]:
@@ -84,7 +86,10 @@ def _merge_garbled(by_key: dict[str, tuple[str, set[str]]]) -> None:
     candidate keeps its text and takes the garbled one's sources (they agree on it).
     """
     for key in [k for k in by_key if _GARBLED.search(k)]:
-        pattern = re.compile(".{1,3}".join(re.escape(part) for part in _GARBLED.split(key)))
+        parts = _GARBLED.split(key)
+        if len(parts) > MAX_GARBLED + 1:
+            continue  # a hostile title: the pattern's backtracking would grow with each gap
+        pattern = re.compile(".{1,3}".join(re.escape(part) for part in parts))
         clean = next((k for k in by_key if k != key and not _GARBLED.search(k) and pattern.fullmatch(k)), None)
         if clean is not None:
             by_key[clean][1].update(by_key.pop(key)[1])
