@@ -109,12 +109,14 @@ _TRAILING_DATE = re.compile(
 )
 #: a full date set apart from the headline by a layout gap ("Backup Strategy   January 22nd, 2019")
 _GAP_DATE = re.compile(r"(?<=\S)\s{2,}" + _MONTH_DATE.replace(" ", r"\s+") + r"\s*$", re.I)
+#: every date pattern above holds four digits in a row: a title without them is left alone
+_FOUR_DIGITS = re.compile(r"\d{4}")
 
 
 def tidy_title(text: str) -> str:
     """A headline as a reader sees it: whitespace collapsed, UTF-8 mis-read as cp1252
     repaired, fullwidth punctuation plain, a dateline run into it dropped."""
-    if "  " in text and _ANY_DIGIT.search(text):
+    if "  " in text and _FOUR_DIGITS.search(text):
         text = _GAP_DATE.sub("", text)
     text = " ".join(text.split())
     if _MOJIBAKE.search(text):
@@ -124,12 +126,9 @@ def tidy_title(text: str) -> str:
                 break
             except (UnicodeEncodeError, UnicodeDecodeError):
                 continue
-    if _ANY_DIGIT.search(text):
+    if _FOUR_DIGITS.search(text):
         text = _TRAILING_DATE.sub("", _TRAILING_DATELINE.sub("", _LEADING_DATE.sub("", text)))
     return text.translate(_FULLWIDTH)
-
-
-_ANY_DIGIT = re.compile(r"\d{4}")
 
 
 def strip_title(text: str) -> str:

@@ -237,7 +237,9 @@ def _is_prose(line: str, found: list[tuple[int, date]]) -> bool:
 def _label_above(lines: list[str], i: int) -> str:
     """'updated', 'published', 'related' or '' for a label on its own line just above line ``i``."""
     for back in range(i - 1, max(-1, i - 4), -1):
-        text = lines[back].strip().lstrip("*+-•·o ").strip()
+        text = lines[back].strip()
+        # a list bullet, not every leading "o" ("originally published" is a label)
+        text = (text[2:] if text[:2] in _BULLETS else text).strip()
         if not text or _PUNCT_LINE.match(text):
             continue
         if len(text) > 40:
@@ -300,13 +302,7 @@ def original_date(text: str, *, today: date | None = None) -> date | None:
 
 
 def dateline(text: str, *, today: date | None = None, limit: int = 0) -> date | None:
-    """The date written next to the headline (see :func:`dateline_kind`)."""
-    return dateline_kind(text, today=today, limit=limit)[0]
-
-
-def dateline_kind(text: str, *, today: date | None = None, limit: int = 0) -> tuple[date | None, bool]:
-    """The date written next to the headline: the first full date in ``text``, and
-    whether it is an update.
+    """The date written next to the headline: the first full date in ``text``.
 
     ``text`` is the top of the page around the headline. Dates inside sentences of
     prose or long paragraphs are skipped (they are event dates, not datelines). An
@@ -352,10 +348,10 @@ def dateline_kind(text: str, *, today: date | None = None, limit: int = 0) -> tu
         related = False
         published, update = _line_date(line, found, label)
         if published is not None:
-            return published, False
+            return published
         if updated is None and update is not None:
             updated, left = update, UPDATED_LOOKAHEAD
-    return updated, updated is not None
+    return updated
 
 
 def copyright_year(text: str) -> int | None:

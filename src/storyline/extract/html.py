@@ -300,11 +300,12 @@ def _visible_head(rendered: str, title: str, others: list[str] = ()) -> str:  # 
 
 
 def _combine(
-    paragraphs: list[str], rendered: Any, scores: list[float], ours_words: int
+    paragraphs: list[str], rendered: Any, scores: list[float], ours_words: int, theirs_words: int
 ) -> tuple[list[str], list[RemovedLine]]:
     """trafilatura's paragraphs, minus what the classifier rejects, plus what it missed.
 
-    ``ours_words``: the words of the rendered lines the classifier keeps.
+    ``ours_words``, ``theirs_words``: the words of the rendered lines the classifier
+    keeps, and of trafilatura's paragraphs.
     """
     best: dict[str, float] = {}
     first_at: dict[str, int] = {}
@@ -323,7 +324,6 @@ def _combine(
         position = float(first_at[key]) if key in first_at else position + 1e-3
         kept.append((position, paragraph, key))
     found = [first_at[key] for _, _, key in kept if key in first_at]
-    theirs_words = sum(len(p.split()) for p in paragraphs)
     if found and ours_words > ADD_GATE_RATIO * theirs_words:
         joined = " ".join(key for _, _, key in kept)
         for i in range(min(found), max(found) + 1):
@@ -384,23 +384,25 @@ def extract_html(
     config = _trafilatura_config()
     text = trafilatura.extract(tree, url=url, config=config, **TRAFILATURA_OPTIONS) or ""
     ours_words = sum(len(k.split()) for k, v in zip(rendered.keys, scores, strict=True) if v > KEEP_THRESHOLD)
-    if ours_words > FULL_RUN_GATE * len(text.split()):
+    theirs_words = len(text.split())
+    if ours_words > FULL_RUN_GATE * theirs_words:
         # the classifier sees much more article than the fast pass found: run
         # trafilatura's full cascade (readability, jusText) on a fresh tree
         full = trafilatura.extract(
             trafilatura.load_html(cleaned), url=url, config=config, **{**TRAFILATURA_OPTIONS, "fast": False}
         )
-        if full and len(full.split()) > len(text.split()):
-            text = full
+        full_words = len(full.split()) if full else 0
+        if full_words > theirs_words:
+            text, theirs_words = full, full_words
     paragraphs = [_clean(p) for p in text.split("\n") if p.strip()]
     removed: list[RemovedLine] = []
-    if len(text.split()) < FALLBACK_WORDS:
+    if theirs_words < FALLBACK_WORDS:
         # trafilatura found (almost) nothing: the line classifier reads the rendered page
         fallback = [_clean(t.lstrip("*+-• ")) for t, s in zip(rendered.texts, scores, strict=True) if s > KEEP_THRESHOLD]
-        if sum(len(p.split()) for p in fallback) > len(text.split()):
+        if sum(len(p.split()) for p in fallback) > theirs_words:
             paragraphs = fallback
     else:
-        paragraphs, removed = _combine(paragraphs, rendered, scores, ours_words)
+        paragraphs, removed = _combine(paragraphs, rendered, scores, ours_words, theirs_words)
     if boilerplate is not None and boilerplate.fitted and paragraphs:
         # a page of unknown site counted as a site of its own: leave its own lines out
         own_page = None if site else html_to_lines(html)
