@@ -182,6 +182,10 @@ def pipeline_cv(folder: Path, data: dict[str, list[dict]], *, c1: float, c2: flo
     the line-classifier CV; each fold's pages are extracted with a model fitted on the rest."""
     from storyline.errors import StorylineError
     from storyline.evaluate.extraction import _norm_title
+    from storyline.extract import _line_weights
+
+    # the fold models replace the shipped weights, which may predate a new feature
+    _line_weights.FEATURES = list(FEATURES)
     from storyline.extract import extract_article, text
     from storyline.extract._trees import TreeEnsemble
     from storyline.model import Document
