@@ -27,6 +27,7 @@ from .features import (
     StoryFeatures,
     compare,
     featurize,
+    largest,
     prune,
     text_cosine,
     words_meet,
@@ -310,7 +311,7 @@ class OnlineClusterer:
                 scores[sid] += weight
         if len(scores) <= limit_n:
             return list(scores)
-        return heapq.nlargest(limit_n, scores, key=scores.__getitem__)
+        return largest(scores, limit_n)
 
     def _decide(self, features: ArticleFeatures) -> int | None:
         candidates = self._candidates(features)
@@ -322,7 +323,7 @@ class OnlineClusterer:
             # One cosine each to rank the retrieved stories; the full features for the best.
             df = self.df_
             ranked = {sid: text_cosine(vectors, self.stories_[sid], df) for sid in candidates}
-            candidates = heapq.nlargest(FULL_COMPARE, ranked, key=ranked.__getitem__)
+            candidates = largest(ranked, FULL_COMPARE)
         headline = features.headline_only
         best, best_p = None, self.headline_threshold if headline else self.threshold
         floor = self.text_floor(headline=headline)
