@@ -17,6 +17,7 @@ import logging
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from operator import mul
 
 from ..model import AnnotatedArticle
 from . import _weights
@@ -89,20 +90,18 @@ def symmetric(x: Sequence[float], y: Sequence[float]) -> list[float]:
 def interaction_probability(features: Sequence[float], weights: Sequence[float], bias: float) -> float:
     """:func:`probability` of ``interactions(features)`` without building it (zeros skipped)."""
     n = len(features)
+    nonzero = [i for i in range(n) if features[i]]
     z = bias
-    k = n
-    for i in range(n):
+    for a, i in enumerate(nonzero):
         xi = features[i]
-        width = n - i - 1
-        if xi:
-            z += weights[i] * xi
-            inner = 0.0
-            for j in range(i + 1, n):
-                xj = features[j]
-                if xj:
-                    inner += weights[k + j - i - 1] * xj
-            z += xi * inner
-        k += width
+        z += weights[i] * xi
+        # weights[n:] hold the products (i, j), j > i, row by row: row i starts at
+        # n + i * (n - 1) - i * (i - 1) // 2, and (i, j) is j - i - 1 into it.
+        row = n + i * (n - 1) - i * (i - 1) // 2 - i - 1
+        inner = 0.0
+        for j in nonzero[a + 1:]:
+            inner += weights[row + j] * features[j]
+        z += xi * inner
     return _sigmoid(z)
 
 
@@ -120,7 +119,7 @@ def probability(features: Sequence[float], *, weights: Sequence[float] | None = 
         if len(w) != n + n * (n - 1) // 2:
             raise ValueError(f"{len(w)} weights fit neither {n} features nor their products")
         return interaction_probability(features, w, b)
-    return _sigmoid(b + sum(wi * xi for wi, xi in zip(w, features, strict=True)))
+    return _sigmoid(b + sum(map(mul, w, features)))
 
 
 class OnlineClusterer:
