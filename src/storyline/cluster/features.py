@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from operator import itemgetter
+from operator import itemgetter, mul
 
 from ..model import AnnotatedArticle
 from .timeinfo import date_from_url, years_in
@@ -431,17 +431,24 @@ class StoryFeatures:
         return self.years.most_common(1)[0][0] if self.years else None
 
     def norm(self, name: str, bag: dict[str, float], df: DocumentFrequencies) -> float:
+        return _norm(self._fresh_norms(df), name, bag, df.weights)
+
+    def _fresh_norms(self, df: DocumentFrequencies) -> dict[str, float]:
+        """The cached norms, emptied first if the corpus has outgrown them."""
         norms = self._norms
         n = norms.get("n")
         if n is None or df.n > NORM_REFRESH_GROWTH * n + 20:  # :func:`_fresh`, inlined (hot)
             norms.clear()
             norms["n"] = df.n
-        cached = norms.get(name)
-        if cached is None:
-            idf = df.weights
-            cached = math.sqrt(sum((w * idf[t]) ** 2 for t, w in bag.items())) or 1.0
-            norms[name] = cached
-        return cached
+        return norms
+
+
+def _norm(norms: dict[str, float], name: str, bag: dict[str, float], idf: dict[str, float]) -> float:
+    """A story bag's IDF-weighted norm, cached in ``norms`` (:meth:`StoryFeatures._fresh_norms`)."""
+    cached = norms.get(name)
+    if cached is None:
+        cached = norms[name] = math.sqrt(sum([(w * idf[t]) ** 2 for t, w in bag.items()])) or 1.0
+    return cached
 
 
 #: a story's cached norms are recomputed once the corpus has grown by this factor since;
@@ -465,12 +472,16 @@ def _weighted(bag: dict[str, float], df: DocumentFrequencies) -> tuple[dict[str,
         return {}, 1.0
     idf = df.weights
     out = {t: w * idf[t] for t, w in bag.items()}
-    return out, math.sqrt(sum(v * v for v in out.values())) or 1.0
+    return out, _vector_norm(out)
+
+
+def _vector_norm(vec: dict[str, float]) -> float:
+    values = vec.values()
+    return math.sqrt(sum(map(mul, values, values))) or 1.0
 
 
 def _cos(vec: dict[str, float], norm: float, bag: dict[str, float], bag_norm: float,
-         df: DocumentFrequencies) -> float:
-    idf = df.weights
+         idf: dict[str, float]) -> float:
     # Walk the smaller bag, look up the larger (the sum's terms and order as before).
     if len(vec) > len(bag):
         total = sum([vec[t] * w * idf[t] for t, w in bag.items() if t in vec])
@@ -487,21 +498,34 @@ class ArticleVectors:
 
     def __init__(self, features: ArticleFeatures, df: DocumentFrequencies) -> None:
         self.features = features
-        self.title, self.title_norm = _weighted(features.title, df)
-        self.body, self.body_norm = _weighted(features.body, df)
-        merged = dict(features.body)
+        idf = df.weights
+        title = self.title = {t: w * idf[t] for t, w in features.title.items()}
+        self.title_norm = _vector_norm(title) if title else 1.0
+        body = features.body
+        self.body = {t: w * idf[t] for t, w in body.items()}
+        self.body_norm = _vector_norm(self.body) if body else 1.0
+        # title + body, summed where a term is in both (body order, then the title's own)
+        merged = dict(self.body)
         for t, w in features.title.items():
-            merged[t] = merged.get(t, 0.0) + w
-        self.all, self.all_norm = _weighted(merged, df)
+            in_body = body.get(t)
+            merged[t] = title[t] if in_body is None else (in_body + w) * idf[t]
+        self.all = merged
+        self.all_norm = _vector_norm(merged) if merged else 1.0
         self.entities, self.entity_norm = _weighted(features.entities, df)
         self.years, self.years_norm = _weighted(features.years, df)
-        split = features.kind_bags()
-        self.kinds = {k: _weighted(split.get(k, {}), df) for k in KINDS}
+        # the entity vector split by kind (the same weights)
+        split: dict[str, dict[str, float]] = {k: {} for k in KINDS}
+        for t, v in self.entities.items():
+            part = split.get(t[:2])
+            if part is not None:
+                part[t] = v
+        self.kinds = {k: (part, _vector_norm(part)) if part else ({}, 1.0) for k, part in split.items()}
 
 
 def text_cosine(vectors: ArticleVectors, story: StoryFeatures, df: DocumentFrequencies) -> float:
     """The IDF-weighted cosine of title + body terms (the ``cross_cos`` feature alone)."""
-    return _cos(vectors.all, vectors.all_norm, story.all, story.norm("all", story.all, df), df)
+    idf = df.weights
+    return _cos(vectors.all, vectors.all_norm, story.all, _norm(story._fresh_norms(df), "all", story.all, idf), idf)
 
 
 #: a date difference is read on a log scale and capped: past a year apart, the exact
@@ -516,18 +540,22 @@ def compare(vectors: ArticleVectors, story: StoryFeatures, df: DocumentFrequenci
     ``cross``: the :func:`text_cosine` of the two when the caller has it already.
     """
     f = vectors.features
-    title_cos = _cos(vectors.title, vectors.title_norm, story.title,
-                     story.norm("title", story.title, df), df)
+    idf = df.weights
+    norms = story._fresh_norms(df)
+    title_cos = _cos(vectors.title, vectors.title_norm, story.title, _norm(norms, "title", story.title, idf), idf)
     body_cos = _cos(vectors.body, vectors.body_norm, story.body,
-                    story.norm("body", story.body, df), df) if f.body and story.body else 0.0
-    cross_cos = text_cosine(vectors, story, df) if cross is None else cross
+                    _norm(norms, "body", story.body, idf), idf) if f.body and story.body else 0.0
+    if cross is None:
+        cross_cos = _cos(vectors.all, vectors.all_norm, story.all, _norm(norms, "all", story.all, idf), idf)
+    else:
+        cross_cos = cross
     entity_cos = _cos(vectors.entities, vectors.entity_norm, story.entities,
-                      story.norm("entities", story.entities, df), df)
+                      _norm(norms, "entities", story.entities, idf), idf)
     kinds = []
     for kind in KINDS:
         vec, vec_norm = vectors.kinds[kind]
         bag = story.kinds[kind]
-        kinds.append(_cos(vec, vec_norm, bag, story.norm(kind, bag, df), df) if vec and bag else 0.0)
+        kinds.append(_cos(vec, vec_norm, bag, _norm(norms, kind, bag, idf), idf) if vec and bag else 0.0)
     if f.numbers and story.numbers:
         shared = sum(1 for n in f.numbers if n in story.numbers)
         number_overlap = shared / min(len(f.numbers), len(story.numbers))
@@ -561,7 +589,7 @@ def compare(vectors: ArticleVectors, story: StoryFeatures, df: DocumentFrequenci
     # between dated reports, the day gap already says it.
     if f.years and story.year_bag and (f.day is None or story_day is None):
         year_cos = _cos(vectors.years, vectors.years_norm, story.year_bag,
-                        story.norm("years", story.year_bag, df), df)
+                        _norm(norms, "years", story.year_bag, idf), idf)
         year_known = 1.0
     else:
         year_cos, year_known = 0.0, 0.0
