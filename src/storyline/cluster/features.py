@@ -300,7 +300,8 @@ class DocumentFrequencies:
     def add(self, features: ArticleFeatures) -> None:
         self.n += 1
         # Each term once: the keys of one dict of all four bags (counted in C).
-        self.df.update({**features.title, **features.body, **features.entities, **features.years}.keys())
+        seen = {**features.title, **features.body, **features.entities, **features.years}
+        self.df.update(seen.keys())
         if self.n > IDF_REFRESH_GROWTH * self._n_cached + 10:
             self.weights.clear()
             self._n_cached = self.n
@@ -443,7 +444,8 @@ class StoryFeatures:
         return norms
 
 
-def _norm(norms: dict[str, float], name: str, bag: dict[str, float], idf: dict[str, float]) -> float:
+def _norm(norms: dict[str, float], name: str, bag: dict[str, float],
+          idf: dict[str, float]) -> float:
     """A story bag's IDF-weighted norm, cached in ``norms`` (:meth:`StoryFeatures._fresh_norms`)."""
     cached = norms.get(name)
     if cached is None:
@@ -519,13 +521,15 @@ class ArticleVectors:
             part = split.get(t[:2])
             if part is not None:
                 part[t] = v
-        self.kinds = {k: (part, _vector_norm(part)) if part else ({}, 1.0) for k, part in split.items()}
+        self.kinds = {k: (part, _vector_norm(part)) if part else ({}, 1.0)
+                      for k, part in split.items()}
 
 
 def text_cosine(vectors: ArticleVectors, story: StoryFeatures, df: DocumentFrequencies) -> float:
     """The IDF-weighted cosine of title + body terms (the ``cross_cos`` feature alone)."""
     idf = df.weights
-    return _cos(vectors.all, vectors.all_norm, story.all, _norm(story._fresh_norms(df), "all", story.all, idf), idf)
+    bag_norm = _norm(story._fresh_norms(df), "all", story.all, idf)
+    return _cos(vectors.all, vectors.all_norm, story.all, bag_norm, idf)
 
 
 #: a date difference is read on a log scale and capped: past a year apart, the exact
@@ -542,11 +546,13 @@ def compare(vectors: ArticleVectors, story: StoryFeatures, df: DocumentFrequenci
     f = vectors.features
     idf = df.weights
     norms = story._fresh_norms(df)
-    title_cos = _cos(vectors.title, vectors.title_norm, story.title, _norm(norms, "title", story.title, idf), idf)
+    title_cos = _cos(vectors.title, vectors.title_norm, story.title,
+                     _norm(norms, "title", story.title, idf), idf)
     body_cos = _cos(vectors.body, vectors.body_norm, story.body,
                     _norm(norms, "body", story.body, idf), idf) if f.body and story.body else 0.0
     if cross is None:
-        cross_cos = _cos(vectors.all, vectors.all_norm, story.all, _norm(norms, "all", story.all, idf), idf)
+        cross_cos = _cos(vectors.all, vectors.all_norm, story.all,
+                         _norm(norms, "all", story.all, idf), idf)
     else:
         cross_cos = cross
     entity_cos = _cos(vectors.entities, vectors.entity_norm, story.entities,
@@ -555,7 +561,8 @@ def compare(vectors: ArticleVectors, story: StoryFeatures, df: DocumentFrequenci
     for kind in KINDS:
         vec, vec_norm = vectors.kinds[kind]
         bag = story.kinds[kind]
-        kinds.append(_cos(vec, vec_norm, bag, _norm(norms, kind, bag, idf), idf) if vec and bag else 0.0)
+        kinds.append(_cos(vec, vec_norm, bag, _norm(norms, kind, bag, idf), idf)
+                     if vec and bag else 0.0)
     if f.numbers and story.numbers:
         shared = sum(1 for n in f.numbers if n in story.numbers)
         number_overlap = shared / min(len(f.numbers), len(story.numbers))

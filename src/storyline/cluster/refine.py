@@ -168,7 +168,8 @@ def _too_far_apart(clusterer: OnlineClusterer, a: int, b: int) -> bool:
 
 
 def merge_stories(clusterer: OnlineClusterer, *, threshold: float,
-                  headline_threshold: float | None = None, views: StoryViews | None = None) -> dict[str, int]:
+                  headline_threshold: float | None = None,
+                  views: StoryViews | None = None) -> dict[str, int]:
     """Merge story pairs above the threshold, most probable first (the older id stays)."""
     views = views or StoryViews(clusterer)
     if headline_threshold is None:
@@ -427,8 +428,8 @@ def refine_stories(clusterer: OnlineClusterer, *, merge_threshold: float | None 
         headline_merge_threshold = _weights.HEADLINE_MERGE_THRESHOLD
     views = StoryViews(clusterer)
     if merge_threshold < 1 or headline_merge_threshold < 1:
-        merge_stories(clusterer, threshold=merge_threshold, headline_threshold=headline_merge_threshold,
-                      views=views)
+        merge_stories(clusterer, threshold=merge_threshold,
+                      headline_threshold=headline_merge_threshold, views=views)
     link_threshold = LINK_THRESHOLD if link_threshold is None else link_threshold
     if headline_link_threshold is None:
         headline_link_threshold = HEADLINE_LINK_THRESHOLD
