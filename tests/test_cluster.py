@@ -175,7 +175,7 @@ def test_refinement_does_not_merge_stories_that_share_only_a_place() -> None:
                          published=date(2026, 1, 10), places=("Norhaven",))
     a, b = clusterer.add(sport), clusterer.add(council)
     assert a != b
-    assert _story_probability(clusterer, a, b) == 0.0
+    assert _story_probability(clusterer, a, b, {}) == 0.0
     clusterer.refine()
     assert clusterer.labels_["s"] != clusterer.labels_["c"]
 

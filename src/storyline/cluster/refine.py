@@ -87,76 +87,19 @@ def as_article(sid: int, story: StoryFeatures) -> ArticleFeatures:
     )
 
 
-class StoryViews:
-    """Active stories seen as articles (:func:`as_article`, their vectors) and the pair
-    features of two of them, each kept until one of its stories changes: the merge and
-    linkage passes ask for many of the same. Nothing else changes them (the document
-    frequencies are fixed while refining), so a kept value is what a new computation
-    would give; and a kept :func:`compare` was made on the same two stories, so serving
-    it skips no side effect (the story norms it cached are cached already)."""
-
-    def __init__(self, clusterer: OnlineClusterer) -> None:
-        self.clusterer = clusterer
-        self._articles: dict[int, ArticleFeatures] = {}
-        self._vectors: dict[int, ArticleVectors] = {}
-        self._compared: dict[tuple[int, int, int, int], list[float]] = {}
-        self._cosines: dict[tuple[int, int, int, int], float] = {}
-        self._changes: dict[int, int] = {}
-
-    def article(self, sid: int) -> ArticleFeatures:
-        found = self._articles.get(sid)
-        if found is None:
-            found = self._articles[sid] = as_article(sid, self.clusterer.stories_[sid])
-        return found
-
-    def vectors(self, sid: int) -> ArticleVectors:
-        found = self._vectors.get(sid)
-        if found is None:
-            found = self._vectors[sid] = ArticleVectors(self.article(sid), self.clusterer.df_)
-        return found
-
-    def _key(self, a: int, b: int) -> tuple[int, int, int, int]:
-        changes = self._changes
-        return a, b, changes.get(a, 0), changes.get(b, 0)
-
-    def text_cosine(self, a: int, b: int) -> float:
-        """:func:`text_cosine` of story ``a`` seen as an article and story ``b``."""
-        key = self._key(a, b)
-        found = self._cosines.get(key)
-        if found is None:
-            compared = self._compared.get(key)
-            if compared is not None:
-                return compared[2]
-            found = self._cosines[key] = text_cosine(self.vectors(a), self.clusterer.stories_[b],
-                                                     self.clusterer.df_)
-        return found
-
-    def compare(self, a: int, b: int) -> list[float]:
-        """:func:`compare` of story ``a`` seen as an article and story ``b``."""
-        key = self._key(a, b)
-        found = self._compared.get(key)
-        if found is None:
-            found = self._compared[key] = compare(self.vectors(a), self.clusterer.stories_[b],
-                                                  self.clusterer.df_, cross=self._cosines.get(key))
-        return found
-
-    def changed(self, sid: int) -> None:
-        """Story ``sid`` has grown: forget what was kept of it."""
-        self._articles.pop(sid, None)
-        self._vectors.pop(sid, None)
-        self._changes[sid] = self._changes.get(sid, 0) + 1
-
-
 def _story_probability(clusterer: OnlineClusterer, a: int, b: int,
-                       views: StoryViews | None = None) -> float:
-    views = views or StoryViews(clusterer)
+                       cache: dict[int, ArticleVectors]) -> float:
     sa, sb = clusterer.stories_[a], clusterer.stories_[b]
-    fa, fb = views.compare(a, b), views.compare(b, a)
+    df = clusterer.df_
+    for sid, story in ((a, sa), (b, sb)):
+        if sid not in cache:
+            cache[sid] = ArticleVectors(as_article(sid, story), df)
+    fa, fb = compare(cache[a], sb, df), compare(cache[b], sa, df)
     floor = clusterer.text_floor(headline=not sa.body and not sb.body)
     if not (words_meet(fa, floor) or words_meet(fb, floor)):
         return 0.0
-    pa = clusterer.merge_probability(fa, headline=views.article(a).headline_only)
-    pb = clusterer.merge_probability(fb, headline=views.article(b).headline_only)
+    pa = clusterer.merge_probability(fa, headline=cache[a].features.headline_only)
+    pb = clusterer.merge_probability(fb, headline=cache[b].features.headline_only)
     return (pa + pb) / 2
 
 
@@ -168,10 +111,8 @@ def _too_far_apart(clusterer: OnlineClusterer, a: int, b: int) -> bool:
 
 
 def merge_stories(clusterer: OnlineClusterer, *, threshold: float,
-                  headline_threshold: float | None = None,
-                  views: StoryViews | None = None) -> dict[str, int]:
+                  headline_threshold: float | None = None) -> dict[str, int]:
     """Merge story pairs above the threshold, most probable first (the older id stays)."""
-    views = views or StoryViews(clusterer)
     if headline_threshold is None:
         headline_threshold = threshold
 
@@ -181,21 +122,25 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float,
 
     moved: dict[str, int] = {}
     heap: list[tuple[float, int, int]] = []
+    cache: dict[int, ArticleVectors] = {}
 
     def push_pairs(sid: int) -> None:
+        story = clusterer.stories_[sid]
         others = [
             o
-            for o in clusterer._candidates(views.article(sid))
+            for o in clusterer._candidates(as_article(sid, story))
             if o != sid and not _too_far_apart(clusterer, sid, o)
         ]
         if len(others) > FULL_COMPARE:
             # as in the stream: one cosine to rank, the full features for the best
-            ranked = {o: views.text_cosine(sid, o) for o in others}
+            if sid not in cache:
+                cache[sid] = ArticleVectors(as_article(sid, story), clusterer.df_)
+            ranked = {o: text_cosine(cache[sid], clusterer.stories_[o], clusterer.df_) for o in others}
             others = largest(ranked, FULL_COMPARE)
         for other in others:
             if bar(sid, other) >= 1:
                 continue  # this pass is off for such a pair
-            p = _story_probability(clusterer, sid, other, views)
+            p = _story_probability(clusterer, sid, other, cache)
             if p >= bar(sid, other):
                 heapq.heappush(heap, (-p, min(sid, other), max(sid, other)))
 
@@ -208,11 +153,11 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float,
             continue
         # Re-check: either story may have grown since this pair was scored.
         if version.get(keep) or version.get(gone):
-            if _story_probability(clusterer, keep, gone, views) < bar(keep, gone):
+            if _story_probability(clusterer, keep, gone, cache) < bar(keep, gone):
                 continue
         _absorb(clusterer, keep, gone, moved)
         version[keep] = version.get(keep, 0) + 1
-        views.changed(keep)
+        cache.pop(keep, None)
         push_pairs(keep)
     return moved
 
@@ -350,8 +295,7 @@ def _sample(members: list[ArticleFeatures]) -> list[ArticleFeatures]:
 
 
 def link_stories(clusterer: OnlineClusterer, *, threshold: float,
-                 headline_threshold: float | None = None, pairs: PairScores | None = None,
-                 views: StoryViews | None = None) -> dict[str, int]:
+                 headline_threshold: float | None = None, pairs: PairScores | None = None) -> dict[str, int]:
     """Average-linkage agglomeration over stories (the older id stays).
 
     Two stories are scored by the mean, over pairs of their articles, of the pair model's
@@ -363,17 +307,23 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float,
     if headline_threshold is None:
         headline_threshold = threshold
     moved: dict[str, int] = {}
+    df = clusterer.df_
     pair = pairs or PairScores(clusterer)
-    views = views or StoryViews(clusterer)
 
     def bar(a: int, b: int) -> float:
         both = not clusterer.stories_[a].body and not clusterer.stories_[b].body
         return headline_threshold if both else threshold
 
+    story_cache: dict[int, ArticleVectors] = {}
+
     def score(a: int, b: int) -> float:
+        for sid in (a, b):
+            if sid not in story_cache:
+                story_cache[sid] = ArticleVectors(as_article(sid, clusterer.stories_[sid]), df)
         sa, sb = clusterer.stories_[a], clusterer.stories_[b]
         floor = clusterer.text_floor(headline=not sa.body and not sb.body)
-        if not (words_meet(views.compare(a, b), floor) or words_meet(views.compare(b, a), floor)):
+        if not (words_meet(compare(story_cache[a], sb, df), floor)
+                or words_meet(compare(story_cache[b], sa, df), floor)):
             return 0.0
         ma, mb = _sample(clusterer.members_[a]), _sample(clusterer.members_[b])
         return sum(pair(x, y) for x in ma for y in mb) / (len(ma) * len(mb))
@@ -383,7 +333,7 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float,
 
     def push_pairs(sid: int) -> None:
         story = clusterer.stories_[sid]
-        for other in clusterer._candidates(views.article(sid), limit=LINK_CANDIDATES):
+        for other in clusterer._candidates(as_article(sid, story), limit=LINK_CANDIDATES):
             if other == sid or _too_far_apart(clusterer, sid, other):
                 continue
             cut = bar(sid, other)
@@ -406,7 +356,7 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float,
                 continue
         _absorb(clusterer, keep, gone, moved)
         size[keep] = size.get(keep, 0) + 1
-        views.changed(keep)
+        story_cache.pop(keep, None)
         push_pairs(keep)
     return moved
 
@@ -426,17 +376,15 @@ def refine_stories(clusterer: OnlineClusterer, *, merge_threshold: float | None 
     before = {f.id: sid for sid, members in clusterer.members_.items() for f in members}
     if headline_merge_threshold is None:
         headline_merge_threshold = _weights.HEADLINE_MERGE_THRESHOLD
-    views = StoryViews(clusterer)
     if merge_threshold < 1 or headline_merge_threshold < 1:
-        merge_stories(clusterer, threshold=merge_threshold,
-                      headline_threshold=headline_merge_threshold, views=views)
+        merge_stories(clusterer, threshold=merge_threshold, headline_threshold=headline_merge_threshold)
     link_threshold = LINK_THRESHOLD if link_threshold is None else link_threshold
     if headline_link_threshold is None:
         headline_link_threshold = HEADLINE_LINK_THRESHOLD
     pairs = PairScores(clusterer)
     if link_threshold > 0 or headline_link_threshold > 0:
         link_stories(clusterer, threshold=link_threshold, headline_threshold=headline_link_threshold,
-                     pairs=pairs, views=views)
+                     pairs=pairs)
     split_ratio = SPLIT_RATIO if split_ratio is None else split_ratio
     headline_split_ratio = HEADLINE_SPLIT_RATIO if headline_split_ratio is None else headline_split_ratio
     if split_ratio > 0 or headline_split_ratio > 0:
