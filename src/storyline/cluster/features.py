@@ -564,16 +564,16 @@ def compare(vectors: ArticleVectors, story: StoryFeatures, df: DocumentFrequenci
         kinds.append(_cos(vec, vec_norm, bag, _norm(norms, kind, bag, idf), idf)
                      if vec and bag else 0.0)
     if f.numbers and story.numbers:
-        shared = sum(1 for n in f.numbers if n in story.numbers)
+        shared = len(story.numbers.keys() & f.numbers)
         number_overlap = shared / min(len(f.numbers), len(story.numbers))
     else:
         number_overlap = 0.0
     if f.main and story.entities:
         top = story.top_entities()
-        hit = any(m in top for m in f.main)
+        hit = not top.isdisjoint(f.main)
         main_match = 1.0 if hit else 0.0
         # who/where the report is about is not even mentioned in the story
-        main_mismatch = 0.0 if hit or any(m in story.entities for m in f.main) else 1.0
+        main_mismatch = 0.0 if hit or not story.entities.keys().isdisjoint(f.main) else 1.0
     else:
         main_match = main_mismatch = 0.0
     story_day = story.day
@@ -588,10 +588,10 @@ def compare(vectors: ArticleVectors, story: StoryFeatures, df: DocumentFrequenci
     # Weekdays and month-days near the top date the event: reports of one event name the
     # same ones, so naming only different ones is evidence against (only against: in a
     # dense stream many events share "on Friday").
-    weekday_mismatch = 1.0 if f.weekdays and story.weekdays and not any(
-        w in story.weekdays for w in f.weekdays) else 0.0
-    month_mismatch = 1.0 if f.months and story.months and not any(
-        m in story.months for m in f.months) else 0.0
+    weekday_mismatch = 1.0 if f.weekdays and story.weekdays and story.weekdays.keys().isdisjoint(
+        f.weekdays) else 0.0
+    month_mismatch = 1.0 if f.months and story.months and story.months.keys().isdisjoint(
+        f.months) else 0.0
     # Mentioned years speak only where a day is missing on one side (undated pages):
     # between dated reports, the day gap already says it.
     if f.years and story.year_bag and (f.day is None or story_day is None):
