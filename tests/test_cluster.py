@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
+
+import pytest
 
 from storyline.cluster import OnlineClusterer, featurize, pair_similarity
 from storyline.cluster.features import DocumentFrequencies, terms
@@ -202,6 +205,43 @@ def test_probability_reads_linear_or_product_weights_by_their_length() -> None:
     assert products == pytest.approx(1 / (1 + math.exp(-(0.5 + 1.0 - 3.0 + 0.25 * 6.0))))
     with pytest.raises(ValueError, match="fit neither"):
         probability(x, weights=[1.0] * 5, bias=0.0)
+
+
+def test_fast_paths_give_what_the_plain_code_gives() -> None:
+    """The speed-ups of the cluster stage return exactly what the plain code returns
+    (ties, float sums and matches included): stories depend on it."""
+    import heapq
+    import random
+    import re
+    from collections import Counter
+
+    from storyline.cluster import _weights
+    from storyline.cluster.features import _time_words, largest, most_common
+    from storyline.cluster.online import interaction_probability, interactions, probability
+
+    rng = random.Random(7)
+    for _ in range(300):
+        scores = {i: rng.choice([0.5, 1.0, 1.5, rng.random()]) for i in range(rng.randint(0, 40))}
+        for n in (1, 3, 6):
+            assert largest(scores, n) == heapq.nlargest(n, scores, key=scores.__getitem__)
+        counts = Counter(rng.choice("abcdefgh") for _ in range(rng.randint(0, 30)))
+        assert most_common(counts, 3) == counts.most_common(3)
+        x = [rng.choice([0.0, 0.0, 1.0, rng.random(), -rng.random()]) for _ in range(17)]
+        for w, b in ((_weights.PAIR_WEIGHTS, _weights.PAIR_BIAS), (_weights.MERGE_WEIGHTS, _weights.MERGE_BIAS)):
+            z = b + sum(wi * xi for wi, xi in zip(w, interactions(x), strict=True))
+            assert interaction_probability(x, w, b) == pytest.approx(1 / (1 + math.exp(-z)), abs=1e-12)
+        assert probability(x) == 1 / (1 + math.exp(-(_weights.BIAS + sum(
+            wi * xi for wi, xi in zip(_weights.WEIGHTS, x, strict=True)))))
+    weekday = re.compile(r"\b(mon|tues|wednes|thurs|fri|satur|sun)day\b", re.I)
+    month = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)(?:uary|ruary|ch|il|e|y|ust"
+                       r"|tember|t\.|ober|ember|\.)?(?=\s+\d{1,2}\b)", re.I)
+    for text in ("On FRIDAY, Dec. 15 and sept 3", "xfriday friday2 Mayday 12 jan 1", "Jan  31\nMay\n4",
+                 "ſunday frıday é Friday DEC 1 dec 123", "Tuesday-Wednesday _friday Sept. 3", ""):
+        assert _time_words(text) == (frozenset(m.lower() for m in weekday.findall(text)),
+                                     frozenset(m.lower() for m in month.findall(text)))
+    year = re.compile(r"(?<![\d$£€.,])((?:19[5-9]|20[0-4])\d)(?![\d%])")
+    text = "x1999 a2001b é1999 $1998 .1997 1999% 2049 19999 (1950) 2050"
+    assert years_in(text) == [int(y) for y in year.findall(text)] == [1999, 2001, 1999, 2049, 1950]
 
 
 def test_linkage_alone_joins_one_event_and_keeps_the_other_apart() -> None:

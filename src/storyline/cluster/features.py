@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from operator import itemgetter, mul
 
 from ..model import AnnotatedArticle
 from .timeinfo import date_from_url, years_in
@@ -23,6 +24,13 @@ from .timeinfo import date_from_url, years_in
 _WEEKDAY = re.compile(r"\b(mon|tues|wednes|thurs|fri|satur|sun)day\b", re.I)
 _MONTH = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)(?:uary|ruary|ch|il|e|y|ust|tember|t\.|ober|ember|\.)?"
                     r"(?=\s+\d{1,2}\b)", re.I)
+#: the same two, case-sensitive, for lower-cased ASCII text: there they find what the
+#: case-insensitive ones find in the text (about twice as fast). The month one checks the
+#: word boundary after its three-letter name (lookbehind), so that the search can skip
+#: ahead to a possible first letter.
+_WEEKDAY_LOWER = re.compile(_WEEKDAY.pattern)
+_MONTH_LOWER = re.compile(r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)(?<!\w...)"
+                          r"(?:uary|ruary|ch|il|e|y|ust|tember|t\.|ober|ember|\.)?(?=\s+\d{1,2}\b)")
 #: characters at the top of the text read for weekdays and month-days: where the event is
 #: dated ("on Friday", "Dec. 15"); further down are background dates.
 TIME_WORDS_CHARS = 1500
@@ -109,6 +117,21 @@ def terms(text: str) -> Counter[str]:
     return out
 
 
+def largest(scores: dict, n: int) -> list:
+    """``heapq.nlargest(n, scores, key=scores.__getitem__)``: the same list, ties in
+    insertion order as there, but one sort in C instead of a Python loop over every key
+    (the dicts here hold tens to hundreds of keys)."""
+    return sorted(scores, key=scores.__getitem__, reverse=True)[:n]
+
+
+def most_common(counts: dict[str, int], n: int) -> list[tuple[str, int]]:
+    """``Counter.most_common(n)`` (the same list, ties in insertion order), by one sort."""
+    return sorted(counts.items(), key=_count, reverse=True)[:n]
+
+
+_count = itemgetter(1)
+
+
 def _number_key(text: str) -> str | None:
     digits = _NUMBER.findall(text)
     if not digits:
@@ -164,6 +187,16 @@ def event_day(annotated: AnnotatedArticle) -> int | None:
     return found[0].toordinal() if found else None
 
 
+def _time_words(top: str) -> tuple[frozenset[str], frozenset[str]]:
+    """Weekdays and months given with a day, lower-cased, that ``top`` names."""
+    if top.isascii():
+        low = top.lower()
+        weekdays = frozenset(_WEEKDAY_LOWER.findall(low)) if "day" in low else frozenset()
+        return weekdays, frozenset(_MONTH_LOWER.findall(low))
+    return (frozenset(m.lower() for m in _WEEKDAY.findall(top)),
+            frozenset(m.lower() for m in _MONTH.findall(top)))
+
+
 def _years(annotated: AnnotatedArticle, text: str, day: int | None) -> tuple[int | None, dict[str, float]]:
     years = years_in(text)
     years += [d.value.year for d in annotated.dates]
@@ -185,7 +218,7 @@ def featurize(annotated: AnnotatedArticle) -> ArticleFeatures:
     if len(body_terms) > MAX_BODY_TERMS:
         # Without corpus statistics yet, keep the most frequent terms, which for news
         # bodies are the topic words; ties favour earlier (nearer the lead) by order.
-        body_terms = Counter(dict(body_terms.most_common(MAX_BODY_TERMS)))
+        body_terms = Counter(dict(most_common(body_terms, MAX_BODY_TERMS)))
     title = {t: 1.0 + math.log(c) for t, c in title_terms.items()}
     body = {t: 1.0 + math.log(c) for t, c in body_terms.items()}
     entities: Counter[str] = Counter()
@@ -213,12 +246,10 @@ def featurize(annotated: AnnotatedArticle) -> ArticleFeatures:
     ents = {k: 1.0 + math.log(c) for k, c in entities.items()}
     # An ordered key list (not a set): candidate scores are float sums over the keys,
     # and a set's order changes with the hash seed, so ties, and so stories, would too.
-    keys = tuple(dict.fromkeys([*title, *ents, *dict(body_terms.most_common(20))]))
+    keys = tuple(dict.fromkeys([*title, *ents, *dict(most_common(body_terms, 20))]))
     day = event_day(annotated)
     year, years = _years(annotated, article.title + "\n" + body_text, day)
-    top = (article.title + "\n" + article.text)[:TIME_WORDS_CHARS]
-    weekdays = frozenset(m.lower() for m in _WEEKDAY.findall(top))
-    months = frozenset(m.lower() for m in _MONTH.findall(top))
+    weekdays, months = _time_words((article.title + "\n" + article.text)[:TIME_WORDS_CHARS])
     return ArticleFeatures(
         id=annotated.id,
         title=title,
@@ -231,7 +262,7 @@ def featurize(annotated: AnnotatedArticle) -> ArticleFeatures:
         headline_only=headline_only,
         weekdays=weekdays,
         months=months,
-        main=tuple(k for k, _ in entities.most_common(MAIN_ENTITIES)),
+        main=tuple(k for k, _ in most_common(entities, MAIN_ENTITIES)),
         keys=keys,
     )
 
@@ -268,8 +299,9 @@ class DocumentFrequencies:
 
     def add(self, features: ArticleFeatures) -> None:
         self.n += 1
-        self.df.update(set(features.title) | set(features.body) | set(features.entities)
-                       | set(features.years))
+        # Each term once: the keys of one dict of all four bags (counted in C).
+        seen = {**features.title, **features.body, **features.entities, **features.years}
+        self.df.update(seen.keys())
         if self.n > IDF_REFRESH_GROWTH * self._n_cached + 10:
             self.weights.clear()
             self._n_cached = self.n
@@ -400,17 +432,25 @@ class StoryFeatures:
         return self.years.most_common(1)[0][0] if self.years else None
 
     def norm(self, name: str, bag: dict[str, float], df: DocumentFrequencies) -> float:
+        return _norm(self._fresh_norms(df), name, bag, df.weights)
+
+    def _fresh_norms(self, df: DocumentFrequencies) -> dict[str, float]:
+        """The cached norms, emptied first if the corpus has outgrown them."""
         norms = self._norms
         n = norms.get("n")
         if n is None or df.n > NORM_REFRESH_GROWTH * n + 20:  # :func:`_fresh`, inlined (hot)
             norms.clear()
             norms["n"] = df.n
-        cached = norms.get(name)
-        if cached is None:
-            idf = df.weights
-            cached = math.sqrt(sum((w * idf[t]) ** 2 for t, w in bag.items())) or 1.0
-            norms[name] = cached
-        return cached
+        return norms
+
+
+def _norm(norms: dict[str, float], name: str, bag: dict[str, float],
+          idf: dict[str, float]) -> float:
+    """A story bag's IDF-weighted norm, cached in ``norms`` (:meth:`StoryFeatures._fresh_norms`)."""
+    cached = norms.get(name)
+    if cached is None:
+        cached = norms[name] = math.sqrt(sum([(w * idf[t]) ** 2 for t, w in bag.items()])) or 1.0
+    return cached
 
 
 #: a story's cached norms are recomputed once the corpus has grown by this factor since;
@@ -434,12 +474,16 @@ def _weighted(bag: dict[str, float], df: DocumentFrequencies) -> tuple[dict[str,
         return {}, 1.0
     idf = df.weights
     out = {t: w * idf[t] for t, w in bag.items()}
-    return out, math.sqrt(sum(v * v for v in out.values())) or 1.0
+    return out, _vector_norm(out)
+
+
+def _vector_norm(vec: dict[str, float]) -> float:
+    values = vec.values()
+    return math.sqrt(sum(map(mul, values, values))) or 1.0
 
 
 def _cos(vec: dict[str, float], norm: float, bag: dict[str, float], bag_norm: float,
-         df: DocumentFrequencies) -> float:
-    idf = df.weights
+         idf: dict[str, float]) -> float:
     # Walk the smaller bag, look up the larger (the sum's terms and order as before).
     if len(vec) > len(bag):
         total = sum([vec[t] * w * idf[t] for t, w in bag.items() if t in vec])
@@ -456,21 +500,36 @@ class ArticleVectors:
 
     def __init__(self, features: ArticleFeatures, df: DocumentFrequencies) -> None:
         self.features = features
-        self.title, self.title_norm = _weighted(features.title, df)
-        self.body, self.body_norm = _weighted(features.body, df)
-        merged = dict(features.body)
+        idf = df.weights
+        title = self.title = {t: w * idf[t] for t, w in features.title.items()}
+        self.title_norm = _vector_norm(title) if title else 1.0
+        body = features.body
+        self.body = {t: w * idf[t] for t, w in body.items()}
+        self.body_norm = _vector_norm(self.body) if body else 1.0
+        # title + body, summed where a term is in both (body order, then the title's own)
+        merged = dict(self.body)
         for t, w in features.title.items():
-            merged[t] = merged.get(t, 0.0) + w
-        self.all, self.all_norm = _weighted(merged, df)
+            in_body = body.get(t)
+            merged[t] = title[t] if in_body is None else (in_body + w) * idf[t]
+        self.all = merged
+        self.all_norm = _vector_norm(merged) if merged else 1.0
         self.entities, self.entity_norm = _weighted(features.entities, df)
         self.years, self.years_norm = _weighted(features.years, df)
-        split = features.kind_bags()
-        self.kinds = {k: _weighted(split.get(k, {}), df) for k in KINDS}
+        # the entity vector split by kind (the same weights)
+        split: dict[str, dict[str, float]] = {k: {} for k in KINDS}
+        for t, v in self.entities.items():
+            part = split.get(t[:2])
+            if part is not None:
+                part[t] = v
+        self.kinds = {k: (part, _vector_norm(part)) if part else ({}, 1.0)
+                      for k, part in split.items()}
 
 
 def text_cosine(vectors: ArticleVectors, story: StoryFeatures, df: DocumentFrequencies) -> float:
     """The IDF-weighted cosine of title + body terms (the ``cross_cos`` feature alone)."""
-    return _cos(vectors.all, vectors.all_norm, story.all, story.norm("all", story.all, df), df)
+    idf = df.weights
+    bag_norm = _norm(story._fresh_norms(df), "all", story.all, idf)
+    return _cos(vectors.all, vectors.all_norm, story.all, bag_norm, idf)
 
 
 #: a date difference is read on a log scale and capped: past a year apart, the exact
@@ -485,29 +544,36 @@ def compare(vectors: ArticleVectors, story: StoryFeatures, df: DocumentFrequenci
     ``cross``: the :func:`text_cosine` of the two when the caller has it already.
     """
     f = vectors.features
+    idf = df.weights
+    norms = story._fresh_norms(df)
     title_cos = _cos(vectors.title, vectors.title_norm, story.title,
-                     story.norm("title", story.title, df), df)
+                     _norm(norms, "title", story.title, idf), idf)
     body_cos = _cos(vectors.body, vectors.body_norm, story.body,
-                    story.norm("body", story.body, df), df) if f.body and story.body else 0.0
-    cross_cos = text_cosine(vectors, story, df) if cross is None else cross
+                    _norm(norms, "body", story.body, idf), idf) if f.body and story.body else 0.0
+    if cross is None:
+        cross_cos = _cos(vectors.all, vectors.all_norm, story.all,
+                         _norm(norms, "all", story.all, idf), idf)
+    else:
+        cross_cos = cross
     entity_cos = _cos(vectors.entities, vectors.entity_norm, story.entities,
-                      story.norm("entities", story.entities, df), df)
+                      _norm(norms, "entities", story.entities, idf), idf)
     kinds = []
     for kind in KINDS:
         vec, vec_norm = vectors.kinds[kind]
         bag = story.kinds[kind]
-        kinds.append(_cos(vec, vec_norm, bag, story.norm(kind, bag, df), df) if vec and bag else 0.0)
+        kinds.append(_cos(vec, vec_norm, bag, _norm(norms, kind, bag, idf), idf)
+                     if vec and bag else 0.0)
     if f.numbers and story.numbers:
-        shared = sum(1 for n in f.numbers if n in story.numbers)
+        shared = len(story.numbers.keys() & f.numbers)
         number_overlap = shared / min(len(f.numbers), len(story.numbers))
     else:
         number_overlap = 0.0
     if f.main and story.entities:
         top = story.top_entities()
-        hit = any(m in top for m in f.main)
+        hit = not top.isdisjoint(f.main)
         main_match = 1.0 if hit else 0.0
         # who/where the report is about is not even mentioned in the story
-        main_mismatch = 0.0 if hit or any(m in story.entities for m in f.main) else 1.0
+        main_mismatch = 0.0 if hit or not story.entities.keys().isdisjoint(f.main) else 1.0
     else:
         main_match = main_mismatch = 0.0
     story_day = story.day
@@ -522,15 +588,15 @@ def compare(vectors: ArticleVectors, story: StoryFeatures, df: DocumentFrequenci
     # Weekdays and month-days near the top date the event: reports of one event name the
     # same ones, so naming only different ones is evidence against (only against: in a
     # dense stream many events share "on Friday").
-    weekday_mismatch = 1.0 if f.weekdays and story.weekdays and not any(
-        w in story.weekdays for w in f.weekdays) else 0.0
-    month_mismatch = 1.0 if f.months and story.months and not any(
-        m in story.months for m in f.months) else 0.0
+    weekday_mismatch = 1.0 if f.weekdays and story.weekdays and story.weekdays.keys().isdisjoint(
+        f.weekdays) else 0.0
+    month_mismatch = 1.0 if f.months and story.months and story.months.keys().isdisjoint(
+        f.months) else 0.0
     # Mentioned years speak only where a day is missing on one side (undated pages):
     # between dated reports, the day gap already says it.
     if f.years and story.year_bag and (f.day is None or story_day is None):
         year_cos = _cos(vectors.years, vectors.years_norm, story.year_bag,
-                        story.norm("years", story.year_bag, df), df)
+                        _norm(norms, "years", story.year_bag, idf), idf)
         year_known = 1.0
     else:
         year_cos, year_known = 0.0, 0.0

@@ -17,6 +17,7 @@ import logging
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from operator import mul
 
 from ..model import AnnotatedArticle
 from . import _weights
@@ -27,6 +28,7 @@ from .features import (
     StoryFeatures,
     compare,
     featurize,
+    largest,
     prune,
     text_cosine,
     words_meet,
@@ -88,20 +90,18 @@ def symmetric(x: Sequence[float], y: Sequence[float]) -> list[float]:
 def interaction_probability(features: Sequence[float], weights: Sequence[float], bias: float) -> float:
     """:func:`probability` of ``interactions(features)`` without building it (zeros skipped)."""
     n = len(features)
+    nonzero = [i for i in range(n) if features[i]]
     z = bias
-    k = n
-    for i in range(n):
+    for a, i in enumerate(nonzero):
         xi = features[i]
-        width = n - i - 1
-        if xi:
-            z += weights[i] * xi
-            inner = 0.0
-            for j in range(i + 1, n):
-                xj = features[j]
-                if xj:
-                    inner += weights[k + j - i - 1] * xj
-            z += xi * inner
-        k += width
+        z += weights[i] * xi
+        # weights[n:] hold the products (i, j), j > i, row by row: row i starts at
+        # n + i * (n - 1) - i * (i - 1) // 2, and (i, j) is j - i - 1 into it.
+        row = n + i * (n - 1) - i * (i - 1) // 2 - i - 1
+        inner = 0.0
+        for j in nonzero[a + 1:]:
+            inner += weights[row + j] * features[j]
+        z += xi * inner
     return _sigmoid(z)
 
 
@@ -119,7 +119,7 @@ def probability(features: Sequence[float], *, weights: Sequence[float] | None = 
         if len(w) != n + n * (n - 1) // 2:
             raise ValueError(f"{len(w)} weights fit neither {n} features nor their products")
         return interaction_probability(features, w, b)
-    return _sigmoid(b + sum(wi * xi for wi, xi in zip(w, features, strict=True)))
+    return _sigmoid(b + sum(map(mul, w, features)))
 
 
 class OnlineClusterer:
@@ -297,20 +297,23 @@ class OnlineClusterer:
 
     def _candidates(self, features: ArticleFeatures, *, limit: int | None = None) -> list[int]:
         limit_n = self.max_candidates if limit is None else limit
-        scores: dict[int, float] = defaultdict(float)
-        limit = max(50, int(MAX_KEY_SHARE * len(self.stories_)))
+        # Stories by the summed IDF of the keys they share, in first-seen order (which
+        # breaks ties); a plain dict and its get are faster here than a defaultdict.
+        scores: dict[int, float] = {}
+        get = scores.get
+        most = max(50, int(MAX_KEY_SHARE * len(self.stories_)))
         idf = self.df_.weights
-        index = self._index
+        holders_of = self._index.get
         for key in features.keys:
-            holders = index.get(key)
-            if not holders or len(holders) > limit:
+            holders = holders_of(key)
+            if not holders or len(holders) > most:
                 continue
             weight = idf[key]
             for sid in holders:
-                scores[sid] += weight
+                scores[sid] = get(sid, 0.0) + weight
         if len(scores) <= limit_n:
             return list(scores)
-        return heapq.nlargest(limit_n, scores, key=scores.__getitem__)
+        return largest(scores, limit_n)
 
     def _decide(self, features: ArticleFeatures) -> int | None:
         candidates = self._candidates(features)
@@ -322,7 +325,7 @@ class OnlineClusterer:
             # One cosine each to rank the retrieved stories; the full features for the best.
             df = self.df_
             ranked = {sid: text_cosine(vectors, self.stories_[sid], df) for sid in candidates}
-            candidates = heapq.nlargest(FULL_COMPARE, ranked, key=ranked.__getitem__)
+            candidates = largest(ranked, FULL_COMPARE)
         headline = features.headline_only
         best, best_p = None, self.headline_threshold if headline else self.threshold
         floor = self.text_floor(headline=headline)

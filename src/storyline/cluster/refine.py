@@ -24,6 +24,7 @@ from .features import (
     ArticleVectors,
     StoryFeatures,
     compare,
+    largest,
     story_of,
     text_cosine,
     words_meet,
@@ -135,7 +136,7 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float,
             if sid not in cache:
                 cache[sid] = ArticleVectors(as_article(sid, story), clusterer.df_)
             ranked = {o: text_cosine(cache[sid], clusterer.stories_[o], clusterer.df_) for o in others}
-            others = heapq.nlargest(FULL_COMPARE, ranked, key=ranked.__getitem__)
+            others = largest(ranked, FULL_COMPARE)
         for other in others:
             if bar(sid, other) >= 1:
                 continue  # this pass is off for such a pair

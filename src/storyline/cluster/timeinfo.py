@@ -27,7 +27,9 @@ _LINE_DMY = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MON},?\s+((?:19|20)\
 _LINE_NUMERIC = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})\b")
 _LINE_ISO = re.compile(r"\b((?:19|20)\d\d)-(\d{2})-(\d{2})\b")
 _LINE_MON_D = re.compile(rf"^\s*{_MON}\s+(\d{{1,2}})\b", re.I)
-_YEAR = re.compile(r"(?<![\d$£€.,])((?:19[5-9]|20[0-4])\d)(?![\d%])")
+# Not preceded by a digit, currency sign or separator: checked after the four digits
+# (lookbehind over them), so that the search can skip ahead to a possible first digit.
+_YEAR = re.compile(r"((?:19[5-9]|20[0-4])\d)(?<![\d$£€.,][\s\S]{4})(?![\d%])")
 
 
 def _safe(year: int, month: int, day: int) -> date | None:
