@@ -178,8 +178,9 @@ def page_f1(pages: list[dict], scores: list[np.ndarray], threshold: float) -> tu
 
 
 def pipeline_cv(folder: Path, data: dict[str, list[dict]], *, c1: float, c2: float) -> None:
-    """Held-out F1, title and date of the whole text-mode extractor: the same 5 folds as
-    the line-classifier CV; each fold's pages are extracted with a model fitted on the rest."""
+    """Held-out F1, title and date of the whole extractor, text and HTML mode: the same 5
+    folds as the line-classifier CV; each fold's pages are extracted with a line model
+    fitted on the rest (HTML mode reads the classifier too)."""
     from storyline.errors import StorylineError
     from storyline.evaluate.extraction import _norm_title
     from storyline.extract import _line_weights
@@ -192,13 +193,16 @@ def pipeline_cv(folder: Path, data: dict[str, list[dict]], *, c1: float, c2: flo
 
     both = [(name, p) for name in FILES for p in data[name]]
     rows = [row for name in FILES for row in (json.loads(line) for line in gzip.open(folder / name, "rt", encoding="utf-8"))]
-    docs = [Document(source=f"cv#{i}", raw=row["page_text"].encode("utf-8", "surrogatepass"), kind="text",
-                     url=row.get("url"), hints={"site": site_of(row)}) for i, row in enumerate(rows)]
-    models = {name: BoilerplateModel() for name in FILES}
-    for (name, _), doc in zip(both, docs, strict=True):
-        models[name].partial_fit([doc], site=doc.hints["site"])
+    modes = {"text": "page_text", "html": "html"}
+    docs = {mode: [Document(source=f"cv#{i}", raw=row[field].encode("utf-8", "surrogatepass"), kind=mode,
+                            url=row.get("url"), hints={"site": site_of(row)}) for i, row in enumerate(rows)]
+            for mode, field in modes.items()}
+    models = {(mode, name): BoilerplateModel() for mode in modes for name in FILES}
+    for mode in modes:
+        for (name, _), doc in zip(both, docs[mode], strict=True):
+            models[mode, name].partial_fit([doc], site=doc.hints["site"])
     order = np.random.default_rng(1).permutation(len(both))
-    results: list[tuple[tuple[float, float, float], bool | None, bool | None]] = [((0.0, 0.0, 0.0), None, None)] * len(both)
+    results: dict[str, list] = {mode: [None] * len(both) for mode in modes}
     saved = text._STAGE1, text._W2
     try:
         for k in range(5):
@@ -207,27 +211,29 @@ def pipeline_cv(folder: Path, data: dict[str, list[dict]], *, c1: float, c2: flo
             text._STAGE1 = TreeEnsemble(export_trees(m1)) if STAGE1_KIND[0] == "hgb" else m1.coef_[0]
             text._W2 = m2.coef_[0]
             for i in sorted(test):
-                row, doc = rows[i], docs[i]
-                try:
-                    article = extract_article(doc, boilerplate=models[both[i][0]])
-                except StorylineError:  # scored as the eval scores a refused page: nothing found
-                    results[i] = (bow_scores(row["gold_text"], ""), False if row.get("gold_title") else None,
-                                  False if row.get("gold_date") else None)
-                    continue
-                title = _norm_title(article.title) == _norm_title(row["gold_title"]) if row.get("gold_title") else None
-                day = (article.published is not None and article.published.isoformat() == str(row["gold_date"])[:10]
-                       ) if row.get("gold_date") else None
-                results[i] = (bow_scores(row["gold_text"], article.text), title, day)
+                row = rows[i]
+                for mode in modes:
+                    try:
+                        article = extract_article(docs[mode][i], boilerplate=models[mode, both[i][0]])
+                    except StorylineError:  # scored as the eval scores a refused page: nothing found
+                        results[mode][i] = (bow_scores(row["gold_text"], ""), False if row.get("gold_title") else None,
+                                            False if row.get("gold_date") else None)
+                        continue
+                    title = _norm_title(article.title) == _norm_title(row["gold_title"]) if row.get("gold_title") else None
+                    day = (article.published is not None and article.published.isoformat() == str(row["gold_date"])[:10]
+                           ) if row.get("gold_date") else None
+                    results[mode][i] = (bow_scores(row["gold_text"], article.text), title, day)
             print(f"  fold {k + 1}/5 done", flush=True)
     finally:
         text._STAGE1, text._W2 = saved
-    for name in FILES:
-        mine = [r for (n, _), r in zip(both, results, strict=True) if n == name]
-        prf = [float(np.mean([r[0][j] for r in mine])) for j in range(3)]
-        titles = [r[1] for r in mine if r[1] is not None]
-        days = [r[2] for r in mine if r[2] is not None]
-        extra = (f" title {np.mean(titles):.4f}" if titles else "") + (f" date {np.mean(days):.4f}" if days else "")
-        print(f"  {name} held-out pipeline P/R/F1 {prf[0]:.4f} {prf[1]:.4f} {prf[2]:.4f}{extra}")
+    for mode in modes:
+        for name in FILES:
+            mine = [r for (n, _), r in zip(both, results[mode], strict=True) if n == name]
+            prf = [float(np.mean([r[0][j] for r in mine])) for j in range(3)]
+            titles = [r[1] for r in mine if r[1] is not None]
+            days = [r[2] for r in mine if r[2] is not None]
+            extra = (f" title {np.mean(titles):.4f}" if titles else "") + (f" date {np.mean(days):.4f}" if days else "")
+            print(f"  {mode} {name} held-out P/R/F1 {prf[0]:.4f} {prf[1]:.4f} {prf[2]:.4f}{extra}")
 
 
 def main() -> None:

@@ -114,6 +114,8 @@ FEATURES = (
     "end_marker",
     "after_end_marker",
     "comment_meta",
+    "after_comments",
+    "comments_near",
 )
 _DATEISH = re.compile(
     r"^(updated|published|posted|first published|last (updated|modified))?:?\s*"
@@ -135,7 +137,11 @@ _END_MARKER = re.compile(
     re.I,
 )
 #: comment and listing metadata: "March 6, 2023 at 8:55 am", "Reply", "John says:".
-_COMMENT_META = re.compile(r"\bat \d{1,2}:\d{2}\s*(am|pm)\b|^reply$|^\S+( \S+)? says:?$|^(log in|login) to reply", re.I)
+_COMMENT_META = re.compile(
+    r"\bat \d{1,2}:\d{2}\s*(am|pm)\b|\d{4},? \d{1,2}:\d{2}\s*(am|pm)\b|^reply( to (comment|this))?$|"
+    r"^\S+( \S+)? says:?$|^[^.!?]{1,40} says:?$|^(log in|login) to reply|^\d+ (minutes?|hours?|days?|weeks?|months?|years?) ago$",
+    re.I,
+)
 _BYLINE = re.compile(r"^(by|written by|author:|words by|von|par|por)\s+\S", re.I)
 
 
@@ -262,7 +268,7 @@ _NOT_BYLINE = _not_opening("bwavp")
 _NOT_DATEISH = _not_opening("upflmtwsjaond")
 _NOT_END_MARKER = _not_opening("crdlpjymtasf")
 #: comment metadata needs a "12:30"-style time, "says", or opens with Reply / Log in.
-_COMMENT_HINTS = (":", "ays", "reply", "log")
+_COMMENT_HINTS = (":", "ays", "reply", "log", " ago")
 
 
 def _flags(n: int, lines: list[int]) -> np.ndarray:
@@ -446,6 +452,14 @@ def line_features(
     prose_words = np.cumsum(np.where(is_prose, nw, 0.0))
     ends = np.flatnonzero((end_marker > 0) & (prose_words >= prose_words[-1] / 2) & (prose_words > 0))
     after_end = np.arange(n) > ends[0] if len(ends) else np.zeros(n, dtype=bool)
+    # a comment section: from the first comment-metadata line below some prose that has
+    # another one at or after it ("Jane says:" ... "March 6 at 8:55 am" ... "Reply")
+    metas = np.flatnonzero(comment_meta)
+    opens = [j for k, j in enumerate(metas.tolist()) if k + 1 < len(metas) and prose_words[j] > 0]
+    after_comments = np.arange(n) >= opens[0] if opens else np.zeros(n, dtype=bool)
+    meta_prefix = np.concatenate(([0.0], np.cumsum(comment_meta)))
+    near_lo, near_hi = np.maximum(np.arange(n) - 5, 0), np.minimum(np.arange(n) + 6, n)
+    comments_near = np.minimum(meta_prefix[near_hi] - meta_prefix[near_lo], 3.0) / 3.0
     position = np.arange(n)
     prefix = np.concatenate(([0.0], np.cumsum(prose)))
     lo, hi = np.maximum(position - 2, 0), np.minimum(position + 3, n)
@@ -506,6 +520,8 @@ def line_features(
         end_marker,
         after_end,
         comment_meta,
+        after_comments,
+        comments_near,
     ]
     # one feature column per row of a (features, lines) array, returned transposed: the
     # tree ensemble reads it feature by feature without a copy

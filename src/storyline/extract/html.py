@@ -334,6 +334,27 @@ def _combine(
     return [p for _, p, _ in kept], removed
 
 
+#: a paragraph of at least this many words that repeats an earlier one is dropped (a
+#: sentence-length repeat is a copy; shorter ones can be the article's own list items).
+#: Measured on both dev files: F1 +0.001 for any bound from 1 to 10 words.
+REPEAT_MIN_WORDS = 5
+
+
+def _drop_repeats(paragraphs: list[str], removed: list[RemovedLine]) -> list[str]:
+    """The paragraphs without second copies of one: a slideshow's or a listing's repeated
+    captions and teasers, which trafilatura's full cascade can return several times."""
+    seen: set[str] = set()
+    kept = []
+    for paragraph in paragraphs:
+        key = normalize(paragraph)
+        if key in seen and len(key.split()) >= REPEAT_MIN_WORDS:
+            removed.append(RemovedLine(paragraph, "repeats an earlier paragraph"))
+            continue
+        seen.add(key)
+        kept.append(paragraph)
+    return kept
+
+
 @dataclass
 class HtmlResult:
     meta: HtmlMeta
@@ -403,6 +424,7 @@ def extract_html(
             paragraphs = fallback
     else:
         paragraphs, removed = _combine(paragraphs, rendered, scores, ours_words, theirs_words)
+    paragraphs = _drop_repeats(paragraphs, removed)
     if boilerplate is not None and boilerplate.fitted and paragraphs:
         # a page of unknown site counted as a site of its own: leave its own lines out
         own_page = None if site else html_to_lines(html)
