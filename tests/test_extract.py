@@ -490,3 +490,40 @@ def test_detect_language_gives_iso_codes_and_survives_odd_characters(monkeypatch
     # where CLD2 is not installed, py3langid answers
     monkeypatch.setattr(extract, "_cld2", lambda: None)
     assert extract.detect_language(german) == "de"
+
+
+COMMENTS = [
+    "I live near the river and the water has never been this low in August, so this is welcome news for everyone here.",
+    "Twice the budget is a scandal. Somebody at the authority should answer for it before the next project starts.",
+    "My grandparents farmed the land that is under the reservoir now. Nobody asked them what they thought about it.",
+    "The canals were inspected last year as well, and the report said they leaked in three places along the valley.",
+    "Does anyone know whether the farms downstream will pay the same price for the water as the ones near the dam?",
+    "We drove past the site on Sunday and the lake is already filling up. It looks very different from the old valley.",
+]
+_COMMENTERS = ("Tom Baker", "ana_r", "Miguel", "Sofia L.", "Peter", "jcarr")
+
+
+def test_a_reader_comment_section_is_not_article_text() -> None:
+    # Comments are prose like the article's, in the article's column, and here there is
+    # more of it than article (the line model fitted before the comment-section features
+    # kept all six): what gives them away is the metadata around them (who says, when,
+    # Reply), which the line classifier reads as the start of a comment section.
+    pad = " " * 10
+    thread = "\n".join(
+        f"{pad}{name} says:\n{pad}March {14 + k // 3}, 2023 at {k + 1}:15 pm\n\n{pad}{text}\n\n{pad}Reply\n"
+        for k, (name, text) in enumerate(zip(_COMMENTERS, COMMENTS, strict=True))
+    )
+    page = PAGE.replace("        Leave a comment\n", f"        6 Comments\n\n{thread}\n        Leave a comment\n")
+    article = extract_article(_text_doc(page))
+    assert article.paragraphs == BODY
+    removed = {r.text.strip() for r in article.removed}
+    for text in COMMENTS:
+        assert text in removed
+
+
+def test_html_mode_drops_a_repeated_paragraph_but_not_a_short_repeat() -> None:
+    removed: list = []
+    caption = "The WeWork logo is displayed outside of a co-working space in New York."
+    kept = html_mode._drop_repeats([caption, "Yes.", "Some text of the article here.", caption, "Yes."], removed)
+    assert kept == [caption, "Yes.", "Some text of the article here.", "Yes."]
+    assert [r.reason for r in removed] == ["repeats an earlier paragraph"]
