@@ -136,7 +136,8 @@ _END_MARKER = re.compile(
     r"share( this)?( article| post| story)?|sign up for .*|subscribe to .*|further reading|see also)\W*$",
     re.I,
 )
-#: comment and listing metadata: "March 6, 2023 at 8:55 am", "Reply", "John says:".
+#: comment and listing metadata: "March 6, 2023 at 8:55 am", "December 18, 2025, 10:00 pm",
+#: "Reply", "John says:", "Cris - Prairie Homestead Team says", "2 days ago".
 _COMMENT_META = re.compile(
     r"\bat \d{1,2}:\d{2}\s*(am|pm)\b|\d{4},? \d{1,2}:\d{2}\s*(am|pm)\b|^reply( to (comment|this))?$|"
     r"^\S+( \S+)? says:?$|^[^.!?]{1,40} says:?$|^(log in|login) to reply|^\d+ (minutes?|hours?|days?|weeks?|months?|years?) ago$",
@@ -267,7 +268,7 @@ _CHROME_HINTS = (
 _NOT_BYLINE = _not_opening("bwavp")
 _NOT_DATEISH = _not_opening("upflmtwsjaond")
 _NOT_END_MARKER = _not_opening("crdlpjymtasf")
-#: comment metadata needs a "12:30"-style time, "says", or opens with Reply / Log in.
+#: comment metadata needs a "12:30"-style time, "says", " ago", or opens with Reply / Log in.
 _COMMENT_HINTS = (":", "ays", "reply", "log", " ago")
 
 

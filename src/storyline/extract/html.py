@@ -4,7 +4,8 @@
   OpenGraph/Twitter/Dublin Core meta, JSON-LD, ``<h1>``, ``<title>``, ``<time>``.
 * trafilatura runs with the settings chosen by measurement (:data:`TRAFILATURA_OPTIONS`).
 * Paragraphs that the corpus says are boilerplate (repeated on other pages of the
-  site, or short lines repeated across sites) are dropped.
+  site, or short lines repeated across sites) are dropped, and so are second copies of a
+  paragraph within the page (:func:`_drop_repeats`).
 * When trafilatura returns too little, a recall-oriented second pass is the fallback.
 * Hostile pages: scripts and styles are stripped before parsing, and markup above
   :data:`MAX_MARKUP_CHARS` is refused with a reason rather than parsed for minutes.
