@@ -182,25 +182,22 @@ def pipeline_cv(folder: Path, data: dict[str, list[dict]], *, c1: float, c2: flo
     folds as the line-classifier CV; each fold's pages are extracted with a line model
     fitted on the rest (HTML mode reads the classifier too)."""
     from storyline.errors import StorylineError
-    from storyline.evaluate.extraction import _norm_title
+    from storyline.evaluate.extraction import page_document, page_scores
     from storyline.extract import _line_weights
 
     # the fold models replace the shipped weights, which may predate a new feature
     _line_weights.FEATURES = list(FEATURES)
     from storyline.extract import extract_article, text
     from storyline.extract._trees import TreeEnsemble
-    from storyline.model import Document
 
     both = [(name, p) for name in FILES for p in data[name]]
     rows = [row for name in FILES for row in (json.loads(line) for line in gzip.open(folder / name, "rt", encoding="utf-8"))]
-    modes = {"text": "page_text", "html": "html"}
-    docs = {mode: [Document(source=f"cv#{i}", raw=row[field].encode("utf-8", "surrogatepass"), kind=mode,
-                            url=row.get("url"), hints={"site": site_of(row)}) for i, row in enumerate(rows)]
-            for mode, field in modes.items()}
+    modes = ("text", "html")
+    docs = {mode: [page_document(row, mode, source=f"cv#{i}") for i, row in enumerate(rows)] for mode in modes}
     models = {(mode, name): BoilerplateModel() for mode in modes for name in FILES}
     for mode in modes:
         for (name, _), doc in zip(both, docs[mode], strict=True):
-            models[mode, name].partial_fit([doc], site=doc.hints["site"])
+            models[mode, name].partial_fit([doc], site=doc.hints.get("site"))
     order = np.random.default_rng(1).permutation(len(both))
     results: dict[str, list] = {mode: [None] * len(both) for mode in modes}
     saved = text._STAGE1, text._W2
@@ -215,14 +212,9 @@ def pipeline_cv(folder: Path, data: dict[str, list[dict]], *, c1: float, c2: flo
                 for mode in modes:
                     try:
                         article = extract_article(docs[mode][i], boilerplate=models[mode, both[i][0]])
-                    except StorylineError:  # scored as the eval scores a refused page: nothing found
-                        results[mode][i] = (bow_scores(row["gold_text"], ""), False if row.get("gold_title") else None,
-                                            False if row.get("gold_date") else None)
-                        continue
-                    title = _norm_title(article.title) == _norm_title(row["gold_title"]) if row.get("gold_title") else None
-                    day = (article.published is not None and article.published.isoformat() == str(row["gold_date"])[:10]
-                           ) if row.get("gold_date") else None
-                    results[mode][i] = (bow_scores(row["gold_text"], article.text), title, day)
+                    except StorylineError:  # scored as the eval scores a refused page
+                        article = None
+                    results[mode][i] = page_scores(row, article)
             print(f"  fold {k + 1}/5 done", flush=True)
     finally:
         text._STAGE1, text._W2 = saved

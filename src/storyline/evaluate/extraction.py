@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EvaluationError, StorylineError
+from ..model import Article, Document
 from . import read_jsonl
 
 logger = logging.getLogger(__name__)
@@ -80,10 +81,34 @@ def _site(row: dict[str, Any]) -> str | None:
     return row.get("site") or row.get("domain") or site_of(row.get("url"))
 
 
+def page_document(row: dict[str, Any], mode: str, *, source: str) -> Document:
+    """The page of a labelled row as storyline reads it: its HTML (``mode`` "html") or its
+    copied page text ("text"), with the row's URL and site."""
+    site = _site(row)
+    return Document(
+        source=source,
+        raw=row["html" if mode == "html" else "page_text"].encode("utf-8", "surrogatepass"),
+        kind=mode,
+        url=row.get("url"),
+        hints={"site": site} if site else {},
+    )
+
+
+def page_scores(row: dict[str, Any], article: Article | None) -> tuple[tuple[float, float, float], bool | None, bool | None]:
+    """One page's bag-of-words (P, R, F1), title match and same-day date match (None where
+    the row has no gold for it); ``article`` None is a refused page, which found nothing."""
+    if article is None:
+        return (bow_scores(row["gold_text"], ""), False if row.get("gold_title") else None,
+                False if row.get("gold_date") else None)
+    title_ok = _norm_title(article.title) == _norm_title(row["gold_title"]) if row.get("gold_title") else None
+    date_ok = (article.published is not None and article.published.isoformat() == str(row["gold_date"])[:10]
+               ) if row.get("gold_date") else None
+    return bow_scores(row["gold_text"], article.text), title_ok, date_ok
+
+
 def evaluate(path: str | Path, *, mode: str = "text", limit: int | None = None, baseline: bool = True) -> dict[str, Any]:
     """Score storyline's extraction (and trafilatura's) on a labelled JSONL file."""
     from ..extract import BoilerplateModel, extract_article
-    from ..model import Document
 
     if mode not in MODES:
         raise EvaluationError(f"unknown extraction mode {mode!r}; choose html or text")
@@ -99,17 +124,7 @@ def evaluate(path: str | Path, *, mode: str = "text", limit: int | None = None, 
             break
     if not rows:
         raise EvaluationError(f"{path}: no pages")
-    field = "html" if mode == "html" else "page_text"
-    docs = [
-        Document(
-            source=f"{path}#{i}",
-            raw=row[field].encode("utf-8", "surrogatepass"),
-            kind=mode,
-            url=row.get("url"),
-            hints={"site": _site(row)} if _site(row) else {},
-        )
-        for i, row in enumerate(rows, 1)
-    ]
+    docs = [page_document(row, mode, source=f"{path}#{i}") for i, row in enumerate(rows, 1)]
     start = time.perf_counter()
     model = BoilerplateModel()
     for doc in docs:
@@ -120,17 +135,13 @@ def evaluate(path: str | Path, *, mode: str = "text", limit: int | None = None, 
             article = extract_article(doc, boilerplate=model)
         except StorylineError as exc:
             errors[str(exc).split("(")[0].strip()] += 1
-            scores.append(bow_scores(row["gold_text"], ""))
-            if row.get("gold_title"):
-                titles.append(False)
-            if row.get("gold_date"):
-                dates.append(False)
-            continue
-        scores.append(bow_scores(row["gold_text"], article.text))
-        if row.get("gold_title"):
-            titles.append(_norm_title(article.title) == _norm_title(row["gold_title"]))
-        if row.get("gold_date"):
-            dates.append(article.published is not None and article.published.isoformat() == str(row["gold_date"])[:10])
+            article = None
+        bow, title_ok, date_ok = page_scores(row, article)
+        scores.append(bow)
+        if title_ok is not None:
+            titles.append(title_ok)
+        if date_ok is not None:
+            dates.append(date_ok)
     seconds = time.perf_counter() - start
     result: dict[str, Any] = {"task": "extraction", "mode": mode, "n": len(rows)}
     result.update(_summary(scores, titles, dates))

@@ -455,13 +455,13 @@ def line_features(
     after_end = np.arange(n) > ends[0] if len(ends) else np.zeros(n, dtype=bool)
     # a comment section: from the first comment-metadata line below some prose that has
     # another one at or after it ("Jane says:" ... "March 6 at 8:55 am" ... "Reply")
-    metas = np.flatnonzero(comment_meta)
-    opens = [j for k, j in enumerate(metas.tolist()) if k + 1 < len(metas) and prose_words[j] > 0]
-    after_comments = np.arange(n) >= opens[0] if opens else np.zeros(n, dtype=bool)
-    meta_prefix = np.concatenate(([0.0], np.cumsum(comment_meta)))
-    near_lo, near_hi = np.maximum(np.arange(n) - 5, 0), np.minimum(np.arange(n) + 6, n)
-    comments_near = np.minimum(meta_prefix[near_hi] - meta_prefix[near_lo], 3.0) / 3.0
     position = np.arange(n)
+    metas = np.flatnonzero(comment_meta)
+    opens = metas[:-1][prose_words[metas[:-1]] > 0]
+    after_comments = position >= opens[0] if len(opens) else np.zeros(n, dtype=bool)
+    meta_prefix = np.concatenate(([0.0], np.cumsum(comment_meta)))
+    near_lo, near_hi = np.maximum(position - 5, 0), np.minimum(position + 6, n)
+    comments_near = np.minimum(meta_prefix[near_hi] - meta_prefix[near_lo], 3.0) / 3.0
     prefix = np.concatenate(([0.0], np.cumsum(prose)))
     lo, hi = np.maximum(position - 2, 0), np.minimum(position + 3, n)
     log_words = np.log1p(nw)
