@@ -177,10 +177,11 @@ def page_f1(pages: list[dict], scores: list[np.ndarray], threshold: float) -> tu
     return tuple(float(np.mean([o[i] for o in outs])) for i in range(3))  # type: ignore[return-value]
 
 
-def pipeline_cv(folder: Path, data: dict[str, list[dict]], *, c1: float, c2: float) -> None:
+def pipeline_cv(folder: Path, data: dict[str, list[dict]], *, c1: float, c2: float, dump: Path | None = None) -> None:
     """Held-out F1, title and date of the whole extractor, text and HTML mode: the same 5
     folds as the line-classifier CV; each fold's pages are extracted with a line model
-    fitted on the rest (HTML mode reads the classifier too)."""
+    fitted on the rest (HTML mode reads the classifier too). ``dump``: one JSON line per
+    page and mode (scores, extracted title and text) for error analysis."""
     from storyline.errors import StorylineError
     from storyline.evaluate.extraction import page_document, page_scores
     from storyline.extract import _line_weights
@@ -201,6 +202,7 @@ def pipeline_cv(folder: Path, data: dict[str, list[dict]], *, c1: float, c2: flo
     order = np.random.default_rng(1).permutation(len(both))
     results: dict[str, list] = {mode: [None] * len(both) for mode in modes}
     saved = text._STAGE1, text._W2
+    dump_lines: list[dict] | None = [] if dump else None
     try:
         for k in range(5):
             test = set(order[k::5].tolist())
@@ -215,6 +217,12 @@ def pipeline_cv(folder: Path, data: dict[str, list[dict]], *, c1: float, c2: flo
                     except StorylineError:  # scored as the eval scores a refused page
                         article = None
                     results[mode][i] = page_scores(row, article)
+                    if dump_lines is not None:
+                        dump_lines.append({"file": both[i][0], "row": i, "mode": mode, "url": row.get("url"),
+                                           "prf": results[mode][i][0], "title_ok": results[mode][i][1],
+                                           "title": article.title if article else None,
+                                           "gold_title": row.get("gold_title"),
+                                           "text": article.text if article else "", "gold": row["gold_text"]})
             print(f"  fold {k + 1}/5 done", flush=True)
     finally:
         text._STAGE1, text._W2 = saved
@@ -226,6 +234,9 @@ def pipeline_cv(folder: Path, data: dict[str, list[dict]], *, c1: float, c2: flo
             days = [r[2] for r in mine if r[2] is not None]
             extra = (f" title {np.mean(titles):.4f}" if titles else "") + (f" date {np.mean(days):.4f}" if days else "")
             print(f"  {mode} {name} held-out P/R/F1 {prf[0]:.4f} {prf[1]:.4f} {prf[2]:.4f}{extra}")
+    if dump and dump_lines is not None:
+        dump.write_text("".join(json.dumps(line) + "\n" for line in dump_lines), encoding="utf-8")
+        print("wrote", dump)
 
 
 def main() -> None:
@@ -238,6 +249,8 @@ def main() -> None:
                         help="pipeline: the whole text-mode extractor (titles, bylines, rules) on held-out folds")
     parser.add_argument("--cache", nargs="?", type=Path, const=Path("/tmp/storyline_line_data.pkl"), default=None,
                         metavar="FILE", help="keep the line features in FILE and reuse them (features unchanged)")
+    parser.add_argument("--dump", type=Path, default=None, metavar="FILE",
+                        help="with --cv pipeline: one JSON line per held-out page (scores, extracted text)")
     parser.add_argument("--stage1", choices=("lr", "hgb"), default="hgb")
     parser.add_argument("--trees", type=int, default=HGB_PARAMS["max_iter"], help="stage-1 trees (hgb)")
     parser.add_argument("--learning-rate", type=float, default=HGB_PARAMS["learning_rate"], help="stage-1 learning rate (hgb)")
@@ -260,7 +273,7 @@ def main() -> None:
         if args.cache:
             cache.write_bytes(pickle.dumps(data))
     if args.cv == "pipeline":
-        pipeline_cv(args.data, data, c1=args.c1, c2=args.c2)
+        pipeline_cv(args.data, data, c1=args.c1, c2=args.c2, dump=args.dump)
         return
     thresholds = (-1.0, -0.5, 0.0, 0.5)
     for name in FILES:

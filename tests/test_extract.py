@@ -83,6 +83,30 @@ def test_text_mode_keeps_body_and_removes_each_kind_of_chrome() -> None:
         assert chrome not in article.text
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Rocket Languages: excellent audio and vocabulary drills. (Review)",
+        "Disney reported record park revenue this quarter (Walt Disney Co.)",
+        "Čeština (Czech)",
+    ],
+)
+def test_prose_ending_in_a_parenthesis_is_not_code(line: str) -> None:
+    from storyline.extract.text import chrome_rule
+
+    assert chrome_rule(line) is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["gtag('config', 'G-12345');", "googletag.cmd.push(function() { googletag.display('ad-1'); });", "{{ navItem.title }}"],
+)
+def test_script_calls_and_template_code_are_code(line: str) -> None:
+    from storyline.extract.text import chrome_rule
+
+    assert chrome_rule(line) == "template or script code"
+
+
 def test_every_input_line_is_kept_or_removed_with_a_reason() -> None:
     article = extract_article(_text_doc())
     lines = [line.strip() for line in PAGE.splitlines() if line.strip()]

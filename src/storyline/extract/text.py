@@ -59,7 +59,7 @@ _AUTHOR_TAIL = re.compile(r"\s*(?:[|,•·]|\bon\b|\bupdated\b|\bpublished\b|\d)
 
 _CODE = re.compile(
     r"^(var|let|const|function|window\.|document\.|if ?\(|\$\(|@media|@import|<\/?[a-z]+[ >])|"
-    r"\{\{|\}\}|\{%|%\}|\);?$|\{$|^\}|=>|;\s*$",
+    r"\{\{|\}\}|\{%|%\}|[\w.$\]]\(.*\);?$|\{$|^\}|=>|;\s*$",
 )
 #: whole lines that are ad placeholders (lower-case, trailing punctuation stripped).
 _AD = frozenset(
