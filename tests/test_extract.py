@@ -107,6 +107,28 @@ def test_script_calls_and_template_code_are_code(line: str) -> None:
     assert chrome_rule(line) == "template or script code"
 
 
+JAPANESE_BODY = [
+    "先日、不正に改造した携帯電話を販売したとして、商標法違反の疑いで男性が逮捕されたというニュースがありました。",
+    "報道によると、販売されたのは機能制限を解除した端末で、公式の店にないアプリを使えるようになるとのことです。",
+    "権利者の許諾を得ずに改造した商品を販売することは、商標の品質保証機能を害することになると考えられます。",
+]
+
+
+def test_unspaced_japanese_prose_is_kept_and_its_menu_removed() -> None:
+    # Japanese is written without spaces: to a space count a paragraph is one word
+    menu = ["MENU", "  * HOME", "  * 商標登録の基礎知識", "  * サービスのご案内", "  * お客様の声", "  * ブログ",
+            "  * 事務所案内・アクセス", "  * よくあるご質問", "", "    ブログ", "     1. HOME >", "     2. ブログ >"]
+    body = [f"          {p}\n" for p in JAPANESE_BODY]
+    tail = ["                関連記事", "                こちらの記事も合わせてどうぞ", "                  * 2013年04月09日",
+            "                  * 「あずきバー」事件 －商標の判決シリーズ", "                  * 2016年08月03日",
+            "                  * フランク三浦 －商標の判決シリーズ", "  * お問い合わせ", "  * サイトマップ",
+            "Copyright © 2016 All Rights Reserved."]
+    page = "\n".join([*menu, "", "          商品の改造が商標法違反に！？", "", *body, *tail])
+    article = extract_article(_text_doc(page))
+    assert article.paragraphs == JAPANESE_BODY
+    assert article.language == "ja"
+
+
 def test_every_input_line_is_kept_or_removed_with_a_reason() -> None:
     article = extract_article(_text_doc())
     lines = [line.strip() for line in PAGE.splitlines() if line.strip()]

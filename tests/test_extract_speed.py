@@ -362,26 +362,35 @@ def test_split_lines_keys_are_normalize_on_odd_spacing_and_case() -> None:
 
 
 def test_word_stats_equal_counting_each_lines_tokens() -> None:
-    from storyline.extract._lines import _word_stats
+    from storyline.extract._lines import CJK, CJK_CHARS_PER_WORD, _word_stats
 
     samples = [
         "Don’t café naïve İstanbul ſhutterſtock x²y Ⅻ 123 ABC Abc Share",
         "nbsp\xa0joined\u2003em\x00nul \ud800 lone surrogate, snake_case__ x1 2y",
         "",
         "日本語 テキスト 42",
+        "例えば、消費者はマークをみて、アップル社の商品であると理解します。iPhoneの表示",
         "THE privacy Policy of A.B.C. said: 'yes'",
     ]
     stats = _word_stats(samples)
+
+    def cjk(word: str) -> int:
+        return len(CJK.findall(word))
+
     for i, sample in enumerate(samples):
         words = _WORD.findall(sample)
+        # an unspaced CJK run counts as one word per CJK_CHARS_PER_WORD characters, its
+        # particles as stop words
+        plain = [w for w in words if not cjk(w)]
+        runs = [w for w in words if cjk(w)]
         expected = (
-            len(words),
-            sum(w.lower() in STOPWORDS for w in words),
+            len(plain) + sum(max(1, round(cjk(w) / CJK_CHARS_PER_WORD)) for w in runs),
+            sum(w.lower() in STOPWORDS for w in plain) + sum(c in "のはをにがでともへやか的了是在和有不这也就都而" for w in runs for c in w),
             sum(map(len, words)),
             sum(map(str.isdigit, words)),
-            sum(map(str.istitle, words)),
-            sum(map(str.isupper, words)),
-            any(w.lower() in CHROME_WORDS for w in words),
+            sum(map(str.istitle, plain)),
+            sum(map(str.isupper, plain)),
+            any(w.lower() in CHROME_WORDS for w in plain),
         )
         assert tuple(column[i] for column in stats) == expected, sample
 

@@ -22,6 +22,7 @@ from ..config import Settings
 from ..errors import ExtractionError
 from ..ingest._decode import UndecodableError, decode_bytes
 from ..model import Article, Document
+from ._lines import CJK, CJK_CHARS_PER_WORD
 from .boilerplate import BoilerplateModel, document_site
 from .dates import best_date, script_dates
 from .site import site_from_copyright
@@ -135,6 +136,11 @@ def _check_words(body: list[str]) -> str:
     words = 0
     for _ in _WORD.finditer(text):
         words += 1
+        if words >= MIN_ARTICLE_WORDS:
+            return text
+    if not text.isascii():
+        # Chinese and Japanese: a \w+ run is a whole phrase; count words by characters
+        words += len(CJK.findall(text)) // CJK_CHARS_PER_WORD
         if words >= MIN_ARTICLE_WORDS:
             return text
     raise ExtractionError(f"no article text found ({words} words after cleaning)")

@@ -249,8 +249,16 @@ for _w in STOPWORDS:
     _CODES[_w] = _CODES.get(_w, 0) | 1
 for _w in CHROME_WORDS:
     _CODES[_w] = _CODES.get(_w, 0) | 2
-#: line endings of a sentence ("." "!" "?", closing quotes, ".)"); a colon is not one.
-_SENTENCE_ENDINGS = (".", "!", "?", '"', "”", "’", "'", ".)")
+#: line endings of a sentence ("." "!" "?", closing quotes, ".)", the CJK full stops and
+#: closing brackets); a colon is not one.
+_SENTENCE_ENDINGS = (".", "!", "?", '"', "”", "’", "'", ".)", "。", "！", "？", "」", "』")
+#: Chinese and Japanese are written without spaces: a run of their characters is one
+#: \w+ token however long, so words are estimated as CJK_CHARS_PER_WORD characters each,
+#: and the commonest particles and function characters count as stop words (prose has
+#: one every few characters, menus and headings few). Korean is spaced and needs neither.
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+CJK_CHARS_PER_WORD = 2
+_CJK_STOP = frozenset("のはをにがでともへやか的了是在和有不这也就都而")
 _URL_HINTS = ("@", "http", "www.", ".com")
 _SEPARATORS = ("|", "·", " / ")
 _COPYRIGHT_HINTS = ("©", "(c)", "(C)")
@@ -300,6 +308,17 @@ _BREAK_FACTS = -1  # no token sums to this
 
 def _token_facts(token: str) -> int:
     """The counts of one ``\\w+`` token, packed as :data:`_FIELDS` says."""
+    if not token.isascii():
+        cjk = len(CJK.findall(token))
+        if cjk:
+            # a run of unspaced CJK text: several words (see CJK_CHARS_PER_WORD)
+            stops = sum(map(_CJK_STOP.__contains__, token))
+            return (
+                max(1, round(cjk / CJK_CHARS_PER_WORD))
+                | min(stops, 255) << _SHIFT["stop"]
+                | token.isdigit() << _SHIFT["digit"]
+                | min(len(token), 255) << _SHIFT["chars"]
+            )
     code = _CODES.get(token.lower(), 0)
     return (
         1
@@ -402,6 +421,8 @@ def line_features(
     # ratios are estimated on the head of the line (the cost stays flat on long paragraphs)
     samples = [b[:SAMPLE_CHARS] for b in bodies]
     joined_samples = "\n".join(samples)
+    if not joined_samples.isascii() and CJK.search(joined_samples):
+        nw += np.fromiter((len(CJK.findall(b)) // CJK_CHARS_PER_WORD for b in bodies), float, n)
     nh, stop, alpha, digits, titled, upper, chrome_word = _word_stats(samples, joined_samples)
     nh = np.maximum(nh, 1)
     sample_lengths = np.minimum(lengths, SAMPLE_CHARS)

@@ -19,6 +19,7 @@ from ..model import RemovedLine
 from . import _line_weights, _title_weights
 from ._lines import (
     _BYLINE,
+    _DATEISH,
     CONTEXT_FEATURES,
     FEATURES,
     PageLines,
@@ -34,6 +35,9 @@ from .boilerplate import BoilerplateModel
 #: stage-2 log-odds above which a line is article text; the best threshold of the
 #: 5-fold CV on both dev files (bench/fit_line_model.py reports the grid).
 KEEP_THRESHOLD = 0.0
+#: a date standing alone by the body's start is the page's dateline, not article text
+#: (the date reader reads it from the head); no longer than this.
+DATE_LINE_MAX_CHARS = 60
 #: the dateline window in lines around the headline / body start (by eye on wcxb-dev).
 HEAD_LINES_ABOVE_TITLE = 3
 HEAD_LINES_BELOW = 6
@@ -251,7 +255,11 @@ def score_lines(
         # stage 2 reads a line's neighbours; a one-line page (a feed's plain text) has
         # none, and the page-edge padding would count against its only line
         return [float(stage1[0])], rows
-    return (context_features(stage1) @ _W2).tolist(), rows
+    stage2 = context_features(stage1) @ _W2
+    # a chrome phrase ("Share this article") inside the article is still chrome: the
+    # neighbours' prose may not lift it above what the line itself scored
+    chrome = rows[:, _F["chrome"]] > 0
+    return np.where(chrome, np.minimum(stage1, stage2), stage2).tolist(), rows
 
 
 def _author(line: str) -> str | None:
@@ -311,6 +319,9 @@ def clean_text(
             if name and out.author is None:
                 out.author = name
             out.removed.append(RemovedLine(text, "byline (moved to author)"))
+            continue
+        if i <= first + 3 and len(body) <= DATE_LINE_MAX_CHARS and len(body.split()) <= 6 and _DATEISH.match(body):
+            out.removed.append(RemovedLine(text, "date line (read for the publication date)"))
             continue
         rule = rules[i]
         if rule:
