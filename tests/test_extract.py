@@ -129,6 +129,20 @@ def test_unspaced_japanese_prose_is_kept_and_its_menu_removed() -> None:
     assert article.language == "ja"
 
 
+def test_a_page_carrying_the_article_twice_gives_it_once() -> None:
+    # a second copy of the first paragraphs (a mobile and a desktop copy); a shorter
+    # line that recurs (an interview's question) is the article's own and stays
+    question = "What made you think a dam on this river could be finished?"
+    answers = ["The mayor did, and the farmers who asked for it every single spring for years.",
+               "Money from the region, which arrived late but arrived in the end, as promised."]
+    block = "\n\n".join(f"          {line}" for line in (question, answers[0], question, answers[1], BODY[0], BODY[1]))
+    page = PAGE.replace("          Share this article", block + "\n\n          Share this article")
+    article = extract_article(_text_doc(page))
+    assert article.paragraphs.count(BODY[0]) == 1 and article.paragraphs.count(BODY[1]) == 1
+    assert article.paragraphs.count(question) == 2
+    assert [r.reason for r in article.removed if r.text.strip() == BODY[0]] == ["repeats an earlier paragraph"]
+
+
 def test_every_input_line_is_kept_or_removed_with_a_reason() -> None:
     article = extract_article(_text_doc())
     lines = [line.strip() for line in PAGE.splitlines() if line.strip()]
