@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
-from itertools import compress, repeat
-from operator import not_
+from itertools import accumulate, compress, repeat
+from operator import sub
 
 import numpy as np
 
@@ -162,11 +163,18 @@ def _containing(lines: list[str], needles: tuple[str, ...]) -> list[int]:
     """
     if not lines:
         return []
-    hits = hit_offsets("\n".join(lines), needles)
-    if not hits:
-        return []
-    starts = np.cumsum([0, *[len(line) + 1 for line in lines[:-1]]])
-    return np.unique(np.searchsorted(starts, hits, side="right") - 1).tolist()
+    return _holding("\n".join(lines), _line_starts(lines), needles)
+
+
+def _line_starts(lines: list[str]) -> list[int]:
+    """Where each line starts in the lines joined by newlines."""
+    return [0, *accumulate([len(line) + 1 for line in lines[:-1]])]
+
+
+def _holding(joined: str, starts: list[int], needles: tuple[str, ...]) -> list[int]:
+    """:func:`_containing` for lines already joined, starting at ``starts``: a page's
+    hits are few, and bisect on them is cheaper than numpy's fixed costs."""
+    return sorted({bisect_right(starts, at) - 1 for at in hit_offsets(joined, needles)})
 
 
 #: first characters of needles that are rare in page text (see hit_offsets).
@@ -220,16 +228,18 @@ _BLANKISH = frozenset(("", "*", "+", "-", "•"))
 
 def split_lines(page: str) -> PageLines:
     raws = page.splitlines()
-    stripped = list(map(str.strip, raws))
+    lstripped = list(map(str.lstrip, raws))
+    stripped = list(map(str.rstrip, lstripped))
     kept = [i for i, s in enumerate(stripped) if s not in _BLANKISH]
     texts = [stripped[i] for i in kept]
-    # a line starts with its stripped text unless it is indented; only indented lines
-    # (few on most pages) are measured, tabs counting four
+    # a line's indent is what lstrip took (C-level maps; copied pages indent most
+    # lines), tabs counting four: lines with a tab in it are measured again
     lines = [raws[i] for i in kept]
-    indents = [0] * len(lines)
-    for j in compress(range(len(lines)), map(not_, map(str.startswith, lines, texts))):
-        expanded = lines[j].replace("\t", "    ")
-        indents[j] = len(expanded) - len(expanded.lstrip())
+    indents = list(map(sub, map(len, lines), map(len, [lstripped[i] for i in kept])))
+    for j in compress(range(len(lines)), indents):
+        if "\t" in lines[j][: indents[j]]:
+            expanded = lines[j].replace("\t", "    ")
+            indents[j] = len(expanded) - len(expanded.lstrip())
     gaps = [b - a > 1 for a, b in zip(kept, kept[1:], strict=False)]
     blank_before = [True, *gaps] if kept else []
     blank_after = [*gaps, True] if kept else []
@@ -278,12 +288,9 @@ _NOT_DATEISH = _not_opening("upflmtwsjaond")
 _NOT_END_MARKER = _not_opening("crdlpjymtasf")
 #: comment metadata needs a "12:30"-style time, "says", " ago", or opens with Reply / Log in.
 _COMMENT_HINTS = (":", "ays", "reply", "log", " ago")
-
-
-def _flags(n: int, lines: list[int]) -> np.ndarray:
-    out = np.zeros(n)
-    out[lines] = 1.0
-    return out
+_COMMENT_WORDS = _COMMENT_HINTS[1:]  # the hints but the colon
+#: bytes deleted to leave the digits of a line: ASCII but digits and line breaks
+_NOT_DIGIT_BYTES = bytes(b for b in range(128) if not 48 <= b <= 57 and b != 10)
 
 
 #: the per-token counts of the word statistics, 8 bits each in one int (see
@@ -301,6 +308,8 @@ MAX_TOKEN_FACTS = 200_000
 #: a non-ASCII character stay, a line break becomes NUL (a token of its own), the rest
 #: (ASCII punctuation, spaces, NUL itself) a space.
 _WORD_BYTES = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz")
+#: the shifts of the fields _word_stats returns, in its order (a column for broadcasting)
+_STAT_SHIFTS = np.array([[_SHIFT[name]] for name in ("tokens", "stop", "chars", "digit", "title", "upper", "chrome")])
 _TOKEN_BYTES = bytes(b if b in _WORD_BYTES or b >= 128 else 0 if b == 10 else 32 for b in range(256))
 _LINE_BREAK = b"\0"
 _BREAK_FACTS = -1  # no token sums to this
@@ -341,13 +350,26 @@ def _chunk_facts(chunk: bytes) -> int:
     return sum(map(_token_facts, _WORD.findall(chunk.decode("utf-8", "surrogatepass"))))
 
 
+#: non-ASCII punctuation common in page text (none is a word character).
+_NON_WORD_MARKS = ("’", "‘", "“", "”", "–", "—", "…", "\xa0")
+
+
 def word_set(text: str) -> set[bytes]:
     """The ``\\w+`` tokens of ``text`` (which holds no line break), UTF-8 encoded.
 
     Split like the word statistics (one bytes.translate and split; only chunks with
     non-ASCII characters go through the regex): faster than the regex on all of it.
     """
-    chunks = set(text.encode("utf-8", "surrogatepass").translate(_TOKEN_BYTES).split())
+    # most page text is ASCII but for its quotes and dashes (no word characters):
+    # spaces in their place leave the tokens as they are, and an ASCII text's chunks
+    # are its tokens (no per-chunk test)
+    for mark in _NON_WORD_MARKS:
+        if mark in text:
+            text = text.replace(mark, " ")
+    raw = text.encode("utf-8", "surrogatepass")
+    chunks = set(raw.translate(_TOKEN_BYTES).split())
+    if raw.isascii():
+        return chunks
     words = {chunk for chunk in chunks if chunk.isascii()}
     for chunk in chunks - words:
         words.update(w.encode("utf-8", "surrogatepass") for w in _WORD.findall(chunk.decode("utf-8", "surrogatepass")))
@@ -375,24 +397,14 @@ def _word_stats(samples: list[str], joined: str | None = None) -> tuple[np.ndarr
         for chunk in set(chunks) - _TOKEN_FACTS.keys():
             _TOKEN_FACTS[chunk] = _chunk_facts(chunk)
         packed = np.array(list(map(_TOKEN_FACTS.__getitem__, chunks)), dtype=np.int64)
-    breaks = np.flatnonzero(packed == _BREAK_FACTS)
+    breaks = (packed == _BREAK_FACTS).nonzero()[0]
     packed[breaks] = 0
     # a line's counts: the sum of its chunks, read off the running sum at the breaks
-    total = np.concatenate(([0], np.cumsum(packed)))
+    total = np.concatenate(([0], packed.cumsum()))
     sums = np.diff(total[np.concatenate(([0], breaks, [len(packed)]))])
-
-    def field(name: str) -> np.ndarray:
-        return ((sums >> _SHIFT[name]) & 255).astype(float)
-
-    return (
-        field("tokens"),
-        field("stop"),
-        field("chars"),
-        field("digit"),
-        field("title"),
-        field("upper"),
-        field("chrome") > 0,
-    )
+    # every field at once (one row each; speed: numpy's cost here is per call)
+    tokens, stop, chars, digit, title, upper, chrome = ((sums >> _STAT_SHIFTS) & 255).astype(float)
+    return tokens, stop, chars, digit, title, upper, chrome > 0
 
 
 def line_features(
@@ -414,9 +426,15 @@ def line_features(
         return np.zeros((0, len(FEATURES)))
     key_counts = Counter(page.keys)
     bodies = page.bodies
+    # one feature per row of a (features, lines) array, filled in place and returned
+    # transposed: the tree ensemble reads it feature by feature without a copy (and
+    # numpy's cost here is per call, not per line: the fewer temporaries the better)
+    x = np.zeros((len(FEATURES), n))
+    row = x.__getitem__  # row(_X[name]): the feature's row
     # per-line tests as C-level maps over the lines (speed: no Python loop per line)
     lengths = np.fromiter(map(len, bodies), float, n)
-    bullet = lengths != np.fromiter(map(len, page.texts), float, n)
+    bullet = row(_X["bullet"])
+    np.not_equal(lengths, np.fromiter(map(len, page.texts), float, n), out=bullet)
     nw = np.fromiter(map(str.count, bodies, repeat(" ")), float, n) + 1
     # ratios are estimated on the head of the line (the cost stays flat on long paragraphs)
     samples = [b[:SAMPLE_CHARS] for b in bodies]
@@ -427,127 +445,121 @@ def line_features(
     nh = np.maximum(nh, 1)
     sample_lengths = np.minimum(lengths, SAMPLE_CHARS)
     nchar = np.maximum(sample_lengths, 1)
-    sample_starts = np.concatenate(([0], np.cumsum(sample_lengths[:-1] + 1)))
+    sample_starts = _line_starts(samples)
 
     def samples_with(needles: tuple[str, ...]) -> list[int]:
         """The lines whose sample holds any of ``needles`` (as _containing(samples, needles))."""
-        hits = hit_offsets(joined_samples, needles)
-        return np.unique(np.searchsorted(sample_starts, hits, side="right") - 1).tolist() if hits else []
+        return _holding(joined_samples, sample_starts, needles)
 
-    sent = np.fromiter(map(str.endswith, bodies, repeat(_SENTENCE_ENDINGS)), float, n)
-    colon = np.fromiter(map(str.endswith, bodies, repeat(":")), float, n)
+    sent = row(_X["sent_end"])
+    sent[:] = np.fromiter(map(str.endswith, bodies, repeat(_SENTENCE_ENDINGS)), bool, n)
+    row(_X["colon_end"])[:] = np.fromiter(map(str.endswith, bodies, repeat(":")), bool, n)
     short = nw <= CHROME_MAX_WORDS
     # the phrases matter only on short lines without a chrome word (fewer to scan)
-    short_lines = np.flatnonzero(short & ~chrome_word).tolist()
+    short_lines = (short & ~chrome_word).nonzero()[0].tolist()
     lows = [samples[i].lower() for i in short_lines]
-    phrases = [short_lines[j] for j in _containing(lows, _CHROME_HINTS) if CHROME_PHRASES.search(lows[j])]
-    chrome = short & (chrome_word | (_flags(n, phrases) > 0))
-    urlish = _flags(n, [i for i in samples_with(_URL_HINTS) if _URLISH.search(samples[i])])
-    seps = _flags(n, _containing(bodies, _SEPARATORS))
-    dup = np.fromiter(map(key_counts.__getitem__, page.keys), float, n) > 1
-    copyright = _flags(n, samples_with(_COPYRIGHT_HINTS))
+    chrome = row(_X["chrome"])
+    chrome[[short_lines[j] for j in _containing(lows, _CHROME_HINTS) if CHROME_PHRASES.search(lows[j])]] = 1.0
+    chrome[chrome_word & short] = 1.0
+    row(_X["urlish"])[[i for i in samples_with(_URL_HINTS) if _URLISH.search(samples[i])]] = 1.0
+    row(_X["separators"])[_containing(bodies, _SEPARATORS)] = 1.0
+    row(_X["dup_in_page"])[:] = np.fromiter(map(key_counts.__getitem__, page.keys), float, n) > 1
+    row(_X["copyright"])[samples_with(_COPYRIGHT_HINTS)] = 1.0
     # the anchored patterns run only on short lines that open with a letter they allow
-    upto12 = np.flatnonzero(nw <= 12).tolist()
-    upto8 = np.flatnonzero(nw <= 8).tolist()
-    dateish = _flags(n, [i for i in upto12 if bodies[i][0] not in _NOT_DATEISH and _DATEISH.match(bodies[i])])
+    upto12 = (nw <= 12).nonzero()[0].tolist()
+    upto8 = (nw <= 8).nonzero()[0].tolist()
     lows12 = [bodies[i].lower() for i in upto12]
-    comment_meta = _flags(
-        n, [upto12[j] for j in _containing(lows12, _COMMENT_HINTS) if _COMMENT_META.search(bodies[upto12[j]])]
-    )
-    byline = _flags(n, [i for i in upto8 if bodies[i][0] not in _NOT_BYLINE and _BYLINE.match(bodies[i])])
-    end_marker = _flags(n, [i for i in upto8 if bodies[i][0] not in _NOT_END_MARKER and _END_MARKER.match(bodies[i])])
-    sent, colon, bullet = sent.astype(float), colon.astype(float), bullet.astype(float)
-    chrome, dup = chrome.astype(float), dup.astype(float)
-    indents = np.array(page.indents, dtype=float)
+    joined12 = "\n".join(lows12)
+    # a date holds a digit: the pattern runs only on lines with an ASCII digit or a
+    # non-ASCII character (which may be a digit)
+    digital = joined12.encode("utf-8", "surrogatepass").translate(None, _NOT_DIGIT_BYTES).split(b"\n") if upto12 else []
+    row(_X["dateish"])[
+        [
+            i
+            for i, has in zip(upto12, digital, strict=True)
+            if has and bodies[i][0] not in _NOT_DATEISH and _DATEISH.match(bodies[i])
+        ]
+    ] = 1.0
+    # of the lines with a colon only those with a time ("8:55 am") can be comment
+    # metadata, or with a long s (the pattern's "says" under IGNORECASE)
+    starts12 = _line_starts(lows12)
+    timed = [j for j in _holding(joined12, starts12, (":",)) if "am" in lows12[j] or "pm" in lows12[j] or "ſ" in lows12[j]]
+    said = _holding(joined12, starts12, _COMMENT_WORDS)
+    comment_meta = row(_X["comment_meta"])
+    comment_meta[[upto12[j] for j in {*timed, *said} if _COMMENT_META.search(bodies[upto12[j]])]] = 1.0
+    row(_X["byline"])[[i for i in upto8 if bodies[i][0] not in _NOT_BYLINE and _BYLINE.match(bodies[i])]] = 1.0
+    end_marker = row(_X["end_marker"])
+    end_marker[[i for i in upto8 if bodies[i][0] not in _NOT_END_MARKER and _END_MARKER.match(bodies[i])]] = 1.0
+    at_indent = np.array(page.indents)
+    indents = at_indent.astype(float)
     is_prose = (nw >= PROSE_WORDS) & (sent > 0) & (bullet == 0)
     if is_prose.any():
-        values, inverse = np.unique(indents[is_prose], return_inverse=True)
-        totals = np.bincount(inverse, weights=nw[is_prose])
-        dominant = values[int(np.argmax(totals))]  # ties: the smaller indent (np.unique sorts)
+        # the indent carrying the most prose words (ties: the smaller indent)
+        dominant = float(np.bincount(at_indent[is_prose], weights=nw[is_prose]).argmax())
     else:
-        dominant = indents[int(np.argmax(nw))]
+        dominant = indents[int(nw.argmax())]
     prose = is_prose & (indents == dominant)
-    where = np.flatnonzero(prose)
+    where = prose.nonzero()[0]
     first_main, last_main = (where[0], where[-1]) if len(where) else (0, n - 1)
     # everything after the first end marker with most of the page's prose above it (a
     # share bar under the standfirst is no end of the article)
-    prose_words = np.cumsum(np.where(is_prose, nw, 0.0))
-    ends = np.flatnonzero((end_marker > 0) & (prose_words >= prose_words[-1] / 2) & (prose_words > 0))
-    after_end = np.arange(n) > ends[0] if len(ends) else np.zeros(n, dtype=bool)
+    prose_words = np.where(is_prose, nw, 0.0).cumsum()
+    ends = ((end_marker > 0) & (prose_words >= prose_words[-1] / 2) & (prose_words > 0)).nonzero()[0]
+    position = np.arange(n)
+    if len(ends):
+        row(_X["after_end_marker"])[:] = position > ends[0]
     # a comment section: from the first comment-metadata line below some prose that has
     # another one at or after it ("Jane says:" ... "March 6 at 8:55 am" ... "Reply")
-    position = np.arange(n)
-    metas = np.flatnonzero(comment_meta)
+    metas = comment_meta.nonzero()[0]
     opens = metas[:-1][prose_words[metas[:-1]] > 0]
-    after_comments = position >= opens[0] if len(opens) else np.zeros(n, dtype=bool)
-    meta_prefix = np.concatenate(([0.0], np.cumsum(comment_meta)))
+    if len(opens):
+        row(_X["after_comments"])[:] = position >= opens[0]
+    meta_prefix = np.concatenate(([0.0], comment_meta.cumsum()))
     near_lo, near_hi = np.maximum(position - 5, 0), np.minimum(position + 6, n)
-    comments_near = np.minimum(meta_prefix[near_hi] - meta_prefix[near_lo], 3.0) / 3.0
-    prefix = np.concatenate(([0.0], np.cumsum(prose)))
+    row(_X["comments_near"])[:] = np.minimum(meta_prefix[near_hi] - meta_prefix[near_lo], 3.0) / 3.0
+    prefix = np.concatenate(([0.0], prose.cumsum()))
     lo, hi = np.maximum(position - 2, 0), np.minimum(position + 3, n)
-    log_words = np.log1p(nw)
-    on_dom = (indents == dominant).astype(float)
+    row(_X["prose_window"])[:] = (prefix[hi] - prefix[lo]) / (hi - lo)
+    log_words = row(_X["log_words"])
+    np.log1p(nw, out=log_words)
+    on_dom = row(_X["indent_dom"])
+    np.equal(indents, dominant, out=on_dom)
+    x[_X["bias_page"]] = 1.0
+    x[_X["w_le2"]] = nw <= 2
+    x[_X["w_3_5"]] = (nw >= 3) & (nw <= 5)
+    x[_X["w_6_12"]] = (nw >= 6) & (nw <= 12)
+    x[_X["w_13_30"]] = (nw >= 13) & (nw <= 30)
+    x[_X["w_gt30"]] = nw > 30
+    x[_X["stop_ratio"]] = stop / nh
+    x[_X["alpha_ratio"]] = alpha / nchar
+    x[_X["digit_ratio"]] = digits / nh
+    x[_X["title_ratio"]] = np.minimum(titled / nh, 1.0)
+    x[_X["upper_ratio"]] = np.minimum(upper / nh, 1.0)
+    x[_X["indent_less"]] = indents < dominant
+    x[_X["indent_more"]] = indents > dominant
+    x[_X["indent_diff"]] = np.minimum(np.abs(indents - dominant), 24) / 8.0
+    x[_X["pos"]] = position / n
+    x[_X["before_main"]] = position < first_main
+    x[_X["after_main"]] = position > last_main
+    x[_X["chrome_short"]] = chrome * (nw <= 12)
+    if corpus_sites:
+        x[_X["corpus_sites"]] = np.log1p(np.asarray(corpus_sites, dtype=float))
+    if site_pages:
+        x[_X["site_pages"]] = np.log1p(np.asarray(site_pages, dtype=float))
+    x[_X["blank_before"]] = page.blank_before
+    x[_X["blank_after"]] = page.blank_after
+    # the neighbours' values (zero beyond the page's edges)
+    x[_X["prev_words"], 1:] = log_words[:-1]
+    x[_X["next_words"], :-1] = log_words[1:]
+    x[_X["prev_sent"], 1:] = sent[:-1]
+    x[_X["next_sent"], :-1] = sent[1:]
+    x[_X["prev_dom"], 1:] = on_dom[:-1]
+    x[_X["next_dom"], :-1] = on_dom[1:]
+    return x.T
 
-    def shift(column: np.ndarray, by: int) -> np.ndarray:
-        out = np.zeros(n)
-        if by > 0:
-            out[by:] = column[:-by]
-        else:
-            out[:by] = column[-by:]
-        return out
 
-    zeros = np.zeros(n)
-    columns = [
-        np.ones(n),
-        log_words,
-        nw <= 2,
-        (nw >= 3) & (nw <= 5),
-        (nw >= 6) & (nw <= 12),
-        (nw >= 13) & (nw <= 30),
-        nw > 30,
-        sent,
-        colon,
-        stop / nh,
-        alpha / nchar,
-        digits / nh,
-        np.minimum(titled / nh, 1.0),
-        np.minimum(upper / nh, 1.0),
-        bullet,
-        on_dom,
-        indents < dominant,
-        indents > dominant,
-        np.minimum(np.abs(indents - dominant), 24) / 8.0,
-        position / n,
-        position < first_main,
-        position > last_main,
-        chrome,
-        chrome * (nw <= 12),
-        urlish,
-        seps,
-        dup,
-        np.log1p(np.asarray(corpus_sites, dtype=float)) if corpus_sites else zeros,
-        np.log1p(np.asarray(site_pages, dtype=float)) if site_pages else zeros,
-        copyright,
-        byline,
-        dateish,
-        np.asarray(page.blank_before, dtype=float),
-        np.asarray(page.blank_after, dtype=float),
-        shift(log_words, 1),
-        shift(log_words, -1),
-        shift(sent, 1),
-        shift(sent, -1),
-        shift(on_dom, 1),
-        shift(on_dom, -1),
-        (prefix[hi] - prefix[lo]) / (hi - lo),
-        end_marker,
-        after_end,
-        comment_meta,
-        after_comments,
-        comments_near,
-    ]
-    # one feature column per row of a (features, lines) array, returned transposed: the
-    # tree ensemble reads it feature by feature without a copy
-    return np.array(columns, dtype=float).T
+#: each feature's row in line_features' array
+_X = {name: k for k, name in enumerate(FEATURES)}
 
 
 #: second-stage inputs: a line's first-stage score and its neighbours' (the article
@@ -582,36 +594,25 @@ def context_features(scores: list[float] | np.ndarray) -> np.ndarray:
             run += value
         if run > best:
             best, best_lo, best_hi = run, run_lo, i
-    prefix = np.concatenate(([0.0], np.cumsum(s)))
+    prefix = np.concatenate(([0.0], s.cumsum()))
     position = np.arange(n)
-
-    def window(k: int) -> np.ndarray:
+    # the features as columns of one array, filled in place (numpy's cost is per call)
+    out = np.empty((n, len(CONTEXT_FEATURES)))
+    out[:, 0] = 1.0
+    out[:, 1] = s
+    # the neighbours' scores; beyond the page edge as if chrome
+    out[:, 2:6] = -3.0
+    out[1:, 2] = s[:-1]
+    out[:-1, 3] = s[1:]
+    out[2:, 4] = s[:-2]
+    out[:-2, 5] = s[2:]
+    for column, k in ((6, 2), (7, 5)):
         lo, hi = np.maximum(position - k, 0), np.minimum(position + k + 1, n)
-        return (prefix[hi] - prefix[lo]) / (hi - lo)
-
-    def shift(by: int) -> np.ndarray:
-        out = np.full(n, -3.0)  # beyond the page edge: as if chrome
-        if by > 0:
-            out[by:] = s[:-by]
-        else:
-            out[:by] = s[-by:]
-        return out
-
-    return np.column_stack(
-        [
-            np.ones(n),
-            s,
-            shift(1),
-            shift(-1),
-            shift(2),
-            shift(-2),
-            window(2),
-            window(5),
-            (position >= best_lo) & (position <= best_hi),
-            position < best_lo,
-            position > best_hi,
-        ]
-    ).astype(float)
+        out[:, column] = (prefix[hi] - prefix[lo]) / (hi - lo)
+    out[:, 8] = (position >= best_lo) & (position <= best_hi)
+    out[:, 9] = position < best_lo
+    out[:, 10] = position > best_hi
+    return out
 
 
 def dot(weights: list[float], rows: list[list[float]]) -> list[float]:

@@ -18,7 +18,7 @@ from collections import Counter
 
 import numpy as np
 
-from ._lines import _BYLINE, _DATEISH, STOPWORDS, PageLines, word_set
+from ._lines import _BYLINE, _DATEISH, _NOT_BYLINE, _NOT_DATEISH, STOPWORDS, PageLines, word_set
 from .dates import MONTH_NAMES
 
 #: candidates start this many lines above the first body line; on wcxb-dev the gold
@@ -181,6 +181,33 @@ def title_features(
         return [], np.zeros((0, len(TITLE_FEATURES)))
     first = min(first, n - 1)
     window = candidates(n, first)
+    at, stop = window.start, window.stop
+    # per-line facts of the window and the lines around it, each computed once
+    # (candidates look at their neighbours), at i - lo
+    lo, hi = max(0, at - 3), min(n, stop + 4)
+    stripped = list(map(strip_title, page.texts[lo:hi]))
+    # the anchored patterns run only on lines opening with a letter they allow (speed)
+    is_byline = [s[:1] not in _NOT_BYLINE and _BYLINE.match(s) is not None for s in stripped]
+    is_date = [s[:1] not in _NOT_DATEISH and _DATEISH.match(s) is not None for s in stripped]
+    word_counts = [len(s.split()) for s in stripped[at - lo : stop - lo]]  # at i - at
+    like = [False] * len(window)
+    between = [0] * len(window)
+    title_like_after = 0
+    for i in reversed(window):
+        is_like = _title_like(stripped[i - lo], word_counts[i - at], byline_or_date=is_byline[i - lo] or is_date[i - lo])
+        like[i - at] = is_like
+        if i < first:
+            between[i - at] = title_like_after
+            title_like_after += is_like
+    idx = [
+        i
+        for i in window
+        if 1 <= word_counts[i - at] <= MAX_WORDS
+        and len(stripped[i - lo]) <= MAX_CHARS
+        and any(map(str.isalpha, stripped[i - lo]))
+    ]
+    if not idx:
+        return [], np.zeros((0, len(TITLE_FEATURES)))
     body_lines: list[str] = []
     for j in range(first, n):
         if scores[j] > threshold:
@@ -192,86 +219,86 @@ def title_features(
     if site:
         parts = site.lower().split(".")
         site_stem = max(parts[:-1] or parts, key=len)
-    keys = [page.keys[i] for i in window]
+    keys = page.keys[at:stop]
     # a candidate is "in another line" when the window's keys hold it more often than
     # the lines equal to it account for (a key holds no newline, so no match spans two)
     joined_keys = "\n".join(keys)
     equal = Counter(keys)
-    # the row features of the window's lines only (column[name][i - window.start])
-    rows = np.asarray(rows)[window.start : window.stop]
-    column = {name: rows[:, feature_index[name]].tolist() for name in _ROW_FEATURES}
-    at = window.start
-    first_indent = page.indents[first]
-    idx: list[int] = []
-    out: list[list[float]] = []
-    seen_candidate = False
-    # per-line facts, each computed once (candidates look at their neighbours)
-    lo, hi = max(0, window.start - 3), min(n, window.stop + 4)
-    stripped = {i: strip_title(page.texts[i]) for i in range(lo, hi)}
-    is_byline = [_BYLINE.match(stripped[i]) is not None for i in range(lo, hi)]  # at i - lo
-    is_date = [_DATEISH.match(stripped[i]) is not None for i in range(lo, hi)]
-    word_counts = {i: len(stripped[i].split()) for i in window}
-    like: dict[int, tuple[bool, int]] = {}
-    title_like_after = 0
-    for i in reversed(window):
-        is_like = _title_like(stripped[i], word_counts[i], byline_or_date=is_byline[i - lo] or is_date[i - lo])
-        like[i] = (is_like, title_like_after if i < first else 0)
-        if is_like and i < first:
-            title_like_after += 1
-    for i in window:
-        text = page.texts[i]
-        body = stripped[i]
-        nw = word_counts[i]
-        if not 1 <= nw <= MAX_WORDS or len(body) > MAX_CHARS or not any(map(str.isalpha, body)):
-            continue
-        key = page.keys[i]
+    # what needs the candidate's words, per candidate; the rest column-wise below
+    said = []
+    for i in idx:
+        body = stripped[i - lo]
+        key = keys[i - at]
         cased = _WORD.findall(body)
         nt = len(cased) or 1
         content = [w for w in map(str.lower, cased) if len(w) > 2 and w not in STOPWORDS]
         hits = sum(w.encode("utf-8", "surrogatepass") in body_words for w in content)
-        dist = first - i
-        is_like, between = like[i]
-        # bools and ints as they are: the array below makes them floats (speed: no float() calls)
-        feats = [
-            1.0,
-            math.log1p(max(dist, 0)),
-            dist < 0,
-            dist == 0,
-            nw == 1,
-            2 <= nw <= 3,
-            4 <= nw <= 8,
-            9 <= nw <= 15,
-            nw >= 16,
-            body.endswith((".", ":", ",", ";")) and not body.endswith("..."),
-            body.endswith(("?", "!")),
-            sum(map(str.istitle, cased)) / nt,
-            sum(map(str.isupper, cased)) / nt,
-            sum(map(str.isdigit, cased)) / nt,
-            column["bullet"][i - at],
-            text.startswith("#"),
-            column["chrome"][i - at],
-            column["urlish"][i - at],
-            column["site_pages"][i - at],
-            column["corpus_sites"][i - at],
-            column["dup_in_page"][i - at],
-            joined_keys.count(key) > equal[key] if len(key) >= 8 else 0,
-            column["separators"][i - at],
-            hits / len(content) if content else 0.0,
-            math.log1p(hits),
-            max(min(scores[i], 5.0), -5.0) / 5.0,
-            scores[i] > threshold,
-            page.blank_before[i],
-            page.blank_after[i],
-            page.indents[i] <= first_indent,
-            any(is_byline[i + 1 - lo : i + 5 - lo]),  # the next four lines
-            any(is_date[i + 1 - lo : i + 5 - lo]),
-            any(is_date[max(0, i - 3) - lo : i - lo]),  # the three lines above
-            math.log1p(between) if is_like else 3.0,
-            bool(site_stem) and len(site_stem) >= 4 and site_stem in key.replace(" ", ""),
-            is_like and not seen_candidate and dist >= 0,
-        ]
-        if is_like and dist >= 0:
-            seen_candidate = True
-        idx.append(i)
-        out.append(feats)
-    return idx, np.array(out, dtype=float).reshape(-1, len(TITLE_FEATURES))
+        is_like = like[i - at]
+        said.append(
+            (
+                body.endswith((".", ":", ",", ";")) and not body.endswith("..."),
+                body.endswith(("?", "!")),
+                sum(map(str.istitle, cased)) / nt,
+                sum(map(str.isupper, cased)) / nt,
+                sum(map(str.isdigit, cased)) / nt,
+                page.texts[i].startswith("#"),
+                joined_keys.count(key) > equal[key] if len(key) >= 8 else 0,
+                hits / len(content) if content else 0.0,
+                math.log1p(hits),
+                math.log1p(between[i - at]) if is_like else 3.0,
+                bool(site_stem) and len(site_stem) >= 4 and site_stem in key.replace(" ", ""),
+            )
+        )
+    x = np.empty((len(idx), len(TITLE_FEATURES)))
+    x[:, _SAID] = said
+    at_window = np.array(idx) - at
+    dist = first - np.array(idx)
+    nw = np.array(word_counts)[at_window]
+    x[:, _BIAS] = 1.0
+    x[:, _ABOVE_LOG] = [_LOG1P[d] if d > 0 else 0.0 for d in dist.tolist()]  # math.log1p's values
+    x[:, _BELOW] = dist < 0
+    x[:, _AT_FIRST] = dist == 0
+    x[:, _W1] = nw == 1
+    x[:, _W2_3] = (nw >= 2) & (nw <= 3)
+    x[:, _W4_8] = (nw >= 4) & (nw <= 8)
+    x[:, _W9_15] = (nw >= 9) & (nw <= 15)
+    x[:, _W16_30] = nw >= 16
+    x[:, _FROM_ROWS] = np.asarray(rows)[np.array(idx)[:, None], [feature_index[name] for name in _ROW_FEATURES]]
+    cand_scores = np.array([scores[i] for i in idx])
+    x[:, _SCORE] = np.maximum(np.minimum(cand_scores, 5.0), -5.0) / 5.0
+    x[:, _KEPT] = cand_scores > threshold
+    x[:, _BLANK_BEFORE] = [page.blank_before[i] for i in idx]
+    x[:, _BLANK_AFTER] = [page.blank_after[i] for i in idx]
+    first_indent = page.indents[first]
+    x[:, _INDENT_LE_FIRST] = [page.indents[i] <= first_indent for i in idx]
+    # bylines / datelines among the next four lines, datelines among the three above
+    bylines = np.concatenate(([0], np.cumsum(is_byline)))
+    dates = np.concatenate(([0], np.cumsum(is_date)))
+    near = np.array(idx) - lo
+    x[:, _BYLINE_AFTER] = bylines[np.minimum(near + 5, hi - lo)] > bylines[near + 1]
+    x[:, _DATE_AFTER] = dates[np.minimum(near + 5, hi - lo)] > dates[near + 1]
+    x[:, _DATE_BEFORE] = dates[near] > dates[np.maximum(near - 3, 0)]
+    # the first title-like candidate at or below the body start
+    x[:, _FIRST_CANDIDATE] = 0.0
+    firsts = [j for j, i in enumerate(idx) if like[i - at] and i <= first]
+    if firsts:
+        x[firsts[0], _FIRST_CANDIDATE] = 1.0
+    return idx, x
+
+
+_T = {name: k for k, name in enumerate(TITLE_FEATURES)}
+#: the columns of the per-candidate tuple of title_features, in its order
+_SAID = [
+    _T[name]
+    for name in (
+        "end_punct", "end_question", "title_ratio", "upper_ratio", "digit_ratio", "hash", "in_other_line",
+        "overlap", "overlap_words", "title_like_between", "names_site",
+    )
+]  # fmt: skip
+_FROM_ROWS = [_T[name] for name in _ROW_FEATURES]
+_BIAS, _ABOVE_LOG, _BELOW, _AT_FIRST = _T["bias"], _T["above_log"], _T["below"], _T["at_first"]
+_W1, _W2_3, _W4_8, _W9_15, _W16_30 = (_T[name] for name in ("w1", "w2_3", "w4_8", "w9_15", "w16_30"))
+_SCORE, _KEPT, _BLANK_BEFORE, _BLANK_AFTER = _T["score"], _T["kept"], _T["blank_before"], _T["blank_after"]
+_INDENT_LE_FIRST, _BYLINE_AFTER, _DATE_AFTER = _T["indent_le_first"], _T["byline_after"], _T["date_after"]
+_DATE_BEFORE, _FIRST_CANDIDATE = _T["date_before"], _T["first_candidate"]
+_LOG1P = [math.log1p(d) for d in range(SCAN_ABOVE + 1)]

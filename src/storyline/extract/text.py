@@ -11,6 +11,7 @@ title and author; every other line is kept in ``removed`` with its reason.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,6 +24,7 @@ from ._lines import (
     CONTEXT_FEATURES,
     FEATURES,
     PageLines,
+    _line_starts,
     context_features,
     hit_offsets,
     line_features,
@@ -175,10 +177,11 @@ def _chrome_rules(texts: list[str], bodies: list[str]) -> list[str | None]:
     # the same offsets: no fold oddity changes a length; lower() line by line is faster
     # than once for a page with any non-ASCII character (the lines are mostly ASCII)
     low = "\n" + "\n".join(map(str.lower, bodies))
-    starts = np.cumsum([1, *map(len, bodies[:-1])]) + np.arange(len(bodies))  # each line's newline
+    starts = [1 + at for at in _line_starts(bodies)]  # each line's first character in low
 
     def lines_at(offsets: list[int]) -> list[int]:
-        return (np.searchsorted(starts, offsets, side="right") - 1).tolist()
+        # a page's hits are few: bisect on them is cheaper than numpy's fixed costs
+        return [bisect_right(starts, at) - 1 for at in offsets]
 
     out: list[str | None] = [None] * len(texts)
     # (line, rule) pairs: the line goes through chrome_rule when it has few enough words
