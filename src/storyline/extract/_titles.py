@@ -15,6 +15,7 @@ import math
 import re
 import string
 from collections import Counter
+from operator import methodcaller
 
 import numpy as np
 
@@ -232,7 +233,7 @@ def title_features(
         cased = _WORD.findall(body)
         nt = len(cased) or 1
         content = [w for w in map(str.lower, cased) if len(w) > 2 and w not in STOPWORDS]
-        hits = sum(w.encode("utf-8", "surrogatepass") in body_words for w in content)
+        hits = sum(map(body_words.__contains__, map(_ENCODE, content)))  # C-level maps (speed)
         is_like = like[i - at]
         said.append(
             (
@@ -302,3 +303,4 @@ _SCORE, _KEPT, _BLANK_BEFORE, _BLANK_AFTER = _T["score"], _T["kept"], _T["blank_
 _INDENT_LE_FIRST, _BYLINE_AFTER, _DATE_AFTER = _T["indent_le_first"], _T["byline_after"], _T["date_after"]
 _DATE_BEFORE, _FIRST_CANDIDATE = _T["date_before"], _T["first_candidate"]
 _LOG1P = [math.log1p(d) for d in range(SCAN_ABOVE + 1)]
+_ENCODE = methodcaller("encode", "utf-8", "surrogatepass")  # as word_set encodes
