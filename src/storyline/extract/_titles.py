@@ -250,43 +250,46 @@ def title_features(
                 bool(site_stem) and len(site_stem) >= 4 and site_stem in key.replace(" ", ""),
             )
         )
+    # one row per candidate (C order, as an array of the rows would be: the ranker's
+    # dot products then sum in the same order)
     x = np.empty((len(idx), len(TITLE_FEATURES)))
     x[:, _SAID] = said
     at_window = np.array(idx) - at
     dist = first - np.array(idx)
     nw = np.array(word_counts)[at_window]
-    x[:, _BIAS] = 1.0
-    x[:, _ABOVE_LOG] = [_LOG1P[d] if d > 0 else 0.0 for d in dist.tolist()]  # math.log1p's values
-    x[:, _BELOW] = dist < 0
-    x[:, _AT_FIRST] = dist == 0
-    x[:, _W1] = nw == 1
-    x[:, _W2_3] = (nw >= 2) & (nw <= 3)
-    x[:, _W4_8] = (nw >= 4) & (nw <= 8)
-    x[:, _W9_15] = (nw >= 9) & (nw <= 15)
-    x[:, _W16_30] = nw >= 16
+    x[:, _T["bias"]] = 1.0
+    x[:, _T["above_log"]] = [_LOG1P[d] if d > 0 else 0.0 for d in dist.tolist()]  # math.log1p's values
+    x[:, _T["below"]] = dist < 0
+    x[:, _T["at_first"]] = dist == 0
+    x[:, _T["w1"]] = nw == 1
+    x[:, _T["w2_3"]] = (nw >= 2) & (nw <= 3)
+    x[:, _T["w4_8"]] = (nw >= 4) & (nw <= 8)
+    x[:, _T["w9_15"]] = (nw >= 9) & (nw <= 15)
+    x[:, _T["w16_30"]] = nw >= 16
     x[:, _FROM_ROWS] = np.asarray(rows)[np.array(idx)[:, None], [feature_index[name] for name in _ROW_FEATURES]]
     cand_scores = np.array([scores[i] for i in idx])
-    x[:, _SCORE] = np.maximum(np.minimum(cand_scores, 5.0), -5.0) / 5.0
-    x[:, _KEPT] = cand_scores > threshold
-    x[:, _BLANK_BEFORE] = [page.blank_before[i] for i in idx]
-    x[:, _BLANK_AFTER] = [page.blank_after[i] for i in idx]
+    x[:, _T["score"]] = np.maximum(np.minimum(cand_scores, 5.0), -5.0) / 5.0
+    x[:, _T["kept"]] = cand_scores > threshold
+    x[:, _T["blank_before"]] = [page.blank_before[i] for i in idx]
+    x[:, _T["blank_after"]] = [page.blank_after[i] for i in idx]
     first_indent = page.indents[first]
-    x[:, _INDENT_LE_FIRST] = [page.indents[i] <= first_indent for i in idx]
+    x[:, _T["indent_le_first"]] = [page.indents[i] <= first_indent for i in idx]
     # bylines / datelines among the next four lines, datelines among the three above
     bylines = np.concatenate(([0], np.cumsum(is_byline)))
     dates = np.concatenate(([0], np.cumsum(is_date)))
     near = np.array(idx) - lo
-    x[:, _BYLINE_AFTER] = bylines[np.minimum(near + 5, hi - lo)] > bylines[near + 1]
-    x[:, _DATE_AFTER] = dates[np.minimum(near + 5, hi - lo)] > dates[near + 1]
-    x[:, _DATE_BEFORE] = dates[near] > dates[np.maximum(near - 3, 0)]
+    x[:, _T["byline_after"]] = bylines[np.minimum(near + 5, hi - lo)] > bylines[near + 1]
+    x[:, _T["date_after"]] = dates[np.minimum(near + 5, hi - lo)] > dates[near + 1]
+    x[:, _T["date_before"]] = dates[near] > dates[np.maximum(near - 3, 0)]
     # the first title-like candidate at or below the body start
-    x[:, _FIRST_CANDIDATE] = 0.0
+    x[:, _T["first_candidate"]] = 0.0
     firsts = [j for j, i in enumerate(idx) if like[i - at] and i <= first]
     if firsts:
-        x[firsts[0], _FIRST_CANDIDATE] = 1.0
+        x[firsts[0], _T["first_candidate"]] = 1.0
     return idx, x
 
 
+#: each feature's column in title_features' array
 _T = {name: k for k, name in enumerate(TITLE_FEATURES)}
 #: the columns of the per-candidate tuple of title_features, in its order
 _SAID = [
@@ -297,10 +300,6 @@ _SAID = [
     )
 ]  # fmt: skip
 _FROM_ROWS = [_T[name] for name in _ROW_FEATURES]
-_BIAS, _ABOVE_LOG, _BELOW, _AT_FIRST = _T["bias"], _T["above_log"], _T["below"], _T["at_first"]
-_W1, _W2_3, _W4_8, _W9_15, _W16_30 = (_T[name] for name in ("w1", "w2_3", "w4_8", "w9_15", "w16_30"))
-_SCORE, _KEPT, _BLANK_BEFORE, _BLANK_AFTER = _T["score"], _T["kept"], _T["blank_before"], _T["blank_after"]
-_INDENT_LE_FIRST, _BYLINE_AFTER, _DATE_AFTER = _T["indent_le_first"], _T["byline_after"], _T["date_after"]
-_DATE_BEFORE, _FIRST_CANDIDATE = _T["date_before"], _T["first_candidate"]
+#: math.log1p of every distance above the body start a candidate can have
 _LOG1P = [math.log1p(d) for d in range(SCAN_ABOVE + 1)]
 _ENCODE = methodcaller("encode", "utf-8", "surrogatepass")  # as word_set encodes
