@@ -268,6 +268,10 @@ _SENTENCE_ENDINGS = (".", "!", "?", '"', "”", "’", "'", ".)", "。", "！", 
 #: one every few characters, menus and headings few). Korean is spaced and needs neither.
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 CJK_CHARS_PER_WORD = 2
+#: the first bytes of the UTF-8 forms of CJK's characters (U+3040-U+9FFF: E3-E9,
+#: U+F900-U+FAFF: EF) and every other byte
+_CJK_LEADS = bytes([*range(0xE3, 0xEA), 0xEF])
+_NOT_CJK_LEADS = bytes(b for b in range(256) if b not in _CJK_LEADS)
 _CJK_STOP = frozenset("のはをにがでともへやか的了是在和有不这也就都而")
 _URL_HINTS = ("@", "http", "www.", ".com")
 _SEPARATORS = ("|", "·", " / ")
@@ -376,7 +380,7 @@ def word_set(text: str) -> set[bytes]:
     return words
 
 
-def _word_stats(samples: list[str], joined: str | None = None) -> tuple[np.ndarray, ...]:
+def _word_stats(samples: list[str], joined: str | bytes | None = None) -> tuple[np.ndarray, ...]:
     """Per-line word counts over the line samples, in one pass over the page.
 
     Returns (tokens, stop words, word characters, digit tokens, title-case tokens,
@@ -385,8 +389,11 @@ def _word_stats(samples: list[str], joined: str | None = None) -> tuple[np.ndarr
     (speed: no regex, no str per token): a chunk is a maximal run of ASCII word
     characters and non-ASCII characters, so its ``\\w+`` tokens are the page's there
     (a non-ASCII chunk, "don’t" or "café", is tokenised by the regex once, in the memo).
+    ``joined``: the samples joined by newlines, as text or UTF-8 (surrogatepass) bytes.
     """
-    text = ("\n".join(samples) if joined is None else joined).encode("utf-8", "surrogatepass")
+    if joined is None:
+        joined = "\n".join(samples)
+    text = joined if isinstance(joined, bytes) else joined.encode("utf-8", "surrogatepass")
     chunks = text.translate(_TOKEN_BYTES).replace(_LINE_BREAK, b" \0 ").split()
     try:
         # most chunks are in the memo (a list then an array: faster than np.fromiter)
@@ -439,9 +446,11 @@ def line_features(
     # ratios are estimated on the head of the line (the cost stays flat on long paragraphs)
     samples = [b[:SAMPLE_CHARS] for b in bodies]
     joined_samples = "\n".join(samples)
-    if not joined_samples.isascii() and CJK.search(joined_samples):
+    encoded = joined_samples.encode("utf-8", "surrogatepass")
+    # CJK characters' UTF-8 opens with a byte of _CJK_LEADS: without one the regex need not look
+    if not encoded.isascii() and encoded.translate(None, _NOT_CJK_LEADS) and CJK.search(joined_samples):
         nw += np.fromiter((len(CJK.findall(b)) // CJK_CHARS_PER_WORD for b in bodies), float, n)
-    nh, stop, alpha, digits, titled, upper, chrome_word = _word_stats(samples, joined_samples)
+    nh, stop, alpha, digits, titled, upper, chrome_word = _word_stats(samples, encoded)
     nh = np.maximum(nh, 1)
     sample_lengths = np.minimum(lengths, SAMPLE_CHARS)
     nchar = np.maximum(sample_lengths, 1)

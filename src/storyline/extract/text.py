@@ -139,18 +139,21 @@ _FOLD_ODDITIES = ("ſ", "\u212a", "ı", "İ")
 #: over the page's lower-cased lines (any whitespace between the words, the stripped
 #: punctuation on either side); each match starts at the newline before its line.
 _SPACE = r"[^\S\n]"  # whitespace within a line
-_AD_LINE = re.compile(
-    rf"\n(?:{_SPACE}|[.:\-–—])*(?:"
+_AD_LINE = (
+    rf"(?:{_SPACE}|[.:\-–—])*(?:"
     + "|".join(re.escape(phrase).replace(r"\ ", _SPACE + "+") for phrase in sorted(_AD, key=len, reverse=True))
     + rf")(?:{_SPACE}|[.:\-–—])*(?=\n)"
 )
 #: line openings (lower case) after which a rule of chrome_rule may fire, by rule.
-_OPENING = re.compile(
-    r"\n(?:(?P<code>var|let|const|function|window\.|document\.|if|[}$@<])"
+_OPENINGS = (
+    r"(?P<code>var|let|const|function|window\.|document\.|if|[}$@<])"
     r"|(?P<credit>photo|image|picture|illustration|video|graphic|©|\(c\))"
     r"|(?P<sponsored>sponsored|promoted|paid content|partner content|advertorial)"
-    r"|(?P<more>read more|more))"
+    r"|(?P<more>read more|more)"
 )
+_OPENING = re.compile(rf"\n(?:{_OPENINGS})")
+#: both at once, an ad placeholder line first (one pass over the page's lines)
+_AD_OR_OPENING = re.compile(rf"\n(?:(?P<ad>{_AD_LINE})|{_OPENINGS})")
 #: the most words a line may have for each rule to fire (chrome_rule's bounds)
 _RULE_MAX_WORDS = {"code": 10**9, "credit": 20, "sponsored": 25, "more": 8, "cookie": 80}
 #: what a line must hold for a rule to fire anywhere in it (taken from its regexes)
@@ -176,7 +179,7 @@ def _chrome_rules(texts: list[str], bodies: list[str]) -> list[str | None]:
     # "\n" first: every line, the first too, starts after a newline (offsets shift by one)
     # the same offsets: no fold oddity changes a length; lower() line by line is faster
     # than once for a page with any non-ASCII character (the lines are mostly ASCII)
-    low = "\n" + "\n".join(map(str.lower, bodies))
+    low = "\n" + "\n".join(map(str.lower, bodies)) + "\n"
     starts = [1 + at for at in _line_starts(bodies)]  # each line's first character in low
 
     def lines_at(offsets: list[int]) -> list[int]:
@@ -186,11 +189,14 @@ def _chrome_rules(texts: list[str], bodies: list[str]) -> list[str | None]:
     out: list[str | None] = [None] * len(texts)
     # (line, rule) pairs: the line goes through chrome_rule when it has few enough words
     maybe: list[tuple[int, str]] = []
-    for i in lines_at([m.start() + 1 for m in _AD_LINE.finditer(low + "\n")]):
-        if len(bodies[i]) <= _AD_MAX_CHARS:
+    found = list(_AD_OR_OPENING.finditer(low))
+    for i, match in zip(lines_at([m.start() + 1 for m in found]), found, strict=True):
+        if match.lastgroup != "ad":
+            maybe.append((i, match.lastgroup))
+        elif len(bodies[i]) <= _AD_MAX_CHARS:
             out[i] = "ad placeholder"
-    found = list(_OPENING.finditer(low))
-    maybe += zip(lines_at([m.start() + 1 for m in found]), [m.lastgroup for m in found], strict=True)
+        elif opening := _OPENING.match(low, match.start()):  # the ad test took the line's turn
+            maybe.append((i, opening.lastgroup))
     maybe += [(i, "code") for i in lines_at([at + 1 for at in hit_offsets(joined, _CODE_MARKS)])]
     maybe += [(i, "code") for i, body in enumerate(bodies) if body[-1:] in _CODE_LAST]
     maybe += [(i, "credit") for i in lines_at(hit_offsets(low, _CREDIT_HINTS))]
