@@ -252,6 +252,27 @@ def test_huge_markup_is_refused_not_parsed(monkeypatch: pytest.MonkeyPatch) -> N
         extract_article(Document(source="x", raw=html.encode(), kind="html"))
 
 
+def test_html_mode_replaces_a_fast_pass_that_returned_the_menu(monkeypatch: pytest.MonkeyPatch) -> None:
+    # trafilatura's fast pass can take a site's link menu for the article; its full
+    # cascade then finds the article, and the menu-like fast text is set aside
+    import trafilatura
+
+    menu = "\n".join(["Home", "City hall", "Councils", "Health", "Transparency", "Contact us"] * 20)
+    real = trafilatura.extract
+    passes = []
+
+    def extract(tree, **options):
+        passes.append(options.get("fast"))
+        return menu if options.get("fast") else real(tree, **options)
+
+    monkeypatch.setattr(trafilatura, "extract", extract)
+    html = "<html><body><nav>" + "".join(f"<a href='/{w}'>{w}</a>" for w in menu.split("\n")[:6]) + "</nav><article>"
+    html += "".join(f"<p>{p}</p>" for p in BODY) + "</article></body></html>"
+    article = extract_article(_html_doc(html))
+    assert passes == [True, False]
+    assert article.paragraphs == BODY
+
+
 def test_deeply_nested_tables_do_not_crash() -> None:
     depth = 2000
     html = "<html><body>" + "<table><tr><td>" * depth + "".join(f"<p>{p}</p>" for p in BODY) + "</td></tr></table>" * depth + "</body></html>"
