@@ -417,7 +417,7 @@ def extract_html(
     text = trafilatura.extract(tree, url=url, config=config, **TRAFILATURA_OPTIONS) or ""
     ours_words = sum(len(k.split()) for k, v in zip(rendered.keys, scores, strict=True) if v > KEEP_THRESHOLD)
     theirs_words = len(text.split())
-    menu_like = _words_per_paragraph(text) < MENU_WORDS
+    menu_like = bool(text) and _words_per_paragraph(text) < MENU_WORDS
     if ours_words > FULL_RUN_GATE * theirs_words or menu_like:
         # the classifier sees much more article than the fast pass found, or the fast
         # pass found a menu: run trafilatura's full cascade (readability, jusText) on a

@@ -37,8 +37,8 @@ from .boilerplate import BoilerplateModel
 #: stage-2 log-odds above which a line is article text; the best threshold of the
 #: 5-fold CV on both dev files (bench/fit_line_model.py reports the grid).
 KEEP_THRESHOLD = 0.0
-#: a date standing alone by the body's start is the page's dateline, not article text
-#: (the date reader reads it from the head); no longer than this.
+#: a date standing alone within three lines of the body's start is the page's dateline,
+#: not article text (the date reader reads it from the head); no longer than this.
 DATE_LINE_MAX_CHARS = 60
 #: a kept line of at least this many words that repeats an earlier kept line is dropped:
 #: the page carries the article twice. Shorter repeats are often the article's own (an
@@ -336,7 +336,7 @@ def clean_text(
                 out.author = name
             out.removed.append(RemovedLine(text, "byline (moved to author)"))
             continue
-        if i <= first + 3 and len(body) <= DATE_LINE_MAX_CHARS and len(body.split()) <= 6 and _DATEISH.match(body):
+        if abs(i - first) <= 3 and len(body) <= DATE_LINE_MAX_CHARS and len(body.split()) <= 6 and _DATEISH.match(body):
             out.removed.append(RemovedLine(text, "date line (read for the publication date)"))
             continue
         rule = rules[i]
