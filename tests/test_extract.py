@@ -273,6 +273,29 @@ def test_html_mode_replaces_a_fast_pass_that_returned_the_menu(monkeypatch: pyte
     assert article.paragraphs == BODY
 
 
+def test_html_mode_keeps_trafilatura_text_where_the_classifier_reads_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a page the line classifier cannot read (it keeps none of its lines) has no vote
+    # against trafilatura's paragraphs; where it keeps some, it may drop the rest
+    from storyline.extract import html as html_module
+
+    real = html_module.score_lines
+
+    def rejecting(page, **kwargs):
+        scores, rows = real(page, **kwargs)
+        return [-5.0] * len(scores), rows
+
+    monkeypatch.setattr(html_module, "score_lines", rejecting)
+    html = "<html><body><article>" + "".join(f"<p>{p}</p>" for p in BODY) + "</article></body></html>"
+    assert extract_article(_html_doc(html)).paragraphs == BODY
+
+    def one_kept(page, **kwargs):
+        scores, rows = real(page, **kwargs)
+        return [5.0 if BODY[0] in text else -5.0 for text in page.texts], rows
+
+    monkeypatch.setattr(html_module, "score_lines", one_kept)
+    assert extract_article(_html_doc(html)).paragraphs == [BODY[0]]
+
+
 def test_deeply_nested_tables_do_not_crash() -> None:
     depth = 2000
     html = "<html><body>" + "<table><tr><td>" * depth + "".join(f"<p>{p}</p>" for p in BODY) + "</td></tr></table>" * depth + "</body></html>"

@@ -317,7 +317,8 @@ def _combine(
     """trafilatura's paragraphs, minus what the classifier rejects, plus what it missed.
 
     ``ours_words``, ``theirs_words``: the words of the rendered lines the classifier
-    keeps, and of trafilatura's paragraphs.
+    keeps, and of trafilatura's paragraphs. A classifier that keeps nothing of the page
+    cannot read it (an unusual template or language) and rejects nothing either.
     """
     best: dict[str, float] = {}
     first_at: dict[str, int] = {}
@@ -329,7 +330,7 @@ def _combine(
     position = -1.0
     for paragraph in paragraphs:
         key = normalize(paragraph)
-        if best.get(key, math.inf) < DROP_SCORE:
+        if ours_words and best.get(key, math.inf) < DROP_SCORE:
             removed.append(RemovedLine(paragraph, "line classifier: not article text"))
             continue
         # paragraphs not found among the rendered lines keep their order after the last found
