@@ -287,6 +287,11 @@ def test_html_mode_keeps_trafilatura_text_where_the_classifier_reads_nothing(mon
     monkeypatch.setattr(html_module, "score_lines", rejecting)
     html = "<html><body><article>" + "".join(f"<p>{p}</p>" for p in BODY) + "</article></body></html>"
     assert extract_article(_html_doc(html)).paragraphs == BODY
+    # the chrome rules still apply: a cookie notice in trafilatura's text is removed
+    notice = "We use cookies to improve your experience on our website. By continuing to browse, you accept our cookie policy."
+    with_notice = extract_article(_html_doc(html.replace("<article>", f"<article><p>{notice}</p>")))
+    assert with_notice.paragraphs == BODY
+    assert [r.reason for r in with_notice.removed if r.text == notice] == ["cookie notice"]
 
     def one_kept(page, **kwargs):
         scores, rows = real(page, **kwargs)

@@ -30,7 +30,7 @@ from ._lines import normalize, split_lines
 from ._render import render_text
 from ._titles import tidy_title
 from .boilerplate import BoilerplateModel, html_to_lines
-from .text import KEEP_THRESHOLD, REPEAT_MIN_WORDS, score_lines
+from .text import KEEP_THRESHOLD, REPEAT_MIN_WORDS, chrome_rule, score_lines
 
 logger = logging.getLogger(__name__)
 
@@ -318,7 +318,8 @@ def _combine(
 
     ``ours_words``, ``theirs_words``: the words of the rendered lines the classifier
     keeps, and of trafilatura's paragraphs. A classifier that keeps nothing of the page
-    cannot read it (an unusual template or language) and rejects nothing either.
+    cannot read it (an unusual template or language) and rejects nothing either; only
+    the chrome rules of text mode (cookie notices, ads, credits, code) still apply then.
     """
     best: dict[str, float] = {}
     first_at: dict[str, int] = {}
@@ -332,6 +333,10 @@ def _combine(
         key = normalize(paragraph)
         if ours_words and best.get(key, math.inf) < DROP_SCORE:
             removed.append(RemovedLine(paragraph, "line classifier: not article text"))
+            continue
+        if not ours_words and (rule := chrome_rule(paragraph)):
+            # without the classifier's vote, the rules still know a cookie notice or an ad
+            removed.append(RemovedLine(paragraph, rule))
             continue
         # paragraphs not found among the rendered lines keep their order after the last found
         position = float(first_at[key]) if key in first_at else position + 1e-3
