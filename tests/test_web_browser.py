@@ -38,6 +38,7 @@ from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 
 def _pipeline_db(path: Path) -> bool:
@@ -149,6 +150,10 @@ def test_search_and_filters_from_the_form(browser, site):
     box = browser.find_element(By.NAME, "q")
     box.send_keys("deck gone")
     box.submit()
+    # submit() returns before the results page has loaded: wait for it (not a timing
+    # assertion; the wait ends as soon as the page is there)
+    WebDriverWait(browser, 30).until(lambda driver: "q=deck" in driver.current_url)
+    WebDriverWait(browser, 30).until(lambda driver: driver.find_elements(By.CSS_SELECTOR, ".hits mark"))
     titles = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "a.story-link")]
     assert "Quayside Bridge collapses in Port Avery" in titles
     assert browser.find_elements(By.CSS_SELECTOR, ".hits mark")
