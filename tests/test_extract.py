@@ -292,6 +292,11 @@ def test_html_mode_keeps_trafilatura_text_where_the_classifier_reads_nothing(mon
     with_notice = extract_article(_html_doc(html.replace("<article>", f"<article><p>{notice}</p>")))
     assert with_notice.paragraphs == BODY
     assert [r.reason for r in with_notice.removed if r.text == notice] == ["cookie notice"]
+    # ... but a listing of headlines (no prose) is no article for a classifier that reads nothing
+    headlines = [f"Harbour pilots strike over night shifts in {town} and the ferry timetable changes" for town in ("Avery", "Norhaven", "Carrow")]
+    listing = "<html><body><main>" + "".join(f"<p>{h}</p>" for h in headlines) + "</main></body></html>"
+    with pytest.raises(ExtractionError):
+        extract_article(_html_doc(listing))
 
     def one_kept(page, **kwargs):
         scores, rows = real(page, **kwargs)

@@ -30,7 +30,7 @@ from ._lines import normalize, split_lines
 from ._render import render_text
 from ._titles import tidy_title
 from .boilerplate import BoilerplateModel, html_to_lines
-from .text import KEEP_THRESHOLD, REPEAT_MIN_WORDS, chrome_rule, score_lines
+from .text import KEEP_THRESHOLD, REPEAT_MIN_WORDS, _is_sentence, chrome_rule, score_lines
 
 logger = logging.getLogger(__name__)
 
@@ -317,9 +317,10 @@ def _combine(
     """trafilatura's paragraphs, minus what the classifier rejects, plus what it missed.
 
     ``ours_words``, ``theirs_words``: the words of the rendered lines the classifier
-    keeps, and of trafilatura's paragraphs. A classifier that keeps nothing of the page
-    cannot read it (an unusual template or language) and rejects nothing either; only
-    the chrome rules of text mode (cookie notices, ads, credits, code) still apply then.
+    keeps, and of trafilatura's paragraphs. A classifier that keeps nothing of a page
+    cannot read it (an unusual template or language): where trafilatura found prose it
+    rejects nothing, and on such a page the chrome rules of text mode (cookie notices,
+    ads, credits, code) remove what they know.
     """
     best: dict[str, float] = {}
     first_at: dict[str, int] = {}
@@ -329,13 +330,15 @@ def _combine(
     removed: list[RemovedLine] = []
     kept: list[tuple[float, str, str]] = []  # (position, paragraph, its key)
     position = -1.0
+    # no vote only where trafilatura found prose (a listing's headlines or a menu still go)
+    no_vote = not ours_words and any(_is_sentence(p) and not chrome_rule(p) for p in paragraphs)
     for paragraph in paragraphs:
         key = normalize(paragraph)
-        if ours_words and best.get(key, math.inf) < DROP_SCORE:
+        if not no_vote and best.get(key, math.inf) < DROP_SCORE:
             removed.append(RemovedLine(paragraph, "line classifier: not article text"))
             continue
         if not ours_words and (rule := chrome_rule(paragraph)):
-            # without the classifier's vote, the rules still know a cookie notice or an ad
+            # where the classifier reads nothing, the rules still know a cookie notice or an ad
             removed.append(RemovedLine(paragraph, rule))
             continue
         # paragraphs not found among the rendered lines keep their order after the last found
