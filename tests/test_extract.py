@@ -635,10 +635,12 @@ def test_a_reader_comment_section_is_not_article_text() -> None:
         assert text in removed
 
 
-def test_html_mode_drops_a_repeated_paragraph_but_not_a_short_repeat() -> None:
+def test_drop_repeats_drops_a_repeated_paragraph_but_not_a_short_repeat() -> None:
+    from storyline.extract.text import drop_repeats
+
     removed: list = []
     caption = "The WeWork logo is displayed outside of a co-working space in New York City on Monday, March 4."
     item = "Eat 60 to 90 minutes before your workout."  # a meal plan's recurring item
-    kept = html_mode._drop_repeats([caption, item, "Some text of the article here.", caption, item], removed)
+    kept = drop_repeats([caption, item, "Some text of the article here.", caption, item], removed)
     assert kept == [caption, item, "Some text of the article here.", item]
     assert [r.reason for r in removed] == ["repeats an earlier paragraph"]

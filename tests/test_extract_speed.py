@@ -362,7 +362,7 @@ def test_split_lines_keys_are_normalize_on_odd_spacing_and_case() -> None:
 
 
 def test_word_stats_equal_counting_each_lines_tokens() -> None:
-    from storyline.extract._lines import CJK, CJK_CHARS_PER_WORD, _word_stats
+    from storyline.extract._lines import _CJK_STOP, CJK, CJK_CHARS_PER_WORD, _word_stats
 
     samples = [
         "Don’t café naïve İstanbul ſhutterſtock x²y Ⅻ 123 ABC Abc Share",
@@ -385,7 +385,7 @@ def test_word_stats_equal_counting_each_lines_tokens() -> None:
         runs = [w for w in words if cjk(w)]
         expected = (
             len(plain) + sum(max(1, round(cjk(w) / CJK_CHARS_PER_WORD)) for w in runs),
-            sum(w.lower() in STOPWORDS for w in plain) + sum(c in "のはをにがでともへやか的了是在和有不这也就都而" for w in runs for c in w),
+            sum(w.lower() in STOPWORDS for w in plain) + sum(c in _CJK_STOP for w in runs for c in w),
             sum(map(len, words)),
             sum(map(str.isdigit, words)),
             sum(map(str.istitle, plain)),

@@ -22,7 +22,7 @@ from ..config import Settings
 from ..errors import ExtractionError
 from ..ingest._decode import UndecodableError, decode_bytes
 from ..model import Article, Document
-from ._lines import CJK, CJK_CHARS_PER_WORD
+from ._lines import cjk_words
 from .boilerplate import BoilerplateModel, document_site
 from .dates import best_date, script_dates
 from .site import site_from_copyright
@@ -140,7 +140,7 @@ def _check_words(body: list[str]) -> str:
             return text
     if not text.isascii():
         # Chinese and Japanese: a \w+ run is a whole phrase; count words by characters
-        words += len(CJK.findall(text)) // CJK_CHARS_PER_WORD
+        words += cjk_words(text)
         if words >= MIN_ARTICLE_WORDS:
             return text
     raise ExtractionError(f"no article text found ({words} words after cleaning)")

@@ -273,6 +273,11 @@ CJK_CHARS_PER_WORD = 2
 _CJK_LEADS = bytes([*range(0xE3, 0xEA), 0xEF])
 _NOT_CJK_LEADS = bytes(b for b in range(256) if b not in _CJK_LEADS)
 _CJK_STOP = frozenset("のはをにがでともへやか的了是在和有不这也就都而")
+
+
+def cjk_words(text: str) -> int:
+    """The words its CJK characters are estimated to make (see CJK_CHARS_PER_WORD)."""
+    return len(CJK.findall(text)) // CJK_CHARS_PER_WORD
 _URL_HINTS = ("@", "http", "www.", ".com")
 _SEPARATORS = ("|", "·", " / ")
 _COPYRIGHT_HINTS = ("©", "(c)", "(C)")
@@ -449,7 +454,7 @@ def line_features(
     encoded = joined_samples.encode("utf-8", "surrogatepass")
     # CJK characters' UTF-8 opens with a byte of _CJK_LEADS: without one the regex need not look
     if not encoded.isascii() and encoded.translate(None, _NOT_CJK_LEADS) and CJK.search(joined_samples):
-        nw += np.fromiter((len(CJK.findall(b)) // CJK_CHARS_PER_WORD for b in bodies), float, n)
+        nw += np.fromiter(map(cjk_words, bodies), float, n)
     nh, stop, alpha, digits, titled, upper, chrome_word = _word_stats(samples, encoded)
     nh = np.maximum(nh, 1)
     sample_lengths = np.minimum(lengths, SAMPLE_CHARS)

@@ -5,7 +5,7 @@
 * trafilatura runs with the settings chosen by measurement (:data:`TRAFILATURA_OPTIONS`).
 * Paragraphs that the corpus says are boilerplate (repeated on other pages of the
   site, or short lines repeated across sites) are dropped, and so are second copies of a
-  paragraph within the page (:func:`_drop_repeats`).
+  paragraph within the page (:func:`~.text.drop_repeats`).
 * When trafilatura returns too little, a recall-oriented second pass is the fallback.
 * Hostile pages: scripts and styles are stripped before parsing, and markup above
   :data:`MAX_MARKUP_CHARS` is refused with a reason rather than parsed for minutes.
@@ -30,7 +30,7 @@ from ._lines import normalize, split_lines
 from ._render import render_text
 from ._titles import tidy_title
 from .boilerplate import BoilerplateModel, html_to_lines
-from .text import KEEP_THRESHOLD, REPEAT_MIN_WORDS, _is_sentence, chrome_rule, score_lines
+from .text import KEEP_THRESHOLD, _is_sentence, chrome_rule, drop_repeats, score_lines
 
 logger = logging.getLogger(__name__)
 
@@ -355,26 +355,6 @@ def _combine(
     return [p for _, p, _ in kept], removed
 
 
-# a paragraph of REPEAT_MIN_WORDS words or more that repeats an earlier one is dropped, as
-# in text mode (HTML F1 by bound 5/10/15/none: scrapinghub 0.9631/0.9635/0.9636/0.9626,
-# wcxb 0.9487/0.9488/0.9486/0.9473; shorter repeats are often the article's own list items).
-
-
-def _drop_repeats(paragraphs: list[str], removed: list[RemovedLine]) -> list[str]:
-    """The paragraphs without second copies of one: a slideshow's or a listing's repeated
-    captions and teasers, which trafilatura's full cascade can return several times."""
-    seen: set[str] = set()
-    kept = []
-    for paragraph in paragraphs:
-        key = normalize(paragraph)
-        if key in seen and len(key.split()) >= REPEAT_MIN_WORDS:
-            removed.append(RemovedLine(paragraph, "repeats an earlier paragraph"))
-            continue
-        seen.add(key)
-        kept.append(paragraph)
-    return kept
-
-
 @dataclass
 class HtmlResult:
     meta: HtmlMeta
@@ -426,7 +406,8 @@ def extract_html(
     text = trafilatura.extract(tree, url=url, config=config, **TRAFILATURA_OPTIONS) or ""
     ours_words = sum(len(k.split()) for k, v in zip(rendered.keys, scores, strict=True) if v > KEEP_THRESHOLD)
     theirs_words = len(text.split())
-    menu_like = bool(text) and _words_per_paragraph(text) < MENU_WORDS
+    fast_per_paragraph = _words_per_paragraph(text)
+    menu_like = bool(text) and fast_per_paragraph < MENU_WORDS
     if ours_words > FULL_RUN_GATE * theirs_words or menu_like:
         # the classifier sees much more article than the fast pass found, or the fast
         # pass found a menu: run trafilatura's full cascade (readability, jusText) on a
@@ -435,7 +416,7 @@ def extract_html(
             trafilatura.load_html(cleaned), url=url, config=config, **{**TRAFILATURA_OPTIONS, "fast": False}
         )
         full_words = len(full.split()) if full else 0
-        if (_words_per_paragraph(full) > _words_per_paragraph(text)) if menu_like else full_words > theirs_words:
+        if (_words_per_paragraph(full) > fast_per_paragraph) if menu_like else full_words > theirs_words:
             text, theirs_words = full, full_words
     paragraphs = [_clean(p) for p in text.split("\n") if p.strip()]
     removed: list[RemovedLine] = []
@@ -446,7 +427,7 @@ def extract_html(
             paragraphs = fallback
     else:
         paragraphs, removed = _combine(paragraphs, rendered, scores, ours_words, theirs_words)
-    paragraphs = _drop_repeats(paragraphs, removed)
+    paragraphs = drop_repeats(paragraphs, removed)
     if boilerplate is not None and boilerplate.fitted and paragraphs:
         # a page of unknown site counted as a site of its own: leave its own lines out
         own_page = None if site else html_to_lines(html)

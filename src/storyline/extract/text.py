@@ -28,6 +28,7 @@ from ._lines import (
     context_features,
     hit_offsets,
     line_features,
+    normalize,
     split_lines,
 )
 from ._titles import TITLE_FEATURES, strip_title, tidy_title, title_features, title_key
@@ -40,11 +41,12 @@ KEEP_THRESHOLD = 0.0
 #: a date standing alone within three lines of the body's start is the page's dateline,
 #: not article text (the date reader reads it from the head); no longer than this.
 DATE_LINE_MAX_CHARS = 60
-#: a kept line of at least this many words that repeats an earlier kept line is dropped:
-#: the page carries the article twice. Shorter repeats are often the article's own (an
-#: interview's recurring questions, a meal plan's items). Measured on both dev files
-#: (text F1 by bound 5/8/12/15/20/none: scrapinghub 0.9386/0.9392/0.9395/0.9397/0.9391/
-#: 0.9396, wcxb 0.9418/0.9417/0.9414/0.9411/0.9409/0.9393).
+#: a kept paragraph of at least this many words that repeats an earlier one is dropped
+#: (:func:`drop_repeats`, both modes): the page carries the article twice. Shorter repeats
+#: are often the article's own (an interview's recurring questions, a meal plan's items).
+#: Text F1 by bound 5/8/12/15/20/none: scrapinghub 0.9386/0.9392/0.9395/0.9397/0.9391/
+#: 0.9396, wcxb 0.9418/0.9417/0.9414/0.9411/0.9409/0.9393; HTML F1 by bound 5/10/15/none:
+#: scrapinghub 0.9631/0.9635/0.9636/0.9626, wcxb 0.9487/0.9488/0.9486/0.9473.
 REPEAT_MIN_WORDS = 15
 #: the dateline window in lines around the headline / body start (by eye on wcxb-dev).
 HEAD_LINES_ABOVE_TITLE = 3
@@ -293,6 +295,22 @@ def pick_title(
     return idx[int(np.argmax(x @ _WT))]
 
 
+def drop_repeats(paragraphs: list[str], removed: list[RemovedLine]) -> list[str]:
+    """The paragraphs without second copies of one of REPEAT_MIN_WORDS words or more (a
+    page carrying the article twice; a slideshow's captions, which trafilatura's full
+    cascade can return several times); each dropped copy goes to ``removed``."""
+    seen: set[str] = set()
+    kept = []
+    for paragraph in paragraphs:
+        key = normalize(paragraph)
+        if key in seen and len(key.split()) >= REPEAT_MIN_WORDS:
+            removed.append(RemovedLine(paragraph, "repeats an earlier paragraph"))
+            continue
+        seen.add(key)
+        kept.append(paragraph)
+    return kept
+
+
 def clean_text(
     page_text: str,
     *,
@@ -324,7 +342,6 @@ def clean_text(
     bodies = [t.lstrip("*+-• ").strip() for t in page.texts]
     rules = _chrome_rules(page.texts, bodies)
     reasons = _reasons(rows)
-    kept_keys: set[str] = set()
     for i, text in enumerate(page.texts):
         if i == title_index:
             out.removed.append(RemovedLine(text, "headline (moved to title)"))
@@ -342,15 +359,12 @@ def clean_text(
         rule = rules[i]
         if rule:
             out.removed.append(RemovedLine(text, rule))
-        elif keep[i] and page.keys[i] in kept_keys and body.count(" ") + 1 >= REPEAT_MIN_WORDS:
-            # a second copy of a paragraph: the page carries the article twice (a
-            # mobile and a desktop copy, tabs, a summary box)
-            out.removed.append(RemovedLine(text, "repeats an earlier paragraph"))
         elif keep[i]:
-            kept_keys.add(page.keys[i])
             out.body.append(body)
         else:
             out.removed.append(RemovedLine(text, reasons[i]))
+    # a mobile and a desktop copy, tabs, a summary box: the article once
+    out.body = drop_repeats(out.body, out.removed)
     if not out.body and title_index is not None and keep[title_index] and _is_sentence(page.texts[title_index]):
         # a one-paragraph item (a feed's summary, a short wire flash): its one line is
         # the headline and the article at once
