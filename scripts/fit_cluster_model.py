@@ -301,6 +301,42 @@ def choose(pooled: dict, folds: dict, *, simplest: bool = True,
     return max((t for t in pooled if near(t)), key=lambda t: (simpler(t), pooled[t]))
 
 
+#: fragment-attach thresholds searched by --attach (0: off).
+ATTACH_GRID = (0.0, 0.5, 0.6, 0.7, 0.8)
+
+
+def attach_cross_validate(data: Path, cache: Path | None) -> None:
+    """Pooled held-out F1 of each attach threshold (refine.attach_fragments), the other
+    thresholds and the model as stored in _weights.py: topic-wise on ecbplus-dev, the
+    time split on uci-headlines. The pass runs inside every held-out stream's refine()."""
+    from storyline.cluster import _weights
+    from storyline.cluster import refine as refine_module
+
+    rows, annotated = load(data / "clustering" / "ecbplus-dev.jsonl", cache)
+    feats = [featurize(a) for a in annotated]
+    gold = [str(r["cluster"]) for r in rows]
+    topics = np.array([int(r["topic"]) for r in rows])
+    main = (_weights.THRESHOLD, _weights.MERGE_THRESHOLD, _weights.LINK_THRESHOLD, _weights.TEXT_FLOOR,
+            _weights.SPLIT_RATIO)
+    h_rows, h_annotated = load(data / "clustering" / "uci-headlines.jsonl", cache)
+    h_feats = [featurize(a) for a in h_annotated]
+    h_gold = [str(r["cluster"]) for r in h_rows]
+    headline = (_weights.HEADLINE_THRESHOLD, _weights.HEADLINE_MERGE_THRESHOLD, _weights.HEADLINE_LINK_THRESHOLD,
+                _weights.HEADLINE_TEXT_FLOOR, _weights.HEADLINE_SPLIT_RATIO)
+    saved = refine_module.ATTACH_THRESHOLD, refine_module.HEADLINE_ATTACH_THRESHOLD
+    try:
+        for threshold in ATTACH_GRID:
+            refine_module.ATTACH_THRESHOLD = refine_module.HEADLINE_ATTACH_THRESHOLD = threshold
+            pooled, folds = cross_validate(feats, gold, topics, [main])
+            h_pooled, h_folds = headline_cross_validate(h_feats, h_gold, [headline], HEADLINE_DROP)
+            print(f"attach {threshold}: ecbplus topic-wise CV F1 {pooled[main]:.4f} "
+                  f"(folds {', '.join(f'{f:.3f}' for _, f in folds[main])}); uci time-split CV F1 "
+                  f"{h_pooled[headline]:.4f} (halves {', '.join(f'{f:.4f}' for _, f in h_folds[headline])})",
+                  flush=True)
+    finally:
+        refine_module.ATTACH_THRESHOLD, refine_module.HEADLINE_ATTACH_THRESHOLD = saved
+
+
 def _split_off(t: tuple) -> bool:
     return t[4] == 0.0
 
@@ -319,7 +355,13 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=None)
     parser.add_argument("--write", action="store_true")
     parser.add_argument("--main-only", action="store_true", help="skip the headline model (quick look; no --write)")
+    parser.add_argument("--attach", action="store_true",
+                        help="cross-validate the fragment-attach thresholds (refine.ATTACH_THRESHOLD, "
+                             "HEADLINE_ATTACH_THRESHOLD) at the stored thresholds, and stop")
     args = parser.parse_args()
+    if args.attach:
+        attach_cross_validate(args.data, args.cache)
+        return
     rows, annotated = load(args.data / "clustering" / "ecbplus-dev.jsonl", args.cache)
     feats = [featurize(a) for a in annotated]
     gold = [str(r["cluster"]) for r in rows]

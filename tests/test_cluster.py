@@ -332,3 +332,38 @@ def test_split_leaves_one_event_whole_and_ratio_zero_is_off() -> None:
     one_event = _one_story([*RESCUE_2024, RESCUE_2024_MORE])
     assert split_stories(one_event, ratio=0.5) == {}
     assert len(one_event.members_[1]) == 4
+
+
+def test_a_fragment_joins_the_story_holding_its_nearest_report() -> None:
+    from dataclasses import replace
+
+    from storyline.cluster.refine import attach_fragments
+
+    # a rewrite of one 2024 report, left in a story of its own by the stream
+    rewrite = _annotated(
+        "a5", "Nine fishermen rescued as trawler capsizes off Valletta",
+        "Nine fishermen were pulled from the sea off Valletta after their trawler capsized in "
+        "a storm, the coast guard said. The captain, Joseph Borg, praised the rescuers.",
+        published=date(2024, 2, 7), people=("Joseph Borg",), places=("Valletta",))
+
+    def stories(*fragments: AnnotatedArticle) -> OnlineClusterer:
+        clusterer = _one_story([*RESCUE_2024, RESCUE_2024_MORE])
+        for i, fragment in enumerate(fragments, 2):
+            clusterer.add(fragment, story=i)
+        return clusterer
+
+    clusterer = stories(rewrite, RESCUE_2016[0])
+    moved = attach_fragments(clusterer, threshold=0.6)
+    assert moved == {"a5": 1}
+    assert clusterer.labels_["b1"] == 3  # the 2016 rescue is another event: it stays apart
+    assert len(clusterer.members_[1]) == 5 and 2 not in clusterer.stories_
+    # the same words eight years later: the time window vetoes it, report against report
+    later = replace(rewrite, article=replace(rewrite.article, published=date(2032, 2, 7)),
+                    event_date=date(2032, 2, 7))
+    assert attach_fragments(stories(later), threshold=0.6) == {}
+    # off: a threshold of 0 at refinement leaves the fragment where it is
+    off = stories(rewrite)
+    off.attach_threshold = 0.0
+    off.merge_threshold = off.headline_merge_threshold = 1.0
+    off.link_threshold = off.headline_link_threshold = 0.0
+    assert off.refine() == {}

@@ -154,6 +154,8 @@ class OnlineClusterer:
         headline_pair_bias: float | None = None,
         min_text_cosine: float = MIN_TEXT_COSINE,
         headline_min_text_cosine: float = HEADLINE_MIN_TEXT_COSINE,
+        attach_threshold: float | None = None,
+        headline_attach_threshold: float | None = None,
     ) -> None:
         self.min_text_cosine = min_text_cosine
         self.headline_min_text_cosine = headline_min_text_cosine
@@ -173,6 +175,8 @@ class OnlineClusterer:
         self.headline_bias = headline_bias
         self.merge_threshold = merge_threshold
         self.split_ratio = split_ratio
+        self.attach_threshold = attach_threshold
+        self.headline_attach_threshold = headline_attach_threshold
         self.headline_split_ratio = headline_split_ratio
         self.threshold = threshold
         self.max_candidates = max_candidates
@@ -257,7 +261,9 @@ class OnlineClusterer:
                               split_ratio=self.split_ratio,
                               headline_split_ratio=self.headline_split_ratio,
                               link_threshold=self.link_threshold,
-                              headline_link_threshold=self.headline_link_threshold)
+                              headline_link_threshold=self.headline_link_threshold,
+                              attach_threshold=self.attach_threshold,
+                              headline_attach_threshold=self.headline_attach_threshold)
 
     def text_floor(self, *, headline: bool = False) -> float:
         """The least title, body or title-to-body cosine at which two texts can be one event."""
