@@ -644,3 +644,57 @@ def test_drop_repeats_drops_a_repeated_paragraph_but_not_a_short_repeat() -> Non
     kept = drop_repeats([caption, item, "Some text of the article here.", caption, item], removed)
     assert kept == [caption, item, "Some text of the article here.", item]
     assert [r.reason for r in removed] == ["repeats an earlier paragraph"]
+
+
+#: a city hall's news item: one paragraph of prose at the foot of a long archive menu
+NEWS_ITEM = (
+    "A equipe do Serviço de Atendimento Domiciliar (SAD), do bairro Amizade, registrou nesta manhã o "
+    "arrombamento de dois dos cinco automóveis da unidade. Os veículos estavam sem as respectivas baterias e "
+    "com marcas de depredação. Foi feito boletim de ocorrência e a polícia foi até o local para verificar os "
+    "danos nos veículos. Os pacientes agendados para o período da manhã desta sexta-feira estão sendo "
+    "reagendados. A Secretaria de Saúde prevê que o atendimento estará normalizado a partir da tarde de hoje."
+)
+
+
+def _archive_page(paragraph: str | None) -> str:
+    months = ["Dezembro", "Novembro", "Outubro", "Setembro", "Agosto", "Julho", "Junho", "Maio", "Abril",
+              "Março", "Fevereiro", "Janeiro"]
+    archive = [f"                        o {m} ({(7 * k + y) % 23 + 1})"
+               for y in range(2018, 2008, -1) for k, m in enumerate(months)]
+    head = ["  * Início", "  * Prefeitura", "  * Notícias", "  * Serviços", "  * Contato", "", "    Arquivo"]
+    item = ["", "            Atendimento Domiciliar registra arrombamento em veículos", "",
+            "            05/10/2018 - Publicado por: Clarissa Borba - Categoria: Saúde - Tags: sad arrombamento", ""]
+    if paragraph:
+        item += [f"            {paragraph}", ""]
+    tail = ["            Facebook Twitter Google+ Whatsapp", "            Voltar",
+            "  Jaraguá do Sul - SC - Rua Walter Marquardt, 1111 - Barra do Rio Molha - 89259-565"]
+    return "\n".join([*head, *archive, *item, *tail])
+
+
+def test_the_only_prose_of_a_page_is_its_article_even_where_the_classifier_drops_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from storyline.extract import text as text_mode
+
+    # the classifier keeps no line (as on a real city hall page, whose one paragraph
+    # scored low at the foot of a 500-line archive menu)
+    score_lines = text_mode.score_lines
+
+    def drops_everything(*args, **kwargs):
+        scores, rows = score_lines(*args, **kwargs)
+        return [min(s, -1.0) for s in scores], rows
+
+    monkeypatch.setattr(text_mode, "score_lines", drops_everything)
+    article = extract_article(_text_doc(_archive_page(NEWS_ITEM)))
+    assert article.paragraphs == [NEWS_ITEM]
+    assert article.title == "Atendimento Domiciliar registra arrombamento em veículos"
+    assert not any(r.text.strip() == NEWS_ITEM for r in article.removed)
+    # two paragraphs of the article, a line apart, are kept together; a cookie notice is not prose
+    second = ("Segundo a secretaria, os carros serão consertados nos próximos dias e a unidade receberá "
+              "novas câmeras de segurança, instaladas pela prefeitura ainda neste mês, para evitar novos casos.")
+    cookie = ("Usamos cookies para melhorar a sua experiência. Ao continuar navegando, você concorda com a "
+              "nossa política de privacidade e com os termos de uso deste site e de todos os seus serviços.")
+    page = _archive_page(NEWS_ITEM + "\n\n            " + second).replace("    Arquivo", "    " + cookie)
+    assert extract_article(_text_doc(page)).paragraphs == [NEWS_ITEM, second]
+    # a page with no paragraph of prose is still refused
+    with pytest.raises(ExtractionError, match="no article text found"):
+        extract_article(_text_doc(_archive_page(None)))

@@ -21,6 +21,7 @@ from . import _line_weights, _title_weights
 from ._lines import (
     _BYLINE,
     _DATEISH,
+    _SENTENCE_ENDINGS,
     CONTEXT_FEATURES,
     FEATURES,
     PageLines,
@@ -94,6 +95,15 @@ _CREDIT = re.compile(
 _COOKIE = re.compile(r"\bcookies?\b", re.I)
 _COOKIE_CONTEXT = re.compile(r"\b(consent|accept|privacy|website|browsing|experience|policy|settings|third[- ]party)\b", re.I)
 
+
+#: where the classifier keeps no line of a page, a paragraph of at least this many words
+#: that ends like a sentence, and that no rule and no chrome phrase claims, is still read
+#: as the article (with the sentences of prose next to it): the page's only prose scores low when a long archive menu puts it at
+#: the foot of the page among links (a city hall's news item, scrapinghub). Refusing such
+#: a page loses the article; a page of menus and notices has no such paragraph.
+FALLBACK_PROSE_WORDS = 40
+#: lines of prose this many lines apart or closer read as one run (the article).
+FALLBACK_GAP = 2
 
 #: a page whose only article line has at least this many words and ends like a sentence
 #: is a one-paragraph article, not a bare headline (ECB+ holds such one-sentence reports).
@@ -311,6 +321,31 @@ def drop_repeats(paragraphs: list[str], removed: list[RemovedLine]) -> list[str]
     return kept
 
 
+def _fall_back_to_prose(out: CleanText, texts: list[str], bodies: list[str], rules: list[str | None],
+                        rows: np.ndarray, scores: list[float], title_index: int | None) -> None:
+    """Where nothing was kept: the best-scoring paragraph of long prose that no rule claims
+    (see FALLBACK_PROSE_WORDS), with the sentences of prose next to it, becomes the body;
+    those lines leave ``out.removed``."""
+    chrome = rows[:, _F["chrome"]]
+    # lines of prose: sentences of a dozen words or more that no rule or chrome phrase claims
+    prose = [i for i, body in enumerate(bodies)
+             if i != title_index and rules[i] is None and not chrome[i]
+             and len(body.split()) >= ONE_LINE_ARTICLE_WORDS and body.endswith(_SENTENCE_ENDINGS)]
+    seeds = [i for i in prose if len(bodies[i].split()) >= FALLBACK_PROSE_WORDS]
+    if not seeds:
+        return
+    best = max(seeds, key=scores.__getitem__)
+    run = [best]
+    for step in (-1, 1):  # the prose next to it, each line within FALLBACK_GAP of the last
+        at = prose.index(best)
+        while 0 <= at + step < len(prose) and abs(prose[at + step] - prose[at]) <= FALLBACK_GAP:
+            at += step
+            run.append(prose[at])
+    out.body = [bodies[i] for i in sorted(run)]
+    kept = {texts[i] for i in run}
+    out.removed = [r for r in out.removed if r.text not in kept]
+
+
 def clean_text(
     page_text: str,
     *,
@@ -370,6 +405,8 @@ def clean_text(
         # the headline and the article at once
         out.removed = [r for r in out.removed if r.reason != "headline (moved to title)"]
         out.body.append(page.texts[title_index].lstrip("*+-• ").strip())
+    if not out.body:
+        _fall_back_to_prose(out, page.texts, bodies, rules, rows, scores, title_index)
     # datelines sit by the headline: search from it to the body start, then the few
     # lines above it (dates above a headline are more often a "latest news" ticker)
     top = max(0, title_index - HEAD_LINES_ABOVE_TITLE) if title_index is not None else 0
