@@ -216,7 +216,7 @@ def test_fast_paths_give_what_the_plain_code_gives() -> None:
     from collections import Counter
 
     from storyline.cluster import _weights
-    from storyline.cluster.features import _time_words, largest, most_common
+    from storyline.cluster.features import FEATURE_NAMES, _time_words, largest, most_common
     from storyline.cluster.online import interaction_probability, interactions, probability
 
     rng = random.Random(7)
@@ -226,7 +226,7 @@ def test_fast_paths_give_what_the_plain_code_gives() -> None:
             assert largest(scores, n) == heapq.nlargest(n, scores, key=scores.__getitem__)
         counts = Counter(rng.choice("abcdefgh") for _ in range(rng.randint(0, 30)))
         assert most_common(counts, 3) == counts.most_common(3)
-        x = [rng.choice([0.0, 0.0, 1.0, rng.random(), -rng.random()]) for _ in range(17)]
+        x = [rng.choice([0.0, 0.0, 1.0, rng.random(), -rng.random()]) for _ in range(len(FEATURE_NAMES))]
         for w, b in ((_weights.PAIR_WEIGHTS, _weights.PAIR_BIAS), (_weights.MERGE_WEIGHTS, _weights.MERGE_BIAS)):
             z = b + sum(wi * xi for wi, xi in zip(w, interactions(x), strict=True))
             assert interaction_probability(x, w, b) == pytest.approx(1 / (1 + math.exp(-z)), abs=1e-12)
@@ -367,3 +367,20 @@ def test_a_fragment_joins_the_story_holding_its_nearest_report() -> None:
     off.merge_threshold = off.headline_merge_threshold = 1.0
     off.link_threshold = off.headline_link_threshold = 0.0
     assert off.refine() == {}
+
+
+def test_entity_conflict_needs_names_of_its_own_on_both_sides() -> None:
+    from storyline.cluster.features import conflict, core, names
+
+    idf = dict.fromkeys(["l:paris", "o:harry winston", "p:casty", "p:harry winston"], 1.0)
+    # two heists: each story repeats a jeweller and a sum the other never names
+    first = {"l:paris": 6.0, "o:harry winston": 5.0, "p:guard": 1.0}
+    second = {"l:paris": 4.0, "p:casty": 4.0, "l:cannes": 1.0}
+    # "Harry Winston" tagged a person in one story and an organisation in the other is one name
+    fragment = {"l:paris": 2.0, "p:harry winston": 2.0}
+    assert core(first) == {"l:paris": 6.0, "o:harry winston": 5.0}
+    assert core({"l:paris": 1.0}) == {}
+    # of the first story's core, Harry Winston (5 of 11); of the second's, Casty (4 of 8)
+    assert conflict(core(first), names(first), core(second), names(second), idf) == pytest.approx(5 / 11)
+    assert conflict(core(first), names(first), core(fragment), names(fragment), idf) == 0.0
+    assert conflict({}, names(first), core(second), names(second), idf) == 0.0

@@ -30,8 +30,10 @@ from .features import (
 from .online import interaction_probability, probability, symmetric
 
 #: the clusterer's pair features the similarity reads (log_story_size and headline_only
-#: say nothing about two single articles).
-_CLUSTER_FEATURES = tuple(n for n in FEATURE_NAMES if n not in {"log_story_size", "headline_only"})
+#: say nothing about two single articles; entity_conflict, added later, is read only by the
+#: clusterer's merge model).
+_CLUSTER_FEATURES = tuple(n for n in FEATURE_NAMES
+                          if n not in {"log_story_size", "headline_only", "entity_conflict"})
 _CLUSTER_INDEX = tuple(FEATURE_NAMES.index(n) for n in _CLUSTER_FEATURES)
 #: the raw features of a pair, in order; ``sem_cos`` only in the semantic variant.
 PAIR_FEATURE_NAMES = (*_CLUSTER_FEATURES, "link", "same_lang", "en_both", "len_ratio",
