@@ -695,6 +695,11 @@ def test_the_only_prose_of_a_page_is_its_article_even_where_the_classifier_drops
               "nossa política de privacidade e com os termos de uso deste site e de todos os seus serviços.")
     page = _archive_page(NEWS_ITEM + "\n\n            " + second).replace("    Arquivo", "    " + cookie)
     assert extract_article(_text_doc(page)).paragraphs == [NEWS_ITEM, second]
-    # a page with no paragraph of prose is still refused
+    # a page with no paragraph of prose is still refused, and reader comments are no article
     with pytest.raises(ExtractionError, match="no article text found"):
         extract_article(_text_doc(_archive_page(None)))
+    pad = " " * 12
+    thread = "\n".join(f"{pad}{name} says:\n{pad}March {14 + k}, 2023 at {k + 1}:15 pm\n\n{pad}{text} {text}\n\n{pad}Reply\n"
+                       for k, (name, text) in enumerate(zip(_COMMENTERS, COMMENTS, strict=True)))
+    with pytest.raises(ExtractionError, match="no article text found"):
+        extract_article(_text_doc(_archive_page(None).replace("            Voltar", thread)))

@@ -403,7 +403,7 @@ def attach_fragments(clusterer: OnlineClusterer, *, threshold: float, headline_t
         lo, hi = (max(days) - window, min(days) + window) if days else (0, 0)
         keys = {k for x in fragment for k in x.keys}
         headline = not clusterer.stories_[sid].body
-        best, best_p = None, 1.0
+        best, best_p = None, 0.0
         for other in clusterer._candidates(as_article(sid, clusterer.stories_[sid]), limit=ATTACH_CANDIDATES):
             if other == sid or len(clusterer.members_[other]) <= len(fragment):
                 continue

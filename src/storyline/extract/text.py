@@ -97,10 +97,11 @@ _COOKIE_CONTEXT = re.compile(r"\b(consent|accept|privacy|website|browsing|experi
 
 
 #: where the classifier keeps no line of a page, a paragraph of at least this many words
-#: that ends like a sentence, and that no rule and no chrome phrase claims, is still read
-#: as the article (with the sentences of prose next to it): the page's only prose scores low when a long archive menu puts it at
-#: the foot of the page among links (a city hall's news item, scrapinghub). Refusing such
-#: a page loses the article; a page of menus and notices has no such paragraph.
+#: that ends like a sentence, and that no rule, chrome phrase or comment section claims, is
+#: still read as the article (with the sentences of prose next to it): the page's only
+#: prose scores low when a long archive menu puts it at the foot of the page among links
+#: (a city hall's news item, scrapinghub). Refusing such a page loses the article; a page
+#: of menus and notices has no such paragraph.
 FALLBACK_PROSE_WORDS = 40
 #: lines of prose this many lines apart or closer read as one run (the article).
 FALLBACK_GAP = 2
@@ -326,10 +327,14 @@ def _fall_back_to_prose(out: CleanText, texts: list[str], bodies: list[str], rul
     """Where nothing was kept: the best-scoring paragraph of long prose that no rule claims
     (see FALLBACK_PROSE_WORDS), with the sentences of prose next to it, becomes the body;
     those lines leave ``out.removed``."""
-    chrome = rows[:, _F["chrome"]]
-    # lines of prose: sentences of a dozen words or more that no rule or chrome phrase claims
+    # chrome phrases and reader comments (a line with two comment metadata lines around it:
+    # "Jane says:", "March 6 at 8:55 am", "Reply") are not the article, however long; one
+    # dated line above an article's first paragraph is no thread. (The comment-section
+    # feature is not read: a "says" in a teaser list above set it over a whole news page.)
+    claimed = (rows[:, _F["chrome"]] > 0) | (rows[:, _F["comments_near"]] >= 2 / 3 - 1e-9)
+    # lines of prose: sentences of a dozen words or more that nothing above claims
     prose = [i for i, body in enumerate(bodies)
-             if i != title_index and rules[i] is None and not chrome[i]
+             if i != title_index and rules[i] is None and not claimed[i]
              and len(body.split()) >= ONE_LINE_ARTICLE_WORDS and body.endswith(_SENTENCE_ENDINGS)]
     seeds = [i for i in prose if len(bodies[i].split()) >= FALLBACK_PROSE_WORDS]
     if not seeds:
