@@ -1,6 +1,7 @@
 """Fit the online clusterer's same-event decision on ECB+ with topic-wise cross-validation.
 
     PYTHONPATH=src python scripts/fit_cluster_model.py [--data ../shared/data] [--cache DIR] [--write]
+    PYTHONPATH=src python scripts/fit_cluster_model.py --cache DIR --attach   (the fragment pass's CV)
 
 Training pairs come from an oracle stream over ecbplus-dev.jsonl: articles arrive in file
 order; each is compared with every gold story built so far (the situation the clusterer
