@@ -108,6 +108,12 @@ def load(path: Path, cache: Path | None) -> tuple[list[dict], list]:
     return rows, annotated
 
 
+def load_features(data: Path, name: str, cache: Path | None) -> tuple[list, list[str], list[dict]]:
+    """The features, gold story labels and rows of one clustering file (``name``)."""
+    rows, annotated = load(data / "clustering" / name, cache)
+    return [featurize(a) for a in annotated], [str(r["cluster"]) for r in rows], rows
+
+
 def _compare(vec: ArticleVectors, story: StoryFeatures, df: DocumentFrequencies, drop: tuple[int, ...]) -> list[float]:
     """:func:`compare`, with the features at ``drop`` zeroed (a model that must not learn them)."""
     x = compare(vec, story, df)
@@ -320,15 +326,11 @@ def attach_cross_validate(data: Path, cache: Path | None) -> None:
     from storyline.cluster import _weights
     from storyline.cluster import refine as refine_module
 
-    rows, annotated = load(data / "clustering" / "ecbplus-dev.jsonl", cache)
-    feats = [featurize(a) for a in annotated]
-    gold = [str(r["cluster"]) for r in rows]
+    feats, gold, rows = load_features(data, "ecbplus-dev.jsonl", cache)
     topics = np.array([int(r["topic"]) for r in rows])
     main = (_weights.THRESHOLD, _weights.MERGE_THRESHOLD, _weights.LINK_THRESHOLD, _weights.TEXT_FLOOR,
             _weights.SPLIT_RATIO)
-    h_rows, h_annotated = load(data / "clustering" / "uci-headlines.jsonl", cache)
-    h_feats = [featurize(a) for a in h_annotated]
-    h_gold = [str(r["cluster"]) for r in h_rows]
+    h_feats, h_gold, _ = load_features(data, "uci-headlines.jsonl", cache)
     headline = (_weights.HEADLINE_THRESHOLD, _weights.HEADLINE_MERGE_THRESHOLD, _weights.HEADLINE_LINK_THRESHOLD,
                 _weights.HEADLINE_TEXT_FLOOR, _weights.HEADLINE_SPLIT_RATIO)
     saved = refine_module.ATTACH_THRESHOLD, refine_module.HEADLINE_ATTACH_THRESHOLD
@@ -370,9 +372,7 @@ def main() -> None:
     if args.attach:
         attach_cross_validate(args.data, args.cache)
         return
-    rows, annotated = load(args.data / "clustering" / "ecbplus-dev.jsonl", args.cache)
-    feats = [featurize(a) for a in annotated]
-    gold = [str(r["cluster"]) for r in rows]
+    feats, gold, rows = load_features(args.data, "ecbplus-dev.jsonl", args.cache)
     topics = np.array([int(r["topic"]) for r in rows])
     pooled, folds = cross_validate(feats, gold, topics, [t + (0.0,) for t in THRESHOLDS])
     best = choose(pooled, folds)
@@ -392,9 +392,7 @@ def main() -> None:
     # The headline model: same features, fitted on a real headline stream. (It was fitted
     # on ECB+ articles cut to their headline: on uci-headlines' second half, streamed
     # alone, that scored BCubed F1 0.856, a model fitted on the first half 0.870-0.895.)
-    h_rows, h_annotated = load(args.data / "clustering" / "uci-headlines.jsonl", args.cache)
-    h_feats = [featurize(a) for a in h_annotated]
-    h_gold = [str(r["cluster"]) for r in h_rows]
+    h_feats, h_gold, _ = load_features(args.data, "uci-headlines.jsonl", args.cache)
     h_pooled, h_folds = headline_cross_validate(h_feats, h_gold, [t + (0.0,) for t in HEADLINE_THRESHOLDS],
                                                 HEADLINE_DROP)
     # The best setting, not the one-SE simplest: the merge pass is what joins a headline

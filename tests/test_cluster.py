@@ -384,3 +384,31 @@ def test_entity_conflict_needs_names_of_its_own_on_both_sides() -> None:
     assert conflict(core(first), names(first), core(second), names(second), idf) == pytest.approx(5 / 11)
     assert conflict(core(first), names(first), core(fragment), names(fragment), idf) == 0.0
     assert conflict({}, names(first), core(second), names(second), idf) == 0.0
+
+
+def test_the_decisions_that_skip_entity_conflict_give_it_no_weight() -> None:
+    # The join, pair and linkage decisions compare with_conflict=False (speed): that holds
+    # only while their fitted weights for the feature, and for its products, are zero.
+    from storyline.cluster import _weights
+    from storyline.cluster.features import (
+        FEATURE_NAMES,
+        ArticleVectors,
+        DocumentFrequencies,
+        compare,
+        story_of,
+    )
+
+    n, k = len(FEATURE_NAMES), FEATURE_NAMES.index("entity_conflict")
+    products = [n + i * (n - 1) - i * (i - 1) // 2 + (j - i - 1)
+                for i in range(n) for j in range(i + 1, n) if k in (i, j)]
+    assert _weights.WEIGHTS[k] == _weights.HEADLINE_WEIGHTS[k] == 0.0
+    for weights in (_weights.PAIR_WEIGHTS, _weights.HEADLINE_PAIR_WEIGHTS):
+        assert all(weights[i] == 0.0 for i in (k, *products))
+    # and without it compare gives every other feature as before
+    a, b = featurize(RESCUE_2024[0]), featurize(RESCUE_2024[1])
+    df = DocumentFrequencies()
+    df.add(a)
+    df.add(b)
+    full = compare(ArticleVectors(a, df), story_of(b), df)
+    lean = compare(ArticleVectors(a, df), story_of(b), df, with_conflict=False)
+    assert lean[k] == 0.0 and lean[:k] + lean[k + 1:] == full[:k] + full[k + 1:]

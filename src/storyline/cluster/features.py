@@ -552,7 +552,7 @@ class ArticleVectors:
     """An article's IDF-weighted bags, computed once per comparison round."""
 
     __slots__ = ("features", "title", "title_norm", "body", "body_norm", "all", "all_norm",
-                 "entities", "entity_norm", "kinds", "years", "years_norm", "core", "names")
+                 "entities", "entity_norm", "kinds", "years", "years_norm", "_core")
 
     def __init__(self, features: ArticleFeatures, df: DocumentFrequencies) -> None:
         self.features = features
@@ -579,8 +579,15 @@ class ArticleVectors:
                 part[t] = v
         self.kinds = {k: (part, _vector_norm(part)) if part else ({}, 1.0)
                       for k, part in split.items()}
-        self.core = core(features.entities)
-        self.names = names(features.entities) if self.core else frozenset()
+        self._core: tuple[dict[str, float], frozenset[str]] | None = None
+
+    def core_names(self) -> tuple[dict[str, float], frozenset[str]]:
+        """The article's :func:`core` and :func:`names`, computed on first use (only the
+        entity-conflict feature reads them)."""
+        if self._core is None:
+            found = core(self.features.entities)
+            self._core = (found, names(self.features.entities) if found else frozenset())
+        return self._core
 
 
 def text_cosine(vectors: ArticleVectors, story: StoryFeatures, df: DocumentFrequencies) -> float:
@@ -596,10 +603,13 @@ _MAX_DAYS = 400
 
 
 def compare(vectors: ArticleVectors, story: StoryFeatures, df: DocumentFrequencies, *,
-            cross: float | None = None) -> list[float]:
+            cross: float | None = None, with_conflict: bool = True) -> list[float]:
     """The pair features of an article and a story, named by :data:`FEATURE_NAMES`.
 
     ``cross``: the :func:`text_cosine` of the two when the caller has it already.
+    ``with_conflict=False``: entity_conflict is left at 0, for the callers whose models
+    give it no weight (the join, pair and linkage decisions: scripts/fit_cluster_model.py
+    fits it into the merge model only); it is the costliest feature to compute.
     """
     f = vectors.features
     idf = df.weights
@@ -658,11 +668,12 @@ def compare(vectors: ArticleVectors, story: StoryFeatures, df: DocumentFrequenci
         year_known = 1.0
     else:
         year_cos, year_known = 0.0, 0.0
-    if vectors.core:
-        story_core, story_names = story.core_names()
-        entity_conflict = conflict(vectors.core, vectors.names, story_core, story_names, idf)
-    else:
-        entity_conflict = 0.0
+    entity_conflict = 0.0
+    if with_conflict:
+        own_core, own_names = vectors.core_names()
+        if own_core:
+            story_core, story_names = story.core_names()
+            entity_conflict = conflict(own_core, own_names, story_core, story_names, idf)
     return [
         title_cos, body_cos, cross_cos, entity_cos, *kinds, number_overlap,
         main_match, main_mismatch,

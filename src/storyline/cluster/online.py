@@ -340,7 +340,7 @@ class OnlineClusterer:
             if (features.day is not None and story.last_day is not None
                     and abs(features.day - story.day) > self.window_days):  # type: ignore[operator]
                 continue
-            compared = compare(vectors, story, self.df_, cross=ranked.get(sid))
+            compared = compare(vectors, story, self.df_, cross=ranked.get(sid), with_conflict=False)
             if not words_meet(compared, floor):
                 continue
             p = self.probability(compared, headline=headline)

@@ -299,8 +299,8 @@ class PairScores:
                 if f.id not in self._vectors:
                     self._vectors[f.id] = ArticleVectors(f, df)
                     self._singles[f.id] = story_of(f)
-            both_ways = symmetric(compare(self._vectors[a.id], self._singles[b.id], df),
-                                  compare(self._vectors[b.id], self._singles[a.id], df))
+            both_ways = symmetric(compare(self._vectors[a.id], self._singles[b.id], df, with_conflict=False),
+                                  compare(self._vectors[b.id], self._singles[a.id], df, with_conflict=False))
             p = self.clusterer.pair_probability(both_ways, headline=a.headline_only or b.headline_only)
             self._cache[key] = p
         return p
@@ -341,8 +341,8 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float,
                 story_cache[sid] = ArticleVectors(as_article(sid, clusterer.stories_[sid]), df)
         sa, sb = clusterer.stories_[a], clusterer.stories_[b]
         floor = clusterer.text_floor(headline=not sa.body and not sb.body)
-        if not (words_meet(compare(story_cache[a], sb, df), floor)
-                or words_meet(compare(story_cache[b], sa, df), floor)):
+        if not (words_meet(compare(story_cache[a], sb, df, with_conflict=False), floor)
+                or words_meet(compare(story_cache[b], sa, df, with_conflict=False), floor)):
             return 0.0
         ma, mb = _sample(clusterer.members_[a]), _sample(clusterer.members_[b])
         return sum(pair(x, y) for x in ma for y in mb) / (len(ma) * len(mb))

@@ -146,8 +146,8 @@ def pair_features(a: AnnotatedArticle, b: AnnotatedArticle, *,
         df = DocumentFrequencies()
         df.add(fa)
         df.add(fb)
-    both = symmetric(compare(ArticleVectors(fa, df), story_of(fb), df),
-                     compare(ArticleVectors(fb, df), story_of(fa), df))
+    both = symmetric(compare(ArticleVectors(fa, df), story_of(fb), df, with_conflict=False),
+                     compare(ArticleVectors(fb, df), story_of(fa), df, with_conflict=False))
     link = interaction_probability(both, _weights.PAIR_WEIGHTS, _weights.PAIR_BIAS)
     la, lb = _language(a), _language(b)
     ta, tb = a.article, b.article

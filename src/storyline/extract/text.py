@@ -118,7 +118,7 @@ _MORE_FROM = re.compile(r"(read more|more) (on|from|at) \S", re.I)
 
 def _is_sentence(text: str) -> bool:
     """A line that reads as a sentence of prose: a dozen words or more, ending like one."""
-    return len(text.split()) >= ONE_LINE_ARTICLE_WORDS and text.rstrip().endswith((".", "!", "?", '"', "”"))
+    return len(text.split()) >= ONE_LINE_ARTICLE_WORDS and text.rstrip().endswith(_SENTENCE_ENDINGS)
 
 
 def chrome_rule(text: str) -> str | None:
@@ -331,11 +331,11 @@ def _fall_back_to_prose(out: CleanText, texts: list[str], bodies: list[str], rul
     # "Jane says:", "March 6 at 8:55 am", "Reply") are not the article, however long; one
     # dated line above an article's first paragraph is no thread. (The comment-section
     # feature is not read: a "says" in a teaser list above set it over a whole news page.)
-    claimed = (rows[:, _F["chrome"]] > 0) | (rows[:, _F["comments_near"]] >= 2 / 3 - 1e-9)
-    # lines of prose: sentences of a dozen words or more that nothing above claims
+    metadata_near = np.rint(rows[:, _F["comments_near"]] * 3)  # comment metadata lines within 5, up to 3
+    claimed = (rows[:, _F["chrome"]] > 0) | (metadata_near >= 2)
+    # lines of prose: sentences that nothing above claims
     prose = [i for i, body in enumerate(bodies)
-             if i != title_index and rules[i] is None and not claimed[i]
-             and len(body.split()) >= ONE_LINE_ARTICLE_WORDS and body.endswith(_SENTENCE_ENDINGS)]
+             if i != title_index and rules[i] is None and not claimed[i] and _is_sentence(body)]
     seeds = [i for i in prose if len(bodies[i].split()) >= FALLBACK_PROSE_WORDS]
     if not seeds:
         return
