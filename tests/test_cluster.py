@@ -412,3 +412,34 @@ def test_the_decisions_that_skip_entity_conflict_give_it_no_weight() -> None:
     full = compare(ArticleVectors(a, df), story_of(b), df)
     lean = compare(ArticleVectors(a, df), story_of(b), df, with_conflict=False)
     assert lean[k] == 0.0 and lean[:k] + lean[k + 1:] == full[:k] + full[k + 1:]
+
+
+def test_the_text_floor_shortcuts_agree_with_words_meet() -> None:
+    # compare(floor=...) and shares_words stop early where the text cosines miss the
+    # floor; what they decide must be what words_meet decides on the full features.
+    from storyline.cluster.features import (
+        ArticleVectors,
+        DocumentFrequencies,
+        compare,
+        shares_words,
+        story_of,
+        words_meet,
+    )
+
+    articles = [featurize(a) for a in (*RESCUE_2024, *RESCUE_2016)]
+    df = DocumentFrequencies()
+    for f in articles:
+        df.add(f)
+    seen = set()
+    for a in articles:
+        for b in articles:
+            if a is b:
+                continue
+            full = compare(ArticleVectors(a, df), story_of(b), df)
+            for floor in (0.05, 0.25, 0.5, 0.9):
+                meets = words_meet(full, floor)
+                seen.add(meets)
+                short = compare(ArticleVectors(a, df), story_of(b), df, floor=floor)
+                assert (short is not None) == meets and (short is None or short == full)
+                assert shares_words(ArticleVectors(a, df), story_of(b), df, floor) == meets
+    assert seen == {True, False}  # both outcomes were exercised

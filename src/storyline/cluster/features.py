@@ -602,14 +602,33 @@ def text_cosine(vectors: ArticleVectors, story: StoryFeatures, df: DocumentFrequ
 _MAX_DAYS = 400
 
 
+def shares_words(vectors: ArticleVectors, story: StoryFeatures, df: DocumentFrequencies,
+                 floor: float) -> bool:
+    """:func:`words_meet` of :func:`compare`'s features, computing only the text cosines,
+    and each only until one reaches the floor (the linkage pass asks this alone)."""
+    idf = df.weights
+    norms = story._fresh_norms(df)
+    if _cos(vectors.title, vectors.title_norm, story.title,
+            _norm(norms, "title", story.title, idf), idf) >= floor:
+        return True
+    if _cos(vectors.all, vectors.all_norm, story.all,
+            _norm(norms, "all", story.all, idf), idf) >= floor:
+        return True
+    return bool(vectors.features.body and story.body) and _cos(
+        vectors.body, vectors.body_norm, story.body, _norm(norms, "body", story.body, idf), idf) >= floor
+
+
 def compare(vectors: ArticleVectors, story: StoryFeatures, df: DocumentFrequencies, *,
-            cross: float | None = None, with_conflict: bool = True) -> list[float]:
+            cross: float | None = None, with_conflict: bool = True,
+            floor: float | None = None) -> list[float] | None:
     """The pair features of an article and a story, named by :data:`FEATURE_NAMES`.
 
     ``cross``: the :func:`text_cosine` of the two when the caller has it already.
     ``with_conflict=False``: entity_conflict is left at 0, for the callers whose models
     give it no weight (the join, pair and linkage decisions: scripts/fit_cluster_model.py
     fits it into the merge model only); it is the costliest feature to compute.
+    ``floor``: None, without the rest, where the text cosines miss this floor
+    (:func:`words_meet`); a third of the stream's candidates stop there.
     """
     f = vectors.features
     idf = df.weights
@@ -623,6 +642,8 @@ def compare(vectors: ArticleVectors, story: StoryFeatures, df: DocumentFrequenci
                          _norm(norms, "all", story.all, idf), idf)
     else:
         cross_cos = cross
+    if floor is not None and title_cos < floor and body_cos < floor and cross_cos < floor:
+        return None
     entity_cos = _cos(vectors.entities, vectors.entity_norm, story.entities,
                       _norm(norms, "entities", story.entities, idf), idf)
     kinds = []

@@ -31,7 +31,6 @@ from .features import (
     largest,
     prune,
     text_cosine,
-    words_meet,
 )
 
 logger = logging.getLogger(__name__)
@@ -340,9 +339,10 @@ class OnlineClusterer:
             if (features.day is not None and story.last_day is not None
                     and abs(features.day - story.day) > self.window_days):  # type: ignore[operator]
                 continue
-            compared = compare(vectors, story, self.df_, cross=ranked.get(sid), with_conflict=False)
-            if not words_meet(compared, floor):
-                continue
+            compared = compare(vectors, story, self.df_, cross=ranked.get(sid), with_conflict=False,
+                               floor=floor)
+            if compared is None:
+                continue  # too few shared words to be one event
             p = self.probability(compared, headline=headline)
             if p >= best_p:
                 best, best_p = sid, p

@@ -27,6 +27,7 @@ from .features import (
     StoryFeatures,
     compare,
     largest,
+    shares_words,
     story_of,
     text_cosine,
     words_meet,
@@ -341,8 +342,7 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float,
                 story_cache[sid] = ArticleVectors(as_article(sid, clusterer.stories_[sid]), df)
         sa, sb = clusterer.stories_[a], clusterer.stories_[b]
         floor = clusterer.text_floor(headline=not sa.body and not sb.body)
-        if not (words_meet(compare(story_cache[a], sb, df, with_conflict=False), floor)
-                or words_meet(compare(story_cache[b], sa, df, with_conflict=False), floor)):
+        if not (shares_words(story_cache[a], sb, df, floor) or shares_words(story_cache[b], sa, df, floor)):
             return 0.0
         ma, mb = _sample(clusterer.members_[a]), _sample(clusterer.members_[b])
         return sum(pair(x, y) for x in ma for y in mb) / (len(ma) * len(mb))
