@@ -443,3 +443,20 @@ def test_the_text_floor_shortcuts_agree_with_words_meet() -> None:
                 assert (short is not None) == meets and (short is None or short == full)
                 assert shares_words(ArticleVectors(a, df), story_of(b), df, floor) == meets
     assert seen == {True, False}  # both outcomes were exercised
+
+
+def test_a_fragment_without_headline_or_names_is_found_by_its_body_terms() -> None:
+    from storyline.cluster.refine import as_article, attach_fragments
+
+    # a report with neither a headline nor a name the tagger found (ECB+'s "ecb" texts):
+    # refinement retrieves stories by a story's title terms, names and body terms
+    untitled = _annotated(
+        "a5", "",
+        "Nine fishermen were pulled from the sea off Valletta after their trawler capsized in "
+        "a storm, the coast guard said. The captain praised the rescuers of the trawler crew.",
+        published=date(2024, 2, 7))
+    clusterer = _one_story([*RESCUE_2024, RESCUE_2024_MORE])
+    clusterer.add(untitled, story=2)
+    keys = as_article(2, clusterer.stories_[2]).keys
+    assert set(terms("trawler fishermen")) <= set(keys)
+    assert attach_fragments(clusterer, threshold=0.6) == {"a5": 1}

@@ -27,6 +27,7 @@ from .features import (
     StoryFeatures,
     compare,
     largest,
+    most_common,
     shares_words,
     story_of,
     text_cosine,
@@ -77,6 +78,9 @@ ATTACH_MAX_SIZE = 5
 ATTACH_NEAREST = 4
 #: stories the index retrieves for each fragment.
 ATTACH_CANDIDATES = 3
+#: the most frequent body terms a story is retrieved by in refinement, beside its title
+#: terms and names (an article's index keys hold 20).
+STORY_BODY_KEYS = 20
 #: a fragment joins the larger story that holds its nearest report when the pair model's
 #: mean same-event probability of the fragment's articles with that report reaches this
 #: (0: off). Average linkage cannot place such a fragment: its mean over a large story's
@@ -103,7 +107,9 @@ def as_article(sid: int, story: StoryFeatures) -> ArticleFeatures:
         main=tuple(sorted(story.top_entities())),
         months=frozenset(story.months),
         headline_only=not story.body,
-        keys=tuple(story.title) + tuple(story.entities),
+        # as an article's keys: its title, names and most frequent body terms (a story of
+        # reports without headlines would otherwise be found by its names alone)
+        keys=tuple(dict.fromkeys([*story.title, *story.entities, *dict(most_common(story.body, STORY_BODY_KEYS))])),
     )
 
 
