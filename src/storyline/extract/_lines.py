@@ -281,15 +281,18 @@ def cjk_words(text: str) -> int:
 _URL_HINTS = ("@", "http", "www.", ".com")
 _SEPARATORS = ("|", "·", " / ")
 _COPYRIGHT_HINTS = ("©", "(c)", "(C)")
-#: a literal that every alternative of CHROME_PHRASES contains (lower case): lines
-#: without any of them cannot match, so the regex runs on the few that have one.
-_CHROME_HINTS = (
-    "privacy ", "terms ", "all rights reserved", "sign ", "log in", "account", "share ", "follow us",
-    "leave a ", "related ", "read ", "more from", "most ", "skip to", "back to top", "click here",
-    "image ", "photo", "credit:", "contact us", "about us", "download ", "manage preferences",
-    "you might also like", "see all", "view all", "show more", "load more", "continue reading",
-    "filed under", "posted in", "don't miss", "in this article", "table of contents",
+#: a word that every alternative of CHROME_PHRASES contains (lower case), followed there
+#: by a character that ends a word token (a space, a colon, an apostrophe): a line can
+#: match only where one of its tokens ends with one of them, or holds "article" (which
+#: the pattern lets go on: "in this articles"). Counted per token with the word
+#: statistics, so the regex runs on the few short lines with one (speed: no substring
+#: scans of the page for 34 phrases).
+_PHRASE_WORD_ENDS = (
+    "privacy", "terms", "rights", "sign", "log", "create", "share", "follow", "leave", "related", "read",
+    "more", "most", "skip", "back", "click", "image", "photo", "photograph", "credit", "contact", "about",
+    "download", "manage", "might", "see", "view", "show", "load", "continue", "filed", "posted", "don", "table",
 )  # fmt: skip
+_PHRASE_WORD_INSIDE = "article"
 #: first characters that rule out a match of each anchored pattern (ASCII letters that
 #: none of its alternatives opens with; anything else goes to the regex).
 _NOT_BYLINE = _not_opening("bwavp")
@@ -305,7 +308,7 @@ _NOT_DIGIT_BYTES = bytes(b for b in range(128) if not 48 <= b <= 57 and b != 10)
 #: the per-token counts of the word statistics, 8 bits each in one int (see
 #: _token_facts), so that the counts of a line are one sum: a line sample of
 #: SAMPLE_CHARS characters holds fewer than 256 tokens and word characters.
-_FIELDS = ("tokens", "stop", "chrome", "digit", "title", "upper", "chars")
+_FIELDS = ("tokens", "stop", "chrome", "digit", "title", "upper", "chars", "phrase_word")
 _SHIFT = {name: 8 * i for i, name in enumerate(_FIELDS)}
 assert SAMPLE_CHARS < 256
 #: a memo of _token_facts by the token's UTF-8 bytes (a pure function of the token):
@@ -318,14 +321,23 @@ MAX_TOKEN_FACTS = 200_000
 #: (ASCII punctuation, spaces, NUL itself) a space.
 _WORD_BYTES = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz")
 #: the shifts of the fields _word_stats returns, in its order (a column for broadcasting)
-_STAT_SHIFTS = np.array([[_SHIFT[name]] for name in ("tokens", "stop", "chars", "digit", "title", "upper", "chrome")])
+_STAT_SHIFTS = np.array(
+    [[_SHIFT[name]] for name in ("tokens", "stop", "chars", "digit", "title", "upper", "chrome", "phrase_word")]
+)
 _TOKEN_BYTES = bytes(b if b in _WORD_BYTES or b >= 128 else 0 if b == 10 else 32 for b in range(256))
 _LINE_BREAK = b"\0"
 _BREAK_FACTS = -1  # no token sums to this
 
 
+def _is_phrase_word(token: str) -> bool:
+    """A token that may carry a chrome phrase (see _PHRASE_WORD_ENDS)."""
+    low = token.lower()
+    return low.endswith(_PHRASE_WORD_ENDS) or _PHRASE_WORD_INSIDE in low
+
+
 def _token_facts(token: str) -> int:
     """The counts of one ``\\w+`` token, packed as :data:`_FIELDS` says."""
+    phrase_word = _is_phrase_word(token) << _SHIFT["phrase_word"]
     if not token.isascii():
         cjk = len(CJK.findall(token))
         if cjk:
@@ -336,6 +348,7 @@ def _token_facts(token: str) -> int:
                 | min(stops, 255) << _SHIFT["stop"]
                 | token.isdigit() << _SHIFT["digit"]
                 | min(len(token), 255) << _SHIFT["chars"]
+                | phrase_word
             )
     code = _CODES.get(token.lower(), 0)
     return (
@@ -346,6 +359,7 @@ def _token_facts(token: str) -> int:
         | token.istitle() << _SHIFT["title"]
         | token.isupper() << _SHIFT["upper"]
         | len(token) << _SHIFT["chars"]
+        | phrase_word
     )
 
 
@@ -389,7 +403,7 @@ def _word_stats(samples: list[str], joined: str | bytes | None = None) -> tuple[
     """Per-line word counts over the line samples, in one pass over the page.
 
     Returns (tokens, stop words, word characters, digit tokens, title-case tokens,
-    upper-case tokens, has a chrome word), as the per-line loop over ``\\w+`` tokens
+    upper-case tokens, has a chrome word, tokens that may carry a chrome phrase), as the per-line loop over ``\\w+`` tokens
     would count them. The page is split into chunks by one bytes.translate and split
     (speed: no regex, no str per token): a chunk is a maximal run of ASCII word
     characters and non-ASCII characters, so its ``\\w+`` tokens are the page's there
@@ -415,8 +429,8 @@ def _word_stats(samples: list[str], joined: str | bytes | None = None) -> tuple[
     total = np.concatenate(([0], packed.cumsum()))
     sums = np.diff(total[np.concatenate(([0], breaks, [len(packed)]))])
     # every field at once (one row each; speed: numpy's cost here is per call)
-    tokens, stop, chars, digit, title, upper, chrome = ((sums >> _STAT_SHIFTS) & 255).astype(float)
-    return tokens, stop, chars, digit, title, upper, chrome > 0
+    tokens, stop, chars, digit, title, upper, chrome, phrase_words = ((sums >> _STAT_SHIFTS) & 255).astype(float)
+    return tokens, stop, chars, digit, title, upper, chrome > 0, phrase_words
 
 
 def line_features(
@@ -455,7 +469,7 @@ def line_features(
     # CJK characters' UTF-8 opens with a byte of _CJK_LEADS: without one the regex need not look
     if not encoded.isascii() and encoded.translate(None, _NOT_CJK_LEADS) and CJK.search(joined_samples):
         nw += np.fromiter(map(cjk_words, bodies), float, n)
-    nh, stop, alpha, digits, titled, upper, chrome_word = _word_stats(samples, encoded)
+    nh, stop, alpha, digits, titled, upper, chrome_word, phrase_words = _word_stats(samples, encoded)
     nh = np.maximum(nh, 1)
     sample_lengths = np.minimum(lengths, SAMPLE_CHARS)
     nchar = np.maximum(sample_lengths, 1)
@@ -469,11 +483,11 @@ def line_features(
     sent[:] = np.fromiter(map(str.endswith, bodies, repeat(_SENTENCE_ENDINGS)), bool, n)
     row(_X["colon_end"])[:] = np.fromiter(map(str.endswith, bodies, repeat(":")), bool, n)
     short = nw <= CHROME_MAX_WORDS
-    # the phrases matter only on short lines without a chrome word (fewer to scan)
-    short_lines = (short & ~chrome_word).nonzero()[0].tolist()
-    lows = [samples[i].lower() for i in short_lines]
+    # the phrases matter only on short lines without a chrome word, and can match only
+    # where a token may carry one (see _PHRASE_WORD_ENDS)
+    maybe_phrase = (short & ~chrome_word & (phrase_words > 0)).nonzero()[0].tolist()
     chrome = row(_X["chrome"])
-    chrome[[short_lines[j] for j in _containing(lows, _CHROME_HINTS) if CHROME_PHRASES.search(lows[j])]] = 1.0
+    chrome[[i for i in maybe_phrase if CHROME_PHRASES.search(samples[i].lower())]] = 1.0
     chrome[chrome_word & short] = 1.0
     row(_X["urlish"])[[i for i in samples_with(_URL_HINTS) if _URLISH.search(samples[i])]] = 1.0
     row(_X["separators"])[_containing(bodies, _SEPARATORS)] = 1.0
