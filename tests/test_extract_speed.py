@@ -439,3 +439,13 @@ def test_reasons_are_the_first_test_that_holds() -> None:
             expected.append(_LOW_SCORE)
     assert _reasons(rows) == expected
     assert _LOW_SCORE in expected and len(set(expected)) > 3
+
+
+@pytest.mark.parametrize("text", PAGES)
+def test_split_lines_keys_are_the_body_keys_where_no_bullet_is_stripped(text: str) -> None:
+    # clean_text hands drop_repeats the split_lines key of a body line left whole
+    page = split_lines(text + "\n* - bullet  twice\n•x\n-- dashes\n+ plus\n")
+    for line, key in zip(page.texts, page.keys, strict=True):
+        body = line.lstrip("*+-• ").strip()
+        if len(body) == len(line):
+            assert key == normalize(body)

@@ -306,14 +306,14 @@ def pick_title(
     return idx[int(np.argmax(x @ _WT))]
 
 
-def drop_repeats(paragraphs: list[str], removed: list[RemovedLine]) -> list[str]:
+def drop_repeats(paragraphs: list[str], removed: list[RemovedLine], keys: list[str] | None = None) -> list[str]:
     """The paragraphs without second copies of one of REPEAT_MIN_WORDS words or more (a
     page carrying the article twice; a slideshow's captions, which trafilatura's full
-    cascade can return several times); each dropped copy goes to ``removed``."""
+    cascade can return several times); each dropped copy goes to ``removed``.
+    ``keys``: the paragraphs' :func:`normalize` keys, where the caller has them."""
     seen: set[str] = set()
     kept = []
-    for paragraph in paragraphs:
-        key = normalize(paragraph)
+    for paragraph, key in zip(paragraphs, keys or map(normalize, paragraphs), strict=True):
         if key in seen and len(key.split()) >= REPEAT_MIN_WORDS:
             removed.append(RemovedLine(paragraph, "repeats an earlier paragraph"))
             continue
@@ -382,6 +382,7 @@ def clean_text(
     bodies = [t.lstrip("*+-• ").strip() for t in page.texts]
     rules = _chrome_rules(page.texts, bodies)
     reasons = _reasons(rows)
+    body_keys: list[str] = []
     for i, text in enumerate(page.texts):
         if i == title_index:
             out.removed.append(RemovedLine(text, "headline (moved to title)"))
@@ -401,10 +402,13 @@ def clean_text(
             out.removed.append(RemovedLine(text, rule))
         elif keep[i]:
             out.body.append(body)
+            # the line's key is the body's unless bullets were stripped off it (speed:
+            # normalize() once per page, in split_lines)
+            body_keys.append(page.keys[i] if len(body) == len(text) else normalize(body))
         else:
             out.removed.append(RemovedLine(text, reasons[i]))
     # a mobile and a desktop copy, tabs, a summary box: the article once
-    out.body = drop_repeats(out.body, out.removed)
+    out.body = drop_repeats(out.body, out.removed, body_keys)
     if not out.body and title_index is not None and keep[title_index] and _is_sentence(page.texts[title_index]):
         # a one-paragraph item (a feed's summary, a short wire flash): its one line is
         # the headline and the article at once
