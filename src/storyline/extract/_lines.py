@@ -15,8 +15,8 @@ import re
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
-from itertools import accumulate, compress, repeat
-from operator import sub
+from itertools import accumulate, compress, count, repeat
+from operator import add, lt, not_, sub
 
 import numpy as np
 
@@ -166,9 +166,10 @@ def _containing(lines: list[str], needles: tuple[str, ...]) -> list[int]:
     return _holding("\n".join(lines), _line_starts(lines), needles)
 
 
-def _line_starts(lines: list[str]) -> list[int]:
-    """Where each line starts in the lines joined by newlines."""
-    return [0, *accumulate([len(line) + 1 for line in lines[:-1]])]
+def _line_starts(lines: list[str], first: int = 0) -> list[int]:
+    """Where each line starts in the lines joined by newlines (the first at ``first``)."""
+    # the running sum of the lengths plus one newline per line before: C-level maps (speed)
+    return list(map(add, accumulate(map(len, lines), initial=first), range(len(lines))))
 
 
 def _holding(joined: str, starts: list[int], needles: tuple[str, ...]) -> list[int]:
@@ -230,17 +231,19 @@ def split_lines(page: str) -> PageLines:
     raws = page.splitlines()
     lstripped = list(map(str.lstrip, raws))
     stripped = list(map(str.rstrip, lstripped))
-    kept = [i for i, s in enumerate(stripped) if s not in _BLANKISH]
-    texts = [stripped[i] for i in kept]
-    # a line's indent is what lstrip took (C-level maps; copied pages indent most
-    # lines), tabs counting four: lines with a tab in it are measured again
-    lines = [raws[i] for i in kept]
-    indents = list(map(sub, map(len, lines), map(len, [lstripped[i] for i in kept])))
-    for j in compress(range(len(lines)), indents):
-        if "\t" in lines[j][: indents[j]]:
-            expanded = lines[j].replace("\t", "    ")
-            indents[j] = len(expanded) - len(expanded.lstrip())
-    gaps = [b - a > 1 for a, b in zip(kept, kept[1:], strict=False)]
+    # C-level maps over the lines (speed)
+    kept = list(compress(count(), map(not_, map(_BLANKISH.__contains__, stripped))))
+    texts = list(map(stripped.__getitem__, kept))
+    # a line's indent is what lstrip took (copied pages indent most lines), tabs
+    # counting four: lines with a tab in it are measured again
+    lines = list(map(raws.__getitem__, kept))
+    indents = list(map(sub, map(len, lines), map(len, map(lstripped.__getitem__, kept))))
+    if "\t" in page:
+        for j in compress(range(len(lines)), indents):
+            if "\t" in lines[j][: indents[j]]:
+                expanded = lines[j].replace("\t", "    ")
+                indents[j] = len(expanded) - len(expanded.lstrip())
+    gaps = list(map(lt, repeat(1), map(sub, kept[1:], kept)))  # more than one line apart
     blank_before = [True, *gaps] if kept else []
     blank_after = [*gaps, True] if kept else []
     bodies = [t[2:] if t[:2] in _BULLETS else t for t in texts]
@@ -415,14 +418,14 @@ def _word_stats(samples: list[str], joined: str | bytes | None = None) -> tuple[
     text = joined if isinstance(joined, bytes) else joined.encode("utf-8", "surrogatepass")
     chunks = text.translate(_TOKEN_BYTES).replace(_LINE_BREAK, b" \0 ").split()
     try:
-        # most chunks are in the memo (a list then an array: faster than np.fromiter)
-        packed = np.array(list(map(_TOKEN_FACTS.__getitem__, chunks)), dtype=np.int64)
+        # most chunks are in the memo
+        packed = np.fromiter(map(_TOKEN_FACTS.__getitem__, chunks), np.int64, len(chunks))
     except KeyError:
         if len(_TOKEN_FACTS) > MAX_TOKEN_FACTS:
             _TOKEN_FACTS.clear()
         for chunk in set(chunks) - _TOKEN_FACTS.keys():
             _TOKEN_FACTS[chunk] = _chunk_facts(chunk)
-        packed = np.array(list(map(_TOKEN_FACTS.__getitem__, chunks)), dtype=np.int64)
+        packed = np.fromiter(map(_TOKEN_FACTS.__getitem__, chunks), np.int64, len(chunks))
     breaks = (packed == _BREAK_FACTS).nonzero()[0]
     packed[breaks] = 0
     # a line's counts: the sum of its chunks, read off the running sum at the breaks
