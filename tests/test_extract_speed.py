@@ -449,3 +449,37 @@ def test_split_lines_keys_are_the_body_keys_where_no_bullet_is_stripped(text: st
         body = line.lstrip("*+-• ").strip()
         if len(body) == len(line):
             assert key == normalize(body)
+
+
+YEAR_TEXTS = [
+    "2019 x2019 _2020 12019 2021 20201 1920 2020 1989 2099",
+    "COPYRİGHT 2011",
+    "Copyrıght 2012",
+    "CoPyRiGhT 2013 – 2015, (C) 2014, © 2015 © 2016-2018, copyright2016 opyright 2001",
+    "©© 2017 (c)2018 ( c) 2019 Σ Copyright 2004 ΣΑΣ",
+    "no year at all",
+]
+
+
+@pytest.mark.parametrize("text", YEAR_TEXTS)
+def test_year_finders_equal_their_regex_over_the_whole_text(text: str) -> None:
+    from datetime import date
+
+    from storyline.extract.dates import _COPYRIGHT, _YEAR, MIN_YEAR, copyright_year, latest_year
+
+    years = [int(m.group(1)) for m in _COPYRIGHT.finditer(text)]
+    assert copyright_year(text) == (max(years) if years else None)
+    today = date(2030, 1, 1)
+    years = [int(y) for y in _YEAR.findall(text) if MIN_YEAR <= int(y) <= today.year]
+    assert latest_year(text, today=today) == (max(years) if years else None)
+
+
+def test_dateline_counts_down_after_an_updated_date_past_dateless_lines() -> None:
+    from datetime import date
+
+    from storyline.extract.dates import dateline
+
+    head = "Updated: March 6, 2023\n|\nBy Ann\n-\nPublished: March 1, 2023"
+    assert dateline(head) == date(2023, 3, 1)  # two lines that count, then the date
+    far = "Updated: March 6, 2023\nBy Ann\nA line\nAnother line\nPublished: March 1, 2023"
+    assert dateline(far) == date(2023, 3, 6)  # the publication date comes too late
