@@ -36,6 +36,19 @@ from storyline.extract._lines import (
 from storyline.extract._trees import TreeEnsemble
 from storyline.extract.text import chrome_rule, chrome_rules
 
+#: one line for each alternative of CHROME_PHRASES
+CHROME_PHRASE_EXAMPLES = (
+    "privacy policy", "privacy settings", "privacy notice", "terms of use", "terms and service",
+    "terms of conditions", "all rights reserved", "sign up", "sign in", "log in", "create an account",
+    "create account", "share this", "share on", "share via", "follow us", "leave a reply", "leave a comment",
+    "related stories", "related articles", "related posts", "related content", "related topics", "read more",
+    "read next", "read also", "more from", "most popular", "most read", "most viewed", "skip to", "back to top",
+    "click here", "image credit", "image source", "photo:", "photograph:", "credit:", "photo by", "contact us",
+    "about us", "download the app", "download our app", "manage preferences", "you might also like", "see all",
+    "view all", "show more", "load more", "continue reading", "filed under", "posted in", "don't miss",
+    "sign up for", "in this article", "table of contents",
+)  # fmt: skip
+
 PAGES = [
     """  Skip to content
   * Home
@@ -78,6 +91,13 @@ Related stories:
     "Advertisement" + "." * 60 + "\nAdvertising\nbad\n* * Skip advertisement —\nStory continues below advertisement\n"
     "If (x) {\nif you go\nfunction f() {}\nMore from Sport and Culture and Arts and Science too\nread more on X\n"
     "Paid content: ten towns\n© 2024 Example\nPhotos by Ann: river\nvia Reuters/ staff\nCookie policy and consent\n",
+    # a chrome phrase of each kind, plain, in capitals, glued to the word before it, run
+    # on into the word after it, and with a Kelvin sign for its k
+    "\n".join(
+        line
+        for phrase in CHROME_PHRASE_EXAMPLES
+        for line in (phrase, phrase.upper(), f"the x{phrase}s here", phrase.replace("k", "\u212a"), phrase[:-1])
+    ),
 ]
 
 
@@ -362,7 +382,13 @@ def test_split_lines_keys_are_normalize_on_odd_spacing_and_case() -> None:
 
 
 def test_word_stats_equal_counting_each_lines_tokens() -> None:
-    from storyline.extract._lines import _CJK_STOP, CJK, CJK_CHARS_PER_WORD, _word_stats
+    from storyline.extract._lines import (
+        _CJK_STOP,
+        _PHRASE_WORD_ENDS,
+        CJK,
+        CJK_CHARS_PER_WORD,
+        _word_stats,
+    )
 
     samples = [
         "Don’t café naïve İstanbul ſhutterſtock x²y Ⅻ 123 ABC Abc Share",
@@ -371,6 +397,7 @@ def test_word_stats_equal_counting_each_lines_tokens() -> None:
         "日本語 テキスト 42",
         "例えば、消費者はマークをみて、アップル社の商品であると理解します。iPhoneの表示",
         "THE privacy Policy of A.B.C. said: 'yes'",
+        "Unrelated articles: BLOG Design don’t 日本read",
     ]
     stats = _word_stats(samples)
 
@@ -391,6 +418,7 @@ def test_word_stats_equal_counting_each_lines_tokens() -> None:
             sum(map(str.istitle, plain)),
             sum(map(str.isupper, plain)),
             any(w.lower() in CHROME_WORDS for w in plain),
+            sum(w.lower().endswith(_PHRASE_WORD_ENDS) or "article" in w.lower() for w in words),
         )
         assert tuple(column[i] for column in stats) == expected, sample
 
@@ -411,3 +439,47 @@ def test_reasons_are_the_first_test_that_holds() -> None:
             expected.append(_LOW_SCORE)
     assert _reasons(rows) == expected
     assert _LOW_SCORE in expected and len(set(expected)) > 3
+
+
+@pytest.mark.parametrize("text", PAGES)
+def test_split_lines_keys_are_the_body_keys_where_no_bullet_is_stripped(text: str) -> None:
+    # clean_text hands drop_repeats the split_lines key of a body line left whole
+    page = split_lines(text + "\n* - bullet  twice\n•x\n-- dashes\n+ plus\n")
+    for line, key in zip(page.texts, page.keys, strict=True):
+        body = line.lstrip("*+-• ").strip()
+        if len(body) == len(line):
+            assert key == normalize(body)
+
+
+YEAR_TEXTS = [
+    "2019 x2019 _2020 12019 2021 20201 1920 2020 1989 2099",
+    "COPYRİGHT 2011",
+    "Copyrıght 2012",
+    "CoPyRiGhT 2013 – 2015, (C) 2014, © 2015 © 2016-2018, copyright2016 opyright 2001",
+    "©© 2017 (c)2018 ( c) 2019 Σ Copyright 2004 ΣΑΣ",
+    "no year at all",
+]
+
+
+@pytest.mark.parametrize("text", YEAR_TEXTS)
+def test_year_finders_equal_their_regex_over_the_whole_text(text: str) -> None:
+    from datetime import date
+
+    from storyline.extract.dates import _COPYRIGHT, _YEAR, MIN_YEAR, copyright_year, latest_year
+
+    years = [int(m.group(1)) for m in _COPYRIGHT.finditer(text)]
+    assert copyright_year(text) == (max(years) if years else None)
+    today = date(2030, 1, 1)
+    years = [int(y) for y in _YEAR.findall(text) if MIN_YEAR <= int(y) <= today.year]
+    assert latest_year(text, today=today) == (max(years) if years else None)
+
+
+def test_dateline_counts_down_after_an_updated_date_past_dateless_lines() -> None:
+    from datetime import date
+
+    from storyline.extract.dates import dateline
+
+    head = "Updated: March 6, 2023\n|\nBy Ann\n-\nPublished: March 1, 2023"
+    assert dateline(head) == date(2023, 3, 1)  # two lines that count, then the date
+    far = "Updated: March 6, 2023\nBy Ann\nA line\nAnother line\nPublished: March 1, 2023"
+    assert dateline(far) == date(2023, 3, 6)  # the publication date comes too late

@@ -15,8 +15,8 @@ import re
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
-from itertools import accumulate, compress, repeat
-from operator import sub
+from itertools import accumulate, compress, count, repeat
+from operator import add, lt, not_, sub
 
 import numpy as np
 
@@ -166,9 +166,10 @@ def _containing(lines: list[str], needles: tuple[str, ...]) -> list[int]:
     return _holding("\n".join(lines), _line_starts(lines), needles)
 
 
-def _line_starts(lines: list[str]) -> list[int]:
-    """Where each line starts in the lines joined by newlines."""
-    return [0, *accumulate([len(line) + 1 for line in lines[:-1]])]
+def _line_starts(lines: list[str], first: int = 0) -> list[int]:
+    """Where each line starts in the lines joined by newlines (the first at ``first``)."""
+    # the running sum of the lengths plus one newline per line before: C-level maps (speed)
+    return list(map(add, accumulate(map(len, lines), initial=first), range(len(lines))))
 
 
 def _holding(joined: str, starts: list[int], needles: tuple[str, ...]) -> list[int]:
@@ -230,17 +231,19 @@ def split_lines(page: str) -> PageLines:
     raws = page.splitlines()
     lstripped = list(map(str.lstrip, raws))
     stripped = list(map(str.rstrip, lstripped))
-    kept = [i for i, s in enumerate(stripped) if s not in _BLANKISH]
-    texts = [stripped[i] for i in kept]
-    # a line's indent is what lstrip took (C-level maps; copied pages indent most
-    # lines), tabs counting four: lines with a tab in it are measured again
-    lines = [raws[i] for i in kept]
-    indents = list(map(sub, map(len, lines), map(len, [lstripped[i] for i in kept])))
-    for j in compress(range(len(lines)), indents):
-        if "\t" in lines[j][: indents[j]]:
-            expanded = lines[j].replace("\t", "    ")
-            indents[j] = len(expanded) - len(expanded.lstrip())
-    gaps = [b - a > 1 for a, b in zip(kept, kept[1:], strict=False)]
+    # C-level maps over the lines (speed)
+    kept = list(compress(count(), map(not_, map(_BLANKISH.__contains__, stripped))))
+    texts = list(map(stripped.__getitem__, kept))
+    # a line's indent is what lstrip took (copied pages indent most lines), tabs
+    # counting four: lines with a tab in it are measured again
+    lines = list(map(raws.__getitem__, kept))
+    indents = list(map(sub, map(len, lines), map(len, map(lstripped.__getitem__, kept))))
+    if "\t" in page:
+        for j in compress(range(len(lines)), indents):
+            if "\t" in lines[j][: indents[j]]:
+                expanded = lines[j].replace("\t", "    ")
+                indents[j] = len(expanded) - len(expanded.lstrip())
+    gaps = list(map(lt, repeat(1), map(sub, kept[1:], kept)))  # more than one line apart
     blank_before = [True, *gaps] if kept else []
     blank_after = [*gaps, True] if kept else []
     bodies = [t[2:] if t[:2] in _BULLETS else t for t in texts]
@@ -281,15 +284,18 @@ def cjk_words(text: str) -> int:
 _URL_HINTS = ("@", "http", "www.", ".com")
 _SEPARATORS = ("|", "·", " / ")
 _COPYRIGHT_HINTS = ("©", "(c)", "(C)")
-#: a literal that every alternative of CHROME_PHRASES contains (lower case): lines
-#: without any of them cannot match, so the regex runs on the few that have one.
-_CHROME_HINTS = (
-    "privacy ", "terms ", "all rights reserved", "sign ", "log in", "account", "share ", "follow us",
-    "leave a ", "related ", "read ", "more from", "most ", "skip to", "back to top", "click here",
-    "image ", "photo", "credit:", "contact us", "about us", "download ", "manage preferences",
-    "you might also like", "see all", "view all", "show more", "load more", "continue reading",
-    "filed under", "posted in", "don't miss", "in this article", "table of contents",
+#: a word that every alternative of CHROME_PHRASES contains (lower case), followed there
+#: by a character that ends a word token (a space, a colon, an apostrophe): a line can
+#: match only where one of its tokens ends with one of them, or holds "article" (which
+#: the pattern lets go on: "in this articles"). Counted per token with the word
+#: statistics, so the regex runs on the few short lines with one (speed: no substring
+#: scans of the page for 34 phrases).
+_PHRASE_WORD_ENDS = (
+    "privacy", "terms", "rights", "sign", "log", "create", "share", "follow", "leave", "related", "read",
+    "more", "most", "skip", "back", "click", "image", "photo", "photograph", "credit", "contact", "about",
+    "download", "manage", "might", "see", "view", "show", "load", "continue", "filed", "posted", "don", "table",
 )  # fmt: skip
+_PHRASE_WORD_INSIDE = "article"
 #: first characters that rule out a match of each anchored pattern (ASCII letters that
 #: none of its alternatives opens with; anything else goes to the regex).
 _NOT_BYLINE = _not_opening("bwavp")
@@ -305,7 +311,7 @@ _NOT_DIGIT_BYTES = bytes(b for b in range(128) if not 48 <= b <= 57 and b != 10)
 #: the per-token counts of the word statistics, 8 bits each in one int (see
 #: _token_facts), so that the counts of a line are one sum: a line sample of
 #: SAMPLE_CHARS characters holds fewer than 256 tokens and word characters.
-_FIELDS = ("tokens", "stop", "chrome", "digit", "title", "upper", "chars")
+_FIELDS = ("tokens", "stop", "chrome", "digit", "title", "upper", "chars", "phrase_word")
 _SHIFT = {name: 8 * i for i, name in enumerate(_FIELDS)}
 assert SAMPLE_CHARS < 256
 #: a memo of _token_facts by the token's UTF-8 bytes (a pure function of the token):
@@ -318,14 +324,23 @@ MAX_TOKEN_FACTS = 200_000
 #: (ASCII punctuation, spaces, NUL itself) a space.
 _WORD_BYTES = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz")
 #: the shifts of the fields _word_stats returns, in its order (a column for broadcasting)
-_STAT_SHIFTS = np.array([[_SHIFT[name]] for name in ("tokens", "stop", "chars", "digit", "title", "upper", "chrome")])
+_STAT_SHIFTS = np.array(
+    [[_SHIFT[name]] for name in ("tokens", "stop", "chars", "digit", "title", "upper", "chrome", "phrase_word")]
+)
 _TOKEN_BYTES = bytes(b if b in _WORD_BYTES or b >= 128 else 0 if b == 10 else 32 for b in range(256))
 _LINE_BREAK = b"\0"
 _BREAK_FACTS = -1  # no token sums to this
 
 
+def _is_phrase_word(token: str) -> bool:
+    """A token that may carry a chrome phrase (see _PHRASE_WORD_ENDS)."""
+    low = token.lower()
+    return low.endswith(_PHRASE_WORD_ENDS) or _PHRASE_WORD_INSIDE in low
+
+
 def _token_facts(token: str) -> int:
     """The counts of one ``\\w+`` token, packed as :data:`_FIELDS` says."""
+    phrase_word = _is_phrase_word(token) << _SHIFT["phrase_word"]
     if not token.isascii():
         cjk = len(CJK.findall(token))
         if cjk:
@@ -336,6 +351,7 @@ def _token_facts(token: str) -> int:
                 | min(stops, 255) << _SHIFT["stop"]
                 | token.isdigit() << _SHIFT["digit"]
                 | min(len(token), 255) << _SHIFT["chars"]
+                | phrase_word
             )
     code = _CODES.get(token.lower(), 0)
     return (
@@ -346,6 +362,7 @@ def _token_facts(token: str) -> int:
         | token.istitle() << _SHIFT["title"]
         | token.isupper() << _SHIFT["upper"]
         | len(token) << _SHIFT["chars"]
+        | phrase_word
     )
 
 
@@ -389,7 +406,7 @@ def _word_stats(samples: list[str], joined: str | bytes | None = None) -> tuple[
     """Per-line word counts over the line samples, in one pass over the page.
 
     Returns (tokens, stop words, word characters, digit tokens, title-case tokens,
-    upper-case tokens, has a chrome word), as the per-line loop over ``\\w+`` tokens
+    upper-case tokens, has a chrome word, tokens that may carry a chrome phrase), as the per-line loop over ``\\w+`` tokens
     would count them. The page is split into chunks by one bytes.translate and split
     (speed: no regex, no str per token): a chunk is a maximal run of ASCII word
     characters and non-ASCII characters, so its ``\\w+`` tokens are the page's there
@@ -401,22 +418,22 @@ def _word_stats(samples: list[str], joined: str | bytes | None = None) -> tuple[
     text = joined if isinstance(joined, bytes) else joined.encode("utf-8", "surrogatepass")
     chunks = text.translate(_TOKEN_BYTES).replace(_LINE_BREAK, b" \0 ").split()
     try:
-        # most chunks are in the memo (a list then an array: faster than np.fromiter)
-        packed = np.array(list(map(_TOKEN_FACTS.__getitem__, chunks)), dtype=np.int64)
+        # most chunks are in the memo
+        packed = np.fromiter(map(_TOKEN_FACTS.__getitem__, chunks), np.int64, len(chunks))
     except KeyError:
         if len(_TOKEN_FACTS) > MAX_TOKEN_FACTS:
             _TOKEN_FACTS.clear()
         for chunk in set(chunks) - _TOKEN_FACTS.keys():
             _TOKEN_FACTS[chunk] = _chunk_facts(chunk)
-        packed = np.array(list(map(_TOKEN_FACTS.__getitem__, chunks)), dtype=np.int64)
+        packed = np.fromiter(map(_TOKEN_FACTS.__getitem__, chunks), np.int64, len(chunks))
     breaks = (packed == _BREAK_FACTS).nonzero()[0]
     packed[breaks] = 0
     # a line's counts: the sum of its chunks, read off the running sum at the breaks
     total = np.concatenate(([0], packed.cumsum()))
     sums = np.diff(total[np.concatenate(([0], breaks, [len(packed)]))])
     # every field at once (one row each; speed: numpy's cost here is per call)
-    tokens, stop, chars, digit, title, upper, chrome = ((sums >> _STAT_SHIFTS) & 255).astype(float)
-    return tokens, stop, chars, digit, title, upper, chrome > 0
+    tokens, stop, chars, digit, title, upper, chrome, phrase_words = ((sums >> _STAT_SHIFTS) & 255).astype(float)
+    return tokens, stop, chars, digit, title, upper, chrome > 0, phrase_words
 
 
 def line_features(
@@ -455,7 +472,7 @@ def line_features(
     # CJK characters' UTF-8 opens with a byte of _CJK_LEADS: without one the regex need not look
     if not encoded.isascii() and encoded.translate(None, _NOT_CJK_LEADS) and CJK.search(joined_samples):
         nw += np.fromiter(map(cjk_words, bodies), float, n)
-    nh, stop, alpha, digits, titled, upper, chrome_word = _word_stats(samples, encoded)
+    nh, stop, alpha, digits, titled, upper, chrome_word, phrase_words = _word_stats(samples, encoded)
     nh = np.maximum(nh, 1)
     sample_lengths = np.minimum(lengths, SAMPLE_CHARS)
     nchar = np.maximum(sample_lengths, 1)
@@ -469,11 +486,11 @@ def line_features(
     sent[:] = np.fromiter(map(str.endswith, bodies, repeat(_SENTENCE_ENDINGS)), bool, n)
     row(_X["colon_end"])[:] = np.fromiter(map(str.endswith, bodies, repeat(":")), bool, n)
     short = nw <= CHROME_MAX_WORDS
-    # the phrases matter only on short lines without a chrome word (fewer to scan)
-    short_lines = (short & ~chrome_word).nonzero()[0].tolist()
-    lows = [samples[i].lower() for i in short_lines]
+    # the phrases matter only on short lines without a chrome word, and can match only
+    # where a token may carry one (see _PHRASE_WORD_ENDS)
+    maybe_phrase = (short & ~chrome_word & (phrase_words > 0)).nonzero()[0].tolist()
     chrome = row(_X["chrome"])
-    chrome[[short_lines[j] for j in _containing(lows, _CHROME_HINTS) if CHROME_PHRASES.search(lows[j])]] = 1.0
+    chrome[[i for i in maybe_phrase if CHROME_PHRASES.search(samples[i].lower())]] = 1.0
     chrome[chrome_word & short] = 1.0
     row(_X["urlish"])[[i for i in samples_with(_URL_HINTS) if _URLISH.search(samples[i])]] = 1.0
     row(_X["separators"])[_containing(bodies, _SEPARATORS)] = 1.0

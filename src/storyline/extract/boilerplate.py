@@ -157,14 +157,14 @@ class BoilerplateModel:
         own_seen = 1 if seen else 0
         keys = lines if normalized else [normalize(line) for line in lines]
         on_site = list(map(own.get, keys, repeat(0))) if own else [0] * len(keys)
-        other_sites = list(map(self.line_sites_.get, keys, repeat(0)))
-        # only lines some site carries need a closer look (most page lines are unique)
-        for i, count in enumerate(other_sites):
-            if count:
-                here = on_site[i]
-                count -= own_seen if not site_key else (1 if here else 0)
-                # prose is never counted as repeated across sites (is_prose only where it matters)
-                other_sites[i] = count if count > 0 and not is_prose(keys[i]) else 0
+        carrying = map(self.line_sites_.get, keys, repeat(0))
+        # the other sites: less this one (a page of unknown site: less this page where seen)
+        if site_key:
+            others = [count - 1 if here else count for count, here in zip(carrying, on_site, strict=True)]
+        else:
+            others = [count - own_seen if count else 0 for count in carrying]
+        # prose is never counted as repeated across sites (is_prose only where it matters)
+        other_sites = [count if count > 0 and not is_prose(key) else 0 for count, key in zip(others, keys, strict=True)]
         other_pages = [here - own_seen if here > own_seen else 0 for here in on_site] if own_seen else on_site
         return other_sites, other_pages
 

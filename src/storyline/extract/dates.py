@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from itertools import repeat
 
 CONFIDENCE = {
     "hint": 0.95,
@@ -317,14 +318,18 @@ def dateline(text: str, *, today: date | None = None, limit: int = 0) -> date | 
     left = 0
     lines = head.splitlines()
     related = False
-    # line by line with a cheap year test first: the top of a page is mostly dateless
-    for i, line in enumerate(lines):
-        if updated is not None and not _PUNCT_LINE.match(line):
-            left -= 1
+    last = -1  # the last line read below
+    # only lines with "19" or "20" can hold a year: the loop visits those alone (speed:
+    # the top of a page, and text mode's whole page, is mostly dateless)
+    for i in [i for i, line in enumerate(lines) if "19" in line or "20" in line]:
+        line = lines[i]
+        if updated is not None:
+            # past an "updated" date, every line that is not bare punctuation counts down
+            left -= sum(1 for skipped in lines[last + 1 : i + 1] if not _PUNCT_LINE.match(skipped))
             if left < 0:
                 break
-        # "19"/"20" first: a substring test is far cheaper than the regex on dateless lines
-        if not ("19" in line or "20" in line) or not _ANY_YEAR.search(line):
+        last = i
+        if not _ANY_YEAR.search(line):
             continue
         if len(line.split()) > DATELINE_MAX_WORDS:
             # a long line is a paragraph, unless it opens with its date ("Posted on
@@ -354,14 +359,45 @@ def dateline(text: str, *, today: date | None = None, limit: int = 0) -> date | 
     return updated
 
 
+#: characters other than "i" and "I" that IGNORECASE lets match "i" (see copyright_year)
+_DOTTED_I = ("İ", "ı")
+
+
+def _offsets(text: str, needle: str) -> list[int]:
+    """Where ``needle`` occurs in ``text``."""
+    found = []
+    at = text.find(needle)
+    while at >= 0:
+        found.append(at)
+        at = text.find(needle, at + 1)
+    return found
+
+
 def copyright_year(text: str) -> int | None:
-    years = [int(m.group(1)) for m in _COPYRIGHT.finditer(text)]
+    if any(odd in text for odd in _DOTTED_I):
+        matches = _COPYRIGHT.finditer(text)
+    else:
+        # the pattern is tried only where a match can start (speed: the case-blind regex
+        # walks the whole text): at "©", "(c)", "(C)" and the "c" before an "opyright" of
+        # the lower case. Under IGNORECASE the letters of "copyright" match only their
+        # ASCII cases but for "i" (also "İ" and "ı"), and without "İ" lower() keeps every
+        # offset. A match holds no other place to start (after its opening come spaces,
+        # digits and dashes), so these are finditer's matches.
+        starts = [*_offsets(text, "©"), *_offsets(text, "(c)"), *_offsets(text, "(C)")]
+        starts += [at - 1 for at in _offsets(text.lower(), "opyright") if at]
+        matches = filter(None, map(_COPYRIGHT.match, repeat(text), starts))
+    years = [int(m.group(1)) for m in matches]
     return max(years) if years else None
 
 
 def latest_year(text: str, *, today: date | None = None) -> int | None:
     limit = (today or date.today()).year
-    years = [int(y) for y in _YEAR.findall(text) if MIN_YEAR <= int(y) <= limit]
+    # a year opens with "19" or "20": the pattern is tried only there (speed: the regex
+    # alone tries every position); \b reads the character before the start. A match
+    # never starts inside another (a digit precedes each such place), so these are findall's
+    starts = [*_offsets(text, "19"), *_offsets(text, "20")]
+    years = [int(m.group(1)) for m in map(_YEAR.match, repeat(text), starts) if m]
+    years = [y for y in years if MIN_YEAR <= y <= limit]
     return max(years) if years else None
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from itertools import compress, count, repeat
 
 import numpy as np
 
@@ -171,7 +172,7 @@ _AD_OR_OPENING = re.compile(rf"\n(?:(?P<ad>{_AD_LINE})|{_OPENINGS})")
 _RULE_MAX_WORDS = {"code": 10**9, "credit": 20, "sponsored": 25, "more": 8, "cookie": 80}
 #: what a line must hold for a rule to fire anywhere in it (taken from its regexes)
 _CODE_MARKS = ("{{", "}}", "{%", "%}", "=>")
-_CODE_LAST = frozenset(");{")
+_CODE_LAST = (")", ";", "{")  # a last character
 _CREDIT_HINTS = ("getty", "shutterstock", "istock", "ap photo", "reuters/")  # lower case
 _COOKIE_HINTS = ("ookie", "OOKIE")
 
@@ -193,7 +194,7 @@ def _chrome_rules(texts: list[str], bodies: list[str]) -> list[str | None]:
     # the same offsets: no fold oddity changes a length; lower() line by line is faster
     # than once for a page with any non-ASCII character (the lines are mostly ASCII)
     low = "\n" + "\n".join(map(str.lower, bodies)) + "\n"
-    starts = [1 + at for at in _line_starts(bodies)]  # each line's first character in low
+    starts = _line_starts(bodies, 1)  # each line's first character in low
 
     def lines_at(offsets: list[int]) -> list[int]:
         # a page's hits are few: bisect on them is cheaper than numpy's fixed costs
@@ -202,19 +203,21 @@ def _chrome_rules(texts: list[str], bodies: list[str]) -> list[str | None]:
     out: list[str | None] = [None] * len(texts)
     # (line, rule) pairs: the line goes through chrome_rule when it has few enough words
     maybe: list[tuple[int, str]] = []
+    done = set()  # the lines with an answer
     found = list(_AD_OR_OPENING.finditer(low))
     for i, match in zip(lines_at([m.start() + 1 for m in found]), found, strict=True):
         if match.lastgroup != "ad":
             maybe.append((i, match.lastgroup))
         elif len(bodies[i]) <= _AD_MAX_CHARS:
             out[i] = "ad placeholder"
+            done.add(i)
         elif opening := _OPENING.match(low, match.start()):  # the ad test took the line's turn
             maybe.append((i, opening.lastgroup))
     maybe += [(i, "code") for i in lines_at([at + 1 for at in hit_offsets(joined, _CODE_MARKS)])]
-    maybe += [(i, "code") for i, body in enumerate(bodies) if body[-1:] in _CODE_LAST]
+    # C-level maps over the lines (speed)
+    maybe += [(i, "code") for i in compress(count(), map(str.endswith, bodies, repeat(_CODE_LAST)))]
     maybe += [(i, "credit") for i in lines_at(hit_offsets(low, _CREDIT_HINTS))]
     maybe += [(i, "cookie") for i in lines_at([at + 1 for at in hit_offsets(joined, _COOKIE_HINTS)])]
-    done = {i for i, reason in enumerate(out) if reason}
     for i, rule in maybe:
         if i not in done and bodies[i].count(" ") < _RULE_MAX_WORDS[rule]:
             done.add(i)
@@ -306,14 +309,14 @@ def pick_title(
     return idx[int(np.argmax(x @ _WT))]
 
 
-def drop_repeats(paragraphs: list[str], removed: list[RemovedLine]) -> list[str]:
+def drop_repeats(paragraphs: list[str], removed: list[RemovedLine], keys: list[str] | None = None) -> list[str]:
     """The paragraphs without second copies of one of REPEAT_MIN_WORDS words or more (a
     page carrying the article twice; a slideshow's captions, which trafilatura's full
-    cascade can return several times); each dropped copy goes to ``removed``."""
+    cascade can return several times); each dropped copy goes to ``removed``.
+    ``keys``: the paragraphs' :func:`normalize` keys, where the caller has them."""
     seen: set[str] = set()
     kept = []
-    for paragraph in paragraphs:
-        key = normalize(paragraph)
+    for paragraph, key in zip(paragraphs, keys or map(normalize, paragraphs), strict=True):
         if key in seen and len(key.split()) >= REPEAT_MIN_WORDS:
             removed.append(RemovedLine(paragraph, "repeats an earlier paragraph"))
             continue
@@ -382,6 +385,7 @@ def clean_text(
     bodies = [t.lstrip("*+-• ").strip() for t in page.texts]
     rules = _chrome_rules(page.texts, bodies)
     reasons = _reasons(rows)
+    body_keys: list[str] = []
     for i, text in enumerate(page.texts):
         if i == title_index:
             out.removed.append(RemovedLine(text, "headline (moved to title)"))
@@ -401,10 +405,13 @@ def clean_text(
             out.removed.append(RemovedLine(text, rule))
         elif keep[i]:
             out.body.append(body)
+            # the line's key is the body's unless bullets were stripped off it (speed:
+            # normalize() once per page, in split_lines)
+            body_keys.append(page.keys[i] if len(body) == len(text) else normalize(body))
         else:
             out.removed.append(RemovedLine(text, reasons[i]))
     # a mobile and a desktop copy, tabs, a summary box: the article once
-    out.body = drop_repeats(out.body, out.removed)
+    out.body = drop_repeats(out.body, out.removed, body_keys)
     if not out.body and title_index is not None and keep[title_index] and _is_sentence(page.texts[title_index]):
         # a one-paragraph item (a feed's summary, a short wire flash): its one line is
         # the headline and the article at once
