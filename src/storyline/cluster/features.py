@@ -36,6 +36,9 @@ _MONTH_LOWER = re.compile(r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)(?<
 TIME_WORDS_CHARS = 1500
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 _WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
+#: :data:`_WORD` for lower-cased ASCII text, where a letter is [a-z]: a range test per
+#: character instead of the Unicode category tests (about a third faster).
+_ASCII_WORD = re.compile(r"[a-z]{2,}")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 #: body terms kept per article (the highest TF-IDF ones are what identify an event,
@@ -103,7 +106,8 @@ def words_meet(features: Sequence[float], floor: float) -> bool:
 
 def terms(text: str) -> Counter[str]:
     """Lower-cased, stop-word-free, prefix-stemmed word counts."""
-    words = _WORD.findall(text.lower())
+    low = text.lower()
+    words = (_ASCII_WORD if low.isascii() else _WORD).findall(low)
     if not _CJK.search(text):
         # The common case, without a per-word script test (same counts, same order).
         return Counter([w[:STEM_CHARS] for w in words if w not in _STOP])
@@ -215,14 +219,16 @@ def featurize(annotated: AnnotatedArticle) -> ArticleFeatures:
     title_terms = terms(article.title)
     body_text = article.text[:MAX_BODY_CHARS]
     headline_only = not article.text.strip() or article.text.strip() == article.title.strip()
-    body_terms = Counter() if headline_only else terms(body_text)
+    body_terms: dict[str, int] = {} if headline_only else terms(body_text)
+    # Without corpus statistics yet, keep the most frequent terms, which for news bodies
+    # are the topic words; ties favour earlier (nearer the lead) by order. One sort serves
+    # the index keys below too (the 20 first of these are the 20 most frequent).
+    ranked = most_common(body_terms, MAX_BODY_TERMS) if body_terms else []
     if len(body_terms) > MAX_BODY_TERMS:
-        # Without corpus statistics yet, keep the most frequent terms, which for news
-        # bodies are the topic words; ties favour earlier (nearer the lead) by order.
-        body_terms = Counter(dict(most_common(body_terms, MAX_BODY_TERMS)))
+        body_terms = dict(ranked)
     title = {t: 1.0 + math.log(c) for t, c in title_terms.items()}
     body = {t: 1.0 + math.log(c) for t, c in body_terms.items()}
-    entities: Counter[str] = Counter()
+    entities: dict[str, int] = {}  # a plain dict: Counter's += calls __missing__ in Python
     numbers: set[str] = set()
     for ent in annotated.entities:
         if ent.label in PEOPLE:
@@ -240,14 +246,16 @@ def featurize(annotated: AnnotatedArticle) -> ArticleFeatures:
             continue
         name = ent.canonical.lower().strip()
         if name:
-            entities[f"{kind}:{name}"] += 1
+            ekey = f"{kind}:{name}"
+            entities[ekey] = entities.get(ekey, 0) + 1
             if kind == "p" and " " in name:
                 # A surname alone is how later mentions and other outlets name a person.
-                entities[f"p:{name.rsplit(' ', 1)[1]}"] += 1
+                ekey = f"p:{name.rsplit(' ', 1)[1]}"
+                entities[ekey] = entities.get(ekey, 0) + 1
     ents = {k: 1.0 + math.log(c) for k, c in entities.items()}
     # An ordered key list (not a set): candidate scores are float sums over the keys,
     # and a set's order changes with the hash seed, so ties, and so stories, would too.
-    keys = tuple(dict.fromkeys([*title, *ents, *dict(most_common(body_terms, 20))]))
+    keys = tuple(dict.fromkeys([*title, *ents, *(t for t, _ in ranked[:20])]))
     day = event_day(annotated)
     year, years = _years(annotated, article.title + "\n" + body_text, day)
     weekdays, months = _time_words((article.title + "\n" + article.text)[:TIME_WORDS_CHARS])
@@ -263,7 +271,7 @@ def featurize(annotated: AnnotatedArticle) -> ArticleFeatures:
         headline_only=headline_only,
         weekdays=weekdays,
         months=months,
-        main=tuple(k for k, _ in most_common(entities, MAIN_ENTITIES)),
+        main=tuple(k for k, _ in most_common(entities, MAIN_ENTITIES)) if entities else (),
         keys=keys,
     )
 
