@@ -441,6 +441,8 @@ class StoryFeatures:
         for kind, bag in features.kind_bags().items():
             parts.append((kind, self.kinds[kind], bag))
         for name, bag, part in parts:
+            if not part:
+                continue  # a headline's body, say: bag and norm stay as they are
             squared = norms.get(name) if live else None
             if squared is not None:
                 squared = squared * squared
@@ -454,9 +456,13 @@ class StoryFeatures:
                 for term, weight in part.items():
                     bag[term] = bag.get(term, 0.0) + weight
                 norms.pop(name, None)
-        self.numbers.update(features.numbers)
-        self.weekdays.update(features.weekdays)
-        self.months.update(features.months)
+        # Counter.update is a Python call even for nothing to add (most articles)
+        if features.numbers:
+            self.numbers.update(features.numbers)
+        if features.weekdays:
+            self.weekdays.update(features.weekdays)
+        if features.months:
+            self.months.update(features.months)
         if features.day is not None:
             self.day_sum += features.day
             self.day_n += 1
@@ -556,38 +562,57 @@ def _cos(vec: dict[str, float], norm: float, bag: dict[str, float], bag_norm: fl
     return total / (norm * bag_norm) if total else 0.0
 
 
+#: the per-kind entity vectors of an article that names no one (shared: never mutated).
+_NO_KINDS: dict[str, tuple[dict[str, float], float]] = {k: ({}, 1.0) for k in KINDS}
+
+
+def _split_kinds(entities: dict[str, float]) -> dict[str, tuple[dict[str, float], float]]:
+    """An entity vector split by kind (the same weights), each part with its norm."""
+    split: dict[str, dict[str, float]] = {k: {} for k in KINDS}
+    for t, v in entities.items():
+        part = split.get(t[:2])
+        if part is not None:
+            part[t] = v
+    return {k: (part, _vector_norm(part)) if part else ({}, 1.0) for k, part in split.items()}
+
+
 class ArticleVectors:
     """An article's IDF-weighted bags, computed once per comparison round."""
 
     __slots__ = ("features", "title", "title_norm", "body", "body_norm", "all", "all_norm",
                  "entities", "entity_norm", "kinds", "years", "years_norm", "_core")
 
-    def __init__(self, features: ArticleFeatures, df: DocumentFrequencies) -> None:
+    _core: tuple[dict[str, float], frozenset[str]] | None
+
+    def __init__(self, features: ArticleFeatures, df: DocumentFrequencies, *, text_only: bool = False) -> None:
+        """``text_only``: the title, body and title + body vectors alone, for
+        :func:`shares_words` and :func:`text_cosine` (a story's entity bag is large)."""
         self.features = features
         idf = df.weights
         title = self.title = {t: w * idf[t] for t, w in features.title.items()}
         self.title_norm = _vector_norm(title) if title else 1.0
         body = features.body
-        self.body = {t: w * idf[t] for t, w in body.items()}
-        self.body_norm = _vector_norm(self.body) if body else 1.0
-        # title + body, summed where a term is in both (body order, then the title's own)
-        merged = dict(self.body)
-        for t, w in features.title.items():
-            in_body = body.get(t)
-            merged[t] = title[t] if in_body is None else (in_body + w) * idf[t]
-        self.all = merged
-        self.all_norm = _vector_norm(merged) if merged else 1.0
+        if body:
+            self.body = {t: w * idf[t] for t, w in body.items()}
+            self.body_norm = _vector_norm(self.body)
+            # title + body, summed where a term is in both (body order, then the title's own)
+            merged = dict(self.body)
+            for t, w in features.title.items():
+                in_body = body.get(t)
+                merged[t] = title[t] if in_body is None else (in_body + w) * idf[t]
+            self.all = merged
+            self.all_norm = _vector_norm(merged)
+        else:
+            # A headline (most of a news stream): title + body is the title vector itself
+            # (the same values in the same order, so the same norm); none of these is mutated.
+            self.body, self.body_norm = {}, 1.0
+            self.all, self.all_norm = title, self.title_norm
+        self._core = None
+        if text_only:
+            return
         self.entities, self.entity_norm = _weighted(features.entities, df)
         self.years, self.years_norm = _weighted(features.years, df)
-        # the entity vector split by kind (the same weights)
-        split: dict[str, dict[str, float]] = {k: {} for k in KINDS}
-        for t, v in self.entities.items():
-            part = split.get(t[:2])
-            if part is not None:
-                part[t] = v
-        self.kinds = {k: (part, _vector_norm(part)) if part else ({}, 1.0)
-                      for k, part in split.items()}
-        self._core: tuple[dict[str, float], frozenset[str]] | None = None
+        self.kinds = _split_kinds(self.entities) if self.entities else _NO_KINDS
 
     def core_names(self) -> tuple[dict[str, float], frozenset[str]]:
         """The article's :func:`core` and :func:`names`, computed on first use (only the
