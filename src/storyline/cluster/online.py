@@ -301,6 +301,10 @@ class OnlineClusterer:
     # -- internals ---------------------------------------------------------------------
 
     def _candidates(self, features: ArticleFeatures, *, limit: int | None = None) -> list[int]:
+        return self._retrieve(features.keys, limit=limit)
+
+    def _retrieve(self, keys: Sequence[str], *, limit: int | None = None) -> list[int]:
+        """The stories sharing the most IDF-weighted index ``keys`` (:meth:`_candidates`)."""
         limit_n = self.max_candidates if limit is None else limit
         # Stories by the summed IDF of the keys they share, in first-seen order (which
         # breaks ties); a plain dict and its get are faster here than a defaultdict.
@@ -309,7 +313,7 @@ class OnlineClusterer:
         most = max(50, int(MAX_KEY_SHARE * len(self.stories_)))
         idf = self.df_.weights
         holders_of = self._index.get
-        for key in features.keys:
+        for key in keys:
             holders = holders_of(key)
             if not holders or len(holders) > most:
                 continue

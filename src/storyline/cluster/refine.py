@@ -92,6 +92,14 @@ ATTACH_THRESHOLD = 0.6
 HEADLINE_ATTACH_THRESHOLD = 0.0
 
 
+def story_keys(story: StoryFeatures) -> tuple[str, ...]:
+    """A story's index keys as an article's: its title, names and most frequent body terms
+    (a story of reports without headlines would otherwise be found by its names alone)."""
+    if not story.body:
+        return tuple(dict.fromkeys([*story.title, *story.entities]))
+    return tuple(dict.fromkeys([*story.title, *story.entities, *dict(most_common(story.body, STORY_BODY_KEYS))]))
+
+
 def as_article(sid: int, story: StoryFeatures) -> ArticleFeatures:
     """A story seen as one long article, so :func:`compare` can compare two stories."""
     return ArticleFeatures(
@@ -107,9 +115,7 @@ def as_article(sid: int, story: StoryFeatures) -> ArticleFeatures:
         main=tuple(sorted(story.top_entities())),
         months=frozenset(story.months),
         headline_only=not story.body,
-        # as an article's keys: its title, names and most frequent body terms (a story of
-        # reports without headlines would otherwise be found by its names alone)
-        keys=tuple(dict.fromkeys([*story.title, *story.entities, *dict(most_common(story.body, STORY_BODY_KEYS))])),
+        keys=story_keys(story),
     )
 
 
@@ -152,9 +158,11 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float,
 
     def push_pairs(sid: int) -> None:
         story = clusterer.stories_[sid]
+        if story.body and threshold >= 1:
+            return  # every pair with a story that has a body is off: skip its retrieval
         others = [
             o
-            for o in clusterer._candidates(as_article(sid, story))
+            for o in clusterer._retrieve(story_keys(story))
             if o != sid and not _too_far_apart(clusterer, sid, o)
         ]
         if len(others) > FULL_COMPARE:
@@ -345,7 +353,7 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float,
     def score(a: int, b: int) -> float:
         for sid in (a, b):
             if sid not in story_cache:
-                story_cache[sid] = ArticleVectors(as_article(sid, clusterer.stories_[sid]), df)
+                story_cache[sid] = ArticleVectors(as_article(sid, clusterer.stories_[sid]), df, text_only=True)
         sa, sb = clusterer.stories_[a], clusterer.stories_[b]
         floor = clusterer.text_floor(headline=not sa.body and not sb.body)
         if not (shares_words(story_cache[a], sb, df, floor) or shares_words(story_cache[b], sa, df, floor)):
@@ -358,7 +366,7 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float,
 
     def push_pairs(sid: int) -> None:
         story = clusterer.stories_[sid]
-        for other in clusterer._candidates(as_article(sid, story), limit=LINK_CANDIDATES):
+        for other in clusterer._retrieve(story_keys(story), limit=LINK_CANDIDATES):
             if other == sid or _too_far_apart(clusterer, sid, other):
                 continue
             cut = bar(sid, other)
@@ -410,7 +418,7 @@ def attach_fragments(clusterer: OnlineClusterer, *, threshold: float, headline_t
         keys = {k for x in fragment for k in x.keys}
         headline = not clusterer.stories_[sid].body
         best, best_p = None, 0.0
-        for other in clusterer._candidates(as_article(sid, clusterer.stories_[sid]), limit=ATTACH_CANDIDATES):
+        for other in clusterer._retrieve(story_keys(clusterer.stories_[sid]), limit=ATTACH_CANDIDATES):
             if other == sid or len(clusterer.members_[other]) <= len(fragment):
                 continue
             cut = headline_threshold if headline and not clusterer.stories_[other].body else threshold
