@@ -460,3 +460,20 @@ def test_a_fragment_without_headline_or_names_is_found_by_its_body_terms() -> No
     keys = as_article(2, clusterer.stories_[2]).keys
     assert set(terms("trawler fishermen")) <= set(keys)
     assert attach_fragments(clusterer, threshold=0.6) == {"a5": 1}
+
+
+def test_weighs_reads_a_feature_alone_or_in_its_products() -> None:
+    from storyline.cluster.features import FEATURE_NAMES
+    from storyline.cluster.online import interactions, weighs
+
+    n = len(FEATURE_NAMES)
+    linear = [0.0] * n
+    assert not weighs(linear, 3)
+    linear[3] = 0.5
+    assert weighs(linear, 3) and not weighs(linear, 4)
+    # over products: a weight on the product of features 3 and 7 only
+    marked = interactions([1.0 if i in (3, 7) else 0.0 for i in range(n)])
+    product = marked.index(1.0, n)  # the one product that is 1: features 3 and 7
+    over_products = [0.0] * len(marked)
+    over_products[product] = -1.0
+    assert weighs(over_products, 3) and weighs(over_products, 7) and not weighs(over_products, 5)

@@ -22,6 +22,7 @@ from operator import mul
 from ..model import AnnotatedArticle
 from . import _weights
 from .features import (
+    FEATURE_NAMES,
     ArticleFeatures,
     ArticleVectors,
     DocumentFrequencies,
@@ -79,6 +80,18 @@ def interactions(features: Sequence[float]) -> list[float]:
         xi = features[i]
         out.extend(xi * features[j] for j in range(i + 1, n))
     return out
+
+
+def weighs(weights: Sequence[float], feature: int) -> bool:
+    """Whether a model (linear, or over :func:`interactions`) gives the feature at index
+    ``feature`` of :data:`FEATURE_NAMES` any weight, alone or in a product."""
+    n = len(FEATURE_NAMES)
+    if len(weights) == n:
+        return weights[feature] != 0
+    # the inputs that change when the feature does: it and its products
+    on = interactions([1.0] * n)
+    off = interactions([0.0 if i == feature else 1.0 for i in range(n)])
+    return any(w != 0 for w, a, b in zip(weights, on, off, strict=True) if a != b)
 
 
 def symmetric(x: Sequence[float], y: Sequence[float]) -> list[float]:
@@ -277,14 +290,19 @@ class OnlineClusterer:
             )
         return probability(features, weights=self.weights, bias=self.bias)
 
-    def merge_probability(self, features: Sequence[float], *, headline: bool = False) -> float:
-        """The merge model's probability that two stories are one event (refinement)."""
+    def merge_model(self, *, headline: bool = False) -> tuple[Sequence[float], float]:
+        """The merge model's weights and bias (refinement), for headline-only stories or not."""
         if headline:
             w = _weights.HEADLINE_MERGE_WEIGHTS if self.headline_merge_weights is None else self.headline_merge_weights
             b = _weights.HEADLINE_MERGE_BIAS if self.headline_merge_bias is None else self.headline_merge_bias
         else:
             w = _weights.MERGE_WEIGHTS if self.merge_weights is None else self.merge_weights
             b = _weights.MERGE_BIAS if self.merge_bias is None else self.merge_bias
+        return w, b
+
+    def merge_probability(self, features: Sequence[float], *, headline: bool = False) -> float:
+        """The merge model's probability that two stories are one event (refinement)."""
+        w, b = self.merge_model(headline=headline)
         return probability(features, weights=w, bias=b)
 
     def pair_probability(self, features: Sequence[float], *, headline: bool = False) -> float:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from . import _weights
 from .features import (
+    FEATURE_NAMES,
     ArticleFeatures,
     ArticleVectors,
     StoryFeatures,
@@ -33,7 +34,7 @@ from .features import (
     text_cosine,
     words_meet,
 )
-from .online import symmetric
+from .online import symmetric, weighs
 
 if TYPE_CHECKING:
     from .online import OnlineClusterer
@@ -96,8 +97,6 @@ HEADLINE_ATTACH_THRESHOLD = 0.0
 def story_keys(story: StoryFeatures) -> tuple[str, ...]:
     """A story's index keys as an article's: its title, names and most frequent body terms
     (a story of reports without headlines would otherwise be found by its names alone)."""
-    if not story.body:
-        return tuple(dict.fromkeys([*story.title, *story.entities]))
     return tuple(dict.fromkeys([*story.title, *story.entities, *dict(most_common(story.body, STORY_BODY_KEYS))]))
 
 
@@ -121,13 +120,19 @@ def as_article(sid: int, story: StoryFeatures) -> ArticleFeatures:
 
 
 def _story_probability(clusterer: OnlineClusterer, a: int, b: int,
-                       cache: dict[int, ArticleVectors]) -> float:
+                       cache: dict[int, ArticleVectors], reads_conflict: dict[bool, bool] | None = None) -> float:
+    """The merge models' mean probability of two stories, each compared with the other.
+    ``reads_conflict[headline]``: whether that merge model weighs entity_conflict (the
+    costliest feature is computed only then; without it, always)."""
+    if reads_conflict is None:
+        reads_conflict = {False: True, True: True}
     sa, sb = clusterer.stories_[a], clusterer.stories_[b]
     df = clusterer.df_
     for sid, story in ((a, sa), (b, sb)):
         if sid not in cache:
             cache[sid] = ArticleVectors(as_article(sid, story), df)
-    fa, fb = compare(cache[a], sb, df), compare(cache[b], sa, df)
+    fa = compare(cache[a], sb, df, with_conflict=reads_conflict[cache[a].features.headline_only])
+    fb = compare(cache[b], sa, df, with_conflict=reads_conflict[cache[b].features.headline_only])
     floor = clusterer.text_floor(headline=not sa.body and not sb.body)
     if not (words_meet(fa, floor) or words_meet(fb, floor)):
         return 0.0
@@ -156,6 +161,8 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float,
     moved: dict[str, int] = {}
     heap: list[tuple[float, int, int]] = []
     cache: dict[int, ArticleVectors] = {}
+    conflict = FEATURE_NAMES.index("entity_conflict")
+    reads_conflict = {h: weighs(clusterer.merge_model(headline=h)[0], conflict) for h in (False, True)}
 
     def push_pairs(sid: int) -> None:
         story = clusterer.stories_[sid]
@@ -175,7 +182,7 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float,
         for other in others:
             if bar(sid, other) >= 1:
                 continue  # this pass is off for such a pair
-            p = _story_probability(clusterer, sid, other, cache)
+            p = _story_probability(clusterer, sid, other, cache, reads_conflict)
             if p >= bar(sid, other):
                 heapq.heappush(heap, (-p, min(sid, other), max(sid, other)))
 
@@ -188,7 +195,7 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float,
             continue
         # Re-check: either story may have grown since this pair was scored.
         if version.get(keep) or version.get(gone):
-            if _story_probability(clusterer, keep, gone, cache) < bar(keep, gone):
+            if _story_probability(clusterer, keep, gone, cache, reads_conflict) < bar(keep, gone):
                 continue
         _absorb(clusterer, keep, gone, moved)
         version[keep] = version.get(keep, 0) + 1

@@ -30,7 +30,7 @@ from ._lines import normalize, split_lines
 from ._render import render_text
 from ._titles import tidy_title
 from .boilerplate import BoilerplateModel, html_to_lines
-from .text import KEEP_THRESHOLD, _is_sentence, chrome_rule, drop_repeats, score_lines
+from .text import KEEP_THRESHOLD, chrome_rule, drop_repeats, is_sentence, score_lines
 
 logger = logging.getLogger(__name__)
 
@@ -331,7 +331,7 @@ def _combine(
     kept: list[tuple[float, str, str]] = []  # (position, paragraph, its key)
     position = -1.0
     # no vote only where trafilatura found prose (a listing's headlines or a menu still go)
-    no_vote = not ours_words and any(_is_sentence(p) and not chrome_rule(p) for p in paragraphs)
+    no_vote = not ours_words and any(is_sentence(p) and not chrome_rule(p) for p in paragraphs)
     for paragraph in paragraphs:
         key = normalize(paragraph)
         if not no_vote and best.get(key, math.inf) < DROP_SCORE:

@@ -117,7 +117,7 @@ _SPONSORED = re.compile(r"(sponsored|promoted|paid content|partner content|adver
 _MORE_FROM = re.compile(r"(read more|more) (on|from|at) \S", re.I)
 
 
-def _is_sentence(text: str) -> bool:
+def is_sentence(text: str) -> bool:
     """A line that reads as a sentence of prose: a dozen words or more, ending like one."""
     return len(text.split()) >= ONE_LINE_ARTICLE_WORDS and text.rstrip().endswith(_SENTENCE_ENDINGS)
 
@@ -338,7 +338,7 @@ def _fall_back_to_prose(out: CleanText, texts: list[str], bodies: list[str], rul
     claimed = (rows[:, _F["chrome"]] > 0) | (metadata_near >= 2)
     # lines of prose: sentences that nothing above claims
     prose = [i for i, body in enumerate(bodies)
-             if i != title_index and rules[i] is None and not claimed[i] and _is_sentence(body)]
+             if i != title_index and rules[i] is None and not claimed[i] and is_sentence(body)]
     seeds = [i for i in prose if len(bodies[i].split()) >= FALLBACK_PROSE_WORDS]
     if not seeds:
         return
@@ -412,7 +412,7 @@ def clean_text(
             out.removed.append(RemovedLine(text, reasons[i]))
     # a mobile and a desktop copy, tabs, a summary box: the article once
     out.body = drop_repeats(out.body, out.removed, body_keys)
-    if not out.body and title_index is not None and keep[title_index] and _is_sentence(page.texts[title_index]):
+    if not out.body and title_index is not None and keep[title_index] and is_sentence(page.texts[title_index]):
         # a one-paragraph item (a feed's summary, a short wire flash): its one line is
         # the headline and the article at once
         out.removed = [r for r in out.removed if r.reason != "headline (moved to title)"]
