@@ -41,6 +41,7 @@ from storyline.cluster.features import (  # noqa: E402
     compare,
     featurize,
     prune,
+    semantic_cosine,
 )
 from storyline.cluster.online import OnlineClusterer, interactions  # noqa: E402
 from storyline.cluster.refine import as_article  # noqa: E402
@@ -122,7 +123,10 @@ def _compare(vec: ArticleVectors, story: StoryFeatures, df: DocumentFrequencies,
     return x
 
 
-def oracle_pairs(feats: list, gold: list[str], drop: tuple[int, ...] = ()) -> tuple[np.ndarray, np.ndarray]:
+def oracle_pairs(feats: list, gold: list[str], drop: tuple[int, ...] = (), *,
+                 semantic: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Pair features (and labels) of each article against the gold stories built so far.
+    ``semantic``: one more column, the embeddings' cosine (:func:`semantic_cosine`; 0 without)."""
     df = DocumentFrequencies()
     stories: dict[str, StoryFeatures] = {}
     key_sets: dict[str, set[str]] = {}
@@ -136,7 +140,10 @@ def oracle_pairs(feats: list, gold: list[str], drop: tuple[int, ...] = ()) -> tu
             ranked = sorted(stories, key=lambda s: -sum(df.idf(k) for k in keys & key_sets[s]))
             for sid in ranked[:CANDIDATES]:
                 story = stories[sid]
-                xs.append(_compare(vec, story, df, drop))
+                x = _compare(vec, story, df, drop)
+                if semantic:
+                    x.append(semantic_cosine(f, story) or 0.0)
+                xs.append(x)
                 ys.append(1 if sid == g else 0)
         df.add(f)
         stories.setdefault(g, StoryFeatures()).add(f)

@@ -87,3 +87,42 @@ def test_canonical_names_do_not_depend_on_the_hash_seed():
         done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
         answers.add(done.stdout.strip())
     assert answers == {"Some TK Maxx"}
+
+
+class _FakeEmbedder:
+    """Stands in for the semantic extra's Embedder: one vector per article, by title length."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.fail = fail
+        self.calls = 0
+
+    def embed_articles(self, articles):
+        self.calls += 1
+        if self.fail:
+            raise RuntimeError("torch is broken\nsecond line")
+        return [[len(a.article.title) / 100, 0.123456789] for a in articles]
+
+
+def test_annotator_adds_embeddings_in_batches_when_given_an_embedder(annotator):
+    from storyline.annotate import Annotator
+
+    embedding = Annotator(batch_size=2, embedder=_FakeEmbedder())
+    embedding._nlp = annotator.nlp  # share the loaded spaCy pipeline
+    articles = [Article(id=f"a{i}", source="t.txt", title="B" * (i + 1), text=TEXT) for i in range(3)]
+    out = list(embedding.annotate_many(articles))
+    assert [a.id for a in out] == ["a0", "a1", "a2"]
+    assert [a.embedding for a in out] == [(0.01, 0.12346), (0.02, 0.12346), (0.03, 0.12346)]
+    assert embedding.embedder.calls == 2  # a batch of two, then the rest
+    assert annotator.annotate(articles[0]).embedding == ()
+
+
+def test_a_failing_embedder_is_turned_off_with_one_line_and_annotation_goes_on(annotator, caplog):
+    from storyline.annotate import Annotator
+
+    failing = Annotator(embedder=_FakeEmbedder(fail=True))
+    failing._nlp = annotator.nlp
+    out = list(failing.annotate_many([Article(id="a", source="t.txt", title="Bridge", text=TEXT)]))
+    assert out[0].embedding == () and len(out[0].sentences) == 3
+    assert failing.embedder is None
+    [record] = [r for r in caplog.records if "embeddings" in r.getMessage()]
+    assert "torch is broken" in record.getMessage() and "\n" not in record.getMessage()

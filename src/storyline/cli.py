@@ -277,9 +277,16 @@ def _eval(task: str, path: str, as_json: bool, **options: Any) -> None:
 
 
 @eval_app.command("clustering")
-def eval_clustering(path: str, as_json: JsonOption = False) -> None:
+def eval_clustering(
+    path: str,
+    as_json: JsonOption = False,
+    semantic: Annotated[str | None, typer.Option(
+        "--semantic", help="sentence embeddings for headlines: auto (when installed), on or off")] = None,
+) -> None:
     """Story clustering: BCubed and pairwise P/R/F1 (JSONL with text or title, and cluster)."""
-    _eval("clustering", path, as_json)
+    if semantic is not None and semantic not in {"auto", "on", "off"}:
+        _fail("--semantic must be auto, on or off")
+    _eval("clustering", path, as_json, semantic=semantic)
 
 
 @eval_app.command("pairs")

@@ -38,7 +38,8 @@ class Settings:
     api_token: str = ""
     #: words in a story's cited summary.
     summary_words: int = 120
-    #: sentence embeddings in pair similarity (the ``semantic`` extra): auto, on or off.
+    #: sentence embeddings (the ``semantic`` extra) in pair similarity and in how headlines
+    #: join stories: auto (when installed), on or off.
     semantic: str = "auto"
 
 
@@ -53,7 +54,7 @@ HELP: dict[str, str] = {
     "fetch_max_bytes": "bytes allowed for one URL fetch",
     "api_token": "token required to write through the web API",
     "summary_words": "words in each story's summary",
-    "semantic": "sentence embeddings in pair similarity: auto (when installed), on or off",
+    "semantic": "sentence embeddings in pair similarity and headline clustering: auto (when installed), on or off",
 }
 
 

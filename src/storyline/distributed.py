@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .annotate import Annotator
+from .cluster.semantic import embedder_for
 from .config import Settings
 from .extract import BoilerplateModel
 from .model import AnnotatedArticle, Document
@@ -33,7 +34,8 @@ PARTITION_DOCUMENTS = 200
 def _work_partition(
     documents: list[Document], boilerplate_state: dict[str, Any], settings: Settings
 ) -> list[AnnotatedArticle | Rejected]:
-    annotator = Annotator(model=settings.spacy_model, batch_size=settings.batch_size)
+    annotator = Annotator(model=settings.spacy_model, batch_size=settings.batch_size,
+                          embedder=embedder_for(settings.semantic))
     boilerplate = BoilerplateModel.from_dict(boilerplate_state)
     return list(extract_and_annotate(documents, annotator=annotator, boilerplate=boilerplate, settings=settings))
 

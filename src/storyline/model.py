@@ -145,6 +145,8 @@ class AnnotatedArticle:
     quotes: tuple[Quote, ...] = ()
     #: best estimate of when the reported event happened.
     event_date: date | None = None
+    #: unit sentence embedding of the title and lead (the ``semantic`` extra); empty without it.
+    embedding: tuple[float, ...] = ()
 
     @property
     def id(self) -> str:

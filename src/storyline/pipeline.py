@@ -18,6 +18,7 @@ from datetime import date, timedelta
 
 from .annotate import Annotator
 from .cluster import OnlineClusterer
+from .cluster.semantic import embedder_for
 from .config import Settings
 from .dedup import DuplicateIndex
 from .errors import StorylineError
@@ -112,7 +113,8 @@ class Pipeline:
     def __init__(self, store: Store, *, settings: Settings | None = None) -> None:
         self.store = store
         self.settings = settings or Settings()
-        self.annotator = Annotator(model=self.settings.spacy_model, batch_size=self.settings.batch_size)
+        self.annotator = Annotator(model=self.settings.spacy_model, batch_size=self.settings.batch_size,
+                                   embedder=embedder_for(self.settings.semantic))
         self.duplicates = DuplicateIndex()
         self.clusterer = OnlineClusterer()
         self.boilerplate = BoilerplateModel()

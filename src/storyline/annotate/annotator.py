@@ -44,9 +44,12 @@ class Annotator:
     The spaCy pipeline loads on first use, so constructing an Annotator is cheap.
     """
 
-    def __init__(self, *, model: str = "en_core_web_sm", batch_size: int = 32) -> None:
+    def __init__(self, *, model: str = "en_core_web_sm", batch_size: int = 32, embedder: Any = None) -> None:
         self.model = model
         self.batch_size = batch_size
+        #: a :class:`~storyline.cluster.semantic.Embedder` (the ``semantic`` extra): each
+        #: article then also gets the sentence embedding of its title and lead.
+        self.embedder = embedder
         self._nlp: Any = None
 
     @property
@@ -61,8 +64,31 @@ class Annotator:
     def annotate_many(self, articles: Iterable[Article]) -> Iterator[AnnotatedArticle]:
         """Annotate articles in spaCy batches, in the order given."""
         pairs = ((a.text[:MAX_CHARS], a) for a in articles)
-        for doc, article in self.nlp.pipe(pairs, as_tuples=True, batch_size=self.batch_size):
-            yield self._from_doc(doc, article)
+        annotated = (self._from_doc(doc, article)
+                     for doc, article in self.nlp.pipe(pairs, as_tuples=True, batch_size=self.batch_size))
+        if self.embedder is None:
+            yield from annotated
+            return
+        batch: list[AnnotatedArticle] = []
+        for item in annotated:
+            batch.append(item)
+            if len(batch) >= self.batch_size:
+                yield from self._embedded(batch)
+                batch = []
+        yield from self._embedded(batch)
+
+    def _embedded(self, batch: list[AnnotatedArticle]) -> list[AnnotatedArticle]:
+        """The batch with sentence embeddings (5 decimals: they are stored as JSON)."""
+        if not batch or self.embedder is None:
+            return batch
+        try:
+            vectors = self.embedder.embed_articles(batch)
+        except Exception as exc:  # a broken torch install fails here, not on import
+            logger.warning("sentence embeddings turned off: %s", f"{type(exc).__name__}: {exc}".splitlines()[0])
+            self.embedder = None
+            return batch
+        return [replace(a, embedding=tuple(round(float(v), 5) for v in vec))
+                for a, vec in zip(batch, vectors, strict=True)]
 
     def _from_doc(self, doc: Any, article: Article) -> AnnotatedArticle:
         sentences = tuple(

@@ -17,6 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from operator import itemgetter, mul
+from typing import Any
+
+import numpy as np
 
 from ..model import AnnotatedArticle
 from .timeinfo import date_from_url, years_in
@@ -169,6 +172,8 @@ class ArticleFeatures:
     months: frozenset[str] = frozenset()
     #: every key the inverted index files this article under.
     keys: tuple[str, ...] = field(default=(), compare=False)
+    #: the article's unit sentence embedding (a float32 array; the ``semantic`` extra), or None.
+    embedding: Any = field(default=None, compare=False)
 
     def kind_bags(self) -> dict[str, dict[str, float]]:
         """The entity bag split by kind prefix."""
@@ -273,6 +278,7 @@ def featurize(annotated: AnnotatedArticle) -> ArticleFeatures:
         months=months,
         main=tuple(k for k, _ in most_common(entities, MAIN_ENTITIES)) if entities else (),
         keys=keys,
+        embedding=np.asarray(annotated.embedding, dtype=np.float32) if annotated.embedding else None,
     )
 
 
@@ -387,7 +393,8 @@ class StoryFeatures:
 
     __slots__ = ("size", "title", "body", "all", "entities", "numbers", "day_sum", "day_n", "weekdays", "months",
                  "year_bag",
-                 "years", "first_day", "last_day", "last_seen", "_norms", "kinds", "_top", "_core")
+                 "years", "first_day", "last_day", "last_seen", "_norms", "kinds", "_top", "_core",
+                 "embedding_sum")
 
     def __init__(self) -> None:
         self.size = 0
@@ -412,6 +419,8 @@ class StoryFeatures:
         self._norms: dict[str, float] = {}
         self._top: tuple[int, frozenset[str]] = (-1, frozenset())
         self._core: tuple[int, dict[str, float], frozenset[str]] = (-1, {}, frozenset())
+        #: the sum of the members' sentence embeddings (None while no member has one).
+        self.embedding_sum: Any = None
 
     def core_names(self) -> tuple[dict[str, float], frozenset[str]]:
         """The story's :func:`core` and :func:`names` (cached until it grows)."""
@@ -470,7 +479,15 @@ class StoryFeatures:
             self.last_day = features.day if self.last_day is None else max(self.last_day, features.day)
         if features.year is not None:
             self.years[features.year] += 1
+        if features.embedding is not None:
+            self._add_embedding(features.embedding)
         self.last_seen = max(self.last_seen, seen)
+
+    def _add_embedding(self, vector: Any) -> None:
+        if self.embedding_sum is None:
+            self.embedding_sum = np.array(vector, dtype=np.float32)
+        else:
+            self.embedding_sum += vector
 
     def merge(self, other: StoryFeatures) -> None:
         """Add another story's sums into this one."""
@@ -490,6 +507,8 @@ class StoryFeatures:
                 self.first_day = d if self.first_day is None else min(self.first_day, d)
                 self.last_day = d if self.last_day is None else max(self.last_day, d)
         self.years.update(other.years)
+        if other.embedding_sum is not None:
+            self._add_embedding(other.embedding_sum)
         self.last_seen = max(self.last_seen, other.last_seen)
         self._norms.clear()
 
@@ -651,6 +670,15 @@ def shares_words(vectors: ArticleVectors, story: StoryFeatures, df: DocumentFreq
         return True
     return bool(vectors.features.body and story.body) and _cos(
         vectors.body, vectors.body_norm, story.body, norms, "body", idf) >= floor
+
+
+def semantic_cosine(features: ArticleFeatures, story: StoryFeatures) -> float | None:
+    """Cosine of an article's sentence embedding and the mean of a story's (the centroid's
+    direction), or None where either has none (the ``semantic`` extra is off)."""
+    if features.embedding is None or story.embedding_sum is None:
+        return None
+    norm = float(np.linalg.norm(story.embedding_sum))
+    return float(np.dot(features.embedding, story.embedding_sum)) / norm if norm else 0.0
 
 
 def compare(vectors: ArticleVectors, story: StoryFeatures, df: DocumentFrequencies, *,

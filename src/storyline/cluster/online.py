@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from operator import mul
 
 from ..model import AnnotatedArticle
-from . import _weights
+from . import _semantic_weights, _weights
 from .features import (
     FEATURE_NAMES,
     ArticleFeatures,
@@ -31,7 +31,9 @@ from .features import (
     featurize,
     largest,
     prune,
+    semantic_cosine,
     text_cosine,
+    words_meet,
 )
 
 logger = logging.getLogger(__name__)
@@ -62,6 +64,13 @@ MAX_KEY_SHARE = 0.2
 MIN_TEXT_COSINE = _weights.TEXT_FLOOR
 #: the same for headline-only articles and stories (time-split CV on uci-headlines).
 HEADLINE_MIN_TEXT_COSINE = _weights.HEADLINE_TEXT_FLOOR
+#: with the ``semantic`` extra, a headline joins a story by the headline model with one
+#: more feature, the cosine of its sentence embedding and the story's (FEATURE_NAMES +
+#: ["semantic_cos"]); its threshold and text floor come from the same time-split CV on
+#: uci-headlines (scripts/fit_semantic_cluster_model.py). Paraphrased headlines share few
+#: words, which is where the embedding helps; on full reports (ECB+) it did not.
+SEMANTIC_HEADLINE_THRESHOLD = _semantic_weights.THRESHOLD
+SEMANTIC_HEADLINE_MIN_TEXT_COSINE = _semantic_weights.TEXT_FLOOR
 
 
 def _sigmoid(x: float) -> float:
@@ -168,7 +177,15 @@ class OnlineClusterer:
         headline_min_text_cosine: float = HEADLINE_MIN_TEXT_COSINE,
         attach_threshold: float | None = None,
         headline_attach_threshold: float | None = None,
+        semantic_weights: Sequence[float] | None = None,
+        semantic_bias: float | None = None,
+        semantic_threshold: float = SEMANTIC_HEADLINE_THRESHOLD,
+        semantic_min_text_cosine: float = SEMANTIC_HEADLINE_MIN_TEXT_COSINE,
     ) -> None:
+        self.semantic_weights = _semantic_weights.WEIGHTS if semantic_weights is None else semantic_weights
+        self.semantic_bias = _semantic_weights.BIAS if semantic_bias is None else semantic_bias
+        self.semantic_threshold = semantic_threshold
+        self.semantic_min_text_cosine = semantic_min_text_cosine
         self.min_text_cosine = min_text_cosine
         self.headline_min_text_cosine = headline_min_text_cosine
         self.link_threshold = link_threshold
@@ -290,6 +307,11 @@ class OnlineClusterer:
             )
         return probability(features, weights=self.weights, bias=self.bias)
 
+    def semantic_probability(self, features: Sequence[float], similarity: float) -> float:
+        """The semantic headline model's probability: the pair features and the cosine of
+        the two sentence embeddings (:func:`~.features.semantic_cosine`)."""
+        return probability([*features, similarity], weights=self.semantic_weights, bias=self.semantic_bias)
+
     def merge_model(self, *, headline: bool = False) -> tuple[Sequence[float], float]:
         """The merge model's weights and bias (refinement), for headline-only stories or not."""
         if headline:
@@ -354,8 +376,15 @@ class OnlineClusterer:
             ranked = {sid: text_cosine(vectors, self.stories_[sid], df) for sid in candidates}
             candidates = largest(ranked, FULL_COMPARE)
         headline = features.headline_only
-        best, best_p = None, self.headline_threshold if headline else self.threshold
+        threshold = self.headline_threshold if headline else self.threshold
         floor = self.text_floor(headline=headline)
+        # A headline with an embedding is read by the semantic headline model where the
+        # story has embeddings too (a story restored from a run without them has none).
+        semantic = headline and features.embedding is not None
+        if semantic:
+            floor = min(floor, self.semantic_min_text_cosine)
+        # the most probable story by its margin over its model's threshold
+        best, best_margin = None, 0.0
         for sid in candidates:
             story = self.stories_[sid]
             if (features.day is not None and story.last_day is not None
@@ -365,9 +394,15 @@ class OnlineClusterer:
                                floor=floor)
             if compared is None:
                 continue  # too few shared words to be one event
-            p = self.probability(compared, headline=headline)
-            if p >= best_p:
-                best, best_p = sid, p
+            similar = semantic_cosine(features, story) if semantic else None
+            if similar is not None:
+                margin = self.semantic_probability(compared, similar) - self.semantic_threshold
+            elif semantic and not words_meet(compared, self.text_floor(headline=True)):
+                continue  # the plain headline model's own floor
+            else:
+                margin = self.probability(compared, headline=headline) - threshold
+            if margin >= best_margin:
+                best, best_margin = sid, margin
         return best
 
     def _attach(self, features: ArticleFeatures, sid: int) -> None:

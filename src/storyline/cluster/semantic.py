@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
+from ..errors import ConfigError
 from ..model import AnnotatedArticle, Article
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,33 @@ def _unavailable() -> str | None:
     except Exception as exc:  # a broken torch install raises OSError/RuntimeError on import
         return f"the 'semantic' extra cannot be imported ({type(exc).__name__}: {exc})".splitlines()[0]
     return None
+
+
+def resolve(choice: bool | str | None) -> tuple[bool, str | None]:
+    """Whether to use sentence embeddings for a ``semantic`` setting, and why not where off.
+
+    True/"on" requires the extra (a :class:`ConfigError` names what is missing),
+    False/"off" disables it, None/"auto" uses it when installed.
+    """
+    if isinstance(choice, str):
+        text = choice.strip().lower()
+        if text not in {"auto", "on", "off", "true", "false", "1", "0", "yes", "no"}:
+            raise ConfigError(f"semantic must be auto, on or off, got {choice!r}")
+        choice = None if text == "auto" else text in {"on", "true", "1", "yes"}
+    if choice is False:
+        return False, "turned off"
+    reason = unavailable_reason()
+    if reason is not None:
+        if choice is True:
+            raise ConfigError(f"semantic similarity asked for but {reason}")
+        return False, reason
+    return True, None
+
+
+def embedder_for(choice: bool | str | None) -> Embedder | None:
+    """An :class:`Embedder` where the ``semantic`` setting ``choice`` resolves on, else None."""
+    on, _ = resolve(choice)
+    return Embedder() if on else None
 
 
 def available() -> bool:

@@ -97,10 +97,17 @@ def row_text(row: dict[str, Any]) -> str:
     return "\n".join(str(row[k]) for k in ("title", "text") if row.get(k))
 
 
-def evaluate(path: str | Path, *, refine: bool = True, **_: Any) -> dict[str, Any]:
-    """Score storyline's clustering of a labelled file against its ``cluster`` column."""
+def evaluate(path: str | Path, *, refine: bool = True, semantic: bool | str | None = None,
+             **_: Any) -> dict[str, Any]:
+    """Score storyline's clustering of a labelled file against its ``cluster`` column.
+
+    ``semantic``: sentence embeddings (the extra) for headlines, as for ``eval pairs``
+    (:func:`~storyline.evaluate.pairs.use_semantic`); the result says which variant ran.
+    """
     from ..annotate import Annotator
     from ..cluster import OnlineClusterer
+    from ..cluster.semantic import Embedder
+    from .pairs import use_semantic
 
     start = time.perf_counter()
     rows = load_rows(path)
@@ -108,8 +115,9 @@ def evaluate(path: str | Path, *, refine: bool = True, **_: Any) -> dict[str, An
     # Row ids are not guaranteed unique in a user's file: key by position.
     dupes = _dupes(articles)
     articles = [_renamed(a, i) if a.id in dupes else a for i, a in enumerate(articles)]
+    with_embeddings, why_not = use_semantic(semantic)
     annotate_start = time.perf_counter()
-    annotated = list(Annotator().annotate_many(articles))
+    annotated = list(Annotator(embedder=Embedder() if with_embeddings else None).annotate_many(articles))
     annotate_seconds = time.perf_counter() - annotate_start
     cluster_start = time.perf_counter()
     clusterer = OnlineClusterer()
@@ -135,6 +143,8 @@ def evaluate(path: str | Path, *, refine: bool = True, **_: Any) -> dict[str, An
             # the whole run: reading, spaCy annotation, clustering, refinement (baseline excluded)
             "end_to_end_articles_per_second": round(n / (seconds - baseline_seconds), 1),
             "annotate_seconds": round(annotate_seconds, 3),
+            "semantic": with_embeddings,
+            **({} if with_embeddings else {"semantic_off": why_not}),
             "cluster_seconds": round(cluster_seconds, 4),
             "baseline": {
                 **_scores(base, gold),

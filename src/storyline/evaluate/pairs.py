@@ -77,21 +77,12 @@ def use_semantic(semantic: bool | str | None = None) -> tuple[bool, str | None]:
     """
     from ..cluster import semantic as sem
     from ..config import load_settings
+    from ..errors import ConfigError
 
-    choice = load_settings().semantic if semantic is None else semantic
-    if isinstance(choice, str):
-        text = choice.strip().lower()
-        if text not in {"auto", "on", "off", "true", "false", "1", "0", "yes", "no"}:
-            raise EvaluationError(f"semantic must be auto, on or off, got {choice!r}")
-        choice = None if text == "auto" else text in {"on", "true", "1", "yes"}
-    if choice is False:
-        return False, "turned off"
-    reason = sem.unavailable_reason()
-    if reason is not None:
-        if choice is True:
-            raise EvaluationError(f"semantic similarity asked for but {reason}")
-        return False, reason
-    return True, None
+    try:
+        return sem.resolve(load_settings().semantic if semantic is None else semantic)
+    except ConfigError as exc:
+        raise EvaluationError(str(exc)) from None
 
 
 def evaluate(path: str | Path, *, semantic: bool | str | None = None, **_: Any) -> dict[str, Any]:
