@@ -86,7 +86,9 @@ def cross_validate(feats: list, gold: list[str]) -> tuple[dict, dict]:
     folds: dict = {s: [] for s in [None, *GRID]}
     for train, test in ((first, second), (second, first)):
         tf, tg = [feats[i] for i in train], [gold[i] for i in train]
-        model = base.fit_model(tf, tg, HEADLINE[0], base.HEADLINE_DROP, merge_products=False)
+        # the plain models as the plain script fits them: on a stream without embeddings
+        plain = [replace(f, embedding=None) for f in tf]
+        model = base.fit_model(plain, tg, HEADLINE[0], base.HEADLINE_DROP, merge_products=False)
         semantic = fit_semantic(tf, tg)
         test_feats, test_gold = [feats[i] for i in test], [gold[i] for i in test]
         for setting in folds:
