@@ -103,16 +103,19 @@ class _FakeEmbedder:
         return [[len(a.article.title) / 100, 0.123456789] for a in articles]
 
 
-def test_annotator_adds_embeddings_in_batches_when_given_an_embedder(annotator):
+def test_annotator_embeds_headline_only_articles_in_batches_when_given_an_embedder(annotator):
     from storyline.annotate import Annotator
 
     embedding = Annotator(batch_size=2, embedder=_FakeEmbedder())
     embedding._nlp = annotator.nlp  # share the loaded spaCy pipeline
-    articles = [Article(id=f"a{i}", source="t.txt", title="B" * (i + 1), text=TEXT) for i in range(3)]
+    titles = ["Bridge one", "Bridge two!", "Bridge", "Bridge four"]
+    articles = [Article(id=f"a{i}", source="t.txt", title=t, text=TEXT if i == 2 else t)
+                for i, t in enumerate(titles)]
     out = list(embedding.annotate_many(articles))
-    assert [a.id for a in out] == ["a0", "a1", "a2"]
-    assert [a.embedding for a in out] == [(0.01, 0.12346), (0.02, 0.12346), (0.03, 0.12346)]
-    assert embedding.embedder.calls == 2  # a batch of two, then the rest
+    assert [a.id for a in out] == ["a0", "a1", "a2", "a3"]
+    # a report with a body gets none: only the clusterer's headline model reads them
+    assert [a.embedding for a in out] == [(0.1, 0.12346), (0.11, 0.12346), (), (0.11, 0.12346)]
+    assert embedding.embedder.calls == 2  # one per batch of two
     assert annotator.annotate(articles[0]).embedding == ()
 
 
@@ -121,8 +124,9 @@ def test_a_failing_embedder_is_turned_off_with_one_line_and_annotation_goes_on(a
 
     failing = Annotator(embedder=_FakeEmbedder(fail=True))
     failing._nlp = annotator.nlp
-    out = list(failing.annotate_many([Article(id="a", source="t.txt", title="Bridge", text=TEXT)]))
-    assert out[0].embedding == () and len(out[0].sentences) == 3
+    headline = "Harbour bridge to be rebuilt, Mayor Elena Marsh says"
+    out = list(failing.annotate_many([Article(id="a", source="t.txt", title=headline, text=headline)]))
+    assert out[0].embedding == () and len(out[0].sentences) == 1
     assert failing.embedder is None
     [record] = [r for r in caplog.records if "embeddings" in r.getMessage()]
     assert "torch is broken" in record.getMessage() and "\n" not in record.getMessage()

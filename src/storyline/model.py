@@ -84,6 +84,13 @@ class Article:
     def paragraphs(self) -> list[str]:
         return [p for p in self.text.split("\n") if p.strip()]
 
+    @property
+    def headline_only(self) -> bool:
+        """Whether the article is only a headline (a feed or aggregator item): no body
+        beyond its title."""
+        body = self.text.strip()
+        return not body or body == self.title.strip()
+
 
 @dataclass(frozen=True)
 class Sentence:
@@ -145,7 +152,8 @@ class AnnotatedArticle:
     quotes: tuple[Quote, ...] = ()
     #: best estimate of when the reported event happened.
     event_date: date | None = None
-    #: unit sentence embedding of the title and lead (the ``semantic`` extra); empty without it.
+    #: unit sentence embedding of a headline-only article (the ``semantic`` extra: how
+    #: headlines join stories); empty without the extra and for articles with a body.
     embedding: tuple[float, ...] = ()
 
     @property

@@ -48,7 +48,9 @@ class Annotator:
         self.model = model
         self.batch_size = batch_size
         #: a :class:`~storyline.cluster.semantic.Embedder` (the ``semantic`` extra): each
-        #: article then also gets the sentence embedding of its title and lead.
+        #: headline-only article then also gets its sentence embedding. Only the clusterer's
+        #: headline model reads embeddings (on full reports they did not help: README), and
+        #: embedding every report would cost two thirds more annotation time.
         self.embedder = embedder
         self._nlp: Any = None
 
@@ -78,17 +80,21 @@ class Annotator:
         yield from self._embedded(batch)
 
     def _embedded(self, batch: list[AnnotatedArticle]) -> list[AnnotatedArticle]:
-        """The batch with sentence embeddings (5 decimals: they are stored as JSON)."""
-        if not batch or self.embedder is None:
+        """The batch, its headline-only articles with sentence embeddings (5 decimals:
+        they are stored as JSON)."""
+        wanted = [i for i, a in enumerate(batch) if a.article.headline_only]
+        if not wanted or self.embedder is None:
             return batch
         try:
-            vectors = self.embedder.embed_articles(batch)
+            vectors = self.embedder.embed_articles([batch[i] for i in wanted])
         except Exception as exc:  # a broken torch install fails here, not on import
             logger.warning("sentence embeddings turned off: %s", f"{type(exc).__name__}: {exc}".splitlines()[0])
             self.embedder = None
             return batch
-        return [replace(a, embedding=tuple(round(float(v), 5) for v in vec))
-                for a, vec in zip(batch, vectors, strict=True)]
+        out = list(batch)
+        for i, vector in zip(wanted, vectors, strict=True):
+            out[i] = replace(batch[i], embedding=tuple(round(float(v), 5) for v in vector))
+        return out
 
     def _from_doc(self, doc: Any, article: Article) -> AnnotatedArticle:
         sentences = tuple(

