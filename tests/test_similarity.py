@@ -237,3 +237,28 @@ def test_cli_eval_pairs_semantic_option(tmp_path: Path, monkeypatch: pytest.Monk
         assert missing.exit_code != 0 and "semantic" in missing.output
     finally:
         semantic._unavailable.cache_clear()
+
+
+def test_cli_eval_clustering_semantic_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from storyline.cli import app
+
+    path = tmp_path / "c.jsonl"
+    path.write_text("".join(json.dumps({"id": str(i), "title": t, "cluster": c}) + "\n" for i, (t, c) in enumerate(
+        [("Storm floods Valletta harbour", "s"), ("Valletta harbour flooded by storm", "s"),
+         ("Central bank raises rates", "r")])), encoding="utf-8")
+    runner = CliRunner()
+    bad = runner.invoke(app, ["eval", "clustering", str(path), "--semantic", "maybe"])
+    assert bad.exit_code != 0 and "auto, on or off" in bad.output
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)
+    semantic._unavailable.cache_clear()
+    try:
+        off = runner.invoke(app, ["eval", "clustering", str(path), "--semantic", "off", "--json"])
+        assert off.exit_code == 0, off.output
+        assert json.loads(off.output)["semantic"] is False
+        missing = runner.invoke(app, ["eval", "clustering", str(path), "--semantic", "on"])
+        assert missing.exit_code != 0 and "semantic similarity asked for but" in missing.output
+        assert "Traceback" not in missing.output
+    finally:
+        semantic._unavailable.cache_clear()
