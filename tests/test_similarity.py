@@ -262,3 +262,25 @@ def test_cli_eval_clustering_semantic_option(tmp_path: Path, monkeypatch: pytest
         assert "Traceback" not in missing.output
     finally:
         semantic._unavailable.cache_clear()
+
+
+def test_cli_run_semantic_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from storyline.cli import app
+
+    page = tmp_path / "page.txt"
+    page.write_text("Storm floods Valletta harbour\n\n" + FLOOD.article.text, encoding="utf-8")
+    runner = CliRunner()
+    bad = runner.invoke(app, ["run", str(page), "--db", str(tmp_path / "a.db"), "--semantic", "maybe"])
+    assert bad.exit_code != 0 and "auto, on or off" in bad.output and "Traceback" not in bad.output
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)
+    semantic._unavailable.cache_clear()
+    try:
+        missing = runner.invoke(app, ["run", str(page), "--db", str(tmp_path / "b.db"), "--semantic", "on"])
+        assert missing.exit_code != 0 and "semantic similarity asked for but" in missing.output
+        assert "Traceback" not in missing.output
+        off = runner.invoke(app, ["run", str(page), "--db", str(tmp_path / "c.db"), "--semantic", "off"])
+        assert off.exit_code == 0, off.output
+    finally:
+        semantic._unavailable.cache_clear()

@@ -41,10 +41,10 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=2)
 
 
-def _settings(db: str | None) -> Any:
+def _settings(db: str | None, **overrides: Any) -> Any:
     from .config import load_settings
 
-    return load_settings({"db": db})
+    return load_settings({"db": db, **overrides})
 
 
 def _print_json(data: Any) -> None:
@@ -101,6 +101,8 @@ def run(
         ),
     ] = None,
     workers: Annotated[int | None, typer.Option(help="local Dask worker processes [default: cores]")] = None,
+    semantic: Annotated[str | None, typer.Option(
+        "--semantic", help="sentence embeddings for headlines (the semantic extra): auto, on or off")] = None,
 ) -> None:
     """Read news pages and group them into stories (only new inputs are processed)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -108,9 +110,9 @@ def run(
     from .pipeline import Pipeline
     from .store import Store
 
-    settings = _settings(db)
     err = _console(stderr=True)
     try:
+        settings = _settings(db, semantic=semantic)
         with Store(settings.db) as store:
             with Progress(
                 TextColumn("{task.description:>18}"),
