@@ -531,9 +531,19 @@ def test_a_headline_with_an_embedding_meets_a_story_without_through_the_plain_mo
     # model (and its text floor) decides, as it would have without the extra.
     first = _headline("h1", "Plosser sees high bar for change in pace of tapering")
     clusterer = OnlineClusterer()
+    semantic_calls = []
+    semantic_probability = clusterer.semantic_probability
+
+    def counted(features, similarity):
+        semantic_calls.append(similarity)
+        return semantic_probability(features, similarity)
+
+    clusterer.semantic_probability = counted  # type: ignore[method-assign]
     story = clusterer.add(first, story=7)
-    other = _headline("h2", "Plosser to speak on Friday")
-    assert clusterer.add(_embedded(other, [1.0, 0.0])) != story
     assert clusterer.stories_[story].embedding_sum is None
     again = _headline("h3", "Plosser sees high bar for change in pace of tapering, Fed says")
     assert clusterer.add(_embedded(again, [0.0, 1.0])) == story
+    assert semantic_calls == []  # the plain model joined it
+    # now the story holds h3's embedding: the semantic model reads the next headline
+    clusterer.add(_embedded(_headline("h4", "Plosser sees high bar for taper change"), [0.0, 1.0]))
+    assert semantic_calls and semantic_calls[-1] == pytest.approx(1.0)

@@ -214,50 +214,37 @@ def test_semantic_clustering_joins_reworded_headlines(annotator) -> None:
     assert first == second != third
 
 
-def test_cli_eval_pairs_semantic_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _eval_file(task: str, path: Path) -> Path:
+    """A small labelled file for ``storyline eval TASK``."""
+    if task == "pairs":
+        rows = [{"id": str(i), "lang1": "en", "lang2": "en", "overall": o,
+                 "text1": FLOOD.article.text, "text2": b.article.text}
+                for i, (b, o) in enumerate([(FLOOD_AGAIN, 1.0), (FLOOD_ELSEWHERE, 3.0), (RATES, 4.0)])]
+    else:
+        rows = [{"id": str(i), "title": t, "cluster": c} for i, (t, c) in enumerate(
+            [("Storm floods Valletta harbour", "s"), ("Valletta harbour flooded by storm", "s"),
+             ("Central bank raises rates", "r")])]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("task", ["pairs", "clustering"])
+def test_cli_eval_semantic_option(task: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
     from storyline.cli import app
 
-    path = tmp_path / "p.jsonl"
-    path.write_text("".join(json.dumps({"id": str(i), "lang1": "en", "lang2": "en", "overall": o,
-                                        "text1": FLOOD.article.text, "text2": b.article.text}) + "\n"
-                            for i, (b, o) in enumerate([(FLOOD_AGAIN, 1.0), (FLOOD_ELSEWHERE, 3.0),
-                                                        (RATES, 4.0)])), encoding="utf-8")
+    path = str(_eval_file(task, tmp_path / "e.jsonl"))
     runner = CliRunner()
-    bad = runner.invoke(app, ["eval", "pairs", str(path), "--semantic", "maybe"])
-    assert bad.exit_code != 0
+    bad = runner.invoke(app, ["eval", task, path, "--semantic", "maybe"])
+    assert bad.exit_code != 0 and "auto, on or off" in bad.output and "Traceback" not in bad.output
     monkeypatch.setitem(sys.modules, "sentence_transformers", None)
     semantic._unavailable.cache_clear()
     try:
-        off = runner.invoke(app, ["eval", "pairs", str(path), "--semantic", "off", "--json"])
+        off = runner.invoke(app, ["eval", task, path, "--semantic", "off", "--json"])
         assert off.exit_code == 0, off.output
         assert json.loads(off.output)["semantic"] is False
-        missing = runner.invoke(app, ["eval", "pairs", str(path), "--semantic", "on"])
-        assert missing.exit_code != 0 and "semantic" in missing.output
-    finally:
-        semantic._unavailable.cache_clear()
-
-
-def test_cli_eval_clustering_semantic_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from typer.testing import CliRunner
-
-    from storyline.cli import app
-
-    path = tmp_path / "c.jsonl"
-    path.write_text("".join(json.dumps({"id": str(i), "title": t, "cluster": c}) + "\n" for i, (t, c) in enumerate(
-        [("Storm floods Valletta harbour", "s"), ("Valletta harbour flooded by storm", "s"),
-         ("Central bank raises rates", "r")])), encoding="utf-8")
-    runner = CliRunner()
-    bad = runner.invoke(app, ["eval", "clustering", str(path), "--semantic", "maybe"])
-    assert bad.exit_code != 0 and "auto, on or off" in bad.output
-    monkeypatch.setitem(sys.modules, "sentence_transformers", None)
-    semantic._unavailable.cache_clear()
-    try:
-        off = runner.invoke(app, ["eval", "clustering", str(path), "--semantic", "off", "--json"])
-        assert off.exit_code == 0, off.output
-        assert json.loads(off.output)["semantic"] is False
-        missing = runner.invoke(app, ["eval", "clustering", str(path), "--semantic", "on"])
+        missing = runner.invoke(app, ["eval", task, path, "--semantic", "on"])
         assert missing.exit_code != 0 and "semantic similarity asked for but" in missing.output
         assert "Traceback" not in missing.output
     finally:

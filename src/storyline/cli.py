@@ -28,6 +28,9 @@ app.add_typer(eval_app, name="eval")
 
 DbOption = Annotated[str | None, typer.Option("--db", help="SQLite database file [default: storyline.db]")]
 JsonOption = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
+#: the ``semantic`` setting; its value is checked where it is read (cluster.semantic.resolve).
+SemanticOption = Annotated[str | None, typer.Option(
+    "--semantic", help="sentence embeddings (the semantic extra): auto (when installed), on or off")]
 
 
 def _console(stderr: bool = False) -> Any:
@@ -101,8 +104,7 @@ def run(
         ),
     ] = None,
     workers: Annotated[int | None, typer.Option(help="local Dask worker processes [default: cores]")] = None,
-    semantic: Annotated[str | None, typer.Option(
-        "--semantic", help="sentence embeddings for headlines (the semantic extra): auto, on or off")] = None,
+    semantic: SemanticOption = None,
 ) -> None:
     """Read news pages and group them into stories (only new inputs are processed)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -279,28 +281,14 @@ def _eval(task: str, path: str, as_json: bool, **options: Any) -> None:
 
 
 @eval_app.command("clustering")
-def eval_clustering(
-    path: str,
-    as_json: JsonOption = False,
-    semantic: Annotated[str | None, typer.Option(
-        "--semantic", help="sentence embeddings for headlines: auto (when installed), on or off")] = None,
-) -> None:
+def eval_clustering(path: str, as_json: JsonOption = False, semantic: SemanticOption = None) -> None:
     """Story clustering: BCubed and pairwise P/R/F1 (JSONL with text or title, and cluster)."""
-    if semantic is not None and semantic not in {"auto", "on", "off"}:
-        _fail("--semantic must be auto, on or off")
     _eval("clustering", path, as_json, semantic=semantic)
 
 
 @eval_app.command("pairs")
-def eval_pairs(
-    path: str,
-    as_json: JsonOption = False,
-    semantic: Annotated[str | None, typer.Option(
-        "--semantic", help="sentence embeddings: auto (when installed), on or off")] = None,
-) -> None:
+def eval_pairs(path: str, as_json: JsonOption = False, semantic: SemanticOption = None) -> None:
     """Same-story similarity of article pairs: Pearson with the gold judgement."""
-    if semantic is not None and semantic not in {"auto", "on", "off"}:
-        _fail("--semantic must be auto, on or off")
     _eval("pairs", path, as_json, semantic=semantic)
 
 
