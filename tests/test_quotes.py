@@ -83,3 +83,12 @@ def test_quote_continues_over_paragraphs_with_surname_resolved(quotes_of) -> Non
 def test_a_title_is_not_a_quote(quotes_of) -> None:
     quotes = quotes_of('Critics disliked the film "Blue Harbour" and its sequel.')
     assert quotes == []
+
+
+def test_speaker_phrase_stops_at_a_line_break(quotes_of) -> None:
+    # The parse joins "Mayor" to the name on the next line; a speaker never runs over a
+    # line break (the words before it are a heading, a byline or a wrapped line).
+    text = '"Every home will be rebuilt," said Mayor\nElena Ruiz of Harbour City.'
+    (quote,) = quotes_of(text)
+    assert quote.speaker == "Elena Ruiz of Harbour City"
+    assert text[quote.speaker_start : quote.speaker_end] == quote.speaker

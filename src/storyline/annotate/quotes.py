@@ -194,7 +194,7 @@ def find_passages(doc: Any) -> list[_Passage]:
                 and not inside[nxt.start_char]
             ):
                 window.append(nxt[: min(len(nxt), 6)])
-        found = _adjacent(doc, inside, start, end)
+        found = _adjacent(doc, text, inside, start, end)
         previous = passages[-1] if passages else None
         if (
             found is None
@@ -293,10 +293,13 @@ _DASH_SPEAKER = re.compile(r"[ \t\u00a0]*[―—–-]+[ \t\u00a0]*([A-Z][^\n,.;:
 
 
 def _adjacent(
-    doc: Any, inside: bytearray, start: int, end: int
+    doc: Any, text: str, inside: bytearray, start: int, end: int
 ) -> tuple[Any, tuple[int, int]] | None:
-    """A speech verb right after or right before the quote ('"...," he said' / 'Trump said, "..."')."""
-    text = doc.text
+    """A speech verb right after or right before the quote ('"...," he said' / 'Trump said, "..."').
+
+    ``text`` is ``doc.text``, passed in: spaCy rebuilds that string from every token on
+    each access, which made quote finding quadratic in the length of an article.
+    """
     body_end = text[start:end].rstrip()[-1:]
     after = doc.char_span(end, min(len(text), end + 60), alignment_mode="expand")
     for token in [t for t in after or () if not inside[t.idx]][:5]:
@@ -450,16 +453,13 @@ def _span(token: Any, inside: bytearray) -> tuple[int, int]:
             break
         j += 1
     start = doc[i].idx
-    end = doc[j].idx + len(doc[j].text)
-    # Never run over a line break: a dateline or a heading is not the speaker.
-    head_at = token.idx
-    cut = doc.text.rfind("\n", start, head_at)
-    if cut >= 0:
-        start = cut + 1
-    cut = doc.text.find("\n", head_at, end)
-    if cut >= 0:
-        end = cut
-    return start, end
+    # Never run over a line break: a dateline or a heading is not the speaker. The
+    # phrase's own text is read (not doc.text, which spaCy rebuilds from every token).
+    phrase = doc[i : j + 1].text  # the text from start to end
+    head_at = token.idx - start
+    first = phrase.rfind("\n", 0, head_at) + 1
+    last = phrase.find("\n", head_at)
+    return start + first, start + (last if last >= 0 else len(phrase))
 
 
 def _wordlike(token: Any) -> bool:
