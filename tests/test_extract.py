@@ -703,3 +703,36 @@ def test_the_only_prose_of_a_page_is_its_article_even_where_the_classifier_drops
                        for k, (name, text) in enumerate(zip(_COMMENTERS, COMMENTS, strict=True)))
     with pytest.raises(ExtractionError, match="no article text found"):
         extract_article(_text_doc(_archive_page(None).replace("            Voltar", thread)))
+
+
+def _headline(item: dict, **hints) -> Document:
+    raw = json.dumps(item).encode()
+    return Document(source="feed.jsonl#1", raw=raw, kind="headline", url=item.get("url"), hints=hints)
+
+
+def test_a_headline_item_is_a_headline_only_article() -> None:
+    item = {"title": " Dam on the Ebro\n opens after  a decade ", "url": "https://news.example/2024/05/02/dam"}
+    article = extract_article(_headline(item, site="Ebro Daily", published="2024-05-01T16:00:00+00:00"))
+    assert article.title == article.text == "Dam on the Ebro opens after a decade"
+    assert article.headline_only and article.site == "Ebro Daily"
+    # the container's date beats the URL's; a date in the headline is never the item's
+    assert (article.published, article.published_by) == (date(2024, 5, 1), "hint")
+    dated_by_url = extract_article(_headline({**item, "title": "Dam to open on June 3, 2025"}))
+    assert (dated_by_url.published, dated_by_url.published_by) == (date(2024, 5, 2), "url")
+    assert dated_by_url.site == "news.example"
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [(b'{"title": "   "}', "headline item without a title"), (b"not json", "headline item without a title"),
+     (json.dumps({"title": "word " * 300}).encode(), "headline too long")],
+)
+def test_a_bad_headline_item_says_why(raw: bytes, reason: str) -> None:
+    with pytest.raises(ExtractionError, match=reason):
+        extract_article(Document(source="feed.jsonl#2", raw=raw, kind="headline"))
+
+
+def test_headline_items_teach_the_boilerplate_model_nothing() -> None:
+    feed = [_headline({"title": "Markets close higher", "url": f"https://x.example/{i}"}) for i in range(5)]
+    model = BoilerplateModel().partial_fit(feed)
+    assert model.counts(["Markets close higher"], site="x.example") == ([0], [0])

@@ -89,7 +89,7 @@ def test_jsonl_lines_hints_and_bad_lines(tmp_path: Path) -> None:
         json.dumps({"text": "The dam opened.", "title": "Dam", "url": "https://x.org/a", "published": "2024-05-01"}),
         "{not json",
         json.dumps({"html": PAGE, "site": "X"}),
-        json.dumps({"title": "no body"}),
+        json.dumps({"url": "https://x.org/b", "site": "X"}),
         json.dumps([1, 2]),
     ]
     path = tmp_path / "pages.jsonl"
@@ -102,8 +102,29 @@ def test_jsonl_lines_hints_and_bad_lines(tmp_path: Path) -> None:
     assert isinstance(out[1], Skipped) and out[1].reason.startswith("bad JSON line")
     assert out[1].source == f"{path}#2"
     assert isinstance(out[2], Document) and out[2].kind == "html" and out[2].hints == {"site": "X"}
-    assert isinstance(out[3], Skipped) and "no non-empty" in out[3].reason
+    assert isinstance(out[3], Skipped) and "no non-empty 'text', 'html' or 'title'" in out[3].reason
     assert isinstance(out[4], Skipped) and "not an object" in out[4].reason
+
+
+def test_jsonl_title_without_body_is_a_headline_item(tmp_path: Path) -> None:
+    item = {"title": "Fed holds rates", "url": "https://a.example/fed", "published_ms": 1394470370698}
+    lines = [
+        json.dumps(item),
+        json.dumps({**item, "url": "https://b.example/fed"}),  # another outlet, same headline
+        json.dumps({"title": "Dam opens", "published": 1714521600}),  # Unix seconds
+        json.dumps({"title": "  ", "published": "2024-05-01"}),
+    ]
+    path = tmp_path / "feed.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = _all(str(path))
+    first, second, third, empty = out
+    assert first.kind == second.kind == third.kind == "headline"
+    # raw is the line as received: the same headline from two outlets is two inputs
+    assert first.raw == lines[0].encode() and first.id != second.id
+    assert first.url == "https://a.example/fed"
+    assert first.hints["published"].startswith("2014-03-10T16:52:50")
+    assert third.hints["published"].startswith("2024-05-01T00:00:00")
+    assert isinstance(empty, Skipped) and "no non-empty" in empty.reason
 
 
 def test_truncated_gzip_keeps_lines_read_before(tmp_path: Path) -> None:

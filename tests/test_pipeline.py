@@ -258,3 +258,26 @@ def test_quality_flags_of_the_example_corpus(corpus_db):
     assert (quality["low_originality"]["article"], "low-originality") in flags
     # independent reports raise nothing
     assert not any(key in {"A1", "A4", "C1", "D1"} for key, _ in flags)
+
+
+def test_a_headline_feed_groups_into_stories(tmp_path):
+    # A feed or aggregator dump: one headline per line, no bodies. The same wire headline
+    # from two outlets is two articles of one story, not a copy of the other.
+    items = [
+        ("Quayside Bridge collapses in Norhaven, 14 injured", "https://a.example/1"),
+        ("Coastal United win the Coastal Cup final", "https://b.example/1"),
+        ("Norhaven's Quayside Bridge collapse injures 14 people", "https://b.example/2"),
+        ("Quayside Bridge collapses in Norhaven, 14 injured", "https://c.example/1"),
+        ("Coastal United lift the Coastal Cup after final win", "https://c.example/2"),
+    ]
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps({"title": t, "url": u, "published": "2026-03-03"}) + "\n" for t, u in items))
+    path = tmp_path / "feed.db"
+    with Store(path) as store:
+        summary = Pipeline(store, settings=Settings(db=str(path))).run([str(feed)])
+        assert (summary.new_articles, summary.duplicates, summary.skipped) == (5, 0, [])
+        stories = {frozenset(a.url for a in store.articles_of(s)) for s in store.story_ids()}
+        assert stories == {frozenset({"https://a.example/1", "https://b.example/2", "https://c.example/1"}),
+                           frozenset({"https://b.example/1", "https://c.example/2"})}
+        (bridge,) = [s for s in store.story_ids() if len(store.articles_of(s)) == 3]
+        assert all(a.text == a.title and str(a.published) == "2026-03-03" for a in store.articles_of(bridge))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from html.parser import HTMLParser
 
 import pytest
@@ -276,6 +277,20 @@ def test_post_ingests_text_and_updates_stories_live(writable):
     again = writable.post("/api/articles", json={"text": text, "site": "volcano-news.example",
                                                  "published": "2026-04-03"}, headers=auth)
     assert again.status_code == 200 and again.json()["articles"][0]["new"] is False
+
+
+def test_post_a_headline_item_adds_a_headline_only_article(writable):
+    _pipeline_available()
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    item = {"title": "Mount Orrin volcano erupts near Lake Tessaly", "url": "https://volcano-news.example/orrin",
+            "published": "2026-04-03"}
+    response = writable.post("/api/articles", json=item, headers=auth)  # a title and no body: not fetched
+    assert response.status_code == 201, response.text
+    [placed] = response.json()["articles"]
+    article = writable.get(f"/api/articles/{placed['id']}").json()
+    assert article["title"] == article["text"] == item["title"]
+    assert article["published"] == "2026-04-03" and article["url"] == item["url"]
+    assert article["raw"]["kind"] == "headline" and json.loads(article["raw"]["text"])["title"] == item["title"]
 
 
 # -- pages ----------------------------------------------------------------------------

@@ -4,11 +4,14 @@
 (:mod:`.html`); ``kind="text"`` pages (text copied out of a browser) through the
 line classifier (:mod:`.text`). Both then get metadata: title, author, site,
 language and a publication date with where it came from (:mod:`.dates`).
+``kind="headline"`` items (a feed or aggregator entry: a title, perhaps a URL and a
+date, no body) become headline-only articles, whose text is their title.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import re
 import signal
@@ -49,6 +52,9 @@ _CLD2_CODES = {"iw": "he", "jw": "jv", "zh-Hant": "zh", "sr-ME": "sr"}
 #: characters CLD2 refuses (it reads UTF-8 and rejects control characters and lone surrogates)
 _NOT_FOR_CLD2 = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _WORD = re.compile(r"\w+")
+#: a headline item's title longer than this is not a headline (a feed whose title field
+#: holds a body, or junk); the longest uci-headlines title has 50 words, ~300 characters.
+MAX_HEADLINE_CHARS = 1000
 
 
 def site_of(url: str | None) -> str | None:
@@ -127,6 +133,8 @@ def extract_article(
             return _from_html(doc, page, url, boilerplate)
         if doc.kind == "text":
             return _from_text(doc, page, url, boilerplate)
+        if doc.kind == "headline":
+            return _from_headline(doc, page, url)
     raise ExtractionError(f"unknown document kind {doc.kind!r}")
 
 
@@ -174,6 +182,37 @@ def _from_text(doc: Document, page: str, url: str | None, boilerplate: Boilerpla
         published_confidence=confidence,
         language=detect_language(text),
         removed=tuple(cleaned.removed),
+    )
+
+
+def _from_headline(doc: Document, item: str, url: str | None) -> Article:
+    """A headline-only article from a feed item: ``raw`` is the item as a JSON object."""
+    try:
+        fields = json.loads(item)
+    except ValueError:
+        fields = None
+    title = fields.get("title") if isinstance(fields, dict) else None
+    if not isinstance(title, str) or not title.strip():
+        raise ExtractionError("headline item without a title")
+    title = " ".join(title.split())
+    if len(title) > MAX_HEADLINE_CHARS:
+        raise ExtractionError(f"headline too long ({len(title):,} characters)")
+    # Only the container's date or the URL's: a date named in a headline is the news's
+    # ("... on March 5"), not the item's.
+    published, by, confidence = best_date(hint=doc.hints.get("published"), url=url)
+    language = fields.get("language")
+    return Article(
+        id=doc.id,
+        source=doc.source,
+        title=title,
+        text=title,
+        url=url,
+        site=document_site(doc),
+        author=doc.hints.get("author"),
+        published=published,
+        published_by=by,
+        published_confidence=confidence,
+        language=language if isinstance(language, str) and language else detect_language(title),
     )
 
 

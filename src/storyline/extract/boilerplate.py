@@ -38,6 +38,10 @@ _TAG = re.compile(r"<[^>]*>")
 _SCRIPT = re.compile(r"<(script|style|noscript)\b[^>]*>.*?</\1\s*>", re.I | re.S)
 
 
+#: the Document kinds that are pages (a headline item has no chrome).
+PAGE_KINDS = frozenset({"html", "text"})
+
+
 def html_to_lines(html: str) -> str:
     """A rough one-block-per-line rendering of HTML, enough to count repeated blocks."""
     text = _BLOCK_TAG.sub("\n", _SCRIPT.sub(" ", html))
@@ -112,6 +116,8 @@ class BoilerplateModel:
             self.site_pages_: dict[str, int] = {}
             self.seen_: set[str] = set()
         for page in pages:
+            if isinstance(page, Document) and page.kind not in PAGE_KINDS:
+                continue  # a feed item is one headline: no page, no chrome to learn
             site_key = _site_key(site if site is not None or not isinstance(page, Document) else document_site(page))
             text = _page_text(page)
             page_id = content_id(text.encode("utf-8", "surrogatepass"))

@@ -3,9 +3,13 @@
 Each line is an object with ``text`` (copied page or article text) or ``html``;
 when both are present ``text`` wins, since a user who supplies text says that is
 the article. ``page_text`` is read as text too (the evaluation files' name).
-``title``, ``url``, ``published``, ``site``, ``author`` become ``Document.hints``.
-``Document.raw`` is the chosen field's string encoded as UTF-8 (JSON already
-decoded it, so UTF-8 is the faithful byte form). ``source`` is ``path#line``.
+``title``, ``url``, ``published``, ``site``, ``author`` become ``Document.hints``;
+``published`` may also be a number (Unix time in seconds, or in milliseconds as the
+``published_ms`` of feed dumps). ``Document.raw`` is the chosen field's string encoded
+as UTF-8 (JSON already decoded it, so UTF-8 is the faithful byte form). A line with a
+``title`` and no body is a feed item: a ``kind="headline"`` Document whose ``raw`` is
+the line itself, so two outlets' items with one title stay two inputs. ``source`` is
+``path#line``.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import gzip
 import json
 import zlib
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..config import Settings
@@ -23,19 +28,40 @@ HINT_KEYS = ("title", "url", "published", "site", "author")
 _BODY_KEYS = (("text", "text"), ("page_text", "text"), ("html", "html"))
 
 
-def _document(obj: object, source: str, settings: Settings) -> Document | Skipped:
+#: a number above this is a Unix time in milliseconds (as seconds it would be past 5000 AD).
+_MILLISECONDS_FROM = 1e11
+
+
+def _hints(obj: dict) -> dict:
+    hints = {k: obj[k] for k in HINT_KEYS if obj.get(k) not in (None, "")}
+    stamp, in_ms = hints.get("published"), False
+    if stamp is None and obj.get("published_ms") is not None:
+        stamp, in_ms = obj["published_ms"], True
+    if isinstance(stamp, int | float) and not isinstance(stamp, bool):
+        hints.pop("published", None)
+        seconds = stamp / 1000 if in_ms or stamp > _MILLISECONDS_FROM else stamp
+        try:
+            hints["published"] = datetime.fromtimestamp(seconds, tz=UTC).isoformat()
+        except (OverflowError, OSError, ValueError):
+            pass  # not a time: no date rather than a wrong one
+    return hints
+
+
+def _document(obj: object, line: bytes, source: str, settings: Settings) -> Document | Skipped:
     if not isinstance(obj, dict):
         return Skipped(source, "JSON line is not an object")
+    url = obj.get("url") if isinstance(obj.get("url"), str) else None
     for key, kind in _BODY_KEYS:
         value = obj.get(key)
         if isinstance(value, str) and value.strip():
             raw = value.encode("utf-8", errors="surrogatepass")
             if len(raw) > settings.max_input_bytes:
                 return Skipped(source, f"record too large ({len(raw):,} bytes)")
-            hints = {k: obj[k] for k in HINT_KEYS if obj.get(k) not in (None, "")}
-            url = obj.get("url") if isinstance(obj.get("url"), str) else None
-            return Document(source=source, raw=raw, kind=kind, url=url, hints=hints)
-    return Skipped(source, "JSON line has no non-empty 'text' or 'html'")
+            return Document(source=source, raw=raw, kind=kind, url=url, hints=_hints(obj))
+    title = obj.get("title")
+    if isinstance(title, str) and title.strip():
+        return Document(source=source, raw=line.strip(), kind="headline", url=url, hints=_hints(obj))
+    return Skipped(source, "JSON line has no non-empty 'text', 'html' or 'title'")
 
 
 def read_jsonl(path: Path, *, settings: Settings) -> Iterator[Document | Skipped]:
@@ -64,7 +90,7 @@ def read_jsonl(path: Path, *, settings: Settings) -> Iterator[Document | Skipped
                     reason = getattr(exc, "msg", None) or "not UTF-8"
                     yield Skipped(source, f"bad JSON line ({reason})")
                     continue
-                yield _document(obj, source, settings)
+                yield _document(obj, line, source, settings)
         except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
             what = "truncated gzip" if isinstance(exc, EOFError) else f"corrupt gzip ({exc})"
             yield Skipped(f"{path}#{number + 1}", f"{what}: lines from {number + 1} on were lost")

@@ -169,7 +169,7 @@ class Writer:
             from ..pipeline import BOILERPLATE_MODEL
 
             store = self.store()
-            if request.text is None and request.html is None:
+            if request.text is None and request.html is None and not request.headline_only:
                 documents = list(iter_documents([request.url or ""], settings=self.settings))
             else:
                 documents = [request.document()]
@@ -226,7 +226,8 @@ class Writer:
 
 
 class IngestRequest(BaseModel):
-    """A page to add: `text` or `html` (optionally with the `url` it came from), or only a `url` to fetch."""
+    """A page to add: `text` or `html` (optionally with the `url` it came from), a `url` to fetch,
+    or a feed item: a `title` (with the `url` it links to and its date) and no body."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -245,15 +246,30 @@ class IngestRequest(BaseModel):
         given = [name for name in ("text", "html") if getattr(self, name) is not None]
         if len(given) > 1:
             raise ValueError("give either text or html, not both")
-        if not given and not self.url:
-            raise ValueError("give text, html or url")
+        if not given and not self.url and not (self.title or "").strip():
+            raise ValueError("give text, html, url or title")
         if given and not (getattr(self, given[0]) or "").strip():
             raise ValueError(f"{given[0]} is empty")
         if self.url and not self.url.lower().startswith(("http://", "https://")):
             raise ValueError("url must start with http:// or https://")
         return self
 
+    @property
+    def headline_only(self) -> bool:
+        """A feed item: a title and no body; its url says where it links, it is not fetched."""
+        return self.text is None and self.html is None and bool((self.title or "").strip())
+
     def document(self) -> Document:
+        if self.headline_only:
+            # the item as a JSON object, as a JSONL feed line would give it
+            item = {k: v for k, v in (("title", self.title), ("url", self.url), ("site", self.site),
+                                      ("author", self.author)) if v}
+            if self.published:
+                item["published"] = self.published.isoformat()
+            raw = json.dumps(item, ensure_ascii=False, sort_keys=True).encode("utf-8")
+            hints = dict(item)
+            return Document(source=self.url or f"api:{content_id(raw)}", raw=raw, kind="headline",
+                            url=self.url, hints=hints)
         kind = "html" if self.html is not None else "text"
         raw = (self.html if self.html is not None else self.text or "").encode("utf-8")
         hints: dict[str, Any] = {
