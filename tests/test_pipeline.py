@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -164,6 +165,58 @@ def test_a_run_killed_halfway_is_completed_by_the_next(tmp_path, monkeypatch):
         assert summary.new_articles == len(EXPECTED["articles"]) - 5
         found = {frozenset(keys) for keys in _grouping(store).values()}
     assert found == {frozenset(story["articles"]) for story in EXPECTED["stories"].values()}
+
+
+def _stories_said(store: Store) -> dict[frozenset[str], str]:
+    """Each story's members (by corpus key) and what its digest says, ids left out."""
+    from storyline.report.data import story_json
+
+    said = {}
+    for story_id, keys in _grouping(store).items():
+        data = story_json(store, store.story(story_id))
+        said[frozenset(keys)] = json.dumps([data["title"], data["summary"], data["conflicts"]], sort_keys=True)
+    return said
+
+
+def _die_at_start(*_args) -> None:
+    os._exit(3)  # a worker process killed (for memory, say) before its first page
+
+
+@pytest.mark.parametrize("worker_start", ["real", "dies"])
+def test_worker_processes_give_the_stories_of_one_process(corpus_db, tmp_path, monkeypatch, caplog, worker_start):
+    import storyline.pipeline as pipeline_module
+
+    monkeypatch.setattr(pipeline_module, "WORKER_CHUNK", 4)  # 14 pages: 4 tasks for 2 processes
+    caplog.set_level("INFO", logger="storyline.pipeline")
+    if worker_start == "dies":  # then the work is done in this process, and nothing is lost
+        monkeypatch.setattr(pipeline_module, "_start_worker", _die_at_start)
+    path = tmp_path / "workers.db"
+    with Store(path) as store:
+        pipeline = Pipeline(store, settings=Settings(db=str(path), workers=2))
+        summary = pipeline.run([str(ROOT / "examples")])
+        assert summary.new_articles == len(EXPECTED["articles"]) and not summary.skipped
+        parallel = _stories_said(store)
+    stopped = [r for r in caplog.records if "worker process stopped" in r.getMessage()]
+    assert bool(stopped) == (worker_start == "dies")
+    assert any("in 2 processes" in r.getMessage() for r in caplog.records)
+    with Store(corpus_db[0], read_only=True) as store:  # the one-process run
+        assert parallel == _stories_said(store)
+
+
+def test_worker_count_follows_the_setting_and_the_amount_of_work(monkeypatch):
+    import storyline.pipeline as pipeline_module
+    from storyline.config import load_settings
+    from storyline.errors import ConfigError
+
+    monkeypatch.setattr(pipeline_module, "usable_cores", lambda: 16)
+    count = pipeline_module.worker_count
+    assert count(Settings(), pipeline_module.PARALLEL_FROM - 1) == 1  # too few pages to repay a start
+    assert count(Settings(), 10_000) == pipeline_module.MAX_AUTO_WORKERS
+    assert count(Settings(workers=1), 10_000) == 1
+    assert count(Settings(workers=3), 10_000) == 3
+    assert count(Settings(workers=3), 40) == 2  # no more processes than tasks
+    with pytest.raises(ConfigError, match="workers"):
+        load_settings({"workers": -1}, environ={})
 
 
 # -- what the stories say (synthesis on the example corpus) ---------------------------

@@ -103,7 +103,11 @@ def run(
             help="extract and annotate on Dask: 'local' for a local cluster, or a scheduler address",
         ),
     ] = None,
-    workers: Annotated[int | None, typer.Option(help="local Dask worker processes [default: cores]")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="processes that extract and annotate (with --dask local: Dask workers) "
+                          "[default: one per core for 100 pages or more]"),
+    ] = None,
     semantic: SemanticOption = None,
 ) -> None:
     """Read news pages and group them into stories (only new inputs are processed)."""
@@ -114,7 +118,7 @@ def run(
 
     err = _console(stderr=True)
     try:
-        settings = _settings(db, semantic=semantic)
+        settings = _settings(db, semantic=semantic, workers=workers)
         with Store(settings.db) as store:
             with Progress(
                 TextColumn("{task.description:>18}"),

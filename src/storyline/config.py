@@ -41,6 +41,9 @@ class Settings:
     #: sentence embeddings (the ``semantic`` extra) in pair similarity and in how headlines
     #: join stories: auto (when installed), on or off.
     semantic: str = "auto"
+    #: processes that extract and annotate (most of a run's time) side by side: 0 = one
+    #: per core (at most 8) once a run has enough documents to repay their start, 1 = none.
+    workers: int = 0
 
 
 HELP: dict[str, str] = {
@@ -55,6 +58,7 @@ HELP: dict[str, str] = {
     "api_token": "token required to write through the web API",
     "summary_words": "words in each story's summary",
     "semantic": "sentence embeddings in pair similarity and headline clustering: auto (when installed), on or off",
+    "workers": "processes for extraction and annotation: 0 = one per core, 1 = none",
 }
 
 
@@ -108,4 +112,7 @@ def load_settings(
         if name not in kinds:
             raise ConfigError(f"unknown setting {name!r}")
         values[name] = _coerce(name, value, kinds[name])
-    return replace(Settings(), **values)
+    settings = replace(Settings(), **values)
+    if settings.workers < 0:
+        raise ConfigError(f"setting 'workers' must be 0 (one per core) or more, got {settings.workers}")
+    return settings

@@ -10,11 +10,16 @@ index, clusterer, boilerplate model) are rebuilt from the database at start.
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from .annotate import Annotator
 from .cluster import OnlineClusterer
@@ -70,6 +75,75 @@ def _annotate_batch(batch: list[Article | Rejected], annotator: Annotator) -> It
     annotated = annotator.annotate_many([item for item in batch if isinstance(item, Article)])
     for item in batch:
         yield item if isinstance(item, Rejected) else next(annotated)
+
+
+#: documents per task of a worker process: few enough that the processes share the work
+#: evenly and progress moves, enough that spaCy still batches.
+WORKER_CHUNK = 32
+#: with ``workers = 0`` (one per core), a run starts processes only from this many
+#: documents: each process loads spaCy (1-2 s) before its first page.
+PARALLEL_FROM = 100
+#: at most this many processes by default: each holds its own spaCy model (~0.5 GB).
+MAX_AUTO_WORKERS = 8
+
+_worker_state: tuple[Annotator, BoilerplateModel, Settings] | None = None
+
+
+def usable_cores() -> int:
+    """CPU cores this process may run on (a container's or a job's limit, not the machine's)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def worker_count(settings: Settings, documents: int) -> int:
+    """How many processes extract and annotate ``documents``; 1 = this process alone."""
+    wanted = settings.workers or (min(usable_cores(), MAX_AUTO_WORKERS) if documents >= PARALLEL_FROM else 1)
+    return max(1, min(wanted, -(-documents // WORKER_CHUNK)))
+
+
+def _start_worker(boilerplate_state: dict[str, Any], settings: Settings) -> None:
+    global _worker_state
+    annotator = Annotator(model=settings.spacy_model, batch_size=settings.batch_size,
+                          embedder=embedder_for(settings.semantic))
+    _worker_state = (annotator, BoilerplateModel.from_dict(boilerplate_state), settings)
+
+
+def _work_chunk(documents: list[Document]) -> list[AnnotatedArticle | Rejected]:
+    assert _worker_state is not None, "worker process not started"
+    annotator, boilerplate, settings = _worker_state
+    return list(extract_and_annotate(documents, annotator=annotator, boilerplate=boilerplate, settings=settings))
+
+
+def extract_and_annotate_in_processes(
+    documents: list[Document], *, workers: int, annotator: Annotator, boilerplate: BoilerplateModel,
+    settings: Settings,
+) -> Iterator[AnnotatedArticle | Rejected]:
+    """:func:`extract_and_annotate` over ``workers`` processes, results in input order.
+
+    Each document's result is the same as in one process: a document's work depends on
+    nothing but the document and the boilerplate model, which every process gets a copy of.
+    If a process dies (killed for memory, say), the rest is done here, in this process.
+    """
+    chunks = [documents[i : i + WORKER_CHUNK] for i in range(0, len(documents), WORKER_CHUNK)]
+    done = 0
+    # spawn, not fork: the parent has threads (progress bars, a web server), which fork copies badly
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                               initargs=(boilerplate.to_dict(), settings))
+    try:
+        for results in pool.map(_work_chunk, chunks):
+            yield from results
+            done += 1
+    except BrokenProcessPool as exc:
+        logger.warning("a worker process stopped (%s); going on in this process", exc)
+    else:
+        return
+    finally:
+        pool.shutdown(cancel_futures=True)  # also when the caller stops early (Ctrl-C)
+    rest = [d for chunk in chunks[done:] for d in chunk]
+    yield from extract_and_annotate(rest, annotator=annotator, boilerplate=boilerplate, settings=settings)
 
 
 @dataclass
@@ -191,7 +265,15 @@ class Pipeline:
         return new
 
     def _extract_and_annotate(self, documents: list[Document]) -> Iterator[AnnotatedArticle | Rejected]:
-        """Extract and annotate documents in order; overridden to run on a cluster."""
+        """Extract and annotate documents in order, in worker processes when there are enough
+        documents (``workers`` setting); overridden to run on a cluster."""
+        workers = worker_count(self.settings, len(documents))
+        if workers > 1:
+            logger.info("extracting and annotating %d documents in %d processes", len(documents), workers)
+            return extract_and_annotate_in_processes(
+                documents, workers=workers, annotator=self.annotator, boilerplate=self.boilerplate,
+                settings=self.settings,
+            )
         return extract_and_annotate(
             documents, annotator=self.annotator, boilerplate=self.boilerplate, settings=self.settings
         )
