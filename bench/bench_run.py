@@ -35,18 +35,18 @@ def main() -> None:
         pass
     spacy_seconds = time.perf_counter() - started
 
-    def timed_run(settings_workers: int) -> tuple[float, object, int]:
+    def timed_run(settings_workers: int, *, auto: bool) -> tuple[float, object, int]:
         with tempfile.TemporaryDirectory() as folder:
             db = Path(folder) / "bench.db"
             with Store(db) as store:
                 started = time.perf_counter()
                 settings = Settings(db=str(db), workers=settings_workers)
-                summary = Pipeline(store, settings=settings).run([args.jsonl])
+                summary = Pipeline(store, settings=settings, auto_workers=auto).run([args.jsonl])
                 return time.perf_counter() - started, summary, store.counts()["stories"]
 
-    one_seconds, summary, stories = timed_run(1)
-    default_seconds, _, default_stories = timed_run(0)
-    processes = worker_count(Settings(), len(texts))
+    one_seconds, summary, stories = timed_run(1, auto=False)
+    default_seconds, _, default_stories = timed_run(0, auto=True)  # as `storyline run` does
+    processes = worker_count(Settings(), len(texts), auto=True)
     result = {
         "articles": summary.new_articles,
         "stories": stories,

@@ -76,6 +76,8 @@ def test_user_errors_are_one_line_without_traceback(runner, tmp_path):
     assert "Traceback" not in nothing.output
     bad_eval = runner.invoke(app, ["eval", "clustering", str(tmp_path / "absent.jsonl")])
     assert bad_eval.exit_code == 2 and "no such file" in bad_eval.output
+    bad_workers = runner.invoke(app, ["run", str(tmp_path), "--db", str(tmp_path / "w.db"), "--workers", "-1"])
+    assert bad_workers.exit_code != 0 and "workers" in bad_workers.output and "Traceback" not in bad_workers.output
 
 
 def test_python_dash_m_runs_the_same_command_line() -> None:

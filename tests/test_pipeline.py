@@ -210,8 +210,9 @@ def test_worker_count_follows_the_setting_and_the_amount_of_work(monkeypatch):
 
     monkeypatch.setattr(pipeline_module, "usable_cores", lambda: 16)
     count = pipeline_module.worker_count
-    assert count(Settings(), pipeline_module.PARALLEL_FROM - 1) == 1  # too few pages to repay a start
-    assert count(Settings(), 10_000) == pipeline_module.MAX_AUTO_WORKERS
+    assert count(Settings(), pipeline_module.PARALLEL_FROM - 1, auto=True) == 1  # too few to repay a start
+    assert count(Settings(), 10_000, auto=True) == pipeline_module.MAX_AUTO_WORKERS
+    assert count(Settings(), 10_000) == 1  # a Python program asks for processes itself
     assert count(Settings(workers=1), 10_000) == 1
     assert count(Settings(workers=3), 10_000) == 3
     assert count(Settings(workers=3), 40) == 2  # no more processes than tasks

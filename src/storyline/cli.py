@@ -142,7 +142,7 @@ def run(
                     scheduler = None if dask == "local" else dask
                     pipeline: Pipeline = DaskPipeline(store, settings=settings, scheduler=scheduler, workers=workers)
                 else:
-                    pipeline = Pipeline(store, settings=settings)
+                    pipeline = Pipeline(store, settings=settings, auto_workers=True)
                 summary = pipeline.run(inputs, progress=progress)
             for source, reason in summary.skipped:
                 err.print(f"[yellow]skipped[/] {source}: {reason}", markup=True, soft_wrap=True, highlight=False)

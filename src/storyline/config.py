@@ -41,8 +41,11 @@ class Settings:
     #: sentence embeddings (the ``semantic`` extra) in pair similarity and in how headlines
     #: join stories: auto (when installed), on or off.
     semantic: str = "auto"
-    #: processes that extract and annotate (most of a run's time) side by side: 0 = one
-    #: per core (at most 8) once a run has enough documents to repay their start, 1 = none.
+    #: processes that extract and annotate (most of a run's time) side by side. 0 = the
+    #: command line's choice (``storyline run``: one per core, at most 8, once a run has
+    #: enough pages to repay their start) and one process in a Python program, which opts
+    #: in with 2 or more (its main module then needs ``if __name__ == "__main__":``, as
+    #: multiprocessing requires); 1 = none.
     workers: int = 0
 
 
@@ -58,7 +61,7 @@ HELP: dict[str, str] = {
     "api_token": "token required to write through the web API",
     "summary_words": "words in each story's summary",
     "semantic": "sentence embeddings in pair similarity and headline clustering: auto (when installed), on or off",
-    "workers": "processes for extraction and annotation: 0 = one per core, 1 = none",
+    "workers": "processes for extraction and annotation: 0 = one per core (storyline run), 1 = none",
 }
 
 

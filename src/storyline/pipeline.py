@@ -97,9 +97,16 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def worker_count(settings: Settings, documents: int) -> int:
-    """How many processes extract and annotate ``documents``; 1 = this process alone."""
-    wanted = settings.workers or (min(usable_cores(), MAX_AUTO_WORKERS) if documents >= PARALLEL_FROM else 1)
+def worker_count(settings: Settings, documents: int, *, auto: bool = False) -> int:
+    """How many processes extract and annotate ``documents``; 1 = this process alone.
+
+    ``workers = 0`` means one per core only with ``auto`` (the command line): a Python
+    program gets processes only when it asks, since spawned processes re-import its
+    main module, which must be guarded for that.
+    """
+    wanted = settings.workers
+    if not wanted:
+        wanted = min(usable_cores(), MAX_AUTO_WORKERS) if auto and documents >= PARALLEL_FROM else 1
     return max(1, min(wanted, -(-documents // WORKER_CHUNK)))
 
 
@@ -184,9 +191,11 @@ def _no_progress(stage: str, done: int, total: int | None) -> None:
 class Pipeline:
     """Runs inputs through every stage into a :class:`Store`."""
 
-    def __init__(self, store: Store, *, settings: Settings | None = None) -> None:
+    def __init__(self, store: Store, *, settings: Settings | None = None, auto_workers: bool = False) -> None:
         self.store = store
         self.settings = settings or Settings()
+        #: with ``workers = 0``, one process per core for large runs (``storyline run``)
+        self.auto_workers = auto_workers
         self.annotator = Annotator(model=self.settings.spacy_model, batch_size=self.settings.batch_size,
                                    embedder=embedder_for(self.settings.semantic))
         self.duplicates = DuplicateIndex()
@@ -267,7 +276,7 @@ class Pipeline:
     def _extract_and_annotate(self, documents: list[Document]) -> Iterator[AnnotatedArticle | Rejected]:
         """Extract and annotate documents in order, in worker processes when there are enough
         documents (``workers`` setting); overridden to run on a cluster."""
-        workers = worker_count(self.settings, len(documents))
+        workers = worker_count(self.settings, len(documents), auto=self.auto_workers)
         if workers > 1:
             logger.info("extracting and annotating %d documents in %d processes", len(documents), workers)
             return extract_and_annotate_in_processes(
