@@ -130,3 +130,19 @@ def test_a_failing_embedder_is_turned_off_with_one_line_and_annotation_goes_on(a
     assert failing.embedder is None
     [record] = [r for r in caplog.records if "embeddings" in r.getMessage()]
     assert "torch is broken" in record.getMessage() and "\n" not in record.getMessage()
+
+
+def test_spacy_batches_are_bounded_by_articles_and_characters() -> None:
+    from storyline.annotate.annotator import BATCH_CHARS, _batches
+    from storyline.model import Article
+
+    def article(chars: int) -> Article:
+        return Article(id=str(chars), source="t", title="", text="x" * chars)
+
+    short = [article(10)] * 10
+    assert [len(b) for b in _batches(short, 4)] == [4, 4, 2]
+    long = [article(BATCH_CHARS // 2)] * 3 + [article(3 * BATCH_CHARS)] + [article(10)]
+    sizes = [(len(b), sum(len(text) for text, _ in b)) for b in _batches(long, 128)]
+    # two halves fill a batch; an article longer than a batch goes alone, cut to MAX_CHARS
+    assert [n for n, _ in sizes] == [2, 1, 1, 1]
+    assert all(chars <= BATCH_CHARS for n, chars in sizes if n > 1)

@@ -27,8 +27,8 @@ class Settings:
     extract_timeout: float = 10.0
     #: spaCy pipeline; the official en_core_web_sm is preferred when installed.
     spacy_model: str = "en_core_web_sm"
-    #: articles annotated per spaCy batch.
-    batch_size: int = 32
+    #: articles annotated per spaCy batch (a batch also holds at most ~100,000 characters).
+    batch_size: int = 128
     #: fetching URLs from private, loopback or link-local addresses.
     allow_private_urls: bool = False
     #: seconds and bytes allowed for one URL fetch.

@@ -13,7 +13,7 @@ check this), only faster when there are more cores or machines.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .annotate import Annotator
@@ -59,7 +59,8 @@ class DaskPipeline(Pipeline):
         self.scheduler = scheduler
         self.workers = workers
 
-    def _extract_and_annotate(self, documents: list[Document]) -> Iterator[AnnotatedArticle | Rejected]:
+    def _extract_and_annotate(self, documents: Iterable[Document], count: int) -> Iterator[AnnotatedArticle | Rejected]:
+        documents = list(documents)  # Dask partitions a sequence
         if not documents:
             return iter(())
         import dask.bag as db

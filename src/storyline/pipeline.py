@@ -13,12 +13,13 @@ import logging
 import multiprocessing
 import os
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import chain, islice
 from typing import Any
 
 from .annotate import Annotator
@@ -85,6 +86,8 @@ WORKER_CHUNK = 32
 PARALLEL_FROM = 100
 #: at most this many processes by default: each holds its own spaCy model (~0.5 GB).
 MAX_AUTO_WORKERS = 8
+#: tasks handed to the processes ahead of the one whose results are awaited, per process.
+IN_FLIGHT = 2
 
 _worker_state: tuple[Annotator, BoilerplateModel, Settings] | None = None
 
@@ -123,33 +126,47 @@ def _work_chunk(documents: list[Document]) -> list[AnnotatedArticle | Rejected]:
     return list(extract_and_annotate(documents, annotator=annotator, boilerplate=boilerplate, settings=settings))
 
 
+def _chunks(documents: Iterable[Document], size: int) -> Iterator[list[Document]]:
+    it = iter(documents)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
 def extract_and_annotate_in_processes(
-    documents: list[Document], *, workers: int, annotator: Annotator, boilerplate: BoilerplateModel,
+    documents: Iterable[Document], *, workers: int, annotator: Annotator, boilerplate: BoilerplateModel,
     settings: Settings,
 ) -> Iterator[AnnotatedArticle | Rejected]:
     """:func:`extract_and_annotate` over ``workers`` processes, results in input order.
 
     Each document's result is the same as in one process: a document's work depends on
     nothing but the document and the boilerplate model, which every process gets a copy of.
-    If a process dies (killed for memory, say), the rest is done here, in this process.
+    Documents are read as the processes need them (at most ``IN_FLIGHT`` tasks a process
+    wait or run), so memory stays flat. If a process dies (killed for memory, say), the
+    rest is done here, in this process.
     """
-    chunks = [documents[i : i + WORKER_CHUNK] for i in range(0, len(documents), WORKER_CHUNK)]
-    done = 0
+    chunks = _chunks(documents, WORKER_CHUNK)
+    in_flight: deque[tuple[list[Document], Future[list[AnnotatedArticle | Rejected]]]] = deque()
+    unsent: list[Document] = []
     # spawn, not fork: the parent has threads (progress bars, a web server), which fork copies badly
-    context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                               initargs=(boilerplate.to_dict(), settings))
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_start_worker, initargs=(boilerplate.to_dict(), settings))
     try:
-        for results in pool.map(_work_chunk, chunks):
-            yield from results
-            done += 1
+        for chunk in chunks:
+            unsent = chunk
+            in_flight.append((chunk, pool.submit(_work_chunk, chunk)))
+            unsent = []
+            if len(in_flight) >= IN_FLIGHT * workers:
+                yield from in_flight[0][1].result()
+                in_flight.popleft()
+        while in_flight:
+            yield from in_flight[0][1].result()
+            in_flight.popleft()
+        return
     except BrokenProcessPool as exc:
         logger.warning("a worker process stopped (%s); going on in this process", exc)
-    else:
-        return
     finally:
         pool.shutdown(cancel_futures=True)  # also when the caller stops early (Ctrl-C)
-    rest = [d for chunk in chunks[done:] for d in chunk]
+    rest = chain((d for chunk, _ in in_flight for d in chunk), unsent, (d for chunk in chunks for d in chunk))
     yield from extract_and_annotate(rest, annotator=annotator, boilerplate=boilerplate, settings=settings)
 
 
@@ -231,14 +248,15 @@ class Pipeline:
         summary = RunSummary()
         self.restore(progress=progress)
 
-        new_documents = self._ingest(inputs, summary, progress)
-        pending = self.store.pending_documents()
-        if new_documents:
-            self.boilerplate.partial_fit(new_documents)
+        if self._ingest(inputs, summary, progress):
             self.store.save_model(BOILERPLATE_MODEL, self.boilerplate.to_dict())
 
-        for done, result in enumerate(self._extract_and_annotate(pending), 1):
-            progress("analysing", done, len(pending))
+        # Pages are read back from the store as they are processed: a crawl is never in
+        # memory whole (and a run killed before this point is resumed from here).
+        total = self.store.pending_count()
+        results = self._extract_and_annotate(self.store.pending_documents(), total)
+        for done, result in enumerate(results, 1):
+            progress("analysing", done, total)
             if isinstance(result, Rejected):
                 logger.warning("skipped %s: %s", result.source, result.reason)
                 self.store.mark_document(result.document_id, status="skipped", reason=result.reason)
@@ -250,8 +268,10 @@ class Pipeline:
         summary.seconds = time.perf_counter() - started
         return summary
 
-    def _ingest(self, inputs: Iterable[str], summary: RunSummary, progress: Progress) -> list[Document]:
-        new: list[Document] = []
+    def _ingest(self, inputs: Iterable[str], summary: RunSummary, progress: Progress) -> int:
+        """Store the new inputs raw and learn their repeated lines (before any is extracted,
+        so each page is cleaned with what all the run's pages repeat); returns how many."""
+        new = 0
         for item in iter_documents(inputs, settings=self.settings):
             summary.read += 1
             progress("reading", summary.read, None)
@@ -263,7 +283,8 @@ class Pipeline:
             status = self.store.document_status(item.id)
             if status is None:
                 self.store.add_document(item)
-                new.append(item)
+                self.boilerplate.partial_fit([item])
+                new += 1
             elif status == "pending":
                 continue  # stored by an interrupted run; processed below
             else:
@@ -273,12 +294,12 @@ class Pipeline:
                     summary.skipped.append((item.source, f"same bytes as {first} (already stored)"))
         return new
 
-    def _extract_and_annotate(self, documents: list[Document]) -> Iterator[AnnotatedArticle | Rejected]:
-        """Extract and annotate documents in order, in worker processes when there are enough
-        documents (``workers`` setting); overridden to run on a cluster."""
-        workers = worker_count(self.settings, len(documents), auto=self.auto_workers)
+    def _extract_and_annotate(self, documents: Iterable[Document], count: int) -> Iterator[AnnotatedArticle | Rejected]:
+        """Extract and annotate the ``count`` documents in order, in worker processes when
+        there are enough (``workers`` setting); overridden to run on a cluster."""
+        workers = worker_count(self.settings, count, auto=self.auto_workers)
         if workers > 1:
-            logger.info("extracting and annotating %d documents in %d processes", len(documents), workers)
+            logger.info("extracting and annotating %d documents in %d processes", count, workers)
             return extract_and_annotate_in_processes(
                 documents, workers=workers, annotator=self.annotator, boilerplate=self.boilerplate,
                 settings=self.settings,

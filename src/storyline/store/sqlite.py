@@ -247,14 +247,28 @@ class Store:
             self.db.execute("DELETE FROM skipped WHERE source = ?", (document.source,))
         return cursor.rowcount == 1
 
-    def pending_documents(self) -> list[Document]:
-        rows = self.db.execute(
-            "SELECT source, raw, kind, url, hints FROM documents WHERE status = 'pending' ORDER BY rowid"
-        ).fetchall()
-        return [
-            Document(source=r["source"], raw=bytes(r["raw"]), kind=r["kind"], url=r["url"], hints=json.loads(r["hints"]))
-            for r in rows
-        ]
+    def pending_documents(self, *, page: int = 256) -> Iterator[Document]:
+        """Documents stored but not yet processed, in the order they were stored.
+
+        Read ``page`` at a time, so a large crawl is never in memory whole; documents the
+        caller marks done meanwhile are not seen again (each page starts after the last).
+        """
+        after = 0
+        while True:
+            rows = self.db.execute(
+                "SELECT rowid, source, raw, kind, url, hints FROM documents"
+                " WHERE status = 'pending' AND rowid > ? ORDER BY rowid LIMIT ?",
+                (after, page),
+            ).fetchall()
+            if not rows:
+                return
+            for r in rows:
+                yield Document(source=r["source"], raw=bytes(r["raw"]), kind=r["kind"], url=r["url"],
+                               hints=json.loads(r["hints"]))
+            after = rows[-1]["rowid"]
+
+    def pending_count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM documents WHERE status = 'pending'").fetchone()[0])
 
     def raw_document(self, document_id: str) -> Document | None:
         r = self.db.execute(
