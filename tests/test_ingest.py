@@ -216,3 +216,53 @@ def test_fetch_local_server_when_private_allowed() -> None:
     assert isinstance(out[0], Document) and out[0].raw == PAGE.encode() and out[0].kind == "html"
     assert out[0].hints == {"charset": "utf-8"}
     assert isinstance(out[1], Skipped) and "too large" in out[1].reason
+
+
+FEED = """<?xml version="1.0"?>
+<rss version="2.0"><channel><title>Valley News</title><link>{base}/</link>
+<item><title>Dam opens</title><link>{base}/page</link><pubDate>Wed, 01 May 2024 09:00:00 GMT</pubDate></item>
+<item><title>Paywalled: dam costs doubled</title><link>{base}/gone</link>
+  <pubDate>Wed, 01 May 2024 10:00:00 GMT</pubDate></item>
+<item><title>Briefly: farmers welcome the water</title><pubDate>Wed, 01 May 2024 11:00:00 GMT</pubDate></item>
+<item><link>{base}/gone-untitled</link></item>
+</channel></rss>"""
+
+
+class _FeedHandler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 - http.server API
+        base = f"http://127.0.0.1:{self.server.server_port}"
+        if self.path == "/feed":
+            body, kind = FEED.format(base=base).encode(), "application/rss+xml"
+        elif self.path == "/page":
+            body, kind = PAGE.encode(), "text/html; charset=utf-8"
+        else:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_feed_gives_its_pages_and_keeps_the_headlines_of_those_it_cannot_fetch() -> None:
+    server = http.server.HTTPServer(("127.0.0.1", 0), _FeedHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_port}"
+        out = _all(f"{base}/feed", allow_private_urls=True)
+    finally:
+        server.shutdown()
+        server.server_close()
+    page, paywalled, kept, linkless, untitled = out
+    assert isinstance(page, Document) and page.kind == "html" and page.hints["title"] == "Dam opens"
+    assert isinstance(paywalled, Skipped) and "HTTP 404" in paywalled.reason and "headline is kept" in paywalled.reason
+    assert kept.kind == "headline" and kept.url == f"{base}/gone" and kept.source == f"{base}/gone"
+    assert json.loads(kept.raw)["title"] == "Paywalled: dam costs doubled" and "2024" in kept.hints["published"]
+    # an entry with no link is a headline of the feed's site
+    assert linkless.kind == "headline" and linkless.source == f"{base}/feed#3" and linkless.hints["site"] == "127.0.0.1"
+    assert isinstance(untitled, Skipped) and "HTTP 404" in untitled.reason and "headline" not in untitled.reason

@@ -15,11 +15,11 @@ from ..config import Settings
 from ..model import Document, Skipped
 from ._decode import UndecodableError, decode_bytes
 from .files import read_page_file
-from .jsonl import read_jsonl
+from .jsonl import headline_document, read_jsonl
 from .url import is_url, read_url
 from .warc import read_warc
 
-__all__ = ["Document", "Skipped", "UndecodableError", "decode_bytes", "iter_documents"]
+__all__ = ["Document", "Skipped", "UndecodableError", "decode_bytes", "headline_document", "iter_documents"]
 
 logger = logging.getLogger(__name__)
 

@@ -47,6 +47,16 @@ def _hints(obj: dict) -> dict:
     return hints
 
 
+def headline_document(item: dict, *, source: str) -> Document:
+    """A feed item (``title``, and any of ``url``, ``published``, ``site``, ``author``) as a
+    ``kind="headline"`` Document, its raw bytes the item as a JSON object (as a JSONL feed
+    line gives it: one headline from two outlets is two inputs, by their URLs)."""
+    fields = {k: v for k, v in item.items() if v not in (None, "")}
+    raw = json.dumps(fields, ensure_ascii=False, sort_keys=True).encode("utf-8", errors="surrogatepass")
+    url = fields.get("url") if isinstance(fields.get("url"), str) else None
+    return Document(source=source, raw=raw, kind="headline", url=url, hints=_hints(fields))
+
+
 def _document(obj: object, line: bytes, source: str, settings: Settings) -> Document | Skipped:
     if not isinstance(obj, dict):
         return Skipped(source, "JSON line is not an object")

@@ -20,6 +20,7 @@ from ..config import Settings
 from ..errors import FetchError
 from ..model import Document, Skipped
 from .files import check_page_bytes
+from .jsonl import headline_document
 from .warc import _charset
 
 logger = logging.getLogger(__name__)
@@ -129,15 +130,30 @@ def read_url(url: str, *, settings: Settings) -> Iterator[Document | Skipped]:
     import feedparser
 
     feed = feedparser.parse(body)
-    entries = [e for e in feed.entries if e.get("link")][:MAX_FEED_ITEMS]
+    entries = [e for e in feed.entries if e.get("link") or e.get("title")][:MAX_FEED_ITEMS]
     if not entries:
-        yield Skipped(url, "feed lists no article links")
+        yield Skipped(url, "feed lists no articles")
         return
-    for entry in entries:
-        hints = {k: entry[k] for k in ("title", "published", "author") if entry.get(k)}
-        try:
-            final, body, content_type = fetch(entry["link"], settings=settings)
-        except FetchError as exc:
-            yield Skipped(entry["link"], str(exc))
-            continue
-        yield _page(final, body, content_type, hints)
+    feed_host = (urlsplit(final).hostname or "").removeprefix("www.") or None
+    for number, entry in enumerate(entries, 1):
+        hints = {k: entry[k] for k in ("title", "published", "author") if isinstance(entry.get(k), str) and entry[k]}
+        link = entry.get("link")
+        if link:
+            try:
+                final, body, content_type = fetch(link, settings=settings)
+            except FetchError as exc:
+                reason = str(exc)
+            else:
+                page = _page(final, body, content_type, hints)
+                if isinstance(page, Document):
+                    yield page
+                    continue
+                reason = page.reason
+            if not hints.get("title"):
+                yield Skipped(link, reason)
+                continue
+            yield Skipped(link, f"{reason} (its feed headline is kept)")
+        # The page could not be had (a paywall, a timeout) or the feed gives none: the
+        # entry's headline still reports the event, as an aggregator's item does.
+        yield headline_document({**hints, "url": link, "site": None if link else feed_host},
+                                source=link or f"{url}#{number}")

@@ -261,15 +261,12 @@ class IngestRequest(BaseModel):
 
     def document(self) -> Document:
         if self.headline_only:
-            # the item as a JSON object, as a JSONL feed line would give it
-            item = {k: v for k, v in (("title", self.title), ("url", self.url), ("site", self.site),
-                                      ("author", self.author)) if v}
-            if self.published:
-                item["published"] = self.published.isoformat()
-            raw = json.dumps(item, ensure_ascii=False, sort_keys=True).encode("utf-8")
-            hints = dict(item)
-            return Document(source=self.url or f"api:{content_id(raw)}", raw=raw, kind="headline",
-                            url=self.url, hints=hints)
+            from ..ingest import headline_document
+
+            item = {"title": self.title, "url": self.url, "site": self.site, "author": self.author,
+                    "published": self.published.isoformat() if self.published else None}
+            document = headline_document(item, source="api")
+            return replace(document, source=self.url or f"api:{document.id}")
         kind = "html" if self.html is not None else "text"
         raw = (self.html if self.html is not None else self.text or "").encode("utf-8")
         hints: dict[str, Any] = {
