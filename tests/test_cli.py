@@ -88,3 +88,15 @@ def test_python_dash_m_runs_the_same_command_line() -> None:
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "clustering" in done.stdout and "extraction" in done.stdout
+
+
+def test_an_interrupted_run_says_what_is_kept(runner, tmp_path, monkeypatch):
+    from storyline.pipeline import Pipeline
+
+    def interrupted(self, inputs, *, progress):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Pipeline, "run", interrupted)
+    result = runner.invoke(app, ["run", str(tmp_path), "--db", str(tmp_path / "i.db")])
+    assert result.exit_code == 130
+    assert "interrupted; everything stored so far is kept" in result.output and "Traceback" not in result.output

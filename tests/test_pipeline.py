@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
@@ -335,3 +336,25 @@ def test_a_headline_feed_groups_into_stories(tmp_path):
                            frozenset({"https://b.example/1", "https://c.example/2"})}
         (bridge,) = [s for s in store.story_ids() if len(store.articles_of(s)) == 3]
         assert all(a.text == a.title and str(a.published) == "2026-03-03" for a in store.articles_of(bridge))
+
+
+def test_stopping_early_stops_the_worker_processes_at_once(monkeypatch):
+    # Ctrl-C (or a caller that stops reading) must not wait for the tasks in flight.
+    import storyline.pipeline as pipeline_module
+    from storyline.annotate import Annotator
+    from storyline.extract import BoilerplateModel
+    from storyline.ingest import iter_documents
+
+    stopped = []
+    real_stop = pipeline_module._stop_workers
+    monkeypatch.setattr(pipeline_module, "_stop_workers",
+                        lambda pool: (stopped.append(list(pool._processes.values())), real_stop(pool)))
+    monkeypatch.setattr(pipeline_module, "WORKER_CHUNK", 2)
+    documents = list(iter_documents([str(ROOT / "examples")]))
+    results = pipeline_module.extract_and_annotate_in_processes(
+        documents, workers=2, annotator=Annotator(), boilerplate=BoilerplateModel(), settings=Settings())
+    next(results)
+    results.close()
+    [processes] = stopped
+    assert len(processes) == 2 and not any(p.is_alive() for p in processes)
+    assert all(p.exitcode == -signal.SIGTERM for p in processes)  # terminated, not left to finish

@@ -33,6 +33,9 @@ SemanticOption = Annotated[str | None, typer.Option(
     "--semantic", help="sentence embeddings (the semantic extra): auto (when installed), on or off")]
 
 
+INTERRUPTED = "interrupted; everything stored so far is kept — run again to finish"
+
+
 def _console(stderr: bool = False) -> Any:
     from rich.console import Console
 
@@ -143,7 +146,11 @@ def run(
                     pipeline: Pipeline = DaskPipeline(store, settings=settings, scheduler=scheduler, workers=workers)
                 else:
                     pipeline = Pipeline(store, settings=settings, auto_workers=True)
-                summary = pipeline.run(inputs, progress=progress)
+                try:
+                    summary = pipeline.run(inputs, progress=progress)
+                except KeyboardInterrupt:  # typer would exit 130 without a word
+                    err.print(INTERRUPTED)
+                    raise typer.Exit(130) from None
             for source, reason in summary.skipped:
                 err.print(f"[yellow]skipped[/] {source}: {reason}", markup=True, soft_wrap=True, highlight=False)
             err.print(
@@ -324,7 +331,7 @@ def main() -> None:
     try:
         app()
     except KeyboardInterrupt:
-        _console(stderr=True).print("interrupted; everything stored so far is kept — run again to finish")
+        _console(stderr=True).print(INTERRUPTED)
         sys.exit(130)
     except StorylineError as exc:
         _console(stderr=True).print(f"error: {exc}", markup=False)

@@ -126,6 +126,16 @@ def _work_chunk(documents: list[Document]) -> list[AnnotatedArticle | Rejected]:
     return list(extract_and_annotate(documents, annotator=annotator, boilerplate=boilerplate, settings=settings))
 
 
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Terminate the pool's processes now (what is not stored yet is redone by the next run)."""
+    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+
+    if terminate is not None:
+        terminate()
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
+
+
 def _chunks(documents: Iterable[Document], size: int) -> Iterator[list[Document]]:
     it = iter(documents)
     while chunk := list(islice(it, size)):
@@ -150,6 +160,7 @@ def extract_and_annotate_in_processes(
     # spawn, not fork: the parent has threads (progress bars, a web server), which fork copies badly
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_start_worker, initargs=(boilerplate.to_dict(), settings))
+    ended = False  # all done, or the pool broke: nothing left running in it
     try:
         for chunk in chunks:
             unsent = chunk
@@ -161,11 +172,15 @@ def extract_and_annotate_in_processes(
         while in_flight:
             yield from in_flight[0][1].result()
             in_flight.popleft()
+        ended = True
         return
     except BrokenProcessPool as exc:
+        ended = True
         logger.warning("a worker process stopped (%s); going on in this process", exc)
     finally:
-        pool.shutdown(cancel_futures=True)  # also when the caller stops early (Ctrl-C)
+        if not ended:  # Ctrl-C, or the caller stopped reading: do not finish the tasks in flight
+            _stop_workers(pool)
+        pool.shutdown(cancel_futures=True)
     rest = chain((d for chunk, _ in in_flight for d in chunk), unsent, (d for chunk in chunks for d in chunk))
     yield from extract_and_annotate(rest, annotator=annotator, boilerplate=boilerplate, settings=settings)
 
