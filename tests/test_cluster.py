@@ -547,3 +547,16 @@ def test_a_headline_with_an_embedding_meets_a_story_without_through_the_plain_mo
     # now the story holds h3's embedding: the semantic model reads the next headline
     clusterer.add(_embedded(_headline("h4", "Plosser sees high bar for taper change"), [0.0, 1.0]))
     assert semantic_calls and semantic_calls[-1] == pytest.approx(1.0)
+
+
+def test_a_year_bound_gives_no_event_day() -> None:
+    from dataclasses import replace
+
+    from storyline.cluster.features import event_day
+
+    dated = RESCUE_2024[0]
+    assert event_day(dated) == date(2024, 2, 6).toordinal()
+    # "latest year the page mentions" is 1 January of it: no day to compare reports by
+    bound = replace(dated, article=replace(dated.article, published=date(2024, 1, 1), published_by="latest-year"),
+                    event_date=date(2024, 1, 1))
+    assert bound.article.publication_day is None and event_day(bound) is None

@@ -736,3 +736,32 @@ def test_headline_items_teach_the_boilerplate_model_nothing() -> None:
     feed = [_headline({"title": "Markets close higher", "url": f"https://x.example/{i}"}) for i in range(5)]
     model = BoilerplateModel().partial_fit(feed)
     assert model.counts(["Markets close higher"], site="x.example") == ([0], [0])
+
+
+def _text_page(text: str, **hints) -> Document:
+    return Document(source="t.txt", raw=text.encode(), kind="text", hints=hints)
+
+
+def test_a_short_page_keeps_its_lead_sentence() -> None:
+    # Headline, date line, one-sentence lead: on a page this short the last line is the
+    # article, not a footer (ECB+ reports of this shape were refused).
+    page = ("Muslim woman shoots co-workers at Kraft plant\non September 10th, 2010\n"
+            "According to reports, a woman named Yvonne Hiller shot and killed two co-workers at a Kraft plant.")
+    article = extract_article(_text_page(page))
+    assert article.text.startswith("According to reports") and not article.headline_only
+    assert article.published == date(2010, 9, 10)
+
+
+@pytest.mark.parametrize("page", [
+    "Robbers in drag steal 80 million euros from Paris diamond store",
+    "June 06, 2013\nEsther Williams, swimming star, dies at 91",
+])
+def test_a_page_that_is_only_a_headline_is_a_headline_only_article(page: str) -> None:
+    article = extract_article(_text_page(page))
+    assert article.headline_only and article.text == article.title == page.splitlines()[-1]
+
+
+@pytest.mark.parametrize("page", ["Access denied", "Page not found\nHome", "Sign in\nMenu\nSearch\nSubscribe"])
+def test_a_tiny_page_of_chrome_is_still_refused(page: str) -> None:
+    with pytest.raises(ExtractionError, match="no article text found"):
+        extract_article(_text_page(page))

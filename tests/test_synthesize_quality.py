@@ -95,3 +95,18 @@ def test_low_originality_and_near_copy() -> None:
     flags = flags_of(wire, rewrite)
     evidence = flags[("rewrite", "low-originality")].evidence
     assert "20% of its sentences are its own" in evidence and "wire" in evidence
+
+
+def test_a_year_bound_is_no_page_date() -> None:
+    # A page dated only by the latest year it mentions (as 1 January) is not "stale",
+    # and does not make a dated report of the event look like a late repeat.
+    from dataclasses import replace
+
+    bound = annotated("bound", WIRE, published=date(2024, 1, 1))
+    bound = replace(bound, article=replace(bound.article, published_by="latest-year"))
+    assert bound.article.publication_day is None
+    dated = annotated("dated", DAILY, published=date(2024, 8, 1))
+    flags = flags_of(bound, dated)
+    assert ("bound", "stale") not in flags and ("dated", "stale") not in flags
+    with_day = replace(bound, article=replace(bound.article, published_by="dateline"))
+    assert ("dated", "stale") in flags_of(with_day, dated)

@@ -60,6 +60,10 @@ class RemovedLine:
     reason: str
 
 
+#: ``Article.published_by`` values that give only a year (as 1 January).
+YEAR_BOUND_SOURCES = frozenset({"copyright", "latest-year"})
+
+
 @dataclass(frozen=True)
 class Article:
     """The clean article extracted from a :class:`Document`."""
@@ -83,6 +87,13 @@ class Article:
     @property
     def paragraphs(self) -> list[str]:
         return [p for p in self.text.split("\n") if p.strip()]
+
+    @property
+    def publication_day(self) -> date | None:
+        """``published`` where it names a day (or month), None where it is only a year bound
+        (a copyright line, the latest year the page mentions): 1 January of that year is no
+        day to date events from, or to compare with other reports' days."""
+        return None if self.published_by in YEAR_BOUND_SOURCES else self.published
 
     @property
     def headline_only(self) -> bool:

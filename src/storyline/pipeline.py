@@ -248,7 +248,7 @@ class Pipeline:
         for annotated, story_id, duplicate_of in self.store.annotated_articles():
             if not annotated.article.headline_only:
                 self.duplicates.add(annotated.id, annotated.article.text)
-            self._published[annotated.id] = annotated.article.published
+            self._published[annotated.id] = annotated.article.publication_day
             if duplicate_of:
                 self._root_of[annotated.id] = self._root_of.get(duplicate_of, duplicate_of)
             self.clusterer.add(annotated, story=story_id)
@@ -343,7 +343,7 @@ class Pipeline:
         # forced into their original's story).
         text = annotated.article.text
         match = None if annotated.article.headline_only else self.duplicates.add(annotated.id, text)
-        self._published[annotated.id] = annotated.article.published
+        self._published[annotated.id] = annotated.article.publication_day
         summary.new_articles += 1
         if match is None:
             story_id = self.clusterer.add(annotated)
@@ -351,7 +351,7 @@ class Pipeline:
             return story_id
         summary.duplicates += 1
         root = self._root_of.get(match.original_id, match.original_id)
-        if _published_before(annotated.article.published, self._published.get(root)):
+        if _published_before(annotated.article.publication_day, self._published.get(root)):
             # The newcomer is older than what it matches: it is the original and the
             # stored texts are its copies (a stale re-publication crawled first). It
             # gets its own story decision, and the copies follow it.

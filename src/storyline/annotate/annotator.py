@@ -118,7 +118,7 @@ class Annotator:
         ]
         entities = canonicalize_entities(raw_entities)
         date_spans = [(e.text, e.start_char, e.end_char) for e in doc.ents if e.label_ in {"DATE", "TIME"}]
-        dates = resolve_date_mentions(date_spans, anchor=article.published)
+        dates = resolve_date_mentions(date_spans, anchor=article.publication_day)
         quotes = _name_speakers(extract_quotes(doc, entities=entities), entities)
         return AnnotatedArticle(
             article=article,
@@ -126,7 +126,7 @@ class Annotator:
             entities=entities,
             dates=dates,
             quotes=quotes,
-            event_date=estimate_event_date(dates, published=article.published),
+            event_date=estimate_event_date(dates, published=article.publication_day),
         )
 
 

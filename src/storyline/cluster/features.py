@@ -189,10 +189,11 @@ def event_day(annotated: AnnotatedArticle) -> int | None:
     The annotator's estimate counts only when the page is dated: without an anchor it
     rests on absolute years alone, which in news are as often background ("in 2005").
     """
-    if annotated.event_date is not None and annotated.article.published is not None:
+    published = annotated.article.publication_day  # a year bound dates nothing
+    if annotated.event_date is not None and published is not None:
         return annotated.event_date.toordinal()
-    if annotated.article.published is not None:
-        return annotated.article.published.toordinal()
+    if published is not None:
+        return published.toordinal()
     found = date_from_url(annotated.article.url)
     return found[0].toordinal() if found else None
 

@@ -154,12 +154,35 @@ def _check_words(body: list[str]) -> str:
     raise ExtractionError(f"no article text found ({words} words after cleaning)")
 
 
+#: a text page that is only a headline (perhaps with a date or kicker line) is a headline
+#: item: "Robbers in drag steal e80 million from Paris diamond store" (ECB+), or a news
+#: API's item whose text repeats its title. Fewer words than this is no headline
+#: ("Access denied", "Page not found").
+HEADLINE_PAGE_MIN_WORDS = 4
+HEADLINE_PAGE_LINES = 3
+#: words of a line beside the headline that is a date or a kicker, not a lead.
+HEADLINE_PAGE_OTHER_WORDS = 8
+
+
+def _is_headline_page(page: str, title: str) -> bool:
+    lines = [" ".join(line.split()) for line in page.splitlines() if line.strip()]
+    if not title or len(title.split()) < HEADLINE_PAGE_MIN_WORDS or len(lines) > HEADLINE_PAGE_LINES:
+        return False
+    others = [line for line in lines if line != title]
+    return len(others) < len(lines) and all(len(line.split()) <= HEADLINE_PAGE_OTHER_WORDS for line in others)
+
+
 def _from_text(doc: Document, page: str, url: str | None, boilerplate: BoilerplateModel | None) -> Article:
     from .text import clean_text
 
     site = document_site(doc)
     cleaned = clean_text(page, boilerplate=boilerplate, site=site, title_hint=doc.hints.get("title"))
-    text = _check_words(cleaned.body)
+    try:
+        text = _check_words(cleaned.body)
+    except ExtractionError:
+        if not _is_headline_page(page, cleaned.title):
+            raise
+        text = cleaned.title  # a headline item given as text: a headline-only article
     published, by, confidence = best_date(
         hint=doc.hints.get("published"),
         url=url,

@@ -106,6 +106,11 @@ _COOKIE_CONTEXT = re.compile(r"\b(consent|accept|privacy|website|browsing|experi
 FALLBACK_PROSE_WORDS = 40
 #: lines of prose this many lines apart or closer read as one run (the article).
 FALLBACK_GAP = 2
+#: a page of at most this many lines has no menus to hide its article among: its
+#: sentences are the article however the classifier scores them (it learned on whole
+#: pages, where the last line of a page is a footer). A wire flash, a news API's item
+#: ("Headline / date / one-sentence lead") is such a page.
+SHORT_PAGE_LINES = 6
 
 #: a page whose only article line has at least this many words and ends like a sentence
 #: is a one-paragraph article, not a bare headline (ECB+ holds such one-sentence reports).
@@ -339,7 +344,8 @@ def _fall_back_to_prose(out: CleanText, texts: list[str], bodies: list[str], rul
     # lines of prose: sentences that nothing above claims
     prose = [i for i, body in enumerate(bodies)
              if i != title_index and rules[i] is None and not claimed[i] and is_sentence(body)]
-    seeds = [i for i in prose if len(bodies[i].split()) >= FALLBACK_PROSE_WORDS]
+    seed_words = FALLBACK_PROSE_WORDS if len(texts) > SHORT_PAGE_LINES else 0  # prose is a sentence already
+    seeds = [i for i in prose if len(bodies[i].split()) >= seed_words]
     if not seeds:
         return
     best = max(seeds, key=scores.__getitem__)
@@ -417,7 +423,7 @@ def clean_text(
         # the headline and the article at once
         out.removed = [r for r in out.removed if r.reason != "headline (moved to title)"]
         out.body.append(page.texts[title_index].lstrip("*+-• ").strip())
-    if not out.body:
+    if not out.body or (len(page.texts) <= SHORT_PAGE_LINES and not any(map(is_sentence, out.body))):
         _fall_back_to_prose(out, page.texts, bodies, rules, rows, scores, title_index)
     # datelines sit by the headline: search from it to the body start, then the few
     # lines above it (dates above a headline are more often a "latest news" ticker)

@@ -75,7 +75,7 @@ def synthesize_story(
     # Copies neither name the story nor stretch its time span: a stale re-publication
     # of a 2019 report, crawled in 2026, is still a 2019 event.
     originals = [a for i, a in enumerate(articles) if i not in near] or articles
-    events = [a.event_date or a.article.published for a in originals]
+    events = [a.event_date or a.article.publication_day for a in originals]
     known = [d for d in events if d is not None]
     return StoryDigest(
         title=_title(originals),

@@ -116,12 +116,12 @@ def _mostly_quote(text: str) -> bool:
 
 def _earliest(story: StoryText, articles: Sequence[int]) -> str | None:
     """The citing article published first (arrival order breaks ties and fills gaps)."""
-    dated = [a for a in articles if story.articles[a].article.published is not None]
+    dated = [a for a in articles if story.articles[a].article.publication_day is not None]
     if not dated and len(articles) > 1:
         # No dates: arrival order is the best evidence of who was first.
         return story.ids[min(articles)]
 
     def key(a: int) -> tuple[date, int]:
-        return (story.articles[a].article.published or date.max, a)
+        return (story.articles[a].article.publication_day or date.max, a)
 
     return story.ids[min(articles, key=key)]

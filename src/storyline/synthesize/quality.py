@@ -61,7 +61,7 @@ def flags_for(
     vocabulary = _story_vocabulary(articles)
     # words the story uses at least twice: the spelling reference for headlines.
     common = [w for w, c in vocabulary.items() if c >= 2 and len(w) >= 4]
-    earliest = min((a.article.published for a in articles if a.article.published), default=None)
+    earliest = min((a.article.publication_day for a in articles if a.article.publication_day), default=None)
     for index, annotated in enumerate(articles):
         article = annotated.article
         aid = article.id
@@ -154,7 +154,7 @@ def _spun_and_truncated(annotated: AnnotatedArticle) -> list[QualityFlag]:
 def _stale(annotated: AnnotatedArticle, earliest: date | None) -> list[QualityFlag]:
     article = annotated.article
     flags = []
-    published = article.published
+    published = article.publication_day  # a year bound (1 January) is not a page date
     if published is None:
         return flags
     if annotated.event_date is not None and (published - annotated.event_date).days > STALE_DAYS:

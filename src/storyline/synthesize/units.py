@@ -68,7 +68,7 @@ def publication_order(articles: Sequence[AnnotatedArticle]) -> list[int]:
     """Article indices, earliest first: by date where known, else by arrival."""
 
     def key(i: int) -> tuple[date, int]:
-        published = articles[i].article.published
+        published = articles[i].article.publication_day
         return (published or date.max, i)
 
     return sorted(range(len(articles)), key=key)
