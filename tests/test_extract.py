@@ -765,3 +765,21 @@ def test_a_page_that_is_only_a_headline_is_a_headline_only_article(page: str) ->
 def test_a_tiny_page_of_chrome_is_still_refused(page: str) -> None:
     with pytest.raises(ExtractionError, match="no article text found"):
         extract_article(_text_page(page))
+
+
+def test_supplied_article_text_is_read_not_cleaned() -> None:
+    # A JSONL `text` is the article: its headline and date line are read from the top and
+    # every other line is kept, even one a page's footer would look like.
+    text = ("Dam on the Ebro opens after a decade\nTuesday 28 April 2009 22:34 BST\n" + "\n".join(BODY)
+            + "\nFollow us for more news from the valley.")
+    article = extract_article(Document(source="rows.jsonl#1", raw=text.encode(), kind="article"))
+    assert article.title == "Dam on the Ebro opens after a decade"
+    assert (article.published, article.published_by) == (date(2009, 4, 28), "dateline")
+    assert article.text == "\n".join(BODY) + "\nFollow us for more news from the valley."
+    assert article.removed == ()
+    # the container's title and date win; the text is then the body as given
+    hinted = extract_article(Document(source="rows.jsonl#2", raw="\n".join(BODY).encode(), kind="article",
+                                      hints={"title": "Ebro dam opens", "published": "2024-05-01"}))
+    assert (hinted.title, hinted.published, hinted.published_by) == ("Ebro dam opens", date(2024, 5, 1), "hint")
+    with pytest.raises(ExtractionError, match="no article text"):
+        extract_article(Document(source="rows.jsonl#3", raw=b"ok then", kind="article"))

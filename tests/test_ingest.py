@@ -88,6 +88,7 @@ def test_jsonl_lines_hints_and_bad_lines(tmp_path: Path) -> None:
     lines = [
         json.dumps({"text": "The dam opened.", "title": "Dam", "url": "https://x.org/a", "published": "2024-05-01"}),
         "{not json",
+        json.dumps({"page_text": "Home | News\nThe dam opened."}),
         json.dumps({"html": PAGE, "site": "X"}),
         json.dumps({"url": "https://x.org/b", "site": "X"}),
         json.dumps([1, 2]),
@@ -95,7 +96,9 @@ def test_jsonl_lines_hints_and_bad_lines(tmp_path: Path) -> None:
     path = tmp_path / "pages.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = _all(str(path))
-    assert isinstance(out[0], Document) and out[0].kind == "text"
+    # text is the article as supplied; page_text is copied out of a page, chrome and all
+    assert isinstance(out[0], Document) and out[0].kind == "article"
+    assert out.pop(2).kind == "text"
     assert out[0].hints == {"title": "Dam", "url": "https://x.org/a", "published": "2024-05-01"}
     assert out[0].url == "https://x.org/a" and out[0].source == f"{path}#1"
     assert out[0].raw == b"The dam opened."

@@ -25,7 +25,8 @@ class Document:
 
     ``source`` is the path or URL the user gave, plus ``#n`` for the n-th record
     of a JSONL or WARC file, so every result traces back to its input.
-    ``kind`` says how to read ``raw``: ``"text"``, ``"html"``.
+    ``kind`` says how to read ``raw``: ``"html"``, ``"text"`` (copied out of a page),
+    ``"article"`` (the article's text as supplied), ``"headline"`` (a feed item as JSON).
     ``hints`` carries metadata the container already knew (a JSONL ``title``,
     a WARC target URI, a feed's date), which extraction prefers over guessing.
     """

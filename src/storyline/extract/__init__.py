@@ -4,8 +4,10 @@
 (:mod:`.html`); ``kind="text"`` pages (text copied out of a browser) through the
 line classifier (:mod:`.text`). Both then get metadata: title, author, site,
 language and a publication date with where it came from (:mod:`.dates`).
-``kind="headline"`` items (a feed or aggregator entry: a title, perhaps a URL and a
-date, no body) become headline-only articles, whose text is their title.
+``kind="article"`` text (supplied as the article: a JSONL ``text``, the web API's
+``text``) is read, not cleaned (:mod:`.article`). ``kind="headline"`` items (a feed or
+aggregator entry: a title, perhaps a URL and a date, no body) become headline-only
+articles, whose text is their title.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ from ..errors import ExtractionError
 from ..ingest._decode import UndecodableError, decode_bytes
 from ..model import Article, Document
 from ._lines import cjk_words
+from .article import read_article_text
 from .boilerplate import BoilerplateModel, document_site
-from .dates import best_date, script_dates
+from .dates import CONFIDENCE, best_date, parse_date, script_dates
 from .site import site_from_copyright
 
 __all__ = ["BoilerplateModel", "ExtractionError", "detect_language", "extract_article", "site_of"]
@@ -133,6 +136,8 @@ def extract_article(
             return _from_html(doc, page, url, boilerplate)
         if doc.kind == "text":
             return _from_text(doc, page, url, boilerplate)
+        if doc.kind == "article":
+            return _from_article(doc, page, url)
         if doc.kind == "headline":
             return _from_headline(doc, page, url)
     raise ExtractionError(f"unknown document kind {doc.kind!r}")
@@ -205,6 +210,32 @@ def _from_text(doc: Document, page: str, url: str | None, boilerplate: Boilerpla
         published_confidence=confidence,
         language=detect_language(text),
         removed=tuple(cleaned.removed),
+    )
+
+
+def _from_article(doc: Document, text: str, url: str | None) -> Article:
+    """Supplied article text: its headline and date line are read from the top, the rest
+    is the body as given (nothing is removed)."""
+    hint = doc.hints.get("published")
+    published = parse_date(str(hint)) if hint else None
+    title = doc.hints.get("title")
+    read = read_article_text(text, title=" ".join(title.split()) if isinstance(title, str) else "",
+                             published=published, url=url)
+    words = len(_WORD.findall(read.body)) + (cjk_words(read.body) if not read.body.isascii() else 0)
+    if words < HEADLINE_PAGE_MIN_WORDS:
+        raise ExtractionError(f"no article text found ({words} words)")
+    return Article(
+        id=doc.id,
+        source=doc.source,
+        title=read.title,
+        text=read.body,
+        url=url,
+        site=document_site(doc),
+        author=doc.hints.get("author"),
+        published=read.published,
+        published_by=read.published_by,
+        published_confidence=CONFIDENCE["hint"] if read.published_by == "hint" else read.published_confidence,
+        language=detect_language(read.body),
     )
 
 

@@ -1,8 +1,9 @@
 """Reader for ``.jsonl`` / ``.jsonl.gz``: one page per line.
 
-Each line is an object with ``text`` (copied page or article text) or ``html``;
-when both are present ``text`` wins, since a user who supplies text says that is
-the article. ``page_text`` is read as text too (the evaluation files' name).
+Each line is an object with ``text`` (the article's text, read as it is:
+``kind="article"``), ``page_text`` (text copied out of a page, chrome and all:
+``kind="text"``) or ``html``; ``text`` wins over the others, since a user who supplies
+text says that is the article.
 ``title``, ``url``, ``published``, ``site``, ``author`` become ``Document.hints``;
 ``published`` may also be a number (Unix time in seconds, or in milliseconds as the
 ``published_ms`` of feed dumps). ``Document.raw`` is the chosen field's string encoded
@@ -25,7 +26,9 @@ from ..config import Settings
 from ..model import Document, Skipped
 
 HINT_KEYS = ("title", "url", "published", "site", "author")
-_BODY_KEYS = (("text", "text"), ("page_text", "text"), ("html", "html"))
+#: ``text`` is the article as supplied (read, not cleaned); ``page_text`` is text copied
+#: from a page, whose chrome is removed.
+_BODY_KEYS = (("text", "article"), ("page_text", "text"), ("html", "html"))
 
 
 #: a number above this is a Unix time in milliseconds (as seconds it would be past 5000 AD).

@@ -267,7 +267,7 @@ class IngestRequest(BaseModel):
                     "published": self.published.isoformat() if self.published else None}
             document = headline_document(item, source="api")
             return replace(document, source=self.url or f"api:{document.id}")
-        kind = "html" if self.html is not None else "text"
+        kind = "html" if self.html is not None else "article"  # posted text is the article, not a page
         raw = (self.html if self.html is not None else self.text or "").encode("utf-8")
         hints: dict[str, Any] = {
             k: v for k, v in (("title", self.title), ("site", self.site), ("author", self.author)) if v
