@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import http.server
 import io
 import json
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -193,34 +195,6 @@ def test_private_addresses_are_refused(url: str) -> None:
     assert isinstance(skipped, Skipped) and "refused" in skipped.reason
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server API
-        body = PAGE.encode() if self.path == "/page" else b"x" * 5000
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-def test_fetch_local_server_when_private_allowed() -> None:
-    server = http.server.HTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        base = f"http://127.0.0.1:{server.server_port}"
-        out = _all(f"{base}/page", f"{base}/big", allow_private_urls=True, fetch_max_bytes=1000)
-    finally:
-        server.shutdown()
-        server.server_close()
-    assert isinstance(out[0], Document) and out[0].raw == PAGE.encode() and out[0].kind == "html"
-    assert out[0].hints == {"charset": "utf-8"}
-    assert isinstance(out[1], Skipped) and "too large" in out[1].reason
-
-
 FEED = """<?xml version="1.0"?>
 <rss version="2.0"><channel><title>Valley News</title><link>{base}/</link>
 <item><title>Dam opens</title><link>{base}/page</link><pubDate>Wed, 01 May 2024 09:00:00 GMT</pubDate></item>
@@ -231,16 +205,20 @@ FEED = """<?xml version="1.0"?>
 </channel></rss>"""
 
 
-class _FeedHandler(http.server.BaseHTTPRequestHandler):
+class _Handler(http.server.BaseHTTPRequestHandler):
+    """/page: an article page; /big: 5,000 bytes; /feed: an RSS feed; anything else: 404."""
+
     def do_GET(self) -> None:  # noqa: N802 - http.server API
         base = f"http://127.0.0.1:{self.server.server_port}"
-        if self.path == "/feed":
-            body, kind = FEED.format(base=base).encode(), "application/rss+xml"
-        elif self.path == "/page":
-            body, kind = PAGE.encode(), "text/html; charset=utf-8"
-        else:
+        routes = {
+            "/page": (PAGE.encode(), "text/html; charset=utf-8"),
+            "/big": (b"x" * 5000, "text/html; charset=utf-8"),
+            "/feed": (FEED.format(base=base).encode(), "application/rss+xml"),
+        }
+        if self.path not in routes:
             self.send_error(404)
             return
+        body, kind = routes[self.path]
         self.send_response(200)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
@@ -251,16 +229,29 @@ class _FeedHandler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def test_a_feed_gives_its_pages_and_keeps_the_headlines_of_those_it_cannot_fetch() -> None:
-    server = http.server.HTTPServer(("127.0.0.1", 0), _FeedHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+@contextlib.contextmanager
+def _local_site() -> Iterator[str]:
+    """A local web server for the fetch tests; yields its base URL."""
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        base = f"http://127.0.0.1:{server.server_port}"
-        out = _all(f"{base}/feed", allow_private_urls=True)
+        yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_fetch_local_server_when_private_allowed() -> None:
+    with _local_site() as base:
+        out = _all(f"{base}/page", f"{base}/big", allow_private_urls=True, fetch_max_bytes=1000)
+    assert isinstance(out[0], Document) and out[0].raw == PAGE.encode() and out[0].kind == "html"
+    assert out[0].hints == {"charset": "utf-8"}
+    assert isinstance(out[1], Skipped) and "too large" in out[1].reason
+
+
+def test_a_feed_gives_its_pages_and_keeps_the_headlines_of_those_it_cannot_fetch() -> None:
+    with _local_site() as base:
+        out = _all(f"{base}/feed", allow_private_urls=True)
     page, paywalled, kept, linkless, untitled = out
     assert isinstance(page, Document) and page.kind == "html" and page.hints["title"] == "Dam opens"
     assert isinstance(paywalled, Skipped) and "HTTP 404" in paywalled.reason and "headline is kept" in paywalled.reason

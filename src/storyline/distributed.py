@@ -16,12 +16,10 @@ import logging
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from .annotate import Annotator
-from .cluster.semantic import embedder_for
 from .config import Settings
 from .extract import BoilerplateModel
 from .model import AnnotatedArticle, Document
-from .pipeline import Pipeline, Rejected, extract_and_annotate
+from .pipeline import Pipeline, Rejected, annotator_for, extract_and_annotate
 from .store import Store
 
 logger = logging.getLogger(__name__)
@@ -34,10 +32,9 @@ PARTITION_DOCUMENTS = 200
 def _work_partition(
     documents: list[Document], boilerplate_state: dict[str, Any], settings: Settings
 ) -> list[AnnotatedArticle | Rejected]:
-    annotator = Annotator(model=settings.spacy_model, batch_size=settings.batch_size,
-                          embedder=embedder_for(settings.semantic))
     boilerplate = BoilerplateModel.from_dict(boilerplate_state)
-    return list(extract_and_annotate(documents, annotator=annotator, boilerplate=boilerplate, settings=settings))
+    return list(extract_and_annotate(documents, annotator=annotator_for(settings), boilerplate=boilerplate,
+                                     settings=settings))
 
 
 class DaskPipeline(Pipeline):

@@ -113,11 +113,15 @@ def worker_count(settings: Settings, documents: int, *, auto: bool = False) -> i
     return max(1, min(wanted, -(-documents // WORKER_CHUNK)))
 
 
+def annotator_for(settings: Settings) -> Annotator:
+    """The Annotator a run uses (and each of its worker processes or Dask partitions)."""
+    return Annotator(model=settings.spacy_model, batch_size=settings.batch_size,
+                     embedder=embedder_for(settings.semantic))
+
+
 def _start_worker(boilerplate_state: dict[str, Any], settings: Settings) -> None:
     global _worker_state
-    annotator = Annotator(model=settings.spacy_model, batch_size=settings.batch_size,
-                          embedder=embedder_for(settings.semantic))
-    _worker_state = (annotator, BoilerplateModel.from_dict(boilerplate_state), settings)
+    _worker_state = (annotator_for(settings), BoilerplateModel.from_dict(boilerplate_state), settings)
 
 
 def _work_chunk(documents: list[Document]) -> list[AnnotatedArticle | Rejected]:
@@ -228,8 +232,7 @@ class Pipeline:
         self.settings = settings or Settings()
         #: with ``workers = 0``, one process per core for large runs (``storyline run``)
         self.auto_workers = auto_workers
-        self.annotator = Annotator(model=self.settings.spacy_model, batch_size=self.settings.batch_size,
-                                   embedder=embedder_for(self.settings.semantic))
+        self.annotator = annotator_for(self.settings)
         self.duplicates = DuplicateIndex()
         self.clusterer = OnlineClusterer()
         self.boilerplate = BoilerplateModel()
