@@ -100,3 +100,11 @@ def test_an_interrupted_run_says_what_is_kept(runner, tmp_path, monkeypatch):
     result = runner.invoke(app, ["run", str(tmp_path), "--db", str(tmp_path / "i.db")])
     assert result.exit_code == 130
     assert "interrupted; everything stored so far is kept" in result.output and "Traceback" not in result.output
+
+
+def test_stories_json_follows_sort_when_asked(runner, db):
+    by_id = json.loads(runner.invoke(app, ["stories", "--db", str(db), "--json"]).stdout)["stories"]
+    assert [s["id"] for s in by_id] == sorted(s["id"] for s in by_id)  # the default: by id
+    by_size = json.loads(runner.invoke(app, ["stories", "--db", str(db), "--json", "--sort", "size"]).stdout)["stories"]
+    sizes = [s["n_articles"] for s in by_size]
+    assert sizes == sorted(sizes, reverse=True) and len(set(sizes)) > 1

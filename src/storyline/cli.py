@@ -186,7 +186,9 @@ def stories(
     db: DbOption = None,
     as_json: JsonOption = False,
     query: Annotated[str | None, typer.Option("--query", "-q", help="full-text search")] = None,
-    sort: Annotated[str, typer.Option(help="recent, size or sources")] = "size",
+    sort: Annotated[
+        str | None, typer.Option(help="recent, size or sources [default: size; with --json, by id]")
+    ] = None,
 ) -> None:
     """List the stories in the database."""
     from .store import Store
@@ -197,9 +199,9 @@ def stories(
             if as_json:
                 from .report.data import stories_json
 
-                _print_json(stories_json(store, query=query))
+                _print_json(stories_json(store, query=query, sort=sort or "id"))
             else:
-                _console().print(_stories_table(store.stories(query=query, sort=sort, limit=1000)))
+                _console().print(_stories_table(store.stories(query=query, sort=sort or "size", limit=1000)))
     except (StorylineError, ValueError) as exc:
         _fail(str(exc))
 

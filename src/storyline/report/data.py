@@ -86,5 +86,5 @@ def story_json(store: Store, row: StoryRow, *, articles: list[ArticleRow] | None
     return data
 
 
-def stories_json(store: Store, **filters: Any) -> dict[str, Any]:
-    return {"stories": [story_json(store, row) for row in store.stories(sort="id", limit=100_000, **filters)]}
+def stories_json(store: Store, *, sort: str = "id", **filters: Any) -> dict[str, Any]:
+    return {"stories": [story_json(store, row) for row in store.stories(sort=sort, limit=100_000, **filters)]}
