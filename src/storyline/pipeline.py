@@ -272,6 +272,7 @@ class Pipeline:
         # Pages are read back from the store as they are processed: a crawl is never in
         # memory whole (and a run killed before this point is resumed from here).
         total = self.store.pending_count()
+        progress("analysing", 0, total)  # shown while worker processes start (a few seconds)
         results = self._extract_and_annotate(self.store.pending_documents(), total)
         for done, result in enumerate(results, 1):
             progress("analysing", done, total)
