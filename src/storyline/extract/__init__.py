@@ -30,7 +30,7 @@ from ..model import Article, Document
 from ._lines import cjk_words
 from .article import read_article_text
 from .boilerplate import BoilerplateModel, document_site
-from .dates import CONFIDENCE, best_date, parse_date, script_dates
+from .dates import best_date, parse_date, script_dates
 from .site import site_from_copyright
 
 __all__ = ["BoilerplateModel", "ExtractionError", "detect_language", "extract_article", "site_of"]
@@ -234,7 +234,7 @@ def _from_article(doc: Document, text: str, url: str | None) -> Article:
         author=doc.hints.get("author"),
         published=read.published,
         published_by=read.published_by,
-        published_confidence=CONFIDENCE["hint"] if read.published_by == "hint" else read.published_confidence,
+        published_confidence=read.published_confidence,
         language=detect_language(read.body),
     )
 

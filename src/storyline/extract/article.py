@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..cluster.timeinfo import date_from_line, date_from_url, is_partial_date_line
+from .dates import CONFIDENCE
 
 #: a first line this short without closing punctuation reads as a headline; ECB+
 #: headlines run up to ~25 words, while its "ecb" articles start with a full sentence.
@@ -24,9 +25,6 @@ TITLE_MAX_WORDS = 30
 DATELINE_MAX_WORDS = 12
 #: lines at the top searched for the headline and the date line (either may come first).
 TOP_LINES = 3
-#: confidence of a date read from a date line at the top, and from the URL.
-DATELINE_CONFIDENCE = 0.8
-URL_CONFIDENCE = 0.7
 
 
 @dataclass(frozen=True)
@@ -54,7 +52,7 @@ def read_article_text(
     is the date line (when no date was given). Without any date, a date in the URL path
     is taken.
     """
-    published_by, confidence = ("hint", 1.0) if published is not None else ("", 0.0)
+    published_by = "hint" if published is not None else ""
     if text and not title:
         lines = [line.strip() for line in text.split("\n")]
         lines = [line for line in lines if line]
@@ -63,7 +61,7 @@ def read_article_text(
             if published is None and len(line.split()) <= DATELINE_MAX_WORDS:
                 found = date_from_line(line)
                 if found is not None:
-                    published, published_by, confidence = found, "dateline", DATELINE_CONFIDENCE
+                    published, published_by = found, "dateline"
                     body_start = max(body_start, i + 1)
                     continue
             if i == body_start and is_partial_date_line(line):
@@ -76,6 +74,7 @@ def read_article_text(
     if published is None:
         found_url = date_from_url(url)
         if found_url is not None:
-            published, published_by, confidence = found_url[0], "url", URL_CONFIDENCE
-    return ArticleText(title=title, body=text, published=published, published_by=published_by,
-                       published_confidence=confidence)
+            published, published_by = found_url[0], "url"
+            confidence = CONFIDENCE["url" if found_url[1] == "day" else "url-month"]
+            return ArticleText(title, text, published, published_by, confidence)
+    return ArticleText(title, text, published, published_by, CONFIDENCE.get(published_by, 0.0))
