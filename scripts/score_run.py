@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 from storyline.config import Settings
-from storyline.evaluate.clustering import bcubed, load_rows
+from storyline.evaluate.clustering import bcubed
 from storyline.pipeline import Pipeline
 from storyline.store import Store
 
@@ -27,7 +27,9 @@ def main() -> None:
     parser.add_argument("path", help="a JSONL file with a cluster column")
     parser.add_argument("--workers", type=int, default=0, help="as storyline run --workers (0: one per core)")
     args = parser.parse_args()
-    rows = load_rows(args.path)
+    # rows by their line number, which is how storyline run names each line's source (path#N)
+    with open(args.path, encoding="utf-8") as handle:
+        numbered = [(n, json.loads(line)) for n, line in enumerate(handle, 1) if line.strip()]
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "score.db"
         with Store(db) as store:
@@ -36,11 +38,11 @@ def main() -> None:
         with sqlite3.connect(db) as connection:
             story_of = dict(connection.execute("SELECT source, story_id FROM articles"))
     # a row that was not read is a story of its own (as refusing it would leave it)
-    predicted = [story_of.get(f"{args.path}#{i}", f"unread#{i}") for i in range(1, len(rows) + 1)]
-    scores = bcubed(predicted, [str(row["cluster"]) for row in rows])
+    predicted = [story_of.get(f"{args.path}#{n}", f"unread#{n}") for n, _ in numbered]
+    scores = bcubed(predicted, [str(row["cluster"]) for _, row in numbered])
     print(json.dumps({
         "bcubed": {k: round(v, 4) for k, v in scores.items()},
-        "rows": len(rows),
+        "rows": len(numbered),
         "articles": summary.new_articles,
         "unread": sum(1 for p in predicted if isinstance(p, str)),
         "skipped": len(summary.skipped),

@@ -3,10 +3,11 @@ lines of a JSONL file (:mod:`storyline.extract.article`)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from ..extract.article import read_article_text
+from ..extract.dates import parse_date
+from ..ingest.jsonl import published_hint
 from ..model import Article, content_id
 
 
@@ -17,9 +18,8 @@ def article_from_row(row: dict[str, Any], *, source: str) -> Article:
     rows (no text) use the title as the text, so the annotator sees it.
     """
     url = row.get("url") or None
-    published = None
-    if row.get("published_ms") is not None:
-        published = datetime.fromtimestamp(float(row["published_ms"]) / 1000, tz=UTC).date()
+    hint = published_hint(row)  # the date as storyline run reads the same line
+    published = parse_date(str(hint)) if hint is not None else None
     read = read_article_text(str(row.get("text") or ""), title=str(row.get("title") or ""),
                              published=published, url=url)
     title, text = read.title, read.body

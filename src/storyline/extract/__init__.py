@@ -143,20 +143,21 @@ def extract_article(
     raise ExtractionError(f"unknown document kind {doc.kind!r}")
 
 
-def _check_words(body: list[str]) -> str:
+def _check_words(body: list[str], *, minimum: int = MIN_ARTICLE_WORDS, cleaned: bool = True) -> str:
+    """The body as one text, or ExtractionError where it has fewer than ``minimum`` words."""
     text = "\n".join(body)
     # count only as far as the minimum (speed: the whole text need not be tokenised)
     words = 0
     for _ in _WORD.finditer(text):
         words += 1
-        if words >= MIN_ARTICLE_WORDS:
+        if words >= minimum:
             return text
     if not text.isascii():
         # Chinese and Japanese: a \w+ run is a whole phrase; count words by characters
         words += cjk_words(text)
-        if words >= MIN_ARTICLE_WORDS:
+        if words >= minimum:
             return text
-    raise ExtractionError(f"no article text found ({words} words after cleaning)")
+    raise ExtractionError(f"no article text found ({words} words{' after cleaning' if cleaned else ''})")
 
 
 #: a text page that is only a headline (perhaps with a date or kicker line) is a headline
@@ -221,9 +222,8 @@ def _from_article(doc: Document, text: str, url: str | None) -> Article:
     title = doc.hints.get("title")
     read = read_article_text(text, title=" ".join(title.split()) if isinstance(title, str) else "",
                              published=published, url=url)
-    words = len(_WORD.findall(read.body)) + (cjk_words(read.body) if not read.body.isascii() else 0)
-    if words < HEADLINE_PAGE_MIN_WORDS:
-        raise ExtractionError(f"no article text found ({words} words)")
+    # supplied text is the article however short: a one-line report is one
+    _check_words([read.body], minimum=HEADLINE_PAGE_MIN_WORDS, cleaned=False)
     return Article(
         id=doc.id,
         source=doc.source,

@@ -35,18 +35,27 @@ _BODY_KEYS = (("text", "article"), ("page_text", "text"), ("html", "html"))
 _MILLISECONDS_FROM = 1e11
 
 
-def _hints(obj: dict) -> dict:
-    hints = {k: obj[k] for k in HINT_KEYS if obj.get(k) not in (None, "")}
-    stamp, in_ms = hints.get("published"), False
-    if stamp is None and obj.get("published_ms") is not None:
+def published_hint(obj: dict) -> object:
+    """A record's publication date as given: ``published`` (text as it is; a number is Unix
+    time, in seconds or milliseconds) or ``published_ms``; numbers become ISO 8601 text.
+    None where there is none, or the number is no time (no date rather than a wrong one)."""
+    stamp, in_ms = obj.get("published"), False
+    if stamp in (None, "") and obj.get("published_ms") is not None:
         stamp, in_ms = obj["published_ms"], True
-    if isinstance(stamp, int | float) and not isinstance(stamp, bool):
-        hints.pop("published", None)
-        seconds = stamp / 1000 if in_ms or stamp > _MILLISECONDS_FROM else stamp
-        try:
-            hints["published"] = datetime.fromtimestamp(seconds, tz=UTC).isoformat()
-        except (OverflowError, OSError, ValueError):
-            pass  # not a time: no date rather than a wrong one
+    if not isinstance(stamp, int | float) or isinstance(stamp, bool):
+        return None if stamp == "" else stamp
+    seconds = stamp / 1000 if in_ms or stamp > _MILLISECONDS_FROM else stamp
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC).isoformat()
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _hints(obj: dict) -> dict:
+    hints = {k: obj[k] for k in HINT_KEYS if k != "published" and obj.get(k) not in (None, "")}
+    published = published_hint(obj)
+    if published is not None:
+        hints["published"] = published
     return hints
 
 
