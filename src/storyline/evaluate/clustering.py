@@ -65,15 +65,27 @@ def _scores(pred: Sequence[Hashable], gold: Sequence[Hashable]) -> dict[str, Any
     }
 
 
-def baseline_labels(texts: Sequence[str], *, threshold: float = BASELINE_THRESHOLD) -> list[int]:
-    """TF-IDF + average-linkage agglomerative clustering at a cosine-distance cut."""
+def baseline_labels(texts: Sequence[str], *, threshold: float = BASELINE_THRESHOLD,
+                    precomputed: bool = False) -> list[int]:
+    """TF-IDF + average-linkage agglomerative clustering at a cosine-distance cut.
+
+    ``precomputed``: cluster an n x n distance matrix instead of the n x vocabulary
+    dense TF-IDF matrix (the same clustering; the smaller one for a few thousand long
+    texts of many languages, the larger for many short headlines).
+    """
     import numpy as np
     from sklearn.cluster import AgglomerativeClustering
     from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics.pairwise import cosine_distances
 
     if len(texts) < 2:
         return [0] * len(texts)
     matrix = TfidfVectorizer(sublinear_tf=True, stop_words="english").fit_transform(texts)
+    if precomputed:
+        model = AgglomerativeClustering(
+            n_clusters=None, metric="precomputed", linkage="average", distance_threshold=threshold
+        )
+        return [int(x) for x in model.fit_predict(cosine_distances(matrix).astype(np.float32))]
     dense = matrix.toarray().astype(np.float32)
     model = AgglomerativeClustering(
         n_clusters=None, metric="cosine", linkage="average", distance_threshold=threshold

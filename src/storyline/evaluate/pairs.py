@@ -6,6 +6,14 @@ Rows ``{"id", "lang1", "lang2", "text1", "text2", "overall"}`` (SemEval-2022 Tas
 ``pearson`` correlates the similarity with ``5 - overall`` (positive = agrees with
 "same story"), overall and per language pair; the baseline is TF-IDF cosine.
 ``semantic`` says whether sentence embeddings (the ``semantic`` extra) were used.
+
+``stories`` scores storyline's story decisions on the same judgements: every distinct
+text of the file is clustered as one stream (the online clusterer and its refinement,
+as ``storyline run`` does), and a pair judged the same story should end in one story, a
+pair judged two stories in two. Most texts of such a file have no partner, and its
+different-story pairs were drawn as look-alikes (same actors, same topic), so this is
+the clusterer's work on real news with hard negatives. The baseline clusters the same
+texts by TF-IDF + average linkage at the cut calibrated on ECB+.
 """
 
 from __future__ import annotations
@@ -13,11 +21,12 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from ..errors import EvaluationError
-from ..model import Article
+from ..model import AnnotatedArticle, Article
 from . import read_jsonl
 from ._articles import article_from_row
 
@@ -85,6 +94,88 @@ def use_semantic(semantic: bool | str | None = None) -> tuple[bool, str | None]:
         raise EvaluationError(str(exc)) from None
 
 
+#: a pair judged at most this ``overall`` (1 same story .. 4 unrelated) is one story ...
+SAME_STORY_MAX = 1.5
+#: ... and at least this, two stories; the "somewhat similar" pairs between are not counted.
+OTHER_STORY_MIN = 2.5
+
+
+def _kind(row: dict[str, Any]) -> str:
+    lang1, lang2 = row.get("lang1"), row.get("lang2")
+    if lang1 == lang2 == "en":
+        return "en-en"
+    return "same-language" if lang1 == lang2 else "cross-language"
+
+
+def _joins(rows: list[dict[str, Any]], ends: list[tuple[int, int]], labels: list[int]) -> dict[str, Any]:
+    """How often the judged pairs ended in one story: recall over same-story pairs,
+    precision over the same- and different-story pairs joined; overall and by kind."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # same, joined; other, joined
+    for row, (a, b) in zip(rows, ends, strict=True):
+        overall = float(row["overall"])
+        offset = 0 if overall <= SAME_STORY_MAX else 2 if overall >= OTHER_STORY_MIN else None
+        if offset is None:
+            continue
+        for key in ("all", _kind(row)):
+            counts[key][offset] += 1
+            counts[key][offset + 1] += labels[a] == labels[b]
+
+    def scores(same: int, joined_same: int, other: int, joined_other: int) -> dict[str, Any]:
+        joined = joined_same + joined_other
+        precision = joined_same / joined if joined else None
+        recall = joined_same / same if same else None
+        f1 = (2 * precision * recall / (precision + recall)
+              if precision is not None and recall is not None and precision + recall else None)
+        return {"same_story_pairs": same, "same_joined": joined_same, "other_story_pairs": other,
+                "other_joined": joined_other, "precision": _round(precision), "recall": _round(recall),
+                "f1": _round(f1)}
+
+    result = scores(*counts.pop("all", [0, 0, 0, 0]))
+    result["by_kind"] = {key: scores(*value) for key, value in sorted(counts.items())}
+    return result
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def story_labels(rows: list[dict[str, Any]], annotated: list[AnnotatedArticle]) -> dict[str, Any]:
+    """Cluster each distinct text of the file once, in file order, with storyline and with
+    the baseline; score both on the judged pairs (:func:`_joins`)."""
+    from ..cluster import OnlineClusterer
+    from .clustering import BASELINE_THRESHOLD, baseline_labels
+
+    index: dict[str, int] = {}  # a text in several pairs is one report
+    distinct: list[AnnotatedArticle] = []
+    texts: list[str] = []
+    ends: list[tuple[int, int]] = []
+    for i, row in enumerate(rows):
+        pair = []
+        for side in (0, 1):
+            text = str(row[f"text{side + 1}"] or "")
+            if text not in index:
+                index[text] = len(distinct)
+                distinct.append(annotated[2 * i + side])
+                texts.append(text)
+            pair.append(index[text])
+        ends.append((pair[0], pair[1]))
+    if len({a.id for a in distinct}) < len(distinct):  # row ids need not be unique in a user's file
+        distinct = [replace(a, article=replace(a.article, id=f"{a.id}@{k}")) for k, a in enumerate(distinct)]
+    clusterer = OnlineClusterer()
+    for article in distinct:
+        clusterer.add(article)
+    clusterer.refine()
+    ours = [clusterer.labels_[a.id] for a in distinct]
+    # precomputed distances: n x n stays small here, where n x vocabulary of long
+    # multilingual texts would not
+    base = baseline_labels(texts, precomputed=True)
+    return {
+        "ours": {"texts": len(distinct), **_joins(rows, ends, ours)},
+        "baseline": {"method": "tfidf-average-linkage", "threshold": BASELINE_THRESHOLD,
+                     **_joins(rows, ends, base)},
+    }
+
+
 def evaluate(path: str | Path, *, semantic: bool | str | None = None, **_: Any) -> dict[str, Any]:
     """Score storyline's same-story similarity against the human ``overall`` judgements.
 
@@ -117,16 +208,19 @@ def evaluate(path: str | Path, *, semantic: bool | str | None = None, **_: Any) 
               for i in range(len(rows))]
     gold = [5.0 - float(row["overall"]) for row in rows]
     base = tfidf_cosines([str(r["text1"] or "") for r in rows], [str(r["text2"] or "") for r in rows])
+    stories = story_labels(rows, annotated)
     return {
         "pearson": pearson(scores, gold),
         "by_language": _by_language(rows, scores, gold),
         "semantic": with_embeddings,
         **({} if with_embeddings else {"semantic_off": why_not}),
+        "stories": stories["ours"],
         "n": len(rows),
         "seconds": round(time.perf_counter() - start, 3),
         "baseline": {
             "method": "tfidf-cosine",
             "pearson": pearson(base, gold),
             "by_language": _by_language(rows, base, gold),
+            "stories": stories["baseline"],
         },
     }
