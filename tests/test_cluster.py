@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
 from storyline.cluster import OnlineClusterer, featurize, pair_similarity
-from storyline.cluster.features import DocumentFrequencies, terms
+from storyline.cluster.features import DocumentFrequencies, stop_words, terms
 from storyline.cluster.timeinfo import date_from_line, date_from_url, years_in
 from storyline.model import AnnotatedArticle, Article, Entity
 
@@ -66,6 +67,28 @@ def test_terms_drop_stop_words_and_stem() -> None:
     assert "the" not in counted
     assert counted["fisherm"] == 2
     assert counted["rescued"] == 2
+
+
+def test_stop_words_follow_the_article_language() -> None:
+    german = "Die Regierung und der Kanzler sagen, dass die Steuer steigt"
+    assert set(terms(german, stop_words("de"))) == {"regieru", "kanzler", "sagen", "steuer", "steigt"}
+    # English keeps its own words that are function words elsewhere ("die", "war" in German)
+    assert {"die", "war"} <= set(terms("Soldiers die in the war", stop_words("en")))
+    assert stop_words("pt-BR") > stop_words("en") and "que" in stop_words("pt-BR")
+    # no list for the language (or no language): the English one
+    assert stop_words("xx") == stop_words(None) == stop_words("en")
+
+
+def test_index_keys_of_a_german_report_are_its_content_words() -> None:
+    text = ("Die Feuerwehr hat in der Nacht in Köln einen Brand in einer Lagerhalle gelöscht. "
+            "Die Halle war nach Angaben der Polizei leer, und es wurde niemand verletzt. "
+            "Die Ursache des Brandes ist noch nicht bekannt, sagte ein Sprecher der Polizei.")
+    article = _annotated("de1", "Brand in Lagerhalle in Köln", text)
+    german = featurize(replace(article, article=replace(article.article, language="de")))
+    assert not {"die", "der", "und", "ist", "nicht", "war", "nach", "noch"} & set(german.keys)
+    assert {"feuerwe", "lagerha", "polizei"} <= set(german.keys)
+    # read as English, the German function words would be among its keys
+    assert {"die", "der"} <= set(featurize(article).keys)
 
 
 def test_dates_from_urls_lines_and_years() -> None:

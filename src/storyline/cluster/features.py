@@ -10,6 +10,8 @@ in Miranda et al. (EMNLP 2018), so a rare name counts more than a common word.
 
 from __future__ import annotations
 
+import functools
+import importlib
 import math
 import re
 from collections import Counter
@@ -107,20 +109,36 @@ def words_meet(features: Sequence[float], floor: float) -> bool:
     return max(features[i] for i in _TEXT_FEATURES) >= floor
 
 
-def terms(text: str) -> Counter[str]:
-    """Lower-cased, stop-word-free, prefix-stemmed word counts."""
+@functools.cache
+def stop_words(language: str | None) -> frozenset[str]:
+    """The words that say nothing about an event in ``language`` (a code such as "de" or
+    "pt-BR"): the English list below, plus spaCy's list for the language where spaCy
+    has one. Without them an article's most frequent words, which make its index keys
+    and fill its term budget, would be "der", "und", "que" in other languages."""
+    code = (language or "en").split("-")[0].lower()
+    if code == "en" or not code.isalpha():
+        return _STOP
+    try:
+        module = importlib.import_module(f"spacy.lang.{code}.stop_words")
+    except ImportError:
+        return _STOP
+    return _STOP | frozenset(w.lower() for w in module.STOP_WORDS)
+
+
+def terms(text: str, stop: frozenset[str] = _STOP) -> Counter[str]:
+    """Lower-cased, stop-word-free, prefix-stemmed word counts (``stop``: see :func:`stop_words`)."""
     low = text.lower()
     words = (_ASCII_WORD if low.isascii() else _WORD).findall(low)
     if not _CJK.search(text):
         # The common case, without a per-word script test (same counts, same order).
-        return Counter([w[:STEM_CHARS] for w in words if w not in _STOP])
+        return Counter([w[:STEM_CHARS] for w in words if w not in stop])
     out: Counter[str] = Counter()
     for word in words:
         if _CJK.search(word):
             # Chinese/Japanese run words together: character bigrams stand in for words.
             chars = [c for c in word if _CJK.match(c)]
             out.update(a + b for a, b in zip(chars, chars[1:], strict=False))
-        elif word not in _STOP:
+        elif word not in stop:
             out[word[:STEM_CHARS]] += 1
     return out
 
@@ -222,10 +240,11 @@ def _years(annotated: AnnotatedArticle, text: str, day: int | None) -> tuple[int
 def featurize(annotated: AnnotatedArticle) -> ArticleFeatures:
     """The sparse features of one annotated article (no corpus statistics needed)."""
     article = annotated.article
-    title_terms = terms(article.title)
+    stop = stop_words(article.language)
+    title_terms = terms(article.title, stop)
     body_text = article.text[:MAX_BODY_CHARS]
     headline_only = article.headline_only
-    body_terms: dict[str, int] = {} if headline_only else terms(body_text)
+    body_terms: dict[str, int] = {} if headline_only else terms(body_text, stop)
     # Without corpus statistics yet, keep the most frequent terms, which for news bodies
     # are the topic words; ties favour earlier (nearer the lead) by order. One sort serves
     # the index keys below too (the 20 first of these are the 20 most frequent).

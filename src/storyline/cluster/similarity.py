@@ -24,6 +24,7 @@ from .features import (
     DocumentFrequencies,
     compare,
     featurize,
+    stop_words,
     story_of,
     terms,
 )
@@ -120,7 +121,8 @@ def _char_grams(text: str) -> dict[str, float]:
 
 
 def _lead_vector(article: AnnotatedArticle, df: DocumentFrequencies) -> dict[str, float]:
-    counts = terms((article.article.title + "\n" + article.article.text)[:LEAD_CHARS])
+    counts = terms((article.article.title + "\n" + article.article.text)[:LEAD_CHARS],
+                   stop_words(article.article.language))
     idf = df.weights
     return {t: (1.0 + math.log(c)) * idf[t] for t, c in counts.items()}
 
