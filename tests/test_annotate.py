@@ -146,3 +146,41 @@ def test_spacy_batches_are_bounded_by_articles_and_characters() -> None:
     # two halves fill a batch; an article longer than a batch goes alone, cut to MAX_CHARS
     assert [n for n, _ in sizes] == [2, 1, 1, 1]
     assert all(chars <= BATCH_CHARS for n, chars in sizes if n > 1)
+
+
+def test_names_in_other_languages_must_look_like_names_there() -> None:
+    from storyline.annotate.entities import foreign_name
+    from storyline.stopwords import language_stop_words
+
+    german = language_stop_words("de")
+    assert "sie" in german and "die" in german and "us" not in german
+
+    def name(text: str, label: str = "ORG") -> Entity:
+        return Entity(text, label, text, 0, len(text))
+
+    def read(text: str) -> str | None:
+        found = foreign_name(name(text), german)
+        return found and found.text
+
+    kept = ["Angela Merkel", "US", "CDU", "Köln", "2020 Olympia"]
+    assert [read(t) for t in kept] == kept
+    assert [read(t) for t in ["Sie", "Die Forscher", "ihm", "das Corona-Virus", "Eine Studie"]] == [None] * 5
+    # an article before a name: the name, with its own offsets
+    assert read("die CDU") == "CDU" and read("Der Deutsche Bundestag") == "Deutsche Bundestag"
+    moved = foreign_name(Entity("die CDU", "ORG", "die CDU", 10, 17), german)
+    assert moved is not None and (moved.start, moved.end) == (14, 17)
+    # numbers and dates are not names: never filtered here
+    assert foreign_name(name("zwei", "CARDINAL"), german) == name("zwei", "CARDINAL")
+    assert language_stop_words("xx") == frozenset()
+
+
+def test_annotator_keeps_names_not_german_words_in_german_text(annotator) -> None:
+    text = ("Die Forscher in Köln haben am Montag eine Studie vorgestellt. Sie sagen, dass "
+            "Angela Merkel und die US-Regierung zustimmen. Zudem kritisierte die CDU den Plan.")
+    german = next(iter(annotator.annotate_many([Article(id="de", source="t", title="", text=text, language="de")])))
+    english = next(iter(annotator.annotate_many([Article(id="en", source="t", title="", text=text, language="en")])))
+    names = {e.text for e in german.entities}
+    assert {"Köln", "Angela Merkel", "CDU"} <= names
+    assert not names & {"Die Forscher", "Sie"}
+    # an English article is read as the model reads it
+    assert {e.text for e in english.entities} >= names

@@ -119,6 +119,18 @@ def test_empty_story() -> None:
     assert synthesize_story([]).title == ""
 
 
+def test_story_without_headlines_is_named_by_its_lead() -> None:
+    short = annotated("a", "A storm flooded Marlow harbour on Monday. Nine boats sank.", title="")
+    assert synthesize_story([short, annotated("b", DAILY, title="")]).title == (
+        "A storm flooded Marlow harbour on Monday.")
+    long = annotated("c", "Rescuers in Marlow searched through the night for two fishermen who went "
+                          "missing when their boat capsized in the storm. Both were found.", title="")
+    title = synthesize_story([long]).title
+    assert title == "Rescuers in Marlow searched through the night for two fishermen who went …"
+    # one headline among the reports is still the title
+    assert synthesize_story([short, annotated("d", DAILY)]).title == "Earthquake strikes Marlow"
+
+
 def test_wording_difference_marks_what_each_outlet_changed() -> None:
     from storyline.synthesize.statements import wording_difference
 

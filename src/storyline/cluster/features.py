@@ -11,7 +11,6 @@ in Miranda et al. (EMNLP 2018), so a rare name counts more than a common word.
 from __future__ import annotations
 
 import functools
-import importlib
 import math
 import re
 from collections import Counter
@@ -24,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..model import AnnotatedArticle
+from ..stopwords import language_code, language_stop_words
 from .timeinfo import date_from_url, years_in
 
 _WEEKDAY = re.compile(r"\b(mon|tues|wednes|thurs|fri|satur|sun)day\b", re.I)
@@ -115,14 +115,10 @@ def stop_words(language: str | None) -> frozenset[str]:
     "pt-BR"): the English list below, plus spaCy's list for the language where spaCy
     has one. Without them an article's most frequent words, which make its index keys
     and fill its term budget, would be "der", "und", "que" in other languages."""
-    code = (language or "en").split("-")[0].lower()
-    if code == "en" or not code.isalpha():
+    code = language_code(language)
+    if code in ("", "en"):
         return _STOP
-    try:
-        module = importlib.import_module(f"spacy.lang.{code}.stop_words")
-    except ImportError:
-        return _STOP
-    return _STOP | frozenset(w.lower() for w in module.STOP_WORDS)
+    return _STOP | language_stop_words(code)
 
 
 def terms(text: str, stop: frozenset[str] = _STOP) -> Counter[str]:

@@ -92,9 +92,17 @@ def synthesize_story(
     )
 
 
+#: words of a lead sentence kept where it stands in for a missing headline.
+LEAD_TITLE_WORDS = 14
+
+
 def _title(articles: Sequence[AnnotatedArticle]) -> str:
-    """The headline sharing the most words with the other headlines (the earliest on ties)."""
+    """The headline sharing the most words with the other headlines (the earliest on ties);
+    where no report has a headline (text pasted or fed as one block), the opening words of
+    the first report's lead sentence, so that a story still says what it is about."""
     titles = [a.article.title.strip() for a in articles]
+    if not any(titles):
+        return _lead_title(articles)
     if len([t for t in titles if t]) <= 1:
         return next((t for t in titles if t), "")
     word_sets = [set(w.lower() for w in t.split()) for t in titles]
@@ -103,6 +111,15 @@ def _title(articles: Sequence[AnnotatedArticle]) -> str:
         return sum(len(word_sets[i] & word_sets[j]) for j in range(len(titles)) if j != i)
 
     return titles[max((i for i in range(len(titles)) if titles[i]), key=lambda i: (shared(i), -i))]
+
+
+def _lead_title(articles: Sequence[AnnotatedArticle]) -> str:
+    for annotated in articles:
+        lead = annotated.sentences[0].text if annotated.sentences else annotated.article.text.strip()
+        words = lead.split()
+        if words:
+            return " ".join(words) if len(words) <= LEAD_TITLE_WORDS else " ".join(words[:LEAD_TITLE_WORDS - 2]) + " …"
+    return ""
 
 
 def _top_entities(articles: Sequence[AnnotatedArticle]) -> tuple[tuple[str, int], ...]:
