@@ -90,6 +90,22 @@ def test_score_is_in_range_symmetric_and_ranks_the_obvious_cases() -> None:
     assert 0.0 <= pair_similarity(FLOOD, FLOOD_AGAIN) <= 1.0  # without corpus statistics
 
 
+def test_a_report_without_headline_is_compared_by_its_lead() -> None:
+    from dataclasses import replace
+
+    from storyline.model import Sentence
+
+    lead = "Storm floods Valletta harbour and sinks nine fishing boats on Tuesday night"
+    text = lead + ". Harbour master Joseph Borg said the sea wall had given way."
+    untitled = replace(_article("u1", "", text, people=("Joseph Borg",), places=("Valletta",)),
+                       sentences=(Sentence(index=0, text=lead + ".", start=0, end=len(lead) + 1),))
+    title_cos = PAIR_FEATURE_NAMES.index("title_cos")
+    # its lead's first words meet the other report's headline
+    assert pair_features(untitled, FLOOD, df=_df())[title_cos] > 0.3
+    # without sentences there is no lead to read: the title stays empty
+    assert pair_features(replace(untitled, sentences=()), FLOOD, df=_df())[title_cos] == 0.0
+
+
 @pytest.mark.parametrize("with_semantic", [False, True])
 def test_score_is_monotone_in_every_similarity(with_semantic: bool) -> None:
     names = SEMANTIC_FEATURE_NAMES if with_semantic else PAIR_FEATURE_NAMES

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 
 from ..model import AnnotatedArticle
 from . import _pair_weights, _weights
@@ -52,6 +53,13 @@ CHAR_GRAM_CHARS = 3000
 #: of the default model by 0.012.
 LEAD_CHARS = 600
 _CHAR_N = 4
+#: words of its lead sentence that a report without a headline is compared by in place of
+#: one (text supplied as one block, the headline run into the lead). Chosen on
+#: semeval2022-train from 8 / 12 / 16 words: out-of-fold Pearson of the refitted model,
+#: EN-EN 0.843 / 0.846 / 0.846, all pairs 0.700 / 0.702 / 0.701, against 0.836 / 0.692
+#: with the title left empty. The clusterer does not do this: topic-wise CV on ECB+, whose
+#: older reports have no headline, fell from 0.9246 to 0.9213 with lead titles.
+LEAD_TITLE_WORDS = 12
 
 
 def _sqrt_too(name: str) -> bool:
@@ -140,10 +148,18 @@ def _language(article: AnnotatedArticle) -> str:
     return (article.article.language or "").split("-")[0].lower()
 
 
+def _headlined(article: AnnotatedArticle) -> AnnotatedArticle:
+    """``article`` with the opening words of its lead as its title where it has none."""
+    if article.article.title.strip() or article.article.headline_only or not article.sentences:
+        return article
+    lead = " ".join(article.sentences[0].text.split()[:LEAD_TITLE_WORDS])
+    return replace(article, article=replace(article.article, title=lead))
+
+
 def pair_features(a: AnnotatedArticle, b: AnnotatedArticle, *,
                   df: DocumentFrequencies | None = None) -> list[float]:
     """The raw pair features named by :data:`PAIR_FEATURE_NAMES` (symmetric in a, b)."""
-    fa, fb = featurize(a), featurize(b)
+    fa, fb = featurize(_headlined(a)), featurize(_headlined(b))
     if df is None:
         df = DocumentFrequencies()
         df.add(fa)
