@@ -131,6 +131,27 @@ def test_story_without_headlines_is_named_by_its_lead() -> None:
     assert synthesize_story([short, annotated("d", DAILY)]).title == "Earthquake strikes Marlow"
 
 
+def test_story_dates_come_only_from_reports_dated_to_the_day() -> None:
+    from dataclasses import replace
+
+    from storyline.model import DateMention
+
+    text = "The genocide of 1994 was planned for years. The fugitive was seen in 2002."
+    undated = annotated("u", text, published=None)
+    # the annotator's fallback for an undated report: the latest year it mentions
+    looking_back = replace(undated, event_date=date(2002, 1, 1),
+                           dates=(DateMention("1994", date(1994, 1, 1), 19, 23, "year"),
+                                  DateMention("2002", date(2002, 1, 1), 68, 72, "year")))
+    digest = synthesize_story([looking_back])
+    assert (digest.event_start, digest.event_end) == (None, None)
+    # a day the text names is a date
+    told = replace(looking_back, event_date=date(2020, 5, 16),
+                   dates=(*looking_back.dates, DateMention("16 May 2020", date(2020, 5, 16), 0, 0)))
+    assert synthesize_story([told]).event_start == date(2020, 5, 16)
+    # a dated report's event day stands as before
+    assert synthesize_story([annotated("d", text, published=date(2024, 3, 4))]).event_start == date(2024, 3, 4)
+
+
 def test_wording_difference_marks_what_each_outlet_changed() -> None:
     from storyline.synthesize.statements import wording_difference
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from datetime import date
 
 from ..model import AnnotatedArticle, Statement, StoryDigest
 from . import conflicts, facts, lineage, quality, statements, summary, units
@@ -75,8 +76,7 @@ def synthesize_story(
     # Copies neither name the story nor stretch its time span: a stale re-publication
     # of a 2019 report, crawled in 2026, is still a 2019 event.
     originals = [a for i, a in enumerate(articles) if i not in near] or articles
-    events = [a.event_date or a.article.publication_day for a in originals]
-    known = [d for d in events if d is not None]
+    known = [d for d in map(_event_day, originals) if d is not None]
     return StoryDigest(
         title=_title(originals),
         summary=tuple(summary.summarize(story, groups, fact_list, budget_words=summary_words)),
@@ -90,6 +90,19 @@ def synthesize_story(
         event_start=min(known) if known else None,
         event_end=max(known) if known else None,
     )
+
+
+def _event_day(annotated: AnnotatedArticle) -> date | None:
+    """The day of a report's event where the report tells it to the day: its publication
+    day or a day it mentions. Without a publication date the annotator falls back to the
+    latest month or year the text mentions (a bound for the clusterer's time veto); shown
+    as a story's dates that would read as 1 January of a year the text only looks back to."""
+    if annotated.article.publication_day is not None:
+        return annotated.event_date or annotated.article.publication_day
+    event = annotated.event_date
+    if event is not None and any(m.granularity == "day" and m.value == event for m in annotated.dates):
+        return event
+    return None
 
 
 #: words of a lead sentence kept where it stands in for a missing headline.
