@@ -40,7 +40,10 @@ def foreign_name(entity: Entity, stop: frozenset[str]) -> Entity | None:
     if not (len(rest) == 1 and rest[0].isupper() and len(rest[0]) > 1
             or len(rest) > 1 and all(w[:1].isupper() for w in rest)):
         return None
-    offset = entity.text.index(rest[0], sum(len(w) for w in words[:lead]))
+    offset = 0
+    for word in words[:lead]:
+        offset = entity.text.index(word, offset) + len(word)
+    offset = entity.text.index(rest[0], offset)
     text = entity.text[offset:]
     return Entity(text, entity.label, text, entity.start + offset, entity.end)
 
