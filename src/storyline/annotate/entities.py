@@ -17,37 +17,6 @@ from ..model import Entity
 #: numbers, dates and quantities keep their own text.
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"})
 
-def foreign_name(entity: Entity, stop: frozenset[str]) -> Entity | None:
-    """A name the English model found in text of another language, as it can be a name
-    there, or None. The model reads pronouns, sentence openers and article + noun ("Sie",
-    "Zudem", "Die Forscher") as names. ``stop``: the language's own stop words (not the
-    English ones: "US" stays a name in German text). A name must open with a capital or
-    a digit and hold a word that is not a stop word; one that opens with stop words ("die
-    CDU", "Die Forscher") keeps what follows them only where that is an acronym or a name
-    of several capitalised words (a single capitalised word after an article is, in German,
-    most often a noun)."""
-    if entity.label not in NAME_LABELS:
-        return entity
-    words = entity.text.split()
-    lead = 0
-    while lead < len(words) and words[lead].lower() in stop:
-        lead += 1
-    rest = words[lead:]
-    if not rest or not (rest[0][:1].isupper() or rest[0][:1].isdigit()):
-        return None
-    if lead == 0:
-        return entity
-    if not (len(rest) == 1 and rest[0].isupper() and len(rest[0]) > 1
-            or len(rest) > 1 and all(w[:1].isupper() for w in rest)):
-        return None
-    offset = 0
-    for word in words[:lead]:
-        offset = entity.text.index(word, offset) + len(word)
-    offset = entity.text.index(rest[0], offset)
-    text = entity.text[offset:]
-    return Entity(text, entity.label, text, entity.start + offset, entity.end)
-
-
 #: labels that may name the same thing (spaCy confuses GPE/LOC and ORG/FAC).
 _COMPATIBLE = {
     "PERSON": {"PERSON"},
@@ -182,3 +151,34 @@ def canonicalize_entities(entities: Sequence[Entity]) -> tuple[Entity, ...]:
             Entity(text=entity.text, label=entity.label, canonical=canonical, start=entity.start, end=entity.end)
         )
     return tuple(result)
+
+
+def foreign_name(entity: Entity, stop: frozenset[str]) -> Entity | None:
+    """A name the English model found in text of another language, as it can be a name
+    there, or None. The model reads pronouns, sentence openers and article + noun ("Sie",
+    "Zudem", "Die Forscher") as names. ``stop``: the language's own stop words (not the
+    English ones: "US" stays a name in German text). A name must open with a capital or
+    a digit and hold a word that is not a stop word; one that opens with stop words ("die
+    CDU", "Die Forscher") keeps what follows them only where that is an acronym or a name
+    of several capitalised words (a single capitalised word after an article is, in German,
+    most often a noun)."""
+    if entity.label not in NAME_LABELS:
+        return entity
+    words = entity.text.split()
+    lead = 0
+    while lead < len(words) and words[lead].lower() in stop:
+        lead += 1
+    rest = words[lead:]
+    if not rest or not (rest[0][:1].isupper() or rest[0][:1].isdigit()):
+        return None
+    if lead == 0:
+        return entity
+    if not (len(rest) == 1 and rest[0].isupper() and len(rest[0]) > 1
+            or len(rest) > 1 and all(w[:1].isupper() for w in rest)):
+        return None
+    offset = 0
+    for word in words[:lead]:
+        offset = entity.text.index(word, offset) + len(word)
+    offset = entity.text.index(rest[0], offset)
+    text = entity.text[offset:]
+    return Entity(text, entity.label, text, entity.start + offset, entity.end)

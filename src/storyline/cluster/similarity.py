@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from ..model import AnnotatedArticle
+from ..stopwords import language_code
 from . import _pair_weights, _weights
 from .features import (
     FEATURE_NAMES,
@@ -145,7 +146,7 @@ def _vector_cosine(a: dict[str, float], b: dict[str, float]) -> float:
 
 
 def _language(article: AnnotatedArticle) -> str:
-    return (article.article.language or "").split("-")[0].lower()
+    return language_code(article.article.language)
 
 
 def _headlined(article: AnnotatedArticle) -> AnnotatedArticle:
