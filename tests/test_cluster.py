@@ -583,3 +583,32 @@ def test_a_year_bound_gives_no_event_day() -> None:
     bound = replace(dated, article=replace(dated.article, published=date(2024, 1, 1), published_by="latest-year"),
                     event_date=date(2024, 1, 1))
     assert bound.article.publication_day is None and event_day(bound) is None
+
+
+def test_linkage_reads_reports_whose_words_meet_less_than_one_join_needs(monkeypatch) -> None:
+    """Two short reports of one event in other words (body cosine 0.21, under the stream's
+    floor 0.25) that the pair model calls one event: the linkage pass joins them at its own
+    floor (refine.LINK_TEXT_FLOOR), and only there."""
+    from storyline.cluster import refine
+
+    kurz = _annotated("k1", "", "Sebastian Kurz and Werner Kogler agreed a coalition in Vienna after weeks of "
+                      "talks between the conservatives and the Greens, ending months without a government.",
+                      people=("Sebastian Kurz", "Werner Kogler"), places=("Vienna",))
+    pact = _annotated("k2", "", "Austria gets its first government of the People's Party and the Greens: Kurz "
+                      "and Kogler presented their pact, which party delegates must still approve on Saturday.",
+                      people=("Sebastian Kurz", "Werner Kogler"), places=("Vienna",))
+    others = [_annotated(f"o{i}", "", text) for i, text in enumerate([
+        "The central bank raised interest rates by half a point to slow inflation.",
+        "Heavy rain flooded the harbour and sank nine fishing boats overnight.",
+        "The football club signed a new striker from Brazil for a record fee."])]
+
+    def linked(floor: float) -> bool:
+        monkeypatch.setattr(refine, "LINK_TEXT_FLOOR", floor)
+        clusterer = OnlineClusterer(threshold=1.0)  # the stream joins nothing
+        for article in (kurz, *others, pact):
+            clusterer.add(article)
+        refine.link_stories(clusterer, threshold=0.3)
+        return clusterer.labels_["k1"] == clusterer.labels_["k2"]
+
+    assert linked(refine.LINK_TEXT_FLOOR) and refine.LINK_TEXT_FLOOR < 0.21
+    assert not linked(0.25)
