@@ -11,6 +11,11 @@ def language_code(language: str | None) -> str:
     return (language or "").split("-")[0].strip().lower()
 
 
+def read_as_english(language: str | None) -> bool:
+    """Whether text in ``language`` is read as English (it is, or its language is unknown)."""
+    return language_code(language) in ("", "en")
+
+
 @functools.cache
 def language_stop_words(language: str | None) -> frozenset[str]:
     """spaCy's stop words for ``language`` (a code such as "de" or "pt-BR"), lower-cased;

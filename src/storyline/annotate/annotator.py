@@ -9,7 +9,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..model import AnnotatedArticle, Article, Entity, Quote, Sentence
-from ..stopwords import language_code, language_stop_words
+from ..stopwords import language_stop_words, read_as_english
 from .entities import canonical_person, canonicalize_entities, foreign_name, person_names
 from .quotes import extract_quotes
 from .timex import estimate_event_date, resolve_date_mentions
@@ -117,7 +117,7 @@ class Annotator:
             Entity(text=e.text, label=e.label_, canonical=e.text, start=e.start_char, end=e.end_char)
             for e in doc.ents
         ]
-        if language_code(article.language) not in ("", "en"):
+        if not read_as_english(article.language):
             stop = language_stop_words(article.language)
             raw_entities = [n for n in (foreign_name(e, stop) for e in raw_entities) if n is not None]
         entities = canonicalize_entities(raw_entities)

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..model import AnnotatedArticle
-from ..stopwords import language_code, language_stop_words
+from ..stopwords import language_stop_words, read_as_english
 from .timeinfo import date_from_url, years_in
 
 _WEEKDAY = re.compile(r"\b(mon|tues|wednes|thurs|fri|satur|sun)day\b", re.I)
@@ -115,10 +115,9 @@ def stop_words(language: str | None) -> frozenset[str]:
     "pt-BR"): the English list below, plus spaCy's list for the language where spaCy
     has one. Without them an article's most frequent words, which make its index keys
     and fill its term budget, would be "der", "und", "que" in other languages."""
-    code = language_code(language)
-    if code in ("", "en"):
+    if read_as_english(language):
         return _STOP
-    return _STOP | language_stop_words(code)
+    return _STOP | language_stop_words(language)
 
 
 def terms(text: str, stop: frozenset[str] = _STOP) -> Counter[str]:

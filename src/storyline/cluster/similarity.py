@@ -145,10 +145,6 @@ def _vector_cosine(a: dict[str, float], b: dict[str, float]) -> float:
     return dot / math.sqrt(sum(v * v for v in a.values()) * sum(v * v for v in b.values()))
 
 
-def _language(article: AnnotatedArticle) -> str:
-    return language_code(article.article.language)
-
-
 def _headlined(article: AnnotatedArticle) -> AnnotatedArticle:
     """``article`` with the opening words of its lead as its title where it has none."""
     if article.article.title.strip() or article.article.headline_only or not article.sentences:
@@ -168,7 +164,7 @@ def pair_features(a: AnnotatedArticle, b: AnnotatedArticle, *,
     both = symmetric(compare(ArticleVectors(fa, df), story_of(fb), df, with_conflict=False),
                      compare(ArticleVectors(fb, df), story_of(fa), df, with_conflict=False))
     link = interaction_probability(both, _weights.PAIR_WEIGHTS, _weights.PAIR_BIAS)
-    la, lb = _language(a), _language(b)
+    la, lb = language_code(a.article.language), language_code(b.article.language)
     ta, tb = a.article, b.article
     len_a, len_b = len(ta.text), len(tb.text)
     return [
