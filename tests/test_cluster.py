@@ -612,3 +612,35 @@ def test_linkage_reads_reports_whose_words_meet_less_than_one_join_needs(monkeyp
 
     assert linked(refine.LINK_TEXT_FLOOR) and refine.LINK_TEXT_FLOOR < 0.21
     assert not linked(0.25)
+
+
+def test_undated_reports_naming_only_earlier_years_stay_out_of_a_dated_story() -> None:
+    """The same player on injured reserve in two seasons: two dated reports of 2011 and two
+    undated ones whose only years are 2006 and 2008 are two events, however alike their words;
+    undated reports that name no year, or the dated story's year, still join it."""
+    from storyline.cluster import refine
+
+    text = ("The New Orleans Saints placed running back Reggie Bush on injured reserve on Wednesday "
+            "because of a sprained knee, ending his season before the playoffs.")
+    dated = [_annotated(f"d{i}", "Saints place Reggie Bush on injured reserve", text,
+                        published=date(2011, 1, 5), people=("Reggie Bush",)) for i in (1, 2)]
+
+    def undated(ident: str, extra: str) -> AnnotatedArticle:
+        return _annotated(ident, "Saints place Reggie Bush on injured reserve", text + " " + extra,
+                          people=("Reggie Bush",))
+
+    earlier = [undated("u1", "Bush, the second pick of the 2006 draft, ran for 404 yards in 2008."),
+               undated("u2", "The knee kept Bush out of four games in the 2008 season.")]
+    same_year = [undated("s1", "Bush ran for 150 yards in 2011."), undated("s2", "The knee had troubled him.")]
+
+    def one_story(reports: list[AnnotatedArticle]) -> bool:
+        clusterer = OnlineClusterer(threshold=1.0)  # the stream joins nothing: only linkage can
+        for article in (*dated, *reports):
+            clusterer.add(article)
+        refine.link_stories(clusterer, threshold=0.3)
+        labels = clusterer.labels_
+        assert labels["d1"] == labels["d2"] and labels[reports[0].id] == labels[reports[1].id]
+        return labels["d1"] == labels[reports[0].id]
+
+    assert not one_story(earlier)
+    assert one_story(same_year)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import heapq
 import logging
+from datetime import date
 from typing import TYPE_CHECKING
 
 from . import _weights
@@ -81,6 +82,13 @@ LINK_TEXT_FLOOR = 0.1
 LINK_MAX_MEMBERS = 12
 #: stories the index retrieves for each story in the linkage pass (by shared IDF-weighted keys).
 LINK_CANDIDATES = 6
+#: reports of a story without a dated one that must mention a year before the years its
+#: reports mention date it (see _years_contradict): one report's years are as often
+#: background ("since 2009") as its own time. Topic-wise CV on ecbplus-dev (whose older
+#: half has no dates) with 1 / 2 / 3: 0.9353 / 0.9361 / 0.9361, against 0.9264 without the
+#: test (in-sample 0.9428 each, 0.9289 without); the stream's own test of one report's
+#: years against a story's fell to 0.9338 in-sample.
+YEAR_EVIDENCE_REPORTS = 2
 #: a story of at most this many articles is a fragment: a report the stream put apart
 #: because it came before the reports that connect it, or told the event in other words.
 ATTACH_MAX_SIZE = 5
@@ -153,9 +161,39 @@ def _story_probability(clusterer: OnlineClusterer, a: int, b: int,
 
 def _too_far_apart(clusterer: OnlineClusterer, a: int, b: int) -> bool:
     """Stories whose event days lie further apart than the window are two events,
-    however alike their words: the same veto the online decision applies."""
+    however alike their words: the same veto the online decision applies. So are a story
+    of undated reports and a dated story when its reports name no year as late as the
+    dated story's (:func:`_years_contradict`)."""
     da, db = clusterer.stories_[a].day, clusterer.stories_[b].day
-    return da is not None and db is not None and abs(da - db) > clusterer.window_days
+    if da is not None and db is not None:
+        return abs(da - db) > clusterer.window_days
+    return _years_contradict(clusterer, a, b) or _years_contradict(clusterer, b, a)
+
+
+def _latest_year_named(clusterer: OnlineClusterer, sid: int) -> int | None:
+    """The latest year the reports of an undated story mention; None where the story has a
+    dated report or fewer than YEAR_EVIDENCE_REPORTS of its reports mention a year."""
+    if clusterer.stories_[sid].first_day is not None:
+        return None
+    years = [f.year for f in clusterer.members_[sid] if f.year is not None]
+    return max(years) if len(years) >= YEAR_EVIDENCE_REPORTS else None
+
+
+def _years_contradict(clusterer: OnlineClusterer, undated: int, dated: int) -> bool:
+    """Whether story ``undated`` (no report with a date) reports an earlier event than story
+    ``dated``: every year its reports mention lies before the first day of ``dated``.
+
+    Reports of an event name its year, or no year at all; reports that name only earlier
+    years tell an earlier event of the same kind (the same team's star on injured reserve
+    two seasons before, a rule made by one administration and reversed by the next). The
+    stream has no such test: one report's years are too often background. The reverse (a
+    year after the dated story) is no evidence: reports name contracts and plans to come.
+    """
+    first = clusterer.stories_[dated].first_day
+    if first is None:
+        return False
+    latest = _latest_year_named(clusterer, undated)
+    return latest is not None and latest < date.fromordinal(first).year
 
 
 def merge_stories(clusterer: OnlineClusterer, *, threshold: float,
@@ -205,6 +243,8 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float,
             continue
         # Re-check: either story may have grown since this pair was scored.
         if version.get(keep) or version.get(gone):
+            if _too_far_apart(clusterer, keep, gone):
+                continue
             if _story_probability(clusterer, keep, gone, cache, reads_conflict) < bar(keep, gone):
                 continue
         _absorb(clusterer, keep, gone, moved)
@@ -403,8 +443,8 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float,
         if keep not in clusterer.stories_ or gone not in clusterer.stories_:
             continue
         if size.get(keep) or size.get(gone):
-            # either story has grown since this pair was scored: score it again
-            if score(keep, gone) < bar(keep, gone):
+            # either story has grown since this pair was scored: check and score it again
+            if _too_far_apart(clusterer, keep, gone) or score(keep, gone) < bar(keep, gone):
                 continue
         _absorb(clusterer, keep, gone, moved)
         size[keep] = size.get(keep, 0) + 1
@@ -439,6 +479,8 @@ def attach_fragments(clusterer: OnlineClusterer, *, threshold: float, headline_t
         best, best_p = None, 0.0
         for other in clusterer._retrieve(story_keys(clusterer.stories_[sid]), limit=ATTACH_CANDIDATES):
             if other == sid or len(clusterer.members_[other]) <= len(fragment):
+                continue
+            if _years_contradict(clusterer, sid, other) or _years_contradict(clusterer, other, sid):
                 continue
             cut = headline_threshold if headline and not clusterer.stories_[other].body else threshold
             if cut <= 0:
