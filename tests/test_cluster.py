@@ -644,3 +644,30 @@ def test_undated_reports_naming_only_earlier_years_stay_out_of_a_dated_story() -
 
     assert not one_story(earlier)
     assert one_story(same_year)
+
+
+def test_three_undated_reports_naming_later_years_stay_out_of_a_dated_story() -> None:
+    """Undated reports of the same team's later season (naming 2014) are another event than
+    the dated story of 2011 once three of them say so; two may be naming plans to come."""
+    from storyline.cluster import refine
+
+    text = ("The New Orleans Saints placed running back Reggie Bush on injured reserve on Wednesday "
+            "because of a sprained knee, ending his season before the playoffs.")
+    title = "Saints place Reggie Bush on injured reserve"
+    dated = [_annotated(f"d{i}", title, text, published=date(2011, 1, 5), people=("Reggie Bush",))
+             for i in (1, 2)]
+    later = [_annotated(f"l{i}", title, text + f" It is his {word} injury of the 2014 season.",
+                        people=("Reggie Bush",)) for i, word in enumerate(("second", "third", "fourth"))]
+
+    def joined(reports: list[AnnotatedArticle]) -> bool:
+        clusterer = OnlineClusterer(threshold=1.0)  # the stream joins nothing: only linkage can
+        for article in (*dated, *reports):
+            clusterer.add(article)
+        refine.link_stories(clusterer, threshold=0.3)
+        labels = clusterer.labels_
+        assert len({labels[a.id] for a in reports}) == 1
+        return labels["d1"] == labels[reports[0].id]
+
+    assert refine.LATER_YEAR_REPORTS == 3
+    assert not joined(later)
+    assert joined(later[:2])
