@@ -673,30 +673,33 @@ def test_three_undated_reports_naming_later_years_stay_out_of_a_dated_story() ->
     assert joined(later[:2])
 
 
-def test_an_undated_report_naming_earlier_years_moves_to_the_earlier_story() -> None:
-    """An undated report the stream put in the dated 2011 story, naming only 2006 and 2008,
-    moves to the story of undated reports of 2008 that the pair model places it in best; one
-    that names 2011 stays where it is."""
+def test_an_undated_report_naming_other_years_moves_to_that_event_s_story() -> None:
+    """An undated report the stream put in the dated 2011 story moves to the story of undated
+    reports that the pair model places it in best when the years it names lie before 2011
+    (2006 and 2008) or after 2012 (2014); one that names 2011 stays where it is."""
     from storyline.cluster import refine
 
     text = ("The New Orleans Saints placed running back Reggie Bush on injured reserve on Wednesday "
             "because of a sprained knee, ending his season before the playoffs.")
     title = "Saints place Reggie Bush on injured reserve"
-    earlier = " The knee kept Bush, the second pick of the 2006 draft, out of four games in the 2008 season."
     dated = [_annotated(f"d{i}", title, text, published=date(2011, 1, 5), people=("Reggie Bush",))
              for i in (1, 2)]
-    undated = [_annotated(f"u{i}", title, text + earlier, people=("Reggie Bush",)) for i in (1, 2)]
 
-    def story_of(stray: AnnotatedArticle) -> int:
+    def story_of(stray_extra: str, others_extra: str) -> int:
         clusterer = OnlineClusterer()
+        stray = _annotated("s", title, text + stray_extra, people=("Reggie Bush",))
         for article in (*dated, stray):
             clusterer.add(article, story=1)
+        undated = [_annotated(f"u{i}", title, text + others_extra, people=("Reggie Bush",)) for i in (1, 2)]
         for article in undated:
             clusterer.add(article, story=2)
-        refine.move_earlier_reports(clusterer, threshold=0.3)
+        refine.move_reports_by_year(clusterer, threshold=0.3)
         assert {clusterer.labels_[a.id] for a in dated} == {1}
         assert {clusterer.labels_[a.id] for a in undated} == {2}
-        return clusterer.labels_[stray.id]
+        return clusterer.labels_["s"]
 
-    assert story_of(_annotated("s1", title, text + earlier, people=("Reggie Bush",))) == 2
-    assert story_of(_annotated("s2", title, text + " Bush ran for 150 yards in 2011.", people=("Reggie Bush",))) == 1
+    earlier = " The knee kept Bush, the second pick of the 2006 draft, out of four games in the 2008 season."
+    later = " The knee kept Bush out of four games in the 2014 season."
+    assert story_of(earlier, earlier) == 2
+    assert story_of(later, later) == 2
+    assert story_of(" Bush ran for 150 yards in 2011.", earlier) == 1
