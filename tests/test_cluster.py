@@ -614,36 +614,41 @@ def test_linkage_reads_reports_whose_words_meet_less_than_one_join_needs(monkeyp
     assert not linked(0.25)
 
 
+def _saints(ident: str, extra: str = "", *, published: date | None = None) -> AnnotatedArticle:
+    """A report of Reggie Bush put on injured reserve, plus ``extra`` (where years go)."""
+    text = ("The New Orleans Saints placed running back Reggie Bush on injured reserve on Wednesday "
+            "because of a sprained knee, ending his season before the playoffs." + extra)
+    return _annotated(ident, "Saints place Reggie Bush on injured reserve", text, published=published,
+                      people=("Reggie Bush",))
+
+
+#: two dated reports of January 2011.
+SAINTS_2011 = [_saints(f"d{i}", published=date(2011, 1, 5)) for i in (1, 2)]
+
+
+def _linked_to_2011(reports: list[AnnotatedArticle]) -> bool:
+    """Whether linkage alone (the stream joins nothing) puts ``reports``, which it joins to
+    each other, in the story of SAINTS_2011."""
+    from storyline.cluster import refine
+
+    clusterer = OnlineClusterer(threshold=1.0)
+    for article in (*SAINTS_2011, *reports):
+        clusterer.add(article)
+    refine.link_stories(clusterer, threshold=0.3)
+    labels = clusterer.labels_
+    assert labels["d1"] == labels["d2"] and len({labels[a.id] for a in reports}) == 1
+    return labels["d1"] == labels[reports[0].id]
+
+
 def test_undated_reports_naming_only_earlier_years_stay_out_of_a_dated_story() -> None:
     """The same player on injured reserve in two seasons: two dated reports of 2011 and two
     undated ones whose only years are 2006 and 2008 are two events, however alike their words;
     undated reports that name no year, or the dated story's year, still join it."""
-    from storyline.cluster import refine
-
-    text = ("The New Orleans Saints placed running back Reggie Bush on injured reserve on Wednesday "
-            "because of a sprained knee, ending his season before the playoffs.")
-    dated = [_annotated(f"d{i}", "Saints place Reggie Bush on injured reserve", text,
-                        published=date(2011, 1, 5), people=("Reggie Bush",)) for i in (1, 2)]
-
-    def undated(ident: str, extra: str) -> AnnotatedArticle:
-        return _annotated(ident, "Saints place Reggie Bush on injured reserve", text + " " + extra,
-                          people=("Reggie Bush",))
-
-    earlier = [undated("u1", "Bush, the second pick of the 2006 draft, ran for 404 yards in 2008."),
-               undated("u2", "The knee kept Bush out of four games in the 2008 season.")]
-    same_year = [undated("s1", "Bush ran for 150 yards in 2011."), undated("s2", "The knee had troubled him.")]
-
-    def one_story(reports: list[AnnotatedArticle]) -> bool:
-        clusterer = OnlineClusterer(threshold=1.0)  # the stream joins nothing: only linkage can
-        for article in (*dated, *reports):
-            clusterer.add(article)
-        refine.link_stories(clusterer, threshold=0.3)
-        labels = clusterer.labels_
-        assert labels["d1"] == labels["d2"] and labels[reports[0].id] == labels[reports[1].id]
-        return labels["d1"] == labels[reports[0].id]
-
-    assert not one_story(earlier)
-    assert one_story(same_year)
+    earlier = [_saints("u1", " Bush, the second pick of the 2006 draft, ran for 404 yards in 2008."),
+               _saints("u2", " The knee kept Bush out of four games in the 2008 season.")]
+    same_year = [_saints("s1", " Bush ran for 150 yards in 2011."), _saints("s2", " The knee had troubled him.")]
+    assert not _linked_to_2011(earlier)
+    assert _linked_to_2011(same_year)
 
 
 def test_three_undated_reports_naming_later_years_stay_out_of_a_dated_story() -> None:
@@ -651,26 +656,11 @@ def test_three_undated_reports_naming_later_years_stay_out_of_a_dated_story() ->
     the dated story of 2011 once three of them say so; two may be naming plans to come."""
     from storyline.cluster import refine
 
-    text = ("The New Orleans Saints placed running back Reggie Bush on injured reserve on Wednesday "
-            "because of a sprained knee, ending his season before the playoffs.")
-    title = "Saints place Reggie Bush on injured reserve"
-    dated = [_annotated(f"d{i}", title, text, published=date(2011, 1, 5), people=("Reggie Bush",))
-             for i in (1, 2)]
-    later = [_annotated(f"l{i}", title, text + f" It is his {word} injury of the 2014 season.",
-                        people=("Reggie Bush",)) for i, word in enumerate(("second", "third", "fourth"))]
-
-    def joined(reports: list[AnnotatedArticle]) -> bool:
-        clusterer = OnlineClusterer(threshold=1.0)  # the stream joins nothing: only linkage can
-        for article in (*dated, *reports):
-            clusterer.add(article)
-        refine.link_stories(clusterer, threshold=0.3)
-        labels = clusterer.labels_
-        assert len({labels[a.id] for a in reports}) == 1
-        return labels["d1"] == labels[reports[0].id]
-
+    later = [_saints(f"l{i}", f" It is his {word} injury of the 2014 season.")
+             for i, word in enumerate(("second", "third", "fourth"))]
     assert refine.LATER_YEAR_REPORTS == 3
-    assert not joined(later)
-    assert joined(later[:2])
+    assert not _linked_to_2011(later)
+    assert _linked_to_2011(later[:2])
 
 
 def test_an_undated_report_naming_other_years_moves_to_that_event_s_story() -> None:
@@ -679,22 +669,15 @@ def test_an_undated_report_naming_other_years_moves_to_that_event_s_story() -> N
     (2006 and 2008) or after 2012 (2014); one that names 2011 stays where it is."""
     from storyline.cluster import refine
 
-    text = ("The New Orleans Saints placed running back Reggie Bush on injured reserve on Wednesday "
-            "because of a sprained knee, ending his season before the playoffs.")
-    title = "Saints place Reggie Bush on injured reserve"
-    dated = [_annotated(f"d{i}", title, text, published=date(2011, 1, 5), people=("Reggie Bush",))
-             for i in (1, 2)]
-
     def story_of(stray_extra: str, others_extra: str) -> int:
         clusterer = OnlineClusterer()
-        stray = _annotated("s", title, text + stray_extra, people=("Reggie Bush",))
-        for article in (*dated, stray):
+        for article in (*SAINTS_2011, _saints("s", stray_extra)):
             clusterer.add(article, story=1)
-        undated = [_annotated(f"u{i}", title, text + others_extra, people=("Reggie Bush",)) for i in (1, 2)]
+        undated = [_saints(f"u{i}", others_extra) for i in (1, 2)]
         for article in undated:
             clusterer.add(article, story=2)
         refine.move_reports_by_year(clusterer, threshold=0.3)
-        assert {clusterer.labels_[a.id] for a in dated} == {1}
+        assert {clusterer.labels_[a.id] for a in SAINTS_2011} == {1}
         assert {clusterer.labels_[a.id] for a in undated} == {2}
         return clusterer.labels_["s"]
 
