@@ -172,6 +172,11 @@ class AnnotatedArticle:
     def id(self) -> str:
         return self.article.id
 
+    def lead_words(self) -> list[str]:
+        """The words of the lead sentence (of the text where it has no sentences): what
+        stands in for a headline where a report came without one."""
+        return (self.sentences[0].text if self.sentences else self.article.text.strip()).split()
+
 
 @dataclass(frozen=True)
 class Citation:

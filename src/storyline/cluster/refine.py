@@ -193,17 +193,25 @@ def _years_contradict(clusterer: OnlineClusterer, undated: int, dated: int) -> b
     after his predecessor). The stream has no such test: one report's years are too often
     background. Only stories whose reports name years (:data:`YEAR_EVIDENCE_REPORTS`) count.
     """
-    story = clusterer.stories_[dated]
-    if story.first_day is None or story.last_day is None or clusterer.stories_[undated].first_day is not None:
+    bounds = _year_bounds(clusterer.stories_[dated])
+    if bounds is None or clusterer.stories_[undated].first_day is not None:
         return False  # not a dated story and an undated one
+    first_year, later_than = bounds
     # an undated report's year is the latest year it names (features.featurize)
     named = [f.year for f in clusterer.members_[undated] if f.year is not None]
     if len(named) < YEAR_EVIDENCE_REPORTS:
         return False
-    if max(named) < date.fromordinal(story.first_day).year:
+    if max(named) < first_year:
         return True
-    after = date.fromordinal(story.last_day).year + LATER_YEAR_SLACK
-    return sum(1 for year in named if year > after) >= LATER_YEAR_REPORTS
+    return sum(1 for year in named if year > later_than) >= LATER_YEAR_REPORTS
+
+
+def _year_bounds(story: StoryFeatures) -> tuple[int, int] | None:
+    """The year of a dated story's first day, and the year after which a year named by an
+    undated report places it later (LATER_YEAR_SLACK past the last day's); None if undated."""
+    if story.first_day is None or story.last_day is None:
+        return None
+    return date.fromordinal(story.first_day).year, date.fromordinal(story.last_day).year + LATER_YEAR_SLACK
 
 
 def merge_stories(clusterer: OnlineClusterer, *, threshold: float,
@@ -297,11 +305,10 @@ def move_reports_by_year(clusterer: OnlineClusterer, *, threshold: float,
         return sum(pair(report, y) for y in read) / len(read) if read else 0.0
 
     for sid in list(clusterer.stories_):
-        story = clusterer.stories_.get(sid)
-        if story is None or story.first_day is None:
+        bounds = _year_bounds(clusterer.stories_[sid])
+        if bounds is None:
             continue
-        first_year = date.fromordinal(story.first_day).year
-        later_than = date.fromordinal(story.last_day).year + LATER_YEAR_SLACK
+        first_year, later_than = bounds
         for report in [f for f in clusterer.members_[sid] if f.day is None and f.year is not None
                        and (f.year < first_year or f.year > later_than)]:
             rest = [f for f in clusterer.members_[sid] if f is not report]

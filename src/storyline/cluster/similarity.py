@@ -149,7 +149,7 @@ def _headlined(article: AnnotatedArticle) -> AnnotatedArticle:
     """``article`` with the opening words of its lead as its title where it has none."""
     if article.article.title.strip() or article.article.headline_only or not article.sentences:
         return article
-    lead = " ".join(article.sentences[0].text.split()[:LEAD_TITLE_WORDS])
+    lead = " ".join(article.lead_words()[:LEAD_TITLE_WORDS])
     return replace(article, article=replace(article.article, title=lead))
 
 

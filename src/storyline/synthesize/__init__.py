@@ -105,7 +105,8 @@ def _event_day(annotated: AnnotatedArticle) -> date | None:
     return None
 
 
-#: words of a lead sentence kept where it stands in for a missing headline.
+#: a lead sentence of up to this many words stands whole for a missing headline; a longer
+#: one is cut two words shorter and marked with an ellipsis.
 LEAD_TITLE_WORDS = 14
 
 
@@ -128,8 +129,7 @@ def _title(articles: Sequence[AnnotatedArticle]) -> str:
 
 def _lead_title(articles: Sequence[AnnotatedArticle]) -> str:
     for annotated in articles:
-        lead = annotated.sentences[0].text if annotated.sentences else annotated.article.text.strip()
-        words = lead.split()
+        words = annotated.lead_words()
         if words:
             return " ".join(words) if len(words) <= LEAD_TITLE_WORDS else " ".join(words[:LEAD_TITLE_WORDS - 2]) + " …"
     return ""
