@@ -686,3 +686,30 @@ def test_an_undated_report_naming_other_years_moves_to_that_event_s_story() -> N
     assert story_of(earlier, earlier) == 2
     assert story_of(later, later) == 2
     assert story_of(" Bush ran for 150 yards in 2011.", earlier) == 1
+
+
+def test_a_report_whose_years_contradict_its_story_moves_even_when_it_reads_closer_to_it() -> None:
+    """Reports of two seasons' injuries share the player, the team and the words, so the
+    pair model may rate the stray higher with the dated story than with its own event's
+    undated reports; its years (2008, before the story's 2011) decide, once the other
+    story passes the threshold."""
+    from storyline.cluster import refine
+
+    wild_card = " Pierre Thomas will carry the load against Seattle in the wild card round on Saturday."
+    dated = [_saints(f"d{i}", wild_card, published=date(2011, 1, 5)) for i in (1, 2)]
+    clusterer = OnlineClusterer()
+    for article in (*dated, _saints("s", wild_card + " He missed four games in 2008.")):
+        clusterer.add(article, story=1)
+    undated = [_annotated(f"u{i}", "Bush out for the season",
+                          f"Reggie Bush {rest} in 2008 before the sprained knee ended his season in New Orleans.",
+                          people=("Reggie Bush",))
+               for i, rest in enumerate(("ran for 404 yards", "caught 52 passes"))]
+    for article in undated:
+        clusterer.add(article, story=2)
+    pair = refine.PairScores(clusterer)
+    features = {f.id: f for members in clusterer.members_.values() for f in members}
+    own = sum(pair(features["s"], features[a.id]) for a in dated) / 2
+    other = sum(pair(features["s"], features[a.id]) for a in undated) / 2
+    assert 0.3 <= other < own, (other, own)  # the pair model alone would keep it where it is
+    refine.move_reports_by_year(clusterer, threshold=0.3)
+    assert clusterer.labels_["s"] == 2
