@@ -713,3 +713,28 @@ def test_a_report_whose_years_contradict_its_story_moves_even_when_it_reads_clos
     assert 0.3 <= other < own, (other, own)  # the pair model alone would keep it where it is
     refine.move_reports_by_year(clusterer, threshold=0.3)
     assert clusterer.labels_["s"] == 2
+
+
+def test_undated_reports_that_all_name_other_years_are_split_off_a_dated_story() -> None:
+    """The stream put undated reports of the 2008 season into the dated 2011 story one at a
+    time. Once three of them name only earlier years and none names 2011, the undated
+    reports leave it together, the one naming no year with them; two such reports, one
+    undated report naming 2011, or a single dated report leave the story whole."""
+    from storyline.cluster import refine
+
+    def split(undated: list[AnnotatedArticle], dated: list[AnnotatedArticle] = SAINTS_2011) -> set[str]:
+        clusterer = OnlineClusterer()
+        for article in (*dated, *undated):
+            clusterer.add(article, story=1)
+        refine.split_off_other_years(clusterer)
+        assert {clusterer.labels_[a.id] for a in dated} == {1}
+        return {a.id for a in undated if clusterer.labels_[a.id] != 1}
+
+    earlier = [_saints(f"e{i}", f" The knee kept Bush out of {n} games in the 2008 season.")
+               for i, n in enumerate(("two", "three", "four"))]
+    no_year = _saints("n", " The knee had troubled him for weeks.")
+    assert refine.OTHER_YEARS_REPORTS == 3 and refine.OTHER_YEARS_DATED == 2
+    assert split([*earlier, no_year]) == {"e0", "e1", "e2", "n"}
+    assert split([*earlier[:2], no_year]) == set()
+    assert split([*earlier, _saints("s", " Bush ran for 150 yards in 2011.")]) == set()
+    assert split(earlier, SAINTS_2011[:1]) == set()

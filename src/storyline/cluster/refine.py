@@ -100,6 +100,17 @@ YEAR_EVIDENCE_REPORTS = 2
 #: slack 0 / 1 / 2 give the same, 3 none of the gain.
 LATER_YEAR_REPORTS = 3
 LATER_YEAR_SLACK = 1
+#: undated reports of a dated story that must each name a year outside its time, and none
+#: inside it, before the story's undated reports are taken for another event (see
+#: :func:`split_off_other_years`). Topic-wise CV 0.9621 / 0.9662 / 0.9588 with 2 / 3 / 4:
+#: at 2, two undated reports of a 2013 story naming 2009 as background were split off.
+OTHER_YEARS_REPORTS = 3
+#: and dated reports that must place the story in time: one dated report can be misdated.
+OTHER_YEARS_DATED = 2
+#: how much closer (mean pair probability) an undated report that names no year must read
+#: to the dated reports than to those naming other years to stay with the dated reports.
+#: CV 0.9543 at 0.1, 0.9662 at 0.3 and at 1 (no report stays).
+OTHER_YEARS_MARGIN = 0.3
 #: a story of at most this many articles is a fragment: a report the stream put apart
 #: because it came before the reports that connect it, or told the event in other words.
 ATTACH_MAX_SIZE = 5
@@ -333,6 +344,57 @@ def move_reports_by_year(clusterer: OnlineClusterer, *, threshold: float,
             clusterer._attach(report, best)
             clusterer.labels_[report.id] = best
             moved[report.id] = best
+    return moved
+
+
+def split_off_other_years(clusterer: OnlineClusterer, *, pairs: PairScores | None = None) -> dict[str, int]:
+    """Split the undated reports off a dated story when those that name years all place it
+    in another time: at least :data:`OTHER_YEARS_REPORTS` of them name a year outside its
+    bounds (:func:`_year_bounds`), none names one inside, and at least
+    :data:`OTHER_YEARS_DATED` reports carry a date. The undated reports that name no year go
+    with them unless they read clearly closer to the dated reports
+    (:data:`OTHER_YEARS_MARGIN`): nothing else places them in time, and the words they
+    share with the dated reports are the words two events of one kind share.
+
+    The stream joins an undated report to a dated story one report at a time, where one
+    report's years are too weak to act on, and the other event may never get a story of its
+    own for :func:`move_reports_by_year` to move reports to. Held out on ecbplus-dev, the
+    2008 and 2013 Turkmen elections and the Bush rule on endangered species and its
+    reversal were each one story this way (topic-wise CV 0.9522 -> 0.9662; in sample
+    unchanged, 0.9570: fitted on their own topic, the models keep them apart in the stream).
+    """
+    pair = pairs or PairScores(clusterer)
+    moved: dict[str, int] = {}
+
+    def mean_probability(report: ArticleFeatures, group: list[ArticleFeatures]) -> float:
+        read = _sample([f for f in group if f is not report])
+        return sum(pair(report, f) for f in read) / len(read) if read else 0.0
+
+    for sid in list(clusterer.stories_):
+        bounds = _year_bounds(clusterer.stories_[sid])
+        if bounds is None:
+            continue
+        first_year, later_than = bounds
+        members = clusterer.members_[sid]
+        dated = [f for f in members if f.day is not None]
+        undated = [f for f in members if f.day is None]
+        naming = [f for f in undated if f.year is not None]
+        elsewhen = [f for f in naming if f.year < first_year or f.year > later_than]
+        if len(elsewhen) < OTHER_YEARS_REPORTS or len(elsewhen) < len(naming) or len(dated) < OTHER_YEARS_DATED:
+            continue
+        part = elsewhen + [f for f in undated if f.year is None and mean_probability(f, dated)
+                           < mean_probability(f, elsewhen) + OTHER_YEARS_MARGIN]
+        clusterer._detach(sid)
+        for f in members:
+            if f not in part:
+                clusterer._attach(f, sid)
+        new = clusterer._next_id
+        clusterer._next_id += 1
+        for f in part:
+            clusterer._attach(f, new)
+            clusterer.labels_[f.id] = new
+            moved[f.id] = new
+        logger.debug("story %d: %d undated reports naming other years split off", sid, len(part))
     return moved
 
 
@@ -586,8 +648,9 @@ def refine_stories(clusterer: OnlineClusterer, *, merge_threshold: float | None 
                    headline_link_threshold: float | None = None,
                    attach_threshold: float | None = None,
                    headline_attach_threshold: float | None = None) -> dict[str, int]:
-    """Merge, link, attach fragments, move undated reports of other years, then split the
-    clusterer's active stories; return the articles that moved.
+    """Merge, link, attach fragments, move undated reports of other years, split off the
+    undated reports of another time, then split the clusterer's active stories; return the
+    articles that moved.
 
     Splitting comes last so that what it takes apart stays apart: the joins before it
     (stream, merge, linkage) each look at one story pair, the split at a whole story.
@@ -613,6 +676,7 @@ def refine_stories(clusterer: OnlineClusterer, *, merge_threshold: float | None 
                          pairs=pairs)
     if attach_threshold > 0:
         move_reports_by_year(clusterer, threshold=attach_threshold, pairs=pairs)
+    split_off_other_years(clusterer, pairs=pairs)
     split_ratio = SPLIT_RATIO if split_ratio is None else split_ratio
     headline_split_ratio = HEADLINE_SPLIT_RATIO if headline_split_ratio is None else headline_split_ratio
     if split_ratio > 0 or headline_split_ratio > 0:
