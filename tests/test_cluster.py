@@ -111,6 +111,33 @@ def test_featurize_keeps_entities_numbers_and_day() -> None:
     assert not f.headline_only
 
 
+
+def test_slug_words_read_the_headline_an_editor_put_in_the_url() -> None:
+    from storyline.cluster.features import slug_words
+
+    latimes = ("http://www.latimes.com/business/money/"
+               "la-fi-mo-federal-reserve-plosser-stimulus-20140310,0,1312750.story\\?track=rss")
+    assert slug_words(latimes) == "la fi mo federal reserve plosser stimulus"
+    assert slug_words("http://blogs.example.com/rocks/2014/03/neil_young_the_inventor.php") == "neil young the inventor"
+    # sections, dates, ids and short names are not slugs; nor is what is not a URL
+    assert slug_words("http://www.ign.com/articles/2014/03/08/chef-review") == ""
+    assert slug_words("http://technology.iafrica.com/news/906856.html") == ""
+    assert slug_words("http://[::1") == slug_words(None) == ""
+
+
+def test_a_headline_alone_reads_its_url_slug_as_title_words() -> None:
+    """A headline has few words; the slug adds those it leaves out, as title words. A
+    report with a body has words enough and keeps its title as written."""
+    url = "http://www.usnews.com/news/articles/2014/03/10/edward-snowden-challenges-congress-at-sxsw"
+    headline = featurize(_annotated("h", "Snowden challenges Congress at SXSW", "", url=url))
+    assert headline.headline_only
+    assert "edward" in headline.title and headline.title["edward"] == 1.0
+    plain = featurize(_annotated("p", "Snowden challenges Congress at SXSW", ""))
+    assert set(headline.title) - set(plain.title) == {"edward"}
+    report = featurize(_annotated("r", "Snowden challenges Congress at SXSW",
+                                  "The former contractor spoke by video link from Moscow.", url=url))
+    assert "edward" not in report.title
+
 def test_same_event_joins_and_same_kind_years_apart_stays_apart() -> None:
     clusterer = OnlineClusterer()
     stream = [RESCUE_2024[0], RESCUE_2016[0], OTHER[0], RESCUE_2024[1], RESCUE_2016[1], RESCUE_2024[2]]

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from operator import itemgetter, mul
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -232,6 +233,30 @@ def _years(annotated: AnnotatedArticle, text: str, day: int | None) -> tuple[int
     return latest, {f"y:{y}": 1.0 for y in set(years)}
 
 
+
+#: a path segment of at least this many hyphenated words is a slug, the headline an editor
+#: wrote into the URL; shorter ones are sections ("business/money") and ids.
+SLUG_MIN_WORDS = 3
+_SLUG_SEPARATORS = re.compile(r"[-_+]+")
+_SLUG_WORD = re.compile(r"[a-z]{2,}")
+
+
+def slug_words(url: str | None) -> str:
+    """The words of a URL's slugs: ".../la-fi-mo-federal-reserve-plosser-20140310,0,1312750.story"
+    gives "la fi mo federal reserve plosser" (words of letters only: ids and dates drop out)."""
+    if not url:
+        return ""
+    try:
+        path = urlsplit(url.replace("\\", "")).path.lower()
+    except ValueError:  # not a URL at all ("http://[::1")
+        return ""
+    words: list[str] = []
+    for segment in path.split("/"):
+        parts = _SLUG_SEPARATORS.split(segment.rsplit(".", 1)[0])
+        if len(parts) >= SLUG_MIN_WORDS:
+            words.extend(p for p in parts if _SLUG_WORD.fullmatch(p))
+    return " ".join(words)
+
 def featurize(annotated: AnnotatedArticle) -> ArticleFeatures:
     """The sparse features of one annotated article (no corpus statistics needed)."""
     article = annotated.article
@@ -247,6 +272,12 @@ def featurize(annotated: AnnotatedArticle) -> ArticleFeatures:
     if len(body_terms) > MAX_BODY_TERMS:
         body_terms = dict(ranked)
     title = {t: 1.0 + math.log(c) for t, c in title_terms.items()}
+    if headline_only:
+        # A headline alone has few words, and its rewrites share fewer; the URL's slug
+        # often names what it leaves out ("Snowden challenges Congress" under
+        # ".../edward-snowden-challenges-congress-at-sxsw"). Its new words count as title words.
+        for term in terms(slug_words(article.url), stop):
+            title.setdefault(term, 1.0)
     body = {t: 1.0 + math.log(c) for t, c in body_terms.items()}
     entities: dict[str, int] = {}  # a plain dict: Counter's += calls __missing__ in Python
     numbers: set[str] = set()
