@@ -233,7 +233,6 @@ def _years(annotated: AnnotatedArticle, text: str, day: int | None) -> tuple[int
     return latest, {f"y:{y}": 1.0 for y in set(years)}
 
 
-
 #: a path segment of at least this many hyphenated words is a slug, the headline an editor
 #: wrote into the URL; shorter ones are sections ("business/money") and ids.
 SLUG_MIN_WORDS = 3
@@ -256,6 +255,7 @@ def slug_words(url: str | None) -> str:
         if len(parts) >= SLUG_MIN_WORDS:
             words.extend(p for p in parts if _SLUG_WORD.fullmatch(p))
     return " ".join(words)
+
 
 def featurize(annotated: AnnotatedArticle) -> ArticleFeatures:
     """The sparse features of one annotated article (no corpus statistics needed)."""

@@ -384,9 +384,10 @@ def split_off_other_years(clusterer: OnlineClusterer, *, pairs: PairScores | Non
             continue
         part = elsewhen + [f for f in undated if f.year is None and mean_probability(f, dated)
                            < mean_probability(f, elsewhen) + OTHER_YEARS_MARGIN]
+        leaving = {id(f) for f in part}
         clusterer._detach(sid)
         for f in members:
-            if f not in part:
+            if id(f) not in leaving:
                 clusterer._attach(f, sid)
         new = clusterer._next_id
         clusterer._next_id += 1
