@@ -122,6 +122,7 @@ def test_slug_words_read_the_headline_an_editor_put_in_the_url() -> None:
     # sections, dates, ids and short names are not slugs; nor is what is not a URL
     assert slug_words("http://www.ign.com/articles/2014/03/08/chef-review") == ""
     assert slug_words("http://technology.iafrica.com/news/906856.html") == ""
+    assert slug_words("https://www.bbc.com/news/world-europe-68123456") == ""
     assert slug_words("http://[::1") == slug_words(None) == ""
 
 

@@ -233,8 +233,9 @@ def _years(annotated: AnnotatedArticle, text: str, day: int | None) -> tuple[int
     return latest, {f"y:{y}": 1.0 for y in set(years)}
 
 
-#: a path segment of at least this many hyphenated words is a slug, the headline an editor
-#: wrote into the URL; shorter ones are sections ("business/money") and ids.
+#: a path segment of at least this many hyphenated words (of letters) is a slug, the
+#: headline an editor wrote into the URL; shorter ones are sections ("business/money",
+#: "world-europe-68123456") and ids.
 SLUG_MIN_WORDS = 3
 _SLUG_SEPARATORS = re.compile(r"[-_+]+")
 _SLUG_WORD = re.compile(r"[a-z]{2,}")
@@ -251,9 +252,9 @@ def slug_words(url: str | None) -> str:
         return ""
     words: list[str] = []
     for segment in path.split("/"):
-        parts = _SLUG_SEPARATORS.split(segment.rsplit(".", 1)[0])
+        parts = [p for p in _SLUG_SEPARATORS.split(segment.rsplit(".", 1)[0]) if _SLUG_WORD.fullmatch(p)]
         if len(parts) >= SLUG_MIN_WORDS:
-            words.extend(p for p in parts if _SLUG_WORD.fullmatch(p))
+            words.extend(parts)
     return " ".join(words)
 
 
