@@ -41,6 +41,8 @@ from .features import (
 from .online import symmetric, weighs
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from .online import OnlineClusterer
 
 logger = logging.getLogger(__name__)
@@ -225,6 +227,22 @@ def _year_bounds(story: StoryFeatures) -> tuple[int, int] | None:
     return date.fromordinal(story.first_day).year, date.fromordinal(story.last_day).year + LATER_YEAR_SLACK
 
 
+def _dated_stories(clusterer: OnlineClusterer) -> Iterator[tuple[int, int, int]]:
+    """Each dated story's id with its year bounds (:func:`_year_bounds`); safe to change
+    the clusterer's stories while iterating."""
+    for sid in list(clusterer.stories_):
+        bounds = _year_bounds(clusterer.stories_[sid])
+        if bounds is not None:
+            yield sid, *bounds
+
+
+def _mean_probability(pair: PairScores, report: ArticleFeatures, group: list[ArticleFeatures]) -> float:
+    """The pair model's mean same-event probability of ``report`` with (a sample of) the
+    other members of ``group``."""
+    read = _sample([f for f in group if f is not report])
+    return sum(pair(report, f) for f in read) / len(read) if read else 0.0
+
+
 def merge_stories(clusterer: OnlineClusterer, *, threshold: float,
                   headline_threshold: float | None = None) -> dict[str, int]:
     """Merge story pairs above the threshold, most probable first (the older id stays)."""
@@ -316,16 +334,7 @@ def move_reports_by_year(clusterer: OnlineClusterer, *, threshold: float,
     """
     pair = pairs or PairScores(clusterer)
     moved: dict[str, int] = {}
-
-    def mean_probability(report: ArticleFeatures, members: list[ArticleFeatures]) -> float:
-        read = _sample(members)
-        return sum(pair(report, y) for y in read) / len(read) if read else 0.0
-
-    for sid in list(clusterer.stories_):
-        bounds = _year_bounds(clusterer.stories_[sid])
-        if bounds is None:
-            continue
-        first_year, later_than = bounds
+    for sid, first_year, later_than in _dated_stories(clusterer):
         for report in [f for f in clusterer.members_[sid] if f.day is None and f.year is not None
                        and (f.year < first_year or f.year > later_than)]:
             rest = [f for f in clusterer.members_[sid] if f is not report]
@@ -333,7 +342,7 @@ def move_reports_by_year(clusterer: OnlineClusterer, *, threshold: float,
             for other in clusterer._retrieve(report.keys, limit=LINK_CANDIDATES):
                 if other == sid or clusterer.stories_[other].first_day is not None:
                     continue  # only an undated story can hold the other event's undated reports
-                p = mean_probability(report, clusterer.members_[other])
+                p = _mean_probability(pair, report, clusterer.members_[other])
                 if p >= best_p:
                     best, best_p = other, p
             if best is None:
@@ -365,16 +374,7 @@ def split_off_other_years(clusterer: OnlineClusterer, *, pairs: PairScores | Non
     """
     pair = pairs or PairScores(clusterer)
     moved: dict[str, int] = {}
-
-    def mean_probability(report: ArticleFeatures, group: list[ArticleFeatures]) -> float:
-        read = _sample([f for f in group if f is not report])
-        return sum(pair(report, f) for f in read) / len(read) if read else 0.0
-
-    for sid in list(clusterer.stories_):
-        bounds = _year_bounds(clusterer.stories_[sid])
-        if bounds is None:
-            continue
-        first_year, later_than = bounds
+    for sid, first_year, later_than in _dated_stories(clusterer):
         members = clusterer.members_[sid]
         dated = [f for f in members if f.day is not None]
         undated = [f for f in members if f.day is None]
@@ -382,8 +382,8 @@ def split_off_other_years(clusterer: OnlineClusterer, *, pairs: PairScores | Non
         elsewhen = [f for f in naming if f.year < first_year or f.year > later_than]
         if len(elsewhen) < OTHER_YEARS_REPORTS or len(elsewhen) < len(naming) or len(dated) < OTHER_YEARS_DATED:
             continue
-        part = elsewhen + [f for f in undated if f.year is None and mean_probability(f, dated)
-                           < mean_probability(f, elsewhen) + OTHER_YEARS_MARGIN]
+        part = elsewhen + [f for f in undated if f.year is None and _mean_probability(pair, f, dated)
+                           < _mean_probability(pair, f, elsewhen) + OTHER_YEARS_MARGIN]
         leaving = {id(f) for f in part}
         clusterer._detach(sid)
         for f in members:
