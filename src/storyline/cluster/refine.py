@@ -9,7 +9,8 @@ TF-IDF + average-linkage clusterer does well, with a learned pair score in place
 cosine); joins each small fragment left over to the larger story holding its nearest
 report (single linkage, where average linkage over a large story cannot see one close
 report); moves an undated report whose years place it outside its dated story's time to
-the undated story of that other event; and finally splits a story whose members fall into
+the undated story of that other event; splits the undated reports off a dated story when
+all those naming years place it in another time; and finally splits a story whose members fall into
 two groups that agree with each other far less than within themselves (two events of one
 kind that the joins lumped). Each pass is on or off by its fitted threshold. Besides the
 time window, every join between stories respects the years undated reports name
