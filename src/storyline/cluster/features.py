@@ -238,7 +238,6 @@ def _years(annotated: AnnotatedArticle, text: str, day: int | None) -> tuple[int
 #: "world-europe-68123456") and ids.
 SLUG_MIN_WORDS = 3
 _SLUG_SEPARATORS = re.compile(r"[-_+]+")
-_SLUG_WORD = re.compile(r"[a-z]{2,}")
 
 
 def slug_words(url: str | None) -> str:
@@ -252,7 +251,7 @@ def slug_words(url: str | None) -> str:
         return ""
     words: list[str] = []
     for segment in path.split("/"):
-        parts = [p for p in _SLUG_SEPARATORS.split(segment.rsplit(".", 1)[0]) if _SLUG_WORD.fullmatch(p)]
+        parts = [p for p in _SLUG_SEPARATORS.split(segment.rsplit(".", 1)[0]) if _ASCII_WORD.fullmatch(p)]
         if len(parts) >= SLUG_MIN_WORDS:
             words.extend(parts)
     return " ".join(words)

@@ -192,6 +192,12 @@ def _too_far_apart(clusterer: OnlineClusterer, a: int, b: int) -> bool:
     da, db = clusterer.stories_[a].day, clusterer.stories_[b].day
     if da is not None and db is not None:
         return abs(da - db) > clusterer.window_days
+    return _years_apart(clusterer, a, b)
+
+
+def _years_apart(clusterer: OnlineClusterer, a: int, b: int) -> bool:
+    """Whether either story's undated reports name years that place it apart from the other
+    (:func:`_years_contradict`, which is one-way)."""
     return _years_contradict(clusterer, a, b) or _years_contradict(clusterer, b, a)
 
 
@@ -235,6 +241,26 @@ def _dated_stories(clusterer: OnlineClusterer) -> Iterator[tuple[int, int, int]]
         bounds = _year_bounds(clusterer.stories_[sid])
         if bounds is not None:
             yield sid, *bounds
+
+
+def _take_out(clusterer: OnlineClusterer, sid: int, leaving: list[ArticleFeatures], to: int | None,
+              moved: dict[str, int]) -> int:
+    """Move the reports ``leaving`` from story ``sid`` to story ``to`` (a new story when
+    None) and return that story's id. A story's features are sums over its reports, so
+    the story is rebuilt from the reports that stay; its id stays."""
+    out = {id(f) for f in leaving}
+    staying = [f for f in clusterer.members_[sid] if id(f) not in out]
+    clusterer._detach(sid)
+    for f in staying:
+        clusterer._attach(f, sid)
+    if to is None:
+        to = clusterer._next_id
+        clusterer._next_id += 1
+    for f in leaving:
+        clusterer._attach(f, to)
+        clusterer.labels_[f.id] = to
+        moved[f.id] = to
+    return to
 
 
 def _mean_probability(pair: PairScores, report: ArticleFeatures, group: list[ArticleFeatures]) -> float:
@@ -338,7 +364,6 @@ def move_reports_by_year(clusterer: OnlineClusterer, *, threshold: float,
     for sid, first_year, later_than in _dated_stories(clusterer):
         for report in [f for f in clusterer.members_[sid] if f.day is None and f.year is not None
                        and (f.year < first_year or f.year > later_than)]:
-            rest = [f for f in clusterer.members_[sid] if f is not report]
             best, best_p = None, threshold
             for other in clusterer._retrieve(report.keys, limit=LINK_CANDIDATES):
                 if other == sid or clusterer.stories_[other].first_day is not None:
@@ -346,14 +371,8 @@ def move_reports_by_year(clusterer: OnlineClusterer, *, threshold: float,
                 p = _mean_probability(pair, report, clusterer.members_[other])
                 if p >= best_p:
                     best, best_p = other, p
-            if best is None:
-                continue
-            clusterer._detach(sid)
-            for f in rest:
-                clusterer._attach(f, sid)
-            clusterer._attach(report, best)
-            clusterer.labels_[report.id] = best
-            moved[report.id] = best
+            if best is not None:
+                _take_out(clusterer, sid, [report], best, moved)
     return moved
 
 
@@ -385,17 +404,7 @@ def split_off_other_years(clusterer: OnlineClusterer, *, pairs: PairScores | Non
             continue
         part = elsewhen + [f for f in undated if f.year is None and _mean_probability(pair, f, dated)
                            < _mean_probability(pair, f, elsewhen) + OTHER_YEARS_MARGIN]
-        leaving = {id(f) for f in part}
-        clusterer._detach(sid)
-        for f in members:
-            if id(f) not in leaving:
-                clusterer._attach(f, sid)
-        new = clusterer._next_id
-        clusterer._next_id += 1
-        for f in part:
-            clusterer._attach(f, new)
-            clusterer.labels_[f.id] = new
-            moved[f.id] = new
+        _take_out(clusterer, sid, part, None, moved)
         logger.debug("story %d: %d undated reports naming other years split off", sid, len(part))
     return moved
 
@@ -435,18 +444,9 @@ def split_stories(clusterer: OnlineClusterer, *, ratio: float, headline_ratio: f
         between = sum(prob[i][j] for i in first for j in second) / (len(first) * len(second))
         if between >= cut * within:
             continue
-        keep = sorted(first + outliers)
-        clusterer._detach(sid)
-        for i in keep:
-            clusterer._attach(members[i], sid)
-        new = clusterer._next_id
-        clusterer._next_id += 1
-        for i in sorted(second):
-            clusterer._attach(members[i], new)
-            clusterer.labels_[members[i].id] = new
-            moved[members[i].id] = new
+        new = _take_out(clusterer, sid, [members[i] for i in sorted(second)], None, moved)
         logger.debug("split story %d: %d + %d articles (between %.2f, within %.2f)",
-                     sid, len(keep), len(second), between, within)
+                     sid, len(first) + len(outliers), len(second), between, within)
         todo.extend((sid, new))
     return moved
 
@@ -616,7 +616,7 @@ def attach_fragments(clusterer: OnlineClusterer, *, threshold: float, headline_t
         for other in clusterer._retrieve(story_keys(clusterer.stories_[sid]), limit=ATTACH_CANDIDATES):
             if other == sid or len(clusterer.members_[other]) <= len(fragment):
                 continue
-            if _years_contradict(clusterer, sid, other) or _years_contradict(clusterer, other, sid):
+            if _years_apart(clusterer, sid, other):
                 continue
             cut = headline_threshold if headline and not clusterer.stories_[other].body else threshold
             if cut <= 0:
