@@ -49,9 +49,10 @@ GATES = [
     # 2026-12-01 (English pairs weighted 3x in the fit): EN-EN 0.8505, all 0.6920; (stop words
     # of each language, refitted): EN-EN 0.8539, all 0.7024, stories precision 0.8045, F1 0.6154;
     # (foreign names filtered, untitled reports compared by their lead): EN-EN 0.8600, all 0.7118,
-    # stories precision 0.8167, F1 0.6269; (linkage floor 0.1): stories precision 0.7520, F1 0.6976
+    # stories precision 0.8167, F1 0.6269; (linkage floor 0.1): stories precision 0.7520, F1 0.6976;
+    # 2026-12-02 (a headline against the other report's lead): EN-EN 0.8661, all 0.7170
     ("pairs", "pairs/semeval2022-train.jsonl", {"semantic": "off"},
-     {"by_language.en-en.pearson": 0.855, "pearson": 0.705, "stories.precision": 0.74, "stories.f1": 0.685}),
+     {"by_language.en-en.pearson": 0.86, "pearson": 0.71, "stories.precision": 0.74, "stories.f1": 0.685}),
     ("quotes", "quotes/polnear-dev.jsonl", {}, {"content.f1": 0.94, "speaker_accuracy": 0.865}),
 ]
 

@@ -106,6 +106,25 @@ def test_a_report_without_headline_is_compared_by_its_lead() -> None:
     assert pair_features(replace(untitled, sentences=()), FLOOD, df=_df())[title_cos] == 0.0
 
 
+def test_a_rewrite_that_retells_the_headline_in_its_lead_meets_it() -> None:
+    # the rewrite's own headline shares no word with the source's; its opening line
+    # retells the source's headline
+    rewrite = _article("w1", "Fishermen count their losses",
+                       "A storm flooded Valletta harbour overnight, and fishermen counted nine "
+                       "boats lost by morning.", places=("Valletta",))
+    df = _df()
+    df.add(featurize(rewrite))
+    names = list(PAIR_FEATURE_NAMES)
+    with_source = pair_features(rewrite, FLOOD, df=df)
+    with_other = pair_features(rewrite, RATES, df=df)
+    assert with_source[names.index("title_cos")] == 0.0
+    assert with_source[names.index("title_lead_cos")] > 0.2
+    assert with_other[names.index("title_lead_cos")] == 0.0
+    # the better direction counts, so the feature is symmetric
+    assert pair_features(FLOOD, rewrite, df=df)[names.index("title_lead_cos")] == pytest.approx(
+        with_source[names.index("title_lead_cos")])
+
+
 @pytest.mark.parametrize("with_semantic", [False, True])
 def test_score_is_monotone_in_every_similarity(with_semantic: bool) -> None:
     names = SEMANTIC_FEATURE_NAMES if with_semantic else PAIR_FEATURE_NAMES

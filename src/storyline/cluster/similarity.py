@@ -3,7 +3,8 @@
 :func:`pair_features` reads what the clusterer already computes for a pair (IDF text
 cosines, entity overlaps by kind, shared numbers, date gap and mismatches, the linkage
 model's same-event probability) plus a few pair-level facts (languages, lengths, a
-character 4-gram cosine that also meets across languages through shared names). A
+character 4-gram cosine that also meets across languages through shared names, the
+cosines of the two leads and of one headline with the other's lead). A
 logistic regression on soft labels maps them to [0, 1]; it was fitted on the human
 ``overall`` judgements of SemEval-2022 Task 8 by ``scripts/fit_pair_model.py``, which
 writes ``_pair_weights.py``. With the ``semantic`` extra, the cosine of two sentence
@@ -40,12 +41,12 @@ _CLUSTER_FEATURES = tuple(n for n in FEATURE_NAMES
 _CLUSTER_INDEX = tuple(FEATURE_NAMES.index(n) for n in _CLUSTER_FEATURES)
 #: the raw features of a pair, in order; ``sem_cos`` only in the semantic variant.
 PAIR_FEATURE_NAMES = (*_CLUSTER_FEATURES, "link", "same_lang", "en_both", "len_ratio",
-                      "log_min_len", "char4_cos", "lead_cos")
+                      "log_min_len", "char4_cos", "lead_cos", "title_lead_cos")
 SEMANTIC_FEATURE_NAMES = (*PAIR_FEATURE_NAMES, "sem_cos")
 #: features also read in an English-pair-only copy: English texts are where the word
 #: statistics (and the English sentence encoder) are reliable; other features are shared
 #: by all language pairs (a full English copy of every feature over-fitted: see the script).
-_ENGLISH_ONLY = ("cross_cos", "entity_cos", "link", "char4_cos", "lead_cos", "sem_cos")
+_ENGLISH_ONLY = ("cross_cos", "entity_cos", "link", "char4_cos", "lead_cos", "title_lead_cos", "sem_cos")
 #: characters of each text read for character 4-grams (the top of the article).
 CHAR_GRAM_CHARS = 3000
 #: characters of title + body whose terms make the lead cosine: where the story is told.
@@ -130,19 +131,39 @@ def _char_grams(text: str) -> dict[str, float]:
 
 
 def _lead_vector(article: AnnotatedArticle, df: DocumentFrequencies) -> dict[str, float]:
-    counts = terms((article.article.title + "\n" + article.article.text)[:LEAD_CHARS],
-                   stop_words(article.article.language))
+    return _idf_vector((article.article.title + "\n" + article.article.text)[:LEAD_CHARS], article, df)
+
+
+def _idf_vector(text: str, article: AnnotatedArticle, df: DocumentFrequencies) -> dict[str, float]:
+    """Log-scaled, IDF-weighted term counts of ``text`` (in ``article``'s language)."""
+    counts = terms(text, stop_words(article.article.language))
     idf = df.weights
     return {t: (1.0 + math.log(c)) * idf[t] for t, c in counts.items()}
+
+
+def _title_lead_cosine(a: AnnotatedArticle, b: AnnotatedArticle, lead_a: dict[str, float],
+                       lead_b: dict[str, float], df: DocumentFrequencies) -> float:
+    """The better of the two cosines of one headline and the other report's lead: a rewrite
+    tells the story of the source's headline in its own opening lines, under a headline of its own.
+
+    On semeval2022-train the best single feature for English pairs (Pearson 0.82 alone,
+    against 0.76 for the lead cosine); adding it raised the refitted default model's
+    out-of-fold Pearson from 0.846 to 0.851 (EN-EN) and 0.702 to 0.707 (all pairs). The
+    better direction was chosen over the mean (0.850 / 0.706) and the worse (0.843 / 0.703).
+    """
+    return max(_vector_cosine(_idf_vector(a.article.title, a, df), lead_b),
+               _vector_cosine(_idf_vector(b.article.title, b, df), lead_a))
 
 
 def _vector_cosine(a: dict[str, float], b: dict[str, float]) -> float:
     if len(a) > len(b):
         a, b = b, a
-    dot = sum(v * b[k] for k, v in a.items() if k in b)
+    # fsum: exactly rounded, so the same in either order (two vectors of one length are
+    # walked from whichever came first, and the score must be symmetric to the last bit)
+    dot = math.fsum(v * b[k] for k, v in a.items() if k in b)
     if not dot:
         return 0.0
-    return dot / math.sqrt(sum(v * v for v in a.values()) * sum(v * v for v in b.values()))
+    return dot / math.sqrt(math.fsum(v * v for v in a.values()) * math.fsum(v * v for v in b.values()))
 
 
 def _headlined(article: AnnotatedArticle) -> AnnotatedArticle:
@@ -156,7 +177,8 @@ def _headlined(article: AnnotatedArticle) -> AnnotatedArticle:
 def pair_features(a: AnnotatedArticle, b: AnnotatedArticle, *,
                   df: DocumentFrequencies | None = None) -> list[float]:
     """The raw pair features named by :data:`PAIR_FEATURE_NAMES` (symmetric in a, b)."""
-    fa, fb = featurize(_headlined(a)), featurize(_headlined(b))
+    ha, hb = _headlined(a), _headlined(b)
+    fa, fb = featurize(ha), featurize(hb)
     if df is None:
         df = DocumentFrequencies()
         df.add(fa)
@@ -167,15 +189,17 @@ def pair_features(a: AnnotatedArticle, b: AnnotatedArticle, *,
     la, lb = language_code(a.article.language), language_code(b.article.language)
     ta, tb = a.article, b.article
     len_a, len_b = len(ta.text), len(tb.text)
+    lead_a, lead_b = _lead_vector(a, df), _lead_vector(b, df)
     return [
         *(both[i] for i in _CLUSTER_INDEX),
         link,
         1.0 if la == lb else 0.0,
         1.0 if la == lb == "en" else 0.0,
-        abs(math.log((len_a + 1) / (len_b + 1))),
+        abs(math.log(len_a + 1) - math.log(len_b + 1)),  # (a difference: symmetric to the last bit)
         math.log(min(len_a, len_b) + 1),
         _vector_cosine(_char_grams(ta.title + " " + ta.text), _char_grams(tb.title + " " + tb.text)),
-        _vector_cosine(_lead_vector(a, df), _lead_vector(b, df)),
+        _vector_cosine(lead_a, lead_b),
+        _title_lead_cosine(ha, hb, lead_a, lead_b, df),
     ]
 
 
