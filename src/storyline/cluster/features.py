@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from operator import itemgetter, mul
+from operator import itemgetter
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,6 +25,7 @@ import numpy as np
 
 from ..model import AnnotatedArticle
 from ..stopwords import language_stop_words, read_as_english
+from ._sparse import add_into, square_sum, weighted, weighted_dot, weighted_square_sum
 from .timeinfo import date_from_url, years_in
 
 _WEEKDAY = re.compile(r"\b(mon|tues|wednes|thurs|fri|satur|sun)day\b", re.I)
@@ -498,18 +499,11 @@ class StoryFeatures:
         for name, bag, part in parts:
             if not part:
                 continue  # a headline's body, say: bag and norm stay as they are
-            squared = norms.get(name) if live else None
-            if squared is not None:
-                squared = squared * squared
-                for term, weight in part.items():
-                    old = bag.get(term, 0.0)
-                    new = old + weight
-                    bag[term] = new
-                    squared += (new * new - old * old) * idf[term] ** 2  # type: ignore[index]
-                norms[name] = math.sqrt(squared) or 1.0
+            norm = norms.get(name) if live else None
+            if norm is not None:
+                norms[name] = math.sqrt(add_into(bag, part, idf, norm * norm)) or 1.0  # type: ignore[arg-type]
             else:
-                for term, weight in part.items():
-                    bag[term] = bag.get(term, 0.0) + weight
+                add_into(bag, part, None, None)
                 norms.pop(name, None)
         # Counter.update is a Python call even for nothing to add (most articles)
         if features.numbers:
@@ -541,8 +535,7 @@ class StoryFeatures:
         for bag, part in ((self.title, other.title), (self.body, other.body),
                           (self.all, other.all), (self.entities, other.entities),
                           (self.year_bag, other.year_bag), *((self.kinds[k], other.kinds[k]) for k in KINDS)):
-            for term, weight in part.items():
-                bag[term] = bag.get(term, 0.0) + weight
+            add_into(bag, part, None, None)
         self.numbers.update(other.numbers)
         self.weekdays.update(other.weekdays)
         self.months.update(other.months)
@@ -584,7 +577,7 @@ def _norm(norms: dict[str, float], name: str, bag: dict[str, float],
     """A story bag's IDF-weighted norm, cached in ``norms`` (:meth:`StoryFeatures._fresh_norms`)."""
     cached = norms.get(name)
     if cached is None:
-        cached = norms[name] = math.sqrt(sum([(w * idf[t]) ** 2 for t, w in bag.items()])) or 1.0
+        cached = norms[name] = math.sqrt(weighted_square_sum(bag, idf)) or 1.0
     return cached
 
 
@@ -608,13 +601,12 @@ def _weighted(bag: dict[str, float], df: DocumentFrequencies) -> tuple[dict[str,
     if not bag:
         return {}, 1.0
     idf = df.weights
-    out = {t: w * idf[t] for t, w in bag.items()}
+    out = weighted(bag, idf)
     return out, _vector_norm(out)
 
 
 def _vector_norm(vec: dict[str, float]) -> float:
-    values = vec.values()
-    return math.sqrt(sum(map(mul, values, values))) or 1.0
+    return math.sqrt(square_sum(vec)) or 1.0
 
 
 def _cos(vec: dict[str, float], norm: float, bag: dict[str, float], norms: dict[str, float], name: str,
@@ -624,11 +616,8 @@ def _cos(vec: dict[str, float], norm: float, bag: dict[str, float], norms: dict[
     bag_norm = norms.get(name)
     if bag_norm is None:
         bag_norm = _norm(norms, name, bag, idf)
-    # Walk the smaller bag, look up the larger (the sum's terms and order as before).
-    if len(vec) > len(bag):
-        total = sum([vec[t] * w * idf[t] for t, w in bag.items() if t in vec])
-    else:
-        total = sum([v * bag[t] * idf[t] for t, v in vec.items() if t in bag])
+    # Walk the smaller bag, look up the larger.
+    total = weighted_dot(bag, vec, idf) if len(vec) > len(bag) else weighted_dot(vec, bag, idf)
     return total / (norm * bag_norm) if total else 0.0
 
 
@@ -659,11 +648,11 @@ class ArticleVectors:
         :func:`shares_words` and :func:`text_cosine` (a story's entity bag is large)."""
         self.features = features
         idf = df.weights
-        title = self.title = {t: w * idf[t] for t, w in features.title.items()}
+        title = self.title = weighted(features.title, idf)
         self.title_norm = _vector_norm(title) if title else 1.0
         body = features.body
         if body:
-            self.body = {t: w * idf[t] for t, w in body.items()}
+            self.body = weighted(body, idf)
             self.body_norm = _vector_norm(self.body)
             # title + body, summed where a term is in both (body order, then the title's own)
             merged = dict(self.body)

@@ -21,6 +21,7 @@ from operator import mul
 
 from ..model import AnnotatedArticle
 from . import _semantic_weights, _weights
+from ._sparse import shared_key_scores
 from .features import (
     FEATURE_NAMES,
     ArticleFeatures,
@@ -347,19 +348,9 @@ class OnlineClusterer:
         """The stories sharing the most IDF-weighted index ``keys`` (:meth:`_candidates`)."""
         limit_n = self.max_candidates if limit is None else limit
         # Stories by the summed IDF of the keys they share, in first-seen order (which
-        # breaks ties); a plain dict and its get are faster here than a defaultdict.
-        scores: dict[int, float] = {}
-        get = scores.get
+        # breaks ties).
         most = max(50, int(MAX_KEY_SHARE * len(self.stories_)))
-        idf = self.df_.weights
-        holders_of = self._index.get
-        for key in keys:
-            holders = holders_of(key)
-            if not holders or len(holders) > most:
-                continue
-            weight = idf[key]
-            for sid in holders:
-                scores[sid] = get(sid, 0.0) + weight
+        scores = shared_key_scores(keys, self._index, self.df_.weights, most)
         if len(scores) <= limit_n:
             return list(scores)
         return largest(scores, limit_n)

@@ -1,0 +1,19 @@
+"""Builds the optional C loops of the clusterer (storyline.cluster._speedups).
+
+Everything else is in pyproject.toml. Where no C compiler is found the build of the
+extension fails softly (``optional=True``) and storyline uses the pure-Python references
+in storyline/cluster/_sparse.py, which give the same results.
+"""
+
+import sys
+
+from setuptools import Extension, setup
+
+# no fused multiply-add: the C sums must round as Python's do
+flags = [] if sys.platform == "win32" else ["-ffp-contract=off"]
+setup(
+    ext_modules=[
+        Extension("storyline.cluster._speedups", ["src/storyline/cluster/_speedups.c"],
+                  extra_compile_args=flags, optional=True),
+    ],
+)

@@ -1,0 +1,385 @@
+/* The clusterer's innermost loops over sparse term -> weight dicts, in C.
+ *
+ * Each function gives exactly what its pure-Python reference in
+ * storyline/cluster/_sparse.py returns (the same products, summed in the same order
+ * and in the same way as the running Python's sum(): plain up to 3.11, compensated
+ * from 3.12), so the clusterer's decisions do not depend on whether this module was
+ * compiled (tests/test_speedups.py holds them to that). It is optional: setup.py
+ * builds it where a C compiler is present, and storyline runs without it.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+
+/* A running sum of floats that adds as builtins.sum does for a list of floats. */
+typedef struct {
+    double total;
+    double compensation;
+} Sum;
+
+static inline void sum_add(Sum *s, double x) {
+#if PY_VERSION_HEX >= 0x030C0000
+    /* Neumaier's improvement of Kahan summation, as CPython 3.12+ sum() */
+    double t = s->total + x;
+    if (fabs(s->total) >= fabs(x)) {
+        s->compensation += (s->total - t) + x;
+    } else {
+        s->compensation += (x - t) + s->total;
+    }
+    s->total = t;
+#else
+    s->total += x;
+#endif
+}
+
+static inline double sum_result(const Sum *s) {
+#if PY_VERSION_HEX >= 0x030C0000
+    if (s->compensation != 0.0 && isfinite(s->compensation)) {
+        return s->total + s->compensation;
+    }
+#endif
+    return s->total;
+}
+
+/* idf[term] as a double: a dict lookup, else the mapping's own __getitem__ (the IDF
+ * cache computes missing terms in __missing__). Returns -1.0 with an exception set on
+ * failure (an IDF weight is never negative). */
+static double idf_of(PyObject *idf, PyObject *term) {
+    PyObject *value = PyDict_GetItemWithError(idf, term);
+    if (value != NULL) {
+        return PyFloat_AsDouble(value);
+    }
+    if (PyErr_Occurred()) {
+        return -1.0;
+    }
+    value = PyObject_GetItem(idf, term);
+    if (value == NULL) {
+        return -1.0;
+    }
+    double out = PyFloat_AsDouble(value);
+    Py_DECREF(value);
+    return out;
+}
+
+#define FAILED(x) ((x) == -1.0 && PyErr_Occurred())
+
+PyDoc_STRVAR(weighted_dot_doc,
+"weighted_dot(small, large, idf) -> float\n\n"
+"sum([v * large[t] * idf[t] for t, v in small.items() if t in large])");
+
+static PyObject *weighted_dot(PyObject *self, PyObject *args) {
+    PyObject *small, *large, *idf;
+    if (!PyArg_ParseTuple(args, "O!O!O!:weighted_dot", &PyDict_Type, &small, &PyDict_Type, &large,
+                          &PyDict_Type, &idf)) {
+        return NULL;
+    }
+    Sum s = {0.0, 0.0};
+    int any = 0;
+    Py_ssize_t pos = 0;
+    PyObject *term, *value;
+    while (PyDict_Next(small, &pos, &term, &value)) {
+        PyObject *other = PyDict_GetItemWithError(large, term);
+        if (other == NULL) {
+            if (PyErr_Occurred()) {
+                return NULL;
+            }
+            continue;
+        }
+        double v = PyFloat_AsDouble(value);
+        if (FAILED(v)) {
+            return NULL;
+        }
+        double w = PyFloat_AsDouble(other);
+        if (FAILED(w)) {
+            return NULL;
+        }
+        /* the weight may be computed now (Python code runs): keep the term alive */
+        Py_INCREF(term);
+        double weight = idf_of(idf, term);
+        Py_DECREF(term);
+        if (FAILED(weight)) {
+            return NULL;
+        }
+        sum_add(&s, v * w * weight);
+        any = 1;
+    }
+    if (!any) {
+        return PyLong_FromLong(0); /* sum([]) is the int 0 */
+    }
+    return PyFloat_FromDouble(sum_result(&s));
+}
+
+PyDoc_STRVAR(weighted_square_sum_doc,
+"weighted_square_sum(bag, idf) -> float\n\n"
+"sum([(w * idf[t]) ** 2 for t, w in bag.items()])");
+
+static PyObject *weighted_square_sum(PyObject *self, PyObject *args) {
+    PyObject *bag, *idf;
+    if (!PyArg_ParseTuple(args, "O!O!:weighted_square_sum", &PyDict_Type, &bag, &PyDict_Type, &idf)) {
+        return NULL;
+    }
+    Sum s = {0.0, 0.0};
+    Py_ssize_t pos = 0;
+    PyObject *term, *value;
+    if (PyDict_GET_SIZE(bag) == 0) {
+        return PyLong_FromLong(0);
+    }
+    while (PyDict_Next(bag, &pos, &term, &value)) {
+        double w = PyFloat_AsDouble(value);
+        if (FAILED(w)) {
+            return NULL;
+        }
+        Py_INCREF(term);
+        double weight = idf_of(idf, term);
+        Py_DECREF(term);
+        if (FAILED(weight)) {
+            return NULL;
+        }
+        /* x ** 2 on a float is C pow(x, 2.0), as float.__pow__ computes it */
+        sum_add(&s, pow(w * weight, 2.0));
+    }
+    return PyFloat_FromDouble(sum_result(&s));
+}
+
+PyDoc_STRVAR(weighted_doc,
+"weighted(bag, idf) -> dict\n\n"
+"{t: w * idf[t] for t, w in bag.items()}");
+
+static PyObject *weighted(PyObject *self, PyObject *args) {
+    PyObject *bag, *idf;
+    if (!PyArg_ParseTuple(args, "O!O!:weighted", &PyDict_Type, &bag, &PyDict_Type, &idf)) {
+        return NULL;
+    }
+    PyObject *out = _PyDict_NewPresized(PyDict_GET_SIZE(bag));
+    if (out == NULL) {
+        return NULL;
+    }
+    Py_ssize_t pos = 0;
+    PyObject *term, *value;
+    while (PyDict_Next(bag, &pos, &term, &value)) {
+        double w = PyFloat_AsDouble(value);
+        if (FAILED(w)) {
+            goto fail;
+        }
+        Py_INCREF(term);
+        double weight = idf_of(idf, term);
+        if (FAILED(weight)) {
+            Py_DECREF(term);
+            goto fail;
+        }
+        PyObject *product = PyFloat_FromDouble(w * weight);
+        if (product == NULL || PyDict_SetItem(out, term, product) < 0) {
+            Py_XDECREF(product);
+            Py_DECREF(term);
+            goto fail;
+        }
+        Py_DECREF(product);
+        Py_DECREF(term);
+    }
+    return out;
+fail:
+    Py_DECREF(out);
+    return NULL;
+}
+
+PyDoc_STRVAR(shared_key_scores_doc,
+"shared_key_scores(keys, index, idf, most) -> dict\n\n"
+"For each key whose holder set in ``index`` is non-empty and holds at most ``most``\n"
+"stories, idf[key] added to each holder's score (scores in first-seen order).");
+
+static PyObject *shared_key_scores(PyObject *self, PyObject *args) {
+    PyObject *keys, *index, *idf;
+    Py_ssize_t most;
+    if (!PyArg_ParseTuple(args, "OO!O!n:shared_key_scores", &keys, &PyDict_Type, &index, &PyDict_Type,
+                          &idf, &most)) {
+        return NULL;
+    }
+    PyObject *scores = PyDict_New();
+    if (scores == NULL) {
+        return NULL;
+    }
+    PyObject *iter = PyObject_GetIter(keys);
+    if (iter == NULL) {
+        Py_DECREF(scores);
+        return NULL;
+    }
+    PyObject *key;
+    while ((key = PyIter_Next(iter)) != NULL) {
+        PyObject *holders = PyDict_GetItemWithError(index, key); /* borrowed; .get(): no default */
+        if (holders == NULL) {
+            Py_DECREF(key);
+            if (PyErr_Occurred()) {
+                goto fail;
+            }
+            continue;
+        }
+        Py_ssize_t n = PyObject_Size(holders);
+        if (n < 0) {
+            Py_DECREF(key);
+            goto fail;
+        }
+        if (n == 0 || n > most) {
+            Py_DECREF(key);
+            continue;
+        }
+        double weight = idf_of(idf, key);
+        Py_DECREF(key);
+        if (FAILED(weight)) {
+            goto fail;
+        }
+        Py_INCREF(holders);
+        PyObject *members = PyObject_GetIter(holders);
+        Py_DECREF(holders);
+        if (members == NULL) {
+            goto fail;
+        }
+        PyObject *sid;
+        while ((sid = PyIter_Next(members)) != NULL) {
+            PyObject *old = PyDict_GetItemWithError(scores, sid);
+            double score;
+            if (old != NULL) {
+                score = PyFloat_AS_DOUBLE(old) + weight;
+            } else if (PyErr_Occurred()) {
+                Py_DECREF(sid);
+                Py_DECREF(members);
+                goto fail;
+            } else {
+                score = 0.0 + weight;
+            }
+            PyObject *value = PyFloat_FromDouble(score);
+            if (value == NULL || PyDict_SetItem(scores, sid, value) < 0) {
+                Py_XDECREF(value);
+                Py_DECREF(sid);
+                Py_DECREF(members);
+                goto fail;
+            }
+            Py_DECREF(value);
+            Py_DECREF(sid);
+        }
+        Py_DECREF(members);
+        if (PyErr_Occurred()) {
+            goto fail;
+        }
+    }
+    Py_DECREF(iter);
+    if (PyErr_Occurred()) {
+        Py_DECREF(scores);
+        return NULL;
+    }
+    return scores;
+fail:
+    Py_DECREF(iter);
+    Py_DECREF(scores);
+    return NULL;
+}
+
+PyDoc_STRVAR(add_into_doc,
+"add_into(bag, part, idf, squared) -> float | None\n\n"
+"Add ``part``'s weights into ``bag``; with ``squared`` (the bag's IDF-weighted squared\n"
+"norm) given, return it updated term by term, else return None.");
+
+static PyObject *add_into(PyObject *self, PyObject *args) {
+    PyObject *bag, *part, *idf, *squared_arg;
+    if (!PyArg_ParseTuple(args, "O!O!OO:add_into", &PyDict_Type, &bag, &PyDict_Type, &part, &idf,
+                          &squared_arg)) {
+        return NULL;
+    }
+    int live = squared_arg != Py_None;
+    double squared = 0.0;
+    if (live) {
+        if (!PyDict_Check(idf)) {
+            PyErr_SetString(PyExc_TypeError, "add_into: idf must be a dict when squared is given");
+            return NULL;
+        }
+        squared = PyFloat_AsDouble(squared_arg);
+        if (FAILED(squared)) {
+            return NULL;
+        }
+    }
+    Py_ssize_t pos = 0;
+    PyObject *term, *value;
+    while (PyDict_Next(part, &pos, &term, &value)) {
+        double weight = PyFloat_AsDouble(value);
+        if (FAILED(weight)) {
+            return NULL;
+        }
+        PyObject *current = PyDict_GetItemWithError(bag, term);
+        double old = 0.0;
+        if (current != NULL) {
+            old = PyFloat_AsDouble(current);
+            if (FAILED(old)) {
+                return NULL;
+            }
+        } else if (PyErr_Occurred()) {
+            return NULL;
+        }
+        double updated = old + weight;
+        PyObject *number = PyFloat_FromDouble(updated);
+        if (number == NULL) {
+            return NULL;
+        }
+        Py_INCREF(term);
+        if (PyDict_SetItem(bag, term, number) < 0) {
+            Py_DECREF(number);
+            Py_DECREF(term);
+            return NULL;
+        }
+        Py_DECREF(number);
+        if (live) {
+            double w = idf_of(idf, term);
+            if (FAILED(w)) {
+                Py_DECREF(term);
+                return NULL;
+            }
+            squared += (updated * updated - old * old) * pow(w, 2.0);
+        }
+        Py_DECREF(term);
+    }
+    if (!live) {
+        Py_RETURN_NONE;
+    }
+    return PyFloat_FromDouble(squared);
+}
+
+PyDoc_STRVAR(square_sum_doc,
+"square_sum(vec) -> float\n\n"
+"sum(map(operator.mul, vec.values(), vec.values()))");
+
+static PyObject *square_sum(PyObject *self, PyObject *arg) {
+    if (!PyDict_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "square_sum: a dict is needed");
+        return NULL;
+    }
+    if (PyDict_GET_SIZE(arg) == 0) {
+        return PyLong_FromLong(0);
+    }
+    Sum s = {0.0, 0.0};
+    Py_ssize_t pos = 0;
+    PyObject *term, *value;
+    while (PyDict_Next(arg, &pos, &term, &value)) {
+        double v = PyFloat_AsDouble(value);
+        if (FAILED(v)) {
+            return NULL;
+        }
+        sum_add(&s, v * v);
+    }
+    return PyFloat_FromDouble(sum_result(&s));
+}
+
+static PyMethodDef methods[] = {
+    {"add_into", add_into, METH_VARARGS, add_into_doc},
+    {"square_sum", square_sum, METH_O, square_sum_doc},
+    {"weighted_dot", weighted_dot, METH_VARARGS, weighted_dot_doc},
+    {"weighted_square_sum", weighted_square_sum, METH_VARARGS, weighted_square_sum_doc},
+    {"weighted", weighted, METH_VARARGS, weighted_doc},
+    {"shared_key_scores", shared_key_scores, METH_VARARGS, shared_key_scores_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_speedups", "The clusterer's sparse-vector loops in C (see _sparse.py).", -1, methods,
+};
+
+PyMODINIT_FUNC PyInit__speedups(void) {
+    return PyModule_Create(&module);
+}

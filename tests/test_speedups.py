@@ -1,0 +1,130 @@
+"""The compiled loops of the clusterer give exactly what their Python references give."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+
+from storyline.cluster import _sparse
+
+speedups = pytest.importorskip("storyline.cluster._speedups", reason="the C loops were not compiled here")
+
+
+class _Idf(dict):
+    """An IDF mapping that computes missing terms, as the clusterer's cache does."""
+
+    def __missing__(self, term: str) -> float:
+        value = self[term] = math.log(7 / (len(term) + 1)) + 1.0
+        return value
+
+
+def _bags(seed: int) -> tuple[dict[str, float], dict[str, float], _Idf]:
+    rng = random.Random(seed)
+    words = [f"w{i}" for i in range(60)]
+    a = {w: rng.random() * 3 for w in rng.sample(words, 25)}
+    b = {w: rng.choice([1.0, 0.5, rng.random()]) for w in rng.sample(words, 40)}
+    idf = _Idf({w: rng.random() * 5 for w in rng.sample(words, 30)})  # the rest computed
+    return a, b, idf
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_each_loop_matches_its_reference_to_the_last_bit(seed: int) -> None:
+    a, b, idf = _bags(seed)
+    ref_idf, c_idf = _Idf(idf), _Idf(idf)
+    assert speedups.weighted_dot(a, b, c_idf) == _reference("weighted_dot")(a, b, ref_idf)
+    assert speedups.weighted_dot({}, b, c_idf) == _reference("weighted_dot")({}, b, ref_idf) == 0
+    assert speedups.weighted_square_sum(b, c_idf) == _reference("weighted_square_sum")(b, ref_idf)
+    assert list(speedups.weighted(a, c_idf).items()) == list(_reference("weighted")(a, ref_idf).items())
+    assert speedups.square_sum(a) == _reference("square_sum")(a)
+    assert c_idf == ref_idf  # the same missing terms were computed
+    # adding into a bag, with and without the running squared norm
+    bag_c, bag_r = dict(b), dict(b)
+    got = speedups.add_into(bag_c, a, c_idf, 12.5)
+    want = _reference("add_into")(bag_r, a, ref_idf, 12.5)
+    assert got == want and list(bag_c.items()) == list(bag_r.items())
+    assert speedups.add_into(bag_c, b, None, None) is None
+    _reference("add_into")(bag_r, b, None, None)
+    assert list(bag_c.items()) == list(bag_r.items())
+    # index retrieval: scores and their (first-seen) order
+    rng = random.Random(seed)
+    index = {w: set(rng.sample(range(50), rng.randint(0, 8))) for w in list(a)[:20]}
+    keys = list(a) + ["absent"]
+    got_scores = speedups.shared_key_scores(keys, index, c_idf, 5)
+    want_scores = _reference("shared_key_scores")(keys, index, ref_idf, 5)
+    assert list(got_scores.items()) == list(want_scores.items())
+
+
+def test_errors_are_raised_not_swallowed() -> None:
+    class Broken(dict):
+        def __missing__(self, term: str) -> float:
+            raise KeyError(term)
+
+    with pytest.raises(KeyError):
+        speedups.weighted_dot({"x": 1.0}, {"x": 2.0}, Broken())
+    with pytest.raises(TypeError):
+        speedups.weighted_dot({"x": "a"}, {"x": 2.0}, {"x": 1.0})
+    with pytest.raises(TypeError):
+        speedups.square_sum([1.0])
+
+
+def test_the_clusterer_uses_them() -> None:
+    assert _sparse.COMPILED
+
+
+def _reference(name: str):  # type: ignore[no-untyped-def]
+    """The pure-Python function of _sparse (shadowed there by the compiled one)."""
+    return _sparse._REFERENCE[name]
+
+
+def _stream(n: int, seed: int = 3) -> list:
+    """Synthetic reports of a dozen events (shared words, names, days) and stray headlines."""
+    from datetime import date, timedelta
+
+    from storyline.model import AnnotatedArticle, Article, Entity
+
+    rng = random.Random(seed)
+    letters = "bcdfghklmnprstvz"
+    vocab = sorted({"".join(rng.choice(letters) + rng.choice("aeiou") for _ in range(4)) for _ in range(300)})
+    places = ["Valletta", "Gozo", "Norhaven", "Ashbury", "Carrow", "Mdina"]
+    events = [(rng.sample(vocab, 12), places[k % len(places)], date(2024, 1, 1) + timedelta(days=rng.randint(0, 90)))
+              for k in range(12)]
+    out = []
+    for i in range(n):
+        words, place, day = events[rng.randrange(len(events))]
+        title = " ".join(rng.sample(words, 5))
+        headline_only = rng.random() < 0.3
+        text = "" if headline_only else " ".join(rng.sample(words, 8) + rng.sample(vocab, 5)) + f" in {place}."
+        start = (title + "\n" + text).find(place)
+        entities = (Entity(text=place, label="GPE", canonical=place, start=start, end=start + len(place)),) \
+            if start >= 0 else ()
+        published = day + timedelta(days=rng.randint(0, 2))
+        article = Article(id=f"s{i}", source="test", title=title, text=text, published=published,
+                          published_confidence=1.0)
+        out.append(AnnotatedArticle(article=article, entities=entities, event_date=published))
+    return out
+
+
+def test_a_stream_makes_the_same_stories_with_and_without_the_compiled_loops(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from storyline.cluster import features, online
+    from storyline.cluster.online import OnlineClusterer
+
+    def run() -> tuple[dict[str, int], list[float]]:
+        clusterer = OnlineClusterer()
+        for article in _stream(240):
+            clusterer.add(article)
+        clusterer.refine()
+        story = next(iter(clusterer.stories_.values()))
+        return dict(clusterer.labels_), [story.norm(name, bag, clusterer.df_)
+                                         for name, bag in (("title", story.title), ("all", story.all))]
+
+    compiled = run()
+    for module in (features, online):
+        for name, reference in _sparse._REFERENCE.items():
+            if hasattr(module, name):
+                monkeypatch.setattr(module, name, reference)
+    assert features.weighted_dot is _sparse._REFERENCE["weighted_dot"]
+    assert run() == compiled
+    assert len(set(compiled[0].values())) > 5  # stories were formed and kept apart
