@@ -1,4 +1,4 @@
-"""Builds the optional C loops of the clusterer (storyline.cluster._speedups).
+"""Builds the optional C loops of storyline (storyline._speedups: the clusterer's sparse vectors).
 
 Everything else is in pyproject.toml. Where no C compiler is found the build of the
 extension fails softly (``optional=True``) and storyline uses the pure-Python references
@@ -13,7 +13,7 @@ from setuptools import Extension, setup
 flags = [] if sys.platform == "win32" else ["-ffp-contract=off"]
 setup(
     ext_modules=[
-        Extension("storyline.cluster._speedups", ["src/storyline/cluster/_speedups.c"],
+        Extension("storyline._speedups", ["src/storyline/_speedups.c"],
                   extra_compile_args=flags, optional=True),
     ],
 )

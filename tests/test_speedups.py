@@ -9,7 +9,7 @@ import pytest
 
 from storyline.cluster import _sparse
 
-speedups = pytest.importorskip("storyline.cluster._speedups", reason="the C loops were not compiled here")
+speedups = pytest.importorskip("storyline._speedups", reason="the C loops were not compiled here")
 
 
 class _Idf(dict):

@@ -71,7 +71,7 @@ _REFERENCE = {f.__name__: f for f in (add_into, square_sum, weighted_dot, weight
                                       shared_key_scores)}
 
 try:
-    from ._speedups import (  # type: ignore  # noqa: F401, F811
+    from .._speedups import (  # type: ignore  # noqa: F401, F811
         add_into,
         shared_key_scores,
         square_sum,

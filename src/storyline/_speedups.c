@@ -1,11 +1,12 @@
-/* The clusterer's innermost loops over sparse term -> weight dicts, in C.
+/* Hot loops of storyline in C: the clusterer's loops over sparse term -> weight dicts
+ * (references in storyline/cluster/_sparse.py).
  *
- * Each function gives exactly what its pure-Python reference in
- * storyline/cluster/_sparse.py returns (the same products, summed in the same order
- * and in the same way as the running Python's sum(): plain up to 3.11, compensated
- * from 3.12), so the clusterer's decisions do not depend on whether this module was
- * compiled (tests/test_speedups.py holds them to that). It is optional: setup.py
- * builds it where a C compiler is present, and storyline runs without it.
+ * Each function gives exactly what its pure-Python reference returns (the same
+ * products, summed in the same order and in the same way as the running Python's
+ * sum(): plain up to 3.11, compensated from 3.12), so no
+ * result depends on whether this module was compiled (tests/test_speedups.py holds them
+ * to that). It is optional: setup.py builds it where a C compiler is present, and
+ * storyline runs without it.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -377,7 +378,7 @@ static PyMethodDef methods[] = {
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_speedups", "The clusterer's sparse-vector loops in C (see _sparse.py).", -1, methods,
+    PyModuleDef_HEAD_INIT, "_speedups", "Hot loops of storyline in C (see cluster/_sparse.py).", -1, methods,
 };
 
 PyMODINIT_FUNC PyInit__speedups(void) {
