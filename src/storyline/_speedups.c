@@ -64,6 +64,19 @@ static double idf_of(PyObject *idf, PyObject *term) {
 
 #define FAILED(x) ((x) == -1.0 && PyErr_Occurred())
 
+/* A bag entry's weight and its term's IDF; -1 with an exception set on failure. The
+ * term is held while the IDF may be computed (Python code runs then). */
+static int weight_and_idf(PyObject *idf, PyObject *term, PyObject *value, double *weight, double *term_idf) {
+    *weight = PyFloat_AsDouble(value);
+    if (FAILED(*weight)) {
+        return -1;
+    }
+    Py_INCREF(term);
+    *term_idf = idf_of(idf, term);
+    Py_DECREF(term);
+    return FAILED(*term_idf) ? -1 : 0;
+}
+
 PyDoc_STRVAR(weighted_dot_doc,
 "weighted_dot(small, large, idf) -> float\n\n"
 "sum([v * large[t] * idf[t] for t, v in small.items() if t in large])");
@@ -86,19 +99,12 @@ static PyObject *weighted_dot(PyObject *self, PyObject *args) {
             }
             continue;
         }
-        double v = PyFloat_AsDouble(value);
-        if (FAILED(v)) {
+        double v, weight;
+        if (weight_and_idf(idf, term, value, &v, &weight) < 0) {
             return NULL;
         }
         double w = PyFloat_AsDouble(other);
         if (FAILED(w)) {
-            return NULL;
-        }
-        /* the weight may be computed now (Python code runs): keep the term alive */
-        Py_INCREF(term);
-        double weight = idf_of(idf, term);
-        Py_DECREF(term);
-        if (FAILED(weight)) {
             return NULL;
         }
         sum_add(&s, v * w * weight);
@@ -126,14 +132,8 @@ static PyObject *weighted_square_sum(PyObject *self, PyObject *args) {
         return PyLong_FromLong(0);
     }
     while (PyDict_Next(bag, &pos, &term, &value)) {
-        double w = PyFloat_AsDouble(value);
-        if (FAILED(w)) {
-            return NULL;
-        }
-        Py_INCREF(term);
-        double weight = idf_of(idf, term);
-        Py_DECREF(term);
-        if (FAILED(weight)) {
+        double w, weight;
+        if (weight_and_idf(idf, term, value, &w, &weight) < 0) {
             return NULL;
         }
         /* x ** 2 on a float is C pow(x, 2.0), as float.__pow__ computes it */
@@ -151,31 +151,23 @@ static PyObject *weighted(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "O!O!:weighted", &PyDict_Type, &bag, &PyDict_Type, &idf)) {
         return NULL;
     }
-    PyObject *out = _PyDict_NewPresized(PyDict_GET_SIZE(bag));
+    PyObject *out = PyDict_New();
     if (out == NULL) {
         return NULL;
     }
     Py_ssize_t pos = 0;
     PyObject *term, *value;
     while (PyDict_Next(bag, &pos, &term, &value)) {
-        double w = PyFloat_AsDouble(value);
-        if (FAILED(w)) {
-            goto fail;
-        }
-        Py_INCREF(term);
-        double weight = idf_of(idf, term);
-        if (FAILED(weight)) {
-            Py_DECREF(term);
+        double w, weight;
+        if (weight_and_idf(idf, term, value, &w, &weight) < 0) {
             goto fail;
         }
         PyObject *product = PyFloat_FromDouble(w * weight);
         if (product == NULL || PyDict_SetItem(out, term, product) < 0) {
             Py_XDECREF(product);
-            Py_DECREF(term);
             goto fail;
         }
         Py_DECREF(product);
-        Py_DECREF(term);
     }
     return out;
 fail:
@@ -378,7 +370,11 @@ static PyMethodDef methods[] = {
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_speedups", "Hot loops of storyline in C (see cluster/_sparse.py).", -1, methods,
+    .m_base = PyModuleDef_HEAD_INIT,
+    .m_name = "_speedups",
+    .m_doc = "Hot loops of storyline in C (see cluster/_sparse.py).",
+    .m_size = -1,
+    .m_methods = methods,
 };
 
 PyMODINIT_FUNC PyInit__speedups(void) {
