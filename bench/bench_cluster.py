@@ -11,6 +11,7 @@ alternating with the baseline's): ``OnlineClusterer.add`` over the annotated str
 (features included) and one ``refine()``; memory: the peak of Python
 allocations (tracemalloc) in a separate pass. The baseline, TF-IDF + average-linkage
 agglomerative clustering, needs the n x n distance matrix; it is run where that fits.
+Each row says whether the clusterer's C loops ran (``compiled_loops``; see setup.py).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from storyline.cluster import OnlineClusterer  # noqa: E402
+from storyline.cluster._sparse import COMPILED  # noqa: E402
 from storyline.evaluate._articles import article_from_row  # noqa: E402
 from storyline.evaluate.clustering import BASELINE_THRESHOLD, row_text  # noqa: E402
 
@@ -136,6 +138,8 @@ def main() -> None:
             "seconds": round(seconds, 2),
             "articles_per_second": round(n / seconds, 1),
             "peak_memory_mb": round(peak / 2**20, 1),
+            # the C loops (storyline/_speedups.c) where they were compiled, else their Python references
+            "compiled_loops": COMPILED,
         }
         if with_baseline:
             b_peak = peak_memory(run_baseline, texts)
