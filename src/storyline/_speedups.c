@@ -99,12 +99,13 @@ static PyObject *weighted_dot(PyObject *self, PyObject *args) {
             }
             continue;
         }
-        double v, weight;
-        if (weight_and_idf(idf, term, value, &v, &weight) < 0) {
-            return NULL;
-        }
+        /* read before the IDF lookup, which may run Python code (other is borrowed) */
         double w = PyFloat_AsDouble(other);
         if (FAILED(w)) {
+            return NULL;
+        }
+        double v, weight;
+        if (weight_and_idf(idf, term, value, &v, &weight) < 0) {
             return NULL;
         }
         sum_add(&s, v * w * weight);
