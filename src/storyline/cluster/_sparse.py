@@ -1,8 +1,8 @@
 """The clusterer's innermost loops over sparse ``term -> weight`` dicts.
 
-Each function here is the reference; ``_speedups`` (C, built by setup.py where a
-compiler is present) computes exactly the same values several times faster, and is used
-when it imports. ``COMPILED`` says which ran. tests/test_speedups.py holds the two to
+Each function here is the reference; ``storyline._speedups`` (C, built by setup.py where
+a compiler is present) computes exactly the same values faster, and is used when it
+imports (the whole clusterer then took 15-25% less time at 10k articles). ``COMPILED`` says which ran. tests/test_speedups.py holds the two to
 the same results, so a compiled and an uncompiled install make the same stories.
 """
 
