@@ -1,4 +1,4 @@
-"""The compiled loops of the clusterer give exactly what their Python references give."""
+"""The compiled loops (the clusterer's, the line classifier's) give exactly what their Python references give."""
 
 from __future__ import annotations
 
@@ -128,3 +128,32 @@ def test_a_stream_makes_the_same_stories_with_and_without_the_compiled_loops(
     assert features.weighted_dot is _sparse._REFERENCE["weighted_dot"]
     assert run() == compiled
     assert len(set(compiled[0].values())) > 5  # stories were formed and kept apart
+
+
+#: pieces of page text: ASCII words of every case, digits, underscores, punctuation and
+#: spacing, NUL, non-ASCII words and marks, CJK, case-folding oddities, a lone surrogate,
+#: stop words, chrome words and words that may carry a chrome phrase
+_PIECES = [*"abcXYZ019_ \t\n\0.,'-", "é", "’", "日本", "的", "Ä", "ſ", "\u212a", "İ", "\udcff", "privacy",
+           "Article", "READ", "the", "The", "Share", "cookie", "3D", "A", "McDonald", "rEad", "photographs"]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_the_line_token_sums_match_their_reference(seed: int) -> None:
+    from storyline.extract import _lines
+
+    rng = random.Random(seed)
+    for _ in range(300):
+        text = "".join(rng.choice(_PIECES) for _ in range(rng.randint(0, 80))).encode("utf-8", "surrogatepass")
+        want = _lines._line_token_sums_reference(text)
+        got = _lines.line_token_sums(text)
+        assert got.dtype == want.dtype and got.tolist() == want.tolist(), text
+
+
+def test_the_line_classifier_uses_the_compiled_token_sums() -> None:
+    from storyline.extract import _lines
+
+    assert _lines.line_token_sums is not _lines._line_token_sums_reference
+    with pytest.raises(ValueError):
+        speedups.line_token_sums(b"x", b"short table", {}, (), b"", (0,) * 8, {}, len)
+    with pytest.raises(ZeroDivisionError):  # an error of the memo's filler is raised
+        speedups.line_token_sums("é".encode(), _lines._TOKEN_BYTES, {}, (), b"", (0,) * 8, {}, lambda c: 1 / 0)

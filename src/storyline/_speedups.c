@@ -1,5 +1,6 @@
 /* Hot loops of storyline in C: the clusterer's loops over sparse term -> weight dicts
- * (references in storyline/cluster/_sparse.py).
+ * (references in storyline/cluster/_sparse.py) and the text-mode line classifier's
+ * per-line word counts (reference in storyline/extract/_lines.py).
  *
  * Each function gives exactly what its pure-Python reference returns (the same
  * products, summed in the same order and in the same way as the running Python's
@@ -360,6 +361,195 @@ static PyObject *square_sum(PyObject *self, PyObject *arg) {
     return PyFloat_FromDouble(sum_result(&s));
 }
 
+/* str.istitle, str.isupper and str.isdigit of an ASCII word ([A-Za-z0-9_]+). */
+static void ascii_cases(const unsigned char *w, Py_ssize_t n, int *title, int *upper, int *digit) {
+    int cased = 0, previous_cased = 0, lower_seen = 0, title_ok = 1, digits = 1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned char c = w[i];
+        if (c >= 'A' && c <= 'Z') {
+            if (previous_cased) {
+                title_ok = 0;
+            }
+            previous_cased = cased = 1;
+        } else if (c >= 'a' && c <= 'z') {
+            if (!previous_cased) {
+                title_ok = 0;
+            }
+            previous_cased = cased = lower_seen = 1;
+        } else {
+            previous_cased = 0;
+        }
+        if (c < '0' || c > '9') {
+            digits = 0;
+        }
+    }
+    *title = title_ok && cased;
+    *upper = cased && !lower_seen;
+    *digit = digits && n > 0;
+}
+
+/* The packed facts of one ASCII word (storyline.extract._lines._token_facts); -1 with
+ * an exception set on failure. ``low`` is scratch space of n bytes. */
+static long long ascii_word_facts(const unsigned char *w, Py_ssize_t n, unsigned char *low, PyObject *codes,
+                                  PyObject *ends, const char *inside, Py_ssize_t inside_len,
+                                  const long long *shift) {
+    for (Py_ssize_t i = 0; i < n; i++) {
+        low[i] = (w[i] >= 'A' && w[i] <= 'Z') ? (unsigned char)(w[i] + 32) : w[i];
+    }
+    PyObject *key = PyBytes_FromStringAndSize((const char *)low, n);
+    if (key == NULL) {
+        return -1;
+    }
+    PyObject *found = PyDict_GetItemWithError(codes, key);
+    Py_DECREF(key);
+    long long code = 0;
+    if (found != NULL) {
+        code = PyLong_AsLongLong(found);
+        if (code == -1 && PyErr_Occurred()) {
+            return -1;
+        }
+    } else if (PyErr_Occurred()) {
+        return -1;
+    }
+    int phrase = 0;
+    Py_ssize_t ends_n = PyTuple_GET_SIZE(ends);
+    for (Py_ssize_t k = 0; k < ends_n && !phrase; k++) {
+        PyObject *end = PyTuple_GET_ITEM(ends, k);
+        Py_ssize_t m = PyBytes_GET_SIZE(end);
+        phrase = m <= n && memcmp(low + n - m, PyBytes_AS_STRING(end), (size_t)m) == 0;
+    }
+    for (Py_ssize_t i = 0; !phrase && inside_len > 0 && i + inside_len <= n; i++) {
+        phrase = memcmp(low + i, inside, (size_t)inside_len) == 0;
+    }
+    int title, upper, digit;
+    ascii_cases(w, n, &title, &upper, &digit);
+    /* shift: tokens, stop, chrome, digit, title, upper, chars, phrase_word */
+    return (1LL << shift[0]) | ((code & 1) << shift[1]) | (((code & 2) >> 1) << shift[2])
+           | ((long long)digit << shift[3]) | ((long long)title << shift[4]) | ((long long)upper << shift[5])
+           | ((long long)n << shift[6]) | ((long long)phrase << shift[7]);
+}
+
+PyDoc_STRVAR(line_token_sums_doc,
+"line_token_sums(text, table, codes, ends, inside, shifts, memo, miss) -> bytes\n\n"
+"The per-line sums of the packed token facts of ``text`` (UTF-8 lines joined by\n"
+"newlines), as native int64s, one per line. A chunk is a maximal run of bytes whose\n"
+"``table`` entry is neither 0 (a line break) nor 32 (a separator). An ASCII chunk is one\n"
+"word, its facts computed here (``codes``: lower-case word -> 1 stop word | 2 chrome\n"
+"word; a phrase word ends with one of ``ends`` or holds ``inside``; ``shifts``: the eight\n"
+"fields' bit offsets); another chunk's facts are ``memo[chunk]``, or ``miss(chunk)``.\n"
+"As the reference in storyline/extract/_lines.py, which looks every chunk up in the memo\n"
+"(here the large memo stays out of the CPU's caches: that lookup was the cost).");
+
+static PyObject *line_token_sums(PyObject *self, PyObject *args) {
+    Py_buffer text, table;
+    PyObject *codes, *ends, *memo, *miss, *shifts;
+    const char *inside;
+    Py_ssize_t inside_len;
+    if (!PyArg_ParseTuple(args, "y*y*O!O!y#O!O!O:line_token_sums", &text, &table, &PyDict_Type, &codes,
+                          &PyTuple_Type, &ends, &inside, &inside_len, &PyTuple_Type, &shifts, &PyDict_Type,
+                          &memo, &miss)) {
+        return NULL;
+    }
+    PyObject *out = NULL;
+    unsigned char *low = NULL;
+    long long shift[8];
+    if (table.len != 256 || PyTuple_GET_SIZE(shifts) != 8) {
+        PyErr_SetString(PyExc_ValueError, "line_token_sums: a 256-byte table and eight shifts are needed");
+        goto done;
+    }
+    for (int k = 0; k < 8; k++) {
+        shift[k] = PyLong_AsLongLong(PyTuple_GET_ITEM(shifts, k));
+        if (shift[k] == -1 && PyErr_Occurred()) {
+            goto done;
+        }
+        if (shift[k] < 0 || shift[k] > 62) {
+            PyErr_SetString(PyExc_ValueError, "line_token_sums: a shift out of range");
+            goto done;
+        }
+    }
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(ends); k++) {
+        if (!PyBytes_Check(PyTuple_GET_ITEM(ends, k))) {
+            PyErr_SetString(PyExc_TypeError, "line_token_sums: the ends must be bytes");
+            goto done;
+        }
+    }
+    const unsigned char *map = (const unsigned char *)table.buf;
+    const unsigned char *at = (const unsigned char *)text.buf;
+    Py_ssize_t n = text.len, lines = 1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        lines += map[at[i]] == 0;
+    }
+    low = PyMem_Malloc(n > 0 ? (size_t)n : 1);
+    if (low == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    out = PyBytes_FromStringAndSize(NULL, lines * (Py_ssize_t)sizeof(long long));
+    if (out == NULL) {
+        goto done;
+    }
+    long long *sums = (long long *)PyBytes_AS_STRING(out);
+    Py_ssize_t line = 0;
+    sums[0] = 0;
+    Py_ssize_t i = 0;
+    while (i < n) {
+        unsigned char kind = map[at[i]];
+        if (kind == 0) {
+            sums[++line] = 0;
+            i++;
+            continue;
+        }
+        if (kind == 32) {
+            i++;
+            continue;
+        }
+        Py_ssize_t start = i;
+        int ascii = 1;
+        while (i < n && map[at[i]] != 0 && map[at[i]] != 32) {
+            ascii &= at[i] < 128;
+            i++;
+        }
+        long long value;
+        if (ascii) {
+            /* a chunk byte maps to itself: the chunk is the text's bytes */
+            value = ascii_word_facts(at + start, i - start, low, codes, ends, inside, inside_len, shift);
+            if (value == -1 && PyErr_Occurred()) {
+                Py_CLEAR(out);
+                goto done;
+            }
+        } else {
+            PyObject *chunk = PyBytes_FromStringAndSize((const char *)at + start, i - start);
+            if (chunk == NULL) {
+                Py_CLEAR(out);
+                goto done;
+            }
+            PyObject *facts = PyDict_GetItemWithError(memo, chunk);
+            if (facts != NULL) {
+                Py_INCREF(facts);
+            } else if (!PyErr_Occurred()) {
+                facts = PyObject_CallOneArg(miss, chunk);
+            }
+            Py_DECREF(chunk);
+            if (facts == NULL) {
+                Py_CLEAR(out);
+                goto done;
+            }
+            value = PyLong_AsLongLong(facts);
+            Py_DECREF(facts);
+            if (value == -1 && PyErr_Occurred()) {
+                Py_CLEAR(out);
+                goto done;
+            }
+        }
+        sums[line] += value;
+    }
+done:
+    PyMem_Free(low);
+    PyBuffer_Release(&text);
+    PyBuffer_Release(&table);
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"add_into", add_into, METH_VARARGS, add_into_doc},
     {"square_sum", square_sum, METH_O, square_sum_doc},
@@ -367,13 +557,14 @@ static PyMethodDef methods[] = {
     {"weighted_square_sum", weighted_square_sum, METH_VARARGS, weighted_square_sum_doc},
     {"weighted", weighted, METH_VARARGS, weighted_doc},
     {"shared_key_scores", shared_key_scores, METH_VARARGS, shared_key_scores_doc},
+    {"line_token_sums", line_token_sums, METH_VARARGS, line_token_sums_doc},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
     .m_base = PyModuleDef_HEAD_INIT,
     .m_name = "_speedups",
-    .m_doc = "Hot loops of storyline in C (see cluster/_sparse.py).",
+    .m_doc = "Hot loops of storyline in C (see cluster/_sparse.py and extract/_lines.py).",
     .m_size = -1,
     .m_methods = methods,
 };

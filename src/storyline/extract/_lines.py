@@ -416,6 +416,15 @@ def _word_stats(samples: list[str], joined: str | bytes | None = None) -> tuple[
     if joined is None:
         joined = "\n".join(samples)
     text = joined if isinstance(joined, bytes) else joined.encode("utf-8", "surrogatepass")
+    sums = line_token_sums(text)
+    # every field at once (one row each; speed: numpy's cost here is per call)
+    tokens, stop, chars, digit, title, upper, chrome, phrase_words = ((sums >> _STAT_SHIFTS) & 255).astype(float)
+    return tokens, stop, chars, digit, title, upper, chrome > 0, phrase_words
+
+
+def _line_token_sums_reference(text: bytes) -> np.ndarray:
+    """Per line of ``text`` (UTF-8 lines joined by newlines), the sum of its chunks'
+    packed facts (int64): the reference of the compiled ``line_token_sums``."""
     chunks = text.translate(_TOKEN_BYTES).replace(_LINE_BREAK, b" \0 ").split()
     try:
         # most chunks are in the memo
@@ -430,10 +439,34 @@ def _word_stats(samples: list[str], joined: str | bytes | None = None) -> tuple[
     packed[breaks] = 0
     # a line's counts: the sum of its chunks, read off the running sum at the breaks
     total = np.concatenate(([0], packed.cumsum()))
-    sums = np.diff(total[np.concatenate(([0], breaks, [len(packed)]))])
-    # every field at once (one row each; speed: numpy's cost here is per call)
-    tokens, stop, chars, digit, title, upper, chrome, phrase_words = ((sums >> _STAT_SHIFTS) & 255).astype(float)
-    return tokens, stop, chars, digit, title, upper, chrome > 0, phrase_words
+    return np.diff(total[np.concatenate(([0], breaks, [len(packed)]))])
+
+
+def _memo_miss(chunk: bytes) -> int:
+    """A non-ASCII chunk's packed facts, kept in the memo (emptied first when full)."""
+    if len(_TOKEN_FACTS) > MAX_TOKEN_FACTS:
+        _TOKEN_FACTS.clear()
+    facts = _TOKEN_FACTS[chunk] = _chunk_facts(chunk)
+    return facts
+
+
+try:
+    from .._speedups import line_token_sums as _compiled_line_token_sums  # type: ignore
+except ImportError:  # built without a C compiler: the reference runs (same values)
+    line_token_sums = _line_token_sums_reference
+else:
+    # what the compiled loop computes an ASCII word's facts from (as _token_facts does)
+    _CODE_BYTES = {word.encode("ascii"): code for word, code in _CODES.items()}
+    _PHRASE_END_BYTES = tuple(end.encode("ascii") for end in _PHRASE_WORD_ENDS)
+    _FIELD_SHIFTS = tuple(_SHIFT[name] for name in _FIELDS)
+
+    def line_token_sums(text: bytes) -> np.ndarray:
+        """Per line of ``text``, the sum of its chunks' packed facts (see the reference)."""
+        # C, and no memo lookup per ASCII word: in a page's run the large memo is out of
+        # the CPU's caches, and that lookup was most of the word statistics' time
+        sums = _compiled_line_token_sums(text, _TOKEN_BYTES, _CODE_BYTES, _PHRASE_END_BYTES,
+                                         _PHRASE_WORD_INSIDE.encode("ascii"), _FIELD_SHIFTS, _TOKEN_FACTS, _memo_miss)
+        return np.frombuffer(sums, np.int64)
 
 
 def line_features(
