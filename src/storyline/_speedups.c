@@ -390,29 +390,43 @@ static void ascii_cases(const unsigned char *w, Py_ssize_t n, int *title, int *u
 
 /* The packed facts of one ASCII word (storyline.extract._lines._token_facts); -1 with
  * an exception set on failure. ``low`` is scratch space of n bytes. */
-static long long ascii_word_facts(const unsigned char *w, Py_ssize_t n, unsigned char *low, PyObject *codes,
-                                  PyObject *ends, const char *inside, Py_ssize_t inside_len,
-                                  const long long *shift) {
+typedef struct {
+    PyObject *codes;           /* lower-case word (bytes) -> code */
+    Py_ssize_t longest_code;   /* the longest word in codes */
+    PyObject *ends;            /* tuple of bytes */
+    unsigned char last[256];   /* last bytes of the ends */
+    const char *inside;
+    Py_ssize_t inside_len;
+    long long shift[8];
+} WordRules;
+
+static long long ascii_word_facts(const unsigned char *w, Py_ssize_t n, unsigned char *low, const WordRules *rules) {
     for (Py_ssize_t i = 0; i < n; i++) {
         low[i] = (w[i] >= 'A' && w[i] <= 'Z') ? (unsigned char)(w[i] + 32) : w[i];
     }
-    PyObject *key = PyBytes_FromStringAndSize((const char *)low, n);
-    if (key == NULL) {
-        return -1;
-    }
-    PyObject *found = PyDict_GetItemWithError(codes, key);
-    Py_DECREF(key);
     long long code = 0;
-    if (found != NULL) {
-        code = PyLong_AsLongLong(found);
-        if (code == -1 && PyErr_Occurred()) {
+    if (n <= rules->longest_code) {
+        PyObject *key = PyBytes_FromStringAndSize((const char *)low, n);
+        if (key == NULL) {
             return -1;
         }
-    } else if (PyErr_Occurred()) {
-        return -1;
+        PyObject *found = PyDict_GetItemWithError(rules->codes, key);
+        Py_DECREF(key);
+        if (found != NULL) {
+            code = PyLong_AsLongLong(found);
+            if (code == -1 && PyErr_Occurred()) {
+                return -1;
+            }
+        } else if (PyErr_Occurred()) {
+            return -1;
+        }
     }
+    const long long *shift = rules->shift;
+    PyObject *ends = rules->ends;
+    const char *inside = rules->inside;
+    Py_ssize_t inside_len = rules->inside_len;
     int phrase = 0;
-    Py_ssize_t ends_n = PyTuple_GET_SIZE(ends);
+    Py_ssize_t ends_n = n > 0 && rules->last[low[n - 1]] ? PyTuple_GET_SIZE(ends) : 0;
     for (Py_ssize_t k = 0; k < ends_n && !phrase; k++) {
         PyObject *end = PyTuple_GET_ITEM(ends, k);
         Py_ssize_t m = PyBytes_GET_SIZE(end);
@@ -452,7 +466,9 @@ static PyObject *line_token_sums(PyObject *self, PyObject *args) {
     }
     PyObject *out = NULL;
     unsigned char *low = NULL;
-    long long shift[8];
+    WordRules rules = {.codes = codes, .longest_code = 0, .ends = ends, .inside = inside, .inside_len = inside_len};
+    long long *shift = rules.shift;
+    memset(rules.last, 0, sizeof rules.last);
     if (table.len != 256 || PyTuple_GET_SIZE(shifts) != 8) {
         PyErr_SetString(PyExc_ValueError, "line_token_sums: a 256-byte table and eight shifts are needed");
         goto done;
@@ -468,9 +484,27 @@ static PyObject *line_token_sums(PyObject *self, PyObject *args) {
         }
     }
     for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(ends); k++) {
-        if (!PyBytes_Check(PyTuple_GET_ITEM(ends, k))) {
+        PyObject *end = PyTuple_GET_ITEM(ends, k);
+        if (!PyBytes_Check(end)) {
             PyErr_SetString(PyExc_TypeError, "line_token_sums: the ends must be bytes");
             goto done;
+        }
+        Py_ssize_t m = PyBytes_GET_SIZE(end);
+        if (m == 0) {
+            /* every word ends with an empty end: mark every last byte */
+            memset(rules.last, 1, sizeof rules.last);
+        } else {
+            rules.last[(unsigned char)PyBytes_AS_STRING(end)[m - 1]] = 1;
+        }
+    }
+    {
+        Py_ssize_t pos = 0;
+        PyObject *word, *value;
+        while (PyDict_Next(codes, &pos, &word, &value)) {
+            /* a key that is not bytes equals no word's bytes */
+            if (PyBytes_Check(word) && PyBytes_GET_SIZE(word) > rules.longest_code) {
+                rules.longest_code = PyBytes_GET_SIZE(word);
+            }
         }
     }
     const unsigned char *map = (const unsigned char *)table.buf;
@@ -512,7 +546,7 @@ static PyObject *line_token_sums(PyObject *self, PyObject *args) {
         long long value;
         if (ascii) {
             /* a chunk byte maps to itself: the chunk is the text's bytes */
-            value = ascii_word_facts(at + start, i - start, low, codes, ends, inside, inside_len, shift);
+            value = ascii_word_facts(at + start, i - start, low, &rules);
             if (value == -1 && PyErr_Occurred()) {
                 Py_CLEAR(out);
                 goto done;
