@@ -27,6 +27,7 @@ GATES = [
     # 2026-12-01 (evening: code rule, CJK words, repeated paragraphs): text F1 0.9397 / 0.9411,
     # title 0.7862; HTML F1 0.9636 / 0.9486
     # 2026-12-01 (night: long prose kept where the classifier keeps nothing): text F1 0.9504
+    # 2026-12-02 (40-tree line model): text F1 0.9483 / 0.9418, title 0.7918; HTML F1 0.9662 / 0.9476
     ("extraction", "extraction/scrapinghub.jsonl.gz", {"mode": "text"}, {"f1": 0.945}),
     ("extraction", "extraction/wcxb-dev-articles.jsonl.gz", {"mode": "text"}, {"f1": 0.935, "title_exact": 0.78}),
     # measured 2026-12-01: HTML F1 0.9658 / 0.9470, title 0.9100, date 0.9082; text title 0.7918
