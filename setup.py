@@ -1,8 +1,9 @@
-"""Builds the optional C loops of storyline (storyline._speedups: the clusterer's sparse vectors).
+"""Builds the optional C loops of storyline (storyline._speedups: the clusterer's sparse
+vectors, text mode's per-line word counts).
 
 Everything else is in pyproject.toml. Where no C compiler is found the build of the
 extension fails softly (``optional=True``) and storyline uses the pure-Python references
-in storyline/cluster/_sparse.py, which give the same results.
+in storyline/cluster/_sparse.py and storyline/extract/_lines.py, which give the same results.
 """
 
 import sys
