@@ -157,3 +157,29 @@ def test_the_line_classifier_uses_the_compiled_token_sums() -> None:
         speedups.line_token_sums(b"x", b"short table", {}, (), b"", (0,) * 8, {}, len)
     with pytest.raises(ZeroDivisionError):  # an error of the memo's filler is raised
         speedups.line_token_sums("é".encode(), _lines._TOKEN_BYTES, {}, (), b"", (0,) * 8, {}, lambda c: 1 / 0)
+
+
+def test_the_line_token_sums_read_their_word_rules() -> None:
+    from storyline.extract import _lines
+
+    shifts = tuple(_lines._SHIFT[name] for name in _lines._FIELDS)
+    phrase, stop, chrome = (1 << _lines._SHIFT[name] for name in ("phrase_word", "stop", "chrome"))
+
+    def sums(text: str, codes: dict, ends: tuple, inside: bytes = b"article") -> list[int]:
+        got = speedups.line_token_sums(text.encode(), _lines._TOKEN_BYTES, codes, ends, inside, shifts, {}, len)
+        return list(memoryview(got).cast("q"))
+
+    # an empty ending ends every word; an ending is matched on the lower-cased word
+    assert all(s & (0xFF << _lines._SHIFT["phrase_word"]) for s in sums("a Bb\nccc", {}, (b"",)))
+    assert sums("SHARE", {}, (b"are",))[0] & phrase
+    assert not sums("shares", {}, (b"are",))[0] & phrase
+    assert sums("xarticlex", {}, ())[0] & phrase
+    assert sums("shares", {}, (), b"")[0] & phrase  # as "" in "shares"
+    # codes: many words (the table grows), a key that is not bytes is ignored
+    codes = {f"w{i}".encode(): 1 + i % 3 for i in range(1000)} | {"str": 3}
+    assert sums("W6", codes, ())[0] & stop and not sums("W6", codes, ())[0] & chrome  # code 1
+    assert sums("w7", codes, ())[0] & chrome and not sums("w7", codes, ())[0] & stop  # code 2
+    both = sums("w998", codes, ())[0]  # code 3
+    assert both & stop and both & chrome
+    assert sums("str", codes, ()) == sums("str", {}, ())
+    assert sums("w1000", codes, ()) == sums("w1000", {}, ())

@@ -388,8 +388,7 @@ static void ascii_cases(const unsigned char *w, Py_ssize_t n, int *title, int *u
     *digit = digits && n > 0;
 }
 
-/* The packed facts of one ASCII word (storyline.extract._lines._token_facts); -1 with
- * an exception set on failure. ``low`` is scratch space of n bytes. */
+/* What an ASCII word's facts are computed from (see line_token_sums). */
 typedef struct {
     PyObject *codes;           /* lower-case word (bytes) -> code */
     Py_ssize_t longest_code;   /* the longest word in codes */
@@ -400,6 +399,8 @@ typedef struct {
     long long shift[8];
 } WordRules;
 
+/* The packed facts of one ASCII word (storyline.extract._lines._token_facts); -1 with
+ * an exception set on failure. ``low`` is scratch space of n bytes. */
 static long long ascii_word_facts(const unsigned char *w, Py_ssize_t n, unsigned char *low, const WordRules *rules) {
     for (Py_ssize_t i = 0; i < n; i++) {
         low[i] = (w[i] >= 'A' && w[i] <= 'Z') ? (unsigned char)(w[i] + 32) : w[i];
@@ -432,7 +433,7 @@ static long long ascii_word_facts(const unsigned char *w, Py_ssize_t n, unsigned
         Py_ssize_t m = PyBytes_GET_SIZE(end);
         phrase = m <= n && memcmp(low + n - m, PyBytes_AS_STRING(end), (size_t)m) == 0;
     }
-    for (Py_ssize_t i = 0; !phrase && inside_len > 0 && i + inside_len <= n; i++) {
+    for (Py_ssize_t i = 0; !phrase && i + inside_len <= n; i++) { /* "" is in every word, as in Python */
         phrase = memcmp(low + i, inside, (size_t)inside_len) == 0;
     }
     int title, upper, digit;
