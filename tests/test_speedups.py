@@ -183,3 +183,31 @@ def test_the_line_token_sums_read_their_word_rules() -> None:
     assert both & stop and both & chrome
     assert sums("str", codes, ()) == sums("str", {}, ())
     assert sums("w1000", codes, ()) == sums("w1000", {}, ())
+
+
+def test_missing_idf_weights_are_computed_as_the_cache_computes_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    from storyline.cluster import features
+
+    def frequencies() -> features.DocumentFrequencies:
+        df = features.DocumentFrequencies()
+        rng = random.Random(5)
+        for _ in range(37):
+            df.n += 1
+            df.df.update(rng.sample([f"t{i}" for i in range(40)], 9))
+        return df
+
+    bag = {f"t{i}": 1.0 + i / 7 for i in range(0, 60, 2)}  # some terms no document holds
+    compiled, python = frequencies(), frequencies()
+    assert type(compiled.weights) is features._IdfCache  # the registered class: computed in C
+    with monkeypatch.context() as patch:
+        def no_python_call(self: dict, term: str) -> float:
+            raise AssertionError(f"__missing__ ran in Python for {term}")
+
+        patch.setattr(features._IdfCache, "__missing__", no_python_call)
+        got = speedups.weighted_square_sum(bag, compiled.weights)
+    # the reference reads each term through __missing__ in Python
+    want = _reference("weighted_square_sum")(bag, python.weights)
+    assert got == want
+    assert list(compiled.weights.items()) == list(python.weights.items())
+    with pytest.raises(TypeError):
+        speedups.register_idf_cache(list)

@@ -43,9 +43,55 @@ static inline double sum_result(const Sum *s) {
     return s->total;
 }
 
+/* The clusterer's IDF cache class (storyline.cluster.features._IdfCache), once
+ * registered: a term missing from one is computed here as its __missing__ computes it. */
+static PyTypeObject *idf_cache_type = NULL;
+
+/* As _IdfCache.__missing__: log((owner.n + 1) / (owner.df.get(term, 0) + 1)) + 1.0, stored
+ * in the cache. 1 when computed (*out set), 0 where the inputs are not plain small ints
+ * (the caller falls back to __missing__ itself), -1 with an exception set on failure. */
+static int computed_idf(PyObject *idf, PyObject *term, double *out) {
+    PyObject *owner = PyObject_GetAttrString(idf, "owner");
+    if (owner == NULL) {
+        return -1;
+    }
+    PyObject *n_obj = PyObject_GetAttrString(owner, "n");
+    PyObject *df = n_obj == NULL ? NULL : PyObject_GetAttrString(owner, "df");
+    Py_DECREF(owner);
+    if (df == NULL) {
+        Py_XDECREF(n_obj);
+        return -1;
+    }
+    int done = 0;
+    if (PyLong_CheckExact(n_obj) && PyDict_Check(df)) {
+        long long n = PyLong_AsLongLong(n_obj);
+        long long count = 0;
+        PyObject *held = PyDict_GetItemWithError(df, term); /* dict.get: Counter does not override it */
+        if (held != NULL && PyLong_CheckExact(held)) {
+            count = PyLong_AsLongLong(held);
+        } else if (held != NULL || PyErr_Occurred()) {
+            count = -1; /* not a plain int, or an error: __missing__ decides */
+        }
+        /* small positive ints divide as Python's int / int does (both exact as doubles) */
+        const long long exact = 1LL << 53;
+        if (!PyErr_Occurred() && n >= 0 && n < exact && count >= 0 && count < exact) {
+            *out = log((double)(n + 1) / (double)(count + 1)) + 1.0;
+            PyObject *value = PyFloat_FromDouble(*out);
+            done = value != NULL && PyDict_SetItem(idf, term, value) == 0 ? 1 : -1;
+            Py_XDECREF(value);
+        } else {
+            PyErr_Clear();
+        }
+    }
+    Py_DECREF(n_obj);
+    Py_DECREF(df);
+    return done;
+}
+
 /* idf[term] as a double: a dict lookup, else the mapping's own __getitem__ (the IDF
- * cache computes missing terms in __missing__). Returns -1.0 with an exception set on
- * failure (an IDF weight is never negative). */
+ * cache computes missing terms in __missing__; for the registered cache class this is
+ * done here, the same way). Returns -1.0 with an exception set on failure (an IDF
+ * weight is never negative). */
 static double idf_of(PyObject *idf, PyObject *term) {
     PyObject *value = PyDict_GetItemWithError(idf, term);
     if (value != NULL) {
@@ -53,6 +99,13 @@ static double idf_of(PyObject *idf, PyObject *term) {
     }
     if (PyErr_Occurred()) {
         return -1.0;
+    }
+    if (idf_cache_type != NULL && Py_TYPE(idf) == idf_cache_type) {
+        double computed;
+        int done = computed_idf(idf, term, &computed);
+        if (done != 0) {
+            return done > 0 ? computed : -1.0;
+        }
     }
     value = PyObject_GetItem(idf, term);
     if (value == NULL) {
@@ -585,7 +638,23 @@ done:
     return out;
 }
 
+PyDoc_STRVAR(register_idf_cache_doc,
+"register_idf_cache(cls) -> None\n\n"
+"Terms missing from an IDF cache of exactly this class are computed in C, as\n"
+"storyline.cluster.features._IdfCache.__missing__ computes them (no Python call).");
+
+static PyObject *register_idf_cache(PyObject *self, PyObject *cls) {
+    if (!PyType_Check(cls) || !PyType_IsSubtype((PyTypeObject *)cls, &PyDict_Type)) {
+        PyErr_SetString(PyExc_TypeError, "register_idf_cache: a dict subclass is needed");
+        return NULL;
+    }
+    Py_INCREF(cls);
+    Py_XSETREF(idf_cache_type, (PyTypeObject *)cls);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
+    {"register_idf_cache", register_idf_cache, METH_O, register_idf_cache_doc},
     {"add_into", add_into, METH_VARARGS, add_into_doc},
     {"square_sum", square_sum, METH_O, square_sum_doc},
     {"weighted_dot", weighted_dot, METH_VARARGS, weighted_dot_doc},

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..model import AnnotatedArticle
 from ..stopwords import language_stop_words, read_as_english
-from ._sparse import add_into, square_sum, weighted, weighted_dot, weighted_square_sum
+from ._sparse import COMPILED, add_into, square_sum, weighted, weighted_dot, weighted_square_sum
 from .timeinfo import date_from_url, years_in
 
 _WEEKDAY = re.compile(r"\b(mon|tues|wednes|thurs|fri|satur|sun)day\b", re.I)
@@ -389,6 +389,14 @@ class _IdfCache(dict):
         value = math.log((owner.n + 1) / (owner.df.get(term, 0) + 1)) + 1.0
         self[term] = value
         return value
+
+
+if COMPILED:
+    # the C loops compute a missing term's IDF themselves, as __missing__ above does
+    # (same value, stored alike; tests/test_speedups.py), without a Python call per term
+    from .._speedups import register_idf_cache  # type: ignore
+
+    register_idf_cache(_IdfCache)
 
 
 #: IDF values are recomputed after the corpus grows by this factor; between refreshes
