@@ -407,10 +407,10 @@ def _word_stats(samples: list[str], joined: str | bytes | None = None) -> tuple[
 
     Returns (tokens, stop words, word characters, digit tokens, title-case tokens,
     upper-case tokens, has a chrome word, tokens that may carry a chrome phrase), as the per-line loop over ``\\w+`` tokens
-    would count them. The page is split into chunks by one bytes.translate and split
-    (speed: no regex, no str per token): a chunk is a maximal run of ASCII word
-    characters and non-ASCII characters, so its ``\\w+`` tokens are the page's there
-    (a non-ASCII chunk, "don’t" or "café", is tokenised by the regex once, in the memo).
+    would count them. The page is cut into chunks (speed: no regex, no str per token): a
+    chunk is a maximal run of ASCII word characters and non-ASCII characters, so its
+    ``\\w+`` tokens are the page's there (a non-ASCII chunk, "don’t" or "café", is
+    tokenised by the regex once, in the memo); see :func:`line_token_sums`.
     ``joined``: the samples joined by newlines, as text or UTF-8 (surrogatepass) bytes.
     """
     if joined is None:
