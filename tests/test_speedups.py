@@ -155,6 +155,8 @@ def test_the_line_classifier_uses_the_compiled_token_sums() -> None:
     assert _lines.line_token_sums is not _lines._line_token_sums_reference
     with pytest.raises(ValueError):
         speedups.line_token_sums(b"x", b"short table", {}, (), b"", (0,) * 8, {}, len)
+    with pytest.raises(ValueError):  # a table that changes a chunk byte
+        speedups.line_token_sums(b"x", _lines._TOKEN_BYTES.replace(b"A", b"a"), {}, (), b"", (0,) * 8, {}, len)
     with pytest.raises(ZeroDivisionError):  # an error of the memo's filler is raised
         speedups.line_token_sums("é".encode(), _lines._TOKEN_BYTES, {}, (), b"", (0,) * 8, {}, lambda c: 1 / 0)
 

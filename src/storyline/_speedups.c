@@ -501,7 +501,8 @@ PyDoc_STRVAR(line_token_sums_doc,
 "line_token_sums(text, table, codes, ends, inside, shifts, memo, miss) -> bytes\n\n"
 "The per-line sums of the packed token facts of ``text`` (UTF-8 lines joined by\n"
 "newlines), as native int64s, one per line. A chunk is a maximal run of bytes whose\n"
-"``table`` entry is neither 0 (a line break) nor 32 (a separator). An ASCII chunk is one\n"
+"``table`` entry is neither 0 (a line break) nor 32 (a separator); every other entry\n"
+"maps a byte to itself. An ASCII chunk is one\n"
 "word, its facts computed here (``codes``: lower-case word -> 1 stop word | 2 chrome\n"
 "word; a phrase word ends with one of ``ends`` or holds ``inside``; ``shifts``: the eight\n"
 "fields' bit offsets); another chunk's facts are ``memo[chunk]``, or ``miss(chunk)``.\n"
@@ -526,6 +527,14 @@ static PyObject *line_token_sums(PyObject *self, PyObject *args) {
     if (table.len != 256 || PyTuple_GET_SIZE(shifts) != 8) {
         PyErr_SetString(PyExc_ValueError, "line_token_sums: a 256-byte table and eight shifts are needed");
         goto done;
+    }
+    /* chunks are read from the text itself: a chunk byte must map to itself */
+    for (int b = 0; b < 256; b++) {
+        unsigned char to = ((const unsigned char *)table.buf)[b];
+        if (to != 0 && to != 32 && to != b) {
+            PyErr_SetString(PyExc_ValueError, "line_token_sums: each table entry must be 0, 32 or its own byte");
+            goto done;
+        }
     }
     for (int k = 0; k < 8; k++) {
         shift[k] = PyLong_AsLongLong(PyTuple_GET_ITEM(shifts, k));
