@@ -1,7 +1,7 @@
 """Clustering throughput and peak memory at 1k, 10k and 100k articles, beside the baseline.
 
     PYTHONPATH=src python bench/bench_cluster.py [--data ../shared/data] [--sizes 1000 10000 100000]
-        [--cache DIR] [--json OUT] [--repeat 3]
+        [--cache DIR] [--json OUT] [--repeat 3] [--python-loops]
 
 Articles are the real ones of ../shared/data/clustering (ECB+ texts and UCI headlines),
 annotated once, then repeated to reach the size: copy k of an article is re-dated by
@@ -11,7 +11,9 @@ alternating with the baseline's): ``OnlineClusterer.add`` over the annotated str
 (features included) and one ``refine()``; memory: the peak of Python
 allocations (tracemalloc) in a separate pass. The baseline, TF-IDF + average-linkage
 agglomerative clustering, needs the n x n distance matrix; it is run where that fits.
-Each row says whether the clusterer's C loops ran (``compiled_loops``; see setup.py).
+Each row says whether the clusterer's C loops ran (``compiled_loops``; see setup.py);
+``--python-loops`` adds their CPU time against their pure-Python references', in
+alternating runs that must make the same stories.
 """
 
 from __future__ import annotations
@@ -85,6 +87,48 @@ def run_clusterer(articles: list) -> tuple[float, int]:
     return time.perf_counter() - start, len(set(clusterer.labels_.values()))
 
 
+class _NotTheIdfCache(dict):
+    """Registered in the IDF cache's place: missing IDF weights then go through Python."""
+
+
+def python_loops(use: bool) -> None:
+    """Run the clusterer on the pure-Python references of its C loops (``use``), or back
+    on the C loops: the functions features.py and online.py imported, and the IDF cache's
+    C path for missing terms."""
+    from storyline import _speedups
+    from storyline.cluster import _sparse, features, online
+
+    for module in (features, online):
+        for name, reference in _sparse._REFERENCE.items():
+            if hasattr(module, name):
+                setattr(module, name, reference if use else getattr(_speedups, name))
+    _speedups.register_idf_cache(_NotTheIdfCache if use else features._IdfCache)
+
+
+def compare_loops(articles: list, repeat: int) -> dict:
+    """CPU time of the clusterer with its C loops against their Python references, in
+    alternating runs (the same stories either way)."""
+    spent = {"c": 0.0, "python": 0.0}
+    labels = {}
+    try:
+        for k in range(max(2, repeat)):
+            for side in (("c", "python") if k % 2 else ("python", "c")):
+                python_loops(side == "python")
+                start = time.process_time()
+                clusterer = OnlineClusterer()
+                for a in articles:
+                    clusterer.add(a)
+                clusterer.refine()
+                spent[side] += time.process_time() - start
+                labels[side] = clusterer.labels_
+    finally:
+        python_loops(False)
+    if labels["c"] != labels["python"]:
+        sys.exit("the C loops and their Python references made different stories")
+    return {"c_cpu_seconds": round(spent["c"], 2), "python_cpu_seconds": round(spent["python"], 2),
+            "c_share_of_python_time": round(spent["c"] / spent["python"], 3)}
+
+
 def peak_memory(fn, *args) -> int:
     gc.collect()
     tracemalloc.start()
@@ -116,6 +160,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--repeat", type=int, default=3,
                         help="timed runs of each side, alternating; the best of each is reported")
+    parser.add_argument("--python-loops", action="store_true",
+                        help="also time the clusterer on the Python references of its C loops (alternating runs)")
     args = parser.parse_args()
     pool, pool_texts = load_pool(args.data, args.cache)
     results = []
@@ -141,6 +187,8 @@ def main() -> None:
             # the C loops (storyline/_speedups.c) where they were compiled, else their Python references
             "compiled_loops": COMPILED,
         }
+        if args.python_loops and COMPILED:
+            row["c_loops_against_python"] = compare_loops(articles, args.repeat)
         if with_baseline:
             b_peak = peak_memory(run_baseline, texts)
             row["baseline"] = {
