@@ -12,7 +12,7 @@ alternating with the baseline's): ``OnlineClusterer.add`` over the annotated str
 allocations (tracemalloc) in a separate pass. The baseline, TF-IDF + average-linkage
 agglomerative clustering, needs the n x n distance matrix; it is run where that fits.
 Each row says whether the clusterer's C loops ran (``compiled_loops``; see setup.py);
-``--python-loops`` adds their CPU time against their pure-Python references', in
+``--python-loops`` adds their CPU time against their pure-Python references, in
 alternating runs that must make the same stories.
 """
 
