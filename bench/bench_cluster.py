@@ -87,14 +87,11 @@ def run_clusterer(articles: list) -> tuple[float, int]:
     return time.perf_counter() - start, len(set(clusterer.labels_.values()))
 
 
-class _NotTheIdfCache(dict):
-    """Registered in the IDF cache's place: missing IDF weights then go through Python."""
-
-
 def python_loops(use: bool) -> None:
     """Run the clusterer on the pure-Python references of its C loops (``use``), or back
-    on the C loops: the functions features.py and online.py imported, and the IDF cache's
-    C path for missing terms."""
+    on the C loops (the functions features.py and online.py imported). The references
+    read a missing IDF weight through ``_IdfCache.__missing__`` in Python, so the C path
+    for missing terms is compared too."""
     from storyline import _speedups
     from storyline.cluster import _sparse, features, online
 
@@ -102,7 +99,6 @@ def python_loops(use: bool) -> None:
         for name, reference in _sparse._REFERENCE.items():
             if hasattr(module, name):
                 setattr(module, name, reference if use else getattr(_speedups, name))
-    _speedups.register_idf_cache(_NotTheIdfCache if use else features._IdfCache)
 
 
 def compare_loops(articles: list, repeat: int) -> dict:
