@@ -213,3 +213,25 @@ def test_missing_idf_weights_are_computed_as_the_cache_computes_them(monkeypatch
     assert list(compiled.weights.items()) == list(python.weights.items())
     with pytest.raises(TypeError):
         speedups.register_idf_cache(list)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_the_headline_candidates_word_counts_match_their_reference(seed: int) -> None:
+    from storyline.extract import _titles
+
+    rng = random.Random(seed)
+    pieces = [p for p in _PIECES if p != "\n"] + ["x" * 300, "Über", "US", "2024", "__", "said", "Council"]
+    lines = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(200)]
+    known = {w.encode("utf-8", "surrogatepass") for w in _titles._WORD.findall(" ".join(lines[:50]).lower())}
+    got = _titles.candidate_word_counts(lines, known)
+    assert got != [None] * len(lines)
+    for line, counts in zip(lines, got, strict=True):
+        want = _titles._word_counts(line, known)
+        if line.isascii():
+            assert counts == want, line
+        else:
+            assert counts is None
+    with pytest.raises(TypeError):
+        speedups.candidate_word_counts(["a"], ["known"], frozenset())
+    with pytest.raises(TypeError):
+        speedups.candidate_word_counts([b"bytes"], set(), frozenset())

@@ -647,6 +647,104 @@ done:
     return out;
 }
 
+PyDoc_STRVAR(candidate_word_counts_doc,
+"candidate_word_counts(lines, known, stop) -> list\n\n"
+"For each line (str) of ``lines``: (words, title-case words, upper-case words, digit\n"
+"words, content words, content words in ``known``) over its ``\\w+`` words, where a\n"
+"content word is one of more than two characters whose lower-case UTF-8 bytes are not\n"
+"in ``stop``, and ``known`` is a set of lower-case UTF-8 words; None for a line that is\n"
+"not ASCII (its words are left to the Python reference, the headline ranker's\n"
+"_word_counts in storyline/extract/_titles.py, which gives the same counts).");
+
+/* A byte of an ASCII \w word: [0-9A-Za-z_] (isalnum would follow the locale). */
+static inline int ascii_word_byte(unsigned char c) {
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+}
+
+static PyObject *candidate_word_counts(PyObject *self, PyObject *args) {
+    PyObject *lines, *known, *stop;
+    if (!PyArg_ParseTuple(args, "O!OO:candidate_word_counts", &PyList_Type, &lines, &known, &stop)) {
+        return NULL;
+    }
+    if (!PyAnySet_Check(known) || !PyAnySet_Check(stop)) {
+        PyErr_SetString(PyExc_TypeError, "candidate_word_counts: known and stop must be sets");
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(lines);
+    PyObject *out = PyList_New(n);
+    if (out == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *line = PyList_GET_ITEM(lines, k);
+        if (!PyUnicode_Check(line)) {
+            PyErr_SetString(PyExc_TypeError, "candidate_word_counts: lines must be str");
+            goto fail;
+        }
+        if (!PyUnicode_IS_ASCII(line)) {
+            PyList_SET_ITEM(out, k, Py_NewRef(Py_None));
+            continue;
+        }
+        const unsigned char *at = PyUnicode_1BYTE_DATA(line);
+        Py_ssize_t len = PyUnicode_GET_LENGTH(line);
+        long words = 0, titled = 0, upper = 0, digits = 0, content = 0, hits = 0;
+        Py_ssize_t i = 0;
+        while (i < len) {
+            /* an ASCII \w+ word: [A-Za-z0-9_]+ */
+            while (i < len && !ascii_word_byte(at[i])) {
+                i++;
+            }
+            Py_ssize_t start = i;
+            while (i < len && ascii_word_byte(at[i])) {
+                i++;
+            }
+            Py_ssize_t m = i - start;
+            if (m == 0) {
+                break;
+            }
+            int title, up, digit;
+            ascii_cases(at + start, m, &title, &up, &digit);
+            words++;
+            titled += title;
+            upper += up;
+            digits += digit;
+            if (m <= 2) {
+                continue;
+            }
+            /* the lower-case word, lowered in place: a new bytes object of more than one byte is unshared */
+            PyObject *key = PyBytes_FromStringAndSize((const char *)at + start, m);
+            if (key != NULL) {
+                char *b = PyBytes_AS_STRING(key);
+                for (Py_ssize_t j = 0; j < m; j++) {
+                    b[j] = (b[j] >= 'A' && b[j] <= 'Z') ? (char)(b[j] + 32) : b[j];
+                }
+            }
+            if (key == NULL) {
+                goto fail;
+            }
+            int is_stop = PySet_Contains(stop, key);
+            int is_known = is_stop == 0 ? PySet_Contains(known, key) : 0;
+            Py_DECREF(key);
+            if (is_stop < 0 || is_known < 0) {
+                goto fail;
+            }
+            if (!is_stop) {
+                content++;
+                hits += is_known;
+            }
+        }
+        PyObject *counts = Py_BuildValue("(llllll)", words, titled, upper, digits, content, hits);
+        if (counts == NULL) {
+            goto fail;
+        }
+        PyList_SET_ITEM(out, k, counts);
+    }
+    return out;
+fail:
+    Py_DECREF(out);
+    return NULL;
+}
+
 PyDoc_STRVAR(register_idf_cache_doc,
 "register_idf_cache(cls) -> None\n\n"
 "Terms missing from an IDF cache of exactly this class are computed in C, as\n"
@@ -671,6 +769,7 @@ static PyMethodDef methods[] = {
     {"weighted", weighted, METH_VARARGS, weighted_doc},
     {"shared_key_scores", shared_key_scores, METH_VARARGS, shared_key_scores_doc},
     {"line_token_sums", line_token_sums, METH_VARARGS, line_token_sums_doc},
+    {"candidate_word_counts", candidate_word_counts, METH_VARARGS, candidate_word_counts_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -227,24 +227,22 @@ def title_features(
     equal = Counter(keys)
     # what needs the candidate's words, per candidate; the rest column-wise below
     said = []
-    for i in idx:
-        body = stripped[i - lo]
+    bodies = [stripped[i - lo] for i in idx]
+    for i, body, counts in zip(idx, bodies, candidate_word_counts(bodies, body_words), strict=True):
         key = keys[i - at]
-        cased = _WORD.findall(body)
-        nt = len(cased) or 1
-        content = [w for w in map(str.lower, cased) if len(w) > 2 and w not in STOPWORDS]
-        hits = sum(map(body_words.__contains__, map(_ENCODE, content)))  # C-level maps (speed)
+        words, titled, upper, digits, content, hits = counts or _word_counts(body, body_words)
+        words = words or 1
         is_like = like[i - at]
         said.append(
             (
                 body.endswith((".", ":", ",", ";")) and not body.endswith("..."),
                 body.endswith(("?", "!")),
-                sum(map(str.istitle, cased)) / nt,
-                sum(map(str.isupper, cased)) / nt,
-                sum(map(str.isdigit, cased)) / nt,
+                titled / words,
+                upper / words,
+                digits / words,
                 page.texts[i].startswith("#"),
                 joined_keys.count(key) > equal[key] if len(key) >= 8 else 0,
-                hits / len(content) if content else 0.0,
+                hits / content if content else 0.0,
                 math.log1p(hits),
                 math.log1p(between[i - at]) if is_like else 3.0,
                 bool(site_stem) and len(site_stem) >= 4 and site_stem in key.replace(" ", ""),
@@ -303,3 +301,35 @@ _FROM_ROWS = [_T[name] for name in _ROW_FEATURES]
 #: math.log1p of every distance above the body start a candidate can have
 _LOG1P = [math.log1p(d) for d in range(SCAN_ABOVE + 1)]
 _ENCODE = methodcaller("encode", "utf-8", "surrogatepass")  # as word_set encodes
+
+
+def _word_counts(body: str, known: set[bytes]) -> tuple[int, int, int, int, int, int]:
+    """(words, title-case words, upper-case words, digit words, content words, content
+    words in ``known``) of a candidate line's ``\\w+`` words; a content word has more than
+    two characters and is no stop word (lower-cased, UTF-8 encoded for ``known``)."""
+    cased = _WORD.findall(body)
+    content = [w for w in map(str.lower, cased) if len(w) > 2 and w not in STOPWORDS]
+    return (
+        len(cased),
+        sum(map(str.istitle, cased)),
+        sum(map(str.isupper, cased)),
+        sum(map(str.isdigit, cased)),
+        len(content),
+        sum(map(known.__contains__, map(_ENCODE, content))),  # C-level maps (speed)
+    )
+
+
+try:
+    from .._speedups import candidate_word_counts as _compiled_word_counts  # type: ignore
+except ImportError:  # built without a C compiler: the reference runs (same counts)
+
+    def candidate_word_counts(bodies: list[str], known: set[bytes]) -> list[tuple[int, ...] | None]:
+        """:func:`_word_counts` of each candidate line."""
+        return [_word_counts(body, known) for body in bodies]
+
+else:
+    _STOP_BYTES = frozenset(word.encode("ascii") for word in STOPWORDS)
+
+    def candidate_word_counts(bodies: list[str], known: set[bytes]) -> list[tuple[int, ...] | None]:
+        """:func:`_word_counts` of each candidate line, in C for ASCII lines (None for the others)."""
+        return _compiled_word_counts(bodies, known, _STOP_BYTES)
