@@ -1,5 +1,5 @@
 """Builds the optional C loops of storyline (storyline._speedups: the clusterer's sparse
-vectors, text mode's per-line word counts).
+vectors, text mode's split of a page into lines and per-line word counts).
 
 Everything else is in pyproject.toml. Where no C compiler is found the build of the
 extension fails softly (``optional=True``) and storyline uses the pure-Python references

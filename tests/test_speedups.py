@@ -235,3 +235,67 @@ def test_the_headline_candidates_word_counts_match_their_reference(seed: int) ->
         speedups.candidate_word_counts(["a"], ["known"], frozenset())
     with pytest.raises(TypeError):
         speedups.candidate_word_counts([b"bytes"], set(), frozenset())
+
+
+#: pieces of random pages: ASCII letters, digits, punctuation, spaces and tabs, the list
+#: bullets, every line break str.splitlines knows, Unicode spaces, characters whose lower()
+#: is longer ("İ") or depends on the neighbours ("Σ") or narrows ("\u212a"), non-ASCII
+#: letters and punctuation, CJK, a lone surrogate, control characters
+_PAGE_PIECES = [*"abcXYZ09.,!?'\"()_", " ", " ", " ", "  ", "\t", "\t", *"*+-•#o·›»", "* ", "- ", "• ", "o ",
+                "\r\n", "\n", "\n", "\n", "\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029",
+                "\xa0", "\u3000", "\u2003", "\x1f", "İ", "ſ", "Σ", "ΑΣ", "\u212a", "É", "é", "ÿ", "Ÿ", "ß", "’",
+                "“", "—", "…", "日本", "の", "\ud800", "\x00", "\x07", "\x7f", "\x80", "\u200b", "The ", "HTML"]
+
+
+def _same_split(page: str) -> None:
+    from storyline.extract import _lines
+
+    want = _lines._split_lines_reference(page)
+    got = _lines.split_lines(page)
+    assert repr(got) == repr(want), repr(page)  # repr: bools stay bools, ints ints
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_split_lines_matches_its_reference(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(400):
+        _same_split("".join(rng.choice(_PAGE_PIECES) for _ in range(rng.randint(0, 60))))
+    # long lines: the compiled scan skips runs of ASCII eight bytes at a time
+    for _ in range(40):
+        words = rng.choices(["Word", "word", "x", " ", "\t", "’", "\n", "\n\n", "- ", "ſ", "İ"], k=300)
+        for glue in ("", "a" * rng.randint(0, 9)):
+            _same_split(glue.join(words))
+
+
+def test_split_lines_matches_its_reference_on_each_character() -> None:
+    # each code point up to past the compiled lower-case table, then a sample above it,
+    # alone, in a line of capitals and double spaces, and behind a bullet
+    points = [*range(0x2100), *range(0x2100, 0x110000, 97), 0xD800, 0xDFFF, 0x10FFFF]
+    for c in map(chr, points):
+        _same_split(f"{c}\nAb{c}C  d{c}\n* {c}Q\n{c}{c}x {c}\n - {c}")
+
+
+def test_split_lines_matches_its_reference_on_the_dev_pages() -> None:
+    import gzip
+    import json
+
+    from conftest import SHARED_DATA
+
+    paths = sorted((SHARED_DATA / "extraction").glob("*.jsonl.gz"))
+    if not paths:
+        pytest.skip(f"no pages at {SHARED_DATA / 'extraction'} (the dev data lives beside the repository)")
+    for path in paths:
+        with gzip.open(path, "rt", encoding="utf-8") as rows:
+            for row in map(json.loads, rows):
+                _same_split(row["page_text"])
+
+
+def test_text_mode_uses_the_compiled_split_lines() -> None:
+    from storyline.extract import _lines
+
+    assert _lines.split_lines is not _lines._split_lines_reference
+    with pytest.raises(TypeError):
+        speedups.split_lines(b"bytes", "", "", "")
+    # a subclass of str is read as a str
+    page = type("Page", (str,), {})("  * One\n\tTWO  two\n")
+    assert repr(_lines.split_lines(page)) == repr(_lines._split_lines_reference(str(page)))

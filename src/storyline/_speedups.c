@@ -1,6 +1,7 @@
 /* Hot loops of storyline in C: the clusterer's loops over sparse term -> weight dicts
- * (references in storyline/cluster/_sparse.py) and the text-mode line classifier's
- * per-line word counts (reference in storyline/extract/_lines.py).
+ * (references in storyline/cluster/_sparse.py) and, for text mode's line classifier, the
+ * split of a page into lines and the per-line word counts (references in
+ * storyline/extract/_lines.py).
  *
  * Each function gives exactly what its pure-Python reference returns (the same
  * products, summed in the same order and in the same way as the running Python's
@@ -745,6 +746,364 @@ fail:
     return NULL;
 }
 
+/* Where str.splitlines ends a line (\r\n is one break, see split_lines). */
+static inline int is_line_break(Py_UCS4 c) {
+    if (c > 0x1e) {
+        return c == 0x85 || c == 0x2028 || c == 0x2029;
+    }
+    return (c >= 0x0a && c <= 0x0d) || c >= 0x1c;
+}
+
+/* The index of the line break that ends the line starting at page[i] (n where none
+ * does); *ascii: whether the line is all ASCII. */
+static Py_ssize_t line_end(int kind, const void *data, Py_ssize_t i, Py_ssize_t n, int *ascii) {
+    Py_UCS4 bits = 0; /* of the characters not skipped eight bytes at a time */
+    Py_ssize_t lanes = 1;
+    uint64_t high = 0, add = 0, bit = 0;
+    if (kind == PyUnicode_1BYTE_KIND) {
+        lanes = 8;
+        high = bit = 0x8080808080808080u;
+        add = 0x6060606060606060u;
+    } else if (kind == PyUnicode_2BYTE_KIND) {
+        lanes = 4;
+        high = 0xFF80FF80FF80FF80u;
+        add = 0x0060006000600060u;
+        bit = 0x0080008000800080u;
+    }
+    for (;;) {
+        /* skip eight bytes at a time while each character is 0x20-0x7f: no line break and
+         * ASCII (speed). A lane of 0x80 or more fails the first test; with none, adding
+         * 0x60 carries into no other lane and sets bit 7 of each lane of 0x20 or more */
+        while (lanes > 1 && i + lanes <= n) {
+            uint64_t x;
+            memcpy(&x, (const char *)data + i * kind, 8);
+            if ((x & high) != 0 || ((x + add) & bit) != bit) {
+                break;
+            }
+            i += lanes;
+        }
+        Py_ssize_t stop = i + lanes < n ? i + lanes : n;
+        for (; i < stop; i++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, i);
+            if (is_line_break(c)) {
+                *ascii = bits < 128;
+                return i;
+            }
+            bits |= c;
+        }
+        if (i >= n) {
+            *ascii = bits < 128;
+            return n;
+        }
+    }
+}
+
+/* page[start:end] where it is all ASCII, made directly (no search for its widest character). */
+static PyObject *ascii_substring(int kind, const void *data, Py_ssize_t start, Py_ssize_t end) {
+    PyObject *out = PyUnicode_New(end - start, 127);
+    if (out == NULL) {
+        return NULL;
+    }
+    Py_UCS1 *to = PyUnicode_1BYTE_DATA(out);
+    if (kind == PyUnicode_1BYTE_KIND) {
+        memcpy(to, (const Py_UCS1 *)data + start, (size_t)(end - start));
+    } else if (kind == PyUnicode_2BYTE_KIND) {
+        const Py_UCS2 *from = (const Py_UCS2 *)data + start;
+        for (Py_ssize_t k = 0; k < end - start; k++) {
+            to[k] = (Py_UCS1)from[k];
+        }
+    } else {
+        const Py_UCS4 *from = (const Py_UCS4 *)data + start;
+        for (Py_ssize_t k = 0; k < end - start; k++) {
+            to[k] = (Py_UCS1)from[k];
+        }
+    }
+    return out;
+}
+
+/* Names and the separator of the str methods the keys of other lines are made with. */
+static PyObject *str_lower = NULL, *str_isprintable = NULL, *one_space = NULL;
+
+/* A body's key by the str methods: low = body.lower(); low if low.isprintable() and it has
+ * no "  " and no space at either end, else " ".join(low.split()). */
+static PyObject *key_by_methods(PyObject *body) {
+    PyObject *low = PyObject_CallMethodNoArgs(body, str_lower);
+    if (low == NULL) {
+        return NULL;
+    }
+    PyObject *printable = PyObject_CallMethodNoArgs(low, str_isprintable);
+    if (printable == NULL) {
+        Py_DECREF(low);
+        return NULL;
+    }
+    int clean = PyObject_IsTrue(printable);
+    Py_DECREF(printable);
+    if (clean < 0) {
+        Py_DECREF(low);
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(low);
+    const void *data = PyUnicode_DATA(low);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(low);
+    for (Py_ssize_t i = 0; clean && i < n; i++) {
+        if (PyUnicode_READ(kind, data, i) == ' '
+            && (i == 0 || i == n - 1 || PyUnicode_READ(kind, data, i + 1) == ' ')) {
+            clean = 0;
+        }
+    }
+    if (clean) {
+        return low;
+    }
+    PyObject *words = PyUnicode_Split(low, NULL, -1);
+    Py_DECREF(low);
+    if (words == NULL) {
+        return NULL;
+    }
+    PyObject *key = PyUnicode_Join(one_space, words);
+    Py_DECREF(words);
+    return key;
+}
+
+/* The key of an ASCII body, as key_by_methods makes it. The tests are loops without a
+ * branch on a character (the compiler vectorizes them). ``scratch``: a byte a character. */
+static PyObject *ascii_key(PyObject *body, Py_UCS1 *scratch) {
+    const Py_UCS1 *s = PyUnicode_1BYTE_DATA(body);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(body);
+    int upper = 0, odd = n > 0 && (s[0] == ' ' || s[n - 1] == ' ');
+    for (Py_ssize_t i = 0; i < n; i++) {
+        upper |= (Py_UCS1)(s[i] - 'A') < 26;
+        odd |= (s[i] < 0x20) | (s[i] == 0x7f); /* not printable */
+    }
+    for (Py_ssize_t i = 1; i < n; i++) {
+        odd |= (s[i] == ' ') & (s[i - 1] == ' ');
+    }
+    if (!odd && !upper) {
+        Py_INCREF(body);
+        return body;
+    }
+    Py_ssize_t k = 0;
+    if (!odd) {
+        for (; k < n; k++) {
+            scratch[k] = (Py_UCS1)(s[k] + (((Py_UCS1)(s[k] - 'A') < 26) << 5));
+        }
+    } else {
+        /* " ".join(low.split()) */
+        int in_word = 0;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            Py_UCS1 c = s[i];
+            if (Py_UNICODE_ISSPACE(c)) {
+                in_word = 0;
+                continue;
+            }
+            if (!in_word && k > 0) {
+                scratch[k++] = ' ';
+            }
+            in_word = 1;
+            scratch[k++] = (Py_UCS1)(c + (((Py_UCS1)(c - 'A') < 26) << 5));
+        }
+    }
+    PyObject *key = PyUnicode_New(k, 127);
+    if (key != NULL) {
+        memcpy(PyUnicode_1BYTE_DATA(key), scratch, (size_t)k);
+    }
+    return key;
+}
+
+/* The key of a body that is not all ASCII, as key_by_methods makes it. Made here where
+ * each other character has an entry in ``lower`` (the one printable, non-space character
+ * that str.lower makes of it, or 0), since then lower() maps each character by itself;
+ * else by the str methods. ``buf``: scratch space of as many characters as the body. */
+static PyObject *wide_key(PyObject *body, PyObject *lower, Py_UCS4 *buf) {
+    int kind = PyUnicode_KIND(body), lower_kind = PyUnicode_KIND(lower);
+    const void *data = PyUnicode_DATA(body), *lower_data = PyUnicode_DATA(lower);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(body), lower_len = PyUnicode_GET_LENGTH(lower);
+    /* as UCS4, then the tests in loops without a branch on a character (vectorized) */
+    if (kind == PyUnicode_1BYTE_KIND) {
+        for (Py_ssize_t i = 0; i < n; i++) {
+            buf[i] = ((const Py_UCS1 *)data)[i];
+        }
+    } else if (kind == PyUnicode_2BYTE_KIND) {
+        for (Py_ssize_t i = 0; i < n; i++) {
+            buf[i] = ((const Py_UCS2 *)data)[i];
+        }
+    } else {
+        memcpy(buf, data, (size_t)n * sizeof(Py_UCS4));
+    }
+    int changed = 0, odd = n > 0 && (buf[0] == ' ' || buf[n - 1] == ' ');
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 upper = buf[i] - 'A' < 26u;
+        changed |= upper;
+        odd |= (buf[i] < 0x20) | (buf[i] == 0x7f); /* not printable */
+        buf[i] += upper << 5;
+    }
+    for (Py_ssize_t i = 1; i < n; i++) {
+        odd |= (buf[i] == ' ') & (buf[i - 1] == ' ');
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (buf[i] >= 128) {
+            Py_UCS4 low = buf[i] < lower_len ? PyUnicode_READ(lower_kind, lower_data, buf[i]) : 0;
+            if (low == 0) {
+                return key_by_methods(body);
+            }
+            changed |= low != buf[i];
+            buf[i] = low;
+        }
+    }
+    if (!odd && !changed) {
+        Py_INCREF(body);
+        return body;
+    }
+    if (odd) {
+        /* " ".join(low.split()) in place: the non-ASCII characters here are no spaces */
+        Py_ssize_t k = 0;
+        int in_word = 0;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            if (buf[i] < 128 && Py_UNICODE_ISSPACE(buf[i])) {
+                in_word = 0;
+                continue;
+            }
+            if (!in_word && k > 0) {
+                buf[k++] = ' ';
+            }
+            in_word = 1;
+            buf[k++] = buf[i];
+        }
+        n = k;
+    }
+    return PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buf, n);
+}
+
+/* Appends a new reference to a list and drops it; -1 with an exception set on failure. */
+static int append_new(PyObject *list, PyObject *item) {
+    if (item == NULL) {
+        return -1;
+    }
+    int rc = PyList_Append(list, item);
+    Py_DECREF(item);
+    return rc;
+}
+
+PyDoc_STRVAR(split_lines_doc,
+"split_lines(page, blanks, bullets, lower) -> (texts, indents, blank_before, blank_after, keys, bodies)\n\n"
+"The fields of storyline.extract._lines.split_lines's PageLines, as its reference computes\n"
+"them: the lines of ``page`` (str.splitlines) stripped (str.strip), but empty ones and\n"
+"those that are one character of ``blanks``; indents count leading whitespace, a tab as\n"
+"four; a body drops a bullet (a character of ``bullets`` and a space); a key is the body\n"
+"lower-cased, its whitespace collapsed. ``lower``: for each code point below its length,\n"
+"the one printable, non-space character that str.lower makes of it, else NUL (the keys of\n"
+"lines with other non-ASCII characters are made by the str methods).");
+
+static PyObject *split_lines(PyObject *self, PyObject *args) {
+    PyObject *page, *blanks, *bullets, *lower;
+    if (!PyArg_ParseTuple(args, "UUUU:split_lines", &page, &blanks, &bullets, &lower)) {
+        return NULL;
+    }
+    enum { TEXTS, INDENTS, BLANK_BEFORE, BLANK_AFTER, KEYS, BODIES, FIELDS };
+    PyObject *lists[FIELDS] = {NULL};
+    PyObject *out = NULL;
+    Py_UCS4 *buf = NULL;
+    int kind = PyUnicode_KIND(page);
+    const void *data = PyUnicode_DATA(page);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(page);
+    Py_ssize_t blanks_len = PyUnicode_GET_LENGTH(blanks), bullets_len = PyUnicode_GET_LENGTH(bullets);
+    for (int k = 0; k < FIELDS; k++) {
+        if ((lists[k] = PyList_New(0)) == NULL) {
+            goto done;
+        }
+    }
+    Py_ssize_t i = 0, line = 0, last_kept = -2, capacity = 0;
+    while (i < n) {
+        Py_ssize_t start = i;
+        int ascii;
+        Py_ssize_t end = i = line_end(kind, data, i, n, &ascii);
+        if (i < n) {
+            i += PyUnicode_READ(kind, data, i) == '\r' && i + 1 < n && PyUnicode_READ(kind, data, i + 1) == '\n' ? 2 : 1;
+        }
+        Py_ssize_t index = line++;
+        /* strip; the indent counts a tab in it as four */
+        Py_ssize_t first = start, stop = end, tabs = 0;
+        Py_UCS4 c;
+        while (first < stop && Py_UNICODE_ISSPACE(c = PyUnicode_READ(kind, data, first))) {
+            tabs += c == '\t';
+            first++;
+        }
+        while (stop > first && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, stop - 1))) {
+            stop--;
+        }
+        if (first == stop) {
+            continue;
+        }
+        c = PyUnicode_READ(kind, data, first);
+        if (stop - first == 1) {
+            Py_ssize_t at = PyUnicode_FindChar(blanks, c, 0, blanks_len, 1);
+            if (at == -2) {
+                goto done;
+            }
+            if (at >= 0) {
+                continue;
+            }
+        }
+        Py_ssize_t bullet = 0;
+        if (stop - first >= 2 && PyUnicode_READ(kind, data, first + 1) == ' ') {
+            Py_ssize_t at = PyUnicode_FindChar(bullets, c, 0, bullets_len, 1);
+            if (at == -2) {
+                goto done;
+            }
+            bullet = at >= 0 ? 2 : 0;
+        }
+        if (stop - first > capacity) {
+            /* the keys' scratch space: as long as the longest line so far, not the page */
+            PyMem_Free(buf);
+            capacity = stop - first;
+            buf = PyMem_Malloc((size_t)capacity * sizeof(Py_UCS4));
+            if (buf == NULL) {
+                PyErr_NoMemory();
+                goto done;
+            }
+        }
+        PyObject *text = ascii ? ascii_substring(kind, data, first, stop) : PyUnicode_Substring(page, first, stop);
+        if (text == NULL) {
+            goto done;
+        }
+        PyObject *body = text;
+        Py_INCREF(body);
+        if (bullet) {
+            Py_SETREF(body, PyUnicode_Substring(text, bullet, stop - first));
+        }
+        PyObject *key = body == NULL ? NULL
+                        : ascii ? ascii_key(body, (Py_UCS1 *)buf)
+                                : wide_key(body, lower, buf);
+        /* each append drops its item, so all three run */
+        int failed = append_new(lists[TEXTS], text) < 0;
+        failed |= append_new(lists[BODIES], body) < 0;
+        failed |= append_new(lists[KEYS], key) < 0;
+        int gap = index - last_kept > 1;
+        if (failed || append_new(lists[INDENTS], PyLong_FromSsize_t(first - start + 3 * tabs)) < 0
+            || PyList_Append(lists[BLANK_BEFORE], gap ? Py_True : Py_False) < 0
+            || (last_kept >= 0 && PyList_Append(lists[BLANK_AFTER], gap ? Py_True : Py_False) < 0)) {
+            goto done;
+        }
+        last_kept = index;
+    }
+    if (last_kept >= 0 && PyList_Append(lists[BLANK_AFTER], Py_True) < 0) {
+        goto done;
+    }
+    out = PyTuple_New(FIELDS);
+    if (out == NULL) {
+        goto done;
+    }
+    for (int k = 0; k < FIELDS; k++) {
+        PyTuple_SET_ITEM(out, k, lists[k]);
+        lists[k] = NULL;
+    }
+done:
+    PyMem_Free(buf);
+    for (int k = 0; k < FIELDS; k++) {
+        Py_XDECREF(lists[k]);
+    }
+    return out;
+}
+
 PyDoc_STRVAR(register_idf_cache_doc,
 "register_idf_cache(cls) -> None\n\n"
 "Terms missing from an IDF cache of exactly this class are computed in C, as\n"
@@ -770,6 +1129,7 @@ static PyMethodDef methods[] = {
     {"shared_key_scores", shared_key_scores, METH_VARARGS, shared_key_scores_doc},
     {"line_token_sums", line_token_sums, METH_VARARGS, line_token_sums_doc},
     {"candidate_word_counts", candidate_word_counts, METH_VARARGS, candidate_word_counts_doc},
+    {"split_lines", split_lines, METH_VARARGS, split_lines_doc},
     {NULL, NULL, 0, NULL},
 };
 
@@ -782,5 +1142,16 @@ static struct PyModuleDef module = {
 };
 
 PyMODINIT_FUNC PyInit__speedups(void) {
+    if (str_lower == NULL) {
+        str_lower = PyUnicode_InternFromString("lower");
+        str_isprintable = PyUnicode_InternFromString("isprintable");
+        one_space = PyUnicode_FromString(" ");
+        if (str_lower == NULL || str_isprintable == NULL || one_space == NULL) {
+            Py_CLEAR(str_lower);
+            Py_CLEAR(str_isprintable);
+            Py_CLEAR(one_space);
+            return NULL;
+        }
+    }
     return PyModule_Create(&module);
 }
