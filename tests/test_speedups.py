@@ -299,3 +299,49 @@ def test_text_mode_uses_the_compiled_split_lines() -> None:
     # a subclass of str is read as a str
     page = type("Page", (str,), {})("  * One\n\tTWO  two\n")
     assert repr(_lines.split_lines(page)) == repr(_lines._split_lines_reference(str(page)))
+
+
+def _ensemble(rng: random.Random, features: int, depth: int):  # type: ignore[no-untyped-def]
+    """A random TreeEnsemble of complete trees (and a stump), as bench/fit_line_model.py exports them."""
+    from storyline.extract._trees import TreeEnsemble
+
+    trees = []
+    for _ in range(rng.randint(1, 12)):
+        levels = rng.randint(0, depth)
+        inner = 2**levels - 1
+        size = 2 * inner + 1
+        trees.append({
+            "feature": [rng.randrange(features) for _ in range(size)],
+            "threshold": [rng.choice([0.0, 0.5, rng.random() * 2, -1.0]) for _ in range(size)],
+            "left": [2 * k + 1 if k < inner else -1 for k in range(size)],
+            "right": [2 * k + 2 if k < inner else -1 for k in range(size)],
+            "value": [rng.uniform(-1, 1) for _ in range(size)],
+        })
+    return TreeEnsemble({"baseline": rng.uniform(-1, 1), "depth": depth, "trees": trees})
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_the_tree_ensemble_matches_its_reference_to_the_last_bit(seed: int) -> None:
+    import numpy as np
+
+    rng = random.Random(seed)
+    features = rng.randint(1, 9)
+    model = _ensemble(rng, features, rng.randint(0, 6))
+    values = np.array([rng.choice([0.0, 0.5, 1.0, rng.random() * 2, -1.0, float("nan")]) for _ in range(80 * features)])
+    x = values.reshape(80, features)
+    assert np.array_equal(model.decision(x), model._decision_reference(x))
+    assert np.array_equal(model.decision(x.T.copy().T), model._decision_reference(x))  # a transposed view
+    assert model.decision(x[:0]).shape == (0,)
+
+
+def test_the_line_classifier_uses_the_compiled_trees() -> None:
+    import numpy as np
+
+    from storyline.extract import _trees
+
+    assert _trees._compiled_decision is speedups.tree_decision
+    x = np.zeros((2, 3))
+    with pytest.raises(ValueError):  # arrays of mismatched sizes
+        speedups.tree_decision(x, 2, np.zeros(3, np.intp), np.zeros(2), np.zeros(6, np.intp), np.zeros(3), 1, 1, 0.0)
+    with pytest.raises(ValueError):  # a child out of range
+        speedups.tree_decision(x, 2, np.zeros(1, np.intp), np.zeros(1), np.array([0, 5], np.intp), np.zeros(1), 1, 1, 0.0)

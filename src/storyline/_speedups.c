@@ -1104,6 +1104,71 @@ done:
     return out;
 }
 
+PyDoc_STRVAR(tree_decision_doc,
+"tree_decision(x, n, feature, threshold, children, value, trees, depth, baseline) -> bytes\n\n"
+"The summed regression trees of storyline.extract._trees.TreeEnsemble for each of ``n``\n"
+"rows, as native float64s: ``x`` holds the rows feature by feature (float64, feature f of\n"
+"row r at f * n + r); node k (tree t's nodes at t * size, size = len(value) / trees) splits\n"
+"on ``feature[k]`` (intp) at ``threshold[k]`` (float64), and a row steps to\n"
+"``children[2 * k + (x <= threshold)]`` (intp: right, then left; a leaf points to itself),\n"
+"``depth`` steps from each root; the row's value is baseline + the leaves' ``value``s\n"
+"summed in tree order (as TreeEnsemble's numpy reference sums them).");
+
+static PyObject *tree_decision(PyObject *self, PyObject *args) {
+    Py_buffer xb, fb, tb, cb, vb;
+    Py_ssize_t n, trees;
+    int depth;
+    double baseline;
+    if (!PyArg_ParseTuple(args, "y*ny*y*y*y*nid:tree_decision", &xb, &n, &fb, &tb, &cb, &vb, &trees, &depth,
+                          &baseline)) {
+        return NULL;
+    }
+    PyObject *out = NULL;
+    Py_ssize_t nodes = vb.len / (Py_ssize_t)sizeof(double);
+    Py_ssize_t columns = n > 0 ? xb.len / (Py_ssize_t)sizeof(double) / n : 0;
+    const Py_ssize_t *feature = fb.buf, *children = cb.buf;
+    const double *x = xb.buf, *threshold = tb.buf, *value = vb.buf;
+    /* every index in range, checked once here so the loops need not */
+    if (n < 0 || trees <= 0 || depth < 0 || nodes % trees != 0 || xb.len != n * columns * (Py_ssize_t)sizeof(double)
+        || fb.len != nodes * (Py_ssize_t)sizeof(Py_ssize_t) || tb.len != nodes * (Py_ssize_t)sizeof(double)
+        || cb.len != 2 * nodes * (Py_ssize_t)sizeof(Py_ssize_t)) {
+        PyErr_SetString(PyExc_ValueError, "tree_decision: arrays of mismatched sizes");
+        goto done;
+    }
+    for (Py_ssize_t k = 0; k < nodes; k++) {
+        if (children[2 * k] < 0 || children[2 * k] >= nodes || children[2 * k + 1] < 0
+            || children[2 * k + 1] >= nodes || (n > 0 && (feature[k] < 0 || feature[k] >= columns))) {
+            PyErr_SetString(PyExc_ValueError, "tree_decision: a node or feature index out of range");
+            goto done;
+        }
+    }
+    out = PyBytes_FromStringAndSize(NULL, n * (Py_ssize_t)sizeof(double));
+    if (out == NULL) {
+        goto done;
+    }
+    double *sums = (double *)PyBytes_AS_STRING(out);
+    Py_ssize_t size = nodes / trees;
+    for (Py_ssize_t t = 0; t < trees; t++) {
+        for (Py_ssize_t r = 0; r < n; r++) {
+            Py_ssize_t node = t * size;
+            for (int step = 0; step < depth; step++) {
+                node = children[2 * node + (x[feature[node] * n + r] <= threshold[node])];
+            }
+            sums[r] = t == 0 ? value[node] : sums[r] + value[node];
+        }
+    }
+    for (Py_ssize_t r = 0; r < n; r++) {
+        sums[r] = baseline + sums[r];
+    }
+done:
+    PyBuffer_Release(&xb);
+    PyBuffer_Release(&fb);
+    PyBuffer_Release(&tb);
+    PyBuffer_Release(&cb);
+    PyBuffer_Release(&vb);
+    return out;
+}
+
 PyDoc_STRVAR(register_idf_cache_doc,
 "register_idf_cache(cls) -> None\n\n"
 "Terms missing from an IDF cache of exactly this class are computed in C, as\n"
@@ -1130,6 +1195,7 @@ static PyMethodDef methods[] = {
     {"line_token_sums", line_token_sums, METH_VARARGS, line_token_sums_doc},
     {"candidate_word_counts", candidate_word_counts, METH_VARARGS, candidate_word_counts_doc},
     {"split_lines", split_lines, METH_VARARGS, split_lines_doc},
+    {"tree_decision", tree_decision, METH_VARARGS, tree_decision_doc},
     {NULL, NULL, 0, NULL},
 };
 

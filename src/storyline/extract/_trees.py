@@ -1,8 +1,10 @@
-"""A fitted gradient-boosted tree ensemble evaluated with numpy, level by level.
+"""A fitted gradient-boosted tree ensemble, evaluated in C or with numpy.
 
-Trees are stored as flat arrays padded to the same node count, so one numpy
-step advances every line through every tree at once: the cost is
-``depth x a few array operations`` per page, not a Python loop per node.
+Trees are stored as flat arrays padded to the same node count. The compiled loop
+(``storyline._speedups.tree_decision``) walks each row down each tree; its reference,
+where the C loops were not compiled, is numpy level by level: one step advances every
+line through every tree at once (``depth x a few array operations`` per page, not a
+Python loop per node). Both give the same values.
 """
 
 from __future__ import annotations
@@ -10,6 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
+try:
+    from .._speedups import tree_decision as _compiled_decision  # type: ignore
+except ImportError:  # built without a C compiler: numpy runs (same values)
+    _compiled_decision = None
 
 
 class TreeEnsemble:
@@ -57,6 +64,17 @@ class TreeEnsemble:
         self._root_right = self._children[2 * roots][:, None]
 
     def decision(self, x: np.ndarray) -> np.ndarray:
+        """Baseline plus the trees' leaf values for each row of ``x`` (log-odds)."""
+        if _compiled_decision is None or not x.shape[0]:
+            return self._decision_reference(x)
+        # each row walks each tree in C (no trees x rows temporaries); the same sums
+        by_feature = np.ascontiguousarray(x.T, dtype=float)  # feature-major: x[r, f] at f*n+r
+        sums = _compiled_decision(by_feature, x.shape[0], self._feature, self._threshold, self._children,
+                                  self._value, self.feature.shape[0], self.depth, self.baseline)
+        return np.frombuffer(sums, float)
+
+    def _decision_reference(self, x: np.ndarray) -> np.ndarray:
+        """:meth:`decision` level by level in numpy (without the C loops, and their reference)."""
         n = x.shape[0]
         if not n:
             return np.zeros(0)
