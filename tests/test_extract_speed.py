@@ -483,3 +483,74 @@ def test_dateline_counts_down_after_an_updated_date_past_dateless_lines() -> Non
     assert dateline(head) == date(2023, 3, 1)  # two lines that count, then the date
     far = "Updated: March 6, 2023\nBy Ann\nA line\nAnother line\nPublished: March 1, 2023"
     assert dateline(far) == date(2023, 3, 6)  # the publication date comes too late
+
+
+#: line pieces that make each rule of chrome_rule fire or nearly fire (for the test below)
+_RULE_PIECES = (
+    # code: openings, marks, last characters, calls and prose ending in a parenthesis
+    "var x = 1;", "let y = f(x)", "Letters to the editor", "const f = () => {", "function f() {", "window.x = []",
+    "document.write(x)", "if (a) {", "if(a) b()", "If you go (there)", "$(function() {})", "$10 off (today)",
+    "@media screen {", "@import url(x);", "<div class='x'>", "</p> x", "<DIV >", "} else {", "};", "{{ title }}",
+    "{% if x %}", "x => y", "gtag('config', 'G-1');", "foo(bar)", "the mayor (who came)", "f (x)", "a.b(c)",
+    "x[0](y)", "a.(b)", "end;", "x {", "said (Reuters)",
+    # ad placeholders
+    "Advertisement", "ADVERTISEMENT", "- . Advertisement :", "Ad  Feedback", "ads.", "Advertisement - Scroll \t to continue",
+    "Skip advertisement —", "Story continues below advertisement", "Advertisement" + "." * 60, "AdChoices", "Sponsored",
+    "Promoted:", "Paid content", "ad\xa0feedback", "bad",
+    # photo credits
+    "Photo: AP", "PHOTOS BY Ann:", "Image credit: x", "Picture source - y", "Illustration\t: z", "Video: highlights",
+    "Graphics | RTX", "photography", "Image 1 of 23", "© 2024 Example", "©2024", "©\t2024", "(c) 2024", "(C)\tExample",
+    "Credit: Getty Images", "via Reuters/Staff", "Shutterstock", "iStock", "AP Photo/Jane", "AFP via Getty Images",
+    "getty", "stock market", "ap  photo",
+    # sponsored links, links to more stories
+    "Sponsored: 9 towns", "Promoted | x", "Paid content · y", "Partner content - z", "Advertorial: w",
+    "sponsored resources", "More from Sport", "Read more on X", "READ MORE AT Y", "More", "Read More", "more on",
+    "More  from Sport",
+    # a rule's most words and one more
+    "More from a b c d e f", "More from a b c d e f g", "Photo: " + "w " * 18 + "w", "Photo: " + "w " * 19 + "w",
+    "Sponsored: " + "w " * 23 + "w", "Sponsored: " + "w " * 24 + "w", "Cookies: " + "w " * 78 + "policy",
+    "Cookies: " + "w " * 79 + "policy",
+    # cookie notices
+    "We use cookies to improve your experience on our website.", "COOKIE settings", "Cookie policy and consent",
+    "cookies", "Cookies are tasty.", "CoOkies and privacy", "Cookies\xa0policy",
+    # prose
+    "The dam opened on Monday after a decade of work.", "Σ and ΑΣ",
+)  # fmt: skip
+#: list bullets, bullet characters, spacing and punctuation in front of a piece
+_RULE_PREFIXES = ("", "", "", "* ", "- ", "+ ", "• ", "* - ", "*\t", "•", "**", "# ", "o ", "· ", "› ", "» ", "-- ",
+                  "\xa0", ". ", ": ", "— ", "*  ")  # fmt: skip
+_RULE_SUFFIXES = ("", "", "", " (AP)", ";", " {", ")", " and more", " " + "word " * 18 + "end", " Getty Images",
+                  " cookies policy", " ")  # fmt: skip
+#: characters that case-insensitive regexes fold onto ASCII letters (long s, Kelvin sign, Turkish i's)
+_FOLD_PIECES = ("ſhutterſtock", "ISTOC\u212a", "İstock", "İmage: x", "ımage: x", "ıf (x)", "Sponſored: x",
+                "Coo\u212aies and privacy")
+
+
+def test_chrome_rules_equal_chrome_rule_on_random_pages() -> None:
+    from storyline.extract._lines import _split_lines_reference
+    from storyline.extract.text import _chrome_rules
+
+    # the scans of the lower-cased lines find every line that a rule fires on, whatever
+    # its bullets, spacing, case and length
+    rng = np.random.default_rng(7)
+    seen = set()
+    for n in range(1500):
+        lines = [
+            str(rng.choice(_RULE_PREFIXES)) + str(rng.choice(_RULE_PIECES)) + str(rng.choice(_RULE_SUFFIXES))
+            for _ in range(rng.integers(1, 25))
+        ]
+        if n % 10 == 0:  # a line with a character the regexes fold onto an ASCII letter
+            lines.insert(int(rng.integers(0, len(lines))), str(rng.choice(_FOLD_PIECES)))
+        page_text = "\n".join(lines)
+        for page in (split_lines(page_text), _split_lines_reference(page_text)):
+            expected = [chrome_rule(t) for t in page.texts]
+            bodies = [t.lstrip("*+-• ").strip() for t in page.texts]
+            # as clean_text calls it (split_lines' keys), and as chrome_rules does (the bodies lower-cased)
+            assert _chrome_rules(page.texts, bodies, page.keys) == expected, page.texts
+            assert chrome_rules(page.texts) == expected, page.texts
+            seen.update(expected)
+        texts = [line.strip() for line in lines]
+        assert chrome_rules(texts) == [chrome_rule(t) for t in texts]
+    assert seen == {None, "ad placeholder", "template or script code", "photo credit", "sponsored link",
+                    "link to more stories", "cookie notice"}  # fmt: skip
+

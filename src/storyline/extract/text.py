@@ -11,9 +11,7 @@ title and author; every other line is kept in ``removed`` with its reason.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from dataclasses import dataclass, field
-from itertools import compress, count, repeat
 
 import numpy as np
 
@@ -26,7 +24,6 @@ from ._lines import (
     CONTEXT_FEATURES,
     FEATURES,
     PageLines,
-    _line_starts,
     context_features,
     hit_offsets,
     line_features,
@@ -151,35 +148,69 @@ def chrome_rule(text: str) -> str | None:
     return None
 
 
-#: characters that case-insensitive regexes fold onto ASCII letters (long s, Kelvin
-#: sign, Turkish i's): a page holding one skips the substring prefilters below.
-_FOLD_ODDITIES = ("ſ", "\u212a", "ı", "İ")
-#: an ad placeholder as a whole line, the test of chrome_rule written as one pattern
-#: over the page's lower-cased lines (any whitespace between the words, the stripped
-#: punctuation on either side); each match starts at the newline before its line.
+#: characters that case-insensitive regexes fold onto ASCII letters where lower() does
+#: not (long s, dotless i; "İ" lowers to "i" and a combining dot; the Kelvin sign lowers
+#: to "k"): a line holding one goes through chrome_rule whatever the scans below find.
+_FOLD_ODDITIES = ("ſ", "ı", "\u0307")
+#: chrome_rule's anchored tests as patterns over a lower-cased line (one fires only on a
+#: line that one of these opens), by rule. An ad placeholder is a whole line: the phrase,
+#: any whitespace between its words, the stripped punctuation on either side. A line
+#: opening with bullet characters may have one behind them. The other rules' openings
+#: differ by their second character at the latest: a line opens with one rule's.
 _SPACE = r"[^\S\n]"  # whitespace within a line
-_AD_LINE = (
-    rf"(?:{_SPACE}|[.:\-–—])*(?:"
-    + "|".join(re.escape(phrase).replace(r"\ ", _SPACE + "+") for phrase in sorted(_AD, key=len, reverse=True))
-    + rf")(?:{_SPACE}|[.:\-–—])*(?=\n)"
-)
-#: line openings (lower case) after which a rule of chrome_rule may fire, by rule.
+_AD_PHRASES = [re.escape(phrase).replace(r"\ ", _SPACE + "+") for phrase in sorted(_AD, key=len, reverse=True)]
+_AD_TAIL = rf"(?:{_SPACE}|[.:\-–—])*(?=\n)"
 _OPENINGS = (
-    r"(?P<code>var|let|const|function|window\.|document\.|if|[}$@<])"
-    r"|(?P<credit>photo|image|picture|illustration|video|graphic|©|\(c\))"
-    r"|(?P<sponsored>sponsored|promoted|paid content|partner content|advertorial)"
-    r"|(?P<more>read more|more)"
-)
-_OPENING = re.compile(rf"\n(?:{_OPENINGS})")
-#: both at once, an ad placeholder line first (one pass over the page's lines)
-_AD_OR_OPENING = re.compile(rf"\n(?:(?P<ad>{_AD_LINE})|{_OPENINGS})")
-#: the most words a line may have for each rule to fire (chrome_rule's bounds)
-_RULE_MAX_WORDS = {"code": 10**9, "credit": 20, "sponsored": 25, "more": 8, "cookie": 80}
-#: what a line must hold for a rule to fire anywhere in it (taken from its regexes)
+    *[("ad", phrase + _AD_TAIL) for phrase in _AD_PHRASES],
+    *[("ad", rf"{first}(?:{_SPACE}|[.:\-–—])*+(?:{'|'.join(_AD_PHRASES)}){_AD_TAIL}")
+      for first in (_SPACE, r"[.:\-–—]")],
+    *[("code", opening) for opening in (
+        "var", "let", "const", "function", r"window\.", r"document\.", r"if ?\(", r"\$\(", "@media", "@import",
+        r"</?[a-z]+[ >]", r"\}",
+    )],
+    *[("credit", rf"{word}s?(?: credit| by| source)?{_SPACE}*[:©|-]")
+      for word in ("photo", "image", "picture", "illustration", "video", "graphic")],
+    ("credit", rf"©{_SPACE}"),
+    ("credit", rf"\(c\){_SPACE}"),
+    *[("sponsored", rf"{word}{_SPACE}*[:|·-]")
+      for word in ("sponsored", "promoted", "paid content", "partner content", "advertorial")],
+    ("more", r"read more (?:on|from|at) \S"),
+    ("more", r"more (?:on|from|at) \S"),
+)  # fmt: skip
+# (the runs in front of a phrase or an opening are possessive: none opens with their
+# characters, and a long run of dashes is not tried at every length)
+_OPENINGS += (("bullet", rf"[*+\-•](?:[*+\-•]|{_SPACE})*+(?:{'|'.join(pattern for _, pattern in _OPENINGS)})"),)
+#: all at once, each alternative closed by an empty group that names its rule (speed: every
+#: alternative opens with a character or a class, which the regex engine checks first)
+_AD_OR_OPENING = re.compile(r"\n(?:" + "|".join(pattern + "()" for _, pattern in _OPENINGS) + ")")
+_OPENING_RULES = (None, *(rule for rule, _ in _OPENINGS))  # by the group's number
+#: what a lower-cased line must hold for a rule to fire anywhere in it (from its regexes)
 _CODE_MARKS = ("{{", "}}", "{%", "%}", "=>")
-_CODE_LAST = (")", ";", "{")  # a last character
-_CREDIT_HINTS = ("getty", "shutterstock", "istock", "ap photo", "reuters/")  # lower case
-_COOKIE_HINTS = ("ookie", "OOKIE")
+_CODE_LAST = ";{"  # a last character (")" is a call's, below)
+_CREDIT_HINTS = ("getty", "stock", "ap photo", "reuters/")  # "stock": shutterstock, istock
+_COOKIE_HINT = ("cookie",)  # what _COOKIE matches, lower-cased
+#: a call: what a line ending with ")" needs for the code rule to fire but by an opening
+#: or a mark (its alternative "[\w.$\]]\(.*\);?$"); most such lines are prose
+_CALL = re.compile(r"[\w.$\]]\(")
+#: chrome_rule's test of each rule on its own, for a line that no other rule can fire on
+#: (its bounds on the words written as spaces: nw <= 20 is spaces < 20)
+_ONE_RULE = {
+    "code": ("template or script code", lambda body: _TWO_CODE_CHARS.search(body) and _CODE.search(body)),
+    "call": (
+        "template or script code",
+        lambda body: _CALL.search(body) and _TWO_CODE_CHARS.search(body) and _CODE.search(body),
+    ),
+    "credit": ("photo credit", lambda body: body.count(" ") < 20 and _CREDIT.search(body)),
+    "sponsored": ("sponsored link", lambda body: body.count(" ") < 25 and _SPONSORED.match(body)),
+    "more": ("link to more stories", lambda body: body.count(" ") < 8 and _MORE_FROM.match(body)),
+    "cookie": (
+        "cookie notice",
+        lambda body: body.count(" ") < 80
+        and ("ookie" in body or "OOKIE" in body)
+        and _COOKIE.search(body)
+        and _COOKIE_CONTEXT.search(body),
+    ),
+}
 
 
 def chrome_rules(texts: list[str]) -> list[str | None]:
@@ -188,45 +219,59 @@ def chrome_rules(texts: list[str]) -> list[str | None]:
     Cheap page-wide scans (substrings and line openings over the joined lines) find
     the lines that some rule could fire on; only those go through the rules.
     """
-    return _chrome_rules(texts, [t.lstrip("*+-• ").strip() for t in texts])
+    bodies = [t.lstrip("*+-• ").strip() for t in texts]
+    return _chrome_rules(texts, bodies, [b.lower() for b in bodies])
 
 
-def _chrome_rules(texts: list[str], bodies: list[str]) -> list[str | None]:
-    joined = "\n".join(bodies)
-    if any(odd in joined for odd in _FOLD_ODDITIES):
-        return [chrome_rule(t) for t in texts]
-    # "\n" first: every line, the first too, starts after a newline (offsets shift by one)
-    # the same offsets: no fold oddity changes a length; lower() line by line is faster
-    # than once for a page with any non-ASCII character (the lines are mostly ASCII)
-    low = "\n" + "\n".join(map(str.lower, bodies)) + "\n"
-    starts = _line_starts(bodies, 1)  # each line's first character in low
+def _ending(joined: str, chars: str) -> list[int]:
+    """Offsets in ``joined`` of the characters of ``chars`` that end a line (a newline
+    follows): one C-level scan for each character (a page has few), then a look."""
+    hits = []
+    for char in chars:
+        pos = joined.find(char)
+        while pos >= 0:
+            if joined[pos + 1 : pos + 2] == "\n":
+                hits.append(pos)
+            pos = joined.find(char, pos + 1)
+    return hits
 
-    def lines_at(offsets: list[int]) -> list[int]:
-        # a page's hits are few: bisect on them is cheaper than numpy's fixed costs
-        return [bisect_right(starts, at) - 1 for at in offsets]
 
+def _chrome_rules(texts: list[str], bodies: list[str], keys: list[str]) -> list[str | None]:
+    """:func:`chrome_rules` of ``texts``, stripped as chrome_rule strips them to ``bodies``.
+
+    ``keys``: the lines lower-cased, which the scans read: the bodies lower-cased, or
+    split_lines' keys (no lower() of the page here), which are the same but for runs of
+    whitespace made one space, bullet characters left in front (the bullet opening
+    takes those lines) and two-character list bullets that chrome_rule keeps ("# ",
+    "o "; no rule fires on a line opening with one).
+    """
+    # "\n" first: every line, the first too, starts after a newline
+    low = "\n".join(["", *keys, ""])
+    hits = [(m.start() + 1, _OPENING_RULES[m.lastindex]) for m in _AD_OR_OPENING.finditer(low)]
+    if not low.isascii():
+        hits += [(at, "odd") for at in hit_offsets(low, _FOLD_ODDITIES)]
+    hits += [(at, "code") for at in hit_offsets(low, _CODE_MARKS)]
+    hits += [(at, "code") for at in _ending(low, _CODE_LAST)]
+    hits += [(at, "call") for at in _ending(low, ")")]
+    hits += [(at, "credit") for at in hit_offsets(low, _CREDIT_HINTS)]
+    hits += [(at, "cookie") for at in hit_offsets(low, _COOKIE_HINT)]
+    hits.sort()
+    # a hit's line: the newlines before it, counted on from the last hit (a page's hits
+    # are few: cheaper than the offsets of all lines)
+    rules: dict[int, str] = {}  # line -> the one rule that may fire on it, "" for several
+    line, last = -1, 0
+    for at, rule in hits:
+        line += low.count("\n", last, at)
+        last = at
+        rules[line] = rule if rules.get(line, rule) == rule else ""
     out: list[str | None] = [None] * len(texts)
-    # (line, rule) pairs: the line goes through chrome_rule when it has few enough words
-    maybe: list[tuple[int, str]] = []
-    done = set()  # the lines with an answer
-    found = list(_AD_OR_OPENING.finditer(low))
-    for i, match in zip(lines_at([m.start() + 1 for m in found]), found, strict=True):
-        if match.lastgroup != "ad":
-            maybe.append((i, match.lastgroup))
-        elif len(bodies[i]) <= _AD_MAX_CHARS:
-            out[i] = "ad placeholder"
-            done.add(i)
-        elif opening := _OPENING.match(low, match.start()):  # the ad test took the line's turn
-            maybe.append((i, opening.lastgroup))
-    maybe += [(i, "code") for i in lines_at([at + 1 for at in hit_offsets(joined, _CODE_MARKS)])]
-    # C-level maps over the lines (speed)
-    maybe += [(i, "code") for i in compress(count(), map(str.endswith, bodies, repeat(_CODE_LAST)))]
-    maybe += [(i, "credit") for i in lines_at(hit_offsets(low, _CREDIT_HINTS))]
-    maybe += [(i, "cookie") for i in lines_at([at + 1 for at in hit_offsets(joined, _COOKIE_HINTS)])]
-    for i, rule in maybe:
-        if i not in done and bodies[i].count(" ") < _RULE_MAX_WORDS[rule]:
-            done.add(i)
-            out[i] = chrome_rule(texts[i])
+    for line, rule in rules.items():
+        if rule in _ONE_RULE:
+            reason, test = _ONE_RULE[rule]
+            if test(bodies[line]):
+                out[line] = reason
+        else:  # an ad placeholder, bullet characters first, a fold oddity, several rules
+            out[line] = chrome_rule(texts[line])
     return out
 
 
@@ -389,7 +434,7 @@ def clean_text(
             out.title = tidy_title(strip_title(page.texts[title_index]))
     head_end = first
     bodies = [t.lstrip("*+-• ").strip() for t in page.texts]
-    rules = _chrome_rules(page.texts, bodies)
+    rules = _chrome_rules(page.texts, bodies, page.keys)
     reasons = _reasons(rows)
     body_keys: list[str] = []
     for i, text in enumerate(page.texts):
