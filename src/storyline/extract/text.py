@@ -131,20 +131,11 @@ def chrome_rule(text: str) -> str | None:
     code, ad placeholders, photo credits, cookie notices.
     """
     body = text.lstrip("*+-• ").strip()
-    # cheap tests first: this runs on every line of every page
     if len(body) <= _AD_MAX_CHARS and " ".join(body.lower().split()).strip(" .:-–—") in _AD:
         return "ad placeholder"
-    nw = body.count(" ") + 1
-    if _TWO_CODE_CHARS.search(body) and _CODE.search(body):
-        return "template or script code"
-    if nw <= 20 and _CREDIT.search(body):
-        return "photo credit"
-    if nw <= 25 and _SPONSORED.match(body):
-        return "sponsored link"
-    if nw <= 8 and _MORE_FROM.match(body):
-        return "link to more stories"
-    if nw <= 80 and ("ookie" in body or "OOKIE" in body) and _COOKIE.search(body) and _COOKIE_CONTEXT.search(body):
-        return "cookie notice"
+    for reason, test in _RULES:
+        if test(body):
+            return reason
     return None
 
 
@@ -192,25 +183,26 @@ _COOKIE_HINT = ("cookie",)  # what _COOKIE matches, lower-cased
 #: a call: what a line ending with ")" needs for the code rule to fire but by an opening
 #: or a mark (its alternative "[\w.$\]]\(.*\);?$"); most such lines are prose
 _CALL = re.compile(r"[\w.$\]]\(")
-#: chrome_rule's test of each rule on its own, for a line that no other rule can fire on
-#: (its bounds on the words written as spaces: nw <= 20 is spaces < 20)
+#: the rules of chrome_rule after the ad placeholder, in its order: each rule's test of a
+#: stripped line (its bounds on the words written as spaces: 20 words or fewer is fewer
+#: than 20 spaces); _chrome_rules runs one alone on a line no other rule can fire on
 _ONE_RULE = {
     "code": ("template or script code", lambda body: _TWO_CODE_CHARS.search(body) and _CODE.search(body)),
-    "call": (
-        "template or script code",
-        lambda body: _CALL.search(body) and _TWO_CODE_CHARS.search(body) and _CODE.search(body),
-    ),
     "credit": ("photo credit", lambda body: body.count(" ") < 20 and _CREDIT.search(body)),
     "sponsored": ("sponsored link", lambda body: body.count(" ") < 25 and _SPONSORED.match(body)),
     "more": ("link to more stories", lambda body: body.count(" ") < 8 and _MORE_FROM.match(body)),
     "cookie": (
         "cookie notice",
+        # cheap tests first
         lambda body: body.count(" ") < 80
         and ("ookie" in body or "OOKIE" in body)
         and _COOKIE.search(body)
         and _COOKIE_CONTEXT.search(body),
     ),
 }
+_RULES = tuple(_ONE_RULE.values())
+# a line ending with ")": the code rule where it holds a call (see _CALL)
+_ONE_RULE["call"] = ("template or script code", lambda body: _CALL.search(body) and _ONE_RULE["code"][1](body))
 
 
 def chrome_rules(texts: list[str]) -> list[str | None]:
