@@ -319,14 +319,15 @@ def _word_counts(body: str, known: set[bytes]) -> tuple[int, int, int, int, int,
     )
 
 
+def _candidate_word_counts_reference(bodies: list[str], known: set[bytes]) -> list[tuple[int, ...] | None]:
+    """:func:`_word_counts` of each candidate line (the reference of the compiled loop)."""
+    return [_word_counts(body, known) for body in bodies]
+
+
 try:
     from .._speedups import candidate_word_counts as _compiled_word_counts  # type: ignore
 except ImportError:  # built without a C compiler: the reference runs (same counts)
-
-    def candidate_word_counts(bodies: list[str], known: set[bytes]) -> list[tuple[int, ...] | None]:
-        """:func:`_word_counts` of each candidate line."""
-        return [_word_counts(body, known) for body in bodies]
-
+    candidate_word_counts = _candidate_word_counts_reference
 else:
     _STOP_BYTES = frozenset(word.encode("ascii") for word in STOPWORDS)
 
