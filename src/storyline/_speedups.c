@@ -1149,7 +1149,23 @@ static PyObject *tree_decision(PyObject *self, PyObject *args) {
     double *sums = (double *)PyBytes_AS_STRING(out);
     Py_ssize_t size = nodes / trees;
     for (Py_ssize_t t = 0; t < trees; t++) {
-        for (Py_ssize_t r = 0; r < n; r++) {
+        Py_ssize_t r = 0;
+        /* four rows at once: each step of a walk waits on the last one's loads, and four
+         * independent walks keep the CPU busy meanwhile (speed) */
+        for (; r + 4 <= n; r += 4) {
+            Py_ssize_t a = t * size, b = a, c = a, d = a;
+            for (int step = 0; step < depth; step++) {
+                a = children[2 * a + (x[feature[a] * n + r] <= threshold[a])];
+                b = children[2 * b + (x[feature[b] * n + r + 1] <= threshold[b])];
+                c = children[2 * c + (x[feature[c] * n + r + 2] <= threshold[c])];
+                d = children[2 * d + (x[feature[d] * n + r + 3] <= threshold[d])];
+            }
+            sums[r] = t == 0 ? value[a] : sums[r] + value[a];
+            sums[r + 1] = t == 0 ? value[b] : sums[r + 1] + value[b];
+            sums[r + 2] = t == 0 ? value[c] : sums[r + 2] + value[c];
+            sums[r + 3] = t == 0 ? value[d] : sums[r + 3] + value[d];
+        }
+        for (; r < n; r++) {
             Py_ssize_t node = t * size;
             for (int step = 0; step < depth; step++) {
                 node = children[2 * node + (x[feature[node] * n + r] <= threshold[node])];
