@@ -185,6 +185,13 @@ def test_the_line_token_sums_read_their_word_rules() -> None:
     assert both & stop and both & chrome
     assert sums("str", codes, ()) == sums("str", {}, ())
     assert sums("w1000", codes, ()) == sums("w1000", {}, ())
+    with pytest.raises(TypeError):  # a code that is no int
+        sums("w", {b"w": "1"}, ())
+    # more ends than the last-byte buckets hold: all are compared
+    many = tuple(f"q{i}".encode() for i in range(70)) + (b"xyz",)
+    assert sums("abcxyz", {}, many)[0] & phrase
+    assert sums("abcq69", {}, many)[0] & phrase and not sums("abcq70", {}, many)[0] & phrase
+    assert sums("SHARE", {}, (b"zz", b"are", b"e"))[0] & phrase  # several ends with one last byte
 
 
 def test_missing_idf_weights_are_computed_as_the_cache_computes_them(monkeypatch: pytest.MonkeyPatch) -> None:

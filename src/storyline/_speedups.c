@@ -444,14 +444,43 @@ static void ascii_cases(const unsigned char *w, Py_ssize_t n, int *title, int *u
 
 /* What an ASCII word's facts are computed from (see line_token_sums). */
 typedef struct {
-    PyObject *codes;           /* lower-case word (bytes) -> code */
+    /* codes: lower-case word (bytes) -> code, copied into an open-addressing table (speed:
+     * no bytes object and dict lookup per word); a slot's start is -1 where empty */
+    char *code_words;
+    Py_ssize_t *code_start, *code_len;
+    long long *code;
+    size_t code_mask;
     Py_ssize_t longest_code;   /* the longest word in codes */
     PyObject *ends;            /* tuple of bytes */
     unsigned char last[256];   /* last bytes of the ends */
+    uint64_t by_last[256];     /* bit k: end k may end a word with this byte (where at most 64 ends) */
+    int few_ends;
     const char *inside;
     Py_ssize_t inside_len;
     long long shift[8];
 } WordRules;
+
+/* FNV-1a, the code table's hash. */
+static inline uint64_t fnv1a(const unsigned char *w, Py_ssize_t n) {
+    uint64_t h = 14695981039346656037u;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        h = (h ^ w[i]) * 1099511628211u;
+    }
+    return h;
+}
+
+/* The index of the lowest set bit of a non-zero word. */
+static inline Py_ssize_t lowest_bit(uint64_t bits) {
+#if defined(__GNUC__) || defined(__clang__)
+    return __builtin_ctzll(bits);
+#else
+    Py_ssize_t k = 0;
+    for (; !(bits & 1); bits >>= 1) {
+        k++;
+    }
+    return k;
+#endif
+}
 
 /* The packed facts of one ASCII word (storyline.extract._lines._token_facts); -1 with
  * an exception set on failure. ``low`` is scratch space of n bytes. */
@@ -461,19 +490,12 @@ static long long ascii_word_facts(const unsigned char *w, Py_ssize_t n, unsigned
     }
     long long code = 0;
     if (n <= rules->longest_code) {
-        PyObject *key = PyBytes_FromStringAndSize((const char *)low, n);
-        if (key == NULL) {
-            return -1;
-        }
-        PyObject *found = PyDict_GetItemWithError(rules->codes, key);
-        Py_DECREF(key);
-        if (found != NULL) {
-            code = PyLong_AsLongLong(found);
-            if (code == -1 && PyErr_Occurred()) {
-                return -1;
+        for (size_t slot = (size_t)fnv1a(low, n) & rules->code_mask; rules->code_start[slot] >= 0;
+             slot = (slot + 1) & rules->code_mask) {
+            if (rules->code_len[slot] == n && memcmp(rules->code_words + rules->code_start[slot], low, (size_t)n) == 0) {
+                code = rules->code[slot];
+                break;
             }
-        } else if (PyErr_Occurred()) {
-            return -1;
         }
     }
     const long long *shift = rules->shift;
@@ -481,11 +503,22 @@ static long long ascii_word_facts(const unsigned char *w, Py_ssize_t n, unsigned
     const char *inside = rules->inside;
     Py_ssize_t inside_len = rules->inside_len;
     int phrase = 0;
-    Py_ssize_t ends_n = n > 0 && rules->last[low[n - 1]] ? PyTuple_GET_SIZE(ends) : 0;
-    for (Py_ssize_t k = 0; k < ends_n && !phrase; k++) {
-        PyObject *end = PyTuple_GET_ITEM(ends, k);
-        Py_ssize_t m = PyBytes_GET_SIZE(end);
-        phrase = m <= n && memcmp(low + n - m, PyBytes_AS_STRING(end), (size_t)m) == 0;
+    if (n > 0 && rules->last[low[n - 1]]) {
+        /* where the ends are few, only those with the word's last byte are compared (speed:
+         * most words end with the last byte of some end, and a compare each was the cost) */
+        uint64_t bits = rules->by_last[low[n - 1]];
+        Py_ssize_t k = rules->few_ends ? (bits ? lowest_bit(bits) : PyTuple_GET_SIZE(ends)) : 0;
+        while (k < PyTuple_GET_SIZE(ends) && !phrase) {
+            PyObject *end = PyTuple_GET_ITEM(ends, k);
+            Py_ssize_t m = PyBytes_GET_SIZE(end);
+            phrase = m <= n && memcmp(low + n - m, PyBytes_AS_STRING(end), (size_t)m) == 0;
+            if (rules->few_ends) {
+                bits &= bits - 1;
+                k = bits ? lowest_bit(bits) : PyTuple_GET_SIZE(ends);
+            } else {
+                k++;
+            }
+        }
     }
     for (Py_ssize_t i = 0; !phrase && i + inside_len <= n; i++) { /* "" is in every word, as in Python */
         phrase = memcmp(low + i, inside, (size_t)inside_len) == 0;
@@ -522,9 +555,11 @@ static PyObject *line_token_sums(PyObject *self, PyObject *args) {
     }
     PyObject *out = NULL;
     unsigned char *low = NULL;
-    WordRules rules = {.codes = codes, .longest_code = 0, .ends = ends, .inside = inside, .inside_len = inside_len};
+    WordRules rules = {.longest_code = 0, .ends = ends, .inside = inside, .inside_len = inside_len};
     long long *shift = rules.shift;
     memset(rules.last, 0, sizeof rules.last);
+    memset(rules.by_last, 0, sizeof rules.by_last);
+    rules.few_ends = PyTuple_GET_SIZE(ends) <= 64;
     if (table.len != 256 || PyTuple_GET_SIZE(shifts) != 8) {
         PyErr_SetString(PyExc_ValueError, "line_token_sums: a 256-byte table and eight shifts are needed");
         goto done;
@@ -554,20 +589,62 @@ static PyObject *line_token_sums(PyObject *self, PyObject *args) {
             goto done;
         }
         Py_ssize_t m = PyBytes_GET_SIZE(end);
-        if (m == 0) {
-            /* every word ends with an empty end: mark every last byte */
-            memset(rules.last, 1, sizeof rules.last);
-        } else {
-            rules.last[(unsigned char)PyBytes_AS_STRING(end)[m - 1]] = 1;
+        for (int b = 0; b < 256; b++) {
+            /* every word ends with an empty end: it goes with every last byte */
+            if (m == 0 || (unsigned char)PyBytes_AS_STRING(end)[m - 1] == b) {
+                rules.last[b] = 1;
+                rules.by_last[b] |= rules.few_ends ? (uint64_t)1 << k : 0;
+            }
         }
     }
     {
-        Py_ssize_t pos = 0;
+        /* the table: a key that is not bytes equals no word's bytes and is left out */
+        Py_ssize_t pos = 0, used = 0, chars = 0;
         PyObject *word, *value;
         while (PyDict_Next(codes, &pos, &word, &value)) {
-            /* a key that is not bytes equals no word's bytes */
-            if (PyBytes_Check(word) && PyBytes_GET_SIZE(word) > rules.longest_code) {
-                rules.longest_code = PyBytes_GET_SIZE(word);
+            if (PyBytes_Check(word)) {
+                used++;
+                chars += PyBytes_GET_SIZE(word);
+            }
+        }
+        size_t cap = 16;
+        while (cap < 2 * (size_t)used) {
+            cap *= 2;
+        }
+        rules.code_mask = cap - 1;
+        rules.code_words = PyMem_Malloc(chars > 0 ? (size_t)chars : 1);
+        rules.code_start = PyMem_Malloc(cap * sizeof(Py_ssize_t));
+        rules.code_len = PyMem_Malloc(cap * sizeof(Py_ssize_t));
+        rules.code = PyMem_Malloc(cap * sizeof(long long));
+        if (rules.code_words == NULL || rules.code_start == NULL || rules.code_len == NULL || rules.code == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        for (size_t k = 0; k < cap; k++) {
+            rules.code_start[k] = -1;
+        }
+        pos = 0;
+        chars = 0;
+        while (PyDict_Next(codes, &pos, &word, &value)) {
+            if (!PyBytes_Check(word)) {
+                continue;
+            }
+            long long code = PyLong_AsLongLong(value);
+            if (code == -1 && PyErr_Occurred()) {
+                goto done;
+            }
+            Py_ssize_t m = PyBytes_GET_SIZE(word);
+            size_t slot = (size_t)fnv1a((const unsigned char *)PyBytes_AS_STRING(word), m) & rules.code_mask;
+            while (rules.code_start[slot] >= 0) {
+                slot = (slot + 1) & rules.code_mask;
+            }
+            memcpy(rules.code_words + chars, PyBytes_AS_STRING(word), (size_t)m);
+            rules.code_start[slot] = chars;
+            rules.code_len[slot] = m;
+            rules.code[slot] = code;
+            chars += m;
+            if (m > rules.longest_code) {
+                rules.longest_code = m;
             }
         }
     }
@@ -643,6 +720,10 @@ static PyObject *line_token_sums(PyObject *self, PyObject *args) {
     }
 done:
     PyMem_Free(low);
+    PyMem_Free(rules.code_words);
+    PyMem_Free(rules.code_start);
+    PyMem_Free(rules.code_len);
+    PyMem_Free(rules.code);
     PyBuffer_Release(&text);
     PyBuffer_Release(&table);
     return out;
