@@ -35,30 +35,23 @@ from storyline.extract import (  # noqa: E402
 )
 from storyline.model import Document  # noqa: E402
 
-#: text mode's C loops (storyline._speedups) as the modules hold them: (module, name) -> function
-_COMPILED = {
-    (_lines, "line_token_sums"): _lines.line_token_sums,
-    (_lines, "split_lines"): _lines.split_lines,
-    (text, "split_lines"): text.split_lines,
-    (html, "split_lines"): html.split_lines,
-    (_titles, "candidate_word_counts"): _titles.candidate_word_counts,
-    (_trees, "_compiled_decision"): _trees._compiled_decision,
-}
-#: ... and their pure-Python references (the tree ensemble's: numpy, where the C loop is None)
-_REFERENCES = {
-    (_lines, "line_token_sums"): _lines._line_token_sums_reference,
-    (_lines, "split_lines"): _lines._split_lines_reference,
-    (text, "split_lines"): _lines._split_lines_reference,
-    (html, "split_lines"): _lines._split_lines_reference,
-    (_titles, "candidate_word_counts"): _titles._candidate_word_counts_reference,
-    (_trees, "_compiled_decision"): None,
-}
+#: text mode's C loops (storyline._speedups): the module and name each is held by, and its
+#: pure-Python reference (the tree ensemble's is numpy, which runs where the C loop is None)
+_LOOPS = [
+    (_lines, "line_token_sums", _lines._line_token_sums_reference),
+    (_lines, "split_lines", _lines._split_lines_reference),
+    (text, "split_lines", _lines._split_lines_reference),
+    (html, "split_lines", _lines._split_lines_reference),
+    (_titles, "candidate_word_counts", _titles._candidate_word_counts_reference),
+    (_trees, "_compiled_decision", None),
+]
+_COMPILED = {(module, name): getattr(module, name) for module, name, _ in _LOOPS}
 
 
 def text_python_loops(use: bool) -> None:
     """Run text mode on the pure-Python references of its C loops (``use``), or back on the C loops."""
-    for (module, name), function in (_REFERENCES if use else _COMPILED).items():
-        setattr(module, name, function)
+    for module, name, reference in _LOOPS:
+        setattr(module, name, reference if use else _COMPILED[module, name])
 
 
 def _rate(n: int, seconds: float) -> float:
