@@ -55,6 +55,8 @@ class TreeEnsemble:
         self._threshold = self.threshold.ravel()
         # children interleaved (right, left) so that one take by 2*node + went_left steps
         self._children = np.column_stack([(self.right + offset).ravel(), (self.left + offset).ravel()]).ravel()
+        # the C loop reads node indices as Py_ssize_t (np.intp); arange's int may differ on some platforms
+        self._children = self._children.astype(np.intp)
         self._value = self.value.ravel()
         # each root's split (columns for broadcasting against a tree x line array)
         roots = np.arange(len(trees)) * size
