@@ -353,3 +353,55 @@ def test_the_line_classifier_uses_the_compiled_trees() -> None:
         speedups.tree_decision(x, 2, np.zeros(3, np.intp), np.zeros(2), np.zeros(6, np.intp), np.zeros(3), 1, 1, 0.0)
     with pytest.raises(ValueError):  # a child out of range
         speedups.tree_decision(x, 2, np.zeros(1, np.intp), np.zeros(1), np.array([0, 5], np.intp), np.zeros(1), 1, 1, 0.0)
+
+
+def _random_lines(rng: random.Random) -> list[str]:
+    """Lines of page text: bullets, sentence ends, separators, URL and comment hints, every
+    kind of str (ASCII, one, two and four bytes a character), empty lines."""
+    pieces = [*_PIECES, *"|/·©()@:.!?\"”’」", " / ", "(c)", "(C)", "http", "www.", ".com", "ays", "reply", "log",
+              " ago", "am", "pm", ".)", "。", "？", "\U0001f600", "\xa0", "7"]
+    return ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(rng.randint(0, 40))]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_the_line_shapes_and_hints_match_their_references(seed: int) -> None:
+    import numpy as np
+
+    from storyline.extract import _lines
+
+    rng = random.Random(seed)
+    for _ in range(50):
+        bodies = _random_lines(rng)
+        texts = [rng.choice(["", "* ", "- "]) + body for body in bodies]
+        assert np.array_equal(_lines.line_shapes(bodies, texts), _lines._line_shapes_reference(bodies, texts))
+        groups = (*_lines._BODY_HINTS, *_lines._KEY_HINTS, (("", "x"), 0), (("a", "’a"), 3), (("bc",), -2))
+        only = np.array([rng.random() < 0.7 for _ in bodies], dtype=bool)
+        for mask in (None, only):
+            got = _lines.lines_holding(bodies, groups, mask)
+            assert np.array_equal(got, _lines._lines_holding_reference(bodies, groups, mask)), bodies
+
+
+def test_the_line_classifier_uses_the_compiled_shapes_and_hints() -> None:
+    import numpy as np
+
+    from storyline.extract import _lines
+
+    assert _lines.line_shapes is not _lines._line_shapes_reference
+    assert _lines.lines_holding is not _lines._lines_holding_reference
+    # a needle's rarest character found sixteen characters at a time, at a block's edges
+    for kind in ("x", "’", "\U0001f600"):
+        for at in range(40):
+            line = kind * at + "a/b" + kind * 5
+            assert _lines.lines_holding([line], ((("a/b",), 99),)).tolist() == [[True]]
+            assert _lines.lines_holding([line], ((("a/c",), 99),)).tolist() == [[False]]
+            assert _lines.lines_holding([line], ((("a/b",), at + 2),)).tolist() == [[False]]
+    with pytest.raises(TypeError):
+        speedups.lines_holding(["x", 3], (), None)
+    with pytest.raises(TypeError):
+        speedups.lines_holding(["x"], (((1,), 9),), None)  # a needle that is no str
+    with pytest.raises(ValueError):  # a mask of another length
+        speedups.lines_holding(["x"], (), np.zeros(2, bool))
+    with pytest.raises(ValueError):  # an ending longer than four characters
+        speedups.line_shapes(["x"], ["x"], ("ends.",))
+    with pytest.raises(ValueError):  # texts of another length
+        speedups.line_shapes(["x"], [], (".",))

@@ -1185,6 +1185,299 @@ done:
     return out;
 }
 
+PyDoc_STRVAR(line_shapes_doc,
+"line_shapes(bodies, texts, endings) -> bytes\n\n"
+"Six rows of float64s, a value a line in each: len(body), len(body) != len(text) (the\n"
+"line's list bullet was dropped), body.count(' ') + 1, body.endswith(endings),\n"
+"body.endswith(':') and whether the body holds an ASCII digit or a non-ASCII character,\n"
+"for the lines' ``bodies`` and ``texts`` (lists of str of one length) and sentence\n"
+"``endings`` (a tuple of str of one to four characters).");
+
+static PyObject *line_shapes(PyObject *self, PyObject *args) {
+    PyObject *bodies, *texts, *endings;
+    if (!PyArg_ParseTuple(args, "O!O!O!:line_shapes", &PyList_Type, &bodies, &PyList_Type, &texts,
+                          &PyTuple_Type, &endings)) {
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(bodies), ends = PyTuple_GET_SIZE(endings);
+    if (PyList_GET_SIZE(texts) != n) {
+        PyErr_SetString(PyExc_ValueError, "line_shapes: bodies and texts of different lengths");
+        return NULL;
+    }
+    /* the endings as code points, last character first (compared from a line's end) */
+    enum { MAX_ENDINGS = 32, MAX_ENDING = 4 };
+    Py_UCS4 ending[MAX_ENDINGS][MAX_ENDING];
+    Py_ssize_t ending_len[MAX_ENDINGS];
+    if (ends > MAX_ENDINGS) {
+        PyErr_SetString(PyExc_ValueError, "line_shapes: too many endings");
+        return NULL;
+    }
+    for (Py_ssize_t e = 0; e < ends; e++) {
+        PyObject *end = PyTuple_GET_ITEM(endings, e);
+        if (!PyUnicode_Check(end) || PyUnicode_GET_LENGTH(end) < 1 || PyUnicode_GET_LENGTH(end) > MAX_ENDING) {
+            PyErr_SetString(PyExc_ValueError, "line_shapes: an ending must be a str of one to four characters");
+            return NULL;
+        }
+        ending_len[e] = PyUnicode_GET_LENGTH(end);
+        for (Py_ssize_t k = 0; k < ending_len[e]; k++) {
+            ending[e][k] = PyUnicode_READ_CHAR(end, ending_len[e] - 1 - k);
+        }
+    }
+    PyObject *out = PyBytes_FromStringAndSize(NULL, 6 * n * (Py_ssize_t)sizeof(double));
+    if (out == NULL) {
+        return NULL;
+    }
+    double *length = (double *)PyBytes_AS_STRING(out), *bullet = length + n, *words = bullet + n,
+           *sentence = words + n, *colon = sentence + n, *digit_or_wide = colon + n;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *body = PyList_GET_ITEM(bodies, i), *text = PyList_GET_ITEM(texts, i);
+        if (!PyUnicode_Check(body) || !PyUnicode_Check(text)) {
+            PyErr_SetString(PyExc_TypeError, "line_shapes: lines must be str");
+            Py_DECREF(out);
+            return NULL;
+        }
+        int kind = PyUnicode_KIND(body);
+        const void *data = PyUnicode_DATA(body);
+        Py_ssize_t len = PyUnicode_GET_LENGTH(body), spaces = 0;
+        int digits = 0;
+        /* a loop per kind without a branch on a character (the compiler vectorizes it); a
+         * character of two or four bytes is non-ASCII */
+        if (kind == PyUnicode_1BYTE_KIND) {
+            const Py_UCS1 *s = data;
+            for (Py_ssize_t k = 0; k < len; k++) {
+                spaces += s[k] == ' ';
+                digits |= ((Py_UCS1)(s[k] - '0') < 10) | (s[k] >= 128);
+            }
+        } else if (kind == PyUnicode_2BYTE_KIND) {
+            const Py_UCS2 *s = data;
+            for (Py_ssize_t k = 0; k < len; k++) {
+                spaces += s[k] == ' ';
+            }
+            digits = 1;
+        } else {
+            const Py_UCS4 *s = data;
+            for (Py_ssize_t k = 0; k < len; k++) {
+                spaces += s[k] == ' ';
+            }
+            digits = 1;
+        }
+        int ends_sentence = 0;
+        for (Py_ssize_t e = 0; e < ends && !ends_sentence; e++) {
+            if (ending_len[e] > len) {
+                continue;
+            }
+            Py_ssize_t k = 0;
+            while (k < ending_len[e] && PyUnicode_READ(kind, data, len - 1 - k) == ending[e][k]) {
+                k++;
+            }
+            ends_sentence = k == ending_len[e];
+        }
+        length[i] = (double)len;
+        bullet[i] = len != PyUnicode_GET_LENGTH(text);
+        words[i] = (double)spaces + 1;
+        sentence[i] = ends_sentence;
+        colon[i] = len > 0 && PyUnicode_READ(kind, data, len - 1) == ':';
+        digit_or_wide[i] = digits;
+    }
+    return out;
+}
+
+/* How common a character is in English page text (higher: rarer), to pick which of a
+ * needle's characters memchr looks for. */
+static int rarity(Py_UCS4 c) {
+    static const char common[] = " etaoinshrdlcumwfgypbvkjxqz";
+    if (c < 128) {
+        const char *at = strchr(common, (int)(c | 0x20));
+        if (at != NULL && c != 0 && (c == ' ' || (c | 0x20) != ' ')) {
+            return (int)(at - common);
+        }
+    }
+    return (int)sizeof common;
+}
+
+/* holds() for two- and four-byte characters: the needle's rarest character is looked for
+ * sixteen characters at a time by a loop without a branch on a character (vectorized),
+ * and the needle compared where a block has it. */
+#define DEFINE_HOLDS(NAME, CHAR)                                                                  \
+    static int NAME(const void *data, Py_ssize_t n, const Py_UCS4 *needle, Py_ssize_t m,          \
+                    Py_ssize_t rare) {                                                            \
+        const CHAR *s = data;                                                                     \
+        CHAR c = (CHAR)needle[rare];                                                              \
+        if ((Py_UCS4)c != needle[rare]) {                                                         \
+            return 0;                                                                             \
+        }                                                                                         \
+        Py_ssize_t last = n - m + rare; /* the last place the rarest character can be */          \
+        for (Py_ssize_t i = rare; i <= last; i += 16) {                                           \
+            Py_ssize_t end = i + 16 <= last + 1 ? i + 16 : last + 1;                              \
+            int seen = 0;                                                                         \
+            for (Py_ssize_t j = i; j < end; j++) {                                                \
+                seen |= s[j] == c;                                                                \
+            }                                                                                     \
+            for (Py_ssize_t j = i; seen && j < end; j++) {                                        \
+                Py_ssize_t k = 0;                                                                 \
+                while (s[j] == c && k < m && s[j - rare + k] == needle[k]) {                      \
+                    k++;                                                                          \
+                }                                                                                 \
+                if (k == m) {                                                                     \
+                    return 1;                                                                     \
+                }                                                                                 \
+            }                                                                                     \
+        }                                                                                         \
+        return 0;                                                                                 \
+    }
+DEFINE_HOLDS(holds_ucs2, Py_UCS2)
+DEFINE_HOLDS(holds_ucs4, Py_UCS4)
+
+/* Whether str data of ``kind`` (n characters) holds ``needle`` (m code points), whose
+ * rarest character is needle[rare]. */
+static int holds(int kind, const void *data, Py_ssize_t n, const Py_UCS4 *needle, Py_ssize_t m, Py_ssize_t rare) {
+    if (m == 0) {
+        return 1;
+    }
+    if (n < m) {
+        return 0;
+    }
+    if (kind == PyUnicode_1BYTE_KIND) {
+        if (needle[rare] > 0xff) {
+            return 0;
+        }
+        /* memchr finds the needle's rarest character (fast: few stops), the rest is
+         * compared around it; ``last``: the last place that character can be */
+        const Py_UCS1 *s = data, *at = s + rare, *last = s + (n - m) + rare;
+        while (at <= last && (at = memchr(at, (int)needle[rare], (size_t)(last - at + 1))) != NULL) {
+            const Py_UCS1 *start = at - rare;
+            Py_ssize_t k = 0;
+            while (k < m && start[k] == needle[k]) {
+                k++;
+            }
+            if (k == m) {
+                return 1;
+            }
+            at++;
+        }
+        return 0;
+    }
+    return kind == PyUnicode_2BYTE_KIND ? holds_ucs2(data, n, needle, m, rare) : holds_ucs4(data, n, needle, m, rare);
+}
+
+PyDoc_STRVAR(lines_holding_doc,
+"lines_holding(lines, groups, only) -> bytes\n\n"
+"A row of bytes per group of ``groups`` (a tuple of (needles, limit): a tuple of str and an\n"
+"int), a byte a line of ``lines`` (a list of str): 1 where line[:limit] holds any of the\n"
+"needles, else 0; only lines with a nonzero byte in ``only`` (a bytes-like object, a byte\n"
+"a line) are looked at, unless it is None.");
+
+/* A needle of lines_holding: its code points, length, rarest character and group. */
+typedef struct {
+    Py_UCS4 *code;
+    Py_ssize_t length, rare, group;
+} Needle;
+
+static PyObject *lines_holding(PyObject *self, PyObject *args) {
+    PyObject *lines, *groups, *only_arg;
+    if (!PyArg_ParseTuple(args, "O!O!O:lines_holding", &PyList_Type, &lines, &PyTuple_Type, &groups, &only_arg)) {
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(lines), count = PyTuple_GET_SIZE(groups), needles_n = 0;
+    PyObject *out = NULL;
+    Needle *needles = NULL;
+    Py_ssize_t *limits = PyMem_Calloc((size_t)count + 1, sizeof(Py_ssize_t));
+    Py_buffer only = {0};
+    int have_only = 0;
+    if (limits == NULL) {
+        return PyErr_NoMemory();
+    }
+    if (only_arg != Py_None) {
+        if (PyObject_GetBuffer(only_arg, &only, PyBUF_SIMPLE) < 0) {
+            goto done;
+        }
+        have_only = 1;
+        if (only.len != n) {
+            PyErr_SetString(PyExc_ValueError, "lines_holding: only needs a byte a line");
+            goto done;
+        }
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!PyUnicode_Check(PyList_GET_ITEM(lines, i))) {
+            PyErr_SetString(PyExc_TypeError, "lines_holding: lines must be str");
+            goto done;
+        }
+    }
+    /* every group's needles in one array, decoded once */
+    for (Py_ssize_t g = 0; g < count; g++) {
+        PyObject *group = PyTuple_GET_ITEM(groups, g), *tuple;
+        if (!PyTuple_Check(group) || !PyArg_ParseTuple(group, "O!n", &PyTuple_Type, &tuple, &limits[g])) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetString(PyExc_TypeError, "lines_holding: a group is a (needles, limit) tuple");
+            }
+            goto done;
+        }
+        Py_ssize_t more = PyTuple_GET_SIZE(tuple);
+        Needle *grown = PyMem_Realloc(needles, (size_t)(needles_n + more + 1) * sizeof(Needle));
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        needles = grown;
+        for (Py_ssize_t e = 0; e < more; e++) {
+            PyObject *needle = PyTuple_GET_ITEM(tuple, e);
+            Py_UCS4 *code = PyUnicode_Check(needle) ? PyUnicode_AsUCS4Copy(needle) : NULL;
+            if (code == NULL) {
+                if (!PyErr_Occurred()) {
+                    PyErr_SetString(PyExc_TypeError, "lines_holding: needles must be str");
+                }
+                goto done;
+            }
+            Needle *it = &needles[needles_n++];
+            it->code = code;
+            it->length = PyUnicode_GET_LENGTH(needle);
+            it->group = g;
+            it->rare = 0;
+            for (Py_ssize_t k = 1; k < it->length; k++) {
+                it->rare = rarity(code[k]) > rarity(code[it->rare]) ? k : it->rare;
+            }
+        }
+    }
+    out = PyBytes_FromStringAndSize(NULL, n * count);
+    if (out == NULL) {
+        goto done;
+    }
+    Py_UCS1 *flags = (Py_UCS1 *)PyBytes_AS_STRING(out);
+    memset(flags, 0, (size_t)(n * count));
+    /* line by line (each line's characters are read while in the cache), each needle
+     * only where its group has no hit yet */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (have_only && !((const char *)only.buf)[i]) {
+            continue;
+        }
+        PyObject *line = PyList_GET_ITEM(lines, i);
+        int kind = PyUnicode_KIND(line);
+        const void *data = PyUnicode_DATA(line);
+        Py_ssize_t len = PyUnicode_GET_LENGTH(line);
+        for (Py_ssize_t e = 0; e < needles_n; e++) {
+            const Needle *it = &needles[e];
+            Py_UCS1 *flag = flags + it->group * n + i;
+            if (*flag) {
+                continue;
+            }
+            /* line[:limit], as Python slices with a negative limit */
+            Py_ssize_t limit = limits[it->group];
+            Py_ssize_t stop = limit >= 0 ? (limit < len ? limit : len) : (len + limit > 0 ? len + limit : 0);
+            *flag = (Py_UCS1)holds(kind, data, stop, it->code, it->length, it->rare);
+        }
+    }
+done:
+    for (Py_ssize_t e = 0; e < needles_n; e++) {
+        PyMem_Free(needles[e].code);
+    }
+    PyMem_Free(needles);
+    PyMem_Free(limits);
+    if (have_only) {
+        PyBuffer_Release(&only);
+    }
+    return out;
+}
+
 PyDoc_STRVAR(tree_decision_doc,
 "tree_decision(x, n, feature, threshold, children, value, trees, depth, baseline) -> bytes\n\n"
 "The summed regression trees of storyline.extract._trees.TreeEnsemble for each of ``n``\n"
@@ -1292,6 +1585,8 @@ static PyMethodDef methods[] = {
     {"line_token_sums", line_token_sums, METH_VARARGS, line_token_sums_doc},
     {"candidate_word_counts", candidate_word_counts, METH_VARARGS, candidate_word_counts_doc},
     {"split_lines", split_lines, METH_VARARGS, split_lines_doc},
+    {"line_shapes", line_shapes, METH_VARARGS, line_shapes_doc},
+    {"lines_holding", lines_holding, METH_VARARGS, lines_holding_doc},
     {"tree_decision", tree_decision, METH_VARARGS, tree_decision_doc},
     {NULL, NULL, 0, NULL},
 };

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
@@ -330,8 +331,10 @@ _NOT_END_MARKER = _not_opening("crdlpjymtasf")
 #: comment metadata needs a "12:30"-style time, "says", " ago", or opens with Reply / Log in.
 _COMMENT_HINTS = (":", "ays", "reply", "log", " ago")
 _COMMENT_WORDS = _COMMENT_HINTS[1:]  # the hints but the colon
-#: bytes deleted to leave the digits of a line: ASCII but digits and line breaks
-_NOT_DIGIT_BYTES = bytes(b for b in range(128) if not 48 <= b <= 57 and b != 10)
+#: the needles line_features looks for in the bodies (the separators in the whole line,
+#: the others in its sample) and in the keys (comment hints; see lines_holding)
+_BODY_HINTS = ((_SEPARATORS, sys.maxsize), (_URL_HINTS, SAMPLE_CHARS), (_COPYRIGHT_HINTS, SAMPLE_CHARS))
+_KEY_HINTS = ((_COMMENT_WORDS, sys.maxsize), ((":",), sys.maxsize), (("am", "pm", "ſ"), sys.maxsize))
 
 
 #: the per-token counts of the word statistics, 8 bits each in one int (see
@@ -495,6 +498,63 @@ else:
         return np.frombuffer(sums, np.int64)
 
 
+#: the rows of line_shapes' array
+_SHAPES = ("length", "bullet", "words", "sentence_end", "colon_end", "digit_or_wide")
+
+
+def _line_shapes_reference(bodies: list[str], texts: list[str]) -> np.ndarray:
+    """Per line, in rows as :data:`_SHAPES` names them: the body's length, whether a list
+    bullet was dropped from the text, its space-separated words, whether it ends a
+    sentence (:data:`_SENTENCE_ENDINGS`) or with a colon, and whether it holds an ASCII
+    digit or a non-ASCII character (which may be a digit): the reference of the compiled
+    ``line_shapes``."""
+    n = len(bodies)
+    out = np.empty((len(_SHAPES), n))
+    out[0] = np.fromiter(map(len, bodies), float, n)
+    out[1] = out[0] != np.fromiter(map(len, texts), float, n)
+    out[2] = np.fromiter(map(str.count, bodies, repeat(" ")), float, n) + 1
+    out[3] = np.fromiter(map(str.endswith, bodies, repeat(_SENTENCE_ENDINGS)), bool, n)
+    out[4] = np.fromiter(map(str.endswith, bodies, repeat(":")), bool, n)
+    out[5] = [not body.isascii() or any(map(str.isdigit, body)) for body in bodies]
+    return out
+
+
+def _lines_holding_reference(
+    lines: list[str], groups: tuple[tuple[tuple[str, ...], int], ...], only: np.ndarray | None = None
+) -> np.ndarray:
+    """A row per (needles, limit) group, a bool per line: whether ``line[:limit]`` holds
+    any of the needles; only the lines where ``only`` is true are looked at (all when it
+    is None). The reference of the compiled ``lines_holding``."""
+    looked = [True] * len(lines) if only is None else only.tolist()
+    held = [
+        [look and any(needle in line[:limit] for needle in needles) for line, look in zip(lines, looked, strict=True)]
+        for needles, limit in groups
+    ]
+    return np.array(held, dtype=bool).reshape(len(groups), len(lines))
+
+
+try:
+    from .._speedups import line_shapes as _compiled_line_shapes  # type: ignore
+    from .._speedups import lines_holding as _compiled_lines_holding  # type: ignore
+except ImportError:  # built without a C compiler: the references run (same values)
+    line_shapes = _line_shapes_reference
+    lines_holding = _lines_holding_reference
+else:
+
+    def line_shapes(bodies: list[str], texts: list[str]) -> np.ndarray:
+        """The reference's rows from one C loop over the lines (speed: six maps less)."""
+        raw = _compiled_line_shapes(bodies, texts, _SENTENCE_ENDINGS)
+        return np.frombuffer(raw, float).reshape(len(_SHAPES), len(bodies))
+
+    def lines_holding(
+        lines: list[str], groups: tuple[tuple[tuple[str, ...], int], ...], only: np.ndarray | None = None
+    ) -> np.ndarray:
+        """The reference's rows, from one C loop over the lines (speed: no join of the
+        page, no bisect of the hits)."""
+        mask = None if only is None else np.ascontiguousarray(only, dtype=bool)
+        return np.frombuffer(_compiled_lines_holding(lines, groups, mask), bool).reshape(len(groups), len(lines))
+
+
 def line_features(
     page: PageLines,
     *,
@@ -519,11 +579,11 @@ def line_features(
     # numpy's cost here is per call, not per line: the fewer temporaries the better)
     x = np.zeros((len(FEATURES), n))
     row = x.__getitem__  # row(_X[name]): the feature's row
-    # per-line tests as C-level maps over the lines (speed: no Python loop per line)
-    lengths = np.fromiter(map(len, bodies), float, n)
+    # the per-line tests of the lines' shapes, in one loop over the lines (speed)
+    lengths, bullet_dropped, nw, sentence_end, colon_end, digit_or_wide = line_shapes(bodies, page.texts)
+    nw = nw.copy()  # CJK words are added below (the C loop's array is read-only)
     bullet = row(_X["bullet"])
-    np.not_equal(lengths, np.fromiter(map(len, page.texts), float, n), out=bullet)
-    nw = np.fromiter(map(str.count, bodies, repeat(" ")), float, n) + 1
+    bullet[:] = bullet_dropped
     # ratios are estimated on the head of the line (the cost stays flat on long paragraphs)
     samples = [b[:SAMPLE_CHARS] for b in bodies]
     joined_samples = "\n".join(samples)
@@ -535,15 +595,9 @@ def line_features(
     nh = np.maximum(nh, 1)
     sample_lengths = np.minimum(lengths, SAMPLE_CHARS)
     nchar = np.maximum(sample_lengths, 1)
-    sample_starts = _line_starts(samples)
-
-    def samples_with(needles: tuple[str, ...]) -> list[int]:
-        """The lines whose sample holds any of ``needles`` (as _containing(samples, needles))."""
-        return _holding(joined_samples, sample_starts, needles)
-
     sent = row(_X["sent_end"])
-    sent[:] = np.fromiter(map(str.endswith, bodies, repeat(_SENTENCE_ENDINGS)), bool, n)
-    row(_X["colon_end"])[:] = np.fromiter(map(str.endswith, bodies, repeat(":")), bool, n)
+    sent[:] = sentence_end
+    row(_X["colon_end"])[:] = colon_end
     short = nw <= CHROME_MAX_WORDS
     # the phrases matter only on short lines without a chrome word, and can match only
     # where a token may carry one (see _PHRASE_WORD_ENDS)
@@ -551,32 +605,31 @@ def line_features(
     chrome = row(_X["chrome"])
     chrome[[i for i in maybe_phrase if CHROME_PHRASES.search(samples[i].lower())]] = 1.0
     chrome[chrome_word & short] = 1.0
-    row(_X["urlish"])[[i for i in samples_with(_URL_HINTS) if _URLISH.search(samples[i])]] = 1.0
-    row(_X["separators"])[_containing(bodies, _SEPARATORS)] = 1.0
+    separators, url_hint, copyright_hint = lines_holding(bodies, _BODY_HINTS)
+    row(_X["urlish"])[[i for i in url_hint.nonzero()[0].tolist() if _URLISH.search(samples[i])]] = 1.0
+    row(_X["separators"])[:] = separators
     row(_X["dup_in_page"])[:] = np.fromiter(map(key_counts.__getitem__, page.keys), float, n) > 1
-    row(_X["copyright"])[samples_with(_COPYRIGHT_HINTS)] = 1.0
+    row(_X["copyright"])[:] = copyright_hint
     # the anchored patterns run only on short lines that open with a letter they allow
-    upto12 = (nw <= 12).nonzero()[0].tolist()
+    upto12 = nw <= 12
     upto8 = (nw <= 8).nonzero()[0].tolist()
-    lows12 = [bodies[i].lower() for i in upto12]
-    joined12 = "\n".join(lows12)
     # a date holds a digit: the pattern runs only on lines with an ASCII digit or a
     # non-ASCII character (which may be a digit)
-    digital = joined12.encode("utf-8", "surrogatepass").translate(None, _NOT_DIGIT_BYTES).split(b"\n") if upto12 else []
     row(_X["dateish"])[
         [
             i
-            for i, has in zip(upto12, digital, strict=True)
-            if has and bodies[i][0] not in _NOT_DATEISH and _DATEISH.match(bodies[i])
+            for i in (upto12 & (digit_or_wide > 0)).nonzero()[0].tolist()
+            if bodies[i][0] not in _NOT_DATEISH and _DATEISH.match(bodies[i])
         ]
     ] = 1.0
     # of the lines with a colon only those with a time ("8:55 am") can be comment
-    # metadata, or with a long s (the pattern's "says" under IGNORECASE)
-    starts12 = _line_starts(lows12)
-    timed = [j for j in _holding(joined12, starts12, (":",)) if "am" in lows12[j] or "pm" in lows12[j] or "ſ" in lows12[j]]
-    said = _holding(joined12, starts12, _COMMENT_WORDS)
+    # metadata, or with a long s (the pattern's "says" under IGNORECASE); the keys are
+    # the lines lower-cased (their runs of whitespace collapsed, which no hint but " ago"
+    # holds, and for that one a key holds at least the lines that the body does)
+    said, colon, clock = lines_holding(page.keys, _KEY_HINTS, upto12)
     comment_meta = row(_X["comment_meta"])
-    comment_meta[[upto12[j] for j in {*timed, *said} if _COMMENT_META.search(bodies[upto12[j]])]] = 1.0
+    hinted = (said | (colon & clock)).nonzero()[0].tolist()
+    comment_meta[[i for i in hinted if _COMMENT_META.search(bodies[i])]] = 1.0
     row(_X["byline"])[[i for i in upto8 if bodies[i][0] not in _NOT_BYLINE and _BYLINE.match(bodies[i])]] = 1.0
     end_marker = row(_X["end_marker"])
     end_marker[[i for i in upto8 if bodies[i][0] not in _NOT_END_MARKER and _END_MARKER.match(bodies[i])]] = 1.0
