@@ -39,6 +39,8 @@ from storyline.model import Document  # noqa: E402
 #: pure-Python reference (the tree ensemble's is numpy, which runs where the C loop is None)
 _LOOPS = [
     (_lines, "line_token_sums", _lines._line_token_sums_reference),
+    (_lines, "line_shapes", _lines._line_shapes_reference),
+    (_lines, "lines_holding", _lines._lines_holding_reference),
     (_lines, "split_lines", _lines._split_lines_reference),
     (text, "split_lines", _lines._split_lines_reference),
     (html, "split_lines", _lines._split_lines_reference),

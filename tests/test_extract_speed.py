@@ -28,7 +28,7 @@ from storyline.extract._lines import (
     FEATURES,
     SAMPLE_CHARS,
     STOPWORDS,
-    _containing,
+    hit_offsets,
     line_features,
     normalize,
     split_lines,
@@ -166,14 +166,18 @@ def test_split_lines_reads_indents_blanks_and_keys() -> None:
     assert split_lines("\n \n").texts == []
 
 
-def test_containing_finds_each_line_once() -> None:
+def test_hit_offsets_find_each_line_holding_a_needle() -> None:
+    def holding(lines: list[str], needles: tuple[str, ...]) -> list[int]:
+        joined = "\n".join(lines)
+        return sorted({joined.count("\n", 0, at) for at in hit_offsets(joined, needles)})
+
     lines = ["a|b|c", "plain", "x · y", "no", "end |"]
-    assert _containing(lines, ("|", "·")) == [0, 2, 4]
-    assert _containing(lines, ("zzz",)) == []
-    assert _containing([], ("|",)) == []
+    assert holding(lines, ("|", "·")) == [0, 2, 4]
+    assert holding(lines, ("zzz",)) == []
+    assert holding([], ("|",)) == []
     # needles opening with a rare character are found by that character, then checked
     lines = ["a {{ b {{", "x { y", "{% y", "=> z", "(c) 2024 (", "no", "50% {"]
-    assert _containing(lines, ("{{", "{%", "=>", "(c)", "%}")) == [0, 2, 3, 4]
+    assert holding(lines, ("{{", "{%", "=>", "(c)", "%}")) == [0, 2, 3, 4]
 
 
 @pytest.mark.parametrize("text", PAGES)

@@ -13,11 +13,10 @@ from __future__ import annotations
 import math
 import re
 import sys
-from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
-from itertools import accumulate, compress, count, repeat
-from operator import add, lt, not_, sub
+from itertools import compress, count, repeat
+from operator import lt, not_, sub
 
 import numpy as np
 
@@ -154,29 +153,6 @@ def normalize(line: str) -> str:
     if text[:2] in _BULLET:
         text = text[2:]
     return " ".join(text.lower().split())
-
-
-def _containing(lines: list[str], needles: tuple[str, ...]) -> list[int]:
-    """Indices of the lines that contain any of ``needles`` (sorted).
-
-    One C-level ``str.find`` scan per needle over the joined lines instead of a test
-    per line (speed); a hit skips to the next line. Needles hold no newline.
-    """
-    if not lines:
-        return []
-    return _holding("\n".join(lines), _line_starts(lines), needles)
-
-
-def _line_starts(lines: list[str], first: int = 0) -> list[int]:
-    """Where each line starts in the lines joined by newlines (the first at ``first``)."""
-    # the running sum of the lengths plus one newline per line before: C-level maps (speed)
-    return list(map(add, accumulate(map(len, lines), initial=first), range(len(lines))))
-
-
-def _holding(joined: str, starts: list[int], needles: tuple[str, ...]) -> list[int]:
-    """:func:`_containing` for lines already joined, starting at ``starts``: a page's
-    hits are few, and bisect on them is cheaper than numpy's fixed costs."""
-    return sorted({bisect_right(starts, at) - 1 for at in hit_offsets(joined, needles)})
 
 
 #: first characters of needles that are rare in page text (see hit_offsets).
