@@ -558,3 +558,38 @@ def test_chrome_rules_equal_chrome_rule_on_random_pages() -> None:
     assert seen == {None, "ad placeholder", "template or script code", "photo credit", "sponsored link",
                     "link to more stories", "cookie notice"}  # fmt: skip
 
+
+
+def _opening_samples() -> list[str]:
+    """Lines that open as the end-marker and byline patterns' matches do, and others: every
+    alternative's words in three cases, behind digits, with case-folding oddities."""
+    import random
+
+    words = ["comments", "Responses", "replies", "discussion", "leave a reply", "post a comment", "join the discussion",
+             "related posts", "you might also like", "more from us", "recommended for you", "read next", "read more on x",
+             "popular now", "trending", "about the author", "tags", "topics", "share this story", "sign up for x",
+             "subscribe to x", "further reading", "see also", "by Ann", "written by Bo", "author: Cy", "words by Di",
+             "von Ed", "par Flo", "por Gil", "ſhare", "\u212aelvin", "İtem", "x", "7"]
+    rng = random.Random(5)
+    lines = []
+    for word in words:
+        for cased in (word, word.upper(), word.title()):
+            lines += [cased, f"12 {cased}", f"{cased}:", f"{cased} —"]
+    pieces = [*"aAbBcCsStT0 :.-", "ſ", "\u212a", "İ", "é"]
+    lines += ["".join(rng.choices(pieces, k=rng.randint(1, 6))) for _ in range(3000)]
+    return lines
+
+
+def test_the_anchored_patterns_run_on_every_line_they_may_match() -> None:
+    # the opening tables only skip lines that the end-marker and byline patterns cannot match
+    samples = _opening_samples()
+    matched = 0
+    for line in samples:
+        code = _lines._opening_code(line)
+        for pattern, table in ((_END_MARKER, _lines._END_MARKER_OPENINGS), (_BYLINE, _lines._BYLINE_OPENINGS)):
+            if pattern.match(line):
+                matched += 1
+                assert table[code], line
+    assert matched > 100
+    shapes = _lines.line_shapes(samples, samples)
+    assert shapes[_lines._SHAPES.index("opening")].tolist() == list(map(_lines._opening_code, samples))

@@ -1185,13 +1185,20 @@ done:
     return out;
 }
 
+/* An ASCII character lower-cased, as str.lower() does it. */
+static inline Py_UCS4 ascii_lower(Py_UCS4 c) {
+    return c - 'A' < 26u ? c + 32 : c;
+}
+
 PyDoc_STRVAR(line_shapes_doc,
 "line_shapes(bodies, texts, endings) -> bytes\n\n"
-"Six rows of float64s, a value a line in each: len(body), len(body) != len(text) (the\n"
+"Seven rows of float64s, a value a line in each: len(body), len(body) != len(text) (the\n"
 "line's list bullet was dropped), body.count(' ') + 1, body.endswith(endings),\n"
-"body.endswith(':') and whether the body holds an ASCII digit or a non-ASCII character,\n"
-"for the lines' ``bodies`` and ``texts`` (lists of str of one length) and sentence\n"
-"``endings`` (a tuple of str of one to four characters).");
+"body.endswith(':'), whether the body holds an ASCII digit or a non-ASCII character, and\n"
+"its opening's code: 128 * a + b for its first two characters a and b lower-cased (b = 0\n"
+"for a one-character body), 16384 where either is non-ASCII; for the lines' ``bodies``\n"
+"and ``texts`` (lists of str of one length) and sentence ``endings`` (a tuple of str of\n"
+"one to four characters).");
 
 static PyObject *line_shapes(PyObject *self, PyObject *args) {
     PyObject *bodies, *texts, *endings;
@@ -1223,12 +1230,12 @@ static PyObject *line_shapes(PyObject *self, PyObject *args) {
             ending[e][k] = PyUnicode_READ_CHAR(end, ending_len[e] - 1 - k);
         }
     }
-    PyObject *out = PyBytes_FromStringAndSize(NULL, 6 * n * (Py_ssize_t)sizeof(double));
+    PyObject *out = PyBytes_FromStringAndSize(NULL, 7 * n * (Py_ssize_t)sizeof(double));
     if (out == NULL) {
         return NULL;
     }
     double *length = (double *)PyBytes_AS_STRING(out), *bullet = length + n, *words = bullet + n,
-           *sentence = words + n, *colon = sentence + n, *digit_or_wide = colon + n;
+           *sentence = words + n, *colon = sentence + n, *digit_or_wide = colon + n, *opening = digit_or_wide + n;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *body = PyList_GET_ITEM(bodies, i), *text = PyList_GET_ITEM(texts, i);
         if (!PyUnicode_Check(body) || !PyUnicode_Check(text)) {
@@ -1278,6 +1285,8 @@ static PyObject *line_shapes(PyObject *self, PyObject *args) {
         sentence[i] = ends_sentence;
         colon[i] = len > 0 && PyUnicode_READ(kind, data, len - 1) == ':';
         digit_or_wide[i] = digits;
+        Py_UCS4 first = len > 0 ? PyUnicode_READ(kind, data, 0) : 0, second = len > 1 ? PyUnicode_READ(kind, data, 1) : 0;
+        opening[i] = first < 128 && second < 128 ? 128 * ascii_lower(first) + ascii_lower(second) : 16384;
     }
     return out;
 }

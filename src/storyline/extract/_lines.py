@@ -303,7 +303,6 @@ _PHRASE_WORD_INSIDE = "article"
 #: none of its alternatives opens with; anything else goes to the regex).
 _NOT_BYLINE = _not_opening("bwavp")
 _NOT_DATEISH = _not_opening("upflmtwsjaond")
-_NOT_END_MARKER = _not_opening("crdlpjymtasf")
 #: comment metadata needs a "12:30"-style time, "says", " ago", or opens with Reply / Log in.
 _COMMENT_HINTS = (":", "ays", "reply", "log", " ago")
 _COMMENT_WORDS = _COMMENT_HINTS[1:]  # the hints but the colon
@@ -475,15 +474,50 @@ else:
 
 
 #: the rows of line_shapes' array
-_SHAPES = ("length", "bullet", "words", "sentence_end", "colon_end", "digit_or_wide")
+_SHAPES = ("length", "bullet", "words", "sentence_end", "colon_end", "digit_or_wide", "opening")
+#: the opening code of a line whose first two characters are not both ASCII (see line_shapes)
+_WIDE_OPENING = 128 * 128
+
+
+def _opening_code(body: str) -> int:
+    """128 * a + b for the body's first two characters lower-cased (b = 0 for a body of
+    one), or _WIDE_OPENING where either is non-ASCII."""
+    head = body[:2]
+    if not head.isascii():
+        return _WIDE_OPENING
+    low = head.lower()  # ASCII: each letter to its lower case, nothing else changes
+    return ord(low[0]) * 128 + (ord(low[1]) if len(low) > 1 else 0) if low else 0
+
+
+def _openings(pairs: tuple[str, ...], firsts: str = "") -> np.ndarray:
+    """A bool per opening code: True where a line opening so may match a pattern whose
+    matches open with one of ``pairs`` (two lower-case characters) or a character of
+    ``firsts``. An opening with a non-ASCII character may match (IGNORECASE folds some
+    onto ASCII letters: "ſ", the Kelvin sign), so the regex decides those."""
+    table = np.zeros(_WIDE_OPENING + 1, bool)
+    table[_WIDE_OPENING] = True
+    for a, b in pairs:
+        table[ord(a) * 128 + ord(b)] = True
+    for first in firsts:
+        table[ord(first) * 128 : ord(first) * 128 + 128] = True
+    return table
+
+
+#: the openings of _END_MARKER's alternatives ("2 comments" opens with a digit) and of
+#: _BYLINE's: the regexes run only on lines opening so
+_END_MARKER_OPENINGS = _openings(
+    ("co", "re", "di", "le", "po", "jo", "yo", "mo", "tr", "ab", "ta", "to", "sh", "si", "su", "fu", "se"),
+    firsts="0123456789",
+)
+_BYLINE_OPENINGS = _openings(("by", "wr", "au", "wo", "vo", "pa", "po"))
 
 
 def _line_shapes_reference(bodies: list[str], texts: list[str]) -> np.ndarray:
     """Per line, in rows as :data:`_SHAPES` names them: the body's length, whether a list
     bullet was dropped from the text, its space-separated words, whether it ends a
-    sentence (:data:`_SENTENCE_ENDINGS`) or with a colon, and whether it holds an ASCII
-    digit or a non-ASCII character (which may be a digit): the reference of the compiled
-    ``line_shapes``."""
+    sentence (:data:`_SENTENCE_ENDINGS`) or with a colon, whether it holds an ASCII digit
+    or a non-ASCII character (which may be a digit), and its opening's code
+    (:func:`_opening_code`): the reference of the compiled ``line_shapes``."""
     n = len(bodies)
     out = np.empty((len(_SHAPES), n))
     out[0] = np.fromiter(map(len, bodies), float, n)
@@ -492,6 +526,7 @@ def _line_shapes_reference(bodies: list[str], texts: list[str]) -> np.ndarray:
     out[3] = np.fromiter(map(str.endswith, bodies, repeat(_SENTENCE_ENDINGS)), bool, n)
     out[4] = np.fromiter(map(str.endswith, bodies, repeat(":")), bool, n)
     out[5] = [not body.isascii() or any(map(str.isdigit, body)) for body in bodies]
+    out[6] = np.fromiter(map(_opening_code, bodies), float, n)
     return out
 
 
@@ -556,7 +591,7 @@ def line_features(
     x = np.zeros((len(FEATURES), n))
     row = x.__getitem__  # row(_X[name]): the feature's row
     # the per-line tests of the lines' shapes, in one loop over the lines (speed)
-    lengths, bullet_dropped, nw, sentence_end, colon_end, digit_or_wide = line_shapes(bodies, page.texts)
+    lengths, bullet_dropped, nw, sentence_end, colon_end, digit_or_wide, opening = line_shapes(bodies, page.texts)
     nw = nw.copy()  # CJK words are added below (the C loop's array is read-only)
     bullet = row(_X["bullet"])
     bullet[:] = bullet_dropped
@@ -588,7 +623,8 @@ def line_features(
     row(_X["copyright"])[:] = copyright_hint
     # the anchored patterns run only on short lines that open with a letter they allow
     upto12 = nw <= 12
-    upto8 = (nw <= 8).nonzero()[0].tolist()
+    upto8 = nw <= 8
+    openings = opening.astype(np.intp)
     # a date holds a digit: the pattern runs only on lines with an ASCII digit or a
     # non-ASCII character (which may be a digit)
     row(_X["dateish"])[
@@ -606,9 +642,11 @@ def line_features(
     comment_meta = row(_X["comment_meta"])
     hinted = (said | (colon & clock)).nonzero()[0].tolist()
     comment_meta[[i for i in hinted if _COMMENT_META.search(bodies[i])]] = 1.0
-    row(_X["byline"])[[i for i in upto8 if bodies[i][0] not in _NOT_BYLINE and _BYLINE.match(bodies[i])]] = 1.0
+    bylines = (upto8 & _BYLINE_OPENINGS[openings]).nonzero()[0].tolist()
+    row(_X["byline"])[[i for i in bylines if _BYLINE.match(bodies[i])]] = 1.0
     end_marker = row(_X["end_marker"])
-    end_marker[[i for i in upto8 if bodies[i][0] not in _NOT_END_MARKER and _END_MARKER.match(bodies[i])]] = 1.0
+    may_end = (upto8 & _END_MARKER_OPENINGS[openings]).nonzero()[0].tolist()
+    end_marker[[i for i in may_end if _END_MARKER.match(bodies[i])]] = 1.0
     at_indent = np.array(page.indents)
     indents = at_indent.astype(float)
     is_prose = (nw >= PROSE_WORDS) & (sent > 0) & (bullet == 0)
