@@ -561,7 +561,7 @@ def test_chrome_rules_equal_chrome_rule_on_random_pages() -> None:
 
 
 def _opening_samples() -> list[str]:
-    """Lines that open as the end-marker and byline patterns' matches do, and others: every
+    """Lines that open as the end-marker, byline and date patterns' matches do, and others: every
     alternative's words in three cases, behind digits, with case-folding oddities."""
     import random
 
@@ -569,7 +569,12 @@ def _opening_samples() -> list[str]:
              "related posts", "you might also like", "more from us", "recommended for you", "read next", "read more on x",
              "popular now", "trending", "about the author", "tags", "topics", "share this story", "sign up for x",
              "subscribe to x", "further reading", "see also", "by Ann", "written by Bo", "author: Cy", "words by Di",
-             "von Ed", "par Flo", "por Gil", "ſhare", "\u212aelvin", "İtem", "x", "7"]
+             "von Ed", "par Flo", "por Gil", "ſhare", "\u212aelvin", "İtem", "x", "7", "Updated: May 2, 2013",
+             "published 2013-05-02", "Posted: 7:15 a.m. Dec. 7, 2009", "first published June 13, 2013",
+             "last modified 1/2/13", "Thursday, May 2, 2013", ": 12/01/2024", "7:15 pm Dec 7, 2009", "2 May 2013",
+             "tuesday 2 may 2013", "Wednesday, 3 Jun 2015", "friday, 4 jul 2014", "Saturday Jan 1, 2000",
+             "Sunday Feb 2, 2020", "Monday Mar 3, 2021", "apr 4, 2022", "aug 8, 2018", "sept 9, 2019", "oct 10, 2010",
+             "nov 11, 2011", "dec 12, 2012", "Jan 1, 2001", "Feb 2, 2002", "July 4, 1999", "Jun 5, 2005", "March 3, 2021"]
     rng = random.Random(5)
     lines = []
     for word in words:
@@ -581,12 +586,13 @@ def _opening_samples() -> list[str]:
 
 
 def test_the_anchored_patterns_run_on_every_line_they_may_match() -> None:
-    # the opening tables only skip lines that the end-marker and byline patterns cannot match
+    # the opening tables only skip lines that the end-marker, byline and date patterns cannot match
     samples = _opening_samples()
     matched = 0
     for line in samples:
         code = _lines._opening_code(line)
-        for pattern, table in ((_END_MARKER, _lines._END_MARKER_OPENINGS), (_BYLINE, _lines._BYLINE_OPENINGS)):
+        for pattern, table in ((_END_MARKER, _lines._END_MARKER_OPENINGS), (_BYLINE, _lines._BYLINE_OPENINGS),
+                               (_DATEISH, _lines._DATEISH_OPENINGS)):
             if pattern.match(line):
                 matched += 1
                 assert table[code], line

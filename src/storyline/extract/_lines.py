@@ -510,6 +510,12 @@ _END_MARKER_OPENINGS = _openings(
     firsts="0123456789",
 )
 _BYLINE_OPENINGS = _openings(("by", "wr", "au", "wo", "vo", "pa", "po"))
+#: _DATEISH's: its lead words, weekdays and months, or a digit, or the colon after no lead word
+_DATEISH_OPENINGS = _openings(
+    ("up", "pu", "po", "fi", "la", "mo", "tu", "we", "th", "fr", "sa", "su", "ja", "fe", "ma", "ap", "ju", "au", "se",
+     "oc", "no", "de"),
+    firsts="0123456789:",
+)  # fmt: skip
 
 
 def _line_shapes_reference(bodies: list[str], texts: list[str]) -> np.ndarray:
@@ -630,8 +636,8 @@ def line_features(
     row(_X["dateish"])[
         [
             i
-            for i in (upto12 & (digit_or_wide > 0)).nonzero()[0].tolist()
-            if bodies[i][0] not in _NOT_DATEISH and _DATEISH.match(bodies[i])
+            for i in (upto12 & (digit_or_wide > 0) & _DATEISH_OPENINGS[openings]).nonzero()[0].tolist()
+            if _DATEISH.match(bodies[i])
         ]
     ] = 1.0
     # of the lines with a colon only those with a time ("8:55 am") can be comment
