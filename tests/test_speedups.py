@@ -405,3 +405,57 @@ def test_the_line_classifier_uses_the_compiled_shapes_and_hints() -> None:
         speedups.line_shapes(["x"], ["x"], ("ends.",))
     with pytest.raises(ValueError):  # texts of another length
         speedups.line_shapes(["x"], [], (".",))
+
+
+def _layout_input(rng: random.Random, n: int):  # type: ignore[no-untyped-def]
+    """line_features' array with the rows layout_columns reads, the words and indents."""
+    import numpy as np
+
+    from storyline.extract import _lines
+
+    x = np.zeros((len(_lines.FEATURES), n))
+    nw = np.array([float(rng.choice([1, 2, 3, 5, 6, 9, 10, 12, 13, 30, 31, 80])) for _ in range(n)])
+    for name in _lines._LAYOUT_ROWS[:5]:
+        x[_lines._X[name]] = [rng.random() < 0.3 for _ in range(n)]
+    np.log1p(nw, out=x[_lines._X["log_words"]])
+    indents = np.array([rng.choice([0, 0, 2, 4, 4, 7, 40]) for _ in range(n)], dtype=np.intp)
+    return x, nw, indents
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_the_layout_columns_match_their_reference(seed: int) -> None:
+    import numpy as np
+
+    from storyline.extract import _lines
+
+    rng = random.Random(seed)
+    for n in [0, 1, 2, 3, *(rng.randint(4, 300) for _ in range(40))]:
+        x, nw, indents = _layout_input(rng, n)
+        want = x.copy()
+        _lines._layout_columns_reference(want, nw, indents)
+        _lines.layout_columns(x, nw, indents)
+        assert np.array_equal(x, want), (n, seed)
+
+
+def test_the_line_classifier_uses_the_compiled_layout_columns() -> None:
+    import numpy as np
+
+    from storyline.extract import _lines
+
+    assert _lines.layout_columns is not _lines._layout_columns_reference
+    # two indents carrying the same prose words: the smaller is the dominant one
+    x, nw, indents = _layout_input(random.Random(1), 4)
+    x[_lines._X["sent_end"]], x[_lines._X["bullet"]] = 1.0, 0.0
+    nw[:] = 20.0
+    indents[:] = [4, 4, 2, 2]
+    _lines.layout_columns(x, nw, indents)
+    assert x[_lines._X["indent_dom"]].tolist() == [0.0, 0.0, 1.0, 1.0]
+    rows = tuple(range(len(_lines._LAYOUT_ROWS)))
+    with pytest.raises(ValueError):  # words of another length
+        speedups.layout_columns(x, 4, rows, nw[:3], indents, 10.0)
+    with pytest.raises(ValueError):  # a row beyond the array
+        speedups.layout_columns(x, 4, (99, *rows[1:]), nw, indents, 10.0)
+    with pytest.raises(ValueError):  # too few rows
+        speedups.layout_columns(x, 4, rows[:-1], nw, indents, 10.0)
+    with pytest.raises(TypeError):  # a read-only array
+        speedups.layout_columns(np.zeros_like(x).tobytes(), 4, rows, nw, indents, 10.0)

@@ -1487,6 +1487,188 @@ done:
     return out;
 }
 
+PyDoc_STRVAR(layout_columns_doc,
+"layout_columns(x, n, rows, nw, indents, prose_words) -> None\n\n"
+"Fills the layout features of storyline.extract._lines.line_features into ``x`` (a writable\n"
+"float64 buffer of feature rows, n values each) as _layout_columns_reference does:\n"
+"``rows`` gives the row of each name of _lines._LAYOUT_ROWS, in its order (the first six\n"
+"are read, the rest written); ``nw`` the lines' words (float64), ``indents`` their indents\n"
+"(intp); a line of prose has at least ``prose_words`` words.");
+
+/* An indent and the words of a prose line on it (for the dominant indent). */
+typedef struct {
+    Py_ssize_t indent;
+    double words;
+} IndentWords;
+
+static int by_indent(const void *a, const void *b) {
+    Py_ssize_t x = ((const IndentWords *)a)->indent, y = ((const IndentWords *)b)->indent;
+    return (x > y) - (x < y);
+}
+
+static PyObject *layout_columns(PyObject *self, PyObject *args) {
+    Py_buffer xb, wb, ib;
+    Py_ssize_t n;
+    PyObject *rows;
+    double prose_min;
+    if (!PyArg_ParseTuple(args, "w*nO!y*y*d:layout_columns", &xb, &n, &PyTuple_Type, &rows, &wb, &ib, &prose_min)) {
+        return NULL;
+    }
+    PyObject *out = NULL;
+    IndentWords *prose_indents = NULL;
+    double *prose_words = NULL, *prose_prefix = NULL, *meta_prefix = NULL;
+    enum { SENT, BULLET, END_MARKER, COMMENT_META, CHROME, LOG_WORDS, AFTER_END_MARKER, AFTER_COMMENTS,
+           COMMENTS_NEAR, PROSE_WINDOW, INDENT_DOM, W_LE2, W_3_5, W_6_12, W_13_30, W_GT30, INDENT_LESS,
+           INDENT_MORE, INDENT_DIFF, POS, BEFORE_MAIN, AFTER_MAIN, CHROME_SHORT, PREV_WORDS, NEXT_WORDS,
+           PREV_SENT, NEXT_SENT, PREV_DOM, NEXT_DOM, ROWS };
+    double *row[ROWS];
+    Py_ssize_t features = n > 0 ? xb.len / (Py_ssize_t)sizeof(double) / n : 0;
+    if (n < 0 || PyTuple_GET_SIZE(rows) != ROWS || xb.len != features * n * (Py_ssize_t)sizeof(double)
+        || wb.len != n * (Py_ssize_t)sizeof(double) || ib.len != n * (Py_ssize_t)sizeof(Py_ssize_t)) {
+        PyErr_SetString(PyExc_ValueError, "layout_columns: arrays of mismatched sizes");
+        goto done;
+    }
+    for (int r = 0; r < ROWS; r++) {
+        Py_ssize_t at = PyLong_AsSsize_t(PyTuple_GET_ITEM(rows, r));
+        if (at == -1 && PyErr_Occurred()) {
+            goto done;
+        }
+        if (n > 0 && (at < 0 || at >= features)) {
+            PyErr_SetString(PyExc_ValueError, "layout_columns: a row out of range");
+            goto done;
+        }
+        row[r] = (double *)xb.buf + at * n;
+    }
+    if (n == 0) {
+        out = Py_NewRef(Py_None);
+        goto done;
+    }
+    const double *nw = wb.buf;
+    const Py_ssize_t *indent = ib.buf;
+    prose_indents = PyMem_Malloc((size_t)n * sizeof(IndentWords));
+    prose_words = PyMem_Malloc((size_t)n * sizeof(double));
+    prose_prefix = PyMem_Malloc((size_t)(n + 1) * sizeof(double));
+    meta_prefix = PyMem_Malloc((size_t)(n + 1) * sizeof(double));
+    if (prose_indents == NULL || prose_words == NULL || prose_prefix == NULL || meta_prefix == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    /* prose lines: enough words, a sentence end, no bullet; their words summed per indent
+     * (in any order: the words are whole numbers, so every order sums alike) */
+    Py_ssize_t prose_n = 0;
+    double running = 0.0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int is_prose = nw[i] >= prose_min && row[SENT][i] > 0 && row[BULLET][i] == 0;
+        if (is_prose) {
+            prose_indents[prose_n].indent = indent[i];
+            prose_indents[prose_n++].words = nw[i];
+            running += nw[i];
+        }
+        prose_words[i] = running;
+    }
+    double dominant;
+    if (prose_n > 0) {
+        /* the indent carrying the most prose words (ties: the smaller indent) */
+        qsort(prose_indents, (size_t)prose_n, sizeof(IndentWords), by_indent);
+        double best = -1.0, sum = 0.0;
+        Py_ssize_t best_indent = 0;
+        for (Py_ssize_t k = 0; k < prose_n; k++) {
+            sum = (k > 0 && prose_indents[k].indent == prose_indents[k - 1].indent) ? sum + prose_indents[k].words
+                                                                                   : prose_indents[k].words;
+            if ((k + 1 == prose_n || prose_indents[k + 1].indent != prose_indents[k].indent) && sum > best) {
+                best = sum;
+                best_indent = prose_indents[k].indent;
+            }
+        }
+        dominant = (double)best_indent;
+    } else {
+        Py_ssize_t most = 0; /* the first line with the most words */
+        for (Py_ssize_t i = 1; i < n; i++) {
+            most = nw[i] > nw[most] ? i : most;
+        }
+        dominant = (double)indent[most];
+    }
+    /* the main text: prose lines on the dominant indent */
+    Py_ssize_t first_main = -1, last_main = n - 1, end_at = -1, comments_at = -1, last_meta = -1;
+    prose_prefix[0] = meta_prefix[0] = 0.0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int is_prose = nw[i] >= prose_min && row[SENT][i] > 0 && row[BULLET][i] == 0;
+        int prose = is_prose && (double)indent[i] == dominant;
+        if (prose) {
+            first_main = first_main < 0 ? i : first_main;
+            last_main = i;
+        }
+        prose_prefix[i + 1] = prose_prefix[i] + prose;
+        meta_prefix[i + 1] = meta_prefix[i] + row[COMMENT_META][i];
+        /* the first end marker with most of the page's prose above it */
+        if (end_at < 0 && row[END_MARKER][i] > 0 && prose_words[i] >= prose_words[n - 1] / 2 && prose_words[i] > 0) {
+            end_at = i;
+        }
+        /* the first comment-metadata line below some prose with another one after it */
+        if (row[COMMENT_META][i] != 0) {
+            if (comments_at < 0 && last_meta >= 0 && prose_words[last_meta] > 0) {
+                comments_at = last_meta;
+            }
+            last_meta = i;
+        }
+    }
+    if (first_main < 0) {
+        first_main = 0;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double words = nw[i], ind = (double)indent[i];
+        if (end_at >= 0) {
+            row[AFTER_END_MARKER][i] = i > end_at;
+        }
+        if (comments_at >= 0) {
+            row[AFTER_COMMENTS][i] = i >= comments_at;
+        }
+        Py_ssize_t lo = i - 5 > 0 ? i - 5 : 0, hi = i + 6 < n ? i + 6 : n;
+        double near = meta_prefix[hi] - meta_prefix[lo];
+        row[COMMENTS_NEAR][i] = (near < 3.0 ? near : 3.0) / 3.0;
+        lo = i - 2 > 0 ? i - 2 : 0;
+        hi = i + 3 < n ? i + 3 : n;
+        row[PROSE_WINDOW][i] = (prose_prefix[hi] - prose_prefix[lo]) / (double)(hi - lo);
+        row[INDENT_DOM][i] = ind == dominant;
+        row[W_LE2][i] = words <= 2;
+        row[W_3_5][i] = words >= 3 && words <= 5;
+        row[W_6_12][i] = words >= 6 && words <= 12;
+        row[W_13_30][i] = words >= 13 && words <= 30;
+        row[W_GT30][i] = words > 30;
+        row[INDENT_LESS][i] = ind < dominant;
+        row[INDENT_MORE][i] = ind > dominant;
+        double diff = fabs(ind - dominant);
+        row[INDENT_DIFF][i] = (diff < 24 ? diff : 24) / 8.0;
+        row[POS][i] = (double)i / (double)n;
+        row[BEFORE_MAIN][i] = i < first_main;
+        row[AFTER_MAIN][i] = i > last_main;
+        row[CHROME_SHORT][i] = row[CHROME][i] * (words <= 12);
+    }
+    /* the neighbours' values (zero beyond the page's edges) */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (i > 0) {
+            row[PREV_WORDS][i] = row[LOG_WORDS][i - 1];
+            row[PREV_SENT][i] = row[SENT][i - 1];
+            row[PREV_DOM][i] = row[INDENT_DOM][i - 1];
+        }
+        if (i + 1 < n) {
+            row[NEXT_WORDS][i] = row[LOG_WORDS][i + 1];
+            row[NEXT_SENT][i] = row[SENT][i + 1];
+            row[NEXT_DOM][i] = (double)indent[i + 1] == dominant;
+        }
+    }
+    out = Py_NewRef(Py_None);
+done:
+    PyMem_Free(prose_indents);
+    PyMem_Free(prose_words);
+    PyMem_Free(prose_prefix);
+    PyMem_Free(meta_prefix);
+    PyBuffer_Release(&xb);
+    PyBuffer_Release(&wb);
+    PyBuffer_Release(&ib);
+    return out;
+}
+
 PyDoc_STRVAR(tree_decision_doc,
 "tree_decision(x, n, feature, threshold, children, value, trees, depth, baseline) -> bytes\n\n"
 "The summed regression trees of storyline.extract._trees.TreeEnsemble for each of ``n``\n"
@@ -1596,6 +1778,7 @@ static PyMethodDef methods[] = {
     {"split_lines", split_lines, METH_VARARGS, split_lines_doc},
     {"line_shapes", line_shapes, METH_VARARGS, line_shapes_doc},
     {"lines_holding", lines_holding, METH_VARARGS, lines_holding_doc},
+    {"layout_columns", layout_columns, METH_VARARGS, layout_columns_doc},
     {"tree_decision", tree_decision, METH_VARARGS, tree_decision_doc},
     {NULL, NULL, 0, NULL},
 };

@@ -653,7 +653,47 @@ def line_features(
     end_marker = row(_X["end_marker"])
     may_end = (upto8 & _END_MARKER_OPENINGS[openings]).nonzero()[0].tolist()
     end_marker[[i for i in may_end if _END_MARKER.match(bodies[i])]] = 1.0
-    at_indent = np.array(page.indents)
+    log_words = row(_X["log_words"])
+    np.log1p(nw, out=log_words)
+    # where the article's prose sits on the page, and each line against it
+    layout_columns(x, nw, np.array(page.indents, dtype=np.intp))
+    x[_X["bias_page"]] = 1.0
+    x[_X["stop_ratio"]] = stop / nh
+    x[_X["alpha_ratio"]] = alpha / nchar
+    x[_X["digit_ratio"]] = digits / nh
+    x[_X["title_ratio"]] = np.minimum(titled / nh, 1.0)
+    x[_X["upper_ratio"]] = np.minimum(upper / nh, 1.0)
+    if corpus_sites:
+        x[_X["corpus_sites"]] = np.log1p(np.asarray(corpus_sites, dtype=float))
+    if site_pages:
+        x[_X["site_pages"]] = np.log1p(np.asarray(site_pages, dtype=float))
+    x[_X["blank_before"]] = page.blank_before
+    x[_X["blank_after"]] = page.blank_after
+    return x.T
+
+
+#: each feature's row in line_features' array
+_X = {name: k for k, name in enumerate(FEATURES)}
+#: the rows of line_features' array that layout_columns reads (the first six) and writes
+_LAYOUT_ROWS = (
+    "sent_end", "bullet", "end_marker", "comment_meta", "chrome", "log_words",
+    "after_end_marker", "after_comments", "comments_near", "prose_window", "indent_dom", "w_le2", "w_3_5", "w_6_12",
+    "w_13_30", "w_gt30", "indent_less", "indent_more", "indent_diff", "pos", "before_main", "after_main",
+    "chrome_short", "prev_words", "next_words", "prev_sent", "next_sent", "prev_dom", "next_dom",
+)  # fmt: skip
+
+
+def _layout_columns_reference(x: np.ndarray, nw: np.ndarray, at_indent: np.ndarray) -> None:
+    """Fill the layout rows of line_features' array ``x`` (see :data:`_LAYOUT_ROWS`) from
+    the rows it has already and the lines' words and indents: the page's dominant
+    paragraph indent, where its prose starts and ends, the end markers and comment
+    sections below it, each line's word bucket and neighbours (the reference of the
+    compiled ``layout_columns``)."""
+    n = len(nw)
+    if not n:
+        return
+    row = x.__getitem__
+    sent, bullet, end_marker, comment_meta, chrome, log_words = (row(_X[name]) for name in _LAYOUT_ROWS[:6])
     indents = at_indent.astype(float)
     is_prose = (nw >= PROSE_WORDS) & (sent > 0) & (bullet == 0)
     if is_prose.any():
@@ -683,21 +723,13 @@ def line_features(
     prefix = np.concatenate(([0.0], prose.cumsum()))
     lo, hi = np.maximum(position - 2, 0), np.minimum(position + 3, n)
     row(_X["prose_window"])[:] = (prefix[hi] - prefix[lo]) / (hi - lo)
-    log_words = row(_X["log_words"])
-    np.log1p(nw, out=log_words)
     on_dom = row(_X["indent_dom"])
     np.equal(indents, dominant, out=on_dom)
-    x[_X["bias_page"]] = 1.0
     x[_X["w_le2"]] = nw <= 2
     x[_X["w_3_5"]] = (nw >= 3) & (nw <= 5)
     x[_X["w_6_12"]] = (nw >= 6) & (nw <= 12)
     x[_X["w_13_30"]] = (nw >= 13) & (nw <= 30)
     x[_X["w_gt30"]] = nw > 30
-    x[_X["stop_ratio"]] = stop / nh
-    x[_X["alpha_ratio"]] = alpha / nchar
-    x[_X["digit_ratio"]] = digits / nh
-    x[_X["title_ratio"]] = np.minimum(titled / nh, 1.0)
-    x[_X["upper_ratio"]] = np.minimum(upper / nh, 1.0)
     x[_X["indent_less"]] = indents < dominant
     x[_X["indent_more"]] = indents > dominant
     x[_X["indent_diff"]] = np.minimum(np.abs(indents - dominant), 24) / 8.0
@@ -705,12 +737,6 @@ def line_features(
     x[_X["before_main"]] = position < first_main
     x[_X["after_main"]] = position > last_main
     x[_X["chrome_short"]] = chrome * (nw <= 12)
-    if corpus_sites:
-        x[_X["corpus_sites"]] = np.log1p(np.asarray(corpus_sites, dtype=float))
-    if site_pages:
-        x[_X["site_pages"]] = np.log1p(np.asarray(site_pages, dtype=float))
-    x[_X["blank_before"]] = page.blank_before
-    x[_X["blank_after"]] = page.blank_after
     # the neighbours' values (zero beyond the page's edges)
     x[_X["prev_words"], 1:] = log_words[:-1]
     x[_X["next_words"], :-1] = log_words[1:]
@@ -718,11 +744,20 @@ def line_features(
     x[_X["next_sent"], :-1] = sent[1:]
     x[_X["prev_dom"], 1:] = on_dom[:-1]
     x[_X["next_dom"], :-1] = on_dom[1:]
-    return x.T
 
 
-#: each feature's row in line_features' array
-_X = {name: k for k, name in enumerate(FEATURES)}
+try:
+    from .._speedups import layout_columns as _compiled_layout_columns  # type: ignore
+except ImportError:  # built without a C compiler: the reference runs (same values)
+    layout_columns = _layout_columns_reference
+else:
+    _LAYOUT_AT = tuple(_X[name] for name in _LAYOUT_ROWS)
+
+    def layout_columns(x: np.ndarray, nw: np.ndarray, at_indent: np.ndarray) -> None:
+        """The reference's rows from two C loops over the lines (speed: some sixty numpy
+        calls less a page)."""
+        _compiled_layout_columns(x, len(nw), _LAYOUT_AT, np.ascontiguousarray(nw, dtype=float),
+                                 np.ascontiguousarray(at_indent, dtype=np.intp), float(PROSE_WORDS))
 
 
 #: second-stage inputs: a line's first-stage score and its neighbours' (the article
