@@ -42,6 +42,7 @@ _LOOPS = [
     (_lines, "line_shapes", _lines._line_shapes_reference),
     (_lines, "lines_holding", _lines._lines_holding_reference),
     (_lines, "layout_columns", _lines._layout_columns_reference),
+    (_lines, "joined_samples", _lines._joined_samples_reference),
     (_lines, "split_lines", _lines._split_lines_reference),
     (text, "split_lines", _lines._split_lines_reference),
     (html, "split_lines", _lines._split_lines_reference),

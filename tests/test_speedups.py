@@ -459,3 +459,19 @@ def test_the_line_classifier_uses_the_compiled_layout_columns() -> None:
         speedups.layout_columns(x, 4, rows[:-1], nw, indents, 10.0)
     with pytest.raises(TypeError):  # a read-only array
         speedups.layout_columns(np.zeros_like(x).tobytes(), 4, rows, nw, indents, 10.0)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_joined_samples_match_their_reference(seed: int) -> None:
+    from storyline.extract import _lines
+
+    rng = random.Random(seed)
+    for _ in range(100):
+        lines = _random_lines(rng)
+        for limit in (0, 1, 5, 120):
+            assert _lines.joined_samples(lines, limit) == _lines._joined_samples_reference(lines, limit), lines
+    assert _lines.joined_samples is speedups.joined_samples
+    with pytest.raises(ValueError):
+        speedups.joined_samples(["x"], -1)
+    with pytest.raises(TypeError):
+        speedups.joined_samples(["x", b"y"], 3)

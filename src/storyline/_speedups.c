@@ -1487,6 +1487,97 @@ done:
     return out;
 }
 
+/* The UTF-8 bytes of code point c (a surrogate as three bytes, as "surrogatepass"
+ * writes it) at ``to``, where it is not NULL; their number either way. */
+static inline Py_ssize_t put_utf8(Py_UCS4 c, unsigned char *to) {
+    if (c < 0x80) {
+        if (to) {
+            to[0] = (unsigned char)c;
+        }
+        return 1;
+    }
+    if (c < 0x800) {
+        if (to) {
+            to[0] = (unsigned char)(0xC0 | (c >> 6));
+            to[1] = (unsigned char)(0x80 | (c & 0x3F));
+        }
+        return 2;
+    }
+    if (c < 0x10000) {
+        if (to) {
+            to[0] = (unsigned char)(0xE0 | (c >> 12));
+            to[1] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+            to[2] = (unsigned char)(0x80 | (c & 0x3F));
+        }
+        return 3;
+    }
+    if (to) {
+        to[0] = (unsigned char)(0xF0 | (c >> 18));
+        to[1] = (unsigned char)(0x80 | ((c >> 12) & 0x3F));
+        to[2] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+        to[3] = (unsigned char)(0x80 | (c & 0x3F));
+    }
+    return 4;
+}
+
+/* Writes the UTF-8 of line[:m] at ``to`` where it is not NULL; returns its length. */
+static Py_ssize_t line_utf8(PyObject *line, Py_ssize_t m, unsigned char *to) {
+    if (PyUnicode_IS_ASCII(line)) {
+        if (to) {
+            memcpy(to, PyUnicode_DATA(line), (size_t)m);
+        }
+        return m;
+    }
+    int kind = PyUnicode_KIND(line);
+    const void *data = PyUnicode_DATA(line);
+    Py_ssize_t size = 0;
+    for (Py_ssize_t k = 0; k < m; k++) {
+        size += put_utf8(PyUnicode_READ(kind, data, k), to ? to + size : NULL);
+    }
+    return size;
+}
+
+PyDoc_STRVAR(joined_samples_doc,
+"joined_samples(lines, limit) -> bytes\n\n"
+"'\\n'.join(line[:limit] for line in lines).encode('utf-8', 'surrogatepass'), for a list\n"
+"of str and a limit of zero or more.");
+
+static PyObject *joined_samples(PyObject *self, PyObject *args) {
+    PyObject *lines;
+    Py_ssize_t limit;
+    if (!PyArg_ParseTuple(args, "O!n:joined_samples", &PyList_Type, &lines, &limit)) {
+        return NULL;
+    }
+    if (limit < 0) {
+        PyErr_SetString(PyExc_ValueError, "joined_samples: a limit of zero or more is needed");
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(lines), size = n > 0 ? n - 1 : 0; /* the newlines */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *line = PyList_GET_ITEM(lines, i);
+        if (!PyUnicode_Check(line)) {
+            PyErr_SetString(PyExc_TypeError, "joined_samples: lines must be str");
+            return NULL;
+        }
+        Py_ssize_t len = PyUnicode_GET_LENGTH(line);
+        size += line_utf8(line, len < limit ? len : limit, NULL);
+    }
+    PyObject *out = PyBytes_FromStringAndSize(NULL, size);
+    if (out == NULL) {
+        return NULL;
+    }
+    unsigned char *to = (unsigned char *)PyBytes_AS_STRING(out);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *line = PyList_GET_ITEM(lines, i);
+        Py_ssize_t len = PyUnicode_GET_LENGTH(line);
+        if (i > 0) {
+            *to++ = '\n';
+        }
+        to += line_utf8(line, len < limit ? len : limit, to);
+    }
+    return out;
+}
+
 PyDoc_STRVAR(layout_columns_doc,
 "layout_columns(x, n, rows, nw, indents, prose_words) -> None\n\n"
 "Fills the layout features of storyline.extract._lines.line_features into ``x`` (a writable\n"
@@ -1779,6 +1870,7 @@ static PyMethodDef methods[] = {
     {"line_shapes", line_shapes, METH_VARARGS, line_shapes_doc},
     {"lines_holding", lines_holding, METH_VARARGS, lines_holding_doc},
     {"layout_columns", layout_columns, METH_VARARGS, layout_columns_doc},
+    {"joined_samples", joined_samples, METH_VARARGS, joined_samples_doc},
     {"tree_decision", tree_decision, METH_VARARGS, tree_decision_doc},
     {NULL, NULL, 0, NULL},
 };

@@ -406,7 +406,7 @@ def word_set(text: str) -> set[bytes]:
     return words
 
 
-def _word_stats(samples: list[str], joined: str | bytes | None = None) -> tuple[np.ndarray, ...]:
+def _word_stats(joined: bytes) -> tuple[np.ndarray, ...]:
     """Per-line word counts over the line samples, in one pass over the page.
 
     Returns (tokens, stop words, word characters, digit tokens, title-case tokens,
@@ -415,12 +415,9 @@ def _word_stats(samples: list[str], joined: str | bytes | None = None) -> tuple[
     chunk is a maximal run of ASCII word characters and non-ASCII characters, so its
     ``\\w+`` tokens are the page's there (a non-ASCII chunk, "don’t" or "café", is
     tokenised by the regex once, in the memo); see :func:`line_token_sums`.
-    ``joined``: the samples joined by newlines, as text or UTF-8 (surrogatepass) bytes.
+    ``joined``: the samples joined by newlines, UTF-8 (surrogatepass) bytes.
     """
-    if joined is None:
-        joined = "\n".join(samples)
-    text = joined if isinstance(joined, bytes) else joined.encode("utf-8", "surrogatepass")
-    sums = line_token_sums(text)
+    sums = line_token_sums(joined)
     # every field at once (one row each; speed: numpy's cost here is per call)
     tokens, stop, chars, digit, title, upper, chrome, phrase_words = ((sums >> _STAT_SHIFTS) & 255).astype(float)
     return tokens, stop, chars, digit, title, upper, chrome > 0, phrase_words
@@ -572,6 +569,18 @@ else:
         return np.frombuffer(_compiled_lines_holding(lines, groups, mask), bool).reshape(len(groups), len(lines))
 
 
+def _joined_samples_reference(lines: list[str], limit: int) -> bytes:
+    """The lines' first ``limit`` characters joined by newlines, UTF-8 (surrogatepass):
+    the reference of the compiled ``joined_samples``."""
+    return "\n".join([line[:limit] for line in lines]).encode("utf-8", "surrogatepass")
+
+
+try:
+    from .._speedups import joined_samples  # type: ignore
+except ImportError:  # built without a C compiler: the reference runs (same bytes)
+    joined_samples = _joined_samples_reference
+
+
 def line_features(
     page: PageLines,
     *,
@@ -602,13 +611,12 @@ def line_features(
     bullet = row(_X["bullet"])
     bullet[:] = bullet_dropped
     # ratios are estimated on the head of the line (the cost stays flat on long paragraphs)
-    samples = [b[:SAMPLE_CHARS] for b in bodies]
-    joined_samples = "\n".join(samples)
-    encoded = joined_samples.encode("utf-8", "surrogatepass")
+    encoded = joined_samples(bodies, SAMPLE_CHARS)
     # CJK characters' UTF-8 opens with a byte of _CJK_LEADS: without one the regex need not look
-    if not encoded.isascii() and encoded.translate(None, _NOT_CJK_LEADS) and CJK.search(joined_samples):
+    if (not encoded.isascii() and encoded.translate(None, _NOT_CJK_LEADS)
+            and CJK.search(encoded.decode("utf-8", "surrogatepass"))):
         nw += np.fromiter(map(cjk_words, bodies), float, n)
-    nh, stop, alpha, digits, titled, upper, chrome_word, phrase_words = _word_stats(samples, encoded)
+    nh, stop, alpha, digits, titled, upper, chrome_word, phrase_words = _word_stats(encoded)
     nh = np.maximum(nh, 1)
     sample_lengths = np.minimum(lengths, SAMPLE_CHARS)
     nchar = np.maximum(sample_lengths, 1)
@@ -620,10 +628,10 @@ def line_features(
     # where a token may carry one (see _PHRASE_WORD_ENDS)
     maybe_phrase = (short & ~chrome_word & (phrase_words > 0)).nonzero()[0].tolist()
     chrome = row(_X["chrome"])
-    chrome[[i for i in maybe_phrase if CHROME_PHRASES.search(samples[i].lower())]] = 1.0
+    chrome[[i for i in maybe_phrase if CHROME_PHRASES.search(bodies[i][:SAMPLE_CHARS].lower())]] = 1.0
     chrome[chrome_word & short] = 1.0
     separators, url_hint, copyright_hint = lines_holding(bodies, _BODY_HINTS)
-    row(_X["urlish"])[[i for i in url_hint.nonzero()[0].tolist() if _URLISH.search(samples[i])]] = 1.0
+    row(_X["urlish"])[[i for i in url_hint.nonzero()[0].tolist() if _URLISH.search(bodies[i][:SAMPLE_CHARS])]] = 1.0
     row(_X["separators"])[:] = separators
     row(_X["dup_in_page"])[:] = np.fromiter(map(key_counts.__getitem__, page.keys), float, n) > 1
     row(_X["copyright"])[:] = copyright_hint
