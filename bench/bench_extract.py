@@ -43,6 +43,7 @@ _LOOPS = [
     (_lines, "lines_holding", _lines._lines_holding_reference),
     (_lines, "layout_columns", _lines._layout_columns_reference),
     (_lines, "joined_samples", _lines._joined_samples_reference),
+    (text, "context_features", _lines._context_features_reference),
     (_lines, "split_lines", _lines._split_lines_reference),
     (text, "split_lines", _lines._split_lines_reference),
     (html, "split_lines", _lines._split_lines_reference),

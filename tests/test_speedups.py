@@ -475,3 +475,18 @@ def test_the_joined_samples_match_their_reference(seed: int) -> None:
         speedups.joined_samples(["x"], -1)
     with pytest.raises(TypeError):
         speedups.joined_samples(["x", b"y"], 3)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_context_rows_match_their_reference(seed: int) -> None:
+    import numpy as np
+
+    from storyline.extract import _lines
+
+    rng = random.Random(seed)
+    for n in [0, 1, 2, 3, 5, *(rng.randint(6, 400) for _ in range(30))]:
+        scores = np.array([rng.choice([-3.0, 0.0, 2.5, rng.uniform(-9, 9), 1e-300]) for _ in range(n)])
+        assert np.array_equal(_lines.context_features(scores), _lines._context_features_reference(scores))
+    assert _lines.context_features is not _lines._context_features_reference
+    with pytest.raises(ValueError):  # an output of another size
+        speedups.context_rows(np.zeros(3), np.zeros((3, 10)))

@@ -1760,6 +1760,76 @@ done:
     return out;
 }
 
+PyDoc_STRVAR(context_rows_doc,
+"context_rows(scores, out) -> None\n\n"
+"Writes storyline.extract._lines.context_features of the float64 ``scores`` into ``out``\n"
+"(a writable float64 buffer of len(scores) rows of eleven), as its reference computes them:\n"
+"the bias, the score, the neighbours' scores (-3 beyond the page), the means over windows\n"
+"of five and eleven lines, and where the line sits against the best-scoring run of lines.");
+
+static PyObject *context_rows(PyObject *self, PyObject *args) {
+    Py_buffer sb, ob;
+    if (!PyArg_ParseTuple(args, "y*w*:context_rows", &sb, &ob)) {
+        return NULL;
+    }
+    PyObject *result = NULL;
+    double *prefix = NULL;
+    enum { COLUMNS = 11 };
+    Py_ssize_t n = sb.len / (Py_ssize_t)sizeof(double);
+    if (sb.len != n * (Py_ssize_t)sizeof(double) || ob.len != n * COLUMNS * (Py_ssize_t)sizeof(double)) {
+        PyErr_SetString(PyExc_ValueError, "context_rows: buffers of mismatched sizes");
+        goto done;
+    }
+    const double *s = sb.buf;
+    double *out = ob.buf;
+    prefix = PyMem_Malloc((size_t)(n + 1) * sizeof(double));
+    if (prefix == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    /* the best-scoring contiguous run of lines (maximum subarray of log-odds), and the
+     * running sum (as numpy's cumsum adds, in order) */
+    double best = -INFINITY, run = 0.0;
+    Py_ssize_t best_lo = 0, best_hi = 0, run_lo = 0;
+    prefix[0] = 0.0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (run <= 0) {
+            run = s[i];
+            run_lo = i;
+        } else {
+            run += s[i];
+        }
+        if (run > best) {
+            best = run;
+            best_lo = run_lo;
+            best_hi = i;
+        }
+        prefix[i + 1] = prefix[i] + s[i];
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        double *row = out + i * COLUMNS;
+        row[0] = 1.0;
+        row[1] = s[i];
+        row[2] = i >= 1 ? s[i - 1] : -3.0;
+        row[3] = i + 1 < n ? s[i + 1] : -3.0;
+        row[4] = i >= 2 ? s[i - 2] : -3.0;
+        row[5] = i + 2 < n ? s[i + 2] : -3.0;
+        for (int column = 6, k = 2; column <= 7; column++, k = 5) {
+            Py_ssize_t lo = i - k > 0 ? i - k : 0, hi = i + k + 1 < n ? i + k + 1 : n;
+            row[column] = (prefix[hi] - prefix[lo]) / (double)(hi - lo);
+        }
+        row[8] = i >= best_lo && i <= best_hi;
+        row[9] = i < best_lo;
+        row[10] = i > best_hi;
+    }
+    result = Py_NewRef(Py_None);
+done:
+    PyMem_Free(prefix);
+    PyBuffer_Release(&sb);
+    PyBuffer_Release(&ob);
+    return result;
+}
+
 PyDoc_STRVAR(tree_decision_doc,
 "tree_decision(x, n, feature, threshold, children, value, trees, depth, baseline) -> bytes\n\n"
 "The summed regression trees of storyline.extract._trees.TreeEnsemble for each of ``n``\n"
@@ -1871,6 +1941,7 @@ static PyMethodDef methods[] = {
     {"lines_holding", lines_holding, METH_VARARGS, lines_holding_doc},
     {"layout_columns", layout_columns, METH_VARARGS, layout_columns_doc},
     {"joined_samples", joined_samples, METH_VARARGS, joined_samples_doc},
+    {"context_rows", context_rows, METH_VARARGS, context_rows_doc},
     {"tree_decision", tree_decision, METH_VARARGS, tree_decision_doc},
     {NULL, NULL, 0, NULL},
 };
