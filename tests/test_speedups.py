@@ -354,6 +354,16 @@ def test_the_headline_candidates_check_their_input() -> None:
     with pytest.raises(TypeError):
         call(lists=wide, rules=rules(lambda body, known: (1, 2)))
     assert call(lists=wide) == [0, 1, 2]
+    # a Python call that empties the page's lists under the loop: it reads its own copies
+    emptied = [list(each) for each in wide]
+
+    def emptying(body: str, known: set[bytes]) -> tuple[int, ...]:
+        for each in emptied:
+            each.clear()
+        return _titles._word_counts(body, known)
+
+    assert call(lists=emptied, rules=rules(emptying)) == [0, 1, 2]
+    assert emptied == [[]] * len(wide)
 
 
 #: pieces of random pages: ASCII letters, digits, punctuation, spaces and tabs, the list

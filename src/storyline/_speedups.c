@@ -1281,7 +1281,10 @@ static void body_shape(PyObject *text, TitleLine *line) {
     line->letters = letters;
 }
 
-/* The lists of a page candidate_rows reads, each as long as its texts. */
+/* The lists of a page candidate_rows reads (texts, keys, blank_before, blank_after,
+ * indents, scores), each as long as its texts. */
+#define PAGE_LISTS 6
+
 static int page_lists_ok(Py_ssize_t n, PyObject *keys, PyObject *blank_before, PyObject *blank_after,
                          PyObject *indents, PyObject *scores) {
     if (PyList_GET_SIZE(keys) != n || PyList_GET_SIZE(blank_before) != n || PyList_GET_SIZE(blank_after) != n
@@ -1346,7 +1349,7 @@ static PyObject *candidate_rows(PyObject *self, PyObject *args) {
     if (PyObject_GetBuffer(out, &view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
         return NULL;
     }
-    PyObject *idx = NULL, *joined = NULL, *result = NULL;
+    PyObject *idx = NULL, *joined = NULL, *result = NULL, *owned[PAGE_LISTS] = {NULL};
     TitleLine *lines = NULL;
     Py_ssize_t lo = at - 3 > 0 ? at - 3 : 0, hi = stop + 4 < n ? stop + 4 : n; /* the window and its neighbours */
     Py_ssize_t col[TITLE_COLUMNS];
@@ -1365,6 +1368,16 @@ static PyObject *candidate_rows(PyObject *self, PyObject *args) {
             goto done;
         }
     }
+    /* the lines read, at i - lo, in lists of this loop's own: the Python calls below (the
+     * patterns, _word_counts, comparisons) cannot change them under it */
+    PyObject **page[] = {&texts, &keys, &blank_before, &blank_after, &indents, &scores};
+    for (int k = 0; k < PAGE_LISTS; k++) {
+        owned[k] = PyList_GetSlice(*page[k], lo, hi);
+        if (owned[k] == NULL) {
+            goto done;
+        }
+        *page[k] = owned[k];
+    }
     lines = PyMem_Calloc((size_t)(hi - lo), sizeof(TitleLine));
     if (lines == NULL) {
         PyErr_NoMemory();
@@ -1372,7 +1385,7 @@ static PyObject *candidate_rows(PyObject *self, PyObject *args) {
     }
     /* each line's body and pattern tests */
     for (Py_ssize_t i = lo; i < hi; i++) {
-        PyObject *text = PyList_GET_ITEM(texts, i);
+        PyObject *text = PyList_GET_ITEM(texts, i - lo);
         TitleLine *line = &lines[i - lo];
         if (!PyUnicode_Check(text)) {
             PyErr_SetString(PyExc_TypeError, "candidate_rows: texts must be str");
@@ -1389,7 +1402,7 @@ static PyObject *candidate_rows(PyObject *self, PyObject *args) {
      * between a line above the body start and the body start */
     Py_ssize_t title_like_after = 0, candidates = 0;
     for (Py_ssize_t i = stop - 1; i >= at; i--) {
-        PyObject *text = PyList_GET_ITEM(texts, i);
+        PyObject *text = PyList_GET_ITEM(texts, i - lo);
         TitleLine *line = &lines[i - lo];
         body_shape(text, line);
         Py_ssize_t length = line->end - line->start;
@@ -1407,9 +1420,9 @@ static PyObject *candidate_rows(PyObject *self, PyObject *args) {
     }
     Py_ssize_t stem_length = PyUnicode_GET_LENGTH(site_stem), row = 0;
     int first_like_seen = 0;
-    PyObject *first_indent = PyList_GET_ITEM(indents, first);
+    PyObject *first_indent = PyList_GET_ITEM(indents, first - lo);
     for (Py_ssize_t i = at; i < stop; i++) {
-        PyObject *text = PyList_GET_ITEM(texts, i), *key = PyList_GET_ITEM(keys, i);
+        PyObject *text = PyList_GET_ITEM(texts, i - lo), *key = PyList_GET_ITEM(keys, i - lo);
         TitleLine *line = &lines[i - lo];
         Py_ssize_t length = line->end - line->start, words = line->words;
         if (!(1 <= words && words <= max_words && length <= max_chars && line->letters > 0)) {
@@ -1457,7 +1470,7 @@ static PyObject *candidate_rows(PyObject *self, PyObject *args) {
         int in_other_line = 0;
         if (PyUnicode_GET_LENGTH(key) >= 8) {
             if (joined == NULL) {
-                PyObject *window_keys = PyList_GetSlice(keys, at, stop);
+                PyObject *window_keys = PyList_GetSlice(keys, at - lo, stop - lo);
                 joined = window_keys == NULL ? NULL : PyUnicode_Join(line_feed, window_keys);
                 Py_XDECREF(window_keys);
                 if (joined == NULL) {
@@ -1469,7 +1482,7 @@ static PyObject *candidate_rows(PyObject *self, PyObject *args) {
                 goto done;
             }
             for (Py_ssize_t j = at; j < stop; j++) {
-                int same = PyObject_RichCompareBool(PyList_GET_ITEM(keys, j), key, Py_EQ);
+                int same = PyObject_RichCompareBool(PyList_GET_ITEM(keys, j - lo), key, Py_EQ);
                 if (same < 0) {
                     goto done;
                 }
@@ -1486,13 +1499,13 @@ static PyObject *candidate_rows(PyObject *self, PyObject *args) {
                 goto done;
             }
         }
-        double score = PyFloat_AsDouble(PyList_GET_ITEM(scores, i));
-        double before = PyFloat_AsDouble(PyList_GET_ITEM(blank_before, i));
-        double after = PyFloat_AsDouble(PyList_GET_ITEM(blank_after, i));
+        double score = PyFloat_AsDouble(PyList_GET_ITEM(scores, i - lo));
+        double before = PyFloat_AsDouble(PyList_GET_ITEM(blank_before, i - lo));
+        double after = PyFloat_AsDouble(PyList_GET_ITEM(blank_after, i - lo));
         if ((score == -1.0 || before == -1.0 || after == -1.0) && PyErr_Occurred()) {
             goto done;
         }
-        int indent_le_first = PyObject_RichCompareBool(PyList_GET_ITEM(indents, i), first_indent, Py_LE);
+        int indent_le_first = PyObject_RichCompareBool(PyList_GET_ITEM(indents, i - lo), first_indent, Py_LE);
         if (indent_le_first < 0) {
             goto done;
         }
@@ -1549,6 +1562,9 @@ done:
         PyMem_Free(lines);
     }
     Py_XDECREF(joined);
+    for (int k = 0; k < PAGE_LISTS; k++) {
+        Py_XDECREF(owned[k]);
+    }
     PyBuffer_Release(&view);
     Py_XDECREF(idx);
     return result;
