@@ -47,7 +47,7 @@ _LOOPS = [
     (_lines, "split_lines", _lines._split_lines_reference),
     (text, "split_lines", _lines._split_lines_reference),
     (html, "split_lines", _lines._split_lines_reference),
-    (_titles, "candidate_word_counts", _titles._candidate_word_counts_reference),
+    (_titles, "candidate_rows", _titles._candidate_rows_reference),
     (_trees, "_compiled_decision", None),
 ]
 _COMPILED = {(module, name): getattr(module, name) for module, name, _ in _LOOPS}

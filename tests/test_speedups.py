@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
 
@@ -222,26 +223,147 @@ def test_missing_idf_weights_are_computed_as_the_cache_computes_them(monkeypatch
         speedups.register_idf_cache(list)
 
 
-@pytest.mark.parametrize("seed", range(10))
-def test_the_headline_candidates_word_counts_match_their_reference(seed: int) -> None:
+def _same_candidate_rows(page, scores: list[float], first: int, threshold: float, known: set[bytes],  # type: ignore[no-untyped-def]
+                         site_stem: str, compiled=None) -> list[int]:
+    """The compiled headline candidates and feature rows of a page against the reference's, to the last bit."""
+    import numpy as np
+
     from storyline.extract import _titles
 
+    compiled = compiled or _titles.candidate_rows
+    window = _titles.candidates(len(page.texts), first)
+    # rows the loops must leave alone (past the candidates; the classifier's columns) keep this
+    got, want = (np.full((len(window), len(_titles.TITLE_FEATURES)), -7.5) for _ in range(2))
+    idx = compiled(page, scores, window, first, threshold, known, site_stem, got)
+    assert idx == _titles._candidate_rows_reference(page, scores, window, first, threshold, known, site_stem, want)
+    assert got.tobytes() == want.tobytes(), [(i, page.texts[i]) for i in idx]
+    return idx
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_the_headline_candidates_match_their_reference(seed: int) -> None:
+    from storyline.extract import _lines, _titles
+
+    assert _titles.candidate_rows is not _titles._candidate_rows_reference
     rng = random.Random(seed)
-    pieces = [p for p in _PIECES if p != "\n"] + ["x" * 300, "Über", "US", "2024", "__", "said", "Council"]
-    lines = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(200)]
-    known = {w.encode("utf-8", "surrogatepass") for w in _titles._WORD.findall(" ".join(lines[:50]).lower())}
-    got = _titles.candidate_word_counts(lines, known)
-    assert got != [None] * len(lines)
-    for line, counts in zip(lines, got, strict=True):
-        want = _titles._word_counts(line, known)
-        if line.isascii():
-            assert counts == want, line
-        else:
-            assert counts is None
+    # headline-ish lines: bullets and heading marks, bylines and datelines (both
+    # patterns' openings), sentence ends, long lines, repeated lines, the site's name
+    pieces = [p for p in _PIECES + _PAGE_PIECES if p not in "\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029"]
+    pieces += ["x" * 300, "Über", "US", "2024", "__", "said", "Council", "By Ann Lee", "Posted: May 3, 2024",
+               "Updated 10:30 am", "von ", "...", ".", "?", "!", ":", ";", "#", "## ", "* ", "• ", "o ", "» ",
+               "Storyline", "story line", "The Daily Planet", "planet"]
+    for _ in range(40):
+        stock = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(30)]
+        lines = [rng.choice(stock) if rng.random() < 0.3 else "".join(rng.choice(pieces) for _ in range(rng.randint(0, 25)))
+                 for _ in range(rng.randint(1, 90))]
+        page = _lines.split_lines("\n".join(lines) + "\n" * rng.randint(0, 2))
+        n = len(page.texts)
+        if not n:
+            continue
+        scores = [rng.choice([-9.0, -5.0, -0.5, 0.0, 0.25, 5.0, 7.0, float("nan"), rng.uniform(-8, 8)]) for _ in range(n)]
+        threshold = rng.choice([0.0, 0.5, -1.0])
+        first = rng.randrange(n)
+        body = " ".join(k for k, s in zip(page.keys[first:], scores[first:], strict=True) if s > threshold)
+        known = _lines.word_set(body) | {w.encode() for w in rng.sample(["said", "council", "planet", "über"], 2)}
+        for site_stem in ("", "dailyplanet", "planet", "us"):
+            _same_candidate_rows(page, scores, first, threshold, known, site_stem)
+    # a subclass of str is read as a str; bools or ints as blanks and indents
+    page = _lines.split_lines("One line\n\n# Two Words Here\nBy Ann\nbody text of the page.\n")
+    page.texts = [type("Line", (str,), {})(t) for t in page.texts]
+    page.blank_before = [int(b) for b in page.blank_before]
+    assert _same_candidate_rows(page, [1.0, 1.0, -1.0, 3.0], 3, 0.0, set(), "")
+
+
+def test_the_headline_candidates_match_their_reference_on_the_dev_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gzip
+    import json
+
+    from conftest import SHARED_DATA
+
+    from storyline.errors import StorylineError
+    from storyline.extract import _titles, extract_article, site_of
+    from storyline.model import Document
+
+    paths = sorted((SHARED_DATA / "extraction").glob("*.jsonl.gz"))
+    if not paths:
+        pytest.skip(f"no pages at {SHARED_DATA / 'extraction'} (the dev data lives beside the repository)")
+    seen = []
+    compiled = _titles.candidate_rows
+
+    def both(page, scores, window, first, threshold, known, site_stem, out):  # type: ignore[no-untyped-def]
+        assert window == _titles.candidates(len(page.texts), first)
+        seen.append(_same_candidate_rows(page, scores, first, threshold, known, site_stem, compiled))
+        return compiled(page, scores, window, first, threshold, known, site_stem, out)
+
+    monkeypatch.setattr(_titles, "candidate_rows", both)
+    for path in paths:
+        with gzip.open(path, "rt", encoding="utf-8") as rows:
+            for row in map(json.loads, rows):
+                doc = Document(source="dev", raw=row["page_text"].encode(), kind="text", url=row.get("url"),
+                               hints={"site": row.get("domain") or site_of(row.get("url"))})
+                with contextlib.suppress(StorylineError):  # a page without article text
+                    extract_article(doc)
+    assert sum(map(bool, seen)) > 800
+
+
+def test_the_headline_candidates_check_their_input() -> None:
+    import numpy as np
+
+    from storyline.extract import _lines, _titles
+
+    page = _lines.split_lines("Title here\nBy Ann\nBody text.\n")
+    out = np.zeros((3, len(_titles.TITLE_FEATURES)))
+    lists = [page.texts, page.keys, page.blank_before, page.blank_after, page.indents, [0.0, 0.0, 1.0]]
+
+    def call(*, lists=lists, at=0, stop=3, first=2, known=frozenset(), out=out, rules=_titles._RULES):  # type: ignore[no-untyped-def]
+        return speedups.candidate_rows(*lists, at, stop, first, 0.0, known, "", out, rules)
+
+    assert call() == [0, 1, 2]
+    with pytest.raises(ValueError):  # a window past the page, or without its first line
+        call(stop=4)
+    with pytest.raises(ValueError):
+        call(first=3)
+    with pytest.raises(ValueError):  # too few rows, another dtype, a list of another length
+        call(out=out[:2])
+    with pytest.raises(ValueError):
+        call(out=out.astype(np.float32))
+    with pytest.raises(ValueError):
+        call(lists=[*lists[:5], [0.0]])
+    with pytest.raises(ValueError):
+        call(out=np.zeros((len(_titles.TITLE_FEATURES), 3)).T)  # not C-contiguous
     with pytest.raises(TypeError):
-        speedups.candidate_word_counts(["a"], ["known"], frozenset())
+        call(known=["known"])
     with pytest.raises(TypeError):
-        speedups.candidate_word_counts([b"bytes"], set(), frozenset())
+        call(lists=[[b"bytes", *page.texts[1:]], *lists[1:]])
+    with pytest.raises(TypeError):
+        call(lists=[*lists[:5], [0.0, "a", 1.0]])
+    with pytest.raises(ValueError):
+        call(rules=(*_titles._RULES[:-1], (0,) * 3))
+
+    # the Python word counts, of lines that are not ASCII only
+    def broken(body: str, known: set[bytes]) -> tuple[int, ...]:
+        raise KeyError(body)
+
+    def rules(word_counts):  # type: ignore[no-untyped-def]
+        return (*_titles._RULES[:6], word_counts, *_titles._RULES[7:])
+
+    assert call(rules=rules(broken)) == [0, 1, 2]
+    wide = [["Tïtle here", *page.texts[1:]], *lists[1:]]
+    with pytest.raises(KeyError):
+        call(lists=wide, rules=rules(broken))
+    with pytest.raises(TypeError):
+        call(lists=wide, rules=rules(lambda body, known: (1, 2)))
+    assert call(lists=wide) == [0, 1, 2]
+    # a Python call that empties the page's lists under the loop: it reads its own copies
+    emptied = [list(each) for each in wide]
+
+    def emptying(body: str, known: set[bytes]) -> tuple[int, ...]:
+        for each in emptied:
+            each.clear()
+        return _titles._word_counts(body, known)
+
+    assert call(lists=emptied, rules=rules(emptying)) == [0, 1, 2]
+    assert emptied == [[]] * len(wide)
 
 
 #: pieces of random pages: ASCII letters, digits, punctuation, spaces and tabs, the list

@@ -729,104 +729,6 @@ done:
     return out;
 }
 
-PyDoc_STRVAR(candidate_word_counts_doc,
-"candidate_word_counts(lines, known, stop) -> list\n\n"
-"For each line (str) of ``lines``: (words, title-case words, upper-case words, digit\n"
-"words, content words, content words in ``known``) over its ``\\w+`` words, where a\n"
-"content word is one of more than two characters whose lower-case UTF-8 bytes are not\n"
-"in ``stop``, and ``known`` is a set of lower-case UTF-8 words; None for a line that is\n"
-"not ASCII (its words are left to the Python reference, the headline ranker's\n"
-"_word_counts in storyline/extract/_titles.py, which gives the same counts).");
-
-/* A byte of an ASCII \w word: [0-9A-Za-z_] (isalnum would follow the locale). */
-static inline int ascii_word_byte(unsigned char c) {
-    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
-}
-
-static PyObject *candidate_word_counts(PyObject *self, PyObject *args) {
-    PyObject *lines, *known, *stop;
-    if (!PyArg_ParseTuple(args, "O!OO:candidate_word_counts", &PyList_Type, &lines, &known, &stop)) {
-        return NULL;
-    }
-    if (!PyAnySet_Check(known) || !PyAnySet_Check(stop)) {
-        PyErr_SetString(PyExc_TypeError, "candidate_word_counts: known and stop must be sets");
-        return NULL;
-    }
-    Py_ssize_t n = PyList_GET_SIZE(lines);
-    PyObject *out = PyList_New(n);
-    if (out == NULL) {
-        return NULL;
-    }
-    for (Py_ssize_t k = 0; k < n; k++) {
-        PyObject *line = PyList_GET_ITEM(lines, k);
-        if (!PyUnicode_Check(line)) {
-            PyErr_SetString(PyExc_TypeError, "candidate_word_counts: lines must be str");
-            goto fail;
-        }
-        if (!PyUnicode_IS_ASCII(line)) {
-            PyList_SET_ITEM(out, k, Py_NewRef(Py_None));
-            continue;
-        }
-        const unsigned char *at = PyUnicode_1BYTE_DATA(line);
-        Py_ssize_t len = PyUnicode_GET_LENGTH(line);
-        long words = 0, titled = 0, upper = 0, digits = 0, content = 0, hits = 0;
-        Py_ssize_t i = 0;
-        while (i < len) {
-            /* an ASCII \w+ word: [A-Za-z0-9_]+ */
-            while (i < len && !ascii_word_byte(at[i])) {
-                i++;
-            }
-            Py_ssize_t start = i;
-            while (i < len && ascii_word_byte(at[i])) {
-                i++;
-            }
-            Py_ssize_t m = i - start;
-            if (m == 0) {
-                break;
-            }
-            int title, up, digit;
-            ascii_cases(at + start, m, &title, &up, &digit);
-            words++;
-            titled += title;
-            upper += up;
-            digits += digit;
-            if (m <= 2) {
-                continue;
-            }
-            /* the lower-case word, lowered in place: a new bytes object of more than one byte is unshared */
-            PyObject *key = PyBytes_FromStringAndSize((const char *)at + start, m);
-            if (key != NULL) {
-                char *b = PyBytes_AS_STRING(key);
-                for (Py_ssize_t j = 0; j < m; j++) {
-                    b[j] = (b[j] >= 'A' && b[j] <= 'Z') ? (char)(b[j] + 32) : b[j];
-                }
-            }
-            if (key == NULL) {
-                goto fail;
-            }
-            int is_stop = PySet_Contains(stop, key);
-            int is_known = is_stop == 0 ? PySet_Contains(known, key) : 0;
-            Py_DECREF(key);
-            if (is_stop < 0 || is_known < 0) {
-                goto fail;
-            }
-            if (!is_stop) {
-                content++;
-                hits += is_known;
-            }
-        }
-        PyObject *counts = Py_BuildValue("(llllll)", words, titled, upper, digits, content, hits);
-        if (counts == NULL) {
-            goto fail;
-        }
-        PyList_SET_ITEM(out, k, counts);
-    }
-    return out;
-fail:
-    Py_DECREF(out);
-    return NULL;
-}
-
 /* Where str.splitlines ends a line (\r\n is one break, see split_lines). */
 static inline int is_line_break(Py_UCS4 c) {
     if (c > 0x1e) {
@@ -902,8 +804,9 @@ static PyObject *ascii_substring(int kind, const void *data, Py_ssize_t start, P
     return out;
 }
 
-/* Names and the separator of the str methods the keys of other lines are made with. */
-static PyObject *str_lower = NULL, *str_isprintable = NULL, *one_space = NULL;
+/* Names and the separator of the str methods the keys of other lines are made with; the
+ * separator and replacement of the headline candidates' keys. */
+static PyObject *str_lower = NULL, *str_isprintable = NULL, *one_space = NULL, *line_feed = NULL, *no_chars = NULL;
 
 /* A body's key by the str methods: low = body.lower(); low if low.isprintable() and it has
  * no "  " and no space at either end, else " ".join(low.split()). */
@@ -1830,6 +1733,488 @@ done:
     return result;
 }
 
+/* A byte of an ASCII \w word: [0-9A-Za-z_] (isalnum would follow the locale). */
+static inline int ascii_word_byte(unsigned char c) {
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+}
+
+/* The headline ranker's _word_counts of an ASCII line (storyline/extract/_titles.py):
+ * words, title-case words, upper-case words, digit words, content words and content words
+ * in ``known`` over its [A-Za-z0-9_]+ words; a content word has more than two characters
+ * and its lower-case bytes are not in ``stop``. 0, or -1 with an exception set. */
+static int ascii_word_counts(const unsigned char *at, Py_ssize_t len, PyObject *known, PyObject *stop, long counts[6]) {
+    long words = 0, titled = 0, upper = 0, digits = 0, content = 0, hits = 0;
+    Py_ssize_t i = 0;
+    while (i < len) {
+        while (i < len && !ascii_word_byte(at[i])) {
+            i++;
+        }
+        Py_ssize_t start = i;
+        while (i < len && ascii_word_byte(at[i])) {
+            i++;
+        }
+        Py_ssize_t m = i - start;
+        if (m == 0) {
+            break;
+        }
+        int title, up, digit;
+        ascii_cases(at + start, m, &title, &up, &digit);
+        words++;
+        titled += title;
+        upper += up;
+        digits += digit;
+        if (m <= 2) {
+            continue;
+        }
+        /* the lower-case word, lowered in place: a new bytes object of more than one byte is unshared */
+        PyObject *key = PyBytes_FromStringAndSize((const char *)at + start, m);
+        if (key == NULL) {
+            return -1;
+        }
+        char *b = PyBytes_AS_STRING(key);
+        for (Py_ssize_t j = 0; j < m; j++) {
+            b[j] = (b[j] >= 'A' && b[j] <= 'Z') ? (char)(b[j] + 32) : b[j];
+        }
+        int is_stop = PySet_Contains(stop, key);
+        int is_known = is_stop == 0 ? PySet_Contains(known, key) : 0;
+        Py_DECREF(key);
+        if (is_stop < 0 || is_known < 0) {
+            return -1;
+        }
+        if (!is_stop) {
+            content++;
+            hits += is_known;
+        }
+    }
+    counts[0] = words;
+    counts[1] = titled;
+    counts[2] = upper;
+    counts[3] = digits;
+    counts[4] = content;
+    counts[5] = hits;
+    return 0;
+}
+
+/* The columns candidate_rows fills, in the order of the column numbers it is given. */
+enum {
+    COL_BIAS, COL_ABOVE_LOG, COL_BELOW, COL_AT_FIRST, COL_W1, COL_W2_3, COL_W4_8, COL_W9_15, COL_W16_30,
+    COL_END_PUNCT, COL_END_QUESTION, COL_TITLE_RATIO, COL_UPPER_RATIO, COL_DIGIT_RATIO, COL_HASH,
+    COL_IN_OTHER_LINE, COL_OVERLAP, COL_OVERLAP_WORDS, COL_SCORE, COL_KEPT, COL_BLANK_BEFORE, COL_BLANK_AFTER,
+    COL_INDENT_LE_FIRST, COL_BYLINE_AFTER, COL_DATE_AFTER, COL_DATE_BEFORE, COL_TITLE_LIKE_BETWEEN,
+    COL_NAMES_SITE, COL_FIRST_CANDIDATE, TITLE_COLUMNS
+};
+
+/* What candidate_rows knows of a line of the window or around it (see the reference). */
+typedef struct {
+    Py_ssize_t start, end; /* strip_title(text) is text[start:end] */
+    PyObject *body;        /* that str where it was needed (owned), else NULL */
+    int byline, date;      /* the pattern tests of the body */
+    Py_ssize_t words;      /* len(body.split()) (lines of the window) */
+    Py_ssize_t letters;    /* characters of the body that are str.isalpha (lines of the window) */
+    int like;              /* _title_like (lines of the window) */
+    Py_ssize_t between;    /* title-like lines between it and the body start (lines above it) */
+} TitleLine;
+
+/* Moves start and end past the str.strip() whitespace of text[start:end]. */
+static void strip_spaces(int kind, const void *data, Py_ssize_t *start, Py_ssize_t *end) {
+    while (*start < *end && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, *start))) {
+        (*start)++;
+    }
+    while (*end > *start && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, *end - 1))) {
+        (*end)--;
+    }
+}
+
+/* strip_title's bounds of ``text``: stripped, body[2:] where body[:2] is in ``marks`` (a
+ * tuple of str), then "#"s stripped at the start and whitespace at both ends. */
+static void strip_title_bounds(PyObject *text, PyObject *marks, TitleLine *line) {
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t start = 0, end = PyUnicode_GET_LENGTH(text);
+    strip_spaces(kind, data, &start, &end);
+    Py_ssize_t head = end - start < 2 ? end - start : 2; /* len(body[:2]) */
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(marks); k++) {
+        PyObject *mark = PyTuple_GET_ITEM(marks, k);
+        if (PyUnicode_GET_LENGTH(mark) != head) {
+            continue;
+        }
+        int same = 1;
+        for (Py_ssize_t j = 0; j < head && same; j++) {
+            same = PyUnicode_READ_CHAR(mark, j) == PyUnicode_READ(kind, data, start + j);
+        }
+        if (same) {
+            start = end - start < 2 ? end : start + 2;
+            break;
+        }
+    }
+    while (start < end && PyUnicode_READ(kind, data, start) == '#') {
+        start++;
+    }
+    strip_spaces(kind, data, &start, &end);
+    line->start = start;
+    line->end = end;
+}
+
+/* The body of a line as a str (made once); borrowed, NULL with an exception set. */
+static PyObject *line_body(TitleLine *line, PyObject *text) {
+    if (line->body == NULL) {
+        line->body = PyUnicode_Substring(text, line->start, line->end);
+    }
+    return line->body;
+}
+
+/* ``s[:1] not in unlikely and match(s) is not None`` for the body s: 0 or 1, -1 with an exception set. */
+static int body_matches(TitleLine *line, PyObject *text, PyObject *unlikely, PyObject *match) {
+    PyObject *opening = PyUnicode_Substring(text, line->start, line->start < line->end ? line->start + 1 : line->end);
+    if (opening == NULL) {
+        return -1;
+    }
+    int skip = PySequence_Contains(unlikely, opening);
+    Py_DECREF(opening);
+    if (skip != 0) {
+        return skip < 0 ? -1 : 0;
+    }
+    PyObject *body = line_body(line, text);
+    if (body == NULL) {
+        return -1;
+    }
+    PyObject *found = PyObject_CallOneArg(match, body);
+    if (found == NULL) {
+        return -1;
+    }
+    int matched = found != Py_None;
+    Py_DECREF(found);
+    return matched;
+}
+
+/* Whether the body ends with one of the (ASCII) characters of ``ends``. */
+static int body_ends_with(PyObject *text, const TitleLine *line, const char *ends) {
+    if (line->end == line->start) {
+        return 0;
+    }
+    Py_UCS4 last = PyUnicode_READ_CHAR(text, line->end - 1);
+    return last != 0 && last < 128 && strchr(ends, (int)last) != NULL;
+}
+
+/* body.endswith((".", ":", ",", ";")) and not body.endswith("...") */
+static int body_ends_a_sentence(PyObject *text, const TitleLine *line) {
+    Py_ssize_t n = line->end - line->start;
+    if (!body_ends_with(text, line, ".:,;")) {
+        return 0;
+    }
+    return !(n >= 3 && PyUnicode_READ_CHAR(text, line->end - 1) == '.' && PyUnicode_READ_CHAR(text, line->end - 2) == '.'
+             && PyUnicode_READ_CHAR(text, line->end - 3) == '.');
+}
+
+/* The words (len(body.split())) and letters (str.isalpha characters) of a body. */
+static void body_shape(PyObject *text, TitleLine *line) {
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t words = 0, letters = 0;
+    int in_word = 0;
+    for (Py_ssize_t i = line->start; i < line->end; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (Py_UNICODE_ISSPACE(c)) {
+            in_word = 0;
+        } else {
+            words += !in_word;
+            in_word = 1;
+        }
+        letters += c < 128 ? (Py_UCS4)((c | 32) - 'a') < 26 : Py_UNICODE_ISALPHA(c) != 0;
+    }
+    line->words = words;
+    line->letters = letters;
+}
+
+/* The lists of a page candidate_rows reads (texts, keys, blank_before, blank_after,
+ * indents, scores), each as long as its texts. */
+#define PAGE_LISTS 6
+
+static int page_lists_ok(Py_ssize_t n, PyObject *keys, PyObject *blank_before, PyObject *blank_after,
+                         PyObject *indents, PyObject *scores) {
+    if (PyList_GET_SIZE(keys) != n || PyList_GET_SIZE(blank_before) != n || PyList_GET_SIZE(blank_after) != n
+        || PyList_GET_SIZE(indents) != n || PyList_GET_SIZE(scores) != n) {
+        PyErr_SetString(PyExc_ValueError, "candidate_rows: a page's lists must be as long as its texts");
+        return 0;
+    }
+    return 1;
+}
+
+PyDoc_STRVAR(candidate_rows_doc,
+"candidate_rows(texts, keys, blank_before, blank_after, indents, scores, at, stop, first,\n"
+"               threshold, known, site_stem, out, rules) -> list\n\n"
+"The headline candidates among lines ``at`` to ``stop`` of a page (line indices) and,\n"
+"in the first rows of ``out`` (a C-contiguous 2-D float64 array), their features but\n"
+"the line classifier's: storyline.extract._titles._candidate_rows_reference, which this\n"
+"gives exactly. ``rules``: (strip_title's marks, the byline pattern's match, the openings\n"
+"it cannot match, the same two of the date pattern, the stop words as bytes, _word_counts\n"
+"(for lines that are not ASCII), MAX_WORDS, MAX_CHARS, the column of each feature in the\n"
+"order this loop writes them). The patterns run through Python's re.");
+
+static PyObject *candidate_rows(PyObject *self, PyObject *args) {
+    PyObject *texts, *keys, *blank_before, *blank_after, *indents, *scores, *known, *site_stem, *out, *rules;
+    Py_ssize_t at, stop, first;
+    double threshold;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!O!O!nnndOUOO!:candidate_rows", &PyList_Type, &texts, &PyList_Type, &keys,
+                          &PyList_Type, &blank_before, &PyList_Type, &blank_after, &PyList_Type, &indents,
+                          &PyList_Type, &scores, &at, &stop, &first, &threshold, &known, &site_stem, &out,
+                          &PyTuple_Type, &rules)) {
+        return NULL;
+    }
+    PyObject *marks, *byline_match, *not_byline, *date_match, *not_dateish, *stop_words, *word_counts, *columns;
+    Py_ssize_t max_words, max_chars;
+    if (!PyArg_ParseTuple(rules, "O!OOOOOOnnO!:candidate_rows rules", &PyTuple_Type, &marks, &byline_match,
+                          &not_byline, &date_match, &not_dateish, &stop_words, &word_counts, &max_words,
+                          &max_chars, &PyTuple_Type, &columns)) {
+        return NULL;
+    }
+    if (!PyAnySet_Check(known) || !PyAnySet_Check(stop_words)) {
+        PyErr_SetString(PyExc_TypeError, "candidate_rows: the known and stop words must be sets");
+        return NULL;
+    }
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(marks); k++) {
+        if (!PyUnicode_Check(PyTuple_GET_ITEM(marks, k))) {
+            PyErr_SetString(PyExc_TypeError, "candidate_rows: the marks must be str");
+            return NULL;
+        }
+    }
+    Py_ssize_t n = PyList_GET_SIZE(texts);
+    if (!page_lists_ok(n, keys, blank_before, blank_after, indents, scores)) {
+        return NULL;
+    }
+    if (!(0 <= at && at <= first && first < stop && stop <= n)) {
+        PyErr_SetString(PyExc_ValueError, "candidate_rows: the window must hold first and lie in the page");
+        return NULL;
+    }
+    if (PyTuple_GET_SIZE(columns) != TITLE_COLUMNS) {
+        PyErr_SetString(PyExc_ValueError, "candidate_rows: a column is needed for each feature written");
+        return NULL;
+    }
+    Py_buffer view;
+    if (PyObject_GetBuffer(out, &view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
+        return NULL;
+    }
+    PyObject *idx = NULL, *joined = NULL, *result = NULL, *owned[PAGE_LISTS] = {NULL};
+    TitleLine *lines = NULL;
+    Py_ssize_t lo = at - 3 > 0 ? at - 3 : 0, hi = stop + 4 < n ? stop + 4 : n; /* the window and its neighbours */
+    Py_ssize_t col[TITLE_COLUMNS];
+    if (view.ndim != 2 || view.itemsize != 8 || strcmp(view.format, "d") != 0 || view.shape[0] < stop - at) {
+        PyErr_SetString(PyExc_ValueError, "candidate_rows: out must be float64 rows, one for each line of the window");
+        goto done;
+    }
+    Py_ssize_t width = view.shape[1];
+    for (int k = 0; k < TITLE_COLUMNS; k++) {
+        col[k] = PyLong_AsSsize_t(PyTuple_GET_ITEM(columns, k));
+        if (col[k] == -1 && PyErr_Occurred()) {
+            goto done;
+        }
+        if (col[k] < 0 || col[k] >= width) {
+            PyErr_SetString(PyExc_ValueError, "candidate_rows: a column out of range");
+            goto done;
+        }
+    }
+    /* the lines read, at i - lo, in lists of this loop's own: the Python calls below (the
+     * patterns, _word_counts, comparisons) cannot change them under it */
+    PyObject **page[] = {&texts, &keys, &blank_before, &blank_after, &indents, &scores};
+    for (int k = 0; k < PAGE_LISTS; k++) {
+        owned[k] = PyList_GetSlice(*page[k], lo, hi);
+        if (owned[k] == NULL) {
+            goto done;
+        }
+        *page[k] = owned[k];
+    }
+    lines = PyMem_Calloc((size_t)(hi - lo), sizeof(TitleLine));
+    if (lines == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    /* each line's body and pattern tests */
+    for (Py_ssize_t i = lo; i < hi; i++) {
+        PyObject *text = PyList_GET_ITEM(texts, i - lo);
+        TitleLine *line = &lines[i - lo];
+        if (!PyUnicode_Check(text)) {
+            PyErr_SetString(PyExc_TypeError, "candidate_rows: texts must be str");
+            goto done;
+        }
+        strip_title_bounds(text, marks, line);
+        line->byline = body_matches(line, text, not_byline, byline_match);
+        line->date = line->byline < 0 ? -1 : body_matches(line, text, not_dateish, date_match);
+        if (line->date < 0) {
+            goto done;
+        }
+    }
+    /* the window's lines, from the bottom: title-like, and how many title-like lines lie
+     * between a line above the body start and the body start */
+    Py_ssize_t title_like_after = 0, candidates = 0;
+    for (Py_ssize_t i = stop - 1; i >= at; i--) {
+        PyObject *text = PyList_GET_ITEM(texts, i - lo);
+        TitleLine *line = &lines[i - lo];
+        body_shape(text, line);
+        Py_ssize_t length = line->end - line->start;
+        line->like = 2 <= line->words && line->words <= max_words && !body_ends_a_sentence(text, line)
+                     && !(line->byline || line->date) && (double)line->letters >= 0.6 * (double)length;
+        if (i < first) {
+            line->between = title_like_after;
+            title_like_after += line->like;
+        }
+        candidates += 1 <= line->words && line->words <= max_words && length <= max_chars && line->letters > 0;
+    }
+    idx = PyList_New(candidates);
+    if (idx == NULL) {
+        goto done;
+    }
+    Py_ssize_t stem_length = PyUnicode_GET_LENGTH(site_stem), row = 0;
+    int first_like_seen = 0;
+    PyObject *first_indent = PyList_GET_ITEM(indents, first - lo);
+    for (Py_ssize_t i = at; i < stop; i++) {
+        PyObject *text = PyList_GET_ITEM(texts, i - lo), *key = PyList_GET_ITEM(keys, i - lo);
+        TitleLine *line = &lines[i - lo];
+        Py_ssize_t length = line->end - line->start, words = line->words;
+        if (!(1 <= words && words <= max_words && length <= max_chars && line->letters > 0)) {
+            continue;
+        }
+        if (!PyUnicode_Check(key)) {
+            PyErr_SetString(PyExc_TypeError, "candidate_rows: keys must be str");
+            goto done;
+        }
+        PyObject *number = PyLong_FromSsize_t(i);
+        if (number == NULL) {
+            goto done;
+        }
+        PyList_SET_ITEM(idx, row, number);
+        double *x = (double *)view.buf + row * width;
+        row++;
+        /* the candidate's words: counted here where its line is ASCII, else by _word_counts */
+        long counts[6];
+        if (PyUnicode_IS_ASCII(text)) {
+            if (ascii_word_counts(PyUnicode_1BYTE_DATA(text) + line->start, length, known, stop_words, counts) < 0) {
+                goto done;
+            }
+        } else {
+            PyObject *body = line_body(line, text);
+            PyObject *got = body == NULL ? NULL : PyObject_CallFunctionObjArgs(word_counts, body, known, NULL);
+            if (got == NULL) {
+                goto done;
+            }
+            int ok = PyTuple_Check(got) && PyTuple_GET_SIZE(got) == 6;
+            for (int k = 0; ok && k < 6; k++) {
+                counts[k] = PyLong_AsLong(PyTuple_GET_ITEM(got, k));
+                ok = !(counts[k] == -1 && PyErr_Occurred());
+            }
+            Py_DECREF(got);
+            if (!ok) {
+                if (!PyErr_Occurred()) {
+                    PyErr_SetString(PyExc_TypeError, "candidate_rows: _word_counts must give six ints");
+                }
+                goto done;
+            }
+        }
+        double counted = (double)(counts[0] ? counts[0] : 1);
+        /* "in another line": the window's keys hold the key more often than the lines equal
+         * to it account for */
+        int in_other_line = 0;
+        if (PyUnicode_GET_LENGTH(key) >= 8) {
+            if (joined == NULL) {
+                PyObject *window_keys = PyList_GetSlice(keys, at - lo, stop - lo);
+                joined = window_keys == NULL ? NULL : PyUnicode_Join(line_feed, window_keys);
+                Py_XDECREF(window_keys);
+                if (joined == NULL) {
+                    goto done;
+                }
+            }
+            Py_ssize_t held = PyUnicode_Count(joined, key, 0, PY_SSIZE_T_MAX), equal = 0;
+            if (held < 0) {
+                goto done;
+            }
+            for (Py_ssize_t j = at; j < stop; j++) {
+                int same = PyObject_RichCompareBool(PyList_GET_ITEM(keys, j - lo), key, Py_EQ);
+                if (same < 0) {
+                    goto done;
+                }
+                equal += same;
+            }
+            in_other_line = held > equal;
+        }
+        int names_site = 0;
+        if (stem_length >= 4) {
+            PyObject *compact = PyUnicode_Replace(key, one_space, no_chars, -1);
+            names_site = compact == NULL ? -1 : PyUnicode_Contains(compact, site_stem);
+            Py_XDECREF(compact);
+            if (names_site < 0) {
+                goto done;
+            }
+        }
+        double score = PyFloat_AsDouble(PyList_GET_ITEM(scores, i - lo));
+        double before = PyFloat_AsDouble(PyList_GET_ITEM(blank_before, i - lo));
+        double after = PyFloat_AsDouble(PyList_GET_ITEM(blank_after, i - lo));
+        if ((score == -1.0 || before == -1.0 || after == -1.0) && PyErr_Occurred()) {
+            goto done;
+        }
+        int indent_le_first = PyObject_RichCompareBool(PyList_GET_ITEM(indents, i - lo), first_indent, Py_LE);
+        if (indent_le_first < 0) {
+            goto done;
+        }
+        /* bylines / datelines among the next four lines, datelines among the three above */
+        int byline_after = 0, date_after = 0, date_before = 0;
+        for (Py_ssize_t j = i + 1; j < i + 5 && j < hi; j++) {
+            byline_after |= lines[j - lo].byline;
+            date_after |= lines[j - lo].date;
+        }
+        for (Py_ssize_t j = i - 3 > lo ? i - 3 : lo; j < i; j++) {
+            date_before |= lines[j - lo].date;
+        }
+        Py_ssize_t distance = first - i;
+        double clipped = score > 5.0 ? 5.0 : score < -5.0 ? -5.0 : score; /* NaN stays NaN, as in numpy */
+        x[col[COL_BIAS]] = 1.0;
+        x[col[COL_ABOVE_LOG]] = distance > 0 ? log1p((double)distance) : 0.0; /* math.log1p's (the C library's) */
+        x[col[COL_BELOW]] = distance < 0;
+        x[col[COL_AT_FIRST]] = distance == 0;
+        x[col[COL_W1]] = words == 1;
+        x[col[COL_W2_3]] = words >= 2 && words <= 3;
+        x[col[COL_W4_8]] = words >= 4 && words <= 8;
+        x[col[COL_W9_15]] = words >= 9 && words <= 15;
+        x[col[COL_W16_30]] = words >= 16;
+        x[col[COL_END_PUNCT]] = body_ends_a_sentence(text, line);
+        x[col[COL_END_QUESTION]] = body_ends_with(text, line, "?!");
+        x[col[COL_TITLE_RATIO]] = (double)counts[1] / counted;
+        x[col[COL_UPPER_RATIO]] = (double)counts[2] / counted;
+        x[col[COL_DIGIT_RATIO]] = (double)counts[3] / counted;
+        x[col[COL_HASH]] = PyUnicode_GET_LENGTH(text) > 0 && PyUnicode_READ_CHAR(text, 0) == '#';
+        x[col[COL_IN_OTHER_LINE]] = in_other_line;
+        x[col[COL_OVERLAP]] = counts[4] ? (double)counts[5] / (double)counts[4] : 0.0;
+        x[col[COL_OVERLAP_WORDS]] = log1p((double)counts[5]);
+        x[col[COL_SCORE]] = clipped / 5.0;
+        x[col[COL_KEPT]] = score > threshold;
+        x[col[COL_BLANK_BEFORE]] = before;
+        x[col[COL_BLANK_AFTER]] = after;
+        x[col[COL_INDENT_LE_FIRST]] = indent_le_first;
+        x[col[COL_BYLINE_AFTER]] = byline_after;
+        x[col[COL_DATE_AFTER]] = date_after;
+        x[col[COL_DATE_BEFORE]] = date_before;
+        x[col[COL_TITLE_LIKE_BETWEEN]] = line->like ? log1p((double)line->between) : 3.0;
+        x[col[COL_NAMES_SITE]] = names_site;
+        /* the first title-like candidate at or below the body start */
+        x[col[COL_FIRST_CANDIDATE]] = !first_like_seen && line->like && i <= first;
+        first_like_seen |= line->like && i <= first;
+    }
+    result = idx;
+    idx = NULL;
+done:
+    if (lines != NULL) {
+        for (Py_ssize_t k = 0; k < hi - lo; k++) {
+            Py_XDECREF(lines[k].body);
+        }
+        PyMem_Free(lines);
+    }
+    Py_XDECREF(joined);
+    for (int k = 0; k < PAGE_LISTS; k++) {
+        Py_XDECREF(owned[k]);
+    }
+    PyBuffer_Release(&view);
+    Py_XDECREF(idx);
+    return result;
+}
+
 PyDoc_STRVAR(tree_decision_doc,
 "tree_decision(x, n, feature, threshold, children, value, trees, depth, baseline) -> bytes\n\n"
 "The summed regression trees of storyline.extract._trees.TreeEnsemble for each of ``n``\n"
@@ -1935,7 +2320,7 @@ static PyMethodDef methods[] = {
     {"weighted", weighted, METH_VARARGS, weighted_doc},
     {"shared_key_scores", shared_key_scores, METH_VARARGS, shared_key_scores_doc},
     {"line_token_sums", line_token_sums, METH_VARARGS, line_token_sums_doc},
-    {"candidate_word_counts", candidate_word_counts, METH_VARARGS, candidate_word_counts_doc},
+    {"candidate_rows", candidate_rows, METH_VARARGS, candidate_rows_doc},
     {"split_lines", split_lines, METH_VARARGS, split_lines_doc},
     {"line_shapes", line_shapes, METH_VARARGS, line_shapes_doc},
     {"lines_holding", lines_holding, METH_VARARGS, lines_holding_doc},
@@ -1959,10 +2344,14 @@ PyMODINIT_FUNC PyInit__speedups(void) {
         str_lower = PyUnicode_InternFromString("lower");
         str_isprintable = PyUnicode_InternFromString("isprintable");
         one_space = PyUnicode_FromString(" ");
-        if (str_lower == NULL || str_isprintable == NULL || one_space == NULL) {
+        line_feed = PyUnicode_FromString("\n");
+        no_chars = PyUnicode_FromString("");
+        if (str_lower == NULL || str_isprintable == NULL || one_space == NULL || line_feed == NULL || no_chars == NULL) {
             Py_CLEAR(str_lower);
             Py_CLEAR(str_isprintable);
             Py_CLEAR(one_space);
+            Py_CLEAR(line_feed);
+            Py_CLEAR(no_chars);
             return NULL;
         }
     }

@@ -15,7 +15,8 @@ import math
 import re
 import string
 from collections import Counter
-from operator import methodcaller
+from itertools import compress, islice, repeat
+from operator import gt, methodcaller
 
 import numpy as np
 
@@ -132,10 +133,14 @@ def tidy_title(text: str) -> str:
     return text.translate(_FULLWIDTH)
 
 
+#: the list bullets and heading mark a headline line may open with
+_TITLE_MARKS = ("* ", "+ ", "- ", "• ", "# ", "o ", "· ", "› ", "» ")
+
+
 def strip_title(text: str) -> str:
     """The line without list bullets or heading marks."""
     body = text.strip()
-    if body[:2] in ("* ", "+ ", "- ", "• ", "# ", "o ", "· ", "› ", "» "):
+    if body[:2] in _TITLE_MARKS:
         body = body[2:]
     return body.lstrip("#").strip()
 
@@ -182,6 +187,38 @@ def title_features(
         return [], np.zeros((0, len(TITLE_FEATURES)))
     first = min(first, n - 1)
     window = candidates(n, first)
+    # the first BODY_LINES lines kept from the body start on (C-level iterators: speed)
+    kept = compress(islice(page.keys, first, None), map(gt, islice(scores, first, None), repeat(threshold)))
+    body_words = word_set(" ".join(islice(kept, BODY_LINES)))
+    site_stem = ""
+    if site:
+        parts = site.lower().split(".")
+        site_stem = max(parts[:-1] or parts, key=len)
+    # one row per candidate (C order, as an array of the rows would be: the ranker's
+    # dot products then sum in the same order), the first len(idx) rows of x
+    x = np.empty((len(window), len(TITLE_FEATURES)))
+    idx = candidate_rows(page, scores, window, first, threshold, body_words, site_stem, x)
+    if not idx:
+        return [], np.zeros((0, len(TITLE_FEATURES)))
+    x = x[: len(idx)]
+    x[:, _FROM_ROWS] = np.asarray(rows)[np.array(idx)[:, None], [feature_index[name] for name in _ROW_FEATURES]]
+    return idx, x
+
+
+def _candidate_rows_reference(
+    page: PageLines,
+    scores: list[float],
+    window: range,
+    first: int,
+    threshold: float,
+    body_words: set[bytes],
+    site_stem: str,
+    out: np.ndarray,
+) -> list[int]:
+    """The candidates of ``window`` (line indices) and, in the first rows of ``out``, their
+    features but the line classifier's (:data:`_ROW_FEATURES`): the reference of the
+    compiled loop. ``body_words``: the body's words (:func:`word_set`)."""
+    n = len(page.texts)
     at, stop = window.start, window.stop
     # per-line facts of the window and the lines around it, each computed once
     # (candidates look at their neighbours), at i - lo
@@ -208,18 +245,7 @@ def title_features(
         and any(map(str.isalpha, stripped[i - lo]))
     ]
     if not idx:
-        return [], np.zeros((0, len(TITLE_FEATURES)))
-    body_lines: list[str] = []
-    for j in range(first, n):
-        if scores[j] > threshold:
-            body_lines.append(page.keys[j])
-            if len(body_lines) == BODY_LINES:
-                break
-    body_words = word_set(" ".join(body_lines))
-    site_stem = ""
-    if site:
-        parts = site.lower().split(".")
-        site_stem = max(parts[:-1] or parts, key=len)
+        return []
     keys = page.keys[at:stop]
     # a candidate is "in another line" when the window's keys hold it more often than
     # the lines equal to it account for (a key holds no newline, so no match spans two)
@@ -227,10 +253,10 @@ def title_features(
     equal = Counter(keys)
     # what needs the candidate's words, per candidate; the rest column-wise below
     said = []
-    bodies = [stripped[i - lo] for i in idx]
-    for i, body, counts in zip(idx, bodies, candidate_word_counts(bodies, body_words), strict=True):
+    for i in idx:
+        body = stripped[i - lo]
         key = keys[i - at]
-        words, titled, upper, digits, content, hits = counts or _word_counts(body, body_words)
+        words, titled, upper, digits, content, hits = _word_counts(body, body_words)
         words = words or 1
         is_like = like[i - at]
         said.append(
@@ -248,9 +274,7 @@ def title_features(
                 bool(site_stem) and len(site_stem) >= 4 and site_stem in key.replace(" ", ""),
             )
         )
-    # one row per candidate (C order, as an array of the rows would be: the ranker's
-    # dot products then sum in the same order)
-    x = np.empty((len(idx), len(TITLE_FEATURES)))
+    x = out[: len(idx)]
     x[:, _SAID] = said
     at_window = np.array(idx) - at
     dist = first - np.array(idx)
@@ -264,7 +288,6 @@ def title_features(
     x[:, _T["w4_8"]] = (nw >= 4) & (nw <= 8)
     x[:, _T["w9_15"]] = (nw >= 9) & (nw <= 15)
     x[:, _T["w16_30"]] = nw >= 16
-    x[:, _FROM_ROWS] = np.asarray(rows)[np.array(idx)[:, None], [feature_index[name] for name in _ROW_FEATURES]]
     cand_scores = np.array([scores[i] for i in idx])
     x[:, _T["score"]] = np.maximum(np.minimum(cand_scores, 5.0), -5.0) / 5.0
     x[:, _T["kept"]] = cand_scores > threshold
@@ -284,7 +307,7 @@ def title_features(
     firsts = [j for j, i in enumerate(idx) if like[i - at] and i <= first]
     if firsts:
         x[firsts[0], _T["first_candidate"]] = 1.0
-    return idx, x
+    return idx
 
 
 #: each feature's column in title_features' array
@@ -319,18 +342,41 @@ def _word_counts(body: str, known: set[bytes]) -> tuple[int, int, int, int, int,
     )
 
 
-def _candidate_word_counts_reference(bodies: list[str], known: set[bytes]) -> list[tuple[int, ...] | None]:
-    """:func:`_word_counts` of each candidate line (the reference of the compiled loop)."""
-    return [_word_counts(body, known) for body in bodies]
-
-
 try:
-    from .._speedups import candidate_word_counts as _compiled_word_counts  # type: ignore
-except ImportError:  # built without a C compiler: the reference runs (same counts)
-    candidate_word_counts = _candidate_word_counts_reference
+    from .._speedups import candidate_rows as _compiled_candidate_rows  # type: ignore
+except ImportError:  # built without a C compiler: the reference runs (the same rows)
+    candidate_rows = _candidate_rows_reference
 else:
     _STOP_BYTES = frozenset(word.encode("ascii") for word in STOPWORDS)
+    #: the columns the compiled loop fills, in the order it writes them
+    _COMPILED_COLUMNS = tuple(
+        _T[name]
+        for name in (
+            "bias", "above_log", "below", "at_first", "w1", "w2_3", "w4_8", "w9_15", "w16_30", "end_punct",
+            "end_question", "title_ratio", "upper_ratio", "digit_ratio", "hash", "in_other_line", "overlap",
+            "overlap_words", "score", "kept", "blank_before", "blank_after", "indent_le_first", "byline_after",
+            "date_after", "date_before", "title_like_between", "names_site", "first_candidate",
+        )
+    )  # fmt: skip
+    #: what the compiled loop reads besides the page: the rules of strip_title, _title_like and
+    #: the candidates' word counts (where a line is not ASCII, _word_counts' own)
+    _RULES = (
+        _TITLE_MARKS, _BYLINE.match, _NOT_BYLINE, _DATEISH.match, _NOT_DATEISH, _STOP_BYTES, _word_counts,
+        MAX_WORDS, MAX_CHARS, _COMPILED_COLUMNS,
+    )  # fmt: skip
 
-    def candidate_word_counts(bodies: list[str], known: set[bytes]) -> list[tuple[int, ...] | None]:
-        """:func:`_word_counts` of each candidate line, in C for ASCII lines (None for the others)."""
-        return _compiled_word_counts(bodies, known, _STOP_BYTES)
+    def candidate_rows(
+        page: PageLines,
+        scores: list[float],
+        window: range,
+        first: int,
+        threshold: float,
+        body_words: set[bytes],
+        site_stem: str,
+        out: np.ndarray,
+    ) -> list[int]:
+        """:func:`_candidate_rows_reference` in C."""
+        return _compiled_candidate_rows(
+            page.texts, page.keys, page.blank_before, page.blank_after, page.indents, scores,
+            window.start, window.stop, first, threshold, body_words, site_stem, out, _RULES,
+        )  # fmt: skip
