@@ -612,3 +612,36 @@ def test_the_context_rows_match_their_reference(seed: int) -> None:
     assert _lines.context_features is not _lines._context_features_reference
     with pytest.raises(ValueError):  # an output of another size
         speedups.context_rows(np.zeros(3), np.zeros((3, 10)))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_corpus_counts_match_their_reference(seed: int) -> None:
+    from storyline.extract import boilerplate
+
+    rng = random.Random(seed)
+    words = ["share", "menu", "a story of ten words or more that ends like a sentence here.", "é", "", "x" * 40]
+    for _ in range(200):
+        keys = [" ".join(rng.choices(words, k=rng.randint(1, 3))) for _ in range(rng.randint(0, 30))]
+        carrying = {key: rng.randint(1, 4) for key in rng.sample(keys, len(keys) // 2)}
+        own = {key: rng.randint(1, 3) for key in carrying if rng.random() < 0.5}
+        longest = max(map(len, carrying), default=0)
+        for by_site in (True, False):
+            for own_seen in (0, 1):
+                args = (keys, own, carrying, by_site, own_seen, boilerplate.is_prose, longest)
+                assert boilerplate.corpus_counts(*args) == boilerplate._corpus_counts_reference(*args)
+    assert boilerplate.corpus_counts is speedups.corpus_counts
+    with pytest.raises(ZeroDivisionError):  # an error of is_prose is raised
+        speedups.corpus_counts(["a"], {}, {"a": 2}, True, 0, lambda key: 1 / 0, 9)
+    with pytest.raises(TypeError):  # a count that is no int
+        speedups.corpus_counts(["a"], {}, {"a": "2"}, True, 0, bool, 9)
+
+
+def test_the_corpus_model_knows_its_longest_line() -> None:
+    from storyline.extract import BoilerplateModel
+
+    model = BoilerplateModel().partial_fit(["Menu\nA longer line here\nx"], site="a.com")
+    model.partial_fit(["Menu\nThe longest line of them all"], site=None)
+    assert model.longest_key_ == len("the longest line of them all")
+    assert BoilerplateModel.from_dict(model.to_dict()).longest_key_ == model.longest_key_
+    # a line longer than any counted one is in no count, whatever its length
+    assert model.counts(["Menu", "z" * 500], site="b.com") == ([2, 0], [0, 0])

@@ -2215,6 +2215,85 @@ done:
     return result;
 }
 
+/* d[key] as a Py_ssize_t, 0 where d lacks it; -1 with an exception set on failure. */
+static int count_of(PyObject *d, PyObject *key, Py_ssize_t *value) {
+    PyObject *item = PyDict_GetItemWithError(d, key); /* borrowed */
+    if (item == NULL) {
+        *value = 0;
+        return PyErr_Occurred() ? -1 : 0;
+    }
+    *value = PyLong_AsSsize_t(item);
+    return *value == -1 && PyErr_Occurred() ? -1 : 0;
+}
+
+PyDoc_STRVAR(corpus_counts_doc,
+"corpus_counts(keys, own, carrying, by_site, own_seen, is_prose, longest) -> (other_sites, other_pages)\n\n"
+"storyline.extract.boilerplate.BoilerplateModel.counts's two lists for the line ``keys``,\n"
+"as _corpus_counts_reference computes them: ``own`` holds the site's pages per key,\n"
+"``carrying`` the sites per key (dicts of int), ``by_site`` whether the page has a site,\n"
+"``own_seen`` 1 where the model has counted this page, ``is_prose`` is called on a key\n"
+"that other sites carry; no key of ``carrying`` is longer than ``longest`` characters\n"
+"(longer keys are not looked up).");
+
+static PyObject *corpus_counts(PyObject *self, PyObject *args) {
+    PyObject *keys, *own, *carrying, *is_prose;
+    int by_site;
+    Py_ssize_t own_seen, longest;
+    if (!PyArg_ParseTuple(args, "O!O!O!pnOn:corpus_counts", &PyList_Type, &keys, &PyDict_Type, &own, &PyDict_Type,
+                          &carrying, &by_site, &own_seen, &is_prose, &longest)) {
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(keys);
+    /* a list of our own: the is_prose call cannot change what is read */
+    PyObject *owned = PyList_GetSlice(keys, 0, n);
+    PyObject *sites = PyList_New(n), *pages = PyList_New(n), *out = NULL;
+    if (owned == NULL || sites == NULL || pages == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *key = Py_NewRef(PyList_GET_ITEM(owned, i));
+        Py_ssize_t here = 0, count = 0;
+        /* a key longer than any counted one is in neither dict: no hash of it, no lookup
+         * (prose is long, and its lookups miss the CPU's caches) */
+        int counted = !PyUnicode_Check(key) || PyUnicode_GET_LENGTH(key) <= longest;
+        if (counted && (count_of(own, key, &here) < 0 || count_of(carrying, key, &count) < 0)) {
+            Py_DECREF(key);
+            goto done;
+        }
+        /* the other sites: less this one (a page of unknown site: less this page where seen) */
+        Py_ssize_t others = by_site ? (here ? count - 1 : count) : (count ? count - own_seen : 0);
+        if (others > 0) {
+            /* prose is never counted as repeated across sites */
+            PyObject *prose = PyObject_CallOneArg(is_prose, key);
+            int truth = prose == NULL ? -1 : PyObject_IsTrue(prose);
+            Py_XDECREF(prose);
+            if (truth < 0) {
+                Py_DECREF(key);
+                goto done;
+            }
+            others = truth ? 0 : others;
+        } else {
+            others = 0;
+        }
+        Py_DECREF(key);
+        Py_ssize_t other_pages = own_seen ? (here > own_seen ? here - own_seen : 0) : here;
+        PyObject *a = PyLong_FromSsize_t(others), *b = PyLong_FromSsize_t(other_pages);
+        if (a == NULL || b == NULL) {
+            Py_XDECREF(a);
+            Py_XDECREF(b);
+            goto done;
+        }
+        PyList_SET_ITEM(sites, i, a);
+        PyList_SET_ITEM(pages, i, b);
+    }
+    out = PyTuple_Pack(2, sites, pages);
+done:
+    Py_XDECREF(owned);
+    Py_XDECREF(sites);
+    Py_XDECREF(pages);
+    return out;
+}
+
 PyDoc_STRVAR(tree_decision_doc,
 "tree_decision(x, n, feature, threshold, children, value, trees, depth, baseline) -> bytes\n\n"
 "The summed regression trees of storyline.extract._trees.TreeEnsemble for each of ``n``\n"
@@ -2327,6 +2406,7 @@ static PyMethodDef methods[] = {
     {"layout_columns", layout_columns, METH_VARARGS, layout_columns_doc},
     {"joined_samples", joined_samples, METH_VARARGS, joined_samples_doc},
     {"context_rows", context_rows, METH_VARARGS, context_rows_doc},
+    {"corpus_counts", corpus_counts, METH_VARARGS, corpus_counts_doc},
     {"tree_decision", tree_decision, METH_VARARGS, tree_decision_doc},
     {NULL, NULL, 0, NULL},
 };

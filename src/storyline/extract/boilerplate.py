@@ -14,6 +14,7 @@ State is plain JSON (``to_dict``/``from_dict``) so the store can keep it.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable
 from html import unescape
 from itertools import repeat
@@ -89,6 +90,39 @@ def _keys(text: str) -> set[str]:
     return keys
 
 
+def _corpus_counts_reference(
+    keys: list[str],
+    own: dict[str, int],
+    carrying: dict[str, int],
+    by_site: bool,
+    own_seen: int,
+    prose: Any,
+    longest: int = sys.maxsize,
+) -> tuple[list[int], list[int]]:
+    """:meth:`BoilerplateModel.counts` of the line ``keys``: ``own`` holds the site's pages
+    per key, ``carrying`` the sites per key, ``by_site`` says whether the page has a site,
+    ``own_seen`` is 1 where the model counted this page; ``prose`` is :func:`is_prose`
+    (the reference of the compiled ``corpus_counts``, which skips the lookups of keys
+    longer than ``longest``, the longest key in ``carrying``)."""
+    on_site = list(map(own.get, keys, repeat(0))) if own else [0] * len(keys)
+    counts = map(carrying.get, keys, repeat(0))
+    # the other sites: less this one (a page of unknown site: less this page where seen)
+    if by_site:
+        others = [count - 1 if here else count for count, here in zip(counts, on_site, strict=True)]
+    else:
+        others = [count - own_seen if count else 0 for count in counts]
+    # prose is never counted as repeated across sites (is_prose only where it matters)
+    other_sites = [count if count > 0 and not prose(key) else 0 for count, key in zip(others, keys, strict=True)]
+    other_pages = [here - own_seen if here > own_seen else 0 for here in on_site] if own_seen else on_site
+    return other_sites, other_pages
+
+
+try:
+    from .._speedups import corpus_counts  # type: ignore
+except ImportError:  # built without a C compiler: the reference runs (same counts)
+    corpus_counts = _corpus_counts_reference
+
+
 class BoilerplateModel:
     """Counts of normalised lines per site and across sites.
 
@@ -115,6 +149,7 @@ class BoilerplateModel:
             self.line_sites_: dict[str, int] = {}
             self.site_pages_: dict[str, int] = {}
             self.seen_: set[str] = set()
+            self.longest_key_ = 0  # of line_sites_ (counts() need not look longer lines up)
         for page in pages:
             if isinstance(page, Document) and page.kind not in PAGE_KINDS:
                 continue  # a feed item is one headline: no page, no chrome to learn
@@ -133,6 +168,7 @@ class BoilerplateModel:
                     continue
                 if key not in lines or not site_key:  # a page of unknown site is a site
                     self.line_sites_[key] = self.line_sites_.get(key, 0) + 1
+                    self.longest_key_ = max(self.longest_key_, len(key))
                 lines[key] = lines.get(key, 0) + 1
         return self
 
@@ -162,17 +198,8 @@ class BoilerplateModel:
         seen = page is not None and content_id(page.encode("utf-8", "surrogatepass")) in self.seen_
         own_seen = 1 if seen else 0
         keys = lines if normalized else [normalize(line) for line in lines]
-        on_site = list(map(own.get, keys, repeat(0))) if own else [0] * len(keys)
-        carrying = map(self.line_sites_.get, keys, repeat(0))
-        # the other sites: less this one (a page of unknown site: less this page where seen)
-        if site_key:
-            others = [count - 1 if here else count for count, here in zip(carrying, on_site, strict=True)]
-        else:
-            others = [count - own_seen if count else 0 for count in carrying]
-        # prose is never counted as repeated across sites (is_prose only where it matters)
-        other_sites = [count if count > 0 and not is_prose(key) else 0 for count, key in zip(others, keys, strict=True)]
-        other_pages = [here - own_seen if here > own_seen else 0 for here in on_site] if own_seen else on_site
-        return other_sites, other_pages
+        longest = getattr(self, "longest_key_", sys.maxsize)
+        return corpus_counts(keys, own, self.line_sites_, bool(site_key), own_seen, is_prose, longest)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready state (parameters and learned counts)."""
@@ -195,4 +222,5 @@ class BoilerplateModel:
                 for key, pages in lines.items():
                     # pages of unknown site ("") each count as a site
                     model.line_sites_[key] = model.line_sites_.get(key, 0) + (1 if site else pages)
+            model.longest_key_ = max(map(len, model.line_sites_), default=0)
         return model
