@@ -645,3 +645,63 @@ def test_the_corpus_model_knows_its_longest_line() -> None:
     assert BoilerplateModel.from_dict(model.to_dict()).longest_key_ == model.longest_key_
     # a line longer than any counted one is in no count, whatever its length
     assert model.counts(["Menu", "z" * 500], site="b.com") == ([2, 0], [0, 0])
+
+
+def test_text_mode_keeps_the_same_lines_on_the_dev_pages_without_the_c_loops(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every compiled loop of text mode swapped for its reference at once: the same title,
+    body, author, date and removed lines (with their reasons) on every dev page."""
+    import gzip
+    import json
+
+    from conftest import SHARED_DATA
+
+    from storyline.errors import StorylineError
+    from storyline.extract import (
+        BoilerplateModel,
+        _lines,
+        _titles,
+        _trees,
+        boilerplate,
+        extract_article,
+        text,
+    )
+    from storyline.model import Document
+
+    paths = sorted((SHARED_DATA / "extraction").glob("*.jsonl.gz"))
+    if not paths:
+        pytest.skip(f"no pages at {SHARED_DATA / 'extraction'} (the dev data lives beside the repository)")
+    docs = []
+    for path in paths:
+        with gzip.open(path, "rt", encoding="utf-8") as rows:
+            for i, row in enumerate(map(json.loads, rows)):
+                docs.append(Document(source=f"{path.name}#{i}", raw=row["page_text"].encode(), kind="text",
+                                     url=row.get("url"), hints={"site": row.get("domain")}))
+    model = BoilerplateModel()
+    for doc in docs:
+        model.partial_fit([doc], site=doc.hints["site"])
+
+    def outputs() -> list:
+        out = []
+        for doc in docs:
+            try:
+                a = extract_article(doc, boilerplate=model)
+            except StorylineError as error:
+                out.append(str(error))
+                continue
+            out.append((a.title, a.text, a.author, a.published, a.published_by, [(r.text, r.reason) for r in a.removed]))
+        return out
+
+    compiled = outputs()
+    for module, name, reference in (
+        (_lines, "split_lines", _lines._split_lines_reference), (text, "split_lines", _lines._split_lines_reference),
+        (_lines, "line_shapes", _lines._line_shapes_reference), (_lines, "lines_holding", _lines._lines_holding_reference),
+        (_lines, "joined_samples", _lines._joined_samples_reference),
+        (_lines, "line_token_sums", _lines._line_token_sums_reference),
+        (_lines, "layout_columns", _lines._layout_columns_reference),
+        (text, "context_features", _lines._context_features_reference),
+        (boilerplate, "corpus_counts", boilerplate._corpus_counts_reference),
+        (_titles, "candidate_rows", _titles._candidate_rows_reference), (_trees, "_compiled_decision", None),
+    ):  # fmt: skip
+        assert getattr(module, name) is not reference, name  # the compiled loop was in use
+        monkeypatch.setattr(module, name, reference)
+    assert outputs() == compiled
