@@ -20,6 +20,7 @@ from . import _line_weights, _title_weights
 from ._lines import (
     _BYLINE,
     _DATEISH,
+    _NOT_BYLINE,
     _SENTENCE_ENDINGS,
     CONTEXT_FEATURES,
     FEATURES,
@@ -434,7 +435,8 @@ def clean_text(
             out.removed.append(RemovedLine(text, "headline (moved to title)"))
             continue
         body = bodies[i]
-        if i <= first + 3 and len(body.split()) <= 10 and _BYLINE.match(body):
+        # (a byline opens with a letter the pattern allows: the cheap test first)
+        if i <= first + 3 and body[:1] not in _NOT_BYLINE and len(body.split()) <= 10 and _BYLINE.match(body):
             name = _author(body)
             if name and out.author is None:
                 out.author = name
