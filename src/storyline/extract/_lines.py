@@ -591,9 +591,10 @@ def line_features(
 
     ``corpus_sites[i]``: other sites whose pages carry line i; ``site_pages[i]``:
     other pages of the same site that carry it (both from a BoilerplateModel).
-    Every per-line test runs once over the whole page (one regex pass over the
-    joined lines, one pass over its words) and the features are computed
-    column-wise with numpy (speed: hundreds of pages per second).
+    The per-line passes (shapes, hints, word counts, layout) are loops over all the
+    lines, in C where it was compiled (see the ``*_reference`` functions, which give
+    the same values); the regexes run only on the few lines those passes let through
+    (speed: hundreds of pages per second).
     """
     n = len(page.texts)
     if not n:
@@ -635,7 +636,7 @@ def line_features(
     row(_X["separators"])[:] = separators
     row(_X["dup_in_page"])[:] = np.fromiter(map(key_counts.__getitem__, page.keys), float, n) > 1
     row(_X["copyright"])[:] = copyright_hint
-    # the anchored patterns run only on short lines that open with a letter they allow
+    # the anchored patterns run only on short lines that open as a match of theirs may
     upto12 = nw <= 12
     upto8 = nw <= 8
     openings = opening.astype(np.intp)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from html import unescape
 from itertools import repeat
 from typing import Any
@@ -96,7 +96,7 @@ def _corpus_counts_reference(
     carrying: dict[str, int],
     by_site: bool,
     own_seen: int,
-    prose: Any,
+    prose: Callable[[str], bool],
     longest: int = sys.maxsize,
 ) -> tuple[list[int], list[int]]:
     """:meth:`BoilerplateModel.counts` of the line ``keys``: ``own`` holds the site's pages
