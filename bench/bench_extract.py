@@ -23,42 +23,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from storyline.errors import StorylineError  # noqa: E402
-from storyline.extract import (  # noqa: E402
-    BoilerplateModel,
-    _lines,
-    _titles,
-    _trees,
-    boilerplate,
-    extract_article,
-    html,
-    site_of,
-    text,
-)
+from storyline.extract import BoilerplateModel, compiled_loops, extract_article, site_of  # noqa: E402
 from storyline.model import Document  # noqa: E402
-
-#: text mode's C loops (storyline._speedups): the module and name each is held by, and its
-#: pure-Python reference (the tree ensemble's is numpy, which runs where the C loop is None)
-_LOOPS = [
-    (_lines, "line_token_sums", _lines._line_token_sums_reference),
-    (_lines, "line_shapes", _lines._line_shapes_reference),
-    (_lines, "lines_holding", _lines._lines_holding_reference),
-    (_lines, "layout_columns", _lines._layout_columns_reference),
-    (_lines, "joined_samples", _lines._joined_samples_reference),
-    (text, "context_features", _lines._context_features_reference),
-    (boilerplate, "corpus_counts", boilerplate._corpus_counts_reference),
-    (_lines, "split_lines", _lines._split_lines_reference),
-    (text, "split_lines", _lines._split_lines_reference),
-    (html, "split_lines", _lines._split_lines_reference),
-    (_titles, "candidate_rows", _titles._candidate_rows_reference),
-    (_trees, "_compiled_decision", None),
-]
-_COMPILED = {(module, name): getattr(module, name) for module, name, _ in _LOOPS}
-
-
-def text_python_loops(use: bool) -> None:
-    """Run text mode on the pure-Python references of its C loops (``use``), or back on the C loops."""
-    for module, name, reference in _LOOPS:
-        setattr(module, name, reference if use else _COMPILED[module, name])
 
 
 def _rate(n: int, seconds: float) -> float:
@@ -162,14 +128,14 @@ def main() -> None:
     # text mode with its C loops against their pure-Python references (what an install
     # without a C compiler runs), in the same paired chunks
     compiled_share = None
-    if _lines.line_token_sums is not _lines._line_token_sums_reference:
+    if compiled_loops.compiled():
         text_docs, text_model = models["text"]
         spent = [0.0, 0.0]
         try:
             for repeat in range(args.repeat):
                 for k, lo in enumerate(range(0, n, args.chunk)):
                     for side in ((0, 1) if (k + repeat) % 2 else (1, 0)):
-                        text_python_loops(side == 1)
+                        compiled_loops.use_references(side == 1)
                         start = clock()
                         for doc in text_docs[lo : lo + args.chunk]:
                             try:
@@ -178,7 +144,7 @@ def main() -> None:
                                 pass
                         spent[side] += clock() - start
         finally:
-            text_python_loops(False)
+            compiled_loops.use_references(False)
         results["text mode, C loops (paired, CPU)"] = _rate(n * args.repeat, spent[0])
         results["text mode, Python loops (paired)"] = _rate(n * args.repeat, spent[1])
         compiled_share = spent[0] / spent[1] if spent[1] else None

@@ -656,15 +656,7 @@ def test_text_mode_keeps_the_same_lines_on_the_dev_pages_without_the_c_loops(mon
     from conftest import SHARED_DATA
 
     from storyline.errors import StorylineError
-    from storyline.extract import (
-        BoilerplateModel,
-        _lines,
-        _titles,
-        _trees,
-        boilerplate,
-        extract_article,
-        text,
-    )
+    from storyline.extract import BoilerplateModel, compiled_loops, extract_article
     from storyline.model import Document
 
     paths = sorted((SHARED_DATA / "extraction").glob("*.jsonl.gz"))
@@ -692,16 +684,7 @@ def test_text_mode_keeps_the_same_lines_on_the_dev_pages_without_the_c_loops(mon
         return out
 
     compiled = outputs()
-    for module, name, reference in (
-        (_lines, "split_lines", _lines._split_lines_reference), (text, "split_lines", _lines._split_lines_reference),
-        (_lines, "line_shapes", _lines._line_shapes_reference), (_lines, "lines_holding", _lines._lines_holding_reference),
-        (_lines, "joined_samples", _lines._joined_samples_reference),
-        (_lines, "line_token_sums", _lines._line_token_sums_reference),
-        (_lines, "layout_columns", _lines._layout_columns_reference),
-        (text, "context_features", _lines._context_features_reference),
-        (boilerplate, "corpus_counts", boilerplate._corpus_counts_reference),
-        (_titles, "candidate_rows", _titles._candidate_rows_reference), (_trees, "_compiled_decision", None),
-    ):  # fmt: skip
-        assert getattr(module, name) is not reference, name  # the compiled loop was in use
+    assert compiled_loops.compiled()
+    for module, name, reference in compiled_loops.LOOPS:
         monkeypatch.setattr(module, name, reference)
     assert outputs() == compiled

@@ -299,10 +299,19 @@ _PHRASE_WORD_ENDS = (
     "download", "manage", "might", "see", "view", "show", "load", "continue", "filed", "posted", "don", "table",
 )  # fmt: skip
 _PHRASE_WORD_INSIDE = "article"
+#: the first two characters (lower case) that a match of each anchored pattern can open
+#: with: _BYLINE's lead words; _DATEISH's lead words, weekdays and months (it also opens
+#: with a digit or a colon); _END_MARKER's alternatives (or a digit: "2 comments")
+_BYLINE_PAIRS = ("by", "wr", "au", "wo", "vo", "pa", "po")
+_DATEISH_PAIRS = (
+    "up", "pu", "po", "fi", "la", "mo", "tu", "we", "th", "fr", "sa", "su", "ja", "fe", "ma", "ap", "ju", "au", "se",
+    "oc", "no", "de",
+)  # fmt: skip
+_END_MARKER_PAIRS = ("co", "re", "di", "le", "po", "jo", "yo", "mo", "tr", "ab", "ta", "to", "sh", "si", "su", "fu", "se")
 #: first characters that rule out a match of each anchored pattern (ASCII letters that
 #: none of its alternatives opens with; anything else goes to the regex).
-_NOT_BYLINE = _not_opening("bwavp")
-_NOT_DATEISH = _not_opening("upflmtwsjaond")
+_NOT_BYLINE = _not_opening("".join(pair[0] for pair in _BYLINE_PAIRS))
+_NOT_DATEISH = _not_opening("".join(pair[0] for pair in _DATEISH_PAIRS))
 #: comment metadata needs a "12:30"-style time, "says", " ago", or opens with Reply / Log in.
 _COMMENT_HINTS = (":", "ays", "reply", "log", " ago")
 _COMMENT_WORDS = _COMMENT_HINTS[1:]  # the hints but the colon
@@ -500,19 +509,10 @@ def _openings(pairs: tuple[str, ...], firsts: str = "") -> np.ndarray:
     return table
 
 
-#: the openings of _END_MARKER's alternatives ("2 comments" opens with a digit) and of
-#: _BYLINE's: the regexes run only on lines opening so
-_END_MARKER_OPENINGS = _openings(
-    ("co", "re", "di", "le", "po", "jo", "yo", "mo", "tr", "ab", "ta", "to", "sh", "si", "su", "fu", "se"),
-    firsts="0123456789",
-)
-_BYLINE_OPENINGS = _openings(("by", "wr", "au", "wo", "vo", "pa", "po"))
-#: _DATEISH's: its lead words, weekdays and months, or a digit, or the colon after no lead word
-_DATEISH_OPENINGS = _openings(
-    ("up", "pu", "po", "fi", "la", "mo", "tu", "we", "th", "fr", "sa", "su", "ja", "fe", "ma", "ap", "ju", "au", "se",
-     "oc", "no", "de"),
-    firsts="0123456789:",
-)  # fmt: skip
+#: the openings each anchored pattern runs on (see the pairs above)
+_END_MARKER_OPENINGS = _openings(_END_MARKER_PAIRS, firsts="0123456789")
+_BYLINE_OPENINGS = _openings(_BYLINE_PAIRS)
+_DATEISH_OPENINGS = _openings(_DATEISH_PAIRS, firsts="0123456789:")
 
 
 def _line_shapes_reference(bodies: list[str], texts: list[str]) -> np.ndarray:
