@@ -2375,6 +2375,530 @@ done:
     return out;
 }
 
+/* ---- featurize: an article's term counts, slug terms, time words and years --------
+ * (references in storyline/cluster/features.py: ascii_terms, slug_terms, log_weights,
+ * time_words; storyline/cluster/timeinfo.py: years_in). The ASCII text of a headline or a
+ * report is read here byte by byte; text that is not ASCII is left to the references
+ * (None back), whose regular expressions and str methods follow Unicode. */
+
+/* An ASCII letter ([A-Za-z]). */
+static inline int ascii_letter(unsigned char c) {
+    c |= 32;
+    return c >= 'a' && c <= 'z';
+}
+
+/* A new str of ``n`` ASCII bytes. */
+static PyObject *ascii_str(const unsigned char *s, Py_ssize_t n) {
+    PyObject *out = PyUnicode_New(n, 127);
+    if (out != NULL) {
+        memcpy(PyUnicode_1BYTE_DATA(out), s, (size_t)n);
+    }
+    return out;
+}
+
+/* ``n`` bytes for a call's scratch: ``stack`` where they fit, else from the heap (NULL
+ * with MemoryError set); free_scratch gives them back. */
+static unsigned char *scratch(unsigned char *stack, size_t stack_size, Py_ssize_t n) {
+    if ((size_t)n <= stack_size) {
+        return stack;
+    }
+    unsigned char *heap = PyMem_Malloc((size_t)n);
+    if (heap == NULL) {
+        PyErr_NoMemory();
+    }
+    return heap;
+}
+
+static void free_scratch(unsigned char *buf, const unsigned char *stack) {
+    if (buf != stack) {
+        PyMem_Free(buf);
+    }
+}
+
+/* The stem (first ``stem_chars`` bytes) of a lower-case ASCII word counted one more time
+ * in ``counts``, unless the word is in ``stop``: terms' step. 0, or -1 with an exception set. */
+static int count_term(PyObject *counts, PyObject *stop, const unsigned char *word, Py_ssize_t n,
+                      Py_ssize_t stem_chars) {
+    PyObject *stem = ascii_str(word, n);
+    if (stem == NULL) {
+        return -1;
+    }
+    int is_stop = PySet_Contains(stop, stem);
+    if (is_stop != 0) {
+        Py_DECREF(stem);
+        return is_stop < 0 ? -1 : 0;
+    }
+    if (n > stem_chars) {
+        Py_SETREF(stem, ascii_str(word, stem_chars));
+        if (stem == NULL) {
+            return -1;
+        }
+    }
+    PyObject *old = PyDict_GetItemWithError(counts, stem);
+    PyObject *count = NULL;
+    if (old != NULL) {
+        long value = PyLong_AsLong(old);
+        count = value == -1 && PyErr_Occurred() ? NULL : PyLong_FromLong(value + 1);
+    } else if (!PyErr_Occurred()) {
+        count = PyLong_FromLong(1);
+    }
+    int status = count == NULL ? -1 : PyDict_SetItem(counts, stem, count);
+    Py_XDECREF(count);
+    Py_DECREF(stem);
+    return status;
+}
+
+/* The arguments every function of this section checks: a str (or None where ``none_ok``),
+ * a set of stop words, a positive count. 0, or -1 with TypeError or ValueError set. */
+static int text_stop_count(PyObject *const *args, Py_ssize_t nargs, Py_ssize_t want, const char *name,
+                           int none_ok, Py_ssize_t *count) {
+    if (nargs != want) {
+        PyErr_Format(PyExc_TypeError, "%s takes %zd arguments (%zd given)", name, want, nargs);
+        return -1;
+    }
+    if (!PyUnicode_Check(args[0]) && !(none_ok && args[0] == Py_None)) {
+        PyErr_Format(PyExc_TypeError, "%s: a str is needed", name);
+        return -1;
+    }
+    if (!PyAnySet_Check(args[1])) {
+        PyErr_Format(PyExc_TypeError, "%s: the stop words must be a set or frozenset", name);
+        return -1;
+    }
+    *count = PyLong_AsSsize_t(args[2]);
+    if (*count == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    if (*count < 1) {
+        PyErr_Format(PyExc_ValueError, "%s: stem length below 1", name);
+        return -1;
+    }
+    return 0;
+}
+
+PyDoc_STRVAR(ascii_terms_doc,
+"ascii_terms(text, stop, stem_chars) -> dict | None\n\n"
+"Counter(w[:stem_chars] for w in re.findall('[a-z]{2,}', text.lower()) if w not in stop)\n"
+"as a plain dict (first-seen order), or None where ``text`` is not ASCII.");
+
+static PyObject *ascii_terms(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    Py_ssize_t stem_chars;
+    if (text_stop_count(args, nargs, 3, "ascii_terms", 0, &stem_chars) < 0) {
+        return NULL;
+    }
+    PyObject *text = args[0], *stop = args[1];
+    if (!PyUnicode_IS_ASCII(text)) {
+        Py_RETURN_NONE;
+    }
+    const unsigned char *s = PyUnicode_1BYTE_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    unsigned char stack[1024];
+    unsigned char *low = scratch(stack, sizeof stack, n);
+    if (low == NULL) {
+        return NULL;
+    }
+    PyObject *counts = PyDict_New();
+    if (counts == NULL) {
+        free_scratch(low, stack);
+        return NULL;
+    }
+    Py_ssize_t i = 0;
+    while (i < n) {
+        if (!ascii_letter(s[i])) {
+            i++;
+            continue;
+        }
+        Py_ssize_t start = i;
+        for (; i < n && ascii_letter(s[i]); i++) {
+            low[i] = s[i] | 32;
+        }
+        if (i - start >= 2 && count_term(counts, stop, low + start, i - start, stem_chars) < 0) {
+            Py_CLEAR(counts);
+            break;
+        }
+    }
+    free_scratch(low, stack);
+    return counts;
+}
+
+/* A byte urlsplit passes through unchanged anywhere in a URL (no space, control
+ * character or DEL: it strips or drops some of those). */
+static inline int plain_url_byte(unsigned char c) {
+    return c > ' ' && c < 127;
+}
+
+static inline int scheme_byte(unsigned char c) {
+    return ascii_letter(c) || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
+}
+
+static inline int slug_separator(unsigned char c) {
+    return c == '-' || c == '_' || c == '+';
+}
+
+/* The words of letters (two or more) in a path segment's name (the segment up to its last
+ * "."), between runs of slug separators: each one's start and length, in order, written
+ * to starts/lengths where they are not NULL; returns how many there are. */
+static Py_ssize_t slug_parts(const unsigned char *seg, Py_ssize_t n, Py_ssize_t *starts, Py_ssize_t *lengths) {
+    Py_ssize_t name_end = n;
+    for (Py_ssize_t k = n - 1; k >= 0; k--) {
+        if (seg[k] == '.') {
+            name_end = k;
+            break;
+        }
+    }
+    Py_ssize_t found = 0, i = 0;
+    while (i <= name_end) {
+        Py_ssize_t start = i;
+        int letters = 1;
+        for (; i < name_end && !slug_separator(seg[i]); i++) {
+            letters &= ascii_letter(seg[i]);
+        }
+        if (letters && i - start >= 2) {
+            if (starts != NULL) {
+                starts[found] = start;
+                lengths[found] = i - start;
+            }
+            found++;
+        }
+        if (i == name_end) {
+            break;
+        }
+        while (i < name_end && slug_separator(seg[i])) {
+            i++;
+        }
+    }
+    return found;
+}
+
+PyDoc_STRVAR(slug_terms_doc,
+"slug_terms(url, stop, stem_chars, min_words) -> dict | None\n\n"
+"terms(slug_words(url), stop) (storyline.cluster.features) as a plain dict, for a URL of\n"
+"printable ASCII (backslashes dropped) whose host has no brackets; None for other URLs.");
+
+static PyObject *slug_terms(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    Py_ssize_t stem_chars;
+    if (text_stop_count(args, nargs, 4, "slug_terms", 1, &stem_chars) < 0) {
+        return NULL;
+    }
+    PyObject *url = args[0], *stop = args[1];
+    Py_ssize_t min_words = PyLong_AsSsize_t(args[3]);
+    if (min_words == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (url != Py_None && !PyUnicode_IS_ASCII(url)) {
+        Py_RETURN_NONE;
+    }
+    Py_ssize_t n = url == Py_None ? 0 : PyUnicode_GET_LENGTH(url);
+    const unsigned char *s = url == Py_None ? NULL : PyUnicode_1BYTE_DATA(url);
+    /* the URL without backslashes and lower-cased (lower-casing leaves urlsplit's
+     * delimiters as they are, and slug_words lower-cases the path it gives) */
+    unsigned char stack[512];
+    unsigned char *u = scratch(stack, sizeof stack, n);
+    if (u == NULL) {
+        return NULL;
+    }
+    Py_ssize_t m = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (s[i] == '\\') {
+            continue;
+        }
+        if (!plain_url_byte(s[i])) {
+            free_scratch(u, stack);
+            Py_RETURN_NONE;
+        }
+        u[m++] = (s[i] >= 'A' && s[i] <= 'Z') ? (unsigned char)(s[i] | 32) : s[i];
+    }
+    /* urlsplit: a scheme up to the first ":" (a letter, then scheme characters), a host
+     * after "//" up to the first of "/?#", the path up to the first of "?#" */
+    Py_ssize_t at = 0;
+    const unsigned char *colon = m > 0 ? memchr(u, ':', (size_t)m) : NULL;
+    if (colon != NULL && colon > u && ascii_letter(u[0])) {
+        Py_ssize_t k = 0;
+        while (u + k < colon && scheme_byte(u[k])) {
+            k++;
+        }
+        if (u + k == colon) {
+            at = k + 1;
+        }
+    }
+    if (m - at >= 2 && u[at] == '/' && u[at + 1] == '/') {
+        Py_ssize_t host = at + 2;
+        for (at = host; at < m && u[at] != '/' && u[at] != '?' && u[at] != '#'; at++) {
+            if (u[at] == '[' || u[at] == ']') {  /* an IPv6 host, or an invalid one: urlsplit's checks */
+                free_scratch(u, stack);
+                Py_RETURN_NONE;
+            }
+        }
+    }
+    Py_ssize_t end = at;
+    while (end < m && u[end] != '?' && u[end] != '#') {
+        end++;
+    }
+    PyObject *counts = PyDict_New();
+    Py_ssize_t *starts = NULL, *lengths = NULL;
+    if (counts == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t seg = at; seg <= end;) {
+        Py_ssize_t seg_end = seg;
+        while (seg_end < end && u[seg_end] != '/') {
+            seg_end++;
+        }
+        Py_ssize_t found = slug_parts(u + seg, seg_end - seg, NULL, NULL);
+        if (found >= min_words && found > 0) {
+            PyMem_Free(starts);
+            PyMem_Free(lengths);
+            starts = PyMem_Malloc((size_t)found * sizeof(Py_ssize_t));
+            lengths = PyMem_Malloc((size_t)found * sizeof(Py_ssize_t));
+            if (starts == NULL || lengths == NULL) {
+                PyErr_NoMemory();
+                Py_CLEAR(counts);
+                goto done;
+            }
+            slug_parts(u + seg, seg_end - seg, starts, lengths);
+            for (Py_ssize_t k = 0; k < found; k++) {
+                if (count_term(counts, stop, u + seg + starts[k], lengths[k], stem_chars) < 0) {
+                    Py_CLEAR(counts);
+                    goto done;
+                }
+            }
+        }
+        seg = seg_end + 1;
+    }
+done:
+    PyMem_Free(starts);
+    PyMem_Free(lengths);
+    free_scratch(u, stack);
+    return counts;
+}
+
+PyDoc_STRVAR(log_weights_doc,
+"log_weights(counts) -> dict\n\n"
+"{t: 1.0 + math.log(c) for t, c in counts.items()} for a dict of positive int counts.");
+
+static PyObject *log_weights(PyObject *self, PyObject *counts) {
+    if (!PyDict_Check(counts)) {
+        PyErr_SetString(PyExc_TypeError, "log_weights: a dict is needed");
+        return NULL;
+    }
+    PyObject *out = PyDict_New();
+    if (out == NULL) {
+        return NULL;
+    }
+    Py_ssize_t pos = 0;
+    PyObject *term, *count;
+    while (PyDict_Next(counts, &pos, &term, &count)) {
+        if (!PyLong_Check(count)) {
+            PyErr_SetString(PyExc_TypeError, "log_weights: counts must be ints");
+            goto fail;
+        }
+        double c = PyLong_AsDouble(count);
+        if (c == -1.0 && PyErr_Occurred()) {
+            goto fail;
+        }
+        if (!(c > 0.0)) {
+            PyErr_SetString(PyExc_ValueError, "math domain error");
+            goto fail;
+        }
+        /* the C library's log, as math.log calls it for an int that fits a double */
+        PyObject *weight = PyFloat_FromDouble(1.0 + log(c));
+        if (weight == NULL || PyDict_SetItem(out, term, weight) < 0) {
+            Py_XDECREF(weight);
+            goto fail;
+        }
+        Py_DECREF(weight);
+    }
+    return out;
+fail:
+    Py_DECREF(out);
+    return NULL;
+}
+
+/* A character of Python's \w in ASCII text: [0-9A-Za-z_]. */
+static inline int regex_word_byte(unsigned char c) {
+    return ascii_letter(c) || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* Adds the ASCII name to a brand-new frozenset: 0, or -1 with an exception set. */
+static int add_name(PyObject *set, const char *name) {
+    PyObject *item = PyUnicode_FromString(name);
+    int status = item == NULL ? -1 : PySet_Add(set, item);
+    Py_XDECREF(item);
+    return status;
+}
+
+/* Whether lower-case ASCII ``low`` (n bytes) goes on at ``at`` with the month pattern's
+ * (?=\s+\d{1,2}\b): whitespace, then one or two digits that end a word. */
+static int day_follows(const unsigned char *low, Py_ssize_t n, Py_ssize_t at) {
+    Py_ssize_t k = at;
+    while (k < n && Py_UNICODE_ISSPACE(low[k])) {
+        k++;
+    }
+    if (k == at) {
+        return 0;
+    }
+    Py_ssize_t d = k;
+    while (d < n && d - k < 2 && low[d] >= '0' && low[d] <= '9') {
+        d++;
+    }
+    return d > k && (d == n || !regex_word_byte(low[d]));
+}
+
+static const char *const weekday_names[] = {"mon", "tues", "wednes", "thurs", "fri", "satur", "sun"};
+static const char *const month_names[] = {"jan", "feb", "mar", "apr", "may", "jun",
+                                          "jul", "aug", "sep", "oct", "nov", "dec"};
+/* the month pattern's optional endings, in the order its alternation tries them */
+static const char *const month_endings[] = {"uary", "ruary", "ch", "il", "e", "y", "ust", "tember", "t.",
+                                            "ober", "ember", ".", ""};
+
+/* The weekday and month names of lower-case ASCII ``low`` that features._WEEKDAY_LOWER and
+ * _MONTH_LOWER find (left to right, not overlapping), added to two new frozensets. */
+static int find_time_words(const unsigned char *low, Py_ssize_t n, PyObject *weekdays, PyObject *months) {
+    /* \b(mon|tues|wednes|thurs|fri|satur|sun)day\b */
+    for (Py_ssize_t i = 0; i + 6 <= n; i++) {
+        if (i > 0 && regex_word_byte(low[i - 1])) {
+            continue;
+        }
+        for (size_t w = 0; w < sizeof weekday_names / sizeof *weekday_names; w++) {
+            Py_ssize_t len = (Py_ssize_t)strlen(weekday_names[w]), end = i + len + 3;
+            if (end <= n && memcmp(low + i, weekday_names[w], (size_t)len) == 0
+                && memcmp(low + i + len, "day", 3) == 0 && (end == n || !regex_word_byte(low[end]))) {
+                if (add_name(weekdays, weekday_names[w]) < 0) {
+                    return -1;
+                }
+                i = end - 1;
+                break;
+            }
+        }
+    }
+    /* (jan|...|dec)(?<!\w...)(ending)?(?=\s+\d{1,2}\b), the first ending that is followed by a day */
+    for (Py_ssize_t i = 0; i + 3 <= n; i++) {
+        if (i > 0 && regex_word_byte(low[i - 1])) {
+            continue;
+        }
+        for (size_t k = 0; k < sizeof month_names / sizeof *month_names; k++) {
+            if (memcmp(low + i, month_names[k], 3) != 0) {
+                continue;
+            }
+            for (size_t e = 0; e < sizeof month_endings / sizeof *month_endings; e++) {
+                Py_ssize_t len = (Py_ssize_t)strlen(month_endings[e]), end = i + 3 + len;
+                if (end <= n && memcmp(low + i + 3, month_endings[e], (size_t)len) == 0 && day_follows(low, n, end)) {
+                    if (add_name(months, month_names[k]) < 0) {
+                        return -1;
+                    }
+                    i = end - 1;
+                    break;
+                }
+            }
+            break;
+        }
+    }
+    return 0;
+}
+
+PyDoc_STRVAR(time_words_doc,
+"time_words(title, text, chars) -> (frozenset, frozenset) | None\n\n"
+"features._time_words((title + '\\n' + text)[:chars]): the weekdays and the months given\n"
+"with a day that the top of an article names, lower-cased; None where title or text is\n"
+"not ASCII.");
+
+static PyObject *time_words(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 3) {
+        PyErr_Format(PyExc_TypeError, "time_words takes 3 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    PyObject *title = args[0], *text = args[1];
+    if (!PyUnicode_Check(title) || !PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "time_words: title and text must be str");
+        return NULL;
+    }
+    Py_ssize_t chars = PyLong_AsSsize_t(args[2]);
+    if (chars == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (chars < 0) {
+        PyErr_SetString(PyExc_ValueError, "time_words: a negative length");
+        return NULL;
+    }
+    if (!PyUnicode_IS_ASCII(title) || !PyUnicode_IS_ASCII(text)) {
+        Py_RETURN_NONE;
+    }
+    Py_ssize_t title_n = PyUnicode_GET_LENGTH(title), text_n = PyUnicode_GET_LENGTH(text);
+    Py_ssize_t n = title_n + 1 + text_n;
+    if (n > chars) {
+        n = chars;
+    }
+    unsigned char stack[2048];
+    unsigned char *low = scratch(stack, sizeof stack, n);
+    if (low == NULL) {
+        return NULL;
+    }
+    const unsigned char *title_s = PyUnicode_1BYTE_DATA(title), *text_s = PyUnicode_1BYTE_DATA(text);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned char c = i < title_n ? title_s[i] : i == title_n ? '\n' : text_s[i - title_n - 1];
+        low[i] = (c >= 'A' && c <= 'Z') ? (unsigned char)(c | 32) : c;
+    }
+    PyObject *weekdays = PyFrozenSet_New(NULL), *months = PyFrozenSet_New(NULL), *out = NULL;
+    if (weekdays != NULL && months != NULL && find_time_words(low, n, weekdays, months) == 0) {
+        out = PyTuple_Pack(2, weekdays, months);
+    }
+    Py_XDECREF(weekdays);
+    Py_XDECREF(months);
+    free_scratch(low, stack);
+    return out;
+}
+
+PyDoc_STRVAR(years_in_doc,
+"years_in(text) -> list\n\n"
+"[int(y) for y in timeinfo._YEAR.findall(text)]: the four-digit years 1950-2049 of a text,\n"
+"in order, that no digit, currency sign, '.' or ',' comes before and no digit or '%' after.");
+
+static PyObject *years_in(PyObject *self, PyObject *text) {
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "years_in: a str is needed");
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    PyObject *out = PyList_New(0);
+    if (out == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t p = 0; p + 4 <= n; p++) {
+        Py_UCS4 c0 = PyUnicode_READ(kind, data, p), c1 = PyUnicode_READ(kind, data, p + 1);
+        Py_UCS4 c2 = PyUnicode_READ(kind, data, p + 2);
+        /* (?:19[5-9]|20[0-4])\d, where \d is any decimal digit */
+        int century = c0 == '1' && c1 == '9' && c2 >= '5' && c2 <= '9' ? 1900
+                      : c0 == '2' && c1 == '0' && c2 >= '0' && c2 <= '4' ? 2000 : 0;
+        int last = century ? Py_UNICODE_TODECIMAL(PyUnicode_READ(kind, data, p + 3)) : -1;
+        if (last < 0) {
+            continue;
+        }
+        if (p > 0) {
+            Py_UCS4 before = PyUnicode_READ(kind, data, p - 1);
+            if (Py_UNICODE_ISDECIMAL(before) || before == '$' || before == 0xA3 || before == 0x20AC
+                || before == '.' || before == ',') {
+                continue;
+            }
+        }
+        if (p + 4 < n) {
+            Py_UCS4 after = PyUnicode_READ(kind, data, p + 4);
+            if (Py_UNICODE_ISDECIMAL(after) || after == '%') {
+                continue;
+            }
+        }
+        PyObject *year = PyLong_FromLong(century + 10 * (long)(c2 - '0') + last);
+        if (year == NULL || PyList_Append(out, year) < 0) {
+            Py_XDECREF(year);
+            Py_DECREF(out);
+            return NULL;
+        }
+        Py_DECREF(year);
+        p += 3;
+    }
+    return out;
+}
+
 PyDoc_STRVAR(register_idf_cache_doc,
 "register_idf_cache(cls) -> None\n\n"
 "Terms missing from an IDF cache of exactly this class are computed in C, as\n"
@@ -2408,6 +2932,12 @@ static PyMethodDef methods[] = {
     {"context_rows", context_rows, METH_VARARGS, context_rows_doc},
     {"corpus_counts", corpus_counts, METH_VARARGS, corpus_counts_doc},
     {"tree_decision", tree_decision, METH_VARARGS, tree_decision_doc},
+    /* featurize */
+    {"ascii_terms", (PyCFunction)(void (*)(void))ascii_terms, METH_FASTCALL, ascii_terms_doc},
+    {"slug_terms", (PyCFunction)(void (*)(void))slug_terms, METH_FASTCALL, slug_terms_doc},
+    {"log_weights", log_weights, METH_O, log_weights_doc},
+    {"time_words", (PyCFunction)(void (*)(void))time_words, METH_FASTCALL, time_words_doc},
+    {"years_in", years_in, METH_O, years_in_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -122,8 +122,12 @@ def stop_words(language: str | None) -> frozenset[str]:
     return _STOP | language_stop_words(language)
 
 
-def terms(text: str, stop: frozenset[str] = _STOP) -> Counter[str]:
-    """Lower-cased, stop-word-free, prefix-stemmed word counts (``stop``: see :func:`stop_words`)."""
+def terms(text: str, stop: frozenset[str] = _STOP) -> dict[str, int]:
+    """Lower-cased, stop-word-free, prefix-stemmed word counts (``stop``: see :func:`stop_words`),
+    in first-seen order."""
+    counts = ascii_terms(text, stop, STEM_CHARS)
+    if counts is not None:
+        return counts
     low = text.lower()
     words = (_ASCII_WORD if low.isascii() else _WORD).findall(low)
     if not _CJK.search(text):
@@ -138,6 +142,18 @@ def terms(text: str, stop: frozenset[str] = _STOP) -> Counter[str]:
         elif word not in stop:
             out[word[:STEM_CHARS]] += 1
     return out
+
+
+def ascii_terms(text: str, stop: frozenset[str], stem_chars: int) -> dict[str, int] | None:
+    """:func:`terms` of ASCII text (``stem_chars``: :data:`STEM_CHARS`), None for other text."""
+    if not text.isascii():
+        return None
+    return Counter([w[:stem_chars] for w in _ASCII_WORD.findall(text.lower()) if w not in stop])
+
+
+def log_weights(counts: dict[str, int]) -> dict[str, float]:
+    """Term counts as weights, 1 + log(count) (a term said twice is not twice the evidence)."""
+    return {t: 1.0 + math.log(c) for t, c in counts.items()}
 
 
 def largest(scores: dict, n: int) -> list:
@@ -204,13 +220,16 @@ def event_day(annotated: AnnotatedArticle) -> int | None:
     The annotator's estimate counts only when the page is dated: without an anchor it
     rests on absolute years alone, which in news are as often background ("in 2005").
     """
+    when = _event_date(annotated)
+    return when.toordinal() if when is not None else None
+
+
+def _event_date(annotated: AnnotatedArticle) -> date | None:
     published = annotated.article.publication_day  # a year bound dates nothing
-    if annotated.event_date is not None and published is not None:
-        return annotated.event_date.toordinal()
-    if published is not None:
-        return published.toordinal()
-    found = date_from_url(annotated.article.url)
-    return found[0].toordinal() if found else None
+    if published is None:
+        found = date_from_url(annotated.article.url)
+        return found[0] if found else None
+    return published if annotated.event_date is None else annotated.event_date
 
 
 def _time_words(top: str) -> tuple[frozenset[str], frozenset[str]]:
@@ -223,12 +242,15 @@ def _time_words(top: str) -> tuple[frozenset[str], frozenset[str]]:
             frozenset(m.lower() for m in _MONTH.findall(top)))
 
 
-def _years(annotated: AnnotatedArticle, text: str, day: int | None) -> tuple[int | None, dict[str, float]]:
+def _years(annotated: AnnotatedArticle, text: str, when: date | None) -> tuple[int | None, dict[str, float]]:
+    """The year of the event day ``when``, or else the latest year mentioned; and the year bag."""
     years = years_in(text)
-    years += [d.value.year for d in annotated.dates]
-    if day is not None:
-        years.append(date.fromordinal(day).year)
-        latest: int | None = date.fromordinal(day).year
+    if annotated.dates:
+        years += [d.value.year for d in annotated.dates]
+    latest: int | None
+    if when is not None:
+        latest = when.year
+        years.append(latest)
     else:
         latest = max(years) if years else None
     return latest, {f"y:{y}": 1.0 for y in set(years)}
@@ -241,9 +263,10 @@ SLUG_MIN_WORDS = 3
 _SLUG_SEPARATORS = re.compile(r"[-_+]+")
 
 
-def slug_words(url: str | None) -> str:
+def slug_words(url: str | None, min_words: int = SLUG_MIN_WORDS) -> str:
     """The words of a URL's slugs: ".../la-fi-mo-federal-reserve-plosser-20140310,0,1312750.story"
-    gives "la fi mo federal reserve plosser" (words of letters only: ids and dates drop out)."""
+    gives "la fi mo federal reserve plosser" (words of letters only: ids and dates drop out;
+    ``min_words``: :data:`SLUG_MIN_WORDS`)."""
     if not url:
         return ""
     try:
@@ -253,80 +276,116 @@ def slug_words(url: str | None) -> str:
     words: list[str] = []
     for segment in path.split("/"):
         parts = [p for p in _SLUG_SEPARATORS.split(segment.rsplit(".", 1)[0]) if _ASCII_WORD.fullmatch(p)]
-        if len(parts) >= SLUG_MIN_WORDS:
+        if len(parts) >= min_words:
             words.extend(parts)
     return " ".join(words)
+
+
+def slug_terms(url: str | None, stop: frozenset[str], stem_chars: int, min_words: int) -> dict[str, int] | None:
+    """``terms(slug_words(url, min_words), stop)`` (``stem_chars``: :data:`STEM_CHARS`). The
+    compiled loop gives None for a URL that is not plain printable ASCII (this reads every URL)."""
+    return ascii_terms(slug_words(url, min_words), stop, stem_chars)
+
+
+def time_words(title: str, text: str, chars: int) -> tuple[frozenset[str], frozenset[str]] | None:
+    """The weekdays and months given with a day that the first ``chars`` characters of an
+    article (:data:`TIME_WORDS_CHARS`) name. The compiled loop gives None where the title or
+    text is not ASCII (this reads every text)."""
+    return _time_words((title + "\n" + text)[:chars])
+
+
+#: the functions above that storyline._speedups computes in C where it was built: the same
+#: results (tests/test_speedups.py), or None where noted, which the reference then reads
+_REFERENCE = {f.__name__: f for f in (ascii_terms, log_weights, slug_terms, time_words)}
+
+try:
+    from .._speedups import ascii_terms, log_weights, slug_terms, time_words  # type: ignore  # noqa: F811
+except ImportError:  # no compiler at install time: the references above run
+    pass
 
 
 def featurize(annotated: AnnotatedArticle) -> ArticleFeatures:
     """The sparse features of one annotated article (no corpus statistics needed)."""
     article = annotated.article
     stop = stop_words(article.language)
-    title_terms = terms(article.title, stop)
-    body_text = article.text[:MAX_BODY_CHARS]
+    title_text, text = article.title, article.text
+    body_text = text[:MAX_BODY_CHARS]
     headline_only = article.headline_only
-    body_terms: dict[str, int] = {} if headline_only else terms(body_text, stop)
-    # Without corpus statistics yet, keep the most frequent terms, which for news bodies
-    # are the topic words; ties favour earlier (nearer the lead) by order. One sort serves
-    # the index keys below too (the 20 first of these are the 20 most frequent).
-    ranked = most_common(body_terms, MAX_BODY_TERMS) if body_terms else []
-    if len(body_terms) > MAX_BODY_TERMS:
-        body_terms = dict(ranked)
-    title = {t: 1.0 + math.log(c) for t, c in title_terms.items()}
+    title = log_weights(terms(title_text, stop))
     if headline_only:
+        body: dict[str, float] = {}
+        top_body: list[str] = []
         # A headline alone has few words, and its rewrites share fewer; the URL's slug
         # often names what it leaves out ("Snowden challenges Congress" under
         # ".../edward-snowden-challenges-congress-at-sxsw"). Its new words count as title words.
-        for term in terms(slug_words(article.url), stop):
+        slug = slug_terms(article.url, stop, STEM_CHARS, SLUG_MIN_WORDS)
+        if slug is None:  # a URL the compiled loop leaves to the reference
+            slug = _REFERENCE["slug_terms"](article.url, stop, STEM_CHARS, SLUG_MIN_WORDS)
+        for term in slug:
             title.setdefault(term, 1.0)
-    body = {t: 1.0 + math.log(c) for t, c in body_terms.items()}
+    else:
+        body_terms = terms(body_text, stop)
+        # Without corpus statistics yet, keep the most frequent terms, which for news bodies
+        # are the topic words; ties favour earlier (nearer the lead) by order. One sort serves
+        # the index keys below too (the 20 first of these are the 20 most frequent).
+        ranked = most_common(body_terms, MAX_BODY_TERMS)
+        if len(body_terms) > MAX_BODY_TERMS:
+            body_terms = dict(ranked)
+        body = log_weights(body_terms)
+        top_body = [t for t, _ in ranked[:20]]
     entities: dict[str, int] = {}  # a plain dict: Counter's += calls __missing__ in Python
     numbers: set[str] = set()
     for ent in annotated.entities:
-        if ent.label in PEOPLE:
-            kind = "p"
-        elif ent.label in PLACES:
-            kind = "l"
-        elif ent.label in ORGS:
-            kind = "o"
-        elif ent.label in NUMERIC:
-            key = _number_key(ent.text)
-            if key:
-                numbers.add(key)
-            continue
-        else:
+        prefix = _KIND_PREFIX.get(ent.label)
+        if prefix is None:
+            if ent.label in NUMERIC:
+                key = _number_key(ent.text)
+                if key:
+                    numbers.add(key)
             continue
         name = ent.canonical.lower().strip()
         if name:
-            ekey = f"{kind}:{name}"
+            ekey = prefix + name
             entities[ekey] = entities.get(ekey, 0) + 1
-            if kind == "p" and " " in name:
+            if prefix == "p:" and " " in name:
                 # A surname alone is how later mentions and other outlets name a person.
-                ekey = f"p:{name.rsplit(' ', 1)[1]}"
+                ekey = "p:" + name.rsplit(" ", 1)[1]
                 entities[ekey] = entities.get(ekey, 0) + 1
-    ents = {k: 1.0 + math.log(c) for k, c in entities.items()}
+    ents = log_weights(entities)
     # An ordered key list (not a set): candidate scores are float sums over the keys,
     # and a set's order changes with the hash seed, so ties, and so stories, would too.
-    keys = tuple(dict.fromkeys([*title, *ents, *(t for t, _ in ranked[:20])]))
-    day = event_day(annotated)
-    year, years = _years(annotated, article.title + "\n" + body_text, day)
-    weekdays, months = _time_words((article.title + "\n" + article.text)[:TIME_WORDS_CHARS])
-    return ArticleFeatures(
+    # Title terms (letters) and names ("p:...") never meet: only body terms repeat one.
+    keys = tuple(dict.fromkeys([*title, *ents, *top_body])) if top_body else (*title, *ents)
+    when = _event_date(annotated)
+    year, years = _years(annotated, title_text + "\n" + body_text, when)
+    found = time_words(title_text, text, TIME_WORDS_CHARS)
+    if found is None:  # text the compiled loop leaves to the reference
+        found = _REFERENCE["time_words"](title_text, text, TIME_WORDS_CHARS)
+    # The frozen dataclass's __init__ sets each field by a Python-level object.__setattr__
+    # (a sixth of this function's time): the same fields, every one, set at once.
+    features = _new_features(ArticleFeatures)
+    features.__dict__.update(
         id=annotated.id,
         title=title,
         body=body,
         entities=ents,
         numbers=frozenset(numbers),
-        day=day,
+        day=when.toordinal() if when is not None else None,
         year=year,
         years=years,
         headline_only=headline_only,
-        weekdays=weekdays,
-        months=months,
-        main=tuple(k for k, _ in most_common(entities, MAIN_ENTITIES)) if entities else (),
+        main=tuple(sorted(entities, key=entities.__getitem__, reverse=True)[:MAIN_ENTITIES]),
+        weekdays=found[0],
+        months=found[1],
         keys=keys,
         embedding=np.asarray(annotated.embedding, dtype=np.float32) if annotated.embedding else None,
     )
+    return features
+
+
+_new_features = object.__new__
+#: "kind:" of the entity labels that name who, where and which organisation.
+_KIND_PREFIX = {**dict.fromkeys(PEOPLE, "p:"), **dict.fromkeys(PLACES, "l:"), **dict.fromkeys(ORGS, "o:")}
 
 
 #: a name is part of what a report (or a story) is about when its weight reaches this share

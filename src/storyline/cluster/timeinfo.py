@@ -90,6 +90,12 @@ def years_in(text: str) -> list[int]:
     return [int(y) for y in _YEAR.findall(text)]
 
 
+try:  # the same list from one C loop (tests/test_speedups.py), where it was built
+    from .._speedups import years_in  # type: ignore  # noqa: F811
+except ImportError:
+    pass
+
+
 def is_partial_date_line(line: str) -> bool:
     """A line that is only a day and month ("APR 28"): page furniture, not a headline."""
     return len(line.split()) <= 3 and _LINE_MON_D.match(line) is not None
