@@ -2375,11 +2375,13 @@ done:
     return out;
 }
 
-/* ---- featurize: an article's term counts, slug terms, time words and years --------
- * (references in storyline/cluster/features.py: ascii_terms, slug_terms, log_weights,
- * time_words; storyline/cluster/timeinfo.py: years_in). The ASCII text of a headline or a
- * report is read here byte by byte; text that is not ASCII is left to the references
- * (None back), whose regular expressions and str methods follow Unicode. */
+/* ---- featurize: an article's term counts, slug terms, time words, years, entities ----
+ * (references in storyline/cluster/features.py: word_terms, slug_terms, log_weights,
+ * time_words, entity_features; storyline/cluster/timeinfo.py: years_in). ASCII text is
+ * read byte by byte, other text by code point with the Unicode tests the references'
+ * regular expressions make; the few inputs where those would take more than that to
+ * mirror (Chinese or Japanese words, URLs that urlsplit cleans or checks, letters that
+ * IGNORECASE matches to ASCII ones) are left to the references: None back. */
 
 /* An ASCII letter ([A-Za-z]). */
 static inline int ascii_letter(unsigned char c) {
@@ -2415,6 +2417,21 @@ static void free_scratch(unsigned char *buf, const unsigned char *stack) {
     }
 }
 
+/* counts[key] += 1 (from 0): 0, or -1 with an exception set. */
+static int count_key(PyObject *counts, PyObject *key) {
+    PyObject *old = PyDict_GetItemWithError(counts, key);
+    PyObject *count = NULL;
+    if (old != NULL) {
+        long value = PyLong_AsLong(old);
+        count = value == -1 && PyErr_Occurred() ? NULL : PyLong_FromLong(value + 1);
+    } else if (!PyErr_Occurred()) {
+        count = PyLong_FromLong(1);
+    }
+    int status = count == NULL ? -1 : PyDict_SetItem(counts, key, count);
+    Py_XDECREF(count);
+    return status;
+}
+
 /* The stem (first ``stem_chars`` bytes) of a lower-case ASCII word counted one more time
  * in ``counts``, unless the word is in ``stop``: terms' step. 0, or -1 with an exception set. */
 static int count_term(PyObject *counts, PyObject *stop, const unsigned char *word, Py_ssize_t n,
@@ -2424,28 +2441,73 @@ static int count_term(PyObject *counts, PyObject *stop, const unsigned char *wor
         return -1;
     }
     int is_stop = PySet_Contains(stop, stem);
-    if (is_stop != 0) {
-        Py_DECREF(stem);
-        return is_stop < 0 ? -1 : 0;
-    }
-    if (n > stem_chars) {
+    if (is_stop == 0 && n > stem_chars) {
         Py_SETREF(stem, ascii_str(word, stem_chars));
-        if (stem == NULL) {
-            return -1;
+    }
+    int status = is_stop < 0 || stem == NULL ? -1 : is_stop ? 0 : count_key(counts, stem);
+    Py_XDECREF(stem);
+    return status;
+}
+
+/* A character of features._WORD's [^\W\d_]: a letter, or a number that is no decimal digit. */
+static inline int word_char(Py_UCS4 c) {
+    return c != '_' && Py_UNICODE_ISALNUM(c) && !Py_UNICODE_ISDECIMAL(c);
+}
+
+/* A character of features._CJK (kana and CJK ideographs). */
+static inline int cjk_char(Py_UCS4 c) {
+    return (c >= 0x3040 && c <= 0x30ff) || (c >= 0x3400 && c <= 0x4dbf) || (c >= 0x4e00 && c <= 0x9fff);
+}
+
+/* word_terms of text that is not ASCII: its words read from text.lower(), as the reference
+ * reads them (a new dict, NULL with an exception set; Py_None, new, where it has CJK). */
+static PyObject *wide_terms(PyObject *text, PyObject *stop, Py_ssize_t stem_chars) {
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (cjk_char(PyUnicode_READ(kind, data, i))) {
+            Py_RETURN_NONE;
         }
     }
-    PyObject *old = PyDict_GetItemWithError(counts, stem);
-    PyObject *count = NULL;
-    if (old != NULL) {
-        long value = PyLong_AsLong(old);
-        count = value == -1 && PyErr_Occurred() ? NULL : PyLong_FromLong(value + 1);
-    } else if (!PyErr_Occurred()) {
-        count = PyLong_FromLong(1);
+    PyObject *low = PyObject_CallMethodObjArgs(text, str_lower, NULL);
+    if (low == NULL) {
+        return NULL;
     }
-    int status = count == NULL ? -1 : PyDict_SetItem(counts, stem, count);
-    Py_XDECREF(count);
-    Py_DECREF(stem);
-    return status;
+    if (!PyUnicode_Check(low)) {
+        PyErr_SetString(PyExc_TypeError, "word_terms: lower() gave no str");
+        Py_DECREF(low);
+        return NULL;
+    }
+    PyObject *counts = PyDict_New();
+    kind = PyUnicode_KIND(low);
+    data = PyUnicode_DATA(low);
+    n = PyUnicode_GET_LENGTH(low);
+    Py_ssize_t i = 0;
+    while (counts != NULL && i < n) {
+        if (!word_char(PyUnicode_READ(kind, data, i))) {
+            i++;
+            continue;
+        }
+        Py_ssize_t start = i;
+        while (i < n && word_char(PyUnicode_READ(kind, data, i))) {
+            i++;
+        }
+        if (i - start < 2) {
+            continue;
+        }
+        PyObject *stem = PyUnicode_Substring(low, start, i);
+        int is_stop = stem == NULL ? -1 : PySet_Contains(stop, stem);
+        if (is_stop == 0 && i - start > stem_chars) {
+            Py_SETREF(stem, PyUnicode_Substring(low, start, start + stem_chars));
+        }
+        if (is_stop < 0 || stem == NULL || (!is_stop && count_key(counts, stem) < 0)) {
+            Py_CLEAR(counts);
+        }
+        Py_XDECREF(stem);
+    }
+    Py_DECREF(low);
+    return counts;
 }
 
 /* The arguments every function of this section checks: a str (or None where ``none_ok``),
@@ -2475,19 +2537,20 @@ static int text_stop_count(PyObject *const *args, Py_ssize_t nargs, Py_ssize_t w
     return 0;
 }
 
-PyDoc_STRVAR(ascii_terms_doc,
-"ascii_terms(text, stop, stem_chars) -> dict | None\n\n"
-"Counter(w[:stem_chars] for w in re.findall('[a-z]{2,}', text.lower()) if w not in stop)\n"
-"as a plain dict (first-seen order), or None where ``text`` is not ASCII.");
+PyDoc_STRVAR(word_terms_doc,
+"word_terms(text, stop, stem_chars) -> dict | None\n\n"
+"Counter(w[:stem_chars] for w in features._WORD.findall(text.lower()) if w not in stop)\n"
+"as a plain dict (first-seen order), or None where ``text`` has Chinese or Japanese\n"
+"characters (storyline.cluster.features.word_terms).");
 
-static PyObject *ascii_terms(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+static PyObject *word_terms(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     Py_ssize_t stem_chars;
-    if (text_stop_count(args, nargs, 3, "ascii_terms", 0, &stem_chars) < 0) {
+    if (text_stop_count(args, nargs, 3, "word_terms", 0, &stem_chars) < 0) {
         return NULL;
     }
     PyObject *text = args[0], *stop = args[1];
     if (!PyUnicode_IS_ASCII(text)) {
-        Py_RETURN_NONE;
+        return wide_terms(text, stop, stem_chars);
     }
     const unsigned char *s = PyUnicode_1BYTE_DATA(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
@@ -2713,93 +2776,182 @@ fail:
     return NULL;
 }
 
-/* A character of Python's \w in ASCII text: [0-9A-Za-z_]. */
-static inline int regex_word_byte(unsigned char c) {
-    return ascii_letter(c) || (c >= '0' && c <= '9') || c == '_';
-}
+/* Byte classes of the time-word scan (time_words_table). */
+enum { TW_WORD = 1, TW_SPACE = 2, TW_DIGIT = 4, TW_WEEKDAY = 8, TW_MONTH = 16 };
+static unsigned char time_word_class[256];
 
-/* Adds the ASCII name to a brand-new frozenset: 0, or -1 with an exception set. */
-static int add_name(PyObject *set, const char *name) {
-    PyObject *item = PyUnicode_FromString(name);
-    int status = item == NULL ? -1 : PySet_Add(set, item);
-    Py_XDECREF(item);
-    return status;
-}
-
-/* Whether lower-case ASCII ``low`` (n bytes) goes on at ``at`` with the month pattern's
- * (?=\s+\d{1,2}\b): whitespace, then one or two digits that end a word. */
-static int day_follows(const unsigned char *low, Py_ssize_t n, Py_ssize_t at) {
-    Py_ssize_t k = at;
-    while (k < n && Py_UNICODE_ISSPACE(low[k])) {
-        k++;
+/* Python's \w, \s and \d (str patterns) of each ASCII byte, and the first letters of the
+ * weekday and month names. */
+static void time_words_table(void) {
+    for (int c = 0; c < 128; c++) {
+        unsigned char k = 0;
+        if (ascii_letter((unsigned char)c) || (c >= '0' && c <= '9') || c == '_') {
+            k |= TW_WORD;
+        }
+        if (Py_UNICODE_ISSPACE(c)) {
+            k |= TW_SPACE;
+        }
+        if (c >= '0' && c <= '9') {
+            k |= TW_DIGIT;
+        }
+        if (c && strchr("mtwfs", c)) {
+            k |= TW_WEEKDAY;
+        }
+        if (c && strchr("jfmasond", c)) {
+            k |= TW_MONTH;
+        }
+        time_word_class[c] = k;
     }
-    if (k == at) {
+}
+
+/* One empty frozenset for every article that names no weekday (or month) or number: most
+ * do not, and the collector would otherwise track one new set each; and a pair of them. */
+static PyObject *no_names = NULL, *no_time_words = NULL;
+/* The attribute names entity_features reads, and the str method it calls on names that are
+ * not ASCII after lower(). */
+static PyObject *attr_label = NULL, *attr_text = NULL, *attr_canonical = NULL, *str_strip = NULL;
+
+/* Makes the objects and the table above at the first call of this section's functions: 0,
+ * or -1 with an exception set. */
+static int featurize_ready(void) {
+    if (str_strip != NULL) {
         return 0;
     }
-    Py_ssize_t d = k;
-    while (d < n && d - k < 2 && low[d] >= '0' && low[d] <= '9') {
-        d++;
+    time_words_table();
+    if (no_names == NULL && (no_names = PyFrozenSet_New(NULL)) == NULL) {
+        return -1;
     }
-    return d > k && (d == n || !regex_word_byte(low[d]));
-}
-
-static const char *const weekday_names[] = {"mon", "tues", "wednes", "thurs", "fri", "satur", "sun"};
-static const char *const month_names[] = {"jan", "feb", "mar", "apr", "may", "jun",
-                                          "jul", "aug", "sep", "oct", "nov", "dec"};
-/* the month pattern's optional endings, in the order its alternation tries them */
-static const char *const month_endings[] = {"uary", "ruary", "ch", "il", "e", "y", "ust", "tember", "t.",
-                                            "ober", "ember", ".", ""};
-
-/* The weekday and month names of lower-case ASCII ``low`` that features._WEEKDAY_LOWER and
- * _MONTH_LOWER find (left to right, not overlapping), added to two new frozensets. */
-static int find_time_words(const unsigned char *low, Py_ssize_t n, PyObject *weekdays, PyObject *months) {
-    /* \b(mon|tues|wednes|thurs|fri|satur|sun)day\b */
-    for (Py_ssize_t i = 0; i + 6 <= n; i++) {
-        if (i > 0 && regex_word_byte(low[i - 1])) {
-            continue;
-        }
-        for (size_t w = 0; w < sizeof weekday_names / sizeof *weekday_names; w++) {
-            Py_ssize_t len = (Py_ssize_t)strlen(weekday_names[w]), end = i + len + 3;
-            if (end <= n && memcmp(low + i, weekday_names[w], (size_t)len) == 0
-                && memcmp(low + i + len, "day", 3) == 0 && (end == n || !regex_word_byte(low[end]))) {
-                if (add_name(weekdays, weekday_names[w]) < 0) {
-                    return -1;
-                }
-                i = end - 1;
-                break;
-            }
-        }
+    if (no_time_words == NULL && (no_time_words = PyTuple_Pack(2, no_names, no_names)) == NULL) {
+        return -1;
     }
-    /* (jan|...|dec)(?<!\w...)(ending)?(?=\s+\d{1,2}\b), the first ending that is followed by a day */
-    for (Py_ssize_t i = 0; i + 3 <= n; i++) {
-        if (i > 0 && regex_word_byte(low[i - 1])) {
-            continue;
-        }
-        for (size_t k = 0; k < sizeof month_names / sizeof *month_names; k++) {
-            if (memcmp(low + i, month_names[k], 3) != 0) {
-                continue;
-            }
-            for (size_t e = 0; e < sizeof month_endings / sizeof *month_endings; e++) {
-                Py_ssize_t len = (Py_ssize_t)strlen(month_endings[e]), end = i + 3 + len;
-                if (end <= n && memcmp(low + i + 3, month_endings[e], (size_t)len) == 0 && day_follows(low, n, end)) {
-                    if (add_name(months, month_names[k]) < 0) {
-                        return -1;
-                    }
-                    i = end - 1;
-                    break;
-                }
-            }
-            break;
+    PyObject **names[] = {&attr_label, &attr_text, &attr_canonical, &str_strip};
+    const char *values[] = {"label", "text", "canonical", "strip"};
+    for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
+        if (*names[k] == NULL && (*names[k] = PyUnicode_InternFromString(values[k])) == NULL) {
+            return -1;
         }
     }
     return 0;
 }
 
+/* Adds the ASCII name to ``*set``, a brand-new frozenset made here at the first name (NULL
+ * before): 0, or -1 with an exception set. */
+static int add_name(PyObject **set, const char *name) {
+    if (*set == NULL && (*set = PyFrozenSet_New(NULL)) == NULL) {
+        return -1;
+    }
+    PyObject *item = PyUnicode_FromString(name);
+    int status = item == NULL ? -1 : PySet_Add(*set, item);
+    Py_XDECREF(item);
+    return status;
+}
+
+typedef struct {
+    const char *s;
+    Py_ssize_t len;
+} Word;
+
+static const Word weekday_names[] = {{"mon", 3}, {"tues", 4}, {"wednes", 6}, {"thurs", 5}, {"fri", 3},
+                                     {"satur", 5}, {"sun", 3}};
+static const Word month_names[] = {{"jan", 3}, {"feb", 3}, {"mar", 3}, {"apr", 3}, {"may", 3}, {"jun", 3},
+                                   {"jul", 3}, {"aug", 3}, {"sep", 3}, {"oct", 3}, {"nov", 3}, {"dec", 3}};
+/* the month pattern's optional endings, in the order its alternation tries them */
+static const Word month_endings[] = {{"uary", 4}, {"ruary", 5}, {"ch", 2}, {"il", 2}, {"e", 1}, {"y", 1},
+                                     {"ust", 3}, {"tember", 6}, {"t.", 2}, {"ober", 4}, {"ember", 5}, {".", 1},
+                                     {"", 0}};
+
+/* Whether low[i:] opens with ``w``. */
+static inline int opens_with(const unsigned char *low, Py_ssize_t n, Py_ssize_t i, const Word *w) {
+    if (i + w->len > n) {
+        return 0;
+    }
+    for (Py_ssize_t k = 0; k < w->len; k++) {
+        if (low[i + k] != (unsigned char)w->s[k]) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* The weekday and month names that features._WEEKDAY_LOWER and _MONTH_LOWER find in
+ * ``low`` (left to right, not overlapping), added to ``*weekdays`` and ``*months`` (see
+ * add_name). ``low``: ASCII letters lower-cased, every other character as time_words
+ * stands it in. Each match is found from where it must end, which is rarer than where it
+ * may start: a weekday's "day", a month's day number after whitespace. */
+static int find_time_words(const unsigned char *low, Py_ssize_t n, PyObject **weekdays, PyObject **months) {
+    const unsigned char *cls = time_word_class, *y = n > 0 ? memchr(low, 'y', (size_t)n) : NULL;
+    /* \b(mon|tues|wednes|thurs|fri|satur|sun)day\b: at most one name ends where a "day" starts */
+    for (; y != NULL; y = memchr(y + 1, 'y', (size_t)(low + n - y - 1))) {
+        Py_ssize_t day = y - low - 2, end = day + 3;
+        if (day < 3 || low[day] != 'd' || low[day + 1] != 'a' || (end < n && (cls[low[end]] & TW_WORD))) {
+            continue;
+        }
+        for (size_t w = 0; w < sizeof weekday_names / sizeof *weekday_names; w++) {
+            Py_ssize_t start = day - weekday_names[w].len;
+            if (start >= 0 && (start == 0 || !(cls[low[start - 1]] & TW_WORD))
+                && opens_with(low, n, start, &weekday_names[w])) {
+                if (add_name(weekdays, weekday_names[w].s) < 0) {
+                    return -1;
+                }
+                break;
+            }
+        }
+    }
+    /* (jan|...|dec)(?<!\w...)(ending)?(?=\s+\d{1,2}\b): at a run of whitespace that one or
+     * two digits ending a word follow, the one name and ending that end where it starts
+     * (two cannot: the later would start after a "." inside the earlier, which has none
+     * but at its end) */
+    for (Py_ssize_t k = 1; k < n; k++) {
+        if (!(cls[low[k]] & TW_DIGIT) || !(cls[low[k - 1]] & TW_SPACE)) {
+            continue;
+        }
+        Py_ssize_t d = k;
+        while (d < n && d - k < 2 && (cls[low[d]] & TW_DIGIT)) {
+            d++;
+        }
+        if (d < n && (cls[low[d]] & TW_WORD)) {
+            continue;
+        }
+        Py_ssize_t space = k - 1;
+        while (space > 0 && (cls[low[space - 1]] & TW_SPACE)) {
+            space--;
+        }
+        int found = 0;
+        for (size_t e = 0; !found && e < sizeof month_endings / sizeof *month_endings; e++) {
+            Py_ssize_t start = space - 3 - month_endings[e].len;
+            if (start < 0 || (start > 0 && (cls[low[start - 1]] & TW_WORD))
+                || !opens_with(low, n, start + 3, &month_endings[e])) {
+                continue;
+            }
+            for (size_t m = 0; !found && m < sizeof month_names / sizeof *month_names; m++) {
+                if (opens_with(low, n, start, &month_names[m])) {
+                    if (add_name(months, month_names[m].s) < 0) {
+                        return -1;
+                    }
+                    found = 1;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+/* What a character that is not ASCII stands in as in the scan: the classes of the patterns'
+ * \w, \s and \d it is in (a decimal digit as "0", another letter or number as "_", a space
+ * as " ", the rest as "#": none of them is in a name); -1 for the four characters that
+ * IGNORECASE matches to ASCII letters ("İ" and "ı" i, "ſ" s, the Kelvin sign k). */
+static int stand_in(Py_UCS4 c) {
+    if (c == 0x130 || c == 0x131 || c == 0x17F || c == 0x212A) {
+        return -1;
+    }
+    return Py_UNICODE_ISDECIMAL(c) ? '0' : Py_UNICODE_ISALNUM(c) ? '_' : Py_UNICODE_ISSPACE(c) ? ' ' : '#';
+}
+
 PyDoc_STRVAR(time_words_doc,
 "time_words(title, text, chars) -> (frozenset, frozenset) | None\n\n"
 "features._time_words((title + '\\n' + text)[:chars]): the weekdays and the months given\n"
-"with a day that the top of an article names, lower-cased; None where title or text is\n"
-"not ASCII.");
+"with a day that the top of an article names, lower-cased; None where that top holds one\n"
+"of the four letters that IGNORECASE matches to ASCII ones.");
 
 static PyObject *time_words(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 3) {
@@ -2819,27 +2971,53 @@ static PyObject *time_words(PyObject *self, PyObject *const *args, Py_ssize_t na
         PyErr_SetString(PyExc_ValueError, "time_words: a negative length");
         return NULL;
     }
-    if (!PyUnicode_IS_ASCII(title) || !PyUnicode_IS_ASCII(text)) {
-        Py_RETURN_NONE;
+    if (featurize_ready() < 0) {
+        return NULL;
     }
+    /* the top, (title + "\n" + text)[:chars], lower-cased or stood in byte by byte */
     Py_ssize_t title_n = PyUnicode_GET_LENGTH(title), text_n = PyUnicode_GET_LENGTH(text);
-    Py_ssize_t n = title_n + 1 + text_n;
-    if (n > chars) {
-        n = chars;
-    }
+    Py_ssize_t n = title_n + 1 + text_n < chars ? title_n + 1 + text_n : chars;
     unsigned char stack[2048];
     unsigned char *low = scratch(stack, sizeof stack, n);
     if (low == NULL) {
         return NULL;
     }
-    const unsigned char *title_s = PyUnicode_1BYTE_DATA(title), *text_s = PyUnicode_1BYTE_DATA(text);
-    for (Py_ssize_t i = 0; i < n; i++) {
-        unsigned char c = i < title_n ? title_s[i] : i == title_n ? '\n' : text_s[i - title_n - 1];
-        low[i] = (c >= 'A' && c <= 'Z') ? (unsigned char)(c | 32) : c;
+    int title_kind = PyUnicode_KIND(title), text_kind = PyUnicode_KIND(text);
+    const void *title_data = PyUnicode_DATA(title), *text_data = PyUnicode_DATA(text);
+    Py_ssize_t i = 0;
+    if (PyUnicode_IS_ASCII(title) && PyUnicode_IS_ASCII(text)) {
+        for (; i < n && i < title_n; i++) {
+            low[i] = ((const unsigned char *)title_data)[i];
+        }
+        if (i < n) {
+            low[i++] = '\n';
+        }
+        memcpy(low + i, text_data, (size_t)(n - i));
+        for (i = 0; i < n; i++) {
+            low[i] = (low[i] >= 'A' && low[i] <= 'Z') ? (unsigned char)(low[i] | 32) : low[i];
+        }
     }
-    PyObject *weekdays = PyFrozenSet_New(NULL), *months = PyFrozenSet_New(NULL), *out = NULL;
-    if (weekdays != NULL && months != NULL && find_time_words(low, n, weekdays, months) == 0) {
-        out = PyTuple_Pack(2, weekdays, months);
+    for (; i < n; i++) {
+        Py_UCS4 c = i < title_n ? PyUnicode_READ(title_kind, title_data, i)
+                    : i == title_n ? '\n' : PyUnicode_READ(text_kind, text_data, i - title_n - 1);
+        if (c >= 128) {
+            int standing = stand_in(c);
+            if (standing < 0) {
+                free_scratch(low, stack);
+                Py_RETURN_NONE;
+            }
+            c = (Py_UCS4)standing;
+        }
+        low[i] = (unsigned char)(c >= 'A' && c <= 'Z' ? c | 32 : c);
+    }
+    PyObject *weekdays = NULL, *months = NULL, *out = NULL;
+    if (find_time_words(low, n, &weekdays, &months) == 0) {
+        if (weekdays == NULL && months == NULL) {
+            out = no_time_words;
+            Py_INCREF(out);
+        } else {
+            out = PyTuple_Pack(2, weekdays ? weekdays : no_names, months ? months : no_names);
+        }
     }
     Py_XDECREF(weekdays);
     Py_XDECREF(months);
@@ -2899,6 +3077,263 @@ static PyObject *years_in(PyObject *self, PyObject *text) {
     return out;
 }
 
+/* canonical.lower().strip() (new reference, NULL with an exception set): in C for ASCII. */
+static PyObject *lower_stripped(PyObject *canonical) {
+    if (!PyUnicode_Check(canonical)) {
+        PyErr_SetString(PyExc_TypeError, "entity_features: an entity's canonical name must be a str");
+        return NULL;
+    }
+    if (!PyUnicode_IS_ASCII(canonical)) {
+        PyObject *low = PyObject_CallMethodObjArgs(canonical, str_lower, NULL);
+        if (low == NULL) {
+            return NULL;
+        }
+        PyObject *out = PyObject_CallMethodObjArgs(low, str_strip, NULL);
+        Py_DECREF(low);
+        return out;
+    }
+    const unsigned char *s = PyUnicode_1BYTE_DATA(canonical);
+    Py_ssize_t start = 0, end = PyUnicode_GET_LENGTH(canonical);
+    while (start < end && Py_UNICODE_ISSPACE(s[start])) {
+        start++;
+    }
+    while (end > start && Py_UNICODE_ISSPACE(s[end - 1])) {
+        end--;
+    }
+    PyObject *out = PyUnicode_New(end - start, 127);
+    if (out != NULL) {
+        Py_UCS1 *to = PyUnicode_1BYTE_DATA(out);
+        for (Py_ssize_t i = start; i < end; i++) {
+            to[i - start] = (s[i] >= 'A' && s[i] <= 'Z') ? (Py_UCS1)(s[i] | 32) : s[i];
+        }
+    }
+    return out;
+}
+
+/* features._number_key(text): the first number of ``text`` (\d+(?:[.,]\d+)*) without its
+ * commas where that is two characters or more or has a ".", else None (new references;
+ * NULL with an exception set). */
+static PyObject *number_key(PyObject *text) {
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "entity_features: an entity's text must be a str");
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0;
+    while (i < n && !Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, i))) {
+        i++;
+    }
+    if (i == n) {
+        Py_RETURN_NONE;
+    }
+    Py_ssize_t j = i, commas = 0;
+    int dot = 0;
+    for (;;) {
+        while (j < n && Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, j))) {
+            j++;
+        }
+        Py_UCS4 mark = j + 1 < n ? PyUnicode_READ(kind, data, j) : 0;
+        if ((mark != '.' && mark != ',') || !Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, j + 1))) {
+            break;
+        }
+        commas += mark == ',';
+        dot |= mark == '.';
+        j++;
+    }
+    if (j - i - commas < 2 && !dot) {
+        Py_RETURN_NONE;
+    }
+    if (commas == 0) {
+        return PyUnicode_Substring(text, i, j);
+    }
+    Py_UCS4 *digits = PyMem_Malloc((size_t)(j - i) * sizeof(Py_UCS4));
+    if (digits == NULL) {
+        return PyErr_NoMemory();
+    }
+    Py_ssize_t m = 0;
+    for (Py_ssize_t k = i; k < j; k++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, k);
+        if (c != ',') {
+            digits[m++] = c;
+        }
+    }
+    PyObject *out = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, digits, m);
+    PyMem_Free(digits);
+    return out;
+}
+
+/* The keys of ``counts`` (int values) with the ``most`` highest counts, highest first, ties
+ * in insertion order: sorted(counts, key=counts.__getitem__, reverse=True)[:most]. */
+static PyObject *most_counted(PyObject *counts, Py_ssize_t most) {
+    Py_ssize_t n = PyDict_GET_SIZE(counts);
+    if (most > n) {
+        most = n;
+    }
+    PyObject *out = PyTuple_New(most);
+    PyObject **keys = PyMem_Malloc((size_t)(n > 0 ? n : 1) * sizeof(PyObject *));
+    long *values = PyMem_Malloc((size_t)(n > 0 ? n : 1) * sizeof(long));
+    if (out == NULL || keys == NULL || values == NULL) {
+        if (out != NULL) {
+            PyErr_NoMemory();
+        }
+        goto fail;
+    }
+    Py_ssize_t pos = 0, k = 0;
+    PyObject *key, *value;
+    while (PyDict_Next(counts, &pos, &key, &value)) {
+        keys[k] = key;
+        values[k] = PyLong_AsLong(value);
+        if (values[k] == -1 && PyErr_Occurred()) {
+            goto fail;
+        }
+        k++;
+    }
+    for (Py_ssize_t r = 0; r < most; r++) {
+        /* the first of the highest counts not taken yet (a taken one is set below any count) */
+        Py_ssize_t best = -1;
+        for (k = 0; k < n; k++) {
+            if (values[k] != LONG_MIN && (best < 0 || values[k] > values[best])) {
+                best = k;
+            }
+        }
+        values[best] = LONG_MIN;
+        Py_INCREF(keys[best]);
+        PyTuple_SET_ITEM(out, r, keys[best]);
+    }
+    PyMem_Free(keys);
+    PyMem_Free(values);
+    return out;
+fail:
+    Py_XDECREF(out);
+    PyMem_Free(keys);
+    PyMem_Free(values);
+    return NULL;
+}
+
+/* The mentions of one entity that names someone or something counted into ``counts`` (its
+ * "kind:name", and for a person with a full name the surname alone): 0, or -1 with an
+ * exception set. */
+static int count_entity(PyObject *counts, PyObject *prefix, PyObject *canonical) {
+    PyObject *name = lower_stripped(canonical);
+    if (name == NULL) {
+        return -1;
+    }
+    if (!PyUnicode_Check(name)) {
+        PyErr_SetString(PyExc_TypeError, "entity_features: lower() or strip() gave no str");
+        Py_DECREF(name);
+        return -1;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(name);
+    int status = 0;
+    if (n > 0) {
+        PyObject *key = PyUnicode_Concat(prefix, name);
+        status = key == NULL ? -1 : count_key(counts, key);
+        Py_XDECREF(key);
+        int person = status == 0 ? PyUnicode_CompareWithASCIIString(prefix, "p:") == 0 : 0;
+        Py_ssize_t space = person ? PyUnicode_FindChar(name, ' ', 0, n, -1) : -1;
+        if (space == -2) {
+            status = -1;
+        } else if (space >= 0) {
+            PyObject *surname = PyUnicode_Substring(name, space + 1, n);
+            key = surname == NULL ? NULL : PyUnicode_Concat(prefix, surname);
+            status = key == NULL ? -1 : count_key(counts, key);
+            Py_XDECREF(surname);
+            Py_XDECREF(key);
+        }
+    }
+    Py_DECREF(name);
+    return status;
+}
+
+PyDoc_STRVAR(entity_features_doc,
+"entity_features(entities, prefixes, numeric, most) -> (dict, frozenset, tuple)\n\n"
+"An article's entity bag, numbers and main names (storyline.cluster.features.entity_features).");
+
+static PyObject *entity_features(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 4) {
+        PyErr_Format(PyExc_TypeError, "entity_features takes 4 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    PyObject *prefixes = args[1], *numeric = args[2];
+    if (!PyDict_Check(prefixes) || !PyAnySet_Check(numeric)) {
+        PyErr_SetString(PyExc_TypeError, "entity_features: the prefixes must be a dict, the numeric labels a set");
+        return NULL;
+    }
+    Py_ssize_t most = PyLong_AsSsize_t(args[3]);
+    if (most == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (most < 0) {
+        PyErr_SetString(PyExc_ValueError, "entity_features: a negative number of main names");
+        return NULL;
+    }
+    if (featurize_ready() < 0) {
+        return NULL;
+    }
+    PyObject *entities = PySequence_Fast(args[0], "entity_features: the entities must be a sequence");
+    if (entities == NULL) {
+        return NULL;
+    }
+    PyObject *counts = PyDict_New(), *numbers = NULL, *out = NULL;
+    if (counts == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(entities); i++) {
+        /* held while Python code runs (attributes, lower() of a wide name) */
+        PyObject *ent = PySequence_Fast_GET_ITEM(entities, i);
+        Py_INCREF(ent);
+        PyObject *label = PyObject_GetAttr(ent, attr_label);
+        if (label == NULL) {
+            Py_DECREF(ent);
+            goto done;
+        }
+        PyObject *prefix = PyDict_GetItemWithError(prefixes, label);
+        int status = 0;
+        if (prefix != NULL) {
+            Py_INCREF(prefix);
+            PyObject *canonical = PyObject_GetAttr(ent, attr_canonical);
+            status = canonical == NULL ? -1 : count_entity(counts, prefix, canonical);
+            Py_XDECREF(canonical);
+            Py_DECREF(prefix);
+        } else if (PyErr_Occurred()) {
+            status = -1;
+        } else {
+            status = PySet_Contains(numeric, label);
+            if (status == 1) {
+                PyObject *text = PyObject_GetAttr(ent, attr_text);
+                PyObject *key = text == NULL ? NULL : number_key(text);
+                if (numbers == NULL && key != NULL && key != Py_None) {
+                    numbers = PySet_New(NULL);
+                }
+                status = key == NULL || (key != Py_None && (numbers == NULL || PySet_Add(numbers, key) < 0)) ? -1 : 0;
+                Py_XDECREF(text);
+                Py_XDECREF(key);
+            }
+        }
+        Py_DECREF(label);
+        Py_DECREF(ent);
+        if (status < 0) {
+            goto done;
+        }
+    }
+    PyObject *weights = log_weights(NULL, counts);
+    PyObject *found = numbers == NULL ? no_names : PyFrozenSet_New(numbers);
+    Py_XINCREF(numbers == NULL ? found : NULL);
+    PyObject *main_names = most_counted(counts, most);
+    if (weights != NULL && found != NULL && main_names != NULL) {
+        out = PyTuple_Pack(3, weights, found, main_names);
+    }
+    Py_XDECREF(weights);
+    Py_XDECREF(found);
+    Py_XDECREF(main_names);
+done:
+    Py_DECREF(entities);
+    Py_XDECREF(counts);
+    Py_XDECREF(numbers);
+    return out;
+}
+
 PyDoc_STRVAR(register_idf_cache_doc,
 "register_idf_cache(cls) -> None\n\n"
 "Terms missing from an IDF cache of exactly this class are computed in C, as\n"
@@ -2933,11 +3368,12 @@ static PyMethodDef methods[] = {
     {"corpus_counts", corpus_counts, METH_VARARGS, corpus_counts_doc},
     {"tree_decision", tree_decision, METH_VARARGS, tree_decision_doc},
     /* featurize */
-    {"ascii_terms", (PyCFunction)(void (*)(void))ascii_terms, METH_FASTCALL, ascii_terms_doc},
+    {"word_terms", (PyCFunction)(void (*)(void))word_terms, METH_FASTCALL, word_terms_doc},
     {"slug_terms", (PyCFunction)(void (*)(void))slug_terms, METH_FASTCALL, slug_terms_doc},
     {"log_weights", log_weights, METH_O, log_weights_doc},
     {"time_words", (PyCFunction)(void (*)(void))time_words, METH_FASTCALL, time_words_doc},
     {"years_in", years_in, METH_O, years_in_doc},
+    {"entity_features", (PyCFunction)(void (*)(void))entity_features, METH_FASTCALL, entity_features_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from ..model import AnnotatedArticle
+from ..model import AnnotatedArticle, Entity
 from ..stopwords import language_stop_words, read_as_english
 from ._sparse import COMPILED, add_into, square_sum, weighted, weighted_dot, weighted_square_sum
 from .timeinfo import date_from_url, years_in
@@ -125,16 +125,11 @@ def stop_words(language: str | None) -> frozenset[str]:
 def terms(text: str, stop: frozenset[str] = _STOP) -> dict[str, int]:
     """Lower-cased, stop-word-free, prefix-stemmed word counts (``stop``: see :func:`stop_words`),
     in first-seen order."""
-    counts = ascii_terms(text, stop, STEM_CHARS)
+    counts = word_terms(text, stop, STEM_CHARS)
     if counts is not None:
         return counts
-    low = text.lower()
-    words = (_ASCII_WORD if low.isascii() else _WORD).findall(low)
-    if not _CJK.search(text):
-        # The common case, without a per-word script test (same counts, same order).
-        return Counter([w[:STEM_CHARS] for w in words if w not in stop])
     out: Counter[str] = Counter()
-    for word in words:
+    for word in _WORD.findall(text.lower()):
         if _CJK.search(word):
             # Chinese/Japanese run words together: character bigrams stand in for words.
             chars = [c for c in word if _CJK.match(c)]
@@ -144,11 +139,14 @@ def terms(text: str, stop: frozenset[str] = _STOP) -> dict[str, int]:
     return out
 
 
-def ascii_terms(text: str, stop: frozenset[str], stem_chars: int) -> dict[str, int] | None:
-    """:func:`terms` of ASCII text (``stem_chars``: :data:`STEM_CHARS`), None for other text."""
-    if not text.isascii():
+def word_terms(text: str, stop: frozenset[str], stem_chars: int) -> dict[str, int] | None:
+    """:func:`terms` of text without Chinese or Japanese characters (the common case, without a
+    per-word script test), None for text with them (``stem_chars``: :data:`STEM_CHARS`)."""
+    if _CJK.search(text):
         return None
-    return Counter([w[:stem_chars] for w in _ASCII_WORD.findall(text.lower()) if w not in stop])
+    low = text.lower()
+    words = (_ASCII_WORD if low.isascii() else _WORD).findall(low)
+    return Counter([w[:stem_chars] for w in words if w not in stop])
 
 
 def log_weights(counts: dict[str, int]) -> dict[str, float]:
@@ -284,22 +282,61 @@ def slug_words(url: str | None, min_words: int = SLUG_MIN_WORDS) -> str:
 def slug_terms(url: str | None, stop: frozenset[str], stem_chars: int, min_words: int) -> dict[str, int] | None:
     """``terms(slug_words(url, min_words), stop)`` (``stem_chars``: :data:`STEM_CHARS`). The
     compiled loop gives None for a URL that is not plain printable ASCII (this reads every URL)."""
-    return ascii_terms(slug_words(url, min_words), stop, stem_chars)
+    return word_terms(slug_words(url, min_words), stop, stem_chars)
+
+
+#: "kind:" of the entity labels that name who, where and which organisation.
+_KIND_PREFIX = {**dict.fromkeys(PEOPLE, "p:"), **dict.fromkeys(PLACES, "l:"), **dict.fromkeys(ORGS, "o:")}
+#: one empty set for every article without numbers (most): the collector tracks each set
+_NO_NUMBERS: frozenset[str] = frozenset()
+
+
+def entity_features(entities: Sequence[Entity], prefixes: dict[str, str], numeric: frozenset[str],
+                    most: int) -> tuple[dict[str, float], frozenset[str], tuple[str, ...]]:
+    """An article's entity bag ("kind:name" -> 1 + log mentions; ``prefixes``: label -> "kind:",
+    :data:`_KIND_PREFIX`), the numbers it gives (entities labelled in ``numeric``), and its
+    ``most`` most mentioned names (ties in first-mention order)."""
+    counts: dict[str, int] = {}  # a plain dict: Counter's += calls __missing__ in Python
+    numbers: set[str] = set()
+    for ent in entities:
+        prefix = prefixes.get(ent.label)
+        if prefix is None:
+            if ent.label in numeric:
+                key = _number_key(ent.text)
+                if key:
+                    numbers.add(key)
+            continue
+        name = ent.canonical.lower().strip()
+        if name:
+            ekey = prefix + name
+            counts[ekey] = counts.get(ekey, 0) + 1
+            if prefix == "p:" and " " in name:
+                # A surname alone is how later mentions and other outlets name a person.
+                ekey = "p:" + name.rsplit(" ", 1)[1]
+                counts[ekey] = counts.get(ekey, 0) + 1
+    return (log_weights(counts), frozenset(numbers) if numbers else _NO_NUMBERS,
+            tuple(sorted(counts, key=counts.__getitem__, reverse=True)[:most]))
 
 
 def time_words(title: str, text: str, chars: int) -> tuple[frozenset[str], frozenset[str]] | None:
     """The weekdays and months given with a day that the first ``chars`` characters of an
-    article (:data:`TIME_WORDS_CHARS`) name. The compiled loop gives None where the title or
-    text is not ASCII (this reads every text)."""
+    article (:data:`TIME_WORDS_CHARS`) name. The compiled loop gives None where that top holds
+    a letter that IGNORECASE matches to an ASCII one ("ſ", "ı"; this reads every text)."""
     return _time_words((title + "\n" + text)[:chars])
 
 
 #: the functions above that storyline._speedups computes in C where it was built: the same
 #: results (tests/test_speedups.py), or None where noted, which the reference then reads
-_REFERENCE = {f.__name__: f for f in (ascii_terms, log_weights, slug_terms, time_words)}
+_REFERENCE = {f.__name__: f for f in (word_terms, log_weights, slug_terms, time_words, entity_features)}
 
 try:
-    from .._speedups import ascii_terms, log_weights, slug_terms, time_words  # type: ignore  # noqa: F811
+    from .._speedups import (  # type: ignore  # noqa: F811
+        entity_features,
+        log_weights,
+        slug_terms,
+        time_words,
+        word_terms,
+    )
 except ImportError:  # no compiler at install time: the references above run
     pass
 
@@ -333,25 +370,7 @@ def featurize(annotated: AnnotatedArticle) -> ArticleFeatures:
             body_terms = dict(ranked)
         body = log_weights(body_terms)
         top_body = [t for t, _ in ranked[:20]]
-    entities: dict[str, int] = {}  # a plain dict: Counter's += calls __missing__ in Python
-    numbers: set[str] = set()
-    for ent in annotated.entities:
-        prefix = _KIND_PREFIX.get(ent.label)
-        if prefix is None:
-            if ent.label in NUMERIC:
-                key = _number_key(ent.text)
-                if key:
-                    numbers.add(key)
-            continue
-        name = ent.canonical.lower().strip()
-        if name:
-            ekey = prefix + name
-            entities[ekey] = entities.get(ekey, 0) + 1
-            if prefix == "p:" and " " in name:
-                # A surname alone is how later mentions and other outlets name a person.
-                ekey = "p:" + name.rsplit(" ", 1)[1]
-                entities[ekey] = entities.get(ekey, 0) + 1
-    ents = log_weights(entities)
+    ents, numbers, main = entity_features(annotated.entities, _KIND_PREFIX, NUMERIC, MAIN_ENTITIES)
     # An ordered key list (not a set): candidate scores are float sums over the keys,
     # and a set's order changes with the hash seed, so ties, and so stories, would too.
     # Title terms (letters) and names ("p:...") never meet: only body terms repeat one.
@@ -369,12 +388,12 @@ def featurize(annotated: AnnotatedArticle) -> ArticleFeatures:
         title=title,
         body=body,
         entities=ents,
-        numbers=frozenset(numbers),
+        numbers=numbers,
         day=when.toordinal() if when is not None else None,
         year=year,
         years=years,
         headline_only=headline_only,
-        main=tuple(sorted(entities, key=entities.__getitem__, reverse=True)[:MAIN_ENTITIES]),
+        main=main,
         weekdays=found[0],
         months=found[1],
         keys=keys,
@@ -384,8 +403,6 @@ def featurize(annotated: AnnotatedArticle) -> ArticleFeatures:
 
 
 _new_features = object.__new__
-#: "kind:" of the entity labels that name who, where and which organisation.
-_KIND_PREFIX = {**dict.fromkeys(PEOPLE, "p:"), **dict.fromkeys(PLACES, "l:"), **dict.fromkeys(ORGS, "o:")}
 
 
 #: a name is part of what a report (or a story) is about when its weight reaches this share

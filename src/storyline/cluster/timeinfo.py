@@ -91,7 +91,7 @@ def years_in(text: str) -> list[int]:
 
 
 try:  # the same list from one C loop (tests/test_speedups.py), where it was built
-    from .._speedups import years_in  # type: ignore  # noqa: F811
+    from .._speedups import years_in  # type: ignore  # noqa: F401, F811
 except ImportError:
     pass
 
