@@ -2377,7 +2377,7 @@ done:
 
 /* ---- featurize: an article's term counts, slug terms, time words, years, entities ----
  * (references in storyline/cluster/features.py: word_terms, slug_terms, log_weights,
- * time_words, entity_features; storyline/cluster/timeinfo.py: years_in). ASCII text is
+ * ranked_bag, time_words, entity_features; storyline/cluster/timeinfo.py: years_in). ASCII text is
  * read byte by byte, other text by code point with the Unicode tests the references'
  * regular expressions make; the few inputs where those would take more than that to
  * mirror (Chinese or Japanese words, URLs that urlsplit cleans or checks, letters that
@@ -2429,23 +2429,6 @@ static int count_key(PyObject *counts, PyObject *key) {
     }
     int status = count == NULL ? -1 : PyDict_SetItem(counts, key, count);
     Py_XDECREF(count);
-    return status;
-}
-
-/* The stem (first ``stem_chars`` bytes) of a lower-case ASCII word counted one more time
- * in ``counts``, unless the word is in ``stop``: terms' step. 0, or -1 with an exception set. */
-static int count_term(PyObject *counts, PyObject *stop, const unsigned char *word, Py_ssize_t n,
-                      Py_ssize_t stem_chars) {
-    PyObject *stem = ascii_str(word, n);
-    if (stem == NULL) {
-        return -1;
-    }
-    int is_stop = PySet_Contains(stop, stem);
-    if (is_stop == 0 && n > stem_chars) {
-        Py_SETREF(stem, ascii_str(word, stem_chars));
-    }
-    int status = is_stop < 0 || stem == NULL ? -1 : is_stop ? 0 : count_key(counts, stem);
-    Py_XDECREF(stem);
     return status;
 }
 
@@ -2537,6 +2520,199 @@ static int text_stop_count(PyObject *const *args, Py_ssize_t nargs, Py_ssize_t w
     return 0;
 }
 
+/* The ASCII members of a frozenset of stop words as a byte-keyed hash set, so that an
+ * ASCII word is looked up without making a str of it (an ASCII word equals no other
+ * member). A few sets are kept, by identity (held, so none is another's address). */
+typedef struct {
+    uint64_t hash;
+    Py_ssize_t start, len; /* in bytes; start -1: an empty slot */
+} ByteKey;
+
+typedef struct {
+    PyObject *set;
+    unsigned char *bytes;
+    ByteKey *slots;
+    Py_ssize_t mask;
+} ByteSet;
+
+#define STOP_SETS 4
+static ByteSet stop_sets[STOP_SETS];
+static int stop_sets_next = 0;
+
+/* The slot of ``w`` (n bytes, hash h) in open-addressed ``slots``: its own, or the empty one
+ * where it would go. */
+static inline Py_ssize_t byte_slot(const ByteKey *slots, Py_ssize_t mask, const unsigned char *bytes,
+                                   const unsigned char *w, Py_ssize_t n, uint64_t h) {
+    for (Py_ssize_t k = (Py_ssize_t)(h & (uint64_t)mask);; k = (k + 1) & mask) {
+        const ByteKey *slot = &slots[k];
+        if (slot->start < 0 || (slot->hash == h && slot->len == n && memcmp(bytes + slot->start, w, (size_t)n) == 0)) {
+            return k;
+        }
+    }
+}
+
+/* ``*found``: the byte set of ``stop`` where it is a frozenset (made on first sight), else
+ * NULL (the caller asks the set). 0, or -1 with an exception set. */
+static int stop_byte_set(PyObject *stop, const ByteSet **found) {
+    *found = NULL;
+    if (!PyFrozenSet_CheckExact(stop)) {
+        return 0;
+    }
+    for (int k = 0; k < STOP_SETS; k++) {
+        if (stop_sets[k].set == stop) {
+            *found = &stop_sets[k];
+            return 0;
+        }
+    }
+    Py_ssize_t members = PySet_GET_SIZE(stop), total = 0, mask = 7;
+    while (mask + 1 < 2 * members) {
+        mask = 2 * mask + 1;
+    }
+    PyObject *iter = PyObject_GetIter(stop), *item;
+    while (iter != NULL && (item = PyIter_Next(iter)) != NULL) {
+        total += PyUnicode_Check(item) && PyUnicode_IS_ASCII(item) ? PyUnicode_GET_LENGTH(item) : 0;
+        Py_DECREF(item);
+    }
+    Py_XDECREF(iter);
+    if (iter == NULL || PyErr_Occurred()) {
+        return -1;
+    }
+    ByteSet made = {stop, PyMem_Malloc((size_t)(total > 0 ? total : 1)), PyMem_Malloc((size_t)(mask + 1) * sizeof(ByteKey)), mask};
+    if (made.bytes == NULL || made.slots == NULL) {
+        PyMem_Free(made.bytes);
+        PyMem_Free(made.slots);
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t k = 0; k <= mask; k++) {
+        made.slots[k].start = -1;
+    }
+    Py_ssize_t used = 0;
+    iter = PyObject_GetIter(stop);
+    while (iter != NULL && (item = PyIter_Next(iter)) != NULL) {
+        Py_ssize_t n = PyUnicode_Check(item) && PyUnicode_IS_ASCII(item) ? PyUnicode_GET_LENGTH(item) : -1;
+        if (n >= 0 && used + n <= total) {
+            const unsigned char *w = PyUnicode_1BYTE_DATA(item);
+            uint64_t h = fnv1a(w, n);
+            ByteKey *slot = &made.slots[byte_slot(made.slots, mask, made.bytes, w, n, h)];
+            memcpy(made.bytes + used, w, (size_t)n);
+            *slot = (ByteKey){h, used, n};
+            used += n;
+        }
+        Py_DECREF(item);
+    }
+    Py_XDECREF(iter);
+    if (iter == NULL || PyErr_Occurred()) {
+        PyMem_Free(made.bytes);
+        PyMem_Free(made.slots);
+        return -1;
+    }
+    ByteSet *slot = &stop_sets[stop_sets_next];
+    stop_sets_next = (stop_sets_next + 1) % STOP_SETS;
+    Py_XDECREF(slot->set);
+    PyMem_Free(slot->bytes);
+    PyMem_Free(slot->slots);
+    Py_INCREF(stop);
+    *slot = made;
+    *found = slot;
+    return 0;
+}
+
+/* Stems counted in first-seen order, keyed by their bytes in one buffer that outlives
+ * the counter (the lower-cased text): terms' Counter, with a str made per stem, not per word. */
+typedef struct {
+    const unsigned char *bytes;
+    ByteKey *slots;   /* mask + 1 of them */
+    Py_ssize_t *slot_entry; /* entry index of each used slot */
+    Py_ssize_t *entry_start, *entry_len, *entry_count;
+    Py_ssize_t mask, entries;
+} StemCounts;
+
+/* A counter for at most ``most`` stems in ``bytes``: 0, or -1 with MemoryError set. */
+static int stem_counts_init(StemCounts *c, const unsigned char *bytes, Py_ssize_t most) {
+    Py_ssize_t mask = 15;
+    while (mask + 1 < 2 * most) {
+        mask = 2 * mask + 1;
+    }
+    size_t size = (size_t)(most > 0 ? most : 1);
+    *c = (StemCounts){bytes, PyMem_Malloc((size_t)(mask + 1) * sizeof(ByteKey)),
+                      PyMem_Malloc((size_t)(mask + 1) * sizeof(Py_ssize_t)), PyMem_Malloc(size * sizeof(Py_ssize_t)),
+                      PyMem_Malloc(size * sizeof(Py_ssize_t)), PyMem_Malloc(size * sizeof(Py_ssize_t)), mask, 0};
+    if (c->slots == NULL || c->slot_entry == NULL || c->entry_start == NULL || c->entry_len == NULL
+        || c->entry_count == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t k = 0; k <= mask; k++) {
+        c->slots[k].start = -1;
+    }
+    return 0;
+}
+
+static void stem_counts_free(StemCounts *c) {
+    PyMem_Free(c->slots);
+    PyMem_Free(c->slot_entry);
+    PyMem_Free(c->entry_start);
+    PyMem_Free(c->entry_len);
+    PyMem_Free(c->entry_count);
+}
+
+/* One more of bytes[start:start + len] (room for it: see stem_counts_init). */
+static void stem_counts_add(StemCounts *c, Py_ssize_t start, Py_ssize_t len) {
+    const unsigned char *w = c->bytes + start;
+    uint64_t h = fnv1a(w, len);
+    Py_ssize_t k = byte_slot(c->slots, c->mask, c->bytes, w, len, h);
+    if (c->slots[k].start >= 0) {
+        c->entry_count[c->slot_entry[k]]++;
+        return;
+    }
+    c->slots[k] = (ByteKey){h, start, len};
+    c->slot_entry[k] = c->entries;
+    c->entry_start[c->entries] = start;
+    c->entry_len[c->entries] = len;
+    c->entry_count[c->entries] = 1;
+    c->entries++;
+}
+
+/* The counts as a new dict (first-seen order), or NULL with an exception set. */
+static PyObject *stem_counts_dict(const StemCounts *c) {
+    PyObject *out = PyDict_New();
+    for (Py_ssize_t k = 0; out != NULL && k < c->entries; k++) {
+        PyObject *stem = ascii_str(c->bytes + c->entry_start[k], c->entry_len[k]);
+        PyObject *count = stem == NULL ? NULL : PyLong_FromSsize_t(c->entry_count[k]);
+        if (count == NULL || PyDict_SetItem(out, stem, count) < 0) {
+            Py_CLEAR(out);
+        }
+        Py_XDECREF(stem);
+        Py_XDECREF(count);
+    }
+    return out;
+}
+
+/* Whether the lower-case ASCII word is in ``stop`` (its byte set where it has one): 1 or 0,
+ * -1 with an exception set. */
+static int is_stop_word(PyObject *stop, const ByteSet *bytes, const unsigned char *w, Py_ssize_t n) {
+    if (bytes != NULL) {
+        return bytes->slots[byte_slot(bytes->slots, bytes->mask, bytes->bytes, w, n, fnv1a(w, n))].start >= 0;
+    }
+    PyObject *word = ascii_str(w, n);
+    int found = word == NULL ? -1 : PySet_Contains(stop, word);
+    Py_XDECREF(word);
+    return found;
+}
+
+/* Counts the stem (first ``stem_chars`` bytes) of the lower-case ASCII word at
+ * bytes[start:start + n] unless the word is a stop word: terms' step. 0, or -1 with an
+ * exception set. */
+static int count_term(StemCounts *counts, PyObject *stop, const ByteSet *stop_bytes, Py_ssize_t start,
+                      Py_ssize_t n, Py_ssize_t stem_chars) {
+    int is_stop = is_stop_word(stop, stop_bytes, counts->bytes + start, n);
+    if (is_stop == 0) {
+        stem_counts_add(counts, start, n < stem_chars ? n : stem_chars);
+    }
+    return is_stop < 0 ? -1 : 0;
+}
+
 PyDoc_STRVAR(word_terms_doc,
 "word_terms(text, stop, stem_chars) -> dict | None\n\n"
 "Counter(w[:stem_chars] for w in features._WORD.findall(text.lower()) if w not in stop)\n"
@@ -2554,15 +2730,20 @@ static PyObject *word_terms(PyObject *self, PyObject *const *args, Py_ssize_t na
     }
     const unsigned char *s = PyUnicode_1BYTE_DATA(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    const ByteSet *stop_bytes;
+    if (stop_byte_set(stop, &stop_bytes) < 0) {
+        return NULL;
+    }
     unsigned char stack[1024];
     unsigned char *low = scratch(stack, sizeof stack, n);
     if (low == NULL) {
         return NULL;
     }
-    PyObject *counts = PyDict_New();
-    if (counts == NULL) {
-        free_scratch(low, stack);
-        return NULL;
+    StemCounts counts;
+    PyObject *out = NULL;
+    /* a word and the character after it take three: at most (n + 1) / 3 words */
+    if (stem_counts_init(&counts, low, (n + 1) / 3) < 0) {
+        goto done;
     }
     Py_ssize_t i = 0;
     while (i < n) {
@@ -2574,13 +2755,15 @@ static PyObject *word_terms(PyObject *self, PyObject *const *args, Py_ssize_t na
         for (; i < n && ascii_letter(s[i]); i++) {
             low[i] = s[i] | 32;
         }
-        if (i - start >= 2 && count_term(counts, stop, low + start, i - start, stem_chars) < 0) {
-            Py_CLEAR(counts);
-            break;
+        if (i - start >= 2 && count_term(&counts, stop, stop_bytes, start, i - start, stem_chars) < 0) {
+            goto done;
         }
     }
+    out = stem_counts_dict(&counts);
+done:
+    stem_counts_free(&counts);
     free_scratch(low, stack);
-    return counts;
+    return out;
 }
 
 /* A byte urlsplit passes through unchanged anywhere in a URL (no space, control
@@ -2599,7 +2782,7 @@ static inline int slug_separator(unsigned char c) {
 
 /* The words of letters (two or more) in a path segment's name (the segment up to its last
  * "."), between runs of slug separators: each one's start and length, in order, written
- * to starts/lengths where they are not NULL; returns how many there are. */
+ * to starts/lengths; returns how many there are. */
 static Py_ssize_t slug_parts(const unsigned char *seg, Py_ssize_t n, Py_ssize_t *starts, Py_ssize_t *lengths) {
     Py_ssize_t name_end = n;
     for (Py_ssize_t k = n - 1; k >= 0; k--) {
@@ -2616,10 +2799,8 @@ static Py_ssize_t slug_parts(const unsigned char *seg, Py_ssize_t n, Py_ssize_t 
             letters &= ascii_letter(seg[i]);
         }
         if (letters && i - start >= 2) {
-            if (starts != NULL) {
-                starts[found] = start;
-                lengths[found] = i - start;
-            }
+            starts[found] = start;
+            lengths[found] = i - start;
             found++;
         }
         if (i == name_end) {
@@ -2696,9 +2877,18 @@ static PyObject *slug_terms(PyObject *self, PyObject *const *args, Py_ssize_t na
     while (end < m && u[end] != '?' && u[end] != '#') {
         end++;
     }
-    PyObject *counts = PyDict_New();
-    Py_ssize_t *starts = NULL, *lengths = NULL;
-    if (counts == NULL) {
+    /* a word and the character after it take three: at most (m + 1) / 3 words */
+    Py_ssize_t most = (m + 1) / 3 + 1;
+    StemCounts counts;
+    const ByteSet *stop_bytes;
+    PyObject *out = NULL;
+    Py_ssize_t *starts = PyMem_Malloc((size_t)most * sizeof(Py_ssize_t));
+    Py_ssize_t *lengths = PyMem_Malloc((size_t)most * sizeof(Py_ssize_t));
+    if (stem_counts_init(&counts, u, most) < 0 || starts == NULL || lengths == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (stop_byte_set(stop, &stop_bytes) < 0) {
         goto done;
     }
     for (Py_ssize_t seg = at; seg <= end;) {
@@ -2706,32 +2896,21 @@ static PyObject *slug_terms(PyObject *self, PyObject *const *args, Py_ssize_t na
         while (seg_end < end && u[seg_end] != '/') {
             seg_end++;
         }
-        Py_ssize_t found = slug_parts(u + seg, seg_end - seg, NULL, NULL);
-        if (found >= min_words && found > 0) {
-            PyMem_Free(starts);
-            PyMem_Free(lengths);
-            starts = PyMem_Malloc((size_t)found * sizeof(Py_ssize_t));
-            lengths = PyMem_Malloc((size_t)found * sizeof(Py_ssize_t));
-            if (starts == NULL || lengths == NULL) {
-                PyErr_NoMemory();
-                Py_CLEAR(counts);
+        Py_ssize_t found = slug_parts(u + seg, seg_end - seg, starts, lengths);
+        for (Py_ssize_t k = 0; found >= min_words && k < found; k++) {
+            if (count_term(&counts, stop, stop_bytes, seg + starts[k], lengths[k], stem_chars) < 0) {
                 goto done;
-            }
-            slug_parts(u + seg, seg_end - seg, starts, lengths);
-            for (Py_ssize_t k = 0; k < found; k++) {
-                if (count_term(counts, stop, u + seg + starts[k], lengths[k], stem_chars) < 0) {
-                    Py_CLEAR(counts);
-                    goto done;
-                }
             }
         }
         seg = seg_end + 1;
     }
+    out = stem_counts_dict(&counts);
 done:
+    stem_counts_free(&counts);
     PyMem_Free(starts);
     PyMem_Free(lengths);
     free_scratch(u, stack);
-    return counts;
+    return out;
 }
 
 PyDoc_STRVAR(log_weights_doc,
@@ -3334,6 +3513,117 @@ done:
     return out;
 }
 
+/* Sorts order[0:n] (indices) by count[index], highest first, equal counts in index order
+ * (a stable merge sort, as sorted(..., reverse=True) keeps ties); ``spare``: n indices. */
+static void sort_by_count(Py_ssize_t *order, Py_ssize_t *spare, const long *count, Py_ssize_t n) {
+    for (Py_ssize_t width = 1; width < n; width *= 2) {
+        for (Py_ssize_t lo = 0; lo < n; lo += 2 * width) {
+            Py_ssize_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
+            Py_ssize_t a = lo, b = mid, k = lo;
+            while (a < mid && b < hi) {
+                spare[k++] = count[order[b]] > count[order[a]] ? order[b++] : order[a++];
+            }
+            while (a < mid) {
+                spare[k++] = order[a++];
+            }
+            while (b < hi) {
+                spare[k++] = order[b++];
+            }
+        }
+        memcpy(order, spare, (size_t)n * sizeof(Py_ssize_t));
+    }
+}
+
+PyDoc_STRVAR(ranked_bag_doc,
+"ranked_bag(counts, most, top) -> (dict, list)\n\n"
+"A body's term bag and index terms from its positive int counts\n"
+"(storyline.cluster.features.ranked_bag).");
+
+static PyObject *ranked_bag(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 3) {
+        PyErr_Format(PyExc_TypeError, "ranked_bag takes 3 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    PyObject *counts = args[0];
+    if (!PyDict_Check(counts)) {
+        PyErr_SetString(PyExc_TypeError, "ranked_bag: a dict of counts is needed");
+        return NULL;
+    }
+    Py_ssize_t most = PyLong_AsSsize_t(args[1]);
+    if (most == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    Py_ssize_t top = PyLong_AsSsize_t(args[2]);
+    if (top == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (most < 0 || top < 0) {
+        PyErr_SetString(PyExc_ValueError, "ranked_bag: a negative number of terms");
+        return NULL;
+    }
+    Py_ssize_t n = PyDict_GET_SIZE(counts), size = n > 0 ? n : 1, held = 0;
+    PyObject **keys = PyMem_Malloc((size_t)size * sizeof(PyObject *));
+    long *count = PyMem_Malloc((size_t)size * sizeof(long));
+    Py_ssize_t *order = PyMem_Malloc((size_t)size * sizeof(Py_ssize_t));
+    Py_ssize_t *spare = PyMem_Malloc((size_t)size * sizeof(Py_ssize_t));
+    PyObject *bag = NULL, *index_terms = NULL, *out = NULL;
+    if (keys == NULL || count == NULL || order == NULL || spare == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    /* the keys, held while the dicts below hash and compare them */
+    Py_ssize_t pos = 0;
+    PyObject *key, *value;
+    while (held < n && PyDict_Next(counts, &pos, &key, &value)) {
+        count[held] = PyLong_Check(value) ? PyLong_AsLong(value) : 0;
+        if (count[held] == -1 && PyErr_Occurred()) {
+            goto done;
+        }
+        if (count[held] <= 0) {
+            PyErr_SetString(PyExc_ValueError, "ranked_bag: counts must be positive ints");
+            goto done;
+        }
+        Py_INCREF(key);
+        keys[held] = key;
+        order[held] = held;
+        held++;
+    }
+    sort_by_count(order, spare, count, held);
+    /* every term where there are at most ``most`` (in first-seen order), else the ``most``
+     * most counted (most_common's order); the ``top`` most counted for the index */
+    Py_ssize_t kept = held > most ? most : held, listed = held > top ? top : held;
+    bag = PyDict_New();
+    index_terms = PyList_New(listed);
+    if (bag == NULL || index_terms == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t k = 0; k < kept; k++) {
+        Py_ssize_t at = held > most ? order[k] : k;
+        PyObject *weight = PyFloat_FromDouble(1.0 + log((double)count[at]));
+        if (weight == NULL || PyDict_SetItem(bag, keys[at], weight) < 0) {
+            Py_XDECREF(weight);
+            goto done;
+        }
+        Py_DECREF(weight);
+    }
+    for (Py_ssize_t k = 0; k < listed; k++) {
+        Py_INCREF(keys[order[k]]);
+        PyList_SET_ITEM(index_terms, k, keys[order[k]]);
+    }
+    out = PyTuple_Pack(2, bag, index_terms);
+done:
+    for (Py_ssize_t k = 0; k < held; k++) {
+        Py_DECREF(keys[k]);
+    }
+    Py_XDECREF(bag);
+    Py_XDECREF(index_terms);
+    PyMem_Free(keys);
+    PyMem_Free(count);
+    PyMem_Free(order);
+    PyMem_Free(spare);
+    return out;
+}
+
 PyDoc_STRVAR(register_idf_cache_doc,
 "register_idf_cache(cls) -> None\n\n"
 "Terms missing from an IDF cache of exactly this class are computed in C, as\n"
@@ -3374,6 +3664,7 @@ static PyMethodDef methods[] = {
     {"time_words", (PyCFunction)(void (*)(void))time_words, METH_FASTCALL, time_words_doc},
     {"years_in", years_in, METH_O, years_in_doc},
     {"entity_features", (PyCFunction)(void (*)(void))entity_features, METH_FASTCALL, entity_features_doc},
+    {"ranked_bag", (PyCFunction)(void (*)(void))ranked_bag, METH_FASTCALL, ranked_bag_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -54,6 +54,8 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 MAX_BODY_TERMS = 120
 #: characters of the body read for terms: the event is reported at the top.
 MAX_BODY_CHARS = 3000
+#: a body's most frequent terms that the inverted index files its article under.
+BODY_KEYS = 20
 #: terms are cut to this many characters: a crude stemmer that also works for
 #: languages without a lemmatiser ("charged"/"charges", "Anklage"/"Anklagen").
 STEM_CHARS = 7
@@ -152,6 +154,18 @@ def word_terms(text: str, stop: frozenset[str], stem_chars: int) -> dict[str, in
 def log_weights(counts: dict[str, int]) -> dict[str, float]:
     """Term counts as weights, 1 + log(count) (a term said twice is not twice the evidence)."""
     return {t: 1.0 + math.log(c) for t, c in counts.items()}
+
+
+def ranked_bag(counts: dict[str, int], most: int, top: int) -> tuple[dict[str, float], list[str]]:
+    """A body's weights (:func:`log_weights`) of its ``most`` most frequent terms, and its
+    ``top`` most frequent terms (``most``: :data:`MAX_BODY_TERMS`, ``top``: :data:`BODY_KEYS`).
+
+    Without corpus statistics yet, the most frequent terms are kept, which for news bodies
+    are the topic words; ties favour earlier (nearer the lead) by order. One sort serves
+    both (the ``top`` first of these are the ``top`` most frequent).
+    """
+    ranked = most_common(counts, most)
+    return log_weights(dict(ranked) if len(counts) > most else counts), [t for t, _ in ranked[:top]]
 
 
 def largest(scores: dict, n: int) -> list:
@@ -327,12 +341,13 @@ def time_words(title: str, text: str, chars: int) -> tuple[frozenset[str], froze
 
 #: the functions above that storyline._speedups computes in C where it was built: the same
 #: results (tests/test_speedups.py), or None where noted, which the reference then reads
-_REFERENCE = {f.__name__: f for f in (word_terms, log_weights, slug_terms, time_words, entity_features)}
+_REFERENCE = {f.__name__: f for f in (word_terms, log_weights, ranked_bag, slug_terms, time_words, entity_features)}
 
 try:
     from .._speedups import (  # type: ignore  # noqa: F811
         entity_features,
         log_weights,
+        ranked_bag,
         slug_terms,
         time_words,
         word_terms,
@@ -361,15 +376,7 @@ def featurize(annotated: AnnotatedArticle) -> ArticleFeatures:
         for term in slug:
             title.setdefault(term, 1.0)
     else:
-        body_terms = terms(body_text, stop)
-        # Without corpus statistics yet, keep the most frequent terms, which for news bodies
-        # are the topic words; ties favour earlier (nearer the lead) by order. One sort serves
-        # the index keys below too (the 20 first of these are the 20 most frequent).
-        ranked = most_common(body_terms, MAX_BODY_TERMS)
-        if len(body_terms) > MAX_BODY_TERMS:
-            body_terms = dict(ranked)
-        body = log_weights(body_terms)
-        top_body = [t for t, _ in ranked[:20]]
+        body, top_body = ranked_bag(terms(body_text, stop), MAX_BODY_TERMS, BODY_KEYS)
     ents, numbers, main = entity_features(annotated.entities, _KIND_PREFIX, NUMERIC, MAIN_ENTITIES)
     # An ordered key list (not a set): candidate scores are float sums over the keys,
     # and a set's order changes with the hash seed, so ties, and so stories, would too.
