@@ -91,14 +91,17 @@ def python_loops(use: bool) -> None:
     """Run the clusterer on the pure-Python references of its C loops (``use``), or back
     on the C loops (the functions features.py and online.py imported). The references
     read a missing IDF weight through ``_IdfCache.__missing__`` in Python, so the C path
-    for missing terms is compared too."""
+    for missing terms is compared too. featurize's own loops (terms, slugs, time words,
+    years, entities) are swapped as well."""
     from storyline import _speedups
-    from storyline.cluster import _sparse, features, online
+    from storyline.cluster import _sparse, features, online, timeinfo
 
     for module in (features, online):
         for name, reference in _sparse._REFERENCE.items():
             if hasattr(module, name):
                 setattr(module, name, reference if use else getattr(_speedups, name))
+    for name, reference in {**features._REFERENCE, **timeinfo._REFERENCE}.items():
+        setattr(features, name, reference if use else getattr(_speedups, name))
 
 
 def compare_loops(articles: list, repeat: int) -> dict:

@@ -688,3 +688,275 @@ def test_text_mode_keeps_the_same_lines_on_the_dev_pages_without_the_c_loops(mon
     for module, name, reference in compiled_loops.LOOPS:
         monkeypatch.setattr(module, name, reference)
     assert outputs() == compiled
+
+
+# ---- featurize's C loops (storyline.cluster.features, timeinfo) ---------------------------
+
+#: pieces of titles and bodies: ASCII words of every case, digits, apostrophes, hyphens,
+#: stop words (English, German), long words, non-ASCII letters and numbers, letters whose
+#: lower() is ASCII or longer ("\u212a", "İ"), CJK, a lone surrogate, NUL
+_TEXT_PIECES = [*"abcXYZ019_ \t\n.,'-", "’", "é", "É", "ß", "Ä", "İ", "ı", "ſ", "\u212a", "²", "Ⅻ", "٣", "日本", "の",
+                "\ud800", "\x00", "the", "The", "THE", "said", "und", "Die", "dié", "fishermen", "Rescued", "rescuers",
+                "internationalization", "yourselves", "don't", "O'Neill", "Überraschung", "x" * 40]
+
+
+def _features_reference(name: str):  # type: ignore[no-untyped-def]
+    from storyline.cluster import features, timeinfo
+
+    return {**features._REFERENCE, **timeinfo._REFERENCE}[name]
+
+
+def _stop_sets() -> list:
+    from storyline.cluster import features
+
+    # the English and German lists, a plain set, small frozensets (more than the C cache keeps)
+    return [features._STOP, features.stop_words("de"), {"the", "und", "é"}, frozenset({"the", "fishermen", "dié"}),
+            frozenset({"yourselves", "x" * 40, 7}), frozenset(), frozenset({"said"})]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_term_counts_match_their_reference(seed: int) -> None:
+    rng = random.Random(seed)
+    reference = _features_reference("word_terms")
+    stops = _stop_sets()
+    for _ in range(1500):
+        text = "".join(rng.choice(_TEXT_PIECES) for _ in range(rng.randint(0, 40)))
+        if rng.random() < 0.5:
+            text = "".join(c for c in text if c.isascii())
+        stop, stem_chars = rng.choice(stops), rng.choice([7, 7, 1, 3, 30])
+        got, want = speedups.word_terms(text, stop, stem_chars), reference(text, stop, stem_chars)
+        assert (got is None) == (want is None), text
+        if want is not None:
+            assert type(got) is dict and list(got.items()) == list(want.items()), text
+
+
+def test_the_term_counts_match_their_reference_on_real_titles_and_bodies() -> None:
+    from storyline.cluster import features
+
+    reference = _features_reference("word_terms")
+    rows = _clustering_rows()
+    for text in [r.get("title") or "" for r in rows] + [(r.get("text") or "")[:features.MAX_BODY_CHARS] for r in rows]:
+        for stop in (features._STOP, features.stop_words("de")):
+            want = reference(text, stop, features.STEM_CHARS)
+            got = speedups.word_terms(text, stop, features.STEM_CHARS)
+            assert (got is None) == (want is None) and (want is None or list(got.items()) == list(want.items())), text
+
+
+def test_the_term_counts_check_their_input() -> None:
+    with pytest.raises(TypeError):
+        speedups.word_terms(b"bytes", frozenset(), 7)
+    with pytest.raises(TypeError):
+        speedups.word_terms("text", ["the"], 7)
+    with pytest.raises(ValueError):
+        speedups.word_terms("text", frozenset(), 0)
+    assert speedups.word_terms("日本語のテキスト", frozenset(), 7) is None  # CJK: the reference reads it
+
+
+_URL_PIECES = ["http://", "https://", "HTTP://", "ftp:", "mailto:", "//", "/", "/", "/", "www.", "example.com", ":8080",
+               "[::1]", "[", "]", "\\", "?", "#", "&", "=", "-", "-", "_", "+", "--", ".", ".html", ",0,1312750.story",
+               "Federal", "reserve", "plosser", "the", "and", "said", "2014", "03", "a", "ab", "x1", "Über", "é", " ",
+               "\t", "\n", "\x7f", "%20", "snowden", "challenges", "CONGRESS", "at", "sxsw", "internationalization"]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_slug_terms_match_their_reference(seed: int) -> None:
+    rng = random.Random(seed)
+    reference = _features_reference("slug_terms")
+    stops = _stop_sets()
+    read = 0
+    for _ in range(1500):
+        url = rng.choice([None, ""]) if rng.random() < 0.02 else "".join(
+            rng.choice(_URL_PIECES) for _ in range(rng.randint(0, 18)))
+        stop, stem_chars, min_words = rng.choice(stops), rng.choice([7, 2, 30]), rng.choice([3, 3, 0, 1, 4])
+        got, want = speedups.slug_terms(url, stop, stem_chars, min_words), reference(url, stop, stem_chars, min_words)
+        if got is not None:  # None: a URL left to the reference
+            read += 1
+            assert type(got) is dict and list(got.items()) == list(want.items()), url
+    assert read > 500
+
+
+def test_the_slug_terms_match_their_reference_on_real_urls() -> None:
+    from storyline.cluster import features
+
+    reference = _features_reference("slug_terms")
+    urls = [r["url"] for r in _clustering_rows() if r.get("url")]
+    read = 0
+    for url in urls:
+        args = (url, features._STOP, features.STEM_CHARS, features.SLUG_MIN_WORDS)
+        got = speedups.slug_terms(*args)
+        if got is not None:
+            read += 1
+            assert list(got.items()) == list(reference(*args).items()), url
+    assert read > 0.99 * len(urls) > 1000
+
+
+def test_the_log_weights_match_their_reference_to_the_last_bit() -> None:
+    rng = random.Random(4)
+    reference = _features_reference("log_weights")
+    counts = {f"t{i}": rng.choice([1, 2, 3, rng.randint(1, 10**7), 2**60 + rng.randint(0, 999)]) for i in range(3000)}
+    assert list(speedups.log_weights(counts).items()) == list(reference(counts).items())
+    assert speedups.log_weights({}) == {}
+    with pytest.raises(ValueError):
+        speedups.log_weights({"a": 0})
+    with pytest.raises(TypeError):
+        speedups.log_weights({"a": "1"})
+    with pytest.raises(TypeError):
+        speedups.log_weights([("a", 1)])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_ranked_body_bag_matches_its_reference(seed: int) -> None:
+    rng = random.Random(seed)
+    reference = _features_reference("ranked_bag")
+    for _ in range(400):
+        high = rng.choice([1, 2, 5, 1000])
+        counts = {f"w{i}": rng.randint(1, high) for i in rng.sample(range(1000), rng.randint(0, 300))}
+        most, top = rng.choice([0, 1, 5, 120, 400]), rng.choice([0, 3, 20, 500])
+        bag, terms = speedups.ranked_bag(counts, most, top)
+        want_bag, want_terms = reference(counts, most, top)
+        assert list(bag.items()) == list(want_bag.items()) and terms == want_terms
+    with pytest.raises(ValueError):
+        speedups.ranked_bag({"a": 0}, 5, 5)
+    with pytest.raises(ValueError):
+        speedups.ranked_bag({"a": 1}, -1, 5)
+
+
+#: pieces of the top of an article for its weekdays and month-days: the names and their
+#: endings in every case, digits (two, three, Arabic-Indic), Unicode spaces and word
+#: characters, the four letters IGNORECASE matches to ASCII ones
+_TIME_PIECES = ["mon", "Tues", "WEDNES", "thurs", "fri", "satur", "sun", "day", "DAY", "Day", "jan", "Feb", "MAR", "apr",
+                "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec", "uary", "ruary", "ch", "il", "e", "y", "ust",
+                "tember", "t.", "ober", "ember", ".", " ", " ", "  ", "\t", "\n", "\xa0", "\u2003", "\x1c", "1", "12",
+                "123", "5", "٣", "²", "_", "a", "é", "x", "İ", "ı", "ſ", "\u212a", "-", ",", "日", "\ud800", "s", "K",
+                "k", "i", "I"]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_time_words_match_their_reference(seed: int) -> None:
+    rng = random.Random(seed)
+    reference = _features_reference("time_words")
+    read = 0
+    for _ in range(4000):
+        title = "".join(rng.choice(_TIME_PIECES) for _ in range(rng.randint(0, 12)))
+        text = "".join(rng.choice(_TIME_PIECES) for _ in range(rng.randint(0, 40)))
+        if rng.random() < 0.3:
+            title, text = (s.encode("ascii", "ignore").decode() for s in (title, text))
+        chars = rng.choice([0, 1, 5, 20, 40, 1500])
+        got = speedups.time_words(title, text, chars)
+        if got is not None:  # None: one of the four letters, left to the reference
+            read += 1
+            assert got == reference(title, text, chars), (title, text, chars)
+    assert read > 2000
+
+
+def test_the_time_words_match_their_reference_on_real_articles() -> None:
+    from storyline.cluster import features
+
+    reference = _features_reference("time_words")
+    named = 0
+    for row in _clustering_rows():
+        args = (row.get("title") or "", row.get("text") or "", features.TIME_WORDS_CHARS)
+        got = speedups.time_words(*args)
+        assert got is not None and got == reference(*args)
+        named += bool(got[0] or got[1])
+    assert named > 200
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_years_match_their_reference(seed: int) -> None:
+    rng = random.Random(seed)
+    reference = _features_reference("years_in")
+    pieces = ["19", "20", "5", "9", "0", "4", "1", "1950", "2049", "2050", "1949", "$", "£", "€", ".", ",", "%", " ", "x",
+              "٣", "١٩٩٠", "\n", "a", "é", "\ud800"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        assert speedups.years_in(text) == reference(text), text
+    for row in _clustering_rows()[:2000]:
+        text = (row.get("title") or "") + "\n" + (row.get("text") or "")
+        assert speedups.years_in(text) == reference(text)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_entity_features_match_their_reference(seed: int) -> None:
+    from storyline.cluster import features
+    from storyline.model import Entity
+
+    rng = random.Random(seed)
+    reference = _features_reference("entity_features")
+    labels = ["PERSON", "PERSON", "GPE", "LOC", "FAC", "ORG", "NORP", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW",
+              "CARDINAL", "MONEY", "QUANTITY", "PERCENT", "DATE", "TIME", ""]
+    names = ["Ann", "Lee", " ", "  ", "\t", "ANN", "é", "İ", "Ö", "van der", "x", "", "\u3000", "\x1c", "日本"]
+    numbers = ["1", "12", "1,000", "3.5", "1,2.3", ",", ".", "٣", "x", " ", "$", "2024", "0"]
+    for _ in range(800):
+        entities = tuple(
+            Entity(text="".join(rng.choice(numbers) for _ in range(rng.randint(0, 4))), label=rng.choice(labels),
+                   canonical="".join(rng.choice(names) for _ in range(rng.randint(0, 4))), start=0, end=1)
+            for _ in range(rng.randint(0, 12)))
+        most = rng.choice([0, 1, 2, 5])
+        got = speedups.entity_features(entities, features._KIND_PREFIX, features.NUMERIC, most)
+        want = reference(entities, features._KIND_PREFIX, features.NUMERIC, most)
+        assert list(got[0].items()) == list(want[0].items()) and got[1:] == want[1:], entities
+    with pytest.raises(AttributeError):
+        speedups.entity_features([object()], features._KIND_PREFIX, features.NUMERIC, 2)
+    with pytest.raises(TypeError):
+        speedups.entity_features([Entity(text="1", label="ORG", canonical=None, start=0, end=1)],  # type: ignore[arg-type]
+                                 features._KIND_PREFIX, features.NUMERIC, 2)
+
+
+def _clustering_rows() -> list[dict]:
+    """The rows of the clustering dev sets (ECB+ reports, UCI headlines with URLs)."""
+    import json
+
+    from conftest import shared_data
+
+    rows = []
+    for name in ("ecbplus-dev.jsonl", "uci-headlines.jsonl"):
+        with shared_data(f"clustering/{name}").open(encoding="utf-8") as lines:
+            rows += [json.loads(line) for line in lines if line.strip()]
+    return rows
+
+
+def _annotated_rows() -> list:
+    """The dev rows as annotated articles, with entities and dates made up from the text
+    (capitalised runs as names of each kind, numbers), not by the annotator."""
+    import re
+    from datetime import date
+
+    from storyline.evaluate._articles import article_from_row
+    from storyline.model import AnnotatedArticle, DateMention, Entity
+
+    labels = ["PERSON", "GPE", "ORG", "PERSON", "NORP", "DATE", "LOC"]
+    out = []
+    for i, row in enumerate(_clustering_rows()):
+        article = article_from_row(row, source="test")
+        top = article.title + "\n" + article.text
+        entities = [Entity(text=m.group(), label=labels[k % len(labels)], canonical=m.group(), start=m.start(),
+                           end=m.end()) for k, m in enumerate(re.finditer(r"[A-Z]\w+(?: [A-Z]\w+)*", top))]
+        entities += [Entity(text=m.group(), label="CARDINAL", canonical=m.group(), start=m.start(), end=m.end())
+                     for m in re.finditer(r"\d[\d,.]*", top)]
+        dates = (DateMention(text="x", value=date(2000 + i % 30, 1, 1), start=0, end=1),) if i % 7 == 0 else ()
+        out.append(AnnotatedArticle(article=article, entities=tuple(entities), dates=dates,
+                                    event_date=date(2014, 3, 1 + i % 28) if i % 3 else None))
+    return out
+
+
+def test_featurize_gives_the_same_features_with_and_without_its_c_loops(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    from storyline.cluster import features, timeinfo
+
+    def every_field(f: features.ArticleFeatures) -> list:
+        # every field (keys and the embedding are left out of ==), dicts with their order
+        values = [getattr(f, field.name) for field in dataclasses.fields(f)]
+        return [list(v.items()) if isinstance(v, dict) else v.tobytes() if hasattr(v, "tobytes") else v
+                for v in values]
+
+    articles = _annotated_rows()
+    compiled = [every_field(features.featurize(a)) for a in articles]
+    for name, reference in features._REFERENCE.items():
+        monkeypatch.setattr(features, name, reference)
+    monkeypatch.setattr(features, "years_in", timeinfo._REFERENCE["years_in"])
+    assert features.word_terms is _features_reference("word_terms")
+    assert [every_field(features.featurize(a)) for a in articles] == compiled
+    assert sum(bool(f[3]) for f in compiled) > 3000  # names, and bodies among the headlines
+    assert sum(bool(f[2]) for f in compiled) > 300

@@ -3590,8 +3590,8 @@ static PyObject *ranked_bag(PyObject *self, PyObject *const *args, Py_ssize_t na
     }
     sort_by_count(order, spare, count, held);
     /* every term where there are at most ``most`` (in first-seen order), else the ``most``
-     * most counted (most_common's order); the ``top`` most counted for the index */
-    Py_ssize_t kept = held > most ? most : held, listed = held > top ? top : held;
+     * most counted (most_common's order); the first ``top`` of those most counted for the index */
+    Py_ssize_t kept = held > most ? most : held, listed = kept > top ? top : kept;
     bag = PyDict_New();
     index_terms = PyList_New(listed);
     if (bag == NULL || index_terms == NULL) {
