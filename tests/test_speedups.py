@@ -742,6 +742,18 @@ def test_the_term_counts_match_their_reference_on_real_titles_and_bodies() -> No
             assert (got is None) == (want is None) and (want is None or list(got.items()) == list(want.items())), text
 
 
+def test_the_term_counts_match_their_reference_on_many_distinct_words() -> None:
+    from storyline.cluster import features
+
+    rng = random.Random(9)
+    reference = _features_reference("word_terms")
+    words = ["".join(rng.choice("abcdefghij") for _ in range(rng.randint(2, 12))) for _ in range(6000)]
+    for text in (" ".join(words), " ".join(words[:40] * 50), "-".join(words).upper()):
+        for stem_chars in (7, 30):
+            got = speedups.word_terms(text, features._STOP, stem_chars)
+            assert list(got.items()) == list(reference(text, features._STOP, stem_chars).items())
+
+
 def test_the_term_counts_check_their_input() -> None:
     with pytest.raises(TypeError):
         speedups.word_terms(b"bytes", frozenset(), 7)
@@ -874,6 +886,16 @@ def test_the_years_match_their_reference(seed: int) -> None:
     for row in _clustering_rows()[:2000]:
         text = (row.get("title") or "") + "\n" + (row.get("text") or "")
         assert speedups.years_in(text) == reference(text)
+    # an article's year and year bag: the set's order of the years, each kind of year given
+    year_features = _features_reference("year_features")
+    for _ in range(2000):
+        title, body = ("".join(rng.choice(pieces) for _ in range(rng.randint(0, 20))) for _ in range(2))
+        known = rng.sample([1066, 1990, 2014, 2014, 2031, 1955], rng.randint(0, 3))
+        year = rng.choice([None, None, 2014, 1999, 2044])
+        got, want = speedups.year_features(title, body, known, year), year_features(title, body, known, year)
+        assert got[0] == want[0] and list(got[1].items()) == list(want[1].items()), (title, body, known, year)
+    with pytest.raises(TypeError):
+        speedups.year_features("", "", ["2014"], None)
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -2377,11 +2377,12 @@ done:
 
 /* ---- featurize: an article's term counts, slug terms, time words, years, entities ----
  * (references in storyline/cluster/features.py: word_terms, slug_terms, log_weights,
- * ranked_bag, time_words, entity_features; storyline/cluster/timeinfo.py: years_in). ASCII text is
- * read byte by byte, other text by code point with the Unicode tests the references'
- * regular expressions make; the few inputs where those would take more than that to
- * mirror (Chinese or Japanese words, URLs that urlsplit cleans or checks, letters that
- * IGNORECASE matches to ASCII ones) are left to the references: None back. */
+ * ranked_bag, time_words, year_features, entity_features; storyline/cluster/timeinfo.py:
+ * years_in). ASCII text is read byte by byte, other text by code point with the Unicode
+ * tests the references' regular expressions make; the few inputs where those would take
+ * more than that to mirror (Chinese or Japanese words, URLs that urlsplit cleans or
+ * checks, letters that IGNORECASE matches to ASCII ones) are left to the references: None
+ * back. */
 
 /* An ASCII letter ([A-Za-z]). */
 static inline int ascii_letter(unsigned char c) {
@@ -2520,9 +2521,10 @@ static int text_stop_count(PyObject *const *args, Py_ssize_t nargs, Py_ssize_t w
     return 0;
 }
 
-/* The ASCII members of a frozenset of stop words as a byte-keyed hash set, so that an
- * ASCII word is looked up without making a str of it (an ASCII word equals no other
- * member). A few sets are kept, by identity (held, so none is another's address). */
+/* The ASCII members of a frozenset of stop words (of str only, not of a subclass that
+ * could compare otherwise) as a byte-keyed hash set, so that an ASCII word is looked up
+ * without making a str of it (an ASCII word equals no other member). A few sets are kept,
+ * by identity (held, so none is another's address). */
 typedef struct {
     uint64_t hash;
     Py_ssize_t start, len; /* in bytes; start -1: an empty slot */
@@ -2551,8 +2553,8 @@ static inline Py_ssize_t byte_slot(const ByteKey *slots, Py_ssize_t mask, const 
     }
 }
 
-/* ``*found``: the byte set of ``stop`` where it is a frozenset (made on first sight), else
- * NULL (the caller asks the set). 0, or -1 with an exception set. */
+/* ``*found``: the byte set of ``stop`` where it is a frozenset of str (made on first sight),
+ * else NULL (the caller asks the set). 0, or -1 with an exception set. */
 static int stop_byte_set(PyObject *stop, const ByteSet **found) {
     *found = NULL;
     if (!PyFrozenSet_CheckExact(stop)) {
@@ -2569,13 +2571,18 @@ static int stop_byte_set(PyObject *stop, const ByteSet **found) {
         mask = 2 * mask + 1;
     }
     PyObject *iter = PyObject_GetIter(stop), *item;
+    int all_str = 1;
     while (iter != NULL && (item = PyIter_Next(iter)) != NULL) {
-        total += PyUnicode_Check(item) && PyUnicode_IS_ASCII(item) ? PyUnicode_GET_LENGTH(item) : 0;
+        all_str &= PyUnicode_CheckExact(item);
+        total += PyUnicode_CheckExact(item) && PyUnicode_IS_ASCII(item) ? PyUnicode_GET_LENGTH(item) : 0;
         Py_DECREF(item);
     }
     Py_XDECREF(iter);
     if (iter == NULL || PyErr_Occurred()) {
         return -1;
+    }
+    if (!all_str) {
+        return 0;
     }
     ByteSet made = {stop, PyMem_Malloc((size_t)(total > 0 ? total : 1)), PyMem_Malloc((size_t)(mask + 1) * sizeof(ByteKey)), mask};
     if (made.bytes == NULL || made.slots == NULL) {
@@ -2590,7 +2597,7 @@ static int stop_byte_set(PyObject *stop, const ByteSet **found) {
     Py_ssize_t used = 0;
     iter = PyObject_GetIter(stop);
     while (iter != NULL && (item = PyIter_Next(iter)) != NULL) {
-        Py_ssize_t n = PyUnicode_Check(item) && PyUnicode_IS_ASCII(item) ? PyUnicode_GET_LENGTH(item) : -1;
+        Py_ssize_t n = PyUnicode_IS_ASCII(item) ? PyUnicode_GET_LENGTH(item) : -1;
         if (n >= 0 && used + n <= total) {
             const unsigned char *w = PyUnicode_1BYTE_DATA(item);
             uint64_t h = fnv1a(w, n);
@@ -2619,66 +2626,91 @@ static int stop_byte_set(PyObject *stop, const ByteSet **found) {
 }
 
 /* Stems counted in first-seen order, keyed by their bytes in one buffer that outlives
- * the counter (the lower-cased text): terms' Counter, with a str made per stem, not per word. */
+ * the counter (the lower-cased text): terms' Counter, with a str made per stem, not per word.
+ * Its arrays share one allocation. */
 typedef struct {
     const unsigned char *bytes;
-    ByteKey *slots;   /* mask + 1 of them */
-    Py_ssize_t *slot_entry; /* entry index of each used slot */
-    Py_ssize_t *entry_start, *entry_len, *entry_count;
-    Py_ssize_t mask, entries;
+    void *block;
+    ByteKey *slots;          /* 2 * capacity of them */
+    Py_ssize_t *slot_entry;  /* the entry of each used slot */
+    ByteKey *entry;          /* capacity of them, in first-seen order */
+    Py_ssize_t *entry_count;
+    Py_ssize_t capacity, entries;
 } StemCounts;
 
-/* A counter for at most ``most`` stems in ``bytes``: 0, or -1 with MemoryError set. */
-static int stem_counts_init(StemCounts *c, const unsigned char *bytes, Py_ssize_t most) {
-    Py_ssize_t mask = 15;
-    while (mask + 1 < 2 * most) {
-        mask = 2 * mask + 1;
-    }
-    size_t size = (size_t)(most > 0 ? most : 1);
-    *c = (StemCounts){bytes, PyMem_Malloc((size_t)(mask + 1) * sizeof(ByteKey)),
-                      PyMem_Malloc((size_t)(mask + 1) * sizeof(Py_ssize_t)), PyMem_Malloc(size * sizeof(Py_ssize_t)),
-                      PyMem_Malloc(size * sizeof(Py_ssize_t)), PyMem_Malloc(size * sizeof(Py_ssize_t)), mask, 0};
-    if (c->slots == NULL || c->slot_entry == NULL || c->entry_start == NULL || c->entry_len == NULL
-        || c->entry_count == NULL) {
+/* Room for ``capacity`` stems: the entries so far moved to new arrays and filed in new
+ * slots. 0, or -1 with MemoryError set. */
+static int stem_counts_make_room(StemCounts *c, Py_ssize_t capacity) {
+    size_t slots = 2 * (size_t)capacity;
+    char *block = PyMem_Malloc(slots * (sizeof(ByteKey) + sizeof(Py_ssize_t))
+                               + (size_t)capacity * (sizeof(ByteKey) + sizeof(Py_ssize_t)));
+    if (block == NULL) {
         PyErr_NoMemory();
         return -1;
     }
-    for (Py_ssize_t k = 0; k <= mask; k++) {
-        c->slots[k].start = -1;
+    ByteKey *slot = (ByteKey *)block, *entry = slot + slots;
+    Py_ssize_t *slot_entry = (Py_ssize_t *)(entry + capacity), *entry_count = slot_entry + slots;
+    if (c->entries > 0) {
+        memcpy(entry, c->entry, (size_t)c->entries * sizeof(ByteKey));
+        memcpy(entry_count, c->entry_count, (size_t)c->entries * sizeof(Py_ssize_t));
+    }
+    PyMem_Free(c->block);
+    *c = (StemCounts){c->bytes, block, slot, slot_entry, entry, entry_count, capacity, c->entries};
+    for (size_t k = 0; k < slots; k++) {
+        slot[k].start = -1;
+    }
+    for (Py_ssize_t e = 0; e < c->entries; e++) {
+        Py_ssize_t k = byte_slot(slot, (Py_ssize_t)slots - 1, c->bytes, c->bytes + entry[e].start, entry[e].len,
+                                 entry[e].hash);
+        slot[k] = entry[e];
+        slot_entry[k] = e;
     }
     return 0;
 }
 
-static void stem_counts_free(StemCounts *c) {
-    PyMem_Free(c->slots);
-    PyMem_Free(c->slot_entry);
-    PyMem_Free(c->entry_start);
-    PyMem_Free(c->entry_len);
-    PyMem_Free(c->entry_count);
+/* An empty counter of the stems of ``bytes`` (n of them), with room for as many distinct
+ * stems as news text of that length has, growing past that: 0, or -1 with MemoryError
+ * set (stem_counts_free either way). */
+static int stem_counts_init(StemCounts *c, const unsigned char *bytes, Py_ssize_t n) {
+    Py_ssize_t capacity = 8;
+    while (capacity < n / 8) {
+        capacity *= 2;
+    }
+    *c = (StemCounts){bytes, NULL, NULL, NULL, NULL, NULL, 0, 0};
+    return stem_counts_make_room(c, capacity);
 }
 
-/* One more of bytes[start:start + len] (room for it: see stem_counts_init). */
-static void stem_counts_add(StemCounts *c, Py_ssize_t start, Py_ssize_t len) {
+static void stem_counts_free(StemCounts *c) {
+    PyMem_Free(c->block);
+}
+
+/* One more of bytes[start:start + len]: 0, or -1 with MemoryError set. */
+static int stem_counts_add(StemCounts *c, Py_ssize_t start, Py_ssize_t len) {
     const unsigned char *w = c->bytes + start;
     uint64_t h = fnv1a(w, len);
-    Py_ssize_t k = byte_slot(c->slots, c->mask, c->bytes, w, len, h);
+    Py_ssize_t k = byte_slot(c->slots, 2 * c->capacity - 1, c->bytes, w, len, h);
     if (c->slots[k].start >= 0) {
         c->entry_count[c->slot_entry[k]]++;
-        return;
+        return 0;
     }
-    c->slots[k] = (ByteKey){h, start, len};
+    if (c->entries == c->capacity) {
+        if (stem_counts_make_room(c, 2 * c->capacity) < 0) {
+            return -1;
+        }
+        k = byte_slot(c->slots, 2 * c->capacity - 1, c->bytes, w, len, h);
+    }
+    c->slots[k] = c->entry[c->entries] = (ByteKey){h, start, len};
     c->slot_entry[k] = c->entries;
-    c->entry_start[c->entries] = start;
-    c->entry_len[c->entries] = len;
     c->entry_count[c->entries] = 1;
     c->entries++;
+    return 0;
 }
 
 /* The counts as a new dict (first-seen order), or NULL with an exception set. */
 static PyObject *stem_counts_dict(const StemCounts *c) {
     PyObject *out = PyDict_New();
     for (Py_ssize_t k = 0; out != NULL && k < c->entries; k++) {
-        PyObject *stem = ascii_str(c->bytes + c->entry_start[k], c->entry_len[k]);
+        PyObject *stem = ascii_str(c->bytes + c->entry[k].start, c->entry[k].len);
         PyObject *count = stem == NULL ? NULL : PyLong_FromSsize_t(c->entry_count[k]);
         if (count == NULL || PyDict_SetItem(out, stem, count) < 0) {
             Py_CLEAR(out);
@@ -2707,10 +2739,7 @@ static int is_stop_word(PyObject *stop, const ByteSet *bytes, const unsigned cha
 static int count_term(StemCounts *counts, PyObject *stop, const ByteSet *stop_bytes, Py_ssize_t start,
                       Py_ssize_t n, Py_ssize_t stem_chars) {
     int is_stop = is_stop_word(stop, stop_bytes, counts->bytes + start, n);
-    if (is_stop == 0) {
-        stem_counts_add(counts, start, n < stem_chars ? n : stem_chars);
-    }
-    return is_stop < 0 ? -1 : 0;
+    return is_stop < 0 ? -1 : is_stop ? 0 : stem_counts_add(counts, start, n < stem_chars ? n : stem_chars);
 }
 
 PyDoc_STRVAR(word_terms_doc,
@@ -2741,8 +2770,7 @@ static PyObject *word_terms(PyObject *self, PyObject *const *args, Py_ssize_t na
     }
     StemCounts counts;
     PyObject *out = NULL;
-    /* a word and the character after it take three: at most (n + 1) / 3 words */
-    if (stem_counts_init(&counts, low, (n + 1) / 3) < 0) {
+    if (stem_counts_init(&counts, low, n) < 0) {
         goto done;
     }
     Py_ssize_t i = 0;
@@ -2877,14 +2905,17 @@ static PyObject *slug_terms(PyObject *self, PyObject *const *args, Py_ssize_t na
     while (end < m && u[end] != '?' && u[end] != '#') {
         end++;
     }
-    /* a word and the character after it take three: at most (m + 1) / 3 words */
+    /* a word and the character after it take three: at most (m + 1) / 3 words in a segment */
     Py_ssize_t most = (m + 1) / 3 + 1;
     StemCounts counts;
     const ByteSet *stop_bytes;
     PyObject *out = NULL;
     Py_ssize_t *starts = PyMem_Malloc((size_t)most * sizeof(Py_ssize_t));
     Py_ssize_t *lengths = PyMem_Malloc((size_t)most * sizeof(Py_ssize_t));
-    if (stem_counts_init(&counts, u, most) < 0 || starts == NULL || lengths == NULL) {
+    if (stem_counts_init(&counts, u, m) < 0) {
+        goto done;
+    }
+    if (starts == NULL || lengths == NULL) {
         PyErr_NoMemory();
         goto done;
     }
@@ -2986,6 +3017,8 @@ static void time_words_table(void) {
 /* One empty frozenset for every article that names no weekday (or month) or number: most
  * do not, and the collector would otherwise track one new set each; and a pair of them. */
 static PyObject *no_names = NULL, *no_time_words = NULL;
+/* The weight of each year of a year bag (one float, as the reference's constant). */
+static PyObject *one_float = NULL;
 /* The attribute names entity_features reads, and the str method it calls on names that are
  * not ASCII after lower(). */
 static PyObject *attr_label = NULL, *attr_text = NULL, *attr_canonical = NULL, *str_strip = NULL;
@@ -3001,6 +3034,9 @@ static int featurize_ready(void) {
         return -1;
     }
     if (no_time_words == NULL && (no_time_words = PyTuple_Pack(2, no_names, no_names)) == NULL) {
+        return -1;
+    }
+    if (one_float == NULL && (one_float = PyFloat_FromDouble(1.0)) == NULL) {
         return -1;
     }
     PyObject **names[] = {&attr_label, &attr_text, &attr_canonical, &str_strip};
@@ -3253,6 +3289,94 @@ static PyObject *years_in(PyObject *self, PyObject *text) {
         Py_DECREF(year);
         p += 3;
     }
+    return out;
+}
+
+/* Appends the years_in of ``text`` to ``years``: 0, or -1 with an exception set. */
+static int append_years(PyObject *years, PyObject *text) {
+    PyObject *found = years_in(NULL, text);
+    if (found == NULL) {
+        return -1;
+    }
+    int status = PyList_SetSlice(years, PyList_GET_SIZE(years), PyList_GET_SIZE(years), found);
+    Py_DECREF(found);
+    return status;
+}
+
+PyDoc_STRVAR(year_features_doc,
+"year_features(title, body, known, year) -> (int | None, dict)\n\n"
+"An article's year and year bag (storyline.cluster.features.year_features).");
+
+static PyObject *year_features(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 4) {
+        PyErr_Format(PyExc_TypeError, "year_features takes 4 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    PyObject *known = args[2], *year = args[3];
+    if (year != Py_None && !PyLong_CheckExact(year)) {
+        PyErr_SetString(PyExc_TypeError, "year_features: the year must be an int or None");
+        return NULL;
+    }
+    PyObject *years = PyList_New(0), *seen = NULL, *bag = NULL, *out = NULL, *latest = NULL, *iter = NULL;
+    if (featurize_ready() < 0) {
+        goto done;
+    }
+    if (years == NULL || append_years(years, args[0]) < 0 || append_years(years, args[1]) < 0) {
+        goto done;
+    }
+    iter = PyObject_GetIter(known);
+    PyObject *item;
+    while (iter != NULL && (item = PyIter_Next(iter)) != NULL) {
+        int status = PyLong_CheckExact(item) ? PyList_Append(years, item) : -1;
+        if (!PyLong_CheckExact(item)) {
+            PyErr_SetString(PyExc_TypeError, "year_features: known years must be ints");
+        }
+        Py_DECREF(item);
+        if (status < 0) {
+            goto done;
+        }
+    }
+    if (iter == NULL || PyErr_Occurred() || (year != Py_None && PyList_Append(years, year) < 0)) {
+        goto done;
+    }
+    /* the given year, else the first of the highest mentioned (max) */
+    PyObject *best = year;
+    for (Py_ssize_t k = 0; year == Py_None && k < PyList_GET_SIZE(years); k++) {
+        PyObject *each = PyList_GET_ITEM(years, k);
+        int higher = best == Py_None ? 1 : PyObject_RichCompareBool(each, best, Py_GT);
+        if (higher < 0) {
+            goto done;
+        }
+        best = higher ? each : best;
+    }
+    latest = best;
+    Py_INCREF(latest);
+    /* "y:YYYY" in the order of a set of the years made in this order, as the reference's */
+    seen = PySet_New(years);
+    bag = PyDict_New();
+    if (seen == NULL || bag == NULL) {
+        goto done;
+    }
+    Py_CLEAR(iter);
+    iter = PyObject_GetIter(seen);
+    while (iter != NULL && (item = PyIter_Next(iter)) != NULL) {
+        PyObject *key = PyUnicode_FromFormat("y:%S", item);
+        int status = key == NULL ? -1 : PyDict_SetItem(bag, key, one_float);
+        Py_XDECREF(key);
+        Py_DECREF(item);
+        if (status < 0) {
+            goto done;
+        }
+    }
+    if (iter != NULL && !PyErr_Occurred()) {
+        out = PyTuple_Pack(2, latest, bag);
+    }
+done:
+    Py_XDECREF(years);
+    Py_XDECREF(seen);
+    Py_XDECREF(bag);
+    Py_XDECREF(latest);
+    Py_XDECREF(iter);
     return out;
 }
 
@@ -3663,6 +3787,7 @@ static PyMethodDef methods[] = {
     {"log_weights", log_weights, METH_O, log_weights_doc},
     {"time_words", (PyCFunction)(void (*)(void))time_words, METH_FASTCALL, time_words_doc},
     {"years_in", years_in, METH_O, years_in_doc},
+    {"year_features", (PyCFunction)(void (*)(void))year_features, METH_FASTCALL, year_features_doc},
     {"entity_features", (PyCFunction)(void (*)(void))entity_features, METH_FASTCALL, entity_features_doc},
     {"ranked_bag", (PyCFunction)(void (*)(void))ranked_bag, METH_FASTCALL, ranked_bag_doc},
     {NULL, NULL, 0, NULL},
