@@ -3245,19 +3245,28 @@ PyDoc_STRVAR(years_in_doc,
 "[int(y) for y in timeinfo._YEAR.findall(text)]: the four-digit years 1950-2049 of a text,\n"
 "in order, that no digit, currency sign, '.' or ',' comes before and no digit or '%' after.");
 
-static PyObject *years_in(PyObject *self, PyObject *text) {
-    if (!PyUnicode_Check(text)) {
-        PyErr_SetString(PyExc_TypeError, "years_in: a str is needed");
-        return NULL;
+/* The first p >= at where ``text`` has a "1" or a "2" (where a year may start), or n. */
+static inline Py_ssize_t year_start(int kind, const void *data, Py_ssize_t n, Py_ssize_t at) {
+    if (kind == PyUnicode_1BYTE_KIND) {
+        const Py_UCS1 *s = data;
+        while (at < n && s[at] != '1' && s[at] != '2') {
+            at++;
+        }
+        return at;
     }
+    while (at < n && PyUnicode_READ(kind, data, at) != '1' && PyUnicode_READ(kind, data, at) != '2') {
+        at++;
+    }
+    return at;
+}
+
+/* Appends the years of ``text`` (a str) that years_in gives to ``years``: 0, or -1 with
+ * an exception set. */
+static int append_years(PyObject *years, PyObject *text) {
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
-    PyObject *out = PyList_New(0);
-    if (out == NULL) {
-        return NULL;
-    }
-    for (Py_ssize_t p = 0; p + 4 <= n; p++) {
+    for (Py_ssize_t p = year_start(kind, data, n, 0); p + 4 <= n; p = year_start(kind, data, n, p + 1)) {
         Py_UCS4 c0 = PyUnicode_READ(kind, data, p), c1 = PyUnicode_READ(kind, data, p + 1);
         Py_UCS4 c2 = PyUnicode_READ(kind, data, p + 2);
         /* (?:19[5-9]|20[0-4])\d, where \d is any decimal digit */
@@ -3281,26 +3290,26 @@ static PyObject *years_in(PyObject *self, PyObject *text) {
             }
         }
         PyObject *year = PyLong_FromLong(century + 10 * (long)(c2 - '0') + last);
-        if (year == NULL || PyList_Append(out, year) < 0) {
+        if (year == NULL || PyList_Append(years, year) < 0) {
             Py_XDECREF(year);
-            Py_DECREF(out);
-            return NULL;
+            return -1;
         }
         Py_DECREF(year);
         p += 3;
     }
-    return out;
+    return 0;
 }
 
-/* Appends the years_in of ``text`` to ``years``: 0, or -1 with an exception set. */
-static int append_years(PyObject *years, PyObject *text) {
-    PyObject *found = years_in(NULL, text);
-    if (found == NULL) {
-        return -1;
+static PyObject *years_in(PyObject *self, PyObject *text) {
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "years_in: a str is needed");
+        return NULL;
     }
-    int status = PyList_SetSlice(years, PyList_GET_SIZE(years), PyList_GET_SIZE(years), found);
-    Py_DECREF(found);
-    return status;
+    PyObject *out = PyList_New(0);
+    if (out != NULL && append_years(out, text) < 0) {
+        Py_CLEAR(out);
+    }
+    return out;
 }
 
 PyDoc_STRVAR(year_features_doc,
@@ -3312,31 +3321,32 @@ static PyObject *year_features(PyObject *self, PyObject *const *args, Py_ssize_t
         PyErr_Format(PyExc_TypeError, "year_features takes 4 arguments (%zd given)", nargs);
         return NULL;
     }
-    PyObject *known = args[2], *year = args[3];
-    if (year != Py_None && !PyLong_CheckExact(year)) {
-        PyErr_SetString(PyExc_TypeError, "year_features: the year must be an int or None");
+    PyObject *year = args[3];
+    if (!PyUnicode_Check(args[0]) || !PyUnicode_Check(args[1]) || (year != Py_None && !PyLong_CheckExact(year))) {
+        PyErr_SetString(PyExc_TypeError, "year_features: a title and body (str) and a year (int or None) are needed");
         return NULL;
     }
-    PyObject *years = PyList_New(0), *seen = NULL, *bag = NULL, *out = NULL, *latest = NULL, *iter = NULL;
-    if (featurize_ready() < 0) {
+    PyObject *years = PyList_New(0), *known = NULL, *seen = NULL, *bag = NULL, *out = NULL, *latest = NULL;
+    PyObject *iter = NULL, *item;
+    if (featurize_ready() < 0 || years == NULL || append_years(years, args[0]) < 0
+        || append_years(years, args[1]) < 0) {
         goto done;
     }
-    if (years == NULL || append_years(years, args[0]) < 0 || append_years(years, args[1]) < 0) {
+    known = PySequence_Fast(args[2], "year_features: the known years must be a sequence");
+    if (known == NULL) {
         goto done;
     }
-    iter = PyObject_GetIter(known);
-    PyObject *item;
-    while (iter != NULL && (item = PyIter_Next(iter)) != NULL) {
-        int status = PyLong_CheckExact(item) ? PyList_Append(years, item) : -1;
+    for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(known); k++) {
+        item = PySequence_Fast_GET_ITEM(known, k);
         if (!PyLong_CheckExact(item)) {
             PyErr_SetString(PyExc_TypeError, "year_features: known years must be ints");
+            goto done;
         }
-        Py_DECREF(item);
-        if (status < 0) {
+        if (PyList_Append(years, item) < 0) {
             goto done;
         }
     }
-    if (iter == NULL || PyErr_Occurred() || (year != Py_None && PyList_Append(years, year) < 0)) {
+    if (year != Py_None && PyList_Append(years, year) < 0) {
         goto done;
     }
     /* the given year, else the first of the highest mentioned (max) */
@@ -3357,10 +3367,13 @@ static PyObject *year_features(PyObject *self, PyObject *const *args, Py_ssize_t
     if (seen == NULL || bag == NULL) {
         goto done;
     }
-    Py_CLEAR(iter);
     iter = PyObject_GetIter(seen);
     while (iter != NULL && (item = PyIter_Next(iter)) != NULL) {
-        PyObject *key = PyUnicode_FromFormat("y:%S", item);
+        /* f"y:{y}" of an int, which str() writes as %ld does */
+        char digits[32];
+        long value = PyLong_AsLong(item);
+        int written = value == -1 && PyErr_Occurred() ? -1 : snprintf(digits, sizeof digits, "y:%ld", value);
+        PyObject *key = written < 0 ? NULL : ascii_str((const unsigned char *)digits, written);
         int status = key == NULL ? -1 : PyDict_SetItem(bag, key, one_float);
         Py_XDECREF(key);
         Py_DECREF(item);
@@ -3373,6 +3386,7 @@ static PyObject *year_features(PyObject *self, PyObject *const *args, Py_ssize_t
     }
 done:
     Py_XDECREF(years);
+    Py_XDECREF(known);
     Py_XDECREF(seen);
     Py_XDECREF(bag);
     Py_XDECREF(latest);
