@@ -771,66 +771,83 @@ _URL_PIECES = ["http://", "https://", "HTTP://", "ftp:", "mailto:", "//", "/", "
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_the_slug_terms_match_their_reference(seed: int) -> None:
+def test_the_title_bags_match_their_reference(seed: int) -> None:
     rng = random.Random(seed)
-    reference = _features_reference("slug_terms")
+    reference = _features_reference("title_bag")
     stops = _stop_sets()
     read = 0
-    for _ in range(1500):
-        url = rng.choice([None, ""]) if rng.random() < 0.02 else "".join(
+    for _ in range(2000):
+        title = "".join(rng.choice(_TEXT_PIECES) for _ in range(rng.randint(0, 20)))
+        if rng.random() < 0.5:
+            title = "".join(c for c in title if c.isascii())
+        url = rng.choice([None, None, ""]) if rng.random() < 0.1 else "".join(
             rng.choice(_URL_PIECES) for _ in range(rng.randint(0, 18)))
-        stop, stem_chars, min_words = rng.choice(stops), rng.choice([7, 2, 30]), rng.choice([3, 3, 0, 1, 4])
-        got, want = speedups.slug_terms(url, stop, stem_chars, min_words), reference(url, stop, stem_chars, min_words)
-        if got is not None:  # None: a URL left to the reference
+        args = (title, rng.choice(stops), rng.choice([7, 2, 30]), url, rng.choice([3, 3, 0, 1, 4]))
+        got = speedups.title_bag(*args)
+        if got is not None:  # None: a CJK title or a URL left to the reference
             read += 1
-            assert type(got) is dict and list(got.items()) == list(want.items()), url
-    assert read > 500
+            assert type(got) is dict and list(got.items()) == list(reference(*args).items()), args
+    assert read > 700
 
 
-def test_the_slug_terms_match_their_reference_on_real_urls() -> None:
+def test_the_title_bags_match_their_reference_on_real_titles_and_urls() -> None:
     from storyline.cluster import features
 
-    reference = _features_reference("slug_terms")
-    urls = [r["url"] for r in _clustering_rows() if r.get("url")]
+    reference = _features_reference("title_bag")
+    rows = _clustering_rows()
     read = 0
-    for url in urls:
-        args = (url, features._STOP, features.STEM_CHARS, features.SLUG_MIN_WORDS)
-        got = speedups.slug_terms(*args)
+    for row in rows:
+        args = (row.get("title") or "", features._STOP, features.STEM_CHARS, row.get("url"), features.SLUG_MIN_WORDS)
+        got = speedups.title_bag(*args)
         if got is not None:
             read += 1
-            assert list(got.items()) == list(reference(*args).items()), url
-    assert read > 0.99 * len(urls) > 1000
+            assert list(got.items()) == list(reference(*args).items()), args
+    assert read > 0.99 * len(rows) > 5000
 
 
-def test_the_log_weights_match_their_reference_to_the_last_bit() -> None:
-    rng = random.Random(4)
-    reference = _features_reference("log_weights")
-    counts = {f"t{i}": rng.choice([1, 2, 3, rng.randint(1, 10**7), 2**60 + rng.randint(0, 999)]) for i in range(3000)}
-    assert list(speedups.log_weights(counts).items()) == list(reference(counts).items())
-    assert speedups.log_weights({}) == {}
+def test_the_title_bags_check_their_input() -> None:
+    with pytest.raises(TypeError):
+        speedups.title_bag("title", frozenset(), 7, b"http://bytes", 3)
     with pytest.raises(ValueError):
-        speedups.log_weights({"a": 0})
-    with pytest.raises(TypeError):
-        speedups.log_weights({"a": "1"})
-    with pytest.raises(TypeError):
-        speedups.log_weights([("a", 1)])
+        speedups.title_bag("title", frozenset(), 7, None, -1)
+    assert speedups.title_bag("日本語のテキスト", frozenset(), 7, None, 3) is None  # CJK: the reference reads it
+    assert speedups.title_bag("title", frozenset(), 7, "http://[::1/a-b-c", 3) is None
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_the_ranked_body_bag_matches_its_reference(seed: int) -> None:
+def test_the_body_bags_match_their_reference(seed: int) -> None:
     rng = random.Random(seed)
-    reference = _features_reference("ranked_bag")
-    for _ in range(400):
-        high = rng.choice([1, 2, 5, 1000])
-        counts = {f"w{i}": rng.randint(1, high) for i in rng.sample(range(1000), rng.randint(0, 300))}
-        most, top = rng.choice([0, 1, 5, 120, 400]), rng.choice([0, 3, 20, 500])
-        bag, terms = speedups.ranked_bag(counts, most, top)
-        want_bag, want_terms = reference(counts, most, top)
-        assert list(bag.items()) == list(want_bag.items()) and terms == want_terms
+    reference = _features_reference("body_bag")
+    stops = _stop_sets()
+    vocabulary = [w for w in _TEXT_PIECES if len(w) > 1] + [f"word{k}" for k in "abcdefghijklmnop"]
+    for _ in range(600):
+        # repeated words: ties of every count, more and fewer terms than are kept
+        words = rng.choices(vocabulary, k=rng.randint(0, 400))
+        text = rng.choice([" ", ", ", "\n"]).join(words)
+        if rng.random() < 0.5:
+            text = "".join(c for c in text if c.isascii())
+        args = (text, rng.choice(stops), rng.choice([7, 3]), rng.choice([0, 1, 5, 20, 120]), rng.choice([0, 3, 20, 50]))
+        got, want = speedups.body_bag(*args), reference(*args)
+        if got is not None:  # None: CJK, left to the reference
+            assert list(got[0].items()) == list(want[0].items()) and got[1] == want[1], args
+    # counts in the thousands: the weights to the last bit
+    text = " ".join(["fishermen"] * 5000 + ["rescued"] * 777 + [f"w{k}x" for k in range(300)])
+    got, want = speedups.body_bag(text, frozenset(), 7, 120, 20), reference(text, frozenset(), 7, 120, 20)
+    assert list(got[0].items()) == list(want[0].items()) and got[1] == want[1]
+
+
+def test_the_body_bags_match_their_reference_on_real_bodies() -> None:
+    from storyline.cluster import features
+
+    reference = _features_reference("body_bag")
+    bodies = [(r.get("text") or "")[:features.MAX_BODY_CHARS] for r in _clustering_rows() if r.get("text")]
+    for text in bodies:
+        args = (text, features._STOP, features.STEM_CHARS, features.MAX_BODY_TERMS, features.BODY_KEYS)
+        got, want = speedups.body_bag(*args), reference(*args)
+        assert list(got[0].items()) == list(want[0].items()) and got[1] == want[1]
+    assert len(bodies) > 400
     with pytest.raises(ValueError):
-        speedups.ranked_bag({"a": 0}, 5, 5)
-    with pytest.raises(ValueError):
-        speedups.ranked_bag({"a": 1}, -1, 5)
+        speedups.body_bag("text", frozenset(), 7, -1, 20)
 
 
 #: pieces of the top of an article for its weekdays and month-days: the names and their

@@ -2376,13 +2376,12 @@ done:
 }
 
 /* ---- featurize: an article's term counts, slug terms, time words, years, entities ----
- * (references in storyline/cluster/features.py: word_terms, slug_terms, log_weights,
- * ranked_bag, time_words, year_features, entity_features; storyline/cluster/timeinfo.py:
- * years_in). ASCII text is read byte by byte, other text by code point with the Unicode
- * tests the references' regular expressions make; the few inputs where those would take
- * more than that to mirror (Chinese or Japanese words, URLs that urlsplit cleans or
- * checks, letters that IGNORECASE matches to ASCII ones) are left to the references: None
- * back. */
+ * (references in storyline/cluster/features.py: word_terms, title_bag, body_bag,
+ * time_words, year_features, entity_features; storyline/cluster/timeinfo.py: years_in).
+ * ASCII text is read byte by byte, other text by code point with the Unicode tests the
+ * references' regular expressions make; the few inputs where those would take more than
+ * that to mirror (Chinese or Japanese words, URLs that urlsplit cleans or checks, letters
+ * that IGNORECASE matches to ASCII ones) are left to the references: None back. */
 
 /* An ASCII letter ([A-Za-z]). */
 static inline int ascii_letter(unsigned char c) {
@@ -2742,6 +2741,28 @@ static int count_term(StemCounts *counts, PyObject *stop, const ByteSet *stop_by
     return is_stop < 0 ? -1 : is_stop ? 0 : stem_counts_add(counts, start, n < stem_chars ? n : stem_chars);
 }
 
+/* The terms of ASCII text ``s`` (n bytes) counted into ``counts``, whose bytes (n of them)
+ * take the lower-cased words: 0, or -1 with an exception set. */
+static int count_ascii_terms(const unsigned char *s, Py_ssize_t n, StemCounts *counts, PyObject *stop,
+                             const ByteSet *stop_bytes, Py_ssize_t stem_chars) {
+    unsigned char *low = (unsigned char *)counts->bytes;
+    Py_ssize_t i = 0;
+    while (i < n) {
+        if (!ascii_letter(s[i])) {
+            i++;
+            continue;
+        }
+        Py_ssize_t start = i;
+        for (; i < n && ascii_letter(s[i]); i++) {
+            low[i] = s[i] | 32;
+        }
+        if (i - start >= 2 && count_term(counts, stop, stop_bytes, start, i - start, stem_chars) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
 PyDoc_STRVAR(word_terms_doc,
 "word_terms(text, stop, stem_chars) -> dict | None\n\n"
 "Counter(w[:stem_chars] for w in features._WORD.findall(text.lower()) if w not in stop)\n"
@@ -2770,25 +2791,9 @@ static PyObject *word_terms(PyObject *self, PyObject *const *args, Py_ssize_t na
     }
     StemCounts counts;
     PyObject *out = NULL;
-    if (stem_counts_init(&counts, low, n) < 0) {
-        goto done;
+    if (stem_counts_init(&counts, low, n) == 0 && count_ascii_terms(s, n, &counts, stop, stop_bytes, stem_chars) == 0) {
+        out = stem_counts_dict(&counts);
     }
-    Py_ssize_t i = 0;
-    while (i < n) {
-        if (!ascii_letter(s[i])) {
-            i++;
-            continue;
-        }
-        Py_ssize_t start = i;
-        for (; i < n && ascii_letter(s[i]); i++) {
-            low[i] = s[i] | 32;
-        }
-        if (i - start >= 2 && count_term(&counts, stop, stop_bytes, start, i - start, stem_chars) < 0) {
-            goto done;
-        }
-    }
-    out = stem_counts_dict(&counts);
-done:
     stem_counts_free(&counts);
     free_scratch(low, stack);
     return out;
@@ -2841,21 +2846,10 @@ static Py_ssize_t slug_parts(const unsigned char *seg, Py_ssize_t n, Py_ssize_t 
     return found;
 }
 
-PyDoc_STRVAR(slug_terms_doc,
-"slug_terms(url, stop, stem_chars, min_words) -> dict | None\n\n"
-"terms(slug_words(url), stop) (storyline.cluster.features) as a plain dict, for a URL of\n"
-"printable ASCII (backslashes dropped) whose host has no brackets; None for other URLs.");
-
-static PyObject *slug_terms(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    Py_ssize_t stem_chars;
-    if (text_stop_count(args, nargs, 4, "slug_terms", 1, &stem_chars) < 0) {
-        return NULL;
-    }
-    PyObject *url = args[0], *stop = args[1];
-    Py_ssize_t min_words = PyLong_AsSsize_t(args[3]);
-    if (min_words == -1 && PyErr_Occurred()) {
-        return NULL;
-    }
+/* terms(slug_words(url, min_words), stop) (storyline.cluster.features) as a new dict, for a
+ * URL (a str or None) of printable ASCII (backslashes dropped) whose host has no brackets;
+ * Py_None (new) for other URLs; NULL with an exception set. */
+static PyObject *slug_counts(PyObject *url, PyObject *stop, Py_ssize_t stem_chars, Py_ssize_t min_words) {
     if (url != Py_None && !PyUnicode_IS_ASCII(url)) {
         Py_RETURN_NONE;
     }
@@ -2944,15 +2938,9 @@ done:
     return out;
 }
 
-PyDoc_STRVAR(log_weights_doc,
-"log_weights(counts) -> dict\n\n"
-"{t: 1.0 + math.log(c) for t, c in counts.items()} for a dict of positive int counts.");
-
-static PyObject *log_weights(PyObject *self, PyObject *counts) {
-    if (!PyDict_Check(counts)) {
-        PyErr_SetString(PyExc_TypeError, "log_weights: a dict is needed");
-        return NULL;
-    }
+/* features.log_weights: {t: 1.0 + math.log(c) for t, c in counts.items()} for a dict of
+ * positive int counts, as a new dict (NULL with an exception set). */
+static PyObject *log_weights(PyObject *counts) {
     PyObject *out = PyDict_New();
     if (out == NULL) {
         return NULL;
@@ -3634,7 +3622,7 @@ static PyObject *entity_features(PyObject *self, PyObject *const *args, Py_ssize
             goto done;
         }
     }
-    PyObject *weights = log_weights(NULL, counts);
+    PyObject *weights = log_weights(counts);
     PyObject *found = numbers == NULL ? no_names : PyFrozenSet_New(numbers);
     Py_XINCREF(numbers == NULL ? found : NULL);
     PyObject *main_names = most_counted(counts, most);
@@ -3653,7 +3641,7 @@ done:
 
 /* Sorts order[0:n] (indices) by count[index], highest first, equal counts in index order
  * (a stable merge sort, as sorted(..., reverse=True) keeps ties); ``spare``: n indices. */
-static void sort_by_count(Py_ssize_t *order, Py_ssize_t *spare, const long *count, Py_ssize_t n) {
+static void sort_by_count(Py_ssize_t *order, Py_ssize_t *spare, const Py_ssize_t *count, Py_ssize_t n) {
     for (Py_ssize_t width = 1; width < n; width *= 2) {
         for (Py_ssize_t lo = 0; lo < n; lo += 2 * width) {
             Py_ssize_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
@@ -3672,36 +3660,12 @@ static void sort_by_count(Py_ssize_t *order, Py_ssize_t *spare, const long *coun
     }
 }
 
-PyDoc_STRVAR(ranked_bag_doc,
-"ranked_bag(counts, most, top) -> (dict, list)\n\n"
-"A body's term bag and index terms from its positive int counts\n"
-"(storyline.cluster.features.ranked_bag).");
-
-static PyObject *ranked_bag(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 3) {
-        PyErr_Format(PyExc_TypeError, "ranked_bag takes 3 arguments (%zd given)", nargs);
-        return NULL;
-    }
-    PyObject *counts = args[0];
-    if (!PyDict_Check(counts)) {
-        PyErr_SetString(PyExc_TypeError, "ranked_bag: a dict of counts is needed");
-        return NULL;
-    }
-    Py_ssize_t most = PyLong_AsSsize_t(args[1]);
-    if (most == -1 && PyErr_Occurred()) {
-        return NULL;
-    }
-    Py_ssize_t top = PyLong_AsSsize_t(args[2]);
-    if (top == -1 && PyErr_Occurred()) {
-        return NULL;
-    }
-    if (most < 0 || top < 0) {
-        PyErr_SetString(PyExc_ValueError, "ranked_bag: a negative number of terms");
-        return NULL;
-    }
+/* features.ranked_bag of a dict of positive int counts: (bag, index terms) as a new tuple,
+ * NULL with an exception set. */
+static PyObject *rank_counts(PyObject *counts, Py_ssize_t most, Py_ssize_t top) {
     Py_ssize_t n = PyDict_GET_SIZE(counts), size = n > 0 ? n : 1, held = 0;
     PyObject **keys = PyMem_Malloc((size_t)size * sizeof(PyObject *));
-    long *count = PyMem_Malloc((size_t)size * sizeof(long));
+    Py_ssize_t *count = PyMem_Malloc((size_t)size * sizeof(Py_ssize_t));
     Py_ssize_t *order = PyMem_Malloc((size_t)size * sizeof(Py_ssize_t));
     Py_ssize_t *spare = PyMem_Malloc((size_t)size * sizeof(Py_ssize_t));
     PyObject *bag = NULL, *index_terms = NULL, *out = NULL;
@@ -3713,12 +3677,12 @@ static PyObject *ranked_bag(PyObject *self, PyObject *const *args, Py_ssize_t na
     Py_ssize_t pos = 0;
     PyObject *key, *value;
     while (held < n && PyDict_Next(counts, &pos, &key, &value)) {
-        count[held] = PyLong_Check(value) ? PyLong_AsLong(value) : 0;
+        count[held] = PyLong_Check(value) ? PyLong_AsSsize_t(value) : 0;
         if (count[held] == -1 && PyErr_Occurred()) {
             goto done;
         }
         if (count[held] <= 0) {
-            PyErr_SetString(PyExc_ValueError, "ranked_bag: counts must be positive ints");
+            PyErr_SetString(PyExc_ValueError, "body_bag: counts must be positive ints");
             goto done;
         }
         Py_INCREF(key);
@@ -3762,6 +3726,200 @@ done:
     return out;
 }
 
+/* The weight of a term counted ``count`` times, 1 + log(count), as a new float (the C
+ * library's log, as math.log calls it for an int that fits a double; one shared 1.0). */
+static PyObject *count_weight(Py_ssize_t count) {
+    if (count == 1) {
+        Py_INCREF(one_float);
+        return one_float;
+    }
+    return PyFloat_FromDouble(1.0 + log((double)count));
+}
+
+/* log_weights(terms(text, stop, stem_chars)) as a new dict; Py_None (new) where ``text``
+ * has Chinese or Japanese characters; NULL with an exception set. */
+static PyObject *term_weights(PyObject *text, PyObject *stop, Py_ssize_t stem_chars) {
+    if (!PyUnicode_IS_ASCII(text)) {
+        PyObject *counts = wide_terms(text, stop, stem_chars);
+        if (counts == NULL || counts == Py_None) {
+            return counts;
+        }
+        PyObject *out = log_weights(counts);
+        Py_DECREF(counts);
+        return out;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    const ByteSet *stop_bytes;
+    if (stop_byte_set(stop, &stop_bytes) < 0) {
+        return NULL;
+    }
+    unsigned char stack[512];
+    unsigned char *low = scratch(stack, sizeof stack, n);
+    if (low == NULL) {
+        return NULL;
+    }
+    StemCounts counts;
+    PyObject *out = NULL;
+    if (stem_counts_init(&counts, low, n) == 0
+        && count_ascii_terms(PyUnicode_1BYTE_DATA(text), n, &counts, stop, stop_bytes, stem_chars) == 0) {
+        out = PyDict_New();
+    }
+    for (Py_ssize_t k = 0; out != NULL && k < counts.entries; k++) {
+        PyObject *stem = ascii_str(low + counts.entry[k].start, counts.entry[k].len);
+        PyObject *weight = stem == NULL ? NULL : count_weight(counts.entry_count[k]);
+        if (weight == NULL || PyDict_SetItem(out, stem, weight) < 0) {
+            Py_CLEAR(out);
+        }
+        Py_XDECREF(stem);
+        Py_XDECREF(weight);
+    }
+    stem_counts_free(&counts);
+    free_scratch(low, stack);
+    return out;
+}
+
+/* features.body_bag's ranking of the stems counted in ``c`` (rank_counts' order), a new
+ * (bag, index terms) tuple: a str is made only for the stems kept. NULL with an exception set. */
+static PyObject *rank_stems(const StemCounts *c, Py_ssize_t most, Py_ssize_t top) {
+    Py_ssize_t n = c->entries, size = n > 0 ? n : 1;
+    Py_ssize_t *order = PyMem_Malloc((size_t)size * sizeof(Py_ssize_t));
+    Py_ssize_t *spare = PyMem_Malloc((size_t)size * sizeof(Py_ssize_t));
+    PyObject **made = PyMem_Calloc((size_t)size, sizeof(PyObject *));
+    PyObject *bag = PyDict_New(), *index_terms = NULL, *out = NULL;
+    if (order == NULL || spare == NULL || made == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t k = 0; k < n; k++) {
+        order[k] = k;
+    }
+    sort_by_count(order, spare, c->entry_count, n);
+    /* every stem where there are at most ``most`` (first-seen order), else the ``most`` most
+     * counted; the first ``top`` of those most counted for the index (all of them kept) */
+    Py_ssize_t kept = n > most ? most : n, listed = kept > top ? top : kept;
+    for (Py_ssize_t k = 0; bag != NULL && k < kept; k++) {
+        Py_ssize_t at = n > most ? order[k] : k;
+        made[at] = ascii_str(c->bytes + c->entry[at].start, c->entry[at].len);
+        PyObject *weight = made[at] == NULL ? NULL : count_weight(c->entry_count[at]);
+        if (weight == NULL || PyDict_SetItem(bag, made[at], weight) < 0) {
+            Py_CLEAR(bag);
+        }
+        Py_XDECREF(weight);
+    }
+    index_terms = bag == NULL ? NULL : PyList_New(listed);
+    if (index_terms == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t k = 0; k < listed; k++) {
+        Py_INCREF(made[order[k]]);
+        PyList_SET_ITEM(index_terms, k, made[order[k]]);
+    }
+    out = PyTuple_Pack(2, bag, index_terms);
+done:
+    for (Py_ssize_t k = 0; made != NULL && k < n; k++) {
+        Py_XDECREF(made[k]);
+    }
+    PyMem_Free(order);
+    PyMem_Free(spare);
+    PyMem_Free(made);
+    Py_XDECREF(bag);
+    Py_XDECREF(index_terms);
+    return out;
+}
+
+/* A count argument of at least 0: 0, or -1 with an exception set. */
+static int count_argument(PyObject *arg, const char *name, Py_ssize_t *count) {
+    *count = PyLong_AsSsize_t(arg);
+    if (*count == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    if (*count < 0) {
+        PyErr_Format(PyExc_ValueError, "%s: a negative count", name);
+        return -1;
+    }
+    return 0;
+}
+
+PyDoc_STRVAR(title_bag_doc,
+"title_bag(title, stop, stem_chars, url, min_words) -> dict | None\n\n"
+"A title's term weights, with ``url`` its slug's new terms (storyline.cluster.features.\n"
+"title_bag); None where the title has Chinese or Japanese characters or the URL is not\n"
+"printable ASCII (backslashes dropped) or its host has brackets.");
+
+static PyObject *title_bag(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    Py_ssize_t stem_chars, min_words;
+    if (text_stop_count(args, nargs, 5, "title_bag", 0, &stem_chars) < 0
+        || count_argument(args[4], "title_bag", &min_words) < 0 || featurize_ready() < 0) {
+        return NULL;
+    }
+    PyObject *stop = args[1], *url = args[3];
+    if (url != Py_None && !PyUnicode_Check(url)) {
+        PyErr_SetString(PyExc_TypeError, "title_bag: the URL must be a str or None");
+        return NULL;
+    }
+    PyObject *bag = term_weights(args[0], stop, stem_chars);
+    if (bag == NULL || bag == Py_None || url == Py_None) {
+        return bag;
+    }
+    PyObject *slug = slug_counts(url, stop, stem_chars, min_words);
+    if (slug == NULL || slug == Py_None) {
+        Py_DECREF(bag);
+        return slug;
+    }
+    Py_ssize_t pos = 0;
+    PyObject *term, *count;
+    while (PyDict_Next(slug, &pos, &term, &count)) {
+        if (PyDict_SetDefault(bag, term, one_float) == NULL) {
+            Py_CLEAR(bag);
+            break;
+        }
+    }
+    Py_DECREF(slug);
+    return bag;
+}
+
+PyDoc_STRVAR(body_bag_doc,
+"body_bag(text, stop, stem_chars, most, top) -> (dict, list) | None\n\n"
+"A body's term bag and index terms (storyline.cluster.features.body_bag); None where the\n"
+"text has Chinese or Japanese characters.");
+
+static PyObject *body_bag(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    Py_ssize_t stem_chars, most, top;
+    if (text_stop_count(args, nargs, 5, "body_bag", 0, &stem_chars) < 0 || count_argument(args[3], "body_bag", &most) < 0
+        || count_argument(args[4], "body_bag", &top) < 0 || featurize_ready() < 0) {
+        return NULL;
+    }
+    PyObject *text = args[0], *stop = args[1];
+    if (!PyUnicode_IS_ASCII(text)) {
+        PyObject *counts = wide_terms(text, stop, stem_chars);
+        if (counts == NULL || counts == Py_None) {
+            return counts;
+        }
+        PyObject *out = rank_counts(counts, most, top);
+        Py_DECREF(counts);
+        return out;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    const ByteSet *stop_bytes;
+    if (stop_byte_set(stop, &stop_bytes) < 0) {
+        return NULL;
+    }
+    unsigned char stack[4096];
+    unsigned char *low = scratch(stack, sizeof stack, n);
+    if (low == NULL) {
+        return NULL;
+    }
+    StemCounts counts;
+    PyObject *out = NULL;
+    if (stem_counts_init(&counts, low, n) == 0
+        && count_ascii_terms(PyUnicode_1BYTE_DATA(text), n, &counts, stop, stop_bytes, stem_chars) == 0) {
+        out = rank_stems(&counts, most, top);
+    }
+    stem_counts_free(&counts);
+    free_scratch(low, stack);
+    return out;
+}
+
 PyDoc_STRVAR(register_idf_cache_doc,
 "register_idf_cache(cls) -> None\n\n"
 "Terms missing from an IDF cache of exactly this class are computed in C, as\n"
@@ -3797,13 +3955,12 @@ static PyMethodDef methods[] = {
     {"tree_decision", tree_decision, METH_VARARGS, tree_decision_doc},
     /* featurize */
     {"word_terms", (PyCFunction)(void (*)(void))word_terms, METH_FASTCALL, word_terms_doc},
-    {"slug_terms", (PyCFunction)(void (*)(void))slug_terms, METH_FASTCALL, slug_terms_doc},
-    {"log_weights", log_weights, METH_O, log_weights_doc},
     {"time_words", (PyCFunction)(void (*)(void))time_words, METH_FASTCALL, time_words_doc},
     {"years_in", years_in, METH_O, years_in_doc},
     {"year_features", (PyCFunction)(void (*)(void))year_features, METH_FASTCALL, year_features_doc},
     {"entity_features", (PyCFunction)(void (*)(void))entity_features, METH_FASTCALL, entity_features_doc},
-    {"ranked_bag", (PyCFunction)(void (*)(void))ranked_bag, METH_FASTCALL, ranked_bag_doc},
+    {"title_bag", (PyCFunction)(void (*)(void))title_bag, METH_FASTCALL, title_bag_doc},
+    {"body_bag", (PyCFunction)(void (*)(void))body_bag, METH_FASTCALL, body_bag_doc},
     {NULL, NULL, 0, NULL},
 };
 

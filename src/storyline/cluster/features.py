@@ -124,10 +124,10 @@ def stop_words(language: str | None) -> frozenset[str]:
     return _STOP | language_stop_words(language)
 
 
-def terms(text: str, stop: frozenset[str] = _STOP) -> dict[str, int]:
-    """Lower-cased, stop-word-free, prefix-stemmed word counts (``stop``: see :func:`stop_words`),
-    in first-seen order."""
-    counts = word_terms(text, stop, STEM_CHARS)
+def terms(text: str, stop: frozenset[str] = _STOP, stem_chars: int = STEM_CHARS) -> dict[str, int]:
+    """Lower-cased, stop-word-free, prefix-stemmed word counts (``stop``: see :func:`stop_words`;
+    ``stem_chars``: :data:`STEM_CHARS`), in first-seen order."""
+    counts = word_terms(text, stop, stem_chars)
     if counts is not None:
         return counts
     out: Counter[str] = Counter()
@@ -137,7 +137,7 @@ def terms(text: str, stop: frozenset[str] = _STOP) -> dict[str, int]:
             chars = [c for c in word if _CJK.match(c)]
             out.update(a + b for a, b in zip(chars, chars[1:], strict=False))
         elif word not in stop:
-            out[word[:STEM_CHARS]] += 1
+            out[word[:stem_chars]] += 1
     return out
 
 
@@ -154,18 +154,6 @@ def word_terms(text: str, stop: frozenset[str], stem_chars: int) -> dict[str, in
 def log_weights(counts: dict[str, int]) -> dict[str, float]:
     """Term counts as weights, 1 + log(count) (a term said twice is not twice the evidence)."""
     return {t: 1.0 + math.log(c) for t, c in counts.items()}
-
-
-def ranked_bag(counts: dict[str, int], most: int, top: int) -> tuple[dict[str, float], list[str]]:
-    """A body's weights (:func:`log_weights`) of its ``most`` most frequent terms, and its
-    ``top`` most frequent terms (``most``: :data:`MAX_BODY_TERMS`, ``top``: :data:`BODY_KEYS`).
-
-    Without corpus statistics yet, the most frequent terms are kept, which for news bodies
-    are the topic words; ties favour earlier (nearer the lead) by order. One sort serves
-    both (the ``top`` first of these are the ``top`` most frequent).
-    """
-    ranked = most_common(counts, most)
-    return log_weights(dict(ranked) if len(counts) > most else counts), [t for t, _ in ranked[:top]]
 
 
 def largest(scores: dict, n: int) -> list:
@@ -291,11 +279,37 @@ def slug_words(url: str | None, min_words: int = SLUG_MIN_WORDS) -> str:
     return " ".join(words)
 
 
-def slug_terms(url: str | None, stop: frozenset[str], stem_chars: int, min_words: int) -> dict[str, int] | None:
-    """``terms(slug_words(url, min_words), stop)`` (``stem_chars``: :data:`STEM_CHARS`). The
-    compiled loop gives None for a URL that is not printable ASCII or whose host has brackets,
-    which urlsplit cleans or checks (this reads every URL)."""
-    return word_terms(slug_words(url, min_words), stop, stem_chars)
+def title_bag(title: str, stop: frozenset[str], stem_chars: int, url: str | None,
+              min_words: int) -> dict[str, float] | None:
+    """A title's term weights (:func:`log_weights` of its :func:`terms`), and with the ``url``
+    of a headline alone the terms of its slug that the title lacks, at 1.0 (``stem_chars``:
+    :data:`STEM_CHARS`, ``min_words``: :data:`SLUG_MIN_WORDS`). The compiled loop gives None
+    where the title has Chinese or Japanese characters or the URL is not printable ASCII or
+    its host has brackets, which urlsplit cleans or checks (this reads every input)."""
+    bag = log_weights(terms(title, stop, stem_chars))
+    if url is not None:
+        # A headline alone has few words, and its rewrites share fewer; the URL's slug
+        # often names what it leaves out ("Snowden challenges Congress" under
+        # ".../edward-snowden-challenges-congress-at-sxsw"). Its new words count as title words.
+        for term in word_terms(slug_words(url, min_words), stop, stem_chars):  # type: ignore[union-attr]
+            bag.setdefault(term, 1.0)
+    return bag
+
+
+def body_bag(text: str, stop: frozenset[str], stem_chars: int, most: int,
+             top: int) -> tuple[dict[str, float], list[str]] | None:
+    """A body's weights (:func:`log_weights`) of its ``most`` most frequent terms, and its
+    ``top`` most frequent terms, for the index (``most``: :data:`MAX_BODY_TERMS`, ``top``:
+    :data:`BODY_KEYS`). The compiled loop gives None where the text has Chinese or Japanese
+    characters (this reads every text).
+
+    Without corpus statistics yet, the most frequent terms are kept, which for news bodies
+    are the topic words; ties favour earlier (nearer the lead) by order. One sort serves
+    both (the ``top`` first of these are the ``top`` most frequent).
+    """
+    counts = terms(text, stop, stem_chars)
+    ranked = most_common(counts, most)
+    return log_weights(dict(ranked) if len(counts) > most else counts), [t for t, _ in ranked[:top]]
 
 
 #: "kind:" of the entity labels that name who, where and which organisation.
@@ -340,16 +354,14 @@ def time_words(title: str, text: str, chars: int) -> tuple[frozenset[str], froze
 
 #: the functions above that storyline._speedups computes in C where it was built: the same
 #: results (tests/test_speedups.py), or None where noted, which the reference then reads
-_REFERENCE = {f.__name__: f for f in (word_terms, log_weights, ranked_bag, slug_terms, time_words, year_features,
-                                      entity_features)}
+_REFERENCE = {f.__name__: f for f in (word_terms, title_bag, body_bag, time_words, year_features, entity_features)}
 
 try:
     from .._speedups import (  # type: ignore  # noqa: F811
+        body_bag,
         entity_features,
-        log_weights,
-        ranked_bag,
-        slug_terms,
         time_words,
+        title_bag,
         word_terms,
         year_features,
     )
@@ -364,20 +376,18 @@ def featurize(annotated: AnnotatedArticle) -> ArticleFeatures:
     title_text, text = article.title, article.text
     body_text = text[:MAX_BODY_CHARS]
     headline_only = article.headline_only
-    title = log_weights(terms(title_text, stop))
-    if headline_only:
-        body: dict[str, float] = {}
-        top_body: list[str] = []
-        # A headline alone has few words, and its rewrites share fewer; the URL's slug
-        # often names what it leaves out ("Snowden challenges Congress" under
-        # ".../edward-snowden-challenges-congress-at-sxsw"). Its new words count as title words.
-        slug = slug_terms(article.url, stop, STEM_CHARS, SLUG_MIN_WORDS)
-        if slug is None:  # a URL the compiled loop leaves to the reference
-            slug = _REFERENCE["slug_terms"](article.url, stop, STEM_CHARS, SLUG_MIN_WORDS)
-        for term in slug:
-            title.setdefault(term, 1.0)
-    else:
-        body, top_body = ranked_bag(terms(body_text, stop), MAX_BODY_TERMS, BODY_KEYS)
+    # None from a compiled loop: input it leaves to the reference
+    url = article.url if headline_only else None
+    title = title_bag(title_text, stop, STEM_CHARS, url, SLUG_MIN_WORDS)
+    if title is None:
+        title = _REFERENCE["title_bag"](title_text, stop, STEM_CHARS, url, SLUG_MIN_WORDS)
+    body: dict[str, float] = {}
+    top_body: list[str] = []
+    if not headline_only:
+        found = body_bag(body_text, stop, STEM_CHARS, MAX_BODY_TERMS, BODY_KEYS)
+        if found is None:
+            found = _REFERENCE["body_bag"](body_text, stop, STEM_CHARS, MAX_BODY_TERMS, BODY_KEYS)
+        body, top_body = found
     ents, numbers, main = entity_features(annotated.entities, _KIND_PREFIX, NUMERIC, MAIN_ENTITIES)
     # An ordered key list (not a set): candidate scores are float sums over the keys,
     # and a set's order changes with the hash seed, so ties, and so stories, would too.
@@ -386,9 +396,9 @@ def featurize(annotated: AnnotatedArticle) -> ArticleFeatures:
     when = _event_date(annotated)
     known = [d.value.year for d in annotated.dates] if annotated.dates else ()
     year, years = year_features(title_text, body_text, known, when.year if when is not None else None)
-    found = time_words(title_text, text, TIME_WORDS_CHARS)
-    if found is None:  # text the compiled loop leaves to the reference
-        found = _REFERENCE["time_words"](title_text, text, TIME_WORDS_CHARS)
+    times = time_words(title_text, text, TIME_WORDS_CHARS)
+    if times is None:
+        times = _REFERENCE["time_words"](title_text, text, TIME_WORDS_CHARS)
     # The frozen dataclass's __init__ sets each field by a Python-level object.__setattr__
     # (3 us an article, this 0.3): the same fields, every one, set at once.
     features = _new_features(ArticleFeatures)
@@ -403,8 +413,8 @@ def featurize(annotated: AnnotatedArticle) -> ArticleFeatures:
         years=years,
         headline_only=headline_only,
         main=main,
-        weekdays=found[0],
-        months=found[1],
+        weekdays=times[0],
+        months=times[1],
         keys=keys,
         embedding=np.asarray(annotated.embedding, dtype=np.float32) if annotated.embedding else None,
     )
