@@ -376,14 +376,15 @@ def featurize(annotated: AnnotatedArticle) -> ArticleFeatures:
     title_text, text = article.title, article.text
     body_text = text[:MAX_BODY_CHARS]
     headline_only = article.headline_only
-    # None from a compiled loop: input it leaves to the reference
-    url = article.url if headline_only else None
+    url = article.url if headline_only else None  # a slug counts for a headline alone
+    # (None from a compiled loop: input it leaves to the reference, here and below)
     title = title_bag(title_text, stop, STEM_CHARS, url, SLUG_MIN_WORDS)
     if title is None:
         title = _REFERENCE["title_bag"](title_text, stop, STEM_CHARS, url, SLUG_MIN_WORDS)
-    body: dict[str, float] = {}
-    top_body: list[str] = []
-    if not headline_only:
+    if headline_only:
+        body: dict[str, float] = {}
+        top_body: list[str] = []
+    else:
         found = body_bag(body_text, stop, STEM_CHARS, MAX_BODY_TERMS, BODY_KEYS)
         if found is None:
             found = _REFERENCE["body_bag"](body_text, stop, STEM_CHARS, MAX_BODY_TERMS, BODY_KEYS)
