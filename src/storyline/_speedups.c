@@ -3660,8 +3660,8 @@ static void sort_by_count(Py_ssize_t *order, Py_ssize_t *spare, const Py_ssize_t
     }
 }
 
-/* features.ranked_bag of a dict of positive int counts: (bag, index terms) as a new tuple,
- * NULL with an exception set. */
+/* features.body_bag's bag and index terms of a dict of positive int counts (its
+ * most_common and log_weights) as a new tuple, NULL with an exception set. */
 static PyObject *rank_counts(PyObject *counts, Py_ssize_t most, Py_ssize_t top) {
     Py_ssize_t n = PyDict_GET_SIZE(counts), size = n > 0 ? n : 1, held = 0;
     PyObject **keys = PyMem_Malloc((size_t)size * sizeof(PyObject *));
