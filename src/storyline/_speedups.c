@@ -421,17 +421,20 @@ static PyObject *square_sum(PyObject *self, PyObject *arg) {
  * its reference reads, in the same order, and caches a story's norms in its ``_norms``
  * dict as the reference does. ---- */
 
+#include <structmember.h> /* T_OBJECT_EX: a slot's member type */
+
 /* Attribute names and dict keys of the kernel, interned once. */
 enum {
     K_FEATURES, K_TITLE, K_TITLE_NORM, K_BODY, K_BODY_NORM, K_ALL, K_ALL_NORM, K_ENTITIES,
     K_ENTITY_NORM, K_KINDS, K_YEARS, K_YEARS_NORM, K_NUMBERS, K_MAIN, K_DAY, K_WEEKDAYS,
-    K_MONTHS, K_HEADLINE_ONLY, K_YEAR_BAG, K_SIZE, K_TOP_ENTITIES, K_PEOPLE, K_PLACES, K_ORGS,
-    K_COUNT
+    K_MONTHS, K_HEADLINE_ONLY, K_YEAR_BAG, K_SIZE, K_DAY_SUM, K_DAY_N, K_WEIGHTS, K_TOP_ENTITIES,
+    K_FRESH_NORMS, K_PEOPLE, K_PLACES, K_ORGS, K_COUNT
 };
 static const char *const kernel_names[K_COUNT] = {
     "features", "title", "title_norm", "body", "body_norm", "all", "all_norm", "entities",
     "entity_norm", "kinds", "years", "years_norm", "numbers", "main", "day", "weekdays",
-    "months", "headline_only", "year_bag", "size", "top_entities", "p:", "l:", "o:",
+    "months", "headline_only", "year_bag", "size", "day_sum", "day_n", "weights", "top_entities",
+    "_fresh_norms", "p:", "l:", "o:",
 };
 static PyObject *kernel_str[K_COUNT];
 
@@ -449,7 +452,7 @@ static int kernel_ready(void) {
 
 /* The new references a call holds, released together at its end. */
 typedef struct {
-    PyObject *items[64]; /* pair_features holds 44 at most */
+    PyObject *items[64]; /* pair_features holds 46 at most */
     int n;
 } Held;
 
@@ -460,8 +463,75 @@ static PyObject *hold(Held *h, PyObject *obj) {
     return obj;
 }
 
+/* Where a __slots__ class (ArticleVectors, StoryFeatures) keeps each of the kernel's
+ * names: the offsets of its member descriptors, learnt once per class and version of it
+ * (a class changed since is learnt again); 0 where a name is no plain slot. Reading the
+ * slot is what getattr does for such a class, without the lookups. */
+typedef struct {
+    PyTypeObject *type; /* a strong reference */
+    unsigned int version;
+    Py_ssize_t offset[K_COUNT];
+} SlotMap;
+static SlotMap slot_maps[4];
+static int next_slot_map = 0;
+
+static const Py_ssize_t *slot_offsets(PyTypeObject *type) {
+    if (type->tp_getattro != PyObject_GenericGetAttr) {
+        return NULL; /* a class with its own __getattribute__ or __getattr__ */
+    }
+    int valid = PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG);
+    for (int i = 0; i < 4; i++) {
+        if (slot_maps[i].type == type) {
+            if (valid && slot_maps[i].version == type->tp_version_tag) {
+                return slot_maps[i].offset;
+            }
+            break;
+        }
+    }
+    SlotMap map = {.type = type};
+    for (int k = 0; k < K_COUNT; k++) {
+        PyObject *descr = PyObject_GetAttr((PyObject *)type, kernel_str[k]);
+        if (descr == NULL) {
+            PyErr_Clear();
+            continue;
+        }
+        if (Py_IS_TYPE(descr, &PyMemberDescr_Type)) {
+            PyMemberDef *member = ((PyMemberDescrObject *)descr)->d_member;
+            if (member->type == T_OBJECT_EX) {
+                map.offset[k] = member->offset;
+            }
+        }
+        Py_DECREF(descr);
+    }
+    if (!PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG)) {
+        return NULL; /* no version to check it by: getattr each time */
+    }
+    map.version = type->tp_version_tag;
+    int at = 0;
+    while (at < 4 && slot_maps[at].type != type) {
+        at++;
+    }
+    if (at == 4) {
+        at = next_slot_map;
+        next_slot_map = (next_slot_map + 1) % 4;
+    }
+    Py_INCREF(type);
+    Py_XSETREF(slot_maps[at].type, type);
+    slot_maps[at] = map;
+    return slot_maps[at].offset;
+}
+
+/* getattr(obj, name), held. */
 static PyObject *held_attr(Held *h, PyObject *obj, int name) {
-    return hold(h, PyObject_GetAttr(obj, kernel_str[name]));
+    const Py_ssize_t *offsets = slot_offsets(Py_TYPE(obj));
+    if (offsets != NULL && offsets[name] != 0) {
+        PyObject *value = *(PyObject **)((char *)obj + offsets[name]);
+        if (value != NULL) {
+            Py_INCREF(value);
+            return hold(h, value);
+        }
+    }
+    return hold(h, PyObject_GetAttr(obj, kernel_str[name])); /* an unset slot raises here */
 }
 
 static void release(Held *h) {
@@ -589,6 +659,40 @@ static int attr_cosine(Held *h, PyObject *vectors, int vec, int norm, PyObject *
         return -1;
     }
     return cosine_of(vec_obj, norm_obj, bag_obj, norms, kernel_str[name], idf, out);
+}
+
+PyDoc_STRVAR(text_cosine_doc,
+"text_cosine(vectors, story, df) -> float\n\n"
+"The IDF-weighted cosine of an ArticleVectors' title + body terms and a StoryFeatures'\n"
+"(storyline.cluster.features).");
+
+static PyObject *text_cosine(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "text_cosine takes 3 arguments");
+        return NULL;
+    }
+    if (kernel_ready() < 0) {
+        return NULL;
+    }
+    Held h = {.n = 0};
+    double out;
+    PyObject *idf = held_attr(&h, args[2], K_WEIGHTS);
+    PyObject *norms = idf == NULL ? NULL : hold(&h, PyObject_CallMethodOneArg(args[1], kernel_str[K_FRESH_NORMS], args[2]));
+    if (norms == NULL) {
+        goto fail;
+    }
+    if (!PyDict_Check(idf) || !PyDict_Check(norms)) {
+        PyErr_SetString(PyExc_TypeError, "text_cosine: the IDF weights and the norms must be dicts");
+        goto fail;
+    }
+    if (attr_cosine(&h, args[0], K_ALL, K_ALL_NORM, args[1], K_ALL, K_ALL, norms, idf, &out) < 0) {
+        goto fail;
+    }
+    release(&h);
+    return PyFloat_FromDouble(out);
+fail:
+    release(&h);
+    return NULL;
 }
 
 /* Whether any item of ``items`` is in ``container``: 1, 0, or -1 with an exception set. */
@@ -778,15 +882,19 @@ static PyObject *pair_features(PyObject *self, PyObject *const *args, Py_ssize_t
             x[9] = mentioned ? 0.0 : 1.0;
         }
     }
-    /* days_apart */
-    PyObject *story_day = held_attr(&h, story, K_DAY);
-    PyObject *own_day = story_day == NULL ? NULL : held_attr(&h, f, K_DAY);
-    if (own_day == NULL) {
+    /* days_apart, the story's day as StoryFeatures.day computes it (day_sum / day_n
+     * if day_n else None) */
+    PyObject *own_day = held_attr(&h, f, K_DAY);
+    PyObject *day_n = own_day == NULL ? NULL : held_attr(&h, story, K_DAY_N);
+    int story_dated = day_n == NULL ? -1 : PyObject_IsTrue(day_n);
+    if (story_dated < 0) {
         goto fail;
     }
-    int dated = own_day != Py_None && story_day != Py_None;
+    int dated = own_day != Py_None && story_dated;
     if (dated) {
-        double a = PyFloat_AsDouble(own_day), b;
+        PyObject *day_sum = held_attr(&h, story, K_DAY_SUM);
+        PyObject *story_day = day_sum == NULL ? NULL : hold(&h, PyNumber_TrueDivide(day_sum, day_n));
+        double a = story_day == NULL ? -1.0 : PyFloat_AsDouble(own_day), b;
         if (FAILED(a) || (b = PyFloat_AsDouble(story_day), FAILED(b))) {
             goto fail;
         }
@@ -1101,6 +1209,41 @@ static double *doubles_of(PyObject *seq, Py_ssize_t *n) {
 /* online._sigmoid */
 static double sigmoid(double x) {
     return x < -30 ? 0.0 : 1.0 / (1.0 + exp(-x));
+}
+
+PyDoc_STRVAR(symmetric_doc,
+"symmetric(x, y) -> list\n\n"
+"[(a + b) / 2 for a, b in zip(x, y, strict=True)]  (storyline.cluster.online)");
+
+static PyObject *symmetric(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "symmetric takes 2 arguments");
+        return NULL;
+    }
+    Py_ssize_t n, m;
+    double *x = doubles_of(args[0], &n);
+    double *y = x == NULL ? NULL : doubles_of(args[1], &m);
+    PyObject *out = NULL;
+    if (y == NULL) {
+        goto done;
+    }
+    if (n != m) {
+        PyErr_SetString(PyExc_ValueError, "symmetric: the two feature vectors differ in length");
+        goto done;
+    }
+    out = PyList_New(n);
+    for (Py_ssize_t i = 0; out != NULL && i < n; i++) {
+        PyObject *mean = PyFloat_FromDouble((x[i] + y[i]) / 2);
+        if (mean == NULL) {
+            Py_CLEAR(out);
+            break;
+        }
+        PyList_SET_ITEM(out, i, mean);
+    }
+done:
+    PyMem_Free(x);
+    PyMem_Free(y);
+    return out;
 }
 
 PyDoc_STRVAR(linear_probability_doc,
@@ -3185,8 +3328,10 @@ static PyMethodDef methods[] = {
     {"tree_decision", tree_decision, METH_VARARGS, tree_decision_doc},
     /* the clusterer's scoring kernel */
     {"story_cosine", (PyCFunction)(void (*)(void))story_cosine, METH_FASTCALL, story_cosine_doc},
+    {"text_cosine", (PyCFunction)(void (*)(void))text_cosine, METH_FASTCALL, text_cosine_doc},
     {"pair_features", (PyCFunction)(void (*)(void))pair_features, METH_FASTCALL, pair_features_doc},
     {"fill_vectors", (PyCFunction)(void (*)(void))fill_vectors, METH_FASTCALL, fill_vectors_doc},
+    {"symmetric", (PyCFunction)(void (*)(void))symmetric, METH_FASTCALL, symmetric_doc},
     {"linear_probability", (PyCFunction)(void (*)(void))linear_probability, METH_FASTCALL, linear_probability_doc},
     {"interaction_probability", (PyCFunction)(void (*)(void))interaction_probability, METH_FASTCALL,
      interaction_probability_doc},

@@ -817,7 +817,7 @@ def pair_features(vectors: ArticleVectors, story: StoryFeatures, idf: dict[str, 
 
 #: the pure-Python references of the compiled scoring kernel, by name (tests and
 #: bench/bench_cluster.py --python-loops swap them in)
-_REFERENCE = {f.__name__: f for f in (story_cosine, pair_features, fill_vectors)}
+_REFERENCE = {f.__name__: f for f in (story_cosine, text_cosine, pair_features, fill_vectors)}
 
 if COMPILED:
-    from .._speedups import fill_vectors, pair_features, story_cosine  # type: ignore  # noqa: F811
+    from .._speedups import fill_vectors, pair_features, story_cosine, text_cosine  # type: ignore  # noqa: F811

@@ -151,10 +151,10 @@ def linear_probability(features: Sequence[float], weights: Sequence[float], bias
 
 #: the pure-Python references of the compiled probabilities, by name (tests and
 #: bench/bench_cluster.py --python-loops swap them in)
-_REFERENCE = {f.__name__: f for f in (interaction_probability, linear_probability)}
+_REFERENCE = {f.__name__: f for f in (symmetric, interaction_probability, linear_probability)}
 
 if COMPILED:
-    from .._speedups import interaction_probability, linear_probability  # type: ignore  # noqa: F811
+    from .._speedups import interaction_probability, linear_probability, symmetric  # type: ignore  # noqa: F811
 
 
 class OnlineClusterer:
