@@ -309,6 +309,36 @@ def test_the_scoring_kernel_matches_its_reference_to_the_last_bit(seed: int, mon
             symmetric([1.0, 2.0], [1.0])
 
 
+def test_the_scoring_kernel_raises_what_goes_wrong() -> None:
+    from storyline.cluster.features import _NO_KINDS, ArticleVectors, DocumentFrequencies, story_of
+
+    class Broken(dict):
+        def __missing__(self, term: str) -> float:
+            raise KeyError(term)
+
+    rng = random.Random(1)
+    f = _random_features(rng, 0)
+    while not (f.title and f.entities):
+        f = _random_features(rng, 0)
+    df = DocumentFrequencies()
+    df.add(f)
+    vectors, story = ArticleVectors(f, df), story_of(f)
+    with pytest.raises(KeyError):
+        speedups.story_cosine(vectors.title, 1.0, story.title, {}, "title", Broken())
+    with pytest.raises(KeyError):
+        speedups.pair_features(vectors, story, Broken(), {}, None, None)
+    with pytest.raises(AttributeError):
+        speedups.pair_features(vectors, object(), df.weights, {}, None, None)
+    with pytest.raises(AttributeError):  # a text-only vector has no entity slots
+        speedups.pair_features(ArticleVectors(f, df, text_only=True), story, df.weights, {}, None, None)
+    with pytest.raises(KeyError):
+        speedups.fill_vectors(object.__new__(ArticleVectors), f, Broken(), False, _NO_KINDS)
+    with pytest.raises(TypeError):
+        speedups.story_cosine([], 1.0, {}, {}, "title", {})
+    with pytest.raises(TypeError):
+        speedups.linear_probability([1.0, "x"], [1.0, 1.0], 0.0)
+
+
 def test_the_scoring_kernel_matches_its_reference_on_a_stream(monkeypatch: pytest.MonkeyPatch) -> None:
     from storyline.cluster.online import OnlineClusterer
 

@@ -457,6 +457,11 @@ typedef struct {
 } Held;
 
 static PyObject *hold(Held *h, PyObject *obj) {
+    if (obj != NULL && h->n == (int)(sizeof h->items / sizeof h->items[0])) {
+        Py_DECREF(obj);
+        PyErr_SetString(PyExc_SystemError, "the scoring kernel holds too many references");
+        return NULL;
+    }
     if (obj != NULL) {
         h->items[h->n++] = obj;
     }
