@@ -51,13 +51,22 @@ static PyTypeObject *idf_cache_type = NULL;
 /* As _IdfCache.__missing__: log((owner.n + 1) / (owner.df.get(term, 0) + 1)) + 1.0, stored
  * in the cache. 1 when computed (*out set), 0 where the inputs are not plain small ints
  * (the caller falls back to __missing__ itself), -1 with an exception set on failure. */
+static PyObject *idf_owner_name, *idf_n_name, *idf_df_name; /* interned once, not made per term */
+
 static int computed_idf(PyObject *idf, PyObject *term, double *out) {
-    PyObject *owner = PyObject_GetAttrString(idf, "owner");
+    if (idf_df_name == NULL) {
+        if ((idf_owner_name == NULL && (idf_owner_name = PyUnicode_InternFromString("owner")) == NULL)
+                || (idf_n_name == NULL && (idf_n_name = PyUnicode_InternFromString("n")) == NULL)
+                || (idf_df_name = PyUnicode_InternFromString("df")) == NULL) {
+            return -1;
+        }
+    }
+    PyObject *owner = PyObject_GetAttr(idf, idf_owner_name);
     if (owner == NULL) {
         return -1;
     }
-    PyObject *n_obj = PyObject_GetAttrString(owner, "n");
-    PyObject *df = n_obj == NULL ? NULL : PyObject_GetAttrString(owner, "df");
+    PyObject *n_obj = PyObject_GetAttr(owner, idf_n_name);
+    PyObject *df = n_obj == NULL ? NULL : PyObject_GetAttr(owner, idf_df_name);
     Py_DECREF(owner);
     if (df == NULL) {
         Py_XDECREF(n_obj);
