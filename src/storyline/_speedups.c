@@ -424,11 +424,11 @@ static PyObject *square_sum(PyObject *self, PyObject *arg) {
     return PyFloat_FromDouble(sum_result(&s));
 }
 
-/* ---- The clusterer's scoring kernel (references: story_cosine, pair_features and
- * fill_vectors in storyline/cluster/features.py; interaction_probability and
- * linear_probability in storyline/cluster/online.py). Each reads the slots and fields
- * its reference reads, in the same order, and caches a story's norms in its ``_norms``
- * dict as the reference does. ---- */
+/* ---- The clusterer's scoring kernel (references: story_cosine, text_cosine,
+ * pair_features and fill_vectors in storyline/cluster/features.py; symmetric,
+ * interaction_probability and linear_probability in storyline/cluster/online.py). Each
+ * reads the slots and fields its reference reads and caches a story's norms in its
+ * ``_norms`` dict as the reference does, in the same order. ---- */
 
 #include <structmember.h> /* T_OBJECT_EX: a slot's member type */
 
