@@ -1012,7 +1012,7 @@ static PyObject *weighted_bag(PyObject *bag, PyObject *idf) {
 }
 
 /* vectors.<vec> and vectors.<norm> as _weighted sets them: the weighted bag and its norm,
- * or {} and 1.0 for an empty bag. Returns the vector (borrowed from the slot), NULL on failure. */
+ * or {} and 1.0 for an empty bag. Returns the vector (a new reference), NULL on failure. */
 static PyObject *set_weighted(PyObject *vectors, PyObject *bag, PyObject *idf, int vec, int norm) {
     int filled = PyObject_IsTrue(bag);
     if (filled < 0) {
@@ -1028,7 +1028,6 @@ static PyObject *set_weighted(PyObject *vectors, PyObject *bag, PyObject *idf, i
         Py_DECREF(out);
         return NULL;
     }
-    Py_DECREF(out); /* held by the slot */
     return out;
 }
 
@@ -1174,9 +1173,9 @@ static PyObject *fill_vectors(PyObject *self, PyObject *const *args, Py_ssize_t 
     if (!text_only) {
         PyObject *own_entities = held_attr(&h, features, K_ENTITIES);
         PyObject *entities = own_entities == NULL ? NULL
-                             : set_weighted(vectors, own_entities, idf, K_ENTITIES, K_ENTITY_NORM);
+                             : hold(&h, set_weighted(vectors, own_entities, idf, K_ENTITIES, K_ENTITY_NORM));
         PyObject *own_years = entities == NULL ? NULL : held_attr(&h, features, K_YEARS);
-        if (own_years == NULL || set_weighted(vectors, own_years, idf, K_YEARS, K_YEARS_NORM) == NULL) {
+        if (own_years == NULL || hold(&h, set_weighted(vectors, own_years, idf, K_YEARS, K_YEARS_NORM)) == NULL) {
             goto fail;
         }
         if (PyDict_GET_SIZE(entities)) {
