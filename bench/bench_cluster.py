@@ -89,19 +89,18 @@ def run_clusterer(articles: list) -> tuple[float, int]:
 
 def python_loops(use: bool) -> None:
     """Run the clusterer on the pure-Python references of its C loops (``use``), or back
-    on the C loops (the functions features.py and online.py imported). The references
-    read a missing IDF weight through ``_IdfCache.__missing__`` in Python, so the C path
-    for missing terms is compared too. featurize's own loops (terms, slugs, time words,
-    years, entities) are swapped as well."""
+    on the C loops (the sparse loops of _sparse.py, featurize's loops and the scoring
+    kernel of features.py, timeinfo.py and online.py, wherever the cluster modules
+    imported them). The references read a missing IDF weight through
+    ``_IdfCache.__missing__`` in Python, so the C path for missing terms is compared too."""
     from storyline import _speedups
-    from storyline.cluster import _sparse, features, online, timeinfo
+    from storyline.cluster import _sparse, features, online, refine, similarity, timeinfo
 
-    for module in (features, online):
-        for name, reference in _sparse._REFERENCE.items():
+    references = {**_sparse._REFERENCE, **features._REFERENCE, **online._REFERENCE, **timeinfo._REFERENCE}
+    for module in (features, online, refine, similarity, timeinfo):
+        for name, reference in references.items():
             if hasattr(module, name):
                 setattr(module, name, reference if use else getattr(_speedups, name))
-    for name, reference in {**features._REFERENCE, **timeinfo._REFERENCE}.items():
-        setattr(features, name, reference if use else getattr(_speedups, name))
 
 
 def compare_loops(articles: list, repeat: int) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import math
 import random
+from collections import Counter
 
 import pytest
 
@@ -109,7 +110,7 @@ def _stream(n: int, seed: int = 3) -> list:
 
 def test_a_stream_makes_the_same_stories_with_and_without_the_compiled_loops(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from storyline.cluster import features, online
+    from storyline.cluster import features
     from storyline.cluster.online import OnlineClusterer
 
     def run() -> tuple[dict[str, int], list[float]]:
@@ -122,13 +123,254 @@ def test_a_stream_makes_the_same_stories_with_and_without_the_compiled_loops(
                                          for name, bag in (("title", story.title), ("all", story.all))]
 
     compiled = run()
-    for module in (features, online):
-        for name, reference in _sparse._REFERENCE.items():
-            if hasattr(module, name):
-                monkeypatch.setattr(module, name, reference)
+    _use_references(monkeypatch)
     assert features.weighted_dot is _sparse._REFERENCE["weighted_dot"]
+    assert features.pair_features is features._REFERENCE["pair_features"]
     assert run() == compiled
     assert len(set(compiled[0].values())) > 5  # stories were formed and kept apart
+
+
+def _kernel_references() -> dict:
+    """The pure-Python references of the clusterer's C loops and scoring kernel, by name."""
+    from storyline.cluster import features, online
+
+    return {**_sparse._REFERENCE, **features._REFERENCE, **online._REFERENCE}
+
+
+def _cluster_modules() -> tuple:
+    from storyline.cluster import features, online, refine, similarity
+
+    return features, online, refine, similarity
+
+
+def _use_references(patch: pytest.MonkeyPatch) -> None:
+    """The references in every cluster module that imported the compiled functions."""
+    for module in _cluster_modules():
+        for name, reference in _kernel_references().items():
+            if hasattr(module, name):
+                patch.setattr(module, name, reference)
+
+
+#: the ArticleVectors slots fill_vectors sets (the entity and year ones unless text_only)
+_VECTOR_SLOTS = ("features", "title", "title_norm", "body", "body_norm", "all", "all_norm")
+_ENTITY_SLOTS = ("entities", "entity_norm", "years", "years_norm", "kinds")
+
+
+def _same_items(a: object, b: object) -> bool:
+    """Equal, of one type, and dicts in the same order."""
+    if isinstance(a, dict):
+        return type(a) is type(b) and list(a.items()) == list(b.items())  # type: ignore[union-attr]
+    return type(a) is type(b) and a == b
+
+
+def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
+    """Each compiled kernel function, wherever the cluster modules hold it, replaced by one
+    that runs it and its reference on the same input (a story's norm cache as it was) and
+    asserts the same result and the same cache after; returns the calls checked by name."""
+    from storyline.cluster import features
+
+    checked: Counter = Counter()
+    references = {name: f for name, f in _kernel_references().items() if name not in _sparse._REFERENCE}
+
+    def rerun(name: str, norms: dict, args: tuple):  # type: ignore[no-untyped-def]
+        """The compiled and the reference result, each from the norm cache as it was."""
+        before = dict(norms)
+        got = getattr(speedups, name)(*args)
+        after = dict(norms)
+        norms.clear()
+        norms.update(before)
+        want = references[name](*args)
+        assert _same_items(got, want), (name, got, want)
+        assert list(norms.items()) == list(after.items()), name
+        checked[name] += 1
+        return got
+
+    def story_cosine(vec, norm, bag, norms, name, idf):  # type: ignore[no-untyped-def]
+        return rerun("story_cosine", norms, (vec, norm, bag, norms, name, idf))
+
+    def text_cosine(vectors, story, df):  # type: ignore[no-untyped-def]
+        return rerun("text_cosine", story._norms, (vectors, story, df))
+
+    def pair_features(vectors, story, idf, norms, cross, floor):  # type: ignore[no-untyped-def]
+        return rerun("pair_features", norms, (vectors, story, idf, norms, cross, floor))
+
+    def fill_vectors(vectors, f, idf, text_only, no_kinds):  # type: ignore[no-untyped-def]
+        speedups.fill_vectors(vectors, f, idf, text_only, no_kinds)
+        other = object.__new__(features.ArticleVectors)
+        references["fill_vectors"](other, f, idf, text_only, no_kinds)
+        for slot in _VECTOR_SLOTS + (() if text_only else _ENTITY_SLOTS):
+            got, want = getattr(vectors, slot), getattr(other, slot)
+            if slot == "kinds":
+                assert list(got) == list(want) and (got is no_kinds) == (want is no_kinds)
+                assert all(_same_items(got[k][0], want[k][0]) and got[k][1] == want[k][1] for k in got)
+            else:
+                assert _same_items(got, want), slot
+        if text_only:
+            assert not any(hasattr(vectors, slot) or hasattr(other, slot) for slot in _ENTITY_SLOTS)
+        assert (vectors.all is vectors.title) == (other.all is other.title)
+        checked["fill_vectors"] += 1
+
+    def pure(name: str):  # type: ignore[no-untyped-def]
+        def both(*args):  # type: ignore[no-untyped-def]
+            got, want = getattr(speedups, name)(*args), references[name](*args)
+            assert _same_items(got, want), (name, args)
+            checked[name] += 1
+            return got
+        return both
+
+    wrappers = {"story_cosine": story_cosine, "text_cosine": text_cosine, "pair_features": pair_features,
+                "fill_vectors": fill_vectors, **{name: pure(name) for name in
+                                                 ("symmetric", "interaction_probability", "linear_probability")}}
+    assert set(wrappers) == set(references)
+    for module in _cluster_modules():
+        for name, wrapper in wrappers.items():
+            if hasattr(module, name):
+                patch.setattr(module, name, wrapper)
+    return checked
+
+
+def _random_features(rng: random.Random, i: int):  # type: ignore[no-untyped-def]
+    """An ArticleFeatures with a bit of everything compare reads (names of the three kinds
+    and of none, numbers, main names, days or none, years, weekdays, months, headlines)."""
+    from storyline.cluster.features import ArticleFeatures
+
+    words = [f"w{k}" for k in range(40)]
+    names = [f"{kind}:n{k}" for kind in ("p", "l", "o", "x") for k in range(5)] + ["p", "l:"]
+    headline = rng.random() < 0.3
+    entities = {n: 1.0 + rng.random() for n in rng.sample(names, rng.randint(0, 7))}
+    return ArticleFeatures(
+        id=f"a{i}",
+        title={w: 1.0 + rng.random() for w in rng.sample(words, rng.randint(0, 6))},
+        body={} if headline else {w: 1.0 + 2 * rng.random() for w in rng.sample(words, rng.randint(1, 25))},
+        entities=entities,
+        numbers=frozenset(rng.sample(["12", "3.5", "2014", "40", "7.25"], rng.randint(0, 3))),
+        day=None if rng.random() < 0.3 else 735000 + rng.randint(0, 600),
+        year=None,
+        years={f"y:{y}": 1.0 for y in rng.sample(range(2010, 2016), rng.randint(0, 2))},
+        headline_only=headline,
+        main=tuple(rng.sample(names, rng.randint(0, 2))),
+        weekdays=frozenset(rng.sample(["mon", "fri", "sun"], rng.randint(0, 2))),
+        months=frozenset(rng.sample(["dec", "jan"], rng.randint(0, 1))),
+    )
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_scoring_kernel_matches_its_reference_to_the_last_bit(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    from storyline.cluster import features, online
+    from storyline.cluster.features import ArticleVectors, DocumentFrequencies, StoryFeatures
+
+    rng = random.Random(seed)
+    # the cosine alone, on random bags: its norm cached or not, missing IDF weights computed
+    a, b, idf = _bags(seed)
+    for norms in ({}, {"n": 3, "bag": 2.5}):
+        c_idf, ref_idf, c_norms, ref_norms = _Idf(idf), _Idf(idf), dict(norms), dict(norms)
+        got = speedups.story_cosine(a, 1.7, b, c_norms, "bag", c_idf)
+        assert got == features._REFERENCE["story_cosine"](a, 1.7, b, ref_norms, "bag", ref_idf)
+        assert c_norms == ref_norms and c_idf == ref_idf
+    assert speedups.story_cosine({}, 1.0, b, {}, "bag", _Idf(idf)) == 0.0
+    # compare's features and the vectors, on random articles and stories of them
+    checked = _checked_kernel(monkeypatch)
+    df = DocumentFrequencies()
+    stories = [StoryFeatures() for _ in range(4)]
+    for i in range(30):
+        f = _random_features(rng, i)
+        for story in stories:
+            if not story.size:  # log(0): both fail alike
+                for pair_features in (speedups.pair_features, features._REFERENCE["pair_features"]):
+                    with pytest.raises(ValueError, match="math domain error"):
+                        pair_features(ArticleVectors(f, df), story, df.weights, {}, 0.5, None)
+                continue
+            for cross in (None, rng.random()):
+                features.compare(ArticleVectors(f, df), story, df, cross=cross, floor=rng.choice([None, 0.1, 0.5]))
+            features.text_cosine(ArticleVectors(f, df, text_only=True), story, df)
+        df.add(f)
+        # a story's names are of the three kinds (an article's others are ignored)
+        kept = replace(f, entities={k: v for k, v in f.entities.items() if k[:2] in features.KINDS})
+        rng.choice(stories).add(kept, seen=i, df=df)
+    assert checked["pair_features"] > 100 and checked["fill_vectors"] > 100 and checked["text_cosine"] > 50
+    # the probabilities, on features with zeros; a short weight list fails as the reference does
+    n = len(features.FEATURE_NAMES)
+    for _ in range(50):
+        x = [rng.choice([0.0, 1.0, rng.random(), -rng.random()]) for _ in range(n)]
+        y = [rng.choice([0.0, rng.random()]) for _ in range(n)]
+        products = [rng.gauss(0, 3) for _ in range(n + n * (n - 1) // 2)]
+        bias = rng.gauss(0, 3)
+        online.symmetric(x, y)
+        online.interaction_probability(x, products, bias)
+        online.linear_probability(x, products[:n], bias)
+    assert speedups.linear_probability([], [], -40.0) == online._REFERENCE["linear_probability"]([], [], -40.0) == 0.0
+    for interaction, symmetric in ((speedups.interaction_probability, speedups.symmetric),
+                                   (online._REFERENCE["interaction_probability"], online._REFERENCE["symmetric"])):
+        with pytest.raises(IndexError):
+            interaction([1.0] * n, [0.5] * (n + 3), 0.0)
+        with pytest.raises(ValueError):
+            symmetric([1.0, 2.0], [1.0])
+
+
+def test_the_scoring_kernel_raises_what_goes_wrong() -> None:
+    from storyline.cluster.features import _NO_KINDS, ArticleVectors, DocumentFrequencies, story_of
+
+    class Broken(dict):
+        def __missing__(self, term: str) -> float:
+            raise KeyError(term)
+
+    rng = random.Random(1)
+    f = _random_features(rng, 0)
+    while not (f.title and f.entities):
+        f = _random_features(rng, 0)
+    df = DocumentFrequencies()
+    df.add(f)
+    vectors, story = ArticleVectors(f, df), story_of(f)
+    with pytest.raises(KeyError):
+        speedups.story_cosine(vectors.title, 1.0, story.title, {}, "title", Broken())
+    with pytest.raises(KeyError):
+        speedups.pair_features(vectors, story, Broken(), {}, None, None)
+    with pytest.raises(AttributeError):
+        speedups.pair_features(vectors, object(), df.weights, {}, None, None)
+    with pytest.raises(AttributeError):  # a text-only vector has no entity slots
+        speedups.pair_features(ArticleVectors(f, df, text_only=True), story, df.weights, {}, None, None)
+    with pytest.raises(KeyError):
+        speedups.fill_vectors(object.__new__(ArticleVectors), f, Broken(), False, _NO_KINDS)
+    with pytest.raises(TypeError):
+        speedups.story_cosine([], 1.0, {}, {}, "title", {})
+    with pytest.raises(TypeError):
+        speedups.linear_probability([1.0, "x"], [1.0, 1.0], 0.0)
+
+
+def test_the_scoring_kernel_matches_its_reference_on_a_stream(monkeypatch: pytest.MonkeyPatch) -> None:
+    from storyline.cluster.online import OnlineClusterer
+
+    checked = _checked_kernel(monkeypatch)
+    clusterer = OnlineClusterer()
+    for article in _stream(240, seed=8):
+        clusterer.add(article)
+    clusterer.refine()
+    assert min(checked.values()) > 20 and len(checked) == 7
+
+
+def test_the_scoring_kernel_matches_its_reference_on_dev_articles(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real bags: UCI headlines and a few ECB+ reports, annotated, through the stream and refine."""
+    import json
+
+    from conftest import shared_data
+
+    from storyline.annotate import Annotator
+    from storyline.cluster.online import OnlineClusterer
+    from storyline.evaluate._articles import article_from_row
+
+    rows = []
+    for name, count in (("ecbplus-dev.jsonl", 12), ("uci-headlines.jsonl", 400)):
+        with shared_data(f"clustering/{name}").open(encoding="utf-8") as lines:
+            rows += [json.loads(line) for line, _ in zip(lines, range(count), strict=False)]
+    articles = list(Annotator().annotate_many(article_from_row(row, source=f"dev#{i}") for i, row in enumerate(rows)))
+    checked = _checked_kernel(monkeypatch)
+    clusterer = OnlineClusterer()
+    for article in articles:
+        clusterer.add(article)
+    clusterer.refine()
+    assert min(checked.values()) > 20 and len(checked) == 7
 
 
 #: pieces of page text: ASCII words of every case, digits, underscores, punctuation and

@@ -51,13 +51,22 @@ static PyTypeObject *idf_cache_type = NULL;
 /* As _IdfCache.__missing__: log((owner.n + 1) / (owner.df.get(term, 0) + 1)) + 1.0, stored
  * in the cache. 1 when computed (*out set), 0 where the inputs are not plain small ints
  * (the caller falls back to __missing__ itself), -1 with an exception set on failure. */
+static PyObject *idf_owner_name, *idf_n_name, *idf_df_name; /* interned once, not made per term */
+
 static int computed_idf(PyObject *idf, PyObject *term, double *out) {
-    PyObject *owner = PyObject_GetAttrString(idf, "owner");
+    if (idf_df_name == NULL) {
+        if ((idf_owner_name == NULL && (idf_owner_name = PyUnicode_InternFromString("owner")) == NULL)
+                || (idf_n_name == NULL && (idf_n_name = PyUnicode_InternFromString("n")) == NULL)
+                || (idf_df_name = PyUnicode_InternFromString("df")) == NULL) {
+            return -1;
+        }
+    }
+    PyObject *owner = PyObject_GetAttr(idf, idf_owner_name);
     if (owner == NULL) {
         return -1;
     }
-    PyObject *n_obj = PyObject_GetAttrString(owner, "n");
-    PyObject *df = n_obj == NULL ? NULL : PyObject_GetAttrString(owner, "df");
+    PyObject *n_obj = PyObject_GetAttr(owner, idf_n_name);
+    PyObject *df = n_obj == NULL ? NULL : PyObject_GetAttr(owner, idf_df_name);
     Py_DECREF(owner);
     if (df == NULL) {
         Py_XDECREF(n_obj);
@@ -413,6 +422,928 @@ static PyObject *square_sum(PyObject *self, PyObject *arg) {
         sum_add(&s, v * v);
     }
     return PyFloat_FromDouble(sum_result(&s));
+}
+
+/* ---- The clusterer's scoring kernel (references: story_cosine, text_cosine,
+ * pair_features and fill_vectors in storyline/cluster/features.py; symmetric,
+ * interaction_probability and linear_probability in storyline/cluster/online.py). Each
+ * reads the slots and fields its reference reads and caches a story's norms in its
+ * ``_norms`` dict as the reference does, in the same order. ---- */
+
+#include <structmember.h> /* T_OBJECT_EX: a slot's member type */
+
+/* Attribute names and dict keys of the kernel, interned once. */
+enum {
+    K_FEATURES, K_TITLE, K_TITLE_NORM, K_BODY, K_BODY_NORM, K_ALL, K_ALL_NORM, K_ENTITIES,
+    K_ENTITY_NORM, K_KINDS, K_YEARS, K_YEARS_NORM, K_NUMBERS, K_MAIN, K_DAY, K_WEEKDAYS,
+    K_MONTHS, K_HEADLINE_ONLY, K_YEAR_BAG, K_SIZE, K_DAY_SUM, K_DAY_N, K_WEIGHTS, K_TOP_ENTITIES,
+    K_FRESH_NORMS, K_PEOPLE, K_PLACES, K_ORGS, K_COUNT
+};
+static const char *const kernel_names[K_COUNT] = {
+    "features", "title", "title_norm", "body", "body_norm", "all", "all_norm", "entities",
+    "entity_norm", "kinds", "years", "years_norm", "numbers", "main", "day", "weekdays",
+    "months", "headline_only", "year_bag", "size", "day_sum", "day_n", "weights", "top_entities",
+    "_fresh_norms", "p:", "l:", "o:",
+};
+static PyObject *kernel_str[K_COUNT];
+
+static int kernel_ready(void) {
+    if (kernel_str[K_COUNT - 1] != NULL) {
+        return 0;
+    }
+    for (int i = 0; i < K_COUNT; i++) {
+        if (kernel_str[i] == NULL && (kernel_str[i] = PyUnicode_InternFromString(kernel_names[i])) == NULL) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The new references a call holds, released together at its end. */
+typedef struct {
+    PyObject *items[64]; /* pair_features holds 46 at most */
+    int n;
+} Held;
+
+static PyObject *hold(Held *h, PyObject *obj) {
+    if (obj != NULL && h->n == (int)(sizeof h->items / sizeof h->items[0])) {
+        Py_DECREF(obj);
+        PyErr_SetString(PyExc_SystemError, "the scoring kernel holds too many references");
+        return NULL;
+    }
+    if (obj != NULL) {
+        h->items[h->n++] = obj;
+    }
+    return obj;
+}
+
+/* Where a __slots__ class (ArticleVectors, StoryFeatures) keeps each of the kernel's
+ * names: the offsets of its member descriptors, learnt once per class and version of it
+ * (a class changed since is learnt again); 0 where a name is no plain slot. Reading the
+ * slot is what getattr does for such a class, without the lookups. */
+typedef struct {
+    PyTypeObject *type; /* a strong reference */
+    unsigned int version;
+    Py_ssize_t offset[K_COUNT];
+} SlotMap;
+static SlotMap slot_maps[4];
+static int next_slot_map = 0;
+
+static const Py_ssize_t *slot_offsets(PyTypeObject *type) {
+    if (type->tp_getattro != PyObject_GenericGetAttr) {
+        return NULL; /* a class with its own __getattribute__ or __getattr__ */
+    }
+    int valid = PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG);
+    for (int i = 0; i < 4; i++) {
+        if (slot_maps[i].type == type) {
+            if (valid && slot_maps[i].version == type->tp_version_tag) {
+                return slot_maps[i].offset;
+            }
+            break;
+        }
+    }
+    SlotMap map = {.type = type};
+    for (int k = 0; k < K_COUNT; k++) {
+        PyObject *descr = PyObject_GetAttr((PyObject *)type, kernel_str[k]);
+        if (descr == NULL) {
+            PyErr_Clear();
+            continue;
+        }
+        if (Py_IS_TYPE(descr, &PyMemberDescr_Type)) {
+            PyMemberDef *member = ((PyMemberDescrObject *)descr)->d_member;
+            if (member->type == T_OBJECT_EX) {
+                map.offset[k] = member->offset;
+            }
+        }
+        Py_DECREF(descr);
+    }
+    if (!PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG)) {
+        return NULL; /* no version to check it by: getattr each time */
+    }
+    map.version = type->tp_version_tag;
+    int at = 0;
+    while (at < 4 && slot_maps[at].type != type) {
+        at++;
+    }
+    if (at == 4) {
+        at = next_slot_map;
+        next_slot_map = (next_slot_map + 1) % 4;
+    }
+    Py_INCREF(type);
+    Py_XSETREF(slot_maps[at].type, type);
+    slot_maps[at] = map;
+    return slot_maps[at].offset;
+}
+
+/* getattr(obj, name), held. */
+static PyObject *held_attr(Held *h, PyObject *obj, int name) {
+    const Py_ssize_t *offsets = slot_offsets(Py_TYPE(obj));
+    if (offsets != NULL && offsets[name] != 0) {
+        PyObject *value = *(PyObject **)((char *)obj + offsets[name]);
+        if (value != NULL) {
+            Py_INCREF(value);
+            return hold(h, value);
+        }
+    }
+    return hold(h, PyObject_GetAttr(obj, kernel_str[name])); /* an unset slot raises here */
+}
+
+static void release(Held *h) {
+    while (h->n > 0) {
+        Py_DECREF(h->items[--h->n]);
+    }
+}
+
+/* weighted_dot's sum: 1 with *out set, 0 where no term is shared (the reference's sum([])),
+ * -1 with an exception set on failure. */
+static int shared_dot(PyObject *small, PyObject *large, PyObject *idf, double *out) {
+    Sum s = {0.0, 0.0};
+    int any = 0;
+    Py_ssize_t pos = 0;
+    PyObject *term, *value;
+    while (PyDict_Next(small, &pos, &term, &value)) {
+        PyObject *other = PyDict_GetItemWithError(large, term);
+        if (other == NULL) {
+            if (PyErr_Occurred()) {
+                return -1;
+            }
+            continue;
+        }
+        double w = PyFloat_AsDouble(other); /* read before the IDF lookup may run Python code */
+        if (FAILED(w)) {
+            return -1;
+        }
+        double v, weight;
+        if (weight_and_idf(idf, term, value, &v, &weight) < 0) {
+            return -1;
+        }
+        sum_add(&s, v * w * weight);
+        any = 1;
+    }
+    *out = sum_result(&s);
+    return any;
+}
+
+/* A story bag's norm as _norm caches it in ``norms`` under ``name``; -1.0 with an
+ * exception set on failure. */
+static double cached_norm(PyObject *norms, PyObject *name, PyObject *bag, PyObject *idf) {
+    PyObject *cached = PyDict_GetItemWithError(norms, name);
+    if (cached != NULL) {
+        return PyFloat_AsDouble(cached);
+    }
+    if (PyErr_Occurred()) {
+        return -1.0;
+    }
+    Sum s = {0.0, 0.0};
+    Py_ssize_t pos = 0;
+    PyObject *term, *value;
+    while (PyDict_Next(bag, &pos, &term, &value)) {
+        double w, weight;
+        if (weight_and_idf(idf, term, value, &w, &weight) < 0) {
+            return -1.0;
+        }
+        sum_add(&s, pow(w * weight, 2.0));
+    }
+    double norm = sqrt(sum_result(&s));
+    if (norm == 0.0) {
+        norm = 1.0; /* sqrt(...) or 1.0 */
+    }
+    PyObject *value_obj = PyFloat_FromDouble(norm);
+    if (value_obj == NULL || PyDict_SetItem(norms, name, value_obj) < 0) {
+        Py_XDECREF(value_obj);
+        return -1.0;
+    }
+    Py_DECREF(value_obj);
+    return norm;
+}
+
+/* story_cosine on objects; -1 with an exception set on failure. */
+static int cosine_of(PyObject *vec, PyObject *norm_obj, PyObject *bag, PyObject *norms, PyObject *name,
+                     PyObject *idf, double *out) {
+    if (!PyDict_Check(vec) || !PyDict_Check(bag)) {
+        PyErr_SetString(PyExc_TypeError, "story_cosine: the vector and the bag must be dicts");
+        return -1;
+    }
+    double norm = PyFloat_AsDouble(norm_obj);
+    if (FAILED(norm)) {
+        return -1;
+    }
+    double bag_norm = cached_norm(norms, name, bag, idf);
+    if (FAILED(bag_norm)) {
+        return -1;
+    }
+    double total;
+    int any = PyDict_GET_SIZE(vec) > PyDict_GET_SIZE(bag) ? shared_dot(bag, vec, idf, &total)
+                                                          : shared_dot(vec, bag, idf, &total);
+    if (any < 0) {
+        return -1;
+    }
+    *out = any && total != 0.0 ? total / (norm * bag_norm) : 0.0;
+    return 0;
+}
+
+PyDoc_STRVAR(story_cosine_doc,
+"story_cosine(vec, norm, bag, norms, name, idf) -> float\n\n"
+"The cosine of an article's weighted vector (of norm ``norm``) and a story bag, the\n"
+"bag's norm cached in ``norms`` under ``name`` (storyline.cluster.features).");
+
+static PyObject *story_cosine(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 6) {
+        PyErr_SetString(PyExc_TypeError, "story_cosine takes 6 arguments");
+        return NULL;
+    }
+    if (!PyDict_Check(args[3]) || !PyDict_Check(args[5])) {
+        PyErr_SetString(PyExc_TypeError, "story_cosine: norms and idf must be dicts");
+        return NULL;
+    }
+    double out;
+    if (cosine_of(args[0], args[1], args[2], args[3], args[4], args[5], &out) < 0) {
+        return NULL;
+    }
+    return PyFloat_FromDouble(out);
+}
+
+/* story_cosine of an article vector and a story bag read from their attributes. */
+static int attr_cosine(Held *h, PyObject *vectors, int vec, int norm, PyObject *story, int bag, int name,
+                       PyObject *norms, PyObject *idf, double *out) {
+    PyObject *vec_obj = held_attr(h, vectors, vec);
+    PyObject *norm_obj = vec_obj == NULL ? NULL : held_attr(h, vectors, norm);
+    PyObject *bag_obj = norm_obj == NULL ? NULL : held_attr(h, story, bag);
+    if (bag_obj == NULL) {
+        return -1;
+    }
+    return cosine_of(vec_obj, norm_obj, bag_obj, norms, kernel_str[name], idf, out);
+}
+
+PyDoc_STRVAR(text_cosine_doc,
+"text_cosine(vectors, story, df) -> float\n\n"
+"The IDF-weighted cosine of an ArticleVectors' title + body terms and a StoryFeatures'\n"
+"(storyline.cluster.features).");
+
+static PyObject *text_cosine(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "text_cosine takes 3 arguments");
+        return NULL;
+    }
+    if (kernel_ready() < 0) {
+        return NULL;
+    }
+    Held h = {.n = 0};
+    double out;
+    PyObject *idf = held_attr(&h, args[2], K_WEIGHTS);
+    PyObject *norms = idf == NULL ? NULL : hold(&h, PyObject_CallMethodOneArg(args[1], kernel_str[K_FRESH_NORMS], args[2]));
+    if (norms == NULL) {
+        goto fail;
+    }
+    if (!PyDict_Check(idf) || !PyDict_Check(norms)) {
+        PyErr_SetString(PyExc_TypeError, "text_cosine: the IDF weights and the norms must be dicts");
+        goto fail;
+    }
+    if (attr_cosine(&h, args[0], K_ALL, K_ALL_NORM, args[1], K_ALL, K_ALL, norms, idf, &out) < 0) {
+        goto fail;
+    }
+    release(&h);
+    return PyFloat_FromDouble(out);
+fail:
+    release(&h);
+    return NULL;
+}
+
+/* Whether any item of ``items`` is in ``container``: 1, 0, or -1 with an exception set. */
+static int any_in(PyObject *items, PyObject *container) {
+    PyObject *iter = PyObject_GetIter(items);
+    if (iter == NULL) {
+        return -1;
+    }
+    PyObject *item;
+    int found = 0;
+    while (found == 0 && (item = PyIter_Next(iter)) != NULL) {
+        found = PySequence_Contains(container, item);
+        Py_DECREF(item);
+    }
+    Py_DECREF(iter);
+    if (found == 0 && PyErr_Occurred()) {
+        return -1;
+    }
+    return found;
+}
+
+/* "a and b" of two attributes' truth; -1 with an exception set. */
+static int both_true(PyObject *a, PyObject *b) {
+    int first = PyObject_IsTrue(a);
+    if (first <= 0) {
+        return first;
+    }
+    return PyObject_IsTrue(b);
+}
+
+/* 1.0 where both name some and share none (the weekday and month mismatches), else 0.0. */
+static int mismatch(Held *h, PyObject *f, PyObject *story, int name, double *out) {
+    PyObject *own = held_attr(h, f, name);
+    PyObject *theirs = own == NULL ? NULL : held_attr(h, story, name);
+    if (theirs == NULL) {
+        return -1;
+    }
+    int named = both_true(own, theirs);
+    if (named <= 0) {
+        *out = 0.0;
+        return named;
+    }
+    int shared = any_in(own, theirs);
+    if (shared < 0) {
+        return -1;
+    }
+    *out = shared ? 0.0 : 1.0;
+    return 0;
+}
+
+PyDoc_STRVAR(pair_features_doc,
+"pair_features(vectors, story, idf, norms, cross, floor) -> list | None\n\n"
+"storyline.cluster.features.compare's features of an ArticleVectors and a StoryFeatures\n"
+"without the entity conflict (0.0), ``norms`` being the story's fresh norm cache.");
+
+static PyObject *pair_features(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 6) {
+        PyErr_SetString(PyExc_TypeError, "pair_features takes 6 arguments");
+        return NULL;
+    }
+    PyObject *vectors = args[0], *story = args[1], *idf = args[2], *norms = args[3], *cross = args[4],
+             *floor_obj = args[5];
+    if (!PyDict_Check(idf) || !PyDict_Check(norms)) {
+        PyErr_SetString(PyExc_TypeError, "pair_features: idf and norms must be dicts");
+        return NULL;
+    }
+    if (kernel_ready() < 0) {
+        return NULL;
+    }
+    Held h = {.n = 0};
+    double x[18] = {0.0};
+    PyObject *f = held_attr(&h, vectors, K_FEATURES);
+    if (f == NULL || attr_cosine(&h, vectors, K_TITLE, K_TITLE_NORM, story, K_TITLE, K_TITLE, norms, idf, &x[0]) < 0) {
+        goto fail;
+    }
+    PyObject *own_body = held_attr(&h, f, K_BODY);
+    PyObject *story_body = own_body == NULL ? NULL : held_attr(&h, story, K_BODY);
+    int bodies = story_body == NULL ? -1 : both_true(own_body, story_body);
+    if (bodies < 0 || (bodies && attr_cosine(&h, vectors, K_BODY, K_BODY_NORM, story, K_BODY, K_BODY, norms, idf,
+                                             &x[1]) < 0)) {
+        goto fail;
+    }
+    if (cross == Py_None) {
+        if (attr_cosine(&h, vectors, K_ALL, K_ALL_NORM, story, K_ALL, K_ALL, norms, idf, &x[2]) < 0) {
+            goto fail;
+        }
+    } else {
+        x[2] = PyFloat_AsDouble(cross);
+        if (FAILED(x[2])) {
+            goto fail;
+        }
+    }
+    if (floor_obj != Py_None) {
+        double floor = PyFloat_AsDouble(floor_obj);
+        if (FAILED(floor)) {
+            goto fail;
+        }
+        if (x[0] < floor && x[1] < floor && x[2] < floor) {
+            release(&h);
+            Py_RETURN_NONE;
+        }
+    }
+    if (attr_cosine(&h, vectors, K_ENTITIES, K_ENTITY_NORM, story, K_ENTITIES, K_ENTITIES, norms, idf, &x[3]) < 0) {
+        goto fail;
+    }
+    /* the per-kind cosines, where both sides name someone of the kind */
+    PyObject *own_kinds = held_attr(&h, vectors, K_KINDS);
+    PyObject *story_kinds = own_kinds == NULL ? NULL : held_attr(&h, story, K_KINDS);
+    if (story_kinds == NULL) {
+        goto fail;
+    }
+    if (!PyDict_Check(own_kinds) || !PyDict_Check(story_kinds)) {
+        PyErr_SetString(PyExc_TypeError, "pair_features: kinds must be dicts");
+        goto fail;
+    }
+    for (int k = 0; k < 3; k++) {
+        PyObject *kind = kernel_str[K_PEOPLE + k];
+        PyObject *pair = PyDict_GetItemWithError(own_kinds, kind);
+        PyObject *bag = pair == NULL ? NULL : PyDict_GetItemWithError(story_kinds, kind);
+        if (bag == NULL) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetObject(PyExc_KeyError, kind);
+            }
+            goto fail;
+        }
+        if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
+            PyErr_SetString(PyExc_TypeError, "pair_features: a kind's vector must be a (vector, norm) pair");
+            goto fail;
+        }
+        PyObject *vec = hold(&h, Py_NewRef(PyTuple_GET_ITEM(pair, 0)));
+        PyObject *vec_norm = hold(&h, Py_NewRef(PyTuple_GET_ITEM(pair, 1)));
+        Py_INCREF(bag);
+        hold(&h, bag);
+        int named = both_true(vec, bag);
+        if (named < 0 || (named && cosine_of(vec, vec_norm, bag, norms, kind, idf, &x[4 + k]) < 0)) {
+            goto fail;
+        }
+    }
+    /* number_overlap */
+    PyObject *own_numbers = held_attr(&h, f, K_NUMBERS);
+    PyObject *story_numbers = own_numbers == NULL ? NULL : held_attr(&h, story, K_NUMBERS);
+    int numbered = story_numbers == NULL ? -1 : both_true(own_numbers, story_numbers);
+    if (numbered < 0) {
+        goto fail;
+    }
+    if (numbered) {
+        Py_ssize_t own_n = PyObject_Size(own_numbers), story_n = PyObject_Size(story_numbers);
+        PyObject *iter = own_n < 0 || story_n < 0 ? NULL : PyObject_GetIter(own_numbers);
+        if (iter == NULL) {
+            goto fail;
+        }
+        Py_ssize_t shared = 0;
+        PyObject *item;
+        while ((item = PyIter_Next(iter)) != NULL) {
+            int in = PySequence_Contains(story_numbers, item);
+            Py_DECREF(item);
+            if (in < 0) {
+                break;
+            }
+            shared += in;
+        }
+        Py_DECREF(iter);
+        if (PyErr_Occurred()) {
+            goto fail;
+        }
+        x[7] = (double)shared / (double)(own_n < story_n ? own_n : story_n);
+    }
+    /* main_entity_match and main_entity_mismatch */
+    PyObject *own_main = held_attr(&h, f, K_MAIN);
+    PyObject *story_entities = own_main == NULL ? NULL : held_attr(&h, story, K_ENTITIES);
+    int mained = story_entities == NULL ? -1 : both_true(own_main, story_entities);
+    if (mained < 0) {
+        goto fail;
+    }
+    if (mained) {
+        PyObject *top = hold(&h, PyObject_CallMethodNoArgs(story, kernel_str[K_TOP_ENTITIES]));
+        int hit = top == NULL ? -1 : any_in(own_main, top);
+        if (hit < 0) {
+            goto fail;
+        }
+        x[8] = hit ? 1.0 : 0.0;
+        if (!hit) {
+            int mentioned = any_in(own_main, story_entities);
+            if (mentioned < 0) {
+                goto fail;
+            }
+            x[9] = mentioned ? 0.0 : 1.0;
+        }
+    }
+    /* days_apart, the story's day as StoryFeatures.day computes it (day_sum / day_n
+     * if day_n else None) */
+    PyObject *own_day = held_attr(&h, f, K_DAY);
+    PyObject *day_n = own_day == NULL ? NULL : held_attr(&h, story, K_DAY_N);
+    int story_dated = day_n == NULL ? -1 : PyObject_IsTrue(day_n);
+    if (story_dated < 0) {
+        goto fail;
+    }
+    int dated = own_day != Py_None && story_dated;
+    if (dated) {
+        PyObject *day_sum = held_attr(&h, story, K_DAY_SUM);
+        PyObject *story_day = day_sum == NULL ? NULL : hold(&h, PyNumber_TrueDivide(day_sum, day_n));
+        double a = story_day == NULL ? -1.0 : PyFloat_AsDouble(own_day), b;
+        if (FAILED(a) || (b = PyFloat_AsDouble(story_day), FAILED(b))) {
+            goto fail;
+        }
+        double gap = fabs(a - b);
+        x[10] = log1p(400.0 < gap ? 400.0 : gap) / log1p(400.0); /* _MAX_DAYS */
+    }
+    if (mismatch(&h, f, story, K_WEEKDAYS, &x[11]) < 0 || mismatch(&h, f, story, K_MONTHS, &x[12]) < 0) {
+        goto fail;
+    }
+    /* year_cos and year_known, where a day is missing on one side */
+    PyObject *own_years = held_attr(&h, f, K_YEARS);
+    PyObject *year_bag = own_years == NULL ? NULL : held_attr(&h, story, K_YEAR_BAG);
+    int yeared = year_bag == NULL ? -1 : both_true(own_years, year_bag);
+    if (yeared < 0) {
+        goto fail;
+    }
+    if (yeared && !dated) {
+        if (attr_cosine(&h, vectors, K_YEARS, K_YEARS_NORM, story, K_YEAR_BAG, K_YEARS, norms, idf, &x[13]) < 0) {
+            goto fail;
+        }
+        x[14] = 1.0;
+    }
+    /* log_story_size, headline_only */
+    PyObject *size = held_attr(&h, story, K_SIZE);
+    PyObject *headline = size == NULL ? NULL : held_attr(&h, f, K_HEADLINE_ONLY);
+    if (headline == NULL) {
+        goto fail;
+    }
+    double n = PyFloat_AsDouble(size);
+    if (FAILED(n)) {
+        goto fail;
+    }
+    if (!(n > 0.0)) {
+        PyErr_SetString(PyExc_ValueError, "math domain error");
+        goto fail;
+    }
+    x[15] = log(n);
+    int is_headline = PyObject_IsTrue(headline);
+    if (is_headline < 0) {
+        goto fail;
+    }
+    x[16] = is_headline ? 1.0 : 0.0;
+    release(&h);
+    PyObject *out = PyList_New(18);
+    if (out == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < 18; i++) {
+        PyObject *value = PyFloat_FromDouble(x[i]);
+        if (value == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, i, value);
+    }
+    return out;
+fail:
+    release(&h);
+    return NULL;
+}
+
+/* _vector_norm: sqrt(square_sum(vec)) or 1.0; -1.0 with an exception set on failure. */
+static double vector_norm(PyObject *vec) {
+    Sum s = {0.0, 0.0};
+    Py_ssize_t pos = 0;
+    PyObject *term, *value;
+    while (PyDict_Next(vec, &pos, &term, &value)) {
+        double v = PyFloat_AsDouble(value);
+        if (FAILED(v)) {
+            return -1.0;
+        }
+        sum_add(&s, v * v);
+    }
+    double norm = sqrt(sum_result(&s));
+    return norm == 0.0 ? 1.0 : norm;
+}
+
+/* vectors.<name> = value, taking the reference to value (NULL: failed already); -1 on failure. */
+static int set_slot(PyObject *vectors, int name, PyObject *value) {
+    if (value == NULL) {
+        return -1;
+    }
+    int done = PyObject_SetAttr(vectors, kernel_str[name], value);
+    Py_DECREF(value);
+    return done;
+}
+
+/* A bag weighted by ``idf`` (a new dict), as the weighted() loop makes it. */
+static PyObject *weighted_bag(PyObject *bag, PyObject *idf) {
+    if (!PyDict_Check(bag)) {
+        PyErr_SetString(PyExc_TypeError, "fill_vectors: a bag must be a dict");
+        return NULL;
+    }
+    PyObject *args = PyTuple_Pack(2, bag, idf);
+    if (args == NULL) {
+        return NULL;
+    }
+    PyObject *out = weighted(NULL, args);
+    Py_DECREF(args);
+    return out;
+}
+
+/* vectors.<vec> and vectors.<norm> as _weighted sets them: the weighted bag and its norm,
+ * or {} and 1.0 for an empty bag. Returns the vector (a new reference), NULL on failure. */
+static PyObject *set_weighted(PyObject *vectors, PyObject *bag, PyObject *idf, int vec, int norm) {
+    int filled = PyObject_IsTrue(bag);
+    if (filled < 0) {
+        return NULL;
+    }
+    PyObject *out = filled ? weighted_bag(bag, idf) : PyDict_New();
+    if (out == NULL) {
+        return NULL;
+    }
+    double length = filled ? vector_norm(out) : 1.0;
+    if (FAILED(length) || PyObject_SetAttr(vectors, kernel_str[vec], out) < 0
+            || set_slot(vectors, norm, PyFloat_FromDouble(length)) < 0) {
+        Py_DECREF(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* _split_kinds: the entity vector split by kind prefix, each part with its norm. */
+static PyObject *split_kinds(PyObject *entities) {
+    PyObject *parts[3] = {PyDict_New(), PyDict_New(), PyDict_New()};
+    PyObject *out = NULL;
+    if (parts[0] == NULL || parts[1] == NULL || parts[2] == NULL) {
+        goto done;
+    }
+    Py_ssize_t pos = 0;
+    PyObject *term, *value;
+    while (PyDict_Next(entities, &pos, &term, &value)) {
+        if (!PyUnicode_Check(term) || PyUnicode_GET_LENGTH(term) < 2 || PyUnicode_READ_CHAR(term, 1) != ':') {
+            continue;
+        }
+        Py_UCS4 c = PyUnicode_READ_CHAR(term, 0);
+        int k = c == 'p' ? 0 : c == 'l' ? 1 : c == 'o' ? 2 : -1;
+        if (k >= 0 && PyDict_SetItem(parts[k], term, value) < 0) {
+            goto done;
+        }
+    }
+    out = PyDict_New();
+    if (out == NULL) {
+        goto done;
+    }
+    for (int k = 0; k < 3; k++) {
+        double norm = PyDict_GET_SIZE(parts[k]) ? vector_norm(parts[k]) : 1.0;
+        PyObject *length = FAILED(norm) ? NULL : PyFloat_FromDouble(norm);
+        PyObject *pair = length == NULL ? NULL : PyTuple_Pack(2, parts[k], length);
+        Py_XDECREF(length);
+        if (pair == NULL || PyDict_SetItem(out, kernel_str[K_PEOPLE + k], pair) < 0) {
+            Py_XDECREF(pair);
+            Py_CLEAR(out);
+            goto done;
+        }
+        Py_DECREF(pair);
+    }
+done:
+    for (int k = 0; k < 3; k++) {
+        Py_XDECREF(parts[k]);
+    }
+    return out;
+}
+
+PyDoc_STRVAR(fill_vectors_doc,
+"fill_vectors(vectors, features, idf, text_only, no_kinds) -> None\n\n"
+"Set an ArticleVectors' slots from its ArticleFeatures weighted by ``idf``\n"
+"(storyline.cluster.features).");
+
+static PyObject *fill_vectors(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "fill_vectors takes 5 arguments");
+        return NULL;
+    }
+    PyObject *vectors = args[0], *features = args[1], *idf = args[2], *no_kinds = args[4];
+    if (!PyDict_Check(idf)) {
+        PyErr_SetString(PyExc_TypeError, "fill_vectors: idf must be a dict");
+        return NULL;
+    }
+    int text_only = PyObject_IsTrue(args[3]);
+    if (text_only < 0 || kernel_ready() < 0 || PyObject_SetAttr(vectors, kernel_str[K_FEATURES], features) < 0) {
+        return NULL;
+    }
+    Held h = {.n = 0};
+    PyObject *own_title = held_attr(&h, features, K_TITLE);
+    PyObject *title = own_title == NULL ? NULL : hold(&h, weighted_bag(own_title, idf));
+    if (title == NULL || PyObject_SetAttr(vectors, kernel_str[K_TITLE], title) < 0) {
+        goto fail;
+    }
+    double title_norm = PyDict_GET_SIZE(title) ? vector_norm(title) : 1.0;
+    PyObject *title_norm_obj = FAILED(title_norm) ? NULL : hold(&h, PyFloat_FromDouble(title_norm));
+    if (title_norm_obj == NULL || PyObject_SetAttr(vectors, kernel_str[K_TITLE_NORM], title_norm_obj) < 0) {
+        goto fail;
+    }
+    PyObject *own_body = held_attr(&h, features, K_BODY);
+    int has_body = own_body == NULL ? -1 : PyObject_IsTrue(own_body);
+    if (has_body < 0) {
+        goto fail;
+    }
+    if (has_body) {
+        if (!PyDict_Check(own_body)) {
+            PyErr_SetString(PyExc_TypeError, "fill_vectors: a bag must be a dict");
+            goto fail;
+        }
+        PyObject *body = hold(&h, weighted_bag(own_body, idf));
+        double body_norm = body == NULL ? -1.0 : vector_norm(body);
+        if (FAILED(body_norm) || PyObject_SetAttr(vectors, kernel_str[K_BODY], body) < 0
+                || set_slot(vectors, K_BODY_NORM, PyFloat_FromDouble(body_norm)) < 0) {
+            goto fail;
+        }
+        /* title + body, summed where a term is in both (body order, then the title's own) */
+        PyObject *merged = hold(&h, PyDict_Copy(body));
+        if (merged == NULL) {
+            goto fail;
+        }
+        Py_ssize_t pos = 0;
+        PyObject *term, *value;
+        while (PyDict_Next(own_title, &pos, &term, &value)) {
+            PyObject *in_body = PyDict_GetItemWithError(own_body, term);
+            PyObject *sum;
+            if (in_body == NULL) {
+                if (PyErr_Occurred()) {
+                    goto fail;
+                }
+                sum = PyDict_GetItemWithError(title, term);
+                if (sum == NULL) {
+                    if (!PyErr_Occurred()) {
+                        PyErr_SetObject(PyExc_KeyError, term);
+                    }
+                    goto fail;
+                }
+                Py_INCREF(sum);
+            } else {
+                double a = PyFloat_AsDouble(in_body), b, weight;
+                if (FAILED(a) || weight_and_idf(idf, term, value, &b, &weight) < 0) {
+                    goto fail;
+                }
+                sum = PyFloat_FromDouble((a + b) * weight);
+                if (sum == NULL) {
+                    goto fail;
+                }
+            }
+            int stored = PyDict_SetItem(merged, term, sum);
+            Py_DECREF(sum);
+            if (stored < 0) {
+                goto fail;
+            }
+        }
+        double all_norm = vector_norm(merged);
+        if (FAILED(all_norm) || PyObject_SetAttr(vectors, kernel_str[K_ALL], merged) < 0
+                || set_slot(vectors, K_ALL_NORM, PyFloat_FromDouble(all_norm)) < 0) {
+            goto fail;
+        }
+    } else {
+        /* a headline: title + body is the title vector itself */
+        if (set_slot(vectors, K_BODY, PyDict_New()) < 0 || set_slot(vectors, K_BODY_NORM, PyFloat_FromDouble(1.0)) < 0
+                || PyObject_SetAttr(vectors, kernel_str[K_ALL], title) < 0
+                || PyObject_SetAttr(vectors, kernel_str[K_ALL_NORM], title_norm_obj) < 0) {
+            goto fail;
+        }
+    }
+    if (!text_only) {
+        PyObject *own_entities = held_attr(&h, features, K_ENTITIES);
+        PyObject *entities = own_entities == NULL ? NULL
+                             : hold(&h, set_weighted(vectors, own_entities, idf, K_ENTITIES, K_ENTITY_NORM));
+        PyObject *own_years = entities == NULL ? NULL : held_attr(&h, features, K_YEARS);
+        if (own_years == NULL || hold(&h, set_weighted(vectors, own_years, idf, K_YEARS, K_YEARS_NORM)) == NULL) {
+            goto fail;
+        }
+        if (PyDict_GET_SIZE(entities)) {
+            if (set_slot(vectors, K_KINDS, split_kinds(entities)) < 0) {
+                goto fail;
+            }
+        } else if (PyObject_SetAttr(vectors, kernel_str[K_KINDS], no_kinds) < 0) {
+            goto fail;
+        }
+    }
+    release(&h);
+    Py_RETURN_NONE;
+fail:
+    release(&h);
+    return NULL;
+}
+
+/* A sequence's items as doubles (PyMem_Malloc'd, at least one slot); NULL with an exception set. */
+static double *doubles_of(PyObject *seq, Py_ssize_t *n) {
+    PyObject *fast = PySequence_Fast(seq, "a sequence of numbers is needed");
+    if (fast == NULL) {
+        return NULL;
+    }
+    *n = PySequence_Fast_GET_SIZE(fast);
+    double *out = PyMem_Malloc(sizeof(double) * (size_t)(*n > 0 ? *n : 1));
+    if (out == NULL) {
+        Py_DECREF(fast);
+        PyErr_NoMemory();
+        return NULL;
+    }
+    PyObject **items = PySequence_Fast_ITEMS(fast);
+    for (Py_ssize_t i = 0; i < *n; i++) {
+        out[i] = PyFloat_AsDouble(items[i]);
+        if (FAILED(out[i])) {
+            PyMem_Free(out);
+            Py_DECREF(fast);
+            return NULL;
+        }
+    }
+    Py_DECREF(fast);
+    return out;
+}
+
+/* online._sigmoid */
+static double sigmoid(double x) {
+    return x < -30 ? 0.0 : 1.0 / (1.0 + exp(-x));
+}
+
+PyDoc_STRVAR(symmetric_doc,
+"symmetric(x, y) -> list\n\n"
+"[(a + b) / 2 for a, b in zip(x, y, strict=True)]  (storyline.cluster.online)");
+
+static PyObject *symmetric(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "symmetric takes 2 arguments");
+        return NULL;
+    }
+    Py_ssize_t n, m;
+    double *x = doubles_of(args[0], &n);
+    double *y = x == NULL ? NULL : doubles_of(args[1], &m);
+    PyObject *out = NULL;
+    if (y == NULL) {
+        goto done;
+    }
+    if (n != m) {
+        PyErr_SetString(PyExc_ValueError, "symmetric: the two feature vectors differ in length");
+        goto done;
+    }
+    out = PyList_New(n);
+    for (Py_ssize_t i = 0; out != NULL && i < n; i++) {
+        PyObject *mean = PyFloat_FromDouble((x[i] + y[i]) / 2);
+        if (mean == NULL) {
+            Py_CLEAR(out);
+            break;
+        }
+        PyList_SET_ITEM(out, i, mean);
+    }
+done:
+    PyMem_Free(x);
+    PyMem_Free(y);
+    return out;
+}
+
+PyDoc_STRVAR(linear_probability_doc,
+"linear_probability(features, weights, bias) -> float\n\n"
+"_sigmoid(bias + sum(map(operator.mul, weights, features)))  (storyline.cluster.online)");
+
+static PyObject *linear_probability(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "linear_probability takes 3 arguments");
+        return NULL;
+    }
+    double bias = PyFloat_AsDouble(args[2]);
+    if (FAILED(bias)) {
+        return NULL;
+    }
+    Py_ssize_t n, m;
+    double *x = doubles_of(args[0], &n);
+    double *w = x == NULL ? NULL : doubles_of(args[1], &m);
+    if (w == NULL) {
+        PyMem_Free(x);
+        return NULL;
+    }
+    Sum s = {0.0, 0.0};
+    for (Py_ssize_t i = 0; i < n && i < m; i++) {
+        sum_add(&s, w[i] * x[i]);
+    }
+    PyMem_Free(x);
+    PyMem_Free(w);
+    return PyFloat_FromDouble(sigmoid(bias + sum_result(&s)));
+}
+
+PyDoc_STRVAR(interaction_probability_doc,
+"interaction_probability(features, weights, bias) -> float\n\n"
+"The probability of a model over the features and their pairwise products, without\n"
+"building the products (storyline.cluster.online).");
+
+static PyObject *interaction_probability(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "interaction_probability takes 3 arguments");
+        return NULL;
+    }
+    double z = PyFloat_AsDouble(args[2]);
+    if (FAILED(z)) {
+        return NULL;
+    }
+    Py_ssize_t n, m;
+    double *x = doubles_of(args[0], &n);
+    double *w = x == NULL ? NULL : doubles_of(args[1], &m);
+    Py_ssize_t *nonzero = w == NULL ? NULL : PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(n > 0 ? n : 1));
+    if (nonzero == NULL) {
+        if (w != NULL) {
+            PyErr_NoMemory();
+        }
+        PyMem_Free(x);
+        PyMem_Free(w);
+        return NULL;
+    }
+    Py_ssize_t k = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (x[i] != 0.0) {
+            nonzero[k++] = i;
+        }
+    }
+    PyObject *out = NULL;
+    for (Py_ssize_t a = 0; a < k; a++) {
+        Py_ssize_t i = nonzero[a];
+        double xi = x[i];
+        /* the products (i, j), j > i, row by row: as the reference indexes them */
+        Py_ssize_t row = n + i * (n - 1) - i * (i - 1) / 2 - i - 1;
+        Py_ssize_t last = a + 1 < k ? row + nonzero[k - 1] : i;
+        if (i >= m || last >= m) {
+            PyErr_SetString(PyExc_IndexError, "list index out of range");
+            goto done;
+        }
+        z += w[i] * xi;
+        double inner = 0.0;
+        for (Py_ssize_t b = a + 1; b < k; b++) {
+            inner += w[row + nonzero[b]] * x[nonzero[b]];
+        }
+        z += xi * inner;
+    }
+    out = PyFloat_FromDouble(sigmoid(z));
+done:
+    PyMem_Free(x);
+    PyMem_Free(w);
+    PyMem_Free(nonzero);
+    return out;
 }
 
 /* str.istitle, str.isupper and str.isdigit of an ASCII word ([A-Za-z0-9_]+). */
@@ -3961,6 +4892,15 @@ static PyMethodDef methods[] = {
     {"entity_features", (PyCFunction)(void (*)(void))entity_features, METH_FASTCALL, entity_features_doc},
     {"title_bag", (PyCFunction)(void (*)(void))title_bag, METH_FASTCALL, title_bag_doc},
     {"body_bag", (PyCFunction)(void (*)(void))body_bag, METH_FASTCALL, body_bag_doc},
+    /* the clusterer's scoring kernel */
+    {"story_cosine", (PyCFunction)(void (*)(void))story_cosine, METH_FASTCALL, story_cosine_doc},
+    {"text_cosine", (PyCFunction)(void (*)(void))text_cosine, METH_FASTCALL, text_cosine_doc},
+    {"pair_features", (PyCFunction)(void (*)(void))pair_features, METH_FASTCALL, pair_features_doc},
+    {"fill_vectors", (PyCFunction)(void (*)(void))fill_vectors, METH_FASTCALL, fill_vectors_doc},
+    {"symmetric", (PyCFunction)(void (*)(void))symmetric, METH_FASTCALL, symmetric_doc},
+    {"linear_probability", (PyCFunction)(void (*)(void))linear_probability, METH_FASTCALL, linear_probability_doc},
+    {"interaction_probability", (PyCFunction)(void (*)(void))interaction_probability, METH_FASTCALL,
+     interaction_probability_doc},
     {NULL, NULL, 0, NULL},
 };
 

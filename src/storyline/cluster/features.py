@@ -702,10 +702,9 @@ def story_of(features: ArticleFeatures) -> StoryFeatures:
     return story
 
 
-def _weighted(bag: dict[str, float], df: DocumentFrequencies) -> tuple[dict[str, float], float]:
+def _weighted(bag: dict[str, float], idf: dict[str, float]) -> tuple[dict[str, float], float]:
     if not bag:
         return {}, 1.0
-    idf = df.weights
     out = weighted(bag, idf)
     return out, _vector_norm(out)
 
@@ -714,8 +713,8 @@ def _vector_norm(vec: dict[str, float]) -> float:
     return math.sqrt(square_sum(vec)) or 1.0
 
 
-def _cos(vec: dict[str, float], norm: float, bag: dict[str, float], norms: dict[str, float], name: str,
-         idf: dict[str, float]) -> float:
+def story_cosine(vec: dict[str, float], norm: float, bag: dict[str, float], norms: dict[str, float], name: str,
+                 idf: dict[str, float]) -> float:
     """The cosine of an article's weighted vector and a story bag, whose norm is cached in
     ``norms`` under ``name`` (:func:`_norm`; looked up here: one call less in hot loops)."""
     bag_norm = norms.get(name)
@@ -751,32 +750,8 @@ class ArticleVectors:
     def __init__(self, features: ArticleFeatures, df: DocumentFrequencies, *, text_only: bool = False) -> None:
         """``text_only``: the title, body and title + body vectors alone, for
         :func:`shares_words` and :func:`text_cosine` (a story's entity bag is large)."""
-        self.features = features
-        idf = df.weights
-        title = self.title = weighted(features.title, idf)
-        self.title_norm = _vector_norm(title) if title else 1.0
-        body = features.body
-        if body:
-            self.body = weighted(body, idf)
-            self.body_norm = _vector_norm(self.body)
-            # title + body, summed where a term is in both (body order, then the title's own)
-            merged = dict(self.body)
-            for t, w in features.title.items():
-                in_body = body.get(t)
-                merged[t] = title[t] if in_body is None else (in_body + w) * idf[t]
-            self.all = merged
-            self.all_norm = _vector_norm(merged)
-        else:
-            # A headline (most of a news stream): title + body is the title vector itself
-            # (the same values in the same order, so the same norm); none of these is mutated.
-            self.body, self.body_norm = {}, 1.0
-            self.all, self.all_norm = title, self.title_norm
         self._core = None
-        if text_only:
-            return
-        self.entities, self.entity_norm = _weighted(features.entities, df)
-        self.years, self.years_norm = _weighted(features.years, df)
-        self.kinds = _split_kinds(self.entities) if self.entities else _NO_KINDS
+        fill_vectors(self, features, df.weights, text_only, _NO_KINDS)
 
     def core_names(self) -> tuple[dict[str, float], frozenset[str]]:
         """The article's :func:`core` and :func:`names`, computed on first use (only the
@@ -787,10 +762,40 @@ class ArticleVectors:
         return self._core
 
 
+def fill_vectors(vectors: ArticleVectors, features: ArticleFeatures, idf: dict[str, float], text_only: bool,
+                 no_kinds: dict[str, tuple[dict[str, float], float]]) -> None:
+    """Set the :class:`ArticleVectors` slots of ``features`` weighted by ``idf`` (all but
+    ``_core``); ``no_kinds`` is the (shared) split of an article that names no one."""
+    vectors.features = features
+    title = vectors.title = weighted(features.title, idf)
+    vectors.title_norm = _vector_norm(title) if title else 1.0
+    body = features.body
+    if body:
+        vectors.body = weighted(body, idf)
+        vectors.body_norm = _vector_norm(vectors.body)
+        # title + body, summed where a term is in both (body order, then the title's own)
+        merged = dict(vectors.body)
+        for t, w in features.title.items():
+            in_body = body.get(t)
+            merged[t] = title[t] if in_body is None else (in_body + w) * idf[t]
+        vectors.all = merged
+        vectors.all_norm = _vector_norm(merged)
+    else:
+        # A headline (most of a news stream): title + body is the title vector itself
+        # (the same values in the same order, so the same norm); none of these is mutated.
+        vectors.body, vectors.body_norm = {}, 1.0
+        vectors.all, vectors.all_norm = title, vectors.title_norm
+    if text_only:
+        return
+    vectors.entities, vectors.entity_norm = _weighted(features.entities, idf)
+    vectors.years, vectors.years_norm = _weighted(features.years, idf)
+    vectors.kinds = _split_kinds(vectors.entities) if vectors.entities else no_kinds
+
+
 def text_cosine(vectors: ArticleVectors, story: StoryFeatures, df: DocumentFrequencies) -> float:
     """The IDF-weighted cosine of title + body terms (the ``cross_cos`` feature alone)."""
     idf = df.weights
-    return _cos(vectors.all, vectors.all_norm, story.all, story._fresh_norms(df), "all", idf)
+    return story_cosine(vectors.all, vectors.all_norm, story.all, story._fresh_norms(df), "all", idf)
 
 
 #: a date difference is read on a log scale and capped: past a year apart, the exact
@@ -804,11 +809,11 @@ def shares_words(vectors: ArticleVectors, story: StoryFeatures, df: DocumentFreq
     and each only until one reaches the floor (the linkage pass asks this alone)."""
     idf = df.weights
     norms = story._fresh_norms(df)
-    if _cos(vectors.title, vectors.title_norm, story.title, norms, "title", idf) >= floor:
+    if story_cosine(vectors.title, vectors.title_norm, story.title, norms, "title", idf) >= floor:
         return True
-    if _cos(vectors.all, vectors.all_norm, story.all, norms, "all", idf) >= floor:
+    if story_cosine(vectors.all, vectors.all_norm, story.all, norms, "all", idf) >= floor:
         return True
-    return bool(vectors.features.body and story.body) and _cos(
+    return bool(vectors.features.body and story.body) and story_cosine(
         vectors.body, vectors.body_norm, story.body, norms, "body", idf) >= floor
 
 
@@ -833,23 +838,35 @@ def compare(vectors: ArticleVectors, story: StoryFeatures, df: DocumentFrequenci
     ``floor``: None, without the rest, where the text cosines miss this floor
     (:func:`words_meet`); a third of the stream's candidates stop there.
     """
-    f = vectors.features
     idf = df.weights
-    norms = story._fresh_norms(df)
-    title_cos = _cos(vectors.title, vectors.title_norm, story.title, norms, "title", idf)
-    body_cos = _cos(vectors.body, vectors.body_norm, story.body, norms, "body", idf) if f.body and story.body else 0.0
+    features = pair_features(vectors, story, idf, story._fresh_norms(df), cross, floor)
+    if with_conflict and features is not None:
+        own_core, own_names = vectors.core_names()
+        if own_core:
+            story_core, story_names = story.core_names()
+            features[-1] = conflict(own_core, own_names, story_core, story_names, idf)
+    return features
+
+
+def pair_features(vectors: ArticleVectors, story: StoryFeatures, idf: dict[str, float], norms: dict[str, float],
+                  cross: float | None, floor: float | None) -> list[float] | None:
+    """:func:`compare` without the entity conflict (left at 0), given the story's
+    :meth:`~StoryFeatures._fresh_norms`."""
+    f = vectors.features
+    title_cos = story_cosine(vectors.title, vectors.title_norm, story.title, norms, "title", idf)
+    body_cos = story_cosine(vectors.body, vectors.body_norm, story.body, norms, "body", idf) if f.body and story.body else 0.0
     if cross is None:
-        cross_cos = _cos(vectors.all, vectors.all_norm, story.all, norms, "all", idf)
+        cross_cos = story_cosine(vectors.all, vectors.all_norm, story.all, norms, "all", idf)
     else:
         cross_cos = cross
     if floor is not None and title_cos < floor and body_cos < floor and cross_cos < floor:
         return None
-    entity_cos = _cos(vectors.entities, vectors.entity_norm, story.entities, norms, "entities", idf)
+    entity_cos = story_cosine(vectors.entities, vectors.entity_norm, story.entities, norms, "entities", idf)
     kinds = []
     for kind in KINDS:
         vec, vec_norm = vectors.kinds[kind]
         bag = story.kinds[kind]
-        kinds.append(_cos(vec, vec_norm, bag, norms, kind, idf)
+        kinds.append(story_cosine(vec, vec_norm, bag, norms, kind, idf)
                      if vec and bag else 0.0)
     if f.numbers and story.numbers:
         shared = len(story.numbers.keys() & f.numbers)
@@ -883,19 +900,21 @@ def compare(vectors: ArticleVectors, story: StoryFeatures, df: DocumentFrequenci
     # Mentioned years speak only where a day is missing on one side (undated pages):
     # between dated reports, the day gap already says it.
     if f.years and story.year_bag and (f.day is None or story_day is None):
-        year_cos = _cos(vectors.years, vectors.years_norm, story.year_bag, norms, "years", idf)
+        year_cos = story_cosine(vectors.years, vectors.years_norm, story.year_bag, norms, "years", idf)
         year_known = 1.0
     else:
         year_cos, year_known = 0.0, 0.0
-    entity_conflict = 0.0
-    if with_conflict:
-        own_core, own_names = vectors.core_names()
-        if own_core:
-            story_core, story_names = story.core_names()
-            entity_conflict = conflict(own_core, own_names, story_core, story_names, idf)
     return [
         title_cos, body_cos, cross_cos, entity_cos, *kinds, number_overlap,
         main_match, main_mismatch,
         days_apart, weekday_mismatch, month_mismatch, year_cos, year_known,
-        math.log(story.size), 1.0 if f.headline_only else 0.0, entity_conflict,
+        math.log(story.size), 1.0 if f.headline_only else 0.0, 0.0,
     ]
+
+
+#: the pure-Python references of the compiled scoring kernel join featurize's (tests and
+#: bench/bench_cluster.py --python-loops swap them in)
+_REFERENCE.update({f.__name__: f for f in (story_cosine, text_cosine, pair_features, fill_vectors)})
+
+if COMPILED:
+    from .._speedups import fill_vectors, pair_features, story_cosine, text_cosine  # type: ignore  # noqa: F811

@@ -21,7 +21,7 @@ from operator import mul
 
 from ..model import AnnotatedArticle
 from . import _semantic_weights, _weights
-from ._sparse import shared_key_scores
+from ._sparse import COMPILED, shared_key_scores
 from .features import (
     FEATURE_NAMES,
     ArticleFeatures,
@@ -141,7 +141,20 @@ def probability(features: Sequence[float], *, weights: Sequence[float] | None = 
         if len(w) != n + n * (n - 1) // 2:
             raise ValueError(f"{len(w)} weights fit neither {n} features nor their products")
         return interaction_probability(features, w, b)
-    return _sigmoid(b + sum(map(mul, w, features)))
+    return linear_probability(features, w, b)
+
+
+def linear_probability(features: Sequence[float], weights: Sequence[float], bias: float) -> float:
+    """:func:`probability` of a linear model (as many weights as features)."""
+    return _sigmoid(bias + sum(map(mul, weights, features)))
+
+
+#: the pure-Python references of the compiled probabilities, by name (tests and
+#: bench/bench_cluster.py --python-loops swap them in)
+_REFERENCE = {f.__name__: f for f in (symmetric, interaction_probability, linear_probability)}
+
+if COMPILED:
+    from .._speedups import interaction_probability, linear_probability, symmetric  # type: ignore  # noqa: F811
 
 
 class OnlineClusterer:
