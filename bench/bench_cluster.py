@@ -96,7 +96,7 @@ def python_loops(use: bool) -> None:
     from storyline import _speedups
     from storyline.cluster import _sparse, features, online, refine, similarity, timeinfo
 
-    references = {**_sparse._REFERENCE, **features._REFERENCE, **online._REFERENCE, **timeinfo._REFERENCE}
+    references = {**_sparse._REFERENCE, **features._REFERENCE, **features._KERNEL_REFERENCE, **online._REFERENCE, **timeinfo._REFERENCE}
     for module in (features, online, refine, similarity, timeinfo):
         for name, reference in references.items():
             if hasattr(module, name):

@@ -125,7 +125,7 @@ def test_a_stream_makes_the_same_stories_with_and_without_the_compiled_loops(
     compiled = run()
     _use_references(monkeypatch)
     assert features.weighted_dot is _sparse._REFERENCE["weighted_dot"]
-    assert features.pair_features is features._REFERENCE["pair_features"]
+    assert features.pair_features is features._KERNEL_REFERENCE["pair_features"]
     assert run() == compiled
     assert len(set(compiled[0].values())) > 5  # stories were formed and kept apart
 
@@ -134,7 +134,7 @@ def _kernel_references() -> dict:
     """The pure-Python references of the clusterer's C loops and scoring kernel, by name."""
     from storyline.cluster import features, online
 
-    return {**_sparse._REFERENCE, **features._REFERENCE, **online._REFERENCE}
+    return {**_sparse._REFERENCE, **features._KERNEL_REFERENCE, **online._REFERENCE}
 
 
 def _cluster_modules() -> tuple:
@@ -267,7 +267,7 @@ def test_the_scoring_kernel_matches_its_reference_to_the_last_bit(seed: int, mon
     for norms in ({}, {"n": 3, "bag": 2.5}):
         c_idf, ref_idf, c_norms, ref_norms = _Idf(idf), _Idf(idf), dict(norms), dict(norms)
         got = speedups.story_cosine(a, 1.7, b, c_norms, "bag", c_idf)
-        assert got == features._REFERENCE["story_cosine"](a, 1.7, b, ref_norms, "bag", ref_idf)
+        assert got == features._KERNEL_REFERENCE["story_cosine"](a, 1.7, b, ref_norms, "bag", ref_idf)
         assert c_norms == ref_norms and c_idf == ref_idf
     assert speedups.story_cosine({}, 1.0, b, {}, "bag", _Idf(idf)) == 0.0
     # compare's features and the vectors, on random articles and stories of them
@@ -278,7 +278,7 @@ def test_the_scoring_kernel_matches_its_reference_to_the_last_bit(seed: int, mon
         f = _random_features(rng, i)
         for story in stories:
             if not story.size:  # log(0): both fail alike
-                for pair_features in (speedups.pair_features, features._REFERENCE["pair_features"]):
+                for pair_features in (speedups.pair_features, features._KERNEL_REFERENCE["pair_features"]):
                     with pytest.raises(ValueError, match="math domain error"):
                         pair_features(ArticleVectors(f, df), story, df.weights, {}, 0.5, None)
                 continue

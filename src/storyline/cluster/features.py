@@ -912,9 +912,9 @@ def pair_features(vectors: ArticleVectors, story: StoryFeatures, idf: dict[str, 
     ]
 
 
-#: the pure-Python references of the compiled scoring kernel join featurize's (tests and
-#: bench/bench_cluster.py --python-loops swap them in)
-_REFERENCE.update({f.__name__: f for f in (story_cosine, text_cosine, pair_features, fill_vectors)})
+#: the pure-Python references of the compiled scoring kernel, by name (tests and
+#: bench/bench_cluster.py --python-loops swap them in; featurize's are in _REFERENCE)
+_KERNEL_REFERENCE = {f.__name__: f for f in (story_cosine, text_cosine, pair_features, fill_vectors)}
 
 if COMPILED:
     from .._speedups import fill_vectors, pair_features, story_cosine, text_cosine  # type: ignore  # noqa: F811
