@@ -630,12 +630,11 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thres
     moved: dict[str, int] = {}
     df = clusterer.df_
     pair = pairs or PairScores(clusterer)
+    views = views or StoryViews(clusterer)
 
     def bar(a: int, b: int) -> float:
         both = not clusterer.stories_[a].body and not clusterer.stories_[b].body
         return headline_threshold if both else threshold
-
-    views = views or StoryViews(clusterer)
 
     def score(a: int, b: int, cut: float) -> float:
         """The pair model's mean over the two stories' articles, where it reaches ``cut``;
