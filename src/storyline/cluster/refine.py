@@ -559,13 +559,19 @@ class PairScores:
         self.clusterer = clusterer
         #: article id -> its vectors and its one-article story (the two sides of compare)
         self._sides: dict[str, tuple[ArticleVectors, StoryFeatures]] = {}
-        self._cache: dict[tuple[str, str], float] = {}
+        #: the smaller id -> the larger -> probability: a dict per report rather than a tuple
+        #: key per pair (some 10k at 10k articles), each of which counts towards the cyclic
+        #: garbage collector's next run
+        self._cache: dict[str, dict[str, float]] = {}
 
     def __call__(self, a: ArticleFeatures, b: ArticleFeatures) -> float:
-        key = (a.id, b.id) if a.id < b.id else (b.id, a.id)
-        p = self._cache.get(key)
+        lo, hi = (a.id, b.id) if a.id < b.id else (b.id, a.id)
+        row = self._cache.get(lo)
+        if row is None:
+            row = self._cache[lo] = {}
+        p = row.get(hi)
         if p is None:
-            p = self._cache[key] = self._score(a, b)
+            p = row[hi] = self._score(a, b)
         return p
 
     def _score(self, a: ArticleFeatures, b: ArticleFeatures) -> float:
@@ -596,10 +602,13 @@ class PairScores:
             xid = x.id
             for y in ys:
                 yid = y.id
-                key = (xid, yid) if xid < yid else (yid, xid)
-                p = cache.get(key)
+                lo, hi = (xid, yid) if xid < yid else (yid, xid)
+                row = cache.get(lo)
+                if row is None:
+                    row = cache[lo] = {}
+                p = row.get(hi)
                 if p is None:
-                    p = cache[key] = self._score(x, y)
+                    p = row[hi] = self._score(x, y)
                 read.append(p)
                 total += p
                 left -= 1
