@@ -229,7 +229,7 @@ def test_refinement_does_not_merge_stories_that_share_only_a_place() -> None:
                          published=date(2026, 1, 10), places=("Norhaven",))
     a, b = clusterer.add(sport), clusterer.add(council)
     assert a != b
-    assert _story_probability(clusterer, a, b, {}) == 0.0
+    assert _story_probability(clusterer, a, b) == 0.0
     clusterer.refine()
     assert clusterer.labels_["s"] != clusterer.labels_["c"]
 
@@ -319,6 +319,39 @@ def test_linkage_alone_joins_one_event_and_keeps_the_other_apart() -> None:
         off.add(a, story=i)
     assert off.refine() == {}
 
+
+
+def test_pair_means_stop_once_they_cannot_reach_the_bar() -> None:
+    from storyline.cluster.refine import PairScores
+
+    clusterer = OnlineClusterer()
+    for i, a in enumerate(RESCUE_2024 + RESCUE_2016 + OTHER, 1):
+        clusterer.add(a, story=i)
+    rescue, other = clusterer.members_[1] + clusterer.members_[2] + clusterer.members_[3], clusterer.members_[6]
+    whole = PairScores(clusterer)
+    same = sum(whole(x, y) for x in rescue for y in rescue) / len(rescue) ** 2
+    apart = sum(whole(x, y) for x in rescue for y in other) / len(rescue)
+    assert apart < 0.5 <= same
+    pairs = PairScores(clusterer)
+    assert pairs.mean(rescue, rescue, at_least=0.5) == same  # reached: the full mean, in order
+    assert pairs.mean(rescue, other, at_least=1.0) < 1.0
+    # the six pairs within the rescue, and one with the rate rise: after it no mean of 1 is left
+    assert sum(map(len, pairs._cache.values())) == 7
+
+
+def test_story_views_follow_a_story_as_it_grows() -> None:
+    from storyline.cluster.refine import StoryViews, as_article, story_keys
+
+    clusterer = OnlineClusterer()
+    for i, a in enumerate(RESCUE_2024, 1):
+        clusterer.add(a, story=i)
+    views = StoryViews(clusterer)
+    keys, vectors, text = views.keys(1), views.vectors(1), views.vectors(1, text_only=True)
+    assert views.keys(1) is keys and views.vectors(1) is vectors and text is vectors
+    clusterer.reassign("a2", 1)  # story 1 grows in place
+    assert views.keys(1) == story_keys(clusterer.stories_[1]) != keys
+    assert views.vectors(1).features == as_article(1, clusterer.stories_[1])
+    assert views.vectors(3, text_only=True) is views.vectors(3, text_only=True)
 
 def test_index_keys_do_not_depend_on_the_hash_seed() -> None:
     # Candidate scores are float sums over an article's keys: a set order (which changes

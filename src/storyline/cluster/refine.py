@@ -144,8 +144,9 @@ def story_keys(story: StoryFeatures) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*story.title, *story.entities, *dict(most_common(story.body, STORY_BODY_KEYS))]))
 
 
-def as_article(sid: int, story: StoryFeatures) -> ArticleFeatures:
-    """A story seen as one long article, so :func:`compare` can compare two stories."""
+def as_article(sid: int, story: StoryFeatures, keys: tuple[str, ...] | None = None) -> ArticleFeatures:
+    """A story seen as one long article, so :func:`compare` can compare two stories
+    (``keys``: its :func:`story_keys`, where the caller has them)."""
     return ArticleFeatures(
         id=f"story:{sid}",
         title=story.title,
@@ -159,29 +160,78 @@ def as_article(sid: int, story: StoryFeatures) -> ArticleFeatures:
         main=tuple(sorted(story.top_entities())),
         months=frozenset(story.months),
         headline_only=not story.body,
-        keys=story_keys(story),
+        keys=story_keys(story) if keys is None else keys,
     )
 
 
-def _story_probability(clusterer: OnlineClusterer, a: int, b: int,
-                       cache: dict[int, ArticleVectors], reads_conflict: dict[bool, bool] | None = None) -> float:
-    """The merge models' mean probability of two stories, each compared with the other.
-    ``reads_conflict[headline]``: whether that merge model weighs entity_conflict (the
-    costliest feature is computed only then; without it, always)."""
+class StoryViews:
+    """What refinement derives from a story, kept per story version: its
+    :func:`story_keys`, and the weighted vectors of :func:`as_article` (each is asked for
+    again and again while a story waits for its next join). A story only grows in place,
+    so its size tells its versions apart; one rebuilt after a split is a new object."""
+
+    def __init__(self, clusterer: OnlineClusterer) -> None:
+        self.clusterer = clusterer
+        self._views: dict[int, _View] = {}
+
+    def _view(self, sid: int) -> _View:
+        story = self.clusterer.stories_[sid]
+        view = self._views.get(sid)
+        if view is None or view.story is not story or view.size != story.size:
+            view = self._views[sid] = _View(story)
+        return view
+
+    def keys(self, sid: int) -> tuple[str, ...]:
+        view = self._view(sid)
+        if view.keys is None:
+            view.keys = story_keys(view.story)
+        return view.keys
+
+    def vectors(self, sid: int, *, text_only: bool = False) -> ArticleVectors:
+        """The story's :func:`as_article` vectors (``text_only``: see :class:`ArticleVectors`;
+        the full ones serve for them where they are there already)."""
+        view = self._view(sid)
+        if view.vectors is not None:
+            return view.vectors
+        if text_only and view.text is not None:
+            return view.text
+        vectors = ArticleVectors(as_article(sid, view.story, self.keys(sid)), self.clusterer.df_, text_only=text_only)
+        if text_only:
+            view.text = vectors
+        else:
+            view.vectors = vectors
+        return vectors
+
+
+class _View:
+    __slots__ = ("story", "size", "keys", "vectors", "text")
+
+    def __init__(self, story: StoryFeatures) -> None:
+        self.story = story
+        self.size = story.size
+        self.keys: tuple[str, ...] | None = None
+        self.vectors: ArticleVectors | None = None
+        self.text: ArticleVectors | None = None
+
+
+def _story_probability(clusterer: OnlineClusterer, a: int, b: int, views: StoryViews | None = None,
+                       reads_conflict: dict[bool, bool] | None = None) -> float:
+    """The merge models' mean probability of two stories, each compared with the other
+    (the same either way round). ``reads_conflict[headline]``: whether that merge model
+    weighs entity_conflict (the costliest feature is computed only then; without it, always)."""
     if reads_conflict is None:
         reads_conflict = {False: True, True: True}
+    views = views or StoryViews(clusterer)
     sa, sb = clusterer.stories_[a], clusterer.stories_[b]
     df = clusterer.df_
-    for sid, story in ((a, sa), (b, sb)):
-        if sid not in cache:
-            cache[sid] = ArticleVectors(as_article(sid, story), df)
-    fa = compare(cache[a], sb, df, with_conflict=reads_conflict[cache[a].features.headline_only])
-    fb = compare(cache[b], sa, df, with_conflict=reads_conflict[cache[b].features.headline_only])
+    va, vb = views.vectors(a), views.vectors(b)
+    fa = compare(va, sb, df, with_conflict=reads_conflict[va.features.headline_only])
+    fb = compare(vb, sa, df, with_conflict=reads_conflict[vb.features.headline_only])
     floor = clusterer.text_floor(headline=not sa.body and not sb.body)
     if not (words_meet(fa, floor) or words_meet(fb, floor)):
         return 0.0
-    pa = clusterer.merge_probability(fa, headline=cache[a].features.headline_only)
-    pb = clusterer.merge_probability(fb, headline=cache[b].features.headline_only)
+    pa = clusterer.merge_probability(fa, headline=va.features.headline_only)
+    pb = clusterer.merge_probability(fb, headline=vb.features.headline_only)
     return (pa + pb) / 2
 
 
@@ -271,8 +321,8 @@ def _mean_probability(pair: PairScores, report: ArticleFeatures, group: list[Art
     return sum(pair(report, f) for f in read) / len(read) if read else 0.0
 
 
-def merge_stories(clusterer: OnlineClusterer, *, threshold: float,
-                  headline_threshold: float | None = None) -> dict[str, int]:
+def merge_stories(clusterer: OnlineClusterer, *, threshold: float, headline_threshold: float | None = None,
+                  views: StoryViews | None = None) -> dict[str, int]:
     """Merge story pairs above the threshold, most probable first (the older id stays)."""
     if headline_threshold is None:
         headline_threshold = threshold
@@ -283,9 +333,21 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float,
 
     moved: dict[str, int] = {}
     heap: list[tuple[float, int, int]] = []
-    cache: dict[int, ArticleVectors] = {}
+    views = views or StoryViews(clusterer)
     conflict = FEATURE_NAMES.index("entity_conflict")
     reads_conflict = {h: weighs(clusterer.merge_model(headline=h)[0], conflict) for h in (False, True)}
+    # by both stories' ids and sizes (here a story only grows, and a joined one is gone for
+    # good): a pair comes up from both sides, and again when it leaves the heap
+    scored: dict[tuple[int, int, int, int], float] = {}
+
+    def probability(a: int, b: int) -> float:
+        if a > b:
+            a, b = b, a
+        key = (a, clusterer.stories_[a].size, b, clusterer.stories_[b].size)
+        p = scored.get(key)
+        if p is None:
+            p = scored[key] = _story_probability(clusterer, a, b, views, reads_conflict)
+        return p
 
     def push_pairs(sid: int) -> None:
         story = clusterer.stories_[sid]
@@ -293,19 +355,18 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float,
             return  # every pair with a story that has a body is off: skip its retrieval
         others = [
             o
-            for o in clusterer._retrieve(story_keys(story))
+            for o in clusterer._retrieve(views.keys(sid))
             if o != sid and not _too_far_apart(clusterer, sid, o)
         ]
         if len(others) > FULL_COMPARE:
             # as in the stream: one cosine to rank, the full features for the best
-            if sid not in cache:
-                cache[sid] = ArticleVectors(as_article(sid, story), clusterer.df_)
-            ranked = {o: text_cosine(cache[sid], clusterer.stories_[o], clusterer.df_) for o in others}
+            vectors = views.vectors(sid)
+            ranked = {o: text_cosine(vectors, clusterer.stories_[o], clusterer.df_) for o in others}
             others = largest(ranked, FULL_COMPARE)
         for other in others:
             if bar(sid, other) >= 1:
                 continue  # this pass is off for such a pair
-            p = _story_probability(clusterer, sid, other, cache, reads_conflict)
+            p = probability(sid, other)
             if p >= bar(sid, other):
                 heapq.heappush(heap, (-p, min(sid, other), max(sid, other)))
 
@@ -320,11 +381,10 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float,
         if version.get(keep) or version.get(gone):
             if _too_far_apart(clusterer, keep, gone):
                 continue
-            if _story_probability(clusterer, keep, gone, cache, reads_conflict) < bar(keep, gone):
+            if probability(keep, gone) < bar(keep, gone):
                 continue
         _absorb(clusterer, keep, gone, moved)
         version[keep] = version.get(keep, 0) + 1
-        cache.pop(keep, None)
         push_pairs(keep)
     return moved
 
@@ -497,24 +557,64 @@ class PairScores:
 
     def __init__(self, clusterer: OnlineClusterer) -> None:
         self.clusterer = clusterer
-        self._vectors: dict[str, ArticleVectors] = {}
-        self._singles: dict[str, StoryFeatures] = {}
-        self._cache: dict[tuple[str, str], float] = {}
+        #: article id -> its vectors and its one-article story (the two sides of compare)
+        self._sides: dict[str, tuple[ArticleVectors, StoryFeatures]] = {}
+        #: the smaller id -> the larger -> probability: a dict per report rather than a tuple
+        #: key per pair (some 10k at 10k articles), each of which counts towards the cyclic
+        #: garbage collector's next run
+        self._cache: dict[str, dict[str, float]] = {}
 
     def __call__(self, a: ArticleFeatures, b: ArticleFeatures) -> float:
-        key = (a.id, b.id) if a.id < b.id else (b.id, a.id)
-        p = self._cache.get(key)
+        lo, hi = (a.id, b.id) if a.id < b.id else (b.id, a.id)
+        row = self._cache.get(lo)
+        if row is None:
+            row = self._cache[lo] = {}
+        p = row.get(hi)
         if p is None:
-            df = self.clusterer.df_
-            for f in (a, b):
-                if f.id not in self._vectors:
-                    self._vectors[f.id] = ArticleVectors(f, df)
-                    self._singles[f.id] = story_of(f)
-            both_ways = symmetric(compare(self._vectors[a.id], self._singles[b.id], df, with_conflict=False),
-                                  compare(self._vectors[b.id], self._singles[a.id], df, with_conflict=False))
-            p = self.clusterer.pair_probability(both_ways, headline=a.headline_only or b.headline_only)
-            self._cache[key] = p
+            p = row[hi] = self._score(a, b)
         return p
+
+    def _score(self, a: ArticleFeatures, b: ArticleFeatures) -> float:
+        df = self.clusterer.df_
+        sides = self._sides
+        for f in (a, b):
+            if f.id not in sides:
+                sides[f.id] = (ArticleVectors(f, df), story_of(f))
+        vectors_a, story_a = sides[a.id]
+        vectors_b, story_b = sides[b.id]
+        both_ways = symmetric(compare(vectors_a, story_b, df, with_conflict=False),
+                              compare(vectors_b, story_a, df, with_conflict=False))
+        return self.clusterer.pair_probability(both_ways, headline=a.headline_only or b.headline_only)
+
+    def mean(self, xs: list[ArticleFeatures], ys: list[ArticleFeatures], *, at_least: float = 0.0) -> float:
+        """The mean probability over every pair of ``xs`` with ``ys`` (summed in that
+        order), or, as soon as it cannot reach ``at_least``, some value below it (the
+        pairs left are then not scored)."""
+        n = len(xs) * len(ys)
+        # each probability is at most 1: once the sum so far and one for each pair to come
+        # fall short of at_least * n by more than rounding, the mean cannot reach it
+        short = at_least * n - 1e-9
+        cache = self._cache
+        read: list[float] = []
+        total = 0.0
+        left = n
+        for x in xs:
+            xid = x.id
+            for y in ys:
+                yid = y.id
+                lo, hi = (xid, yid) if xid < yid else (yid, xid)
+                row = cache.get(lo)
+                if row is None:
+                    row = cache[lo] = {}
+                p = row.get(hi)
+                if p is None:
+                    p = row[hi] = self._score(x, y)
+                read.append(p)
+                total += p
+                left -= 1
+                if total + left < short:
+                    return total / n
+        return sum(read) / n
 
 
 def _sample(members: list[ArticleFeatures]) -> list[ArticleFeatures]:
@@ -524,8 +624,8 @@ def _sample(members: list[ArticleFeatures]) -> list[ArticleFeatures]:
     return [members[int(i * step)] for i in range(LINK_MAX_MEMBERS)]
 
 
-def link_stories(clusterer: OnlineClusterer, *, threshold: float,
-                 headline_threshold: float | None = None, pairs: PairScores | None = None) -> dict[str, int]:
+def link_stories(clusterer: OnlineClusterer, *, threshold: float, headline_threshold: float | None = None,
+                 pairs: PairScores | None = None, views: StoryViews | None = None) -> dict[str, int]:
     """Average-linkage agglomeration over stories (the older id stays).
 
     Two stories are scored by the mean, over pairs of their articles, of the pair model's
@@ -539,37 +639,35 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float,
     moved: dict[str, int] = {}
     df = clusterer.df_
     pair = pairs or PairScores(clusterer)
+    views = views or StoryViews(clusterer)
 
     def bar(a: int, b: int) -> float:
         both = not clusterer.stories_[a].body and not clusterer.stories_[b].body
         return headline_threshold if both else threshold
 
-    story_cache: dict[int, ArticleVectors] = {}
-
-    def score(a: int, b: int) -> float:
-        for sid in (a, b):
-            if sid not in story_cache:
-                story_cache[sid] = ArticleVectors(as_article(sid, clusterer.stories_[sid]), df, text_only=True)
+    def score(a: int, b: int, cut: float) -> float:
+        """The pair model's mean over the two stories' articles, where it reaches ``cut``;
+        else some value below."""
         sa, sb = clusterer.stories_[a], clusterer.stories_[b]
         headlines = not sa.body and not sb.body
         floor = clusterer.text_floor(headline=True) if headlines else min(LINK_TEXT_FLOOR, clusterer.text_floor())
-        if not (shares_words(story_cache[a], sb, df, floor) or shares_words(story_cache[b], sa, df, floor)):
+        if not (shares_words(views.vectors(a, text_only=True), sb, df, floor)
+                or shares_words(views.vectors(b, text_only=True), sa, df, floor)):
             return 0.0
-        ma, mb = _sample(clusterer.members_[a]), _sample(clusterer.members_[b])
-        return sum(pair(x, y) for x in ma for y in mb) / (len(ma) * len(mb))
+        return pair.mean(_sample(clusterer.members_[a]), _sample(clusterer.members_[b]), at_least=cut)
 
     heap: list[tuple[float, int, int, int, int]] = []
     size: dict[int, int] = {}
 
     def push_pairs(sid: int) -> None:
         story = clusterer.stories_[sid]
-        for other in clusterer._retrieve(story_keys(story), limit=LINK_CANDIDATES):
+        for other in clusterer._retrieve(views.keys(sid), limit=LINK_CANDIDATES):
             if other == sid or _too_far_apart(clusterer, sid, other):
                 continue
             cut = bar(sid, other)
             if cut <= 0:
                 continue
-            p = score(sid, other)
+            p = score(sid, other, cut)
             if p >= cut:
                 heapq.heappush(heap, (-p, min(sid, other), max(sid, other), story.size,
                                       clusterer.stories_[other].size))
@@ -582,17 +680,18 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float,
             continue
         if size.get(keep) or size.get(gone):
             # either story has grown since this pair was scored: check and score it again
-            if _too_far_apart(clusterer, keep, gone) or score(keep, gone) < bar(keep, gone):
+            cut = bar(keep, gone)
+            if _too_far_apart(clusterer, keep, gone) or score(keep, gone, cut) < cut:
                 continue
         _absorb(clusterer, keep, gone, moved)
         size[keep] = size.get(keep, 0) + 1
-        story_cache.pop(keep, None)
         push_pairs(keep)
     return moved
 
 
 def attach_fragments(clusterer: OnlineClusterer, *, threshold: float, headline_threshold: float | None = None,
-                     max_size: int | None = None, pairs: PairScores | None = None) -> dict[str, int]:
+                     max_size: int | None = None, pairs: PairScores | None = None,
+                     views: StoryViews | None = None) -> dict[str, int]:
     """Join each fragment (a story of at most ``max_size`` articles), smallest first, to the
     larger story holding its nearest report: single linkage from the fragment, where the
     linkage pass averages over whole stories. Only stories the index retrieves for the
@@ -601,6 +700,7 @@ def attach_fragments(clusterer: OnlineClusterer, *, threshold: float, headline_t
     if headline_threshold is None:
         headline_threshold = threshold
     pair = pairs or PairScores(clusterer)
+    views = views or StoryViews(clusterer)
     window = clusterer.window_days
     idf = clusterer.df_.weights
     moved: dict[str, int] = {}
@@ -615,7 +715,7 @@ def attach_fragments(clusterer: OnlineClusterer, *, threshold: float, headline_t
         keys = {k for x in fragment for k in x.keys}
         headline = not clusterer.stories_[sid].body
         best, best_p = None, 0.0
-        for other in clusterer._retrieve(story_keys(clusterer.stories_[sid]), limit=ATTACH_CANDIDATES):
+        for other in clusterer._retrieve(views.keys(sid), limit=ATTACH_CANDIDATES):
             if other == sid or len(clusterer.members_[other]) <= len(fragment):
                 continue
             if _years_apart(clusterer, sid, other):
@@ -663,21 +763,23 @@ def refine_stories(clusterer: OnlineClusterer, *, merge_threshold: float | None 
     before = {f.id: sid for sid, members in clusterer.members_.items() for f in members}
     if headline_merge_threshold is None:
         headline_merge_threshold = _weights.HEADLINE_MERGE_THRESHOLD
+    views = StoryViews(clusterer)
     if merge_threshold < 1 or headline_merge_threshold < 1:
-        merge_stories(clusterer, threshold=merge_threshold, headline_threshold=headline_merge_threshold)
+        merge_stories(clusterer, threshold=merge_threshold, headline_threshold=headline_merge_threshold,
+                      views=views)
     link_threshold = LINK_THRESHOLD if link_threshold is None else link_threshold
     if headline_link_threshold is None:
         headline_link_threshold = HEADLINE_LINK_THRESHOLD
     pairs = PairScores(clusterer)
     if link_threshold > 0 or headline_link_threshold > 0:
         link_stories(clusterer, threshold=link_threshold, headline_threshold=headline_link_threshold,
-                     pairs=pairs)
+                     pairs=pairs, views=views)
     attach_threshold = ATTACH_THRESHOLD if attach_threshold is None else attach_threshold
     if headline_attach_threshold is None:
         headline_attach_threshold = HEADLINE_ATTACH_THRESHOLD
     if attach_threshold > 0 or headline_attach_threshold > 0:
         attach_fragments(clusterer, threshold=attach_threshold, headline_threshold=headline_attach_threshold,
-                         pairs=pairs)
+                         pairs=pairs, views=views)
     if attach_threshold > 0:
         move_reports_by_year(clusterer, threshold=attach_threshold, pairs=pairs)
     split_off_other_years(clusterer, pairs=pairs)
