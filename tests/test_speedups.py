@@ -52,9 +52,9 @@ def test_each_loop_matches_its_reference_to_the_last_bit(seed: int) -> None:
     rng = random.Random(seed)
     index = {w: set(rng.sample(range(50), rng.randint(0, 8))) for w in list(a)[:20]}
     keys = list(a) + ["absent"]
-    got_scores = speedups.shared_key_scores(keys, index, c_idf, 5)
-    want_scores = _reference("shared_key_scores")(keys, index, ref_idf, 5)
-    assert list(got_scores.items()) == list(want_scores.items())
+    for limit in (0, 3, 100):
+        got = speedups.top_by_shared_keys(keys, index, c_idf, 5, limit)
+        assert got == _reference("top_by_shared_keys")(keys, index, ref_idf, 5, limit)
 
 
 def test_errors_are_raised_not_swallowed() -> None:
@@ -129,6 +129,165 @@ def test_a_stream_makes_the_same_stories_with_and_without_the_compiled_loops(
     assert features.weighted_dot is _sparse._REFERENCE["weighted_dot"]
     assert run() == compiled
     assert len(set(compiled[0].values())) > 5  # stories were formed and kept apart
+
+
+def _index_state(index: dict) -> list:
+    """An inverted index as it iterates: its keys, each with its holders in set order."""
+    return [(key, list(holders)) for key, holders in index.items()]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_index_loops_match_their_references(seed: int) -> None:
+    rng = random.Random(seed)
+    words = [f"k{i}" for i in range(40)]
+    sids = rng.sample(range(10_000), 30) + [1, 2, 3]  # ints past the small-int cache too
+    compiled: tuple[dict, dict] = ({}, {})  # (index, filed keys by story)
+    reference: tuple[dict, dict] = ({}, {})
+    for step in range(300):
+        sid = rng.choice(sids)
+        if step % 7 == 6:  # a story leaves
+            for loops, (index, filed) in ((speedups, compiled), (None, reference)):
+                unfile = loops.unfile_keys if loops else _reference("unfile_keys")
+                unfile(index, filed.pop(sid, ()), sid)
+        else:
+            keys = tuple(rng.sample(words, rng.randint(0, 12)))
+            speedups.file_keys(compiled[0], compiled[1].setdefault(sid, set()), keys, sid)
+            _reference("file_keys")(reference[0], reference[1].setdefault(sid, set()), keys, sid)
+        assert _index_state(compiled[0]) == _index_state(reference[0])
+    assert {sid: sorted(keys) for sid, keys in compiled[1].items()} == \
+        {sid: sorted(keys) for sid, keys in reference[1].items()}
+    # retrieval over it: IDF weights from a few values, so that many scores tie
+    index = reference[0]
+    idf = {w: rng.choice([0.5, 1.0, 1.25, 2.0]) for w in words}
+    for _ in range(50):
+        keys = rng.sample(words, rng.randint(0, 20)) + ["absent"]
+        for most in (1, 3, 50):
+            for limit in (0, 1, 3, 6, 100):
+                got = speedups.top_by_shared_keys(keys, index, idf, most, limit)
+                assert got == _reference("top_by_shared_keys")(keys, index, idf, most, limit)
+                assert all(type(sid) is int for sid in got)
+
+
+def test_the_index_loops_check_their_input() -> None:
+    with pytest.raises(ValueError):
+        speedups.top_by_shared_keys([], {}, {}, 5, -1)
+    with pytest.raises(TypeError):  # story ids are ints
+        speedups.top_by_shared_keys(["k"], {"k": {"story"}}, {"k": 1.0}, 5, 3)
+    with pytest.raises(KeyError):  # an IDF weight that cannot be had
+        speedups.top_by_shared_keys(["k"], {"k": {1}}, {}, 5, 3)
+    with pytest.raises(OverflowError):
+        speedups.top_by_shared_keys(["k"], {"k": {2**70}}, {"k": 1.0}, 5, 3)
+    with pytest.raises(TypeError):  # holders must be sets
+        speedups.file_keys({"k": [1]}, set(), ["k"], 1)
+    assert speedups.top_by_shared_keys(iter(["k", "j"]), {"k": frozenset({4, 5}), "j": [5]}, {"k": 1.0, "j": 0.5},
+                                       5, 1) == [5]
+
+
+def _story_bags(rng: random.Random, words: list[str]) -> tuple[dict, tuple, dict]:
+    """A story's norms, bags (title, body, all, all, entities, years) and kind bags."""
+    title, body, every, entities, years = ({w: rng.random() * 4 for w in rng.sample(words, rng.randint(0, 15))}
+                                           for _ in range(5))
+    kinds = {k: {w: rng.random() for w in rng.sample(words, rng.randint(0, 5))} for k in ("p:", "l:", "o:")}
+    names = ["title", "body", "all", "entities", "years", "p:", "l:", "o:"]
+    norms = {"n": 17} | {name: rng.random() * 9 for name in rng.sample(names, rng.randint(0, len(names)))}
+    return norms, (title, body, every, every, entities, years), kinds
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_add_bags_matches_its_reference(seed: int) -> None:
+    from storyline.cluster.features import _BAG_NAMES
+
+    rng = random.Random(seed)
+    words = [f"w{i}" for i in range(50)] + [f"{k}name{i}" for k in ("p:", "l:", "o:") for i in range(10)]
+    norms, bags, kinds = _story_bags(rng, words)
+    entities = {w: 1.0 + rng.random() for w in rng.sample(words[50:], rng.randint(0, 12))}
+    parts = tuple({w: rng.choice([1.0, rng.random() * 3]) for w in rng.sample(words, rng.randint(0, 9))}
+                  for _ in range(len(_BAG_NAMES)))
+    parts = (parts[0], parts[1], parts[0], parts[1], entities, parts[5])  # as StoryFeatures.add passes them
+    idf = _Idf({w: rng.random() * 5 for w in rng.sample(words, 40)})
+    for live in (True, False):
+        copies = []
+        for _ in range(2):
+            copy_bags = [dict(bag) for bag in bags]
+            copy_bags[3] = copy_bags[2]  # title + body, added into twice
+            copied = (dict(norms), tuple(copy_bags), {k: dict(bag) for k, bag in kinds.items()}, _Idf(idf))
+            copies.append(copied)
+        for loops, (n, b, k, i) in zip((speedups, None), copies, strict=True):
+            add = loops.add_bags if loops else _reference("add_bags")
+            add(n, i if live else None, _BAG_NAMES, b, parts, k, entities)
+        (norms_c, bags_c, kinds_c, idf_c), (norms_r, bags_r, kinds_r, idf_r) = copies
+        assert list(norms_c.items()) == list(norms_r.items())
+        assert [list(bag.items()) for bag in bags_c] == [list(bag.items()) for bag in bags_r]
+        assert [list(bag.items()) for bag in kinds_c.values()] == [list(bag.items()) for bag in kinds_r.values()]
+        # the same IDF weights computed (in another order: the cache is only looked up)
+        assert idf_c == idf_r
+
+
+def test_add_bags_checks_its_input() -> None:
+    with pytest.raises(KeyError):  # an entity of no known kind
+        speedups.add_bags({}, None, (), (), (), {"p:": {}}, {"x:thing": 1.0})
+    with pytest.raises(ValueError):
+        speedups.add_bags({}, None, ("title",), (), (), {}, {})
+    with pytest.raises(ValueError):  # math.sqrt of a negative squared norm, as the reference
+        speedups.add_bags({"title": 1.0}, {"t": 1.0}, ("title",), ({"t": 5.0},), ({"t": -4.5},), {}, {})
+
+
+def _real_stream(limit: int) -> list:
+    """ECB+ dev reports as the clusterer reads them, with capitalised words standing in
+    for the annotator's names (people, places, organisations in turn)."""
+    import json
+    import re
+
+    from conftest import SHARED_DATA
+
+    from storyline.evaluate._articles import article_from_row
+    from storyline.model import AnnotatedArticle, Entity
+
+    path = SHARED_DATA / "clustering" / "ecbplus-dev.jsonl"
+    if not path.is_file():
+        pytest.skip(f"no reports at {path} (the dev data lives beside the repository)")
+    out = []
+    labels = ("PERSON", "GPE", "ORG")
+    for i, line in enumerate(path.open(encoding="utf-8")):
+        if i == limit:
+            break
+        article = article_from_row(json.loads(line), source=f"ecb#{i}")
+        names = [m for m in re.finditer(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)?", article.text)][:30]
+        entities = tuple(Entity(text=m.group(), label=labels[len(m.group()) % 3], canonical=m.group(),
+                                start=m.start(), end=m.end()) for m in names)
+        out.append(AnnotatedArticle(article=article, entities=entities))
+    return out
+
+
+def test_the_stream_keeps_the_same_index_and_sums_with_and_without_the_compiled_loops(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """On real reports: every story's bags and cached norms, and the index as it iterates."""
+    from storyline.cluster import features, online
+    from storyline.cluster.online import OnlineClusterer
+
+    articles = _real_stream(400)
+
+    def run() -> list:
+        clusterer = OnlineClusterer(min_idle_arrivals=150, window_days=0)  # stories expire too
+        for article in articles:
+            clusterer.add(article)
+        stories = [(sid, story.size, [list(bag.items()) for bag in (story.title, story.body, story.all,
+                                                                    story.entities, story.year_bag)],
+                    [list(bag.items()) for bag in story.kinds.values()], list(story._norms.items()))
+                   for sid, story in clusterer.stories_.items()]
+        streamed = (dict(clusterer.labels_), stories, _index_state(clusterer._index))
+        clusterer.refine()
+        return [streamed, dict(clusterer.labels_), _index_state(clusterer._index)]
+
+    compiled = run()
+    for module in (features, online):
+        for name, reference in _sparse._REFERENCE.items():
+            if hasattr(module, name):
+                monkeypatch.setattr(module, name, reference)
+    assert online.top_by_shared_keys is _sparse._REFERENCE["top_by_shared_keys"]
+    assert features.add_bags is _sparse._REFERENCE["add_bags"]
+    assert run() == compiled
+    assert len(set(compiled[1].values())) > 20
 
 
 #: pieces of page text: ASCII words of every case, digits, underscores, punctuation and

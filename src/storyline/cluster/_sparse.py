@@ -10,6 +10,7 @@ uncompiled install make the same stories.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from operator import mul
 
@@ -51,10 +52,14 @@ def square_sum(vec: dict[str, float]) -> float:
     return sum(map(mul, values, values))
 
 
-def shared_key_scores(keys: Iterable[str], index: Mapping[str, set[int]], idf: dict[str, float],
-                      most: int) -> dict[int, float]:
-    """Each story's summed IDF over the ``keys`` it holds in ``index``, in first-seen
-    order; keys held by no story or by more than ``most`` are skipped."""
+def top_by_shared_keys(keys: Iterable[str], index: Mapping[str, set[int]], idf: dict[str, float],
+                       most: int, limit: int) -> list[int]:
+    """The stories by their summed IDF over the ``keys`` they hold in ``index`` (keys held
+    by no story or by more than ``most`` are skipped): all, in first-seen order, where
+    there are no more than ``limit``, else the ``limit`` best, best first, ties in
+    first-seen order."""
+    if limit < 0:
+        raise ValueError("top_by_shared_keys: limit must not be negative")
     scores: dict[int, float] = {}
     get = scores.get
     holders_of = index.get
@@ -65,18 +70,72 @@ def shared_key_scores(keys: Iterable[str], index: Mapping[str, set[int]], idf: d
         weight = idf[key]
         for sid in holders:
             scores[sid] = get(sid, 0.0) + weight
-    return scores
+    if len(scores) <= limit:
+        return list(scores)
+    return sorted(scores, key=scores.__getitem__, reverse=True)[:limit]
+
+
+def file_keys(index: dict[str, set[int]], filed: set[str], keys: Iterable[str], sid: int) -> None:
+    """File story ``sid`` under each of ``keys`` not yet in its set ``filed``."""
+    for key in keys:
+        if key not in filed:
+            filed.add(key)
+            holders = index.get(key)
+            if holders is None:
+                holders = index[key] = set()
+            holders.add(sid)
+
+
+def unfile_keys(index: dict[str, set[int]], filed: Iterable[str], sid: int) -> None:
+    """Take story ``sid`` out of the index under each key of ``filed``; a key no story
+    is left under leaves the index."""
+    for key in filed:
+        holders = index.get(key)
+        if holders is not None:
+            holders.discard(sid)
+            if not holders:
+                del index[key]
+
+
+def add_bags(norms: dict[str, float], idf: dict[str, float] | None, names: tuple[str, ...],
+             bags: tuple[dict[str, float], ...], parts: tuple[dict[str, float], ...],
+             kinds: dict[str, dict[str, float]], entities: dict[str, float]) -> None:
+    """Add each non-empty ``parts[i]`` into ``bags[i]``, then ``entities`` split by kind
+    prefix into the bags of ``kinds``. With ``idf``, each bag's norm cached in ``norms``
+    under its name (or kind) is updated as :func:`add_into` updates it; else dropped."""
+    for name, bag, part in zip(names, bags, parts, strict=True):
+        _add_part(norms, idf, name, bag, part)
+    split: dict[str, dict[str, float]] = {}
+    for term, weight in entities.items():
+        split.setdefault(term[:2], {})[term] = weight
+    for kind, part in split.items():
+        _add_part(norms, idf, kind, kinds[kind], part)
+
+
+def _add_part(norms: dict[str, float], idf: dict[str, float] | None, name: str, bag: dict[str, float],
+              part: dict[str, float]) -> None:
+    if not part:
+        return  # a headline's body, say: bag and norm stay as they are
+    norm = norms.get(name) if idf is not None else None
+    if norm is not None:
+        norms[name] = math.sqrt(add_into(bag, part, idf, norm * norm)) or 1.0  # type: ignore[arg-type]
+    else:
+        add_into(bag, part, None, None)
+        norms.pop(name, None)
 
 
 #: the functions above by name (the tests compare the compiled ones with them)
 _REFERENCE = {f.__name__: f for f in (add_into, square_sum, weighted_dot, weighted_square_sum, weighted,
-                                      shared_key_scores)}
+                                      top_by_shared_keys, file_keys, unfile_keys, add_bags)}
 
 try:
     from .._speedups import (  # type: ignore  # noqa: F401, F811
+        add_bags,
         add_into,
-        shared_key_scores,
+        file_keys,
         square_sum,
+        top_by_shared_keys,
+        unfile_keys,
         weighted,
         weighted_dot,
         weighted_square_sum,
