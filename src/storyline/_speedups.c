@@ -338,13 +338,15 @@ static PyObject *square_sum(PyObject *self, PyObject *arg) {
  * (storyline/cluster/online.py) and StoryFeatures.add's sums (features.py); references
  * in storyline/cluster/_sparse.py. ---- */
 
-/* A story's summed score, in the order stories were first seen. */
+/* A story's summed score, in the order stories were first seen: its id (an int, held)
+ * and that id's hash. */
 typedef struct {
-    long long sid;
+    Py_hash_t hash;
+    PyObject *sid;
     double score;
 } StoryScore;
 
-#define SMALL_SCORES 64
+#define SMALL_SCORES 128
 
 /* Scores by story id: ``entries`` in first-seen order, and an open-addressing table of
  * ``slots`` (1 + an entry's index; 0: empty) at most half full; in the struct's own
@@ -358,8 +360,8 @@ typedef struct {
     Py_ssize_t small_slots[2 * SMALL_SCORES];
 } ScoreTable;
 
-static inline size_t sid_slot(long long sid, size_t mask) {
-    uint64_t h = (uint64_t)sid * 0x9E3779B97F4A7C15ULL;
+static inline size_t hash_slot(Py_hash_t hash, size_t mask) {
+    uint64_t h = (uint64_t)hash * 0x9E3779B97F4A7C15ULL;
     return (size_t)(h ^ (h >> 29)) & mask;
 }
 
@@ -373,6 +375,9 @@ static void table_init(ScoreTable *t) {
 }
 
 static void table_free(ScoreTable *t) {
+    for (Py_ssize_t i = 0; i < t->n; i++) {
+        Py_DECREF(t->entries[i].sid);
+    }
     if (t->entries != t->small_entries) {
         PyMem_Free(t->entries);
         PyMem_Free(t->slots);
@@ -392,13 +397,16 @@ static int table_grow(ScoreTable *t) {
         return -1;
     }
     memcpy(entries, t->entries, (size_t)t->n * sizeof(StoryScore));
-    table_free(t);
+    if (t->entries != t->small_entries) {
+        PyMem_Free(t->entries);
+        PyMem_Free(t->slots);
+    }
     t->entries = entries;
     t->slots = slots;
     t->mask = size - 1;
     t->capacity = capacity;
     for (Py_ssize_t i = 0; i < t->n; i++) {
-        size_t s = sid_slot(entries[i].sid, t->mask);
+        size_t s = hash_slot(entries[i].hash, t->mask);
         while (slots[s] != 0) {
             s = (s + 1) & t->mask;
         }
@@ -407,33 +415,7 @@ static int table_grow(ScoreTable *t) {
     return 0;
 }
 
-/* scores[sid] = scores.get(sid, 0.0) + weight; -1 with an exception set on failure. */
-static int table_add(ScoreTable *t, long long sid, double weight) {
-    size_t s = sid_slot(sid, t->mask);
-    Py_ssize_t at;
-    while ((at = t->slots[s]) != 0) {
-        if (t->entries[at - 1].sid == sid) {
-            t->entries[at - 1].score += weight;
-            return 0;
-        }
-        s = (s + 1) & t->mask;
-    }
-    if (t->n == t->capacity) {
-        if (table_grow(t) < 0) {
-            return -1;
-        }
-        s = sid_slot(sid, t->mask);
-        while (t->slots[s] != 0) {
-            s = (s + 1) & t->mask;
-        }
-    }
-    t->entries[t->n].sid = sid;
-    t->entries[t->n].score = 0.0 + weight;
-    t->slots[s] = ++t->n;
-    return 0;
-}
-
-/* A story id as a long long; -1 with an exception set on failure. */
+/* A story id's value; -1 with an exception set on failure. */
 static int sid_value(PyObject *sid, long long *value) {
     if (!PyLong_Check(sid)) {
         PyErr_SetString(PyExc_TypeError, "top_by_shared_keys: story ids must be ints");
@@ -443,17 +425,70 @@ static int sid_value(PyObject *sid, long long *value) {
     return *value == -1 && PyErr_Occurred() ? -1 : 0;
 }
 
+/* Whether two story ids of one hash are the same story: 1, 0, -1 with an exception set.
+ * The index holds each story's id as one object where it can (top_by_shared_keys
+ * returns the objects it holds), so the values are seldom read. */
+static int same_sid(PyObject *a, PyObject *b) {
+    long long x, y;
+    if (a == b) {
+        return 1;
+    }
+    if (sid_value(a, &x) < 0 || sid_value(b, &y) < 0) {
+        return -1;
+    }
+    return x == y;
+}
+
+/* scores[sid] = scores.get(sid, 0.0) + weight, for ``sid`` of ``hash``; -1 with an
+ * exception set on failure. */
+static int table_add(ScoreTable *t, PyObject *sid, Py_hash_t hash, double weight) {
+    size_t s = hash_slot(hash, t->mask);
+    Py_ssize_t at;
+    while ((at = t->slots[s]) != 0) {
+        StoryScore *e = &t->entries[at - 1];
+        if (e->hash == hash) {
+            int same = same_sid(e->sid, sid);
+            if (same < 0) {
+                return -1;
+            }
+            if (same) {
+                e->score += weight;
+                return 0;
+            }
+        }
+        s = (s + 1) & t->mask;
+    }
+    long long value;
+    if (sid_value(sid, &value) < 0) {
+        return -1;
+    }
+    if (t->n == t->capacity) {
+        if (table_grow(t) < 0) {
+            return -1;
+        }
+        s = hash_slot(hash, t->mask);
+        while (t->slots[s] != 0) {
+            s = (s + 1) & t->mask;
+        }
+    }
+    StoryScore *e = &t->entries[t->n];
+    e->hash = hash;
+    e->sid = Py_NewRef(sid);
+    e->score = 0.0 + weight;
+    t->slots[s] = ++t->n;
+    return 0;
+}
+
 /* Adds ``weight`` to the score of each story in ``holders``; -1 with an exception set. */
 static int score_holders(ScoreTable *t, PyObject *holders, double weight) {
-    long long value;
+    PyObject *sid;
+    Py_hash_t hash;
 #if PY_VERSION_HEX < 0x030D0000
     if (PyAnySet_CheckExact(holders)) {
-        /* the set's own walk: no iterator, no reference counting (no Python code runs) */
+        /* the set's own walk, with the hashes it keeps: no iterator, no reference counting */
         Py_ssize_t pos = 0;
-        PyObject *sid;
-        Py_hash_t hash;
         while (_PySet_NextEntry(holders, &pos, &sid, &hash)) {
-            if (sid_value(sid, &value) < 0 || table_add(t, value, weight) < 0) {
+            if (table_add(t, sid, hash, weight) < 0) {
                 return -1;
             }
         }
@@ -464,9 +499,9 @@ static int score_holders(ScoreTable *t, PyObject *holders, double weight) {
     if (members == NULL) {
         return -1;
     }
-    PyObject *sid;
     while ((sid = PyIter_Next(members)) != NULL) {
-        int failed = sid_value(sid, &value) < 0 || table_add(t, value, weight) < 0;
+        hash = PyObject_Hash(sid);
+        int failed = hash == -1 || table_add(t, sid, hash, weight) < 0;
         Py_DECREF(sid);
         if (failed) {
             Py_DECREF(members);
@@ -566,12 +601,7 @@ static PyObject *top_by_shared_keys(PyObject *self, PyObject *args) {
         goto done;
     }
     for (Py_ssize_t i = 0; i < count; i++) {
-        PyObject *sid = PyLong_FromLongLong(t.entries[order[i]].sid);
-        if (sid == NULL) {
-            Py_CLEAR(out);
-            goto done;
-        }
-        PyList_SET_ITEM(out, i, sid);
+        PyList_SET_ITEM(out, i, Py_NewRef(t.entries[order[i]].sid));
     }
 done:
     Py_XDECREF(iter);
@@ -617,12 +647,29 @@ static int live_norm(PyObject *norms, PyObject *idf, PyObject *name, double *squ
     return 1;
 }
 
-/* One entity kind's bag while add_bags splits the entities. */
+/* One entity kind's bag while add_bags splits the entities; a two-character kind (all
+ * of the clusterer's) is also known by its characters. */
 typedef struct {
     PyObject *kind, *bag;
-    int live;
+    int live, two_chars;
+    Py_UCS4 first, second;
     double squared;
 } KindPart;
+
+/* The kind of ``split`` that a str term of two or more characters opens with, by its
+ * characters (no slice made), or NULL. */
+static KindPart *kind_by_chars(KindPart *split, Py_ssize_t used, PyObject *term) {
+    if (!PyUnicode_Check(term) || PyUnicode_GET_LENGTH(term) < 2) {
+        return NULL;
+    }
+    Py_UCS4 first = PyUnicode_READ_CHAR(term, 0), second = PyUnicode_READ_CHAR(term, 1);
+    for (Py_ssize_t k = 0; k < used; k++) {
+        if (split[k].two_chars && split[k].first == first && split[k].second == second) {
+            return &split[k];
+        }
+    }
+    return NULL;
+}
 
 PyDoc_STRVAR(add_bags_doc,
 "add_bags(norms, idf, names, bags, parts, kinds, entities) -> None\n\n"
@@ -672,18 +719,19 @@ static PyObject *add_bags(PyObject *self, PyObject *args) {
     }
     /* each kind's terms in entity order, its norm updated over them alone: what adding
      * the split-off bags one after another does */
-    KindPart *split = PyMem_Calloc((size_t)size, sizeof(KindPart));
+    KindPart few[4];
+    KindPart *split = size <= 4 ? few : PyMem_Malloc((size_t)size * sizeof(KindPart));
     if (split == NULL) {
         return PyErr_NoMemory();
     }
     Py_ssize_t used = 0, pos = 0;
     PyObject *term, *value, *out = NULL;
     while (PyDict_Next(entities, &pos, &term, &value)) {
-        PyObject *kind = PySequence_GetSlice(term, 0, 2);
-        if (kind == NULL) {
+        KindPart *at = kind_by_chars(split, used, term);
+        PyObject *kind = at == NULL ? PySequence_GetSlice(term, 0, 2) : NULL;
+        if (at == NULL && kind == NULL) {
             goto done;
         }
-        KindPart *at = NULL;
         for (Py_ssize_t k = 0; k < used && at == NULL; k++) {
             int same = PyObject_RichCompareBool(kind, split[k].kind, Py_EQ);
             if (same < 0) {
@@ -706,12 +754,17 @@ static PyObject *add_bags(PyObject *self, PyObject *args) {
             at = &split[used++];
             at->kind = kind;
             at->bag = Py_NewRef(bag);
+            at->two_chars = PyUnicode_Check(kind) && PyUnicode_GET_LENGTH(kind) == 2;
+            if (at->two_chars) {
+                at->first = PyUnicode_READ_CHAR(kind, 0);
+                at->second = PyUnicode_READ_CHAR(kind, 1);
+            }
             at->live = live_norm(norms, idf, kind, &at->squared);
             if (at->live < 0) {
                 goto done;
             }
         } else {
-            Py_DECREF(kind);
+            Py_XDECREF(kind);
         }
         if (add_term(at->bag, term, value, at->live ? idf : NULL, at->live ? &at->squared : NULL) < 0) {
             goto done;
@@ -728,7 +781,9 @@ done:
         Py_DECREF(split[k].kind);
         Py_DECREF(split[k].bag);
     }
-    PyMem_Free(split);
+    if (split != few) {
+        PyMem_Free(split);
+    }
     return out;
 }
 
