@@ -232,6 +232,57 @@ def test_add_bags_checks_its_input() -> None:
         speedups.add_bags({"title": 1.0}, {"t": 1.0}, ("title",), ({"t": 5.0},), ({"t": -4.5},), {}, {})
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_the_counts_and_the_best_terms_match_their_references(seed: int) -> None:
+    from collections import Counter
+
+    rng = random.Random(seed)
+    words = [f"w{i}" for i in range(60)]
+    bags = tuple({w: rng.random() for w in rng.sample(words, rng.randint(0, 20))} for _ in range(4))
+    compiled = Counter(rng.sample(words, 30))
+    reference = Counter(compiled)
+    speedups.count_terms(compiled, bags)
+    _reference("count_terms")(reference, bags)
+    assert list(compiled.items()) == list(reference.items())
+    # weights and IDF from a few values, so that many products tie
+    bag = {w: rng.choice([1.0, 1.5, 2.0, rng.random()]) for w in rng.sample(words, rng.randint(0, 50))}
+    idf = _Idf({w: rng.choice([0.5, 1.0, 2.0]) for w in rng.sample(words, 40)})  # the rest computed
+    ref_idf, c_idf = _Idf(idf), _Idf(idf)
+    for keep in (0, 1, 10, 40, 100):
+        got = speedups.best_terms(bag, c_idf, keep)
+        want = _reference("best_terms")(bag, ref_idf, keep)
+        assert list(got.items()) == list(want.items())
+        # what prune kept before: a sort by the negated TF-IDF
+        assert list(want.items()) == sorted(bag.items(), key=lambda kv: -kv[1] * ref_idf[kv[0]])[:keep]
+    assert c_idf == ref_idf
+
+
+def test_the_counts_and_the_best_terms_check_their_input() -> None:
+    with pytest.raises(ValueError):
+        speedups.best_terms({}, {}, -1)
+    with pytest.raises(KeyError):  # an IDF weight that cannot be had
+        speedups.best_terms({"t": 1.0}, {}, 3)
+    with pytest.raises(TypeError):
+        speedups.count_terms({}, ({"t": 1.0}, ["u"]))
+    counts = {"t": 2**70}
+    speedups.count_terms(counts, ({"t": 1.0, "u": 2.0},))
+    assert counts == {"t": 2**70 + 1, "u": 1}
+
+
+def test_prune_keeps_the_article_but_its_body() -> None:
+    from dataclasses import replace
+
+    from storyline.cluster.features import DocumentFrequencies, featurize, prune
+
+    article = _stream(1)[0]
+    features = featurize(article)
+    body = {f"t{i}": 1.0 + i % 3 for i in range(60)}
+    features = replace(features, body=body)
+    pruned = prune(features, DocumentFrequencies(), keep=10)
+    assert pruned == replace(features, body=pruned.body) and list(pruned.body) == [f"t{i}" for i in range(2, 60, 3)][:10]
+    assert pruned.keys == features.keys and pruned.embedding is features.embedding
+
+
 def _real_stream(limit: int) -> list:
     """ECB+ dev reports as the clusterer reads them, with capitalised words standing in
     for the annotator's names (people, places, organisations in turn)."""

@@ -873,6 +873,132 @@ static PyObject *unfile_keys(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+PyDoc_STRVAR(count_terms_doc,
+"count_terms(counts, bags) -> None\n\n"
+"Each term of the dicts in the tuple ``bags`` counted once in ``counts`` (a dict of int:\n"
+"counts[term] = counts.get(term, 0) + 1), in the order the terms are first met.");
+
+static PyObject *count_terms(PyObject *self, PyObject *args) {
+    PyObject *counts, *bags;
+    if (!PyArg_ParseTuple(args, "O!O!:count_terms", &PyDict_Type, &counts, &PyTuple_Type, &bags)) {
+        return NULL;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(bags);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!PyDict_Check(PyTuple_GET_ITEM(bags, i))) {
+            PyErr_SetString(PyExc_TypeError, "count_terms: the bags must be dicts");
+            return NULL;
+        }
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *bag = PyTuple_GET_ITEM(bags, i), *term, *weight;
+        Py_ssize_t pos = 0;
+        while (PyDict_Next(bag, &pos, &term, &weight)) {
+            int met = 0; /* in an earlier bag: counted there */
+            for (Py_ssize_t j = 0; j < i && met == 0; j++) {
+                met = PyDict_Contains(PyTuple_GET_ITEM(bags, j), term);
+            }
+            if (met < 0) {
+                return NULL;
+            }
+            if (met) {
+                continue;
+            }
+            PyObject *count = PyDict_GetItemWithError(counts, term);
+            if (count == NULL && PyErr_Occurred()) {
+                return NULL;
+            }
+            PyObject *next;
+            if (count == NULL) {
+                next = PyLong_FromLong(1);
+            } else {
+                PyObject *one = PyLong_FromLong(1);
+                Py_INCREF(count); /* held while it adds (an int's add runs no Python code) */
+                next = one == NULL ? NULL : PyNumber_Add(count, one);
+                Py_DECREF(count);
+                Py_XDECREF(one);
+            }
+            if (next == NULL || PyDict_SetItem(counts, term, next) < 0) {
+                Py_XDECREF(next);
+                return NULL;
+            }
+            Py_DECREF(next);
+        }
+    }
+    Py_RETURN_NONE;
+}
+
+/* A bag term by its IDF-weighted weight, where it stands in the bag. */
+typedef struct {
+    double score;
+    Py_ssize_t at;
+    PyObject *term, *weight;
+} RankedTerm;
+
+/* The better first, ties in bag order (the order of a stable sort, reversed as sorted()
+ * reverses). */
+static int by_score(const void *a, const void *b) {
+    const RankedTerm *x = a, *y = b;
+    if (x->score > y->score) {
+        return -1;
+    }
+    if (x->score < y->score) {
+        return 1;
+    }
+    return x->at < y->at ? -1 : x->at > y->at;
+}
+
+PyDoc_STRVAR(best_terms_doc,
+"best_terms(bag, idf, keep) -> dict\n\n"
+"The ``keep`` terms of ``bag`` with the highest weight * idf[term], best first (ties in\n"
+"bag order), with their weights.");
+
+static PyObject *best_terms(PyObject *self, PyObject *args) {
+    PyObject *bag, *idf;
+    Py_ssize_t keep;
+    if (!PyArg_ParseTuple(args, "O!O!n:best_terms", &PyDict_Type, &bag, &PyDict_Type, &idf, &keep)) {
+        return NULL;
+    }
+    if (keep < 0) {
+        PyErr_SetString(PyExc_ValueError, "best_terms: keep must not be negative");
+        return NULL;
+    }
+    Py_ssize_t n = PyDict_GET_SIZE(bag), pos = 0, i = 0;
+    /* the bag's own references: the IDF may be computed (Python code runs then) */
+    RankedTerm *ranked = PyMem_Malloc((size_t)(n > 0 ? n : 1) * sizeof(RankedTerm));
+    if (ranked == NULL) {
+        return PyErr_NoMemory();
+    }
+    PyObject *term, *weight, *out = NULL;
+    while (i < n && PyDict_Next(bag, &pos, &term, &weight)) {
+        ranked[i].term = Py_NewRef(term);
+        ranked[i].weight = Py_NewRef(weight);
+        ranked[i].at = i;
+        i++;
+    }
+    for (Py_ssize_t k = 0; k < i; k++) {
+        double w, term_idf;
+        if (weight_and_idf(idf, ranked[k].term, ranked[k].weight, &w, &term_idf) < 0) {
+            goto done;
+        }
+        ranked[k].score = w * term_idf;
+    }
+    qsort(ranked, (size_t)i, sizeof(RankedTerm), by_score);
+    out = PyDict_New();
+    for (Py_ssize_t k = 0; out != NULL && k < i && k < keep; k++) {
+        if (PyDict_SetItem(out, ranked[k].term, ranked[k].weight) < 0) {
+            Py_CLEAR(out);
+        }
+    }
+done:
+    for (Py_ssize_t k = 0; k < i; k++) {
+        Py_DECREF(ranked[k].term);
+        Py_DECREF(ranked[k].weight);
+    }
+    PyMem_Free(ranked);
+    return out;
+}
+
 /* str.istitle, str.isupper and str.isdigit of an ASCII word ([A-Za-z0-9_]+). */
 static void ascii_cases(const unsigned char *w, Py_ssize_t n, int *title, int *upper, int *digit) {
     int cased = 0, previous_cased = 0, lower_seen = 0, title_ok = 1, digits = 1;
@@ -2870,6 +2996,8 @@ static PyMethodDef methods[] = {
     {"add_bags", add_bags, METH_VARARGS, add_bags_doc},
     {"file_keys", file_keys, METH_VARARGS, file_keys_doc},
     {"unfile_keys", unfile_keys, METH_VARARGS, unfile_keys_doc},
+    {"count_terms", count_terms, METH_VARARGS, count_terms_doc},
+    {"best_terms", best_terms, METH_VARARGS, best_terms_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -124,14 +124,35 @@ def _add_part(norms: dict[str, float], idf: dict[str, float] | None, name: str, 
         norms.pop(name, None)
 
 
+def count_terms(counts: dict[str, int], bags: tuple[dict[str, float], ...]) -> None:
+    """Count each term of the ``bags`` once in ``counts``, in the order first met."""
+    seen: dict[str, float] = {}
+    for bag in bags:
+        seen.update(bag)
+    for term in seen:
+        counts[term] = counts.get(term, 0) + 1
+
+
+def best_terms(bag: dict[str, float], idf: dict[str, float], keep: int) -> dict[str, float]:
+    """The ``keep`` terms of ``bag`` with the highest weight * IDF, best first (ties in bag
+    order), with their weights."""
+    if keep < 0:
+        raise ValueError("best_terms: keep must not be negative")
+    scored = {term: weight * idf[term] for term, weight in bag.items()}
+    return {term: bag[term] for term in sorted(scored, key=scored.__getitem__, reverse=True)[:keep]}
+
+
 #: the functions above by name (the tests compare the compiled ones with them)
 _REFERENCE = {f.__name__: f for f in (add_into, square_sum, weighted_dot, weighted_square_sum, weighted,
-                                      top_by_shared_keys, file_keys, unfile_keys, add_bags)}
+                                      top_by_shared_keys, file_keys, unfile_keys, add_bags, count_terms,
+                                      best_terms)}
 
 try:
     from .._speedups import (  # type: ignore  # noqa: F401, F811
         add_bags,
         add_into,
+        best_terms,
+        count_terms,
         file_keys,
         square_sum,
         top_by_shared_keys,

@@ -29,6 +29,8 @@ from ._sparse import (
     COMPILED,
     add_bags,
     add_into,
+    best_terms,
+    count_terms,
     square_sum,
     weighted,
     weighted_dot,
@@ -418,9 +420,7 @@ class DocumentFrequencies:
 
     def add(self, features: ArticleFeatures) -> None:
         self.n += 1
-        # Each term once: the keys of one dict of all four bags (counted in C).
-        seen = {**features.title, **features.body, **features.entities, **features.years}
-        self.df.update(seen.keys())
+        count_terms(self.df, (features.title, features.body, features.entities, features.years))
         if self.n > IDF_REFRESH_GROWTH * self._n_cached + 10:
             self.weights.clear()
             self._n_cached = self.n
@@ -437,13 +437,9 @@ KEEP_BODY_TERMS = 40
 
 def prune(features: ArticleFeatures, df: DocumentFrequencies, *, keep: int = KEEP_BODY_TERMS) -> ArticleFeatures:
     """The article with only its ``keep`` highest-TF-IDF body terms."""
-    body = features.body
-    if len(body) <= keep:
+    if len(features.body) <= keep:
         return features
-    scored = weighted(body, df.weights)
-    # the best first, ties in body order (a stable sort, reversed as sorted() reverses)
-    top = sorted(scored, key=scored.__getitem__, reverse=True)[:keep]
-    return _with_body(features, {term: body[term] for term in top})
+    return _with_body(features, best_terms(features.body, df.weights, keep))
 
 
 def _with_body(features: ArticleFeatures, body: dict[str, float]) -> ArticleFeatures:
@@ -525,16 +521,21 @@ class StoryFeatures:
             self.weekdays.update(features.weekdays)
         if features.months:
             self.months.update(features.months)
-        if features.day is not None:
-            self.day_sum += features.day
+        day = features.day
+        if day is not None:
+            self.day_sum += day
             self.day_n += 1
-            self.first_day = features.day if self.first_day is None else min(self.first_day, features.day)
-            self.last_day = features.day if self.last_day is None else max(self.last_day, features.day)
+            # comparisons, not min() and max(): calls cost more than the work here
+            if self.first_day is None or day < self.first_day:
+                self.first_day = day
+            if self.last_day is None or day > self.last_day:
+                self.last_day = day
         if features.year is not None:
             self.years[features.year] += 1
         if features.embedding is not None:
             self._add_embedding(features.embedding)
-        self.last_seen = max(self.last_seen, seen)
+        if seen > self.last_seen:
+            self.last_seen = seen
 
     def _add_embedding(self, vector: Any) -> None:
         if self.embedding_sum is None:
