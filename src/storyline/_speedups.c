@@ -787,14 +787,32 @@ done:
     return out;
 }
 
+/* index[key], a new set where there is none (borrowed); NULL with an exception set. */
+static PyObject *holders_of(PyObject *index, PyObject *key) {
+    PyObject *holders = PyDict_GetItemWithError(index, key);
+    if (holders == NULL && !PyErr_Occurred()) {
+        holders = PySet_New(NULL);
+        if (holders != NULL) {
+            int failed = PyDict_SetItem(index, key, holders) < 0;
+            Py_DECREF(holders); /* the index holds it */
+            holders = failed ? NULL : holders;
+        }
+    }
+    if (holders != NULL && !PySet_Check(holders)) {
+        PyErr_SetString(PyExc_TypeError, "the index holds sets");
+        return NULL;
+    }
+    return holders;
+}
+
 PyDoc_STRVAR(file_keys_doc,
-"file_keys(index, filed, keys, sid) -> None\n\n"
-"Files story ``sid`` under each of ``keys`` not yet in its set ``filed``: the key added to\n"
-"``filed``, ``sid`` to index[key] (a new set where there is none).");
+"file_keys(index, keys, sid) -> None\n\n"
+"Files story ``sid`` under each of ``keys``: sid added to index[key] (a new set where\n"
+"there is none).");
 
 static PyObject *file_keys(PyObject *self, PyObject *args) {
-    PyObject *index, *filed, *keys, *sid;
-    if (!PyArg_ParseTuple(args, "O!O!OO:file_keys", &PyDict_Type, &index, &PySet_Type, &filed, &keys, &sid)) {
+    PyObject *index, *keys, *sid;
+    if (!PyArg_ParseTuple(args, "O!OO:file_keys", &PyDict_Type, &index, &keys, &sid)) {
         return NULL;
     }
     PyObject *iter = PyObject_GetIter(keys);
@@ -803,23 +821,10 @@ static PyObject *file_keys(PyObject *self, PyObject *args) {
     }
     PyObject *key;
     while ((key = PyIter_Next(iter)) != NULL) {
-        int held = PySet_Contains(filed, key);
-        if (held == 0) {
-            PyObject *holders = PyDict_GetItemWithError(index, key);
-            if (holders == NULL && !PyErr_Occurred()) {
-                holders = PySet_New(NULL);
-                if (holders != NULL && PyDict_SetItem(index, key, holders) < 0) {
-                    Py_CLEAR(holders);
-                }
-                Py_XDECREF(holders); /* the index holds it */
-            }
-            if (holders != NULL && !PySet_Check(holders)) {
-                PyErr_SetString(PyExc_TypeError, "file_keys: the index holds sets");
-            }
-            held = PyErr_Occurred() || PySet_Add(filed, key) < 0 || PySet_Add(holders, sid) < 0 ? -1 : 0;
-        }
+        PyObject *holders = holders_of(index, key);
+        int failed = holders == NULL || PySet_Add(holders, sid) < 0;
         Py_DECREF(key);
-        if (held < 0) {
+        if (failed) {
             Py_DECREF(iter);
             return NULL;
         }
@@ -831,19 +836,12 @@ static PyObject *file_keys(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
-PyDoc_STRVAR(unfile_keys_doc,
-"unfile_keys(index, filed, sid) -> None\n\n"
-"Takes story ``sid`` out of index[key] for each key of ``filed``, and drops the keys no\n"
-"story is left under.");
-
-static PyObject *unfile_keys(PyObject *self, PyObject *args) {
-    PyObject *index, *filed, *sid;
-    if (!PyArg_ParseTuple(args, "O!OO:unfile_keys", &PyDict_Type, &index, &filed, &sid)) {
-        return NULL;
-    }
-    PyObject *iter = PyObject_GetIter(filed);
+/* Takes ``sid`` out of index[key] for each of ``keys``, and drops the key where no story
+ * is left under it; -1 with an exception set on failure. */
+static int unfile(PyObject *index, PyObject *keys, PyObject *sid) {
+    PyObject *iter = PyObject_GetIter(keys);
     if (iter == NULL) {
-        return NULL;
+        return -1;
     }
     PyObject *key;
     while ((key = PyIter_Next(iter)) != NULL) {
@@ -861,6 +859,33 @@ static PyObject *unfile_keys(PyObject *self, PyObject *args) {
             failed = PyErr_Occurred() != NULL;
         }
         Py_DECREF(key);
+        if (failed) {
+            Py_DECREF(iter);
+            return -1;
+        }
+    }
+    Py_DECREF(iter);
+    return PyErr_Occurred() ? -1 : 0;
+}
+
+PyDoc_STRVAR(unfile_keys_doc,
+"unfile_keys(index, key_lists, sid) -> None\n\n"
+"Takes story ``sid`` out of index[key] for each key of each of ``key_lists`` (its\n"
+"members' keys), and drops the keys no story is left under.");
+
+static PyObject *unfile_keys(PyObject *self, PyObject *args) {
+    PyObject *index, *key_lists, *sid;
+    if (!PyArg_ParseTuple(args, "O!OO:unfile_keys", &PyDict_Type, &index, &key_lists, &sid)) {
+        return NULL;
+    }
+    PyObject *iter = PyObject_GetIter(key_lists);
+    if (iter == NULL) {
+        return NULL;
+    }
+    PyObject *keys;
+    while ((keys = PyIter_Next(iter)) != NULL) {
+        int failed = unfile(index, keys, sid) < 0;
+        Py_DECREF(keys);
         if (failed) {
             Py_DECREF(iter);
             return NULL;

@@ -76,26 +76,25 @@ def top_by_shared_keys(keys: Iterable[str], index: Mapping[str, set[int]], idf: 
     return sorted(scores, key=scores.__getitem__, reverse=True)[:limit]
 
 
-def file_keys(index: dict[str, set[int]], filed: set[str], keys: Iterable[str], sid: int) -> None:
-    """File story ``sid`` under each of ``keys`` not yet in its set ``filed``."""
+def file_keys(index: dict[str, set[int]], keys: Iterable[str], sid: int) -> None:
+    """File story ``sid`` under each of ``keys``."""
     for key in keys:
-        if key not in filed:
-            filed.add(key)
-            holders = index.get(key)
-            if holders is None:
-                holders = index[key] = set()
-            holders.add(sid)
-
-
-def unfile_keys(index: dict[str, set[int]], filed: Iterable[str], sid: int) -> None:
-    """Take story ``sid`` out of the index under each key of ``filed``; a key no story
-    is left under leaves the index."""
-    for key in filed:
         holders = index.get(key)
-        if holders is not None:
-            holders.discard(sid)
-            if not holders:
-                del index[key]
+        if holders is None:
+            holders = index[key] = set()
+        holders.add(sid)
+
+
+def unfile_keys(index: dict[str, set[int]], key_lists: Iterable[Iterable[str]], sid: int) -> None:
+    """Take story ``sid`` out of the index under each key of ``key_lists`` (its members'
+    keys); a key no story is left under leaves the index."""
+    for keys in key_lists:
+        for key in keys:
+            holders = index.get(key)
+            if holders is not None:
+                holders.discard(sid)
+                if not holders:
+                    del index[key]
 
 
 def add_bags(norms: dict[str, float], idf: dict[str, float] | None, names: tuple[str, ...],

@@ -219,8 +219,8 @@ class OnlineClusterer:
         #: active stories: id -> running sums, and their members' features (for refine()).
         self.stories_: dict[int, StoryFeatures] = {}
         self.members_: dict[int, list[ArticleFeatures]] = {}
+        #: index key -> the active stories filed under it (a story under each key of its members).
         self._index: dict[str, set[int]] = {}
-        self._story_keys: dict[int, set[str]] = {}
         self._next_id = first_story_id
         self._arrivals = 0
         self._latest_day: int | None = None
@@ -245,7 +245,8 @@ class OnlineClusterer:
             story = self._decide(features)
         if story is None:
             story = self._next_id
-        self._next_id = max(self._next_id, story + 1)
+        if story >= self._next_id:
+            self._next_id = story + 1
         self.df_.add(features)
         self._attach(features, story)
         self.labels_[features.id] = story
@@ -396,17 +397,15 @@ class OnlineClusterer:
         if story is None:
             story = self.stories_[sid] = StoryFeatures()
             self.members_[sid] = []
-            self._story_keys[sid] = set()
         story.add(features, seen=self._arrivals, df=self.df_)
         self.members_[sid].append(features)
-        file_keys(self._index, self._story_keys[sid], features.keys, sid)
+        file_keys(self._index, features.keys, sid)
         heapq.heappush(self._expiry, (self._arrivals, sid))
 
     def _detach(self, sid: int) -> None:
         """Drop a story from the index and memory (its labels stay)."""
         self.stories_.pop(sid, None)
-        self.members_.pop(sid, None)
-        unfile_keys(self._index, self._story_keys.pop(sid, ()), sid)
+        unfile_keys(self._index, [f.keys for f in self.members_.pop(sid, ())], sid)
 
     def _expire(self) -> None:
         while self._expiry and self._arrivals - self._expiry[0][0] > self.min_idle_arrivals:
