@@ -52,12 +52,27 @@ static PyTypeObject *idf_cache_type = NULL;
  * in the cache. 1 when computed (*out set), 0 where the inputs are not plain small ints
  * (the caller falls back to __missing__ itself), -1 with an exception set on failure. */
 static int computed_idf(PyObject *idf, PyObject *term, double *out) {
-    PyObject *owner = PyObject_GetAttrString(idf, "owner");
+    /* the attribute names, made once (a name made per call cost half of a computed IDF) */
+    static PyObject *owner_name = NULL, *n_name = NULL, *df_name = NULL;
+    if (df_name == NULL) {
+        PyObject *owner = PyUnicode_InternFromString("owner"), *n = PyUnicode_InternFromString("n");
+        PyObject *df = PyUnicode_InternFromString("df");
+        if (owner == NULL || n == NULL || df == NULL) {
+            Py_XDECREF(owner);
+            Py_XDECREF(n);
+            Py_XDECREF(df);
+            return -1;
+        }
+        owner_name = owner;
+        n_name = n;
+        df_name = df;
+    }
+    PyObject *owner = PyObject_GetAttr(idf, owner_name);
     if (owner == NULL) {
         return -1;
     }
-    PyObject *n_obj = PyObject_GetAttrString(owner, "n");
-    PyObject *df = n_obj == NULL ? NULL : PyObject_GetAttrString(owner, "df");
+    PyObject *n_obj = PyObject_GetAttr(owner, n_name);
+    PyObject *df = n_obj == NULL ? NULL : PyObject_GetAttr(owner, df_name);
     Py_DECREF(owner);
     if (df == NULL) {
         Py_XDECREF(n_obj);
