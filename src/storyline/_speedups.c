@@ -353,6 +353,32 @@ static PyObject *square_sum(PyObject *self, PyObject *arg) {
  * (storyline/cluster/online.py) and StoryFeatures.add's sums (features.py); references
  * in storyline/cluster/_sparse.py. ---- */
 
+/* The ``count`` best of ``n`` scores (score k a double at base + k * stride) into
+ * ``order``, best first, ties in their order: sorted(range(n), key=score,
+ * reverse=True)[:count], as Python's stable sort gives it. Each score is inserted after
+ * the kept ones it does not beat (count * n steps at most: the callers keep few). */
+static void best_of(const char *base, size_t stride, Py_ssize_t n, Py_ssize_t count, Py_ssize_t *order) {
+#define SCORE(k) (*(const double *)(base + (size_t)(k) * stride))
+    Py_ssize_t filled = 0;
+    for (Py_ssize_t i = 0; i < n && count > 0; i++) {
+        double score = SCORE(i);
+        Py_ssize_t at;
+        if (filled < count) {
+            at = filled++;
+        } else if (SCORE(order[count - 1]) < score) {
+            at = count - 1;
+        } else {
+            continue;
+        }
+        while (at > 0 && SCORE(order[at - 1]) < score) {
+            order[at] = order[at - 1];
+            at--;
+        }
+        order[at] = i;
+    }
+#undef SCORE
+}
+
 /* A story's summed score, in the order stories were first seen: its id (an int, held)
  * and that id's hash. */
 typedef struct {
@@ -590,26 +616,8 @@ static PyObject *top_by_shared_keys(PyObject *self, PyObject *args) {
         for (Py_ssize_t i = 0; i < count; i++) {
             order[i] = i;
         }
-    } else if (count > 0) {
-        /* insertion into the best so far, after those it does not beat: ties keep the
-         * first-seen order, as Python's stable sort does */
-        Py_ssize_t filled = 0;
-        for (Py_ssize_t i = 0; i < t.n; i++) {
-            double score = t.entries[i].score;
-            Py_ssize_t at;
-            if (filled < count) {
-                at = filled++;
-            } else if (t.entries[order[count - 1]].score < score) {
-                at = count - 1;
-            } else {
-                continue;
-            }
-            while (at > 0 && t.entries[order[at - 1]].score < score) {
-                order[at] = order[at - 1];
-                at--;
-            }
-            order[at] = i;
-        }
+    } else {
+        best_of((const char *)&t.entries[0].score, sizeof(StoryScore), t.n, count, order);
     }
     out = PyList_New(count);
     if (out == NULL) {
@@ -968,25 +976,11 @@ static PyObject *count_terms(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
-/* A bag term by its IDF-weighted weight, where it stands in the bag. */
+/* A bag term and its IDF-weighted weight. */
 typedef struct {
     double score;
-    Py_ssize_t at;
     PyObject *term, *weight;
 } RankedTerm;
-
-/* The better first, ties in bag order (the order of a stable sort, reversed as sorted()
- * reverses). */
-static int by_score(const void *a, const void *b) {
-    const RankedTerm *x = a, *y = b;
-    if (x->score > y->score) {
-        return -1;
-    }
-    if (x->score < y->score) {
-        return 1;
-    }
-    return x->at < y->at ? -1 : x->at > y->at;
-}
 
 PyDoc_STRVAR(best_terms_doc,
 "best_terms(bag, idf, keep) -> dict\n\n"
@@ -1004,16 +998,18 @@ static PyObject *best_terms(PyObject *self, PyObject *args) {
         return NULL;
     }
     Py_ssize_t n = PyDict_GET_SIZE(bag), pos = 0, i = 0;
+    Py_ssize_t count = keep < n ? keep : n;
     /* the bag's own references: the IDF may be computed (Python code runs then) */
     RankedTerm *ranked = PyMem_Malloc((size_t)(n > 0 ? n : 1) * sizeof(RankedTerm));
-    if (ranked == NULL) {
-        return PyErr_NoMemory();
-    }
+    Py_ssize_t *order = PyMem_Malloc((size_t)(count > 0 ? count : 1) * sizeof(Py_ssize_t));
     PyObject *term, *weight, *out = NULL;
+    if (ranked == NULL || order == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
     while (i < n && PyDict_Next(bag, &pos, &term, &weight)) {
         ranked[i].term = Py_NewRef(term);
         ranked[i].weight = Py_NewRef(weight);
-        ranked[i].at = i;
         i++;
     }
     for (Py_ssize_t k = 0; k < i; k++) {
@@ -1023,10 +1019,11 @@ static PyObject *best_terms(PyObject *self, PyObject *args) {
         }
         ranked[k].score = w * term_idf;
     }
-    qsort(ranked, (size_t)i, sizeof(RankedTerm), by_score);
+    count = keep < i ? keep : i;
+    best_of((const char *)&ranked[0].score, sizeof(RankedTerm), i, count, order);
     out = PyDict_New();
-    for (Py_ssize_t k = 0; out != NULL && k < i && k < keep; k++) {
-        if (PyDict_SetItem(out, ranked[k].term, ranked[k].weight) < 0) {
+    for (Py_ssize_t k = 0; out != NULL && k < count; k++) {
+        if (PyDict_SetItem(out, ranked[order[k]].term, ranked[order[k]].weight) < 0) {
             Py_CLEAR(out);
         }
     }
@@ -1036,6 +1033,7 @@ done:
         Py_DECREF(ranked[k].weight);
     }
     PyMem_Free(ranked);
+    PyMem_Free(order);
     return out;
 }
 
