@@ -228,6 +228,22 @@ def test_add_bags_matches_its_reference(seed: int) -> None:
         assert idf_c == idf_r
 
 
+def test_the_running_norms_square_idf_weights_as_their_references_do() -> None:
+    # weights whose float ** 2 (the C library's pow) rounds otherwise than w * w
+    rng = random.Random(0)
+    awkward = [w for w in (rng.random() * 10 for _ in range(20_000)) if w ** 2 != w * w][:20]
+    assert awkward
+    for w in awkward:
+        idf = {"t": w, "p:x": w}
+        got, want = {"t": 1.0}, {"t": 1.0}
+        assert speedups.add_into(got, {"t": 2.0}, idf, 3.0) == _reference("add_into")(want, {"t": 2.0}, idf, 3.0)
+        norms = [{"title": 1.5, "p:": 2.5} for _ in range(2)]
+        for loops, n in zip((speedups, None), norms, strict=True):
+            add = loops.add_bags if loops else _reference("add_bags")
+            add(n, idf, ("title",), ({"t": 1.0},), ({"t": 2.0},), {"p:": {}}, {"p:x": 1.5})
+        assert norms[0] == norms[1]
+
+
 def test_add_bags_checks_its_input() -> None:
     with pytest.raises(KeyError):  # an entity of no known kind
         speedups.add_bags({}, None, (), (), (), {"p:": {}}, {"x:thing": 1.0})

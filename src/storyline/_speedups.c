@@ -277,7 +277,7 @@ static int add_term(PyObject *bag, PyObject *term, PyObject *value, PyObject *id
         if (FAILED(w)) {
             done = -1;
         } else {
-            *squared += (updated * updated - old * old) * pow(w, 2.0);
+            *squared += (updated * updated - old * old) * (w * w);
         }
     }
     Py_DECREF(term);
