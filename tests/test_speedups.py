@@ -333,7 +333,8 @@ def _real_stream(limit: int) -> list:
 
 def test_the_stream_keeps_the_same_index_and_sums_with_and_without_the_compiled_loops(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """On real reports: every story's bags and cached norms, and the index as it iterates."""
+    """On real reports: every story's bags and cached norms, the index as it iterates, the
+    document frequencies and the pruned bodies."""
     from storyline.cluster import features, online
     from storyline.cluster.online import OnlineClusterer
 
@@ -347,7 +348,9 @@ def test_the_stream_keeps_the_same_index_and_sums_with_and_without_the_compiled_
                                                                     story.entities, story.year_bag)],
                     [list(bag.items()) for bag in story.kinds.values()], list(story._norms.items()))
                    for sid, story in clusterer.stories_.items()]
-        streamed = (dict(clusterer.labels_), stories, _index_state(clusterer._index))
+        streamed = (dict(clusterer.labels_), stories, _index_state(clusterer._index),
+                    list(clusterer.df_.df.items()),
+                    [list(f.body.items()) for members in clusterer.members_.values() for f in members])
         clusterer.refine()
         return [streamed, dict(clusterer.labels_), _index_state(clusterer._index)]
 
