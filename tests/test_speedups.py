@@ -53,9 +53,9 @@ def test_each_loop_matches_its_reference_to_the_last_bit(seed: int) -> None:
     rng = random.Random(seed)
     index = {w: set(rng.sample(range(50), rng.randint(0, 8))) for w in list(a)[:20]}
     keys = list(a) + ["absent"]
-    got_scores = speedups.shared_key_scores(keys, index, c_idf, 5)
-    want_scores = _reference("shared_key_scores")(keys, index, ref_idf, 5)
-    assert list(got_scores.items()) == list(want_scores.items())
+    for limit in (0, 3, 100):
+        got = speedups.top_by_shared_keys(keys, index, c_idf, 5, limit)
+        assert got == _reference("top_by_shared_keys")(keys, index, ref_idf, 5, limit)
 
 
 def test_errors_are_raised_not_swallowed() -> None:
@@ -371,6 +371,240 @@ def test_the_scoring_kernel_matches_its_reference_on_dev_articles(monkeypatch: p
         clusterer.add(article)
     clusterer.refine()
     assert min(checked.values()) > 20 and len(checked) == 7
+
+
+def _index_state(index: dict) -> list:
+    """An inverted index as it iterates: its keys, each with its holders in set order."""
+    return [(key, list(holders)) for key, holders in index.items()]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_index_loops_match_their_references(seed: int) -> None:
+    rng = random.Random(seed)
+    words = [f"k{i}" for i in range(40)]
+    sids = rng.sample(range(10_000), 30) + [1, 2, 3]
+    compiled: tuple[dict, dict] = ({}, {})  # (index, each story's members' keys)
+    reference: tuple[dict, dict] = ({}, {})
+    for step in range(300):
+        sid = rng.choice(sids)
+        if step % 7 == 6:  # a story leaves
+            for loops, (index, members) in ((speedups, compiled), (None, reference)):
+                unfile = loops.unfile_keys if loops else _reference("unfile_keys")
+                unfile(index, members.pop(sid, []), sid)
+        else:
+            keys = tuple(rng.sample(words, rng.randint(0, 12)))
+            for loops, (index, members) in ((speedups, compiled), (None, reference)):
+                (loops.file_keys if loops else _reference("file_keys"))(index, keys, sid)
+                members.setdefault(sid, []).append(keys)
+        assert _index_state(compiled[0]) == _index_state(reference[0])
+    # each story is filed under its members' keys alone
+    assert reference[0] == {
+        key: {sid for sid, members in reference[1].items() if any(key in keys for keys in members)}
+        for key in {key for members in reference[1].values() for keys in members for key in keys}}
+    # retrieval over it: IDF weights from a few values, so that many scores tie
+    index = reference[0]
+    idf = {w: rng.choice([0.5, 1.0, 1.25, 2.0]) for w in words}
+    for _ in range(50):
+        keys = rng.sample(words, rng.randint(0, 20)) + ["absent"]
+        for most in (1, 3, 50):
+            for limit in (0, 1, 3, 6, 100):
+                got = speedups.top_by_shared_keys(keys, index, idf, most, limit)
+                assert got == _reference("top_by_shared_keys")(keys, index, idf, most, limit)
+                assert all(type(sid) is int for sid in got)
+
+
+def test_the_index_loops_check_their_input() -> None:
+    with pytest.raises(ValueError):
+        speedups.top_by_shared_keys([], {}, {}, 5, -1)
+    with pytest.raises(TypeError):  # story ids are ints
+        speedups.top_by_shared_keys(["k"], {"k": {"story"}}, {"k": 1.0}, 5, 3)
+    with pytest.raises(KeyError):  # an IDF weight that cannot be had
+        speedups.top_by_shared_keys(["k"], {"k": {1}}, {}, 5, 3)
+    with pytest.raises(OverflowError):
+        speedups.top_by_shared_keys(["k"], {"k": {2**70}}, {"k": 1.0}, 5, 3)
+    with pytest.raises(TypeError):  # holders must be sets
+        speedups.file_keys({"k": [1]}, ["k"], 1)
+    with pytest.raises(TypeError):
+        speedups.unfile_keys({"k": [1]}, [["k"]], 1)
+    assert speedups.top_by_shared_keys(iter(["k", "j"]), {"k": frozenset({4, 5}), "j": [5]}, {"k": 1.0, "j": 0.5},
+                                       5, 1) == [5]
+
+
+def _story_bags(rng: random.Random, words: list[str]) -> tuple[dict, tuple, dict]:
+    """A story's norms, bags (title, body, all, all, entities, years) and kind bags."""
+    title, body, every, entities, years = ({w: rng.random() * 4 for w in rng.sample(words, rng.randint(0, 15))}
+                                           for _ in range(5))
+    kinds = {k: {w: rng.random() for w in rng.sample(words, rng.randint(0, 5))} for k in ("p:", "l:", "o:")}
+    names = ["title", "body", "all", "entities", "years", "p:", "l:", "o:"]
+    norms = {"n": 17} | {name: rng.random() * 9 for name in rng.sample(names, rng.randint(0, len(names)))}
+    return norms, (title, body, every, every, entities, years), kinds
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_add_bags_matches_its_reference(seed: int) -> None:
+    from storyline.cluster.features import _BAG_NAMES
+
+    rng = random.Random(seed)
+    words = [f"w{i}" for i in range(50)] + [f"{k}name{i}" for k in ("p:", "l:", "o:") for i in range(10)]
+    norms, bags, kinds = _story_bags(rng, words)
+    entities = {w: 1.0 + rng.random() for w in rng.sample(words[50:], rng.randint(0, 12))}
+    parts = tuple({w: rng.choice([1.0, rng.random() * 3]) for w in rng.sample(words, rng.randint(0, 9))}
+                  for _ in range(len(_BAG_NAMES)))
+    parts = (parts[0], parts[1], parts[0], parts[1], entities, parts[5])  # as StoryFeatures.add passes them
+    idf = _Idf({w: rng.random() * 5 for w in rng.sample(words, 40)})
+    for live in (True, False):
+        copies = []
+        for _ in range(2):
+            copy_bags = [dict(bag) for bag in bags]
+            copy_bags[3] = copy_bags[2]  # title + body, added into twice
+            copied = (dict(norms), tuple(copy_bags), {k: dict(bag) for k, bag in kinds.items()}, _Idf(idf))
+            copies.append(copied)
+        for loops, (n, b, k, i) in zip((speedups, None), copies, strict=True):
+            add = loops.add_bags if loops else _reference("add_bags")
+            add(n, i if live else None, _BAG_NAMES, b, parts, k, entities)
+        (norms_c, bags_c, kinds_c, idf_c), (norms_r, bags_r, kinds_r, idf_r) = copies
+        assert list(norms_c.items()) == list(norms_r.items())
+        assert [list(bag.items()) for bag in bags_c] == [list(bag.items()) for bag in bags_r]
+        assert [list(bag.items()) for bag in kinds_c.values()] == [list(bag.items()) for bag in kinds_r.values()]
+        # the same IDF weights computed (in another order: the cache is only looked up)
+        assert idf_c == idf_r
+
+
+def test_the_running_norms_square_idf_weights_as_their_references_do() -> None:
+    # weights whose float ** 2 (the C library's pow) rounds otherwise than w * w
+    rng = random.Random(0)
+    awkward = [w for w in (rng.random() * 10 for _ in range(20_000)) if w ** 2 != w * w][:20]
+    assert awkward
+    for w in awkward:
+        idf = {"t": w, "p:x": w}
+        got, want = {"t": 1.0}, {"t": 1.0}
+        assert speedups.add_into(got, {"t": 2.0}, idf, 3.0) == _reference("add_into")(want, {"t": 2.0}, idf, 3.0)
+        norms = [{"title": 1.5, "p:": 2.5} for _ in range(2)]
+        for loops, n in zip((speedups, None), norms, strict=True):
+            add = loops.add_bags if loops else _reference("add_bags")
+            add(n, idf, ("title",), ({"t": 1.0},), ({"t": 2.0},), {"p:": {}}, {"p:x": 1.5})
+        assert norms[0] == norms[1]
+
+
+def test_add_bags_checks_its_input() -> None:
+    with pytest.raises(KeyError):  # an entity of no known kind
+        speedups.add_bags({}, None, (), (), (), {"p:": {}}, {"x:thing": 1.0})
+    with pytest.raises(ValueError):
+        speedups.add_bags({}, None, ("title",), (), (), {}, {})
+    with pytest.raises(ValueError):  # math.sqrt of a negative squared norm, as the reference
+        speedups.add_bags({"title": 1.0}, {"t": 1.0}, ("title",), ({"t": 5.0},), ({"t": -4.5},), {}, {})
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_counts_and_the_best_terms_match_their_references(seed: int) -> None:
+    from collections import Counter
+
+    rng = random.Random(seed)
+    words = [f"w{i}" for i in range(60)]
+    bags = tuple({w: rng.random() for w in rng.sample(words, rng.randint(0, 20))} for _ in range(4))
+    compiled = Counter(rng.sample(words, 30))
+    reference = Counter(compiled)
+    speedups.count_terms(compiled, bags)
+    _reference("count_terms")(reference, bags)
+    assert list(compiled.items()) == list(reference.items())
+    # weights and IDF from a few values, so that many products tie
+    bag = {w: rng.choice([1.0, 1.5, 2.0, rng.random()]) for w in rng.sample(words, rng.randint(0, 50))}
+    idf = _Idf({w: rng.choice([0.5, 1.0, 2.0]) for w in rng.sample(words, 40)})  # the rest computed
+    ref_idf, c_idf = _Idf(idf), _Idf(idf)
+    for keep in (0, 1, 10, 40, 100):
+        got = speedups.best_terms(bag, c_idf, keep)
+        want = _reference("best_terms")(bag, ref_idf, keep)
+        assert list(got.items()) == list(want.items())
+        # what prune kept before: a sort by the negated TF-IDF
+        assert list(want.items()) == sorted(bag.items(), key=lambda kv: -kv[1] * ref_idf[kv[0]])[:keep]
+    assert c_idf == ref_idf
+
+
+def test_the_counts_and_the_best_terms_check_their_input() -> None:
+    with pytest.raises(ValueError):
+        speedups.best_terms({}, {}, -1)
+    with pytest.raises(KeyError):  # an IDF weight that cannot be had
+        speedups.best_terms({"t": 1.0}, {}, 3)
+    with pytest.raises(TypeError):
+        speedups.count_terms({}, ({"t": 1.0}, ["u"]))
+    counts = {"t": 2**70}
+    speedups.count_terms(counts, ({"t": 1.0, "u": 2.0},))
+    assert counts == {"t": 2**70 + 1, "u": 1}
+
+
+def test_prune_keeps_the_article_but_its_body() -> None:
+    from dataclasses import replace
+
+    from storyline.cluster.features import DocumentFrequencies, featurize, prune
+
+    article = _stream(1)[0]
+    features = featurize(article)
+    body = {f"t{i}": 1.0 + i % 3 for i in range(60)}
+    features = replace(features, body=body)
+    pruned = prune(features, DocumentFrequencies(), keep=10)
+    assert pruned == replace(features, body=pruned.body) and list(pruned.body) == [f"t{i}" for i in range(2, 60, 3)][:10]
+    assert pruned.keys == features.keys and pruned.embedding is features.embedding
+
+
+def _real_stream(limit: int) -> list:
+    """ECB+ dev reports as the clusterer reads them, with capitalised words standing in
+    for the annotator's names (people, places, organisations in turn)."""
+    import json
+    import re
+
+    from conftest import SHARED_DATA
+
+    from storyline.evaluate._articles import article_from_row
+    from storyline.model import AnnotatedArticle, Entity
+
+    path = SHARED_DATA / "clustering" / "ecbplus-dev.jsonl"
+    if not path.is_file():
+        pytest.skip(f"no reports at {path} (the dev data lives beside the repository)")
+    out = []
+    labels = ("PERSON", "GPE", "ORG")
+    for i, line in enumerate(path.open(encoding="utf-8")):
+        if i == limit:
+            break
+        article = article_from_row(json.loads(line), source=f"ecb#{i}")
+        names = [m for m in re.finditer(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)?", article.text)][:30]
+        entities = tuple(Entity(text=m.group(), label=labels[len(m.group()) % 3], canonical=m.group(),
+                                start=m.start(), end=m.end()) for m in names)
+        out.append(AnnotatedArticle(article=article, entities=entities))
+    return out
+
+
+def test_the_stream_keeps_the_same_index_and_sums_with_and_without_the_compiled_loops(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """On real reports: every story's bags and cached norms, the index as it iterates, the
+    document frequencies and the pruned bodies."""
+    from storyline.cluster import features, online
+    from storyline.cluster.online import OnlineClusterer
+
+    articles = _real_stream(400)
+
+    def run() -> list:
+        clusterer = OnlineClusterer(min_idle_arrivals=150, window_days=0)  # stories expire too
+        for article in articles:
+            clusterer.add(article)
+        stories = [(sid, story.size, [list(bag.items()) for bag in (story.title, story.body, story.all,
+                                                                    story.entities, story.year_bag)],
+                    [list(bag.items()) for bag in story.kinds.values()], list(story._norms.items()))
+                   for sid, story in clusterer.stories_.items()]
+        streamed = (dict(clusterer.labels_), stories, _index_state(clusterer._index),
+                    list(clusterer.df_.df.items()),
+                    [list(f.body.items()) for members in clusterer.members_.values() for f in members])
+        clusterer.refine()
+        return [streamed, dict(clusterer.labels_), _index_state(clusterer._index)]
+
+    compiled = run()
+    for module in (features, online):
+        for name, reference in _sparse._REFERENCE.items():
+            if hasattr(module, name):
+                monkeypatch.setattr(module, name, reference)
+    assert online.top_by_shared_keys is _sparse._REFERENCE["top_by_shared_keys"]
+    assert features.add_bags is _sparse._REFERENCE["add_bags"]
+    assert run() == compiled
+    assert len(set(compiled[1].values())) > 20
 
 
 #: pieces of page text: ASCII words of every case, digits, underscores, punctuation and

@@ -240,95 +240,54 @@ fail:
     return NULL;
 }
 
-PyDoc_STRVAR(shared_key_scores_doc,
-"shared_key_scores(keys, index, idf, most) -> dict\n\n"
-"For each key whose holder set in ``index`` is non-empty and holds at most ``most``\n"
-"stories, idf[key] added to each holder's score (scores in first-seen order).");
+/* bag[term] = bag.get(term, 0.0) + value; with ``squared`` not NULL, the bag's
+ * IDF-weighted squared norm updated for it as add_into's reference does (``idf`` a dict
+ * then). -1 with an exception set on failure. */
+static int add_term(PyObject *bag, PyObject *term, PyObject *value, PyObject *idf, double *squared) {
+    double weight = PyFloat_AsDouble(value);
+    if (FAILED(weight)) {
+        return -1;
+    }
+    PyObject *current = PyDict_GetItemWithError(bag, term);
+    double old = 0.0;
+    if (current != NULL) {
+        old = PyFloat_AsDouble(current);
+        if (FAILED(old)) {
+            return -1;
+        }
+    } else if (PyErr_Occurred()) {
+        return -1;
+    }
+    double updated = old + weight;
+    PyObject *number = PyFloat_FromDouble(updated);
+    if (number == NULL) {
+        return -1;
+    }
+    Py_INCREF(term); /* held while the IDF may be computed (Python code runs then) */
+    int done = PyDict_SetItem(bag, term, number);
+    Py_DECREF(number);
+    if (done == 0 && squared != NULL) {
+        double w = idf_of(idf, term);
+        if (FAILED(w)) {
+            done = -1;
+        } else {
+            *squared += (updated * updated - old * old) * (w * w);
+        }
+    }
+    Py_DECREF(term);
+    return done;
+}
 
-static PyObject *shared_key_scores(PyObject *self, PyObject *args) {
-    PyObject *keys, *index, *idf;
-    Py_ssize_t most;
-    if (!PyArg_ParseTuple(args, "OO!O!n:shared_key_scores", &keys, &PyDict_Type, &index, &PyDict_Type,
-                          &idf, &most)) {
-        return NULL;
-    }
-    PyObject *scores = PyDict_New();
-    if (scores == NULL) {
-        return NULL;
-    }
-    PyObject *iter = PyObject_GetIter(keys);
-    if (iter == NULL) {
-        Py_DECREF(scores);
-        return NULL;
-    }
-    PyObject *key;
-    while ((key = PyIter_Next(iter)) != NULL) {
-        PyObject *holders = PyDict_GetItemWithError(index, key); /* borrowed; .get(): no default */
-        if (holders == NULL) {
-            Py_DECREF(key);
-            if (PyErr_Occurred()) {
-                goto fail;
-            }
-            continue;
-        }
-        Py_ssize_t n = PyObject_Size(holders);
-        if (n < 0) {
-            Py_DECREF(key);
-            goto fail;
-        }
-        if (n == 0 || n > most) {
-            Py_DECREF(key);
-            continue;
-        }
-        double weight = idf_of(idf, key);
-        Py_DECREF(key);
-        if (FAILED(weight)) {
-            goto fail;
-        }
-        Py_INCREF(holders);
-        PyObject *members = PyObject_GetIter(holders);
-        Py_DECREF(holders);
-        if (members == NULL) {
-            goto fail;
-        }
-        PyObject *sid;
-        while ((sid = PyIter_Next(members)) != NULL) {
-            PyObject *old = PyDict_GetItemWithError(scores, sid);
-            double score;
-            if (old != NULL) {
-                score = PyFloat_AS_DOUBLE(old) + weight;
-            } else if (PyErr_Occurred()) {
-                Py_DECREF(sid);
-                Py_DECREF(members);
-                goto fail;
-            } else {
-                score = 0.0 + weight;
-            }
-            PyObject *value = PyFloat_FromDouble(score);
-            if (value == NULL || PyDict_SetItem(scores, sid, value) < 0) {
-                Py_XDECREF(value);
-                Py_DECREF(sid);
-                Py_DECREF(members);
-                goto fail;
-            }
-            Py_DECREF(value);
-            Py_DECREF(sid);
-        }
-        Py_DECREF(members);
-        if (PyErr_Occurred()) {
-            goto fail;
+/* Adds ``part``'s weights into ``bag`` (dicts), as add_term adds each. */
+static int add_terms(PyObject *bag, PyObject *part, PyObject *idf, double *squared) {
+    Py_ssize_t pos = 0;
+    PyObject *term, *value;
+    while (PyDict_Next(part, &pos, &term, &value)) {
+        if (add_term(bag, term, value, idf, squared) < 0) {
+            return -1;
         }
     }
-    Py_DECREF(iter);
-    if (PyErr_Occurred()) {
-        Py_DECREF(scores);
-        return NULL;
-    }
-    return scores;
-fail:
-    Py_DECREF(iter);
-    Py_DECREF(scores);
-    return NULL;
+    return 0;
 }
 
 PyDoc_STRVAR(add_into_doc,
@@ -342,59 +301,19 @@ static PyObject *add_into(PyObject *self, PyObject *args) {
                           &squared_arg)) {
         return NULL;
     }
-    int live = squared_arg != Py_None;
-    double squared = 0.0;
-    if (live) {
-        if (!PyDict_Check(idf)) {
-            PyErr_SetString(PyExc_TypeError, "add_into: idf must be a dict when squared is given");
+    if (squared_arg == Py_None) {
+        if (add_terms(bag, part, NULL, NULL) < 0) {
             return NULL;
         }
-        squared = PyFloat_AsDouble(squared_arg);
-        if (FAILED(squared)) {
-            return NULL;
-        }
-    }
-    Py_ssize_t pos = 0;
-    PyObject *term, *value;
-    while (PyDict_Next(part, &pos, &term, &value)) {
-        double weight = PyFloat_AsDouble(value);
-        if (FAILED(weight)) {
-            return NULL;
-        }
-        PyObject *current = PyDict_GetItemWithError(bag, term);
-        double old = 0.0;
-        if (current != NULL) {
-            old = PyFloat_AsDouble(current);
-            if (FAILED(old)) {
-                return NULL;
-            }
-        } else if (PyErr_Occurred()) {
-            return NULL;
-        }
-        double updated = old + weight;
-        PyObject *number = PyFloat_FromDouble(updated);
-        if (number == NULL) {
-            return NULL;
-        }
-        Py_INCREF(term);
-        if (PyDict_SetItem(bag, term, number) < 0) {
-            Py_DECREF(number);
-            Py_DECREF(term);
-            return NULL;
-        }
-        Py_DECREF(number);
-        if (live) {
-            double w = idf_of(idf, term);
-            if (FAILED(w)) {
-                Py_DECREF(term);
-                return NULL;
-            }
-            squared += (updated * updated - old * old) * pow(w, 2.0);
-        }
-        Py_DECREF(term);
-    }
-    if (!live) {
         Py_RETURN_NONE;
+    }
+    if (!PyDict_Check(idf)) {
+        PyErr_SetString(PyExc_TypeError, "add_into: idf must be a dict when squared is given");
+        return NULL;
+    }
+    double squared = PyFloat_AsDouble(squared_arg);
+    if (FAILED(squared) || add_terms(bag, part, idf, &squared) < 0) {
+        return NULL;
     }
     return PyFloat_FromDouble(squared);
 }
@@ -422,6 +341,694 @@ static PyObject *square_sum(PyObject *self, PyObject *arg) {
         sum_add(&s, v * v);
     }
     return PyFloat_FromDouble(sum_result(&s));
+}
+
+/* ---- The stream's bookkeeping and retrieval: the inverted index of active stories
+ * (storyline/cluster/online.py) and StoryFeatures.add's sums (features.py); references
+ * in storyline/cluster/_sparse.py. ---- */
+
+/* The ``count`` best of ``n`` scores (score k a double at base + k * stride) into
+ * ``order``, best first, ties in their order: sorted(range(n), key=score,
+ * reverse=True)[:count], as Python's stable sort gives it. Each score is inserted after
+ * the kept ones it does not beat (count * n steps at most: the callers keep few). */
+static void best_of(const char *base, size_t stride, Py_ssize_t n, Py_ssize_t count, Py_ssize_t *order) {
+#define SCORE(k) (*(const double *)(base + (size_t)(k) * stride))
+    Py_ssize_t filled = 0;
+    for (Py_ssize_t i = 0; i < n && count > 0; i++) {
+        double score = SCORE(i);
+        Py_ssize_t at;
+        if (filled < count) {
+            at = filled++;
+        } else if (SCORE(order[count - 1]) < score) {
+            at = count - 1;
+        } else {
+            continue;
+        }
+        while (at > 0 && SCORE(order[at - 1]) < score) {
+            order[at] = order[at - 1];
+            at--;
+        }
+        order[at] = i;
+    }
+#undef SCORE
+}
+
+/* A story's summed score, in the order stories were first seen: its id (an int, held)
+ * and that id's hash. */
+typedef struct {
+    Py_hash_t hash;
+    PyObject *sid;
+    double score;
+} StoryScore;
+
+#define SMALL_SCORES 128
+
+/* Scores by story id: ``entries`` in first-seen order, and an open-addressing table of
+ * ``slots`` (1 + an entry's index; 0: empty) at most half full; in the struct's own
+ * arrays while they have room (most retrievals: no allocation). */
+typedef struct {
+    StoryScore *entries;
+    Py_ssize_t n, capacity;
+    Py_ssize_t *slots;
+    size_t mask;
+    StoryScore small_entries[SMALL_SCORES];
+    Py_ssize_t small_slots[2 * SMALL_SCORES];
+} ScoreTable;
+
+static inline size_t hash_slot(Py_hash_t hash, size_t mask) {
+    uint64_t h = (uint64_t)hash * 0x9E3779B97F4A7C15ULL;
+    return (size_t)(h ^ (h >> 29)) & mask;
+}
+
+static void table_init(ScoreTable *t) {
+    t->entries = t->small_entries;
+    t->slots = t->small_slots;
+    t->n = 0;
+    t->capacity = SMALL_SCORES;
+    t->mask = 2 * SMALL_SCORES - 1;
+    memset(t->small_slots, 0, sizeof(t->small_slots));
+}
+
+static void table_free(ScoreTable *t) {
+    for (Py_ssize_t i = 0; i < t->n; i++) {
+        Py_DECREF(t->entries[i].sid);
+    }
+    if (t->entries != t->small_entries) {
+        PyMem_Free(t->entries);
+        PyMem_Free(t->slots);
+    }
+}
+
+/* Doubles the room for entries; -1 with an exception set on failure. */
+static int table_grow(ScoreTable *t) {
+    Py_ssize_t capacity = 2 * t->capacity;
+    size_t size = (size_t)capacity * 2;
+    StoryScore *entries = PyMem_Malloc((size_t)capacity * sizeof(StoryScore));
+    Py_ssize_t *slots = PyMem_Calloc(size, sizeof(Py_ssize_t));
+    if (entries == NULL || slots == NULL) {
+        PyMem_Free(entries);
+        PyMem_Free(slots);
+        PyErr_NoMemory();
+        return -1;
+    }
+    memcpy(entries, t->entries, (size_t)t->n * sizeof(StoryScore));
+    if (t->entries != t->small_entries) {
+        PyMem_Free(t->entries);
+        PyMem_Free(t->slots);
+    }
+    t->entries = entries;
+    t->slots = slots;
+    t->mask = size - 1;
+    t->capacity = capacity;
+    for (Py_ssize_t i = 0; i < t->n; i++) {
+        size_t s = hash_slot(entries[i].hash, t->mask);
+        while (slots[s] != 0) {
+            s = (s + 1) & t->mask;
+        }
+        slots[s] = i + 1;
+    }
+    return 0;
+}
+
+/* A story id's value; -1 with an exception set on failure. */
+static int sid_value(PyObject *sid, long long *value) {
+    if (!PyLong_Check(sid)) {
+        PyErr_SetString(PyExc_TypeError, "top_by_shared_keys: story ids must be ints");
+        return -1;
+    }
+    *value = PyLong_AsLongLong(sid);
+    return *value == -1 && PyErr_Occurred() ? -1 : 0;
+}
+
+/* Whether two story ids of one hash are the same story: 1, 0, -1 with an exception set.
+ * The index holds each story's id as one object where it can (top_by_shared_keys
+ * returns the objects it holds), so the values are seldom read. */
+static int same_sid(PyObject *a, PyObject *b) {
+    long long x, y;
+    if (a == b) {
+        return 1;
+    }
+    if (sid_value(a, &x) < 0 || sid_value(b, &y) < 0) {
+        return -1;
+    }
+    return x == y;
+}
+
+/* scores[sid] = scores.get(sid, 0.0) + weight, for ``sid`` of ``hash``; -1 with an
+ * exception set on failure. */
+static int table_add(ScoreTable *t, PyObject *sid, Py_hash_t hash, double weight) {
+    size_t s = hash_slot(hash, t->mask);
+    Py_ssize_t at;
+    while ((at = t->slots[s]) != 0) {
+        StoryScore *e = &t->entries[at - 1];
+        if (e->hash == hash) {
+            int same = same_sid(e->sid, sid);
+            if (same < 0) {
+                return -1;
+            }
+            if (same) {
+                e->score += weight;
+                return 0;
+            }
+        }
+        s = (s + 1) & t->mask;
+    }
+    long long value;
+    if (sid_value(sid, &value) < 0) {
+        return -1;
+    }
+    if (t->n == t->capacity) {
+        if (table_grow(t) < 0) {
+            return -1;
+        }
+        s = hash_slot(hash, t->mask);
+        while (t->slots[s] != 0) {
+            s = (s + 1) & t->mask;
+        }
+    }
+    StoryScore *e = &t->entries[t->n];
+    e->hash = hash;
+    e->sid = Py_NewRef(sid);
+    e->score = 0.0 + weight;
+    t->slots[s] = ++t->n;
+    return 0;
+}
+
+/* Adds ``weight`` to the score of each story in ``holders``; -1 with an exception set. */
+static int score_holders(ScoreTable *t, PyObject *holders, double weight) {
+    PyObject *sid;
+    Py_hash_t hash;
+#if PY_VERSION_HEX < 0x030D0000
+    if (PyAnySet_CheckExact(holders)) {
+        /* the set's own walk, with the hashes it keeps: no iterator, no reference counting */
+        Py_ssize_t pos = 0;
+        while (_PySet_NextEntry(holders, &pos, &sid, &hash)) {
+            if (table_add(t, sid, hash, weight) < 0) {
+                return -1;
+            }
+        }
+        return 0;
+    }
+#endif
+    PyObject *members = PyObject_GetIter(holders);
+    if (members == NULL) {
+        return -1;
+    }
+    while ((sid = PyIter_Next(members)) != NULL) {
+        hash = PyObject_Hash(sid);
+        int failed = hash == -1 || table_add(t, sid, hash, weight) < 0;
+        Py_DECREF(sid);
+        if (failed) {
+            Py_DECREF(members);
+            return -1;
+        }
+    }
+    Py_DECREF(members);
+    return PyErr_Occurred() ? -1 : 0;
+}
+
+PyDoc_STRVAR(top_by_shared_keys_doc,
+"top_by_shared_keys(keys, index, idf, most, limit) -> list\n\n"
+"The stories (int ids) by their summed idf[key] over the ``keys`` whose holder set in\n"
+"``index`` is non-empty and holds at most ``most`` of them: all, in first-seen order,\n"
+"where there are no more than ``limit``, else the ``limit`` best, best first, ties in\n"
+"first-seen order (as sorted(scores, key=scores.__getitem__, reverse=True)[:limit]).");
+
+static PyObject *top_by_shared_keys(PyObject *self, PyObject *args) {
+    PyObject *keys, *index, *idf;
+    Py_ssize_t most, limit;
+    if (!PyArg_ParseTuple(args, "OO!O!nn:top_by_shared_keys", &keys, &PyDict_Type, &index, &PyDict_Type,
+                          &idf, &most, &limit)) {
+        return NULL;
+    }
+    if (limit < 0) {
+        PyErr_SetString(PyExc_ValueError, "top_by_shared_keys: limit must not be negative");
+        return NULL;
+    }
+    ScoreTable t;
+    table_init(&t);
+    PyObject *out = NULL, *iter = PyObject_GetIter(keys);
+    Py_ssize_t *order = NULL;
+    if (iter == NULL) {
+        goto done;
+    }
+    PyObject *key;
+    while ((key = PyIter_Next(iter)) != NULL) {
+        PyObject *holders = PyDict_GetItemWithError(index, key); /* borrowed; .get(): no default */
+        Py_ssize_t n = 0;
+        if (holders != NULL) {
+            Py_INCREF(holders); /* held while the IDF may be computed (Python code runs then) */
+            n = PyObject_Size(holders);
+        }
+        if (n <= 0 || n > most) {
+            Py_XDECREF(holders);
+            Py_DECREF(key);
+            if (PyErr_Occurred()) {
+                goto done;
+            }
+            continue;
+        }
+        double weight = idf_of(idf, key);
+        Py_DECREF(key);
+        int failed = FAILED(weight) || score_holders(&t, holders, weight) < 0;
+        Py_DECREF(holders);
+        if (failed) {
+            goto done;
+        }
+    }
+    if (PyErr_Occurred()) {
+        goto done;
+    }
+    /* the entries to return, in order: all where no more than limit, else the best */
+    Py_ssize_t count = t.n <= limit ? t.n : limit;
+    order = PyMem_Malloc((size_t)(count > 0 ? count : 1) * sizeof(Py_ssize_t));
+    if (order == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (t.n <= limit) {
+        for (Py_ssize_t i = 0; i < count; i++) {
+            order[i] = i;
+        }
+    } else {
+        best_of((const char *)&t.entries[0].score, sizeof(StoryScore), t.n, count, order);
+    }
+    out = PyList_New(count);
+    if (out == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyList_SET_ITEM(out, i, Py_NewRef(t.entries[order[i]].sid));
+    }
+done:
+    Py_XDECREF(iter);
+    PyMem_Free(order);
+    table_free(&t);
+    return out;
+}
+
+/* norms[name] = math.sqrt(squared) or 1.0; -1 with an exception set on failure. */
+static int set_norm(PyObject *norms, PyObject *name, double squared) {
+    if (squared < 0) {
+        PyErr_SetString(PyExc_ValueError, "math domain error");
+        return -1;
+    }
+    double root = sqrt(squared);
+    PyObject *value = PyFloat_FromDouble(root == 0.0 ? 1.0 : root);
+    int done = value == NULL ? -1 : PyDict_SetItem(norms, name, value);
+    Py_XDECREF(value);
+    return done;
+}
+
+/* norms.pop(name, None); -1 with an exception set on failure. */
+static int drop_norm(PyObject *norms, PyObject *name) {
+    int held = PyDict_Contains(norms, name);
+    return held <= 0 ? held : PyDict_DelItem(norms, name);
+}
+
+/* The cached norm to update while adding into the bag ``name``: 1 with *squared set to
+ * its square where ``idf`` is a dict and norms holds one, 0 where not, -1 on failure. */
+static int live_norm(PyObject *norms, PyObject *idf, PyObject *name, double *squared) {
+    if (idf == Py_None) {
+        return 0;
+    }
+    PyObject *norm = PyDict_GetItemWithError(norms, name);
+    if (norm == NULL) {
+        return PyErr_Occurred() ? -1 : 0;
+    }
+    double value = PyFloat_AsDouble(norm);
+    if (FAILED(value)) {
+        return -1;
+    }
+    *squared = value * value;
+    return 1;
+}
+
+/* One entity kind's bag while add_bags splits the entities; a two-character kind (all
+ * of the clusterer's) is also known by its characters. */
+typedef struct {
+    PyObject *kind, *bag;
+    int live, two_chars;
+    Py_UCS4 first, second;
+    double squared;
+} KindPart;
+
+/* The kind of ``split`` that a str term of two or more characters opens with, by its
+ * characters (no slice made), or NULL. */
+static KindPart *kind_by_chars(KindPart *split, Py_ssize_t used, PyObject *term) {
+    if (!PyUnicode_Check(term) || PyUnicode_GET_LENGTH(term) < 2) {
+        return NULL;
+    }
+    Py_UCS4 first = PyUnicode_READ_CHAR(term, 0), second = PyUnicode_READ_CHAR(term, 1);
+    for (Py_ssize_t k = 0; k < used; k++) {
+        if (split[k].two_chars && split[k].first == first && split[k].second == second) {
+            return &split[k];
+        }
+    }
+    return NULL;
+}
+
+PyDoc_STRVAR(add_bags_doc,
+"add_bags(norms, idf, names, bags, parts, kinds, entities) -> None\n\n"
+"StoryFeatures.add's sums: each non-empty parts[i] added into bags[i] (tuples as long as\n"
+"``names``), then ``entities`` split by their two-character kind prefix into the bags of\n"
+"``kinds``. With ``idf`` a dict, each bag's norm that ``norms`` caches under its name (or\n"
+"kind) is updated term by term as add_into updates it; else it is dropped.");
+
+static PyObject *add_bags(PyObject *self, PyObject *args) {
+    PyObject *norms, *idf, *names, *bags, *parts, *kinds, *entities;
+    if (!PyArg_ParseTuple(args, "O!OO!O!O!O!O!:add_bags", &PyDict_Type, &norms, &idf, &PyTuple_Type, &names,
+                          &PyTuple_Type, &bags, &PyTuple_Type, &parts, &PyDict_Type, &kinds, &PyDict_Type,
+                          &entities)) {
+        return NULL;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(names);
+    if (PyTuple_GET_SIZE(bags) != n || PyTuple_GET_SIZE(parts) != n) {
+        PyErr_SetString(PyExc_ValueError, "add_bags: names, bags and parts differ in length");
+        return NULL;
+    }
+    if (idf != Py_None && !PyDict_Check(idf)) {
+        PyErr_SetString(PyExc_TypeError, "add_bags: idf must be a dict or None");
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *name = PyTuple_GET_ITEM(names, i), *bag = PyTuple_GET_ITEM(bags, i);
+        PyObject *part = PyTuple_GET_ITEM(parts, i);
+        if (!PyDict_Check(bag) || !PyDict_Check(part)) {
+            PyErr_SetString(PyExc_TypeError, "add_bags: bags and parts must be dicts");
+            return NULL;
+        }
+        if (PyDict_GET_SIZE(part) == 0) {
+            continue; /* a headline's body, say: bag and norm stay as they are */
+        }
+        double squared = 0.0;
+        int live = live_norm(norms, idf, name, &squared);
+        if (live < 0 || add_terms(bag, part, live ? idf : NULL, live ? &squared : NULL) < 0) {
+            return NULL;
+        }
+        if ((live ? set_norm(norms, name, squared) : drop_norm(norms, name)) < 0) {
+            return NULL;
+        }
+    }
+    Py_ssize_t size = PyDict_GET_SIZE(entities);
+    if (size == 0) {
+        Py_RETURN_NONE;
+    }
+    /* each kind's terms in entity order, its norm updated over them alone: what adding
+     * the split-off bags one after another does */
+    KindPart few[4];
+    KindPart *split = size <= 4 ? few : PyMem_Malloc((size_t)size * sizeof(KindPart));
+    if (split == NULL) {
+        return PyErr_NoMemory();
+    }
+    Py_ssize_t used = 0, pos = 0;
+    PyObject *term, *value, *out = NULL;
+    while (PyDict_Next(entities, &pos, &term, &value)) {
+        KindPart *at = kind_by_chars(split, used, term);
+        PyObject *kind = at == NULL ? PySequence_GetSlice(term, 0, 2) : NULL;
+        if (at == NULL && kind == NULL) {
+            goto done;
+        }
+        for (Py_ssize_t k = 0; k < used && at == NULL; k++) {
+            int same = PyObject_RichCompareBool(kind, split[k].kind, Py_EQ);
+            if (same < 0) {
+                Py_DECREF(kind);
+                goto done;
+            }
+            at = same ? &split[k] : NULL;
+        }
+        if (at == NULL) {
+            PyObject *bag = PyDict_GetItemWithError(kinds, kind);
+            if (bag == NULL || !PyDict_Check(bag)) {
+                if (bag != NULL) {
+                    PyErr_SetString(PyExc_TypeError, "add_bags: the kinds' bags must be dicts");
+                } else if (!PyErr_Occurred()) {
+                    PyErr_SetObject(PyExc_KeyError, kind);
+                }
+                Py_DECREF(kind);
+                goto done;
+            }
+            at = &split[used++];
+            at->kind = kind;
+            at->bag = Py_NewRef(bag);
+            at->two_chars = PyUnicode_Check(kind) && PyUnicode_GET_LENGTH(kind) == 2;
+            if (at->two_chars) {
+                at->first = PyUnicode_READ_CHAR(kind, 0);
+                at->second = PyUnicode_READ_CHAR(kind, 1);
+            }
+            at->live = live_norm(norms, idf, kind, &at->squared);
+            if (at->live < 0) {
+                goto done;
+            }
+        } else {
+            Py_XDECREF(kind);
+        }
+        if (add_term(at->bag, term, value, at->live ? idf : NULL, at->live ? &at->squared : NULL) < 0) {
+            goto done;
+        }
+    }
+    for (Py_ssize_t k = 0; k < used; k++) {
+        if ((split[k].live ? set_norm(norms, split[k].kind, split[k].squared) : drop_norm(norms, split[k].kind)) < 0) {
+            goto done;
+        }
+    }
+    out = Py_NewRef(Py_None);
+done:
+    for (Py_ssize_t k = 0; k < used; k++) {
+        Py_DECREF(split[k].kind);
+        Py_DECREF(split[k].bag);
+    }
+    if (split != few) {
+        PyMem_Free(split);
+    }
+    return out;
+}
+
+/* index[key], a new set where there is none (borrowed); NULL with an exception set. */
+static PyObject *holders_of(PyObject *index, PyObject *key) {
+    PyObject *holders = PyDict_GetItemWithError(index, key);
+    if (holders == NULL && !PyErr_Occurred()) {
+        holders = PySet_New(NULL);
+        if (holders != NULL) {
+            int failed = PyDict_SetItem(index, key, holders) < 0;
+            Py_DECREF(holders); /* the index holds it */
+            holders = failed ? NULL : holders;
+        }
+    }
+    if (holders != NULL && !PySet_Check(holders)) {
+        PyErr_SetString(PyExc_TypeError, "the index holds sets");
+        return NULL;
+    }
+    return holders;
+}
+
+PyDoc_STRVAR(file_keys_doc,
+"file_keys(index, keys, sid) -> None\n\n"
+"Files story ``sid`` under each of ``keys``: sid added to index[key] (a new set where\n"
+"there is none).");
+
+static PyObject *file_keys(PyObject *self, PyObject *args) {
+    PyObject *index, *keys, *sid;
+    if (!PyArg_ParseTuple(args, "O!OO:file_keys", &PyDict_Type, &index, &keys, &sid)) {
+        return NULL;
+    }
+    PyObject *iter = PyObject_GetIter(keys);
+    if (iter == NULL) {
+        return NULL;
+    }
+    PyObject *key;
+    while ((key = PyIter_Next(iter)) != NULL) {
+        PyObject *holders = holders_of(index, key);
+        int failed = holders == NULL || PySet_Add(holders, sid) < 0;
+        Py_DECREF(key);
+        if (failed) {
+            Py_DECREF(iter);
+            return NULL;
+        }
+    }
+    Py_DECREF(iter);
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* Takes ``sid`` out of index[key] for each of ``keys``, and drops the key where no story
+ * is left under it; -1 with an exception set on failure. */
+static int unfile(PyObject *index, PyObject *keys, PyObject *sid) {
+    PyObject *iter = PyObject_GetIter(keys);
+    if (iter == NULL) {
+        return -1;
+    }
+    PyObject *key;
+    while ((key = PyIter_Next(iter)) != NULL) {
+        PyObject *holders = PyDict_GetItemWithError(index, key);
+        int failed = 0;
+        if (holders != NULL) {
+            if (!PySet_Check(holders)) {
+                PyErr_SetString(PyExc_TypeError, "unfile_keys: the index holds sets");
+                failed = 1;
+            } else {
+                failed = PySet_Discard(holders, sid) < 0
+                         || (PySet_GET_SIZE(holders) == 0 && PyDict_DelItem(index, key) < 0);
+            }
+        } else {
+            failed = PyErr_Occurred() != NULL;
+        }
+        Py_DECREF(key);
+        if (failed) {
+            Py_DECREF(iter);
+            return -1;
+        }
+    }
+    Py_DECREF(iter);
+    return PyErr_Occurred() ? -1 : 0;
+}
+
+PyDoc_STRVAR(unfile_keys_doc,
+"unfile_keys(index, key_lists, sid) -> None\n\n"
+"Takes story ``sid`` out of index[key] for each key of each of ``key_lists`` (its\n"
+"members' keys), and drops the keys no story is left under.");
+
+static PyObject *unfile_keys(PyObject *self, PyObject *args) {
+    PyObject *index, *key_lists, *sid;
+    if (!PyArg_ParseTuple(args, "O!OO:unfile_keys", &PyDict_Type, &index, &key_lists, &sid)) {
+        return NULL;
+    }
+    PyObject *iter = PyObject_GetIter(key_lists);
+    if (iter == NULL) {
+        return NULL;
+    }
+    PyObject *keys;
+    while ((keys = PyIter_Next(iter)) != NULL) {
+        int failed = unfile(index, keys, sid) < 0;
+        Py_DECREF(keys);
+        if (failed) {
+            Py_DECREF(iter);
+            return NULL;
+        }
+    }
+    Py_DECREF(iter);
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(count_terms_doc,
+"count_terms(counts, bags) -> None\n\n"
+"Each term of the dicts in the tuple ``bags`` counted once in ``counts`` (a dict of int:\n"
+"counts[term] = counts.get(term, 0) + 1), in the order the terms are first met.");
+
+static PyObject *count_terms(PyObject *self, PyObject *args) {
+    PyObject *counts, *bags;
+    if (!PyArg_ParseTuple(args, "O!O!:count_terms", &PyDict_Type, &counts, &PyTuple_Type, &bags)) {
+        return NULL;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(bags);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!PyDict_Check(PyTuple_GET_ITEM(bags, i))) {
+            PyErr_SetString(PyExc_TypeError, "count_terms: the bags must be dicts");
+            return NULL;
+        }
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *bag = PyTuple_GET_ITEM(bags, i), *term, *weight;
+        Py_ssize_t pos = 0;
+        while (PyDict_Next(bag, &pos, &term, &weight)) {
+            int met = 0; /* in an earlier bag: counted there */
+            for (Py_ssize_t j = 0; j < i && met == 0; j++) {
+                met = PyDict_Contains(PyTuple_GET_ITEM(bags, j), term);
+            }
+            if (met < 0) {
+                return NULL;
+            }
+            if (met) {
+                continue;
+            }
+            PyObject *count = PyDict_GetItemWithError(counts, term);
+            if (count == NULL && PyErr_Occurred()) {
+                return NULL;
+            }
+            PyObject *next;
+            if (count == NULL) {
+                next = PyLong_FromLong(1);
+            } else {
+                PyObject *one = PyLong_FromLong(1);
+                Py_INCREF(count); /* held while it adds (an int's add runs no Python code) */
+                next = one == NULL ? NULL : PyNumber_Add(count, one);
+                Py_DECREF(count);
+                Py_XDECREF(one);
+            }
+            if (next == NULL || PyDict_SetItem(counts, term, next) < 0) {
+                Py_XDECREF(next);
+                return NULL;
+            }
+            Py_DECREF(next);
+        }
+    }
+    Py_RETURN_NONE;
+}
+
+/* A bag term and its IDF-weighted weight. */
+typedef struct {
+    double score;
+    PyObject *term, *weight;
+} RankedTerm;
+
+PyDoc_STRVAR(best_terms_doc,
+"best_terms(bag, idf, keep) -> dict\n\n"
+"The ``keep`` terms of ``bag`` with the highest weight * idf[term], best first (ties in\n"
+"bag order), with their weights.");
+
+static PyObject *best_terms(PyObject *self, PyObject *args) {
+    PyObject *bag, *idf;
+    Py_ssize_t keep;
+    if (!PyArg_ParseTuple(args, "O!O!n:best_terms", &PyDict_Type, &bag, &PyDict_Type, &idf, &keep)) {
+        return NULL;
+    }
+    if (keep < 0) {
+        PyErr_SetString(PyExc_ValueError, "best_terms: keep must not be negative");
+        return NULL;
+    }
+    Py_ssize_t n = PyDict_GET_SIZE(bag), pos = 0, i = 0;
+    Py_ssize_t count = keep < n ? keep : n;
+    /* the bag's own references: the IDF may be computed (Python code runs then) */
+    RankedTerm *ranked = PyMem_Malloc((size_t)(n > 0 ? n : 1) * sizeof(RankedTerm));
+    Py_ssize_t *order = PyMem_Malloc((size_t)(count > 0 ? count : 1) * sizeof(Py_ssize_t));
+    PyObject *term, *weight, *out = NULL;
+    if (ranked == NULL || order == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    while (i < n && PyDict_Next(bag, &pos, &term, &weight)) {
+        ranked[i].term = Py_NewRef(term);
+        ranked[i].weight = Py_NewRef(weight);
+        i++;
+    }
+    for (Py_ssize_t k = 0; k < i; k++) {
+        double w, term_idf;
+        if (weight_and_idf(idf, ranked[k].term, ranked[k].weight, &w, &term_idf) < 0) {
+            goto done;
+        }
+        ranked[k].score = w * term_idf;
+    }
+    count = keep < i ? keep : i;
+    best_of((const char *)&ranked[0].score, sizeof(RankedTerm), i, count, order);
+    out = PyDict_New();
+    for (Py_ssize_t k = 0; out != NULL && k < count; k++) {
+        if (PyDict_SetItem(out, ranked[order[k]].term, ranked[order[k]].weight) < 0) {
+            Py_CLEAR(out);
+        }
+    }
+done:
+    for (Py_ssize_t k = 0; k < i; k++) {
+        Py_DECREF(ranked[k].term);
+        Py_DECREF(ranked[k].weight);
+    }
+    PyMem_Free(ranked);
+    PyMem_Free(order);
+    return out;
 }
 
 /* ---- The clusterer's scoring kernel (references: story_cosine, text_cosine,
@@ -4873,7 +5480,6 @@ static PyMethodDef methods[] = {
     {"weighted_dot", weighted_dot, METH_VARARGS, weighted_dot_doc},
     {"weighted_square_sum", weighted_square_sum, METH_VARARGS, weighted_square_sum_doc},
     {"weighted", weighted, METH_VARARGS, weighted_doc},
-    {"shared_key_scores", shared_key_scores, METH_VARARGS, shared_key_scores_doc},
     {"line_token_sums", line_token_sums, METH_VARARGS, line_token_sums_doc},
     {"candidate_rows", candidate_rows, METH_VARARGS, candidate_rows_doc},
     {"split_lines", split_lines, METH_VARARGS, split_lines_doc},
@@ -4901,6 +5507,13 @@ static PyMethodDef methods[] = {
     {"linear_probability", (PyCFunction)(void (*)(void))linear_probability, METH_FASTCALL, linear_probability_doc},
     {"interaction_probability", (PyCFunction)(void (*)(void))interaction_probability, METH_FASTCALL,
      interaction_probability_doc},
+    /* the stream's bookkeeping and retrieval */
+    {"top_by_shared_keys", top_by_shared_keys, METH_VARARGS, top_by_shared_keys_doc},
+    {"add_bags", add_bags, METH_VARARGS, add_bags_doc},
+    {"file_keys", file_keys, METH_VARARGS, file_keys_doc},
+    {"unfile_keys", unfile_keys, METH_VARARGS, unfile_keys_doc},
+    {"count_terms", count_terms, METH_VARARGS, count_terms_doc},
+    {"best_terms", best_terms, METH_VARARGS, best_terms_doc},
     {NULL, NULL, 0, NULL},
 };
 

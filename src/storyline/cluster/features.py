@@ -15,7 +15,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from operator import itemgetter
 from typing import Any
@@ -25,7 +25,17 @@ import numpy as np
 
 from ..model import AnnotatedArticle, Entity
 from ..stopwords import language_stop_words, read_as_english
-from ._sparse import COMPILED, add_into, square_sum, weighted, weighted_dot, weighted_square_sum
+from ._sparse import (
+    COMPILED,
+    add_bags,
+    add_into,
+    best_terms,
+    count_terms,
+    square_sum,
+    weighted,
+    weighted_dot,
+    weighted_square_sum,
+)
 from .timeinfo import date_from_url, years_in
 
 _WEEKDAY = re.compile(r"\b(mon|tues|wednes|thurs|fri|satur|sun)day\b", re.I)
@@ -205,13 +215,6 @@ class ArticleFeatures:
     keys: tuple[str, ...] = field(default=(), compare=False)
     #: the article's unit sentence embedding (a float32 array; the ``semantic`` extra), or None.
     embedding: Any = field(default=None, compare=False)
-
-    def kind_bags(self) -> dict[str, dict[str, float]]:
-        """The entity bag split by kind prefix."""
-        out: dict[str, dict[str, float]] = {}
-        for term, weight in self.entities.items():
-            out.setdefault(term[:2], {})[term] = weight
-        return out
 
 
 def event_day(annotated: AnnotatedArticle) -> int | None:
@@ -514,9 +517,7 @@ class DocumentFrequencies:
 
     def add(self, features: ArticleFeatures) -> None:
         self.n += 1
-        # Each term once: the keys of one dict of all four bags (counted in C).
-        seen = {**features.title, **features.body, **features.entities, **features.years}
-        self.df.update(seen.keys())
+        count_terms(self.df, (features.title, features.body, features.entities, features.years))
         if self.n > IDF_REFRESH_GROWTH * self._n_cached + 10:
             self.weights.clear()
             self._n_cached = self.n
@@ -535,9 +536,20 @@ def prune(features: ArticleFeatures, df: DocumentFrequencies, *, keep: int = KEE
     """The article with only its ``keep`` highest-TF-IDF body terms."""
     if len(features.body) <= keep:
         return features
-    idf = df.weights
-    top = sorted(features.body.items(), key=lambda kv: -kv[1] * idf[kv[0]])[:keep]
-    return replace(features, body=dict(top))
+    return _with_body(features, best_terms(features.body, df.weights, keep))
+
+
+def _with_body(features: ArticleFeatures, body: dict[str, float]) -> ArticleFeatures:
+    """``dataclasses.replace(features, body=body)`` without the per-field work of a frozen
+    dataclass's ``__init__`` (an eighth of the time; the stream prunes most articles)."""
+    pruned = object.__new__(ArticleFeatures)
+    pruned.__dict__.update(features.__dict__, body=body)
+    return pruned
+
+
+#: the norm names of a story's bags as :meth:`StoryFeatures.add` adds an article's into
+#: them (title, body, title + body from both, entities, years; then the entity kinds).
+_BAG_NAMES = ("title", "body", "all", "all", "entities", "years")
 
 
 class StoryFeatures:
@@ -557,12 +569,14 @@ class StoryFeatures:
         self.entities: dict[str, float] = {}
         #: the entity bag split by kind ("p:", "l:", "o:"), for per-kind cosines.
         self.kinds: dict[str, dict[str, float]] = {k: {} for k in KINDS}
-        self.numbers: Counter[str] = Counter()
-        self.weekdays: Counter[str] = Counter()
-        self.months: Counter[str] = Counter()
+        # Empty Counters made without Counter.__init__, whose update call is Python code
+        # (a tenth of the time; a Counter is a dict with methods, so this is the same object).
+        self.numbers: Counter[str] = Counter.__new__(Counter)
+        self.weekdays: Counter[str] = Counter.__new__(Counter)
+        self.months: Counter[str] = Counter.__new__(Counter)
         self.day_sum = 0
         self.day_n = 0
-        self.years: Counter[int] = Counter()
+        self.years: Counter[int] = Counter.__new__(Counter)
         self.year_bag: dict[str, float] = {}
         self.first_day: int | None = None
         self.last_day: int | None = None
@@ -593,23 +607,10 @@ class StoryFeatures:
         """Add one article; with ``df``, cached norms are updated in place (cheap)."""
         self.size += 1
         norms = self._norms
-        live = df is not None and _fresh(norms, df)
-        idf = df.weights if df is not None else None
-        parts = [("title", self.title, features.title), ("body", self.body, features.body),
-                 ("all", self.all, features.title), ("all", self.all, features.body),
-                 ("entities", self.entities, features.entities),
-                 ("years", self.year_bag, features.years)]
-        for kind, bag in features.kind_bags().items():
-            parts.append((kind, self.kinds[kind], bag))
-        for name, bag, part in parts:
-            if not part:
-                continue  # a headline's body, say: bag and norm stay as they are
-            norm = norms.get(name) if live else None
-            if norm is not None:
-                norms[name] = math.sqrt(add_into(bag, part, idf, norm * norm)) or 1.0  # type: ignore[arg-type]
-            else:
-                add_into(bag, part, None, None)
-                norms.pop(name, None)
+        add_bags(norms, df.weights if df is not None and _fresh(norms, df) else None, _BAG_NAMES,
+                 (self.title, self.body, self.all, self.all, self.entities, self.year_bag),
+                 (features.title, features.body, features.title, features.body, features.entities, features.years),
+                 self.kinds, features.entities)
         # Counter.update is a Python call even for nothing to add (most articles)
         if features.numbers:
             self.numbers.update(features.numbers)
@@ -617,16 +618,21 @@ class StoryFeatures:
             self.weekdays.update(features.weekdays)
         if features.months:
             self.months.update(features.months)
-        if features.day is not None:
-            self.day_sum += features.day
+        day = features.day
+        if day is not None:
+            self.day_sum += day
             self.day_n += 1
-            self.first_day = features.day if self.first_day is None else min(self.first_day, features.day)
-            self.last_day = features.day if self.last_day is None else max(self.last_day, features.day)
+            # comparisons, not min() and max(): calls cost more than the work here
+            if self.first_day is None or day < self.first_day:
+                self.first_day = day
+            if self.last_day is None or day > self.last_day:
+                self.last_day = day
         if features.year is not None:
             self.years[features.year] += 1
         if features.embedding is not None:
             self._add_embedding(features.embedding)
-        self.last_seen = max(self.last_seen, seen)
+        if seen > self.last_seen:
+            self.last_seen = seen
 
     def _add_embedding(self, vector: Any) -> None:
         if self.embedding_sum is None:

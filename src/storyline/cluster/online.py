@@ -15,13 +15,12 @@ from __future__ import annotations
 import heapq
 import logging
 import math
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from operator import mul
 
 from ..model import AnnotatedArticle
 from . import _semantic_weights, _weights
-from ._sparse import COMPILED, shared_key_scores
+from ._sparse import COMPILED, file_keys, top_by_shared_keys, unfile_keys
 from .features import (
     FEATURE_NAMES,
     ArticleFeatures,
@@ -233,8 +232,8 @@ class OnlineClusterer:
         #: active stories: id -> running sums, and their members' features (for refine()).
         self.stories_: dict[int, StoryFeatures] = {}
         self.members_: dict[int, list[ArticleFeatures]] = {}
-        self._index: dict[str, set[int]] = defaultdict(set)
-        self._story_keys: dict[int, set[str]] = {}
+        #: index key -> the active stories filed under it (a story under each key of its members).
+        self._index: dict[str, set[int]] = {}
         self._next_id = first_story_id
         self._arrivals = 0
         self._latest_day: int | None = None
@@ -259,7 +258,8 @@ class OnlineClusterer:
             story = self._decide(features)
         if story is None:
             story = self._next_id
-        self._next_id = max(self._next_id, story + 1)
+        if story >= self._next_id:
+            self._next_id = story + 1
         self.df_.add(features)
         self._attach(features, story)
         self.labels_[features.id] = story
@@ -358,15 +358,11 @@ class OnlineClusterer:
         return self._retrieve(features.keys, limit=limit)
 
     def _retrieve(self, keys: Sequence[str], *, limit: int | None = None) -> list[int]:
-        """The stories sharing the most IDF-weighted index ``keys`` (:meth:`_candidates`)."""
-        limit_n = self.max_candidates if limit is None else limit
-        # Stories by the summed IDF of the keys they share, in first-seen order (which
-        # breaks ties).
+        """The stories sharing the most IDF-weighted index ``keys`` (:meth:`_candidates`):
+        by the summed IDF of the keys they share, ties in first-seen order."""
         most = max(50, int(MAX_KEY_SHARE * len(self.stories_)))
-        scores = shared_key_scores(keys, self._index, self.df_.weights, most)
-        if len(scores) <= limit_n:
-            return list(scores)
-        return largest(scores, limit_n)
+        return top_by_shared_keys(keys, self._index, self.df_.weights, most,
+                                  self.max_candidates if limit is None else limit)
 
     def _decide(self, features: ArticleFeatures) -> int | None:
         candidates = self._candidates(features)
@@ -414,26 +410,15 @@ class OnlineClusterer:
         if story is None:
             story = self.stories_[sid] = StoryFeatures()
             self.members_[sid] = []
-            self._story_keys[sid] = set()
         story.add(features, seen=self._arrivals, df=self.df_)
         self.members_[sid].append(features)
-        keys = self._story_keys[sid]
-        for key in features.keys:
-            if key not in keys:
-                keys.add(key)
-                self._index[key].add(sid)
+        file_keys(self._index, features.keys, sid)
         heapq.heappush(self._expiry, (self._arrivals, sid))
 
     def _detach(self, sid: int) -> None:
         """Drop a story from the index and memory (its labels stay)."""
         self.stories_.pop(sid, None)
-        self.members_.pop(sid, None)
-        for key in self._story_keys.pop(sid, ()):
-            holders = self._index.get(key)
-            if holders is not None:
-                holders.discard(sid)
-                if not holders:
-                    del self._index[key]
+        unfile_keys(self._index, [f.keys for f in self.members_.pop(sid, ())], sid)
 
     def _expire(self) -> None:
         while self._expiry and self._arrivals - self._expiry[0][0] > self.min_idle_arrivals:
