@@ -484,6 +484,9 @@ def test_the_running_norms_square_idf_weights_as_their_references_do() -> None:
             add = loops.add_bags if loops else _reference("add_bags")
             add(n, idf, ("title",), ({"t": 1.0},), ({"t": 2.0},), {"p:": {}}, {"p:x": 1.5})
         assert norms[0] == norms[1]
+        # a story's norm from scratch squares the same way
+        bag = {"t": 1.0}
+        assert speedups.weighted_square_sum(bag, idf) == _reference("weighted_square_sum")(bag, idf) == w * w
 
 
 def test_add_bags_checks_its_input() -> None:

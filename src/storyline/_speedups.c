@@ -201,8 +201,9 @@ static PyObject *weighted_square_sum(PyObject *self, PyObject *args) {
         if (weight_and_idf(idf, term, value, &w, &weight) < 0) {
             return NULL;
         }
-        /* x ** 2 on a float is C pow(x, 2.0), as float.__pow__ computes it */
-        sum_add(&s, pow(w * weight, 2.0));
+        /* a product, as the reference squares (not pow(), which rounds otherwise at times) */
+        double v = w * weight;
+        sum_add(&s, v * v);
     }
     return PyFloat_FromDouble(sum_result(&s));
 }
@@ -1209,7 +1210,8 @@ static double cached_norm(PyObject *norms, PyObject *name, PyObject *bag, PyObje
         if (weight_and_idf(idf, term, value, &w, &weight) < 0) {
             return -1.0;
         }
-        sum_add(&s, pow(w * weight, 2.0));
+        double v = w * weight;
+        sum_add(&s, v * v);
     }
     double norm = sqrt(sum_result(&s));
     if (norm == 0.0) {

@@ -23,7 +23,9 @@ def weighted_dot(small: dict[str, float], large: dict[str, float], idf: dict[str
 
 def weighted_square_sum(bag: dict[str, float], idf: dict[str, float]) -> float:
     """The squared norm of a bag once IDF-weighted."""
-    return sum([(w * idf[t]) ** 2 for t, w in bag.items()])
+    # (v := ...) * v, not ** 2: float ** 2 calls the C library's pow(), which rounds the
+    # other way at times; the compiled loop multiplies
+    return sum([(v := w * idf[t]) * v for t, w in bag.items()])
 
 
 def weighted(bag: dict[str, float], idf: dict[str, float]) -> dict[str, float]:
