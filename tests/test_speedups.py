@@ -172,16 +172,25 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
     checked: Counter = Counter()
     references = {name: f for name, f in _kernel_references().items() if name not in _sparse._REFERENCE}
 
-    def rerun(name: str, norms: dict, args: tuple):  # type: ignore[no-untyped-def]
-        """The compiled and the reference result, each from the norm cache as it was."""
-        before = dict(norms)
+    def rerun(name: str, norms: dict, args: tuple, stories: tuple = ()):  # type: ignore[no-untyped-def]
+        """The compiled and the reference result, each from the norm cache (or the
+        ``stories``' norm caches) and the stories' cached top names as they were."""
+        caches = [story._norms for story in stories] or [norms]
+
+        def state() -> list:
+            return [list(c.items()) for c in caches] + [story._top for story in stories]
+
+        before = [dict(c) for c in caches], [story._top for story in stories]
         got = getattr(speedups, name)(*args)
-        after = dict(norms)
-        norms.clear()
-        norms.update(before)
+        after = state()
+        for cache, kept in zip(caches, before[0], strict=True):
+            cache.clear()
+            cache.update(kept)
+        for story, top in zip(stories, before[1], strict=True):
+            story._top = top
         want = references[name](*args)
         assert _same_items(got, want), (name, got, want)
-        assert list(norms.items()) == list(after.items()), name
+        assert state() == after, name
         checked[name] += 1
         return got
 
@@ -189,10 +198,22 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
         return rerun("story_cosine", norms, (vec, norm, bag, norms, name, idf))
 
     def text_cosine(vectors, story, df):  # type: ignore[no-untyped-def]
-        return rerun("text_cosine", story._norms, (vectors, story, df))
+        return rerun("text_cosine", story._norms, (vectors, story, df), (story,))
 
     def pair_features(vectors, story, idf, norms, cross, floor):  # type: ignore[no-untyped-def]
-        return rerun("pair_features", norms, (vectors, story, idf, norms, cross, floor))
+        # the story's top names as they were too: the compiled kernel computes them itself
+        return rerun("pair_features", norms, (vectors, story, idf, norms, cross, floor),
+                     (story,) if story._norms is norms else ())
+
+    def rank_stories(vectors, candidates, stories, df, count):  # type: ignore[no-untyped-def]
+        return rerun("rank_stories", {}, (vectors, candidates, stories, df, count),
+                     tuple(stories[sid] for sid in candidates))
+
+    def fresh_norms_of(story, df):  # type: ignore[no-untyped-def]
+        return rerun("fresh_norms_of", story._norms, (story, df), (story,))
+
+    def top_entities_of(story):  # type: ignore[no-untyped-def]
+        return rerun("top_entities_of", story._norms, (story,), (story,))
 
     def fill_vectors(vectors, f, idf, text_only, no_kinds):  # type: ignore[no-untyped-def]
         speedups.fill_vectors(vectors, f, idf, text_only, no_kinds)
@@ -219,7 +240,8 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
         return both
 
     wrappers = {"story_cosine": story_cosine, "text_cosine": text_cosine, "pair_features": pair_features,
-                "fill_vectors": fill_vectors, **{name: pure(name) for name in
+                "fill_vectors": fill_vectors, "rank_stories": rank_stories, "fresh_norms_of": fresh_norms_of,
+                "top_entities_of": top_entities_of, **{name: pure(name) for name in
                                                  ("symmetric", "interaction_probability", "linear_probability")}}
     assert set(wrappers) == set(references)
     for module in _cluster_modules():
@@ -285,11 +307,16 @@ def test_the_scoring_kernel_matches_its_reference_to_the_last_bit(seed: int, mon
             for cross in (None, rng.random()):
                 features.compare(ArticleVectors(f, df), story, df, cross=cross, floor=rng.choice([None, 0.1, 0.5]))
             features.text_cosine(ArticleVectors(f, df, text_only=True), story, df)
+            features.top_entities_of(story)
+        grown = {sid: story for sid, story in enumerate(stories) if story.size}
+        features.rank_stories(ArticleVectors(f, df, text_only=True), rng.sample(list(grown), len(grown)), grown, df,
+                              rng.choice([0, 1, 3, 10, -1]))
         df.add(f)
         # a story's names are of the three kinds (an article's others are ignored)
         kept = replace(f, entities={k: v for k, v in f.entities.items() if k[:2] in features.KINDS})
         rng.choice(stories).add(kept, seen=i, df=df)
     assert checked["pair_features"] > 100 and checked["fill_vectors"] > 100 and checked["text_cosine"] > 50
+    assert checked["rank_stories"] > 20 and checked["top_entities_of"] > 50 and checked["fresh_norms_of"] > 50
     # the probabilities, on features with zeros; a short weight list fails as the reference does
     n = len(features.FEATURE_NAMES)
     for _ in range(50):
@@ -339,6 +366,61 @@ def test_the_scoring_kernel_raises_what_goes_wrong() -> None:
         speedups.linear_probability([1.0, "x"], [1.0, 1.0], 0.0)
 
 
+def test_the_stream_rankings_break_ties_as_their_references() -> None:
+    """Equal cosines rank candidates in their order, equal weights a story's names in theirs
+    (a stable sort's order), and a norm cache is refreshed past the same corpus sizes."""
+    from dataclasses import replace
+
+    from storyline.cluster.features import (
+        _KERNEL_REFERENCE,
+        KINDS,
+        ArticleVectors,
+        DocumentFrequencies,
+        StoryFeatures,
+    )
+
+    rng = random.Random(3)
+    df = DocumentFrequencies()
+    fs = [_random_features(rng, i) for i in range(12)]
+    fs = [replace(f, entities={k: v for k, v in f.entities.items() if k[:2] in KINDS}) for f in fs]
+    for f in fs:
+        df.add(f)
+    stories: dict[int, StoryFeatures] = {}
+    for sid in rng.sample(range(100), 9):  # three stories each of three texts, the first twice over
+        stories[sid] = StoryFeatures()
+        stories[sid].add(fs[len(stories) % 3], df=df)
+    vectors = ArticleVectors(fs[0], df, text_only=True)
+    for count in (0, 1, 2, 4, 9, 20, -2, -20):
+        candidates = rng.sample(list(stories), len(stories))
+        got = speedups.rank_stories(vectors, candidates, stories, df, count)
+        want = _KERNEL_REFERENCE["rank_stories"](vectors, candidates, stories, df, count)
+        assert list(got.items()) == list(want.items())
+    with pytest.raises(KeyError):
+        speedups.rank_stories(vectors, [-1], stories, df, 3)
+    # names of equal weights, ties past the cut; a story grown since is ranked again
+    for story in stories.values():
+        story.entities.update({f"p:tied{k}": 1.0 for k in range(6)})
+        story._top = (-1, frozenset())
+        story.size += 1
+        for _ in range(2):
+            assert speedups.top_entities_of(story) == _KERNEL_REFERENCE["top_entities_of"](story)
+        assert story._top[0] == story.size
+    plain = StoryFeatures()
+    plain.entities.update({"p:a": 2, "p:b": 3, "p:c": 3, "p:d": 1, "p:e": 3})  # Python's comparison for ints
+    plain.size = 1
+    assert speedups.top_entities_of(plain) == frozenset({"p:b", "p:c", "p:e", "p:a"})
+    # the refresh of a norm cache: at 1.5 times its corpus size plus 20, big or odd counts alike
+    for filled, now in ((10, 35), (10, 36), (2**60, 2**61), (2**60, 3 * 2**59 + 20), (2.5, 24), (None, 1)):
+        for refresh in (speedups.fresh_norms_of, _KERNEL_REFERENCE["fresh_norms_of"]):
+            story = StoryFeatures()
+            story._norms.update({"title": 2.0} if filled is None else {"n": filled, "title": 2.0})
+            df.n = now
+            norms = refresh(story, df)
+            assert norms is story._norms
+            kept = filled is not None and now <= 1.5 * filled + 20
+            assert norms == ({"n": filled, "title": 2.0} if kept else {"n": now})
+
+
 def test_the_scoring_kernel_matches_its_reference_on_a_stream(monkeypatch: pytest.MonkeyPatch) -> None:
     from storyline.cluster.online import OnlineClusterer
 
@@ -347,7 +429,7 @@ def test_the_scoring_kernel_matches_its_reference_on_a_stream(monkeypatch: pytes
     for article in _stream(240, seed=8):
         clusterer.add(article)
     clusterer.refine()
-    assert min(checked.values()) > 20 and len(checked) == 7
+    assert min(checked.values()) > 20 and len(checked) == 10
 
 
 def test_the_scoring_kernel_matches_its_reference_on_dev_articles(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -370,7 +452,7 @@ def test_the_scoring_kernel_matches_its_reference_on_dev_articles(monkeypatch: p
     for article in articles:
         clusterer.add(article)
     clusterer.refine()
-    assert min(checked.values()) > 20 and len(checked) == 7
+    assert min(checked.values()) > 20 and len(checked) == 10
 
 
 def _index_state(index: dict) -> list:

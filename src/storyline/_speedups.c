@@ -1044,14 +1044,14 @@ done:
 enum {
     K_FEATURES, K_TITLE, K_TITLE_NORM, K_BODY, K_BODY_NORM, K_ALL, K_ALL_NORM, K_ENTITIES,
     K_ENTITY_NORM, K_KINDS, K_YEARS, K_YEARS_NORM, K_NUMBERS, K_MAIN, K_DAY, K_WEEKDAYS,
-    K_MONTHS, K_HEADLINE_ONLY, K_YEAR_BAG, K_SIZE, K_DAY_SUM, K_DAY_N, K_WEIGHTS, K_TOP_ENTITIES,
-    K_FRESH_NORMS, K_PEOPLE, K_PLACES, K_ORGS, K_COUNT
+    K_MONTHS, K_HEADLINE_ONLY, K_YEAR_BAG, K_SIZE, K_DAY_SUM, K_DAY_N, K_WEIGHTS,
+    K_PEOPLE, K_PLACES, K_ORGS, K_NORMS, K_TOP, K_N, K_COUNT
 };
 static const char *const kernel_names[K_COUNT] = {
     "features", "title", "title_norm", "body", "body_norm", "all", "all_norm", "entities",
     "entity_norm", "kinds", "years", "years_norm", "numbers", "main", "day", "weekdays",
-    "months", "headline_only", "year_bag", "size", "day_sum", "day_n", "weights", "top_entities",
-    "_fresh_norms", "p:", "l:", "o:",
+    "months", "headline_only", "year_bag", "size", "day_sum", "day_n", "weights",
+    "p:", "l:", "o:", "_norms", "_top", "n",
 };
 static PyObject *kernel_str[K_COUNT];
 
@@ -1160,6 +1160,195 @@ static void release(Held *h) {
     while (h->n > 0) {
         Py_DECREF(h->items[--h->n]);
     }
+}
+
+/* a story's norm cache is emptied once the corpus has grown past this factor of the
+ * count it was filled at, plus 20 (features.NORM_REFRESH_GROWTH) */
+#define NORM_REFRESH_GROWTH 1.5
+
+/* Whether a norm cache filled at corpus size ``cached`` is stale at size ``count``:
+ * count > NORM_REFRESH_GROWTH * cached + 20, as Python compares them; 1, 0 or -1 with an
+ * exception set. Exact ints below 2**53 (all real counts) convert to doubles exactly. */
+static int outgrown(PyObject *count, PyObject *cached) {
+    if (PyLong_CheckExact(count) && PyLong_CheckExact(cached)) {
+        int overflow_count, overflow_cached;
+        long long m = PyLong_AsLongLongAndOverflow(count, &overflow_count);
+        long long n = PyLong_AsLongLongAndOverflow(cached, &overflow_cached);
+        const long long exact = 1LL << 53;
+        if (!overflow_count && !overflow_cached && m > -exact && m < exact && n > -exact && n < exact) {
+            return (double)m > NORM_REFRESH_GROWTH * (double)n + 20.0;
+        }
+        if (PyErr_Occurred()) {
+            return -1;
+        }
+    }
+    PyObject *growth = PyFloat_FromDouble(NORM_REFRESH_GROWTH);
+    PyObject *scaled = growth == NULL ? NULL : PyNumber_Multiply(growth, cached);
+    PyObject *twenty = scaled == NULL ? NULL : PyLong_FromLong(20);
+    PyObject *limit = twenty == NULL ? NULL : PyNumber_Add(scaled, twenty);
+    int stale = limit == NULL ? -1 : PyObject_RichCompareBool(count, limit, Py_GT);
+    Py_XDECREF(growth);
+    Py_XDECREF(scaled);
+    Py_XDECREF(twenty);
+    Py_XDECREF(limit);
+    return stale;
+}
+
+/* fresh_norms_of(story, df): the story's cached norms (its ``_norms`` dict), emptied first
+ * if the corpus has outgrown them; a new reference, NULL with an exception set. */
+static PyObject *story_norms(PyObject *story, PyObject *df) {
+    Held h = {.n = 0};
+    PyObject *norms = held_attr(&h, story, K_NORMS);
+    PyObject *count = norms == NULL ? NULL : held_attr(&h, df, K_N);
+    if (count == NULL) {
+        goto fail;
+    }
+    if (!PyDict_Check(norms)) {
+        PyErr_SetString(PyExc_TypeError, "a story's norm cache must be a dict");
+        goto fail;
+    }
+    PyObject *cached = PyDict_GetItemWithError(norms, kernel_str[K_N]);
+    if (cached == NULL && PyErr_Occurred()) {
+        goto fail;
+    }
+    int stale = 1;
+    if (cached != NULL) {
+        Py_INCREF(cached); /* the comparison may run Python code */
+        stale = outgrown(count, hold(&h, cached));
+        if (stale < 0) {
+            goto fail;
+        }
+    }
+    if (stale) {
+        PyDict_Clear(norms);
+        if (PyDict_SetItem(norms, kernel_str[K_N], count) < 0) {
+            goto fail;
+        }
+    }
+    Py_INCREF(norms);
+    release(&h);
+    return norms;
+fail:
+    release(&h);
+    return NULL;
+}
+
+PyDoc_STRVAR(fresh_norms_of_doc,
+"fresh_norms_of(story, df) -> dict\n\n"
+"A StoryFeatures' cached norms, emptied first if the corpus has outgrown them\n"
+"(storyline.cluster.features).");
+
+static PyObject *fresh_norms_of(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "fresh_norms_of takes 2 arguments");
+        return NULL;
+    }
+    if (kernel_ready() < 0) {
+        return NULL;
+    }
+    return story_norms(args[0], args[1]);
+}
+
+/* the names a story is most about: features.MAIN_ENTITIES + 2 */
+#define TOP_ENTITIES 4
+
+/* a < b for two bag weights: doubles where both are floats, else Python's comparison;
+ * 1, 0 or -1 with an exception set */
+static int weight_less(PyObject *a, PyObject *b) {
+    if (PyFloat_CheckExact(a) && PyFloat_CheckExact(b)) {
+        return PyFloat_AS_DOUBLE(a) < PyFloat_AS_DOUBLE(b);
+    }
+    return PyObject_RichCompareBool(a, b, Py_LT);
+}
+
+/* top_entities_of(story): the story's TOP_ENTITIES most mentioned names (a frozenset; ties
+ * in insertion order, as a stable sort gives them), cached in its ``_top`` as (size,
+ * names) until it grows; a new reference, NULL with an exception set. */
+static PyObject *story_top(PyObject *story) {
+    Held h = {.n = 0};
+    PyObject *out = NULL;
+    PyObject *top = held_attr(&h, story, K_TOP);
+    PyObject *size = top == NULL ? NULL : held_attr(&h, story, K_SIZE);
+    if (size == NULL) {
+        goto done;
+    }
+    if (!PyTuple_Check(top) || PyTuple_GET_SIZE(top) != 2) {
+        PyErr_SetString(PyExc_TypeError, "a story's _top must be a (size, names) pair");
+        goto done;
+    }
+    int grown = PyObject_RichCompareBool(PyTuple_GET_ITEM(top, 0), size, Py_NE);
+    if (grown <= 0) {
+        out = grown < 0 ? NULL : Py_NewRef(PyTuple_GET_ITEM(top, 1));
+        goto done;
+    }
+    PyObject *entities = held_attr(&h, story, K_ENTITIES);
+    if (entities == NULL) {
+        goto done;
+    }
+    if (!PyDict_Check(entities)) {
+        PyErr_SetString(PyExc_TypeError, "a story's entities must be a dict");
+        goto done;
+    }
+    /* the best so far, best first: a name goes before the first one it outweighs */
+    PyObject *names[TOP_ENTITIES], *weights[TOP_ENTITIES];
+    Py_ssize_t kept = 0, pos = 0;
+    PyObject *name, *weight;
+    while (PyDict_Next(entities, &pos, &name, &weight)) {
+        Py_ssize_t at = 0;
+        while (at < kept) {
+            int less = weight_less(weights[at], weight);
+            if (less < 0) {
+                goto done;
+            }
+            if (less) {
+                break;
+            }
+            at++;
+        }
+        if (at == TOP_ENTITIES) {
+            continue;
+        }
+        Py_ssize_t end = kept < TOP_ENTITIES ? kept : TOP_ENTITIES - 1;
+        for (Py_ssize_t j = end; j > at; j--) {
+            names[j] = names[j - 1];
+            weights[j] = weights[j - 1];
+        }
+        names[at] = name;
+        weights[at] = weight;
+        if (kept < TOP_ENTITIES) {
+            kept++;
+        }
+    }
+    PyObject *best = hold(&h, PyTuple_New(kept));
+    if (best == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t j = 0; j < kept; j++) {
+        PyTuple_SET_ITEM(best, j, Py_NewRef(names[j]));
+    }
+    PyObject *found = hold(&h, PyFrozenSet_New(best));
+    PyObject *cache = found == NULL ? NULL : hold(&h, PyTuple_Pack(2, size, found));
+    if (cache != NULL && PyObject_SetAttr(story, kernel_str[K_TOP], cache) == 0) {
+        out = Py_NewRef(found);
+    }
+done:
+    release(&h);
+    return out;
+}
+
+PyDoc_STRVAR(top_entities_of_doc,
+"top_entities_of(story) -> frozenset\n\n"
+"A StoryFeatures' most mentioned names, cached until it grows (storyline.cluster.features).");
+
+static PyObject *top_entities_of(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 1) {
+        PyErr_SetString(PyExc_TypeError, "top_entities_of takes 1 argument");
+        return NULL;
+    }
+    if (kernel_ready() < 0) {
+        return NULL;
+    }
+    return story_top(args[0]);
 }
 
 /* weighted_dot's sum: 1 with *out set, 0 where no term is shared (the reference's sum([])),
@@ -1300,7 +1489,7 @@ static PyObject *text_cosine(PyObject *self, PyObject *const *args, Py_ssize_t n
     Held h = {.n = 0};
     double out;
     PyObject *idf = held_attr(&h, args[2], K_WEIGHTS);
-    PyObject *norms = idf == NULL ? NULL : hold(&h, PyObject_CallMethodOneArg(args[1], kernel_str[K_FRESH_NORMS], args[2]));
+    PyObject *norms = idf == NULL ? NULL : hold(&h, story_norms(args[1], args[2]));
     if (norms == NULL) {
         goto fail;
     }
@@ -1316,6 +1505,110 @@ static PyObject *text_cosine(PyObject *self, PyObject *const *args, Py_ssize_t n
 fail:
     release(&h);
     return NULL;
+}
+
+PyDoc_STRVAR(rank_stories_doc,
+"rank_stories(vectors, candidates, stories, df, count) -> dict\n\n"
+"The ``count`` of ``candidates`` (distinct ids into the dict ``stories``) whose text_cosine\n"
+"with an ArticleVectors is highest, best first (ties in candidate order), with those\n"
+"cosines (storyline.cluster.features).");
+
+static PyObject *rank_stories(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "rank_stories takes 5 arguments");
+        return NULL;
+    }
+    PyObject *vectors = args[0], *stories = args[2], *df = args[3];
+    Py_ssize_t count = PyLong_AsSsize_t(args[4]);
+    if ((count == -1 && PyErr_Occurred()) || kernel_ready() < 0) {
+        return NULL;
+    }
+    if (!PyDict_Check(stories)) {
+        PyErr_SetString(PyExc_TypeError, "rank_stories: the stories must be a dict");
+        return NULL;
+    }
+    PyObject *candidates = PySequence_Fast(args[1], "rank_stories: the candidates must be a sequence");
+    if (candidates == NULL) {
+        return NULL;
+    }
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(candidates);
+    PyObject **sids = PySequence_Fast_ITEMS(candidates);
+    /* as the slice [:count] of the ranked candidates */
+    Py_ssize_t kept = count < 0 ? (n + count > 0 ? n + count : 0) : (count < n ? count : n);
+    double *cosines = PyMem_Malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
+    Py_ssize_t *order = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(n > 0 ? n : 1));
+    PyObject *out = NULL;
+    Held h = {.n = 0};
+    if (cosines == NULL || order == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    PyObject *idf = held_attr(&h, df, K_WEIGHTS);
+    PyObject *vec = idf == NULL ? NULL : held_attr(&h, vectors, K_ALL);
+    PyObject *vec_norm = vec == NULL ? NULL : held_attr(&h, vectors, K_ALL_NORM);
+    if (vec_norm == NULL) {
+        goto done;
+    }
+    if (!PyDict_Check(idf)) {
+        PyErr_SetString(PyExc_TypeError, "rank_stories: the IDF weights must be a dict");
+        goto done;
+    }
+    /* every cosine first, in candidate order (the norms they cache, the IDF weights they
+     * compute), as the reference's dict of them */
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *story = PyDict_GetItemWithError(stories, sids[i]);
+        if (story == NULL) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetObject(PyExc_KeyError, sids[i]);
+            }
+            goto done;
+        }
+        Held each = {.n = 0};
+        Py_INCREF(story);
+        hold(&each, story);
+        PyObject *norms = hold(&each, story_norms(story, df));
+        PyObject *bag = norms == NULL ? NULL : held_attr(&each, story, K_ALL);
+        int failed = bag == NULL || !PyDict_Check(norms)
+                     || cosine_of(vec, vec_norm, bag, norms, kernel_str[K_ALL], idf, &cosines[i]) < 0;
+        release(&each);
+        if (failed) {
+            goto done;
+        }
+    }
+    /* the best ``kept``, best first: a candidate goes before the first one it beats, so
+     * ties stay in candidate order as in a stable sort */
+    Py_ssize_t ranked = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t at = 0;
+        while (at < ranked && !(cosines[order[at]] < cosines[i])) {
+            at++;
+        }
+        if (at >= kept) {
+            continue;
+        }
+        Py_ssize_t end = ranked < kept ? ranked : kept - 1;
+        for (Py_ssize_t j = end; j > at; j--) {
+            order[j] = order[j - 1];
+        }
+        order[at] = i;
+        if (ranked < kept) {
+            ranked++;
+        }
+    }
+    out = PyDict_New();
+    for (Py_ssize_t j = 0; out != NULL && j < ranked; j++) {
+        PyObject *cosine = PyFloat_FromDouble(cosines[order[j]]);
+        if (cosine == NULL || PyDict_SetItem(out, sids[order[j]], cosine) < 0) {
+            Py_CLEAR(out);
+        }
+        Py_XDECREF(cosine);
+    }
+done:
+    release(&h);
+    Py_DECREF(candidates);
+    PyMem_Free(cosines);
+    PyMem_Free(order);
+    return out;
 }
 
 /* Whether any item of ``items`` is in ``container``: 1, 0, or -1 with an exception set. */
@@ -1491,7 +1784,7 @@ static PyObject *pair_features(PyObject *self, PyObject *const *args, Py_ssize_t
         goto fail;
     }
     if (mained) {
-        PyObject *top = hold(&h, PyObject_CallMethodNoArgs(story, kernel_str[K_TOP_ENTITIES]));
+        PyObject *top = hold(&h, story_top(story));
         int hit = top == NULL ? -1 : any_in(own_main, top);
         if (hit < 0) {
             goto fail;
@@ -5503,6 +5796,9 @@ static PyMethodDef methods[] = {
     /* the clusterer's scoring kernel */
     {"story_cosine", (PyCFunction)(void (*)(void))story_cosine, METH_FASTCALL, story_cosine_doc},
     {"text_cosine", (PyCFunction)(void (*)(void))text_cosine, METH_FASTCALL, text_cosine_doc},
+    {"rank_stories", (PyCFunction)(void (*)(void))rank_stories, METH_FASTCALL, rank_stories_doc},
+    {"fresh_norms_of", (PyCFunction)(void (*)(void))fresh_norms_of, METH_FASTCALL, fresh_norms_of_doc},
+    {"top_entities_of", (PyCFunction)(void (*)(void))top_entities_of, METH_FASTCALL, top_entities_of_doc},
     {"pair_features", (PyCFunction)(void (*)(void))pair_features, METH_FASTCALL, pair_features_doc},
     {"fill_vectors", (PyCFunction)(void (*)(void))fill_vectors, METH_FASTCALL, fill_vectors_doc},
     {"symmetric", (PyCFunction)(void (*)(void))symmetric, METH_FASTCALL, symmetric_doc},

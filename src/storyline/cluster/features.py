@@ -596,11 +596,7 @@ class StoryFeatures:
 
     def top_entities(self) -> frozenset[str]:
         """The story's most mentioned names (cached until it grows)."""
-        if self._top[0] != self.size:
-            k = MAIN_ENTITIES + 2
-            top = frozenset(sorted(self.entities, key=self.entities.__getitem__, reverse=True)[:k])
-            self._top = (self.size, top)
-        return self._top[1]
+        return top_entities_of(self)
 
     def add(self, features: ArticleFeatures, *, seen: int = 0,
             df: DocumentFrequencies | None = None) -> None:
@@ -675,12 +671,27 @@ class StoryFeatures:
 
     def _fresh_norms(self, df: DocumentFrequencies) -> dict[str, float]:
         """The cached norms, emptied first if the corpus has outgrown them."""
-        norms = self._norms
-        n = norms.get("n")
-        if n is None or df.n > NORM_REFRESH_GROWTH * n + 20:  # :func:`_fresh`, inlined (hot)
-            norms.clear()
-            norms["n"] = df.n
-        return norms
+        return fresh_norms_of(self, df)
+
+
+def fresh_norms_of(story: StoryFeatures, df: DocumentFrequencies) -> dict[str, float]:
+    """:meth:`StoryFeatures._fresh_norms` (the scoring kernel reads it without a method call)."""
+    norms = story._norms
+    n = norms.get("n")
+    if n is None or df.n > NORM_REFRESH_GROWTH * n + 20:  # :func:`_fresh`, inlined (hot)
+        norms.clear()
+        norms["n"] = df.n
+    return norms
+
+
+def top_entities_of(story: StoryFeatures) -> frozenset[str]:
+    """:meth:`StoryFeatures.top_entities`: its :data:`MAIN_ENTITIES` + 2 most mentioned names,
+    cached in ``story._top`` until it grows."""
+    if story._top[0] != story.size:
+        k = MAIN_ENTITIES + 2
+        top = frozenset(sorted(story.entities, key=story.entities.__getitem__, reverse=True)[:k])
+        story._top = (story.size, top)
+    return story._top[1]
 
 
 def _norm(norms: dict[str, float], name: str, bag: dict[str, float],
@@ -804,6 +815,15 @@ def text_cosine(vectors: ArticleVectors, story: StoryFeatures, df: DocumentFrequ
     return story_cosine(vectors.all, vectors.all_norm, story.all, story._fresh_norms(df), "all", idf)
 
 
+def rank_stories(vectors: ArticleVectors, candidates: Sequence[int], stories: dict[int, StoryFeatures],
+                 df: DocumentFrequencies, count: int) -> dict[int, float]:
+    """The ``count`` of ``candidates`` (distinct ids into ``stories``) of the highest
+    :func:`text_cosine` with the article, best first (ties in candidate order, as
+    :func:`largest`), with those cosines: the stream's one-cosine ranking of its candidates."""
+    cosines = {sid: text_cosine(vectors, stories[sid], df) for sid in candidates}
+    return {sid: cosines[sid] for sid in largest(cosines, count)}
+
+
 #: a date difference is read on a log scale and capped: past a year apart, the exact
 #: gap no longer matters (DESIGN: "the time of the event, with a decay").
 _MAX_DAYS = 400
@@ -920,7 +940,16 @@ def pair_features(vectors: ArticleVectors, story: StoryFeatures, idf: dict[str, 
 
 #: the pure-Python references of the compiled scoring kernel, by name (tests and
 #: bench/bench_cluster.py --python-loops swap them in; featurize's are in _REFERENCE)
-_KERNEL_REFERENCE = {f.__name__: f for f in (story_cosine, text_cosine, pair_features, fill_vectors)}
+_KERNEL_REFERENCE = {f.__name__: f for f in (story_cosine, text_cosine, pair_features, fill_vectors,
+                                               rank_stories, fresh_norms_of, top_entities_of)}
 
 if COMPILED:
-    from .._speedups import fill_vectors, pair_features, story_cosine, text_cosine  # type: ignore  # noqa: F811
+    from .._speedups import (  # type: ignore  # noqa: F811
+        fill_vectors,
+        fresh_norms_of,
+        pair_features,
+        rank_stories,
+        story_cosine,
+        text_cosine,
+        top_entities_of,
+    )

@@ -27,12 +27,12 @@ from .features import (
     ArticleVectors,
     DocumentFrequencies,
     StoryFeatures,
-    compare,
     featurize,
-    largest,
+    fresh_norms_of,
+    pair_features,
     prune,
+    rank_stories,
     semantic_cosine,
-    text_cosine,
     words_meet,
 )
 
@@ -368,13 +368,15 @@ class OnlineClusterer:
         candidates = self._candidates(features)
         if not candidates:
             return None
-        vectors = ArticleVectors(features, self.df_)
-        ranked: dict[int, float] = {}
+        df, stories = self.df_, self.stories_
+        vectors = ArticleVectors(features, df)
+        # the stories to compare in full, with their text_cosine where it is known
+        ranked: dict[int, float | None]
         if len(candidates) > FULL_COMPARE:
             # One cosine each to rank the retrieved stories; the full features for the best.
-            df = self.df_
-            ranked = {sid: text_cosine(vectors, self.stories_[sid], df) for sid in candidates}
-            candidates = largest(ranked, FULL_COMPARE)
+            ranked = rank_stories(vectors, candidates, stories, df, FULL_COMPARE)  # type: ignore[assignment]
+        else:
+            ranked = dict.fromkeys(candidates)
         headline = features.headline_only
         threshold = self.headline_threshold if headline else self.threshold
         floor = self.text_floor(headline=headline)
@@ -385,13 +387,14 @@ class OnlineClusterer:
             floor = min(floor, self.semantic_min_text_cosine)
         # the most probable story by its margin over its model's threshold
         best, best_margin = None, 0.0
-        for sid in candidates:
-            story = self.stories_[sid]
+        idf = df.weights
+        for sid, cross in ranked.items():
+            story = stories[sid]
             if (features.day is not None and story.last_day is not None
                     and abs(features.day - story.day) > self.window_days):  # type: ignore[operator]
                 continue
-            compared = compare(vectors, story, self.df_, cross=ranked.get(sid), with_conflict=False,
-                               floor=floor)
+            # compare(..., with_conflict=False), one call less
+            compared = pair_features(vectors, story, idf, fresh_norms_of(story, df), cross, floor)
             if compared is None:
                 continue  # too few shared words to be one event
             similar = semantic_cosine(features, story) if semantic else None
