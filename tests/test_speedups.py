@@ -215,6 +215,10 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
     def top_entities_of(story):  # type: ignore[no-untyped-def]
         return rerun("top_entities_of", story._norms, (story,), (story,))
 
+    def best_story(vectors, ranked, stories, df, floor, window_days, weights, bias, threshold):  # type: ignore[no-untyped-def]
+        return rerun("best_story", {}, (vectors, ranked, stories, df, floor, window_days, weights, bias, threshold),
+                     tuple(stories[sid] for sid in ranked))
+
     def fill_vectors(vectors, f, idf, text_only, no_kinds):  # type: ignore[no-untyped-def]
         speedups.fill_vectors(vectors, f, idf, text_only, no_kinds)
         other = object.__new__(features.ArticleVectors)
@@ -241,7 +245,7 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
 
     wrappers = {"story_cosine": story_cosine, "text_cosine": text_cosine, "pair_features": pair_features,
                 "fill_vectors": fill_vectors, "rank_stories": rank_stories, "fresh_norms_of": fresh_norms_of,
-                "top_entities_of": top_entities_of, **{name: pure(name) for name in
+                "top_entities_of": top_entities_of, "best_story": best_story, **{name: pure(name) for name in
                                                  ("symmetric", "interaction_probability", "linear_probability")}}
     assert set(wrappers) == set(references)
     for module in _cluster_modules():
@@ -309,14 +313,20 @@ def test_the_scoring_kernel_matches_its_reference_to_the_last_bit(seed: int, mon
             features.text_cosine(ArticleVectors(f, df, text_only=True), story, df)
             features.top_entities_of(story)
         grown = {sid: story for sid, story in enumerate(stories) if story.size}
-        features.rank_stories(ArticleVectors(f, df, text_only=True), rng.sample(list(grown), len(grown)), grown, df,
-                              rng.choice([0, 1, 3, 10, -1]))
+        ranked = features.rank_stories(ArticleVectors(f, df, text_only=True), rng.sample(list(grown), len(grown)),
+                                       grown, df, rng.choice([0, 1, 3, 10, -1]))
+        # the join decision over them, by a linear model or one over products, near or far in time
+        n = len(features.FEATURE_NAMES)
+        weights = [rng.gauss(0, 2) for _ in range(rng.choice([n, n + n * (n - 1) // 2]))]
+        online.best_story(ArticleVectors(f, df), rng.choice([ranked, dict.fromkeys(grown)]), grown, df,
+                          rng.choice([0.0, 0.1, 0.3]), rng.choice([0, 30, 400]), weights, rng.gauss(0, 2), rng.random())
         df.add(f)
         # a story's names are of the three kinds (an article's others are ignored)
         kept = replace(f, entities={k: v for k, v in f.entities.items() if k[:2] in features.KINDS})
         rng.choice(stories).add(kept, seen=i, df=df)
     assert checked["pair_features"] > 100 and checked["fill_vectors"] > 100 and checked["text_cosine"] > 50
     assert checked["rank_stories"] > 20 and checked["top_entities_of"] > 50 and checked["fresh_norms_of"] > 50
+    assert checked["best_story"] > 20
     # the probabilities, on features with zeros; a short weight list fails as the reference does
     n = len(features.FEATURE_NAMES)
     for _ in range(50):
@@ -371,6 +381,7 @@ def test_the_stream_rankings_break_ties_as_their_references() -> None:
     (a stable sort's order), and a norm cache is refreshed past the same corpus sizes."""
     from dataclasses import replace
 
+    from storyline.cluster import online
     from storyline.cluster.features import (
         _KERNEL_REFERENCE,
         KINDS,
@@ -397,6 +408,17 @@ def test_the_stream_rankings_break_ties_as_their_references() -> None:
         assert list(got.items()) == list(want.items())
     with pytest.raises(KeyError):
         speedups.rank_stories(vectors, [-1], stories, df, 3)
+    # equal margins: the later story joins; weights that fit no model fail where one is read
+    full = ArticleVectors(fs[0], df)
+    for best_story in (speedups.best_story, online._REFERENCE["best_story"]):
+        ranked = dict.fromkeys(stories)
+        assert best_story(full, ranked, stories, df, 0.0, 400, [0.0] * 18, 0.0, 0.5) == list(stories)[-1]
+        assert best_story(full, ranked, stories, df, 0.0, 400, [0.0] * 18, 0.0, 0.6) is None
+        assert best_story(full, {}, stories, df, 0.0, 400, [0.0] * 5, 0.0, 0.5) is None
+        with pytest.raises(ValueError, match="5 weights fit neither 18 features"):
+            best_story(full, ranked, stories, df, 0.0, 400, [0.0] * 5, 0.0, 0.5)
+        with pytest.raises(KeyError):
+            best_story(full, {-1: None}, stories, df, 0.0, 400, [0.0] * 18, 0.0, 0.5)
     # names of equal weights, ties past the cut; a story grown since is ranked again
     for story in stories.values():
         story.entities.update({f"p:tied{k}": 1.0 for k in range(6)})
@@ -429,7 +451,7 @@ def test_the_scoring_kernel_matches_its_reference_on_a_stream(monkeypatch: pytes
     for article in _stream(240, seed=8):
         clusterer.add(article)
     clusterer.refine()
-    assert min(checked.values()) > 20 and len(checked) == 10
+    assert min(checked.values()) > 20 and len(checked) == 11
 
 
 def test_the_scoring_kernel_matches_its_reference_on_dev_articles(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -452,7 +474,7 @@ def test_the_scoring_kernel_matches_its_reference_on_dev_articles(monkeypatch: p
     for article in articles:
         clusterer.add(article)
     clusterer.refine()
-    assert min(checked.values()) > 20 and len(checked) == 10
+    assert min(checked.values()) > 20 and len(checked) == 11
 
 
 def _index_state(index: dict) -> list:

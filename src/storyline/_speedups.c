@@ -1045,13 +1045,13 @@ enum {
     K_FEATURES, K_TITLE, K_TITLE_NORM, K_BODY, K_BODY_NORM, K_ALL, K_ALL_NORM, K_ENTITIES,
     K_ENTITY_NORM, K_KINDS, K_YEARS, K_YEARS_NORM, K_NUMBERS, K_MAIN, K_DAY, K_WEEKDAYS,
     K_MONTHS, K_HEADLINE_ONLY, K_YEAR_BAG, K_SIZE, K_DAY_SUM, K_DAY_N, K_WEIGHTS,
-    K_PEOPLE, K_PLACES, K_ORGS, K_NORMS, K_TOP, K_N, K_COUNT
+    K_PEOPLE, K_PLACES, K_ORGS, K_NORMS, K_TOP, K_N, K_LAST_DAY, K_COUNT
 };
 static const char *const kernel_names[K_COUNT] = {
     "features", "title", "title_norm", "body", "body_norm", "all", "all_norm", "entities",
     "entity_norm", "kinds", "years", "years_norm", "numbers", "main", "day", "weekdays",
     "months", "headline_only", "year_bag", "size", "day_sum", "day_n", "weights",
-    "p:", "l:", "o:", "_norms", "_top", "n",
+    "p:", "l:", "o:", "_norms", "_top", "n", "last_day",
 };
 static PyObject *kernel_str[K_COUNT];
 
@@ -1659,27 +1659,17 @@ static int mismatch(Held *h, PyObject *f, PyObject *story, int name, double *out
     return 0;
 }
 
-PyDoc_STRVAR(pair_features_doc,
-"pair_features(vectors, story, idf, norms, cross, floor) -> list | None\n\n"
-"storyline.cluster.features.compare's features of an ArticleVectors and a StoryFeatures\n"
-"without the entity conflict (0.0), ``norms`` being the story's fresh norm cache.");
+/* the length of pair_features' vector (features.FEATURE_NAMES) */
+#define PAIR_FEATURES 18
 
-static PyObject *pair_features(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 6) {
-        PyErr_SetString(PyExc_TypeError, "pair_features takes 6 arguments");
-        return NULL;
-    }
-    PyObject *vectors = args[0], *story = args[1], *idf = args[2], *norms = args[3], *cross = args[4],
-             *floor_obj = args[5];
-    if (!PyDict_Check(idf) || !PyDict_Check(norms)) {
-        PyErr_SetString(PyExc_TypeError, "pair_features: idf and norms must be dicts");
-        return NULL;
-    }
-    if (kernel_ready() < 0) {
-        return NULL;
+/* pair_features' values into x (zeros first): 1, 0 where the text cosines miss ``floor_obj``
+ * (not None), -1 with an exception set. ``idf`` and ``norms`` are dicts. */
+static int pair_values(PyObject *vectors, PyObject *story, PyObject *idf, PyObject *norms, PyObject *cross,
+                       PyObject *floor_obj, double *x) {
+    for (int i = 0; i < PAIR_FEATURES; i++) {
+        x[i] = 0.0;
     }
     Held h = {.n = 0};
-    double x[18] = {0.0};
     PyObject *f = held_attr(&h, vectors, K_FEATURES);
     if (f == NULL || attr_cosine(&h, vectors, K_TITLE, K_TITLE_NORM, story, K_TITLE, K_TITLE, norms, idf, &x[0]) < 0) {
         goto fail;
@@ -1708,7 +1698,7 @@ static PyObject *pair_features(PyObject *self, PyObject *const *args, Py_ssize_t
         }
         if (x[0] < floor && x[1] < floor && x[2] < floor) {
             release(&h);
-            Py_RETURN_NONE;
+            return 0;
         }
     }
     if (attr_cosine(&h, vectors, K_ENTITIES, K_ENTITY_NORM, story, K_ENTITIES, K_ENTITIES, norms, idf, &x[3]) < 0) {
@@ -1854,22 +1844,44 @@ static PyObject *pair_features(PyObject *self, PyObject *const *args, Py_ssize_t
     }
     x[16] = is_headline ? 1.0 : 0.0;
     release(&h);
-    PyObject *out = PyList_New(18);
-    if (out == NULL) {
+    return 1;
+fail:
+    release(&h);
+    return -1;
+}
+
+PyDoc_STRVAR(pair_features_doc,
+"pair_features(vectors, story, idf, norms, cross, floor) -> list | None\n\n"
+"storyline.cluster.features.compare's features of an ArticleVectors and a StoryFeatures\n"
+"without the entity conflict (0.0), ``norms`` being the story's fresh norm cache.");
+
+static PyObject *pair_features(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 6) {
+        PyErr_SetString(PyExc_TypeError, "pair_features takes 6 arguments");
         return NULL;
     }
-    for (Py_ssize_t i = 0; i < 18; i++) {
+    if (!PyDict_Check(args[2]) || !PyDict_Check(args[3])) {
+        PyErr_SetString(PyExc_TypeError, "pair_features: idf and norms must be dicts");
+        return NULL;
+    }
+    if (kernel_ready() < 0) {
+        return NULL;
+    }
+    double x[PAIR_FEATURES];
+    int found = pair_values(args[0], args[1], args[2], args[3], args[4], args[5], x);
+    if (found <= 0) {
+        return found < 0 ? NULL : Py_NewRef(Py_None);
+    }
+    PyObject *out = PyList_New(PAIR_FEATURES);
+    for (Py_ssize_t i = 0; out != NULL && i < PAIR_FEATURES; i++) {
         PyObject *value = PyFloat_FromDouble(x[i]);
         if (value == NULL) {
-            Py_DECREF(out);
-            return NULL;
+            Py_CLEAR(out);
+            break;
         }
         PyList_SET_ITEM(out, i, value);
     }
     return out;
-fail:
-    release(&h);
-    return NULL;
 }
 
 /* _vector_norm: sqrt(square_sum(vec)) or 1.0; -1.0 with an exception set on failure. */
@@ -2161,6 +2173,53 @@ done:
     return out;
 }
 
+/* linear_probability of doubles: n features, m weights */
+static double linear_of(const double *x, Py_ssize_t n, const double *w, Py_ssize_t m, double bias) {
+    Sum s = {0.0, 0.0};
+    for (Py_ssize_t i = 0; i < n && i < m; i++) {
+        sum_add(&s, w[i] * x[i]);
+    }
+    return sigmoid(bias + sum_result(&s));
+}
+
+/* interaction_probability of doubles (n features, m weights) into *out; -1 with an
+ * exception set on failure */
+static int interaction_of(const double *x, Py_ssize_t n, const double *w, Py_ssize_t m, double bias, double *out) {
+    Py_ssize_t *nonzero = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(n > 0 ? n : 1));
+    if (nonzero == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    Py_ssize_t k = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (x[i] != 0.0) {
+            nonzero[k++] = i;
+        }
+    }
+    double z = bias;
+    for (Py_ssize_t a = 0; a < k; a++) {
+        Py_ssize_t i = nonzero[a];
+        double xi = x[i];
+        /* the products (i, j), j > i, row by row: as the reference indexes them */
+        Py_ssize_t row = n + i * (n - 1) - i * (i - 1) / 2 - i - 1;
+        Py_ssize_t last = a + 1 < k ? row + nonzero[k - 1] : i;
+        if (i >= m || last >= m) {
+            PyMem_Free(nonzero);
+            PyErr_SetString(PyExc_IndexError, "list index out of range");
+            return -1;
+        }
+        z += w[i] * xi;
+        double inner = 0.0;
+        for (Py_ssize_t b = a + 1; b < k; b++) {
+            inner += w[row + nonzero[b]] * x[nonzero[b]];
+        }
+        z += xi * inner;
+    }
+    PyMem_Free(nonzero);
+    *out = sigmoid(z);
+    return 0;
+}
+
 PyDoc_STRVAR(linear_probability_doc,
 "linear_probability(features, weights, bias) -> float\n\n"
 "_sigmoid(bias + sum(map(operator.mul, weights, features)))  (storyline.cluster.online)");
@@ -2181,13 +2240,10 @@ static PyObject *linear_probability(PyObject *self, PyObject *const *args, Py_ss
         PyMem_Free(x);
         return NULL;
     }
-    Sum s = {0.0, 0.0};
-    for (Py_ssize_t i = 0; i < n && i < m; i++) {
-        sum_add(&s, w[i] * x[i]);
-    }
+    double p = linear_of(x, n, w, m, bias);
     PyMem_Free(x);
     PyMem_Free(w);
-    return PyFloat_FromDouble(sigmoid(bias + sum_result(&s)));
+    return PyFloat_FromDouble(p);
 }
 
 PyDoc_STRVAR(interaction_probability_doc,
@@ -2200,52 +2256,138 @@ static PyObject *interaction_probability(PyObject *self, PyObject *const *args, 
         PyErr_SetString(PyExc_TypeError, "interaction_probability takes 3 arguments");
         return NULL;
     }
-    double z = PyFloat_AsDouble(args[2]);
-    if (FAILED(z)) {
+    double bias = PyFloat_AsDouble(args[2]);
+    if (FAILED(bias)) {
         return NULL;
     }
     Py_ssize_t n, m;
     double *x = doubles_of(args[0], &n);
     double *w = x == NULL ? NULL : doubles_of(args[1], &m);
-    Py_ssize_t *nonzero = w == NULL ? NULL : PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(n > 0 ? n : 1));
-    if (nonzero == NULL) {
-        if (w != NULL) {
-            PyErr_NoMemory();
-        }
-        PyMem_Free(x);
-        PyMem_Free(w);
-        return NULL;
-    }
-    Py_ssize_t k = 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        if (x[i] != 0.0) {
-            nonzero[k++] = i;
-        }
-    }
-    PyObject *out = NULL;
-    for (Py_ssize_t a = 0; a < k; a++) {
-        Py_ssize_t i = nonzero[a];
-        double xi = x[i];
-        /* the products (i, j), j > i, row by row: as the reference indexes them */
-        Py_ssize_t row = n + i * (n - 1) - i * (i - 1) / 2 - i - 1;
-        Py_ssize_t last = a + 1 < k ? row + nonzero[k - 1] : i;
-        if (i >= m || last >= m) {
-            PyErr_SetString(PyExc_IndexError, "list index out of range");
-            goto done;
-        }
-        z += w[i] * xi;
-        double inner = 0.0;
-        for (Py_ssize_t b = a + 1; b < k; b++) {
-            inner += w[row + nonzero[b]] * x[nonzero[b]];
-        }
-        z += xi * inner;
-    }
-    out = PyFloat_FromDouble(sigmoid(z));
-done:
+    double p;
+    PyObject *out = w == NULL || interaction_of(x, n, w, m, bias, &p) < 0 ? NULL : PyFloat_FromDouble(p);
     PyMem_Free(x);
     PyMem_Free(w);
-    PyMem_Free(nonzero);
     return out;
+}
+
+/* Whether an article of day ``own_day`` (not None) and a story lie more than ``window``
+ * days apart: abs(own_day - story.day) > window, computed as Python computes it, where the
+ * story has a last day; 1, 0 or -1 with an exception set. */
+static int out_of_window(Held *h, PyObject *own_day, PyObject *story, PyObject *window) {
+    PyObject *last_day = held_attr(h, story, K_LAST_DAY);
+    if (last_day == NULL || last_day == Py_None) {
+        return last_day == NULL ? -1 : 0;
+    }
+    /* StoryFeatures.day: day_sum / day_n if day_n else None */
+    PyObject *day_n = held_attr(h, story, K_DAY_N);
+    int dated = day_n == NULL ? -1 : PyObject_IsTrue(day_n);
+    if (dated < 0) {
+        return -1;
+    }
+    PyObject *day_sum = dated ? held_attr(h, story, K_DAY_SUM) : NULL;
+    PyObject *story_day = !dated ? Py_NewRef(Py_None) : day_sum == NULL ? NULL : PyNumber_TrueDivide(day_sum, day_n);
+    PyObject *gap = story_day == NULL ? NULL : hold(h, PyNumber_Subtract(own_day, hold(h, story_day)));
+    PyObject *apart = gap == NULL ? NULL : hold(h, PyNumber_Absolute(gap));
+    return apart == NULL ? -1 : PyObject_RichCompareBool(apart, window, Py_GT);
+}
+
+PyDoc_STRVAR(best_story_doc,
+"best_story(vectors, ranked, stories, df, floor, window_days, weights, bias, threshold)\n"
+"    -> story id | None\n\n"
+"The stream's join decision for an ArticleVectors over the stories ``ranked`` (id -> its\n"
+"text cosine or None): the most probable by its margin over ``threshold``\n"
+"(storyline.cluster.online).");
+
+static PyObject *best_story(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 9) {
+        PyErr_SetString(PyExc_TypeError, "best_story takes 9 arguments");
+        return NULL;
+    }
+    PyObject *vectors = args[0], *ranked = args[1], *stories = args[2], *df = args[3], *floor_obj = args[4],
+             *window = args[5], *weights = args[6];
+    double bias = PyFloat_AsDouble(args[7]), threshold;
+    if (FAILED(bias) || (threshold = PyFloat_AsDouble(args[8]), FAILED(threshold)) || kernel_ready() < 0) {
+        return NULL;
+    }
+    if (!PyDict_Check(ranked) || !PyDict_Check(stories)) {
+        PyErr_SetString(PyExc_TypeError, "best_story: the ranked stories and the stories must be dicts");
+        return NULL;
+    }
+    Held h = {.n = 0};
+    PyObject *best = NULL;
+    double best_margin = 0.0, *w = NULL;
+    Py_ssize_t m = 0;
+    PyObject *f = held_attr(&h, vectors, K_FEATURES);
+    PyObject *own_day = f == NULL ? NULL : held_attr(&h, f, K_DAY);
+    PyObject *idf = own_day == NULL ? NULL : held_attr(&h, df, K_WEIGHTS);
+    if (idf == NULL) {
+        goto fail;
+    }
+    if (!PyDict_Check(idf)) {
+        PyErr_SetString(PyExc_TypeError, "best_story: the IDF weights must be a dict");
+        goto fail;
+    }
+    Py_ssize_t pos = 0;
+    PyObject *sid, *cross;
+    while (PyDict_Next(ranked, &pos, &sid, &cross)) {
+        Held each = {.n = 0};
+        hold(&each, Py_NewRef(sid));
+        hold(&each, Py_NewRef(cross));
+        PyObject *story = PyDict_GetItemWithError(stories, sid);
+        if (story == NULL) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetObject(PyExc_KeyError, sid);
+            }
+            release(&each);
+            goto fail;
+        }
+        hold(&each, Py_NewRef(story));
+        int apart = own_day == Py_None ? 0 : out_of_window(&each, own_day, story, window);
+        PyObject *norms = apart != 0 ? NULL : hold(&each, story_norms(story, df));
+        double x[PAIR_FEATURES], p = 0.0;
+        int found = -1;
+        if (norms != NULL) {
+            if (!PyDict_Check(norms)) {
+                PyErr_SetString(PyExc_TypeError, "best_story: a story's norms must be a dict");
+            } else {
+                found = pair_values(vectors, story, idf, norms, cross, floor_obj, x);
+            }
+        }
+        if (found > 0 && w == NULL) {
+            w = doubles_of(weights, &m);
+            if (w == NULL) {
+                found = -1;
+            }
+        }
+        if (found > 0) {
+            /* online.probability: a linear model, or one over the features' products */
+            if (m == PAIR_FEATURES) {
+                p = linear_of(x, PAIR_FEATURES, w, m, bias);
+            } else if (m != PAIR_FEATURES + PAIR_FEATURES * (PAIR_FEATURES - 1) / 2) {
+                PyErr_Format(PyExc_ValueError, "%zd weights fit neither %d features nor their products", m,
+                             PAIR_FEATURES);
+                found = -1;
+            } else if (interaction_of(x, PAIR_FEATURES, w, m, bias, &p) < 0) {
+                found = -1;
+            }
+        }
+        if (found > 0 && p - threshold >= best_margin) {
+            best_margin = p - threshold;
+            Py_XSETREF(best, Py_NewRef(sid));
+        }
+        release(&each);
+        if (apart < 0 || (apart == 0 && found < 0)) {
+            goto fail;
+        }
+    }
+    release(&h);
+    PyMem_Free(w);
+    return best != NULL ? best : Py_NewRef(Py_None);
+fail:
+    release(&h);
+    PyMem_Free(w);
+    Py_XDECREF(best);
+    return NULL;
 }
 
 /* str.istitle, str.isupper and str.isdigit of an ASCII word ([A-Za-z0-9_]+). */
@@ -5799,6 +5941,7 @@ static PyMethodDef methods[] = {
     {"rank_stories", (PyCFunction)(void (*)(void))rank_stories, METH_FASTCALL, rank_stories_doc},
     {"fresh_norms_of", (PyCFunction)(void (*)(void))fresh_norms_of, METH_FASTCALL, fresh_norms_of_doc},
     {"top_entities_of", (PyCFunction)(void (*)(void))top_entities_of, METH_FASTCALL, top_entities_of_doc},
+    {"best_story", (PyCFunction)(void (*)(void))best_story, METH_FASTCALL, best_story_doc},
     {"pair_features", (PyCFunction)(void (*)(void))pair_features, METH_FASTCALL, pair_features_doc},
     {"fill_vectors", (PyCFunction)(void (*)(void))fill_vectors, METH_FASTCALL, fill_vectors_doc},
     {"symmetric", (PyCFunction)(void (*)(void))symmetric, METH_FASTCALL, symmetric_doc},

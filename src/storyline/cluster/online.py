@@ -148,12 +148,42 @@ def linear_probability(features: Sequence[float], weights: Sequence[float], bias
     return _sigmoid(bias + sum(map(mul, weights, features)))
 
 
-#: the pure-Python references of the compiled probabilities, by name (tests and
-#: bench/bench_cluster.py --python-loops swap them in)
-_REFERENCE = {f.__name__: f for f in (symmetric, interaction_probability, linear_probability)}
+def best_story(vectors: ArticleVectors, ranked: dict[int, float | None], stories: dict[int, StoryFeatures],
+               df: DocumentFrequencies, floor: float, window_days: int, weights: Sequence[float], bias: float,
+               threshold: float) -> int | None:
+    """The stream's join decision for an article (its ``vectors``): of the stories
+    ``ranked`` (id -> their :func:`~.features.text_cosine` with it where known, else None),
+    those within ``window_days`` of it whose pair features reach the text ``floor``, the one
+    the model (``weights``, ``bias``: see :func:`probability`) finds most probable by its
+    margin over ``threshold`` (the later of equal margins), or None where none reaches it."""
+    f = vectors.features
+    idf = df.weights
+    best, best_margin = None, 0.0
+    for sid, cross in ranked.items():
+        story = stories[sid]
+        if f.day is not None and story.last_day is not None and abs(f.day - story.day) > window_days:  # type: ignore[operator]
+            continue
+        # compare(..., with_conflict=False), one call less
+        compared = pair_features(vectors, story, idf, fresh_norms_of(story, df), cross, floor)
+        if compared is None:
+            continue  # too few shared words to be one event
+        margin = probability(compared, weights=weights, bias=bias) - threshold
+        if margin >= best_margin:
+            best, best_margin = sid, margin
+    return best
+
+
+#: the pure-Python references of the compiled probabilities and join decision, by name
+#: (tests and bench/bench_cluster.py --python-loops swap them in)
+_REFERENCE = {f.__name__: f for f in (symmetric, interaction_probability, linear_probability, best_story)}
 
 if COMPILED:
-    from .._speedups import interaction_probability, linear_probability, symmetric  # type: ignore  # noqa: F811
+    from .._speedups import (  # type: ignore  # noqa: F811
+        best_story,
+        interaction_probability,
+        linear_probability,
+        symmetric,
+    )
 
 
 class OnlineClusterer:
@@ -312,14 +342,17 @@ class OnlineClusterer:
         """The least title, body or title-to-body cosine at which two texts can be one event."""
         return self.headline_min_text_cosine if headline else self.min_text_cosine
 
-    def probability(self, features: Sequence[float], *, headline: bool = False) -> float:
+    def join_model(self, *, headline: bool = False) -> tuple[Sequence[float], float]:
+        """The join model's weights and bias (the stream's decision), for headlines alone or not."""
         if headline:
-            return probability(
-                features,
-                weights=_weights.HEADLINE_WEIGHTS if self.headline_weights is None else self.headline_weights,
-                bias=_weights.HEADLINE_BIAS if self.headline_bias is None else self.headline_bias,
-            )
-        return probability(features, weights=self.weights, bias=self.bias)
+            return (_weights.HEADLINE_WEIGHTS if self.headline_weights is None else self.headline_weights,
+                    _weights.HEADLINE_BIAS if self.headline_bias is None else self.headline_bias)
+        return (_weights.WEIGHTS if self.weights is None else self.weights,
+                _weights.BIAS if self.bias is None else self.bias)
+
+    def probability(self, features: Sequence[float], *, headline: bool = False) -> float:
+        w, b = self.join_model(headline=headline)
+        return probability(features, weights=w, bias=b)
 
     def semantic_probability(self, features: Sequence[float], similarity: float) -> float:
         """The semantic headline model's probability: the pair features and the cosine of
@@ -382,28 +415,32 @@ class OnlineClusterer:
         floor = self.text_floor(headline=headline)
         # A headline with an embedding is read by the semantic headline model where the
         # story has embeddings too (a story restored from a run without them has none).
-        semantic = headline and features.embedding is not None
-        if semantic:
-            floor = min(floor, self.semantic_min_text_cosine)
-        # the most probable story by its margin over its model's threshold
+        if headline and features.embedding is not None:
+            return self._best_semantic(vectors, ranked, min(floor, self.semantic_min_text_cosine), threshold)
+        weights, bias = self.join_model(headline=headline)
+        return best_story(vectors, ranked, stories, df, floor, self.window_days, weights, bias, threshold)
+
+    def _best_semantic(self, vectors: ArticleVectors, ranked: dict[int, float | None], floor: float,
+                       threshold: float) -> int | None:
+        """:func:`best_story` for a headline with an embedding: by the semantic headline model
+        where the story has embeddings, else by the plain one above its own text floor."""
+        features, df = vectors.features, self.df_
         best, best_margin = None, 0.0
-        idf = df.weights
         for sid, cross in ranked.items():
-            story = stories[sid]
+            story = self.stories_[sid]
             if (features.day is not None and story.last_day is not None
                     and abs(features.day - story.day) > self.window_days):  # type: ignore[operator]
                 continue
-            # compare(..., with_conflict=False), one call less
-            compared = pair_features(vectors, story, idf, fresh_norms_of(story, df), cross, floor)
+            compared = pair_features(vectors, story, df.weights, fresh_norms_of(story, df), cross, floor)
             if compared is None:
                 continue  # too few shared words to be one event
-            similar = semantic_cosine(features, story) if semantic else None
+            similar = semantic_cosine(features, story)
             if similar is not None:
                 margin = self.semantic_probability(compared, similar) - self.semantic_threshold
-            elif semantic and not words_meet(compared, self.text_floor(headline=True)):
+            elif not words_meet(compared, self.text_floor(headline=True)):
                 continue  # the plain headline model's own floor
             else:
-                margin = self.probability(compared, headline=headline) - threshold
+                margin = self.probability(compared, headline=True) - threshold
             if margin >= best_margin:
                 best, best_margin = sid, margin
         return best
