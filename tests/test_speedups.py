@@ -385,6 +385,7 @@ def test_the_stream_rankings_break_ties_as_their_references() -> None:
     from storyline.cluster.features import (
         _KERNEL_REFERENCE,
         KINDS,
+        NORM_REFRESH_GROWTH,
         ArticleVectors,
         DocumentFrequencies,
         StoryFeatures,
@@ -422,15 +423,16 @@ def test_the_stream_rankings_break_ties_as_their_references() -> None:
     # names of equal weights, ties past the cut; a story grown since is ranked again
     for story in stories.values():
         story.entities.update({f"p:tied{k}": 1.0 for k in range(6)})
+        story.entities.update({name: 1.0 for name in rng.sample(list(story.entities), len(story.entities) // 2)})
         story._top = (-1, frozenset())
         story.size += 1
         for _ in range(2):
             assert speedups.top_entities_of(story) == _KERNEL_REFERENCE["top_entities_of"](story)
         assert story._top[0] == story.size
     plain = StoryFeatures()
-    plain.entities.update({"p:a": 2, "p:b": 3, "p:c": 3, "p:d": 1, "p:e": 3})  # Python's comparison for ints
+    plain.entities.update({"p:a": 2, "p:b": 3, "p:c": 2, "p:d": 1, "p:e": 3, "p:f": 2})  # ints: Python's comparison
     plain.size = 1
-    assert speedups.top_entities_of(plain) == frozenset({"p:b", "p:c", "p:e", "p:a"})
+    assert speedups.top_entities_of(plain) == frozenset({"p:b", "p:e", "p:a", "p:c"})
     # the refresh of a norm cache: at 1.5 times its corpus size plus 20, big or odd counts alike
     for filled, now in ((10, 35), (10, 36), (2**60, 2**61), (2**60, 3 * 2**59 + 20), (2.5, 24), (None, 1)):
         for refresh in (speedups.fresh_norms_of, _KERNEL_REFERENCE["fresh_norms_of"]):
@@ -439,7 +441,7 @@ def test_the_stream_rankings_break_ties_as_their_references() -> None:
             df.n = now
             norms = refresh(story, df)
             assert norms is story._norms
-            kept = filled is not None and now <= 1.5 * filled + 20
+            kept = filled is not None and now <= NORM_REFRESH_GROWTH * filled + 20
             assert norms == ({"n": filled, "title": 2.0} if kept else {"n": now})
 
 

@@ -1033,8 +1033,9 @@ done:
 }
 
 /* ---- The clusterer's scoring kernel (references: story_cosine, text_cosine,
- * pair_features and fill_vectors in storyline/cluster/features.py; symmetric,
- * interaction_probability and linear_probability in storyline/cluster/online.py). Each
+ * rank_stories, pair_features, fill_vectors, fresh_norms_of and top_entities_of in
+ * storyline/cluster/features.py; symmetric, interaction_probability, linear_probability
+ * and best_story, the stream's join decision, in storyline/cluster/online.py). Each
  * reads the slots and fields its reference reads and caches a story's norms in its
  * ``_norms`` dict as the reference does, in the same order. ---- */
 
