@@ -721,7 +721,7 @@ _UNREAD_CORE: tuple[int, dict[str, float], frozenset[str]] = (-1, {}, frozenset(
 def single_story(features: ArticleFeatures) -> StoryFeatures:
     """:func:`story_of` to be read only (compared with, never added to): the same values in
     the same order, but the article's own bags where that story holds copies of them, and
-    plain dicts for its counts: two or three containers for the garbage collector to track
+    plain dicts for its counts (its :attr:`~StoryFeatures.year` reads them alike): two or three containers for the garbage collector to track
     where story_of makes some twenty (refinement makes one per report it compares)."""
     story = _new_story(StoryFeatures)
     story.size = 1
@@ -731,7 +731,8 @@ def single_story(features: ArticleFeatures) -> StoryFeatures:
     story.entities = entities
     story.year_bag = features.years
     norms = story._norms = {}
-    kinds = story.kinds = {k: {} for k in KINDS} if entities else _NO_STORY_KINDS
+    # (KINDS, without a comprehension's call)
+    kinds = story.kinds = {"p:": {}, "l:": {}, "o:": {}} if entities else _NO_STORY_KINDS
     # title + body and the names by kind as StoryFeatures.add sums them
     if body:
         whole = story.all = {}
@@ -741,16 +742,15 @@ def single_story(features: ArticleFeatures) -> StoryFeatures:
         if entities:
             add_bags(norms, None, (), (), (), kinds, entities)
     # what Counter.update counts of a set: each member once, in its order
-    story.numbers = dict.fromkeys(features.numbers, 1)  # type: ignore[assignment]
-    story.weekdays = dict.fromkeys(features.weekdays, 1)  # type: ignore[assignment]
-    story.months = dict.fromkeys(features.months, 1)  # type: ignore[assignment]
+    numbers, weekdays, months = features.numbers, features.weekdays, features.months
+    story.numbers = dict.fromkeys(numbers, 1) if numbers else {}  # type: ignore[assignment]
+    story.weekdays = dict.fromkeys(weekdays, 1) if weekdays else {}  # type: ignore[assignment]
+    story.months = dict.fromkeys(months, 1) if months else {}  # type: ignore[assignment]
     day = features.day
     story.day_sum = 0 if day is None else day
     story.day_n = 0 if day is None else 1
     story.first_day = story.last_day = day
-    years = story.years = Counter.__new__(Counter)
-    if features.year is not None:
-        years[features.year] = 1
+    story.years = {} if features.year is None else {features.year: 1}  # type: ignore[assignment]
     story.last_seen = 0
     story._top = _UNREAD_TOP
     story._core = _UNREAD_CORE

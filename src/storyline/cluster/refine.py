@@ -570,9 +570,11 @@ class PairScores:
 
     def __init__(self, clusterer: OnlineClusterer) -> None:
         self.clusterer = clusterer
-        #: article id -> its vectors, its one-article story and that story's norm cache (the
-        #: sides of pair_features; the corpus does not change while refinement runs)
-        self._sides: dict[str, tuple[ArticleVectors, StoryFeatures, dict[str, float]]] = {}
+        #: article id -> its vectors, and its one-article story (the two sides of
+        #: pair_features; two dicts rather than a tuple per article, which the garbage
+        #: collector would track)
+        self._vectors: dict[str, ArticleVectors] = {}
+        self._stories: dict[str, StoryFeatures] = {}
         #: the pair model's weights and bias, for two articles that are not both headlines and for two that are
         self._models = {h: clusterer.pair_model(headline=h) for h in (False, True)}
         #: the smaller id -> the larger -> probability: a dict per report rather than a tuple
@@ -590,23 +592,27 @@ class PairScores:
             p = row[hi] = self._score(a, b)
         return p
 
-    def _side(self, f: ArticleFeatures) -> tuple[ArticleVectors, StoryFeatures, dict[str, float]]:
-        df = self.clusterer.df_
-        story = single_story(f)
-        side = self._sides[f.id] = (ArticleVectors(f, df), story, story._fresh_norms(df))
-        return side
-
     def _score(self, a: ArticleFeatures, b: ArticleFeatures) -> float:
         """:meth:`OnlineClusterer.pair_probability` of the two compared both ways with
         :func:`compare` (without the entity conflict)."""
-        sides = self._sides
-        vectors_a, story_a, norms_a = sides.get(a.id) or self._side(a)
-        vectors_b, story_b, norms_b = sides.get(b.id) or self._side(b)
+        stories = self._stories
+        story_a = stories.get(a.id) or self._side(a)
+        story_b = stories.get(b.id) or self._side(b)
+        vectors = self._vectors
         idf = self.clusterer.df_.weights
         weights, bias = self._models[a.headline_only or b.headline_only]
-        return interaction_probability(symmetric(pair_features(vectors_a, story_b, idf, norms_b, None, None),
-                                                 pair_features(vectors_b, story_a, idf, norms_a, None, None)),
+        # a story's _norms are fresh: _side asked for them, and the corpus stays as it is
+        return interaction_probability(symmetric(pair_features(vectors[a.id], story_b, idf, story_b._norms, None, None),
+                                                 pair_features(vectors[b.id], story_a, idf, story_a._norms, None, None)),
                                        weights, bias)
+
+    def _side(self, f: ArticleFeatures) -> StoryFeatures:
+        """The article's one-article story, its vectors filed beside it."""
+        df = self.clusterer.df_
+        self._vectors[f.id] = ArticleVectors(f, df)
+        story = self._stories[f.id] = single_story(f)
+        story._fresh_norms(df)
+        return story
 
     def mean(self, xs: list[ArticleFeatures], ys: list[ArticleFeatures], *, at_least: float = 0.0) -> float:
         """The mean probability over every pair of ``xs`` with ``ys`` (summed in that
