@@ -721,8 +721,9 @@ _UNREAD_CORE: tuple[int, dict[str, float], frozenset[str]] = (-1, {}, frozenset(
 def single_story(features: ArticleFeatures) -> StoryFeatures:
     """:func:`story_of` to be read only (compared with, never added to): the same values in
     the same order, but the article's own bags where that story holds copies of them, and
-    plain dicts for its counts (its :attr:`~StoryFeatures.year` reads them alike): two or three containers for the garbage collector to track
-    where story_of makes some twenty (refinement makes one per report it compares)."""
+    plain dicts for its counts (:attr:`~StoryFeatures.year` reads them alike). Two or three
+    containers for the garbage collector to track where story_of makes some twenty
+    (refinement makes one per report it compares)."""
     story = _new_story(StoryFeatures)
     story.size = 1
     title, body, entities = features.title, features.body, features.entities

@@ -142,7 +142,10 @@ HEADLINE_ATTACH_THRESHOLD = 0.0
 def story_keys(story: StoryFeatures) -> tuple[str, ...]:
     """A story's index keys as an article's: its title, names and most frequent body terms
     (a story of reports without headlines would otherwise be found by its names alone)."""
-    return tuple(dict.fromkeys([*story.title, *story.entities, *dict(most_common(story.body, STORY_BODY_KEYS))]))
+    title = story.title
+    # each key once: title terms (letters) and names ("p:...") never meet, body terms may
+    # repeat title terms
+    return (*title, *story.entities, *[t for t, _ in most_common(story.body, STORY_BODY_KEYS) if t not in title])
 
 
 def as_article(sid: int, story: StoryFeatures, keys: tuple[str, ...] | None = None) -> ArticleFeatures:
@@ -575,7 +578,7 @@ class PairScores:
         #: collector would track)
         self._vectors: dict[str, ArticleVectors] = {}
         self._stories: dict[str, StoryFeatures] = {}
-        #: the pair model's weights and bias, for two articles that are not both headlines and for two that are
+        #: the pair model's weights and bias, by whether either article is a headline alone
         self._models = {h: clusterer.pair_model(headline=h) for h in (False, True)}
         #: the smaller id -> the larger -> probability: a dict per report rather than a tuple
         #: key per pair (some 10k at 10k articles), each of which counts towards the cyclic
@@ -601,10 +604,11 @@ class PairScores:
         vectors = self._vectors
         idf = self.clusterer.df_.weights
         weights, bias = self._models[a.headline_only or b.headline_only]
-        # a story's _norms are fresh: _side asked for them, and the corpus stays as it is
-        return interaction_probability(symmetric(pair_features(vectors[a.id], story_b, idf, story_b._norms, None, None),
-                                                 pair_features(vectors[b.id], story_a, idf, story_a._norms, None, None)),
-                                       weights, bias)
+        # each story's _norms are fresh: _side asked for them, and the corpus does not
+        # change while refinement runs
+        a_to_b = pair_features(vectors[a.id], story_b, idf, story_b._norms, None, None)
+        b_to_a = pair_features(vectors[b.id], story_a, idf, story_a._norms, None, None)
+        return interaction_probability(symmetric(a_to_b, b_to_a), weights, bias)
 
     def _side(self, f: ArticleFeatures) -> StoryFeatures:
         """The article's one-article story, its vectors filed beside it."""
