@@ -339,6 +339,49 @@ def test_pair_means_stop_once_they_cannot_reach_the_bar() -> None:
     assert sum(map(len, pairs._cache.values())) == 7
 
 
+def test_pair_scores_are_the_pair_model_of_both_compares() -> None:
+    # PairScores calls the kernel with single_story sides and the pair model's weights itself
+    from storyline.cluster.features import ArticleVectors, compare, story_of
+    from storyline.cluster.online import symmetric
+    from storyline.cluster.refine import PairScores
+
+    clusterer = OnlineClusterer()
+    for a in (*RESCUE_2024, *RESCUE_2016, *OTHER):
+        clusterer.add(a)
+    articles = [f for members in clusterer.members_.values() for f in members]
+    pairs, df = PairScores(clusterer), clusterer.df_
+    for a in articles:
+        for b in articles:
+            both = symmetric(compare(ArticleVectors(a, df), story_of(b), df, with_conflict=False),
+                             compare(ArticleVectors(b, df), story_of(a), df, with_conflict=False))
+            assert pairs(a, b) == clusterer.pair_probability(both, headline=a.headline_only or b.headline_only)
+
+
+def test_attaching_a_group_is_attaching_each_in_turn() -> None:
+    # refinement's joins and splits move whole groups (_absorb, _take_out)
+    def moved(at_once: bool) -> tuple:
+        clusterer = OnlineClusterer()
+        for i, a in enumerate((*RESCUE_2024, *RESCUE_2016, *OTHER)):
+            clusterer.add(a, story=i % 3)
+        members = clusterer.members_[1]
+        clusterer._detach(1)
+        if at_once:
+            clusterer._attach_all(members, 0)
+        else:
+            for f in members:
+                clusterer._attach(f, 0)
+        story = clusterer.stories_[0]
+        sums = [list(getattr(story, name).items()) for name in ("title", "body", "all", "entities", "year_bag")]
+        return (sums, [list(bag.items()) for bag in story.kinds.values()], list(story._norms.items()),
+                [f.id for f in clusterer.members_[0]], [(k, list(v)) for k, v in clusterer._index.items()],
+                set(clusterer._expiry), story.last_seen)
+
+    assert moved(at_once=True) == moved(at_once=False)
+    clusterer = OnlineClusterer()
+    clusterer._attach_all([], 5)  # nothing to attach: no story either
+    assert 5 not in clusterer.stories_
+
+
 def test_story_views_follow_a_story_as_it_grows() -> None:
     from storyline.cluster.refine import StoryViews, as_article, story_keys
 
@@ -352,6 +395,24 @@ def test_story_views_follow_a_story_as_it_grows() -> None:
     assert views.keys(1) == story_keys(clusterer.stories_[1]) != keys
     assert views.vectors(1).features == as_article(1, clusterer.stories_[1])
     assert views.vectors(3, text_only=True) is views.vectors(3, text_only=True)
+
+def test_a_story_seen_as_an_article_has_every_field_and_each_key_once() -> None:
+    from dataclasses import fields
+
+    from storyline.cluster.features import most_common
+    from storyline.cluster.refine import STORY_BODY_KEYS, as_article, story_keys
+
+    clusterer = OnlineClusterer()
+    for a in (*RESCUE_2024, *RESCUE_2016):
+        clusterer.add(a, story=1)
+    story = clusterer.stories_[1]
+    article = as_article(1, story)
+    assert list(vars(article)) == [f.name for f in fields(article)]
+    assert replace(article) == article and replace(article).keys == article.keys  # through __init__
+    top_body = [t for t, _ in most_common(story.body, STORY_BODY_KEYS)]
+    assert set(top_body) & set(story.title)  # a body term that repeats a title term
+    assert story_keys(story) == tuple(dict.fromkeys([*story.title, *story.entities, *top_body]))
+
 
 def test_index_keys_do_not_depend_on_the_hash_seed() -> None:
     # Candidate scores are float sums over an article's keys: a set order (which changes

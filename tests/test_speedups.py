@@ -346,6 +346,49 @@ def test_the_scoring_kernel_matches_its_reference_to_the_last_bit(seed: int, mon
             symmetric([1.0, 2.0], [1.0])
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_a_single_story_compares_as_story_of_does(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """single_story holds the article's own bags where story_of copies them: compare (both
+    kernels, the story's sums made by either add_bags) reads the same values in the same order."""
+    from dataclasses import replace
+
+    from storyline.cluster import features
+    from storyline.cluster.features import (
+        ArticleVectors,
+        DocumentFrequencies,
+        single_story,
+        story_of,
+    )
+
+    rng = random.Random(seed)
+    articles = []
+    for i in range(30):
+        f = _random_features(rng, i)
+        # a story's names are of the three kinds (an article's others are ignored)
+        articles.append(replace(f, entities={k: v for k, v in f.entities.items() if k[:2] in features.KINDS},
+                                year=rng.choice([None, 2013, 2015])))
+    df = DocumentFrequencies()
+    for f in articles:
+        df.add(f)
+    for compiled in (True, False):
+        if not compiled:
+            monkeypatch.setattr(features, "pair_features", features._KERNEL_REFERENCE["pair_features"])
+            monkeypatch.setattr(features, "add_bags", _sparse._REFERENCE["add_bags"])
+        for b in articles:
+            whole, single = story_of(b), single_story(b)
+            for a in rng.sample(articles, 8):
+                vectors = ArticleVectors(a, df)
+                assert features.compare(vectors, single, df) == features.compare(vectors, whole, df)
+            assert list(single._norms.items()) == list(whole._norms.items())
+            for name in ("title", "body", "all", "entities", "year_bag", "numbers", "weekdays", "months", "years"):
+                assert list(getattr(single, name).items()) == list(getattr(whole, name).items()), name
+            assert {k: list(v.items()) for k, v in single.kinds.items()} == {
+                k: list(v.items()) for k, v in whole.kinds.items()}
+            assert [(getattr(single, name)) for name in ("size", "day_sum", "day_n", "first_day", "last_day", "year")] \
+                == [(getattr(whole, name)) for name in ("size", "day_sum", "day_n", "first_day", "last_day", "year")]
+            assert single.top_entities() == whole.top_entities() and single.core_names() == whole.core_names()
+
+
 def test_the_scoring_kernel_raises_what_goes_wrong() -> None:
     from storyline.cluster.features import _NO_KINDS, ArticleVectors, DocumentFrequencies, story_of
 

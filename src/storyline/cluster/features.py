@@ -664,7 +664,9 @@ class StoryFeatures:
 
     @property
     def year(self) -> int | None:
-        return self.years.most_common(1)[0][0] if self.years else None
+        # most_common(1)'s year (the first of the most counted), without its heapq call
+        years = self.years
+        return max(years, key=years.__getitem__) if years else None
 
     def norm(self, name: str, bag: dict[str, float], df: DocumentFrequencies) -> float:
         return _norm(self._fresh_norms(df), name, bag, df.weights)
@@ -717,6 +719,59 @@ def story_of(features: ArticleFeatures) -> StoryFeatures:
     story = StoryFeatures()
     story.add(features)
     return story
+
+
+#: the kinds of a story of one article that names no one, shared by every :func:`single_story`
+#: (read only)
+_NO_STORY_KINDS: dict[str, dict[str, float]] = {k: {} for k in KINDS}
+#: the (size, ...) caches of a story not yet read, shared likewise (replaced, never changed)
+_UNREAD_TOP: tuple[int, frozenset[str]] = (-1, frozenset())
+_UNREAD_CORE: tuple[int, dict[str, float], frozenset[str]] = (-1, {}, frozenset())
+
+
+def single_story(features: ArticleFeatures) -> StoryFeatures:
+    """:func:`story_of` to be read only (compared with, never added to): the same values in
+    the same order, but the article's own bags where that story holds copies of them, and
+    plain dicts for its counts (:attr:`~StoryFeatures.year` reads them alike). Two or three
+    containers for the garbage collector to track where story_of makes some twenty
+    (refinement makes one per report it compares)."""
+    story = _new_story(StoryFeatures)
+    story.size = 1
+    title, body, entities = features.title, features.body, features.entities
+    story.title = title
+    story.body = body
+    story.entities = entities
+    story.year_bag = features.years
+    norms = story._norms = {}
+    # (KINDS, without a comprehension's call)
+    kinds = story.kinds = {"p:": {}, "l:": {}, "o:": {}} if entities else _NO_STORY_KINDS
+    # title + body and the names by kind as StoryFeatures.add sums them
+    if body:
+        whole = story.all = {}
+        add_bags(norms, None, ("all", "all"), (whole, whole), (title, body), kinds, entities)
+    else:
+        story.all = title  # a headline's title + body: its title's values
+        if entities:
+            add_bags(norms, None, (), (), (), kinds, entities)
+    # what Counter.update counts of a set: each member once, in its order
+    numbers, weekdays, months = features.numbers, features.weekdays, features.months
+    story.numbers = dict.fromkeys(numbers, 1) if numbers else {}  # type: ignore[assignment]
+    story.weekdays = dict.fromkeys(weekdays, 1) if weekdays else {}  # type: ignore[assignment]
+    story.months = dict.fromkeys(months, 1) if months else {}  # type: ignore[assignment]
+    day = features.day
+    story.day_sum = 0 if day is None else day
+    story.day_n = 0 if day is None else 1
+    story.first_day = story.last_day = day
+    story.years = {} if features.year is None else {features.year: 1}  # type: ignore[assignment]
+    story.last_seen = 0
+    story._top = _UNREAD_TOP
+    story._core = _UNREAD_CORE
+    story.embedding_sum = None if features.embedding is None else np.array(features.embedding, dtype=np.float32)
+    return story
+
+
+#: an instance without __init__ (single_story sets its slots)
+_new_story = object.__new__
 
 
 def _weighted(bag: dict[str, float], idf: dict[str, float]) -> tuple[dict[str, float], float]:

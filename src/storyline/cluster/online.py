@@ -16,6 +16,7 @@ import heapq
 import logging
 import math
 from collections.abc import Iterable, Sequence
+from itertools import chain
 from operator import mul
 
 from ..model import AnnotatedArticle
@@ -374,15 +375,20 @@ class OnlineClusterer:
         w, b = self.merge_model(headline=headline)
         return probability(features, weights=w, bias=b)
 
-    def pair_probability(self, features: Sequence[float], *, headline: bool = False) -> float:
-        """The pair model's probability that two articles report one event (linkage),
-        from their :func:`symmetric` pair features."""
+    def pair_model(self, *, headline: bool = False) -> tuple[Sequence[float], float]:
+        """The pair model's weights and bias (refinement's linkage), for two headlines or not."""
         if headline:
             w = _weights.HEADLINE_PAIR_WEIGHTS if self.headline_pair_weights is None else self.headline_pair_weights
             b = _weights.HEADLINE_PAIR_BIAS if self.headline_pair_bias is None else self.headline_pair_bias
         else:
             w = _weights.PAIR_WEIGHTS if self.pair_weights is None else self.pair_weights
             b = _weights.PAIR_BIAS if self.pair_bias is None else self.pair_bias
+        return w, b
+
+    def pair_probability(self, features: Sequence[float], *, headline: bool = False) -> float:
+        """The pair model's probability that two articles report one event (linkage),
+        from their :func:`symmetric` pair features."""
+        w, b = self.pair_model(headline=headline)
         return interaction_probability(features, w, b)
 
     # -- internals ---------------------------------------------------------------------
@@ -454,6 +460,23 @@ class OnlineClusterer:
         self.members_[sid].append(features)
         file_keys(self._index, features.keys, sid)
         heapq.heappush(self._expiry, (self._arrivals, sid))
+
+    def _attach_all(self, members: list[ArticleFeatures], sid: int) -> None:
+        """:meth:`_attach` each of ``members`` in turn (refinement moves whole groups): the
+        same sums, members and index, with one expiry entry for them all (each would be the
+        same entry again, one that the others pass as soon as it comes up)."""
+        if not members:
+            return
+        story = self.stories_.get(sid)
+        if story is None:
+            story = self.stories_[sid] = StoryFeatures()
+            self.members_[sid] = []
+        seen, df = self._arrivals, self.df_
+        for f in members:
+            story.add(f, seen=seen, df=df)
+        self.members_[sid].extend(members)
+        file_keys(self._index, chain.from_iterable([f.keys for f in members]), sid)
+        heapq.heappush(self._expiry, (seen, sid))
 
     def _detach(self, sid: int) -> None:
         """Drop a story from the index and memory (its labels stay)."""

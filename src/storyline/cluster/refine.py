@@ -34,12 +34,13 @@ from .features import (
     compare,
     largest,
     most_common,
+    pair_features,
     shares_words,
-    story_of,
+    single_story,
     text_cosine,
     words_meet,
 )
-from .online import symmetric, weighs
+from .online import interaction_probability, symmetric, weighs
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -141,27 +142,41 @@ HEADLINE_ATTACH_THRESHOLD = 0.0
 def story_keys(story: StoryFeatures) -> tuple[str, ...]:
     """A story's index keys as an article's: its title, names and most frequent body terms
     (a story of reports without headlines would otherwise be found by its names alone)."""
-    return tuple(dict.fromkeys([*story.title, *story.entities, *dict(most_common(story.body, STORY_BODY_KEYS))]))
+    title = story.title
+    # each key once: title terms (letters) and names ("p:...") never meet, body terms may
+    # repeat title terms
+    return (*title, *story.entities, *[t for t, _ in most_common(story.body, STORY_BODY_KEYS) if t not in title])
 
 
 def as_article(sid: int, story: StoryFeatures, keys: tuple[str, ...] | None = None) -> ArticleFeatures:
     """A story seen as one long article, so :func:`compare` can compare two stories
     (``keys``: its :func:`story_keys`, where the caller has them)."""
-    return ArticleFeatures(
+    # the dataclass's fields set at once (its frozen __init__ sets each by a Python call)
+    article = _new_article(ArticleFeatures)
+    day = story.day
+    article.__dict__.update(
         id=f"story:{sid}",
         title=story.title,
         body=story.body,
         entities=story.entities,
-        numbers=frozenset(story.numbers),
-        day=round(story.day) if story.day is not None else None,
+        numbers=frozenset(story.numbers) if story.numbers else _NONE,
+        day=round(day) if day is not None else None,
         year=story.year,
         years=story.year_bag,
-        weekdays=frozenset(story.weekdays),
-        main=tuple(sorted(story.top_entities())),
-        months=frozenset(story.months),
         headline_only=not story.body,
+        main=tuple(sorted(story.top_entities())),
+        weekdays=frozenset(story.weekdays) if story.weekdays else _NONE,
+        months=frozenset(story.months) if story.months else _NONE,
         keys=story_keys(story) if keys is None else keys,
+        embedding=None,
     )
+    return article
+
+
+#: an instance without __init__ (as_article sets its fields)
+_new_article = object.__new__
+#: one empty set for every story that names no numbers, weekdays or months
+_NONE: frozenset[str] = frozenset()
 
 
 class StoryViews:
@@ -302,14 +317,14 @@ def _take_out(clusterer: OnlineClusterer, sid: int, leaving: list[ArticleFeature
     out = {id(f) for f in leaving}
     staying = [f for f in clusterer.members_[sid] if id(f) not in out]
     clusterer._detach(sid)
-    for f in staying:
-        clusterer._attach(f, sid)
+    clusterer._attach_all(staying, sid)
     if to is None:
         to = clusterer._next_id
         clusterer._next_id += 1
+    clusterer._attach_all(leaving, to)
+    labels = clusterer.labels_
     for f in leaving:
-        clusterer._attach(f, to)
-        clusterer.labels_[f.id] = to
+        labels[f.id] = to
         moved[f.id] = to
     return to
 
@@ -393,9 +408,10 @@ def _absorb(clusterer: OnlineClusterer, keep: int, gone: int, moved: dict[str, i
     """Move every article of story ``gone`` into story ``keep`` (recorded in ``moved``)."""
     members = clusterer.members_[gone]
     clusterer._detach(gone)
+    clusterer._attach_all(members, keep)
+    labels = clusterer.labels_
     for f in members:
-        clusterer._attach(f, keep)
-        clusterer.labels_[f.id] = keep
+        labels[f.id] = keep
         moved[f.id] = keep
 
 
@@ -557,8 +573,13 @@ class PairScores:
 
     def __init__(self, clusterer: OnlineClusterer) -> None:
         self.clusterer = clusterer
-        #: article id -> its vectors and its one-article story (the two sides of compare)
-        self._sides: dict[str, tuple[ArticleVectors, StoryFeatures]] = {}
+        #: article id -> its vectors, and its one-article story (the two sides of
+        #: pair_features; two dicts rather than a tuple per article, which the garbage
+        #: collector would track)
+        self._vectors: dict[str, ArticleVectors] = {}
+        self._stories: dict[str, StoryFeatures] = {}
+        #: the pair model's weights and bias, by whether either article is a headline alone
+        self._models = {h: clusterer.pair_model(headline=h) for h in (False, True)}
         #: the smaller id -> the larger -> probability: a dict per report rather than a tuple
         #: key per pair (some 10k at 10k articles), each of which counts towards the cyclic
         #: garbage collector's next run
@@ -575,16 +596,27 @@ class PairScores:
         return p
 
     def _score(self, a: ArticleFeatures, b: ArticleFeatures) -> float:
+        """:meth:`OnlineClusterer.pair_probability` of the two compared both ways with
+        :func:`compare` (without the entity conflict)."""
+        stories = self._stories
+        story_a = stories.get(a.id) or self._side(a)
+        story_b = stories.get(b.id) or self._side(b)
+        vectors = self._vectors
+        idf = self.clusterer.df_.weights
+        weights, bias = self._models[a.headline_only or b.headline_only]
+        # each story's _norms are fresh: _side asked for them, and the corpus does not
+        # change while refinement runs
+        a_to_b = pair_features(vectors[a.id], story_b, idf, story_b._norms, None, None)
+        b_to_a = pair_features(vectors[b.id], story_a, idf, story_a._norms, None, None)
+        return interaction_probability(symmetric(a_to_b, b_to_a), weights, bias)
+
+    def _side(self, f: ArticleFeatures) -> StoryFeatures:
+        """The article's one-article story, its vectors filed beside it."""
         df = self.clusterer.df_
-        sides = self._sides
-        for f in (a, b):
-            if f.id not in sides:
-                sides[f.id] = (ArticleVectors(f, df), story_of(f))
-        vectors_a, story_a = sides[a.id]
-        vectors_b, story_b = sides[b.id]
-        both_ways = symmetric(compare(vectors_a, story_b, df, with_conflict=False),
-                              compare(vectors_b, story_a, df, with_conflict=False))
-        return self.clusterer.pair_probability(both_ways, headline=a.headline_only or b.headline_only)
+        self._vectors[f.id] = ArticleVectors(f, df)
+        story = self._stories[f.id] = single_story(f)
+        story._fresh_norms(df)
+        return story
 
     def mean(self, xs: list[ArticleFeatures], ys: list[ArticleFeatures], *, at_least: float = 0.0) -> float:
         """The mean probability over every pair of ``xs`` with ``ys`` (summed in that
