@@ -32,12 +32,11 @@ from .features import (
     ArticleVectors,
     StoryFeatures,
     compare,
-    largest,
     most_common,
     pair_features,
+    rank_stories,
     shares_words,
     single_story,
-    text_cosine,
     words_meet,
 )
 from .online import interaction_probability, symmetric, weighs
@@ -375,9 +374,7 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thre
         ]
         if len(others) > FULL_COMPARE:
             # as in the stream: one cosine to rank, the full features for the best
-            vectors = views.vectors(sid)
-            ranked = {o: text_cosine(vectors, clusterer.stories_[o], clusterer.df_) for o in others}
-            others = largest(ranked, FULL_COMPARE)
+            others = list(rank_stories(views.vectors(sid), others, clusterer.stories_, clusterer.df_, FULL_COMPARE))
         for other in others:
             if bar(sid, other) >= 1:
                 continue  # this pass is off for such a pair
