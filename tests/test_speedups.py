@@ -1233,6 +1233,41 @@ def test_the_term_counts_match_their_reference_on_many_distinct_words() -> None:
             assert list(got.items()) == list(reference(text, features._STOP, stem_chars).items())
 
 
+def test_the_term_loops_make_one_str_of_each_term() -> None:
+    """A term's str is the same object in every article (ASCII words, also in text with other
+    characters), so that the stream's dicts find it by identity; the years' keys likewise."""
+    from storyline.cluster import features
+
+    stop = features._STOP
+    title = speedups.title_bag("Fishermen rescued near Cadiz", stop, 7, None, 3)
+    body, _ = speedups.body_bag("The fishermen were rescued by coastguards.", stop, 7, 120, 20)
+    wide = speedups.word_terms("“Fishermen” rescued off Cádiz", stop, 7)
+    assert list(wide) == ["fisherm", "rescued", "cádiz"]
+    for term in ("fisherm", "rescued"):
+        held = next(t for t in title if t == term)
+        assert next(t for t in body if t == term) is held
+        assert next(t for t in wide if t == term) is held
+    first, again = (speedups.year_features("In 2014", "", (), None)[1] for _ in range(2))
+    assert next(iter(first)) is next(iter(again))
+
+
+def test_the_term_loops_match_their_reference_past_the_terms_they_keep() -> None:
+    """More distinct terms than the compiled loops keep (they start over): the same counts."""
+    from storyline.cluster import features
+
+    reference = _features_reference("word_terms")
+    rng = random.Random(11)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    for _ in range(40):
+        text = " ".join("".join(rng.choice(letters) for _ in range(7)) for _ in range(10_000))
+        got = speedups.word_terms(text, features._STOP, 7)
+        assert list(got.items()) == list(reference(text, features._STOP, 7).items())
+    # a word too long for the wide path's buffer, in text that is not ASCII
+    text = "é " + "x" * 70 + " " + "y" * 64
+    assert list(speedups.word_terms(text, features._STOP, 80).items()) == list(
+        reference(text, features._STOP, 80).items())
+
+
 def test_the_term_counts_check_their_input() -> None:
     with pytest.raises(TypeError):
         speedups.word_terms(b"bytes", frozenset(), 7)

@@ -3938,6 +3938,88 @@ static PyObject *ascii_str(const unsigned char *s, Py_ssize_t n) {
     return out;
 }
 
+/* ``term`` (a new str, or NULL with an exception set) interned, for the terms that are not
+ * ASCII (ascii_term's are one object each already): every article's str of a term is then
+ * one object, and the stream's dict lookups of it (IDF cache, story bags, document counts,
+ * index) match by identity instead of comparing bytes. */
+static PyObject *interned(PyObject *term) {
+    if (term != NULL) {
+        PyUnicode_InternInPlace(&term);
+    }
+    return term;
+}
+
+/* The ASCII terms made so far, by their bytes (open addressing, FNV-1a hashes): a term seen
+ * before is the same str again (see interned; no str made, and no lookup in Python's
+ * interned dict, which is large and costs more). Emptied when full, which bounds it. */
+typedef struct {
+    uint64_t hash;
+    PyObject *term; /* NULL: an empty slot */
+} CachedTerm;
+
+#define TERM_CACHE_MAX (1 << 19)
+static CachedTerm *term_cache = NULL;
+static Py_ssize_t term_cache_mask = -1, term_cache_used = 0;
+
+/* A table of ``size`` (a power of two) empty slots for the cache, the terms cached so far
+ * filed in it where ``keep``, else released: 0, or -1 with MemoryError set. */
+static int term_cache_resize(Py_ssize_t size, int keep) {
+    CachedTerm *slots = PyMem_Calloc((size_t)size, sizeof(CachedTerm));
+    if (slots == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t k = 0; k <= term_cache_mask; k++) {
+        CachedTerm old = term_cache[k];
+        if (old.term == NULL) {
+            continue;
+        }
+        if (!keep) {
+            Py_DECREF(old.term);
+            continue;
+        }
+        Py_ssize_t at = (Py_ssize_t)(old.hash & (uint64_t)(size - 1));
+        while (slots[at].term != NULL) {
+            at = (at + 1) & (size - 1);
+        }
+        slots[at] = old;
+    }
+    PyMem_Free(term_cache);
+    term_cache = slots;
+    term_cache_mask = size - 1;
+    if (!keep) {
+        term_cache_used = 0;
+    }
+    return 0;
+}
+
+/* The str of the ``n`` ASCII bytes at ``s`` (FNV-1a ``hash``), a new reference: the cached
+ * one, or one made and cached. NULL with an exception set. */
+static PyObject *ascii_term(const unsigned char *s, Py_ssize_t n, uint64_t hash) {
+    if (2 * (term_cache_used + 1) > term_cache_mask + 1) {
+        Py_ssize_t size = term_cache_mask < 0 ? 1024 : 2 * (term_cache_mask + 1);
+        int keep = size <= TERM_CACHE_MAX;
+        if (term_cache_resize(keep ? size : 1024, keep) < 0) {
+            return NULL;
+        }
+    }
+    Py_ssize_t at = (Py_ssize_t)(hash & (uint64_t)term_cache_mask);
+    for (PyObject *term; (term = term_cache[at].term) != NULL; at = (at + 1) & term_cache_mask) {
+        if (term_cache[at].hash == hash && PyUnicode_GET_LENGTH(term) == n
+            && memcmp(PyUnicode_1BYTE_DATA(term), s, (size_t)n) == 0) {
+            Py_INCREF(term);
+            return term;
+        }
+    }
+    PyObject *term = ascii_str(s, n);
+    if (term != NULL) {
+        Py_INCREF(term);
+        term_cache[at] = (CachedTerm){hash, term};
+        term_cache_used++;
+    }
+    return term;
+}
+
 /* ``n`` bytes for a call's scratch: ``stack`` where they fit, else from the heap (NULL
  * with MemoryError set); free_scratch gives them back. */
 static unsigned char *scratch(unsigned char *stack, size_t stack_size, Py_ssize_t n) {
@@ -3980,57 +4062,6 @@ static inline int word_char(Py_UCS4 c) {
 /* A character of features._CJK (kana and CJK ideographs). */
 static inline int cjk_char(Py_UCS4 c) {
     return (c >= 0x3040 && c <= 0x30ff) || (c >= 0x3400 && c <= 0x4dbf) || (c >= 0x4e00 && c <= 0x9fff);
-}
-
-/* word_terms of text that is not ASCII: its words read from text.lower(), as the reference
- * reads them (a new dict, NULL with an exception set; Py_None, new, where it has CJK). */
-static PyObject *wide_terms(PyObject *text, PyObject *stop, Py_ssize_t stem_chars) {
-    int kind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
-    for (Py_ssize_t i = 0; i < n; i++) {
-        if (cjk_char(PyUnicode_READ(kind, data, i))) {
-            Py_RETURN_NONE;
-        }
-    }
-    PyObject *low = PyObject_CallMethodObjArgs(text, str_lower, NULL);
-    if (low == NULL) {
-        return NULL;
-    }
-    if (!PyUnicode_Check(low)) {
-        PyErr_SetString(PyExc_TypeError, "word_terms: lower() gave no str");
-        Py_DECREF(low);
-        return NULL;
-    }
-    PyObject *counts = PyDict_New();
-    kind = PyUnicode_KIND(low);
-    data = PyUnicode_DATA(low);
-    n = PyUnicode_GET_LENGTH(low);
-    Py_ssize_t i = 0;
-    while (counts != NULL && i < n) {
-        if (!word_char(PyUnicode_READ(kind, data, i))) {
-            i++;
-            continue;
-        }
-        Py_ssize_t start = i;
-        while (i < n && word_char(PyUnicode_READ(kind, data, i))) {
-            i++;
-        }
-        if (i - start < 2) {
-            continue;
-        }
-        PyObject *stem = PyUnicode_Substring(low, start, i);
-        int is_stop = stem == NULL ? -1 : PySet_Contains(stop, stem);
-        if (is_stop == 0 && i - start > stem_chars) {
-            Py_SETREF(stem, PyUnicode_Substring(low, start, start + stem_chars));
-        }
-        if (is_stop < 0 || stem == NULL || (!is_stop && count_key(counts, stem) < 0)) {
-            Py_CLEAR(counts);
-        }
-        Py_XDECREF(stem);
-    }
-    Py_DECREF(low);
-    return counts;
 }
 
 /* The arguments every function of this section checks: a str (or None where ``none_ok``),
@@ -4249,7 +4280,7 @@ static int stem_counts_add(StemCounts *c, Py_ssize_t start, Py_ssize_t len) {
 static PyObject *stem_counts_dict(const StemCounts *c) {
     PyObject *out = PyDict_New();
     for (Py_ssize_t k = 0; out != NULL && k < c->entries; k++) {
-        PyObject *stem = ascii_str(c->bytes + c->entry[k].start, c->entry[k].len);
+        PyObject *stem = ascii_term(c->bytes + c->entry[k].start, c->entry[k].len, c->entry[k].hash);
         PyObject *count = stem == NULL ? NULL : PyLong_FromSsize_t(c->entry_count[k]);
         if (count == NULL || PyDict_SetItem(out, stem, count) < 0) {
             Py_CLEAR(out);
@@ -4270,6 +4301,74 @@ static int is_stop_word(PyObject *stop, const ByteSet *bytes, const unsigned cha
     int found = word == NULL ? -1 : PySet_Contains(stop, word);
     Py_XDECREF(word);
     return found;
+}
+
+/* word_terms of text that is not ASCII: its words read from text.lower(), as the reference
+ * reads them (a new dict, NULL with an exception set; Py_None, new, where it has CJK). */
+static PyObject *wide_terms(PyObject *text, PyObject *stop, Py_ssize_t stem_chars) {
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (cjk_char(PyUnicode_READ(kind, data, i))) {
+            Py_RETURN_NONE;
+        }
+    }
+    PyObject *low = PyObject_CallMethodObjArgs(text, str_lower, NULL);
+    if (low == NULL) {
+        return NULL;
+    }
+    if (!PyUnicode_Check(low)) {
+        PyErr_SetString(PyExc_TypeError, "word_terms: lower() gave no str");
+        Py_DECREF(low);
+        return NULL;
+    }
+    const ByteSet *stop_bytes;
+    PyObject *counts = stop_byte_set(stop, &stop_bytes) < 0 ? NULL : PyDict_New();
+    unsigned char word[64];
+    kind = PyUnicode_KIND(low);
+    data = PyUnicode_DATA(low);
+    n = PyUnicode_GET_LENGTH(low);
+    Py_ssize_t i = 0;
+    while (counts != NULL && i < n) {
+        if (!word_char(PyUnicode_READ(kind, data, i))) {
+            i++;
+            continue;
+        }
+        Py_ssize_t start = i;
+        int ascii = 1;
+        for (Py_UCS4 c; i < n && word_char(c = PyUnicode_READ(kind, data, i)); i++) {
+            ascii &= c < 128;
+        }
+        if (i - start < 2) {
+            continue;
+        }
+        PyObject *stem;
+        int is_stop;
+        if (ascii && i - start <= (Py_ssize_t)sizeof word) {
+            /* an ASCII word (most are, in text with a curly quote or an accent): looked up
+             * and stemmed by its bytes, as count_term does */
+            Py_ssize_t len = i - start, stem_len = len < stem_chars ? len : stem_chars;
+            for (Py_ssize_t k = 0; k < len; k++) {
+                word[k] = (unsigned char)PyUnicode_READ(kind, data, start + k);
+            }
+            is_stop = is_stop_word(stop, stop_bytes, word, len);
+            stem = is_stop != 0 ? NULL : ascii_term(word, stem_len, fnv1a(word, stem_len));
+        } else {
+            stem = PyUnicode_Substring(low, start, i);
+            is_stop = stem == NULL ? -1 : PySet_Contains(stop, stem);
+            if (is_stop == 0 && i - start > stem_chars) {
+                Py_SETREF(stem, PyUnicode_Substring(low, start, start + stem_chars));
+            }
+            stem = is_stop == 0 ? interned(stem) : stem;
+        }
+        if (is_stop < 0 || (!is_stop && (stem == NULL || count_key(counts, stem) < 0))) {
+            Py_CLEAR(counts);
+        }
+        Py_XDECREF(stem);
+    }
+    Py_DECREF(low);
+    return counts;
 }
 
 /* Counts the stem (first ``stem_chars`` bytes) of the lower-case ASCII word at
@@ -4901,7 +5000,8 @@ static PyObject *year_features(PyObject *self, PyObject *const *args, Py_ssize_t
         char digits[32];
         long value = PyLong_AsLong(item);
         int written = value == -1 && PyErr_Occurred() ? -1 : snprintf(digits, sizeof digits, "y:%ld", value);
-        PyObject *key = written < 0 ? NULL : ascii_str((const unsigned char *)digits, written);
+        PyObject *key = written < 0 ? NULL
+                       : ascii_term((const unsigned char *)digits, written, fnv1a((const unsigned char *)digits, written));
         int status = key == NULL ? -1 : PyDict_SetItem(bag, key, one_float);
         Py_XDECREF(key);
         Py_DECREF(item);
@@ -5082,8 +5182,8 @@ static int count_entity(PyObject *counts, PyObject *prefix, PyObject *canonical)
         } else if (space >= 0) {
             PyObject *surname = PyUnicode_Substring(name, space + 1, n);
             key = surname == NULL ? NULL : PyUnicode_Concat(prefix, surname);
-            status = key == NULL ? -1 : count_key(counts, key);
             Py_XDECREF(surname);
+            status = key == NULL ? -1 : count_key(counts, key);
             Py_XDECREF(key);
         }
     }
@@ -5305,7 +5405,7 @@ static PyObject *term_weights(PyObject *text, PyObject *stop, Py_ssize_t stem_ch
         out = PyDict_New();
     }
     for (Py_ssize_t k = 0; out != NULL && k < counts.entries; k++) {
-        PyObject *stem = ascii_str(low + counts.entry[k].start, counts.entry[k].len);
+        PyObject *stem = ascii_term(low + counts.entry[k].start, counts.entry[k].len, counts.entry[k].hash);
         PyObject *weight = stem == NULL ? NULL : count_weight(counts.entry_count[k]);
         if (weight == NULL || PyDict_SetItem(out, stem, weight) < 0) {
             Py_CLEAR(out);
@@ -5339,7 +5439,7 @@ static PyObject *rank_stems(const StemCounts *c, Py_ssize_t most, Py_ssize_t top
     Py_ssize_t kept = n > most ? most : n, listed = kept > top ? top : kept;
     for (Py_ssize_t k = 0; bag != NULL && k < kept; k++) {
         Py_ssize_t at = n > most ? order[k] : k;
-        made[at] = ascii_str(c->bytes + c->entry[at].start, c->entry[at].len);
+        made[at] = ascii_term(c->bytes + c->entry[at].start, c->entry[at].len, c->entry[at].hash);
         PyObject *weight = made[at] == NULL ? NULL : count_weight(c->entry_count[at]);
         if (weight == NULL || PyDict_SetItem(bag, made[at], weight) < 0) {
             Py_CLEAR(bag);

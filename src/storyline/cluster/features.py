@@ -552,6 +552,14 @@ def _with_body(features: ArticleFeatures, body: dict[str, float]) -> ArticleFeat
 _BAG_NAMES = ("title", "body", "all", "all", "entities", "years")
 
 
+#: what a new story holds until it counts (shared, never changed: each is a container
+#: the collector would otherwise track, a dozen of them per story, and refinement makes a
+#: one-article story per article it compares)
+_NO_COUNTS: Counter[str] = Counter()
+_NO_TOP: tuple[int, frozenset[str]] = (-1, frozenset())
+_NO_CORE: tuple[int, dict[str, float], frozenset[str]] = (-1, {}, frozenset())
+
+
 class StoryFeatures:
     """Running sums of a story's articles, comparable with :func:`compare`."""
 
@@ -568,12 +576,12 @@ class StoryFeatures:
         self.all: dict[str, float] = {}
         self.entities: dict[str, float] = {}
         #: the entity bag split by kind ("p:", "l:", "o:"), for per-kind cosines.
-        self.kinds: dict[str, dict[str, float]] = {k: {} for k in KINDS}
-        # Empty Counters made without Counter.__init__, whose update call is Python code
-        # (a tenth of the time; a Counter is a dict with methods, so this is the same object).
-        self.numbers: Counter[str] = Counter.__new__(Counter)
-        self.weekdays: Counter[str] = Counter.__new__(Counter)
-        self.months: Counter[str] = Counter.__new__(Counter)
+        self.kinds: dict[str, dict[str, float]] = {"p:": {}, "l:": {}, "o:": {}}
+        # The one empty Counter until a member gives some (most give no numbers, weekdays
+        # or months): add and merge put a story's own in place before counting into it.
+        self.numbers: Counter[str] = _NO_COUNTS
+        self.weekdays: Counter[str] = _NO_COUNTS
+        self.months: Counter[str] = _NO_COUNTS
         self.day_sum = 0
         self.day_n = 0
         self.years: Counter[int] = Counter.__new__(Counter)
@@ -583,8 +591,8 @@ class StoryFeatures:
         #: arrival index of the latest member (for expiry when dates are unknown).
         self.last_seen = 0
         self._norms: dict[str, float] = {}
-        self._top: tuple[int, frozenset[str]] = (-1, frozenset())
-        self._core: tuple[int, dict[str, float], frozenset[str]] = (-1, {}, frozenset())
+        self._top: tuple[int, frozenset[str]] = _NO_TOP
+        self._core: tuple[int, dict[str, float], frozenset[str]] = _NO_CORE
         #: the sum of the members' sentence embeddings (None while no member has one).
         self.embedding_sum: Any = None
 
@@ -607,17 +615,22 @@ class StoryFeatures:
         """Add one article; with ``df``, cached norms are updated in place (cheap)."""
         self.size += 1
         norms = self._norms
-        add_bags(norms, df.weights if df is not None and _fresh(norms, df) else None, _BAG_NAMES,
+        fresh = None
+        if df is not None:
+            n = norms.get("n")  # norms cached and not yet outgrown (see _fresh_norms)
+            if n is not None and df.n <= NORM_REFRESH_GROWTH * n + 20:
+                fresh = df.weights
+        add_bags(norms, fresh, _BAG_NAMES,
                  (self.title, self.body, self.all, self.all, self.entities, self.year_bag),
                  (features.title, features.body, features.title, features.body, features.entities, features.years),
                  self.kinds, features.entities)
         # Counter.update is a Python call even for nothing to add (most articles)
         if features.numbers:
-            self.numbers.update(features.numbers)
+            self._own_numbers().update(features.numbers)
         if features.weekdays:
-            self.weekdays.update(features.weekdays)
+            self._own_weekdays().update(features.weekdays)
         if features.months:
-            self.months.update(features.months)
+            self._own_months().update(features.months)
         day = features.day
         if day is not None:
             self.day_sum += day
@@ -634,6 +647,24 @@ class StoryFeatures:
         if seen > self.last_seen:
             self.last_seen = seen
 
+    # The story's own Counters, made at the first count (see __init__); made without
+    # Counter.__init__, whose update call is Python code (a Counter is a dict with methods).
+
+    def _own_numbers(self) -> Counter[str]:
+        if self.numbers is _NO_COUNTS:
+            self.numbers = Counter.__new__(Counter)
+        return self.numbers
+
+    def _own_weekdays(self) -> Counter[str]:
+        if self.weekdays is _NO_COUNTS:
+            self.weekdays = Counter.__new__(Counter)
+        return self.weekdays
+
+    def _own_months(self) -> Counter[str]:
+        if self.months is _NO_COUNTS:
+            self.months = Counter.__new__(Counter)
+        return self.months
+
     def _add_embedding(self, vector: Any) -> None:
         if self.embedding_sum is None:
             self.embedding_sum = np.array(vector, dtype=np.float32)
@@ -647,9 +678,12 @@ class StoryFeatures:
                           (self.all, other.all), (self.entities, other.entities),
                           (self.year_bag, other.year_bag), *((self.kinds[k], other.kinds[k]) for k in KINDS)):
             add_into(bag, part, None, None)
-        self.numbers.update(other.numbers)
-        self.weekdays.update(other.weekdays)
-        self.months.update(other.months)
+        if other.numbers:
+            self._own_numbers().update(other.numbers)
+        if other.weekdays:
+            self._own_weekdays().update(other.weekdays)
+        if other.months:
+            self._own_months().update(other.months)
         self.day_sum += other.day_sum
         self.day_n += other.day_n
         for d in (other.first_day, other.last_day):
@@ -677,7 +711,7 @@ class StoryFeatures:
         """The cached norms, emptied first if the corpus has outgrown them."""
         norms = self._norms
         n = norms.get("n")
-        if n is None or df.n > NORM_REFRESH_GROWTH * n + 20:  # :func:`_fresh`, inlined (hot)
+        if n is None or df.n > NORM_REFRESH_GROWTH * n + 20:
             norms.clear()
             norms["n"] = df.n
         return norms
@@ -695,11 +729,6 @@ def _norm(norms: dict[str, float], name: str, bag: dict[str, float],
 #: a story's cached norms are recomputed once the corpus has grown by this factor since;
 #: in between, adds update them in place (the IDF drift is small, recomputing costly).
 NORM_REFRESH_GROWTH = 1.5
-
-
-def _fresh(norms: dict[str, float], df: DocumentFrequencies) -> bool:
-    n = norms.get("n")
-    return n is not None and df.n <= NORM_REFRESH_GROWTH * n + 20
 
 
 def story_of(features: ArticleFeatures) -> StoryFeatures:
