@@ -1493,6 +1493,36 @@ def _annotated_rows() -> list:
     return out
 
 
+def test_the_records_are_made_and_copied_as_their_references_make_them() -> None:
+    import dataclasses
+
+    from storyline.cluster import features
+
+    values = ("a1", {"fisherm": 1.0}, {"rescued": 2.0}, {"p:kim": 1.0}, frozenset({"12"}), 735000, 2013,
+              {"y:2013": 1.0}, False, ("p:kim",), frozenset({"fri"}), frozenset(), ("fisherm", "p:kim"), None)
+    made = {how: fn(features.ArticleFeatures, values)
+            for how, fn in (("c", speedups.new_fields), ("py", _features_reference("new_fields")))}
+    for f in made.values():
+        assert type(f) is features.ArticleFeatures
+        assert tuple(getattr(f, field.name) for field in dataclasses.fields(f)) == values
+        assert all(getattr(f, field.name) is v for field, v in zip(dataclasses.fields(f), values, strict=True))
+    assert made["c"] == made["py"] == features.ArticleFeatures(*values)
+    body = {"coastgu": 1.0}
+    index = features.ArticleFeatures.__slots__.index("body")
+    copies = [fn(made["c"], index, body) for fn in (speedups.with_field, _features_reference("with_field"))]
+    for copy in copies:
+        assert copy.body is body and copy.title is made["c"].title and copy.keys is made["c"].keys
+        assert copy == dataclasses.replace(made["c"], body=body)
+    with pytest.raises(ValueError):
+        speedups.new_fields(features.ArticleFeatures, values[:-1])
+    with pytest.raises(TypeError):
+        speedups.new_fields(dict, ())  # no slots
+    with pytest.raises(IndexError):
+        speedups.with_field(made["c"], len(values), body)
+    with pytest.raises(AttributeError):  # a field never set
+        speedups.with_field(object.__new__(features.ArticleFeatures), index, body)
+
+
 def test_featurize_gives_the_same_features_with_and_without_its_c_loops(monkeypatch: pytest.MonkeyPatch) -> None:
     import dataclasses
 

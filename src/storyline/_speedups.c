@@ -5560,6 +5560,116 @@ static PyObject *body_bag(PyObject *self, PyObject *const *args, Py_ssize_t narg
     return out;
 }
 
+/* ---- featurize's records: ArticleFeatures (a frozen dataclass with slots) made and copied
+ * without a Python call per field (references in storyline/cluster/features.py:
+ * new_fields, with_field). ---- */
+
+#define MAX_FIELDS 32
+/* The class whose slot offsets are kept (held), and its offsets in __slots__ order. */
+static PyTypeObject *fields_type = NULL;
+static Py_ssize_t fields_count = 0, field_offsets[MAX_FIELDS];
+
+/* Reads the offsets of ``type``'s __slots__ (a tuple of names of its own object slots, at
+ * most MAX_FIELDS) unless they are kept already: 0, or -1 with TypeError set. */
+static int read_field_offsets(PyTypeObject *type) {
+    if (type == fields_type) {
+        return 0;
+    }
+    PyObject *slots = PyDict_GetItemString(type->tp_dict, "__slots__");
+    if (slots == NULL || !PyTuple_Check(slots) || PyTuple_GET_SIZE(slots) > MAX_FIELDS) {
+        PyErr_SetString(PyExc_TypeError, "a class with a tuple of __slots__ is needed");
+        return -1;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(slots), offsets[MAX_FIELDS];
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *member = PyDict_GetItem(type->tp_dict, PyTuple_GET_ITEM(slots, k));
+        if (member == NULL || !Py_IS_TYPE(member, &PyMemberDescr_Type)
+            || ((PyMemberDescrObject *)member)->d_member->type != T_OBJECT_EX) {
+            PyErr_SetString(PyExc_TypeError, "each of __slots__ must be an object slot of the class");
+            return -1;
+        }
+        offsets[k] = ((PyMemberDescrObject *)member)->d_member->offset;
+    }
+    Py_INCREF(type);
+    Py_XSETREF(fields_type, type);
+    fields_count = n;
+    memcpy(field_offsets, offsets, (size_t)n * sizeof(Py_ssize_t));
+    return 0;
+}
+
+static inline PyObject **field_at(PyObject *obj, Py_ssize_t k) {
+    return (PyObject **)((char *)obj + field_offsets[k]);
+}
+
+PyDoc_STRVAR(new_fields_doc,
+"new_fields(cls, values) -> object\n\n"
+"A new instance of ``cls`` (object.__new__, no __init__) with each of cls.__slots__ set\n"
+"to the value at its place in the tuple ``values`` (storyline.cluster.features.new_fields).");
+
+static PyObject *new_fields(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2 || !PyType_Check(args[0]) || !PyTuple_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "new_fields takes a class and a tuple");
+        return NULL;
+    }
+    PyTypeObject *type = (PyTypeObject *)args[0];
+    PyObject *values = args[1];
+    /* the offsets read again after the allocation: a collection it sets off may run code
+     * that reads another class's */
+    PyObject *obj = read_field_offsets(type) < 0 ? NULL : type->tp_alloc(type, 0);
+    if (obj == NULL || read_field_offsets(type) < 0) {
+        Py_XDECREF(obj);
+        return NULL;
+    }
+    if (PyTuple_GET_SIZE(values) != fields_count) {
+        PyErr_SetString(PyExc_ValueError, "new_fields: as many values as __slots__ are needed");
+        Py_DECREF(obj);
+        return NULL;
+    }
+    for (Py_ssize_t k = 0; k < fields_count; k++) {
+        *field_at(obj, k) = Py_NewRef(PyTuple_GET_ITEM(values, k));
+    }
+    return obj;
+}
+
+PyDoc_STRVAR(with_field_doc,
+"with_field(obj, index, value) -> object\n\n"
+"A new instance of type(obj) with each slot as obj's but the one at ``index`` of its\n"
+"__slots__, which is ``value`` (storyline.cluster.features.with_field).");
+
+static PyObject *with_field(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "with_field takes an object, an index and a value");
+        return NULL;
+    }
+    PyObject *obj = args[0];
+    PyTypeObject *type = Py_TYPE(obj);
+    Py_ssize_t index = PyLong_AsSsize_t(args[1]);
+    if (index == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    /* the offsets read again after the allocation (see new_fields) */
+    PyObject *copy = read_field_offsets(type) < 0 ? NULL : type->tp_alloc(type, 0);
+    if (copy == NULL || read_field_offsets(type) < 0) {
+        Py_XDECREF(copy);
+        return NULL;
+    }
+    if (index < 0 || index >= fields_count) {
+        PyErr_SetString(PyExc_IndexError, "with_field: no slot at that index");
+        Py_DECREF(copy);
+        return NULL;
+    }
+    for (Py_ssize_t k = 0; k < fields_count; k++) {
+        PyObject *value = k == index ? args[2] : *field_at(obj, k);
+        if (value == NULL) {
+            PyErr_SetString(PyExc_AttributeError, "with_field: a slot of the object is not set");
+            Py_DECREF(copy);
+            return NULL;
+        }
+        *field_at(copy, k) = Py_NewRef(value);
+    }
+    return copy;
+}
+
 PyDoc_STRVAR(register_idf_cache_doc,
 "register_idf_cache(cls) -> None\n\n"
 "Terms missing from an IDF cache of exactly this class are computed in C, as\n"
@@ -5600,6 +5710,9 @@ static PyMethodDef methods[] = {
     {"entity_features", (PyCFunction)(void (*)(void))entity_features, METH_FASTCALL, entity_features_doc},
     {"title_bag", (PyCFunction)(void (*)(void))title_bag, METH_FASTCALL, title_bag_doc},
     {"body_bag", (PyCFunction)(void (*)(void))body_bag, METH_FASTCALL, body_bag_doc},
+    /* featurize's records */
+    {"new_fields", (PyCFunction)(void (*)(void))new_fields, METH_FASTCALL, new_fields_doc},
+    {"with_field", (PyCFunction)(void (*)(void))with_field, METH_FASTCALL, with_field_doc},
     /* the clusterer's scoring kernel */
     {"story_cosine", (PyCFunction)(void (*)(void))story_cosine, METH_FASTCALL, story_cosine_doc},
     {"text_cosine", (PyCFunction)(void (*)(void))text_cosine, METH_FASTCALL, text_cosine_doc},

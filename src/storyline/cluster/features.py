@@ -189,9 +189,10 @@ def _number_key(text: str) -> str | None:
     return key if len(key) >= 2 or "." in key else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ArticleFeatures:
-    """What the clusterer keeps of one article."""
+    """What the clusterer keeps of one article (slots: no instance dict, one container
+    less per article for the collector)."""
 
     id: str
     title: dict[str, float]
@@ -355,16 +356,34 @@ def time_words(title: str, text: str, chars: int) -> tuple[frozenset[str], froze
     return _time_words((title + "\n" + text)[:chars])
 
 
+def new_fields(cls: Any, values: tuple) -> Any:
+    """A new instance of ``cls`` (a frozen dataclass with slots) without its ``__init__``: each
+    of ``cls.__slots__`` (its fields, in order) set to the value at its place in ``values``."""
+    obj = object.__new__(cls)
+    for name, value in zip(cls.__slots__, values, strict=True):
+        object.__setattr__(obj, name, value)
+    return obj
+
+
+def with_field(obj: Any, index: int, value: Any) -> Any:
+    """A copy of ``obj`` (see :func:`new_fields`) whose field at ``index`` of its slots is ``value``."""
+    cls = type(obj)
+    return new_fields(cls, tuple(value if k == index else getattr(obj, name) for k, name in enumerate(cls.__slots__)))
+
+
 #: the functions above that storyline._speedups computes in C where it was built: the same
 #: results (tests/test_speedups.py), or None where noted, which the reference then reads
-_REFERENCE = {f.__name__: f for f in (word_terms, title_bag, body_bag, time_words, year_features, entity_features)}
+_REFERENCE = {f.__name__: f for f in (word_terms, title_bag, body_bag, time_words, year_features, entity_features,
+                                      new_fields, with_field)}
 
 try:
     from .._speedups import (  # type: ignore  # noqa: F811
         body_bag,
         entity_features,
+        new_fields,
         time_words,
         title_bag,
+        with_field,
         word_terms,
         year_features,
     )
@@ -404,29 +423,12 @@ def featurize(annotated: AnnotatedArticle) -> ArticleFeatures:
     if times is None:
         times = _REFERENCE["time_words"](title_text, text, TIME_WORDS_CHARS)
     # The frozen dataclass's __init__ sets each field by a Python-level object.__setattr__
-    # (3 us an article, this 0.3): the same fields, every one, set at once.
-    features = _new_features(ArticleFeatures)
-    features.__dict__.update(
-        id=annotated.id,
-        title=title,
-        body=body,
-        entities=ents,
-        numbers=numbers,
-        day=when.toordinal() if when is not None else None,
-        year=year,
-        years=years,
-        headline_only=headline_only,
-        main=main,
-        weekdays=times[0],
-        months=times[1],
-        keys=keys,
-        embedding=np.asarray(annotated.embedding, dtype=np.float32) if annotated.embedding else None,
-    )
-    return features
-
-
-#: an instance without __init__ (featurize sets its fields)
-_new_features = object.__new__
+    # (3 us an article): the same fields, every one, set at once, in field order.
+    return new_fields(ArticleFeatures, (
+        annotated.id, title, body, ents, numbers, when.toordinal() if when is not None else None, year, years,
+        headline_only, main, times[0], times[1], keys,
+        np.asarray(annotated.embedding, dtype=np.float32) if annotated.embedding else None,
+    ))
 
 
 #: a name is part of what a report (or a story) is about when its weight reaches this share
@@ -532,6 +534,9 @@ class DocumentFrequencies:
 KEEP_BODY_TERMS = 40
 
 
+_BODY_FIELD = ArticleFeatures.__slots__.index("body")
+
+
 def prune(features: ArticleFeatures, df: DocumentFrequencies, *, keep: int = KEEP_BODY_TERMS) -> ArticleFeatures:
     """The article with only its ``keep`` highest-TF-IDF body terms."""
     if len(features.body) <= keep:
@@ -542,9 +547,7 @@ def prune(features: ArticleFeatures, df: DocumentFrequencies, *, keep: int = KEE
 def _with_body(features: ArticleFeatures, body: dict[str, float]) -> ArticleFeatures:
     """``dataclasses.replace(features, body=body)`` without the per-field work of a frozen
     dataclass's ``__init__`` (an eighth of the time; the stream prunes most articles)."""
-    pruned = object.__new__(ArticleFeatures)
-    pruned.__dict__.update(features.__dict__, body=body)
-    return pruned
+    return with_field(features, _BODY_FIELD, body)
 
 
 #: the norm names of a story's bags as :meth:`StoryFeatures.add` adds an article's into
