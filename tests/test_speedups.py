@@ -1382,6 +1382,41 @@ def test_the_term_counts_match_their_reference_on_many_distinct_words() -> None:
             assert list(got.items()) == list(reference(text, features._STOP, stem_chars).items())
 
 
+def test_the_term_loops_make_one_str_of_each_term() -> None:
+    """A term's str is the same object in every article (ASCII words, also in text with other
+    characters), so that the stream's dicts find it by identity; the years' keys likewise."""
+    from storyline.cluster import features
+
+    stop = features._STOP
+    title = speedups.title_bag("Fishermen rescued near Cadiz", stop, 7, None, 3)
+    body, _ = speedups.body_bag("The fishermen were rescued by coastguards.", stop, 7, 120, 20)
+    wide = speedups.word_terms("“Fishermen” rescued off Cádiz", stop, 7)
+    assert list(wide) == ["fisherm", "rescued", "cádiz"]
+    for term in ("fisherm", "rescued"):
+        held = next(t for t in title if t == term)
+        assert next(t for t in body if t == term) is held
+        assert next(t for t in wide if t == term) is held
+    first, again = (speedups.year_features("In 2014", "", (), None)[1] for _ in range(2))
+    assert next(iter(first)) is next(iter(again))
+
+
+def test_the_term_loops_match_their_reference_past_the_terms_they_keep() -> None:
+    """More distinct terms than the compiled loops keep (they start over): the same counts."""
+    from storyline.cluster import features
+
+    reference = _features_reference("word_terms")
+    rng = random.Random(11)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    for _ in range(40):
+        text = " ".join("".join(rng.choice(letters) for _ in range(7)) for _ in range(10_000))
+        got = speedups.word_terms(text, features._STOP, 7)
+        assert list(got.items()) == list(reference(text, features._STOP, 7).items())
+    # a word too long for the wide path's buffer, in text that is not ASCII
+    text = "é " + "x" * 70 + " " + "y" * 64
+    assert list(speedups.word_terms(text, features._STOP, 80).items()) == list(
+        reference(text, features._STOP, 80).items())
+
+
 def test_the_term_counts_check_their_input() -> None:
     with pytest.raises(TypeError):
         speedups.word_terms(b"bytes", frozenset(), 7)
@@ -1605,6 +1640,36 @@ def _annotated_rows() -> list:
         out.append(AnnotatedArticle(article=article, entities=tuple(entities), dates=dates,
                                     event_date=date(2014, 3, 1 + i % 28) if i % 3 else None))
     return out
+
+
+def test_the_records_are_made_and_copied_as_their_references_make_them() -> None:
+    import dataclasses
+
+    from storyline.cluster import features
+
+    values = ("a1", {"fisherm": 1.0}, {"rescued": 2.0}, {"p:kim": 1.0}, frozenset({"12"}), 735000, 2013,
+              {"y:2013": 1.0}, False, ("p:kim",), frozenset({"fri"}), frozenset(), ("fisherm", "p:kim"), None)
+    made = {how: fn(features.ArticleFeatures, values)
+            for how, fn in (("c", speedups.new_fields), ("py", _features_reference("new_fields")))}
+    for f in made.values():
+        assert type(f) is features.ArticleFeatures
+        assert tuple(getattr(f, field.name) for field in dataclasses.fields(f)) == values
+        assert all(getattr(f, field.name) is v for field, v in zip(dataclasses.fields(f), values, strict=True))
+    assert made["c"] == made["py"] == features.ArticleFeatures(*values)
+    body = {"coastgu": 1.0}
+    index = features.ArticleFeatures.__slots__.index("body")
+    copies = [fn(made["c"], index, body) for fn in (speedups.with_field, _features_reference("with_field"))]
+    for copy in copies:
+        assert copy.body is body and copy.title is made["c"].title and copy.keys is made["c"].keys
+        assert copy == dataclasses.replace(made["c"], body=body)
+    with pytest.raises(ValueError):
+        speedups.new_fields(features.ArticleFeatures, values[:-1])
+    with pytest.raises(TypeError):
+        speedups.new_fields(dict, ())  # no slots
+    with pytest.raises(IndexError):
+        speedups.with_field(made["c"], len(values), body)
+    with pytest.raises(AttributeError):  # a field never set
+        speedups.with_field(object.__new__(features.ArticleFeatures), index, body)
 
 
 def test_featurize_gives_the_same_features_with_and_without_its_c_loops(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4374,6 +4374,88 @@ static PyObject *ascii_str(const unsigned char *s, Py_ssize_t n) {
     return out;
 }
 
+/* ``term`` (a new str, or NULL with an exception set) interned, for the terms that are not
+ * ASCII (ascii_term's are one object each already): every article's str of a term is then
+ * one object, and the stream's dict lookups of it (IDF cache, story bags, document counts,
+ * index) match by identity instead of comparing bytes. */
+static PyObject *interned(PyObject *term) {
+    if (term != NULL) {
+        PyUnicode_InternInPlace(&term);
+    }
+    return term;
+}
+
+/* The ASCII terms made so far, by their bytes (open addressing, FNV-1a hashes): a term seen
+ * before is the same str again (see interned; no str made, and no lookup in Python's
+ * interned dict, which is large and costs more). Emptied when full, which bounds it. */
+typedef struct {
+    uint64_t hash;
+    PyObject *term; /* NULL: an empty slot */
+} CachedTerm;
+
+#define TERM_CACHE_MAX (1 << 19)
+static CachedTerm *term_cache = NULL;
+static Py_ssize_t term_cache_mask = -1, term_cache_used = 0;
+
+/* A table of ``size`` (a power of two) empty slots for the cache, the terms cached so far
+ * filed in it where ``keep``, else released: 0, or -1 with MemoryError set. */
+static int term_cache_resize(Py_ssize_t size, int keep) {
+    CachedTerm *slots = PyMem_Calloc((size_t)size, sizeof(CachedTerm));
+    if (slots == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t k = 0; k <= term_cache_mask; k++) {
+        CachedTerm old = term_cache[k];
+        if (old.term == NULL) {
+            continue;
+        }
+        if (!keep) {
+            Py_DECREF(old.term);
+            continue;
+        }
+        Py_ssize_t at = (Py_ssize_t)(old.hash & (uint64_t)(size - 1));
+        while (slots[at].term != NULL) {
+            at = (at + 1) & (size - 1);
+        }
+        slots[at] = old;
+    }
+    PyMem_Free(term_cache);
+    term_cache = slots;
+    term_cache_mask = size - 1;
+    if (!keep) {
+        term_cache_used = 0;
+    }
+    return 0;
+}
+
+/* The str of the ``n`` ASCII bytes at ``s`` (FNV-1a ``hash``), a new reference: the cached
+ * one, or one made and cached. NULL with an exception set. */
+static PyObject *ascii_term(const unsigned char *s, Py_ssize_t n, uint64_t hash) {
+    if (2 * (term_cache_used + 1) > term_cache_mask + 1) {
+        Py_ssize_t size = term_cache_mask < 0 ? 1024 : 2 * (term_cache_mask + 1);
+        int keep = size <= TERM_CACHE_MAX;
+        if (term_cache_resize(keep ? size : 1024, keep) < 0) {
+            return NULL;
+        }
+    }
+    Py_ssize_t at = (Py_ssize_t)(hash & (uint64_t)term_cache_mask);
+    for (PyObject *term; (term = term_cache[at].term) != NULL; at = (at + 1) & term_cache_mask) {
+        if (term_cache[at].hash == hash && PyUnicode_GET_LENGTH(term) == n
+            && memcmp(PyUnicode_1BYTE_DATA(term), s, (size_t)n) == 0) {
+            Py_INCREF(term);
+            return term;
+        }
+    }
+    PyObject *term = ascii_str(s, n);
+    if (term != NULL) {
+        Py_INCREF(term);
+        term_cache[at] = (CachedTerm){hash, term};
+        term_cache_used++;
+    }
+    return term;
+}
+
 /* ``n`` bytes for a call's scratch: ``stack`` where they fit, else from the heap (NULL
  * with MemoryError set); free_scratch gives them back. */
 static unsigned char *scratch(unsigned char *stack, size_t stack_size, Py_ssize_t n) {
@@ -4416,57 +4498,6 @@ static inline int word_char(Py_UCS4 c) {
 /* A character of features._CJK (kana and CJK ideographs). */
 static inline int cjk_char(Py_UCS4 c) {
     return (c >= 0x3040 && c <= 0x30ff) || (c >= 0x3400 && c <= 0x4dbf) || (c >= 0x4e00 && c <= 0x9fff);
-}
-
-/* word_terms of text that is not ASCII: its words read from text.lower(), as the reference
- * reads them (a new dict, NULL with an exception set; Py_None, new, where it has CJK). */
-static PyObject *wide_terms(PyObject *text, PyObject *stop, Py_ssize_t stem_chars) {
-    int kind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
-    for (Py_ssize_t i = 0; i < n; i++) {
-        if (cjk_char(PyUnicode_READ(kind, data, i))) {
-            Py_RETURN_NONE;
-        }
-    }
-    PyObject *low = PyObject_CallMethodObjArgs(text, str_lower, NULL);
-    if (low == NULL) {
-        return NULL;
-    }
-    if (!PyUnicode_Check(low)) {
-        PyErr_SetString(PyExc_TypeError, "word_terms: lower() gave no str");
-        Py_DECREF(low);
-        return NULL;
-    }
-    PyObject *counts = PyDict_New();
-    kind = PyUnicode_KIND(low);
-    data = PyUnicode_DATA(low);
-    n = PyUnicode_GET_LENGTH(low);
-    Py_ssize_t i = 0;
-    while (counts != NULL && i < n) {
-        if (!word_char(PyUnicode_READ(kind, data, i))) {
-            i++;
-            continue;
-        }
-        Py_ssize_t start = i;
-        while (i < n && word_char(PyUnicode_READ(kind, data, i))) {
-            i++;
-        }
-        if (i - start < 2) {
-            continue;
-        }
-        PyObject *stem = PyUnicode_Substring(low, start, i);
-        int is_stop = stem == NULL ? -1 : PySet_Contains(stop, stem);
-        if (is_stop == 0 && i - start > stem_chars) {
-            Py_SETREF(stem, PyUnicode_Substring(low, start, start + stem_chars));
-        }
-        if (is_stop < 0 || stem == NULL || (!is_stop && count_key(counts, stem) < 0)) {
-            Py_CLEAR(counts);
-        }
-        Py_XDECREF(stem);
-    }
-    Py_DECREF(low);
-    return counts;
 }
 
 /* The arguments every function of this section checks: a str (or None where ``none_ok``),
@@ -4685,7 +4716,7 @@ static int stem_counts_add(StemCounts *c, Py_ssize_t start, Py_ssize_t len) {
 static PyObject *stem_counts_dict(const StemCounts *c) {
     PyObject *out = PyDict_New();
     for (Py_ssize_t k = 0; out != NULL && k < c->entries; k++) {
-        PyObject *stem = ascii_str(c->bytes + c->entry[k].start, c->entry[k].len);
+        PyObject *stem = ascii_term(c->bytes + c->entry[k].start, c->entry[k].len, c->entry[k].hash);
         PyObject *count = stem == NULL ? NULL : PyLong_FromSsize_t(c->entry_count[k]);
         if (count == NULL || PyDict_SetItem(out, stem, count) < 0) {
             Py_CLEAR(out);
@@ -4706,6 +4737,74 @@ static int is_stop_word(PyObject *stop, const ByteSet *bytes, const unsigned cha
     int found = word == NULL ? -1 : PySet_Contains(stop, word);
     Py_XDECREF(word);
     return found;
+}
+
+/* word_terms of text that is not ASCII: its words read from text.lower(), as the reference
+ * reads them (a new dict, NULL with an exception set; Py_None, new, where it has CJK). */
+static PyObject *wide_terms(PyObject *text, PyObject *stop, Py_ssize_t stem_chars) {
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (cjk_char(PyUnicode_READ(kind, data, i))) {
+            Py_RETURN_NONE;
+        }
+    }
+    PyObject *low = PyObject_CallMethodObjArgs(text, str_lower, NULL);
+    if (low == NULL) {
+        return NULL;
+    }
+    if (!PyUnicode_Check(low)) {
+        PyErr_SetString(PyExc_TypeError, "word_terms: lower() gave no str");
+        Py_DECREF(low);
+        return NULL;
+    }
+    const ByteSet *stop_bytes;
+    PyObject *counts = stop_byte_set(stop, &stop_bytes) < 0 ? NULL : PyDict_New();
+    unsigned char word[64];
+    kind = PyUnicode_KIND(low);
+    data = PyUnicode_DATA(low);
+    n = PyUnicode_GET_LENGTH(low);
+    Py_ssize_t i = 0;
+    while (counts != NULL && i < n) {
+        if (!word_char(PyUnicode_READ(kind, data, i))) {
+            i++;
+            continue;
+        }
+        Py_ssize_t start = i;
+        int ascii = 1;
+        for (Py_UCS4 c; i < n && word_char(c = PyUnicode_READ(kind, data, i)); i++) {
+            ascii &= c < 128;
+        }
+        if (i - start < 2) {
+            continue;
+        }
+        PyObject *stem;
+        int is_stop;
+        if (ascii && i - start <= (Py_ssize_t)sizeof word) {
+            /* an ASCII word (most are, in text with a curly quote or an accent): looked up
+             * and stemmed by its bytes, as count_term does */
+            Py_ssize_t len = i - start, stem_len = len < stem_chars ? len : stem_chars;
+            for (Py_ssize_t k = 0; k < len; k++) {
+                word[k] = (unsigned char)PyUnicode_READ(kind, data, start + k);
+            }
+            is_stop = is_stop_word(stop, stop_bytes, word, len);
+            stem = is_stop != 0 ? NULL : ascii_term(word, stem_len, fnv1a(word, stem_len));
+        } else {
+            stem = PyUnicode_Substring(low, start, i);
+            is_stop = stem == NULL ? -1 : PySet_Contains(stop, stem);
+            if (is_stop == 0 && i - start > stem_chars) {
+                Py_SETREF(stem, PyUnicode_Substring(low, start, start + stem_chars));
+            }
+            stem = is_stop == 0 ? interned(stem) : stem;
+        }
+        if (is_stop < 0 || (!is_stop && (stem == NULL || count_key(counts, stem) < 0))) {
+            Py_CLEAR(counts);
+        }
+        Py_XDECREF(stem);
+    }
+    Py_DECREF(low);
+    return counts;
 }
 
 /* Counts the stem (first ``stem_chars`` bytes) of the lower-case ASCII word at
@@ -5337,7 +5436,8 @@ static PyObject *year_features(PyObject *self, PyObject *const *args, Py_ssize_t
         char digits[32];
         long value = PyLong_AsLong(item);
         int written = value == -1 && PyErr_Occurred() ? -1 : snprintf(digits, sizeof digits, "y:%ld", value);
-        PyObject *key = written < 0 ? NULL : ascii_str((const unsigned char *)digits, written);
+        PyObject *key = written < 0 ? NULL
+                       : ascii_term((const unsigned char *)digits, written, fnv1a((const unsigned char *)digits, written));
         int status = key == NULL ? -1 : PyDict_SetItem(bag, key, one_float);
         Py_XDECREF(key);
         Py_DECREF(item);
@@ -5518,8 +5618,8 @@ static int count_entity(PyObject *counts, PyObject *prefix, PyObject *canonical)
         } else if (space >= 0) {
             PyObject *surname = PyUnicode_Substring(name, space + 1, n);
             key = surname == NULL ? NULL : PyUnicode_Concat(prefix, surname);
-            status = key == NULL ? -1 : count_key(counts, key);
             Py_XDECREF(surname);
+            status = key == NULL ? -1 : count_key(counts, key);
             Py_XDECREF(key);
         }
     }
@@ -5741,7 +5841,7 @@ static PyObject *term_weights(PyObject *text, PyObject *stop, Py_ssize_t stem_ch
         out = PyDict_New();
     }
     for (Py_ssize_t k = 0; out != NULL && k < counts.entries; k++) {
-        PyObject *stem = ascii_str(low + counts.entry[k].start, counts.entry[k].len);
+        PyObject *stem = ascii_term(low + counts.entry[k].start, counts.entry[k].len, counts.entry[k].hash);
         PyObject *weight = stem == NULL ? NULL : count_weight(counts.entry_count[k]);
         if (weight == NULL || PyDict_SetItem(out, stem, weight) < 0) {
             Py_CLEAR(out);
@@ -5775,7 +5875,7 @@ static PyObject *rank_stems(const StemCounts *c, Py_ssize_t most, Py_ssize_t top
     Py_ssize_t kept = n > most ? most : n, listed = kept > top ? top : kept;
     for (Py_ssize_t k = 0; bag != NULL && k < kept; k++) {
         Py_ssize_t at = n > most ? order[k] : k;
-        made[at] = ascii_str(c->bytes + c->entry[at].start, c->entry[at].len);
+        made[at] = ascii_term(c->bytes + c->entry[at].start, c->entry[at].len, c->entry[at].hash);
         PyObject *weight = made[at] == NULL ? NULL : count_weight(c->entry_count[at]);
         if (weight == NULL || PyDict_SetItem(bag, made[at], weight) < 0) {
             Py_CLEAR(bag);
@@ -5896,6 +5996,116 @@ static PyObject *body_bag(PyObject *self, PyObject *const *args, Py_ssize_t narg
     return out;
 }
 
+/* ---- featurize's records: ArticleFeatures (a frozen dataclass with slots) made and copied
+ * without a Python call per field (references in storyline/cluster/features.py:
+ * new_fields, with_field). ---- */
+
+#define MAX_FIELDS 32
+/* The class whose slot offsets are kept (held), and its offsets in __slots__ order. */
+static PyTypeObject *fields_type = NULL;
+static Py_ssize_t fields_count = 0, field_offsets[MAX_FIELDS];
+
+/* Reads the offsets of ``type``'s __slots__ (a tuple of names of its own object slots, at
+ * most MAX_FIELDS) unless they are kept already: 0, or -1 with TypeError set. */
+static int read_field_offsets(PyTypeObject *type) {
+    if (type == fields_type) {
+        return 0;
+    }
+    PyObject *slots = PyDict_GetItemString(type->tp_dict, "__slots__");
+    if (slots == NULL || !PyTuple_Check(slots) || PyTuple_GET_SIZE(slots) > MAX_FIELDS) {
+        PyErr_SetString(PyExc_TypeError, "a class with a tuple of __slots__ is needed");
+        return -1;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(slots), offsets[MAX_FIELDS];
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *member = PyDict_GetItem(type->tp_dict, PyTuple_GET_ITEM(slots, k));
+        if (member == NULL || !Py_IS_TYPE(member, &PyMemberDescr_Type)
+            || ((PyMemberDescrObject *)member)->d_member->type != T_OBJECT_EX) {
+            PyErr_SetString(PyExc_TypeError, "each of __slots__ must be an object slot of the class");
+            return -1;
+        }
+        offsets[k] = ((PyMemberDescrObject *)member)->d_member->offset;
+    }
+    Py_INCREF(type);
+    Py_XSETREF(fields_type, type);
+    fields_count = n;
+    memcpy(field_offsets, offsets, (size_t)n * sizeof(Py_ssize_t));
+    return 0;
+}
+
+static inline PyObject **field_at(PyObject *obj, Py_ssize_t k) {
+    return (PyObject **)((char *)obj + field_offsets[k]);
+}
+
+PyDoc_STRVAR(new_fields_doc,
+"new_fields(cls, values) -> object\n\n"
+"A new instance of ``cls`` (object.__new__, no __init__) with each of cls.__slots__ set\n"
+"to the value at its place in the tuple ``values`` (storyline.cluster.features.new_fields).");
+
+static PyObject *new_fields(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2 || !PyType_Check(args[0]) || !PyTuple_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "new_fields takes a class and a tuple");
+        return NULL;
+    }
+    PyTypeObject *type = (PyTypeObject *)args[0];
+    PyObject *values = args[1];
+    /* the offsets read again after the allocation: a collection it sets off may run code
+     * that reads another class's */
+    PyObject *obj = read_field_offsets(type) < 0 ? NULL : type->tp_alloc(type, 0);
+    if (obj == NULL || read_field_offsets(type) < 0) {
+        Py_XDECREF(obj);
+        return NULL;
+    }
+    if (PyTuple_GET_SIZE(values) != fields_count) {
+        PyErr_SetString(PyExc_ValueError, "new_fields: as many values as __slots__ are needed");
+        Py_DECREF(obj);
+        return NULL;
+    }
+    for (Py_ssize_t k = 0; k < fields_count; k++) {
+        *field_at(obj, k) = Py_NewRef(PyTuple_GET_ITEM(values, k));
+    }
+    return obj;
+}
+
+PyDoc_STRVAR(with_field_doc,
+"with_field(obj, index, value) -> object\n\n"
+"A new instance of type(obj) with each slot as obj's but the one at ``index`` of its\n"
+"__slots__, which is ``value`` (storyline.cluster.features.with_field).");
+
+static PyObject *with_field(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "with_field takes an object, an index and a value");
+        return NULL;
+    }
+    PyObject *obj = args[0];
+    PyTypeObject *type = Py_TYPE(obj);
+    Py_ssize_t index = PyLong_AsSsize_t(args[1]);
+    if (index == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    /* the offsets read again after the allocation (see new_fields) */
+    PyObject *copy = read_field_offsets(type) < 0 ? NULL : type->tp_alloc(type, 0);
+    if (copy == NULL || read_field_offsets(type) < 0) {
+        Py_XDECREF(copy);
+        return NULL;
+    }
+    if (index < 0 || index >= fields_count) {
+        PyErr_SetString(PyExc_IndexError, "with_field: no slot at that index");
+        Py_DECREF(copy);
+        return NULL;
+    }
+    for (Py_ssize_t k = 0; k < fields_count; k++) {
+        PyObject *value = k == index ? args[2] : *field_at(obj, k);
+        if (value == NULL) {
+            PyErr_SetString(PyExc_AttributeError, "with_field: a slot of the object is not set");
+            Py_DECREF(copy);
+            return NULL;
+        }
+        *field_at(copy, k) = Py_NewRef(value);
+    }
+    return copy;
+}
+
 PyDoc_STRVAR(register_idf_cache_doc,
 "register_idf_cache(cls) -> None\n\n"
 "Terms missing from an IDF cache of exactly this class are computed in C, as\n"
@@ -5936,6 +6146,9 @@ static PyMethodDef methods[] = {
     {"entity_features", (PyCFunction)(void (*)(void))entity_features, METH_FASTCALL, entity_features_doc},
     {"title_bag", (PyCFunction)(void (*)(void))title_bag, METH_FASTCALL, title_bag_doc},
     {"body_bag", (PyCFunction)(void (*)(void))body_bag, METH_FASTCALL, body_bag_doc},
+    /* featurize's records */
+    {"new_fields", (PyCFunction)(void (*)(void))new_fields, METH_FASTCALL, new_fields_doc},
+    {"with_field", (PyCFunction)(void (*)(void))with_field, METH_FASTCALL, with_field_doc},
     /* the clusterer's scoring kernel */
     {"story_cosine", (PyCFunction)(void (*)(void))story_cosine, METH_FASTCALL, story_cosine_doc},
     {"text_cosine", (PyCFunction)(void (*)(void))text_cosine, METH_FASTCALL, text_cosine_doc},

@@ -189,9 +189,10 @@ def _number_key(text: str) -> str | None:
     return key if len(key) >= 2 or "." in key else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ArticleFeatures:
-    """What the clusterer keeps of one article."""
+    """What the clusterer keeps of one article (slots: no instance dict, one container
+    less per article for the collector)."""
 
     id: str
     title: dict[str, float]
@@ -355,16 +356,34 @@ def time_words(title: str, text: str, chars: int) -> tuple[frozenset[str], froze
     return _time_words((title + "\n" + text)[:chars])
 
 
+def new_fields(cls: Any, values: tuple) -> Any:
+    """A new instance of ``cls`` (a frozen dataclass with slots) without its ``__init__``: each
+    of ``cls.__slots__`` (its fields, in order) set to the value at its place in ``values``."""
+    obj = object.__new__(cls)
+    for name, value in zip(cls.__slots__, values, strict=True):
+        object.__setattr__(obj, name, value)
+    return obj
+
+
+def with_field(obj: Any, index: int, value: Any) -> Any:
+    """A copy of ``obj`` (see :func:`new_fields`) whose field at ``index`` of its slots is ``value``."""
+    cls = type(obj)
+    return new_fields(cls, tuple(value if k == index else getattr(obj, name) for k, name in enumerate(cls.__slots__)))
+
+
 #: the functions above that storyline._speedups computes in C where it was built: the same
 #: results (tests/test_speedups.py), or None where noted, which the reference then reads
-_REFERENCE = {f.__name__: f for f in (word_terms, title_bag, body_bag, time_words, year_features, entity_features)}
+_REFERENCE = {f.__name__: f for f in (word_terms, title_bag, body_bag, time_words, year_features, entity_features,
+                                      new_fields, with_field)}
 
 try:
     from .._speedups import (  # type: ignore  # noqa: F811
         body_bag,
         entity_features,
+        new_fields,
         time_words,
         title_bag,
+        with_field,
         word_terms,
         year_features,
     )
@@ -404,29 +423,12 @@ def featurize(annotated: AnnotatedArticle) -> ArticleFeatures:
     if times is None:
         times = _REFERENCE["time_words"](title_text, text, TIME_WORDS_CHARS)
     # The frozen dataclass's __init__ sets each field by a Python-level object.__setattr__
-    # (3 us an article, this 0.3): the same fields, every one, set at once.
-    features = _new_features(ArticleFeatures)
-    features.__dict__.update(
-        id=annotated.id,
-        title=title,
-        body=body,
-        entities=ents,
-        numbers=numbers,
-        day=when.toordinal() if when is not None else None,
-        year=year,
-        years=years,
-        headline_only=headline_only,
-        main=main,
-        weekdays=times[0],
-        months=times[1],
-        keys=keys,
-        embedding=np.asarray(annotated.embedding, dtype=np.float32) if annotated.embedding else None,
-    )
-    return features
-
-
-#: an instance without __init__ (featurize sets its fields)
-_new_features = object.__new__
+    # (3 us an article): the same fields, every one, set at once, in field order.
+    return new_fields(ArticleFeatures, (
+        annotated.id, title, body, ents, numbers, when.toordinal() if when is not None else None, year, years,
+        headline_only, main, times[0], times[1], keys,
+        np.asarray(annotated.embedding, dtype=np.float32) if annotated.embedding else None,
+    ))
 
 
 #: a name is part of what a report (or a story) is about when its weight reaches this share
@@ -532,6 +534,9 @@ class DocumentFrequencies:
 KEEP_BODY_TERMS = 40
 
 
+_BODY_FIELD = ArticleFeatures.__slots__.index("body")
+
+
 def prune(features: ArticleFeatures, df: DocumentFrequencies, *, keep: int = KEEP_BODY_TERMS) -> ArticleFeatures:
     """The article with only its ``keep`` highest-TF-IDF body terms."""
     if len(features.body) <= keep:
@@ -542,14 +547,20 @@ def prune(features: ArticleFeatures, df: DocumentFrequencies, *, keep: int = KEE
 def _with_body(features: ArticleFeatures, body: dict[str, float]) -> ArticleFeatures:
     """``dataclasses.replace(features, body=body)`` without the per-field work of a frozen
     dataclass's ``__init__`` (an eighth of the time; the stream prunes most articles)."""
-    pruned = object.__new__(ArticleFeatures)
-    pruned.__dict__.update(features.__dict__, body=body)
-    return pruned
+    return with_field(features, _BODY_FIELD, body)
 
 
 #: the norm names of a story's bags as :meth:`StoryFeatures.add` adds an article's into
 #: them (title, body, title + body from both, entities, years; then the entity kinds).
 _BAG_NAMES = ("title", "body", "all", "all", "entities", "years")
+
+
+#: what a new story holds until it counts (shared, never changed: each is a container
+#: the collector would otherwise track, a dozen of them per story, and refinement makes a
+#: one-article story per article it compares)
+_NO_COUNTS: Counter[str] = Counter()
+_NO_TOP: tuple[int, frozenset[str]] = (-1, frozenset())
+_NO_CORE: tuple[int, dict[str, float], frozenset[str]] = (-1, {}, frozenset())
 
 
 class StoryFeatures:
@@ -568,12 +579,12 @@ class StoryFeatures:
         self.all: dict[str, float] = {}
         self.entities: dict[str, float] = {}
         #: the entity bag split by kind ("p:", "l:", "o:"), for per-kind cosines.
-        self.kinds: dict[str, dict[str, float]] = {k: {} for k in KINDS}
-        # Empty Counters made without Counter.__init__, whose update call is Python code
-        # (a tenth of the time; a Counter is a dict with methods, so this is the same object).
-        self.numbers: Counter[str] = Counter.__new__(Counter)
-        self.weekdays: Counter[str] = Counter.__new__(Counter)
-        self.months: Counter[str] = Counter.__new__(Counter)
+        self.kinds: dict[str, dict[str, float]] = {"p:": {}, "l:": {}, "o:": {}}
+        # The one empty Counter until a member gives some (most give no numbers, weekdays
+        # or months): add and merge put a story's own in place before counting into it.
+        self.numbers: Counter[str] = _NO_COUNTS
+        self.weekdays: Counter[str] = _NO_COUNTS
+        self.months: Counter[str] = _NO_COUNTS
         self.day_sum = 0
         self.day_n = 0
         self.years: Counter[int] = Counter.__new__(Counter)
@@ -583,8 +594,8 @@ class StoryFeatures:
         #: arrival index of the latest member (for expiry when dates are unknown).
         self.last_seen = 0
         self._norms: dict[str, float] = {}
-        self._top: tuple[int, frozenset[str]] = (-1, frozenset())
-        self._core: tuple[int, dict[str, float], frozenset[str]] = (-1, {}, frozenset())
+        self._top: tuple[int, frozenset[str]] = _NO_TOP
+        self._core: tuple[int, dict[str, float], frozenset[str]] = _NO_CORE
         #: the sum of the members' sentence embeddings (None while no member has one).
         self.embedding_sum: Any = None
 
@@ -603,17 +614,22 @@ class StoryFeatures:
         """Add one article; with ``df``, cached norms are updated in place (cheap)."""
         self.size += 1
         norms = self._norms
-        add_bags(norms, df.weights if df is not None and _fresh(norms, df) else None, _BAG_NAMES,
+        fresh = None
+        if df is not None:
+            n = norms.get("n")  # norms cached and not yet outgrown (see _fresh_norms)
+            if n is not None and df.n <= NORM_REFRESH_GROWTH * n + 20:
+                fresh = df.weights
+        add_bags(norms, fresh, _BAG_NAMES,
                  (self.title, self.body, self.all, self.all, self.entities, self.year_bag),
                  (features.title, features.body, features.title, features.body, features.entities, features.years),
                  self.kinds, features.entities)
         # Counter.update is a Python call even for nothing to add (most articles)
         if features.numbers:
-            self.numbers.update(features.numbers)
+            self._own_numbers().update(features.numbers)
         if features.weekdays:
-            self.weekdays.update(features.weekdays)
+            self._own_weekdays().update(features.weekdays)
         if features.months:
-            self.months.update(features.months)
+            self._own_months().update(features.months)
         day = features.day
         if day is not None:
             self.day_sum += day
@@ -630,6 +646,24 @@ class StoryFeatures:
         if seen > self.last_seen:
             self.last_seen = seen
 
+    # The story's own Counters, made at the first count (see __init__); made without
+    # Counter.__init__, whose update call is Python code (a Counter is a dict with methods).
+
+    def _own_numbers(self) -> Counter[str]:
+        if self.numbers is _NO_COUNTS:
+            self.numbers = Counter.__new__(Counter)
+        return self.numbers
+
+    def _own_weekdays(self) -> Counter[str]:
+        if self.weekdays is _NO_COUNTS:
+            self.weekdays = Counter.__new__(Counter)
+        return self.weekdays
+
+    def _own_months(self) -> Counter[str]:
+        if self.months is _NO_COUNTS:
+            self.months = Counter.__new__(Counter)
+        return self.months
+
     def _add_embedding(self, vector: Any) -> None:
         if self.embedding_sum is None:
             self.embedding_sum = np.array(vector, dtype=np.float32)
@@ -643,9 +677,12 @@ class StoryFeatures:
                           (self.all, other.all), (self.entities, other.entities),
                           (self.year_bag, other.year_bag), *((self.kinds[k], other.kinds[k]) for k in KINDS)):
             add_into(bag, part, None, None)
-        self.numbers.update(other.numbers)
-        self.weekdays.update(other.weekdays)
-        self.months.update(other.months)
+        if other.numbers:
+            self._own_numbers().update(other.numbers)
+        if other.weekdays:
+            self._own_weekdays().update(other.weekdays)
+        if other.months:
+            self._own_months().update(other.months)
         self.day_sum += other.day_sum
         self.day_n += other.day_n
         for d in (other.first_day, other.last_day):
@@ -680,7 +717,7 @@ def fresh_norms_of(story: StoryFeatures, df: DocumentFrequencies) -> dict[str, f
     """:meth:`StoryFeatures._fresh_norms` (the scoring kernel reads it without a method call)."""
     norms = story._norms
     n = norms.get("n")
-    if n is None or df.n > NORM_REFRESH_GROWTH * n + 20:  # :func:`_fresh`, inlined (hot)
+    if n is None or df.n > NORM_REFRESH_GROWTH * n + 20:
         norms.clear()
         norms["n"] = df.n
     return norms
@@ -708,11 +745,6 @@ def _norm(norms: dict[str, float], name: str, bag: dict[str, float],
 #: a story's cached norms are recomputed once the corpus has grown by this factor since;
 #: in between, adds update them in place (the IDF drift is small, recomputing costly).
 NORM_REFRESH_GROWTH = 1.5
-
-
-def _fresh(norms: dict[str, float], df: DocumentFrequencies) -> bool:
-    n = norms.get("n")
-    return n is not None and df.n <= NORM_REFRESH_GROWTH * n + 20
 
 
 def story_of(features: ArticleFeatures) -> StoryFeatures:

@@ -268,7 +268,9 @@ class OnlineClusterer:
         self._next_id = first_story_id
         self._arrivals = 0
         self._latest_day: int | None = None
-        self._expiry: list[tuple[int, int]] = []  # (last arrival, story id) min-heap
+        #: (arrival, story id) min-heap, an entry per active story (at most a few): at its
+        #: latest arrival or before, when it is moved up to that (see :meth:`_expire`).
+        self._expiry: list[tuple[int, int]] = []
 
     # -- public API -----------------------------------------------------------------
 
@@ -296,7 +298,9 @@ class OnlineClusterer:
         self.labels_[features.id] = story
         if features.day is not None and (self._latest_day is None or features.day > self._latest_day):
             self._latest_day = features.day
-        self._expire()
+        expiry = self._expiry
+        if expiry and self._arrivals - expiry[0][0] > self.min_idle_arrivals:
+            self._expire()
         return story
 
     def partial_fit(self, articles: Iterable[AnnotatedArticle]) -> OnlineClusterer:
@@ -456,10 +460,10 @@ class OnlineClusterer:
         if story is None:
             story = self.stories_[sid] = StoryFeatures()
             self.members_[sid] = []
+            heapq.heappush(self._expiry, (self._arrivals, sid))
         story.add(features, seen=self._arrivals, df=self.df_)
         self.members_[sid].append(features)
         file_keys(self._index, features.keys, sid)
-        heapq.heappush(self._expiry, (self._arrivals, sid))
 
     def _attach_all(self, members: list[ArticleFeatures], sid: int) -> None:
         """:meth:`_attach` each of ``members`` in turn (refinement moves whole groups): the
@@ -487,8 +491,13 @@ class OnlineClusterer:
         while self._expiry and self._arrivals - self._expiry[0][0] > self.min_idle_arrivals:
             seen, sid = heapq.heappop(self._expiry)
             story = self.stories_.get(sid)
-            if story is None or story.last_seen != seen:
-                continue  # an older entry of a story that has grown since
+            if story is None:
+                continue  # detached since
+            if story.last_seen != seen:
+                # The story has grown since: its entry moves up to its latest arrival,
+                # which comes out of the heap where an entry pushed then would.
+                heapq.heappush(self._expiry, (story.last_seen, sid))
+                continue
             in_window = (story.last_day is not None and self._latest_day is not None
                          and self._latest_day - story.last_day <= self.window_days)
             if in_window:

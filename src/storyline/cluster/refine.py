@@ -33,6 +33,7 @@ from .features import (
     StoryFeatures,
     compare,
     most_common,
+    new_fields,
     pair_features,
     rank_stories,
     shares_words,
@@ -150,30 +151,20 @@ def story_keys(story: StoryFeatures) -> tuple[str, ...]:
 def as_article(sid: int, story: StoryFeatures, keys: tuple[str, ...] | None = None) -> ArticleFeatures:
     """A story seen as one long article, so :func:`compare` can compare two stories
     (``keys``: its :func:`story_keys`, where the caller has them)."""
-    # the dataclass's fields set at once (its frozen __init__ sets each by a Python call)
-    article = _new_article(ArticleFeatures)
+    # the dataclass's fields set at once, in field order (its frozen __init__ sets each by a
+    # Python call)
     day = story.day
-    article.__dict__.update(
-        id=f"story:{sid}",
-        title=story.title,
-        body=story.body,
-        entities=story.entities,
-        numbers=frozenset(story.numbers) if story.numbers else _NONE,
-        day=round(day) if day is not None else None,
-        year=story.year,
-        years=story.year_bag,
-        headline_only=not story.body,
-        main=tuple(sorted(story.top_entities())),
-        weekdays=frozenset(story.weekdays) if story.weekdays else _NONE,
-        months=frozenset(story.months) if story.months else _NONE,
-        keys=story_keys(story) if keys is None else keys,
-        embedding=None,
-    )
-    return article
+    return new_fields(ArticleFeatures, (
+        f"story:{sid}", story.title, story.body, story.entities,
+        frozenset(story.numbers) if story.numbers else _NONE,
+        round(day) if day is not None else None, story.year, story.year_bag, not story.body,
+        tuple(sorted(story.top_entities())),
+        frozenset(story.weekdays) if story.weekdays else _NONE,
+        frozenset(story.months) if story.months else _NONE,
+        story_keys(story) if keys is None else keys, None,
+    ))
 
 
-#: an instance without __init__ (as_article sets its fields)
-_new_article = object.__new__
 #: one empty set for every story that names no numbers, weekdays or months
 _NONE: frozenset[str] = frozenset()
 
