@@ -467,20 +467,19 @@ class OnlineClusterer:
 
     def _attach_all(self, members: list[ArticleFeatures], sid: int) -> None:
         """:meth:`_attach` each of ``members`` in turn (refinement moves whole groups): the
-        same sums, members and index, with one expiry entry for them all (each would be the
-        same entry again, one that the others pass as soon as it comes up)."""
+        same sums, members, index and expiry entry, with one call to file their keys."""
         if not members:
             return
         story = self.stories_.get(sid)
         if story is None:
             story = self.stories_[sid] = StoryFeatures()
             self.members_[sid] = []
+            heapq.heappush(self._expiry, (self._arrivals, sid))
         seen, df = self._arrivals, self.df_
         for f in members:
             story.add(f, seen=seen, df=df)
         self.members_[sid].extend(members)
         file_keys(self._index, chain.from_iterable([f.keys for f in members]), sid)
-        heapq.heappush(self._expiry, (seen, sid))
 
     def _detach(self, sid: int) -> None:
         """Drop a story from the index and memory (its labels stay)."""
