@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import math
 import random
@@ -1670,6 +1671,37 @@ def test_the_records_are_made_and_copied_as_their_references_make_them() -> None
         speedups.with_field(made["c"], len(values), body)
     with pytest.raises(AttributeError):  # a field never set
         speedups.with_field(object.__new__(features.ArticleFeatures), index, body)
+
+
+def test_the_records_are_made_only_of_classes_object_new_makes() -> None:
+    # object.__new__ refuses a class whose instances need more than object's (a dict
+    # subclass: a dict of zeroed memory crashed on first use) and an abstract class
+    class Table(dict):
+        __slots__ = ("a",)
+
+    class Abstract(abc.ABC):
+        __slots__ = ("a",)
+
+        @abc.abstractmethod
+        def f(self) -> None: ...
+
+    for cls in (Table, Abstract):
+        for fn in (speedups.new_fields, _features_reference("new_fields")):
+            with pytest.raises(TypeError):
+                fn(cls, (1,))
+    # a slot of another class set on this one: its offset lies past this class's instances
+    class Wide:
+        __slots__ = tuple(f"s{i}" for i in range(30))
+
+    class Narrow:
+        __slots__ = ()
+
+    Narrow.__slots__ = ("s29",)
+    Narrow.s29 = Wide.__dict__["s29"]
+    with pytest.raises(TypeError):
+        speedups.new_fields(Narrow, ("x",))
+    with pytest.raises(TypeError):
+        speedups.with_field(object.__new__(Narrow), 0, "x")
 
 
 def test_featurize_gives_the_same_features_with_and_without_its_c_loops(monkeypatch: pytest.MonkeyPatch) -> None:

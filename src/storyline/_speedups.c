@@ -6005,10 +6005,14 @@ static PyObject *body_bag(PyObject *self, PyObject *const *args, Py_ssize_t narg
 static PyTypeObject *fields_type = NULL;
 static Py_ssize_t fields_count = 0, field_offsets[MAX_FIELDS];
 
-/* Reads the offsets of ``type``'s __slots__ (a tuple of names of its own object slots, at
- * most MAX_FIELDS) unless they are kept already: 0, or -1 with TypeError set. */
-static int read_field_offsets(PyTypeObject *type) {
+/* The offsets of ``type``'s __slots__ (a tuple of names of its own object slots, at most
+ * MAX_FIELDS) into ``offsets``, and their number into ``*count``: kept ones, else read (and
+ * kept): 0, or -1 with TypeError set. The caller reads its own copy: Python code that runs
+ * later (a collection, a finalizer) may keep another class's. */
+static int read_field_offsets(PyTypeObject *type, Py_ssize_t *offsets, Py_ssize_t *count) {
     if (type == fields_type) {
+        *count = fields_count;
+        memcpy(offsets, field_offsets, (size_t)fields_count * sizeof(Py_ssize_t));
         return 0;
     }
     PyObject *slots = PyDict_GetItemString(type->tp_dict, "__slots__");
@@ -6016,26 +6020,41 @@ static int read_field_offsets(PyTypeObject *type) {
         PyErr_SetString(PyExc_TypeError, "a class with a tuple of __slots__ is needed");
         return -1;
     }
-    Py_ssize_t n = PyTuple_GET_SIZE(slots), offsets[MAX_FIELDS];
+    Py_ssize_t n = PyTuple_GET_SIZE(slots);
     for (Py_ssize_t k = 0; k < n; k++) {
         PyObject *member = PyDict_GetItem(type->tp_dict, PyTuple_GET_ITEM(slots, k));
+        /* the class's own slot: a member descriptor of another class (set as an attribute
+         * of this one) has an offset into that class's instances */
         if (member == NULL || !Py_IS_TYPE(member, &PyMemberDescr_Type)
+            || ((PyDescrObject *)member)->d_type != type
             || ((PyMemberDescrObject *)member)->d_member->type != T_OBJECT_EX) {
             PyErr_SetString(PyExc_TypeError, "each of __slots__ must be an object slot of the class");
             return -1;
         }
         offsets[k] = ((PyMemberDescrObject *)member)->d_member->offset;
     }
-    Py_INCREF(type);
-    Py_XSETREF(fields_type, type);
+    *count = n;
+    /* object.__new__(type) once, for its checks (the reference calls it): a class whose
+     * instances need more than object's (a dict subclass, say) is "not safe" to make so,
+     * and an abstract class is not made at all */
+    static PyObject *object_new = NULL;
+    if (object_new == NULL && (object_new = PyObject_GetAttrString((PyObject *)&PyBaseObject_Type, "__new__")) == NULL) {
+        return -1;
+    }
+    PyObject *probe = PyObject_CallOneArg(object_new, (PyObject *)type);
+    if (probe == NULL) {
+        return -1;
+    }
+    Py_DECREF(probe);
+    PyTypeObject *old = fields_type;
+    fields_type = (PyTypeObject *)Py_NewRef(type);
     fields_count = n;
     memcpy(field_offsets, offsets, (size_t)n * sizeof(Py_ssize_t));
+    Py_XDECREF(old);
     return 0;
 }
 
-static inline PyObject **field_at(PyObject *obj, Py_ssize_t k) {
-    return (PyObject **)((char *)obj + field_offsets[k]);
-}
+#define FIELD_AT(obj, offset) ((PyObject **)((char *)(obj) + (offset)))
 
 PyDoc_STRVAR(new_fields_doc,
 "new_fields(cls, values) -> object\n\n"
@@ -6049,20 +6068,20 @@ static PyObject *new_fields(PyObject *self, PyObject *const *args, Py_ssize_t na
     }
     PyTypeObject *type = (PyTypeObject *)args[0];
     PyObject *values = args[1];
-    /* the offsets read again after the allocation: a collection it sets off may run code
-     * that reads another class's */
-    PyObject *obj = read_field_offsets(type) < 0 ? NULL : type->tp_alloc(type, 0);
-    if (obj == NULL || read_field_offsets(type) < 0) {
-        Py_XDECREF(obj);
+    Py_ssize_t offsets[MAX_FIELDS], count;
+    if (read_field_offsets(type, offsets, &count) < 0) {
         return NULL;
     }
-    if (PyTuple_GET_SIZE(values) != fields_count) {
+    if (PyTuple_GET_SIZE(values) != count) {
         PyErr_SetString(PyExc_ValueError, "new_fields: as many values as __slots__ are needed");
-        Py_DECREF(obj);
         return NULL;
     }
-    for (Py_ssize_t k = 0; k < fields_count; k++) {
-        *field_at(obj, k) = Py_NewRef(PyTuple_GET_ITEM(values, k));
+    PyObject *obj = type->tp_alloc(type, 0);
+    if (obj == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t k = 0; k < count; k++) {
+        *FIELD_AT(obj, offsets[k]) = Py_NewRef(PyTuple_GET_ITEM(values, k));
     }
     return obj;
 }
@@ -6083,25 +6102,27 @@ static PyObject *with_field(PyObject *self, PyObject *const *args, Py_ssize_t na
     if (index == -1 && PyErr_Occurred()) {
         return NULL;
     }
-    /* the offsets read again after the allocation (see new_fields) */
-    PyObject *copy = read_field_offsets(type) < 0 ? NULL : type->tp_alloc(type, 0);
-    if (copy == NULL || read_field_offsets(type) < 0) {
-        Py_XDECREF(copy);
+    Py_ssize_t offsets[MAX_FIELDS], count;
+    if (read_field_offsets(type, offsets, &count) < 0) {
         return NULL;
     }
-    if (index < 0 || index >= fields_count) {
+    if (index < 0 || index >= count) {
         PyErr_SetString(PyExc_IndexError, "with_field: no slot at that index");
-        Py_DECREF(copy);
         return NULL;
     }
-    for (Py_ssize_t k = 0; k < fields_count; k++) {
-        PyObject *value = k == index ? args[2] : *field_at(obj, k);
+    PyObject *copy = type->tp_alloc(type, 0);
+    if (copy == NULL) {
+        return NULL;
+    }
+    /* obj's slots read after the allocation, which may run Python code (a collection) */
+    for (Py_ssize_t k = 0; k < count; k++) {
+        PyObject *value = k == index ? args[2] : *FIELD_AT(obj, offsets[k]);
         if (value == NULL) {
             PyErr_SetString(PyExc_AttributeError, "with_field: a slot of the object is not set");
             Py_DECREF(copy);
             return NULL;
         }
-        *field_at(copy, k) = Py_NewRef(value);
+        *FIELD_AT(copy, offsets[k]) = Py_NewRef(value);
     }
     return copy;
 }
