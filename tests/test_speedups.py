@@ -1704,6 +1704,24 @@ def test_the_records_are_made_only_of_classes_object_new_makes() -> None:
         speedups.with_field(object.__new__(Narrow), 0, "x")
 
 
+def test_the_kernel_reads_only_the_slots_of_the_class_or_its_bases() -> None:
+    # another class's slot set as an attribute: its offset lies past this class's
+    # instances (read there, it crashed); getattr refuses it
+    class Wide:
+        __slots__ = tuple(f"s{i}" for i in range(200))
+
+    class Story:
+        __slots__ = ("x",)
+
+    Story._norms = Wide.__dict__["s199"]
+
+    class Counts:
+        n = 5
+
+    with pytest.raises(TypeError, match="doesn't apply"):
+        speedups.fresh_norms_of(Story(), Counts())
+
+
 def test_featurize_gives_the_same_features_with_and_without_its_c_loops(monkeypatch: pytest.MonkeyPatch) -> None:
     import dataclasses
 

@@ -1118,7 +1118,10 @@ static const Py_ssize_t *slot_offsets(PyTypeObject *type) {
             PyErr_Clear();
             continue;
         }
-        if (Py_IS_TYPE(descr, &PyMemberDescr_Type)) {
+        /* a slot of the class or of a base: a member descriptor of an unrelated class
+         * (set as an attribute of this one) has an offset into that class's instances,
+         * and getattr refuses it */
+        if (Py_IS_TYPE(descr, &PyMemberDescr_Type) && PyType_IsSubtype(type, ((PyDescrObject *)descr)->d_type)) {
             PyMemberDef *member = ((PyMemberDescrObject *)descr)->d_member;
             if (member->type == T_OBJECT_EX) {
                 map.offset[k] = member->offset;
