@@ -639,6 +639,26 @@ def test_the_running_norms_square_idf_weights_as_their_references_do() -> None:
         assert speedups.weighted_square_sum(bag, idf) == _reference("weighted_square_sum")(bag, idf) == w * w
 
 
+def test_add_bags_takes_entities_grown_while_it_adds() -> None:
+    # an IDF whose __missing__ adds entities of new kinds: more kinds than the entities
+    # had when the split was sized (written past it, it crashed)
+    entities = {"a:0": 1.0}
+    kinds = {f"{chr(97 + i)}:": {} for i in range(20)}
+    norms = dict.fromkeys(kinds, 1.0)
+
+    class Growing(dict):
+        def __missing__(self, term: str) -> float:
+            k = len(entities)
+            if k < 20:
+                entities[f"{chr(97 + k)}:{k}"] = 1.0
+            self[term] = 1.0
+            return 1.0
+
+    speedups.add_bags(norms, Growing(), (), (), (), kinds, entities)
+    # as the reference, which splits the entities before it adds: the first one alone
+    assert len(entities) == 2 and [k for k, bag in kinds.items() if bag] == ["a:"]
+
+
 def test_add_bags_checks_its_input() -> None:
     with pytest.raises(KeyError):  # an entity of no known kind
         speedups.add_bags({}, None, (), (), (), {"p:": {}}, {"x:thing": 1.0})

@@ -742,9 +742,12 @@ static PyObject *add_bags(PyObject *self, PyObject *args) {
     if (split == NULL) {
         return PyErr_NoMemory();
     }
-    Py_ssize_t used = 0, pos = 0;
+    Py_ssize_t used = 0, pos = 0, seen = 0;
     PyObject *term, *value, *out = NULL;
-    while (PyDict_Next(entities, &pos, &term, &value)) {
+    /* the ``size`` entities split at the start, as the reference splits them before it
+     * adds: entities that Python code run here adds (an IDF's __missing__) are not, and
+     * there are no more kinds than ``split`` has room for */
+    while (seen++ < size && PyDict_Next(entities, &pos, &term, &value)) {
         KindPart *at = kind_by_chars(split, used, term);
         PyObject *kind = at == NULL ? PySequence_GetSlice(term, 0, 2) : NULL;
         if (at == NULL && kind == NULL) {
