@@ -1742,6 +1742,25 @@ def test_the_kernel_reads_only_the_slots_of_the_class_or_its_bases() -> None:
         speedups.fresh_norms_of(Story(), Counts())
 
 
+def test_rank_stories_holds_its_candidates() -> None:
+    # an IDF whose __missing__ empties the list of candidates: its array was read on
+    # (freed memory: a crash)
+    from types import SimpleNamespace
+
+    candidates = list(range(1000, 1040))
+
+    class Emptying(dict):
+        def __missing__(self, term: str) -> float:
+            candidates.clear()
+            self[term] = 1.0
+            return 1.0
+
+    stories = {sid: SimpleNamespace(_norms={}, all={f"t{sid}": 1.0, "common": 1.0}) for sid in candidates}
+    vectors = SimpleNamespace(all={"common": 2.0}, all_norm=2.0)
+    ranked = speedups.rank_stories(vectors, candidates, stories, SimpleNamespace(n=3, weights=Emptying()), 5)
+    assert list(ranked) == [1000, 1001, 1002, 1003, 1004]
+
+
 def test_featurize_gives_the_same_features_with_and_without_its_c_loops(monkeypatch: pytest.MonkeyPatch) -> None:
     import dataclasses
 

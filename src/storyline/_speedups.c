@@ -1534,12 +1534,14 @@ static PyObject *rank_stories(PyObject *self, PyObject *const *args, Py_ssize_t 
         PyErr_SetString(PyExc_TypeError, "rank_stories: the stories must be a dict");
         return NULL;
     }
-    PyObject *candidates = PySequence_Fast(args[1], "rank_stories: the candidates must be a sequence");
+    /* a tuple of them (a list's own array and items may be freed by Python code run
+     * below: an IDF's __missing__, a story id's __eq__) */
+    PyObject *candidates = PySequence_Tuple(args[1]);
     if (candidates == NULL) {
         return NULL;
     }
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(candidates);
-    PyObject **sids = PySequence_Fast_ITEMS(candidates);
+    Py_ssize_t n = PyTuple_GET_SIZE(candidates);
+    PyObject **sids = &PyTuple_GET_ITEM(candidates, 0);
     /* as the slice [:count] of the ranked candidates */
     Py_ssize_t kept = count < 0 ? (n + count > 0 ? n + count : 0) : (count < n ? count : n);
     double *cosines = PyMem_Malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
