@@ -1761,6 +1761,21 @@ def test_rank_stories_holds_its_candidates() -> None:
     assert list(ranked) == [1000, 1001, 1002, 1003, 1004]
 
 
+def test_the_probabilities_hold_the_numbers_they_read() -> None:
+    # a number whose __float__ empties the list it is in: the list's array was read on
+    # (freed memory: a crash)
+    features: list = []
+
+    class Emptying:
+        def __float__(self) -> float:
+            features.clear()
+            return 1.0
+
+    features.extend([Emptying()] + [i + 0.5 for i in range(100)])
+    with pytest.raises(RuntimeError):
+        speedups.linear_probability(features, [1.0] * 101, 0.0)
+
+
 def test_featurize_gives_the_same_features_with_and_without_its_c_loops(monkeypatch: pytest.MonkeyPatch) -> None:
     import dataclasses
 

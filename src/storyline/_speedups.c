@@ -2129,9 +2129,17 @@ static double *doubles_of(PyObject *seq, Py_ssize_t *n) {
         PyErr_NoMemory();
         return NULL;
     }
-    PyObject **items = PySequence_Fast_ITEMS(fast);
     for (Py_ssize_t i = 0; i < *n; i++) {
-        out[i] = PyFloat_AsDouble(items[i]);
+        /* read again for each item, and held: a number's __float__ (Python code) may
+         * change a list, and free its array and items */
+        if (i >= PySequence_Fast_GET_SIZE(fast)) {
+            PyErr_SetString(PyExc_RuntimeError, "a sequence of numbers changed size while read");
+            out[i] = -1.0;
+        } else {
+            PyObject *item = Py_NewRef(PySequence_Fast_GET_ITEM(fast, i));
+            out[i] = PyFloat_AsDouble(item);
+            Py_DECREF(item);
+        }
         if (FAILED(out[i])) {
             PyMem_Free(out);
             Py_DECREF(fast);
