@@ -1776,6 +1776,41 @@ def test_the_probabilities_hold_the_numbers_they_read() -> None:
         speedups.linear_probability(features, [1.0] * 101, 0.0)
 
 
+def _emptied_on_compare() -> dict:
+    """A bag of one term (of a str subclass) that empties the bag when compared: a term
+    and weight read from it are freed then, unless held."""
+    bag: dict = {}
+
+    class Emptying(str):
+        __hash__ = str.__hash__
+
+        def __eq__(self, other: object) -> bool:
+            bag.clear()
+            return str.__eq__(self, other)
+
+    bag[Emptying("alpha")] = float("1.5")
+    return bag
+
+
+def test_the_loops_hold_what_they_read_from_a_bag_that_changes() -> None:
+    # (read after the bag was emptied, the term and the weight were freed memory: a crash;
+    # the references' walks of the items raise)
+    other = {"".join(("al", "pha")): 2.0}
+    idf = {"alpha": 1.0}
+    for loop in (lambda bag: speedups.weighted_dot(bag, other, idf),
+                 lambda bag: speedups.story_cosine(bag, 1.0, other, {}, "all", idf),
+                 lambda bag: speedups.add_into(dict(other), bag, idf, 4.0),
+                 lambda bag: speedups.weighted(bag, idf),
+                 lambda bag: speedups.weighted_square_sum(bag, idf),
+                 lambda bag: speedups.story_cosine({}, 1.0, bag, {}, "all", idf)):
+        for _ in range(3):
+            with pytest.raises(RuntimeError, match="changed size"):
+                loop(_emptied_on_compare())
+    counts: dict = {}
+    speedups.count_terms(counts, (dict(other), _emptied_on_compare()))
+    assert counts == {"alpha": 1}
+
+
 def test_featurize_gives_the_same_features_with_and_without_its_c_loops(monkeypatch: pytest.MonkeyPatch) -> None:
     import dataclasses
 

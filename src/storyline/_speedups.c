@@ -128,6 +128,19 @@ static double idf_of(PyObject *idf, PyObject *term) {
 
 #define FAILED(x) ((x) == -1.0 && PyErr_Occurred())
 
+/* 0 where ``dict`` still has the ``size`` items it had when a walk of it began, else -1
+ * with RuntimeError set, as a walk of its items raises in Python: Python code run for an
+ * item (a key's __eq__, an IDF's __missing__) changed it. */
+static int walk_changed(PyObject *dict, Py_ssize_t size) {
+    if (PyDict_GET_SIZE(dict) == size) {
+        return 0;
+    }
+    PyErr_SetString(PyExc_RuntimeError, "dictionary changed size during iteration");
+    return -1;
+}
+
+static int shared_dot(PyObject *small, PyObject *large, PyObject *idf, double *out);
+
 /* A bag entry's weight and its term's IDF; -1 with an exception set on failure. The
  * term is held while the IDF may be computed (Python code runs then). */
 static int weight_and_idf(PyObject *idf, PyObject *term, PyObject *value, double *weight, double *term_idf) {
@@ -151,34 +164,15 @@ static PyObject *weighted_dot(PyObject *self, PyObject *args) {
                           &PyDict_Type, &idf)) {
         return NULL;
     }
-    Sum s = {0.0, 0.0};
-    int any = 0;
-    Py_ssize_t pos = 0;
-    PyObject *term, *value;
-    while (PyDict_Next(small, &pos, &term, &value)) {
-        PyObject *other = PyDict_GetItemWithError(large, term);
-        if (other == NULL) {
-            if (PyErr_Occurred()) {
-                return NULL;
-            }
-            continue;
-        }
-        /* read before the IDF lookup, which may run Python code (other is borrowed) */
-        double w = PyFloat_AsDouble(other);
-        if (FAILED(w)) {
-            return NULL;
-        }
-        double v, weight;
-        if (weight_and_idf(idf, term, value, &v, &weight) < 0) {
-            return NULL;
-        }
-        sum_add(&s, v * w * weight);
-        any = 1;
+    double total;
+    int any = shared_dot(small, large, idf, &total);
+    if (any < 0) {
+        return NULL;
     }
     if (!any) {
         return PyLong_FromLong(0); /* sum([]) is the int 0 */
     }
-    return PyFloat_FromDouble(sum_result(&s));
+    return PyFloat_FromDouble(total);
 }
 
 PyDoc_STRVAR(weighted_square_sum_doc,
@@ -196,9 +190,10 @@ static PyObject *weighted_square_sum(PyObject *self, PyObject *args) {
     if (PyDict_GET_SIZE(bag) == 0) {
         return PyLong_FromLong(0);
     }
+    Py_ssize_t size = PyDict_GET_SIZE(bag);
     while (PyDict_Next(bag, &pos, &term, &value)) {
         double w, weight;
-        if (weight_and_idf(idf, term, value, &w, &weight) < 0) {
+        if (weight_and_idf(idf, term, value, &w, &weight) < 0 || walk_changed(bag, size) < 0) {
             return NULL;
         }
         /* a product, as the reference squares (not pow(), which rounds otherwise at times) */
@@ -223,17 +218,18 @@ static PyObject *weighted(PyObject *self, PyObject *args) {
     }
     Py_ssize_t pos = 0;
     PyObject *term, *value;
+    Py_ssize_t size = PyDict_GET_SIZE(bag);
     while (PyDict_Next(bag, &pos, &term, &value)) {
         double w, weight;
-        if (weight_and_idf(idf, term, value, &w, &weight) < 0) {
+        Py_INCREF(term); /* held: the IDF's __missing__ may take it out of the bag */
+        int status = weight_and_idf(idf, term, value, &w, &weight);
+        PyObject *product = status < 0 ? NULL : PyFloat_FromDouble(w * weight);
+        status = product == NULL ? -1 : PyDict_SetItem(out, term, product);
+        Py_XDECREF(product);
+        Py_DECREF(term);
+        if (status < 0 || walk_changed(bag, size) < 0) {
             goto fail;
         }
-        PyObject *product = PyFloat_FromDouble(w * weight);
-        if (product == NULL || PyDict_SetItem(out, term, product) < 0) {
-            Py_XDECREF(product);
-            goto fail;
-        }
-        Py_DECREF(product);
     }
     return out;
 fail:
@@ -283,8 +279,16 @@ static int add_term(PyObject *bag, PyObject *term, PyObject *value, PyObject *id
 static int add_terms(PyObject *bag, PyObject *part, PyObject *idf, double *squared) {
     Py_ssize_t pos = 0;
     PyObject *term, *value;
+    Py_ssize_t size = PyDict_GET_SIZE(part);
     while (PyDict_Next(part, &pos, &term, &value)) {
-        if (add_term(bag, term, value, idf, squared) < 0) {
+        /* held: the bag's lookups and the IDF may run Python code (a key's __eq__,
+         * __missing__), which may take them out of ``part`` */
+        Py_INCREF(term);
+        Py_INCREF(value);
+        int status = add_term(bag, term, value, idf, squared);
+        Py_DECREF(term);
+        Py_DECREF(value);
+        if (status < 0 || walk_changed(part, size) < 0) {
             return -1;
         }
     }
@@ -919,6 +923,32 @@ static PyObject *unfile_keys(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* counts[term] = counts.get(term, 0) + 1 unless ``term`` (of bags[i]) is in one of the
+ * bags before it (counted there): 0, or -1 with an exception set. The term is held: the
+ * lookups may run Python code (a key's __eq__) that takes it out of its bag. */
+static int count_term_once(PyObject *counts, PyObject *bags, Py_ssize_t i, PyObject *term) {
+    Py_INCREF(term);
+    int met = 0; /* in an earlier bag: counted there */
+    for (Py_ssize_t j = 0; j < i && met == 0; j++) {
+        met = PyDict_Contains(PyTuple_GET_ITEM(bags, j), term);
+    }
+    PyObject *count = met != 0 ? NULL : PyDict_GetItemWithError(counts, term);
+    PyObject *next = NULL;
+    if (met == 0 && count == NULL && !PyErr_Occurred()) {
+        next = PyLong_FromLong(1);
+    } else if (count != NULL) {
+        PyObject *one = PyLong_FromLong(1);
+        Py_INCREF(count); /* held while it adds */
+        next = one == NULL ? NULL : PyNumber_Add(count, one);
+        Py_DECREF(count);
+        Py_XDECREF(one);
+    }
+    int status = met < 0 ? -1 : met > 0 ? 0 : next == NULL ? -1 : PyDict_SetItem(counts, term, next);
+    Py_XDECREF(next);
+    Py_DECREF(term);
+    return status;
+}
+
 PyDoc_STRVAR(count_terms_doc,
 "count_terms(counts, bags) -> None\n\n"
 "Each term of the dicts in the tuple ``bags`` counted once in ``counts`` (a dict of int:\n"
@@ -940,40 +970,13 @@ static PyObject *count_terms(PyObject *self, PyObject *args) {
         PyObject *bag = PyTuple_GET_ITEM(bags, i), *term, *weight;
         Py_ssize_t pos = 0;
         while (PyDict_Next(bag, &pos, &term, &weight)) {
-            int met = 0; /* in an earlier bag: counted there */
-            for (Py_ssize_t j = 0; j < i && met == 0; j++) {
-                met = PyDict_Contains(PyTuple_GET_ITEM(bags, j), term);
-            }
-            if (met < 0) {
+            if (count_term_once(counts, bags, i, term) < 0) {
                 return NULL;
             }
-            if (met) {
-                continue;
-            }
-            PyObject *count = PyDict_GetItemWithError(counts, term);
-            if (count == NULL && PyErr_Occurred()) {
-                return NULL;
-            }
-            PyObject *next;
-            if (count == NULL) {
-                next = PyLong_FromLong(1);
-            } else {
-                PyObject *one = PyLong_FromLong(1);
-                Py_INCREF(count); /* held while it adds (an int's add runs no Python code) */
-                next = one == NULL ? NULL : PyNumber_Add(count, one);
-                Py_DECREF(count);
-                Py_XDECREF(one);
-            }
-            if (next == NULL || PyDict_SetItem(counts, term, next) < 0) {
-                Py_XDECREF(next);
-                return NULL;
-            }
-            Py_DECREF(next);
         }
     }
     Py_RETURN_NONE;
 }
-
 /* A bag term and its IDF-weighted weight. */
 typedef struct {
     double score;
@@ -1365,24 +1368,29 @@ static int shared_dot(PyObject *small, PyObject *large, PyObject *idf, double *o
     int any = 0;
     Py_ssize_t pos = 0;
     PyObject *term, *value;
+    Py_ssize_t size = PyDict_GET_SIZE(small);
     while (PyDict_Next(small, &pos, &term, &value)) {
+        /* held: the lookups may run Python code (a key's __eq__, the IDF's __missing__),
+         * which may take them out of ``small`` */
+        Py_INCREF(term);
+        Py_INCREF(value);
         PyObject *other = PyDict_GetItemWithError(large, term);
-        if (other == NULL) {
-            if (PyErr_Occurred()) {
-                return -1;
+        int status = other == NULL && PyErr_Occurred() ? -1 : 0;
+        if (other != NULL) {
+            double w = PyFloat_AsDouble(other); /* read before the IDF lookup may run Python code */
+            double v, weight;
+            if (FAILED(w) || weight_and_idf(idf, term, value, &v, &weight) < 0) {
+                status = -1;
+            } else {
+                sum_add(&s, v * w * weight);
+                any = 1;
             }
-            continue;
         }
-        double w = PyFloat_AsDouble(other); /* read before the IDF lookup may run Python code */
-        if (FAILED(w)) {
+        Py_DECREF(term);
+        Py_DECREF(value);
+        if (status < 0 || walk_changed(small, size) < 0) {
             return -1;
         }
-        double v, weight;
-        if (weight_and_idf(idf, term, value, &v, &weight) < 0) {
-            return -1;
-        }
-        sum_add(&s, v * w * weight);
-        any = 1;
     }
     *out = sum_result(&s);
     return any;
@@ -1401,9 +1409,10 @@ static double cached_norm(PyObject *norms, PyObject *name, PyObject *bag, PyObje
     Sum s = {0.0, 0.0};
     Py_ssize_t pos = 0;
     PyObject *term, *value;
+    Py_ssize_t size = PyDict_GET_SIZE(bag);
     while (PyDict_Next(bag, &pos, &term, &value)) {
         double w, weight;
-        if (weight_and_idf(idf, term, value, &w, &weight) < 0) {
+        if (weight_and_idf(idf, term, value, &w, &weight) < 0 || walk_changed(bag, size) < 0) {
             return -1.0;
         }
         double v = w * weight;
@@ -2049,34 +2058,31 @@ static PyObject *fill_vectors(PyObject *self, PyObject *const *args, Py_ssize_t 
         }
         Py_ssize_t pos = 0;
         PyObject *term, *value;
+        Py_ssize_t size = PyDict_GET_SIZE(own_title);
         while (PyDict_Next(own_title, &pos, &term, &value)) {
+            /* held: the lookups may run Python code (a key's __eq__, the IDF's
+             * __missing__), which may take them out of the title's bag */
+            Py_INCREF(term);
+            Py_INCREF(value);
             PyObject *in_body = PyDict_GetItemWithError(own_body, term);
-            PyObject *sum;
+            PyObject *sum = NULL;
             if (in_body == NULL) {
-                if (PyErr_Occurred()) {
-                    goto fail;
+                sum = PyErr_Occurred() ? NULL : PyDict_GetItemWithError(title, term);
+                if (sum == NULL && !PyErr_Occurred()) {
+                    PyErr_SetObject(PyExc_KeyError, term);
                 }
-                sum = PyDict_GetItemWithError(title, term);
-                if (sum == NULL) {
-                    if (!PyErr_Occurred()) {
-                        PyErr_SetObject(PyExc_KeyError, term);
-                    }
-                    goto fail;
-                }
-                Py_INCREF(sum);
+                Py_XINCREF(sum);
             } else {
                 double a = PyFloat_AsDouble(in_body), b, weight;
-                if (FAILED(a) || weight_and_idf(idf, term, value, &b, &weight) < 0) {
-                    goto fail;
-                }
-                sum = PyFloat_FromDouble((a + b) * weight);
-                if (sum == NULL) {
-                    goto fail;
+                if (!FAILED(a) && weight_and_idf(idf, term, value, &b, &weight) == 0) {
+                    sum = PyFloat_FromDouble((a + b) * weight);
                 }
             }
-            int stored = PyDict_SetItem(merged, term, sum);
-            Py_DECREF(sum);
-            if (stored < 0) {
+            int stored = sum == NULL ? -1 : PyDict_SetItem(merged, term, sum);
+            Py_XDECREF(sum);
+            Py_DECREF(term);
+            Py_DECREF(value);
+            if (stored < 0 || walk_changed(own_title, size) < 0) {
                 goto fail;
             }
         }
