@@ -1811,6 +1811,39 @@ def test_the_loops_hold_what_they_read_from_a_bag_that_changes() -> None:
     assert counts == {"alpha": 1}
 
 
+_EMPTIED_WHILE_RANKED = """
+from types import SimpleNamespace
+from storyline import _speedups
+
+entities = {}
+
+class Emptying(float):
+    def __lt__(self, other):
+        entities.clear()
+        return float.__lt__(self, other)
+
+entities.update((f"p:name{i}" + "x" * i, Emptying(i)) for i in range(8))
+story = SimpleNamespace(_top=(0, frozenset()), size=1, entities=entities)
+top = _speedups.top_entities_of(story)
+assert isinstance(top, frozenset) and all(n.startswith("p:name") for n in top), top
+"""
+
+
+def test_top_entities_of_holds_the_names_it_keeps() -> None:
+    # weights whose comparison empties the entities: the names and weights kept so far
+    # were freed (a crash; Python's debug allocator makes reading freed memory fail for sure)
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    # the storyline these tests import
+    source = str(Path(speedups.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONMALLOC": "debug", "PYTHONPATH": os.pathsep.join([source, os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", _EMPTIED_WHILE_RANKED], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
 def test_featurize_gives_the_same_features_with_and_without_its_c_loops(monkeypatch: pytest.MonkeyPatch) -> None:
     import dataclasses
 

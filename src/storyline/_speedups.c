@@ -1277,6 +1277,10 @@ static int weight_less(PyObject *a, PyObject *b) {
 static PyObject *story_top(PyObject *story) {
     Held h = {.n = 0};
     PyObject *out = NULL;
+    /* the best so far, best first, held: comparing weights that are not floats runs
+     * Python code, which may take them out of the entities */
+    PyObject *names[TOP_ENTITIES], *weights[TOP_ENTITIES];
+    Py_ssize_t kept = 0;
     PyObject *top = held_attr(&h, story, K_TOP);
     PyObject *size = top == NULL ? NULL : held_attr(&h, story, K_SIZE);
     if (size == NULL) {
@@ -1299,15 +1303,18 @@ static PyObject *story_top(PyObject *story) {
         PyErr_SetString(PyExc_TypeError, "a story's entities must be a dict");
         goto done;
     }
-    /* the best so far, best first: a name goes before the first one it outweighs */
-    PyObject *names[TOP_ENTITIES], *weights[TOP_ENTITIES];
-    Py_ssize_t kept = 0, pos = 0;
+    /* a name goes before the first one it outweighs */
+    Py_ssize_t pos = 0;
     PyObject *name, *weight;
     while (PyDict_Next(entities, &pos, &name, &weight)) {
+        Py_INCREF(name);
+        Py_INCREF(weight);
         Py_ssize_t at = 0;
         while (at < kept) {
             int less = weight_less(weights[at], weight);
             if (less < 0) {
+                Py_DECREF(name);
+                Py_DECREF(weight);
                 goto done;
             }
             if (less) {
@@ -1316,7 +1323,13 @@ static PyObject *story_top(PyObject *story) {
             at++;
         }
         if (at == TOP_ENTITIES) {
+            Py_DECREF(name);
+            Py_DECREF(weight);
             continue;
+        }
+        if (kept == TOP_ENTITIES) { /* the last one drops out */
+            Py_DECREF(names[TOP_ENTITIES - 1]);
+            Py_DECREF(weights[TOP_ENTITIES - 1]);
         }
         Py_ssize_t end = kept < TOP_ENTITIES ? kept : TOP_ENTITIES - 1;
         for (Py_ssize_t j = end; j > at; j--) {
@@ -1342,6 +1355,10 @@ static PyObject *story_top(PyObject *story) {
         out = Py_NewRef(found);
     }
 done:
+    for (Py_ssize_t j = 0; j < kept; j++) {
+        Py_DECREF(names[j]);
+        Py_DECREF(weights[j]);
+    }
     release(&h);
     return out;
 }
