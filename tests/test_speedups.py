@@ -1844,6 +1844,17 @@ def test_top_entities_of_holds_the_names_it_keeps() -> None:
     assert done.returncode == 0, done.stderr[-2000:]
 
 
+def test_fresh_norms_of_takes_a_count_of_none_as_none() -> None:
+    # the reference reads norms.get("n") and refills where it is None (C compared None)
+    from types import SimpleNamespace
+
+    from storyline.cluster import features
+
+    for fn in (speedups.fresh_norms_of, features._KERNEL_REFERENCE["fresh_norms_of"]):
+        story = SimpleNamespace(_norms={"n": None, "all": 2.0})
+        assert fn(story, SimpleNamespace(n=7)) == {"n": 7}
+
+
 def test_featurize_gives_the_same_features_with_and_without_its_c_loops(monkeypatch: pytest.MonkeyPatch) -> None:
     import dataclasses
 

@@ -1222,7 +1222,7 @@ static PyObject *story_norms(PyObject *story, PyObject *df) {
         goto fail;
     }
     int stale = 1;
-    if (cached != NULL) {
+    if (cached != NULL && cached != Py_None) { /* norms.get("n") is None: as if missing */
         Py_INCREF(cached); /* the comparison may run Python code */
         stale = outgrown(count, hold(&h, cached));
         if (stale < 0) {
