@@ -1855,6 +1855,37 @@ def test_fresh_norms_of_takes_a_count_of_none_as_none() -> None:
         assert fn(story, SimpleNamespace(n=7)) == {"n": 7}
 
 
+def test_the_rankings_order_nan_scores_as_sorted_does() -> None:
+    # a NaN compares false both ways: an insertion of doubles ranked it otherwise than
+    # sorted(), which the references call (scores of inf + -inf are NaN too)
+    from types import SimpleNamespace
+
+    from storyline.cluster import features
+
+    nan, inf = float("nan"), float("inf")
+    rng = random.Random(1)
+    keys = [f"k{i}" for i in range(8)]
+    for _ in range(300):
+        idf = {k: rng.choice([nan, 1.0, 2.0, 0.5, -0.0, inf, -inf]) for k in keys}
+        index = {k: set(rng.sample(range(12), rng.randint(1, 5))) for k in keys}
+        for limit in (0, 1, 3, 20):
+            assert (speedups.top_by_shared_keys(keys, index, dict(idf), 10, limit)
+                    == _reference("top_by_shared_keys")(keys, index, dict(idf), 10, limit))
+        bag = {k: rng.choice([1.0, 2.0]) for k in keys}
+        for keep in (0, 3, 9):
+            assert (list(speedups.best_terms(bag, dict(idf), keep).items())
+                    == list(_reference("best_terms")(bag, dict(idf), keep).items()))
+        stories = {sid: SimpleNamespace(_norms={}, all={k: rng.choice([1.0, 2.0]) for k in rng.sample(keys, 3)})
+                   for sid in range(10)}
+        vectors = SimpleNamespace(all={k: 1.0 for k in rng.sample(keys, 4)}, all_norm=rng.choice([1.0, nan]))
+        candidates = rng.sample(range(10), 8)
+        for count in (-2, 0, 3, 20):
+            got = speedups.rank_stories(vectors, candidates, stories, SimpleNamespace(n=3, weights=dict(idf)), count)
+            want = features._KERNEL_REFERENCE["rank_stories"](vectors, candidates, stories,
+                                                              SimpleNamespace(n=3, weights=dict(idf)), count)
+            assert str(list(got.items())) == str(list(want.items()))  # (nan != nan)
+
+
 def test_featurize_gives_the_same_features_with_and_without_its_c_loops(monkeypatch: pytest.MonkeyPatch) -> None:
     import dataclasses
 

@@ -356,8 +356,62 @@ static PyObject *square_sum(PyObject *self, PyObject *arg) {
  * ``order``, best first, ties in their order: sorted(range(n), key=score,
  * reverse=True)[:count], as Python's stable sort gives it. Each score is inserted after
  * the kept ones it does not beat (count * n steps at most: the callers keep few). */
-static void best_of(const char *base, size_t stride, Py_ssize_t n, Py_ssize_t count, Py_ssize_t *order) {
 #define SCORE(k) (*(const double *)(base + (size_t)(k) * stride))
+
+/* best_of by Python's own sort: sorted(range(n), key=scores.__getitem__, reverse=True)[:count]
+ * of the scores as floats, for scores with a NaN, which compares false both ways (the order
+ * the sort then gives is its algorithm's). 0, or -1 with an exception set. */
+static int sorted_order(const char *base, size_t stride, Py_ssize_t n, Py_ssize_t count, Py_ssize_t *order) {
+    PyObject *scores = PyList_New(n), *indices = PyList_New(n), *key = NULL, *args = NULL, *kwargs = NULL;
+    PyObject *ranked = NULL;
+    int status = -1;
+    if (scores == NULL || indices == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *score = PyFloat_FromDouble(SCORE(i)), *index = PyLong_FromSsize_t(i);
+        if (score == NULL || index == NULL) {
+            Py_XDECREF(score);
+            Py_XDECREF(index);
+            goto done;
+        }
+        PyList_SET_ITEM(scores, i, score);
+        PyList_SET_ITEM(indices, i, index);
+    }
+    PyObject *sorted = PyDict_GetItemString(PyEval_GetBuiltins(), "sorted"); /* borrowed */
+    key = PyObject_GetAttrString(scores, "__getitem__");
+    args = key == NULL ? NULL : PyTuple_Pack(1, indices);
+    kwargs = args == NULL ? NULL : Py_BuildValue("{sOsO}", "key", key, "reverse", Py_True);
+    if (sorted == NULL || kwargs == NULL) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_RuntimeError, "no builtin sorted");
+        }
+        goto done;
+    }
+    ranked = PyObject_Call(sorted, args, kwargs);
+    if (ranked == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        order[i] = PyLong_AsSsize_t(PyList_GET_ITEM(ranked, i));
+    }
+    status = 0;
+done:
+    Py_XDECREF(scores);
+    Py_XDECREF(indices);
+    Py_XDECREF(key);
+    Py_XDECREF(args);
+    Py_XDECREF(kwargs);
+    Py_XDECREF(ranked);
+    return status;
+}
+
+static int best_of(const char *base, size_t stride, Py_ssize_t n, Py_ssize_t count, Py_ssize_t *order) {
+    for (Py_ssize_t i = 0; i < n && count > 0; i++) {
+        if (isnan(SCORE(i))) {
+            return sorted_order(base, stride, n, count < n ? count : n, order);
+        }
+    }
     Py_ssize_t filled = 0;
     for (Py_ssize_t i = 0; i < n && count > 0; i++) {
         double score = SCORE(i);
@@ -375,8 +429,9 @@ static void best_of(const char *base, size_t stride, Py_ssize_t n, Py_ssize_t co
         }
         order[at] = i;
     }
-#undef SCORE
+    return 0;
 }
+#undef SCORE
 
 /* A story's summed score, in the order stories were first seen: its id (an int, held)
  * and that id's hash. */
@@ -616,7 +671,9 @@ static PyObject *top_by_shared_keys(PyObject *self, PyObject *args) {
             order[i] = i;
         }
     } else {
-        best_of((const char *)&t.entries[0].score, sizeof(StoryScore), t.n, count, order);
+        if (best_of((const char *)&t.entries[0].score, sizeof(StoryScore), t.n, count, order) < 0) {
+            goto done;
+        }
     }
     out = PyList_New(count);
     if (out == NULL) {
@@ -1021,7 +1078,9 @@ static PyObject *best_terms(PyObject *self, PyObject *args) {
         ranked[k].score = w * term_idf;
     }
     count = keep < i ? keep : i;
-    best_of((const char *)&ranked[0].score, sizeof(RankedTerm), i, count, order);
+    if (best_of((const char *)&ranked[0].score, sizeof(RankedTerm), i, count, order) < 0) {
+        goto done;
+    }
     out = PyDict_New();
     for (Py_ssize_t k = 0; out != NULL && k < count; k++) {
         if (PyDict_SetItem(out, ranked[order[k]].term, ranked[order[k]].weight) < 0) {
@@ -1610,25 +1669,10 @@ static PyObject *rank_stories(PyObject *self, PyObject *const *args, Py_ssize_t 
             goto done;
         }
     }
-    /* the best ``kept``, best first: a candidate goes before the first one it beats, so
-     * ties stay in candidate order as in a stable sort */
-    Py_ssize_t ranked = 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        Py_ssize_t at = 0;
-        while (at < ranked && !(cosines[order[at]] < cosines[i])) {
-            at++;
-        }
-        if (at >= kept) {
-            continue;
-        }
-        Py_ssize_t end = ranked < kept ? ranked : kept - 1;
-        for (Py_ssize_t j = end; j > at; j--) {
-            order[j] = order[j - 1];
-        }
-        order[at] = i;
-        if (ranked < kept) {
-            ranked++;
-        }
+    /* the best ``kept``, best first, ties in candidate order as in a stable sort */
+    Py_ssize_t ranked = kept < n ? kept : n;
+    if (best_of((const char *)cosines, sizeof(double), n, ranked, order) < 0) {
+        goto done;
     }
     out = PyDict_New();
     for (Py_ssize_t j = 0; out != NULL && j < ranked; j++) {
