@@ -1829,9 +1829,9 @@ assert isinstance(top, frozenset) and all(n.startswith("p:name") for n in top), 
 """
 
 
-def test_top_entities_of_holds_the_names_it_keeps() -> None:
-    # weights whose comparison empties the entities: the names and weights kept so far
-    # were freed (a crash; Python's debug allocator makes reading freed memory fail for sure)
+def _runs_with_debug_allocator(code: str) -> None:
+    """Runs ``code`` in a new interpreter with Python's debug allocator, which makes reading
+    freed memory fail for sure."""
     import os
     import subprocess
     import sys
@@ -1840,8 +1840,50 @@ def test_top_entities_of_holds_the_names_it_keeps() -> None:
     # the storyline these tests import
     source = str(Path(speedups.__file__).resolve().parents[1])
     env = {**os.environ, "PYTHONMALLOC": "debug", "PYTHONPATH": os.pathsep.join([source, os.environ.get("PYTHONPATH", "")])}
-    done = subprocess.run([sys.executable, "-c", _EMPTIED_WHILE_RANKED], env=env, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_top_entities_of_holds_the_names_it_keeps() -> None:
+    # weights whose comparison empties the entities: the names and weights kept so far
+    # were freed (a crash)
+    _runs_with_debug_allocator(_EMPTIED_WHILE_RANKED)
+
+
+_KINDS_EMPTIED_WHILE_READ = """
+from types import SimpleNamespace as NS
+from storyline import _speedups
+
+own_kinds = {}
+
+class Emptying(str):
+    __hash__ = str.__hash__
+
+    def __eq__(self, other):
+        own_kinds.clear()
+        return str.__eq__(self, other)
+
+own_kinds.update({k: ({"x": 1.0}, float("1.5")) for k in ("p:", "l:", "o:")})
+story_kinds = {Emptying(k): {"x": 1.0} for k in ("p:", "l:", "o:")}
+f = NS(body={}, numbers=frozenset(), main=(), day=None, weekdays=frozenset(), months=frozenset(), years={},
+       headline_only=False)
+vectors = NS(features=f, title={}, title_norm=1.0, all={}, all_norm=1.0, entities={}, entity_norm=1.0,
+             kinds=own_kinds, years={}, years_norm=1.0)
+story = NS(title={}, body={}, all={}, entities={}, kinds=story_kinds, numbers=frozenset(), day_n=0,
+           weekdays=frozenset(), months=frozenset(), year_bag={}, size=1)
+try:
+    _speedups.pair_features(vectors, story, {"x": 1.0}, {}, None, None)
+except KeyError as e:
+    assert e.args == ("l:",), e
+else:
+    raise AssertionError("no KeyError")
+"""
+
+
+def test_pair_features_holds_a_kinds_vector_while_it_finds_the_storys() -> None:
+    # a story's kind key whose comparison empties the article's kinds: the (vector, norm)
+    # pair found there was freed (a crash)
+    _runs_with_debug_allocator(_KINDS_EMPTIED_WHILE_READ)
 
 
 def test_fresh_norms_of_takes_a_count_of_none_as_none() -> None:

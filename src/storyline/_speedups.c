@@ -1795,20 +1795,21 @@ static int pair_values(PyObject *vectors, PyObject *story, PyObject *idf, PyObje
     }
     for (int k = 0; k < 3; k++) {
         PyObject *kind = kernel_str[K_PEOPLE + k];
+        /* each held as found: a lookup may run Python code (a key's __eq__) */
         PyObject *pair = PyDict_GetItemWithError(own_kinds, kind);
-        PyObject *bag = pair == NULL ? NULL : PyDict_GetItemWithError(story_kinds, kind);
+        if (pair != NULL && (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2)) {
+            PyErr_SetString(PyExc_TypeError, "pair_features: a kind's vector must be a (vector, norm) pair");
+            goto fail;
+        }
+        PyObject *vec = pair == NULL ? NULL : hold(&h, Py_NewRef(PyTuple_GET_ITEM(pair, 0)));
+        PyObject *vec_norm = vec == NULL ? NULL : hold(&h, Py_NewRef(PyTuple_GET_ITEM(pair, 1)));
+        PyObject *bag = vec_norm == NULL ? NULL : PyDict_GetItemWithError(story_kinds, kind);
         if (bag == NULL) {
             if (!PyErr_Occurred()) {
                 PyErr_SetObject(PyExc_KeyError, kind);
             }
             goto fail;
         }
-        if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
-            PyErr_SetString(PyExc_TypeError, "pair_features: a kind's vector must be a (vector, norm) pair");
-            goto fail;
-        }
-        PyObject *vec = hold(&h, Py_NewRef(PyTuple_GET_ITEM(pair, 0)));
-        PyObject *vec_norm = hold(&h, Py_NewRef(PyTuple_GET_ITEM(pair, 1)));
         Py_INCREF(bag);
         hold(&h, bag);
         int named = both_true(vec, bag);
