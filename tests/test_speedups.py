@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import math
 import random
@@ -636,6 +637,26 @@ def test_the_running_norms_square_idf_weights_as_their_references_do() -> None:
         # a story's norm from scratch squares the same way
         bag = {"t": 1.0}
         assert speedups.weighted_square_sum(bag, idf) == _reference("weighted_square_sum")(bag, idf) == w * w
+
+
+def test_add_bags_takes_entities_grown_while_it_adds() -> None:
+    # an IDF whose __missing__ adds entities of new kinds: more kinds than the entities
+    # had when the split was sized (written past it, it crashed)
+    entities = {"a:0": 1.0}
+    kinds = {f"{chr(97 + i)}:": {} for i in range(20)}
+    norms = dict.fromkeys(kinds, 1.0)
+
+    class Growing(dict):
+        def __missing__(self, term: str) -> float:
+            k = len(entities)
+            if k < 20:
+                entities[f"{chr(97 + k)}:{k}"] = 1.0
+            self[term] = 1.0
+            return 1.0
+
+    speedups.add_bags(norms, Growing(), (), (), (), kinds, entities)
+    # as the reference, which splits the entities before it adds: the first one alone
+    assert len(entities) == 2 and [k for k, bag in kinds.items() if bag] == ["a:"]
 
 
 def test_add_bags_checks_its_input() -> None:
@@ -1670,6 +1691,241 @@ def test_the_records_are_made_and_copied_as_their_references_make_them() -> None
         speedups.with_field(made["c"], len(values), body)
     with pytest.raises(AttributeError):  # a field never set
         speedups.with_field(object.__new__(features.ArticleFeatures), index, body)
+
+
+def test_the_records_are_made_only_of_classes_object_new_makes() -> None:
+    # object.__new__ refuses a class whose instances need more than object's (a dict
+    # subclass: a dict of zeroed memory crashed on first use) and an abstract class
+    class Table(dict):
+        __slots__ = ("a",)
+
+    class Abstract(abc.ABC):
+        __slots__ = ("a",)
+
+        @abc.abstractmethod
+        def f(self) -> None: ...
+
+    for cls in (Table, Abstract):
+        for fn in (speedups.new_fields, _features_reference("new_fields")):
+            with pytest.raises(TypeError):
+                fn(cls, (1,))
+    # a slot of another class set on this one: its offset lies past this class's instances
+    class Wide:
+        __slots__ = tuple(f"s{i}" for i in range(30))
+
+    class Narrow:
+        __slots__ = ()
+
+    Narrow.__slots__ = ("s29",)
+    Narrow.s29 = Wide.__dict__["s29"]
+    with pytest.raises(TypeError):
+        speedups.new_fields(Narrow, ("x",))
+    with pytest.raises(TypeError):
+        speedups.with_field(object.__new__(Narrow), 0, "x")
+
+
+def test_the_kernel_reads_only_the_slots_of_the_class_or_its_bases() -> None:
+    # another class's slot set as an attribute: its offset lies past this class's
+    # instances (read there, it crashed); getattr refuses it
+    class Wide:
+        __slots__ = tuple(f"s{i}" for i in range(200))
+
+    class Story:
+        __slots__ = ("x",)
+
+    Story._norms = Wide.__dict__["s199"]
+
+    class Counts:
+        n = 5
+
+    with pytest.raises(TypeError, match="doesn't apply"):
+        speedups.fresh_norms_of(Story(), Counts())
+
+
+def test_rank_stories_holds_its_candidates() -> None:
+    # an IDF whose __missing__ empties the list of candidates: its array was read on
+    # (freed memory: a crash)
+    from types import SimpleNamespace
+
+    candidates = list(range(1000, 1040))
+
+    class Emptying(dict):
+        def __missing__(self, term: str) -> float:
+            candidates.clear()
+            self[term] = 1.0
+            return 1.0
+
+    stories = {sid: SimpleNamespace(_norms={}, all={f"t{sid}": 1.0, "common": 1.0}) for sid in candidates}
+    vectors = SimpleNamespace(all={"common": 2.0}, all_norm=2.0)
+    ranked = speedups.rank_stories(vectors, candidates, stories, SimpleNamespace(n=3, weights=Emptying()), 5)
+    assert list(ranked) == [1000, 1001, 1002, 1003, 1004]
+
+
+def test_the_probabilities_hold_the_numbers_they_read() -> None:
+    # a number whose __float__ empties the list it is in: the list's array was read on
+    # (freed memory: a crash)
+    features: list = []
+
+    class Emptying:
+        def __float__(self) -> float:
+            features.clear()
+            return 1.0
+
+    features.extend([Emptying()] + [i + 0.5 for i in range(100)])
+    with pytest.raises(RuntimeError):
+        speedups.linear_probability(features, [1.0] * 101, 0.0)
+
+
+def _emptied_on_compare() -> dict:
+    """A bag of one term (of a str subclass) that empties the bag when compared: a term
+    and weight read from it are freed then, unless held."""
+    bag: dict = {}
+
+    class Emptying(str):
+        __hash__ = str.__hash__
+
+        def __eq__(self, other: object) -> bool:
+            bag.clear()
+            return str.__eq__(self, other)
+
+    bag[Emptying("alpha")] = float("1.5")
+    return bag
+
+
+def test_the_loops_hold_what_they_read_from_a_bag_that_changes() -> None:
+    # (read after the bag was emptied, the term and the weight were freed memory: a crash;
+    # the references' walks of the items raise)
+    other = {"".join(("al", "pha")): 2.0}
+    idf = {"alpha": 1.0}
+    for loop in (lambda bag: speedups.weighted_dot(bag, other, idf),
+                 lambda bag: speedups.story_cosine(bag, 1.0, other, {}, "all", idf),
+                 lambda bag: speedups.add_into(dict(other), bag, idf, 4.0),
+                 lambda bag: speedups.weighted(bag, idf),
+                 lambda bag: speedups.weighted_square_sum(bag, idf),
+                 lambda bag: speedups.story_cosine({}, 1.0, bag, {}, "all", idf)):
+        for _ in range(3):
+            with pytest.raises(RuntimeError, match="changed size"):
+                loop(_emptied_on_compare())
+    counts: dict = {}
+    speedups.count_terms(counts, (dict(other), _emptied_on_compare()))
+    assert counts == {"alpha": 1}
+
+
+_EMPTIED_WHILE_RANKED = """
+from types import SimpleNamespace
+from storyline import _speedups
+
+entities = {}
+
+class Emptying(float):
+    def __lt__(self, other):
+        entities.clear()
+        return float.__lt__(self, other)
+
+entities.update((f"p:name{i}" + "x" * i, Emptying(i)) for i in range(8))
+story = SimpleNamespace(_top=(0, frozenset()), size=1, entities=entities)
+top = _speedups.top_entities_of(story)
+assert isinstance(top, frozenset) and all(n.startswith("p:name") for n in top), top
+"""
+
+
+def _runs_with_debug_allocator(code: str) -> None:
+    """Runs ``code`` in a new interpreter with Python's debug allocator, which makes reading
+    freed memory fail for sure."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    # the storyline these tests import
+    source = str(Path(speedups.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONMALLOC": "debug", "PYTHONPATH": os.pathsep.join([source, os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_top_entities_of_holds_the_names_it_keeps() -> None:
+    # weights whose comparison empties the entities: the names and weights kept so far
+    # were freed (a crash)
+    _runs_with_debug_allocator(_EMPTIED_WHILE_RANKED)
+
+
+_KINDS_EMPTIED_WHILE_READ = """
+from types import SimpleNamespace as NS
+from storyline import _speedups
+
+own_kinds = {}
+
+class Emptying(str):
+    __hash__ = str.__hash__
+
+    def __eq__(self, other):
+        own_kinds.clear()
+        return str.__eq__(self, other)
+
+own_kinds.update({k: ({"x": 1.0}, float("1.5")) for k in ("p:", "l:", "o:")})
+story_kinds = {Emptying(k): {"x": 1.0} for k in ("p:", "l:", "o:")}
+f = NS(body={}, numbers=frozenset(), main=(), day=None, weekdays=frozenset(), months=frozenset(), years={},
+       headline_only=False)
+vectors = NS(features=f, title={}, title_norm=1.0, all={}, all_norm=1.0, entities={}, entity_norm=1.0,
+             kinds=own_kinds, years={}, years_norm=1.0)
+story = NS(title={}, body={}, all={}, entities={}, kinds=story_kinds, numbers=frozenset(), day_n=0,
+           weekdays=frozenset(), months=frozenset(), year_bag={}, size=1)
+try:
+    _speedups.pair_features(vectors, story, {"x": 1.0}, {}, None, None)
+except KeyError as e:
+    assert e.args == ("l:",), e
+else:
+    raise AssertionError("no KeyError")
+"""
+
+
+def test_pair_features_holds_a_kinds_vector_while_it_finds_the_storys() -> None:
+    # a story's kind key whose comparison empties the article's kinds: the (vector, norm)
+    # pair found there was freed (a crash)
+    _runs_with_debug_allocator(_KINDS_EMPTIED_WHILE_READ)
+
+
+def test_fresh_norms_of_takes_a_count_of_none_as_none() -> None:
+    # the reference reads norms.get("n") and refills where it is None (C compared None)
+    from types import SimpleNamespace
+
+    from storyline.cluster import features
+
+    for fn in (speedups.fresh_norms_of, features._KERNEL_REFERENCE["fresh_norms_of"]):
+        story = SimpleNamespace(_norms={"n": None, "all": 2.0})
+        assert fn(story, SimpleNamespace(n=7)) == {"n": 7}
+
+
+def test_the_rankings_order_nan_scores_as_sorted_does() -> None:
+    # a NaN compares false both ways: an insertion of doubles ranked it otherwise than
+    # sorted(), which the references call (scores of inf + -inf are NaN too)
+    from types import SimpleNamespace
+
+    from storyline.cluster import features
+
+    nan, inf = float("nan"), float("inf")
+    rng = random.Random(1)
+    keys = [f"k{i}" for i in range(8)]
+    for _ in range(300):
+        idf = {k: rng.choice([nan, 1.0, 2.0, 0.5, -0.0, inf, -inf]) for k in keys}
+        index = {k: set(rng.sample(range(12), rng.randint(1, 5))) for k in keys}
+        for limit in (0, 1, 3, 20):
+            assert (speedups.top_by_shared_keys(keys, index, dict(idf), 10, limit)
+                    == _reference("top_by_shared_keys")(keys, index, dict(idf), 10, limit))
+        bag = {k: rng.choice([1.0, 2.0]) for k in keys}
+        for keep in (0, 3, 9):
+            assert (list(speedups.best_terms(bag, dict(idf), keep).items())
+                    == list(_reference("best_terms")(bag, dict(idf), keep).items()))
+        stories = {sid: SimpleNamespace(_norms={}, all={k: rng.choice([1.0, 2.0]) for k in rng.sample(keys, 3)})
+                   for sid in range(10)}
+        vectors = SimpleNamespace(all={k: 1.0 for k in rng.sample(keys, 4)}, all_norm=rng.choice([1.0, nan]))
+        candidates = rng.sample(range(10), 8)
+        for count in (-2, 0, 3, 20):
+            got = speedups.rank_stories(vectors, candidates, stories, SimpleNamespace(n=3, weights=dict(idf)), count)
+            want = features._KERNEL_REFERENCE["rank_stories"](vectors, candidates, stories,
+                                                              SimpleNamespace(n=3, weights=dict(idf)), count)
+            assert str(list(got.items())) == str(list(want.items()))  # (nan != nan)
 
 
 def test_featurize_gives_the_same_features_with_and_without_its_c_loops(monkeypatch: pytest.MonkeyPatch) -> None:

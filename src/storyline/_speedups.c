@@ -128,6 +128,19 @@ static double idf_of(PyObject *idf, PyObject *term) {
 
 #define FAILED(x) ((x) == -1.0 && PyErr_Occurred())
 
+/* 0 where ``dict`` still has the ``size`` items it had when a walk of it began, else -1
+ * with RuntimeError set, as a walk of its items raises in Python: Python code run for an
+ * item (a key's __eq__, an IDF's __missing__) changed it. */
+static int walk_changed(PyObject *dict, Py_ssize_t size) {
+    if (PyDict_GET_SIZE(dict) == size) {
+        return 0;
+    }
+    PyErr_SetString(PyExc_RuntimeError, "dictionary changed size during iteration");
+    return -1;
+}
+
+static int shared_dot(PyObject *small, PyObject *large, PyObject *idf, double *out);
+
 /* A bag entry's weight and its term's IDF; -1 with an exception set on failure. The
  * term is held while the IDF may be computed (Python code runs then). */
 static int weight_and_idf(PyObject *idf, PyObject *term, PyObject *value, double *weight, double *term_idf) {
@@ -151,34 +164,15 @@ static PyObject *weighted_dot(PyObject *self, PyObject *args) {
                           &PyDict_Type, &idf)) {
         return NULL;
     }
-    Sum s = {0.0, 0.0};
-    int any = 0;
-    Py_ssize_t pos = 0;
-    PyObject *term, *value;
-    while (PyDict_Next(small, &pos, &term, &value)) {
-        PyObject *other = PyDict_GetItemWithError(large, term);
-        if (other == NULL) {
-            if (PyErr_Occurred()) {
-                return NULL;
-            }
-            continue;
-        }
-        /* read before the IDF lookup, which may run Python code (other is borrowed) */
-        double w = PyFloat_AsDouble(other);
-        if (FAILED(w)) {
-            return NULL;
-        }
-        double v, weight;
-        if (weight_and_idf(idf, term, value, &v, &weight) < 0) {
-            return NULL;
-        }
-        sum_add(&s, v * w * weight);
-        any = 1;
+    double total;
+    int any = shared_dot(small, large, idf, &total);
+    if (any < 0) {
+        return NULL;
     }
     if (!any) {
         return PyLong_FromLong(0); /* sum([]) is the int 0 */
     }
-    return PyFloat_FromDouble(sum_result(&s));
+    return PyFloat_FromDouble(total);
 }
 
 PyDoc_STRVAR(weighted_square_sum_doc,
@@ -196,9 +190,10 @@ static PyObject *weighted_square_sum(PyObject *self, PyObject *args) {
     if (PyDict_GET_SIZE(bag) == 0) {
         return PyLong_FromLong(0);
     }
+    Py_ssize_t size = PyDict_GET_SIZE(bag);
     while (PyDict_Next(bag, &pos, &term, &value)) {
         double w, weight;
-        if (weight_and_idf(idf, term, value, &w, &weight) < 0) {
+        if (weight_and_idf(idf, term, value, &w, &weight) < 0 || walk_changed(bag, size) < 0) {
             return NULL;
         }
         /* a product, as the reference squares (not pow(), which rounds otherwise at times) */
@@ -223,17 +218,18 @@ static PyObject *weighted(PyObject *self, PyObject *args) {
     }
     Py_ssize_t pos = 0;
     PyObject *term, *value;
+    Py_ssize_t size = PyDict_GET_SIZE(bag);
     while (PyDict_Next(bag, &pos, &term, &value)) {
         double w, weight;
-        if (weight_and_idf(idf, term, value, &w, &weight) < 0) {
+        Py_INCREF(term); /* held: the IDF's __missing__ may take it out of the bag */
+        int status = weight_and_idf(idf, term, value, &w, &weight);
+        PyObject *product = status < 0 ? NULL : PyFloat_FromDouble(w * weight);
+        status = product == NULL ? -1 : PyDict_SetItem(out, term, product);
+        Py_XDECREF(product);
+        Py_DECREF(term);
+        if (status < 0 || walk_changed(bag, size) < 0) {
             goto fail;
         }
-        PyObject *product = PyFloat_FromDouble(w * weight);
-        if (product == NULL || PyDict_SetItem(out, term, product) < 0) {
-            Py_XDECREF(product);
-            goto fail;
-        }
-        Py_DECREF(product);
     }
     return out;
 fail:
@@ -283,8 +279,16 @@ static int add_term(PyObject *bag, PyObject *term, PyObject *value, PyObject *id
 static int add_terms(PyObject *bag, PyObject *part, PyObject *idf, double *squared) {
     Py_ssize_t pos = 0;
     PyObject *term, *value;
+    Py_ssize_t size = PyDict_GET_SIZE(part);
     while (PyDict_Next(part, &pos, &term, &value)) {
-        if (add_term(bag, term, value, idf, squared) < 0) {
+        /* held: the bag's lookups and the IDF may run Python code (a key's __eq__,
+         * __missing__), which may take them out of ``part`` */
+        Py_INCREF(term);
+        Py_INCREF(value);
+        int status = add_term(bag, term, value, idf, squared);
+        Py_DECREF(term);
+        Py_DECREF(value);
+        if (status < 0 || walk_changed(part, size) < 0) {
             return -1;
         }
     }
@@ -352,8 +356,62 @@ static PyObject *square_sum(PyObject *self, PyObject *arg) {
  * ``order``, best first, ties in their order: sorted(range(n), key=score,
  * reverse=True)[:count], as Python's stable sort gives it. Each score is inserted after
  * the kept ones it does not beat (count * n steps at most: the callers keep few). */
-static void best_of(const char *base, size_t stride, Py_ssize_t n, Py_ssize_t count, Py_ssize_t *order) {
 #define SCORE(k) (*(const double *)(base + (size_t)(k) * stride))
+
+/* best_of by Python's own sort: sorted(range(n), key=scores.__getitem__, reverse=True)[:count]
+ * of the scores as floats, for scores with a NaN, which compares false both ways (the order
+ * the sort then gives is its algorithm's). 0, or -1 with an exception set. */
+static int sorted_order(const char *base, size_t stride, Py_ssize_t n, Py_ssize_t count, Py_ssize_t *order) {
+    PyObject *scores = PyList_New(n), *indices = PyList_New(n), *key = NULL, *args = NULL, *kwargs = NULL;
+    PyObject *ranked = NULL;
+    int status = -1;
+    if (scores == NULL || indices == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *score = PyFloat_FromDouble(SCORE(i)), *index = PyLong_FromSsize_t(i);
+        if (score == NULL || index == NULL) {
+            Py_XDECREF(score);
+            Py_XDECREF(index);
+            goto done;
+        }
+        PyList_SET_ITEM(scores, i, score);
+        PyList_SET_ITEM(indices, i, index);
+    }
+    PyObject *sorted = PyDict_GetItemString(PyEval_GetBuiltins(), "sorted"); /* borrowed */
+    key = PyObject_GetAttrString(scores, "__getitem__");
+    args = key == NULL ? NULL : PyTuple_Pack(1, indices);
+    kwargs = args == NULL ? NULL : Py_BuildValue("{sOsO}", "key", key, "reverse", Py_True);
+    if (sorted == NULL || kwargs == NULL) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_RuntimeError, "no builtin sorted");
+        }
+        goto done;
+    }
+    ranked = PyObject_Call(sorted, args, kwargs);
+    if (ranked == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        order[i] = PyLong_AsSsize_t(PyList_GET_ITEM(ranked, i));
+    }
+    status = 0;
+done:
+    Py_XDECREF(scores);
+    Py_XDECREF(indices);
+    Py_XDECREF(key);
+    Py_XDECREF(args);
+    Py_XDECREF(kwargs);
+    Py_XDECREF(ranked);
+    return status;
+}
+
+static int best_of(const char *base, size_t stride, Py_ssize_t n, Py_ssize_t count, Py_ssize_t *order) {
+    for (Py_ssize_t i = 0; i < n && count > 0; i++) {
+        if (isnan(SCORE(i))) {
+            return sorted_order(base, stride, n, count < n ? count : n, order);
+        }
+    }
     Py_ssize_t filled = 0;
     for (Py_ssize_t i = 0; i < n && count > 0; i++) {
         double score = SCORE(i);
@@ -371,8 +429,9 @@ static void best_of(const char *base, size_t stride, Py_ssize_t n, Py_ssize_t co
         }
         order[at] = i;
     }
-#undef SCORE
+    return 0;
 }
+#undef SCORE
 
 /* A story's summed score, in the order stories were first seen: its id (an int, held)
  * and that id's hash. */
@@ -612,7 +671,9 @@ static PyObject *top_by_shared_keys(PyObject *self, PyObject *args) {
             order[i] = i;
         }
     } else {
-        best_of((const char *)&t.entries[0].score, sizeof(StoryScore), t.n, count, order);
+        if (best_of((const char *)&t.entries[0].score, sizeof(StoryScore), t.n, count, order) < 0) {
+            goto done;
+        }
     }
     out = PyList_New(count);
     if (out == NULL) {
@@ -742,9 +803,12 @@ static PyObject *add_bags(PyObject *self, PyObject *args) {
     if (split == NULL) {
         return PyErr_NoMemory();
     }
-    Py_ssize_t used = 0, pos = 0;
+    Py_ssize_t used = 0, pos = 0, seen = 0;
     PyObject *term, *value, *out = NULL;
-    while (PyDict_Next(entities, &pos, &term, &value)) {
+    /* the ``size`` entities split at the start, as the reference splits them before it
+     * adds: entities that Python code run here adds (an IDF's __missing__) are not, and
+     * there are no more kinds than ``split`` has room for */
+    while (seen++ < size && PyDict_Next(entities, &pos, &term, &value)) {
         KindPart *at = kind_by_chars(split, used, term);
         PyObject *kind = at == NULL ? PySequence_GetSlice(term, 0, 2) : NULL;
         if (at == NULL && kind == NULL) {
@@ -916,6 +980,32 @@ static PyObject *unfile_keys(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* counts[term] = counts.get(term, 0) + 1 unless ``term`` (of bags[i]) is in one of the
+ * bags before it (counted there): 0, or -1 with an exception set. The term is held: the
+ * lookups may run Python code (a key's __eq__) that takes it out of its bag. */
+static int count_term_once(PyObject *counts, PyObject *bags, Py_ssize_t i, PyObject *term) {
+    Py_INCREF(term);
+    int met = 0; /* in an earlier bag: counted there */
+    for (Py_ssize_t j = 0; j < i && met == 0; j++) {
+        met = PyDict_Contains(PyTuple_GET_ITEM(bags, j), term);
+    }
+    PyObject *count = met != 0 ? NULL : PyDict_GetItemWithError(counts, term);
+    PyObject *next = NULL;
+    if (met == 0 && count == NULL && !PyErr_Occurred()) {
+        next = PyLong_FromLong(1);
+    } else if (count != NULL) {
+        PyObject *one = PyLong_FromLong(1);
+        Py_INCREF(count); /* held while it adds */
+        next = one == NULL ? NULL : PyNumber_Add(count, one);
+        Py_DECREF(count);
+        Py_XDECREF(one);
+    }
+    int status = met < 0 ? -1 : met > 0 ? 0 : next == NULL ? -1 : PyDict_SetItem(counts, term, next);
+    Py_XDECREF(next);
+    Py_DECREF(term);
+    return status;
+}
+
 PyDoc_STRVAR(count_terms_doc,
 "count_terms(counts, bags) -> None\n\n"
 "Each term of the dicts in the tuple ``bags`` counted once in ``counts`` (a dict of int:\n"
@@ -937,40 +1027,13 @@ static PyObject *count_terms(PyObject *self, PyObject *args) {
         PyObject *bag = PyTuple_GET_ITEM(bags, i), *term, *weight;
         Py_ssize_t pos = 0;
         while (PyDict_Next(bag, &pos, &term, &weight)) {
-            int met = 0; /* in an earlier bag: counted there */
-            for (Py_ssize_t j = 0; j < i && met == 0; j++) {
-                met = PyDict_Contains(PyTuple_GET_ITEM(bags, j), term);
-            }
-            if (met < 0) {
+            if (count_term_once(counts, bags, i, term) < 0) {
                 return NULL;
             }
-            if (met) {
-                continue;
-            }
-            PyObject *count = PyDict_GetItemWithError(counts, term);
-            if (count == NULL && PyErr_Occurred()) {
-                return NULL;
-            }
-            PyObject *next;
-            if (count == NULL) {
-                next = PyLong_FromLong(1);
-            } else {
-                PyObject *one = PyLong_FromLong(1);
-                Py_INCREF(count); /* held while it adds (an int's add runs no Python code) */
-                next = one == NULL ? NULL : PyNumber_Add(count, one);
-                Py_DECREF(count);
-                Py_XDECREF(one);
-            }
-            if (next == NULL || PyDict_SetItem(counts, term, next) < 0) {
-                Py_XDECREF(next);
-                return NULL;
-            }
-            Py_DECREF(next);
         }
     }
     Py_RETURN_NONE;
 }
-
 /* A bag term and its IDF-weighted weight. */
 typedef struct {
     double score;
@@ -1015,7 +1078,9 @@ static PyObject *best_terms(PyObject *self, PyObject *args) {
         ranked[k].score = w * term_idf;
     }
     count = keep < i ? keep : i;
-    best_of((const char *)&ranked[0].score, sizeof(RankedTerm), i, count, order);
+    if (best_of((const char *)&ranked[0].score, sizeof(RankedTerm), i, count, order) < 0) {
+        goto done;
+    }
     out = PyDict_New();
     for (Py_ssize_t k = 0; out != NULL && k < count; k++) {
         if (PyDict_SetItem(out, ranked[order[k]].term, ranked[order[k]].weight) < 0) {
@@ -1118,7 +1183,10 @@ static const Py_ssize_t *slot_offsets(PyTypeObject *type) {
             PyErr_Clear();
             continue;
         }
-        if (Py_IS_TYPE(descr, &PyMemberDescr_Type)) {
+        /* a slot of the class or of a base: a member descriptor of an unrelated class
+         * (set as an attribute of this one) has an offset into that class's instances,
+         * and getattr refuses it */
+        if (Py_IS_TYPE(descr, &PyMemberDescr_Type) && PyType_IsSubtype(type, ((PyDescrObject *)descr)->d_type)) {
             PyMemberDef *member = ((PyMemberDescrObject *)descr)->d_member;
             if (member->type == T_OBJECT_EX) {
                 map.offset[k] = member->offset;
@@ -1213,7 +1281,7 @@ static PyObject *story_norms(PyObject *story, PyObject *df) {
         goto fail;
     }
     int stale = 1;
-    if (cached != NULL) {
+    if (cached != NULL && cached != Py_None) { /* norms.get("n") is None: as if missing */
         Py_INCREF(cached); /* the comparison may run Python code */
         stale = outgrown(count, hold(&h, cached));
         if (stale < 0) {
@@ -1268,6 +1336,10 @@ static int weight_less(PyObject *a, PyObject *b) {
 static PyObject *story_top(PyObject *story) {
     Held h = {.n = 0};
     PyObject *out = NULL;
+    /* the best so far, best first, held: comparing weights that are not floats runs
+     * Python code, which may take them out of the entities */
+    PyObject *names[TOP_ENTITIES], *weights[TOP_ENTITIES];
+    Py_ssize_t kept = 0;
     PyObject *top = held_attr(&h, story, K_TOP);
     PyObject *size = top == NULL ? NULL : held_attr(&h, story, K_SIZE);
     if (size == NULL) {
@@ -1290,15 +1362,18 @@ static PyObject *story_top(PyObject *story) {
         PyErr_SetString(PyExc_TypeError, "a story's entities must be a dict");
         goto done;
     }
-    /* the best so far, best first: a name goes before the first one it outweighs */
-    PyObject *names[TOP_ENTITIES], *weights[TOP_ENTITIES];
-    Py_ssize_t kept = 0, pos = 0;
+    /* a name goes before the first one it outweighs */
+    Py_ssize_t pos = 0;
     PyObject *name, *weight;
     while (PyDict_Next(entities, &pos, &name, &weight)) {
+        Py_INCREF(name);
+        Py_INCREF(weight);
         Py_ssize_t at = 0;
         while (at < kept) {
             int less = weight_less(weights[at], weight);
             if (less < 0) {
+                Py_DECREF(name);
+                Py_DECREF(weight);
                 goto done;
             }
             if (less) {
@@ -1307,7 +1382,13 @@ static PyObject *story_top(PyObject *story) {
             at++;
         }
         if (at == TOP_ENTITIES) {
+            Py_DECREF(name);
+            Py_DECREF(weight);
             continue;
+        }
+        if (kept == TOP_ENTITIES) { /* the last one drops out */
+            Py_DECREF(names[TOP_ENTITIES - 1]);
+            Py_DECREF(weights[TOP_ENTITIES - 1]);
         }
         Py_ssize_t end = kept < TOP_ENTITIES ? kept : TOP_ENTITIES - 1;
         for (Py_ssize_t j = end; j > at; j--) {
@@ -1333,6 +1414,10 @@ static PyObject *story_top(PyObject *story) {
         out = Py_NewRef(found);
     }
 done:
+    for (Py_ssize_t j = 0; j < kept; j++) {
+        Py_DECREF(names[j]);
+        Py_DECREF(weights[j]);
+    }
     release(&h);
     return out;
 }
@@ -1359,24 +1444,29 @@ static int shared_dot(PyObject *small, PyObject *large, PyObject *idf, double *o
     int any = 0;
     Py_ssize_t pos = 0;
     PyObject *term, *value;
+    Py_ssize_t size = PyDict_GET_SIZE(small);
     while (PyDict_Next(small, &pos, &term, &value)) {
+        /* held: the lookups may run Python code (a key's __eq__, the IDF's __missing__),
+         * which may take them out of ``small`` */
+        Py_INCREF(term);
+        Py_INCREF(value);
         PyObject *other = PyDict_GetItemWithError(large, term);
-        if (other == NULL) {
-            if (PyErr_Occurred()) {
-                return -1;
+        int status = other == NULL && PyErr_Occurred() ? -1 : 0;
+        if (other != NULL) {
+            double w = PyFloat_AsDouble(other); /* read before the IDF lookup may run Python code */
+            double v, weight;
+            if (FAILED(w) || weight_and_idf(idf, term, value, &v, &weight) < 0) {
+                status = -1;
+            } else {
+                sum_add(&s, v * w * weight);
+                any = 1;
             }
-            continue;
         }
-        double w = PyFloat_AsDouble(other); /* read before the IDF lookup may run Python code */
-        if (FAILED(w)) {
+        Py_DECREF(term);
+        Py_DECREF(value);
+        if (status < 0 || walk_changed(small, size) < 0) {
             return -1;
         }
-        double v, weight;
-        if (weight_and_idf(idf, term, value, &v, &weight) < 0) {
-            return -1;
-        }
-        sum_add(&s, v * w * weight);
-        any = 1;
     }
     *out = sum_result(&s);
     return any;
@@ -1395,9 +1485,10 @@ static double cached_norm(PyObject *norms, PyObject *name, PyObject *bag, PyObje
     Sum s = {0.0, 0.0};
     Py_ssize_t pos = 0;
     PyObject *term, *value;
+    Py_ssize_t size = PyDict_GET_SIZE(bag);
     while (PyDict_Next(bag, &pos, &term, &value)) {
         double w, weight;
-        if (weight_and_idf(idf, term, value, &w, &weight) < 0) {
+        if (weight_and_idf(idf, term, value, &w, &weight) < 0 || walk_changed(bag, size) < 0) {
             return -1.0;
         }
         double v = w * weight;
@@ -1528,12 +1619,14 @@ static PyObject *rank_stories(PyObject *self, PyObject *const *args, Py_ssize_t 
         PyErr_SetString(PyExc_TypeError, "rank_stories: the stories must be a dict");
         return NULL;
     }
-    PyObject *candidates = PySequence_Fast(args[1], "rank_stories: the candidates must be a sequence");
+    /* a tuple of them (a list's own array and items may be freed by Python code run
+     * below: an IDF's __missing__, a story id's __eq__) */
+    PyObject *candidates = PySequence_Tuple(args[1]);
     if (candidates == NULL) {
         return NULL;
     }
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(candidates);
-    PyObject **sids = PySequence_Fast_ITEMS(candidates);
+    Py_ssize_t n = PyTuple_GET_SIZE(candidates);
+    PyObject **sids = &PyTuple_GET_ITEM(candidates, 0);
     /* as the slice [:count] of the ranked candidates */
     Py_ssize_t kept = count < 0 ? (n + count > 0 ? n + count : 0) : (count < n ? count : n);
     double *cosines = PyMem_Malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
@@ -1576,25 +1669,10 @@ static PyObject *rank_stories(PyObject *self, PyObject *const *args, Py_ssize_t 
             goto done;
         }
     }
-    /* the best ``kept``, best first: a candidate goes before the first one it beats, so
-     * ties stay in candidate order as in a stable sort */
-    Py_ssize_t ranked = 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        Py_ssize_t at = 0;
-        while (at < ranked && !(cosines[order[at]] < cosines[i])) {
-            at++;
-        }
-        if (at >= kept) {
-            continue;
-        }
-        Py_ssize_t end = ranked < kept ? ranked : kept - 1;
-        for (Py_ssize_t j = end; j > at; j--) {
-            order[j] = order[j - 1];
-        }
-        order[at] = i;
-        if (ranked < kept) {
-            ranked++;
-        }
+    /* the best ``kept``, best first, ties in candidate order as in a stable sort */
+    Py_ssize_t ranked = kept < n ? kept : n;
+    if (best_of((const char *)cosines, sizeof(double), n, ranked, order) < 0) {
+        goto done;
     }
     out = PyDict_New();
     for (Py_ssize_t j = 0; out != NULL && j < ranked; j++) {
@@ -1717,20 +1795,21 @@ static int pair_values(PyObject *vectors, PyObject *story, PyObject *idf, PyObje
     }
     for (int k = 0; k < 3; k++) {
         PyObject *kind = kernel_str[K_PEOPLE + k];
+        /* each held as found: a lookup may run Python code (a key's __eq__) */
         PyObject *pair = PyDict_GetItemWithError(own_kinds, kind);
-        PyObject *bag = pair == NULL ? NULL : PyDict_GetItemWithError(story_kinds, kind);
+        if (pair != NULL && (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2)) {
+            PyErr_SetString(PyExc_TypeError, "pair_features: a kind's vector must be a (vector, norm) pair");
+            goto fail;
+        }
+        PyObject *vec = pair == NULL ? NULL : hold(&h, Py_NewRef(PyTuple_GET_ITEM(pair, 0)));
+        PyObject *vec_norm = vec == NULL ? NULL : hold(&h, Py_NewRef(PyTuple_GET_ITEM(pair, 1)));
+        PyObject *bag = vec_norm == NULL ? NULL : PyDict_GetItemWithError(story_kinds, kind);
         if (bag == NULL) {
             if (!PyErr_Occurred()) {
                 PyErr_SetObject(PyExc_KeyError, kind);
             }
             goto fail;
         }
-        if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
-            PyErr_SetString(PyExc_TypeError, "pair_features: a kind's vector must be a (vector, norm) pair");
-            goto fail;
-        }
-        PyObject *vec = hold(&h, Py_NewRef(PyTuple_GET_ITEM(pair, 0)));
-        PyObject *vec_norm = hold(&h, Py_NewRef(PyTuple_GET_ITEM(pair, 1)));
         Py_INCREF(bag);
         hold(&h, bag);
         int named = both_true(vec, bag);
@@ -2041,34 +2120,31 @@ static PyObject *fill_vectors(PyObject *self, PyObject *const *args, Py_ssize_t 
         }
         Py_ssize_t pos = 0;
         PyObject *term, *value;
+        Py_ssize_t size = PyDict_GET_SIZE(own_title);
         while (PyDict_Next(own_title, &pos, &term, &value)) {
+            /* held: the lookups may run Python code (a key's __eq__, the IDF's
+             * __missing__), which may take them out of the title's bag */
+            Py_INCREF(term);
+            Py_INCREF(value);
             PyObject *in_body = PyDict_GetItemWithError(own_body, term);
-            PyObject *sum;
+            PyObject *sum = NULL;
             if (in_body == NULL) {
-                if (PyErr_Occurred()) {
-                    goto fail;
+                sum = PyErr_Occurred() ? NULL : PyDict_GetItemWithError(title, term);
+                if (sum == NULL && !PyErr_Occurred()) {
+                    PyErr_SetObject(PyExc_KeyError, term);
                 }
-                sum = PyDict_GetItemWithError(title, term);
-                if (sum == NULL) {
-                    if (!PyErr_Occurred()) {
-                        PyErr_SetObject(PyExc_KeyError, term);
-                    }
-                    goto fail;
-                }
-                Py_INCREF(sum);
+                Py_XINCREF(sum);
             } else {
                 double a = PyFloat_AsDouble(in_body), b, weight;
-                if (FAILED(a) || weight_and_idf(idf, term, value, &b, &weight) < 0) {
-                    goto fail;
-                }
-                sum = PyFloat_FromDouble((a + b) * weight);
-                if (sum == NULL) {
-                    goto fail;
+                if (!FAILED(a) && weight_and_idf(idf, term, value, &b, &weight) == 0) {
+                    sum = PyFloat_FromDouble((a + b) * weight);
                 }
             }
-            int stored = PyDict_SetItem(merged, term, sum);
-            Py_DECREF(sum);
-            if (stored < 0) {
+            int stored = sum == NULL ? -1 : PyDict_SetItem(merged, term, sum);
+            Py_XDECREF(sum);
+            Py_DECREF(term);
+            Py_DECREF(value);
+            if (stored < 0 || walk_changed(own_title, size) < 0) {
                 goto fail;
             }
         }
@@ -2121,9 +2197,17 @@ static double *doubles_of(PyObject *seq, Py_ssize_t *n) {
         PyErr_NoMemory();
         return NULL;
     }
-    PyObject **items = PySequence_Fast_ITEMS(fast);
     for (Py_ssize_t i = 0; i < *n; i++) {
-        out[i] = PyFloat_AsDouble(items[i]);
+        /* read again for each item, and held: a number's __float__ (Python code) may
+         * change a list, and free its array and items */
+        if (i >= PySequence_Fast_GET_SIZE(fast)) {
+            PyErr_SetString(PyExc_RuntimeError, "a sequence of numbers changed size while read");
+            out[i] = -1.0;
+        } else {
+            PyObject *item = Py_NewRef(PySequence_Fast_GET_ITEM(fast, i));
+            out[i] = PyFloat_AsDouble(item);
+            Py_DECREF(item);
+        }
         if (FAILED(out[i])) {
             PyMem_Free(out);
             Py_DECREF(fast);
@@ -6005,10 +6089,14 @@ static PyObject *body_bag(PyObject *self, PyObject *const *args, Py_ssize_t narg
 static PyTypeObject *fields_type = NULL;
 static Py_ssize_t fields_count = 0, field_offsets[MAX_FIELDS];
 
-/* Reads the offsets of ``type``'s __slots__ (a tuple of names of its own object slots, at
- * most MAX_FIELDS) unless they are kept already: 0, or -1 with TypeError set. */
-static int read_field_offsets(PyTypeObject *type) {
+/* The offsets of ``type``'s __slots__ (a tuple of names of its own object slots, at most
+ * MAX_FIELDS) into ``offsets``, and their number into ``*count``: kept ones, else read (and
+ * kept): 0, or -1 with TypeError set. The caller reads its own copy: Python code that runs
+ * later (a collection, a finalizer) may keep another class's. */
+static int read_field_offsets(PyTypeObject *type, Py_ssize_t *offsets, Py_ssize_t *count) {
     if (type == fields_type) {
+        *count = fields_count;
+        memcpy(offsets, field_offsets, (size_t)fields_count * sizeof(Py_ssize_t));
         return 0;
     }
     PyObject *slots = PyDict_GetItemString(type->tp_dict, "__slots__");
@@ -6016,26 +6104,41 @@ static int read_field_offsets(PyTypeObject *type) {
         PyErr_SetString(PyExc_TypeError, "a class with a tuple of __slots__ is needed");
         return -1;
     }
-    Py_ssize_t n = PyTuple_GET_SIZE(slots), offsets[MAX_FIELDS];
+    Py_ssize_t n = PyTuple_GET_SIZE(slots);
     for (Py_ssize_t k = 0; k < n; k++) {
         PyObject *member = PyDict_GetItem(type->tp_dict, PyTuple_GET_ITEM(slots, k));
+        /* the class's own slot: a member descriptor of another class (set as an attribute
+         * of this one) has an offset into that class's instances */
         if (member == NULL || !Py_IS_TYPE(member, &PyMemberDescr_Type)
+            || ((PyDescrObject *)member)->d_type != type
             || ((PyMemberDescrObject *)member)->d_member->type != T_OBJECT_EX) {
             PyErr_SetString(PyExc_TypeError, "each of __slots__ must be an object slot of the class");
             return -1;
         }
         offsets[k] = ((PyMemberDescrObject *)member)->d_member->offset;
     }
-    Py_INCREF(type);
-    Py_XSETREF(fields_type, type);
+    *count = n;
+    /* object.__new__(type) once, for its checks (the reference calls it): a class whose
+     * instances need more than object's (a dict subclass, say) is "not safe" to make so,
+     * and an abstract class is not made at all */
+    static PyObject *object_new = NULL;
+    if (object_new == NULL && (object_new = PyObject_GetAttrString((PyObject *)&PyBaseObject_Type, "__new__")) == NULL) {
+        return -1;
+    }
+    PyObject *probe = PyObject_CallOneArg(object_new, (PyObject *)type);
+    if (probe == NULL) {
+        return -1;
+    }
+    Py_DECREF(probe);
+    PyTypeObject *old = fields_type;
+    fields_type = (PyTypeObject *)Py_NewRef(type);
     fields_count = n;
     memcpy(field_offsets, offsets, (size_t)n * sizeof(Py_ssize_t));
+    Py_XDECREF(old);
     return 0;
 }
 
-static inline PyObject **field_at(PyObject *obj, Py_ssize_t k) {
-    return (PyObject **)((char *)obj + field_offsets[k]);
-}
+#define FIELD_AT(obj, offset) ((PyObject **)((char *)(obj) + (offset)))
 
 PyDoc_STRVAR(new_fields_doc,
 "new_fields(cls, values) -> object\n\n"
@@ -6049,20 +6152,20 @@ static PyObject *new_fields(PyObject *self, PyObject *const *args, Py_ssize_t na
     }
     PyTypeObject *type = (PyTypeObject *)args[0];
     PyObject *values = args[1];
-    /* the offsets read again after the allocation: a collection it sets off may run code
-     * that reads another class's */
-    PyObject *obj = read_field_offsets(type) < 0 ? NULL : type->tp_alloc(type, 0);
-    if (obj == NULL || read_field_offsets(type) < 0) {
-        Py_XDECREF(obj);
+    Py_ssize_t offsets[MAX_FIELDS], count;
+    if (read_field_offsets(type, offsets, &count) < 0) {
         return NULL;
     }
-    if (PyTuple_GET_SIZE(values) != fields_count) {
+    if (PyTuple_GET_SIZE(values) != count) {
         PyErr_SetString(PyExc_ValueError, "new_fields: as many values as __slots__ are needed");
-        Py_DECREF(obj);
         return NULL;
     }
-    for (Py_ssize_t k = 0; k < fields_count; k++) {
-        *field_at(obj, k) = Py_NewRef(PyTuple_GET_ITEM(values, k));
+    PyObject *obj = type->tp_alloc(type, 0);
+    if (obj == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t k = 0; k < count; k++) {
+        *FIELD_AT(obj, offsets[k]) = Py_NewRef(PyTuple_GET_ITEM(values, k));
     }
     return obj;
 }
@@ -6083,25 +6186,27 @@ static PyObject *with_field(PyObject *self, PyObject *const *args, Py_ssize_t na
     if (index == -1 && PyErr_Occurred()) {
         return NULL;
     }
-    /* the offsets read again after the allocation (see new_fields) */
-    PyObject *copy = read_field_offsets(type) < 0 ? NULL : type->tp_alloc(type, 0);
-    if (copy == NULL || read_field_offsets(type) < 0) {
-        Py_XDECREF(copy);
+    Py_ssize_t offsets[MAX_FIELDS], count;
+    if (read_field_offsets(type, offsets, &count) < 0) {
         return NULL;
     }
-    if (index < 0 || index >= fields_count) {
+    if (index < 0 || index >= count) {
         PyErr_SetString(PyExc_IndexError, "with_field: no slot at that index");
-        Py_DECREF(copy);
         return NULL;
     }
-    for (Py_ssize_t k = 0; k < fields_count; k++) {
-        PyObject *value = k == index ? args[2] : *field_at(obj, k);
+    PyObject *copy = type->tp_alloc(type, 0);
+    if (copy == NULL) {
+        return NULL;
+    }
+    /* obj's slots read after the allocation, which may run Python code (a collection) */
+    for (Py_ssize_t k = 0; k < count; k++) {
+        PyObject *value = k == index ? args[2] : *FIELD_AT(obj, offsets[k]);
         if (value == NULL) {
             PyErr_SetString(PyExc_AttributeError, "with_field: a slot of the object is not set");
             Py_DECREF(copy);
             return NULL;
         }
-        *field_at(copy, k) = Py_NewRef(value);
+        *FIELD_AT(copy, offsets[k]) = Py_NewRef(value);
     }
     return copy;
 }
