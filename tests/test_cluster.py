@@ -698,14 +698,15 @@ def test_a_headline_with_an_embedding_meets_a_story_without_through_the_plain_mo
 def test_a_year_bound_gives_no_event_day() -> None:
     from dataclasses import replace
 
-    from storyline.cluster.features import event_day
+    from storyline.cluster.features import event_date, featurize
 
     dated = RESCUE_2024[0]
-    assert event_day(dated) == date(2024, 2, 6).toordinal()
+    assert event_date(dated) == date(2024, 2, 6)
+    assert featurize(dated).day == date(2024, 2, 6).toordinal()
     # "latest year the page mentions" is 1 January of it: no day to compare reports by
     bound = replace(dated, article=replace(dated.article, published=date(2024, 1, 1), published_by="latest-year"),
                     event_date=date(2024, 1, 1))
-    assert bound.article.publication_day is None and event_day(bound) is None
+    assert bound.article.publication_day is None and event_date(bound) is None and featurize(bound).day is None
 
 
 def test_linkage_reads_reports_whose_words_meet_less_than_one_join_needs(monkeypatch) -> None:

@@ -218,17 +218,13 @@ class ArticleFeatures:
     embedding: Any = field(default=None, compare=False)
 
 
-def event_day(annotated: AnnotatedArticle) -> int | None:
-    """The event date as an ordinal: annotator's estimate, then publication, then URL date.
+def event_date(annotated: AnnotatedArticle) -> date | None:
+    """The event date: annotator's estimate, then publication, then URL date (an article's
+    ``day`` is its ordinal).
 
     The annotator's estimate counts only when the page is dated: without an anchor it
     rests on absolute years alone, which in news are as often background ("in 2005").
     """
-    when = _event_date(annotated)
-    return when.toordinal() if when is not None else None
-
-
-def _event_date(annotated: AnnotatedArticle) -> date | None:
     published = annotated.article.publication_day  # a year bound dates nothing
     if published is None:
         found = date_from_url(annotated.article.url)
@@ -416,7 +412,7 @@ def featurize(annotated: AnnotatedArticle) -> ArticleFeatures:
     # and a set's order changes with the hash seed, so ties, and so stories, would too.
     # Title terms (letters) and names ("p:...") never meet: only body terms repeat one.
     keys = tuple(dict.fromkeys([*title, *ents, *top_body])) if top_body else (*title, *ents)
-    when = _event_date(annotated)
+    when = event_date(annotated)
     known = [d.value.year for d in annotated.dates] if annotated.dates else ()
     year, years = year_features(title_text, body_text, known, when.year if when is not None else None)
     times = time_words(title_text, text, TIME_WORDS_CHARS)

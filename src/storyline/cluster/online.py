@@ -455,12 +455,17 @@ class OnlineClusterer:
                 best, best_margin = sid, margin
         return best
 
-    def _attach(self, features: ArticleFeatures, sid: int) -> None:
+    def _story(self, sid: int) -> StoryFeatures:
+        """Story ``sid``, opened (empty, with its expiry entry) where it is not active."""
         story = self.stories_.get(sid)
         if story is None:
             story = self.stories_[sid] = StoryFeatures()
             self.members_[sid] = []
             heapq.heappush(self._expiry, (self._arrivals, sid))
+        return story
+
+    def _attach(self, features: ArticleFeatures, sid: int) -> None:
+        story = self._story(sid)
         story.add(features, seen=self._arrivals, df=self.df_)
         self.members_[sid].append(features)
         file_keys(self._index, features.keys, sid)
@@ -470,11 +475,7 @@ class OnlineClusterer:
         same sums, members, index and expiry entry, with one call to file their keys."""
         if not members:
             return
-        story = self.stories_.get(sid)
-        if story is None:
-            story = self.stories_[sid] = StoryFeatures()
-            self.members_[sid] = []
-            heapq.heappush(self._expiry, (self._arrivals, sid))
+        story = self._story(sid)
         seen, df = self._arrivals, self.df_
         for f in members:
             story.add(f, seen=seen, df=df)

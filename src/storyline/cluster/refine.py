@@ -614,21 +614,12 @@ class PairScores:
         # each probability is at most 1: once the sum so far and one for each pair to come
         # fall short of at_least * n by more than rounding, the mean cannot reach it
         short = at_least * n - 1e-9
-        cache = self._cache
         read: list[float] = []
         total = 0.0
         left = n
         for x in xs:
-            xid = x.id
             for y in ys:
-                yid = y.id
-                lo, hi = (xid, yid) if xid < yid else (yid, xid)
-                row = cache.get(lo)
-                if row is None:
-                    row = cache[lo] = {}
-                p = row.get(hi)
-                if p is None:
-                    p = row[hi] = self._score(x, y)
+                p = self(x, y)
                 read.append(p)
                 total += p
                 left -= 1
