@@ -438,6 +438,7 @@ static int best_of(const char *base, size_t stride, Py_ssize_t n, Py_ssize_t cou
 typedef struct {
     Py_hash_t hash;
     PyObject *sid;
+    long long value; /* the id's */
     double score;
 } StoryScore;
 
@@ -569,6 +570,7 @@ static int table_add(ScoreTable *t, PyObject *sid, Py_hash_t hash, double weight
     StoryScore *e = &t->entries[t->n];
     e->hash = hash;
     e->sid = Py_NewRef(sid);
+    e->value = value;
     e->score = 0.0 + weight;
     t->slots[s] = ++t->n;
     return 0;
@@ -609,10 +611,9 @@ static int score_holders(ScoreTable *t, PyObject *holders, double weight) {
 
 PyDoc_STRVAR(top_by_shared_keys_doc,
 "top_by_shared_keys(keys, index, idf, most, limit) -> list\n\n"
-"The stories (int ids) by their summed idf[key] over the ``keys`` whose holder set in\n"
-"``index`` is non-empty and holds at most ``most`` of them: all, in first-seen order,\n"
-"where there are no more than ``limit``, else the ``limit`` best, best first, ties in\n"
-"first-seen order (as sorted(scores, key=scores.__getitem__, reverse=True)[:limit]).");
+"The ``limit`` stories (int ids) with the highest summed idf[key] over the ``keys`` whose\n"
+"holder set in ``index`` is non-empty and holds at most ``most`` of them, best first; of\n"
+"equal sums the higher id first. An IDF weight must be a number >= 0 (ValueError).");
 
 static PyObject *top_by_shared_keys(PyObject *self, PyObject *args) {
     PyObject *keys, *index, *idf;
@@ -650,7 +651,10 @@ static PyObject *top_by_shared_keys(PyObject *self, PyObject *args) {
         }
         double weight = idf_of(idf, key);
         Py_DECREF(key);
-        int failed = FAILED(weight) || score_holders(&t, holders, weight) < 0;
+        if (!FAILED(weight) && !(weight >= 0)) {
+            PyErr_SetString(PyExc_ValueError, "top_by_shared_keys: IDF weights must be numbers >= 0");
+        }
+        int failed = PyErr_Occurred() || score_holders(&t, holders, weight) < 0;
         Py_DECREF(holders);
         if (failed) {
             goto done;
@@ -659,21 +663,31 @@ static PyObject *top_by_shared_keys(PyObject *self, PyObject *args) {
     if (PyErr_Occurred()) {
         goto done;
     }
-    /* the entries to return, in order: all where no more than limit, else the best */
+    /* the best entries, best first: the higher score, of equal scores the higher id */
     Py_ssize_t count = t.n <= limit ? t.n : limit;
     order = PyMem_Malloc((size_t)(count > 0 ? count : 1) * sizeof(Py_ssize_t));
     if (order == NULL) {
         PyErr_NoMemory();
         goto done;
     }
-    if (t.n <= limit) {
-        for (Py_ssize_t i = 0; i < count; i++) {
-            order[i] = i;
+    Py_ssize_t filled = 0;
+    for (Py_ssize_t i = 0; i < t.n && count > 0; i++) {
+        const StoryScore *e = &t.entries[i];
+#define ABOVE(a, b) ((a)->score > (b)->score || ((a)->score == (b)->score && (a)->value > (b)->value))
+        Py_ssize_t at;
+        if (filled < count) {
+            at = filled++;
+        } else if (ABOVE(e, &t.entries[order[count - 1]])) {
+            at = count - 1;
+        } else {
+            continue;
         }
-    } else {
-        if (best_of((const char *)&t.entries[0].score, sizeof(StoryScore), t.n, count, order) < 0) {
-            goto done;
+        while (at > 0 && ABOVE(e, &t.entries[order[at - 1]])) {
+            order[at] = order[at - 1];
+            at--;
         }
+        order[at] = i;
+#undef ABOVE
     }
     out = PyList_New(count);
     if (out == NULL) {

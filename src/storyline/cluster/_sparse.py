@@ -61,10 +61,10 @@ def square_sum(vec: dict[str, float]) -> float:
 
 def top_by_shared_keys(keys: Iterable[str], index: Mapping[str, set[int]], idf: dict[str, float],
                        most: int, limit: int) -> list[int]:
-    """The stories by their summed IDF over the ``keys`` they hold in ``index`` (keys held
-    by no story or by more than ``most`` are skipped): all, in first-seen order, where
-    there are no more than ``limit``, else the ``limit`` best, best first, ties in
-    first-seen order."""
+    """The ``limit`` stories with the highest summed IDF over the ``keys`` they hold in
+    ``index`` (keys held by no story or by more than ``most`` are skipped), best first;
+    of equal sums the newer story (the higher id) first, so the ranking follows from the
+    sums alone, not from the order a set walks its stories in."""
     if limit < 0:
         raise ValueError("top_by_shared_keys: limit must not be negative")
     scores: dict[int, float] = {}
@@ -75,11 +75,11 @@ def top_by_shared_keys(keys: Iterable[str], index: Mapping[str, set[int]], idf: 
         if not holders or len(holders) > most:
             continue
         weight = idf[key]
+        if not weight >= 0:  # NaN or negative: the sums would not be ordered
+            raise ValueError("top_by_shared_keys: IDF weights must be numbers >= 0")
         for sid in holders:
             scores[sid] = get(sid, 0.0) + weight
-    if len(scores) <= limit:
-        return list(scores)
-    return sorted(scores, key=scores.__getitem__, reverse=True)[:limit]
+    return sorted(scores, key=lambda sid: (scores[sid], sid), reverse=True)[:limit]
 
 
 def file_keys(index: dict[str, set[int]], keys: Iterable[str], sid: int) -> None:

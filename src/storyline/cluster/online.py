@@ -402,7 +402,7 @@ class OnlineClusterer:
 
     def _retrieve(self, keys: Sequence[str], *, limit: int | None = None) -> list[int]:
         """The stories sharing the most IDF-weighted index ``keys`` (:meth:`_candidates`):
-        by the summed IDF of the keys they share, ties in first-seen order."""
+        by the summed IDF of the keys they share, of equal sums the newer story first."""
         most = max(50, int(MAX_KEY_SHARE * len(self.stories_)))
         return top_by_shared_keys(keys, self._index, self.df_.weights, most,
                                   self.max_candidates if limit is None else limit)
