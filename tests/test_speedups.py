@@ -53,11 +53,15 @@ def test_each_loop_matches_its_reference_to_the_last_bit(seed: int) -> None:
     assert list(bag_c.items()) == list(bag_r.items())
     # index retrieval: the best by their scores, then their ids
     rng = random.Random(seed)
-    index = {w: set(rng.sample(range(50), rng.randint(0, 8))) for w in list(a)[:20]}
+    compiled, reference = speedups.KeyIndex(), _reference("KeyIndex")()
+    for sid in range(50):
+        keys = rng.sample(list(a)[:20], rng.randint(0, 3))
+        compiled.file(keys, sid)
+        reference.file(keys, sid)
     keys = list(a) + ["absent"]
     for limit in (0, 3, 100):
-        got = speedups.top_by_shared_keys(keys, index, c_idf, 5, limit)
-        assert got == _reference("top_by_shared_keys")(keys, index, ref_idf, 5, limit)
+        got = compiled.top(keys, c_idf, 5, limit)
+        assert got == reference.top(keys, ref_idf, 5, limit)
 
 
 def test_errors_are_raised_not_swallowed() -> None:
@@ -524,61 +528,106 @@ def test_the_scoring_kernel_matches_its_reference_on_dev_articles(monkeypatch: p
     assert min(checked.values()) > 20 and len(checked) == 11
 
 
-def _index_state(index: dict) -> list:
-    """An inverted index as it iterates: its keys, each with its holders in set order."""
-    return [(key, list(holders)) for key, holders in index.items()]
-
-
 @pytest.mark.parametrize("seed", range(20))
-def test_the_index_loops_match_their_references(seed: int) -> None:
+def test_the_index_matches_its_reference(seed: int) -> None:
     rng = random.Random(seed)
-    words = [f"k{i}" for i in range(40)]
-    sids = rng.sample(range(10_000), 30) + [1, 2, 3]
-    compiled: tuple[dict, dict] = ({}, {})  # (index, each story's members' keys)
-    reference: tuple[dict, dict] = ({}, {})
-    for step in range(300):
+    words = [f"k{i}" for i in range(300 if seed % 2 else 40)]  # odd seeds: its tables grow
+    sids = rng.sample(range(-5, 10_000), 100 if seed % 2 else 30) + [1, 2, 3]
+    compiled = (speedups.KeyIndex(), {})  # (index, each story's members' keys)
+    reference = (_reference("KeyIndex")(), {})
+    # IDF weights from a few values, so that many scores tie
+    idf = {w: rng.choice([0.5, 1.0, 1.25, 2.0]) for w in words}
+    for step in range(600):
         sid = rng.choice(sids)
-        if step % 7 == 6:  # a story leaves
-            for loops, (index, members) in ((speedups, compiled), (None, reference)):
-                unfile = loops.unfile_keys if loops else _reference("unfile_keys")
-                unfile(index, members.pop(sid, []), sid)
+        if step % 7 == 6:  # a story leaves (its slot is reused by the next new one)
+            for index, members in (compiled, reference):
+                index.unfile(members.pop(sid, []), sid)
         else:
             keys = tuple(rng.sample(words, rng.randint(0, 12)))
-            for loops, (index, members) in ((speedups, compiled), (None, reference)):
-                (loops.file_keys if loops else _reference("file_keys"))(index, keys, sid)
+            for index, members in (compiled, reference):
+                index.file(iter(keys) if step % 3 else keys, sid)  # any iterable
                 members.setdefault(sid, []).append(keys)
-        assert _index_state(compiled[0]) == _index_state(reference[0])
+        assert compiled[0].holders() == reference[0].holders() and len(compiled[0]) == len(reference[0])
+        if step % 10 == 0:
+            keys = rng.sample(words, rng.randint(0, 20)) + ["absent"]
+            for most in (1, 3, 50):
+                for limit in (0, 1, 3, 6, 17, 100):
+                    got = compiled[0].top(keys, idf, most, limit)
+                    assert got == reference[0].top(keys, idf, most, limit)
+                    assert all(type(sid) is int for sid in got)
     # each story is filed under its members' keys alone
-    assert reference[0] == {
+    assert reference[0].holders() == {
         key: {sid for sid, members in reference[1].items() if any(key in keys for keys in members)}
         for key in {key for members in reference[1].values() for keys in members for key in keys}}
-    # retrieval over it: IDF weights from a few values, so that many scores tie
-    index = reference[0]
-    idf = {w: rng.choice([0.5, 1.0, 1.25, 2.0]) for w in words}
-    for _ in range(50):
-        keys = rng.sample(words, rng.randint(0, 20)) + ["absent"]
-        for most in (1, 3, 50):
-            for limit in (0, 1, 3, 6, 100):
-                got = speedups.top_by_shared_keys(keys, index, idf, most, limit)
-                assert got == _reference("top_by_shared_keys")(keys, index, idf, most, limit)
-                assert all(type(sid) is int for sid in got)
+    for sid, members in list(compiled[1].items()):  # all leave: nothing is left filed
+        compiled[0].unfile(members, sid)
+    assert compiled[0].holders() == {} and len(compiled[0]) == 0
 
 
-def test_the_index_loops_check_their_input() -> None:
+def test_the_index_ranks_equal_sums_by_id() -> None:
+    for index in (speedups.KeyIndex(), _reference("KeyIndex")()):
+        for sid, keys in ((7, ("a", "b")), (9, ("a",)), (3, ("b",)), (12, ("c",))):
+            index.file(keys, sid)
+        idf = {"a": 1.0, "b": 1.0, "c": 2.0}
+        assert index.top(("a", "b", "c"), idf, 5, 10) == [12, 7, 9, 3]
+        assert index.top(("a", "b", "c"), idf, 5, 3) == [12, 7, 9]
+        assert index.top(("a", "b", "c"), idf, 1, 3) == [12]  # "a" and "b" held by too many
+
+
+def test_the_index_checks_its_input() -> None:
+    index = speedups.KeyIndex()
+    index.file(["k", "j"], 5)
+    index.file(("k",), 4)
     with pytest.raises(ValueError):
-        speedups.top_by_shared_keys([], {}, {}, 5, -1)
+        index.top([], {}, 5, -1)
     with pytest.raises(TypeError):  # story ids are ints
-        speedups.top_by_shared_keys(["k"], {"k": {"story"}}, {"k": 1.0}, 5, 3)
-    with pytest.raises(KeyError):  # an IDF weight that cannot be had
-        speedups.top_by_shared_keys(["k"], {"k": {1}}, {}, 5, 3)
-    with pytest.raises(OverflowError):
-        speedups.top_by_shared_keys(["k"], {"k": {2**70}}, {"k": 1.0}, 5, 3)
-    with pytest.raises(TypeError):  # holders must be sets
-        speedups.file_keys({"k": [1]}, ["k"], 1)
+        index.file(["k"], "story")
+    with pytest.raises(TypeError):  # keys are str
+        index.file([b"k"], 1)
     with pytest.raises(TypeError):
-        speedups.unfile_keys({"k": [1]}, [["k"]], 1)
-    assert speedups.top_by_shared_keys(iter(["k", "j"]), {"k": frozenset({4, 5}), "j": [5]}, {"k": 1.0, "j": 0.5},
-                                       5, 1) == [5]
+        index.top([1], {}, 5, 3)
+    with pytest.raises(KeyError):  # an IDF weight that cannot be had
+        index.top(["k"], {}, 5, 3)
+    with pytest.raises(ValueError):  # sums of NaN or negative weights would not be ordered
+        index.top(["k"], {"k": float("nan")}, 5, 3)
+    for refusing in (index, _reference("KeyIndex")()):
+        refusing.file(["k"], 5)
+        with pytest.raises(ValueError):
+            refusing.top(["k"], {"k": -1.0}, 5, 3)
+    with pytest.raises(OverflowError):
+        index.file(["k"], 2**70)
+    with pytest.raises(TypeError):
+        speedups.KeyIndex(1)
+    assert index.holders() == {"k": {4, 5}, "j": {5}}  # what failed filed nothing
+    assert index.top(iter(["k", "j"]), {"k": 1.0, "j": 0.5}, 5, 1) == [5]
+    index.unfile([["k"]], 99)  # a story not filed: nothing to do
+    index.unfile(iter([iter(["j"]), ("k", "absent")]), 5)
+    assert index.holders() == {"k": {4}}
+
+
+def test_the_index_refuses_calls_from_code_its_calls_run() -> None:
+    # an IDF's __missing__ (or a generator of keys) that calls the index meets it half-way
+    # through a call: it is refused, and the call goes on
+    index = speedups.KeyIndex()
+    index.file(["k"], 1)
+
+    class Meddling(dict):
+        def __missing__(self, term: str) -> float:
+            with pytest.raises(RuntimeError):
+                index.file(["k"], 2)
+            with pytest.raises(RuntimeError):
+                index.top(["k"], {"k": 1.0}, 5, 3)
+            return 1.0
+
+    def meddling_keys():  # type: ignore[no-untyped-def]
+        yield "k"
+        with pytest.raises(RuntimeError):
+            index.unfile([["k"]], 1)
+        yield "j"
+
+    assert index.top(["k"], Meddling(), 5, 3) == [1]
+    index.file(meddling_keys(), 3)
+    assert index.holders() == {"k": {1, 3}, "j": {3}}
 
 
 def _story_bags(rng: random.Random, words: list[str]) -> tuple[dict, tuple, dict]:
@@ -764,18 +813,18 @@ def test_the_stream_keeps_the_same_index_and_sums_with_and_without_the_compiled_
                                                                     story.entities, story.year_bag)],
                     [list(bag.items()) for bag in story.kinds.values()], list(story._norms.items()))
                    for sid, story in clusterer.stories_.items()]
-        streamed = (dict(clusterer.labels_), stories, _index_state(clusterer._index),
+        streamed = (dict(clusterer.labels_), stories, clusterer._index.holders(),
                     list(clusterer.df_.df.items()),
                     [list(f.body.items()) for members in clusterer.members_.values() for f in members])
         clusterer.refine()
-        return [streamed, dict(clusterer.labels_), _index_state(clusterer._index)]
+        return [streamed, dict(clusterer.labels_), clusterer._index.holders()]
 
     compiled = run()
     for module in (features, online):
         for name, reference in _sparse._REFERENCE.items():
             if hasattr(module, name):
                 monkeypatch.setattr(module, name, reference)
-    assert online.top_by_shared_keys is _sparse._REFERENCE["top_by_shared_keys"]
+    assert online.KeyIndex is _sparse._REFERENCE["KeyIndex"]
     assert features.add_bags is _sparse._REFERENCE["add_bags"]
     assert run() == compiled
     assert len(set(compiled[1].values())) > 20
@@ -1918,11 +1967,15 @@ def test_the_rankings_order_nan_scores_as_sorted_does() -> None:
     keys = [f"k{i}" for i in range(8)]
     for _ in range(300):
         idf = {k: rng.choice([nan, 1.0, 2.0, 0.5, -0.0, inf, -inf]) for k in keys}
-        index = {k: set(rng.sample(range(12), rng.randint(1, 5))) for k in keys}
+        compiled, reference = speedups.KeyIndex(), _reference("KeyIndex")()
+        for sid in range(12):
+            filed = rng.sample(keys, rng.randint(0, 3))
+            compiled.file(filed, sid)
+            reference.file(filed, sid)
         for limit in (0, 1, 3, 20):
             # retrieval ranks by the sums and then the ids: a NaN or negative weight is refused
-            assert (_outcome(speedups.top_by_shared_keys, keys, index, dict(idf), 10, limit)
-                    == _outcome(_reference("top_by_shared_keys"), keys, index, dict(idf), 10, limit))
+            assert (_outcome(compiled.top, keys, dict(idf), 10, limit)
+                    == _outcome(reference.top, keys, dict(idf), 10, limit))
         bag = {k: rng.choice([1.0, 2.0]) for k in keys}
         for keep in (0, 3, 9):
             assert (list(speedups.best_terms(bag, dict(idf), keep).items())

@@ -59,48 +59,69 @@ def square_sum(vec: dict[str, float]) -> float:
     return sum(map(mul, values, values))
 
 
-def top_by_shared_keys(keys: Iterable[str], index: Mapping[str, set[int]], idf: dict[str, float],
-                       most: int, limit: int) -> list[int]:
-    """The ``limit`` stories with the highest summed IDF over the ``keys`` they hold in
-    ``index`` (keys held by no story or by more than ``most`` are skipped), best first;
-    of equal sums the newer story (the higher id) first, so the ranking follows from the
-    sums alone, not from the order a set walks its stories in."""
-    if limit < 0:
-        raise ValueError("top_by_shared_keys: limit must not be negative")
-    scores: dict[int, float] = {}
-    get = scores.get
-    holders_of = index.get
-    for key in keys:
-        holders = holders_of(key)
-        if not holders or len(holders) > most:
-            continue
-        weight = idf[key]
-        if not weight >= 0:  # NaN or negative: the sums would not be ordered
-            raise ValueError("top_by_shared_keys: IDF weights must be numbers >= 0")
-        for sid in holders:
-            scores[sid] = get(sid, 0.0) + weight
-    return sorted(scores, key=lambda sid: (scores[sid], sid), reverse=True)[:limit]
+class KeyIndex:
+    """The clusterer's inverted index: each key (a str) -> the stories (int ids) filed under
+    it, each story under the keys of its members.
 
+    :meth:`top` ranks stories by the summed IDF of the keys they share with an article;
+    of equal sums the newer story (the higher id) comes first, so the ranking follows
+    from the sums alone, whatever the order stories were filed in (the compiled index
+    keeps its stories in arrays, in no set's order).
+    """
 
-def file_keys(index: dict[str, set[int]], keys: Iterable[str], sid: int) -> None:
-    """File story ``sid`` under each of ``keys``."""
-    for key in keys:
-        holders = index.get(key)
-        if holders is None:
-            holders = index[key] = set()
-        holders.add(sid)
+    __slots__ = ("_holders",)
 
+    def __init__(self) -> None:
+        self._holders: dict[str, set[int]] = {}
 
-def unfile_keys(index: dict[str, set[int]], key_lists: Iterable[Iterable[str]], sid: int) -> None:
-    """Take story ``sid`` out of the index under each key of ``key_lists`` (its members'
-    keys); a key no story is left under leaves the index."""
-    for keys in key_lists:
+    def __len__(self) -> int:
+        """The keys that hold a story."""
+        return len(self._holders)
+
+    def holders(self) -> dict[str, set[int]]:
+        """Each key with the stories filed under it (a copy)."""
+        return {key: set(sids) for key, sids in self._holders.items()}
+
+    def file(self, keys: Iterable[str], sid: int) -> None:
+        """File story ``sid`` under each of ``keys``."""
+        index = self._holders
         for key in keys:
             holders = index.get(key)
-            if holders is not None:
-                holders.discard(sid)
-                if not holders:
-                    del index[key]
+            if holders is None:
+                holders = index[key] = set()
+            holders.add(sid)
+
+    def unfile(self, key_lists: Iterable[Iterable[str]], sid: int) -> None:
+        """Take story ``sid`` out from under each key of ``key_lists`` (its members' keys);
+        a key no story is left under leaves the index."""
+        index = self._holders
+        for keys in key_lists:
+            for key in keys:
+                holders = index.get(key)
+                if holders is not None:
+                    holders.discard(sid)
+                    if not holders:
+                        del index[key]
+
+    def top(self, keys: Iterable[str], idf: Mapping[str, float], most: int, limit: int) -> list[int]:
+        """The ``limit`` stories with the highest summed ``idf`` over the ``keys`` they are
+        filed under (keys held by more than ``most`` stories are skipped), best first; of
+        equal sums the higher id first."""
+        if limit < 0:
+            raise ValueError("KeyIndex.top: limit must not be negative")
+        scores: dict[int, float] = {}
+        get = scores.get
+        holders_of = self._holders.get
+        for key in keys:
+            holders = holders_of(key)
+            if not holders or len(holders) > most:
+                continue
+            weight = idf[key]
+            if not weight >= 0:  # NaN or negative: the sums would not be ordered
+                raise ValueError("KeyIndex.top: IDF weights must be numbers >= 0")
+            for sid in holders:
+                scores[sid] = get(sid, 0.0) + weight
+        return sorted(scores, key=lambda sid: (scores[sid], sid), reverse=True)[:limit]
 
 
 def add_bags(norms: dict[str, float], idf: dict[str, float] | None, names: tuple[str, ...],
@@ -149,19 +170,16 @@ def best_terms(bag: dict[str, float], idf: dict[str, float], keep: int) -> dict[
 
 #: the functions above by name (the tests compare the compiled ones with them)
 _REFERENCE = {f.__name__: f for f in (add_into, square_sum, weighted_dot, weighted_square_sum, weighted,
-                                      top_by_shared_keys, file_keys, unfile_keys, add_bags, count_terms,
-                                      best_terms)}
+                                      KeyIndex, add_bags, count_terms, best_terms)}
 
 try:
     from .._speedups import (  # type: ignore  # noqa: F401, F811
+        KeyIndex,
         add_bags,
         add_into,
         best_terms,
         count_terms,
-        file_keys,
         square_sum,
-        top_by_shared_keys,
-        unfile_keys,
         weighted,
         weighted_dot,
         weighted_square_sum,

@@ -21,7 +21,7 @@ from operator import mul
 
 from ..model import AnnotatedArticle
 from . import _semantic_weights, _weights
-from ._sparse import COMPILED, file_keys, top_by_shared_keys, unfile_keys
+from ._sparse import COMPILED, KeyIndex
 from .features import (
     FEATURE_NAMES,
     ArticleFeatures,
@@ -264,7 +264,7 @@ class OnlineClusterer:
         self.stories_: dict[int, StoryFeatures] = {}
         self.members_: dict[int, list[ArticleFeatures]] = {}
         #: index key -> the active stories filed under it (a story under each key of its members).
-        self._index: dict[str, set[int]] = {}
+        self._index = KeyIndex()
         self._next_id = first_story_id
         self._arrivals = 0
         self._latest_day: int | None = None
@@ -404,8 +404,7 @@ class OnlineClusterer:
         """The stories sharing the most IDF-weighted index ``keys`` (:meth:`_candidates`):
         by the summed IDF of the keys they share, of equal sums the newer story first."""
         most = max(50, int(MAX_KEY_SHARE * len(self.stories_)))
-        return top_by_shared_keys(keys, self._index, self.df_.weights, most,
-                                  self.max_candidates if limit is None else limit)
+        return self._index.top(keys, self.df_.weights, most, self.max_candidates if limit is None else limit)
 
     def _decide(self, features: ArticleFeatures) -> int | None:
         candidates = self._candidates(features)
@@ -468,7 +467,7 @@ class OnlineClusterer:
         story = self._story(sid)
         story.add(features, seen=self._arrivals, df=self.df_)
         self.members_[sid].append(features)
-        file_keys(self._index, features.keys, sid)
+        self._index.file(features.keys, sid)
 
     def _attach_all(self, members: list[ArticleFeatures], sid: int) -> None:
         """:meth:`_attach` each of ``members`` in turn (refinement moves whole groups): the
@@ -480,12 +479,12 @@ class OnlineClusterer:
         for f in members:
             story.add(f, seen=seen, df=df)
         self.members_[sid].extend(members)
-        file_keys(self._index, chain.from_iterable([f.keys for f in members]), sid)
+        self._index.file(chain.from_iterable([f.keys for f in members]), sid)
 
     def _detach(self, sid: int) -> None:
         """Drop a story from the index and memory (its labels stay)."""
         self.stories_.pop(sid, None)
-        unfile_keys(self._index, [f.keys for f in self.members_.pop(sid, ())], sid)
+        self._index.unfile([f.keys for f in self.members_.pop(sid, ())], sid)
 
     def _expire(self) -> None:
         while self._expiry and self._arrivals - self._expiry[0][0] > self.min_idle_arrivals:
