@@ -734,21 +734,25 @@ done:
  * in a C array, and retrieval sums each story's IDF in its slot (a story's slot is found
  * once, when it is filed), walking no Python set and making no dict of scores. ---- */
 
-/* A story's place in the index: its id and, while a retrieval runs, its score. */
+/* A story's place in the index: its id... */
 typedef struct {
-    double score;      /* the summed IDF, where seen is the retrieval under way */
     long long sid;     /* the id's value */
     PyObject *sid_obj; /* the id as first filed (held); NULL in a free slot */
     Py_ssize_t filed;  /* the keys holding the story */
-    uint32_t seen;     /* the retrieval that last scored the story */
 } StorySlot;
+
+/* ... and, apart (what retrieval walks, packed), its score. */
+typedef struct {
+    double score;  /* the summed IDF, where seen is the retrieval under way */
+    uint32_t seen; /* the retrieval that last scored the story */
+} SlotScore;
 
 /* A key and the slots of the stories filed under it (in no order); key NULL: an empty place. */
 typedef struct {
     PyObject *key; /* an exact str, held */
     Py_hash_t hash;
     uint32_t *holders;
-    Py_ssize_t n, capacity;
+    uint32_t n, capacity; /* 32 bytes a key: two to a cache line */
 } KeyHolders;
 
 typedef struct {
@@ -757,6 +761,7 @@ typedef struct {
     size_t mask;       /* the table's size - 1 */
     Py_ssize_t used;   /* keys held */
     StorySlot *slots;
+    SlotScore *scores;    /* by slot */
     uint32_t *free_slots; /* a stack of the slots of stories no longer filed */
     uint32_t *touched;    /* the slots a retrieval scored, in no order (scratch) */
     uint32_t *by_sid;     /* 1 + the slot of a story by its id (as the table; 0: empty) */
@@ -804,7 +809,8 @@ static Py_hash_t key_hash(PyObject *key) {
         PyErr_SetString(PyExc_TypeError, "KeyIndex: keys must be str");
         return -1;
     }
-    return PyObject_Hash(key);
+    Py_hash_t cached = ((PyASCIIObject *)key)->hash; /* -1 until first hashed */
+    return cached != -1 ? cached : PyObject_Hash(key);
 }
 
 /* The place of ``key`` (of ``hash``) in the table, or the empty place where it would go. */
@@ -878,6 +884,12 @@ static int grow_slots(KeyIndexObject *self) {
         return -1;
     }
     self->slots = slots;
+    SlotScore *scores = PyMem_Realloc(self->scores, capacity * sizeof(SlotScore));
+    if (scores == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    self->scores = scores;
     uint32_t *free_slots = PyMem_Realloc(self->free_slots, capacity * sizeof(uint32_t));
     if (free_slots == NULL) {
         PyErr_NoMemory();
@@ -934,7 +946,8 @@ static long long story_slot(KeyIndexObject *self, PyObject *sid, long long value
         }
         s = self->slot_count++;
     }
-    self->slots[s] = (StorySlot){0.0, value, Py_NewRef(sid), 0, 0};
+    self->slots[s] = (StorySlot){value, Py_NewRef(sid), 0};
+    self->scores[s] = (SlotScore){0.0, 0};
     self->by_sid[sid_place(self, value)] = s + 1;
     return s;
 }
@@ -1006,13 +1019,14 @@ static int file_under(KeyIndexObject *self, PyObject *key, uint32_t s) {
         self->slots[s].filed++;
         return 0;
     }
-    for (Py_ssize_t k = e->n; k-- > 0;) {
+    for (uint32_t k = e->n; k-- > 0;) {
         if (e->holders[k] == s) {
             return 0;
         }
     }
     if (e->n == e->capacity) {
-        uint32_t *holders = PyMem_Realloc(e->holders, (size_t)e->capacity * 2 * sizeof(uint32_t));
+        uint32_t *holders = e->capacity > (1u << 30) ? NULL
+                            : PyMem_Realloc(e->holders, (size_t)e->capacity * 2 * sizeof(uint32_t));
         if (holders == NULL) {
             PyErr_NoMemory();
             return -1;
@@ -1034,7 +1048,7 @@ static int unfile_from(KeyIndexObject *self, PyObject *key, uint32_t s) {
     }
     size_t i = key_place(self, key, hash);
     KeyHolders *e = &self->table[i];
-    for (Py_ssize_t k = 0; e->key != NULL && k < e->n; k++) {
+    for (uint32_t k = 0; e->key != NULL && k < e->n; k++) {
         if (e->holders[k] == s) {
             e->holders[k] = e->holders[--e->n];
             self->slots[s].filed--;
@@ -1079,6 +1093,7 @@ static void KeyIndex_dealloc(KeyIndexObject *self) {
     }
     PyMem_Free(self->table);
     PyMem_Free(self->slots);
+    PyMem_Free(self->scores);
     PyMem_Free(self->free_slots);
     PyMem_Free(self->touched);
     PyMem_Free(self->by_sid);
@@ -1183,8 +1198,9 @@ static PyObject *KeyIndex_unfile(KeyIndexObject *self, PyObject *const *args, Py
 
 /* Whether story slot ``a`` ranks above ``b``: the higher score, of equal scores the
  * higher id (the scores are never NaN). */
-static inline int ranks_above(const StorySlot *a, const StorySlot *b) {
-    return a->score > b->score || (a->score == b->score && a->sid > b->sid);
+static inline int ranks_above(const KeyIndexObject *self, uint32_t a, uint32_t b) {
+    double x = self->scores[a].score, y = self->scores[b].score;
+    return x > y || (x == y && self->slots[a].sid > self->slots[b].sid);
 }
 
 typedef struct {
@@ -1205,24 +1221,25 @@ static int ranked_story_order(const void *x, const void *y) {
  * ``order``, best first; 0, or -1 with an exception set. */
 #define FEW_RANKED 16
 static int rank_retrieved(const KeyIndexObject *self, Py_ssize_t scored, Py_ssize_t count, uint32_t *order) {
-    const StorySlot *slots = self->slots;
     if (count <= FEW_RANKED) {
         Py_ssize_t filled = 0;
+        double least_kept = 0.0; /* the last kept one's score, once count are kept */
         for (Py_ssize_t k = 0; k < scored && count > 0; k++) {
             uint32_t s = self->touched[k];
             Py_ssize_t at;
             if (filled < count) {
                 at = filled++;
-            } else if (ranks_above(&slots[s], &slots[order[count - 1]])) {
+            } else if (self->scores[s].score >= least_kept && ranks_above(self, s, order[count - 1])) {
                 at = count - 1;
             } else {
                 continue;
             }
-            while (at > 0 && ranks_above(&slots[s], &slots[order[at - 1]])) {
+            while (at > 0 && ranks_above(self, s, order[at - 1])) {
                 order[at] = order[at - 1];
                 at--;
             }
             order[at] = s;
+            least_kept = self->scores[order[filled - 1]].score;
         }
         return 0;
     }
@@ -1233,7 +1250,7 @@ static int rank_retrieved(const KeyIndexObject *self, Py_ssize_t scored, Py_ssiz
     }
     for (Py_ssize_t k = 0; k < scored; k++) {
         uint32_t s = self->touched[k];
-        ranked[k] = (RankedStory){slots[s].score, slots[s].sid, s};
+        ranked[k] = (RankedStory){self->scores[s].score, self->slots[s].sid, s};
     }
     qsort(ranked, (size_t)scored, sizeof(RankedStory), ranked_story_order);
     for (Py_ssize_t k = 0; k < count; k++) {
@@ -1274,12 +1291,12 @@ static PyObject *KeyIndex_top(KeyIndexObject *self, PyObject *const *args, Py_ss
     self->busy = 1;
     if (++self->stamp == 0) { /* wrapped: no slot may look scored by this retrieval */
         for (uint32_t s = 0; s < self->slot_count; s++) {
-            self->slots[s].seen = 0;
+            self->scores[s].seen = 0;
         }
         self->stamp = 1;
     }
     const uint32_t stamp = self->stamp;
-    StorySlot *slots = self->slots;
+    SlotScore *scores = self->scores;
     Py_ssize_t scored = 0;
     PyObject *out = NULL, *key;
     uint32_t few[FEW_RANKED], *order = few;
@@ -1290,7 +1307,7 @@ static PyObject *KeyIndex_top(KeyIndexObject *self, PyObject *const *args, Py_ss
     while ((key = items_next(&keys)) != NULL) {
         Py_hash_t hash = key_hash(key);
         const KeyHolders *e = hash == -1 ? NULL : &self->table[key_place(self, key, hash)];
-        if (e == NULL || e->key == NULL || e->n > most) {
+        if (e == NULL || e->key == NULL || (Py_ssize_t)e->n > most) {
             Py_DECREF(key);
             if (e == NULL) {
                 break;
@@ -1307,14 +1324,14 @@ static PyObject *KeyIndex_top(KeyIndexObject *self, PyObject *const *args, Py_ss
             PyErr_SetString(PyExc_ValueError, "KeyIndex.top: IDF weights must be numbers >= 0");
             break;
         }
-        for (Py_ssize_t k = 0; k < e->n; k++) {
+        for (uint32_t k = 0; k < e->n; k++) {
             uint32_t s = e->holders[k];
-            if (slots[s].seen != stamp) {
-                slots[s].seen = stamp;
-                slots[s].score = 0.0 + weight;
+            if (scores[s].seen != stamp) {
+                scores[s].seen = stamp;
+                scores[s].score = 0.0 + weight;
                 self->touched[scored++] = s;
             } else {
-                slots[s].score += weight;
+                scores[s].score += weight;
             }
         }
     }
@@ -1331,7 +1348,7 @@ static PyObject *KeyIndex_top(KeyIndexObject *self, PyObject *const *args, Py_ss
         goto done;
     }
     for (Py_ssize_t k = 0; k < count; k++) {
-        PyList_SET_ITEM(out, k, Py_NewRef(slots[order[k]].sid_obj));
+        PyList_SET_ITEM(out, k, Py_NewRef(self->slots[order[k]].sid_obj));
     }
 done:
     if (order != few) {
@@ -1359,7 +1376,7 @@ static PyObject *KeyIndex_holders(KeyIndexObject *self, PyObject *unused) {
         }
         PyObject *sids = PySet_New(NULL);
         int failed = sids == NULL;
-        for (Py_ssize_t i = 0; !failed && i < e->n; i++) {
+        for (uint32_t i = 0; !failed && i < e->n; i++) {
             failed = PySet_Add(sids, self->slots[e->holders[i]].sid_obj) < 0;
         }
         if (failed || PyDict_SetItem(out, e->key, sids) < 0) {
