@@ -6211,6 +6211,295 @@ static PyObject *with_field(PyObject *self, PyObject *const *args, Py_ssize_t na
     return copy;
 }
 
+/* ---- Refinement's article pairs (references: pair_probability and mean_probability in
+ * storyline/cluster/refine.py). A PairScores' cache, sides and models read from its
+ * attributes; a pair is scored as PairScores scores it there: pair_features both ways,
+ * symmetric and interaction_probability in one go, with no list between them. ---- */
+
+/* PairScores' attributes and ArticleFeatures' fields these read, interned once. */
+enum { P_CACHE, P_VECTORS, P_STORIES, P_MODELS, P_IDF, P_SIDE, P_ID, P_HEADLINE_ONLY, P_NORMS, P_COUNT };
+static const char *const pair_names[P_COUNT] = {
+    "_cache", "_vectors", "_stories", "_models", "_idf", "_side", "id", "headline_only", "_norms",
+};
+static PyObject *pair_str[P_COUNT];
+
+static int pairs_ready(void) {
+    if (pair_str[P_COUNT - 1] != NULL) {
+        return kernel_ready();
+    }
+    for (int i = 0; i < P_COUNT; i++) {
+        if (pair_str[i] == NULL && (pair_str[i] = PyUnicode_InternFromString(pair_names[i])) == NULL) {
+            return -1;
+        }
+    }
+    return kernel_ready();
+}
+
+/* What a PairScores holds, read once per call (new references). */
+typedef struct {
+    PyObject *cache, *vectors, *stories, *models, *idf, *side;
+} PairState;
+
+static void pair_state_clear(PairState *s) {
+    Py_CLEAR(s->cache);
+    Py_CLEAR(s->vectors);
+    Py_CLEAR(s->stories);
+    Py_CLEAR(s->models);
+    Py_CLEAR(s->idf);
+    Py_CLEAR(s->side);
+}
+
+static int pair_state(PyObject *scores, PairState *s) {
+    *s = (PairState){NULL};
+    PyObject **at[6] = {&s->cache, &s->vectors, &s->stories, &s->models, &s->idf, &s->side};
+    for (int i = 0; i < 6; i++) {
+        if ((*at[i] = PyObject_GetAttr(scores, pair_str[P_CACHE + i])) == NULL) {
+            pair_state_clear(s);
+            return -1;
+        }
+    }
+    if (!PyDict_Check(s->cache) || !PyDict_Check(s->vectors) || !PyDict_Check(s->stories)
+            || !PyDict_Check(s->models) || !PyDict_Check(s->idf)) {
+        PyErr_SetString(PyExc_TypeError, "PairScores: its cache, vectors, stories, models and IDF must be dicts");
+        pair_state_clear(s);
+        return -1;
+    }
+    return 0;
+}
+
+/* stories.get(f.id) or side(f), as a new reference; NULL with an exception set. */
+static PyObject *side_of(PairState *s, PyObject *f, PyObject *id) {
+    PyObject *story = PyDict_GetItemWithError(s->stories, id);
+    if (story != NULL) {
+        return Py_NewRef(story);
+    }
+    return PyErr_Occurred() ? NULL : PyObject_CallOneArg(s->side, f);
+}
+
+/* A model's weights as doubles: an array('d')'s buffer where it is one, else a copy. */
+typedef struct {
+    Py_buffer view;
+    double *copy;
+    const double *w;
+    Py_ssize_t m;
+} Weights;
+
+static int weights_of(PyObject *obj, Weights *out) {
+    out->copy = NULL;
+    out->view.obj = NULL;
+    if (PyObject_CheckBuffer(obj) && PyObject_GetBuffer(obj, &out->view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) == 0) {
+        if (out->view.itemsize == sizeof(double) && out->view.format != NULL && strcmp(out->view.format, "d") == 0) {
+            out->w = out->view.buf;
+            out->m = out->view.len / (Py_ssize_t)sizeof(double);
+            return 0;
+        }
+        PyBuffer_Release(&out->view);
+        out->view.obj = NULL;
+    }
+    PyErr_Clear(); /* not a buffer of doubles: read it as a sequence */
+    out->copy = doubles_of(obj, &out->m);
+    out->w = out->copy;
+    return out->copy == NULL ? -1 : 0;
+}
+
+static void weights_release(Weights *w) {
+    if (w->view.obj != NULL) {
+        PyBuffer_Release(&w->view);
+    }
+    PyMem_Free(w->copy);
+}
+
+/* PairScores' score of two articles whose ids are ``id_a`` and ``id_b``: pair_features of
+ * each with the other's one-article story (its norms fresh), averaged, through the pair
+ * model of their headline_only (a's if true, else b's); -1 with an exception set. */
+static int score_pair(PairState *s, PyObject *a, PyObject *b, PyObject *id_a, PyObject *id_b, double *out) {
+    Held h = {.n = 0};
+    PyObject *story_a = hold(&h, side_of(s, a, id_a));
+    PyObject *story_b = story_a == NULL ? NULL : hold(&h, side_of(s, b, id_b));
+    if (story_b == NULL) {
+        goto fail;
+    }
+    PyObject *vectors_a = PyDict_GetItemWithError(s->vectors, id_a);
+    PyObject *vectors_b = vectors_a == NULL ? NULL : PyDict_GetItemWithError(s->vectors, id_b);
+    if (vectors_b == NULL) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetObject(PyExc_KeyError, vectors_a == NULL ? id_a : id_b);
+        }
+        goto fail;
+    }
+    hold(&h, Py_NewRef(vectors_a));
+    hold(&h, Py_NewRef(vectors_b));
+    PyObject *headline_a = hold(&h, PyObject_GetAttr(a, pair_str[P_HEADLINE_ONLY]));
+    int first = headline_a == NULL ? -1 : PyObject_IsTrue(headline_a);
+    PyObject *headline = first < 0 ? NULL : first ? headline_a : hold(&h, PyObject_GetAttr(b, pair_str[P_HEADLINE_ONLY]));
+    PyObject *model = headline == NULL ? NULL : PyDict_GetItemWithError(s->models, headline);
+    if (model == NULL) {
+        if (headline != NULL && !PyErr_Occurred()) {
+            PyErr_SetObject(PyExc_KeyError, headline);
+        }
+        goto fail;
+    }
+    hold(&h, Py_NewRef(model));
+    if (!PyTuple_Check(model) || PyTuple_GET_SIZE(model) != 2) {
+        PyErr_SetString(PyExc_TypeError, "PairScores: a model must be a (weights, bias) pair");
+        goto fail;
+    }
+    double bias = PyFloat_AsDouble(PyTuple_GET_ITEM(model, 1));
+    PyObject *norms_a = FAILED(bias) ? NULL : hold(&h, PyObject_GetAttr(story_a, pair_str[P_NORMS]));
+    PyObject *norms_b = norms_a == NULL ? NULL : hold(&h, PyObject_GetAttr(story_b, pair_str[P_NORMS]));
+    if (norms_b == NULL) {
+        goto fail;
+    }
+    if (!PyDict_Check(norms_a) || !PyDict_Check(norms_b)) {
+        PyErr_SetString(PyExc_TypeError, "PairScores: a story's norm cache must be a dict");
+        goto fail;
+    }
+    double a_to_b[PAIR_FEATURES], b_to_a[PAIR_FEATURES];
+    if (pair_values(vectors_a, story_b, s->idf, norms_b, Py_None, Py_None, a_to_b) < 0
+            || pair_values(vectors_b, story_a, s->idf, norms_a, Py_None, Py_None, b_to_a) < 0) {
+        goto fail;
+    }
+    for (int i = 0; i < PAIR_FEATURES; i++) {
+        a_to_b[i] = (a_to_b[i] + b_to_a[i]) / 2; /* symmetric */
+    }
+    Weights w;
+    if (weights_of(PyTuple_GET_ITEM(model, 0), &w) < 0) {
+        goto fail;
+    }
+    int done = interaction_of(a_to_b, PAIR_FEATURES, w.w, w.m, bias, out);
+    weights_release(&w);
+    release(&h);
+    return done;
+fail:
+    release(&h);
+    return -1;
+}
+
+/* The cached probability of two articles (a new reference to the cached float), scored
+ * and cached where missing; NULL with an exception set. */
+static PyObject *cached_pair(PairState *s, PyObject *a, PyObject *b) {
+    PyObject *out = NULL, *row = NULL;
+    PyObject *id_a = PyObject_GetAttr(a, pair_str[P_ID]);
+    PyObject *id_b = id_a == NULL ? NULL : PyObject_GetAttr(b, pair_str[P_ID]);
+    int less = id_b == NULL ? -1 : PyObject_RichCompareBool(id_a, id_b, Py_LT);
+    if (less < 0) {
+        goto done;
+    }
+    PyObject *lo = less ? id_a : id_b, *hi = less ? id_b : id_a;
+    row = PyDict_GetItemWithError(s->cache, lo);
+    if (row == NULL || row == Py_None) {
+        if (PyErr_Occurred() || (row = PyDict_New()) == NULL || PyDict_SetItem(s->cache, lo, row) < 0) {
+            Py_CLEAR(row);
+            goto done;
+        }
+    } else {
+        Py_INCREF(row);
+    }
+    if (!PyDict_Check(row)) {
+        PyErr_SetString(PyExc_TypeError, "PairScores: a cache row must be a dict");
+        goto done;
+    }
+    out = PyDict_GetItemWithError(row, hi);
+    if (out != NULL && out != Py_None) {
+        Py_INCREF(out);
+        goto done;
+    }
+    out = NULL;
+    double p;
+    if (PyErr_Occurred() || score_pair(s, a, b, id_a, id_b, &p) < 0) {
+        goto done;
+    }
+    out = PyFloat_FromDouble(p);
+    if (out != NULL && PyDict_SetItem(row, hi, out) < 0) {
+        Py_CLEAR(out);
+    }
+done:
+    Py_XDECREF(row);
+    Py_XDECREF(id_a);
+    Py_XDECREF(id_b);
+    return out;
+}
+
+PyDoc_STRVAR(pair_probability_doc,
+"pair_probability(scores, a, b) -> float\n\n"
+"A PairScores' same-event probability of two articles, from its cache or scored and\n"
+"cached (storyline.cluster.refine).");
+
+static PyObject *pair_probability(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "pair_probability takes 3 arguments");
+        return NULL;
+    }
+    PairState s;
+    if (pairs_ready() < 0 || pair_state(args[0], &s) < 0) {
+        return NULL;
+    }
+    PyObject *out = cached_pair(&s, args[1], args[2]);
+    pair_state_clear(&s);
+    return out;
+}
+
+PyDoc_STRVAR(mean_probability_doc,
+"mean_probability(scores, xs, ys, at_least) -> float\n\n"
+"The mean of a PairScores' probabilities over every pair of ``xs`` with ``ys``, or, as\n"
+"soon as it cannot reach ``at_least``, some value below it (storyline.cluster.refine).");
+
+static PyObject *mean_probability(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "mean_probability takes 4 arguments");
+        return NULL;
+    }
+    PyObject *xs = args[1], *ys = args[2];
+    if (!PyList_Check(xs) || !PyList_Check(ys)) {
+        PyErr_SetString(PyExc_TypeError, "mean_probability: the articles must be lists");
+        return NULL;
+    }
+    double at_least = PyFloat_AsDouble(args[3]);
+    PairState s;
+    if (FAILED(at_least) || pairs_ready() < 0 || pair_state(args[0], &s) < 0) {
+        return NULL;
+    }
+    double n = (double)(PyList_GET_SIZE(xs) * PyList_GET_SIZE(ys));
+    /* as the reference: the running total decides the early exit, the sum of what was
+     * read (sum(), compensated where Python's is) the mean */
+    double short_of = at_least * n - 1e-9, total = 0.0, left = n;
+    Sum read = {0.0, 0.0};
+    PyObject *out = NULL;
+    /* by index, each list's length read again at each step: as a for loop walks a list
+     * that Python code (a side made) may change */
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(xs); i++) {
+        PyObject *x = Py_NewRef(PyList_GET_ITEM(xs, i));
+        for (Py_ssize_t j = 0; j < PyList_GET_SIZE(ys); j++) {
+            PyObject *y = Py_NewRef(PyList_GET_ITEM(ys, j));
+            PyObject *p_obj = cached_pair(&s, x, y);
+            Py_DECREF(y);
+            double p = p_obj == NULL ? -1.0 : PyFloat_AsDouble(p_obj);
+            Py_XDECREF(p_obj);
+            if (p_obj == NULL || FAILED(p)) {
+                Py_DECREF(x);
+                goto done;
+            }
+            sum_add(&read, p);
+            total += p;
+            left -= 1;
+            if (total + left < short_of) {
+                Py_DECREF(x);
+                out = PyFloat_FromDouble(total / n);
+                goto done;
+            }
+        }
+        Py_DECREF(x);
+    }
+    if (n == 0.0) {
+        PyErr_SetString(PyExc_ZeroDivisionError, "division by zero");
+    } else {
+        out = PyFloat_FromDouble(sum_result(&read) / n);
+    }
+done:
+    pair_state_clear(&s);
+    return out;
+}
+
 PyDoc_STRVAR(register_idf_cache_doc,
 "register_idf_cache(cls) -> None\n\n"
 "Terms missing from an IDF cache of exactly this class are computed in C, as\n"
@@ -6274,6 +6563,9 @@ static PyMethodDef methods[] = {
     {"unfile_keys", unfile_keys, METH_VARARGS, unfile_keys_doc},
     {"count_terms", count_terms, METH_VARARGS, count_terms_doc},
     {"best_terms", best_terms, METH_VARARGS, best_terms_doc},
+    /* refinement's article pairs */
+    {"pair_probability", (PyCFunction)(void (*)(void))pair_probability, METH_FASTCALL, pair_probability_doc},
+    {"mean_probability", (PyCFunction)(void (*)(void))mean_probability, METH_FASTCALL, mean_probability_doc},
     {NULL, NULL, 0, NULL},
 };
 
