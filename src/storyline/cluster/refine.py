@@ -564,11 +564,10 @@ class PairScores:
     def __init__(self, clusterer: OnlineClusterer) -> None:
         self.clusterer = clusterer
         self._idf = clusterer.df_.weights
-        #: article id -> its vectors, and its one-article story (the two sides of
-        #: pair_features; two dicts rather than a tuple per article, which the garbage
-        #: collector would track)
-        self._vectors: dict[str, ArticleVectors] = {}
-        self._stories: dict[str, StoryFeatures] = {}
+        #: article id -> what :func:`pair_probability` compares of it: its vectors and its
+        #: one-article story (the two sides of pair_features); the compiled loop keeps
+        #: its own side, one object the garbage collector does not track
+        self._sides: dict[str, object] = {}
         #: the pair model's weights (as doubles, which the compiled loop reads in place) and
         #: bias, by whether either article is a headline alone
         self._models = {h: (array("d", w), b) for h in (False, True) for w, b in [clusterer.pair_model(headline=h)]}
@@ -579,14 +578,6 @@ class PairScores:
 
     def __call__(self, a: ArticleFeatures, b: ArticleFeatures) -> float:
         return pair_probability(self, a, b)
-
-    def _side(self, f: ArticleFeatures) -> StoryFeatures:
-        """The article's one-article story, its vectors filed beside it."""
-        df = self.clusterer.df_
-        self._vectors[f.id] = ArticleVectors(f, df)
-        story = self._stories[f.id] = single_story(f)
-        story._fresh_norms(df)
-        return story
 
     def mean(self, xs: list[ArticleFeatures], ys: list[ArticleFeatures], *, at_least: float = 0.0) -> float:
         """The mean probability over every pair of ``xs`` with ``ys`` (summed in that
@@ -611,17 +602,26 @@ def pair_probability(scores: PairScores, a: ArticleFeatures, b: ArticleFeatures)
 def _pair_score(scores: PairScores, a: ArticleFeatures, b: ArticleFeatures) -> float:
     """:meth:`OnlineClusterer.pair_probability` of the two compared both ways with
     :func:`compare` (without the entity conflict)."""
-    stories = scores._stories
-    story_a = stories.get(a.id) or scores._side(a)
-    story_b = stories.get(b.id) or scores._side(b)
-    vectors = scores._vectors
+    vectors_a, story_a = _side(scores, a)
+    vectors_b, story_b = _side(scores, b)
     idf = scores._idf
     weights, bias = scores._models[a.headline_only or b.headline_only]
     # each story's _norms are fresh: _side asked for them, and the corpus does not
     # change while refinement runs
-    a_to_b = pair_features(vectors[a.id], story_b, idf, story_b._norms, None, None)
-    b_to_a = pair_features(vectors[b.id], story_a, idf, story_a._norms, None, None)
+    a_to_b = pair_features(vectors_a, story_b, idf, story_b._norms, None, None)
+    b_to_a = pair_features(vectors_b, story_a, idf, story_a._norms, None, None)
     return interaction_probability(symmetric(a_to_b, b_to_a), weights, bias)
+
+
+def _side(scores: PairScores, f: ArticleFeatures) -> tuple[ArticleVectors, StoryFeatures]:
+    """The article's vectors and its one-article story, made and filed on first use."""
+    side = scores._sides.get(f.id)
+    if side is None:
+        df = scores.clusterer.df_
+        story = single_story(f)
+        story._fresh_norms(df)
+        side = scores._sides[f.id] = (ArticleVectors(f, df), story)
+    return side  # type: ignore[return-value]
 
 
 def mean_probability(scores: PairScores, xs: list[ArticleFeatures], ys: list[ArticleFeatures],
