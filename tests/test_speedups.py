@@ -133,9 +133,9 @@ def test_a_stream_makes_the_same_stories_with_and_without_the_compiled_loops(
 
 def _kernel_references() -> dict:
     """The pure-Python references of the clusterer's C loops and scoring kernel, by name."""
-    from storyline.cluster import features, online
+    from storyline.cluster import features, online, refine
 
-    return {**_sparse._REFERENCE, **features._KERNEL_REFERENCE, **online._REFERENCE}
+    return {**_sparse._REFERENCE, **features._KERNEL_REFERENCE, **online._REFERENCE, **refine._REFERENCE}
 
 
 def _cluster_modules() -> tuple:
@@ -236,6 +236,19 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
         assert (vectors.all is vectors.title) == (other.all is other.title)
         checked["fill_vectors"] += 1
 
+    def pair_probability(scores, a, b):  # type: ignore[no-untyped-def]
+        # the reference on a PairScores of its own: the compiled loop's sides are not its
+        got = speedups.pair_probability(scores, a, b)
+        assert got == references["pair_probability"](_fresh_pairs(scores), a, b)
+        checked["pair_probability"] += 1
+        return got
+
+    def mean_probability(scores, xs, ys, at_least):  # type: ignore[no-untyped-def]
+        got = speedups.mean_probability(scores, xs, ys, at_least)
+        assert got == references["mean_probability"](_fresh_pairs(scores), xs, ys, at_least)
+        checked["mean_probability"] += 1
+        return got
+
     def pure(name: str):  # type: ignore[no-untyped-def]
         def both(*args):  # type: ignore[no-untyped-def]
             got, want = getattr(speedups, name)(*args), references[name](*args)
@@ -246,7 +259,8 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
 
     wrappers = {"story_cosine": story_cosine, "text_cosine": text_cosine, "pair_features": pair_features,
                 "fill_vectors": fill_vectors, "rank_stories": rank_stories, "fresh_norms_of": fresh_norms_of,
-                "top_entities_of": top_entities_of, "best_story": best_story, **{name: pure(name) for name in
+                "top_entities_of": top_entities_of, "best_story": best_story, "pair_probability": pair_probability,
+                "mean_probability": mean_probability, **{name: pure(name) for name in
                                                  ("symmetric", "interaction_probability", "linear_probability")}}
     assert set(wrappers) == set(references)
     for module in _cluster_modules():
@@ -254,6 +268,13 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
             if hasattr(module, name):
                 patch.setattr(module, name, wrapper)
     return checked
+
+
+def _fresh_pairs(scores):  # type: ignore[no-untyped-def]
+    """A PairScores of the same clusterer with nothing scored or made yet."""
+    fresh = object.__new__(type(scores))
+    fresh.__dict__.update(scores.__dict__, _sides={}, _cache={})
+    return fresh
 
 
 def _random_features(rng: random.Random, i: int):  # type: ignore[no-untyped-def]
@@ -390,6 +411,73 @@ def test_a_single_story_compares_as_story_of_does(seed: int, monkeypatch: pytest
             assert single.top_entities() == whole.top_entities() and single.core_names() == whole.core_names()
 
 
+def _pair_articles(rng: random.Random) -> tuple[list, object]:
+    """Random articles (names of the three kinds, as a one-article story holds them) and a
+    clusterer whose document frequencies counted them."""
+    from dataclasses import replace
+
+    from storyline.cluster import features
+    from storyline.cluster.online import OnlineClusterer
+
+    articles = [_random_features(rng, i) for i in range(40)]
+    articles = [replace(f, entities={k: v for k, v in f.entities.items() if k[:2] in features.KINDS})
+                for f in articles]
+    clusterer = OnlineClusterer()
+    for f in articles:
+        clusterer.df_.add(f)
+    return articles, clusterer
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_the_pair_loops_match_their_references_to_the_last_bit(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    from storyline.cluster import refine
+
+    rng = random.Random(seed)
+    articles, clusterer = _pair_articles(rng)
+    # the reference mean reads pairs through the reference
+    monkeypatch.setattr(refine, "pair_probability", refine._REFERENCE["pair_probability"])
+    compiled, reference = refine.PairScores(clusterer), refine.PairScores(clusterer)
+    for _ in range(150):
+        a, b = rng.choice(articles), rng.choice(articles)
+        got = speedups.pair_probability(compiled, a, b)
+        assert got == refine._REFERENCE["pair_probability"](reference, a, b)
+        assert got is speedups.pair_probability(compiled, b, a)  # the cached float
+    for _ in range(40):
+        xs, ys = rng.sample(articles, rng.randint(1, 6)), rng.sample(articles, rng.randint(1, 6))
+        at_least = rng.choice([0.0, 0.2, 0.5, 0.9, 1.0, rng.random()])
+        got = speedups.mean_probability(compiled, xs, ys, at_least)
+        assert got == refine._REFERENCE["mean_probability"](reference, xs, ys, at_least)
+        assert {k: list(row.items()) for k, row in compiled._cache.items()} == {
+            k: list(row.items()) for k, row in reference._cache.items()}
+    assert list(compiled._sides) == list(reference._sides)
+    # and as PairScores calls them
+    assert refine.PairScores.mean(compiled, xs, ys, at_least=at_least) == got
+
+
+def test_the_pair_loops_raise_what_goes_wrong() -> None:
+    from dataclasses import replace
+
+    from storyline.cluster import refine
+
+    articles, clusterer = _pair_articles(random.Random(1))
+    for pairs, mean in ((speedups.pair_probability, speedups.mean_probability),
+                        (refine._REFERENCE["pair_probability"], refine._REFERENCE["mean_probability"])):
+        scores = refine.PairScores(clusterer)
+        with pytest.raises(ZeroDivisionError):
+            mean(scores, [], articles[:2], 0.5)
+        with pytest.raises(KeyError):
+            scores._models = {}
+            pairs(scores, articles[0], articles[1])
+    scores = refine.PairScores(clusterer)
+    with pytest.raises(TypeError):
+        speedups.pair_probability(scores, replace(articles[0], title={1: 1.0}), articles[1])
+    with pytest.raises(TypeError):
+        speedups.mean_probability(scores, tuple(articles[:2]), articles[:2], 0.5)
+    scores._sides[articles[2].id] = ("not", "a side")
+    with pytest.raises(ValueError):
+        speedups.pair_probability(scores, articles[2], articles[3])
+
+
 def test_the_scoring_kernel_raises_what_goes_wrong() -> None:
     from storyline.cluster.features import _NO_KINDS, ArticleVectors, DocumentFrequencies, story_of
 
@@ -497,7 +585,7 @@ def test_the_scoring_kernel_matches_its_reference_on_a_stream(monkeypatch: pytes
     for article in _stream(240, seed=8):
         clusterer.add(article)
     clusterer.refine()
-    assert min(checked.values()) > 20 and len(checked) == 11
+    assert min(checked.values()) > 20 and len(checked) == 13
 
 
 def test_the_scoring_kernel_matches_its_reference_on_dev_articles(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -520,7 +608,7 @@ def test_the_scoring_kernel_matches_its_reference_on_dev_articles(monkeypatch: p
     for article in articles:
         clusterer.add(article)
     clusterer.refine()
-    assert min(checked.values()) > 20 and len(checked) == 11
+    assert min(checked.values()) > 20 and len(checked) == 13
 
 
 def _index_state(index: dict) -> list:
