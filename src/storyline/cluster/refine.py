@@ -325,7 +325,7 @@ def _mean_probability(pair: PairScores, report: ArticleFeatures, group: list[Art
     """The pair model's mean same-event probability of ``report`` with (a sample of) the
     other members of ``group``."""
     read = _sample([f for f in group if f is not report])
-    return sum(pair(report, f) for f in read) / len(read) if read else 0.0
+    return pair.mean([report], read) if read else 0.0
 
 
 def merge_stories(clusterer: OnlineClusterer, *, threshold: float, headline_threshold: float | None = None,
@@ -772,7 +772,7 @@ def attach_fragments(clusterer: OnlineClusterer, *, threshold: float, headline_t
                 near = sorted(near, key=lambda y: shared[y.id], reverse=True)[:ATTACH_NEAREST]
             if not near:
                 continue
-            p = max(sum(pair(x, y) for x in fragment) / len(fragment) for y in near)
+            p = max(pair.mean(fragment, [y]) for y in near)
             if p >= cut and (best is None or p > best_p):
                 best, best_p = other, p
         if best is not None:
