@@ -455,6 +455,7 @@ def test_the_pair_loops_match_their_references_to_the_last_bit(seed: int, monkey
 
 
 def test_the_pair_loops_raise_what_goes_wrong() -> None:
+    import copy
     from dataclasses import replace
 
     from storyline.cluster import refine
@@ -476,6 +477,21 @@ def test_the_pair_loops_raise_what_goes_wrong() -> None:
     scores._sides[articles[2].id] = ("not", "a side")
     with pytest.raises(ValueError):
         speedups.pair_probability(scores, articles[2], articles[3])
+
+    class Growing(dict):  # an IDF whose lookup adds a term to the bag it weights
+        def __missing__(self, term: str) -> float:
+            title["grown"] = 1.0
+            return 1.0
+
+    title = dict(articles[4].title, fresh=1.0)
+    grown = replace(articles[4], id="grown", title=title)
+    for pairs in (speedups.pair_probability, refine._REFERENCE["pair_probability"]):
+        scores = refine.PairScores(clusterer)
+        scores._df = copy.copy(clusterer.df_)
+        scores._df.weights = Growing()
+        with pytest.raises(RuntimeError):
+            pairs(scores, grown, articles[5])
+        title.pop("grown")
 
 
 def test_the_scoring_kernel_raises_what_goes_wrong() -> None:

@@ -6212,8 +6212,8 @@ static PyObject *with_field(PyObject *self, PyObject *const *args, Py_ssize_t na
 }
 
 /* ---- Refinement's article pairs (references: pair_probability and mean_probability in
- * storyline/cluster/refine.py). A PairScores' cache, sides and models are read from its
- * attributes. A pair is scored as the reference scores it (pair_features of each article
+ * storyline/cluster/refine.py). A PairScores' cache, sides, models and corpus are read
+ * from its attributes. A pair is scored as the reference scores it (pair_features of each article
  * with the other's one-article story, symmetric, interaction_probability), but from each
  * article's side: its bags as arrays of (term, hash, weight, weighted, IDF) with a hash
  * table, and their norms, made once per article (a capsule, which the garbage collector
@@ -6223,11 +6223,11 @@ static PyObject *with_field(PyObject *self, PyObject *const *args, Py_ssize_t na
 
 /* PairScores' attributes and ArticleFeatures' fields these read, interned once. */
 enum {
-    P_CACHE, P_SIDES, P_MODELS, P_IDF, P_ID, P_HEADLINE_ONLY, P_TITLE, P_BODY, P_ENTITIES, P_YEARS,
+    P_CACHE, P_SIDES, P_MODELS, P_DF, P_WEIGHTS, P_ID, P_HEADLINE_ONLY, P_TITLE, P_BODY, P_ENTITIES, P_YEARS,
     P_NUMBERS, P_WEEKDAYS, P_MONTHS, P_MAIN, P_DAY, P_COUNT
 };
 static const char *const pair_names[P_COUNT] = {
-    "_cache", "_sides", "_models", "_idf", "id", "headline_only", "title", "body", "entities", "years",
+    "_cache", "_sides", "_models", "_df", "weights", "id", "headline_only", "title", "body", "entities", "years",
     "numbers", "weekdays", "months", "main", "day",
 };
 static PyObject *pair_str[P_COUNT];
@@ -6254,7 +6254,7 @@ typedef struct {
 } SideTerm;
 
 typedef struct {
-    Py_ssize_t n;
+    Py_ssize_t n, capacity;
     SideTerm *terms;
     Py_ssize_t *table; /* index + 1 of a term by its hash (0: empty), mask + 1 slots */
     size_t mask;
@@ -6266,7 +6266,7 @@ enum { S_TITLE, S_BODY, S_ALL_VECTOR, S_ALL_STORY, S_ENTITIES, S_PEOPLE, S_PLACE
 typedef struct {
     SideBag bag[S_COUNT];
     PyObject *numbers, *weekdays, *months, *headline; /* held */
-    SideTerm main[8]; /* the article's main names (weights unused) */
+    SideTerm *main; /* the article's main names (weights unused) */
     Py_ssize_t n_main;
     SideTerm top[TOP_ENTITIES]; /* its one-article story's top_entities(), weight read */
     Py_ssize_t n_top;
@@ -6285,6 +6285,7 @@ static void side_free(Side *s) {
     for (Py_ssize_t i = 0; i < s->n_main; i++) {
         Py_DECREF(s->main[i].term);
     }
+    PyMem_Free(s->main);
     for (Py_ssize_t i = 0; i < s->n_top; i++) {
         Py_DECREF(s->top[i].term);
     }
@@ -6335,6 +6336,7 @@ static int bag_alloc(SideBag *bag, Py_ssize_t n) {
         return -1;
     }
     bag->mask = slots - 1;
+    bag->capacity = n;
     return 0;
 }
 
@@ -6381,6 +6383,10 @@ static int side_bag(SideBag *bag, PyObject *dict, PyObject *idf, Py_UCS4 kind) {
         if (kind != 0 && (PyUnicode_GET_LENGTH(term) < 2 || PyUnicode_READ_CHAR(term, 0) != kind
                           || PyUnicode_READ_CHAR(term, 1) != ':')) {
             continue;
+        }
+        if (bag->n == bag->capacity) { /* Python code run for a term grew the dict */
+            PyErr_SetString(PyExc_RuntimeError, "dictionary changed during iteration");
+            return -1;
         }
         Py_hash_t hash = PyObject_Hash(term);
         double w, weight;
@@ -6483,8 +6489,12 @@ static PyObject *side_of(PyObject *f, PyObject *idf) {
             goto fail;
         }
     }
-    if (!PyTuple_Check(main) || PyTuple_GET_SIZE(main) > (Py_ssize_t)(sizeof s->main / sizeof s->main[0])) {
-        PyErr_SetString(PyExc_TypeError, "pair_probability: an article's main names must be a short tuple");
+    if (!PyTuple_Check(main)) {
+        PyErr_SetString(PyExc_TypeError, "pair_probability: an article's main names must be a tuple");
+        goto fail;
+    }
+    if (PyTuple_GET_SIZE(main) && (s->main = PyMem_Malloc(sizeof(SideTerm) * (size_t)PyTuple_GET_SIZE(main))) == NULL) {
+        PyErr_NoMemory();
         goto fail;
     }
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(main); i++) {
@@ -6671,15 +6681,22 @@ static void pair_state_clear(PairState *s) {
 
 static int pair_state(PyObject *scores, PairState *s) {
     *s = (PairState){NULL};
-    PyObject **at[4] = {&s->cache, &s->sides, &s->models, &s->idf};
-    for (int i = 0; i < 4; i++) {
+    PyObject **at[3] = {&s->cache, &s->sides, &s->models};
+    for (int i = 0; i < 3; i++) {
         if ((*at[i] = PyObject_GetAttr(scores, pair_str[P_CACHE + i])) == NULL) {
             pair_state_clear(s);
             return -1;
         }
     }
+    PyObject *df = PyObject_GetAttr(scores, pair_str[P_DF]);
+    s->idf = df == NULL ? NULL : PyObject_GetAttr(df, pair_str[P_WEIGHTS]);
+    Py_XDECREF(df);
+    if (s->idf == NULL) {
+        pair_state_clear(s);
+        return -1;
+    }
     if (!PyDict_Check(s->cache) || !PyDict_Check(s->sides) || !PyDict_Check(s->models) || !PyDict_Check(s->idf)) {
-        PyErr_SetString(PyExc_TypeError, "PairScores: its cache, sides, models and IDF must be dicts");
+        PyErr_SetString(PyExc_TypeError, "PairScores: its cache, sides, models and IDF weights must be dicts");
         pair_state_clear(s);
         return -1;
     }

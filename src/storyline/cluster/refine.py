@@ -563,7 +563,9 @@ class PairScores:
 
     def __init__(self, clusterer: OnlineClusterer) -> None:
         self.clusterer = clusterer
-        self._idf = clusterer.df_.weights
+        #: the corpus whose IDF weights the pairs are scored by (it does not change while
+        #: refinement runs)
+        self._df = clusterer.df_
         #: article id -> what :func:`pair_probability` compares of it: its vectors and its
         #: one-article story (the two sides of pair_features); the compiled loop keeps
         #: its own side, one object the garbage collector does not track
@@ -604,10 +606,9 @@ def _pair_score(scores: PairScores, a: ArticleFeatures, b: ArticleFeatures) -> f
     :func:`compare` (without the entity conflict)."""
     vectors_a, story_a = _side(scores, a)
     vectors_b, story_b = _side(scores, b)
-    idf = scores._idf
+    idf = scores._df.weights
     weights, bias = scores._models[a.headline_only or b.headline_only]
-    # each story's _norms are fresh: _side asked for them, and the corpus does not
-    # change while refinement runs
+    # each story's _norms are fresh: _side asked for them
     a_to_b = pair_features(vectors_a, story_b, idf, story_b._norms, None, None)
     b_to_a = pair_features(vectors_b, story_a, idf, story_a._norms, None, None)
     return interaction_probability(symmetric(a_to_b, b_to_a), weights, bias)
@@ -617,10 +618,9 @@ def _side(scores: PairScores, f: ArticleFeatures) -> tuple[ArticleVectors, Story
     """The article's vectors and its one-article story, made and filed on first use."""
     side = scores._sides.get(f.id)
     if side is None:
-        df = scores.clusterer.df_
         story = single_story(f)
-        story._fresh_norms(df)
-        side = scores._sides[f.id] = (ArticleVectors(f, df), story)
+        story._fresh_norms(scores._df)
+        side = scores._sides[f.id] = (ArticleVectors(f, scores._df), story)
     return side  # type: ignore[return-value]
 
 
