@@ -762,7 +762,7 @@ def single_story(features: ArticleFeatures) -> StoryFeatures:
     the same order, but the article's own bags where that story holds copies of them, and
     plain dicts for its counts (:attr:`~StoryFeatures.year` reads them alike). Two or three
     containers for the garbage collector to track where story_of makes some twenty
-    (refinement makes one per report it compares)."""
+    (the pure-Python reference of refinement's pair loop makes one per report it compares)."""
     story = _new_story(StoryFeatures)
     story.size = 1
     title, body, entities = features.title, features.body, features.entities

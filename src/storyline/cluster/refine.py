@@ -572,7 +572,10 @@ class PairScores:
         self._sides: dict[str, object] = {}
         #: the pair model's weights (as doubles, which the compiled loop reads in place) and
         #: bias, by whether either article is a headline alone
-        self._models = {h: (array("d", w), b) for h in (False, True) for w, b in [clusterer.pair_model(headline=h)]}
+        self._models: dict[bool, tuple[array[float], float]] = {}
+        for headline in (False, True):
+            weights, bias = clusterer.pair_model(headline=headline)
+            self._models[headline] = (array("d", weights), bias)
         #: the smaller id -> the larger -> probability: a dict per report rather than a tuple
         #: key per pair (some 10k at 10k articles), each of which counts towards the cyclic
         #: garbage collector's next run
