@@ -271,8 +271,9 @@ def _years_contradict(clusterer: OnlineClusterer, undated: int, dated: int) -> b
     after his predecessor). The stream has no such test: one report's years are too often
     background. Only stories whose reports name years (:data:`YEAR_EVIDENCE_REPORTS`) count.
     """
-    bounds = _year_bounds(clusterer.stories_[dated])
-    if bounds is None or clusterer.stories_[undated].first_day is not None:
+    # (the cheap test first: most stories are dated)
+    bounds = None if clusterer.stories_[undated].first_day is not None else _year_bounds(clusterer.stories_[dated])
+    if bounds is None:
         return False  # not a dated story and an undated one
     first_year, later_than = bounds
     # an undated report's year is the latest year it names (features.featurize)
