@@ -210,6 +210,9 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
         return rerun("rank_stories", {}, (vectors, candidates, stories, df, count),
                      tuple(stories[sid] for sid in candidates))
 
+    def shares_words(vectors, story, df, floor):  # type: ignore[no-untyped-def]
+        return rerun("shares_words", story._norms, (vectors, story, df, floor), (story,))
+
     def fresh_norms_of(story, df):  # type: ignore[no-untyped-def]
         return rerun("fresh_norms_of", story._norms, (story, df), (story,))
 
@@ -259,6 +262,7 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
 
     wrappers = {"story_cosine": story_cosine, "text_cosine": text_cosine, "pair_features": pair_features,
                 "fill_vectors": fill_vectors, "rank_stories": rank_stories, "fresh_norms_of": fresh_norms_of,
+                "shares_words": shares_words,
                 "top_entities_of": top_entities_of, "best_story": best_story, "pair_probability": pair_probability,
                 "mean_probability": mean_probability, **{name: pure(name) for name in
                                                  ("symmetric", "interaction_probability", "linear_probability")}}
@@ -333,6 +337,7 @@ def test_the_scoring_kernel_matches_its_reference_to_the_last_bit(seed: int, mon
             for cross in (None, rng.random()):
                 features.compare(ArticleVectors(f, df), story, df, cross=cross, floor=rng.choice([None, 0.1, 0.5]))
             features.text_cosine(ArticleVectors(f, df, text_only=True), story, df)
+            features.shares_words(ArticleVectors(f, df, text_only=True), story, df, rng.choice([0.0, 0.1, 0.5, 2.0]))
             features.top_entities_of(story)
         grown = {sid: story for sid, story in enumerate(stories) if story.size}
         ranked = features.rank_stories(ArticleVectors(f, df, text_only=True), rng.sample(list(grown), len(grown)),
@@ -348,7 +353,7 @@ def test_the_scoring_kernel_matches_its_reference_to_the_last_bit(seed: int, mon
         rng.choice(stories).add(kept, seen=i, df=df)
     assert checked["pair_features"] > 100 and checked["fill_vectors"] > 100 and checked["text_cosine"] > 50
     assert checked["rank_stories"] > 20 and checked["top_entities_of"] > 50 and checked["fresh_norms_of"] > 50
-    assert checked["best_story"] > 20
+    assert checked["best_story"] > 20 and checked["shares_words"] > 50
     # the probabilities, on features with zeros; a short weight list fails as the reference does
     n = len(features.FEATURE_NAMES)
     for _ in range(50):
@@ -522,6 +527,10 @@ def test_the_scoring_kernel_raises_what_goes_wrong() -> None:
         speedups.story_cosine([], 1.0, {}, {}, "title", {})
     with pytest.raises(TypeError):
         speedups.linear_probability([1.0, "x"], [1.0, 1.0], 0.0)
+    with pytest.raises(AttributeError):
+        speedups.shares_words(vectors, object(), df, 0.1)
+    with pytest.raises(TypeError):
+        speedups.shares_words(vectors, story, df, "0.1")
 
 
 def test_the_stream_rankings_break_ties_as_their_references() -> None:
@@ -601,7 +610,7 @@ def test_the_scoring_kernel_matches_its_reference_on_a_stream(monkeypatch: pytes
     for article in _stream(240, seed=8):
         clusterer.add(article)
     clusterer.refine()
-    assert min(checked.values()) > 20 and len(checked) == 13
+    assert min(checked.values()) > 20 and len(checked) == 14
 
 
 def test_the_scoring_kernel_matches_its_reference_on_dev_articles(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -624,7 +633,7 @@ def test_the_scoring_kernel_matches_its_reference_on_dev_articles(monkeypatch: p
     for article in articles:
         clusterer.add(article)
     clusterer.refine()
-    assert min(checked.values()) > 20 and len(checked) == 13
+    assert min(checked.values()) > 20 and len(checked) == 14
 
 
 def _index_state(index: dict) -> list:

@@ -6219,7 +6219,8 @@ static PyObject *with_field(PyObject *self, PyObject *const *args, Py_ssize_t na
  * table, and their norms, made once per article (a capsule, which the garbage collector
  * does not track) in place of an ArticleVectors and a single_story. The sums run in the
  * reference's order: the smaller bag in its order, the terms of a title + body as the
- * vectors (body first) or the story (title first) order them. ---- */
+ * vectors (body first) or the story (title first) order them. And the linkage pass's
+ * test of two stories' words (reference: shares_words in storyline/cluster/features.py). ---- */
 
 /* PairScores' attributes and ArticleFeatures' fields these read, interned once. */
 enum {
@@ -6838,6 +6839,60 @@ done:
     return out;
 }
 
+PyDoc_STRVAR(shares_words_doc,
+"shares_words(vectors, story, df, floor) -> bool\n\n"
+"Whether an ArticleVectors' title, title + body or body cosine with a StoryFeatures\n"
+"reaches ``floor``, each computed only until one does (storyline.cluster.features).");
+
+static PyObject *shares_words(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "shares_words takes 4 arguments");
+        return NULL;
+    }
+    double floor = PyFloat_AsDouble(args[3]);
+    if (FAILED(floor) || kernel_ready() < 0) {
+        return NULL;
+    }
+    PyObject *vectors = args[0], *story = args[1];
+    Held h = {.n = 0};
+    PyObject *idf = held_attr(&h, args[2], K_WEIGHTS);
+    PyObject *norms = idf == NULL ? NULL : hold(&h, story_norms(story, args[2]));
+    if (norms == NULL) {
+        goto fail;
+    }
+    if (!PyDict_Check(idf) || !PyDict_Check(norms)) {
+        PyErr_SetString(PyExc_TypeError, "shares_words: the IDF weights and the norms must be dicts");
+        goto fail;
+    }
+    /* title, title + body, then body (where both have one), as the reference tries them */
+    static const int vec[3] = {K_TITLE, K_ALL, K_BODY}, norm[3] = {K_TITLE_NORM, K_ALL_NORM, K_BODY_NORM};
+    int meet = 0;
+    for (int i = 0; i < 3 && !meet; i++) {
+        if (vec[i] == K_BODY) {
+            PyObject *f = held_attr(&h, vectors, K_FEATURES);
+            PyObject *own_body = f == NULL ? NULL : held_attr(&h, f, K_BODY);
+            PyObject *story_body = own_body == NULL ? NULL : held_attr(&h, story, K_BODY);
+            int bodies = story_body == NULL ? -1 : both_true(own_body, story_body);
+            if (bodies <= 0) {
+                if (bodies < 0) {
+                    goto fail;
+                }
+                break;
+            }
+        }
+        double cosine;
+        if (attr_cosine(&h, vectors, vec[i], norm[i], story, vec[i], vec[i], norms, idf, &cosine) < 0) {
+            goto fail;
+        }
+        meet = cosine >= floor;
+    }
+    release(&h);
+    return PyBool_FromLong(meet);
+fail:
+    release(&h);
+    return NULL;
+}
+
 PyDoc_STRVAR(pair_probability_doc,
 "pair_probability(scores, a, b) -> float\n\n"
 "A PairScores' same-event probability of two articles, from its cache or scored and\n"
@@ -6984,6 +7039,7 @@ static PyMethodDef methods[] = {
     /* refinement's article pairs */
     {"pair_probability", (PyCFunction)(void (*)(void))pair_probability, METH_FASTCALL, pair_probability_doc},
     {"mean_probability", (PyCFunction)(void (*)(void))mean_probability, METH_FASTCALL, mean_probability_doc},
+    {"shares_words", (PyCFunction)(void (*)(void))shares_words, METH_FASTCALL, shares_words_doc},
     {NULL, NULL, 0, NULL},
 };
 
