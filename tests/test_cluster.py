@@ -340,7 +340,7 @@ def test_pair_means_stop_once_they_cannot_reach_the_bar() -> None:
 
 
 def test_pair_scores_are_the_pair_model_of_both_compares() -> None:
-    # PairScores calls the kernel with single_story sides and the pair model's weights itself
+    # PairScores scores from its own sides (single_story ones in the reference) with the pair model itself
     from storyline.cluster.features import ArticleVectors, compare, story_of
     from storyline.cluster.online import symmetric
     from storyline.cluster.refine import PairScores

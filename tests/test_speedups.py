@@ -138,9 +138,9 @@ def test_a_stream_makes_the_same_stories_with_and_without_the_compiled_loops(
 
 def _kernel_references() -> dict:
     """The pure-Python references of the clusterer's C loops and scoring kernel, by name."""
-    from storyline.cluster import features, online
+    from storyline.cluster import features, online, refine
 
-    return {**_sparse._REFERENCE, **features._KERNEL_REFERENCE, **online._REFERENCE}
+    return {**_sparse._REFERENCE, **features._KERNEL_REFERENCE, **online._REFERENCE, **refine._REFERENCE}
 
 
 def _cluster_modules() -> tuple:
@@ -215,6 +215,9 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
         return rerun("rank_stories", {}, (vectors, candidates, stories, df, count),
                      tuple(stories[sid] for sid in candidates))
 
+    def shares_words(vectors, story, df, floor):  # type: ignore[no-untyped-def]
+        return rerun("shares_words", story._norms, (vectors, story, df, floor), (story,))
+
     def fresh_norms_of(story, df):  # type: ignore[no-untyped-def]
         return rerun("fresh_norms_of", story._norms, (story, df), (story,))
 
@@ -241,6 +244,19 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
         assert (vectors.all is vectors.title) == (other.all is other.title)
         checked["fill_vectors"] += 1
 
+    def pair_probability(scores, a, b):  # type: ignore[no-untyped-def]
+        # the reference on a PairScores of its own: the compiled loop's sides are not its
+        got = speedups.pair_probability(scores, a, b)
+        assert got == references["pair_probability"](_fresh_pairs(scores), a, b)
+        checked["pair_probability"] += 1
+        return got
+
+    def mean_probability(scores, xs, ys, at_least):  # type: ignore[no-untyped-def]
+        got = speedups.mean_probability(scores, xs, ys, at_least)
+        assert got == references["mean_probability"](_fresh_pairs(scores), xs, ys, at_least)
+        checked["mean_probability"] += 1
+        return got
+
     def pure(name: str):  # type: ignore[no-untyped-def]
         def both(*args):  # type: ignore[no-untyped-def]
             got, want = getattr(speedups, name)(*args), references[name](*args)
@@ -251,7 +267,9 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
 
     wrappers = {"story_cosine": story_cosine, "text_cosine": text_cosine, "pair_features": pair_features,
                 "fill_vectors": fill_vectors, "rank_stories": rank_stories, "fresh_norms_of": fresh_norms_of,
-                "top_entities_of": top_entities_of, "best_story": best_story, **{name: pure(name) for name in
+                "shares_words": shares_words,
+                "top_entities_of": top_entities_of, "best_story": best_story, "pair_probability": pair_probability,
+                "mean_probability": mean_probability, **{name: pure(name) for name in
                                                  ("symmetric", "interaction_probability", "linear_probability")}}
     assert set(wrappers) == set(references)
     for module in _cluster_modules():
@@ -259,6 +277,13 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
             if hasattr(module, name):
                 patch.setattr(module, name, wrapper)
     return checked
+
+
+def _fresh_pairs(scores):  # type: ignore[no-untyped-def]
+    """A PairScores of the same clusterer with nothing scored or made yet."""
+    fresh = object.__new__(type(scores))
+    fresh.__dict__.update(scores.__dict__, _sides={}, _cache={})
+    return fresh
 
 
 def _random_features(rng: random.Random, i: int):  # type: ignore[no-untyped-def]
@@ -317,6 +342,7 @@ def test_the_scoring_kernel_matches_its_reference_to_the_last_bit(seed: int, mon
             for cross in (None, rng.random()):
                 features.compare(ArticleVectors(f, df), story, df, cross=cross, floor=rng.choice([None, 0.1, 0.5]))
             features.text_cosine(ArticleVectors(f, df, text_only=True), story, df)
+            features.shares_words(ArticleVectors(f, df, text_only=True), story, df, rng.choice([0.0, 0.1, 0.5, 2.0]))
             features.top_entities_of(story)
         grown = {sid: story for sid, story in enumerate(stories) if story.size}
         ranked = features.rank_stories(ArticleVectors(f, df, text_only=True), rng.sample(list(grown), len(grown)),
@@ -332,7 +358,7 @@ def test_the_scoring_kernel_matches_its_reference_to_the_last_bit(seed: int, mon
         rng.choice(stories).add(kept, seen=i, df=df)
     assert checked["pair_features"] > 100 and checked["fill_vectors"] > 100 and checked["text_cosine"] > 50
     assert checked["rank_stories"] > 20 and checked["top_entities_of"] > 50 and checked["fresh_norms_of"] > 50
-    assert checked["best_story"] > 20
+    assert checked["best_story"] > 20 and checked["shares_words"] > 50
     # the probabilities, on features with zeros; a short weight list fails as the reference does
     n = len(features.FEATURE_NAMES)
     for _ in range(50):
@@ -395,6 +421,89 @@ def test_a_single_story_compares_as_story_of_does(seed: int, monkeypatch: pytest
             assert single.top_entities() == whole.top_entities() and single.core_names() == whole.core_names()
 
 
+def _pair_articles(rng: random.Random) -> tuple[list, object]:
+    """Random articles (names of the three kinds, as a one-article story holds them) and a
+    clusterer whose document frequencies counted them."""
+    from dataclasses import replace
+
+    from storyline.cluster import features
+    from storyline.cluster.online import OnlineClusterer
+
+    articles = [_random_features(rng, i) for i in range(40)]
+    articles = [replace(f, entities={k: v for k, v in f.entities.items() if k[:2] in features.KINDS})
+                for f in articles]
+    clusterer = OnlineClusterer()
+    for f in articles:
+        clusterer.df_.add(f)
+    return articles, clusterer
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_the_pair_loops_match_their_references_to_the_last_bit(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    from storyline.cluster import refine
+
+    rng = random.Random(seed)
+    articles, clusterer = _pair_articles(rng)
+    # the reference mean reads pairs through the reference
+    monkeypatch.setattr(refine, "pair_probability", refine._REFERENCE["pair_probability"])
+    compiled, reference = refine.PairScores(clusterer), refine.PairScores(clusterer)
+    for _ in range(150):
+        a, b = rng.choice(articles), rng.choice(articles)
+        got = speedups.pair_probability(compiled, a, b)
+        assert got == refine._REFERENCE["pair_probability"](reference, a, b)
+        assert got is speedups.pair_probability(compiled, b, a)  # the cached float
+    for _ in range(40):
+        xs, ys = rng.sample(articles, rng.randint(1, 6)), rng.sample(articles, rng.randint(1, 6))
+        at_least = rng.choice([0.0, 0.2, 0.5, 0.9, 1.0, rng.random()])
+        got = speedups.mean_probability(compiled, xs, ys, at_least)
+        assert got == refine._REFERENCE["mean_probability"](reference, xs, ys, at_least)
+        assert {k: list(row.items()) for k, row in compiled._cache.items()} == {
+            k: list(row.items()) for k, row in reference._cache.items()}
+    assert list(compiled._sides) == list(reference._sides)
+    # and as PairScores calls them
+    assert refine.PairScores.mean(compiled, xs, ys, at_least=at_least) == got
+
+
+def test_the_pair_loops_raise_what_goes_wrong() -> None:
+    import copy
+    from dataclasses import replace
+
+    from storyline.cluster import refine
+
+    articles, clusterer = _pair_articles(random.Random(1))
+    for pairs, mean in ((speedups.pair_probability, speedups.mean_probability),
+                        (refine._REFERENCE["pair_probability"], refine._REFERENCE["mean_probability"])):
+        scores = refine.PairScores(clusterer)
+        with pytest.raises(ZeroDivisionError):
+            mean(scores, [], articles[:2], 0.5)
+        with pytest.raises(KeyError):
+            scores._models = {}
+            pairs(scores, articles[0], articles[1])
+    scores = refine.PairScores(clusterer)
+    with pytest.raises(TypeError):
+        speedups.pair_probability(scores, replace(articles[0], title={1: 1.0}), articles[1])
+    with pytest.raises(TypeError):
+        speedups.mean_probability(scores, tuple(articles[:2]), articles[:2], 0.5)
+    scores._sides[articles[2].id] = ("not", "a side")
+    with pytest.raises(ValueError):
+        speedups.pair_probability(scores, articles[2], articles[3])
+
+    class Growing(dict):  # an IDF whose lookup adds a term to the bag it weights
+        def __missing__(self, term: str) -> float:
+            title["grown"] = 1.0
+            return 1.0
+
+    title = dict(articles[4].title, fresh=1.0)
+    grown = replace(articles[4], id="grown", title=title)
+    for pairs in (speedups.pair_probability, refine._REFERENCE["pair_probability"]):
+        scores = refine.PairScores(clusterer)
+        scores._df = copy.copy(clusterer.df_)
+        scores._df.weights = Growing()
+        with pytest.raises(RuntimeError):
+            pairs(scores, grown, articles[5])
+        title.pop("grown")
+
+
 def test_the_scoring_kernel_raises_what_goes_wrong() -> None:
     from storyline.cluster.features import _NO_KINDS, ArticleVectors, DocumentFrequencies, story_of
 
@@ -423,6 +532,10 @@ def test_the_scoring_kernel_raises_what_goes_wrong() -> None:
         speedups.story_cosine([], 1.0, {}, {}, "title", {})
     with pytest.raises(TypeError):
         speedups.linear_probability([1.0, "x"], [1.0, 1.0], 0.0)
+    with pytest.raises(AttributeError):
+        speedups.shares_words(vectors, object(), df, 0.1)
+    with pytest.raises(TypeError):
+        speedups.shares_words(vectors, story, df, "0.1")
 
 
 def test_the_stream_rankings_break_ties_as_their_references() -> None:
@@ -502,7 +615,7 @@ def test_the_scoring_kernel_matches_its_reference_on_a_stream(monkeypatch: pytes
     for article in _stream(240, seed=8):
         clusterer.add(article)
     clusterer.refine()
-    assert min(checked.values()) > 20 and len(checked) == 11
+    assert min(checked.values()) > 20 and len(checked) == 14
 
 
 def test_the_scoring_kernel_matches_its_reference_on_dev_articles(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -525,7 +638,7 @@ def test_the_scoring_kernel_matches_its_reference_on_dev_articles(monkeypatch: p
     for article in articles:
         clusterer.add(article)
     clusterer.refine()
-    assert min(checked.values()) > 20 and len(checked) == 11
+    assert min(checked.values()) > 20 and len(checked) == 14
 
 
 @pytest.mark.parametrize("seed", range(20))

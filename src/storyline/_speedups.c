@@ -6528,6 +6528,768 @@ static PyObject *with_field(PyObject *self, PyObject *const *args, Py_ssize_t na
     return copy;
 }
 
+/* ---- Refinement's article pairs (references: pair_probability and mean_probability in
+ * storyline/cluster/refine.py). A PairScores' cache, sides, models and corpus are read
+ * from its attributes. A pair is scored as the reference scores it (pair_features of each article
+ * with the other's one-article story, symmetric, interaction_probability), but from each
+ * article's side: its bags as arrays of (term, hash, weight, weighted, IDF) with a hash
+ * table, and their norms, made once per article (a capsule, which the garbage collector
+ * does not track) in place of an ArticleVectors and a single_story. The sums run in the
+ * reference's order: the smaller bag in its order, the terms of a title + body as the
+ * vectors (body first) or the story (title first) order them. And the linkage pass's
+ * test of two stories' words (reference: shares_words in storyline/cluster/features.py). ---- */
+
+/* PairScores' attributes and ArticleFeatures' fields these read, interned once. */
+enum {
+    P_CACHE, P_SIDES, P_MODELS, P_DF, P_WEIGHTS, P_ID, P_HEADLINE_ONLY, P_TITLE, P_BODY, P_ENTITIES, P_YEARS,
+    P_NUMBERS, P_WEEKDAYS, P_MONTHS, P_MAIN, P_DAY, P_COUNT
+};
+static const char *const pair_names[P_COUNT] = {
+    "_cache", "_sides", "_models", "_df", "weights", "id", "headline_only", "title", "body", "entities", "years",
+    "numbers", "weekdays", "months", "main", "day",
+};
+static PyObject *pair_str[P_COUNT];
+static const char *const side_name = "storyline.cluster.refine.side";
+
+static int pairs_ready(void) {
+    if (pair_str[P_COUNT - 1] != NULL) {
+        return 0;
+    }
+    for (int i = 0; i < P_COUNT; i++) {
+        if (pair_str[i] == NULL && (pair_str[i] = PyUnicode_InternFromString(pair_names[i])) == NULL) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* One term of a side's bag: its weight in the article (or the one-article story), that
+ * times its IDF (the ArticleVectors value), and the IDF. */
+typedef struct {
+    PyObject *term; /* a str, held */
+    Py_hash_t hash;
+    double weight, weighted, idf;
+} SideTerm;
+
+typedef struct {
+    Py_ssize_t n, capacity;
+    SideTerm *terms;
+    Py_ssize_t *table; /* index + 1 of a term by its hash (0: empty), mask + 1 slots */
+    size_t mask;
+    double vector_norm, story_norm; /* the ArticleVectors norm, the story's cached norm */
+} SideBag;
+
+enum { S_TITLE, S_BODY, S_ALL_VECTOR, S_ALL_STORY, S_ENTITIES, S_PEOPLE, S_PLACES, S_ORGS, S_YEARS, S_COUNT };
+
+typedef struct {
+    SideBag bag[S_COUNT];
+    PyObject *numbers, *weekdays, *months, *headline; /* held */
+    SideTerm *main; /* the article's main names (weights unused) */
+    Py_ssize_t n_main;
+    SideTerm top[TOP_ENTITIES]; /* its one-article story's top_entities(), weight read */
+    Py_ssize_t n_top;
+    int dated, is_headline;
+    double day;
+} Side;
+
+static void side_free(Side *s) {
+    for (int b = 0; b < S_COUNT; b++) {
+        for (Py_ssize_t i = 0; i < s->bag[b].n; i++) {
+            Py_DECREF(s->bag[b].terms[i].term);
+        }
+        PyMem_Free(s->bag[b].terms);
+        PyMem_Free(s->bag[b].table);
+    }
+    for (Py_ssize_t i = 0; i < s->n_main; i++) {
+        Py_DECREF(s->main[i].term);
+    }
+    PyMem_Free(s->main);
+    for (Py_ssize_t i = 0; i < s->n_top; i++) {
+        Py_DECREF(s->top[i].term);
+    }
+    Py_XDECREF(s->numbers);
+    Py_XDECREF(s->weekdays);
+    Py_XDECREF(s->months);
+    Py_XDECREF(s->headline);
+    PyMem_Free(s);
+}
+
+static void side_capsule_free(PyObject *capsule) {
+    Side *s = PyCapsule_GetPointer(capsule, side_name);
+    if (s != NULL) {
+        side_free(s);
+    }
+}
+
+/* The index of a term in a bag, -1 where it holds none. Terms are exact str. */
+static Py_ssize_t side_find(const SideBag *bag, PyObject *term, Py_hash_t hash) {
+    if (bag->n == 0) {
+        return -1;
+    }
+    for (size_t at = (size_t)hash & bag->mask;; at = (at + 1) & bag->mask) {
+        Py_ssize_t k = bag->table[at];
+        if (k == 0) {
+            return -1;
+        }
+        const SideTerm *t = &bag->terms[k - 1];
+        if (t->term == term || (t->hash == hash && PyUnicode_Compare(t->term, term) == 0)) {
+            return k - 1;
+        }
+    }
+}
+
+/* Room for n terms and their table; -1 with an exception set. */
+static int bag_alloc(SideBag *bag, Py_ssize_t n) {
+    if (n == 0) {
+        return 0;
+    }
+    size_t slots = 8;
+    while (slots < (size_t)n * 2) {
+        slots *= 2;
+    }
+    bag->terms = PyMem_Malloc(sizeof(SideTerm) * (size_t)n);
+    bag->table = PyMem_Calloc(slots, sizeof(Py_ssize_t));
+    if (bag->terms == NULL || bag->table == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    bag->mask = slots - 1;
+    bag->capacity = n;
+    return 0;
+}
+
+/* Append a term (held here) to a bag made by bag_alloc. */
+static void bag_add(SideBag *bag, PyObject *term, Py_hash_t hash, double weight, double weighted, double idf) {
+    SideTerm *t = &bag->terms[bag->n++];
+    *t = (SideTerm){Py_NewRef(term), hash, weight, weighted, idf};
+    size_t at = (size_t)hash & bag->mask;
+    while (bag->table[at] != 0) {
+        at = (at + 1) & bag->mask;
+    }
+    bag->table[at] = bag->n;
+}
+
+/* sqrt of the summed squares (weighted values, or weight * IDF as cached_norm computes
+ * them), or 1.0 for 0; an empty bag's is 1.0 either way. */
+static double bag_norm(const SideBag *bag, int story) {
+    Sum s = {0.0, 0.0};
+    for (Py_ssize_t i = 0; i < bag->n; i++) {
+        double v = story ? bag->terms[i].weight * bag->terms[i].idf : bag->terms[i].weighted;
+        sum_add(&s, v * v);
+    }
+    double norm = sqrt(sum_result(&s));
+    return norm == 0.0 ? 1.0 : norm;
+}
+
+/* A bag of the article's (a dict of str terms, ``kind``: only the names of that prefix,
+ * or 0 for all) into ``bag``, its IDF read or computed as the reference's loops do. */
+static int side_bag(SideBag *bag, PyObject *dict, PyObject *idf, Py_UCS4 kind) {
+    if (!PyDict_Check(dict)) {
+        PyErr_SetString(PyExc_TypeError, "pair_probability: an article's bags must be dicts");
+        return -1;
+    }
+    if (bag_alloc(bag, PyDict_GET_SIZE(dict)) < 0) {
+        return -1;
+    }
+    Py_ssize_t pos = 0, size = PyDict_GET_SIZE(dict);
+    PyObject *term, *value;
+    while (PyDict_Next(dict, &pos, &term, &value)) {
+        if (!PyUnicode_CheckExact(term)) {
+            PyErr_SetString(PyExc_TypeError, "pair_probability: a bag's terms must be str");
+            return -1;
+        }
+        if (kind != 0 && (PyUnicode_GET_LENGTH(term) < 2 || PyUnicode_READ_CHAR(term, 0) != kind
+                          || PyUnicode_READ_CHAR(term, 1) != ':')) {
+            continue;
+        }
+        if (bag->n == bag->capacity) { /* Python code run for a term grew the dict */
+            PyErr_SetString(PyExc_RuntimeError, "dictionary changed during iteration");
+            return -1;
+        }
+        Py_hash_t hash = PyObject_Hash(term);
+        double w, weight;
+        Py_INCREF(term); /* held: the IDF's __missing__ may take it out of the bag */
+        int status = hash == -1 ? -1 : weight_and_idf(idf, term, value, &w, &weight);
+        if (status == 0) {
+            bag_add(bag, term, hash, w, w * weight, weight);
+        }
+        Py_DECREF(term);
+        if (status < 0 || walk_changed(dict, size) < 0) {
+            return -1;
+        }
+    }
+    bag->vector_norm = bag->story_norm = bag->n ? bag_norm(bag, 0) : 1.0;
+    return 0;
+}
+
+/* Title + body both ways: the ArticleVectors' (body order, then the title's own; a term
+ * of both weighted (body + title) * IDF) and the one-article story's (title order, then
+ * the body's own; title + body). A headline's is its title's either way. */
+static int side_all(Side *s) {
+    SideBag *title = &s->bag[S_TITLE], *body = &s->bag[S_BODY];
+    SideBag *vector = &s->bag[S_ALL_VECTOR], *story = &s->bag[S_ALL_STORY];
+    Py_ssize_t n = title->n + body->n;
+    if (bag_alloc(vector, n) < 0 || bag_alloc(story, n) < 0) {
+        return -1;
+    }
+    if (body->n == 0) {
+        for (Py_ssize_t i = 0; i < title->n; i++) {
+            const SideTerm *t = &title->terms[i];
+            bag_add(vector, t->term, t->hash, t->weight, t->weighted, t->idf);
+            bag_add(story, t->term, t->hash, t->weight, t->weighted, t->idf);
+        }
+        vector->vector_norm = vector->story_norm = story->vector_norm = story->story_norm = title->vector_norm;
+        return 0;
+    }
+    for (Py_ssize_t i = 0; i < body->n; i++) {
+        const SideTerm *t = &body->terms[i];
+        Py_ssize_t k = side_find(title, t->term, t->hash);
+        double weighted = k < 0 ? t->weighted : (t->weight + title->terms[k].weight) * t->idf;
+        bag_add(vector, t->term, t->hash, 0.0, weighted, t->idf);
+    }
+    for (Py_ssize_t i = 0; i < title->n; i++) {
+        const SideTerm *t = &title->terms[i];
+        Py_ssize_t k = side_find(body, t->term, t->hash);
+        if (k < 0) {
+            bag_add(vector, t->term, t->hash, 0.0, t->weighted, t->idf);
+        }
+        bag_add(story, t->term, t->hash, k < 0 ? t->weight : t->weight + body->terms[k].weight, 0.0, t->idf);
+    }
+    for (Py_ssize_t i = 0; i < body->n; i++) {
+        const SideTerm *t = &body->terms[i];
+        if (side_find(title, t->term, t->hash) < 0) {
+            bag_add(story, t->term, t->hash, t->weight, 0.0, t->idf);
+        }
+    }
+    vector->vector_norm = bag_norm(vector, 0);
+    story->story_norm = bag_norm(story, 1);
+    return 0;
+}
+
+/* f.<name>, held in *out; -1 with an exception set. */
+static int side_field(PyObject *f, int name, PyObject **out) {
+    *out = PyObject_GetAttr(f, pair_str[name]);
+    return *out == NULL ? -1 : 0;
+}
+
+/* An article's side (a new capsule); NULL with an exception set. */
+static PyObject *side_of(PyObject *f, PyObject *idf) {
+    Side *s = PyMem_Calloc(1, sizeof(Side));
+    if (s == NULL) {
+        return PyErr_NoMemory();
+    }
+    PyObject *bags[4] = {NULL, NULL, NULL, NULL}, *main = NULL, *day = NULL;
+    static const int bag_fields[4] = {P_TITLE, P_BODY, P_ENTITIES, P_YEARS};
+    static const int bag_slots[4] = {S_TITLE, S_BODY, S_ENTITIES, S_YEARS};
+    for (int i = 0; i < 4; i++) {
+        if (side_field(f, bag_fields[i], &bags[i]) < 0 || side_bag(&s->bag[bag_slots[i]], bags[i], idf, 0) < 0) {
+            goto fail;
+        }
+    }
+    static const Py_UCS4 kinds[3] = {'p', 'l', 'o'};
+    for (int k = 0; k < 3; k++) {
+        if (side_bag(&s->bag[S_PEOPLE + k], bags[2], idf, kinds[k]) < 0) {
+            goto fail;
+        }
+    }
+    if (side_all(s) < 0 || side_field(f, P_NUMBERS, &s->numbers) < 0 || side_field(f, P_WEEKDAYS, &s->weekdays) < 0
+            || side_field(f, P_MONTHS, &s->months) < 0 || side_field(f, P_HEADLINE_ONLY, &s->headline) < 0
+            || side_field(f, P_MAIN, &main) < 0 || side_field(f, P_DAY, &day) < 0) {
+        goto fail;
+    }
+    if ((s->is_headline = PyObject_IsTrue(s->headline)) < 0) {
+        goto fail;
+    }
+    if (day != Py_None) {
+        s->dated = 1;
+        s->day = PyFloat_AsDouble(day);
+        if (FAILED(s->day)) {
+            goto fail;
+        }
+    }
+    if (!PyTuple_Check(main)) {
+        PyErr_SetString(PyExc_TypeError, "pair_probability: an article's main names must be a tuple");
+        goto fail;
+    }
+    if (PyTuple_GET_SIZE(main) && (s->main = PyMem_Malloc(sizeof(SideTerm) * (size_t)PyTuple_GET_SIZE(main))) == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(main); i++) {
+        PyObject *name = PyTuple_GET_ITEM(main, i);
+        Py_hash_t hash = PyUnicode_CheckExact(name) ? PyObject_Hash(name) : -1;
+        if (hash == -1) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetString(PyExc_TypeError, "pair_probability: an article's main names must be str");
+            }
+            goto fail;
+        }
+        s->main[s->n_main++] = (SideTerm){Py_NewRef(name), hash, 0.0, 0.0, 0.0};
+    }
+    /* top_entities_of its story: the TOP_ENTITIES heaviest names, ties in bag order (the
+     * first of a stable sort, heaviest first) */
+    const SideBag *entities = &s->bag[S_ENTITIES];
+    for (Py_ssize_t i = 0; i < entities->n; i++) {
+        const SideTerm *t = &entities->terms[i];
+        Py_ssize_t at = s->n_top;
+        while (at > 0 && s->top[at - 1].weight < t->weight) {
+            at--;
+        }
+        if (at == TOP_ENTITIES) {
+            continue;
+        }
+        if (s->n_top == TOP_ENTITIES) {
+            Py_DECREF(s->top[TOP_ENTITIES - 1].term);
+            s->n_top--;
+        }
+        memmove(&s->top[at + 1], &s->top[at], sizeof(SideTerm) * (size_t)(s->n_top - at));
+        s->top[at] = *t;
+        Py_INCREF(t->term);
+        s->n_top++;
+    }
+    for (int i = 0; i < 4; i++) {
+        Py_DECREF(bags[i]);
+    }
+    Py_DECREF(main);
+    Py_DECREF(day);
+    PyObject *capsule = PyCapsule_New(s, side_name, side_capsule_free);
+    if (capsule == NULL) {
+        side_free(s);
+    }
+    return capsule;
+fail:
+    for (int i = 0; i < 4; i++) {
+        Py_XDECREF(bags[i]);
+    }
+    Py_XDECREF(main);
+    Py_XDECREF(day);
+    side_free(s);
+    return NULL;
+}
+
+/* story_cosine of an article's vector (``own``, its weighted values) and the other
+ * article's one-article story bag (``other``, its weights): the smaller walked in its
+ * order, the larger looked up, as shared_dot and cosine_of compute it. */
+static double side_cosine(const SideBag *own, const SideBag *other) {
+    const SideBag *walked = own->n > other->n ? other : own, *looked = walked == own ? other : own;
+    Sum s = {0.0, 0.0};
+    int any = 0;
+    for (Py_ssize_t i = 0; i < walked->n; i++) {
+        const SideTerm *t = &walked->terms[i];
+        Py_ssize_t k = side_find(looked, t->term, t->hash);
+        if (k >= 0) {
+            const SideTerm *u = &looked->terms[k];
+            /* walked value * looked value * IDF: the vector's weighted, the story's weight */
+            double v = walked == own ? t->weighted : t->weight, w = walked == own ? u->weight : u->weighted;
+            sum_add(&s, v * w * t->idf);
+            any = 1;
+        }
+    }
+    double total = sum_result(&s);
+    return any && total != 0.0 ? total / (own->vector_norm * other->story_norm) : 0.0;
+}
+
+/* Whether any name of ``names`` is in ``bag`` (by hash table) or among ``top``. */
+static int side_names_in(const Side *s, const SideBag *bag, const SideTerm *top, Py_ssize_t n_top) {
+    for (Py_ssize_t i = 0; i < s->n_main; i++) {
+        const SideTerm *m = &s->main[i];
+        if (bag != NULL && side_find(bag, m->term, m->hash) >= 0) {
+            return 1;
+        }
+        for (Py_ssize_t k = 0; k < n_top; k++) {
+            if (top[k].term == m->term || (top[k].hash == m->hash && PyUnicode_Compare(top[k].term, m->term) == 0)) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Whether two sets (a side's numbers, weekdays or months) both hold some; with ``shared``,
+ * how many of the first's the second holds. -1 with an exception set. */
+static int sets_meet(PyObject *own, PyObject *other, Py_ssize_t *shared) {
+    int named = both_true(own, other);
+    if (named <= 0) {
+        return named;
+    }
+    PyObject *iter = PyObject_GetIter(own);
+    if (iter == NULL) {
+        return -1;
+    }
+    *shared = 0;
+    PyObject *item;
+    while ((item = PyIter_Next(iter)) != NULL) {
+        int in = PySequence_Contains(other, item);
+        Py_DECREF(item);
+        if (in < 0) {
+            break;
+        }
+        *shared += in;
+    }
+    Py_DECREF(iter);
+    return PyErr_Occurred() ? -1 : 1;
+}
+
+/* pair_features(vectors of a, single_story(b), ...) from the two sides into x. */
+static int side_features(const Side *a, const Side *b, double *x) {
+    for (int i = 0; i < PAIR_FEATURES; i++) {
+        x[i] = 0.0;
+    }
+    x[0] = side_cosine(&a->bag[S_TITLE], &b->bag[S_TITLE]);
+    if (a->bag[S_BODY].n && b->bag[S_BODY].n) {
+        x[1] = side_cosine(&a->bag[S_BODY], &b->bag[S_BODY]);
+    }
+    x[2] = side_cosine(&a->bag[S_ALL_VECTOR], &b->bag[S_ALL_STORY]);
+    x[3] = side_cosine(&a->bag[S_ENTITIES], &b->bag[S_ENTITIES]);
+    for (int k = 0; k < 3; k++) {
+        if (a->bag[S_PEOPLE + k].n && b->bag[S_PEOPLE + k].n) {
+            x[4 + k] = side_cosine(&a->bag[S_PEOPLE + k], &b->bag[S_PEOPLE + k]);
+        }
+    }
+    Py_ssize_t shared = 0;
+    int numbered = sets_meet(a->numbers, b->numbers, &shared);
+    if (numbered < 0) {
+        return -1;
+    }
+    if (numbered) {
+        Py_ssize_t own_n = PyObject_Size(a->numbers), other_n = PyObject_Size(b->numbers);
+        if (own_n < 0 || other_n < 0) {
+            return -1;
+        }
+        x[7] = (double)shared / (double)(own_n < other_n ? own_n : other_n);
+    }
+    if (a->n_main && b->bag[S_ENTITIES].n) {
+        int hit = side_names_in(a, NULL, b->top, b->n_top);
+        x[8] = hit ? 1.0 : 0.0;
+        x[9] = hit || side_names_in(a, &b->bag[S_ENTITIES], NULL, 0) ? 0.0 : 1.0;
+    }
+    int dated = a->dated && b->dated;
+    if (dated) {
+        double gap = fabs(a->day - b->day);
+        x[10] = log1p(400.0 < gap ? 400.0 : gap) / log1p(400.0); /* _MAX_DAYS */
+    }
+    for (int k = 0; k < 2; k++) {
+        PyObject *own = k ? a->months : a->weekdays, *other = k ? b->months : b->weekdays;
+        int met = sets_meet(own, other, &shared);
+        if (met < 0) {
+            return -1;
+        }
+        x[11 + k] = met && shared == 0 ? 1.0 : 0.0;
+    }
+    if (a->bag[S_YEARS].n && b->bag[S_YEARS].n && !dated) {
+        x[13] = side_cosine(&a->bag[S_YEARS], &b->bag[S_YEARS]);
+        x[14] = 1.0;
+    }
+    x[15] = 0.0; /* log(1): a story of one article */
+    x[16] = a->is_headline ? 1.0 : 0.0;
+    return 0;
+}
+
+/* What a PairScores holds, read once per call (new references). */
+typedef struct {
+    PyObject *cache, *sides, *models, *idf;
+} PairState;
+
+static void pair_state_clear(PairState *s) {
+    Py_CLEAR(s->cache);
+    Py_CLEAR(s->sides);
+    Py_CLEAR(s->models);
+    Py_CLEAR(s->idf);
+}
+
+static int pair_state(PyObject *scores, PairState *s) {
+    *s = (PairState){NULL};
+    PyObject **at[3] = {&s->cache, &s->sides, &s->models};
+    for (int i = 0; i < 3; i++) {
+        if ((*at[i] = PyObject_GetAttr(scores, pair_str[P_CACHE + i])) == NULL) {
+            pair_state_clear(s);
+            return -1;
+        }
+    }
+    PyObject *df = PyObject_GetAttr(scores, pair_str[P_DF]);
+    s->idf = df == NULL ? NULL : PyObject_GetAttr(df, pair_str[P_WEIGHTS]);
+    Py_XDECREF(df);
+    if (s->idf == NULL) {
+        pair_state_clear(s);
+        return -1;
+    }
+    if (!PyDict_Check(s->cache) || !PyDict_Check(s->sides) || !PyDict_Check(s->models) || !PyDict_Check(s->idf)) {
+        PyErr_SetString(PyExc_TypeError, "PairScores: its cache, sides, models and IDF weights must be dicts");
+        pair_state_clear(s);
+        return -1;
+    }
+    return 0;
+}
+
+/* The article's side (a new reference to its capsule, *side set), made and filed where
+ * missing; NULL with an exception set. */
+static PyObject *side_in(PairState *s, PyObject *f, PyObject *id, Side **side) {
+    PyObject *capsule = PyDict_GetItemWithError(s->sides, id);
+    if (capsule != NULL) {
+        Py_INCREF(capsule);
+    } else if (PyErr_Occurred() || (capsule = side_of(f, s->idf)) == NULL
+               || PyDict_SetItem(s->sides, id, capsule) < 0) {
+        Py_XDECREF(capsule);
+        return NULL;
+    }
+    if ((*side = PyCapsule_GetPointer(capsule, side_name)) == NULL) {
+        Py_CLEAR(capsule);
+    }
+    return capsule;
+}
+
+/* A model's weights as doubles: an array('d')'s buffer where it is one, else a copy. */
+typedef struct {
+    Py_buffer view;
+    double *copy;
+    const double *w;
+    Py_ssize_t m;
+} Weights;
+
+static int weights_of(PyObject *obj, Weights *out) {
+    out->copy = NULL;
+    out->view.obj = NULL;
+    if (PyObject_CheckBuffer(obj) && PyObject_GetBuffer(obj, &out->view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) == 0) {
+        if (out->view.itemsize == sizeof(double) && out->view.format != NULL && strcmp(out->view.format, "d") == 0) {
+            out->w = out->view.buf;
+            out->m = out->view.len / (Py_ssize_t)sizeof(double);
+            return 0;
+        }
+        PyBuffer_Release(&out->view);
+        out->view.obj = NULL;
+    }
+    PyErr_Clear(); /* not a buffer of doubles: read it as a sequence */
+    out->copy = doubles_of(obj, &out->m);
+    out->w = out->copy;
+    return out->copy == NULL ? -1 : 0;
+}
+
+static void weights_release(Weights *w) {
+    if (w->view.obj != NULL) {
+        PyBuffer_Release(&w->view);
+    }
+    PyMem_Free(w->copy);
+}
+
+/* The reference's score of two articles; -1 with an exception set. */
+static int score_pair(PairState *s, PyObject *a, PyObject *b, PyObject *id_a, PyObject *id_b, double *out) {
+    Side *side_a, *side_b;
+    PyObject *capsule_a = side_in(s, a, id_a, &side_a);
+    PyObject *capsule_b = capsule_a == NULL ? NULL : side_in(s, b, id_b, &side_b);
+    if (capsule_b == NULL) {
+        Py_XDECREF(capsule_a);
+        return -1;
+    }
+    PyObject *headline = side_a->is_headline ? side_a->headline : side_b->headline;
+    PyObject *model = PyDict_GetItemWithError(s->models, headline);
+    if (model == NULL || !PyTuple_Check(model) || PyTuple_GET_SIZE(model) != 2) {
+        if (model != NULL) {
+            PyErr_SetString(PyExc_TypeError, "PairScores: a model must be a (weights, bias) pair");
+        } else if (!PyErr_Occurred()) {
+            PyErr_SetObject(PyExc_KeyError, headline);
+        }
+        Py_DECREF(capsule_a);
+        Py_DECREF(capsule_b);
+        return -1;
+    }
+    Py_INCREF(model);
+    double a_to_b[PAIR_FEATURES], b_to_a[PAIR_FEATURES];
+    double bias = PyFloat_AsDouble(PyTuple_GET_ITEM(model, 1));
+    Weights w;
+    int done = -1;
+    if (!FAILED(bias) && side_features(side_a, side_b, a_to_b) == 0 && side_features(side_b, side_a, b_to_a) == 0
+            && weights_of(PyTuple_GET_ITEM(model, 0), &w) == 0) {
+        for (int i = 0; i < PAIR_FEATURES; i++) {
+            a_to_b[i] = (a_to_b[i] + b_to_a[i]) / 2; /* symmetric */
+        }
+        done = interaction_of(a_to_b, PAIR_FEATURES, w.w, w.m, bias, out);
+        weights_release(&w);
+    }
+    Py_DECREF(model);
+    Py_DECREF(capsule_a);
+    Py_DECREF(capsule_b);
+    return done;
+}
+
+/* The cached probability of two articles (a new reference to the cached float), scored
+ * and cached where missing; NULL with an exception set. */
+static PyObject *cached_pair(PairState *s, PyObject *a, PyObject *b) {
+    PyObject *out = NULL, *row = NULL;
+    PyObject *id_a = PyObject_GetAttr(a, pair_str[P_ID]);
+    PyObject *id_b = id_a == NULL ? NULL : PyObject_GetAttr(b, pair_str[P_ID]);
+    int less = id_b == NULL ? -1 : PyObject_RichCompareBool(id_a, id_b, Py_LT);
+    if (less < 0) {
+        goto done;
+    }
+    PyObject *lo = less ? id_a : id_b, *hi = less ? id_b : id_a;
+    row = PyDict_GetItemWithError(s->cache, lo);
+    if (row == NULL || row == Py_None) {
+        if (PyErr_Occurred() || (row = PyDict_New()) == NULL || PyDict_SetItem(s->cache, lo, row) < 0) {
+            Py_CLEAR(row);
+            goto done;
+        }
+    } else {
+        Py_INCREF(row);
+    }
+    if (!PyDict_Check(row)) {
+        PyErr_SetString(PyExc_TypeError, "PairScores: a cache row must be a dict");
+        goto done;
+    }
+    out = PyDict_GetItemWithError(row, hi);
+    if (out != NULL && out != Py_None) {
+        Py_INCREF(out);
+        goto done;
+    }
+    out = NULL;
+    double p;
+    if (PyErr_Occurred() || score_pair(s, a, b, id_a, id_b, &p) < 0) {
+        goto done;
+    }
+    out = PyFloat_FromDouble(p);
+    if (out != NULL && PyDict_SetItem(row, hi, out) < 0) {
+        Py_CLEAR(out);
+    }
+done:
+    Py_XDECREF(row);
+    Py_XDECREF(id_a);
+    Py_XDECREF(id_b);
+    return out;
+}
+
+PyDoc_STRVAR(shares_words_doc,
+"shares_words(vectors, story, df, floor) -> bool\n\n"
+"Whether an ArticleVectors' title, title + body or body cosine with a StoryFeatures\n"
+"reaches ``floor``, each computed only until one does (storyline.cluster.features).");
+
+static PyObject *shares_words(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "shares_words takes 4 arguments");
+        return NULL;
+    }
+    double floor = PyFloat_AsDouble(args[3]);
+    if (FAILED(floor) || kernel_ready() < 0) {
+        return NULL;
+    }
+    PyObject *vectors = args[0], *story = args[1];
+    Held h = {.n = 0};
+    PyObject *idf = held_attr(&h, args[2], K_WEIGHTS);
+    PyObject *norms = idf == NULL ? NULL : hold(&h, story_norms(story, args[2]));
+    if (norms == NULL) {
+        goto fail;
+    }
+    if (!PyDict_Check(idf) || !PyDict_Check(norms)) {
+        PyErr_SetString(PyExc_TypeError, "shares_words: the IDF weights and the norms must be dicts");
+        goto fail;
+    }
+    /* title, title + body, then body (where both have one), as the reference tries them */
+    static const int vec[3] = {K_TITLE, K_ALL, K_BODY}, norm[3] = {K_TITLE_NORM, K_ALL_NORM, K_BODY_NORM};
+    int meet = 0;
+    for (int i = 0; i < 3 && !meet; i++) {
+        if (vec[i] == K_BODY) {
+            PyObject *f = held_attr(&h, vectors, K_FEATURES);
+            PyObject *own_body = f == NULL ? NULL : held_attr(&h, f, K_BODY);
+            PyObject *story_body = own_body == NULL ? NULL : held_attr(&h, story, K_BODY);
+            int bodies = story_body == NULL ? -1 : both_true(own_body, story_body);
+            if (bodies <= 0) {
+                if (bodies < 0) {
+                    goto fail;
+                }
+                break;
+            }
+        }
+        double cosine;
+        if (attr_cosine(&h, vectors, vec[i], norm[i], story, vec[i], vec[i], norms, idf, &cosine) < 0) {
+            goto fail;
+        }
+        meet = cosine >= floor;
+    }
+    release(&h);
+    return PyBool_FromLong(meet);
+fail:
+    release(&h);
+    return NULL;
+}
+
+PyDoc_STRVAR(pair_probability_doc,
+"pair_probability(scores, a, b) -> float\n\n"
+"A PairScores' same-event probability of two articles, from its cache or scored and\n"
+"cached (storyline.cluster.refine).");
+
+static PyObject *pair_probability(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "pair_probability takes 3 arguments");
+        return NULL;
+    }
+    PairState s;
+    if (pairs_ready() < 0 || pair_state(args[0], &s) < 0) {
+        return NULL;
+    }
+    PyObject *out = cached_pair(&s, args[1], args[2]);
+    pair_state_clear(&s);
+    return out;
+}
+
+PyDoc_STRVAR(mean_probability_doc,
+"mean_probability(scores, xs, ys, at_least) -> float\n\n"
+"The mean of a PairScores' probabilities over every pair of ``xs`` with ``ys``, or, as\n"
+"soon as it cannot reach ``at_least``, some value below it (storyline.cluster.refine).");
+
+static PyObject *mean_probability(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "mean_probability takes 4 arguments");
+        return NULL;
+    }
+    PyObject *xs = args[1], *ys = args[2];
+    if (!PyList_Check(xs) || !PyList_Check(ys)) {
+        PyErr_SetString(PyExc_TypeError, "mean_probability: the articles must be lists");
+        return NULL;
+    }
+    double at_least = PyFloat_AsDouble(args[3]);
+    PairState s;
+    if (FAILED(at_least) || pairs_ready() < 0 || pair_state(args[0], &s) < 0) {
+        return NULL;
+    }
+    double n = (double)(PyList_GET_SIZE(xs) * PyList_GET_SIZE(ys));
+    /* as the reference: the running total decides the early exit, the sum of what was
+     * read (sum(), compensated where Python's is) the mean */
+    double short_of = at_least * n - 1e-9, total = 0.0, left = n;
+    Sum read = {0.0, 0.0};
+    PyObject *out = NULL;
+    /* by index, each list's length read again at each step: as a for loop walks a list
+     * that Python code (an IDF's __missing__, a key's __eq__) may change */
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(xs); i++) {
+        PyObject *x = Py_NewRef(PyList_GET_ITEM(xs, i));
+        for (Py_ssize_t j = 0; j < PyList_GET_SIZE(ys); j++) {
+            PyObject *y = Py_NewRef(PyList_GET_ITEM(ys, j));
+            PyObject *p_obj = cached_pair(&s, x, y);
+            Py_DECREF(y);
+            double p = p_obj == NULL ? -1.0 : PyFloat_AsDouble(p_obj);
+            Py_XDECREF(p_obj);
+            if (p_obj == NULL || FAILED(p)) {
+                Py_DECREF(x);
+                goto done;
+            }
+            sum_add(&read, p);
+            total += p;
+            left -= 1;
+            if (total + left < short_of) {
+                Py_DECREF(x);
+                out = PyFloat_FromDouble(total / n);
+                goto done;
+            }
+        }
+        Py_DECREF(x);
+    }
+    if (n == 0.0) {
+        PyErr_SetString(PyExc_ZeroDivisionError, "division by zero");
+    } else {
+        out = PyFloat_FromDouble(sum_result(&read) / n);
+    }
+done:
+    pair_state_clear(&s);
+    return out;
+}
+
 PyDoc_STRVAR(register_idf_cache_doc,
 "register_idf_cache(cls) -> None\n\n"
 "Terms missing from an IDF cache of exactly this class are computed in C, as\n"
@@ -6588,6 +7350,10 @@ static PyMethodDef methods[] = {
     {"add_bags", add_bags, METH_VARARGS, add_bags_doc},
     {"count_terms", count_terms, METH_VARARGS, count_terms_doc},
     {"best_terms", best_terms, METH_VARARGS, best_terms_doc},
+    /* refinement's article pairs */
+    {"pair_probability", (PyCFunction)(void (*)(void))pair_probability, METH_FASTCALL, pair_probability_doc},
+    {"mean_probability", (PyCFunction)(void (*)(void))mean_probability, METH_FASTCALL, mean_probability_doc},
+    {"shares_words", (PyCFunction)(void (*)(void))shares_words, METH_FASTCALL, shares_words_doc},
     {NULL, NULL, 0, NULL},
 };
 

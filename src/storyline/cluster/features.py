@@ -762,7 +762,7 @@ def single_story(features: ArticleFeatures) -> StoryFeatures:
     the same order, but the article's own bags where that story holds copies of them, and
     plain dicts for its counts (:attr:`~StoryFeatures.year` reads them alike). Two or three
     containers for the garbage collector to track where story_of makes some twenty
-    (refinement makes one per report it compares)."""
+    (the pure-Python reference of refinement's pair loop makes one per report it compares)."""
     story = _new_story(StoryFeatures)
     story.size = 1
     title, body, entities = features.title, features.body, features.entities
@@ -1024,7 +1024,7 @@ def pair_features(vectors: ArticleVectors, story: StoryFeatures, idf: dict[str, 
 #: the pure-Python references of the compiled scoring kernel, by name (tests and
 #: bench/bench_cluster.py --python-loops swap them in; featurize's are in _REFERENCE)
 _KERNEL_REFERENCE = {f.__name__: f for f in (story_cosine, text_cosine, pair_features, fill_vectors,
-                                               rank_stories, fresh_norms_of, top_entities_of)}
+                                               rank_stories, fresh_norms_of, top_entities_of, shares_words)}
 
 if COMPILED:
     from .._speedups import (  # type: ignore  # noqa: F811
@@ -1032,6 +1032,7 @@ if COMPILED:
         fresh_norms_of,
         pair_features,
         rank_stories,
+        shares_words,
         story_cosine,
         text_cosine,
         top_entities_of,

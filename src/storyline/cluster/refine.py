@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import heapq
 import logging
+from array import array
 from datetime import date
 from typing import TYPE_CHECKING
 
 from . import _weights
+from ._sparse import COMPILED
 from .features import (
     FEATURE_NAMES,
     ArticleFeatures,
@@ -269,8 +271,9 @@ def _years_contradict(clusterer: OnlineClusterer, undated: int, dated: int) -> b
     after his predecessor). The stream has no such test: one report's years are too often
     background. Only stories whose reports name years (:data:`YEAR_EVIDENCE_REPORTS`) count.
     """
-    bounds = _year_bounds(clusterer.stories_[dated])
-    if bounds is None or clusterer.stories_[undated].first_day is not None:
+    # (the cheap test first: most stories are dated)
+    bounds = None if clusterer.stories_[undated].first_day is not None else _year_bounds(clusterer.stories_[dated])
+    if bounds is None:
         return False  # not a dated story and an undated one
     first_year, later_than = bounds
     # an undated report's year is the latest year it names (features.featurize)
@@ -323,7 +326,7 @@ def _mean_probability(pair: PairScores, report: ArticleFeatures, group: list[Art
     """The pair model's mean same-event probability of ``report`` with (a sample of) the
     other members of ``group``."""
     read = _sample([f for f in group if f is not report])
-    return sum(pair(report, f) for f in read) / len(read) if read else 0.0
+    return pair.mean([report], read) if read else 0.0
 
 
 def merge_stories(clusterer: OnlineClusterer, *, threshold: float, headline_threshold: float | None = None,
@@ -561,71 +564,97 @@ class PairScores:
 
     def __init__(self, clusterer: OnlineClusterer) -> None:
         self.clusterer = clusterer
-        #: article id -> its vectors, and its one-article story (the two sides of
-        #: pair_features; two dicts rather than a tuple per article, which the garbage
-        #: collector would track)
-        self._vectors: dict[str, ArticleVectors] = {}
-        self._stories: dict[str, StoryFeatures] = {}
-        #: the pair model's weights and bias, by whether either article is a headline alone
-        self._models = {h: clusterer.pair_model(headline=h) for h in (False, True)}
+        #: the corpus whose IDF weights the pairs are scored by (it does not change while
+        #: refinement runs)
+        self._df = clusterer.df_
+        #: article id -> what :func:`pair_probability` compares of it: its vectors and its
+        #: one-article story (the two sides of pair_features); the compiled loop keeps
+        #: its own side, one object the garbage collector does not track
+        self._sides: dict[str, object] = {}
+        #: the pair model's weights (as doubles, which the compiled loop reads in place) and
+        #: bias, by whether either article is a headline alone
+        self._models: dict[bool, tuple[array[float], float]] = {}
+        for headline in (False, True):
+            weights, bias = clusterer.pair_model(headline=headline)
+            self._models[headline] = (array("d", weights), bias)
         #: the smaller id -> the larger -> probability: a dict per report rather than a tuple
         #: key per pair (some 10k at 10k articles), each of which counts towards the cyclic
         #: garbage collector's next run
         self._cache: dict[str, dict[str, float]] = {}
 
     def __call__(self, a: ArticleFeatures, b: ArticleFeatures) -> float:
-        lo, hi = (a.id, b.id) if a.id < b.id else (b.id, a.id)
-        row = self._cache.get(lo)
-        if row is None:
-            row = self._cache[lo] = {}
-        p = row.get(hi)
-        if p is None:
-            p = row[hi] = self._score(a, b)
-        return p
-
-    def _score(self, a: ArticleFeatures, b: ArticleFeatures) -> float:
-        """:meth:`OnlineClusterer.pair_probability` of the two compared both ways with
-        :func:`compare` (without the entity conflict)."""
-        stories = self._stories
-        story_a = stories.get(a.id) or self._side(a)
-        story_b = stories.get(b.id) or self._side(b)
-        vectors = self._vectors
-        idf = self.clusterer.df_.weights
-        weights, bias = self._models[a.headline_only or b.headline_only]
-        # each story's _norms are fresh: _side asked for them, and the corpus does not
-        # change while refinement runs
-        a_to_b = pair_features(vectors[a.id], story_b, idf, story_b._norms, None, None)
-        b_to_a = pair_features(vectors[b.id], story_a, idf, story_a._norms, None, None)
-        return interaction_probability(symmetric(a_to_b, b_to_a), weights, bias)
-
-    def _side(self, f: ArticleFeatures) -> StoryFeatures:
-        """The article's one-article story, its vectors filed beside it."""
-        df = self.clusterer.df_
-        self._vectors[f.id] = ArticleVectors(f, df)
-        story = self._stories[f.id] = single_story(f)
-        story._fresh_norms(df)
-        return story
+        return pair_probability(self, a, b)
 
     def mean(self, xs: list[ArticleFeatures], ys: list[ArticleFeatures], *, at_least: float = 0.0) -> float:
         """The mean probability over every pair of ``xs`` with ``ys`` (summed in that
         order), or, as soon as it cannot reach ``at_least``, some value below it (the
         pairs left are then not scored)."""
-        n = len(xs) * len(ys)
-        # each probability is at most 1: once the sum so far and one for each pair to come
-        # fall short of at_least * n by more than rounding, the mean cannot reach it
-        short = at_least * n - 1e-9
-        read: list[float] = []
-        total = 0.0
-        left = n
-        for x in xs:
-            for y in ys:
-                p = self(x, y)
-                read.append(p)
-                total += p
-                left -= 1
-                if total + left < short:
-                    return total / n
-        return sum(read) / n
+        return mean_probability(self, xs, ys, at_least)
+
+
+def pair_probability(scores: PairScores, a: ArticleFeatures, b: ArticleFeatures) -> float:
+    """The probability of :class:`PairScores` ``scores`` for two articles: from its cache, or
+    scored and cached."""
+    lo, hi = (a.id, b.id) if a.id < b.id else (b.id, a.id)
+    row = scores._cache.get(lo)
+    if row is None:
+        row = scores._cache[lo] = {}
+    p = row.get(hi)
+    if p is None:
+        p = row[hi] = _pair_score(scores, a, b)
+    return p
+
+
+def _pair_score(scores: PairScores, a: ArticleFeatures, b: ArticleFeatures) -> float:
+    """:meth:`OnlineClusterer.pair_probability` of the two compared both ways with
+    :func:`compare` (without the entity conflict)."""
+    vectors_a, story_a = _side(scores, a)
+    vectors_b, story_b = _side(scores, b)
+    idf = scores._df.weights
+    weights, bias = scores._models[a.headline_only or b.headline_only]
+    # each story's _norms are fresh: _side asked for them
+    a_to_b = pair_features(vectors_a, story_b, idf, story_b._norms, None, None)
+    b_to_a = pair_features(vectors_b, story_a, idf, story_a._norms, None, None)
+    return interaction_probability(symmetric(a_to_b, b_to_a), weights, bias)
+
+
+def _side(scores: PairScores, f: ArticleFeatures) -> tuple[ArticleVectors, StoryFeatures]:
+    """The article's vectors and its one-article story, made and filed on first use."""
+    side = scores._sides.get(f.id)
+    if side is None:
+        story = single_story(f)
+        story._fresh_norms(scores._df)
+        side = scores._sides[f.id] = (ArticleVectors(f, scores._df), story)
+    return side  # type: ignore[return-value]
+
+
+def mean_probability(scores: PairScores, xs: list[ArticleFeatures], ys: list[ArticleFeatures],
+                     at_least: float) -> float:
+    """:meth:`PairScores.mean`."""
+    n = len(xs) * len(ys)
+    # each probability is at most 1: once the sum so far and one for each pair to come
+    # fall short of at_least * n by more than rounding, the mean cannot reach it
+    short = at_least * n - 1e-9
+    read: list[float] = []
+    total = 0.0
+    left = n
+    for x in xs:
+        for y in ys:
+            p = pair_probability(scores, x, y)
+            read.append(p)
+            total += p
+            left -= 1
+            if total + left < short:
+                return total / n
+    return sum(read) / n
+
+
+#: the pure-Python references of the compiled pair loops, by name (tests and
+#: bench/bench_cluster.py --python-loops swap them in)
+_REFERENCE = {f.__name__: f for f in (pair_probability, mean_probability)}
+
+if COMPILED:
+    from .._speedups import mean_probability, pair_probability  # type: ignore  # noqa: F811
 
 
 def _sample(members: list[ArticleFeatures]) -> list[ArticleFeatures]:
@@ -747,7 +776,7 @@ def attach_fragments(clusterer: OnlineClusterer, *, threshold: float, headline_t
                 near = sorted(near, key=lambda y: shared[y.id], reverse=True)[:ATTACH_NEAREST]
             if not near:
                 continue
-            p = max(sum(pair(x, y) for x in fragment) / len(fragment) for y in near)
+            p = max(pair.mean(fragment, [y]) for y in near)
             if p >= cut and (best is None or p > best_p):
                 best, best_p = other, p
         if best is not None:
