@@ -4774,13 +4774,14 @@ static void stem_counts_free(StemCounts *c) {
     PyMem_Free(c->block);
 }
 
-/* One more of bytes[start:start + len]: 0, or -1 with MemoryError set. */
-static int stem_counts_add(StemCounts *c, Py_ssize_t start, Py_ssize_t len) {
+/* One more of bytes[start:start + len], or with ``again`` 0 only a new one (a stem seen
+ * before keeps its count): 0, or -1 with MemoryError set. */
+static int stem_counts_add(StemCounts *c, Py_ssize_t start, Py_ssize_t len, int again) {
     const unsigned char *w = c->bytes + start;
     uint64_t h = fnv1a(w, len);
     Py_ssize_t k = byte_slot(c->slots, 2 * c->capacity - 1, c->bytes, w, len, h);
     if (c->slots[k].start >= 0) {
-        c->entry_count[c->slot_entry[k]]++;
+        c->entry_count[c->slot_entry[k]] += again;
         return 0;
     }
     if (c->entries == c->capacity) {
@@ -4892,12 +4893,12 @@ static PyObject *wide_terms(PyObject *text, PyObject *stop, Py_ssize_t stem_char
 }
 
 /* Counts the stem (first ``stem_chars`` bytes) of the lower-case ASCII word at
- * bytes[start:start + n] unless the word is a stop word: terms' step. 0, or -1 with an
- * exception set. */
+ * bytes[start:start + n] unless the word is a stop word: terms' step (``again``: see
+ * stem_counts_add). 0, or -1 with an exception set. */
 static int count_term(StemCounts *counts, PyObject *stop, const ByteSet *stop_bytes, Py_ssize_t start,
-                      Py_ssize_t n, Py_ssize_t stem_chars) {
+                      Py_ssize_t n, Py_ssize_t stem_chars, int again) {
     int is_stop = is_stop_word(stop, stop_bytes, counts->bytes + start, n);
-    return is_stop < 0 ? -1 : is_stop ? 0 : stem_counts_add(counts, start, n < stem_chars ? n : stem_chars);
+    return is_stop < 0 ? -1 : is_stop ? 0 : stem_counts_add(counts, start, n < stem_chars ? n : stem_chars, again);
 }
 
 /* The terms of ASCII text ``s`` (n bytes) counted into ``counts``, whose bytes (n of them)
@@ -4915,7 +4916,7 @@ static int count_ascii_terms(const unsigned char *s, Py_ssize_t n, StemCounts *c
         for (; i < n && ascii_letter(s[i]); i++) {
             low[i] = s[i] | 32;
         }
-        if (i - start >= 2 && count_term(counts, stop, stop_bytes, start, i - start, stem_chars) < 0) {
+        if (i - start >= 2 && count_term(counts, stop, stop_bytes, start, i - start, stem_chars, 1) < 0) {
             return -1;
         }
     }
@@ -5005,30 +5006,28 @@ static Py_ssize_t slug_parts(const unsigned char *seg, Py_ssize_t n, Py_ssize_t 
     return found;
 }
 
-/* terms(slug_words(url, min_words), stop) (storyline.cluster.features) as a new dict, for a
- * URL (a str or None) of printable ASCII (backslashes dropped) whose host has no brackets;
- * Py_None (new) for other URLs; NULL with an exception set. */
-static PyObject *slug_counts(PyObject *url, PyObject *stop, Py_ssize_t stem_chars, Py_ssize_t min_words) {
+/* Counts terms(slug_words(url, min_words), stop) (storyline.cluster.features) into
+ * ``counts`` (``again``: see stem_counts_add), for a URL (a str or None) of printable ASCII
+ * (backslashes dropped) whose host has no brackets: the counter's bytes from ``offset`` on
+ * (room for the URL's length) take the URL. 1, 0 for other URLs (nothing counted), or -1
+ * with an exception set. */
+static int count_slug_terms(PyObject *url, StemCounts *counts, Py_ssize_t offset, PyObject *stop,
+                            const ByteSet *stop_bytes, Py_ssize_t stem_chars, Py_ssize_t min_words, int again) {
     if (url != Py_None && !PyUnicode_IS_ASCII(url)) {
-        Py_RETURN_NONE;
+        return 0;
     }
     Py_ssize_t n = url == Py_None ? 0 : PyUnicode_GET_LENGTH(url);
     const unsigned char *s = url == Py_None ? NULL : PyUnicode_1BYTE_DATA(url);
     /* the URL without backslashes and lower-cased (lower-casing leaves urlsplit's
      * delimiters as they are, and slug_words lower-cases the path it gives) */
-    unsigned char stack[512];
-    unsigned char *u = scratch(stack, sizeof stack, n);
-    if (u == NULL) {
-        return NULL;
-    }
+    unsigned char *u = (unsigned char *)counts->bytes + offset;
     Py_ssize_t m = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         if (s[i] == '\\') {
             continue;
         }
         if (!plain_url_byte(s[i])) {
-            free_scratch(u, stack);
-            Py_RETURN_NONE;
+            return 0;
         }
         u[m++] = (s[i] >= 'A' && s[i] <= 'Z') ? (unsigned char)(s[i] | 32) : s[i];
     }
@@ -5049,8 +5048,7 @@ static PyObject *slug_counts(PyObject *url, PyObject *stop, Py_ssize_t stem_char
         Py_ssize_t host = at + 2;
         for (at = host; at < m && u[at] != '/' && u[at] != '?' && u[at] != '#'; at++) {
             if (u[at] == '[' || u[at] == ']') {  /* an IPv6 host, or an invalid one: urlsplit's checks */
-                free_scratch(u, stack);
-                Py_RETURN_NONE;
+                return 0;
             }
         }
     }
@@ -5058,41 +5056,56 @@ static PyObject *slug_counts(PyObject *url, PyObject *stop, Py_ssize_t stem_char
     while (end < m && u[end] != '?' && u[end] != '#') {
         end++;
     }
-    /* a word and the character after it take three: at most (m + 1) / 3 words in a segment */
-    Py_ssize_t most = (m + 1) / 3 + 1;
-    StemCounts counts;
-    const ByteSet *stop_bytes;
-    PyObject *out = NULL;
-    Py_ssize_t *starts = PyMem_Malloc((size_t)most * sizeof(Py_ssize_t));
-    Py_ssize_t *lengths = PyMem_Malloc((size_t)most * sizeof(Py_ssize_t));
-    if (stem_counts_init(&counts, u, m) < 0) {
-        goto done;
-    }
-    if (starts == NULL || lengths == NULL) {
+    /* a word and the character after it take three: at most (m + 1) / 3 words in a segment;
+     * each word's start and length */
+    Py_ssize_t most = (m + 1) / 3 + 1, stack[2 * 128];
+    Py_ssize_t *starts = most <= 128 ? stack : PyMem_Malloc(2 * (size_t)most * sizeof(Py_ssize_t));
+    if (starts == NULL) {
         PyErr_NoMemory();
-        goto done;
+        return -1;
     }
-    if (stop_byte_set(stop, &stop_bytes) < 0) {
-        goto done;
-    }
-    for (Py_ssize_t seg = at; seg <= end;) {
+    Py_ssize_t *lengths = starts + most;
+    int status = 1;
+    for (Py_ssize_t seg = at; status > 0 && seg <= end;) {
         Py_ssize_t seg_end = seg;
         while (seg_end < end && u[seg_end] != '/') {
             seg_end++;
         }
         Py_ssize_t found = slug_parts(u + seg, seg_end - seg, starts, lengths);
         for (Py_ssize_t k = 0; found >= min_words && k < found; k++) {
-            if (count_term(&counts, stop, stop_bytes, seg + starts[k], lengths[k], stem_chars) < 0) {
-                goto done;
+            if (count_term(counts, stop, stop_bytes, offset + seg + starts[k], lengths[k], stem_chars, again) < 0) {
+                status = -1;
+                break;
             }
         }
         seg = seg_end + 1;
     }
-    out = stem_counts_dict(&counts);
-done:
+    if (starts != stack) {
+        PyMem_Free(starts);
+    }
+    return status;
+}
+
+/* terms(slug_words(url, min_words), stop) as a new dict, for the URLs count_slug_terms
+ * reads; Py_None (new) for other URLs; NULL with an exception set. */
+static PyObject *slug_counts(PyObject *url, PyObject *stop, Py_ssize_t stem_chars, Py_ssize_t min_words) {
+    Py_ssize_t n = url == Py_None ? 0 : PyUnicode_GET_LENGTH(url);
+    unsigned char stack[512];
+    unsigned char *u = scratch(stack, sizeof stack, n);
+    if (u == NULL) {
+        return NULL;
+    }
+    StemCounts counts;
+    const ByteSet *stop_bytes;
+    PyObject *out = NULL;
+    int status = stem_counts_init(&counts, u, n) < 0 || stop_byte_set(stop, &stop_bytes) < 0
+                 ? -1 : count_slug_terms(url, &counts, 0, stop, stop_bytes, stem_chars, min_words, 1);
+    if (status > 0) {
+        out = stem_counts_dict(&counts);
+    } else if (status == 0) {
+        out = Py_NewRef(Py_None);
+    }
     stem_counts_free(&counts);
-    PyMem_Free(starts);
-    PyMem_Free(lengths);
     free_scratch(u, stack);
     return out;
 }
@@ -6006,36 +6019,84 @@ PyDoc_STRVAR(title_bag_doc,
 "title_bag); None where the title has Chinese or Japanese characters or the URL is not\n"
 "printable ASCII (backslashes dropped) or its host has brackets.");
 
+/* title_bag's bag (see there) as a new dict, Py_None (new), or NULL with an exception set.
+ * An ASCII title's terms and its slug's are counted in one counter, the slug's new stems
+ * after the title's (the reference's setdefault order), at 1.0. */
+static PyObject *title_weights(PyObject *title, PyObject *stop, Py_ssize_t stem_chars, PyObject *url,
+                               Py_ssize_t min_words) {
+    if (!PyUnicode_IS_ASCII(title)) {
+        PyObject *bag = term_weights(title, stop, stem_chars);
+        if (bag == NULL || bag == Py_None || url == Py_None) {
+            return bag;
+        }
+        PyObject *slug = slug_counts(url, stop, stem_chars, min_words);
+        if (slug == NULL || slug == Py_None) {
+            Py_DECREF(bag);
+            return slug;
+        }
+        Py_ssize_t pos = 0;
+        PyObject *term, *count;
+        while (PyDict_Next(slug, &pos, &term, &count)) {
+            if (PyDict_SetDefault(bag, term, one_float) == NULL) {
+                Py_CLEAR(bag);
+                break;
+            }
+        }
+        Py_DECREF(slug);
+        return bag;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(title), m = url == Py_None ? 0 : PyUnicode_GET_LENGTH(url);
+    const ByteSet *stop_bytes;
+    if (stop_byte_set(stop, &stop_bytes) < 0) {
+        return NULL;
+    }
+    unsigned char stack[1024];
+    unsigned char *low = scratch(stack, sizeof stack, n + m);
+    if (low == NULL) {
+        return NULL;
+    }
+    StemCounts counts;
+    PyObject *out = NULL;
+    Py_ssize_t titled = 0;
+    int status = stem_counts_init(&counts, low, n + m) < 0
+                 || count_ascii_terms(PyUnicode_1BYTE_DATA(title), n, &counts, stop, stop_bytes, stem_chars) < 0
+                 ? -1 : 1;
+    if (status > 0 && url != Py_None) {
+        titled = counts.entries;
+        status = count_slug_terms(url, &counts, n, stop, stop_bytes, stem_chars, min_words, 0);
+    }
+    if (status == 0) {
+        out = Py_NewRef(Py_None);
+    } else if (status > 0) {
+        out = PyDict_New();
+    }
+    for (Py_ssize_t k = 0; out != NULL && out != Py_None && k < counts.entries; k++) {
+        PyObject *stem = ascii_term(low + counts.entry[k].start, counts.entry[k].len, counts.entry[k].hash);
+        PyObject *weight = stem == NULL ? NULL
+                           : url != Py_None && k >= titled ? Py_NewRef(one_float) : count_weight(counts.entry_count[k]);
+        if (weight == NULL || PyDict_SetItem(out, stem, weight) < 0) {
+            Py_CLEAR(out);
+        }
+        Py_XDECREF(stem);
+        Py_XDECREF(weight);
+    }
+    stem_counts_free(&counts);
+    free_scratch(low, stack);
+    return out;
+}
+
 static PyObject *title_bag(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     Py_ssize_t stem_chars, min_words;
     if (text_stop_count(args, nargs, 5, "title_bag", 0, &stem_chars) < 0
         || count_argument(args[4], "title_bag", &min_words) < 0 || featurize_ready() < 0) {
         return NULL;
     }
-    PyObject *stop = args[1], *url = args[3];
+    PyObject *url = args[3];
     if (url != Py_None && !PyUnicode_Check(url)) {
         PyErr_SetString(PyExc_TypeError, "title_bag: the URL must be a str or None");
         return NULL;
     }
-    PyObject *bag = term_weights(args[0], stop, stem_chars);
-    if (bag == NULL || bag == Py_None || url == Py_None) {
-        return bag;
-    }
-    PyObject *slug = slug_counts(url, stop, stem_chars, min_words);
-    if (slug == NULL || slug == Py_None) {
-        Py_DECREF(bag);
-        return slug;
-    }
-    Py_ssize_t pos = 0;
-    PyObject *term, *count;
-    while (PyDict_Next(slug, &pos, &term, &count)) {
-        if (PyDict_SetDefault(bag, term, one_float) == NULL) {
-            Py_CLEAR(bag);
-            break;
-        }
-    }
-    Py_DECREF(slug);
-    return bag;
+    return title_weights(args[0], args[1], stem_chars, url, min_words);
 }
 
 PyDoc_STRVAR(body_bag_doc,
