@@ -6272,6 +6272,247 @@ static PyObject *with_field(PyObject *self, PyObject *const *args, Py_ssize_t na
     return copy;
 }
 
+/* ---- featurize in one call: an annotated article's ArticleFeatures made by the loops of
+ * the featurize section above without a Python call between them (reference in
+ * storyline/cluster/features.py: article_features). ---- */
+
+/* The attributes and the method article_features reads, interned once. */
+enum { A_ARTICLE, A_TITLE, A_TEXT, A_URL, A_ID, A_ENTITIES, A_DATES, A_VALUE, A_YEAR, A_TOORDINAL, A_EMBEDDING,
+       A_COUNT };
+static const char *const article_names[A_COUNT] = {"article", "title", "text", "url", "id", "entities", "dates",
+                                                   "value", "year", "toordinal", "embedding"};
+static PyObject *article_str[A_COUNT];
+
+/* The settings tuple's items (features._ARTICLE_SETTINGS), in order. */
+enum { S_CLASS, S_STEM_CHARS, S_SLUG_MIN_WORDS, S_BODY_CHARS, S_BODY_TERMS, S_BODY_KEYS, S_PREFIXES, S_NUMERIC,
+       S_MAIN_ENTITIES, S_TIME_CHARS, S_AS_VECTOR, S_COUNT };
+/* ArticleFeatures' fields (its __slots__), in order. */
+enum { F_ID, F_TITLE, F_BODY, F_ENTITIES, F_NUMBERS, F_DAY, F_YEAR, F_YEARS, F_HEADLINE_ONLY, F_MAIN, F_WEEKDAYS,
+       F_MONTHS, F_KEYS, F_EMBEDDING, F_COUNT };
+
+/* The years the article's annotator dated things in ([d.value.year for d in dates]) as a new
+ * list, or a new reference to the empty tuple where there are none; NULL with an exception set. */
+static PyObject *known_years(PyObject *annotated) {
+    PyObject *dates = PyObject_GetAttr(annotated, article_str[A_DATES]);
+    int some = dates == NULL ? -1 : PyObject_IsTrue(dates);
+    if (some <= 0) {
+        Py_XDECREF(dates);
+        return some < 0 ? NULL : PyTuple_New(0);
+    }
+    PyObject *years = PyList_New(0), *iter = PyObject_GetIter(dates), *date;
+    Py_DECREF(dates);
+    while (years != NULL && iter != NULL && (date = PyIter_Next(iter)) != NULL) {
+        PyObject *value = PyObject_GetAttr(date, article_str[A_VALUE]);
+        PyObject *year = value == NULL ? NULL : PyObject_GetAttr(value, article_str[A_YEAR]);
+        if (year == NULL || PyList_Append(years, year) < 0) {
+            Py_CLEAR(years);
+        }
+        Py_XDECREF(year);
+        Py_XDECREF(value);
+        Py_DECREF(date);
+    }
+    if (iter == NULL || PyErr_Occurred()) {
+        Py_CLEAR(years);
+    }
+    Py_XDECREF(iter);
+    return years;
+}
+
+/* The index keys (featurize's ``keys``) of title, entity and top body terms as a new tuple:
+ * title and entity keys never meet (letters, "kind:name"), and a top body term counts
+ * where the title lacks it (dict.fromkeys' first-seen order). NULL with an exception set. */
+static PyObject *index_keys(PyObject *title, PyObject *entities, PyObject *top_body) {
+    Py_ssize_t n_top = top_body == NULL ? 0 : PyList_GET_SIZE(top_body);
+    PyObject *keys = PyTuple_New(PyDict_GET_SIZE(title) + PyDict_GET_SIZE(entities) + n_top), *key, *value;
+    if (keys == NULL) {
+        return NULL;
+    }
+    Py_ssize_t used = 0;
+    PyObject *bags[2] = {title, entities};
+    for (int b = 0; b < 2; b++) {
+        for (Py_ssize_t pos = 0; PyDict_Next(bags[b], &pos, &key, &value);) {
+            PyTuple_SET_ITEM(keys, used++, Py_NewRef(key));
+        }
+    }
+    for (Py_ssize_t k = 0; k < n_top; k++) {
+        key = PyList_GET_ITEM(top_body, k);
+        int known = PyDict_Contains(title, key);
+        if (known < 0) {
+            Py_DECREF(keys);
+            return NULL;
+        }
+        if (!known) {
+            PyTuple_SET_ITEM(keys, used++, Py_NewRef(key));
+        }
+    }
+    if (used < PyTuple_GET_SIZE(keys) && _PyTuple_Resize(&keys, used) < 0) {
+        return NULL;
+    }
+    return keys;
+}
+
+/* The item of a tuple result at ``k``, a new reference. */
+static PyObject *item_of(PyObject *tuple, Py_ssize_t k) {
+    return Py_NewRef(PyTuple_GET_ITEM(tuple, k));
+}
+
+PyDoc_STRVAR(article_features_doc,
+"article_features(annotated, stop, headline_only, when, settings) -> ArticleFeatures | None\n\n"
+"featurize's features of an annotated article, given its stop words, whether it is a headline\n"
+"alone and its event date (storyline.cluster.features.article_features); None where one of\n"
+"the loops it runs (title_bag, body_bag, time_words) gives None.");
+
+static PyObject *article_features(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 5 || !PyTuple_Check(args[4]) || PyTuple_GET_SIZE(args[4]) != S_COUNT) {
+        PyErr_SetString(PyExc_TypeError, "article_features takes an article, stop words, headline_only, a date "
+                                         "and the settings tuple");
+        return NULL;
+    }
+    PyObject *annotated = args[0], *stop = args[1], *headline_only = args[2], *when = args[3], *settings = args[4];
+    PyObject *const *set = &PyTuple_GET_ITEM(settings, 0);
+    if (!PyType_Check(set[S_CLASS])) {
+        PyErr_SetString(PyExc_TypeError, "article_features: the settings open with the record class");
+        return NULL;
+    }
+    if (article_str[0] == NULL) {
+        for (int k = 0; k < A_COUNT; k++) {
+            if ((article_str[k] = PyUnicode_InternFromString(article_names[k])) == NULL) {
+                return NULL;
+            }
+        }
+    }
+    PyTypeObject *type = (PyTypeObject *)set[S_CLASS];
+    Py_ssize_t offsets[MAX_FIELDS], count, stem_chars, min_words, body_chars;
+    if (read_field_offsets(type, offsets, &count) < 0 || featurize_ready() < 0
+        || count_argument(set[S_STEM_CHARS], "article_features", &stem_chars) < 0
+        || count_argument(set[S_SLUG_MIN_WORDS], "article_features", &min_words) < 0
+        || count_argument(set[S_BODY_CHARS], "article_features", &body_chars) < 0) {
+        return NULL;
+    }
+    if (count != F_COUNT) {
+        PyErr_SetString(PyExc_TypeError, "article_features: a record class of featurize's fields is needed");
+        return NULL;
+    }
+    if (stem_chars < 1) {
+        PyErr_SetString(PyExc_ValueError, "article_features: stem length below 1");
+        return NULL;
+    }
+    int headline = PyObject_IsTrue(headline_only);
+    if (headline < 0) {
+        return NULL;
+    }
+    PyObject *field[F_COUNT] = {NULL};
+    PyObject *article = NULL, *title_text = NULL, *text = NULL, *url = NULL, *body_text = NULL, *found = NULL;
+    PyObject *top_body = NULL, *known = NULL, *year = NULL, *out = NULL;
+    article = PyObject_GetAttr(annotated, article_str[A_ARTICLE]);
+    title_text = article == NULL ? NULL : PyObject_GetAttr(article, article_str[A_TITLE]);
+    text = title_text == NULL ? NULL : PyObject_GetAttr(article, article_str[A_TEXT]);
+    url = text == NULL ? NULL : headline ? PyObject_GetAttr(article, article_str[A_URL]) : Py_NewRef(Py_None);
+    if (url == NULL) {
+        goto done;
+    }
+    if (!PyUnicode_Check(title_text) || !PyUnicode_Check(text) || (url != Py_None && !PyUnicode_Check(url))) {
+        PyErr_SetString(PyExc_TypeError, "article_features: an article's title and text must be str, its URL a str "
+                                         "or None");
+        goto done;
+    }
+    /* (a part that some loop leaves to its reference leaves the whole to the reference: None) */
+    field[F_TITLE] = title_weights(title_text, stop, stem_chars, url, min_words);
+    if (field[F_TITLE] == NULL || field[F_TITLE] == Py_None) {
+        out = field[F_TITLE] == NULL ? NULL : Py_NewRef(Py_None);
+        goto done;
+    }
+    body_text = PyUnicode_Substring(text, 0, body_chars);
+    if (body_text == NULL) {
+        goto done;
+    }
+    if (headline) {
+        field[F_BODY] = PyDict_New();
+    } else {
+        PyObject *bag_args[5] = {body_text, stop, set[S_STEM_CHARS], set[S_BODY_TERMS], set[S_BODY_KEYS]};
+        found = body_bag(NULL, bag_args, 5);
+        if (found == NULL || found == Py_None) {
+            out = found == NULL ? NULL : Py_NewRef(Py_None);
+            goto done;
+        }
+        field[F_BODY] = item_of(found, 0);
+        top_body = item_of(found, 1);
+        Py_CLEAR(found);
+    }
+    PyObject *time_args[3] = {title_text, text, set[S_TIME_CHARS]};
+    found = time_words(NULL, time_args, 3);
+    if (found == NULL || found == Py_None) {
+        out = found == NULL ? NULL : Py_NewRef(Py_None);
+        goto done;
+    }
+    field[F_WEEKDAYS] = item_of(found, 0);
+    field[F_MONTHS] = item_of(found, 1);
+    Py_CLEAR(found);
+    PyObject *entities = PyObject_GetAttr(annotated, article_str[A_ENTITIES]);
+    if (entities == NULL) {
+        goto done;
+    }
+    PyObject *entity_args[4] = {entities, set[S_PREFIXES], set[S_NUMERIC], set[S_MAIN_ENTITIES]};
+    found = entity_features(NULL, entity_args, 4);
+    Py_DECREF(entities);
+    if (found == NULL) {
+        goto done;
+    }
+    field[F_ENTITIES] = item_of(found, 0);
+    field[F_NUMBERS] = item_of(found, 1);
+    field[F_MAIN] = item_of(found, 2);
+    Py_CLEAR(found);
+    if (field[F_BODY] == NULL || (field[F_KEYS] = index_keys(field[F_TITLE], field[F_ENTITIES], top_body)) == NULL) {
+        goto done;
+    }
+    year = when == Py_None ? Py_NewRef(Py_None) : PyObject_GetAttr(when, article_str[A_YEAR]);
+    field[F_DAY] = when == Py_None ? Py_NewRef(Py_None) : PyObject_CallMethodNoArgs(when, article_str[A_TOORDINAL]);
+    known = year == NULL || field[F_DAY] == NULL ? NULL : known_years(annotated);
+    if (known == NULL) {
+        goto done;
+    }
+    PyObject *year_args[4] = {title_text, body_text, known, year};
+    found = year_features(NULL, year_args, 4);
+    if (found == NULL) {
+        goto done;
+    }
+    field[F_YEAR] = item_of(found, 0);
+    field[F_YEARS] = item_of(found, 1);
+    Py_CLEAR(found);
+    PyObject *embedding = PyObject_GetAttr(annotated, article_str[A_EMBEDDING]);
+    int some = embedding == NULL ? -1 : PyObject_IsTrue(embedding);
+    field[F_EMBEDDING] = some < 0 ? NULL : some ? PyObject_CallOneArg(set[S_AS_VECTOR], embedding) : Py_NewRef(Py_None);
+    Py_XDECREF(embedding);
+    field[F_ID] = field[F_EMBEDDING] == NULL ? NULL : PyObject_GetAttr(article, article_str[A_ID]);
+    if (field[F_ID] == NULL) {
+        goto done;
+    }
+    field[F_HEADLINE_ONLY] = Py_NewRef(headline_only);
+    /* the record, made as new_fields makes it (offsets read again: the Python code run since
+     * may have read another class's) */
+    if (read_field_offsets(type, offsets, &count) < 0 || (out = type->tp_alloc(type, 0)) == NULL) {
+        goto done;
+    }
+    for (int k = 0; k < F_COUNT; k++) {
+        *FIELD_AT(out, offsets[k]) = field[k];
+        field[k] = NULL;
+    }
+done:
+    for (int k = 0; k < F_COUNT; k++) {
+        Py_XDECREF(field[k]);
+    }
+    Py_XDECREF(article);
+    Py_XDECREF(title_text);
+    Py_XDECREF(text);
+    Py_XDECREF(url);
+    Py_XDECREF(body_text);
+    Py_XDECREF(found);
+    Py_XDECREF(top_body);
+    Py_XDECREF(known);
+    Py_XDECREF(year);
+    return out;
+}
+
 PyDoc_STRVAR(register_idf_cache_doc,
 "register_idf_cache(cls) -> None\n\n"
 "Terms missing from an IDF cache of exactly this class are computed in C, as\n"
@@ -6312,6 +6553,8 @@ static PyMethodDef methods[] = {
     {"entity_features", (PyCFunction)(void (*)(void))entity_features, METH_FASTCALL, entity_features_doc},
     {"title_bag", (PyCFunction)(void (*)(void))title_bag, METH_FASTCALL, title_bag_doc},
     {"body_bag", (PyCFunction)(void (*)(void))body_bag, METH_FASTCALL, body_bag_doc},
+    /* featurize in one call */
+    {"article_features", (PyCFunction)(void (*)(void))article_features, METH_FASTCALL, article_features_doc},
     /* featurize's records */
     {"new_fields", (PyCFunction)(void (*)(void))new_fields, METH_FASTCALL, new_fields_doc},
     {"with_field", (PyCFunction)(void (*)(void))with_field, METH_FASTCALL, with_field_doc},
