@@ -1948,3 +1948,58 @@ def test_featurize_gives_the_same_features_with_and_without_its_c_loops(monkeypa
     assert [every_field(features.featurize(a)) for a in articles] == compiled
     assert sum(bool(f[3]) for f in compiled) > 3000  # names, and bodies among the headlines
     assert sum(bool(f[2]) for f in compiled) > 300
+
+
+def test_the_article_features_match_their_reference() -> None:
+    import dataclasses
+    from datetime import date
+
+    from storyline.cluster import features
+    from storyline.model import Article, AnnotatedArticle, DateMention
+
+    def every_field(f: features.ArticleFeatures) -> list:
+        values = [getattr(f, field.name) for field in dataclasses.fields(f)]
+        return [list(v.items()) if isinstance(v, dict) else v.tobytes() if hasattr(v, "tobytes") else v
+                for v in values]
+
+    reference = _features_reference("article_features")
+    articles = _annotated_rows()
+    # a headline with an embedding, one with a CJK title (left to the reference) and years known
+    headline = Article(id="h", source="t", title="Fishermen rescued in 2014", text="", url="http://x.com/a-b-c-d")
+    articles += [AnnotatedArticle(article=headline, embedding=(0.5, 0.25)),
+                 AnnotatedArticle(article=dataclasses.replace(headline, title="日本"), event_date=date(2014, 3, 1),
+                                  dates=(DateMention(text="x", value=date(2012, 1, 1), start=0, end=1),))]
+    read = 0
+    for a in articles:
+        args = (a, features.stop_words(a.article.language), a.article.headline_only, features.event_date(a),
+                features._ARTICLE_SETTINGS)
+        got, want = speedups.article_features(*args), reference(*args)
+        if got is not None:  # None: input a loop leaves to its reference
+            read += 1
+            assert type(got) is features.ArticleFeatures and every_field(got) == every_field(want), a.article.title
+    assert read > len(articles) * 0.9
+    assert got is None and want.title == {"日本": 1.0} and want.years == {"y:2012": 1.0} and want.year == 2012
+    assert sum(f.day is not None for f in map(features.featurize, articles)) > 300
+    made = speedups.article_features(articles[-2], features._STOP, True, None, features._ARTICLE_SETTINGS)
+    assert made.embedding.dtype == "float32" and made.embedding.tolist() == [0.5, 0.25] and "sxsw" not in made.title
+
+
+def test_the_article_features_check_their_input() -> None:
+    import dataclasses
+
+    from storyline.cluster import features
+    from storyline.model import Article, AnnotatedArticle
+
+    article = AnnotatedArticle(article=Article(id="a", source="t", title="Fishermen rescued", text="Fishermen."))
+    settings = features._ARTICLE_SETTINGS
+    with pytest.raises(TypeError):
+        speedups.article_features(article, features._STOP, False, None, settings[:-1])
+    with pytest.raises(TypeError):
+        speedups.article_features(article, features._STOP, False, None, (dict, *settings[1:]))
+    with pytest.raises(TypeError):
+        speedups.article_features(article, features._STOP, False, None, (object, *settings[1:]))
+    with pytest.raises(TypeError):
+        bad = dataclasses.replace(article, article=dataclasses.replace(article.article, title=None))
+        speedups.article_features(bad, features._STOP, False, None, settings)
+    with pytest.raises(AttributeError):
+        speedups.article_features(object(), features._STOP, False, None, settings)
