@@ -1955,7 +1955,7 @@ def test_the_article_features_match_their_reference() -> None:
     from datetime import date
 
     from storyline.cluster import features
-    from storyline.model import Article, AnnotatedArticle, DateMention
+    from storyline.model import AnnotatedArticle, Article, DateMention
 
     def every_field(f: features.ArticleFeatures) -> list:
         values = [getattr(f, field.name) for field in dataclasses.fields(f)]
@@ -1988,7 +1988,7 @@ def test_the_article_features_check_their_input() -> None:
     import dataclasses
 
     from storyline.cluster import features
-    from storyline.model import Article, AnnotatedArticle
+    from storyline.model import AnnotatedArticle, Article
 
     article = AnnotatedArticle(article=Article(id="a", source="t", title="Fishermen rescued", text="Fishermen."))
     settings = features._ARTICLE_SETTINGS
