@@ -4540,6 +4540,12 @@ static PyObject *ascii_term(const unsigned char *s, Py_ssize_t n, uint64_t hash)
     return term;
 }
 
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(address) __builtin_prefetch(address)
+#else
+#define PREFETCH(address) ((void)(address))
+#endif
+
 /* ``n`` bytes for a call's scratch: ``stack`` where they fit, else from the heap (NULL
  * with MemoryError set); free_scratch gives them back. */
 static unsigned char *scratch(unsigned char *stack, size_t stack_size, Py_ssize_t n) {
@@ -4576,7 +4582,8 @@ static int count_key(PyObject *counts, PyObject *key) {
 
 /* A character of features._WORD's [^\W\d_]: a letter, or a number that is no decimal digit. */
 static inline int word_char(Py_UCS4 c) {
-    return c != '_' && Py_UNICODE_ISALNUM(c) && !Py_UNICODE_ISDECIMAL(c);
+    /* (an ASCII one is a letter: told without the Unicode database, as most in text are) */
+    return c < 128 ? ascii_letter((unsigned char)c) : Py_UNICODE_ISALNUM(c) && !Py_UNICODE_ISDECIMAL(c);
 }
 
 /* A character of features._CJK (kana and CJK ideographs). */
@@ -4728,6 +4735,24 @@ typedef struct {
     Py_ssize_t capacity, entries;
 } StemCounts;
 
+/* Asks for the term cache's slots of the stems ``entries[order[k]]`` (order NULL: entries[k]),
+ * k < n, then for the terms in them, before ascii_term looks them up one by one: the slots
+ * and the terms lie far apart in memory, so the waits for them overlap instead of adding up. */
+static void prefetch_terms(const ByteKey *entries, const Py_ssize_t *order, Py_ssize_t n) {
+    if (term_cache == NULL) {
+        return;
+    }
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PREFETCH(&term_cache[entries[order != NULL ? order[k] : k].hash & (uint64_t)term_cache_mask]);
+    }
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *term = term_cache[entries[order != NULL ? order[k] : k].hash & (uint64_t)term_cache_mask].term;
+        if (term != NULL) {
+            PREFETCH(term);
+        }
+    }
+}
+
 /* Room for ``capacity`` stems: the entries so far moved to new arrays and filed in new
  * slots. 0, or -1 with MemoryError set. */
 static int stem_counts_make_room(StemCounts *c, Py_ssize_t capacity) {
@@ -4774,11 +4799,10 @@ static void stem_counts_free(StemCounts *c) {
     PyMem_Free(c->block);
 }
 
-/* One more of bytes[start:start + len], or with ``again`` 0 only a new one (a stem seen
- * before keeps its count): 0, or -1 with MemoryError set. */
-static int stem_counts_add(StemCounts *c, Py_ssize_t start, Py_ssize_t len, int again) {
+/* One more of bytes[start:start + len] (FNV-1a hash ``h``), or with ``again`` 0 only a new
+ * one (a stem seen before keeps its count): 0, or -1 with MemoryError set. */
+static int stem_counts_add(StemCounts *c, Py_ssize_t start, Py_ssize_t len, uint64_t h, int again) {
     const unsigned char *w = c->bytes + start;
-    uint64_t h = fnv1a(w, len);
     Py_ssize_t k = byte_slot(c->slots, 2 * c->capacity - 1, c->bytes, w, len, h);
     if (c->slots[k].start >= 0) {
         c->entry_count[c->slot_entry[k]] += again;
@@ -4799,6 +4823,7 @@ static int stem_counts_add(StemCounts *c, Py_ssize_t start, Py_ssize_t len, int 
 
 /* The counts as a new dict (first-seen order), or NULL with an exception set. */
 static PyObject *stem_counts_dict(const StemCounts *c) {
+    prefetch_terms(c->entry, NULL, c->entries);
     PyObject *out = PyDict_New();
     for (Py_ssize_t k = 0; out != NULL && k < c->entries; k++) {
         PyObject *stem = ascii_term(c->bytes + c->entry[k].start, c->entry[k].len, c->entry[k].hash);
@@ -4812,16 +4837,31 @@ static PyObject *stem_counts_dict(const StemCounts *c) {
     return out;
 }
 
-/* Whether the lower-case ASCII word is in ``stop`` (its byte set where it has one): 1 or 0,
- * -1 with an exception set. */
-static int is_stop_word(PyObject *stop, const ByteSet *bytes, const unsigned char *w, Py_ssize_t n) {
+/* Whether the lower-case ASCII word (FNV-1a hash ``h``) is in ``stop`` (its byte set where
+ * it has one): 1 or 0, -1 with an exception set. */
+static int is_stop_hashed(PyObject *stop, const ByteSet *bytes, const unsigned char *w, Py_ssize_t n, uint64_t h) {
     if (bytes != NULL) {
-        return bytes->slots[byte_slot(bytes->slots, bytes->mask, bytes->bytes, w, n, fnv1a(w, n))].start >= 0;
+        return bytes->slots[byte_slot(bytes->slots, bytes->mask, bytes->bytes, w, n, h)].start >= 0;
     }
     PyObject *word = ascii_str(w, n);
     int found = word == NULL ? -1 : PySet_Contains(stop, word);
     Py_XDECREF(word);
     return found;
+}
+
+static int is_stop_word(PyObject *stop, const ByteSet *bytes, const unsigned char *w, Py_ssize_t n) {
+    return is_stop_hashed(stop, bytes, w, n, fnv1a(w, n));
+}
+
+/* fnv1a of a word's first ``stem`` bytes (stem <= n), and of the whole word (n bytes) into
+ * ``*whole``, in one pass (FNV-1a reads bytes in order: the stem's hash is a step of the word's). */
+static inline uint64_t stem_hashes(const unsigned char *w, Py_ssize_t n, Py_ssize_t stem, uint64_t *whole) {
+    uint64_t h = fnv1a(w, stem), stem_hash = h;
+    for (Py_ssize_t i = stem; i < n; i++) {
+        h = (h ^ w[i]) * 1099511628211u;
+    }
+    *whole = h;
+    return stem_hash;
 }
 
 /* word_terms of text that is not ASCII: its words read from text.lower(), as the reference
@@ -4897,8 +4937,11 @@ static PyObject *wide_terms(PyObject *text, PyObject *stop, Py_ssize_t stem_char
  * stem_counts_add). 0, or -1 with an exception set. */
 static int count_term(StemCounts *counts, PyObject *stop, const ByteSet *stop_bytes, Py_ssize_t start,
                       Py_ssize_t n, Py_ssize_t stem_chars, int again) {
-    int is_stop = is_stop_word(stop, stop_bytes, counts->bytes + start, n);
-    return is_stop < 0 ? -1 : is_stop ? 0 : stem_counts_add(counts, start, n < stem_chars ? n : stem_chars, again);
+    const unsigned char *w = counts->bytes + start;
+    Py_ssize_t stem = n < stem_chars ? n : stem_chars;
+    uint64_t word_hash, stem_hash = stem_hashes(w, n, stem, &word_hash);
+    int is_stop = is_stop_hashed(stop, stop_bytes, w, n, word_hash);
+    return is_stop < 0 ? -1 : is_stop ? 0 : stem_counts_add(counts, start, stem, stem_hash, again);
 }
 
 /* The terms of ASCII text ``s`` (n bytes) counted into ``counts``, whose bytes (n of them)
@@ -5207,6 +5250,16 @@ static int featurize_ready(void) {
         }
     }
     return 0;
+}
+
+/* The weight of a term counted ``count`` times, 1 + log(count), as a new float (the C
+ * library's log, as math.log calls it for an int that fits a double; one shared 1.0). */
+static PyObject *count_weight(Py_ssize_t count) {
+    if (count == 1) {
+        Py_INCREF(one_float);
+        return one_float;
+    }
+    return PyFloat_FromDouble(1.0 + log((double)count));
 }
 
 /* Adds the ASCII name to ``*set``, a brand-new frozenset made here at the first name (NULL
@@ -5641,58 +5694,138 @@ static PyObject *number_key(PyObject *text) {
     return out;
 }
 
-/* The keys of ``counts`` (int values) with the ``most`` highest counts, highest first, ties
- * in insertion order: sorted(counts, key=counts.__getitem__, reverse=True)[:most]. */
-static PyObject *most_counted(PyObject *counts, Py_ssize_t most) {
-    Py_ssize_t n = PyDict_GET_SIZE(counts);
-    if (most > n) {
-        most = n;
+/* The names an article's entities give ("kind:name"), in first-seen order, and their
+ * mentions: entity_features' counts without a dict or an int per name. */
+typedef struct {
+    PyObject *key;
+    Py_ssize_t count;
+} NameCount;
+
+typedef struct {
+    NameCount *items;
+    Py_ssize_t used, room;
+    NameCount stack[32];
+} NameCounts;
+
+static void name_counts_init(NameCounts *c) {
+    c->items = c->stack;
+    c->used = 0;
+    c->room = sizeof c->stack / sizeof *c->stack;
+}
+
+static void name_counts_free(NameCounts *c) {
+    for (Py_ssize_t k = 0; k < c->used; k++) {
+        Py_DECREF(c->items[k].key);
     }
-    PyObject *out = PyTuple_New(most);
-    PyObject **keys = PyMem_Malloc((size_t)(n > 0 ? n : 1) * sizeof(PyObject *));
-    long *values = PyMem_Malloc((size_t)(n > 0 ? n : 1) * sizeof(long));
-    if (out == NULL || keys == NULL || values == NULL) {
-        if (out != NULL) {
+    if (c->items != c->stack) {
+        PyMem_Free(c->items);
+    }
+}
+
+/* One more mention of ``key`` (a str; the reference is taken, NULL: failed already): 0, or
+ * -1 with an exception set. The same name is mostly the same str (ASCII ones come from
+ * ascii_term), else one of the same characters. */
+static int name_counts_add(NameCounts *c, PyObject *key) {
+    if (key == NULL) {
+        return -1;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(key);
+    for (Py_ssize_t k = 0; k < c->used; k++) {
+        PyObject *other = c->items[k].key;
+        if (other == key || (PyUnicode_GET_LENGTH(other) == n && PyUnicode_Compare(other, key) == 0)) {
+            c->items[k].count++;
+            Py_DECREF(key);
+            return 0;
+        }
+    }
+    if (c->used == c->room) {
+        NameCount *grown = PyMem_Malloc(2 * (size_t)c->room * sizeof(NameCount));
+        if (grown == NULL) {
+            Py_DECREF(key);
             PyErr_NoMemory();
+            return -1;
         }
-        goto fail;
-    }
-    Py_ssize_t pos = 0, k = 0;
-    PyObject *key, *value;
-    while (PyDict_Next(counts, &pos, &key, &value)) {
-        keys[k] = key;
-        values[k] = PyLong_AsLong(value);
-        if (values[k] == -1 && PyErr_Occurred()) {
-            goto fail;
+        memcpy(grown, c->items, (size_t)c->used * sizeof(NameCount));
+        if (c->items != c->stack) {
+            PyMem_Free(c->items);
         }
-        k++;
+        c->items = grown;
+        c->room *= 2;
     }
-    for (Py_ssize_t r = 0; r < most; r++) {
-        /* the first of the highest counts not taken yet (a taken one is set below any count) */
+    c->items[c->used++] = (NameCount){key, 1};
+    return 0;
+}
+
+/* The names with the ``most`` highest counts, highest first, ties in first-seen order
+ * (sorted(counts, key=counts.__getitem__, reverse=True)[:most]) as a new tuple; NULL with
+ * an exception set. */
+static PyObject *most_counted(const NameCounts *c, Py_ssize_t most) {
+    Py_ssize_t n = c->used;
+    unsigned char taken_stack[64];
+    unsigned char *taken = n <= 64 ? taken_stack : PyMem_Malloc((size_t)n);
+    PyObject *out = taken == NULL ? PyErr_NoMemory() : PyTuple_New(most < n ? most : n);
+    if (out != NULL) {
+        memset(taken, 0, (size_t)n);
+    }
+    for (Py_ssize_t r = 0; out != NULL && r < PyTuple_GET_SIZE(out); r++) {
+        /* the first of the highest counts not taken yet */
         Py_ssize_t best = -1;
-        for (k = 0; k < n; k++) {
-            if (values[k] != LONG_MIN && (best < 0 || values[k] > values[best])) {
+        for (Py_ssize_t k = 0; k < n; k++) {
+            if (!taken[k] && (best < 0 || c->items[k].count > c->items[best].count)) {
                 best = k;
             }
         }
-        values[best] = LONG_MIN;
-        Py_INCREF(keys[best]);
-        PyTuple_SET_ITEM(out, r, keys[best]);
+        taken[best] = 1;
+        PyTuple_SET_ITEM(out, r, Py_NewRef(c->items[best].key));
     }
-    PyMem_Free(keys);
-    PyMem_Free(values);
+    if (taken != taken_stack) {
+        PyMem_Free(taken);
+    }
     return out;
-fail:
-    Py_XDECREF(out);
-    PyMem_Free(keys);
-    PyMem_Free(values);
-    return NULL;
 }
 
 /* The mentions of one entity that names someone or something counted into ``counts`` (its
- * "kind:name", and for a person with a full name the surname alone): 0, or -1 with an
- * exception set. */
-static int count_entity(PyObject *counts, PyObject *prefix, PyObject *canonical) {
+ * "kind:name", and for a person with a full name the surname alone; ``person``: the kind
+ * is "p:"): 0, or -1 with an exception set. An ASCII name of an ASCII kind is lower-cased
+ * and stripped into a buffer, and its keys made by ascii_term (no str made per mention). */
+static int count_entity(NameCounts *counts, PyObject *prefix, int person, PyObject *canonical) {
+    if (!PyUnicode_Check(canonical)) {
+        PyErr_SetString(PyExc_TypeError, "entity_features: an entity's canonical name must be a str");
+        return -1;
+    }
+    if (PyUnicode_CheckExact(canonical) && PyUnicode_IS_ASCII(canonical) && PyUnicode_IS_ASCII(prefix)) {
+        const unsigned char *s = PyUnicode_1BYTE_DATA(canonical);
+        Py_ssize_t start = 0, end = PyUnicode_GET_LENGTH(canonical), p = PyUnicode_GET_LENGTH(prefix);
+        while (start < end && Py_UNICODE_ISSPACE(s[start])) {
+            start++;
+        }
+        while (end > start && Py_UNICODE_ISSPACE(s[end - 1])) {
+            end--;
+        }
+        if (start == end) {
+            return 0;
+        }
+        unsigned char stack[256];
+        unsigned char *key = scratch(stack, sizeof stack, p + end - start);
+        if (key == NULL) {
+            return -1;
+        }
+        memcpy(key, PyUnicode_1BYTE_DATA(prefix), (size_t)p);
+        Py_ssize_t n = p, space = -1;
+        for (Py_ssize_t i = start; i < end; i++, n++) {
+            key[n] = (s[i] >= 'A' && s[i] <= 'Z') ? (unsigned char)(s[i] | 32) : s[i];
+            space = s[i] == ' ' ? n : space;
+        }
+        int status = name_counts_add(counts, ascii_term(key, n, fnv1a(key, n)));
+        if (status == 0 && person && space >= 0) {
+            /* "p:" (the kind) and the surname, moved up to it: the whole name is counted */
+            memmove(key + p, key + space + 1, (size_t)(n - space - 1));
+            n = p + n - space - 1;
+            status = name_counts_add(counts, ascii_term(key, n, fnv1a(key, n)));
+        }
+        free_scratch(key, stack);
+        return status;
+    }
     PyObject *name = lower_stripped(canonical);
     if (name == NULL) {
         return -1;
@@ -5705,19 +5838,14 @@ static int count_entity(PyObject *counts, PyObject *prefix, PyObject *canonical)
     Py_ssize_t n = PyUnicode_GET_LENGTH(name);
     int status = 0;
     if (n > 0) {
-        PyObject *key = PyUnicode_Concat(prefix, name);
-        status = key == NULL ? -1 : count_key(counts, key);
-        Py_XDECREF(key);
-        int person = status == 0 ? PyUnicode_CompareWithASCIIString(prefix, "p:") == 0 : 0;
-        Py_ssize_t space = person ? PyUnicode_FindChar(name, ' ', 0, n, -1) : -1;
+        status = name_counts_add(counts, PyUnicode_Concat(prefix, name));
+        Py_ssize_t space = status == 0 && person ? PyUnicode_FindChar(name, ' ', 0, n, -1) : -1;
         if (space == -2) {
             status = -1;
         } else if (space >= 0) {
             PyObject *surname = PyUnicode_Substring(name, space + 1, n);
-            key = surname == NULL ? NULL : PyUnicode_Concat(prefix, surname);
+            status = name_counts_add(counts, surname == NULL ? NULL : PyUnicode_Concat(prefix, surname));
             Py_XDECREF(surname);
-            status = key == NULL ? -1 : count_key(counts, key);
-            Py_XDECREF(key);
         }
     }
     Py_DECREF(name);
@@ -5753,10 +5881,9 @@ static PyObject *entity_features(PyObject *self, PyObject *const *args, Py_ssize
     if (entities == NULL) {
         return NULL;
     }
-    PyObject *counts = PyDict_New(), *numbers = NULL, *out = NULL;
-    if (counts == NULL) {
-        goto done;
-    }
+    NameCounts counts;
+    name_counts_init(&counts);
+    PyObject *numbers = NULL, *out = NULL;
     for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(entities); i++) {
         /* held while Python code runs (attributes, lower() of a wide name) */
         PyObject *ent = PySequence_Fast_GET_ITEM(entities, i);
@@ -5770,8 +5897,9 @@ static PyObject *entity_features(PyObject *self, PyObject *const *args, Py_ssize
         int status = 0;
         if (prefix != NULL) {
             Py_INCREF(prefix);
+            int person = PyUnicode_CheckExact(prefix) && PyUnicode_CompareWithASCIIString(prefix, "p:") == 0;
             PyObject *canonical = PyObject_GetAttr(ent, attr_canonical);
-            status = canonical == NULL ? -1 : count_entity(counts, prefix, canonical);
+            status = canonical == NULL ? -1 : count_entity(&counts, prefix, person, canonical);
             Py_XDECREF(canonical);
             Py_DECREF(prefix);
         } else if (PyErr_Occurred()) {
@@ -5795,10 +5923,18 @@ static PyObject *entity_features(PyObject *self, PyObject *const *args, Py_ssize
             goto done;
         }
     }
-    PyObject *weights = log_weights(counts);
+    /* log_weights of the counts, in first-seen order */
+    PyObject *weights = PyDict_New();
+    for (Py_ssize_t k = 0; weights != NULL && k < counts.used; k++) {
+        PyObject *weight = count_weight(counts.items[k].count);
+        if (weight == NULL || PyDict_SetItem(weights, counts.items[k].key, weight) < 0) {
+            Py_CLEAR(weights);
+        }
+        Py_XDECREF(weight);
+    }
     PyObject *found = numbers == NULL ? no_names : PyFrozenSet_New(numbers);
     Py_XINCREF(numbers == NULL ? found : NULL);
-    PyObject *main_names = most_counted(counts, most);
+    PyObject *main_names = most_counted(&counts, most);
     if (weights != NULL && found != NULL && main_names != NULL) {
         out = PyTuple_Pack(3, weights, found, main_names);
     }
@@ -5807,7 +5943,7 @@ static PyObject *entity_features(PyObject *self, PyObject *const *args, Py_ssize
     Py_XDECREF(main_names);
 done:
     Py_DECREF(entities);
-    Py_XDECREF(counts);
+    name_counts_free(&counts);
     Py_XDECREF(numbers);
     return out;
 }
@@ -5899,16 +6035,6 @@ done:
     return out;
 }
 
-/* The weight of a term counted ``count`` times, 1 + log(count), as a new float (the C
- * library's log, as math.log calls it for an int that fits a double; one shared 1.0). */
-static PyObject *count_weight(Py_ssize_t count) {
-    if (count == 1) {
-        Py_INCREF(one_float);
-        return one_float;
-    }
-    return PyFloat_FromDouble(1.0 + log((double)count));
-}
-
 /* log_weights(terms(text, stop, stem_chars)) as a new dict; Py_None (new) where ``text``
  * has Chinese or Japanese characters; NULL with an exception set. */
 static PyObject *term_weights(PyObject *text, PyObject *stop, Py_ssize_t stem_chars) {
@@ -5936,6 +6062,7 @@ static PyObject *term_weights(PyObject *text, PyObject *stop, Py_ssize_t stem_ch
     if (stem_counts_init(&counts, low, n) == 0
         && count_ascii_terms(PyUnicode_1BYTE_DATA(text), n, &counts, stop, stop_bytes, stem_chars) == 0) {
         out = PyDict_New();
+        prefetch_terms(counts.entry, NULL, counts.entries);
     }
     for (Py_ssize_t k = 0; out != NULL && k < counts.entries; k++) {
         PyObject *stem = ascii_term(low + counts.entry[k].start, counts.entry[k].len, counts.entry[k].hash);
@@ -5970,6 +6097,7 @@ static PyObject *rank_stems(const StemCounts *c, Py_ssize_t most, Py_ssize_t top
     /* every stem where there are at most ``most`` (first-seen order), else the ``most`` most
      * counted; the first ``top`` of those most counted for the index (all of them kept) */
     Py_ssize_t kept = n > most ? most : n, listed = kept > top ? top : kept;
+    prefetch_terms(c->entry, n > most ? order : NULL, kept);
     for (Py_ssize_t k = 0; bag != NULL && k < kept; k++) {
         Py_ssize_t at = n > most ? order[k] : k;
         made[at] = ascii_term(c->bytes + c->entry[at].start, c->entry[at].len, c->entry[at].hash);
@@ -6069,6 +6197,9 @@ static PyObject *title_weights(PyObject *title, PyObject *stop, Py_ssize_t stem_
         out = Py_NewRef(Py_None);
     } else if (status > 0) {
         out = PyDict_New();
+    }
+    if (out != NULL && out != Py_None) {
+        prefetch_terms(counts.entry, NULL, counts.entries);
     }
     for (Py_ssize_t k = 0; out != NULL && out != Py_None && k < counts.entries; k++) {
         PyObject *stem = ascii_term(low + counts.entry[k].start, counts.entry[k].len, counts.entry[k].hash);
