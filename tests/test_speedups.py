@@ -2003,3 +2003,30 @@ def test_the_article_features_check_their_input() -> None:
         speedups.article_features(bad, features._STOP, False, None, settings)
     with pytest.raises(AttributeError):
         speedups.article_features(object(), features._STOP, False, None, settings)
+
+
+def test_the_article_records_are_left_to_reference_counting() -> None:
+    """A record of article_features, and its tuples and sets of str, are off the collector's
+    lists (none can be in a cycle); not where a field is a container the collector tracks."""
+    import gc
+
+    from storyline.cluster import features
+    from storyline.model import AnnotatedArticle, Article, Entity
+
+    article = AnnotatedArticle(article=Article(id="a", source="t", title="Fishermen rescued on Friday",
+                                               text="Fishermen rescued off Cadiz on Friday, Dec. 12: 12 said."),
+                               entities=(Entity("12", "CARDINAL", "12", 0, 1),
+                                         Entity("Ann Lee", "PERSON", "Ann Lee", 0, 1)),
+                               embedding=(0.5, 0.25))
+    made = speedups.article_features(article, features._STOP, False, None, features._ARTICLE_SETTINGS)
+    assert made.numbers and made.weekdays and made.months and made.main and made.keys
+    assert not gc.is_tracked(made) and not any(gc.is_tracked(getattr(made, name)) for name in made.__slots__)
+    body = features.ArticleFeatures.__slots__.index("body")
+    assert not gc.is_tracked(speedups.with_field(made, body, {"coastgu": 1.0}))
+    assert gc.is_tracked(speedups.with_field(made, body, {"coastgu": []}))
+    as_list = (*features._ARTICLE_SETTINGS[:-1], list)  # an embedding the collector tracks
+    kept = speedups.article_features(article, features._STOP, False, None, as_list)
+    assert gc.is_tracked(kept) and kept.embedding == [0.5, 0.25] and not gc.is_tracked(kept.keys)
+    assert gc.is_tracked(speedups.with_field(kept, body, {}))  # a copy of a tracked record
+    gc.collect()
+    assert made.title == features.featurize(article).title

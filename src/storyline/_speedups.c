@@ -6400,6 +6400,11 @@ static PyObject *with_field(PyObject *self, PyObject *const *args, Py_ssize_t na
         }
         *FIELD_AT(copy, offsets[k]) = Py_NewRef(value);
     }
+    /* off the collector's lists as obj is (see untrack_record) where ``value`` is no tracked container */
+    if (PyObject_IS_GC(obj) && !PyObject_GC_IsTracked(obj) && !(PyObject_IS_GC(args[2]) && PyObject_GC_IsTracked(args[2]))
+        && PyObject_IS_GC(copy) && PyObject_GC_IsTracked(copy)) {
+        PyObject_GC_UnTrack(copy);
+    }
     return copy;
 }
 
@@ -6480,6 +6485,54 @@ static PyObject *index_keys(PyObject *title, PyObject *entities, PyObject *top_b
         return NULL;
     }
     return keys;
+}
+
+/* Whether ``obj`` is a tuple or frozenset of exact str only (no container: in no cycle). */
+static int holds_only_str(PyObject *obj) {
+    if (PyTuple_CheckExact(obj)) {
+        for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(obj); k++) {
+            if (!PyUnicode_CheckExact(PyTuple_GET_ITEM(obj, k))) {
+                return 0;
+            }
+        }
+        return 1;
+    }
+    if (!PyFrozenSet_CheckExact(obj)) {
+        return 0;
+    }
+    Py_ssize_t pos = 0;
+    PyObject *item;
+    Py_hash_t hash;
+    while (_PySet_NextEntry(obj, &pos, &item, &hash)) {
+        if (!PyUnicode_CheckExact(item)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Takes a new record of article_features (its ``count`` fields at ``offsets``) off the
+ * collector's lists, with its tuples and frozensets of str, where no field is a tracked
+ * container then: the stream keeps every article's record, which each full collection would
+ * walk (and count towards the next) though none can be in a reference cycle. Its dicts,
+ * str -> float, are untracked already (CPython tracks a dict once it holds a container),
+ * and nothing puts a container in them; a tuple of str CPython untracks itself, at the
+ * first collection it lives through. */
+static void untrack_record(PyObject *record, const Py_ssize_t *offsets, Py_ssize_t count) {
+    int contained = 0;
+    for (Py_ssize_t k = 0; k < count; k++) {
+        PyObject *value = *FIELD_AT(record, offsets[k]);
+        if (PyObject_IS_GC(value) && PyObject_GC_IsTracked(value)) {
+            if (holds_only_str(value)) {
+                PyObject_GC_UnTrack(value);
+            } else {
+                contained = 1;
+            }
+        }
+    }
+    if (!contained) {
+        PyObject_GC_UnTrack(record);
+    }
 }
 
 /* The item of a tuple result at ``k``, a new reference. */
@@ -6628,6 +6681,7 @@ static PyObject *article_features(PyObject *self, PyObject *const *args, Py_ssiz
         *FIELD_AT(out, offsets[k]) = field[k];
         field[k] = NULL;
     }
+    untrack_record(out, offsets, count);
 done:
     for (int k = 0; k < F_COUNT; k++) {
         Py_XDECREF(field[k]);
