@@ -5610,6 +5610,18 @@ done:
     return out;
 }
 
+/* Asks for the objects of a tuple or list at once (and for the bytes before each, where
+ * CPython keeps the pointer to an instance's dict), before they are read one by one: the
+ * waits for them overlap instead of adding up. */
+static void prefetch_items(PyObject *seq) {
+    if (PyTuple_Check(seq) || PyList_Check(seq)) {
+        for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); i++) {
+            PREFETCH((const char *)PySequence_Fast_GET_ITEM(seq, i) - 32);
+            PREFETCH(PySequence_Fast_GET_ITEM(seq, i));
+        }
+    }
+}
+
 /* canonical.lower().strip() (new reference, NULL with an exception set): in C for ASCII. */
 static PyObject *lower_stripped(PyObject *canonical) {
     if (!PyUnicode_Check(canonical)) {
@@ -5886,6 +5898,7 @@ static PyObject *entity_features(PyObject *self, PyObject *const *args, Py_ssize
     NameCounts counts;
     name_counts_init(&counts);
     PyObject *numbers = NULL, *out = NULL;
+    prefetch_items(entities);
     for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(entities); i++) {
         /* held while Python code runs (attributes, lower() of a wide name) */
         PyObject *ent = PySequence_Fast_GET_ITEM(entities, i);
