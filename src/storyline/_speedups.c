@@ -5527,6 +5527,32 @@ static PyObject *years_in(PyObject *self, PyObject *text) {
     return out;
 }
 
+/* bag[f"y:{year}"] = 1.0 for an int year (str() writes it as %ld does): 0, or -1 with an
+ * exception set. */
+static int year_into(PyObject *bag, PyObject *year) {
+    long value = PyLong_AsLong(year);
+    if (value == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    /* the digits written backwards from the end of ``key``, the sign and "y:" before them */
+    unsigned char key[32], *at = key + sizeof key;
+    unsigned long rest = value < 0 ? 0UL - (unsigned long)value : (unsigned long)value;
+    do {
+        *--at = (unsigned char)('0' + rest % 10);
+        rest /= 10;
+    } while (rest > 0);
+    if (value < 0) {
+        *--at = '-';
+    }
+    *--at = ':';
+    *--at = 'y';
+    Py_ssize_t n = key + sizeof key - at;
+    PyObject *term = ascii_term(at, n, fnv1a(at, n));
+    int status = term == NULL ? -1 : PyDict_SetItem(bag, term, one_float);
+    Py_XDECREF(term);
+    return status;
+}
+
 PyDoc_STRVAR(year_features_doc,
 "year_features(title, body, known, year) -> (int | None, dict)\n\n"
 "An article's year and year bag (storyline.cluster.features.year_features).");
@@ -5576,7 +5602,24 @@ static PyObject *year_features(PyObject *self, PyObject *const *args, Py_ssize_t
     }
     latest = best;
     Py_INCREF(latest);
-    /* "y:YYYY" in the order of a set of the years made in this order, as the reference's */
+    /* "y:YYYY" in the order of a set of the years made in this order, as the reference's
+     * (most articles have one year, mentioned or not: a set of it is that year alone) */
+    Py_ssize_t count = PyList_GET_SIZE(years);
+    int one = 1;
+    for (Py_ssize_t k = 1; one && k < count; k++) {
+        one = PyObject_RichCompareBool(PyList_GET_ITEM(years, k), PyList_GET_ITEM(years, 0), Py_EQ);
+        if (one < 0) {
+            goto done;
+        }
+    }
+    if (one) {
+        bag = PyDict_New();
+        if (bag == NULL || (count > 0 && year_into(bag, PyList_GET_ITEM(years, 0)) < 0)) {
+            goto done;
+        }
+        out = PyTuple_Pack(2, latest, bag);
+        goto done;
+    }
     seen = PySet_New(years);
     bag = seen == NULL ? NULL : _PyDict_NewPresized(PySet_GET_SIZE(seen));
     if (seen == NULL || bag == NULL) {
@@ -5584,14 +5627,7 @@ static PyObject *year_features(PyObject *self, PyObject *const *args, Py_ssize_t
     }
     iter = PyObject_GetIter(seen);
     while (iter != NULL && (item = PyIter_Next(iter)) != NULL) {
-        /* f"y:{y}" of an int, which str() writes as %ld does */
-        char digits[32];
-        long value = PyLong_AsLong(item);
-        int written = value == -1 && PyErr_Occurred() ? -1 : snprintf(digits, sizeof digits, "y:%ld", value);
-        PyObject *key = written < 0 ? NULL
-                       : ascii_term((const unsigned char *)digits, written, fnv1a((const unsigned char *)digits, written));
-        int status = key == NULL ? -1 : PyDict_SetItem(bag, key, one_float);
-        Py_XDECREF(key);
+        int status = year_into(bag, item);
         Py_DECREF(item);
         if (status < 0) {
             goto done;
