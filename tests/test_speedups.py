@@ -1621,6 +1621,9 @@ def test_the_entity_features_match_their_reference(seed: int) -> None:
         assert list(got[0].items()) == list(want[0].items()) and got[1:] == want[1:], entities
     with pytest.raises(AttributeError):
         speedups.entity_features([object()], features._KIND_PREFIX, features.NUMERIC, 2)
+    with pytest.raises(TypeError):  # as the reference's prefix + name
+        speedups.entity_features([Entity(text="x", label="ORG", canonical="Acme", start=0, end=1)], {"ORG": 7},
+                                 features.NUMERIC, 2)
     with pytest.raises(TypeError):
         speedups.entity_features([Entity(text="1", label="ORG", canonical=None, start=0, end=1)],  # type: ignore[arg-type]
                                  features._KIND_PREFIX, features.NUMERIC, 2)
@@ -2003,6 +2006,8 @@ def test_the_article_features_check_their_input() -> None:
         speedups.article_features(bad, features._STOP, False, None, settings)
     with pytest.raises(AttributeError):
         speedups.article_features(object(), features._STOP, False, None, settings)
+    with pytest.raises(TypeError):
+        speedups.article_features(article, ["the"], False, None, settings)
 
 
 def test_the_article_records_are_left_to_reference_counting() -> None:

@@ -5843,7 +5843,8 @@ static int count_entity(NameCounts *counts, PyObject *prefix, int person, PyObje
         PyErr_SetString(PyExc_TypeError, "entity_features: an entity's canonical name must be a str");
         return -1;
     }
-    if (PyUnicode_CheckExact(canonical) && PyUnicode_IS_ASCII(canonical) && PyUnicode_IS_ASCII(prefix)) {
+    if (PyUnicode_CheckExact(canonical) && PyUnicode_IS_ASCII(canonical) && PyUnicode_CheckExact(prefix)
+        && PyUnicode_IS_ASCII(prefix)) {
         const unsigned char *s = PyUnicode_1BYTE_DATA(canonical);
         Py_ssize_t start = 0, end = PyUnicode_GET_LENGTH(canonical), p = PyUnicode_GET_LENGTH(prefix);
         while (start < end && Py_UNICODE_ISSPACE(s[start])) {
@@ -6607,6 +6608,10 @@ static PyObject *article_features(PyObject *self, PyObject *const *args, Py_ssiz
     PyObject *const *set = &PyTuple_GET_ITEM(settings, 0);
     if (!PyType_Check(set[S_CLASS])) {
         PyErr_SetString(PyExc_TypeError, "article_features: the settings open with the record class");
+        return NULL;
+    }
+    if (!PyAnySet_Check(stop)) {
+        PyErr_SetString(PyExc_TypeError, "article_features: the stop words must be a set or frozenset");
         return NULL;
     }
     if (article_str[0] == NULL) {
