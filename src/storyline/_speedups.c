@@ -4816,7 +4816,11 @@ static int stem_counts_add(StemCounts *c, Py_ssize_t start, Py_ssize_t len, uint
         }
         k = byte_slot(c->slots, 2 * c->capacity - 1, c->bytes, w, len, h);
     }
-    c->slots[k] = c->entry[c->entries] = (ByteKey){h, start, len};
+    /* (each stored from the value, not the one from the other: a read back of a store
+     * just made in two halves waits for it) */
+    ByteKey key = {h, start, len};
+    c->entry[c->entries] = key;
+    c->slots[k] = key;
     c->slot_entry[k] = c->entries;
     c->entry_count[c->entries] = 1;
     c->entries++;
