@@ -4441,9 +4441,7 @@ done:
  * ASCII text is read byte by byte, other text by code point with the Unicode tests the
  * references' regular expressions make; the few inputs where those would take more than
  * that to mirror (Chinese or Japanese words, URLs that urlsplit cleans or checks, letters
- * that IGNORECASE matches to ASCII ones) are left to the references: None back. Bags are
- * made presized for the terms they get (_PyDict_NewPresized: no resize on the way; the
- * same items in the same order). */
+ * that IGNORECASE matches to ASCII ones) are left to the references: None back. */
 
 /* An ASCII letter ([A-Za-z]). */
 static inline int ascii_letter(unsigned char c) {
@@ -4830,7 +4828,7 @@ static int stem_counts_add(StemCounts *c, Py_ssize_t start, Py_ssize_t len, uint
 /* The counts as a new dict (first-seen order), or NULL with an exception set. */
 static PyObject *stem_counts_dict(const StemCounts *c) {
     prefetch_terms(c->entry, NULL, c->entries);
-    PyObject *out = _PyDict_NewPresized(c->entries);
+    PyObject *out = PyDict_New();
     for (Py_ssize_t k = 0; out != NULL && k < c->entries; k++) {
         PyObject *stem = ascii_term(c->bytes + c->entry[k].start, c->entry[k].len, c->entry[k].hash);
         PyObject *count = stem == NULL ? NULL : PyLong_FromSsize_t(c->entry_count[k]);
@@ -5162,7 +5160,7 @@ static PyObject *slug_counts(PyObject *url, PyObject *stop, Py_ssize_t stem_char
 /* features.log_weights: {t: 1.0 + math.log(c) for t, c in counts.items()} for a dict of
  * positive int counts, as a new dict (NULL with an exception set). */
 static PyObject *log_weights(PyObject *counts) {
-    PyObject *out = _PyDict_NewPresized(PyDict_GET_SIZE(counts));
+    PyObject *out = PyDict_New();
     if (out == NULL) {
         return NULL;
     }
@@ -5625,7 +5623,7 @@ static PyObject *year_features(PyObject *self, PyObject *const *args, Py_ssize_t
         goto done;
     }
     seen = PySet_New(years);
-    bag = seen == NULL ? NULL : _PyDict_NewPresized(PySet_GET_SIZE(seen));
+    bag = PyDict_New();
     if (seen == NULL || bag == NULL) {
         goto done;
     }
@@ -5980,7 +5978,7 @@ static PyObject *entity_features(PyObject *self, PyObject *const *args, Py_ssize
         }
     }
     /* log_weights of the counts, in first-seen order */
-    PyObject *weights = _PyDict_NewPresized(counts.used);
+    PyObject *weights = PyDict_New();
     for (Py_ssize_t k = 0; weights != NULL && k < counts.used; k++) {
         PyObject *weight = count_weight(counts.items[k].count);
         if (weight == NULL || PyDict_SetItem(weights, counts.items[k].key, weight) < 0) {
@@ -6059,7 +6057,7 @@ static PyObject *rank_counts(PyObject *counts, Py_ssize_t most, Py_ssize_t top) 
     /* every term where there are at most ``most`` (in first-seen order), else the ``most``
      * most counted (most_common's order); the first ``top`` of those most counted for the index */
     Py_ssize_t kept = held > most ? most : held, listed = kept > top ? top : kept;
-    bag = _PyDict_NewPresized(kept);
+    bag = PyDict_New();
     index_terms = PyList_New(listed);
     if (bag == NULL || index_terms == NULL) {
         goto done;
@@ -6117,7 +6115,7 @@ static PyObject *term_weights(PyObject *text, PyObject *stop, Py_ssize_t stem_ch
     PyObject *out = NULL;
     if (stem_counts_init(&counts, low, n) == 0
         && count_ascii_terms(PyUnicode_1BYTE_DATA(text), n, &counts, stop, stop_bytes, stem_chars) == 0) {
-        out = _PyDict_NewPresized(counts.entries);
+        out = PyDict_New();
         prefetch_terms(counts.entry, NULL, counts.entries);
     }
     for (Py_ssize_t k = 0; out != NULL && k < counts.entries; k++) {
@@ -6141,7 +6139,7 @@ static PyObject *rank_stems(const StemCounts *c, Py_ssize_t most, Py_ssize_t top
     Py_ssize_t *order = PyMem_Malloc((size_t)size * sizeof(Py_ssize_t));
     Py_ssize_t *spare = PyMem_Malloc((size_t)size * sizeof(Py_ssize_t));
     PyObject **made = PyMem_Calloc((size_t)size, sizeof(PyObject *));
-    PyObject *bag = _PyDict_NewPresized(n < most ? n : most), *index_terms = NULL, *out = NULL;
+    PyObject *bag = PyDict_New(), *index_terms = NULL, *out = NULL;
     if (order == NULL || spare == NULL || made == NULL) {
         PyErr_NoMemory();
         goto done;
@@ -6252,7 +6250,7 @@ static PyObject *title_weights(PyObject *title, PyObject *stop, Py_ssize_t stem_
     if (status == 0) {
         out = Py_NewRef(Py_None);
     } else if (status > 0) {
-        out = _PyDict_NewPresized(counts.entries);
+        out = PyDict_New();
     }
     if (out != NULL && out != Py_None) {
         prefetch_terms(counts.entry, NULL, counts.entries);
