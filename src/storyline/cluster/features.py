@@ -368,6 +368,7 @@ def with_field(obj: Any, index: int, value: Any) -> Any:
 
 
 def _as_vector(embedding: Sequence[float]) -> np.ndarray:
+    """An article's embedding as the record keeps it (a float32 array)."""
     return np.asarray(embedding, dtype=np.float32)
 
 
@@ -381,7 +382,8 @@ def article_features(annotated: AnnotatedArticle, stop: frozenset[str], headline
                      settings: tuple) -> ArticleFeatures | None:
     """:func:`featurize`'s features of ``annotated``, given its stop words, whether it is a
     headline alone and its event date (``settings``: :data:`_ARTICLE_SETTINGS`). The compiled
-    loop, one call for the loops above, gives None where one of them would."""
+    loop, one call for the loops above, gives None where one of them would; its records are
+    left to reference counting (untracked by the collector: none can be in a cycle)."""
     (cls, stem_chars, slug_min_words, body_chars, body_terms, body_keys, prefixes, numeric, main_entities,
      time_chars, as_vector) = settings
     article = annotated.article
