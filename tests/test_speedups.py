@@ -1784,6 +1784,9 @@ def test_the_entity_features_match_their_reference(seed: int) -> None:
         assert list(got[0].items()) == list(want[0].items()) and got[1:] == want[1:], entities
     with pytest.raises(AttributeError):
         speedups.entity_features([object()], features._KIND_PREFIX, features.NUMERIC, 2)
+    with pytest.raises(TypeError):  # as the reference's prefix + name
+        speedups.entity_features([Entity(text="x", label="ORG", canonical="Acme", start=0, end=1)], {"ORG": 7},
+                                 features.NUMERIC, 2)
     with pytest.raises(TypeError):
         speedups.entity_features([Entity(text="1", label="ORG", canonical=None, start=0, end=1)],  # type: ignore[arg-type]
                                  features._KIND_PREFIX, features.NUMERIC, 2)
@@ -2124,3 +2127,87 @@ def test_featurize_gives_the_same_features_with_and_without_its_c_loops(monkeypa
     assert [every_field(features.featurize(a)) for a in articles] == compiled
     assert sum(bool(f[3]) for f in compiled) > 3000  # names, and bodies among the headlines
     assert sum(bool(f[2]) for f in compiled) > 300
+
+
+def test_the_article_features_match_their_reference() -> None:
+    import dataclasses
+    from datetime import date
+
+    from storyline.cluster import features
+    from storyline.model import AnnotatedArticle, Article, DateMention
+
+    def every_field(f: features.ArticleFeatures) -> list:
+        values = [getattr(f, field.name) for field in dataclasses.fields(f)]
+        return [list(v.items()) if isinstance(v, dict) else v.tobytes() if hasattr(v, "tobytes") else v
+                for v in values]
+
+    reference = _features_reference("article_features")
+    articles = _annotated_rows()
+    # a headline with an embedding, one with a CJK title (left to the reference) and years known
+    headline = Article(id="h", source="t", title="Fishermen rescued in 2014", text="", url="http://x.com/a-b-c-d")
+    articles += [AnnotatedArticle(article=headline, embedding=(0.5, 0.25)),
+                 AnnotatedArticle(article=dataclasses.replace(headline, title="日本"), event_date=date(2014, 3, 1),
+                                  dates=(DateMention(text="x", value=date(2012, 1, 1), start=0, end=1),))]
+    read = 0
+    for a in articles:
+        args = (a, features.stop_words(a.article.language), a.article.headline_only, features.event_date(a),
+                features._ARTICLE_SETTINGS)
+        got, want = speedups.article_features(*args), reference(*args)
+        if got is not None:  # None: input a loop leaves to its reference
+            read += 1
+            assert type(got) is features.ArticleFeatures and every_field(got) == every_field(want), a.article.title
+    assert read > len(articles) * 0.9
+    assert got is None and want.title == {"日本": 1.0} and want.years == {"y:2012": 1.0} and want.year == 2012
+    assert sum(f.day is not None for f in map(features.featurize, articles)) > 300
+    made = speedups.article_features(articles[-2], features._STOP, True, None, features._ARTICLE_SETTINGS)
+    assert made.embedding.dtype == "float32" and made.embedding.tolist() == [0.5, 0.25] and "sxsw" not in made.title
+
+
+def test_the_article_features_check_their_input() -> None:
+    import dataclasses
+
+    from storyline.cluster import features
+    from storyline.model import AnnotatedArticle, Article
+
+    article = AnnotatedArticle(article=Article(id="a", source="t", title="Fishermen rescued", text="Fishermen."))
+    settings = features._ARTICLE_SETTINGS
+    with pytest.raises(TypeError):
+        speedups.article_features(article, features._STOP, False, None, settings[:-1])
+    with pytest.raises(TypeError):
+        speedups.article_features(article, features._STOP, False, None, (dict, *settings[1:]))
+    with pytest.raises(TypeError):
+        speedups.article_features(article, features._STOP, False, None, (object, *settings[1:]))
+    with pytest.raises(TypeError):
+        bad = dataclasses.replace(article, article=dataclasses.replace(article.article, title=None))
+        speedups.article_features(bad, features._STOP, False, None, settings)
+    with pytest.raises(AttributeError):
+        speedups.article_features(object(), features._STOP, False, None, settings)
+    with pytest.raises(TypeError):
+        speedups.article_features(article, ["the"], False, None, settings)
+
+
+def test_the_article_records_are_left_to_reference_counting() -> None:
+    """A record of article_features, and its tuples and sets of str, are off the collector's
+    lists (none can be in a cycle); not where a field is a container the collector tracks."""
+    import gc
+
+    from storyline.cluster import features
+    from storyline.model import AnnotatedArticle, Article, Entity
+
+    article = AnnotatedArticle(article=Article(id="a", source="t", title="Fishermen rescued on Friday",
+                                               text="Fishermen rescued off Cadiz on Friday, Dec. 12: 12 said."),
+                               entities=(Entity("12", "CARDINAL", "12", 0, 1),
+                                         Entity("Ann Lee", "PERSON", "Ann Lee", 0, 1)),
+                               embedding=(0.5, 0.25))
+    made = speedups.article_features(article, features._STOP, False, None, features._ARTICLE_SETTINGS)
+    assert made.numbers and made.weekdays and made.months and made.main and made.keys
+    assert not gc.is_tracked(made) and not any(gc.is_tracked(getattr(made, name)) for name in made.__slots__)
+    body = features.ArticleFeatures.__slots__.index("body")
+    assert not gc.is_tracked(speedups.with_field(made, body, {"coastgu": 1.0}))
+    assert gc.is_tracked(speedups.with_field(made, body, {"coastgu": []}))
+    as_list = (*features._ARTICLE_SETTINGS[:-1], list)  # an embedding the collector tracks
+    kept = speedups.article_features(article, features._STOP, False, None, as_list)
+    assert gc.is_tracked(kept) and kept.embedding == [0.5, 0.25] and not gc.is_tracked(kept.keys)
+    assert gc.is_tracked(speedups.with_field(kept, body, {}))  # a copy of a tracked record
+    gc.collect()
+    assert made.title == features.featurize(article).title

@@ -4857,6 +4857,12 @@ static PyObject *ascii_term(const unsigned char *s, Py_ssize_t n, uint64_t hash)
     return term;
 }
 
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(address) __builtin_prefetch(address)
+#else
+#define PREFETCH(address) ((void)(address))
+#endif
+
 /* ``n`` bytes for a call's scratch: ``stack`` where they fit, else from the heap (NULL
  * with MemoryError set); free_scratch gives them back. */
 static unsigned char *scratch(unsigned char *stack, size_t stack_size, Py_ssize_t n) {
@@ -4893,7 +4899,8 @@ static int count_key(PyObject *counts, PyObject *key) {
 
 /* A character of features._WORD's [^\W\d_]: a letter, or a number that is no decimal digit. */
 static inline int word_char(Py_UCS4 c) {
-    return c != '_' && Py_UNICODE_ISALNUM(c) && !Py_UNICODE_ISDECIMAL(c);
+    /* (an ASCII one is a letter: told without the Unicode database, as most in text are) */
+    return c < 128 ? ascii_letter((unsigned char)c) : Py_UNICODE_ISALNUM(c) && !Py_UNICODE_ISDECIMAL(c);
 }
 
 /* A character of features._CJK (kana and CJK ideographs). */
@@ -5045,6 +5052,24 @@ typedef struct {
     Py_ssize_t capacity, entries;
 } StemCounts;
 
+/* Asks for the term cache's slots of the stems ``entries[order[k]]`` (order NULL: entries[k]),
+ * k < n, then for the terms in them, before ascii_term looks them up one by one: the slots
+ * and the terms lie far apart in memory, so the waits for them overlap instead of adding up. */
+static void prefetch_terms(const ByteKey *entries, const Py_ssize_t *order, Py_ssize_t n) {
+    if (term_cache == NULL) {
+        return;
+    }
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PREFETCH(&term_cache[entries[order != NULL ? order[k] : k].hash & (uint64_t)term_cache_mask]);
+    }
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *term = term_cache[entries[order != NULL ? order[k] : k].hash & (uint64_t)term_cache_mask].term;
+        if (term != NULL) {
+            PREFETCH(term);
+        }
+    }
+}
+
 /* Room for ``capacity`` stems: the entries so far moved to new arrays and filed in new
  * slots. 0, or -1 with MemoryError set. */
 static int stem_counts_make_room(StemCounts *c, Py_ssize_t capacity) {
@@ -5091,13 +5116,13 @@ static void stem_counts_free(StemCounts *c) {
     PyMem_Free(c->block);
 }
 
-/* One more of bytes[start:start + len]: 0, or -1 with MemoryError set. */
-static int stem_counts_add(StemCounts *c, Py_ssize_t start, Py_ssize_t len) {
+/* One more of bytes[start:start + len] (FNV-1a hash ``h``), or with ``again`` 0 only a new
+ * one (a stem seen before keeps its count): 0, or -1 with MemoryError set. */
+static int stem_counts_add(StemCounts *c, Py_ssize_t start, Py_ssize_t len, uint64_t h, int again) {
     const unsigned char *w = c->bytes + start;
-    uint64_t h = fnv1a(w, len);
     Py_ssize_t k = byte_slot(c->slots, 2 * c->capacity - 1, c->bytes, w, len, h);
     if (c->slots[k].start >= 0) {
-        c->entry_count[c->slot_entry[k]]++;
+        c->entry_count[c->slot_entry[k]] += again;
         return 0;
     }
     if (c->entries == c->capacity) {
@@ -5106,7 +5131,11 @@ static int stem_counts_add(StemCounts *c, Py_ssize_t start, Py_ssize_t len) {
         }
         k = byte_slot(c->slots, 2 * c->capacity - 1, c->bytes, w, len, h);
     }
-    c->slots[k] = c->entry[c->entries] = (ByteKey){h, start, len};
+    /* (each stored from the value, not the one from the other: a read back of a store
+     * just made in two halves waits for it) */
+    ByteKey key = {h, start, len};
+    c->entry[c->entries] = key;
+    c->slots[k] = key;
     c->slot_entry[k] = c->entries;
     c->entry_count[c->entries] = 1;
     c->entries++;
@@ -5115,6 +5144,7 @@ static int stem_counts_add(StemCounts *c, Py_ssize_t start, Py_ssize_t len) {
 
 /* The counts as a new dict (first-seen order), or NULL with an exception set. */
 static PyObject *stem_counts_dict(const StemCounts *c) {
+    prefetch_terms(c->entry, NULL, c->entries);
     PyObject *out = PyDict_New();
     for (Py_ssize_t k = 0; out != NULL && k < c->entries; k++) {
         PyObject *stem = ascii_term(c->bytes + c->entry[k].start, c->entry[k].len, c->entry[k].hash);
@@ -5128,16 +5158,31 @@ static PyObject *stem_counts_dict(const StemCounts *c) {
     return out;
 }
 
-/* Whether the lower-case ASCII word is in ``stop`` (its byte set where it has one): 1 or 0,
- * -1 with an exception set. */
-static int is_stop_word(PyObject *stop, const ByteSet *bytes, const unsigned char *w, Py_ssize_t n) {
+/* Whether the lower-case ASCII word (FNV-1a hash ``h``) is in ``stop`` (its byte set where
+ * it has one): 1 or 0, -1 with an exception set. */
+static int is_stop_hashed(PyObject *stop, const ByteSet *bytes, const unsigned char *w, Py_ssize_t n, uint64_t h) {
     if (bytes != NULL) {
-        return bytes->slots[byte_slot(bytes->slots, bytes->mask, bytes->bytes, w, n, fnv1a(w, n))].start >= 0;
+        return bytes->slots[byte_slot(bytes->slots, bytes->mask, bytes->bytes, w, n, h)].start >= 0;
     }
     PyObject *word = ascii_str(w, n);
     int found = word == NULL ? -1 : PySet_Contains(stop, word);
     Py_XDECREF(word);
     return found;
+}
+
+static int is_stop_word(PyObject *stop, const ByteSet *bytes, const unsigned char *w, Py_ssize_t n) {
+    return is_stop_hashed(stop, bytes, w, n, fnv1a(w, n));
+}
+
+/* fnv1a of a word's first ``stem`` bytes (stem <= n), and of the whole word (n bytes) into
+ * ``*whole``, in one pass (FNV-1a reads bytes in order: the stem's hash is a step of the word's). */
+static inline uint64_t stem_hashes(const unsigned char *w, Py_ssize_t n, Py_ssize_t stem, uint64_t *whole) {
+    uint64_t h = fnv1a(w, stem), stem_hash = h;
+    for (Py_ssize_t i = stem; i < n; i++) {
+        h = (h ^ w[i]) * 1099511628211u;
+    }
+    *whole = h;
+    return stem_hash;
 }
 
 /* word_terms of text that is not ASCII: its words read from text.lower(), as the reference
@@ -5209,12 +5254,15 @@ static PyObject *wide_terms(PyObject *text, PyObject *stop, Py_ssize_t stem_char
 }
 
 /* Counts the stem (first ``stem_chars`` bytes) of the lower-case ASCII word at
- * bytes[start:start + n] unless the word is a stop word: terms' step. 0, or -1 with an
- * exception set. */
+ * bytes[start:start + n] unless the word is a stop word: terms' step (``again``: see
+ * stem_counts_add). 0, or -1 with an exception set. */
 static int count_term(StemCounts *counts, PyObject *stop, const ByteSet *stop_bytes, Py_ssize_t start,
-                      Py_ssize_t n, Py_ssize_t stem_chars) {
-    int is_stop = is_stop_word(stop, stop_bytes, counts->bytes + start, n);
-    return is_stop < 0 ? -1 : is_stop ? 0 : stem_counts_add(counts, start, n < stem_chars ? n : stem_chars);
+                      Py_ssize_t n, Py_ssize_t stem_chars, int again) {
+    const unsigned char *w = counts->bytes + start;
+    Py_ssize_t stem = n < stem_chars ? n : stem_chars;
+    uint64_t word_hash, stem_hash = stem_hashes(w, n, stem, &word_hash);
+    int is_stop = is_stop_hashed(stop, stop_bytes, w, n, word_hash);
+    return is_stop < 0 ? -1 : is_stop ? 0 : stem_counts_add(counts, start, stem, stem_hash, again);
 }
 
 /* The terms of ASCII text ``s`` (n bytes) counted into ``counts``, whose bytes (n of them)
@@ -5232,7 +5280,7 @@ static int count_ascii_terms(const unsigned char *s, Py_ssize_t n, StemCounts *c
         for (; i < n && ascii_letter(s[i]); i++) {
             low[i] = s[i] | 32;
         }
-        if (i - start >= 2 && count_term(counts, stop, stop_bytes, start, i - start, stem_chars) < 0) {
+        if (i - start >= 2 && count_term(counts, stop, stop_bytes, start, i - start, stem_chars, 1) < 0) {
             return -1;
         }
     }
@@ -5322,30 +5370,28 @@ static Py_ssize_t slug_parts(const unsigned char *seg, Py_ssize_t n, Py_ssize_t 
     return found;
 }
 
-/* terms(slug_words(url, min_words), stop) (storyline.cluster.features) as a new dict, for a
- * URL (a str or None) of printable ASCII (backslashes dropped) whose host has no brackets;
- * Py_None (new) for other URLs; NULL with an exception set. */
-static PyObject *slug_counts(PyObject *url, PyObject *stop, Py_ssize_t stem_chars, Py_ssize_t min_words) {
+/* Counts terms(slug_words(url, min_words), stop) (storyline.cluster.features) into
+ * ``counts`` (``again``: see stem_counts_add), for a URL (a str or None) of printable ASCII
+ * (backslashes dropped) whose host has no brackets: the counter's bytes from ``offset`` on
+ * (room for the URL's length) take the URL. 1, 0 for other URLs (nothing counted), or -1
+ * with an exception set. */
+static int count_slug_terms(PyObject *url, StemCounts *counts, Py_ssize_t offset, PyObject *stop,
+                            const ByteSet *stop_bytes, Py_ssize_t stem_chars, Py_ssize_t min_words, int again) {
     if (url != Py_None && !PyUnicode_IS_ASCII(url)) {
-        Py_RETURN_NONE;
+        return 0;
     }
     Py_ssize_t n = url == Py_None ? 0 : PyUnicode_GET_LENGTH(url);
     const unsigned char *s = url == Py_None ? NULL : PyUnicode_1BYTE_DATA(url);
     /* the URL without backslashes and lower-cased (lower-casing leaves urlsplit's
      * delimiters as they are, and slug_words lower-cases the path it gives) */
-    unsigned char stack[512];
-    unsigned char *u = scratch(stack, sizeof stack, n);
-    if (u == NULL) {
-        return NULL;
-    }
+    unsigned char *u = (unsigned char *)counts->bytes + offset;
     Py_ssize_t m = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         if (s[i] == '\\') {
             continue;
         }
         if (!plain_url_byte(s[i])) {
-            free_scratch(u, stack);
-            Py_RETURN_NONE;
+            return 0;
         }
         u[m++] = (s[i] >= 'A' && s[i] <= 'Z') ? (unsigned char)(s[i] | 32) : s[i];
     }
@@ -5366,8 +5412,7 @@ static PyObject *slug_counts(PyObject *url, PyObject *stop, Py_ssize_t stem_char
         Py_ssize_t host = at + 2;
         for (at = host; at < m && u[at] != '/' && u[at] != '?' && u[at] != '#'; at++) {
             if (u[at] == '[' || u[at] == ']') {  /* an IPv6 host, or an invalid one: urlsplit's checks */
-                free_scratch(u, stack);
-                Py_RETURN_NONE;
+                return 0;
             }
         }
     }
@@ -5375,41 +5420,56 @@ static PyObject *slug_counts(PyObject *url, PyObject *stop, Py_ssize_t stem_char
     while (end < m && u[end] != '?' && u[end] != '#') {
         end++;
     }
-    /* a word and the character after it take three: at most (m + 1) / 3 words in a segment */
-    Py_ssize_t most = (m + 1) / 3 + 1;
-    StemCounts counts;
-    const ByteSet *stop_bytes;
-    PyObject *out = NULL;
-    Py_ssize_t *starts = PyMem_Malloc((size_t)most * sizeof(Py_ssize_t));
-    Py_ssize_t *lengths = PyMem_Malloc((size_t)most * sizeof(Py_ssize_t));
-    if (stem_counts_init(&counts, u, m) < 0) {
-        goto done;
-    }
-    if (starts == NULL || lengths == NULL) {
+    /* a word and the character after it take three: at most (m + 1) / 3 words in a segment;
+     * each word's start and length */
+    Py_ssize_t most = (m + 1) / 3 + 1, stack[2 * 128];
+    Py_ssize_t *starts = most <= 128 ? stack : PyMem_Malloc(2 * (size_t)most * sizeof(Py_ssize_t));
+    if (starts == NULL) {
         PyErr_NoMemory();
-        goto done;
+        return -1;
     }
-    if (stop_byte_set(stop, &stop_bytes) < 0) {
-        goto done;
-    }
-    for (Py_ssize_t seg = at; seg <= end;) {
+    Py_ssize_t *lengths = starts + most;
+    int status = 1;
+    for (Py_ssize_t seg = at; status > 0 && seg <= end;) {
         Py_ssize_t seg_end = seg;
         while (seg_end < end && u[seg_end] != '/') {
             seg_end++;
         }
         Py_ssize_t found = slug_parts(u + seg, seg_end - seg, starts, lengths);
         for (Py_ssize_t k = 0; found >= min_words && k < found; k++) {
-            if (count_term(&counts, stop, stop_bytes, seg + starts[k], lengths[k], stem_chars) < 0) {
-                goto done;
+            if (count_term(counts, stop, stop_bytes, offset + seg + starts[k], lengths[k], stem_chars, again) < 0) {
+                status = -1;
+                break;
             }
         }
         seg = seg_end + 1;
     }
-    out = stem_counts_dict(&counts);
-done:
+    if (starts != stack) {
+        PyMem_Free(starts);
+    }
+    return status;
+}
+
+/* terms(slug_words(url, min_words), stop) as a new dict, for the URLs count_slug_terms
+ * reads; Py_None (new) for other URLs; NULL with an exception set. */
+static PyObject *slug_counts(PyObject *url, PyObject *stop, Py_ssize_t stem_chars, Py_ssize_t min_words) {
+    Py_ssize_t n = url == Py_None ? 0 : PyUnicode_GET_LENGTH(url);
+    unsigned char stack[512];
+    unsigned char *u = scratch(stack, sizeof stack, n);
+    if (u == NULL) {
+        return NULL;
+    }
+    StemCounts counts;
+    const ByteSet *stop_bytes;
+    PyObject *out = NULL;
+    int status = stem_counts_init(&counts, u, n) < 0 || stop_byte_set(stop, &stop_bytes) < 0
+                 ? -1 : count_slug_terms(url, &counts, 0, stop, stop_bytes, stem_chars, min_words, 1);
+    if (status > 0) {
+        out = stem_counts_dict(&counts);
+    } else if (status == 0) {
+        out = Py_NewRef(Py_None);
+    }
     stem_counts_free(&counts);
-    PyMem_Free(starts);
-    PyMem_Free(lengths);
     free_scratch(u, stack);
     return out;
 }
@@ -5511,6 +5571,16 @@ static int featurize_ready(void) {
         }
     }
     return 0;
+}
+
+/* The weight of a term counted ``count`` times, 1 + log(count), as a new float (the C
+ * library's log, as math.log calls it for an int that fits a double; one shared 1.0). */
+static PyObject *count_weight(Py_ssize_t count) {
+    if (count == 1) {
+        Py_INCREF(one_float);
+        return one_float;
+    }
+    return PyFloat_FromDouble(1.0 + log((double)count));
 }
 
 /* Adds the ASCII name to ``*set``, a brand-new frozenset made here at the first name (NULL
@@ -5776,6 +5846,32 @@ static PyObject *years_in(PyObject *self, PyObject *text) {
     return out;
 }
 
+/* bag[f"y:{year}"] = 1.0 for an int year (str() writes it as %ld does): 0, or -1 with an
+ * exception set. */
+static int year_into(PyObject *bag, PyObject *year) {
+    long value = PyLong_AsLong(year);
+    if (value == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    /* the digits written backwards from the end of ``key``, the sign and "y:" before them */
+    unsigned char key[32], *at = key + sizeof key;
+    unsigned long rest = value < 0 ? 0UL - (unsigned long)value : (unsigned long)value;
+    do {
+        *--at = (unsigned char)('0' + rest % 10);
+        rest /= 10;
+    } while (rest > 0);
+    if (value < 0) {
+        *--at = '-';
+    }
+    *--at = ':';
+    *--at = 'y';
+    Py_ssize_t n = key + sizeof key - at;
+    PyObject *term = ascii_term(at, n, fnv1a(at, n));
+    int status = term == NULL ? -1 : PyDict_SetItem(bag, term, one_float);
+    Py_XDECREF(term);
+    return status;
+}
+
 PyDoc_STRVAR(year_features_doc,
 "year_features(title, body, known, year) -> (int | None, dict)\n\n"
 "An article's year and year bag (storyline.cluster.features.year_features).");
@@ -5825,7 +5921,24 @@ static PyObject *year_features(PyObject *self, PyObject *const *args, Py_ssize_t
     }
     latest = best;
     Py_INCREF(latest);
-    /* "y:YYYY" in the order of a set of the years made in this order, as the reference's */
+    /* "y:YYYY" in the order of a set of the years made in this order, as the reference's
+     * (most articles have one year, mentioned or not: a set of it is that year alone) */
+    Py_ssize_t count = PyList_GET_SIZE(years);
+    int one = 1;
+    for (Py_ssize_t k = 1; one && k < count; k++) {
+        one = PyObject_RichCompareBool(PyList_GET_ITEM(years, k), PyList_GET_ITEM(years, 0), Py_EQ);
+        if (one < 0) {
+            goto done;
+        }
+    }
+    if (one) {
+        bag = PyDict_New();
+        if (bag == NULL || (count > 0 && year_into(bag, PyList_GET_ITEM(years, 0)) < 0)) {
+            goto done;
+        }
+        out = PyTuple_Pack(2, latest, bag);
+        goto done;
+    }
     seen = PySet_New(years);
     bag = PyDict_New();
     if (seen == NULL || bag == NULL) {
@@ -5833,14 +5946,7 @@ static PyObject *year_features(PyObject *self, PyObject *const *args, Py_ssize_t
     }
     iter = PyObject_GetIter(seen);
     while (iter != NULL && (item = PyIter_Next(iter)) != NULL) {
-        /* f"y:{y}" of an int, which str() writes as %ld does */
-        char digits[32];
-        long value = PyLong_AsLong(item);
-        int written = value == -1 && PyErr_Occurred() ? -1 : snprintf(digits, sizeof digits, "y:%ld", value);
-        PyObject *key = written < 0 ? NULL
-                       : ascii_term((const unsigned char *)digits, written, fnv1a((const unsigned char *)digits, written));
-        int status = key == NULL ? -1 : PyDict_SetItem(bag, key, one_float);
-        Py_XDECREF(key);
+        int status = year_into(bag, item);
         Py_DECREF(item);
         if (status < 0) {
             goto done;
@@ -5857,6 +5963,18 @@ done:
     Py_XDECREF(latest);
     Py_XDECREF(iter);
     return out;
+}
+
+/* Asks for the objects of a tuple or list at once (and for the bytes before each, where
+ * CPython keeps the pointer to an instance's dict), before they are read one by one: the
+ * waits for them overlap instead of adding up. */
+static void prefetch_items(PyObject *seq) {
+    if (PyTuple_Check(seq) || PyList_Check(seq)) {
+        for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); i++) {
+            PREFETCH((const char *)PySequence_Fast_GET_ITEM(seq, i) - 32);
+            PREFETCH(PySequence_Fast_GET_ITEM(seq, i));
+        }
+    }
 }
 
 /* canonical.lower().strip() (new reference, NULL with an exception set): in C for ASCII. */
@@ -5945,58 +6063,139 @@ static PyObject *number_key(PyObject *text) {
     return out;
 }
 
-/* The keys of ``counts`` (int values) with the ``most`` highest counts, highest first, ties
- * in insertion order: sorted(counts, key=counts.__getitem__, reverse=True)[:most]. */
-static PyObject *most_counted(PyObject *counts, Py_ssize_t most) {
-    Py_ssize_t n = PyDict_GET_SIZE(counts);
-    if (most > n) {
-        most = n;
+/* The names an article's entities give ("kind:name"), in first-seen order, and their
+ * mentions: entity_features' counts without a dict or an int per name. */
+typedef struct {
+    PyObject *key;
+    Py_ssize_t count;
+} NameCount;
+
+typedef struct {
+    NameCount *items;
+    Py_ssize_t used, room;
+    NameCount stack[32];
+} NameCounts;
+
+static void name_counts_init(NameCounts *c) {
+    c->items = c->stack;
+    c->used = 0;
+    c->room = sizeof c->stack / sizeof *c->stack;
+}
+
+static void name_counts_free(NameCounts *c) {
+    for (Py_ssize_t k = 0; k < c->used; k++) {
+        Py_DECREF(c->items[k].key);
     }
-    PyObject *out = PyTuple_New(most);
-    PyObject **keys = PyMem_Malloc((size_t)(n > 0 ? n : 1) * sizeof(PyObject *));
-    long *values = PyMem_Malloc((size_t)(n > 0 ? n : 1) * sizeof(long));
-    if (out == NULL || keys == NULL || values == NULL) {
-        if (out != NULL) {
+    if (c->items != c->stack) {
+        PyMem_Free(c->items);
+    }
+}
+
+/* One more mention of ``key`` (a str; the reference is taken, NULL: failed already): 0, or
+ * -1 with an exception set. The same name is mostly the same str (ASCII ones come from
+ * ascii_term), else one of the same characters. */
+static int name_counts_add(NameCounts *c, PyObject *key) {
+    if (key == NULL) {
+        return -1;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(key);
+    for (Py_ssize_t k = 0; k < c->used; k++) {
+        PyObject *other = c->items[k].key;
+        if (other == key || (PyUnicode_GET_LENGTH(other) == n && PyUnicode_Compare(other, key) == 0)) {
+            c->items[k].count++;
+            Py_DECREF(key);
+            return 0;
+        }
+    }
+    if (c->used == c->room) {
+        NameCount *grown = PyMem_Malloc(2 * (size_t)c->room * sizeof(NameCount));
+        if (grown == NULL) {
+            Py_DECREF(key);
             PyErr_NoMemory();
+            return -1;
         }
-        goto fail;
-    }
-    Py_ssize_t pos = 0, k = 0;
-    PyObject *key, *value;
-    while (PyDict_Next(counts, &pos, &key, &value)) {
-        keys[k] = key;
-        values[k] = PyLong_AsLong(value);
-        if (values[k] == -1 && PyErr_Occurred()) {
-            goto fail;
+        memcpy(grown, c->items, (size_t)c->used * sizeof(NameCount));
+        if (c->items != c->stack) {
+            PyMem_Free(c->items);
         }
-        k++;
+        c->items = grown;
+        c->room *= 2;
     }
-    for (Py_ssize_t r = 0; r < most; r++) {
-        /* the first of the highest counts not taken yet (a taken one is set below any count) */
+    c->items[c->used++] = (NameCount){key, 1};
+    return 0;
+}
+
+/* The names with the ``most`` highest counts, highest first, ties in first-seen order
+ * (sorted(counts, key=counts.__getitem__, reverse=True)[:most]) as a new tuple; NULL with
+ * an exception set. */
+static PyObject *most_counted(const NameCounts *c, Py_ssize_t most) {
+    Py_ssize_t n = c->used;
+    unsigned char taken_stack[64];
+    unsigned char *taken = n <= 64 ? taken_stack : PyMem_Malloc((size_t)n);
+    PyObject *out = taken == NULL ? PyErr_NoMemory() : PyTuple_New(most < n ? most : n);
+    if (out != NULL) {
+        memset(taken, 0, (size_t)n);
+    }
+    for (Py_ssize_t r = 0; out != NULL && r < PyTuple_GET_SIZE(out); r++) {
+        /* the first of the highest counts not taken yet */
         Py_ssize_t best = -1;
-        for (k = 0; k < n; k++) {
-            if (values[k] != LONG_MIN && (best < 0 || values[k] > values[best])) {
+        for (Py_ssize_t k = 0; k < n; k++) {
+            if (!taken[k] && (best < 0 || c->items[k].count > c->items[best].count)) {
                 best = k;
             }
         }
-        values[best] = LONG_MIN;
-        Py_INCREF(keys[best]);
-        PyTuple_SET_ITEM(out, r, keys[best]);
+        taken[best] = 1;
+        PyTuple_SET_ITEM(out, r, Py_NewRef(c->items[best].key));
     }
-    PyMem_Free(keys);
-    PyMem_Free(values);
+    if (taken != taken_stack) {
+        PyMem_Free(taken);
+    }
     return out;
-fail:
-    Py_XDECREF(out);
-    PyMem_Free(keys);
-    PyMem_Free(values);
-    return NULL;
 }
 
 /* The mentions of one entity that names someone or something counted into ``counts`` (its
- * "kind:name", and for a person with a full name the surname alone): 0, or -1 with an
- * exception set. */
-static int count_entity(PyObject *counts, PyObject *prefix, PyObject *canonical) {
+ * "kind:name", and for a person with a full name the surname alone; ``person``: the kind
+ * is "p:"): 0, or -1 with an exception set. An ASCII name of an ASCII kind is lower-cased
+ * and stripped into a buffer, and its keys made by ascii_term (no str made per mention). */
+static int count_entity(NameCounts *counts, PyObject *prefix, int person, PyObject *canonical) {
+    if (!PyUnicode_Check(canonical)) {
+        PyErr_SetString(PyExc_TypeError, "entity_features: an entity's canonical name must be a str");
+        return -1;
+    }
+    if (PyUnicode_CheckExact(canonical) && PyUnicode_IS_ASCII(canonical) && PyUnicode_CheckExact(prefix)
+        && PyUnicode_IS_ASCII(prefix)) {
+        const unsigned char *s = PyUnicode_1BYTE_DATA(canonical);
+        Py_ssize_t start = 0, end = PyUnicode_GET_LENGTH(canonical), p = PyUnicode_GET_LENGTH(prefix);
+        while (start < end && Py_UNICODE_ISSPACE(s[start])) {
+            start++;
+        }
+        while (end > start && Py_UNICODE_ISSPACE(s[end - 1])) {
+            end--;
+        }
+        if (start == end) {
+            return 0;
+        }
+        unsigned char stack[256];
+        unsigned char *key = scratch(stack, sizeof stack, p + end - start);
+        if (key == NULL) {
+            return -1;
+        }
+        memcpy(key, PyUnicode_1BYTE_DATA(prefix), (size_t)p);
+        Py_ssize_t n = p, space = -1;
+        for (Py_ssize_t i = start; i < end; i++, n++) {
+            key[n] = (s[i] >= 'A' && s[i] <= 'Z') ? (unsigned char)(s[i] | 32) : s[i];
+            space = s[i] == ' ' ? n : space;
+        }
+        int status = name_counts_add(counts, ascii_term(key, n, fnv1a(key, n)));
+        if (status == 0 && person && space >= 0) {
+            /* "p:" (the kind) and the surname, moved up to it: the whole name is counted */
+            memmove(key + p, key + space + 1, (size_t)(n - space - 1));
+            n = p + n - space - 1;
+            status = name_counts_add(counts, ascii_term(key, n, fnv1a(key, n)));
+        }
+        free_scratch(key, stack);
+        return status;
+    }
     PyObject *name = lower_stripped(canonical);
     if (name == NULL) {
         return -1;
@@ -6009,19 +6208,14 @@ static int count_entity(PyObject *counts, PyObject *prefix, PyObject *canonical)
     Py_ssize_t n = PyUnicode_GET_LENGTH(name);
     int status = 0;
     if (n > 0) {
-        PyObject *key = PyUnicode_Concat(prefix, name);
-        status = key == NULL ? -1 : count_key(counts, key);
-        Py_XDECREF(key);
-        int person = status == 0 ? PyUnicode_CompareWithASCIIString(prefix, "p:") == 0 : 0;
-        Py_ssize_t space = person ? PyUnicode_FindChar(name, ' ', 0, n, -1) : -1;
+        status = name_counts_add(counts, PyUnicode_Concat(prefix, name));
+        Py_ssize_t space = status == 0 && person ? PyUnicode_FindChar(name, ' ', 0, n, -1) : -1;
         if (space == -2) {
             status = -1;
         } else if (space >= 0) {
             PyObject *surname = PyUnicode_Substring(name, space + 1, n);
-            key = surname == NULL ? NULL : PyUnicode_Concat(prefix, surname);
+            status = name_counts_add(counts, surname == NULL ? NULL : PyUnicode_Concat(prefix, surname));
             Py_XDECREF(surname);
-            status = key == NULL ? -1 : count_key(counts, key);
-            Py_XDECREF(key);
         }
     }
     Py_DECREF(name);
@@ -6057,10 +6251,10 @@ static PyObject *entity_features(PyObject *self, PyObject *const *args, Py_ssize
     if (entities == NULL) {
         return NULL;
     }
-    PyObject *counts = PyDict_New(), *numbers = NULL, *out = NULL;
-    if (counts == NULL) {
-        goto done;
-    }
+    NameCounts counts;
+    name_counts_init(&counts);
+    PyObject *numbers = NULL, *out = NULL;
+    prefetch_items(entities);
     for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(entities); i++) {
         /* held while Python code runs (attributes, lower() of a wide name) */
         PyObject *ent = PySequence_Fast_GET_ITEM(entities, i);
@@ -6074,8 +6268,9 @@ static PyObject *entity_features(PyObject *self, PyObject *const *args, Py_ssize
         int status = 0;
         if (prefix != NULL) {
             Py_INCREF(prefix);
+            int person = PyUnicode_CheckExact(prefix) && PyUnicode_CompareWithASCIIString(prefix, "p:") == 0;
             PyObject *canonical = PyObject_GetAttr(ent, attr_canonical);
-            status = canonical == NULL ? -1 : count_entity(counts, prefix, canonical);
+            status = canonical == NULL ? -1 : count_entity(&counts, prefix, person, canonical);
             Py_XDECREF(canonical);
             Py_DECREF(prefix);
         } else if (PyErr_Occurred()) {
@@ -6099,10 +6294,18 @@ static PyObject *entity_features(PyObject *self, PyObject *const *args, Py_ssize
             goto done;
         }
     }
-    PyObject *weights = log_weights(counts);
+    /* log_weights of the counts, in first-seen order */
+    PyObject *weights = PyDict_New();
+    for (Py_ssize_t k = 0; weights != NULL && k < counts.used; k++) {
+        PyObject *weight = count_weight(counts.items[k].count);
+        if (weight == NULL || PyDict_SetItem(weights, counts.items[k].key, weight) < 0) {
+            Py_CLEAR(weights);
+        }
+        Py_XDECREF(weight);
+    }
     PyObject *found = numbers == NULL ? no_names : PyFrozenSet_New(numbers);
     Py_XINCREF(numbers == NULL ? found : NULL);
-    PyObject *main_names = most_counted(counts, most);
+    PyObject *main_names = most_counted(&counts, most);
     if (weights != NULL && found != NULL && main_names != NULL) {
         out = PyTuple_Pack(3, weights, found, main_names);
     }
@@ -6111,7 +6314,7 @@ static PyObject *entity_features(PyObject *self, PyObject *const *args, Py_ssize
     Py_XDECREF(main_names);
 done:
     Py_DECREF(entities);
-    Py_XDECREF(counts);
+    name_counts_free(&counts);
     Py_XDECREF(numbers);
     return out;
 }
@@ -6203,16 +6406,6 @@ done:
     return out;
 }
 
-/* The weight of a term counted ``count`` times, 1 + log(count), as a new float (the C
- * library's log, as math.log calls it for an int that fits a double; one shared 1.0). */
-static PyObject *count_weight(Py_ssize_t count) {
-    if (count == 1) {
-        Py_INCREF(one_float);
-        return one_float;
-    }
-    return PyFloat_FromDouble(1.0 + log((double)count));
-}
-
 /* log_weights(terms(text, stop, stem_chars)) as a new dict; Py_None (new) where ``text``
  * has Chinese or Japanese characters; NULL with an exception set. */
 static PyObject *term_weights(PyObject *text, PyObject *stop, Py_ssize_t stem_chars) {
@@ -6240,6 +6433,7 @@ static PyObject *term_weights(PyObject *text, PyObject *stop, Py_ssize_t stem_ch
     if (stem_counts_init(&counts, low, n) == 0
         && count_ascii_terms(PyUnicode_1BYTE_DATA(text), n, &counts, stop, stop_bytes, stem_chars) == 0) {
         out = PyDict_New();
+        prefetch_terms(counts.entry, NULL, counts.entries);
     }
     for (Py_ssize_t k = 0; out != NULL && k < counts.entries; k++) {
         PyObject *stem = ascii_term(low + counts.entry[k].start, counts.entry[k].len, counts.entry[k].hash);
@@ -6274,6 +6468,7 @@ static PyObject *rank_stems(const StemCounts *c, Py_ssize_t most, Py_ssize_t top
     /* every stem where there are at most ``most`` (first-seen order), else the ``most`` most
      * counted; the first ``top`` of those most counted for the index (all of them kept) */
     Py_ssize_t kept = n > most ? most : n, listed = kept > top ? top : kept;
+    prefetch_terms(c->entry, n > most ? order : NULL, kept);
     for (Py_ssize_t k = 0; bag != NULL && k < kept; k++) {
         Py_ssize_t at = n > most ? order[k] : k;
         made[at] = ascii_term(c->bytes + c->entry[at].start, c->entry[at].len, c->entry[at].hash);
@@ -6323,36 +6518,87 @@ PyDoc_STRVAR(title_bag_doc,
 "title_bag); None where the title has Chinese or Japanese characters or the URL is not\n"
 "printable ASCII (backslashes dropped) or its host has brackets.");
 
+/* title_bag's bag (see there) as a new dict, Py_None (new), or NULL with an exception set.
+ * An ASCII title's terms and its slug's are counted in one counter, the slug's new stems
+ * after the title's (the reference's setdefault order), at 1.0. */
+static PyObject *title_weights(PyObject *title, PyObject *stop, Py_ssize_t stem_chars, PyObject *url,
+                               Py_ssize_t min_words) {
+    if (!PyUnicode_IS_ASCII(title)) {
+        PyObject *bag = term_weights(title, stop, stem_chars);
+        if (bag == NULL || bag == Py_None || url == Py_None) {
+            return bag;
+        }
+        PyObject *slug = slug_counts(url, stop, stem_chars, min_words);
+        if (slug == NULL || slug == Py_None) {
+            Py_DECREF(bag);
+            return slug;
+        }
+        Py_ssize_t pos = 0;
+        PyObject *term, *count;
+        while (PyDict_Next(slug, &pos, &term, &count)) {
+            if (PyDict_SetDefault(bag, term, one_float) == NULL) {
+                Py_CLEAR(bag);
+                break;
+            }
+        }
+        Py_DECREF(slug);
+        return bag;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(title), m = url == Py_None ? 0 : PyUnicode_GET_LENGTH(url);
+    const ByteSet *stop_bytes;
+    if (stop_byte_set(stop, &stop_bytes) < 0) {
+        return NULL;
+    }
+    unsigned char stack[1024];
+    unsigned char *low = scratch(stack, sizeof stack, n + m);
+    if (low == NULL) {
+        return NULL;
+    }
+    StemCounts counts;
+    PyObject *out = NULL;
+    Py_ssize_t titled = 0;
+    int status = stem_counts_init(&counts, low, n + m) < 0
+                 || count_ascii_terms(PyUnicode_1BYTE_DATA(title), n, &counts, stop, stop_bytes, stem_chars) < 0
+                 ? -1 : 1;
+    if (status > 0 && url != Py_None) {
+        titled = counts.entries;
+        status = count_slug_terms(url, &counts, n, stop, stop_bytes, stem_chars, min_words, 0);
+    }
+    if (status == 0) {
+        out = Py_NewRef(Py_None);
+    } else if (status > 0) {
+        out = PyDict_New();
+    }
+    if (out != NULL && out != Py_None) {
+        prefetch_terms(counts.entry, NULL, counts.entries);
+    }
+    for (Py_ssize_t k = 0; out != NULL && out != Py_None && k < counts.entries; k++) {
+        PyObject *stem = ascii_term(low + counts.entry[k].start, counts.entry[k].len, counts.entry[k].hash);
+        PyObject *weight = stem == NULL ? NULL
+                           : url != Py_None && k >= titled ? Py_NewRef(one_float) : count_weight(counts.entry_count[k]);
+        if (weight == NULL || PyDict_SetItem(out, stem, weight) < 0) {
+            Py_CLEAR(out);
+        }
+        Py_XDECREF(stem);
+        Py_XDECREF(weight);
+    }
+    stem_counts_free(&counts);
+    free_scratch(low, stack);
+    return out;
+}
+
 static PyObject *title_bag(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     Py_ssize_t stem_chars, min_words;
     if (text_stop_count(args, nargs, 5, "title_bag", 0, &stem_chars) < 0
         || count_argument(args[4], "title_bag", &min_words) < 0 || featurize_ready() < 0) {
         return NULL;
     }
-    PyObject *stop = args[1], *url = args[3];
+    PyObject *url = args[3];
     if (url != Py_None && !PyUnicode_Check(url)) {
         PyErr_SetString(PyExc_TypeError, "title_bag: the URL must be a str or None");
         return NULL;
     }
-    PyObject *bag = term_weights(args[0], stop, stem_chars);
-    if (bag == NULL || bag == Py_None || url == Py_None) {
-        return bag;
-    }
-    PyObject *slug = slug_counts(url, stop, stem_chars, min_words);
-    if (slug == NULL || slug == Py_None) {
-        Py_DECREF(bag);
-        return slug;
-    }
-    Py_ssize_t pos = 0;
-    PyObject *term, *count;
-    while (PyDict_Next(slug, &pos, &term, &count)) {
-        if (PyDict_SetDefault(bag, term, one_float) == NULL) {
-            Py_CLEAR(bag);
-            break;
-        }
-    }
-    Py_DECREF(slug);
-    return bag;
+    return title_weights(args[0], args[1], stem_chars, url, min_words);
 }
 
 PyDoc_STRVAR(body_bag_doc,
@@ -6525,6 +6771,11 @@ static PyObject *with_field(PyObject *self, PyObject *const *args, Py_ssize_t na
         }
         *FIELD_AT(copy, offsets[k]) = Py_NewRef(value);
     }
+    /* off the collector's lists as obj is (see untrack_record) where ``value`` is no tracked container */
+    if (PyObject_IS_GC(obj) && !PyObject_GC_IsTracked(obj) && !(PyObject_IS_GC(args[2]) && PyObject_GC_IsTracked(args[2]))
+        && PyObject_IS_GC(copy) && PyObject_GC_IsTracked(copy)) {
+        PyObject_GC_UnTrack(copy);
+    }
     return copy;
 }
 
@@ -6579,10 +6830,10 @@ typedef struct {
     double vector_norm, story_norm; /* the ArticleVectors norm, the story's cached norm */
 } SideBag;
 
-enum { S_TITLE, S_BODY, S_ALL_VECTOR, S_ALL_STORY, S_ENTITIES, S_PEOPLE, S_PLACES, S_ORGS, S_YEARS, S_COUNT };
+enum { S_TITLE, S_BODY, S_ALL_VECTOR, S_ALL_STORY, S_ENTITIES, S_PEOPLE, S_PLACES, S_ORGS, S_YEARS, SIDE_BAGS };
 
 typedef struct {
-    SideBag bag[S_COUNT];
+    SideBag bag[SIDE_BAGS];
     PyObject *numbers, *weekdays, *months, *headline; /* held */
     SideTerm *main; /* the article's main names (weights unused) */
     Py_ssize_t n_main;
@@ -6593,7 +6844,7 @@ typedef struct {
 } Side;
 
 static void side_free(Side *s) {
-    for (int b = 0; b < S_COUNT; b++) {
+    for (int b = 0; b < SIDE_BAGS; b++) {
         for (Py_ssize_t i = 0; i < s->bag[b].n; i++) {
             Py_DECREF(s->bag[b].terms[i].term);
         }
@@ -7290,6 +7541,300 @@ done:
     return out;
 }
 
+/* ---- featurize in one call: an annotated article's ArticleFeatures made by the loops of
+ * the featurize section above without a Python call between them (reference in
+ * storyline/cluster/features.py: article_features). ---- */
+
+/* The attributes and the method article_features reads, interned once. */
+enum { A_ARTICLE, A_TITLE, A_TEXT, A_URL, A_ID, A_ENTITIES, A_DATES, A_VALUE, A_YEAR, A_TOORDINAL, A_EMBEDDING,
+       A_COUNT };
+static const char *const article_names[A_COUNT] = {"article", "title", "text", "url", "id", "entities", "dates",
+                                                   "value", "year", "toordinal", "embedding"};
+static PyObject *article_str[A_COUNT];
+
+/* The settings tuple's items (features._ARTICLE_SETTINGS), in order. */
+enum { S_CLASS, S_STEM_CHARS, S_SLUG_MIN_WORDS, S_BODY_CHARS, S_BODY_TERMS, S_BODY_KEYS, S_PREFIXES, S_NUMERIC,
+       S_MAIN_ENTITIES, S_TIME_CHARS, S_AS_VECTOR, S_COUNT };
+/* ArticleFeatures' fields (its __slots__), in order. */
+enum { F_ID, F_TITLE, F_BODY, F_ENTITIES, F_NUMBERS, F_DAY, F_YEAR, F_YEARS, F_HEADLINE_ONLY, F_MAIN, F_WEEKDAYS,
+       F_MONTHS, F_KEYS, F_EMBEDDING, F_COUNT };
+
+/* The years the article's annotator dated things in ([d.value.year for d in dates]) as a new
+ * list, or a new reference to the empty tuple where there are none; NULL with an exception set. */
+static PyObject *known_years(PyObject *annotated) {
+    PyObject *dates = PyObject_GetAttr(annotated, article_str[A_DATES]);
+    int some = dates == NULL ? -1 : PyObject_IsTrue(dates);
+    if (some <= 0) {
+        Py_XDECREF(dates);
+        return some < 0 ? NULL : PyTuple_New(0);
+    }
+    PyObject *years = PyList_New(0), *iter = PyObject_GetIter(dates), *date;
+    Py_DECREF(dates);
+    while (years != NULL && iter != NULL && (date = PyIter_Next(iter)) != NULL) {
+        PyObject *value = PyObject_GetAttr(date, article_str[A_VALUE]);
+        PyObject *year = value == NULL ? NULL : PyObject_GetAttr(value, article_str[A_YEAR]);
+        if (year == NULL || PyList_Append(years, year) < 0) {
+            Py_CLEAR(years);
+        }
+        Py_XDECREF(year);
+        Py_XDECREF(value);
+        Py_DECREF(date);
+    }
+    if (iter == NULL || PyErr_Occurred()) {
+        Py_CLEAR(years);
+    }
+    Py_XDECREF(iter);
+    return years;
+}
+
+/* The index keys (featurize's ``keys``) of title, entity and top body terms as a new tuple:
+ * title and entity keys never meet (letters, "kind:name"), and a top body term counts
+ * where the title lacks it (dict.fromkeys' first-seen order). NULL with an exception set. */
+static PyObject *index_keys(PyObject *title, PyObject *entities, PyObject *top_body) {
+    Py_ssize_t n_top = top_body == NULL ? 0 : PyList_GET_SIZE(top_body);
+    PyObject *keys = PyTuple_New(PyDict_GET_SIZE(title) + PyDict_GET_SIZE(entities) + n_top), *key, *value;
+    if (keys == NULL) {
+        return NULL;
+    }
+    Py_ssize_t used = 0;
+    PyObject *bags[2] = {title, entities};
+    for (int b = 0; b < 2; b++) {
+        for (Py_ssize_t pos = 0; PyDict_Next(bags[b], &pos, &key, &value);) {
+            PyTuple_SET_ITEM(keys, used++, Py_NewRef(key));
+        }
+    }
+    for (Py_ssize_t k = 0; k < n_top; k++) {
+        key = PyList_GET_ITEM(top_body, k);
+        int known = PyDict_Contains(title, key);
+        if (known < 0) {
+            Py_DECREF(keys);
+            return NULL;
+        }
+        if (!known) {
+            PyTuple_SET_ITEM(keys, used++, Py_NewRef(key));
+        }
+    }
+    if (used < PyTuple_GET_SIZE(keys) && _PyTuple_Resize(&keys, used) < 0) {
+        return NULL;
+    }
+    return keys;
+}
+
+/* Whether ``obj`` is a tuple or frozenset of exact str only (no container: in no cycle). */
+static int holds_only_str(PyObject *obj) {
+    if (PyTuple_CheckExact(obj)) {
+        for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(obj); k++) {
+            if (!PyUnicode_CheckExact(PyTuple_GET_ITEM(obj, k))) {
+                return 0;
+            }
+        }
+        return 1;
+    }
+    if (!PyFrozenSet_CheckExact(obj)) {
+        return 0;
+    }
+    Py_ssize_t pos = 0;
+    PyObject *item;
+    Py_hash_t hash;
+    while (_PySet_NextEntry(obj, &pos, &item, &hash)) {
+        if (!PyUnicode_CheckExact(item)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Takes a new record of article_features (its ``count`` fields at ``offsets``) off the
+ * collector's lists, with its tuples and frozensets of str, where no field is a tracked
+ * container then: the stream keeps every article's record, which each full collection would
+ * walk (and count towards the next) though none can be in a reference cycle. Its dicts,
+ * str -> float, are untracked already (CPython tracks a dict once it holds a container),
+ * and nothing puts a container in them; a tuple of str CPython untracks itself, at the
+ * first collection it lives through. */
+static void untrack_record(PyObject *record, const Py_ssize_t *offsets, Py_ssize_t count) {
+    int contained = 0;
+    for (Py_ssize_t k = 0; k < count; k++) {
+        PyObject *value = *FIELD_AT(record, offsets[k]);
+        if (PyObject_IS_GC(value) && PyObject_GC_IsTracked(value)) {
+            if (holds_only_str(value)) {
+                PyObject_GC_UnTrack(value);
+            } else {
+                contained = 1;
+            }
+        }
+    }
+    if (!contained) {
+        PyObject_GC_UnTrack(record);
+    }
+}
+
+/* The item of a tuple result at ``k``, a new reference. */
+static PyObject *item_of(PyObject *tuple, Py_ssize_t k) {
+    return Py_NewRef(PyTuple_GET_ITEM(tuple, k));
+}
+
+PyDoc_STRVAR(article_features_doc,
+"article_features(annotated, stop, headline_only, when, settings) -> ArticleFeatures | None\n\n"
+"featurize's features of an annotated article, given its stop words, whether it is a headline\n"
+"alone and its event date (storyline.cluster.features.article_features); None where one of\n"
+"the loops it runs (title_bag, body_bag, time_words) gives None.");
+
+static PyObject *article_features(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 5 || !PyTuple_Check(args[4]) || PyTuple_GET_SIZE(args[4]) != S_COUNT) {
+        PyErr_SetString(PyExc_TypeError, "article_features takes an article, stop words, headline_only, a date "
+                                         "and the settings tuple");
+        return NULL;
+    }
+    PyObject *annotated = args[0], *stop = args[1], *headline_only = args[2], *when = args[3], *settings = args[4];
+    PyObject *const *set = &PyTuple_GET_ITEM(settings, 0);
+    if (!PyType_Check(set[S_CLASS])) {
+        PyErr_SetString(PyExc_TypeError, "article_features: the settings open with the record class");
+        return NULL;
+    }
+    if (!PyAnySet_Check(stop)) {
+        PyErr_SetString(PyExc_TypeError, "article_features: the stop words must be a set or frozenset");
+        return NULL;
+    }
+    if (article_str[0] == NULL) {
+        for (int k = 0; k < A_COUNT; k++) {
+            if ((article_str[k] = PyUnicode_InternFromString(article_names[k])) == NULL) {
+                return NULL;
+            }
+        }
+    }
+    PyTypeObject *type = (PyTypeObject *)set[S_CLASS];
+    Py_ssize_t offsets[MAX_FIELDS], count, stem_chars, min_words, body_chars;
+    if (read_field_offsets(type, offsets, &count) < 0 || featurize_ready() < 0
+        || count_argument(set[S_STEM_CHARS], "article_features", &stem_chars) < 0
+        || count_argument(set[S_SLUG_MIN_WORDS], "article_features", &min_words) < 0
+        || count_argument(set[S_BODY_CHARS], "article_features", &body_chars) < 0) {
+        return NULL;
+    }
+    if (count != F_COUNT) {
+        PyErr_SetString(PyExc_TypeError, "article_features: a record class of featurize's fields is needed");
+        return NULL;
+    }
+    if (stem_chars < 1) {
+        PyErr_SetString(PyExc_ValueError, "article_features: stem length below 1");
+        return NULL;
+    }
+    int headline = PyObject_IsTrue(headline_only);
+    if (headline < 0) {
+        return NULL;
+    }
+    PyObject *field[F_COUNT] = {NULL};
+    PyObject *article = NULL, *title_text = NULL, *text = NULL, *url = NULL, *body_text = NULL, *found = NULL;
+    PyObject *top_body = NULL, *known = NULL, *year = NULL, *out = NULL;
+    article = PyObject_GetAttr(annotated, article_str[A_ARTICLE]);
+    title_text = article == NULL ? NULL : PyObject_GetAttr(article, article_str[A_TITLE]);
+    text = title_text == NULL ? NULL : PyObject_GetAttr(article, article_str[A_TEXT]);
+    url = text == NULL ? NULL : headline ? PyObject_GetAttr(article, article_str[A_URL]) : Py_NewRef(Py_None);
+    if (url == NULL) {
+        goto done;
+    }
+    if (!PyUnicode_Check(title_text) || !PyUnicode_Check(text) || (url != Py_None && !PyUnicode_Check(url))) {
+        PyErr_SetString(PyExc_TypeError, "article_features: an article's title and text must be str, its URL a str "
+                                         "or None");
+        goto done;
+    }
+    /* (a part that some loop leaves to its reference leaves the whole to the reference: None) */
+    field[F_TITLE] = title_weights(title_text, stop, stem_chars, url, min_words);
+    if (field[F_TITLE] == NULL || field[F_TITLE] == Py_None) {
+        out = field[F_TITLE] == NULL ? NULL : Py_NewRef(Py_None);
+        goto done;
+    }
+    body_text = PyUnicode_Substring(text, 0, body_chars);
+    if (body_text == NULL) {
+        goto done;
+    }
+    if (headline) {
+        field[F_BODY] = PyDict_New();
+    } else {
+        PyObject *bag_args[5] = {body_text, stop, set[S_STEM_CHARS], set[S_BODY_TERMS], set[S_BODY_KEYS]};
+        found = body_bag(NULL, bag_args, 5);
+        if (found == NULL || found == Py_None) {
+            out = found == NULL ? NULL : Py_NewRef(Py_None);
+            goto done;
+        }
+        field[F_BODY] = item_of(found, 0);
+        top_body = item_of(found, 1);
+        Py_CLEAR(found);
+    }
+    PyObject *time_args[3] = {title_text, text, set[S_TIME_CHARS]};
+    found = time_words(NULL, time_args, 3);
+    if (found == NULL || found == Py_None) {
+        out = found == NULL ? NULL : Py_NewRef(Py_None);
+        goto done;
+    }
+    field[F_WEEKDAYS] = item_of(found, 0);
+    field[F_MONTHS] = item_of(found, 1);
+    Py_CLEAR(found);
+    PyObject *entities = PyObject_GetAttr(annotated, article_str[A_ENTITIES]);
+    if (entities == NULL) {
+        goto done;
+    }
+    PyObject *entity_args[4] = {entities, set[S_PREFIXES], set[S_NUMERIC], set[S_MAIN_ENTITIES]};
+    found = entity_features(NULL, entity_args, 4);
+    Py_DECREF(entities);
+    if (found == NULL) {
+        goto done;
+    }
+    field[F_ENTITIES] = item_of(found, 0);
+    field[F_NUMBERS] = item_of(found, 1);
+    field[F_MAIN] = item_of(found, 2);
+    Py_CLEAR(found);
+    if (field[F_BODY] == NULL || (field[F_KEYS] = index_keys(field[F_TITLE], field[F_ENTITIES], top_body)) == NULL) {
+        goto done;
+    }
+    year = when == Py_None ? Py_NewRef(Py_None) : PyObject_GetAttr(when, article_str[A_YEAR]);
+    field[F_DAY] = when == Py_None ? Py_NewRef(Py_None) : PyObject_CallMethodNoArgs(when, article_str[A_TOORDINAL]);
+    known = year == NULL || field[F_DAY] == NULL ? NULL : known_years(annotated);
+    if (known == NULL) {
+        goto done;
+    }
+    PyObject *year_args[4] = {title_text, body_text, known, year};
+    found = year_features(NULL, year_args, 4);
+    if (found == NULL) {
+        goto done;
+    }
+    field[F_YEAR] = item_of(found, 0);
+    field[F_YEARS] = item_of(found, 1);
+    Py_CLEAR(found);
+    PyObject *embedding = PyObject_GetAttr(annotated, article_str[A_EMBEDDING]);
+    int some = embedding == NULL ? -1 : PyObject_IsTrue(embedding);
+    field[F_EMBEDDING] = some < 0 ? NULL : some ? PyObject_CallOneArg(set[S_AS_VECTOR], embedding) : Py_NewRef(Py_None);
+    Py_XDECREF(embedding);
+    field[F_ID] = field[F_EMBEDDING] == NULL ? NULL : PyObject_GetAttr(article, article_str[A_ID]);
+    if (field[F_ID] == NULL) {
+        goto done;
+    }
+    field[F_HEADLINE_ONLY] = Py_NewRef(headline_only);
+    /* the record, made as new_fields makes it (offsets read again: the Python code run since
+     * may have read another class's) */
+    if (read_field_offsets(type, offsets, &count) < 0 || (out = type->tp_alloc(type, 0)) == NULL) {
+        goto done;
+    }
+    for (int k = 0; k < F_COUNT; k++) {
+        *FIELD_AT(out, offsets[k]) = field[k];
+        field[k] = NULL;
+    }
+    untrack_record(out, offsets, count);
+done:
+    for (int k = 0; k < F_COUNT; k++) {
+        Py_XDECREF(field[k]);
+    }
+    Py_XDECREF(article);
+    Py_XDECREF(title_text);
+    Py_XDECREF(text);
+    Py_XDECREF(url);
+    Py_XDECREF(body_text);
+    Py_XDECREF(found);
+    Py_XDECREF(top_body);
+    Py_XDECREF(known);
+    Py_XDECREF(year);
+    return out;
+}
+
 PyDoc_STRVAR(register_idf_cache_doc,
 "register_idf_cache(cls) -> None\n\n"
 "Terms missing from an IDF cache of exactly this class are computed in C, as\n"
@@ -7330,6 +7875,8 @@ static PyMethodDef methods[] = {
     {"entity_features", (PyCFunction)(void (*)(void))entity_features, METH_FASTCALL, entity_features_doc},
     {"title_bag", (PyCFunction)(void (*)(void))title_bag, METH_FASTCALL, title_bag_doc},
     {"body_bag", (PyCFunction)(void (*)(void))body_bag, METH_FASTCALL, body_bag_doc},
+    /* featurize in one call */
+    {"article_features", (PyCFunction)(void (*)(void))article_features, METH_FASTCALL, article_features_doc},
     /* featurize's records */
     {"new_fields", (PyCFunction)(void (*)(void))new_fields, METH_FASTCALL, new_fields_doc},
     {"with_field", (PyCFunction)(void (*)(void))with_field, METH_FASTCALL, with_field_doc},

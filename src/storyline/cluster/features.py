@@ -367,13 +367,68 @@ def with_field(obj: Any, index: int, value: Any) -> Any:
     return new_fields(cls, tuple(value if k == index else getattr(obj, name) for k, name in enumerate(cls.__slots__)))
 
 
+def _as_vector(embedding: Sequence[float]) -> np.ndarray:
+    """An article's embedding as the record keeps it (a float32 array)."""
+    return np.asarray(embedding, dtype=np.float32)
+
+
+#: what :func:`article_features` reads besides the article: the record class, the limits
+#: above, the entity tables and the embedding's conversion (in this order)
+_ARTICLE_SETTINGS = (ArticleFeatures, STEM_CHARS, SLUG_MIN_WORDS, MAX_BODY_CHARS, MAX_BODY_TERMS, BODY_KEYS,
+                     _KIND_PREFIX, NUMERIC, MAIN_ENTITIES, TIME_WORDS_CHARS, _as_vector)
+
+
+def article_features(annotated: AnnotatedArticle, stop: frozenset[str], headline_only: bool, when: date | None,
+                     settings: tuple) -> ArticleFeatures | None:
+    """:func:`featurize`'s features of ``annotated``, given its stop words, whether it is a
+    headline alone and its event date (``settings``: :data:`_ARTICLE_SETTINGS`). The compiled
+    loop, one call for the loops above, gives None where one of them would; its records are
+    left to reference counting (untracked by the collector: none can be in a cycle)."""
+    (cls, stem_chars, slug_min_words, body_chars, body_terms, body_keys, prefixes, numeric, main_entities,
+     time_chars, as_vector) = settings
+    article = annotated.article
+    title_text, text = article.title, article.text
+    body_text = text[:body_chars]
+    url = article.url if headline_only else None  # a slug counts for a headline alone
+    # (None from a compiled loop: input it leaves to the reference, here and below)
+    title = title_bag(title_text, stop, stem_chars, url, slug_min_words)
+    if title is None:
+        title = _REFERENCE["title_bag"](title_text, stop, stem_chars, url, slug_min_words)
+    if headline_only:
+        body: dict[str, float] = {}
+        top_body: list[str] = []
+    else:
+        found = body_bag(body_text, stop, stem_chars, body_terms, body_keys)
+        if found is None:
+            found = _REFERENCE["body_bag"](body_text, stop, stem_chars, body_terms, body_keys)
+        body, top_body = found
+    ents, numbers, main = entity_features(annotated.entities, prefixes, numeric, main_entities)
+    # An ordered key list (not a set): candidate scores are float sums over the keys,
+    # and a set's order changes with the hash seed, so ties, and so stories, would too.
+    # Title terms (letters) and names ("p:...") never meet: only body terms repeat one.
+    keys = tuple(dict.fromkeys([*title, *ents, *top_body])) if top_body else (*title, *ents)
+    known = [d.value.year for d in annotated.dates] if annotated.dates else ()
+    year, years = year_features(title_text, body_text, known, when.year if when is not None else None)
+    times = time_words(title_text, text, time_chars)
+    if times is None:
+        times = _REFERENCE["time_words"](title_text, text, time_chars)
+    # The frozen dataclass's __init__ sets each field by a Python-level object.__setattr__
+    # (3 us an article): the same fields, every one, set at once, in field order.
+    return new_fields(cls, (
+        article.id, title, body, ents, numbers, when.toordinal() if when is not None else None, year, years,
+        headline_only, main, times[0], times[1], keys,
+        as_vector(annotated.embedding) if annotated.embedding else None,
+    ))
+
+
 #: the functions above that storyline._speedups computes in C where it was built: the same
 #: results (tests/test_speedups.py), or None where noted, which the reference then reads
 _REFERENCE = {f.__name__: f for f in (word_terms, title_bag, body_bag, time_words, year_features, entity_features,
-                                      new_fields, with_field)}
+                                      new_fields, with_field, article_features)}
 
 try:
     from .._speedups import (  # type: ignore  # noqa: F811
+        article_features,
         body_bag,
         entity_features,
         new_fields,
@@ -391,40 +446,12 @@ def featurize(annotated: AnnotatedArticle) -> ArticleFeatures:
     """The sparse features of one annotated article (no corpus statistics needed)."""
     article = annotated.article
     stop = stop_words(article.language)
-    title_text, text = article.title, article.text
-    body_text = text[:MAX_BODY_CHARS]
     headline_only = article.headline_only
-    url = article.url if headline_only else None  # a slug counts for a headline alone
-    # (None from a compiled loop: input it leaves to the reference, here and below)
-    title = title_bag(title_text, stop, STEM_CHARS, url, SLUG_MIN_WORDS)
-    if title is None:
-        title = _REFERENCE["title_bag"](title_text, stop, STEM_CHARS, url, SLUG_MIN_WORDS)
-    if headline_only:
-        body: dict[str, float] = {}
-        top_body: list[str] = []
-    else:
-        found = body_bag(body_text, stop, STEM_CHARS, MAX_BODY_TERMS, BODY_KEYS)
-        if found is None:
-            found = _REFERENCE["body_bag"](body_text, stop, STEM_CHARS, MAX_BODY_TERMS, BODY_KEYS)
-        body, top_body = found
-    ents, numbers, main = entity_features(annotated.entities, _KIND_PREFIX, NUMERIC, MAIN_ENTITIES)
-    # An ordered key list (not a set): candidate scores are float sums over the keys,
-    # and a set's order changes with the hash seed, so ties, and so stories, would too.
-    # Title terms (letters) and names ("p:...") never meet: only body terms repeat one.
-    keys = tuple(dict.fromkeys([*title, *ents, *top_body])) if top_body else (*title, *ents)
     when = event_date(annotated)
-    known = [d.value.year for d in annotated.dates] if annotated.dates else ()
-    year, years = year_features(title_text, body_text, known, when.year if when is not None else None)
-    times = time_words(title_text, text, TIME_WORDS_CHARS)
-    if times is None:
-        times = _REFERENCE["time_words"](title_text, text, TIME_WORDS_CHARS)
-    # The frozen dataclass's __init__ sets each field by a Python-level object.__setattr__
-    # (3 us an article): the same fields, every one, set at once, in field order.
-    return new_fields(ArticleFeatures, (
-        annotated.id, title, body, ents, numbers, when.toordinal() if when is not None else None, year, years,
-        headline_only, main, times[0], times[1], keys,
-        np.asarray(annotated.embedding, dtype=np.float32) if annotated.embedding else None,
-    ))
+    made = article_features(annotated, stop, headline_only, when, _ARTICLE_SETTINGS)
+    if made is None:  # input that a compiled loop leaves to its reference
+        made = _REFERENCE["article_features"](annotated, stop, headline_only, when, _ARTICLE_SETTINGS)
+    return made
 
 
 #: a name is part of what a report (or a story) is about when its weight reaches this share
