@@ -13,6 +13,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <math.h>
+#include <structmember.h> /* T_OBJECT_EX: a slot's member type */
 
 /* A running sum of floats that adds as builtins.sum does for a list of floats. */
 typedef struct {
@@ -53,6 +54,25 @@ static PyTypeObject *idf_cache_type = NULL;
  * (the caller falls back to __missing__ itself), -1 with an exception set on failure. */
 static PyObject *idf_owner_name, *idf_n_name, *idf_df_name; /* interned once, not made per term */
 
+/* getattr(obj, name), read straight from the slot where ``name`` is a plain __slots__
+ * member of obj's class (what getattr does then, without its lookups: the IDF cache and
+ * its DocumentFrequencies have slots, and a miss reads three of them). */
+static PyObject *slot_attr(PyObject *obj, PyObject *name) {
+    PyTypeObject *type = Py_TYPE(obj);
+    if (type->tp_getattro == PyObject_GenericGetAttr) {
+        PyObject *descr = _PyType_Lookup(type, name); /* borrowed */
+        if (descr != NULL && Py_IS_TYPE(descr, &PyMemberDescr_Type)
+                && ((PyMemberDescrObject *)descr)->d_member->type == T_OBJECT_EX
+                && PyObject_TypeCheck(obj, ((PyDescrObject *)descr)->d_type)) {
+            PyObject *value = *(PyObject **)((char *)obj + ((PyMemberDescrObject *)descr)->d_member->offset);
+            if (value != NULL) {
+                return Py_NewRef(value);
+            }
+        }
+    }
+    return PyObject_GetAttr(obj, name);
+}
+
 static int computed_idf(PyObject *idf, PyObject *term, double *out) {
     if (idf_df_name == NULL) {
         if ((idf_owner_name == NULL && (idf_owner_name = PyUnicode_InternFromString("owner")) == NULL)
@@ -61,12 +81,12 @@ static int computed_idf(PyObject *idf, PyObject *term, double *out) {
             return -1;
         }
     }
-    PyObject *owner = PyObject_GetAttr(idf, idf_owner_name);
+    PyObject *owner = slot_attr(idf, idf_owner_name);
     if (owner == NULL) {
         return -1;
     }
-    PyObject *n_obj = PyObject_GetAttr(owner, idf_n_name);
-    PyObject *df = n_obj == NULL ? NULL : PyObject_GetAttr(owner, idf_df_name);
+    PyObject *n_obj = slot_attr(owner, idf_n_name);
+    PyObject *df = n_obj == NULL ? NULL : slot_attr(owner, idf_df_name);
     Py_DECREF(owner);
     if (df == NULL) {
         Py_XDECREF(n_obj);

@@ -478,6 +478,9 @@ def conflict(core_a: dict[str, float], names_a: frozenset[str], core_b: dict[str
 class _IdfCache(dict):
     """term -> IDF at the corpus size it was computed for (a dict lookup in hot loops)."""
 
+    # slots: the C loops read the owner's count and frequencies at every missing term
+    __slots__ = ("owner",)
+
     def __init__(self, owner: DocumentFrequencies) -> None:
         super().__init__()
         self.owner = owner
@@ -504,6 +507,8 @@ IDF_REFRESH_GROWTH = 1.1
 
 class DocumentFrequencies:
     """Document frequencies counted over the stream, for IDF weights."""
+
+    __slots__ = ("n", "df", "weights", "_n_cached", "epoch")
 
     def __init__(self) -> None:
         self.n = 0
