@@ -220,6 +220,30 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
         return rerun("best_story", {}, (vectors, ranked, stories, df, floor, window_days, weights, bias, threshold),
                      tuple(stories[sid] for sid in ranked))
 
+    def decide(f, candidates, stories, df, count, floor, window_days, weights, bias, threshold):  # type: ignore[no-untyped-def]
+        # as rerun, and the IDF weights as they were too: both compute the article's missing ones
+        args = (f, candidates, stories, df, count, floor, window_days, weights, bias, threshold)
+        read = [stories[sid] for sid in candidates]
+
+        def state() -> list:
+            return [list(df.weights.items())] + [list(story._norms.items()) for story in read] + [
+                story._top for story in read]
+
+        idf, norms, tops = dict(df.weights), [dict(story._norms) for story in read], [story._top for story in read]
+        got = speedups.decide(*args)
+        after = state()
+        df.weights.clear()
+        df.weights.update(idf)
+        for story, kept, top in zip(read, norms, tops, strict=True):
+            story._norms.clear()
+            story._norms.update(kept)
+            story._top = top
+        want = references["decide"](*args)
+        assert got == want, ("decide", got, want)
+        assert state() == after, "decide"
+        checked["decide"] += 1
+        return got
+
     def fill_vectors(vectors, f, idf, text_only, no_kinds):  # type: ignore[no-untyped-def]
         speedups.fill_vectors(vectors, f, idf, text_only, no_kinds)
         other = object.__new__(features.ArticleVectors)
@@ -246,7 +270,8 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
 
     wrappers = {"story_cosine": story_cosine, "text_cosine": text_cosine, "pair_features": pair_features,
                 "fill_vectors": fill_vectors, "rank_stories": rank_stories, "fresh_norms_of": fresh_norms_of,
-                "top_entities_of": top_entities_of, "best_story": best_story, **{name: pure(name) for name in
+                "top_entities_of": top_entities_of, "best_story": best_story, "decide": decide,
+                **{name: pure(name) for name in
                                                  ("symmetric", "interaction_probability", "linear_probability")}}
     assert set(wrappers) == set(references)
     for module in _cluster_modules():
@@ -321,13 +346,16 @@ def test_the_scoring_kernel_matches_its_reference_to_the_last_bit(seed: int, mon
         weights = [rng.gauss(0, 2) for _ in range(rng.choice([n, n + n * (n - 1) // 2]))]
         online.best_story(ArticleVectors(f, df), rng.choice([ranked, dict.fromkeys(grown)]), grown, df,
                           rng.choice([0.0, 0.1, 0.3]), rng.choice([0, 30, 400]), weights, rng.gauss(0, 2), rng.random())
+        # ... and in one call, from the article's features (its vectors made there, ranked or not)
+        online.decide(f, rng.sample(list(grown), len(grown)), grown, df, rng.choice([0, 1, 3, 10, -1]),
+                      rng.choice([0.0, 0.1, 0.3]), rng.choice([0, 30, 400]), weights, rng.gauss(0, 2), rng.random())
         df.add(f)
         # a story's names are of the three kinds (an article's others are ignored)
         kept = replace(f, entities={k: v for k, v in f.entities.items() if k[:2] in features.KINDS})
         rng.choice(stories).add(kept, seen=i, df=df)
     assert checked["pair_features"] > 100 and checked["fill_vectors"] > 100 and checked["text_cosine"] > 50
     assert checked["rank_stories"] > 20 and checked["top_entities_of"] > 50 and checked["fresh_norms_of"] > 50
-    assert checked["best_story"] > 20
+    assert checked["best_story"] > 20 and checked["decide"] > 20
     # the probabilities, on features with zeros; a short weight list fails as the reference does
     n = len(features.FEATURE_NAMES)
     for _ in range(50):
@@ -497,7 +525,7 @@ def test_the_scoring_kernel_matches_its_reference_on_a_stream(monkeypatch: pytes
     for article in _stream(240, seed=8):
         clusterer.add(article)
     clusterer.refine()
-    assert min(checked.values()) > 20 and len(checked) == 11
+    assert min(checked.values()) > 20 and len(checked) == 12
 
 
 def test_the_scoring_kernel_matches_its_reference_on_dev_articles(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -520,7 +548,7 @@ def test_the_scoring_kernel_matches_its_reference_on_dev_articles(monkeypatch: p
     for article in articles:
         clusterer.add(article)
     clusterer.refine()
-    assert min(checked.values()) > 20 and len(checked) == 11
+    assert min(checked.values()) > 20 and len(checked) == 12
 
 
 def _index_state(index: dict) -> list:

@@ -227,11 +227,8 @@ PyDoc_STRVAR(weighted_doc,
 "weighted(bag, idf) -> dict\n\n"
 "{t: w * idf[t] for t, w in bag.items()}");
 
-static PyObject *weighted(PyObject *self, PyObject *args) {
-    PyObject *bag, *idf;
-    if (!PyArg_ParseTuple(args, "O!O!:weighted", &PyDict_Type, &bag, &PyDict_Type, &idf)) {
-        return NULL;
-    }
+/* weighted() of two dicts. */
+static PyObject *weighted_of(PyObject *bag, PyObject *idf) {
     PyObject *out = PyDict_New();
     if (out == NULL) {
         return NULL;
@@ -255,6 +252,14 @@ static PyObject *weighted(PyObject *self, PyObject *args) {
 fail:
     Py_DECREF(out);
     return NULL;
+}
+
+static PyObject *weighted(PyObject *self, PyObject *args) {
+    PyObject *bag, *idf;
+    if (!PyArg_ParseTuple(args, "O!O!:weighted", &PyDict_Type, &bag, &PyDict_Type, &idf)) {
+        return NULL;
+    }
+    return weighted_of(bag, idf);
 }
 
 /* bag[term] = bag.get(term, 0.0) + value; with ``squared`` not NULL, the bag's
@@ -1619,6 +1624,35 @@ fail:
     return NULL;
 }
 
+/* The text_cosine of an article's title + body vector ``vec`` (of norm ``vec_norm``) with
+ * each of ``n`` stories (ids into the dict ``stories``), in their order (the norms they
+ * cache, the IDF weights they compute), as rank_stories' reference makes its dict of
+ * them; -1 with an exception set. */
+static int text_cosines(PyObject *vec, PyObject *vec_norm, PyObject *const *sids, Py_ssize_t n, PyObject *stories,
+                        PyObject *df, PyObject *idf, double *cosines) {
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *story = PyDict_GetItemWithError(stories, sids[i]);
+        if (story == NULL) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetObject(PyExc_KeyError, sids[i]);
+            }
+            return -1;
+        }
+        Held each = {.n = 0};
+        Py_INCREF(story);
+        hold(&each, story);
+        PyObject *norms = hold(&each, story_norms(story, df));
+        PyObject *bag = norms == NULL ? NULL : held_attr(&each, story, K_ALL);
+        int failed = bag == NULL || !PyDict_Check(norms)
+                     || cosine_of(vec, vec_norm, bag, norms, kernel_str[K_ALL], idf, &cosines[i]) < 0;
+        release(&each);
+        if (failed) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
 PyDoc_STRVAR(rank_stories_doc,
 "rank_stories(vectors, candidates, stories, df, count) -> dict\n\n"
 "The ``count`` of ``candidates`` (distinct ids into the dict ``stories``) whose text_cosine\n"
@@ -1667,27 +1701,8 @@ static PyObject *rank_stories(PyObject *self, PyObject *const *args, Py_ssize_t 
         PyErr_SetString(PyExc_TypeError, "rank_stories: the IDF weights must be a dict");
         goto done;
     }
-    /* every cosine first, in candidate order (the norms they cache, the IDF weights they
-     * compute), as the reference's dict of them */
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *story = PyDict_GetItemWithError(stories, sids[i]);
-        if (story == NULL) {
-            if (!PyErr_Occurred()) {
-                PyErr_SetObject(PyExc_KeyError, sids[i]);
-            }
-            goto done;
-        }
-        Held each = {.n = 0};
-        Py_INCREF(story);
-        hold(&each, story);
-        PyObject *norms = hold(&each, story_norms(story, df));
-        PyObject *bag = norms == NULL ? NULL : held_attr(&each, story, K_ALL);
-        int failed = bag == NULL || !PyDict_Check(norms)
-                     || cosine_of(vec, vec_norm, bag, norms, kernel_str[K_ALL], idf, &cosines[i]) < 0;
-        release(&each);
-        if (failed) {
-            goto done;
-        }
+    if (text_cosines(vec, vec_norm, sids, n, stories, df, idf, cosines) < 0) {
+        goto done;
     }
     /* the best ``kept``, best first, ties in candidate order as in a stable sort */
     Py_ssize_t ranked = kept < n ? kept : n;
@@ -2000,12 +2015,24 @@ static double vector_norm(PyObject *vec) {
     return norm == 0.0 ? 1.0 : norm;
 }
 
+/* setattr(obj, <name>, value): straight into the slot where the name is a plain slot of
+ * obj's class (what setattr does then, without its lookups); -1 on failure. */
+static int put_attr(PyObject *obj, int name, PyObject *value) {
+    const Py_ssize_t *offsets = Py_TYPE(obj)->tp_setattro == PyObject_GenericSetAttr ? slot_offsets(Py_TYPE(obj))
+                                                                                      : NULL;
+    if (offsets != NULL && offsets[name] != 0) {
+        Py_XSETREF(*(PyObject **)((char *)obj + offsets[name]), Py_NewRef(value));
+        return 0;
+    }
+    return PyObject_SetAttr(obj, kernel_str[name], value);
+}
+
 /* vectors.<name> = value, taking the reference to value (NULL: failed already); -1 on failure. */
 static int set_slot(PyObject *vectors, int name, PyObject *value) {
     if (value == NULL) {
         return -1;
     }
-    int done = PyObject_SetAttr(vectors, kernel_str[name], value);
+    int done = put_attr(vectors, name, value);
     Py_DECREF(value);
     return done;
 }
@@ -2016,13 +2043,7 @@ static PyObject *weighted_bag(PyObject *bag, PyObject *idf) {
         PyErr_SetString(PyExc_TypeError, "fill_vectors: a bag must be a dict");
         return NULL;
     }
-    PyObject *args = PyTuple_Pack(2, bag, idf);
-    if (args == NULL) {
-        return NULL;
-    }
-    PyObject *out = weighted(NULL, args);
-    Py_DECREF(args);
-    return out;
+    return weighted_of(bag, idf);
 }
 
 /* vectors.<vec> and vectors.<norm> as _weighted sets them: the weighted bag and its norm,
@@ -2037,7 +2058,7 @@ static PyObject *set_weighted(PyObject *vectors, PyObject *bag, PyObject *idf, i
         return NULL;
     }
     double length = filled ? vector_norm(out) : 1.0;
-    if (FAILED(length) || PyObject_SetAttr(vectors, kernel_str[vec], out) < 0
+    if (FAILED(length) || put_attr(vectors, vec, out) < 0
             || set_slot(vectors, norm, PyFloat_FromDouble(length)) < 0) {
         Py_DECREF(out);
         return NULL;
@@ -2045,8 +2066,9 @@ static PyObject *set_weighted(PyObject *vectors, PyObject *bag, PyObject *idf, i
     return out;
 }
 
-/* _split_kinds: the entity vector split by kind prefix, each part with its norm. */
-static PyObject *split_kinds(PyObject *entities) {
+/* _split_kinds: the entity vector split by kind prefix, each part with its norm; a kind
+ * without names gets no_kinds' (shared) empty part. */
+static PyObject *split_kinds(PyObject *entities, PyObject *no_kinds) {
     PyObject *parts[3] = {PyDict_New(), PyDict_New(), PyDict_New()};
     PyObject *out = NULL;
     if (parts[0] == NULL || parts[1] == NULL || parts[2] == NULL) {
@@ -2069,10 +2091,19 @@ static PyObject *split_kinds(PyObject *entities) {
         goto done;
     }
     for (int k = 0; k < 3; k++) {
-        double norm = PyDict_GET_SIZE(parts[k]) ? vector_norm(parts[k]) : 1.0;
-        PyObject *length = FAILED(norm) ? NULL : PyFloat_FromDouble(norm);
-        PyObject *pair = length == NULL ? NULL : PyTuple_Pack(2, parts[k], length);
-        Py_XDECREF(length);
+        PyObject *pair;
+        if (PyDict_GET_SIZE(parts[k])) {
+            double norm = vector_norm(parts[k]);
+            PyObject *length = FAILED(norm) ? NULL : PyFloat_FromDouble(norm);
+            pair = length == NULL ? NULL : PyTuple_Pack(2, parts[k], length);
+            Py_XDECREF(length);
+        } else {
+            pair = PyDict_GetItemWithError(no_kinds, kernel_str[K_PEOPLE + k]);
+            if (pair == NULL && !PyErr_Occurred()) {
+                PyErr_SetObject(PyExc_KeyError, kernel_str[K_PEOPLE + k]);
+            }
+            Py_XINCREF(pair);
+        }
         if (pair == NULL || PyDict_SetItem(out, kernel_str[K_PEOPLE + k], pair) < 0) {
             Py_XDECREF(pair);
             Py_CLEAR(out);
@@ -2092,29 +2123,20 @@ PyDoc_STRVAR(fill_vectors_doc,
 "Set an ArticleVectors' slots from its ArticleFeatures weighted by ``idf``\n"
 "(storyline.cluster.features).");
 
-static PyObject *fill_vectors(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 5) {
-        PyErr_SetString(PyExc_TypeError, "fill_vectors takes 5 arguments");
-        return NULL;
-    }
-    PyObject *vectors = args[0], *features = args[1], *idf = args[2], *no_kinds = args[4];
-    if (!PyDict_Check(idf)) {
-        PyErr_SetString(PyExc_TypeError, "fill_vectors: idf must be a dict");
-        return NULL;
-    }
-    int text_only = PyObject_IsTrue(args[3]);
-    if (text_only < 0 || kernel_ready() < 0 || PyObject_SetAttr(vectors, kernel_str[K_FEATURES], features) < 0) {
-        return NULL;
+/* fill_vectors of a dict ``idf`` and a dict ``no_kinds``; -1 with an exception set. */
+static int fill_article(PyObject *vectors, PyObject *features, PyObject *idf, int text_only, PyObject *no_kinds) {
+    if (put_attr(vectors, K_FEATURES, features) < 0) {
+        return -1;
     }
     Held h = {.n = 0};
     PyObject *own_title = held_attr(&h, features, K_TITLE);
     PyObject *title = own_title == NULL ? NULL : hold(&h, weighted_bag(own_title, idf));
-    if (title == NULL || PyObject_SetAttr(vectors, kernel_str[K_TITLE], title) < 0) {
+    if (title == NULL || put_attr(vectors, K_TITLE, title) < 0) {
         goto fail;
     }
     double title_norm = PyDict_GET_SIZE(title) ? vector_norm(title) : 1.0;
     PyObject *title_norm_obj = FAILED(title_norm) ? NULL : hold(&h, PyFloat_FromDouble(title_norm));
-    if (title_norm_obj == NULL || PyObject_SetAttr(vectors, kernel_str[K_TITLE_NORM], title_norm_obj) < 0) {
+    if (title_norm_obj == NULL || put_attr(vectors, K_TITLE_NORM, title_norm_obj) < 0) {
         goto fail;
     }
     PyObject *own_body = held_attr(&h, features, K_BODY);
@@ -2129,7 +2151,7 @@ static PyObject *fill_vectors(PyObject *self, PyObject *const *args, Py_ssize_t 
         }
         PyObject *body = hold(&h, weighted_bag(own_body, idf));
         double body_norm = body == NULL ? -1.0 : vector_norm(body);
-        if (FAILED(body_norm) || PyObject_SetAttr(vectors, kernel_str[K_BODY], body) < 0
+        if (FAILED(body_norm) || put_attr(vectors, K_BODY, body) < 0
                 || set_slot(vectors, K_BODY_NORM, PyFloat_FromDouble(body_norm)) < 0) {
             goto fail;
         }
@@ -2169,15 +2191,15 @@ static PyObject *fill_vectors(PyObject *self, PyObject *const *args, Py_ssize_t 
             }
         }
         double all_norm = vector_norm(merged);
-        if (FAILED(all_norm) || PyObject_SetAttr(vectors, kernel_str[K_ALL], merged) < 0
+        if (FAILED(all_norm) || put_attr(vectors, K_ALL, merged) < 0
                 || set_slot(vectors, K_ALL_NORM, PyFloat_FromDouble(all_norm)) < 0) {
             goto fail;
         }
     } else {
         /* a headline: title + body is the title vector itself */
         if (set_slot(vectors, K_BODY, PyDict_New()) < 0 || set_slot(vectors, K_BODY_NORM, PyFloat_FromDouble(1.0)) < 0
-                || PyObject_SetAttr(vectors, kernel_str[K_ALL], title) < 0
-                || PyObject_SetAttr(vectors, kernel_str[K_ALL_NORM], title_norm_obj) < 0) {
+                || put_attr(vectors, K_ALL, title) < 0
+                || put_attr(vectors, K_ALL_NORM, title_norm_obj) < 0) {
             goto fail;
         }
     }
@@ -2190,18 +2212,34 @@ static PyObject *fill_vectors(PyObject *self, PyObject *const *args, Py_ssize_t 
             goto fail;
         }
         if (PyDict_GET_SIZE(entities)) {
-            if (set_slot(vectors, K_KINDS, split_kinds(entities)) < 0) {
+            if (set_slot(vectors, K_KINDS, split_kinds(entities, no_kinds)) < 0) {
                 goto fail;
             }
-        } else if (PyObject_SetAttr(vectors, kernel_str[K_KINDS], no_kinds) < 0) {
+        } else if (put_attr(vectors, K_KINDS, no_kinds) < 0) {
             goto fail;
         }
     }
     release(&h);
-    Py_RETURN_NONE;
+    return 0;
 fail:
     release(&h);
-    return NULL;
+    return -1;
+}
+
+static PyObject *fill_vectors(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "fill_vectors takes 5 arguments");
+        return NULL;
+    }
+    if (!PyDict_Check(args[2]) || !PyDict_Check(args[4])) {
+        PyErr_SetString(PyExc_TypeError, "fill_vectors: idf and no_kinds must be dicts");
+        return NULL;
+    }
+    int text_only = PyObject_IsTrue(args[3]);
+    if (text_only < 0 || kernel_ready() < 0 || fill_article(args[0], args[1], args[2], text_only, args[4]) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
 }
 
 /* A sequence's items as doubles (PyMem_Malloc'd, at least one slot); NULL with an exception set. */
@@ -2396,6 +2434,68 @@ static int out_of_window(Held *h, PyObject *own_day, PyObject *story, PyObject *
     return apart == NULL ? -1 : PyObject_RichCompareBool(apart, window, Py_GT);
 }
 
+/* What best_story reads every ranked story with. */
+typedef struct {
+    PyObject *vectors, *own_day, *stories, *df, *idf, *floor_obj, *window, *weights;
+    double **w; /* the weights as doubles, read at the first story the model reads */
+    Py_ssize_t *m;
+    double bias, threshold;
+} Judge;
+
+/* best_story's reading of the story ``sid`` (its text cosine ``cross``, or None): 1 with
+ * the model's margin over the threshold in *margin, 0 where the story is out of the
+ * window or its words miss the floor, -1 with an exception set. */
+static int join_margin(const Judge *j, PyObject *sid, PyObject *cross, double *margin) {
+    Held each = {.n = 0};
+    hold(&each, Py_NewRef(sid));
+    hold(&each, Py_NewRef(cross));
+    PyObject *story = PyDict_GetItemWithError(j->stories, sid);
+    if (story == NULL) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetObject(PyExc_KeyError, sid);
+        }
+        release(&each);
+        return -1;
+    }
+    hold(&each, Py_NewRef(story));
+    int apart = j->own_day == Py_None ? 0 : out_of_window(&each, j->own_day, story, j->window);
+    PyObject *norms = apart != 0 ? NULL : hold(&each, story_norms(story, j->df));
+    double x[PAIR_FEATURES], p = 0.0;
+    int found = -1;
+    if (norms != NULL) {
+        if (!PyDict_Check(norms)) {
+            PyErr_SetString(PyExc_TypeError, "best_story: a story's norms must be a dict");
+        } else {
+            found = pair_values(j->vectors, story, j->idf, norms, cross, j->floor_obj, x);
+        }
+    }
+    if (found > 0 && *j->w == NULL) {
+        *j->w = doubles_of(j->weights, j->m);
+        if (*j->w == NULL) {
+            found = -1;
+        }
+    }
+    if (found > 0) {
+        /* online.probability: a linear model, or one over the features' products */
+        Py_ssize_t m = *j->m;
+        if (m == PAIR_FEATURES) {
+            p = linear_of(x, PAIR_FEATURES, *j->w, m, j->bias);
+        } else if (m != PAIR_FEATURES + PAIR_FEATURES * (PAIR_FEATURES - 1) / 2) {
+            PyErr_Format(PyExc_ValueError, "%zd weights fit neither %d features nor their products", m,
+                         PAIR_FEATURES);
+            found = -1;
+        } else if (interaction_of(x, PAIR_FEATURES, *j->w, m, j->bias, &p) < 0) {
+            found = -1;
+        }
+    }
+    release(&each);
+    if (apart < 0 || (apart == 0 && found < 0)) {
+        return -1;
+    }
+    *margin = p - j->threshold;
+    return apart ? 0 : found;
+}
+
 PyDoc_STRVAR(best_story_doc,
 "best_story(vectors, ranked, stories, df, floor, window_days, weights, bias, threshold)\n"
 "    -> story id | None\n\n"
@@ -2435,53 +2535,16 @@ static PyObject *best_story(PyObject *self, PyObject *const *args, Py_ssize_t na
     Py_ssize_t pos = 0;
     PyObject *sid, *cross;
     while (PyDict_Next(ranked, &pos, &sid, &cross)) {
-        Held each = {.n = 0};
-        hold(&each, Py_NewRef(sid));
-        hold(&each, Py_NewRef(cross));
-        PyObject *story = PyDict_GetItemWithError(stories, sid);
-        if (story == NULL) {
-            if (!PyErr_Occurred()) {
-                PyErr_SetObject(PyExc_KeyError, sid);
-            }
-            release(&each);
-            goto fail;
-        }
-        hold(&each, Py_NewRef(story));
-        int apart = own_day == Py_None ? 0 : out_of_window(&each, own_day, story, window);
-        PyObject *norms = apart != 0 ? NULL : hold(&each, story_norms(story, df));
-        double x[PAIR_FEATURES], p = 0.0;
-        int found = -1;
-        if (norms != NULL) {
-            if (!PyDict_Check(norms)) {
-                PyErr_SetString(PyExc_TypeError, "best_story: a story's norms must be a dict");
-            } else {
-                found = pair_values(vectors, story, idf, norms, cross, floor_obj, x);
-            }
-        }
-        if (found > 0 && w == NULL) {
-            w = doubles_of(weights, &m);
-            if (w == NULL) {
-                found = -1;
-            }
-        }
-        if (found > 0) {
-            /* online.probability: a linear model, or one over the features' products */
-            if (m == PAIR_FEATURES) {
-                p = linear_of(x, PAIR_FEATURES, w, m, bias);
-            } else if (m != PAIR_FEATURES + PAIR_FEATURES * (PAIR_FEATURES - 1) / 2) {
-                PyErr_Format(PyExc_ValueError, "%zd weights fit neither %d features nor their products", m,
-                             PAIR_FEATURES);
-                found = -1;
-            } else if (interaction_of(x, PAIR_FEATURES, w, m, bias, &p) < 0) {
-                found = -1;
-            }
-        }
-        if (found > 0 && p - threshold >= best_margin) {
-            best_margin = p - threshold;
+        Judge judge = {vectors, own_day, stories, df, idf, floor_obj, window, weights, &w, &m, bias, threshold};
+        double margin;
+        Py_INCREF(sid); /* held while Python code may run (and change ``ranked``) */
+        int read = join_margin(&judge, sid, cross, &margin);
+        if (read > 0 && margin >= best_margin) {
+            best_margin = margin;
             Py_XSETREF(best, Py_NewRef(sid));
         }
-        release(&each);
-        if (apart < 0 || (apart == 0 && found < 0)) {
+        Py_DECREF(sid);
+        if (read < 0) {
             goto fail;
         }
     }
@@ -6246,6 +6309,144 @@ static PyObject *register_idf_cache(PyObject *self, PyObject *cls) {
     Py_RETURN_NONE;
 }
 
+/* ---- The stream: an article's join decision in one call (reference: decide in
+ * storyline/cluster/online.py), its ArticleVectors made without a Python __init__ call.
+ * ---- */
+
+/* The ArticleVectors class and the split of an article that names no one (features._NO_KINDS),
+ * once registered. */
+static PyTypeObject *vectors_type = NULL;
+static PyObject *vectors_no_kinds = NULL, *vectors_core_name = NULL, *no_arguments = NULL;
+
+PyDoc_STRVAR(register_vectors_doc,
+"register_vectors(cls, no_kinds) -> None\n\n"
+"decide makes an article's vectors as cls(features, df) makes them: ``_core`` None, then\n"
+"fill_vectors(vectors, features, df.weights, False, no_kinds) (storyline.cluster.features).");
+
+static PyObject *register_vectors(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2 || !PyType_Check(args[0]) || !PyDict_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "register_vectors takes a class and a dict");
+        return NULL;
+    }
+    if ((vectors_core_name == NULL && (vectors_core_name = PyUnicode_InternFromString("_core")) == NULL)
+            || (no_arguments == NULL && (no_arguments = PyTuple_New(0)) == NULL)) {
+        return NULL;
+    }
+    Py_XSETREF(vectors_type, (PyTypeObject *)Py_NewRef(args[0]));
+    Py_XSETREF(vectors_no_kinds, Py_NewRef(args[1]));
+    Py_RETURN_NONE;
+}
+
+/* An article's vectors as ArticleVectors(features, df) makes them (df's weights ``idf``);
+ * a new reference, NULL with an exception set. */
+static PyObject *new_vectors(PyObject *features, PyObject *idf) {
+    PyObject *vectors = vectors_type->tp_new(vectors_type, no_arguments, NULL);
+    if (vectors == NULL) {
+        return NULL;
+    }
+    if (PyObject_SetAttr(vectors, vectors_core_name, Py_None) < 0
+            || fill_article(vectors, features, idf, 0, vectors_no_kinds) < 0) {
+        Py_DECREF(vectors);
+        return NULL;
+    }
+    return vectors;
+}
+
+PyDoc_STRVAR(decide_doc,
+"decide(features, candidates, stories, df, count, floor, window_days, weights, bias, threshold)\n"
+"    -> story id | None\n\n"
+"best_story over an article's ranked candidates (distinct ids into ``stories``): the\n"
+"``count`` best by their text cosine where there are more, else all (storyline.cluster.online).");
+
+static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 10) {
+        PyErr_SetString(PyExc_TypeError, "decide takes 10 arguments");
+        return NULL;
+    }
+    if (vectors_type == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "decide: no ArticleVectors class registered");
+        return NULL;
+    }
+    PyObject *features = args[0], *stories = args[2], *df = args[3];
+    Py_ssize_t count = PyLong_AsSsize_t(args[4]);
+    double bias, threshold;
+    if ((count == -1 && PyErr_Occurred()) || (bias = PyFloat_AsDouble(args[8]), FAILED(bias))
+            || (threshold = PyFloat_AsDouble(args[9]), FAILED(threshold)) || kernel_ready() < 0) {
+        return NULL;
+    }
+    if (!PyDict_Check(stories)) {
+        PyErr_SetString(PyExc_TypeError, "decide: the stories must be a dict");
+        return NULL;
+    }
+    Held h = {.n = 0};
+    PyObject *best = NULL;
+    double best_margin = 0.0, *w = NULL, *cosines = NULL;
+    Py_ssize_t m = 0, *order = NULL;
+    PyObject *idf = held_attr(&h, df, K_WEIGHTS);
+    if (idf == NULL) {
+        goto fail;
+    }
+    if (!PyDict_Check(idf)) {
+        PyErr_SetString(PyExc_TypeError, "decide: the IDF weights must be a dict");
+        goto fail;
+    }
+    PyObject *vectors = hold(&h, new_vectors(features, idf));
+    /* a tuple of them (a list's own array and items may be freed by Python code run
+     * below: an IDF's __missing__, a story id's __eq__) */
+    PyObject *candidates = vectors == NULL ? NULL : hold(&h, PySequence_Tuple(args[1]));
+    PyObject *own_day = candidates == NULL ? NULL : held_attr(&h, features, K_DAY);
+    if (own_day == NULL) {
+        goto fail;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(candidates);
+    PyObject **sids = &PyTuple_GET_ITEM(candidates, 0);
+    /* ranked: the ``count`` best by their text cosine (as the slice [:count] of them) where
+     * there are more candidates, else all of them, their cosine unknown */
+    Py_ssize_t ranked = n;
+    if (n > count) {
+        ranked = count < 0 ? (n + count > 0 ? n + count : 0) : count;
+        cosines = PyMem_Malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
+        order = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(n > 0 ? n : 1));
+        if (cosines == NULL || order == NULL) {
+            PyErr_NoMemory();
+            goto fail;
+        }
+        PyObject *vec = held_attr(&h, vectors, K_ALL);
+        PyObject *vec_norm = vec == NULL ? NULL : held_attr(&h, vectors, K_ALL_NORM);
+        if (vec_norm == NULL || text_cosines(vec, vec_norm, sids, n, stories, df, idf, cosines) < 0
+                || best_of((const char *)cosines, sizeof(double), n, ranked, order) < 0) {
+            goto fail;
+        }
+    }
+    Judge judge = {vectors, own_day, stories, df, idf, args[5], args[6], args[7], &w, &m, bias, threshold};
+    for (Py_ssize_t j = 0; j < ranked; j++) {
+        PyObject *sid = sids[order == NULL ? j : order[j]];
+        PyObject *cross = order == NULL ? Py_NewRef(Py_None) : PyFloat_FromDouble(cosines[order[j]]);
+        double margin;
+        int read = cross == NULL ? -1 : join_margin(&judge, sid, cross, &margin);
+        Py_XDECREF(cross);
+        if (read < 0) {
+            goto fail;
+        }
+        if (read > 0 && margin >= best_margin) {
+            best_margin = margin;
+            Py_XSETREF(best, Py_NewRef(sid));
+        }
+    }
+    release(&h);
+    PyMem_Free(w);
+    PyMem_Free(cosines);
+    PyMem_Free(order);
+    return best != NULL ? best : Py_NewRef(Py_None);
+fail:
+    release(&h);
+    PyMem_Free(w);
+    PyMem_Free(cosines);
+    PyMem_Free(order);
+    Py_XDECREF(best);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"register_idf_cache", register_idf_cache, METH_O, register_idf_cache_doc},
     {"add_into", add_into, METH_VARARGS, add_into_doc},
@@ -6294,6 +6495,9 @@ static PyMethodDef methods[] = {
     {"unfile_keys", unfile_keys, METH_VARARGS, unfile_keys_doc},
     {"count_terms", count_terms, METH_VARARGS, count_terms_doc},
     {"best_terms", best_terms, METH_VARARGS, best_terms_doc},
+    /* the stream's join decision */
+    {"register_vectors", (PyCFunction)(void (*)(void))register_vectors, METH_FASTCALL, register_vectors_doc},
+    {"decide", (PyCFunction)(void (*)(void))decide, METH_FASTCALL, decide_doc},
     {NULL, NULL, 0, NULL},
 };
 

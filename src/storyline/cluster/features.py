@@ -834,14 +834,16 @@ def story_cosine(vec: dict[str, float], norm: float, bag: dict[str, float], norm
 _NO_KINDS: dict[str, tuple[dict[str, float], float]] = {k: ({}, 1.0) for k in KINDS}
 
 
-def _split_kinds(entities: dict[str, float]) -> dict[str, tuple[dict[str, float], float]]:
-    """An entity vector split by kind (the same weights), each part with its norm."""
+def _split_kinds(entities: dict[str, float],
+                 no_kinds: dict[str, tuple[dict[str, float], float]]) -> dict[str, tuple[dict[str, float], float]]:
+    """An entity vector split by kind (the same weights), each part with its norm; a kind
+    it does not name gets the (shared) empty part of ``no_kinds``."""
     split: dict[str, dict[str, float]] = {k: {} for k in KINDS}
     for t, v in entities.items():
         part = split.get(t[:2])
         if part is not None:
             part[t] = v
-    return {k: (part, _vector_norm(part)) if part else ({}, 1.0) for k, part in split.items()}
+    return {k: (part, _vector_norm(part)) if part else no_kinds[k] for k, part in split.items()}
 
 
 class ArticleVectors:
@@ -894,7 +896,7 @@ def fill_vectors(vectors: ArticleVectors, features: ArticleFeatures, idf: dict[s
         return
     vectors.entities, vectors.entity_norm = _weighted(features.entities, idf)
     vectors.years, vectors.years_norm = _weighted(features.years, idf)
-    vectors.kinds = _split_kinds(vectors.entities) if vectors.entities else no_kinds
+    vectors.kinds = _split_kinds(vectors.entities, no_kinds) if vectors.entities else no_kinds
 
 
 def text_cosine(vectors: ArticleVectors, story: StoryFeatures, df: DocumentFrequencies) -> float:
@@ -1037,7 +1039,12 @@ if COMPILED:
         fresh_norms_of,
         pair_features,
         rank_stories,
+        register_vectors,
         story_cosine,
         text_cosine,
         top_entities_of,
     )
+
+    # the compiled join decision (online.decide) makes an article's vectors itself, as
+    # ArticleVectors(features, df) makes them, without the Python __init__ call
+    register_vectors(ArticleVectors, _NO_KINDS)
