@@ -782,28 +782,19 @@ PyDoc_STRVAR(add_bags_doc,
 "``kinds``. With ``idf`` a dict, each bag's norm that ``norms`` caches under its name (or\n"
 "kind) is updated term by term as add_into updates it; else it is dropped.");
 
-static PyObject *add_bags(PyObject *self, PyObject *args) {
-    PyObject *norms, *idf, *names, *bags, *parts, *kinds, *entities;
-    if (!PyArg_ParseTuple(args, "O!OO!O!O!O!O!:add_bags", &PyDict_Type, &norms, &idf, &PyTuple_Type, &names,
-                          &PyTuple_Type, &bags, &PyTuple_Type, &parts, &PyDict_Type, &kinds, &PyDict_Type,
-                          &entities)) {
-        return NULL;
-    }
-    Py_ssize_t n = PyTuple_GET_SIZE(names);
-    if (PyTuple_GET_SIZE(bags) != n || PyTuple_GET_SIZE(parts) != n) {
-        PyErr_SetString(PyExc_ValueError, "add_bags: names, bags and parts differ in length");
-        return NULL;
-    }
+/* add_bags of ``n`` names, bags and parts (a dict ``norms``, ``idf`` a dict or None, dicts
+ * ``kinds`` and ``entities``); -1 with an exception set. */
+static int add_bags_of(PyObject *norms, PyObject *idf, Py_ssize_t n, PyObject *const *names, PyObject *const *bags,
+                       PyObject *const *parts, PyObject *kinds, PyObject *entities) {
     if (idf != Py_None && !PyDict_Check(idf)) {
         PyErr_SetString(PyExc_TypeError, "add_bags: idf must be a dict or None");
-        return NULL;
+        return -1;
     }
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *name = PyTuple_GET_ITEM(names, i), *bag = PyTuple_GET_ITEM(bags, i);
-        PyObject *part = PyTuple_GET_ITEM(parts, i);
+        PyObject *name = names[i], *bag = bags[i], *part = parts[i];
         if (!PyDict_Check(bag) || !PyDict_Check(part)) {
             PyErr_SetString(PyExc_TypeError, "add_bags: bags and parts must be dicts");
-            return NULL;
+            return -1;
         }
         if (PyDict_GET_SIZE(part) == 0) {
             continue; /* a headline's body, say: bag and norm stay as they are */
@@ -811,25 +802,27 @@ static PyObject *add_bags(PyObject *self, PyObject *args) {
         double squared = 0.0;
         int live = live_norm(norms, idf, name, &squared);
         if (live < 0 || add_terms(bag, part, live ? idf : NULL, live ? &squared : NULL) < 0) {
-            return NULL;
+            return -1;
         }
         if ((live ? set_norm(norms, name, squared) : drop_norm(norms, name)) < 0) {
-            return NULL;
+            return -1;
         }
     }
     Py_ssize_t size = PyDict_GET_SIZE(entities);
     if (size == 0) {
-        Py_RETURN_NONE;
+        return 0;
     }
     /* each kind's terms in entity order, its norm updated over them alone: what adding
      * the split-off bags one after another does */
     KindPart few[4];
     KindPart *split = size <= 4 ? few : PyMem_Malloc((size_t)size * sizeof(KindPart));
     if (split == NULL) {
-        return PyErr_NoMemory();
+        PyErr_NoMemory();
+        return -1;
     }
     Py_ssize_t used = 0, pos = 0, seen = 0;
-    PyObject *term, *value, *out = NULL;
+    PyObject *term, *value;
+    int out = -1;
     /* the ``size`` entities split at the start, as the reference splits them before it
      * adds: entities that Python code run here adds (an IDF's __missing__) are not, and
      * there are no more kinds than ``split`` has room for */
@@ -882,7 +875,7 @@ static PyObject *add_bags(PyObject *self, PyObject *args) {
             goto done;
         }
     }
-    out = Py_NewRef(Py_None);
+    out = 0;
 done:
     for (Py_ssize_t k = 0; k < used; k++) {
         Py_DECREF(split[k].kind);
@@ -892,6 +885,25 @@ done:
         PyMem_Free(split);
     }
     return out;
+}
+
+static PyObject *add_bags(PyObject *self, PyObject *args) {
+    PyObject *norms, *idf, *names, *bags, *parts, *kinds, *entities;
+    if (!PyArg_ParseTuple(args, "O!OO!O!O!O!O!:add_bags", &PyDict_Type, &norms, &idf, &PyTuple_Type, &names,
+                          &PyTuple_Type, &bags, &PyTuple_Type, &parts, &PyDict_Type, &kinds, &PyDict_Type,
+                          &entities)) {
+        return NULL;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(names);
+    if (PyTuple_GET_SIZE(bags) != n || PyTuple_GET_SIZE(parts) != n) {
+        PyErr_SetString(PyExc_ValueError, "add_bags: names, bags and parts differ in length");
+        return NULL;
+    }
+    if (add_bags_of(norms, idf, n, &PyTuple_GET_ITEM(names, 0), &PyTuple_GET_ITEM(bags, 0),
+                    &PyTuple_GET_ITEM(parts, 0), kinds, entities) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
 }
 
 /* index[key], a new set where there is none (borrowed); NULL with an exception set. */
@@ -6310,30 +6322,44 @@ static PyObject *register_idf_cache(PyObject *self, PyObject *cls) {
 }
 
 /* ---- The stream: an article's join decision in one call (reference: decide in
- * storyline/cluster/online.py), its ArticleVectors made without a Python __init__ call.
- * ---- */
+ * storyline/cluster/online.py), its ArticleVectors made without a Python __init__ call;
+ * and a story's sums grown by an article (reference: add_article in
+ * storyline/cluster/features.py). ---- */
 
-/* The ArticleVectors class and the split of an article that names no one (features._NO_KINDS),
- * once registered. */
+/* The ArticleVectors class, the split of an article that names no one (features._NO_KINDS)
+ * and a new story's shared empty Counter (features._NO_COUNTS), once registered. */
 static PyTypeObject *vectors_type = NULL;
-static PyObject *vectors_no_kinds = NULL, *vectors_core_name = NULL, *no_arguments = NULL;
+static PyObject *vectors_no_kinds = NULL, *no_counts = NULL, *no_arguments = NULL;
+/* names the scoring kernel does not read, interned at registration */
+static PyObject *core_name, *first_day_name, *year_name, *embedding_name, *last_seen_name, *add_embedding_name;
 
-PyDoc_STRVAR(register_vectors_doc,
-"register_vectors(cls, no_kinds) -> None\n\n"
-"decide makes an article's vectors as cls(features, df) makes them: ``_core`` None, then\n"
-"fill_vectors(vectors, features, df.weights, False, no_kinds) (storyline.cluster.features).");
+PyDoc_STRVAR(register_stream_doc,
+"register_stream(vectors_class, no_kinds, no_counts) -> None\n\n"
+"decide makes an article's vectors as vectors_class(features, df) makes them: ``_core``\n"
+"None, then fill_vectors(vectors, features, df.weights, False, no_kinds); add_article gives\n"
+"a story its own Counter where it holds ``no_counts`` (storyline.cluster.features).");
 
-static PyObject *register_vectors(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 2 || !PyType_Check(args[0]) || !PyDict_Check(args[1])) {
-        PyErr_SetString(PyExc_TypeError, "register_vectors takes a class and a dict");
+static PyObject *register_stream(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 3 || !PyType_Check(args[0]) || !PyDict_Check(args[1]) || !PyDict_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "register_stream takes a class and two dicts");
         return NULL;
     }
-    if ((vectors_core_name == NULL && (vectors_core_name = PyUnicode_InternFromString("_core")) == NULL)
-            || (no_arguments == NULL && (no_arguments = PyTuple_New(0)) == NULL)) {
-        return NULL;
+    if (no_arguments == NULL) {
+        const char *texts[] = {"_core", "first_day", "year", "embedding", "last_seen", "_add_embedding"};
+        PyObject **names[] = {&core_name, &first_day_name, &year_name, &embedding_name, &last_seen_name,
+                              &add_embedding_name};
+        for (int i = 0; i < 6; i++) {
+            if (*names[i] == NULL && (*names[i] = PyUnicode_InternFromString(texts[i])) == NULL) {
+                return NULL;
+            }
+        }
+        if ((no_arguments = PyTuple_New(0)) == NULL) {
+            return NULL;
+        }
     }
     Py_XSETREF(vectors_type, (PyTypeObject *)Py_NewRef(args[0]));
     Py_XSETREF(vectors_no_kinds, Py_NewRef(args[1]));
+    Py_XSETREF(no_counts, Py_NewRef(args[2]));
     Py_RETURN_NONE;
 }
 
@@ -6344,7 +6370,7 @@ static PyObject *new_vectors(PyObject *features, PyObject *idf) {
     if (vectors == NULL) {
         return NULL;
     }
-    if (PyObject_SetAttr(vectors, vectors_core_name, Py_None) < 0
+    if (PyObject_SetAttr(vectors, core_name, Py_None) < 0
             || fill_article(vectors, features, idf, 0, vectors_no_kinds) < 0) {
         Py_DECREF(vectors);
         return NULL;
@@ -6447,6 +6473,212 @@ fail:
     return NULL;
 }
 
+/* setattr(obj, name, value), straight into the slot where ``name`` is a plain __slots__
+ * member of obj's class (as slot_attr reads it); -1 with an exception set. */
+static int slot_put(PyObject *obj, PyObject *name, PyObject *value) {
+    PyTypeObject *type = Py_TYPE(obj);
+    if (type->tp_setattro == PyObject_GenericSetAttr) {
+        PyObject *descr = _PyType_Lookup(type, name); /* borrowed */
+        if (descr != NULL && Py_IS_TYPE(descr, &PyMemberDescr_Type)
+                && ((PyMemberDescrObject *)descr)->d_member->type == T_OBJECT_EX
+                && !(((PyMemberDescrObject *)descr)->d_member->flags & READONLY)
+                && PyObject_TypeCheck(obj, ((PyDescrObject *)descr)->d_type)) {
+            Py_XSETREF(*(PyObject **)((char *)obj + ((PyMemberDescrObject *)descr)->d_member->offset),
+                       Py_NewRef(value));
+            return 0;
+        }
+    }
+    return PyObject_SetAttr(obj, name, value);
+}
+
+/* obj.<name> = obj.<name> + step (``+=``), step a new reference (NULL: failed already);
+ * -1 with an exception set. */
+static int add_to_attr(Held *h, PyObject *obj, int name, PyObject *step) {
+    PyObject *old = step == NULL ? NULL : held_attr(h, obj, name);
+    PyObject *sum = old == NULL ? NULL : PyNumber_InPlaceAdd(old, step);
+    Py_XDECREF(step);
+    int done = sum == NULL ? -1 : put_attr(obj, name, sum);
+    Py_XDECREF(sum);
+    return done;
+}
+
+/* counts[item] = counts.get(item, 0) + 1 for each item of ``items``, in their order (what
+ * Counter.update does with an iterable that is no mapping); -1 with an exception set. */
+static int count_each(PyObject *counts, PyObject *items) {
+    if (!PyDict_Check(counts)) {
+        PyErr_SetString(PyExc_TypeError, "add_article: a story's counts must be a Counter");
+        return -1;
+    }
+    PyObject *iter = PyObject_GetIter(items), *item, *one = PyLong_FromLong(1);
+    if (iter == NULL || one == NULL) {
+        Py_XDECREF(iter);
+        Py_XDECREF(one);
+        return -1;
+    }
+    int status = 0;
+    while (status == 0 && (item = PyIter_Next(iter)) != NULL) {
+        PyObject *count = PyDict_GetItemWithError(counts, item);
+        PyObject *next = count != NULL ? PyNumber_Add(count, one) : PyErr_Occurred() ? NULL : Py_NewRef(one);
+        status = next == NULL ? -1 : PyDict_SetItem(counts, item, next);
+        Py_XDECREF(next);
+        Py_DECREF(item);
+    }
+    Py_DECREF(iter);
+    Py_DECREF(one);
+    return status < 0 || PyErr_Occurred() ? -1 : 0;
+}
+
+/* The story's own Counter of ``name`` (made where it holds the shared empty one), held;
+ * NULL with an exception set. */
+static PyObject *own_counts(Held *h, PyObject *story, int name) {
+    PyObject *counts = held_attr(h, story, name);
+    if (counts == NULL || counts != no_counts) {
+        return counts;
+    }
+    PyTypeObject *counter = Py_TYPE(no_counts);
+    counts = hold(h, counter->tp_new(counter, no_arguments, NULL)); /* Counter.__new__(Counter) */
+    return counts == NULL || put_attr(story, name, counts) < 0 ? NULL : counts;
+}
+
+PyDoc_STRVAR(add_article_doc,
+"add_article(story, features, seen, df) -> None\n\n"
+"StoryFeatures.add: one article's features added into a story's sums; with ``df`` (not\n"
+"None), its cached norms updated in place (storyline.cluster.features).");
+
+static PyObject *add_article(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "add_article takes 4 arguments");
+        return NULL;
+    }
+    if (no_counts == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "add_article: no stream classes registered");
+        return NULL;
+    }
+    PyObject *story = args[0], *features = args[1], *seen = args[2], *df = args[3];
+    if (kernel_ready() < 0) {
+        return NULL;
+    }
+    Held h = {.n = 0};
+    PyObject *norms = add_to_attr(&h, story, K_SIZE, PyLong_FromLong(1)) < 0 ? NULL : held_attr(&h, story, K_NORMS);
+    if (norms == NULL) {
+        goto fail;
+    }
+    if (!PyDict_Check(norms)) {
+        PyErr_SetString(PyExc_TypeError, "add_article: a story's norm cache must be a dict");
+        goto fail;
+    }
+    /* the norms are updated in place where cached and not yet outgrown (see fresh_norms_of) */
+    PyObject *fresh = Py_None;
+    if (df != Py_None) {
+        PyObject *cached = PyDict_GetItemWithError(norms, kernel_str[K_N]);
+        if (cached == NULL && PyErr_Occurred()) {
+            goto fail;
+        }
+        if (cached != NULL && cached != Py_None) {
+            hold(&h, Py_NewRef(cached)); /* the comparison may run Python code */
+            PyObject *count = held_attr(&h, df, K_N);
+            int stale = count == NULL ? -1 : outgrown(count, cached);
+            if (stale < 0 || (!stale && (fresh = held_attr(&h, df, K_WEIGHTS)) == NULL)) {
+                goto fail;
+            }
+        }
+    }
+    /* the sums of features._BAG_NAMES */
+    static const int bag_names[6] = {K_TITLE, K_BODY, K_ALL, K_ALL, K_ENTITIES, K_YEARS};
+    static const int story_bags[6] = {K_TITLE, K_BODY, K_ALL, K_ALL, K_ENTITIES, K_YEAR_BAG};
+    static const int article_parts[6] = {K_TITLE, K_BODY, K_TITLE, K_BODY, K_ENTITIES, K_YEARS};
+    PyObject *names[6], *bags[6], *parts[6];
+    for (int i = 0; i < 6; i++) {
+        names[i] = kernel_str[bag_names[i]];
+        if ((bags[i] = held_attr(&h, story, story_bags[i])) == NULL
+                || (parts[i] = held_attr(&h, features, article_parts[i])) == NULL) {
+            goto fail;
+        }
+    }
+    PyObject *kinds = held_attr(&h, story, K_KINDS);
+    PyObject *entities = kinds == NULL ? NULL : held_attr(&h, features, K_ENTITIES);
+    if (entities == NULL) {
+        goto fail;
+    }
+    if (!PyDict_Check(kinds) || !PyDict_Check(entities)) {
+        PyErr_SetString(PyExc_TypeError, "add_article: kinds and entities must be dicts");
+        goto fail;
+    }
+    if (add_bags_of(norms, fresh, 6, names, bags, parts, kinds, entities) < 0) {
+        goto fail;
+    }
+    /* numbers, weekdays and months, counted where the article gives some (most give none) */
+    static const int counted[3] = {K_NUMBERS, K_WEEKDAYS, K_MONTHS};
+    for (int i = 0; i < 3; i++) {
+        PyObject *own = held_attr(&h, features, counted[i]);
+        int some = own == NULL ? -1 : PyObject_IsTrue(own);
+        PyObject *counts = some > 0 ? own_counts(&h, story, counted[i]) : NULL;
+        if (some < 0 || (some > 0 && (counts == NULL || count_each(counts, own) < 0))) {
+            goto fail;
+        }
+    }
+    PyObject *day = held_attr(&h, features, K_DAY);
+    if (day == NULL) {
+        goto fail;
+    }
+    if (day != Py_None) {
+        if (add_to_attr(&h, story, K_DAY_SUM, Py_NewRef(day)) < 0
+                || add_to_attr(&h, story, K_DAY_N, PyLong_FromLong(1)) < 0) {
+            goto fail;
+        }
+        PyObject *first = hold(&h, slot_attr(story, first_day_name));
+        int earlier = first == NULL ? -1 : first == Py_None ? 1 : PyObject_RichCompareBool(day, first, Py_LT);
+        if (earlier < 0 || (earlier && slot_put(story, first_day_name, day) < 0)) {
+            goto fail;
+        }
+        PyObject *last = held_attr(&h, story, K_LAST_DAY);
+        int later = last == NULL ? -1 : last == Py_None ? 1 : PyObject_RichCompareBool(day, last, Py_GT);
+        if (later < 0 || (later && put_attr(story, K_LAST_DAY, day) < 0)) {
+            goto fail;
+        }
+    }
+    /* story.years[year] += 1 (a Counter: 0 where missing) */
+    PyObject *year = hold(&h, slot_attr(features, year_name));
+    if (year == NULL) {
+        goto fail;
+    }
+    if (year != Py_None) {
+        PyObject *years = held_attr(&h, story, K_YEARS);
+        if (years == NULL) {
+            goto fail;
+        }
+        PyObject *count;
+        if (Py_IS_TYPE(years, Py_TYPE(no_counts))) {
+            count = PyDict_GetItemWithError(years, year);
+            count = count != NULL ? Py_NewRef(count) : PyErr_Occurred() ? NULL : PyLong_FromLong(0);
+        } else {
+            count = PyObject_GetItem(years, year);
+        }
+        PyObject *one = count == NULL ? NULL : hold(&h, PyLong_FromLong(1));
+        PyObject *next = one == NULL ? NULL : hold(&h, PyNumber_InPlaceAdd(hold(&h, count), one));
+        if (next == NULL || PyObject_SetItem(years, year, next) < 0) {
+            goto fail;
+        }
+    }
+    PyObject *embedding = hold(&h, slot_attr(features, embedding_name));
+    if (embedding == NULL) {
+        goto fail;
+    }
+    if (embedding != Py_None && hold(&h, PyObject_CallMethodOneArg(story, add_embedding_name, embedding)) == NULL) {
+        goto fail;
+    }
+    PyObject *last_seen = hold(&h, slot_attr(story, last_seen_name));
+    int newer = last_seen == NULL ? -1 : PyObject_RichCompareBool(seen, last_seen, Py_GT);
+    if (newer < 0 || (newer && slot_put(story, last_seen_name, seen) < 0)) {
+        goto fail;
+    }
+    release(&h);
+    Py_RETURN_NONE;
+fail:
+    release(&h);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"register_idf_cache", register_idf_cache, METH_O, register_idf_cache_doc},
     {"add_into", add_into, METH_VARARGS, add_into_doc},
@@ -6496,8 +6728,9 @@ static PyMethodDef methods[] = {
     {"count_terms", count_terms, METH_VARARGS, count_terms_doc},
     {"best_terms", best_terms, METH_VARARGS, best_terms_doc},
     /* the stream's join decision */
-    {"register_vectors", (PyCFunction)(void (*)(void))register_vectors, METH_FASTCALL, register_vectors_doc},
+    {"register_stream", (PyCFunction)(void (*)(void))register_stream, METH_FASTCALL, register_stream_doc},
     {"decide", (PyCFunction)(void (*)(void))decide, METH_FASTCALL, decide_doc},
+    {"add_article", (PyCFunction)(void (*)(void))add_article, METH_FASTCALL, add_article_doc},
     {NULL, NULL, 0, NULL},
 };
 

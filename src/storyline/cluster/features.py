@@ -613,39 +613,7 @@ class StoryFeatures:
     def add(self, features: ArticleFeatures, *, seen: int = 0,
             df: DocumentFrequencies | None = None) -> None:
         """Add one article; with ``df``, cached norms are updated in place (cheap)."""
-        self.size += 1
-        norms = self._norms
-        fresh = None
-        if df is not None:
-            n = norms.get("n")  # norms cached and not yet outgrown (see _fresh_norms)
-            if n is not None and df.n <= NORM_REFRESH_GROWTH * n + 20:
-                fresh = df.weights
-        add_bags(norms, fresh, _BAG_NAMES,
-                 (self.title, self.body, self.all, self.all, self.entities, self.year_bag),
-                 (features.title, features.body, features.title, features.body, features.entities, features.years),
-                 self.kinds, features.entities)
-        # Counter.update is a Python call even for nothing to add (most articles)
-        if features.numbers:
-            self._own_numbers().update(features.numbers)
-        if features.weekdays:
-            self._own_weekdays().update(features.weekdays)
-        if features.months:
-            self._own_months().update(features.months)
-        day = features.day
-        if day is not None:
-            self.day_sum += day
-            self.day_n += 1
-            # comparisons, not min() and max(): calls cost more than the work here
-            if self.first_day is None or day < self.first_day:
-                self.first_day = day
-            if self.last_day is None or day > self.last_day:
-                self.last_day = day
-        if features.year is not None:
-            self.years[features.year] += 1
-        if features.embedding is not None:
-            self._add_embedding(features.embedding)
-        if seen > self.last_seen:
-            self.last_seen = seen
+        add_article(self, features, seen, df)
 
     # The story's own Counters, made at the first count (see __init__); made without
     # Counter.__init__, whose update call is Python code (a Counter is a dict with methods).
@@ -712,6 +680,43 @@ class StoryFeatures:
     def _fresh_norms(self, df: DocumentFrequencies) -> dict[str, float]:
         """The cached norms, emptied first if the corpus has outgrown them."""
         return fresh_norms_of(self, df)
+
+
+def add_article(story: StoryFeatures, features: ArticleFeatures, seen: int, df: DocumentFrequencies | None) -> None:
+    """:meth:`StoryFeatures.add` (the stream calls it without the method call)."""
+    story.size += 1
+    norms = story._norms
+    fresh = None
+    if df is not None:
+        n = norms.get("n")  # norms cached and not yet outgrown (see _fresh_norms)
+        if n is not None and df.n <= NORM_REFRESH_GROWTH * n + 20:
+            fresh = df.weights
+    add_bags(norms, fresh, _BAG_NAMES,
+             (story.title, story.body, story.all, story.all, story.entities, story.year_bag),
+             (features.title, features.body, features.title, features.body, features.entities, features.years),
+             story.kinds, features.entities)
+    # Counter.update is a Python call even for nothing to add (most articles)
+    if features.numbers:
+        story._own_numbers().update(features.numbers)
+    if features.weekdays:
+        story._own_weekdays().update(features.weekdays)
+    if features.months:
+        story._own_months().update(features.months)
+    day = features.day
+    if day is not None:
+        story.day_sum += day
+        story.day_n += 1
+        # comparisons, not min() and max(): calls cost more than the work here
+        if story.first_day is None or day < story.first_day:
+            story.first_day = day
+        if story.last_day is None or day > story.last_day:
+            story.last_day = day
+    if features.year is not None:
+        story.years[features.year] += 1
+    if features.embedding is not None:
+        story._add_embedding(features.embedding)
+    if seen > story.last_seen:
+        story.last_seen = seen
 
 
 def fresh_norms_of(story: StoryFeatures, df: DocumentFrequencies) -> dict[str, float]:
@@ -1031,20 +1036,22 @@ def pair_features(vectors: ArticleVectors, story: StoryFeatures, idf: dict[str, 
 #: the pure-Python references of the compiled scoring kernel, by name (tests and
 #: bench/bench_cluster.py --python-loops swap them in; featurize's are in _REFERENCE)
 _KERNEL_REFERENCE = {f.__name__: f for f in (story_cosine, text_cosine, pair_features, fill_vectors,
-                                               rank_stories, fresh_norms_of, top_entities_of)}
+                                               rank_stories, fresh_norms_of, top_entities_of, add_article)}
 
 if COMPILED:
     from .._speedups import (  # type: ignore  # noqa: F811
+        add_article,
         fill_vectors,
         fresh_norms_of,
         pair_features,
         rank_stories,
-        register_vectors,
+        register_stream,
         story_cosine,
         text_cosine,
         top_entities_of,
     )
 
     # the compiled join decision (online.decide) makes an article's vectors itself, as
-    # ArticleVectors(features, df) makes them, without the Python __init__ call
-    register_vectors(ArticleVectors, _NO_KINDS)
+    # ArticleVectors(features, df) makes them, without the Python __init__ call; the
+    # compiled add_article gives a story its own Counters in place of the shared empty one
+    register_stream(ArticleVectors, _NO_KINDS, _NO_COUNTS)

@@ -28,6 +28,7 @@ from .features import (
     ArticleVectors,
     DocumentFrequencies,
     StoryFeatures,
+    add_article,
     featurize,
     fresh_norms_of,
     pair_features,
@@ -482,8 +483,8 @@ class OnlineClusterer:
         return story
 
     def _attach(self, features: ArticleFeatures, sid: int) -> None:
-        story = self._story(sid)
-        story.add(features, seen=self._arrivals, df=self.df_)
+        # StoryFeatures.add, without the method call
+        add_article(self._story(sid), features, self._arrivals, self.df_)
         self.members_[sid].append(features)
         file_keys(self._index, features.keys, sid)
 
@@ -495,7 +496,7 @@ class OnlineClusterer:
         story = self._story(sid)
         seen, df = self._arrivals, self.df_
         for f in members:
-            story.add(f, seen=seen, df=df)
+            add_article(story, f, seen, df)
         self.members_[sid].extend(members)
         file_keys(self._index, chain.from_iterable([f.keys for f in members]), sid)
 
