@@ -264,6 +264,18 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
                 assert (got is features._NO_COUNTS) == (want is features._NO_COUNTS), slot
         checked["add_article"] += 1
 
+    def count_article(df, f):  # type: ignore[no-untyped-def]
+        # the reference on a copy of the frequencies as they were, then the compiled one
+        other = features.DocumentFrequencies()
+        other.n, other.df, other._n_cached, other.epoch = df.n, Counter(df.df), df._n_cached, df.epoch
+        other.weights.update(df.weights)
+        references["count_article"](other, f)
+        speedups.count_article(df, f)
+        assert (df.n, list(df.df.items()), df._n_cached, df.epoch) == (
+            other.n, list(other.df.items()), other._n_cached, other.epoch)
+        assert list(df.weights.items()) == list(other.weights.items())
+        checked["count_article"] += 1
+
     def fill_vectors(vectors, f, idf, text_only, no_kinds):  # type: ignore[no-untyped-def]
         speedups.fill_vectors(vectors, f, idf, text_only, no_kinds)
         other = object.__new__(features.ArticleVectors)
@@ -291,7 +303,7 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
     wrappers = {"story_cosine": story_cosine, "text_cosine": text_cosine, "pair_features": pair_features,
                 "fill_vectors": fill_vectors, "rank_stories": rank_stories, "fresh_norms_of": fresh_norms_of,
                 "top_entities_of": top_entities_of, "best_story": best_story, "decide": decide,
-                "add_article": add_article,
+                "add_article": add_article, "count_article": count_article,
                 **{name: pure(name) for name in
                                                  ("symmetric", "interaction_probability", "linear_probability")}}
     assert set(wrappers) == set(references)
@@ -377,6 +389,7 @@ def test_the_scoring_kernel_matches_its_reference_to_the_last_bit(seed: int, mon
     assert checked["pair_features"] > 100 and checked["fill_vectors"] > 100 and checked["text_cosine"] > 50
     assert checked["rank_stories"] > 20 and checked["top_entities_of"] > 50 and checked["fresh_norms_of"] > 50
     assert checked["best_story"] > 20 and checked["decide"] > 20 and checked["add_article"] > 20
+    assert checked["count_article"] > 20
     # the probabilities, on features with zeros; a short weight list fails as the reference does
     n = len(features.FEATURE_NAMES)
     for _ in range(50):
@@ -546,7 +559,7 @@ def test_the_scoring_kernel_matches_its_reference_on_a_stream(monkeypatch: pytes
     for article in _stream(240, seed=8):
         clusterer.add(article)
     clusterer.refine()
-    assert min(checked.values()) > 20 and len(checked) == 13
+    assert min(checked.values()) > 20 and len(checked) == 14
 
 
 def test_the_scoring_kernel_matches_its_reference_on_dev_articles(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -569,7 +582,7 @@ def test_the_scoring_kernel_matches_its_reference_on_dev_articles(monkeypatch: p
     for article in articles:
         clusterer.add(article)
     clusterer.refine()
-    assert min(checked.values()) > 20 and len(checked) == 13
+    assert min(checked.values()) > 20 and len(checked) == 14
 
 
 def _index_state(index: dict) -> list:

@@ -54,23 +54,60 @@ static PyTypeObject *idf_cache_type = NULL;
  * (the caller falls back to __missing__ itself), -1 with an exception set on failure. */
 static PyObject *idf_owner_name, *idf_n_name, *idf_df_name; /* interned once, not made per term */
 
-/* getattr(obj, name), read straight from the slot where ``name`` is a plain __slots__
- * member of obj's class (what getattr does then, without its lookups: the IDF cache and
- * its DocumentFrequencies have slots, and a miss reads three of them). */
-static PyObject *slot_attr(PyObject *obj, PyObject *name) {
-    PyTypeObject *type = Py_TYPE(obj);
-    if (type->tp_getattro == PyObject_GenericGetAttr) {
-        PyObject *descr = _PyType_Lookup(type, name); /* borrowed */
-        if (descr != NULL && Py_IS_TYPE(descr, &PyMemberDescr_Type)
-                && ((PyMemberDescrObject *)descr)->d_member->type == T_OBJECT_EX
-                && PyObject_TypeCheck(obj, ((PyDescrObject *)descr)->d_type)) {
-            PyObject *value = *(PyObject **)((char *)obj + ((PyMemberDescrObject *)descr)->d_member->offset);
-            if (value != NULL) {
-                return Py_NewRef(value);
-            }
+/* Where a class keeps a plain, writable __slots__ member ``name`` (an interned str): the
+ * offset of its member descriptor, learnt once per class, version of it and name (a class
+ * changed since is learnt again), 0 where the name is no such slot. */
+typedef struct {
+    PyTypeObject *type; /* strong references */
+    PyObject *name;
+    unsigned int version;
+    Py_ssize_t offset;
+} SlotOffset;
+static SlotOffset slot_offset_cache[16];
+static int next_slot_offset = 0;
+
+static Py_ssize_t plain_slot(PyTypeObject *type, PyObject *name) {
+    for (int i = 0; i < 16; i++) {
+        SlotOffset *at = &slot_offset_cache[i];
+        if (at->type == type && at->name == name && at->version == type->tp_version_tag
+                && PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG)) {
+            return at->offset;
         }
     }
-    return PyObject_GetAttr(obj, name);
+    PyObject *descr = _PyType_Lookup(type, name); /* borrowed; gives the class a version */
+    Py_ssize_t offset = 0;
+    /* a slot of the class or of a base: a member descriptor of an unrelated class (set as
+     * an attribute of this one) has an offset into that class's instances */
+    if (descr != NULL && Py_IS_TYPE(descr, &PyMemberDescr_Type)
+            && ((PyMemberDescrObject *)descr)->d_member->type == T_OBJECT_EX
+            && !(((PyMemberDescrObject *)descr)->d_member->flags & READONLY)
+            && PyType_IsSubtype(type, ((PyDescrObject *)descr)->d_type)) {
+        offset = ((PyMemberDescrObject *)descr)->d_member->offset;
+    }
+    if (PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG)) {
+        SlotOffset *at = &slot_offset_cache[next_slot_offset];
+        next_slot_offset = (next_slot_offset + 1) % 16;
+        Py_XSETREF(at->type, (PyTypeObject *)Py_NewRef(type));
+        Py_XSETREF(at->name, Py_NewRef(name));
+        at->version = type->tp_version_tag;
+        at->offset = offset;
+    }
+    return offset;
+}
+
+/* getattr(obj, name), read straight from the slot where ``name`` (an interned str) is a
+ * plain __slots__ member of obj's class (what getattr does then, without its lookups: the
+ * IDF cache and its DocumentFrequencies have slots, and a miss reads three of them). */
+static PyObject *slot_attr(PyObject *obj, PyObject *name) {
+    PyTypeObject *type = Py_TYPE(obj);
+    Py_ssize_t offset = type->tp_getattro == PyObject_GenericGetAttr ? plain_slot(type, name) : 0;
+    if (offset != 0) {
+        PyObject *value = *(PyObject **)((char *)obj + offset);
+        if (value != NULL) {
+            return Py_NewRef(value);
+        }
+    }
+    return PyObject_GetAttr(obj, name); /* an unset slot raises here */
 }
 
 static int computed_idf(PyObject *idf, PyObject *term, double *out) {
@@ -1020,11 +1057,11 @@ static PyObject *unfile_keys(PyObject *self, PyObject *args) {
 /* counts[term] = counts.get(term, 0) + 1 unless ``term`` (of bags[i]) is in one of the
  * bags before it (counted there): 0, or -1 with an exception set. The term is held: the
  * lookups may run Python code (a key's __eq__) that takes it out of its bag. */
-static int count_term_once(PyObject *counts, PyObject *bags, Py_ssize_t i, PyObject *term) {
+static int count_term_once(PyObject *counts, PyObject *const *bags, Py_ssize_t i, PyObject *term) {
     Py_INCREF(term);
     int met = 0; /* in an earlier bag: counted there */
     for (Py_ssize_t j = 0; j < i && met == 0; j++) {
-        met = PyDict_Contains(PyTuple_GET_ITEM(bags, j), term);
+        met = PyDict_Contains(bags[j], term);
     }
     PyObject *count = met != 0 ? NULL : PyDict_GetItemWithError(counts, term);
     PyObject *next = NULL;
@@ -1048,26 +1085,33 @@ PyDoc_STRVAR(count_terms_doc,
 "Each term of the dicts in the tuple ``bags`` counted once in ``counts`` (a dict of int:\n"
 "counts[term] = counts.get(term, 0) + 1), in the order the terms are first met.");
 
+/* count_terms of a dict ``counts`` and ``n`` bags; -1 with an exception set. */
+static int count_terms_of(PyObject *counts, PyObject *const *bags, Py_ssize_t n) {
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!PyDict_Check(bags[i])) {
+            PyErr_SetString(PyExc_TypeError, "count_terms: the bags must be dicts");
+            return -1;
+        }
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *term, *weight;
+        Py_ssize_t pos = 0;
+        while (PyDict_Next(bags[i], &pos, &term, &weight)) {
+            if (count_term_once(counts, bags, i, term) < 0) {
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
 static PyObject *count_terms(PyObject *self, PyObject *args) {
     PyObject *counts, *bags;
     if (!PyArg_ParseTuple(args, "O!O!:count_terms", &PyDict_Type, &counts, &PyTuple_Type, &bags)) {
         return NULL;
     }
-    Py_ssize_t n = PyTuple_GET_SIZE(bags);
-    for (Py_ssize_t i = 0; i < n; i++) {
-        if (!PyDict_Check(PyTuple_GET_ITEM(bags, i))) {
-            PyErr_SetString(PyExc_TypeError, "count_terms: the bags must be dicts");
-            return NULL;
-        }
-    }
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *bag = PyTuple_GET_ITEM(bags, i), *term, *weight;
-        Py_ssize_t pos = 0;
-        while (PyDict_Next(bag, &pos, &term, &weight)) {
-            if (count_term_once(counts, bags, i, term) < 0) {
-                return NULL;
-            }
-        }
+    if (count_terms_of(counts, &PyTuple_GET_ITEM(bags, 0), PyTuple_GET_SIZE(bags)) < 0) {
+        return NULL;
     }
     Py_RETURN_NONE;
 }
@@ -6331,7 +6375,8 @@ static PyObject *register_idf_cache(PyObject *self, PyObject *cls) {
 static PyTypeObject *vectors_type = NULL;
 static PyObject *vectors_no_kinds = NULL, *no_counts = NULL, *no_arguments = NULL;
 /* names the scoring kernel does not read, interned at registration */
-static PyObject *core_name, *first_day_name, *year_name, *embedding_name, *last_seen_name, *add_embedding_name;
+static PyObject *core_name, *first_day_name, *year_name, *embedding_name, *last_seen_name, *add_embedding_name,
+    *df_name, *n_cached_name, *epoch_name, *clear_name;
 
 PyDoc_STRVAR(register_stream_doc,
 "register_stream(vectors_class, no_kinds, no_counts) -> None\n\n"
@@ -6345,10 +6390,11 @@ static PyObject *register_stream(PyObject *self, PyObject *const *args, Py_ssize
         return NULL;
     }
     if (no_arguments == NULL) {
-        const char *texts[] = {"_core", "first_day", "year", "embedding", "last_seen", "_add_embedding"};
+        const char *texts[] = {"_core", "first_day", "year", "embedding", "last_seen", "_add_embedding", "df",
+                               "_n_cached", "epoch", "clear"};
         PyObject **names[] = {&core_name, &first_day_name, &year_name, &embedding_name, &last_seen_name,
-                              &add_embedding_name};
-        for (int i = 0; i < 6; i++) {
+                              &add_embedding_name, &df_name, &n_cached_name, &epoch_name, &clear_name};
+        for (int i = 0; i < 10; i++) {
             if (*names[i] == NULL && (*names[i] = PyUnicode_InternFromString(texts[i])) == NULL) {
                 return NULL;
             }
@@ -6477,16 +6523,10 @@ fail:
  * member of obj's class (as slot_attr reads it); -1 with an exception set. */
 static int slot_put(PyObject *obj, PyObject *name, PyObject *value) {
     PyTypeObject *type = Py_TYPE(obj);
-    if (type->tp_setattro == PyObject_GenericSetAttr) {
-        PyObject *descr = _PyType_Lookup(type, name); /* borrowed */
-        if (descr != NULL && Py_IS_TYPE(descr, &PyMemberDescr_Type)
-                && ((PyMemberDescrObject *)descr)->d_member->type == T_OBJECT_EX
-                && !(((PyMemberDescrObject *)descr)->d_member->flags & READONLY)
-                && PyObject_TypeCheck(obj, ((PyDescrObject *)descr)->d_type)) {
-            Py_XSETREF(*(PyObject **)((char *)obj + ((PyMemberDescrObject *)descr)->d_member->offset),
-                       Py_NewRef(value));
-            return 0;
-        }
+    Py_ssize_t offset = type->tp_setattro == PyObject_GenericSetAttr ? plain_slot(type, name) : 0;
+    if (offset != 0) {
+        Py_XSETREF(*(PyObject **)((char *)obj + offset), Py_NewRef(value));
+        return 0;
     }
     return PyObject_SetAttr(obj, name, value);
 }
@@ -6679,6 +6719,102 @@ fail:
     return NULL;
 }
 
+/* IDF weights are recomputed after the corpus grows by this factor, plus 10
+ * (features.IDF_REFRESH_GROWTH) */
+#define IDF_REFRESH_GROWTH 1.1
+
+/* Whether a corpus of ``count`` documents has outgrown IDF weights cached at ``cached``:
+ * count > IDF_REFRESH_GROWTH * cached + 10, as Python compares them; 1, 0 or -1 with an
+ * exception set. Exact ints below 2**53 (all real counts) convert to doubles exactly. */
+static int idf_outgrown(PyObject *count, PyObject *cached) {
+    if (PyLong_CheckExact(count) && PyLong_CheckExact(cached)) {
+        int overflow_count, overflow_cached;
+        long long m = PyLong_AsLongLongAndOverflow(count, &overflow_count);
+        long long n = PyLong_AsLongLongAndOverflow(cached, &overflow_cached);
+        const long long exact = 1LL << 53;
+        if (!overflow_count && !overflow_cached && m > -exact && m < exact && n > -exact && n < exact) {
+            return (double)m > IDF_REFRESH_GROWTH * (double)n + 10.0;
+        }
+        if (PyErr_Occurred()) {
+            return -1;
+        }
+    }
+    PyObject *growth = PyFloat_FromDouble(IDF_REFRESH_GROWTH);
+    PyObject *scaled = growth == NULL ? NULL : PyNumber_Multiply(growth, cached);
+    PyObject *ten = scaled == NULL ? NULL : PyLong_FromLong(10);
+    PyObject *limit = ten == NULL ? NULL : PyNumber_Add(scaled, ten);
+    int stale = limit == NULL ? -1 : PyObject_RichCompareBool(count, limit, Py_GT);
+    Py_XDECREF(growth);
+    Py_XDECREF(scaled);
+    Py_XDECREF(ten);
+    Py_XDECREF(limit);
+    return stale;
+}
+
+PyDoc_STRVAR(count_article_doc,
+"count_article(df, features) -> None\n\n"
+"DocumentFrequencies.add: one more document, its title, body, entity and year terms\n"
+"counted once each, and the IDF weights emptied once the corpus has outgrown them\n"
+"(storyline.cluster.features).");
+
+static PyObject *count_article(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "count_article takes 2 arguments");
+        return NULL;
+    }
+    if (no_arguments == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "count_article: no stream classes registered");
+        return NULL;
+    }
+    PyObject *df = args[0], *features = args[1];
+    if (kernel_ready() < 0) {
+        return NULL;
+    }
+    Held h = {.n = 0};
+    if (add_to_attr(&h, df, K_N, PyLong_FromLong(1)) < 0) {
+        goto fail;
+    }
+    PyObject *counts = hold(&h, slot_attr(df, df_name));
+    if (counts == NULL) {
+        goto fail;
+    }
+    if (!PyDict_Check(counts)) {
+        PyErr_SetString(PyExc_TypeError, "count_article: the document frequencies must be a dict");
+        goto fail;
+    }
+    static const int bag_names[4] = {K_TITLE, K_BODY, K_ENTITIES, K_YEARS};
+    PyObject *bags[4];
+    for (int i = 0; i < 4; i++) {
+        if ((bags[i] = held_attr(&h, features, bag_names[i])) == NULL) {
+            goto fail;
+        }
+    }
+    if (count_terms_of(counts, bags, 4) < 0) {
+        goto fail;
+    }
+    PyObject *n = held_attr(&h, df, K_N);
+    PyObject *cached = n == NULL ? NULL : hold(&h, slot_attr(df, n_cached_name));
+    int stale = cached == NULL ? -1 : idf_outgrown(n, cached);
+    if (stale < 0) {
+        goto fail;
+    }
+    if (stale) {
+        PyObject *weights = held_attr(&h, df, K_WEIGHTS);
+        PyObject *epoch = weights == NULL || hold(&h, PyObject_CallMethodNoArgs(weights, clear_name)) == NULL
+                          || slot_put(df, n_cached_name, n) < 0 ? NULL : hold(&h, slot_attr(df, epoch_name));
+        PyObject *one = epoch == NULL ? NULL : hold(&h, PyLong_FromLong(1));
+        PyObject *next = one == NULL ? NULL : hold(&h, PyNumber_InPlaceAdd(epoch, one));
+        if (next == NULL || slot_put(df, epoch_name, next) < 0) {
+            goto fail;
+        }
+    }
+    release(&h);
+    Py_RETURN_NONE;
+fail:
+    release(&h);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"register_idf_cache", register_idf_cache, METH_O, register_idf_cache_doc},
     {"add_into", add_into, METH_VARARGS, add_into_doc},
@@ -6731,6 +6867,7 @@ static PyMethodDef methods[] = {
     {"register_stream", (PyCFunction)(void (*)(void))register_stream, METH_FASTCALL, register_stream_doc},
     {"decide", (PyCFunction)(void (*)(void))decide, METH_FASTCALL, decide_doc},
     {"add_article", (PyCFunction)(void (*)(void))add_article, METH_FASTCALL, add_article_doc},
+    {"count_article", (PyCFunction)(void (*)(void))count_article, METH_FASTCALL, count_article_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -519,15 +519,20 @@ class DocumentFrequencies:
         self.epoch = 0
 
     def add(self, features: ArticleFeatures) -> None:
-        self.n += 1
-        count_terms(self.df, (features.title, features.body, features.entities, features.years))
-        if self.n > IDF_REFRESH_GROWTH * self._n_cached + 10:
-            self.weights.clear()
-            self._n_cached = self.n
-            self.epoch += 1
+        count_article(self, features)
 
     def idf(self, term: str) -> float:
         return self.weights[term]
+
+
+def count_article(df: DocumentFrequencies, features: ArticleFeatures) -> None:
+    """:meth:`DocumentFrequencies.add` (the stream calls it without the method call)."""
+    df.n += 1
+    count_terms(df.df, (features.title, features.body, features.entities, features.years))
+    if df.n > IDF_REFRESH_GROWTH * df._n_cached + 10:
+        df.weights.clear()
+        df._n_cached = df.n
+        df.epoch += 1
 
 
 #: body terms an article keeps once corpus statistics exist: the highest TF-IDF ones.
@@ -1036,11 +1041,13 @@ def pair_features(vectors: ArticleVectors, story: StoryFeatures, idf: dict[str, 
 #: the pure-Python references of the compiled scoring kernel, by name (tests and
 #: bench/bench_cluster.py --python-loops swap them in; featurize's are in _REFERENCE)
 _KERNEL_REFERENCE = {f.__name__: f for f in (story_cosine, text_cosine, pair_features, fill_vectors,
-                                               rank_stories, fresh_norms_of, top_entities_of, add_article)}
+                                               rank_stories, fresh_norms_of, top_entities_of, add_article,
+                                               count_article)}
 
 if COMPILED:
     from .._speedups import (  # type: ignore  # noqa: F811
         add_article,
+        count_article,
         fill_vectors,
         fresh_norms_of,
         pair_features,

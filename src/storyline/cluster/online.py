@@ -24,11 +24,13 @@ from . import _semantic_weights, _weights
 from ._sparse import COMPILED, file_keys, top_by_shared_keys, unfile_keys
 from .features import (
     FEATURE_NAMES,
+    KEEP_BODY_TERMS,
     ArticleFeatures,
     ArticleVectors,
     DocumentFrequencies,
     StoryFeatures,
     add_article,
+    count_article,
     featurize,
     fresh_norms_of,
     pair_features,
@@ -309,14 +311,16 @@ class OnlineClusterer:
     def add_features(self, features: ArticleFeatures, *, story: int | None = None) -> int:
         """:meth:`add` for features already computed."""
         self._arrivals += 1
-        features = prune(features, self.df_)
+        df = self.df_
+        if len(features.body) > KEEP_BODY_TERMS:  # most keep theirs (prune's own test, one call less)
+            features = prune(features, df)
         if story is None:
             story = self._decide(features)
         if story is None:
             story = self._next_id
         if story >= self._next_id:
             self._next_id = story + 1
-        self.df_.add(features)
+        count_article(df, features)  # df.add, without the method call
         self._attach(features, story)
         self.labels_[features.id] = story
         if features.day is not None and (self._latest_day is None or features.day > self._latest_day):
