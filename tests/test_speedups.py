@@ -526,6 +526,16 @@ def test_the_stream_rankings_break_ties_as_their_references() -> None:
             best_story(full, ranked, stories, df, 0.0, 400, [0.0] * 5, 0.0, 0.5)
         with pytest.raises(KeyError):
             best_story(full, {-1: None}, stories, df, 0.0, 400, [0.0] * 18, 0.0, 0.5)
+    # ... and so in one call, ranked (more candidates than it compares) or not
+    for decide in (speedups.decide, online._REFERENCE["decide"]):
+        assert decide(fs[0], list(stories), stories, df, 20, 0.0, 400, [0.0] * 18, 0.0, 0.5) == list(stories)[-1]
+        assert decide(fs[0], list(stories), stories, df, 2, 0.0, 400, [0.0] * 18, 0.0, 0.6) is None
+        assert decide(fs[0], [], stories, df, 3, 0.0, 400, [0.0] * 5, 0.0, 0.5) is None
+        with pytest.raises(ValueError, match="5 weights fit neither 18 features"):
+            decide(fs[0], list(stories), stories, df, 3, 0.0, 400, [0.0] * 5, 0.0, 0.5)
+        for count in (1, 20):  # a missing story, ranked or not
+            with pytest.raises(KeyError):
+                decide(fs[0], [-1, *stories], stories, df, count, 0.0, 400, [0.0] * 18, 0.0, 0.5)
     # names of equal weights, ties past the cut; a story grown since is ranked again
     for story in stories.values():
         story.entities.update({f"p:tied{k}": 1.0 for k in range(6)})
