@@ -8,6 +8,7 @@ import math
 import random
 from collections import Counter
 from collections.abc import Callable
+from copy import deepcopy
 
 import pytest
 
@@ -228,6 +229,61 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
         return rerun("best_story", {}, (vectors, ranked, stories, df, floor, window_days, weights, bias, threshold),
                      tuple(stories[sid] for sid in ranked))
 
+    def decide(f, candidates, stories, df, count, floor, window_days, weights, bias, threshold):  # type: ignore[no-untyped-def]
+        # as rerun, and the IDF weights as they were too: both compute the article's missing ones
+        args = (f, candidates, stories, df, count, floor, window_days, weights, bias, threshold)
+        read = [stories[sid] for sid in candidates]
+
+        def state() -> list:
+            return [list(df.weights.items())] + [list(story._norms.items()) for story in read] + [
+                story._top for story in read]
+
+        idf, norms, tops = dict(df.weights), [dict(story._norms) for story in read], [story._top for story in read]
+        got = speedups.decide(*args)
+        after = state()
+        df.weights.clear()
+        df.weights.update(idf)
+        for story, kept, top in zip(read, norms, tops, strict=True):
+            story._norms.clear()
+            story._norms.update(kept)
+            story._top = top
+        want = references["decide"](*args)
+        assert got == want, ("decide", got, want)
+        assert state() == after, "decide"
+        checked["decide"] += 1
+        return got
+
+    def add_article(story, f, seen, df):  # type: ignore[no-untyped-def]
+        # the reference on a copy of the story as it was (its shared empty Counters kept
+        # shared), then the compiled one on the story: the same sums, norms and counts
+        other = object.__new__(features.StoryFeatures)
+        for slot in features.StoryFeatures.__slots__:
+            value = getattr(story, slot)
+            shared = value is features._NO_COUNTS or not isinstance(value, dict)
+            setattr(other, slot, value if shared else deepcopy(value))
+        references["add_article"](other, f, seen, df)
+        speedups.add_article(story, f, seen, df)
+        for slot in features.StoryFeatures.__slots__:
+            got, want = getattr(story, slot), getattr(other, slot)
+            if slot == "kinds":
+                assert list(got) == list(want) and all(_same_items(got[k], want[k]) for k in got)
+            elif slot != "embedding_sum":
+                assert _same_items(got, want), slot
+                assert (got is features._NO_COUNTS) == (want is features._NO_COUNTS), slot
+        checked["add_article"] += 1
+
+    def count_article(df, f):  # type: ignore[no-untyped-def]
+        # the reference on a copy of the frequencies as they were, then the compiled one
+        other = features.DocumentFrequencies()
+        other.n, other.df, other._n_cached, other.epoch = df.n, Counter(df.df), df._n_cached, df.epoch
+        other.weights.update(df.weights)
+        references["count_article"](other, f)
+        speedups.count_article(df, f)
+        assert (df.n, list(df.df.items()), df._n_cached, df.epoch) == (
+            other.n, list(other.df.items()), other._n_cached, other.epoch)
+        assert list(df.weights.items()) == list(other.weights.items())
+        checked["count_article"] += 1
+
     def fill_vectors(vectors, f, idf, text_only, no_kinds):  # type: ignore[no-untyped-def]
         speedups.fill_vectors(vectors, f, idf, text_only, no_kinds)
         other = object.__new__(features.ArticleVectors)
@@ -269,7 +325,9 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
                 "fill_vectors": fill_vectors, "rank_stories": rank_stories, "fresh_norms_of": fresh_norms_of,
                 "shares_words": shares_words,
                 "top_entities_of": top_entities_of, "best_story": best_story, "pair_probability": pair_probability,
-                "mean_probability": mean_probability, **{name: pure(name) for name in
+                "mean_probability": mean_probability, "decide": decide,
+                "add_article": add_article, "count_article": count_article,
+                **{name: pure(name) for name in
                                                  ("symmetric", "interaction_probability", "linear_probability")}}
     assert set(wrappers) == set(references)
     for module in _cluster_modules():
@@ -352,6 +410,9 @@ def test_the_scoring_kernel_matches_its_reference_to_the_last_bit(seed: int, mon
         weights = [rng.gauss(0, 2) for _ in range(rng.choice([n, n + n * (n - 1) // 2]))]
         online.best_story(ArticleVectors(f, df), rng.choice([ranked, dict.fromkeys(grown)]), grown, df,
                           rng.choice([0.0, 0.1, 0.3]), rng.choice([0, 30, 400]), weights, rng.gauss(0, 2), rng.random())
+        # ... and in one call, from the article's features (its vectors made there, ranked or not)
+        online.decide(f, rng.sample(list(grown), len(grown)), grown, df, rng.choice([0, 1, 3, 10, -1]),
+                      rng.choice([0.0, 0.1, 0.3]), rng.choice([0, 30, 400]), weights, rng.gauss(0, 2), rng.random())
         df.add(f)
         # a story's names are of the three kinds (an article's others are ignored)
         kept = replace(f, entities={k: v for k, v in f.entities.items() if k[:2] in features.KINDS})
@@ -359,6 +420,8 @@ def test_the_scoring_kernel_matches_its_reference_to_the_last_bit(seed: int, mon
     assert checked["pair_features"] > 100 and checked["fill_vectors"] > 100 and checked["text_cosine"] > 50
     assert checked["rank_stories"] > 20 and checked["top_entities_of"] > 50 and checked["fresh_norms_of"] > 50
     assert checked["best_story"] > 20 and checked["shares_words"] > 50
+    assert checked["decide"] > 20 and checked["add_article"] > 20
+    assert checked["count_article"] > 20
     # the probabilities, on features with zeros; a short weight list fails as the reference does
     n = len(features.FEATURE_NAMES)
     for _ in range(50):
@@ -582,6 +645,16 @@ def test_the_stream_rankings_break_ties_as_their_references() -> None:
             best_story(full, ranked, stories, df, 0.0, 400, [0.0] * 5, 0.0, 0.5)
         with pytest.raises(KeyError):
             best_story(full, {-1: None}, stories, df, 0.0, 400, [0.0] * 18, 0.0, 0.5)
+    # ... and so in one call, ranked (more candidates than it compares) or not
+    for decide in (speedups.decide, online._REFERENCE["decide"]):
+        assert decide(fs[0], list(stories), stories, df, 20, 0.0, 400, [0.0] * 18, 0.0, 0.5) == list(stories)[-1]
+        assert decide(fs[0], list(stories), stories, df, 2, 0.0, 400, [0.0] * 18, 0.0, 0.6) is None
+        assert decide(fs[0], [], stories, df, 3, 0.0, 400, [0.0] * 5, 0.0, 0.5) is None
+        with pytest.raises(ValueError, match="5 weights fit neither 18 features"):
+            decide(fs[0], list(stories), stories, df, 3, 0.0, 400, [0.0] * 5, 0.0, 0.5)
+        for count in (1, 20):  # a missing story, ranked or not
+            with pytest.raises(KeyError):
+                decide(fs[0], [-1, *stories], stories, df, count, 0.0, 400, [0.0] * 18, 0.0, 0.5)
     # names of equal weights, ties past the cut; a story grown since is ranked again
     for story in stories.values():
         story.entities.update({f"p:tied{k}": 1.0 for k in range(6)})

@@ -13,6 +13,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <math.h>
+#include <structmember.h> /* T_OBJECT_EX: a slot's member type */
 
 /* A running sum of floats that adds as builtins.sum does for a list of floats. */
 typedef struct {
@@ -53,6 +54,62 @@ static PyTypeObject *idf_cache_type = NULL;
  * (the caller falls back to __missing__ itself), -1 with an exception set on failure. */
 static PyObject *idf_owner_name, *idf_n_name, *idf_df_name; /* interned once, not made per term */
 
+/* Where a class keeps a plain, writable __slots__ member ``name`` (an interned str): the
+ * offset of its member descriptor, learnt once per class, version of it and name (a class
+ * changed since is learnt again), 0 where the name is no such slot. */
+typedef struct {
+    PyTypeObject *type; /* strong references */
+    PyObject *name;
+    unsigned int version;
+    Py_ssize_t offset;
+} SlotOffset;
+static SlotOffset slot_offset_cache[16];
+static int next_slot_offset = 0;
+
+static Py_ssize_t plain_slot(PyTypeObject *type, PyObject *name) {
+    for (int i = 0; i < 16; i++) {
+        SlotOffset *at = &slot_offset_cache[i];
+        if (at->type == type && at->name == name && at->version == type->tp_version_tag
+                && PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG)) {
+            return at->offset;
+        }
+    }
+    PyObject *descr = _PyType_Lookup(type, name); /* borrowed; gives the class a version */
+    Py_ssize_t offset = 0;
+    /* a slot of the class or of a base: a member descriptor of an unrelated class (set as
+     * an attribute of this one) has an offset into that class's instances */
+    if (descr != NULL && Py_IS_TYPE(descr, &PyMemberDescr_Type)
+            && ((PyMemberDescrObject *)descr)->d_member->type == T_OBJECT_EX
+            && !(((PyMemberDescrObject *)descr)->d_member->flags & READONLY)
+            && PyType_IsSubtype(type, ((PyDescrObject *)descr)->d_type)) {
+        offset = ((PyMemberDescrObject *)descr)->d_member->offset;
+    }
+    if (PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG)) {
+        SlotOffset *at = &slot_offset_cache[next_slot_offset];
+        next_slot_offset = (next_slot_offset + 1) % 16;
+        Py_XSETREF(at->type, (PyTypeObject *)Py_NewRef(type));
+        Py_XSETREF(at->name, Py_NewRef(name));
+        at->version = type->tp_version_tag;
+        at->offset = offset;
+    }
+    return offset;
+}
+
+/* getattr(obj, name), read straight from the slot where ``name`` (an interned str) is a
+ * plain __slots__ member of obj's class (what getattr does then, without its lookups: the
+ * IDF cache and its DocumentFrequencies have slots, and a miss reads three of them). */
+static PyObject *slot_attr(PyObject *obj, PyObject *name) {
+    PyTypeObject *type = Py_TYPE(obj);
+    Py_ssize_t offset = type->tp_getattro == PyObject_GenericGetAttr ? plain_slot(type, name) : 0;
+    if (offset != 0) {
+        PyObject *value = *(PyObject **)((char *)obj + offset);
+        if (value != NULL) {
+            return Py_NewRef(value);
+        }
+    }
+    return PyObject_GetAttr(obj, name); /* an unset slot raises here */
+}
+
 static int computed_idf(PyObject *idf, PyObject *term, double *out) {
     if (idf_df_name == NULL) {
         if ((idf_owner_name == NULL && (idf_owner_name = PyUnicode_InternFromString("owner")) == NULL)
@@ -61,12 +118,12 @@ static int computed_idf(PyObject *idf, PyObject *term, double *out) {
             return -1;
         }
     }
-    PyObject *owner = PyObject_GetAttr(idf, idf_owner_name);
+    PyObject *owner = slot_attr(idf, idf_owner_name);
     if (owner == NULL) {
         return -1;
     }
-    PyObject *n_obj = PyObject_GetAttr(owner, idf_n_name);
-    PyObject *df = n_obj == NULL ? NULL : PyObject_GetAttr(owner, idf_df_name);
+    PyObject *n_obj = slot_attr(owner, idf_n_name);
+    PyObject *df = n_obj == NULL ? NULL : slot_attr(owner, idf_df_name);
     Py_DECREF(owner);
     if (df == NULL) {
         Py_XDECREF(n_obj);
@@ -207,11 +264,8 @@ PyDoc_STRVAR(weighted_doc,
 "weighted(bag, idf) -> dict\n\n"
 "{t: w * idf[t] for t, w in bag.items()}");
 
-static PyObject *weighted(PyObject *self, PyObject *args) {
-    PyObject *bag, *idf;
-    if (!PyArg_ParseTuple(args, "O!O!:weighted", &PyDict_Type, &bag, &PyDict_Type, &idf)) {
-        return NULL;
-    }
+/* weighted() of two dicts. */
+static PyObject *weighted_of(PyObject *bag, PyObject *idf) {
     PyObject *out = PyDict_New();
     if (out == NULL) {
         return NULL;
@@ -235,6 +289,14 @@ static PyObject *weighted(PyObject *self, PyObject *args) {
 fail:
     Py_DECREF(out);
     return NULL;
+}
+
+static PyObject *weighted(PyObject *self, PyObject *args) {
+    PyObject *bag, *idf;
+    if (!PyArg_ParseTuple(args, "O!O!:weighted", &PyDict_Type, &bag, &PyDict_Type, &idf)) {
+        return NULL;
+    }
+    return weighted_of(bag, idf);
 }
 
 /* bag[term] = bag.get(term, 0.0) + value; with ``squared`` not NULL, the bag's
@@ -500,28 +562,19 @@ PyDoc_STRVAR(add_bags_doc,
 "``kinds``. With ``idf`` a dict, each bag's norm that ``norms`` caches under its name (or\n"
 "kind) is updated term by term as add_into updates it; else it is dropped.");
 
-static PyObject *add_bags(PyObject *self, PyObject *args) {
-    PyObject *norms, *idf, *names, *bags, *parts, *kinds, *entities;
-    if (!PyArg_ParseTuple(args, "O!OO!O!O!O!O!:add_bags", &PyDict_Type, &norms, &idf, &PyTuple_Type, &names,
-                          &PyTuple_Type, &bags, &PyTuple_Type, &parts, &PyDict_Type, &kinds, &PyDict_Type,
-                          &entities)) {
-        return NULL;
-    }
-    Py_ssize_t n = PyTuple_GET_SIZE(names);
-    if (PyTuple_GET_SIZE(bags) != n || PyTuple_GET_SIZE(parts) != n) {
-        PyErr_SetString(PyExc_ValueError, "add_bags: names, bags and parts differ in length");
-        return NULL;
-    }
+/* add_bags of ``n`` names, bags and parts (a dict ``norms``, ``idf`` a dict or None, dicts
+ * ``kinds`` and ``entities``); -1 with an exception set. */
+static int add_bags_of(PyObject *norms, PyObject *idf, Py_ssize_t n, PyObject *const *names, PyObject *const *bags,
+                       PyObject *const *parts, PyObject *kinds, PyObject *entities) {
     if (idf != Py_None && !PyDict_Check(idf)) {
         PyErr_SetString(PyExc_TypeError, "add_bags: idf must be a dict or None");
-        return NULL;
+        return -1;
     }
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *name = PyTuple_GET_ITEM(names, i), *bag = PyTuple_GET_ITEM(bags, i);
-        PyObject *part = PyTuple_GET_ITEM(parts, i);
+        PyObject *name = names[i], *bag = bags[i], *part = parts[i];
         if (!PyDict_Check(bag) || !PyDict_Check(part)) {
             PyErr_SetString(PyExc_TypeError, "add_bags: bags and parts must be dicts");
-            return NULL;
+            return -1;
         }
         if (PyDict_GET_SIZE(part) == 0) {
             continue; /* a headline's body, say: bag and norm stay as they are */
@@ -529,25 +582,27 @@ static PyObject *add_bags(PyObject *self, PyObject *args) {
         double squared = 0.0;
         int live = live_norm(norms, idf, name, &squared);
         if (live < 0 || add_terms(bag, part, live ? idf : NULL, live ? &squared : NULL) < 0) {
-            return NULL;
+            return -1;
         }
         if ((live ? set_norm(norms, name, squared) : drop_norm(norms, name)) < 0) {
-            return NULL;
+            return -1;
         }
     }
     Py_ssize_t size = PyDict_GET_SIZE(entities);
     if (size == 0) {
-        Py_RETURN_NONE;
+        return 0;
     }
     /* each kind's terms in entity order, its norm updated over them alone: what adding
      * the split-off bags one after another does */
     KindPart few[4];
     KindPart *split = size <= 4 ? few : PyMem_Malloc((size_t)size * sizeof(KindPart));
     if (split == NULL) {
-        return PyErr_NoMemory();
+        PyErr_NoMemory();
+        return -1;
     }
     Py_ssize_t used = 0, pos = 0, seen = 0;
-    PyObject *term, *value, *out = NULL;
+    PyObject *term, *value;
+    int out = -1;
     /* the ``size`` entities split at the start, as the reference splits them before it
      * adds: entities that Python code run here adds (an IDF's __missing__) are not, and
      * there are no more kinds than ``split`` has room for */
@@ -600,7 +655,7 @@ static PyObject *add_bags(PyObject *self, PyObject *args) {
             goto done;
         }
     }
-    out = Py_NewRef(Py_None);
+    out = 0;
 done:
     for (Py_ssize_t k = 0; k < used; k++) {
         Py_DECREF(split[k].kind);
@@ -612,14 +667,33 @@ done:
     return out;
 }
 
+static PyObject *add_bags(PyObject *self, PyObject *args) {
+    PyObject *norms, *idf, *names, *bags, *parts, *kinds, *entities;
+    if (!PyArg_ParseTuple(args, "O!OO!O!O!O!O!:add_bags", &PyDict_Type, &norms, &idf, &PyTuple_Type, &names,
+                          &PyTuple_Type, &bags, &PyTuple_Type, &parts, &PyDict_Type, &kinds, &PyDict_Type,
+                          &entities)) {
+        return NULL;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(names);
+    if (PyTuple_GET_SIZE(bags) != n || PyTuple_GET_SIZE(parts) != n) {
+        PyErr_SetString(PyExc_ValueError, "add_bags: names, bags and parts differ in length");
+        return NULL;
+    }
+    if (add_bags_of(norms, idf, n, &PyTuple_GET_ITEM(names, 0), &PyTuple_GET_ITEM(bags, 0),
+                    &PyTuple_GET_ITEM(parts, 0), kinds, entities) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 /* counts[term] = counts.get(term, 0) + 1 unless ``term`` (of bags[i]) is in one of the
  * bags before it (counted there): 0, or -1 with an exception set. The term is held: the
  * lookups may run Python code (a key's __eq__) that takes it out of its bag. */
-static int count_term_once(PyObject *counts, PyObject *bags, Py_ssize_t i, PyObject *term) {
+static int count_term_once(PyObject *counts, PyObject *const *bags, Py_ssize_t i, PyObject *term) {
     Py_INCREF(term);
     int met = 0; /* in an earlier bag: counted there */
     for (Py_ssize_t j = 0; j < i && met == 0; j++) {
-        met = PyDict_Contains(PyTuple_GET_ITEM(bags, j), term);
+        met = PyDict_Contains(bags[j], term);
     }
     PyObject *count = met != 0 ? NULL : PyDict_GetItemWithError(counts, term);
     PyObject *next = NULL;
@@ -643,26 +717,33 @@ PyDoc_STRVAR(count_terms_doc,
 "Each term of the dicts in the tuple ``bags`` counted once in ``counts`` (a dict of int:\n"
 "counts[term] = counts.get(term, 0) + 1), in the order the terms are first met.");
 
+/* count_terms of a dict ``counts`` and ``n`` bags; -1 with an exception set. */
+static int count_terms_of(PyObject *counts, PyObject *const *bags, Py_ssize_t n) {
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!PyDict_Check(bags[i])) {
+            PyErr_SetString(PyExc_TypeError, "count_terms: the bags must be dicts");
+            return -1;
+        }
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *term, *weight;
+        Py_ssize_t pos = 0;
+        while (PyDict_Next(bags[i], &pos, &term, &weight)) {
+            if (count_term_once(counts, bags, i, term) < 0) {
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
 static PyObject *count_terms(PyObject *self, PyObject *args) {
     PyObject *counts, *bags;
     if (!PyArg_ParseTuple(args, "O!O!:count_terms", &PyDict_Type, &counts, &PyTuple_Type, &bags)) {
         return NULL;
     }
-    Py_ssize_t n = PyTuple_GET_SIZE(bags);
-    for (Py_ssize_t i = 0; i < n; i++) {
-        if (!PyDict_Check(PyTuple_GET_ITEM(bags, i))) {
-            PyErr_SetString(PyExc_TypeError, "count_terms: the bags must be dicts");
-            return NULL;
-        }
-    }
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *bag = PyTuple_GET_ITEM(bags, i), *term, *weight;
-        Py_ssize_t pos = 0;
-        while (PyDict_Next(bag, &pos, &term, &weight)) {
-            if (count_term_once(counts, bags, i, term) < 0) {
-                return NULL;
-            }
-        }
+    if (count_terms_of(counts, &PyTuple_GET_ITEM(bags, 0), PyTuple_GET_SIZE(bags)) < 0) {
+        return NULL;
     }
     Py_RETURN_NONE;
 }
@@ -1916,6 +1997,35 @@ fail:
     return NULL;
 }
 
+/* The text_cosine of an article's title + body vector ``vec`` (of norm ``vec_norm``) with
+ * each of ``n`` stories (ids into the dict ``stories``), in their order (the norms they
+ * cache, the IDF weights they compute), as rank_stories' reference makes its dict of
+ * them; -1 with an exception set. */
+static int text_cosines(PyObject *vec, PyObject *vec_norm, PyObject *const *sids, Py_ssize_t n, PyObject *stories,
+                        PyObject *df, PyObject *idf, double *cosines) {
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *story = PyDict_GetItemWithError(stories, sids[i]);
+        if (story == NULL) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetObject(PyExc_KeyError, sids[i]);
+            }
+            return -1;
+        }
+        Held each = {.n = 0};
+        Py_INCREF(story);
+        hold(&each, story);
+        PyObject *norms = hold(&each, story_norms(story, df));
+        PyObject *bag = norms == NULL ? NULL : held_attr(&each, story, K_ALL);
+        int failed = bag == NULL || !PyDict_Check(norms)
+                     || cosine_of(vec, vec_norm, bag, norms, kernel_str[K_ALL], idf, &cosines[i]) < 0;
+        release(&each);
+        if (failed) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
 PyDoc_STRVAR(rank_stories_doc,
 "rank_stories(vectors, candidates, stories, df, count) -> dict\n\n"
 "The ``count`` of ``candidates`` (distinct ids into the dict ``stories``) whose text_cosine\n"
@@ -1964,27 +2074,8 @@ static PyObject *rank_stories(PyObject *self, PyObject *const *args, Py_ssize_t 
         PyErr_SetString(PyExc_TypeError, "rank_stories: the IDF weights must be a dict");
         goto done;
     }
-    /* every cosine first, in candidate order (the norms they cache, the IDF weights they
-     * compute), as the reference's dict of them */
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *story = PyDict_GetItemWithError(stories, sids[i]);
-        if (story == NULL) {
-            if (!PyErr_Occurred()) {
-                PyErr_SetObject(PyExc_KeyError, sids[i]);
-            }
-            goto done;
-        }
-        Held each = {.n = 0};
-        Py_INCREF(story);
-        hold(&each, story);
-        PyObject *norms = hold(&each, story_norms(story, df));
-        PyObject *bag = norms == NULL ? NULL : held_attr(&each, story, K_ALL);
-        int failed = bag == NULL || !PyDict_Check(norms)
-                     || cosine_of(vec, vec_norm, bag, norms, kernel_str[K_ALL], idf, &cosines[i]) < 0;
-        release(&each);
-        if (failed) {
-            goto done;
-        }
+    if (text_cosines(vec, vec_norm, sids, n, stories, df, idf, cosines) < 0) {
+        goto done;
     }
     /* the best ``kept``, best first, ties in candidate order as in a stable sort */
     Py_ssize_t ranked = kept < n ? kept : n;
@@ -2297,12 +2388,24 @@ static double vector_norm(PyObject *vec) {
     return norm == 0.0 ? 1.0 : norm;
 }
 
+/* setattr(obj, <name>, value): straight into the slot where the name is a plain slot of
+ * obj's class (what setattr does then, without its lookups); -1 on failure. */
+static int put_attr(PyObject *obj, int name, PyObject *value) {
+    const Py_ssize_t *offsets = Py_TYPE(obj)->tp_setattro == PyObject_GenericSetAttr ? slot_offsets(Py_TYPE(obj))
+                                                                                      : NULL;
+    if (offsets != NULL && offsets[name] != 0) {
+        Py_XSETREF(*(PyObject **)((char *)obj + offsets[name]), Py_NewRef(value));
+        return 0;
+    }
+    return PyObject_SetAttr(obj, kernel_str[name], value);
+}
+
 /* vectors.<name> = value, taking the reference to value (NULL: failed already); -1 on failure. */
 static int set_slot(PyObject *vectors, int name, PyObject *value) {
     if (value == NULL) {
         return -1;
     }
-    int done = PyObject_SetAttr(vectors, kernel_str[name], value);
+    int done = put_attr(vectors, name, value);
     Py_DECREF(value);
     return done;
 }
@@ -2313,13 +2416,7 @@ static PyObject *weighted_bag(PyObject *bag, PyObject *idf) {
         PyErr_SetString(PyExc_TypeError, "fill_vectors: a bag must be a dict");
         return NULL;
     }
-    PyObject *args = PyTuple_Pack(2, bag, idf);
-    if (args == NULL) {
-        return NULL;
-    }
-    PyObject *out = weighted(NULL, args);
-    Py_DECREF(args);
-    return out;
+    return weighted_of(bag, idf);
 }
 
 /* vectors.<vec> and vectors.<norm> as _weighted sets them: the weighted bag and its norm,
@@ -2334,7 +2431,7 @@ static PyObject *set_weighted(PyObject *vectors, PyObject *bag, PyObject *idf, i
         return NULL;
     }
     double length = filled ? vector_norm(out) : 1.0;
-    if (FAILED(length) || PyObject_SetAttr(vectors, kernel_str[vec], out) < 0
+    if (FAILED(length) || put_attr(vectors, vec, out) < 0
             || set_slot(vectors, norm, PyFloat_FromDouble(length)) < 0) {
         Py_DECREF(out);
         return NULL;
@@ -2342,8 +2439,9 @@ static PyObject *set_weighted(PyObject *vectors, PyObject *bag, PyObject *idf, i
     return out;
 }
 
-/* _split_kinds: the entity vector split by kind prefix, each part with its norm. */
-static PyObject *split_kinds(PyObject *entities) {
+/* _split_kinds: the entity vector split by kind prefix, each part with its norm; a kind
+ * without names gets no_kinds' (shared) empty part. */
+static PyObject *split_kinds(PyObject *entities, PyObject *no_kinds) {
     PyObject *parts[3] = {PyDict_New(), PyDict_New(), PyDict_New()};
     PyObject *out = NULL;
     if (parts[0] == NULL || parts[1] == NULL || parts[2] == NULL) {
@@ -2366,10 +2464,19 @@ static PyObject *split_kinds(PyObject *entities) {
         goto done;
     }
     for (int k = 0; k < 3; k++) {
-        double norm = PyDict_GET_SIZE(parts[k]) ? vector_norm(parts[k]) : 1.0;
-        PyObject *length = FAILED(norm) ? NULL : PyFloat_FromDouble(norm);
-        PyObject *pair = length == NULL ? NULL : PyTuple_Pack(2, parts[k], length);
-        Py_XDECREF(length);
+        PyObject *pair;
+        if (PyDict_GET_SIZE(parts[k])) {
+            double norm = vector_norm(parts[k]);
+            PyObject *length = FAILED(norm) ? NULL : PyFloat_FromDouble(norm);
+            pair = length == NULL ? NULL : PyTuple_Pack(2, parts[k], length);
+            Py_XDECREF(length);
+        } else {
+            pair = PyDict_GetItemWithError(no_kinds, kernel_str[K_PEOPLE + k]);
+            if (pair == NULL && !PyErr_Occurred()) {
+                PyErr_SetObject(PyExc_KeyError, kernel_str[K_PEOPLE + k]);
+            }
+            Py_XINCREF(pair);
+        }
         if (pair == NULL || PyDict_SetItem(out, kernel_str[K_PEOPLE + k], pair) < 0) {
             Py_XDECREF(pair);
             Py_CLEAR(out);
@@ -2389,29 +2496,20 @@ PyDoc_STRVAR(fill_vectors_doc,
 "Set an ArticleVectors' slots from its ArticleFeatures weighted by ``idf``\n"
 "(storyline.cluster.features).");
 
-static PyObject *fill_vectors(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 5) {
-        PyErr_SetString(PyExc_TypeError, "fill_vectors takes 5 arguments");
-        return NULL;
-    }
-    PyObject *vectors = args[0], *features = args[1], *idf = args[2], *no_kinds = args[4];
-    if (!PyDict_Check(idf)) {
-        PyErr_SetString(PyExc_TypeError, "fill_vectors: idf must be a dict");
-        return NULL;
-    }
-    int text_only = PyObject_IsTrue(args[3]);
-    if (text_only < 0 || kernel_ready() < 0 || PyObject_SetAttr(vectors, kernel_str[K_FEATURES], features) < 0) {
-        return NULL;
+/* fill_vectors of a dict ``idf`` and a dict ``no_kinds``; -1 with an exception set. */
+static int fill_article(PyObject *vectors, PyObject *features, PyObject *idf, int text_only, PyObject *no_kinds) {
+    if (put_attr(vectors, K_FEATURES, features) < 0) {
+        return -1;
     }
     Held h = {.n = 0};
     PyObject *own_title = held_attr(&h, features, K_TITLE);
     PyObject *title = own_title == NULL ? NULL : hold(&h, weighted_bag(own_title, idf));
-    if (title == NULL || PyObject_SetAttr(vectors, kernel_str[K_TITLE], title) < 0) {
+    if (title == NULL || put_attr(vectors, K_TITLE, title) < 0) {
         goto fail;
     }
     double title_norm = PyDict_GET_SIZE(title) ? vector_norm(title) : 1.0;
     PyObject *title_norm_obj = FAILED(title_norm) ? NULL : hold(&h, PyFloat_FromDouble(title_norm));
-    if (title_norm_obj == NULL || PyObject_SetAttr(vectors, kernel_str[K_TITLE_NORM], title_norm_obj) < 0) {
+    if (title_norm_obj == NULL || put_attr(vectors, K_TITLE_NORM, title_norm_obj) < 0) {
         goto fail;
     }
     PyObject *own_body = held_attr(&h, features, K_BODY);
@@ -2426,7 +2524,7 @@ static PyObject *fill_vectors(PyObject *self, PyObject *const *args, Py_ssize_t 
         }
         PyObject *body = hold(&h, weighted_bag(own_body, idf));
         double body_norm = body == NULL ? -1.0 : vector_norm(body);
-        if (FAILED(body_norm) || PyObject_SetAttr(vectors, kernel_str[K_BODY], body) < 0
+        if (FAILED(body_norm) || put_attr(vectors, K_BODY, body) < 0
                 || set_slot(vectors, K_BODY_NORM, PyFloat_FromDouble(body_norm)) < 0) {
             goto fail;
         }
@@ -2466,15 +2564,15 @@ static PyObject *fill_vectors(PyObject *self, PyObject *const *args, Py_ssize_t 
             }
         }
         double all_norm = vector_norm(merged);
-        if (FAILED(all_norm) || PyObject_SetAttr(vectors, kernel_str[K_ALL], merged) < 0
+        if (FAILED(all_norm) || put_attr(vectors, K_ALL, merged) < 0
                 || set_slot(vectors, K_ALL_NORM, PyFloat_FromDouble(all_norm)) < 0) {
             goto fail;
         }
     } else {
         /* a headline: title + body is the title vector itself */
         if (set_slot(vectors, K_BODY, PyDict_New()) < 0 || set_slot(vectors, K_BODY_NORM, PyFloat_FromDouble(1.0)) < 0
-                || PyObject_SetAttr(vectors, kernel_str[K_ALL], title) < 0
-                || PyObject_SetAttr(vectors, kernel_str[K_ALL_NORM], title_norm_obj) < 0) {
+                || put_attr(vectors, K_ALL, title) < 0
+                || put_attr(vectors, K_ALL_NORM, title_norm_obj) < 0) {
             goto fail;
         }
     }
@@ -2487,18 +2585,34 @@ static PyObject *fill_vectors(PyObject *self, PyObject *const *args, Py_ssize_t 
             goto fail;
         }
         if (PyDict_GET_SIZE(entities)) {
-            if (set_slot(vectors, K_KINDS, split_kinds(entities)) < 0) {
+            if (set_slot(vectors, K_KINDS, split_kinds(entities, no_kinds)) < 0) {
                 goto fail;
             }
-        } else if (PyObject_SetAttr(vectors, kernel_str[K_KINDS], no_kinds) < 0) {
+        } else if (put_attr(vectors, K_KINDS, no_kinds) < 0) {
             goto fail;
         }
     }
     release(&h);
-    Py_RETURN_NONE;
+    return 0;
 fail:
     release(&h);
-    return NULL;
+    return -1;
+}
+
+static PyObject *fill_vectors(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "fill_vectors takes 5 arguments");
+        return NULL;
+    }
+    if (!PyDict_Check(args[2]) || !PyDict_Check(args[4])) {
+        PyErr_SetString(PyExc_TypeError, "fill_vectors: idf and no_kinds must be dicts");
+        return NULL;
+    }
+    int text_only = PyObject_IsTrue(args[3]);
+    if (text_only < 0 || kernel_ready() < 0 || fill_article(args[0], args[1], args[2], text_only, args[4]) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
 }
 
 /* A sequence's items as doubles (PyMem_Malloc'd, at least one slot); NULL with an exception set. */
@@ -2693,6 +2807,68 @@ static int out_of_window(Held *h, PyObject *own_day, PyObject *story, PyObject *
     return apart == NULL ? -1 : PyObject_RichCompareBool(apart, window, Py_GT);
 }
 
+/* What best_story reads every ranked story with. */
+typedef struct {
+    PyObject *vectors, *own_day, *stories, *df, *idf, *floor_obj, *window, *weights;
+    double **w; /* the weights as doubles, read at the first story the model reads */
+    Py_ssize_t *m;
+    double bias, threshold;
+} Judge;
+
+/* best_story's reading of the story ``sid`` (its text cosine ``cross``, or None): 1 with
+ * the model's margin over the threshold in *margin, 0 where the story is out of the
+ * window or its words miss the floor, -1 with an exception set. */
+static int join_margin(const Judge *j, PyObject *sid, PyObject *cross, double *margin) {
+    Held each = {.n = 0};
+    hold(&each, Py_NewRef(sid));
+    hold(&each, Py_NewRef(cross));
+    PyObject *story = PyDict_GetItemWithError(j->stories, sid);
+    if (story == NULL) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetObject(PyExc_KeyError, sid);
+        }
+        release(&each);
+        return -1;
+    }
+    hold(&each, Py_NewRef(story));
+    int apart = j->own_day == Py_None ? 0 : out_of_window(&each, j->own_day, story, j->window);
+    PyObject *norms = apart != 0 ? NULL : hold(&each, story_norms(story, j->df));
+    double x[PAIR_FEATURES], p = 0.0;
+    int found = -1;
+    if (norms != NULL) {
+        if (!PyDict_Check(norms)) {
+            PyErr_SetString(PyExc_TypeError, "best_story: a story's norms must be a dict");
+        } else {
+            found = pair_values(j->vectors, story, j->idf, norms, cross, j->floor_obj, x);
+        }
+    }
+    if (found > 0 && *j->w == NULL) {
+        *j->w = doubles_of(j->weights, j->m);
+        if (*j->w == NULL) {
+            found = -1;
+        }
+    }
+    if (found > 0) {
+        /* online.probability: a linear model, or one over the features' products */
+        Py_ssize_t m = *j->m;
+        if (m == PAIR_FEATURES) {
+            p = linear_of(x, PAIR_FEATURES, *j->w, m, j->bias);
+        } else if (m != PAIR_FEATURES + PAIR_FEATURES * (PAIR_FEATURES - 1) / 2) {
+            PyErr_Format(PyExc_ValueError, "%zd weights fit neither %d features nor their products", m,
+                         PAIR_FEATURES);
+            found = -1;
+        } else if (interaction_of(x, PAIR_FEATURES, *j->w, m, j->bias, &p) < 0) {
+            found = -1;
+        }
+    }
+    release(&each);
+    if (apart < 0 || (apart == 0 && found < 0)) {
+        return -1;
+    }
+    *margin = p - j->threshold;
+    return apart ? 0 : found;
+}
+
 PyDoc_STRVAR(best_story_doc,
 "best_story(vectors, ranked, stories, df, floor, window_days, weights, bias, threshold)\n"
 "    -> story id | None\n\n"
@@ -2732,53 +2908,16 @@ static PyObject *best_story(PyObject *self, PyObject *const *args, Py_ssize_t na
     Py_ssize_t pos = 0;
     PyObject *sid, *cross;
     while (PyDict_Next(ranked, &pos, &sid, &cross)) {
-        Held each = {.n = 0};
-        hold(&each, Py_NewRef(sid));
-        hold(&each, Py_NewRef(cross));
-        PyObject *story = PyDict_GetItemWithError(stories, sid);
-        if (story == NULL) {
-            if (!PyErr_Occurred()) {
-                PyErr_SetObject(PyExc_KeyError, sid);
-            }
-            release(&each);
-            goto fail;
-        }
-        hold(&each, Py_NewRef(story));
-        int apart = own_day == Py_None ? 0 : out_of_window(&each, own_day, story, window);
-        PyObject *norms = apart != 0 ? NULL : hold(&each, story_norms(story, df));
-        double x[PAIR_FEATURES], p = 0.0;
-        int found = -1;
-        if (norms != NULL) {
-            if (!PyDict_Check(norms)) {
-                PyErr_SetString(PyExc_TypeError, "best_story: a story's norms must be a dict");
-            } else {
-                found = pair_values(vectors, story, idf, norms, cross, floor_obj, x);
-            }
-        }
-        if (found > 0 && w == NULL) {
-            w = doubles_of(weights, &m);
-            if (w == NULL) {
-                found = -1;
-            }
-        }
-        if (found > 0) {
-            /* online.probability: a linear model, or one over the features' products */
-            if (m == PAIR_FEATURES) {
-                p = linear_of(x, PAIR_FEATURES, w, m, bias);
-            } else if (m != PAIR_FEATURES + PAIR_FEATURES * (PAIR_FEATURES - 1) / 2) {
-                PyErr_Format(PyExc_ValueError, "%zd weights fit neither %d features nor their products", m,
-                             PAIR_FEATURES);
-                found = -1;
-            } else if (interaction_of(x, PAIR_FEATURES, w, m, bias, &p) < 0) {
-                found = -1;
-            }
-        }
-        if (found > 0 && p - threshold >= best_margin) {
-            best_margin = p - threshold;
+        Judge judge = {vectors, own_day, stories, df, idf, floor_obj, window, weights, &w, &m, bias, threshold};
+        double margin;
+        Py_INCREF(sid); /* held while Python code may run (and change ``ranked``) */
+        int read = join_margin(&judge, sid, cross, &margin);
+        if (read > 0 && margin >= best_margin) {
+            best_margin = margin;
             Py_XSETREF(best, Py_NewRef(sid));
         }
-        release(&each);
-        if (apart < 0 || (apart == 0 && found < 0)) {
+        Py_DECREF(sid);
+        if (read < 0) {
             goto fail;
         }
     }
@@ -7850,6 +7989,456 @@ static PyObject *register_idf_cache(PyObject *self, PyObject *cls) {
     Py_RETURN_NONE;
 }
 
+/* ---- The stream: an article's join decision in one call (reference: decide in
+ * storyline/cluster/online.py), its ArticleVectors made without a Python __init__ call;
+ * and a story's sums grown by an article (reference: add_article in
+ * storyline/cluster/features.py). ---- */
+
+/* The ArticleVectors class, the split of an article that names no one (features._NO_KINDS)
+ * and a new story's shared empty Counter (features._NO_COUNTS), once registered. */
+static PyTypeObject *vectors_type = NULL;
+static PyObject *vectors_no_kinds = NULL, *no_counts = NULL, *no_arguments = NULL;
+/* names the scoring kernel does not read, interned at registration */
+static PyObject *core_name, *first_day_name, *year_name, *embedding_name, *last_seen_name, *add_embedding_name,
+    *df_name, *n_cached_name, *epoch_name, *clear_name;
+
+PyDoc_STRVAR(register_stream_doc,
+"register_stream(vectors_class, no_kinds, no_counts) -> None\n\n"
+"decide makes an article's vectors as vectors_class(features, df) makes them: ``_core``\n"
+"None, then fill_vectors(vectors, features, df.weights, False, no_kinds); add_article gives\n"
+"a story its own Counter where it holds ``no_counts`` (storyline.cluster.features).");
+
+static PyObject *register_stream(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 3 || !PyType_Check(args[0]) || !PyDict_Check(args[1]) || !PyDict_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "register_stream takes a class and two dicts");
+        return NULL;
+    }
+    if (no_arguments == NULL) {
+        const char *texts[] = {"_core", "first_day", "year", "embedding", "last_seen", "_add_embedding", "df",
+                               "_n_cached", "epoch", "clear"};
+        PyObject **names[] = {&core_name, &first_day_name, &year_name, &embedding_name, &last_seen_name,
+                              &add_embedding_name, &df_name, &n_cached_name, &epoch_name, &clear_name};
+        for (int i = 0; i < 10; i++) {
+            if (*names[i] == NULL && (*names[i] = PyUnicode_InternFromString(texts[i])) == NULL) {
+                return NULL;
+            }
+        }
+        if ((no_arguments = PyTuple_New(0)) == NULL) {
+            return NULL;
+        }
+    }
+    Py_XSETREF(vectors_type, (PyTypeObject *)Py_NewRef(args[0]));
+    Py_XSETREF(vectors_no_kinds, Py_NewRef(args[1]));
+    Py_XSETREF(no_counts, Py_NewRef(args[2]));
+    Py_RETURN_NONE;
+}
+
+/* An article's vectors as ArticleVectors(features, df) makes them (df's weights ``idf``);
+ * a new reference, NULL with an exception set. */
+static PyObject *new_vectors(PyObject *features, PyObject *idf) {
+    PyObject *vectors = vectors_type->tp_new(vectors_type, no_arguments, NULL);
+    if (vectors == NULL) {
+        return NULL;
+    }
+    if (PyObject_SetAttr(vectors, core_name, Py_None) < 0
+            || fill_article(vectors, features, idf, 0, vectors_no_kinds) < 0) {
+        Py_DECREF(vectors);
+        return NULL;
+    }
+    return vectors;
+}
+
+PyDoc_STRVAR(decide_doc,
+"decide(features, candidates, stories, df, count, floor, window_days, weights, bias, threshold)\n"
+"    -> story id | None\n\n"
+"best_story over an article's ranked candidates (distinct ids into ``stories``): the\n"
+"``count`` best by their text cosine where there are more, else all (storyline.cluster.online).");
+
+static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 10) {
+        PyErr_SetString(PyExc_TypeError, "decide takes 10 arguments");
+        return NULL;
+    }
+    if (vectors_type == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "decide: no ArticleVectors class registered");
+        return NULL;
+    }
+    PyObject *features = args[0], *stories = args[2], *df = args[3];
+    Py_ssize_t count = PyLong_AsSsize_t(args[4]);
+    double bias, threshold;
+    if ((count == -1 && PyErr_Occurred()) || (bias = PyFloat_AsDouble(args[8]), FAILED(bias))
+            || (threshold = PyFloat_AsDouble(args[9]), FAILED(threshold)) || kernel_ready() < 0) {
+        return NULL;
+    }
+    if (!PyDict_Check(stories)) {
+        PyErr_SetString(PyExc_TypeError, "decide: the stories must be a dict");
+        return NULL;
+    }
+    Held h = {.n = 0};
+    PyObject *best = NULL;
+    double best_margin = 0.0, *w = NULL, *cosines = NULL;
+    Py_ssize_t m = 0, *order = NULL;
+    PyObject *idf = held_attr(&h, df, K_WEIGHTS);
+    if (idf == NULL) {
+        goto fail;
+    }
+    if (!PyDict_Check(idf)) {
+        PyErr_SetString(PyExc_TypeError, "decide: the IDF weights must be a dict");
+        goto fail;
+    }
+    PyObject *vectors = hold(&h, new_vectors(features, idf));
+    /* a tuple of them (a list's own array and items may be freed by Python code run
+     * below: an IDF's __missing__, a story id's __eq__) */
+    PyObject *candidates = vectors == NULL ? NULL : hold(&h, PySequence_Tuple(args[1]));
+    PyObject *own_day = candidates == NULL ? NULL : held_attr(&h, features, K_DAY);
+    if (own_day == NULL) {
+        goto fail;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(candidates);
+    PyObject **sids = &PyTuple_GET_ITEM(candidates, 0);
+    /* ranked: the ``count`` best by their text cosine (as the slice [:count] of them) where
+     * there are more candidates, else all of them, their cosine unknown */
+    Py_ssize_t ranked = n;
+    if (n > count) {
+        ranked = count < 0 ? (n + count > 0 ? n + count : 0) : count;
+        cosines = PyMem_Malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
+        order = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(n > 0 ? n : 1));
+        if (cosines == NULL || order == NULL) {
+            PyErr_NoMemory();
+            goto fail;
+        }
+        PyObject *vec = held_attr(&h, vectors, K_ALL);
+        PyObject *vec_norm = vec == NULL ? NULL : held_attr(&h, vectors, K_ALL_NORM);
+        if (vec_norm == NULL || text_cosines(vec, vec_norm, sids, n, stories, df, idf, cosines) < 0
+                || best_of((const char *)cosines, sizeof(double), n, ranked, order) < 0) {
+            goto fail;
+        }
+    }
+    Judge judge = {vectors, own_day, stories, df, idf, args[5], args[6], args[7], &w, &m, bias, threshold};
+    for (Py_ssize_t j = 0; j < ranked; j++) {
+        PyObject *sid = sids[order == NULL ? j : order[j]];
+        PyObject *cross = order == NULL ? Py_NewRef(Py_None) : PyFloat_FromDouble(cosines[order[j]]);
+        double margin;
+        int read = cross == NULL ? -1 : join_margin(&judge, sid, cross, &margin);
+        Py_XDECREF(cross);
+        if (read < 0) {
+            goto fail;
+        }
+        if (read > 0 && margin >= best_margin) {
+            best_margin = margin;
+            Py_XSETREF(best, Py_NewRef(sid));
+        }
+    }
+    release(&h);
+    PyMem_Free(w);
+    PyMem_Free(cosines);
+    PyMem_Free(order);
+    return best != NULL ? best : Py_NewRef(Py_None);
+fail:
+    release(&h);
+    PyMem_Free(w);
+    PyMem_Free(cosines);
+    PyMem_Free(order);
+    Py_XDECREF(best);
+    return NULL;
+}
+
+/* setattr(obj, name, value), straight into the slot where ``name`` is a plain __slots__
+ * member of obj's class (as slot_attr reads it); -1 with an exception set. */
+static int slot_put(PyObject *obj, PyObject *name, PyObject *value) {
+    PyTypeObject *type = Py_TYPE(obj);
+    Py_ssize_t offset = type->tp_setattro == PyObject_GenericSetAttr ? plain_slot(type, name) : 0;
+    if (offset != 0) {
+        Py_XSETREF(*(PyObject **)((char *)obj + offset), Py_NewRef(value));
+        return 0;
+    }
+    return PyObject_SetAttr(obj, name, value);
+}
+
+/* obj.<name> = obj.<name> + step (``+=``), step a new reference (NULL: failed already);
+ * -1 with an exception set. */
+static int add_to_attr(Held *h, PyObject *obj, int name, PyObject *step) {
+    PyObject *old = step == NULL ? NULL : held_attr(h, obj, name);
+    PyObject *sum = old == NULL ? NULL : PyNumber_InPlaceAdd(old, step);
+    Py_XDECREF(step);
+    int done = sum == NULL ? -1 : put_attr(obj, name, sum);
+    Py_XDECREF(sum);
+    return done;
+}
+
+/* counts[item] = counts.get(item, 0) + 1 for each item of ``items``, in their order (what
+ * Counter.update does with an iterable that is no mapping); -1 with an exception set. */
+static int count_each(PyObject *counts, PyObject *items) {
+    if (!PyDict_Check(counts)) {
+        PyErr_SetString(PyExc_TypeError, "add_article: a story's counts must be a Counter");
+        return -1;
+    }
+    PyObject *iter = PyObject_GetIter(items), *item, *one = PyLong_FromLong(1);
+    if (iter == NULL || one == NULL) {
+        Py_XDECREF(iter);
+        Py_XDECREF(one);
+        return -1;
+    }
+    int status = 0;
+    while (status == 0 && (item = PyIter_Next(iter)) != NULL) {
+        PyObject *count = PyDict_GetItemWithError(counts, item);
+        PyObject *next = count != NULL ? PyNumber_Add(count, one) : PyErr_Occurred() ? NULL : Py_NewRef(one);
+        status = next == NULL ? -1 : PyDict_SetItem(counts, item, next);
+        Py_XDECREF(next);
+        Py_DECREF(item);
+    }
+    Py_DECREF(iter);
+    Py_DECREF(one);
+    return status < 0 || PyErr_Occurred() ? -1 : 0;
+}
+
+/* The story's own Counter of ``name`` (made where it holds the shared empty one), held;
+ * NULL with an exception set. */
+static PyObject *own_counts(Held *h, PyObject *story, int name) {
+    PyObject *counts = held_attr(h, story, name);
+    if (counts == NULL || counts != no_counts) {
+        return counts;
+    }
+    PyTypeObject *counter = Py_TYPE(no_counts);
+    counts = hold(h, counter->tp_new(counter, no_arguments, NULL)); /* Counter.__new__(Counter) */
+    return counts == NULL || put_attr(story, name, counts) < 0 ? NULL : counts;
+}
+
+PyDoc_STRVAR(add_article_doc,
+"add_article(story, features, seen, df) -> None\n\n"
+"StoryFeatures.add: one article's features added into a story's sums; with ``df`` (not\n"
+"None), its cached norms updated in place (storyline.cluster.features).");
+
+static PyObject *add_article(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "add_article takes 4 arguments");
+        return NULL;
+    }
+    if (no_counts == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "add_article: no stream classes registered");
+        return NULL;
+    }
+    PyObject *story = args[0], *features = args[1], *seen = args[2], *df = args[3];
+    if (kernel_ready() < 0) {
+        return NULL;
+    }
+    Held h = {.n = 0};
+    PyObject *norms = add_to_attr(&h, story, K_SIZE, PyLong_FromLong(1)) < 0 ? NULL : held_attr(&h, story, K_NORMS);
+    if (norms == NULL) {
+        goto fail;
+    }
+    if (!PyDict_Check(norms)) {
+        PyErr_SetString(PyExc_TypeError, "add_article: a story's norm cache must be a dict");
+        goto fail;
+    }
+    /* the norms are updated in place where cached and not yet outgrown (see fresh_norms_of) */
+    PyObject *fresh = Py_None;
+    if (df != Py_None) {
+        PyObject *cached = PyDict_GetItemWithError(norms, kernel_str[K_N]);
+        if (cached == NULL && PyErr_Occurred()) {
+            goto fail;
+        }
+        if (cached != NULL && cached != Py_None) {
+            hold(&h, Py_NewRef(cached)); /* the comparison may run Python code */
+            PyObject *count = held_attr(&h, df, K_N);
+            int stale = count == NULL ? -1 : outgrown(count, cached);
+            if (stale < 0 || (!stale && (fresh = held_attr(&h, df, K_WEIGHTS)) == NULL)) {
+                goto fail;
+            }
+        }
+    }
+    /* the sums of features._BAG_NAMES */
+    static const int bag_names[6] = {K_TITLE, K_BODY, K_ALL, K_ALL, K_ENTITIES, K_YEARS};
+    static const int story_bags[6] = {K_TITLE, K_BODY, K_ALL, K_ALL, K_ENTITIES, K_YEAR_BAG};
+    static const int article_parts[6] = {K_TITLE, K_BODY, K_TITLE, K_BODY, K_ENTITIES, K_YEARS};
+    PyObject *names[6], *bags[6], *parts[6];
+    for (int i = 0; i < 6; i++) {
+        names[i] = kernel_str[bag_names[i]];
+        if ((bags[i] = held_attr(&h, story, story_bags[i])) == NULL
+                || (parts[i] = held_attr(&h, features, article_parts[i])) == NULL) {
+            goto fail;
+        }
+    }
+    PyObject *kinds = held_attr(&h, story, K_KINDS);
+    PyObject *entities = kinds == NULL ? NULL : held_attr(&h, features, K_ENTITIES);
+    if (entities == NULL) {
+        goto fail;
+    }
+    if (!PyDict_Check(kinds) || !PyDict_Check(entities)) {
+        PyErr_SetString(PyExc_TypeError, "add_article: kinds and entities must be dicts");
+        goto fail;
+    }
+    if (add_bags_of(norms, fresh, 6, names, bags, parts, kinds, entities) < 0) {
+        goto fail;
+    }
+    /* numbers, weekdays and months, counted where the article gives some (most give none) */
+    static const int counted[3] = {K_NUMBERS, K_WEEKDAYS, K_MONTHS};
+    for (int i = 0; i < 3; i++) {
+        PyObject *own = held_attr(&h, features, counted[i]);
+        int some = own == NULL ? -1 : PyObject_IsTrue(own);
+        PyObject *counts = some > 0 ? own_counts(&h, story, counted[i]) : NULL;
+        if (some < 0 || (some > 0 && (counts == NULL || count_each(counts, own) < 0))) {
+            goto fail;
+        }
+    }
+    PyObject *day = held_attr(&h, features, K_DAY);
+    if (day == NULL) {
+        goto fail;
+    }
+    if (day != Py_None) {
+        if (add_to_attr(&h, story, K_DAY_SUM, Py_NewRef(day)) < 0
+                || add_to_attr(&h, story, K_DAY_N, PyLong_FromLong(1)) < 0) {
+            goto fail;
+        }
+        PyObject *first = hold(&h, slot_attr(story, first_day_name));
+        int earlier = first == NULL ? -1 : first == Py_None ? 1 : PyObject_RichCompareBool(day, first, Py_LT);
+        if (earlier < 0 || (earlier && slot_put(story, first_day_name, day) < 0)) {
+            goto fail;
+        }
+        PyObject *last = held_attr(&h, story, K_LAST_DAY);
+        int later = last == NULL ? -1 : last == Py_None ? 1 : PyObject_RichCompareBool(day, last, Py_GT);
+        if (later < 0 || (later && put_attr(story, K_LAST_DAY, day) < 0)) {
+            goto fail;
+        }
+    }
+    /* story.years[year] += 1 (a Counter: 0 where missing) */
+    PyObject *year = hold(&h, slot_attr(features, year_name));
+    if (year == NULL) {
+        goto fail;
+    }
+    if (year != Py_None) {
+        PyObject *years = held_attr(&h, story, K_YEARS);
+        if (years == NULL) {
+            goto fail;
+        }
+        PyObject *count;
+        if (Py_IS_TYPE(years, Py_TYPE(no_counts))) {
+            count = PyDict_GetItemWithError(years, year);
+            count = count != NULL ? Py_NewRef(count) : PyErr_Occurred() ? NULL : PyLong_FromLong(0);
+        } else {
+            count = PyObject_GetItem(years, year);
+        }
+        PyObject *one = count == NULL ? NULL : hold(&h, PyLong_FromLong(1));
+        PyObject *next = one == NULL ? NULL : hold(&h, PyNumber_InPlaceAdd(hold(&h, count), one));
+        if (next == NULL || PyObject_SetItem(years, year, next) < 0) {
+            goto fail;
+        }
+    }
+    PyObject *embedding = hold(&h, slot_attr(features, embedding_name));
+    if (embedding == NULL) {
+        goto fail;
+    }
+    if (embedding != Py_None && hold(&h, PyObject_CallMethodOneArg(story, add_embedding_name, embedding)) == NULL) {
+        goto fail;
+    }
+    PyObject *last_seen = hold(&h, slot_attr(story, last_seen_name));
+    int newer = last_seen == NULL ? -1 : PyObject_RichCompareBool(seen, last_seen, Py_GT);
+    if (newer < 0 || (newer && slot_put(story, last_seen_name, seen) < 0)) {
+        goto fail;
+    }
+    release(&h);
+    Py_RETURN_NONE;
+fail:
+    release(&h);
+    return NULL;
+}
+
+/* IDF weights are recomputed after the corpus grows by this factor, plus 10
+ * (features.IDF_REFRESH_GROWTH) */
+#define IDF_REFRESH_GROWTH 1.1
+
+/* Whether a corpus of ``count`` documents has outgrown IDF weights cached at ``cached``:
+ * count > IDF_REFRESH_GROWTH * cached + 10, as Python compares them; 1, 0 or -1 with an
+ * exception set. Exact ints below 2**53 (all real counts) convert to doubles exactly. */
+static int idf_outgrown(PyObject *count, PyObject *cached) {
+    if (PyLong_CheckExact(count) && PyLong_CheckExact(cached)) {
+        int overflow_count, overflow_cached;
+        long long m = PyLong_AsLongLongAndOverflow(count, &overflow_count);
+        long long n = PyLong_AsLongLongAndOverflow(cached, &overflow_cached);
+        const long long exact = 1LL << 53;
+        if (!overflow_count && !overflow_cached && m > -exact && m < exact && n > -exact && n < exact) {
+            return (double)m > IDF_REFRESH_GROWTH * (double)n + 10.0;
+        }
+        if (PyErr_Occurred()) {
+            return -1;
+        }
+    }
+    PyObject *growth = PyFloat_FromDouble(IDF_REFRESH_GROWTH);
+    PyObject *scaled = growth == NULL ? NULL : PyNumber_Multiply(growth, cached);
+    PyObject *ten = scaled == NULL ? NULL : PyLong_FromLong(10);
+    PyObject *limit = ten == NULL ? NULL : PyNumber_Add(scaled, ten);
+    int stale = limit == NULL ? -1 : PyObject_RichCompareBool(count, limit, Py_GT);
+    Py_XDECREF(growth);
+    Py_XDECREF(scaled);
+    Py_XDECREF(ten);
+    Py_XDECREF(limit);
+    return stale;
+}
+
+PyDoc_STRVAR(count_article_doc,
+"count_article(df, features) -> None\n\n"
+"DocumentFrequencies.add: one more document, its title, body, entity and year terms\n"
+"counted once each, and the IDF weights emptied once the corpus has outgrown them\n"
+"(storyline.cluster.features).");
+
+static PyObject *count_article(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "count_article takes 2 arguments");
+        return NULL;
+    }
+    if (no_arguments == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "count_article: no stream classes registered");
+        return NULL;
+    }
+    PyObject *df = args[0], *features = args[1];
+    if (kernel_ready() < 0) {
+        return NULL;
+    }
+    Held h = {.n = 0};
+    if (add_to_attr(&h, df, K_N, PyLong_FromLong(1)) < 0) {
+        goto fail;
+    }
+    PyObject *counts = hold(&h, slot_attr(df, df_name));
+    if (counts == NULL) {
+        goto fail;
+    }
+    if (!PyDict_Check(counts)) {
+        PyErr_SetString(PyExc_TypeError, "count_article: the document frequencies must be a dict");
+        goto fail;
+    }
+    static const int bag_names[4] = {K_TITLE, K_BODY, K_ENTITIES, K_YEARS};
+    PyObject *bags[4];
+    for (int i = 0; i < 4; i++) {
+        if ((bags[i] = held_attr(&h, features, bag_names[i])) == NULL) {
+            goto fail;
+        }
+    }
+    if (count_terms_of(counts, bags, 4) < 0) {
+        goto fail;
+    }
+    PyObject *n = held_attr(&h, df, K_N);
+    PyObject *cached = n == NULL ? NULL : hold(&h, slot_attr(df, n_cached_name));
+    int stale = cached == NULL ? -1 : idf_outgrown(n, cached);
+    if (stale < 0) {
+        goto fail;
+    }
+    if (stale) {
+        PyObject *weights = held_attr(&h, df, K_WEIGHTS);
+        PyObject *epoch = weights == NULL || hold(&h, PyObject_CallMethodNoArgs(weights, clear_name)) == NULL
+                          || slot_put(df, n_cached_name, n) < 0 ? NULL : hold(&h, slot_attr(df, epoch_name));
+        PyObject *one = epoch == NULL ? NULL : hold(&h, PyLong_FromLong(1));
+        PyObject *next = one == NULL ? NULL : hold(&h, PyNumber_InPlaceAdd(epoch, one));
+        if (next == NULL || slot_put(df, epoch_name, next) < 0) {
+            goto fail;
+        }
+    }
+    release(&h);
+    Py_RETURN_NONE;
+fail:
+    release(&h);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"register_idf_cache", register_idf_cache, METH_O, register_idf_cache_doc},
     {"add_into", add_into, METH_VARARGS, add_into_doc},
@@ -7901,6 +8490,11 @@ static PyMethodDef methods[] = {
     {"pair_probability", (PyCFunction)(void (*)(void))pair_probability, METH_FASTCALL, pair_probability_doc},
     {"mean_probability", (PyCFunction)(void (*)(void))mean_probability, METH_FASTCALL, mean_probability_doc},
     {"shares_words", (PyCFunction)(void (*)(void))shares_words, METH_FASTCALL, shares_words_doc},
+    /* the stream's join decision */
+    {"register_stream", (PyCFunction)(void (*)(void))register_stream, METH_FASTCALL, register_stream_doc},
+    {"decide", (PyCFunction)(void (*)(void))decide, METH_FASTCALL, decide_doc},
+    {"add_article", (PyCFunction)(void (*)(void))add_article, METH_FASTCALL, add_article_doc},
+    {"count_article", (PyCFunction)(void (*)(void))count_article, METH_FASTCALL, count_article_doc},
     {NULL, NULL, 0, NULL},
 };
 

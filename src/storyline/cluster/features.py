@@ -505,6 +505,9 @@ def conflict(core_a: dict[str, float], names_a: frozenset[str], core_b: dict[str
 class _IdfCache(dict):
     """term -> IDF at the corpus size it was computed for (a dict lookup in hot loops)."""
 
+    # slots: the C loops read the owner's count and frequencies at every missing term
+    __slots__ = ("owner",)
+
     def __init__(self, owner: DocumentFrequencies) -> None:
         super().__init__()
         self.owner = owner
@@ -532,6 +535,8 @@ IDF_REFRESH_GROWTH = 1.1
 class DocumentFrequencies:
     """Document frequencies counted over the stream, for IDF weights."""
 
+    __slots__ = ("n", "df", "weights", "_n_cached", "epoch")
+
     def __init__(self) -> None:
         self.n = 0
         self.df: Counter[str] = Counter()
@@ -541,15 +546,20 @@ class DocumentFrequencies:
         self.epoch = 0
 
     def add(self, features: ArticleFeatures) -> None:
-        self.n += 1
-        count_terms(self.df, (features.title, features.body, features.entities, features.years))
-        if self.n > IDF_REFRESH_GROWTH * self._n_cached + 10:
-            self.weights.clear()
-            self._n_cached = self.n
-            self.epoch += 1
+        count_article(self, features)
 
     def idf(self, term: str) -> float:
         return self.weights[term]
+
+
+def count_article(df: DocumentFrequencies, features: ArticleFeatures) -> None:
+    """:meth:`DocumentFrequencies.add` (the stream calls it without the method call)."""
+    df.n += 1
+    count_terms(df.df, (features.title, features.body, features.entities, features.years))
+    if df.n > IDF_REFRESH_GROWTH * df._n_cached + 10:
+        df.weights.clear()
+        df._n_cached = df.n
+        df.epoch += 1
 
 
 #: body terms an article keeps once corpus statistics exist: the highest TF-IDF ones.
@@ -635,39 +645,7 @@ class StoryFeatures:
     def add(self, features: ArticleFeatures, *, seen: int = 0,
             df: DocumentFrequencies | None = None) -> None:
         """Add one article; with ``df``, cached norms are updated in place (cheap)."""
-        self.size += 1
-        norms = self._norms
-        fresh = None
-        if df is not None:
-            n = norms.get("n")  # norms cached and not yet outgrown (see _fresh_norms)
-            if n is not None and df.n <= NORM_REFRESH_GROWTH * n + 20:
-                fresh = df.weights
-        add_bags(norms, fresh, _BAG_NAMES,
-                 (self.title, self.body, self.all, self.all, self.entities, self.year_bag),
-                 (features.title, features.body, features.title, features.body, features.entities, features.years),
-                 self.kinds, features.entities)
-        # Counter.update is a Python call even for nothing to add (most articles)
-        if features.numbers:
-            self._own_numbers().update(features.numbers)
-        if features.weekdays:
-            self._own_weekdays().update(features.weekdays)
-        if features.months:
-            self._own_months().update(features.months)
-        day = features.day
-        if day is not None:
-            self.day_sum += day
-            self.day_n += 1
-            # comparisons, not min() and max(): calls cost more than the work here
-            if self.first_day is None or day < self.first_day:
-                self.first_day = day
-            if self.last_day is None or day > self.last_day:
-                self.last_day = day
-        if features.year is not None:
-            self.years[features.year] += 1
-        if features.embedding is not None:
-            self._add_embedding(features.embedding)
-        if seen > self.last_seen:
-            self.last_seen = seen
+        add_article(self, features, seen, df)
 
     # The story's own Counters, made at the first count (see __init__); made without
     # Counter.__init__, whose update call is Python code (a Counter is a dict with methods).
@@ -734,6 +712,43 @@ class StoryFeatures:
     def _fresh_norms(self, df: DocumentFrequencies) -> dict[str, float]:
         """The cached norms, emptied first if the corpus has outgrown them."""
         return fresh_norms_of(self, df)
+
+
+def add_article(story: StoryFeatures, features: ArticleFeatures, seen: int, df: DocumentFrequencies | None) -> None:
+    """:meth:`StoryFeatures.add` (the stream calls it without the method call)."""
+    story.size += 1
+    norms = story._norms
+    fresh = None
+    if df is not None:
+        n = norms.get("n")  # norms cached and not yet outgrown (see _fresh_norms)
+        if n is not None and df.n <= NORM_REFRESH_GROWTH * n + 20:
+            fresh = df.weights
+    add_bags(norms, fresh, _BAG_NAMES,
+             (story.title, story.body, story.all, story.all, story.entities, story.year_bag),
+             (features.title, features.body, features.title, features.body, features.entities, features.years),
+             story.kinds, features.entities)
+    # Counter.update is a Python call even for nothing to add (most articles)
+    if features.numbers:
+        story._own_numbers().update(features.numbers)
+    if features.weekdays:
+        story._own_weekdays().update(features.weekdays)
+    if features.months:
+        story._own_months().update(features.months)
+    day = features.day
+    if day is not None:
+        story.day_sum += day
+        story.day_n += 1
+        # comparisons, not min() and max(): calls cost more than the work here
+        if story.first_day is None or day < story.first_day:
+            story.first_day = day
+        if story.last_day is None or day > story.last_day:
+            story.last_day = day
+    if features.year is not None:
+        story.years[features.year] += 1
+    if features.embedding is not None:
+        story._add_embedding(features.embedding)
+    if seen > story.last_seen:
+        story.last_seen = seen
 
 
 def fresh_norms_of(story: StoryFeatures, df: DocumentFrequencies) -> dict[str, float]:
@@ -856,14 +871,16 @@ def story_cosine(vec: dict[str, float], norm: float, bag: dict[str, float], norm
 _NO_KINDS: dict[str, tuple[dict[str, float], float]] = {k: ({}, 1.0) for k in KINDS}
 
 
-def _split_kinds(entities: dict[str, float]) -> dict[str, tuple[dict[str, float], float]]:
-    """An entity vector split by kind (the same weights), each part with its norm."""
+def _split_kinds(entities: dict[str, float],
+                 no_kinds: dict[str, tuple[dict[str, float], float]]) -> dict[str, tuple[dict[str, float], float]]:
+    """An entity vector split by kind (the same weights), each part with its norm; a kind
+    it does not name gets the (shared) empty part of ``no_kinds``."""
     split: dict[str, dict[str, float]] = {k: {} for k in KINDS}
     for t, v in entities.items():
         part = split.get(t[:2])
         if part is not None:
             part[t] = v
-    return {k: (part, _vector_norm(part)) if part else ({}, 1.0) for k, part in split.items()}
+    return {k: (part, _vector_norm(part)) if part else no_kinds[k] for k, part in split.items()}
 
 
 class ArticleVectors:
@@ -916,7 +933,7 @@ def fill_vectors(vectors: ArticleVectors, features: ArticleFeatures, idf: dict[s
         return
     vectors.entities, vectors.entity_norm = _weighted(features.entities, idf)
     vectors.years, vectors.years_norm = _weighted(features.years, idf)
-    vectors.kinds = _split_kinds(vectors.entities) if vectors.entities else no_kinds
+    vectors.kinds = _split_kinds(vectors.entities, no_kinds) if vectors.entities else no_kinds
 
 
 def text_cosine(vectors: ArticleVectors, story: StoryFeatures, df: DocumentFrequencies) -> float:
@@ -1051,16 +1068,25 @@ def pair_features(vectors: ArticleVectors, story: StoryFeatures, idf: dict[str, 
 #: the pure-Python references of the compiled scoring kernel, by name (tests and
 #: bench/bench_cluster.py --python-loops swap them in; featurize's are in _REFERENCE)
 _KERNEL_REFERENCE = {f.__name__: f for f in (story_cosine, text_cosine, pair_features, fill_vectors,
-                                               rank_stories, fresh_norms_of, top_entities_of, shares_words)}
+                                               rank_stories, fresh_norms_of, top_entities_of, shares_words,
+                                               add_article, count_article)}
 
 if COMPILED:
     from .._speedups import (  # type: ignore  # noqa: F811
+        add_article,
+        count_article,
         fill_vectors,
         fresh_norms_of,
         pair_features,
         rank_stories,
+        register_stream,
         shares_words,
         story_cosine,
         text_cosine,
         top_entities_of,
     )
+
+    # the compiled join decision (online.decide) makes an article's vectors itself, as
+    # ArticleVectors(features, df) makes them, without the Python __init__ call; the
+    # compiled add_article gives a story its own Counters in place of the shared empty one
+    register_stream(ArticleVectors, _NO_KINDS, _NO_COUNTS)

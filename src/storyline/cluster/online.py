@@ -24,10 +24,13 @@ from . import _semantic_weights, _weights
 from ._sparse import COMPILED, KeyIndex
 from .features import (
     FEATURE_NAMES,
+    KEEP_BODY_TERMS,
     ArticleFeatures,
     ArticleVectors,
     DocumentFrequencies,
     StoryFeatures,
+    add_article,
+    count_article,
     featurize,
     fresh_norms_of,
     pair_features,
@@ -174,13 +177,35 @@ def best_story(vectors: ArticleVectors, ranked: dict[int, float | None], stories
     return best
 
 
+def ranked_stories(vectors: ArticleVectors, candidates: Sequence[int], stories: dict[int, StoryFeatures],
+                   df: DocumentFrequencies, count: int) -> dict[int, float | None]:
+    """The stories of ``candidates`` (distinct ids into ``stories``) to compare in full, with
+    their text_cosine where it is known: the ``count`` best by it (:func:`~.features.rank_stories`)
+    where there are more candidates, else all of them, in order (cosine None)."""
+    if len(candidates) > count:
+        return rank_stories(vectors, candidates, stories, df, count)  # type: ignore[return-value]
+    return dict.fromkeys(candidates)
+
+
+def decide(features: ArticleFeatures, candidates: Sequence[int], stories: dict[int, StoryFeatures],
+           df: DocumentFrequencies, count: int, floor: float, window_days: int, weights: Sequence[float],
+           bias: float, threshold: float) -> int | None:
+    """The stream's join decision for an article: :func:`best_story` over its
+    :func:`ranked_stories` (``count`` of them where there are more). The compiled one makes
+    the article's vectors, ranks and decides in one call."""
+    vectors = ArticleVectors(features, df)
+    ranked = ranked_stories(vectors, candidates, stories, df, count)
+    return best_story(vectors, ranked, stories, df, floor, window_days, weights, bias, threshold)
+
+
 #: the pure-Python references of the compiled probabilities and join decision, by name
 #: (tests and bench/bench_cluster.py --python-loops swap them in)
-_REFERENCE = {f.__name__: f for f in (symmetric, interaction_probability, linear_probability, best_story)}
+_REFERENCE = {f.__name__: f for f in (symmetric, interaction_probability, linear_probability, best_story, decide)}
 
 if COMPILED:
     from .._speedups import (  # type: ignore  # noqa: F811
         best_story,
+        decide,
         interaction_probability,
         linear_probability,
         symmetric,
@@ -286,14 +311,16 @@ class OnlineClusterer:
     def add_features(self, features: ArticleFeatures, *, story: int | None = None) -> int:
         """:meth:`add` for features already computed."""
         self._arrivals += 1
-        features = prune(features, self.df_)
+        df = self.df_
+        if len(features.body) > KEEP_BODY_TERMS:  # most keep theirs (prune's own test, one call less)
+            features = prune(features, df)
         if story is None:
             story = self._decide(features)
         if story is None:
             story = self._next_id
         if story >= self._next_id:
             self._next_id = story + 1
-        self.df_.add(features)
+        count_article(df, features)  # df.add, without the method call
         self._attach(features, story)
         self.labels_[features.id] = story
         if features.day is not None and (self._latest_day is None or features.day > self._latest_day):
@@ -410,24 +437,19 @@ class OnlineClusterer:
         candidates = self._candidates(features)
         if not candidates:
             return None
-        df, stories = self.df_, self.stories_
-        vectors = ArticleVectors(features, df)
-        # the stories to compare in full, with their text_cosine where it is known
-        ranked: dict[int, float | None]
-        if len(candidates) > FULL_COMPARE:
-            # One cosine each to rank the retrieved stories; the full features for the best.
-            ranked = rank_stories(vectors, candidates, stories, df, FULL_COMPARE)  # type: ignore[assignment]
-        else:
-            ranked = dict.fromkeys(candidates)
         headline = features.headline_only
         threshold = self.headline_threshold if headline else self.threshold
         floor = self.text_floor(headline=headline)
+        # One cosine each ranks the retrieved stories; the best are compared in full.
         # A headline with an embedding is read by the semantic headline model where the
         # story has embeddings too (a story restored from a run without them has none).
         if headline and features.embedding is not None:
+            vectors = ArticleVectors(features, self.df_)
+            ranked = ranked_stories(vectors, candidates, self.stories_, self.df_, FULL_COMPARE)
             return self._best_semantic(vectors, ranked, min(floor, self.semantic_min_text_cosine), threshold)
         weights, bias = self.join_model(headline=headline)
-        return best_story(vectors, ranked, stories, df, floor, self.window_days, weights, bias, threshold)
+        return decide(features, candidates, self.stories_, self.df_, FULL_COMPARE, floor, self.window_days, weights,
+                      bias, threshold)
 
     def _best_semantic(self, vectors: ArticleVectors, ranked: dict[int, float | None], floor: float,
                        threshold: float) -> int | None:
@@ -464,8 +486,8 @@ class OnlineClusterer:
         return story
 
     def _attach(self, features: ArticleFeatures, sid: int) -> None:
-        story = self._story(sid)
-        story.add(features, seen=self._arrivals, df=self.df_)
+        # StoryFeatures.add, without the method call
+        add_article(self._story(sid), features, self._arrivals, self.df_)
         self.members_[sid].append(features)
         self._index.file(features.keys, sid)
 
@@ -477,7 +499,7 @@ class OnlineClusterer:
         story = self._story(sid)
         seen, df = self._arrivals, self.df_
         for f in members:
-            story.add(f, seen=seen, df=df)
+            add_article(story, f, seen, df)
         self.members_[sid].extend(members)
         self._index.file(chain.from_iterable([f.keys for f in members]), sid)
 
