@@ -90,13 +90,14 @@ def run_clusterer(articles: list) -> tuple[float, int]:
 def python_loops(use: bool) -> None:
     """Run the clusterer on the pure-Python references of its C loops (``use``), or back
     on the C loops (the sparse loops of _sparse.py, featurize's loops and the scoring
-    kernel of features.py, timeinfo.py and online.py, wherever the cluster modules
-    imported them). The references read a missing IDF weight through
+    kernel of features.py, timeinfo.py and online.py, refine.py's merge loops, wherever the
+    cluster modules imported them). The references read a missing IDF weight through
     ``_IdfCache.__missing__`` in Python, so the C path for missing terms is compared too."""
     from storyline import _speedups
     from storyline.cluster import _sparse, features, online, refine, similarity, timeinfo
 
-    references = {**_sparse._REFERENCE, **features._REFERENCE, **features._KERNEL_REFERENCE, **online._REFERENCE, **timeinfo._REFERENCE}
+    references = {**_sparse._REFERENCE, **features._REFERENCE, **features._KERNEL_REFERENCE, **online._REFERENCE,
+                  **timeinfo._REFERENCE, **refine._REFERENCE}
     for module in (features, online, refine, similarity, timeinfo):
         for name, reference in references.items():
             if hasattr(module, name):

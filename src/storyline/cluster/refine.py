@@ -26,10 +26,12 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from . import _weights
+from ._sparse import COMPILED
 from .features import (
     FEATURE_NAMES,
     ArticleFeatures,
     ArticleVectors,
+    DocumentFrequencies,
     StoryFeatures,
     compare,
     most_common,
@@ -40,10 +42,10 @@ from .features import (
     single_story,
     words_meet,
 )
-from .online import interaction_probability, symmetric, weighs
+from .online import interaction_probability, probability, symmetric, weighs
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
 
     from .online import OnlineClusterer
 
@@ -240,6 +242,31 @@ def _story_probability(clusterer: OnlineClusterer, a: int, b: int, views: StoryV
     return (pa + pb) / 2
 
 
+def headline_merge_probability(a: StoryFeatures, va: ArticleVectors, b: StoryFeatures, vb: ArticleVectors,
+                               df: DocumentFrequencies, floor: float, weights: Sequence[float],
+                               bias: float) -> float | None:
+    """:func:`_story_probability` of two stories of headlines alone by the merge model
+    ``weights``, ``bias`` (one that gives entity_conflict no weight; ``floor``: the
+    headline text floor), given the text-only vectors of each read as an article
+    (:func:`as_article`); None where either story has a body. The compiled loop computes
+    the entity and year cosines from the stories' bags (the vectors' are not built)."""
+    if a.body or b.body:
+        return None
+    fa = compare(ArticleVectors(va.features, df), b, df, with_conflict=False)
+    fb = compare(ArticleVectors(vb.features, df), a, df, with_conflict=False)
+    if not (words_meet(fa, floor) or words_meet(fb, floor)):
+        return 0.0
+    return (probability(fa, weights=weights, bias=bias) + probability(fb, weights=weights, bias=bias)) / 2
+
+
+#: the pure-Python references of refinement's C loops, by name (tests and
+#: bench/bench_cluster.py --python-loops swap them in)
+_REFERENCE = {"headline_merge_probability": headline_merge_probability}
+
+if COMPILED:
+    from .._speedups import headline_merge_probability  # type: ignore  # noqa: F811
+
+
 def _too_far_apart(clusterer: OnlineClusterer, a: int, b: int) -> bool:
     """Stories whose event days lie further apart than the window are two events,
     however alike their words: the same veto the online decision applies. So are a story
@@ -345,13 +372,25 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thre
     # good): a pair comes up from both sides, and again when it leaves the heap
     scored: dict[tuple[int, int, int, int], float] = {}
 
+    # two stories of headlines alone are compared in one call where the headline model
+    # gives entity_conflict no weight (it is computed in Python)
+    headline_model = None if reads_conflict[True] else clusterer.merge_model(headline=True)
+    headline_floor = clusterer.text_floor(headline=True)
+
     def probability(a: int, b: int) -> float:
         if a > b:
             a, b = b, a
-        key = (a, clusterer.stories_[a].size, b, clusterer.stories_[b].size)
+        sa, sb = clusterer.stories_[a], clusterer.stories_[b]
+        key = (a, sa.size, b, sb.size)
         p = scored.get(key)
         if p is None:
-            p = scored[key] = _story_probability(clusterer, a, b, views, reads_conflict)
+            if headline_model is not None:
+                p = headline_merge_probability(sa, views.vectors(a, text_only=True), sb,
+                                               views.vectors(b, text_only=True), clusterer.df_, headline_floor,
+                                               *headline_model)
+            if p is None:
+                p = _story_probability(clusterer, a, b, views, reads_conflict)
+            scored[key] = p
         return p
 
     def push_pairs(sid: int) -> None:
@@ -365,7 +404,8 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thre
         ]
         if len(others) > FULL_COMPARE:
             # as in the stream: one cosine to rank, the full features for the best
-            others = list(rank_stories(views.vectors(sid), others, clusterer.stories_, clusterer.df_, FULL_COMPARE))
+            others = list(rank_stories(views.vectors(sid, text_only=True), others, clusterer.stories_, clusterer.df_,
+                                       FULL_COMPARE))
         for other in others:
             if bar(sid, other) >= 1:
                 continue  # this pass is off for such a pair
