@@ -2488,27 +2488,107 @@ static int weighted_cosine(PyObject *bag, int kind, Py_ssize_t terms, double nor
     return 0;
 }
 
-/* pair_values of story ``a`` read as an article (its text vectors ``vectors``, the norms
- * ``own`` of the rest; no body) and story ``b`` into x: 0, or -1 with an exception set. */
-static int story_pair_values(PyObject *a, PyObject *vectors, const ArticleNorms *own, PyObject *b, PyObject *df,
-                             PyObject *idf, double *x) {
-    for (int i = 0; i < PAIR_FEATURES; i++) {
-        x[i] = 0.0;
-    }
+/* title_cos and cross_cos (x[0], x[2]) of story ``a`` read as an article (its text
+ * vectors ``vectors``) and story ``b`` (of fresh norms ``norms``); -1 with an exception set. */
+static int story_text_values(PyObject *vectors, PyObject *b, PyObject *norms, PyObject *idf, double *x) {
     Held h = {.n = 0};
-    PyObject *norms = hold(&h, story_norms(b, df));
-    if (norms == NULL) {
+    int done = attr_cosine(&h, vectors, K_TITLE, K_TITLE_NORM, b, K_TITLE, K_TITLE, norms, idf, &x[0]) < 0
+               || attr_cosine(&h, vectors, K_ALL, K_ALL_NORM, b, K_ALL, K_ALL, norms, idf, &x[2]) < 0 ? -1 : 0;
+    release(&h);
+    return done;
+}
+
+/* Whether a story and b both have a day (the article's and the story's, in pair_values):
+ * 1, 0, or -1 with an exception set. */
+static int both_dated(Held *h, PyObject *a, PyObject *b) {
+    PyObject *own_n = held_attr(h, a, K_DAY_N);
+    PyObject *other_n = own_n == NULL ? NULL : held_attr(h, b, K_DAY_N);
+    return other_n == NULL ? -1 : both_true(own_n, other_n);
+}
+
+/* The norms that the rest of pair_values (past the text cosines) caches in story b's
+ * ``norms``, in its order, where its values are not needed (the words of the two stories
+ * do not meet): a norm cached now is updated in place as the story grows, and so may
+ * differ in its last bit from one computed later. -1 with an exception set. */
+static int cache_other_norms(PyObject *a, PyObject *b, PyObject *norms, PyObject *idf) {
+    Held h = {.n = 0};
+    PyObject *entities = held_attr(&h, a, K_ENTITIES);
+    PyObject *other_entities = entities == NULL ? NULL : held_attr(&h, b, K_ENTITIES);
+    PyObject *other_kinds = other_entities == NULL ? NULL : held_attr(&h, b, K_KINDS);
+    if (other_kinds == NULL) {
         goto fail;
     }
-    if (!PyDict_Check(norms)) {
-        PyErr_SetString(PyExc_TypeError, "headline_merge_probability: a story's norm cache must be a dict");
+    if (!PyDict_Check(entities) || !PyDict_Check(other_entities) || !PyDict_Check(other_kinds)) {
+        PyErr_SetString(PyExc_TypeError, "headline_merge_probability: bags and kinds must be dicts");
         goto fail;
     }
-    /* title_cos; body_cos is 0 (the article has no body); cross_cos */
-    if (attr_cosine(&h, vectors, K_TITLE, K_TITLE_NORM, b, K_TITLE, K_TITLE, norms, idf, &x[0]) < 0
-            || attr_cosine(&h, vectors, K_ALL, K_ALL_NORM, b, K_ALL, K_ALL, norms, idf, &x[2]) < 0) {
+    if (FAILED(cached_norm(norms, kernel_str[K_ENTITIES], other_entities, idf))) {
         goto fail;
     }
+    /* the kinds the article names (its parts of _split_kinds that are not empty) */
+    int named[3] = {0, 0, 0};
+    Py_ssize_t pos = 0;
+    PyObject *term, *value;
+    while (PyDict_Next(entities, &pos, &term, &value)) {
+        int k = kind_of(term);
+        if (k >= 0) {
+            named[k] = 1;
+        }
+    }
+    for (int k = 0; k < 3; k++) {
+        PyObject *kind = kernel_str[K_PEOPLE + k];
+        PyObject *bag = PyDict_GetItemWithError(other_kinds, kind);
+        if (bag == NULL) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetObject(PyExc_KeyError, kind);
+            }
+            goto fail;
+        }
+        hold(&h, Py_NewRef(bag));
+        int both = named[k] ? PyObject_IsTrue(bag) : 0;
+        if (both < 0 || (both && FAILED(cached_norm(norms, kind, bag, idf)))) {
+            goto fail;
+        }
+    }
+    PyObject *own_years = held_attr(&h, a, K_YEAR_BAG);
+    PyObject *other_years = own_years == NULL ? NULL : held_attr(&h, b, K_YEAR_BAG);
+    int yeared = other_years == NULL ? -1 : both_true(own_years, other_years);
+    int dated = yeared <= 0 ? 0 : both_dated(&h, a, b);
+    if (yeared < 0 || dated < 0) {
+        goto fail;
+    }
+    if (yeared && !dated) {
+        if (!PyDict_Check(other_years)) {
+            PyErr_SetString(PyExc_TypeError, "headline_merge_probability: a bag must be a dict");
+            goto fail;
+        }
+        if (FAILED(cached_norm(norms, kernel_str[K_YEARS], other_years, idf))) {
+            goto fail;
+        }
+    }
+    /* and log_story_size's domain, as pair_values reads it */
+    PyObject *size = held_attr(&h, b, K_SIZE);
+    double n = size == NULL ? -1.0 : PyFloat_AsDouble(size);
+    if (FAILED(n)) {
+        goto fail;
+    }
+    if (!(n > 0.0)) {
+        PyErr_SetString(PyExc_ValueError, "math domain error");
+        goto fail;
+    }
+    release(&h);
+    return 0;
+fail:
+    release(&h);
+    return -1;
+}
+
+/* The rest of pair_values (x[3] on) of story ``a`` read as an article (the norms ``own``
+ * of its entity and year vectors; no body) and story ``b`` (of fresh norms ``norms``): 0,
+ * or -1 with an exception set. */
+static int story_pair_values(PyObject *a, const ArticleNorms *own, PyObject *b, PyObject *norms, PyObject *idf,
+                             double *x) {
+    Held h = {.n = 0};
     PyObject *entities = held_attr(&h, a, K_ENTITIES);
     PyObject *other_entities = entities == NULL ? NULL : held_attr(&h, b, K_ENTITIES);
     if (other_entities == NULL || !PyDict_Check(entities)
@@ -2714,16 +2794,27 @@ static PyObject *headline_merge_probability(PyObject *self, PyObject *const *arg
         PyErr_SetString(PyExc_TypeError, "headline_merge_probability: the IDF weights must be a dict");
         goto done;
     }
-    /* as _story_probability: each story compared with the other */
-    ArticleNorms own_a, own_b;
-    double x[PAIR_FEATURES], y[PAIR_FEATURES];
-    if (article_norms(&h, a, idf, &own_a) < 0 || article_norms(&h, b, idf, &own_b) < 0
-            || story_pair_values(a, va, &own_a, b, df, idf, x) < 0 || story_pair_values(b, vb, &own_b, a, df, idf, y) < 0) {
-        goto done;
+    /* as _story_probability: each story compared with the other, its text cosines first
+     * (the rest only where the words of the two meet: else the probability is 0) */
+    double x[PAIR_FEATURES] = {0.0}, y[PAIR_FEATURES] = {0.0};
+    PyObject *norms_b = hold(&h, story_norms(b, df));
+    if (norms_b == NULL || !PyDict_Check(norms_b) || story_text_values(va, b, norms_b, idf, x) < 0) {
+        goto norms_failed;
+    }
+    PyObject *norms_a = hold(&h, story_norms(a, df));
+    if (norms_a == NULL || !PyDict_Check(norms_a) || story_text_values(vb, a, norms_a, idf, y) < 0) {
+        goto norms_failed;
     }
     /* words_meet of either */
     if (!(x[0] >= floor || x[1] >= floor || x[2] >= floor || y[0] >= floor || y[1] >= floor || y[2] >= floor)) {
-        out = PyFloat_FromDouble(0.0);
+        if (cache_other_norms(a, b, norms_b, idf) == 0 && cache_other_norms(b, a, norms_a, idf) == 0) {
+            out = PyFloat_FromDouble(0.0);
+        }
+        goto done;
+    }
+    ArticleNorms own_a, own_b;
+    if (article_norms(&h, a, idf, &own_a) < 0 || article_norms(&h, b, idf, &own_b) < 0
+            || story_pair_values(a, &own_a, b, norms_b, idf, x) < 0 || story_pair_values(b, &own_b, a, norms_a, idf, y) < 0) {
         goto done;
     }
     Py_ssize_t m;
@@ -2733,6 +2824,11 @@ static PyObject *headline_merge_probability(PyObject *self, PyObject *const *arg
         goto done;
     }
     out = PyFloat_FromDouble((pa + pb) / 2);
+    goto done;
+norms_failed:
+    if (!PyErr_Occurred()) {
+        PyErr_SetString(PyExc_TypeError, "headline_merge_probability: a story's norm cache must be a dict");
+    }
 done:
     PyMem_Free(w);
     release(&h);
