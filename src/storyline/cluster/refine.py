@@ -144,10 +144,12 @@ HEADLINE_ATTACH_THRESHOLD = 0.0
 def story_keys(story: StoryFeatures) -> tuple[str, ...]:
     """A story's index keys as an article's: its title, names and most frequent body terms
     (a story of reports without headlines would otherwise be found by its names alone)."""
-    title = story.title
+    title, body = story.title, story.body
+    if not body:
+        return (*title, *story.entities)  # a story of headlines alone
     # each key once: title terms (letters) and names ("p:...") never meet, body terms may
     # repeat title terms
-    return (*title, *story.entities, *[t for t, _ in most_common(story.body, STORY_BODY_KEYS) if t not in title])
+    return (*title, *story.entities, *[t for t, _ in most_common(body, STORY_BODY_KEYS) if t not in title])
 
 
 def as_article(sid: int, story: StoryFeatures, keys: tuple[str, ...] | None = None) -> ArticleFeatures:
@@ -272,9 +274,10 @@ def _too_far_apart(clusterer: OnlineClusterer, a: int, b: int) -> bool:
     however alike their words: the same veto the online decision applies. So are a story
     of undated reports and a dated story whose years its reports contradict
     (:func:`_years_contradict`)."""
-    da, db = clusterer.stories_[a].day, clusterer.stories_[b].day
-    if da is not None and db is not None:
-        return abs(da - db) > clusterer.window_days
+    sa, sb = clusterer.stories_[a], clusterer.stories_[b]
+    if sa.day_n and sb.day_n:
+        # each story's day as StoryFeatures.day gives it (without two property calls)
+        return abs(sa.day_sum / sa.day_n - sb.day_sum / sb.day_n) > clusterer.window_days
     return _years_apart(clusterer, a, b)
 
 
@@ -296,9 +299,11 @@ def _years_contradict(clusterer: OnlineClusterer, undated: int, dated: int) -> b
     after his predecessor). The stream has no such test: one report's years are too often
     background. Only stories whose reports name years (:data:`YEAR_EVIDENCE_REPORTS`) count.
     """
+    if clusterer.stories_[undated].first_day is not None:
+        return False  # not an undated story
     bounds = _year_bounds(clusterer.stories_[dated])
-    if bounds is None or clusterer.stories_[undated].first_day is not None:
-        return False  # not a dated story and an undated one
+    if bounds is None:
+        return False  # not a dated story
     first_year, later_than = bounds
     # an undated report's year is the latest year it names (features.featurize)
     named = [f.year for f in clusterer.members_[undated] if f.year is not None]
@@ -407,10 +412,11 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thre
             others = list(rank_stories(views.vectors(sid, text_only=True), others, clusterer.stories_, clusterer.df_,
                                        FULL_COMPARE))
         for other in others:
-            if bar(sid, other) >= 1:
+            cut = bar(sid, other)
+            if cut >= 1:
                 continue  # this pass is off for such a pair
             p = probability(sid, other)
-            if p >= bar(sid, other):
+            if p >= cut:
                 heapq.heappush(heap, (-p, min(sid, other), max(sid, other)))
 
     for sid in list(clusterer.stories_):
