@@ -2398,12 +2398,12 @@ static int weighted_squares(PyObject *bag, PyObject *idf, Sum *s, Sum *kinds, Py
     PyObject *term, *value;
     while (PyDict_Next(bag, &pos, &term, &value)) {
         double w, weight;
+        int k = kinds == NULL ? -1 : kind_of(term); /* read before the IDF lookup may run Python code */
         if (weight_and_idf(idf, term, value, &w, &weight) < 0 || walk_changed(bag, size) < 0) {
             return -1;
         }
         double v = w * weight;
         sum_add(s, v * v);
-        int k = kinds == NULL ? -1 : kind_of(term);
         if (k >= 0) {
             sum_add(&kinds[k], v * v);
             terms[k]++;

@@ -251,7 +251,8 @@ def headline_merge_probability(a: StoryFeatures, va: ArticleVectors, b: StoryFea
     ``weights``, ``bias`` (one that gives entity_conflict no weight; ``floor``: the
     headline text floor), given the text-only vectors of each read as an article
     (:func:`as_article`); None where either story has a body. The compiled loop computes
-    the entity and year cosines from the stories' bags (the vectors' are not built)."""
+    the entity and year cosines from the stories' bags (their vectors are not built), and
+    only where the two stories' words meet (elsewhere it caches the norms they would)."""
     if a.body or b.body:
         return None
     fa = compare(ArticleVectors(va.features, df), b, df, with_conflict=False)
