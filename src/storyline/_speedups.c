@@ -2355,13 +2355,13 @@ static PyObject *interaction_probability(PyObject *self, PyObject *const *args, 
     return out;
 }
 
-/* ---- Refinement's merge pass (reference: headline_merge_probability in
- * storyline/cluster/refine.py). Two stories of headlines alone, each read as one long
+/* ---- Refinement's merge pass (references: article_norms and headline_merge_probability
+ * in storyline/cluster/refine.py). Two stories of headlines alone, each read as one long
  * article (refine.as_article) and compared with the other as compare() compares them,
- * from the article's text vectors alone (fill_vectors' text_only): each value of its
- * entity and year vectors is the bag's weight times the IDF, computed where story_cosine
- * would read it, so every product, and the order of every sum, is the one pair_values
- * makes of the full vectors. ---- */
+ * without the article's weighted vectors (fill_vectors): each value of such a vector is
+ * its bag's weight times the IDF, computed where story_cosine would read it, so every
+ * product, and the order of every sum, is the one pair_values makes of the vectors; only
+ * their norms are computed ahead (once for each version of a story). ---- */
 
 /* The kind of an entity that _split_kinds files it under ("p:", "l:", "o:" as 0, 1, 2),
  * or -1. */
@@ -2373,10 +2373,10 @@ static int kind_of(PyObject *term) {
     return c == 'p' ? 0 : c == 'l' ? 1 : c == 'o' ? 2 : -1;
 }
 
-/* The norms fill_vectors gives the entity and year vectors of a story read as an
- * article, and the terms of each entity kind (the sizes of _split_kinds's parts). */
+/* The norms fill_vectors gives the vectors of a story read as an article, and the terms
+ * of each entity kind (the sizes of _split_kinds's parts). */
 typedef struct {
-    double entities, years, kind[3];
+    double title, entities, years, kind[3];
     Py_ssize_t kind_terms[3];
 } ArticleNorms;
 
@@ -2412,19 +2412,23 @@ static int weighted_squares(PyObject *bag, PyObject *idf, Sum *s, Sum *kinds, Py
     return 0;
 }
 
-/* The ArticleNorms of story ``story`` (its entity and year bags); -1 with an exception set. */
+/* The ArticleNorms of story ``story`` (its title, entity and year bags); -1 with an
+ * exception set. */
 static int article_norms(Held *h, PyObject *story, PyObject *idf, ArticleNorms *out) {
-    Sum entities = {0.0, 0.0}, years = {0.0, 0.0};
+    Sum title = {0.0, 0.0}, entities = {0.0, 0.0}, years = {0.0, 0.0};
     Sum kinds[3] = {{0.0, 0.0}, {0.0, 0.0}, {0.0, 0.0}};
-    PyObject *entity_bag = held_attr(h, story, K_ENTITIES);
+    PyObject *title_bag = held_attr(h, story, K_TITLE);
+    PyObject *entity_bag = title_bag == NULL ? NULL : held_attr(h, story, K_ENTITIES);
     PyObject *year_bag = entity_bag == NULL ? NULL : held_attr(h, story, K_YEAR_BAG);
     for (int k = 0; k < 3; k++) {
         out->kind_terms[k] = 0;
     }
-    if (year_bag == NULL || weighted_squares(entity_bag, idf, &entities, kinds, out->kind_terms) < 0
+    if (year_bag == NULL || weighted_squares(title_bag, idf, &title, NULL, NULL) < 0
+            || weighted_squares(entity_bag, idf, &entities, kinds, out->kind_terms) < 0
             || weighted_squares(year_bag, idf, &years, NULL, NULL) < 0) {
         return -1;
     }
+    out->title = norm_of(&title);
     out->entities = norm_of(&entities);
     out->years = norm_of(&years);
     for (int k = 0; k < 3; k++) {
@@ -2488,12 +2492,24 @@ static int weighted_cosine(PyObject *bag, int kind, Py_ssize_t terms, double nor
     return 0;
 }
 
-/* title_cos and cross_cos (x[0], x[2]) of story ``a`` read as an article (its text
- * vectors ``vectors``) and story ``b`` (of fresh norms ``norms``); -1 with an exception set. */
-static int story_text_values(PyObject *vectors, PyObject *b, PyObject *norms, PyObject *idf, double *x) {
+/* title_cos and cross_cos (x[0], x[2]) of story ``a`` read as an article (the norms
+ * ``own``; its title + body vector is its title vector) and story ``b`` (of fresh norms
+ * ``norms``); -1 with an exception set. */
+static int story_text_values(PyObject *a, const ArticleNorms *own, PyObject *b, PyObject *norms, PyObject *idf,
+                             double *x) {
     Held h = {.n = 0};
-    int done = attr_cosine(&h, vectors, K_TITLE, K_TITLE_NORM, b, K_TITLE, K_TITLE, norms, idf, &x[0]) < 0
-               || attr_cosine(&h, vectors, K_ALL, K_ALL_NORM, b, K_ALL, K_ALL, norms, idf, &x[2]) < 0 ? -1 : 0;
+    PyObject *title = held_attr(&h, a, K_TITLE);
+    PyObject *other_title = title == NULL ? NULL : held_attr(&h, b, K_TITLE);
+    PyObject *other_all = other_title == NULL ? NULL : held_attr(&h, b, K_ALL);
+    int done = -1;
+    if (other_all != NULL && PyDict_Check(title)) {
+        Py_ssize_t terms = PyDict_GET_SIZE(title);
+        done = weighted_cosine(title, -1, terms, own->title, other_title, norms, kernel_str[K_TITLE], idf, &x[0]) < 0
+               || weighted_cosine(title, -1, terms, own->title, other_all, norms, kernel_str[K_ALL], idf, &x[2]) < 0
+               ? -1 : 0;
+    } else if (other_all != NULL) {
+        PyErr_SetString(PyExc_TypeError, "headline_merge_probability: a bag must be a dict");
+    }
     release(&h);
     return done;
 }
@@ -2756,19 +2772,79 @@ static int model_probability(const double *x, const double *w, Py_ssize_t m, dou
     return interaction_of(x, n, w, m, bias, out);
 }
 
+/* The ArticleNorms that article_norms gave as a tuple; -1 with an exception set. */
+static int norms_of_tuple(PyObject *tuple, ArticleNorms *out) {
+    if (!PyTuple_Check(tuple) || PyTuple_GET_SIZE(tuple) != 9) {
+        PyErr_SetString(PyExc_TypeError, "headline_merge_probability: norms must be an article_norms tuple");
+        return -1;
+    }
+    double values[6];
+    for (int i = 0; i < 6; i++) {
+        values[i] = PyFloat_AsDouble(PyTuple_GET_ITEM(tuple, i));
+        if (FAILED(values[i])) {
+            return -1;
+        }
+    }
+    out->title = values[0];
+    out->entities = values[1];
+    out->years = values[2];
+    for (int k = 0; k < 3; k++) {
+        out->kind[k] = values[3 + k];
+        out->kind_terms[k] = PyLong_AsSsize_t(PyTuple_GET_ITEM(tuple, 6 + k));
+        if (out->kind_terms[k] == -1 && PyErr_Occurred()) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+PyDoc_STRVAR(article_norms_doc,
+"article_norms(story, df) -> tuple\n\n"
+"The norms of a StoryFeatures' vectors read as an article: title, entities, years, each\n"
+"entity kind's, and each kind's terms (storyline.cluster.refine).");
+
+static PyObject *article_norms_of(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "article_norms takes 2 arguments");
+        return NULL;
+    }
+    if (kernel_ready() < 0) {
+        return NULL;
+    }
+    Held h = {.n = 0};
+    ArticleNorms norms;
+    PyObject *out = NULL;
+    PyObject *idf = held_attr(&h, args[1], K_WEIGHTS);
+    if (idf == NULL) {
+        goto done;
+    }
+    if (!PyDict_Check(idf)) {
+        PyErr_SetString(PyExc_TypeError, "article_norms: the IDF weights must be a dict");
+        goto done;
+    }
+    /* and the story's top names cached, as as_article caches them */
+    if (article_norms(&h, args[0], idf, &norms) == 0 && hold(&h, story_top(args[0])) != NULL) {
+        out = Py_BuildValue("(ddddddnnn)", norms.title, norms.entities, norms.years, norms.kind[0], norms.kind[1],
+                            norms.kind[2], norms.kind_terms[0], norms.kind_terms[1], norms.kind_terms[2]);
+    }
+done:
+    release(&h);
+    return out;
+}
+
 PyDoc_STRVAR(headline_merge_probability_doc,
-"headline_merge_probability(a, va, b, vb, df, floor, weights, bias) -> float | None\n\n"
-"The merge model's mean probability of two StoryFeatures of headlines alone (with the\n"
-"text-only ArticleVectors of each read as an article), each compared with the other as an\n"
-"article, without the entity conflict (0.0 where their words miss ``floor``); None where\n"
-"either has a body (storyline.cluster.refine).");
+"headline_merge_probability(a, norms_a, b, norms_b, df, floor, weights, bias) -> float | None\n\n"
+"The merge model's mean probability of two StoryFeatures of headlines alone (with their\n"
+"article_norms), each compared with the other as an article, without the entity conflict\n"
+"(0.0 where their words miss ``floor``); None where either has a body\n"
+"(storyline.cluster.refine).");
 
 static PyObject *headline_merge_probability(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 8) {
         PyErr_SetString(PyExc_TypeError, "headline_merge_probability takes 8 arguments");
         return NULL;
     }
-    PyObject *a = args[0], *va = args[1], *b = args[2], *vb = args[3], *df = args[4];
+    PyObject *a = args[0], *b = args[2], *df = args[4];
     double floor = PyFloat_AsDouble(args[5]), bias = FAILED(floor) ? -1.0 : PyFloat_AsDouble(args[7]);
     if (FAILED(floor) || FAILED(bias) || kernel_ready() < 0) {
         return NULL;
@@ -2797,12 +2873,18 @@ static PyObject *headline_merge_probability(PyObject *self, PyObject *const *arg
     /* as _story_probability: each story compared with the other, its text cosines first
      * (the rest only where the words of the two meet: else the probability is 0) */
     double x[PAIR_FEATURES] = {0.0}, y[PAIR_FEATURES] = {0.0};
+    /* (each story's top names cached first, as as_article caches them) */
+    ArticleNorms own_a, own_b;
+    if (norms_of_tuple(args[1], &own_a) < 0 || norms_of_tuple(args[3], &own_b) < 0
+            || hold(&h, story_top(a)) == NULL || hold(&h, story_top(b)) == NULL) {
+        goto done;
+    }
     PyObject *norms_b = hold(&h, story_norms(b, df));
-    if (norms_b == NULL || !PyDict_Check(norms_b) || story_text_values(va, b, norms_b, idf, x) < 0) {
+    if (norms_b == NULL || !PyDict_Check(norms_b) || story_text_values(a, &own_a, b, norms_b, idf, x) < 0) {
         goto norms_failed;
     }
     PyObject *norms_a = hold(&h, story_norms(a, df));
-    if (norms_a == NULL || !PyDict_Check(norms_a) || story_text_values(vb, a, norms_a, idf, y) < 0) {
+    if (norms_a == NULL || !PyDict_Check(norms_a) || story_text_values(b, &own_b, a, norms_a, idf, y) < 0) {
         goto norms_failed;
     }
     /* words_meet of either */
@@ -2812,9 +2894,7 @@ static PyObject *headline_merge_probability(PyObject *self, PyObject *const *arg
         }
         goto done;
     }
-    ArticleNorms own_a, own_b;
-    if (article_norms(&h, a, idf, &own_a) < 0 || article_norms(&h, b, idf, &own_b) < 0
-            || story_pair_values(a, &own_a, b, norms_b, idf, x) < 0 || story_pair_values(b, &own_b, a, norms_a, idf, y) < 0) {
+    if (story_pair_values(a, &own_a, b, norms_b, idf, x) < 0 || story_pair_values(b, &own_b, a, norms_a, idf, y) < 0) {
         goto done;
     }
     Py_ssize_t m;
@@ -6748,6 +6828,7 @@ static PyMethodDef methods[] = {
     {"interaction_probability", (PyCFunction)(void (*)(void))interaction_probability, METH_FASTCALL,
      interaction_probability_doc},
     /* refinement's merge pass */
+    {"article_norms", (PyCFunction)(void (*)(void))article_norms_of, METH_FASTCALL, article_norms_doc},
     {"headline_merge_probability", (PyCFunction)(void (*)(void))headline_merge_probability, METH_FASTCALL,
      headline_merge_probability_doc},
     /* the stream's bookkeeping and retrieval */

@@ -29,6 +29,7 @@ from . import _weights
 from ._sparse import COMPILED
 from .features import (
     FEATURE_NAMES,
+    KINDS,
     ArticleFeatures,
     ArticleVectors,
     DocumentFrequencies,
@@ -175,8 +176,9 @@ _NONE: frozenset[str] = frozenset()
 
 class StoryViews:
     """What refinement derives from a story, kept per story version: its
-    :func:`story_keys`, and the weighted vectors of :func:`as_article` (each is asked for
-    again and again while a story waits for its next join). A story only grows in place,
+    :func:`story_keys`, and the weighted vectors of :func:`as_article` or their
+    :func:`article_norms` (each is asked for again and again while a story waits for its
+    next join). A story only grows in place,
     so its size tells its versions apart; one rebuilt after a split is a new object."""
 
     def __init__(self, clusterer: OnlineClusterer) -> None:
@@ -196,6 +198,13 @@ class StoryViews:
             view.keys = story_keys(view.story)
         return view.keys
 
+    def norms(self, sid: int) -> tuple[float | int, ...]:
+        """The story's :func:`article_norms`."""
+        view = self._view(sid)
+        if view.norms is None:
+            view.norms = article_norms(view.story, self.clusterer.df_)
+        return view.norms
+
     def vectors(self, sid: int, *, text_only: bool = False) -> ArticleVectors:
         """The story's :func:`as_article` vectors (``text_only``: see :class:`ArticleVectors`;
         the full ones serve for them where they are there already)."""
@@ -213,7 +222,7 @@ class StoryViews:
 
 
 class _View:
-    __slots__ = ("story", "size", "keys", "vectors", "text")
+    __slots__ = ("story", "size", "keys", "vectors", "text", "norms")
 
     def __init__(self, story: StoryFeatures) -> None:
         self.story = story
@@ -221,6 +230,7 @@ class _View:
         self.keys: tuple[str, ...] | None = None
         self.vectors: ArticleVectors | None = None
         self.text: ArticleVectors | None = None
+        self.norms: tuple[float | int, ...] | None = None
 
 
 def _story_probability(clusterer: OnlineClusterer, a: int, b: int, views: StoryViews | None = None,
@@ -244,19 +254,29 @@ def _story_probability(clusterer: OnlineClusterer, a: int, b: int, views: StoryV
     return (pa + pb) / 2
 
 
-def headline_merge_probability(a: StoryFeatures, va: ArticleVectors, b: StoryFeatures, vb: ArticleVectors,
-                               df: DocumentFrequencies, floor: float, weights: Sequence[float],
-                               bias: float) -> float | None:
+def article_norms(story: StoryFeatures, df: DocumentFrequencies) -> tuple[float | int, ...]:
+    """The norms of the :class:`ArticleVectors` of :func:`as_article`'s story: of its title,
+    entity and year vectors, of each kind's entities (:data:`~.features.KINDS`), and how
+    many entities each kind holds."""
+    vectors = ArticleVectors(as_article(0, story, ()), df)
+    return (vectors.title_norm, vectors.entity_norm, vectors.years_norm, *(vectors.kinds[k][1] for k in KINDS),
+            *(len(vectors.kinds[k][0]) for k in KINDS))
+
+
+def headline_merge_probability(a: StoryFeatures, norms_a: tuple[float | int, ...], b: StoryFeatures,
+                               norms_b: tuple[float | int, ...], df: DocumentFrequencies, floor: float,
+                               weights: Sequence[float], bias: float) -> float | None:
     """:func:`_story_probability` of two stories of headlines alone by the merge model
     ``weights``, ``bias`` (one that gives entity_conflict no weight; ``floor``: the
-    headline text floor), given the text-only vectors of each read as an article
-    (:func:`as_article`); None where either story has a body. The compiled loop computes
-    the entity and year cosines from the stories' bags (their vectors are not built), and
-    only where the two stories' words meet (elsewhere it caches the norms they would)."""
+    headline text floor); None where either story has a body. The compiled loop compares
+    the stories' bags without building their vectors, from their :func:`article_norms`
+    (``norms_a``, ``norms_b``; this reference builds the vectors), and reads more than
+    their words only where those meet (elsewhere it caches the norms the rest would)."""
     if a.body or b.body:
         return None
-    fa = compare(ArticleVectors(va.features, df), b, df, with_conflict=False)
-    fb = compare(ArticleVectors(vb.features, df), a, df, with_conflict=False)
+    va, vb = ArticleVectors(as_article(0, a, ()), df), ArticleVectors(as_article(0, b, ()), df)
+    fa = compare(va, b, df, with_conflict=False)
+    fb = compare(vb, a, df, with_conflict=False)
     if not (words_meet(fa, floor) or words_meet(fb, floor)):
         return 0.0
     return (probability(fa, weights=weights, bias=bias) + probability(fb, weights=weights, bias=bias)) / 2
@@ -264,10 +284,10 @@ def headline_merge_probability(a: StoryFeatures, va: ArticleVectors, b: StoryFea
 
 #: the pure-Python references of refinement's C loops, by name (tests and
 #: bench/bench_cluster.py --python-loops swap them in)
-_REFERENCE = {"headline_merge_probability": headline_merge_probability}
+_REFERENCE = {f.__name__: f for f in (article_norms, headline_merge_probability)}
 
 if COMPILED:
-    from .._speedups import headline_merge_probability  # type: ignore  # noqa: F811
+    from .._speedups import article_norms, headline_merge_probability  # type: ignore  # noqa: F811
 
 
 def _too_far_apart(clusterer: OnlineClusterer, a: int, b: int) -> bool:
@@ -391,8 +411,7 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thre
         p = scored.get(key)
         if p is None:
             if headline_model is not None:
-                p = headline_merge_probability(sa, views.vectors(a, text_only=True), sb,
-                                               views.vectors(b, text_only=True), clusterer.df_, headline_floor,
+                p = headline_merge_probability(sa, views.norms(a), sb, views.norms(b), clusterer.df_, headline_floor,
                                                *headline_model)
             if p is None:
                 p = _story_probability(clusterer, a, b, views, reads_conflict)
