@@ -178,8 +178,8 @@ class StoryViews:
     """What refinement derives from a story, kept per story version: its
     :func:`story_keys`, and the weighted vectors of :func:`as_article` or their
     :func:`article_norms` (each is asked for again and again while a story waits for its
-    next join). A story only grows in place,
-    so its size tells its versions apart; one rebuilt after a split is a new object."""
+    next join). A story only grows in place, so its size tells its versions apart; one
+    rebuilt after a split is a new object."""
 
     def __init__(self, clusterer: OnlineClusterer) -> None:
         self.clusterer = clusterer
