@@ -90,7 +90,7 @@ def run_clusterer(articles: list) -> tuple[float, int]:
 def python_loops(use: bool) -> None:
     """Run the clusterer on the pure-Python references of its C loops (``use``), or back
     on the C loops (the sparse loops of _sparse.py, featurize's loops and the scoring
-    kernel of features.py, timeinfo.py and online.py, refine.py's pair loops, wherever the
+    kernel of features.py, timeinfo.py and online.py, refine.py's pair and merge loops, wherever the
     cluster modules imported them). The references read a missing IDF weight through
     ``_IdfCache.__missing__`` in Python, so the C path for missing terms is compared too."""
     from storyline import _speedups

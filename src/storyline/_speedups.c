@@ -2786,6 +2786,566 @@ static PyObject *interaction_probability(PyObject *self, PyObject *const *args, 
     return out;
 }
 
+/* ---- Refinement's merge pass (references: article_norms and headline_merge_probability
+ * in storyline/cluster/refine.py). Two stories of headlines alone, each read as one long
+ * article (refine.as_article) and compared with the other as compare() compares them,
+ * without the article's weighted vectors (fill_vectors): each value of such a vector is
+ * its bag's weight times the IDF, computed where story_cosine would read it, so every
+ * product, and the order of every sum, is the one pair_values makes of the vectors; only
+ * their norms are computed ahead (once for each version of a story). ---- */
+
+/* The kind of an entity that _split_kinds files it under ("p:", "l:", "o:" as 0, 1, 2),
+ * or -1. */
+static int kind_of(PyObject *term) {
+    if (!PyUnicode_Check(term) || PyUnicode_GET_LENGTH(term) < 2 || PyUnicode_READ_CHAR(term, 1) != ':') {
+        return -1;
+    }
+    Py_UCS4 c = PyUnicode_READ_CHAR(term, 0);
+    return c == 'p' ? 0 : c == 'l' ? 1 : c == 'o' ? 2 : -1;
+}
+
+/* The norms fill_vectors gives the vectors of a story read as an article, and the terms
+ * of each entity kind (the sizes of _split_kinds's parts). */
+typedef struct {
+    double title, entities, years, kind[3];
+    Py_ssize_t kind_terms[3];
+} ArticleNorms;
+
+/* sqrt(sum) or 1.0, as _vector_norm */
+static double norm_of(const Sum *s) {
+    double norm = sqrt(sum_result(s));
+    return norm == 0.0 ? 1.0 : norm;
+}
+
+/* The squares of a bag's IDF-weighted values summed in bag order into s (and, with
+ * ``kinds`` not NULL, each entity's into its kind's sum, counted in ``terms``); -1 with
+ * an exception set. */
+static int weighted_squares(PyObject *bag, PyObject *idf, Sum *s, Sum *kinds, Py_ssize_t *terms) {
+    if (!PyDict_Check(bag)) {
+        PyErr_SetString(PyExc_TypeError, "headline_merge_probability: a bag must be a dict");
+        return -1;
+    }
+    Py_ssize_t pos = 0, size = PyDict_GET_SIZE(bag);
+    PyObject *term, *value;
+    while (PyDict_Next(bag, &pos, &term, &value)) {
+        double w, weight;
+        int k = kinds == NULL ? -1 : kind_of(term); /* read before the IDF lookup may run Python code */
+        if (weight_and_idf(idf, term, value, &w, &weight) < 0 || walk_changed(bag, size) < 0) {
+            return -1;
+        }
+        double v = w * weight;
+        sum_add(s, v * v);
+        if (k >= 0) {
+            sum_add(&kinds[k], v * v);
+            terms[k]++;
+        }
+    }
+    return 0;
+}
+
+/* The ArticleNorms of story ``story`` (its title, entity and year bags); -1 with an
+ * exception set. */
+static int article_norms(Held *h, PyObject *story, PyObject *idf, ArticleNorms *out) {
+    Sum title = {0.0, 0.0}, entities = {0.0, 0.0}, years = {0.0, 0.0};
+    Sum kinds[3] = {{0.0, 0.0}, {0.0, 0.0}, {0.0, 0.0}};
+    PyObject *title_bag = held_attr(h, story, K_TITLE);
+    PyObject *entity_bag = title_bag == NULL ? NULL : held_attr(h, story, K_ENTITIES);
+    PyObject *year_bag = entity_bag == NULL ? NULL : held_attr(h, story, K_YEAR_BAG);
+    for (int k = 0; k < 3; k++) {
+        out->kind_terms[k] = 0;
+    }
+    if (year_bag == NULL || weighted_squares(title_bag, idf, &title, NULL, NULL) < 0
+            || weighted_squares(entity_bag, idf, &entities, kinds, out->kind_terms) < 0
+            || weighted_squares(year_bag, idf, &years, NULL, NULL) < 0) {
+        return -1;
+    }
+    out->title = norm_of(&title);
+    out->entities = norm_of(&entities);
+    out->years = norm_of(&years);
+    for (int k = 0; k < 3; k++) {
+        out->kind[k] = norm_of(&kinds[k]);
+    }
+    return 0;
+}
+
+/* story_cosine of the article vector that weights ``bag`` (``terms`` of them, only those
+ * of kind ``kind`` where it is not -1; of norm ``norm``) and the story bag ``other``, whose
+ * norm is cached in ``norms`` under ``name``: the smaller of the two walked as shared_dot
+ * walks it. -1 with an exception set. */
+static int weighted_cosine(PyObject *bag, int kind, Py_ssize_t terms, double norm, PyObject *other,
+                           PyObject *norms, PyObject *name, PyObject *idf, double *out) {
+    if (!PyDict_Check(bag) || !PyDict_Check(other)) {
+        PyErr_SetString(PyExc_TypeError, "headline_merge_probability: a bag must be a dict");
+        return -1;
+    }
+    double other_norm = cached_norm(norms, name, other, idf);
+    if (FAILED(other_norm)) {
+        return -1;
+    }
+    /* walk the vector where it is no larger than the story bag (story_cosine) */
+    int own_walk = terms <= PyDict_GET_SIZE(other);
+    PyObject *walked = own_walk ? bag : other, *looked_up = own_walk ? other : bag;
+    Sum s = {0.0, 0.0};
+    int any = 0;
+    Py_ssize_t pos = 0, size = PyDict_GET_SIZE(walked);
+    PyObject *term, *value;
+    while (PyDict_Next(walked, &pos, &term, &value)) {
+        if (kind >= 0 && kind_of(term) != kind) {
+            continue;
+        }
+        /* held: the lookups may run Python code (a key's __eq__, the IDF's __missing__) */
+        Py_INCREF(term);
+        Py_INCREF(value);
+        PyObject *found = PyDict_GetItemWithError(looked_up, term);
+        int status = found == NULL && PyErr_Occurred() ? -1 : 0;
+        if (found != NULL) {
+            /* shared_dot: v * w * idf, v the walked dict's value, w the other's, the
+             * vector's being the bag's weight times the IDF */
+            double w = PyFloat_AsDouble(found), v, weight;
+            if (FAILED(w) || weight_and_idf(idf, term, value, &v, &weight) < 0) {
+                status = -1;
+            } else if (own_walk) {
+                sum_add(&s, v * weight * w * weight);
+                any = 1;
+            } else {
+                sum_add(&s, v * (w * weight) * weight);
+                any = 1;
+            }
+        }
+        Py_DECREF(term);
+        Py_DECREF(value);
+        if (status < 0 || walk_changed(walked, size) < 0) {
+            return -1;
+        }
+    }
+    double total = sum_result(&s);
+    *out = any && total != 0.0 ? total / (norm * other_norm) : 0.0;
+    return 0;
+}
+
+/* title_cos and cross_cos (x[0], x[2]) of story ``a`` read as an article (the norms
+ * ``own``; its title + body vector is its title vector) and story ``b`` (of fresh norms
+ * ``norms``); -1 with an exception set. */
+static int story_text_values(PyObject *a, const ArticleNorms *own, PyObject *b, PyObject *norms, PyObject *idf,
+                             double *x) {
+    Held h = {.n = 0};
+    PyObject *title = held_attr(&h, a, K_TITLE);
+    PyObject *other_title = title == NULL ? NULL : held_attr(&h, b, K_TITLE);
+    PyObject *other_all = other_title == NULL ? NULL : held_attr(&h, b, K_ALL);
+    int done = -1;
+    if (other_all != NULL && PyDict_Check(title)) {
+        Py_ssize_t terms = PyDict_GET_SIZE(title);
+        done = weighted_cosine(title, -1, terms, own->title, other_title, norms, kernel_str[K_TITLE], idf, &x[0]) < 0
+               || weighted_cosine(title, -1, terms, own->title, other_all, norms, kernel_str[K_ALL], idf, &x[2]) < 0
+               ? -1 : 0;
+    } else if (other_all != NULL) {
+        PyErr_SetString(PyExc_TypeError, "headline_merge_probability: a bag must be a dict");
+    }
+    release(&h);
+    return done;
+}
+
+/* Whether a story and b both have a day (the article's and the story's, in pair_values):
+ * 1, 0, or -1 with an exception set. */
+static int both_dated(Held *h, PyObject *a, PyObject *b) {
+    PyObject *own_n = held_attr(h, a, K_DAY_N);
+    PyObject *other_n = own_n == NULL ? NULL : held_attr(h, b, K_DAY_N);
+    return other_n == NULL ? -1 : both_true(own_n, other_n);
+}
+
+/* The norms that the rest of pair_values (past the text cosines) caches in story b's
+ * ``norms``, in its order, where its values are not needed (the words of the two stories
+ * do not meet): a norm cached now is updated in place as the story grows, and so may
+ * differ in its last bit from one computed later. -1 with an exception set. */
+static int cache_other_norms(PyObject *a, PyObject *b, PyObject *norms, PyObject *idf) {
+    Held h = {.n = 0};
+    PyObject *entities = held_attr(&h, a, K_ENTITIES);
+    PyObject *other_entities = entities == NULL ? NULL : held_attr(&h, b, K_ENTITIES);
+    PyObject *other_kinds = other_entities == NULL ? NULL : held_attr(&h, b, K_KINDS);
+    if (other_kinds == NULL) {
+        goto fail;
+    }
+    if (!PyDict_Check(entities) || !PyDict_Check(other_entities) || !PyDict_Check(other_kinds)) {
+        PyErr_SetString(PyExc_TypeError, "headline_merge_probability: bags and kinds must be dicts");
+        goto fail;
+    }
+    if (FAILED(cached_norm(norms, kernel_str[K_ENTITIES], other_entities, idf))) {
+        goto fail;
+    }
+    /* the kinds the article names (its parts of _split_kinds that are not empty) */
+    int named[3] = {0, 0, 0};
+    Py_ssize_t pos = 0;
+    PyObject *term, *value;
+    while (PyDict_Next(entities, &pos, &term, &value)) {
+        int k = kind_of(term);
+        if (k >= 0) {
+            named[k] = 1;
+        }
+    }
+    for (int k = 0; k < 3; k++) {
+        PyObject *kind = kernel_str[K_PEOPLE + k];
+        PyObject *bag = PyDict_GetItemWithError(other_kinds, kind);
+        if (bag == NULL) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetObject(PyExc_KeyError, kind);
+            }
+            goto fail;
+        }
+        hold(&h, Py_NewRef(bag));
+        int both = named[k] ? PyObject_IsTrue(bag) : 0;
+        if (both < 0 || (both && FAILED(cached_norm(norms, kind, bag, idf)))) {
+            goto fail;
+        }
+    }
+    PyObject *own_years = held_attr(&h, a, K_YEAR_BAG);
+    PyObject *other_years = own_years == NULL ? NULL : held_attr(&h, b, K_YEAR_BAG);
+    int yeared = other_years == NULL ? -1 : both_true(own_years, other_years);
+    int dated = yeared <= 0 ? 0 : both_dated(&h, a, b);
+    if (yeared < 0 || dated < 0) {
+        goto fail;
+    }
+    if (yeared && !dated) {
+        if (!PyDict_Check(other_years)) {
+            PyErr_SetString(PyExc_TypeError, "headline_merge_probability: a bag must be a dict");
+            goto fail;
+        }
+        if (FAILED(cached_norm(norms, kernel_str[K_YEARS], other_years, idf))) {
+            goto fail;
+        }
+    }
+    /* and log_story_size's domain, as pair_values reads it */
+    PyObject *size = held_attr(&h, b, K_SIZE);
+    double n = size == NULL ? -1.0 : PyFloat_AsDouble(size);
+    if (FAILED(n)) {
+        goto fail;
+    }
+    if (!(n > 0.0)) {
+        PyErr_SetString(PyExc_ValueError, "math domain error");
+        goto fail;
+    }
+    release(&h);
+    return 0;
+fail:
+    release(&h);
+    return -1;
+}
+
+/* The rest of pair_values (x[3] on) of story ``a`` read as an article (the norms ``own``
+ * of its entity and year vectors; no body) and story ``b`` (of fresh norms ``norms``): 0,
+ * or -1 with an exception set. */
+static int story_pair_values(PyObject *a, const ArticleNorms *own, PyObject *b, PyObject *norms, PyObject *idf,
+                             double *x) {
+    Held h = {.n = 0};
+    PyObject *entities = held_attr(&h, a, K_ENTITIES);
+    PyObject *other_entities = entities == NULL ? NULL : held_attr(&h, b, K_ENTITIES);
+    if (other_entities == NULL || !PyDict_Check(entities)
+            || weighted_cosine(entities, -1, PyDict_GET_SIZE(entities), own->entities, other_entities, norms,
+                               kernel_str[K_ENTITIES], idf, &x[3]) < 0) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_TypeError, "headline_merge_probability: a bag must be a dict");
+        }
+        goto fail;
+    }
+    /* the per-kind cosines, where both sides name someone of the kind */
+    PyObject *other_kinds = held_attr(&h, b, K_KINDS);
+    if (other_kinds == NULL) {
+        goto fail;
+    }
+    if (!PyDict_Check(other_kinds)) {
+        PyErr_SetString(PyExc_TypeError, "headline_merge_probability: kinds must be dicts");
+        goto fail;
+    }
+    for (int k = 0; k < 3; k++) {
+        PyObject *kind = kernel_str[K_PEOPLE + k];
+        PyObject *bag = PyDict_GetItemWithError(other_kinds, kind);
+        if (bag == NULL) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetObject(PyExc_KeyError, kind);
+            }
+            goto fail;
+        }
+        hold(&h, Py_NewRef(bag));
+        int named = own->kind_terms[k] > 0 ? PyObject_IsTrue(bag) : 0;
+        if (named < 0 || (named && weighted_cosine(entities, k, own->kind_terms[k], own->kind[k], bag, norms, kind,
+                                                   idf, &x[4 + k]) < 0)) {
+            goto fail;
+        }
+    }
+    /* number_overlap: the article's numbers are the story's */
+    PyObject *own_numbers = held_attr(&h, a, K_NUMBERS);
+    PyObject *other_numbers = own_numbers == NULL ? NULL : held_attr(&h, b, K_NUMBERS);
+    int numbered = other_numbers == NULL ? -1 : both_true(own_numbers, other_numbers);
+    if (numbered < 0) {
+        goto fail;
+    }
+    if (numbered) {
+        Py_ssize_t own_n = PyObject_Size(own_numbers), other_n = PyObject_Size(other_numbers);
+        PyObject *iter = own_n < 0 || other_n < 0 ? NULL : PyObject_GetIter(own_numbers);
+        if (iter == NULL) {
+            goto fail;
+        }
+        Py_ssize_t shared = 0;
+        PyObject *item;
+        while ((item = PyIter_Next(iter)) != NULL) {
+            int in = PySequence_Contains(other_numbers, item);
+            Py_DECREF(item);
+            if (in < 0) {
+                break;
+            }
+            shared += in;
+        }
+        Py_DECREF(iter);
+        if (PyErr_Occurred()) {
+            goto fail;
+        }
+        x[7] = (double)shared / (double)(own_n < other_n ? own_n : other_n);
+    }
+    /* main_entity_match and main_entity_mismatch: the article's main names are the
+     * story's top ones (as_article) */
+    PyObject *own_top = hold(&h, story_top(a));
+    int mained = own_top == NULL ? -1 : both_true(own_top, other_entities);
+    if (mained < 0) {
+        goto fail;
+    }
+    if (mained) {
+        PyObject *top = hold(&h, story_top(b));
+        int hit = top == NULL ? -1 : any_in(own_top, top);
+        if (hit < 0) {
+            goto fail;
+        }
+        x[8] = hit ? 1.0 : 0.0;
+        if (!hit) {
+            int mentioned = any_in(own_top, other_entities);
+            if (mentioned < 0) {
+                goto fail;
+            }
+            x[9] = mentioned ? 0.0 : 1.0;
+        }
+    }
+    /* days_apart: the article's day is round(a.day), the story's b.day */
+    PyObject *own_n = held_attr(&h, a, K_DAY_N);
+    PyObject *other_n = own_n == NULL ? NULL : held_attr(&h, b, K_DAY_N);
+    int own_dated = other_n == NULL ? -1 : PyObject_IsTrue(own_n);
+    int other_dated = own_dated < 0 ? -1 : PyObject_IsTrue(other_n);
+    if (other_dated < 0) {
+        goto fail;
+    }
+    int dated = own_dated && other_dated;
+    if (dated) {
+        PyObject *own_sum = held_attr(&h, a, K_DAY_SUM);
+        PyObject *own_day = own_sum == NULL ? NULL : hold(&h, PyNumber_TrueDivide(own_sum, own_n));
+        PyObject *other_sum = own_day == NULL ? NULL : held_attr(&h, b, K_DAY_SUM);
+        PyObject *other_day = other_sum == NULL ? NULL : hold(&h, PyNumber_TrueDivide(other_sum, other_n));
+        double day = other_day == NULL ? -1.0 : PyFloat_AsDouble(own_day), other;
+        if (FAILED(day) || (other = PyFloat_AsDouble(other_day), FAILED(other))) {
+            goto fail;
+        }
+        /* round(day): float.__round__, halves to even */
+        double rounded = round(day);
+        if (fabs(day - rounded) == 0.5) {
+            rounded = 2.0 * round(day / 2.0);
+        }
+        double gap = fabs(rounded - other);
+        x[10] = log1p(400.0 < gap ? 400.0 : gap) / log1p(400.0); /* _MAX_DAYS */
+    }
+    if (mismatch(&h, a, b, K_WEEKDAYS, &x[11]) < 0 || mismatch(&h, a, b, K_MONTHS, &x[12]) < 0) {
+        goto fail;
+    }
+    /* year_cos and year_known, where a day is missing on one side */
+    PyObject *own_years = held_attr(&h, a, K_YEAR_BAG);
+    PyObject *other_years = own_years == NULL ? NULL : held_attr(&h, b, K_YEAR_BAG);
+    int yeared = other_years == NULL ? -1 : both_true(own_years, other_years);
+    if (yeared < 0) {
+        goto fail;
+    }
+    if (yeared && !dated) {
+        if (!PyDict_Check(own_years)) {
+            PyErr_SetString(PyExc_TypeError, "headline_merge_probability: a bag must be a dict");
+            goto fail;
+        }
+        if (weighted_cosine(own_years, -1, PyDict_GET_SIZE(own_years), own->years, other_years, norms,
+                            kernel_str[K_YEARS], idf, &x[13]) < 0) {
+            goto fail;
+        }
+        x[14] = 1.0;
+    }
+    /* log_story_size; headline_only (the article has no body) */
+    PyObject *size = held_attr(&h, b, K_SIZE);
+    double n = size == NULL ? -1.0 : PyFloat_AsDouble(size);
+    if (FAILED(n)) {
+        goto fail;
+    }
+    if (!(n > 0.0)) {
+        PyErr_SetString(PyExc_ValueError, "math domain error");
+        goto fail;
+    }
+    x[15] = log(n);
+    x[16] = 1.0;
+    release(&h);
+    return 0;
+fail:
+    release(&h);
+    return -1;
+}
+
+/* online.probability of the features x by a model of ``m`` weights w: linear, or over
+ * the features' products; -1 with an exception set (ValueError for other lengths). */
+static int model_probability(const double *x, const double *w, Py_ssize_t m, double bias, double *out) {
+    const Py_ssize_t n = PAIR_FEATURES;
+    if (m == n) {
+        *out = linear_of(x, n, w, m, bias);
+        return 0;
+    }
+    if (m != n + n * (n - 1) / 2) {
+        PyErr_Format(PyExc_ValueError, "%zd weights fit neither %zd features nor their products", m, n);
+        return -1;
+    }
+    return interaction_of(x, n, w, m, bias, out);
+}
+
+/* The ArticleNorms that article_norms gave as a tuple; -1 with an exception set. */
+static int norms_of_tuple(PyObject *tuple, ArticleNorms *out) {
+    if (!PyTuple_Check(tuple) || PyTuple_GET_SIZE(tuple) != 9) {
+        PyErr_SetString(PyExc_TypeError, "headline_merge_probability: norms must be an article_norms tuple");
+        return -1;
+    }
+    double values[6];
+    for (int i = 0; i < 6; i++) {
+        values[i] = PyFloat_AsDouble(PyTuple_GET_ITEM(tuple, i));
+        if (FAILED(values[i])) {
+            return -1;
+        }
+    }
+    out->title = values[0];
+    out->entities = values[1];
+    out->years = values[2];
+    for (int k = 0; k < 3; k++) {
+        out->kind[k] = values[3 + k];
+        out->kind_terms[k] = PyLong_AsSsize_t(PyTuple_GET_ITEM(tuple, 6 + k));
+        if (out->kind_terms[k] == -1 && PyErr_Occurred()) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+PyDoc_STRVAR(article_norms_doc,
+"article_norms(story, df) -> tuple\n\n"
+"The norms of a StoryFeatures' vectors read as an article: title, entities, years, each\n"
+"entity kind's, and each kind's terms (storyline.cluster.refine).");
+
+static PyObject *article_norms_of(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "article_norms takes 2 arguments");
+        return NULL;
+    }
+    if (kernel_ready() < 0) {
+        return NULL;
+    }
+    Held h = {.n = 0};
+    ArticleNorms norms;
+    PyObject *out = NULL;
+    PyObject *idf = held_attr(&h, args[1], K_WEIGHTS);
+    if (idf == NULL) {
+        goto done;
+    }
+    if (!PyDict_Check(idf)) {
+        PyErr_SetString(PyExc_TypeError, "article_norms: the IDF weights must be a dict");
+        goto done;
+    }
+    /* and the story's top names cached, as as_article caches them */
+    if (article_norms(&h, args[0], idf, &norms) == 0 && hold(&h, story_top(args[0])) != NULL) {
+        out = Py_BuildValue("(ddddddnnn)", norms.title, norms.entities, norms.years, norms.kind[0], norms.kind[1],
+                            norms.kind[2], norms.kind_terms[0], norms.kind_terms[1], norms.kind_terms[2]);
+    }
+done:
+    release(&h);
+    return out;
+}
+
+PyDoc_STRVAR(headline_merge_probability_doc,
+"headline_merge_probability(a, norms_a, b, norms_b, df, floor, weights, bias) -> float | None\n\n"
+"The merge model's mean probability of two StoryFeatures of headlines alone (with their\n"
+"article_norms), each compared with the other as an article, without the entity conflict\n"
+"(0.0 where their words miss ``floor``); None where either has a body\n"
+"(storyline.cluster.refine).");
+
+static PyObject *headline_merge_probability(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 8) {
+        PyErr_SetString(PyExc_TypeError, "headline_merge_probability takes 8 arguments");
+        return NULL;
+    }
+    PyObject *a = args[0], *b = args[2], *df = args[4];
+    double floor = PyFloat_AsDouble(args[5]), bias = FAILED(floor) ? -1.0 : PyFloat_AsDouble(args[7]);
+    if (FAILED(floor) || FAILED(bias) || kernel_ready() < 0) {
+        return NULL;
+    }
+    Held h = {.n = 0};
+    PyObject *out = NULL;
+    double *w = NULL;
+    PyObject *body_a = held_attr(&h, a, K_BODY);
+    PyObject *body_b = body_a == NULL ? NULL : held_attr(&h, b, K_BODY);
+    int bodied = body_b == NULL ? -1 : PyObject_IsTrue(body_a);
+    if (bodied == 0) {
+        bodied = PyObject_IsTrue(body_b);
+    }
+    if (bodied != 0) {
+        out = bodied < 0 ? NULL : Py_NewRef(Py_None);
+        goto done;
+    }
+    PyObject *idf = held_attr(&h, df, K_WEIGHTS);
+    if (idf == NULL) {
+        goto done;
+    }
+    if (!PyDict_Check(idf)) {
+        PyErr_SetString(PyExc_TypeError, "headline_merge_probability: the IDF weights must be a dict");
+        goto done;
+    }
+    /* as _story_probability: each story compared with the other, its text cosines first
+     * (the rest only where the words of the two meet: else the probability is 0) */
+    double x[PAIR_FEATURES] = {0.0}, y[PAIR_FEATURES] = {0.0};
+    /* (each story's top names cached first, as as_article caches them) */
+    ArticleNorms own_a, own_b;
+    if (norms_of_tuple(args[1], &own_a) < 0 || norms_of_tuple(args[3], &own_b) < 0
+            || hold(&h, story_top(a)) == NULL || hold(&h, story_top(b)) == NULL) {
+        goto done;
+    }
+    PyObject *norms_b = hold(&h, story_norms(b, df));
+    if (norms_b == NULL || !PyDict_Check(norms_b) || story_text_values(a, &own_a, b, norms_b, idf, x) < 0) {
+        goto norms_failed;
+    }
+    PyObject *norms_a = hold(&h, story_norms(a, df));
+    if (norms_a == NULL || !PyDict_Check(norms_a) || story_text_values(b, &own_b, a, norms_a, idf, y) < 0) {
+        goto norms_failed;
+    }
+    /* words_meet of either */
+    if (!(x[0] >= floor || x[1] >= floor || x[2] >= floor || y[0] >= floor || y[1] >= floor || y[2] >= floor)) {
+        if (cache_other_norms(a, b, norms_b, idf) == 0 && cache_other_norms(b, a, norms_a, idf) == 0) {
+            out = PyFloat_FromDouble(0.0);
+        }
+        goto done;
+    }
+    if (story_pair_values(a, &own_a, b, norms_b, idf, x) < 0 || story_pair_values(b, &own_b, a, norms_a, idf, y) < 0) {
+        goto done;
+    }
+    Py_ssize_t m;
+    double pa, pb;
+    w = doubles_of(args[6], &m);
+    if (w == NULL || model_probability(x, w, m, bias, &pa) < 0 || model_probability(y, w, m, bias, &pb) < 0) {
+        goto done;
+    }
+    out = PyFloat_FromDouble((pa + pb) / 2);
+    goto done;
+norms_failed:
+    if (!PyErr_Occurred()) {
+        PyErr_SetString(PyExc_TypeError, "headline_merge_probability: a story's norm cache must be a dict");
+    }
+done:
+    PyMem_Free(w);
+    release(&h);
+    return out;
+}
+
 /* Whether an article of day ``own_day`` (not None) and a story lie more than ``window``
  * days apart: abs(own_day - story.day) > window, computed as Python computes it, where the
  * story has a last day; 1, 0 or -1 with an exception set. */
@@ -8482,6 +9042,10 @@ static PyMethodDef methods[] = {
     {"linear_probability", (PyCFunction)(void (*)(void))linear_probability, METH_FASTCALL, linear_probability_doc},
     {"interaction_probability", (PyCFunction)(void (*)(void))interaction_probability, METH_FASTCALL,
      interaction_probability_doc},
+    /* refinement's merge pass */
+    {"article_norms", (PyCFunction)(void (*)(void))article_norms_of, METH_FASTCALL, article_norms_doc},
+    {"headline_merge_probability", (PyCFunction)(void (*)(void))headline_merge_probability, METH_FASTCALL,
+     headline_merge_probability_doc},
     /* the stream's bookkeeping */
     {"add_bags", add_bags, METH_VARARGS, add_bags_doc},
     {"count_terms", count_terms, METH_VARARGS, count_terms_doc},

@@ -30,8 +30,10 @@ from . import _weights
 from ._sparse import COMPILED
 from .features import (
     FEATURE_NAMES,
+    KINDS,
     ArticleFeatures,
     ArticleVectors,
+    DocumentFrequencies,
     StoryFeatures,
     compare,
     most_common,
@@ -42,10 +44,10 @@ from .features import (
     single_story,
     words_meet,
 )
-from .online import interaction_probability, symmetric, weighs
+from .online import interaction_probability, probability, symmetric, weighs
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
 
     from .online import OnlineClusterer
 
@@ -144,10 +146,12 @@ HEADLINE_ATTACH_THRESHOLD = 0.0
 def story_keys(story: StoryFeatures) -> tuple[str, ...]:
     """A story's index keys as an article's: its title, names and most frequent body terms
     (a story of reports without headlines would otherwise be found by its names alone)."""
-    title = story.title
+    title, body = story.title, story.body
+    if not body:
+        return (*title, *story.entities)  # a story of headlines alone
     # each key once: title terms (letters) and names ("p:...") never meet, body terms may
     # repeat title terms
-    return (*title, *story.entities, *[t for t, _ in most_common(story.body, STORY_BODY_KEYS) if t not in title])
+    return (*title, *story.entities, *[t for t, _ in most_common(body, STORY_BODY_KEYS) if t not in title])
 
 
 def as_article(sid: int, story: StoryFeatures, keys: tuple[str, ...] | None = None) -> ArticleFeatures:
@@ -173,9 +177,10 @@ _NONE: frozenset[str] = frozenset()
 
 class StoryViews:
     """What refinement derives from a story, kept per story version: its
-    :func:`story_keys`, and the weighted vectors of :func:`as_article` (each is asked for
-    again and again while a story waits for its next join). A story only grows in place,
-    so its size tells its versions apart; one rebuilt after a split is a new object."""
+    :func:`story_keys`, and the weighted vectors of :func:`as_article` or their
+    :func:`article_norms` (each is asked for again and again while a story waits for its
+    next join). A story only grows in place, so its size tells its versions apart; one
+    rebuilt after a split is a new object."""
 
     def __init__(self, clusterer: OnlineClusterer) -> None:
         self.clusterer = clusterer
@@ -194,6 +199,13 @@ class StoryViews:
             view.keys = story_keys(view.story)
         return view.keys
 
+    def norms(self, sid: int) -> tuple[float | int, ...]:
+        """The story's :func:`article_norms`."""
+        view = self._view(sid)
+        if view.norms is None:
+            view.norms = article_norms(view.story, self.clusterer.df_)
+        return view.norms
+
     def vectors(self, sid: int, *, text_only: bool = False) -> ArticleVectors:
         """The story's :func:`as_article` vectors (``text_only``: see :class:`ArticleVectors`;
         the full ones serve for them where they are there already)."""
@@ -211,7 +223,7 @@ class StoryViews:
 
 
 class _View:
-    __slots__ = ("story", "size", "keys", "vectors", "text")
+    __slots__ = ("story", "size", "keys", "vectors", "text", "norms")
 
     def __init__(self, story: StoryFeatures) -> None:
         self.story = story
@@ -219,6 +231,7 @@ class _View:
         self.keys: tuple[str, ...] | None = None
         self.vectors: ArticleVectors | None = None
         self.text: ArticleVectors | None = None
+        self.norms: tuple[float | int, ...] | None = None
 
 
 def _story_probability(clusterer: OnlineClusterer, a: int, b: int, views: StoryViews | None = None,
@@ -242,14 +255,50 @@ def _story_probability(clusterer: OnlineClusterer, a: int, b: int, views: StoryV
     return (pa + pb) / 2
 
 
+def article_norms(story: StoryFeatures, df: DocumentFrequencies) -> tuple[float | int, ...]:
+    """The norms of the :class:`ArticleVectors` of :func:`as_article`'s story: of its title,
+    entity and year vectors, of each kind's entities (:data:`~.features.KINDS`), and how
+    many entities each kind holds."""
+    vectors = ArticleVectors(as_article(0, story, ()), df)
+    return (vectors.title_norm, vectors.entity_norm, vectors.years_norm, *(vectors.kinds[k][1] for k in KINDS),
+            *(len(vectors.kinds[k][0]) for k in KINDS))
+
+
+def headline_merge_probability(a: StoryFeatures, norms_a: tuple[float | int, ...], b: StoryFeatures,
+                               norms_b: tuple[float | int, ...], df: DocumentFrequencies, floor: float,
+                               weights: Sequence[float], bias: float) -> float | None:
+    """:func:`_story_probability` of two stories of headlines alone by the merge model
+    ``weights``, ``bias`` (one that gives entity_conflict no weight; ``floor``: the
+    headline text floor); None where either story has a body. The compiled loop compares
+    the stories' bags without building their vectors, from their :func:`article_norms`
+    (``norms_a``, ``norms_b``; this reference builds the vectors), and reads more than
+    their words only where those meet (elsewhere it caches the norms the rest would)."""
+    if a.body or b.body:
+        return None
+    va, vb = ArticleVectors(as_article(0, a, ()), df), ArticleVectors(as_article(0, b, ()), df)
+    fa = compare(va, b, df, with_conflict=False)
+    fb = compare(vb, a, df, with_conflict=False)
+    if not (words_meet(fa, floor) or words_meet(fb, floor)):
+        return 0.0
+    return (probability(fa, weights=weights, bias=bias) + probability(fb, weights=weights, bias=bias)) / 2
+
+
+#: the pure-Python references of the merge pass's C loops, by name (see _REFERENCE below)
+_MERGE_REFERENCE = {f.__name__: f for f in (article_norms, headline_merge_probability)}
+
+if COMPILED:
+    from .._speedups import article_norms, headline_merge_probability  # type: ignore  # noqa: F811
+
+
 def _too_far_apart(clusterer: OnlineClusterer, a: int, b: int) -> bool:
     """Stories whose event days lie further apart than the window are two events,
     however alike their words: the same veto the online decision applies. So are a story
     of undated reports and a dated story whose years its reports contradict
     (:func:`_years_contradict`)."""
-    da, db = clusterer.stories_[a].day, clusterer.stories_[b].day
-    if da is not None and db is not None:
-        return abs(da - db) > clusterer.window_days
+    sa, sb = clusterer.stories_[a], clusterer.stories_[b]
+    if sa.day_n and sb.day_n:
+        # each story's day as StoryFeatures.day gives it (without two property calls)
+        return abs(sa.day_sum / sa.day_n - sb.day_sum / sb.day_n) > clusterer.window_days
     return _years_apart(clusterer, a, b)
 
 
@@ -271,10 +320,11 @@ def _years_contradict(clusterer: OnlineClusterer, undated: int, dated: int) -> b
     after his predecessor). The stream has no such test: one report's years are too often
     background. Only stories whose reports name years (:data:`YEAR_EVIDENCE_REPORTS`) count.
     """
-    # (the cheap test first: most stories are dated)
-    bounds = None if clusterer.stories_[undated].first_day is not None else _year_bounds(clusterer.stories_[dated])
+    if clusterer.stories_[undated].first_day is not None:
+        return False  # not an undated story
+    bounds = _year_bounds(clusterer.stories_[dated])
     if bounds is None:
-        return False  # not a dated story and an undated one
+        return False  # not a dated story
     first_year, later_than = bounds
     # an undated report's year is the latest year it names (features.featurize)
     named = [f.year for f in clusterer.members_[undated] if f.year is not None]
@@ -348,13 +398,24 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thre
     # good): a pair comes up from both sides, and again when it leaves the heap
     scored: dict[tuple[int, int, int, int], float] = {}
 
+    # two stories of headlines alone are compared in one call where the headline model
+    # gives entity_conflict no weight (it is computed in Python)
+    headline_model = None if reads_conflict[True] else clusterer.merge_model(headline=True)
+    headline_floor = clusterer.text_floor(headline=True)
+
     def probability(a: int, b: int) -> float:
         if a > b:
             a, b = b, a
-        key = (a, clusterer.stories_[a].size, b, clusterer.stories_[b].size)
+        sa, sb = clusterer.stories_[a], clusterer.stories_[b]
+        key = (a, sa.size, b, sb.size)
         p = scored.get(key)
         if p is None:
-            p = scored[key] = _story_probability(clusterer, a, b, views, reads_conflict)
+            if headline_model is not None:
+                p = headline_merge_probability(sa, views.norms(a), sb, views.norms(b), clusterer.df_, headline_floor,
+                                               *headline_model)
+            if p is None:
+                p = _story_probability(clusterer, a, b, views, reads_conflict)
+            scored[key] = p
         return p
 
     def push_pairs(sid: int) -> None:
@@ -368,12 +429,14 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thre
         ]
         if len(others) > FULL_COMPARE:
             # as in the stream: one cosine to rank, the full features for the best
-            others = list(rank_stories(views.vectors(sid), others, clusterer.stories_, clusterer.df_, FULL_COMPARE))
+            others = list(rank_stories(views.vectors(sid, text_only=True), others, clusterer.stories_, clusterer.df_,
+                                       FULL_COMPARE))
         for other in others:
-            if bar(sid, other) >= 1:
+            cut = bar(sid, other)
+            if cut >= 1:
                 continue  # this pass is off for such a pair
             p = probability(sid, other)
-            if p >= bar(sid, other):
+            if p >= cut:
                 heapq.heappush(heap, (-p, min(sid, other), max(sid, other)))
 
     for sid in list(clusterer.stories_):
@@ -649,12 +712,15 @@ def mean_probability(scores: PairScores, xs: list[ArticleFeatures], ys: list[Art
     return sum(read) / n
 
 
-#: the pure-Python references of the compiled pair loops, by name (tests and
-#: bench/bench_cluster.py --python-loops swap them in)
-_REFERENCE = {f.__name__: f for f in (pair_probability, mean_probability)}
+#: the pure-Python references of the compiled pair loops, by name (see _REFERENCE below)
+_PAIR_REFERENCE = {f.__name__: f for f in (pair_probability, mean_probability)}
 
 if COMPILED:
     from .._speedups import mean_probability, pair_probability  # type: ignore  # noqa: F811
+
+#: the pure-Python references of refinement's C loops (merge pass and article pairs), by
+#: name (tests and bench/bench_cluster.py --python-loops swap them in)
+_REFERENCE = {**_MERGE_REFERENCE, **_PAIR_REFERENCE}
 
 
 def _sample(members: list[ArticleFeatures]) -> list[ArticleFeatures]:
