@@ -290,6 +290,13 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
     def headline_merge_probability(a, norms_a, b, norms_b, df, floor, weights, bias):  # type: ignore[no-untyped-def]
         return rerun("headline_merge_probability", {}, (a, norms_a, b, norms_b, df, floor, weights, bias), (a, b))
 
+    def text_norms(story, df):  # type: ignore[no-untyped-def]
+        # (the reference, by as_article, caches the story's top names; nothing reads them here)
+        return rerun("text_norms", {}, (story, df))
+
+    def story_shares_words(a, norms_a, b, df, floor):  # type: ignore[no-untyped-def]
+        return rerun("story_shares_words", b._norms, (a, norms_a, b, df, floor))
+
     def fill_vectors(vectors, f, idf, text_only, no_kinds):  # type: ignore[no-untyped-def]
         speedups.fill_vectors(vectors, f, idf, text_only, no_kinds)
         other = object.__new__(features.ArticleVectors)
@@ -333,7 +340,8 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
                 "top_entities_of": top_entities_of, "best_story": best_story, "pair_probability": pair_probability,
                 "mean_probability": mean_probability, "decide": decide,
                 "add_article": add_article, "count_article": count_article, "article_norms": article_norms,
-                "headline_merge_probability": headline_merge_probability, **{name: pure(name) for name in
+                "headline_merge_probability": headline_merge_probability, "text_norms": text_norms,
+                "story_shares_words": story_shares_words, **{name: pure(name) for name in
                                                  ("symmetric", "interaction_probability", "linear_probability")}}
     assert set(wrappers) == set(references)
     for module in _cluster_modules():
@@ -507,6 +515,53 @@ def test_the_merge_pass_loops_match_their_references_to_the_last_bit(seed: int) 
     for merge in (speedups.headline_merge_probability, references["headline_merge_probability"]):
         assert merge(a, norms[0], bodied, norms[0], df, 0.0, [1.0] * n, 0.0) is None
         assert merge(bodied, norms[0], a, norms[0], df, 0.0, [1.0] * n, 0.0) is None
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_the_story_views_loops_match_their_references_to_the_last_bit(seed: int) -> None:
+    """Stories with bodies and of headlines alone, read as articles, against each other:
+    the same text norms, the same shares_words at floors from none to all, and the same
+    norms cached in the other story after."""
+    from dataclasses import replace
+
+    from storyline.cluster import features, refine
+    from storyline.cluster.features import DocumentFrequencies, StoryFeatures
+
+    rng = random.Random(seed)
+    df = DocumentFrequencies()
+    stories = [StoryFeatures() for _ in range(6)]
+    for i in range(40):
+        f = _random_features(rng, i)
+        df.add(f)
+        # a story's names are of the three kinds; two stories are of headlines alone
+        f = replace(f, entities={k: v for k, v in f.entities.items() if k[:2] in features.KINDS})
+        headline = stories.index(story := rng.choice(stories)) < 2
+        story.add(replace(f, body={}, headline_only=True) if headline else f, seen=i,
+                  df=df if rng.random() < 0.5 else None)
+    stories = [story for story in stories if story.size]
+    references = refine._REFERENCE
+    norms = []
+    for story in stories:
+        got = speedups.text_norms(story, df)
+        assert got == references["text_norms"](story, df) and [type(x) for x in got] == [float] * 3 + [int]
+        norms.append(got)
+    met = 0
+    for a, norms_a in zip(stories, norms, strict=True):
+        for b in stories:
+            floor = rng.choice([0.0, 0.05, 0.2, 0.5, 2.0])
+            cached = dict(b._norms)
+            got = speedups.story_shares_words(a, norms_a, b, df, floor)
+            after = list(b._norms.items())
+            b._norms.clear()
+            b._norms.update(cached)
+            assert got is references["story_shares_words"](a, norms_a, b, df, floor)
+            assert list(b._norms.items()) == after
+            met += got
+    assert 0 < met < len(stories) ** 2
+    with pytest.raises(TypeError):
+        speedups.story_shares_words(stories[0], norms[0][:3], stories[0], df, 0.1)
+    with pytest.raises(AttributeError):
+        speedups.text_norms(object(), df)
 
 
 def test_the_merge_pass_loops_check_their_input() -> None:
@@ -779,7 +834,7 @@ def test_the_scoring_kernel_matches_its_reference_on_a_stream(monkeypatch: pytes
     for article in _stream(240, seed=8):
         clusterer.add(article)
     clusterer.refine()
-    assert min(checked.values()) > 20 and len(checked) == 17  # (no stories of headlines alone to merge)
+    assert min(checked.values()) > 20 and len(checked) == 19  # (no stories of headlines alone to merge)
 
 
 def test_the_scoring_kernel_matches_its_reference_on_dev_articles(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -802,7 +857,7 @@ def test_the_scoring_kernel_matches_its_reference_on_dev_articles(monkeypatch: p
     for article in articles:
         clusterer.add(article)
     clusterer.refine()
-    assert min(checked.values()) > 20 and len(checked) == 19
+    assert min(checked.values()) > 20 and len(checked) == 21
 
 
 @pytest.mark.parametrize("seed", range(20))

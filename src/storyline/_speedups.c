@@ -8999,6 +8999,289 @@ fail:
     return NULL;
 }
 
+/* ---- Refinement's story views (references: text_norms and story_shares_words in
+ * storyline/cluster/refine.py). The linkage pass asks shares_words of a story read as
+ * one long article (refine.as_article, its text-only vectors) and another story; here
+ * without the article's weighted vectors: as in the merge pass's loops above, each value
+ * of such a vector is computed where story_cosine would read it (the title + body one's,
+ * where a term is in both, as fill_vectors sums it), so every product and the order of
+ * every sum are the ones shares_words makes of the vectors; only their norms are
+ * computed ahead (once for each version of a story). ---- */
+
+/* The norms of a story's text-only vectors read as an article, and how many terms its
+ * title + body vector holds. */
+typedef struct {
+    double title, body, all;
+    Py_ssize_t all_terms;
+} TextNorms;
+
+/* A bag's value for ``term`` as a double, *found 0 where it has none; -1 with an
+ * exception set. */
+static int bag_value(PyObject *bag, PyObject *term, double *value, int *found) {
+    PyObject *v = PyDict_GetItemWithError(bag, term);
+    *found = v != NULL;
+    if (v == NULL) {
+        return PyErr_Occurred() ? -1 : 0;
+    }
+    *value = PyFloat_AsDouble(v);
+    return FAILED(*value) ? -1 : 0;
+}
+
+/* The value fill_vectors gives ``term`` in the title + body vector of an article whose
+ * body weighs it ``body_weight`` (where ``in_body``) and whose title weighs it
+ * ``title_weight`` (where ``in_title``), its IDF ``weight``. */
+static double all_value(int in_body, double body_weight, int in_title, double title_weight, double weight) {
+    if (in_body && in_title) {
+        return (body_weight + title_weight) * weight;
+    }
+    return (in_body ? body_weight : title_weight) * weight;
+}
+
+/* The TextNorms of story ``story``; -1 with an exception set. */
+static int text_norms_of(Held *h, PyObject *story, PyObject *idf, TextNorms *out) {
+    PyObject *title = held_attr(h, story, K_TITLE);
+    PyObject *body = title == NULL ? NULL : held_attr(h, story, K_BODY);
+    if (body == NULL) {
+        return -1;
+    }
+    if (!PyDict_Check(title) || !PyDict_Check(body)) {
+        PyErr_SetString(PyExc_TypeError, "text_norms: a bag must be a dict");
+        return -1;
+    }
+    Sum own_title = {0.0, 0.0}, own_body = {0.0, 0.0}, all = {0.0, 0.0};
+    if (weighted_squares(title, idf, &own_title, NULL, NULL) < 0) {
+        return -1;
+    }
+    out->title = norm_of(&own_title);
+    if (PyDict_GET_SIZE(body) == 0) {
+        /* a headline's title + body vector is its title vector */
+        out->body = 1.0;
+        out->all = out->title;
+        out->all_terms = PyDict_GET_SIZE(title);
+        return 0;
+    }
+    /* title + body: the body's terms in its order (with the title's weight added where
+     * the title has the term), then the title's own */
+    Py_ssize_t title_only = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        PyObject *walked = pass == 0 ? body : title, *other = pass == 0 ? title : body;
+        Py_ssize_t pos = 0, size = PyDict_GET_SIZE(walked);
+        PyObject *term, *value;
+        while (PyDict_Next(walked, &pos, &term, &value)) {
+            Py_INCREF(term);
+            Py_INCREF(value);
+            double w, weight, other_weight = 0.0;
+            int in_other = 0;
+            int status = bag_value(other, term, &other_weight, &in_other);
+            if (status == 0 && !(pass == 1 && in_other)) {
+                status = weight_and_idf(idf, term, value, &w, &weight);
+                if (status == 0) {
+                    double v = pass == 0 ? all_value(1, w, in_other, other_weight, weight) : w * weight;
+                    sum_add(&all, v * v);
+                    if (pass == 0) {
+                        double b = w * weight;
+                        sum_add(&own_body, b * b);
+                    } else {
+                        title_only++;
+                    }
+                }
+            }
+            Py_DECREF(term);
+            Py_DECREF(value);
+            if (status < 0 || walk_changed(walked, size) < 0) {
+                return -1;
+            }
+        }
+    }
+    out->body = norm_of(&own_body);
+    out->all = norm_of(&all);
+    out->all_terms = PyDict_GET_SIZE(body) + title_only;
+    return 0;
+}
+
+/* story_cosine of the title + body vector of an article (``title``, ``body``: its bags;
+ * ``own``: its TextNorms) and the story bag ``other`` (its norm cached in ``norms`` under
+ * "all"): the smaller walked as shared_dot walks it. -1 with an exception set. */
+static int all_cosine(PyObject *title, PyObject *body, const TextNorms *own, PyObject *other, PyObject *norms,
+                      PyObject *idf, double *out) {
+    if (!PyDict_Check(other)) {
+        PyErr_SetString(PyExc_TypeError, "story_shares_words: a bag must be a dict");
+        return -1;
+    }
+    double other_norm = cached_norm(norms, kernel_str[K_ALL], other, idf);
+    if (FAILED(other_norm)) {
+        return -1;
+    }
+    Sum s = {0.0, 0.0};
+    int any = 0;
+    if (own->all_terms <= PyDict_GET_SIZE(other)) {
+        /* the vector walked, in its order: the body's terms, then the title's own */
+        for (int pass = 0; pass < 2; pass++) {
+            PyObject *walked = pass == 0 ? body : title, *beside = pass == 0 ? title : body;
+            Py_ssize_t pos = 0, size = PyDict_GET_SIZE(walked);
+            PyObject *term, *value;
+            while (PyDict_Next(walked, &pos, &term, &value)) {
+                Py_INCREF(term);
+                Py_INCREF(value);
+                double beside_weight = 0.0, w = 0.0, own_weight, weight;
+                int in_beside = 0, shared = 0;
+                int status = bag_value(beside, term, &beside_weight, &in_beside);
+                if (status == 0 && !(pass == 1 && in_beside)) {
+                    status = bag_value(other, term, &w, &shared);
+                }
+                if (status == 0 && shared && !(pass == 1 && in_beside)) {
+                    status = weight_and_idf(idf, term, value, &own_weight, &weight);
+                    if (status == 0) {
+                        double v = pass == 0 ? all_value(1, own_weight, in_beside, beside_weight, weight)
+                                             : own_weight * weight;
+                        sum_add(&s, v * w * weight);
+                        any = 1;
+                    }
+                }
+                Py_DECREF(term);
+                Py_DECREF(value);
+                if (status < 0 || walk_changed(walked, size) < 0) {
+                    return -1;
+                }
+            }
+        }
+    } else {
+        /* the story bag walked, the vector's value computed for each term it shares */
+        Py_ssize_t pos = 0, size = PyDict_GET_SIZE(other);
+        PyObject *term, *value;
+        while (PyDict_Next(other, &pos, &term, &value)) {
+            Py_INCREF(term);
+            Py_INCREF(value);
+            double body_weight = 0.0, title_weight = 0.0, v, weight;
+            int in_body = 0, in_title = 0;
+            int status = bag_value(body, term, &body_weight, &in_body);
+            if (status == 0) {
+                status = bag_value(title, term, &title_weight, &in_title);
+            }
+            if (status == 0 && (in_body || in_title)) {
+                status = weight_and_idf(idf, term, value, &v, &weight);
+                if (status == 0) {
+                    sum_add(&s, v * all_value(in_body, body_weight, in_title, title_weight, weight) * weight);
+                    any = 1;
+                }
+            }
+            Py_DECREF(term);
+            Py_DECREF(value);
+            if (status < 0 || walk_changed(other, size) < 0) {
+                return -1;
+            }
+        }
+    }
+    double total = sum_result(&s);
+    *out = any && total != 0.0 ? total / (own->all * other_norm) : 0.0;
+    return 0;
+}
+
+/* The TextNorms that text_norms gave as a tuple; -1 with an exception set. */
+static int text_norms_of_tuple(PyObject *tuple, TextNorms *out) {
+    if (!PyTuple_Check(tuple) || PyTuple_GET_SIZE(tuple) != 4) {
+        PyErr_SetString(PyExc_TypeError, "story_shares_words: norms must be a text_norms tuple");
+        return -1;
+    }
+    double values[3];
+    for (int i = 0; i < 3; i++) {
+        values[i] = PyFloat_AsDouble(PyTuple_GET_ITEM(tuple, i));
+        if (FAILED(values[i])) {
+            return -1;
+        }
+    }
+    out->title = values[0];
+    out->body = values[1];
+    out->all = values[2];
+    out->all_terms = PyLong_AsSsize_t(PyTuple_GET_ITEM(tuple, 3));
+    return out->all_terms == -1 && PyErr_Occurred() ? -1 : 0;
+}
+
+PyDoc_STRVAR(text_norms_doc,
+"text_norms(story, df) -> tuple\n\n"
+"The norms of a StoryFeatures' text-only vectors read as an article (title, body,\n"
+"title + body) and the terms of its title + body vector (storyline.cluster.refine).");
+
+static PyObject *text_norms(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "text_norms takes 2 arguments");
+        return NULL;
+    }
+    if (kernel_ready() < 0) {
+        return NULL;
+    }
+    Held h = {.n = 0};
+    TextNorms norms;
+    PyObject *out = NULL;
+    PyObject *idf = held_attr(&h, args[1], K_WEIGHTS);
+    if (idf != NULL && !PyDict_Check(idf)) {
+        PyErr_SetString(PyExc_TypeError, "text_norms: the IDF weights must be a dict");
+    } else if (idf != NULL && text_norms_of(&h, args[0], idf, &norms) == 0) {
+        out = Py_BuildValue("(dddn)", norms.title, norms.body, norms.all, norms.all_terms);
+    }
+    release(&h);
+    return out;
+}
+
+PyDoc_STRVAR(story_shares_words_doc,
+"story_shares_words(a, norms_a, b, df, floor) -> bool\n\n"
+"shares_words of StoryFeatures ``a`` read as an article (of text_norms ``norms_a``) and\n"
+"StoryFeatures ``b`` (storyline.cluster.refine).");
+
+static PyObject *story_shares_words(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "story_shares_words takes 5 arguments");
+        return NULL;
+    }
+    PyObject *a = args[0], *b = args[2], *df = args[3];
+    double floor = PyFloat_AsDouble(args[4]);
+    TextNorms own;
+    if (FAILED(floor) || text_norms_of_tuple(args[1], &own) < 0 || kernel_ready() < 0) {
+        return NULL;
+    }
+    Held h = {.n = 0};
+    PyObject *idf = held_attr(&h, df, K_WEIGHTS);
+    PyObject *norms = idf == NULL ? NULL : hold(&h, story_norms(b, df));
+    PyObject *title = norms == NULL ? NULL : held_attr(&h, a, K_TITLE);
+    PyObject *body = title == NULL ? NULL : held_attr(&h, a, K_BODY);
+    PyObject *other_title = body == NULL ? NULL : held_attr(&h, b, K_TITLE);
+    PyObject *other_all = other_title == NULL ? NULL : held_attr(&h, b, K_ALL);
+    if (other_all == NULL) {
+        goto fail;
+    }
+    if (!PyDict_Check(idf) || !PyDict_Check(norms) || !PyDict_Check(title) || !PyDict_Check(body)) {
+        PyErr_SetString(PyExc_TypeError, "story_shares_words: the IDF weights, the norms and the bags must be dicts");
+        goto fail;
+    }
+    /* title, title + body, then body (where both have one), as shares_words tries them */
+    double cosine;
+    if (weighted_cosine(title, -1, PyDict_GET_SIZE(title), own.title, other_title, norms, kernel_str[K_TITLE], idf,
+                        &cosine) < 0) {
+        goto fail;
+    }
+    int meet = cosine >= floor;
+    if (!meet) {
+        if (all_cosine(title, body, &own, other_all, norms, idf, &cosine) < 0) {
+            goto fail;
+        }
+        meet = cosine >= floor;
+    }
+    if (!meet && PyDict_GET_SIZE(body) > 0) {
+        PyObject *other_body = held_attr(&h, b, K_BODY);
+        int bodied = other_body == NULL ? -1 : PyObject_IsTrue(other_body);
+        if (bodied < 0 || (bodied && weighted_cosine(body, -1, PyDict_GET_SIZE(body), own.body, other_body, norms,
+                                                     kernel_str[K_BODY], idf, &cosine) < 0)) {
+            goto fail;
+        }
+        meet = bodied && cosine >= floor;
+    }
+    release(&h);
+    return PyBool_FromLong(meet);
+fail:
+    release(&h);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"register_idf_cache", register_idf_cache, METH_O, register_idf_cache_doc},
     {"add_into", add_into, METH_VARARGS, add_into_doc},
@@ -9059,6 +9342,9 @@ static PyMethodDef methods[] = {
     {"decide", (PyCFunction)(void (*)(void))decide, METH_FASTCALL, decide_doc},
     {"add_article", (PyCFunction)(void (*)(void))add_article, METH_FASTCALL, add_article_doc},
     {"count_article", (PyCFunction)(void (*)(void))count_article, METH_FASTCALL, count_article_doc},
+    /* refinement's story views */
+    {"text_norms", (PyCFunction)(void (*)(void))text_norms, METH_FASTCALL, text_norms_doc},
+    {"story_shares_words", (PyCFunction)(void (*)(void))story_shares_words, METH_FASTCALL, story_shares_words_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -36,7 +36,7 @@ from .features import (
     DocumentFrequencies,
     StoryFeatures,
     compare,
-    most_common,
+    largest,
     new_fields,
     pair_features,
     rank_stories,
@@ -151,7 +151,9 @@ def story_keys(story: StoryFeatures) -> tuple[str, ...]:
         return (*title, *story.entities)  # a story of headlines alone
     # each key once: title terms (letters) and names ("p:...") never meet, body terms may
     # repeat title terms
-    return (*title, *story.entities, *[t for t, _ in most_common(body, STORY_BODY_KEYS) if t not in title])
+    # (largest, not most_common: the same terms in the same order, without a tuple per
+    # body term, which a story's hundreds of terms would add to the collector's count)
+    return (*title, *story.entities, *[t for t in largest(body, STORY_BODY_KEYS) if t not in title])
 
 
 def as_article(sid: int, story: StoryFeatures, keys: tuple[str, ...] | None = None) -> ArticleFeatures:
@@ -178,9 +180,9 @@ _NONE: frozenset[str] = frozenset()
 class StoryViews:
     """What refinement derives from a story, kept per story version: its
     :func:`story_keys`, and the weighted vectors of :func:`as_article` or their
-    :func:`article_norms` (each is asked for again and again while a story waits for its
-    next join). A story only grows in place, so its size tells its versions apart; one
-    rebuilt after a split is a new object."""
+    :func:`article_norms` or :func:`text_norms` (each is asked for again and again while a
+    story waits for its next join). A story only grows in place, so its size tells its
+    versions apart; one rebuilt after a split is a new object."""
 
     def __init__(self, clusterer: OnlineClusterer) -> None:
         self.clusterer = clusterer
@@ -206,6 +208,13 @@ class StoryViews:
             view.norms = article_norms(view.story, self.clusterer.df_)
         return view.norms
 
+    def text_norms(self, sid: int) -> tuple[float, float, float, int]:
+        """The story's :func:`text_norms`."""
+        view = self._view(sid)
+        if view.text_norms is None:
+            view.text_norms = text_norms(view.story, self.clusterer.df_)
+        return view.text_norms
+
     def vectors(self, sid: int, *, text_only: bool = False) -> ArticleVectors:
         """The story's :func:`as_article` vectors (``text_only``: see :class:`ArticleVectors`;
         the full ones serve for them where they are there already)."""
@@ -223,7 +232,7 @@ class StoryViews:
 
 
 class _View:
-    __slots__ = ("story", "size", "keys", "vectors", "text", "norms")
+    __slots__ = ("story", "size", "keys", "vectors", "text", "norms", "text_norms")
 
     def __init__(self, story: StoryFeatures) -> None:
         self.story = story
@@ -232,6 +241,7 @@ class _View:
         self.vectors: ArticleVectors | None = None
         self.text: ArticleVectors | None = None
         self.norms: tuple[float | int, ...] | None = None
+        self.text_norms: tuple[float, float, float, int] | None = None
 
 
 def _story_probability(clusterer: OnlineClusterer, a: int, b: int, views: StoryViews | None = None,
@@ -281,6 +291,28 @@ def headline_merge_probability(a: StoryFeatures, norms_a: tuple[float | int, ...
     if not (words_meet(fa, floor) or words_meet(fb, floor)):
         return 0.0
     return (probability(fa, weights=weights, bias=bias) + probability(fb, weights=weights, bias=bias)) / 2
+
+
+def text_norms(story: StoryFeatures, df: DocumentFrequencies) -> tuple[float, float, float, int]:
+    """The norms of the text-only :class:`ArticleVectors` of :func:`as_article`'s story (of
+    its title, body and title + body vectors), and how many terms the title + body one holds."""
+    vectors = ArticleVectors(as_article(0, story, ()), df, text_only=True)
+    return vectors.title_norm, vectors.body_norm, vectors.all_norm, len(vectors.all)
+
+
+def story_shares_words(a: StoryFeatures, norms_a: tuple[float, float, float, int], b: StoryFeatures,
+                       df: DocumentFrequencies, floor: float) -> bool:
+    """:func:`~.features.shares_words` of story ``a`` read as one article (:func:`as_article`'s
+    text-only vectors) and story ``b``. The compiled loop reads ``a``'s bags without building
+    its vectors, from its :func:`text_norms` (``norms_a``; this reference builds the vectors)."""
+    return shares_words(ArticleVectors(as_article(0, a, ()), df, text_only=True), b, df, floor)
+
+
+#: the pure-Python references of the story views' C loops, by name (see _REFERENCE below)
+_VIEW_REFERENCE = {f.__name__: f for f in (text_norms, story_shares_words)}
+
+if COMPILED:
+    from .._speedups import story_shares_words, text_norms  # type: ignore  # noqa: F811
 
 
 #: the pure-Python references of the merge pass's C loops, by name (see _REFERENCE below)
@@ -718,9 +750,9 @@ _PAIR_REFERENCE = {f.__name__: f for f in (pair_probability, mean_probability)}
 if COMPILED:
     from .._speedups import mean_probability, pair_probability  # type: ignore  # noqa: F811
 
-#: the pure-Python references of refinement's C loops (merge pass and article pairs), by
-#: name (tests and bench/bench_cluster.py --python-loops swap them in)
-_REFERENCE = {**_MERGE_REFERENCE, **_PAIR_REFERENCE}
+#: the pure-Python references of refinement's C loops (story views, merge pass and article
+#: pairs), by name (tests and bench/bench_cluster.py --python-loops swap them in)
+_REFERENCE = {**_VIEW_REFERENCE, **_MERGE_REFERENCE, **_PAIR_REFERENCE}
 
 
 def _sample(members: list[ArticleFeatures]) -> list[ArticleFeatures]:
@@ -757,8 +789,8 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thres
         sa, sb = clusterer.stories_[a], clusterer.stories_[b]
         headlines = not sa.body and not sb.body
         floor = clusterer.text_floor(headline=True) if headlines else min(LINK_TEXT_FLOOR, clusterer.text_floor())
-        if not (shares_words(views.vectors(a, text_only=True), sb, df, floor)
-                or shares_words(views.vectors(b, text_only=True), sa, df, floor)):
+        if not (story_shares_words(sa, views.text_norms(a), sb, df, floor)
+                or story_shares_words(sb, views.text_norms(b), sa, df, floor)):
             return 0.0
         return pair.mean(_sample(clusterer.members_[a]), _sample(clusterer.members_[b]), at_least=cut)
 
