@@ -383,16 +383,24 @@ def test_attaching_a_group_is_attaching_each_in_turn() -> None:
 
 
 def test_story_views_follow_a_story_as_it_grows() -> None:
-    from storyline.cluster.refine import StoryViews, as_article, story_keys
+    from storyline.cluster.refine import (
+        STORY_BODY_KEYS,
+        StoryViews,
+        as_article,
+        story_keys,
+        text_norms,
+    )
 
     clusterer = OnlineClusterer()
     for i, a in enumerate(RESCUE_2024, 1):
         clusterer.add(a, story=i)
     views = StoryViews(clusterer)
     keys, vectors, text = views.keys(1), views.vectors(1), views.vectors(1, text_only=True)
-    assert views.keys(1) is keys and views.vectors(1) is vectors and text is vectors
+    norms = views.text_norms(1)
+    assert views.keys(1) is keys and views.vectors(1) is vectors and text is vectors and views.text_norms(1) is norms
     clusterer.reassign("a2", 1)  # story 1 grows in place
-    assert views.keys(1) == story_keys(clusterer.stories_[1]) != keys
+    assert views.keys(1) == story_keys(clusterer.stories_[1], STORY_BODY_KEYS) != keys
+    assert views.text_norms(1) == text_norms(clusterer.stories_[1], clusterer.df_) != norms
     assert views.vectors(1).features == as_article(1, clusterer.stories_[1])
     assert views.vectors(3, text_only=True) is views.vectors(3, text_only=True)
 
@@ -412,7 +420,7 @@ def test_a_story_seen_as_an_article_has_every_field_and_each_key_once() -> None:
     assert replace(article) == article and replace(article).keys == article.keys  # through __init__
     top_body = [t for t, _ in most_common(story.body, STORY_BODY_KEYS)]
     assert set(top_body) & set(story.title)  # a body term that repeats a title term
-    assert story_keys(story) == tuple(dict.fromkeys([*story.title, *story.entities, *top_body]))
+    assert story_keys(story, STORY_BODY_KEYS) == tuple(dict.fromkeys([*story.title, *story.entities, *top_body]))
 
 
 def test_index_keys_do_not_depend_on_the_hash_seed() -> None:

@@ -342,7 +342,7 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
                 "add_article": add_article, "count_article": count_article, "article_norms": article_norms,
                 "headline_merge_probability": headline_merge_probability, "text_norms": text_norms,
                 "story_shares_words": story_shares_words, **{name: pure(name) for name in
-                                                 ("symmetric", "interaction_probability", "linear_probability")}}
+                                                 ("symmetric", "interaction_probability", "linear_probability", "story_keys")}}
     assert set(wrappers) == set(references)
     for module in _cluster_modules():
         for name, wrapper in wrappers.items():
@@ -520,7 +520,7 @@ def test_the_merge_pass_loops_match_their_references_to_the_last_bit(seed: int) 
 @pytest.mark.parametrize("seed", range(10))
 def test_the_story_views_loops_match_their_references_to_the_last_bit(seed: int) -> None:
     """Stories with bodies and of headlines alone, read as articles, against each other:
-    the same text norms, the same shares_words at floors from none to all, and the same
+    the same index keys, the same text norms, the same shares_words at floors from none to all, and the same
     norms cached in the other story after."""
     from dataclasses import replace
 
@@ -542,6 +542,9 @@ def test_the_story_views_loops_match_their_references_to_the_last_bit(seed: int)
     references = refine._REFERENCE
     norms = []
     for story in stories:
+        for most in (0, 1, 3, 20, -2):
+            got_keys = speedups.story_keys(story, most)
+            assert got_keys == references["story_keys"](story, most) and type(got_keys) is tuple
         got = speedups.text_norms(story, df)
         assert got == references["text_norms"](story, df) and [type(x) for x in got] == [float] * 3 + [int]
         norms.append(got)
@@ -834,7 +837,7 @@ def test_the_scoring_kernel_matches_its_reference_on_a_stream(monkeypatch: pytes
     for article in _stream(240, seed=8):
         clusterer.add(article)
     clusterer.refine()
-    assert min(checked.values()) > 20 and len(checked) == 19  # (no stories of headlines alone to merge)
+    assert min(checked.values()) > 20 and len(checked) == 20  # (no stories of headlines alone to merge)
 
 
 def test_the_scoring_kernel_matches_its_reference_on_dev_articles(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -857,7 +860,7 @@ def test_the_scoring_kernel_matches_its_reference_on_dev_articles(monkeypatch: p
     for article in articles:
         clusterer.add(article)
     clusterer.refine()
-    assert min(checked.values()) > 20 and len(checked) == 21
+    assert min(checked.values()) > 20 and len(checked) == 22
 
 
 @pytest.mark.parametrize("seed", range(20))

@@ -8999,14 +8999,15 @@ fail:
     return NULL;
 }
 
-/* ---- Refinement's story views (references: text_norms and story_shares_words in
- * storyline/cluster/refine.py). The linkage pass asks shares_words of a story read as
- * one long article (refine.as_article, its text-only vectors) and another story; here
- * without the article's weighted vectors: as in the merge pass's loops above, each value
- * of such a vector is computed where story_cosine would read it (the title + body one's,
- * where a term is in both, as fill_vectors sums it), so every product and the order of
- * every sum are the ones shares_words makes of the vectors; only their norms are
- * computed ahead (once for each version of a story). ---- */
+/* ---- Refinement's story views (references: story_keys, text_norms and story_shares_words
+ * in storyline/cluster/refine.py): a story's index keys, and what the linkage pass reads of
+ * it. That pass asks shares_words of a story read as one long article (refine.as_article,
+ * its text-only vectors) and another story; here without the article's weighted vectors:
+ * as in the merge pass's loops above, each value of such a vector is computed where
+ * story_cosine would read it (the title + body one's, where a term is in both, as
+ * fill_vectors sums it), so every product and the order of every sum are the ones
+ * shares_words makes of the vectors; only their norms are computed ahead (once for each
+ * version of a story). ---- */
 
 /* The norms of a story's text-only vectors read as an article, and how many terms its
  * title + body vector holds. */
@@ -9197,6 +9198,101 @@ static int text_norms_of_tuple(PyObject *tuple, TextNorms *out) {
     return out->all_terms == -1 && PyErr_Occurred() ? -1 : 0;
 }
 
+/* Puts each key of dict ``keys`` into tuple ``out`` from ``at`` on (no Python code runs
+ * meanwhile: ``out`` was made to fit); returns the next free place. */
+static Py_ssize_t put_keys(PyObject *out, Py_ssize_t at, PyObject *keys) {
+    Py_ssize_t pos = 0;
+    PyObject *key, *value;
+    while (PyDict_Next(keys, &pos, &key, &value)) {
+        PyTuple_SET_ITEM(out, at++, Py_NewRef(key));
+    }
+    return at;
+}
+
+PyDoc_STRVAR(story_keys_doc,
+"story_keys(story, most) -> tuple\n\n"
+"A StoryFeatures' index keys: its title terms, its names, then those of the ``most``\n"
+"heaviest of its body terms (ties in body order) that are not title terms\n"
+"(storyline.cluster.refine).");
+
+static PyObject *story_keys(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "story_keys takes 2 arguments");
+        return NULL;
+    }
+    Py_ssize_t most = PyLong_AsSsize_t(args[1]);
+    if ((most == -1 && PyErr_Occurred()) || kernel_ready() < 0) {
+        return NULL;
+    }
+    Held h = {.n = 0};
+    PyObject *title = held_attr(&h, args[0], K_TITLE);
+    PyObject *body = title == NULL ? NULL : held_attr(&h, args[0], K_BODY);
+    PyObject *entities = body == NULL ? NULL : held_attr(&h, args[0], K_ENTITIES);
+    if (entities == NULL) {
+        release(&h);
+        return NULL;
+    }
+    if (!PyDict_Check(title) || !PyDict_Check(body) || !PyDict_Check(entities)) {
+        PyErr_SetString(PyExc_TypeError, "story_keys: a story's bags must be dicts");
+        release(&h);
+        return NULL;
+    }
+    /* the body's terms by weight, the heaviest first (largest's order), each held: reading
+     * a weight may run Python code */
+    Py_ssize_t n = PyDict_GET_SIZE(body), pos = 0, i = 0, kept = 0;
+    /* the first ``most`` of them, as a slice takes them (a negative ``most`` leaves off
+     * that many at the end) */
+    Py_ssize_t count = most < 0 ? (n + most > 0 ? n + most : 0) : most < n ? most : n;
+    RankedTerm *ranked = PyMem_Malloc((size_t)(n > 0 ? n : 1) * sizeof(RankedTerm));
+    Py_ssize_t *order = PyMem_Malloc((size_t)(count > 0 ? count : 1) * sizeof(Py_ssize_t));
+    PyObject *term, *weight, *out = NULL;
+    if (ranked == NULL || order == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    while (i < n && PyDict_Next(body, &pos, &term, &weight)) {
+        ranked[i].term = Py_NewRef(term);
+        ranked[i].weight = Py_NewRef(weight);
+        i++;
+    }
+    for (Py_ssize_t k = 0; k < i; k++) {
+        ranked[k].score = PyFloat_AsDouble(ranked[k].weight);
+        if (FAILED(ranked[k].score)) {
+            goto done;
+        }
+    }
+    if (best_of((const char *)&ranked[0].score, sizeof(RankedTerm), i, count, order) < 0) {
+        goto done;
+    }
+    /* each key once: title terms and names never meet, body terms may repeat title terms */
+    for (Py_ssize_t k = 0; k < count; k++) {
+        int in_title = PyDict_Contains(title, ranked[order[k]].term);
+        if (in_title < 0) {
+            goto done;
+        }
+        if (!in_title) {
+            order[kept++] = order[k];
+        }
+    }
+    Py_ssize_t own = PyDict_GET_SIZE(title) + PyDict_GET_SIZE(entities);
+    out = PyTuple_New(own + kept);
+    if (out != NULL) {
+        put_keys(out, put_keys(out, 0, title), entities);
+        for (Py_ssize_t k = 0; k < kept; k++) {
+            PyTuple_SET_ITEM(out, own + k, Py_NewRef(ranked[order[k]].term));
+        }
+    }
+done:
+    for (Py_ssize_t k = 0; k < i; k++) {
+        Py_DECREF(ranked[k].term);
+        Py_DECREF(ranked[k].weight);
+    }
+    PyMem_Free(ranked);
+    PyMem_Free(order);
+    release(&h);
+    return out;
+}
+
 PyDoc_STRVAR(text_norms_doc,
 "text_norms(story, df) -> tuple\n\n"
 "The norms of a StoryFeatures' text-only vectors read as an article (title, body,\n"
@@ -9343,6 +9439,7 @@ static PyMethodDef methods[] = {
     {"add_article", (PyCFunction)(void (*)(void))add_article, METH_FASTCALL, add_article_doc},
     {"count_article", (PyCFunction)(void (*)(void))count_article, METH_FASTCALL, count_article_doc},
     /* refinement's story views */
+    {"story_keys", (PyCFunction)(void (*)(void))story_keys, METH_FASTCALL, story_keys_doc},
     {"text_norms", (PyCFunction)(void (*)(void))text_norms, METH_FASTCALL, text_norms_doc},
     {"story_shares_words", (PyCFunction)(void (*)(void))story_shares_words, METH_FASTCALL, story_shares_words_doc},
     {NULL, NULL, 0, NULL},

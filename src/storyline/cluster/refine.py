@@ -143,17 +143,16 @@ ATTACH_THRESHOLD = 0.6
 HEADLINE_ATTACH_THRESHOLD = 0.0
 
 
-def story_keys(story: StoryFeatures) -> tuple[str, ...]:
-    """A story's index keys as an article's: its title, names and most frequent body terms
-    (a story of reports without headlines would otherwise be found by its names alone)."""
+def story_keys(story: StoryFeatures, most: int) -> tuple[str, ...]:
+    """A story's index keys as an article's: its title, names and ``most`` most frequent
+    body terms (:data:`STORY_BODY_KEYS`; a story of reports without headlines would
+    otherwise be found by its names alone)."""
     title, body = story.title, story.body
     if not body:
         return (*title, *story.entities)  # a story of headlines alone
     # each key once: title terms (letters) and names ("p:...") never meet, body terms may
     # repeat title terms
-    # (largest, not most_common: the same terms in the same order, without a tuple per
-    # body term, which a story's hundreds of terms would add to the collector's count)
-    return (*title, *story.entities, *[t for t in largest(body, STORY_BODY_KEYS) if t not in title])
+    return (*title, *story.entities, *[t for t in largest(body, most) if t not in title])
 
 
 def as_article(sid: int, story: StoryFeatures, keys: tuple[str, ...] | None = None) -> ArticleFeatures:
@@ -169,7 +168,7 @@ def as_article(sid: int, story: StoryFeatures, keys: tuple[str, ...] | None = No
         tuple(sorted(story.top_entities())),
         frozenset(story.weekdays) if story.weekdays else _NONE,
         frozenset(story.months) if story.months else _NONE,
-        story_keys(story) if keys is None else keys, None,
+        story_keys(story, STORY_BODY_KEYS) if keys is None else keys, None,
     ))
 
 
@@ -198,7 +197,7 @@ class StoryViews:
     def keys(self, sid: int) -> tuple[str, ...]:
         view = self._view(sid)
         if view.keys is None:
-            view.keys = story_keys(view.story)
+            view.keys = story_keys(view.story, STORY_BODY_KEYS)
         return view.keys
 
     def norms(self, sid: int) -> tuple[float | int, ...]:
@@ -309,10 +308,10 @@ def story_shares_words(a: StoryFeatures, norms_a: tuple[float, float, float, int
 
 
 #: the pure-Python references of the story views' C loops, by name (see _REFERENCE below)
-_VIEW_REFERENCE = {f.__name__: f for f in (text_norms, story_shares_words)}
+_VIEW_REFERENCE = {f.__name__: f for f in (story_keys, text_norms, story_shares_words)}
 
 if COMPILED:
-    from .._speedups import story_shares_words, text_norms  # type: ignore  # noqa: F811
+    from .._speedups import story_keys, story_shares_words, text_norms  # type: ignore  # noqa: F811
 
 
 #: the pure-Python references of the merge pass's C loops, by name (see _REFERENCE below)
