@@ -8671,35 +8671,32 @@ static int side_cosine_of(const Side *side, int name, PyObject *bag, PyObject *n
 }
 
 /* ---- The stream: an article's join decision in one call (reference: decide in
- * storyline/cluster/online.py), its ArticleVectors made without a Python __init__ call;
- * and a story's sums grown by an article (reference: add_article in
+ * storyline/cluster/online.py), the article read as a side (above) in place of its
+ * ArticleVectors; and a story's sums grown by an article (reference: add_article in
  * storyline/cluster/features.py). ---- */
 
-/* The ArticleVectors class, the split of an article that names no one (features._NO_KINDS)
- * and a new story's shared empty Counter (features._NO_COUNTS), once registered. */
-static PyTypeObject *vectors_type = NULL;
-static PyObject *vectors_no_kinds = NULL, *no_counts = NULL, *no_arguments = NULL;
+/* A new story's shared empty Counter (features._NO_COUNTS), once registered. */
+static PyObject *no_counts = NULL, *no_arguments = NULL;
 /* names the scoring kernel does not read, interned at registration */
-static PyObject *core_name, *first_day_name, *year_name, *embedding_name, *last_seen_name, *add_embedding_name,
-    *df_name, *n_cached_name, *epoch_name, *clear_name;
+static PyObject *first_day_name, *year_name, *embedding_name, *last_seen_name, *add_embedding_name, *df_name,
+    *n_cached_name, *epoch_name, *clear_name;
 
 PyDoc_STRVAR(register_stream_doc,
-"register_stream(vectors_class, no_kinds, no_counts) -> None\n\n"
-"decide makes an article's vectors as vectors_class(features, df) makes them: ``_core``\n"
-"None, then fill_vectors(vectors, features, df.weights, False, no_kinds); add_article gives\n"
-"a story its own Counter where it holds ``no_counts`` (storyline.cluster.features).");
+"register_stream(no_counts) -> None\n\n"
+"add_article gives a story its own Counter where it holds ``no_counts``\n"
+"(storyline.cluster.features).");
 
 static PyObject *register_stream(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 3 || !PyType_Check(args[0]) || !PyDict_Check(args[1]) || !PyDict_Check(args[2])) {
-        PyErr_SetString(PyExc_TypeError, "register_stream takes a class and two dicts");
+    if (nargs != 1 || !PyDict_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "register_stream takes a dict");
         return NULL;
     }
     if (no_arguments == NULL) {
-        const char *texts[] = {"_core", "first_day", "year", "embedding", "last_seen", "_add_embedding", "df",
-                               "_n_cached", "epoch", "clear"};
-        PyObject **names[] = {&core_name, &first_day_name, &year_name, &embedding_name, &last_seen_name,
-                              &add_embedding_name, &df_name, &n_cached_name, &epoch_name, &clear_name};
-        for (int i = 0; i < 10; i++) {
+        const char *texts[] = {"first_day", "year", "embedding", "last_seen", "_add_embedding", "df", "_n_cached",
+                               "epoch", "clear"};
+        PyObject **names[] = {&first_day_name, &year_name, &embedding_name, &last_seen_name, &add_embedding_name,
+                              &df_name, &n_cached_name, &epoch_name, &clear_name};
+        for (int i = 0; i < 9; i++) {
             if (*names[i] == NULL && (*names[i] = PyUnicode_InternFromString(texts[i])) == NULL) {
                 return NULL;
             }
@@ -8708,25 +8705,8 @@ static PyObject *register_stream(PyObject *self, PyObject *const *args, Py_ssize
             return NULL;
         }
     }
-    Py_XSETREF(vectors_type, (PyTypeObject *)Py_NewRef(args[0]));
-    Py_XSETREF(vectors_no_kinds, Py_NewRef(args[1]));
-    Py_XSETREF(no_counts, Py_NewRef(args[2]));
+    Py_XSETREF(no_counts, Py_NewRef(args[0]));
     Py_RETURN_NONE;
-}
-
-/* An article's vectors as ArticleVectors(features, df) makes them (df's weights ``idf``);
- * a new reference, NULL with an exception set. */
-static PyObject *new_vectors(PyObject *features, PyObject *idf) {
-    PyObject *vectors = vectors_type->tp_new(vectors_type, no_arguments, NULL);
-    if (vectors == NULL) {
-        return NULL;
-    }
-    if (PyObject_SetAttr(vectors, core_name, Py_None) < 0
-            || fill_article(vectors, features, idf, 0, vectors_no_kinds) < 0) {
-        Py_DECREF(vectors);
-        return NULL;
-    }
-    return vectors;
 }
 
 PyDoc_STRVAR(decide_doc,
@@ -8738,10 +8718,6 @@ PyDoc_STRVAR(decide_doc,
 static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 10) {
         PyErr_SetString(PyExc_TypeError, "decide takes 10 arguments");
-        return NULL;
-    }
-    if (vectors_type == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "decide: no ArticleVectors class registered");
         return NULL;
     }
     PyObject *features = args[0], *stories = args[2], *df = args[3];
