@@ -8578,9 +8578,71 @@ static PyObject *register_idf_cache(PyObject *self, PyObject *cls) {
 }
 
 /* ---- The stream's join decision on arrays (decide below): the article read as a
- * refinement side (side_of: its bags as arrays of term, hash, weight, weighted value and
- * IDF, with hash tables) in place of an ArticleVectors, so that no dict or float is made
- * per article term; its bags' cosines with a story's bags in cosine_of's order. ---- */
+ * refinement side (its bags as arrays of term, hash, weight, weighted value and IDF, with
+ * hash tables) in place of an ArticleVectors, so that no dict or float is made per article
+ * term; its bags' cosines with a story's bags in cosine_of's order. ---- */
+
+/* An article's side as decide reads it: the bags side_of makes (title, body, entities,
+ * years, the three kinds, title + body both ways), the IDF weights read (or computed) in
+ * the order ArticleVectors(features, df) reads them, none of the rest; NULL with an
+ * exception set. Freed by side_free. */
+static Side *article_side(PyObject *f, PyObject *idf) {
+    Side *s = PyMem_Calloc(1, sizeof(Side));
+    if (s == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    Held h = {.n = 0};
+    static const int fields[4] = {K_TITLE, K_BODY, K_ENTITIES, K_YEARS};
+    static const int slots[4] = {S_TITLE, S_BODY, S_ENTITIES, S_YEARS};
+    for (int i = 0; i < 4; i++) {
+        PyObject *bag = held_attr(&h, f, fields[i]);
+        if (bag == NULL || side_bag(&s->bag[slots[i]], bag, idf, 0) < 0) {
+            goto fail;
+        }
+    }
+    /* each kind's names in the entities' order (_split_kinds), read off their bag */
+    const SideBag *entities = &s->bag[S_ENTITIES];
+    int *kind_of = PyMem_Malloc(sizeof(int) * (size_t)(entities->n > 0 ? entities->n : 1));
+    if (kind_of == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    Py_ssize_t named[3] = {0, 0, 0};
+    for (Py_ssize_t i = 0; i < entities->n; i++) {
+        PyObject *term = entities->terms[i].term;
+        Py_UCS4 c = PyUnicode_GET_LENGTH(term) < 2 || PyUnicode_READ_CHAR(term, 1) != ':' ? 0
+                    : PyUnicode_READ_CHAR(term, 0);
+        kind_of[i] = c == 'p' ? 0 : c == 'l' ? 1 : c == 'o' ? 2 : -1;
+        if (kind_of[i] >= 0) {
+            named[kind_of[i]]++;
+        }
+    }
+    int failed = 0;
+    for (int k = 0; k < 3 && !failed; k++) {
+        failed = bag_alloc(&s->bag[S_PEOPLE + k], named[k]) < 0;
+    }
+    for (Py_ssize_t i = 0; i < entities->n && !failed; i++) {
+        const SideTerm *t = &entities->terms[i];
+        if (kind_of[i] >= 0) {
+            bag_add(&s->bag[S_PEOPLE + kind_of[i]], t->term, t->hash, t->weight, t->weighted, t->idf);
+        }
+    }
+    PyMem_Free(kind_of);
+    for (int k = 0; k < 3 && !failed; k++) {
+        SideBag *kind = &s->bag[S_PEOPLE + k];
+        kind->vector_norm = kind->story_norm = kind->n ? bag_norm(kind, 0) : 1.0;
+    }
+    if (failed || side_all(s) < 0) {
+        goto fail;
+    }
+    release(&h);
+    return s;
+fail:
+    release(&h);
+    side_free(s);
+    return NULL;
+}
 
 /* The side's bag of the ArticleVectors vector <name>. */
 static int side_slot(int name) {
@@ -8733,6 +8795,7 @@ static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     }
     Held h = {.n = 0};
     PyObject *best = NULL;
+    Side *side = NULL;
     double best_margin = 0.0, *w = NULL, *cosines = NULL;
     Py_ssize_t m = 0, *order = NULL;
     PyObject *idf = held_attr(&h, df, K_WEIGHTS);
@@ -8743,10 +8806,7 @@ static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "decide: the IDF weights must be a dict");
         goto fail;
     }
-    /* the article's vectors as a side: the IDF weights read (or computed) in the order
-     * ArticleVectors(features, df) reads them */
-    PyObject *capsule = pairs_ready() < 0 ? NULL : hold(&h, side_of(features, idf));
-    const Side *side = capsule == NULL ? NULL : PyCapsule_GetPointer(capsule, side_name);
+    side = article_side(features, idf);
     /* a tuple of them (a list's own array and items may be freed by Python code run
      * below: an IDF's __missing__, a story id's __eq__) */
     PyObject *candidates = side == NULL ? NULL : hold(&h, PySequence_Tuple(args[1]));
@@ -8788,12 +8848,16 @@ static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         }
     }
     release(&h);
+    side_free(side);
     PyMem_Free(w);
     PyMem_Free(cosines);
     PyMem_Free(order);
     return best != NULL ? best : Py_NewRef(Py_None);
 fail:
     release(&h);
+    if (side != NULL) {
+        side_free(side);
+    }
     PyMem_Free(w);
     PyMem_Free(cosines);
     PyMem_Free(order);
