@@ -455,6 +455,43 @@ def test_the_scoring_kernel_matches_its_reference_to_the_last_bit(seed: int, mon
             symmetric([1.0, 2.0], [1.0])
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_the_join_decision_reads_each_feature_to_the_last_bit(seed: int) -> None:
+    """decide reads the article from C arrays, not from its ArticleVectors: with a model
+    that reads one feature, 2 ** 50 times over, and the bias that takes the reference's
+    value of it to a probability of 0.5 exactly, the article joins at a threshold of 0.5
+    and not one bit above it (a feature a bit off moves the probability by far more)."""
+    from dataclasses import replace
+
+    from storyline.cluster import features
+    from storyline.cluster.features import ArticleVectors, DocumentFrequencies, StoryFeatures
+
+    rng = random.Random(seed)
+    df = DocumentFrequencies()
+    stories = {sid: StoryFeatures() for sid in range(4)}
+    reference, fresh_norms = features._KERNEL_REFERENCE["pair_features"], features._KERNEL_REFERENCE["fresh_norms_of"]
+    n = len(features.FEATURE_NAMES)
+    read = 0
+    for i in range(25):
+        f = _random_features(rng, i)
+        for sid, story in stories.items():
+            if not story.size:
+                continue
+            x = reference(ArticleVectors(f, df), story, df.weights, fresh_norms(story, df), None, None)
+            for k in range(n):
+                weights = [0.0] * n
+                weights[k] = 2.0 ** 50
+                bias = -(weights[k] * x[k])
+                assert speedups.decide(f, [sid], stories, df, 1, 0.0, 10**6, weights, bias, 0.5) == sid, k
+                assert speedups.decide(f, [sid], stories, df, 1, 0.0, 10**6, weights, bias,
+                                       math.nextafter(0.5, 1.0)) is None, k
+                read += x[k] != 0.0
+        df.add(f)
+        kept = replace(f, entities={k: v for k, v in f.entities.items() if k[:2] in features.KINDS})
+        rng.choice(list(stories.values())).add(kept, seen=i, df=df)
+    assert read > 200
+
+
 @pytest.mark.parametrize("seed", range(10))
 def test_the_merge_pass_loops_match_their_references_to_the_last_bit(seed: int) -> None:
     """Stories of headlines alone (of one article, of several, named or not, dated or not)

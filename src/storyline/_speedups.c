@@ -1997,12 +1997,20 @@ fail:
     return NULL;
 }
 
-/* The text_cosine of an article's title + body vector ``vec`` (of norm ``vec_norm``) with
- * each of ``n`` stories (ids into the dict ``stories``), in their order (the norms they
- * cache, the IDF weights they compute), as rank_stories' reference makes its dict of
- * them; -1 with an exception set. */
-static int text_cosines(PyObject *vec, PyObject *vec_norm, PyObject *const *sids, Py_ssize_t n, PyObject *stories,
-                        PyObject *df, PyObject *idf, double *cosines) {
+/* An article's side as decide makes it (refinement's Side, defined with its pairs below),
+ * and the cosine of its vector named ``name`` (K_TITLE, K_BODY, K_ALL, K_ENTITIES, K_YEARS
+ * or a kind) with a story's bag, as cosine_of computes it: 1, or with ``named_only`` 0
+ * (no cosine) where either is empty, -1 with an exception set. */
+typedef struct Side Side;
+static int side_cosine_of(const Side *side, int name, PyObject *bag, PyObject *norms, PyObject *idf, int named_only,
+                          double *out);
+
+/* The text_cosine of an article's title + body vector ``vec`` (of norm ``vec_norm``), or
+ * of its ``side``'s where that is not NULL, with each of ``n`` stories (ids into the dict
+ * ``stories``), in their order (the norms they cache, the IDF weights they compute), as
+ * rank_stories' reference makes its dict of them; -1 with an exception set. */
+static int text_cosines(PyObject *vec, PyObject *vec_norm, const Side *side, PyObject *const *sids, Py_ssize_t n,
+                        PyObject *stories, PyObject *df, PyObject *idf, double *cosines) {
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *story = PyDict_GetItemWithError(stories, sids[i]);
         if (story == NULL) {
@@ -2017,7 +2025,8 @@ static int text_cosines(PyObject *vec, PyObject *vec_norm, PyObject *const *sids
         PyObject *norms = hold(&each, story_norms(story, df));
         PyObject *bag = norms == NULL ? NULL : held_attr(&each, story, K_ALL);
         int failed = bag == NULL || !PyDict_Check(norms)
-                     || cosine_of(vec, vec_norm, bag, norms, kernel_str[K_ALL], idf, &cosines[i]) < 0;
+                     || (side != NULL ? side_cosine_of(side, K_ALL, bag, norms, idf, 0, &cosines[i])
+                                      : cosine_of(vec, vec_norm, bag, norms, kernel_str[K_ALL], idf, &cosines[i])) < 0;
         release(&each);
         if (failed) {
             return -1;
@@ -2074,7 +2083,7 @@ static PyObject *rank_stories(PyObject *self, PyObject *const *args, Py_ssize_t 
         PyErr_SetString(PyExc_TypeError, "rank_stories: the IDF weights must be a dict");
         goto done;
     }
-    if (text_cosines(vec, vec_norm, sids, n, stories, df, idf, cosines) < 0) {
+    if (text_cosines(vec, vec_norm, NULL, sids, n, stories, df, idf, cosines) < 0) {
         goto done;
     }
     /* the best ``kept``, best first, ties in candidate order as in a stable sort */
@@ -2149,27 +2158,42 @@ static int mismatch(Held *h, PyObject *f, PyObject *story, int name, double *out
 /* the length of pair_features' vector (features.FEATURE_NAMES) */
 #define PAIR_FEATURES 18
 
+/* attr_cosine of the article's vector <vec> (of norm <norm>) and the story's bag <bag>,
+ * the vector read from its ArticleVectors or, where ``side`` is not NULL, from its side. */
+static int own_cosine(Held *h, PyObject *vectors, const Side *side, int vec, int norm, PyObject *story, int bag,
+                      PyObject *norms, PyObject *idf, double *out) {
+    if (side == NULL) {
+        return attr_cosine(h, vectors, vec, norm, story, bag, vec, norms, idf, out);
+    }
+    PyObject *bag_obj = held_attr(h, story, bag);
+    return bag_obj == NULL ? -1 : side_cosine_of(side, vec, bag_obj, norms, idf, 0, out);
+}
+
 /* pair_features' values into x (zeros first): 1, 0 where the text cosines miss ``floor_obj``
- * (not None), -1 with an exception set. ``idf`` and ``norms`` are dicts. */
-static int pair_values(PyObject *vectors, PyObject *story, PyObject *idf, PyObject *norms, PyObject *cross,
-                       PyObject *floor_obj, double *x) {
+ * (not None), -1 with an exception set. The article is its ArticleVectors ``article``, or
+ * where ``side`` is not NULL its ArticleFeatures ``article`` and the side made of them.
+ * ``idf`` and ``norms`` are dicts. */
+static int pair_values(PyObject *article, const Side *side, PyObject *story, PyObject *idf, PyObject *norms,
+                       PyObject *cross, PyObject *floor_obj, double *x) {
     for (int i = 0; i < PAIR_FEATURES; i++) {
         x[i] = 0.0;
     }
     Held h = {.n = 0};
-    PyObject *f = held_attr(&h, vectors, K_FEATURES);
-    if (f == NULL || attr_cosine(&h, vectors, K_TITLE, K_TITLE_NORM, story, K_TITLE, K_TITLE, norms, idf, &x[0]) < 0) {
+    PyObject *vectors = side == NULL ? article : NULL;
+    PyObject *f = side == NULL ? held_attr(&h, vectors, K_FEATURES) : article;
+    if (f == NULL
+            || own_cosine(&h, vectors, side, K_TITLE, K_TITLE_NORM, story, K_TITLE, norms, idf, &x[0]) < 0) {
         goto fail;
     }
     PyObject *own_body = held_attr(&h, f, K_BODY);
     PyObject *story_body = own_body == NULL ? NULL : held_attr(&h, story, K_BODY);
     int bodies = story_body == NULL ? -1 : both_true(own_body, story_body);
-    if (bodies < 0 || (bodies && attr_cosine(&h, vectors, K_BODY, K_BODY_NORM, story, K_BODY, K_BODY, norms, idf,
-                                             &x[1]) < 0)) {
+    if (bodies < 0 || (bodies && own_cosine(&h, vectors, side, K_BODY, K_BODY_NORM, story, K_BODY, norms, idf,
+                                            &x[1]) < 0)) {
         goto fail;
     }
     if (cross == Py_None) {
-        if (attr_cosine(&h, vectors, K_ALL, K_ALL_NORM, story, K_ALL, K_ALL, norms, idf, &x[2]) < 0) {
+        if (own_cosine(&h, vectors, side, K_ALL, K_ALL_NORM, story, K_ALL, norms, idf, &x[2]) < 0) {
             goto fail;
         }
     } else {
@@ -2188,30 +2212,30 @@ static int pair_values(PyObject *vectors, PyObject *story, PyObject *idf, PyObje
             return 0;
         }
     }
-    if (attr_cosine(&h, vectors, K_ENTITIES, K_ENTITY_NORM, story, K_ENTITIES, K_ENTITIES, norms, idf, &x[3]) < 0) {
+    if (own_cosine(&h, vectors, side, K_ENTITIES, K_ENTITY_NORM, story, K_ENTITIES, norms, idf, &x[3]) < 0) {
         goto fail;
     }
     /* the per-kind cosines, where both sides name someone of the kind */
-    PyObject *own_kinds = held_attr(&h, vectors, K_KINDS);
+    PyObject *own_kinds = side != NULL ? Py_None : held_attr(&h, vectors, K_KINDS);
     PyObject *story_kinds = own_kinds == NULL ? NULL : held_attr(&h, story, K_KINDS);
     if (story_kinds == NULL) {
         goto fail;
     }
-    if (!PyDict_Check(own_kinds) || !PyDict_Check(story_kinds)) {
+    if ((side == NULL && !PyDict_Check(own_kinds)) || !PyDict_Check(story_kinds)) {
         PyErr_SetString(PyExc_TypeError, "pair_features: kinds must be dicts");
         goto fail;
     }
     for (int k = 0; k < 3; k++) {
         PyObject *kind = kernel_str[K_PEOPLE + k];
         /* each held as found: a lookup may run Python code (a key's __eq__) */
-        PyObject *pair = PyDict_GetItemWithError(own_kinds, kind);
+        PyObject *pair = side != NULL ? NULL : PyDict_GetItemWithError(own_kinds, kind);
         if (pair != NULL && (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2)) {
             PyErr_SetString(PyExc_TypeError, "pair_features: a kind's vector must be a (vector, norm) pair");
             goto fail;
         }
         PyObject *vec = pair == NULL ? NULL : hold(&h, Py_NewRef(PyTuple_GET_ITEM(pair, 0)));
         PyObject *vec_norm = vec == NULL ? NULL : hold(&h, Py_NewRef(PyTuple_GET_ITEM(pair, 1)));
-        PyObject *bag = vec_norm == NULL ? NULL : PyDict_GetItemWithError(story_kinds, kind);
+        PyObject *bag = vec_norm == NULL && side == NULL ? NULL : PyDict_GetItemWithError(story_kinds, kind);
         if (bag == NULL) {
             if (!PyErr_Occurred()) {
                 PyErr_SetObject(PyExc_KeyError, kind);
@@ -2220,8 +2244,9 @@ static int pair_values(PyObject *vectors, PyObject *story, PyObject *idf, PyObje
         }
         Py_INCREF(bag);
         hold(&h, bag);
-        int named = both_true(vec, bag);
-        if (named < 0 || (named && cosine_of(vec, vec_norm, bag, norms, kind, idf, &x[4 + k]) < 0)) {
+        int named = side != NULL ? side_cosine_of(side, K_PEOPLE + k, bag, norms, idf, 1, &x[4 + k])
+                                 : both_true(vec, bag);
+        if (named < 0 || (side == NULL && named && cosine_of(vec, vec_norm, bag, norms, kind, idf, &x[4 + k]) < 0)) {
             goto fail;
         }
     }
@@ -2306,7 +2331,7 @@ static int pair_values(PyObject *vectors, PyObject *story, PyObject *idf, PyObje
         goto fail;
     }
     if (yeared && !dated) {
-        if (attr_cosine(&h, vectors, K_YEARS, K_YEARS_NORM, story, K_YEAR_BAG, K_YEARS, norms, idf, &x[13]) < 0) {
+        if (own_cosine(&h, vectors, side, K_YEARS, K_YEARS_NORM, story, K_YEAR_BAG, norms, idf, &x[13]) < 0) {
             goto fail;
         }
         x[14] = 1.0;
@@ -2356,7 +2381,7 @@ static PyObject *pair_features(PyObject *self, PyObject *const *args, Py_ssize_t
         return NULL;
     }
     double x[PAIR_FEATURES];
-    int found = pair_values(args[0], args[1], args[2], args[3], args[4], args[5], x);
+    int found = pair_values(args[0], NULL, args[1], args[2], args[3], args[4], args[5], x);
     if (found <= 0) {
         return found < 0 ? NULL : Py_NewRef(Py_None);
     }
@@ -3367,9 +3392,12 @@ static int out_of_window(Held *h, PyObject *own_day, PyObject *story, PyObject *
     return apart == NULL ? -1 : PyObject_RichCompareBool(apart, window, Py_GT);
 }
 
-/* What best_story reads every ranked story with. */
+/* What best_story reads every ranked story with: the article as pair_values reads it (its
+ * ArticleVectors, or its ArticleFeatures and side) and the rest. */
 typedef struct {
-    PyObject *vectors, *own_day, *stories, *df, *idf, *floor_obj, *window, *weights;
+    PyObject *article;
+    const Side *side;
+    PyObject *own_day, *stories, *df, *idf, *floor_obj, *window, *weights;
     double **w; /* the weights as doubles, read at the first story the model reads */
     Py_ssize_t *m;
     double bias, threshold;
@@ -3399,7 +3427,7 @@ static int join_margin(const Judge *j, PyObject *sid, PyObject *cross, double *m
         if (!PyDict_Check(norms)) {
             PyErr_SetString(PyExc_TypeError, "best_story: a story's norms must be a dict");
         } else {
-            found = pair_values(j->vectors, story, j->idf, norms, cross, j->floor_obj, x);
+            found = pair_values(j->article, j->side, story, j->idf, norms, cross, j->floor_obj, x);
         }
     }
     if (found > 0 && *j->w == NULL) {
@@ -3468,7 +3496,7 @@ static PyObject *best_story(PyObject *self, PyObject *const *args, Py_ssize_t na
     Py_ssize_t pos = 0;
     PyObject *sid, *cross;
     while (PyDict_Next(ranked, &pos, &sid, &cross)) {
-        Judge judge = {vectors, own_day, stories, df, idf, floor_obj, window, weights, &w, &m, bias, threshold};
+        Judge judge = {vectors, NULL, own_day, stories, df, idf, floor_obj, window, weights, &w, &m, bias, threshold};
         double margin;
         Py_INCREF(sid); /* held while Python code may run (and change ``ranked``) */
         int read = join_margin(&judge, sid, cross, &margin);
@@ -7531,7 +7559,7 @@ typedef struct {
 
 enum { S_TITLE, S_BODY, S_ALL_VECTOR, S_ALL_STORY, S_ENTITIES, S_PEOPLE, S_PLACES, S_ORGS, S_YEARS, SIDE_BAGS };
 
-typedef struct {
+typedef struct Side {
     SideBag bag[SIDE_BAGS];
     PyObject *numbers, *weekdays, *months, *headline; /* held */
     SideTerm *main; /* the article's main names (weights unused) */
@@ -8549,36 +8577,188 @@ static PyObject *register_idf_cache(PyObject *self, PyObject *cls) {
     Py_RETURN_NONE;
 }
 
+/* ---- The stream's join decision on arrays (decide below): the article read as a
+ * refinement side (its bags as arrays of term, hash, weight, weighted value and IDF, with
+ * hash tables) in place of an ArticleVectors, so that no dict or float is made per article
+ * term; its bags' cosines with a story's bags in cosine_of's order. ---- */
+
+/* An article's side as decide reads it: the bags side_of makes (title, body, entities,
+ * years, the three kinds, title + body both ways), the IDF weights read (or computed) in
+ * the order ArticleVectors(features, df) reads them, none of the rest; NULL with an
+ * exception set. Freed by side_free. */
+static Side *article_side(PyObject *f, PyObject *idf) {
+    Side *s = PyMem_Calloc(1, sizeof(Side));
+    if (s == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    Held h = {.n = 0};
+    static const int fields[4] = {K_TITLE, K_BODY, K_ENTITIES, K_YEARS};
+    static const int slots[4] = {S_TITLE, S_BODY, S_ENTITIES, S_YEARS};
+    for (int i = 0; i < 4; i++) {
+        PyObject *bag = held_attr(&h, f, fields[i]);
+        if (bag == NULL || side_bag(&s->bag[slots[i]], bag, idf, 0) < 0) {
+            goto fail;
+        }
+    }
+    /* each kind's names in the entities' order (_split_kinds), read off their bag */
+    const SideBag *entities = &s->bag[S_ENTITIES];
+    int *kind_of = PyMem_Malloc(sizeof(int) * (size_t)(entities->n > 0 ? entities->n : 1));
+    if (kind_of == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    Py_ssize_t named[3] = {0, 0, 0};
+    for (Py_ssize_t i = 0; i < entities->n; i++) {
+        PyObject *term = entities->terms[i].term;
+        Py_UCS4 c = PyUnicode_GET_LENGTH(term) < 2 || PyUnicode_READ_CHAR(term, 1) != ':' ? 0
+                    : PyUnicode_READ_CHAR(term, 0);
+        kind_of[i] = c == 'p' ? 0 : c == 'l' ? 1 : c == 'o' ? 2 : -1;
+        if (kind_of[i] >= 0) {
+            named[kind_of[i]]++;
+        }
+    }
+    int failed = 0;
+    for (int k = 0; k < 3 && !failed; k++) {
+        failed = bag_alloc(&s->bag[S_PEOPLE + k], named[k]) < 0;
+    }
+    for (Py_ssize_t i = 0; i < entities->n && !failed; i++) {
+        const SideTerm *t = &entities->terms[i];
+        if (kind_of[i] >= 0) {
+            bag_add(&s->bag[S_PEOPLE + kind_of[i]], t->term, t->hash, t->weight, t->weighted, t->idf);
+        }
+    }
+    PyMem_Free(kind_of);
+    for (int k = 0; k < 3 && !failed; k++) {
+        SideBag *kind = &s->bag[S_PEOPLE + k];
+        kind->vector_norm = kind->story_norm = kind->n ? bag_norm(kind, 0) : 1.0;
+    }
+    if (failed || side_all(s) < 0) {
+        goto fail;
+    }
+    release(&h);
+    return s;
+fail:
+    release(&h);
+    side_free(s);
+    return NULL;
+}
+
+/* The side's bag of the ArticleVectors vector <name>. */
+static int side_slot(int name) {
+    switch (name) {
+    case K_TITLE:
+        return S_TITLE;
+    case K_BODY:
+        return S_BODY;
+    case K_ALL:
+        return S_ALL_VECTOR;
+    case K_ENTITIES:
+        return S_ENTITIES;
+    case K_YEARS:
+        return S_YEARS;
+    default:
+        return S_PEOPLE + (name - K_PEOPLE);
+    }
+}
+
+static int side_cosine_of(const Side *side, int name, PyObject *bag, PyObject *norms, PyObject *idf, int named_only,
+                          double *out) {
+    const SideBag *own = &side->bag[side_slot(name)];
+    if (named_only) { /* both_true(vector, bag) */
+        int named = own->n == 0 ? 0 : PyObject_IsTrue(bag);
+        if (named <= 0) {
+            return named;
+        }
+    }
+    if (!PyDict_Check(bag)) {
+        PyErr_SetString(PyExc_TypeError, "story_cosine: the vector and the bag must be dicts");
+        return -1;
+    }
+    double bag_norm = cached_norm(norms, kernel_str[name], bag, idf);
+    if (FAILED(bag_norm)) {
+        return -1;
+    }
+    /* shared_dot of the smaller (the article's where equal) in its order: the article's
+     * weighted value * the bag's value * the IDF, the IDF the side read at the article's
+     * first touch of the term (shared terms are the article's, so none is computed here) */
+    Sum s = {0.0, 0.0};
+    int any = 0;
+    if (own->n > PyDict_GET_SIZE(bag)) {
+        Py_ssize_t pos = 0, size = PyDict_GET_SIZE(bag);
+        PyObject *term, *value;
+        while (PyDict_Next(bag, &pos, &term, &value)) {
+            if (!PyUnicode_Check(term)) {
+                continue; /* the article's terms are str: no other key is one of them */
+            }
+            /* held: a str subclass's hash and a value's __float__ may run Python code */
+            Py_INCREF(term);
+            Py_INCREF(value);
+            Py_hash_t hash = PyObject_Hash(term);
+            Py_ssize_t k = hash == -1 ? -1 : side_find(own, term, hash);
+            double v = k < 0 ? 0.0 : PyFloat_AsDouble(value);
+            Py_DECREF(term);
+            Py_DECREF(value);
+            if (hash == -1 || FAILED(v) || walk_changed(bag, size) < 0) {
+                return -1;
+            }
+            if (k >= 0) {
+                sum_add(&s, v * own->terms[k].weighted * own->terms[k].idf);
+                any = 1;
+            }
+        }
+    } else {
+        for (Py_ssize_t i = 0; i < own->n; i++) {
+            const SideTerm *t = &own->terms[i];
+            PyObject *other = _PyDict_GetItem_KnownHash(bag, t->term, t->hash);
+            if (other == NULL) {
+                if (PyErr_Occurred()) {
+                    return -1;
+                }
+                continue;
+            }
+            Py_INCREF(other); /* held: its __float__ may run Python code */
+            double w = PyFloat_AsDouble(other);
+            Py_DECREF(other);
+            if (FAILED(w)) {
+                return -1;
+            }
+            sum_add(&s, t->weighted * w * t->idf);
+            any = 1;
+        }
+    }
+    double total = sum_result(&s);
+    *out = any && total != 0.0 ? total / (own->vector_norm * bag_norm) : 0.0;
+    return 1;
+}
+
 /* ---- The stream: an article's join decision in one call (reference: decide in
- * storyline/cluster/online.py), its ArticleVectors made without a Python __init__ call;
- * and a story's sums grown by an article (reference: add_article in
+ * storyline/cluster/online.py), the article read as a side (above) in place of its
+ * ArticleVectors; and a story's sums grown by an article (reference: add_article in
  * storyline/cluster/features.py). ---- */
 
-/* The ArticleVectors class, the split of an article that names no one (features._NO_KINDS)
- * and a new story's shared empty Counter (features._NO_COUNTS), once registered. */
-static PyTypeObject *vectors_type = NULL;
-static PyObject *vectors_no_kinds = NULL, *no_counts = NULL, *no_arguments = NULL;
+/* A new story's shared empty Counter (features._NO_COUNTS), once registered. */
+static PyObject *no_counts = NULL, *no_arguments = NULL;
 /* names the scoring kernel does not read, interned at registration */
-static PyObject *core_name, *first_day_name, *year_name, *embedding_name, *last_seen_name, *add_embedding_name,
-    *df_name, *n_cached_name, *epoch_name, *clear_name;
+static PyObject *first_day_name, *year_name, *embedding_name, *last_seen_name, *add_embedding_name, *df_name,
+    *n_cached_name, *epoch_name, *clear_name;
 
 PyDoc_STRVAR(register_stream_doc,
-"register_stream(vectors_class, no_kinds, no_counts) -> None\n\n"
-"decide makes an article's vectors as vectors_class(features, df) makes them: ``_core``\n"
-"None, then fill_vectors(vectors, features, df.weights, False, no_kinds); add_article gives\n"
-"a story its own Counter where it holds ``no_counts`` (storyline.cluster.features).");
+"register_stream(no_counts) -> None\n\n"
+"add_article gives a story its own Counter where it holds ``no_counts``\n"
+"(storyline.cluster.features).");
 
 static PyObject *register_stream(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 3 || !PyType_Check(args[0]) || !PyDict_Check(args[1]) || !PyDict_Check(args[2])) {
-        PyErr_SetString(PyExc_TypeError, "register_stream takes a class and two dicts");
+    if (nargs != 1 || !PyDict_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "register_stream takes a dict");
         return NULL;
     }
     if (no_arguments == NULL) {
-        const char *texts[] = {"_core", "first_day", "year", "embedding", "last_seen", "_add_embedding", "df",
-                               "_n_cached", "epoch", "clear"};
-        PyObject **names[] = {&core_name, &first_day_name, &year_name, &embedding_name, &last_seen_name,
-                              &add_embedding_name, &df_name, &n_cached_name, &epoch_name, &clear_name};
-        for (int i = 0; i < 10; i++) {
+        const char *texts[] = {"first_day", "year", "embedding", "last_seen", "_add_embedding", "df", "_n_cached",
+                               "epoch", "clear"};
+        PyObject **names[] = {&first_day_name, &year_name, &embedding_name, &last_seen_name, &add_embedding_name,
+                              &df_name, &n_cached_name, &epoch_name, &clear_name};
+        for (int i = 0; i < 9; i++) {
             if (*names[i] == NULL && (*names[i] = PyUnicode_InternFromString(texts[i])) == NULL) {
                 return NULL;
             }
@@ -8587,25 +8767,8 @@ static PyObject *register_stream(PyObject *self, PyObject *const *args, Py_ssize
             return NULL;
         }
     }
-    Py_XSETREF(vectors_type, (PyTypeObject *)Py_NewRef(args[0]));
-    Py_XSETREF(vectors_no_kinds, Py_NewRef(args[1]));
-    Py_XSETREF(no_counts, Py_NewRef(args[2]));
+    Py_XSETREF(no_counts, Py_NewRef(args[0]));
     Py_RETURN_NONE;
-}
-
-/* An article's vectors as ArticleVectors(features, df) makes them (df's weights ``idf``);
- * a new reference, NULL with an exception set. */
-static PyObject *new_vectors(PyObject *features, PyObject *idf) {
-    PyObject *vectors = vectors_type->tp_new(vectors_type, no_arguments, NULL);
-    if (vectors == NULL) {
-        return NULL;
-    }
-    if (PyObject_SetAttr(vectors, core_name, Py_None) < 0
-            || fill_article(vectors, features, idf, 0, vectors_no_kinds) < 0) {
-        Py_DECREF(vectors);
-        return NULL;
-    }
-    return vectors;
 }
 
 PyDoc_STRVAR(decide_doc,
@@ -8617,10 +8780,6 @@ PyDoc_STRVAR(decide_doc,
 static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 10) {
         PyErr_SetString(PyExc_TypeError, "decide takes 10 arguments");
-        return NULL;
-    }
-    if (vectors_type == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "decide: no ArticleVectors class registered");
         return NULL;
     }
     PyObject *features = args[0], *stories = args[2], *df = args[3];
@@ -8636,6 +8795,7 @@ static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     }
     Held h = {.n = 0};
     PyObject *best = NULL;
+    Side *side = NULL;
     double best_margin = 0.0, *w = NULL, *cosines = NULL;
     Py_ssize_t m = 0, *order = NULL;
     PyObject *idf = held_attr(&h, df, K_WEIGHTS);
@@ -8646,10 +8806,10 @@ static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "decide: the IDF weights must be a dict");
         goto fail;
     }
-    PyObject *vectors = hold(&h, new_vectors(features, idf));
+    side = article_side(features, idf);
     /* a tuple of them (a list's own array and items may be freed by Python code run
      * below: an IDF's __missing__, a story id's __eq__) */
-    PyObject *candidates = vectors == NULL ? NULL : hold(&h, PySequence_Tuple(args[1]));
+    PyObject *candidates = side == NULL ? NULL : hold(&h, PySequence_Tuple(args[1]));
     PyObject *own_day = candidates == NULL ? NULL : held_attr(&h, features, K_DAY);
     if (own_day == NULL) {
         goto fail;
@@ -8667,14 +8827,12 @@ static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
             PyErr_NoMemory();
             goto fail;
         }
-        PyObject *vec = held_attr(&h, vectors, K_ALL);
-        PyObject *vec_norm = vec == NULL ? NULL : held_attr(&h, vectors, K_ALL_NORM);
-        if (vec_norm == NULL || text_cosines(vec, vec_norm, sids, n, stories, df, idf, cosines) < 0
+        if (text_cosines(NULL, NULL, side, sids, n, stories, df, idf, cosines) < 0
                 || best_of((const char *)cosines, sizeof(double), n, ranked, order) < 0) {
             goto fail;
         }
     }
-    Judge judge = {vectors, own_day, stories, df, idf, args[5], args[6], args[7], &w, &m, bias, threshold};
+    Judge judge = {features, side, own_day, stories, df, idf, args[5], args[6], args[7], &w, &m, bias, threshold};
     for (Py_ssize_t j = 0; j < ranked; j++) {
         PyObject *sid = sids[order == NULL ? j : order[j]];
         PyObject *cross = order == NULL ? Py_NewRef(Py_None) : PyFloat_FromDouble(cosines[order[j]]);
@@ -8690,12 +8848,16 @@ static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         }
     }
     release(&h);
+    side_free(side);
     PyMem_Free(w);
     PyMem_Free(cosines);
     PyMem_Free(order);
     return best != NULL ? best : Py_NewRef(Py_None);
 fail:
     release(&h);
+    if (side != NULL) {
+        side_free(side);
+    }
     PyMem_Free(w);
     PyMem_Free(cosines);
     PyMem_Free(order);

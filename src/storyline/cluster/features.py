@@ -1086,7 +1086,5 @@ if COMPILED:
         top_entities_of,
     )
 
-    # the compiled join decision (online.decide) makes an article's vectors itself, as
-    # ArticleVectors(features, df) makes them, without the Python __init__ call; the
-    # compiled add_article gives a story its own Counters in place of the shared empty one
-    register_stream(ArticleVectors, _NO_KINDS, _NO_COUNTS)
+    # the compiled add_article gives a story its own Counters in place of the shared empty one
+    register_stream(_NO_COUNTS)
