@@ -110,6 +110,34 @@ static PyObject *slot_attr(PyObject *obj, PyObject *name) {
     return PyObject_GetAttr(obj, name); /* an unset slot raises here */
 }
 
+/* Where a miss reads the cache's owner and the owner's n and df: each read's slot offset
+ * for the class it last read (plain_slot's, held while the class keeps its version), so
+ * that a miss reads its three slots without a search of plain_slot's cache. */
+typedef struct {
+    PyTypeObject *type; /* a strong reference */
+    unsigned int version;
+    Py_ssize_t offset;
+} SlotSite;
+static SlotSite idf_owner_site, idf_n_site, idf_df_site;
+
+/* slot_attr(obj, name) through the offset a site learnt. */
+static PyObject *site_attr(SlotSite *site, PyObject *obj, PyObject *name) {
+    PyTypeObject *type = Py_TYPE(obj);
+    if (type != site->type || site->version != type->tp_version_tag
+            || !PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG)) {
+        /* a class given __getattr__ or __getattribute__ since has a new version */
+        Py_ssize_t offset = type->tp_getattro == PyObject_GenericGetAttr ? plain_slot(type, name) : 0;
+        if (!PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG)) {
+            return slot_attr(obj, name); /* no version to check it by */
+        }
+        Py_XSETREF(site->type, (PyTypeObject *)Py_NewRef(type));
+        site->version = type->tp_version_tag;
+        site->offset = offset;
+    }
+    PyObject *value = site->offset != 0 ? *(PyObject **)((char *)obj + site->offset) : NULL;
+    return value != NULL ? Py_NewRef(value) : PyObject_GetAttr(obj, name); /* an unset slot raises here */
+}
+
 static int computed_idf(PyObject *idf, PyObject *term, double *out) {
     if (idf_df_name == NULL) {
         if ((idf_owner_name == NULL && (idf_owner_name = PyUnicode_InternFromString("owner")) == NULL)
@@ -118,12 +146,12 @@ static int computed_idf(PyObject *idf, PyObject *term, double *out) {
             return -1;
         }
     }
-    PyObject *owner = slot_attr(idf, idf_owner_name);
+    PyObject *owner = site_attr(&idf_owner_site, idf, idf_owner_name);
     if (owner == NULL) {
         return -1;
     }
-    PyObject *n_obj = slot_attr(owner, idf_n_name);
-    PyObject *df = n_obj == NULL ? NULL : slot_attr(owner, idf_df_name);
+    PyObject *n_obj = site_attr(&idf_n_site, owner, idf_n_name);
+    PyObject *df = n_obj == NULL ? NULL : site_attr(&idf_df_site, owner, idf_df_name);
     Py_DECREF(owner);
     if (df == NULL) {
         Py_XDECREF(n_obj);
