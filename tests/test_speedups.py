@@ -1294,6 +1294,48 @@ def test_missing_idf_weights_are_computed_as_the_cache_computes_them(monkeypatch
         speedups.register_idf_cache(list)
 
 
+def test_missing_idf_weights_read_the_owner_as_it_is_now() -> None:
+    from storyline.cluster import features
+
+    def computed(weights: features._IdfCache, term: str) -> float:
+        speedups.weighted_square_sum({term: 1.0}, weights)
+        return dict.__getitem__(weights, term)
+
+    def missing(owner: object, term: str) -> float:
+        return math.log((owner.n + 1) / (owner.df.get(term, 0) + 1)) + 1.0  # type: ignore[attr-defined]
+
+    df = features.DocumentFrequencies()
+    df.n, df.df = 10, Counter({"a": 3, "b": 1})
+    weights = df.weights
+    assert computed(weights, "a") == missing(df, "a")
+    df.n += 5  # counts grown between two calls
+    assert computed(weights, "b") == missing(df, "b")
+    df.df = Counter({"c": 4})  # frequencies replaced
+    assert computed(weights, "c") == missing(df, "c")
+
+    class Plain:  # an owner of another class, without slots
+        def __init__(self) -> None:
+            self.n, self.df = 30, {"d": 2}
+
+    weights.owner = Plain()
+    assert computed(weights, "d") == missing(weights.owner, "d")
+
+    class Slotted:
+        __slots__ = ("df", "n")
+
+    owner = Slotted()
+    owner.n, owner.df = 40, {"e": 6}
+    weights.owner = owner
+    assert computed(weights, "e") == missing(owner, "e")
+    Slotted.__getattr__ = lambda self, name: 99  # type: ignore[attr-defined]  # the class changed since
+    del owner.n
+    assert computed(weights, "f") == math.log(100 / 1) + 1.0
+    del Slotted.__getattr__  # type: ignore[attr-defined]
+    with pytest.raises(AttributeError):  # an unset slot raises, as getattr does
+        computed(weights, "g")
+    assert "g" not in weights
+
+
 def _same_candidate_rows(page, scores: list[float], first: int, threshold: float, known: set[bytes],  # type: ignore[no-untyped-def]
                          site_stem: str, compiled=None) -> list[int]:
     """The compiled headline candidates and feature rows of a page against the reference's, to the last bit."""

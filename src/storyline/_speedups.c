@@ -110,6 +110,34 @@ static PyObject *slot_attr(PyObject *obj, PyObject *name) {
     return PyObject_GetAttr(obj, name); /* an unset slot raises here */
 }
 
+/* Where a miss reads the cache's owner and the owner's n and df: each read's slot offset
+ * for the class it last read (plain_slot's, held while the class keeps its version), so
+ * that a miss reads its three slots without a search of plain_slot's cache. */
+typedef struct {
+    PyTypeObject *type; /* a strong reference */
+    unsigned int version;
+    Py_ssize_t offset;
+} SlotSite;
+static SlotSite idf_owner_site, idf_n_site, idf_df_site;
+
+/* slot_attr(obj, name) through the offset a site learnt. */
+static PyObject *site_attr(SlotSite *site, PyObject *obj, PyObject *name) {
+    PyTypeObject *type = Py_TYPE(obj);
+    if (type != site->type || site->version != type->tp_version_tag
+            || !PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG)) {
+        /* a class given __getattr__ or __getattribute__ since has a new version */
+        Py_ssize_t offset = type->tp_getattro == PyObject_GenericGetAttr ? plain_slot(type, name) : 0;
+        if (!PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG)) {
+            return slot_attr(obj, name); /* no version to check it by */
+        }
+        Py_XSETREF(site->type, (PyTypeObject *)Py_NewRef(type));
+        site->version = type->tp_version_tag;
+        site->offset = offset;
+    }
+    PyObject *value = site->offset != 0 ? *(PyObject **)((char *)obj + site->offset) : NULL;
+    return value != NULL ? Py_NewRef(value) : PyObject_GetAttr(obj, name); /* an unset slot raises here */
+}
+
 static int computed_idf(PyObject *idf, PyObject *term, double *out) {
     if (idf_df_name == NULL) {
         if ((idf_owner_name == NULL && (idf_owner_name = PyUnicode_InternFromString("owner")) == NULL)
@@ -118,12 +146,12 @@ static int computed_idf(PyObject *idf, PyObject *term, double *out) {
             return -1;
         }
     }
-    PyObject *owner = slot_attr(idf, idf_owner_name);
+    PyObject *owner = site_attr(&idf_owner_site, idf, idf_owner_name);
     if (owner == NULL) {
         return -1;
     }
-    PyObject *n_obj = slot_attr(owner, idf_n_name);
-    PyObject *df = n_obj == NULL ? NULL : slot_attr(owner, idf_df_name);
+    PyObject *n_obj = site_attr(&idf_n_site, owner, idf_n_name);
+    PyObject *df = n_obj == NULL ? NULL : site_attr(&idf_df_site, owner, idf_df_name);
     Py_DECREF(owner);
     if (df == NULL) {
         Py_XDECREF(n_obj);
@@ -7518,18 +7546,15 @@ static PyObject *with_field(PyObject *self, PyObject *const *args, Py_ssize_t na
  * test of two stories' words (reference: shares_words in storyline/cluster/features.py). ---- */
 
 /* PairScores' attributes and ArticleFeatures' fields these read, interned once. */
-enum {
-    P_CACHE, P_SIDES, P_MODELS, P_DF, P_WEIGHTS, P_ID, P_HEADLINE_ONLY, P_TITLE, P_BODY, P_ENTITIES, P_YEARS,
-    P_NUMBERS, P_WEEKDAYS, P_MONTHS, P_MAIN, P_DAY, P_COUNT
-};
-static const char *const pair_names[P_COUNT] = {
-    "_cache", "_sides", "_models", "_df", "weights", "id", "headline_only", "title", "body", "entities", "years",
-    "numbers", "weekdays", "months", "main", "day",
-};
+enum { P_CACHE, P_SIDES, P_MODELS, P_DF, P_WEIGHTS, P_ID, P_COUNT };
+static const char *const pair_names[P_COUNT] = {"_cache", "_sides", "_models", "_df", "weights", "id"};
 static PyObject *pair_str[P_COUNT];
 static const char *const side_name = "storyline.cluster.refine.side";
 
 static int pairs_ready(void) {
+    if (kernel_ready() < 0) { /* a side's fields are read by the kernel's names */
+        return -1;
+    }
     if (pair_str[P_COUNT - 1] != NULL) {
         return 0;
     }
@@ -7659,9 +7684,9 @@ static double bag_norm(const SideBag *bag, int story) {
     return norm == 0.0 ? 1.0 : norm;
 }
 
-/* A bag of the article's (a dict of str terms, ``kind``: only the names of that prefix,
- * or 0 for all) into ``bag``, its IDF read or computed as the reference's loops do. */
-static int side_bag(SideBag *bag, PyObject *dict, PyObject *idf, Py_UCS4 kind) {
+/* A bag of the article's (a dict of str terms) into ``bag``, its IDF read or computed as
+ * the reference's loops do. */
+static int side_bag(SideBag *bag, PyObject *dict, PyObject *idf) {
     if (!PyDict_Check(dict)) {
         PyErr_SetString(PyExc_TypeError, "pair_probability: an article's bags must be dicts");
         return -1;
@@ -7675,10 +7700,6 @@ static int side_bag(SideBag *bag, PyObject *dict, PyObject *idf, Py_UCS4 kind) {
         if (!PyUnicode_CheckExact(term)) {
             PyErr_SetString(PyExc_TypeError, "pair_probability: a bag's terms must be str");
             return -1;
-        }
-        if (kind != 0 && (PyUnicode_GET_LENGTH(term) < 2 || PyUnicode_READ_CHAR(term, 0) != kind
-                          || PyUnicode_READ_CHAR(term, 1) != ':')) {
-            continue;
         }
         if (bag->n == bag->capacity) { /* Python code run for a term grew the dict */
             PyErr_SetString(PyExc_RuntimeError, "dictionary changed during iteration");
@@ -7744,35 +7765,29 @@ static int side_all(Side *s) {
     return 0;
 }
 
-/* f.<name>, held in *out; -1 with an exception set. */
+static Side *article_side(PyObject *f, PyObject *idf);
+
+/* f.<name> (a kernel name), read from its slot where it is one (held_attr's fast path), a
+ * new reference in *out; -1 with an exception set. */
 static int side_field(PyObject *f, int name, PyObject **out) {
-    *out = PyObject_GetAttr(f, pair_str[name]);
+    const Py_ssize_t *offsets = slot_offsets(Py_TYPE(f));
+    PyObject *value = offsets != NULL && offsets[name] != 0 ? *(PyObject **)((char *)f + offsets[name]) : NULL;
+    *out = value != NULL ? Py_NewRef(value) : PyObject_GetAttr(f, kernel_str[name]); /* an unset slot raises here */
     return *out == NULL ? -1 : 0;
 }
 
-/* An article's side (a new capsule); NULL with an exception set. */
+/* An article's side (a new capsule): its bags as the stream's decision reads them
+ * (article_side: the kinds split off the entities' arrays), then the rest of its fields;
+ * NULL with an exception set. */
 static PyObject *side_of(PyObject *f, PyObject *idf) {
-    Side *s = PyMem_Calloc(1, sizeof(Side));
+    Side *s = article_side(f, idf);
     if (s == NULL) {
-        return PyErr_NoMemory();
+        return NULL;
     }
-    PyObject *bags[4] = {NULL, NULL, NULL, NULL}, *main = NULL, *day = NULL;
-    static const int bag_fields[4] = {P_TITLE, P_BODY, P_ENTITIES, P_YEARS};
-    static const int bag_slots[4] = {S_TITLE, S_BODY, S_ENTITIES, S_YEARS};
-    for (int i = 0; i < 4; i++) {
-        if (side_field(f, bag_fields[i], &bags[i]) < 0 || side_bag(&s->bag[bag_slots[i]], bags[i], idf, 0) < 0) {
-            goto fail;
-        }
-    }
-    static const Py_UCS4 kinds[3] = {'p', 'l', 'o'};
-    for (int k = 0; k < 3; k++) {
-        if (side_bag(&s->bag[S_PEOPLE + k], bags[2], idf, kinds[k]) < 0) {
-            goto fail;
-        }
-    }
-    if (side_all(s) < 0 || side_field(f, P_NUMBERS, &s->numbers) < 0 || side_field(f, P_WEEKDAYS, &s->weekdays) < 0
-            || side_field(f, P_MONTHS, &s->months) < 0 || side_field(f, P_HEADLINE_ONLY, &s->headline) < 0
-            || side_field(f, P_MAIN, &main) < 0 || side_field(f, P_DAY, &day) < 0) {
+    PyObject *main = NULL, *day = NULL;
+    if (side_field(f, K_NUMBERS, &s->numbers) < 0 || side_field(f, K_WEEKDAYS, &s->weekdays) < 0
+            || side_field(f, K_MONTHS, &s->months) < 0 || side_field(f, K_HEADLINE_ONLY, &s->headline) < 0
+            || side_field(f, K_MAIN, &main) < 0 || side_field(f, K_DAY, &day) < 0) {
         goto fail;
     }
     if ((s->is_headline = PyObject_IsTrue(s->headline)) < 0) {
@@ -7825,9 +7840,6 @@ static PyObject *side_of(PyObject *f, PyObject *idf) {
         Py_INCREF(t->term);
         s->n_top++;
     }
-    for (int i = 0; i < 4; i++) {
-        Py_DECREF(bags[i]);
-    }
     Py_DECREF(main);
     Py_DECREF(day);
     PyObject *capsule = PyCapsule_New(s, side_name, side_capsule_free);
@@ -7836,9 +7848,6 @@ static PyObject *side_of(PyObject *f, PyObject *idf) {
     }
     return capsule;
 fail:
-    for (int i = 0; i < 4; i++) {
-        Py_XDECREF(bags[i]);
-    }
     Py_XDECREF(main);
     Py_XDECREF(day);
     side_free(s);
@@ -8582,10 +8591,10 @@ static PyObject *register_idf_cache(PyObject *self, PyObject *cls) {
  * hash tables) in place of an ArticleVectors, so that no dict or float is made per article
  * term; its bags' cosines with a story's bags in cosine_of's order. ---- */
 
-/* An article's side as decide reads it: the bags side_of makes (title, body, entities,
- * years, the three kinds, title + body both ways), the IDF weights read (or computed) in
- * the order ArticleVectors(features, df) reads them, none of the rest; NULL with an
- * exception set. Freed by side_free. */
+/* An article's side as decide reads it: its bags (title, body, entities, years, the three
+ * kinds, title + body both ways), the IDF weights read (or computed) in the order
+ * ArticleVectors(features, df) reads them, none of the rest (side_of reads that); NULL
+ * with an exception set. Freed by side_free. */
 static Side *article_side(PyObject *f, PyObject *idf) {
     Side *s = PyMem_Calloc(1, sizeof(Side));
     if (s == NULL) {
@@ -8597,7 +8606,7 @@ static Side *article_side(PyObject *f, PyObject *idf) {
     static const int slots[4] = {S_TITLE, S_BODY, S_ENTITIES, S_YEARS};
     for (int i = 0; i < 4; i++) {
         PyObject *bag = held_attr(&h, f, fields[i]);
-        if (bag == NULL || side_bag(&s->bag[slots[i]], bag, idf, 0) < 0) {
+        if (bag == NULL || side_bag(&s->bag[slots[i]], bag, idf) < 0) {
             goto fail;
         }
     }
