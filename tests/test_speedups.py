@@ -2512,3 +2512,98 @@ def test_the_article_records_are_left_to_reference_counting() -> None:
     assert gc.is_tracked(speedups.with_field(kept, body, {}))  # a copy of a tracked record
     gc.collect()
     assert made.title == features.featurize(article).title
+
+
+_SLOTS_SET_WHILE_READ = """
+from storyline import _speedups
+
+class Record:
+    __slots__ = ("a", "b")
+
+class Unslotting(str):
+    def __hash__(self):
+        type.__setattr__(Record, "__slots__", ())  # frees the tuple of names being read
+        return str.__hash__(self)
+
+    __eq__ = str.__eq__
+
+type.__setattr__(Record, "__slots__", (Unslotting("a"), Unslotting("b")))
+try:
+    _speedups.new_fields(Record, (1, 2))
+except TypeError:
+    pass
+"""
+
+
+def test_the_record_loops_hold_the_slot_names_they_read() -> None:
+    # a slot name whose hash sets the class's __slots__ anew: the tuple of names read was
+    # freed (a crash)
+    _runs_with_debug_allocator(_SLOTS_SET_WHILE_READ)
+
+
+_SLOTS_RENAMED_WHILE_FEATURIZED = """
+from storyline import _speedups
+from storyline.cluster import features
+from storyline.model import AnnotatedArticle, Article
+
+class Other:
+    __slots__ = ()
+
+class When:
+    @property
+    def year(self):
+        _speedups.new_fields(Other, ())  # another class's offsets kept
+        # the record class's __slots__ named anew: more names than fields, most the same
+        type.__setattr__(features.ArticleFeatures, "__slots__", ("id",) * 14 + ("title",))
+        return 2020
+
+    def toordinal(self):
+        return 737700
+
+article = AnnotatedArticle(article=Article(id="a", source="t", title="Fishermen rescued on Friday",
+                                           text="Fishermen rescued off Cadiz on Friday."))
+made = _speedups.article_features(article, features._STOP, False, When(), features._ARTICLE_SETTINGS)
+assert made.id == "a" and made.year == 2020 and made.title and made.embedding is None
+"""
+
+
+def test_article_features_fills_the_slots_it_read_first() -> None:
+    # the class's __slots__ set anew while an article is featurized: the record was filled
+    # by the names read again, and a slot left empty was read (a crash)
+    _runs_with_debug_allocator(_SLOTS_RENAMED_WHILE_FEATURIZED)
+
+
+_TITLE_GROWN_WHILE_KEYS_MADE = """
+import gc
+from types import SimpleNamespace
+from storyline import _speedups
+
+# more title terms than a tuple off the free lists holds: making the keys' tuple collects
+story = SimpleNamespace(title=dict.fromkeys([f"word{i}" for i in range(24)], 1.0), entities={"p:ann lee": 1.0})
+
+class Growing:
+    def __del__(self):
+        story.title.update((f"term{i}", 1.0) for i in range(64))
+
+class Collecting:
+    def __float__(self):
+        gc.set_threshold(1)
+        gc.enable()  # the next container made collects the cycle below
+        return 2.0
+
+story.body = {"cadiz": Collecting(), "rescued": 1.0}
+gc.disable()
+cycle = Growing()
+cycle.me = cycle
+del cycle
+try:
+    _speedups.story_keys(story, 5)
+except RuntimeError:
+    pass
+"""
+
+
+def test_story_keys_fills_no_more_keys_than_it_made_room_for() -> None:
+    # a finalizer run by the collection that making the keys' tuple starts grows the title:
+    # its keys were written past the tuple's end (a crash)
+    _runs_with_debug_allocator(_TITLE_GROWN_WHILE_KEYS_MADE)

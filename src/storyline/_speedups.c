@@ -7423,6 +7423,7 @@ static int read_field_offsets(PyTypeObject *type, Py_ssize_t *offsets, Py_ssize_
         return -1;
     }
     Py_ssize_t n = PyTuple_GET_SIZE(slots);
+    Py_INCREF(slots); /* held: a name's __hash__ (Python code) may set the class's __slots__ anew */
     for (Py_ssize_t k = 0; k < n; k++) {
         PyObject *member = PyDict_GetItem(type->tp_dict, PyTuple_GET_ITEM(slots, k));
         /* the class's own slot: a member descriptor of another class (set as an attribute
@@ -7430,11 +7431,13 @@ static int read_field_offsets(PyTypeObject *type, Py_ssize_t *offsets, Py_ssize_
         if (member == NULL || !Py_IS_TYPE(member, &PyMemberDescr_Type)
             || ((PyDescrObject *)member)->d_type != type
             || ((PyMemberDescrObject *)member)->d_member->type != T_OBJECT_EX) {
+            Py_DECREF(slots);
             PyErr_SetString(PyExc_TypeError, "each of __slots__ must be an object slot of the class");
             return -1;
         }
         offsets[k] = ((PyMemberDescrObject *)member)->d_member->offset;
     }
+    Py_DECREF(slots);
     *count = n;
     /* object.__new__(type) once, for its checks (the reference calls it): a class whose
      * instances need more than object's (a dict subclass, say) is "not safe" to make so,
@@ -8545,9 +8548,9 @@ static PyObject *article_features(PyObject *self, PyObject *const *args, Py_ssiz
         goto done;
     }
     field[F_HEADLINE_ONLY] = Py_NewRef(headline_only);
-    /* the record, made as new_fields makes it (offsets read again: the Python code run since
-     * may have read another class's) */
-    if (read_field_offsets(type, offsets, &count) < 0 || (out = type->tp_alloc(type, 0)) == NULL) {
+    /* the record, made as new_fields makes it, at the offsets read above (this call's copy:
+     * the Python code run since may have set the class's __slots__ anew) */
+    if ((out = type->tp_alloc(type, 0)) == NULL) {
         goto done;
     }
     for (int k = 0; k < F_COUNT; k++) {
@@ -9447,6 +9450,11 @@ static PyObject *story_keys(PyObject *self, PyObject *const *args, Py_ssize_t na
     }
     Py_ssize_t own = PyDict_GET_SIZE(title) + PyDict_GET_SIZE(entities);
     out = PyTuple_New(own + kept);
+    /* making it may run a collection, and finalizers (Python code) with it */
+    if (out != NULL && PyDict_GET_SIZE(title) + PyDict_GET_SIZE(entities) != own) {
+        PyErr_SetString(PyExc_RuntimeError, "dictionary changed size during iteration");
+        Py_CLEAR(out);
+    }
     if (out != NULL) {
         put_keys(out, put_keys(out, 0, title), entities);
         for (Py_ssize_t k = 0; k < kept; k++) {
