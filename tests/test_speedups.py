@@ -2607,3 +2607,47 @@ def test_story_keys_fills_no_more_keys_than_it_made_room_for() -> None:
     # a finalizer run by the collection that making the keys' tuple starts grows the title:
     # its keys were written past the tuple's end (a crash)
     _runs_with_debug_allocator(_TITLE_GROWN_WHILE_KEYS_MADE)
+
+
+_BAG_EMPTIED_BY_A_WEIGHT = """
+from types import SimpleNamespace
+from storyline import _speedups
+
+title = {}
+
+class Clearing:
+    def __float__(self):
+        title.clear()  # frees the term and this weight, read from the bag
+        return 1.0
+
+title["".join(["fisher", "men"])] = Clearing()
+story = SimpleNamespace(title=title, entities={}, year_bag={}, _top=None, size=1)
+try:
+    _speedups.article_norms(story, SimpleNamespace(weights={"fishermen": 2.0}))
+except RuntimeError:
+    pass
+"""
+
+_IDF_EMPTIED_BY_A_WEIGHT = """
+from storyline import _speedups
+
+class Fraction(float):
+    pass
+
+class Clearing:
+    def __float__(self):
+        idf.clear()  # frees this weight, read from the IDF weights
+        return Fraction(2.0)  # whose type the conversion names after the call
+
+index = _speedups.KeyIndex()
+index.file(("fishermen",), 1)
+idf = {"".join(["fisher", "men"]): Clearing()}
+assert index.top(("fishermen",), idf, 10, 5) == [1]
+"""
+
+
+@pytest.mark.parametrize("code", [_BAG_EMPTIED_BY_A_WEIGHT, _IDF_EMPTIED_BY_A_WEIGHT], ids=["bag", "idf"])
+def test_the_weight_loops_hold_a_weight_that_is_no_float(code: str) -> None:
+    # a weight whose __float__ takes it out of its dict: the weight (and a bag's term) was
+    # read after it was freed (a crash)
+    _runs_with_debug_allocator(code)

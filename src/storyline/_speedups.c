@@ -190,7 +190,13 @@ static int computed_idf(PyObject *idf, PyObject *term, double *out) {
 static double idf_of(PyObject *idf, PyObject *term) {
     PyObject *value = PyDict_GetItemWithError(idf, term);
     if (value != NULL) {
-        return PyFloat_AsDouble(value);
+        if (PyFloat_CheckExact(value)) {
+            return PyFloat_AS_DOUBLE(value);
+        }
+        Py_INCREF(value); /* held: its __float__ (Python code) may take it out of the dict */
+        double out = PyFloat_AsDouble(value);
+        Py_DECREF(value);
+        return out;
     }
     if (PyErr_Occurred()) {
         return -1.0;
@@ -227,14 +233,18 @@ static int walk_changed(PyObject *dict, Py_ssize_t size) {
 static int shared_dot(PyObject *small, PyObject *large, PyObject *idf, double *out);
 
 /* A bag entry's weight and its term's IDF; -1 with an exception set on failure. The
- * term is held while the IDF may be computed (Python code runs then). */
+ * term (and a value that is no float) is held while Python code may run: a value's
+ * __float__, the IDF's __missing__ may take them out of the bag. */
 static int weight_and_idf(PyObject *idf, PyObject *term, PyObject *value, double *weight, double *term_idf) {
-    *weight = PyFloat_AsDouble(value);
-    if (FAILED(*weight)) {
-        return -1;
-    }
     Py_INCREF(term);
-    *term_idf = idf_of(idf, term);
+    if (PyFloat_CheckExact(value)) {
+        *weight = PyFloat_AS_DOUBLE(value);
+    } else {
+        Py_INCREF(value);
+        *weight = PyFloat_AsDouble(value);
+        Py_DECREF(value);
+    }
+    *term_idf = FAILED(*weight) ? -1.0 : idf_of(idf, term);
     Py_DECREF(term);
     return FAILED(*term_idf) ? -1 : 0;
 }
