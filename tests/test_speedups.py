@@ -2646,7 +2646,53 @@ assert index.top(("fishermen",), idf, 10, 5) == [1]
 """
 
 
-@pytest.mark.parametrize("code", [_BAG_EMPTIED_BY_A_WEIGHT, _IDF_EMPTIED_BY_A_WEIGHT], ids=["bag", "idf"])
+_TITLE_EMPTIED_BY_A_WEIGHT = """
+from types import SimpleNamespace
+from storyline import _speedups
+
+class Fraction(float):
+    pass
+
+class Clearing:
+    calls = 0
+
+    def __float__(self):
+        Clearing.calls += 1
+        if Clearing.calls == 2:  # read for the title's norm, then looked up in the title
+            story.title.clear()  # frees this weight
+        return Fraction(1.0)
+
+story = SimpleNamespace(title={"".join(["fisher", "men"]): Clearing()}, body={"fishermen": 1.0})
+try:
+    _speedups.text_norms(story, SimpleNamespace(weights={"fishermen": 2.0}))
+except RuntimeError:
+    pass
+"""
+
+_OTHER_TITLE_EMPTIED_BY_A_WEIGHT = """
+from types import SimpleNamespace
+from storyline import _speedups
+
+class Fraction(float):
+    pass
+
+class Clearing:
+    def __float__(self):
+        b.title.clear()  # frees this weight, looked up in the other story's title
+        return Fraction(1.0)
+
+df = SimpleNamespace(weights={"fishermen": 2.0}, n=10)
+a = SimpleNamespace(title={"fishermen": 1.0}, body={})
+b = SimpleNamespace(title={"".join(["fisher", "men"]): Clearing()}, all={}, body={}, _norms={"n": 10, "title": 1.0})
+try:
+    _speedups.story_shares_words(a, (1.0, 1.0, 1.0, 1), b, df, 0.5)
+except RuntimeError:
+    pass
+"""
+
+
+@pytest.mark.parametrize("code", [_BAG_EMPTIED_BY_A_WEIGHT, _IDF_EMPTIED_BY_A_WEIGHT, _TITLE_EMPTIED_BY_A_WEIGHT,
+                                  _OTHER_TITLE_EMPTIED_BY_A_WEIGHT], ids=["bag", "idf", "looked-up", "other-story"])
 def test_the_weight_loops_hold_a_weight_that_is_no_float(code: str) -> None:
     # a weight whose __float__ takes it out of its dict: the weight (and a bag's term) was
     # read after it was freed (a crash)

@@ -183,6 +183,19 @@ static int computed_idf(PyObject *idf, PyObject *term, double *out) {
     return done;
 }
 
+/* A number read from a dict (borrowed) as a double, as PyFloat_AsDouble reads it: held
+ * while one that is no float converts (its __float__, Python code, may take it out of the
+ * dict); -1.0 with an exception set on failure. */
+static double float_of(PyObject *value) {
+    if (PyFloat_CheckExact(value)) {
+        return PyFloat_AS_DOUBLE(value);
+    }
+    Py_INCREF(value);
+    double out = PyFloat_AsDouble(value);
+    Py_DECREF(value);
+    return out;
+}
+
 /* idf[term] as a double: a dict lookup, else the mapping's own __getitem__ (the IDF
  * cache computes missing terms in __missing__; for the registered cache class this is
  * done here, the same way). Returns -1.0 with an exception set on failure (an IDF
@@ -190,13 +203,7 @@ static int computed_idf(PyObject *idf, PyObject *term, double *out) {
 static double idf_of(PyObject *idf, PyObject *term) {
     PyObject *value = PyDict_GetItemWithError(idf, term);
     if (value != NULL) {
-        if (PyFloat_CheckExact(value)) {
-            return PyFloat_AS_DOUBLE(value);
-        }
-        Py_INCREF(value); /* held: its __float__ (Python code) may take it out of the dict */
-        double out = PyFloat_AsDouble(value);
-        Py_DECREF(value);
-        return out;
+        return float_of(value);
     }
     if (PyErr_Occurred()) {
         return -1.0;
@@ -237,13 +244,7 @@ static int shared_dot(PyObject *small, PyObject *large, PyObject *idf, double *o
  * __float__, the IDF's __missing__ may take them out of the bag. */
 static int weight_and_idf(PyObject *idf, PyObject *term, PyObject *value, double *weight, double *term_idf) {
     Py_INCREF(term);
-    if (PyFloat_CheckExact(value)) {
-        *weight = PyFloat_AS_DOUBLE(value);
-    } else {
-        Py_INCREF(value);
-        *weight = PyFloat_AsDouble(value);
-        Py_DECREF(value);
-    }
+    *weight = float_of(value);
     *term_idf = FAILED(*weight) ? -1.0 : idf_of(idf, term);
     Py_DECREF(term);
     return FAILED(*term_idf) ? -1 : 0;
@@ -1913,7 +1914,7 @@ static int shared_dot(PyObject *small, PyObject *large, PyObject *idf, double *o
 static double cached_norm(PyObject *norms, PyObject *name, PyObject *bag, PyObject *idf) {
     PyObject *cached = PyDict_GetItemWithError(norms, name);
     if (cached != NULL) {
-        return PyFloat_AsDouble(cached);
+        return float_of(cached);
     }
     if (PyErr_Occurred()) {
         return -1.0;
@@ -2964,7 +2965,7 @@ static int weighted_cosine(PyObject *bag, int kind, Py_ssize_t terms, double nor
         if (found != NULL) {
             /* shared_dot: v * w * idf, v the walked dict's value, w the other's, the
              * vector's being the bag's weight times the IDF */
-            double w = PyFloat_AsDouble(found), v, weight;
+            double w = float_of(found), v, weight;
             if (FAILED(w) || weight_and_idf(idf, term, value, &v, &weight) < 0) {
                 status = -1;
             } else if (own_walk) {
@@ -9208,7 +9209,7 @@ static int bag_value(PyObject *bag, PyObject *term, double *value, int *found) {
     if (v == NULL) {
         return PyErr_Occurred() ? -1 : 0;
     }
-    *value = PyFloat_AsDouble(v);
+    *value = float_of(v);
     return FAILED(*value) ? -1 : 0;
 }
 
