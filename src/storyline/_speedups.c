@@ -2036,9 +2036,12 @@ static int side_cosine_of(const Side *side, int name, PyObject *bag, PyObject *n
 /* The text_cosine of an article's title + body vector ``vec`` (of norm ``vec_norm``), or
  * of its ``side``'s where that is not NULL, with each of ``n`` stories (ids into the dict
  * ``stories``), in their order (the norms they cache, the IDF weights they compute), as
- * rank_stories' reference makes its dict of them; -1 with an exception set. */
+ * rank_stories' reference makes its dict of them; -1 with an exception set. Where ``kept``
+ * is not NULL, kept[2 * i] and kept[2 * i + 1] get new references to story i and its fresh
+ * norms (NULL past a failure; the caller drops them), so that the join decision reads them
+ * again without the lookups (their norms stay fresh: the corpus does not grow meanwhile). */
 static int text_cosines(PyObject *vec, PyObject *vec_norm, const Side *side, PyObject *const *sids, Py_ssize_t n,
-                        PyObject *stories, PyObject *df, PyObject *idf, double *cosines) {
+                        PyObject *stories, PyObject *df, PyObject *idf, double *cosines, PyObject **kept) {
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *story = PyDict_GetItemWithError(stories, sids[i]);
         if (story == NULL) {
@@ -2055,6 +2058,10 @@ static int text_cosines(PyObject *vec, PyObject *vec_norm, const Side *side, PyO
         int failed = bag == NULL || !PyDict_Check(norms)
                      || (side != NULL ? side_cosine_of(side, K_ALL, bag, norms, idf, 0, &cosines[i])
                                       : cosine_of(vec, vec_norm, bag, norms, kernel_str[K_ALL], idf, &cosines[i])) < 0;
+        if (!failed && kept != NULL) {
+            kept[2 * i] = Py_NewRef(story);
+            kept[2 * i + 1] = Py_NewRef(norms);
+        }
         release(&each);
         if (failed) {
             return -1;
@@ -2111,7 +2118,7 @@ static PyObject *rank_stories(PyObject *self, PyObject *const *args, Py_ssize_t 
         PyErr_SetString(PyExc_TypeError, "rank_stories: the IDF weights must be a dict");
         goto done;
     }
-    if (text_cosines(vec, vec_norm, NULL, sids, n, stories, df, idf, cosines) < 0) {
+    if (text_cosines(vec, vec_norm, NULL, sids, n, stories, df, idf, cosines, NULL) < 0) {
         goto done;
     }
     /* the best ``kept``, best first, ties in candidate order as in a stable sort */
@@ -2181,6 +2188,39 @@ static int mismatch(Held *h, PyObject *f, PyObject *story, int name, double *out
     }
     *out = shared ? 0.0 : 1.0;
     return 0;
+}
+
+/* An exact float, or an exact int below 2**53 in size (a double exactly, as Python's
+ * arithmetic with floats converts it), as a double: 1, or 0 (nothing set) for anything else. */
+static int exact_double(PyObject *obj, double *out) {
+    if (PyFloat_CheckExact(obj)) {
+        *out = PyFloat_AS_DOUBLE(obj);
+        return 1;
+    }
+    if (!PyLong_CheckExact(obj)) {
+        return 0;
+    }
+    int overflow;
+    long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
+    const long long exact = 1LL << 53;
+    if (overflow || v <= -exact || v >= exact) {
+        return 0; /* no error: PyLong_AsLongLongAndOverflow sets none for an exact int */
+    }
+    *out = (double)v;
+    return 1;
+}
+
+/* StoryFeatures.day (day_sum / day_n) in doubles where day_n is an int other than 0 and
+ * both are exact_double: int / int and float / int then divide the two doubles, which
+ * Python does too (its int division is correctly rounded, as is the doubles'); 1, or 0
+ * (nothing set) where Python's division must compute it. */
+static int story_day_double(PyObject *day_sum, PyObject *day_n, double *out) {
+    double sum, n;
+    if (!PyLong_CheckExact(day_n) || !exact_double(day_n, &n) || n == 0.0 || !exact_double(day_sum, &sum)) {
+        return 0;
+    }
+    *out = sum / n;
+    return 1;
 }
 
 /* the length of pair_features' vector (features.FEATURE_NAMES) */
@@ -2340,9 +2380,11 @@ static int pair_values(PyObject *article, const Side *side, PyObject *story, PyO
     int dated = own_day != Py_None && story_dated;
     if (dated) {
         PyObject *day_sum = held_attr(&h, story, K_DAY_SUM);
-        PyObject *story_day = day_sum == NULL ? NULL : hold(&h, PyNumber_TrueDivide(day_sum, day_n));
-        double a = story_day == NULL ? -1.0 : PyFloat_AsDouble(own_day), b;
-        if (FAILED(a) || (b = PyFloat_AsDouble(story_day), FAILED(b))) {
+        double a, b;
+        int fast = day_sum != NULL && story_day_double(day_sum, day_n, &b);
+        PyObject *story_day = fast || day_sum == NULL ? NULL : hold(&h, PyNumber_TrueDivide(day_sum, day_n));
+        if ((!fast && story_day == NULL) || (a = PyFloat_AsDouble(own_day), FAILED(a))
+                || (!fast && (b = PyFloat_AsDouble(story_day), FAILED(b)))) {
             goto fail;
         }
         double gap = fabs(a - b);
@@ -3414,6 +3456,11 @@ static int out_of_window(Held *h, PyObject *own_day, PyObject *story, PyObject *
         return -1;
     }
     PyObject *day_sum = dated ? held_attr(h, story, K_DAY_SUM) : NULL;
+    double own, day, limit;
+    if (day_sum != NULL && exact_double(own_day, &own) && exact_double(window, &limit)
+            && story_day_double(day_sum, day_n, &day)) {
+        return fabs(own - day) > limit; /* a float and a float or an exact int compare so */
+    }
     PyObject *story_day = !dated ? Py_NewRef(Py_None) : day_sum == NULL ? NULL : PyNumber_TrueDivide(day_sum, day_n);
     PyObject *gap = story_day == NULL ? NULL : hold(h, PyNumber_Subtract(own_day, hold(h, story_day)));
     PyObject *apart = gap == NULL ? NULL : hold(h, PyNumber_Absolute(gap));
@@ -3433,12 +3480,13 @@ typedef struct {
 
 /* best_story's reading of the story ``sid`` (its text cosine ``cross``, or None): 1 with
  * the model's margin over the threshold in *margin, 0 where the story is out of the
- * window or its words miss the floor, -1 with an exception set. */
-static int join_margin(const Judge *j, PyObject *sid, PyObject *cross, double *margin) {
+ * window or its words miss the floor, -1 with an exception set. ``kept`` is NULL, or the
+ * story and its fresh norms as text_cosines kept them. */
+static int join_margin(const Judge *j, PyObject *sid, PyObject *cross, PyObject *const *kept, double *margin) {
     Held each = {.n = 0};
     hold(&each, Py_NewRef(sid));
     hold(&each, Py_NewRef(cross));
-    PyObject *story = PyDict_GetItemWithError(j->stories, sid);
+    PyObject *story = kept != NULL ? kept[0] : PyDict_GetItemWithError(j->stories, sid);
     if (story == NULL) {
         if (!PyErr_Occurred()) {
             PyErr_SetObject(PyExc_KeyError, sid);
@@ -3448,7 +3496,8 @@ static int join_margin(const Judge *j, PyObject *sid, PyObject *cross, double *m
     }
     hold(&each, Py_NewRef(story));
     int apart = j->own_day == Py_None ? 0 : out_of_window(&each, j->own_day, story, j->window);
-    PyObject *norms = apart != 0 ? NULL : hold(&each, story_norms(story, j->df));
+    PyObject *norms = apart != 0 ? NULL
+                      : kept != NULL ? hold(&each, Py_NewRef(kept[1])) : hold(&each, story_norms(story, j->df));
     double x[PAIR_FEATURES], p = 0.0;
     int found = -1;
     if (norms != NULL) {
@@ -3527,7 +3576,7 @@ static PyObject *best_story(PyObject *self, PyObject *const *args, Py_ssize_t na
         Judge judge = {vectors, NULL, own_day, stories, df, idf, floor_obj, window, weights, &w, &m, bias, threshold};
         double margin;
         Py_INCREF(sid); /* held while Python code may run (and change ``ranked``) */
-        int read = join_margin(&judge, sid, cross, &margin);
+        int read = join_margin(&judge, sid, cross, NULL, &margin);
         if (read > 0 && margin >= best_margin) {
             best_margin = margin;
             Py_XSETREF(best, Py_NewRef(sid));
@@ -8780,6 +8829,14 @@ static PyObject *register_stream(PyObject *self, PyObject *const *args, Py_ssize
     Py_RETURN_NONE;
 }
 
+/* Drops the n stories and norms that text_cosines kept (NULL where it kept none). */
+static void drop_kept(PyObject **kept, Py_ssize_t n) {
+    for (Py_ssize_t i = 0; kept != NULL && i < 2 * n; i++) {
+        Py_XDECREF(kept[i]);
+    }
+    PyMem_Free(kept);
+}
+
 PyDoc_STRVAR(decide_doc,
 "decide(features, candidates, stories, df, count, floor, window_days, weights, bias, threshold)\n"
 "    -> story id | None\n\n"
@@ -8806,7 +8863,8 @@ static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     PyObject *best = NULL;
     Side *side = NULL;
     double best_margin = 0.0, *w = NULL, *cosines = NULL;
-    Py_ssize_t m = 0, *order = NULL;
+    Py_ssize_t m = 0, *order = NULL, kept_n = 0;
+    PyObject **kept = NULL; /* the ranked candidates' stories and norms (text_cosines) */
     PyObject *idf = held_attr(&h, df, K_WEIGHTS);
     if (idf == NULL) {
         goto fail;
@@ -8832,11 +8890,13 @@ static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         ranked = count < 0 ? (n + count > 0 ? n + count : 0) : count;
         cosines = PyMem_Malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
         order = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(n > 0 ? n : 1));
-        if (cosines == NULL || order == NULL) {
+        kept = PyMem_Calloc(2 * (size_t)(n > 0 ? n : 1), sizeof(PyObject *));
+        kept_n = n;
+        if (cosines == NULL || order == NULL || kept == NULL) {
             PyErr_NoMemory();
             goto fail;
         }
-        if (text_cosines(NULL, NULL, side, sids, n, stories, df, idf, cosines) < 0
+        if (text_cosines(NULL, NULL, side, sids, n, stories, df, idf, cosines, kept) < 0
                 || best_of((const char *)cosines, sizeof(double), n, ranked, order) < 0) {
             goto fail;
         }
@@ -8846,7 +8906,8 @@ static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         PyObject *sid = sids[order == NULL ? j : order[j]];
         PyObject *cross = order == NULL ? Py_NewRef(Py_None) : PyFloat_FromDouble(cosines[order[j]]);
         double margin;
-        int read = cross == NULL ? -1 : join_margin(&judge, sid, cross, &margin);
+        int read = cross == NULL ? -1
+                   : join_margin(&judge, sid, cross, order == NULL ? NULL : &kept[2 * order[j]], &margin);
         Py_XDECREF(cross);
         if (read < 0) {
             goto fail;
@@ -8861,6 +8922,7 @@ static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     PyMem_Free(w);
     PyMem_Free(cosines);
     PyMem_Free(order);
+    drop_kept(kept, kept_n);
     return best != NULL ? best : Py_NewRef(Py_None);
 fail:
     release(&h);
@@ -8870,6 +8932,7 @@ fail:
     PyMem_Free(w);
     PyMem_Free(cosines);
     PyMem_Free(order);
+    drop_kept(kept, kept_n);
     Py_XDECREF(best);
     return NULL;
 }
