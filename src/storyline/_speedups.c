@@ -2171,8 +2171,7 @@ static int both_true(PyObject *a, PyObject *b) {
 }
 
 /* 1.0 where both name some and share none (the weekday and month mismatches), else 0.0. */
-static int mismatch(Held *h, PyObject *f, PyObject *story, int name, double *out) {
-    PyObject *own = held_attr(h, f, name);
+static int mismatch_of(Held *h, PyObject *own, PyObject *story, int name, double *out) {
     PyObject *theirs = own == NULL ? NULL : held_attr(h, story, name);
     if (theirs == NULL) {
         return -1;
@@ -2188,6 +2187,17 @@ static int mismatch(Held *h, PyObject *f, PyObject *story, int name, double *out
     }
     *out = shared ? 0.0 : 1.0;
     return 0;
+}
+
+/* mismatch_of f.<name>. */
+static int mismatch(Held *h, PyObject *f, PyObject *story, int name, double *out) {
+    return mismatch_of(h, held_attr(h, f, name), story, name, out);
+}
+
+/* f.<name> of the article pair_values reads: from ``own`` (its fields read once per call,
+ * indexed by kernel name) where that is not NULL, else read here (held). */
+static PyObject *own_field(Held *h, PyObject *f, PyObject *const *own, int name) {
+    return own != NULL ? own[name] : held_attr(h, f, name);
 }
 
 /* An exact float, or an exact int below 2**53 in size (a double exactly, as Python's
@@ -2241,8 +2251,8 @@ static int own_cosine(Held *h, PyObject *vectors, const Side *side, int vec, int
  * (not None), -1 with an exception set. The article is its ArticleVectors ``article``, or
  * where ``side`` is not NULL its ArticleFeatures ``article`` and the side made of them.
  * ``idf`` and ``norms`` are dicts. */
-static int pair_values(PyObject *article, const Side *side, PyObject *story, PyObject *idf, PyObject *norms,
-                       PyObject *cross, PyObject *floor_obj, double *x) {
+static int pair_values(PyObject *article, const Side *side, PyObject *const *own, PyObject *story, PyObject *idf,
+                       PyObject *norms, PyObject *cross, PyObject *floor_obj, double *x) {
     for (int i = 0; i < PAIR_FEATURES; i++) {
         x[i] = 0.0;
     }
@@ -2253,7 +2263,7 @@ static int pair_values(PyObject *article, const Side *side, PyObject *story, PyO
             || own_cosine(&h, vectors, side, K_TITLE, K_TITLE_NORM, story, K_TITLE, norms, idf, &x[0]) < 0) {
         goto fail;
     }
-    PyObject *own_body = held_attr(&h, f, K_BODY);
+    PyObject *own_body = own_field(&h, f, own, K_BODY);
     PyObject *story_body = own_body == NULL ? NULL : held_attr(&h, story, K_BODY);
     int bodies = story_body == NULL ? -1 : both_true(own_body, story_body);
     if (bodies < 0 || (bodies && own_cosine(&h, vectors, side, K_BODY, K_BODY_NORM, story, K_BODY, norms, idf,
@@ -2319,7 +2329,7 @@ static int pair_values(PyObject *article, const Side *side, PyObject *story, PyO
         }
     }
     /* number_overlap */
-    PyObject *own_numbers = held_attr(&h, f, K_NUMBERS);
+    PyObject *own_numbers = own_field(&h, f, own, K_NUMBERS);
     PyObject *story_numbers = own_numbers == NULL ? NULL : held_attr(&h, story, K_NUMBERS);
     int numbered = story_numbers == NULL ? -1 : both_true(own_numbers, story_numbers);
     if (numbered < 0) {
@@ -2348,7 +2358,7 @@ static int pair_values(PyObject *article, const Side *side, PyObject *story, PyO
         x[7] = (double)shared / (double)(own_n < story_n ? own_n : story_n);
     }
     /* main_entity_match and main_entity_mismatch */
-    PyObject *own_main = held_attr(&h, f, K_MAIN);
+    PyObject *own_main = own_field(&h, f, own, K_MAIN);
     PyObject *story_entities = own_main == NULL ? NULL : held_attr(&h, story, K_ENTITIES);
     int mained = story_entities == NULL ? -1 : both_true(own_main, story_entities);
     if (mained < 0) {
@@ -2371,7 +2381,7 @@ static int pair_values(PyObject *article, const Side *side, PyObject *story, PyO
     }
     /* days_apart, the story's day as StoryFeatures.day computes it (day_sum / day_n
      * if day_n else None) */
-    PyObject *own_day = held_attr(&h, f, K_DAY);
+    PyObject *own_day = own_field(&h, f, own, K_DAY);
     PyObject *day_n = own_day == NULL ? NULL : held_attr(&h, story, K_DAY_N);
     int story_dated = day_n == NULL ? -1 : PyObject_IsTrue(day_n);
     if (story_dated < 0) {
@@ -2390,11 +2400,12 @@ static int pair_values(PyObject *article, const Side *side, PyObject *story, PyO
         double gap = fabs(a - b);
         x[10] = log1p(400.0 < gap ? 400.0 : gap) / log1p(400.0); /* _MAX_DAYS */
     }
-    if (mismatch(&h, f, story, K_WEEKDAYS, &x[11]) < 0 || mismatch(&h, f, story, K_MONTHS, &x[12]) < 0) {
+    if (mismatch_of(&h, own_field(&h, f, own, K_WEEKDAYS), story, K_WEEKDAYS, &x[11]) < 0
+            || mismatch_of(&h, own_field(&h, f, own, K_MONTHS), story, K_MONTHS, &x[12]) < 0) {
         goto fail;
     }
     /* year_cos and year_known, where a day is missing on one side */
-    PyObject *own_years = held_attr(&h, f, K_YEARS);
+    PyObject *own_years = own_field(&h, f, own, K_YEARS);
     PyObject *year_bag = own_years == NULL ? NULL : held_attr(&h, story, K_YEAR_BAG);
     int yeared = year_bag == NULL ? -1 : both_true(own_years, year_bag);
     if (yeared < 0) {
@@ -2408,7 +2419,7 @@ static int pair_values(PyObject *article, const Side *side, PyObject *story, PyO
     }
     /* log_story_size, headline_only */
     PyObject *size = held_attr(&h, story, K_SIZE);
-    PyObject *headline = size == NULL ? NULL : held_attr(&h, f, K_HEADLINE_ONLY);
+    PyObject *headline = size == NULL ? NULL : own_field(&h, f, own, K_HEADLINE_ONLY);
     if (headline == NULL) {
         goto fail;
     }
@@ -2451,7 +2462,7 @@ static PyObject *pair_features(PyObject *self, PyObject *const *args, Py_ssize_t
         return NULL;
     }
     double x[PAIR_FEATURES];
-    int found = pair_values(args[0], NULL, args[1], args[2], args[3], args[4], args[5], x);
+    int found = pair_values(args[0], NULL, NULL, args[1], args[2], args[3], args[4], args[5], x);
     if (found <= 0) {
         return found < 0 ? NULL : Py_NewRef(Py_None);
     }
@@ -3472,6 +3483,7 @@ static int out_of_window(Held *h, PyObject *own_day, PyObject *story, PyObject *
 typedef struct {
     PyObject *article;
     const Side *side;
+    PyObject *const *own; /* NULL, or the article's fields as pair_values reads them */
     PyObject *own_day, *stories, *df, *idf, *floor_obj, *window, *weights;
     double **w; /* the weights as doubles, read at the first story the model reads */
     Py_ssize_t *m;
@@ -3504,7 +3516,7 @@ static int join_margin(const Judge *j, PyObject *sid, PyObject *cross, PyObject 
         if (!PyDict_Check(norms)) {
             PyErr_SetString(PyExc_TypeError, "best_story: a story's norms must be a dict");
         } else {
-            found = pair_values(j->article, j->side, story, j->idf, norms, cross, j->floor_obj, x);
+            found = pair_values(j->article, j->side, j->own, story, j->idf, norms, cross, j->floor_obj, x);
         }
     }
     if (found > 0 && *j->w == NULL) {
@@ -3573,7 +3585,7 @@ static PyObject *best_story(PyObject *self, PyObject *const *args, Py_ssize_t na
     Py_ssize_t pos = 0;
     PyObject *sid, *cross;
     while (PyDict_Next(ranked, &pos, &sid, &cross)) {
-        Judge judge = {vectors, NULL, own_day, stories, df, idf, floor_obj, window, weights, &w, &m, bias, threshold};
+        Judge judge = {vectors, NULL, NULL, own_day, stories, df, idf, floor_obj, window, weights, &w, &m, bias, threshold};
         double margin;
         Py_INCREF(sid); /* held while Python code may run (and change ``ranked``) */
         int read = join_margin(&judge, sid, cross, NULL, &margin);
@@ -8749,16 +8761,24 @@ static int side_cosine_of(const Side *side, int name, PyObject *bag, PyObject *n
             if (!PyUnicode_Check(term)) {
                 continue; /* the article's terms are str: no other key is one of them */
             }
-            /* held: a str subclass's hash and a value's __float__ may run Python code */
-            Py_INCREF(term);
-            Py_INCREF(value);
-            Py_hash_t hash = PyObject_Hash(term);
-            Py_ssize_t k = hash == -1 ? -1 : side_find(own, term, hash);
-            double v = k < 0 ? 0.0 : PyFloat_AsDouble(value);
-            Py_DECREF(term);
-            Py_DECREF(value);
-            if (hash == -1 || FAILED(v) || walk_changed(bag, size) < 0) {
-                return -1;
+            Py_ssize_t k;
+            double v;
+            if (PyUnicode_CheckExact(term) && PyFloat_CheckExact(value)) {
+                /* no Python code runs for them: the str's hash is cached or computed in C */
+                k = side_find(own, term, PyObject_Hash(term));
+                v = PyFloat_AS_DOUBLE(value);
+            } else {
+                /* held: a str subclass's hash and a value's __float__ may run Python code */
+                Py_INCREF(term);
+                Py_INCREF(value);
+                Py_hash_t hash = PyObject_Hash(term);
+                k = hash == -1 ? -1 : side_find(own, term, hash);
+                v = k < 0 ? 0.0 : PyFloat_AsDouble(value);
+                Py_DECREF(term);
+                Py_DECREF(value);
+                if (hash == -1 || FAILED(v) || walk_changed(bag, size) < 0) {
+                    return -1;
+                }
             }
             if (k >= 0) {
                 sum_add(&s, v * own->terms[k].weighted * own->terms[k].idf);
@@ -8775,11 +8795,16 @@ static int side_cosine_of(const Side *side, int name, PyObject *bag, PyObject *n
                 }
                 continue;
             }
-            Py_INCREF(other); /* held: its __float__ may run Python code */
-            double w = PyFloat_AsDouble(other);
-            Py_DECREF(other);
-            if (FAILED(w)) {
-                return -1;
+            double w;
+            if (PyFloat_CheckExact(other)) {
+                w = PyFloat_AS_DOUBLE(other);
+            } else {
+                Py_INCREF(other); /* held: its __float__ may run Python code */
+                w = PyFloat_AsDouble(other);
+                Py_DECREF(other);
+                if (FAILED(w)) {
+                    return -1;
+                }
             }
             sum_add(&s, t->weighted * w * t->idf);
             any = 1;
@@ -8877,7 +8902,15 @@ static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     /* a tuple of them (a list's own array and items may be freed by Python code run
      * below: an IDF's __missing__, a story id's __eq__) */
     PyObject *candidates = side == NULL ? NULL : hold(&h, PySequence_Tuple(args[1]));
-    PyObject *own_day = candidates == NULL ? NULL : held_attr(&h, features, K_DAY);
+    /* the fields pair_values reads of the article, read once */
+    static const int own_names[] = {K_BODY, K_NUMBERS, K_MAIN, K_DAY, K_WEEKDAYS, K_MONTHS, K_YEARS, K_HEADLINE_ONLY};
+    PyObject *own[K_COUNT] = {NULL};
+    for (size_t i = 0; candidates != NULL && i < sizeof own_names / sizeof own_names[0]; i++) {
+        if ((own[own_names[i]] = held_attr(&h, features, own_names[i])) == NULL) {
+            goto fail;
+        }
+    }
+    PyObject *own_day = candidates == NULL ? NULL : own[K_DAY];
     if (own_day == NULL) {
         goto fail;
     }
@@ -8901,7 +8934,7 @@ static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
             goto fail;
         }
     }
-    Judge judge = {features, side, own_day, stories, df, idf, args[5], args[6], args[7], &w, &m, bias, threshold};
+    Judge judge = {features, side, own, own_day, stories, df, idf, args[5], args[6], args[7], &w, &m, bias, threshold};
     for (Py_ssize_t j = 0; j < ranked; j++) {
         PyObject *sid = sids[order == NULL ? j : order[j]];
         PyObject *cross = order == NULL ? Py_NewRef(Py_None) : PyFloat_FromDouble(cosines[order[j]]);
