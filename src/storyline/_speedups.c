@@ -1689,13 +1689,11 @@ static int outgrown(PyObject *count, PyObject *cached) {
     return stale;
 }
 
-/* fresh_norms_of(story, df): the story's cached norms (its ``_norms`` dict), emptied first
- * if the corpus has outgrown them; a new reference, NULL with an exception set. */
-static PyObject *story_norms(PyObject *story, PyObject *df) {
+/* story_norms at corpus size ``count`` (df.n, read by the caller). */
+static PyObject *story_norms_at(PyObject *story, PyObject *count) {
     Held h = {.n = 0};
     PyObject *norms = held_attr(&h, story, K_NORMS);
-    PyObject *count = norms == NULL ? NULL : held_attr(&h, df, K_N);
-    if (count == NULL) {
+    if (norms == NULL) {
         goto fail;
     }
     if (!PyDict_Check(norms)) {
@@ -1726,6 +1724,16 @@ static PyObject *story_norms(PyObject *story, PyObject *df) {
 fail:
     release(&h);
     return NULL;
+}
+
+/* fresh_norms_of(story, df): the story's cached norms (its ``_norms`` dict), emptied first
+ * if the corpus has outgrown them; a new reference, NULL with an exception set. */
+static PyObject *story_norms(PyObject *story, PyObject *df) {
+    Held h = {.n = 0};
+    PyObject *count = held_attr(&h, df, K_N);
+    PyObject *norms = count == NULL ? NULL : story_norms_at(story, count);
+    release(&h);
+    return norms;
 }
 
 PyDoc_STRVAR(fresh_norms_of_doc,
@@ -2042,18 +2050,21 @@ static int side_cosine_of(const Side *side, int name, PyObject *bag, PyObject *n
  * again without the lookups (their norms stay fresh: the corpus does not grow meanwhile). */
 static int text_cosines(PyObject *vec, PyObject *vec_norm, const Side *side, PyObject *const *sids, Py_ssize_t n,
                         PyObject *stories, PyObject *df, PyObject *idf, double *cosines, PyObject **kept) {
-    for (Py_ssize_t i = 0; i < n; i++) {
+    Held h = {.n = 0};
+    PyObject *count = held_attr(&h, df, K_N); /* the corpus does not grow meanwhile */
+    for (Py_ssize_t i = 0; count != NULL && i < n; i++) {
         PyObject *story = PyDict_GetItemWithError(stories, sids[i]);
         if (story == NULL) {
             if (!PyErr_Occurred()) {
                 PyErr_SetObject(PyExc_KeyError, sids[i]);
             }
+            release(&h);
             return -1;
         }
         Held each = {.n = 0};
         Py_INCREF(story);
         hold(&each, story);
-        PyObject *norms = hold(&each, story_norms(story, df));
+        PyObject *norms = hold(&each, story_norms_at(story, count));
         PyObject *bag = norms == NULL ? NULL : held_attr(&each, story, K_ALL);
         int failed = bag == NULL || !PyDict_Check(norms)
                      || (side != NULL ? side_cosine_of(side, K_ALL, bag, norms, idf, 0, &cosines[i])
@@ -2064,10 +2075,12 @@ static int text_cosines(PyObject *vec, PyObject *vec_norm, const Side *side, PyO
         }
         release(&each);
         if (failed) {
+            release(&h);
             return -1;
         }
     }
-    return 0;
+    release(&h);
+    return count == NULL ? -1 : 0;
 }
 
 PyDoc_STRVAR(rank_stories_doc,
@@ -2144,6 +2157,18 @@ done:
 
 /* Whether any item of ``items`` is in ``container``: 1, 0, or -1 with an exception set. */
 static int any_in(PyObject *items, PyObject *container) {
+    if (PyTuple_CheckExact(items) && (PyAnySet_CheckExact(container) || PyDict_CheckExact(container))) {
+        /* the tuple (held by the caller) keeps its items; the containers' own tests */
+        int is_set = PyAnySet_CheckExact(container);
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(items); i++) {
+            PyObject *item = PyTuple_GET_ITEM(items, i);
+            int found = is_set ? PySet_Contains(container, item) : PyDict_Contains(container, item);
+            if (found != 0) {
+                return found;
+            }
+        }
+        return 0;
+    }
     PyObject *iter = PyObject_GetIter(items);
     if (iter == NULL) {
         return -1;
