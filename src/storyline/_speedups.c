@@ -1559,7 +1559,8 @@ static int kernel_ready(void) {
     return 0;
 }
 
-/* The new references a call holds, released together at its end. */
+/* The new references a call holds, released together at its end. Hot paths declare one
+ * as ``Held h; h.n = 0;``: an initializer would zero all of its slots each call. */
 typedef struct {
     PyObject *items[64]; /* pair_features holds 46 at most */
     int n;
@@ -1691,7 +1692,8 @@ static int outgrown(PyObject *count, PyObject *cached) {
 
 /* story_norms at corpus size ``count`` (df.n, read by the caller). */
 static PyObject *story_norms_at(PyObject *story, PyObject *count) {
-    Held h = {.n = 0};
+    Held h;
+    h.n = 0;
     PyObject *norms = held_attr(&h, story, K_NORMS);
     if (norms == NULL) {
         goto fail;
@@ -1729,7 +1731,8 @@ fail:
 /* fresh_norms_of(story, df): the story's cached norms (its ``_norms`` dict), emptied first
  * if the corpus has outgrown them; a new reference, NULL with an exception set. */
 static PyObject *story_norms(PyObject *story, PyObject *df) {
-    Held h = {.n = 0};
+    Held h;
+    h.n = 0;
     PyObject *count = held_attr(&h, df, K_N);
     PyObject *norms = count == NULL ? NULL : story_norms_at(story, count);
     release(&h);
@@ -1768,7 +1771,8 @@ static int weight_less(PyObject *a, PyObject *b) {
  * in insertion order, as a stable sort gives them), cached in its ``_top`` as (size,
  * names) until it grows; a new reference, NULL with an exception set. */
 static PyObject *story_top(PyObject *story) {
-    Held h = {.n = 0};
+    Held h;
+    h.n = 0;
     PyObject *out = NULL;
     /* the best so far, best first, held: comparing weights that are not floats runs
      * Python code, which may take them out of the entities */
@@ -2050,7 +2054,8 @@ static int side_cosine_of(const Side *side, int name, PyObject *bag, PyObject *n
  * again without the lookups (their norms stay fresh: the corpus does not grow meanwhile). */
 static int text_cosines(PyObject *vec, PyObject *vec_norm, const Side *side, PyObject *const *sids, Py_ssize_t n,
                         PyObject *stories, PyObject *df, PyObject *idf, double *cosines, PyObject **kept) {
-    Held h = {.n = 0};
+    Held h;
+    h.n = 0;
     PyObject *count = held_attr(&h, df, K_N); /* the corpus does not grow meanwhile */
     for (Py_ssize_t i = 0; count != NULL && i < n; i++) {
         PyObject *story = PyDict_GetItemWithError(stories, sids[i]);
@@ -2061,7 +2066,8 @@ static int text_cosines(PyObject *vec, PyObject *vec_norm, const Side *side, PyO
             release(&h);
             return -1;
         }
-        Held each = {.n = 0};
+        Held each;
+        each.n = 0;
         Py_INCREF(story);
         hold(&each, story);
         PyObject *norms = hold(&each, story_norms_at(story, count));
@@ -2281,7 +2287,8 @@ static int pair_values(PyObject *article, const Side *side, PyObject *const *own
     for (int i = 0; i < PAIR_FEATURES; i++) {
         x[i] = 0.0;
     }
-    Held h = {.n = 0};
+    Held h;
+    h.n = 0;
     PyObject *vectors = side == NULL ? article : NULL;
     PyObject *f = side == NULL ? held_attr(&h, vectors, K_FEATURES) : article;
     if (f == NULL
@@ -3520,7 +3527,8 @@ typedef struct {
  * window or its words miss the floor, -1 with an exception set. ``kept`` is NULL, or the
  * story and its fresh norms as text_cosines kept them. */
 static int join_margin(const Judge *j, PyObject *sid, PyObject *cross, PyObject *const *kept, double *margin) {
-    Held each = {.n = 0};
+    Held each;
+    each.n = 0;
     hold(&each, Py_NewRef(sid));
     hold(&each, Py_NewRef(cross));
     PyObject *story = kept != NULL ? kept[0] : PyDict_GetItemWithError(j->stories, sid);
@@ -8909,7 +8917,8 @@ static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "decide: the stories must be a dict");
         return NULL;
     }
-    Held h = {.n = 0};
+    Held h;
+    h.n = 0;
     PyObject *best = NULL;
     Side *side = NULL;
     double best_margin = 0.0, *w = NULL, *cosines = NULL;
