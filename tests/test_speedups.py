@@ -492,6 +492,37 @@ def test_the_join_decision_reads_each_feature_to_the_last_bit(seed: int) -> None
     assert read > 200
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_the_join_decision_reads_days_of_ints_and_floats_as_python(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """decide and best_story compute a story's day and the window test in doubles where the
+    days, their count and the window are floats or ints: the same decisions as Python's
+    arithmetic, with days of both kinds and windows (of both) at a day's gap and about it."""
+    from dataclasses import replace
+
+    from storyline.cluster import features, online
+    from storyline.cluster.features import ArticleVectors, DocumentFrequencies, StoryFeatures
+
+    rng = random.Random(seed)
+    checked = _checked_kernel(monkeypatch)
+    df = DocumentFrequencies()
+    stories = {sid: StoryFeatures() for sid in range(4)}
+    n = len(features.FEATURE_NAMES)
+    for i in range(30):
+        day = rng.choice([None, 735000 + rng.randint(0, 3), 735000 + rng.randint(0, 12) / 4, 735000.1 + rng.random()])
+        f = replace(_random_features(rng, i), day=day)
+        grown = {sid: story for sid, story in stories.items() if story.size}
+        weights = [rng.gauss(0, 2) for _ in range(n)]
+        window = rng.choice([0, 1, 2, 0.25, 1.5, 2.0, 10**6])
+        online.decide(f, rng.sample(list(grown), len(grown)), grown, df, rng.choice([1, 10]), 0.0, window, weights,
+                      rng.gauss(0, 2), rng.random())
+        online.best_story(ArticleVectors(f, df), dict.fromkeys(grown), grown, df, 0.0, window, weights,
+                          rng.gauss(0, 2), rng.random())
+        df.add(f)
+        kept = replace(f, entities={k: v for k, v in f.entities.items() if k[:2] in features.KINDS})
+        rng.choice(list(stories.values())).add(kept, seen=i, df=df)
+    assert checked["decide"] > 20 and checked["best_story"] > 20
+
+
 @pytest.mark.parametrize("seed", range(10))
 def test_the_merge_pass_loops_match_their_references_to_the_last_bit(seed: int) -> None:
     """Stories of headlines alone (of one article, of several, named or not, dated or not)

@@ -1570,7 +1570,8 @@ static int kernel_ready(void) {
     return 0;
 }
 
-/* The new references a call holds, released together at its end. */
+/* The new references a call holds, released together at its end. Hot paths declare one
+ * as ``Held h; h.n = 0;``: an initializer would zero all of its slots each call. */
 typedef struct {
     PyObject *items[64]; /* pair_features holds 46 at most */
     int n;
@@ -1700,13 +1701,12 @@ static int outgrown(PyObject *count, PyObject *cached) {
     return stale;
 }
 
-/* fresh_norms_of(story, df): the story's cached norms (its ``_norms`` dict), emptied first
- * if the corpus has outgrown them; a new reference, NULL with an exception set. */
-static PyObject *story_norms(PyObject *story, PyObject *df) {
-    Held h = {.n = 0};
+/* story_norms at corpus size ``count`` (df.n, read by the caller). */
+static PyObject *story_norms_at(PyObject *story, PyObject *count) {
+    Held h;
+    h.n = 0;
     PyObject *norms = held_attr(&h, story, K_NORMS);
-    PyObject *count = norms == NULL ? NULL : held_attr(&h, df, K_N);
-    if (count == NULL) {
+    if (norms == NULL) {
         goto fail;
     }
     if (!PyDict_Check(norms)) {
@@ -1737,6 +1737,17 @@ static PyObject *story_norms(PyObject *story, PyObject *df) {
 fail:
     release(&h);
     return NULL;
+}
+
+/* fresh_norms_of(story, df): the story's cached norms (its ``_norms`` dict), emptied first
+ * if the corpus has outgrown them; a new reference, NULL with an exception set. */
+static PyObject *story_norms(PyObject *story, PyObject *df) {
+    Held h;
+    h.n = 0;
+    PyObject *count = held_attr(&h, df, K_N);
+    PyObject *norms = count == NULL ? NULL : story_norms_at(story, count);
+    release(&h);
+    return norms;
 }
 
 PyDoc_STRVAR(fresh_norms_of_doc,
@@ -1771,7 +1782,8 @@ static int weight_less(PyObject *a, PyObject *b) {
  * in insertion order, as a stable sort gives them), cached in its ``_top`` as (size,
  * names) until it grows; a new reference, NULL with an exception set. */
 static PyObject *story_top(PyObject *story) {
-    Held h = {.n = 0};
+    Held h;
+    h.n = 0;
     PyObject *out = NULL;
     /* the best so far, best first, held: comparing weights that are not floats runs
      * Python code, which may take them out of the entities */
@@ -2047,31 +2059,45 @@ static int side_cosine_of(const Side *side, int name, PyObject *bag, PyObject *n
 /* The text_cosine of an article's title + body vector ``vec`` (of norm ``vec_norm``), or
  * of its ``side``'s where that is not NULL, with each of ``n`` stories (ids into the dict
  * ``stories``), in their order (the norms they cache, the IDF weights they compute), as
- * rank_stories' reference makes its dict of them; -1 with an exception set. */
+ * rank_stories' reference makes its dict of them; -1 with an exception set. Where ``kept``
+ * is not NULL, kept[2 * i] and kept[2 * i + 1] get new references to story i and its fresh
+ * norms (NULL past a failure; the caller drops them), so that the join decision reads them
+ * again without the lookups (their norms stay fresh: the corpus does not grow meanwhile). */
 static int text_cosines(PyObject *vec, PyObject *vec_norm, const Side *side, PyObject *const *sids, Py_ssize_t n,
-                        PyObject *stories, PyObject *df, PyObject *idf, double *cosines) {
-    for (Py_ssize_t i = 0; i < n; i++) {
+                        PyObject *stories, PyObject *df, PyObject *idf, double *cosines, PyObject **kept) {
+    Held h;
+    h.n = 0;
+    PyObject *count = held_attr(&h, df, K_N); /* the corpus does not grow meanwhile */
+    for (Py_ssize_t i = 0; count != NULL && i < n; i++) {
         PyObject *story = PyDict_GetItemWithError(stories, sids[i]);
         if (story == NULL) {
             if (!PyErr_Occurred()) {
                 PyErr_SetObject(PyExc_KeyError, sids[i]);
             }
+            release(&h);
             return -1;
         }
-        Held each = {.n = 0};
+        Held each;
+        each.n = 0;
         Py_INCREF(story);
         hold(&each, story);
-        PyObject *norms = hold(&each, story_norms(story, df));
+        PyObject *norms = hold(&each, story_norms_at(story, count));
         PyObject *bag = norms == NULL ? NULL : held_attr(&each, story, K_ALL);
         int failed = bag == NULL || !PyDict_Check(norms)
                      || (side != NULL ? side_cosine_of(side, K_ALL, bag, norms, idf, 0, &cosines[i])
                                       : cosine_of(vec, vec_norm, bag, norms, kernel_str[K_ALL], idf, &cosines[i])) < 0;
+        if (!failed && kept != NULL) {
+            kept[2 * i] = Py_NewRef(story);
+            kept[2 * i + 1] = Py_NewRef(norms);
+        }
         release(&each);
         if (failed) {
+            release(&h);
             return -1;
         }
     }
-    return 0;
+    release(&h);
+    return count == NULL ? -1 : 0;
 }
 
 PyDoc_STRVAR(rank_stories_doc,
@@ -2122,7 +2148,7 @@ static PyObject *rank_stories(PyObject *self, PyObject *const *args, Py_ssize_t 
         PyErr_SetString(PyExc_TypeError, "rank_stories: the IDF weights must be a dict");
         goto done;
     }
-    if (text_cosines(vec, vec_norm, NULL, sids, n, stories, df, idf, cosines) < 0) {
+    if (text_cosines(vec, vec_norm, NULL, sids, n, stories, df, idf, cosines, NULL) < 0) {
         goto done;
     }
     /* the best ``kept``, best first, ties in candidate order as in a stable sort */
@@ -2148,6 +2174,18 @@ done:
 
 /* Whether any item of ``items`` is in ``container``: 1, 0, or -1 with an exception set. */
 static int any_in(PyObject *items, PyObject *container) {
+    if (PyTuple_CheckExact(items) && (PyAnySet_CheckExact(container) || PyDict_CheckExact(container))) {
+        /* the tuple (held by the caller) keeps its items; the containers' own tests */
+        int is_set = PyAnySet_CheckExact(container);
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(items); i++) {
+            PyObject *item = PyTuple_GET_ITEM(items, i);
+            int found = is_set ? PySet_Contains(container, item) : PyDict_Contains(container, item);
+            if (found != 0) {
+                return found;
+            }
+        }
+        return 0;
+    }
     PyObject *iter = PyObject_GetIter(items);
     if (iter == NULL) {
         return -1;
@@ -2175,8 +2213,7 @@ static int both_true(PyObject *a, PyObject *b) {
 }
 
 /* 1.0 where both name some and share none (the weekday and month mismatches), else 0.0. */
-static int mismatch(Held *h, PyObject *f, PyObject *story, int name, double *out) {
-    PyObject *own = held_attr(h, f, name);
+static int mismatch_of(Held *h, PyObject *own, PyObject *story, int name, double *out) {
     PyObject *theirs = own == NULL ? NULL : held_attr(h, story, name);
     if (theirs == NULL) {
         return -1;
@@ -2192,6 +2229,50 @@ static int mismatch(Held *h, PyObject *f, PyObject *story, int name, double *out
     }
     *out = shared ? 0.0 : 1.0;
     return 0;
+}
+
+/* mismatch_of f.<name>. */
+static int mismatch(Held *h, PyObject *f, PyObject *story, int name, double *out) {
+    return mismatch_of(h, held_attr(h, f, name), story, name, out);
+}
+
+/* f.<name> of the article pair_values reads: from ``own`` (its fields read once per call,
+ * indexed by kernel name) where that is not NULL, else read here (held). */
+static PyObject *own_field(Held *h, PyObject *f, PyObject *const *own, int name) {
+    return own != NULL ? own[name] : held_attr(h, f, name);
+}
+
+/* An exact float, or an exact int below 2**53 in size (a double exactly, as Python's
+ * arithmetic with floats converts it), as a double: 1, or 0 (nothing set) for anything else. */
+static int exact_double(PyObject *obj, double *out) {
+    if (PyFloat_CheckExact(obj)) {
+        *out = PyFloat_AS_DOUBLE(obj);
+        return 1;
+    }
+    if (!PyLong_CheckExact(obj)) {
+        return 0;
+    }
+    int overflow;
+    long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
+    const long long exact = 1LL << 53;
+    if (overflow || v <= -exact || v >= exact) {
+        return 0; /* no error: PyLong_AsLongLongAndOverflow sets none for an exact int */
+    }
+    *out = (double)v;
+    return 1;
+}
+
+/* StoryFeatures.day (day_sum / day_n) in doubles where day_n is an int other than 0 and
+ * both are exact_double: int / int and float / int then divide the two doubles, which
+ * Python does too (its int division is correctly rounded, as is the doubles'); 1, or 0
+ * (nothing set) where Python's division must compute it. */
+static int story_day_double(PyObject *day_sum, PyObject *day_n, double *out) {
+    double sum, n;
+    if (!PyLong_CheckExact(day_n) || !exact_double(day_n, &n) || n == 0.0 || !exact_double(day_sum, &sum)) {
+        return 0;
+    }
+    *out = sum / n;
+    return 1;
 }
 
 /* the length of pair_features' vector (features.FEATURE_NAMES) */
@@ -2212,19 +2293,20 @@ static int own_cosine(Held *h, PyObject *vectors, const Side *side, int vec, int
  * (not None), -1 with an exception set. The article is its ArticleVectors ``article``, or
  * where ``side`` is not NULL its ArticleFeatures ``article`` and the side made of them.
  * ``idf`` and ``norms`` are dicts. */
-static int pair_values(PyObject *article, const Side *side, PyObject *story, PyObject *idf, PyObject *norms,
-                       PyObject *cross, PyObject *floor_obj, double *x) {
+static int pair_values(PyObject *article, const Side *side, PyObject *const *own, PyObject *story, PyObject *idf,
+                       PyObject *norms, PyObject *cross, PyObject *floor_obj, double *x) {
     for (int i = 0; i < PAIR_FEATURES; i++) {
         x[i] = 0.0;
     }
-    Held h = {.n = 0};
+    Held h;
+    h.n = 0;
     PyObject *vectors = side == NULL ? article : NULL;
     PyObject *f = side == NULL ? held_attr(&h, vectors, K_FEATURES) : article;
     if (f == NULL
             || own_cosine(&h, vectors, side, K_TITLE, K_TITLE_NORM, story, K_TITLE, norms, idf, &x[0]) < 0) {
         goto fail;
     }
-    PyObject *own_body = held_attr(&h, f, K_BODY);
+    PyObject *own_body = own_field(&h, f, own, K_BODY);
     PyObject *story_body = own_body == NULL ? NULL : held_attr(&h, story, K_BODY);
     int bodies = story_body == NULL ? -1 : both_true(own_body, story_body);
     if (bodies < 0 || (bodies && own_cosine(&h, vectors, side, K_BODY, K_BODY_NORM, story, K_BODY, norms, idf,
@@ -2290,7 +2372,7 @@ static int pair_values(PyObject *article, const Side *side, PyObject *story, PyO
         }
     }
     /* number_overlap */
-    PyObject *own_numbers = held_attr(&h, f, K_NUMBERS);
+    PyObject *own_numbers = own_field(&h, f, own, K_NUMBERS);
     PyObject *story_numbers = own_numbers == NULL ? NULL : held_attr(&h, story, K_NUMBERS);
     int numbered = story_numbers == NULL ? -1 : both_true(own_numbers, story_numbers);
     if (numbered < 0) {
@@ -2319,7 +2401,7 @@ static int pair_values(PyObject *article, const Side *side, PyObject *story, PyO
         x[7] = (double)shared / (double)(own_n < story_n ? own_n : story_n);
     }
     /* main_entity_match and main_entity_mismatch */
-    PyObject *own_main = held_attr(&h, f, K_MAIN);
+    PyObject *own_main = own_field(&h, f, own, K_MAIN);
     PyObject *story_entities = own_main == NULL ? NULL : held_attr(&h, story, K_ENTITIES);
     int mained = story_entities == NULL ? -1 : both_true(own_main, story_entities);
     if (mained < 0) {
@@ -2342,7 +2424,7 @@ static int pair_values(PyObject *article, const Side *side, PyObject *story, PyO
     }
     /* days_apart, the story's day as StoryFeatures.day computes it (day_sum / day_n
      * if day_n else None) */
-    PyObject *own_day = held_attr(&h, f, K_DAY);
+    PyObject *own_day = own_field(&h, f, own, K_DAY);
     PyObject *day_n = own_day == NULL ? NULL : held_attr(&h, story, K_DAY_N);
     int story_dated = day_n == NULL ? -1 : PyObject_IsTrue(day_n);
     if (story_dated < 0) {
@@ -2351,19 +2433,22 @@ static int pair_values(PyObject *article, const Side *side, PyObject *story, PyO
     int dated = own_day != Py_None && story_dated;
     if (dated) {
         PyObject *day_sum = held_attr(&h, story, K_DAY_SUM);
-        PyObject *story_day = day_sum == NULL ? NULL : hold(&h, PyNumber_TrueDivide(day_sum, day_n));
-        double a = story_day == NULL ? -1.0 : PyFloat_AsDouble(own_day), b;
-        if (FAILED(a) || (b = PyFloat_AsDouble(story_day), FAILED(b))) {
+        double a, b;
+        int fast = day_sum != NULL && story_day_double(day_sum, day_n, &b);
+        PyObject *story_day = fast || day_sum == NULL ? NULL : hold(&h, PyNumber_TrueDivide(day_sum, day_n));
+        if ((!fast && story_day == NULL) || (a = PyFloat_AsDouble(own_day), FAILED(a))
+                || (!fast && (b = PyFloat_AsDouble(story_day), FAILED(b)))) {
             goto fail;
         }
         double gap = fabs(a - b);
         x[10] = log1p(400.0 < gap ? 400.0 : gap) / log1p(400.0); /* _MAX_DAYS */
     }
-    if (mismatch(&h, f, story, K_WEEKDAYS, &x[11]) < 0 || mismatch(&h, f, story, K_MONTHS, &x[12]) < 0) {
+    if (mismatch_of(&h, own_field(&h, f, own, K_WEEKDAYS), story, K_WEEKDAYS, &x[11]) < 0
+            || mismatch_of(&h, own_field(&h, f, own, K_MONTHS), story, K_MONTHS, &x[12]) < 0) {
         goto fail;
     }
     /* year_cos and year_known, where a day is missing on one side */
-    PyObject *own_years = held_attr(&h, f, K_YEARS);
+    PyObject *own_years = own_field(&h, f, own, K_YEARS);
     PyObject *year_bag = own_years == NULL ? NULL : held_attr(&h, story, K_YEAR_BAG);
     int yeared = year_bag == NULL ? -1 : both_true(own_years, year_bag);
     if (yeared < 0) {
@@ -2377,7 +2462,7 @@ static int pair_values(PyObject *article, const Side *side, PyObject *story, PyO
     }
     /* log_story_size, headline_only */
     PyObject *size = held_attr(&h, story, K_SIZE);
-    PyObject *headline = size == NULL ? NULL : held_attr(&h, f, K_HEADLINE_ONLY);
+    PyObject *headline = size == NULL ? NULL : own_field(&h, f, own, K_HEADLINE_ONLY);
     if (headline == NULL) {
         goto fail;
     }
@@ -2420,7 +2505,7 @@ static PyObject *pair_features(PyObject *self, PyObject *const *args, Py_ssize_t
         return NULL;
     }
     double x[PAIR_FEATURES];
-    int found = pair_values(args[0], NULL, args[1], args[2], args[3], args[4], args[5], x);
+    int found = pair_values(args[0], NULL, NULL, args[1], args[2], args[3], args[4], args[5], x);
     if (found <= 0) {
         return found < 0 ? NULL : Py_NewRef(Py_None);
     }
@@ -3425,6 +3510,11 @@ static int out_of_window(Held *h, PyObject *own_day, PyObject *story, PyObject *
         return -1;
     }
     PyObject *day_sum = dated ? held_attr(h, story, K_DAY_SUM) : NULL;
+    double own, day, limit;
+    if (day_sum != NULL && exact_double(own_day, &own) && exact_double(window, &limit)
+            && story_day_double(day_sum, day_n, &day)) {
+        return fabs(own - day) > limit; /* a float and a float or an exact int compare so */
+    }
     PyObject *story_day = !dated ? Py_NewRef(Py_None) : day_sum == NULL ? NULL : PyNumber_TrueDivide(day_sum, day_n);
     PyObject *gap = story_day == NULL ? NULL : hold(h, PyNumber_Subtract(own_day, hold(h, story_day)));
     PyObject *apart = gap == NULL ? NULL : hold(h, PyNumber_Absolute(gap));
@@ -3436,6 +3526,7 @@ static int out_of_window(Held *h, PyObject *own_day, PyObject *story, PyObject *
 typedef struct {
     PyObject *article;
     const Side *side;
+    PyObject *const *own; /* NULL, or the article's fields as pair_values reads them */
     PyObject *own_day, *stories, *df, *idf, *floor_obj, *window, *weights;
     double **w; /* the weights as doubles, read at the first story the model reads */
     Py_ssize_t *m;
@@ -3444,12 +3535,14 @@ typedef struct {
 
 /* best_story's reading of the story ``sid`` (its text cosine ``cross``, or None): 1 with
  * the model's margin over the threshold in *margin, 0 where the story is out of the
- * window or its words miss the floor, -1 with an exception set. */
-static int join_margin(const Judge *j, PyObject *sid, PyObject *cross, double *margin) {
-    Held each = {.n = 0};
+ * window or its words miss the floor, -1 with an exception set. ``kept`` is NULL, or the
+ * story and its fresh norms as text_cosines kept them. */
+static int join_margin(const Judge *j, PyObject *sid, PyObject *cross, PyObject *const *kept, double *margin) {
+    Held each;
+    each.n = 0;
     hold(&each, Py_NewRef(sid));
     hold(&each, Py_NewRef(cross));
-    PyObject *story = PyDict_GetItemWithError(j->stories, sid);
+    PyObject *story = kept != NULL ? kept[0] : PyDict_GetItemWithError(j->stories, sid);
     if (story == NULL) {
         if (!PyErr_Occurred()) {
             PyErr_SetObject(PyExc_KeyError, sid);
@@ -3459,14 +3552,15 @@ static int join_margin(const Judge *j, PyObject *sid, PyObject *cross, double *m
     }
     hold(&each, Py_NewRef(story));
     int apart = j->own_day == Py_None ? 0 : out_of_window(&each, j->own_day, story, j->window);
-    PyObject *norms = apart != 0 ? NULL : hold(&each, story_norms(story, j->df));
+    PyObject *norms = apart != 0 ? NULL
+                      : kept != NULL ? hold(&each, Py_NewRef(kept[1])) : hold(&each, story_norms(story, j->df));
     double x[PAIR_FEATURES], p = 0.0;
     int found = -1;
     if (norms != NULL) {
         if (!PyDict_Check(norms)) {
             PyErr_SetString(PyExc_TypeError, "best_story: a story's norms must be a dict");
         } else {
-            found = pair_values(j->article, j->side, story, j->idf, norms, cross, j->floor_obj, x);
+            found = pair_values(j->article, j->side, j->own, story, j->idf, norms, cross, j->floor_obj, x);
         }
     }
     if (found > 0 && *j->w == NULL) {
@@ -3535,10 +3629,10 @@ static PyObject *best_story(PyObject *self, PyObject *const *args, Py_ssize_t na
     Py_ssize_t pos = 0;
     PyObject *sid, *cross;
     while (PyDict_Next(ranked, &pos, &sid, &cross)) {
-        Judge judge = {vectors, NULL, own_day, stories, df, idf, floor_obj, window, weights, &w, &m, bias, threshold};
+        Judge judge = {vectors, NULL, NULL, own_day, stories, df, idf, floor_obj, window, weights, &w, &m, bias, threshold};
         double margin;
         Py_INCREF(sid); /* held while Python code may run (and change ``ranked``) */
-        int read = join_margin(&judge, sid, cross, &margin);
+        int read = join_margin(&judge, sid, cross, NULL, &margin);
         if (read > 0 && margin >= best_margin) {
             best_margin = margin;
             Py_XSETREF(best, Py_NewRef(sid));
@@ -8714,16 +8808,24 @@ static int side_cosine_of(const Side *side, int name, PyObject *bag, PyObject *n
             if (!PyUnicode_Check(term)) {
                 continue; /* the article's terms are str: no other key is one of them */
             }
-            /* held: a str subclass's hash and a value's __float__ may run Python code */
-            Py_INCREF(term);
-            Py_INCREF(value);
-            Py_hash_t hash = PyObject_Hash(term);
-            Py_ssize_t k = hash == -1 ? -1 : side_find(own, term, hash);
-            double v = k < 0 ? 0.0 : PyFloat_AsDouble(value);
-            Py_DECREF(term);
-            Py_DECREF(value);
-            if (hash == -1 || FAILED(v) || walk_changed(bag, size) < 0) {
-                return -1;
+            Py_ssize_t k;
+            double v;
+            if (PyUnicode_CheckExact(term) && PyFloat_CheckExact(value)) {
+                /* no Python code runs for them: the str's hash is cached or computed in C */
+                k = side_find(own, term, PyObject_Hash(term));
+                v = PyFloat_AS_DOUBLE(value);
+            } else {
+                /* held: a str subclass's hash and a value's __float__ may run Python code */
+                Py_INCREF(term);
+                Py_INCREF(value);
+                Py_hash_t hash = PyObject_Hash(term);
+                k = hash == -1 ? -1 : side_find(own, term, hash);
+                v = k < 0 ? 0.0 : PyFloat_AsDouble(value);
+                Py_DECREF(term);
+                Py_DECREF(value);
+                if (hash == -1 || FAILED(v) || walk_changed(bag, size) < 0) {
+                    return -1;
+                }
             }
             if (k >= 0) {
                 sum_add(&s, v * own->terms[k].weighted * own->terms[k].idf);
@@ -8740,11 +8842,16 @@ static int side_cosine_of(const Side *side, int name, PyObject *bag, PyObject *n
                 }
                 continue;
             }
-            Py_INCREF(other); /* held: its __float__ may run Python code */
-            double w = PyFloat_AsDouble(other);
-            Py_DECREF(other);
-            if (FAILED(w)) {
-                return -1;
+            double w;
+            if (PyFloat_CheckExact(other)) {
+                w = PyFloat_AS_DOUBLE(other);
+            } else {
+                Py_INCREF(other); /* held: its __float__ may run Python code */
+                w = PyFloat_AsDouble(other);
+                Py_DECREF(other);
+                if (FAILED(w)) {
+                    return -1;
+                }
             }
             sum_add(&s, t->weighted * w * t->idf);
             any = 1;
@@ -8794,6 +8901,14 @@ static PyObject *register_stream(PyObject *self, PyObject *const *args, Py_ssize
     Py_RETURN_NONE;
 }
 
+/* Drops the n stories and norms that text_cosines kept (NULL where it kept none). */
+static void drop_kept(PyObject **kept, Py_ssize_t n) {
+    for (Py_ssize_t i = 0; kept != NULL && i < 2 * n; i++) {
+        Py_XDECREF(kept[i]);
+    }
+    PyMem_Free(kept);
+}
+
 PyDoc_STRVAR(decide_doc,
 "decide(features, candidates, stories, df, count, floor, window_days, weights, bias, threshold)\n"
 "    -> story id | None\n\n"
@@ -8816,11 +8931,13 @@ static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "decide: the stories must be a dict");
         return NULL;
     }
-    Held h = {.n = 0};
+    Held h;
+    h.n = 0;
     PyObject *best = NULL;
     Side *side = NULL;
     double best_margin = 0.0, *w = NULL, *cosines = NULL;
-    Py_ssize_t m = 0, *order = NULL;
+    Py_ssize_t m = 0, *order = NULL, kept_n = 0;
+    PyObject **kept = NULL; /* the ranked candidates' stories and norms (text_cosines) */
     PyObject *idf = held_attr(&h, df, K_WEIGHTS);
     if (idf == NULL) {
         goto fail;
@@ -8833,7 +8950,15 @@ static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     /* a tuple of them (a list's own array and items may be freed by Python code run
      * below: an IDF's __missing__, a story id's __eq__) */
     PyObject *candidates = side == NULL ? NULL : hold(&h, PySequence_Tuple(args[1]));
-    PyObject *own_day = candidates == NULL ? NULL : held_attr(&h, features, K_DAY);
+    /* the fields pair_values reads of the article, read once */
+    static const int own_names[] = {K_BODY, K_NUMBERS, K_MAIN, K_DAY, K_WEEKDAYS, K_MONTHS, K_YEARS, K_HEADLINE_ONLY};
+    PyObject *own[K_COUNT] = {NULL};
+    for (size_t i = 0; candidates != NULL && i < sizeof own_names / sizeof own_names[0]; i++) {
+        if ((own[own_names[i]] = held_attr(&h, features, own_names[i])) == NULL) {
+            goto fail;
+        }
+    }
+    PyObject *own_day = candidates == NULL ? NULL : own[K_DAY];
     if (own_day == NULL) {
         goto fail;
     }
@@ -8846,21 +8971,24 @@ static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         ranked = count < 0 ? (n + count > 0 ? n + count : 0) : count;
         cosines = PyMem_Malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
         order = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(n > 0 ? n : 1));
-        if (cosines == NULL || order == NULL) {
+        kept = PyMem_Calloc(2 * (size_t)(n > 0 ? n : 1), sizeof(PyObject *));
+        kept_n = n;
+        if (cosines == NULL || order == NULL || kept == NULL) {
             PyErr_NoMemory();
             goto fail;
         }
-        if (text_cosines(NULL, NULL, side, sids, n, stories, df, idf, cosines) < 0
+        if (text_cosines(NULL, NULL, side, sids, n, stories, df, idf, cosines, kept) < 0
                 || best_of((const char *)cosines, sizeof(double), n, ranked, order) < 0) {
             goto fail;
         }
     }
-    Judge judge = {features, side, own_day, stories, df, idf, args[5], args[6], args[7], &w, &m, bias, threshold};
+    Judge judge = {features, side, own, own_day, stories, df, idf, args[5], args[6], args[7], &w, &m, bias, threshold};
     for (Py_ssize_t j = 0; j < ranked; j++) {
         PyObject *sid = sids[order == NULL ? j : order[j]];
         PyObject *cross = order == NULL ? Py_NewRef(Py_None) : PyFloat_FromDouble(cosines[order[j]]);
         double margin;
-        int read = cross == NULL ? -1 : join_margin(&judge, sid, cross, &margin);
+        int read = cross == NULL ? -1
+                   : join_margin(&judge, sid, cross, order == NULL ? NULL : &kept[2 * order[j]], &margin);
         Py_XDECREF(cross);
         if (read < 0) {
             goto fail;
@@ -8875,6 +9003,7 @@ static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     PyMem_Free(w);
     PyMem_Free(cosines);
     PyMem_Free(order);
+    drop_kept(kept, kept_n);
     return best != NULL ? best : Py_NewRef(Py_None);
 fail:
     release(&h);
@@ -8884,6 +9013,7 @@ fail:
     PyMem_Free(w);
     PyMem_Free(cosines);
     PyMem_Free(order);
+    drop_kept(kept, kept_n);
     Py_XDECREF(best);
     return NULL;
 }
