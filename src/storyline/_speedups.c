@@ -2027,7 +2027,8 @@ static PyObject *text_cosine(PyObject *self, PyObject *const *args, Py_ssize_t n
     if (kernel_ready() < 0) {
         return NULL;
     }
-    Held h = {.n = 0};
+    Held h;
+    h.n = 0;
     double out;
     PyObject *idf = held_attr(&h, args[2], K_WEIGHTS);
     PyObject *norms = idf == NULL ? NULL : hold(&h, story_norms(args[1], args[2]));
@@ -2133,7 +2134,8 @@ static PyObject *rank_stories(PyObject *self, PyObject *const *args, Py_ssize_t 
     double *cosines = PyMem_Malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
     Py_ssize_t *order = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(n > 0 ? n : 1));
     PyObject *out = NULL;
-    Held h = {.n = 0};
+    Held h;
+    h.n = 0;
     if (cosines == NULL || order == NULL) {
         PyErr_NoMemory();
         goto done;
@@ -2650,7 +2652,8 @@ static int fill_article(PyObject *vectors, PyObject *features, PyObject *idf, in
     if (put_attr(vectors, K_FEATURES, features) < 0) {
         return -1;
     }
-    Held h = {.n = 0};
+    Held h;
+    h.n = 0;
     PyObject *own_title = held_attr(&h, features, K_TITLE);
     PyObject *title = own_title == NULL ? NULL : hold(&h, weighted_bag(own_title, idf));
     if (title == NULL || put_attr(vectors, K_TITLE, title) < 0) {
@@ -3077,7 +3080,8 @@ static int weighted_cosine(PyObject *bag, int kind, Py_ssize_t terms, double nor
  * ``norms``); -1 with an exception set. */
 static int story_text_values(PyObject *a, const ArticleNorms *own, PyObject *b, PyObject *norms, PyObject *idf,
                              double *x) {
-    Held h = {.n = 0};
+    Held h;
+    h.n = 0;
     PyObject *title = held_attr(&h, a, K_TITLE);
     PyObject *other_title = title == NULL ? NULL : held_attr(&h, b, K_TITLE);
     PyObject *other_all = other_title == NULL ? NULL : held_attr(&h, b, K_ALL);
@@ -3107,7 +3111,8 @@ static int both_dated(Held *h, PyObject *a, PyObject *b) {
  * do not meet): a norm cached now is updated in place as the story grows, and so may
  * differ in its last bit from one computed later. -1 with an exception set. */
 static int cache_other_norms(PyObject *a, PyObject *b, PyObject *norms, PyObject *idf) {
-    Held h = {.n = 0};
+    Held h;
+    h.n = 0;
     PyObject *entities = held_attr(&h, a, K_ENTITIES);
     PyObject *other_entities = entities == NULL ? NULL : held_attr(&h, b, K_ENTITIES);
     PyObject *other_kinds = other_entities == NULL ? NULL : held_attr(&h, b, K_KINDS);
@@ -3184,7 +3189,8 @@ fail:
  * or -1 with an exception set. */
 static int story_pair_values(PyObject *a, const ArticleNorms *own, PyObject *b, PyObject *norms, PyObject *idf,
                              double *x) {
-    Held h = {.n = 0};
+    Held h;
+    h.n = 0;
     PyObject *entities = held_attr(&h, a, K_ENTITIES);
     PyObject *other_entities = entities == NULL ? NULL : held_attr(&h, b, K_ENTITIES);
     if (other_entities == NULL || !PyDict_Check(entities)
@@ -3391,7 +3397,8 @@ static PyObject *article_norms_of(PyObject *self, PyObject *const *args, Py_ssiz
     if (kernel_ready() < 0) {
         return NULL;
     }
-    Held h = {.n = 0};
+    Held h;
+    h.n = 0;
     ArticleNorms norms;
     PyObject *out = NULL;
     PyObject *idf = held_attr(&h, args[1], K_WEIGHTS);
@@ -3429,7 +3436,8 @@ static PyObject *headline_merge_probability(PyObject *self, PyObject *const *arg
     if (FAILED(floor) || FAILED(bias) || kernel_ready() < 0) {
         return NULL;
     }
-    Held h = {.n = 0};
+    Held h;
+    h.n = 0;
     PyObject *out = NULL;
     double *w = NULL;
     PyObject *body_a = held_attr(&h, a, K_BODY);
@@ -3612,7 +3620,8 @@ static PyObject *best_story(PyObject *self, PyObject *const *args, Py_ssize_t na
         PyErr_SetString(PyExc_TypeError, "best_story: the ranked stories and the stories must be dicts");
         return NULL;
     }
-    Held h = {.n = 0};
+    Held h;
+    h.n = 0;
     PyObject *best = NULL;
     double best_margin = 0.0, *w = NULL;
     Py_ssize_t m = 0;
@@ -8266,7 +8275,8 @@ static PyObject *shares_words(PyObject *self, PyObject *const *args, Py_ssize_t 
         return NULL;
     }
     PyObject *vectors = args[0], *story = args[1];
-    Held h = {.n = 0};
+    Held h;
+    h.n = 0;
     PyObject *idf = held_attr(&h, args[2], K_WEIGHTS);
     PyObject *norms = idf == NULL ? NULL : hold(&h, story_norms(story, args[2]));
     if (norms == NULL) {
@@ -8709,7 +8719,8 @@ static Side *article_side(PyObject *f, PyObject *idf) {
         PyErr_NoMemory();
         return NULL;
     }
-    Held h = {.n = 0};
+    Held h;
+    h.n = 0;
     static const int fields[4] = {K_TITLE, K_BODY, K_ENTITIES, K_YEARS};
     static const int slots[4] = {S_TITLE, S_BODY, S_ENTITIES, S_YEARS};
     for (int i = 0; i < 4; i++) {
@@ -9097,7 +9108,8 @@ static PyObject *add_article(PyObject *self, PyObject *const *args, Py_ssize_t n
     if (kernel_ready() < 0) {
         return NULL;
     }
-    Held h = {.n = 0};
+    Held h;
+    h.n = 0;
     PyObject *norms = add_to_attr(&h, story, K_SIZE, PyLong_FromLong(1)) < 0 ? NULL : held_attr(&h, story, K_NORMS);
     if (norms == NULL) {
         goto fail;
@@ -9269,7 +9281,8 @@ static PyObject *count_article(PyObject *self, PyObject *const *args, Py_ssize_t
     if (kernel_ready() < 0) {
         return NULL;
     }
-    Held h = {.n = 0};
+    Held h;
+    h.n = 0;
     if (add_to_attr(&h, df, K_N, PyLong_FromLong(1)) < 0) {
         goto fail;
     }
@@ -9539,7 +9552,8 @@ static PyObject *story_keys(PyObject *self, PyObject *const *args, Py_ssize_t na
     if ((most == -1 && PyErr_Occurred()) || kernel_ready() < 0) {
         return NULL;
     }
-    Held h = {.n = 0};
+    Held h;
+    h.n = 0;
     PyObject *title = held_attr(&h, args[0], K_TITLE);
     PyObject *body = title == NULL ? NULL : held_attr(&h, args[0], K_BODY);
     PyObject *entities = body == NULL ? NULL : held_attr(&h, args[0], K_ENTITIES);
@@ -9626,7 +9640,8 @@ static PyObject *text_norms(PyObject *self, PyObject *const *args, Py_ssize_t na
     if (kernel_ready() < 0) {
         return NULL;
     }
-    Held h = {.n = 0};
+    Held h;
+    h.n = 0;
     TextNorms norms;
     PyObject *out = NULL;
     PyObject *idf = held_attr(&h, args[1], K_WEIGHTS);
@@ -9655,7 +9670,8 @@ static PyObject *story_shares_words(PyObject *self, PyObject *const *args, Py_ss
     if (FAILED(floor) || text_norms_of_tuple(args[1], &own) < 0 || kernel_ready() < 0) {
         return NULL;
     }
-    Held h = {.n = 0};
+    Held h;
+    h.n = 0;
     PyObject *idf = held_attr(&h, df, K_WEIGHTS);
     PyObject *norms = idf == NULL ? NULL : hold(&h, story_norms(b, df));
     PyObject *title = norms == NULL ? NULL : held_attr(&h, a, K_TITLE);
