@@ -329,29 +329,37 @@ static PyObject *weighted(PyObject *self, PyObject *args) {
 
 /* bag[term] = bag.get(term, 0.0) + value; with ``squared`` not NULL, the bag's
  * IDF-weighted squared norm updated for it as add_into's reference does (``idf`` a dict
- * then). -1 with an exception set on failure. */
+ * then). -1 with an exception set on failure. One lookup finds the term or inserts it
+ * (setdefault with the sum it gets when new); a float that only the bag holds is updated
+ * in place (no one can see it change), saving a new float and a second lookup. */
 static int add_term(PyObject *bag, PyObject *term, PyObject *value, PyObject *idf, double *squared) {
     double weight = PyFloat_AsDouble(value);
     if (FAILED(weight)) {
         return -1;
     }
-    PyObject *current = PyDict_GetItemWithError(bag, term);
-    double old = 0.0;
-    if (current != NULL) {
-        old = PyFloat_AsDouble(current);
-        if (FAILED(old)) {
-            return -1;
-        }
-    } else if (PyErr_Occurred()) {
-        return -1;
-    }
-    double updated = old + weight;
+    double old = 0.0, updated = old + weight;
     PyObject *number = PyFloat_FromDouble(updated);
     if (number == NULL) {
         return -1;
     }
-    Py_INCREF(term); /* held while the IDF may be computed (Python code runs then) */
-    int done = PyDict_SetItem(bag, term, number);
+    Py_INCREF(term); /* held while Python code may run (a key's __eq__, the IDF's __missing__) */
+    PyObject *current = PyDict_SetDefault(bag, term, number); /* borrowed */
+    int done = current == NULL ? -1 : 0;
+    if (current != NULL && current != number) {
+        if (PyFloat_CheckExact(current) && Py_REFCNT(current) == 1) {
+            old = PyFloat_AS_DOUBLE(current);
+            updated = old + weight;
+            ((PyFloatObject *)current)->ob_fval = updated;
+        } else {
+            Py_INCREF(current); /* held while it converts */
+            old = PyFloat_AsDouble(current);
+            Py_DECREF(current);
+            updated = old + weight;
+            /* ``number`` is still ours alone: it takes the sum */
+            ((PyFloatObject *)number)->ob_fval = updated;
+            done = FAILED(old) ? -1 : PyDict_SetItem(bag, term, number);
+        }
+    }
     Py_DECREF(number);
     if (done == 0 && squared != NULL) {
         double w = idf_of(idf, term);
