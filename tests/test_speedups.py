@@ -1090,6 +1090,31 @@ def test_add_bags_checks_its_input() -> None:
         speedups.add_bags({"title": 1.0}, {"t": 1.0}, ("title",), ({"t": 5.0},), ({"t": -4.5},), {}, {})
 
 
+@pytest.mark.parametrize("compiled", [True, False])
+def test_adding_into_a_bag_changes_no_float_that_another_holds(compiled: bool) -> None:
+    # the bag's own floats are updated in place; one held elsewhere too is replaced
+    add_into = speedups.add_into if compiled else _reference("add_into")
+    kept = 1.5 + 0.25  # a float made here, so that only the bag and ``kept`` hold it
+    bag = {"own": 2.0 + 0.5, "held": kept, "int": 3}
+    part = {"own": 1.0, "held": 1.0, "int": 0.5, "new": -0.0}
+    snapshot = dict(bag)  # holds the bag's floats too: none may change
+    add_into(bag, part, None, None)
+    assert kept == 1.75 and snapshot == {"own": 2.5, "held": 1.75, "int": 3}
+    assert list(bag.items()) == [("own", 3.5), ("held", 2.75), ("int", 3.5), ("new", 0.0)]
+    assert math.copysign(1.0, bag["new"]) == 1.0  # 0.0 + -0.0, as bag.get(t, 0.0) + w
+    del snapshot
+    own = bag["own"]
+    add_into(bag, {"own": 1.0}, None, None)
+    assert own == 3.5 and bag["own"] == 4.5
+    # a float only the bag holds, updated in place, reads the same as a new one would
+    add_into(bag, {"own": 1.0, "held": 1.0}, None, None)
+    assert list(bag.items()) == [("own", 5.5), ("held", 3.75), ("int", 3.5), ("new", 0.0)]
+    # a bag added into itself: each value is read before it is added to
+    selfish = {"a": 1.0 + 1.0, "b": 3.0 + 1.0}
+    add_into(selfish, selfish, None, None)
+    assert selfish == {"a": 4.0, "b": 8.0}
+
+
 @pytest.mark.parametrize("seed", range(20))
 def test_the_counts_and_the_best_terms_match_their_references(seed: int) -> None:
     from collections import Counter
