@@ -724,26 +724,38 @@ static PyObject *add_bags(PyObject *self, PyObject *args) {
 
 /* counts[term] = counts.get(term, 0) + 1 unless ``term`` (of bags[i]) is in one of the
  * bags before it (counted there): 0, or -1 with an exception set. The term is held: the
- * lookups may run Python code (a key's __eq__) that takes it out of its bag. */
+ * lookups may run Python code (a key's __eq__) that takes it out of its bag. A new term
+ * takes its 1 in one lookup (setdefault); a plain int count is added to without the
+ * number protocol. */
 static int count_term_once(PyObject *counts, PyObject *const *bags, Py_ssize_t i, PyObject *term) {
     Py_INCREF(term);
     int met = 0; /* in an earlier bag: counted there */
     for (Py_ssize_t j = 0; j < i && met == 0; j++) {
         met = PyDict_Contains(bags[j], term);
     }
-    PyObject *count = met != 0 ? NULL : PyDict_GetItemWithError(counts, term);
-    PyObject *next = NULL;
-    if (met == 0 && count == NULL && !PyErr_Occurred()) {
-        next = PyLong_FromLong(1);
-    } else if (count != NULL) {
-        PyObject *one = PyLong_FromLong(1);
-        Py_INCREF(count); /* held while it adds */
-        next = one == NULL ? NULL : PyNumber_Add(count, one);
-        Py_DECREF(count);
-        Py_XDECREF(one);
+    if (met != 0) {
+        Py_DECREF(term);
+        return met < 0 ? -1 : 0;
     }
-    int status = met < 0 ? -1 : met > 0 ? 0 : next == NULL ? -1 : PyDict_SetItem(counts, term, next);
-    Py_XDECREF(next);
+    PyObject *one = PyLong_FromLong(1); /* a cached small int: no allocation */
+    Py_ssize_t size = PyDict_GET_SIZE(counts);
+    PyObject *count = one == NULL ? NULL : PyDict_SetDefault(counts, term, one); /* borrowed */
+    int status = count == NULL ? -1 : 0;
+    if (count != NULL && PyDict_GET_SIZE(counts) == size) { /* counted before: count + 1 */
+        PyObject *next = NULL;
+        int overflow = 1;
+        long old = PyLong_CheckExact(count) ? PyLong_AsLongAndOverflow(count, &overflow) : 0;
+        if (!overflow && old < LONG_MAX) {
+            next = PyLong_FromLong(old + 1);
+        } else {
+            Py_INCREF(count); /* held while it adds */
+            next = PyNumber_Add(count, one);
+            Py_DECREF(count);
+        }
+        status = next == NULL ? -1 : PyDict_SetItem(counts, term, next);
+        Py_XDECREF(next);
+    }
+    Py_XDECREF(one);
     Py_DECREF(term);
     return status;
 }
