@@ -332,14 +332,22 @@ static PyObject *weighted(PyObject *self, PyObject *args) {
  * then). -1 with an exception set on failure. One lookup finds the term or inserts it
  * (setdefault with the sum it gets when new); a float that only the bag holds is updated
  * in place (no one can see it change), saving a new float and a second lookup. */
+/* A float that no one else holds, kept by add_term for its next term: a term found in
+ * the bag leaves the float it would have been inserted with unused. */
+static PyObject *spare_float = NULL;
+
 static int add_term(PyObject *bag, PyObject *term, PyObject *value, PyObject *idf, double *squared) {
     double weight = PyFloat_AsDouble(value);
     if (FAILED(weight)) {
         return -1;
     }
     double old = 0.0, updated = old + weight;
-    PyObject *number = PyFloat_FromDouble(updated);
-    if (number == NULL) {
+    /* taken: a call nested in Python code run below makes its own */
+    PyObject *number = spare_float;
+    spare_float = NULL;
+    if (number != NULL) {
+        ((PyFloatObject *)number)->ob_fval = updated;
+    } else if ((number = PyFloat_FromDouble(updated)) == NULL) {
         return -1;
     }
     Py_INCREF(term); /* held while Python code may run (a key's __eq__, the IDF's __missing__) */
@@ -360,7 +368,11 @@ static int add_term(PyObject *bag, PyObject *term, PyObject *value, PyObject *id
             done = FAILED(old) ? -1 : PyDict_SetItem(bag, term, number);
         }
     }
-    Py_DECREF(number);
+    if (Py_REFCNT(number) == 1 && spare_float == NULL) {
+        spare_float = number; /* not inserted */
+    } else {
+        Py_DECREF(number);
+    }
     if (done == 0 && squared != NULL) {
         double w = idf_of(idf, term);
         if (FAILED(w)) {
