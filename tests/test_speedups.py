@@ -1081,6 +1081,25 @@ def test_add_bags_takes_entities_grown_while_it_adds() -> None:
     assert len(entities) == 2 and [k for k, bag in kinds.items() if bag] == ["a:"]
 
 
+def test_add_bags_finds_kinds_by_their_characters_or_by_lookup() -> None:
+    # kinds that are plain strs are found by their two characters; the others (a str
+    # subclass, a non-str key beside them) by the lookup of the entity's prefix, as the
+    # reference finds them all
+    class Kind(str):
+        pass
+
+    entities = {"p:ann": 1.0, "o:acme": 2.0, "l:rome": 0.5, "p:bob": 1.5, "o:ibm": 1.0}
+    results = []
+    for loops in (speedups, None):
+        add = loops.add_bags if loops else _reference("add_bags")
+        kinds = {("p", ":"): {}, Kind("o:"): {"o:ibm": 1.0}, "p:": {"p:bob": 0.5}, "l:": {}}
+        norms = {"p:": 2.0, Kind("o:"): 1.0, "l:": 3.0}
+        add(norms, {t: 0.5 for t in entities}, (), (), (), kinds, entities)
+        results.append(([(k, list(bag.items())) for k, bag in kinds.items()], list(norms.items())))
+    assert results[0] == results[1]
+    assert results[0][0][2] == ("p:", [("p:bob", 2.0), ("p:ann", 1.0)])
+
+
 def test_add_bags_checks_its_input() -> None:
     with pytest.raises(KeyError):  # an entity of no known kind
         speedups.add_bags({}, None, (), (), (), {"p:": {}}, {"x:thing": 1.0})

@@ -603,6 +603,27 @@ static KindPart *kind_by_chars(KindPart *split, Py_ssize_t used, PyObject *term)
     return NULL;
 }
 
+/* The key of ``kinds`` that a str term opens with, found by its first two characters
+ * among the exact str keys of two (no slice made, no hash computed), its bag into
+ * *bag; NULL where none is found so (the slice then finds the kind, or fails as the
+ * reference fails). */
+static PyObject *kind_key_by_chars(PyObject *kinds, PyObject *term, PyObject **bag) {
+    if (!PyUnicode_Check(term) || PyUnicode_GET_LENGTH(term) < 2) {
+        return NULL;
+    }
+    Py_UCS4 first = PyUnicode_READ_CHAR(term, 0), second = PyUnicode_READ_CHAR(term, 1);
+    Py_ssize_t pos = 0;
+    PyObject *key, *value;
+    while (PyDict_Next(kinds, &pos, &key, &value)) {
+        if (PyUnicode_CheckExact(key) && PyUnicode_GET_LENGTH(key) == 2 && PyUnicode_READ_CHAR(key, 0) == first
+                && PyUnicode_READ_CHAR(key, 1) == second) {
+            *bag = value;
+            return key;
+        }
+    }
+    return NULL;
+}
+
 PyDoc_STRVAR(add_bags_doc,
 "add_bags(norms, idf, names, bags, parts, kinds, entities) -> None\n\n"
 "StoryFeatures.add's sums: each non-empty parts[i] added into bags[i] (tuples as long as\n"
@@ -656,11 +677,13 @@ static int add_bags_of(PyObject *norms, PyObject *idf, Py_ssize_t n, PyObject *c
      * there are no more kinds than ``split`` has room for */
     while (seen++ < size && PyDict_Next(entities, &pos, &term, &value)) {
         KindPart *at = kind_by_chars(split, used, term);
-        PyObject *kind = at == NULL ? PySequence_GetSlice(term, 0, 2) : NULL;
-        if (at == NULL && kind == NULL) {
+        PyObject *bag = NULL;
+        /* a kind found by its characters is none of split's: kind_by_chars finds those */
+        PyObject *kind = at == NULL ? Py_XNewRef(kind_key_by_chars(kinds, term, &bag)) : NULL;
+        if (at == NULL && kind == NULL && (kind = PySequence_GetSlice(term, 0, 2)) == NULL) {
             goto done;
         }
-        for (Py_ssize_t k = 0; k < used && at == NULL; k++) {
+        for (Py_ssize_t k = 0; k < used && at == NULL && bag == NULL; k++) {
             int same = PyObject_RichCompareBool(kind, split[k].kind, Py_EQ);
             if (same < 0) {
                 Py_DECREF(kind);
@@ -669,7 +692,7 @@ static int add_bags_of(PyObject *norms, PyObject *idf, Py_ssize_t n, PyObject *c
             at = same ? &split[k] : NULL;
         }
         if (at == NULL) {
-            PyObject *bag = PyDict_GetItemWithError(kinds, kind);
+            bag = bag != NULL ? bag : PyDict_GetItemWithError(kinds, kind);
             if (bag == NULL || !PyDict_Check(bag)) {
                 if (bag != NULL) {
                     PyErr_SetString(PyExc_TypeError, "add_bags: the kinds' bags must be dicts");
