@@ -1024,16 +1024,19 @@ def test_add_bags_matches_its_reference(seed: int) -> None:
                   for _ in range(len(_BAG_NAMES)))
     parts = (parts[0], parts[1], parts[0], parts[1], entities, parts[5])  # as StoryFeatures.add passes them
     idf = _Idf({w: rng.random() * 5 for w in rng.sample(words, 40)})
-    for live in (True, False):
+    # a plain dict of every weight: the title's and the body's read once for two bags
+    plain = {w: rng.random() * 5 for w in words}
+    for weights in (idf, plain, None):
         copies = []
         for _ in range(2):
             copy_bags = [dict(bag) for bag in bags]
             copy_bags[3] = copy_bags[2]  # title + body, added into twice
-            copied = (dict(norms), tuple(copy_bags), {k: dict(bag) for k, bag in kinds.items()}, _Idf(idf))
+            copy_idf = None if weights is None else type(weights)(weights)
+            copied = (dict(norms), tuple(copy_bags), {k: dict(bag) for k, bag in kinds.items()}, copy_idf)
             copies.append(copied)
         for loops, (n, b, k, i) in zip((speedups, None), copies, strict=True):
             add = loops.add_bags if loops else _reference("add_bags")
-            add(n, i if live else None, _BAG_NAMES, b, parts, k, entities)
+            add(n, i, _BAG_NAMES, b, parts, k, entities)
         (norms_c, bags_c, kinds_c, idf_c), (norms_r, bags_r, kinds_r, idf_r) = copies
         assert list(norms_c.items()) == list(norms_r.items())
         assert [list(bag.items()) for bag in bags_c] == [list(bag.items()) for bag in bags_r]

@@ -332,11 +332,20 @@ static PyObject *weighted(PyObject *self, PyObject *args) {
  * then). -1 with an exception set on failure. One lookup finds the term or inserts it
  * (setdefault with the sum it gets when new); a float that only the bag holds is updated
  * in place (no one can see it change), saving a new float and a second lookup. */
+/* The IDF weights of a part's terms in their order, as adding it into a bag with a live
+ * norm reads them: ``known`` where read already (the same part added into another bag),
+ * else to be written; ``at`` the next term's. */
+typedef struct {
+    double *weights;
+    Py_ssize_t size, at;
+    int known;
+} IdfMemo;
+
 /* A float that no one else holds, kept by add_term for its next term: a term found in
  * the bag leaves the float it would have been inserted with unused. */
 static PyObject *spare_float = NULL;
 
-static int add_term(PyObject *bag, PyObject *term, PyObject *value, PyObject *idf, double *squared) {
+static int add_term(PyObject *bag, PyObject *term, PyObject *value, PyObject *idf, double *squared, IdfMemo *memo) {
     double weight = PyFloat_AsDouble(value);
     if (FAILED(weight)) {
         return -1;
@@ -374,7 +383,10 @@ static int add_term(PyObject *bag, PyObject *term, PyObject *value, PyObject *id
         Py_DECREF(number);
     }
     if (done == 0 && squared != NULL) {
-        double w = idf_of(idf, term);
+        double w = memo == NULL ? idf_of(idf, term) : memo->known ? memo->weights[memo->at] : idf_of(idf, term);
+        if (memo != NULL) {
+            memo->weights[memo->at++] = w;
+        }
         if (FAILED(w)) {
             done = -1;
         } else {
@@ -385,8 +397,9 @@ static int add_term(PyObject *bag, PyObject *term, PyObject *value, PyObject *id
     return done;
 }
 
-/* Adds ``part``'s weights into ``bag`` (dicts), as add_term adds each. */
-static int add_terms(PyObject *bag, PyObject *part, PyObject *idf, double *squared) {
+/* Adds ``part``'s weights into ``bag`` (dicts), as add_term adds each (``memo`` NULL or
+ * as long as the part). */
+static int add_terms(PyObject *bag, PyObject *part, PyObject *idf, double *squared, IdfMemo *memo) {
     Py_ssize_t pos = 0;
     PyObject *term, *value;
     Py_ssize_t size = PyDict_GET_SIZE(part);
@@ -395,7 +408,7 @@ static int add_terms(PyObject *bag, PyObject *part, PyObject *idf, double *squar
          * __missing__), which may take them out of ``part`` */
         Py_INCREF(term);
         Py_INCREF(value);
-        int status = add_term(bag, term, value, idf, squared);
+        int status = add_term(bag, term, value, idf, squared, memo);
         Py_DECREF(term);
         Py_DECREF(value);
         if (status < 0 || walk_changed(part, size) < 0) {
@@ -417,7 +430,7 @@ static PyObject *add_into(PyObject *self, PyObject *args) {
         return NULL;
     }
     if (squared_arg == Py_None) {
-        if (add_terms(bag, part, NULL, NULL) < 0) {
+        if (add_terms(bag, part, NULL, NULL, NULL) < 0) {
             return NULL;
         }
         Py_RETURN_NONE;
@@ -427,7 +440,7 @@ static PyObject *add_into(PyObject *self, PyObject *args) {
         return NULL;
     }
     double squared = PyFloat_AsDouble(squared_arg);
-    if (FAILED(squared) || add_terms(bag, part, idf, &squared) < 0) {
+    if (FAILED(squared) || add_terms(bag, part, idf, &squared, NULL) < 0) {
         return NULL;
     }
     return PyFloat_FromDouble(squared);
@@ -639,23 +652,60 @@ static int add_bags_of(PyObject *norms, PyObject *idf, Py_ssize_t n, PyObject *c
         PyErr_SetString(PyExc_TypeError, "add_bags: idf must be a dict or None");
         return -1;
     }
+    /* a part added into two bags with live norms (StoryFeatures.add adds the title and
+     * the body twice) reads its terms' IDF weights once, where no Python code can change
+     * a stored weight between (a plain dict, or the clusterer's cache: a miss adds its own) */
+    int memo_safe = idf != Py_None && (PyDict_CheckExact(idf) || Py_TYPE(idf) == idf_cache_type);
+    IdfMemo memos[8] = {{NULL, 0, 0, 0}};
+    int out = -1;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *name = names[i], *bag = bags[i], *part = parts[i];
         if (!PyDict_Check(bag) || !PyDict_Check(part)) {
             PyErr_SetString(PyExc_TypeError, "add_bags: bags and parts must be dicts");
-            return -1;
+            goto memos_done;
         }
         if (PyDict_GET_SIZE(part) == 0) {
             continue; /* a headline's body, say: bag and norm stay as they are */
         }
         double squared = 0.0;
         int live = live_norm(norms, idf, name, &squared);
-        if (live < 0 || add_terms(bag, part, live ? idf : NULL, live ? &squared : NULL) < 0) {
-            return -1;
+        if (live < 0) {
+            goto memos_done;
+        }
+        IdfMemo *memo = NULL;
+        for (Py_ssize_t j = 0; j < i && j < 8 && live && memo_safe && memo == NULL; j++) {
+            if (parts[j] == part && memos[j].known && memos[j].size == PyDict_GET_SIZE(part)) {
+                memo = &memos[j];
+                memo->at = 0;
+            }
+        }
+        for (Py_ssize_t k = i + 1; k < n && i < 8 && live && memo_safe && memo == NULL; k++) {
+            if (parts[k] == part) { /* added again below: its weights kept */
+                memo = &memos[i];
+                memo->size = PyDict_GET_SIZE(part);
+                if ((memo->weights = PyMem_Malloc((size_t)memo->size * sizeof(double))) == NULL) {
+                    PyErr_NoMemory();
+                    goto memos_done;
+                }
+            }
+        }
+        if (add_terms(bag, part, live ? idf : NULL, live ? &squared : NULL, memo) < 0) {
+            goto memos_done;
+        }
+        if (memo != NULL) {
+            memo->known = 1;
         }
         if ((live ? set_norm(norms, name, squared) : drop_norm(norms, name)) < 0) {
-            return -1;
+            goto memos_done;
         }
+    }
+    out = 0;
+memos_done:
+    for (int j = 0; j < 8; j++) {
+        PyMem_Free(memos[j].weights);
+    }
+    if (out < 0) {
+        return -1;
     }
     Py_ssize_t size = PyDict_GET_SIZE(entities);
     if (size == 0) {
@@ -671,7 +721,7 @@ static int add_bags_of(PyObject *norms, PyObject *idf, Py_ssize_t n, PyObject *c
     }
     Py_ssize_t used = 0, pos = 0, seen = 0;
     PyObject *term, *value;
-    int out = -1;
+    out = -1;
     /* the ``size`` entities split at the start, as the reference splits them before it
      * adds: entities that Python code run here adds (an IDF's __missing__) are not, and
      * there are no more kinds than ``split`` has room for */
@@ -717,7 +767,7 @@ static int add_bags_of(PyObject *norms, PyObject *idf, Py_ssize_t n, PyObject *c
         } else {
             Py_XDECREF(kind);
         }
-        if (add_term(at->bag, term, value, at->live ? idf : NULL, at->live ? &at->squared : NULL) < 0) {
+        if (add_term(at->bag, term, value, at->live ? idf : NULL, at->live ? &at->squared : NULL, NULL) < 0) {
             goto done;
         }
     }
