@@ -1055,16 +1055,19 @@ def test_add_bags_matches_its_reference(seed: int) -> None:
                   for _ in range(len(_BAG_NAMES)))
     parts = (parts[0], parts[1], parts[0], parts[1], entities, parts[5])  # as StoryFeatures.add passes them
     idf = _Idf({w: rng.random() * 5 for w in rng.sample(words, 40)})
-    for live in (True, False):
+    # a plain dict of every weight: the title's and the body's read once for two bags
+    plain = {w: rng.random() * 5 for w in words}
+    for weights in (idf, plain, None):
         copies = []
         for _ in range(2):
             copy_bags = [dict(bag) for bag in bags]
             copy_bags[3] = copy_bags[2]  # title + body, added into twice
-            copied = (dict(norms), tuple(copy_bags), {k: dict(bag) for k, bag in kinds.items()}, _Idf(idf))
+            copy_idf = None if weights is None else type(weights)(weights)
+            copied = (dict(norms), tuple(copy_bags), {k: dict(bag) for k, bag in kinds.items()}, copy_idf)
             copies.append(copied)
         for loops, (n, b, k, i) in zip((speedups, None), copies, strict=True):
             add = loops.add_bags if loops else _reference("add_bags")
-            add(n, i if live else None, _BAG_NAMES, b, parts, k, entities)
+            add(n, i, _BAG_NAMES, b, parts, k, entities)
         (norms_c, bags_c, kinds_c, idf_c), (norms_r, bags_r, kinds_r, idf_r) = copies
         assert list(norms_c.items()) == list(norms_r.items())
         assert [list(bag.items()) for bag in bags_c] == [list(bag.items()) for bag in bags_r]
@@ -1112,6 +1115,25 @@ def test_add_bags_takes_entities_grown_while_it_adds() -> None:
     assert len(entities) == 2 and [k for k, bag in kinds.items() if bag] == ["a:"]
 
 
+def test_add_bags_finds_kinds_by_their_characters_or_by_lookup() -> None:
+    # kinds that are plain strs are found by their two characters; the others (a str
+    # subclass, a non-str key beside them) by the lookup of the entity's prefix, as the
+    # reference finds them all
+    class Kind(str):
+        pass
+
+    entities = {"p:ann": 1.0, "o:acme": 2.0, "l:rome": 0.5, "p:bob": 1.5, "o:ibm": 1.0}
+    results = []
+    for loops in (speedups, None):
+        add = loops.add_bags if loops else _reference("add_bags")
+        kinds = {("p", ":"): {}, Kind("o:"): {"o:ibm": 1.0}, "p:": {"p:bob": 0.5}, "l:": {}}
+        norms = {"p:": 2.0, Kind("o:"): 1.0, "l:": 3.0}
+        add(norms, {t: 0.5 for t in entities}, (), (), (), kinds, entities)
+        results.append(([(k, list(bag.items())) for k, bag in kinds.items()], list(norms.items())))
+    assert results[0] == results[1]
+    assert results[0][0][2] == ("p:", [("p:bob", 2.0), ("p:ann", 1.0)])
+
+
 def test_add_bags_checks_its_input() -> None:
     with pytest.raises(KeyError):  # an entity of no known kind
         speedups.add_bags({}, None, (), (), (), {"p:": {}}, {"x:thing": 1.0})
@@ -1119,6 +1141,31 @@ def test_add_bags_checks_its_input() -> None:
         speedups.add_bags({}, None, ("title",), (), (), {}, {})
     with pytest.raises(ValueError):  # math.sqrt of a negative squared norm, as the reference
         speedups.add_bags({"title": 1.0}, {"t": 1.0}, ("title",), ({"t": 5.0},), ({"t": -4.5},), {}, {})
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_adding_into_a_bag_changes_no_float_that_another_holds(compiled: bool) -> None:
+    # the bag's own floats are updated in place; one held elsewhere too is replaced
+    add_into = speedups.add_into if compiled else _reference("add_into")
+    kept = 1.5 + 0.25  # a float made here, so that only the bag and ``kept`` hold it
+    bag = {"own": 2.0 + 0.5, "held": kept, "int": 3}
+    part = {"own": 1.0, "held": 1.0, "int": 0.5, "new": -0.0}
+    snapshot = dict(bag)  # holds the bag's floats too: none may change
+    add_into(bag, part, None, None)
+    assert kept == 1.75 and snapshot == {"own": 2.5, "held": 1.75, "int": 3}
+    assert list(bag.items()) == [("own", 3.5), ("held", 2.75), ("int", 3.5), ("new", 0.0)]
+    assert math.copysign(1.0, bag["new"]) == 1.0  # 0.0 + -0.0, as bag.get(t, 0.0) + w
+    del snapshot
+    own = bag["own"]
+    add_into(bag, {"own": 1.0}, None, None)
+    assert own == 3.5 and bag["own"] == 4.5
+    # a float only the bag holds, updated in place, reads the same as a new one would
+    add_into(bag, {"own": 1.0, "held": 1.0}, None, None)
+    assert list(bag.items()) == [("own", 5.5), ("held", 3.75), ("int", 3.5), ("new", 0.0)]
+    # a bag added into itself: each value is read before it is added to
+    selfish = {"a": 1.0 + 1.0, "b": 3.0 + 1.0}
+    add_into(selfish, selfish, None, None)
+    assert selfish == {"a": 4.0, "b": 8.0}
 
 
 @pytest.mark.parametrize("seed", range(20))

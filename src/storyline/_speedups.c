@@ -340,32 +340,64 @@ static PyObject *weighted(PyObject *self, PyObject *args) {
 
 /* bag[term] = bag.get(term, 0.0) + value; with ``squared`` not NULL, the bag's
  * IDF-weighted squared norm updated for it as add_into's reference does (``idf`` a dict
- * then). -1 with an exception set on failure. */
-static int add_term(PyObject *bag, PyObject *term, PyObject *value, PyObject *idf, double *squared) {
+ * then). -1 with an exception set on failure. One lookup finds the term or inserts it
+ * (setdefault with the sum it gets when new); a float that only the bag holds is updated
+ * in place (no one can see it change), saving a new float and a second lookup. */
+/* The IDF weights of a part's terms in their order, as adding it into a bag with a live
+ * norm reads them: ``known`` where read already (the same part added into another bag),
+ * else to be written; ``at`` the next term's. */
+typedef struct {
+    double *weights;
+    Py_ssize_t size, at;
+    int known;
+} IdfMemo;
+
+/* A float that no one else holds, kept by add_term for its next term: a term found in
+ * the bag leaves the float it would have been inserted with unused. */
+static PyObject *spare_float = NULL;
+
+static int add_term(PyObject *bag, PyObject *term, PyObject *value, PyObject *idf, double *squared, IdfMemo *memo) {
     double weight = PyFloat_AsDouble(value);
     if (FAILED(weight)) {
         return -1;
     }
-    PyObject *current = PyDict_GetItemWithError(bag, term);
-    double old = 0.0;
-    if (current != NULL) {
-        old = PyFloat_AsDouble(current);
-        if (FAILED(old)) {
-            return -1;
+    double old = 0.0, updated = old + weight;
+    /* taken: a call nested in Python code run below makes its own */
+    PyObject *number = spare_float;
+    spare_float = NULL;
+    if (number != NULL) {
+        ((PyFloatObject *)number)->ob_fval = updated;
+    } else if ((number = PyFloat_FromDouble(updated)) == NULL) {
+        return -1;
+    }
+    Py_INCREF(term); /* held while Python code may run (a key's __eq__, the IDF's __missing__) */
+    PyObject *current = PyDict_SetDefault(bag, term, number); /* borrowed */
+    int done = current == NULL ? -1 : 0;
+    if (current != NULL && current != number) {
+        if (PyFloat_CheckExact(current) && Py_REFCNT(current) == 1) {
+            old = PyFloat_AS_DOUBLE(current);
+            updated = old + weight;
+            ((PyFloatObject *)current)->ob_fval = updated;
+        } else {
+            Py_INCREF(current); /* held while it converts */
+            old = PyFloat_AsDouble(current);
+            Py_DECREF(current);
+            updated = old + weight;
+            /* ``number`` is still ours alone: it takes the sum */
+            ((PyFloatObject *)number)->ob_fval = updated;
+            done = FAILED(old) ? -1 : PyDict_SetItem(bag, term, number);
         }
-    } else if (PyErr_Occurred()) {
-        return -1;
     }
-    double updated = old + weight;
-    PyObject *number = PyFloat_FromDouble(updated);
-    if (number == NULL) {
-        return -1;
+    if (Py_REFCNT(number) == 1 && spare_float == NULL) {
+        spare_float = number; /* not inserted */
+    } else {
+        Py_DECREF(number);
     }
-    Py_INCREF(term); /* held while the IDF may be computed (Python code runs then) */
-    int done = PyDict_SetItem(bag, term, number);
-    Py_DECREF(number);
     if (done == 0 && squared != NULL) {
-        double w = idf_of(idf, term);
+        double w = memo == NULL ? idf_of(idf, term) : memo->known ? memo->weights[memo->at] : idf_of(idf, term);
+        if (memo != NULL) {
+            memo->weights[memo->at++] = w;
+        }
         if (FAILED(w)) {
             done = -1;
         } else {
@@ -376,8 +408,9 @@ static int add_term(PyObject *bag, PyObject *term, PyObject *value, PyObject *id
     return done;
 }
 
-/* Adds ``part``'s weights into ``bag`` (dicts), as add_term adds each. */
-static int add_terms(PyObject *bag, PyObject *part, PyObject *idf, double *squared) {
+/* Adds ``part``'s weights into ``bag`` (dicts), as add_term adds each (``memo`` NULL or
+ * as long as the part). */
+static int add_terms(PyObject *bag, PyObject *part, PyObject *idf, double *squared, IdfMemo *memo) {
     Py_ssize_t pos = 0;
     PyObject *term, *value;
     Py_ssize_t size = PyDict_GET_SIZE(part);
@@ -386,7 +419,7 @@ static int add_terms(PyObject *bag, PyObject *part, PyObject *idf, double *squar
          * __missing__), which may take them out of ``part`` */
         Py_INCREF(term);
         Py_INCREF(value);
-        int status = add_term(bag, term, value, idf, squared);
+        int status = add_term(bag, term, value, idf, squared, memo);
         Py_DECREF(term);
         Py_DECREF(value);
         if (status < 0 || walk_changed(part, size) < 0) {
@@ -408,7 +441,7 @@ static PyObject *add_into(PyObject *self, PyObject *args) {
         return NULL;
     }
     if (squared_arg == Py_None) {
-        if (add_terms(bag, part, NULL, NULL) < 0) {
+        if (add_terms(bag, part, NULL, NULL, NULL) < 0) {
             return NULL;
         }
         Py_RETURN_NONE;
@@ -418,7 +451,7 @@ static PyObject *add_into(PyObject *self, PyObject *args) {
         return NULL;
     }
     double squared = PyFloat_AsDouble(squared_arg);
-    if (FAILED(squared) || add_terms(bag, part, idf, &squared) < 0) {
+    if (FAILED(squared) || add_terms(bag, part, idf, &squared, NULL) < 0) {
         return NULL;
     }
     return PyFloat_FromDouble(squared);
@@ -594,6 +627,27 @@ static KindPart *kind_by_chars(KindPart *split, Py_ssize_t used, PyObject *term)
     return NULL;
 }
 
+/* The key of ``kinds`` that a str term opens with, found by its first two characters
+ * among the exact str keys of two (no slice made, no hash computed), its bag into
+ * *bag; NULL where none is found so (the slice then finds the kind, or fails as the
+ * reference fails). */
+static PyObject *kind_key_by_chars(PyObject *kinds, PyObject *term, PyObject **bag) {
+    if (!PyUnicode_Check(term) || PyUnicode_GET_LENGTH(term) < 2) {
+        return NULL;
+    }
+    Py_UCS4 first = PyUnicode_READ_CHAR(term, 0), second = PyUnicode_READ_CHAR(term, 1);
+    Py_ssize_t pos = 0;
+    PyObject *key, *value;
+    while (PyDict_Next(kinds, &pos, &key, &value)) {
+        if (PyUnicode_CheckExact(key) && PyUnicode_GET_LENGTH(key) == 2 && PyUnicode_READ_CHAR(key, 0) == first
+                && PyUnicode_READ_CHAR(key, 1) == second) {
+            *bag = value;
+            return key;
+        }
+    }
+    return NULL;
+}
+
 PyDoc_STRVAR(add_bags_doc,
 "add_bags(norms, idf, names, bags, parts, kinds, entities) -> None\n\n"
 "StoryFeatures.add's sums: each non-empty parts[i] added into bags[i] (tuples as long as\n"
@@ -609,23 +663,60 @@ static int add_bags_of(PyObject *norms, PyObject *idf, Py_ssize_t n, PyObject *c
         PyErr_SetString(PyExc_TypeError, "add_bags: idf must be a dict or None");
         return -1;
     }
+    /* a part added into two bags with live norms (StoryFeatures.add adds the title and
+     * the body twice) reads its terms' IDF weights once, where no Python code can change
+     * a stored weight between (a plain dict, or the clusterer's cache: a miss adds its own) */
+    int memo_safe = idf != Py_None && (PyDict_CheckExact(idf) || Py_TYPE(idf) == idf_cache_type);
+    IdfMemo memos[8] = {{NULL, 0, 0, 0}};
+    int out = -1;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *name = names[i], *bag = bags[i], *part = parts[i];
         if (!PyDict_Check(bag) || !PyDict_Check(part)) {
             PyErr_SetString(PyExc_TypeError, "add_bags: bags and parts must be dicts");
-            return -1;
+            goto memos_done;
         }
         if (PyDict_GET_SIZE(part) == 0) {
             continue; /* a headline's body, say: bag and norm stay as they are */
         }
         double squared = 0.0;
         int live = live_norm(norms, idf, name, &squared);
-        if (live < 0 || add_terms(bag, part, live ? idf : NULL, live ? &squared : NULL) < 0) {
-            return -1;
+        if (live < 0) {
+            goto memos_done;
+        }
+        IdfMemo *memo = NULL;
+        for (Py_ssize_t j = 0; j < i && j < 8 && live && memo_safe && memo == NULL; j++) {
+            if (parts[j] == part && memos[j].known && memos[j].size == PyDict_GET_SIZE(part)) {
+                memo = &memos[j];
+                memo->at = 0;
+            }
+        }
+        for (Py_ssize_t k = i + 1; k < n && i < 8 && live && memo_safe && memo == NULL; k++) {
+            if (parts[k] == part) { /* added again below: its weights kept */
+                memo = &memos[i];
+                memo->size = PyDict_GET_SIZE(part);
+                if ((memo->weights = PyMem_Malloc((size_t)memo->size * sizeof(double))) == NULL) {
+                    PyErr_NoMemory();
+                    goto memos_done;
+                }
+            }
+        }
+        if (add_terms(bag, part, live ? idf : NULL, live ? &squared : NULL, memo) < 0) {
+            goto memos_done;
+        }
+        if (memo != NULL) {
+            memo->known = 1;
         }
         if ((live ? set_norm(norms, name, squared) : drop_norm(norms, name)) < 0) {
-            return -1;
+            goto memos_done;
         }
+    }
+    out = 0;
+memos_done:
+    for (int j = 0; j < 8; j++) {
+        PyMem_Free(memos[j].weights);
+    }
+    if (out < 0) {
+        return -1;
     }
     Py_ssize_t size = PyDict_GET_SIZE(entities);
     if (size == 0) {
@@ -641,17 +732,19 @@ static int add_bags_of(PyObject *norms, PyObject *idf, Py_ssize_t n, PyObject *c
     }
     Py_ssize_t used = 0, pos = 0, seen = 0;
     PyObject *term, *value;
-    int out = -1;
+    out = -1;
     /* the ``size`` entities split at the start, as the reference splits them before it
      * adds: entities that Python code run here adds (an IDF's __missing__) are not, and
      * there are no more kinds than ``split`` has room for */
     while (seen++ < size && PyDict_Next(entities, &pos, &term, &value)) {
         KindPart *at = kind_by_chars(split, used, term);
-        PyObject *kind = at == NULL ? PySequence_GetSlice(term, 0, 2) : NULL;
-        if (at == NULL && kind == NULL) {
+        PyObject *bag = NULL;
+        /* a kind found by its characters is none of split's: kind_by_chars finds those */
+        PyObject *kind = at == NULL ? Py_XNewRef(kind_key_by_chars(kinds, term, &bag)) : NULL;
+        if (at == NULL && kind == NULL && (kind = PySequence_GetSlice(term, 0, 2)) == NULL) {
             goto done;
         }
-        for (Py_ssize_t k = 0; k < used && at == NULL; k++) {
+        for (Py_ssize_t k = 0; k < used && at == NULL && bag == NULL; k++) {
             int same = PyObject_RichCompareBool(kind, split[k].kind, Py_EQ);
             if (same < 0) {
                 Py_DECREF(kind);
@@ -660,7 +753,7 @@ static int add_bags_of(PyObject *norms, PyObject *idf, Py_ssize_t n, PyObject *c
             at = same ? &split[k] : NULL;
         }
         if (at == NULL) {
-            PyObject *bag = PyDict_GetItemWithError(kinds, kind);
+            bag = bag != NULL ? bag : PyDict_GetItemWithError(kinds, kind);
             if (bag == NULL || !PyDict_Check(bag)) {
                 if (bag != NULL) {
                     PyErr_SetString(PyExc_TypeError, "add_bags: the kinds' bags must be dicts");
@@ -685,7 +778,7 @@ static int add_bags_of(PyObject *norms, PyObject *idf, Py_ssize_t n, PyObject *c
         } else {
             Py_XDECREF(kind);
         }
-        if (add_term(at->bag, term, value, at->live ? idf : NULL, at->live ? &at->squared : NULL) < 0) {
+        if (add_term(at->bag, term, value, at->live ? idf : NULL, at->live ? &at->squared : NULL, NULL) < 0) {
             goto done;
         }
     }
@@ -727,26 +820,38 @@ static PyObject *add_bags(PyObject *self, PyObject *args) {
 
 /* counts[term] = counts.get(term, 0) + 1 unless ``term`` (of bags[i]) is in one of the
  * bags before it (counted there): 0, or -1 with an exception set. The term is held: the
- * lookups may run Python code (a key's __eq__) that takes it out of its bag. */
+ * lookups may run Python code (a key's __eq__) that takes it out of its bag. A new term
+ * takes its 1 in one lookup (setdefault); a plain int count is added to without the
+ * number protocol. */
 static int count_term_once(PyObject *counts, PyObject *const *bags, Py_ssize_t i, PyObject *term) {
     Py_INCREF(term);
     int met = 0; /* in an earlier bag: counted there */
     for (Py_ssize_t j = 0; j < i && met == 0; j++) {
         met = PyDict_Contains(bags[j], term);
     }
-    PyObject *count = met != 0 ? NULL : PyDict_GetItemWithError(counts, term);
-    PyObject *next = NULL;
-    if (met == 0 && count == NULL && !PyErr_Occurred()) {
-        next = PyLong_FromLong(1);
-    } else if (count != NULL) {
-        PyObject *one = PyLong_FromLong(1);
-        Py_INCREF(count); /* held while it adds */
-        next = one == NULL ? NULL : PyNumber_Add(count, one);
-        Py_DECREF(count);
-        Py_XDECREF(one);
+    if (met != 0) {
+        Py_DECREF(term);
+        return met < 0 ? -1 : 0;
     }
-    int status = met < 0 ? -1 : met > 0 ? 0 : next == NULL ? -1 : PyDict_SetItem(counts, term, next);
-    Py_XDECREF(next);
+    PyObject *one = PyLong_FromLong(1); /* a cached small int: no allocation */
+    Py_ssize_t size = PyDict_GET_SIZE(counts);
+    PyObject *count = one == NULL ? NULL : PyDict_SetDefault(counts, term, one); /* borrowed */
+    int status = count == NULL ? -1 : 0;
+    if (count != NULL && PyDict_GET_SIZE(counts) == size) { /* counted before: count + 1 */
+        PyObject *next = NULL;
+        int overflow = 1;
+        long old = PyLong_CheckExact(count) ? PyLong_AsLongAndOverflow(count, &overflow) : 0;
+        if (!overflow && old < LONG_MAX) {
+            next = PyLong_FromLong(old + 1);
+        } else {
+            Py_INCREF(count); /* held while it adds */
+            next = PyNumber_Add(count, one);
+            Py_DECREF(count);
+        }
+        status = next == NULL ? -1 : PyDict_SetItem(counts, term, next);
+        Py_XDECREF(next);
+    }
+    Py_XDECREF(one);
     Py_DECREF(term);
     return status;
 }
