@@ -1778,32 +1778,38 @@ static void release(Held *h) {
  * count it was filled at, plus 20 (features.NORM_REFRESH_GROWTH) */
 #define NORM_REFRESH_GROWTH 1.5
 
-/* Whether a norm cache filled at corpus size ``cached`` is stale at size ``count``:
- * count > NORM_REFRESH_GROWTH * cached + 20, as Python compares them; 1, 0 or -1 with an
- * exception set. Exact ints below 2**53 (all real counts) convert to doubles exactly. */
-static int outgrown(PyObject *count, PyObject *cached) {
+/* Whether a corpus of ``count`` documents has grown past ``growth`` * ``cached`` + ``slack``,
+ * as Python compares them; 1, 0 or -1 with an exception set. Exact ints below 2**53 (all
+ * real counts) convert to doubles exactly. */
+static int grown_past(PyObject *count, PyObject *cached, double growth, long slack) {
     if (PyLong_CheckExact(count) && PyLong_CheckExact(cached)) {
         int overflow_count, overflow_cached;
         long long m = PyLong_AsLongLongAndOverflow(count, &overflow_count);
         long long n = PyLong_AsLongLongAndOverflow(cached, &overflow_cached);
         const long long exact = 1LL << 53;
         if (!overflow_count && !overflow_cached && m > -exact && m < exact && n > -exact && n < exact) {
-            return (double)m > NORM_REFRESH_GROWTH * (double)n + 20.0;
+            return (double)m > growth * (double)n + (double)slack;
         }
         if (PyErr_Occurred()) {
             return -1;
         }
     }
-    PyObject *growth = PyFloat_FromDouble(NORM_REFRESH_GROWTH);
-    PyObject *scaled = growth == NULL ? NULL : PyNumber_Multiply(growth, cached);
-    PyObject *twenty = scaled == NULL ? NULL : PyLong_FromLong(20);
-    PyObject *limit = twenty == NULL ? NULL : PyNumber_Add(scaled, twenty);
+    PyObject *factor = PyFloat_FromDouble(growth);
+    PyObject *scaled = factor == NULL ? NULL : PyNumber_Multiply(factor, cached);
+    PyObject *extra = scaled == NULL ? NULL : PyLong_FromLong(slack);
+    PyObject *limit = extra == NULL ? NULL : PyNumber_Add(scaled, extra);
     int stale = limit == NULL ? -1 : PyObject_RichCompareBool(count, limit, Py_GT);
-    Py_XDECREF(growth);
+    Py_XDECREF(factor);
     Py_XDECREF(scaled);
-    Py_XDECREF(twenty);
+    Py_XDECREF(extra);
     Py_XDECREF(limit);
     return stale;
+}
+
+/* Whether a norm cache filled at corpus size ``cached`` is stale at size ``count``:
+ * count > NORM_REFRESH_GROWTH * cached + 20, as Python compares them. */
+static int outgrown(PyObject *count, PyObject *cached) {
+    return grown_past(count, cached, NORM_REFRESH_GROWTH, 20);
 }
 
 /* story_norms at corpus size ``count`` (df.n, read by the caller). */
@@ -9340,31 +9346,9 @@ fail:
 #define IDF_REFRESH_GROWTH 1.1
 
 /* Whether a corpus of ``count`` documents has outgrown IDF weights cached at ``cached``:
- * count > IDF_REFRESH_GROWTH * cached + 10, as Python compares them; 1, 0 or -1 with an
- * exception set. Exact ints below 2**53 (all real counts) convert to doubles exactly. */
+ * count > IDF_REFRESH_GROWTH * cached + 10, as Python compares them. */
 static int idf_outgrown(PyObject *count, PyObject *cached) {
-    if (PyLong_CheckExact(count) && PyLong_CheckExact(cached)) {
-        int overflow_count, overflow_cached;
-        long long m = PyLong_AsLongLongAndOverflow(count, &overflow_count);
-        long long n = PyLong_AsLongLongAndOverflow(cached, &overflow_cached);
-        const long long exact = 1LL << 53;
-        if (!overflow_count && !overflow_cached && m > -exact && m < exact && n > -exact && n < exact) {
-            return (double)m > IDF_REFRESH_GROWTH * (double)n + 10.0;
-        }
-        if (PyErr_Occurred()) {
-            return -1;
-        }
-    }
-    PyObject *growth = PyFloat_FromDouble(IDF_REFRESH_GROWTH);
-    PyObject *scaled = growth == NULL ? NULL : PyNumber_Multiply(growth, cached);
-    PyObject *ten = scaled == NULL ? NULL : PyLong_FromLong(10);
-    PyObject *limit = ten == NULL ? NULL : PyNumber_Add(scaled, ten);
-    int stale = limit == NULL ? -1 : PyObject_RichCompareBool(count, limit, Py_GT);
-    Py_XDECREF(growth);
-    Py_XDECREF(scaled);
-    Py_XDECREF(ten);
-    Py_XDECREF(limit);
-    return stale;
+    return grown_past(count, cached, IDF_REFRESH_GROWTH, 10);
 }
 
 PyDoc_STRVAR(count_article_doc,
