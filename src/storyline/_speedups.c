@@ -2325,6 +2325,37 @@ static int both_true(PyObject *a, PyObject *b) {
     return PyObject_IsTrue(b);
 }
 
+/* number_overlap: the share of ``own``'s numbers that ``other`` holds too, of the smaller
+ * count, written to *out where both name some (else *out is left); 0, or -1 with an
+ * exception set. Both are held by the caller. */
+static int number_overlap(PyObject *own, PyObject *other, double *out) {
+    int numbered = both_true(own, other);
+    if (numbered <= 0) {
+        return numbered;
+    }
+    Py_ssize_t own_n = PyObject_Size(own), other_n = PyObject_Size(other);
+    PyObject *iter = own_n < 0 || other_n < 0 ? NULL : PyObject_GetIter(own);
+    if (iter == NULL) {
+        return -1;
+    }
+    Py_ssize_t shared = 0;
+    PyObject *item;
+    while ((item = PyIter_Next(iter)) != NULL) {
+        int in = PySequence_Contains(other, item);
+        Py_DECREF(item);
+        if (in < 0) {
+            break;
+        }
+        shared += in;
+    }
+    Py_DECREF(iter);
+    if (PyErr_Occurred()) {
+        return -1;
+    }
+    *out = (double)shared / (double)(own_n < other_n ? own_n : other_n);
+    return 0;
+}
+
 /* 1.0 where both name some and share none (the weekday and month mismatches), else 0.0. */
 static int mismatch_of(Held *h, PyObject *own, PyObject *story, int name, double *out) {
     PyObject *theirs = own == NULL ? NULL : held_attr(h, story, name);
@@ -2487,31 +2518,8 @@ static int pair_values(PyObject *article, const Side *side, PyObject *const *own
     /* number_overlap */
     PyObject *own_numbers = own_field(&h, f, own, K_NUMBERS);
     PyObject *story_numbers = own_numbers == NULL ? NULL : held_attr(&h, story, K_NUMBERS);
-    int numbered = story_numbers == NULL ? -1 : both_true(own_numbers, story_numbers);
-    if (numbered < 0) {
+    if (story_numbers == NULL || number_overlap(own_numbers, story_numbers, &x[7]) < 0) {
         goto fail;
-    }
-    if (numbered) {
-        Py_ssize_t own_n = PyObject_Size(own_numbers), story_n = PyObject_Size(story_numbers);
-        PyObject *iter = own_n < 0 || story_n < 0 ? NULL : PyObject_GetIter(own_numbers);
-        if (iter == NULL) {
-            goto fail;
-        }
-        Py_ssize_t shared = 0;
-        PyObject *item;
-        while ((item = PyIter_Next(iter)) != NULL) {
-            int in = PySequence_Contains(story_numbers, item);
-            Py_DECREF(item);
-            if (in < 0) {
-                break;
-            }
-            shared += in;
-        }
-        Py_DECREF(iter);
-        if (PyErr_Occurred()) {
-            goto fail;
-        }
-        x[7] = (double)shared / (double)(own_n < story_n ? own_n : story_n);
     }
     /* main_entity_match and main_entity_mismatch */
     PyObject *own_main = own_field(&h, f, own, K_MAIN);
@@ -3340,31 +3348,8 @@ static int story_pair_values(PyObject *a, const ArticleNorms *own, PyObject *b, 
     /* number_overlap: the article's numbers are the story's */
     PyObject *own_numbers = held_attr(&h, a, K_NUMBERS);
     PyObject *other_numbers = own_numbers == NULL ? NULL : held_attr(&h, b, K_NUMBERS);
-    int numbered = other_numbers == NULL ? -1 : both_true(own_numbers, other_numbers);
-    if (numbered < 0) {
+    if (other_numbers == NULL || number_overlap(own_numbers, other_numbers, &x[7]) < 0) {
         goto fail;
-    }
-    if (numbered) {
-        Py_ssize_t own_n = PyObject_Size(own_numbers), other_n = PyObject_Size(other_numbers);
-        PyObject *iter = own_n < 0 || other_n < 0 ? NULL : PyObject_GetIter(own_numbers);
-        if (iter == NULL) {
-            goto fail;
-        }
-        Py_ssize_t shared = 0;
-        PyObject *item;
-        while ((item = PyIter_Next(iter)) != NULL) {
-            int in = PySequence_Contains(other_numbers, item);
-            Py_DECREF(item);
-            if (in < 0) {
-                break;
-            }
-            shared += in;
-        }
-        Py_DECREF(iter);
-        if (PyErr_Occurred()) {
-            goto fail;
-        }
-        x[7] = (double)shared / (double)(own_n < other_n ? own_n : other_n);
     }
     /* main_entity_match and main_entity_mismatch: the article's main names are the
      * story's top ones (as_article) */
