@@ -1168,6 +1168,61 @@ def test_adding_into_a_bag_changes_no_float_that_another_holds(compiled: bool) -
     assert selfish == {"a": 4.0, "b": 8.0}
 
 
+class _Weight(float):
+    """A float that is no exact float."""
+
+
+class _Term(str):
+    """A str that is no exact str."""
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_adding_into_an_empty_bag_is_adding_each_term(compiled: bool) -> None:
+    # an empty bag takes a copy of a plain part (its floats shared, never changed after),
+    # and each sum 0.0 + w of any other part, as the reference adds term by term
+    add_into = speedups.add_into if compiled else _reference("add_into")
+    parts = [
+        {"a": 1.5 + 0.25, "b": 2.0 + 0.5, "c": 0.0},
+        {"a": 1.0, "z": -0.0},  # 0.0 + -0.0 is 0.0
+        {"a": 1.0, "i": 3},  # an int weight: a float in the bag
+        {"a": 1.0, "f": _Weight(2.5)},
+        {_Term("a"): 1.0, "b": 2.0},
+        {},
+    ]
+    for part in parts:
+        before = {k: (type(v), v) for k, v in part.items()}
+        bag: dict = {}
+        add_into(bag, part, None, None)
+        want: dict = {}
+        for term, weight in part.items():
+            want[term] = want.get(term, 0.0) + weight
+        assert [(k, type(v), math.copysign(1.0, v), v) for k, v in bag.items()] == \
+            [(k, type(v), math.copysign(1.0, v), v) for k, v in want.items()]
+        assert [type(k) for k in bag] == [type(k) for k in part]
+        add_into(bag, part, None, None)  # added again: the part's own floats stay as they were
+        assert {k: (type(v), v) for k, v in part.items()} == before
+        assert bag == {k: 2 * v for k, v in want.items()}
+
+
+def test_a_story_year_counts_through_a_counter_of_its_own_setitem() -> None:
+    from dataclasses import replace
+
+    from storyline.cluster.features import StoryFeatures, add_article
+
+    class Years(Counter):
+        def __setitem__(self, key, value):  # type: ignore[no-untyped-def]
+            super().__setitem__(key, value * 10)
+
+    f = replace(_random_features(random.Random(3), 0), year=2014, entities={"p:n1": 1.0})
+    story = StoryFeatures()
+    add_article(story, f, 1, None)
+    add_article(story, f, 2, None)
+    assert type(story.years) is Counter and story.years == {2014: 2}
+    story.years = Years()
+    add_article(story, f, 3, None)
+    assert story.years == {2014: 10}
+
+
 @pytest.mark.parametrize("seed", range(20))
 def test_the_counts_and_the_best_terms_match_their_references(seed: int) -> None:
     from collections import Counter
@@ -1200,9 +1255,10 @@ def test_the_counts_and_the_best_terms_check_their_input() -> None:
         speedups.best_terms({"t": 1.0}, {}, 3)
     with pytest.raises(TypeError):
         speedups.count_terms({}, ({"t": 1.0}, ["u"]))
-    counts = {"t": 2**70}
-    speedups.count_terms(counts, ({"t": 1.0, "u": 2.0},))
-    assert counts == {"t": 2**70 + 1, "u": 1}
+    counts = {"t": 2**70, "f": 2.5, "b": True}
+    speedups.count_terms(counts, ({"t": 1.0, "u": 2.0, "f": 1.0, "b": 1.0},))
+    assert counts == {"t": 2**70 + 1, "u": 1, "f": 3.5, "b": 2}
+    assert [type(v) for v in counts.values()] == [int, float, int, int]
 
 
 def test_prune_keeps_the_article_but_its_body() -> None:

@@ -408,12 +408,36 @@ static int add_term(PyObject *bag, PyObject *term, PyObject *value, PyObject *id
     return done;
 }
 
+/* Whether adding ``part`` into ``bag`` is a copy of it: ``bag`` an empty plain dict and
+ * ``part`` a plain dict of exact str terms and exact float weights, none -0.0 (0.0 + w is
+ * then w itself, bit for bit, and no Python code runs). A new story's bags fill so, in
+ * one PyDict_Update (which clones the part's table) instead of an insert per term; the
+ * bag then shares the part's floats, which add_term only changes in place when the bag
+ * holds the sole reference. */
+static int copies_into_empty(PyObject *bag, PyObject *part) {
+    if (PyDict_GET_SIZE(bag) != 0 || !PyDict_CheckExact(bag) || !PyDict_CheckExact(part)) {
+        return 0;
+    }
+    Py_ssize_t pos = 0;
+    PyObject *term, *value;
+    while (PyDict_Next(part, &pos, &term, &value)) {
+        if (!PyUnicode_CheckExact(term) || !PyFloat_CheckExact(value)
+                || (PyFloat_AS_DOUBLE(value) == 0.0 && signbit(PyFloat_AS_DOUBLE(value)))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* Adds ``part``'s weights into ``bag`` (dicts), as add_term adds each (``memo`` NULL or
  * as long as the part). */
 static int add_terms(PyObject *bag, PyObject *part, PyObject *idf, double *squared, IdfMemo *memo) {
     Py_ssize_t pos = 0;
     PyObject *term, *value;
     Py_ssize_t size = PyDict_GET_SIZE(part);
+    if (squared == NULL && copies_into_empty(bag, part)) {
+        return PyDict_Update(bag, part);
+    }
     while (PyDict_Next(part, &pos, &term, &value)) {
         /* held: the bag's lookups and the IDF may run Python code (a key's __eq__,
          * __missing__), which may take them out of ``part`` */
@@ -820,9 +844,9 @@ static PyObject *add_bags(PyObject *self, PyObject *args) {
 
 /* counts[term] = counts.get(term, 0) + 1 unless ``term`` (of bags[i]) is in one of the
  * bags before it (counted there): 0, or -1 with an exception set. The term is held: the
- * lookups may run Python code (a key's __eq__) that takes it out of its bag. A new term
- * takes its 1 in one lookup (setdefault); a plain int count is added to without the
- * number protocol. */
+ * lookups may run Python code (a key's __eq__) that takes it out of its bag. A get and a
+ * set, as Counter.update counts: most terms are counted before (a setdefault first would
+ * be a third lookup for them); a plain int count is added to without the number protocol. */
 static int count_term_once(PyObject *counts, PyObject *const *bags, Py_ssize_t i, PyObject *term) {
     Py_INCREF(term);
     int met = 0; /* in an earlier bag: counted there */
@@ -833,25 +857,23 @@ static int count_term_once(PyObject *counts, PyObject *const *bags, Py_ssize_t i
         Py_DECREF(term);
         return met < 0 ? -1 : 0;
     }
-    PyObject *one = PyLong_FromLong(1); /* a cached small int: no allocation */
-    Py_ssize_t size = PyDict_GET_SIZE(counts);
-    PyObject *count = one == NULL ? NULL : PyDict_SetDefault(counts, term, one); /* borrowed */
-    int status = count == NULL ? -1 : 0;
-    if (count != NULL && PyDict_GET_SIZE(counts) == size) { /* counted before: count + 1 */
-        PyObject *next = NULL;
-        int overflow = 1;
-        long old = PyLong_CheckExact(count) ? PyLong_AsLongAndOverflow(count, &overflow) : 0;
-        if (!overflow && old < LONG_MAX) {
-            next = PyLong_FromLong(old + 1);
-        } else {
-            Py_INCREF(count); /* held while it adds */
-            next = PyNumber_Add(count, one);
-            Py_DECREF(count);
-        }
-        status = next == NULL ? -1 : PyDict_SetItem(counts, term, next);
-        Py_XDECREF(next);
+    PyObject *count = PyDict_GetItemWithError(counts, term); /* borrowed */
+    PyObject *next = NULL;
+    int overflow = 1;
+    long old = count != NULL && PyLong_CheckExact(count) ? PyLong_AsLongAndOverflow(count, &overflow) : 0;
+    if (count == NULL) {
+        next = PyErr_Occurred() ? NULL : PyLong_FromLong(1); /* a cached small int: no allocation */
+    } else if (!overflow && old < LONG_MAX) {
+        next = PyLong_FromLong(old + 1);
+    } else {
+        PyObject *one = PyLong_FromLong(1);
+        Py_INCREF(count); /* held while it adds */
+        next = one == NULL ? NULL : PyNumber_Add(count, one);
+        Py_DECREF(count);
+        Py_XDECREF(one);
     }
-    Py_XDECREF(one);
+    int status = next == NULL ? -1 : PyDict_SetItem(counts, term, next);
+    Py_XDECREF(next);
     Py_DECREF(term);
     return status;
 }
@@ -9186,6 +9208,22 @@ static PyObject *own_counts(Held *h, PyObject *story, int name) {
     return counts == NULL || put_attr(story, name, counts) < 0 ? NULL : counts;
 }
 
+/* Whether ``counts`` is a Counter whose item assignment is dict's own: it is then
+ * PyDict_SetItem, without the call through the __setitem__ that Counter's Python
+ * __delitem__ makes the class's slot look up. */
+static int sets_as_dict(PyObject *counts) {
+    static PyObject *dict_setitem = NULL, *setitem_name = NULL; /* borrowed from dict's type; interned */
+    if (setitem_name == NULL) {
+        if ((setitem_name = PyUnicode_InternFromString("__setitem__")) == NULL) {
+            PyErr_Clear();
+            return 0;
+        }
+        dict_setitem = _PyType_Lookup(&PyDict_Type, setitem_name);
+    }
+    return Py_IS_TYPE(counts, Py_TYPE(no_counts)) && dict_setitem != NULL
+           && _PyType_Lookup(Py_TYPE(counts), setitem_name) == dict_setitem;
+}
+
 PyDoc_STRVAR(add_article_doc,
 "add_article(story, features, seen, df) -> None\n\n"
 "StoryFeatures.add: one article's features added into a story's sums; with ``df`` (not\n"
@@ -9303,7 +9341,8 @@ static PyObject *add_article(PyObject *self, PyObject *const *args, Py_ssize_t n
         }
         PyObject *one = count == NULL ? NULL : hold(&h, PyLong_FromLong(1));
         PyObject *next = one == NULL ? NULL : hold(&h, PyNumber_InPlaceAdd(hold(&h, count), one));
-        if (next == NULL || PyObject_SetItem(years, year, next) < 0) {
+        if (next == NULL || (sets_as_dict(years) ? PyDict_SetItem(years, year, next)
+                                                  : PyObject_SetItem(years, year, next)) < 0) {
             goto fail;
         }
     }
