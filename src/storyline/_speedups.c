@@ -960,7 +960,7 @@ static PyObject *best_terms(PyObject *self, PyObject *args) {
     if (best_of((const char *)&ranked[0].score, sizeof(RankedTerm), i, count, order) < 0) {
         goto done;
     }
-    out = PyDict_New();
+    out = _PyDict_NewPresized(count); /* sized once: no resize while it fills */
     for (Py_ssize_t k = 0; out != NULL && k < count; k++) {
         if (PyDict_SetItem(out, ranked[order[k]].term, ranked[order[k]].weight) < 0) {
             Py_CLEAR(out);
@@ -1571,12 +1571,15 @@ static PyObject *KeyIndex_top(KeyIndexObject *self, PyObject *const *args, Py_ss
             PyErr_SetString(PyExc_ValueError, "KeyIndex.top: IDF weights must be numbers >= 0");
             break;
         }
-        for (uint32_t k = 0; k < e->n; k++) {
-            uint32_t s = e->holders[k];
+        /* read once: the stores below might alias them, as the compiler sees it */
+        const uint32_t *holders = e->holders, n = e->n;
+        uint32_t *touched = self->touched;
+        for (uint32_t k = 0; k < n; k++) {
+            uint32_t s = holders[k];
             if (scores[s].seen != stamp) {
                 scores[s].seen = stamp;
                 scores[s].score = 0.0 + weight;
-                self->touched[scored++] = s;
+                touched[scored++] = s;
             } else {
                 scores[s].score += weight;
             }
