@@ -1235,6 +1235,14 @@ def test_the_counts_and_the_best_terms_match_their_references(seed: int) -> None
     speedups.count_terms(compiled, bags)
     _reference("count_terms")(reference, bags)
     assert list(compiled.items()) == list(reference.items())
+    # more bags than the compiled loop filters, and terms that are no exact str: a str
+    # subclass equal to a str of another bag, an int and a float equal to each other
+    others = [_Term(w) if rng.random() < 0.3 else w for w in words] + [3, 3.0, 7]
+    many = tuple({t: 1.0 for t in rng.sample(others, rng.randint(0, 12))} for _ in range(11))
+    speedups.count_terms(compiled, many)
+    _reference("count_terms")(reference, many)
+    assert list(compiled.items()) == list(reference.items())
+    assert [type(k) for k in compiled] == [type(k) for k in reference]
     # weights and IDF from a few values, so that many products tie
     bag = {w: rng.choice([1.0, 1.5, 2.0, rng.random()]) for w in rng.sample(words, rng.randint(0, 50))}
     idf = _Idf({w: rng.choice([0.5, 1.0, 2.0]) for w in rng.sample(words, 40)})  # the rest computed

@@ -842,16 +842,47 @@ static PyObject *add_bags(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
-/* counts[term] = counts.get(term, 0) + 1 unless ``term`` (of bags[i]) is in one of the
- * bags before it (counted there): 0, or -1 with an exception set. The term is held: the
- * lookups may run Python code (a key's __eq__) that takes it out of its bag. A get and a
- * set, as Counter.update counts: most terms are counted before (a setdefault first would
- * be a third lookup for them); a plain int count is added to without the number protocol. */
-static int count_term_once(PyObject *counts, PyObject *const *bags, Py_ssize_t i, PyObject *term) {
+/* The hashes of a bag's terms, 256 bits of them: a term whose bit is clear is not in the
+ * bag (a dict compares a stored hash before it compares keys, so a term it finds has a
+ * hash the filter holds), and its lookup there is skipped. A bag with a term that is no
+ * exact str (whose hash may not be at hand) holds every bit. */
+typedef struct {
+    uint64_t bits[4];
+} HashFilter;
+
+#define FILTERED_BAGS 8 /* bags of count_terms with a filter; any later one is looked up */
+
+/* An exact str's hash, as a dict holding it stored it; -1 for any other term. */
+static inline Py_hash_t str_hash(PyObject *term) {
+    return PyUnicode_CheckExact(term) ? ((PyASCIIObject *)term)->hash : -1;
+}
+
+static inline void filter_add(HashFilter *f, Py_hash_t hash) {
+    if (hash == -1) {
+        memset(f->bits, 0xff, sizeof f->bits);
+    } else {
+        f->bits[((size_t)hash >> 6) & 3] |= (uint64_t)1 << ((size_t)hash & 63);
+    }
+}
+
+static inline int filter_may_hold(const HashFilter *f, Py_hash_t hash) {
+    return hash == -1 || (f->bits[((size_t)hash >> 6) & 3] >> ((size_t)hash & 63)) & 1;
+}
+
+/* counts[term] = counts.get(term, 0) + 1 unless ``term`` (of bags[i], of str_hash
+ * ``hash``) is in one of the bags before it (counted there; filters[j] of bags[j] for
+ * j < FILTERED_BAGS): 0, or -1 with an exception set. The term is held: the lookups may
+ * run Python code (a key's __eq__) that takes it out of its bag. A get and a set, as
+ * Counter.update counts: most terms are counted before (a setdefault first would be a
+ * third lookup for them); a plain int count is added to without the number protocol. */
+static int count_term_once(PyObject *counts, PyObject *const *bags, Py_ssize_t i, PyObject *term,
+                           const HashFilter *filters, Py_hash_t hash) {
     Py_INCREF(term);
     int met = 0; /* in an earlier bag: counted there */
     for (Py_ssize_t j = 0; j < i && met == 0; j++) {
-        met = PyDict_Contains(bags[j], term);
+        if (j >= FILTERED_BAGS || filter_may_hold(&filters[j], hash)) {
+            met = PyDict_Contains(bags[j], term);
+        }
     }
     if (met != 0) {
         Py_DECREF(term);
@@ -891,11 +922,16 @@ static int count_terms_of(PyObject *counts, PyObject *const *bags, Py_ssize_t n)
             return -1;
         }
     }
+    HashFilter filters[FILTERED_BAGS] = {{{0}}};
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *term, *weight;
         Py_ssize_t pos = 0;
         while (PyDict_Next(bags[i], &pos, &term, &weight)) {
-            if (count_term_once(counts, bags, i, term) < 0) {
+            Py_hash_t hash = str_hash(term);
+            if (i < FILTERED_BAGS) {
+                filter_add(&filters[i], hash);
+            }
+            if (count_term_once(counts, bags, i, term, filters, hash) < 0) {
                 return -1;
             }
         }
