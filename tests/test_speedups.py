@@ -1454,6 +1454,11 @@ def test_missing_idf_weights_read_the_owner_as_it_is_now() -> None:
     assert computed(weights, "b") == missing(df, "b")
     df.df = Counter({"c": 4})  # frequencies replaced
     assert computed(weights, "c") == missing(df, "c")
+    unset = features.DocumentFrequencies()  # the class read before, its count slot emptied
+    del unset.n
+    with pytest.raises(AttributeError):
+        computed(unset.weights, "c")
+    assert "c" not in unset.weights
 
     class Plain:  # an owner of another class, without slots
         def __init__(self) -> None:

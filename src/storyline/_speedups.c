@@ -138,6 +138,21 @@ static PyObject *site_attr(SlotSite *site, PyObject *obj, PyObject *name) {
     return value != NULL ? Py_NewRef(value) : PyObject_GetAttr(obj, name); /* an unset slot raises here */
 }
 
+/* What a site's slot holds in ``obj`` (borrowed), where the site learnt obj's class as it
+ * is now and the slot is set; else NULL (site_attr then reads it). */
+static inline PyObject *site_peek(const SlotSite *site, PyObject *obj) {
+    PyTypeObject *type = Py_TYPE(obj);
+    if (type != site->type || site->offset == 0 || site->version != type->tp_version_tag
+            || !PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG)) {
+        return NULL;
+    }
+    return *(PyObject **)((char *)obj + site->offset);
+}
+
+/* kept out of line: idf_of's lookup, inlined where it is called, is the common case */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
 static int computed_idf(PyObject *idf, PyObject *term, double *out) {
     if (idf_df_name == NULL) {
         if ((idf_owner_name == NULL && (idf_owner_name = PyUnicode_InternFromString("owner")) == NULL)
@@ -146,16 +161,25 @@ static int computed_idf(PyObject *idf, PyObject *term, double *out) {
             return -1;
         }
     }
-    PyObject *owner = site_attr(&idf_owner_site, idf, idf_owner_name);
-    if (owner == NULL) {
-        return -1;
-    }
-    PyObject *n_obj = site_attr(&idf_n_site, owner, idf_n_name);
-    PyObject *df = n_obj == NULL ? NULL : site_attr(&idf_df_site, owner, idf_df_name);
-    Py_DECREF(owner);
-    if (df == NULL) {
-        Py_XDECREF(n_obj);
-        return -1;
+    /* the three slots read straight where the sites know the classes (no Python code
+     * runs between the reads), else through site_attr */
+    PyObject *owner = site_peek(&idf_owner_site, idf);
+    PyObject *n_obj = owner == NULL ? NULL : site_peek(&idf_n_site, owner);
+    PyObject *df = n_obj == NULL ? NULL : site_peek(&idf_df_site, owner);
+    if (df != NULL) {
+        Py_INCREF(n_obj);
+        Py_INCREF(df);
+    } else {
+        if ((owner = site_attr(&idf_owner_site, idf, idf_owner_name)) == NULL) {
+            return -1;
+        }
+        n_obj = site_attr(&idf_n_site, owner, idf_n_name);
+        df = n_obj == NULL ? NULL : site_attr(&idf_df_site, owner, idf_df_name);
+        Py_DECREF(owner);
+        if (df == NULL) {
+            Py_XDECREF(n_obj);
+            return -1;
+        }
     }
     int done = 0;
     if (PyLong_CheckExact(n_obj) && PyDict_Check(df)) {
@@ -200,7 +224,7 @@ static double float_of(PyObject *value) {
  * cache computes missing terms in __missing__; for the registered cache class this is
  * done here, the same way). Returns -1.0 with an exception set on failure (an IDF
  * weight is never negative). */
-static double idf_of(PyObject *idf, PyObject *term) {
+static inline double idf_of(PyObject *idf, PyObject *term) {
     PyObject *value = PyDict_GetItemWithError(idf, term);
     if (value != NULL) {
         return float_of(value);
