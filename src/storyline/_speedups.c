@@ -3080,6 +3080,9 @@ static int kind_of(PyObject *term) {
 typedef struct {
     double title, entities, years, kind[3];
     Py_ssize_t kind_terms[3];
+    /* whether the story's title + body bag is its title bag item for item (same_bag): a
+     * story of headlines alone, where a cosine with the one is the cosine with the other */
+    int title_is_all;
 } ArticleNorms;
 
 /* sqrt(sum) or 1.0, as _vector_norm */
@@ -3114,6 +3117,24 @@ static int weighted_squares(PyObject *bag, PyObject *idf, Sum *s, Sum *kinds, Py
     return 0;
 }
 
+/* Whether two bags are exact dicts of the same items in the same order: the same key
+ * objects, and float values that are equal (so every product read of the one is the
+ * product read of the other). No Python code runs. */
+static int same_bag(PyObject *a, PyObject *b) {
+    if (!PyDict_CheckExact(a) || !PyDict_CheckExact(b) || PyDict_GET_SIZE(a) != PyDict_GET_SIZE(b)) {
+        return 0;
+    }
+    Py_ssize_t pos_a = 0, pos_b = 0;
+    PyObject *key_a, *value_a, *key_b, *value_b;
+    while (PyDict_Next(a, &pos_a, &key_a, &value_a)) {
+        if (!PyDict_Next(b, &pos_b, &key_b, &value_b) || key_a != key_b || !PyFloat_CheckExact(value_a)
+                || !PyFloat_CheckExact(value_b) || PyFloat_AS_DOUBLE(value_a) != PyFloat_AS_DOUBLE(value_b)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* The ArticleNorms of story ``story`` (its title, entity and year bags); -1 with an
  * exception set. */
 static int article_norms(Held *h, PyObject *story, PyObject *idf, ArticleNorms *out) {
@@ -3136,28 +3157,26 @@ static int article_norms(Held *h, PyObject *story, PyObject *idf, ArticleNorms *
     for (int k = 0; k < 3; k++) {
         out->kind[k] = norm_of(&kinds[k]);
     }
+    /* (read last, as the reference reads it) */
+    PyObject *all_bag = held_attr(h, story, K_ALL);
+    if (all_bag == NULL) {
+        return -1;
+    }
+    out->title_is_all = same_bag(title_bag, all_bag);
     return 0;
 }
 
-/* story_cosine of the article vector that weights ``bag`` (``terms`` of them, only those
- * of kind ``kind`` where it is not -1; of norm ``norm``) and the story bag ``other``, whose
- * norm is cached in ``norms`` under ``name``: the smaller of the two walked as shared_dot
- * walks it. -1 with an exception set. */
-static int weighted_cosine(PyObject *bag, int kind, Py_ssize_t terms, double norm, PyObject *other,
-                           PyObject *norms, PyObject *name, PyObject *idf, double *out) {
-    if (!PyDict_Check(bag) || !PyDict_Check(other)) {
-        PyErr_SetString(PyExc_TypeError, "headline_merge_probability: a bag must be a dict");
-        return -1;
-    }
-    double other_norm = cached_norm(norms, name, other, idf);
-    if (FAILED(other_norm)) {
-        return -1;
-    }
+/* The dot product that weighted_cosine divides (``*total``; ``*any``: whether the two
+ * share a term), of the article vector that weights ``bag`` (``terms`` of them, only those
+ * of kind ``kind`` where it is not -1) and the story bag ``other``: the smaller of the two
+ * walked as shared_dot walks it. -1 with an exception set. */
+static int weighted_dot_of(PyObject *bag, int kind, Py_ssize_t terms, PyObject *other, PyObject *idf, double *total,
+                           int *any) {
     /* walk the vector where it is no larger than the story bag (story_cosine) */
     int own_walk = terms <= PyDict_GET_SIZE(other);
     PyObject *walked = own_walk ? bag : other, *looked_up = own_walk ? other : bag;
     Sum s = {0.0, 0.0};
-    int any = 0;
+    *any = 0;
     Py_ssize_t pos = 0, size = PyDict_GET_SIZE(walked);
     PyObject *term, *value;
     while (PyDict_Next(walked, &pos, &term, &value)) {
@@ -3177,10 +3196,10 @@ static int weighted_cosine(PyObject *bag, int kind, Py_ssize_t terms, double nor
                 status = -1;
             } else if (own_walk) {
                 sum_add(&s, v * weight * w * weight);
-                any = 1;
+                *any = 1;
             } else {
                 sum_add(&s, v * (w * weight) * weight);
-                any = 1;
+                *any = 1;
             }
         }
         Py_DECREF(term);
@@ -3189,23 +3208,62 @@ static int weighted_cosine(PyObject *bag, int kind, Py_ssize_t terms, double nor
             return -1;
         }
     }
-    double total = sum_result(&s);
-    *out = any && total != 0.0 ? total / (norm * other_norm) : 0.0;
+    *total = sum_result(&s);
+    return 0;
+}
+
+/* The cosine of weighted_dot_of's dot product, the vector's norm ``norm`` and the story
+ * bag's ``other_norm``, as story_cosine divides. */
+static double cosine_from(double total, int any, double norm, double other_norm) {
+    return any && total != 0.0 ? total / (norm * other_norm) : 0.0;
+}
+
+/* story_cosine of the article vector that weights ``bag`` (``terms`` of them, only those
+ * of kind ``kind`` where it is not -1; of norm ``norm``) and the story bag ``other``, whose
+ * norm is cached in ``norms`` under ``name``: the smaller of the two walked as shared_dot
+ * walks it. -1 with an exception set. */
+static int weighted_cosine(PyObject *bag, int kind, Py_ssize_t terms, double norm, PyObject *other,
+                           PyObject *norms, PyObject *name, PyObject *idf, double *out) {
+    if (!PyDict_Check(bag) || !PyDict_Check(other)) {
+        PyErr_SetString(PyExc_TypeError, "headline_merge_probability: a bag must be a dict");
+        return -1;
+    }
+    double other_norm = cached_norm(norms, name, other, idf);
+    double total;
+    int any;
+    if (FAILED(other_norm) || weighted_dot_of(bag, kind, terms, other, idf, &total, &any) < 0) {
+        return -1;
+    }
+    *out = cosine_from(total, any, norm, other_norm);
     return 0;
 }
 
 /* title_cos and cross_cos (x[0], x[2]) of story ``a`` read as an article (the norms
  * ``own``; its title + body vector is its title vector) and story ``b`` (of fresh norms
- * ``norms``); -1 with an exception set. */
-static int story_text_values(PyObject *a, const ArticleNorms *own, PyObject *b, PyObject *norms, PyObject *idf,
-                             double *x) {
+ * ``norms``; ``other_title_is_all``: its ArticleNorms' title_is_all); -1 with an exception
+ * set. */
+static int story_text_values(PyObject *a, const ArticleNorms *own, PyObject *b, int other_title_is_all,
+                             PyObject *norms, PyObject *idf, double *x) {
     Held h;
     h.n = 0;
     PyObject *title = held_attr(&h, a, K_TITLE);
     PyObject *other_title = title == NULL ? NULL : held_attr(&h, b, K_TITLE);
     PyObject *other_all = other_title == NULL ? NULL : held_attr(&h, b, K_ALL);
     int done = -1;
-    if (other_all != NULL && PyDict_Check(title)) {
+    if (other_all != NULL && PyDict_Check(title) && other_title_is_all && PyDict_Check(other_title)
+            && PyDict_Check(other_all)) {
+        /* b's title + body bag is its title bag: one walk gives both dot products (each
+         * cosine divided by its own cached norm, cached in the order the two walks would) */
+        double title_norm = cached_norm(norms, kernel_str[K_TITLE], other_title, idf), all_norm, total;
+        int any;
+        if (!FAILED(title_norm)
+                && weighted_dot_of(title, -1, PyDict_GET_SIZE(title), other_title, idf, &total, &any) == 0
+                && (all_norm = cached_norm(norms, kernel_str[K_ALL], other_all, idf), !FAILED(all_norm))) {
+            x[0] = cosine_from(total, any, own->title, title_norm);
+            x[2] = cosine_from(total, any, own->title, all_norm);
+            done = 0;
+        }
+    } else if (other_all != NULL && PyDict_Check(title)) {
         Py_ssize_t terms = PyDict_GET_SIZE(title);
         done = weighted_cosine(title, -1, terms, own->title, other_title, norms, kernel_str[K_TITLE], idf, &x[0]) < 0
                || weighted_cosine(title, -1, terms, own->title, other_all, norms, kernel_str[K_ALL], idf, &x[2]) < 0
@@ -3456,7 +3514,7 @@ static int model_probability(const double *x, const double *w, Py_ssize_t m, dou
 
 /* The ArticleNorms that article_norms gave as a tuple; -1 with an exception set. */
 static int norms_of_tuple(PyObject *tuple, ArticleNorms *out) {
-    if (!PyTuple_Check(tuple) || PyTuple_GET_SIZE(tuple) != 9) {
+    if (!PyTuple_Check(tuple) || PyTuple_GET_SIZE(tuple) != 10) {
         PyErr_SetString(PyExc_TypeError, "headline_merge_probability: norms must be an article_norms tuple");
         return -1;
     }
@@ -3477,13 +3535,15 @@ static int norms_of_tuple(PyObject *tuple, ArticleNorms *out) {
             return -1;
         }
     }
+    out->title_is_all = PyTuple_GET_ITEM(tuple, 9) == Py_True;
     return 0;
 }
 
 PyDoc_STRVAR(article_norms_doc,
 "article_norms(story, df) -> tuple\n\n"
 "The norms of a StoryFeatures' vectors read as an article: title, entities, years, each\n"
-"entity kind's, and each kind's terms (storyline.cluster.refine).");
+"entity kind's, each kind's terms, and whether its title + body bag is its title bag item\n"
+"for item (storyline.cluster.refine).");
 
 static PyObject *article_norms_of(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 2) {
@@ -3507,8 +3567,9 @@ static PyObject *article_norms_of(PyObject *self, PyObject *const *args, Py_ssiz
     }
     /* and the story's top names cached, as as_article caches them */
     if (article_norms(&h, args[0], idf, &norms) == 0 && hold(&h, story_top(args[0])) != NULL) {
-        out = Py_BuildValue("(ddddddnnn)", norms.title, norms.entities, norms.years, norms.kind[0], norms.kind[1],
-                            norms.kind[2], norms.kind_terms[0], norms.kind_terms[1], norms.kind_terms[2]);
+        out = Py_BuildValue("(ddddddnnnO)", norms.title, norms.entities, norms.years, norms.kind[0], norms.kind[1],
+                            norms.kind[2], norms.kind_terms[0], norms.kind_terms[1], norms.kind_terms[2],
+                            norms.title_is_all ? Py_True : Py_False);
     }
 done:
     release(&h);
@@ -3564,11 +3625,11 @@ static PyObject *headline_merge_probability(PyObject *self, PyObject *const *arg
         goto done;
     }
     PyObject *norms_b = hold(&h, story_norms(b, df));
-    if (norms_b == NULL || !PyDict_Check(norms_b) || story_text_values(a, &own_a, b, norms_b, idf, x) < 0) {
+    if (norms_b == NULL || !PyDict_Check(norms_b) || story_text_values(a, &own_a, b, own_b.title_is_all, norms_b, idf, x) < 0) {
         goto norms_failed;
     }
     PyObject *norms_a = hold(&h, story_norms(a, df));
-    if (norms_a == NULL || !PyDict_Check(norms_a) || story_text_values(b, &own_b, a, norms_a, idf, y) < 0) {
+    if (norms_a == NULL || !PyDict_Check(norms_a) || story_text_values(b, &own_b, a, own_a.title_is_all, norms_a, idf, y) < 0) {
         goto norms_failed;
     }
     /* words_meet of either */
