@@ -3238,41 +3238,131 @@ static int weighted_cosine(PyObject *bag, int kind, Py_ssize_t terms, double nor
     return 0;
 }
 
-/* title_cos and cross_cos (x[0], x[2]) of story ``a`` read as an article (the norms
- * ``own``; its title + body vector is its title vector) and story ``b`` (of fresh norms
- * ``norms``; ``other_title_is_all``: its ArticleNorms' title_is_all); -1 with an exception
- * set. */
-static int story_text_values(PyObject *a, const ArticleNorms *own, PyObject *b, int other_title_is_all,
-                             PyObject *norms, PyObject *idf, double *x) {
-    Held h;
-    h.n = 0;
-    PyObject *title = held_attr(&h, a, K_TITLE);
-    PyObject *other_title = title == NULL ? NULL : held_attr(&h, b, K_TITLE);
-    PyObject *other_all = other_title == NULL ? NULL : held_attr(&h, b, K_ALL);
-    int done = -1;
-    if (other_all != NULL && PyDict_Check(title) && other_title_is_all && PyDict_Check(other_title)
-            && PyDict_Check(other_all)) {
-        /* b's title + body bag is its title bag: one walk gives both dot products (each
-         * cosine divided by its own cached norm, cached in the order the two walks would) */
-        double title_norm = cached_norm(norms, kernel_str[K_TITLE], other_title, idf), all_norm, total;
-        int any;
-        if (!FAILED(title_norm)
-                && weighted_dot_of(title, -1, PyDict_GET_SIZE(title), other_title, idf, &total, &any) == 0
-                && (all_norm = cached_norm(norms, kernel_str[K_ALL], other_all, idf), !FAILED(all_norm))) {
-            x[0] = cosine_from(total, any, own->title, title_norm);
-            x[2] = cosine_from(total, any, own->title, all_norm);
-            done = 0;
+/* weighted_dot_of both ways at once for two bags of different sizes, ``walked`` the
+ * smaller: the dot product of the walked one's vector with the other bag (``*own_total``)
+ * and of the other's vector with the walked bag (``*other_total``), each summed as
+ * weighted_dot_of sums it; -1 with an exception set. */
+static int paired_dots(PyObject *walked, PyObject *looked_up, PyObject *idf, double *own_total, double *other_total,
+                       int *any) {
+    Sum own = {0.0, 0.0}, other = {0.0, 0.0};
+    *any = 0;
+    Py_ssize_t pos = 0, size = PyDict_GET_SIZE(walked);
+    PyObject *term, *value;
+    while (PyDict_Next(walked, &pos, &term, &value)) {
+        Py_INCREF(term);
+        Py_INCREF(value);
+        PyObject *found = PyDict_GetItemWithError(looked_up, term);
+        int status = found == NULL && PyErr_Occurred() ? -1 : 0;
+        if (found != NULL) {
+            double w = float_of(found), v, weight;
+            if (FAILED(w) || weight_and_idf(idf, term, value, &v, &weight) < 0) {
+                status = -1;
+            } else {
+                sum_add(&own, v * weight * w * weight);
+                sum_add(&other, v * (w * weight) * weight);
+                *any = 1;
+            }
         }
-    } else if (other_all != NULL && PyDict_Check(title)) {
-        Py_ssize_t terms = PyDict_GET_SIZE(title);
-        done = weighted_cosine(title, -1, terms, own->title, other_title, norms, kernel_str[K_TITLE], idf, &x[0]) < 0
-               || weighted_cosine(title, -1, terms, own->title, other_all, norms, kernel_str[K_ALL], idf, &x[2]) < 0
-               ? -1 : 0;
-    } else if (other_all != NULL) {
-        PyErr_SetString(PyExc_TypeError, "headline_merge_probability: a bag must be a dict");
+        Py_DECREF(term);
+        Py_DECREF(value);
+        if (status < 0 || walk_changed(walked, size) < 0) {
+            return -1;
+        }
     }
-    release(&h);
-    return done;
+    *own_total = sum_result(&own);
+    *other_total = sum_result(&other);
+    return 0;
+}
+
+/* What the text values of an article read of another story take of story ``b``: its title
+ * and title + body bags (held in ``h``) and their norms, cached in its fresh ``norms`` in
+ * the order the two cosines cache them; -1 with an exception set. */
+typedef struct {
+    PyObject *title, *all;
+    double title_norm, all_norm;
+} TextSide;
+
+static int text_side(Held *h, PyObject *b, PyObject *norms, PyObject *idf, TextSide *out) {
+    out->title = held_attr(h, b, K_TITLE);
+    out->all = out->title == NULL ? NULL : held_attr(h, b, K_ALL);
+    if (out->all == NULL) {
+        return -1;
+    }
+    if (!PyDict_Check(norms)) {
+        PyErr_SetString(PyExc_TypeError, "headline_merge_probability: a story's norm cache must be a dict");
+        return -1;
+    }
+    if (!PyDict_Check(out->title) || !PyDict_Check(out->all)) {
+        PyErr_SetString(PyExc_TypeError, "headline_merge_probability: a bag must be a dict");
+        return -1;
+    }
+    out->title_norm = cached_norm(norms, kernel_str[K_TITLE], out->title, idf);
+    out->all_norm = FAILED(out->title_norm) ? -1.0 : cached_norm(norms, kernel_str[K_ALL], out->all, idf);
+    return FAILED(out->all_norm) ? -1 : 0;
+}
+
+/* title_cos and cross_cos (x[0], x[2]) of story ``a`` read as an article (the norms
+ * ``own_a``; its title + body vector is its title vector) and story ``b``, and the same
+ * of b read as an article and a (y[0], y[2]): each story's norms cached first (fresh: b's,
+ * then a's, as the two are read one after the other). The two title cosines walk the
+ * smaller title where the titles differ in size: one walk gives both dot products. A cross
+ * cosine is its title cosine's dot product where the other story's title + body bag is its
+ * title bag item for item (ArticleNorms.title_is_all). -1 with an exception set. */
+static int story_text_values(Held *h, PyObject *a, const ArticleNorms *own_a, PyObject *b,
+                             const ArticleNorms *own_b, PyObject *df, PyObject *idf, PyObject **norms_a,
+                             PyObject **norms_b, double *x, double *y) {
+    TextSide side_a, side_b;
+    *norms_b = hold(h, story_norms(b, df));
+    if (*norms_b == NULL || text_side(h, b, *norms_b, idf, &side_b) < 0) {
+        return -1;
+    }
+    *norms_a = hold(h, story_norms(a, df));
+    if (*norms_a == NULL || text_side(h, a, *norms_a, idf, &side_a) < 0) {
+        return -1;
+    }
+    Py_ssize_t terms_a = PyDict_GET_SIZE(side_a.title), terms_b = PyDict_GET_SIZE(side_b.title);
+    double dot_x, dot_y;
+    int any_x, any_y;
+    if (terms_a != terms_b) {
+        /* each cosine walks the smaller title (story_cosine): the smaller's own vector is
+         * read against the larger bag, and the larger's vector against the smaller bag */
+        int a_walked = terms_a < terms_b;
+        double own_total, other_total;
+        if (paired_dots(a_walked ? side_a.title : side_b.title, a_walked ? side_b.title : side_a.title, idf,
+                        &own_total, &other_total, &any_x) < 0) {
+            return -1;
+        }
+        any_y = any_x;
+        dot_x = a_walked ? own_total : other_total;
+        dot_y = a_walked ? other_total : own_total;
+    } else if (weighted_dot_of(side_a.title, -1, terms_a, side_b.title, idf, &dot_x, &any_x) < 0
+               || weighted_dot_of(side_b.title, -1, terms_b, side_a.title, idf, &dot_y, &any_y) < 0) {
+        return -1;
+    }
+    x[0] = cosine_from(dot_x, any_x, own_a->title, side_b.title_norm);
+    y[0] = cosine_from(dot_y, any_y, own_b->title, side_a.title_norm);
+    /* the cross cosines, where they are not the title cosines' dot products again */
+    if (own_b->title_is_all) {
+        x[2] = cosine_from(dot_x, any_x, own_a->title, side_b.all_norm);
+    } else {
+        double dot;
+        int any;
+        if (weighted_dot_of(side_a.title, -1, terms_a, side_b.all, idf, &dot, &any) < 0) {
+            return -1;
+        }
+        x[2] = cosine_from(dot, any, own_a->title, side_b.all_norm);
+    }
+    if (own_a->title_is_all) {
+        y[2] = cosine_from(dot_y, any_y, own_b->title, side_a.all_norm);
+    } else {
+        double dot;
+        int any;
+        if (weighted_dot_of(side_b.title, -1, terms_b, side_a.all, idf, &dot, &any) < 0) {
+            return -1;
+        }
+        y[2] = cosine_from(dot, any, own_b->title, side_a.all_norm);
+    }
+    return 0;
 }
 
 /* Whether a story and b both have a day (the article's and the story's, in pair_values):
@@ -3624,13 +3714,9 @@ static PyObject *headline_merge_probability(PyObject *self, PyObject *const *arg
             || hold(&h, story_top(a)) == NULL || hold(&h, story_top(b)) == NULL) {
         goto done;
     }
-    PyObject *norms_b = hold(&h, story_norms(b, df));
-    if (norms_b == NULL || !PyDict_Check(norms_b) || story_text_values(a, &own_a, b, own_b.title_is_all, norms_b, idf, x) < 0) {
-        goto norms_failed;
-    }
-    PyObject *norms_a = hold(&h, story_norms(a, df));
-    if (norms_a == NULL || !PyDict_Check(norms_a) || story_text_values(b, &own_b, a, own_a.title_is_all, norms_a, idf, y) < 0) {
-        goto norms_failed;
+    PyObject *norms_a, *norms_b;
+    if (story_text_values(&h, a, &own_a, b, &own_b, df, idf, &norms_a, &norms_b, x, y) < 0) {
+        goto done;
     }
     /* words_meet of either */
     if (!(x[0] >= floor || x[1] >= floor || x[2] >= floor || y[0] >= floor || y[1] >= floor || y[2] >= floor)) {
@@ -3649,11 +3735,6 @@ static PyObject *headline_merge_probability(PyObject *self, PyObject *const *arg
         goto done;
     }
     out = PyFloat_FromDouble((pa + pb) / 2);
-    goto done;
-norms_failed:
-    if (!PyErr_Occurred()) {
-        PyErr_SetString(PyExc_TypeError, "headline_merge_probability: a story's norm cache must be a dict");
-    }
 done:
     PyMem_Free(w);
     release(&h);
