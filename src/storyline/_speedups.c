@@ -8231,6 +8231,34 @@ static double side_cosine(const SideBag *own, const SideBag *other) {
     return any && total != 0.0 ? total / (own->vector_norm * other->story_norm) : 0.0;
 }
 
+/* side_cosine(p, q) and side_cosine(q, p): where the two differ in size both walk the
+ * smaller and look up the same terms, so one walk sums both (each product as its own walk
+ * makes it). */
+static void side_cosines(const SideBag *p, const SideBag *q, double *pq, double *qp) {
+    if (p->n == q->n) {
+        *pq = side_cosine(p, q);
+        *qp = side_cosine(q, p);
+        return;
+    }
+    const SideBag *walked = p->n > q->n ? q : p, *looked = walked == p ? q : p;
+    Sum own = {0.0, 0.0}, other = {0.0, 0.0}; /* walked as the vector, walked as the story */
+    int any = 0;
+    for (Py_ssize_t i = 0; i < walked->n; i++) {
+        const SideTerm *t = &walked->terms[i];
+        Py_ssize_t k = side_find(looked, t->term, t->hash);
+        if (k >= 0) {
+            const SideTerm *u = &looked->terms[k];
+            sum_add(&own, t->weighted * u->weight * t->idf);
+            sum_add(&other, t->weight * u->weighted * t->idf);
+            any = 1;
+        }
+    }
+    /* p's vector against q's story, and q's against p's */
+    double p_total = sum_result(walked == p ? &own : &other), q_total = sum_result(walked == q ? &own : &other);
+    *pq = any && p_total != 0.0 ? p_total / (p->vector_norm * q->story_norm) : 0.0;
+    *qp = any && q_total != 0.0 ? q_total / (q->vector_norm * p->story_norm) : 0.0;
+}
+
 /* Whether any name of ``names`` is in ``bag`` (by hash table) or among ``top``. */
 static int side_names_in(const Side *s, const SideBag *bag, const SideTerm *top, Py_ssize_t n_top) {
     for (Py_ssize_t i = 0; i < s->n_main; i++) {
@@ -8272,22 +8300,34 @@ static int sets_meet(PyObject *own, PyObject *other, Py_ssize_t *shared) {
     return PyErr_Occurred() ? -1 : 1;
 }
 
-/* pair_features(vectors of a, single_story(b), ...) from the two sides into x. */
-static int side_features(const Side *a, const Side *b, double *x) {
+/* The cosines of pair_features(vectors of a, single_story(b), ...) into x and of the
+ * same with a and b the other way round into y (the two read the same bags but the title +
+ * body ones: side_cosines), each of x and y zeroed first. */
+static void side_cosines_both(const Side *a, const Side *b, double *x, double *y) {
     for (int i = 0; i < PAIR_FEATURES; i++) {
         x[i] = 0.0;
+        y[i] = 0.0;
     }
-    x[0] = side_cosine(&a->bag[S_TITLE], &b->bag[S_TITLE]);
+    side_cosines(&a->bag[S_TITLE], &b->bag[S_TITLE], &x[0], &y[0]);
     if (a->bag[S_BODY].n && b->bag[S_BODY].n) {
-        x[1] = side_cosine(&a->bag[S_BODY], &b->bag[S_BODY]);
+        side_cosines(&a->bag[S_BODY], &b->bag[S_BODY], &x[1], &y[1]);
     }
     x[2] = side_cosine(&a->bag[S_ALL_VECTOR], &b->bag[S_ALL_STORY]);
-    x[3] = side_cosine(&a->bag[S_ENTITIES], &b->bag[S_ENTITIES]);
+    y[2] = side_cosine(&b->bag[S_ALL_VECTOR], &a->bag[S_ALL_STORY]);
+    side_cosines(&a->bag[S_ENTITIES], &b->bag[S_ENTITIES], &x[3], &y[3]);
     for (int k = 0; k < 3; k++) {
         if (a->bag[S_PEOPLE + k].n && b->bag[S_PEOPLE + k].n) {
-            x[4 + k] = side_cosine(&a->bag[S_PEOPLE + k], &b->bag[S_PEOPLE + k]);
+            side_cosines(&a->bag[S_PEOPLE + k], &b->bag[S_PEOPLE + k], &x[4 + k], &y[4 + k]);
         }
     }
+    if (a->bag[S_YEARS].n && b->bag[S_YEARS].n && !(a->dated && b->dated)) {
+        side_cosines(&a->bag[S_YEARS], &b->bag[S_YEARS], &x[13], &y[13]);
+    }
+}
+
+/* The rest of pair_features(vectors of a, single_story(b), ...) from the two sides into x
+ * (its cosines there already: side_cosines_both). */
+static int side_features(const Side *a, const Side *b, double *x) {
     Py_ssize_t shared = 0;
     int numbered = sets_meet(a->numbers, b->numbers, &shared);
     if (numbered < 0) {
@@ -8319,8 +8359,7 @@ static int side_features(const Side *a, const Side *b, double *x) {
         x[11 + k] = met && shared == 0 ? 1.0 : 0.0;
     }
     if (a->bag[S_YEARS].n && b->bag[S_YEARS].n && !dated) {
-        x[13] = side_cosine(&a->bag[S_YEARS], &b->bag[S_YEARS]);
-        x[14] = 1.0;
+        x[14] = 1.0; /* (x[13]: side_cosines_both) */
     }
     x[15] = 0.0; /* log(1): a story of one article */
     x[16] = a->is_headline ? 1.0 : 0.0;
@@ -8439,6 +8478,9 @@ static int score_pair(PairState *s, PyObject *a, PyObject *b, PyObject *id_a, Py
     double bias = PyFloat_AsDouble(PyTuple_GET_ITEM(model, 1));
     Weights w;
     int done = -1;
+    if (!FAILED(bias)) {
+        side_cosines_both(side_a, side_b, a_to_b, b_to_a);
+    }
     if (!FAILED(bias) && side_features(side_a, side_b, a_to_b) == 0 && side_features(side_b, side_a, b_to_a) == 0
             && weights_of(PyTuple_GET_ITEM(model, 0), &w) == 0) {
         for (int i = 0; i < PAIR_FEATURES; i++) {
