@@ -3165,6 +3165,9 @@ static int kind_of(PyObject *term) {
 typedef struct {
     double title, entities, years, kind[3];
     Py_ssize_t kind_terms[3];
+    /* whether the story's title + body bag is its title bag item for item (same_bag): a
+     * story of headlines alone, where a cosine with the one is the cosine with the other */
+    int title_is_all;
 } ArticleNorms;
 
 /* sqrt(sum) or 1.0, as _vector_norm */
@@ -3199,6 +3202,24 @@ static int weighted_squares(PyObject *bag, PyObject *idf, Sum *s, Sum *kinds, Py
     return 0;
 }
 
+/* Whether two bags are exact dicts of the same items in the same order: the same key
+ * objects, and float values that are equal (so every product read of the one is the
+ * product read of the other). No Python code runs. */
+static int same_bag(PyObject *a, PyObject *b) {
+    if (!PyDict_CheckExact(a) || !PyDict_CheckExact(b) || PyDict_GET_SIZE(a) != PyDict_GET_SIZE(b)) {
+        return 0;
+    }
+    Py_ssize_t pos_a = 0, pos_b = 0;
+    PyObject *key_a, *value_a, *key_b, *value_b;
+    while (PyDict_Next(a, &pos_a, &key_a, &value_a)) {
+        if (!PyDict_Next(b, &pos_b, &key_b, &value_b) || key_a != key_b || !PyFloat_CheckExact(value_a)
+                || !PyFloat_CheckExact(value_b) || PyFloat_AS_DOUBLE(value_a) != PyFloat_AS_DOUBLE(value_b)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* The ArticleNorms of story ``story`` (its title, entity and year bags); -1 with an
  * exception set. */
 static int article_norms(Held *h, PyObject *story, PyObject *idf, ArticleNorms *out) {
@@ -3221,28 +3242,26 @@ static int article_norms(Held *h, PyObject *story, PyObject *idf, ArticleNorms *
     for (int k = 0; k < 3; k++) {
         out->kind[k] = norm_of(&kinds[k]);
     }
+    /* (read last, as the reference reads it) */
+    PyObject *all_bag = held_attr(h, story, K_ALL);
+    if (all_bag == NULL) {
+        return -1;
+    }
+    out->title_is_all = same_bag(title_bag, all_bag);
     return 0;
 }
 
-/* story_cosine of the article vector that weights ``bag`` (``terms`` of them, only those
- * of kind ``kind`` where it is not -1; of norm ``norm``) and the story bag ``other``, whose
- * norm is cached in ``norms`` under ``name``: the smaller of the two walked as shared_dot
- * walks it. -1 with an exception set. */
-static int weighted_cosine(PyObject *bag, int kind, Py_ssize_t terms, double norm, PyObject *other,
-                           PyObject *norms, PyObject *name, PyObject *idf, double *out) {
-    if (!PyDict_Check(bag) || !PyDict_Check(other)) {
-        PyErr_SetString(PyExc_TypeError, "headline_merge_probability: a bag must be a dict");
-        return -1;
-    }
-    double other_norm = cached_norm(norms, name, other, idf);
-    if (FAILED(other_norm)) {
-        return -1;
-    }
+/* The dot product that weighted_cosine divides (``*total``; ``*any``: whether the two
+ * share a term), of the article vector that weights ``bag`` (``terms`` of them, only those
+ * of kind ``kind`` where it is not -1) and the story bag ``other``: the smaller of the two
+ * walked as shared_dot walks it. -1 with an exception set. */
+static int weighted_dot_of(PyObject *bag, int kind, Py_ssize_t terms, PyObject *other, PyObject *idf, double *total,
+                           int *any) {
     /* walk the vector where it is no larger than the story bag (story_cosine) */
     int own_walk = terms <= PyDict_GET_SIZE(other);
     PyObject *walked = own_walk ? bag : other, *looked_up = own_walk ? other : bag;
     Sum s = {0.0, 0.0};
-    int any = 0;
+    *any = 0;
     Py_ssize_t pos = 0, size = PyDict_GET_SIZE(walked);
     PyObject *term, *value;
     while (PyDict_Next(walked, &pos, &term, &value)) {
@@ -3262,10 +3281,10 @@ static int weighted_cosine(PyObject *bag, int kind, Py_ssize_t terms, double nor
                 status = -1;
             } else if (own_walk) {
                 sum_add(&s, v * weight * w * weight);
-                any = 1;
+                *any = 1;
             } else {
                 sum_add(&s, v * (w * weight) * weight);
-                any = 1;
+                *any = 1;
             }
         }
         Py_DECREF(term);
@@ -3274,32 +3293,161 @@ static int weighted_cosine(PyObject *bag, int kind, Py_ssize_t terms, double nor
             return -1;
         }
     }
-    double total = sum_result(&s);
-    *out = any && total != 0.0 ? total / (norm * other_norm) : 0.0;
+    *total = sum_result(&s);
     return 0;
 }
 
-/* title_cos and cross_cos (x[0], x[2]) of story ``a`` read as an article (the norms
- * ``own``; its title + body vector is its title vector) and story ``b`` (of fresh norms
- * ``norms``); -1 with an exception set. */
-static int story_text_values(PyObject *a, const ArticleNorms *own, PyObject *b, PyObject *norms, PyObject *idf,
-                             double *x) {
-    Held h;
-    h.n = 0;
-    PyObject *title = held_attr(&h, a, K_TITLE);
-    PyObject *other_title = title == NULL ? NULL : held_attr(&h, b, K_TITLE);
-    PyObject *other_all = other_title == NULL ? NULL : held_attr(&h, b, K_ALL);
-    int done = -1;
-    if (other_all != NULL && PyDict_Check(title)) {
-        Py_ssize_t terms = PyDict_GET_SIZE(title);
-        done = weighted_cosine(title, -1, terms, own->title, other_title, norms, kernel_str[K_TITLE], idf, &x[0]) < 0
-               || weighted_cosine(title, -1, terms, own->title, other_all, norms, kernel_str[K_ALL], idf, &x[2]) < 0
-               ? -1 : 0;
-    } else if (other_all != NULL) {
+/* The cosine of weighted_dot_of's dot product, the vector's norm ``norm`` and the story
+ * bag's ``other_norm``, as story_cosine divides. */
+static double cosine_from(double total, int any, double norm, double other_norm) {
+    return any && total != 0.0 ? total / (norm * other_norm) : 0.0;
+}
+
+/* story_cosine of the article vector that weights ``bag`` (``terms`` of them, only those
+ * of kind ``kind`` where it is not -1; of norm ``norm``) and the story bag ``other``, whose
+ * norm is cached in ``norms`` under ``name``: the smaller of the two walked as shared_dot
+ * walks it. -1 with an exception set. */
+static int weighted_cosine(PyObject *bag, int kind, Py_ssize_t terms, double norm, PyObject *other,
+                           PyObject *norms, PyObject *name, PyObject *idf, double *out) {
+    if (!PyDict_Check(bag) || !PyDict_Check(other)) {
         PyErr_SetString(PyExc_TypeError, "headline_merge_probability: a bag must be a dict");
+        return -1;
     }
-    release(&h);
-    return done;
+    double other_norm = cached_norm(norms, name, other, idf);
+    double total;
+    int any;
+    if (FAILED(other_norm) || weighted_dot_of(bag, kind, terms, other, idf, &total, &any) < 0) {
+        return -1;
+    }
+    *out = cosine_from(total, any, norm, other_norm);
+    return 0;
+}
+
+/* weighted_dot_of both ways at once for two bags of different sizes, ``walked`` the
+ * smaller: the dot product of the walked one's vector with the other bag (``*own_total``)
+ * and of the other's vector with the walked bag (``*other_total``), each summed as
+ * weighted_dot_of sums it; -1 with an exception set. */
+static int paired_dots(PyObject *walked, PyObject *looked_up, PyObject *idf, double *own_total, double *other_total,
+                       int *any) {
+    Sum own = {0.0, 0.0}, other = {0.0, 0.0};
+    *any = 0;
+    Py_ssize_t pos = 0, size = PyDict_GET_SIZE(walked);
+    PyObject *term, *value;
+    while (PyDict_Next(walked, &pos, &term, &value)) {
+        Py_INCREF(term);
+        Py_INCREF(value);
+        PyObject *found = PyDict_GetItemWithError(looked_up, term);
+        int status = found == NULL && PyErr_Occurred() ? -1 : 0;
+        if (found != NULL) {
+            double w = float_of(found), v, weight;
+            if (FAILED(w) || weight_and_idf(idf, term, value, &v, &weight) < 0) {
+                status = -1;
+            } else {
+                sum_add(&own, v * weight * w * weight);
+                sum_add(&other, v * (w * weight) * weight);
+                *any = 1;
+            }
+        }
+        Py_DECREF(term);
+        Py_DECREF(value);
+        if (status < 0 || walk_changed(walked, size) < 0) {
+            return -1;
+        }
+    }
+    *own_total = sum_result(&own);
+    *other_total = sum_result(&other);
+    return 0;
+}
+
+/* What the text values of an article read of another story take of story ``b``: its title
+ * and title + body bags (held in ``h``) and their norms, cached in its fresh ``norms`` in
+ * the order the two cosines cache them; -1 with an exception set. */
+typedef struct {
+    PyObject *title, *all;
+    double title_norm, all_norm;
+} TextSide;
+
+static int text_side(Held *h, PyObject *b, PyObject *norms, PyObject *idf, TextSide *out) {
+    out->title = held_attr(h, b, K_TITLE);
+    out->all = out->title == NULL ? NULL : held_attr(h, b, K_ALL);
+    if (out->all == NULL) {
+        return -1;
+    }
+    if (!PyDict_Check(norms)) {
+        PyErr_SetString(PyExc_TypeError, "headline_merge_probability: a story's norm cache must be a dict");
+        return -1;
+    }
+    if (!PyDict_Check(out->title) || !PyDict_Check(out->all)) {
+        PyErr_SetString(PyExc_TypeError, "headline_merge_probability: a bag must be a dict");
+        return -1;
+    }
+    out->title_norm = cached_norm(norms, kernel_str[K_TITLE], out->title, idf);
+    out->all_norm = FAILED(out->title_norm) ? -1.0 : cached_norm(norms, kernel_str[K_ALL], out->all, idf);
+    return FAILED(out->all_norm) ? -1 : 0;
+}
+
+/* title_cos and cross_cos (x[0], x[2]) of story ``a`` read as an article (the norms
+ * ``own_a``; its title + body vector is its title vector) and story ``b``, and the same
+ * of b read as an article and a (y[0], y[2]): each story's norms cached first (fresh: b's,
+ * then a's, as the two are read one after the other). The two title cosines walk the
+ * smaller title where the titles differ in size: one walk gives both dot products. A cross
+ * cosine is its title cosine's dot product where the other story's title + body bag is its
+ * title bag item for item (ArticleNorms.title_is_all). -1 with an exception set. */
+static int story_text_values(Held *h, PyObject *a, const ArticleNorms *own_a, PyObject *b,
+                             const ArticleNorms *own_b, PyObject *df, PyObject *idf, PyObject **norms_a,
+                             PyObject **norms_b, double *x, double *y) {
+    TextSide side_a, side_b;
+    *norms_b = hold(h, story_norms(b, df));
+    if (*norms_b == NULL || text_side(h, b, *norms_b, idf, &side_b) < 0) {
+        return -1;
+    }
+    *norms_a = hold(h, story_norms(a, df));
+    if (*norms_a == NULL || text_side(h, a, *norms_a, idf, &side_a) < 0) {
+        return -1;
+    }
+    Py_ssize_t terms_a = PyDict_GET_SIZE(side_a.title), terms_b = PyDict_GET_SIZE(side_b.title);
+    double dot_x, dot_y;
+    int any_x, any_y;
+    if (terms_a != terms_b) {
+        /* each cosine walks the smaller title (story_cosine): the smaller's own vector is
+         * read against the larger bag, and the larger's vector against the smaller bag */
+        int a_walked = terms_a < terms_b;
+        double own_total, other_total;
+        if (paired_dots(a_walked ? side_a.title : side_b.title, a_walked ? side_b.title : side_a.title, idf,
+                        &own_total, &other_total, &any_x) < 0) {
+            return -1;
+        }
+        any_y = any_x;
+        dot_x = a_walked ? own_total : other_total;
+        dot_y = a_walked ? other_total : own_total;
+    } else if (weighted_dot_of(side_a.title, -1, terms_a, side_b.title, idf, &dot_x, &any_x) < 0
+               || weighted_dot_of(side_b.title, -1, terms_b, side_a.title, idf, &dot_y, &any_y) < 0) {
+        return -1;
+    }
+    x[0] = cosine_from(dot_x, any_x, own_a->title, side_b.title_norm);
+    y[0] = cosine_from(dot_y, any_y, own_b->title, side_a.title_norm);
+    /* the cross cosines, where they are not the title cosines' dot products again */
+    if (own_b->title_is_all) {
+        x[2] = cosine_from(dot_x, any_x, own_a->title, side_b.all_norm);
+    } else {
+        double dot;
+        int any;
+        if (weighted_dot_of(side_a.title, -1, terms_a, side_b.all, idf, &dot, &any) < 0) {
+            return -1;
+        }
+        x[2] = cosine_from(dot, any, own_a->title, side_b.all_norm);
+    }
+    if (own_a->title_is_all) {
+        y[2] = cosine_from(dot_y, any_y, own_b->title, side_a.all_norm);
+    } else {
+        double dot;
+        int any;
+        if (weighted_dot_of(side_b.title, -1, terms_b, side_a.all, idf, &dot, &any) < 0) {
+            return -1;
+        }
+        y[2] = cosine_from(dot, any, own_b->title, side_a.all_norm);
+    }
+    return 0;
 }
 
 /* Whether a story and b both have a day (the article's and the story's, in pair_values):
@@ -3541,7 +3689,7 @@ static int model_probability(const double *x, const double *w, Py_ssize_t m, dou
 
 /* The ArticleNorms that article_norms gave as a tuple; -1 with an exception set. */
 static int norms_of_tuple(PyObject *tuple, ArticleNorms *out) {
-    if (!PyTuple_Check(tuple) || PyTuple_GET_SIZE(tuple) != 9) {
+    if (!PyTuple_Check(tuple) || PyTuple_GET_SIZE(tuple) != 10) {
         PyErr_SetString(PyExc_TypeError, "headline_merge_probability: norms must be an article_norms tuple");
         return -1;
     }
@@ -3562,13 +3710,15 @@ static int norms_of_tuple(PyObject *tuple, ArticleNorms *out) {
             return -1;
         }
     }
+    out->title_is_all = PyTuple_GET_ITEM(tuple, 9) == Py_True;
     return 0;
 }
 
 PyDoc_STRVAR(article_norms_doc,
 "article_norms(story, df) -> tuple\n\n"
 "The norms of a StoryFeatures' vectors read as an article: title, entities, years, each\n"
-"entity kind's, and each kind's terms (storyline.cluster.refine).");
+"entity kind's, each kind's terms, and whether its title + body bag is its title bag item\n"
+"for item (storyline.cluster.refine).");
 
 static PyObject *article_norms_of(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 2) {
@@ -3592,8 +3742,9 @@ static PyObject *article_norms_of(PyObject *self, PyObject *const *args, Py_ssiz
     }
     /* and the story's top names cached, as as_article caches them */
     if (article_norms(&h, args[0], idf, &norms) == 0 && hold(&h, story_top(args[0])) != NULL) {
-        out = Py_BuildValue("(ddddddnnn)", norms.title, norms.entities, norms.years, norms.kind[0], norms.kind[1],
-                            norms.kind[2], norms.kind_terms[0], norms.kind_terms[1], norms.kind_terms[2]);
+        out = Py_BuildValue("(ddddddnnnO)", norms.title, norms.entities, norms.years, norms.kind[0], norms.kind[1],
+                            norms.kind[2], norms.kind_terms[0], norms.kind_terms[1], norms.kind_terms[2],
+                            norms.title_is_all ? Py_True : Py_False);
     }
 done:
     release(&h);
@@ -3648,13 +3799,9 @@ static PyObject *headline_merge_probability(PyObject *self, PyObject *const *arg
             || hold(&h, story_top(a)) == NULL || hold(&h, story_top(b)) == NULL) {
         goto done;
     }
-    PyObject *norms_b = hold(&h, story_norms(b, df));
-    if (norms_b == NULL || !PyDict_Check(norms_b) || story_text_values(a, &own_a, b, norms_b, idf, x) < 0) {
-        goto norms_failed;
-    }
-    PyObject *norms_a = hold(&h, story_norms(a, df));
-    if (norms_a == NULL || !PyDict_Check(norms_a) || story_text_values(b, &own_b, a, norms_a, idf, y) < 0) {
-        goto norms_failed;
+    PyObject *norms_a, *norms_b;
+    if (story_text_values(&h, a, &own_a, b, &own_b, df, idf, &norms_a, &norms_b, x, y) < 0) {
+        goto done;
     }
     /* words_meet of either */
     if (!(x[0] >= floor || x[1] >= floor || x[2] >= floor || y[0] >= floor || y[1] >= floor || y[2] >= floor)) {
@@ -3673,11 +3820,6 @@ static PyObject *headline_merge_probability(PyObject *self, PyObject *const *arg
         goto done;
     }
     out = PyFloat_FromDouble((pa + pb) / 2);
-    goto done;
-norms_failed:
-    if (!PyErr_Occurred()) {
-        PyErr_SetString(PyExc_TypeError, "headline_merge_probability: a story's norm cache must be a dict");
-    }
 done:
     PyMem_Free(w);
     release(&h);
@@ -8174,6 +8316,34 @@ static double side_cosine(const SideBag *own, const SideBag *other) {
     return any && total != 0.0 ? total / (own->vector_norm * other->story_norm) : 0.0;
 }
 
+/* side_cosine(p, q) and side_cosine(q, p): where the two differ in size both walk the
+ * smaller and look up the same terms, so one walk sums both (each product as its own walk
+ * makes it). */
+static void side_cosines(const SideBag *p, const SideBag *q, double *pq, double *qp) {
+    if (p->n == q->n) {
+        *pq = side_cosine(p, q);
+        *qp = side_cosine(q, p);
+        return;
+    }
+    const SideBag *walked = p->n > q->n ? q : p, *looked = walked == p ? q : p;
+    Sum own = {0.0, 0.0}, other = {0.0, 0.0}; /* walked as the vector, walked as the story */
+    int any = 0;
+    for (Py_ssize_t i = 0; i < walked->n; i++) {
+        const SideTerm *t = &walked->terms[i];
+        Py_ssize_t k = side_find(looked, t->term, t->hash);
+        if (k >= 0) {
+            const SideTerm *u = &looked->terms[k];
+            sum_add(&own, t->weighted * u->weight * t->idf);
+            sum_add(&other, t->weight * u->weighted * t->idf);
+            any = 1;
+        }
+    }
+    /* p's vector against q's story, and q's against p's */
+    double p_total = sum_result(walked == p ? &own : &other), q_total = sum_result(walked == q ? &own : &other);
+    *pq = any && p_total != 0.0 ? p_total / (p->vector_norm * q->story_norm) : 0.0;
+    *qp = any && q_total != 0.0 ? q_total / (q->vector_norm * p->story_norm) : 0.0;
+}
+
 /* Whether any name of ``names`` is in ``bag`` (by hash table) or among ``top``. */
 static int side_names_in(const Side *s, const SideBag *bag, const SideTerm *top, Py_ssize_t n_top) {
     for (Py_ssize_t i = 0; i < s->n_main; i++) {
@@ -8215,22 +8385,34 @@ static int sets_meet(PyObject *own, PyObject *other, Py_ssize_t *shared) {
     return PyErr_Occurred() ? -1 : 1;
 }
 
-/* pair_features(vectors of a, single_story(b), ...) from the two sides into x. */
-static int side_features(const Side *a, const Side *b, double *x) {
+/* The cosines of pair_features(vectors of a, single_story(b), ...) into x and of the
+ * same with a and b the other way round into y (the two read the same bags but the title +
+ * body ones: side_cosines), each of x and y zeroed first. */
+static void side_cosines_both(const Side *a, const Side *b, double *x, double *y) {
     for (int i = 0; i < PAIR_FEATURES; i++) {
         x[i] = 0.0;
+        y[i] = 0.0;
     }
-    x[0] = side_cosine(&a->bag[S_TITLE], &b->bag[S_TITLE]);
+    side_cosines(&a->bag[S_TITLE], &b->bag[S_TITLE], &x[0], &y[0]);
     if (a->bag[S_BODY].n && b->bag[S_BODY].n) {
-        x[1] = side_cosine(&a->bag[S_BODY], &b->bag[S_BODY]);
+        side_cosines(&a->bag[S_BODY], &b->bag[S_BODY], &x[1], &y[1]);
     }
     x[2] = side_cosine(&a->bag[S_ALL_VECTOR], &b->bag[S_ALL_STORY]);
-    x[3] = side_cosine(&a->bag[S_ENTITIES], &b->bag[S_ENTITIES]);
+    y[2] = side_cosine(&b->bag[S_ALL_VECTOR], &a->bag[S_ALL_STORY]);
+    side_cosines(&a->bag[S_ENTITIES], &b->bag[S_ENTITIES], &x[3], &y[3]);
     for (int k = 0; k < 3; k++) {
         if (a->bag[S_PEOPLE + k].n && b->bag[S_PEOPLE + k].n) {
-            x[4 + k] = side_cosine(&a->bag[S_PEOPLE + k], &b->bag[S_PEOPLE + k]);
+            side_cosines(&a->bag[S_PEOPLE + k], &b->bag[S_PEOPLE + k], &x[4 + k], &y[4 + k]);
         }
     }
+    if (a->bag[S_YEARS].n && b->bag[S_YEARS].n && !(a->dated && b->dated)) {
+        side_cosines(&a->bag[S_YEARS], &b->bag[S_YEARS], &x[13], &y[13]);
+    }
+}
+
+/* The rest of pair_features(vectors of a, single_story(b), ...) from the two sides into x
+ * (its cosines there already: side_cosines_both). */
+static int side_features(const Side *a, const Side *b, double *x) {
     Py_ssize_t shared = 0;
     int numbered = sets_meet(a->numbers, b->numbers, &shared);
     if (numbered < 0) {
@@ -8262,8 +8444,7 @@ static int side_features(const Side *a, const Side *b, double *x) {
         x[11 + k] = met && shared == 0 ? 1.0 : 0.0;
     }
     if (a->bag[S_YEARS].n && b->bag[S_YEARS].n && !dated) {
-        x[13] = side_cosine(&a->bag[S_YEARS], &b->bag[S_YEARS]);
-        x[14] = 1.0;
+        x[14] = 1.0; /* (x[13]: side_cosines_both) */
     }
     x[15] = 0.0; /* log(1): a story of one article */
     x[16] = a->is_headline ? 1.0 : 0.0;
@@ -8382,6 +8563,9 @@ static int score_pair(PairState *s, PyObject *a, PyObject *b, PyObject *id_a, Py
     double bias = PyFloat_AsDouble(PyTuple_GET_ITEM(model, 1));
     Weights w;
     int done = -1;
+    if (!FAILED(bias)) {
+        side_cosines_both(side_a, side_b, a_to_b, b_to_a);
+    }
     if (!FAILED(bias) && side_features(side_a, side_b, a_to_b) == 0 && side_features(side_b, side_a, b_to_a) == 0
             && weights_of(PyTuple_GET_ITEM(model, 0), &w) == 0) {
         for (int i = 0; i < PAIR_FEATURES; i++) {
@@ -9861,15 +10045,34 @@ static PyObject *story_shares_words(PyObject *self, PyObject *const *args, Py_ss
         PyErr_SetString(PyExc_TypeError, "story_shares_words: the IDF weights, the norms and the bags must be dicts");
         goto fail;
     }
-    /* title, title + body, then body (where both have one), as shares_words tries them */
-    double cosine;
-    if (weighted_cosine(title, -1, PyDict_GET_SIZE(title), own.title, other_title, norms, kernel_str[K_TITLE], idf,
-                        &cosine) < 0) {
+    if (!PyDict_Check(other_title)) {
+        PyErr_SetString(PyExc_TypeError, "story_shares_words: a bag must be a dict");
         goto fail;
     }
+    /* title, title + body, then body (where both have one), as shares_words tries them */
+    double title_norm = cached_norm(norms, kernel_str[K_TITLE], other_title, idf), title_dot;
+    int title_any;
+    if (FAILED(title_norm)
+            || weighted_dot_of(title, -1, PyDict_GET_SIZE(title), other_title, idf, &title_dot, &title_any) < 0) {
+        goto fail;
+    }
+    double cosine = cosine_from(title_dot, title_any, own.title, title_norm);
     int meet = cosine >= floor;
     if (!meet) {
-        if (all_cosine(title, body, &own, other_all, norms, idf, &cosine) < 0) {
+        /* a's title + body vector is its title vector where it has no body (walked the same
+         * way where it has as many terms): where b's title + body bag is its title bag item
+         * for item, all_cosine would walk the title cosine's terms again and sum the same
+         * products (only its norms differ). The check walks b's title twice, cheaper than
+         * that walk's lookups where b's title is not much longer than a's. */
+        Py_ssize_t terms = PyDict_GET_SIZE(title);
+        if (PyDict_GET_SIZE(body) == 0 && own.all_terms == terms && PyDict_GET_SIZE(other_title) <= 2 * terms
+                && same_bag(other_title, other_all)) {
+            double all_norm = cached_norm(norms, kernel_str[K_ALL], other_all, idf);
+            if (FAILED(all_norm)) {
+                goto fail;
+            }
+            cosine = cosine_from(title_dot, title_any, own.all, all_norm);
+        } else if (all_cosine(title, body, &own, other_all, norms, idf, &cosine) < 0) {
             goto fail;
         }
         meet = cosine >= floor;

@@ -264,13 +264,23 @@ def _story_probability(clusterer: OnlineClusterer, a: int, b: int, views: StoryV
     return (pa + pb) / 2
 
 
-def article_norms(story: StoryFeatures, df: DocumentFrequencies) -> tuple[float | int, ...]:
+def article_norms(story: StoryFeatures, df: DocumentFrequencies) -> tuple[float | int | bool, ...]:
     """The norms of the :class:`ArticleVectors` of :func:`as_article`'s story: of its title,
-    entity and year vectors, of each kind's entities (:data:`~.features.KINDS`), and how
-    many entities each kind holds."""
+    entity and year vectors, of each kind's entities (:data:`~.features.KINDS`), how many
+    entities each kind holds, and whether its title + body bag is its title bag item for
+    item (:func:`_same_bag`: a story of headlines alone; the compiled merge loop then reads
+    a cosine with the one as the cosine with the other)."""
     vectors = ArticleVectors(as_article(0, story, ()), df)
     return (vectors.title_norm, vectors.entity_norm, vectors.years_norm, *(vectors.kinds[k][1] for k in KINDS),
-            *(len(vectors.kinds[k][0]) for k in KINDS))
+            *(len(vectors.kinds[k][0]) for k in KINDS), _same_bag(story.title, story.all))
+
+
+def _same_bag(a: object, b: object) -> bool:
+    """Whether two bags are plain dicts of the same items in the same order: the same key
+    objects, with equal float values (every product read of the one is that of the other)."""
+    return (type(a) is dict and type(b) is dict and len(a) == len(b)
+            and all(k is j and type(v) is float and type(w) is float and v == w
+                    for (k, v), (j, w) in zip(a.items(), b.items(), strict=True)))
 
 
 def headline_merge_probability(a: StoryFeatures, norms_a: tuple[float | int, ...], b: StoryFeatures,
