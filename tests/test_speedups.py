@@ -1980,6 +1980,52 @@ def test_the_term_loops_match_their_reference_past_the_terms_they_keep() -> None
         reference(text, features._STOP, 80).items())
 
 
+def test_the_term_counts_match_their_reference_on_every_character() -> None:
+    """Text that is not ASCII is lowered a character at a time (str.lower's mapping, where it
+    gives one character and needs no context): every code point, in words and alone, in
+    every loop that counts terms; and the letters lowered otherwise ("İ", the capital sigma
+    at the end of a word and inside one), which those loops leave to the dict path."""
+    from storyline.cluster import features
+
+    references = {name: _features_reference(name) for name in ("word_terms", "body_bag", "title_bag")}
+    chars = [chr(c) for c in range(0x80, 0x110000) if not features._CJK.match(chr(c))]
+    stops = [features._STOP, features.stop_words("de"), frozenset({"é", "ñandú", "the"}), {"über"}]
+    for k in range(0, len(chars), 3000):  # every character, in words (the counts alone)
+        chunk = chars[k:k + 3000]
+        for text in (" ".join(f"q{c}ä{c}{c.upper()}" for c in chunk), "é " + " ".join(c * 3 for c in chunk)):
+            got, want = speedups.word_terms(text, stops[0], 30), references["word_terms"](text, stops[0], 30)
+            assert list(got.items()) == list(want.items()), chunk[0]
+    texts = [f"x{c}y {c}{c.upper()}{c} Ab{c}" for c in chars[::997]]
+    texts += ["ΟΔΟΣ ΣΑΣ Σ σΣ ΣΣ", "İstanbul İİ", "Über die Brücke über ÜBER", "ñandú Ñandú NANDÚ ñandúes",
+              "Ωμέγα " * 3 + "Straße STRASSE", "é " + "ü" * 70 + " " + "Ä" * 64]
+    for n, text in enumerate(texts):
+        for stop in (stops[n % len(stops)], stops[(n + 1) % len(stops)]):
+            for stem_chars in (7, 30):
+                got, want = speedups.word_terms(text, stop, stem_chars), references["word_terms"](text, stop, stem_chars)
+                assert type(got) is dict and list(got.items()) == list(want.items()), text[:40]
+                args = (text, stop, stem_chars, 120, 20)
+                got, want = speedups.body_bag(*args), references["body_bag"](*args)
+                assert list(got[0].items()) == list(want[0].items()) and got[1] == want[1], text[:40]
+                args = (text[:300], stop, stem_chars, None, 3)
+                assert list(speedups.title_bag(*args).items()) == list(references["title_bag"](*args).items())
+
+
+def test_the_wide_term_loops_make_one_str_of_each_term() -> None:
+    """A stem that is not ASCII is one str in every article too (interned), and a stop set
+    that holds a str subclass is asked as the reference asks it."""
+    from storyline.cluster import features
+
+    class Word(str):
+        pass
+
+    first = speedups.word_terms("Cádiz “rescued” Cádiz", features._STOP, 7)
+    again = speedups.body_bag("Rescued near CÁDIZ, again", features._STOP, 7, 120, 20)[0]
+    assert list(first.items()) == [("cádiz", 2), ("rescued", 1)]
+    assert next(t for t in again if t == "cádiz") is next(t for t in first if t == "cádiz")
+    stop = frozenset({Word("cádiz"), "near"})
+    assert speedups.word_terms("Rescued near CÁDIZ", stop, 7) == {"rescued": 1}
+
+
 def test_the_term_counts_check_their_input() -> None:
     with pytest.raises(TypeError):
         speedups.word_terms(b"bytes", frozenset(), 7)

@@ -6015,6 +6015,7 @@ typedef struct {
     ByteKey *entry;          /* capacity of them, in first-seen order */
     Py_ssize_t *entry_count;
     Py_ssize_t capacity, entries;
+    int utf8; /* whether a stem may be UTF-8 (wide_stem_counts), not ASCII */
 } StemCounts;
 
 /* Asks for the term cache's slots of the stems ``entries[order[k]]`` (order NULL: entries[k]),
@@ -6052,7 +6053,7 @@ static int stem_counts_make_room(StemCounts *c, Py_ssize_t capacity) {
         memcpy(entry_count, c->entry_count, (size_t)c->entries * sizeof(Py_ssize_t));
     }
     PyMem_Free(c->block);
-    *c = (StemCounts){c->bytes, block, slot, slot_entry, entry, entry_count, capacity, c->entries};
+    *c = (StemCounts){c->bytes, block, slot, slot_entry, entry, entry_count, capacity, c->entries, c->utf8};
     for (size_t k = 0; k < slots; k++) {
         slot[k].start = -1;
     }
@@ -6073,7 +6074,7 @@ static int stem_counts_init(StemCounts *c, const unsigned char *bytes, Py_ssize_
     while (capacity < n / 8) {
         capacity *= 2;
     }
-    *c = (StemCounts){bytes, NULL, NULL, NULL, NULL, NULL, 0, 0};
+    *c = (StemCounts){bytes, NULL, NULL, NULL, NULL, NULL, 0, 0, 0};
     return stem_counts_make_room(c, capacity);
 }
 
@@ -6107,12 +6108,25 @@ static int stem_counts_add(StemCounts *c, Py_ssize_t start, Py_ssize_t len, uint
     return 0;
 }
 
+/* The str of the counter's stem ``k``, a new reference (NULL with an exception set): its
+ * ascii_term, or where it is UTF-8 (a byte above 127) the str decoded and interned. */
+static PyObject *counted_stem(const StemCounts *c, Py_ssize_t k) {
+    const unsigned char *s = c->bytes + c->entry[k].start;
+    Py_ssize_t n = c->entry[k].len;
+    for (Py_ssize_t i = 0; c->utf8 && i < n; i++) {
+        if (s[i] >= 128) {
+            return interned(PyUnicode_DecodeUTF8((const char *)s, n, NULL));
+        }
+    }
+    return ascii_term(s, n, c->entry[k].hash);
+}
+
 /* The counts as a new dict (first-seen order), or NULL with an exception set. */
 static PyObject *stem_counts_dict(const StemCounts *c) {
     prefetch_terms(c->entry, NULL, c->entries);
     PyObject *out = PyDict_New();
     for (Py_ssize_t k = 0; out != NULL && k < c->entries; k++) {
-        PyObject *stem = ascii_term(c->bytes + c->entry[k].start, c->entry[k].len, c->entry[k].hash);
+        PyObject *stem = counted_stem(c, k);
         PyObject *count = stem == NULL ? NULL : PyLong_FromSsize_t(c->entry_count[k]);
         if (count == NULL || PyDict_SetItem(out, stem, count) < 0) {
             Py_CLEAR(out);
@@ -6218,6 +6232,122 @@ static PyObject *wide_terms(PyObject *text, PyObject *stop, Py_ssize_t stem_char
     return counts;
 }
 
+#if PY_VERSION_HEX < 0x030D0000
+#define LOWER_BY_CHARACTER 1 /* _PyUnicode_ToLowerFull, str.lower's mapping of one character */
+#endif
+
+/* Counts the terms of ``text`` (a str that is not ASCII) into ``counts`` as wide_terms does,
+ * without a lower-cased copy of the text or a dict of Python ints: each character lowered as
+ * str.lower lowers it, where that gives one character and needs no context (not a capital
+ * sigma); the stems keyed by their bytes, ASCII ones as they are, the others in UTF-8 (which
+ * has a byte above 127: no ASCII key equals one). ``*buffer``: the counter's bytes, for the
+ * caller to PyMem_Free after stem_counts_free (either way). 1 when counted; 0 where the text
+ * has Chinese or Japanese characters; 2 where a character lowers otherwise or this Python
+ * lacks the mapping (nothing counted: the caller takes wide_terms); -1 with an exception set. */
+static int wide_stem_counts(PyObject *text, PyObject *stop, Py_ssize_t stem_chars, StemCounts *counts,
+                            unsigned char **buffer) {
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    *buffer = NULL;
+    *counts = (StemCounts){NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 1};
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (cjk_char(PyUnicode_READ(kind, data, i))) {
+            return 0;
+        }
+    }
+#ifndef LOWER_BY_CHARACTER
+    return 2;
+#else
+    /* the lowered characters, then the keys: a word's stem takes at most 4 bytes a character
+     * and only a new one is kept, so the keys before a word take at most 4 bytes for each
+     * character before it, and it has room for its own */
+    Py_UCS4 *low = PyMem_Malloc((size_t)(n > 0 ? n : 1) * sizeof(Py_UCS4));
+    unsigned char *keys = *buffer = PyMem_Malloc(4 * (size_t)n + 8);
+    if (low == NULL || keys == NULL) {
+        PyMem_Free(low);
+        PyErr_NoMemory();
+        return -1;
+    }
+    int status = 1;
+    for (Py_ssize_t i = 0; status == 1 && i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i), mapped[3];
+        if (c < 128) {
+            low[i] = c >= 'A' && c <= 'Z' ? c | 32 : c;
+        } else if (c == 0x3A3 || _PyUnicode_ToLowerFull(c, mapped) != 1) {
+            status = 2;
+        } else {
+            low[i] = mapped[0];
+        }
+    }
+    const ByteSet *stop_bytes;
+    if (status == 1 && (stop_byte_set(stop, &stop_bytes) < 0 || stem_counts_init(counts, keys, n) < 0)) {
+        status = -1;
+    }
+    counts->utf8 = 1;
+    Py_ssize_t used = 0, i = 0;
+    while (status == 1 && i < n) {
+        if (!word_char(low[i])) {
+            i++;
+            continue;
+        }
+        Py_ssize_t start = i;
+        int ascii = 1;
+        for (; i < n && word_char(low[i]); i++) {
+            ascii &= low[i] < 128;
+        }
+        Py_ssize_t len = i - start, stem_len = len < stem_chars ? len : stem_chars, bytes = 0;
+        if (len < 2) {
+            continue;
+        }
+        unsigned char *w = keys + used;
+        uint64_t stem_hash;
+        int is_stop;
+        if (ascii) {
+            for (Py_ssize_t k = 0; k < len; k++) {
+                w[k] = (unsigned char)low[start + k];
+            }
+            uint64_t word_hash;
+            stem_hash = stem_hashes(w, len, stem_len, &word_hash);
+            is_stop = is_stop_hashed(stop, stop_bytes, w, len, word_hash);
+            bytes = stem_len;
+        } else {
+            PyObject *word = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, low + start, len);
+            is_stop = word == NULL ? -1 : PySet_Contains(stop, word);
+            Py_XDECREF(word);
+            /* the stem in UTF-8 (a word has no surrogate: none is a letter) */
+            for (Py_ssize_t k = start; k < start + stem_len; k++) {
+                Py_UCS4 c = low[k];
+                if (c < 0x80) {
+                    w[bytes++] = (unsigned char)c;
+                } else if (c < 0x800) {
+                    w[bytes++] = (unsigned char)(0xC0 | (c >> 6));
+                    w[bytes++] = (unsigned char)(0x80 | (c & 0x3F));
+                } else if (c < 0x10000) {
+                    w[bytes++] = (unsigned char)(0xE0 | (c >> 12));
+                    w[bytes++] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+                    w[bytes++] = (unsigned char)(0x80 | (c & 0x3F));
+                } else {
+                    w[bytes++] = (unsigned char)(0xF0 | (c >> 18));
+                    w[bytes++] = (unsigned char)(0x80 | ((c >> 12) & 0x3F));
+                    w[bytes++] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+                    w[bytes++] = (unsigned char)(0x80 | (c & 0x3F));
+                }
+            }
+            stem_hash = fnv1a(w, bytes);
+        }
+        Py_ssize_t before = counts->entries;
+        if (is_stop < 0 || (!is_stop && stem_counts_add(counts, used, bytes, stem_hash, 1) < 0)) {
+            status = -1;
+        } else if (counts->entries > before) {
+            used += bytes; /* a new stem: its bytes kept */
+        }
+    }
+    PyMem_Free(low);
+    return status;
+#endif
+}
+
 /* Counts the stem (first ``stem_chars`` bytes) of the lower-case ASCII word at
  * bytes[start:start + n] unless the word is a stop word: terms' step (``again``: see
  * stem_counts_add). 0, or -1 with an exception set. */
@@ -6265,7 +6395,14 @@ static PyObject *word_terms(PyObject *self, PyObject *const *args, Py_ssize_t na
     }
     PyObject *text = args[0], *stop = args[1];
     if (!PyUnicode_IS_ASCII(text)) {
-        return wide_terms(text, stop, stem_chars);
+        StemCounts counts;
+        unsigned char *buffer;
+        int found = wide_stem_counts(text, stop, stem_chars, &counts, &buffer);
+        PyObject *out = found == 1 ? stem_counts_dict(&counts) : found == 0 ? Py_NewRef(Py_None)
+                        : found == 2 ? wide_terms(text, stop, stem_chars) : NULL;
+        stem_counts_free(&counts);
+        PyMem_Free(buffer);
+        return out;
     }
     const unsigned char *s = PyUnicode_1BYTE_DATA(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
@@ -6538,12 +6675,24 @@ static int featurize_ready(void) {
     return 0;
 }
 
-/* The weight of a term counted ``count`` times, 1 + log(count), as a new float (the C
- * library's log, as math.log calls it for an int that fits a double; one shared 1.0). */
+/* The weights of the counts below this, made once and shared (floats are immutable): most
+ * terms are counted a few times, and a new float each is an allocation and a log. */
+#define SHARED_WEIGHTS 64
+static PyObject *shared_weight[SHARED_WEIGHTS];
+
+/* The weight of a term counted ``count`` times, 1 + log(count), as a new reference (the C
+ * library's log, as math.log calls it for an int that fits a double; one shared 1.0, and
+ * shared floats for the other small counts). NULL with an exception set. */
 static PyObject *count_weight(Py_ssize_t count) {
     if (count == 1) {
         Py_INCREF(one_float);
         return one_float;
+    }
+    if (count > 1 && count < SHARED_WEIGHTS) {
+        if (shared_weight[count] == NULL && (shared_weight[count] = PyFloat_FromDouble(1.0 + log((double)count))) == NULL) {
+            return NULL;
+        }
+        return Py_NewRef(shared_weight[count]);
     }
     return PyFloat_FromDouble(1.0 + log((double)count));
 }
@@ -7284,9 +7433,36 @@ done:
     return out;
 }
 
-/* Sorts order[0:n] (indices) by count[index], highest first, equal counts in index order
- * (a stable merge sort, as sorted(..., reverse=True) keeps ties); ``spare``: n indices. */
+/* Sorts order[0:n] (indices) by count[index], highest first, equal counts in their order
+ * there (stable, as sorted(..., reverse=True) keeps ties); ``spare``: n indices. */
 static void sort_by_count(Py_ssize_t *order, Py_ssize_t *spare, const Py_ssize_t *count, Py_ssize_t n) {
+    /* counts of words in a text are small: a counting sort (one pass to place each index,
+     * in order within its count: as stable) where they all are, else the merge sort */
+    enum { BUCKETS = 256 };
+    Py_ssize_t top = 0, low = 0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        Py_ssize_t c = count[order[k]];
+        top = c > top ? c : top;
+        low = c < low ? c : low;
+    }
+    if (low >= 0 && top < BUCKETS) {
+        Py_ssize_t next[BUCKETS] = {0}; /* by top - count: where the next index of a count goes */
+        for (Py_ssize_t k = 0; k < n; k++) {
+            next[top - count[order[k]]]++;
+        }
+        for (Py_ssize_t b = 0, at = 0; b <= top; b++) {
+            Py_ssize_t size = next[b];
+            next[b] = at;
+            at += size;
+        }
+        for (Py_ssize_t k = 0; k < n; k++) {
+            spare[next[top - count[order[k]]]++] = order[k];
+        }
+        if (n > 0) {
+            memcpy(order, spare, (size_t)n * sizeof(Py_ssize_t));
+        }
+        return;
+    }
     for (Py_ssize_t width = 1; width < n; width *= 2) {
         for (Py_ssize_t lo = 0; lo < n; lo += 2 * width) {
             Py_ssize_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
@@ -7346,7 +7522,7 @@ static PyObject *rank_counts(PyObject *counts, Py_ssize_t most, Py_ssize_t top) 
     }
     for (Py_ssize_t k = 0; k < kept; k++) {
         Py_ssize_t at = held > most ? order[k] : k;
-        PyObject *weight = PyFloat_FromDouble(1.0 + log((double)count[at]));
+        PyObject *weight = count_weight(count[at]);
         if (weight == NULL || PyDict_SetItem(bag, keys[at], weight) < 0) {
             Py_XDECREF(weight);
             goto done;
@@ -7374,34 +7550,41 @@ done:
 /* log_weights(terms(text, stop, stem_chars)) as a new dict; Py_None (new) where ``text``
  * has Chinese or Japanese characters; NULL with an exception set. */
 static PyObject *term_weights(PyObject *text, PyObject *stop, Py_ssize_t stem_chars) {
-    if (!PyUnicode_IS_ASCII(text)) {
-        PyObject *counts = wide_terms(text, stop, stem_chars);
-        if (counts == NULL || counts == Py_None) {
-            return counts;
-        }
-        PyObject *out = log_weights(counts);
-        Py_DECREF(counts);
-        return out;
-    }
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
-    const ByteSet *stop_bytes;
-    if (stop_byte_set(stop, &stop_bytes) < 0) {
-        return NULL;
-    }
-    unsigned char stack[512];
-    unsigned char *low = scratch(stack, sizeof stack, n);
-    if (low == NULL) {
-        return NULL;
-    }
+    unsigned char stack[512], *low = NULL, *buffer = NULL;
     StemCounts counts;
-    PyObject *out = NULL;
-    if (stem_counts_init(&counts, low, n) == 0
-        && count_ascii_terms(PyUnicode_1BYTE_DATA(text), n, &counts, stop, stop_bytes, stem_chars) == 0) {
-        out = PyDict_New();
+    int found;
+    if (!PyUnicode_IS_ASCII(text)) {
+        found = wide_stem_counts(text, stop, stem_chars, &counts, &buffer);
+        if (found == 2) {
+            stem_counts_free(&counts);
+            PyMem_Free(buffer);
+            PyObject *dict = wide_terms(text, stop, stem_chars);
+            if (dict == NULL || dict == Py_None) {
+                return dict;
+            }
+            PyObject *out = log_weights(dict);
+            Py_DECREF(dict);
+            return out;
+        }
+    } else {
+        const ByteSet *stop_bytes;
+        if (stop_byte_set(stop, &stop_bytes) < 0) {
+            return NULL;
+        }
+        low = scratch(stack, sizeof stack, n);
+        if (low == NULL) {
+            return NULL;
+        }
+        found = stem_counts_init(&counts, low, n) == 0
+                && count_ascii_terms(PyUnicode_1BYTE_DATA(text), n, &counts, stop, stop_bytes, stem_chars) == 0 ? 1 : -1;
+    }
+    PyObject *out = found == 1 ? PyDict_New() : found == 0 ? Py_NewRef(Py_None) : NULL;
+    if (found == 1) {
         prefetch_terms(counts.entry, NULL, counts.entries);
     }
-    for (Py_ssize_t k = 0; out != NULL && k < counts.entries; k++) {
-        PyObject *stem = ascii_term(low + counts.entry[k].start, counts.entry[k].len, counts.entry[k].hash);
+    for (Py_ssize_t k = 0; found == 1 && out != NULL && k < counts.entries; k++) {
+        PyObject *stem = counted_stem(&counts, k);
         PyObject *weight = stem == NULL ? NULL : count_weight(counts.entry_count[k]);
         if (weight == NULL || PyDict_SetItem(out, stem, weight) < 0) {
             Py_CLEAR(out);
@@ -7410,7 +7593,10 @@ static PyObject *term_weights(PyObject *text, PyObject *stop, Py_ssize_t stem_ch
         Py_XDECREF(weight);
     }
     stem_counts_free(&counts);
-    free_scratch(low, stack);
+    if (low != NULL) {
+        free_scratch(low, stack);
+    }
+    PyMem_Free(buffer);
     return out;
 }
 
@@ -7436,7 +7622,7 @@ static PyObject *rank_stems(const StemCounts *c, Py_ssize_t most, Py_ssize_t top
     prefetch_terms(c->entry, n > most ? order : NULL, kept);
     for (Py_ssize_t k = 0; bag != NULL && k < kept; k++) {
         Py_ssize_t at = n > most ? order[k] : k;
-        made[at] = ascii_term(c->bytes + c->entry[at].start, c->entry[at].len, c->entry[at].hash);
+        made[at] = counted_stem(c, at);
         PyObject *weight = made[at] == NULL ? NULL : count_weight(c->entry_count[at]);
         if (weight == NULL || PyDict_SetItem(bag, made[at], weight) < 0) {
             Py_CLEAR(bag);
@@ -7579,11 +7765,20 @@ static PyObject *body_bag(PyObject *self, PyObject *const *args, Py_ssize_t narg
     }
     PyObject *text = args[0], *stop = args[1];
     if (!PyUnicode_IS_ASCII(text)) {
+        StemCounts wide;
+        unsigned char *buffer;
+        int found = wide_stem_counts(text, stop, stem_chars, &wide, &buffer);
+        PyObject *out = found == 1 ? rank_stems(&wide, most, top) : found == 0 ? Py_NewRef(Py_None) : NULL;
+        stem_counts_free(&wide);
+        PyMem_Free(buffer);
+        if (found != 2) {
+            return out;
+        }
         PyObject *counts = wide_terms(text, stop, stem_chars);
         if (counts == NULL || counts == Py_None) {
             return counts;
         }
-        PyObject *out = rank_counts(counts, most, top);
+        out = rank_counts(counts, most, top);
         Py_DECREF(counts);
         return out;
     }
