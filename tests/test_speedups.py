@@ -2163,6 +2163,27 @@ def test_the_time_words_match_their_reference_on_real_articles() -> None:
     assert named > 200
 
 
+def test_the_word_at_a_time_scans_match_their_references_at_every_offset() -> None:
+    """The time words, years and slug words are looked for eight bytes at a time: a name,
+    a day, a year or a byte urlsplit changes at every place in those eight, and years
+    among runs of the digits that may open one."""
+    time_words, years_in = _features_reference("time_words"), _features_reference("years_in")
+    title_bag = _features_reference("title_bag")
+    for offset in range(17):
+        pad = "Xy-" * 6
+        for text in (pad[:offset] + "Dec. 15 On FRIDAY, 1999 and March\t3, 2014 (2015) 1" * 2,
+                     pad[:offset] + "1" * offset + "2" * 9 + "11 2011 1" * 3 + "2049",
+                     "1" * offset + " é 2014" + "2" * offset + " 1990"):
+            assert speedups.time_words("", text, 1500) == time_words("", text, 1500), text
+            assert speedups.years_in(text) == years_in(text), text
+        for url in ("HTTP://Example.COM/" + "Ab-" * offset + "/Snowden-CHALLENGES-congress",
+                    "http://x.com/" + "a" * offset + "\\b-c-d/e-f-g", "http://x.com/" + "a" * offset + "\x7fb-c-d",
+                    "http://x.com/" + "A" * offset + " Big-Rescue-AT-sea?q=A-B-C"):
+            args = ("Title", frozenset({"at"}), 7, url, 3)
+            got = speedups.title_bag(*args)
+            assert got == title_bag(*args) if "\x7f" not in url and " " not in url else got is None, url
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_the_years_match_their_reference(seed: int) -> None:
     rng = random.Random(seed)

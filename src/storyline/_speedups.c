@@ -5725,6 +5725,28 @@ done:
  * that to mirror (Chinese or Japanese words, URLs that urlsplit cleans or checks, letters
  * that IGNORECASE matches to ASCII ones) are left to the references: None back. */
 
+/* Eight bytes at ``p`` as one word (any alignment; the tests below read bytes alike in
+ * either byte order). */
+static inline uint64_t load8(const unsigned char *p) {
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+#define BYTES_ONES 0x0101010101010101u
+#define BYTES_HIGHS 0x8080808080808080u
+
+/* Of eight ASCII bytes (each below 128: no carry passes between them), the high bit of each
+ * byte in [lo, hi] (lo <= hi < 128) set, the rest clear. */
+static inline uint64_t bytes_in(uint64_t v, unsigned lo, unsigned hi) {
+    return (v + BYTES_ONES * (0x80u - lo)) & ~(v + BYTES_ONES * (0x7Fu - hi)) & BYTES_HIGHS;
+}
+
+/* Eight ASCII bytes with their capital letters lower-cased. */
+static inline uint64_t lower8(uint64_t v) {
+    return v | (bytes_in(v, 'A', 'Z') >> 2);
+}
+
 /* An ASCII letter ([A-Za-z]). */
 static inline int ascii_letter(unsigned char c) {
     c |= 32;
@@ -6487,8 +6509,14 @@ static int count_slug_terms(PyObject *url, StemCounts *counts, Py_ssize_t offset
     /* the URL without backslashes and lower-cased (lower-casing leaves urlsplit's
      * delimiters as they are, and slug_words lower-cases the path it gives) */
     unsigned char *u = (unsigned char *)counts->bytes + offset;
-    Py_ssize_t m = 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
+    Py_ssize_t m = 0, i = 0;
+    /* eight bytes at a time while they hold no backslash and no byte urlsplit changes */
+    for (uint64_t v; i + 8 <= n && bytes_in(v = load8(s + i), '!', '~') == BYTES_HIGHS
+                     && bytes_in(v, '\\', '\\') == 0; i += 8, m += 8) {
+        v = lower8(v);
+        memcpy(u + m, &v, sizeof v);
+    }
+    for (; i < n; i++) {
         if (s[i] == '\\') {
             continue;
         }
@@ -6765,6 +6793,13 @@ static int find_time_words(const unsigned char *low, Py_ssize_t n, PyObject **we
      * (two cannot: the later would start after a "." inside the earlier, which has none
      * but at its end) */
     for (Py_ssize_t k = 1; k < n; k++) {
+        /* (eight bytes at a time up to one that may be a digit: every byte here is ASCII) */
+        while (k + 8 <= n && bytes_in(load8(low + k), '0', '9') == 0) {
+            k += 8;
+        }
+        if (k >= n) {
+            break;
+        }
         if (!(cls[low[k]] & TW_DIGIT) || !(cls[low[k - 1]] & TW_SPACE)) {
             continue;
         }
@@ -6856,7 +6891,11 @@ static PyObject *time_words(PyObject *self, PyObject *const *args, Py_ssize_t na
             low[i++] = '\n';
         }
         memcpy(low + i, text_data, (size_t)(n - i));
-        for (i = 0; i < n; i++) {
+        for (i = 0; i + 8 <= n; i += 8) {
+            uint64_t v = lower8(load8(low + i));
+            memcpy(low + i, &v, sizeof v);
+        }
+        for (; i < n; i++) {
             low[i] = (low[i] >= 'A' && low[i] <= 'Z') ? (unsigned char)(low[i] | 32) : low[i];
         }
     }
@@ -6893,14 +6932,19 @@ PyDoc_STRVAR(years_in_doc,
 "[int(y) for y in timeinfo._YEAR.findall(text)]: the four-digit years 1950-2049 of a text,\n"
 "in order, that no digit, currency sign, '.' or ',' comes before and no digit or '%' after.");
 
-/* The first p >= at where ``text`` has a "1" or a "2" (where a year may start), or n. */
-static inline Py_ssize_t year_start(int kind, const void *data, Py_ssize_t n, Py_ssize_t at) {
+/* The first p >= at where ``text`` has a "1" or a "2" (where a year may start), or n.
+ * ``next``: the next "1" and "2" found in one-byte text so far (-1 before), each searched
+ * for (memchr) only once passed, so that the text is read once for each. */
+static inline Py_ssize_t year_start(int kind, const void *data, Py_ssize_t n, Py_ssize_t at, Py_ssize_t *next) {
     if (kind == PyUnicode_1BYTE_KIND) {
         const Py_UCS1 *s = data;
-        while (at < n && s[at] != '1' && s[at] != '2') {
-            at++;
+        for (int d = 0; d < 2; d++) {
+            if (next[d] < at) {
+                const Py_UCS1 *found = at < n ? memchr(s + at, '1' + d, (size_t)(n - at)) : NULL;
+                next[d] = found == NULL ? n : found - s;
+            }
         }
-        return at;
+        return next[0] < next[1] ? next[0] : next[1];
     }
     while (at < n && PyUnicode_READ(kind, data, at) != '1' && PyUnicode_READ(kind, data, at) != '2') {
         at++;
@@ -6914,7 +6958,8 @@ static int append_years(PyObject *years, PyObject *text) {
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
-    for (Py_ssize_t p = year_start(kind, data, n, 0); p + 4 <= n; p = year_start(kind, data, n, p + 1)) {
+    Py_ssize_t next[2] = {-1, -1};
+    for (Py_ssize_t p = year_start(kind, data, n, 0, next); p + 4 <= n; p = year_start(kind, data, n, p + 1, next)) {
         Py_UCS4 c0 = PyUnicode_READ(kind, data, p), c1 = PyUnicode_READ(kind, data, p + 1);
         Py_UCS4 c2 = PyUnicode_READ(kind, data, p + 2);
         /* (?:19[5-9]|20[0-4])\d, where \d is any decimal digit */
