@@ -5942,13 +5942,27 @@ typedef struct {
 static ByteSet stop_sets[STOP_SETS];
 static int stop_sets_next = 0;
 
+/* Whether a[:n] == b[:n]: a loop for words (a call to memcmp costs more than they take),
+ * memcmp past that. */
+static inline int same_bytes(const unsigned char *a, const unsigned char *b, Py_ssize_t n) {
+    if (n > 16) {
+        return memcmp(a, b, (size_t)n) == 0;
+    }
+    for (Py_ssize_t k = 0; k < n; k++) {
+        if (a[k] != b[k]) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* The slot of ``w`` (n bytes, hash h) in open-addressed ``slots``: its own, or the empty one
  * where it would go. */
 static inline Py_ssize_t byte_slot(const ByteKey *slots, Py_ssize_t mask, const unsigned char *bytes,
                                    const unsigned char *w, Py_ssize_t n, uint64_t h) {
     for (Py_ssize_t k = (Py_ssize_t)(h & (uint64_t)mask);; k = (k + 1) & mask) {
         const ByteKey *slot = &slots[k];
-        if (slot->start < 0 || (slot->hash == h && slot->len == n && memcmp(bytes + slot->start, w, (size_t)n) == 0)) {
+        if (slot->start < 0 || (slot->hash == h && slot->len == n && same_bytes(bytes + slot->start, w, n))) {
             return k;
         }
     }
@@ -6382,6 +6396,10 @@ static int count_term(StemCounts *counts, PyObject *stop, const ByteSet *stop_by
     return is_stop < 0 ? -1 : is_stop ? 0 : stem_counts_add(counts, start, stem, stem_hash, again);
 }
 
+/* fnv1a's constants, for the loops that hash a word as they read it */
+#define FNV_OFFSET 14695981039346656037u
+#define FNV_PRIME 1099511628211u
+
 /* The terms of ASCII text ``s`` (n bytes) counted into ``counts``, whose bytes (n of them)
  * take the lower-cased words: 0, or -1 with an exception set. */
 static int count_ascii_terms(const unsigned char *s, Py_ssize_t n, StemCounts *counts, PyObject *stop,
@@ -6393,11 +6411,25 @@ static int count_ascii_terms(const unsigned char *s, Py_ssize_t n, StemCounts *c
             i++;
             continue;
         }
-        Py_ssize_t start = i;
+        /* each word lower-cased and hashed (fnv1a) as it is read: its stem's hash, then its own */
+        Py_ssize_t start = i, stem_end = n - start > stem_chars ? start + stem_chars : n;
+        uint64_t h = FNV_OFFSET;
+        for (; i < stem_end && ascii_letter(s[i]); i++) {
+            low[i] = s[i] | 32;
+            h = (h ^ low[i]) * FNV_PRIME;
+        }
+        uint64_t stem_hash = h;
         for (; i < n && ascii_letter(s[i]); i++) {
             low[i] = s[i] | 32;
+            h = (h ^ low[i]) * FNV_PRIME;
         }
-        if (i - start >= 2 && count_term(counts, stop, stop_bytes, start, i - start, stem_chars, 1) < 0) {
+        Py_ssize_t len = i - start;
+        if (len < 2) {
+            continue;
+        }
+        int is_stop = is_stop_hashed(stop, stop_bytes, low + start, len, h);
+        if (is_stop < 0 || (!is_stop && stem_counts_add(counts, start, len < stem_chars ? len : stem_chars, stem_hash,
+                                                        1) < 0)) {
             return -1;
         }
     }
