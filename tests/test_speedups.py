@@ -2609,6 +2609,73 @@ def test_the_article_features_match_their_reference() -> None:
     assert made.embedding.dtype == "float32" and made.embedding.tolist() == [0.5, 0.25] and "sxsw" not in made.title
 
 
+def test_featurize_matches_its_reference_on_odd_articles(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The compiled featurize reads Article's headline_only and publication_day in place:
+    the same features as the reference for whitespace of every kind around title and text,
+    year-bound and missing dates (a URL date), other languages, a subclass that overrides
+    the properties, a property changed on the class, fields that are no str, no article."""
+    import dataclasses
+    from datetime import date
+
+    from storyline.cluster import features
+    from storyline.model import AnnotatedArticle, Article
+
+    def every_field(f: features.ArticleFeatures) -> list:
+        values = [getattr(f, field.name) for field in dataclasses.fields(f)]
+        return [list(v.items()) if isinstance(v, dict) else v.tobytes() if hasattr(v, "tobytes") else v
+                for v in values]
+
+    class Headline(Article):
+        @property
+        def headline_only(self) -> bool:
+            return True
+
+        @property
+        def publication_day(self) -> date | None:
+            return date(2001, 9, 11)
+
+    class Text(str):
+        pass
+
+    base = Article(id="a", source="t", title="Fishermen rescued off Cadiz", text="", url="http://x.com/2014/03/02/a-b-c",
+                   published=date(2014, 3, 3), published_by="meta")
+    spaces = ["", " ", "\n", "\u2003", "\x1c", "\u00a0", "\u200b"]
+    articles = []
+    for left in spaces:
+        for right in spaces:
+            title = left + "Fishermen rescued off Cadiz" + right
+            for text in ("", right, title, title.strip() + right, "Fishermen rescued off Cádiz", title + " Two days."):
+                articles.append(dataclasses.replace(base, title=title, text=text))
+    articles += [dataclasses.replace(base, published_by="copyright"), dataclasses.replace(base, published=None),
+                 dataclasses.replace(base, published=None, url=None), dataclasses.replace(base, language="de"),
+                 dataclasses.replace(base, language="pt-BR", text="O pescador foi resgatado."),
+                 dataclasses.replace(base, title=None, text=" "), dataclasses.replace(base, text=Text(" x ")),
+                 Headline(**{f.name: getattr(base, f.name) for f in dataclasses.fields(base)})]
+    annotated = [AnnotatedArticle(article=a, event_date=event) for a in articles
+                 for event in (None, date(2014, 3, 1))]
+    reference = features._REFERENCE["featurize"]
+    assert features.featurize is speedups.featurize
+    for a in annotated:
+        try:
+            want = every_field(reference(a))
+        except (AttributeError, TypeError) as error:
+            with pytest.raises(type(error)):
+                speedups.featurize(a)
+            continue
+        assert every_field(speedups.featurize(a)) == want, a.article
+    with pytest.raises(AttributeError):
+        speedups.featurize(object())
+    # a property changed on the class after registration is read as the reference reads it
+    report = AnnotatedArticle(article=dataclasses.replace(base, text="Two fishermen were rescued."))
+    assert speedups.featurize(report).headline_only is False and speedups.featurize(report).body
+    monkeypatch.setattr(Article, "headline_only", property(lambda self: True))
+    assert speedups.featurize(report).headline_only is True and not speedups.featurize(report).body
+    with pytest.raises(TypeError):
+        speedups.register_featurize(features._ARTICLE_SETTINGS, features.stop_words, None, None, Article, set())
+    with pytest.raises(TypeError):
+        speedups.register_featurize(features._ARTICLE_SETTINGS, print, print, print, object, set())
+
+
 def test_the_article_features_check_their_input() -> None:
     import dataclasses
 

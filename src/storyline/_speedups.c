@@ -8901,7 +8901,10 @@ PyDoc_STRVAR(article_features_doc,
 "alone and its event date (storyline.cluster.features.article_features); None where one of\n"
 "the loops it runs (title_bag, body_bag, time_words) gives None.");
 
-static PyObject *article_features(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+/* article_features of ``args``, given the article's ``article``, ``title`` and ``text`` where
+ * the caller read them already (borrowed; each NULL where not: read here). */
+static PyObject *article_record(PyObject *const *args, Py_ssize_t nargs, PyObject *read_article, PyObject *read_title,
+                                PyObject *read_text) {
     if (nargs != 5 || !PyTuple_Check(args[4]) || PyTuple_GET_SIZE(args[4]) != S_COUNT) {
         PyErr_SetString(PyExc_TypeError, "article_features takes an article, stop words, headline_only, a date "
                                          "and the settings tuple");
@@ -8947,9 +8950,11 @@ static PyObject *article_features(PyObject *self, PyObject *const *args, Py_ssiz
     PyObject *field[F_COUNT] = {NULL};
     PyObject *article = NULL, *title_text = NULL, *text = NULL, *url = NULL, *body_text = NULL, *found = NULL;
     PyObject *top_body = NULL, *known = NULL, *year = NULL, *out = NULL;
-    article = PyObject_GetAttr(annotated, article_str[A_ARTICLE]);
-    title_text = article == NULL ? NULL : PyObject_GetAttr(article, article_str[A_TITLE]);
-    text = title_text == NULL ? NULL : PyObject_GetAttr(article, article_str[A_TEXT]);
+    article = read_article != NULL ? Py_NewRef(read_article) : PyObject_GetAttr(annotated, article_str[A_ARTICLE]);
+    title_text = article == NULL ? NULL : read_title != NULL ? Py_NewRef(read_title)
+                                                           : PyObject_GetAttr(article, article_str[A_TITLE]);
+    text = title_text == NULL ? NULL : read_text != NULL ? Py_NewRef(read_text)
+                                                        : PyObject_GetAttr(article, article_str[A_TEXT]);
     url = text == NULL ? NULL : headline ? PyObject_GetAttr(article, article_str[A_URL]) : Py_NewRef(Py_None);
     if (url == NULL) {
         goto done;
@@ -9055,6 +9060,206 @@ done:
     Py_XDECREF(known);
     Py_XDECREF(year);
     return out;
+}
+
+static PyObject *article_features(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    return article_record(args, nargs, NULL, NULL, NULL);
+}
+
+/* ---- featurize in one call from the stream: the Python around article_features (the stop
+ * words, the article's headline_only and publication_day properties, event_date) without a
+ * Python frame where the article is of the class whose properties are registered
+ * (reference in storyline/cluster/features.py: featurize). ---- */
+
+/* What register_featurize was given, held: article_features' settings, features.stop_words,
+ * features.event_date, the reference of article_features, model.Article, its two properties
+ * as the class had them then, and model.YEAR_BOUND_SOURCES. */
+static PyObject *featurize_settings = NULL, *featurize_stop_words = NULL, *featurize_event_date = NULL,
+                *featurize_fallback = NULL, *featurize_article_type = NULL, *featurize_headline_property = NULL,
+                *featurize_day_property = NULL, *featurize_year_bound = NULL;
+enum { FZ_LANGUAGE, FZ_HEADLINE_ONLY, FZ_PUBLICATION_DAY, FZ_PUBLISHED_BY, FZ_PUBLISHED, FZ_EVENT_DATE, FZ_COUNT };
+static const char *const featurize_names[FZ_COUNT] = {"language", "headline_only", "publication_day", "published_by",
+                                                      "published", "event_date"};
+static PyObject *featurize_str[FZ_COUNT];
+/* The last language featurize asked stop_words for, and its answer (held): a stream's
+ * articles are mostly in one language, and the call costs more than the rest of featurize's
+ * own work. */
+static PyObject *last_language = NULL, *last_stop = NULL;
+
+PyDoc_STRVAR(register_featurize_doc,
+"register_featurize(settings, stop_words, event_date, reference, article_class, year_bound) -> None\n\n"
+"What featurize reads besides the article (storyline.cluster.features: _ARTICLE_SETTINGS,\n"
+"stop_words, event_date, the reference of article_features; storyline.model: Article,\n"
+"YEAR_BOUND_SOURCES).");
+
+static PyObject *register_featurize(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 6 || !PyTuple_Check(args[0]) || PyTuple_GET_SIZE(args[0]) != S_COUNT || !PyCallable_Check(args[1])
+        || !PyCallable_Check(args[2]) || !PyCallable_Check(args[3]) || !PyType_Check(args[4])
+        || !PyAnySet_Check(args[5])) {
+        PyErr_SetString(PyExc_TypeError, "register_featurize takes the settings tuple, three callables, a class and "
+                                         "a set");
+        return NULL;
+    }
+    for (int k = 0; k < FZ_COUNT; k++) {
+        if (featurize_str[k] == NULL && (featurize_str[k] = PyUnicode_InternFromString(featurize_names[k])) == NULL) {
+            return NULL;
+        }
+    }
+    PyTypeObject *type = (PyTypeObject *)args[4];
+    PyObject *headline = _PyType_Lookup(type, featurize_str[FZ_HEADLINE_ONLY]);
+    PyObject *day = _PyType_Lookup(type, featurize_str[FZ_PUBLICATION_DAY]);
+    if (headline == NULL || day == NULL || !PyObject_TypeCheck(headline, &PyProperty_Type)
+        || !PyObject_TypeCheck(day, &PyProperty_Type)) {
+        PyErr_SetString(PyExc_TypeError, "register_featurize: the article class needs its two properties");
+        return NULL;
+    }
+    Py_XSETREF(featurize_settings, Py_NewRef(args[0]));
+    Py_XSETREF(featurize_stop_words, Py_NewRef(args[1]));
+    Py_XSETREF(featurize_event_date, Py_NewRef(args[2]));
+    Py_XSETREF(featurize_fallback, Py_NewRef(args[3]));
+    Py_XSETREF(featurize_article_type, Py_NewRef(args[4]));
+    Py_XSETREF(featurize_headline_property, Py_NewRef(headline));
+    Py_XSETREF(featurize_day_property, Py_NewRef(day));
+    Py_XSETREF(featurize_year_bound, Py_NewRef(args[5]));
+    Py_CLEAR(last_language);
+    Py_CLEAR(last_stop);
+    Py_RETURN_NONE;
+}
+
+/* Whether ``article`` is of the registered class with the property ``name`` it had then (a
+ * subclass, or a class changed since, is asked in Python). */
+static int registered_property(PyObject *article, int name, PyObject *property) {
+    return (PyObject *)Py_TYPE(article) == featurize_article_type
+           && _PyType_Lookup(Py_TYPE(article), featurize_str[name]) == property;
+}
+
+/* The bounds [*start, *end) of ``text`` (a str) without the whitespace str.strip() strips. */
+static void stripped(PyObject *text, Py_ssize_t *start, Py_ssize_t *end) {
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t a = 0, b = PyUnicode_GET_LENGTH(text);
+    while (a < b && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, a))) {
+        a++;
+    }
+    while (b > a && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, b - 1))) {
+        b--;
+    }
+    *start = a;
+    *end = b;
+}
+
+/* Article.headline_only of an article of the registered class, given its title and text:
+ * ``not body or body == title.strip()`` for ``body = text.strip()``, read in place (no
+ * stripped copies). 1 or 0; 2 where title or text is no exact str (asked in Python). */
+static int headline_only_in_place(PyObject *title, PyObject *text) {
+    int out = 2;
+    if (PyUnicode_CheckExact(text) && PyUnicode_CheckExact(title)) {
+        Py_ssize_t a, b, c, d;
+        stripped(text, &a, &b);
+        out = 1;
+        if (a < b) {
+            stripped(title, &c, &d);
+            out = b - a == d - c;
+            int text_kind = PyUnicode_KIND(text), title_kind = PyUnicode_KIND(title);
+            const void *text_data = PyUnicode_DATA(text), *title_data = PyUnicode_DATA(title);
+            for (Py_ssize_t k = 0; out && k < b - a; k++) {
+                out = PyUnicode_READ(text_kind, text_data, a + k) == PyUnicode_READ(title_kind, title_data, c + k);
+            }
+        }
+    }
+    return out;
+}
+
+/* features.event_date(annotated) of an annotated article (``article``: its article), a new
+ * reference, NULL with an exception set: publication_day read in place where the class is
+ * the registered one, event_date itself called where that is None (a date from the URL)
+ * or the class another. */
+static PyObject *event_date_of(PyObject *annotated, PyObject *article) {
+    if (!registered_property(article, FZ_PUBLICATION_DAY, featurize_day_property)) {
+        return PyObject_CallOneArg(featurize_event_date, annotated);
+    }
+    /* None if self.published_by in YEAR_BOUND_SOURCES else self.published */
+    PyObject *by = PyObject_GetAttr(article, featurize_str[FZ_PUBLISHED_BY]);
+    int bound = by == NULL ? -1 : PySequence_Contains(featurize_year_bound, by);
+    Py_XDECREF(by);
+    if (bound < 0) {
+        return NULL;
+    }
+    PyObject *published = bound ? Py_NewRef(Py_None) : PyObject_GetAttr(article, featurize_str[FZ_PUBLISHED]);
+    if (published == Py_None) {
+        Py_DECREF(published);
+        return PyObject_CallOneArg(featurize_event_date, annotated);
+    }
+    PyObject *event = published == NULL ? NULL : PyObject_GetAttr(annotated, featurize_str[FZ_EVENT_DATE]);
+    if (event == NULL) {
+        Py_XDECREF(published);
+        return NULL;
+    }
+    if (event == Py_None) {
+        Py_DECREF(event);
+        return published;
+    }
+    Py_DECREF(published);
+    return event;
+}
+
+PyDoc_STRVAR(featurize_doc,
+"featurize(annotated) -> ArticleFeatures\n\n"
+"The sparse features of one annotated article (no corpus statistics needed):\n"
+"storyline.cluster.features.featurize.");
+
+static PyObject *featurize(PyObject *self, PyObject *annotated) {
+    if (featurize_settings == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "featurize: register_featurize was not called");
+        return NULL;
+    }
+    if (article_str[0] == NULL) {
+        for (int k = 0; k < A_COUNT; k++) {
+            if ((article_str[k] = PyUnicode_InternFromString(article_names[k])) == NULL) {
+                return NULL;
+            }
+        }
+    }
+    PyObject *article = PyObject_GetAttr(annotated, article_str[A_ARTICLE]);
+    PyObject *language = article == NULL ? NULL : PyObject_GetAttr(article, featurize_str[FZ_LANGUAGE]);
+    PyObject *stop = NULL, *title = NULL, *text = NULL, *headline_only = NULL, *when = NULL, *made = NULL;
+    if (language != NULL && language == last_language) {
+        stop = Py_NewRef(last_stop);
+    } else if (language != NULL && (stop = PyObject_CallOneArg(featurize_stop_words, language)) != NULL) {
+        /* (stop_words is a cache: the same set for the same language) */
+        Py_XSETREF(last_language, Py_NewRef(language));
+        Py_XSETREF(last_stop, Py_NewRef(stop));
+    }
+    Py_XDECREF(language);
+    if (stop == NULL) {
+        goto done;
+    }
+    int headline = 2;
+    if (registered_property(article, FZ_HEADLINE_ONLY, featurize_headline_property)) {
+        /* (fields of a model.Article: read without fail) */
+        title = PyObject_GetAttr(article, article_str[A_TITLE]);
+        text = title == NULL ? NULL : PyObject_GetAttr(article, article_str[A_TEXT]);
+        headline = text == NULL ? -1 : headline_only_in_place(title, text);
+    }
+    headline_only = headline < 0 ? NULL : headline == 2 ? PyObject_GetAttr(article, featurize_str[FZ_HEADLINE_ONLY])
+                                                        : Py_NewRef(headline ? Py_True : Py_False);
+    when = headline_only == NULL ? NULL : event_date_of(annotated, article);
+    if (when == NULL) {
+        goto done;
+    }
+    PyObject *args[5] = {annotated, stop, headline_only, when, featurize_settings};
+    made = article_record(args, 5, article, title, text);
+    if (made == Py_None) {  /* input that a compiled loop leaves to its reference */
+        Py_SETREF(made, PyObject_Vectorcall(featurize_fallback, args, 5, NULL));
+    }
+done:
+    Py_XDECREF(article);
+    Py_XDECREF(stop);
+    Py_XDECREF(title);
+    Py_XDECREF(text);
+    Py_XDECREF(headline_only);
+    Py_XDECREF(when);
+    return made;
 }
 
 PyDoc_STRVAR(register_idf_cache_doc,
@@ -10087,6 +10292,8 @@ static PyMethodDef methods[] = {
     {"body_bag", (PyCFunction)(void (*)(void))body_bag, METH_FASTCALL, body_bag_doc},
     /* featurize in one call */
     {"article_features", (PyCFunction)(void (*)(void))article_features, METH_FASTCALL, article_features_doc},
+    {"featurize", (PyCFunction)featurize, METH_O, featurize_doc},
+    {"register_featurize", (PyCFunction)(void (*)(void))register_featurize, METH_FASTCALL, register_featurize_doc},
     /* featurize's records */
     {"new_fields", (PyCFunction)(void (*)(void))new_fields, METH_FASTCALL, new_fields_doc},
     {"with_field", (PyCFunction)(void (*)(void))with_field, METH_FASTCALL, with_field_doc},
