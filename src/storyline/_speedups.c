@@ -6287,12 +6287,12 @@ static int wide_stem_counts(PyObject *text, PyObject *stop, Py_ssize_t stem_char
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
     *buffer = NULL;
     *counts = (StemCounts){NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 1};
+#ifndef LOWER_BY_CHARACTER
     for (Py_ssize_t i = 0; i < n; i++) {
         if (cjk_char(PyUnicode_READ(kind, data, i))) {
             return 0;
         }
     }
-#ifndef LOWER_BY_CHARACTER
     return 2;
 #else
     /* the lowered characters, then the keys: a word's stem takes at most 4 bytes a character
@@ -6305,11 +6305,15 @@ static int wide_stem_counts(PyObject *text, PyObject *stop, Py_ssize_t stem_char
         PyErr_NoMemory();
         return -1;
     }
+    /* (a Chinese or Japanese character seen first gives 0; one after a character lowered
+     * otherwise is seen by wide_terms) */
     int status = 1;
     for (Py_ssize_t i = 0; status == 1 && i < n; i++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i), mapped[3];
         if (c < 128) {
             low[i] = c >= 'A' && c <= 'Z' ? c | 32 : c;
+        } else if (cjk_char(c)) {
+            status = 0;
         } else if (c == 0x3A3 || _PyUnicode_ToLowerFull(c, mapped) != 1) {
             status = 2;
         } else {
@@ -6578,10 +6582,9 @@ static int count_slug_terms(PyObject *url, StemCounts *counts, Py_ssize_t offset
             }
         }
     }
-    Py_ssize_t end = at;
-    while (end < m && u[end] != '?' && u[end] != '#') {
-        end++;
-    }
+    const unsigned char *query = at < m ? memchr(u + at, '?', (size_t)(m - at)) : NULL;
+    const unsigned char *fragment = at < m ? memchr(u + at, '#', (size_t)(query != NULL ? query - u - at : m - at)) : NULL;
+    Py_ssize_t end = fragment != NULL ? fragment - u : query != NULL ? query - u : m;
     /* a word and the character after it take three: at most (m + 1) / 3 words in a segment;
      * each word's start and length */
     Py_ssize_t most = (m + 1) / 3 + 1, stack[2 * 128];
@@ -6593,10 +6596,8 @@ static int count_slug_terms(PyObject *url, StemCounts *counts, Py_ssize_t offset
     Py_ssize_t *lengths = starts + most;
     int status = 1;
     for (Py_ssize_t seg = at; status > 0 && seg <= end;) {
-        Py_ssize_t seg_end = seg;
-        while (seg_end < end && u[seg_end] != '/') {
-            seg_end++;
-        }
+        const unsigned char *slash = seg < end ? memchr(u + seg, '/', (size_t)(end - seg)) : NULL;
+        Py_ssize_t seg_end = slash != NULL ? slash - u : end;
         Py_ssize_t found = slug_parts(u + seg, seg_end - seg, starts, lengths);
         for (Py_ssize_t k = 0; found >= min_words && k < found; k++) {
             if (count_term(counts, stop, stop_bytes, offset + seg + starts[k], lengths[k], stem_chars, again) < 0) {
