@@ -9163,6 +9163,10 @@ static int headline_only_in_place(PyObject *title, PyObject *text) {
             out = b - a == d - c;
             int text_kind = PyUnicode_KIND(text), title_kind = PyUnicode_KIND(title);
             const void *text_data = PyUnicode_DATA(text), *title_data = PyUnicode_DATA(title);
+            if (out && text_kind == title_kind) {
+                return memcmp((const char *)text_data + a * text_kind, (const char *)title_data + c * title_kind,
+                              (size_t)((b - a) * text_kind)) == 0;
+            }
             for (Py_ssize_t k = 0; out && k < b - a; k++) {
                 out = PyUnicode_READ(text_kind, text_data, a + k) == PyUnicode_READ(title_kind, title_data, c + k);
             }
