@@ -2077,6 +2077,17 @@ def test_the_title_bags_match_their_reference_on_real_titles_and_urls() -> None:
     assert read > 0.99 * len(rows) > 5000
 
 
+def test_the_title_bags_match_their_reference_past_the_room_of_a_title() -> None:
+    """A title's counter starts in a block of the call's own and moves to the heap as it
+    grows: titles and slugs of more distinct words than that block holds."""
+    reference = _features_reference("title_bag")
+    for words in (10, 40, 200, 3000):
+        title = " ".join(f"w{chr(97 + k % 26)}{chr(97 + k // 26 % 26)}{chr(97 + k // 676 % 26)}" for k in range(words))
+        url = "http://x.com/" + "-".join(f"s{chr(97 + k % 26)}{chr(97 + k // 26 % 26)}" for k in range(words))
+        for args in ((title, frozenset({"the"}), 7, url, 3), (title.upper(), frozenset(), 7, None, 3)):
+            assert list(speedups.title_bag(*args).items()) == list(reference(*args).items())
+
+
 def test_the_title_bags_check_their_input() -> None:
     with pytest.raises(TypeError):
         speedups.title_bag("title", frozenset(), 7, b"http://bytes", 3)

@@ -6052,6 +6052,8 @@ typedef struct {
     Py_ssize_t *entry_count;
     Py_ssize_t capacity, entries;
     int utf8; /* whether a stem may be UTF-8 (wide_stem_counts), not ASCII */
+    void *spare; /* the caller's block for the arrays while they fit in it (a title's), or NULL */
+    size_t spare_size;
 } StemCounts;
 
 /* Asks for the term cache's slots of the stems ``entries[order[k]]`` (order NULL: entries[k]),
@@ -6076,8 +6078,8 @@ static void prefetch_terms(const ByteKey *entries, const Py_ssize_t *order, Py_s
  * slots. 0, or -1 with MemoryError set. */
 static int stem_counts_make_room(StemCounts *c, Py_ssize_t capacity) {
     size_t slots = 2 * (size_t)capacity;
-    char *block = PyMem_Malloc(slots * (sizeof(ByteKey) + sizeof(Py_ssize_t))
-                               + (size_t)capacity * (sizeof(ByteKey) + sizeof(Py_ssize_t)));
+    size_t size = slots * (sizeof(ByteKey) + sizeof(Py_ssize_t)) + (size_t)capacity * (sizeof(ByteKey) + sizeof(Py_ssize_t));
+    char *block = c->spare != NULL && c->block == NULL && size <= c->spare_size ? c->spare : PyMem_Malloc(size);
     if (block == NULL) {
         PyErr_NoMemory();
         return -1;
@@ -6088,8 +6090,11 @@ static int stem_counts_make_room(StemCounts *c, Py_ssize_t capacity) {
         memcpy(entry, c->entry, (size_t)c->entries * sizeof(ByteKey));
         memcpy(entry_count, c->entry_count, (size_t)c->entries * sizeof(Py_ssize_t));
     }
-    PyMem_Free(c->block);
-    *c = (StemCounts){c->bytes, block, slot, slot_entry, entry, entry_count, capacity, c->entries, c->utf8};
+    if (c->block != c->spare) {
+        PyMem_Free(c->block);
+    }
+    *c = (StemCounts){c->bytes, block, slot, slot_entry, entry, entry_count, capacity, c->entries, c->utf8, c->spare,
+                      c->spare_size};
     for (size_t k = 0; k < slots; k++) {
         slot[k].start = -1;
     }
@@ -6110,12 +6115,25 @@ static int stem_counts_init(StemCounts *c, const unsigned char *bytes, Py_ssize_
     while (capacity < n / 8) {
         capacity *= 2;
     }
-    *c = (StemCounts){bytes, NULL, NULL, NULL, NULL, NULL, 0, 0, 0};
+    *c = (StemCounts){bytes, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL, 0};
+    return stem_counts_make_room(c, capacity);
+}
+
+/* stem_counts_init with the arrays in ``spare`` (``size`` bytes, the caller's: a short
+ * text's take no allocation) while they fit. */
+static int stem_counts_init_in(StemCounts *c, const unsigned char *bytes, Py_ssize_t n, void *spare, size_t size) {
+    Py_ssize_t capacity = 8;
+    while (capacity < n / 8) {
+        capacity *= 2;
+    }
+    *c = (StemCounts){bytes, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, spare, size};
     return stem_counts_make_room(c, capacity);
 }
 
 static void stem_counts_free(StemCounts *c) {
-    PyMem_Free(c->block);
+    if (c->block != c->spare) {
+        PyMem_Free(c->block);
+    }
 }
 
 /* One more of bytes[start:start + len] (FNV-1a hash ``h``), or with ``again`` 0 only a new
@@ -6286,7 +6304,7 @@ static int wide_stem_counts(PyObject *text, PyObject *stop, Py_ssize_t stem_char
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
     *buffer = NULL;
-    *counts = (StemCounts){NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 1};
+    *counts = (StemCounts){NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 1, NULL, 0};
 #ifndef LOWER_BY_CHARACTER
     for (Py_ssize_t i = 0; i < n; i++) {
         if (cjk_char(PyUnicode_READ(kind, data, i))) {
@@ -7786,7 +7804,12 @@ static PyObject *title_weights(PyObject *title, PyObject *stop, Py_ssize_t stem_
     StemCounts counts;
     PyObject *out = NULL;
     Py_ssize_t titled = 0;
-    int status = stem_counts_init(&counts, low, n + m) < 0
+    /* (aligned for the counter's arrays) */
+    union {
+        ByteKey key;
+        unsigned char bytes[4096];
+    } spare;
+    int status = stem_counts_init_in(&counts, low, n + m, &spare, sizeof spare) < 0
                  || count_ascii_terms(PyUnicode_1BYTE_DATA(title), n, &counts, stop, stop_bytes, stem_chars) < 0
                  ? -1 : 1;
     if (status > 0 && url != Py_None) {
