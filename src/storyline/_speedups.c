@@ -7086,7 +7086,9 @@ PyDoc_STRVAR(year_features_doc,
 "year_features(title, body, known, year) -> (int | None, dict)\n\n"
 "An article's year and year bag (storyline.cluster.features.year_features).");
 
-static PyObject *year_features(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+/* year_features of ``args``: the (year, bag) tuple, or where ``into`` is not NULL the two new
+ * references in it and Py_None (new) back. NULL with an exception set. */
+static PyObject *year_features_into(PyObject *const *args, Py_ssize_t nargs, PyObject **into) {
     if (nargs != 4) {
         PyErr_Format(PyExc_TypeError, "year_features takes 4 arguments (%zd given)", nargs);
         return NULL;
@@ -7146,8 +7148,7 @@ static PyObject *year_features(PyObject *self, PyObject *const *args, Py_ssize_t
         if (bag == NULL || (count > 0 && year_into(bag, PyList_GET_ITEM(years, 0)) < 0)) {
             goto done;
         }
-        out = PyTuple_Pack(2, latest, bag);
-        goto done;
+        goto made;
     }
     seen = PySet_New(years);
     bag = PyDict_New();
@@ -7162,7 +7163,16 @@ static PyObject *year_features(PyObject *self, PyObject *const *args, Py_ssize_t
             goto done;
         }
     }
-    if (iter != NULL && !PyErr_Occurred()) {
+    if (iter == NULL || PyErr_Occurred()) {
+        goto done;
+    }
+made:
+    if (into != NULL) {
+        into[0] = latest;
+        into[1] = bag;
+        latest = bag = NULL;
+        out = Py_NewRef(Py_None);
+    } else {
         out = PyTuple_Pack(2, latest, bag);
     }
 done:
@@ -7173,6 +7183,10 @@ done:
     Py_XDECREF(latest);
     Py_XDECREF(iter);
     return out;
+}
+
+static PyObject *year_features(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    return year_features_into(args, nargs, NULL);
 }
 
 /* Asks for the objects of a tuple or list at once (and for the bytes before each, where
@@ -7436,7 +7450,10 @@ PyDoc_STRVAR(entity_features_doc,
 "entity_features(entities, prefixes, numeric, most) -> (dict, frozenset, tuple)\n\n"
 "An article's entity bag, numbers and main names (storyline.cluster.features.entity_features).");
 
-static PyObject *entity_features(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+/* entity_features of ``args``: the (bag, numbers, main names) tuple, or where ``into`` is
+ * not NULL the three new references in it and Py_None (new) back (no tuple made for
+ * article_record). NULL with an exception set. */
+static PyObject *entity_features_into(PyObject *const *args, Py_ssize_t nargs, PyObject **into) {
     if (nargs != 4) {
         PyErr_Format(PyExc_TypeError, "entity_features takes 4 arguments (%zd given)", nargs);
         return NULL;
@@ -7517,7 +7534,15 @@ static PyObject *entity_features(PyObject *self, PyObject *const *args, Py_ssize
     Py_XINCREF(numbers == NULL ? found : NULL);
     PyObject *main_names = most_counted(&counts, most);
     if (weights != NULL && found != NULL && main_names != NULL) {
-        out = PyTuple_Pack(3, weights, found, main_names);
+        if (into != NULL) {
+            into[0] = weights;
+            into[1] = found;
+            into[2] = main_names;
+            weights = found = main_names = NULL;
+            out = Py_NewRef(Py_None);
+        } else {
+            out = PyTuple_Pack(3, weights, found, main_names);
+        }
     }
     Py_XDECREF(weights);
     Py_XDECREF(found);
@@ -7527,6 +7552,10 @@ done:
     name_counts_free(&counts);
     Py_XDECREF(numbers);
     return out;
+}
+
+static PyObject *entity_features(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    return entity_features_into(args, nargs, NULL);
 }
 
 /* Sorts order[0:n] (indices) by count[index], highest first, equal counts in their order
@@ -9025,14 +9054,15 @@ static PyObject *article_record(PyObject *const *args, Py_ssize_t nargs, PyObjec
         goto done;
     }
     PyObject *entity_args[4] = {entities, set[S_PREFIXES], set[S_NUMERIC], set[S_MAIN_ENTITIES]};
-    found = entity_features(NULL, entity_args, 4);
+    PyObject *entity_parts[3];
+    found = entity_features_into(entity_args, 4, entity_parts);
     Py_DECREF(entities);
     if (found == NULL) {
         goto done;
     }
-    field[F_ENTITIES] = item_of(found, 0);
-    field[F_NUMBERS] = item_of(found, 1);
-    field[F_MAIN] = item_of(found, 2);
+    field[F_ENTITIES] = entity_parts[0];
+    field[F_NUMBERS] = entity_parts[1];
+    field[F_MAIN] = entity_parts[2];
     Py_CLEAR(found);
     if (field[F_BODY] == NULL || (field[F_KEYS] = index_keys(field[F_TITLE], field[F_ENTITIES], top_body)) == NULL) {
         goto done;
@@ -9044,12 +9074,13 @@ static PyObject *article_record(PyObject *const *args, Py_ssize_t nargs, PyObjec
         goto done;
     }
     PyObject *year_args[4] = {title_text, body_text, known, year};
-    found = year_features(NULL, year_args, 4);
+    PyObject *year_parts[2];
+    found = year_features_into(year_args, 4, year_parts);
     if (found == NULL) {
         goto done;
     }
-    field[F_YEAR] = item_of(found, 0);
-    field[F_YEARS] = item_of(found, 1);
+    field[F_YEAR] = year_parts[0];
+    field[F_YEARS] = year_parts[1];
     Py_CLEAR(found);
     PyObject *embedding = PyObject_GetAttr(annotated, article_str[A_EMBEDDING]);
     int some = embedding == NULL ? -1 : PyObject_IsTrue(embedding);
