@@ -2065,6 +2065,52 @@ def test_the_term_loops_match_their_reference_past_the_terms_they_keep() -> None
         reference(text, features._STOP, 80).items())
 
 
+def test_the_term_counts_match_their_reference_on_every_character() -> None:
+    """Text that is not ASCII is lowered a character at a time (str.lower's mapping, where it
+    gives one character and needs no context): every code point, in words and alone, in
+    every loop that counts terms; and the letters lowered otherwise ("İ", the capital sigma
+    at the end of a word and inside one), which those loops leave to the dict path."""
+    from storyline.cluster import features
+
+    references = {name: _features_reference(name) for name in ("word_terms", "body_bag", "title_bag")}
+    chars = [chr(c) for c in range(0x80, 0x110000) if not features._CJK.match(chr(c))]
+    stops = [features._STOP, features.stop_words("de"), frozenset({"é", "ñandú", "the"}), {"über"}]
+    for k in range(0, len(chars), 3000):  # every character, in words (the counts alone)
+        chunk = chars[k:k + 3000]
+        for text in (" ".join(f"q{c}ä{c}{c.upper()}" for c in chunk), "é " + " ".join(c * 3 for c in chunk)):
+            got, want = speedups.word_terms(text, stops[0], 30), references["word_terms"](text, stops[0], 30)
+            assert list(got.items()) == list(want.items()), chunk[0]
+    texts = [f"x{c}y {c}{c.upper()}{c} Ab{c}" for c in chars[::997]]
+    texts += ["ΟΔΟΣ ΣΑΣ Σ σΣ ΣΣ", "İstanbul İİ", "Über die Brücke über ÜBER", "ñandú Ñandú NANDÚ ñandúes",
+              "Ωμέγα " * 3 + "Straße STRASSE", "é " + "ü" * 70 + " " + "Ä" * 64]
+    for n, text in enumerate(texts):
+        for stop in (stops[n % len(stops)], stops[(n + 1) % len(stops)]):
+            for stem_chars in (7, 30):
+                got, want = speedups.word_terms(text, stop, stem_chars), references["word_terms"](text, stop, stem_chars)
+                assert type(got) is dict and list(got.items()) == list(want.items()), text[:40]
+                args = (text, stop, stem_chars, 120, 20)
+                got, want = speedups.body_bag(*args), references["body_bag"](*args)
+                assert list(got[0].items()) == list(want[0].items()) and got[1] == want[1], text[:40]
+                args = (text[:300], stop, stem_chars, None, 3)
+                assert list(speedups.title_bag(*args).items()) == list(references["title_bag"](*args).items())
+
+
+def test_the_wide_term_loops_make_one_str_of_each_term() -> None:
+    """A stem that is not ASCII is one str in every article too (interned), and a stop set
+    that holds a str subclass is asked as the reference asks it."""
+    from storyline.cluster import features
+
+    class Word(str):
+        pass
+
+    first = speedups.word_terms("Cádiz “rescued” Cádiz", features._STOP, 7)
+    again = speedups.body_bag("Rescued near CÁDIZ, again", features._STOP, 7, 120, 20)[0]
+    assert list(first.items()) == [("cádiz", 2), ("rescued", 1)]
+    assert next(t for t in again if t == "cádiz") is next(t for t in first if t == "cádiz")
+    stop = frozenset({Word("cádiz"), "near"})
+    assert speedups.word_terms("Rescued near CÁDIZ", stop, 7) == {"rescued": 1}
+
+
 def test_the_term_counts_check_their_input() -> None:
     with pytest.raises(TypeError):
         speedups.word_terms(b"bytes", frozenset(), 7)
@@ -2114,6 +2160,17 @@ def test_the_title_bags_match_their_reference_on_real_titles_and_urls() -> None:
             read += 1
             assert list(got.items()) == list(reference(*args).items()), args
     assert read > 0.99 * len(rows) > 5000
+
+
+def test_the_title_bags_match_their_reference_past_the_room_of_a_title() -> None:
+    """A title's counter starts in a block of the call's own and moves to the heap as it
+    grows: titles and slugs of more distinct words than that block holds."""
+    reference = _features_reference("title_bag")
+    for words in (10, 40, 200, 3000):
+        title = " ".join(f"w{chr(97 + k % 26)}{chr(97 + k // 26 % 26)}{chr(97 + k // 676 % 26)}" for k in range(words))
+        url = "http://x.com/" + "-".join(f"s{chr(97 + k % 26)}{chr(97 + k // 26 % 26)}" for k in range(words))
+        for args in ((title, frozenset({"the"}), 7, url, 3), (title.upper(), frozenset(), 7, None, 3)):
+            assert list(speedups.title_bag(*args).items()) == list(reference(*args).items())
 
 
 def test_the_title_bags_check_their_input() -> None:
@@ -2200,6 +2257,27 @@ def test_the_time_words_match_their_reference_on_real_articles() -> None:
         assert got is not None and got == reference(*args)
         named += bool(got[0] or got[1])
     assert named > 200
+
+
+def test_the_word_at_a_time_scans_match_their_references_at_every_offset() -> None:
+    """The time words, years and slug words are looked for eight bytes at a time: a name,
+    a day, a year or a byte urlsplit changes at every place in those eight, and years
+    among runs of the digits that may open one."""
+    time_words, years_in = _features_reference("time_words"), _features_reference("years_in")
+    title_bag = _features_reference("title_bag")
+    for offset in range(17):
+        pad = "Xy-" * 6
+        for text in (pad[:offset] + "Dec. 15 On FRIDAY, 1999 and March\t3, 2014 (2015) 1" * 2,
+                     pad[:offset] + "1" * offset + "2" * 9 + "11 2011 1" * 3 + "2049",
+                     "1" * offset + " é 2014" + "2" * offset + " 1990"):
+            assert speedups.time_words("", text, 1500) == time_words("", text, 1500), text
+            assert speedups.years_in(text) == years_in(text), text
+        for url in ("HTTP://Example.COM/" + "Ab-" * offset + "/Snowden-CHALLENGES-congress",
+                    "http://x.com/" + "a" * offset + "\\b-c-d/e-f-g", "http://x.com/" + "a" * offset + "\x7fb-c-d",
+                    "http://x.com/" + "A" * offset + " Big-Rescue-AT-sea?q=A-B-C"):
+            args = ("Title", frozenset({"at"}), 7, url, 3)
+            got = speedups.title_bag(*args)
+            assert got == title_bag(*args) if "\x7f" not in url and " " not in url else got is None, url
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -2625,6 +2703,73 @@ def test_the_article_features_match_their_reference() -> None:
     assert sum(f.day is not None for f in map(features.featurize, articles)) > 300
     made = speedups.article_features(articles[-2], features._STOP, True, None, features._ARTICLE_SETTINGS)
     assert made.embedding.dtype == "float32" and made.embedding.tolist() == [0.5, 0.25] and "sxsw" not in made.title
+
+
+def test_featurize_matches_its_reference_on_odd_articles(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The compiled featurize reads Article's headline_only and publication_day in place:
+    the same features as the reference for whitespace of every kind around title and text,
+    year-bound and missing dates (a URL date), other languages, a subclass that overrides
+    the properties, a property changed on the class, fields that are no str, no article."""
+    import dataclasses
+    from datetime import date
+
+    from storyline.cluster import features
+    from storyline.model import AnnotatedArticle, Article
+
+    def every_field(f: features.ArticleFeatures) -> list:
+        values = [getattr(f, field.name) for field in dataclasses.fields(f)]
+        return [list(v.items()) if isinstance(v, dict) else v.tobytes() if hasattr(v, "tobytes") else v
+                for v in values]
+
+    class Headline(Article):
+        @property
+        def headline_only(self) -> bool:
+            return True
+
+        @property
+        def publication_day(self) -> date | None:
+            return date(2001, 9, 11)
+
+    class Text(str):
+        pass
+
+    base = Article(id="a", source="t", title="Fishermen rescued off Cadiz", text="", url="http://x.com/2014/03/02/a-b-c",
+                   published=date(2014, 3, 3), published_by="meta")
+    spaces = ["", " ", "\n", "\u2003", "\x1c", "\u00a0", "\u200b"]
+    articles = []
+    for left in spaces:
+        for right in spaces:
+            title = left + "Fishermen rescued off Cadiz" + right
+            for text in ("", right, title, title.strip() + right, "Fishermen rescued off Cádiz", title + " Two days."):
+                articles.append(dataclasses.replace(base, title=title, text=text))
+    articles += [dataclasses.replace(base, published_by="copyright"), dataclasses.replace(base, published=None),
+                 dataclasses.replace(base, published=None, url=None), dataclasses.replace(base, language="de"),
+                 dataclasses.replace(base, language="pt-BR", text="O pescador foi resgatado."),
+                 dataclasses.replace(base, title=None, text=" "), dataclasses.replace(base, text=Text(" x ")),
+                 Headline(**{f.name: getattr(base, f.name) for f in dataclasses.fields(base)})]
+    annotated = [AnnotatedArticle(article=a, event_date=event) for a in articles
+                 for event in (None, date(2014, 3, 1))]
+    reference = features._REFERENCE["featurize"]
+    assert features.featurize is speedups.featurize
+    for a in annotated:
+        try:
+            want = every_field(reference(a))
+        except (AttributeError, TypeError) as error:
+            with pytest.raises(type(error)):
+                speedups.featurize(a)
+            continue
+        assert every_field(speedups.featurize(a)) == want, a.article
+    with pytest.raises(AttributeError):
+        speedups.featurize(object())
+    # a property changed on the class after registration is read as the reference reads it
+    report = AnnotatedArticle(article=dataclasses.replace(base, text="Two fishermen were rescued."))
+    assert speedups.featurize(report).headline_only is False and speedups.featurize(report).body
+    monkeypatch.setattr(Article, "headline_only", property(lambda self: True))
+    assert speedups.featurize(report).headline_only is True and not speedups.featurize(report).body
+    with pytest.raises(TypeError):
+        speedups.register_featurize(features._ARTICLE_SETTINGS, features.stop_words, None, None, Article, set())
+    with pytest.raises(TypeError):
+        speedups.register_featurize(features._ARTICLE_SETTINGS, print, print, print, object, set())
 
 
 def test_the_article_features_check_their_input() -> None:

@@ -5952,6 +5952,28 @@ done:
  * that to mirror (Chinese or Japanese words, URLs that urlsplit cleans or checks, letters
  * that IGNORECASE matches to ASCII ones) are left to the references: None back. */
 
+/* Eight bytes at ``p`` as one word (any alignment; the tests below read bytes alike in
+ * either byte order). */
+static inline uint64_t load8(const unsigned char *p) {
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+#define BYTES_ONES 0x0101010101010101u
+#define BYTES_HIGHS 0x8080808080808080u
+
+/* Of eight ASCII bytes (each below 128: no carry passes between them), the high bit of each
+ * byte in [lo, hi] (lo <= hi < 128) set, the rest clear. */
+static inline uint64_t bytes_in(uint64_t v, unsigned lo, unsigned hi) {
+    return (v + BYTES_ONES * (0x80u - lo)) & ~(v + BYTES_ONES * (0x7Fu - hi)) & BYTES_HIGHS;
+}
+
+/* Eight ASCII bytes with their capital letters lower-cased. */
+static inline uint64_t lower8(uint64_t v) {
+    return v | (bytes_in(v, 'A', 'Z') >> 2);
+}
+
 /* An ASCII letter ([A-Za-z]). */
 static inline int ascii_letter(unsigned char c) {
     c |= 32;
@@ -6147,13 +6169,27 @@ typedef struct {
 static ByteSet stop_sets[STOP_SETS];
 static int stop_sets_next = 0;
 
+/* Whether a[:n] == b[:n]: a loop for words (a call to memcmp costs more than they take),
+ * memcmp past that. */
+static inline int same_bytes(const unsigned char *a, const unsigned char *b, Py_ssize_t n) {
+    if (n > 16) {
+        return memcmp(a, b, (size_t)n) == 0;
+    }
+    for (Py_ssize_t k = 0; k < n; k++) {
+        if (a[k] != b[k]) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* The slot of ``w`` (n bytes, hash h) in open-addressed ``slots``: its own, or the empty one
  * where it would go. */
 static inline Py_ssize_t byte_slot(const ByteKey *slots, Py_ssize_t mask, const unsigned char *bytes,
                                    const unsigned char *w, Py_ssize_t n, uint64_t h) {
     for (Py_ssize_t k = (Py_ssize_t)(h & (uint64_t)mask);; k = (k + 1) & mask) {
         const ByteKey *slot = &slots[k];
-        if (slot->start < 0 || (slot->hash == h && slot->len == n && memcmp(bytes + slot->start, w, (size_t)n) == 0)) {
+        if (slot->start < 0 || (slot->hash == h && slot->len == n && same_bytes(bytes + slot->start, w, n))) {
             return k;
         }
     }
@@ -6242,6 +6278,9 @@ typedef struct {
     ByteKey *entry;          /* capacity of them, in first-seen order */
     Py_ssize_t *entry_count;
     Py_ssize_t capacity, entries;
+    int utf8; /* whether a stem may be UTF-8 (wide_stem_counts), not ASCII */
+    void *spare; /* the caller's block for the arrays while they fit in it (a title's), or NULL */
+    size_t spare_size;
 } StemCounts;
 
 /* Asks for the term cache's slots of the stems ``entries[order[k]]`` (order NULL: entries[k]),
@@ -6266,8 +6305,8 @@ static void prefetch_terms(const ByteKey *entries, const Py_ssize_t *order, Py_s
  * slots. 0, or -1 with MemoryError set. */
 static int stem_counts_make_room(StemCounts *c, Py_ssize_t capacity) {
     size_t slots = 2 * (size_t)capacity;
-    char *block = PyMem_Malloc(slots * (sizeof(ByteKey) + sizeof(Py_ssize_t))
-                               + (size_t)capacity * (sizeof(ByteKey) + sizeof(Py_ssize_t)));
+    size_t size = slots * (sizeof(ByteKey) + sizeof(Py_ssize_t)) + (size_t)capacity * (sizeof(ByteKey) + sizeof(Py_ssize_t));
+    char *block = c->spare != NULL && c->block == NULL && size <= c->spare_size ? c->spare : PyMem_Malloc(size);
     if (block == NULL) {
         PyErr_NoMemory();
         return -1;
@@ -6278,8 +6317,11 @@ static int stem_counts_make_room(StemCounts *c, Py_ssize_t capacity) {
         memcpy(entry, c->entry, (size_t)c->entries * sizeof(ByteKey));
         memcpy(entry_count, c->entry_count, (size_t)c->entries * sizeof(Py_ssize_t));
     }
-    PyMem_Free(c->block);
-    *c = (StemCounts){c->bytes, block, slot, slot_entry, entry, entry_count, capacity, c->entries};
+    if (c->block != c->spare) {
+        PyMem_Free(c->block);
+    }
+    *c = (StemCounts){c->bytes, block, slot, slot_entry, entry, entry_count, capacity, c->entries, c->utf8, c->spare,
+                      c->spare_size};
     for (size_t k = 0; k < slots; k++) {
         slot[k].start = -1;
     }
@@ -6300,12 +6342,25 @@ static int stem_counts_init(StemCounts *c, const unsigned char *bytes, Py_ssize_
     while (capacity < n / 8) {
         capacity *= 2;
     }
-    *c = (StemCounts){bytes, NULL, NULL, NULL, NULL, NULL, 0, 0};
+    *c = (StemCounts){bytes, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, NULL, 0};
+    return stem_counts_make_room(c, capacity);
+}
+
+/* stem_counts_init with the arrays in ``spare`` (``size`` bytes, the caller's: a short
+ * text's take no allocation) while they fit. */
+static int stem_counts_init_in(StemCounts *c, const unsigned char *bytes, Py_ssize_t n, void *spare, size_t size) {
+    Py_ssize_t capacity = 8;
+    while (capacity < n / 8) {
+        capacity *= 2;
+    }
+    *c = (StemCounts){bytes, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, spare, size};
     return stem_counts_make_room(c, capacity);
 }
 
 static void stem_counts_free(StemCounts *c) {
-    PyMem_Free(c->block);
+    if (c->block != c->spare) {
+        PyMem_Free(c->block);
+    }
 }
 
 /* One more of bytes[start:start + len] (FNV-1a hash ``h``), or with ``again`` 0 only a new
@@ -6334,12 +6389,25 @@ static int stem_counts_add(StemCounts *c, Py_ssize_t start, Py_ssize_t len, uint
     return 0;
 }
 
+/* The str of the counter's stem ``k``, a new reference (NULL with an exception set): its
+ * ascii_term, or where it is UTF-8 (a byte above 127) the str decoded and interned. */
+static PyObject *counted_stem(const StemCounts *c, Py_ssize_t k) {
+    const unsigned char *s = c->bytes + c->entry[k].start;
+    Py_ssize_t n = c->entry[k].len;
+    for (Py_ssize_t i = 0; c->utf8 && i < n; i++) {
+        if (s[i] >= 128) {
+            return interned(PyUnicode_DecodeUTF8((const char *)s, n, NULL));
+        }
+    }
+    return ascii_term(s, n, c->entry[k].hash);
+}
+
 /* The counts as a new dict (first-seen order), or NULL with an exception set. */
 static PyObject *stem_counts_dict(const StemCounts *c) {
     prefetch_terms(c->entry, NULL, c->entries);
     PyObject *out = PyDict_New();
     for (Py_ssize_t k = 0; out != NULL && k < c->entries; k++) {
-        PyObject *stem = ascii_term(c->bytes + c->entry[k].start, c->entry[k].len, c->entry[k].hash);
+        PyObject *stem = counted_stem(c, k);
         PyObject *count = stem == NULL ? NULL : PyLong_FromSsize_t(c->entry_count[k]);
         if (count == NULL || PyDict_SetItem(out, stem, count) < 0) {
             Py_CLEAR(out);
@@ -6445,6 +6513,126 @@ static PyObject *wide_terms(PyObject *text, PyObject *stop, Py_ssize_t stem_char
     return counts;
 }
 
+#if PY_VERSION_HEX < 0x030D0000
+#define LOWER_BY_CHARACTER 1 /* _PyUnicode_ToLowerFull, str.lower's mapping of one character */
+#endif
+
+/* Counts the terms of ``text`` (a str that is not ASCII) into ``counts`` as wide_terms does,
+ * without a lower-cased copy of the text or a dict of Python ints: each character lowered as
+ * str.lower lowers it, where that gives one character and needs no context (not a capital
+ * sigma); the stems keyed by their bytes, ASCII ones as they are, the others in UTF-8 (which
+ * has a byte above 127: no ASCII key equals one). ``*buffer``: the counter's bytes, for the
+ * caller to PyMem_Free after stem_counts_free (either way). 1 when counted; 0 where the text
+ * has Chinese or Japanese characters; 2 where a character lowers otherwise or this Python
+ * lacks the mapping (nothing counted: the caller takes wide_terms); -1 with an exception set. */
+static int wide_stem_counts(PyObject *text, PyObject *stop, Py_ssize_t stem_chars, StemCounts *counts,
+                            unsigned char **buffer) {
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    *buffer = NULL;
+    *counts = (StemCounts){NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 1, NULL, 0};
+#ifndef LOWER_BY_CHARACTER
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (cjk_char(PyUnicode_READ(kind, data, i))) {
+            return 0;
+        }
+    }
+    return 2;
+#else
+    /* the lowered characters, then the keys: a word's stem takes at most 4 bytes a character
+     * and only a new one is kept, so the keys before a word take at most 4 bytes for each
+     * character before it, and it has room for its own */
+    Py_UCS4 *low = PyMem_Malloc((size_t)(n > 0 ? n : 1) * sizeof(Py_UCS4));
+    unsigned char *keys = *buffer = PyMem_Malloc(4 * (size_t)n + 8);
+    if (low == NULL || keys == NULL) {
+        PyMem_Free(low);
+        PyErr_NoMemory();
+        return -1;
+    }
+    /* (a Chinese or Japanese character seen first gives 0; one after a character lowered
+     * otherwise is seen by wide_terms) */
+    int status = 1;
+    for (Py_ssize_t i = 0; status == 1 && i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i), mapped[3];
+        if (c < 128) {
+            low[i] = c >= 'A' && c <= 'Z' ? c | 32 : c;
+        } else if (cjk_char(c)) {
+            status = 0;
+        } else if (c == 0x3A3 || _PyUnicode_ToLowerFull(c, mapped) != 1) {
+            status = 2;
+        } else {
+            low[i] = mapped[0];
+        }
+    }
+    const ByteSet *stop_bytes;
+    if (status == 1 && (stop_byte_set(stop, &stop_bytes) < 0 || stem_counts_init(counts, keys, n) < 0)) {
+        status = -1;
+    }
+    counts->utf8 = 1;
+    Py_ssize_t used = 0, i = 0;
+    while (status == 1 && i < n) {
+        if (!word_char(low[i])) {
+            i++;
+            continue;
+        }
+        Py_ssize_t start = i;
+        int ascii = 1;
+        for (; i < n && word_char(low[i]); i++) {
+            ascii &= low[i] < 128;
+        }
+        Py_ssize_t len = i - start, stem_len = len < stem_chars ? len : stem_chars, bytes = 0;
+        if (len < 2) {
+            continue;
+        }
+        unsigned char *w = keys + used;
+        uint64_t stem_hash;
+        int is_stop;
+        if (ascii) {
+            for (Py_ssize_t k = 0; k < len; k++) {
+                w[k] = (unsigned char)low[start + k];
+            }
+            uint64_t word_hash;
+            stem_hash = stem_hashes(w, len, stem_len, &word_hash);
+            is_stop = is_stop_hashed(stop, stop_bytes, w, len, word_hash);
+            bytes = stem_len;
+        } else {
+            PyObject *word = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, low + start, len);
+            is_stop = word == NULL ? -1 : PySet_Contains(stop, word);
+            Py_XDECREF(word);
+            /* the stem in UTF-8 (a word has no surrogate: none is a letter) */
+            for (Py_ssize_t k = start; k < start + stem_len; k++) {
+                Py_UCS4 c = low[k];
+                if (c < 0x80) {
+                    w[bytes++] = (unsigned char)c;
+                } else if (c < 0x800) {
+                    w[bytes++] = (unsigned char)(0xC0 | (c >> 6));
+                    w[bytes++] = (unsigned char)(0x80 | (c & 0x3F));
+                } else if (c < 0x10000) {
+                    w[bytes++] = (unsigned char)(0xE0 | (c >> 12));
+                    w[bytes++] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+                    w[bytes++] = (unsigned char)(0x80 | (c & 0x3F));
+                } else {
+                    w[bytes++] = (unsigned char)(0xF0 | (c >> 18));
+                    w[bytes++] = (unsigned char)(0x80 | ((c >> 12) & 0x3F));
+                    w[bytes++] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+                    w[bytes++] = (unsigned char)(0x80 | (c & 0x3F));
+                }
+            }
+            stem_hash = fnv1a(w, bytes);
+        }
+        Py_ssize_t before = counts->entries;
+        if (is_stop < 0 || (!is_stop && stem_counts_add(counts, used, bytes, stem_hash, 1) < 0)) {
+            status = -1;
+        } else if (counts->entries > before) {
+            used += bytes; /* a new stem: its bytes kept */
+        }
+    }
+    PyMem_Free(low);
+    return status;
+#endif
+}
+
 /* Counts the stem (first ``stem_chars`` bytes) of the lower-case ASCII word at
  * bytes[start:start + n] unless the word is a stop word: terms' step (``again``: see
  * stem_counts_add). 0, or -1 with an exception set. */
@@ -6457,6 +6645,10 @@ static int count_term(StemCounts *counts, PyObject *stop, const ByteSet *stop_by
     return is_stop < 0 ? -1 : is_stop ? 0 : stem_counts_add(counts, start, stem, stem_hash, again);
 }
 
+/* fnv1a's constants, for the loops that hash a word as they read it */
+#define FNV_OFFSET 14695981039346656037u
+#define FNV_PRIME 1099511628211u
+
 /* The terms of ASCII text ``s`` (n bytes) counted into ``counts``, whose bytes (n of them)
  * take the lower-cased words: 0, or -1 with an exception set. */
 static int count_ascii_terms(const unsigned char *s, Py_ssize_t n, StemCounts *counts, PyObject *stop,
@@ -6468,11 +6660,25 @@ static int count_ascii_terms(const unsigned char *s, Py_ssize_t n, StemCounts *c
             i++;
             continue;
         }
-        Py_ssize_t start = i;
+        /* each word lower-cased and hashed (fnv1a) as it is read: its stem's hash, then its own */
+        Py_ssize_t start = i, stem_end = n - start > stem_chars ? start + stem_chars : n;
+        uint64_t h = FNV_OFFSET;
+        for (; i < stem_end && ascii_letter(s[i]); i++) {
+            low[i] = s[i] | 32;
+            h = (h ^ low[i]) * FNV_PRIME;
+        }
+        uint64_t stem_hash = h;
         for (; i < n && ascii_letter(s[i]); i++) {
             low[i] = s[i] | 32;
+            h = (h ^ low[i]) * FNV_PRIME;
         }
-        if (i - start >= 2 && count_term(counts, stop, stop_bytes, start, i - start, stem_chars, 1) < 0) {
+        Py_ssize_t len = i - start;
+        if (len < 2) {
+            continue;
+        }
+        int is_stop = is_stop_hashed(stop, stop_bytes, low + start, len, h);
+        if (is_stop < 0 || (!is_stop && stem_counts_add(counts, start, len < stem_chars ? len : stem_chars, stem_hash,
+                                                        1) < 0)) {
             return -1;
         }
     }
@@ -6492,7 +6698,14 @@ static PyObject *word_terms(PyObject *self, PyObject *const *args, Py_ssize_t na
     }
     PyObject *text = args[0], *stop = args[1];
     if (!PyUnicode_IS_ASCII(text)) {
-        return wide_terms(text, stop, stem_chars);
+        StemCounts counts;
+        unsigned char *buffer;
+        int found = wide_stem_counts(text, stop, stem_chars, &counts, &buffer);
+        PyObject *out = found == 1 ? stem_counts_dict(&counts) : found == 0 ? Py_NewRef(Py_None)
+                        : found == 2 ? wide_terms(text, stop, stem_chars) : NULL;
+        stem_counts_free(&counts);
+        PyMem_Free(buffer);
+        return out;
     }
     const unsigned char *s = PyUnicode_1BYTE_DATA(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
@@ -6577,8 +6790,14 @@ static int count_slug_terms(PyObject *url, StemCounts *counts, Py_ssize_t offset
     /* the URL without backslashes and lower-cased (lower-casing leaves urlsplit's
      * delimiters as they are, and slug_words lower-cases the path it gives) */
     unsigned char *u = (unsigned char *)counts->bytes + offset;
-    Py_ssize_t m = 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
+    Py_ssize_t m = 0, i = 0;
+    /* eight bytes at a time while they hold no backslash and no byte urlsplit changes */
+    for (uint64_t v; i + 8 <= n && bytes_in(v = load8(s + i), '!', '~') == BYTES_HIGHS
+                     && bytes_in(v, '\\', '\\') == 0; i += 8, m += 8) {
+        v = lower8(v);
+        memcpy(u + m, &v, sizeof v);
+    }
+    for (; i < n; i++) {
         if (s[i] == '\\') {
             continue;
         }
@@ -6608,10 +6827,9 @@ static int count_slug_terms(PyObject *url, StemCounts *counts, Py_ssize_t offset
             }
         }
     }
-    Py_ssize_t end = at;
-    while (end < m && u[end] != '?' && u[end] != '#') {
-        end++;
-    }
+    const unsigned char *query = at < m ? memchr(u + at, '?', (size_t)(m - at)) : NULL;
+    const unsigned char *fragment = at < m ? memchr(u + at, '#', (size_t)(query != NULL ? query - u - at : m - at)) : NULL;
+    Py_ssize_t end = fragment != NULL ? fragment - u : query != NULL ? query - u : m;
     /* a word and the character after it take three: at most (m + 1) / 3 words in a segment;
      * each word's start and length */
     Py_ssize_t most = (m + 1) / 3 + 1, stack[2 * 128];
@@ -6623,10 +6841,8 @@ static int count_slug_terms(PyObject *url, StemCounts *counts, Py_ssize_t offset
     Py_ssize_t *lengths = starts + most;
     int status = 1;
     for (Py_ssize_t seg = at; status > 0 && seg <= end;) {
-        Py_ssize_t seg_end = seg;
-        while (seg_end < end && u[seg_end] != '/') {
-            seg_end++;
-        }
+        const unsigned char *slash = seg < end ? memchr(u + seg, '/', (size_t)(end - seg)) : NULL;
+        Py_ssize_t seg_end = slash != NULL ? slash - u : end;
         Py_ssize_t found = slug_parts(u + seg, seg_end - seg, starts, lengths);
         for (Py_ssize_t k = 0; found >= min_words && k < found; k++) {
             if (count_term(counts, stop, stop_bytes, offset + seg + starts[k], lengths[k], stem_chars, again) < 0) {
@@ -6765,12 +6981,24 @@ static int featurize_ready(void) {
     return 0;
 }
 
-/* The weight of a term counted ``count`` times, 1 + log(count), as a new float (the C
- * library's log, as math.log calls it for an int that fits a double; one shared 1.0). */
+/* The weights of the counts below this, made once and shared (floats are immutable): most
+ * terms are counted a few times, and a new float each is an allocation and a log. */
+#define SHARED_WEIGHTS 64
+static PyObject *shared_weight[SHARED_WEIGHTS];
+
+/* The weight of a term counted ``count`` times, 1 + log(count), as a new reference (the C
+ * library's log, as math.log calls it for an int that fits a double; one shared 1.0, and
+ * shared floats for the other small counts). NULL with an exception set. */
 static PyObject *count_weight(Py_ssize_t count) {
     if (count == 1) {
         Py_INCREF(one_float);
         return one_float;
+    }
+    if (count > 1 && count < SHARED_WEIGHTS) {
+        if (shared_weight[count] == NULL && (shared_weight[count] = PyFloat_FromDouble(1.0 + log((double)count))) == NULL) {
+            return NULL;
+        }
+        return Py_NewRef(shared_weight[count]);
     }
     return PyFloat_FromDouble(1.0 + log((double)count));
 }
@@ -6843,6 +7071,13 @@ static int find_time_words(const unsigned char *low, Py_ssize_t n, PyObject **we
      * (two cannot: the later would start after a "." inside the earlier, which has none
      * but at its end) */
     for (Py_ssize_t k = 1; k < n; k++) {
+        /* (eight bytes at a time up to one that may be a digit: every byte here is ASCII) */
+        while (k + 8 <= n && bytes_in(load8(low + k), '0', '9') == 0) {
+            k += 8;
+        }
+        if (k >= n) {
+            break;
+        }
         if (!(cls[low[k]] & TW_DIGIT) || !(cls[low[k - 1]] & TW_SPACE)) {
             continue;
         }
@@ -6934,7 +7169,11 @@ static PyObject *time_words(PyObject *self, PyObject *const *args, Py_ssize_t na
             low[i++] = '\n';
         }
         memcpy(low + i, text_data, (size_t)(n - i));
-        for (i = 0; i < n; i++) {
+        for (i = 0; i + 8 <= n; i += 8) {
+            uint64_t v = lower8(load8(low + i));
+            memcpy(low + i, &v, sizeof v);
+        }
+        for (; i < n; i++) {
             low[i] = (low[i] >= 'A' && low[i] <= 'Z') ? (unsigned char)(low[i] | 32) : low[i];
         }
     }
@@ -6971,14 +7210,19 @@ PyDoc_STRVAR(years_in_doc,
 "[int(y) for y in timeinfo._YEAR.findall(text)]: the four-digit years 1950-2049 of a text,\n"
 "in order, that no digit, currency sign, '.' or ',' comes before and no digit or '%' after.");
 
-/* The first p >= at where ``text`` has a "1" or a "2" (where a year may start), or n. */
-static inline Py_ssize_t year_start(int kind, const void *data, Py_ssize_t n, Py_ssize_t at) {
+/* The first p >= at where ``text`` has a "1" or a "2" (where a year may start), or n.
+ * ``next``: the next "1" and "2" found in one-byte text so far (-1 before), each searched
+ * for (memchr) only once passed, so that the text is read once for each. */
+static inline Py_ssize_t year_start(int kind, const void *data, Py_ssize_t n, Py_ssize_t at, Py_ssize_t *next) {
     if (kind == PyUnicode_1BYTE_KIND) {
         const Py_UCS1 *s = data;
-        while (at < n && s[at] != '1' && s[at] != '2') {
-            at++;
+        for (int d = 0; d < 2; d++) {
+            if (next[d] < at) {
+                const Py_UCS1 *found = at < n ? memchr(s + at, '1' + d, (size_t)(n - at)) : NULL;
+                next[d] = found == NULL ? n : found - s;
+            }
         }
-        return at;
+        return next[0] < next[1] ? next[0] : next[1];
     }
     while (at < n && PyUnicode_READ(kind, data, at) != '1' && PyUnicode_READ(kind, data, at) != '2') {
         at++;
@@ -6992,7 +7236,8 @@ static int append_years(PyObject *years, PyObject *text) {
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
-    for (Py_ssize_t p = year_start(kind, data, n, 0); p + 4 <= n; p = year_start(kind, data, n, p + 1)) {
+    Py_ssize_t next[2] = {-1, -1};
+    for (Py_ssize_t p = year_start(kind, data, n, 0, next); p + 4 <= n; p = year_start(kind, data, n, p + 1, next)) {
         Py_UCS4 c0 = PyUnicode_READ(kind, data, p), c1 = PyUnicode_READ(kind, data, p + 1);
         Py_UCS4 c2 = PyUnicode_READ(kind, data, p + 2);
         /* (?:19[5-9]|20[0-4])\d, where \d is any decimal digit */
@@ -7068,7 +7313,9 @@ PyDoc_STRVAR(year_features_doc,
 "year_features(title, body, known, year) -> (int | None, dict)\n\n"
 "An article's year and year bag (storyline.cluster.features.year_features).");
 
-static PyObject *year_features(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+/* year_features of ``args``: the (year, bag) tuple, or where ``into`` is not NULL the two new
+ * references in it and Py_None (new) back. NULL with an exception set. */
+static PyObject *year_features_into(PyObject *const *args, Py_ssize_t nargs, PyObject **into) {
     if (nargs != 4) {
         PyErr_Format(PyExc_TypeError, "year_features takes 4 arguments (%zd given)", nargs);
         return NULL;
@@ -7128,8 +7375,7 @@ static PyObject *year_features(PyObject *self, PyObject *const *args, Py_ssize_t
         if (bag == NULL || (count > 0 && year_into(bag, PyList_GET_ITEM(years, 0)) < 0)) {
             goto done;
         }
-        out = PyTuple_Pack(2, latest, bag);
-        goto done;
+        goto made;
     }
     seen = PySet_New(years);
     bag = PyDict_New();
@@ -7144,7 +7390,16 @@ static PyObject *year_features(PyObject *self, PyObject *const *args, Py_ssize_t
             goto done;
         }
     }
-    if (iter != NULL && !PyErr_Occurred()) {
+    if (iter == NULL || PyErr_Occurred()) {
+        goto done;
+    }
+made:
+    if (into != NULL) {
+        into[0] = latest;
+        into[1] = bag;
+        latest = bag = NULL;
+        out = Py_NewRef(Py_None);
+    } else {
         out = PyTuple_Pack(2, latest, bag);
     }
 done:
@@ -7155,6 +7410,10 @@ done:
     Py_XDECREF(latest);
     Py_XDECREF(iter);
     return out;
+}
+
+static PyObject *year_features(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    return year_features_into(args, nargs, NULL);
 }
 
 /* Asks for the objects of a tuple or list at once (and for the bytes before each, where
@@ -7418,7 +7677,10 @@ PyDoc_STRVAR(entity_features_doc,
 "entity_features(entities, prefixes, numeric, most) -> (dict, frozenset, tuple)\n\n"
 "An article's entity bag, numbers and main names (storyline.cluster.features.entity_features).");
 
-static PyObject *entity_features(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+/* entity_features of ``args``: the (bag, numbers, main names) tuple, or where ``into`` is
+ * not NULL the three new references in it and Py_None (new) back (no tuple made for
+ * article_record). NULL with an exception set. */
+static PyObject *entity_features_into(PyObject *const *args, Py_ssize_t nargs, PyObject **into) {
     if (nargs != 4) {
         PyErr_Format(PyExc_TypeError, "entity_features takes 4 arguments (%zd given)", nargs);
         return NULL;
@@ -7499,7 +7761,15 @@ static PyObject *entity_features(PyObject *self, PyObject *const *args, Py_ssize
     Py_XINCREF(numbers == NULL ? found : NULL);
     PyObject *main_names = most_counted(&counts, most);
     if (weights != NULL && found != NULL && main_names != NULL) {
-        out = PyTuple_Pack(3, weights, found, main_names);
+        if (into != NULL) {
+            into[0] = weights;
+            into[1] = found;
+            into[2] = main_names;
+            weights = found = main_names = NULL;
+            out = Py_NewRef(Py_None);
+        } else {
+            out = PyTuple_Pack(3, weights, found, main_names);
+        }
     }
     Py_XDECREF(weights);
     Py_XDECREF(found);
@@ -7511,9 +7781,40 @@ done:
     return out;
 }
 
-/* Sorts order[0:n] (indices) by count[index], highest first, equal counts in index order
- * (a stable merge sort, as sorted(..., reverse=True) keeps ties); ``spare``: n indices. */
+static PyObject *entity_features(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    return entity_features_into(args, nargs, NULL);
+}
+
+/* Sorts order[0:n] (indices) by count[index], highest first, equal counts in their order
+ * there (stable, as sorted(..., reverse=True) keeps ties); ``spare``: n indices. */
 static void sort_by_count(Py_ssize_t *order, Py_ssize_t *spare, const Py_ssize_t *count, Py_ssize_t n) {
+    /* counts of words in a text are small: a counting sort (one pass to place each index,
+     * in order within its count: as stable) where they all are, else the merge sort */
+    enum { BUCKETS = 256 };
+    Py_ssize_t top = 0, low = 0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        Py_ssize_t c = count[order[k]];
+        top = c > top ? c : top;
+        low = c < low ? c : low;
+    }
+    if (low >= 0 && top < BUCKETS) {
+        Py_ssize_t next[BUCKETS] = {0}; /* by top - count: where the next index of a count goes */
+        for (Py_ssize_t k = 0; k < n; k++) {
+            next[top - count[order[k]]]++;
+        }
+        for (Py_ssize_t b = 0, at = 0; b <= top; b++) {
+            Py_ssize_t size = next[b];
+            next[b] = at;
+            at += size;
+        }
+        for (Py_ssize_t k = 0; k < n; k++) {
+            spare[next[top - count[order[k]]]++] = order[k];
+        }
+        if (n > 0) {
+            memcpy(order, spare, (size_t)n * sizeof(Py_ssize_t));
+        }
+        return;
+    }
     for (Py_ssize_t width = 1; width < n; width *= 2) {
         for (Py_ssize_t lo = 0; lo < n; lo += 2 * width) {
             Py_ssize_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
@@ -7573,7 +7874,7 @@ static PyObject *rank_counts(PyObject *counts, Py_ssize_t most, Py_ssize_t top) 
     }
     for (Py_ssize_t k = 0; k < kept; k++) {
         Py_ssize_t at = held > most ? order[k] : k;
-        PyObject *weight = PyFloat_FromDouble(1.0 + log((double)count[at]));
+        PyObject *weight = count_weight(count[at]);
         if (weight == NULL || PyDict_SetItem(bag, keys[at], weight) < 0) {
             Py_XDECREF(weight);
             goto done;
@@ -7601,34 +7902,41 @@ done:
 /* log_weights(terms(text, stop, stem_chars)) as a new dict; Py_None (new) where ``text``
  * has Chinese or Japanese characters; NULL with an exception set. */
 static PyObject *term_weights(PyObject *text, PyObject *stop, Py_ssize_t stem_chars) {
-    if (!PyUnicode_IS_ASCII(text)) {
-        PyObject *counts = wide_terms(text, stop, stem_chars);
-        if (counts == NULL || counts == Py_None) {
-            return counts;
-        }
-        PyObject *out = log_weights(counts);
-        Py_DECREF(counts);
-        return out;
-    }
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
-    const ByteSet *stop_bytes;
-    if (stop_byte_set(stop, &stop_bytes) < 0) {
-        return NULL;
-    }
-    unsigned char stack[512];
-    unsigned char *low = scratch(stack, sizeof stack, n);
-    if (low == NULL) {
-        return NULL;
-    }
+    unsigned char stack[512], *low = NULL, *buffer = NULL;
     StemCounts counts;
-    PyObject *out = NULL;
-    if (stem_counts_init(&counts, low, n) == 0
-        && count_ascii_terms(PyUnicode_1BYTE_DATA(text), n, &counts, stop, stop_bytes, stem_chars) == 0) {
-        out = PyDict_New();
+    int found;
+    if (!PyUnicode_IS_ASCII(text)) {
+        found = wide_stem_counts(text, stop, stem_chars, &counts, &buffer);
+        if (found == 2) {
+            stem_counts_free(&counts);
+            PyMem_Free(buffer);
+            PyObject *dict = wide_terms(text, stop, stem_chars);
+            if (dict == NULL || dict == Py_None) {
+                return dict;
+            }
+            PyObject *out = log_weights(dict);
+            Py_DECREF(dict);
+            return out;
+        }
+    } else {
+        const ByteSet *stop_bytes;
+        if (stop_byte_set(stop, &stop_bytes) < 0) {
+            return NULL;
+        }
+        low = scratch(stack, sizeof stack, n);
+        if (low == NULL) {
+            return NULL;
+        }
+        found = stem_counts_init(&counts, low, n) == 0
+                && count_ascii_terms(PyUnicode_1BYTE_DATA(text), n, &counts, stop, stop_bytes, stem_chars) == 0 ? 1 : -1;
+    }
+    PyObject *out = found == 1 ? PyDict_New() : found == 0 ? Py_NewRef(Py_None) : NULL;
+    if (found == 1) {
         prefetch_terms(counts.entry, NULL, counts.entries);
     }
-    for (Py_ssize_t k = 0; out != NULL && k < counts.entries; k++) {
-        PyObject *stem = ascii_term(low + counts.entry[k].start, counts.entry[k].len, counts.entry[k].hash);
+    for (Py_ssize_t k = 0; found == 1 && out != NULL && k < counts.entries; k++) {
+        PyObject *stem = counted_stem(&counts, k);
         PyObject *weight = stem == NULL ? NULL : count_weight(counts.entry_count[k]);
         if (weight == NULL || PyDict_SetItem(out, stem, weight) < 0) {
             Py_CLEAR(out);
@@ -7637,7 +7945,10 @@ static PyObject *term_weights(PyObject *text, PyObject *stop, Py_ssize_t stem_ch
         Py_XDECREF(weight);
     }
     stem_counts_free(&counts);
-    free_scratch(low, stack);
+    if (low != NULL) {
+        free_scratch(low, stack);
+    }
+    PyMem_Free(buffer);
     return out;
 }
 
@@ -7663,7 +7974,7 @@ static PyObject *rank_stems(const StemCounts *c, Py_ssize_t most, Py_ssize_t top
     prefetch_terms(c->entry, n > most ? order : NULL, kept);
     for (Py_ssize_t k = 0; bag != NULL && k < kept; k++) {
         Py_ssize_t at = n > most ? order[k] : k;
-        made[at] = ascii_term(c->bytes + c->entry[at].start, c->entry[at].len, c->entry[at].hash);
+        made[at] = counted_stem(c, at);
         PyObject *weight = made[at] == NULL ? NULL : count_weight(c->entry_count[at]);
         if (weight == NULL || PyDict_SetItem(bag, made[at], weight) < 0) {
             Py_CLEAR(bag);
@@ -7749,7 +8060,12 @@ static PyObject *title_weights(PyObject *title, PyObject *stop, Py_ssize_t stem_
     StemCounts counts;
     PyObject *out = NULL;
     Py_ssize_t titled = 0;
-    int status = stem_counts_init(&counts, low, n + m) < 0
+    /* (aligned for the counter's arrays) */
+    union {
+        ByteKey key;
+        unsigned char bytes[4096];
+    } spare;
+    int status = stem_counts_init_in(&counts, low, n + m, &spare, sizeof spare) < 0
                  || count_ascii_terms(PyUnicode_1BYTE_DATA(title), n, &counts, stop, stop_bytes, stem_chars) < 0
                  ? -1 : 1;
     if (status > 0 && url != Py_None) {
@@ -7806,11 +8122,20 @@ static PyObject *body_bag(PyObject *self, PyObject *const *args, Py_ssize_t narg
     }
     PyObject *text = args[0], *stop = args[1];
     if (!PyUnicode_IS_ASCII(text)) {
+        StemCounts wide;
+        unsigned char *buffer;
+        int found = wide_stem_counts(text, stop, stem_chars, &wide, &buffer);
+        PyObject *out = found == 1 ? rank_stems(&wide, most, top) : found == 0 ? Py_NewRef(Py_None) : NULL;
+        stem_counts_free(&wide);
+        PyMem_Free(buffer);
+        if (found != 2) {
+            return out;
+        }
         PyObject *counts = wide_terms(text, stop, stem_chars);
         if (counts == NULL || counts == Py_None) {
             return counts;
         }
-        PyObject *out = rank_counts(counts, most, top);
+        out = rank_counts(counts, most, top);
         Py_DECREF(counts);
         return out;
     }
@@ -8898,7 +9223,10 @@ PyDoc_STRVAR(article_features_doc,
 "alone and its event date (storyline.cluster.features.article_features); None where one of\n"
 "the loops it runs (title_bag, body_bag, time_words) gives None.");
 
-static PyObject *article_features(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+/* article_features of ``args``, given the article's ``article``, ``title`` and ``text`` where
+ * the caller read them already (borrowed; each NULL where not: read here). */
+static PyObject *article_record(PyObject *const *args, Py_ssize_t nargs, PyObject *read_article, PyObject *read_title,
+                                PyObject *read_text) {
     if (nargs != 5 || !PyTuple_Check(args[4]) || PyTuple_GET_SIZE(args[4]) != S_COUNT) {
         PyErr_SetString(PyExc_TypeError, "article_features takes an article, stop words, headline_only, a date "
                                          "and the settings tuple");
@@ -8944,9 +9272,11 @@ static PyObject *article_features(PyObject *self, PyObject *const *args, Py_ssiz
     PyObject *field[F_COUNT] = {NULL};
     PyObject *article = NULL, *title_text = NULL, *text = NULL, *url = NULL, *body_text = NULL, *found = NULL;
     PyObject *top_body = NULL, *known = NULL, *year = NULL, *out = NULL;
-    article = PyObject_GetAttr(annotated, article_str[A_ARTICLE]);
-    title_text = article == NULL ? NULL : PyObject_GetAttr(article, article_str[A_TITLE]);
-    text = title_text == NULL ? NULL : PyObject_GetAttr(article, article_str[A_TEXT]);
+    article = read_article != NULL ? Py_NewRef(read_article) : PyObject_GetAttr(annotated, article_str[A_ARTICLE]);
+    title_text = article == NULL ? NULL : read_title != NULL ? Py_NewRef(read_title)
+                                                           : PyObject_GetAttr(article, article_str[A_TITLE]);
+    text = title_text == NULL ? NULL : read_text != NULL ? Py_NewRef(read_text)
+                                                        : PyObject_GetAttr(article, article_str[A_TEXT]);
     url = text == NULL ? NULL : headline ? PyObject_GetAttr(article, article_str[A_URL]) : Py_NewRef(Py_None);
     if (url == NULL) {
         goto done;
@@ -8993,14 +9323,15 @@ static PyObject *article_features(PyObject *self, PyObject *const *args, Py_ssiz
         goto done;
     }
     PyObject *entity_args[4] = {entities, set[S_PREFIXES], set[S_NUMERIC], set[S_MAIN_ENTITIES]};
-    found = entity_features(NULL, entity_args, 4);
+    PyObject *entity_parts[3];
+    found = entity_features_into(entity_args, 4, entity_parts);
     Py_DECREF(entities);
     if (found == NULL) {
         goto done;
     }
-    field[F_ENTITIES] = item_of(found, 0);
-    field[F_NUMBERS] = item_of(found, 1);
-    field[F_MAIN] = item_of(found, 2);
+    field[F_ENTITIES] = entity_parts[0];
+    field[F_NUMBERS] = entity_parts[1];
+    field[F_MAIN] = entity_parts[2];
     Py_CLEAR(found);
     if (field[F_BODY] == NULL || (field[F_KEYS] = index_keys(field[F_TITLE], field[F_ENTITIES], top_body)) == NULL) {
         goto done;
@@ -9012,12 +9343,13 @@ static PyObject *article_features(PyObject *self, PyObject *const *args, Py_ssiz
         goto done;
     }
     PyObject *year_args[4] = {title_text, body_text, known, year};
-    found = year_features(NULL, year_args, 4);
+    PyObject *year_parts[2];
+    found = year_features_into(year_args, 4, year_parts);
     if (found == NULL) {
         goto done;
     }
-    field[F_YEAR] = item_of(found, 0);
-    field[F_YEARS] = item_of(found, 1);
+    field[F_YEAR] = year_parts[0];
+    field[F_YEARS] = year_parts[1];
     Py_CLEAR(found);
     PyObject *embedding = PyObject_GetAttr(annotated, article_str[A_EMBEDDING]);
     int some = embedding == NULL ? -1 : PyObject_IsTrue(embedding);
@@ -9052,6 +9384,210 @@ done:
     Py_XDECREF(known);
     Py_XDECREF(year);
     return out;
+}
+
+static PyObject *article_features(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    return article_record(args, nargs, NULL, NULL, NULL);
+}
+
+/* ---- featurize in one call from the stream: the Python around article_features (the stop
+ * words, the article's headline_only and publication_day properties, event_date) without a
+ * Python frame where the article is of the class whose properties are registered
+ * (reference in storyline/cluster/features.py: featurize). ---- */
+
+/* What register_featurize was given, held: article_features' settings, features.stop_words,
+ * features.event_date, the reference of article_features, model.Article, its two properties
+ * as the class had them then, and model.YEAR_BOUND_SOURCES. */
+static PyObject *featurize_settings = NULL, *featurize_stop_words = NULL, *featurize_event_date = NULL,
+                *featurize_fallback = NULL, *featurize_article_type = NULL, *featurize_headline_property = NULL,
+                *featurize_day_property = NULL, *featurize_year_bound = NULL;
+enum { FZ_LANGUAGE, FZ_HEADLINE_ONLY, FZ_PUBLICATION_DAY, FZ_PUBLISHED_BY, FZ_PUBLISHED, FZ_EVENT_DATE, FZ_COUNT };
+static const char *const featurize_names[FZ_COUNT] = {"language", "headline_only", "publication_day", "published_by",
+                                                      "published", "event_date"};
+static PyObject *featurize_str[FZ_COUNT];
+/* The last language featurize asked stop_words for, and its answer (held): a stream's
+ * articles are mostly in one language, and the call costs more than the rest of featurize's
+ * own work. */
+static PyObject *last_language = NULL, *last_stop = NULL;
+
+PyDoc_STRVAR(register_featurize_doc,
+"register_featurize(settings, stop_words, event_date, reference, article_class, year_bound) -> None\n\n"
+"What featurize reads besides the article (storyline.cluster.features: _ARTICLE_SETTINGS,\n"
+"stop_words, event_date, the reference of article_features; storyline.model: Article,\n"
+"YEAR_BOUND_SOURCES).");
+
+static PyObject *register_featurize(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 6 || !PyTuple_Check(args[0]) || PyTuple_GET_SIZE(args[0]) != S_COUNT || !PyCallable_Check(args[1])
+        || !PyCallable_Check(args[2]) || !PyCallable_Check(args[3]) || !PyType_Check(args[4])
+        || !PyAnySet_Check(args[5])) {
+        PyErr_SetString(PyExc_TypeError, "register_featurize takes the settings tuple, three callables, a class and "
+                                         "a set");
+        return NULL;
+    }
+    for (int k = 0; k < FZ_COUNT; k++) {
+        if (featurize_str[k] == NULL && (featurize_str[k] = PyUnicode_InternFromString(featurize_names[k])) == NULL) {
+            return NULL;
+        }
+    }
+    PyTypeObject *type = (PyTypeObject *)args[4];
+    PyObject *headline = _PyType_Lookup(type, featurize_str[FZ_HEADLINE_ONLY]);
+    PyObject *day = _PyType_Lookup(type, featurize_str[FZ_PUBLICATION_DAY]);
+    if (headline == NULL || day == NULL || !PyObject_TypeCheck(headline, &PyProperty_Type)
+        || !PyObject_TypeCheck(day, &PyProperty_Type)) {
+        PyErr_SetString(PyExc_TypeError, "register_featurize: the article class needs its two properties");
+        return NULL;
+    }
+    Py_XSETREF(featurize_settings, Py_NewRef(args[0]));
+    Py_XSETREF(featurize_stop_words, Py_NewRef(args[1]));
+    Py_XSETREF(featurize_event_date, Py_NewRef(args[2]));
+    Py_XSETREF(featurize_fallback, Py_NewRef(args[3]));
+    Py_XSETREF(featurize_article_type, Py_NewRef(args[4]));
+    Py_XSETREF(featurize_headline_property, Py_NewRef(headline));
+    Py_XSETREF(featurize_day_property, Py_NewRef(day));
+    Py_XSETREF(featurize_year_bound, Py_NewRef(args[5]));
+    Py_CLEAR(last_language);
+    Py_CLEAR(last_stop);
+    Py_RETURN_NONE;
+}
+
+/* Whether ``article`` is of the registered class with the property ``name`` it had then (a
+ * subclass, or a class changed since, is asked in Python). */
+static int registered_property(PyObject *article, int name, PyObject *property) {
+    return (PyObject *)Py_TYPE(article) == featurize_article_type
+           && _PyType_Lookup(Py_TYPE(article), featurize_str[name]) == property;
+}
+
+/* The bounds [*start, *end) of ``text`` (a str) without the whitespace str.strip() strips. */
+static void stripped(PyObject *text, Py_ssize_t *start, Py_ssize_t *end) {
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t a = 0, b = PyUnicode_GET_LENGTH(text);
+    while (a < b && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, a))) {
+        a++;
+    }
+    while (b > a && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, b - 1))) {
+        b--;
+    }
+    *start = a;
+    *end = b;
+}
+
+/* Article.headline_only of an article of the registered class, given its title and text:
+ * ``not body or body == title.strip()`` for ``body = text.strip()``, read in place (no
+ * stripped copies). 1 or 0; 2 where title or text is no exact str (asked in Python). */
+static int headline_only_in_place(PyObject *title, PyObject *text) {
+    int out = 2;
+    if (PyUnicode_CheckExact(text) && PyUnicode_CheckExact(title)) {
+        Py_ssize_t a, b, c, d;
+        stripped(text, &a, &b);
+        out = 1;
+        if (a < b) {
+            stripped(title, &c, &d);
+            out = b - a == d - c;
+            int text_kind = PyUnicode_KIND(text), title_kind = PyUnicode_KIND(title);
+            const void *text_data = PyUnicode_DATA(text), *title_data = PyUnicode_DATA(title);
+            if (out && text_kind == title_kind) {
+                return memcmp((const char *)text_data + a * text_kind, (const char *)title_data + c * title_kind,
+                              (size_t)((b - a) * text_kind)) == 0;
+            }
+            for (Py_ssize_t k = 0; out && k < b - a; k++) {
+                out = PyUnicode_READ(text_kind, text_data, a + k) == PyUnicode_READ(title_kind, title_data, c + k);
+            }
+        }
+    }
+    return out;
+}
+
+/* features.event_date(annotated) of an annotated article (``article``: its article), a new
+ * reference, NULL with an exception set: publication_day read in place where the class is
+ * the registered one, event_date itself called where that is None (a date from the URL)
+ * or the class another. */
+static PyObject *event_date_of(PyObject *annotated, PyObject *article) {
+    if (!registered_property(article, FZ_PUBLICATION_DAY, featurize_day_property)) {
+        return PyObject_CallOneArg(featurize_event_date, annotated);
+    }
+    /* None if self.published_by in YEAR_BOUND_SOURCES else self.published */
+    PyObject *by = PyObject_GetAttr(article, featurize_str[FZ_PUBLISHED_BY]);
+    int bound = by == NULL ? -1 : PySequence_Contains(featurize_year_bound, by);
+    Py_XDECREF(by);
+    if (bound < 0) {
+        return NULL;
+    }
+    PyObject *published = bound ? Py_NewRef(Py_None) : PyObject_GetAttr(article, featurize_str[FZ_PUBLISHED]);
+    if (published == Py_None) {
+        Py_DECREF(published);
+        return PyObject_CallOneArg(featurize_event_date, annotated);
+    }
+    PyObject *event = published == NULL ? NULL : PyObject_GetAttr(annotated, featurize_str[FZ_EVENT_DATE]);
+    if (event == NULL) {
+        Py_XDECREF(published);
+        return NULL;
+    }
+    if (event == Py_None) {
+        Py_DECREF(event);
+        return published;
+    }
+    Py_DECREF(published);
+    return event;
+}
+
+PyDoc_STRVAR(featurize_doc,
+"featurize(annotated) -> ArticleFeatures\n\n"
+"The sparse features of one annotated article (no corpus statistics needed):\n"
+"storyline.cluster.features.featurize.");
+
+static PyObject *featurize(PyObject *self, PyObject *annotated) {
+    if (featurize_settings == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "featurize: register_featurize was not called");
+        return NULL;
+    }
+    if (article_str[0] == NULL) {
+        for (int k = 0; k < A_COUNT; k++) {
+            if ((article_str[k] = PyUnicode_InternFromString(article_names[k])) == NULL) {
+                return NULL;
+            }
+        }
+    }
+    PyObject *article = PyObject_GetAttr(annotated, article_str[A_ARTICLE]);
+    PyObject *language = article == NULL ? NULL : PyObject_GetAttr(article, featurize_str[FZ_LANGUAGE]);
+    PyObject *stop = NULL, *title = NULL, *text = NULL, *headline_only = NULL, *when = NULL, *made = NULL;
+    if (language != NULL && language == last_language) {
+        stop = Py_NewRef(last_stop);
+    } else if (language != NULL && (stop = PyObject_CallOneArg(featurize_stop_words, language)) != NULL) {
+        /* (stop_words is a cache: the same set for the same language) */
+        Py_XSETREF(last_language, Py_NewRef(language));
+        Py_XSETREF(last_stop, Py_NewRef(stop));
+    }
+    Py_XDECREF(language);
+    if (stop == NULL) {
+        goto done;
+    }
+    int headline = 2;
+    if (registered_property(article, FZ_HEADLINE_ONLY, featurize_headline_property)) {
+        /* (fields of a model.Article: read without fail) */
+        title = PyObject_GetAttr(article, article_str[A_TITLE]);
+        text = title == NULL ? NULL : PyObject_GetAttr(article, article_str[A_TEXT]);
+        headline = text == NULL ? -1 : headline_only_in_place(title, text);
+    }
+    headline_only = headline < 0 ? NULL : headline == 2 ? PyObject_GetAttr(article, featurize_str[FZ_HEADLINE_ONLY])
+                                                        : Py_NewRef(headline ? Py_True : Py_False);
+    when = headline_only == NULL ? NULL : event_date_of(annotated, article);
+    if (when == NULL) {
+        goto done;
+    }
+    PyObject *args[5] = {annotated, stop, headline_only, when, featurize_settings};
+    made = article_record(args, 5, article, title, text);
+    if (made == Py_None) {  /* input that a compiled loop leaves to its reference */
+        Py_SETREF(made, PyObject_Vectorcall(featurize_fallback, args, 5, NULL));
+    }
+done:
+    Py_XDECREF(article);
+    Py_XDECREF(stop);
+    Py_XDECREF(title);
+    Py_XDECREF(text);
+    Py_XDECREF(headline_only);
+    Py_XDECREF(when);
+    return made;
 }
 
 PyDoc_STRVAR(register_idf_cache_doc,
@@ -10120,6 +10656,8 @@ static PyMethodDef methods[] = {
     {"body_bag", (PyCFunction)(void (*)(void))body_bag, METH_FASTCALL, body_bag_doc},
     /* featurize in one call */
     {"article_features", (PyCFunction)(void (*)(void))article_features, METH_FASTCALL, article_features_doc},
+    {"featurize", (PyCFunction)featurize, METH_O, featurize_doc},
+    {"register_featurize", (PyCFunction)(void (*)(void))register_featurize, METH_FASTCALL, register_featurize_doc},
     /* featurize's records */
     {"new_fields", (PyCFunction)(void (*)(void))new_fields, METH_FASTCALL, new_fields_doc},
     {"with_field", (PyCFunction)(void (*)(void))with_field, METH_FASTCALL, with_field_doc},

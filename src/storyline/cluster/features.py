@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from ..model import AnnotatedArticle, Entity
+from ..model import YEAR_BOUND_SOURCES, AnnotatedArticle, Article, Entity
 from ..stopwords import language_stop_words, read_as_english
 from ._sparse import (
     COMPILED,
@@ -452,6 +452,19 @@ def featurize(annotated: AnnotatedArticle) -> ArticleFeatures:
     if made is None:  # input that a compiled loop leaves to its reference
         made = _REFERENCE["article_features"](annotated, stop, headline_only, when, _ARTICLE_SETTINGS)
     return made
+
+
+_REFERENCE["featurize"] = featurize
+
+try:
+    # the same in one C call: the properties and event_date read without a Python frame
+    # where the article is a model.Article (the references above are called where not)
+    from .._speedups import featurize, register_featurize  # type: ignore  # noqa: F811
+except ImportError:
+    pass
+else:
+    register_featurize(_ARTICLE_SETTINGS, stop_words, event_date, _REFERENCE["article_features"], Article,
+                       YEAR_BOUND_SOURCES)
 
 
 #: a name is part of what a report (or a story) is about when its weight reaches this share
