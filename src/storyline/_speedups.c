@@ -120,22 +120,33 @@ typedef struct {
 } SlotSite;
 static SlotSite idf_owner_site, idf_n_site, idf_df_site;
 
-/* slot_attr(obj, name) through the offset a site learnt. */
-static PyObject *site_attr(SlotSite *site, PyObject *obj, PyObject *name) {
+/* site_attr's learning: the site's class and version, then the read. */
+static PyObject *site_attr_learn(SlotSite *site, PyObject *obj, PyObject *name) {
     PyTypeObject *type = Py_TYPE(obj);
-    if (type != site->type || site->version != type->tp_version_tag
-            || !PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG)) {
-        /* a class given __getattr__ or __getattribute__ since has a new version */
-        Py_ssize_t offset = type->tp_getattro == PyObject_GenericGetAttr ? plain_slot(type, name) : 0;
-        if (!PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG)) {
-            return slot_attr(obj, name); /* no version to check it by */
-        }
-        Py_XSETREF(site->type, (PyTypeObject *)Py_NewRef(type));
-        site->version = type->tp_version_tag;
-        site->offset = offset;
+    Py_ssize_t offset = type->tp_getattro == PyObject_GenericGetAttr ? plain_slot(type, name) : 0;
+    if (!PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG)) {
+        return slot_attr(obj, name); /* no version to check it by */
     }
+    Py_XSETREF(site->type, (PyTypeObject *)Py_NewRef(type));
+    site->version = type->tp_version_tag;
+    site->offset = offset;
     PyObject *value = site->offset != 0 ? *(PyObject **)((char *)obj + site->offset) : NULL;
     return value != NULL ? Py_NewRef(value) : PyObject_GetAttr(obj, name); /* an unset slot raises here */
+}
+
+/* slot_attr(obj, name) through the offset a site learnt, inline where the class is the
+ * one learnt and unchanged (a class given __getattr__ or __getattribute__ since has a new
+ * version) and the slot is set. */
+static inline PyObject *site_attr(SlotSite *site, PyObject *obj, PyObject *name) {
+    PyTypeObject *type = Py_TYPE(obj);
+    if (type == site->type && site->version == type->tp_version_tag && site->offset != 0
+            && PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG)) {
+        PyObject *value = *(PyObject **)((char *)obj + site->offset);
+        if (value != NULL) {
+            return Py_NewRef(value);
+        }
+    }
+    return site_attr_learn(site, obj, name);
 }
 
 static int computed_idf(PyObject *idf, PyObject *term, double *out) {
