@@ -7824,15 +7824,32 @@ typedef struct Side {
     Py_ssize_t n_top;
     int dated, is_headline;
     double day;
+    /* the room after the Side in its one allocation, where its bags' arrays go while
+     * they fit (article_side sizes it): one allocation per article, not two per bag */
+    char *room;
+    size_t room_left, room_size;
 } Side;
+
+/* The last side freed with room, kept for the next article's (the stream makes and frees
+ * one per article): no allocation per article, mostly. */
+static Side *spare_side = NULL;
+
+/* Whether a bag's array lies in its side's allocation (freed with the side). */
+static int in_side(const Side *s, const void *p) {
+    return (const char *)p > (const char *)s && (const char *)p < s->room + s->room_left;
+}
 
 static void side_free(Side *s) {
     for (int b = 0; b < SIDE_BAGS; b++) {
         for (Py_ssize_t i = 0; i < s->bag[b].n; i++) {
             Py_DECREF(s->bag[b].terms[i].term);
         }
-        PyMem_Free(s->bag[b].terms);
-        PyMem_Free(s->bag[b].table);
+        if (!in_side(s, s->bag[b].terms)) {
+            PyMem_Free(s->bag[b].terms);
+        }
+        if (!in_side(s, s->bag[b].table)) {
+            PyMem_Free(s->bag[b].table);
+        }
     }
     for (Py_ssize_t i = 0; i < s->n_main; i++) {
         Py_DECREF(s->main[i].term);
@@ -7845,7 +7862,12 @@ static void side_free(Side *s) {
     Py_XDECREF(s->weekdays);
     Py_XDECREF(s->months);
     Py_XDECREF(s->headline);
-    PyMem_Free(s);
+    Side *freed = s;
+    if (s->room_size > 0 && (spare_side == NULL || spare_side->room_size < s->room_size)) {
+        freed = spare_side; /* the larger one kept */
+        spare_side = s;
+    }
+    PyMem_Free(freed);
 }
 
 static void side_capsule_free(PyObject *capsule) {
@@ -7872,17 +7894,37 @@ static Py_ssize_t side_find(const SideBag *bag, PyObject *term, Py_hash_t hash) 
     }
 }
 
-/* Room for n terms and their table; -1 with an exception set. */
-static int bag_alloc(SideBag *bag, Py_ssize_t n) {
-    if (n == 0) {
-        return 0;
-    }
+/* The table slots of a bag of n terms (0 < n). */
+static size_t bag_slots(Py_ssize_t n) {
     size_t slots = 8;
     while (slots < (size_t)n * 2) {
         slots *= 2;
     }
-    bag->terms = PyMem_Malloc(sizeof(SideTerm) * (size_t)n);
-    bag->table = PyMem_Calloc(slots, sizeof(Py_ssize_t));
+    return slots;
+}
+
+/* The bytes a bag of n terms takes of its side's room. */
+static size_t bag_room(Py_ssize_t n) {
+    return n > 0 ? sizeof(SideTerm) * (size_t)n + sizeof(Py_ssize_t) * bag_slots(n) : 0;
+}
+
+/* Room for n terms and their table, in the side's own room where they fit; -1 with an
+ * exception set. */
+static int bag_alloc(Side *s, SideBag *bag, Py_ssize_t n) {
+    if (n == 0) {
+        return 0;
+    }
+    size_t slots = bag_slots(n);
+    if (bag_room(n) <= s->room_left) {
+        bag->terms = (SideTerm *)s->room;
+        bag->table = (Py_ssize_t *)(s->room + sizeof(SideTerm) * (size_t)n);
+        memset(bag->table, 0, sizeof(Py_ssize_t) * slots);
+        s->room += bag_room(n);
+        s->room_left -= bag_room(n);
+    } else {
+        bag->terms = PyMem_Malloc(sizeof(SideTerm) * (size_t)n);
+        bag->table = PyMem_Calloc(slots, sizeof(Py_ssize_t));
+    }
     if (bag->terms == NULL || bag->table == NULL) {
         PyErr_NoMemory();
         return -1;
@@ -7917,12 +7959,12 @@ static double bag_norm(const SideBag *bag, int story) {
 
 /* A bag of the article's (a dict of str terms) into ``bag``, its IDF read or computed as
  * the reference's loops do. */
-static int side_bag(SideBag *bag, PyObject *dict, PyObject *idf) {
+static int side_bag(Side *s, SideBag *bag, PyObject *dict, PyObject *idf) {
     if (!PyDict_Check(dict)) {
         PyErr_SetString(PyExc_TypeError, "pair_probability: an article's bags must be dicts");
         return -1;
     }
-    if (bag_alloc(bag, PyDict_GET_SIZE(dict)) < 0) {
+    if (bag_alloc(s, bag, PyDict_GET_SIZE(dict)) < 0) {
         return -1;
     }
     Py_ssize_t pos = 0, size = PyDict_GET_SIZE(dict);
@@ -7959,7 +8001,7 @@ static int side_all(Side *s) {
     SideBag *title = &s->bag[S_TITLE], *body = &s->bag[S_BODY];
     SideBag *vector = &s->bag[S_ALL_VECTOR], *story = &s->bag[S_ALL_STORY];
     Py_ssize_t n = title->n + body->n;
-    if (bag_alloc(vector, n) < 0 || bag_alloc(story, n) < 0) {
+    if (bag_alloc(s, vector, n) < 0 || bag_alloc(s, story, n) < 0) {
         return -1;
     }
     if (body->n == 0) {
@@ -8828,24 +8870,50 @@ static PyObject *register_idf_cache(PyObject *self, PyObject *cls) {
  * ArticleVectors(features, df) reads them, none of the rest (side_of reads that); NULL
  * with an exception set. Freed by side_free. */
 static Side *article_side(PyObject *f, PyObject *idf) {
-    Side *s = PyMem_Calloc(1, sizeof(Side));
-    if (s == NULL) {
-        PyErr_NoMemory();
-        return NULL;
-    }
     Held h;
     h.n = 0;
     static const int fields[4] = {K_TITLE, K_BODY, K_ENTITIES, K_YEARS};
     static const int slots[4] = {S_TITLE, S_BODY, S_ENTITIES, S_YEARS};
+    Py_ssize_t sizes[4];
     for (int i = 0; i < 4; i++) {
         PyObject *bag = held_attr(&h, f, fields[i]);
-        if (bag == NULL || side_bag(&s->bag[slots[i]], bag, idf) < 0) {
+        if (bag == NULL) {
+            release(&h);
+            return NULL;
+        }
+        sizes[i] = PyDict_Check(bag) ? PyDict_GET_SIZE(bag) : 0;
+    }
+    /* room for its bags as they are now: the four, the kinds (the entities' at most
+     * each), title + body both ways */
+    size_t room = bag_room(sizes[0]) + bag_room(sizes[1]) + 4 * bag_room(sizes[2]) + bag_room(sizes[3])
+                  + 2 * bag_room(sizes[0] + sizes[1]);
+    Side *s = spare_side;
+    if (s != NULL && s->room_size >= room) {
+        spare_side = NULL;
+        room = s->room_size;
+    } else {
+        room = room < 8192 ? 8192 : room;
+        s = PyMem_Malloc(sizeof(Side) + room);
+        if (s == NULL) {
+            release(&h);
+            PyErr_NoMemory();
+            return NULL;
+        }
+    }
+    memset(s, 0, sizeof(Side));
+    s->room = (char *)(s + 1);
+    s->room_left = s->room_size = room;
+    for (int i = 0; i < 4; i++) {
+        /* read again: the IDF's __missing__ (Python code) may have run since */
+        PyObject *bag = held_attr(&h, f, fields[i]);
+        if (bag == NULL || side_bag(s, &s->bag[slots[i]], bag, idf) < 0) {
             goto fail;
         }
     }
     /* each kind's names in the entities' order (_split_kinds), read off their bag */
     const SideBag *entities = &s->bag[S_ENTITIES];
-    int *kind_of = PyMem_Malloc(sizeof(int) * (size_t)(entities->n > 0 ? entities->n : 1));
+    int few[64];
+    int *kind_of = entities->n <= 64 ? few : PyMem_Malloc(sizeof(int) * (size_t)entities->n);
     if (kind_of == NULL) {
         PyErr_NoMemory();
         goto fail;
@@ -8862,7 +8930,7 @@ static Side *article_side(PyObject *f, PyObject *idf) {
     }
     int failed = 0;
     for (int k = 0; k < 3 && !failed; k++) {
-        failed = bag_alloc(&s->bag[S_PEOPLE + k], named[k]) < 0;
+        failed = bag_alloc(s, &s->bag[S_PEOPLE + k], named[k]) < 0;
     }
     for (Py_ssize_t i = 0; i < entities->n && !failed; i++) {
         const SideTerm *t = &entities->terms[i];
@@ -8870,7 +8938,9 @@ static Side *article_side(PyObject *f, PyObject *idf) {
             bag_add(&s->bag[S_PEOPLE + kind_of[i]], t->term, t->hash, t->weight, t->weighted, t->idf);
         }
     }
-    PyMem_Free(kind_of);
+    if (kind_of != few) {
+        PyMem_Free(kind_of);
+    }
     for (int k = 0; k < 3 && !failed; k++) {
         SideBag *kind = &s->bag[S_PEOPLE + k];
         kind->vector_norm = kind->story_norm = kind->n ? bag_norm(kind, 0) : 1.0;
