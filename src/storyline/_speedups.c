@@ -1900,12 +1900,14 @@ static PyObject *fresh_norms_of(PyObject *self, PyObject *const *args, Py_ssize_
 
 /* a < b for two bag weights: doubles where both are floats, else Python's comparison;
  * 1, 0 or -1 with an exception set */
-static int weight_less(PyObject *a, PyObject *b) {
+static inline int weight_less(PyObject *a, PyObject *b) {
     if (PyFloat_CheckExact(a) && PyFloat_CheckExact(b)) {
         return PyFloat_AS_DOUBLE(a) < PyFloat_AS_DOUBLE(b);
     }
     return PyObject_RichCompareBool(a, b, Py_LT);
 }
+
+static int slot_put(PyObject *obj, PyObject *name, PyObject *value);
 
 /* top_entities_of(story): the story's TOP_ENTITIES most mentioned names (a frozenset; ties
  * in insertion order, as a stable sort gives them), cached in its ``_top`` as (size,
@@ -1927,7 +1929,8 @@ static PyObject *story_top(PyObject *story) {
         PyErr_SetString(PyExc_TypeError, "a story's _top must be a (size, names) pair");
         goto done;
     }
-    int grown = PyObject_RichCompareBool(PyTuple_GET_ITEM(top, 0), size, Py_NE);
+    /* the same object (a small int, mostly): not grown, as RichCompareBool finds it */
+    int grown = PyTuple_GET_ITEM(top, 0) == size ? 0 : PyObject_RichCompareBool(PyTuple_GET_ITEM(top, 0), size, Py_NE);
     if (grown <= 0) {
         out = grown < 0 ? NULL : Py_NewRef(PyTuple_GET_ITEM(top, 1));
         goto done;
@@ -1944,6 +1947,19 @@ static PyObject *story_top(PyObject *story) {
     Py_ssize_t pos = 0;
     PyObject *name, *weight;
     while (PyDict_Next(entities, &pos, &name, &weight)) {
+        if (kept == TOP_ENTITIES && PyFloat_CheckExact(weight)) {
+            /* most names outweigh none of the kept: where all are floats, that is found
+             * without Python code, so without holding them */
+            double w = PyFloat_AS_DOUBLE(weight);
+            int floats = 1, beats = 0;
+            for (Py_ssize_t k = 0; k < kept && floats && !beats; k++) {
+                floats = PyFloat_CheckExact(weights[k]);
+                beats = floats && PyFloat_AS_DOUBLE(weights[k]) < w;
+            }
+            if (floats && !beats) {
+                continue;
+            }
+        }
         Py_INCREF(name);
         Py_INCREF(weight);
         Py_ssize_t at = 0;
@@ -1979,16 +1995,15 @@ static PyObject *story_top(PyObject *story) {
             kept++;
         }
     }
-    PyObject *best = hold(&h, PyTuple_New(kept));
-    if (best == NULL) {
-        goto done;
+    /* frozenset(names), filled in their order as from a tuple of them */
+    PyObject *found = hold(&h, PyFrozenSet_New(NULL));
+    for (Py_ssize_t j = 0; found != NULL && j < kept; j++) {
+        if (PySet_Add(found, names[j]) < 0) {
+            found = NULL;
+        }
     }
-    for (Py_ssize_t j = 0; j < kept; j++) {
-        PyTuple_SET_ITEM(best, j, Py_NewRef(names[j]));
-    }
-    PyObject *found = hold(&h, PyFrozenSet_New(best));
     PyObject *cache = found == NULL ? NULL : hold(&h, PyTuple_Pack(2, size, found));
-    if (cache != NULL && PyObject_SetAttr(story, kernel_str[K_TOP], cache) == 0) {
+    if (cache != NULL && slot_put(story, kernel_str[K_TOP], cache) == 0) {
         out = Py_NewRef(found);
     }
 done:
@@ -2918,6 +2933,10 @@ static double *doubles_of(PyObject *seq, Py_ssize_t *n) {
         return NULL;
     }
     for (Py_ssize_t i = 0; i < *n; i++) {
+        if (i < PySequence_Fast_GET_SIZE(fast) && PyFloat_CheckExact(PySequence_Fast_GET_ITEM(fast, i))) {
+            out[i] = PyFloat_AS_DOUBLE(PySequence_Fast_GET_ITEM(fast, i)); /* no Python code runs */
+            continue;
+        }
         /* read again for each item, and held: a number's __float__ (Python code) may
          * change a list, and free its array and items */
         if (i >= PySequence_Fast_GET_SIZE(fast)) {
