@@ -2590,7 +2590,8 @@ static int pair_values(PyObject *article, const Side *side, PyObject *const *own
         double a, b;
         int fast = day_sum != NULL && story_day_double(day_sum, day_n, &b);
         PyObject *story_day = fast || day_sum == NULL ? NULL : hold(&h, PyNumber_TrueDivide(day_sum, day_n));
-        if ((!fast && story_day == NULL) || (a = PyFloat_AsDouble(own_day), FAILED(a))
+        /* an exact int or float converts as float() converts it (exact_double) */
+        if ((!fast && story_day == NULL) || (!exact_double(own_day, &a) && (a = PyFloat_AsDouble(own_day), FAILED(a)))
                 || (!fast && (b = PyFloat_AsDouble(story_day), FAILED(b)))) {
             goto fail;
         }
@@ -2620,8 +2621,8 @@ static int pair_values(PyObject *article, const Side *side, PyObject *const *own
     if (headline == NULL) {
         goto fail;
     }
-    double n = PyFloat_AsDouble(size);
-    if (FAILED(n)) {
+    double n;
+    if (!exact_double(size, &n) && (n = PyFloat_AsDouble(size), FAILED(n))) {
         goto fail;
     }
     if (!(n > 0.0)) {
