@@ -2469,9 +2469,11 @@ static int own_cosine(Held *h, PyObject *vectors, const Side *side, int vec, int
 /* pair_features' values into x (zeros first): 1, 0 where the text cosines miss ``floor_obj``
  * (not None), -1 with an exception set. The article is its ArticleVectors ``article``, or
  * where ``side`` is not NULL its ArticleFeatures ``article`` and the side made of them.
- * ``idf`` and ``norms`` are dicts. */
+ * ``idf`` and ``norms`` are dicts. The text cosine is *known_cross where that is not NULL
+ * (the stream's ranking computed it: no float made for it), else ``cross`` or computed
+ * where that is None. */
 static int pair_values(PyObject *article, const Side *side, PyObject *const *own, PyObject *story, PyObject *idf,
-                       PyObject *norms, PyObject *cross, PyObject *floor_obj, double *x) {
+                       PyObject *norms, PyObject *cross, const double *known_cross, PyObject *floor_obj, double *x) {
     for (int i = 0; i < PAIR_FEATURES; i++) {
         x[i] = 0.0;
     }
@@ -2490,7 +2492,9 @@ static int pair_values(PyObject *article, const Side *side, PyObject *const *own
                                             &x[1]) < 0)) {
         goto fail;
     }
-    if (cross == Py_None) {
+    if (known_cross != NULL) {
+        x[2] = *known_cross;
+    } else if (cross == Py_None) {
         if (own_cosine(&h, vectors, side, K_ALL, K_ALL_NORM, story, K_ALL, norms, idf, &x[2]) < 0) {
             goto fail;
         }
@@ -2660,7 +2664,7 @@ static PyObject *pair_features(PyObject *self, PyObject *const *args, Py_ssize_t
         return NULL;
     }
     double x[PAIR_FEATURES];
-    int found = pair_values(args[0], NULL, NULL, args[1], args[2], args[3], args[4], args[5], x);
+    int found = pair_values(args[0], NULL, NULL, args[1], args[2], args[3], args[4], NULL, args[5], x);
     if (found <= 0) {
         return found < 0 ? NULL : Py_NewRef(Py_None);
     }
@@ -3675,11 +3679,12 @@ typedef struct {
     double bias, threshold;
 } Judge;
 
-/* best_story's reading of the story ``sid`` (its text cosine ``cross``, or None): 1 with
- * the model's margin over the threshold in *margin, 0 where the story is out of the
- * window or its words miss the floor, -1 with an exception set. ``kept`` is NULL, or the
- * story and its fresh norms as text_cosines kept them. */
-static int join_margin(const Judge *j, PyObject *sid, PyObject *cross, PyObject *const *kept, double *margin) {
+/* best_story's reading of the story ``sid`` (its text cosine ``cross``, or None; or
+ * *known_cross where that is not NULL): 1 with the model's margin over the threshold in
+ * *margin, 0 where the story is out of the window or its words miss the floor, -1 with an
+ * exception set. ``kept`` is NULL, or the story and its fresh norms as text_cosines kept them. */
+static int join_margin(const Judge *j, PyObject *sid, PyObject *cross, const double *known_cross,
+                       PyObject *const *kept, double *margin) {
     Held each;
     each.n = 0;
     hold(&each, Py_NewRef(sid));
@@ -3702,7 +3707,7 @@ static int join_margin(const Judge *j, PyObject *sid, PyObject *cross, PyObject 
         if (!PyDict_Check(norms)) {
             PyErr_SetString(PyExc_TypeError, "best_story: a story's norms must be a dict");
         } else {
-            found = pair_values(j->article, j->side, j->own, story, j->idf, norms, cross, j->floor_obj, x);
+            found = pair_values(j->article, j->side, j->own, story, j->idf, norms, cross, known_cross, j->floor_obj, x);
         }
     }
     if (found > 0 && *j->w == NULL) {
@@ -3775,7 +3780,7 @@ static PyObject *best_story(PyObject *self, PyObject *const *args, Py_ssize_t na
         Judge judge = {vectors, NULL, NULL, own_day, stories, df, idf, floor_obj, window, weights, &w, &m, bias, threshold};
         double margin;
         Py_INCREF(sid); /* held while Python code may run (and change ``ranked``) */
-        int read = join_margin(&judge, sid, cross, NULL, &margin);
+        int read = join_margin(&judge, sid, cross, NULL, NULL, &margin);
         if (read > 0 && margin >= best_margin) {
             best_margin = margin;
             Py_XSETREF(best, Py_NewRef(sid));
@@ -9200,11 +9205,9 @@ static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     Judge judge = {features, side, own, own_day, stories, df, idf, args[5], args[6], args[7], &w, &m, bias, threshold};
     for (Py_ssize_t j = 0; j < ranked; j++) {
         PyObject *sid = sids[order == NULL ? j : order[j]];
-        PyObject *cross = order == NULL ? Py_NewRef(Py_None) : PyFloat_FromDouble(cosines[order[j]]);
         double margin;
-        int read = cross == NULL ? -1
-                   : join_margin(&judge, sid, cross, order == NULL ? NULL : &kept[2 * order[j]], &margin);
-        Py_XDECREF(cross);
+        int read = order == NULL ? join_margin(&judge, sid, Py_None, NULL, NULL, &margin)
+                                 : join_margin(&judge, sid, Py_None, &cosines[order[j]], &kept[2 * order[j]], &margin);
         if (read < 0) {
             goto fail;
         }
