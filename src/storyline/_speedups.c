@@ -7861,7 +7861,8 @@ static Side *spare_side = NULL;
 
 /* Whether a bag's array lies in its side's allocation (freed with the side). */
 static int in_side(const Side *s, const void *p) {
-    return (const char *)p > (const char *)s && (const char *)p < s->room + s->room_left;
+    uintptr_t at = (uintptr_t)p; /* compared as integers: p may lie in another allocation */
+    return at > (uintptr_t)s && at < (uintptr_t)(s->room + s->room_left);
 }
 
 static void side_free(Side *s) {
