@@ -2349,13 +2349,34 @@ static int any_in(PyObject *items, PyObject *container) {
     return found;
 }
 
+/* PyObject_IsTrue, inline for what the kernel mostly tests (None, bools, and exact dicts,
+ * tuples and sets: their size; no Python code runs for them). */
+static inline int truth(PyObject *obj) {
+    if (obj == Py_None || obj == Py_False) {
+        return 0;
+    }
+    if (obj == Py_True) {
+        return 1;
+    }
+    if (PyDict_CheckExact(obj)) {
+        return PyDict_GET_SIZE(obj) != 0;
+    }
+    if (PyTuple_CheckExact(obj)) {
+        return PyTuple_GET_SIZE(obj) != 0;
+    }
+    if (PyAnySet_CheckExact(obj)) {
+        return PySet_GET_SIZE(obj) != 0;
+    }
+    return PyObject_IsTrue(obj);
+}
+
 /* "a and b" of two attributes' truth; -1 with an exception set. */
 static int both_true(PyObject *a, PyObject *b) {
-    int first = PyObject_IsTrue(a);
+    int first = truth(a);
     if (first <= 0) {
         return first;
     }
-    return PyObject_IsTrue(b);
+    return truth(b);
 }
 
 /* number_overlap: the share of ``own``'s numbers that ``other`` holds too, of the smaller
@@ -2634,7 +2655,7 @@ static int pair_values(PyObject *article, const Side *side, PyObject *const *own
         goto fail;
     }
     x[15] = log(n);
-    int is_headline = PyObject_IsTrue(headline);
+    int is_headline = truth(headline);
     if (is_headline < 0) {
         goto fail;
     }
@@ -9004,7 +9025,7 @@ static int side_cosine_of(const Side *side, int name, PyObject *bag, PyObject *n
                           double *out) {
     const SideBag *own = &side->bag[side_slot(name)];
     if (named_only) { /* both_true(vector, bag) */
-        int named = own->n == 0 ? 0 : PyObject_IsTrue(bag);
+        int named = own->n == 0 ? 0 : truth(bag);
         if (named <= 0) {
             return named;
         }
