@@ -383,6 +383,36 @@ def _random_features(rng: random.Random, i: int):  # type: ignore[no-untyped-def
     )
 
 
+def test_decide_matches_its_reference_for_articles_large_and_small() -> None:
+    """The compiled decision keeps an article's arrays in one allocation, the last one kept for
+    the next: a large article (more room than kept) between small ones decides as the reference,
+    and leaves the same norm caches."""
+    from dataclasses import replace
+
+    from storyline.cluster import online
+    from storyline.cluster.features import KINDS, DocumentFrequencies, StoryFeatures
+
+    rng = random.Random(11)
+    small = [_random_features(rng, i) for i in range(6)]
+    small = [replace(f, entities={k: v for k, v in f.entities.items() if k[:2] in KINDS}) for f in small]
+    large = replace(small[0], id="large", title={f"t{k}": 1.0 + k / 7 for k in range(120)},
+                    body={f"w{k}": 1.0 + k / 3 for k in range(900)},
+                    entities={f"p:n{k}": 1.0 + k / 5 for k in range(200)})
+    runs = []
+    for decide in (speedups.decide, online._REFERENCE["decide"]):
+        df = DocumentFrequencies()
+        stories: dict[int, StoryFeatures] = {}
+        for k, f in enumerate(small):
+            df.add(f)
+            stories[k] = StoryFeatures()
+            stories[k].add(f, df=df)
+        df.add(large)
+        picked = [decide(f, list(stories), stories, df, count, 0.0, 400, [0.5] * 18, -1.0, 0.3)
+                  for f in (small[1], large, small[2], large, small[3]) for count in (2, 9)]
+        runs.append((picked, [dict(s._norms) for s in stories.values()]))
+    assert runs[0] == runs[1]
+
+
 @pytest.mark.parametrize("seed", range(20))
 def test_the_scoring_kernel_matches_its_reference_to_the_last_bit(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     from dataclasses import replace
