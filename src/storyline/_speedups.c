@@ -1799,7 +1799,7 @@ static void release(Held *h) {
 /* Whether a corpus of ``count`` documents has grown past ``growth`` * ``cached`` + ``slack``,
  * as Python compares them; 1, 0 or -1 with an exception set. Exact ints below 2**53 (all
  * real counts) convert to doubles exactly. */
-static int grown_past(PyObject *count, PyObject *cached, double growth, long slack) {
+static inline int grown_past(PyObject *count, PyObject *cached, double growth, long slack) {
     if (PyLong_CheckExact(count) && PyLong_CheckExact(cached)) {
         int overflow_count, overflow_cached;
         long long m = PyLong_AsLongLongAndOverflow(count, &overflow_count);
@@ -1826,7 +1826,7 @@ static int grown_past(PyObject *count, PyObject *cached, double growth, long sla
 
 /* Whether a norm cache filled at corpus size ``cached`` is stale at size ``count``:
  * count > NORM_REFRESH_GROWTH * cached + 20, as Python compares them. */
-static int outgrown(PyObject *count, PyObject *cached) {
+static inline int outgrown(PyObject *count, PyObject *cached) {
     return grown_past(count, cached, NORM_REFRESH_GROWTH, 20);
 }
 
