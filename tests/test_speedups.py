@@ -383,6 +383,36 @@ def _random_features(rng: random.Random, i: int):  # type: ignore[no-untyped-def
     )
 
 
+def test_decide_matches_its_reference_for_articles_large_and_small() -> None:
+    """The compiled decision keeps an article's arrays in one allocation, the last one kept for
+    the next: a large article (more room than kept) between small ones decides as the reference,
+    and leaves the same norm caches."""
+    from dataclasses import replace
+
+    from storyline.cluster import online
+    from storyline.cluster.features import KINDS, DocumentFrequencies, StoryFeatures
+
+    rng = random.Random(11)
+    small = [_random_features(rng, i) for i in range(6)]
+    small = [replace(f, entities={k: v for k, v in f.entities.items() if k[:2] in KINDS}) for f in small]
+    large = replace(small[0], id="large", title={f"t{k}": 1.0 + k / 7 for k in range(120)},
+                    body={f"w{k}": 1.0 + k / 3 for k in range(900)},
+                    entities={f"p:n{k}": 1.0 + k / 5 for k in range(200)})
+    runs = []
+    for decide in (speedups.decide, online._REFERENCE["decide"]):
+        df = DocumentFrequencies()
+        stories: dict[int, StoryFeatures] = {}
+        for k, f in enumerate(small):
+            df.add(f)
+            stories[k] = StoryFeatures()
+            stories[k].add(f, df=df)
+        df.add(large)
+        picked = [decide(f, list(stories), stories, df, count, 0.0, 400, [0.5] * 18, -1.0, 0.3)
+                  for f in (small[1], large, small[2], large, small[3]) for count in (2, 9)]
+        runs.append((picked, [dict(s._norms) for s in stories.values()]))
+    assert runs[0] == runs[1]
+
+
 @pytest.mark.parametrize("seed", range(20))
 def test_the_scoring_kernel_matches_its_reference_to_the_last_bit(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     from dataclasses import replace
@@ -882,6 +912,7 @@ def test_the_stream_rankings_break_ties_as_their_references() -> None:
     for decide in (speedups.decide, online._REFERENCE["decide"]):
         assert decide(fs[0], list(stories), stories, df, 20, 0.0, 400, [0.0] * 18, 0.0, 0.5) == list(stories)[-1]
         assert decide(fs[0], list(stories), stories, df, 2, 0.0, 400, [0.0] * 18, 0.0, 0.6) is None
+        assert decide(fs[0], list(stories), stories, df, 2, 0.0, 400, [0.0, 1] * 9, 0.0, 0.6) is not None
         assert decide(fs[0], [], stories, df, 3, 0.0, 400, [0.0] * 5, 0.0, 0.5) is None
         with pytest.raises(ValueError, match="5 weights fit neither 18 features"):
             decide(fs[0], list(stories), stories, df, 3, 0.0, 400, [0.0] * 5, 0.0, 0.5)
@@ -901,6 +932,14 @@ def test_the_stream_rankings_break_ties_as_their_references() -> None:
     plain.entities.update({"p:a": 2, "p:b": 3, "p:c": 2, "p:d": 1, "p:e": 3, "p:f": 2})  # ints: Python's comparison
     plain.size = 1
     assert speedups.top_entities_of(plain) == frozenset({"p:b", "p:e", "p:a", "p:c"})
+    # floats past the four kept (read without Python code), ints and floats mixed among them
+    for weights in ([0.5, 3.0, 2.0, 2.0, 1.0, 4.0, 0.25, 2.0, 5.0], [1.0, 2, 3.0, 2, 1.5, 3, 0.5, 2.0, 9]):
+        mixed, same = StoryFeatures(), StoryFeatures()
+        for story in (mixed, same):
+            story.entities.update({f"p:{k}": w for k, w in enumerate(weights)})
+            story.size = 1
+        assert speedups.top_entities_of(mixed) == _KERNEL_REFERENCE["top_entities_of"](same)
+        assert mixed._top == same._top
     # the refresh of a norm cache: at 1.5 times its corpus size plus 20, big or odd counts alike
     for filled, now in ((10, 35), (10, 36), (2**60, 2**61), (2**60, 3 * 2**59 + 20), (2.5, 24), (None, 1)):
         for refresh in (speedups.fresh_norms_of, _KERNEL_REFERENCE["fresh_norms_of"]):

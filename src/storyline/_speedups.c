@@ -120,20 +120,16 @@ typedef struct {
 } SlotSite;
 static SlotSite idf_owner_site, idf_n_site, idf_df_site;
 
-/* slot_attr(obj, name) through the offset a site learnt. */
-static PyObject *site_attr(SlotSite *site, PyObject *obj, PyObject *name) {
+/* site_attr's learning: the site's class and version, then the read. */
+static PyObject *site_attr_learn(SlotSite *site, PyObject *obj, PyObject *name) {
     PyTypeObject *type = Py_TYPE(obj);
-    if (type != site->type || site->version != type->tp_version_tag
-            || !PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG)) {
-        /* a class given __getattr__ or __getattribute__ since has a new version */
-        Py_ssize_t offset = type->tp_getattro == PyObject_GenericGetAttr ? plain_slot(type, name) : 0;
-        if (!PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG)) {
-            return slot_attr(obj, name); /* no version to check it by */
-        }
-        Py_XSETREF(site->type, (PyTypeObject *)Py_NewRef(type));
-        site->version = type->tp_version_tag;
-        site->offset = offset;
+    Py_ssize_t offset = type->tp_getattro == PyObject_GenericGetAttr ? plain_slot(type, name) : 0;
+    if (!PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG)) {
+        return slot_attr(obj, name); /* no version to check it by */
     }
+    Py_XSETREF(site->type, (PyTypeObject *)Py_NewRef(type));
+    site->version = type->tp_version_tag;
+    site->offset = offset;
     PyObject *value = site->offset != 0 ? *(PyObject **)((char *)obj + site->offset) : NULL;
     return value != NULL ? Py_NewRef(value) : PyObject_GetAttr(obj, name); /* an unset slot raises here */
 }
@@ -147,6 +143,14 @@ static inline PyObject *site_peek(const SlotSite *site, PyObject *obj) {
         return NULL;
     }
     return *(PyObject **)((char *)obj + site->offset);
+}
+
+/* slot_attr(obj, name) through the offset a site learnt, inline where the class is the
+ * one learnt and unchanged (a class given __getattr__ or __getattribute__ since has a new
+ * version) and the slot is set. */
+static inline PyObject *site_attr(SlotSite *site, PyObject *obj, PyObject *name) {
+    PyObject *value = site_peek(site, obj);
+    return value != NULL ? Py_NewRef(value) : site_attr_learn(site, obj, name);
 }
 
 /* kept out of line: idf_of's lookup, inlined where it is called, is the common case */
@@ -1767,7 +1771,7 @@ typedef struct {
     int n;
 } Held;
 
-static PyObject *hold(Held *h, PyObject *obj) {
+static inline PyObject *hold(Held *h, PyObject *obj) {
     if (obj != NULL && h->n == (int)(sizeof h->items / sizeof h->items[0])) {
         Py_DECREF(obj);
         PyErr_SetString(PyExc_SystemError, "the scoring kernel holds too many references");
@@ -1791,18 +1795,10 @@ typedef struct {
 static SlotMap slot_maps[4];
 static int next_slot_map = 0;
 
-static const Py_ssize_t *slot_offsets(PyTypeObject *type) {
+/* slot_offsets for a class not learnt, or changed since. */
+static const Py_ssize_t *learn_slot_offsets(PyTypeObject *type) {
     if (type->tp_getattro != PyObject_GenericGetAttr) {
         return NULL; /* a class with its own __getattribute__ or __getattr__ */
-    }
-    int valid = PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG);
-    for (int i = 0; i < 4; i++) {
-        if (slot_maps[i].type == type) {
-            if (valid && slot_maps[i].version == type->tp_version_tag) {
-                return slot_maps[i].offset;
-            }
-            break;
-        }
     }
     SlotMap map = {.type = type};
     for (int k = 0; k < K_COUNT; k++) {
@@ -1840,8 +1836,23 @@ static const Py_ssize_t *slot_offsets(PyTypeObject *type) {
     return slot_maps[at].offset;
 }
 
+/* The offsets of a class learnt and unchanged since, inline: the kernel reads some
+ * thirty slots per article this way. */
+static inline const Py_ssize_t *slot_offsets(PyTypeObject *type) {
+    for (int i = 0; i < 4; i++) {
+        if (slot_maps[i].type == type) {
+            if (slot_maps[i].version == type->tp_version_tag && type->tp_getattro == PyObject_GenericGetAttr
+                    && PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG)) {
+                return slot_maps[i].offset;
+            }
+            break;
+        }
+    }
+    return learn_slot_offsets(type);
+}
+
 /* getattr(obj, name), held. */
-static PyObject *held_attr(Held *h, PyObject *obj, int name) {
+static inline PyObject *held_attr(Held *h, PyObject *obj, int name) {
     const Py_ssize_t *offsets = slot_offsets(Py_TYPE(obj));
     if (offsets != NULL && offsets[name] != 0) {
         PyObject *value = *(PyObject **)((char *)obj + offsets[name]);
@@ -1866,7 +1877,7 @@ static void release(Held *h) {
 /* Whether a corpus of ``count`` documents has grown past ``growth`` * ``cached`` + ``slack``,
  * as Python compares them; 1, 0 or -1 with an exception set. Exact ints below 2**53 (all
  * real counts) convert to doubles exactly. */
-static int grown_past(PyObject *count, PyObject *cached, double growth, long slack) {
+static inline int grown_past(PyObject *count, PyObject *cached, double growth, long slack) {
     if (PyLong_CheckExact(count) && PyLong_CheckExact(cached)) {
         int overflow_count, overflow_cached;
         long long m = PyLong_AsLongLongAndOverflow(count, &overflow_count);
@@ -1893,7 +1904,7 @@ static int grown_past(PyObject *count, PyObject *cached, double growth, long sla
 
 /* Whether a norm cache filled at corpus size ``cached`` is stale at size ``count``:
  * count > NORM_REFRESH_GROWTH * cached + 20, as Python compares them. */
-static int outgrown(PyObject *count, PyObject *cached) {
+static inline int outgrown(PyObject *count, PyObject *cached) {
     return grown_past(count, cached, NORM_REFRESH_GROWTH, 20);
 }
 
@@ -1967,12 +1978,14 @@ static PyObject *fresh_norms_of(PyObject *self, PyObject *const *args, Py_ssize_
 
 /* a < b for two bag weights: doubles where both are floats, else Python's comparison;
  * 1, 0 or -1 with an exception set */
-static int weight_less(PyObject *a, PyObject *b) {
+static inline int weight_less(PyObject *a, PyObject *b) {
     if (PyFloat_CheckExact(a) && PyFloat_CheckExact(b)) {
         return PyFloat_AS_DOUBLE(a) < PyFloat_AS_DOUBLE(b);
     }
     return PyObject_RichCompareBool(a, b, Py_LT);
 }
+
+static int slot_put(PyObject *obj, PyObject *name, PyObject *value);
 
 /* top_entities_of(story): the story's TOP_ENTITIES most mentioned names (a frozenset; ties
  * in insertion order, as a stable sort gives them), cached in its ``_top`` as (size,
@@ -1994,7 +2007,8 @@ static PyObject *story_top(PyObject *story) {
         PyErr_SetString(PyExc_TypeError, "a story's _top must be a (size, names) pair");
         goto done;
     }
-    int grown = PyObject_RichCompareBool(PyTuple_GET_ITEM(top, 0), size, Py_NE);
+    /* the same object (a small int, mostly): not grown, as RichCompareBool finds it */
+    int grown = PyTuple_GET_ITEM(top, 0) == size ? 0 : PyObject_RichCompareBool(PyTuple_GET_ITEM(top, 0), size, Py_NE);
     if (grown <= 0) {
         out = grown < 0 ? NULL : Py_NewRef(PyTuple_GET_ITEM(top, 1));
         goto done;
@@ -2011,6 +2025,19 @@ static PyObject *story_top(PyObject *story) {
     Py_ssize_t pos = 0;
     PyObject *name, *weight;
     while (PyDict_Next(entities, &pos, &name, &weight)) {
+        if (kept == TOP_ENTITIES && PyFloat_CheckExact(weight)) {
+            /* most names outweigh none of the kept: where all are floats, that is found
+             * without Python code, so without holding them */
+            double w = PyFloat_AS_DOUBLE(weight);
+            int floats = 1, beats = 0;
+            for (Py_ssize_t k = 0; k < kept && floats && !beats; k++) {
+                floats = PyFloat_CheckExact(weights[k]);
+                beats = floats && PyFloat_AS_DOUBLE(weights[k]) < w;
+            }
+            if (floats && !beats) {
+                continue;
+            }
+        }
         Py_INCREF(name);
         Py_INCREF(weight);
         Py_ssize_t at = 0;
@@ -2046,16 +2073,15 @@ static PyObject *story_top(PyObject *story) {
             kept++;
         }
     }
-    PyObject *best = hold(&h, PyTuple_New(kept));
-    if (best == NULL) {
-        goto done;
+    /* frozenset(names), filled in their order as from a tuple of them */
+    PyObject *found = hold(&h, PyFrozenSet_New(NULL));
+    for (Py_ssize_t j = 0; found != NULL && j < kept; j++) {
+        if (PySet_Add(found, names[j]) < 0) {
+            found = NULL;
+        }
     }
-    for (Py_ssize_t j = 0; j < kept; j++) {
-        PyTuple_SET_ITEM(best, j, Py_NewRef(names[j]));
-    }
-    PyObject *found = hold(&h, PyFrozenSet_New(best));
     PyObject *cache = found == NULL ? NULL : hold(&h, PyTuple_Pack(2, size, found));
-    if (cache != NULL && PyObject_SetAttr(story, kernel_str[K_TOP], cache) == 0) {
+    if (cache != NULL && slot_put(story, kernel_str[K_TOP], cache) == 0) {
         out = Py_NewRef(found);
     }
 done:
@@ -2401,13 +2427,34 @@ static int any_in(PyObject *items, PyObject *container) {
     return found;
 }
 
+/* PyObject_IsTrue, inline for what the kernel mostly tests (None, bools, and exact dicts,
+ * tuples and sets: their size; no Python code runs for them). */
+static inline int truth(PyObject *obj) {
+    if (obj == Py_None || obj == Py_False) {
+        return 0;
+    }
+    if (obj == Py_True) {
+        return 1;
+    }
+    if (PyDict_CheckExact(obj)) {
+        return PyDict_GET_SIZE(obj) != 0;
+    }
+    if (PyTuple_CheckExact(obj)) {
+        return PyTuple_GET_SIZE(obj) != 0;
+    }
+    if (PyAnySet_CheckExact(obj)) {
+        return PySet_GET_SIZE(obj) != 0;
+    }
+    return PyObject_IsTrue(obj);
+}
+
 /* "a and b" of two attributes' truth; -1 with an exception set. */
 static int both_true(PyObject *a, PyObject *b) {
-    int first = PyObject_IsTrue(a);
+    int first = truth(a);
     if (first <= 0) {
         return first;
     }
-    return PyObject_IsTrue(b);
+    return truth(b);
 }
 
 /* number_overlap: the share of ``own``'s numbers that ``other`` holds too, of the smaller
@@ -2521,9 +2568,11 @@ static int own_cosine(Held *h, PyObject *vectors, const Side *side, int vec, int
 /* pair_features' values into x (zeros first): 1, 0 where the text cosines miss ``floor_obj``
  * (not None), -1 with an exception set. The article is its ArticleVectors ``article``, or
  * where ``side`` is not NULL its ArticleFeatures ``article`` and the side made of them.
- * ``idf`` and ``norms`` are dicts. */
+ * ``idf`` and ``norms`` are dicts. The text cosine is *known_cross where that is not NULL
+ * (the stream's ranking computed it: no float made for it), else ``cross`` or computed
+ * where that is None. */
 static int pair_values(PyObject *article, const Side *side, PyObject *const *own, PyObject *story, PyObject *idf,
-                       PyObject *norms, PyObject *cross, PyObject *floor_obj, double *x) {
+                       PyObject *norms, PyObject *cross, const double *known_cross, PyObject *floor_obj, double *x) {
     for (int i = 0; i < PAIR_FEATURES; i++) {
         x[i] = 0.0;
     }
@@ -2542,7 +2591,9 @@ static int pair_values(PyObject *article, const Side *side, PyObject *const *own
                                             &x[1]) < 0)) {
         goto fail;
     }
-    if (cross == Py_None) {
+    if (known_cross != NULL) {
+        x[2] = *known_cross;
+    } else if (cross == Py_None) {
         if (own_cosine(&h, vectors, side, K_ALL, K_ALL_NORM, story, K_ALL, norms, idf, &x[2]) < 0) {
             goto fail;
         }
@@ -2642,7 +2693,8 @@ static int pair_values(PyObject *article, const Side *side, PyObject *const *own
         double a, b;
         int fast = day_sum != NULL && story_day_double(day_sum, day_n, &b);
         PyObject *story_day = fast || day_sum == NULL ? NULL : hold(&h, PyNumber_TrueDivide(day_sum, day_n));
-        if ((!fast && story_day == NULL) || (a = PyFloat_AsDouble(own_day), FAILED(a))
+        /* an exact int or float converts as float() converts it (exact_double) */
+        if ((!fast && story_day == NULL) || (!exact_double(own_day, &a) && (a = PyFloat_AsDouble(own_day), FAILED(a)))
                 || (!fast && (b = PyFloat_AsDouble(story_day), FAILED(b)))) {
             goto fail;
         }
@@ -2672,8 +2724,8 @@ static int pair_values(PyObject *article, const Side *side, PyObject *const *own
     if (headline == NULL) {
         goto fail;
     }
-    double n = PyFloat_AsDouble(size);
-    if (FAILED(n)) {
+    double n;
+    if (!exact_double(size, &n) && (n = PyFloat_AsDouble(size), FAILED(n))) {
         goto fail;
     }
     if (!(n > 0.0)) {
@@ -2681,7 +2733,7 @@ static int pair_values(PyObject *article, const Side *side, PyObject *const *own
         goto fail;
     }
     x[15] = log(n);
-    int is_headline = PyObject_IsTrue(headline);
+    int is_headline = truth(headline);
     if (is_headline < 0) {
         goto fail;
     }
@@ -2711,7 +2763,7 @@ static PyObject *pair_features(PyObject *self, PyObject *const *args, Py_ssize_t
         return NULL;
     }
     double x[PAIR_FEATURES];
-    int found = pair_values(args[0], NULL, NULL, args[1], args[2], args[3], args[4], args[5], x);
+    int found = pair_values(args[0], NULL, NULL, args[1], args[2], args[3], args[4], NULL, args[5], x);
     if (found <= 0) {
         return found < 0 ? NULL : Py_NewRef(Py_None);
     }
@@ -2985,6 +3037,10 @@ static double *doubles_of(PyObject *seq, Py_ssize_t *n) {
         return NULL;
     }
     for (Py_ssize_t i = 0; i < *n; i++) {
+        if (i < PySequence_Fast_GET_SIZE(fast) && PyFloat_CheckExact(PySequence_Fast_GET_ITEM(fast, i))) {
+            out[i] = PyFloat_AS_DOUBLE(PySequence_Fast_GET_ITEM(fast, i)); /* no Python code runs */
+            continue;
+        }
         /* read again for each item, and held: a number's __float__ (Python code) may
          * change a list, and free its array and items */
         if (i >= PySequence_Fast_GET_SIZE(fast)) {
@@ -3864,11 +3920,12 @@ typedef struct {
     double bias, threshold;
 } Judge;
 
-/* best_story's reading of the story ``sid`` (its text cosine ``cross``, or None): 1 with
- * the model's margin over the threshold in *margin, 0 where the story is out of the
- * window or its words miss the floor, -1 with an exception set. ``kept`` is NULL, or the
- * story and its fresh norms as text_cosines kept them. */
-static int join_margin(const Judge *j, PyObject *sid, PyObject *cross, PyObject *const *kept, double *margin) {
+/* best_story's reading of the story ``sid`` (its text cosine ``cross``, or None; or
+ * *known_cross where that is not NULL): 1 with the model's margin over the threshold in
+ * *margin, 0 where the story is out of the window or its words miss the floor, -1 with an
+ * exception set. ``kept`` is NULL, or the story and its fresh norms as text_cosines kept them. */
+static int join_margin(const Judge *j, PyObject *sid, PyObject *cross, const double *known_cross,
+                       PyObject *const *kept, double *margin) {
     Held each;
     each.n = 0;
     hold(&each, Py_NewRef(sid));
@@ -3891,7 +3948,7 @@ static int join_margin(const Judge *j, PyObject *sid, PyObject *cross, PyObject 
         if (!PyDict_Check(norms)) {
             PyErr_SetString(PyExc_TypeError, "best_story: a story's norms must be a dict");
         } else {
-            found = pair_values(j->article, j->side, j->own, story, j->idf, norms, cross, j->floor_obj, x);
+            found = pair_values(j->article, j->side, j->own, story, j->idf, norms, cross, known_cross, j->floor_obj, x);
         }
     }
     if (found > 0 && *j->w == NULL) {
@@ -3964,7 +4021,7 @@ static PyObject *best_story(PyObject *self, PyObject *const *args, Py_ssize_t na
         Judge judge = {vectors, NULL, NULL, own_day, stories, df, idf, floor_obj, window, weights, &w, &m, bias, threshold};
         double margin;
         Py_INCREF(sid); /* held while Python code may run (and change ``ranked``) */
-        int read = join_margin(&judge, sid, cross, NULL, &margin);
+        int read = join_margin(&judge, sid, cross, NULL, NULL, &margin);
         if (read > 0 && margin >= best_margin) {
             best_margin = margin;
             Py_XSETREF(best, Py_NewRef(sid));
@@ -8358,15 +8415,33 @@ typedef struct Side {
     Py_ssize_t n_top;
     int dated, is_headline;
     double day;
+    /* the room after the Side in its one allocation, where its bags' arrays go while
+     * they fit (article_side sizes it): one allocation per article, not two per bag */
+    char *room;
+    size_t room_left, room_size;
 } Side;
+
+/* The last side freed with room, kept for the next article's (the stream makes and frees
+ * one per article): no allocation per article, mostly. */
+static Side *spare_side = NULL;
+
+/* Whether a bag's array lies in its side's allocation (freed with the side). */
+static int in_side(const Side *s, const void *p) {
+    uintptr_t at = (uintptr_t)p; /* compared as integers: p may lie in another allocation */
+    return at > (uintptr_t)s && at < (uintptr_t)(s->room + s->room_left);
+}
 
 static void side_free(Side *s) {
     for (int b = 0; b < SIDE_BAGS; b++) {
         for (Py_ssize_t i = 0; i < s->bag[b].n; i++) {
             Py_DECREF(s->bag[b].terms[i].term);
         }
-        PyMem_Free(s->bag[b].terms);
-        PyMem_Free(s->bag[b].table);
+        if (!in_side(s, s->bag[b].terms)) {
+            PyMem_Free(s->bag[b].terms);
+        }
+        if (!in_side(s, s->bag[b].table)) {
+            PyMem_Free(s->bag[b].table);
+        }
     }
     for (Py_ssize_t i = 0; i < s->n_main; i++) {
         Py_DECREF(s->main[i].term);
@@ -8379,7 +8454,12 @@ static void side_free(Side *s) {
     Py_XDECREF(s->weekdays);
     Py_XDECREF(s->months);
     Py_XDECREF(s->headline);
-    PyMem_Free(s);
+    Side *freed = s;
+    if (s->room_size > 0 && (spare_side == NULL || spare_side->room_size < s->room_size)) {
+        freed = spare_side; /* the larger one kept */
+        spare_side = s;
+    }
+    PyMem_Free(freed);
 }
 
 static void side_capsule_free(PyObject *capsule) {
@@ -8406,17 +8486,37 @@ static Py_ssize_t side_find(const SideBag *bag, PyObject *term, Py_hash_t hash) 
     }
 }
 
-/* Room for n terms and their table; -1 with an exception set. */
-static int bag_alloc(SideBag *bag, Py_ssize_t n) {
-    if (n == 0) {
-        return 0;
-    }
+/* The table slots of a bag of n terms (0 < n). */
+static size_t bag_slots(Py_ssize_t n) {
     size_t slots = 8;
     while (slots < (size_t)n * 2) {
         slots *= 2;
     }
-    bag->terms = PyMem_Malloc(sizeof(SideTerm) * (size_t)n);
-    bag->table = PyMem_Calloc(slots, sizeof(Py_ssize_t));
+    return slots;
+}
+
+/* The bytes a bag of n terms takes of its side's room. */
+static size_t bag_room(Py_ssize_t n) {
+    return n > 0 ? sizeof(SideTerm) * (size_t)n + sizeof(Py_ssize_t) * bag_slots(n) : 0;
+}
+
+/* Room for n terms and their table, in the side's own room where they fit; -1 with an
+ * exception set. */
+static int bag_alloc(Side *s, SideBag *bag, Py_ssize_t n) {
+    if (n == 0) {
+        return 0;
+    }
+    size_t slots = bag_slots(n);
+    if (bag_room(n) <= s->room_left) {
+        bag->terms = (SideTerm *)s->room;
+        bag->table = (Py_ssize_t *)(s->room + sizeof(SideTerm) * (size_t)n);
+        memset(bag->table, 0, sizeof(Py_ssize_t) * slots);
+        s->room += bag_room(n);
+        s->room_left -= bag_room(n);
+    } else {
+        bag->terms = PyMem_Malloc(sizeof(SideTerm) * (size_t)n);
+        bag->table = PyMem_Calloc(slots, sizeof(Py_ssize_t));
+    }
     if (bag->terms == NULL || bag->table == NULL) {
         PyErr_NoMemory();
         return -1;
@@ -8451,12 +8551,12 @@ static double bag_norm(const SideBag *bag, int story) {
 
 /* A bag of the article's (a dict of str terms) into ``bag``, its IDF read or computed as
  * the reference's loops do. */
-static int side_bag(SideBag *bag, PyObject *dict, PyObject *idf) {
+static int side_bag(Side *s, SideBag *bag, PyObject *dict, PyObject *idf) {
     if (!PyDict_Check(dict)) {
         PyErr_SetString(PyExc_TypeError, "pair_probability: an article's bags must be dicts");
         return -1;
     }
-    if (bag_alloc(bag, PyDict_GET_SIZE(dict)) < 0) {
+    if (bag_alloc(s, bag, PyDict_GET_SIZE(dict)) < 0) {
         return -1;
     }
     Py_ssize_t pos = 0, size = PyDict_GET_SIZE(dict);
@@ -8493,7 +8593,7 @@ static int side_all(Side *s) {
     SideBag *title = &s->bag[S_TITLE], *body = &s->bag[S_BODY];
     SideBag *vector = &s->bag[S_ALL_VECTOR], *story = &s->bag[S_ALL_STORY];
     Py_ssize_t n = title->n + body->n;
-    if (bag_alloc(vector, n) < 0 || bag_alloc(story, n) < 0) {
+    if (bag_alloc(s, vector, n) < 0 || bag_alloc(s, story, n) < 0) {
         return -1;
     }
     if (body->n == 0) {
@@ -9615,24 +9715,50 @@ static PyObject *register_idf_cache(PyObject *self, PyObject *cls) {
  * ArticleVectors(features, df) reads them, none of the rest (side_of reads that); NULL
  * with an exception set. Freed by side_free. */
 static Side *article_side(PyObject *f, PyObject *idf) {
-    Side *s = PyMem_Calloc(1, sizeof(Side));
-    if (s == NULL) {
-        PyErr_NoMemory();
-        return NULL;
-    }
     Held h;
     h.n = 0;
     static const int fields[4] = {K_TITLE, K_BODY, K_ENTITIES, K_YEARS};
     static const int slots[4] = {S_TITLE, S_BODY, S_ENTITIES, S_YEARS};
+    Py_ssize_t sizes[4];
     for (int i = 0; i < 4; i++) {
         PyObject *bag = held_attr(&h, f, fields[i]);
-        if (bag == NULL || side_bag(&s->bag[slots[i]], bag, idf) < 0) {
+        if (bag == NULL) {
+            release(&h);
+            return NULL;
+        }
+        sizes[i] = PyDict_Check(bag) ? PyDict_GET_SIZE(bag) : 0;
+    }
+    /* room for its bags as they are now: the four, the kinds (the entities' at most
+     * each), title + body both ways */
+    size_t room = bag_room(sizes[0]) + bag_room(sizes[1]) + 4 * bag_room(sizes[2]) + bag_room(sizes[3])
+                  + 2 * bag_room(sizes[0] + sizes[1]);
+    Side *s = spare_side;
+    if (s != NULL && s->room_size >= room) {
+        spare_side = NULL;
+        room = s->room_size;
+    } else {
+        room = room < 8192 ? 8192 : room;
+        s = PyMem_Malloc(sizeof(Side) + room);
+        if (s == NULL) {
+            release(&h);
+            PyErr_NoMemory();
+            return NULL;
+        }
+    }
+    memset(s, 0, sizeof(Side));
+    s->room = (char *)(s + 1);
+    s->room_left = s->room_size = room;
+    for (int i = 0; i < 4; i++) {
+        /* read again: the IDF's __missing__ (Python code) may have run since */
+        PyObject *bag = held_attr(&h, f, fields[i]);
+        if (bag == NULL || side_bag(s, &s->bag[slots[i]], bag, idf) < 0) {
             goto fail;
         }
     }
     /* each kind's names in the entities' order (_split_kinds), read off their bag */
     const SideBag *entities = &s->bag[S_ENTITIES];
-    int *kind_of = PyMem_Malloc(sizeof(int) * (size_t)(entities->n > 0 ? entities->n : 1));
+    int few[64];
+    int *kind_of = entities->n <= 64 ? few : PyMem_Malloc(sizeof(int) * (size_t)entities->n);
     if (kind_of == NULL) {
         PyErr_NoMemory();
         goto fail;
@@ -9649,7 +9775,7 @@ static Side *article_side(PyObject *f, PyObject *idf) {
     }
     int failed = 0;
     for (int k = 0; k < 3 && !failed; k++) {
-        failed = bag_alloc(&s->bag[S_PEOPLE + k], named[k]) < 0;
+        failed = bag_alloc(s, &s->bag[S_PEOPLE + k], named[k]) < 0;
     }
     for (Py_ssize_t i = 0; i < entities->n && !failed; i++) {
         const SideTerm *t = &entities->terms[i];
@@ -9657,7 +9783,9 @@ static Side *article_side(PyObject *f, PyObject *idf) {
             bag_add(&s->bag[S_PEOPLE + kind_of[i]], t->term, t->hash, t->weight, t->weighted, t->idf);
         }
     }
-    PyMem_Free(kind_of);
+    if (kind_of != few) {
+        PyMem_Free(kind_of);
+    }
     for (int k = 0; k < 3 && !failed; k++) {
         SideBag *kind = &s->bag[S_PEOPLE + k];
         kind->vector_norm = kind->story_norm = kind->n ? bag_norm(kind, 0) : 1.0;
@@ -9695,7 +9823,7 @@ static int side_cosine_of(const Side *side, int name, PyObject *bag, PyObject *n
                           double *out) {
     const SideBag *own = &side->bag[side_slot(name)];
     if (named_only) { /* both_true(vector, bag) */
-        int named = own->n == 0 ? 0 : PyObject_IsTrue(bag);
+        int named = own->n == 0 ? 0 : truth(bag);
         if (named <= 0) {
             return named;
         }
@@ -9897,11 +10025,9 @@ static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     Judge judge = {features, side, own, own_day, stories, df, idf, args[5], args[6], args[7], &w, &m, bias, threshold};
     for (Py_ssize_t j = 0; j < ranked; j++) {
         PyObject *sid = sids[order == NULL ? j : order[j]];
-        PyObject *cross = order == NULL ? Py_NewRef(Py_None) : PyFloat_FromDouble(cosines[order[j]]);
         double margin;
-        int read = cross == NULL ? -1
-                   : join_margin(&judge, sid, cross, order == NULL ? NULL : &kept[2 * order[j]], &margin);
-        Py_XDECREF(cross);
+        int read = order == NULL ? join_margin(&judge, sid, Py_None, NULL, NULL, &margin)
+                                 : join_margin(&judge, sid, Py_None, &cosines[order[j]], &kept[2 * order[j]], &margin);
         if (read < 0) {
             goto fail;
         }

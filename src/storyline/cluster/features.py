@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import sys
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -77,8 +78,11 @@ ORGS = frozenset({"ORG", "NORP", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"})
 NUMERIC = frozenset({"CARDINAL", "MONEY", "QUANTITY", "PERCENT"})
 #: names per article (and per story) taken as what it is about.
 MAIN_ENTITIES = 2
-#: prefixes of the entity kinds compared one by one.
-KINDS = ("p:", "l:", "o:")
+#: prefixes of the entity kinds compared one by one; interned, as the compiled kernel's
+#: names of them are, so that its lookups of a story's kinds find them by identity
+#: (a literal "p:" is not interned: it is no identifier).
+KINDS = tuple(map(sys.intern, ("p:", "l:", "o:")))
+_PEOPLE_KIND, _PLACES_KIND, _ORGS_KIND = KINDS
 
 _STOP = frozenset(
     """a about above after again against all also am an and any are as at be because been
@@ -625,7 +629,7 @@ class StoryFeatures:
         self.all: dict[str, float] = {}
         self.entities: dict[str, float] = {}
         #: the entity bag split by kind ("p:", "l:", "o:"), for per-kind cosines.
-        self.kinds: dict[str, dict[str, float]] = {"p:": {}, "l:": {}, "o:": {}}
+        self.kinds: dict[str, dict[str, float]] = {_PEOPLE_KIND: {}, _PLACES_KIND: {}, _ORGS_KIND: {}}
         # The one empty Counter until a member gives some (most give no numbers, weekdays
         # or months): add and merge put a story's own in place before counting into it.
         self.numbers: Counter[str] = _NO_COUNTS
@@ -827,7 +831,7 @@ def single_story(features: ArticleFeatures) -> StoryFeatures:
     story.year_bag = features.years
     norms = story._norms = {}
     # (KINDS, without a comprehension's call)
-    kinds = story.kinds = {"p:": {}, "l:": {}, "o:": {}} if entities else _NO_STORY_KINDS
+    kinds = story.kinds = {_PEOPLE_KIND: {}, _PLACES_KIND: {}, _ORGS_KIND: {}} if entities else _NO_STORY_KINDS
     # title + body and the names by kind as StoryFeatures.add sums them
     if body:
         whole = story.all = {}
