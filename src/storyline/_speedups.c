@@ -3307,16 +3307,15 @@ static int article_norms(Held *h, PyObject *story, PyObject *idf, ArticleNorms *
     return 0;
 }
 
-/* The dot product that weighted_cosine divides (``*total``; ``*any``: whether the two
- * share a term), of the article vector that weights ``bag`` (``terms`` of them, only those
- * of kind ``kind`` where it is not -1) and the story bag ``other``: the smaller of the two
- * walked as shared_dot walks it. -1 with an exception set. */
-static int weighted_dot_of(PyObject *bag, int kind, Py_ssize_t terms, PyObject *other, PyObject *idf, double *total,
-                           int *any) {
-    /* walk the vector where it is no larger than the story bag (story_cosine) */
-    int own_walk = terms <= PyDict_GET_SIZE(other);
-    PyObject *walked = own_walk ? bag : other, *looked_up = own_walk ? other : bag;
-    Sum s = {0.0, 0.0};
+/* The dot products of two bags both ways in one walk of ``walked`` (its terms of kind
+ * ``kind`` only where it is not -1): of the walked one's vector with the other bag
+ * (``*own_total``: v * weight * w * weight, v the walked dict's value, w the other's, the
+ * vector's being the bag's weight times the IDF) and of the other's vector with the walked
+ * bag (``*other_total``: v * (w * weight) * weight), each summed in walk order as
+ * shared_dot sums it; ``*any``: whether the two share a term. -1 with an exception set. */
+static int paired_dots(PyObject *walked, PyObject *looked_up, int kind, PyObject *idf, double *own_total,
+                       double *other_total, int *any) {
+    Sum own = {0.0, 0.0}, other = {0.0, 0.0};
     *any = 0;
     Py_ssize_t pos = 0, size = PyDict_GET_SIZE(walked);
     PyObject *term, *value;
@@ -3330,16 +3329,12 @@ static int weighted_dot_of(PyObject *bag, int kind, Py_ssize_t terms, PyObject *
         PyObject *found = PyDict_GetItemWithError(looked_up, term);
         int status = found == NULL && PyErr_Occurred() ? -1 : 0;
         if (found != NULL) {
-            /* shared_dot: v * w * idf, v the walked dict's value, w the other's, the
-             * vector's being the bag's weight times the IDF */
             double w = float_of(found), v, weight;
             if (FAILED(w) || weight_and_idf(idf, term, value, &v, &weight) < 0) {
                 status = -1;
-            } else if (own_walk) {
-                sum_add(&s, v * weight * w * weight);
-                *any = 1;
             } else {
-                sum_add(&s, v * (w * weight) * weight);
+                sum_add(&own, v * weight * w * weight);
+                sum_add(&other, v * (w * weight) * weight);
                 *any = 1;
             }
         }
@@ -3349,7 +3344,24 @@ static int weighted_dot_of(PyObject *bag, int kind, Py_ssize_t terms, PyObject *
             return -1;
         }
     }
-    *total = sum_result(&s);
+    *own_total = sum_result(&own);
+    *other_total = sum_result(&other);
+    return 0;
+}
+
+/* The dot product that weighted_cosine divides (``*total``; ``*any``: whether the two
+ * share a term), of the article vector that weights ``bag`` (``terms`` of them, only those
+ * of kind ``kind`` where it is not -1) and the story bag ``other``: the smaller of the two
+ * walked as shared_dot walks it. -1 with an exception set. */
+static int weighted_dot_of(PyObject *bag, int kind, Py_ssize_t terms, PyObject *other, PyObject *idf, double *total,
+                           int *any) {
+    /* walk the vector where it is no larger than the story bag (story_cosine) */
+    int own_walk = terms <= PyDict_GET_SIZE(other);
+    double own, from_other;
+    if (paired_dots(own_walk ? bag : other, own_walk ? other : bag, kind, idf, &own, &from_other, any) < 0) {
+        return -1;
+    }
+    *total = own_walk ? own : from_other;
     return 0;
 }
 
@@ -3376,42 +3388,6 @@ static int weighted_cosine(PyObject *bag, int kind, Py_ssize_t terms, double nor
         return -1;
     }
     *out = cosine_from(total, any, norm, other_norm);
-    return 0;
-}
-
-/* weighted_dot_of both ways at once for two bags of different sizes, ``walked`` the
- * smaller: the dot product of the walked one's vector with the other bag (``*own_total``)
- * and of the other's vector with the walked bag (``*other_total``), each summed as
- * weighted_dot_of sums it; -1 with an exception set. */
-static int paired_dots(PyObject *walked, PyObject *looked_up, PyObject *idf, double *own_total, double *other_total,
-                       int *any) {
-    Sum own = {0.0, 0.0}, other = {0.0, 0.0};
-    *any = 0;
-    Py_ssize_t pos = 0, size = PyDict_GET_SIZE(walked);
-    PyObject *term, *value;
-    while (PyDict_Next(walked, &pos, &term, &value)) {
-        Py_INCREF(term);
-        Py_INCREF(value);
-        PyObject *found = PyDict_GetItemWithError(looked_up, term);
-        int status = found == NULL && PyErr_Occurred() ? -1 : 0;
-        if (found != NULL) {
-            double w = float_of(found), v, weight;
-            if (FAILED(w) || weight_and_idf(idf, term, value, &v, &weight) < 0) {
-                status = -1;
-            } else {
-                sum_add(&own, v * weight * w * weight);
-                sum_add(&other, v * (w * weight) * weight);
-                *any = 1;
-            }
-        }
-        Py_DECREF(term);
-        Py_DECREF(value);
-        if (status < 0 || walk_changed(walked, size) < 0) {
-            return -1;
-        }
-    }
-    *own_total = sum_result(&own);
-    *other_total = sum_result(&other);
     return 0;
 }
 
@@ -3469,7 +3445,7 @@ static int story_text_values(Held *h, PyObject *a, const ArticleNorms *own_a, Py
          * read against the larger bag, and the larger's vector against the smaller bag */
         int a_walked = terms_a < terms_b;
         double own_total, other_total;
-        if (paired_dots(a_walked ? side_a.title : side_b.title, a_walked ? side_b.title : side_a.title, idf,
+        if (paired_dots(a_walked ? side_a.title : side_b.title, a_walked ? side_b.title : side_a.title, -1, idf,
                         &own_total, &other_total, &any_x) < 0) {
             return -1;
         }
