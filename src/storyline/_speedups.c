@@ -3391,6 +3391,19 @@ static int weighted_cosine(PyObject *bag, int kind, Py_ssize_t terms, double nor
     return 0;
 }
 
+/* A cross cosine of story_text_values: of the title vector ``title`` (``terms`` terms, of
+ * norm ``title_norm``) and the other story's title + body bag ``all`` (of norm
+ * ``all_norm``), which is the title cosine's dot product (``dot``, ``any``) again where the
+ * other's title + body bag is its title bag (``title_is_all``); -1 with an exception set. */
+static int cross_cosine(int title_is_all, double dot, int any, PyObject *title, Py_ssize_t terms, double title_norm,
+                        PyObject *all, double all_norm, PyObject *idf, double *out) {
+    if (!title_is_all && weighted_dot_of(title, -1, terms, all, idf, &dot, &any) < 0) {
+        return -1;
+    }
+    *out = cosine_from(dot, any, title_norm, all_norm);
+    return 0;
+}
+
 /* What the text values of an article read of another story take of story ``b``: its title
  * and title + body bags (held in ``h``) and their norms, cached in its fresh ``norms`` in
  * the order the two cosines cache them; -1 with an exception set. */
@@ -3459,25 +3472,11 @@ static int story_text_values(Held *h, PyObject *a, const ArticleNorms *own_a, Py
     x[0] = cosine_from(dot_x, any_x, own_a->title, side_b.title_norm);
     y[0] = cosine_from(dot_y, any_y, own_b->title, side_a.title_norm);
     /* the cross cosines, where they are not the title cosines' dot products again */
-    if (own_b->title_is_all) {
-        x[2] = cosine_from(dot_x, any_x, own_a->title, side_b.all_norm);
-    } else {
-        double dot;
-        int any;
-        if (weighted_dot_of(side_a.title, -1, terms_a, side_b.all, idf, &dot, &any) < 0) {
-            return -1;
-        }
-        x[2] = cosine_from(dot, any, own_a->title, side_b.all_norm);
-    }
-    if (own_a->title_is_all) {
-        y[2] = cosine_from(dot_y, any_y, own_b->title, side_a.all_norm);
-    } else {
-        double dot;
-        int any;
-        if (weighted_dot_of(side_b.title, -1, terms_b, side_a.all, idf, &dot, &any) < 0) {
-            return -1;
-        }
-        y[2] = cosine_from(dot, any, own_b->title, side_a.all_norm);
+    if (cross_cosine(own_b->title_is_all, dot_x, any_x, side_a.title, terms_a, own_a->title, side_b.all,
+                     side_b.all_norm, idf, &x[2]) < 0
+            || cross_cosine(own_a->title_is_all, dot_y, any_y, side_b.title, terms_b, own_b->title, side_a.all,
+                            side_a.all_norm, idf, &y[2]) < 0) {
+        return -1;
     }
     return 0;
 }
