@@ -9712,7 +9712,9 @@ static Side *article_side(PyObject *f, PyObject *idf) {
         spare_side = NULL;
         room = s->room_size;
     } else {
-        room = room < 8192 ? 8192 : room;
+        /* the exact room: refinement keeps a side per article it compares, and a floor
+         * (8 KiB) on each raised its peak memory by 9 MB at 10k articles; the stream
+         * reuses the spare, the largest side freed, for most articles */
         s = PyMem_Malloc(sizeof(Side) + room);
         if (s == NULL) {
             release(&h);
