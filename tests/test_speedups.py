@@ -2745,7 +2745,7 @@ def test_the_article_features_match_their_reference() -> None:
 
 
 def test_featurize_matches_its_reference_on_odd_articles(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The compiled featurize reads Article's headline_only and publication_day in place:
+    """The compiled featurize reads Article's headline_only and event_date as its reference:
     the same features as the reference for whitespace of every kind around title and text,
     year-bound and missing dates (a URL date), other languages, a subclass that overrides
     the properties, a property changed on the class, fields that are no str, no article."""
@@ -2806,9 +2806,9 @@ def test_featurize_matches_its_reference_on_odd_articles(monkeypatch: pytest.Mon
     monkeypatch.setattr(Article, "headline_only", property(lambda self: True))
     assert speedups.featurize(report).headline_only is True and not speedups.featurize(report).body
     with pytest.raises(TypeError):
-        speedups.register_featurize(features._ARTICLE_SETTINGS, features.stop_words, None, None, Article, set())
+        speedups.register_featurize(features._ARTICLE_SETTINGS, features.stop_words, None, None)
     with pytest.raises(TypeError):
-        speedups.register_featurize(features._ARTICLE_SETTINGS, print, print, print, object, set())
+        speedups.register_featurize(features._ARTICLE_SETTINGS, print, print)
 
 
 def test_the_article_features_check_their_input() -> None:

@@ -9466,19 +9466,17 @@ static PyObject *article_features(PyObject *self, PyObject *const *args, Py_ssiz
 }
 
 /* ---- featurize in one call from the stream: the Python around article_features (the stop
- * words, the article's headline_only and publication_day properties, event_date) without a
- * Python frame where the article is of the class whose properties are registered
- * (reference in storyline/cluster/features.py: featurize). ---- */
+ * words, cached for the last language) without a Python frame of its own; the article's
+ * headline_only and event_date are read as the reference reads them, so that
+ * model.Article and features.event_date stay their one definition (reference in
+ * storyline/cluster/features.py: featurize). ---- */
 
 /* What register_featurize was given, held: article_features' settings, features.stop_words,
- * features.event_date, the reference of article_features, model.Article, its two properties
- * as the class had them then, and model.YEAR_BOUND_SOURCES. */
+ * features.event_date and the reference of article_features. */
 static PyObject *featurize_settings = NULL, *featurize_stop_words = NULL, *featurize_event_date = NULL,
-                *featurize_fallback = NULL, *featurize_article_type = NULL, *featurize_headline_property = NULL,
-                *featurize_day_property = NULL, *featurize_year_bound = NULL;
-enum { FZ_LANGUAGE, FZ_HEADLINE_ONLY, FZ_PUBLICATION_DAY, FZ_PUBLISHED_BY, FZ_PUBLISHED, FZ_EVENT_DATE, FZ_COUNT };
-static const char *const featurize_names[FZ_COUNT] = {"language", "headline_only", "publication_day", "published_by",
-                                                      "published", "event_date"};
+                *featurize_fallback = NULL;
+enum { FZ_LANGUAGE, FZ_HEADLINE_ONLY, FZ_COUNT };
+static const char *const featurize_names[FZ_COUNT] = {"language", "headline_only"};
 static PyObject *featurize_str[FZ_COUNT];
 /* The last language featurize asked stop_words for, and its answer (held): a stream's
  * articles are mostly in one language, and the call costs more than the rest of featurize's
@@ -9486,17 +9484,14 @@ static PyObject *featurize_str[FZ_COUNT];
 static PyObject *last_language = NULL, *last_stop = NULL;
 
 PyDoc_STRVAR(register_featurize_doc,
-"register_featurize(settings, stop_words, event_date, reference, article_class, year_bound) -> None\n\n"
+"register_featurize(settings, stop_words, event_date, reference) -> None\n\n"
 "What featurize reads besides the article (storyline.cluster.features: _ARTICLE_SETTINGS,\n"
-"stop_words, event_date, the reference of article_features; storyline.model: Article,\n"
-"YEAR_BOUND_SOURCES).");
+"stop_words, event_date, the reference of article_features).");
 
 static PyObject *register_featurize(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 6 || !PyTuple_Check(args[0]) || PyTuple_GET_SIZE(args[0]) != S_COUNT || !PyCallable_Check(args[1])
-        || !PyCallable_Check(args[2]) || !PyCallable_Check(args[3]) || !PyType_Check(args[4])
-        || !PyAnySet_Check(args[5])) {
-        PyErr_SetString(PyExc_TypeError, "register_featurize takes the settings tuple, three callables, a class and "
-                                         "a set");
+    if (nargs != 4 || !PyTuple_Check(args[0]) || PyTuple_GET_SIZE(args[0]) != S_COUNT || !PyCallable_Check(args[1])
+        || !PyCallable_Check(args[2]) || !PyCallable_Check(args[3])) {
+        PyErr_SetString(PyExc_TypeError, "register_featurize takes the settings tuple and three callables");
         return NULL;
     }
     for (int k = 0; k < FZ_COUNT; k++) {
@@ -9504,106 +9499,13 @@ static PyObject *register_featurize(PyObject *self, PyObject *const *args, Py_ss
             return NULL;
         }
     }
-    PyTypeObject *type = (PyTypeObject *)args[4];
-    PyObject *headline = _PyType_Lookup(type, featurize_str[FZ_HEADLINE_ONLY]);
-    PyObject *day = _PyType_Lookup(type, featurize_str[FZ_PUBLICATION_DAY]);
-    if (headline == NULL || day == NULL || !PyObject_TypeCheck(headline, &PyProperty_Type)
-        || !PyObject_TypeCheck(day, &PyProperty_Type)) {
-        PyErr_SetString(PyExc_TypeError, "register_featurize: the article class needs its two properties");
-        return NULL;
-    }
     Py_XSETREF(featurize_settings, Py_NewRef(args[0]));
     Py_XSETREF(featurize_stop_words, Py_NewRef(args[1]));
     Py_XSETREF(featurize_event_date, Py_NewRef(args[2]));
     Py_XSETREF(featurize_fallback, Py_NewRef(args[3]));
-    Py_XSETREF(featurize_article_type, Py_NewRef(args[4]));
-    Py_XSETREF(featurize_headline_property, Py_NewRef(headline));
-    Py_XSETREF(featurize_day_property, Py_NewRef(day));
-    Py_XSETREF(featurize_year_bound, Py_NewRef(args[5]));
     Py_CLEAR(last_language);
     Py_CLEAR(last_stop);
     Py_RETURN_NONE;
-}
-
-/* Whether ``article`` is of the registered class with the property ``name`` it had then (a
- * subclass, or a class changed since, is asked in Python). */
-static int registered_property(PyObject *article, int name, PyObject *property) {
-    return (PyObject *)Py_TYPE(article) == featurize_article_type
-           && _PyType_Lookup(Py_TYPE(article), featurize_str[name]) == property;
-}
-
-/* The bounds [*start, *end) of ``text`` (a str) without the whitespace str.strip() strips. */
-static void stripped(PyObject *text, Py_ssize_t *start, Py_ssize_t *end) {
-    int kind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
-    Py_ssize_t a = 0, b = PyUnicode_GET_LENGTH(text);
-    while (a < b && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, a))) {
-        a++;
-    }
-    while (b > a && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, b - 1))) {
-        b--;
-    }
-    *start = a;
-    *end = b;
-}
-
-/* Article.headline_only of an article of the registered class, given its title and text:
- * ``not body or body == title.strip()`` for ``body = text.strip()``, read in place (no
- * stripped copies). 1 or 0; 2 where title or text is no exact str (asked in Python). */
-static int headline_only_in_place(PyObject *title, PyObject *text) {
-    int out = 2;
-    if (PyUnicode_CheckExact(text) && PyUnicode_CheckExact(title)) {
-        Py_ssize_t a, b, c, d;
-        stripped(text, &a, &b);
-        out = 1;
-        if (a < b) {
-            stripped(title, &c, &d);
-            out = b - a == d - c;
-            int text_kind = PyUnicode_KIND(text), title_kind = PyUnicode_KIND(title);
-            const void *text_data = PyUnicode_DATA(text), *title_data = PyUnicode_DATA(title);
-            if (out && text_kind == title_kind) {
-                return memcmp((const char *)text_data + a * text_kind, (const char *)title_data + c * title_kind,
-                              (size_t)((b - a) * text_kind)) == 0;
-            }
-            for (Py_ssize_t k = 0; out && k < b - a; k++) {
-                out = PyUnicode_READ(text_kind, text_data, a + k) == PyUnicode_READ(title_kind, title_data, c + k);
-            }
-        }
-    }
-    return out;
-}
-
-/* features.event_date(annotated) of an annotated article (``article``: its article), a new
- * reference, NULL with an exception set: publication_day read in place where the class is
- * the registered one, event_date itself called where that is None (a date from the URL)
- * or the class another. */
-static PyObject *event_date_of(PyObject *annotated, PyObject *article) {
-    if (!registered_property(article, FZ_PUBLICATION_DAY, featurize_day_property)) {
-        return PyObject_CallOneArg(featurize_event_date, annotated);
-    }
-    /* None if self.published_by in YEAR_BOUND_SOURCES else self.published */
-    PyObject *by = PyObject_GetAttr(article, featurize_str[FZ_PUBLISHED_BY]);
-    int bound = by == NULL ? -1 : PySequence_Contains(featurize_year_bound, by);
-    Py_XDECREF(by);
-    if (bound < 0) {
-        return NULL;
-    }
-    PyObject *published = bound ? Py_NewRef(Py_None) : PyObject_GetAttr(article, featurize_str[FZ_PUBLISHED]);
-    if (published == Py_None) {
-        Py_DECREF(published);
-        return PyObject_CallOneArg(featurize_event_date, annotated);
-    }
-    PyObject *event = published == NULL ? NULL : PyObject_GetAttr(annotated, featurize_str[FZ_EVENT_DATE]);
-    if (event == NULL) {
-        Py_XDECREF(published);
-        return NULL;
-    }
-    if (event == Py_None) {
-        Py_DECREF(event);
-        return published;
-    }
-    Py_DECREF(published);
-    return event;
 }
 
 PyDoc_STRVAR(featurize_doc,
@@ -9625,7 +9527,7 @@ static PyObject *featurize(PyObject *self, PyObject *annotated) {
     }
     PyObject *article = PyObject_GetAttr(annotated, article_str[A_ARTICLE]);
     PyObject *language = article == NULL ? NULL : PyObject_GetAttr(article, featurize_str[FZ_LANGUAGE]);
-    PyObject *stop = NULL, *title = NULL, *text = NULL, *headline_only = NULL, *when = NULL, *made = NULL;
+    PyObject *stop = NULL, *headline_only = NULL, *when = NULL, *made = NULL;
     if (language != NULL && language == last_language) {
         stop = Py_NewRef(last_stop);
     } else if (language != NULL && (stop = PyObject_CallOneArg(featurize_stop_words, language)) != NULL) {
@@ -9637,29 +9539,19 @@ static PyObject *featurize(PyObject *self, PyObject *annotated) {
     if (stop == NULL) {
         goto done;
     }
-    int headline = 2;
-    if (registered_property(article, FZ_HEADLINE_ONLY, featurize_headline_property)) {
-        /* (fields of a model.Article: read without fail) */
-        title = PyObject_GetAttr(article, article_str[A_TITLE]);
-        text = title == NULL ? NULL : PyObject_GetAttr(article, article_str[A_TEXT]);
-        headline = text == NULL ? -1 : headline_only_in_place(title, text);
-    }
-    headline_only = headline < 0 ? NULL : headline == 2 ? PyObject_GetAttr(article, featurize_str[FZ_HEADLINE_ONLY])
-                                                        : Py_NewRef(headline ? Py_True : Py_False);
-    when = headline_only == NULL ? NULL : event_date_of(annotated, article);
+    headline_only = PyObject_GetAttr(article, featurize_str[FZ_HEADLINE_ONLY]);
+    when = headline_only == NULL ? NULL : PyObject_CallOneArg(featurize_event_date, annotated);
     if (when == NULL) {
         goto done;
     }
     PyObject *args[5] = {annotated, stop, headline_only, when, featurize_settings};
-    made = article_record(args, 5, article, title, text);
+    made = article_record(args, 5, article, NULL, NULL);
     if (made == Py_None) {  /* input that a compiled loop leaves to its reference */
         Py_SETREF(made, PyObject_Vectorcall(featurize_fallback, args, 5, NULL));
     }
 done:
     Py_XDECREF(article);
     Py_XDECREF(stop);
-    Py_XDECREF(title);
-    Py_XDECREF(text);
     Py_XDECREF(headline_only);
     Py_XDECREF(when);
     return made;

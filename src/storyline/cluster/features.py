@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from ..model import YEAR_BOUND_SOURCES, AnnotatedArticle, Article, Entity
+from ..model import AnnotatedArticle, Entity
 from ..stopwords import language_stop_words, read_as_english
 from ._sparse import (
     COMPILED,
@@ -461,14 +461,13 @@ def featurize(annotated: AnnotatedArticle) -> ArticleFeatures:
 _REFERENCE["featurize"] = featurize
 
 try:
-    # the same in one C call: the properties and event_date read without a Python frame
-    # where the article is a model.Article (the references above are called where not)
+    # the same in one C call, without featurize's own Python frame (the article's
+    # properties and event_date are still read and called as above)
     from .._speedups import featurize, register_featurize  # type: ignore  # noqa: F811
 except ImportError:
     pass
 else:
-    register_featurize(_ARTICLE_SETTINGS, stop_words, event_date, _REFERENCE["article_features"], Article,
-                       YEAR_BOUND_SOURCES)
+    register_featurize(_ARTICLE_SETTINGS, stop_words, event_date, _REFERENCE["article_features"])
 
 
 #: a name is part of what a report (or a story) is about when its weight reaches this share
