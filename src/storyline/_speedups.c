@@ -9873,6 +9873,38 @@ static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     }
     Py_ssize_t n = PyTuple_GET_SIZE(candidates);
     PyObject **sids = &PyTuple_GET_ITEM(candidates, 0);
+    if (own_day != Py_None) {
+        /* the candidates within the time window (online.in_window), in their order: an
+         * out-of-window story never joins, and takes no place among those ranked. Kept in
+         * a tuple of the same length, its unused end left empty (never seen by Python). */
+        PyObject *within = hold(&h, PyTuple_New(n));
+        if (within == NULL) {
+            goto fail;
+        }
+        Py_ssize_t in = 0;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            PyObject *story = PyDict_GetItemWithError(stories, sids[i]);
+            if (story == NULL) {
+                if (!PyErr_Occurred()) {
+                    PyErr_SetObject(PyExc_KeyError, sids[i]);
+                }
+                goto fail;
+            }
+            Held each;
+            each.n = 0;
+            hold(&each, Py_NewRef(story));
+            int apart = out_of_window(&each, own_day, story, args[6]);
+            release(&each);
+            if (apart < 0) {
+                goto fail;
+            }
+            if (!apart) {
+                PyTuple_SET_ITEM(within, in++, Py_NewRef(sids[i]));
+            }
+        }
+        n = in;
+        sids = &PyTuple_GET_ITEM(within, 0);
+    }
     /* ranked: the ``count`` best by their text cosine (as the slice [:count] of them) where
      * there are more candidates, else all of them, their cosine unknown */
     Py_ssize_t ranked = n;

@@ -187,12 +187,23 @@ def ranked_stories(vectors: ArticleVectors, candidates: Sequence[int], stories: 
     return dict.fromkeys(candidates)
 
 
+def in_window(features: ArticleFeatures, story: StoryFeatures, window_days: int) -> bool:
+    """Whether a story's event day lies within ``window_days`` of the article's (where either
+    is undated, it may): the veto that :func:`best_story` applies."""
+    return features.day is None or story.last_day is None or abs(features.day - story.day) <= window_days  # type: ignore[operator]
+
+
 def decide(features: ArticleFeatures, candidates: Sequence[int], stories: dict[int, StoryFeatures],
            df: DocumentFrequencies, count: int, floor: float, window_days: int, weights: Sequence[float],
            bias: float, threshold: float) -> int | None:
     """The stream's join decision for an article: :func:`best_story` over its
-    :func:`ranked_stories` (``count`` of them where there are more). The compiled one makes
-    the article's vectors, ranks and decides in one call."""
+    :func:`ranked_stories` (``count`` of them where there are more) among the candidates
+    within the time window. The compiled one makes the article's vectors, ranks and
+    decides in one call."""
+    # Out-of-window stories go before the ranking: the best-matching candidate of a report
+    # re-published months later is often its own earlier story, which can never be joined
+    # and would otherwise take a place among the ``count`` compared in full.
+    candidates = [sid for sid in candidates if in_window(features, stories[sid], window_days)]
     vectors = ArticleVectors(features, df)
     ranked = ranked_stories(vectors, candidates, stories, df, count)
     return best_story(vectors, ranked, stories, df, floor, window_days, weights, bias, threshold)
@@ -444,6 +455,7 @@ class OnlineClusterer:
         # A headline with an embedding is read by the semantic headline model where the
         # story has embeddings too (a story restored from a run without them has none).
         if headline and features.embedding is not None:
+            candidates = [sid for sid in candidates if in_window(features, self.stories_[sid], self.window_days)]
             vectors = ArticleVectors(features, self.df_)
             ranked = ranked_stories(vectors, candidates, self.stories_, self.df_, FULL_COMPARE)
             return self._best_semantic(vectors, ranked, min(floor, self.semantic_min_text_cosine), threshold)
