@@ -870,3 +870,36 @@ def test_undated_reports_that_all_name_other_years_are_split_off_a_dated_story()
     assert split([*earlier[:2], no_year]) == set()
     assert split([*earlier, _saints("s", " Bush ran for 150 yards in 2011.")]) == set()
     assert split(earlier, SAINTS_2011[:1]) == set()
+
+
+@pytest.mark.parametrize("which", ["active", "reference"])
+def test_out_of_window_stories_take_no_place_among_those_compared(which: str) -> None:
+    """A report re-published months later finds its own earlier story the closest; that
+    story can never be joined (out of the time window), so it must not take one of the
+    places compared in full, which go to the stories within the window."""
+    from storyline.cluster import online
+    from storyline.cluster.features import ArticleFeatures, StoryFeatures
+
+    decide = online.decide if which == "active" else online._REFERENCE["decide"]
+    day = date(2024, 5, 1).toordinal()
+
+    def report(ident: str, when: int, words: dict[str, float]) -> ArticleFeatures:
+        return ArticleFeatures(id=ident, title=dict(words), body={**words, "crew": 1.0}, entities={"l:valletta": 1.0},
+                               numbers=frozenset(), day=when, year=2024)
+
+    words = {"trawler": 2.0, "capsize": 2.0, "rescue": 1.0}
+    old = [report(f"old{k}", day - 200 - k, words) for k in range(3)]  # the same text, months before
+    near = report("near", day - 2, {"trawler": 2.0, "capsize": 1.0, "storm": 1.0})
+    article = report("new", day, words)
+    df = DocumentFrequencies()
+    stories: dict[int, StoryFeatures] = {}
+    for sid, f in enumerate([*old, near]):
+        df.add(f)
+        stories[sid] = StoryFeatures()
+        stories[sid].add(f, df=df)
+    df.add(article)
+    # one place compared in full: the old stories rank first by their words, yet the one
+    # within the 90-day window is the one compared, and joined
+    assert decide(article, [0, 1, 2, 3], stories, df, 1, 0.0, 90, [0.5] * 18, -1.0, 0.0) == 3
+    assert decide(article, [0, 1, 2], stories, df, 1, 0.0, 90, [0.5] * 18, -1.0, 0.0) is None
+    assert online.in_window(article, stories[3], 90) and not online.in_window(article, stories[0], 90)
