@@ -183,7 +183,7 @@ def main() -> None:
             "seconds": round(seconds, 2),
             "articles_per_second": round(n / seconds, 1),
             "peak_memory_mb": round(peak / 2**20, 1),
-            # the C loops (storyline/_speedups.c) where they were compiled, else their Python references
+            # the C loops (storyline/_speedups.c, parts in _c/) where they were compiled, else their Python references
             "compiled_loops": COMPILED,
         }
         if args.python_loops and COMPILED:

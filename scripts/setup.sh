@@ -19,8 +19,8 @@ if [ "${1:-}" = "--test" ]; then
 else
   pip install -e .
 fi
-# The C loops (storyline/_speedups.c) build where a C compiler is found; without them the
-# same results come from their Python references, text mode about 2.5x slower.
+# The C loops (storyline/_speedups.c, its parts in storyline/_c/) build where a C compiler is
+# found; without them the same results come from their Python references, text mode about 2.5x slower.
 .venv/bin/python -c "import storyline._speedups" 2>/dev/null \
   || echo "warning: storyline's C loops were not compiled (no C compiler?); it runs on their slower Python references" >&2
 # The model is installed without dependencies so that --require-hashes checks its wheel alone.

@@ -1,0 +1,510 @@
+/* bookkeeping.c: the stream's bookkeeping: StoryFeatures.add's sums of bags (add_bags),
+ * term counts (count_terms) and the rankings of terms and stories (best_terms, best_of)
+ * (references in storyline/cluster/_sparse.py; StoryFeatures in
+ * storyline/cluster/features.py). Uses common.c and bags.c (add_term, add_terms). */
+
+/* ---- The stream's bookkeeping: StoryFeatures.add's sums (storyline/cluster/features.py)
+ * and the rankings of terms and stories; references in storyline/cluster/_sparse.py. ---- */
+
+/* The ``count`` best of ``n`` scores (score k a double at base + k * stride) into
+ * ``order``, best first, ties in their order: sorted(range(n), key=score,
+ * reverse=True)[:count], as Python's stable sort gives it. Each score is inserted after
+ * the kept ones it does not beat (count * n steps at most: the callers keep few). */
+#define SCORE(k) (*(const double *)(base + (size_t)(k) * stride))
+
+/* best_of by Python's own sort: sorted(range(n), key=scores.__getitem__, reverse=True)[:count]
+ * of the scores as floats, for scores with a NaN, which compares false both ways (the order
+ * the sort then gives is its algorithm's). 0, or -1 with an exception set. */
+static int sorted_order(const char *base, size_t stride, Py_ssize_t n, Py_ssize_t count, Py_ssize_t *order) {
+    PyObject *scores = PyList_New(n), *indices = PyList_New(n), *key = NULL, *args = NULL, *kwargs = NULL;
+    PyObject *ranked = NULL;
+    int status = -1;
+    if (scores == NULL || indices == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *score = PyFloat_FromDouble(SCORE(i)), *index = PyLong_FromSsize_t(i);
+        if (score == NULL || index == NULL) {
+            Py_XDECREF(score);
+            Py_XDECREF(index);
+            goto done;
+        }
+        PyList_SET_ITEM(scores, i, score);
+        PyList_SET_ITEM(indices, i, index);
+    }
+    PyObject *sorted = PyDict_GetItemString(PyEval_GetBuiltins(), "sorted"); /* borrowed */
+    key = PyObject_GetAttrString(scores, "__getitem__");
+    args = key == NULL ? NULL : PyTuple_Pack(1, indices);
+    kwargs = args == NULL ? NULL : Py_BuildValue("{sOsO}", "key", key, "reverse", Py_True);
+    if (sorted == NULL || kwargs == NULL) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_RuntimeError, "no builtin sorted");
+        }
+        goto done;
+    }
+    ranked = PyObject_Call(sorted, args, kwargs);
+    if (ranked == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        order[i] = PyLong_AsSsize_t(PyList_GET_ITEM(ranked, i));
+    }
+    status = 0;
+done:
+    Py_XDECREF(scores);
+    Py_XDECREF(indices);
+    Py_XDECREF(key);
+    Py_XDECREF(args);
+    Py_XDECREF(kwargs);
+    Py_XDECREF(ranked);
+    return status;
+}
+
+static int best_of(const char *base, size_t stride, Py_ssize_t n, Py_ssize_t count, Py_ssize_t *order) {
+    for (Py_ssize_t i = 0; i < n && count > 0; i++) {
+        if (isnan(SCORE(i))) {
+            return sorted_order(base, stride, n, count < n ? count : n, order);
+        }
+    }
+    Py_ssize_t filled = 0;
+    for (Py_ssize_t i = 0; i < n && count > 0; i++) {
+        double score = SCORE(i);
+        Py_ssize_t at;
+        if (filled < count) {
+            at = filled++;
+        } else if (SCORE(order[count - 1]) < score) {
+            at = count - 1;
+        } else {
+            continue;
+        }
+        while (at > 0 && SCORE(order[at - 1]) < score) {
+            order[at] = order[at - 1];
+            at--;
+        }
+        order[at] = i;
+    }
+    return 0;
+}
+#undef SCORE
+
+/* norms[name] = math.sqrt(squared) or 1.0; -1 with an exception set on failure. */
+static int set_norm(PyObject *norms, PyObject *name, double squared) {
+    if (squared < 0) {
+        PyErr_SetString(PyExc_ValueError, "math domain error");
+        return -1;
+    }
+    double root = sqrt(squared);
+    PyObject *value = PyFloat_FromDouble(root == 0.0 ? 1.0 : root);
+    int done = value == NULL ? -1 : PyDict_SetItem(norms, name, value);
+    Py_XDECREF(value);
+    return done;
+}
+
+/* norms.pop(name, None); -1 with an exception set on failure. */
+static int drop_norm(PyObject *norms, PyObject *name) {
+    int held = PyDict_Contains(norms, name);
+    return held <= 0 ? held : PyDict_DelItem(norms, name);
+}
+
+/* The cached norm to update while adding into the bag ``name``: 1 with *squared set to
+ * its square where ``idf`` is a dict and norms holds one, 0 where not, -1 on failure. */
+static int live_norm(PyObject *norms, PyObject *idf, PyObject *name, double *squared) {
+    if (idf == Py_None) {
+        return 0;
+    }
+    PyObject *norm = PyDict_GetItemWithError(norms, name);
+    if (norm == NULL) {
+        return PyErr_Occurred() ? -1 : 0;
+    }
+    double value = PyFloat_AsDouble(norm);
+    if (FAILED(value)) {
+        return -1;
+    }
+    *squared = value * value;
+    return 1;
+}
+
+/* One entity kind's bag while add_bags splits the entities; a two-character kind (all
+ * of the clusterer's) is also known by its characters. */
+typedef struct {
+    PyObject *kind, *bag;
+    int live, two_chars;
+    Py_UCS4 first, second;
+    double squared;
+} KindPart;
+
+/* The kind of ``split`` that a str term of two or more characters opens with, by its
+ * characters (no slice made), or NULL. */
+static KindPart *kind_by_chars(KindPart *split, Py_ssize_t used, PyObject *term) {
+    if (!PyUnicode_Check(term) || PyUnicode_GET_LENGTH(term) < 2) {
+        return NULL;
+    }
+    Py_UCS4 first = PyUnicode_READ_CHAR(term, 0), second = PyUnicode_READ_CHAR(term, 1);
+    for (Py_ssize_t k = 0; k < used; k++) {
+        if (split[k].two_chars && split[k].first == first && split[k].second == second) {
+            return &split[k];
+        }
+    }
+    return NULL;
+}
+
+/* The key of ``kinds`` that a str term opens with, found by its first two characters
+ * among the exact str keys of two (no slice made, no hash computed), its bag into
+ * *bag; NULL where none is found so (the slice then finds the kind, or fails as the
+ * reference fails). */
+static PyObject *kind_key_by_chars(PyObject *kinds, PyObject *term, PyObject **bag) {
+    if (!PyUnicode_Check(term) || PyUnicode_GET_LENGTH(term) < 2) {
+        return NULL;
+    }
+    Py_UCS4 first = PyUnicode_READ_CHAR(term, 0), second = PyUnicode_READ_CHAR(term, 1);
+    Py_ssize_t pos = 0;
+    PyObject *key, *value;
+    while (PyDict_Next(kinds, &pos, &key, &value)) {
+        if (PyUnicode_CheckExact(key) && PyUnicode_GET_LENGTH(key) == 2 && PyUnicode_READ_CHAR(key, 0) == first
+                && PyUnicode_READ_CHAR(key, 1) == second) {
+            *bag = value;
+            return key;
+        }
+    }
+    return NULL;
+}
+
+PyDoc_STRVAR(add_bags_doc,
+"add_bags(norms, idf, names, bags, parts, kinds, entities) -> None\n\n"
+"StoryFeatures.add's sums: each non-empty parts[i] added into bags[i] (tuples as long as\n"
+"``names``), then ``entities`` split by their two-character kind prefix into the bags of\n"
+"``kinds``. With ``idf`` a dict, each bag's norm that ``norms`` caches under its name (or\n"
+"kind) is updated term by term as add_into updates it; else it is dropped.");
+
+/* add_bags of ``n`` names, bags and parts (a dict ``norms``, ``idf`` a dict or None, dicts
+ * ``kinds`` and ``entities``); -1 with an exception set. */
+static int add_bags_of(PyObject *norms, PyObject *idf, Py_ssize_t n, PyObject *const *names, PyObject *const *bags,
+                       PyObject *const *parts, PyObject *kinds, PyObject *entities) {
+    if (idf != Py_None && !PyDict_Check(idf)) {
+        PyErr_SetString(PyExc_TypeError, "add_bags: idf must be a dict or None");
+        return -1;
+    }
+    /* a part added into two bags with live norms (StoryFeatures.add adds the title and
+     * the body twice) reads its terms' IDF weights once, where no Python code can change
+     * a stored weight between (a plain dict, or the clusterer's cache: a miss adds its own) */
+    int memo_safe = idf != Py_None && (PyDict_CheckExact(idf) || Py_TYPE(idf) == idf_cache_type);
+    IdfMemo memos[8] = {{NULL, 0, 0, 0}};
+    int out = -1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *name = names[i], *bag = bags[i], *part = parts[i];
+        if (!PyDict_Check(bag) || !PyDict_Check(part)) {
+            PyErr_SetString(PyExc_TypeError, "add_bags: bags and parts must be dicts");
+            goto memos_done;
+        }
+        if (PyDict_GET_SIZE(part) == 0) {
+            continue; /* a headline's body, say: bag and norm stay as they are */
+        }
+        double squared = 0.0;
+        int live = live_norm(norms, idf, name, &squared);
+        if (live < 0) {
+            goto memos_done;
+        }
+        IdfMemo *memo = NULL;
+        for (Py_ssize_t j = 0; j < i && j < 8 && live && memo_safe && memo == NULL; j++) {
+            if (parts[j] == part && memos[j].known && memos[j].size == PyDict_GET_SIZE(part)) {
+                memo = &memos[j];
+                memo->at = 0;
+            }
+        }
+        for (Py_ssize_t k = i + 1; k < n && i < 8 && live && memo_safe && memo == NULL; k++) {
+            if (parts[k] == part) { /* added again below: its weights kept */
+                memo = &memos[i];
+                memo->size = PyDict_GET_SIZE(part);
+                if ((memo->weights = PyMem_Malloc((size_t)memo->size * sizeof(double))) == NULL) {
+                    PyErr_NoMemory();
+                    goto memos_done;
+                }
+            }
+        }
+        if (add_terms(bag, part, live ? idf : NULL, live ? &squared : NULL, memo) < 0) {
+            goto memos_done;
+        }
+        if (memo != NULL) {
+            memo->known = 1;
+        }
+        if ((live ? set_norm(norms, name, squared) : drop_norm(norms, name)) < 0) {
+            goto memos_done;
+        }
+    }
+    out = 0;
+memos_done:
+    for (int j = 0; j < 8; j++) {
+        PyMem_Free(memos[j].weights);
+    }
+    if (out < 0) {
+        return -1;
+    }
+    Py_ssize_t size = PyDict_GET_SIZE(entities);
+    if (size == 0) {
+        return 0;
+    }
+    /* each kind's terms in entity order, its norm updated over them alone: what adding
+     * the split-off bags one after another does */
+    KindPart few[4];
+    KindPart *split = size <= 4 ? few : PyMem_Malloc((size_t)size * sizeof(KindPart));
+    if (split == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    Py_ssize_t used = 0, pos = 0, seen = 0;
+    PyObject *term, *value;
+    out = -1;
+    /* the ``size`` entities split at the start, as the reference splits them before it
+     * adds: entities that Python code run here adds (an IDF's __missing__) are not, and
+     * there are no more kinds than ``split`` has room for */
+    while (seen++ < size && PyDict_Next(entities, &pos, &term, &value)) {
+        KindPart *at = kind_by_chars(split, used, term);
+        PyObject *bag = NULL;
+        /* a kind found by its characters is none of split's: kind_by_chars finds those */
+        PyObject *kind = at == NULL ? Py_XNewRef(kind_key_by_chars(kinds, term, &bag)) : NULL;
+        if (at == NULL && kind == NULL && (kind = PySequence_GetSlice(term, 0, 2)) == NULL) {
+            goto done;
+        }
+        for (Py_ssize_t k = 0; k < used && at == NULL && bag == NULL; k++) {
+            int same = PyObject_RichCompareBool(kind, split[k].kind, Py_EQ);
+            if (same < 0) {
+                Py_DECREF(kind);
+                goto done;
+            }
+            at = same ? &split[k] : NULL;
+        }
+        if (at == NULL) {
+            bag = bag != NULL ? bag : PyDict_GetItemWithError(kinds, kind);
+            if (bag == NULL || !PyDict_Check(bag)) {
+                if (bag != NULL) {
+                    PyErr_SetString(PyExc_TypeError, "add_bags: the kinds' bags must be dicts");
+                } else if (!PyErr_Occurred()) {
+                    PyErr_SetObject(PyExc_KeyError, kind);
+                }
+                Py_DECREF(kind);
+                goto done;
+            }
+            at = &split[used++];
+            at->kind = kind;
+            at->bag = Py_NewRef(bag);
+            at->two_chars = PyUnicode_Check(kind) && PyUnicode_GET_LENGTH(kind) == 2;
+            if (at->two_chars) {
+                at->first = PyUnicode_READ_CHAR(kind, 0);
+                at->second = PyUnicode_READ_CHAR(kind, 1);
+            }
+            at->live = live_norm(norms, idf, kind, &at->squared);
+            if (at->live < 0) {
+                goto done;
+            }
+        } else {
+            Py_XDECREF(kind);
+        }
+        if (add_term(at->bag, term, value, at->live ? idf : NULL, at->live ? &at->squared : NULL, NULL) < 0) {
+            goto done;
+        }
+    }
+    for (Py_ssize_t k = 0; k < used; k++) {
+        if ((split[k].live ? set_norm(norms, split[k].kind, split[k].squared) : drop_norm(norms, split[k].kind)) < 0) {
+            goto done;
+        }
+    }
+    out = 0;
+done:
+    for (Py_ssize_t k = 0; k < used; k++) {
+        Py_DECREF(split[k].kind);
+        Py_DECREF(split[k].bag);
+    }
+    if (split != few) {
+        PyMem_Free(split);
+    }
+    return out;
+}
+
+static PyObject *add_bags(PyObject *self, PyObject *args) {
+    PyObject *norms, *idf, *names, *bags, *parts, *kinds, *entities;
+    if (!PyArg_ParseTuple(args, "O!OO!O!O!O!O!:add_bags", &PyDict_Type, &norms, &idf, &PyTuple_Type, &names,
+                          &PyTuple_Type, &bags, &PyTuple_Type, &parts, &PyDict_Type, &kinds, &PyDict_Type,
+                          &entities)) {
+        return NULL;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(names);
+    if (PyTuple_GET_SIZE(bags) != n || PyTuple_GET_SIZE(parts) != n) {
+        PyErr_SetString(PyExc_ValueError, "add_bags: names, bags and parts differ in length");
+        return NULL;
+    }
+    if (add_bags_of(norms, idf, n, &PyTuple_GET_ITEM(names, 0), &PyTuple_GET_ITEM(bags, 0),
+                    &PyTuple_GET_ITEM(parts, 0), kinds, entities) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* The hashes of a bag's terms, 256 bits of them: a term whose bit is clear is not in the
+ * bag (a dict compares a stored hash before it compares keys, so a term it finds has a
+ * hash the filter holds), and its lookup there is skipped. A bag with a term that is no
+ * exact str (whose hash may not be at hand) holds every bit. */
+typedef struct {
+    uint64_t bits[4];
+} HashFilter;
+
+#define FILTERED_BAGS 8 /* bags of count_terms with a filter; any later one is looked up */
+
+/* An exact str's hash, as a dict holding it stored it; -1 for any other term. */
+static inline Py_hash_t str_hash(PyObject *term) {
+    return PyUnicode_CheckExact(term) ? ((PyASCIIObject *)term)->hash : -1;
+}
+
+static inline void filter_add(HashFilter *f, Py_hash_t hash) {
+    if (hash == -1) {
+        memset(f->bits, 0xff, sizeof f->bits);
+    } else {
+        f->bits[((size_t)hash >> 6) & 3] |= (uint64_t)1 << ((size_t)hash & 63);
+    }
+}
+
+static inline int filter_may_hold(const HashFilter *f, Py_hash_t hash) {
+    return hash == -1 || (f->bits[((size_t)hash >> 6) & 3] >> ((size_t)hash & 63)) & 1;
+}
+
+/* counts[term] = counts.get(term, 0) + 1 unless ``term`` (of bags[i], of str_hash
+ * ``hash``) is in one of the bags before it (counted there; filters[j] of bags[j] for
+ * j < FILTERED_BAGS): 0, or -1 with an exception set. The term is held: the lookups may
+ * run Python code (a key's __eq__) that takes it out of its bag. A get and a set, as
+ * Counter.update counts: most terms are counted before (a setdefault first would be a
+ * third lookup for them); a plain int count is added to without the number protocol. */
+static int count_term_once(PyObject *counts, PyObject *const *bags, Py_ssize_t i, PyObject *term,
+                           const HashFilter *filters, Py_hash_t hash) {
+    Py_INCREF(term);
+    int met = 0; /* in an earlier bag: counted there */
+    for (Py_ssize_t j = 0; j < i && met == 0; j++) {
+        if (j >= FILTERED_BAGS || filter_may_hold(&filters[j], hash)) {
+            met = PyDict_Contains(bags[j], term);
+        }
+    }
+    if (met != 0) {
+        Py_DECREF(term);
+        return met < 0 ? -1 : 0;
+    }
+    PyObject *count = PyDict_GetItemWithError(counts, term); /* borrowed */
+    PyObject *next = NULL;
+    int overflow = 1;
+    long old = count != NULL && PyLong_CheckExact(count) ? PyLong_AsLongAndOverflow(count, &overflow) : 0;
+    if (count == NULL) {
+        next = PyErr_Occurred() ? NULL : PyLong_FromLong(1); /* a cached small int: no allocation */
+    } else if (!overflow && old < LONG_MAX) {
+        next = PyLong_FromLong(old + 1);
+    } else {
+        PyObject *one = PyLong_FromLong(1);
+        Py_INCREF(count); /* held while it adds */
+        next = one == NULL ? NULL : PyNumber_Add(count, one);
+        Py_DECREF(count);
+        Py_XDECREF(one);
+    }
+    int status = next == NULL ? -1 : PyDict_SetItem(counts, term, next);
+    Py_XDECREF(next);
+    Py_DECREF(term);
+    return status;
+}
+
+PyDoc_STRVAR(count_terms_doc,
+"count_terms(counts, bags) -> None\n\n"
+"Each term of the dicts in the tuple ``bags`` counted once in ``counts`` (a dict of int:\n"
+"counts[term] = counts.get(term, 0) + 1), in the order the terms are first met.");
+
+/* count_terms of a dict ``counts`` and ``n`` bags; -1 with an exception set. */
+static int count_terms_of(PyObject *counts, PyObject *const *bags, Py_ssize_t n) {
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!PyDict_Check(bags[i])) {
+            PyErr_SetString(PyExc_TypeError, "count_terms: the bags must be dicts");
+            return -1;
+        }
+    }
+    HashFilter filters[FILTERED_BAGS] = {{{0}}};
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *term, *weight;
+        Py_ssize_t pos = 0;
+        while (PyDict_Next(bags[i], &pos, &term, &weight)) {
+            Py_hash_t hash = str_hash(term);
+            if (i < FILTERED_BAGS) {
+                filter_add(&filters[i], hash);
+            }
+            if (count_term_once(counts, bags, i, term, filters, hash) < 0) {
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+static PyObject *count_terms(PyObject *self, PyObject *args) {
+    PyObject *counts, *bags;
+    if (!PyArg_ParseTuple(args, "O!O!:count_terms", &PyDict_Type, &counts, &PyTuple_Type, &bags)) {
+        return NULL;
+    }
+    if (count_terms_of(counts, &PyTuple_GET_ITEM(bags, 0), PyTuple_GET_SIZE(bags)) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+/* A bag term and its IDF-weighted weight. */
+typedef struct {
+    double score;
+    PyObject *term, *weight;
+} RankedTerm;
+
+PyDoc_STRVAR(best_terms_doc,
+"best_terms(bag, idf, keep) -> dict\n\n"
+"The ``keep`` terms of ``bag`` with the highest weight * idf[term], best first (ties in\n"
+"bag order), with their weights.");
+
+static PyObject *best_terms(PyObject *self, PyObject *args) {
+    PyObject *bag, *idf;
+    Py_ssize_t keep;
+    if (!PyArg_ParseTuple(args, "O!O!n:best_terms", &PyDict_Type, &bag, &PyDict_Type, &idf, &keep)) {
+        return NULL;
+    }
+    if (keep < 0) {
+        PyErr_SetString(PyExc_ValueError, "best_terms: keep must not be negative");
+        return NULL;
+    }
+    Py_ssize_t n = PyDict_GET_SIZE(bag), pos = 0, i = 0;
+    Py_ssize_t count = keep < n ? keep : n;
+    /* the bag's own references: the IDF may be computed (Python code runs then) */
+    RankedTerm *ranked = PyMem_Malloc((size_t)(n > 0 ? n : 1) * sizeof(RankedTerm));
+    Py_ssize_t *order = PyMem_Malloc((size_t)(count > 0 ? count : 1) * sizeof(Py_ssize_t));
+    PyObject *term, *weight, *out = NULL;
+    if (ranked == NULL || order == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    while (i < n && PyDict_Next(bag, &pos, &term, &weight)) {
+        ranked[i].term = Py_NewRef(term);
+        ranked[i].weight = Py_NewRef(weight);
+        i++;
+    }
+    for (Py_ssize_t k = 0; k < i; k++) {
+        double w, term_idf;
+        if (weight_and_idf(idf, ranked[k].term, ranked[k].weight, &w, &term_idf) < 0) {
+            goto done;
+        }
+        ranked[k].score = w * term_idf;
+    }
+    count = keep < i ? keep : i;
+    if (best_of((const char *)&ranked[0].score, sizeof(RankedTerm), i, count, order) < 0) {
+        goto done;
+    }
+    out = _PyDict_NewPresized(count); /* sized once: no resize while it fills */
+    for (Py_ssize_t k = 0; out != NULL && k < count; k++) {
+        if (PyDict_SetItem(out, ranked[order[k]].term, ranked[order[k]].weight) < 0) {
+            Py_CLEAR(out);
+        }
+    }
+done:
+    for (Py_ssize_t k = 0; k < i; k++) {
+        Py_DECREF(ranked[k].term);
+        Py_DECREF(ranked[k].weight);
+    }
+    PyMem_Free(ranked);
+    PyMem_Free(order);
+    return out;
+}

@@ -1,0 +1,843 @@
+/* stream.c: the stream's join decision and a story's sums grown by an article: best_story
+ * (reference in storyline/cluster/online.py; its banner in compare.c); decide (online.py),
+ * the article read as a refinement side (article_side, side_cosine_of); add_article and
+ * count_article (references in storyline/cluster/features.py); register_stream. Uses
+ * common.c, bags.c, bookkeeping.c (add_bags_of, count_terms_of, best_of), compare.c
+ * (pair_values, text_cosines, norms) and refine.c (Side and its bags). */
+
+/* Whether an article of day ``own_day`` (not None) and a story lie more than ``window``
+ * days apart: abs(own_day - story.day) > window, computed as Python computes it, where the
+ * story has a last day; 1, 0 or -1 with an exception set. */
+static int out_of_window(Held *h, PyObject *own_day, PyObject *story, PyObject *window) {
+    PyObject *last_day = held_attr(h, story, K_LAST_DAY);
+    if (last_day == NULL || last_day == Py_None) {
+        return last_day == NULL ? -1 : 0;
+    }
+    /* StoryFeatures.day: day_sum / day_n if day_n else None */
+    PyObject *day_n = held_attr(h, story, K_DAY_N);
+    int dated = day_n == NULL ? -1 : PyObject_IsTrue(day_n);
+    if (dated < 0) {
+        return -1;
+    }
+    PyObject *day_sum = dated ? held_attr(h, story, K_DAY_SUM) : NULL;
+    double own, day, limit;
+    if (day_sum != NULL && exact_double(own_day, &own) && exact_double(window, &limit)
+            && story_day_double(day_sum, day_n, &day)) {
+        return fabs(own - day) > limit; /* a float and a float or an exact int compare so */
+    }
+    PyObject *story_day = !dated ? Py_NewRef(Py_None) : day_sum == NULL ? NULL : PyNumber_TrueDivide(day_sum, day_n);
+    PyObject *gap = story_day == NULL ? NULL : hold(h, PyNumber_Subtract(own_day, hold(h, story_day)));
+    PyObject *apart = gap == NULL ? NULL : hold(h, PyNumber_Absolute(gap));
+    return apart == NULL ? -1 : PyObject_RichCompareBool(apart, window, Py_GT);
+}
+
+/* What best_story reads every ranked story with: the article as pair_values reads it (its
+ * ArticleVectors, or its ArticleFeatures and side) and the rest. */
+typedef struct {
+    PyObject *article;
+    const Side *side;
+    PyObject *const *own; /* NULL, or the article's fields as pair_values reads them */
+    PyObject *own_day, *stories, *df, *idf, *floor_obj, *window, *weights;
+    double **w; /* the weights as doubles, read at the first story the model reads */
+    Py_ssize_t *m;
+    double bias, threshold;
+} Judge;
+
+/* best_story's reading of the story ``sid`` (its text cosine ``cross``, or None; or
+ * *known_cross where that is not NULL): 1 with the model's margin over the threshold in
+ * *margin, 0 where the story is out of the window or its words miss the floor, -1 with an
+ * exception set. ``kept`` is NULL, or the story and its fresh norms as text_cosines kept them. */
+static int join_margin(const Judge *j, PyObject *sid, PyObject *cross, const double *known_cross,
+                       PyObject *const *kept, double *margin) {
+    Held each;
+    each.n = 0;
+    hold(&each, Py_NewRef(sid));
+    hold(&each, Py_NewRef(cross));
+    PyObject *story = kept != NULL ? kept[0] : PyDict_GetItemWithError(j->stories, sid);
+    if (story == NULL) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetObject(PyExc_KeyError, sid);
+        }
+        release(&each);
+        return -1;
+    }
+    hold(&each, Py_NewRef(story));
+    int apart = j->own_day == Py_None ? 0 : out_of_window(&each, j->own_day, story, j->window);
+    PyObject *norms = apart != 0 ? NULL
+                      : kept != NULL ? hold(&each, Py_NewRef(kept[1])) : hold(&each, story_norms(story, j->df));
+    double x[PAIR_FEATURES], p = 0.0;
+    int found = -1;
+    if (norms != NULL) {
+        if (!PyDict_Check(norms)) {
+            PyErr_SetString(PyExc_TypeError, "best_story: a story's norms must be a dict");
+        } else {
+            found = pair_values(j->article, j->side, j->own, story, j->idf, norms, cross, known_cross, j->floor_obj, x);
+        }
+    }
+    if (found > 0 && *j->w == NULL) {
+        *j->w = doubles_of(j->weights, j->m);
+        if (*j->w == NULL) {
+            found = -1;
+        }
+    }
+    if (found > 0) {
+        /* online.probability: a linear model, or one over the features' products */
+        Py_ssize_t m = *j->m;
+        if (m == PAIR_FEATURES) {
+            p = linear_of(x, PAIR_FEATURES, *j->w, m, j->bias);
+        } else if (m != PAIR_FEATURES + PAIR_FEATURES * (PAIR_FEATURES - 1) / 2) {
+            PyErr_Format(PyExc_ValueError, "%zd weights fit neither %d features nor their products", m,
+                         PAIR_FEATURES);
+            found = -1;
+        } else if (interaction_of(x, PAIR_FEATURES, *j->w, m, j->bias, &p) < 0) {
+            found = -1;
+        }
+    }
+    release(&each);
+    if (apart < 0 || (apart == 0 && found < 0)) {
+        return -1;
+    }
+    *margin = p - j->threshold;
+    return apart ? 0 : found;
+}
+
+PyDoc_STRVAR(best_story_doc,
+"best_story(vectors, ranked, stories, df, floor, window_days, weights, bias, threshold)\n"
+"    -> story id | None\n\n"
+"The stream's join decision for an ArticleVectors over the stories ``ranked`` (id -> its\n"
+"text cosine or None): the most probable by its margin over ``threshold``\n"
+"(storyline.cluster.online).");
+
+static PyObject *best_story(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 9) {
+        PyErr_SetString(PyExc_TypeError, "best_story takes 9 arguments");
+        return NULL;
+    }
+    PyObject *vectors = args[0], *ranked = args[1], *stories = args[2], *df = args[3], *floor_obj = args[4],
+             *window = args[5], *weights = args[6];
+    double bias = PyFloat_AsDouble(args[7]), threshold;
+    if (FAILED(bias) || (threshold = PyFloat_AsDouble(args[8]), FAILED(threshold)) || kernel_ready() < 0) {
+        return NULL;
+    }
+    if (!PyDict_Check(ranked) || !PyDict_Check(stories)) {
+        PyErr_SetString(PyExc_TypeError, "best_story: the ranked stories and the stories must be dicts");
+        return NULL;
+    }
+    Held h;
+    h.n = 0;
+    PyObject *best = NULL;
+    double best_margin = 0.0, *w = NULL;
+    Py_ssize_t m = 0;
+    PyObject *f = held_attr(&h, vectors, K_FEATURES);
+    PyObject *own_day = f == NULL ? NULL : held_attr(&h, f, K_DAY);
+    PyObject *idf = own_day == NULL ? NULL : held_attr(&h, df, K_WEIGHTS);
+    if (idf == NULL) {
+        goto fail;
+    }
+    if (!PyDict_Check(idf)) {
+        PyErr_SetString(PyExc_TypeError, "best_story: the IDF weights must be a dict");
+        goto fail;
+    }
+    Py_ssize_t pos = 0;
+    PyObject *sid, *cross;
+    while (PyDict_Next(ranked, &pos, &sid, &cross)) {
+        Judge judge = {vectors, NULL, NULL, own_day, stories, df, idf, floor_obj, window, weights, &w, &m, bias, threshold};
+        double margin;
+        Py_INCREF(sid); /* held while Python code may run (and change ``ranked``) */
+        int read = join_margin(&judge, sid, cross, NULL, NULL, &margin);
+        if (read > 0 && margin >= best_margin) {
+            best_margin = margin;
+            Py_XSETREF(best, Py_NewRef(sid));
+        }
+        Py_DECREF(sid);
+        if (read < 0) {
+            goto fail;
+        }
+    }
+    release(&h);
+    PyMem_Free(w);
+    return best != NULL ? best : Py_NewRef(Py_None);
+fail:
+    release(&h);
+    PyMem_Free(w);
+    Py_XDECREF(best);
+    return NULL;
+}
+
+/* ---- The stream's join decision on arrays (decide below): the article read as a
+ * refinement side (its bags as arrays of term, hash, weight, weighted value and IDF, with
+ * hash tables) in place of an ArticleVectors, so that no dict or float is made per article
+ * term; its bags' cosines with a story's bags in cosine_of's order. ---- */
+
+/* An article's side as decide reads it: its bags (title, body, entities, years, the three
+ * kinds, title + body both ways), the IDF weights read (or computed) in the order
+ * ArticleVectors(features, df) reads them, none of the rest (side_of reads that); NULL
+ * with an exception set. Freed by side_free. */
+static Side *article_side(PyObject *f, PyObject *idf) {
+    Held h;
+    h.n = 0;
+    static const int fields[4] = {K_TITLE, K_BODY, K_ENTITIES, K_YEARS};
+    static const int slots[4] = {S_TITLE, S_BODY, S_ENTITIES, S_YEARS};
+    Py_ssize_t sizes[4];
+    for (int i = 0; i < 4; i++) {
+        PyObject *bag = held_attr(&h, f, fields[i]);
+        if (bag == NULL) {
+            release(&h);
+            return NULL;
+        }
+        sizes[i] = PyDict_Check(bag) ? PyDict_GET_SIZE(bag) : 0;
+    }
+    /* room for its bags as they are now: the four, the kinds (the entities' at most
+     * each), title + body both ways */
+    size_t room = bag_room(sizes[0]) + bag_room(sizes[1]) + 4 * bag_room(sizes[2]) + bag_room(sizes[3])
+                  + 2 * bag_room(sizes[0] + sizes[1]);
+    Side *s = spare_side;
+    if (s != NULL && s->room_size >= room) {
+        spare_side = NULL;
+        room = s->room_size;
+    } else {
+        /* the exact room: refinement keeps a side per article it compares, and a floor
+         * (8 KiB) on each raised its peak memory by 9 MB at 10k articles; the stream
+         * reuses the spare, the largest side freed, for most articles */
+        s = PyMem_Malloc(sizeof(Side) + room);
+        if (s == NULL) {
+            release(&h);
+            PyErr_NoMemory();
+            return NULL;
+        }
+    }
+    memset(s, 0, sizeof(Side));
+    s->room = (char *)(s + 1);
+    s->room_left = s->room_size = room;
+    for (int i = 0; i < 4; i++) {
+        /* read again: the IDF's __missing__ (Python code) may have run since */
+        PyObject *bag = held_attr(&h, f, fields[i]);
+        if (bag == NULL || side_bag(s, &s->bag[slots[i]], bag, idf) < 0) {
+            goto fail;
+        }
+    }
+    /* each kind's names in the entities' order (_split_kinds), read off their bag */
+    const SideBag *entities = &s->bag[S_ENTITIES];
+    int few[64];
+    int *kind_of = entities->n <= 64 ? few : PyMem_Malloc(sizeof(int) * (size_t)entities->n);
+    if (kind_of == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    Py_ssize_t named[3] = {0, 0, 0};
+    for (Py_ssize_t i = 0; i < entities->n; i++) {
+        PyObject *term = entities->terms[i].term;
+        Py_UCS4 c = PyUnicode_GET_LENGTH(term) < 2 || PyUnicode_READ_CHAR(term, 1) != ':' ? 0
+                    : PyUnicode_READ_CHAR(term, 0);
+        kind_of[i] = c == 'p' ? 0 : c == 'l' ? 1 : c == 'o' ? 2 : -1;
+        if (kind_of[i] >= 0) {
+            named[kind_of[i]]++;
+        }
+    }
+    int failed = 0;
+    for (int k = 0; k < 3 && !failed; k++) {
+        failed = bag_alloc(s, &s->bag[S_PEOPLE + k], named[k]) < 0;
+    }
+    for (Py_ssize_t i = 0; i < entities->n && !failed; i++) {
+        const SideTerm *t = &entities->terms[i];
+        if (kind_of[i] >= 0) {
+            bag_add(&s->bag[S_PEOPLE + kind_of[i]], t->term, t->hash, t->weight, t->weighted, t->idf);
+        }
+    }
+    if (kind_of != few) {
+        PyMem_Free(kind_of);
+    }
+    for (int k = 0; k < 3 && !failed; k++) {
+        SideBag *kind = &s->bag[S_PEOPLE + k];
+        kind->vector_norm = kind->story_norm = kind->n ? bag_norm(kind, 0) : 1.0;
+    }
+    if (failed || side_all(s) < 0) {
+        goto fail;
+    }
+    release(&h);
+    return s;
+fail:
+    release(&h);
+    side_free(s);
+    return NULL;
+}
+
+/* The side's bag of the ArticleVectors vector <name>. */
+static int side_slot(int name) {
+    switch (name) {
+    case K_TITLE:
+        return S_TITLE;
+    case K_BODY:
+        return S_BODY;
+    case K_ALL:
+        return S_ALL_VECTOR;
+    case K_ENTITIES:
+        return S_ENTITIES;
+    case K_YEARS:
+        return S_YEARS;
+    default:
+        return S_PEOPLE + (name - K_PEOPLE);
+    }
+}
+
+static int side_cosine_of(const Side *side, int name, PyObject *bag, PyObject *norms, PyObject *idf, int named_only,
+                          double *out) {
+    const SideBag *own = &side->bag[side_slot(name)];
+    if (named_only) { /* both_true(vector, bag) */
+        int named = own->n == 0 ? 0 : truth(bag);
+        if (named <= 0) {
+            return named;
+        }
+    }
+    if (!PyDict_Check(bag)) {
+        PyErr_SetString(PyExc_TypeError, "story_cosine: the vector and the bag must be dicts");
+        return -1;
+    }
+    double bag_norm = cached_norm(norms, kernel_str[name], bag, idf);
+    if (FAILED(bag_norm)) {
+        return -1;
+    }
+    /* shared_dot of the smaller (the article's where equal) in its order: the article's
+     * weighted value * the bag's value * the IDF, the IDF the side read at the article's
+     * first touch of the term (shared terms are the article's, so none is computed here) */
+    Sum s = {0.0, 0.0};
+    int any = 0;
+    if (own->n > PyDict_GET_SIZE(bag)) {
+        Py_ssize_t pos = 0, size = PyDict_GET_SIZE(bag);
+        PyObject *term, *value;
+        while (PyDict_Next(bag, &pos, &term, &value)) {
+            if (!PyUnicode_Check(term)) {
+                continue; /* the article's terms are str: no other key is one of them */
+            }
+            Py_ssize_t k;
+            double v;
+            if (PyUnicode_CheckExact(term) && PyFloat_CheckExact(value)) {
+                /* no Python code runs for them: the str's hash is cached or computed in C */
+                k = side_find(own, term, PyObject_Hash(term));
+                v = PyFloat_AS_DOUBLE(value);
+            } else {
+                /* held: a str subclass's hash and a value's __float__ may run Python code */
+                Py_INCREF(term);
+                Py_INCREF(value);
+                Py_hash_t hash = PyObject_Hash(term);
+                k = hash == -1 ? -1 : side_find(own, term, hash);
+                v = k < 0 ? 0.0 : PyFloat_AsDouble(value);
+                Py_DECREF(term);
+                Py_DECREF(value);
+                if (hash == -1 || FAILED(v) || walk_changed(bag, size) < 0) {
+                    return -1;
+                }
+            }
+            if (k >= 0) {
+                sum_add(&s, v * own->terms[k].weighted * own->terms[k].idf);
+                any = 1;
+            }
+        }
+    } else {
+        for (Py_ssize_t i = 0; i < own->n; i++) {
+            const SideTerm *t = &own->terms[i];
+            PyObject *other = _PyDict_GetItem_KnownHash(bag, t->term, t->hash);
+            if (other == NULL) {
+                if (PyErr_Occurred()) {
+                    return -1;
+                }
+                continue;
+            }
+            double w;
+            if (PyFloat_CheckExact(other)) {
+                w = PyFloat_AS_DOUBLE(other);
+            } else {
+                Py_INCREF(other); /* held: its __float__ may run Python code */
+                w = PyFloat_AsDouble(other);
+                Py_DECREF(other);
+                if (FAILED(w)) {
+                    return -1;
+                }
+            }
+            sum_add(&s, t->weighted * w * t->idf);
+            any = 1;
+        }
+    }
+    double total = sum_result(&s);
+    *out = any && total != 0.0 ? total / (own->vector_norm * bag_norm) : 0.0;
+    return 1;
+}
+
+/* ---- The stream: an article's join decision in one call (reference: decide in
+ * storyline/cluster/online.py), the article read as a side (above) in place of its
+ * ArticleVectors; and a story's sums grown by an article (reference: add_article in
+ * storyline/cluster/features.py). ---- */
+
+/* A new story's shared empty Counter (features._NO_COUNTS), once registered. */
+static PyObject *no_counts = NULL, *no_arguments = NULL;
+/* names the scoring kernel does not read, interned at registration */
+static PyObject *first_day_name, *year_name, *embedding_name, *last_seen_name, *add_embedding_name, *df_name,
+    *n_cached_name, *epoch_name, *clear_name;
+
+PyDoc_STRVAR(register_stream_doc,
+"register_stream(no_counts) -> None\n\n"
+"add_article gives a story its own Counter where it holds ``no_counts``\n"
+"(storyline.cluster.features).");
+
+static PyObject *register_stream(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 1 || !PyDict_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "register_stream takes a dict");
+        return NULL;
+    }
+    if (no_arguments == NULL) {
+        const char *texts[] = {"first_day", "year", "embedding", "last_seen", "_add_embedding", "df", "_n_cached",
+                               "epoch", "clear"};
+        PyObject **names[] = {&first_day_name, &year_name, &embedding_name, &last_seen_name, &add_embedding_name,
+                              &df_name, &n_cached_name, &epoch_name, &clear_name};
+        for (int i = 0; i < 9; i++) {
+            if (*names[i] == NULL && (*names[i] = PyUnicode_InternFromString(texts[i])) == NULL) {
+                return NULL;
+            }
+        }
+        if ((no_arguments = PyTuple_New(0)) == NULL) {
+            return NULL;
+        }
+    }
+    Py_XSETREF(no_counts, Py_NewRef(args[0]));
+    Py_RETURN_NONE;
+}
+
+/* Drops the n stories and norms that text_cosines kept (NULL where it kept none). */
+static void drop_kept(PyObject **kept, Py_ssize_t n) {
+    for (Py_ssize_t i = 0; kept != NULL && i < 2 * n; i++) {
+        Py_XDECREF(kept[i]);
+    }
+    PyMem_Free(kept);
+}
+
+PyDoc_STRVAR(decide_doc,
+"decide(features, candidates, stories, df, count, floor, window_days, weights, bias, threshold)\n"
+"    -> story id | None\n\n"
+"best_story over an article's ranked candidates (distinct ids into ``stories``): the\n"
+"``count`` best by their text cosine where there are more, else all (storyline.cluster.online).");
+
+static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 10) {
+        PyErr_SetString(PyExc_TypeError, "decide takes 10 arguments");
+        return NULL;
+    }
+    PyObject *features = args[0], *stories = args[2], *df = args[3];
+    Py_ssize_t count = PyLong_AsSsize_t(args[4]);
+    double bias, threshold;
+    if ((count == -1 && PyErr_Occurred()) || (bias = PyFloat_AsDouble(args[8]), FAILED(bias))
+            || (threshold = PyFloat_AsDouble(args[9]), FAILED(threshold)) || kernel_ready() < 0) {
+        return NULL;
+    }
+    if (!PyDict_Check(stories)) {
+        PyErr_SetString(PyExc_TypeError, "decide: the stories must be a dict");
+        return NULL;
+    }
+    Held h;
+    h.n = 0;
+    PyObject *best = NULL;
+    Side *side = NULL;
+    double best_margin = 0.0, *w = NULL, *cosines = NULL;
+    Py_ssize_t m = 0, *order = NULL, kept_n = 0;
+    PyObject **kept = NULL; /* the ranked candidates' stories and norms (text_cosines) */
+    PyObject *idf = held_attr(&h, df, K_WEIGHTS);
+    if (idf == NULL) {
+        goto fail;
+    }
+    if (!PyDict_Check(idf)) {
+        PyErr_SetString(PyExc_TypeError, "decide: the IDF weights must be a dict");
+        goto fail;
+    }
+    side = article_side(features, idf);
+    /* a tuple of them (a list's own array and items may be freed by Python code run
+     * below: an IDF's __missing__, a story id's __eq__) */
+    PyObject *candidates = side == NULL ? NULL : hold(&h, PySequence_Tuple(args[1]));
+    /* the fields pair_values reads of the article, read once */
+    static const int own_names[] = {K_BODY, K_NUMBERS, K_MAIN, K_DAY, K_WEEKDAYS, K_MONTHS, K_YEARS, K_HEADLINE_ONLY};
+    PyObject *own[K_COUNT] = {NULL};
+    for (size_t i = 0; candidates != NULL && i < sizeof own_names / sizeof own_names[0]; i++) {
+        if ((own[own_names[i]] = held_attr(&h, features, own_names[i])) == NULL) {
+            goto fail;
+        }
+    }
+    PyObject *own_day = candidates == NULL ? NULL : own[K_DAY];
+    if (own_day == NULL) {
+        goto fail;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(candidates);
+    PyObject **sids = &PyTuple_GET_ITEM(candidates, 0);
+    if (own_day != Py_None) {
+        /* the candidates within the time window (online.in_window), in their order: an
+         * out-of-window story never joins, and takes no place among those ranked. Kept in
+         * a tuple of the same length, its unused end left empty (never seen by Python). */
+        PyObject *within = hold(&h, PyTuple_New(n));
+        if (within == NULL) {
+            goto fail;
+        }
+        Py_ssize_t in = 0;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            PyObject *story = PyDict_GetItemWithError(stories, sids[i]);
+            if (story == NULL) {
+                if (!PyErr_Occurred()) {
+                    PyErr_SetObject(PyExc_KeyError, sids[i]);
+                }
+                goto fail;
+            }
+            Held each;
+            each.n = 0;
+            hold(&each, Py_NewRef(story));
+            int apart = out_of_window(&each, own_day, story, args[6]);
+            release(&each);
+            if (apart < 0) {
+                goto fail;
+            }
+            if (!apart) {
+                PyTuple_SET_ITEM(within, in++, Py_NewRef(sids[i]));
+            }
+        }
+        n = in;
+        sids = &PyTuple_GET_ITEM(within, 0);
+    }
+    /* ranked: the ``count`` best by their text cosine (as the slice [:count] of them) where
+     * there are more candidates, else all of them, their cosine unknown */
+    Py_ssize_t ranked = n;
+    if (n > count) {
+        ranked = count < 0 ? (n + count > 0 ? n + count : 0) : count;
+        cosines = PyMem_Malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
+        order = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(n > 0 ? n : 1));
+        kept = PyMem_Calloc(2 * (size_t)(n > 0 ? n : 1), sizeof(PyObject *));
+        kept_n = n;
+        if (cosines == NULL || order == NULL || kept == NULL) {
+            PyErr_NoMemory();
+            goto fail;
+        }
+        if (text_cosines(NULL, NULL, side, sids, n, stories, df, idf, cosines, kept) < 0
+                || best_of((const char *)cosines, sizeof(double), n, ranked, order) < 0) {
+            goto fail;
+        }
+    }
+    Judge judge = {features, side, own, own_day, stories, df, idf, args[5], args[6], args[7], &w, &m, bias, threshold};
+    for (Py_ssize_t j = 0; j < ranked; j++) {
+        PyObject *sid = sids[order == NULL ? j : order[j]];
+        double margin;
+        int read = order == NULL ? join_margin(&judge, sid, Py_None, NULL, NULL, &margin)
+                                 : join_margin(&judge, sid, Py_None, &cosines[order[j]], &kept[2 * order[j]], &margin);
+        if (read < 0) {
+            goto fail;
+        }
+        if (read > 0 && margin >= best_margin) {
+            best_margin = margin;
+            Py_XSETREF(best, Py_NewRef(sid));
+        }
+    }
+    release(&h);
+    side_free(side);
+    PyMem_Free(w);
+    PyMem_Free(cosines);
+    PyMem_Free(order);
+    drop_kept(kept, kept_n);
+    return best != NULL ? best : Py_NewRef(Py_None);
+fail:
+    release(&h);
+    if (side != NULL) {
+        side_free(side);
+    }
+    PyMem_Free(w);
+    PyMem_Free(cosines);
+    PyMem_Free(order);
+    drop_kept(kept, kept_n);
+    Py_XDECREF(best);
+    return NULL;
+}
+
+/* setattr(obj, name, value), straight into the slot where ``name`` is a plain __slots__
+ * member of obj's class (as slot_attr reads it); -1 with an exception set. */
+static int slot_put(PyObject *obj, PyObject *name, PyObject *value) {
+    PyTypeObject *type = Py_TYPE(obj);
+    Py_ssize_t offset = type->tp_setattro == PyObject_GenericSetAttr ? plain_slot(type, name) : 0;
+    if (offset != 0) {
+        Py_XSETREF(*(PyObject **)((char *)obj + offset), Py_NewRef(value));
+        return 0;
+    }
+    return PyObject_SetAttr(obj, name, value);
+}
+
+/* obj.<name> = obj.<name> + step (``+=``), step a new reference (NULL: failed already);
+ * -1 with an exception set. */
+static int add_to_attr(Held *h, PyObject *obj, int name, PyObject *step) {
+    PyObject *old = step == NULL ? NULL : held_attr(h, obj, name);
+    PyObject *sum = old == NULL ? NULL : PyNumber_InPlaceAdd(old, step);
+    Py_XDECREF(step);
+    int done = sum == NULL ? -1 : put_attr(obj, name, sum);
+    Py_XDECREF(sum);
+    return done;
+}
+
+/* counts[item] = counts.get(item, 0) + 1 for each item of ``items``, in their order (what
+ * Counter.update does with an iterable that is no mapping); -1 with an exception set. */
+static int count_each(PyObject *counts, PyObject *items) {
+    if (!PyDict_Check(counts)) {
+        PyErr_SetString(PyExc_TypeError, "add_article: a story's counts must be a Counter");
+        return -1;
+    }
+    PyObject *iter = PyObject_GetIter(items), *item, *one = PyLong_FromLong(1);
+    if (iter == NULL || one == NULL) {
+        Py_XDECREF(iter);
+        Py_XDECREF(one);
+        return -1;
+    }
+    int status = 0;
+    while (status == 0 && (item = PyIter_Next(iter)) != NULL) {
+        PyObject *count = PyDict_GetItemWithError(counts, item);
+        PyObject *next = count != NULL ? PyNumber_Add(count, one) : PyErr_Occurred() ? NULL : Py_NewRef(one);
+        status = next == NULL ? -1 : PyDict_SetItem(counts, item, next);
+        Py_XDECREF(next);
+        Py_DECREF(item);
+    }
+    Py_DECREF(iter);
+    Py_DECREF(one);
+    return status < 0 || PyErr_Occurred() ? -1 : 0;
+}
+
+/* The story's own Counter of ``name`` (made where it holds the shared empty one), held;
+ * NULL with an exception set. */
+static PyObject *own_counts(Held *h, PyObject *story, int name) {
+    PyObject *counts = held_attr(h, story, name);
+    if (counts == NULL || counts != no_counts) {
+        return counts;
+    }
+    PyTypeObject *counter = Py_TYPE(no_counts);
+    counts = hold(h, counter->tp_new(counter, no_arguments, NULL)); /* Counter.__new__(Counter) */
+    return counts == NULL || put_attr(story, name, counts) < 0 ? NULL : counts;
+}
+
+/* Whether ``counts`` is a Counter whose item assignment is dict's own: it is then
+ * PyDict_SetItem, without the call through the __setitem__ that Counter's Python
+ * __delitem__ makes the class's slot look up. */
+static int sets_as_dict(PyObject *counts) {
+    static PyObject *dict_setitem = NULL, *setitem_name = NULL; /* borrowed from dict's type; interned */
+    if (setitem_name == NULL) {
+        if ((setitem_name = PyUnicode_InternFromString("__setitem__")) == NULL) {
+            PyErr_Clear();
+            return 0;
+        }
+        dict_setitem = _PyType_Lookup(&PyDict_Type, setitem_name);
+    }
+    return Py_IS_TYPE(counts, Py_TYPE(no_counts)) && dict_setitem != NULL
+           && _PyType_Lookup(Py_TYPE(counts), setitem_name) == dict_setitem;
+}
+
+PyDoc_STRVAR(add_article_doc,
+"add_article(story, features, seen, df) -> None\n\n"
+"StoryFeatures.add: one article's features added into a story's sums; with ``df`` (not\n"
+"None), its cached norms updated in place (storyline.cluster.features).");
+
+static PyObject *add_article(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "add_article takes 4 arguments");
+        return NULL;
+    }
+    if (no_counts == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "add_article: no stream classes registered");
+        return NULL;
+    }
+    PyObject *story = args[0], *features = args[1], *seen = args[2], *df = args[3];
+    if (kernel_ready() < 0) {
+        return NULL;
+    }
+    Held h;
+    h.n = 0;
+    PyObject *norms = add_to_attr(&h, story, K_SIZE, PyLong_FromLong(1)) < 0 ? NULL : held_attr(&h, story, K_NORMS);
+    if (norms == NULL) {
+        goto fail;
+    }
+    if (!PyDict_Check(norms)) {
+        PyErr_SetString(PyExc_TypeError, "add_article: a story's norm cache must be a dict");
+        goto fail;
+    }
+    /* the norms are updated in place where cached and not yet outgrown (see fresh_norms_of) */
+    PyObject *fresh = Py_None;
+    if (df != Py_None) {
+        PyObject *cached = PyDict_GetItemWithError(norms, kernel_str[K_N]);
+        if (cached == NULL && PyErr_Occurred()) {
+            goto fail;
+        }
+        if (cached != NULL && cached != Py_None) {
+            hold(&h, Py_NewRef(cached)); /* the comparison may run Python code */
+            PyObject *count = held_attr(&h, df, K_N);
+            int stale = count == NULL ? -1 : outgrown(count, cached);
+            if (stale < 0 || (!stale && (fresh = held_attr(&h, df, K_WEIGHTS)) == NULL)) {
+                goto fail;
+            }
+        }
+    }
+    /* the sums of features._BAG_NAMES */
+    static const int bag_names[6] = {K_TITLE, K_BODY, K_ALL, K_ALL, K_ENTITIES, K_YEARS};
+    static const int story_bags[6] = {K_TITLE, K_BODY, K_ALL, K_ALL, K_ENTITIES, K_YEAR_BAG};
+    static const int article_parts[6] = {K_TITLE, K_BODY, K_TITLE, K_BODY, K_ENTITIES, K_YEARS};
+    PyObject *names[6], *bags[6], *parts[6];
+    for (int i = 0; i < 6; i++) {
+        names[i] = kernel_str[bag_names[i]];
+        if ((bags[i] = held_attr(&h, story, story_bags[i])) == NULL
+                || (parts[i] = held_attr(&h, features, article_parts[i])) == NULL) {
+            goto fail;
+        }
+    }
+    PyObject *kinds = held_attr(&h, story, K_KINDS);
+    PyObject *entities = kinds == NULL ? NULL : held_attr(&h, features, K_ENTITIES);
+    if (entities == NULL) {
+        goto fail;
+    }
+    if (!PyDict_Check(kinds) || !PyDict_Check(entities)) {
+        PyErr_SetString(PyExc_TypeError, "add_article: kinds and entities must be dicts");
+        goto fail;
+    }
+    if (add_bags_of(norms, fresh, 6, names, bags, parts, kinds, entities) < 0) {
+        goto fail;
+    }
+    /* numbers, weekdays and months, counted where the article gives some (most give none) */
+    static const int counted[3] = {K_NUMBERS, K_WEEKDAYS, K_MONTHS};
+    for (int i = 0; i < 3; i++) {
+        PyObject *own = held_attr(&h, features, counted[i]);
+        int some = own == NULL ? -1 : PyObject_IsTrue(own);
+        PyObject *counts = some > 0 ? own_counts(&h, story, counted[i]) : NULL;
+        if (some < 0 || (some > 0 && (counts == NULL || count_each(counts, own) < 0))) {
+            goto fail;
+        }
+    }
+    PyObject *day = held_attr(&h, features, K_DAY);
+    if (day == NULL) {
+        goto fail;
+    }
+    if (day != Py_None) {
+        if (add_to_attr(&h, story, K_DAY_SUM, Py_NewRef(day)) < 0
+                || add_to_attr(&h, story, K_DAY_N, PyLong_FromLong(1)) < 0) {
+            goto fail;
+        }
+        PyObject *first = hold(&h, slot_attr(story, first_day_name));
+        int earlier = first == NULL ? -1 : first == Py_None ? 1 : PyObject_RichCompareBool(day, first, Py_LT);
+        if (earlier < 0 || (earlier && slot_put(story, first_day_name, day) < 0)) {
+            goto fail;
+        }
+        PyObject *last = held_attr(&h, story, K_LAST_DAY);
+        int later = last == NULL ? -1 : last == Py_None ? 1 : PyObject_RichCompareBool(day, last, Py_GT);
+        if (later < 0 || (later && put_attr(story, K_LAST_DAY, day) < 0)) {
+            goto fail;
+        }
+    }
+    /* story.years[year] += 1 (a Counter: 0 where missing) */
+    PyObject *year = hold(&h, slot_attr(features, year_name));
+    if (year == NULL) {
+        goto fail;
+    }
+    if (year != Py_None) {
+        PyObject *years = held_attr(&h, story, K_YEARS);
+        if (years == NULL) {
+            goto fail;
+        }
+        PyObject *count;
+        if (Py_IS_TYPE(years, Py_TYPE(no_counts))) {
+            count = PyDict_GetItemWithError(years, year);
+            count = count != NULL ? Py_NewRef(count) : PyErr_Occurred() ? NULL : PyLong_FromLong(0);
+        } else {
+            count = PyObject_GetItem(years, year);
+        }
+        PyObject *one = count == NULL ? NULL : hold(&h, PyLong_FromLong(1));
+        PyObject *next = one == NULL ? NULL : hold(&h, PyNumber_InPlaceAdd(hold(&h, count), one));
+        if (next == NULL || (sets_as_dict(years) ? PyDict_SetItem(years, year, next)
+                                                  : PyObject_SetItem(years, year, next)) < 0) {
+            goto fail;
+        }
+    }
+    PyObject *embedding = hold(&h, slot_attr(features, embedding_name));
+    if (embedding == NULL) {
+        goto fail;
+    }
+    if (embedding != Py_None && hold(&h, PyObject_CallMethodOneArg(story, add_embedding_name, embedding)) == NULL) {
+        goto fail;
+    }
+    PyObject *last_seen = hold(&h, slot_attr(story, last_seen_name));
+    int newer = last_seen == NULL ? -1 : PyObject_RichCompareBool(seen, last_seen, Py_GT);
+    if (newer < 0 || (newer && slot_put(story, last_seen_name, seen) < 0)) {
+        goto fail;
+    }
+    release(&h);
+    Py_RETURN_NONE;
+fail:
+    release(&h);
+    return NULL;
+}
+
+/* IDF weights are recomputed after the corpus grows by this factor, plus 10
+ * (features.IDF_REFRESH_GROWTH) */
+#define IDF_REFRESH_GROWTH 1.1
+
+/* Whether a corpus of ``count`` documents has outgrown IDF weights cached at ``cached``:
+ * count > IDF_REFRESH_GROWTH * cached + 10, as Python compares them. */
+static int idf_outgrown(PyObject *count, PyObject *cached) {
+    return grown_past(count, cached, IDF_REFRESH_GROWTH, 10);
+}
+
+PyDoc_STRVAR(count_article_doc,
+"count_article(df, features) -> None\n\n"
+"DocumentFrequencies.add: one more document, its title, body, entity and year terms\n"
+"counted once each, and the IDF weights emptied once the corpus has outgrown them\n"
+"(storyline.cluster.features).");
+
+static PyObject *count_article(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "count_article takes 2 arguments");
+        return NULL;
+    }
+    if (no_arguments == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "count_article: no stream classes registered");
+        return NULL;
+    }
+    PyObject *df = args[0], *features = args[1];
+    if (kernel_ready() < 0) {
+        return NULL;
+    }
+    Held h;
+    h.n = 0;
+    if (add_to_attr(&h, df, K_N, PyLong_FromLong(1)) < 0) {
+        goto fail;
+    }
+    PyObject *counts = hold(&h, slot_attr(df, df_name));
+    if (counts == NULL) {
+        goto fail;
+    }
+    if (!PyDict_Check(counts)) {
+        PyErr_SetString(PyExc_TypeError, "count_article: the document frequencies must be a dict");
+        goto fail;
+    }
+    static const int bag_names[4] = {K_TITLE, K_BODY, K_ENTITIES, K_YEARS};
+    PyObject *bags[4];
+    for (int i = 0; i < 4; i++) {
+        if ((bags[i] = held_attr(&h, features, bag_names[i])) == NULL) {
+            goto fail;
+        }
+    }
+    if (count_terms_of(counts, bags, 4) < 0) {
+        goto fail;
+    }
+    PyObject *n = held_attr(&h, df, K_N);
+    PyObject *cached = n == NULL ? NULL : hold(&h, slot_attr(df, n_cached_name));
+    int stale = cached == NULL ? -1 : idf_outgrown(n, cached);
+    if (stale < 0) {
+        goto fail;
+    }
+    if (stale) {
+        PyObject *weights = held_attr(&h, df, K_WEIGHTS);
+        PyObject *epoch = weights == NULL || hold(&h, PyObject_CallMethodNoArgs(weights, clear_name)) == NULL
+                          || slot_put(df, n_cached_name, n) < 0 ? NULL : hold(&h, slot_attr(df, epoch_name));
+        PyObject *one = epoch == NULL ? NULL : hold(&h, PyLong_FromLong(1));
+        PyObject *next = one == NULL ? NULL : hold(&h, PyNumber_InPlaceAdd(epoch, one));
+        if (next == NULL || slot_put(df, epoch_name, next) < 0) {
+            goto fail;
+        }
+    }
+    release(&h);
+    Py_RETURN_NONE;
+fail:
+    release(&h);
+    return NULL;
+}
