@@ -413,6 +413,39 @@ def test_decide_matches_its_reference_for_articles_large_and_small() -> None:
     assert runs[0] == runs[1]
 
 
+def test_pair_features_reads_a_storys_top_names_only_where_it_mentions_the_articles() -> None:
+    """main_entity_match/mismatch: a story that names none of the article's main names has
+    none of them on top, and its top names are not read (its cache left as it was); one
+    that names some reads them, as the reference does."""
+    from dataclasses import replace
+
+    from storyline.cluster import features
+    from storyline.cluster.features import ArticleVectors, DocumentFrequencies, StoryFeatures
+
+    base = _random_features(random.Random(3), 0)
+    article = replace(base, entities={"p:ann": 2.0, "l:rome": 1.0}, main=("p:ann",))
+    others = [replace(base, id=f"o{i}", entities={f"p:x{i}": 3.0, "l:rome": 1.0 + i, "p:ann": 0.01 * (i + 1)})
+              for i in range(6)]
+    df = DocumentFrequencies()
+    for f in (article, *others):
+        df.add(f)
+    for mentioned in (False, True):
+        runs = []
+        for pair_features in (speedups.pair_features, features._KERNEL_REFERENCE["pair_features"]):
+            story = StoryFeatures()
+            for f in others if mentioned else [replace(f, entities={"l:rome": 1.0}) for f in others]:
+                story.add(f, df=df)
+            story._top = (-1, frozenset({"stale"}))
+            got = pair_features(ArticleVectors(article, df), story, df.weights, story._fresh_norms(df), None, None)
+            runs.append((got, story._top))
+        assert runs[0] == runs[1]
+        got, top = runs[0]
+        if mentioned:  # the top names read (p:ann, mentioned least, is not among them)
+            assert got[8:10] == [0.0, 0.0] and top[0] == 6 and "p:ann" not in top[1]
+        else:
+            assert got[8:10] == [0.0, 1.0] and top == (-1, frozenset({"stale"}))
+
+
 @pytest.mark.parametrize("seed", range(20))
 def test_the_scoring_kernel_matches_its_reference_to_the_last_bit(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     from dataclasses import replace

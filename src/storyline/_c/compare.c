@@ -811,18 +811,22 @@ static int pair_values(PyObject *article, const Side *side, PyObject *const *own
         goto fail;
     }
     if (mained) {
-        PyObject *top = hold(&h, story_top(story));
-        int hit = top == NULL ? -1 : any_in(own_main, top);
-        if (hit < 0) {
+        /* the story's top names are some of its names: where it mentions none of the
+         * article's, none is on top, and its top (a walk of all its names where it has
+         * grown) is not read */
+        int mentioned = any_in(own_main, story_entities);
+        if (mentioned < 0) {
             goto fail;
         }
-        x[8] = hit ? 1.0 : 0.0;
-        if (!hit) {
-            int mentioned = any_in(own_main, story_entities);
-            if (mentioned < 0) {
+        if (mentioned) {
+            PyObject *top = hold(&h, story_top(story));
+            int hit = top == NULL ? -1 : any_in(own_main, top);
+            if (hit < 0) {
                 goto fail;
             }
-            x[9] = mentioned ? 0.0 : 1.0;
+            x[8] = hit ? 1.0 : 0.0;
+        } else {
+            x[9] = 1.0;
         }
     }
     /* days_apart, the story's day as StoryFeatures.day computes it (day_sum / day_n

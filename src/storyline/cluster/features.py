@@ -1043,11 +1043,12 @@ def pair_features(vectors: ArticleVectors, story: StoryFeatures, idf: dict[str, 
     else:
         number_overlap = 0.0
     if f.main and story.entities:
-        top = story.top_entities()
-        hit = not top.isdisjoint(f.main)
-        main_match = 1.0 if hit else 0.0
-        # who/where the report is about is not even mentioned in the story
-        main_mismatch = 0.0 if hit or not story.entities.keys().isdisjoint(f.main) else 1.0
+        if story.entities.keys().isdisjoint(f.main):
+            # who/where the report is about is not even mentioned in the story (so not
+            # among its top names either: those are not read, a walk of all its names)
+            main_match, main_mismatch = 0.0, 1.0
+        else:
+            main_match, main_mismatch = (0.0 if story.top_entities().isdisjoint(f.main) else 1.0), 0.0
     else:
         main_match = main_mismatch = 0.0
     story_day = story.day
