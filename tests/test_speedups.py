@@ -446,6 +446,34 @@ def test_pair_features_reads_a_storys_top_names_only_where_it_mentions_the_artic
             assert got[8:10] == [0.0, 1.0] and top == (-1, frozenset({"stale"}))
 
 
+def test_pair_features_reads_a_storys_field_only_where_the_articles_is_true() -> None:
+    """``f.body and story.body``, and so for numbers, main names, weekdays, months and years:
+    a story without those fields compares as the reference compares it, where the
+    article's are empty."""
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    from storyline.cluster import features
+    from storyline.cluster.features import ArticleVectors, DocumentFrequencies, StoryFeatures
+
+    rng = random.Random(5)
+    df = DocumentFrequencies()
+    story = StoryFeatures()
+    for i in range(4):
+        f = _random_features(rng, i)
+        df.add(f)
+        story.add(replace(f, entities={k: v for k, v in f.entities.items() if k[:2] in features.KINDS}), df=df)
+    bare = replace(_random_features(rng, 9), body={}, numbers=frozenset(), main=(), weekdays=frozenset(),
+                   months=frozenset(), years={}, headline_only=True)
+    runs = []
+    for pair_features in (speedups.pair_features, features._KERNEL_REFERENCE["pair_features"]):
+        partial = SimpleNamespace(title=story.title, all=story.all, entities=story.entities, kinds=story.kinds,
+                                  size=story.size, day_sum=story.day_sum, day_n=story.day_n, day=story.day,
+                                  _norms={}, _top=story._top)
+        runs.append(pair_features(ArticleVectors(bare, df), partial, df.weights, partial._norms, None, None))
+    assert runs[0] == runs[1] and runs[0] is not None
+
+
 @pytest.mark.parametrize("seed", range(20))
 def test_the_scoring_kernel_matches_its_reference_to_the_last_bit(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     from dataclasses import replace

@@ -606,11 +606,14 @@ static int both_true(PyObject *a, PyObject *b) {
 /* number_overlap: the share of ``own``'s numbers that ``other`` holds too, of the smaller
  * count, written to *out where both name some (else *out is left); 0, or -1 with an
  * exception set. Both are held by the caller. */
+static int shared_share(PyObject *own, PyObject *other, double *out);
 static int number_overlap(PyObject *own, PyObject *other, double *out) {
     int numbered = both_true(own, other);
-    if (numbered <= 0) {
-        return numbered;
-    }
+    return numbered <= 0 ? numbered : shared_share(own, other, out);
+}
+
+/* number_overlap where both are known to name some. */
+static int shared_share(PyObject *own, PyObject *other, double *out) {
     Py_ssize_t own_n = PyObject_Size(own), other_n = PyObject_Size(other);
     PyObject *iter = own_n < 0 || other_n < 0 ? NULL : PyObject_GetIter(own);
     if (iter == NULL) {
@@ -636,11 +639,10 @@ static int number_overlap(PyObject *own, PyObject *other, double *out) {
 
 /* 1.0 where both name some and share none (the weekday and month mismatches), else 0.0. */
 static int mismatch_of(Held *h, PyObject *own, PyObject *story, int name, double *out) {
-    PyObject *theirs = own == NULL ? NULL : held_attr(h, story, name);
-    if (theirs == NULL) {
-        return -1;
-    }
-    int named = both_true(own, theirs);
+    /* the story's read only where the article names some (``f.<name> and story.<name>``) */
+    int named = own == NULL ? -1 : truth(own);
+    PyObject *theirs = named <= 0 ? NULL : held_attr(h, story, name);
+    named = named <= 0 ? named : theirs == NULL ? -1 : truth(theirs);
     if (named <= 0) {
         *out = 0.0;
         return named;
@@ -656,6 +658,18 @@ static int mismatch_of(Held *h, PyObject *own, PyObject *story, int name, double
 /* mismatch_of f.<name>. */
 static int mismatch(Held *h, PyObject *f, PyObject *story, int name, double *out) {
     return mismatch_of(h, held_attr(h, f, name), story, name, out);
+}
+
+/* ``own and story.<name>`` as a truth: 1, 0, -1 with an exception set (own NULL: failed
+ * already). The story's field is read (held, into *theirs where that is not NULL) only
+ * where ``own`` is true. */
+static int later_true(Held *h, PyObject *own, PyObject *story, int name, PyObject **theirs) {
+    int named = own == NULL ? -1 : truth(own);
+    PyObject *field = named <= 0 ? NULL : held_attr(h, story, name);
+    if (theirs != NULL) {
+        *theirs = field;
+    }
+    return named <= 0 ? named : field == NULL ? -1 : truth(field);
 }
 
 /* f.<name> of the article pair_values reads: from ``own`` (its fields read once per call,
@@ -730,9 +744,10 @@ static int pair_values(PyObject *article, const Side *side, PyObject *const *own
             || own_cosine(&h, vectors, side, K_TITLE, K_TITLE_NORM, story, K_TITLE, norms, idf, &x[0]) < 0) {
         goto fail;
     }
+    /* here and below, a story's field is read only where the article's is true, as
+     * ``f.<name> and story.<name>`` reads it */
     PyObject *own_body = own_field(&h, f, own, K_BODY);
-    PyObject *story_body = own_body == NULL ? NULL : held_attr(&h, story, K_BODY);
-    int bodies = story_body == NULL ? -1 : both_true(own_body, story_body);
+    int bodies = later_true(&h, own_body, story, K_BODY, NULL);
     if (bodies < 0 || (bodies && own_cosine(&h, vectors, side, K_BODY, K_BODY_NORM, story, K_BODY, norms, idf,
                                             &x[1]) < 0)) {
         goto fail;
@@ -798,15 +813,14 @@ static int pair_values(PyObject *article, const Side *side, PyObject *const *own
         }
     }
     /* number_overlap */
-    PyObject *own_numbers = own_field(&h, f, own, K_NUMBERS);
-    PyObject *story_numbers = own_numbers == NULL ? NULL : held_attr(&h, story, K_NUMBERS);
-    if (story_numbers == NULL || number_overlap(own_numbers, story_numbers, &x[7]) < 0) {
+    PyObject *own_numbers = own_field(&h, f, own, K_NUMBERS), *story_numbers;
+    int numbered = later_true(&h, own_numbers, story, K_NUMBERS, &story_numbers);
+    if (numbered < 0 || (numbered && shared_share(own_numbers, story_numbers, &x[7]) < 0)) {
         goto fail;
     }
     /* main_entity_match and main_entity_mismatch */
-    PyObject *own_main = own_field(&h, f, own, K_MAIN);
-    PyObject *story_entities = own_main == NULL ? NULL : held_attr(&h, story, K_ENTITIES);
-    int mained = story_entities == NULL ? -1 : both_true(own_main, story_entities);
+    PyObject *own_main = own_field(&h, f, own, K_MAIN), *story_entities;
+    int mained = later_true(&h, own_main, story, K_ENTITIES, &story_entities);
     if (mained < 0) {
         goto fail;
     }
@@ -857,8 +871,7 @@ static int pair_values(PyObject *article, const Side *side, PyObject *const *own
     }
     /* year_cos and year_known, where a day is missing on one side */
     PyObject *own_years = own_field(&h, f, own, K_YEARS);
-    PyObject *year_bag = own_years == NULL ? NULL : held_attr(&h, story, K_YEAR_BAG);
-    int yeared = year_bag == NULL ? -1 : both_true(own_years, year_bag);
+    int yeared = later_true(&h, own_years, story, K_YEAR_BAG, NULL);
     if (yeared < 0) {
         goto fail;
     }
