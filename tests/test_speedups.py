@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 import contextlib
+import itertools
 import math
 import random
 from collections import Counter
@@ -472,6 +473,37 @@ def test_pair_features_reads_a_storys_field_only_where_the_articles_is_true() ->
                                   _norms={}, _top=story._top)
         runs.append(pair_features(ArticleVectors(bare, df), partial, df.weights, partial._norms, None, None))
     assert runs[0] == runs[1] and runs[0] is not None
+
+
+def test_decide_reads_the_stories_its_window_test_found() -> None:
+    """decide tests the window once per candidate and compares the stories it found there
+    (ranked or not): it picks as the reference, near and far in time, and leaves the same
+    norm caches."""
+    from dataclasses import replace
+
+    from storyline.cluster import online
+    from storyline.cluster.features import KINDS, DocumentFrequencies, StoryFeatures
+
+    rng = random.Random(7)
+    made = [_random_features(rng, i) for i in range(12)]
+    made = [replace(f, day=735000 + 20 * i, entities={k: v for k, v in f.entities.items() if k[:2] in KINDS})
+            for i, f in enumerate(made)]
+    for article in (replace(made[0], day=735100), replace(made[0], day=None), replace(made[0], day=736000)):
+        orders = [rng.sample(range(len(made) - 1), len(made) - 1) for _ in range(6)]
+        runs = []
+        for decide in (speedups.decide, online._REFERENCE["decide"]):
+            df = DocumentFrequencies()
+            stories: dict[int, StoryFeatures] = {}
+            for k, f in enumerate(made[1:]):
+                df.add(f)
+                stories[k] = StoryFeatures()
+                stories[k].add(f, df=df)
+            settings = itertools.product((2, 20), (30, 100, 4000))
+            picked = [decide(article, order, stories, df, count, 0.0, window, [0.5] * 18, -1.0, 0.2)
+                      for order, (count, window) in zip(orders, settings, strict=True)]
+            assert any(picked)
+            runs.append((picked, [dict(s._norms) for s in stories.values()]))
+        assert runs[0] == runs[1]
 
 
 @pytest.mark.parametrize("seed", range(20))

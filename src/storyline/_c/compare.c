@@ -428,17 +428,19 @@ static int side_cosine_of(const Side *side, int name, PyObject *bag, PyObject *n
 /* The text_cosine of an article's title + body vector ``vec`` (of norm ``vec_norm``), or
  * of its ``side``'s where that is not NULL, with each of ``n`` stories (ids into the dict
  * ``stories``), in their order (the norms they cache, the IDF weights they compute), as
- * rank_stories' reference makes its dict of them; -1 with an exception set. Where ``kept``
+ * rank_stories' reference makes its dict of them; -1 with an exception set. ``found`` is
+ * NULL, or the stories themselves (borrowed), as the caller found them. Where ``kept``
  * is not NULL, kept[2 * i] and kept[2 * i + 1] get new references to story i and its fresh
  * norms (NULL past a failure; the caller drops them), so that the join decision reads them
  * again without the lookups (their norms stay fresh: the corpus does not grow meanwhile). */
 static int text_cosines(PyObject *vec, PyObject *vec_norm, const Side *side, PyObject *const *sids, Py_ssize_t n,
-                        PyObject *stories, PyObject *df, PyObject *idf, double *cosines, PyObject **kept) {
+                        PyObject *const *found, PyObject *stories, PyObject *df, PyObject *idf, double *cosines,
+                        PyObject **kept) {
     Held h;
     h.n = 0;
     PyObject *count = held_attr(&h, df, K_N); /* the corpus does not grow meanwhile */
     for (Py_ssize_t i = 0; count != NULL && i < n; i++) {
-        PyObject *story = PyDict_GetItemWithError(stories, sids[i]);
+        PyObject *story = found != NULL ? found[i] : PyDict_GetItemWithError(stories, sids[i]);
         if (story == NULL) {
             if (!PyErr_Occurred()) {
                 PyErr_SetObject(PyExc_KeyError, sids[i]);
@@ -518,7 +520,7 @@ static PyObject *rank_stories(PyObject *self, PyObject *const *args, Py_ssize_t 
         PyErr_SetString(PyExc_TypeError, "rank_stories: the IDF weights must be a dict");
         goto done;
     }
-    if (text_cosines(vec, vec_norm, NULL, sids, n, stories, df, idf, cosines, NULL) < 0) {
+    if (text_cosines(vec, vec_norm, NULL, sids, n, NULL, stories, df, idf, cosines, NULL) < 0) {
         goto done;
     }
     /* the best ``kept``, best first, ties in candidate order as in a stable sort */

@@ -41,12 +41,14 @@ typedef struct {
     double **w; /* the weights as doubles, read at the first story the model reads */
     Py_ssize_t *m;
     double bias, threshold;
+    int windowed; /* the stories are known to lie within the window (decide's own test) */
 } Judge;
 
 /* best_story's reading of the story ``sid`` (its text cosine ``cross``, or None; or
  * *known_cross where that is not NULL): 1 with the model's margin over the threshold in
  * *margin, 0 where the story is out of the window or its words miss the floor, -1 with an
- * exception set. ``kept`` is NULL, or the story and its fresh norms as text_cosines kept them. */
+ * exception set. ``kept`` is NULL, or the story and its fresh norms as text_cosines kept them
+ * (the norms NULL where not yet read: decide found the story alone). */
 static int join_margin(const Judge *j, PyObject *sid, PyObject *cross, const double *known_cross,
                        PyObject *const *kept, double *margin) {
     Held each;
@@ -62,9 +64,10 @@ static int join_margin(const Judge *j, PyObject *sid, PyObject *cross, const dou
         return -1;
     }
     hold(&each, Py_NewRef(story));
-    int apart = j->own_day == Py_None ? 0 : out_of_window(&each, j->own_day, story, j->window);
+    int apart = j->own_day == Py_None || j->windowed ? 0 : out_of_window(&each, j->own_day, story, j->window);
     PyObject *norms = apart != 0 ? NULL
-                      : kept != NULL ? hold(&each, Py_NewRef(kept[1])) : hold(&each, story_norms(story, j->df));
+                      : kept != NULL && kept[1] != NULL ? hold(&each, Py_NewRef(kept[1]))
+                                                        : hold(&each, story_norms(story, j->df));
     double x[PAIR_FEATURES], p = 0.0;
     int found = -1;
     if (norms != NULL) {
@@ -141,7 +144,8 @@ static PyObject *best_story(PyObject *self, PyObject *const *args, Py_ssize_t na
     Py_ssize_t pos = 0;
     PyObject *sid, *cross;
     while (PyDict_Next(ranked, &pos, &sid, &cross)) {
-        Judge judge = {vectors, NULL, NULL, own_day, stories, df, idf, floor_obj, window, weights, &w, &m, bias, threshold};
+        Judge judge = {vectors, NULL, NULL, own_day, stories, df, idf, floor_obj, window, weights, &w, &m, bias, threshold,
+                       0};
         double margin;
         Py_INCREF(sid); /* held while Python code may run (and change ``ranked``) */
         int read = join_margin(&judge, sid, cross, NULL, NULL, &margin);
@@ -465,12 +469,16 @@ static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     }
     Py_ssize_t n = PyTuple_GET_SIZE(candidates);
     PyObject **sids = &PyTuple_GET_ITEM(candidates, 0);
+    PyObject **found = NULL; /* their stories, where the window test found them */
     if (own_day != Py_None) {
         /* the candidates within the time window (online.in_window), in their order: an
          * out-of-window story never joins, and takes no place among those ranked. Kept in
-         * a tuple of the same length, its unused end left empty (never seen by Python). */
+         * a tuple of the same length, its unused end left empty (never seen by Python),
+         * their stories in another: read again below without the lookups, and not tested
+         * again (the stories do not change meanwhile) */
         PyObject *within = hold(&h, PyTuple_New(n));
-        if (within == NULL) {
+        PyObject *within_stories = within == NULL ? NULL : hold(&h, PyTuple_New(n));
+        if (within_stories == NULL) {
             goto fail;
         }
         Py_ssize_t in = 0;
@@ -491,11 +499,13 @@ static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
                 goto fail;
             }
             if (!apart) {
+                PyTuple_SET_ITEM(within_stories, in, Py_NewRef(story));
                 PyTuple_SET_ITEM(within, in++, Py_NewRef(sids[i]));
             }
         }
         n = in;
         sids = &PyTuple_GET_ITEM(within, 0);
+        found = &PyTuple_GET_ITEM(within_stories, 0);
     }
     /* ranked: the ``count`` best by their text cosine (as the slice [:count] of them) where
      * there are more candidates, else all of them, their cosine unknown */
@@ -510,17 +520,19 @@ static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
             PyErr_NoMemory();
             goto fail;
         }
-        if (text_cosines(NULL, NULL, side, sids, n, stories, df, idf, cosines, kept) < 0
+        if (text_cosines(NULL, NULL, side, sids, n, found, stories, df, idf, cosines, kept) < 0
                 || best_of((const char *)cosines, sizeof(double), n, ranked, order) < 0) {
             goto fail;
         }
     }
-    Judge judge = {features, side, own, own_day, stories, df, idf, args[5], args[6], args[7], &w, &m, bias, threshold};
+    Judge judge = {features, side, own, own_day, stories, df, idf, args[5], args[6], args[7], &w, &m, bias, threshold,
+                   found != NULL};
     for (Py_ssize_t j = 0; j < ranked; j++) {
         PyObject *sid = sids[order == NULL ? j : order[j]];
+        PyObject *alone[2] = {found != NULL ? found[j] : NULL, NULL}; /* a story found, its norms not read */
         double margin;
-        int read = order == NULL ? join_margin(&judge, sid, Py_None, NULL, NULL, &margin)
-                                 : join_margin(&judge, sid, Py_None, &cosines[order[j]], &kept[2 * order[j]], &margin);
+        int read = order != NULL ? join_margin(&judge, sid, Py_None, &cosines[order[j]], &kept[2 * order[j]], &margin)
+                   : join_margin(&judge, sid, Py_None, NULL, found != NULL ? alone : NULL, &margin);
         if (read < 0) {
             goto fail;
         }
