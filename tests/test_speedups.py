@@ -506,6 +506,36 @@ def test_decide_reads_the_stories_its_window_test_found() -> None:
         assert runs[0] == runs[1]
 
 
+def test_pair_features_looks_up_a_storys_kind_only_where_the_article_names_one() -> None:
+    """A story's bag of a kind is looked up only where the article names someone of it:
+    a story without the kind compares as the reference compares it (a KeyError where the
+    article names one), in pair_features and in decide."""
+    from dataclasses import replace
+
+    from storyline.cluster import features, online
+    from storyline.cluster.features import ArticleVectors, DocumentFrequencies, StoryFeatures
+
+    df = DocumentFrequencies()
+    base = replace(_random_features(random.Random(2), 0), title={"w1": 1.0, "w2": 2.0}, day=None)
+    others = [replace(base, id=f"o{i}", entities={"p:ann": 1.0, "o:acme": 2.0}) for i in range(3)]
+    for f in others:
+        df.add(f)
+    for names, fails in (({"p:ann": 1.0}, False), ({"o:acme": 1.0}, True)):
+        article = replace(base, entities=names)
+        outcomes = []
+        for pair_features, decide in ((speedups.pair_features, speedups.decide),
+                                      (features._KERNEL_REFERENCE["pair_features"], online._REFERENCE["decide"])):
+            story = StoryFeatures()
+            for f in others:
+                story.add(f, df=df)
+            del story.kinds["o:"]
+            outcomes.append((_outcome(pair_features, ArticleVectors(article, df), story, df.weights,
+                                      story._fresh_norms(df), None, None),
+                             _outcome(decide, article, [1], {1: story}, df, 3, 0.0, 30, [0.5] * 18, -1.0, 0.2)))
+        assert outcomes[0] == outcomes[1]
+        assert (outcomes[0][0] is KeyError) is fails and (outcomes[0][1] is KeyError) is fails
+
+
 @pytest.mark.parametrize("seed", range(20))
 def test_the_scoring_kernel_matches_its_reference_to_the_last_bit(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     from dataclasses import replace

@@ -424,6 +424,8 @@ fail:
 typedef struct Side Side;
 static int side_cosine_of(const Side *side, int name, PyObject *bag, PyObject *norms, PyObject *idf, int named_only,
                           double *out);
+/* Whether the side's vector ``name`` names any term: 1 or 0. */
+static int side_names(const Side *side, int name);
 
 /* The text_cosine of an article's title + body vector ``vec`` (of norm ``vec_norm``), or
  * of its ``side``'s where that is not NULL, with each of ``n`` stories (ids into the dict
@@ -779,13 +781,13 @@ static int pair_values(PyObject *article, const Side *side, PyObject *const *own
     if (own_cosine(&h, vectors, side, K_ENTITIES, K_ENTITY_NORM, story, K_ENTITIES, norms, idf, &x[3]) < 0) {
         goto fail;
     }
-    /* the per-kind cosines, where both sides name someone of the kind */
-    PyObject *own_kinds = side != NULL ? Py_None : held_attr(&h, vectors, K_KINDS);
-    PyObject *story_kinds = own_kinds == NULL ? NULL : held_attr(&h, story, K_KINDS);
-    if (story_kinds == NULL) {
+    /* the per-kind cosines, where both sides name someone of the kind; the story's kinds
+     * read only where the article names someone of one (most name few kinds) */
+    PyObject *own_kinds = side != NULL ? Py_None : held_attr(&h, vectors, K_KINDS), *story_kinds = NULL;
+    if (own_kinds == NULL) {
         goto fail;
     }
-    if ((side == NULL && !PyDict_Check(own_kinds)) || !PyDict_Check(story_kinds)) {
+    if (side == NULL && !PyDict_Check(own_kinds)) {
         PyErr_SetString(PyExc_TypeError, "pair_features: kinds must be dicts");
         goto fail;
     }
@@ -799,7 +801,29 @@ static int pair_values(PyObject *article, const Side *side, PyObject *const *own
         }
         PyObject *vec = pair == NULL ? NULL : hold(&h, Py_NewRef(PyTuple_GET_ITEM(pair, 0)));
         PyObject *vec_norm = vec == NULL ? NULL : hold(&h, Py_NewRef(PyTuple_GET_ITEM(pair, 1)));
-        PyObject *bag = vec_norm == NULL && side == NULL ? NULL : PyDict_GetItemWithError(story_kinds, kind);
+        if (vec_norm == NULL && side == NULL) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetObject(PyExc_KeyError, kind);
+            }
+            goto fail;
+        }
+        int own_named = side != NULL ? side_names(side, K_PEOPLE + k) : truth(vec);
+        if (own_named <= 0) {
+            if (own_named < 0) {
+                goto fail;
+            }
+            continue;
+        }
+        if (story_kinds == NULL) {
+            if ((story_kinds = held_attr(&h, story, K_KINDS)) == NULL) {
+                goto fail;
+            }
+            if (!PyDict_Check(story_kinds)) {
+                PyErr_SetString(PyExc_TypeError, "pair_features: kinds must be dicts");
+                goto fail;
+            }
+        }
+        PyObject *bag = PyDict_GetItemWithError(story_kinds, kind);
         if (bag == NULL) {
             if (!PyErr_Occurred()) {
                 PyErr_SetObject(PyExc_KeyError, kind);
@@ -808,8 +832,7 @@ static int pair_values(PyObject *article, const Side *side, PyObject *const *own
         }
         Py_INCREF(bag);
         hold(&h, bag);
-        int named = side != NULL ? side_cosine_of(side, K_PEOPLE + k, bag, norms, idf, 1, &x[4 + k])
-                                 : both_true(vec, bag);
+        int named = side != NULL ? side_cosine_of(side, K_PEOPLE + k, bag, norms, idf, 1, &x[4 + k]) : truth(bag);
         if (named < 0 || (side == NULL && named && cosine_of(vec, vec_norm, bag, norms, kind, idf, &x[4 + k]) < 0)) {
             goto fail;
         }

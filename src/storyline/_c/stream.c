@@ -284,6 +284,10 @@ static int side_slot(int name) {
     }
 }
 
+static int side_names(const Side *side, int name) {
+    return side->bag[side_slot(name)].n != 0;
+}
+
 static int side_cosine_of(const Side *side, int name, PyObject *bag, PyObject *norms, PyObject *idf, int named_only,
                           double *out) {
     const SideBag *own = &side->bag[side_slot(name)];

@@ -1034,9 +1034,11 @@ def pair_features(vectors: ArticleVectors, story: StoryFeatures, idf: dict[str, 
     kinds = []
     for kind in KINDS:
         vec, vec_norm = vectors.kinds[kind]
+        if not vec:  # most articles name few kinds: the story's bag is not looked up
+            kinds.append(0.0)
+            continue
         bag = story.kinds[kind]
-        kinds.append(story_cosine(vec, vec_norm, bag, norms, kind, idf)
-                     if vec and bag else 0.0)
+        kinds.append(story_cosine(vec, vec_norm, bag, norms, kind, idf) if bag else 0.0)
     if f.numbers and story.numbers:
         shared = len(story.numbers.keys() & f.numbers)
         number_overlap = shared / min(len(f.numbers), len(story.numbers))
