@@ -10,6 +10,7 @@ import random
 from collections import Counter
 from collections.abc import Callable
 from copy import deepcopy
+from fractions import Fraction
 
 import pytest
 
@@ -498,7 +499,8 @@ def test_decide_reads_the_stories_its_window_test_found() -> None:
                 df.add(f)
                 stories[k] = StoryFeatures()
                 stories[k].add(f, df=df)
-            settings = itertools.product((2, 20), (30, 100, 4000))
+            # windows read as doubles once per decide, or left to Python's arithmetic
+            settings = itertools.product((2, 20), (30, 100.5, Fraction(4000)))
             picked = [decide(article, order, stories, df, count, 0.0, window, [0.5] * 18, -1.0, 0.2)
                       for order, (count, window) in zip(orders, settings, strict=True)]
             assert any(picked)

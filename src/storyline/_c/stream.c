@@ -7,8 +7,9 @@
 
 /* Whether an article of day ``own_day`` (not None) and a story lie more than ``window``
  * days apart: abs(own_day - story.day) > window, computed as Python computes it, where the
- * story has a last day; 1, 0 or -1 with an exception set. */
-static int out_of_window(Held *h, PyObject *own_day, PyObject *story, PyObject *window) {
+ * story has a last day; 1, 0 or -1 with an exception set. ``exact`` is NULL, or the two as
+ * exact_double reads them, read once by a caller that tests many stories. */
+static int out_of_window(Held *h, PyObject *own_day, PyObject *story, PyObject *window, const double *exact) {
     PyObject *last_day = held_attr(h, story, K_LAST_DAY);
     if (last_day == NULL || last_day == Py_None) {
         return last_day == NULL ? -1 : 0;
@@ -21,8 +22,9 @@ static int out_of_window(Held *h, PyObject *own_day, PyObject *story, PyObject *
     }
     PyObject *day_sum = dated ? held_attr(h, story, K_DAY_SUM) : NULL;
     double own, day, limit;
-    if (day_sum != NULL && exact_double(own_day, &own) && exact_double(window, &limit)
-            && story_day_double(day_sum, day_n, &day)) {
+    int exact_own = exact != NULL ? (own = exact[0], limit = exact[1], 1)
+                                  : exact_double(own_day, &own) && exact_double(window, &limit);
+    if (day_sum != NULL && exact_own && story_day_double(day_sum, day_n, &day)) {
         return fabs(own - day) > limit; /* a float and a float or an exact int compare so */
     }
     PyObject *story_day = !dated ? Py_NewRef(Py_None) : day_sum == NULL ? NULL : PyNumber_TrueDivide(day_sum, day_n);
@@ -64,7 +66,7 @@ static int join_margin(const Judge *j, PyObject *sid, PyObject *cross, const dou
         return -1;
     }
     hold(&each, Py_NewRef(story));
-    int apart = j->own_day == Py_None || j->windowed ? 0 : out_of_window(&each, j->own_day, story, j->window);
+    int apart = j->own_day == Py_None || j->windowed ? 0 : out_of_window(&each, j->own_day, story, j->window, NULL);
     PyObject *norms = apart != 0 ? NULL
                       : kept != NULL && kept[1] != NULL ? hold(&each, Py_NewRef(kept[1]))
                                                         : hold(&each, story_norms(story, j->df));
@@ -486,6 +488,8 @@ static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
             goto fail;
         }
         Py_ssize_t in = 0;
+        double days[2]; /* the article's day and the window, where exact_double reads them */
+        int exact_days = exact_double(own_day, &days[0]) && exact_double(args[6], &days[1]);
         for (Py_ssize_t i = 0; i < n; i++) {
             PyObject *story = PyDict_GetItemWithError(stories, sids[i]);
             if (story == NULL) {
@@ -497,7 +501,7 @@ static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
             Held each;
             each.n = 0;
             hold(&each, Py_NewRef(story));
-            int apart = out_of_window(&each, own_day, story, args[6]);
+            int apart = out_of_window(&each, own_day, story, args[6], exact_days ? days : NULL);
             release(&each);
             if (apart < 0) {
                 goto fail;
