@@ -449,8 +449,11 @@ class OnlineClusterer:
         if not candidates:
             return None
         headline = features.headline_only
-        threshold = self.headline_threshold if headline else self.threshold
-        floor = self.text_floor(headline=headline)
+        # text_floor() and join_model() below read without their calls (one per article)
+        if headline:
+            threshold, floor = self.headline_threshold, self.headline_min_text_cosine
+        else:
+            threshold, floor = self.threshold, self.min_text_cosine
         # One cosine each ranks the retrieved stories; the best are compared in full.
         # A headline with an embedding is read by the semantic headline model where the
         # story has embeddings too (a story restored from a run without them has none).
@@ -459,7 +462,12 @@ class OnlineClusterer:
             vectors = ArticleVectors(features, self.df_)
             ranked = ranked_stories(vectors, candidates, self.stories_, self.df_, FULL_COMPARE)
             return self._best_semantic(vectors, ranked, min(floor, self.semantic_min_text_cosine), threshold)
-        weights, bias = self.join_model(headline=headline)
+        if headline:
+            weights = _weights.HEADLINE_WEIGHTS if self.headline_weights is None else self.headline_weights
+            bias = _weights.HEADLINE_BIAS if self.headline_bias is None else self.headline_bias
+        else:
+            weights = _weights.WEIGHTS if self.weights is None else self.weights
+            bias = _weights.BIAS if self.bias is None else self.bias
         return decide(features, candidates, self.stories_, self.df_, FULL_COMPARE, floor, self.window_days, weights,
                       bias, threshold)
 
