@@ -445,7 +445,7 @@ class OnlineClusterer:
         return self._index.top(keys, self.df_.weights, most, self.max_candidates if limit is None else limit)
 
     def _decide(self, features: ArticleFeatures) -> int | None:
-        candidates = self._candidates(features)
+        candidates = self._retrieve(features.keys)  # _candidates(), one call less per article
         if not candidates:
             return None
         headline = features.headline_only
