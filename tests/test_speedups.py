@@ -294,8 +294,8 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
         # (the reference, by as_article, caches the story's top names; nothing reads them here)
         return rerun("text_norms", {}, (story, df))
 
-    def story_shares_words(a, norms_a, b, df, floor):  # type: ignore[no-untyped-def]
-        return rerun("story_shares_words", b._norms, (a, norms_a, b, df, floor))
+    def story_shares_words(a, norms_a, b, norms_b, df, floor):  # type: ignore[no-untyped-def]
+        return rerun("story_shares_words", b._norms, (a, norms_a, b, norms_b, df, floor))
 
     def fill_vectors(vectors, f, idf, text_only, no_kinds):  # type: ignore[no-untyped-def]
         speedups.fill_vectors(vectors, f, idf, text_only, no_kinds)
@@ -660,23 +660,25 @@ def test_the_story_views_loops_match_their_references_to_the_last_bit(seed: int)
             got_keys = speedups.story_keys(story, most)
             assert got_keys == references["story_keys"](story, most) and type(got_keys) is tuple
         got = speedups.text_norms(story, df)
-        assert got == references["text_norms"](story, df) and [type(x) for x in got] == [float] * 3 + [int]
+        assert got == references["text_norms"](story, df) and [type(x) for x in got] == [float] * 3 + [int, bool]
         norms.append(got)
     met = 0
     for a, norms_a in zip(stories, norms, strict=True):
-        for b in stories:
+        for b, norms_b in zip(stories, norms, strict=True):
             floor = rng.choice([0.0, 0.05, 0.2, 0.5, 2.0])
             cached = dict(b._norms)
-            got = speedups.story_shares_words(a, norms_a, b, df, floor)
+            got = speedups.story_shares_words(a, norms_a, b, norms_b, df, floor)
             after = list(b._norms.items())
             b._norms.clear()
             b._norms.update(cached)
-            assert got is references["story_shares_words"](a, norms_a, b, df, floor)
+            assert got is references["story_shares_words"](a, norms_a, b, norms_b, df, floor)
             assert list(b._norms.items()) == after
             met += got
     assert 0 < met < len(stories) ** 2
     with pytest.raises(TypeError):
-        speedups.story_shares_words(stories[0], norms[0][:3], stories[0], df, 0.1)
+        speedups.story_shares_words(stories[0], norms[0][:3], stories[0], norms[0], df, 0.1)
+    with pytest.raises(TypeError):
+        speedups.story_shares_words(stories[0], norms[0], stories[0], norms[0][:4], df, 0.1)
     with pytest.raises(AttributeError):
         speedups.text_norms(object(), df)
 
@@ -3009,7 +3011,7 @@ class Clearing:
             story.title.clear()  # frees this weight
         return Fraction(1.0)
 
-story = SimpleNamespace(title={"".join(["fisher", "men"]): Clearing()}, body={"fishermen": 1.0})
+story = SimpleNamespace(title={"".join(["fisher", "men"]): Clearing()}, body={"fishermen": 1.0}, all={})
 try:
     _speedups.text_norms(story, SimpleNamespace(weights={"fishermen": 2.0}))
 except RuntimeError:
@@ -3032,7 +3034,7 @@ df = SimpleNamespace(weights={"fishermen": 2.0}, n=10)
 a = SimpleNamespace(title={"fishermen": 1.0}, body={})
 b = SimpleNamespace(title={"".join(["fisher", "men"]): Clearing()}, all={}, body={}, _norms={"n": 10, "title": 1.0})
 try:
-    _speedups.story_shares_words(a, (1.0, 1.0, 1.0, 1), b, df, 0.5)
+    _speedups.story_shares_words(a, (1.0, 1.0, 1.0, 1, False), b, (1.0, 1.0, 1.0, 0, True), df, 0.5)
 except RuntimeError:
     pass
 """

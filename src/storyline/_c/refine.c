@@ -1504,11 +1504,13 @@ done:
  * shares_words makes of the vectors; only their norms are computed ahead (once for each
  * version of a story). ---- */
 
-/* The norms of a story's text-only vectors read as an article, and how many terms its
- * title + body vector holds. */
+/* The norms of a story's text-only vectors read as an article, how many terms its
+ * title + body vector holds, and whether its title + body bag is its title bag item for
+ * item (same_bag: checked once per version of a story, not once per pair it is in). */
 typedef struct {
     double title, body, all;
     Py_ssize_t all_terms;
+    int title_is_all;
 } TextNorms;
 
 /* A bag's value for ``term`` as a double, *found 0 where it has none; -1 with an
@@ -1533,6 +1535,17 @@ static double all_value(int in_body, double body_weight, int in_title, double ti
     return (in_body ? body_weight : title_weight) * weight;
 }
 
+/* TextNorms.title_is_all of a story (its title bag ``title``), read last as the reference
+ * reads it; -1 with an exception set. */
+static int text_is_all(Held *h, PyObject *story, PyObject *title, TextNorms *out) {
+    PyObject *all = held_attr(h, story, K_ALL);
+    if (all == NULL) {
+        return -1;
+    }
+    out->title_is_all = same_bag(title, all);
+    return 0;
+}
+
 /* The TextNorms of story ``story``; -1 with an exception set. */
 static int text_norms_of(Held *h, PyObject *story, PyObject *idf, TextNorms *out) {
     PyObject *title = held_attr(h, story, K_TITLE);
@@ -1554,7 +1567,7 @@ static int text_norms_of(Held *h, PyObject *story, PyObject *idf, TextNorms *out
         out->body = 1.0;
         out->all = out->title;
         out->all_terms = PyDict_GET_SIZE(title);
-        return 0;
+        return text_is_all(h, story, title, out);
     }
     /* title + body: the body's terms in its order (with the title's weight added where
      * the title has the term), then the title's own */
@@ -1592,7 +1605,7 @@ static int text_norms_of(Held *h, PyObject *story, PyObject *idf, TextNorms *out
     out->body = norm_of(&own_body);
     out->all = norm_of(&all);
     out->all_terms = PyDict_GET_SIZE(body) + title_only;
-    return 0;
+    return text_is_all(h, story, title, out);
 }
 
 /* story_cosine of the title + body vector of an article (``title``, ``body``: its bags;
@@ -1675,7 +1688,7 @@ static int all_cosine(PyObject *title, PyObject *body, const TextNorms *own, PyO
 
 /* The TextNorms that text_norms gave as a tuple; -1 with an exception set. */
 static int text_norms_of_tuple(PyObject *tuple, TextNorms *out) {
-    if (!PyTuple_Check(tuple) || PyTuple_GET_SIZE(tuple) != 4) {
+    if (!PyTuple_Check(tuple) || PyTuple_GET_SIZE(tuple) != 5) {
         PyErr_SetString(PyExc_TypeError, "story_shares_words: norms must be a text_norms tuple");
         return -1;
     }
@@ -1690,6 +1703,7 @@ static int text_norms_of_tuple(PyObject *tuple, TextNorms *out) {
     out->body = values[1];
     out->all = values[2];
     out->all_terms = PyLong_AsSsize_t(PyTuple_GET_ITEM(tuple, 3));
+    out->title_is_all = PyTuple_GET_ITEM(tuple, 4) == Py_True;
     return out->all_terms == -1 && PyErr_Occurred() ? -1 : 0;
 }
 
@@ -1797,7 +1811,8 @@ done:
 PyDoc_STRVAR(text_norms_doc,
 "text_norms(story, df) -> tuple\n\n"
 "The norms of a StoryFeatures' text-only vectors read as an article (title, body,\n"
-"title + body) and the terms of its title + body vector (storyline.cluster.refine).");
+"title + body), the terms of its title + body vector, and whether its title + body bag\n"
+"is its title bag item for item (storyline.cluster.refine).");
 
 static PyObject *text_norms(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 2) {
@@ -1815,26 +1830,28 @@ static PyObject *text_norms(PyObject *self, PyObject *const *args, Py_ssize_t na
     if (idf != NULL && !PyDict_Check(idf)) {
         PyErr_SetString(PyExc_TypeError, "text_norms: the IDF weights must be a dict");
     } else if (idf != NULL && text_norms_of(&h, args[0], idf, &norms) == 0) {
-        out = Py_BuildValue("(dddn)", norms.title, norms.body, norms.all, norms.all_terms);
+        out = Py_BuildValue("(dddnO)", norms.title, norms.body, norms.all, norms.all_terms,
+                            norms.title_is_all ? Py_True : Py_False);
     }
     release(&h);
     return out;
 }
 
 PyDoc_STRVAR(story_shares_words_doc,
-"story_shares_words(a, norms_a, b, df, floor) -> bool\n\n"
+"story_shares_words(a, norms_a, b, norms_b, df, floor) -> bool\n\n"
 "shares_words of StoryFeatures ``a`` read as an article (of text_norms ``norms_a``) and\n"
-"StoryFeatures ``b`` (storyline.cluster.refine).");
+"StoryFeatures ``b`` (of text_norms ``norms_b``) (storyline.cluster.refine).");
 
 static PyObject *story_shares_words(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 5) {
-        PyErr_SetString(PyExc_TypeError, "story_shares_words takes 5 arguments");
+    if (nargs != 6) {
+        PyErr_SetString(PyExc_TypeError, "story_shares_words takes 6 arguments");
         return NULL;
     }
-    PyObject *a = args[0], *b = args[2], *df = args[3];
-    double floor = PyFloat_AsDouble(args[4]);
-    TextNorms own;
-    if (FAILED(floor) || text_norms_of_tuple(args[1], &own) < 0 || kernel_ready() < 0) {
+    PyObject *a = args[0], *b = args[2], *df = args[4];
+    double floor = PyFloat_AsDouble(args[5]);
+    TextNorms own, other;
+    if (FAILED(floor) || text_norms_of_tuple(args[1], &own) < 0 || text_norms_of_tuple(args[3], &other) < 0
+            || kernel_ready() < 0) {
         return NULL;
     }
     Held h;
@@ -1868,12 +1885,13 @@ static PyObject *story_shares_words(PyObject *self, PyObject *const *args, Py_ss
     if (!meet) {
         /* a's title + body vector is its title vector where it has no body (walked the same
          * way where it has as many terms): where b's title + body bag is its title bag item
-         * for item, all_cosine would walk the title cosine's terms again and sum the same
-         * products (only its norms differ). The check walks b's title twice, cheaper than
-         * that walk's lookups where b's title is not much longer than a's. */
+         * for item (norms_b says so; the bags are checked again, by size, against a stale
+         * tuple), all_cosine would walk the title cosine's terms again and sum the same
+         * products (only its norms differ). */
         Py_ssize_t terms = PyDict_GET_SIZE(title);
-        if (PyDict_GET_SIZE(body) == 0 && own.all_terms == terms && PyDict_GET_SIZE(other_title) <= 2 * terms
-                && same_bag(other_title, other_all)) {
+        if (PyDict_GET_SIZE(body) == 0 && own.all_terms == terms && other.title_is_all
+                && PyDict_CheckExact(other_title) && PyDict_CheckExact(other_all)
+                && PyDict_GET_SIZE(other_title) == PyDict_GET_SIZE(other_all)) {
             double all_norm = cached_norm(norms, kernel_str[K_ALL], other_all, idf);
             if (FAILED(all_norm)) {
                 goto fail;

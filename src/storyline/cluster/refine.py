@@ -207,7 +207,7 @@ class StoryViews:
             view.norms = article_norms(view.story, self.clusterer.df_)
         return view.norms
 
-    def text_norms(self, sid: int) -> tuple[float, float, float, int]:
+    def text_norms(self, sid: int) -> tuple[float, float, float, int, bool]:
         """The story's :func:`text_norms`."""
         view = self._view(sid)
         if view.text_norms is None:
@@ -240,7 +240,7 @@ class _View:
         self.vectors: ArticleVectors | None = None
         self.text: ArticleVectors | None = None
         self.norms: tuple[float | int, ...] | None = None
-        self.text_norms: tuple[float, float, float, int] | None = None
+        self.text_norms: tuple[float, float, float, int, bool] | None = None
 
 
 def _story_probability(clusterer: OnlineClusterer, a: int, b: int, views: StoryViews | None = None,
@@ -302,18 +302,22 @@ def headline_merge_probability(a: StoryFeatures, norms_a: tuple[float | int, ...
     return (probability(fa, weights=weights, bias=bias) + probability(fb, weights=weights, bias=bias)) / 2
 
 
-def text_norms(story: StoryFeatures, df: DocumentFrequencies) -> tuple[float, float, float, int]:
+def text_norms(story: StoryFeatures, df: DocumentFrequencies) -> tuple[float, float, float, int, bool]:
     """The norms of the text-only :class:`ArticleVectors` of :func:`as_article`'s story (of
-    its title, body and title + body vectors), and how many terms the title + body one holds."""
+    its title, body and title + body vectors), how many terms the title + body one holds,
+    and whether its title + body bag is its title bag item for item (:func:`_same_bag`: the
+    compiled :func:`story_shares_words` then reads the title cosine's dot product for the
+    other; checked once per version of the story rather than once per pair)."""
     vectors = ArticleVectors(as_article(0, story, ()), df, text_only=True)
-    return vectors.title_norm, vectors.body_norm, vectors.all_norm, len(vectors.all)
+    return vectors.title_norm, vectors.body_norm, vectors.all_norm, len(vectors.all), _same_bag(story.title, story.all)
 
 
-def story_shares_words(a: StoryFeatures, norms_a: tuple[float, float, float, int], b: StoryFeatures,
-                       df: DocumentFrequencies, floor: float) -> bool:
+def story_shares_words(a: StoryFeatures, norms_a: tuple[float, float, float, int, bool], b: StoryFeatures,
+                       norms_b: tuple[float, float, float, int, bool], df: DocumentFrequencies, floor: float) -> bool:
     """:func:`~.features.shares_words` of story ``a`` read as one article (:func:`as_article`'s
     text-only vectors) and story ``b``. The compiled loop reads ``a``'s bags without building
-    its vectors, from its :func:`text_norms` (``norms_a``; this reference builds the vectors)."""
+    its vectors, from its :func:`text_norms` (``norms_a``, and ``b``'s ``norms_b``; this
+    reference builds the vectors)."""
     return shares_words(ArticleVectors(as_article(0, a, ()), df, text_only=True), b, df, floor)
 
 
@@ -798,8 +802,9 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thres
         sa, sb = clusterer.stories_[a], clusterer.stories_[b]
         headlines = not sa.body and not sb.body
         floor = clusterer.text_floor(headline=True) if headlines else min(LINK_TEXT_FLOOR, clusterer.text_floor())
-        if not (story_shares_words(sa, views.text_norms(a), sb, df, floor)
-                or story_shares_words(sb, views.text_norms(b), sa, df, floor)):
+        norms_a, norms_b = views.text_norms(a), views.text_norms(b)
+        if not (story_shares_words(sa, norms_a, sb, norms_b, df, floor)
+                or story_shares_words(sb, norms_b, sa, norms_a, df, floor)):
             return 0.0
         return pair.mean(_sample(clusterer.members_[a]), _sample(clusterer.members_[b]), at_least=cut)
 
