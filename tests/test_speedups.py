@@ -196,7 +196,12 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
         for story, top in zip(stories, before[1], strict=True):
             story._top = top
         want = references[name](*args)
-        assert _same_items(got, want), (name, got, want)
+        if name == "text_norms":
+            # its last item: the title as the compiled loop reads it (the reference's None)
+            assert type(got[-1]).__name__ == "PyCapsule" and want[-1] is None
+            assert _same_items(got[:-1], want[:-1]), (name, got, want)
+        else:
+            assert _same_items(got, want), (name, got, want)
         assert state() == after, name
         checked[name] += 1
         return got
@@ -660,8 +665,11 @@ def test_the_story_views_loops_match_their_references_to_the_last_bit(seed: int)
             got_keys = speedups.story_keys(story, most)
             assert got_keys == references["story_keys"](story, most) and type(got_keys) is tuple
         got = speedups.text_norms(story, df)
-        assert got == references["text_norms"](story, df) and [type(x) for x in got] == [float] * 3 + [int, bool]
-        norms.append(got)
+        want = references["text_norms"](story, df)
+        assert got[:5] == want[:5] and [type(x) for x in got[:5]] == [float] * 3 + [int, bool]
+        # the title as the compiled loop reads it (the reference's None: that loop reads the dicts)
+        assert type(got[5]).__name__ == "PyCapsule" and want[5] is None
+        norms.append(got if seed % 3 else want)
     met = 0
     for a, norms_a in zip(stories, norms, strict=True):
         for b, norms_b in zip(stories, norms, strict=True):
@@ -678,7 +686,7 @@ def test_the_story_views_loops_match_their_references_to_the_last_bit(seed: int)
     with pytest.raises(TypeError):
         speedups.story_shares_words(stories[0], norms[0][:3], stories[0], norms[0], df, 0.1)
     with pytest.raises(TypeError):
-        speedups.story_shares_words(stories[0], norms[0], stories[0], norms[0][:4], df, 0.1)
+        speedups.story_shares_words(stories[0], norms[0], stories[0], norms[0][:5], df, 0.1)
     with pytest.raises(AttributeError):
         speedups.text_norms(object(), df)
 
@@ -3034,7 +3042,7 @@ df = SimpleNamespace(weights={"fishermen": 2.0}, n=10)
 a = SimpleNamespace(title={"fishermen": 1.0}, body={})
 b = SimpleNamespace(title={"".join(["fisher", "men"]): Clearing()}, all={}, body={}, _norms={"n": 10, "title": 1.0})
 try:
-    _speedups.story_shares_words(a, (1.0, 1.0, 1.0, 1, False), b, (1.0, 1.0, 1.0, 0, True), df, 0.5)
+    _speedups.story_shares_words(a, (1.0, 1.0, 1.0, 1, False, None), b, (1.0, 1.0, 1.0, 0, True, None), df, 0.5)
 except RuntimeError:
     pass
 """

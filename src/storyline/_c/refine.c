@@ -1511,7 +1511,108 @@ typedef struct {
     double title, body, all;
     Py_ssize_t all_terms;
     int title_is_all;
+    PyObject *title_side; /* borrowed from the tuple: its title_side capsule, or None */
 } TextNorms;
+
+/* A story's title as a side bag (its terms in bag order with their weights and IDF,
+ * hashed), made by text_norms with the title's norm, once per version of the story: the
+ * title dot product of story_shares_words then walks arrays, with no dict lookups or IDF
+ * reads per pair. A capsule (the last item of text_norms), NULL-named below. */
+static const char *const title_side_name = "storyline.cluster.refine.title_side";
+
+static void title_side_free(PyObject *capsule) {
+    SideBag *bag = PyCapsule_GetPointer(capsule, title_side_name);
+    if (bag != NULL) {
+        for (Py_ssize_t i = 0; i < bag->n; i++) {
+            Py_DECREF(bag->terms[i].term);
+        }
+        PyMem_Free(bag);
+    }
+}
+
+/* The squares of a title's IDF-weighted values summed in bag order into s (as
+ * weighted_squares sums them) and, in *side, the title as a title_side capsule (None where
+ * a term is no exact str: the kernels then read the dicts); -1 with an exception set. */
+static int title_squares(PyObject *title, PyObject *idf, Sum *s, PyObject **side) {
+    *side = NULL;
+    if (!PyDict_Check(title)) {
+        PyErr_SetString(PyExc_TypeError, "text_norms: a bag must be a dict");
+        return -1;
+    }
+    Py_ssize_t n = PyDict_GET_SIZE(title), pos = 0, size = n;
+    size_t slots = n > 0 ? bag_slots(n) : 0;
+    /* one allocation: the bag, its terms, its table */
+    SideBag *bag = PyMem_Malloc(sizeof(SideBag) + sizeof(SideTerm) * (size_t)n + sizeof(Py_ssize_t) * slots);
+    if (bag == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    *bag = (SideBag){.terms = (SideTerm *)(bag + 1), .capacity = n, .mask = slots > 0 ? slots - 1 : 0};
+    bag->table = (Py_ssize_t *)(bag->terms + n);
+    memset(bag->table, 0, sizeof(Py_ssize_t) * slots);
+    int exact = 1;
+    PyObject *term, *value;
+    while (PyDict_Next(title, &pos, &term, &value)) {
+        double w, weight;
+        Py_INCREF(term); /* held: the IDF's __missing__ may take it out of the bag */
+        int status = weight_and_idf(idf, term, value, &w, &weight);
+        if (status == 0 && (status = walk_changed(title, size)) == 0) {
+            double v = w * weight;
+            sum_add(s, v * v);
+            exact = exact && PyUnicode_CheckExact(term) && bag->n < bag->capacity;
+            if (exact) {
+                bag_add(bag, term, PyObject_Hash(term), w, v, weight); /* (an exact str's hash cannot fail) */
+            }
+        }
+        Py_DECREF(term);
+        if (status < 0) {
+            goto fail;
+        }
+    }
+    if (exact && (*side = PyCapsule_New(bag, title_side_name, title_side_free)) == NULL) {
+        goto fail;
+    }
+    if (exact) {
+        return 0;
+    }
+    *side = Py_NewRef(Py_None);
+fail:
+    for (Py_ssize_t i = 0; i < bag->n; i++) {
+        Py_DECREF(bag->terms[i].term);
+    }
+    PyMem_Free(bag);
+    return *side == NULL ? -1 : 0;
+}
+
+/* The title side of a TextNorms (NULL where it has none, or one that no longer fits the
+ * title bag ``title``: the dicts are read then). */
+static const SideBag *title_side_of(const TextNorms *norms, PyObject *title) {
+    if (!PyCapsule_IsValid(norms->title_side, title_side_name)) {
+        return NULL;
+    }
+    const SideBag *bag = PyCapsule_GetPointer(norms->title_side, title_side_name);
+    return bag->n == PyDict_GET_SIZE(title) ? bag : NULL;
+}
+
+/* paired_dots of two title sides (no Python code runs): the walked one's vector with the
+ * other bag, and the other's vector with the walked bag, summed in walk order. */
+static void side_dots(const SideBag *walked, const SideBag *looked, double *own_total, double *other_total,
+                      int *any) {
+    Sum own = {0.0, 0.0}, other = {0.0, 0.0};
+    *any = 0;
+    for (Py_ssize_t i = 0; i < walked->n; i++) {
+        const SideTerm *t = &walked->terms[i];
+        Py_ssize_t k = side_find(looked, t->term, t->hash);
+        if (k >= 0) {
+            double v = t->weight, weight = t->idf, w = looked->terms[k].weight;
+            sum_add(&own, v * weight * w * weight);
+            sum_add(&other, v * (w * weight) * weight);
+            *any = 1;
+        }
+    }
+    *own_total = sum_result(&own);
+    *other_total = sum_result(&other);
+}
 
 /* A bag's value for ``term`` as a double, *found 0 where it has none; -1 with an
  * exception set. */
@@ -1558,7 +1659,7 @@ static int text_norms_of(Held *h, PyObject *story, PyObject *idf, TextNorms *out
         return -1;
     }
     Sum own_title = {0.0, 0.0}, own_body = {0.0, 0.0}, all = {0.0, 0.0};
-    if (weighted_squares(title, idf, &own_title, NULL, NULL) < 0) {
+    if (title_squares(title, idf, &own_title, &out->title_side) < 0 || hold(h, out->title_side) == NULL) {
         return -1;
     }
     out->title = norm_of(&own_title);
@@ -1688,7 +1789,7 @@ static int all_cosine(PyObject *title, PyObject *body, const TextNorms *own, PyO
 
 /* The TextNorms that text_norms gave as a tuple; -1 with an exception set. */
 static int text_norms_of_tuple(PyObject *tuple, TextNorms *out) {
-    if (!PyTuple_Check(tuple) || PyTuple_GET_SIZE(tuple) != 5) {
+    if (!PyTuple_Check(tuple) || PyTuple_GET_SIZE(tuple) != 6) {
         PyErr_SetString(PyExc_TypeError, "story_shares_words: norms must be a text_norms tuple");
         return -1;
     }
@@ -1704,6 +1805,7 @@ static int text_norms_of_tuple(PyObject *tuple, TextNorms *out) {
     out->all = values[2];
     out->all_terms = PyLong_AsSsize_t(PyTuple_GET_ITEM(tuple, 3));
     out->title_is_all = PyTuple_GET_ITEM(tuple, 4) == Py_True;
+    out->title_side = PyTuple_GET_ITEM(tuple, 5);
     return out->all_terms == -1 && PyErr_Occurred() ? -1 : 0;
 }
 
@@ -1811,8 +1913,9 @@ done:
 PyDoc_STRVAR(text_norms_doc,
 "text_norms(story, df) -> tuple\n\n"
 "The norms of a StoryFeatures' text-only vectors read as an article (title, body,\n"
-"title + body), the terms of its title + body vector, and whether its title + body bag\n"
-"is its title bag item for item (storyline.cluster.refine).");
+"title + body), the terms of its title + body vector, whether its title + body bag is\n"
+"its title bag item for item, and its title as the kernels read it (a capsule, or None)\n"
+"(storyline.cluster.refine).");
 
 static PyObject *text_norms(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 2) {
@@ -1830,8 +1933,8 @@ static PyObject *text_norms(PyObject *self, PyObject *const *args, Py_ssize_t na
     if (idf != NULL && !PyDict_Check(idf)) {
         PyErr_SetString(PyExc_TypeError, "text_norms: the IDF weights must be a dict");
     } else if (idf != NULL && text_norms_of(&h, args[0], idf, &norms) == 0) {
-        out = Py_BuildValue("(dddnO)", norms.title, norms.body, norms.all, norms.all_terms,
-                            norms.title_is_all ? Py_True : Py_False);
+        out = Py_BuildValue("(dddnOO)", norms.title, norms.body, norms.all, norms.all_terms,
+                            norms.title_is_all ? Py_True : Py_False, norms.title_side);
     }
     release(&h);
     return out;
@@ -1876,8 +1979,17 @@ static PyObject *story_shares_words(PyObject *self, PyObject *const *args, Py_ss
     /* title, title + body, then body (where both have one), as shares_words tries them */
     double title_norm = cached_norm(norms, kernel_str[K_TITLE], other_title, idf), title_dot;
     int title_any;
-    if (FAILED(title_norm)
-            || weighted_dot_of(title, -1, PyDict_GET_SIZE(title), other_title, idf, &title_dot, &title_any) < 0) {
+    if (FAILED(title_norm)) {
+        goto fail;
+    }
+    const SideBag *side_a = title_side_of(&own, title), *side_b = title_side_of(&other, other_title);
+    if (side_a != NULL && side_b != NULL) {
+        /* weighted_dot_of from the two title sides: the smaller walked */
+        int own_walk = side_a->n <= side_b->n;
+        double own_total, other_total;
+        side_dots(own_walk ? side_a : side_b, own_walk ? side_b : side_a, &own_total, &other_total, &title_any);
+        title_dot = own_walk ? own_total : other_total;
+    } else if (weighted_dot_of(title, -1, PyDict_GET_SIZE(title), other_title, idf, &title_dot, &title_any) < 0) {
         goto fail;
     }
     double cosine = cosine_from(title_dot, title_any, own.title, title_norm);

@@ -207,7 +207,7 @@ class StoryViews:
             view.norms = article_norms(view.story, self.clusterer.df_)
         return view.norms
 
-    def text_norms(self, sid: int) -> tuple[float, float, float, int, bool]:
+    def text_norms(self, sid: int) -> TextNorms:
         """The story's :func:`text_norms`."""
         view = self._view(sid)
         if view.text_norms is None:
@@ -240,7 +240,11 @@ class _View:
         self.vectors: ArticleVectors | None = None
         self.text: ArticleVectors | None = None
         self.norms: tuple[float | int, ...] | None = None
-        self.text_norms: tuple[float, float, float, int, bool] | None = None
+        self.text_norms: TextNorms | None = None
+
+
+#: what :func:`text_norms` gives (see there)
+TextNorms = tuple[float, float, float, int, bool, object]
 
 
 def _story_probability(clusterer: OnlineClusterer, a: int, b: int, views: StoryViews | None = None,
@@ -302,18 +306,20 @@ def headline_merge_probability(a: StoryFeatures, norms_a: tuple[float | int, ...
     return (probability(fa, weights=weights, bias=bias) + probability(fb, weights=weights, bias=bias)) / 2
 
 
-def text_norms(story: StoryFeatures, df: DocumentFrequencies) -> tuple[float, float, float, int, bool]:
+def text_norms(story: StoryFeatures, df: DocumentFrequencies) -> TextNorms:
     """The norms of the text-only :class:`ArticleVectors` of :func:`as_article`'s story (of
     its title, body and title + body vectors), how many terms the title + body one holds,
-    and whether its title + body bag is its title bag item for item (:func:`_same_bag`: the
+    whether its title + body bag is its title bag item for item (:func:`_same_bag`: the
     compiled :func:`story_shares_words` then reads the title cosine's dot product for the
-    other; checked once per version of the story rather than once per pair)."""
+    other), and the title as the compiled loop reads it (None here; there a capsule of its
+    terms, weights and IDF). Made once per version of the story rather than once per pair."""
     vectors = ArticleVectors(as_article(0, story, ()), df, text_only=True)
-    return vectors.title_norm, vectors.body_norm, vectors.all_norm, len(vectors.all), _same_bag(story.title, story.all)
+    return (vectors.title_norm, vectors.body_norm, vectors.all_norm, len(vectors.all),
+            _same_bag(story.title, story.all), None)
 
 
-def story_shares_words(a: StoryFeatures, norms_a: tuple[float, float, float, int, bool], b: StoryFeatures,
-                       norms_b: tuple[float, float, float, int, bool], df: DocumentFrequencies, floor: float) -> bool:
+def story_shares_words(a: StoryFeatures, norms_a: TextNorms, b: StoryFeatures,
+                       norms_b: TextNorms, df: DocumentFrequencies, floor: float) -> bool:
     """:func:`~.features.shares_words` of story ``a`` read as one article (:func:`as_article`'s
     text-only vectors) and story ``b``. The compiled loop reads ``a``'s bags without building
     its vectors, from its :func:`text_norms` (``norms_a``, and ``b``'s ``norms_b``; this
