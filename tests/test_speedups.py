@@ -196,7 +196,7 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
         for story, top in zip(stories, before[1], strict=True):
             story._top = top
         want = references[name](*args)
-        if name == "text_norms":
+        if name in ("text_norms", "article_norms"):
             # its last item: the title as the compiled loop reads it (the reference's None)
             assert type(got[-1]).__name__ == "PyCapsule" and want[-1] is None
             assert _same_items(got[:-1], want[:-1]), (name, got, want)
@@ -592,9 +592,12 @@ def test_the_merge_pass_loops_match_their_references_to_the_last_bit(seed: int) 
         got = speedups.article_norms(story, df)
         cached, story._top = story._top, top
         want = references["article_norms"](story, df)
-        assert got == want and [type(x) for x in got] == [type(x) for x in want] and cached == story._top
-        assert got[-1] is (story is not spoiled or (how == 0 and len(items) < 2))
-        norms.append(got)
+        assert got[:-1] == want[:-1] and [type(x) for x in got[:-1]] == [type(x) for x in want[:-1]]
+        assert cached == story._top
+        assert got[-2] is (story is not spoiled or (how == 0 and len(items) < 2))
+        # the title as the compiled loop reads it (the reference's None: that loop reads the dicts)
+        assert type(got[-1]).__name__ == "PyCapsule" and want[-1] is None
+        norms.append(got if seed % 3 else want)
     n = len(features.FEATURE_NAMES)
 
     def state() -> list:

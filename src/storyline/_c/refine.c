@@ -24,6 +24,14 @@ static int kind_of(PyObject *term) {
     return c == 'p' ? 0 : c == 'l' ? 1 : c == 'o' ? 2 : -1;
 }
 
+/* A story's title as the kernels read it, made with its norms (text_norms, article_norms)
+ * once per version of the story: a side bag (below) in a capsule. */
+typedef struct SideBag SideBag;
+static int title_squares(PyObject *title, PyObject *idf, Sum *s, PyObject **side);
+static const SideBag *title_side_in(PyObject *capsule, PyObject *title);
+static void side_dots(const SideBag *walked, const SideBag *looked, double *own_total, double *other_total,
+                      int *any);
+
 /* The norms fill_vectors gives the vectors of a story read as an article, and the terms
  * of each entity kind (the sizes of _split_kinds's parts). */
 typedef struct {
@@ -32,6 +40,7 @@ typedef struct {
     /* whether the story's title + body bag is its title bag item for item (same_bag): a
      * story of headlines alone, where a cosine with the one is the cosine with the other */
     int title_is_all;
+    PyObject *title_side; /* its title side (a capsule, or None; borrowed from a tuple) */
 } ArticleNorms;
 
 /* sqrt(sum) or 1.0, as _vector_norm */
@@ -95,7 +104,8 @@ static int article_norms(Held *h, PyObject *story, PyObject *idf, ArticleNorms *
     for (int k = 0; k < 3; k++) {
         out->kind_terms[k] = 0;
     }
-    if (year_bag == NULL || weighted_squares(title_bag, idf, &title, NULL, NULL) < 0
+    if (year_bag == NULL || title_squares(title_bag, idf, &title, &out->title_side) < 0
+            || hold(h, out->title_side) == NULL
             || weighted_squares(entity_bag, idf, &entities, kinds, out->kind_terms) < 0
             || weighted_squares(year_bag, idf, &years, NULL, NULL) < 0) {
         return -1;
@@ -261,7 +271,24 @@ static int story_text_values(Held *h, PyObject *a, const ArticleNorms *own_a, Py
     Py_ssize_t terms_a = PyDict_GET_SIZE(side_a.title), terms_b = PyDict_GET_SIZE(side_b.title);
     double dot_x, dot_y;
     int any_x, any_y;
-    if (terms_a != terms_b) {
+    const SideBag *title_a = title_side_in(own_a->title_side, side_a.title);
+    const SideBag *title_b = title_side_in(own_b->title_side, side_b.title);
+    if (title_a != NULL && title_b != NULL) {
+        /* the same walks from the two title sides: one where the sizes differ, else each
+         * title's own */
+        double unused;
+        if (terms_a != terms_b) {
+            int a_walked = terms_a < terms_b;
+            double own_total, other_total;
+            side_dots(a_walked ? title_a : title_b, a_walked ? title_b : title_a, &own_total, &other_total, &any_x);
+            any_y = any_x;
+            dot_x = a_walked ? own_total : other_total;
+            dot_y = a_walked ? other_total : own_total;
+        } else {
+            side_dots(title_a, title_b, &dot_x, &unused, &any_x);
+            side_dots(title_b, title_a, &dot_y, &unused, &any_y);
+        }
+    } else if (terms_a != terms_b) {
         /* each cosine walks the smaller title (story_cosine): the smaller's own vector is
          * read against the larger bag, and the larger's vector against the smaller bag */
         int a_walked = terms_a < terms_b;
@@ -528,7 +555,7 @@ static int model_probability(const double *x, const double *w, Py_ssize_t m, dou
 
 /* The ArticleNorms that article_norms gave as a tuple; -1 with an exception set. */
 static int norms_of_tuple(PyObject *tuple, ArticleNorms *out) {
-    if (!PyTuple_Check(tuple) || PyTuple_GET_SIZE(tuple) != 10) {
+    if (!PyTuple_Check(tuple) || PyTuple_GET_SIZE(tuple) != 11) {
         PyErr_SetString(PyExc_TypeError, "headline_merge_probability: norms must be an article_norms tuple");
         return -1;
     }
@@ -550,14 +577,16 @@ static int norms_of_tuple(PyObject *tuple, ArticleNorms *out) {
         }
     }
     out->title_is_all = PyTuple_GET_ITEM(tuple, 9) == Py_True;
+    out->title_side = PyTuple_GET_ITEM(tuple, 10);
     return 0;
 }
 
 PyDoc_STRVAR(article_norms_doc,
 "article_norms(story, df) -> tuple\n\n"
 "The norms of a StoryFeatures' vectors read as an article: title, entities, years, each\n"
-"entity kind's, each kind's terms, and whether its title + body bag is its title bag item\n"
-"for item (storyline.cluster.refine).");
+"entity kind's, each kind's terms, whether its title + body bag is its title bag item\n"
+"for item, and its title as the kernels read it (a capsule, or None)\n"
+"(storyline.cluster.refine).");
 
 static PyObject *article_norms_of(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 2) {
@@ -581,9 +610,9 @@ static PyObject *article_norms_of(PyObject *self, PyObject *const *args, Py_ssiz
     }
     /* and the story's top names cached, as as_article caches them */
     if (article_norms(&h, args[0], idf, &norms) == 0 && hold(&h, story_top(args[0])) != NULL) {
-        out = Py_BuildValue("(ddddddnnnO)", norms.title, norms.entities, norms.years, norms.kind[0], norms.kind[1],
+        out = Py_BuildValue("(ddddddnnnOO)", norms.title, norms.entities, norms.years, norms.kind[0], norms.kind[1],
                             norms.kind[2], norms.kind_terms[0], norms.kind_terms[1], norms.kind_terms[2],
-                            norms.title_is_all ? Py_True : Py_False);
+                            norms.title_is_all ? Py_True : Py_False, norms.title_side);
     }
 done:
     release(&h);
@@ -705,13 +734,13 @@ typedef struct {
     double weight, weighted, idf;
 } SideTerm;
 
-typedef struct {
+struct SideBag {
     Py_ssize_t n, capacity;
     SideTerm *terms;
     Py_ssize_t *table; /* index + 1 of a term by its hash (0: empty), mask + 1 slots */
     size_t mask;
     double vector_norm, story_norm; /* the ArticleVectors norm, the story's cached norm */
-} SideBag;
+};
 
 enum { S_TITLE, S_BODY, S_ALL_VECTOR, S_ALL_STORY, S_ENTITIES, S_PEOPLE, S_PLACES, S_ORGS, S_YEARS, SIDE_BAGS };
 
@@ -1536,7 +1565,7 @@ static void title_side_free(PyObject *capsule) {
 static int title_squares(PyObject *title, PyObject *idf, Sum *s, PyObject **side) {
     *side = NULL;
     if (!PyDict_Check(title)) {
-        PyErr_SetString(PyExc_TypeError, "text_norms: a bag must be a dict");
+        PyErr_SetString(PyExc_TypeError, "a story's title bag must be a dict");
         return -1;
     }
     Py_ssize_t n = PyDict_GET_SIZE(title), pos = 0, size = n;
@@ -1584,13 +1613,13 @@ fail:
     return *side == NULL ? -1 : 0;
 }
 
-/* The title side of a TextNorms (NULL where it has none, or one that no longer fits the
- * title bag ``title``: the dicts are read then). */
-static const SideBag *title_side_of(const TextNorms *norms, PyObject *title) {
-    if (!PyCapsule_IsValid(norms->title_side, title_side_name)) {
+/* The title side in a norms tuple's item (NULL where it is None, or a side that no longer
+ * fits the title bag ``title``, a dict: the dicts are read then). */
+static const SideBag *title_side_in(PyObject *capsule, PyObject *title) {
+    if (!PyCapsule_IsValid(capsule, title_side_name)) {
         return NULL;
     }
-    const SideBag *bag = PyCapsule_GetPointer(norms->title_side, title_side_name);
+    const SideBag *bag = PyCapsule_GetPointer(capsule, title_side_name);
     return bag->n == PyDict_GET_SIZE(title) ? bag : NULL;
 }
 
@@ -1982,7 +2011,7 @@ static PyObject *story_shares_words(PyObject *self, PyObject *const *args, Py_ss
     if (FAILED(title_norm)) {
         goto fail;
     }
-    const SideBag *side_a = title_side_of(&own, title), *side_b = title_side_of(&other, other_title);
+    const SideBag *side_a = title_side_in(own.title_side, title), *side_b = title_side_in(other.title_side, other_title);
     if (side_a != NULL && side_b != NULL) {
         /* weighted_dot_of from the two title sides: the smaller walked */
         int own_walk = side_a->n <= side_b->n;

@@ -200,7 +200,7 @@ class StoryViews:
             view.keys = story_keys(view.story, STORY_BODY_KEYS)
         return view.keys
 
-    def norms(self, sid: int) -> tuple[float | int, ...]:
+    def norms(self, sid: int) -> tuple[object, ...]:
         """The story's :func:`article_norms`."""
         view = self._view(sid)
         if view.norms is None:
@@ -239,7 +239,7 @@ class _View:
         self.keys: tuple[str, ...] | None = None
         self.vectors: ArticleVectors | None = None
         self.text: ArticleVectors | None = None
-        self.norms: tuple[float | int, ...] | None = None
+        self.norms: tuple[object, ...] | None = None
         self.text_norms: TextNorms | None = None
 
 
@@ -268,15 +268,17 @@ def _story_probability(clusterer: OnlineClusterer, a: int, b: int, views: StoryV
     return (pa + pb) / 2
 
 
-def article_norms(story: StoryFeatures, df: DocumentFrequencies) -> tuple[float | int | bool, ...]:
+def article_norms(story: StoryFeatures, df: DocumentFrequencies) -> tuple[object, ...]:
     """The norms of the :class:`ArticleVectors` of :func:`as_article`'s story: of its title,
     entity and year vectors, of each kind's entities (:data:`~.features.KINDS`), how many
-    entities each kind holds, and whether its title + body bag is its title bag item for
+    entities each kind holds, whether its title + body bag is its title bag item for
     item (:func:`_same_bag`: a story of headlines alone; the compiled merge loop then reads
-    a cosine with the one as the cosine with the other)."""
+    a cosine with the one as the cosine with the other), and the title as the compiled loop
+    reads it (None here; there a capsule of its terms, weights and IDF, made once per
+    version of the story rather than read from the dicts once per pair)."""
     vectors = ArticleVectors(as_article(0, story, ()), df)
     return (vectors.title_norm, vectors.entity_norm, vectors.years_norm, *(vectors.kinds[k][1] for k in KINDS),
-            *(len(vectors.kinds[k][0]) for k in KINDS), _same_bag(story.title, story.all))
+            *(len(vectors.kinds[k][0]) for k in KINDS), _same_bag(story.title, story.all), None)
 
 
 def _same_bag(a: object, b: object) -> bool:
@@ -287,8 +289,8 @@ def _same_bag(a: object, b: object) -> bool:
                     for (k, v), (j, w) in zip(a.items(), b.items(), strict=True)))
 
 
-def headline_merge_probability(a: StoryFeatures, norms_a: tuple[float | int, ...], b: StoryFeatures,
-                               norms_b: tuple[float | int, ...], df: DocumentFrequencies, floor: float,
+def headline_merge_probability(a: StoryFeatures, norms_a: tuple[object, ...], b: StoryFeatures,
+                               norms_b: tuple[object, ...], df: DocumentFrequencies, floor: float,
                                weights: Sequence[float], bias: float) -> float | None:
     """:func:`_story_probability` of two stories of headlines alone by the merge model
     ``weights``, ``bias`` (one that gives entity_conflict no weight; ``floor``: the
