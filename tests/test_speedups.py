@@ -793,6 +793,8 @@ def test_the_pair_loops_match_their_references_to_the_last_bit(seed: int, monkey
         assert got is speedups.pair_probability(compiled, b, a)  # the cached float
     for _ in range(40):
         xs, ys = rng.sample(articles, rng.randint(1, 6)), rng.sample(articles, rng.randint(1, 6))
+        if rng.random() < 0.3:
+            ys = rng.choices(articles, k=rng.randint(1, 6))  # an article twice: its id read once, both times
         at_least = rng.choice([0.0, 0.2, 0.5, 0.9, 1.0, rng.random()])
         got = speedups.mean_probability(compiled, xs, ys, at_least)
         assert got == refine._REFERENCE["mean_probability"](reference, xs, ys, at_least)
@@ -815,6 +817,10 @@ def test_the_pair_loops_raise_what_goes_wrong() -> None:
         scores = refine.PairScores(clusterer)
         with pytest.raises(ZeroDivisionError):
             mean(scores, [], articles[:2], 0.5)
+        with pytest.raises(ZeroDivisionError):  # no pair: no id read
+            mean(refine.PairScores(clusterer), [object()], [], 0.5)
+        with pytest.raises(AttributeError):
+            mean(refine.PairScores(clusterer), articles[:1], [articles[1], object()], 0.5)
         with pytest.raises(KeyError):
             scores._models = {}
             pairs(scores, articles[0], articles[1])

@@ -1343,13 +1343,13 @@ static int score_pair(PairState *s, PyObject *a, PyObject *b, PyObject *id_a, Py
     return done;
 }
 
-/* The cached probability of two articles (a new reference to the cached float), scored
- * and cached where missing; NULL with an exception set. */
-static PyObject *cached_pair(PairState *s, PyObject *a, PyObject *b) {
+/* The cached probability of two articles of ids ``id_a``, ``id_b`` (a new reference to
+ * the cached float), scored and cached where missing; NULL with an exception set. */
+static PyObject *cached_pair_of(PairState *s, PyObject *a, PyObject *b, PyObject *id_a, PyObject *id_b) {
     PyObject *out = NULL, *row = NULL;
-    PyObject *id_a = PyObject_GetAttr(a, pair_str[P_ID]);
-    PyObject *id_b = id_a == NULL ? NULL : PyObject_GetAttr(b, pair_str[P_ID]);
-    int less = id_b == NULL ? -1 : PyObject_RichCompareBool(id_a, id_b, Py_LT);
+    /* (two exact str compared as < compares them, without the rich comparison's dispatch) */
+    int less = PyUnicode_CheckExact(id_a) && PyUnicode_CheckExact(id_b) ? PyUnicode_Compare(id_a, id_b) < 0
+                                                                        : PyObject_RichCompareBool(id_a, id_b, Py_LT);
     if (less < 0) {
         goto done;
     }
@@ -1383,6 +1383,14 @@ static PyObject *cached_pair(PairState *s, PyObject *a, PyObject *b) {
     }
 done:
     Py_XDECREF(row);
+    return out;
+}
+
+/* cached_pair_of two articles, their ids read here. */
+static PyObject *cached_pair(PairState *s, PyObject *a, PyObject *b) {
+    PyObject *id_a = PyObject_GetAttr(a, pair_str[P_ID]);
+    PyObject *id_b = id_a == NULL ? NULL : PyObject_GetAttr(b, pair_str[P_ID]);
+    PyObject *out = id_b == NULL ? NULL : cached_pair_of(s, a, b, id_a, id_b);
     Py_XDECREF(id_a);
     Py_XDECREF(id_b);
     return out;
@@ -1488,18 +1496,39 @@ static PyObject *mean_probability(PyObject *self, PyObject *const *args, Py_ssiz
     double short_of = at_least * n - 1e-9, total = 0.0, left = n;
     Sum read = {0.0, 0.0};
     PyObject *out = NULL;
+    /* the ids of ys, read once per call rather than once per pair: (article, its id) by
+     * index, both held, reused while that index holds the same article */
+    Py_ssize_t n_ids = PyList_GET_SIZE(ys);
+    PyObject **y_ids = PyMem_Calloc((size_t)(2 * n_ids + 1), sizeof(PyObject *));
+    if (y_ids == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
     /* by index, each list's length read again at each step: as a for loop walks a list
      * that Python code (an IDF's __missing__, a key's __eq__) may change */
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(xs); i++) {
-        PyObject *x = Py_NewRef(PyList_GET_ITEM(xs, i));
+        PyObject *x = Py_NewRef(PyList_GET_ITEM(xs, i)), *id_x = NULL;
         for (Py_ssize_t j = 0; j < PyList_GET_SIZE(ys); j++) {
-            PyObject *y = Py_NewRef(PyList_GET_ITEM(ys, j));
-            PyObject *p_obj = cached_pair(&s, x, y);
+            PyObject *y = Py_NewRef(PyList_GET_ITEM(ys, j)), *id_y = NULL, *p_obj = NULL;
+            /* x's id first, as the reference reads them */
+            if (id_x != NULL || (id_x = PyObject_GetAttr(x, pair_str[P_ID])) != NULL) {
+                if (j < n_ids && y_ids[2 * j] == y) {
+                    id_y = Py_NewRef(y_ids[2 * j + 1]);
+                } else if ((id_y = PyObject_GetAttr(y, pair_str[P_ID])) != NULL && j < n_ids) {
+                    Py_XSETREF(y_ids[2 * j], Py_NewRef(y));
+                    Py_XSETREF(y_ids[2 * j + 1], Py_NewRef(id_y));
+                }
+            }
+            if (id_y != NULL) {
+                p_obj = cached_pair_of(&s, x, y, id_x, id_y);
+            }
             Py_DECREF(y);
+            Py_XDECREF(id_y);
             double p = p_obj == NULL ? -1.0 : PyFloat_AsDouble(p_obj);
             Py_XDECREF(p_obj);
             if (p_obj == NULL || FAILED(p)) {
                 Py_DECREF(x);
+                Py_XDECREF(id_x);
                 goto done;
             }
             sum_add(&read, p);
@@ -1507,11 +1536,13 @@ static PyObject *mean_probability(PyObject *self, PyObject *const *args, Py_ssiz
             left -= 1;
             if (total + left < short_of) {
                 Py_DECREF(x);
+                Py_XDECREF(id_x);
                 out = PyFloat_FromDouble(total / n);
                 goto done;
             }
         }
         Py_DECREF(x);
+        Py_XDECREF(id_x);
     }
     if (n == 0.0) {
         PyErr_SetString(PyExc_ZeroDivisionError, "division by zero");
@@ -1519,6 +1550,12 @@ static PyObject *mean_probability(PyObject *self, PyObject *const *args, Py_ssiz
         out = PyFloat_FromDouble(sum_result(&read) / n);
     }
 done:
+    if (y_ids != NULL) {
+        for (Py_ssize_t k = 0; k < 2 * n_ids; k++) {
+            Py_XDECREF(y_ids[k]);
+        }
+        PyMem_Free(y_ids);
+    }
     pair_state_clear(&s);
     return out;
 }
