@@ -355,6 +355,28 @@ def _too_far_apart(clusterer: OnlineClusterer, a: int, b: int) -> bool:
     return _years_apart(clusterer, a, b)
 
 
+def _near_in_time(clusterer: OnlineClusterer, sid: int, others: list[int]) -> list[int]:
+    """The stories of ``others``, less ``sid``, not :func:`_too_far_apart` from story ``sid``
+    (its day read once for all of them, without a call per story)."""
+    stories = clusterer.stories_
+    story = stories[sid]
+    if not story.day_n:
+        return [o for o in others if o != sid and not _years_apart(clusterer, sid, o)]
+    day, window = story.day_sum / story.day_n, clusterer.window_days
+    near = []
+    for o in others:
+        if o == sid:
+            continue
+        other = stories[o]
+        if other.day_n:
+            if abs(day - other.day_sum / other.day_n) > window:
+                continue
+        elif _years_apart(clusterer, sid, o):
+            continue
+        near.append(o)
+    return near
+
+
 def _years_apart(clusterer: OnlineClusterer, a: int, b: int) -> bool:
     """Whether either story's undated reports name years that place it apart from the other
     (:func:`_years_contradict`, which is one-way)."""
@@ -475,11 +497,7 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thre
         story = clusterer.stories_[sid]
         if story.body and threshold >= 1:
             return  # every pair with a story that has a body is off: skip its retrieval
-        others = [
-            o
-            for o in clusterer._retrieve(views.keys(sid))
-            if o != sid and not _too_far_apart(clusterer, sid, o)
-        ]
+        others = _near_in_time(clusterer, sid, clusterer._retrieve(views.keys(sid)))
         if len(others) > FULL_COMPARE:
             # as in the stream: one cosine to rank, the full features for the best
             others = list(rank_stories(views.vectors(sid, text_only=True), others, clusterer.stories_, clusterer.df_,
@@ -821,9 +839,7 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thres
 
     def push_pairs(sid: int) -> None:
         story = clusterer.stories_[sid]
-        for other in clusterer._retrieve(views.keys(sid), limit=LINK_CANDIDATES):
-            if other == sid or _too_far_apart(clusterer, sid, other):
-                continue
+        for other in _near_in_time(clusterer, sid, clusterer._retrieve(views.keys(sid), limit=LINK_CANDIDATES)):
             cut = bar(sid, other)
             if cut <= 0:
                 continue
@@ -872,7 +888,7 @@ def attach_fragments(clusterer: OnlineClusterer, *, threshold: float, headline_t
         days = [x.day for x in fragment if x.day is not None]
         # the days a report may have to be within the window of every dated fragment report
         lo, hi = (max(days) - window, min(days) + window) if days else (0, 0)
-        keys = {k for x in fragment for k in x.keys}
+        keys: set[str] | None = None  # the fragment's index keys, where a large story needs them
         headline = not clusterer.stories_[sid].body
         best, best_p = None, 0.0
         for other in clusterer._retrieve(views.keys(sid), limit=ATTACH_CANDIDATES):
@@ -892,6 +908,8 @@ def attach_fragments(clusterer: OnlineClusterer, *, threshold: float, headline_t
             if len(near) > ATTACH_NEAREST:
                 # the pair model reads only the reports sharing most with the fragment
                 # by IDF-weighted index keys (the cost stays flat on large stories)
+                if keys is None:
+                    keys = {k for x in fragment for k in x.keys}
                 shared = {y.id: sum(idf[k] for k in keys.intersection(y.keys)) for y in near}
                 near = sorted(near, key=lambda y: shared[y.id], reverse=True)[:ATTACH_NEAREST]
             if not near:
