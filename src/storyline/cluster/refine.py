@@ -817,6 +817,8 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thres
     df = clusterer.df_
     pair = pairs or PairScores(clusterer)
     views = views or StoryViews(clusterer)
+    # the text floors between two stories of headlines alone and otherwise (read once)
+    headline_floor, body_floor = clusterer.text_floor(headline=True), min(LINK_TEXT_FLOOR, clusterer.text_floor())
 
     def bar(a: int, b: int) -> float:
         both = not clusterer.stories_[a].body and not clusterer.stories_[b].body
@@ -826,8 +828,7 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thres
         """The pair model's mean over the two stories' articles, where it reaches ``cut``;
         else some value below."""
         sa, sb = clusterer.stories_[a], clusterer.stories_[b]
-        headlines = not sa.body and not sb.body
-        floor = clusterer.text_floor(headline=True) if headlines else min(LINK_TEXT_FLOOR, clusterer.text_floor())
+        floor = headline_floor if not sa.body and not sb.body else body_floor
         norms_a, norms_b = views.text_norms(a), views.text_norms(b)
         if not (story_shares_words(sa, norms_a, sb, norms_b, df, floor)
                 or story_shares_words(sb, norms_b, sa, norms_a, df, floor)):
