@@ -24,6 +24,14 @@ static int kind_of(PyObject *term) {
     return c == 'p' ? 0 : c == 'l' ? 1 : c == 'o' ? 2 : -1;
 }
 
+/* A story's title as the kernels read it, made with its norms (text_norms, article_norms)
+ * once per version of the story: a side bag (below) in a capsule. */
+typedef struct SideBag SideBag;
+static int title_squares(PyObject *title, PyObject *idf, Sum *s, PyObject **side);
+static const SideBag *title_side_in(PyObject *capsule, PyObject *title);
+static void side_dots(const SideBag *walked, const SideBag *looked, double *own_total, double *other_total,
+                      int *any);
+
 /* The norms fill_vectors gives the vectors of a story read as an article, and the terms
  * of each entity kind (the sizes of _split_kinds's parts). */
 typedef struct {
@@ -32,6 +40,7 @@ typedef struct {
     /* whether the story's title + body bag is its title bag item for item (same_bag): a
      * story of headlines alone, where a cosine with the one is the cosine with the other */
     int title_is_all;
+    PyObject *title_side; /* its title side (a capsule, or None; borrowed from a tuple) */
 } ArticleNorms;
 
 /* sqrt(sum) or 1.0, as _vector_norm */
@@ -95,7 +104,8 @@ static int article_norms(Held *h, PyObject *story, PyObject *idf, ArticleNorms *
     for (int k = 0; k < 3; k++) {
         out->kind_terms[k] = 0;
     }
-    if (year_bag == NULL || weighted_squares(title_bag, idf, &title, NULL, NULL) < 0
+    if (year_bag == NULL || title_squares(title_bag, idf, &title, &out->title_side) < 0
+            || hold(h, out->title_side) == NULL
             || weighted_squares(entity_bag, idf, &entities, kinds, out->kind_terms) < 0
             || weighted_squares(year_bag, idf, &years, NULL, NULL) < 0) {
         return -1;
@@ -261,7 +271,24 @@ static int story_text_values(Held *h, PyObject *a, const ArticleNorms *own_a, Py
     Py_ssize_t terms_a = PyDict_GET_SIZE(side_a.title), terms_b = PyDict_GET_SIZE(side_b.title);
     double dot_x, dot_y;
     int any_x, any_y;
-    if (terms_a != terms_b) {
+    const SideBag *title_a = title_side_in(own_a->title_side, side_a.title);
+    const SideBag *title_b = title_side_in(own_b->title_side, side_b.title);
+    if (title_a != NULL && title_b != NULL) {
+        /* the same walks from the two title sides: one where the sizes differ, else each
+         * title's own */
+        double unused;
+        if (terms_a != terms_b) {
+            int a_walked = terms_a < terms_b;
+            double own_total, other_total;
+            side_dots(a_walked ? title_a : title_b, a_walked ? title_b : title_a, &own_total, &other_total, &any_x);
+            any_y = any_x;
+            dot_x = a_walked ? own_total : other_total;
+            dot_y = a_walked ? other_total : own_total;
+        } else {
+            side_dots(title_a, title_b, &dot_x, &unused, &any_x);
+            side_dots(title_b, title_a, &dot_y, &unused, &any_y);
+        }
+    } else if (terms_a != terms_b) {
         /* each cosine walks the smaller title (story_cosine): the smaller's own vector is
          * read against the larger bag, and the larger's vector against the smaller bag */
         int a_walked = terms_a < terms_b;
@@ -300,8 +327,9 @@ static int both_dated(Held *h, PyObject *a, PyObject *b) {
 /* The norms that the rest of pair_values (past the text cosines) caches in story b's
  * ``norms``, in its order, where its values are not needed (the words of the two stories
  * do not meet): a norm cached now is updated in place as the story grows, and so may
- * differ in its last bit from one computed later. -1 with an exception set. */
-static int cache_other_norms(PyObject *a, PyObject *b, PyObject *norms, PyObject *idf) {
+ * differ in its last bit from one computed later (``own``: a's article_norms). -1 with an
+ * exception set. */
+static int cache_other_norms(PyObject *a, const ArticleNorms *own, PyObject *b, PyObject *norms, PyObject *idf) {
     Held h;
     h.n = 0;
     PyObject *entities = held_attr(&h, a, K_ENTITIES);
@@ -317,15 +345,11 @@ static int cache_other_norms(PyObject *a, PyObject *b, PyObject *norms, PyObject
     if (FAILED(cached_norm(norms, kernel_str[K_ENTITIES], other_entities, idf))) {
         goto fail;
     }
-    /* the kinds the article names (its parts of _split_kinds that are not empty) */
-    int named[3] = {0, 0, 0};
-    Py_ssize_t pos = 0;
-    PyObject *term, *value;
-    while (PyDict_Next(entities, &pos, &term, &value)) {
-        int k = kind_of(term);
-        if (k >= 0) {
-            named[k] = 1;
-        }
+    /* the kinds the article names (its parts of _split_kinds that are not empty: its
+     * article_norms counted each kind's terms, without a walk of its entities per pair) */
+    int named[3];
+    for (int k = 0; k < 3; k++) {
+        named[k] = own->kind_terms[k] > 0;
     }
     for (int k = 0; k < 3; k++) {
         PyObject *kind = kernel_str[K_PEOPLE + k];
@@ -528,7 +552,7 @@ static int model_probability(const double *x, const double *w, Py_ssize_t m, dou
 
 /* The ArticleNorms that article_norms gave as a tuple; -1 with an exception set. */
 static int norms_of_tuple(PyObject *tuple, ArticleNorms *out) {
-    if (!PyTuple_Check(tuple) || PyTuple_GET_SIZE(tuple) != 10) {
+    if (!PyTuple_Check(tuple) || PyTuple_GET_SIZE(tuple) != 11) {
         PyErr_SetString(PyExc_TypeError, "headline_merge_probability: norms must be an article_norms tuple");
         return -1;
     }
@@ -550,14 +574,16 @@ static int norms_of_tuple(PyObject *tuple, ArticleNorms *out) {
         }
     }
     out->title_is_all = PyTuple_GET_ITEM(tuple, 9) == Py_True;
+    out->title_side = PyTuple_GET_ITEM(tuple, 10);
     return 0;
 }
 
 PyDoc_STRVAR(article_norms_doc,
 "article_norms(story, df) -> tuple\n\n"
 "The norms of a StoryFeatures' vectors read as an article: title, entities, years, each\n"
-"entity kind's, each kind's terms, and whether its title + body bag is its title bag item\n"
-"for item (storyline.cluster.refine).");
+"entity kind's, each kind's terms, whether its title + body bag is its title bag item\n"
+"for item, and its title as the kernels read it (a capsule, or None)\n"
+"(storyline.cluster.refine).");
 
 static PyObject *article_norms_of(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 2) {
@@ -581,9 +607,9 @@ static PyObject *article_norms_of(PyObject *self, PyObject *const *args, Py_ssiz
     }
     /* and the story's top names cached, as as_article caches them */
     if (article_norms(&h, args[0], idf, &norms) == 0 && hold(&h, story_top(args[0])) != NULL) {
-        out = Py_BuildValue("(ddddddnnnO)", norms.title, norms.entities, norms.years, norms.kind[0], norms.kind[1],
+        out = Py_BuildValue("(ddddddnnnOO)", norms.title, norms.entities, norms.years, norms.kind[0], norms.kind[1],
                             norms.kind[2], norms.kind_terms[0], norms.kind_terms[1], norms.kind_terms[2],
-                            norms.title_is_all ? Py_True : Py_False);
+                            norms.title_is_all ? Py_True : Py_False, norms.title_side);
     }
 done:
     release(&h);
@@ -644,7 +670,7 @@ static PyObject *headline_merge_probability(PyObject *self, PyObject *const *arg
     }
     /* words_meet of either */
     if (!(x[0] >= floor || x[1] >= floor || x[2] >= floor || y[0] >= floor || y[1] >= floor || y[2] >= floor)) {
-        if (cache_other_norms(a, b, norms_b, idf) == 0 && cache_other_norms(b, a, norms_a, idf) == 0) {
+        if (cache_other_norms(a, &own_a, b, norms_b, idf) == 0 && cache_other_norms(b, &own_b, a, norms_a, idf) == 0) {
             out = PyFloat_FromDouble(0.0);
         }
         goto done;
@@ -705,13 +731,13 @@ typedef struct {
     double weight, weighted, idf;
 } SideTerm;
 
-typedef struct {
+struct SideBag {
     Py_ssize_t n, capacity;
     SideTerm *terms;
     Py_ssize_t *table; /* index + 1 of a term by its hash (0: empty), mask + 1 slots */
     size_t mask;
     double vector_norm, story_norm; /* the ArticleVectors norm, the story's cached norm */
-} SideBag;
+};
 
 enum { S_TITLE, S_BODY, S_ALL_VECTOR, S_ALL_STORY, S_ENTITIES, S_PEOPLE, S_PLACES, S_ORGS, S_YEARS, SIDE_BAGS };
 
@@ -1314,13 +1340,13 @@ static int score_pair(PairState *s, PyObject *a, PyObject *b, PyObject *id_a, Py
     return done;
 }
 
-/* The cached probability of two articles (a new reference to the cached float), scored
- * and cached where missing; NULL with an exception set. */
-static PyObject *cached_pair(PairState *s, PyObject *a, PyObject *b) {
+/* The cached probability of two articles of ids ``id_a``, ``id_b`` (a new reference to
+ * the cached float), scored and cached where missing; NULL with an exception set. */
+static PyObject *cached_pair_of(PairState *s, PyObject *a, PyObject *b, PyObject *id_a, PyObject *id_b) {
     PyObject *out = NULL, *row = NULL;
-    PyObject *id_a = PyObject_GetAttr(a, pair_str[P_ID]);
-    PyObject *id_b = id_a == NULL ? NULL : PyObject_GetAttr(b, pair_str[P_ID]);
-    int less = id_b == NULL ? -1 : PyObject_RichCompareBool(id_a, id_b, Py_LT);
+    /* (two exact str compared as < compares them, without the rich comparison's dispatch) */
+    int less = PyUnicode_CheckExact(id_a) && PyUnicode_CheckExact(id_b) ? PyUnicode_Compare(id_a, id_b) < 0
+                                                                        : PyObject_RichCompareBool(id_a, id_b, Py_LT);
     if (less < 0) {
         goto done;
     }
@@ -1354,6 +1380,14 @@ static PyObject *cached_pair(PairState *s, PyObject *a, PyObject *b) {
     }
 done:
     Py_XDECREF(row);
+    return out;
+}
+
+/* cached_pair_of two articles, their ids read here. */
+static PyObject *cached_pair(PairState *s, PyObject *a, PyObject *b) {
+    PyObject *id_a = PyObject_GetAttr(a, pair_str[P_ID]);
+    PyObject *id_b = id_a == NULL ? NULL : PyObject_GetAttr(b, pair_str[P_ID]);
+    PyObject *out = id_b == NULL ? NULL : cached_pair_of(s, a, b, id_a, id_b);
     Py_XDECREF(id_a);
     Py_XDECREF(id_b);
     return out;
@@ -1459,18 +1493,39 @@ static PyObject *mean_probability(PyObject *self, PyObject *const *args, Py_ssiz
     double short_of = at_least * n - 1e-9, total = 0.0, left = n;
     Sum read = {0.0, 0.0};
     PyObject *out = NULL;
+    /* the ids of ys, read once per call rather than once per pair: (article, its id) by
+     * index, both held, reused while that index holds the same article */
+    Py_ssize_t n_ids = PyList_GET_SIZE(ys);
+    PyObject **y_ids = PyMem_Calloc((size_t)(2 * n_ids + 1), sizeof(PyObject *));
+    if (y_ids == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
     /* by index, each list's length read again at each step: as a for loop walks a list
      * that Python code (an IDF's __missing__, a key's __eq__) may change */
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(xs); i++) {
-        PyObject *x = Py_NewRef(PyList_GET_ITEM(xs, i));
+        PyObject *x = Py_NewRef(PyList_GET_ITEM(xs, i)), *id_x = NULL;
         for (Py_ssize_t j = 0; j < PyList_GET_SIZE(ys); j++) {
-            PyObject *y = Py_NewRef(PyList_GET_ITEM(ys, j));
-            PyObject *p_obj = cached_pair(&s, x, y);
+            PyObject *y = Py_NewRef(PyList_GET_ITEM(ys, j)), *id_y = NULL, *p_obj = NULL;
+            /* x's id first, as the reference reads them */
+            if (id_x != NULL || (id_x = PyObject_GetAttr(x, pair_str[P_ID])) != NULL) {
+                if (j < n_ids && y_ids[2 * j] == y) {
+                    id_y = Py_NewRef(y_ids[2 * j + 1]);
+                } else if ((id_y = PyObject_GetAttr(y, pair_str[P_ID])) != NULL && j < n_ids) {
+                    Py_XSETREF(y_ids[2 * j], Py_NewRef(y));
+                    Py_XSETREF(y_ids[2 * j + 1], Py_NewRef(id_y));
+                }
+            }
+            if (id_y != NULL) {
+                p_obj = cached_pair_of(&s, x, y, id_x, id_y);
+            }
             Py_DECREF(y);
+            Py_XDECREF(id_y);
             double p = p_obj == NULL ? -1.0 : PyFloat_AsDouble(p_obj);
             Py_XDECREF(p_obj);
             if (p_obj == NULL || FAILED(p)) {
                 Py_DECREF(x);
+                Py_XDECREF(id_x);
                 goto done;
             }
             sum_add(&read, p);
@@ -1478,11 +1533,13 @@ static PyObject *mean_probability(PyObject *self, PyObject *const *args, Py_ssiz
             left -= 1;
             if (total + left < short_of) {
                 Py_DECREF(x);
+                Py_XDECREF(id_x);
                 out = PyFloat_FromDouble(total / n);
                 goto done;
             }
         }
         Py_DECREF(x);
+        Py_XDECREF(id_x);
     }
     if (n == 0.0) {
         PyErr_SetString(PyExc_ZeroDivisionError, "division by zero");
@@ -1490,6 +1547,12 @@ static PyObject *mean_probability(PyObject *self, PyObject *const *args, Py_ssiz
         out = PyFloat_FromDouble(sum_result(&read) / n);
     }
 done:
+    if (y_ids != NULL) {
+        for (Py_ssize_t k = 0; k < 2 * n_ids; k++) {
+            Py_XDECREF(y_ids[k]);
+        }
+        PyMem_Free(y_ids);
+    }
     pair_state_clear(&s);
     return out;
 }
@@ -1504,12 +1567,115 @@ done:
  * shares_words makes of the vectors; only their norms are computed ahead (once for each
  * version of a story). ---- */
 
-/* The norms of a story's text-only vectors read as an article, and how many terms its
- * title + body vector holds. */
+/* The norms of a story's text-only vectors read as an article, how many terms its
+ * title + body vector holds, and whether its title + body bag is its title bag item for
+ * item (same_bag: checked once per version of a story, not once per pair it is in). */
 typedef struct {
     double title, body, all;
     Py_ssize_t all_terms;
+    int title_is_all;
+    PyObject *title_side; /* borrowed from the tuple: its title_side capsule, or None */
 } TextNorms;
+
+/* A story's title as a side bag (its terms in bag order with their weights and IDF,
+ * hashed), made by text_norms with the title's norm, once per version of the story: the
+ * title dot product of story_shares_words then walks arrays, with no dict lookups or IDF
+ * reads per pair. A capsule (the last item of text_norms), NULL-named below. */
+static const char *const title_side_name = "storyline.cluster.refine.title_side";
+
+static void title_side_free(PyObject *capsule) {
+    SideBag *bag = PyCapsule_GetPointer(capsule, title_side_name);
+    if (bag != NULL) {
+        for (Py_ssize_t i = 0; i < bag->n; i++) {
+            Py_DECREF(bag->terms[i].term);
+        }
+        PyMem_Free(bag);
+    }
+}
+
+/* The squares of a title's IDF-weighted values summed in bag order into s (as
+ * weighted_squares sums them) and, in *side, the title as a title_side capsule (None where
+ * a term is no exact str: the kernels then read the dicts); -1 with an exception set. */
+static int title_squares(PyObject *title, PyObject *idf, Sum *s, PyObject **side) {
+    *side = NULL;
+    if (!PyDict_Check(title)) {
+        PyErr_SetString(PyExc_TypeError, "a story's title bag must be a dict");
+        return -1;
+    }
+    Py_ssize_t n = PyDict_GET_SIZE(title), pos = 0, size = n;
+    size_t slots = n > 0 ? bag_slots(n) : 0;
+    /* one allocation: the bag, its terms, its table */
+    SideBag *bag = PyMem_Malloc(sizeof(SideBag) + sizeof(SideTerm) * (size_t)n + sizeof(Py_ssize_t) * slots);
+    if (bag == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    *bag = (SideBag){.terms = (SideTerm *)(bag + 1), .capacity = n, .mask = slots > 0 ? slots - 1 : 0};
+    bag->table = (Py_ssize_t *)(bag->terms + n);
+    memset(bag->table, 0, sizeof(Py_ssize_t) * slots);
+    int exact = 1;
+    PyObject *term, *value;
+    while (PyDict_Next(title, &pos, &term, &value)) {
+        double w, weight;
+        Py_INCREF(term); /* held: the IDF's __missing__ may take it out of the bag */
+        int status = weight_and_idf(idf, term, value, &w, &weight);
+        if (status == 0 && (status = walk_changed(title, size)) == 0) {
+            double v = w * weight;
+            sum_add(s, v * v);
+            exact = exact && PyUnicode_CheckExact(term) && bag->n < bag->capacity;
+            if (exact) {
+                bag_add(bag, term, PyObject_Hash(term), w, v, weight); /* (an exact str's hash cannot fail) */
+            }
+        }
+        Py_DECREF(term);
+        if (status < 0) {
+            goto fail;
+        }
+    }
+    if (exact && (*side = PyCapsule_New(bag, title_side_name, title_side_free)) == NULL) {
+        goto fail;
+    }
+    if (exact) {
+        return 0;
+    }
+    *side = Py_NewRef(Py_None);
+fail:
+    for (Py_ssize_t i = 0; i < bag->n; i++) {
+        Py_DECREF(bag->terms[i].term);
+    }
+    PyMem_Free(bag);
+    return *side == NULL ? -1 : 0;
+}
+
+/* The title side in a norms tuple's item (NULL where it is None, or a side that no longer
+ * fits the title bag ``title``, a dict: the dicts are read then). */
+static const SideBag *title_side_in(PyObject *capsule, PyObject *title) {
+    if (!PyCapsule_IsValid(capsule, title_side_name)) {
+        return NULL;
+    }
+    const SideBag *bag = PyCapsule_GetPointer(capsule, title_side_name);
+    return bag->n == PyDict_GET_SIZE(title) ? bag : NULL;
+}
+
+/* paired_dots of two title sides (no Python code runs): the walked one's vector with the
+ * other bag, and the other's vector with the walked bag, summed in walk order. */
+static void side_dots(const SideBag *walked, const SideBag *looked, double *own_total, double *other_total,
+                      int *any) {
+    Sum own = {0.0, 0.0}, other = {0.0, 0.0};
+    *any = 0;
+    for (Py_ssize_t i = 0; i < walked->n; i++) {
+        const SideTerm *t = &walked->terms[i];
+        Py_ssize_t k = side_find(looked, t->term, t->hash);
+        if (k >= 0) {
+            double v = t->weight, weight = t->idf, w = looked->terms[k].weight;
+            sum_add(&own, v * weight * w * weight);
+            sum_add(&other, v * (w * weight) * weight);
+            *any = 1;
+        }
+    }
+    *own_total = sum_result(&own);
+    *other_total = sum_result(&other);
+}
 
 /* A bag's value for ``term`` as a double, *found 0 where it has none; -1 with an
  * exception set. */
@@ -1533,6 +1699,17 @@ static double all_value(int in_body, double body_weight, int in_title, double ti
     return (in_body ? body_weight : title_weight) * weight;
 }
 
+/* TextNorms.title_is_all of a story (its title bag ``title``), read last as the reference
+ * reads it; -1 with an exception set. */
+static int text_is_all(Held *h, PyObject *story, PyObject *title, TextNorms *out) {
+    PyObject *all = held_attr(h, story, K_ALL);
+    if (all == NULL) {
+        return -1;
+    }
+    out->title_is_all = same_bag(title, all);
+    return 0;
+}
+
 /* The TextNorms of story ``story``; -1 with an exception set. */
 static int text_norms_of(Held *h, PyObject *story, PyObject *idf, TextNorms *out) {
     PyObject *title = held_attr(h, story, K_TITLE);
@@ -1545,7 +1722,7 @@ static int text_norms_of(Held *h, PyObject *story, PyObject *idf, TextNorms *out
         return -1;
     }
     Sum own_title = {0.0, 0.0}, own_body = {0.0, 0.0}, all = {0.0, 0.0};
-    if (weighted_squares(title, idf, &own_title, NULL, NULL) < 0) {
+    if (title_squares(title, idf, &own_title, &out->title_side) < 0 || hold(h, out->title_side) == NULL) {
         return -1;
     }
     out->title = norm_of(&own_title);
@@ -1554,7 +1731,7 @@ static int text_norms_of(Held *h, PyObject *story, PyObject *idf, TextNorms *out
         out->body = 1.0;
         out->all = out->title;
         out->all_terms = PyDict_GET_SIZE(title);
-        return 0;
+        return text_is_all(h, story, title, out);
     }
     /* title + body: the body's terms in its order (with the title's weight added where
      * the title has the term), then the title's own */
@@ -1592,7 +1769,7 @@ static int text_norms_of(Held *h, PyObject *story, PyObject *idf, TextNorms *out
     out->body = norm_of(&own_body);
     out->all = norm_of(&all);
     out->all_terms = PyDict_GET_SIZE(body) + title_only;
-    return 0;
+    return text_is_all(h, story, title, out);
 }
 
 /* story_cosine of the title + body vector of an article (``title``, ``body``: its bags;
@@ -1675,7 +1852,7 @@ static int all_cosine(PyObject *title, PyObject *body, const TextNorms *own, PyO
 
 /* The TextNorms that text_norms gave as a tuple; -1 with an exception set. */
 static int text_norms_of_tuple(PyObject *tuple, TextNorms *out) {
-    if (!PyTuple_Check(tuple) || PyTuple_GET_SIZE(tuple) != 4) {
+    if (!PyTuple_Check(tuple) || PyTuple_GET_SIZE(tuple) != 6) {
         PyErr_SetString(PyExc_TypeError, "story_shares_words: norms must be a text_norms tuple");
         return -1;
     }
@@ -1690,6 +1867,8 @@ static int text_norms_of_tuple(PyObject *tuple, TextNorms *out) {
     out->body = values[1];
     out->all = values[2];
     out->all_terms = PyLong_AsSsize_t(PyTuple_GET_ITEM(tuple, 3));
+    out->title_is_all = PyTuple_GET_ITEM(tuple, 4) == Py_True;
+    out->title_side = PyTuple_GET_ITEM(tuple, 5);
     return out->all_terms == -1 && PyErr_Occurred() ? -1 : 0;
 }
 
@@ -1797,7 +1976,9 @@ done:
 PyDoc_STRVAR(text_norms_doc,
 "text_norms(story, df) -> tuple\n\n"
 "The norms of a StoryFeatures' text-only vectors read as an article (title, body,\n"
-"title + body) and the terms of its title + body vector (storyline.cluster.refine).");
+"title + body), the terms of its title + body vector, whether its title + body bag is\n"
+"its title bag item for item, and its title as the kernels read it (a capsule, or None)\n"
+"(storyline.cluster.refine).");
 
 static PyObject *text_norms(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 2) {
@@ -1815,26 +1996,28 @@ static PyObject *text_norms(PyObject *self, PyObject *const *args, Py_ssize_t na
     if (idf != NULL && !PyDict_Check(idf)) {
         PyErr_SetString(PyExc_TypeError, "text_norms: the IDF weights must be a dict");
     } else if (idf != NULL && text_norms_of(&h, args[0], idf, &norms) == 0) {
-        out = Py_BuildValue("(dddn)", norms.title, norms.body, norms.all, norms.all_terms);
+        out = Py_BuildValue("(dddnOO)", norms.title, norms.body, norms.all, norms.all_terms,
+                            norms.title_is_all ? Py_True : Py_False, norms.title_side);
     }
     release(&h);
     return out;
 }
 
 PyDoc_STRVAR(story_shares_words_doc,
-"story_shares_words(a, norms_a, b, df, floor) -> bool\n\n"
+"story_shares_words(a, norms_a, b, norms_b, df, floor) -> bool\n\n"
 "shares_words of StoryFeatures ``a`` read as an article (of text_norms ``norms_a``) and\n"
-"StoryFeatures ``b`` (storyline.cluster.refine).");
+"StoryFeatures ``b`` (of text_norms ``norms_b``) (storyline.cluster.refine).");
 
 static PyObject *story_shares_words(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 5) {
-        PyErr_SetString(PyExc_TypeError, "story_shares_words takes 5 arguments");
+    if (nargs != 6) {
+        PyErr_SetString(PyExc_TypeError, "story_shares_words takes 6 arguments");
         return NULL;
     }
-    PyObject *a = args[0], *b = args[2], *df = args[3];
-    double floor = PyFloat_AsDouble(args[4]);
-    TextNorms own;
-    if (FAILED(floor) || text_norms_of_tuple(args[1], &own) < 0 || kernel_ready() < 0) {
+    PyObject *a = args[0], *b = args[2], *df = args[4];
+    double floor = PyFloat_AsDouble(args[5]);
+    TextNorms own, other;
+    if (FAILED(floor) || text_norms_of_tuple(args[1], &own) < 0 || text_norms_of_tuple(args[3], &other) < 0
+            || kernel_ready() < 0) {
         return NULL;
     }
     Held h;
@@ -1859,8 +2042,17 @@ static PyObject *story_shares_words(PyObject *self, PyObject *const *args, Py_ss
     /* title, title + body, then body (where both have one), as shares_words tries them */
     double title_norm = cached_norm(norms, kernel_str[K_TITLE], other_title, idf), title_dot;
     int title_any;
-    if (FAILED(title_norm)
-            || weighted_dot_of(title, -1, PyDict_GET_SIZE(title), other_title, idf, &title_dot, &title_any) < 0) {
+    if (FAILED(title_norm)) {
+        goto fail;
+    }
+    const SideBag *side_a = title_side_in(own.title_side, title), *side_b = title_side_in(other.title_side, other_title);
+    if (side_a != NULL && side_b != NULL) {
+        /* weighted_dot_of from the two title sides: the smaller walked */
+        int own_walk = side_a->n <= side_b->n;
+        double own_total, other_total;
+        side_dots(own_walk ? side_a : side_b, own_walk ? side_b : side_a, &own_total, &other_total, &title_any);
+        title_dot = own_walk ? own_total : other_total;
+    } else if (weighted_dot_of(title, -1, PyDict_GET_SIZE(title), other_title, idf, &title_dot, &title_any) < 0) {
         goto fail;
     }
     double cosine = cosine_from(title_dot, title_any, own.title, title_norm);
@@ -1868,12 +2060,13 @@ static PyObject *story_shares_words(PyObject *self, PyObject *const *args, Py_ss
     if (!meet) {
         /* a's title + body vector is its title vector where it has no body (walked the same
          * way where it has as many terms): where b's title + body bag is its title bag item
-         * for item, all_cosine would walk the title cosine's terms again and sum the same
-         * products (only its norms differ). The check walks b's title twice, cheaper than
-         * that walk's lookups where b's title is not much longer than a's. */
+         * for item (norms_b says so; the bags are checked again, by size, against a stale
+         * tuple), all_cosine would walk the title cosine's terms again and sum the same
+         * products (only its norms differ). */
         Py_ssize_t terms = PyDict_GET_SIZE(title);
-        if (PyDict_GET_SIZE(body) == 0 && own.all_terms == terms && PyDict_GET_SIZE(other_title) <= 2 * terms
-                && same_bag(other_title, other_all)) {
+        if (PyDict_GET_SIZE(body) == 0 && own.all_terms == terms && other.title_is_all
+                && PyDict_CheckExact(other_title) && PyDict_CheckExact(other_all)
+                && PyDict_GET_SIZE(other_title) == PyDict_GET_SIZE(other_all)) {
             double all_norm = cached_norm(norms, kernel_str[K_ALL], other_all, idf);
             if (FAILED(all_norm)) {
                 goto fail;

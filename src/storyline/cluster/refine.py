@@ -200,14 +200,14 @@ class StoryViews:
             view.keys = story_keys(view.story, STORY_BODY_KEYS)
         return view.keys
 
-    def norms(self, sid: int) -> tuple[float | int, ...]:
+    def norms(self, sid: int) -> tuple[object, ...]:
         """The story's :func:`article_norms`."""
         view = self._view(sid)
         if view.norms is None:
             view.norms = article_norms(view.story, self.clusterer.df_)
         return view.norms
 
-    def text_norms(self, sid: int) -> tuple[float, float, float, int]:
+    def text_norms(self, sid: int) -> TextNorms:
         """The story's :func:`text_norms`."""
         view = self._view(sid)
         if view.text_norms is None:
@@ -239,8 +239,12 @@ class _View:
         self.keys: tuple[str, ...] | None = None
         self.vectors: ArticleVectors | None = None
         self.text: ArticleVectors | None = None
-        self.norms: tuple[float | int, ...] | None = None
-        self.text_norms: tuple[float, float, float, int] | None = None
+        self.norms: tuple[object, ...] | None = None
+        self.text_norms: TextNorms | None = None
+
+
+#: what :func:`text_norms` gives (see there)
+TextNorms = tuple[float, float, float, int, bool, object]
 
 
 def _story_probability(clusterer: OnlineClusterer, a: int, b: int, views: StoryViews | None = None,
@@ -264,15 +268,17 @@ def _story_probability(clusterer: OnlineClusterer, a: int, b: int, views: StoryV
     return (pa + pb) / 2
 
 
-def article_norms(story: StoryFeatures, df: DocumentFrequencies) -> tuple[float | int | bool, ...]:
+def article_norms(story: StoryFeatures, df: DocumentFrequencies) -> tuple[object, ...]:
     """The norms of the :class:`ArticleVectors` of :func:`as_article`'s story: of its title,
     entity and year vectors, of each kind's entities (:data:`~.features.KINDS`), how many
-    entities each kind holds, and whether its title + body bag is its title bag item for
+    entities each kind holds, whether its title + body bag is its title bag item for
     item (:func:`_same_bag`: a story of headlines alone; the compiled merge loop then reads
-    a cosine with the one as the cosine with the other)."""
+    a cosine with the one as the cosine with the other), and the title as the compiled loop
+    reads it (None here; there a capsule of its terms, weights and IDF, made once per
+    version of the story rather than read from the dicts once per pair)."""
     vectors = ArticleVectors(as_article(0, story, ()), df)
     return (vectors.title_norm, vectors.entity_norm, vectors.years_norm, *(vectors.kinds[k][1] for k in KINDS),
-            *(len(vectors.kinds[k][0]) for k in KINDS), _same_bag(story.title, story.all))
+            *(len(vectors.kinds[k][0]) for k in KINDS), _same_bag(story.title, story.all), None)
 
 
 def _same_bag(a: object, b: object) -> bool:
@@ -283,8 +289,8 @@ def _same_bag(a: object, b: object) -> bool:
                     for (k, v), (j, w) in zip(a.items(), b.items(), strict=True)))
 
 
-def headline_merge_probability(a: StoryFeatures, norms_a: tuple[float | int, ...], b: StoryFeatures,
-                               norms_b: tuple[float | int, ...], df: DocumentFrequencies, floor: float,
+def headline_merge_probability(a: StoryFeatures, norms_a: tuple[object, ...], b: StoryFeatures,
+                               norms_b: tuple[object, ...], df: DocumentFrequencies, floor: float,
                                weights: Sequence[float], bias: float) -> float | None:
     """:func:`_story_probability` of two stories of headlines alone by the merge model
     ``weights``, ``bias`` (one that gives entity_conflict no weight; ``floor``: the
@@ -302,18 +308,24 @@ def headline_merge_probability(a: StoryFeatures, norms_a: tuple[float | int, ...
     return (probability(fa, weights=weights, bias=bias) + probability(fb, weights=weights, bias=bias)) / 2
 
 
-def text_norms(story: StoryFeatures, df: DocumentFrequencies) -> tuple[float, float, float, int]:
+def text_norms(story: StoryFeatures, df: DocumentFrequencies) -> TextNorms:
     """The norms of the text-only :class:`ArticleVectors` of :func:`as_article`'s story (of
-    its title, body and title + body vectors), and how many terms the title + body one holds."""
+    its title, body and title + body vectors), how many terms the title + body one holds,
+    whether its title + body bag is its title bag item for item (:func:`_same_bag`: the
+    compiled :func:`story_shares_words` then reads the title cosine's dot product for the
+    other), and the title as the compiled loop reads it (None here; there a capsule of its
+    terms, weights and IDF). Made once per version of the story rather than once per pair."""
     vectors = ArticleVectors(as_article(0, story, ()), df, text_only=True)
-    return vectors.title_norm, vectors.body_norm, vectors.all_norm, len(vectors.all)
+    return (vectors.title_norm, vectors.body_norm, vectors.all_norm, len(vectors.all),
+            _same_bag(story.title, story.all), None)
 
 
-def story_shares_words(a: StoryFeatures, norms_a: tuple[float, float, float, int], b: StoryFeatures,
-                       df: DocumentFrequencies, floor: float) -> bool:
+def story_shares_words(a: StoryFeatures, norms_a: TextNorms, b: StoryFeatures,
+                       norms_b: TextNorms, df: DocumentFrequencies, floor: float) -> bool:
     """:func:`~.features.shares_words` of story ``a`` read as one article (:func:`as_article`'s
     text-only vectors) and story ``b``. The compiled loop reads ``a``'s bags without building
-    its vectors, from its :func:`text_norms` (``norms_a``; this reference builds the vectors)."""
+    its vectors, from its :func:`text_norms` (``norms_a``, and ``b``'s ``norms_b``; this
+    reference builds the vectors)."""
     return shares_words(ArticleVectors(as_article(0, a, ()), df, text_only=True), b, df, floor)
 
 
@@ -341,6 +353,28 @@ def _too_far_apart(clusterer: OnlineClusterer, a: int, b: int) -> bool:
         # each story's day as StoryFeatures.day gives it (without two property calls)
         return abs(sa.day_sum / sa.day_n - sb.day_sum / sb.day_n) > clusterer.window_days
     return _years_apart(clusterer, a, b)
+
+
+def _near_in_time(clusterer: OnlineClusterer, sid: int, others: list[int]) -> list[int]:
+    """The stories of ``others``, less ``sid``, not :func:`_too_far_apart` from story ``sid``
+    (its day read once for all of them, without a call per story)."""
+    stories = clusterer.stories_
+    story = stories[sid]
+    if not story.day_n:
+        return [o for o in others if o != sid and not _years_apart(clusterer, sid, o)]
+    day, window = story.day_sum / story.day_n, clusterer.window_days
+    near = []
+    for o in others:
+        if o == sid:
+            continue
+        other = stories[o]
+        if other.day_n:
+            if abs(day - other.day_sum / other.day_n) > window:
+                continue
+        elif _years_apart(clusterer, sid, o):
+            continue
+        near.append(o)
+    return near
 
 
 def _years_apart(clusterer: OnlineClusterer, a: int, b: int) -> bool:
@@ -463,11 +497,7 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thre
         story = clusterer.stories_[sid]
         if story.body and threshold >= 1:
             return  # every pair with a story that has a body is off: skip its retrieval
-        others = [
-            o
-            for o in clusterer._retrieve(views.keys(sid))
-            if o != sid and not _too_far_apart(clusterer, sid, o)
-        ]
+        others = _near_in_time(clusterer, sid, clusterer._retrieve(views.keys(sid)))
         if len(others) > FULL_COMPARE:
             # as in the stream: one cosine to rank, the full features for the best
             others = list(rank_stories(views.vectors(sid, text_only=True), others, clusterer.stories_, clusterer.df_,
@@ -787,6 +817,8 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thres
     df = clusterer.df_
     pair = pairs or PairScores(clusterer)
     views = views or StoryViews(clusterer)
+    # the text floors between two stories of headlines alone and otherwise (read once)
+    headline_floor, body_floor = clusterer.text_floor(headline=True), min(LINK_TEXT_FLOOR, clusterer.text_floor())
 
     def bar(a: int, b: int) -> float:
         both = not clusterer.stories_[a].body and not clusterer.stories_[b].body
@@ -796,10 +828,10 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thres
         """The pair model's mean over the two stories' articles, where it reaches ``cut``;
         else some value below."""
         sa, sb = clusterer.stories_[a], clusterer.stories_[b]
-        headlines = not sa.body and not sb.body
-        floor = clusterer.text_floor(headline=True) if headlines else min(LINK_TEXT_FLOOR, clusterer.text_floor())
-        if not (story_shares_words(sa, views.text_norms(a), sb, df, floor)
-                or story_shares_words(sb, views.text_norms(b), sa, df, floor)):
+        floor = headline_floor if not sa.body and not sb.body else body_floor
+        norms_a, norms_b = views.text_norms(a), views.text_norms(b)
+        if not (story_shares_words(sa, norms_a, sb, norms_b, df, floor)
+                or story_shares_words(sb, norms_b, sa, norms_a, df, floor)):
             return 0.0
         return pair.mean(_sample(clusterer.members_[a]), _sample(clusterer.members_[b]), at_least=cut)
 
@@ -808,9 +840,7 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thres
 
     def push_pairs(sid: int) -> None:
         story = clusterer.stories_[sid]
-        for other in clusterer._retrieve(views.keys(sid), limit=LINK_CANDIDATES):
-            if other == sid or _too_far_apart(clusterer, sid, other):
-                continue
+        for other in _near_in_time(clusterer, sid, clusterer._retrieve(views.keys(sid), limit=LINK_CANDIDATES)):
             cut = bar(sid, other)
             if cut <= 0:
                 continue
@@ -859,7 +889,7 @@ def attach_fragments(clusterer: OnlineClusterer, *, threshold: float, headline_t
         days = [x.day for x in fragment if x.day is not None]
         # the days a report may have to be within the window of every dated fragment report
         lo, hi = (max(days) - window, min(days) + window) if days else (0, 0)
-        keys = {k for x in fragment for k in x.keys}
+        keys: set[str] | None = None  # the fragment's index keys, where a large story needs them
         headline = not clusterer.stories_[sid].body
         best, best_p = None, 0.0
         for other in clusterer._retrieve(views.keys(sid), limit=ATTACH_CANDIDATES):
@@ -879,6 +909,8 @@ def attach_fragments(clusterer: OnlineClusterer, *, threshold: float, headline_t
             if len(near) > ATTACH_NEAREST:
                 # the pair model reads only the reports sharing most with the fragment
                 # by IDF-weighted index keys (the cost stays flat on large stories)
+                if keys is None:
+                    keys = {k for x in fragment for k in x.keys}
                 shared = {y.id: sum(idf[k] for k in keys.intersection(y.keys)) for y in near}
                 near = sorted(near, key=lambda y: shared[y.id], reverse=True)[:ATTACH_NEAREST]
             if not near:
