@@ -2212,6 +2212,26 @@ def test_the_title_bags_match_their_reference_past_the_room_of_a_title() -> None
             assert list(speedups.title_bag(*args).items()) == list(reference(*args).items())
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_the_slug_words_match_their_reference_around_dots(seed: int) -> None:
+    """A slug's words are read in one pass over each path segment, the name cut at its last
+    ".": dots inside, before and after words, several in a word or a segment, words after
+    the last, runs of separators, and stems longer and shorter than the words."""
+    rng = random.Random(seed)
+    reference = _features_reference("title_bag")
+    pieces = ["ab", "cd", "Rescue", "sea", "x", "y1", "the", ".", ".", "..", ".html", "-", "-", "_", "+", "--", "/", "/",
+              "1", "é", "at"]
+    for _ in range(3000):
+        url = "http://x.com/" + "".join(rng.choice(pieces) for _ in range(rng.randint(0, 16)))
+        if rng.random() < 0.3:
+            url += rng.choice(["?q=a-b-c", "#x-y-z", "?a.b-c#d"])
+        args = ("", rng.choice([frozenset(), frozenset({"the", "at", "sea"})]), rng.choice([1, 2, 3, 7, 30]), url,
+                rng.choice([0, 1, 2, 3]))
+        got = speedups.title_bag(*args)
+        if got is not None:
+            assert type(got) is dict and list(got.items()) == list(reference(*args).items()), args
+
+
 def test_the_title_bags_check_their_input() -> None:
     with pytest.raises(TypeError):
         speedups.title_bag("title", frozenset(), 7, b"http://bytes", 3)
