@@ -700,28 +700,36 @@ static int wide_stem_counts(PyObject *text, PyObject *stop, Py_ssize_t stem_char
 #define FNV_OFFSET 14695981039346656037u
 #define FNV_PRIME 1099511628211u
 
+/* Each byte's lower-case ASCII letter, 0 where it is none: one load tells and lowers it. */
+static unsigned char lower_letter[256];
+
 /* The terms of ASCII text ``s`` (n bytes) counted into ``counts``, whose bytes (n of them)
  * take the lower-cased words: 0, or -1 with an exception set. */
 static int count_ascii_terms(const unsigned char *s, Py_ssize_t n, StemCounts *counts, PyObject *stop,
                              const ByteSet *stop_bytes, Py_ssize_t stem_chars) {
+    if (lower_letter['a'] == 0) {
+        for (int c = 'a'; c <= 'z'; c++) {
+            lower_letter[c] = lower_letter[c - 32] = (unsigned char)c;
+        }
+    }
     unsigned char *low = (unsigned char *)counts->bytes;
     Py_ssize_t i = 0;
     while (i < n) {
-        if (!ascii_letter(s[i])) {
+        if (!lower_letter[s[i]]) {
             i++;
             continue;
         }
         /* each word lower-cased and hashed (fnv1a) as it is read: its stem's hash, then its own */
         Py_ssize_t start = i, stem_end = n - start > stem_chars ? start + stem_chars : n;
         uint64_t h = FNV_OFFSET;
-        for (; i < stem_end && ascii_letter(s[i]); i++) {
-            low[i] = s[i] | 32;
-            h = (h ^ low[i]) * FNV_PRIME;
+        for (unsigned char c; i < stem_end && (c = lower_letter[s[i]]) != 0; i++) {
+            low[i] = c;
+            h = (h ^ c) * FNV_PRIME;
         }
         uint64_t stem_hash = h;
-        for (; i < n && ascii_letter(s[i]); i++) {
-            low[i] = s[i] | 32;
-            h = (h ^ low[i]) * FNV_PRIME;
+        for (unsigned char c; i < n && (c = lower_letter[s[i]]) != 0; i++) {
+            low[i] = c;
+            h = (h ^ c) * FNV_PRIME;
         }
         Py_ssize_t len = i - start;
         if (len < 2) {
