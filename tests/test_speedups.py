@@ -2393,6 +2393,22 @@ def test_the_entity_features_match_their_reference(seed: int) -> None:
                                  features._KIND_PREFIX, features.NUMERIC, 2)
 
 
+def test_the_entity_features_tell_the_people_prefix_by_its_characters() -> None:
+    """A person's surname counts under a "p:" prefix however that str was made (built at run
+    time, not the interned one), and under no other ("p;" and a wide "ṗ:" of two characters)."""
+    from storyline.cluster import features
+    from storyline.model import Entity
+
+    reference = _features_reference("entity_features")
+    people = "".join(["p", ":"])
+    entities = tuple(Entity(text="x", label=label, canonical=name, start=0, end=1)
+                     for label in ("PERSON", "ORG", "GPE") for name in ("Ann Lee", "Zoë Ölund", "ann lee ", "Łukasz Nowak"))
+    for prefixes in ({"PERSON": people, "ORG": "p;", "GPE": "ṗ:"}, {"PERSON": "ṗ:", "ORG": people, "GPE": "l:"}):
+        got = speedups.entity_features(entities, prefixes, features.NUMERIC, 3)
+        want = reference(entities, prefixes, features.NUMERIC, 3)
+        assert list(got[0].items()) == list(want[0].items()) and got[1:] == want[1:]
+
+
 def _clustering_rows() -> list[dict]:
     """The rows of the clustering dev sets (ECB+ reports, UCI headlines with URLs)."""
     import json

@@ -1640,9 +1640,12 @@ static int name_counts_add(NameCounts *c, PyObject *key) {
         return -1;
     }
     Py_ssize_t n = PyUnicode_GET_LENGTH(key);
+    int kind = PyUnicode_KIND(key);
     for (Py_ssize_t k = 0; k < c->used; k++) {
         PyObject *other = c->items[k].key;
-        if (other == key || (PyUnicode_GET_LENGTH(other) == n && PyUnicode_Compare(other, key) == 0)) {
+        /* (equal strs have one kind: the narrowest that holds them) */
+        if (other == key || (PyUnicode_GET_LENGTH(other) == n && PyUnicode_KIND(other) == kind
+                             && memcmp(PyUnicode_DATA(other), PyUnicode_DATA(key), (size_t)(n * kind)) == 0)) {
             c->items[k].count++;
             Py_DECREF(key);
             return 0;
@@ -2508,7 +2511,7 @@ static void untrack_record(PyObject *record, const Py_ssize_t *offsets, Py_ssize
     int contained = 0;
     for (Py_ssize_t k = 0; k < count; k++) {
         PyObject *value = *FIELD_AT(record, offsets[k]);
-        if (PyObject_IS_GC(value) && PyObject_GC_IsTracked(value)) {
+        if (PyObject_GC_IsTracked(value)) { /* (0 for an object of no GC type) */
             if (holds_only_str(value)) {
                 PyObject_GC_UnTrack(value);
             } else {
