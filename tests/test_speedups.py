@@ -2297,6 +2297,11 @@ def test_the_time_words_match_their_reference(seed: int) -> None:
         text = "".join(rng.choice(_TIME_PIECES) for _ in range(rng.randint(0, 40)))
         if rng.random() < 0.3:
             title, text = (s.encode("ascii", "ignore").decode() for s in (title, text))
+        elif rng.random() < 0.4:  # one of the two ASCII, the other not: each read as it is stored
+            if rng.random() < 0.5:
+                title = title.encode("ascii", "ignore").decode()
+            else:
+                text = text.encode("ascii", "ignore").decode()
         chars = rng.choice([0, 1, 5, 20, 40, 1500])
         got = speedups.time_words(title, text, chars)
         if got is not None:  # None: one of the four letters, left to the reference

@@ -1213,6 +1213,38 @@ static int stand_in(Py_UCS4 c) {
     return Py_UNICODE_ISDECIMAL(c) ? '0' : Py_UNICODE_ISALNUM(c) ? '_' : Py_UNICODE_ISSPACE(c) ? ' ' : '#';
 }
 
+/* The first ``count`` characters of ``str`` as the time-word scan reads them, into ``out``:
+ * ASCII letters lower-cased, the rest of ASCII as it is, other characters stood in
+ * (stand_in). 0, or -1 where one is a letter that IGNORECASE matches to an ASCII one. */
+static int top_chars(unsigned char *out, PyObject *str, Py_ssize_t count) {
+    Py_ssize_t i = 0;
+    if (PyUnicode_IS_ASCII(str)) {
+        const unsigned char *s = PyUnicode_1BYTE_DATA(str);
+        for (; i + 8 <= count; i += 8) {
+            uint64_t v = lower8(load8(s + i));
+            memcpy(out + i, &v, sizeof v);
+        }
+        for (; i < count; i++) {
+            out[i] = (s[i] >= 'A' && s[i] <= 'Z') ? (unsigned char)(s[i] | 32) : s[i];
+        }
+        return 0;
+    }
+    int kind = PyUnicode_KIND(str);
+    const void *data = PyUnicode_DATA(str);
+    for (; i < count; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c >= 128) {
+            int standing = stand_in(c);
+            if (standing < 0) {
+                return -1;
+            }
+            c = (Py_UCS4)standing;
+        }
+        out[i] = (unsigned char)(c >= 'A' && c <= 'Z' ? c | 32 : c);
+    }
+    return 0;
+}
+
 PyDoc_STRVAR(time_words_doc,
 "time_words(title, text, chars) -> (frozenset, frozenset) | None\n\n"
 "features._time_words((title + '\\n' + text)[:chars]): the weekdays and the months given\n"
@@ -1248,37 +1280,16 @@ static PyObject *time_words(PyObject *self, PyObject *const *args, Py_ssize_t na
     if (low == NULL) {
         return NULL;
     }
-    int title_kind = PyUnicode_KIND(title), text_kind = PyUnicode_KIND(text);
-    const void *title_data = PyUnicode_DATA(title), *text_data = PyUnicode_DATA(text);
-    Py_ssize_t i = 0;
-    if (PyUnicode_IS_ASCII(title) && PyUnicode_IS_ASCII(text)) {
-        for (; i < n && i < title_n; i++) {
-            low[i] = ((const unsigned char *)title_data)[i];
-        }
-        if (i < n) {
-            low[i++] = '\n';
-        }
-        memcpy(low + i, text_data, (size_t)(n - i));
-        for (i = 0; i + 8 <= n; i += 8) {
-            uint64_t v = lower8(load8(low + i));
-            memcpy(low + i, &v, sizeof v);
-        }
-        for (; i < n; i++) {
-            low[i] = (low[i] >= 'A' && low[i] <= 'Z') ? (unsigned char)(low[i] | 32) : low[i];
-        }
+    /* (each of the two read as it is stored: an ASCII one eight bytes at a time) */
+    Py_ssize_t title_part = title_n < n ? title_n : n;
+    int status = top_chars(low, title, title_part);
+    if (status == 0 && title_part < n) {
+        low[title_part] = '\n';
+        status = top_chars(low + title_part + 1, text, n - title_part - 1);
     }
-    for (; i < n; i++) {
-        Py_UCS4 c = i < title_n ? PyUnicode_READ(title_kind, title_data, i)
-                    : i == title_n ? '\n' : PyUnicode_READ(text_kind, text_data, i - title_n - 1);
-        if (c >= 128) {
-            int standing = stand_in(c);
-            if (standing < 0) {
-                free_scratch(low, stack);
-                Py_RETURN_NONE;
-            }
-            c = (Py_UCS4)standing;
-        }
-        low[i] = (unsigned char)(c >= 'A' && c <= 'Z' ? c | 32 : c);
+    if (status < 0) {
+        free_scratch(low, stack);
+        Py_RETURN_NONE;
     }
     PyObject *weekdays = NULL, *months = NULL, *out = NULL;
     if (find_time_words(low, n, &weekdays, &months) == 0) {
