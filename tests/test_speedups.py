@@ -2356,6 +2356,26 @@ def test_the_title_bags_match_their_reference_past_the_room_of_a_title() -> None
             assert list(speedups.title_bag(*args).items()) == list(reference(*args).items())
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_the_slug_words_match_their_reference_around_dots(seed: int) -> None:
+    """A slug's words are read in one pass over each path segment, the name cut at its last
+    ".": dots inside, before and after words, several in a word or a segment, words after
+    the last, runs of separators, and stems longer and shorter than the words."""
+    rng = random.Random(seed)
+    reference = _features_reference("title_bag")
+    pieces = ["ab", "cd", "Rescue", "sea", "x", "y1", "the", ".", ".", "..", ".html", "-", "-", "_", "+", "--", "/", "/",
+              "1", "é", "at"]
+    for _ in range(3000):
+        url = "http://x.com/" + "".join(rng.choice(pieces) for _ in range(rng.randint(0, 16)))
+        if rng.random() < 0.3:
+            url += rng.choice(["?q=a-b-c", "#x-y-z", "?a.b-c#d"])
+        args = ("", rng.choice([frozenset(), frozenset({"the", "at", "sea"})]), rng.choice([1, 2, 3, 7, 30]), url,
+                rng.choice([0, 1, 2, 3]))
+        got = speedups.title_bag(*args)
+        if got is not None:
+            assert type(got) is dict and list(got.items()) == list(reference(*args).items()), args
+
+
 def test_the_title_bags_check_their_input() -> None:
     with pytest.raises(TypeError):
         speedups.title_bag("title", frozenset(), 7, b"http://bytes", 3)
@@ -2421,6 +2441,11 @@ def test_the_time_words_match_their_reference(seed: int) -> None:
         text = "".join(rng.choice(_TIME_PIECES) for _ in range(rng.randint(0, 40)))
         if rng.random() < 0.3:
             title, text = (s.encode("ascii", "ignore").decode() for s in (title, text))
+        elif rng.random() < 0.4:  # one of the two ASCII, the other not: each read as it is stored
+            if rng.random() < 0.5:
+                title = title.encode("ascii", "ignore").decode()
+            else:
+                text = text.encode("ascii", "ignore").decode()
         chars = rng.choice([0, 1, 5, 20, 40, 1500])
         got = speedups.time_words(title, text, chars)
         if got is not None:  # None: one of the four letters, left to the reference
@@ -2515,6 +2540,22 @@ def test_the_entity_features_match_their_reference(seed: int) -> None:
     with pytest.raises(TypeError):
         speedups.entity_features([Entity(text="1", label="ORG", canonical=None, start=0, end=1)],  # type: ignore[arg-type]
                                  features._KIND_PREFIX, features.NUMERIC, 2)
+
+
+def test_the_entity_features_tell_the_people_prefix_by_its_characters() -> None:
+    """A person's surname counts under a "p:" prefix however that str was made (built at run
+    time, not the interned one), and under no other ("p;" and a wide "ṗ:" of two characters)."""
+    from storyline.cluster import features
+    from storyline.model import Entity
+
+    reference = _features_reference("entity_features")
+    people = "".join(["p", ":"])
+    entities = tuple(Entity(text="x", label=label, canonical=name, start=0, end=1)
+                     for label in ("PERSON", "ORG", "GPE") for name in ("Ann Lee", "Zoë Ölund", "ann lee ", "Łukasz Nowak"))
+    for prefixes in ({"PERSON": people, "ORG": "p;", "GPE": "ṗ:"}, {"PERSON": "ṗ:", "ORG": people, "GPE": "l:"}):
+        got = speedups.entity_features(entities, prefixes, features.NUMERIC, 3)
+        want = reference(entities, prefixes, features.NUMERIC, 3)
+        assert list(got[0].items()) == list(want[0].items()) and got[1:] == want[1:]
 
 
 def _clustering_rows() -> list[dict]:

@@ -696,44 +696,40 @@ static int wide_stem_counts(PyObject *text, PyObject *stop, Py_ssize_t stem_char
 #endif
 }
 
-/* Counts the stem (first ``stem_chars`` bytes) of the lower-case ASCII word at
- * bytes[start:start + n] unless the word is a stop word: terms' step (``again``: see
- * stem_counts_add). 0, or -1 with an exception set. */
-static int count_term(StemCounts *counts, PyObject *stop, const ByteSet *stop_bytes, Py_ssize_t start,
-                      Py_ssize_t n, Py_ssize_t stem_chars, int again) {
-    const unsigned char *w = counts->bytes + start;
-    Py_ssize_t stem = n < stem_chars ? n : stem_chars;
-    uint64_t word_hash, stem_hash = stem_hashes(w, n, stem, &word_hash);
-    int is_stop = is_stop_hashed(stop, stop_bytes, w, n, word_hash);
-    return is_stop < 0 ? -1 : is_stop ? 0 : stem_counts_add(counts, start, stem, stem_hash, again);
-}
-
 /* fnv1a's constants, for the loops that hash a word as they read it */
 #define FNV_OFFSET 14695981039346656037u
 #define FNV_PRIME 1099511628211u
+
+/* Each byte's lower-case ASCII letter, 0 where it is none: one load tells and lowers it. */
+static unsigned char lower_letter[256];
 
 /* The terms of ASCII text ``s`` (n bytes) counted into ``counts``, whose bytes (n of them)
  * take the lower-cased words: 0, or -1 with an exception set. */
 static int count_ascii_terms(const unsigned char *s, Py_ssize_t n, StemCounts *counts, PyObject *stop,
                              const ByteSet *stop_bytes, Py_ssize_t stem_chars) {
+    if (lower_letter['a'] == 0) {
+        for (int c = 'a'; c <= 'z'; c++) {
+            lower_letter[c] = lower_letter[c - 32] = (unsigned char)c;
+        }
+    }
     unsigned char *low = (unsigned char *)counts->bytes;
     Py_ssize_t i = 0;
     while (i < n) {
-        if (!ascii_letter(s[i])) {
+        if (!lower_letter[s[i]]) {
             i++;
             continue;
         }
         /* each word lower-cased and hashed (fnv1a) as it is read: its stem's hash, then its own */
         Py_ssize_t start = i, stem_end = n - start > stem_chars ? start + stem_chars : n;
         uint64_t h = FNV_OFFSET;
-        for (; i < stem_end && ascii_letter(s[i]); i++) {
-            low[i] = s[i] | 32;
-            h = (h ^ low[i]) * FNV_PRIME;
+        for (unsigned char c; i < stem_end && (c = lower_letter[s[i]]) != 0; i++) {
+            low[i] = c;
+            h = (h ^ c) * FNV_PRIME;
         }
         uint64_t stem_hash = h;
-        for (; i < n && ascii_letter(s[i]); i++) {
-            low[i] = s[i] | 32;
-            h = (h ^ low[i]) * FNV_PRIME;
+        for (unsigned char c; i < n && (c = lower_letter[s[i]]) != 0; i++) {
+            low[i] = c;
+            h = (h ^ c) * FNV_PRIME;
         }
         Py_ssize_t len = i - start;
         if (len < 2) {
@@ -801,38 +797,66 @@ static inline int scheme_byte(unsigned char c) {
     return ascii_letter(c) || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
 }
 
-static inline int slug_separator(unsigned char c) {
-    return c == '-' || c == '_' || c == '+';
+/* Byte classes of a lower-cased URL for count_slug_terms (slug_class_table). */
+enum { SL_LETTER = 1, SL_SEPARATOR = 2, SL_DOT = 4, SL_SLASH = 8, SL_QUERY = 16, SL_BRACKET = 32 };
+static unsigned char slug_class[256];
+
+/* a-z, the slug separators of features._SLUG_SEPARATORS ([-_+]), ".", "/", the starts of a
+ * query or fragment ("?", "#") and the brackets of a host */
+static void slug_class_table(void) {
+    for (int c = 'a'; c <= 'z'; c++) {
+        slug_class[c] = SL_LETTER;
+    }
+    slug_class['-'] = slug_class['_'] = slug_class['+'] = SL_SEPARATOR;
+    slug_class['.'] = SL_DOT;
+    slug_class['/'] = SL_SLASH;
+    slug_class['?'] = slug_class['#'] = SL_QUERY;
+    slug_class['['] = slug_class[']'] = SL_BRACKET;
 }
 
-/* The words of letters (two or more) in a path segment's name (the segment up to its last
- * "."), between runs of slug separators: each one's start and length, in order, written
- * to starts/lengths; returns how many there are. */
-static Py_ssize_t slug_parts(const unsigned char *seg, Py_ssize_t n, Py_ssize_t *starts, Py_ssize_t *lengths) {
-    Py_ssize_t name_end = n;
-    for (Py_ssize_t k = n - 1; k >= 0; k--) {
-        if (seg[k] == '.') {
-            name_end = k;
+/* A word of a slug: where it starts in the lower-cased URL, and its length. */
+typedef struct {
+    Py_ssize_t start, len;
+} SlugWord;
+
+/* The words of letters (two or more) in the name of the path segment at u[i:] (up to its
+ * last "."; the segment ends at a "/" or at ``end``), between runs of slug separators, in
+ * order into ``words``: how many there are. ``*next``: where the next segment starts (past
+ * the "/"). One pass: a word with a "." in it is cut at its last one where no later word
+ * has one (that "." is the segment's last: words after it are not in the name). */
+static Py_ssize_t slug_words_of(const unsigned char *u, Py_ssize_t i, Py_ssize_t end, SlugWord *words,
+                                Py_ssize_t *next) {
+    Py_ssize_t found = 0, before_dot = -1; /* before_dot: the words found before the last "." so far */
+    SlugWord cut = {0, 0};                 /* the word of that ".", cut there (len 0: none) */
+    for (;;) {
+        Py_ssize_t start = i, dot = -1;
+        int letters = 1, dot_letters = 0;
+        unsigned char k;
+        for (; i < end && !((k = slug_class[u[i]]) & (SL_SEPARATOR | SL_SLASH)); i++) {
+            if (k & SL_DOT) {
+                dot = i;
+                dot_letters = letters; /* whether the word up to here is letters */
+            }
+            letters &= k & SL_LETTER;
+        }
+        if (dot >= 0) {
+            before_dot = found;
+            cut = (SlugWord){start, dot_letters ? dot - start : 0};
+        } else if (letters && i - start >= 2) {
+            words[found++] = (SlugWord){start, i - start};
+        }
+        if (i >= end || (slug_class[u[i]] & SL_SLASH)) {
             break;
+        }
+        while (i < end && (slug_class[u[i]] & SL_SEPARATOR)) {
+            i++;
         }
     }
-    Py_ssize_t found = 0, i = 0;
-    while (i <= name_end) {
-        Py_ssize_t start = i;
-        int letters = 1;
-        for (; i < name_end && !slug_separator(seg[i]); i++) {
-            letters &= ascii_letter(seg[i]);
-        }
-        if (letters && i - start >= 2) {
-            starts[found] = start;
-            lengths[found] = i - start;
-            found++;
-        }
-        if (i == name_end) {
-            break;
-        }
-        while (i < name_end && slug_separator(seg[i])) {
-            i++;
+    *next = i + 1;
+    if (before_dot >= 0) {
+        found = before_dot;
+        if (cut.len >= 2) {
+            words[found++] = cut;
         }
     }
     return found;
@@ -847,6 +871,9 @@ static int count_slug_terms(PyObject *url, StemCounts *counts, Py_ssize_t offset
                             const ByteSet *stop_bytes, Py_ssize_t stem_chars, Py_ssize_t min_words, int again) {
     if (url != Py_None && !PyUnicode_IS_ASCII(url)) {
         return 0;
+    }
+    if (slug_class['/'] == 0) {
+        slug_class_table();
     }
     Py_ssize_t n = url == Py_None ? 0 : PyUnicode_GET_LENGTH(url);
     const unsigned char *s = url == Py_None ? NULL : PyUnicode_1BYTE_DATA(url);
@@ -884,8 +911,8 @@ static int count_slug_terms(PyObject *url, StemCounts *counts, Py_ssize_t offset
     }
     if (m - at >= 2 && u[at] == '/' && u[at + 1] == '/') {
         Py_ssize_t host = at + 2;
-        for (at = host; at < m && u[at] != '/' && u[at] != '?' && u[at] != '#'; at++) {
-            if (u[at] == '[' || u[at] == ']') {  /* an IPv6 host, or an invalid one: urlsplit's checks */
+        for (at = host; at < m && !(slug_class[u[at]] & (SL_SLASH | SL_QUERY)); at++) {
+            if (slug_class[u[at]] & SL_BRACKET) { /* an IPv6 host, or an invalid one: urlsplit's checks */
                 return 0;
             }
         }
@@ -893,30 +920,30 @@ static int count_slug_terms(PyObject *url, StemCounts *counts, Py_ssize_t offset
     const unsigned char *query = at < m ? memchr(u + at, '?', (size_t)(m - at)) : NULL;
     const unsigned char *fragment = at < m ? memchr(u + at, '#', (size_t)(query != NULL ? query - u - at : m - at)) : NULL;
     Py_ssize_t end = fragment != NULL ? fragment - u : query != NULL ? query - u : m;
-    /* a word and the character after it take three: at most (m + 1) / 3 words in a segment;
-     * each word's start and length */
-    Py_ssize_t most = (m + 1) / 3 + 1, stack[2 * 128];
-    Py_ssize_t *starts = most <= 128 ? stack : PyMem_Malloc(2 * (size_t)most * sizeof(Py_ssize_t));
-    if (starts == NULL) {
+    /* a word and the character after it take three: at most (m + 1) / 3 words in a segment */
+    Py_ssize_t most = (m + 1) / 3 + 1;
+    SlugWord stack[64];
+    SlugWord *words = most <= 64 ? stack : PyMem_Malloc((size_t)most * sizeof(SlugWord));
+    if (words == NULL) {
         PyErr_NoMemory();
         return -1;
     }
-    Py_ssize_t *lengths = starts + most;
     int status = 1;
     for (Py_ssize_t seg = at; status > 0 && seg <= end;) {
-        const unsigned char *slash = seg < end ? memchr(u + seg, '/', (size_t)(end - seg)) : NULL;
-        Py_ssize_t seg_end = slash != NULL ? slash - u : end;
-        Py_ssize_t found = slug_parts(u + seg, seg_end - seg, starts, lengths);
+        Py_ssize_t found = slug_words_of(u, seg, end, words, &seg);
         for (Py_ssize_t k = 0; found >= min_words && k < found; k++) {
-            if (count_term(counts, stop, stop_bytes, offset + seg + starts[k], lengths[k], stem_chars, again) < 0) {
+            const unsigned char *w = u + words[k].start;
+            Py_ssize_t len = words[k].len, stem = len < stem_chars ? len : stem_chars;
+            uint64_t word_hash, stem_hash = stem_hashes(w, len, stem, &word_hash);
+            int is_stop = is_stop_hashed(stop, stop_bytes, w, len, word_hash);
+            if (is_stop < 0 || (!is_stop && stem_counts_add(counts, offset + words[k].start, stem, stem_hash, again) < 0)) {
                 status = -1;
                 break;
             }
         }
-        seg = seg_end + 1;
     }
-    if (starts != stack) {
-        PyMem_Free(starts);
+    if (words != stack) {
+        PyMem_Free(words);
     }
     return status;
 }
@@ -1186,6 +1213,38 @@ static int stand_in(Py_UCS4 c) {
     return Py_UNICODE_ISDECIMAL(c) ? '0' : Py_UNICODE_ISALNUM(c) ? '_' : Py_UNICODE_ISSPACE(c) ? ' ' : '#';
 }
 
+/* The first ``count`` characters of ``str`` as the time-word scan reads them, into ``out``:
+ * ASCII letters lower-cased, the rest of ASCII as it is, other characters stood in
+ * (stand_in). 0, or -1 where one is a letter that IGNORECASE matches to an ASCII one. */
+static int top_chars(unsigned char *out, PyObject *str, Py_ssize_t count) {
+    Py_ssize_t i = 0;
+    if (PyUnicode_IS_ASCII(str)) {
+        const unsigned char *s = PyUnicode_1BYTE_DATA(str);
+        for (; i + 8 <= count; i += 8) {
+            uint64_t v = lower8(load8(s + i));
+            memcpy(out + i, &v, sizeof v);
+        }
+        for (; i < count; i++) {
+            out[i] = (s[i] >= 'A' && s[i] <= 'Z') ? (unsigned char)(s[i] | 32) : s[i];
+        }
+        return 0;
+    }
+    int kind = PyUnicode_KIND(str);
+    const void *data = PyUnicode_DATA(str);
+    for (; i < count; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c >= 128) {
+            int standing = stand_in(c);
+            if (standing < 0) {
+                return -1;
+            }
+            c = (Py_UCS4)standing;
+        }
+        out[i] = (unsigned char)(c >= 'A' && c <= 'Z' ? c | 32 : c);
+    }
+    return 0;
+}
+
 PyDoc_STRVAR(time_words_doc,
 "time_words(title, text, chars) -> (frozenset, frozenset) | None\n\n"
 "features._time_words((title + '\\n' + text)[:chars]): the weekdays and the months given\n"
@@ -1221,37 +1280,16 @@ static PyObject *time_words(PyObject *self, PyObject *const *args, Py_ssize_t na
     if (low == NULL) {
         return NULL;
     }
-    int title_kind = PyUnicode_KIND(title), text_kind = PyUnicode_KIND(text);
-    const void *title_data = PyUnicode_DATA(title), *text_data = PyUnicode_DATA(text);
-    Py_ssize_t i = 0;
-    if (PyUnicode_IS_ASCII(title) && PyUnicode_IS_ASCII(text)) {
-        for (; i < n && i < title_n; i++) {
-            low[i] = ((const unsigned char *)title_data)[i];
-        }
-        if (i < n) {
-            low[i++] = '\n';
-        }
-        memcpy(low + i, text_data, (size_t)(n - i));
-        for (i = 0; i + 8 <= n; i += 8) {
-            uint64_t v = lower8(load8(low + i));
-            memcpy(low + i, &v, sizeof v);
-        }
-        for (; i < n; i++) {
-            low[i] = (low[i] >= 'A' && low[i] <= 'Z') ? (unsigned char)(low[i] | 32) : low[i];
-        }
+    /* (each of the two read as it is stored: an ASCII one eight bytes at a time) */
+    Py_ssize_t title_part = title_n < n ? title_n : n;
+    int status = top_chars(low, title, title_part);
+    if (status == 0 && title_part < n) {
+        low[title_part] = '\n';
+        status = top_chars(low + title_part + 1, text, n - title_part - 1);
     }
-    for (; i < n; i++) {
-        Py_UCS4 c = i < title_n ? PyUnicode_READ(title_kind, title_data, i)
-                    : i == title_n ? '\n' : PyUnicode_READ(text_kind, text_data, i - title_n - 1);
-        if (c >= 128) {
-            int standing = stand_in(c);
-            if (standing < 0) {
-                free_scratch(low, stack);
-                Py_RETURN_NONE;
-            }
-            c = (Py_UCS4)standing;
-        }
-        low[i] = (unsigned char)(c >= 'A' && c <= 'Z' ? c | 32 : c);
+    if (status < 0) {
+        free_scratch(low, stack);
+        Py_RETURN_NONE;
     }
     PyObject *weekdays = NULL, *months = NULL, *out = NULL;
     if (find_time_words(low, n, &weekdays, &months) == 0) {
@@ -1613,9 +1651,12 @@ static int name_counts_add(NameCounts *c, PyObject *key) {
         return -1;
     }
     Py_ssize_t n = PyUnicode_GET_LENGTH(key);
+    int kind = PyUnicode_KIND(key);
     for (Py_ssize_t k = 0; k < c->used; k++) {
         PyObject *other = c->items[k].key;
-        if (other == key || (PyUnicode_GET_LENGTH(other) == n && PyUnicode_Compare(other, key) == 0)) {
+        /* (equal strs have one kind: the narrowest that holds them) */
+        if (other == key || (PyUnicode_GET_LENGTH(other) == n && PyUnicode_KIND(other) == kind
+                             && memcmp(PyUnicode_DATA(other), PyUnicode_DATA(key), (size_t)(n * kind)) == 0)) {
             c->items[k].count++;
             Py_DECREF(key);
             return 0;
@@ -1785,7 +1826,12 @@ static PyObject *entity_features_into(PyObject *const *args, Py_ssize_t nargs, P
         int status = 0;
         if (prefix != NULL) {
             Py_INCREF(prefix);
-            int person = PyUnicode_CheckExact(prefix) && PyUnicode_CompareWithASCIIString(prefix, "p:") == 0;
+            /* prefix == "p:", an ASCII one told from its bytes (no call) */
+            int person = PyUnicode_CheckExact(prefix)
+                         && (PyUnicode_IS_ASCII(prefix) ? PyUnicode_GET_LENGTH(prefix) == 2
+                                                          && PyUnicode_1BYTE_DATA(prefix)[0] == 'p'
+                                                          && PyUnicode_1BYTE_DATA(prefix)[1] == ':'
+                                                        : PyUnicode_CompareWithASCIIString(prefix, "p:") == 0);
             PyObject *canonical = PyObject_GetAttr(ent, attr_canonical);
             status = canonical == NULL ? -1 : count_entity(&counts, prefix, person, canonical);
             Py_XDECREF(canonical);
@@ -2476,7 +2522,7 @@ static void untrack_record(PyObject *record, const Py_ssize_t *offsets, Py_ssize
     int contained = 0;
     for (Py_ssize_t k = 0; k < count; k++) {
         PyObject *value = *FIELD_AT(record, offsets[k]);
-        if (PyObject_IS_GC(value) && PyObject_GC_IsTracked(value)) {
+        if (PyObject_GC_IsTracked(value)) { /* (0 for an object of no GC type) */
             if (holds_only_str(value)) {
                 PyObject_GC_UnTrack(value);
             } else {
