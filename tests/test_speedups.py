@@ -1311,6 +1311,25 @@ def test_the_counts_and_the_best_terms_match_their_references(seed: int) -> None
     assert c_idf == ref_idf
 
 
+def test_the_counts_counted_up_in_place_are_ints_no_one_else_sees_change() -> None:
+    # (the compiled count_terms counts a one-digit int that only the counts hold in place)
+    from collections import Counter
+
+    bags = ({"a": 1.0, "b": 1.0}, {"c": 1.0, "a": 2.0}, {"d": 1.0})
+    start = {"b": 250, "d": int("1073741821")}  # 2**30 - 3: one digit, two steps from two
+    compiled, reference = Counter(start), Counter(start)
+    held = []
+    for k in range(300):
+        speedups.count_terms(compiled, bags)
+        _reference("count_terms")(reference, bags)
+        assert list(compiled.items()) == list(reference.items())
+        if k % 60 == 0:  # a count someone holds: counted up anew, never changed under them
+            held.append((compiled["a"], repr(compiled["a"])))
+    assert all(type(v) is int for v in compiled.values())
+    assert compiled["d"] == 2**30 + 297
+    assert all(repr(value) == seen for value, seen in held)
+
+
 def test_the_counts_and_the_best_terms_check_their_input() -> None:
     with pytest.raises(ValueError):
         speedups.best_terms({}, {}, -1)

@@ -366,12 +366,49 @@ static inline int filter_may_hold(const HashFilter *f, Py_hash_t hash) {
     return hash == -1 || (f->bits[((size_t)hash >> 6) & 3] >> ((size_t)hash & 63)) & 1;
 }
 
+/* Where a count is a one-digit int that only ``counts`` holds, it is counted up in place
+ * (CPython 3.11's int layout; no one can see it change, as with add_term's floats): an
+ * old term then costs one lookup and no new int, where a get and a set cost two lookups
+ * and an int. The counts are put there as ints of their own (a small int is shared, so
+ * never counted up in place); they equal the reference's ints. */
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
+#define COUNTS_IN_PLACE 1
+static inline int count_up_in_place(PyObject *count) {
+    if (!PyLong_CheckExact(count) || Py_REFCNT(count) != 1 || Py_SIZE(count) != 1
+            || ((PyLongObject *)count)->ob_digit[0] >= PyLong_MASK) {
+        return 0;
+    }
+    ((PyLongObject *)count)->ob_digit[0]++;
+    return 1;
+}
+
+/* int(value), a new object of its own (not a shared small int) for 0 < value < PyLong_MASK. */
+static PyObject *own_count(long value) {
+    if (value <= 0 || value > 256) {
+        return PyLong_FromLong(value); /* not cached below zero... or above 256: new already */
+    }
+    PyObject *count = PyLong_FromLong((long)PyLong_MASK - 1); /* a new one-digit int */
+    if (count != NULL) {
+        ((PyLongObject *)count)->ob_digit[0] = (digit)value;
+    }
+    return count;
+}
+
+/* A new 1 that no one else holds, kept by count_term_once for its next term: an old term
+ * leaves the one it would have been inserted with unused. */
+static PyObject *spare_one = NULL;
+#else
+#define COUNTS_IN_PLACE 0
+#define own_count PyLong_FromLong
+#endif
+
 /* counts[term] = counts.get(term, 0) + 1 unless ``term`` (of bags[i], of str_hash
  * ``hash``) is in one of the bags before it (counted there; filters[j] of bags[j] for
  * j < FILTERED_BAGS): 0, or -1 with an exception set. The term is held: the lookups may
- * run Python code (a key's __eq__) that takes it out of its bag. A get and a set, as
- * Counter.update counts: most terms are counted before (a setdefault first would be a
- * third lookup for them); a plain int count is added to without the number protocol. */
+ * run Python code (a key's __eq__) that takes it out of its bag. Where counts are counted
+ * up in place, one setdefault finds the term or inserts it with its 1; else a get and a
+ * set, as Counter.update counts (most terms are counted before: a setdefault first would
+ * be a third lookup for them). A plain int count is added to without the number protocol. */
 static int count_term_once(PyObject *counts, PyObject *const *bags, Py_ssize_t i, PyObject *term,
                            const HashFilter *filters, Py_hash_t hash) {
     Py_INCREF(term);
@@ -385,14 +422,35 @@ static int count_term_once(PyObject *counts, PyObject *const *bags, Py_ssize_t i
         Py_DECREF(term);
         return met < 0 ? -1 : 0;
     }
+#if COUNTS_IN_PLACE
+    /* taken: a call nested in Python code run below makes its own */
+    PyObject *one = spare_one != NULL ? spare_one : own_count(1);
+    spare_one = NULL;
+    PyObject *count = one == NULL ? NULL : PyDict_SetDefault(counts, term, one); /* borrowed */
+    if (count == one || count == NULL || count_up_in_place(count)) {
+        if (count != one && one != NULL && Py_REFCNT(one) == 1 && spare_one == NULL) {
+            spare_one = one; /* not inserted */
+        } else {
+            Py_XDECREF(one);
+        }
+        Py_DECREF(term);
+        return count == NULL ? -1 : 0;
+    }
+    if (Py_REFCNT(one) == 1 && spare_one == NULL) {
+        spare_one = one;
+    } else {
+        Py_DECREF(one);
+    }
+#else
     PyObject *count = PyDict_GetItemWithError(counts, term); /* borrowed */
+#endif
     PyObject *next = NULL;
     int overflow = 1;
     long old = count != NULL && PyLong_CheckExact(count) ? PyLong_AsLongAndOverflow(count, &overflow) : 0;
     if (count == NULL) {
-        next = PyErr_Occurred() ? NULL : PyLong_FromLong(1); /* a cached small int: no allocation */
+        next = PyErr_Occurred() ? NULL : own_count(1);
     } else if (!overflow && old < LONG_MAX) {
-        next = PyLong_FromLong(old + 1);
+        next = own_count(old + 1);
     } else {
         PyObject *one = PyLong_FromLong(1);
         Py_INCREF(count); /* held while it adds */
