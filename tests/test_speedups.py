@@ -1150,6 +1150,25 @@ def test_the_running_norms_square_idf_weights_as_their_references_do() -> None:
         assert speedups.weighted_square_sum(bag, idf) == _reference("weighted_square_sum")(bag, idf) == w * w
 
 
+def test_add_bags_updates_in_place_only_the_norms_no_one_else_holds() -> None:
+    # (the compiled add_bags updates a norm float that only the norms hold in place)
+    idf = {"t": 2.0, "u": 0.5, "p:x": 1.5, "l:y": 3.0}
+    start = {"title": 1.5, "body": 2, "p:": 2.5, "l:": 1.25}  # an int norm: a float after
+    results = []
+    for loops in (speedups, None):
+        add = loops.add_bags if loops else _reference("add_bags")
+        norms = {k: float(v) if k != "body" else v for k, v in start.items()}
+        norms["p:"] = float("2.5")  # held by the norms alone
+        held = norms["title"]  # held here too: not changed under us
+        kinds = {"p:": {"p:x": 1.0}, "l:": {}}
+        entities = {"p:x": 1.0, "l:y": 2.0}
+        for _ in range(3):
+            add(norms, idf, ("title", "body"), ({"t": 1.0}, {}), ({"t": 2.0, "u": 1.0}, {"u": 1.0}), kinds, entities)
+        assert held == 1.5
+        results.append((list(norms.items()), [type(v) for v in norms.values()], kinds))
+    assert results[0] == results[1]
+
+
 def test_add_bags_takes_entities_grown_while_it_adds() -> None:
     # an IDF whose __missing__ adds entities of new kinds: more kinds than the entities
     # had when the split was sized (written past it, it crashed)
