@@ -1297,6 +1297,32 @@ def test_a_story_year_counts_through_a_counter_of_its_own_setitem() -> None:
     assert story.years == {2014: 10}
 
 
+def test_a_story_counted_many_times_sums_as_the_reference_and_changes_no_held_count() -> None:
+    # (the compiled add_article counts a story's year up in place where only its Counter
+    # holds the count, and adds and compares plain ints without the number protocol)
+    from dataclasses import replace
+
+    from storyline.cluster.features import _KERNEL_REFERENCE, StoryFeatures, add_article
+
+    days = [5, 3, 9, 2**70, 4, -(2**65), 7]
+    stories = []
+    for add in (add_article, _KERNEL_REFERENCE["add_article"]):
+        story, held = StoryFeatures(), []
+        for k in range(300):
+            f = replace(_random_features(random.Random(k), 0), year=2014 + k % 2, day=days[k % len(days)],
+                        entities={"p:n1": 1.0})
+            add(story, f, (k * 7) % 50, None)
+            if k % 60 == 0:  # a count someone holds: counted up anew, never changed under them
+                held.append((story.years[2014], repr(story.years[2014])))
+        assert all(repr(count) == seen for count, seen in held)
+        stories.append(story)
+    compiled, reference = stories
+    assert list(compiled.years.items()) == list(reference.years.items()) == [(2014, 150), (2015, 150)]
+    for name in ("size", "day_sum", "day_n", "first_day", "last_day", "last_seen"):
+        assert getattr(compiled, name) == getattr(reference, name)
+        assert type(getattr(compiled, name)) is type(getattr(reference, name))
+
+
 @pytest.mark.parametrize("seed", range(20))
 def test_the_counts_and_the_best_terms_match_their_references(seed: int) -> None:
     from collections import Counter

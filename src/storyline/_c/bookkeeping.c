@@ -453,6 +453,7 @@ static PyObject *own_count(long value) {
 static PyObject *spare_one = NULL;
 #else
 #define COUNTS_IN_PLACE 0
+#define count_up_in_place(count) 0
 #define own_count PyLong_FromLong
 #endif
 
