@@ -1356,6 +1356,33 @@ def test_the_counts_and_the_best_terms_match_their_references(seed: int) -> None
     assert c_idf == ref_idf
 
 
+def test_top_reads_the_idf_weights_again_once_the_idf_changes() -> None:
+    # (the compiled top keeps each key's weight while the IDF dict is unchanged)
+    class Weight(float):
+        pass
+
+    class Idf(dict):
+        def __missing__(self, key: str) -> float:
+            self[key] = 1.5
+            return 1.5
+
+    indexes = speedups.KeyIndex(), _reference("KeyIndex")()
+    for index in indexes:
+        index.file(("a", "b"), 1)
+        index.file(("b", "c", "d"), 2)
+        index.file(("c",), 3)
+    idf = Idf({"a": 1.0, "b": 0.5, "c": 2.0})
+    other = {"a": 3.0, "b": 0.5, "c": 0.25, "d": 1.0}
+    keys = ("a", "b", "c", "d")
+    for change in (lambda: None, lambda: idf.update(a=5.0), lambda: idf.pop("d"), lambda: None,
+                   lambda: idf.__setitem__("c", Weight(0.1)), lambda: idf.__setitem__("b", 9.0), lambda: None):
+        change()
+        for weights in (idf, other, idf):
+            got, want = (index.top(keys, weights, 10, 5) for index in indexes)
+            assert got == want
+            other["d"] += 1.0
+
+
 def test_the_counts_counted_up_in_place_are_ints_no_one_else_sees_change() -> None:
     # (the compiled count_terms counts a one-digit int that only the counts hold in place)
     from collections import Counter
