@@ -1169,6 +1169,35 @@ def test_add_bags_updates_in_place_only_the_norms_no_one_else_holds() -> None:
     assert results[0] == results[1]
 
 
+@pytest.mark.parametrize("move", ["again", "away", "grow"])
+def test_add_bags_updates_a_norm_that_python_code_moves_as_the_reference(move: str) -> None:
+    # an IDF whose __missing__ puts the title's norm back, moves it to another name, or
+    # adds a norm: the norms change (their version), and the title's norm is found again
+    class Moving(dict):
+        def __init__(self, norms: dict[str, float]) -> None:
+            super().__init__()
+            self.norms = norms
+
+        def __missing__(self, term: str) -> float:
+            norms = self.norms
+            if move == "again" and "title" in norms:
+                norms["title"] = norms.pop("title")
+            elif move == "away" and "title" in norms:
+                norms["moved"] = norms.pop("title")
+            elif move == "grow":
+                norms[term] = 1.0
+            self[term] = 2.0
+            return 2.0
+
+    results = []
+    for loops in (speedups, None):
+        add = loops.add_bags if loops else _reference("add_bags")
+        norms = {"title": float("1.5")}
+        add(norms, Moving(norms), ("title",), ({"t": 1.0},), ({"t": 2.0, "u": 1.0},), {}, {})
+        results.append(list(norms.items()))
+    assert results[0] == results[1]
+
+
 def test_add_bags_takes_entities_grown_while_it_adds() -> None:
     # an IDF whose __missing__ adds entities of new kinds: more kinds than the entities
     # had when the split was sized (written past it, it crashed)

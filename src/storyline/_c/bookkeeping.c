@@ -100,13 +100,24 @@ static int set_norm(PyObject *norms, PyObject *name, double squared) {
     return done;
 }
 
-/* set_norm where the norm read before (``held``, a new reference, released here) is
- * updated in place when only ``norms``, under ``name``, and this call hold it: no one can
- * see it change, and no new float is made and inserted. */
-static int update_norm(PyObject *norms, PyObject *name, PyObject *held, double squared) {
+/* The version of a dict where it is unique to its contents (CPython 3.11: a global
+ * counter that each change of any dict advances), else 0. */
+static inline uint64_t dict_version(PyObject *dict) {
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
+    return ((PyDictObject *)dict)->ma_version_tag;
+#else
+    return 0;
+#endif
+}
+
+/* set_norm where the norm read before (``held``, a new reference, released here, read
+ * from ``norms`` at ``version``) is updated in place when only ``norms``, under ``name``,
+ * and this call hold it: no one can see it change, and no new float is made and
+ * inserted. Where norms has the version it had then, it holds the norm still. */
+static int update_norm(PyObject *norms, PyObject *name, PyObject *held, uint64_t version, double squared) {
     int done;
     if (squared >= 0 && PyFloat_CheckExact(held) && Py_REFCNT(held) == 2
-            && PyDict_GetItemWithError(norms, name) == held) {
+            && ((version != 0 && dict_version(norms) == version) || PyDict_GetItemWithError(norms, name) == held)) {
         double root = sqrt(squared);
         ((PyFloatObject *)held)->ob_fval = root == 0.0 ? 1.0 : root;
         done = 0;
@@ -126,8 +137,10 @@ static int drop_norm(PyObject *norms, PyObject *name) {
 /* The cached norm to update while adding into the bag ``name``: 1 with *squared set to
  * its square and *held to the norm (a new reference, for update_norm) where ``idf`` is a
  * dict and norms holds one, 0 where not, -1 on failure. */
-static int live_norm(PyObject *norms, PyObject *idf, PyObject *name, double *squared, PyObject **held) {
+static int live_norm(PyObject *norms, PyObject *idf, PyObject *name, double *squared, PyObject **held,
+                     uint64_t *version) {
     *held = NULL;
+    *version = 0;
     if (idf == Py_None) {
         return 0;
     }
@@ -143,6 +156,7 @@ static int live_norm(PyObject *norms, PyObject *idf, PyObject *name, double *squ
     }
     *squared = value * value;
     *held = norm;
+    *version = dict_version(norms); /* after the conversion: its Python code may change norms */
     return 1;
 }
 
@@ -150,6 +164,7 @@ static int live_norm(PyObject *norms, PyObject *idf, PyObject *name, double *squ
  * of the clusterer's) is also known by its characters. */
 typedef struct {
     PyObject *kind, *bag, *norm; /* norm: live_norm's (NULL where not live) */
+    uint64_t version;
     int live, two_chars;
     Py_UCS4 first, second;
     double squared;
@@ -232,7 +247,8 @@ static int add_bags_of(PyObject *norms, PyObject *idf, Py_ssize_t n, PyObject *c
         }
         double squared = 0.0;
         PyObject *norm;
-        int live = live_norm(norms, idf, name, &squared, &norm);
+        uint64_t version = 0;
+        int live = live_norm(norms, idf, name, &squared, &norm, &version);
         if (live < 0) {
             goto memos_done;
         }
@@ -269,7 +285,7 @@ static int add_bags_of(PyObject *norms, PyObject *idf, Py_ssize_t n, PyObject *c
                 entity_memo = memo;
             }
         }
-        if ((live ? update_norm(norms, name, norm, squared) : drop_norm(norms, name)) < 0) {
+        if ((live ? update_norm(norms, name, norm, version, squared) : drop_norm(norms, name)) < 0) {
             goto memos_done;
         }
     }
@@ -330,7 +346,7 @@ static int add_bags_of(PyObject *norms, PyObject *idf, Py_ssize_t n, PyObject *c
                 at->first = PyUnicode_READ_CHAR(kind, 0);
                 at->second = PyUnicode_READ_CHAR(kind, 1);
             }
-            at->live = live_norm(norms, idf, kind, &at->squared, &at->norm);
+            at->live = live_norm(norms, idf, kind, &at->squared, &at->norm, &at->version);
             if (at->live < 0) {
                 goto done;
             }
@@ -350,7 +366,7 @@ static int add_bags_of(PyObject *norms, PyObject *idf, Py_ssize_t n, PyObject *c
     for (Py_ssize_t k = 0; k < used && out == 0; k++) {
         PyObject *norm = split[k].norm;
         split[k].norm = NULL; /* released by update_norm */
-        if ((split[k].live ? update_norm(norms, split[k].kind, norm, split[k].squared)
+        if ((split[k].live ? update_norm(norms, split[k].kind, norm, split[k].version, split[k].squared)
                            : drop_norm(norms, split[k].kind)) < 0) {
             out = -1;
         }
