@@ -1294,6 +1294,54 @@ def test_the_running_norms_square_idf_weights_as_their_references_do() -> None:
         assert speedups.weighted_square_sum(bag, idf) == _reference("weighted_square_sum")(bag, idf) == w * w
 
 
+def test_add_bags_updates_in_place_only_the_norms_no_one_else_holds() -> None:
+    # (the compiled add_bags updates a norm float that only the norms hold in place)
+    idf = {"t": 2.0, "u": 0.5, "p:x": 1.5, "l:y": 3.0}
+    start = {"title": 1.5, "body": 2, "p:": 2.5, "l:": 1.25}  # an int norm: a float after
+    results = []
+    for loops in (speedups, None):
+        add = loops.add_bags if loops else _reference("add_bags")
+        norms = {k: float(v) if k != "body" else v for k, v in start.items()}
+        norms["p:"] = float("2.5")  # held by the norms alone
+        held = norms["title"]  # held here too: not changed under us
+        kinds = {"p:": {"p:x": 1.0}, "l:": {}}
+        entities = {"p:x": 1.0, "l:y": 2.0}
+        for _ in range(3):
+            add(norms, idf, ("title", "body"), ({"t": 1.0}, {}), ({"t": 2.0, "u": 1.0}, {"u": 1.0}), kinds, entities)
+        assert held == 1.5
+        results.append((list(norms.items()), [type(v) for v in norms.values()], kinds))
+    assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("move", ["again", "away", "grow"])
+def test_add_bags_updates_a_norm_that_python_code_moves_as_the_reference(move: str) -> None:
+    # an IDF whose __missing__ puts the title's norm back, moves it to another name, or
+    # adds a norm: the norms change (their version), and the title's norm is found again
+    class Moving(dict):
+        def __init__(self, norms: dict[str, float]) -> None:
+            super().__init__()
+            self.norms = norms
+
+        def __missing__(self, term: str) -> float:
+            norms = self.norms
+            if move == "again" and "title" in norms:
+                norms["title"] = norms.pop("title")
+            elif move == "away" and "title" in norms:
+                norms["moved"] = norms.pop("title")
+            elif move == "grow":
+                norms[term] = 1.0
+            self[term] = 2.0
+            return 2.0
+
+    results = []
+    for loops in (speedups, None):
+        add = loops.add_bags if loops else _reference("add_bags")
+        norms = {"title": float("1.5")}
+        add(norms, Moving(norms), ("title",), ({"t": 1.0},), ({"t": 2.0, "u": 1.0},), {}, {})
+        results.append(list(norms.items()))
+    assert results[0] == results[1]
+
+
 def test_add_bags_takes_entities_grown_while_it_adds() -> None:
     # an IDF whose __missing__ adds entities of new kinds: more kinds than the entities
     # had when the split was sized (written past it, it crashed)
@@ -1422,6 +1470,32 @@ def test_a_story_year_counts_through_a_counter_of_its_own_setitem() -> None:
     assert story.years == {2014: 10}
 
 
+def test_a_story_counted_many_times_sums_as_the_reference_and_changes_no_held_count() -> None:
+    # (the compiled add_article counts a story's year up in place where only its Counter
+    # holds the count, and adds and compares plain ints without the number protocol)
+    from dataclasses import replace
+
+    from storyline.cluster.features import _KERNEL_REFERENCE, StoryFeatures, add_article
+
+    days = [5, 3, 9, 2**70, 4, -(2**65), 7]
+    stories = []
+    for add in (add_article, _KERNEL_REFERENCE["add_article"]):
+        story, held = StoryFeatures(), []
+        for k in range(300):
+            f = replace(_random_features(random.Random(k), 0), year=2014 + k % 2, day=days[k % len(days)],
+                        entities={"p:n1": 1.0})
+            add(story, f, (k * 7) % 50, None)
+            if k % 60 == 0:  # a count someone holds: counted up anew, never changed under them
+                held.append((story.years[2014], repr(story.years[2014])))
+        assert all(repr(count) == seen for count, seen in held)
+        stories.append(story)
+    compiled, reference = stories
+    assert list(compiled.years.items()) == list(reference.years.items()) == [(2014, 150), (2015, 150)]
+    for name in ("size", "day_sum", "day_n", "first_day", "last_day", "last_seen"):
+        assert getattr(compiled, name) == getattr(reference, name)
+        assert type(getattr(compiled, name)) is type(getattr(reference, name))
+
+
 @pytest.mark.parametrize("seed", range(20))
 def test_the_counts_and_the_best_terms_match_their_references(seed: int) -> None:
     from collections import Counter
@@ -1453,6 +1527,52 @@ def test_the_counts_and_the_best_terms_match_their_references(seed: int) -> None
         # what prune kept before: a sort by the negated TF-IDF
         assert list(want.items()) == sorted(bag.items(), key=lambda kv: -kv[1] * ref_idf[kv[0]])[:keep]
     assert c_idf == ref_idf
+
+
+def test_top_reads_the_idf_weights_again_once_the_idf_changes() -> None:
+    # (the compiled top keeps each key's weight while the IDF dict is unchanged)
+    class Weight(float):
+        pass
+
+    class Idf(dict):
+        def __missing__(self, key: str) -> float:
+            self[key] = 1.5
+            return 1.5
+
+    indexes = speedups.KeyIndex(), _reference("KeyIndex")()
+    for index in indexes:
+        index.file(("a", "b"), 1)
+        index.file(("b", "c", "d"), 2)
+        index.file(("c",), 3)
+    idf = Idf({"a": 1.0, "b": 0.5, "c": 2.0})
+    other = {"a": 3.0, "b": 0.5, "c": 0.25, "d": 1.0}
+    keys = ("a", "b", "c", "d")
+    for change in (lambda: None, lambda: idf.update(a=5.0), lambda: idf.pop("d"), lambda: None,
+                   lambda: idf.__setitem__("c", Weight(0.1)), lambda: idf.__setitem__("b", 9.0), lambda: None):
+        change()
+        for weights in (idf, other, idf):
+            got, want = (index.top(keys, weights, 10, 5) for index in indexes)
+            assert got == want
+            other["d"] += 1.0
+
+
+def test_the_counts_counted_up_in_place_are_ints_no_one_else_sees_change() -> None:
+    # (the compiled count_terms counts a one-digit int that only the counts hold in place)
+    from collections import Counter
+
+    bags = ({"a": 1.0, "b": 1.0}, {"c": 1.0, "a": 2.0}, {"d": 1.0})
+    start = {"b": 250, "d": int("1073741821")}  # 2**30 - 3: one digit, two steps from two
+    compiled, reference = Counter(start), Counter(start)
+    held = []
+    for k in range(300):
+        speedups.count_terms(compiled, bags)
+        _reference("count_terms")(reference, bags)
+        assert list(compiled.items()) == list(reference.items())
+        if k % 60 == 0:  # a count someone holds: counted up anew, never changed under them
+            held.append((compiled["a"], repr(compiled["a"])))
+    assert all(type(v) is int for v in compiled.values())
+    assert compiled["d"] == 2**30 + 297
+    assert all(repr(value) == seen for value, seen in held)
 
 
 def test_the_counts_and_the_best_terms_check_their_input() -> None:

@@ -134,7 +134,7 @@ typedef struct {
 static PyObject *spare_float = NULL;
 
 static int add_term(PyObject *bag, PyObject *term, PyObject *value, PyObject *idf, double *squared, IdfMemo *memo) {
-    double weight = PyFloat_AsDouble(value);
+    double weight = PyFloat_CheckExact(value) ? PyFloat_AS_DOUBLE(value) : PyFloat_AsDouble(value);
     if (FAILED(weight)) {
         return -1;
     }

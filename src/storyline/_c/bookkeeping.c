@@ -100,6 +100,34 @@ static int set_norm(PyObject *norms, PyObject *name, double squared) {
     return done;
 }
 
+/* The version of a dict where it is unique to its contents (CPython 3.11: a global
+ * counter that each change of any dict advances), else 0. */
+static inline uint64_t dict_version(PyObject *dict) {
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
+    return ((PyDictObject *)dict)->ma_version_tag;
+#else
+    return 0;
+#endif
+}
+
+/* set_norm where the norm read before (``held``, a new reference, released here, read
+ * from ``norms`` at ``version``) is updated in place when only ``norms``, under ``name``,
+ * and this call hold it: no one can see it change, and no new float is made and
+ * inserted. Where norms has the version it had then, it holds the norm still. */
+static int update_norm(PyObject *norms, PyObject *name, PyObject *held, uint64_t version, double squared) {
+    int done;
+    if (squared >= 0 && PyFloat_CheckExact(held) && Py_REFCNT(held) == 2
+            && ((version != 0 && dict_version(norms) == version) || PyDict_GetItemWithError(norms, name) == held)) {
+        double root = sqrt(squared);
+        ((PyFloatObject *)held)->ob_fval = root == 0.0 ? 1.0 : root;
+        done = 0;
+    } else {
+        done = PyErr_Occurred() ? -1 : set_norm(norms, name, squared);
+    }
+    Py_DECREF(held);
+    return done;
+}
+
 /* norms.pop(name, None); -1 with an exception set on failure. */
 static int drop_norm(PyObject *norms, PyObject *name) {
     int held = PyDict_Contains(norms, name);
@@ -107,8 +135,12 @@ static int drop_norm(PyObject *norms, PyObject *name) {
 }
 
 /* The cached norm to update while adding into the bag ``name``: 1 with *squared set to
- * its square where ``idf`` is a dict and norms holds one, 0 where not, -1 on failure. */
-static int live_norm(PyObject *norms, PyObject *idf, PyObject *name, double *squared) {
+ * its square and *held to the norm (a new reference, for update_norm) where ``idf`` is a
+ * dict and norms holds one, 0 where not, -1 on failure. */
+static int live_norm(PyObject *norms, PyObject *idf, PyObject *name, double *squared, PyObject **held,
+                     uint64_t *version) {
+    *held = NULL;
+    *version = 0;
     if (idf == Py_None) {
         return 0;
     }
@@ -116,18 +148,23 @@ static int live_norm(PyObject *norms, PyObject *idf, PyObject *name, double *squ
     if (norm == NULL) {
         return PyErr_Occurred() ? -1 : 0;
     }
+    Py_INCREF(norm); /* held while it converts, and until update_norm */
     double value = PyFloat_AsDouble(norm);
     if (FAILED(value)) {
+        Py_DECREF(norm);
         return -1;
     }
     *squared = value * value;
+    *held = norm;
+    *version = dict_version(norms); /* after the conversion: its Python code may change norms */
     return 1;
 }
 
 /* One entity kind's bag while add_bags splits the entities; a two-character kind (all
  * of the clusterer's) is also known by its characters. */
 typedef struct {
-    PyObject *kind, *bag;
+    PyObject *kind, *bag, *norm; /* norm: live_norm's (NULL where not live) */
+    uint64_t version;
     int live, two_chars;
     Py_UCS4 first, second;
     double squared;
@@ -176,6 +213,10 @@ PyDoc_STRVAR(add_bags_doc,
 "``kinds``. With ``idf`` a dict, each bag's norm that ``norms`` caches under its name (or\n"
 "kind) is updated term by term as add_into updates it; else it is dropped.");
 
+/* Room on the stack for the IDF weights that add_bags_of keeps (a part added twice, and
+ * the entities, split by kind after): a part with more terms takes its own. */
+#define MEMO_ROOM 256
+
 /* add_bags of ``n`` names, bags and parts (a dict ``norms``, ``idf`` a dict or None, dicts
  * ``kinds`` and ``entities``); -1 with an exception set. */
 static int add_bags_of(PyObject *norms, PyObject *idf, Py_ssize_t n, PyObject *const *names, PyObject *const *bags,
@@ -185,10 +226,15 @@ static int add_bags_of(PyObject *norms, PyObject *idf, Py_ssize_t n, PyObject *c
         return -1;
     }
     /* a part added into two bags with live norms (StoryFeatures.add adds the title and
-     * the body twice) reads its terms' IDF weights once, where no Python code can change
-     * a stored weight between (a plain dict, or the clusterer's cache: a miss adds its own) */
+     * the body twice; the entities once whole, then split by kind) reads its terms' IDF
+     * weights once, where no Python code can change a stored weight between (a plain
+     * dict, or the clusterer's cache: a miss adds its own) */
     int memo_safe = idf != Py_None && (PyDict_CheckExact(idf) || Py_TYPE(idf) == idf_cache_type);
     IdfMemo memos[8] = {{NULL, 0, 0, 0}};
+    double *owned[8] = {NULL}; /* the memos' weights not in room */
+    double room[MEMO_ROOM];
+    Py_ssize_t room_used = 0;
+    IdfMemo *entity_memo = NULL; /* the entities' weights, where kept */
     int out = -1;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *name = names[i], *bag = bags[i], *part = parts[i];
@@ -200,7 +246,9 @@ static int add_bags_of(PyObject *norms, PyObject *idf, Py_ssize_t n, PyObject *c
             continue; /* a headline's body, say: bag and norm stay as they are */
         }
         double squared = 0.0;
-        int live = live_norm(norms, idf, name, &squared);
+        PyObject *norm;
+        uint64_t version = 0;
+        int live = live_norm(norms, idf, name, &squared, &norm, &version);
         if (live < 0) {
             goto memos_done;
         }
@@ -211,37 +259,44 @@ static int add_bags_of(PyObject *norms, PyObject *idf, Py_ssize_t n, PyObject *c
                 memo->at = 0;
             }
         }
-        for (Py_ssize_t k = i + 1; k < n && i < 8 && live && memo_safe && memo == NULL; k++) {
-            if (parts[k] == part) { /* added again below: its weights kept */
-                memo = &memos[i];
-                memo->size = PyDict_GET_SIZE(part);
-                if ((memo->weights = PyMem_Malloc((size_t)memo->size * sizeof(double))) == NULL) {
-                    PyErr_NoMemory();
-                    goto memos_done;
-                }
+        int again = part == entities; /* split by kind below */
+        for (Py_ssize_t k = i + 1; k < n && !again; k++) {
+            again = parts[k] == part;
+        }
+        if (again && i < 8 && live && memo_safe && memo == NULL) { /* its weights kept */
+            memo = &memos[i];
+            memo->size = PyDict_GET_SIZE(part);
+            if (room_used + memo->size <= MEMO_ROOM) {
+                memo->weights = room + room_used;
+                room_used += memo->size;
+            } else if ((memo->weights = owned[i] = PyMem_Malloc((size_t)memo->size * sizeof(double))) == NULL) {
+                Py_DECREF(norm);
+                PyErr_NoMemory();
+                goto memos_done;
             }
         }
         if (add_terms(bag, part, live ? idf : NULL, live ? &squared : NULL, memo) < 0) {
+            Py_XDECREF(norm);
             goto memos_done;
         }
         if (memo != NULL) {
             memo->known = 1;
+            if (part == entities) {
+                entity_memo = memo;
+            }
         }
-        if ((live ? set_norm(norms, name, squared) : drop_norm(norms, name)) < 0) {
+        if ((live ? update_norm(norms, name, norm, version, squared) : drop_norm(norms, name)) < 0) {
             goto memos_done;
         }
     }
-    out = 0;
-memos_done:
-    for (int j = 0; j < 8; j++) {
-        PyMem_Free(memos[j].weights);
-    }
-    if (out < 0) {
-        return -1;
-    }
     Py_ssize_t size = PyDict_GET_SIZE(entities);
     if (size == 0) {
-        return 0;
+        out = 0;
+        goto memos_done;
+    }
+    /* the entities' weights as kept, where they are still the same terms */
+    if (entity_memo != NULL && entity_memo->size != size) {
+        entity_memo = NULL;
     }
     /* each kind's terms in entity order, its norm updated over them alone: what adding
      * the split-off bags one after another does */
@@ -249,15 +304,14 @@ memos_done:
     KindPart *split = size <= 4 ? few : PyMem_Malloc((size_t)size * sizeof(KindPart));
     if (split == NULL) {
         PyErr_NoMemory();
-        return -1;
+        goto memos_done;
     }
     Py_ssize_t used = 0, pos = 0, seen = 0;
     PyObject *term, *value;
-    out = -1;
     /* the ``size`` entities split at the start, as the reference splits them before it
      * adds: entities that Python code run here adds (an IDF's __missing__) are not, and
      * there are no more kinds than ``split`` has room for */
-    while (seen++ < size && PyDict_Next(entities, &pos, &term, &value)) {
+    while (seen < size && PyDict_Next(entities, &pos, &term, &value)) {
         KindPart *at = kind_by_chars(split, used, term);
         PyObject *bag = NULL;
         /* a kind found by its characters is none of split's: kind_by_chars finds those */
@@ -292,33 +346,49 @@ memos_done:
                 at->first = PyUnicode_READ_CHAR(kind, 0);
                 at->second = PyUnicode_READ_CHAR(kind, 1);
             }
-            at->live = live_norm(norms, idf, kind, &at->squared);
+            at->live = live_norm(norms, idf, kind, &at->squared, &at->norm, &at->version);
             if (at->live < 0) {
                 goto done;
             }
         } else {
             Py_XDECREF(kind);
         }
-        if (add_term(at->bag, term, value, at->live ? idf : NULL, at->live ? &at->squared : NULL, NULL) < 0) {
-            goto done;
+        IdfMemo *memo = at->live ? entity_memo : NULL;
+        if (memo != NULL) {
+            memo->at = seen; /* this entity's weight */
         }
-    }
-    for (Py_ssize_t k = 0; k < used; k++) {
-        if ((split[k].live ? set_norm(norms, split[k].kind, split[k].squared) : drop_norm(norms, split[k].kind)) < 0) {
+        seen++;
+        if (add_term(at->bag, term, value, at->live ? idf : NULL, at->live ? &at->squared : NULL, memo) < 0) {
             goto done;
         }
     }
     out = 0;
+    for (Py_ssize_t k = 0; k < used && out == 0; k++) {
+        PyObject *norm = split[k].norm;
+        split[k].norm = NULL; /* released by update_norm */
+        if ((split[k].live ? update_norm(norms, split[k].kind, norm, split[k].version, split[k].squared)
+                           : drop_norm(norms, split[k].kind)) < 0) {
+            out = -1;
+        }
+    }
 done:
     for (Py_ssize_t k = 0; k < used; k++) {
         Py_DECREF(split[k].kind);
         Py_DECREF(split[k].bag);
+        Py_XDECREF(split[k].norm);
     }
     if (split != few) {
         PyMem_Free(split);
     }
+memos_done:
+    for (int j = 0; j < 8; j++) {
+        if (owned[j] != NULL) {
+            PyMem_Free(owned[j]);
+        }
+    }
     return out;
 }
+#undef MEMO_ROOM
 
 static PyObject *add_bags(PyObject *self, PyObject *args) {
     PyObject *norms, *idf, *names, *bags, *parts, *kinds, *entities;
@@ -366,12 +436,50 @@ static inline int filter_may_hold(const HashFilter *f, Py_hash_t hash) {
     return hash == -1 || (f->bits[((size_t)hash >> 6) & 3] >> ((size_t)hash & 63)) & 1;
 }
 
+/* Where a count is a one-digit int that only ``counts`` holds, it is counted up in place
+ * (CPython 3.11's int layout; no one can see it change, as with add_term's floats): an
+ * old term then costs one lookup and no new int, where a get and a set cost two lookups
+ * and an int. The counts are put there as ints of their own (a small int is shared, so
+ * never counted up in place); they equal the reference's ints. */
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
+#define COUNTS_IN_PLACE 1
+static inline int count_up_in_place(PyObject *count) {
+    if (!PyLong_CheckExact(count) || Py_REFCNT(count) != 1 || Py_SIZE(count) != 1
+            || ((PyLongObject *)count)->ob_digit[0] >= PyLong_MASK) {
+        return 0;
+    }
+    ((PyLongObject *)count)->ob_digit[0]++;
+    return 1;
+}
+
+/* int(value), a new object of its own (not a shared small int) for 0 < value < PyLong_MASK. */
+static PyObject *own_count(long value) {
+    if (value <= 0 || value > 256) {
+        return PyLong_FromLong(value); /* not cached below zero... or above 256: new already */
+    }
+    PyObject *count = PyLong_FromLong((long)PyLong_MASK - 1); /* a new one-digit int */
+    if (count != NULL) {
+        ((PyLongObject *)count)->ob_digit[0] = (digit)value;
+    }
+    return count;
+}
+
+/* A new 1 that no one else holds, kept by count_term_once for its next term: an old term
+ * leaves the one it would have been inserted with unused. */
+static PyObject *spare_one = NULL;
+#else
+#define COUNTS_IN_PLACE 0
+#define count_up_in_place(count) 0
+#define own_count PyLong_FromLong
+#endif
+
 /* counts[term] = counts.get(term, 0) + 1 unless ``term`` (of bags[i], of str_hash
  * ``hash``) is in one of the bags before it (counted there; filters[j] of bags[j] for
  * j < FILTERED_BAGS): 0, or -1 with an exception set. The term is held: the lookups may
- * run Python code (a key's __eq__) that takes it out of its bag. A get and a set, as
- * Counter.update counts: most terms are counted before (a setdefault first would be a
- * third lookup for them); a plain int count is added to without the number protocol. */
+ * run Python code (a key's __eq__) that takes it out of its bag. Where counts are counted
+ * up in place, one setdefault finds the term or inserts it with its 1; else a get and a
+ * set, as Counter.update counts (most terms are counted before: a setdefault first would
+ * be a third lookup for them). A plain int count is added to without the number protocol. */
 static int count_term_once(PyObject *counts, PyObject *const *bags, Py_ssize_t i, PyObject *term,
                            const HashFilter *filters, Py_hash_t hash) {
     Py_INCREF(term);
@@ -385,14 +493,35 @@ static int count_term_once(PyObject *counts, PyObject *const *bags, Py_ssize_t i
         Py_DECREF(term);
         return met < 0 ? -1 : 0;
     }
+#if COUNTS_IN_PLACE
+    /* taken: a call nested in Python code run below makes its own */
+    PyObject *one = spare_one != NULL ? spare_one : own_count(1);
+    spare_one = NULL;
+    PyObject *count = one == NULL ? NULL : PyDict_SetDefault(counts, term, one); /* borrowed */
+    if (count == one || count == NULL || count_up_in_place(count)) {
+        if (count != one && one != NULL && Py_REFCNT(one) == 1 && spare_one == NULL) {
+            spare_one = one; /* not inserted */
+        } else {
+            Py_XDECREF(one);
+        }
+        Py_DECREF(term);
+        return count == NULL ? -1 : 0;
+    }
+    if (Py_REFCNT(one) == 1 && spare_one == NULL) {
+        spare_one = one;
+    } else {
+        Py_DECREF(one);
+    }
+#else
     PyObject *count = PyDict_GetItemWithError(counts, term); /* borrowed */
+#endif
     PyObject *next = NULL;
     int overflow = 1;
     long old = count != NULL && PyLong_CheckExact(count) ? PyLong_AsLongAndOverflow(count, &overflow) : 0;
     if (count == NULL) {
-        next = PyErr_Occurred() ? NULL : PyLong_FromLong(1); /* a cached small int: no allocation */
+        next = PyErr_Occurred() ? NULL : own_count(1);
     } else if (!overflow && old < LONG_MAX) {
-        next = PyLong_FromLong(old + 1);
+        next = own_count(old + 1);
     } else {
         PyObject *one = PyLong_FromLong(1);
         Py_INCREF(count); /* held while it adds */

@@ -222,14 +222,19 @@ static double float_of(PyObject *value) {
  * cache computes missing terms in __missing__; for the registered cache class this is
  * done here, the same way). Returns -1.0 with an exception set on failure (an IDF
  * weight is never negative). */
+static double idf_missing(PyObject *idf, PyObject *term);
+
 static inline double idf_of(PyObject *idf, PyObject *term) {
     PyObject *value = PyDict_GetItemWithError(idf, term);
     if (value != NULL) {
         return float_of(value);
     }
-    if (PyErr_Occurred()) {
-        return -1.0;
-    }
+    return PyErr_Occurred() ? -1.0 : idf_missing(idf, term);
+}
+
+/* idf_of for a term its lookup did not find. */
+static double idf_missing(PyObject *idf, PyObject *term) {
+    PyObject *value;
     if (idf_cache_type != NULL && Py_TYPE(idf) == idf_cache_type) {
         double computed;
         int done = computed_idf(idf, term, &computed);

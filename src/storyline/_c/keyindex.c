@@ -19,12 +19,23 @@ typedef struct {
     uint32_t seen; /* the retrieval that last scored the story */
 } SlotScore;
 
+/* Where a dict's version tag is unique to its contents (CPython 3.11: a global counter
+ * that each change of any dict advances), an IDF weight read from it holds while the
+ * IDF dict has the version it had then: top reads a key's weight again only then. */
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
+#define IDF_VERSIONS 1
+#else
+#define IDF_VERSIONS 0
+#endif
+
 /* A key and the slots of the stories filed under it (in no order); key NULL: an empty place. */
 typedef struct {
     PyObject *key; /* an exact str, held */
     Py_hash_t hash;
     uint32_t *holders;
-    uint32_t n, capacity; /* 32 bytes a key: two to a cache line */
+    uint32_t n, capacity;
+    double idf;           /* the key's IDF weight as last read by top... */
+    uint64_t idf_version; /* ...from the IDF dict at this version (0: none read) */
 } KeyHolders;
 
 typedef struct {
@@ -129,7 +140,7 @@ static void drop_key(KeyIndexObject *self, size_t i) {
             i = j;
         }
     }
-    self->table[i] = (KeyHolders){NULL, 0, NULL, 0, 0};
+    self->table[i] = (KeyHolders){NULL, 0, NULL, 0, 0, 0.0, 0};
     self->used--;
 }
 
@@ -286,7 +297,7 @@ static int file_under(KeyIndexObject *self, PyObject *key, uint32_t s) {
             return -1;
         }
         holders[0] = s;
-        *e = (KeyHolders){Py_NewRef(key), hash, holders, 1, 4};
+        *e = (KeyHolders){Py_NewRef(key), hash, holders, 1, 4, 0.0, 0};
         self->used++;
         self->slots[s].filed++;
         return 0;
@@ -532,6 +543,31 @@ static int rank_retrieved(const KeyIndexObject *self, Py_ssize_t scored, Py_ssiz
     return 0;
 }
 
+/* idf[key] as idf_of reads it, for the key of ``e``: the weight it read before where the
+ * IDF dict is unchanged since (its version), else read (and an exact float kept). */
+static inline double idf_weight(PyObject *idf, PyObject *key, KeyHolders *e) {
+#if IDF_VERSIONS
+    uint64_t version = ((PyDictObject *)idf)->ma_version_tag;
+    if (e->idf_version == version) {
+        return e->idf;
+    }
+    /* a lookup of an exact str runs no Python code where the dict's keys are strs; where
+     * another key's __eq__ runs and changes the dict, its version is no longer this one */
+    PyObject *value = PyDict_GetItemWithError(idf, key);
+    if (value != NULL && PyFloat_CheckExact(value)) {
+        e->idf = PyFloat_AS_DOUBLE(value);
+        e->idf_version = version;
+        return e->idf;
+    }
+    if (value == NULL) {
+        return PyErr_Occurred() ? -1.0 : idf_missing(idf, key);
+    }
+    return float_of(value);
+#else
+    return idf_of(idf, key);
+#endif
+}
+
 PyDoc_STRVAR(KeyIndex_top_doc,
 "top(keys, idf, most, limit) -> list\n\n"
 "The ``limit`` stories (ids) with the highest summed idf[key] over the ``keys`` they are\n"
@@ -578,7 +614,7 @@ static PyObject *KeyIndex_top(KeyIndexObject *self, PyObject *const *args, Py_ss
     }
     while ((key = items_next(&keys)) != NULL) {
         Py_hash_t hash = key_hash(key);
-        const KeyHolders *e = hash == -1 ? NULL : &self->table[key_place(self, key, hash)];
+        KeyHolders *e = hash == -1 ? NULL : &self->table[key_place(self, key, hash)];
         if (e == NULL || e->key == NULL || (Py_ssize_t)e->n > most) {
             Py_DECREF(key);
             if (e == NULL) {
@@ -587,7 +623,7 @@ static PyObject *KeyIndex_top(KeyIndexObject *self, PyObject *const *args, Py_ss
             continue;
         }
         /* Python code an IDF's __missing__ runs cannot change the index (busy): e stays */
-        double weight = idf_of(idf, key);
+        double weight = idf_weight(idf, key, e);
         Py_DECREF(key);
         if (FAILED(weight)) {
             break;

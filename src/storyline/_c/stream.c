@@ -581,11 +581,37 @@ static int slot_put(PyObject *obj, PyObject *name, PyObject *value) {
     return PyObject_SetAttr(obj, name, value);
 }
 
+/* Two exact ints that fit a long, read into *x and *y (their sum, difference and order
+ * then as Python's); 0 where either is none (the number protocol then decides). */
+static inline int two_longs(PyObject *a, PyObject *b, long *x, long *y) {
+    int over_a = 1, over_b = 1;
+    if (PyLong_CheckExact(a) && PyLong_CheckExact(b)) {
+        *x = PyLong_AsLongAndOverflow(a, &over_a);
+        *y = PyLong_AsLongAndOverflow(b, &over_b);
+    }
+    return !over_a && !over_b;
+}
+
+/* PyObject_RichCompareBool(a, b, op) for op Py_LT or Py_GT, two ints compared without
+ * the comparison's call (days and arrival indices). */
+static int is_before_or_after(PyObject *a, PyObject *b, int op) {
+    long x, y;
+    if (two_longs(a, b, &x, &y)) {
+        return op == Py_LT ? x < y : x > y;
+    }
+    return PyObject_RichCompareBool(a, b, op);
+}
+
 /* obj.<name> = obj.<name> + step (``+=``), step a new reference (NULL: failed already);
- * -1 with an exception set. */
+ * -1 with an exception set. Two ints are added without the number protocol. */
 static int add_to_attr(Held *h, PyObject *obj, int name, PyObject *step) {
     PyObject *old = step == NULL ? NULL : held_attr(h, obj, name);
-    PyObject *sum = old == NULL ? NULL : PyNumber_InPlaceAdd(old, step);
+    long x, y;
+    PyObject *sum = old == NULL ? NULL
+                    : two_longs(old, step, &x, &y) && x < LONG_MAX / 2 && x > LONG_MIN / 2 && y < LONG_MAX / 2
+                            && y > LONG_MIN / 2
+                        ? PyLong_FromLong(x + y)
+                        : PyNumber_InPlaceAdd(old, step);
     Py_XDECREF(step);
     int done = sum == NULL ? -1 : put_attr(obj, name, sum);
     Py_XDECREF(sum);
@@ -734,12 +760,12 @@ static PyObject *add_article(PyObject *self, PyObject *const *args, Py_ssize_t n
             goto fail;
         }
         PyObject *first = hold(&h, slot_attr(story, first_day_name));
-        int earlier = first == NULL ? -1 : first == Py_None ? 1 : PyObject_RichCompareBool(day, first, Py_LT);
+        int earlier = first == NULL ? -1 : first == Py_None ? 1 : is_before_or_after(day, first, Py_LT);
         if (earlier < 0 || (earlier && slot_put(story, first_day_name, day) < 0)) {
             goto fail;
         }
         PyObject *last = held_attr(&h, story, K_LAST_DAY);
-        int later = last == NULL ? -1 : last == Py_None ? 1 : PyObject_RichCompareBool(day, last, Py_GT);
+        int later = last == NULL ? -1 : last == Py_None ? 1 : is_before_or_after(day, last, Py_GT);
         if (later < 0 || (later && put_attr(story, K_LAST_DAY, day) < 0)) {
             goto fail;
         }
@@ -755,17 +781,29 @@ static PyObject *add_article(PyObject *self, PyObject *const *args, Py_ssize_t n
             goto fail;
         }
         PyObject *count;
-        if (Py_IS_TYPE(years, Py_TYPE(no_counts))) {
+        int plain = Py_IS_TYPE(years, Py_TYPE(no_counts)), counted = 0;
+        if (plain) {
             count = PyDict_GetItemWithError(years, year);
+            /* a count of its own that only the Counter holds, counted up in place (as
+             * count_terms counts; no lookup to set it) */
+            counted = COUNTS_IN_PLACE && count != NULL && sets_as_dict(years) && count_up_in_place(count);
             count = count != NULL ? Py_NewRef(count) : PyErr_Occurred() ? NULL : PyLong_FromLong(0);
         } else {
             count = PyObject_GetItem(years, year);
         }
-        PyObject *one = count == NULL ? NULL : hold(&h, PyLong_FromLong(1));
-        PyObject *next = one == NULL ? NULL : hold(&h, PyNumber_InPlaceAdd(hold(&h, count), one));
-        if (next == NULL || (sets_as_dict(years) ? PyDict_SetItem(years, year, next)
-                                                  : PyObject_SetItem(years, year, next)) < 0) {
-            goto fail;
+        if (!counted) {
+            PyObject *one = hold(&h, count) == NULL ? NULL : hold(&h, PyLong_FromLong(1));
+            long old, step;
+            PyObject *next = one == NULL ? NULL
+                             : plain && two_longs(count, one, &old, &step) && old < LONG_MAX
+                                 ? hold(&h, own_count(old + 1)) /* a count of its own, as count_terms puts */
+                                 : hold(&h, PyNumber_InPlaceAdd(count, one));
+            if (next == NULL || (sets_as_dict(years) ? PyDict_SetItem(years, year, next)
+                                                      : PyObject_SetItem(years, year, next)) < 0) {
+                goto fail;
+            }
+        } else {
+            Py_DECREF(count);
         }
     }
     PyObject *embedding = hold(&h, slot_attr(features, embedding_name));
@@ -776,7 +814,7 @@ static PyObject *add_article(PyObject *self, PyObject *const *args, Py_ssize_t n
         goto fail;
     }
     PyObject *last_seen = hold(&h, slot_attr(story, last_seen_name));
-    int newer = last_seen == NULL ? -1 : PyObject_RichCompareBool(seen, last_seen, Py_GT);
+    int newer = last_seen == NULL ? -1 : is_before_or_after(seen, last_seen, Py_GT);
     if (newer < 0 || (newer && slot_put(story, last_seen_name, seen) < 0)) {
         goto fail;
     }

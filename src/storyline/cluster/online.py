@@ -332,7 +332,13 @@ class OnlineClusterer:
         if story >= self._next_id:
             self._next_id = story + 1
         count_article(df, features)  # df.add, without the method call
-        self._attach(features, story)
+        # _attach, without its calls (a story that is open is found here)
+        target = self.stories_.get(story)
+        if target is None:
+            target = self._story(story)
+        add_article(target, features, self._arrivals, df)
+        self.members_[story].append(features)
+        self._index.file(features.keys, story)
         self.labels_[features.id] = story
         if features.day is not None and (self._latest_day is None or features.day > self._latest_day):
             self._latest_day = features.day
