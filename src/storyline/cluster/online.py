@@ -441,17 +441,14 @@ class OnlineClusterer:
 
     # -- internals ---------------------------------------------------------------------
 
-    def _candidates(self, features: ArticleFeatures, *, limit: int | None = None) -> list[int]:
-        return self._retrieve(features.keys, limit=limit)
-
     def _retrieve(self, keys: Sequence[str], *, limit: int | None = None) -> list[int]:
-        """The stories sharing the most IDF-weighted index ``keys`` (:meth:`_candidates`):
-        by the summed IDF of the keys they share, of equal sums the newer story first."""
+        """The stories sharing the most IDF-weighted index ``keys`` (an article's, or a story's
+        in refinement): by the summed IDF of the keys they share, of equal sums the newer story first."""
         most = max(50, int(MAX_KEY_SHARE * len(self.stories_)))
         return self._index.top(keys, self.df_.weights, most, self.max_candidates if limit is None else limit)
 
     def _decide(self, features: ArticleFeatures) -> int | None:
-        candidates = self._retrieve(features.keys)  # _candidates(), one call less per article
+        candidates = self._retrieve(features.keys)
         if not candidates:
             return None
         headline = features.headline_only
