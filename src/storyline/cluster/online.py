@@ -448,7 +448,10 @@ class OnlineClusterer:
         return self._index.top(keys, self.df_.weights, most, self.max_candidates if limit is None else limit)
 
     def _decide(self, features: ArticleFeatures) -> int | None:
-        candidates = self._retrieve(features.keys)
+        # _retrieve, without its call (one per article)
+        stories = self.stories_
+        most = int(MAX_KEY_SHARE * len(stories))
+        candidates = self._index.top(features.keys, self.df_.weights, most if most > 50 else 50, self.max_candidates)
         if not candidates:
             return None
         headline = features.headline_only
@@ -471,7 +474,7 @@ class OnlineClusterer:
         else:
             weights = _weights.WEIGHTS if self.weights is None else self.weights
             bias = _weights.BIAS if self.bias is None else self.bias
-        return decide(features, candidates, self.stories_, self.df_, FULL_COMPARE, floor, self.window_days, weights,
+        return decide(features, candidates, stories, self.df_, FULL_COMPARE, floor, self.window_days, weights,
                       bias, threshold)
 
     def _best_semantic(self, vectors: ArticleVectors, ranked: dict[int, float | None], floor: float,
