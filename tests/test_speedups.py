@@ -3349,3 +3349,72 @@ def test_the_weight_loops_hold_a_weight_that_is_no_float(code: str) -> None:
     # a weight whose __float__ takes it out of its dict: the weight (and a bag's term) was
     # read after it was freed (a crash)
     _runs_with_debug_allocator(code)
+
+
+class _Weight(float):
+    pass
+
+
+class _Term(str):
+    pass
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_add_article_adds_title_and_body_into_all_as_the_reference_with_live_norms(seed: int) -> None:
+    """The compiled add_article walks a title or body once for its own bag and ``all`` where
+    their norms are live: the same sums, norms and IDF weights (read in the same order: the
+    IDF cache's misses), whichever norms are live, for headlines, odd weights and terms."""
+    from copy import deepcopy
+    from dataclasses import replace
+
+    from storyline.cluster import features
+    from storyline.cluster.features import DocumentFrequencies, StoryFeatures
+
+    rng = random.Random(seed)
+    reference = features._KERNEL_REFERENCE["add_article"]
+
+    def article(i: int):  # type: ignore[no-untyped-def]  # names of the three kinds (a story's)
+        f = _random_features(rng, i)
+        return replace(f, entities={k: v for k, v in f.entities.items() if k[:2] in features.KINDS})
+
+    def odd(bag: dict) -> dict:  # ints, float subclasses and str subclasses among the terms
+        kinds = [lambda t, v: (t, v), lambda t, v: (t, int(v * 3)), lambda t, v: (t, _Weight(v)),
+                 lambda t, v: (_Term(t), v)]
+        return dict(rng.choice(kinds)(t, v) for t, v in bag.items())
+
+    for _ in range(6):
+        df = DocumentFrequencies()
+        for i in range(rng.randint(1, 15)):
+            df.add(_random_features(rng, i))
+        story = StoryFeatures()
+        for i in range(rng.randint(1, 4)):
+            features.add_article(story, article(100 + i), i, df)
+        for name, bag in (("title", story.title), ("body", story.body), ("all", story.all)):
+            story.norm(name, bag, df)
+        for name in ("title", "body", "all"):
+            if rng.random() < 0.25:
+                story._norms.pop(name, None)
+        if rng.random() < 0.5:
+            df.weights.clear()  # misses: computed and stored in the order they are read
+        f = article(200)
+        if rng.random() < 0.5:
+            f = replace(f, title=odd(f.title), body=odd(f.body))
+        if rng.random() < 0.2:
+            f = replace(f, body={})
+        other_df = DocumentFrequencies()
+        other_df.n, other_df.df, other_df._n_cached = df.n, deepcopy(df.df), df._n_cached
+        other_df.weights.update(df.weights)
+        other = object.__new__(StoryFeatures)
+        for slot in StoryFeatures.__slots__:
+            value = getattr(story, slot)
+            shared = value is features._NO_COUNTS or not isinstance(value, dict)
+            setattr(other, slot, value if shared else deepcopy(value))
+        reference(other, f, 300, other_df)
+        speedups.add_article(story, f, 300, df)
+        for slot in StoryFeatures.__slots__:
+            got, want = getattr(story, slot), getattr(other, slot)
+            if slot == "kinds":
+                assert list(got) == list(want) and all(_same_items(got[k], want[k]) for k in got)
+            elif slot != "embedding_sum":
+                assert _same_items(got, want), slot
+        assert list(df.weights.items()) == list(other_df.weights.items())

@@ -672,6 +672,95 @@ static int sets_as_dict(PyObject *counts) {
            && _PyType_Lookup(Py_TYPE(counts), setitem_name) == dict_setitem;
 }
 
+/* One part (an article's title or body) added into its own bag and into ``all`` in one
+ * walk: each term into the one, then the other, its IDF weight read once where both norms
+ * are live; each norm that ``norms`` caches updated as add_bags_of updates it, else
+ * dropped. -1 with an exception set. */
+static int add_text_part(PyObject *norms, PyObject *idf, PyObject *name, PyObject *own_bag, PyObject *all_bag,
+                         PyObject *part) {
+    double own_sq = 0.0, all_sq = 0.0, w = 0.0;
+    PyObject *own_norm, *all_norm;
+    uint64_t own_version, all_version;
+    int own_live = live_norm(norms, idf, name, &own_sq, &own_norm, &own_version);
+    int all_live = own_live < 0 ? -1 : live_norm(norms, idf, kernel_str[K_ALL], &all_sq, &all_norm, &all_version);
+    if (all_live < 0) {
+        Py_XDECREF(own_norm);
+        return -1;
+    }
+    int status = 0;
+    if (!own_live && copies_into_empty(own_bag, part)) {
+        /* a headline story's first body: copied, as add_terms copies it */
+        status = PyDict_Update(own_bag, part) < 0 || add_terms(all_bag, part, idf, all_live ? &all_sq : NULL, NULL) < 0
+                     ? -1 : 0;
+    } else {
+        Py_ssize_t pos = 0, size = PyDict_GET_SIZE(part);
+        PyObject *term, *value;
+        while (status == 0 && PyDict_Next(part, &pos, &term, &value)) {
+            /* held: the bags' lookups and the IDF may run Python code (add_terms) */
+            Py_INCREF(term);
+            Py_INCREF(value);
+            IdfMemo memo = {&w, 1, 0, 0}; /* the term's weight, read by the first live norm */
+            status = add_term(own_bag, term, value, idf, own_live ? &own_sq : NULL, &memo);
+            memo.at = 0;
+            memo.known = own_live;
+            status = status < 0 ? -1 : add_term(all_bag, term, value, idf, all_live ? &all_sq : NULL, &memo);
+            Py_DECREF(term);
+            Py_DECREF(value);
+            if (status == 0 && walk_changed(part, size) < 0) {
+                status = -1;
+            }
+        }
+    }
+    if (status < 0) {
+        Py_XDECREF(own_norm);
+        Py_XDECREF(all_norm);
+        return -1;
+    }
+    /* in add_bags_of's order: the part's own norm, then the one of ``all`` */
+    status = own_live ? update_norm(norms, name, own_norm, own_version, own_sq) : drop_norm(norms, name);
+    if (status < 0) {
+        Py_XDECREF(all_norm);
+        return -1;
+    }
+    return all_live ? update_norm(norms, kernel_str[K_ALL], all_norm, all_version, all_sq)
+                    : drop_norm(norms, kernel_str[K_ALL]);
+}
+
+/* add_bags_of's sums of the title and body (parts[0], parts[1]) into their bags (bags[0],
+ * bags[1]) and both into ``all`` (bags[2]), each part walked once where add_bags_of walks
+ * it twice: the same sums, norms and IDF weights, read in the same order. Taken where
+ * the norms of ``all`` and of a title are live (a story joined: the others, new stories
+ * mostly, gain little), the IDF a plain dict or the clusterer's cache (no Python code
+ * changes its weights) and no bag is a part or another bag. 1 where done, 0 where not
+ * taken (nothing changed), -1 with an exception set. */
+static int add_text_bags(PyObject *norms, PyObject *idf, PyObject *const *bags, PyObject *const *parts) {
+    PyObject *title = parts[0], *body = parts[1];
+    if (idf == Py_None || !(PyDict_CheckExact(idf) || Py_TYPE(idf) == idf_cache_type) || !PyDict_CheckExact(title)
+            || !PyDict_CheckExact(body) || title == body) {
+        return 0;
+    }
+    for (int i = 0; i < 3; i++) {
+        if (!PyDict_CheckExact(bags[i]) || bags[i] == title || bags[i] == body || bags[i] == bags[(i + 1) % 3]) {
+            return 0;
+        }
+    }
+    /* live norms of ``all`` (and of the title, where it has terms): where the title's is
+     * not, add_bags_of reads the body's weights before the title's */
+    PyObject *all_norm = PyDict_GetItemWithError(norms, kernel_str[K_ALL]);
+    PyObject *title_norm = all_norm == NULL || PyDict_GET_SIZE(title) == 0 ? all_norm
+                           : PyDict_GetItemWithError(norms, kernel_str[K_TITLE]);
+    if (title_norm == NULL) {
+        return PyErr_Occurred() ? -1 : 0;
+    }
+    if (PyDict_GET_SIZE(title) != 0 && add_text_part(norms, idf, kernel_str[K_TITLE], bags[0], bags[2], title) < 0) {
+        return -1;
+    }
+    if (PyDict_GET_SIZE(body) != 0 && add_text_part(norms, idf, kernel_str[K_BODY], bags[1], bags[2], body) < 0) {
+        return -1;
+    }
+    return 1;
+}
+
 PyDoc_STRVAR(add_article_doc,
 "add_article(story, features, seen, df) -> None\n\n"
 "StoryFeatures.add: one article's features added into a story's sums; with ``df`` (not\n"
@@ -737,7 +826,11 @@ static PyObject *add_article(PyObject *self, PyObject *const *args, Py_ssize_t n
         PyErr_SetString(PyExc_TypeError, "add_article: kinds and entities must be dicts");
         goto fail;
     }
-    if (add_bags_of(norms, fresh, 6, names, bags, parts, kinds, entities) < 0) {
+    /* title, body and ``all`` first, where add_text_bags adds them */
+    int texts_added = add_text_bags(norms, fresh, bags, parts);
+    int skip = texts_added > 0 ? 4 : 0;
+    if (texts_added < 0
+            || add_bags_of(norms, fresh, 6 - skip, names + skip, bags + skip, parts + skip, kinds, entities) < 0) {
         goto fail;
     }
     /* numbers, weekdays and months, counted where the article gives some (most give none) */
