@@ -930,6 +930,38 @@ def test_the_pair_loops_match_their_references_to_the_last_bit(seed: int, monkey
     assert refine.PairScores.mean(compiled, xs, ys, at_least=at_least) == got
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_mean_probability_switches_models_and_keeps_a_row_side(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One call that scores with both models in turn, their weights a buffer of doubles, a
+    list, an array of another type or a float subclass's list, each row's article new to
+    the sides (read once for its row, then kept)."""
+    from array import array
+
+    from storyline.cluster import refine
+
+    class Weight(float):
+        pass
+
+    rng = random.Random(seed)
+    articles, clusterer = _pair_articles(rng)
+    headline = [f for f in articles if f.headline_only]
+    body = [f for f in articles if not f.headline_only]
+    assert headline and body
+    monkeypatch.setattr(refine, "pair_probability", refine._REFERENCE["pair_probability"])
+    for kind in (list, lambda w: array("f", w), lambda w: [Weight(v) for v in w], lambda w: array("d", w)):
+        compiled, reference = refine.PairScores(clusterer), refine.PairScores(clusterer)
+        for scores in (compiled, reference):
+            scores._models = {h: (kind(list(w)), bias) for h, (w, bias) in scores._models.items()}
+        xs = rng.sample(articles, 6)
+        ys = rng.sample(headline, min(2, len(headline))) + rng.sample(body, min(3, len(body)))
+        rng.shuffle(ys)
+        got = speedups.mean_probability(compiled, xs, ys, 0.0)
+        assert got == refine._REFERENCE["mean_probability"](reference, xs, ys, 0.0)
+        assert {k: list(row.items()) for k, row in compiled._cache.items()} == {
+            k: list(row.items()) for k, row in reference._cache.items()}
+        assert list(compiled._sides) == list(reference._sides)
+
+
 def test_the_pair_loops_raise_what_goes_wrong() -> None:
     import copy
     from dataclasses import replace

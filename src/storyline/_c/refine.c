@@ -1211,9 +1211,46 @@ static int side_features(const Side *a, const Side *b, double *x) {
     return 0;
 }
 
-/* What a PairScores holds, read once per call (new references). */
+/* A model's weights as doubles: an array('d')'s buffer where it is one, else a copy. */
+typedef struct {
+    Py_buffer view;
+    double *copy;
+    const double *w;
+    Py_ssize_t m;
+} Weights;
+
+static int weights_of(PyObject *obj, Weights *out) {
+    out->copy = NULL;
+    out->view.obj = NULL;
+    if (PyObject_CheckBuffer(obj) && PyObject_GetBuffer(obj, &out->view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) == 0) {
+        if (out->view.itemsize == sizeof(double) && out->view.format != NULL && strcmp(out->view.format, "d") == 0) {
+            out->w = out->view.buf;
+            out->m = out->view.len / (Py_ssize_t)sizeof(double);
+            return 0;
+        }
+        PyBuffer_Release(&out->view);
+        out->view.obj = NULL;
+    }
+    PyErr_Clear(); /* not a buffer of doubles: read it as a sequence */
+    out->copy = doubles_of(obj, &out->m);
+    out->w = out->copy;
+    return out->copy == NULL ? -1 : 0;
+}
+
+static void weights_release(Weights *w) {
+    if (w->view.obj != NULL) {
+        PyBuffer_Release(&w->view);
+    }
+    PyMem_Free(w->copy);
+}
+
+/* What a PairScores holds, read once per call (new references), and the last model
+ * scored with (held) with its weights: one call scores many pairs with the same model,
+ * whose buffer is then opened once, not once per pair. */
 typedef struct {
     PyObject *cache, *sides, *models, *idf;
+    PyObject *model;
+    Weights weights;
 } PairState;
 
 static void pair_state_clear(PairState *s) {
@@ -1221,6 +1258,10 @@ static void pair_state_clear(PairState *s) {
     Py_CLEAR(s->sides);
     Py_CLEAR(s->models);
     Py_CLEAR(s->idf);
+    if (s->model != NULL) {
+        weights_release(&s->weights);
+        Py_CLEAR(s->model);
+    }
 }
 
 static int pair_state(PyObject *scores, PairState *s) {
@@ -1264,43 +1305,22 @@ static PyObject *side_in(PairState *s, PyObject *f, PyObject *id, Side **side) {
     return capsule;
 }
 
-/* A model's weights as doubles: an array('d')'s buffer where it is one, else a copy. */
-typedef struct {
-    Py_buffer view;
-    double *copy;
-    const double *w;
-    Py_ssize_t m;
-} Weights;
-
-static int weights_of(PyObject *obj, Weights *out) {
-    out->copy = NULL;
-    out->view.obj = NULL;
-    if (PyObject_CheckBuffer(obj) && PyObject_GetBuffer(obj, &out->view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) == 0) {
-        if (out->view.itemsize == sizeof(double) && out->view.format != NULL && strcmp(out->view.format, "d") == 0) {
-            out->w = out->view.buf;
-            out->m = out->view.len / (Py_ssize_t)sizeof(double);
-            return 0;
-        }
-        PyBuffer_Release(&out->view);
-        out->view.obj = NULL;
-    }
-    PyErr_Clear(); /* not a buffer of doubles: read it as a sequence */
-    out->copy = doubles_of(obj, &out->m);
-    out->w = out->copy;
-    return out->copy == NULL ? -1 : 0;
-}
-
-static void weights_release(Weights *w) {
-    if (w->view.obj != NULL) {
-        PyBuffer_Release(&w->view);
-    }
-    PyMem_Free(w->copy);
-}
-
-/* The reference's score of two articles; -1 with an exception set. */
-static int score_pair(PairState *s, PyObject *a, PyObject *b, PyObject *id_a, PyObject *id_b, double *out) {
+/* The reference's score of two articles; -1 with an exception set. ``held_a``: where
+ * not NULL, a's side capsule kept across calls (NULL until first read, then a new
+ * reference the caller releases), so that a row of pairs looks a's side up once. */
+static int score_pair(PairState *s, PyObject *a, PyObject *b, PyObject *id_a, PyObject *id_b, PyObject **held_a,
+                      double *out) {
     Side *side_a, *side_b;
-    PyObject *capsule_a = side_in(s, a, id_a, &side_a);
+    PyObject *capsule_a;
+    if (held_a != NULL && *held_a != NULL) {
+        capsule_a = Py_NewRef(*held_a);
+        side_a = PyCapsule_GetPointer(capsule_a, side_name); /* checked when it was read */
+    } else {
+        capsule_a = side_in(s, a, id_a, &side_a);
+        if (held_a != NULL && capsule_a != NULL) {
+            *held_a = Py_NewRef(capsule_a);
+        }
+    }
     PyObject *capsule_b = capsule_a == NULL ? NULL : side_in(s, b, id_b, &side_b);
     if (capsule_b == NULL) {
         Py_XDECREF(capsule_a);
@@ -1321,18 +1341,28 @@ static int score_pair(PairState *s, PyObject *a, PyObject *b, PyObject *id_a, Py
     Py_INCREF(model);
     double a_to_b[PAIR_FEATURES], b_to_a[PAIR_FEATURES];
     double bias = PyFloat_AsDouble(PyTuple_GET_ITEM(model, 1));
-    Weights w;
     int done = -1;
     if (!FAILED(bias)) {
         side_cosines_both(side_a, side_b, a_to_b, b_to_a);
     }
-    if (!FAILED(bias) && side_features(side_a, side_b, a_to_b) == 0 && side_features(side_b, side_a, b_to_a) == 0
-            && weights_of(PyTuple_GET_ITEM(model, 0), &w) == 0) {
-        for (int i = 0; i < PAIR_FEATURES; i++) {
-            a_to_b[i] = (a_to_b[i] + b_to_a[i]) / 2; /* symmetric */
+    if (!FAILED(bias) && side_features(side_a, side_b, a_to_b) == 0 && side_features(side_b, side_a, b_to_a) == 0) {
+        /* the weights of the last model, read again only for another one (the held model
+         * keeps its weights object, and the open buffer keeps that the same size) */
+        if (model != s->model) {
+            if (s->model != NULL) {
+                weights_release(&s->weights);
+                Py_CLEAR(s->model);
+            }
+            if (weights_of(PyTuple_GET_ITEM(model, 0), &s->weights) == 0) {
+                s->model = Py_NewRef(model);
+            }
         }
-        done = interaction_of(a_to_b, PAIR_FEATURES, w.w, w.m, bias, out);
-        weights_release(&w);
+        if (model == s->model) {
+            for (int i = 0; i < PAIR_FEATURES; i++) {
+                a_to_b[i] = (a_to_b[i] + b_to_a[i]) / 2; /* symmetric */
+            }
+            done = interaction_of(a_to_b, PAIR_FEATURES, s->weights.w, s->weights.m, bias, out);
+        }
     }
     Py_DECREF(model);
     Py_DECREF(capsule_a);
@@ -1342,7 +1372,8 @@ static int score_pair(PairState *s, PyObject *a, PyObject *b, PyObject *id_a, Py
 
 /* The cached probability of two articles of ids ``id_a``, ``id_b`` (a new reference to
  * the cached float), scored and cached where missing; NULL with an exception set. */
-static PyObject *cached_pair_of(PairState *s, PyObject *a, PyObject *b, PyObject *id_a, PyObject *id_b) {
+static PyObject *cached_pair_of(PairState *s, PyObject *a, PyObject *b, PyObject *id_a, PyObject *id_b,
+                                PyObject **held_a) {
     PyObject *out = NULL, *row = NULL;
     /* (two exact str compared as < compares them, without the rich comparison's dispatch) */
     int less = PyUnicode_CheckExact(id_a) && PyUnicode_CheckExact(id_b) ? PyUnicode_Compare(id_a, id_b) < 0
@@ -1371,7 +1402,7 @@ static PyObject *cached_pair_of(PairState *s, PyObject *a, PyObject *b, PyObject
     }
     out = NULL;
     double p;
-    if (PyErr_Occurred() || score_pair(s, a, b, id_a, id_b, &p) < 0) {
+    if (PyErr_Occurred() || score_pair(s, a, b, id_a, id_b, held_a, &p) < 0) {
         goto done;
     }
     out = PyFloat_FromDouble(p);
@@ -1387,7 +1418,7 @@ done:
 static PyObject *cached_pair(PairState *s, PyObject *a, PyObject *b) {
     PyObject *id_a = PyObject_GetAttr(a, pair_str[P_ID]);
     PyObject *id_b = id_a == NULL ? NULL : PyObject_GetAttr(b, pair_str[P_ID]);
-    PyObject *out = id_b == NULL ? NULL : cached_pair_of(s, a, b, id_a, id_b);
+    PyObject *out = id_b == NULL ? NULL : cached_pair_of(s, a, b, id_a, id_b, NULL);
     Py_XDECREF(id_a);
     Py_XDECREF(id_b);
     return out;
@@ -1504,7 +1535,8 @@ static PyObject *mean_probability(PyObject *self, PyObject *const *args, Py_ssiz
     /* by index, each list's length read again at each step: as a for loop walks a list
      * that Python code (an IDF's __missing__, a key's __eq__) may change */
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(xs); i++) {
-        PyObject *x = Py_NewRef(PyList_GET_ITEM(xs, i)), *id_x = NULL;
+        /* x's side, looked up at x's first unscored pair and kept for its row */
+        PyObject *x = Py_NewRef(PyList_GET_ITEM(xs, i)), *id_x = NULL, *side_x = NULL;
         for (Py_ssize_t j = 0; j < PyList_GET_SIZE(ys); j++) {
             PyObject *y = Py_NewRef(PyList_GET_ITEM(ys, j)), *id_y = NULL, *p_obj = NULL;
             /* x's id first, as the reference reads them */
@@ -1517,7 +1549,7 @@ static PyObject *mean_probability(PyObject *self, PyObject *const *args, Py_ssiz
                 }
             }
             if (id_y != NULL) {
-                p_obj = cached_pair_of(&s, x, y, id_x, id_y);
+                p_obj = cached_pair_of(&s, x, y, id_x, id_y, &side_x);
             }
             Py_DECREF(y);
             Py_XDECREF(id_y);
@@ -1526,6 +1558,7 @@ static PyObject *mean_probability(PyObject *self, PyObject *const *args, Py_ssiz
             if (p_obj == NULL || FAILED(p)) {
                 Py_DECREF(x);
                 Py_XDECREF(id_x);
+                Py_XDECREF(side_x);
                 goto done;
             }
             sum_add(&read, p);
@@ -1534,12 +1567,14 @@ static PyObject *mean_probability(PyObject *self, PyObject *const *args, Py_ssiz
             if (total + left < short_of) {
                 Py_DECREF(x);
                 Py_XDECREF(id_x);
+                Py_XDECREF(side_x);
                 out = PyFloat_FromDouble(total / n);
                 goto done;
             }
         }
         Py_DECREF(x);
         Py_XDECREF(id_x);
+        Py_XDECREF(side_x);
     }
     if (n == 0.0) {
         PyErr_SetString(PyExc_ZeroDivisionError, "division by zero");
