@@ -199,8 +199,9 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
             story._top = top
         want = references[name](*args)
         if name in ("text_norms", "article_norms"):
-            # its last item: the title as the compiled loop reads it (the reference's None)
-            assert type(got[-1]).__name__ == "PyCapsule" and want[-1] is None
+            # its last item: the title as the compiled loop reads it (the reference's None, or
+            # the one of the article_norms it was given)
+            assert type(got[-1]).__name__ == "PyCapsule" and (want[-1] is None or want[-1] is got[-1])
             assert _same_items(got[:-1], want[:-1]), (name, got, want)
         else:
             assert _same_items(got, want), (name, got, want)
@@ -297,9 +298,9 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
     def headline_merge_probability(a, norms_a, b, norms_b, df, floor, weights, bias):  # type: ignore[no-untyped-def]
         return rerun("headline_merge_probability", {}, (a, norms_a, b, norms_b, df, floor, weights, bias), (a, b))
 
-    def text_norms(story, df):  # type: ignore[no-untyped-def]
+    def text_norms(story, df, known=None):  # type: ignore[no-untyped-def]
         # (the reference, by as_article, caches the story's top names; nothing reads them here)
-        return rerun("text_norms", {}, (story, df))
+        return rerun("text_norms", {}, (story, df, known))
 
     def story_shares_words(a, norms_a, b, norms_b, df, floor):  # type: ignore[no-untyped-def]
         return rerun("story_shares_words", b._norms, (a, norms_a, b, norms_b, df, floor))
@@ -797,6 +798,13 @@ def test_the_story_views_loops_match_their_references_to_the_last_bit(seed: int)
         assert got[:5] == want[:5] and [type(x) for x in got[:5]] == [float] * 3 + [int, bool]
         # the title as the compiled loop reads it (the reference's None: that loop reads the dicts)
         assert type(got[5]).__name__ == "PyCapsule" and want[5] is None
+        # given the story's article_norms (the merge pass's), the same norms, their title read
+        for known in (speedups.article_norms(story, df), references["article_norms"](story, df)):
+            for make in (speedups.text_norms, references["text_norms"]):
+                read = make(story, df, known)
+                assert read[:5] == got[:5] and [type(x) for x in read[:5]] == [float] * 3 + [int, bool]
+                assert read[5] is known[10]
+        assert speedups.text_norms(story, df, None)[:5] == got[:5]
         norms.append(got if seed % 3 else want)
     met = 0
     for a, norms_a in zip(stories, norms, strict=True):
@@ -817,6 +825,16 @@ def test_the_story_views_loops_match_their_references_to_the_last_bit(seed: int)
         speedups.story_shares_words(stories[0], norms[0], stories[0], norms[0][:5], df, 0.1)
     with pytest.raises(AttributeError):
         speedups.text_norms(object(), df)
+    known = speedups.article_norms(stories[0], df)
+    for odd in (known[:10], list(known), (*known[:9], known[9], None)[:10], ("x", *known[1:])):
+        with pytest.raises(TypeError):
+            speedups.text_norms(stories[0], df, odd)
+    # a known title side that is none (None, another object) is read as the dicts are
+    for side in (None, "not a capsule"):
+        read = speedups.text_norms(stories[0], df, (*known[:10], side))
+        assert read[:5] == speedups.text_norms(stories[0], df)[:5] and read[5] is side
+    with pytest.raises(TypeError):
+        speedups.text_norms(stories[0], df, known, None)
 
 
 def test_the_merge_pass_loops_check_their_input() -> None:

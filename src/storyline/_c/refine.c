@@ -553,7 +553,7 @@ static int model_probability(const double *x, const double *w, Py_ssize_t m, dou
 /* The ArticleNorms that article_norms gave as a tuple; -1 with an exception set. */
 static int norms_of_tuple(PyObject *tuple, ArticleNorms *out) {
     if (!PyTuple_Check(tuple) || PyTuple_GET_SIZE(tuple) != 11) {
-        PyErr_SetString(PyExc_TypeError, "headline_merge_probability: norms must be an article_norms tuple");
+        PyErr_SetString(PyExc_TypeError, "norms must be an article_norms tuple");
         return -1;
     }
     double values[6];
@@ -1735,8 +1735,12 @@ static double all_value(int in_body, double body_weight, int in_title, double ti
 }
 
 /* TextNorms.title_is_all of a story (its title bag ``title``), read last as the reference
- * reads it; -1 with an exception set. */
-static int text_is_all(Held *h, PyObject *story, PyObject *title, TextNorms *out) {
+ * reads it (or from ``known``, its ArticleNorms, where not NULL); -1 with an exception set. */
+static int text_is_all(Held *h, PyObject *story, PyObject *title, const ArticleNorms *known, TextNorms *out) {
+    if (known != NULL) {
+        out->title_is_all = known->title_is_all;
+        return 0;
+    }
     PyObject *all = held_attr(h, story, K_ALL);
     if (all == NULL) {
         return -1;
@@ -1745,8 +1749,10 @@ static int text_is_all(Held *h, PyObject *story, PyObject *title, TextNorms *out
     return 0;
 }
 
-/* The TextNorms of story ``story``; -1 with an exception set. */
-static int text_norms_of(Held *h, PyObject *story, PyObject *idf, TextNorms *out) {
+/* The TextNorms of story ``story``; -1 with an exception set. ``known``: where not NULL,
+ * the story's ArticleNorms of this version, whose title norm, title side and title_is_all
+ * are the ones made here (the same title bag and IDF): read, not made again. */
+static int text_norms_of(Held *h, PyObject *story, PyObject *idf, const ArticleNorms *known, TextNorms *out) {
     PyObject *title = held_attr(h, story, K_TITLE);
     PyObject *body = title == NULL ? NULL : held_attr(h, story, K_BODY);
     if (body == NULL) {
@@ -1757,16 +1763,22 @@ static int text_norms_of(Held *h, PyObject *story, PyObject *idf, TextNorms *out
         return -1;
     }
     Sum own_title = {0.0, 0.0}, own_body = {0.0, 0.0}, all = {0.0, 0.0};
-    if (title_squares(title, idf, &own_title, &out->title_side) < 0 || hold(h, out->title_side) == NULL) {
+    if (known != NULL) {
+        out->title = known->title;
+        if ((out->title_side = hold(h, Py_NewRef(known->title_side))) == NULL) {
+            return -1;
+        }
+    } else if (title_squares(title, idf, &own_title, &out->title_side) < 0 || hold(h, out->title_side) == NULL) {
         return -1;
+    } else {
+        out->title = norm_of(&own_title);
     }
-    out->title = norm_of(&own_title);
     if (PyDict_GET_SIZE(body) == 0) {
         /* a headline's title + body vector is its title vector */
         out->body = 1.0;
         out->all = out->title;
         out->all_terms = PyDict_GET_SIZE(title);
-        return text_is_all(h, story, title, out);
+        return text_is_all(h, story, title, known, out);
     }
     /* title + body: the body's terms in its order (with the title's weight added where
      * the title has the term), then the title's own */
@@ -1804,7 +1816,7 @@ static int text_norms_of(Held *h, PyObject *story, PyObject *idf, TextNorms *out
     out->body = norm_of(&own_body);
     out->all = norm_of(&all);
     out->all_terms = PyDict_GET_SIZE(body) + title_only;
-    return text_is_all(h, story, title, out);
+    return text_is_all(h, story, title, known, out);
 }
 
 /* story_cosine of the title + body vector of an article (``title``, ``body``: its bags;
@@ -2009,16 +2021,25 @@ done:
 }
 
 PyDoc_STRVAR(text_norms_doc,
-"text_norms(story, df) -> tuple\n\n"
+"text_norms(story, df, known=None) -> tuple\n\n"
 "The norms of a StoryFeatures' text-only vectors read as an article (title, body,\n"
 "title + body), the terms of its title + body vector, whether its title + body bag is\n"
 "its title bag item for item, and its title as the kernels read it (a capsule, or None)\n"
-"(storyline.cluster.refine).");
+"(``known``: the story's article_norms, where the caller has them: their title norm,\n"
+"title side and title_is_all are read, not made again) (storyline.cluster.refine).");
 
 static PyObject *text_norms(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 2) {
-        PyErr_SetString(PyExc_TypeError, "text_norms takes 2 arguments");
+    if (nargs != 2 && nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "text_norms takes 2 or 3 arguments");
         return NULL;
+    }
+    ArticleNorms known_norms;
+    const ArticleNorms *known = NULL;
+    if (nargs == 3 && args[2] != Py_None) {
+        if (norms_of_tuple(args[2], &known_norms) < 0) {
+            return NULL;
+        }
+        known = &known_norms; /* (its title side borrowed from args[2], held by the caller) */
     }
     if (kernel_ready() < 0) {
         return NULL;
@@ -2030,7 +2051,7 @@ static PyObject *text_norms(PyObject *self, PyObject *const *args, Py_ssize_t na
     PyObject *idf = held_attr(&h, args[1], K_WEIGHTS);
     if (idf != NULL && !PyDict_Check(idf)) {
         PyErr_SetString(PyExc_TypeError, "text_norms: the IDF weights must be a dict");
-    } else if (idf != NULL && text_norms_of(&h, args[0], idf, &norms) == 0) {
+    } else if (idf != NULL && text_norms_of(&h, args[0], idf, known, &norms) == 0) {
         out = Py_BuildValue("(dddnOO)", norms.title, norms.body, norms.all, norms.all_terms,
                             norms.title_is_all ? Py_True : Py_False, norms.title_side);
     }
