@@ -202,14 +202,20 @@ class StoryViews:
 
     def norms(self, sid: int) -> tuple[object, ...]:
         """The story's :func:`article_norms`."""
-        view = self._view(sid)
+        # (_view's test inline: the merge pass asks this twice per pair scored)
+        view, story = self._views.get(sid), self.clusterer.stories_[sid]
+        if view is None or view.story is not story or view.size != story.size:
+            view = self._view(sid)
         if view.norms is None:
             view.norms = article_norms(view.story, self.clusterer.df_)
         return view.norms
 
     def text_norms(self, sid: int) -> TextNorms:
         """The story's :func:`text_norms`."""
-        view = self._view(sid)
+        # (_view's test inline: the linkage pass asks this twice per pair scored)
+        view, story = self._views.get(sid), self.clusterer.stories_[sid]
+        if view is None or view.story is not story or view.size != story.size:
+            view = self._view(sid)
         if view.text_norms is None:
             # (the merge pass's article_norms of this version, where it made them, give the title's)
             view.text_norms = text_norms(view.story, self.clusterer.df_, view.norms)
