@@ -1305,23 +1305,28 @@ static PyObject *side_in(PairState *s, PyObject *f, PyObject *id, Side **side) {
     return capsule;
 }
 
-/* The reference's score of two articles; -1 with an exception set. ``held_a``: where
- * not NULL, a's side capsule kept across calls (NULL until first read, then a new
- * reference the caller releases), so that a row of pairs looks a's side up once. */
-static int score_pair(PairState *s, PyObject *a, PyObject *b, PyObject *id_a, PyObject *id_b, PyObject **held_a,
-                      double *out) {
-    Side *side_a, *side_b;
-    PyObject *capsule_a;
-    if (held_a != NULL && *held_a != NULL) {
-        capsule_a = Py_NewRef(*held_a);
-        side_a = PyCapsule_GetPointer(capsule_a, side_name); /* checked when it was read */
-    } else {
-        capsule_a = side_in(s, a, id_a, &side_a);
-        if (held_a != NULL && capsule_a != NULL) {
-            *held_a = Py_NewRef(capsule_a);
-        }
+/* side_in, where ``held`` is not NULL through *held: NULL until the side is first read,
+ * then that capsule, kept there (a new reference the caller releases), so that the pairs
+ * of one call look an article's side up once. */
+static PyObject *side_kept(PairState *s, PyObject *f, PyObject *id, PyObject **held, Side **side) {
+    if (held != NULL && *held != NULL) {
+        *side = PyCapsule_GetPointer(*held, side_name); /* (checked when it was read) */
+        return Py_NewRef(*held);
     }
-    PyObject *capsule_b = capsule_a == NULL ? NULL : side_in(s, b, id_b, &side_b);
+    PyObject *capsule = side_in(s, f, id, side);
+    if (held != NULL && capsule != NULL) {
+        *held = Py_NewRef(capsule);
+    }
+    return capsule;
+}
+
+/* The reference's score of two articles; -1 with an exception set. ``held_a``,
+ * ``held_b``: see side_kept (NULL: each side looked up). */
+static int score_pair(PairState *s, PyObject *a, PyObject *b, PyObject *id_a, PyObject *id_b, PyObject **held_a,
+                      PyObject **held_b, double *out) {
+    Side *side_a, *side_b;
+    PyObject *capsule_a = side_kept(s, a, id_a, held_a, &side_a);
+    PyObject *capsule_b = capsule_a == NULL ? NULL : side_kept(s, b, id_b, held_b, &side_b);
     if (capsule_b == NULL) {
         Py_XDECREF(capsule_a);
         return -1;
@@ -1373,7 +1378,7 @@ static int score_pair(PairState *s, PyObject *a, PyObject *b, PyObject *id_a, Py
 /* The cached probability of two articles of ids ``id_a``, ``id_b`` (a new reference to
  * the cached float), scored and cached where missing; NULL with an exception set. */
 static PyObject *cached_pair_of(PairState *s, PyObject *a, PyObject *b, PyObject *id_a, PyObject *id_b,
-                                PyObject **held_a) {
+                                PyObject **held_a, PyObject **held_b) {
     PyObject *out = NULL, *row = NULL;
     /* (two exact str compared as < compares them, without the rich comparison's dispatch) */
     int less = PyUnicode_CheckExact(id_a) && PyUnicode_CheckExact(id_b) ? PyUnicode_Compare(id_a, id_b) < 0
@@ -1402,7 +1407,7 @@ static PyObject *cached_pair_of(PairState *s, PyObject *a, PyObject *b, PyObject
     }
     out = NULL;
     double p;
-    if (PyErr_Occurred() || score_pair(s, a, b, id_a, id_b, held_a, &p) < 0) {
+    if (PyErr_Occurred() || score_pair(s, a, b, id_a, id_b, held_a, held_b, &p) < 0) {
         goto done;
     }
     out = PyFloat_FromDouble(p);
@@ -1418,7 +1423,7 @@ done:
 static PyObject *cached_pair(PairState *s, PyObject *a, PyObject *b) {
     PyObject *id_a = PyObject_GetAttr(a, pair_str[P_ID]);
     PyObject *id_b = id_a == NULL ? NULL : PyObject_GetAttr(b, pair_str[P_ID]);
-    PyObject *out = id_b == NULL ? NULL : cached_pair_of(s, a, b, id_a, id_b, NULL);
+    PyObject *out = id_b == NULL ? NULL : cached_pair_of(s, a, b, id_a, id_b, NULL, NULL);
     Py_XDECREF(id_a);
     Py_XDECREF(id_b);
     return out;
@@ -1524,10 +1529,11 @@ static PyObject *mean_probability(PyObject *self, PyObject *const *args, Py_ssiz
     double short_of = at_least * n - 1e-9, total = 0.0, left = n;
     Sum read = {0.0, 0.0};
     PyObject *out = NULL;
-    /* the ids of ys, read once per call rather than once per pair: (article, its id) by
-     * index, both held, reused while that index holds the same article */
+    /* the ids and sides of ys, read once per call rather than once per pair: (article, its
+     * id, its side or NULL until read) by index, all held, reused while that index holds
+     * the same article */
     Py_ssize_t n_ids = PyList_GET_SIZE(ys);
-    PyObject **y_ids = PyMem_Calloc((size_t)(2 * n_ids + 1), sizeof(PyObject *));
+    PyObject **y_ids = PyMem_Calloc((size_t)(3 * n_ids + 1), sizeof(PyObject *));
     if (y_ids == NULL) {
         PyErr_NoMemory();
         goto done;
@@ -1541,15 +1547,16 @@ static PyObject *mean_probability(PyObject *self, PyObject *const *args, Py_ssiz
             PyObject *y = Py_NewRef(PyList_GET_ITEM(ys, j)), *id_y = NULL, *p_obj = NULL;
             /* x's id first, as the reference reads them */
             if (id_x != NULL || (id_x = PyObject_GetAttr(x, pair_str[P_ID])) != NULL) {
-                if (j < n_ids && y_ids[2 * j] == y) {
-                    id_y = Py_NewRef(y_ids[2 * j + 1]);
+                if (j < n_ids && y_ids[3 * j] == y) {
+                    id_y = Py_NewRef(y_ids[3 * j + 1]);
                 } else if ((id_y = PyObject_GetAttr(y, pair_str[P_ID])) != NULL && j < n_ids) {
-                    Py_XSETREF(y_ids[2 * j], Py_NewRef(y));
-                    Py_XSETREF(y_ids[2 * j + 1], Py_NewRef(id_y));
+                    Py_XSETREF(y_ids[3 * j], Py_NewRef(y));
+                    Py_XSETREF(y_ids[3 * j + 1], Py_NewRef(id_y));
+                    Py_CLEAR(y_ids[3 * j + 2]);
                 }
             }
             if (id_y != NULL) {
-                p_obj = cached_pair_of(&s, x, y, id_x, id_y, &side_x);
+                p_obj = cached_pair_of(&s, x, y, id_x, id_y, &side_x, j < n_ids ? &y_ids[3 * j + 2] : NULL);
             }
             Py_DECREF(y);
             Py_XDECREF(id_y);
@@ -1583,7 +1590,7 @@ static PyObject *mean_probability(PyObject *self, PyObject *const *args, Py_ssiz
     }
 done:
     if (y_ids != NULL) {
-        for (Py_ssize_t k = 0; k < 2 * n_ids; k++) {
+        for (Py_ssize_t k = 0; k < 3 * n_ids; k++) {
             Py_XDECREF(y_ids[k]);
         }
         PyMem_Free(y_ids);
