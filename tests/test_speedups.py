@@ -199,8 +199,9 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
             story._top = top
         want = references[name](*args)
         if name in ("text_norms", "article_norms"):
-            # its last item: the title as the compiled loop reads it (the reference's None)
-            assert type(got[-1]).__name__ == "PyCapsule" and want[-1] is None
+            # its last item: the title as the compiled loop reads it (the reference's None, or
+            # the one of the article_norms it was given)
+            assert type(got[-1]).__name__ == "PyCapsule" and (want[-1] is None or want[-1] is got[-1])
             assert _same_items(got[:-1], want[:-1]), (name, got, want)
         else:
             assert _same_items(got, want), (name, got, want)
@@ -297,9 +298,9 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
     def headline_merge_probability(a, norms_a, b, norms_b, df, floor, weights, bias):  # type: ignore[no-untyped-def]
         return rerun("headline_merge_probability", {}, (a, norms_a, b, norms_b, df, floor, weights, bias), (a, b))
 
-    def text_norms(story, df):  # type: ignore[no-untyped-def]
+    def text_norms(story, df, known=None):  # type: ignore[no-untyped-def]
         # (the reference, by as_article, caches the story's top names; nothing reads them here)
-        return rerun("text_norms", {}, (story, df))
+        return rerun("text_norms", {}, (story, df, known))
 
     def story_shares_words(a, norms_a, b, norms_b, df, floor):  # type: ignore[no-untyped-def]
         return rerun("story_shares_words", b._norms, (a, norms_a, b, norms_b, df, floor))
@@ -797,6 +798,13 @@ def test_the_story_views_loops_match_their_references_to_the_last_bit(seed: int)
         assert got[:5] == want[:5] and [type(x) for x in got[:5]] == [float] * 3 + [int, bool]
         # the title as the compiled loop reads it (the reference's None: that loop reads the dicts)
         assert type(got[5]).__name__ == "PyCapsule" and want[5] is None
+        # given the story's article_norms (the merge pass's), the same norms, their title read
+        for known in (speedups.article_norms(story, df), references["article_norms"](story, df)):
+            for make in (speedups.text_norms, references["text_norms"]):
+                read = make(story, df, known)
+                assert read[:5] == got[:5] and [type(x) for x in read[:5]] == [float] * 3 + [int, bool]
+                assert read[5] is known[10]
+        assert speedups.text_norms(story, df, None)[:5] == got[:5]
         norms.append(got if seed % 3 else want)
     met = 0
     for a, norms_a in zip(stories, norms, strict=True):
@@ -817,6 +825,16 @@ def test_the_story_views_loops_match_their_references_to_the_last_bit(seed: int)
         speedups.story_shares_words(stories[0], norms[0], stories[0], norms[0][:5], df, 0.1)
     with pytest.raises(AttributeError):
         speedups.text_norms(object(), df)
+    known = speedups.article_norms(stories[0], df)
+    for odd in (known[:10], list(known), (*known[:9], known[9], None)[:10], ("x", *known[1:])):
+        with pytest.raises(TypeError):
+            speedups.text_norms(stories[0], df, odd)
+    # a known title side that is none (None, another object) is read as the dicts are
+    for side in (None, "not a capsule"):
+        read = speedups.text_norms(stories[0], df, (*known[:10], side))
+        assert read[:5] == speedups.text_norms(stories[0], df)[:5] and read[5] is side
+    with pytest.raises(TypeError):
+        speedups.text_norms(stories[0], df, known, None)
 
 
 def test_the_merge_pass_loops_check_their_input() -> None:
@@ -928,6 +946,38 @@ def test_the_pair_loops_match_their_references_to_the_last_bit(seed: int, monkey
     assert list(compiled._sides) == list(reference._sides)
     # and as PairScores calls them
     assert refine.PairScores.mean(compiled, xs, ys, at_least=at_least) == got
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_mean_probability_switches_models_and_keeps_a_row_side(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One call that scores with both models in turn, their weights a buffer of doubles, a
+    list, an array of another type or a float subclass's list, each row's article new to
+    the sides (read once for its row, then kept)."""
+    from array import array
+
+    from storyline.cluster import refine
+
+    class Weight(float):
+        pass
+
+    rng = random.Random(seed)
+    articles, clusterer = _pair_articles(rng)
+    headline = [f for f in articles if f.headline_only]
+    body = [f for f in articles if not f.headline_only]
+    assert headline and body
+    monkeypatch.setattr(refine, "pair_probability", refine._REFERENCE["pair_probability"])
+    for kind in (list, lambda w: array("f", w), lambda w: [Weight(v) for v in w], lambda w: array("d", w)):
+        compiled, reference = refine.PairScores(clusterer), refine.PairScores(clusterer)
+        for scores in (compiled, reference):
+            scores._models = {h: (kind(list(w)), bias) for h, (w, bias) in scores._models.items()}
+        xs = rng.sample(articles, 6)
+        ys = rng.sample(headline, min(2, len(headline))) + rng.sample(body, min(3, len(body)))
+        rng.shuffle(ys)
+        got = speedups.mean_probability(compiled, xs, ys, 0.0)
+        assert got == refine._REFERENCE["mean_probability"](reference, xs, ys, 0.0)
+        assert {k: list(row.items()) for k, row in compiled._cache.items()} == {
+            k: list(row.items()) for k, row in reference._cache.items()}
+        assert list(compiled._sides) == list(reference._sides)
 
 
 def test_the_pair_loops_raise_what_goes_wrong() -> None:

@@ -553,7 +553,7 @@ static int model_probability(const double *x, const double *w, Py_ssize_t m, dou
 /* The ArticleNorms that article_norms gave as a tuple; -1 with an exception set. */
 static int norms_of_tuple(PyObject *tuple, ArticleNorms *out) {
     if (!PyTuple_Check(tuple) || PyTuple_GET_SIZE(tuple) != 11) {
-        PyErr_SetString(PyExc_TypeError, "headline_merge_probability: norms must be an article_norms tuple");
+        PyErr_SetString(PyExc_TypeError, "norms must be an article_norms tuple");
         return -1;
     }
     double values[6];
@@ -1211,9 +1211,46 @@ static int side_features(const Side *a, const Side *b, double *x) {
     return 0;
 }
 
-/* What a PairScores holds, read once per call (new references). */
+/* A model's weights as doubles: an array('d')'s buffer where it is one, else a copy. */
+typedef struct {
+    Py_buffer view;
+    double *copy;
+    const double *w;
+    Py_ssize_t m;
+} Weights;
+
+static int weights_of(PyObject *obj, Weights *out) {
+    out->copy = NULL;
+    out->view.obj = NULL;
+    if (PyObject_CheckBuffer(obj) && PyObject_GetBuffer(obj, &out->view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) == 0) {
+        if (out->view.itemsize == sizeof(double) && out->view.format != NULL && strcmp(out->view.format, "d") == 0) {
+            out->w = out->view.buf;
+            out->m = out->view.len / (Py_ssize_t)sizeof(double);
+            return 0;
+        }
+        PyBuffer_Release(&out->view);
+        out->view.obj = NULL;
+    }
+    PyErr_Clear(); /* not a buffer of doubles: read it as a sequence */
+    out->copy = doubles_of(obj, &out->m);
+    out->w = out->copy;
+    return out->copy == NULL ? -1 : 0;
+}
+
+static void weights_release(Weights *w) {
+    if (w->view.obj != NULL) {
+        PyBuffer_Release(&w->view);
+    }
+    PyMem_Free(w->copy);
+}
+
+/* What a PairScores holds, read once per call (new references), and the last model
+ * scored with (held) with its weights: one call scores many pairs with the same model,
+ * whose buffer is then opened once, not once per pair. */
 typedef struct {
     PyObject *cache, *sides, *models, *idf;
+    PyObject *model;
+    Weights weights;
 } PairState;
 
 static void pair_state_clear(PairState *s) {
@@ -1221,6 +1258,10 @@ static void pair_state_clear(PairState *s) {
     Py_CLEAR(s->sides);
     Py_CLEAR(s->models);
     Py_CLEAR(s->idf);
+    if (s->model != NULL) {
+        weights_release(&s->weights);
+        Py_CLEAR(s->model);
+    }
 }
 
 static int pair_state(PyObject *scores, PairState *s) {
@@ -1264,44 +1305,28 @@ static PyObject *side_in(PairState *s, PyObject *f, PyObject *id, Side **side) {
     return capsule;
 }
 
-/* A model's weights as doubles: an array('d')'s buffer where it is one, else a copy. */
-typedef struct {
-    Py_buffer view;
-    double *copy;
-    const double *w;
-    Py_ssize_t m;
-} Weights;
-
-static int weights_of(PyObject *obj, Weights *out) {
-    out->copy = NULL;
-    out->view.obj = NULL;
-    if (PyObject_CheckBuffer(obj) && PyObject_GetBuffer(obj, &out->view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) == 0) {
-        if (out->view.itemsize == sizeof(double) && out->view.format != NULL && strcmp(out->view.format, "d") == 0) {
-            out->w = out->view.buf;
-            out->m = out->view.len / (Py_ssize_t)sizeof(double);
-            return 0;
-        }
-        PyBuffer_Release(&out->view);
-        out->view.obj = NULL;
+/* side_in, where ``held`` is not NULL through *held: NULL until the side is first read,
+ * then that capsule, kept there (a new reference the caller releases), so that the pairs
+ * of one call look an article's side up once. */
+static PyObject *side_kept(PairState *s, PyObject *f, PyObject *id, PyObject **held, Side **side) {
+    if (held != NULL && *held != NULL) {
+        *side = PyCapsule_GetPointer(*held, side_name); /* (checked when it was read) */
+        return Py_NewRef(*held);
     }
-    PyErr_Clear(); /* not a buffer of doubles: read it as a sequence */
-    out->copy = doubles_of(obj, &out->m);
-    out->w = out->copy;
-    return out->copy == NULL ? -1 : 0;
+    PyObject *capsule = side_in(s, f, id, side);
+    if (held != NULL && capsule != NULL) {
+        *held = Py_NewRef(capsule);
+    }
+    return capsule;
 }
 
-static void weights_release(Weights *w) {
-    if (w->view.obj != NULL) {
-        PyBuffer_Release(&w->view);
-    }
-    PyMem_Free(w->copy);
-}
-
-/* The reference's score of two articles; -1 with an exception set. */
-static int score_pair(PairState *s, PyObject *a, PyObject *b, PyObject *id_a, PyObject *id_b, double *out) {
+/* The reference's score of two articles; -1 with an exception set. ``held_a``,
+ * ``held_b``: see side_kept (NULL: each side looked up). */
+static int score_pair(PairState *s, PyObject *a, PyObject *b, PyObject *id_a, PyObject *id_b, PyObject **held_a,
+                      PyObject **held_b, double *out) {
     Side *side_a, *side_b;
-    PyObject *capsule_a = side_in(s, a, id_a, &side_a);
-    PyObject *capsule_b = capsule_a == NULL ? NULL : side_in(s, b, id_b, &side_b);
+    PyObject *capsule_a = side_kept(s, a, id_a, held_a, &side_a);
+    PyObject *capsule_b = capsule_a == NULL ? NULL : side_kept(s, b, id_b, held_b, &side_b);
     if (capsule_b == NULL) {
         Py_XDECREF(capsule_a);
         return -1;
@@ -1321,18 +1346,28 @@ static int score_pair(PairState *s, PyObject *a, PyObject *b, PyObject *id_a, Py
     Py_INCREF(model);
     double a_to_b[PAIR_FEATURES], b_to_a[PAIR_FEATURES];
     double bias = PyFloat_AsDouble(PyTuple_GET_ITEM(model, 1));
-    Weights w;
     int done = -1;
     if (!FAILED(bias)) {
         side_cosines_both(side_a, side_b, a_to_b, b_to_a);
     }
-    if (!FAILED(bias) && side_features(side_a, side_b, a_to_b) == 0 && side_features(side_b, side_a, b_to_a) == 0
-            && weights_of(PyTuple_GET_ITEM(model, 0), &w) == 0) {
-        for (int i = 0; i < PAIR_FEATURES; i++) {
-            a_to_b[i] = (a_to_b[i] + b_to_a[i]) / 2; /* symmetric */
+    if (!FAILED(bias) && side_features(side_a, side_b, a_to_b) == 0 && side_features(side_b, side_a, b_to_a) == 0) {
+        /* the weights of the last model, read again only for another one (the held model
+         * keeps its weights object, and the open buffer keeps that the same size) */
+        if (model != s->model) {
+            if (s->model != NULL) {
+                weights_release(&s->weights);
+                Py_CLEAR(s->model);
+            }
+            if (weights_of(PyTuple_GET_ITEM(model, 0), &s->weights) == 0) {
+                s->model = Py_NewRef(model);
+            }
         }
-        done = interaction_of(a_to_b, PAIR_FEATURES, w.w, w.m, bias, out);
-        weights_release(&w);
+        if (model == s->model) {
+            for (int i = 0; i < PAIR_FEATURES; i++) {
+                a_to_b[i] = (a_to_b[i] + b_to_a[i]) / 2; /* symmetric */
+            }
+            done = interaction_of(a_to_b, PAIR_FEATURES, s->weights.w, s->weights.m, bias, out);
+        }
     }
     Py_DECREF(model);
     Py_DECREF(capsule_a);
@@ -1342,7 +1377,8 @@ static int score_pair(PairState *s, PyObject *a, PyObject *b, PyObject *id_a, Py
 
 /* The cached probability of two articles of ids ``id_a``, ``id_b`` (a new reference to
  * the cached float), scored and cached where missing; NULL with an exception set. */
-static PyObject *cached_pair_of(PairState *s, PyObject *a, PyObject *b, PyObject *id_a, PyObject *id_b) {
+static PyObject *cached_pair_of(PairState *s, PyObject *a, PyObject *b, PyObject *id_a, PyObject *id_b,
+                                PyObject **held_a, PyObject **held_b) {
     PyObject *out = NULL, *row = NULL;
     /* (two exact str compared as < compares them, without the rich comparison's dispatch) */
     int less = PyUnicode_CheckExact(id_a) && PyUnicode_CheckExact(id_b) ? PyUnicode_Compare(id_a, id_b) < 0
@@ -1371,7 +1407,7 @@ static PyObject *cached_pair_of(PairState *s, PyObject *a, PyObject *b, PyObject
     }
     out = NULL;
     double p;
-    if (PyErr_Occurred() || score_pair(s, a, b, id_a, id_b, &p) < 0) {
+    if (PyErr_Occurred() || score_pair(s, a, b, id_a, id_b, held_a, held_b, &p) < 0) {
         goto done;
     }
     out = PyFloat_FromDouble(p);
@@ -1387,7 +1423,7 @@ done:
 static PyObject *cached_pair(PairState *s, PyObject *a, PyObject *b) {
     PyObject *id_a = PyObject_GetAttr(a, pair_str[P_ID]);
     PyObject *id_b = id_a == NULL ? NULL : PyObject_GetAttr(b, pair_str[P_ID]);
-    PyObject *out = id_b == NULL ? NULL : cached_pair_of(s, a, b, id_a, id_b);
+    PyObject *out = id_b == NULL ? NULL : cached_pair_of(s, a, b, id_a, id_b, NULL, NULL);
     Py_XDECREF(id_a);
     Py_XDECREF(id_b);
     return out;
@@ -1493,10 +1529,11 @@ static PyObject *mean_probability(PyObject *self, PyObject *const *args, Py_ssiz
     double short_of = at_least * n - 1e-9, total = 0.0, left = n;
     Sum read = {0.0, 0.0};
     PyObject *out = NULL;
-    /* the ids of ys, read once per call rather than once per pair: (article, its id) by
-     * index, both held, reused while that index holds the same article */
+    /* the ids and sides of ys, read once per call rather than once per pair: (article, its
+     * id, its side or NULL until read) by index, all held, reused while that index holds
+     * the same article */
     Py_ssize_t n_ids = PyList_GET_SIZE(ys);
-    PyObject **y_ids = PyMem_Calloc((size_t)(2 * n_ids + 1), sizeof(PyObject *));
+    PyObject **y_ids = PyMem_Calloc((size_t)(3 * n_ids + 1), sizeof(PyObject *));
     if (y_ids == NULL) {
         PyErr_NoMemory();
         goto done;
@@ -1504,20 +1541,22 @@ static PyObject *mean_probability(PyObject *self, PyObject *const *args, Py_ssiz
     /* by index, each list's length read again at each step: as a for loop walks a list
      * that Python code (an IDF's __missing__, a key's __eq__) may change */
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(xs); i++) {
-        PyObject *x = Py_NewRef(PyList_GET_ITEM(xs, i)), *id_x = NULL;
+        /* x's side, looked up at x's first unscored pair and kept for its row */
+        PyObject *x = Py_NewRef(PyList_GET_ITEM(xs, i)), *id_x = NULL, *side_x = NULL;
         for (Py_ssize_t j = 0; j < PyList_GET_SIZE(ys); j++) {
             PyObject *y = Py_NewRef(PyList_GET_ITEM(ys, j)), *id_y = NULL, *p_obj = NULL;
             /* x's id first, as the reference reads them */
             if (id_x != NULL || (id_x = PyObject_GetAttr(x, pair_str[P_ID])) != NULL) {
-                if (j < n_ids && y_ids[2 * j] == y) {
-                    id_y = Py_NewRef(y_ids[2 * j + 1]);
+                if (j < n_ids && y_ids[3 * j] == y) {
+                    id_y = Py_NewRef(y_ids[3 * j + 1]);
                 } else if ((id_y = PyObject_GetAttr(y, pair_str[P_ID])) != NULL && j < n_ids) {
-                    Py_XSETREF(y_ids[2 * j], Py_NewRef(y));
-                    Py_XSETREF(y_ids[2 * j + 1], Py_NewRef(id_y));
+                    Py_XSETREF(y_ids[3 * j], Py_NewRef(y));
+                    Py_XSETREF(y_ids[3 * j + 1], Py_NewRef(id_y));
+                    Py_CLEAR(y_ids[3 * j + 2]);
                 }
             }
             if (id_y != NULL) {
-                p_obj = cached_pair_of(&s, x, y, id_x, id_y);
+                p_obj = cached_pair_of(&s, x, y, id_x, id_y, &side_x, j < n_ids ? &y_ids[3 * j + 2] : NULL);
             }
             Py_DECREF(y);
             Py_XDECREF(id_y);
@@ -1526,6 +1565,7 @@ static PyObject *mean_probability(PyObject *self, PyObject *const *args, Py_ssiz
             if (p_obj == NULL || FAILED(p)) {
                 Py_DECREF(x);
                 Py_XDECREF(id_x);
+                Py_XDECREF(side_x);
                 goto done;
             }
             sum_add(&read, p);
@@ -1534,12 +1574,14 @@ static PyObject *mean_probability(PyObject *self, PyObject *const *args, Py_ssiz
             if (total + left < short_of) {
                 Py_DECREF(x);
                 Py_XDECREF(id_x);
+                Py_XDECREF(side_x);
                 out = PyFloat_FromDouble(total / n);
                 goto done;
             }
         }
         Py_DECREF(x);
         Py_XDECREF(id_x);
+        Py_XDECREF(side_x);
     }
     if (n == 0.0) {
         PyErr_SetString(PyExc_ZeroDivisionError, "division by zero");
@@ -1548,7 +1590,7 @@ static PyObject *mean_probability(PyObject *self, PyObject *const *args, Py_ssiz
     }
 done:
     if (y_ids != NULL) {
-        for (Py_ssize_t k = 0; k < 2 * n_ids; k++) {
+        for (Py_ssize_t k = 0; k < 3 * n_ids; k++) {
             Py_XDECREF(y_ids[k]);
         }
         PyMem_Free(y_ids);
@@ -1700,8 +1742,12 @@ static double all_value(int in_body, double body_weight, int in_title, double ti
 }
 
 /* TextNorms.title_is_all of a story (its title bag ``title``), read last as the reference
- * reads it; -1 with an exception set. */
-static int text_is_all(Held *h, PyObject *story, PyObject *title, TextNorms *out) {
+ * reads it (or from ``known``, its ArticleNorms, where not NULL); -1 with an exception set. */
+static int text_is_all(Held *h, PyObject *story, PyObject *title, const ArticleNorms *known, TextNorms *out) {
+    if (known != NULL) {
+        out->title_is_all = known->title_is_all;
+        return 0;
+    }
     PyObject *all = held_attr(h, story, K_ALL);
     if (all == NULL) {
         return -1;
@@ -1710,8 +1756,10 @@ static int text_is_all(Held *h, PyObject *story, PyObject *title, TextNorms *out
     return 0;
 }
 
-/* The TextNorms of story ``story``; -1 with an exception set. */
-static int text_norms_of(Held *h, PyObject *story, PyObject *idf, TextNorms *out) {
+/* The TextNorms of story ``story``; -1 with an exception set. ``known``: where not NULL,
+ * the story's ArticleNorms of this version, whose title norm, title side and title_is_all
+ * are the ones made here (the same title bag and IDF): read, not made again. */
+static int text_norms_of(Held *h, PyObject *story, PyObject *idf, const ArticleNorms *known, TextNorms *out) {
     PyObject *title = held_attr(h, story, K_TITLE);
     PyObject *body = title == NULL ? NULL : held_attr(h, story, K_BODY);
     if (body == NULL) {
@@ -1722,16 +1770,22 @@ static int text_norms_of(Held *h, PyObject *story, PyObject *idf, TextNorms *out
         return -1;
     }
     Sum own_title = {0.0, 0.0}, own_body = {0.0, 0.0}, all = {0.0, 0.0};
-    if (title_squares(title, idf, &own_title, &out->title_side) < 0 || hold(h, out->title_side) == NULL) {
+    if (known != NULL) {
+        out->title = known->title;
+        if ((out->title_side = hold(h, Py_NewRef(known->title_side))) == NULL) {
+            return -1;
+        }
+    } else if (title_squares(title, idf, &own_title, &out->title_side) < 0 || hold(h, out->title_side) == NULL) {
         return -1;
+    } else {
+        out->title = norm_of(&own_title);
     }
-    out->title = norm_of(&own_title);
     if (PyDict_GET_SIZE(body) == 0) {
         /* a headline's title + body vector is its title vector */
         out->body = 1.0;
         out->all = out->title;
         out->all_terms = PyDict_GET_SIZE(title);
-        return text_is_all(h, story, title, out);
+        return text_is_all(h, story, title, known, out);
     }
     /* title + body: the body's terms in its order (with the title's weight added where
      * the title has the term), then the title's own */
@@ -1769,7 +1823,7 @@ static int text_norms_of(Held *h, PyObject *story, PyObject *idf, TextNorms *out
     out->body = norm_of(&own_body);
     out->all = norm_of(&all);
     out->all_terms = PyDict_GET_SIZE(body) + title_only;
-    return text_is_all(h, story, title, out);
+    return text_is_all(h, story, title, known, out);
 }
 
 /* story_cosine of the title + body vector of an article (``title``, ``body``: its bags;
@@ -1974,16 +2028,25 @@ done:
 }
 
 PyDoc_STRVAR(text_norms_doc,
-"text_norms(story, df) -> tuple\n\n"
+"text_norms(story, df, known=None) -> tuple\n\n"
 "The norms of a StoryFeatures' text-only vectors read as an article (title, body,\n"
 "title + body), the terms of its title + body vector, whether its title + body bag is\n"
 "its title bag item for item, and its title as the kernels read it (a capsule, or None)\n"
-"(storyline.cluster.refine).");
+"(``known``: the story's article_norms, where the caller has them: their title norm,\n"
+"title side and title_is_all are read, not made again) (storyline.cluster.refine).");
 
 static PyObject *text_norms(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 2) {
-        PyErr_SetString(PyExc_TypeError, "text_norms takes 2 arguments");
+    if (nargs != 2 && nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "text_norms takes 2 or 3 arguments");
         return NULL;
+    }
+    ArticleNorms known_norms;
+    const ArticleNorms *known = NULL;
+    if (nargs == 3 && args[2] != Py_None) {
+        if (norms_of_tuple(args[2], &known_norms) < 0) {
+            return NULL;
+        }
+        known = &known_norms; /* (its title side borrowed from args[2], held by the caller) */
     }
     if (kernel_ready() < 0) {
         return NULL;
@@ -1995,7 +2058,7 @@ static PyObject *text_norms(PyObject *self, PyObject *const *args, Py_ssize_t na
     PyObject *idf = held_attr(&h, args[1], K_WEIGHTS);
     if (idf != NULL && !PyDict_Check(idf)) {
         PyErr_SetString(PyExc_TypeError, "text_norms: the IDF weights must be a dict");
-    } else if (idf != NULL && text_norms_of(&h, args[0], idf, &norms) == 0) {
+    } else if (idf != NULL && text_norms_of(&h, args[0], idf, known, &norms) == 0) {
         out = Py_BuildValue("(dddnOO)", norms.title, norms.body, norms.all, norms.all_terms,
                             norms.title_is_all ? Py_True : Py_False, norms.title_side);
     }

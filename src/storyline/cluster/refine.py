@@ -202,16 +202,23 @@ class StoryViews:
 
     def norms(self, sid: int) -> tuple[object, ...]:
         """The story's :func:`article_norms`."""
-        view = self._view(sid)
+        # (_view's test inline: the merge pass asks this twice per pair scored)
+        view, story = self._views.get(sid), self.clusterer.stories_[sid]
+        if view is None or view.story is not story or view.size != story.size:
+            view = self._view(sid)
         if view.norms is None:
             view.norms = article_norms(view.story, self.clusterer.df_)
         return view.norms
 
     def text_norms(self, sid: int) -> TextNorms:
         """The story's :func:`text_norms`."""
-        view = self._view(sid)
+        # (_view's test inline: the linkage pass asks this twice per pair scored)
+        view, story = self._views.get(sid), self.clusterer.stories_[sid]
+        if view is None or view.story is not story or view.size != story.size:
+            view = self._view(sid)
         if view.text_norms is None:
-            view.text_norms = text_norms(view.story, self.clusterer.df_)
+            # (the merge pass's article_norms of this version, where it made them, give the title's)
+            view.text_norms = text_norms(view.story, self.clusterer.df_, view.norms)
         return view.text_norms
 
     def vectors(self, sid: int, *, text_only: bool = False) -> ArticleVectors:
@@ -308,14 +315,19 @@ def headline_merge_probability(a: StoryFeatures, norms_a: tuple[object, ...], b:
     return (probability(fa, weights=weights, bias=bias) + probability(fb, weights=weights, bias=bias)) / 2
 
 
-def text_norms(story: StoryFeatures, df: DocumentFrequencies) -> TextNorms:
+def text_norms(story: StoryFeatures, df: DocumentFrequencies, known: tuple[object, ...] | None = None) -> TextNorms:
     """The norms of the text-only :class:`ArticleVectors` of :func:`as_article`'s story (of
     its title, body and title + body vectors), how many terms the title + body one holds,
     whether its title + body bag is its title bag item for item (:func:`_same_bag`: the
     compiled :func:`story_shares_words` then reads the title cosine's dot product for the
     other), and the title as the compiled loop reads it (None here; there a capsule of its
-    terms, weights and IDF). Made once per version of the story rather than once per pair."""
+    terms, weights and IDF). Made once per version of the story rather than once per pair.
+    ``known``: the story's :func:`article_norms` of this version, where the caller has them:
+    their title norm, sameness and title are these (the same title bag and IDF), and are
+    read rather than made again."""
     vectors = ArticleVectors(as_article(0, story, ()), df, text_only=True)
+    if known is not None:
+        return (known[0], vectors.body_norm, vectors.all_norm, len(vectors.all), known[9], known[10])
     return (vectors.title_norm, vectors.body_norm, vectors.all_norm, len(vectors.all),
             _same_bag(story.title, story.all), None)
 
