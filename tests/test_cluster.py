@@ -904,3 +904,32 @@ def test_out_of_window_stories_take_no_place_among_those_compared(which: str) ->
     assert decide(article, [0, 1, 2, 3], stories, df, 1, 0.0, 90, [0.5] * 18, -1.0, 0.0) == 3
     assert decide(article, [0, 1, 2], stories, df, 1, 0.0, 90, [0.5] * 18, -1.0, 0.0) is None
     assert online.in_window(article, stories[3], 90) and not online.in_window(article, stories[0], 90)
+
+
+@pytest.mark.parametrize("headline", [False, True])
+def test_the_stream_decides_with_the_models_and_retrieval_its_methods_give(headline: bool,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """_decide reads the join model, the text floor and the retrieval inline (a call less per
+    article); what it passes must stay what join_model(), text_floor() and _retrieve() give,
+    the models overridden or not."""
+    from storyline.cluster import online
+
+    seen: list[tuple] = []
+
+    def spy(features, candidates, stories, df, count, floor, window, weights, bias, threshold):  # type: ignore[no-untyped-def]
+        seen.append((list(candidates), floor, list(weights), bias, threshold))
+        return None
+
+    for overrides in ({}, {"weights": [0.1] * 18, "bias": -2.0, "headline_weights": [0.2] * 18, "headline_bias": -3.0,
+                           "threshold": 0.6, "headline_threshold": 0.7}):
+        clusterer = OnlineClusterer(**overrides)  # type: ignore[arg-type]
+        for article in RESCUE_2024[:2]:
+            clusterer.add(article)
+        monkeypatch.setattr(online, "decide", spy)
+        features = replace(featurize(RESCUE_2024[2]), headline_only=headline)
+        clusterer._decide(features)
+        monkeypatch.undo()
+        weights, bias = clusterer.join_model(headline=headline)
+        threshold = clusterer.headline_threshold if headline else clusterer.threshold
+        assert seen.pop() == (clusterer._retrieve(features.keys), clusterer.text_floor(headline=headline),
+                              list(weights), bias, threshold)
