@@ -332,13 +332,7 @@ class OnlineClusterer:
         if story >= self._next_id:
             self._next_id = story + 1
         count_article(df, features)  # df.add, without the method call
-        # _attach, without its calls (a story that is open is found here)
-        target = self.stories_.get(story)
-        if target is None:
-            target = self._story(story)
-        add_article(target, features, self._arrivals, df)
-        self.members_[story].append(features)
-        self._index.file(features.keys, story)
+        self._attach(features, story)
         self.labels_[features.id] = story
         if features.day is not None and (self._latest_day is None or features.day > self._latest_day):
             self._latest_day = features.day
@@ -512,8 +506,9 @@ class OnlineClusterer:
         return story
 
     def _attach(self, features: ArticleFeatures, sid: int) -> None:
-        # StoryFeatures.add, without the method call
-        add_article(self._story(sid), features, self._arrivals, self.df_)
+        # StoryFeatures.add, without the method call; an open story found without _story's
+        story = self.stories_.get(sid)
+        add_article(self._story(sid) if story is None else story, features, self._arrivals, self.df_)
         self.members_[sid].append(features)
         self._index.file(features.keys, sid)
 

@@ -202,20 +202,14 @@ class StoryViews:
 
     def norms(self, sid: int) -> tuple[object, ...]:
         """The story's :func:`article_norms`."""
-        # (_view's test inline: the merge pass asks this twice per pair scored)
-        view, story = self._views.get(sid), self.clusterer.stories_[sid]
-        if view is None or view.story is not story or view.size != story.size:
-            view = self._view(sid)
+        view = self._view(sid)
         if view.norms is None:
             view.norms = article_norms(view.story, self.clusterer.df_)
         return view.norms
 
     def text_norms(self, sid: int) -> TextNorms:
         """The story's :func:`text_norms`."""
-        # (_view's test inline: the linkage pass asks this twice per pair scored)
-        view, story = self._views.get(sid), self.clusterer.stories_[sid]
-        if view is None or view.story is not story or view.size != story.size:
-            view = self._view(sid)
+        view = self._view(sid)
         if view.text_norms is None:
             # (the merge pass's article_norms of this version, where it made them, give the title's)
             view.text_norms = text_norms(view.story, self.clusterer.df_, view.norms)
@@ -359,17 +353,17 @@ def _too_far_apart(clusterer: OnlineClusterer, a: int, b: int) -> bool:
     """Stories whose event days lie further apart than the window are two events,
     however alike their words: the same veto the online decision applies. So are a story
     of undated reports and a dated story whose years its reports contradict
-    (:func:`_years_contradict`)."""
-    sa, sb = clusterer.stories_[a], clusterer.stories_[b]
-    if sa.day_n and sb.day_n:
-        # each story's day as StoryFeatures.day gives it (without two property calls)
-        return abs(sa.day_sum / sa.day_n - sb.day_sum / sb.day_n) > clusterer.window_days
-    return _years_apart(clusterer, a, b)
+    (:func:`_years_contradict`). Two distinct stories ``a`` and ``b``; the test itself is
+    :func:`_near_in_time`'s."""
+    return not _near_in_time(clusterer, a, [b])
 
 
 def _near_in_time(clusterer: OnlineClusterer, sid: int, others: list[int]) -> list[int]:
-    """The stories of ``others``, less ``sid``, not :func:`_too_far_apart` from story ``sid``
-    (its day read once for all of them, without a call per story)."""
+    """The stories of ``others``, less ``sid``, that are not too far apart in time from
+    story ``sid`` (:func:`_too_far_apart`): where both are dated, their days (as
+    StoryFeatures.day gives them) lie within the window; else neither's undated reports
+    name years that place it apart (:func:`_years_apart`). Story ``sid``'s day is read
+    once for all of them, without a call per story."""
     stories = clusterer.stories_
     story = stories[sid]
     if not story.day_n:
