@@ -421,6 +421,50 @@ def test_decide_matches_its_reference_for_articles_large_and_small() -> None:
     assert runs[0] == runs[1]
 
 
+@pytest.mark.parametrize("meddle", ["none", "idf", "title", "body"])
+def test_add_article_reads_the_weights_decide_kept_as_the_reference_looks_them_up(meddle: str) -> None:
+    """decide keeps its article's title and body IDF weights for add_article, which the stream
+    calls next with it: while the IDF and the article's bags are unchanged, the same sums and
+    norms as the reference's lookups; where one changed between the two calls (the IDF
+    emptied and refilled otherwise, a bag's weight changed), they are looked up again."""
+    from dataclasses import replace
+
+    from storyline.cluster import features, online
+    from storyline.cluster.features import DocumentFrequencies, StoryFeatures
+
+    rng = random.Random(17)
+    articles = [_random_features(rng, i) for i in range(80)]
+    articles = [replace(f, entities={k: v for k, v in f.entities.items() if k[:2] in features.KINDS})
+                for f in articles]
+    runs = []
+    for decide, count_article, add_article in (
+            (speedups.decide, speedups.count_article, speedups.add_article),
+            (online._REFERENCE["decide"], features._KERNEL_REFERENCE["count_article"],
+             features._KERNEL_REFERENCE["add_article"])):
+        df = DocumentFrequencies()
+        stories: dict[int, StoryFeatures] = {}
+        picked = []
+        for i, f in enumerate(deepcopy(articles)):
+            sid = decide(f, list(stories), stories, df, 3, 0.0, 400, [0.5] * 18, -1.0, 0.3) if stories else None
+            picked.append(sid)
+            if i % 3 == 0 and meddle == "idf":
+                df.weights.clear()
+                df.weights.update({t: 0.5 + len(t) / 3 for t in (*f.title, *f.body)})
+            elif i % 3 == 0 and meddle in ("title", "body") and getattr(f, meddle):
+                bag = getattr(f, meddle)
+                bag[next(iter(bag))] += 0.25
+            count_article(df, f)
+            if sid is None:
+                sid = len(stories)
+                stories[sid] = StoryFeatures()
+            add_article(stories[sid], f, i, df)
+        runs.append((picked, list(df.weights.items()),
+                     [[list(getattr(s, name).items()) for name in ("title", "body", "all", "entities", "_norms")]
+                      for s in stories.values()]))
+    assert runs[0] == runs[1]
+    assert len({sid for sid in runs[0][0]}) < 40  # articles joined stories
+
+
 def test_pair_features_reads_a_storys_top_names_only_where_it_mentions_the_articles() -> None:
     """main_entity_match/mismatch: a story that names none of the article's main names has
     none of them on top, and its top names are not read (its cache left as it was); one

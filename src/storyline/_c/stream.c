@@ -420,6 +420,103 @@ static void drop_kept(PyObject **kept, Py_ssize_t n) {
     PyMem_Free(kept);
 }
 
+/* ---- What decide read of its article, kept for add_article: the stream adds the article
+ * it decided on next (after count_article), and reads its title and body terms' IDF
+ * weights again there where the story's norms are live. They are taken from here, not
+ * looked up again, while the IDF dict and the article's two bags are unchanged since
+ * (their version tags, CPython 3.11; elsewhere nothing is kept): the same weights, the
+ * IDF dict holding each already (the side read or computed it). ---- */
+typedef struct {
+    PyObject *idf, *title, *body; /* held; idf NULL: nothing kept */
+    uint64_t idf_version, title_version, body_version;
+    double *weights; /* the title's terms' weights in its order, then the body's */
+    Py_ssize_t n_title, n_body, room;
+} DecidedArticle;
+
+static DecidedArticle decided = {NULL, NULL, NULL, 0, 0, 0, NULL, 0, 0, 0};
+
+/* The article's title and body (new references in bags[0], bags[1]) and the versions of
+ * them and of the IDF dict's keys as the side was read, for remember_decided; 0 where
+ * nothing is to be kept (an IDF whose lookups may run Python code, or no version tags),
+ * -1 with an exception set. */
+static int decided_begin(PyObject *f, PyObject *idf, PyObject **bags, uint64_t *versions, void **keys) {
+    bags[0] = bags[1] = NULL;
+    if (dict_version(idf) == 0 || !(PyDict_CheckExact(idf) || Py_TYPE(idf) == idf_cache_type)) {
+        return 0;
+    }
+    static const int names[2] = {K_TITLE, K_BODY};
+    for (int i = 0; i < 2; i++) {
+        Held h;
+        h.n = 0;
+        PyObject *bag = held_attr(&h, f, names[i]);
+        if (bag == NULL) {
+            Py_CLEAR(bags[0]);
+            return -1;
+        }
+        bags[i] = Py_NewRef(bag);
+        release(&h);
+        if (!PyDict_CheckExact(bag)) {
+            Py_CLEAR(bags[0]);
+            Py_CLEAR(bags[1]);
+            return 0;
+        }
+        versions[i] = dict_version(bag);
+    }
+    *keys = ((PyDictObject *)idf)->ma_keys;
+    return 1;
+}
+
+/* Keeps the side's title and body weights for add_article where the IDF dict kept its
+ * keys object (never emptied meanwhile: an emptied one gets another) and the bags (as
+ * decided_begin read them) their versions since. */
+static void remember_decided(const Side *side, PyObject *idf, PyObject *const *bags, const uint64_t *versions,
+                             void *keys) {
+    Py_CLEAR(decided.idf);
+    Py_CLEAR(decided.title);
+    Py_CLEAR(decided.body);
+    const SideBag *title = &side->bag[S_TITLE], *body = &side->bag[S_BODY];
+    Py_ssize_t n = title->n + body->n;
+    if (((PyDictObject *)idf)->ma_keys != keys || dict_version(bags[0]) != versions[0]
+            || dict_version(bags[1]) != versions[1] || PyDict_GET_SIZE(bags[0]) != title->n
+            || PyDict_GET_SIZE(bags[1]) != body->n) {
+        return;
+    }
+    if (n > decided.room) {
+        double *more = PyMem_Realloc(decided.weights, sizeof(double) * (size_t)n);
+        if (more == NULL) {
+            return; /* nothing kept: add_article looks them up */
+        }
+        decided.weights = more;
+        decided.room = n;
+    }
+    for (Py_ssize_t i = 0; i < title->n; i++) {
+        decided.weights[i] = title->terms[i].idf;
+    }
+    for (Py_ssize_t i = 0; i < body->n; i++) {
+        decided.weights[title->n + i] = body->terms[i].idf;
+    }
+    decided.n_title = title->n;
+    decided.n_body = body->n;
+    decided.title = Py_NewRef(bags[0]);
+    decided.body = Py_NewRef(bags[1]);
+    decided.title_version = versions[0];
+    decided.body_version = versions[1];
+    decided.idf = Py_NewRef(idf);
+    decided.idf_version = dict_version(idf);
+}
+
+/* The IDF weights of the terms of ``title`` and ``body`` in their order (into known[0],
+ * known[1]), where decide kept them for these bags and nothing changed since; else NULL. */
+static void decided_weights(PyObject *idf, PyObject *title, PyObject *body, const double **known) {
+    known[0] = known[1] = NULL;
+    if (decided.idf != NULL && decided.idf == idf && decided.title == title && decided.body == body
+            && dict_version(idf) == decided.idf_version && dict_version(title) == decided.title_version
+            && dict_version(body) == decided.body_version) {
+        known[0] = decided.weights;
+        known[1] = decided.weights + decided.n_title;
+    }
+}
+
 PyDoc_STRVAR(decide_doc,
 "decide(features, candidates, stories, df, count, floor, window_days, weights, bias, threshold)\n"
 "    -> story id | None\n\n"
@@ -444,7 +541,7 @@ static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     }
     Held h;
     h.n = 0;
-    PyObject *best = NULL;
+    PyObject *best = NULL, *texts[2] = {NULL, NULL};
     Side *side = NULL;
     double best_margin = 0.0, *w = NULL, *cosines = NULL;
     Py_ssize_t m = 0, *order = NULL, kept_n = 0;
@@ -458,6 +555,13 @@ static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         goto fail;
     }
     side = article_side(features, idf);
+    /* the article's title and body and their versions, to keep the side's weights for
+     * add_article */
+    uint64_t text_versions[2] = {0, 0};
+    void *idf_keys = NULL;
+    if (side != NULL && decided_begin(features, idf, texts, text_versions, &idf_keys) < 0) {
+        goto fail;
+    }
     /* a tuple of them (a list's own array and items may be freed by Python code run
      * below: an IDF's __missing__, a story id's __eq__) */
     PyObject *candidates = side == NULL ? NULL : hold(&h, PySequence_Tuple(args[1]));
@@ -549,6 +653,11 @@ static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
             Py_XSETREF(best, Py_NewRef(sid));
         }
     }
+    if (texts[0] != NULL) {
+        remember_decided(side, idf, texts, text_versions, idf_keys);
+    }
+    Py_XDECREF(texts[0]);
+    Py_XDECREF(texts[1]);
     release(&h);
     side_free(side);
     PyMem_Free(w);
@@ -557,6 +666,8 @@ static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     drop_kept(kept, kept_n);
     return best != NULL ? best : Py_NewRef(Py_None);
 fail:
+    Py_XDECREF(texts[0]);
+    Py_XDECREF(texts[1]);
     release(&h);
     if (side != NULL) {
         side_free(side);
@@ -677,7 +788,7 @@ static int sets_as_dict(PyObject *counts) {
  * are live; each norm that ``norms`` caches updated as add_bags_of updates it, else
  * dropped. -1 with an exception set. */
 static int add_text_part(PyObject *norms, PyObject *idf, PyObject *name, PyObject *own_bag, PyObject *all_bag,
-                         PyObject *part) {
+                         PyObject *part, const double *known, uint64_t part_version) {
     double own_sq = 0.0, all_sq = 0.0, w = 0.0;
     PyObject *own_norm, *all_norm;
     uint64_t own_version, all_version;
@@ -693,16 +804,23 @@ static int add_text_part(PyObject *norms, PyObject *idf, PyObject *name, PyObjec
         status = PyDict_Update(own_bag, part) < 0 || add_terms(all_bag, part, idf, all_live ? &all_sq : NULL, NULL) < 0
                      ? -1 : 0;
     } else {
-        Py_ssize_t pos = 0, size = PyDict_GET_SIZE(part);
+        Py_ssize_t pos = 0, size = PyDict_GET_SIZE(part), at = 0;
         PyObject *term, *value;
         while (status == 0 && PyDict_Next(part, &pos, &term, &value)) {
             /* held: the bags' lookups and the IDF may run Python code (add_terms) */
             Py_INCREF(term);
             Py_INCREF(value);
-            IdfMemo memo = {&w, 1, 0, 0}; /* the term's weight, read by the first live norm */
+            if (known != NULL && (dict_version(idf) != decided.idf_version || dict_version(part) != part_version)) {
+                known = NULL; /* Python code run for a term changed them: read from here on */
+            }
+            /* the term's weight, decide's where kept, else read by the first live norm */
+            IdfMemo memo = {&w, 1, 0, known != NULL};
+            if (known != NULL) {
+                w = known[at++];
+            }
             status = add_term(own_bag, term, value, idf, own_live ? &own_sq : NULL, &memo);
             memo.at = 0;
-            memo.known = own_live;
+            memo.known = own_live || known != NULL;
             status = status < 0 ? -1 : add_term(all_bag, term, value, idf, all_live ? &all_sq : NULL, &memo);
             Py_DECREF(term);
             Py_DECREF(value);
@@ -752,10 +870,16 @@ static int add_text_bags(PyObject *norms, PyObject *idf, PyObject *const *bags, 
     if (title_norm == NULL) {
         return PyErr_Occurred() ? -1 : 0;
     }
-    if (PyDict_GET_SIZE(title) != 0 && add_text_part(norms, idf, kernel_str[K_TITLE], bags[0], bags[2], title) < 0) {
+    /* the weights decide read of this article, where kept (add_text_part tests that they
+     * still hold before each term: no IDF is read while they are used) */
+    const double *known[2];
+    decided_weights(idf, title, body, known);
+    if (PyDict_GET_SIZE(title) != 0 && add_text_part(norms, idf, kernel_str[K_TITLE], bags[0], bags[2], title,
+                                                     known[0], decided.title_version) < 0) {
         return -1;
     }
-    if (PyDict_GET_SIZE(body) != 0 && add_text_part(norms, idf, kernel_str[K_BODY], bags[1], bags[2], body) < 0) {
+    if (PyDict_GET_SIZE(body) != 0 && add_text_part(norms, idf, kernel_str[K_BODY], bags[1], bags[2], body,
+                                                    known[1], decided.body_version) < 0) {
         return -1;
     }
     return 1;
