@@ -468,7 +468,7 @@ static PyObject *counted_stem(const StemCounts *c, Py_ssize_t k) {
 /* The counts as a new dict (first-seen order), or NULL with an exception set. */
 static PyObject *stem_counts_dict(const StemCounts *c) {
     prefetch_terms(c->entry, NULL, c->entries);
-    PyObject *out = PyDict_New();
+    PyObject *out = _PyDict_NewPresized(c->entries); /* sized once: no resize while it fills */
     for (Py_ssize_t k = 0; out != NULL && k < c->entries; k++) {
         PyObject *stem = counted_stem(c, k);
         PyObject *count = stem == NULL ? NULL : PyLong_FromSsize_t(c->entry_count[k]);
@@ -975,7 +975,7 @@ static PyObject *slug_counts(PyObject *url, PyObject *stop, Py_ssize_t stem_char
 /* features.log_weights: {t: 1.0 + math.log(c) for t, c in counts.items()} for a dict of
  * positive int counts, as a new dict (NULL with an exception set). */
 static PyObject *log_weights(PyObject *counts) {
-    PyObject *out = PyDict_New();
+    PyObject *out = _PyDict_NewPresized(PyDict_GET_SIZE(counts));
     if (out == NULL) {
         return NULL;
     }
@@ -1479,7 +1479,7 @@ static PyObject *year_features_into(PyObject *const *args, Py_ssize_t nargs, PyO
         goto made;
     }
     seen = PySet_New(years);
-    bag = PyDict_New();
+    bag = seen == NULL ? NULL : _PyDict_NewPresized(PySet_GET_SIZE(seen));
     if (seen == NULL || bag == NULL) {
         goto done;
     }
@@ -1858,7 +1858,7 @@ static PyObject *entity_features_into(PyObject *const *args, Py_ssize_t nargs, P
         }
     }
     /* log_weights of the counts, in first-seen order */
-    PyObject *weights = PyDict_New();
+    PyObject *weights = _PyDict_NewPresized(counts.used); /* sized once: no resize while it fills */
     for (Py_ssize_t k = 0; weights != NULL && k < counts.used; k++) {
         PyObject *weight = count_weight(counts.items[k].count);
         if (weight == NULL || PyDict_SetItem(weights, counts.items[k].key, weight) < 0) {
@@ -1976,7 +1976,7 @@ static PyObject *rank_counts(PyObject *counts, Py_ssize_t most, Py_ssize_t top) 
     /* every term where there are at most ``most`` (in first-seen order), else the ``most``
      * most counted (most_common's order); the first ``top`` of those most counted for the index */
     Py_ssize_t kept = held > most ? most : held, listed = kept > top ? top : kept;
-    bag = PyDict_New();
+    bag = _PyDict_NewPresized(kept);
     index_terms = PyList_New(listed);
     if (bag == NULL || index_terms == NULL) {
         goto done;
@@ -2040,7 +2040,7 @@ static PyObject *term_weights(PyObject *text, PyObject *stop, Py_ssize_t stem_ch
         found = stem_counts_init(&counts, low, n) == 0
                 && count_ascii_terms(PyUnicode_1BYTE_DATA(text), n, &counts, stop, stop_bytes, stem_chars) == 0 ? 1 : -1;
     }
-    PyObject *out = found == 1 ? PyDict_New() : found == 0 ? Py_NewRef(Py_None) : NULL;
+    PyObject *out = found == 1 ? _PyDict_NewPresized(counts.entries) : found == 0 ? Py_NewRef(Py_None) : NULL;
     if (found == 1) {
         prefetch_terms(counts.entry, NULL, counts.entries);
     }
@@ -2068,7 +2068,8 @@ static PyObject *rank_stems(const StemCounts *c, Py_ssize_t most, Py_ssize_t top
     Py_ssize_t *order = PyMem_Malloc((size_t)size * sizeof(Py_ssize_t));
     Py_ssize_t *spare = PyMem_Malloc((size_t)size * sizeof(Py_ssize_t));
     PyObject **made = PyMem_Calloc((size_t)size, sizeof(PyObject *));
-    PyObject *bag = PyDict_New(), *index_terms = NULL, *out = NULL;
+    /* (sized once for the stems kept: no resize while it fills) */
+    PyObject *bag = _PyDict_NewPresized(n > most ? most : n), *index_terms = NULL, *out = NULL;
     if (order == NULL || spare == NULL || made == NULL) {
         PyErr_NoMemory();
         goto done;
@@ -2184,7 +2185,7 @@ static PyObject *title_weights(PyObject *title, PyObject *stop, Py_ssize_t stem_
     if (status == 0) {
         out = Py_NewRef(Py_None);
     } else if (status > 0) {
-        out = PyDict_New();
+        out = _PyDict_NewPresized(counts.entries); /* sized once: no resize while it fills */
     }
     if (out != NULL && out != Py_None) {
         prefetch_terms(counts.entry, NULL, counts.entries);
