@@ -2772,6 +2772,63 @@ def test_the_entity_features_tell_the_people_prefix_by_its_characters() -> None:
         assert list(got[0].items()) == list(want[0].items()) and got[1:] == want[1:]
 
 
+def test_the_entity_features_read_labels_as_their_tables_say_then() -> None:
+    """Labels are found by their bytes in a table of the prefixes dict and the numeric set,
+    made again when the dict changes (between calls, and while an entity's label is read)
+    or another dict or set comes; labels, keys and members that are no exact ASCII str (a
+    subclass that compares otherwise, a wide one) and a mutable set are asked of the dict
+    and set, as the reference asks them."""
+    from storyline.cluster import features
+    from storyline.model import Entity
+
+    reference = _features_reference("entity_features")
+
+    class Loud(str):
+        def __eq__(self, other: object) -> bool:
+            return str.__eq__(self.lower(), other) if isinstance(other, str) else NotImplemented
+
+        def __hash__(self) -> int:
+            return hash(self.lower())
+
+    def same(entities: tuple, prefixes: dict, numeric: frozenset | set) -> None:
+        got = speedups.entity_features(entities, prefixes, numeric, 3)
+        want = reference(entities, prefixes, numeric, 3)
+        assert list(got[0].items()) == list(want[0].items()) and got[1:] == want[1:]
+
+    labels = ("PERSON", "ORG", "GPE", "MONEY", "CARDINAL", "DATE", "ÖRG", "", Loud("org"), Loud("money"))
+    entities = tuple(Entity(text="1,200", label=label, canonical="Ann Lee", start=0, end=1) for label in labels)
+    prefixes = dict(features._KIND_PREFIX)
+    same(entities, prefixes, features.NUMERIC)
+    prefixes["DATE"] = "d:"  # the same dict changed: its table made again
+    prefixes["ÖRG"] = "o:"
+    same(entities, prefixes, features.NUMERIC)
+    del prefixes["ORG"]
+    same(entities, prefixes, features.NUMERIC)
+    same(entities, prefixes, frozenset({"MONEY", "ORG", "DATE"}))  # another set; "DATE" is the dict's first
+    same(entities, {"PERSON": "p:", Loud("gpe"): "l:"}, features.NUMERIC)  # a key that is no exact str
+    same(entities, features._KIND_PREFIX, frozenset({"MONEY", Loud("cardinal")}))
+    same(entities, features._KIND_PREFIX, {"MONEY", "CARDINAL"})  # a mutable set
+    same(entities, {"X" * 40: "x:", "ORG": "o:"}, features.NUMERIC)  # a label longer than the table keeps
+    same(entities, {f"L{k}": "x:" for k in range(40)} | {"ORG": "o:"}, features.NUMERIC)  # more than it keeps
+
+    class Changing(Entity):
+        """An entity whose label, once read, takes ORG out of the prefixes."""
+
+        def __getattribute__(self, name: str) -> object:
+            if name == "label":
+                changing.pop("ORG", None)
+            return object.__getattribute__(self, name)
+
+    changing = dict(features._KIND_PREFIX)
+    mixed = (Entity(text="x", label="ORG", canonical="Acme", start=0, end=1),
+             Changing(text="x", label="GPE", canonical="Paris", start=0, end=1),
+             Entity(text="x", label="ORG", canonical="Other", start=0, end=1))
+    got = speedups.entity_features(mixed, changing, features.NUMERIC, 3)
+    changing = dict(features._KIND_PREFIX)
+    want = reference(mixed, changing, features.NUMERIC, 3)
+    assert list(got[0].items()) == list(want[0].items()) == [("o:acme", 1.0), ("l:paris", 1.0)]
+
+
 def _clustering_rows() -> list[dict]:
     """The rows of the clustering dev sets (ECB+ reports, UCI headlines with URLs)."""
     import json

@@ -468,7 +468,7 @@ static PyObject *counted_stem(const StemCounts *c, Py_ssize_t k) {
 /* The counts as a new dict (first-seen order), or NULL with an exception set. */
 static PyObject *stem_counts_dict(const StemCounts *c) {
     prefetch_terms(c->entry, NULL, c->entries);
-    PyObject *out = PyDict_New();
+    PyObject *out = _PyDict_NewPresized(c->entries); /* sized once: no resize while it fills */
     for (Py_ssize_t k = 0; out != NULL && k < c->entries; k++) {
         PyObject *stem = counted_stem(c, k);
         PyObject *count = stem == NULL ? NULL : PyLong_FromSsize_t(c->entry_count[k]);
@@ -975,7 +975,7 @@ static PyObject *slug_counts(PyObject *url, PyObject *stop, Py_ssize_t stem_char
 /* features.log_weights: {t: 1.0 + math.log(c) for t, c in counts.items()} for a dict of
  * positive int counts, as a new dict (NULL with an exception set). */
 static PyObject *log_weights(PyObject *counts) {
-    PyObject *out = PyDict_New();
+    PyObject *out = _PyDict_NewPresized(PyDict_GET_SIZE(counts));
     if (out == NULL) {
         return NULL;
     }
@@ -1479,7 +1479,7 @@ static PyObject *year_features_into(PyObject *const *args, Py_ssize_t nargs, PyO
         goto made;
     }
     seen = PySet_New(years);
-    bag = PyDict_New();
+    bag = seen == NULL ? NULL : _PyDict_NewPresized(PySet_GET_SIZE(seen));
     if (seen == NULL || bag == NULL) {
         goto done;
     }
@@ -1777,6 +1777,109 @@ static int count_entity(NameCounts *counts, PyObject *prefix, int person, PyObje
     return status;
 }
 
+/* entity_features' labels by their bytes: each ASCII label of the prefixes dict (its
+ * "kind:") and of the numeric set, read from both once while the dict keeps its version
+ * (held, so that no other dict takes its address) and the set is the same frozenset. An
+ * entity's label (an exact ASCII str, as labels are) is then found by a compare of a few
+ * bytes, without hashing a label str of its own (each entity has one) and comparing it to
+ * a key's. Any other label, or tables with a key or member that is not an exact str (one
+ * could equal a label otherwise), take the dict and set. */
+#define LABELS_MAX 32
+#define LABEL_BYTES 24
+typedef struct {
+    Py_ssize_t len;
+    unsigned char bytes[LABEL_BYTES];
+    PyObject *prefix; /* held; NULL: a numeric label (in the set, not the dict) */
+} KnownLabel;
+
+static struct {
+    PyObject *prefixes, *numeric; /* held; prefixes NULL: no table */
+    uint64_t version;
+    Py_ssize_t count;
+    KnownLabel label[LABELS_MAX];
+} known_labels;
+
+static void known_labels_clear(void) {
+    for (Py_ssize_t k = 0; k < known_labels.count; k++) {
+        Py_XDECREF(known_labels.label[k].prefix);
+    }
+    known_labels.count = 0;
+    Py_CLEAR(known_labels.prefixes);
+    Py_CLEAR(known_labels.numeric);
+    known_labels.version = 0;
+}
+
+/* Adds an ASCII label (``prefix`` NULL: a numeric one) unless it is there already (the dict's
+ * prefix comes first, as entity_features asks the dict first): 1, or 0 where it cannot be
+ * kept (too long, or too many). */
+static int known_labels_add(PyObject *label, PyObject *prefix) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(label);
+    if (n > LABEL_BYTES) {
+        return 0;
+    }
+    for (Py_ssize_t k = 0; k < known_labels.count; k++) {
+        if (known_labels.label[k].len == n && memcmp(known_labels.label[k].bytes, PyUnicode_1BYTE_DATA(label), (size_t)n) == 0) {
+            return 1;
+        }
+    }
+    if (known_labels.count == LABELS_MAX) {
+        return 0;
+    }
+    KnownLabel *at = &known_labels.label[known_labels.count++];
+    at->len = n;
+    memcpy(at->bytes, PyUnicode_1BYTE_DATA(label), (size_t)n);
+    at->prefix = Py_XNewRef(prefix);
+    return 1;
+}
+
+/* Whether the table holds for ``prefixes`` and ``numeric`` (made anew where it can be): 1 or 0. */
+static int known_labels_for(PyObject *prefixes, PyObject *numeric) {
+    uint64_t version = dict_version(prefixes);
+    if (version == 0 || !PyDict_CheckExact(prefixes) || !PyFrozenSet_CheckExact(numeric)) {
+        return 0;
+    }
+    if (known_labels.prefixes == prefixes && known_labels.version == version && known_labels.numeric == numeric) {
+        return 1;
+    }
+    known_labels_clear();
+    Py_ssize_t pos = 0;
+    PyObject *key, *value;
+    Py_hash_t hash;
+    while (PyDict_Next(prefixes, &pos, &key, &value)) {
+        if (!PyUnicode_CheckExact(key) || (PyUnicode_IS_ASCII(key) && !known_labels_add(key, value))) {
+            known_labels_clear();
+            return 0;
+        }
+    }
+    pos = 0;
+    while (_PySet_NextEntry(numeric, &pos, &key, &hash)) {
+        if (!PyUnicode_CheckExact(key) || (PyUnicode_IS_ASCII(key) && !known_labels_add(key, NULL))) {
+            known_labels_clear();
+            return 0;
+        }
+    }
+    known_labels.prefixes = Py_NewRef(prefixes);
+    known_labels.numeric = Py_NewRef(numeric);
+    known_labels.version = version;
+    return 1;
+}
+
+/* The table's answer for an exact ASCII ``label``: its prefix (borrowed), ``*numeric`` 0; or
+ * NULL with ``*numeric`` 1 for a numeric label, 0 for a label of neither. */
+static PyObject *known_label(PyObject *label, int *numeric) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(label);
+    const unsigned char *bytes = PyUnicode_1BYTE_DATA(label);
+    for (Py_ssize_t k = 0; k < known_labels.count; k++) {
+        const KnownLabel *known = &known_labels.label[k];
+        if (known->len == n && known->bytes[0] == bytes[0] && memcmp(known->bytes, bytes, (size_t)n) == 0) {
+            *numeric = known->prefix == NULL;
+            return known->prefix;
+        }
+    }
+    *numeric = 0;
+    return NULL;
+}
+
 PyDoc_STRVAR(entity_features_doc,
 "entity_features(entities, prefixes, numeric, most) -> (dict, frozenset, tuple)\n\n"
 "An article's entity bag, numbers and main names (storyline.cluster.features.entity_features).");
@@ -1822,8 +1925,12 @@ static PyObject *entity_features_into(PyObject *const *args, Py_ssize_t nargs, P
             Py_DECREF(ent);
             goto done;
         }
-        PyObject *prefix = PyDict_GetItemWithError(prefixes, label);
-        int status = 0;
+        /* (the table asked for each entity: the Python code that reading one runs may change
+         * the dict, or make the table for other ones) */
+        int status = 0, numeric_label = -1; /* -1: not told by the table */
+        PyObject *prefix = PyUnicode_CheckExact(label) && PyUnicode_IS_ASCII(label) && PyUnicode_GET_LENGTH(label) > 0
+                           && known_labels_for(prefixes, numeric) ? known_label(label, &numeric_label)
+                                                                  : PyDict_GetItemWithError(prefixes, label);
         if (prefix != NULL) {
             Py_INCREF(prefix);
             /* prefix == "p:", an ASCII one told from its bytes (no call) */
@@ -1839,7 +1946,7 @@ static PyObject *entity_features_into(PyObject *const *args, Py_ssize_t nargs, P
         } else if (PyErr_Occurred()) {
             status = -1;
         } else {
-            status = PySet_Contains(numeric, label);
+            status = numeric_label >= 0 ? numeric_label : PySet_Contains(numeric, label);
             if (status == 1) {
                 PyObject *text = PyObject_GetAttr(ent, attr_text);
                 PyObject *key = text == NULL ? NULL : number_key(text);
@@ -1858,7 +1965,7 @@ static PyObject *entity_features_into(PyObject *const *args, Py_ssize_t nargs, P
         }
     }
     /* log_weights of the counts, in first-seen order */
-    PyObject *weights = PyDict_New();
+    PyObject *weights = _PyDict_NewPresized(counts.used); /* sized once: no resize while it fills */
     for (Py_ssize_t k = 0; weights != NULL && k < counts.used; k++) {
         PyObject *weight = count_weight(counts.items[k].count);
         if (weight == NULL || PyDict_SetItem(weights, counts.items[k].key, weight) < 0) {
@@ -1976,7 +2083,7 @@ static PyObject *rank_counts(PyObject *counts, Py_ssize_t most, Py_ssize_t top) 
     /* every term where there are at most ``most`` (in first-seen order), else the ``most``
      * most counted (most_common's order); the first ``top`` of those most counted for the index */
     Py_ssize_t kept = held > most ? most : held, listed = kept > top ? top : kept;
-    bag = PyDict_New();
+    bag = _PyDict_NewPresized(kept);
     index_terms = PyList_New(listed);
     if (bag == NULL || index_terms == NULL) {
         goto done;
@@ -2040,7 +2147,7 @@ static PyObject *term_weights(PyObject *text, PyObject *stop, Py_ssize_t stem_ch
         found = stem_counts_init(&counts, low, n) == 0
                 && count_ascii_terms(PyUnicode_1BYTE_DATA(text), n, &counts, stop, stop_bytes, stem_chars) == 0 ? 1 : -1;
     }
-    PyObject *out = found == 1 ? PyDict_New() : found == 0 ? Py_NewRef(Py_None) : NULL;
+    PyObject *out = found == 1 ? _PyDict_NewPresized(counts.entries) : found == 0 ? Py_NewRef(Py_None) : NULL;
     if (found == 1) {
         prefetch_terms(counts.entry, NULL, counts.entries);
     }
@@ -2068,7 +2175,8 @@ static PyObject *rank_stems(const StemCounts *c, Py_ssize_t most, Py_ssize_t top
     Py_ssize_t *order = PyMem_Malloc((size_t)size * sizeof(Py_ssize_t));
     Py_ssize_t *spare = PyMem_Malloc((size_t)size * sizeof(Py_ssize_t));
     PyObject **made = PyMem_Calloc((size_t)size, sizeof(PyObject *));
-    PyObject *bag = PyDict_New(), *index_terms = NULL, *out = NULL;
+    /* (sized once for the stems kept: no resize while it fills) */
+    PyObject *bag = _PyDict_NewPresized(n > most ? most : n), *index_terms = NULL, *out = NULL;
     if (order == NULL || spare == NULL || made == NULL) {
         PyErr_NoMemory();
         goto done;
@@ -2184,7 +2292,7 @@ static PyObject *title_weights(PyObject *title, PyObject *stop, Py_ssize_t stem_
     if (status == 0) {
         out = Py_NewRef(Py_None);
     } else if (status > 0) {
-        out = PyDict_New();
+        out = _PyDict_NewPresized(counts.entries); /* sized once: no resize while it fills */
     }
     if (out != NULL && out != Py_None) {
         prefetch_terms(counts.entry, NULL, counts.entries);
