@@ -2577,6 +2577,39 @@ def test_the_body_bags_match_their_reference(seed: int) -> None:
     assert list(got[0].items()) == list(want[0].items()) and got[1] == want[1]
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_the_terms_of_text_read_as_ascii_match_their_reference(seed: int) -> None:
+    """Text that is not ASCII, whose characters above ASCII only part words (quotes, dashes,
+    Unicode spaces, digits of other scripts, a combining accent, an emoji), is counted as
+    ASCII text; one such character that is a word character or that lower() changes ("é",
+    "²", "Ⓐ", "İ", the Kelvin sign), or a CJK one, leaves it to the wide counter or the
+    reference: word_terms, title_bag and body_bag as their references either way."""
+    rng = random.Random(seed)
+    references = {name: _features_reference(name) for name in ("word_terms", "title_bag", "body_bag")}
+    parting = ["\u2019", "\u201c", "\u2014", "\xa0", "\u3000", "\u2003", "\u0661", "\u0301", "\U0001f600", "\x85",
+               "\u00b7", "\u2028"]
+    others = ["é", "²", "\u24b6", "İ", "\u212a", "Σ", "日", "ß", "ǅ"]
+    words = ["Fishermen", "RESCUED", "off", "the", "Cadiz", "coast", "a", "I", "x", "it's", "and", "cafe", "2014", "_"]
+    stops = _stop_sets()
+    for _ in range(1500):
+        pieces = words + parting + (others if rng.random() < 0.3 else [])
+        text = "".join(rng.choice(pieces) + rng.choice(["", " ", " ", "-"]) for _ in range(rng.randint(1, 40)))
+        stop, stem = rng.choice(stops), rng.choice([7, 3, 30])
+        for name, args in (("word_terms", (text, stop, stem)),
+                           ("title_bag", (text, stop, stem, rng.choice([None, "http://x.com/a-b-sea-rescue"]), 3)),
+                           ("body_bag", (text, stop, stem, rng.choice([5, 120]), rng.choice([3, 20])))):
+            got = getattr(speedups, name)(*args)
+            if got is None:  # CJK: left to the reference
+                assert "日" in text
+                continue
+            assert _items(got) == _items(references[name](*args)), (name, text)
+
+
+def _items(result: dict | tuple) -> list | tuple:
+    """A bag's items in order (a body's with its index terms)."""
+    return (list(result[0].items()), result[1]) if isinstance(result, tuple) else list(result.items())
+
+
 def test_the_body_bags_match_their_reference_on_real_bodies() -> None:
     from storyline.cluster import features
 

@@ -744,6 +744,38 @@ static int count_ascii_terms(const unsigned char *s, Py_ssize_t n, StemCounts *c
     return 0;
 }
 
+/* Text that is not ASCII read as ASCII where that gives its terms: where every character
+ * above ASCII is neither a word character (features._WORD's) nor one that str.lower
+ * changes (quotes, dashes, spaces: each only parts words, as a space does), the ASCII
+ * characters of ``text`` into ``out`` (its length of bytes) and a space for each of those
+ * others; its words are then those of ASCII text (count_ascii_terms), without a wide
+ * counter's work per character (most such text is English with a curly quote). 1 when
+ * read; 0 where it has a Chinese or Japanese character; 2 where it has one of the others
+ * or this Python lacks str.lower's mapping (``out`` partly written: the caller takes the
+ * wide counter). */
+static int ascii_words_of(PyObject *text, unsigned char *out) {
+#ifdef LOWER_BY_CHARACTER
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i), mapped[3];
+        if (c < 128) {
+            out[i] = (unsigned char)c;
+        } else if (cjk_char(c)) {
+            return 0;
+        } else if (word_char(c) || _PyUnicode_ToLowerFull(c, mapped) != 1 || mapped[0] != c) {
+            return 2;
+        } else {
+            out[i] = ' ';
+        }
+    }
+    return 1;
+#else
+    return 2;
+#endif
+}
+
 PyDoc_STRVAR(word_terms_doc,
 "word_terms(text, stop, stem_chars) -> dict | None\n\n"
 "Counter(w[:stem_chars] for w in features._WORD.findall(text.lower()) if w not in stop)\n"
@@ -756,7 +788,21 @@ static PyObject *word_terms(PyObject *self, PyObject *const *args, Py_ssize_t na
         return NULL;
     }
     PyObject *text = args[0], *stop = args[1];
-    if (!PyUnicode_IS_ASCII(text)) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    unsigned char stack[1024];
+    unsigned char *low = scratch(stack, sizeof stack, n);
+    if (low == NULL) {
+        return NULL;
+    }
+    /* (text read as ASCII is lower-cased where it lies: count_ascii_terms writes each byte
+     * after reading it) */
+    const unsigned char *s = PyUnicode_IS_ASCII(text) ? PyUnicode_1BYTE_DATA(text) : low;
+    int as_ascii = PyUnicode_IS_ASCII(text) ? 1 : ascii_words_of(text, low);
+    if (as_ascii != 1) {
+        free_scratch(low, stack);
+        if (as_ascii == 0) {
+            Py_RETURN_NONE;
+        }
         StemCounts counts;
         unsigned char *buffer;
         int found = wide_stem_counts(text, stop, stem_chars, &counts, &buffer);
@@ -766,15 +812,9 @@ static PyObject *word_terms(PyObject *self, PyObject *const *args, Py_ssize_t na
         PyMem_Free(buffer);
         return out;
     }
-    const unsigned char *s = PyUnicode_1BYTE_DATA(text);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
     const ByteSet *stop_bytes;
     if (stop_byte_set(stop, &stop_bytes) < 0) {
-        return NULL;
-    }
-    unsigned char stack[1024];
-    unsigned char *low = scratch(stack, sizeof stack, n);
-    if (low == NULL) {
+        free_scratch(low, stack);
         return NULL;
     }
     StemCounts counts;
@@ -2243,7 +2283,21 @@ PyDoc_STRVAR(title_bag_doc,
  * after the title's (the reference's setdefault order), at 1.0. */
 static PyObject *title_weights(PyObject *title, PyObject *stop, Py_ssize_t stem_chars, PyObject *url,
                                Py_ssize_t min_words) {
-    if (!PyUnicode_IS_ASCII(title)) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(title), m = url == Py_None ? 0 : PyUnicode_GET_LENGTH(url);
+    unsigned char stack[1024];
+    unsigned char *low = scratch(stack, sizeof stack, n + m);
+    if (low == NULL) {
+        return NULL;
+    }
+    /* (a title read as ASCII is lower-cased where it lies: count_ascii_terms writes each
+     * byte after reading it) */
+    const unsigned char *s = PyUnicode_IS_ASCII(title) ? PyUnicode_1BYTE_DATA(title) : low;
+    int as_ascii = PyUnicode_IS_ASCII(title) ? 1 : ascii_words_of(title, low);
+    if (as_ascii != 1) {
+        free_scratch(low, stack);
+        if (as_ascii == 0) {
+            Py_RETURN_NONE;
+        }
         PyObject *bag = term_weights(title, stop, stem_chars);
         if (bag == NULL || bag == Py_None || url == Py_None) {
             return bag;
@@ -2264,14 +2318,9 @@ static PyObject *title_weights(PyObject *title, PyObject *stop, Py_ssize_t stem_
         Py_DECREF(slug);
         return bag;
     }
-    Py_ssize_t n = PyUnicode_GET_LENGTH(title), m = url == Py_None ? 0 : PyUnicode_GET_LENGTH(url);
     const ByteSet *stop_bytes;
     if (stop_byte_set(stop, &stop_bytes) < 0) {
-        return NULL;
-    }
-    unsigned char stack[1024];
-    unsigned char *low = scratch(stack, sizeof stack, n + m);
-    if (low == NULL) {
+        free_scratch(low, stack);
         return NULL;
     }
     StemCounts counts;
@@ -2283,8 +2332,7 @@ static PyObject *title_weights(PyObject *title, PyObject *stop, Py_ssize_t stem_
         unsigned char bytes[4096];
     } spare;
     int status = stem_counts_init_in(&counts, low, n + m, &spare, sizeof spare) < 0
-                 || count_ascii_terms(PyUnicode_1BYTE_DATA(title), n, &counts, stop, stop_bytes, stem_chars) < 0
-                 ? -1 : 1;
+                 || count_ascii_terms(s, n, &counts, stop, stop_bytes, stem_chars) < 0 ? -1 : 1;
     if (status > 0 && url != Py_None) {
         titled = counts.entries;
         status = count_slug_terms(url, &counts, n, stop, stop_bytes, stem_chars, min_words, 0);
@@ -2338,7 +2386,21 @@ static PyObject *body_bag(PyObject *self, PyObject *const *args, Py_ssize_t narg
         return NULL;
     }
     PyObject *text = args[0], *stop = args[1];
-    if (!PyUnicode_IS_ASCII(text)) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    unsigned char stack[4096];
+    unsigned char *low = scratch(stack, sizeof stack, n);
+    if (low == NULL) {
+        return NULL;
+    }
+    /* (text read as ASCII is lower-cased where it lies: count_ascii_terms writes each byte
+     * after reading it) */
+    const unsigned char *s = PyUnicode_IS_ASCII(text) ? PyUnicode_1BYTE_DATA(text) : low;
+    int as_ascii = PyUnicode_IS_ASCII(text) ? 1 : ascii_words_of(text, low);
+    if (as_ascii != 1) {
+        free_scratch(low, stack);
+        if (as_ascii == 0) {
+            Py_RETURN_NONE;
+        }
         StemCounts wide;
         unsigned char *buffer;
         int found = wide_stem_counts(text, stop, stem_chars, &wide, &buffer);
@@ -2356,20 +2418,14 @@ static PyObject *body_bag(PyObject *self, PyObject *const *args, Py_ssize_t narg
         Py_DECREF(counts);
         return out;
     }
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
     const ByteSet *stop_bytes;
     if (stop_byte_set(stop, &stop_bytes) < 0) {
-        return NULL;
-    }
-    unsigned char stack[4096];
-    unsigned char *low = scratch(stack, sizeof stack, n);
-    if (low == NULL) {
+        free_scratch(low, stack);
         return NULL;
     }
     StemCounts counts;
     PyObject *out = NULL;
-    if (stem_counts_init(&counts, low, n) == 0
-        && count_ascii_terms(PyUnicode_1BYTE_DATA(text), n, &counts, stop, stop_bytes, stem_chars) == 0) {
+    if (stem_counts_init(&counts, low, n) == 0 && count_ascii_terms(s, n, &counts, stop, stop_bytes, stem_chars) == 0) {
         out = rank_stems(&counts, most, top);
     }
     stem_counts_free(&counts);
