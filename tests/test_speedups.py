@@ -2605,6 +2605,29 @@ def test_the_terms_of_text_read_as_ascii_match_their_reference(seed: int) -> Non
             assert _items(got) == _items(references[name](*args)), (name, text)
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_the_terms_of_ascii_words_of_every_length_match_their_reference(seed: int) -> None:
+    """An ASCII word's first eight bytes are read at once where the text has eight more:
+    words of 1 to 20 letters in either case, at every offset and at the very end, runs of
+    separators (digits, "_", "@", "[" and "`" next to the letters), stems of 1 to 9 and 30
+    characters, stop words as they fall: word_terms, title_bag and body_bag as their
+    references."""
+    rng = random.Random(seed)
+    references = {name: _features_reference(name) for name in ("word_terms", "title_bag", "body_bag")}
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    stop = frozenset({"the", "and", "fishermen", "abcdefgh", "abcdefghi", "ab"})
+    for _ in range(1500):
+        words = ["".join(rng.choice(letters[:3] if rng.random() < 0.3 else letters) for _ in range(rng.randint(1, 20)))
+                 for _ in range(rng.randint(0, 12))] + rng.sample(["the", "AND", "Fishermen", "abcdefgh", "ABCDEFGHI"], 2)
+        rng.shuffle(words)
+        text = "".join(w + "".join(rng.choice(" 09_@[`-\n'") for _ in range(rng.randint(1, 3))) for w in words)
+        text = text[:rng.randint(0, len(text))]  # a word cut at the end
+        stem = rng.choice([1, 2, 3, 5, 7, 8, 9, 30])
+        for name, args in (("word_terms", (text, stop, stem)), ("title_bag", (text, stop, stem, None, 3)),
+                           ("body_bag", (text, stop, stem, rng.choice([3, 120]), 5))):
+            assert _items(getattr(speedups, name)(*args)) == _items(references[name](*args)), (name, text, stem)
+
+
 def _items(result: dict | tuple) -> list | tuple:
     """A bag's items in order (a body's with its index terms)."""
     return (list(result[0].items()), result[1]) if isinstance(result, tuple) else list(result.items())
@@ -3187,6 +3210,32 @@ def test_the_article_features_match_their_reference() -> None:
     assert sum(f.day is not None for f in map(features.featurize, articles)) > 300
     made = speedups.article_features(articles[-2], features._STOP, True, None, features._ARTICLE_SETTINGS)
     assert made.embedding.dtype == "float32" and made.embedding.tolist() == [0.5, 0.25] and "sxsw" not in made.title
+
+
+def test_the_article_features_read_a_date_as_their_reference() -> None:
+    """An exact date's year and day (toordinal) are read by the datetime C API: the same as
+    the reference for dates of every year, month and leap day, and a date subclass and a
+    datetime (read by their attributes) too."""
+    from datetime import date, datetime, timedelta
+
+    from storyline.cluster import features
+    from storyline.model import AnnotatedArticle, Article
+
+    class Day(date):
+        def toordinal(self) -> int:
+            return 7
+
+    reference = _features_reference("article_features")
+    rng = random.Random(4)
+    annotated = AnnotatedArticle(article=Article(id="a", source="t", title="Fishermen rescued", text="Two men."))
+    whens = [date.min, date.max, date(2000, 2, 29), date(1900, 3, 1), date(2100, 12, 31), date(1, 3, 1), date(400, 2, 29),
+             Day(2014, 3, 2), datetime(2014, 3, 2, 23, 59)]
+    whens += [date.min + timedelta(days=rng.randrange(date.max.toordinal())) for _ in range(3000)]
+    for when in whens:
+        args = (annotated, features._STOP, False, when, features._ARTICLE_SETTINGS)
+        got, want = speedups.article_features(*args), reference(*args)
+        assert (got.day, got.year, got.years) == (want.day, want.year, want.years) == (
+            when.toordinal(), when.year, {f"y:{when.year}": 1.0}), when
 
 
 def test_featurize_matches_its_reference_on_odd_articles(monkeypatch: pytest.MonkeyPatch) -> None:

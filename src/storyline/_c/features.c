@@ -2590,6 +2590,35 @@ enum { S_CLASS, S_STEM_CHARS, S_SLUG_MIN_WORDS, S_BODY_CHARS, S_BODY_TERMS, S_BO
 enum { F_ID, F_TITLE, F_BODY, F_ENTITIES, F_NUMBERS, F_DAY, F_YEAR, F_YEARS, F_HEADLINE_ONLY, F_MAIN, F_WEEKDAYS,
        F_MONTHS, F_KEYS, F_EMBEDDING, F_COUNT };
 
+/* The event date's year and day read from an exact datetime.date by the datetime C API (no
+ * attribute lookup and method call per article); anything else (a subclass, a datetime) is
+ * asked as before. */
+#include <datetime.h>
+
+/* Whether the datetime C API is loaded (on first use; where it cannot be, never again). */
+static int date_api_ready(void) {
+    static int tried = 0;
+    if (PyDateTimeAPI == NULL && !tried) {
+        tried = 1;
+        PyDateTime_IMPORT;
+        if (PyDateTimeAPI == NULL) {
+            PyErr_Clear(); /* (the attributes are read instead) */
+        }
+    }
+    return PyDateTimeAPI != NULL;
+}
+
+/* date.toordinal() of an exact date: its proleptic Gregorian ordinal (1 January of year 1
+ * is day 1), as CPython's datetime counts it (days before the year, before the month in
+ * it, a leap day past February). */
+static long date_ordinal(PyObject *date) {
+    static const int days_before_month[13] = {0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
+    long year = PyDateTime_GET_YEAR(date), month = PyDateTime_GET_MONTH(date), prior = year - 1;
+    int leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    return prior * 365 + prior / 4 - prior / 100 + prior / 400 + days_before_month[month] + (month > 2 && leap)
+           + PyDateTime_GET_DAY(date);
+}
+
 /* The years the article's annotator dated things in ([d.value.year for d in dates]) as a new
  * list, or a new reference to the empty tuple where there are none; NULL with an exception set. */
 static PyObject *known_years(PyObject *annotated) {
@@ -2823,8 +2852,16 @@ static PyObject *article_record(PyObject *const *args, Py_ssize_t nargs, PyObjec
     if (field[F_BODY] == NULL || (field[F_KEYS] = index_keys(field[F_TITLE], field[F_ENTITIES], top_body)) == NULL) {
         goto done;
     }
-    year = when == Py_None ? Py_NewRef(Py_None) : PyObject_GetAttr(when, article_str[A_YEAR]);
-    field[F_DAY] = when == Py_None ? Py_NewRef(Py_None) : PyObject_CallMethodNoArgs(when, article_str[A_TOORDINAL]);
+    if (when == Py_None) {
+        year = Py_NewRef(Py_None);
+        field[F_DAY] = Py_NewRef(Py_None);
+    } else if (date_api_ready() && PyDate_CheckExact(when)) {
+        year = PyLong_FromLong(PyDateTime_GET_YEAR(when));
+        field[F_DAY] = PyLong_FromLong(date_ordinal(when));
+    } else {
+        year = PyObject_GetAttr(when, article_str[A_YEAR]);
+        field[F_DAY] = year == NULL ? NULL : PyObject_CallMethodNoArgs(when, article_str[A_TOORDINAL]);
+    }
     known = year == NULL || field[F_DAY] == NULL ? NULL : known_years(annotated);
     if (known == NULL) {
         goto done;
