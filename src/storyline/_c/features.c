@@ -1371,9 +1371,46 @@ static inline Py_ssize_t year_start(int kind, const void *data, Py_ssize_t n, Py
     return at;
 }
 
+/* Years as C longs, in the order found (no int object each: most are only compared and
+ * written into a "y:YYYY" key). */
+typedef struct {
+    long *items;
+    Py_ssize_t used, room;
+    long stack[16];
+} Years;
+
+static void years_init(Years *y) {
+    y->items = y->stack;
+    y->used = 0;
+    y->room = sizeof y->stack / sizeof *y->stack;
+}
+
+static void years_free(Years *y) {
+    if (y->items != y->stack) {
+        PyMem_Free(y->items);
+    }
+}
+
+/* Appends ``year``: 0, or -1 with MemoryError set. */
+static int years_add(Years *y, long year) {
+    if (y->used == y->room) {
+        long *grown = PyMem_Malloc(2 * (size_t)y->room * sizeof(long));
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        memcpy(grown, y->items, (size_t)y->used * sizeof(long));
+        years_free(y);
+        y->items = grown;
+        y->room *= 2;
+    }
+    y->items[y->used++] = year;
+    return 0;
+}
+
 /* Appends the years of ``text`` (a str) that years_in gives to ``years``: 0, or -1 with
  * an exception set. */
-static int append_years(PyObject *years, PyObject *text) {
+static int append_years(Years *years, PyObject *text) {
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
@@ -1401,15 +1438,26 @@ static int append_years(PyObject *years, PyObject *text) {
                 continue;
             }
         }
-        PyObject *year = PyLong_FromLong(century + 10 * (long)(c2 - '0') + last);
-        if (year == NULL || PyList_Append(years, year) < 0) {
-            Py_XDECREF(year);
+        if (years_add(years, century + 10 * (long)(c2 - '0') + last) < 0) {
             return -1;
         }
-        Py_DECREF(year);
         p += 3;
     }
     return 0;
+}
+
+/* The years as a new list of ints, NULL with an exception set. */
+static PyObject *years_list(const Years *years) {
+    PyObject *out = PyList_New(years->used);
+    for (Py_ssize_t k = 0; out != NULL && k < years->used; k++) {
+        PyObject *year = PyLong_FromLong(years->items[k]);
+        if (year == NULL) {
+            Py_CLEAR(out);
+        } else {
+            PyList_SET_ITEM(out, k, year);
+        }
+    }
+    return out;
 }
 
 static PyObject *years_in(PyObject *self, PyObject *text) {
@@ -1417,20 +1465,15 @@ static PyObject *years_in(PyObject *self, PyObject *text) {
         PyErr_SetString(PyExc_TypeError, "years_in: a str is needed");
         return NULL;
     }
-    PyObject *out = PyList_New(0);
-    if (out != NULL && append_years(out, text) < 0) {
-        Py_CLEAR(out);
-    }
+    Years years;
+    years_init(&years);
+    PyObject *out = append_years(&years, text) < 0 ? NULL : years_list(&years);
+    years_free(&years);
     return out;
 }
 
-/* bag[f"y:{year}"] = 1.0 for an int year (str() writes it as %ld does): 0, or -1 with an
- * exception set. */
-static int year_into(PyObject *bag, PyObject *year) {
-    long value = PyLong_AsLong(year);
-    if (value == -1 && PyErr_Occurred()) {
-        return -1;
-    }
+/* bag[f"y:{year}"] = 1.0 (str() writes an int as %ld does): 0, or -1 with an exception set. */
+static int year_into(PyObject *bag, long value) {
     /* the digits written backwards from the end of ``key``, the sign and "y:" before them */
     unsigned char key[32], *at = key + sizeof key;
     unsigned long rest = value < 0 ? 0UL - (unsigned long)value : (unsigned long)value;
@@ -1450,6 +1493,13 @@ static int year_into(PyObject *bag, PyObject *year) {
     return status;
 }
 
+/* An int of year_features' input as a C long into ``*year``: 0, or -1 with an exception
+ * set (OverflowError for one past a long, as year_into's key would be). */
+static int year_value(PyObject *obj, long *year) {
+    *year = PyLong_AsLong(obj);
+    return *year == -1 && PyErr_Occurred() ? -1 : 0;
+}
+
 PyDoc_STRVAR(year_features_doc,
 "year_features(title, body, known, year) -> (int | None, dict)\n\n"
 "An article's year and year bag (storyline.cluster.features.year_features).");
@@ -1466,10 +1516,12 @@ static PyObject *year_features_into(PyObject *const *args, Py_ssize_t nargs, PyO
         PyErr_SetString(PyExc_TypeError, "year_features: a title and body (str) and a year (int or None) are needed");
         return NULL;
     }
-    PyObject *years = PyList_New(0), *known = NULL, *seen = NULL, *bag = NULL, *out = NULL, *latest = NULL;
+    Years years;
+    years_init(&years);
+    PyObject *known = NULL, *listed = NULL, *seen = NULL, *bag = NULL, *out = NULL, *latest = NULL;
     PyObject *iter = NULL, *item;
-    if (featurize_ready() < 0 || years == NULL || append_years(years, args[0]) < 0
-        || append_years(years, args[1]) < 0) {
+    long value;
+    if (featurize_ready() < 0 || append_years(&years, args[0]) < 0 || append_years(&years, args[1]) < 0) {
         goto done;
     }
     known = PySequence_Fast(args[2], "year_features: the known years must be a sequence");
@@ -1482,50 +1534,49 @@ static PyObject *year_features_into(PyObject *const *args, Py_ssize_t nargs, PyO
             PyErr_SetString(PyExc_TypeError, "year_features: known years must be ints");
             goto done;
         }
-        if (PyList_Append(years, item) < 0) {
+        if (year_value(item, &value) < 0 || years_add(&years, value) < 0) {
             goto done;
         }
     }
-    if (year != Py_None && PyList_Append(years, year) < 0) {
+    if (year != Py_None && (year_value(year, &value) < 0 || years_add(&years, value) < 0)) {
         goto done;
     }
-    /* the given year, else the first of the highest mentioned (max) */
-    PyObject *best = year;
-    for (Py_ssize_t k = 0; year == Py_None && k < PyList_GET_SIZE(years); k++) {
-        PyObject *each = PyList_GET_ITEM(years, k);
-        int higher = best == Py_None ? 1 : PyObject_RichCompareBool(each, best, Py_GT);
-        if (higher < 0) {
+    /* the given year, else the highest mentioned (max) */
+    if (year != Py_None) {
+        latest = Py_NewRef(year);
+    } else if (years.used == 0) {
+        latest = Py_NewRef(Py_None);
+    } else {
+        long best = years.items[0];
+        for (Py_ssize_t k = 1; k < years.used; k++) {
+            best = years.items[k] > best ? years.items[k] : best;
+        }
+        if ((latest = PyLong_FromLong(best)) == NULL) {
             goto done;
         }
-        best = higher ? each : best;
     }
-    latest = best;
-    Py_INCREF(latest);
     /* "y:YYYY" in the order of a set of the years made in this order, as the reference's
      * (most articles have one year, mentioned or not: a set of it is that year alone) */
-    Py_ssize_t count = PyList_GET_SIZE(years);
     int one = 1;
-    for (Py_ssize_t k = 1; one && k < count; k++) {
-        one = PyObject_RichCompareBool(PyList_GET_ITEM(years, k), PyList_GET_ITEM(years, 0), Py_EQ);
-        if (one < 0) {
-            goto done;
-        }
+    for (Py_ssize_t k = 1; one && k < years.used; k++) {
+        one = years.items[k] == years.items[0];
     }
     if (one) {
         bag = PyDict_New();
-        if (bag == NULL || (count > 0 && year_into(bag, PyList_GET_ITEM(years, 0)) < 0)) {
+        if (bag == NULL || (years.used > 0 && year_into(bag, years.items[0]) < 0)) {
             goto done;
         }
         goto made;
     }
-    seen = PySet_New(years);
+    listed = years_list(&years);
+    seen = listed == NULL ? NULL : PySet_New(listed);
     bag = seen == NULL ? NULL : _PyDict_NewPresized(PySet_GET_SIZE(seen));
-    if (seen == NULL || bag == NULL) {
+    if (bag == NULL) {
         goto done;
     }
     iter = PyObject_GetIter(seen);
     while (iter != NULL && (item = PyIter_Next(iter)) != NULL) {
-        int status = year_into(bag, item);
+        int status = year_value(item, &value) < 0 ? -1 : year_into(bag, value);
         Py_DECREF(item);
         if (status < 0) {
             goto done;
@@ -1544,8 +1595,9 @@ made:
         out = PyTuple_Pack(2, latest, bag);
     }
 done:
-    Py_XDECREF(years);
+    years_free(&years);
     Py_XDECREF(known);
+    Py_XDECREF(listed);
     Py_XDECREF(seen);
     Py_XDECREF(bag);
     Py_XDECREF(latest);
