@@ -3238,6 +3238,30 @@ def test_the_article_features_read_a_date_as_their_reference() -> None:
             when.toordinal(), when.year, {f"y:{when.year}": 1.0}), when
 
 
+def test_the_article_features_keys_match_their_reference_past_the_keys_kept() -> None:
+    """The index keys are read from the title's and the entities' bags as they are made,
+    where they hold at most 64 keys, else from the bags: titles, names and bodies of a few
+    and of more keys than that, a body's top terms in the title and not."""
+    import dataclasses
+
+    from storyline.cluster import features
+    from storyline.model import AnnotatedArticle, Article, Entity
+
+    reference = _features_reference("article_features")
+    for words in (0, 3, 63, 64, 65, 200):
+        title = " ".join(f"t{chr(97 + k % 26)}{chr(97 + k // 26 % 26)}" for k in range(words)) + " Rescue"
+        text = "rescue rescue fishermen fishermen fishermen " + " ".join(f"b{chr(97 + k % 26)}" for k in range(words))
+        names = tuple(Entity(text="x", label=("PERSON", "GPE", "ORG")[k % 3], canonical=f"Ann Lee{k}", start=0, end=1)
+                      for k in range(words))
+        article = Article(id="a", source="t", title=title, text=text)
+        for annotated in (AnnotatedArticle(article=article, entities=names),
+                          AnnotatedArticle(article=dataclasses.replace(article, text=""), entities=names[:2])):
+            args = (annotated, features._STOP, not annotated.article.text, None, features._ARTICLE_SETTINGS)
+            got, want = speedups.article_features(*args), reference(*args)
+            assert got.keys == want.keys and list(got.title) == list(want.title), words
+            assert list(got.entities) == list(want.entities)
+
+
 def test_featurize_matches_its_reference_on_odd_articles(monkeypatch: pytest.MonkeyPatch) -> None:
     """The compiled featurize reads Article's headline_only and event_date as its reference:
     the same features as the reference for whitespace of every kind around title and text,

@@ -1707,6 +1707,15 @@ static PyObject *number_key(PyObject *text) {
     return out;
 }
 
+/* A bag's keys in its order for index_keys, borrowed from the bag (which holds them, and
+ * which no Python code sees before the record is made): no walk of the dict for them.
+ * ``n`` -1 where they were not kept (more than fit, or a bag not made by a loop here). */
+#define BAG_KEYS 64
+typedef struct {
+    PyObject *key[BAG_KEYS];
+    Py_ssize_t n;
+} BagKeys;
+
 /* The names an article's entities give ("kind:name"), in first-seen order, and their
  * mentions: entity_features' counts without a dict or an int per name. */
 typedef struct {
@@ -1910,7 +1919,8 @@ static int known_labels_add(PyObject *label, PyObject *prefix) {
         return 0;
     }
     for (Py_ssize_t k = 0; k < known_labels.count; k++) {
-        if (known_labels.label[k].len == n && memcmp(known_labels.label[k].bytes, PyUnicode_1BYTE_DATA(label), (size_t)n) == 0) {
+        const KnownLabel *known = &known_labels.label[k];
+        if (known->len == n && memcmp(known->bytes, PyUnicode_1BYTE_DATA(label), (size_t)n) == 0) {
             return 1;
         }
     }
@@ -1979,7 +1989,10 @@ PyDoc_STRVAR(entity_features_doc,
 /* entity_features of ``args``: the (bag, numbers, main names) tuple, or where ``into`` is
  * not NULL the three new references in it and Py_None (new) back (no tuple made for
  * article_record). NULL with an exception set. */
-static PyObject *entity_features_into(PyObject *const *args, Py_ssize_t nargs, PyObject **into) {
+static PyObject *entity_features_into(PyObject *const *args, Py_ssize_t nargs, PyObject **into, BagKeys *keys) {
+    if (keys != NULL) {
+        keys->n = -1;
+    }
     if (nargs != 4) {
         PyErr_Format(PyExc_TypeError, "entity_features takes 4 arguments (%zd given)", nargs);
         return NULL;
@@ -2062,8 +2075,13 @@ static PyObject *entity_features_into(PyObject *const *args, Py_ssize_t nargs, P
         PyObject *weight = count_weight(counts.items[k].count);
         if (weight == NULL || PyDict_SetItem(weights, counts.items[k].key, weight) < 0) {
             Py_CLEAR(weights);
+        } else if (keys != NULL && k < BAG_KEYS) {
+            keys->key[k] = counts.items[k].key;
         }
         Py_XDECREF(weight);
+    }
+    if (keys != NULL && weights != NULL && counts.used <= BAG_KEYS && PyDict_GET_SIZE(weights) == counts.used) {
+        keys->n = counts.used;
     }
     PyObject *found = numbers == NULL ? no_names : PyFrozenSet_New(numbers);
     Py_XINCREF(numbers == NULL ? found : NULL);
@@ -2090,7 +2108,7 @@ done:
 }
 
 static PyObject *entity_features(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    return entity_features_into(args, nargs, NULL);
+    return entity_features_into(args, nargs, NULL, NULL);
 }
 
 /* Sorts order[0:n] (indices) by count[index], highest first, equal counts in their order
@@ -2334,7 +2352,10 @@ PyDoc_STRVAR(title_bag_doc,
  * An ASCII title's terms and its slug's are counted in one counter, the slug's new stems
  * after the title's (the reference's setdefault order), at 1.0. */
 static PyObject *title_weights(PyObject *title, PyObject *stop, Py_ssize_t stem_chars, PyObject *url,
-                               Py_ssize_t min_words) {
+                               Py_ssize_t min_words, BagKeys *keys) {
+    if (keys != NULL) {
+        keys->n = -1;
+    }
     Py_ssize_t n = PyUnicode_GET_LENGTH(title), m = url == Py_None ? 0 : PyUnicode_GET_LENGTH(url);
     unsigned char stack[1024];
     unsigned char *low = scratch(stack, sizeof stack, n + m);
@@ -2403,9 +2424,15 @@ static PyObject *title_weights(PyObject *title, PyObject *stop, Py_ssize_t stem_
                            : url != Py_None && k >= titled ? Py_NewRef(one_float) : count_weight(counts.entry_count[k]);
         if (weight == NULL || PyDict_SetItem(out, stem, weight) < 0) {
             Py_CLEAR(out);
+        } else if (keys != NULL && k < BAG_KEYS) {
+            keys->key[k] = stem;
         }
         Py_XDECREF(stem);
         Py_XDECREF(weight);
+    }
+    if (keys != NULL && out != NULL && out != Py_None && counts.entries <= BAG_KEYS
+        && PyDict_GET_SIZE(out) == counts.entries) {
+        keys->n = counts.entries;
     }
     stem_counts_free(&counts);
     free_scratch(low, stack);
@@ -2423,7 +2450,7 @@ static PyObject *title_bag(PyObject *self, PyObject *const *args, Py_ssize_t nar
         PyErr_SetString(PyExc_TypeError, "title_bag: the URL must be a str or None");
         return NULL;
     }
-    return title_weights(args[0], args[1], stem_chars, url, min_words);
+    return title_weights(args[0], args[1], stem_chars, url, min_words, NULL);
 }
 
 PyDoc_STRVAR(body_bag_doc,
@@ -2701,8 +2728,10 @@ static PyObject *known_years(PyObject *annotated) {
 
 /* The index keys (featurize's ``keys``) of title, entity and top body terms as a new tuple:
  * title and entity keys never meet (letters, "kind:name"), and a top body term counts
- * where the title lacks it (dict.fromkeys' first-seen order). NULL with an exception set. */
-static PyObject *index_keys(PyObject *title, PyObject *entities, PyObject *top_body) {
+ * where the title lacks it (dict.fromkeys' first-seen order). A bag's keys are read from
+ * its BagKeys where they were kept, else from the bag. NULL with an exception set. */
+static PyObject *index_keys(PyObject *title, PyObject *entities, PyObject *top_body, const BagKeys *title_keys,
+                            const BagKeys *entity_keys) {
     Py_ssize_t n_top = top_body == NULL ? 0 : PyList_GET_SIZE(top_body);
     PyObject *keys = PyTuple_New(PyDict_GET_SIZE(title) + PyDict_GET_SIZE(entities) + n_top), *key, *value;
     if (keys == NULL) {
@@ -2710,7 +2739,14 @@ static PyObject *index_keys(PyObject *title, PyObject *entities, PyObject *top_b
     }
     Py_ssize_t used = 0;
     PyObject *bags[2] = {title, entities};
+    const BagKeys *kept[2] = {title_keys, entity_keys};
     for (int b = 0; b < 2; b++) {
+        if (kept[b]->n >= 0 && kept[b]->n == PyDict_GET_SIZE(bags[b])) {
+            for (Py_ssize_t k = 0; k < kept[b]->n; k++) {
+                PyTuple_SET_ITEM(keys, used++, Py_NewRef(kept[b]->key[k]));
+            }
+            continue;
+        }
         for (Py_ssize_t pos = 0; PyDict_Next(bags[b], &pos, &key, &value);) {
             PyTuple_SET_ITEM(keys, used++, Py_NewRef(key));
         }
@@ -2855,7 +2891,8 @@ static PyObject *article_record(PyObject *const *args, Py_ssize_t nargs, PyObjec
         goto done;
     }
     /* (a part that some loop leaves to its reference leaves the whole to the reference: None) */
-    field[F_TITLE] = title_weights(title_text, stop, stem_chars, url, min_words);
+    BagKeys title_keys, entity_keys;
+    field[F_TITLE] = title_weights(title_text, stop, stem_chars, url, min_words, &title_keys);
     if (field[F_TITLE] == NULL || field[F_TITLE] == Py_None) {
         out = field[F_TITLE] == NULL ? NULL : Py_NewRef(Py_None);
         goto done;
@@ -2892,7 +2929,7 @@ static PyObject *article_record(PyObject *const *args, Py_ssize_t nargs, PyObjec
     }
     PyObject *entity_args[4] = {entities, set[S_PREFIXES], set[S_NUMERIC], set[S_MAIN_ENTITIES]};
     PyObject *entity_parts[3];
-    found = entity_features_into(entity_args, 4, entity_parts);
+    found = entity_features_into(entity_args, 4, entity_parts, &entity_keys);
     Py_DECREF(entities);
     if (found == NULL) {
         goto done;
@@ -2901,7 +2938,8 @@ static PyObject *article_record(PyObject *const *args, Py_ssize_t nargs, PyObjec
     field[F_NUMBERS] = entity_parts[1];
     field[F_MAIN] = entity_parts[2];
     Py_CLEAR(found);
-    if (field[F_BODY] == NULL || (field[F_KEYS] = index_keys(field[F_TITLE], field[F_ENTITIES], top_body)) == NULL) {
+    if (field[F_BODY] == NULL
+        || (field[F_KEYS] = index_keys(field[F_TITLE], field[F_ENTITIES], top_body, &title_keys, &entity_keys)) == NULL) {
         goto done;
     }
     if (when == Py_None) {
