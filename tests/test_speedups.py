@@ -2840,6 +2840,19 @@ def test_the_entity_features_read_labels_as_their_tables_say_then() -> None:
     want = reference(mixed, changing, features.NUMERIC, 3)
     assert list(got[0].items()) == list(want[0].items()) == [("o:acme", 1.0), ("l:paris", 1.0)]
 
+    class Dying(str):
+        """A prefix that, let go of by the table, has the table made for other prefixes."""
+
+        def __del__(self) -> None:
+            speedups.entity_features(mixed, {"GPE": "x:"}, features.NUMERIC, 3)
+
+    held = {"ORG": Dying("o:")}
+    speedups.entity_features(mixed, held, features.NUMERIC, 3)  # the table holds the prefix
+    held["ORG"] = "o:"  # ... alone now
+    same(mixed, {"ORG": "q:"}, features.NUMERIC)  # let go of while the table is made for these
+    same(mixed, {"ORG": "q:"}, features.NUMERIC)
+    same(mixed, {"GPE": "x:"}, features.NUMERIC)
+
 
 def _clustering_rows() -> list[dict]:
     """The rows of the clustering dev sets (ECB+ reports, UCI headlines with URLs)."""

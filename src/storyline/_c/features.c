@@ -1900,14 +1900,21 @@ static struct {
     KnownLabel label[LABELS_MAX];
 } known_labels;
 
+/* Empties the table, and only then lets go of what it held (a release can run Python code
+ * that makes the table anew). */
 static void known_labels_clear(void) {
-    for (Py_ssize_t k = 0; k < known_labels.count; k++) {
-        Py_XDECREF(known_labels.label[k].prefix);
-    }
+    KnownLabel held[LABELS_MAX];
+    Py_ssize_t count = known_labels.count;
+    PyObject *prefixes = known_labels.prefixes, *numeric = known_labels.numeric;
+    memcpy(held, known_labels.label, (size_t)count * sizeof *held);
     known_labels.count = 0;
-    Py_CLEAR(known_labels.prefixes);
-    Py_CLEAR(known_labels.numeric);
+    known_labels.prefixes = known_labels.numeric = NULL;
     known_labels.version = 0;
+    for (Py_ssize_t k = 0; k < count; k++) {
+        Py_XDECREF(held[k].prefix);
+    }
+    Py_XDECREF(prefixes);
+    Py_XDECREF(numeric);
 }
 
 /* Adds an ASCII label (``prefix`` NULL: a numeric one) unless it is there already (the dict's
@@ -1944,6 +1951,9 @@ static int known_labels_for(PyObject *prefixes, PyObject *numeric) {
         return 1;
     }
     known_labels_clear();
+    if (known_labels.prefixes != NULL || known_labels.count != 0) {
+        return 0; /* (a release above made a table for other ones: the dict is asked this time) */
+    }
     Py_ssize_t pos = 0;
     PyObject *key, *value;
     Py_hash_t hash;
@@ -1988,7 +1998,8 @@ PyDoc_STRVAR(entity_features_doc,
 
 /* entity_features of ``args``: the (bag, numbers, main names) tuple, or where ``into`` is
  * not NULL the three new references in it and Py_None (new) back (no tuple made for
- * article_record). NULL with an exception set. */
+ * article_record); ``keys`` (NULL: none): the bag's keys kept for index_keys. NULL with an
+ * exception set. */
 static PyObject *entity_features_into(PyObject *const *args, Py_ssize_t nargs, PyObject **into, BagKeys *keys) {
     if (keys != NULL) {
         keys->n = -1;
@@ -2349,8 +2360,9 @@ PyDoc_STRVAR(title_bag_doc,
 "printable ASCII (backslashes dropped) or its host has brackets.");
 
 /* title_bag's bag (see there) as a new dict, Py_None (new), or NULL with an exception set.
- * An ASCII title's terms and its slug's are counted in one counter, the slug's new stems
- * after the title's (the reference's setdefault order), at 1.0. */
+ * An ASCII title's terms (or one read as ASCII: ascii_words_of) and its slug's are counted
+ * in one counter, the slug's new stems after the title's (the reference's setdefault order),
+ * at 1.0. ``keys`` (NULL: none): the bag's keys kept for index_keys. */
 static PyObject *title_weights(PyObject *title, PyObject *stop, Py_ssize_t stem_chars, PyObject *url,
                                Py_ssize_t min_words, BagKeys *keys) {
     if (keys != NULL) {
