@@ -2621,6 +2621,62 @@ def test_the_body_bags_match_their_reference(seed: int) -> None:
     assert list(got[0].items()) == list(want[0].items()) and got[1] == want[1]
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_the_terms_of_text_read_as_ascii_match_their_reference(seed: int) -> None:
+    """Text that is not ASCII, whose characters above ASCII only part words (quotes, dashes,
+    Unicode spaces, digits of other scripts, a combining accent, an emoji), is counted as
+    ASCII text; one such character that is a word character or that lower() changes ("é",
+    "²", "Ⓐ", "İ", the Kelvin sign), or a CJK one, leaves it to the wide counter or the
+    reference: word_terms, title_bag and body_bag as their references either way."""
+    rng = random.Random(seed)
+    references = {name: _features_reference(name) for name in ("word_terms", "title_bag", "body_bag")}
+    parting = ["\u2019", "\u201c", "\u2014", "\xa0", "\u3000", "\u2003", "\u0661", "\u0301", "\U0001f600", "\x85",
+               "\u00b7", "\u2028"]
+    others = ["é", "²", "\u24b6", "İ", "\u212a", "Σ", "日", "ß", "ǅ"]
+    words = ["Fishermen", "RESCUED", "off", "the", "Cadiz", "coast", "a", "I", "x", "it's", "and", "cafe", "2014", "_"]
+    stops = _stop_sets()
+    for _ in range(1500):
+        pieces = words + parting + (others if rng.random() < 0.3 else [])
+        text = "".join(rng.choice(pieces) + rng.choice(["", " ", " ", "-"]) for _ in range(rng.randint(1, 40)))
+        stop, stem = rng.choice(stops), rng.choice([7, 3, 30])
+        for name, args in (("word_terms", (text, stop, stem)),
+                           ("title_bag", (text, stop, stem, rng.choice([None, "http://x.com/a-b-sea-rescue"]), 3)),
+                           ("body_bag", (text, stop, stem, rng.choice([5, 120]), rng.choice([3, 20])))):
+            got = getattr(speedups, name)(*args)
+            if got is None:  # CJK: left to the reference
+                assert "日" in text
+                continue
+            assert _items(got) == _items(references[name](*args)), (name, text)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_terms_of_ascii_words_of_every_length_match_their_reference(seed: int) -> None:
+    """An ASCII word's first eight bytes are read at once where the text has eight more:
+    words of 1 to 20 letters in either case, at every offset and at the very end, runs of
+    separators (digits, "_", "@", "[" and "`" next to the letters), stems of 1 to 9 and 30
+    characters, stop words as they fall: word_terms, title_bag and body_bag as their
+    references."""
+    rng = random.Random(seed)
+    references = {name: _features_reference(name) for name in ("word_terms", "title_bag", "body_bag")}
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    stop = frozenset({"the", "and", "fishermen", "abcdefgh", "abcdefghi", "ab"})
+    for _ in range(1500):
+        words = ["".join(rng.choice(letters[:3] if rng.random() < 0.3 else letters) for _ in range(rng.randint(1, 20)))
+                 for _ in range(rng.randint(0, 12))] + rng.sample(["the", "AND", "Fishermen", "abcdefgh", "ABCDEFGHI"], 2)
+        rng.shuffle(words)
+        text = "".join(w + "".join(rng.choice(" 09_@[`-\n'") for _ in range(rng.randint(1, 3))) for w in words)
+        text = text[:rng.randint(0, len(text))]  # a word cut at the end
+        stem = rng.choice([1, 2, 3, 5, 7, 8, 9, 30])
+        for name, args in (("word_terms", (text, stop, stem)), ("title_bag", (text, stop, stem, None, 3)),
+                           ("body_bag", (text, stop, stem, rng.choice([3, 120]), 5))):
+            assert _items(getattr(speedups, name)(*args)) == _items(references[name](*args)), (name, text, stem)
+
+
+def _items(result: dict | tuple) -> list | tuple:
+    """A bag's items in order (a body's with its index terms)."""
+    return (list(result[0].items()), result[1]) if isinstance(result, tuple) else list(result.items())
+
+
 def test_the_body_bags_match_their_reference_on_real_bodies() -> None:
     from storyline.cluster import features
 
@@ -2827,6 +2883,19 @@ def test_the_entity_features_read_labels_as_their_tables_say_then() -> None:
     changing = dict(features._KIND_PREFIX)
     want = reference(mixed, changing, features.NUMERIC, 3)
     assert list(got[0].items()) == list(want[0].items()) == [("o:acme", 1.0), ("l:paris", 1.0)]
+
+    class Dying(str):
+        """A prefix that, let go of by the table, has the table made for other prefixes."""
+
+        def __del__(self) -> None:
+            speedups.entity_features(mixed, {"GPE": "x:"}, features.NUMERIC, 3)
+
+    held = {"ORG": Dying("o:")}
+    speedups.entity_features(mixed, held, features.NUMERIC, 3)  # the table holds the prefix
+    held["ORG"] = "o:"  # ... alone now
+    same(mixed, {"ORG": "q:"}, features.NUMERIC)  # let go of while the table is made for these
+    same(mixed, {"ORG": "q:"}, features.NUMERIC)
+    same(mixed, {"GPE": "x:"}, features.NUMERIC)
 
 
 def _clustering_rows() -> list[dict]:
@@ -3198,6 +3267,56 @@ def test_the_article_features_match_their_reference() -> None:
     assert sum(f.day is not None for f in map(features.featurize, articles)) > 300
     made = speedups.article_features(articles[-2], features._STOP, True, None, features._ARTICLE_SETTINGS)
     assert made.embedding.dtype == "float32" and made.embedding.tolist() == [0.5, 0.25] and "sxsw" not in made.title
+
+
+def test_the_article_features_read_a_date_as_their_reference() -> None:
+    """An exact date's year and day (toordinal) are read by the datetime C API: the same as
+    the reference for dates of every year, month and leap day, and a date subclass and a
+    datetime (read by their attributes) too."""
+    from datetime import date, datetime, timedelta
+
+    from storyline.cluster import features
+    from storyline.model import AnnotatedArticle, Article
+
+    class Day(date):
+        def toordinal(self) -> int:
+            return 7
+
+    reference = _features_reference("article_features")
+    rng = random.Random(4)
+    annotated = AnnotatedArticle(article=Article(id="a", source="t", title="Fishermen rescued", text="Two men."))
+    whens = [date.min, date.max, date(2000, 2, 29), date(1900, 3, 1), date(2100, 12, 31), date(1, 3, 1), date(400, 2, 29),
+             Day(2014, 3, 2), datetime(2014, 3, 2, 23, 59)]
+    whens += [date.min + timedelta(days=rng.randrange(date.max.toordinal())) for _ in range(3000)]
+    for when in whens:
+        args = (annotated, features._STOP, False, when, features._ARTICLE_SETTINGS)
+        got, want = speedups.article_features(*args), reference(*args)
+        assert (got.day, got.year, got.years) == (want.day, want.year, want.years) == (
+            when.toordinal(), when.year, {f"y:{when.year}": 1.0}), when
+
+
+def test_the_article_features_keys_match_their_reference_past_the_keys_kept() -> None:
+    """The index keys are read from the title's and the entities' bags as they are made,
+    where they hold at most 64 keys, else from the bags: titles, names and bodies of a few
+    and of more keys than that, a body's top terms in the title and not."""
+    import dataclasses
+
+    from storyline.cluster import features
+    from storyline.model import AnnotatedArticle, Article, Entity
+
+    reference = _features_reference("article_features")
+    for words in (0, 3, 63, 64, 65, 200):
+        title = " ".join(f"t{chr(97 + k % 26)}{chr(97 + k // 26 % 26)}" for k in range(words)) + " Rescue"
+        text = "rescue rescue fishermen fishermen fishermen " + " ".join(f"b{chr(97 + k % 26)}" for k in range(words))
+        names = tuple(Entity(text="x", label=("PERSON", "GPE", "ORG")[k % 3], canonical=f"Ann Lee{k}", start=0, end=1)
+                      for k in range(words))
+        article = Article(id="a", source="t", title=title, text=text)
+        for annotated in (AnnotatedArticle(article=article, entities=names),
+                          AnnotatedArticle(article=dataclasses.replace(article, text=""), entities=names[:2])):
+            args = (annotated, features._STOP, not annotated.article.text, None, features._ARTICLE_SETTINGS)
+            got, want = speedups.article_features(*args), reference(*args)
+            assert got.keys == want.keys and list(got.title) == list(want.title), words
+            assert list(got.entities) == list(want.entities)
 
 
 def test_featurize_matches_its_reference_on_odd_articles(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -744,6 +744,38 @@ static int count_ascii_terms(const unsigned char *s, Py_ssize_t n, StemCounts *c
     return 0;
 }
 
+/* Text that is not ASCII read as ASCII where that gives its terms: where every character
+ * above ASCII is neither a word character (features._WORD's) nor one that str.lower
+ * changes (quotes, dashes, spaces: each only parts words, as a space does), the ASCII
+ * characters of ``text`` into ``out`` (its length of bytes) and a space for each of those
+ * others; its words are then those of ASCII text (count_ascii_terms), without a wide
+ * counter's work per character (most such text is English with a curly quote). 1 when
+ * read; 0 where it has a Chinese or Japanese character; 2 where it has one of the others
+ * or this Python lacks str.lower's mapping (``out`` partly written: the caller takes the
+ * wide counter). */
+static int ascii_words_of(PyObject *text, unsigned char *out) {
+#ifdef LOWER_BY_CHARACTER
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i), mapped[3];
+        if (c < 128) {
+            out[i] = (unsigned char)c;
+        } else if (cjk_char(c)) {
+            return 0;
+        } else if (word_char(c) || _PyUnicode_ToLowerFull(c, mapped) != 1 || mapped[0] != c) {
+            return 2;
+        } else {
+            out[i] = ' ';
+        }
+    }
+    return 1;
+#else
+    return 2;
+#endif
+}
+
 PyDoc_STRVAR(word_terms_doc,
 "word_terms(text, stop, stem_chars) -> dict | None\n\n"
 "Counter(w[:stem_chars] for w in features._WORD.findall(text.lower()) if w not in stop)\n"
@@ -756,7 +788,21 @@ static PyObject *word_terms(PyObject *self, PyObject *const *args, Py_ssize_t na
         return NULL;
     }
     PyObject *text = args[0], *stop = args[1];
-    if (!PyUnicode_IS_ASCII(text)) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    unsigned char stack[1024];
+    unsigned char *low = scratch(stack, sizeof stack, n);
+    if (low == NULL) {
+        return NULL;
+    }
+    /* (text read as ASCII is lower-cased where it lies: count_ascii_terms writes each byte
+     * after reading it) */
+    const unsigned char *s = PyUnicode_IS_ASCII(text) ? PyUnicode_1BYTE_DATA(text) : low;
+    int as_ascii = PyUnicode_IS_ASCII(text) ? 1 : ascii_words_of(text, low);
+    if (as_ascii != 1) {
+        free_scratch(low, stack);
+        if (as_ascii == 0) {
+            Py_RETURN_NONE;
+        }
         StemCounts counts;
         unsigned char *buffer;
         int found = wide_stem_counts(text, stop, stem_chars, &counts, &buffer);
@@ -766,15 +812,9 @@ static PyObject *word_terms(PyObject *self, PyObject *const *args, Py_ssize_t na
         PyMem_Free(buffer);
         return out;
     }
-    const unsigned char *s = PyUnicode_1BYTE_DATA(text);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
     const ByteSet *stop_bytes;
     if (stop_byte_set(stop, &stop_bytes) < 0) {
-        return NULL;
-    }
-    unsigned char stack[1024];
-    unsigned char *low = scratch(stack, sizeof stack, n);
-    if (low == NULL) {
+        free_scratch(low, stack);
         return NULL;
     }
     StemCounts counts;
@@ -1331,9 +1371,46 @@ static inline Py_ssize_t year_start(int kind, const void *data, Py_ssize_t n, Py
     return at;
 }
 
+/* Years as C longs, in the order found (no int object each: most are only compared and
+ * written into a "y:YYYY" key). */
+typedef struct {
+    long *items;
+    Py_ssize_t used, room;
+    long stack[16];
+} Years;
+
+static void years_init(Years *y) {
+    y->items = y->stack;
+    y->used = 0;
+    y->room = sizeof y->stack / sizeof *y->stack;
+}
+
+static void years_free(Years *y) {
+    if (y->items != y->stack) {
+        PyMem_Free(y->items);
+    }
+}
+
+/* Appends ``year``: 0, or -1 with MemoryError set. */
+static int years_add(Years *y, long year) {
+    if (y->used == y->room) {
+        long *grown = PyMem_Malloc(2 * (size_t)y->room * sizeof(long));
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        memcpy(grown, y->items, (size_t)y->used * sizeof(long));
+        years_free(y);
+        y->items = grown;
+        y->room *= 2;
+    }
+    y->items[y->used++] = year;
+    return 0;
+}
+
 /* Appends the years of ``text`` (a str) that years_in gives to ``years``: 0, or -1 with
  * an exception set. */
-static int append_years(PyObject *years, PyObject *text) {
+static int append_years(Years *years, PyObject *text) {
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
@@ -1361,15 +1438,26 @@ static int append_years(PyObject *years, PyObject *text) {
                 continue;
             }
         }
-        PyObject *year = PyLong_FromLong(century + 10 * (long)(c2 - '0') + last);
-        if (year == NULL || PyList_Append(years, year) < 0) {
-            Py_XDECREF(year);
+        if (years_add(years, century + 10 * (long)(c2 - '0') + last) < 0) {
             return -1;
         }
-        Py_DECREF(year);
         p += 3;
     }
     return 0;
+}
+
+/* The years as a new list of ints, NULL with an exception set. */
+static PyObject *years_list(const Years *years) {
+    PyObject *out = PyList_New(years->used);
+    for (Py_ssize_t k = 0; out != NULL && k < years->used; k++) {
+        PyObject *year = PyLong_FromLong(years->items[k]);
+        if (year == NULL) {
+            Py_CLEAR(out);
+        } else {
+            PyList_SET_ITEM(out, k, year);
+        }
+    }
+    return out;
 }
 
 static PyObject *years_in(PyObject *self, PyObject *text) {
@@ -1377,20 +1465,15 @@ static PyObject *years_in(PyObject *self, PyObject *text) {
         PyErr_SetString(PyExc_TypeError, "years_in: a str is needed");
         return NULL;
     }
-    PyObject *out = PyList_New(0);
-    if (out != NULL && append_years(out, text) < 0) {
-        Py_CLEAR(out);
-    }
+    Years years;
+    years_init(&years);
+    PyObject *out = append_years(&years, text) < 0 ? NULL : years_list(&years);
+    years_free(&years);
     return out;
 }
 
-/* bag[f"y:{year}"] = 1.0 for an int year (str() writes it as %ld does): 0, or -1 with an
- * exception set. */
-static int year_into(PyObject *bag, PyObject *year) {
-    long value = PyLong_AsLong(year);
-    if (value == -1 && PyErr_Occurred()) {
-        return -1;
-    }
+/* bag[f"y:{year}"] = 1.0 (str() writes an int as %ld does): 0, or -1 with an exception set. */
+static int year_into(PyObject *bag, long value) {
     /* the digits written backwards from the end of ``key``, the sign and "y:" before them */
     unsigned char key[32], *at = key + sizeof key;
     unsigned long rest = value < 0 ? 0UL - (unsigned long)value : (unsigned long)value;
@@ -1410,6 +1493,13 @@ static int year_into(PyObject *bag, PyObject *year) {
     return status;
 }
 
+/* An int of year_features' input as a C long into ``*year``: 0, or -1 with an exception
+ * set (OverflowError for one past a long, as year_into's key would be). */
+static int year_value(PyObject *obj, long *year) {
+    *year = PyLong_AsLong(obj);
+    return *year == -1 && PyErr_Occurred() ? -1 : 0;
+}
+
 PyDoc_STRVAR(year_features_doc,
 "year_features(title, body, known, year) -> (int | None, dict)\n\n"
 "An article's year and year bag (storyline.cluster.features.year_features).");
@@ -1426,10 +1516,12 @@ static PyObject *year_features_into(PyObject *const *args, Py_ssize_t nargs, PyO
         PyErr_SetString(PyExc_TypeError, "year_features: a title and body (str) and a year (int or None) are needed");
         return NULL;
     }
-    PyObject *years = PyList_New(0), *known = NULL, *seen = NULL, *bag = NULL, *out = NULL, *latest = NULL;
+    Years years;
+    years_init(&years);
+    PyObject *known = NULL, *listed = NULL, *seen = NULL, *bag = NULL, *out = NULL, *latest = NULL;
     PyObject *iter = NULL, *item;
-    if (featurize_ready() < 0 || years == NULL || append_years(years, args[0]) < 0
-        || append_years(years, args[1]) < 0) {
+    long value;
+    if (featurize_ready() < 0 || append_years(&years, args[0]) < 0 || append_years(&years, args[1]) < 0) {
         goto done;
     }
     known = PySequence_Fast(args[2], "year_features: the known years must be a sequence");
@@ -1442,50 +1534,49 @@ static PyObject *year_features_into(PyObject *const *args, Py_ssize_t nargs, PyO
             PyErr_SetString(PyExc_TypeError, "year_features: known years must be ints");
             goto done;
         }
-        if (PyList_Append(years, item) < 0) {
+        if (year_value(item, &value) < 0 || years_add(&years, value) < 0) {
             goto done;
         }
     }
-    if (year != Py_None && PyList_Append(years, year) < 0) {
+    if (year != Py_None && (year_value(year, &value) < 0 || years_add(&years, value) < 0)) {
         goto done;
     }
-    /* the given year, else the first of the highest mentioned (max) */
-    PyObject *best = year;
-    for (Py_ssize_t k = 0; year == Py_None && k < PyList_GET_SIZE(years); k++) {
-        PyObject *each = PyList_GET_ITEM(years, k);
-        int higher = best == Py_None ? 1 : PyObject_RichCompareBool(each, best, Py_GT);
-        if (higher < 0) {
+    /* the given year, else the highest mentioned (max) */
+    if (year != Py_None) {
+        latest = Py_NewRef(year);
+    } else if (years.used == 0) {
+        latest = Py_NewRef(Py_None);
+    } else {
+        long best = years.items[0];
+        for (Py_ssize_t k = 1; k < years.used; k++) {
+            best = years.items[k] > best ? years.items[k] : best;
+        }
+        if ((latest = PyLong_FromLong(best)) == NULL) {
             goto done;
         }
-        best = higher ? each : best;
     }
-    latest = best;
-    Py_INCREF(latest);
     /* "y:YYYY" in the order of a set of the years made in this order, as the reference's
      * (most articles have one year, mentioned or not: a set of it is that year alone) */
-    Py_ssize_t count = PyList_GET_SIZE(years);
     int one = 1;
-    for (Py_ssize_t k = 1; one && k < count; k++) {
-        one = PyObject_RichCompareBool(PyList_GET_ITEM(years, k), PyList_GET_ITEM(years, 0), Py_EQ);
-        if (one < 0) {
-            goto done;
-        }
+    for (Py_ssize_t k = 1; one && k < years.used; k++) {
+        one = years.items[k] == years.items[0];
     }
     if (one) {
         bag = PyDict_New();
-        if (bag == NULL || (count > 0 && year_into(bag, PyList_GET_ITEM(years, 0)) < 0)) {
+        if (bag == NULL || (years.used > 0 && year_into(bag, years.items[0]) < 0)) {
             goto done;
         }
         goto made;
     }
-    seen = PySet_New(years);
+    listed = years_list(&years);
+    seen = listed == NULL ? NULL : PySet_New(listed);
     bag = seen == NULL ? NULL : _PyDict_NewPresized(PySet_GET_SIZE(seen));
-    if (seen == NULL || bag == NULL) {
+    if (bag == NULL) {
         goto done;
     }
     iter = PyObject_GetIter(seen);
     while (iter != NULL && (item = PyIter_Next(iter)) != NULL) {
-        int status = year_into(bag, item);
+        int status = year_value(item, &value) < 0 ? -1 : year_into(bag, value);
         Py_DECREF(item);
         if (status < 0) {
             goto done;
@@ -1504,8 +1595,9 @@ made:
         out = PyTuple_Pack(2, latest, bag);
     }
 done:
-    Py_XDECREF(years);
+    years_free(&years);
     Py_XDECREF(known);
+    Py_XDECREF(listed);
     Py_XDECREF(seen);
     Py_XDECREF(bag);
     Py_XDECREF(latest);
@@ -1614,6 +1706,15 @@ static PyObject *number_key(PyObject *text) {
     PyMem_Free(digits);
     return out;
 }
+
+/* A bag's keys in its order for index_keys, borrowed from the bag (which holds them, and
+ * which no Python code sees before the record is made): no walk of the dict for them.
+ * ``n`` -1 where they were not kept (more than fit, or a bag not made by a loop here). */
+#define BAG_KEYS 64
+typedef struct {
+    PyObject *key[BAG_KEYS];
+    Py_ssize_t n;
+} BagKeys;
 
 /* The names an article's entities give ("kind:name"), in first-seen order, and their
  * mentions: entity_features' counts without a dict or an int per name. */
@@ -1799,14 +1900,21 @@ static struct {
     KnownLabel label[LABELS_MAX];
 } known_labels;
 
+/* Empties the table, and only then lets go of what it held (a release can run Python code
+ * that makes the table anew). */
 static void known_labels_clear(void) {
-    for (Py_ssize_t k = 0; k < known_labels.count; k++) {
-        Py_XDECREF(known_labels.label[k].prefix);
-    }
+    KnownLabel held[LABELS_MAX];
+    Py_ssize_t count = known_labels.count;
+    PyObject *prefixes = known_labels.prefixes, *numeric = known_labels.numeric;
+    memcpy(held, known_labels.label, (size_t)count * sizeof *held);
     known_labels.count = 0;
-    Py_CLEAR(known_labels.prefixes);
-    Py_CLEAR(known_labels.numeric);
+    known_labels.prefixes = known_labels.numeric = NULL;
     known_labels.version = 0;
+    for (Py_ssize_t k = 0; k < count; k++) {
+        Py_XDECREF(held[k].prefix);
+    }
+    Py_XDECREF(prefixes);
+    Py_XDECREF(numeric);
 }
 
 /* Adds an ASCII label (``prefix`` NULL: a numeric one) unless it is there already (the dict's
@@ -1818,7 +1926,8 @@ static int known_labels_add(PyObject *label, PyObject *prefix) {
         return 0;
     }
     for (Py_ssize_t k = 0; k < known_labels.count; k++) {
-        if (known_labels.label[k].len == n && memcmp(known_labels.label[k].bytes, PyUnicode_1BYTE_DATA(label), (size_t)n) == 0) {
+        const KnownLabel *known = &known_labels.label[k];
+        if (known->len == n && memcmp(known->bytes, PyUnicode_1BYTE_DATA(label), (size_t)n) == 0) {
             return 1;
         }
     }
@@ -1842,6 +1951,9 @@ static int known_labels_for(PyObject *prefixes, PyObject *numeric) {
         return 1;
     }
     known_labels_clear();
+    if (known_labels.prefixes != NULL || known_labels.count != 0) {
+        return 0; /* (a release above made a table for other ones: the dict is asked this time) */
+    }
     Py_ssize_t pos = 0;
     PyObject *key, *value;
     Py_hash_t hash;
@@ -1886,8 +1998,12 @@ PyDoc_STRVAR(entity_features_doc,
 
 /* entity_features of ``args``: the (bag, numbers, main names) tuple, or where ``into`` is
  * not NULL the three new references in it and Py_None (new) back (no tuple made for
- * article_record). NULL with an exception set. */
-static PyObject *entity_features_into(PyObject *const *args, Py_ssize_t nargs, PyObject **into) {
+ * article_record); ``keys`` (NULL: none): the bag's keys kept for index_keys. NULL with an
+ * exception set. */
+static PyObject *entity_features_into(PyObject *const *args, Py_ssize_t nargs, PyObject **into, BagKeys *keys) {
+    if (keys != NULL) {
+        keys->n = -1;
+    }
     if (nargs != 4) {
         PyErr_Format(PyExc_TypeError, "entity_features takes 4 arguments (%zd given)", nargs);
         return NULL;
@@ -1970,8 +2086,13 @@ static PyObject *entity_features_into(PyObject *const *args, Py_ssize_t nargs, P
         PyObject *weight = count_weight(counts.items[k].count);
         if (weight == NULL || PyDict_SetItem(weights, counts.items[k].key, weight) < 0) {
             Py_CLEAR(weights);
+        } else if (keys != NULL && k < BAG_KEYS) {
+            keys->key[k] = counts.items[k].key;
         }
         Py_XDECREF(weight);
+    }
+    if (keys != NULL && weights != NULL && counts.used <= BAG_KEYS && PyDict_GET_SIZE(weights) == counts.used) {
+        keys->n = counts.used;
     }
     PyObject *found = numbers == NULL ? no_names : PyFrozenSet_New(numbers);
     Py_XINCREF(numbers == NULL ? found : NULL);
@@ -1998,7 +2119,7 @@ done:
 }
 
 static PyObject *entity_features(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    return entity_features_into(args, nargs, NULL);
+    return entity_features_into(args, nargs, NULL, NULL);
 }
 
 /* Sorts order[0:n] (indices) by count[index], highest first, equal counts in their order
@@ -2239,11 +2360,29 @@ PyDoc_STRVAR(title_bag_doc,
 "printable ASCII (backslashes dropped) or its host has brackets.");
 
 /* title_bag's bag (see there) as a new dict, Py_None (new), or NULL with an exception set.
- * An ASCII title's terms and its slug's are counted in one counter, the slug's new stems
- * after the title's (the reference's setdefault order), at 1.0. */
+ * An ASCII title's terms (or one read as ASCII: ascii_words_of) and its slug's are counted
+ * in one counter, the slug's new stems after the title's (the reference's setdefault order),
+ * at 1.0. ``keys`` (NULL: none): the bag's keys kept for index_keys. */
 static PyObject *title_weights(PyObject *title, PyObject *stop, Py_ssize_t stem_chars, PyObject *url,
-                               Py_ssize_t min_words) {
-    if (!PyUnicode_IS_ASCII(title)) {
+                               Py_ssize_t min_words, BagKeys *keys) {
+    if (keys != NULL) {
+        keys->n = -1;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(title), m = url == Py_None ? 0 : PyUnicode_GET_LENGTH(url);
+    unsigned char stack[1024];
+    unsigned char *low = scratch(stack, sizeof stack, n + m);
+    if (low == NULL) {
+        return NULL;
+    }
+    /* (a title read as ASCII is lower-cased where it lies: count_ascii_terms writes each
+     * byte after reading it) */
+    const unsigned char *s = PyUnicode_IS_ASCII(title) ? PyUnicode_1BYTE_DATA(title) : low;
+    int as_ascii = PyUnicode_IS_ASCII(title) ? 1 : ascii_words_of(title, low);
+    if (as_ascii != 1) {
+        free_scratch(low, stack);
+        if (as_ascii == 0) {
+            Py_RETURN_NONE;
+        }
         PyObject *bag = term_weights(title, stop, stem_chars);
         if (bag == NULL || bag == Py_None || url == Py_None) {
             return bag;
@@ -2264,14 +2403,9 @@ static PyObject *title_weights(PyObject *title, PyObject *stop, Py_ssize_t stem_
         Py_DECREF(slug);
         return bag;
     }
-    Py_ssize_t n = PyUnicode_GET_LENGTH(title), m = url == Py_None ? 0 : PyUnicode_GET_LENGTH(url);
     const ByteSet *stop_bytes;
     if (stop_byte_set(stop, &stop_bytes) < 0) {
-        return NULL;
-    }
-    unsigned char stack[1024];
-    unsigned char *low = scratch(stack, sizeof stack, n + m);
-    if (low == NULL) {
+        free_scratch(low, stack);
         return NULL;
     }
     StemCounts counts;
@@ -2283,8 +2417,7 @@ static PyObject *title_weights(PyObject *title, PyObject *stop, Py_ssize_t stem_
         unsigned char bytes[4096];
     } spare;
     int status = stem_counts_init_in(&counts, low, n + m, &spare, sizeof spare) < 0
-                 || count_ascii_terms(PyUnicode_1BYTE_DATA(title), n, &counts, stop, stop_bytes, stem_chars) < 0
-                 ? -1 : 1;
+                 || count_ascii_terms(s, n, &counts, stop, stop_bytes, stem_chars) < 0 ? -1 : 1;
     if (status > 0 && url != Py_None) {
         titled = counts.entries;
         status = count_slug_terms(url, &counts, n, stop, stop_bytes, stem_chars, min_words, 0);
@@ -2303,9 +2436,15 @@ static PyObject *title_weights(PyObject *title, PyObject *stop, Py_ssize_t stem_
                            : url != Py_None && k >= titled ? Py_NewRef(one_float) : count_weight(counts.entry_count[k]);
         if (weight == NULL || PyDict_SetItem(out, stem, weight) < 0) {
             Py_CLEAR(out);
+        } else if (keys != NULL && k < BAG_KEYS) {
+            keys->key[k] = stem;
         }
         Py_XDECREF(stem);
         Py_XDECREF(weight);
+    }
+    if (keys != NULL && out != NULL && out != Py_None && counts.entries <= BAG_KEYS
+        && PyDict_GET_SIZE(out) == counts.entries) {
+        keys->n = counts.entries;
     }
     stem_counts_free(&counts);
     free_scratch(low, stack);
@@ -2323,7 +2462,7 @@ static PyObject *title_bag(PyObject *self, PyObject *const *args, Py_ssize_t nar
         PyErr_SetString(PyExc_TypeError, "title_bag: the URL must be a str or None");
         return NULL;
     }
-    return title_weights(args[0], args[1], stem_chars, url, min_words);
+    return title_weights(args[0], args[1], stem_chars, url, min_words, NULL);
 }
 
 PyDoc_STRVAR(body_bag_doc,
@@ -2338,7 +2477,21 @@ static PyObject *body_bag(PyObject *self, PyObject *const *args, Py_ssize_t narg
         return NULL;
     }
     PyObject *text = args[0], *stop = args[1];
-    if (!PyUnicode_IS_ASCII(text)) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    unsigned char stack[4096];
+    unsigned char *low = scratch(stack, sizeof stack, n);
+    if (low == NULL) {
+        return NULL;
+    }
+    /* (text read as ASCII is lower-cased where it lies: count_ascii_terms writes each byte
+     * after reading it) */
+    const unsigned char *s = PyUnicode_IS_ASCII(text) ? PyUnicode_1BYTE_DATA(text) : low;
+    int as_ascii = PyUnicode_IS_ASCII(text) ? 1 : ascii_words_of(text, low);
+    if (as_ascii != 1) {
+        free_scratch(low, stack);
+        if (as_ascii == 0) {
+            Py_RETURN_NONE;
+        }
         StemCounts wide;
         unsigned char *buffer;
         int found = wide_stem_counts(text, stop, stem_chars, &wide, &buffer);
@@ -2356,20 +2509,14 @@ static PyObject *body_bag(PyObject *self, PyObject *const *args, Py_ssize_t narg
         Py_DECREF(counts);
         return out;
     }
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
     const ByteSet *stop_bytes;
     if (stop_byte_set(stop, &stop_bytes) < 0) {
-        return NULL;
-    }
-    unsigned char stack[4096];
-    unsigned char *low = scratch(stack, sizeof stack, n);
-    if (low == NULL) {
+        free_scratch(low, stack);
         return NULL;
     }
     StemCounts counts;
     PyObject *out = NULL;
-    if (stem_counts_init(&counts, low, n) == 0
-        && count_ascii_terms(PyUnicode_1BYTE_DATA(text), n, &counts, stop, stop_bytes, stem_chars) == 0) {
+    if (stem_counts_init(&counts, low, n) == 0 && count_ascii_terms(s, n, &counts, stop, stop_bytes, stem_chars) == 0) {
         out = rank_stems(&counts, most, top);
     }
     stem_counts_free(&counts);
@@ -2534,6 +2681,35 @@ enum { S_CLASS, S_STEM_CHARS, S_SLUG_MIN_WORDS, S_BODY_CHARS, S_BODY_TERMS, S_BO
 enum { F_ID, F_TITLE, F_BODY, F_ENTITIES, F_NUMBERS, F_DAY, F_YEAR, F_YEARS, F_HEADLINE_ONLY, F_MAIN, F_WEEKDAYS,
        F_MONTHS, F_KEYS, F_EMBEDDING, F_COUNT };
 
+/* The event date's year and day read from an exact datetime.date by the datetime C API (no
+ * attribute lookup and method call per article); anything else (a subclass, a datetime) is
+ * asked as before. */
+#include <datetime.h>
+
+/* Whether the datetime C API is loaded (on first use; where it cannot be, never again). */
+static int date_api_ready(void) {
+    static int tried = 0;
+    if (PyDateTimeAPI == NULL && !tried) {
+        tried = 1;
+        PyDateTime_IMPORT;
+        if (PyDateTimeAPI == NULL) {
+            PyErr_Clear(); /* (the attributes are read instead) */
+        }
+    }
+    return PyDateTimeAPI != NULL;
+}
+
+/* date.toordinal() of an exact date: its proleptic Gregorian ordinal (1 January of year 1
+ * is day 1), as CPython's datetime counts it (days before the year, before the month in
+ * it, a leap day past February). */
+static long date_ordinal(PyObject *date) {
+    static const int days_before_month[13] = {0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
+    long year = PyDateTime_GET_YEAR(date), month = PyDateTime_GET_MONTH(date), prior = year - 1;
+    int leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    return prior * 365 + prior / 4 - prior / 100 + prior / 400 + days_before_month[month] + (month > 2 && leap)
+           + PyDateTime_GET_DAY(date);
+}
+
 /* The years the article's annotator dated things in ([d.value.year for d in dates]) as a new
  * list, or a new reference to the empty tuple where there are none; NULL with an exception set. */
 static PyObject *known_years(PyObject *annotated) {
@@ -2564,8 +2740,10 @@ static PyObject *known_years(PyObject *annotated) {
 
 /* The index keys (featurize's ``keys``) of title, entity and top body terms as a new tuple:
  * title and entity keys never meet (letters, "kind:name"), and a top body term counts
- * where the title lacks it (dict.fromkeys' first-seen order). NULL with an exception set. */
-static PyObject *index_keys(PyObject *title, PyObject *entities, PyObject *top_body) {
+ * where the title lacks it (dict.fromkeys' first-seen order). A bag's keys are read from
+ * its BagKeys where they were kept, else from the bag. NULL with an exception set. */
+static PyObject *index_keys(PyObject *title, PyObject *entities, PyObject *top_body, const BagKeys *title_keys,
+                            const BagKeys *entity_keys) {
     Py_ssize_t n_top = top_body == NULL ? 0 : PyList_GET_SIZE(top_body);
     PyObject *keys = PyTuple_New(PyDict_GET_SIZE(title) + PyDict_GET_SIZE(entities) + n_top), *key, *value;
     if (keys == NULL) {
@@ -2573,7 +2751,14 @@ static PyObject *index_keys(PyObject *title, PyObject *entities, PyObject *top_b
     }
     Py_ssize_t used = 0;
     PyObject *bags[2] = {title, entities};
+    const BagKeys *kept[2] = {title_keys, entity_keys};
     for (int b = 0; b < 2; b++) {
+        if (kept[b]->n >= 0 && kept[b]->n == PyDict_GET_SIZE(bags[b])) {
+            for (Py_ssize_t k = 0; k < kept[b]->n; k++) {
+                PyTuple_SET_ITEM(keys, used++, Py_NewRef(kept[b]->key[k]));
+            }
+            continue;
+        }
         for (Py_ssize_t pos = 0; PyDict_Next(bags[b], &pos, &key, &value);) {
             PyTuple_SET_ITEM(keys, used++, Py_NewRef(key));
         }
@@ -2718,7 +2903,8 @@ static PyObject *article_record(PyObject *const *args, Py_ssize_t nargs, PyObjec
         goto done;
     }
     /* (a part that some loop leaves to its reference leaves the whole to the reference: None) */
-    field[F_TITLE] = title_weights(title_text, stop, stem_chars, url, min_words);
+    BagKeys title_keys, entity_keys;
+    field[F_TITLE] = title_weights(title_text, stop, stem_chars, url, min_words, &title_keys);
     if (field[F_TITLE] == NULL || field[F_TITLE] == Py_None) {
         out = field[F_TITLE] == NULL ? NULL : Py_NewRef(Py_None);
         goto done;
@@ -2755,7 +2941,7 @@ static PyObject *article_record(PyObject *const *args, Py_ssize_t nargs, PyObjec
     }
     PyObject *entity_args[4] = {entities, set[S_PREFIXES], set[S_NUMERIC], set[S_MAIN_ENTITIES]};
     PyObject *entity_parts[3];
-    found = entity_features_into(entity_args, 4, entity_parts);
+    found = entity_features_into(entity_args, 4, entity_parts, &entity_keys);
     Py_DECREF(entities);
     if (found == NULL) {
         goto done;
@@ -2764,11 +2950,20 @@ static PyObject *article_record(PyObject *const *args, Py_ssize_t nargs, PyObjec
     field[F_NUMBERS] = entity_parts[1];
     field[F_MAIN] = entity_parts[2];
     Py_CLEAR(found);
-    if (field[F_BODY] == NULL || (field[F_KEYS] = index_keys(field[F_TITLE], field[F_ENTITIES], top_body)) == NULL) {
+    if (field[F_BODY] == NULL
+        || (field[F_KEYS] = index_keys(field[F_TITLE], field[F_ENTITIES], top_body, &title_keys, &entity_keys)) == NULL) {
         goto done;
     }
-    year = when == Py_None ? Py_NewRef(Py_None) : PyObject_GetAttr(when, article_str[A_YEAR]);
-    field[F_DAY] = when == Py_None ? Py_NewRef(Py_None) : PyObject_CallMethodNoArgs(when, article_str[A_TOORDINAL]);
+    if (when == Py_None) {
+        year = Py_NewRef(Py_None);
+        field[F_DAY] = Py_NewRef(Py_None);
+    } else if (date_api_ready() && PyDate_CheckExact(when)) {
+        year = PyLong_FromLong(PyDateTime_GET_YEAR(when));
+        field[F_DAY] = PyLong_FromLong(date_ordinal(when));
+    } else {
+        year = PyObject_GetAttr(when, article_str[A_YEAR]);
+        field[F_DAY] = year == NULL ? NULL : PyObject_CallMethodNoArgs(when, article_str[A_TOORDINAL]);
+    }
     known = year == NULL || field[F_DAY] == NULL ? NULL : known_years(annotated);
     if (known == NULL) {
         goto done;
