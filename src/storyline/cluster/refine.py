@@ -375,7 +375,8 @@ def _near_in_time(clusterer: OnlineClusterer, sid: int, others: list[int]) -> li
             continue
         other = stories[o]
         if other.day_n:
-            if abs(day - other.day_sum / other.day_n) > window:
+            gap = day - other.day_sum / other.day_n
+            if gap > window or -gap > window:  # abs(gap) > window, without the call
                 continue
         elif _years_apart(clusterer, sid, o):
             continue
@@ -482,6 +483,7 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thre
     # two stories of headlines alone are compared in one call where the headline model
     # gives entity_conflict no weight (it is computed in Python)
     headline_model = None if reads_conflict[True] else clusterer.merge_model(headline=True)
+    headline_weights, headline_bias = headline_model or (None, None)
     headline_floor = clusterer.text_floor(headline=True)
 
     def probability(a: int, b: int) -> float:
@@ -493,20 +495,21 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thre
         if p is None:
             if headline_model is not None:
                 p = headline_merge_probability(sa, views.norms(a), sb, views.norms(b), clusterer.df_, headline_floor,
-                                               *headline_model)
+                                               headline_weights, headline_bias)
             if p is None:
                 p = _story_probability(clusterer, a, b, views, reads_conflict)
             scored[key] = p
         return p
 
     def push_pairs(sid: int) -> None:
-        story = clusterer.stories_[sid]
+        stories = clusterer.stories_
+        story = stories[sid]
         if story.body and threshold >= 1:
             return  # every pair with a story that has a body is off: skip its retrieval
         others = _near_in_time(clusterer, sid, clusterer._retrieve(views.keys(sid)))
         if len(others) > FULL_COMPARE:
             # as in the stream: one cosine to rank, the full features for the best
-            others = list(rank_stories(views.vectors(sid, text_only=True), others, clusterer.stories_, clusterer.df_,
+            others = list(rank_stories(views.vectors(sid, text_only=True), others, stories, clusterer.df_,
                                        FULL_COMPARE))
         for other in others:
             cut = bar(sid, other)
@@ -514,7 +517,7 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thre
                 continue  # this pass is off for such a pair
             p = probability(sid, other)
             if p >= cut:
-                heapq.heappush(heap, (-p, min(sid, other), max(sid, other)))
+                heapq.heappush(heap, (-p, sid, other) if sid < other else (-p, other, sid))
 
     for sid in list(clusterer.stories_):
         push_pairs(sid)
@@ -826,34 +829,46 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thres
     # the text floors between two stories of headlines alone and otherwise (read once)
     headline_floor, body_floor = clusterer.text_floor(headline=True), min(LINK_TEXT_FLOOR, clusterer.text_floor())
 
-    def bar(a: int, b: int) -> float:
-        both = not clusterer.stories_[a].body and not clusterer.stories_[b].body
-        return headline_threshold if both else threshold
+    stories, members = clusterer.stories_, clusterer.members_
 
-    def score(a: int, b: int, cut: float) -> float:
-        """The pair model's mean over the two stories' articles, where it reaches ``cut``;
-        else some value below."""
-        sa, sb = clusterer.stories_[a], clusterer.stories_[b]
-        floor = headline_floor if not sa.body and not sb.body else body_floor
-        norms_a, norms_b = views.text_norms(a), views.text_norms(b)
-        if not (story_shares_words(sa, norms_a, sb, norms_b, df, floor)
-                or story_shares_words(sb, norms_b, sa, norms_a, df, floor)):
-            return 0.0
-        return pair.mean(_sample(clusterer.members_[a]), _sample(clusterer.members_[b]), at_least=cut)
+    def scores(sid: int, others: list[int], every: bool = False) -> Iterator[tuple[float, float, int]]:
+        """(score, cut, other) for each of ``others``: the pair model's mean over the articles
+        of story ``sid`` and ``other``, where it reaches the threshold ``cut`` of the pair
+        (two stories of headlines alone have their own), else some value below (0.0 where
+        their words do not meet); a pair whose threshold is off (0) is left out unless
+        ``every``. What is read of story sid, which does not change meanwhile, is read once,
+        where first needed."""
+        story = stories[sid]
+        headline = not story.body
+        norms = sample = None
+        for other in others:
+            so = stories[other]
+            both = headline and not so.body
+            cut = headline_threshold if both else threshold
+            if cut <= 0 and not every:
+                continue
+            floor = headline_floor if both else body_floor
+            if norms is None:
+                norms = views.text_norms(sid)
+            norms_other = views.text_norms(other)
+            if not (story_shares_words(story, norms, so, norms_other, df, floor)
+                    or story_shares_words(so, norms_other, story, norms, df, floor)):
+                yield 0.0, cut, other
+                continue
+            if sample is None:
+                sample = _sample(members[sid])
+            yield pair.mean(sample, _sample(members[other]), at_least=cut), cut, other
 
     heap: list[tuple[float, int, int, int, int]] = []
     size: dict[int, int] = {}
 
     def push_pairs(sid: int) -> None:
-        story = clusterer.stories_[sid]
-        for other in _near_in_time(clusterer, sid, clusterer._retrieve(views.keys(sid), limit=LINK_CANDIDATES)):
-            cut = bar(sid, other)
-            if cut <= 0:
-                continue
-            p = score(sid, other, cut)
+        own = stories[sid].size
+        retrieved = clusterer._retrieve(views.keys(sid), limit=LINK_CANDIDATES)
+        for p, cut, other in scores(sid, _near_in_time(clusterer, sid, retrieved)):
             if p >= cut:
-                heapq.heappush(heap, (-p, min(sid, other), max(sid, other), story.size,
-                                      clusterer.stories_[other].size))
+                heapq.heappush(heap, (-p, sid, other, own, stories[other].size) if sid < other
+                               else (-p, other, sid, own, stories[other].size))
 
     for sid in list(clusterer.stories_):
         push_pairs(sid)
@@ -863,8 +878,10 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thres
             continue
         if size.get(keep) or size.get(gone):
             # either story has grown since this pair was scored: check and score it again
-            cut = bar(keep, gone)
-            if _too_far_apart(clusterer, keep, gone) or score(keep, gone, cut) < cut:
+            if _too_far_apart(clusterer, keep, gone):
+                continue
+            p, cut, _ = next(scores(keep, [gone], every=True))
+            if p < cut:
                 continue
         _absorb(clusterer, keep, gone, moved)
         size[keep] = size.get(keep, 0) + 1
