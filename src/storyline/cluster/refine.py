@@ -934,11 +934,13 @@ def attach_fragments(clusterer: OnlineClusterer, *, threshold: float, headline_t
                 # by IDF-weighted index keys (the cost stays flat on large stories)
                 if keys is None:
                     keys = {k for x in fragment for k in x.keys}
-                shared = {y.id: sum(idf[k] for k in keys.intersection(y.keys)) for y in near}
-                near = sorted(near, key=lambda y: shared[y.id], reverse=True)[:ATTACH_NEAREST]
+                # (each report's sum read by C-level calls; near sorted by index, stably)
+                shared = [sum(map(idf.__getitem__, keys.intersection(y.keys))) for y in near]
+                order = sorted(range(len(near)), key=shared.__getitem__, reverse=True)[:ATTACH_NEAREST]
+                near = [near[i] for i in order]
             if not near:
                 continue
-            p = max(pair.mean(fragment, [y]) for y in near)
+            p = max([pair.mean(fragment, [y]) for y in near])
             if p >= cut and (best is None or p > best_p):
                 best, best_p = other, p
         if best is not None:
