@@ -467,10 +467,6 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thre
     if headline_threshold is None:
         headline_threshold = threshold
 
-    def bar(a: int, b: int) -> float:
-        both = not clusterer.stories_[a].body and not clusterer.stories_[b].body
-        return headline_threshold if both else threshold
-
     moved: dict[str, int] = {}
     heap: list[tuple[float, int, int]] = []
     views = views or StoryViews(clusterer)
@@ -486,36 +482,49 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thre
     headline_weights, headline_bias = headline_model or (None, None)
     headline_floor = clusterer.text_floor(headline=True)
 
-    def probability(a: int, b: int) -> float:
-        if a > b:
-            a, b = b, a
-        sa, sb = clusterer.stories_[a], clusterer.stories_[b]
-        key = (a, sa.size, b, sb.size)
-        p = scored.get(key)
-        if p is None:
-            if headline_model is not None:
-                p = headline_merge_probability(sa, views.norms(a), sb, views.norms(b), clusterer.df_, headline_floor,
-                                               headline_weights, headline_bias)
+    stories = clusterer.stories_
+
+    def scores(sid: int, others: list[int], every: bool = False) -> Iterator[tuple[float, float, int]]:
+        """(probability, cut, other) for each of ``others``: the merge models' probability
+        of stories ``sid`` and ``other`` (scored once for each pair of their versions), and
+        the threshold ``cut`` of the pair (two stories of headlines alone have their own); a
+        pair for which this pass is off (cut 1) is left out unless ``every``. Story sid's
+        norms, where read, are read once (in the order the pair's two are read)."""
+        story = stories[sid]
+        headline = not story.body
+        own_norms = None
+        for other in others:
+            so = stories[other]
+            cut = headline_threshold if headline and not so.body else threshold
+            if cut >= 1 and not every:
+                continue
+            a, b, sa, sb = (sid, other, story, so) if sid < other else (other, sid, so, story)
+            key = (a, sa.size, b, sb.size)
+            p = scored.get(key)
             if p is None:
-                p = _story_probability(clusterer, a, b, views, reads_conflict)
-            scored[key] = p
-        return p
+                if headline_model is not None:
+                    if a == sid:
+                        own_norms = norms_a = own_norms or views.norms(a)
+                        norms_b = views.norms(b)
+                    else:
+                        norms_a = views.norms(a)
+                        own_norms = norms_b = own_norms or views.norms(b)
+                    p = headline_merge_probability(sa, norms_a, sb, norms_b, clusterer.df_, headline_floor,
+                                                   headline_weights, headline_bias)
+                if p is None:
+                    p = _story_probability(clusterer, a, b, views, reads_conflict)
+                scored[key] = p
+            yield p, cut, other
 
     def push_pairs(sid: int) -> None:
-        stories = clusterer.stories_
-        story = stories[sid]
-        if story.body and threshold >= 1:
+        if stories[sid].body and threshold >= 1:
             return  # every pair with a story that has a body is off: skip its retrieval
         others = _near_in_time(clusterer, sid, clusterer._retrieve(views.keys(sid)))
         if len(others) > FULL_COMPARE:
             # as in the stream: one cosine to rank, the full features for the best
             others = list(rank_stories(views.vectors(sid, text_only=True), others, stories, clusterer.df_,
                                        FULL_COMPARE))
-        for other in others:
-            cut = bar(sid, other)
-            if cut >= 1:
-                continue  # this pass is off for such a pair
-            p = probability(sid, other)
+        for p, cut, other in scores(sid, others):
             if p >= cut:
                 heapq.heappush(heap, (-p, sid, other) if sid < other else (-p, other, sid))
 
@@ -530,7 +539,8 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thre
         if version.get(keep) or version.get(gone):
             if _too_far_apart(clusterer, keep, gone):
                 continue
-            if probability(keep, gone) < bar(keep, gone):
+            p, cut, _ = next(scores(keep, [gone], every=True))
+            if p < cut:
                 continue
         _absorb(clusterer, keep, gone, moved)
         version[keep] = version.get(keep, 0) + 1
