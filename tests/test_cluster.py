@@ -177,6 +177,26 @@ def test_refine_merges_stories_split_by_the_stream_and_keeps_older_id() -> None:
     assert clusterer.refine() == {}
 
 
+@pytest.mark.parametrize("split_ratio", [0.0, 0.5])
+@pytest.mark.parametrize("stories", [2, 3, 4])
+def test_refine_returns_the_net_moves_in_member_order(split_ratio: float, stories: int) -> None:
+    # refine_stories reads the moves only from the stories it detached (merged away or
+    # split): the same dict, in the same order, as comparing every report's label
+    from storyline.cluster.refine import refine_stories
+
+    clusterer = OnlineClusterer()
+    for i, a in enumerate((*RESCUE_2024, *RESCUE_2016, *OTHER)):
+        clusterer.add(a, story=i % stories)
+    before = {f.id: sid for sid, members in clusterer.members_.items() for f in members}
+    opened = clusterer._next_id
+    moved = refine_stories(clusterer, split_ratio=split_ratio, headline_split_ratio=split_ratio)
+    assert moved
+    assert list(moved.items()) == [(aid, clusterer.labels_[aid]) for aid, sid in before.items()
+                                   if clusterer.labels_[aid] != sid]
+    if split_ratio and stories < 4:
+        assert clusterer._next_id > opened  # a split opened a story
+
+
 def test_refine_leaves_distinct_events_apart() -> None:
     clusterer = OnlineClusterer()
     for a in RESCUE_2024:
