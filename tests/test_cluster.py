@@ -893,6 +893,28 @@ def test_undated_reports_that_all_name_other_years_are_split_off_a_dated_story()
     assert split(earlier, SAINTS_2011[:1]) == set()
 
 
+def test_a_story_counts_its_reports_and_dated_reports() -> None:
+    # the year passes skip stories by these counts (_dated_stories) rather than walk their
+    # reports: size is every report, day_n the dated ones, through the stream's joins and
+    # refinement's joins, moves and splits
+    from storyline.cluster import refine
+
+    clusterer = OnlineClusterer()
+    for i, article in enumerate((*SAINTS_2011, *RESCUE_2024, *RESCUE_2016, *OTHER)):
+        clusterer.add(article, story=i % 2)
+    undated = [_saints(f"e{i}", f" The knee kept Bush out of {n} games in the 2008 season.")
+               for i, n in enumerate(("two", "three", "four"))]
+    for article in undated:
+        clusterer.add(article, story=0)
+    refine.refine_stories(clusterer, split_ratio=0.5, headline_split_ratio=0.5)
+    refine.move_reports_by_year(clusterer, threshold=0.3)
+    refine.split_off_other_years(clusterer)
+    counted = {sid: (len(members), sum(f.day is not None for f in members))
+               for sid, members in clusterer.members_.items()}
+    assert counted == {sid: (story.size, story.day_n) for sid, story in clusterer.stories_.items()}
+    assert any(size > dated for size, dated in counted.values())
+
+
 @pytest.mark.parametrize("which", ["active", "reference"])
 def test_out_of_window_stories_take_no_place_among_those_compared(which: str) -> None:
     """A report re-published months later finds its own earlier story the closest; that

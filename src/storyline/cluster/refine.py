@@ -425,11 +425,16 @@ def _year_bounds(story: StoryFeatures) -> tuple[int, int] | None:
     return date.fromordinal(story.first_day).year, date.fromordinal(story.last_day).year + LATER_YEAR_SLACK
 
 
-def _dated_stories(clusterer: OnlineClusterer) -> Iterator[tuple[int, int, int]]:
-    """Each dated story's id with its year bounds (:func:`_year_bounds`); safe to change
-    the clusterer's stories while iterating."""
+def _dated_stories(clusterer: OnlineClusterer, *, undated: int = 0, dated: int = 0) -> Iterator[tuple[int, int, int]]:
+    """Each dated story's id with its year bounds (:func:`_year_bounds`), of the stories with
+    at least ``undated`` undated and ``dated`` dated reports (a story counts its dated
+    reports in day_n: the others are not walked); safe to change the clusterer's stories
+    while iterating."""
     for sid in list(clusterer.stories_):
-        bounds = _year_bounds(clusterer.stories_[sid])
+        story = clusterer.stories_[sid]
+        if story.size - story.day_n < undated or story.day_n < dated:
+            continue
+        bounds = _year_bounds(story)
         if bounds is not None:
             yield sid, *bounds
 
@@ -582,7 +587,7 @@ def move_reports_by_year(clusterer: OnlineClusterer, *, threshold: float,
     """
     pair = pairs or PairScores(clusterer)
     moved: dict[str, int] = {}
-    for sid, first_year, later_than in _dated_stories(clusterer):
+    for sid, first_year, later_than in _dated_stories(clusterer, undated=1):
         for report in [f for f in clusterer.members_[sid] if f.day is None and f.year is not None
                        and (f.year < first_year or f.year > later_than)]:
             best, best_p = None, threshold
@@ -616,7 +621,7 @@ def split_off_other_years(clusterer: OnlineClusterer, *, pairs: PairScores | Non
     """
     pair = pairs or PairScores(clusterer)
     moved: dict[str, int] = {}
-    for sid, first_year, later_than in _dated_stories(clusterer):
+    for sid, first_year, later_than in _dated_stories(clusterer, undated=OTHER_YEARS_REPORTS, dated=OTHER_YEARS_DATED):
         members = clusterer.members_[sid]
         dated = [f for f in members if f.day is not None]
         undated = [f for f in members if f.day is None]
