@@ -387,6 +387,9 @@ def _near_in_time(clusterer: OnlineClusterer, sid: int, others: list[int]) -> li
 def _years_apart(clusterer: OnlineClusterer, a: int, b: int) -> bool:
     """Whether either story's undated reports name years that place it apart from the other
     (:func:`_years_contradict`, which is one-way)."""
+    stories = clusterer.stories_
+    if stories[a].first_day is not None and stories[b].first_day is not None:
+        return False  # neither is undated (_years_contradict's first test, without its calls)
     return _years_contradict(clusterer, a, b) or _years_contradict(clusterer, b, a)
 
 
