@@ -177,6 +177,26 @@ def test_refine_merges_stories_split_by_the_stream_and_keeps_older_id() -> None:
     assert clusterer.refine() == {}
 
 
+@pytest.mark.parametrize("split_ratio", [0.0, 0.5])
+@pytest.mark.parametrize("stories", [2, 3, 4])
+def test_refine_returns_the_net_moves_in_member_order(split_ratio: float, stories: int) -> None:
+    # refine_stories reads the moves only from the stories it detached (merged away or
+    # split): the same dict, in the same order, as comparing every report's label
+    from storyline.cluster.refine import refine_stories
+
+    clusterer = OnlineClusterer()
+    for i, a in enumerate((*RESCUE_2024, *RESCUE_2016, *OTHER)):
+        clusterer.add(a, story=i % stories)
+    before = {f.id: sid for sid, members in clusterer.members_.items() for f in members}
+    opened = clusterer._next_id
+    moved = refine_stories(clusterer, split_ratio=split_ratio, headline_split_ratio=split_ratio)
+    assert moved
+    assert list(moved.items()) == [(aid, clusterer.labels_[aid]) for aid, sid in before.items()
+                                   if clusterer.labels_[aid] != sid]
+    if split_ratio and stories < 4:
+        assert clusterer._next_id > opened  # a split opened a story
+
+
 def test_refine_leaves_distinct_events_apart() -> None:
     clusterer = OnlineClusterer()
     for a in RESCUE_2024:
@@ -871,6 +891,28 @@ def test_undated_reports_that_all_name_other_years_are_split_off_a_dated_story()
     assert split([*earlier[:2], no_year]) == set()
     assert split([*earlier, _saints("s", " Bush ran for 150 yards in 2011.")]) == set()
     assert split(earlier, SAINTS_2011[:1]) == set()
+
+
+def test_a_story_counts_its_reports_and_dated_reports() -> None:
+    # the year passes skip stories by these counts (_dated_stories) rather than walk their
+    # reports: size is every report, day_n the dated ones, through the stream's joins and
+    # refinement's joins, moves and splits
+    from storyline.cluster import refine
+
+    clusterer = OnlineClusterer()
+    for i, article in enumerate((*SAINTS_2011, *RESCUE_2024, *RESCUE_2016, *OTHER)):
+        clusterer.add(article, story=i % 2)
+    undated = [_saints(f"e{i}", f" The knee kept Bush out of {n} games in the 2008 season.")
+               for i, n in enumerate(("two", "three", "four"))]
+    for article in undated:
+        clusterer.add(article, story=0)
+    refine.refine_stories(clusterer, split_ratio=0.5, headline_split_ratio=0.5)
+    refine.move_reports_by_year(clusterer, threshold=0.3)
+    refine.split_off_other_years(clusterer)
+    counted = {sid: (len(members), sum(f.day is not None for f in members))
+               for sid, members in clusterer.members_.items()}
+    assert counted == {sid: (story.size, story.day_n) for sid, story in clusterer.stories_.items()}
+    assert any(size > dated for size, dated in counted.values())
 
 
 @pytest.mark.parametrize("which", ["active", "reference"])

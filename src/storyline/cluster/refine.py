@@ -375,7 +375,8 @@ def _near_in_time(clusterer: OnlineClusterer, sid: int, others: list[int]) -> li
             continue
         other = stories[o]
         if other.day_n:
-            if abs(day - other.day_sum / other.day_n) > window:
+            gap = day - other.day_sum / other.day_n
+            if gap > window or -gap > window:  # abs(gap) > window, without the call
                 continue
         elif _years_apart(clusterer, sid, o):
             continue
@@ -386,6 +387,9 @@ def _near_in_time(clusterer: OnlineClusterer, sid: int, others: list[int]) -> li
 def _years_apart(clusterer: OnlineClusterer, a: int, b: int) -> bool:
     """Whether either story's undated reports name years that place it apart from the other
     (:func:`_years_contradict`, which is one-way)."""
+    stories = clusterer.stories_
+    if stories[a].first_day is not None and stories[b].first_day is not None:
+        return False  # neither is undated (_years_contradict's first test, without its calls)
     return _years_contradict(clusterer, a, b) or _years_contradict(clusterer, b, a)
 
 
@@ -424,11 +428,16 @@ def _year_bounds(story: StoryFeatures) -> tuple[int, int] | None:
     return date.fromordinal(story.first_day).year, date.fromordinal(story.last_day).year + LATER_YEAR_SLACK
 
 
-def _dated_stories(clusterer: OnlineClusterer) -> Iterator[tuple[int, int, int]]:
-    """Each dated story's id with its year bounds (:func:`_year_bounds`); safe to change
-    the clusterer's stories while iterating."""
+def _dated_stories(clusterer: OnlineClusterer, *, undated: int = 0, dated: int = 0) -> Iterator[tuple[int, int, int]]:
+    """Each dated story's id with its year bounds (:func:`_year_bounds`), of the stories with
+    at least ``undated`` undated and ``dated`` dated reports (a story counts its dated
+    reports in day_n: the others are not walked); safe to change the clusterer's stories
+    while iterating."""
     for sid in list(clusterer.stories_):
-        bounds = _year_bounds(clusterer.stories_[sid])
+        story = clusterer.stories_[sid]
+        if story.size - story.day_n < undated or story.day_n < dated:
+            continue
+        bounds = _year_bounds(story)
         if bounds is not None:
             yield sid, *bounds
 
@@ -466,10 +475,6 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thre
     if headline_threshold is None:
         headline_threshold = threshold
 
-    def bar(a: int, b: int) -> float:
-        both = not clusterer.stories_[a].body and not clusterer.stories_[b].body
-        return headline_threshold if both else threshold
-
     moved: dict[str, int] = {}
     heap: list[tuple[float, int, int]] = []
     views = views or StoryViews(clusterer)
@@ -482,39 +487,54 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thre
     # two stories of headlines alone are compared in one call where the headline model
     # gives entity_conflict no weight (it is computed in Python)
     headline_model = None if reads_conflict[True] else clusterer.merge_model(headline=True)
+    headline_weights, headline_bias = headline_model or (None, None)
     headline_floor = clusterer.text_floor(headline=True)
 
-    def probability(a: int, b: int) -> float:
-        if a > b:
-            a, b = b, a
-        sa, sb = clusterer.stories_[a], clusterer.stories_[b]
-        key = (a, sa.size, b, sb.size)
-        p = scored.get(key)
-        if p is None:
-            if headline_model is not None:
-                p = headline_merge_probability(sa, views.norms(a), sb, views.norms(b), clusterer.df_, headline_floor,
-                                               *headline_model)
+    stories = clusterer.stories_
+
+    def scores(sid: int, others: list[int], every: bool = False) -> Iterator[tuple[float, float, int]]:
+        """(probability, cut, other) for each of ``others``: the merge models' probability
+        of stories ``sid`` and ``other`` (scored once for each pair of their versions), and
+        the threshold ``cut`` of the pair (two stories of headlines alone have their own); a
+        pair for which this pass is off (cut 1) is left out unless ``every``. Story sid's
+        norms, where read, are read once (in the order the pair's two are read)."""
+        story = stories[sid]
+        headline = not story.body
+        own_norms = None
+        for other in others:
+            so = stories[other]
+            cut = headline_threshold if headline and not so.body else threshold
+            if cut >= 1 and not every:
+                continue
+            a, b, sa, sb = (sid, other, story, so) if sid < other else (other, sid, so, story)
+            key = (a, sa.size, b, sb.size)
+            p = scored.get(key)
             if p is None:
-                p = _story_probability(clusterer, a, b, views, reads_conflict)
-            scored[key] = p
-        return p
+                if headline_model is not None:
+                    if a == sid:
+                        own_norms = norms_a = own_norms or views.norms(a)
+                        norms_b = views.norms(b)
+                    else:
+                        norms_a = views.norms(a)
+                        own_norms = norms_b = own_norms or views.norms(b)
+                    p = headline_merge_probability(sa, norms_a, sb, norms_b, clusterer.df_, headline_floor,
+                                                   headline_weights, headline_bias)
+                if p is None:
+                    p = _story_probability(clusterer, a, b, views, reads_conflict)
+                scored[key] = p
+            yield p, cut, other
 
     def push_pairs(sid: int) -> None:
-        story = clusterer.stories_[sid]
-        if story.body and threshold >= 1:
+        if stories[sid].body and threshold >= 1:
             return  # every pair with a story that has a body is off: skip its retrieval
         others = _near_in_time(clusterer, sid, clusterer._retrieve(views.keys(sid)))
         if len(others) > FULL_COMPARE:
             # as in the stream: one cosine to rank, the full features for the best
-            others = list(rank_stories(views.vectors(sid, text_only=True), others, clusterer.stories_, clusterer.df_,
+            others = list(rank_stories(views.vectors(sid, text_only=True), others, stories, clusterer.df_,
                                        FULL_COMPARE))
-        for other in others:
-            cut = bar(sid, other)
-            if cut >= 1:
-                continue  # this pass is off for such a pair
-            p = probability(sid, other)
+        for p, cut, other in scores(sid, others):
             if p >= cut:
-                heapq.heappush(heap, (-p, min(sid, other), max(sid, other)))
+                heapq.heappush(heap, (-p, sid, other) if sid < other else (-p, other, sid))
 
     for sid in list(clusterer.stories_):
         push_pairs(sid)
@@ -527,7 +547,8 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thre
         if version.get(keep) or version.get(gone):
             if _too_far_apart(clusterer, keep, gone):
                 continue
-            if probability(keep, gone) < bar(keep, gone):
+            p, cut, _ = next(scores(keep, [gone], every=True))
+            if p < cut:
                 continue
         _absorb(clusterer, keep, gone, moved)
         version[keep] = version.get(keep, 0) + 1
@@ -569,7 +590,7 @@ def move_reports_by_year(clusterer: OnlineClusterer, *, threshold: float,
     """
     pair = pairs or PairScores(clusterer)
     moved: dict[str, int] = {}
-    for sid, first_year, later_than in _dated_stories(clusterer):
+    for sid, first_year, later_than in _dated_stories(clusterer, undated=1):
         for report in [f for f in clusterer.members_[sid] if f.day is None and f.year is not None
                        and (f.year < first_year or f.year > later_than)]:
             best, best_p = None, threshold
@@ -603,7 +624,7 @@ def split_off_other_years(clusterer: OnlineClusterer, *, pairs: PairScores | Non
     """
     pair = pairs or PairScores(clusterer)
     moved: dict[str, int] = {}
-    for sid, first_year, later_than in _dated_stories(clusterer):
+    for sid, first_year, later_than in _dated_stories(clusterer, undated=OTHER_YEARS_REPORTS, dated=OTHER_YEARS_DATED):
         members = clusterer.members_[sid]
         dated = [f for f in members if f.day is not None]
         undated = [f for f in members if f.day is None]
@@ -826,34 +847,46 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thres
     # the text floors between two stories of headlines alone and otherwise (read once)
     headline_floor, body_floor = clusterer.text_floor(headline=True), min(LINK_TEXT_FLOOR, clusterer.text_floor())
 
-    def bar(a: int, b: int) -> float:
-        both = not clusterer.stories_[a].body and not clusterer.stories_[b].body
-        return headline_threshold if both else threshold
+    stories, members = clusterer.stories_, clusterer.members_
 
-    def score(a: int, b: int, cut: float) -> float:
-        """The pair model's mean over the two stories' articles, where it reaches ``cut``;
-        else some value below."""
-        sa, sb = clusterer.stories_[a], clusterer.stories_[b]
-        floor = headline_floor if not sa.body and not sb.body else body_floor
-        norms_a, norms_b = views.text_norms(a), views.text_norms(b)
-        if not (story_shares_words(sa, norms_a, sb, norms_b, df, floor)
-                or story_shares_words(sb, norms_b, sa, norms_a, df, floor)):
-            return 0.0
-        return pair.mean(_sample(clusterer.members_[a]), _sample(clusterer.members_[b]), at_least=cut)
+    def scores(sid: int, others: list[int], every: bool = False) -> Iterator[tuple[float, float, int]]:
+        """(score, cut, other) for each of ``others``: the pair model's mean over the articles
+        of story ``sid`` and ``other``, where it reaches the threshold ``cut`` of the pair
+        (two stories of headlines alone have their own), else some value below (0.0 where
+        their words do not meet); a pair whose threshold is off (0) is left out unless
+        ``every``. What is read of story sid, which does not change meanwhile, is read once,
+        where first needed."""
+        story = stories[sid]
+        headline = not story.body
+        norms = sample = None
+        for other in others:
+            so = stories[other]
+            both = headline and not so.body
+            cut = headline_threshold if both else threshold
+            if cut <= 0 and not every:
+                continue
+            floor = headline_floor if both else body_floor
+            if norms is None:
+                norms = views.text_norms(sid)
+            norms_other = views.text_norms(other)
+            if not (story_shares_words(story, norms, so, norms_other, df, floor)
+                    or story_shares_words(so, norms_other, story, norms, df, floor)):
+                yield 0.0, cut, other
+                continue
+            if sample is None:
+                sample = _sample(members[sid])
+            yield pair.mean(sample, _sample(members[other]), at_least=cut), cut, other
 
     heap: list[tuple[float, int, int, int, int]] = []
     size: dict[int, int] = {}
 
     def push_pairs(sid: int) -> None:
-        story = clusterer.stories_[sid]
-        for other in _near_in_time(clusterer, sid, clusterer._retrieve(views.keys(sid), limit=LINK_CANDIDATES)):
-            cut = bar(sid, other)
-            if cut <= 0:
-                continue
-            p = score(sid, other, cut)
+        own = stories[sid].size
+        retrieved = clusterer._retrieve(views.keys(sid), limit=LINK_CANDIDATES)
+        for p, cut, other in scores(sid, _near_in_time(clusterer, sid, retrieved)):
             if p >= cut:
-                heapq.heappush(heap, (-p, min(sid, other), max(sid, other), story.size,
-                                      clusterer.stories_[other].size))
+                heapq.heappush(heap, (-p, sid, other, own, stories[other].size) if sid < other
+                               else (-p, other, sid, own, stories[other].size))
 
     for sid in list(clusterer.stories_):
         push_pairs(sid)
@@ -863,8 +896,10 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thres
             continue
         if size.get(keep) or size.get(gone):
             # either story has grown since this pair was scored: check and score it again
-            cut = bar(keep, gone)
-            if _too_far_apart(clusterer, keep, gone) or score(keep, gone, cut) < cut:
+            if _too_far_apart(clusterer, keep, gone):
+                continue
+            p, cut, _ = next(scores(keep, [gone], every=True))
+            if p < cut:
                 continue
         _absorb(clusterer, keep, gone, moved)
         size[keep] = size.get(keep, 0) + 1
@@ -917,11 +952,13 @@ def attach_fragments(clusterer: OnlineClusterer, *, threshold: float, headline_t
                 # by IDF-weighted index keys (the cost stays flat on large stories)
                 if keys is None:
                     keys = {k for x in fragment for k in x.keys}
-                shared = {y.id: sum(idf[k] for k in keys.intersection(y.keys)) for y in near}
-                near = sorted(near, key=lambda y: shared[y.id], reverse=True)[:ATTACH_NEAREST]
+                # (each report's sum read by C-level calls; near sorted by index, stably)
+                shared = [sum(map(idf.__getitem__, keys.intersection(y.keys))) for y in near]
+                order = sorted(range(len(near)), key=shared.__getitem__, reverse=True)[:ATTACH_NEAREST]
+                near = [near[i] for i in order]
             if not near:
                 continue
-            p = max(pair.mean(fragment, [y]) for y in near)
+            p = max([pair.mean(fragment, [y]) for y in near])
             if p >= cut and (best is None or p > best_p):
                 best, best_p = other, p
         if best is not None:
@@ -945,7 +982,10 @@ def refine_stories(clusterer: OnlineClusterer, *, merge_threshold: float | None 
     (stream, merge, linkage) each look at one story pair, the split at a whole story.
     """
     merge_threshold = MERGE_THRESHOLD if merge_threshold is None else merge_threshold
-    before = {f.id: sid for sid, members in clusterer.members_.items() for f in members}
+    # each story's members list and size before refinement: a list only grows while its
+    # story is attached (one a report leaves is detached, and its story rebuilt with a new
+    # list), so a story whose list is still attached kept every report it had
+    before = [(sid, members, len(members)) for sid, members in clusterer.members_.items()]
     if headline_merge_threshold is None:
         headline_merge_threshold = _weights.HEADLINE_MERGE_THRESHOLD
     views = StoryViews(clusterer)
@@ -972,5 +1012,15 @@ def refine_stories(clusterer: OnlineClusterer, *, merge_threshold: float | None 
     headline_split_ratio = HEADLINE_SPLIT_RATIO if headline_split_ratio is None else headline_split_ratio
     if split_ratio > 0 or headline_split_ratio > 0:
         split_stories(clusterer, ratio=split_ratio, headline_ratio=headline_split_ratio, pairs=pairs)
-    # Only net moves count (an article split off and merged back has not moved).
-    return {aid: clusterer.labels_[aid] for aid, sid in before.items() if clusterer.labels_[aid] != sid}
+    # Only net moves count (an article split off and merged back has not moved), in the
+    # order the stories and their reports had before.
+    members_, labels = clusterer.members_, clusterer.labels_
+    moved: dict[str, int] = {}
+    for sid, members, size in before:
+        if members_.get(sid) is members:
+            continue  # never detached: its reports are all still in story sid
+        for f in members[:size]:
+            label = labels[f.id]
+            if label != sid:
+                moved[f.id] = label
+    return moved
