@@ -523,11 +523,9 @@ PyDoc_STRVAR(decide_doc,
 "best_story over an article's ranked candidates (distinct ids into ``stories``): the\n"
 "``count`` best by their text cosine where there are more, else all (storyline.cluster.online).");
 
-static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 10) {
-        PyErr_SetString(PyExc_TypeError, "decide takes 10 arguments");
-        return NULL;
-    }
+/* decide of its 10 arguments, the candidates (args[1]) read from ``ids`` (n_ids of them,
+ * held by the caller) where that is not NULL. */
+static PyObject *decide_of(PyObject *const *args, PyObject *const *ids, Py_ssize_t n_ids) {
     PyObject *features = args[0], *stories = args[2], *df = args[3];
     Py_ssize_t count = PyLong_AsSsize_t(args[4]);
     double bias, threshold;
@@ -564,21 +562,22 @@ static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     }
     /* a tuple of them (a list's own array and items may be freed by Python code run
      * below: an IDF's __missing__, a story id's __eq__) */
-    PyObject *candidates = side == NULL ? NULL : hold(&h, PySequence_Tuple(args[1]));
+    PyObject *candidates = side == NULL || ids != NULL ? NULL : hold(&h, PySequence_Tuple(args[1]));
+    int ready = side != NULL && (ids != NULL || candidates != NULL);
     /* the fields pair_values reads of the article, read once */
     static const int own_names[] = {K_BODY, K_NUMBERS, K_MAIN, K_DAY, K_WEEKDAYS, K_MONTHS, K_YEARS, K_HEADLINE_ONLY};
     PyObject *own[K_COUNT] = {NULL};
-    for (size_t i = 0; candidates != NULL && i < sizeof own_names / sizeof own_names[0]; i++) {
+    for (size_t i = 0; ready && i < sizeof own_names / sizeof own_names[0]; i++) {
         if ((own[own_names[i]] = held_attr(&h, features, own_names[i])) == NULL) {
             goto fail;
         }
     }
-    PyObject *own_day = candidates == NULL ? NULL : own[K_DAY];
+    PyObject *own_day = ready ? own[K_DAY] : NULL;
     if (own_day == NULL) {
         goto fail;
     }
-    Py_ssize_t n = PyTuple_GET_SIZE(candidates);
-    PyObject **sids = &PyTuple_GET_ITEM(candidates, 0);
+    Py_ssize_t n = ids != NULL ? n_ids : PyTuple_GET_SIZE(candidates);
+    PyObject **sids = ids != NULL ? (PyObject **)ids : &PyTuple_GET_ITEM(candidates, 0);
     PyObject **found = NULL; /* their stories, where the window test found them */
     if (own_day != Py_None) {
         /* the candidates within the time window (online.in_window), in their order: an
@@ -678,6 +677,89 @@ fail:
     drop_kept(kept, kept_n);
     Py_XDECREF(best);
     return NULL;
+}
+
+static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 10) {
+        PyErr_SetString(PyExc_TypeError, "decide takes 10 arguments");
+        return NULL;
+    }
+    return decide_of(args, NULL, 0);
+}
+
+PyDoc_STRVAR(retrieve_and_decide_doc,
+"retrieve_and_decide(index, keys, most, limit, features, stories, df, count, floor, window_days,\n"
+"                    weights, bias, threshold) -> story id | None\n\n"
+"decide over the stories index.top(keys, df.weights, most, limit) retrieves, None where it\n"
+"retrieves none (storyline.cluster.online).");
+
+/* A KeyIndex's retrieval passed to decide as a C array of its ids: no list of them made,
+ * no tuple copied from it, one call from Python in place of two. */
+static PyObject *retrieve_and_decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 13) {
+        PyErr_SetString(PyExc_TypeError, "retrieve_and_decide takes 13 arguments");
+        return NULL;
+    }
+    if (kernel_ready() < 0) {
+        return NULL;
+    }
+    PyObject *index = args[0], *keys = args[1], *df = args[6];
+    /* decide's arguments; its candidates (args[1]) are the retrieved ones */
+    PyObject *decide_args[10] = {args[4], NULL, args[5], df, args[7], args[8], args[9], args[10], args[11], args[12]};
+    Held h;
+    h.n = 0;
+    PyObject *idf = held_attr(&h, df, K_WEIGHTS), *out = NULL;
+    if (idf == NULL) {
+        return NULL;
+    }
+    if (!Py_IS_TYPE(index, &KeyIndexType)) { /* another index: its top, then decide */
+        static PyObject *top_name = NULL; /* interned once */
+        if (top_name == NULL && (top_name = PyUnicode_InternFromString("top")) == NULL) {
+            release(&h);
+            return NULL;
+        }
+        PyObject *top_args[5] = {index, keys, idf, args[2], args[3]};
+        PyObject *candidates = hold(&h, PyObject_VectorcallMethod(top_name, top_args, 5, NULL));
+        int any = candidates == NULL ? -1 : PyObject_IsTrue(candidates);
+        if (any > 0) {
+            decide_args[1] = candidates;
+            out = decide_of(decide_args, NULL, 0);
+        } else if (any == 0) {
+            out = Py_NewRef(Py_None);
+        }
+        release(&h);
+        return out;
+    }
+    KeyIndexObject *retriever = (KeyIndexObject *)index;
+    Py_ssize_t most, limit, n = 0;
+    if (!PyDict_Check(idf)) {
+        PyErr_SetString(PyExc_TypeError, "KeyIndex.top: idf must be a dict");
+        release(&h);
+        return NULL;
+    }
+    if (top_bounds(args[2], args[3], &most, &limit) < 0) {
+        release(&h);
+        return NULL;
+    }
+    Py_ssize_t room = limit < (Py_ssize_t)retriever->slot_count ? limit : (Py_ssize_t)retriever->slot_count;
+    PyObject *few[16], **ids = room <= 16 ? few : PyMem_Malloc(sizeof(PyObject *) * (size_t)room);
+    if (ids == NULL) {
+        release(&h);
+        return PyErr_NoMemory();
+    }
+    if (index_top(retriever, keys, idf, most, limit, ids, &n) == 0) {
+        release(&h); /* decide reads the IDF dict again, as its reference does */
+        out = n == 0 ? Py_NewRef(Py_None) : decide_of(decide_args, ids, n);
+    } else {
+        release(&h);
+    }
+    for (Py_ssize_t k = 0; k < n; k++) {
+        Py_DECREF(ids[k]);
+    }
+    if (ids != few) {
+        PyMem_Free(ids);
+    }
+    return out;
 }
 
 /* setattr(obj, name, value), straight into the slot where ``name`` is a plain __slots__
