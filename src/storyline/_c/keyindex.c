@@ -574,10 +574,15 @@ PyDoc_STRVAR(KeyIndex_top_doc,
 "filed under (keys held by more than ``most`` stories are skipped), best first; of equal\n"
 "sums the higher id first. An IDF weight must be a number >= 0 (ValueError).");
 
+typedef struct TopReads TopReads;
+static void top_read(TopReads *reads, PyObject *key, double weight);
+
 /* KeyIndex.top's retrieval: the ids of the ``limit`` best stories (new references, best
- * first) into ids[0..*count) (room for ``limit``); -1 with an exception set. */
+ * first) into ids[0..*count) (room for ``limit``); -1 with an exception set. Where
+ * ``reads`` is not NULL, the keys whose IDF weights it reads, and those, go to it
+ * (stream.c). */
 static int index_top(KeyIndexObject *self, PyObject *keys_obj, PyObject *idf, Py_ssize_t most, Py_ssize_t limit,
-                     PyObject **ids, Py_ssize_t *count_out) {
+                     PyObject **ids, Py_ssize_t *count_out, TopReads *reads) {
     if (!PyDict_Check(idf)) {
         PyErr_SetString(PyExc_TypeError, "KeyIndex.top: idf must be a dict");
         return -1;
@@ -625,6 +630,9 @@ static int index_top(KeyIndexObject *self, PyObject *keys_obj, PyObject *idf, Py
         if (!(weight >= 0)) {
             PyErr_SetString(PyExc_ValueError, "KeyIndex.top: IDF weights must be numbers >= 0");
             break;
+        }
+        if (reads != NULL) {
+            top_read(reads, key, weight); /* the key is the keys tuple's (held by the caller) */
         }
         /* read once: the stores below might alias them, as the compiler sees it */
         const uint32_t *holders = e->holders, n = e->n;
@@ -693,7 +701,7 @@ static PyObject *KeyIndex_top(KeyIndexObject *self, PyObject *const *args, Py_ss
     if (out == NULL) {
         return NULL;
     }
-    if (index_top(self, args[0], args[1], most, limit, ((PyListObject *)out)->ob_item, &count) < 0) {
+    if (index_top(self, args[0], args[1], most, limit, ((PyListObject *)out)->ob_item, &count, NULL) < 0) {
         Py_DECREF(out);
         return NULL;
     }

@@ -175,11 +175,74 @@ fail:
  * hash tables) in place of an ArticleVectors, so that no dict or float is made per article
  * term; its bags' cosines with a story's bags in cosine_of's order. ---- */
 
+/* The IDF weights KeyIndex.top read for an article's keys (its title terms, then its
+ * names, ...), in their order, for decide's side of the article (retrieve_and_decide):
+ * a term at the next place read from here, not looked up again, while the IDF dict keeps
+ * the version top left it with (no weight changed, none added since). */
+#define TOP_READS 64
+struct TopReads {
+    uint64_t version; /* 0: none to be read */
+    Py_ssize_t n, at;
+    PyObject *terms[TOP_READS]; /* borrowed from the keys (a tuple the caller holds) */
+    double weights[TOP_READS];
+};
+
+/* Keeps a key's weight as top read it (the first TOP_READS of them). */
+static void top_read(TopReads *reads, PyObject *key, double weight) {
+    if (reads->n < TOP_READS) {
+        reads->terms[reads->n] = key;
+        reads->weights[reads->n++] = weight;
+    }
+}
+
+/* side_bag, the weights of the terms ``reads`` holds taken from it. */
+static int side_bag_reading(Side *s, SideBag *bag, PyObject *dict, PyObject *idf, TopReads *reads) {
+    if (reads == NULL || reads->version == 0 || !PyDict_Check(dict)) {
+        return side_bag(s, bag, dict, idf);
+    }
+    if (bag_alloc(s, bag, PyDict_GET_SIZE(dict)) < 0) {
+        return -1;
+    }
+    Py_ssize_t pos = 0, size = PyDict_GET_SIZE(dict);
+    PyObject *term, *value;
+    while (PyDict_Next(dict, &pos, &term, &value)) {
+        if (!PyUnicode_CheckExact(term)) {
+            PyErr_SetString(PyExc_TypeError, "pair_probability: a bag's terms must be str");
+            return -1;
+        }
+        if (bag->n == bag->capacity) { /* Python code run for a term grew the dict */
+            PyErr_SetString(PyExc_RuntimeError, "dictionary changed during iteration");
+            return -1;
+        }
+        Py_hash_t hash = PyObject_Hash(term);
+        double w, weight;
+        int status;
+        if (hash != -1 && reads->at < reads->n && reads->terms[reads->at] == term && PyFloat_CheckExact(value)
+                && dict_version(idf) == reads->version) {
+            w = PyFloat_AS_DOUBLE(value);
+            weight = reads->weights[reads->at++];
+            status = 0;
+        } else {
+            Py_INCREF(term); /* held: the IDF's __missing__ may take it out of the bag */
+            status = hash == -1 ? -1 : weight_and_idf(idf, term, value, &w, &weight);
+            Py_DECREF(term);
+        }
+        if (status == 0) {
+            bag_add(bag, term, hash, w, w * weight, weight);
+        }
+        if (status < 0 || walk_changed(dict, size) < 0) {
+            return -1;
+        }
+    }
+    bag->vector_norm = bag->story_norm = bag->n ? bag_norm(bag, 0) : 1.0;
+    return 0;
+}
+
 /* An article's side as decide reads it: its bags (title, body, entities, years, the three
  * kinds, title + body both ways), the IDF weights read (or computed) in the order
  * ArticleVectors(features, df) reads them, none of the rest (side_of reads that); NULL
- * with an exception set. Freed by side_free. */
-static Side *article_side(PyObject *f, PyObject *idf) {
+ * with an exception set. Freed by side_free. ``reads`` is NULL, or the weights top read. */
+static Side *read_side(PyObject *f, PyObject *idf, TopReads *reads) {
     Held h;
     h.n = 0;
     static const int fields[4] = {K_TITLE, K_BODY, K_ENTITIES, K_YEARS};
@@ -218,7 +281,7 @@ static Side *article_side(PyObject *f, PyObject *idf) {
     for (int i = 0; i < 4; i++) {
         /* read again: the IDF's __missing__ (Python code) may have run since */
         PyObject *bag = held_attr(&h, f, fields[i]);
-        if (bag == NULL || side_bag(s, &s->bag[slots[i]], bag, idf) < 0) {
+        if (bag == NULL || side_bag_reading(s, &s->bag[slots[i]], bag, idf, reads) < 0) {
             goto fail;
         }
     }
@@ -266,6 +329,10 @@ fail:
     release(&h);
     side_free(s);
     return NULL;
+}
+
+static Side *article_side(PyObject *f, PyObject *idf) {
+    return read_side(f, idf, NULL);
 }
 
 /* The side's bag of the ArticleVectors vector <name>. */
@@ -525,7 +592,7 @@ PyDoc_STRVAR(decide_doc,
 
 /* decide of its 10 arguments, the candidates (args[1]) read from ``ids`` (n_ids of them,
  * held by the caller) where that is not NULL. */
-static PyObject *decide_of(PyObject *const *args, PyObject *const *ids, Py_ssize_t n_ids) {
+static PyObject *decide_of(PyObject *const *args, PyObject *const *ids, Py_ssize_t n_ids, TopReads *reads) {
     PyObject *features = args[0], *stories = args[2], *df = args[3];
     Py_ssize_t count = PyLong_AsSsize_t(args[4]);
     double bias, threshold;
@@ -552,7 +619,7 @@ static PyObject *decide_of(PyObject *const *args, PyObject *const *ids, Py_ssize
         PyErr_SetString(PyExc_TypeError, "decide: the IDF weights must be a dict");
         goto fail;
     }
-    side = article_side(features, idf);
+    side = read_side(features, idf, reads);
     /* the article's title and body and their versions, to keep the side's weights for
      * add_article */
     uint64_t text_versions[2] = {0, 0};
@@ -684,7 +751,7 @@ static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "decide takes 10 arguments");
         return NULL;
     }
-    return decide_of(args, NULL, 0);
+    return decide_of(args, NULL, 0, NULL);
 }
 
 PyDoc_STRVAR(retrieve_and_decide_doc,
@@ -723,7 +790,7 @@ static PyObject *retrieve_and_decide(PyObject *self, PyObject *const *args, Py_s
         int any = candidates == NULL ? -1 : PyObject_IsTrue(candidates);
         if (any > 0) {
             decide_args[1] = candidates;
-            out = decide_of(decide_args, NULL, 0);
+            out = decide_of(decide_args, NULL, 0, NULL);
         } else if (any == 0) {
             out = Py_NewRef(Py_None);
         }
@@ -747,9 +814,15 @@ static PyObject *retrieve_and_decide(PyObject *self, PyObject *const *args, Py_s
         release(&h);
         return PyErr_NoMemory();
     }
-    if (index_top(retriever, keys, idf, most, limit, ids, &n) == 0) {
+    TopReads reads; /* the keys' weights top reads, for decide's side of the article */
+    reads.n = reads.at = 0;
+    /* where no Python code changes a stored weight meanwhile (a plain dict, or the
+     * clusterer's cache: a miss adds its own), as add_bags_of keeps its weights */
+    int recorded = PyTuple_CheckExact(keys) && (PyDict_CheckExact(idf) || Py_TYPE(idf) == idf_cache_type);
+    if (index_top(retriever, keys, idf, most, limit, ids, &n, recorded ? &reads : NULL) == 0) {
+        reads.version = recorded ? dict_version(idf) : 0;
         release(&h); /* decide reads the IDF dict again, as its reference does */
-        out = n == 0 ? Py_NewRef(Py_None) : decide_of(decide_args, ids, n);
+        out = n == 0 ? Py_NewRef(Py_None) : decide_of(decide_args, ids, n, &reads);
     } else {
         release(&h);
     }
