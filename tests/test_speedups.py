@@ -531,6 +531,36 @@ def test_retrieve_and_decide_matches_its_reference_with_either_index() -> None:
                                     0.3)
 
 
+@pytest.mark.parametrize("stories_n", [3, 16, 17, 40])
+def test_decide_matches_its_reference_for_few_candidates_and_many(stories_n: int) -> None:
+    """decide keeps its arrays by candidate on its stack for up to 16 of them, and allocates
+    them for more: either way (dated articles, some stories out of the window; the count
+    ranked below and above the candidates) it picks and caches as the reference does."""
+    from dataclasses import replace
+
+    from storyline.cluster import features, online
+    from storyline.cluster.features import DocumentFrequencies, StoryFeatures
+
+    rng = random.Random(stories_n)
+    made = [_random_features(rng, i) for i in range(stories_n + 1)]
+    made = [replace(f, day=735000 + 10 * i, entities={k: v for k, v in f.entities.items() if k[:2] in features.KINDS})
+            for i, f in enumerate(made)]
+    article = made.pop()
+    for count in (2, 20, 50):
+        runs = []
+        for decide in (speedups.decide, online._REFERENCE["decide"]):
+            df = DocumentFrequencies()
+            stories: dict[int, StoryFeatures] = {}
+            for k, f in enumerate(made):
+                df.add(f)
+                stories[k] = StoryFeatures()
+                stories[k].add(f, df=df)
+            df.add(article)
+            picked = decide(article, list(stories), stories, df, count, 0.0, 200, [0.5] * 18, -1.0, 0.1)
+            runs.append((picked, [list(s._norms.items()) for s in stories.values()], list(df.weights.items())))
+        assert runs[0] == runs[1]
+
+
 def test_pair_features_reads_a_storys_top_names_only_where_it_mentions_the_articles() -> None:
     """main_entity_match/mismatch: a story that names none of the article's main names has
     none of them on top, and its top names are not read (its cache left as it was); one

@@ -479,12 +479,43 @@ static PyObject *register_stream(PyObject *self, PyObject *const *args, Py_ssize
     Py_RETURN_NONE;
 }
 
+/* decide's arrays by candidate lie on its stack for as many as a retrieval gives (no
+ * allocation per article), else are allocated. */
+#define FEW_CANDIDATES 16
+
+/* An array of n items of ``each`` bytes: ``few`` where its ``room`` items suffice, else
+ * allocated (zeroed, where asked); NULL with MemoryError set. Freed by free_candidates. */
+static void *candidate_array(void *few, Py_ssize_t room, Py_ssize_t n, size_t each, int zeroed) {
+    void *out = n <= room ? few : zeroed ? PyMem_Calloc((size_t)n, each) : PyMem_Malloc((size_t)n * each);
+    if (out == NULL) {
+        PyErr_NoMemory();
+    } else if (out == few && zeroed) {
+        memset(few, 0, (size_t)(n > 0 ? n : 0) * each);
+    }
+    return out;
+}
+
+static void free_candidates(void *array, void *few) {
+    if (array != few) {
+        PyMem_Free(array);
+    }
+}
+
 /* Drops the n stories and norms that text_cosines kept (NULL where it kept none). */
-static void drop_kept(PyObject **kept, Py_ssize_t n) {
+static void drop_kept(PyObject **kept, Py_ssize_t n, PyObject **few) {
     for (Py_ssize_t i = 0; kept != NULL && i < 2 * n; i++) {
         Py_XDECREF(kept[i]);
     }
-    PyMem_Free(kept);
+    free_candidates(kept, few);
+}
+
+/* Drops the n candidates and their stories the window test kept (stories at ``at``). */
+static void drop_within(PyObject **within, Py_ssize_t n, Py_ssize_t at, PyObject **few) {
+    for (Py_ssize_t i = 0; within != NULL && i < n; i++) {
+        Py_DECREF(within[i]);
+        Py_DECREF(within[at + i]);
+    }
+    free_candidates(within, few);
 }
 
 /* ---- What decide read of its article, kept for add_article: the stream adds the article
@@ -608,9 +639,12 @@ static PyObject *decide_of(PyObject *const *args, PyObject *const *ids, Py_ssize
     h.n = 0;
     PyObject *best = NULL, *texts[2] = {NULL, NULL};
     Side *side = NULL;
-    double best_margin = 0.0, *w = NULL, *cosines = NULL;
-    Py_ssize_t m = 0, *order = NULL, kept_n = 0;
+    double best_margin = 0.0, *w = NULL, *cosines = NULL, few_cosines[FEW_CANDIDATES];
+    Py_ssize_t m = 0, *order = NULL, kept_n = 0, few_order[FEW_CANDIDATES];
     PyObject **kept = NULL; /* the ranked candidates' stories and norms (text_cosines) */
+    PyObject **within = NULL; /* the candidates within the window, then (at within_at) their stories */
+    Py_ssize_t within_n = 0, within_at = 0;
+    PyObject *few_kept[2 * FEW_CANDIDATES], *few_within[2 * FEW_CANDIDATES];
     PyObject *idf = held_attr(&h, df, K_WEIGHTS);
     if (idf == NULL) {
         goto fail;
@@ -648,13 +682,11 @@ static PyObject *decide_of(PyObject *const *args, PyObject *const *ids, Py_ssize
     PyObject **found = NULL; /* their stories, where the window test found them */
     if (own_day != Py_None) {
         /* the candidates within the time window (online.in_window), in their order: an
-         * out-of-window story never joins, and takes no place among those ranked. Kept in
-         * a tuple of the same length, its unused end left empty (never seen by Python),
-         * their stories in another: read again below without the lookups, and not tested
+         * out-of-window story never joins, and takes no place among those ranked. Kept
+         * (held) with their stories: read again below without the lookups, and not tested
          * again (the stories do not change meanwhile) */
-        PyObject *within = hold(&h, PyTuple_New(n));
-        PyObject *within_stories = within == NULL ? NULL : hold(&h, PyTuple_New(n));
-        if (within_stories == NULL) {
+        within_at = n <= FEW_CANDIDATES ? FEW_CANDIDATES : n;
+        if ((within = candidate_array(few_within, 2 * FEW_CANDIDATES, 2 * within_at, sizeof(PyObject *), 0)) == NULL) {
             goto fail;
         }
         Py_ssize_t in = 0;
@@ -677,27 +709,26 @@ static PyObject *decide_of(PyObject *const *args, PyObject *const *ids, Py_ssize
                 goto fail;
             }
             if (!apart) {
-                PyTuple_SET_ITEM(within_stories, in, Py_NewRef(story));
-                PyTuple_SET_ITEM(within, in++, Py_NewRef(sids[i]));
+                within[within_at + in] = Py_NewRef(story);
+                within[in] = Py_NewRef(sids[i]);
+                within_n = ++in;
             }
         }
         n = in;
-        sids = &PyTuple_GET_ITEM(within, 0);
-        found = &PyTuple_GET_ITEM(within_stories, 0);
+        sids = within;
+        found = within + within_at;
     }
     /* ranked: the ``count`` best by their text cosine (as the slice [:count] of them) where
      * there are more candidates, else all of them, their cosine unknown */
     Py_ssize_t ranked = n;
     if (n > count) {
         ranked = count < 0 ? (n + count > 0 ? n + count : 0) : count;
-        cosines = PyMem_Malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
-        order = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(n > 0 ? n : 1));
-        kept = PyMem_Calloc(2 * (size_t)(n > 0 ? n : 1), sizeof(PyObject *));
-        kept_n = n;
-        if (cosines == NULL || order == NULL || kept == NULL) {
-            PyErr_NoMemory();
+        if ((cosines = candidate_array(few_cosines, FEW_CANDIDATES, n, sizeof(double), 0)) == NULL
+                || (order = candidate_array(few_order, FEW_CANDIDATES, n, sizeof(Py_ssize_t), 0)) == NULL
+                || (kept = candidate_array(few_kept, 2 * FEW_CANDIDATES, 2 * n, sizeof(PyObject *), 1)) == NULL) {
             goto fail;
         }
+        kept_n = n;
         if (text_cosines(NULL, NULL, side, sids, n, found, stories, df, idf, cosines, kept) < 0
                 || best_of((const char *)cosines, sizeof(double), n, ranked, order) < 0) {
             goto fail;
@@ -727,9 +758,10 @@ static PyObject *decide_of(PyObject *const *args, PyObject *const *ids, Py_ssize
     release(&h);
     side_free(side);
     PyMem_Free(w);
-    PyMem_Free(cosines);
-    PyMem_Free(order);
-    drop_kept(kept, kept_n);
+    free_candidates(cosines, few_cosines);
+    free_candidates(order, few_order);
+    drop_kept(kept, kept_n, few_kept);
+    drop_within(within, within_n, within_at, few_within);
     return best != NULL ? best : Py_NewRef(Py_None);
 fail:
     Py_XDECREF(texts[0]);
@@ -739,9 +771,10 @@ fail:
         side_free(side);
     }
     PyMem_Free(w);
-    PyMem_Free(cosines);
-    PyMem_Free(order);
-    drop_kept(kept, kept_n);
+    free_candidates(cosines, few_cosines);
+    free_candidates(order, few_order);
+    drop_kept(kept, kept_n, few_kept);
+    drop_within(within, within_n, within_at, few_within);
     Py_XDECREF(best);
     return NULL;
 }
