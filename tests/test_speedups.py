@@ -531,6 +531,58 @@ def test_retrieve_and_decide_matches_its_reference_with_either_index() -> None:
                                     0.3)
 
 
+def test_add_article_reads_decides_weights_only_while_no_other_decision_replaced_them() -> None:
+    """Python code run while add_article adds a title (a story key's __eq__) may decide on
+    another article, replacing (and reallocating) the weights kept for this one: the terms
+    after it read their weights again, the sums and norms those of the reference."""
+    from dataclasses import replace
+
+    from storyline.cluster import features, online
+    from storyline.cluster.features import DocumentFrequencies, StoryFeatures
+
+    rng = random.Random(31)
+    base = [_random_features(rng, i) for i in range(6)]
+    base = [replace(f, entities={k: v for k, v in f.entities.items() if k[:2] in features.KINDS}) for f in base]
+    article = replace(base[0], id="new", title={f"w{k}": 1.0 + k / 8 for k in range(8)}, body={})
+    large = replace(base[1], id="large", title={f"t{k}": 1.0 + k / 7 for k in range(100)},
+                    body={f"b{k}": 1.0 + k / 3 for k in range(300)})
+
+    class Meddler:
+        """A story title key that meets "w0" by its hash and decides on the large article."""
+
+        def __init__(self, run) -> None:  # type: ignore[no-untyped-def]
+            self.run = run
+
+        def __hash__(self) -> int:
+            return hash("w0")
+
+        def __eq__(self, other: object) -> bool:
+            self.run()
+            return False
+
+    runs = []
+    for decide, add_article in ((speedups.decide, speedups.add_article),
+                                (online._REFERENCE["decide"], features._KERNEL_REFERENCE["add_article"])):
+        df = DocumentFrequencies()
+        stories: dict[int, StoryFeatures] = {}
+        for k, f in enumerate(base):
+            df.add(f)
+            stories[k] = StoryFeatures()
+            stories[k].add(f, df=df)
+        df.add(large)
+        story = stories[0]
+        # twice: the second reads every weight the first computed (the IDF keeps its table)
+        decide(article, list(stories), stories, df, 10, 0.0, 400, [0.5] * 18, -1.0, 0.3)
+        picked = decide(article, list(stories), stories, df, 10, 0.0, 400, [0.5] * 18, -1.0, 0.3)
+        df.add(article)
+        story.title[Meddler(lambda stories=stories, df=df: speedups.decide(
+            large, [1, 2], stories, df, 3, 0.0, 400, [0.5] * 18, -1.0, 0.3))] = 1.0
+        add_article(story, article, 7, df)
+        runs.append((picked, [(k, v) for k, v in story.title.items() if isinstance(k, str)],
+                     list(story.all.items()), list(story._norms.items())))
+    assert runs[0] == runs[1]
+
+
 @pytest.mark.parametrize("stories_n", [3, 16, 17, 40])
 def test_decide_matches_its_reference_for_few_candidates_and_many(stories_n: int) -> None:
     """decide keeps its arrays by candidate on its stack for up to 16 of them, and allocates

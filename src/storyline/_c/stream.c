@@ -529,9 +529,11 @@ typedef struct {
     uint64_t idf_version, title_version, body_version;
     double *weights; /* the title's terms' weights in its order, then the body's */
     Py_ssize_t n_title, n_body, room;
+    uint64_t generation; /* advanced as each decide keeps its article's (a weights pointer
+                          * taken before holds while it has not changed) */
 } DecidedArticle;
 
-static DecidedArticle decided = {NULL, NULL, NULL, 0, 0, 0, NULL, 0, 0, 0};
+static DecidedArticle decided = {NULL, NULL, NULL, 0, 0, 0, NULL, 0, 0, 0, 0};
 
 /* The article's title and body (new references in bags[0], bags[1]) and the versions of
  * them and of the IDF dict's keys as the side was read, for remember_decided; 0 where
@@ -569,6 +571,7 @@ static int decided_begin(PyObject *f, PyObject *idf, PyObject **bags, uint64_t *
  * decided_begin read them) their versions since. */
 static void remember_decided(const Side *side, PyObject *idf, PyObject *const *bags, const uint64_t *versions,
                              void *keys) {
+    decided.generation++;
     Py_CLEAR(decided.idf);
     Py_CLEAR(decided.title);
     Py_CLEAR(decided.body);
@@ -977,6 +980,7 @@ static int sets_as_dict(PyObject *counts) {
  * dropped. -1 with an exception set. */
 static int add_text_part(PyObject *norms, PyObject *idf, PyObject *name, PyObject *own_bag, PyObject *all_bag,
                          PyObject *part, const double *known, uint64_t part_version) {
+    uint64_t generation = decided.generation; /* ``known`` is decided's, taken just before */
     double own_sq = 0.0, all_sq = 0.0, w = 0.0;
     PyObject *own_norm, *all_norm;
     uint64_t own_version, all_version;
@@ -998,7 +1002,8 @@ static int add_text_part(PyObject *norms, PyObject *idf, PyObject *name, PyObjec
             /* held: the bags' lookups and the IDF may run Python code (add_terms) */
             Py_INCREF(term);
             Py_INCREF(value);
-            if (known != NULL && (dict_version(idf) != decided.idf_version || dict_version(part) != part_version)) {
+            if (known != NULL && (decided.generation != generation || dict_version(idf) != decided.idf_version
+                                  || dict_version(part) != part_version)) {
                 known = NULL; /* Python code run for a term changed them: read from here on */
             }
             /* the term's weight, decide's where kept, else read by the first live norm */
@@ -1066,6 +1071,7 @@ static int add_text_bags(PyObject *norms, PyObject *idf, PyObject *const *bags, 
                                                      known[0], decided.title_version) < 0) {
         return -1;
     }
+    decided_weights(idf, title, body, known); /* again: Python code run for a title term may have changed them */
     if (PyDict_GET_SIZE(body) != 0 && add_text_part(norms, idf, kernel_str[K_BODY], bags[1], bags[2], body,
                                                     known[1], decided.body_version) < 0) {
         return -1;
