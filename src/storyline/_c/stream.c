@@ -1,9 +1,10 @@
 /* stream.c: the stream's join decision and a story's sums grown by an article: best_story
- * (reference in storyline/cluster/online.py; its banner in compare.c); decide (online.py),
- * the article read as a refinement side (article_side, side_cosine_of); add_article and
- * count_article (references in storyline/cluster/features.py); register_stream. Uses
- * common.c, bags.c, bookkeeping.c (add_bags_of, count_terms_of, best_of), compare.c
- * (pair_values, text_cosines, norms) and refine.c (Side and its bags). */
+ * (reference in storyline/cluster/online.py; its banner in compare.c); decide and
+ * retrieve_and_decide (online.py), the article read as a refinement side (article_side,
+ * side_cosine_of); add_article and count_article (references in
+ * storyline/cluster/features.py); register_stream. Uses common.c, bags.c, bookkeeping.c
+ * (add_bags_of, count_terms_of, best_of), keyindex.c (index_top), compare.c (pair_values,
+ * text_cosines, norms) and refine.c (Side and its bags). */
 
 /* Whether an article of day ``own_day`` (not None) and a story lie more than ``window``
  * days apart: abs(own_day - story.day) > window, computed as Python computes it, where the
@@ -625,7 +626,8 @@ PyDoc_STRVAR(decide_doc,
 "``count`` best by their text cosine where there are more, else all (storyline.cluster.online).");
 
 /* decide of its 10 arguments, the candidates (args[1]) read from ``ids`` (n_ids of them,
- * held by the caller) where that is not NULL. */
+ * held by the caller) where that is not NULL; ``reads`` is NULL, or the IDF weights
+ * KeyIndex.top read for the article's keys (retrieve_and_decide). */
 static PyObject *decide_of(PyObject *const *args, PyObject *const *ids, Py_ssize_t n_ids, TopReads *reads) {
     PyObject *features = args[0], *stories = args[2], *df = args[3];
     Py_ssize_t count = PyLong_AsSsize_t(args[4]);
