@@ -958,8 +958,9 @@ def test_the_stream_decides_with_the_models_and_retrieval_its_methods_give(headl
 
     seen: list[tuple] = []
 
-    def spy(features, candidates, stories, df, count, floor, window, weights, bias, threshold):  # type: ignore[no-untyped-def]
-        seen.append((list(candidates), floor, list(weights), bias, threshold))
+    def spy(index, keys, most, limit, features, stories, df, count, floor, window, weights, bias,  # type: ignore[no-untyped-def]
+            threshold):
+        seen.append((list(index.top(keys, df.weights, most, limit)), floor, list(weights), bias, threshold))
         return None
 
     for overrides in ({}, {"weights": [0.1] * 18, "bias": -2.0, "headline_weights": [0.2] * 18, "headline_bias": -3.0,
@@ -967,7 +968,7 @@ def test_the_stream_decides_with_the_models_and_retrieval_its_methods_give(headl
         clusterer = OnlineClusterer(**overrides)  # type: ignore[arg-type]
         for article in RESCUE_2024[:2]:
             clusterer.add(article)
-        monkeypatch.setattr(online, "decide", spy)
+        monkeypatch.setattr(online, "retrieve_and_decide", spy)
         features = replace(featurize(RESCUE_2024[2]), headline_only=headline)
         clusterer._decide(features)
         monkeypatch.undo()

@@ -574,27 +574,25 @@ PyDoc_STRVAR(KeyIndex_top_doc,
 "filed under (keys held by more than ``most`` stories are skipped), best first; of equal\n"
 "sums the higher id first. An IDF weight must be a number >= 0 (ValueError).");
 
-static PyObject *KeyIndex_top(KeyIndexObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 4) {
-        PyErr_SetString(PyExc_TypeError, "KeyIndex.top takes keys, idf, most and limit");
-        return NULL;
-    }
-    PyObject *idf = args[1];
+typedef struct TopReads TopReads;
+static void top_read(TopReads *reads, PyObject *key, double weight);
+
+/* KeyIndex.top's retrieval: the ids of the ``limit`` best stories (new references, best
+ * first) into ids[0..*count) (room for ``limit``); -1 with an exception set. Where
+ * ``reads`` is not NULL, the keys whose IDF weights it reads, and those, go to it
+ * (stream.c). */
+static int index_top(KeyIndexObject *self, PyObject *keys_obj, PyObject *idf, Py_ssize_t most, Py_ssize_t limit,
+                     PyObject **ids, Py_ssize_t *count_out, TopReads *reads) {
     if (!PyDict_Check(idf)) {
         PyErr_SetString(PyExc_TypeError, "KeyIndex.top: idf must be a dict");
-        return NULL;
-    }
-    Py_ssize_t most = PyLong_AsSsize_t(args[2]);
-    Py_ssize_t limit = most == -1 && PyErr_Occurred() ? -1 : PyLong_AsSsize_t(args[3]);
-    if (limit == -1 && PyErr_Occurred()) {
-        return NULL;
+        return -1;
     }
     if (limit < 0) {
         PyErr_SetString(PyExc_ValueError, "KeyIndex.top: limit must not be negative");
-        return NULL;
+        return -1;
     }
     if (index_free(self) < 0) {
-        return NULL;
+        return -1;
     }
     self->busy = 1;
     if (++self->stamp == 0) { /* wrapped: no slot may look scored by this retrieval */
@@ -606,10 +604,11 @@ static PyObject *KeyIndex_top(KeyIndexObject *self, PyObject *const *args, Py_ss
     const uint32_t stamp = self->stamp;
     SlotScore *scores = self->scores;
     Py_ssize_t scored = 0;
-    PyObject *out = NULL, *key;
+    int out = -1;
+    PyObject *key;
     uint32_t few[FEW_RANKED], *order = few;
     ItemWalk keys;
-    if (items_begin(&keys, args[0]) < 0) {
+    if (items_begin(&keys, keys_obj) < 0) {
         goto done;
     }
     while ((key = items_next(&keys)) != NULL) {
@@ -631,6 +630,9 @@ static PyObject *KeyIndex_top(KeyIndexObject *self, PyObject *const *args, Py_ss
         if (!(weight >= 0)) {
             PyErr_SetString(PyExc_ValueError, "KeyIndex.top: IDF weights must be numbers >= 0");
             break;
+        }
+        if (reads != NULL) {
+            top_read(reads, key, weight); /* the key is the keys tuple's (held by the caller) */
         }
         /* read once: the stores below might alias them, as the compiler sees it */
         const uint32_t *holders = e->holders, n = e->n;
@@ -655,12 +657,14 @@ static PyObject *KeyIndex_top(KeyIndexObject *self, PyObject *const *args, Py_ss
         PyErr_NoMemory();
         goto done;
     }
-    if (rank_retrieved(self, scored, count, order) < 0 || (out = PyList_New(count)) == NULL) {
+    if (rank_retrieved(self, scored, count, order) < 0) {
         goto done;
     }
     for (Py_ssize_t k = 0; k < count; k++) {
-        PyList_SET_ITEM(out, k, Py_NewRef(self->slots[order[k]].sid_obj));
+        ids[k] = Py_NewRef(self->slots[order[k]].sid_obj);
     }
+    *count_out = count;
+    out = 0;
 done:
     if (order != few) {
         PyMem_Free(order);
@@ -668,6 +672,43 @@ done:
     self->busy = 0;
     return out;
 }
+
+/* KeyIndex.top's arguments most and limit, read into *most and *limit; -1 with an
+ * exception set. */
+static int top_bounds(PyObject *most_obj, PyObject *limit_obj, Py_ssize_t *most, Py_ssize_t *limit) {
+    *most = PyLong_AsSsize_t(most_obj);
+    *limit = *most == -1 && PyErr_Occurred() ? -1 : PyLong_AsSsize_t(limit_obj);
+    return *limit == -1 && PyErr_Occurred() ? -1 : 0;
+}
+
+static PyObject *KeyIndex_top(KeyIndexObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "KeyIndex.top takes keys, idf, most and limit");
+        return NULL;
+    }
+    Py_ssize_t most, limit, count = 0;
+    if (!PyDict_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "KeyIndex.top: idf must be a dict");
+        return NULL;
+    }
+    if (top_bounds(args[2], args[3], &most, &limit) < 0) {
+        return NULL;
+    }
+    /* the ids straight into the list's items (room for as many as it may find; its size
+     * set after) */
+    Py_ssize_t room = limit < (Py_ssize_t)self->slot_count ? limit : (Py_ssize_t)self->slot_count;
+    PyObject *out = PyList_New(room > 0 ? room : 0);
+    if (out == NULL) {
+        return NULL;
+    }
+    if (index_top(self, args[0], args[1], most, limit, ((PyListObject *)out)->ob_item, &count, NULL) < 0) {
+        Py_DECREF(out);
+        return NULL;
+    }
+    Py_SET_SIZE(out, count);
+    return out;
+}
+
 #undef FEW_RANKED
 
 PyDoc_STRVAR(KeyIndex_holders_doc,

@@ -61,6 +61,8 @@ static PyMethodDef methods[] = {
     /* the stream's join decision */
     {"register_stream", (PyCFunction)(void (*)(void))register_stream, METH_FASTCALL, register_stream_doc},
     {"decide", (PyCFunction)(void (*)(void))decide, METH_FASTCALL, decide_doc},
+    {"retrieve_and_decide", (PyCFunction)(void (*)(void))retrieve_and_decide, METH_FASTCALL,
+     retrieve_and_decide_doc},
     {"add_article", (PyCFunction)(void (*)(void))add_article, METH_FASTCALL, add_article_doc},
     {"count_article", (PyCFunction)(void (*)(void))count_article, METH_FASTCALL, count_article_doc},
     /* refinement's story views */

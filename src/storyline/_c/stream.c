@@ -1,9 +1,10 @@
 /* stream.c: the stream's join decision and a story's sums grown by an article: best_story
- * (reference in storyline/cluster/online.py; its banner in compare.c); decide (online.py),
- * the article read as a refinement side (article_side, side_cosine_of); add_article and
- * count_article (references in storyline/cluster/features.py); register_stream. Uses
- * common.c, bags.c, bookkeeping.c (add_bags_of, count_terms_of, best_of), compare.c
- * (pair_values, text_cosines, norms) and refine.c (Side and its bags). */
+ * (reference in storyline/cluster/online.py; its banner in compare.c); decide and
+ * retrieve_and_decide (online.py), the article read as a refinement side (article_side,
+ * side_cosine_of); add_article and count_article (references in
+ * storyline/cluster/features.py); register_stream. Uses common.c, bags.c, bookkeeping.c
+ * (add_bags_of, count_terms_of, best_of), keyindex.c (index_top), compare.c (pair_values,
+ * text_cosines, norms) and refine.c (Side and its bags). */
 
 /* Whether an article of day ``own_day`` (not None) and a story lie more than ``window``
  * days apart: abs(own_day - story.day) > window, computed as Python computes it, where the
@@ -175,11 +176,74 @@ fail:
  * hash tables) in place of an ArticleVectors, so that no dict or float is made per article
  * term; its bags' cosines with a story's bags in cosine_of's order. ---- */
 
+/* The IDF weights KeyIndex.top read for an article's keys (its title terms, then its
+ * names, ...), in their order, for decide's side of the article (retrieve_and_decide):
+ * a term at the next place read from here, not looked up again, while the IDF dict keeps
+ * the version top left it with (no weight changed, none added since). */
+#define TOP_READS 64
+struct TopReads {
+    uint64_t version; /* 0: none to be read */
+    Py_ssize_t n, at;
+    PyObject *terms[TOP_READS]; /* borrowed from the keys (a tuple the caller holds) */
+    double weights[TOP_READS];
+};
+
+/* Keeps a key's weight as top read it (the first TOP_READS of them). */
+static void top_read(TopReads *reads, PyObject *key, double weight) {
+    if (reads->n < TOP_READS) {
+        reads->terms[reads->n] = key;
+        reads->weights[reads->n++] = weight;
+    }
+}
+
+/* side_bag, the weights of the terms ``reads`` holds taken from it. */
+static int side_bag_reading(Side *s, SideBag *bag, PyObject *dict, PyObject *idf, TopReads *reads) {
+    if (reads == NULL || reads->version == 0 || !PyDict_Check(dict)) {
+        return side_bag(s, bag, dict, idf);
+    }
+    if (bag_alloc(s, bag, PyDict_GET_SIZE(dict)) < 0) {
+        return -1;
+    }
+    Py_ssize_t pos = 0, size = PyDict_GET_SIZE(dict);
+    PyObject *term, *value;
+    while (PyDict_Next(dict, &pos, &term, &value)) {
+        if (!PyUnicode_CheckExact(term)) {
+            PyErr_SetString(PyExc_TypeError, "pair_probability: a bag's terms must be str");
+            return -1;
+        }
+        if (bag->n == bag->capacity) { /* Python code run for a term grew the dict */
+            PyErr_SetString(PyExc_RuntimeError, "dictionary changed during iteration");
+            return -1;
+        }
+        Py_hash_t hash = PyObject_Hash(term);
+        double w, weight;
+        int status;
+        if (hash != -1 && reads->at < reads->n && reads->terms[reads->at] == term && PyFloat_CheckExact(value)
+                && dict_version(idf) == reads->version) {
+            w = PyFloat_AS_DOUBLE(value);
+            weight = reads->weights[reads->at++];
+            status = 0;
+        } else {
+            Py_INCREF(term); /* held: the IDF's __missing__ may take it out of the bag */
+            status = hash == -1 ? -1 : weight_and_idf(idf, term, value, &w, &weight);
+            Py_DECREF(term);
+        }
+        if (status == 0) {
+            bag_add(bag, term, hash, w, w * weight, weight);
+        }
+        if (status < 0 || walk_changed(dict, size) < 0) {
+            return -1;
+        }
+    }
+    bag->vector_norm = bag->story_norm = bag->n ? bag_norm(bag, 0) : 1.0;
+    return 0;
+}
+
 /* An article's side as decide reads it: its bags (title, body, entities, years, the three
  * kinds, title + body both ways), the IDF weights read (or computed) in the order
  * ArticleVectors(features, df) reads them, none of the rest (side_of reads that); NULL
- * with an exception set. Freed by side_free. */
-static Side *article_side(PyObject *f, PyObject *idf) {
+ * with an exception set. Freed by side_free. ``reads`` is NULL, or the weights top read. */
+static Side *read_side(PyObject *f, PyObject *idf, TopReads *reads) {
     Held h;
     h.n = 0;
     static const int fields[4] = {K_TITLE, K_BODY, K_ENTITIES, K_YEARS};
@@ -218,7 +282,7 @@ static Side *article_side(PyObject *f, PyObject *idf) {
     for (int i = 0; i < 4; i++) {
         /* read again: the IDF's __missing__ (Python code) may have run since */
         PyObject *bag = held_attr(&h, f, fields[i]);
-        if (bag == NULL || side_bag(s, &s->bag[slots[i]], bag, idf) < 0) {
+        if (bag == NULL || side_bag_reading(s, &s->bag[slots[i]], bag, idf, reads) < 0) {
             goto fail;
         }
     }
@@ -266,6 +330,10 @@ fail:
     release(&h);
     side_free(s);
     return NULL;
+}
+
+static Side *article_side(PyObject *f, PyObject *idf) {
+    return read_side(f, idf, NULL);
 }
 
 /* The side's bag of the ArticleVectors vector <name>. */
@@ -412,12 +480,43 @@ static PyObject *register_stream(PyObject *self, PyObject *const *args, Py_ssize
     Py_RETURN_NONE;
 }
 
+/* decide's arrays by candidate lie on its stack for as many as a retrieval gives (no
+ * allocation per article), else are allocated. */
+#define FEW_CANDIDATES 16
+
+/* An array of n items of ``each`` bytes: ``few`` where its ``room`` items suffice, else
+ * allocated (zeroed, where asked); NULL with MemoryError set. Freed by free_candidates. */
+static void *candidate_array(void *few, Py_ssize_t room, Py_ssize_t n, size_t each, int zeroed) {
+    void *out = n <= room ? few : zeroed ? PyMem_Calloc((size_t)n, each) : PyMem_Malloc((size_t)n * each);
+    if (out == NULL) {
+        PyErr_NoMemory();
+    } else if (out == few && zeroed) {
+        memset(few, 0, (size_t)(n > 0 ? n : 0) * each);
+    }
+    return out;
+}
+
+static void free_candidates(void *array, void *few) {
+    if (array != few) {
+        PyMem_Free(array);
+    }
+}
+
 /* Drops the n stories and norms that text_cosines kept (NULL where it kept none). */
-static void drop_kept(PyObject **kept, Py_ssize_t n) {
+static void drop_kept(PyObject **kept, Py_ssize_t n, PyObject **few) {
     for (Py_ssize_t i = 0; kept != NULL && i < 2 * n; i++) {
         Py_XDECREF(kept[i]);
     }
-    PyMem_Free(kept);
+    free_candidates(kept, few);
+}
+
+/* Drops the n candidates and their stories the window test kept (stories at ``at``). */
+static void drop_within(PyObject **within, Py_ssize_t n, Py_ssize_t at, PyObject **few) {
+    for (Py_ssize_t i = 0; within != NULL && i < n; i++) {
+        Py_DECREF(within[i]);
+        Py_DECREF(within[at + i]);
+    }
+    free_candidates(within, few);
 }
 
 /* ---- What decide read of its article, kept for add_article: the stream adds the article
@@ -431,9 +530,11 @@ typedef struct {
     uint64_t idf_version, title_version, body_version;
     double *weights; /* the title's terms' weights in its order, then the body's */
     Py_ssize_t n_title, n_body, room;
+    uint64_t generation; /* advanced as each decide keeps its article's (a weights pointer
+                          * taken before holds while it has not changed) */
 } DecidedArticle;
 
-static DecidedArticle decided = {NULL, NULL, NULL, 0, 0, 0, NULL, 0, 0, 0};
+static DecidedArticle decided = {NULL, NULL, NULL, 0, 0, 0, NULL, 0, 0, 0, 0};
 
 /* The article's title and body (new references in bags[0], bags[1]) and the versions of
  * them and of the IDF dict's keys as the side was read, for remember_decided; 0 where
@@ -471,6 +572,7 @@ static int decided_begin(PyObject *f, PyObject *idf, PyObject **bags, uint64_t *
  * decided_begin read them) their versions since. */
 static void remember_decided(const Side *side, PyObject *idf, PyObject *const *bags, const uint64_t *versions,
                              void *keys) {
+    decided.generation++;
     Py_CLEAR(decided.idf);
     Py_CLEAR(decided.title);
     Py_CLEAR(decided.body);
@@ -523,11 +625,10 @@ PyDoc_STRVAR(decide_doc,
 "best_story over an article's ranked candidates (distinct ids into ``stories``): the\n"
 "``count`` best by their text cosine where there are more, else all (storyline.cluster.online).");
 
-static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 10) {
-        PyErr_SetString(PyExc_TypeError, "decide takes 10 arguments");
-        return NULL;
-    }
+/* decide of its 10 arguments, the candidates (args[1]) read from ``ids`` (n_ids of them,
+ * held by the caller) where that is not NULL; ``reads`` is NULL, or the IDF weights
+ * KeyIndex.top read for the article's keys (retrieve_and_decide). */
+static PyObject *decide_of(PyObject *const *args, PyObject *const *ids, Py_ssize_t n_ids, TopReads *reads) {
     PyObject *features = args[0], *stories = args[2], *df = args[3];
     Py_ssize_t count = PyLong_AsSsize_t(args[4]);
     double bias, threshold;
@@ -543,9 +644,12 @@ static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     h.n = 0;
     PyObject *best = NULL, *texts[2] = {NULL, NULL};
     Side *side = NULL;
-    double best_margin = 0.0, *w = NULL, *cosines = NULL;
-    Py_ssize_t m = 0, *order = NULL, kept_n = 0;
+    double best_margin = 0.0, *w = NULL, *cosines = NULL, few_cosines[FEW_CANDIDATES];
+    Py_ssize_t m = 0, *order = NULL, kept_n = 0, few_order[FEW_CANDIDATES];
     PyObject **kept = NULL; /* the ranked candidates' stories and norms (text_cosines) */
+    PyObject **within = NULL; /* the candidates within the window, then (at within_at) their stories */
+    Py_ssize_t within_n = 0, within_at = 0;
+    PyObject *few_kept[2 * FEW_CANDIDATES], *few_within[2 * FEW_CANDIDATES];
     PyObject *idf = held_attr(&h, df, K_WEIGHTS);
     if (idf == NULL) {
         goto fail;
@@ -554,7 +658,7 @@ static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "decide: the IDF weights must be a dict");
         goto fail;
     }
-    side = article_side(features, idf);
+    side = read_side(features, idf, reads);
     /* the article's title and body and their versions, to keep the side's weights for
      * add_article */
     uint64_t text_versions[2] = {0, 0};
@@ -564,31 +668,30 @@ static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     }
     /* a tuple of them (a list's own array and items may be freed by Python code run
      * below: an IDF's __missing__, a story id's __eq__) */
-    PyObject *candidates = side == NULL ? NULL : hold(&h, PySequence_Tuple(args[1]));
+    PyObject *candidates = side == NULL || ids != NULL ? NULL : hold(&h, PySequence_Tuple(args[1]));
+    int ready = side != NULL && (ids != NULL || candidates != NULL);
     /* the fields pair_values reads of the article, read once */
     static const int own_names[] = {K_BODY, K_NUMBERS, K_MAIN, K_DAY, K_WEEKDAYS, K_MONTHS, K_YEARS, K_HEADLINE_ONLY};
     PyObject *own[K_COUNT] = {NULL};
-    for (size_t i = 0; candidates != NULL && i < sizeof own_names / sizeof own_names[0]; i++) {
+    for (size_t i = 0; ready && i < sizeof own_names / sizeof own_names[0]; i++) {
         if ((own[own_names[i]] = held_attr(&h, features, own_names[i])) == NULL) {
             goto fail;
         }
     }
-    PyObject *own_day = candidates == NULL ? NULL : own[K_DAY];
+    PyObject *own_day = ready ? own[K_DAY] : NULL;
     if (own_day == NULL) {
         goto fail;
     }
-    Py_ssize_t n = PyTuple_GET_SIZE(candidates);
-    PyObject **sids = &PyTuple_GET_ITEM(candidates, 0);
+    Py_ssize_t n = ids != NULL ? n_ids : PyTuple_GET_SIZE(candidates);
+    PyObject **sids = ids != NULL ? (PyObject **)ids : &PyTuple_GET_ITEM(candidates, 0);
     PyObject **found = NULL; /* their stories, where the window test found them */
     if (own_day != Py_None) {
         /* the candidates within the time window (online.in_window), in their order: an
-         * out-of-window story never joins, and takes no place among those ranked. Kept in
-         * a tuple of the same length, its unused end left empty (never seen by Python),
-         * their stories in another: read again below without the lookups, and not tested
+         * out-of-window story never joins, and takes no place among those ranked. Kept
+         * (held) with their stories: read again below without the lookups, and not tested
          * again (the stories do not change meanwhile) */
-        PyObject *within = hold(&h, PyTuple_New(n));
-        PyObject *within_stories = within == NULL ? NULL : hold(&h, PyTuple_New(n));
-        if (within_stories == NULL) {
+        within_at = n <= FEW_CANDIDATES ? FEW_CANDIDATES : n;
+        if ((within = candidate_array(few_within, 2 * FEW_CANDIDATES, 2 * within_at, sizeof(PyObject *), 0)) == NULL) {
             goto fail;
         }
         Py_ssize_t in = 0;
@@ -611,27 +714,26 @@ static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
                 goto fail;
             }
             if (!apart) {
-                PyTuple_SET_ITEM(within_stories, in, Py_NewRef(story));
-                PyTuple_SET_ITEM(within, in++, Py_NewRef(sids[i]));
+                within[within_at + in] = Py_NewRef(story);
+                within[in] = Py_NewRef(sids[i]);
+                within_n = ++in;
             }
         }
         n = in;
-        sids = &PyTuple_GET_ITEM(within, 0);
-        found = &PyTuple_GET_ITEM(within_stories, 0);
+        sids = within;
+        found = within + within_at;
     }
     /* ranked: the ``count`` best by their text cosine (as the slice [:count] of them) where
      * there are more candidates, else all of them, their cosine unknown */
     Py_ssize_t ranked = n;
     if (n > count) {
         ranked = count < 0 ? (n + count > 0 ? n + count : 0) : count;
-        cosines = PyMem_Malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
-        order = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(n > 0 ? n : 1));
-        kept = PyMem_Calloc(2 * (size_t)(n > 0 ? n : 1), sizeof(PyObject *));
-        kept_n = n;
-        if (cosines == NULL || order == NULL || kept == NULL) {
-            PyErr_NoMemory();
+        if ((cosines = candidate_array(few_cosines, FEW_CANDIDATES, n, sizeof(double), 0)) == NULL
+                || (order = candidate_array(few_order, FEW_CANDIDATES, n, sizeof(Py_ssize_t), 0)) == NULL
+                || (kept = candidate_array(few_kept, 2 * FEW_CANDIDATES, 2 * n, sizeof(PyObject *), 1)) == NULL) {
             goto fail;
         }
+        kept_n = n;
         if (text_cosines(NULL, NULL, side, sids, n, found, stories, df, idf, cosines, kept) < 0
                 || best_of((const char *)cosines, sizeof(double), n, ranked, order) < 0) {
             goto fail;
@@ -661,9 +763,10 @@ static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     release(&h);
     side_free(side);
     PyMem_Free(w);
-    PyMem_Free(cosines);
-    PyMem_Free(order);
-    drop_kept(kept, kept_n);
+    free_candidates(cosines, few_cosines);
+    free_candidates(order, few_order);
+    drop_kept(kept, kept_n, few_kept);
+    drop_within(within, within_n, within_at, few_within);
     return best != NULL ? best : Py_NewRef(Py_None);
 fail:
     Py_XDECREF(texts[0]);
@@ -673,11 +776,101 @@ fail:
         side_free(side);
     }
     PyMem_Free(w);
-    PyMem_Free(cosines);
-    PyMem_Free(order);
-    drop_kept(kept, kept_n);
+    free_candidates(cosines, few_cosines);
+    free_candidates(order, few_order);
+    drop_kept(kept, kept_n, few_kept);
+    drop_within(within, within_n, within_at, few_within);
     Py_XDECREF(best);
     return NULL;
+}
+
+static PyObject *decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 10) {
+        PyErr_SetString(PyExc_TypeError, "decide takes 10 arguments");
+        return NULL;
+    }
+    return decide_of(args, NULL, 0, NULL);
+}
+
+PyDoc_STRVAR(retrieve_and_decide_doc,
+"retrieve_and_decide(index, keys, most, limit, features, stories, df, count, floor, window_days,\n"
+"                    weights, bias, threshold) -> story id | None\n\n"
+"decide over the stories index.top(keys, df.weights, most, limit) retrieves, None where it\n"
+"retrieves none (storyline.cluster.online).");
+
+/* A KeyIndex's retrieval passed to decide as a C array of its ids: no list of them made,
+ * no tuple copied from it, one call from Python in place of two. */
+static PyObject *retrieve_and_decide(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 13) {
+        PyErr_SetString(PyExc_TypeError, "retrieve_and_decide takes 13 arguments");
+        return NULL;
+    }
+    if (kernel_ready() < 0) {
+        return NULL;
+    }
+    PyObject *index = args[0], *keys = args[1], *df = args[6];
+    /* decide's arguments; its candidates (args[1]) are the retrieved ones */
+    PyObject *decide_args[10] = {args[4], NULL, args[5], df, args[7], args[8], args[9], args[10], args[11], args[12]};
+    Held h;
+    h.n = 0;
+    PyObject *idf = held_attr(&h, df, K_WEIGHTS), *out = NULL;
+    if (idf == NULL) {
+        return NULL;
+    }
+    if (!Py_IS_TYPE(index, &KeyIndexType)) { /* another index: its top, then decide */
+        static PyObject *top_name = NULL; /* interned once */
+        if (top_name == NULL && (top_name = PyUnicode_InternFromString("top")) == NULL) {
+            release(&h);
+            return NULL;
+        }
+        PyObject *top_args[5] = {index, keys, idf, args[2], args[3]};
+        PyObject *candidates = hold(&h, PyObject_VectorcallMethod(top_name, top_args, 5, NULL));
+        int any = candidates == NULL ? -1 : PyObject_IsTrue(candidates);
+        if (any > 0) {
+            decide_args[1] = candidates;
+            out = decide_of(decide_args, NULL, 0, NULL);
+        } else if (any == 0) {
+            out = Py_NewRef(Py_None);
+        }
+        release(&h);
+        return out;
+    }
+    KeyIndexObject *retriever = (KeyIndexObject *)index;
+    Py_ssize_t most, limit, n = 0;
+    if (!PyDict_Check(idf)) {
+        PyErr_SetString(PyExc_TypeError, "KeyIndex.top: idf must be a dict");
+        release(&h);
+        return NULL;
+    }
+    if (top_bounds(args[2], args[3], &most, &limit) < 0) {
+        release(&h);
+        return NULL;
+    }
+    Py_ssize_t room = limit < (Py_ssize_t)retriever->slot_count ? limit : (Py_ssize_t)retriever->slot_count;
+    PyObject *few[16], **ids = room <= 16 ? few : PyMem_Malloc(sizeof(PyObject *) * (size_t)room);
+    if (ids == NULL) {
+        release(&h);
+        return PyErr_NoMemory();
+    }
+    TopReads reads; /* the keys' weights top reads, for decide's side of the article */
+    reads.n = reads.at = 0;
+    /* where no Python code changes a stored weight meanwhile (a plain dict, or the
+     * clusterer's cache: a miss adds its own), as add_bags_of keeps its weights */
+    int recorded = PyTuple_CheckExact(keys) && (PyDict_CheckExact(idf) || Py_TYPE(idf) == idf_cache_type);
+    if (index_top(retriever, keys, idf, most, limit, ids, &n, recorded ? &reads : NULL) == 0) {
+        reads.version = recorded ? dict_version(idf) : 0;
+        release(&h); /* decide reads the IDF dict again, as its reference does */
+        out = n == 0 ? Py_NewRef(Py_None) : decide_of(decide_args, ids, n, &reads);
+    } else {
+        release(&h);
+    }
+    for (Py_ssize_t k = 0; k < n; k++) {
+        Py_DECREF(ids[k]);
+    }
+    if (ids != few) {
+        PyMem_Free(ids);
+    }
+    return out;
 }
 
 /* setattr(obj, name, value), straight into the slot where ``name`` is a plain __slots__
@@ -789,6 +982,7 @@ static int sets_as_dict(PyObject *counts) {
  * dropped. -1 with an exception set. */
 static int add_text_part(PyObject *norms, PyObject *idf, PyObject *name, PyObject *own_bag, PyObject *all_bag,
                          PyObject *part, const double *known, uint64_t part_version) {
+    uint64_t generation = decided.generation; /* ``known`` is decided's, taken just before */
     double own_sq = 0.0, all_sq = 0.0, w = 0.0;
     PyObject *own_norm, *all_norm;
     uint64_t own_version, all_version;
@@ -810,7 +1004,8 @@ static int add_text_part(PyObject *norms, PyObject *idf, PyObject *name, PyObjec
             /* held: the bags' lookups and the IDF may run Python code (add_terms) */
             Py_INCREF(term);
             Py_INCREF(value);
-            if (known != NULL && (dict_version(idf) != decided.idf_version || dict_version(part) != part_version)) {
+            if (known != NULL && (decided.generation != generation || dict_version(idf) != decided.idf_version
+                                  || dict_version(part) != part_version)) {
                 known = NULL; /* Python code run for a term changed them: read from here on */
             }
             /* the term's weight, decide's where kept, else read by the first live norm */
@@ -878,6 +1073,7 @@ static int add_text_bags(PyObject *norms, PyObject *idf, PyObject *const *bags, 
                                                      known[0], decided.title_version) < 0) {
         return -1;
     }
+    decided_weights(idf, title, body, known); /* again: Python code run for a title term may have changed them */
     if (PyDict_GET_SIZE(body) != 0 && add_text_part(norms, idf, kernel_str[K_BODY], bags[1], bags[2], body,
                                                     known[1], decided.body_version) < 0) {
         return -1;

@@ -209,9 +209,23 @@ def decide(features: ArticleFeatures, candidates: Sequence[int], stories: dict[i
     return best_story(vectors, ranked, stories, df, floor, window_days, weights, bias, threshold)
 
 
+def retrieve_and_decide(index: KeyIndex, keys: Sequence[str], most: int, limit: int, features: ArticleFeatures,
+                        stories: dict[int, StoryFeatures], df: DocumentFrequencies, count: int, floor: float,
+                        window_days: int, weights: Sequence[float], bias: float, threshold: float) -> int | None:
+    """:func:`decide` over the stories the index retrieves for ``keys`` (``index.top(keys,
+    df.weights, most, limit)``), None where it retrieves none: the stream's decision for an
+    article in one call (the compiled one passes the retrieved ids to its decide without a
+    list of them)."""
+    candidates = index.top(keys, df.weights, most, limit)
+    if not candidates:
+        return None
+    return decide(features, candidates, stories, df, count, floor, window_days, weights, bias, threshold)
+
+
 #: the pure-Python references of the compiled probabilities and join decision, by name
 #: (tests and bench/bench_cluster.py --python-loops swap them in)
-_REFERENCE = {f.__name__: f for f in (symmetric, interaction_probability, linear_probability, best_story, decide)}
+_REFERENCE = {f.__name__: f for f in (symmetric, interaction_probability, linear_probability, best_story, decide,
+                                      retrieve_and_decide)}
 
 if COMPILED:
     from .._speedups import (  # type: ignore  # noqa: F811
@@ -219,6 +233,7 @@ if COMPILED:
         decide,
         interaction_probability,
         linear_probability,
+        retrieve_and_decide,
         symmetric,
     )
 
@@ -445,9 +460,8 @@ class OnlineClusterer:
         # _retrieve, without its call (one per article)
         stories = self.stories_
         most = int(MAX_KEY_SHARE * len(stories))
-        candidates = self._index.top(features.keys, self.df_.weights, most if most > 50 else 50, self.max_candidates)
-        if not candidates:
-            return None
+        if most < 50:
+            most = 50
         headline = features.headline_only
         # text_floor() and join_model() below read without their calls (one per article)
         if headline:
@@ -458,6 +472,9 @@ class OnlineClusterer:
         # A headline with an embedding is read by the semantic headline model where the
         # story has embeddings too (a story restored from a run without them has none).
         if headline and features.embedding is not None:
+            candidates = self._index.top(features.keys, self.df_.weights, most, self.max_candidates)
+            if not candidates:
+                return None
             candidates = [sid for sid in candidates if in_window(features, self.stories_[sid], self.window_days)]
             vectors = ArticleVectors(features, self.df_)
             ranked = ranked_stories(vectors, candidates, self.stories_, self.df_, FULL_COMPARE)
@@ -468,8 +485,8 @@ class OnlineClusterer:
         else:
             weights = _weights.WEIGHTS if self.weights is None else self.weights
             bias = _weights.BIAS if self.bias is None else self.bias
-        return decide(features, candidates, stories, self.df_, FULL_COMPARE, floor, self.window_days, weights,
-                      bias, threshold)
+        return retrieve_and_decide(self._index, features.keys, most, self.max_candidates, features, stories, self.df_,
+                                   FULL_COMPARE, floor, self.window_days, weights, bias, threshold)
 
     def _best_semantic(self, vectors: ArticleVectors, ranked: dict[int, float | None], floor: float,
                        threshold: float) -> int | None:
