@@ -2738,6 +2738,60 @@ def test_the_slug_words_match_their_reference_around_dots(seed: int) -> None:
             assert type(got) is dict and list(got.items()) == list(reference(*args).items()), args
 
 
+class _Url(str):
+    pass
+
+
+_ODD_URL_PIECES = ["http", "HTTPS", "1x", ":", "//", "/", "/", "\\", "\\", "?", "#", "[", "]", "x.com", "Ab", "cd",
+                   "the", "-", "_", "+", ".", ".html", "1", "%20", "%C3%A9", "é", " ", "\t", "\x00", "\x7f", "Snowden",
+                   "CHALLENGES", "congress", "at"]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_slug_words_match_their_reference_on_odd_urls(seed: int) -> None:
+    """A URL is read in one pass, its words lower-cased and hashed as they are read and
+    counted once all are read, and read again without its backslashes where one comes
+    before the path's end: backslashes, NULs, brackets, spaces and control bytes in every
+    part, schemes and hosts or none, str subclasses, and titles of both counters (ASCII:
+    one counter with the title's; not: the slug's own)."""
+    rng = random.Random(seed)
+    reference = _features_reference("title_bag")
+    read = 0
+    for _ in range(4000):
+        url = "".join(rng.choice(_ODD_URL_PIECES) for _ in range(rng.randint(0, 24)))
+        if rng.random() < 0.2:
+            url = _Url(url)
+        args = (rng.choice(["", "Snowden at sea", "Über Snowden"]), rng.choice([frozenset(), frozenset({"the", "at"})]),
+                rng.choice([1, 3, 7, 30]), url, rng.choice([0, 1, 2, 3]))
+        got = speedups.title_bag(*args)
+        if got is not None:
+            read += 1
+            assert type(got) is dict and list(got.items()) == list(reference(*args).items()), args
+    assert read > 1000
+
+
+def test_the_slug_words_are_read_without_backslashes_and_at_any_length() -> None:
+    """A backslash anywhere before the path's end (escaped URLs, a "\\?" before the query) is
+    dropped as urlsplit's caller drops it, and long URLs take more words than the stack holds."""
+    reference = _features_reference("title_bag")
+    long_slug = "-".join(f"w{chr(97 + k % 26)}{chr(97 + k // 26 % 26)}" for k in range(3000))
+    for url in ("http:\\/\\/www.x.com\\/a-b-c\\/Snowden-Challenges-Congress-at-SXSW.html",
+                "\\http://x.com/a-b-c/snowden-challenges-congress", "ht\\tp://x.com/snowden-challenges-congress",
+                "http://x.com/snowden-challenges-congress-at-sea\\?cid=rss", "http://x\\.com/ab\\cd-ef-gh\\.html",
+                "http:/\\/x.com/snowden-challenges-congress", "http://x.com/snowden-chal\\lenges-congress#a\\b",
+                "http://x.com/" + long_slug, "http://x.com/" + long_slug + "\\?q", "x.com/a-b-c/snowden-challenges-congress",
+                "mailto:snowden-challenges-congress", "1http://x.com/snowden-challenges-congress", "", "http:", "//",
+                "http://x.com", "http://x.com?a-b-c", "http://x.com/a-b-c?\\x", _Url("HTTP://x.com/Snowden-At-Sea"),
+                "http://x.com/%20snowden-challenges-congress%C3%A9", "http://x.com/a.b-cd-ef.gh.html/"):
+        for title in ("Snowden at sea", "Über Snowden"):
+            args = (title, frozenset({"the", "at"}), 7, url, 3)
+            got = speedups.title_bag(*args)
+            assert got is not None and list(got.items()) == list(reference(*args).items()), url
+    for url in ("http://x.com/a-b-c\x00d-e-f", "http://x.com/snowden\tchallenges-congress", " http://x.com/a-b-c",
+                "http://[::1]/a-b-c", "http://x.com/a-b-c?q=\x7f", "http://x.com/é-b-c"):
+        assert speedups.title_bag("Snowden", frozenset(), 7, url, 3) is None, url  # left to the reference
+
+
 def test_the_title_bags_check_their_input() -> None:
     with pytest.raises(TypeError):
         speedups.title_bag("title", frozenset(), 7, b"http://bytes", 3)

@@ -837,149 +837,184 @@ static inline int scheme_byte(unsigned char c) {
     return ascii_letter(c) || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
 }
 
-/* Byte classes of a lower-cased URL for count_slug_terms (slug_class_table). */
-enum { SL_LETTER = 1, SL_SEPARATOR = 2, SL_DOT = 4, SL_SLASH = 8, SL_QUERY = 16, SL_BRACKET = 32 };
+/* Byte classes of a URL for count_slug_terms (slug_class_table): the slug separators of
+ * features._SLUG_SEPARATORS ([-_+]), ".", "/", the starts of a query or fragment ("?", "#"),
+ * the bytes urlsplit does not pass through unchanged (plain_url_byte; NUL among them, which
+ * ends every str's data), "\" (dropped before urlsplit), a host's brackets, and the bytes of
+ * a scheme (scheme_byte). */
+enum { SL_SEPARATOR = 1, SL_DOT = 2, SL_SLASH = 4, SL_QUERY = 8, SL_NOT_PLAIN = 16, SL_BACKSLASH = 32,
+       SL_BRACKET = 64, SL_SCHEME = 128 };
+/* the bytes that end a word of a path */
+#define SL_WORD_END (SL_SEPARATOR | SL_SLASH | SL_QUERY | SL_NOT_PLAIN | SL_BACKSLASH)
 static unsigned char slug_class[256];
 
-/* a-z, the slug separators of features._SLUG_SEPARATORS ([-_+]), ".", "/", the starts of a
- * query or fragment ("?", "#") and the brackets of a host */
 static void slug_class_table(void) {
-    for (int c = 'a'; c <= 'z'; c++) {
-        slug_class[c] = SL_LETTER;
+    for (int c = 0; c < 256; c++) {
+        slug_class[c] = (plain_url_byte((unsigned char)c) ? 0 : SL_NOT_PLAIN)
+                        | (scheme_byte((unsigned char)c) ? SL_SCHEME : 0);
+        lower_letter[c] = ascii_letter((unsigned char)c) ? (unsigned char)(c | 32) : 0;
     }
-    slug_class['-'] = slug_class['_'] = slug_class['+'] = SL_SEPARATOR;
-    slug_class['.'] = SL_DOT;
+    slug_class['-'] |= SL_SEPARATOR;
+    slug_class['_'] |= SL_SEPARATOR;
+    slug_class['+'] |= SL_SEPARATOR;
+    slug_class['.'] |= SL_DOT;
     slug_class['/'] = SL_SLASH;
     slug_class['?'] = slug_class['#'] = SL_QUERY;
+    slug_class['\\'] = SL_BACKSLASH;
     slug_class['['] = slug_class[']'] = SL_BRACKET;
 }
 
-/* A word of a slug: where it starts in the lower-cased URL, and its length. */
+/* A word of a slug: where it starts in the URL (the same place in the counter's bytes,
+ * which take it lower-cased), its length and its fnv1a hash. */
 typedef struct {
     Py_ssize_t start, len;
+    uint64_t hash;
 } SlugWord;
 
-/* The words of letters (two or more) in the name of the path segment at u[i:] (up to its
- * last "."; the segment ends at a "/" or at ``end``), between runs of slug separators, in
- * order into ``words``: how many there are. ``*next``: where the next segment starts (past
- * the "/"). One pass: a word with a "." in it is cut at its last one where no later word
- * has one (that "." is the segment's last: words after it are not in the name). */
-static Py_ssize_t slug_words_of(const unsigned char *u, Py_ssize_t i, Py_ssize_t end, SlugWord *words,
-                                Py_ssize_t *next) {
-    Py_ssize_t found = 0, before_dot = -1; /* before_dot: the words found before the last "." so far */
-    SlugWord cut = {0, 0};                 /* the word of that ".", cut there (len 0: none) */
-    for (;;) {
-        Py_ssize_t start = i, dot = -1;
-        int letters = 1, dot_letters = 0;
-        unsigned char k;
-        for (; i < end && !((k = slug_class[u[i]]) & (SL_SEPARATOR | SL_SLASH)); i++) {
-            if (k & SL_DOT) {
-                dot = i;
-                dot_letters = letters; /* whether the word up to here is letters */
+/* slug_words' words of the ASCII URL ``s`` (n bytes and the NUL after them), in order into
+ * ``words`` (room for (n + 1) / 3 + 1), each lower-cased into ``low`` at its place in ``s``
+ * and hashed as it is read, in one pass over the URL: how many there are; -2 where a "\"
+ * comes before the path's end (read it again without them: urlsplit reads
+ * url.replace("\\", "")); -1 for a URL left to the reference (a byte urlsplit changes, a
+ * host with brackets).
+ *
+ * urlsplit: a scheme up to the first ":" (a letter, then scheme bytes), a host after "//"
+ * up to the first of "/?#", the path up to the first of "?#". slug_words: each segment of
+ * the path (between "/"), its name up to its last ".", split at runs of separators into
+ * words, of which those of two letters or more count where the name has ``min_words`` of
+ * them. A word with a "." in it is cut at its first one where all before it are letters
+ * (no later "." in the segment: the last one) and the words after it dropped. */
+static Py_ssize_t slug_words_in(const unsigned char *s, Py_ssize_t n, unsigned char *low, SlugWord *words,
+                                Py_ssize_t min_words) {
+    Py_ssize_t i = 0;
+    while (slug_class[s[i]] & SL_SCHEME) {
+        i++;
+    }
+    if (s[i] == '\\') {
+        return -2;
+    }
+    i = s[i] == ':' && i > 0 && ascii_letter(s[0]) ? i + 1 : 0;
+    unsigned char k;
+    if (s[i] == '/' && s[i + 1] == '/') {
+        for (i += 2; !((k = slug_class[s[i]]) & (SL_SLASH | SL_QUERY | SL_NOT_PLAIN | SL_BACKSLASH | SL_BRACKET));
+             i++) {
+        }
+        if (k & SL_BACKSLASH) {
+            return -2;
+        }
+        if ((k & SL_BRACKET) || ((k & SL_NOT_PLAIN) && i < n)) { /* an IPv6 host, or an invalid one */
+            return -1;
+        }
+    }
+    Py_ssize_t found = 0;
+    for (;;) { /* a segment at s[i:] */
+        Py_ssize_t first = found, before_dot = -1; /* before_dot: the words before its last "." so far */
+        SlugWord cut = {0, 0, 0};                  /* the word of that ".", cut there (len < 2: none) */
+        for (;;) {                                 /* a word at s[i:] */
+            Py_ssize_t start = i;
+            uint64_t h = FNV_OFFSET;
+            for (unsigned char c; (c = lower_letter[s[i]]) != 0; i++) {
+                low[i] = c;
+                h = (h ^ c) * FNV_PRIME;
             }
-            letters &= k & SL_LETTER;
+            k = slug_class[s[i]];
+            if (!(k & SL_WORD_END)) { /* a "." or another byte that is no letter: not a word */
+                if (k & SL_DOT) {
+                    before_dot = found;
+                    cut = (SlugWord){start, i - start, h};
+                }
+                while (!((k = slug_class[s[++i]]) & SL_WORD_END)) {
+                    if (k & SL_DOT) {
+                        before_dot = found;
+                        cut.len = 0;
+                    }
+                }
+            } else if (i - start >= 2) {
+                words[found++] = (SlugWord){start, i - start, h};
+            }
+            if (!(k & SL_SEPARATOR)) {
+                break;
+            }
+            while (slug_class[s[++i]] & SL_SEPARATOR) {
+            }
         }
-        if (dot >= 0) {
-            before_dot = found;
-            cut = (SlugWord){start, dot_letters ? dot - start : 0};
-        } else if (letters && i - start >= 2) {
-            words[found++] = (SlugWord){start, i - start};
+        if (k & SL_BACKSLASH) {
+            return -2;
         }
-        if (i >= end || (slug_class[u[i]] & SL_SLASH)) {
-            break;
+        if (before_dot >= 0) {
+            found = before_dot;
+            if (cut.len >= 2) {
+                words[found++] = cut;
+            }
         }
-        while (i < end && (slug_class[u[i]] & SL_SEPARATOR)) {
+        if (found - first < min_words) {
+            found = first;
+        }
+        if (k & SL_SLASH) {
             i++;
+        } else if (k & SL_QUERY) { /* the rest is no part of the path, but must be plain as before */
+            for (i++; i < n; i++) {
+                if (!plain_url_byte(s[i])) {
+                    return -1;
+                }
+            }
+            return found;
+        } else {
+            return i == n ? found : -1; /* the URL's end, or a byte urlsplit changes */
         }
     }
-    *next = i + 1;
-    if (before_dot >= 0) {
-        found = before_dot;
-        if (cut.len >= 2) {
-            words[found++] = cut;
-        }
-    }
-    return found;
 }
 
 /* Counts terms(slug_words(url, min_words), stop) (storyline.cluster.features) into
  * ``counts`` (``again``: see stem_counts_add), for a URL (a str or None) of printable ASCII
  * (backslashes dropped) whose host has no brackets: the counter's bytes from ``offset`` on
- * (room for the URL's length) take the URL. 1, 0 for other URLs (nothing counted), or -1
- * with an exception set. */
+ * (room for the URL's length) take its words. 1, 0 for other URLs (nothing counted), or -1
+ * with an exception set. The words are all read before any is counted (the stop set may
+ * run Python code). */
 static int count_slug_terms(PyObject *url, StemCounts *counts, Py_ssize_t offset, PyObject *stop,
                             const ByteSet *stop_bytes, Py_ssize_t stem_chars, Py_ssize_t min_words, int again) {
-    if (url != Py_None && !PyUnicode_IS_ASCII(url)) {
+    if (url == Py_None) {
+        return 1;
+    }
+    if (!PyUnicode_IS_ASCII(url)) {
         return 0;
     }
     if (slug_class['/'] == 0) {
         slug_class_table();
     }
-    Py_ssize_t n = url == Py_None ? 0 : PyUnicode_GET_LENGTH(url);
-    const unsigned char *s = url == Py_None ? NULL : PyUnicode_1BYTE_DATA(url);
-    /* the URL without backslashes and lower-cased (lower-casing leaves urlsplit's
-     * delimiters as they are, and slug_words lower-cases the path it gives) */
-    unsigned char *u = (unsigned char *)counts->bytes + offset;
-    Py_ssize_t m = 0, i = 0;
-    /* eight bytes at a time while they hold no backslash and no byte urlsplit changes */
-    for (uint64_t v; i + 8 <= n && bytes_in(v = load8(s + i), '!', '~') == BYTES_HIGHS
-                     && bytes_in(v, '\\', '\\') == 0; i += 8, m += 8) {
-        v = lower8(v);
-        memcpy(u + m, &v, sizeof v);
-    }
-    for (; i < n; i++) {
-        if (s[i] == '\\') {
-            continue;
-        }
-        if (!plain_url_byte(s[i])) {
-            return 0;
-        }
-        u[m++] = (s[i] >= 'A' && s[i] <= 'Z') ? (unsigned char)(s[i] | 32) : s[i];
-    }
-    /* urlsplit: a scheme up to the first ":" (a letter, then scheme characters), a host
-     * after "//" up to the first of "/?#", the path up to the first of "?#" */
-    Py_ssize_t at = 0;
-    const unsigned char *colon = m > 0 ? memchr(u, ':', (size_t)m) : NULL;
-    if (colon != NULL && colon > u && ascii_letter(u[0])) {
-        Py_ssize_t k = 0;
-        while (u + k < colon && scheme_byte(u[k])) {
-            k++;
-        }
-        if (u + k == colon) {
-            at = k + 1;
-        }
-    }
-    if (m - at >= 2 && u[at] == '/' && u[at + 1] == '/') {
-        Py_ssize_t host = at + 2;
-        for (at = host; at < m && !(slug_class[u[at]] & (SL_SLASH | SL_QUERY)); at++) {
-            if (slug_class[u[at]] & SL_BRACKET) { /* an IPv6 host, or an invalid one: urlsplit's checks */
-                return 0;
-            }
-        }
-    }
-    const unsigned char *query = at < m ? memchr(u + at, '?', (size_t)(m - at)) : NULL;
-    const unsigned char *fragment = at < m ? memchr(u + at, '#', (size_t)(query != NULL ? query - u - at : m - at)) : NULL;
-    Py_ssize_t end = fragment != NULL ? fragment - u : query != NULL ? query - u : m;
-    /* a word and the character after it take three: at most (m + 1) / 3 words in a segment */
-    Py_ssize_t most = (m + 1) / 3 + 1;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(url);
+    const unsigned char *s = PyUnicode_1BYTE_DATA(url); /* (NUL after the n bytes, as in every str) */
+    unsigned char *low = (unsigned char *)counts->bytes + offset;
+    /* a word and the byte after it take three */
+    Py_ssize_t most = (n + 1) / 3 + 1;
     SlugWord stack[64];
     SlugWord *words = most <= 64 ? stack : PyMem_Malloc((size_t)most * sizeof(SlugWord));
     if (words == NULL) {
         PyErr_NoMemory();
         return -1;
     }
-    int status = 1;
-    for (Py_ssize_t seg = at; status > 0 && seg <= end;) {
-        Py_ssize_t found = slug_words_of(u, seg, end, words, &seg);
-        for (Py_ssize_t k = 0; found >= min_words && k < found; k++) {
-            const unsigned char *w = u + words[k].start;
-            Py_ssize_t len = words[k].len, stem = len < stem_chars ? len : stem_chars;
-            uint64_t word_hash, stem_hash = stem_hashes(w, len, stem, &word_hash);
-            int is_stop = is_stop_hashed(stop, stop_bytes, w, len, word_hash);
-            if (is_stop < 0 || (!is_stop && stem_counts_add(counts, offset + words[k].start, stem, stem_hash, again) < 0)) {
-                status = -1;
-                break;
+    Py_ssize_t found = slug_words_in(s, n, low, words, min_words);
+    if (found == -2) {
+        /* the URL without its backslashes, in the counter's bytes (fewer than n: room for
+         * the NUL), read in place */
+        Py_ssize_t m = 0;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            if (s[i] != '\\') {
+                low[m++] = s[i];
             }
+        }
+        low[m] = 0;
+        found = slug_words_in(low, m, low, words, min_words);
+    }
+    int status = found < 0 ? 0 : 1;
+    for (Py_ssize_t k = 0; k < found; k++) {
+        const unsigned char *w = low + words[k].start;
+        Py_ssize_t len = words[k].len, stem = len < stem_chars ? len : stem_chars;
+        uint64_t stem_hash = stem == len ? words[k].hash : fnv1a(w, stem);
+        int is_stop = is_stop_hashed(stop, stop_bytes, w, len, words[k].hash);
+        if (is_stop < 0 || (!is_stop && stem_counts_add(counts, offset + words[k].start, stem, stem_hash, again) < 0)) {
+            status = -1;
+            break;
         }
     }
     if (words != stack) {
