@@ -237,17 +237,14 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
         return rerun("best_story", {}, (vectors, ranked, stories, df, floor, window_days, weights, bias, threshold),
                      tuple(stories[sid] for sid in ranked))
 
-    def decide(f, candidates, stories, df, count, floor, window_days, weights, bias, threshold):  # type: ignore[no-untyped-def]
+    def same_decision(name: str, args: tuple, df, read: list):  # type: ignore[no-untyped-def]
         # as rerun, and the IDF weights as they were too: both compute the article's missing ones
-        args = (f, candidates, stories, df, count, floor, window_days, weights, bias, threshold)
-        read = [stories[sid] for sid in candidates]
-
         def state() -> list:
             return [list(df.weights.items())] + [list(story._norms.items()) for story in read] + [
                 story._top for story in read]
 
         idf, norms, tops = dict(df.weights), [dict(story._norms) for story in read], [story._top for story in read]
-        got = speedups.decide(*args)
+        got = getattr(speedups, name)(*args)
         after = state()
         df.weights.clear()
         df.weights.update(idf)
@@ -255,36 +252,21 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
             story._norms.clear()
             story._norms.update(kept)
             story._top = top
-        want = references["decide"](*args)
-        assert got == want, ("decide", got, want)
-        assert state() == after, "decide"
-        checked["decide"] += 1
+        want = references[name](*args)
+        assert got == want, (name, got, want)
+        assert state() == after, name
+        checked[name] += 1
         return got
+
+    def decide(f, candidates, stories, df, count, floor, window_days, weights, bias, threshold):  # type: ignore[no-untyped-def]
+        return same_decision("decide", (f, candidates, stories, df, count, floor, window_days, weights, bias,
+                                        threshold), df, [stories[sid] for sid in candidates])
 
     def retrieve_and_decide(index, keys, most, limit, f, stories, df, *rest):  # type: ignore[no-untyped-def]
         # as decide, over every story (the candidates are some of them); the reference's
         # decide is the wrapper above
-        args = (index, keys, most, limit, f, stories, df, *rest)
-        read = list(stories.values())
-
-        def state() -> list:
-            return [list(df.weights.items())] + [list(story._norms.items()) for story in read] + [
-                story._top for story in read]
-
-        idf, norms, tops = dict(df.weights), [dict(story._norms) for story in read], [story._top for story in read]
-        got = speedups.retrieve_and_decide(*args)
-        after = state()
-        df.weights.clear()
-        df.weights.update(idf)
-        for story, kept, top in zip(read, norms, tops, strict=True):
-            story._norms.clear()
-            story._norms.update(kept)
-            story._top = top
-        want = references["retrieve_and_decide"](*args)
-        assert got == want, ("retrieve_and_decide", got, want)
-        assert state() == after, "retrieve_and_decide"
-        checked["retrieve_and_decide"] += 1
-        return got
+        return same_decision("retrieve_and_decide", (index, keys, most, limit, f, stories, df, *rest), df,
+                             list(stories.values()))
 
     def add_article(story, f, seen, df):  # type: ignore[no-untyped-def]
         # the reference on a copy of the story as it was (its shared empty Counters kept

@@ -776,6 +776,18 @@ static int ascii_words_of(PyObject *text, unsigned char *out) {
 #endif
 }
 
+/* ``text`` as the bytes count_ascii_terms reads: its own where it is ASCII (lower-cased
+ * where they lie: count_ascii_terms writes each byte after reading it), else ``low`` as
+ * ascii_words_of writes it. ascii_words_of's answer: 1 read (always, for ASCII). */
+static inline int ascii_text(PyObject *text, unsigned char *low, const unsigned char **s) {
+    if (PyUnicode_IS_ASCII(text)) {
+        *s = PyUnicode_1BYTE_DATA(text);
+        return 1;
+    }
+    *s = low;
+    return ascii_words_of(text, low);
+}
+
 PyDoc_STRVAR(word_terms_doc,
 "word_terms(text, stop, stem_chars) -> dict | None\n\n"
 "Counter(w[:stem_chars] for w in features._WORD.findall(text.lower()) if w not in stop)\n"
@@ -794,10 +806,8 @@ static PyObject *word_terms(PyObject *self, PyObject *const *args, Py_ssize_t na
     if (low == NULL) {
         return NULL;
     }
-    /* (text read as ASCII is lower-cased where it lies: count_ascii_terms writes each byte
-     * after reading it) */
-    const unsigned char *s = PyUnicode_IS_ASCII(text) ? PyUnicode_1BYTE_DATA(text) : low;
-    int as_ascii = PyUnicode_IS_ASCII(text) ? 1 : ascii_words_of(text, low);
+    const unsigned char *s;
+    int as_ascii = ascii_text(text, low, &s);
     if (as_ascii != 1) {
         free_scratch(low, stack);
         if (as_ascii == 0) {
@@ -2409,10 +2419,8 @@ static PyObject *title_weights(PyObject *title, PyObject *stop, Py_ssize_t stem_
     if (low == NULL) {
         return NULL;
     }
-    /* (a title read as ASCII is lower-cased where it lies: count_ascii_terms writes each
-     * byte after reading it) */
-    const unsigned char *s = PyUnicode_IS_ASCII(title) ? PyUnicode_1BYTE_DATA(title) : low;
-    int as_ascii = PyUnicode_IS_ASCII(title) ? 1 : ascii_words_of(title, low);
+    const unsigned char *s;
+    int as_ascii = ascii_text(title, low, &s);
     if (as_ascii != 1) {
         free_scratch(low, stack);
         if (as_ascii == 0) {
@@ -2518,10 +2526,8 @@ static PyObject *body_bag(PyObject *self, PyObject *const *args, Py_ssize_t narg
     if (low == NULL) {
         return NULL;
     }
-    /* (text read as ASCII is lower-cased where it lies: count_ascii_terms writes each byte
-     * after reading it) */
-    const unsigned char *s = PyUnicode_IS_ASCII(text) ? PyUnicode_1BYTE_DATA(text) : low;
-    int as_ascii = PyUnicode_IS_ASCII(text) ? 1 : ascii_words_of(text, low);
+    const unsigned char *s;
+    int as_ascii = ascii_text(text, low, &s);
     if (as_ascii != 1) {
         free_scratch(low, stack);
         if (as_ascii == 0) {

@@ -574,8 +574,25 @@ PyDoc_STRVAR(KeyIndex_top_doc,
 "filed under (keys held by more than ``most`` stories are skipped), best first; of equal\n"
 "sums the higher id first. An IDF weight must be a number >= 0 (ValueError).");
 
-typedef struct TopReads TopReads;
-static void top_read(TopReads *reads, PyObject *key, double weight);
+/* The IDF weights KeyIndex.top read for an article's keys (its title terms, then its
+ * names, ...), in their order, for decide's side of the article (retrieve_and_decide):
+ * a term at the next place read from here, not looked up again, while the IDF dict keeps
+ * the version top left it with (no weight changed, none added since). */
+#define TOP_READS 64
+typedef struct TopReads {
+    uint64_t version; /* 0: none to be read */
+    Py_ssize_t n, at;
+    PyObject *terms[TOP_READS]; /* borrowed from the keys (a tuple the caller holds) */
+    double weights[TOP_READS];
+} TopReads;
+
+/* Keeps a key's weight as top read it (the first TOP_READS of them). */
+static void top_read(TopReads *reads, PyObject *key, double weight) {
+    if (reads->n < TOP_READS) {
+        reads->terms[reads->n] = key;
+        reads->weights[reads->n++] = weight;
+    }
+}
 
 /* KeyIndex.top's retrieval: the ids of the ``limit`` best stories (new references, best
  * first) into ids[0..*count) (room for ``limit``); -1 with an exception set. Where

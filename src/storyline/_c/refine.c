@@ -885,8 +885,10 @@ static double bag_norm(const SideBag *bag, int story) {
 }
 
 /* A bag of the article's (a dict of str terms) into ``bag``, its IDF read or computed as
- * the reference's loops do. */
-static int side_bag(Side *s, SideBag *bag, PyObject *dict, PyObject *idf) {
+ * the reference's loops do; where ``reads`` holds the weights KeyIndex.top read for these
+ * terms (NULL or version 0: none), the next one is taken from there while the IDF dict
+ * keeps the version top left it with (keyindex.c). */
+static int side_bag(Side *s, SideBag *bag, PyObject *dict, PyObject *idf, TopReads *reads) {
     if (!PyDict_Check(dict)) {
         PyErr_SetString(PyExc_TypeError, "pair_probability: an article's bags must be dicts");
         return -1;
@@ -907,12 +909,20 @@ static int side_bag(Side *s, SideBag *bag, PyObject *dict, PyObject *idf) {
         }
         Py_hash_t hash = PyObject_Hash(term);
         double w, weight;
-        Py_INCREF(term); /* held: the IDF's __missing__ may take it out of the bag */
-        int status = hash == -1 ? -1 : weight_and_idf(idf, term, value, &w, &weight);
+        int status;
+        if (reads != NULL && hash != -1 && reads->at < reads->n && reads->terms[reads->at] == term
+                && PyFloat_CheckExact(value) && reads->version != 0 && dict_version(idf) == reads->version) {
+            w = PyFloat_AS_DOUBLE(value);
+            weight = reads->weights[reads->at++];
+            status = 0;
+        } else {
+            Py_INCREF(term); /* held: the IDF's __missing__ may take it out of the bag */
+            status = hash == -1 ? -1 : weight_and_idf(idf, term, value, &w, &weight);
+            Py_DECREF(term);
+        }
         if (status == 0) {
             bag_add(bag, term, hash, w, w * weight, weight);
         }
-        Py_DECREF(term);
         if (status < 0 || walk_changed(dict, size) < 0) {
             return -1;
         }

@@ -176,69 +176,6 @@ fail:
  * hash tables) in place of an ArticleVectors, so that no dict or float is made per article
  * term; its bags' cosines with a story's bags in cosine_of's order. ---- */
 
-/* The IDF weights KeyIndex.top read for an article's keys (its title terms, then its
- * names, ...), in their order, for decide's side of the article (retrieve_and_decide):
- * a term at the next place read from here, not looked up again, while the IDF dict keeps
- * the version top left it with (no weight changed, none added since). */
-#define TOP_READS 64
-struct TopReads {
-    uint64_t version; /* 0: none to be read */
-    Py_ssize_t n, at;
-    PyObject *terms[TOP_READS]; /* borrowed from the keys (a tuple the caller holds) */
-    double weights[TOP_READS];
-};
-
-/* Keeps a key's weight as top read it (the first TOP_READS of them). */
-static void top_read(TopReads *reads, PyObject *key, double weight) {
-    if (reads->n < TOP_READS) {
-        reads->terms[reads->n] = key;
-        reads->weights[reads->n++] = weight;
-    }
-}
-
-/* side_bag, the weights of the terms ``reads`` holds taken from it. */
-static int side_bag_reading(Side *s, SideBag *bag, PyObject *dict, PyObject *idf, TopReads *reads) {
-    if (reads == NULL || reads->version == 0 || !PyDict_Check(dict)) {
-        return side_bag(s, bag, dict, idf);
-    }
-    if (bag_alloc(s, bag, PyDict_GET_SIZE(dict)) < 0) {
-        return -1;
-    }
-    Py_ssize_t pos = 0, size = PyDict_GET_SIZE(dict);
-    PyObject *term, *value;
-    while (PyDict_Next(dict, &pos, &term, &value)) {
-        if (!PyUnicode_CheckExact(term)) {
-            PyErr_SetString(PyExc_TypeError, "pair_probability: a bag's terms must be str");
-            return -1;
-        }
-        if (bag->n == bag->capacity) { /* Python code run for a term grew the dict */
-            PyErr_SetString(PyExc_RuntimeError, "dictionary changed during iteration");
-            return -1;
-        }
-        Py_hash_t hash = PyObject_Hash(term);
-        double w, weight;
-        int status;
-        if (hash != -1 && reads->at < reads->n && reads->terms[reads->at] == term && PyFloat_CheckExact(value)
-                && dict_version(idf) == reads->version) {
-            w = PyFloat_AS_DOUBLE(value);
-            weight = reads->weights[reads->at++];
-            status = 0;
-        } else {
-            Py_INCREF(term); /* held: the IDF's __missing__ may take it out of the bag */
-            status = hash == -1 ? -1 : weight_and_idf(idf, term, value, &w, &weight);
-            Py_DECREF(term);
-        }
-        if (status == 0) {
-            bag_add(bag, term, hash, w, w * weight, weight);
-        }
-        if (status < 0 || walk_changed(dict, size) < 0) {
-            return -1;
-        }
-    }
-    bag->vector_norm = bag->story_norm = bag->n ? bag_norm(bag, 0) : 1.0;
-    return 0;
-}
-
 /* An article's side as decide reads it: its bags (title, body, entities, years, the three
  * kinds, title + body both ways), the IDF weights read (or computed) in the order
  * ArticleVectors(features, df) reads them, none of the rest (side_of reads that); NULL
@@ -282,7 +219,7 @@ static Side *read_side(PyObject *f, PyObject *idf, TopReads *reads) {
     for (int i = 0; i < 4; i++) {
         /* read again: the IDF's __missing__ (Python code) may have run since */
         PyObject *bag = held_attr(&h, f, fields[i]);
-        if (bag == NULL || side_bag_reading(s, &s->bag[slots[i]], bag, idf, reads) < 0) {
+        if (bag == NULL || side_bag(s, &s->bag[slots[i]], bag, idf, reads) < 0) {
             goto fail;
         }
     }
