@@ -504,15 +504,21 @@ static int decided_begin(PyObject *f, PyObject *idf, PyObject **bags, uint64_t *
     return 1;
 }
 
+/* Lets go of what decide kept (its article's bags and the IDF dict, which would otherwise
+ * stay alive until the next decide, the last run's long after it ended). */
+static void forget_decided(void) {
+    decided.generation++;
+    Py_CLEAR(decided.idf);
+    Py_CLEAR(decided.title);
+    Py_CLEAR(decided.body);
+}
+
 /* Keeps the side's title and body weights for add_article where the IDF dict kept its
  * keys object (never emptied meanwhile: an emptied one gets another) and the bags (as
  * decided_begin read them) their versions since. */
 static void remember_decided(const Side *side, PyObject *idf, PyObject *const *bags, const uint64_t *versions,
                              void *keys) {
-    decided.generation++;
-    Py_CLEAR(decided.idf);
-    Py_CLEAR(decided.title);
-    Py_CLEAR(decided.body);
+    forget_decided();
     const SideBag *title = &side->bag[S_TITLE], *body = &side->bag[S_BODY];
     Py_ssize_t n = title->n + body->n;
     if (((PyDictObject *)idf)->ma_keys != keys || dict_version(bags[0]) != versions[0]
@@ -784,7 +790,8 @@ static PyObject *retrieve_and_decide(PyObject *self, PyObject *const *args, Py_s
         return NULL;
     }
     Py_ssize_t room = limit < (Py_ssize_t)retriever->slot_count ? limit : (Py_ssize_t)retriever->slot_count;
-    PyObject *few[16], **ids = room <= 16 ? few : PyMem_Malloc(sizeof(PyObject *) * (size_t)room);
+    PyObject *few[FEW_CANDIDATES];
+    PyObject **ids = room <= FEW_CANDIDATES ? few : PyMem_Malloc(sizeof(PyObject *) * (size_t)room);
     if (ids == NULL) {
         release(&h);
         return PyErr_NoMemory();
@@ -1085,6 +1092,7 @@ static PyObject *add_article(PyObject *self, PyObject *const *args, Py_ssize_t n
     }
     /* title, body and ``all`` first, where add_text_bags adds them */
     int texts_added = add_text_bags(norms, fresh, bags, parts);
+    forget_decided(); /* used: the stream adds the article it decided on next, once */
     int skip = texts_added > 0 ? 4 : 0;
     if (texts_added < 0
             || add_bags_of(norms, fresh, 6 - skip, names + skip, bags + skip, parts + skip, kinds, entities) < 0) {

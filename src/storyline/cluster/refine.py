@@ -387,9 +387,6 @@ def _near_in_time(clusterer: OnlineClusterer, sid: int, others: list[int]) -> li
 def _years_apart(clusterer: OnlineClusterer, a: int, b: int) -> bool:
     """Whether either story's undated reports name years that place it apart from the other
     (:func:`_years_contradict`, which is one-way)."""
-    stories = clusterer.stories_
-    if stories[a].first_day is not None and stories[b].first_day is not None:
-        return False  # neither is undated (_years_contradict's first test, without its calls)
     return _years_contradict(clusterer, a, b) or _years_contradict(clusterer, b, a)
 
 
@@ -982,10 +979,7 @@ def refine_stories(clusterer: OnlineClusterer, *, merge_threshold: float | None 
     (stream, merge, linkage) each look at one story pair, the split at a whole story.
     """
     merge_threshold = MERGE_THRESHOLD if merge_threshold is None else merge_threshold
-    # each story's members list and size before refinement: a list only grows while its
-    # story is attached (one a report leaves is detached, and its story rebuilt with a new
-    # list), so a story whose list is still attached kept every report it had
-    before = [(sid, members, len(members)) for sid, members in clusterer.members_.items()]
+    before = {f.id: sid for sid, members in clusterer.members_.items() for f in members}
     if headline_merge_threshold is None:
         headline_merge_threshold = _weights.HEADLINE_MERGE_THRESHOLD
     views = StoryViews(clusterer)
@@ -1012,15 +1006,5 @@ def refine_stories(clusterer: OnlineClusterer, *, merge_threshold: float | None 
     headline_split_ratio = HEADLINE_SPLIT_RATIO if headline_split_ratio is None else headline_split_ratio
     if split_ratio > 0 or headline_split_ratio > 0:
         split_stories(clusterer, ratio=split_ratio, headline_ratio=headline_split_ratio, pairs=pairs)
-    # Only net moves count (an article split off and merged back has not moved), in the
-    # order the stories and their reports had before.
-    members_, labels = clusterer.members_, clusterer.labels_
-    moved: dict[str, int] = {}
-    for sid, members, size in before:
-        if members_.get(sid) is members:
-            continue  # never detached: its reports are all still in story sid
-        for f in members[:size]:
-            label = labels[f.id]
-            if label != sid:
-                moved[f.id] = label
-    return moved
+    # Only net moves count (an article split off and merged back has not moved).
+    return {aid: clusterer.labels_[aid] for aid, sid in before.items() if clusterer.labels_[aid] != sid}
