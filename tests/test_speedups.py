@@ -305,6 +305,10 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
     def headline_merge_probability(a, norms_a, b, norms_b, df, floor, weights, bias):  # type: ignore[no-untyped-def]
         return rerun("headline_merge_probability", {}, (a, norms_a, b, norms_b, df, floor, weights, bias), (a, b))
 
+    def rank_by_title(story, norms, candidates, stories, df, count):  # type: ignore[no-untyped-def]
+        return rerun("rank_by_title", {}, (story, norms, candidates, stories, df, count),
+                     (story, *(stories[sid] for sid in candidates)))
+
     def text_norms(story, df, known=None):  # type: ignore[no-untyped-def]
         # (the reference, by as_article, caches the story's top names; nothing reads them here)
         return rerun("text_norms", {}, (story, df, known))
@@ -355,7 +359,8 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
                 "top_entities_of": top_entities_of, "best_story": best_story, "pair_probability": pair_probability,
                 "mean_probability": mean_probability, "decide": decide, "retrieve_and_decide": retrieve_and_decide,
                 "add_article": add_article, "count_article": count_article, "article_norms": article_norms,
-                "headline_merge_probability": headline_merge_probability, "text_norms": text_norms,
+                "headline_merge_probability": headline_merge_probability, "rank_by_title": rank_by_title,
+                "text_norms": text_norms,
                 "story_shares_words": story_shares_words, **{name: pure(name) for name in
                                                  ("symmetric", "interaction_probability", "linear_probability", "story_keys")}}
     assert set(wrappers) == set(references)
@@ -1011,6 +1016,70 @@ def test_the_story_views_loops_match_their_references_to_the_last_bit(seed: int)
         speedups.text_norms(stories[0], df, known, None)
 
 
+@pytest.mark.parametrize("seed", range(10))
+def test_the_merge_pass_ranking_matches_its_reference_to_the_last_bit(seed: int) -> None:
+    """A story of headlines alone ranks stories (with bodies and without) as rank_stories
+    ranks them by its vectors: from the title side of its article_norms, from the title's
+    dicts where its norms hold none (the reference's, a title of str subclasses), and None
+    where it has a body; the same norms cached in every story and the same top names after."""
+    from dataclasses import replace
+
+    from storyline.cluster import features, refine
+    from storyline.cluster.features import DocumentFrequencies, StoryFeatures
+
+    rng = random.Random(seed)
+    df = DocumentFrequencies()
+    stories = {sid: StoryFeatures() for sid in range(8)}
+    for i in range(60):
+        f = _random_features(rng, i)
+        df.add(f)
+        f = replace(f, entities={k: v for k, v in f.entities.items() if k[:2] in features.KINDS})
+        sid = rng.randrange(8)
+        stories[sid].add(replace(f, body={}, headline_only=True) if sid < 4 else f, seen=i,
+                         df=df if rng.random() < 0.5 else None)
+    stories = {sid: story for sid, story in stories.items() if story.size}
+    if seed % 3 == 0:  # one title of str subclasses: no title side, the dicts read
+        odd = type("Term", (str,), {})
+        story = next(iter(stories.values()))
+        story.title = {odd(k): v for k, v in story.title.items()}
+    references = refine._REFERENCE
+
+    def state() -> list:
+        return [(list(story._norms.items()), story._top) for story in stories.values()]
+
+    ranked = 0
+    for sid, story in stories.items():
+        candidates = rng.sample([o for o in stories if o != sid], min(len(stories) - 1, rng.randint(0, 7)))
+        for norms in (speedups.article_norms(story, df), references["article_norms"](story, df)):
+            count = rng.choice([0, 1, 3, 10, -1])
+            before = [(dict(s._norms), s._top) for s in stories.values()]
+            got = speedups.rank_by_title(story, norms, candidates, stories, df, count)
+            after = state()
+            for s, (cached, top) in zip(stories.values(), before, strict=True):
+                s._norms.clear()
+                s._norms.update(cached)
+                s._top = top
+            want = references["rank_by_title"](story, norms, candidates, stories, df, count)
+            assert _same_items(got, want), (got, want)
+            assert state() == after
+            if story.body:
+                assert got is None
+            else:
+                assert got == features.rank_stories(features.ArticleVectors(refine.as_article(sid, story), df,
+                                                                            text_only=True),
+                                                    candidates, stories, df, count)
+                ranked += len(got) > 1
+    assert ranked > 0
+    headline = next(story for story in stories.values() if not story.body)
+    norms = speedups.article_norms(headline, df)
+    with pytest.raises(TypeError):
+        speedups.rank_by_title(headline, norms[:3], list(stories), stories, df, 3)
+    with pytest.raises(TypeError):
+        speedups.rank_by_title(headline, norms, list(stories), list(stories.values()), df, 3)
+    with pytest.raises(KeyError):
+        speedups.rank_by_title(headline, norms, [-1], stories, df, 3)
+
+
 def test_the_merge_pass_loops_check_their_input() -> None:
     from storyline.cluster.features import DocumentFrequencies, StoryFeatures
 
@@ -1328,7 +1397,9 @@ def test_the_scoring_kernel_matches_its_reference_on_a_stream(monkeypatch: pytes
     for article in _stream(240, seed=8):
         clusterer.add(article)
     clusterer.refine()
-    assert min(checked.values()) > 20 and len(checked) == 21  # (no stories of headlines alone to merge)
+    # (stories of headlines alone ranked by their titles, but none to merge: few of those)
+    assert min(n for name, n in checked.items() if name not in ("article_norms", "rank_by_title")) > 20
+    assert len(checked) == 23 and checked["rank_by_title"] > 0
 
 
 def test_the_scoring_kernel_matches_its_reference_on_dev_articles(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -1351,7 +1422,7 @@ def test_the_scoring_kernel_matches_its_reference_on_dev_articles(monkeypatch: p
     for article in articles:
         clusterer.add(article)
     clusterer.refine()
-    assert min(checked.values()) > 20 and len(checked) == 23
+    assert min(checked.values()) > 20 and len(checked) == 24
 
 
 @pytest.mark.parametrize("seed", range(20))
