@@ -1177,6 +1177,12 @@ def test_the_pair_loops_match_their_references_to_the_last_bit(seed: int, monkey
         got = speedups.pair_probability(compiled, a, b)
         assert got == refine._REFERENCE["pair_probability"](reference, a, b)
         assert got is speedups.pair_probability(compiled, b, a)  # the cached float
+    # every headline with every article: two headlines' cross cosines are their title cosines
+    headlines = [f for f in articles if f.headline_only]
+    assert len(headlines) > 1
+    for a in headlines:
+        for b in articles:
+            assert speedups.pair_probability(compiled, a, b) == refine._REFERENCE["pair_probability"](reference, a, b)
     for _ in range(40):
         xs, ys = rng.sample(articles, rng.randint(1, 6)), rng.sample(articles, rng.randint(1, 6))
         if rng.random() < 0.3:

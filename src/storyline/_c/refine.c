@@ -1167,8 +1167,15 @@ static void side_cosines_both(const Side *a, const Side *b, double *x, double *y
     if (a->bag[S_BODY].n && b->bag[S_BODY].n) {
         side_cosines(&a->bag[S_BODY], &b->bag[S_BODY], &x[1], &y[1]);
     }
-    x[2] = side_cosine(&a->bag[S_ALL_VECTOR], &b->bag[S_ALL_STORY]);
-    y[2] = side_cosine(&b->bag[S_ALL_VECTOR], &a->bag[S_ALL_STORY]);
+    if (a->bag[S_BODY].n == 0 && b->bag[S_BODY].n == 0) {
+        /* two headlines: each title + body bag is its title bag, term for term with the
+         * same values and norms (side_all), so the cross cosines are the title cosines */
+        x[2] = x[0];
+        y[2] = y[0];
+    } else {
+        x[2] = side_cosine(&a->bag[S_ALL_VECTOR], &b->bag[S_ALL_STORY]);
+        y[2] = side_cosine(&b->bag[S_ALL_VECTOR], &a->bag[S_ALL_STORY]);
+    }
     side_cosines(&a->bag[S_ENTITIES], &b->bag[S_ENTITIES], &x[3], &y[3]);
     for (int k = 0; k < 3; k++) {
         if (a->bag[S_PEOPLE + k].n && b->bag[S_PEOPLE + k].n) {
