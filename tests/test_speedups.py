@@ -3006,7 +3006,8 @@ def test_the_entity_features_tell_the_people_prefix_by_its_characters() -> None:
     people = "".join(["p", ":"])
     entities = tuple(Entity(text="x", label=label, canonical=name, start=0, end=1)
                      for label in ("PERSON", "ORG", "GPE") for name in ("Ann Lee", "Zoë Ölund", "ann lee ", "Łukasz Nowak"))
-    for prefixes in ({"PERSON": people, "ORG": "p;", "GPE": "ṗ:"}, {"PERSON": "ṗ:", "ORG": people, "GPE": "l:"}):
+    for prefixes in ({"PERSON": people, "ORG": "p;", "GPE": "ṗ:"}, {"PERSON": "ṗ:", "ORG": people, "GPE": "l:"},
+                     {"PERSON": people, "ORG": "organisation:", "GPE": ""}):
         got = speedups.entity_features(entities, prefixes, features.NUMERIC, 3)
         want = reference(entities, prefixes, features.NUMERIC, 3)
         assert list(got[0].items()) == list(want[0].items()) and got[1:] == want[1:]

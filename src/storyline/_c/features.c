@@ -1887,18 +1887,32 @@ static int count_entity(NameCounts *counts, PyObject *prefix, int person, PyObje
         if (key == NULL) {
             return -1;
         }
-        memcpy(key, PyUnicode_1BYTE_DATA(prefix), (size_t)p);
+        /* the key lower-cased and hashed (fnv1a) as it is written, the kind's hash kept for
+         * the surname's key */
+        const unsigned char *kind = PyUnicode_1BYTE_DATA(prefix);
+        uint64_t h = FNV_OFFSET;
+        for (Py_ssize_t i = 0; i < p; i++) {
+            key[i] = kind[i];
+            h = (h ^ kind[i]) * FNV_PRIME;
+        }
+        uint64_t kind_hash = h;
         Py_ssize_t n = p, space = -1;
         for (Py_ssize_t i = start; i < end; i++, n++) {
-            key[n] = (s[i] >= 'A' && s[i] <= 'Z') ? (unsigned char)(s[i] | 32) : s[i];
-            space = s[i] == ' ' ? n : space;
+            unsigned char c = (s[i] >= 'A' && s[i] <= 'Z') ? (unsigned char)(s[i] | 32) : s[i];
+            key[n] = c;
+            h = (h ^ c) * FNV_PRIME;
+            space = c == ' ' ? n : space;
         }
-        int status = name_counts_add(counts, ascii_term(key, n, fnv1a(key, n)));
+        int status = name_counts_add(counts, ascii_term(key, n, h));
         if (status == 0 && person && space >= 0) {
             /* "p:" (the kind) and the surname, moved up to it: the whole name is counted */
-            memmove(key + p, key + space + 1, (size_t)(n - space - 1));
+            h = kind_hash;
+            for (Py_ssize_t i = space + 1; i < n; i++) {
+                key[p + i - space - 1] = key[i];
+                h = (h ^ key[i]) * FNV_PRIME;
+            }
             n = p + n - space - 1;
-            status = name_counts_add(counts, ascii_term(key, n, fnv1a(key, n)));
+            status = name_counts_add(counts, ascii_term(key, n, h));
         }
         free_scratch(key, stack);
         return status;
@@ -2034,7 +2048,7 @@ static PyObject *known_label(PyObject *label, int *numeric) {
     const unsigned char *bytes = PyUnicode_1BYTE_DATA(label);
     for (Py_ssize_t k = 0; k < known_labels.count; k++) {
         const KnownLabel *known = &known_labels.label[k];
-        if (known->len == n && known->bytes[0] == bytes[0] && memcmp(known->bytes, bytes, (size_t)n) == 0) {
+        if (known->len == n && known->bytes[0] == bytes[0] && same_bytes(known->bytes, bytes, n)) {
             *numeric = known->prefix == NULL;
             return known->prefix;
         }
