@@ -33,8 +33,11 @@ PyDoc_STRVAR(weighted_dot_doc,
 
 static PyObject *weighted_dot(PyObject *self, PyObject *args) {
     PyObject *small, *large, *idf;
-    if (!PyArg_ParseTuple(args, "O!O!O!:weighted_dot", &PyDict_Type, &small, &PyDict_Type, &large,
-                          &PyDict_Type, &idf)) {
+    if (!PyArg_ParseTuple(args, "O!O!O:weighted_dot", &PyDict_Type, &small, &PyDict_Type, &large, &idf)) {
+        return NULL;
+    }
+    if (!idf_mapping(idf)) {
+        PyErr_SetString(PyExc_TypeError, "weighted_dot: idf must be a dict");
         return NULL;
     }
     double total;
@@ -54,7 +57,11 @@ PyDoc_STRVAR(weighted_square_sum_doc,
 
 static PyObject *weighted_square_sum(PyObject *self, PyObject *args) {
     PyObject *bag, *idf;
-    if (!PyArg_ParseTuple(args, "O!O!:weighted_square_sum", &PyDict_Type, &bag, &PyDict_Type, &idf)) {
+    if (!PyArg_ParseTuple(args, "O!O:weighted_square_sum", &PyDict_Type, &bag, &idf)) {
+        return NULL;
+    }
+    if (!idf_mapping(idf)) {
+        PyErr_SetString(PyExc_TypeError, "weighted_square_sum: idf must be a dict");
         return NULL;
     }
     Sum s = {0.0, 0.0};
@@ -109,7 +116,11 @@ fail:
 
 static PyObject *weighted(PyObject *self, PyObject *args) {
     PyObject *bag, *idf;
-    if (!PyArg_ParseTuple(args, "O!O!:weighted", &PyDict_Type, &bag, &PyDict_Type, &idf)) {
+    if (!PyArg_ParseTuple(args, "O!O:weighted", &PyDict_Type, &bag, &idf)) {
+        return NULL;
+    }
+    if (!idf_mapping(idf)) {
+        PyErr_SetString(PyExc_TypeError, "weighted: idf must be a dict");
         return NULL;
     }
     return weighted_of(bag, idf);
@@ -247,7 +258,7 @@ static PyObject *add_into(PyObject *self, PyObject *args) {
         }
         Py_RETURN_NONE;
     }
-    if (!PyDict_Check(idf)) {
+    if (!idf_mapping(idf)) {
         PyErr_SetString(PyExc_TypeError, "add_into: idf must be a dict when squared is given");
         return NULL;
     }

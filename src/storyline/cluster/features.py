@@ -538,9 +538,14 @@ class _IdfCache(dict):
 if COMPILED:
     # the C loops compute a missing term's IDF themselves, as __missing__ above does
     # (same value, stored alike; tests/test_speedups.py), without a Python call per term
-    from .._speedups import register_idf_cache  # type: ignore
+    from .._speedups import TermTable, register_idf_cache  # type: ignore
 
     register_idf_cache(_IdfCache)
+    #: DocumentFrequencies.weights where compiled: _IdfCache as C data (a term's weight
+    #: and the epoch it was read at in one table; clear() starts a new epoch).
+    _IdfWeights: Any = TermTable
+else:
+    _IdfWeights = _IdfCache
 
 
 #: IDF values are recomputed after the corpus grows by this factor; between refreshes
@@ -556,7 +561,8 @@ class DocumentFrequencies:
     def __init__(self) -> None:
         self.n = 0
         self.df: Counter[str] = Counter()
-        self.weights = _IdfCache(self)
+        #: term -> IDF as read at the corpus size of the last refresh (_IdfCache's values)
+        self.weights = _IdfWeights(self)
         self._n_cached = 0
         #: bumped whenever the cached weights are refreshed (stories re-norm then).
         self.epoch = 0
