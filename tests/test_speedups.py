@@ -1956,7 +1956,7 @@ def test_missing_idf_weights_are_computed_as_the_cache_computes_them(monkeypatch
 
     def frequencies() -> features.DocumentFrequencies:
         df = features.DocumentFrequencies()
-        df.weights = features._IdfCache(df)  # the dict path (DocumentFrequencies holds a TermTable)
+        df.weights, df.df = features._IdfCache(df), Counter()  # the dict path (not the compiled TermTable)
         rng = random.Random(5)
         for _ in range(37):
             df.n += 1
@@ -1999,7 +1999,7 @@ def test_missing_idf_weights_read_the_owner_as_it_is_now() -> None:
     df.df = Counter({"c": 4})  # frequencies replaced
     assert computed(weights, "c") == missing(df, "c")
     unset = features.DocumentFrequencies()  # the class read before, its count slot emptied
-    unset.weights = features._IdfCache(unset)
+    unset.weights, unset.df = features._IdfCache(unset), Counter()
     del unset.n
     with pytest.raises(AttributeError):
         computed(unset.weights, "c")
@@ -3858,7 +3858,7 @@ def test_add_article_adds_title_and_body_into_all_as_the_reference_with_live_nor
         if rng.random() < 0.2:
             f = replace(f, body={})
         other_df = DocumentFrequencies()
-        other_df.n, other_df.df, other_df._n_cached = df.n, deepcopy(df.df), df._n_cached
+        other_df.n, other_df.df, other_df._n_cached = df.n, Counter(df.df), df._n_cached
         other_df.weights.update(df.weights)
         other = object.__new__(StoryFeatures)
         for slot in StoryFeatures.__slots__:
@@ -3882,8 +3882,8 @@ def _idf_pair() -> tuple:
     from storyline.cluster import features
 
     table, reference = features.DocumentFrequencies(), features.DocumentFrequencies()
-    reference.weights = features._IdfCache(reference)
-    assert type(table.weights) is speedups.TermTable
+    reference.weights, reference.df = features._IdfCache(reference), Counter()
+    assert type(table.weights) is speedups.TermTable and type(table.df) is speedups.TermCounts
     return table, reference
 
 
@@ -3979,7 +3979,8 @@ def test_a_term_counted_after_its_weight_was_read_keeps_it_until_the_next_epoch(
 def test_the_term_table_takes_str_subclasses_and_other_keys_as_a_dict_does() -> None:
     table, reference = _idf_pair()
     for df in (table, reference):
-        df.n, df.df["a"], df.df[3] = 9, 2, 4
+        df.n = 9
+        df.df.update(["a"] * 2 + [3] * 4)
 
     class Plain(str):
         pass
@@ -4124,3 +4125,65 @@ def test_a_term_table_in_a_cycle_is_collected() -> None:
     gc.collect()
     assert gone() is None
     assert gc.is_tracked(features.DocumentFrequencies().weights)
+
+
+def test_the_term_tables_counts_are_counted_as_the_counter_is() -> None:
+    """DocumentFrequencies.df as the table's counts: counted by the C count_article, by
+    count_terms (compiled, and its pure-Python reference through update) as a Counter is,
+    read as a Counter reads (0 for a term never counted), in the order first counted."""
+    from types import SimpleNamespace
+
+    from storyline.cluster import features
+
+    class Plain(str):
+        pass
+
+    rng = random.Random(8)
+    table, reference = _idf_pair()
+    words: list = [f"c{i}" for i in range(30)] + [Plain("c1"), 7, (1, "x")]
+    python_count = features._KERNEL_REFERENCE["count_article"]
+    for step in range(200):
+        bags = tuple({w: 1.0 for w in rng.sample(words, rng.randrange(6))} for _ in range(4))
+        f = SimpleNamespace(title=bags[0], body=bags[1], entities=bags[2], years=bags[3])
+        way = step % 3
+        if way == 0:
+            speedups.count_article(table, f)
+        elif way == 1:
+            python_count(table, f)  # count_terms (compiled) into the table's counts
+        else:
+            table.n += 1
+            _reference("count_terms")(table.df, bags)  # Counter.update's way: update(keys)
+            if table.n > features.IDF_REFRESH_GROWTH * table._n_cached + 10:
+                table.weights.clear()
+                table._n_cached, table.epoch = table.n, table.epoch + 1
+        python_count(reference, f)
+        term = rng.choice(words + ["never"])
+        assert table.weights[term] == reference.weights[term]
+        assert table.df[term] == reference.df[term] and table.df.get(term) == reference.df.get(term)
+        assert (term in table.df) == (term in reference.df)
+    _same_idf(table, reference)
+    assert table.df == reference.df and reference.df == table.df and not table.df != reference.df
+    assert Counter(table.df) == reference.df and list(Counter(table.df).items()) == list(reference.df.items())
+    assert len(table.df) == len(reference.df) and list(table.df) == list(reference.df)
+    assert table.df.values() == list(reference.df.values()) and table.df.copy() == dict(reference.df)
+    assert table.df.table is table.weights and "TermCounts(" in repr(table.df)
+    with pytest.raises(TypeError):
+        table.df.update({"c1": 5})  # Counter would add the values: refused
+    with pytest.raises(TypeError):
+        table.df[[1]]
+    with pytest.raises(TypeError):
+        table.df["c1"] = 3  # read-only
+    with pytest.raises(TypeError):
+        speedups.count_terms(table.df, ({"a": 1.0}, ["not a dict"]))
+    with pytest.raises(TypeError):
+        speedups.count_terms(["not counts"], ({"a": 1.0},))
+
+
+def test_the_term_table_reads_a_counter_put_in_place_of_its_counts() -> None:
+    table, reference = _idf_pair()
+    for df in (table, reference):
+        df.n, df.df = 50, Counter({"a": 7, "b": 2})
+    assert table.weights["a"] == reference.weights["a"] == math.log(51 / 8) + 1.0
+    table.df = table.weights.counts  # its own counts again (none counted)
+    table.weights.clear()
+    assert table.weights["a"] == math.log(51) + 1.0

@@ -579,7 +579,18 @@ static int count_terms_of(PyObject *counts, PyObject *const *bags, Py_ssize_t n)
 
 static PyObject *count_terms(PyObject *self, PyObject *args) {
     PyObject *counts, *bags;
-    if (!PyArg_ParseTuple(args, "O!O!:count_terms", &PyDict_Type, &counts, &PyTuple_Type, &bags)) {
+    if (!PyArg_ParseTuple(args, "OO!:count_terms", &counts, &PyTuple_Type, &bags)) {
+        return NULL;
+    }
+    if (Py_IS_TYPE(counts, &TermCountsType)) { /* a TermTable's counts: counted into it */
+        TermTable *t = counts_table((TermCounts *)counts);
+        if (t == NULL || term_count_bags(t, &PyTuple_GET_ITEM(bags, 0), PyTuple_GET_SIZE(bags)) < 0) {
+            return NULL;
+        }
+        Py_RETURN_NONE;
+    }
+    if (!PyDict_Check(counts)) {
+        PyErr_SetString(PyExc_TypeError, "count_terms: counts must be a dict or a TermTable's counts");
         return NULL;
     }
     if (count_terms_of(counts, &PyTuple_GET_ITEM(bags, 0), PyTuple_GET_SIZE(bags)) < 0) {

@@ -1228,8 +1228,11 @@ static PyObject *count_article(PyObject *self, PyObject *const *args, Py_ssize_t
     if (counts == NULL) {
         goto fail;
     }
-    if (!PyDict_Check(counts)) {
-        PyErr_SetString(PyExc_TypeError, "count_article: the document frequencies must be a dict");
+    TermTable *table = Py_IS_TYPE(counts, &TermCountsType) ? counts_table((TermCounts *)counts) : NULL;
+    if (table == NULL && !PyDict_Check(counts)) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_TypeError, "count_article: the document frequencies must be a dict");
+        }
         goto fail;
     }
     static const int bag_names[4] = {K_TITLE, K_BODY, K_ENTITIES, K_YEARS};
@@ -1239,7 +1242,8 @@ static PyObject *count_article(PyObject *self, PyObject *const *args, Py_ssize_t
             goto fail;
         }
     }
-    if (count_terms_of(counts, bags, 4) < 0) {
+    /* a TermTable's counts (DocumentFrequencies' where compiled) counted into it */
+    if (table != NULL ? term_count_bags(table, bags, 4) < 0 : count_terms_of(counts, bags, 4) < 0) {
         goto fail;
     }
     PyObject *n = held_attr(&h, df, K_N);

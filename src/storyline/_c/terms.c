@@ -15,6 +15,9 @@ typedef struct {
     double idf;      /* the weight read or pinned at ``epoch``... */
     uint64_t epoch;  /* ...(0: none) */
     Py_ssize_t rank; /* its place in ``order`` at that epoch */
+    int64_t count;         /* the documents counted with the term (DocumentFrequencies.df) */
+    uint64_t stamp;        /* the counting that counted it last (each counts a term once) */
+    Py_ssize_t count_rank; /* its place in ``counted`` (where count > 0) */
 } TermEntry;
 
 typedef struct {
@@ -33,7 +36,19 @@ typedef struct {
      * left over (the key's weight was removed, given again later) */
     Py_ssize_t *order;
     Py_ssize_t order_n, order_room;
+    /* the places of the counted keys, in the order first counted (as a Counter holds them) */
+    Py_ssize_t *counted;
+    Py_ssize_t counted_n, counted_room;
+    uint64_t stamp; /* advanced by each counting */
 } TermTable;
+
+/* TermCounts: a table's document counts as a mapping (DocumentFrequencies.df). */
+typedef struct {
+    PyObject_HEAD
+    TermTable *table; /* held */
+} TermCounts;
+
+static PyTypeObject TermCountsType;
 
 #define TERM_TABLE_MIN 64
 
@@ -122,6 +137,9 @@ static int term_room(TermTable *t) {
             if (e->epoch == t->epoch) {
                 t->order[e->rank] = (Py_ssize_t)i;
             }
+            if (e->count > 0) {
+                t->counted[e->count_rank] = (Py_ssize_t)i;
+            }
         }
     }
     PyMem_Free(t->slots);
@@ -151,6 +169,8 @@ static TermEntry *term_entry(TermTable *t, PyObject *key, Py_hash_t hash) {
         e->key = Py_NewRef(key);
         e->hash = hash;
         e->epoch = 0;
+        e->count = 0;
+        e->stamp = 0;
         t->used++;
         t->layout++; /* a place taken: a search that ran Python code meanwhile starts again */
     }
@@ -181,10 +201,16 @@ static int term_valued(TermTable *t, Py_ssize_t at, double value) {
     return 0;
 }
 
+/* Whether ``counts`` are the document counts of table ``t`` (its TermCounts). */
+static inline int counts_of(PyObject *counts, TermTable *t) {
+    return Py_IS_TYPE(counts, &TermCountsType) && ((TermCounts *)counts)->table == t;
+}
+
 /* The document count of ``term`` and the corpus size: owner.df.get(term, 0) and owner.n,
- * each a plain int below 2 ** 53 (as Python's int / int divides them then); -1 with an
- * exception set (TypeError where they are not such ints). */
-static int term_inputs(TermTable *t, PyObject *term, long long *n, long long *count) {
+ * each a plain int below 2 ** 53 (as Python's int / int divides them then); the table's
+ * own count (``own``) where owner.df is its counts. -1 with an exception set (TypeError
+ * where they are not such ints). */
+static int term_inputs(TermTable *t, PyObject *term, int64_t own, long long *n, long long *count) {
     if (t->owner == NULL) {
         PyErr_SetString(PyExc_RuntimeError, "TermTable: no owner");
         return -1;
@@ -204,13 +230,14 @@ static int term_inputs(TermTable *t, PyObject *term, long long *n, long long *co
     if (df == NULL) {
         goto out;
     }
-    if (!PyLong_Check(n_obj) || !PyDict_Check(df)) {
+    if (!PyLong_Check(n_obj) || !(PyDict_Check(df) || counts_of(df, t))) {
         PyErr_SetString(PyExc_TypeError, "TermTable: the owner's n must be an int and its df a dict");
         goto out;
     }
     *n = PyLong_AsLongLong(n_obj);
-    *count = 0;
-    PyObject *held = PyDict_GetItemWithError(df, term); /* dict.get: Counter does not override it */
+    *count = PyDict_Check(df) ? 0 : own;
+    /* dict.get: Counter does not override it */
+    PyObject *held = PyDict_Check(df) ? PyDict_GetItemWithError(df, term) : NULL;
     if (held != NULL) {
         if (!PyLong_Check(held)) {
             PyErr_SetString(PyExc_TypeError, "TermTable: a document count must be an int");
@@ -253,7 +280,7 @@ static double term_read(TermTable *t, PyObject *term) {
     }
     uint64_t layout = t->layout;
     long long n, count;
-    if (term_inputs(t, term, &n, &count) < 0) {
+    if (term_inputs(t, term, found ? t->slots[at].count : 0, &n, &count) < 0) {
         goto done;
     }
     double value = log((double)(n + 1) / (double)(count + 1)) + 1.0;
@@ -302,6 +329,67 @@ static inline uint64_t term_table_version(PyObject *table) {
     return ((TermTable *)table)->version;
 }
 
+/* Adds ``more`` documents to the count of the entry at place ``at`` (a key counted first
+ * comes last in ``counted``, as in a Counter); -1 with an exception set. */
+static int term_count_up(TermTable *t, Py_ssize_t at, int64_t more) {
+    TermEntry *e = &t->slots[at];
+    if (e->count == 0) {
+        if (t->counted_n == t->counted_room) {
+            Py_ssize_t room = t->counted_room < 64 ? 64 : t->counted_room * 2;
+            Py_ssize_t *counted = PyMem_Realloc(t->counted, sizeof(Py_ssize_t) * (size_t)room);
+            if (counted == NULL) {
+                PyErr_NoMemory();
+                return -1;
+            }
+            t->counted = counted;
+            t->counted_room = room;
+        }
+        e->count_rank = t->counted_n;
+        t->counted[t->counted_n++] = at;
+    }
+    e->count += more;
+    return 0;
+}
+
+/* count_terms into the table: each term of the dicts ``bags`` counted once (a term met in
+ * an earlier bag, or earlier in this one, is not counted again: the counting's stamp),
+ * in the order first met; -1 with an exception set. */
+static int term_count_bags(TermTable *t, PyObject *const *bags, Py_ssize_t n) {
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!PyDict_Check(bags[i])) {
+            PyErr_SetString(PyExc_TypeError, "count_terms: the bags must be dicts");
+            return -1;
+        }
+    }
+    uint64_t stamp = ++t->stamp;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *bag = bags[i], *term, *weight;
+        Py_ssize_t pos = 0, size = PyDict_GET_SIZE(bag);
+        while (PyDict_Next(bag, &pos, &term, &weight)) {
+            Py_hash_t hash = PyUnicode_CheckExact(term) ? ((PyASCIIObject *)term)->hash : -1;
+            if (hash == -1 && (hash = PyObject_Hash(term)) == -1) {
+                return -1;
+            }
+            Py_INCREF(term); /* held: a key's __eq__ may take it out of its bag */
+            TermEntry *e = term_entry(t, term, hash);
+            int status = e == NULL ? -1 : 0;
+            if (e != NULL && e->stamp != stamp) {
+                e->stamp = stamp;
+                status = term_count_up(t, e - t->slots, 1);
+            }
+            Py_DECREF(term);
+            if (status < 0) {
+                return -1;
+            }
+            if (PyDict_GET_SIZE(bag) != size) {
+                PyErr_SetString(PyExc_RuntimeError, "dictionary changed size during iteration");
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
 /* ---- TermTable for Python: a mapping of the terms with a weight at this epoch ---- */
 
 static PyObject *TermTable_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
@@ -336,9 +424,10 @@ static int TermTable_clear_refs(TermTable *t) {
         for (size_t k = 0; k <= t->mask; k++) {
             Py_CLEAR(t->slots[k].key);
             t->slots[k].epoch = 0;
+            t->slots[k].count = 0;
         }
     }
-    t->used = t->live = t->order_n = 0;
+    t->used = t->live = t->order_n = t->counted_n = 0;
     t->version = ++term_table_versions;
     t->layout++;
     return 0;
@@ -362,6 +451,7 @@ static void TermTable_dealloc(TermTable *t) {
     TermTable_clear_refs(t);
     PyMem_Free(t->slots);
     PyMem_Free(t->order);
+    PyMem_Free(t->counted);
     Py_TYPE(t)->tp_free((PyObject *)t);
 }
 
@@ -571,7 +661,18 @@ static PyObject *TermTable_get_owner(TermTable *t, void *unused) {
     return Py_NewRef(t->owner != NULL ? t->owner : Py_None);
 }
 
+static PyObject *TermTable_get_counts(TermTable *t, void *unused) {
+    TermCounts *view = PyObject_GC_New(TermCounts, &TermCountsType);
+    if (view == NULL) {
+        return NULL;
+    }
+    view->table = (TermTable *)Py_NewRef(t);
+    PyObject_GC_Track(view);
+    return (PyObject *)view;
+}
+
 static PyGetSetDef TermTable_getset[] = {
+    {"counts", (getter)TermTable_get_counts, NULL, "the document counts the table keeps (a TermCounts)", NULL},
     {"epoch", (getter)TermTable_get_epoch, NULL, "the epoch weights are read at (clear() starts the next)", NULL},
     {"version", (getter)TermTable_get_version, NULL, "changes whenever a read could give another value", NULL},
     {"owner", (getter)TermTable_get_owner, NULL, "the DocumentFrequencies whose n and df a read takes", NULL},
@@ -625,4 +726,235 @@ static PyTypeObject TermTableType = {
     .tp_methods = TermTable_methods,
     .tp_getset = TermTable_getset,
     .tp_new = TermTable_new,
+};
+
+/* ---- TermCounts: the table's document counts for Python (DocumentFrequencies.df where
+ * compiled), a mapping of the counted terms as a Counter holds them: missing terms count
+ * 0, update(iterable) counts each item once more (Counter.update of an iterable) ---- */
+
+static int TermCounts_traverse(TermCounts *c, visitproc visit, void *arg) {
+    Py_VISIT(c->table);
+    return 0;
+}
+
+static int TermCounts_clear_refs(TermCounts *c) {
+    Py_CLEAR(c->table);
+    return 0;
+}
+
+static void TermCounts_dealloc(TermCounts *c) {
+    PyObject_GC_UnTrack(c);
+    Py_CLEAR(c->table);
+    PyObject_GC_Del(c);
+}
+
+/* The table of a view not cleared by the collector; NULL with an exception set. */
+static TermTable *counts_table(TermCounts *c) {
+    if (c->table == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "TermCounts: no table");
+    }
+    return c->table;
+}
+
+static Py_ssize_t TermCounts_length(TermCounts *c) {
+    return c->table == NULL ? 0 : c->table->counted_n;
+}
+
+/* The count of ``term`` (0 where never counted); -1 with an exception set. */
+static int64_t term_count_of(TermTable *t, PyObject *term) {
+    Py_hash_t hash = PyObject_Hash(term);
+    if (hash == -1) {
+        return -1;
+    }
+    int found;
+    Py_INCREF(term);
+    Py_ssize_t at = term_place(t, term, hash, &found);
+    Py_DECREF(term);
+    return at < 0 ? -1 : found ? t->slots[at].count : 0;
+}
+
+static PyObject *TermCounts_subscript(TermCounts *c, PyObject *term) {
+    TermTable *t = counts_table(c);
+    int64_t count = t == NULL ? -1 : term_count_of(t, term);
+    return count < 0 ? NULL : PyLong_FromLongLong(count);
+}
+
+static int TermCounts_contains(TermCounts *c, PyObject *term) {
+    TermTable *t = counts_table(c);
+    int64_t count = t == NULL ? -1 : term_count_of(t, term);
+    return count < 0 ? -1 : count > 0;
+}
+
+static PyObject *TermCounts_get(TermCounts *c, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs < 1 || nargs > 2) {
+        PyErr_SetString(PyExc_TypeError, "get takes 1 or 2 arguments");
+        return NULL;
+    }
+    TermTable *t = counts_table(c);
+    int64_t count = t == NULL ? -1 : term_count_of(t, args[0]);
+    if (count < 0) {
+        return NULL;
+    }
+    return count > 0 ? PyLong_FromLongLong(count) : Py_NewRef(nargs == 2 ? args[1] : Py_None);
+}
+
+/* The counted terms (what 0), counts (1) or (term, count) pairs (2), in a list. */
+static PyObject *counts_list(TermCounts *c, int what) {
+    TermTable *t = counts_table(c);
+    PyObject *out = t == NULL ? NULL : PyList_New(t->counted_n);
+    for (Py_ssize_t k = 0; out != NULL && k < t->counted_n; k++) {
+        TermEntry *e = &t->slots[t->counted[k]];
+        PyObject *item = what == 0   ? Py_NewRef(e->key)
+                         : what == 1 ? PyLong_FromLongLong(e->count)
+                                     : Py_BuildValue("(OL)", e->key, (long long)e->count);
+        if (item == NULL) {
+            Py_CLEAR(out);
+        } else {
+            PyList_SET_ITEM(out, k, item);
+        }
+    }
+    return out;
+}
+
+static PyObject *TermCounts_keys(TermCounts *c, PyObject *unused) {
+    return counts_list(c, 0);
+}
+
+static PyObject *TermCounts_values(TermCounts *c, PyObject *unused) {
+    return counts_list(c, 1);
+}
+
+static PyObject *TermCounts_items(TermCounts *c, PyObject *unused) {
+    return counts_list(c, 2);
+}
+
+static PyObject *TermCounts_iter(TermCounts *c) {
+    PyObject *keys = counts_list(c, 0);
+    PyObject *out = keys == NULL ? NULL : PyObject_GetIter(keys);
+    Py_XDECREF(keys);
+    return out;
+}
+
+/* A dict of the counts. */
+static PyObject *counts_dict(TermCounts *c) {
+    PyObject *items = counts_list(c, 2);
+    PyObject *out = items == NULL ? NULL : PyDict_New();
+    for (Py_ssize_t k = 0; out != NULL && k < PyList_GET_SIZE(items); k++) {
+        PyObject *pair = PyList_GET_ITEM(items, k);
+        if (PyDict_SetItem(out, PyTuple_GET_ITEM(pair, 0), PyTuple_GET_ITEM(pair, 1)) < 0) {
+            Py_CLEAR(out);
+        }
+    }
+    Py_XDECREF(items);
+    return out;
+}
+
+static PyObject *TermCounts_copy(TermCounts *c, PyObject *unused) {
+    return counts_dict(c);
+}
+
+/* Counter.update of an iterable: each item counted once more (the pure-Python count_terms
+ * counts so); a mapping is refused (Counter would add its values). */
+static PyObject *TermCounts_update(TermCounts *c, PyObject *items) {
+    TermTable *t = counts_table(c);
+    if (t == NULL) {
+        return NULL;
+    }
+    if (PyDict_Check(items) || Py_IS_TYPE(items, &TermCountsType)) {
+        PyErr_SetString(PyExc_TypeError, "TermCounts.update counts the items of an iterable, not a mapping");
+        return NULL;
+    }
+    PyObject *iterator = PyObject_GetIter(items), *term;
+    if (iterator == NULL) {
+        return NULL;
+    }
+    while ((term = PyIter_Next(iterator)) != NULL) {
+        Py_hash_t hash = PyObject_Hash(term);
+        TermEntry *e = hash == -1 ? NULL : term_entry(t, term, hash);
+        int status = e == NULL ? -1 : term_count_up(t, e - t->slots, 1);
+        Py_DECREF(term);
+        if (status < 0) {
+            Py_DECREF(iterator);
+            return NULL;
+        }
+    }
+    Py_DECREF(iterator);
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *TermCounts_richcompare(PyObject *a, PyObject *b, int op) {
+    if ((op != Py_EQ && op != Py_NE) || !Py_IS_TYPE(a, &TermCountsType)) {
+        Py_RETURN_NOTIMPLEMENTED;
+    }
+    PyObject *mine = counts_dict((TermCounts *)a);
+    if (mine == NULL) {
+        return NULL;
+    }
+    PyObject *theirs = Py_IS_TYPE(b, &TermCountsType) ? counts_dict((TermCounts *)b) : Py_NewRef(b);
+    PyObject *out = theirs == NULL ? NULL : PyObject_RichCompare(mine, theirs, op);
+    Py_DECREF(mine);
+    Py_XDECREF(theirs);
+    return out;
+}
+
+static PyObject *TermCounts_repr(TermCounts *c) {
+    PyObject *mine = counts_dict(c);
+    PyObject *out = mine == NULL ? NULL : PyUnicode_FromFormat("TermCounts(%R)", mine);
+    Py_XDECREF(mine);
+    return out;
+}
+
+static PyObject *TermCounts_get_table(TermCounts *c, void *unused) {
+    return Py_NewRef(c->table != NULL ? (PyObject *)c->table : Py_None);
+}
+
+static PyGetSetDef TermCounts_getset[] = {
+    {"table", (getter)TermCounts_get_table, NULL, "the TermTable that keeps the counts", NULL},
+    {NULL},
+};
+
+static PyMethodDef TermCounts_methods[] = {
+    {"get", (PyCFunction)(void (*)(void))TermCounts_get, METH_FASTCALL, "the count, else default (never 0)"},
+    {"keys", (PyCFunction)TermCounts_keys, METH_NOARGS, "the counted terms in the order first counted (a list)"},
+    {"values", (PyCFunction)TermCounts_values, METH_NOARGS, "their counts (a list)"},
+    {"items", (PyCFunction)TermCounts_items, METH_NOARGS, "(term, count) pairs (a list)"},
+    {"copy", (PyCFunction)TermCounts_copy, METH_NOARGS, "a dict of the counts"},
+    {"update", (PyCFunction)TermCounts_update, METH_O, "each item of an iterable counted once more"},
+    {NULL},
+};
+
+static PyMappingMethods TermCounts_as_mapping = {
+    .mp_length = (lenfunc)TermCounts_length,
+    .mp_subscript = (binaryfunc)TermCounts_subscript,
+};
+
+static PySequenceMethods TermCounts_as_sequence = {
+    .sq_contains = (objobjproc)TermCounts_contains,
+};
+
+PyDoc_STRVAR(TermCounts_doc,
+"The document counts of a TermTable (TermTable.counts): term -> the number of documents\n"
+"counted with it, as a Counter holds them (0 for a term never counted); counted by\n"
+"count_terms and update(iterable), never lowered.");
+
+static PyTypeObject TermCountsType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "storyline._speedups.TermCounts",
+    .tp_basicsize = sizeof(TermCounts),
+    .tp_dealloc = (destructor)TermCounts_dealloc,
+    .tp_repr = (reprfunc)TermCounts_repr,
+    .tp_as_sequence = &TermCounts_as_sequence,
+    .tp_as_mapping = &TermCounts_as_mapping,
+    .tp_hash = PyObject_HashNotImplemented,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = TermCounts_doc,
+    .tp_traverse = (traverseproc)TermCounts_traverse,
+    .tp_clear = (inquiry)TermCounts_clear_refs,
+    .tp_richcompare = TermCounts_richcompare,
+    .tp_iter = (getiterfunc)TermCounts_iter,
+    .tp_methods = TermCounts_methods,
+    .tp_getset = TermCounts_getset,
 };
