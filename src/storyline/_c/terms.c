@@ -298,28 +298,56 @@ done:
     return out;
 }
 
+/* The entry of an exact str ``term`` of hash ``hash`` (not -1), searched inline; NULL
+ * where the table lacks it, or where a key other than an exact str has its hash (term_place
+ * compares those). */
+static inline TermEntry *term_find_str(TermTable *t, PyObject *term, Py_hash_t hash) {
+    size_t mask = t->mask, perturb = (size_t)hash, i = (size_t)hash & mask;
+    for (;;) {
+        TermEntry *e = &t->slots[i];
+        if (e->key == term) {
+            return e;
+        }
+        if (e->key == NULL) {
+            return NULL;
+        }
+        if (e->hash == hash) {
+            return PyUnicode_CheckExact(e->key) && same_text(e->key, term) ? e : NULL;
+        }
+        perturb >>= 5;
+        i = (i * 5 + perturb + 1) & mask;
+    }
+}
+
+/* term_read for the entry ``e`` of ``term`` with no weight at this epoch, where the owner's
+ * n is a plain int and its df the table's counts (the stream's case: no Python code runs,
+ * no search again); else term_read. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+static double term_refresh(TermTable *t, PyObject *term, TermEntry *e) {
+    PyObject *owner = t->owner;
+    PyObject *n_obj = owner == NULL ? NULL : site_peek(&idf_n_site, owner);
+    PyObject *df = n_obj == NULL ? NULL : site_peek(&idf_df_site, owner);
+    if (df != NULL && counts_of(df, t) && PyLong_CheckExact(n_obj)) {
+        long long n = PyLong_AsLongLong(n_obj);
+        const long long exact = 1LL << 53;
+        if (n >= 0 && n < exact && e->count < exact) {
+            double value = log((double)(n + 1) / (double)(e->count + 1)) + 1.0;
+            return term_valued(t, e - t->slots, value) < 0 ? -1.0 : value;
+        }
+        PyErr_Clear(); /* term_read raises it again */
+    }
+    return term_read(t, term);
+}
+
 /* table[term] for the C loops: an exact str found at this epoch is read inline. */
 static inline double term_table_idf(PyObject *table, PyObject *term) {
     TermTable *t = (TermTable *)table;
-    if (PyUnicode_CheckExact(term)) {
-        Py_hash_t hash = ((PyASCIIObject *)term)->hash;
-        if (hash != -1) {
-            size_t mask = t->mask, perturb = (size_t)hash, i = (size_t)hash & mask;
-            for (;;) {
-                const TermEntry *e = &t->slots[i];
-                if (e->key == term || (e->key != NULL && e->hash == hash && PyUnicode_CheckExact(e->key)
-                                       && same_text(e->key, term))) {
-                    if (e->epoch == t->epoch) {
-                        return e->idf;
-                    }
-                    break;
-                }
-                if (e->key == NULL) {
-                    break;
-                }
-                perturb >>= 5;
-                i = (i * 5 + perturb + 1) & mask;
-            }
+    if (PyUnicode_CheckExact(term) && ((PyASCIIObject *)term)->hash != -1) {
+        TermEntry *e = term_find_str(t, term, ((PyASCIIObject *)term)->hash);
+        if (e != NULL) {
+            return e->epoch == t->epoch ? e->idf : term_refresh(t, term, e);
         }
     }
     return term_read(t, term);
@@ -367,11 +395,24 @@ static int term_count_bags(TermTable *t, PyObject *const *bags, Py_ssize_t n) {
         Py_ssize_t pos = 0, size = PyDict_GET_SIZE(bag);
         while (PyDict_Next(bag, &pos, &term, &weight)) {
             Py_hash_t hash = PyUnicode_CheckExact(term) ? ((PyASCIIObject *)term)->hash : -1;
+            /* most terms are counted before: found inline */
+            TermEntry *e = hash != -1 ? term_find_str(t, term, hash) : NULL;
+            if (e != NULL) {
+                if (e->stamp != stamp) {
+                    e->stamp = stamp;
+                    if (e->count > 0) {
+                        e->count++;
+                    } else if (term_count_up(t, e - t->slots, 1) < 0) { /* first counted */
+                        return -1;
+                    }
+                }
+                continue;
+            }
             if (hash == -1 && (hash = PyObject_Hash(term)) == -1) {
                 return -1;
             }
             Py_INCREF(term); /* held: a key's __eq__ may take it out of its bag */
-            TermEntry *e = term_entry(t, term, hash);
+            e = term_entry(t, term, hash);
             int status = e == NULL ? -1 : 0;
             if (e != NULL && e->stamp != stamp) {
                 e->stamp = stamp;
