@@ -4187,3 +4187,20 @@ def test_the_term_table_reads_a_counter_put_in_place_of_its_counts() -> None:
     table.df = table.weights.counts  # its own counts again (none counted)
     table.weights.clear()
     assert table.weights["a"] == math.log(51) + 1.0
+
+
+def test_the_term_table_grows_keeping_its_orders() -> None:
+    """Thousands of terms, counted and read in turns while the table moves its places:
+    the weights, counts and both orders stay those of the reference."""
+    from types import SimpleNamespace
+
+    table, reference = _idf_pair()
+    for k in range(3000):
+        f = SimpleNamespace(title={f"n{k}": 1.0, f"n{k // 2}": 1.0}, body={f"b{k % 97}": 1.0}, entities={},
+                            years={})
+        table.add(f)
+        reference.add(f)
+        bag = {f"r{k}": 1.0, f"n{k // 3}": 2.0}
+        assert speedups.weighted_square_sum(bag, table.weights) == speedups.weighted_square_sum(
+            bag, reference.weights)
+    _same_idf(table, reference)

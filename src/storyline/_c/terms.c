@@ -67,11 +67,30 @@ static inline int plain_str(PyObject *o) {
            && type->tp_hash == PyUnicode_Type.tp_hash;
 }
 
-/* Two str of the same text (str's are stored in their narrowest kind). */
+/* Two str of the same text (str's are stored in their narrowest kind), compared eight
+ * bytes at a time: a term is short, and a memcmp of unknown length may be compiled to a
+ * byte-by-byte string instruction. */
 static inline int same_text(PyObject *a, PyObject *b) {
     Py_ssize_t length = PyUnicode_GET_LENGTH(a);
-    return length == PyUnicode_GET_LENGTH(b) && PyUnicode_KIND(a) == PyUnicode_KIND(b)
-           && memcmp(PyUnicode_DATA(a), PyUnicode_DATA(b), (size_t)length * PyUnicode_KIND(a)) == 0;
+    if (length != PyUnicode_GET_LENGTH(b) || PyUnicode_KIND(a) != PyUnicode_KIND(b)) {
+        return 0;
+    }
+    const char *x = PyUnicode_DATA(a), *y = PyUnicode_DATA(b);
+    size_t n = (size_t)length * PyUnicode_KIND(a);
+    for (; n >= 8; n -= 8, x += 8, y += 8) {
+        uint64_t p, q;
+        memcpy(&p, x, 8);
+        memcpy(&q, y, 8);
+        if (p != q) {
+            return 0;
+        }
+    }
+    for (; n > 0; n--) {
+        if (*x++ != *y++) {
+            return 0;
+        }
+    }
+    return 1;
 }
 
 /* The place of ``key`` (of hash ``hash``): *found 1 where the table holds it, else 0 and
@@ -149,6 +168,24 @@ static int term_room(TermTable *t) {
     return 0;
 }
 
+/* ``key`` (of hash ``hash``) put at the empty place ``at`` (with no weight, no count). */
+static inline TermEntry *term_put(TermTable *t, PyObject *key, Py_hash_t hash, Py_ssize_t at) {
+    TermEntry *e = &t->slots[at];
+    e->key = Py_NewRef(key);
+    e->hash = hash;
+    e->epoch = 0;
+    e->count = 0;
+    e->stamp = 0;
+    t->used++;
+    t->layout++; /* a place taken: a search that ran Python code meanwhile starts again */
+    return e;
+}
+
+/* Whether one more key fits without moving the places. */
+static inline int term_fits(const TermTable *t) {
+    return (size_t)(t->used + 1) * 3 < (t->mask + 1) * 2;
+}
+
 /* The entry of ``key``, added (with no weight) where the table lacks it; NULL with an
  * exception set. Valid until Python code runs or a key is added. */
 static TermEntry *term_entry(TermTable *t, PyObject *key, Py_hash_t hash) {
@@ -164,17 +201,7 @@ static TermEntry *term_entry(TermTable *t, PyObject *key, Py_hash_t hash) {
         /* a key's __eq__ filled the table meanwhile: make room, search again */
         return term_entry(t, key, hash);
     }
-    TermEntry *e = &t->slots[at];
-    if (!found) {
-        e->key = Py_NewRef(key);
-        e->hash = hash;
-        e->epoch = 0;
-        e->count = 0;
-        e->stamp = 0;
-        t->used++;
-        t->layout++; /* a place taken: a search that ran Python code meanwhile starts again */
-    }
-    return e;
+    return found ? &t->slots[at] : term_put(t, key, hash, at);
 }
 
 /* Gives the entry at place ``at`` a weight at this epoch (``value``), last in the order
@@ -299,16 +326,18 @@ done:
 }
 
 /* The entry of an exact str ``term`` of hash ``hash`` (not -1), searched inline; NULL
- * where the table lacks it, or where a key other than an exact str has its hash (term_place
- * compares those). */
-static inline TermEntry *term_find_str(TermTable *t, PyObject *term, Py_hash_t hash) {
+ * where the table lacks it (*empty: the empty place it would take), or where a key other
+ * than an exact str has its hash (*empty -1: term_place compares those). */
+static inline TermEntry *term_find_str(TermTable *t, PyObject *term, Py_hash_t hash, Py_ssize_t *empty) {
     size_t mask = t->mask, perturb = (size_t)hash, i = (size_t)hash & mask;
+    *empty = -1;
     for (;;) {
         TermEntry *e = &t->slots[i];
         if (e->key == term) {
             return e;
         }
         if (e->key == NULL) {
+            *empty = (Py_ssize_t)i;
             return NULL;
         }
         if (e->hash == hash) {
@@ -344,10 +373,15 @@ static double term_refresh(TermTable *t, PyObject *term, TermEntry *e) {
 /* table[term] for the C loops: an exact str found at this epoch is read inline. */
 static inline double term_table_idf(PyObject *table, PyObject *term) {
     TermTable *t = (TermTable *)table;
-    if (PyUnicode_CheckExact(term) && ((PyASCIIObject *)term)->hash != -1) {
-        TermEntry *e = term_find_str(t, term, ((PyASCIIObject *)term)->hash);
+    Py_hash_t hash = PyUnicode_CheckExact(term) ? ((PyASCIIObject *)term)->hash : -1;
+    if (hash != -1) {
+        Py_ssize_t empty;
+        TermEntry *e = term_find_str(t, term, hash, &empty);
         if (e != NULL) {
             return e->epoch == t->epoch ? e->idf : term_refresh(t, term, e);
+        }
+        if (empty >= 0 && term_fits(t)) { /* a term never met: put where the search ended */
+            return term_refresh(t, term, term_put(t, term, hash, empty));
         }
     }
     return term_read(t, term);
@@ -395,8 +429,12 @@ static int term_count_bags(TermTable *t, PyObject *const *bags, Py_ssize_t n) {
         Py_ssize_t pos = 0, size = PyDict_GET_SIZE(bag);
         while (PyDict_Next(bag, &pos, &term, &weight)) {
             Py_hash_t hash = PyUnicode_CheckExact(term) ? ((PyASCIIObject *)term)->hash : -1;
-            /* most terms are counted before: found inline */
-            TermEntry *e = hash != -1 ? term_find_str(t, term, hash) : NULL;
+            /* most terms are counted before: found inline (a new one put where the search ended) */
+            Py_ssize_t empty = -1;
+            TermEntry *e = hash != -1 ? term_find_str(t, term, hash, &empty) : NULL;
+            if (e == NULL && empty >= 0 && term_fits(t)) {
+                e = term_put(t, term, hash, empty);
+            }
             if (e != NULL) {
                 if (e->stamp != stamp) {
                     e->stamp = stamp;
