@@ -506,6 +506,11 @@ static int decided_begin(PyObject *f, PyObject *idf, PyObject **bags, uint64_t *
             return 0;
         }
         versions[i] = dict_version(bag);
+        if (versions[i] == 0) { /* no version tags (3.12+): a table's version is not enough */
+            Py_CLEAR(bags[0]);
+            Py_CLEAR(bags[1]);
+            return 0;
+        }
     }
     *keys = idf_mark(idf);
     return 1;
