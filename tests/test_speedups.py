@@ -4204,3 +4204,14 @@ def test_the_term_table_grows_keeping_its_orders() -> None:
         assert speedups.weighted_square_sum(bag, table.weights) == speedups.weighted_square_sum(
             bag, reference.weights)
     _same_idf(table, reference)
+
+
+def test_the_term_table_refuses_a_corpus_size_beyond_a_long() -> None:
+    table, _ = _idf_pair()
+    table.n = 2**70
+    with pytest.raises(OverflowError):
+        table.weights["a"]
+    with pytest.raises(OverflowError):
+        speedups.weighted_square_sum({"a": 1.0}, table.weights)
+    table.n = 4
+    assert table.weights["a"] == math.log(5) + 1.0

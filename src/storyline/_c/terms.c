@@ -262,6 +262,9 @@ static int term_inputs(TermTable *t, PyObject *term, int64_t own, long long *n, 
         goto out;
     }
     *n = PyLong_AsLongLong(n_obj);
+    if (*n == -1 && PyErr_Occurred()) {
+        goto out;
+    }
     *count = PyDict_Check(df) ? 0 : own;
     /* dict.get: Counter does not override it */
     PyObject *held = PyDict_Check(df) ? PyDict_GetItemWithError(df, term) : NULL;
