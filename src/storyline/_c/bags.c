@@ -19,12 +19,29 @@ static int shared_dot(PyObject *small, PyObject *large, PyObject *idf, double *o
 /* A bag entry's weight and its term's IDF; -1 with an exception set on failure. The
  * term (and a value that is no float) is held while Python code may run: a value's
  * __float__, the IDF's __missing__ may take them out of the bag. */
-static int weight_and_idf(PyObject *idf, PyObject *term, PyObject *value, double *weight, double *term_idf) {
+static int weight_and_idf_of(PyObject *idf, PyObject *term, PyObject *value, double *weight, double *term_idf) {
     Py_INCREF(term);
     *weight = float_of(value);
     *term_idf = FAILED(*weight) ? -1.0 : idf_of(idf, term);
     Py_DECREF(term);
     return FAILED(*term_idf) ? -1 : 0;
+}
+
+/* weight_and_idf_of, inline for an exact float weight of an exact str term the IDF table
+ * weighs at this epoch (the loops' common case: no Python code can run). */
+static inline int weight_and_idf(PyObject *idf, PyObject *term, PyObject *value, double *weight, double *term_idf) {
+    if (PyFloat_CheckExact(value) && is_term_table(idf) && PyUnicode_CheckExact(term)
+            && ((PyASCIIObject *)term)->hash != -1) {
+        TermTable *t = (TermTable *)idf;
+        Py_ssize_t empty;
+        const TermEntry *e = term_find_str(t, term, ((PyASCIIObject *)term)->hash, &empty);
+        if (e != NULL && e->epoch == t->epoch) {
+            *weight = PyFloat_AS_DOUBLE(value);
+            *term_idf = e->idf;
+            return 0;
+        }
+    }
+    return weight_and_idf_of(idf, term, value, weight, term_idf);
 }
 
 PyDoc_STRVAR(weighted_dot_doc,
