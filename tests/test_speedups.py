@@ -2033,6 +2033,7 @@ def test_missing_idf_weights_are_computed_as_the_cache_computes_them(monkeypatch
 
     def frequencies() -> features.DocumentFrequencies:
         df = features.DocumentFrequencies()
+        df.weights, df.df = features._IdfCache(df), Counter()  # the dict path (not the compiled TermTable)
         rng = random.Random(5)
         for _ in range(37):
             df.n += 1
@@ -2068,13 +2069,14 @@ def test_missing_idf_weights_read_the_owner_as_it_is_now() -> None:
 
     df = features.DocumentFrequencies()
     df.n, df.df = 10, Counter({"a": 3, "b": 1})
-    weights = df.weights
+    weights = df.weights = features._IdfCache(df)  # the dict path (DocumentFrequencies holds a TermTable)
     assert computed(weights, "a") == missing(df, "a")
     df.n += 5  # counts grown between two calls
     assert computed(weights, "b") == missing(df, "b")
     df.df = Counter({"c": 4})  # frequencies replaced
     assert computed(weights, "c") == missing(df, "c")
     unset = features.DocumentFrequencies()  # the class read before, its count slot emptied
+    unset.weights, unset.df = features._IdfCache(unset), Counter()
     del unset.n
     with pytest.raises(AttributeError):
         computed(unset.weights, "c")
@@ -3975,7 +3977,7 @@ def test_add_article_adds_title_and_body_into_all_as_the_reference_with_live_nor
         if rng.random() < 0.2:
             f = replace(f, body={})
         other_df = DocumentFrequencies()
-        other_df.n, other_df.df, other_df._n_cached = df.n, deepcopy(df.df), df._n_cached
+        other_df.n, other_df.df, other_df._n_cached = df.n, Counter(df.df), df._n_cached
         other_df.weights.update(df.weights)
         other = object.__new__(StoryFeatures)
         for slot in StoryFeatures.__slots__:
@@ -3991,3 +3993,344 @@ def test_add_article_adds_title_and_body_into_all_as_the_reference_with_live_nor
             elif slot != "embedding_sum":
                 assert _same_items(got, want), slot
         assert list(df.weights.items()) == list(other_df.weights.items())
+
+
+def _idf_pair() -> tuple:
+    """Two DocumentFrequencies, one holding the C table (as compiled), one the pure-Python
+    reference (_IdfCache over the Counter)."""
+    from storyline.cluster import features
+
+    table, reference = features.DocumentFrequencies(), features.DocumentFrequencies()
+    reference.weights, reference.df = features._IdfCache(reference), Counter()
+    assert type(table.weights) is speedups.TermTable and type(table.df) is speedups.TermCounts
+    return table, reference
+
+
+def _same_idf(table, reference) -> None:  # type: ignore[no-untyped-def]
+    """Both hold the same weights, in the same order (as the mapping shows them)."""
+    assert list(table.weights.items()) == list(reference.weights.items())
+    assert list(table.weights) == list(reference.weights) == list(table.weights.keys())
+    assert table.weights.values() == list(reference.weights.values())
+    assert len(table.weights) == len(reference.weights)
+    assert table.weights == dict(reference.weights) and table.weights.copy() == dict(reference.weights)
+    assert not table.weights != dict(reference.weights)
+    assert (table.n, table._n_cached, table.epoch, list(table.df.items())) == (
+        reference.n, reference._n_cached, reference.epoch, list(reference.df.items()))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_term_table_gives_the_idf_caches_weights_sequence_for_sequence(seed: int) -> None:
+    """Articles counted (the C count_article and its reference) across many refreshes,
+    weights read from Python and from the C loops, pinned, removed and cleared: each read
+    gives the same value, bit for bit, as the reference's at the same point."""
+    from types import SimpleNamespace
+
+    from storyline.cluster import features
+
+    rng = random.Random(seed)
+    table, reference = _idf_pair()
+    words = [f"w{i}" for i in range(120)]
+    count = features._KERNEL_REFERENCE["count_article"]
+    for step in range(600):
+        roll = rng.random()
+        if roll < 0.3:
+            f = SimpleNamespace(title={w: 1.0 for w in rng.sample(words, 3)},
+                                body={w: 1.0 for w in rng.sample(words, rng.randrange(12))},
+                                entities={w: 1.0 for w in rng.sample(words, 2)}, years={})
+            speedups.count_article(table, f)
+            count(reference, f)
+        elif roll < 0.6:
+            term = rng.choice(words + ["never counted"])
+            assert table.weights[term] == reference.weights[term]
+            assert table.idf(term) == reference.idf(term)
+        elif roll < 0.8:  # the C loops' reads (inline) against the reference's __missing__
+            bag = {w: rng.random() for w in rng.sample(words, 6)}
+            assert speedups.weighted_square_sum(bag, table.weights) == _reference("weighted_square_sum")(
+                bag, reference.weights)
+            assert speedups.best_terms(bag, table.weights, 3) == _reference("best_terms")(bag, reference.weights, 3)
+        elif roll < 0.85:
+            term, value = rng.choice(words), rng.random()
+            table.weights[term] = value
+            reference.weights[term] = value
+        elif roll < 0.88:
+            term = rng.choice(words)
+            if term in reference.weights:
+                del table.weights[term]
+                del reference.weights[term]
+            else:
+                with pytest.raises(KeyError):
+                    del table.weights[term]
+        elif roll < 0.9:
+            table.weights.clear()
+            reference.weights.clear()
+        else:
+            term = rng.choice(words)
+            assert (term in table.weights) == (term in reference.weights)
+            assert table.weights.get(term, "none") == reference.weights.get(term, "none")
+            assert table.weights.get(term) == reference.weights.get(term)
+        if step % 50 == 0:
+            _same_idf(table, reference)
+    _same_idf(table, reference)
+    assert table.epoch > 5  # refreshed many times over
+
+
+def test_a_term_counted_after_its_weight_was_read_keeps_it_until_the_next_epoch() -> None:
+    from types import SimpleNamespace
+
+    table, reference = _idf_pair()
+    for df in (table, reference):
+        for k in range(20):
+            df.add(SimpleNamespace(title={f"t{k}": 1.0}, body={}, entities={}, years={}))
+    assert table.epoch == reference.epoch == 1
+    before = table.weights["late"]
+    assert before == reference.weights["late"] == math.log(21 / 1) + 1.0
+    for df in (table, reference):
+        df.add(SimpleNamespace(title={"late": 1.0}, body={}, entities={}, years={}))
+    assert table.weights["late"] == reference.weights["late"] == before  # no refresh yet
+    for df in (table, reference):
+        while df.epoch == 1:
+            df.add(SimpleNamespace(title={"late": 1.0}, body={}, entities={}, years={}))
+    assert table.weights["late"] == reference.weights["late"] < before
+    assert table.weights.epoch == 3  # the table's own epochs: one more than the clusterer's
+    _same_idf(table, reference)
+
+
+def test_the_term_table_takes_str_subclasses_and_other_keys_as_a_dict_does() -> None:
+    table, reference = _idf_pair()
+    for df in (table, reference):
+        df.n = 9
+        df.df.update(["a"] * 2 + [3] * 4)
+
+    class Plain(str):
+        pass
+
+    class Odd(str):  # its own hash and equality: equal to any str of the same length
+        def __hash__(self) -> int:
+            return len(self)
+
+        def __eq__(self, other: object) -> bool:
+            return isinstance(other, str) and len(other) == len(self)
+
+    for key in ("a", Plain("a"), Plain("b"), 3, 3.0, (1, 2), Odd("xy"), Odd("zw"), "xy", frozenset({"a"})):
+        assert table.weights[key] == reference.weights[key], key
+        assert (key in table.weights) and table.weights.get(key) == reference.weights.get(key)
+    assert speedups.weighted_square_sum({Plain("c"): 2.0, "d": 1.0}, table.weights) == _reference(
+        "weighted_square_sum")({Plain("c"): 2.0, "d": 1.0}, reference.weights)
+    _same_idf(table, reference)
+    assert type(next(iter(table.weights))) is str  # the key first read is kept, as a dict keeps it
+    for key in ([1], {}):
+        with pytest.raises(TypeError):
+            table.weights[key]
+        with pytest.raises(TypeError):
+            table.weights[key] = 1.0
+    with pytest.raises(TypeError):
+        table.weights["e"] = "not a number"
+
+    class Failing(str):
+        def __hash__(self) -> int:
+            return hash("a")
+
+        def __eq__(self, other: object) -> bool:
+            raise ValueError("no comparison")
+
+    with pytest.raises(ValueError):
+        table.weights[Failing("q")]
+
+
+def test_a_keys_comparison_that_changes_the_table_is_survived() -> None:
+    table, reference = _idf_pair()
+
+    class Growing(str):  # its comparison adds many terms (the table moves its keys)
+        def __hash__(self) -> int:
+            return 7
+
+        def __eq__(self, other: object) -> bool:
+            for df in (table, reference):
+                for k in range(200):
+                    df.weights[f"{id(self)}-{k}"] = float(k)
+            return str.__eq__(self, other)
+
+    for df in (table, reference):
+        df.n = 5
+    first, second = Growing("p"), Growing("q")
+    assert table.weights[first] == reference.weights[first]
+    assert table.weights[second] == reference.weights[second]  # compared with ``first``
+    assert table.weights["p"] == reference.weights["p"]
+    assert dict(table.weights) == dict(reference.weights)
+
+
+def test_the_term_tables_version_changes_exactly_where_a_read_could_change() -> None:
+    table, _ = _idf_pair()
+    weights = table.weights
+    other = type(weights)(table)
+    assert weights.version != other.version  # never the same for two tables
+    version = weights.version
+    weights["a"], weights.get("b"), len(weights), list(weights)  # reads, computed or not
+    assert weights.version == version
+    weights["a"] = 2.5
+    assert weights.version != version and weights["a"] == 2.5
+    version = weights.version
+    del weights["a"]
+    assert weights.version != version and "a" not in weights
+    version, epoch = weights.version, weights.epoch
+    weights.clear()
+    assert weights.version != version and weights.epoch == epoch + 1 and len(weights) == 0
+    version = weights.version
+    weights.update({"x": 1.0, "y": 2})
+    assert weights.version != version and list(weights.items()) == [("x", 1.0), ("y", 2.0)]
+    assert weights.owner is table and "TermTable(" in repr(weights)
+
+
+def test_the_term_tables_owner_must_give_int_counts() -> None:
+    table, _ = _idf_pair()
+    table.n = 2.5
+    with pytest.raises(TypeError):
+        table.weights["a"]
+    table.n, table.df = 3, {"a": "many"}
+    with pytest.raises(TypeError):
+        table.weights["a"]
+    table.df = {"a": 2**60}
+    with pytest.raises(ValueError):
+        table.weights["a"]
+    table.df = ["not", "a", "dict"]
+    with pytest.raises(TypeError):
+        speedups.weighted_square_sum({"a": 1.0}, table.weights)
+    assert len(table.weights) == 0
+
+
+def test_the_c_loops_read_the_term_table_as_they_read_the_idf_cache() -> None:
+    """KeyIndex.top (its kept weights), add_into and the bags' loops with the table, against
+    the same loops with the IDF cache, as the counts grow and the weights refresh."""
+    from types import SimpleNamespace
+
+    rng = random.Random(11)
+    table, reference = _idf_pair()
+    words = [f"k{i}" for i in range(50)]
+    index = speedups.KeyIndex()
+    for sid in range(30):
+        index.file(rng.sample(words, 5), sid)
+    for step in range(300):
+        f = SimpleNamespace(title={w: 1.0 for w in rng.sample(words, 4)}, body={}, entities={}, years={})
+        table.add(f)
+        reference.add(f)
+        keys = tuple(rng.sample(words, 6))
+        assert index.top(keys, table.weights, 20, 5) == index.top(keys, reference.weights, 20, 5)
+        if step % 37 == 0:  # a pinned weight: top reads it again
+            term = rng.choice(words)
+            table.weights[term] = reference.weights[term] = rng.random()
+        a, b = ({w: rng.random() for w in rng.sample(words, 7)} for _ in range(2))
+        assert speedups.weighted_dot(a, b, table.weights) == speedups.weighted_dot(a, b, reference.weights)
+        assert speedups.weighted(a, table.weights) == speedups.weighted(a, reference.weights)
+        bag_t, bag_r = dict(b), dict(b)
+        assert speedups.add_into(bag_t, a, table.weights, 3.0) == speedups.add_into(bag_r, a, reference.weights, 3.0)
+        assert dict(table.weights) == dict(reference.weights)
+
+
+def test_a_term_table_in_a_cycle_is_collected() -> None:
+    import gc
+    import weakref
+
+    from storyline.cluster import features
+
+    class Owner:
+        pass
+
+    owner = Owner()
+    owner.n, owner.df = 3, {}
+    owner.weights = speedups.TermTable(owner)  # owner -> table -> owner
+    owner.weights[(1, owner)] = 1.0  # a key that refers back too
+    gone = weakref.ref(owner)
+    del owner
+    gc.collect()
+    assert gone() is None
+    assert gc.is_tracked(features.DocumentFrequencies().weights)
+
+
+def test_the_term_tables_counts_are_counted_as_the_counter_is() -> None:
+    """DocumentFrequencies.df as the table's counts: counted by the C count_article, by
+    count_terms (compiled, and its pure-Python reference through update) as a Counter is,
+    read as a Counter reads (0 for a term never counted), in the order first counted."""
+    from types import SimpleNamespace
+
+    from storyline.cluster import features
+
+    class Plain(str):
+        pass
+
+    rng = random.Random(8)
+    table, reference = _idf_pair()
+    words: list = [f"c{i}" for i in range(30)] + [Plain("c1"), 7, (1, "x")]
+    python_count = features._KERNEL_REFERENCE["count_article"]
+    for step in range(200):
+        bags = tuple({w: 1.0 for w in rng.sample(words, rng.randrange(6))} for _ in range(4))
+        f = SimpleNamespace(title=bags[0], body=bags[1], entities=bags[2], years=bags[3])
+        way = step % 3
+        if way == 0:
+            speedups.count_article(table, f)
+        elif way == 1:
+            python_count(table, f)  # count_terms (compiled) into the table's counts
+        else:
+            table.n += 1
+            _reference("count_terms")(table.df, bags)  # Counter.update's way: update(keys)
+            if table.n > features.IDF_REFRESH_GROWTH * table._n_cached + 10:
+                table.weights.clear()
+                table._n_cached, table.epoch = table.n, table.epoch + 1
+        python_count(reference, f)
+        term = rng.choice(words + ["never"])
+        assert table.weights[term] == reference.weights[term]
+        assert table.df[term] == reference.df[term] and table.df.get(term) == reference.df.get(term)
+        assert (term in table.df) == (term in reference.df)
+    _same_idf(table, reference)
+    assert table.df == reference.df and reference.df == table.df and not table.df != reference.df
+    assert Counter(table.df) == reference.df and list(Counter(table.df).items()) == list(reference.df.items())
+    assert len(table.df) == len(reference.df) and list(table.df) == list(reference.df)
+    assert table.df.values() == list(reference.df.values()) and table.df.copy() == dict(reference.df)
+    assert table.df.table is table.weights and "TermCounts(" in repr(table.df)
+    with pytest.raises(TypeError):
+        table.df.update({"c1": 5})  # Counter would add the values: refused
+    with pytest.raises(TypeError):
+        table.df[[1]]
+    with pytest.raises(TypeError):
+        table.df["c1"] = 3  # read-only
+    with pytest.raises(TypeError):
+        speedups.count_terms(table.df, ({"a": 1.0}, ["not a dict"]))
+    with pytest.raises(TypeError):
+        speedups.count_terms(["not counts"], ({"a": 1.0},))
+
+
+def test_the_term_table_reads_a_counter_put_in_place_of_its_counts() -> None:
+    table, reference = _idf_pair()
+    for df in (table, reference):
+        df.n, df.df = 50, Counter({"a": 7, "b": 2})
+    assert table.weights["a"] == reference.weights["a"] == math.log(51 / 8) + 1.0
+    table.df = table.weights.counts  # its own counts again (none counted)
+    table.weights.clear()
+    assert table.weights["a"] == math.log(51) + 1.0
+
+
+def test_the_term_table_grows_keeping_its_orders() -> None:
+    """Thousands of terms, counted and read in turns while the table moves its places:
+    the weights, counts and both orders stay those of the reference."""
+    from types import SimpleNamespace
+
+    table, reference = _idf_pair()
+    for k in range(3000):
+        f = SimpleNamespace(title={f"n{k}": 1.0, f"n{k // 2}": 1.0}, body={f"b{k % 97}": 1.0}, entities={},
+                            years={})
+        table.add(f)
+        reference.add(f)
+        bag = {f"r{k}": 1.0, f"n{k // 3}": 2.0}
+        assert speedups.weighted_square_sum(bag, table.weights) == speedups.weighted_square_sum(
+            bag, reference.weights)
+    _same_idf(table, reference)
+
+
+def test_the_term_table_refuses_a_corpus_size_beyond_a_long() -> None:
+    table, _ = _idf_pair()
+    table.n = 2**70
+    with pytest.raises(OverflowError):
+        table.weights["a"]
+    with pytest.raises(OverflowError):
+        speedups.weighted_square_sum({"a": 1.0}, table.weights)
+    table.n = 4
+    assert table.weights["a"] == math.log(5) + 1.0

@@ -19,12 +19,29 @@ static int shared_dot(PyObject *small, PyObject *large, PyObject *idf, double *o
 /* A bag entry's weight and its term's IDF; -1 with an exception set on failure. The
  * term (and a value that is no float) is held while Python code may run: a value's
  * __float__, the IDF's __missing__ may take them out of the bag. */
-static int weight_and_idf(PyObject *idf, PyObject *term, PyObject *value, double *weight, double *term_idf) {
+static int weight_and_idf_of(PyObject *idf, PyObject *term, PyObject *value, double *weight, double *term_idf) {
     Py_INCREF(term);
     *weight = float_of(value);
     *term_idf = FAILED(*weight) ? -1.0 : idf_of(idf, term);
     Py_DECREF(term);
     return FAILED(*term_idf) ? -1 : 0;
+}
+
+/* weight_and_idf_of, inline for an exact float weight of an exact str term the IDF table
+ * weighs at this epoch (the loops' common case: no Python code can run). */
+static inline int weight_and_idf(PyObject *idf, PyObject *term, PyObject *value, double *weight, double *term_idf) {
+    if (PyFloat_CheckExact(value) && is_term_table(idf) && PyUnicode_CheckExact(term)
+            && ((PyASCIIObject *)term)->hash != -1) {
+        TermTable *t = (TermTable *)idf;
+        Py_ssize_t empty;
+        const TermEntry *e = term_find_str(t, term, ((PyASCIIObject *)term)->hash, &empty);
+        if (e != NULL && e->epoch == t->epoch) {
+            *weight = PyFloat_AS_DOUBLE(value);
+            *term_idf = e->idf;
+            return 0;
+        }
+    }
+    return weight_and_idf_of(idf, term, value, weight, term_idf);
 }
 
 PyDoc_STRVAR(weighted_dot_doc,
@@ -33,8 +50,11 @@ PyDoc_STRVAR(weighted_dot_doc,
 
 static PyObject *weighted_dot(PyObject *self, PyObject *args) {
     PyObject *small, *large, *idf;
-    if (!PyArg_ParseTuple(args, "O!O!O!:weighted_dot", &PyDict_Type, &small, &PyDict_Type, &large,
-                          &PyDict_Type, &idf)) {
+    if (!PyArg_ParseTuple(args, "O!O!O:weighted_dot", &PyDict_Type, &small, &PyDict_Type, &large, &idf)) {
+        return NULL;
+    }
+    if (!idf_mapping(idf)) {
+        PyErr_SetString(PyExc_TypeError, "weighted_dot: idf must be a dict");
         return NULL;
     }
     double total;
@@ -54,7 +74,11 @@ PyDoc_STRVAR(weighted_square_sum_doc,
 
 static PyObject *weighted_square_sum(PyObject *self, PyObject *args) {
     PyObject *bag, *idf;
-    if (!PyArg_ParseTuple(args, "O!O!:weighted_square_sum", &PyDict_Type, &bag, &PyDict_Type, &idf)) {
+    if (!PyArg_ParseTuple(args, "O!O:weighted_square_sum", &PyDict_Type, &bag, &idf)) {
+        return NULL;
+    }
+    if (!idf_mapping(idf)) {
+        PyErr_SetString(PyExc_TypeError, "weighted_square_sum: idf must be a dict");
         return NULL;
     }
     Sum s = {0.0, 0.0};
@@ -109,7 +133,11 @@ fail:
 
 static PyObject *weighted(PyObject *self, PyObject *args) {
     PyObject *bag, *idf;
-    if (!PyArg_ParseTuple(args, "O!O!:weighted", &PyDict_Type, &bag, &PyDict_Type, &idf)) {
+    if (!PyArg_ParseTuple(args, "O!O:weighted", &PyDict_Type, &bag, &idf)) {
+        return NULL;
+    }
+    if (!idf_mapping(idf)) {
+        PyErr_SetString(PyExc_TypeError, "weighted: idf must be a dict");
         return NULL;
     }
     return weighted_of(bag, idf);
@@ -247,7 +275,7 @@ static PyObject *add_into(PyObject *self, PyObject *args) {
         }
         Py_RETURN_NONE;
     }
-    if (!PyDict_Check(idf)) {
+    if (!idf_mapping(idf)) {
         PyErr_SetString(PyExc_TypeError, "add_into: idf must be a dict when squared is given");
         return NULL;
     }

@@ -110,6 +110,18 @@ static inline uint64_t dict_version(PyObject *dict) {
 #endif
 }
 
+/* Whether ``idf``'s weights change only where a read finds none (no Python code of its own
+ * runs): a plain dict, the clusterer's cache (a miss adds its own) or the table. */
+static inline int idf_settled(PyObject *idf) {
+    return PyDict_CheckExact(idf) || Py_TYPE(idf) == idf_cache_type || is_term_table(idf);
+}
+
+/* The version of IDF weights: the table's (never one a dict or another table has), else
+ * the dict's (0 where none). */
+static inline uint64_t idf_version(PyObject *idf) {
+    return is_term_table(idf) ? term_table_version(idf) : dict_version(idf);
+}
+
 /* set_norm where the norm read before (``held``, a new reference, released here, read
  * from ``norms`` at ``version``) is updated in place when only ``norms``, under ``name``,
  * and this call hold it: no one can see it change, and no new float is made and
@@ -221,7 +233,7 @@ PyDoc_STRVAR(add_bags_doc,
  * ``kinds`` and ``entities``); -1 with an exception set. */
 static int add_bags_of(PyObject *norms, PyObject *idf, Py_ssize_t n, PyObject *const *names, PyObject *const *bags,
                        PyObject *const *parts, PyObject *kinds, PyObject *entities) {
-    if (idf != Py_None && !PyDict_Check(idf)) {
+    if (idf != Py_None && !idf_mapping(idf)) {
         PyErr_SetString(PyExc_TypeError, "add_bags: idf must be a dict or None");
         return -1;
     }
@@ -229,7 +241,7 @@ static int add_bags_of(PyObject *norms, PyObject *idf, Py_ssize_t n, PyObject *c
      * the body twice; the entities once whole, then split by kind) reads its terms' IDF
      * weights once, where no Python code can change a stored weight between (a plain
      * dict, or the clusterer's cache: a miss adds its own) */
-    int memo_safe = idf != Py_None && (PyDict_CheckExact(idf) || Py_TYPE(idf) == idf_cache_type);
+    int memo_safe = idf != Py_None && idf_settled(idf);
     IdfMemo memos[8] = {{NULL, 0, 0, 0}};
     double *owned[8] = {NULL}; /* the memos' weights not in room */
     double room[MEMO_ROOM];
@@ -567,7 +579,18 @@ static int count_terms_of(PyObject *counts, PyObject *const *bags, Py_ssize_t n)
 
 static PyObject *count_terms(PyObject *self, PyObject *args) {
     PyObject *counts, *bags;
-    if (!PyArg_ParseTuple(args, "O!O!:count_terms", &PyDict_Type, &counts, &PyTuple_Type, &bags)) {
+    if (!PyArg_ParseTuple(args, "OO!:count_terms", &counts, &PyTuple_Type, &bags)) {
+        return NULL;
+    }
+    if (Py_IS_TYPE(counts, &TermCountsType)) { /* a TermTable's counts: counted into it */
+        TermTable *t = counts_table((TermCounts *)counts);
+        if (t == NULL || term_count_bags(t, &PyTuple_GET_ITEM(bags, 0), PyTuple_GET_SIZE(bags)) < 0) {
+            return NULL;
+        }
+        Py_RETURN_NONE;
+    }
+    if (!PyDict_Check(counts)) {
+        PyErr_SetString(PyExc_TypeError, "count_terms: counts must be a dict or a TermTable's counts");
         return NULL;
     }
     if (count_terms_of(counts, &PyTuple_GET_ITEM(bags, 0), PyTuple_GET_SIZE(bags)) < 0) {
@@ -589,7 +612,11 @@ PyDoc_STRVAR(best_terms_doc,
 static PyObject *best_terms(PyObject *self, PyObject *args) {
     PyObject *bag, *idf;
     Py_ssize_t keep;
-    if (!PyArg_ParseTuple(args, "O!O!n:best_terms", &PyDict_Type, &bag, &PyDict_Type, &idf, &keep)) {
+    if (!PyArg_ParseTuple(args, "O!On:best_terms", &PyDict_Type, &bag, &idf, &keep)) {
+        return NULL;
+    }
+    if (!idf_mapping(idf)) {
+        PyErr_SetString(PyExc_TypeError, "best_terms: idf must be a dict");
         return NULL;
     }
     if (keep < 0) {

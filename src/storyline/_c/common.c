@@ -1,13 +1,14 @@
 /* common.c: the helpers every later part uses (part of the unity build in ../_speedups.c,
  * not compiled on its own). Sum, a running float sum that adds as builtins.sum does; a
  * class's plain __slots__ member read without getattr's lookups (plain_slot, slot_attr,
- * SlotSite); an IDF read from the clusterer's IDF cache, missing terms computed as its
- * __missing__ computes them (idf_of, computed_idf); float_of and FAILED. Then the scoring
+ * SlotSite); an IDF read from a dict, from the clusterer's IDF cache (missing terms
+ * computed as its __missing__ computes them: computed_idf) or from terms.c's table (read
+ * inline: idf_of); float_of and FAILED. Then the scoring
  * kernel's attribute names (K_*, interned by kernel_ready), Held (the new references a call
  * holds, released together) and held_attr, which reads those names from the slots of
  * ArticleVectors and StoryFeatures; compare.c, refine.c and stream.c read through them.
  * Python: storyline/cluster/features.py (_IdfCache, ArticleVectors, StoryFeatures).
- * Uses no other part. */
+ * Uses no other part (terms.c's table is declared here, defined there). */
 
 /* A running sum of floats that adds as builtins.sum does for a list of floats. */
 typedef struct {
@@ -224,7 +225,24 @@ static double float_of(PyObject *value) {
  * weight is never negative). */
 static double idf_missing(PyObject *idf, PyObject *term);
 
+/* terms.c's IDF table (DocumentFrequencies.weights where compiled), read inline */
+static PyTypeObject TermTableType;
+static inline double term_table_idf(PyObject *table, PyObject *term);
+static inline uint64_t term_table_version(PyObject *table);
+
+static inline int is_term_table(PyObject *idf) {
+    return Py_IS_TYPE(idf, &TermTableType);
+}
+
+/* An IDF mapping the C loops read without Python code of its own: a dict, or the table. */
+static inline int idf_mapping(PyObject *idf) {
+    return PyDict_Check(idf) || is_term_table(idf);
+}
+
 static inline double idf_of(PyObject *idf, PyObject *term) {
+    if (is_term_table(idf)) {
+        return term_table_idf(idf, term);
+    }
     PyObject *value = PyDict_GetItemWithError(idf, term);
     if (value != NULL) {
         return float_of(value);

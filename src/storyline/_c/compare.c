@@ -359,7 +359,7 @@ static PyObject *story_cosine(PyObject *self, PyObject *const *args, Py_ssize_t 
         PyErr_SetString(PyExc_TypeError, "story_cosine takes 6 arguments");
         return NULL;
     }
-    if (!PyDict_Check(args[3]) || !PyDict_Check(args[5])) {
+    if (!PyDict_Check(args[3]) || !idf_mapping(args[5])) {
         PyErr_SetString(PyExc_TypeError, "story_cosine: norms and idf must be dicts");
         return NULL;
     }
@@ -403,7 +403,7 @@ static PyObject *text_cosine(PyObject *self, PyObject *const *args, Py_ssize_t n
     if (norms == NULL) {
         goto fail;
     }
-    if (!PyDict_Check(idf) || !PyDict_Check(norms)) {
+    if (!idf_mapping(idf) || !PyDict_Check(norms)) {
         PyErr_SetString(PyExc_TypeError, "text_cosine: the IDF weights and the norms must be dicts");
         goto fail;
     }
@@ -518,7 +518,7 @@ static PyObject *rank_stories(PyObject *self, PyObject *const *args, Py_ssize_t 
     if (vec_norm == NULL) {
         goto done;
     }
-    if (!PyDict_Check(idf)) {
+    if (!idf_mapping(idf)) {
         PyErr_SetString(PyExc_TypeError, "rank_stories: the IDF weights must be a dict");
         goto done;
     }
@@ -943,7 +943,7 @@ static PyObject *pair_features(PyObject *self, PyObject *const *args, Py_ssize_t
         PyErr_SetString(PyExc_TypeError, "pair_features takes 6 arguments");
         return NULL;
     }
-    if (!PyDict_Check(args[2]) || !PyDict_Check(args[3])) {
+    if (!idf_mapping(args[2]) || !PyDict_Check(args[3])) {
         PyErr_SetString(PyExc_TypeError, "pair_features: idf and norms must be dicts");
         return NULL;
     }
@@ -1200,7 +1200,7 @@ static PyObject *fill_vectors(PyObject *self, PyObject *const *args, Py_ssize_t 
         PyErr_SetString(PyExc_TypeError, "fill_vectors takes 5 arguments");
         return NULL;
     }
-    if (!PyDict_Check(args[2]) || !PyDict_Check(args[4])) {
+    if (!idf_mapping(args[2]) || !PyDict_Check(args[4])) {
         PyErr_SetString(PyExc_TypeError, "fill_vectors: idf and no_kinds must be dicts");
         return NULL;
     }

@@ -546,6 +546,18 @@ static int rank_retrieved(const KeyIndexObject *self, Py_ssize_t scored, Py_ssiz
 /* idf[key] as idf_of reads it, for the key of ``e``: the weight it read before where the
  * IDF dict is unchanged since (its version), else read (and an exact float kept). */
 static inline double idf_weight(PyObject *idf, PyObject *key, KeyHolders *e) {
+    if (is_term_table(idf)) { /* its version changes with any weight it gives */
+        uint64_t version = term_table_version(idf);
+        if (e->idf_version == version) {
+            return e->idf;
+        }
+        double weight = term_table_idf(idf, key);
+        if (!FAILED(weight) && term_table_version(idf) == version) {
+            e->idf = weight;
+            e->idf_version = version;
+        }
+        return weight;
+    }
 #if IDF_VERSIONS
     uint64_t version = ((PyDictObject *)idf)->ma_version_tag;
     if (e->idf_version == version) {
@@ -600,7 +612,7 @@ static void top_read(TopReads *reads, PyObject *key, double weight) {
  * (stream.c). */
 static int index_top(KeyIndexObject *self, PyObject *keys_obj, PyObject *idf, Py_ssize_t most, Py_ssize_t limit,
                      PyObject **ids, Py_ssize_t *count_out, TopReads *reads) {
-    if (!PyDict_Check(idf)) {
+    if (!idf_mapping(idf)) {
         PyErr_SetString(PyExc_TypeError, "KeyIndex.top: idf must be a dict");
         return -1;
     }
@@ -704,7 +716,7 @@ static PyObject *KeyIndex_top(KeyIndexObject *self, PyObject *const *args, Py_ss
         return NULL;
     }
     Py_ssize_t most, limit, count = 0;
-    if (!PyDict_Check(args[1])) {
+    if (!idf_mapping(args[1])) {
         PyErr_SetString(PyExc_TypeError, "KeyIndex.top: idf must be a dict");
         return NULL;
     }

@@ -1,5 +1,6 @@
 /* module.c: the module's method table and PyInit__speedups (which interns lines.c's
- * strings and readies keyindex.c's KeyIndex type). Uses every part before it. */
+ * strings and readies keyindex.c's KeyIndex type and terms.c's TermTable). Uses every part
+ * before it. */
 
 static PyMethodDef methods[] = {
     {"register_idf_cache", register_idf_cache, METH_O, register_idf_cache_doc},
@@ -101,8 +102,13 @@ PyMODINIT_FUNC PyInit__speedups(void) {
     if (PyType_Ready(&KeyIndexType) < 0) {
         return NULL;
     }
+    if (PyType_Ready(&TermTableType) < 0 || PyType_Ready(&TermCountsType) < 0) {
+        return NULL;
+    }
     PyObject *m = PyModule_Create(&module);
-    if (m != NULL && PyModule_AddObjectRef(m, "KeyIndex", (PyObject *)&KeyIndexType) < 0) {
+    if (m != NULL && (PyModule_AddObjectRef(m, "KeyIndex", (PyObject *)&KeyIndexType) < 0
+                      || PyModule_AddObjectRef(m, "TermTable", (PyObject *)&TermTableType) < 0
+                      || PyModule_AddObjectRef(m, "TermCounts", (PyObject *)&TermCountsType) < 0)) {
         Py_CLEAR(m);
     }
     return m;

@@ -601,7 +601,7 @@ static PyObject *article_norms_of(PyObject *self, PyObject *const *args, Py_ssiz
     if (idf == NULL) {
         goto done;
     }
-    if (!PyDict_Check(idf)) {
+    if (!idf_mapping(idf)) {
         PyErr_SetString(PyExc_TypeError, "article_norms: the IDF weights must be a dict");
         goto done;
     }
@@ -651,7 +651,7 @@ static PyObject *headline_merge_probability(PyObject *self, PyObject *const *arg
     if (idf == NULL) {
         goto done;
     }
-    if (!PyDict_Check(idf)) {
+    if (!idf_mapping(idf)) {
         PyErr_SetString(PyExc_TypeError, "headline_merge_probability: the IDF weights must be a dict");
         goto done;
     }
@@ -911,7 +911,7 @@ static int side_bag(Side *s, SideBag *bag, PyObject *dict, PyObject *idf, TopRea
         double w, weight;
         int status;
         if (reads != NULL && hash != -1 && reads->at < reads->n && reads->terms[reads->at] == term
-                && PyFloat_CheckExact(value) && reads->version != 0 && dict_version(idf) == reads->version) {
+                && PyFloat_CheckExact(value) && reads->version != 0 && idf_version(idf) == reads->version) {
             w = PyFloat_AS_DOUBLE(value);
             weight = reads->weights[reads->at++];
             status = 0;
@@ -1297,7 +1297,7 @@ static int pair_state(PyObject *scores, PairState *s) {
         pair_state_clear(s);
         return -1;
     }
-    if (!PyDict_Check(s->cache) || !PyDict_Check(s->sides) || !PyDict_Check(s->models) || !PyDict_Check(s->idf)) {
+    if (!PyDict_Check(s->cache) || !PyDict_Check(s->sides) || !PyDict_Check(s->models) || !idf_mapping(s->idf)) {
         PyErr_SetString(PyExc_TypeError, "PairScores: its cache, sides, models and IDF weights must be dicts");
         pair_state_clear(s);
         return -1;
@@ -1468,7 +1468,7 @@ static PyObject *shares_words(PyObject *self, PyObject *const *args, Py_ssize_t 
     if (norms == NULL) {
         goto fail;
     }
-    if (!PyDict_Check(idf) || !PyDict_Check(norms)) {
+    if (!idf_mapping(idf) || !PyDict_Check(norms)) {
         PyErr_SetString(PyExc_TypeError, "shares_words: the IDF weights and the norms must be dicts");
         goto fail;
     }
@@ -2073,7 +2073,7 @@ static PyObject *text_norms(PyObject *self, PyObject *const *args, Py_ssize_t na
     TextNorms norms;
     PyObject *out = NULL;
     PyObject *idf = held_attr(&h, args[1], K_WEIGHTS);
-    if (idf != NULL && !PyDict_Check(idf)) {
+    if (idf != NULL && !idf_mapping(idf)) {
         PyErr_SetString(PyExc_TypeError, "text_norms: the IDF weights must be a dict");
     } else if (idf != NULL && text_norms_of(&h, args[0], idf, known, &norms) == 0) {
         out = Py_BuildValue("(dddnOO)", norms.title, norms.body, norms.all, norms.all_terms,
@@ -2111,7 +2111,7 @@ static PyObject *story_shares_words(PyObject *self, PyObject *const *args, Py_ss
     if (other_all == NULL) {
         goto fail;
     }
-    if (!PyDict_Check(idf) || !PyDict_Check(norms) || !PyDict_Check(title) || !PyDict_Check(body)) {
+    if (!idf_mapping(idf) || !PyDict_Check(norms) || !PyDict_Check(title) || !PyDict_Check(body)) {
         PyErr_SetString(PyExc_TypeError, "story_shares_words: the IDF weights, the norms and the bags must be dicts");
         goto fail;
     }

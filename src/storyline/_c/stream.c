@@ -140,7 +140,7 @@ static PyObject *best_story(PyObject *self, PyObject *const *args, Py_ssize_t na
     if (idf == NULL) {
         goto fail;
     }
-    if (!PyDict_Check(idf)) {
+    if (!idf_mapping(idf)) {
         PyErr_SetString(PyExc_TypeError, "best_story: the IDF weights must be a dict");
         goto fail;
     }
@@ -473,13 +473,20 @@ typedef struct {
 
 static DecidedArticle decided = {NULL, NULL, NULL, 0, 0, 0, NULL, 0, 0, 0, 0};
 
+/* What changes where the IDF weights were emptied or changed while decide read its side
+ * (reads themselves add weights): a dict's keys object (an emptied one gets another),
+ * the table's version. */
+static inline uint64_t idf_mark(PyObject *idf) {
+    return is_term_table(idf) ? term_table_version(idf) : (uint64_t)(uintptr_t)((PyDictObject *)idf)->ma_keys;
+}
+
 /* The article's title and body (new references in bags[0], bags[1]) and the versions of
  * them and of the IDF dict's keys as the side was read, for remember_decided; 0 where
  * nothing is to be kept (an IDF whose lookups may run Python code, or no version tags),
  * -1 with an exception set. */
-static int decided_begin(PyObject *f, PyObject *idf, PyObject **bags, uint64_t *versions, void **keys) {
+static int decided_begin(PyObject *f, PyObject *idf, PyObject **bags, uint64_t *versions, uint64_t *keys) {
     bags[0] = bags[1] = NULL;
-    if (dict_version(idf) == 0 || !(PyDict_CheckExact(idf) || Py_TYPE(idf) == idf_cache_type)) {
+    if (idf_version(idf) == 0 || !idf_settled(idf)) {
         return 0;
     }
     static const int names[2] = {K_TITLE, K_BODY};
@@ -499,8 +506,13 @@ static int decided_begin(PyObject *f, PyObject *idf, PyObject **bags, uint64_t *
             return 0;
         }
         versions[i] = dict_version(bag);
+        if (versions[i] == 0) { /* no version tags (3.12+): a table's version is not enough */
+            Py_CLEAR(bags[0]);
+            Py_CLEAR(bags[1]);
+            return 0;
+        }
     }
-    *keys = ((PyDictObject *)idf)->ma_keys;
+    *keys = idf_mark(idf);
     return 1;
 }
 
@@ -517,11 +529,11 @@ static void forget_decided(void) {
  * keys object (never emptied meanwhile: an emptied one gets another) and the bags (as
  * decided_begin read them) their versions since. */
 static void remember_decided(const Side *side, PyObject *idf, PyObject *const *bags, const uint64_t *versions,
-                             void *keys) {
+                             uint64_t keys) {
     forget_decided();
     const SideBag *title = &side->bag[S_TITLE], *body = &side->bag[S_BODY];
     Py_ssize_t n = title->n + body->n;
-    if (((PyDictObject *)idf)->ma_keys != keys || dict_version(bags[0]) != versions[0]
+    if (idf_mark(idf) != keys || dict_version(bags[0]) != versions[0]
             || dict_version(bags[1]) != versions[1] || PyDict_GET_SIZE(bags[0]) != title->n
             || PyDict_GET_SIZE(bags[1]) != body->n) {
         return;
@@ -547,7 +559,7 @@ static void remember_decided(const Side *side, PyObject *idf, PyObject *const *b
     decided.title_version = versions[0];
     decided.body_version = versions[1];
     decided.idf = Py_NewRef(idf);
-    decided.idf_version = dict_version(idf);
+    decided.idf_version = idf_version(idf);
 }
 
 /* The IDF weights of the terms of ``title`` and ``body`` in their order (into known[0],
@@ -555,7 +567,7 @@ static void remember_decided(const Side *side, PyObject *idf, PyObject *const *b
 static void decided_weights(PyObject *idf, PyObject *title, PyObject *body, const double **known) {
     known[0] = known[1] = NULL;
     if (decided.idf != NULL && decided.idf == idf && decided.title == title && decided.body == body
-            && dict_version(idf) == decided.idf_version && dict_version(title) == decided.title_version
+            && idf_version(idf) == decided.idf_version && dict_version(title) == decided.title_version
             && dict_version(body) == decided.body_version) {
         known[0] = decided.weights;
         known[1] = decided.weights + decided.n_title;
@@ -597,7 +609,7 @@ static PyObject *decide_of(PyObject *const *args, PyObject *const *ids, Py_ssize
     if (idf == NULL) {
         goto fail;
     }
-    if (!PyDict_Check(idf)) {
+    if (!idf_mapping(idf)) {
         PyErr_SetString(PyExc_TypeError, "decide: the IDF weights must be a dict");
         goto fail;
     }
@@ -605,7 +617,7 @@ static PyObject *decide_of(PyObject *const *args, PyObject *const *ids, Py_ssize
     /* the article's title and body and their versions, to keep the side's weights for
      * add_article */
     uint64_t text_versions[2] = {0, 0};
-    void *idf_keys = NULL;
+    uint64_t idf_keys = 0;
     if (side != NULL && decided_begin(features, idf, texts, text_versions, &idf_keys) < 0) {
         goto fail;
     }
@@ -780,7 +792,7 @@ static PyObject *retrieve_and_decide(PyObject *self, PyObject *const *args, Py_s
     }
     KeyIndexObject *retriever = (KeyIndexObject *)index;
     Py_ssize_t most, limit, n = 0;
-    if (!PyDict_Check(idf)) {
+    if (!idf_mapping(idf)) {
         PyErr_SetString(PyExc_TypeError, "KeyIndex.top: idf must be a dict");
         release(&h);
         return NULL;
@@ -800,9 +812,9 @@ static PyObject *retrieve_and_decide(PyObject *self, PyObject *const *args, Py_s
     reads.n = reads.at = 0;
     /* where no Python code changes a stored weight meanwhile (a plain dict, or the
      * clusterer's cache: a miss adds its own), as add_bags_of keeps its weights */
-    int recorded = PyTuple_CheckExact(keys) && (PyDict_CheckExact(idf) || Py_TYPE(idf) == idf_cache_type);
+    int recorded = PyTuple_CheckExact(keys) && idf_settled(idf);
     if (index_top(retriever, keys, idf, most, limit, ids, &n, recorded ? &reads : NULL) == 0) {
-        reads.version = recorded ? dict_version(idf) : 0;
+        reads.version = recorded ? idf_version(idf) : 0;
         release(&h); /* decide reads the IDF dict again, as its reference does */
         out = n == 0 ? Py_NewRef(Py_None) : decide_of(decide_args, ids, n, &reads);
     } else {
@@ -948,7 +960,7 @@ static int add_text_part(PyObject *norms, PyObject *idf, PyObject *name, PyObjec
             /* held: the bags' lookups and the IDF may run Python code (add_terms) */
             Py_INCREF(term);
             Py_INCREF(value);
-            if (known != NULL && (decided.generation != generation || dict_version(idf) != decided.idf_version
+            if (known != NULL && (decided.generation != generation || idf_version(idf) != decided.idf_version
                                   || dict_version(part) != part_version)) {
                 known = NULL; /* Python code run for a term changed them: read from here on */
             }
@@ -992,7 +1004,7 @@ static int add_text_part(PyObject *norms, PyObject *idf, PyObject *name, PyObjec
  * taken (nothing changed), -1 with an exception set. */
 static int add_text_bags(PyObject *norms, PyObject *idf, PyObject *const *bags, PyObject *const *parts) {
     PyObject *title = parts[0], *body = parts[1];
-    if (idf == Py_None || !(PyDict_CheckExact(idf) || Py_TYPE(idf) == idf_cache_type) || !PyDict_CheckExact(title)
+    if (idf == Py_None || !idf_settled(idf) || !PyDict_CheckExact(title)
             || !PyDict_CheckExact(body) || title == body) {
         return 0;
     }
@@ -1221,8 +1233,11 @@ static PyObject *count_article(PyObject *self, PyObject *const *args, Py_ssize_t
     if (counts == NULL) {
         goto fail;
     }
-    if (!PyDict_Check(counts)) {
-        PyErr_SetString(PyExc_TypeError, "count_article: the document frequencies must be a dict");
+    TermTable *table = Py_IS_TYPE(counts, &TermCountsType) ? counts_table((TermCounts *)counts) : NULL;
+    if (table == NULL && !PyDict_Check(counts)) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_TypeError, "count_article: the document frequencies must be a dict");
+        }
         goto fail;
     }
     static const int bag_names[4] = {K_TITLE, K_BODY, K_ENTITIES, K_YEARS};
@@ -1232,7 +1247,8 @@ static PyObject *count_article(PyObject *self, PyObject *const *args, Py_ssize_t
             goto fail;
         }
     }
-    if (count_terms_of(counts, bags, 4) < 0) {
+    /* a TermTable's counts (DocumentFrequencies' where compiled) counted into it */
+    if (table != NULL ? term_count_bags(table, bags, 4) < 0 : count_terms_of(counts, bags, 4) < 0) {
         goto fail;
     }
     PyObject *n = held_attr(&h, df, K_N);

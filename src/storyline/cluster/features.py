@@ -15,7 +15,7 @@ import math
 import re
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from operator import itemgetter
@@ -538,9 +538,17 @@ class _IdfCache(dict):
 if COMPILED:
     # the C loops compute a missing term's IDF themselves, as __missing__ above does
     # (same value, stored alike; tests/test_speedups.py), without a Python call per term
-    from .._speedups import register_idf_cache  # type: ignore
+    from .._speedups import TermCounts, TermTable, register_idf_cache  # type: ignore
 
     register_idf_cache(_IdfCache)
+    #: DocumentFrequencies.weights where compiled: _IdfCache and the Counter of document
+    #: counts as C data (a term's count, its weight and the epoch the weight was read at in
+    #: one table; clear() starts a new epoch); DocumentFrequencies.df its counts' view.
+    _IdfWeights: Any = TermTable
+    Mapping.register(TermTable)
+    Mapping.register(TermCounts)  # Counter(df.df) copies the counts
+else:
+    _IdfWeights = _IdfCache
 
 
 #: IDF values are recomputed after the corpus grows by this factor; between refreshes
@@ -555,8 +563,10 @@ class DocumentFrequencies:
 
     def __init__(self) -> None:
         self.n = 0
-        self.df: Counter[str] = Counter()
-        self.weights = _IdfCache(self)
+        #: term -> IDF as read at the corpus size of the last refresh (_IdfCache's values)
+        self.weights = _IdfWeights(self)
+        #: term -> the number of documents counted with it (a Counter, or the table's counts)
+        self.df: Counter[str] = Counter() if _IdfWeights is _IdfCache else self.weights.counts
         self._n_cached = 0
         #: bumped whenever the cached weights are refreshed (stories re-norm then).
         self.epoch = 0
