@@ -305,6 +305,10 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
     def headline_merge_probability(a, norms_a, b, norms_b, df, floor, weights, bias):  # type: ignore[no-untyped-def]
         return rerun("headline_merge_probability", {}, (a, norms_a, b, norms_b, df, floor, weights, bias), (a, b))
 
+    def rank_by_title(story, norms, candidates, stories, df, count):  # type: ignore[no-untyped-def]
+        return rerun("rank_by_title", {}, (story, norms, candidates, stories, df, count),
+                     (story, *(stories[sid] for sid in candidates)))
+
     def text_norms(story, df, known=None):  # type: ignore[no-untyped-def]
         # (the reference, by as_article, caches the story's top names; nothing reads them here)
         return rerun("text_norms", {}, (story, df, known))
@@ -355,7 +359,8 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
                 "top_entities_of": top_entities_of, "best_story": best_story, "pair_probability": pair_probability,
                 "mean_probability": mean_probability, "decide": decide, "retrieve_and_decide": retrieve_and_decide,
                 "add_article": add_article, "count_article": count_article, "article_norms": article_norms,
-                "headline_merge_probability": headline_merge_probability, "text_norms": text_norms,
+                "headline_merge_probability": headline_merge_probability, "rank_by_title": rank_by_title,
+                "text_norms": text_norms,
                 "story_shares_words": story_shares_words, **{name: pure(name) for name in
                                                  ("symmetric", "interaction_probability", "linear_probability", "story_keys")}}
     assert set(wrappers) == set(references)
@@ -1011,6 +1016,70 @@ def test_the_story_views_loops_match_their_references_to_the_last_bit(seed: int)
         speedups.text_norms(stories[0], df, known, None)
 
 
+@pytest.mark.parametrize("seed", range(10))
+def test_the_merge_pass_ranking_matches_its_reference_to_the_last_bit(seed: int) -> None:
+    """A story of headlines alone ranks stories (with bodies and without) as rank_stories
+    ranks them by its vectors: from the title side of its article_norms, from the title's
+    dicts where its norms hold none (the reference's, a title of str subclasses), and None
+    where it has a body; the same norms cached in every story and the same top names after."""
+    from dataclasses import replace
+
+    from storyline.cluster import features, refine
+    from storyline.cluster.features import DocumentFrequencies, StoryFeatures
+
+    rng = random.Random(seed)
+    df = DocumentFrequencies()
+    stories = {sid: StoryFeatures() for sid in range(8)}
+    for i in range(60):
+        f = _random_features(rng, i)
+        df.add(f)
+        f = replace(f, entities={k: v for k, v in f.entities.items() if k[:2] in features.KINDS})
+        sid = rng.randrange(8)
+        stories[sid].add(replace(f, body={}, headline_only=True) if sid < 4 else f, seen=i,
+                         df=df if rng.random() < 0.5 else None)
+    stories = {sid: story for sid, story in stories.items() if story.size}
+    if seed % 3 == 0:  # one title of str subclasses: no title side, the dicts read
+        odd = type("Term", (str,), {})
+        story = next(iter(stories.values()))
+        story.title = {odd(k): v for k, v in story.title.items()}
+    references = refine._REFERENCE
+
+    def state() -> list:
+        return [(list(story._norms.items()), story._top) for story in stories.values()]
+
+    ranked = 0
+    for sid, story in stories.items():
+        candidates = rng.sample([o for o in stories if o != sid], min(len(stories) - 1, rng.randint(0, 7)))
+        for norms in (speedups.article_norms(story, df), references["article_norms"](story, df)):
+            count = rng.choice([0, 1, 3, 10, -1])
+            before = [(dict(s._norms), s._top) for s in stories.values()]
+            got = speedups.rank_by_title(story, norms, candidates, stories, df, count)
+            after = state()
+            for s, (cached, top) in zip(stories.values(), before, strict=True):
+                s._norms.clear()
+                s._norms.update(cached)
+                s._top = top
+            want = references["rank_by_title"](story, norms, candidates, stories, df, count)
+            assert _same_items(got, want), (got, want)
+            assert state() == after
+            if story.body:
+                assert got is None
+            else:
+                assert got == features.rank_stories(features.ArticleVectors(refine.as_article(sid, story), df,
+                                                                            text_only=True),
+                                                    candidates, stories, df, count)
+                ranked += len(got) > 1
+    assert ranked > 0
+    headline = next(story for story in stories.values() if not story.body)
+    norms = speedups.article_norms(headline, df)
+    with pytest.raises(TypeError):
+        speedups.rank_by_title(headline, norms[:3], list(stories), stories, df, 3)
+    with pytest.raises(TypeError):
+        speedups.rank_by_title(headline, norms, list(stories), list(stories.values()), df, 3)
+    with pytest.raises(KeyError):
+        speedups.rank_by_title(headline, norms, [-1], stories, df, 3)
+
+
 def test_the_merge_pass_loops_check_their_input() -> None:
     from storyline.cluster.features import DocumentFrequencies, StoryFeatures
 
@@ -1108,6 +1177,12 @@ def test_the_pair_loops_match_their_references_to_the_last_bit(seed: int, monkey
         got = speedups.pair_probability(compiled, a, b)
         assert got == refine._REFERENCE["pair_probability"](reference, a, b)
         assert got is speedups.pair_probability(compiled, b, a)  # the cached float
+    # every headline with every article: two headlines' cross cosines are their title cosines
+    headlines = [f for f in articles if f.headline_only]
+    assert len(headlines) > 1
+    for a in headlines:
+        for b in articles:
+            assert speedups.pair_probability(compiled, a, b) == refine._REFERENCE["pair_probability"](reference, a, b)
     for _ in range(40):
         xs, ys = rng.sample(articles, rng.randint(1, 6)), rng.sample(articles, rng.randint(1, 6))
         if rng.random() < 0.3:
@@ -1328,7 +1403,9 @@ def test_the_scoring_kernel_matches_its_reference_on_a_stream(monkeypatch: pytes
     for article in _stream(240, seed=8):
         clusterer.add(article)
     clusterer.refine()
-    assert min(checked.values()) > 20 and len(checked) == 21  # (no stories of headlines alone to merge)
+    # (stories of headlines alone ranked by their titles, but none to merge: few of those)
+    assert min(n for name, n in checked.items() if name not in ("article_norms", "rank_by_title")) > 20
+    assert len(checked) == 23 and checked["rank_by_title"] > 0
 
 
 def test_the_scoring_kernel_matches_its_reference_on_dev_articles(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -1351,7 +1428,7 @@ def test_the_scoring_kernel_matches_its_reference_on_dev_articles(monkeypatch: p
     for article in articles:
         clusterer.add(article)
     clusterer.refine()
-    assert min(checked.values()) > 20 and len(checked) == 23
+    assert min(checked.values()) > 20 and len(checked) == 24
 
 
 @pytest.mark.parametrize("seed", range(20))
@@ -3008,7 +3085,8 @@ def test_the_entity_features_tell_the_people_prefix_by_its_characters() -> None:
     people = "".join(["p", ":"])
     entities = tuple(Entity(text="x", label=label, canonical=name, start=0, end=1)
                      for label in ("PERSON", "ORG", "GPE") for name in ("Ann Lee", "Zoë Ölund", "ann lee ", "Łukasz Nowak"))
-    for prefixes in ({"PERSON": people, "ORG": "p;", "GPE": "ṗ:"}, {"PERSON": "ṗ:", "ORG": people, "GPE": "l:"}):
+    for prefixes in ({"PERSON": people, "ORG": "p;", "GPE": "ṗ:"}, {"PERSON": "ṗ:", "ORG": people, "GPE": "l:"},
+                     {"PERSON": people, "ORG": "organisation:", "GPE": ""}):
         got = speedups.entity_features(entities, prefixes, features.NUMERIC, 3)
         want = reference(entities, prefixes, features.NUMERIC, 3)
         assert list(got[0].items()) == list(want[0].items()) and got[1:] == want[1:]
@@ -3503,6 +3581,47 @@ def test_the_article_features_keys_match_their_reference_past_the_keys_kept() ->
             got, want = speedups.article_features(*args), reference(*args)
             assert got.keys == want.keys and list(got.title) == list(want.title), words
             assert list(got.entities) == list(want.entities)
+
+
+def test_the_article_features_of_a_text_that_is_its_title_match_their_reference() -> None:
+    """A text that is the title (the same str, or an equal one) is not scanned again for years
+    and time words: the same features as the reference for titles that open with digits
+    (after whitespace of every kind) and end with a month, of several years, of few
+    characters, too long for the top to hold both copies or for the body's characters."""
+    import dataclasses
+    from datetime import date
+
+    from storyline.cluster import features
+    from storyline.model import AnnotatedArticle, Article
+
+    def every_field(f: features.ArticleFeatures) -> list:
+        values = [getattr(f, field.name) for field in dataclasses.fields(f)]
+        return [list(v.items()) if isinstance(v, dict) else v for v in values]
+
+    reference = _features_reference("article_features")
+    ends = ["Storm hits Cadiz on Dec", "Storm hits Cadiz on Dec.", "Storm on Friday", "2013 to 2014 dec", "Dec", "x"]
+    opens = ["", "1", "12", "123", "12 ", "1 ", "1x ", "12% ", "7,", "2014 ", "\u0663 ", "1\u0663 "]
+    leads = ["", " ", "  \n", "\u2003", "\x1c", "\u00a0\t"]
+    titles = [lead + head + end for lead in leads for head in opens for end in ends]
+    # (the top, title + "\n" + text, cut in the second copy: "friday" of "Fridays", "dec 12" of "Dec 12x")
+    titles += ["Fridays" + " " * 1486, "Dec 12x" + " " * 1486, "Dec 12x" + " " * 1485,
+               " " * 748 + "Dec", " " * 747 + "Dec", "Dec " + "x" * 745 + " 12", "x" * 2996 + "20145 Dec",
+               "x" * 2995 + " 2014", "Mar \u017f 12", "\u0131 Dec", "Dec \u00e9t\u00e9 2014"]
+    articles = []
+    for title in titles:
+        base = Article(id="a", source="t", title=title, text=title, url="http://x.com/2014/03/02/a-b-c")
+        copy = "".join(list(title))  # an equal str, not the same one
+        for article in (base, dataclasses.replace(base, text=copy)):
+            articles.append(AnnotatedArticle(article=article, event_date=date(2014, 3, 1)))
+            articles.append(AnnotatedArticle(article=article))
+    read = 0
+    for a in articles:
+        args = (a, features._STOP, True, a.event_date, features._ARTICLE_SETTINGS)
+        got, want = speedups.article_features(*args), reference(*args)
+        if got is not None:  # None: input a loop leaves to its reference
+            read += 1
+            assert every_field(got) == every_field(want), a.article.title
+    assert read > len(articles) * 0.9
 
 
 def test_featurize_matches_its_reference_on_odd_articles(monkeypatch: pytest.MonkeyPatch) -> None:

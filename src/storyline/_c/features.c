@@ -1336,7 +1336,8 @@ PyDoc_STRVAR(time_words_doc,
 "with a day that the top of an article names, lower-cased; None where that top holds one\n"
 "of the four letters that IGNORECASE matches to ASCII ones.");
 
-static PyObject *time_words(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+/* time_words of ``args``, of at most ``text_cap`` characters of the text (see article_record). */
+static PyObject *time_words_of(PyObject *const *args, Py_ssize_t nargs, Py_ssize_t text_cap) {
     if (nargs != 3) {
         PyErr_Format(PyExc_TypeError, "time_words takes 3 arguments (%zd given)", nargs);
         return NULL;
@@ -1359,6 +1360,7 @@ static PyObject *time_words(PyObject *self, PyObject *const *args, Py_ssize_t na
     }
     /* the top, (title + "\n" + text)[:chars], lower-cased or stood in byte by byte */
     Py_ssize_t title_n = PyUnicode_GET_LENGTH(title), text_n = PyUnicode_GET_LENGTH(text);
+    text_n = text_n < text_cap ? text_n : text_cap;
     Py_ssize_t n = title_n + 1 + text_n < chars ? title_n + 1 + text_n : chars;
     unsigned char stack[2048];
     unsigned char *low = scratch(stack, sizeof stack, n);
@@ -1389,6 +1391,10 @@ static PyObject *time_words(PyObject *self, PyObject *const *args, Py_ssize_t na
     Py_XDECREF(months);
     free_scratch(low, stack);
     return out;
+}
+
+static PyObject *time_words(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    return time_words_of(args, nargs, PY_SSIZE_T_MAX);
 }
 
 PyDoc_STRVAR(years_in_doc,
@@ -1881,18 +1887,32 @@ static int count_entity(NameCounts *counts, PyObject *prefix, int person, PyObje
         if (key == NULL) {
             return -1;
         }
-        memcpy(key, PyUnicode_1BYTE_DATA(prefix), (size_t)p);
+        /* the key lower-cased and hashed (fnv1a) as it is written, the kind's hash kept for
+         * the surname's key */
+        const unsigned char *kind = PyUnicode_1BYTE_DATA(prefix);
+        uint64_t h = FNV_OFFSET;
+        for (Py_ssize_t i = 0; i < p; i++) {
+            key[i] = kind[i];
+            h = (h ^ kind[i]) * FNV_PRIME;
+        }
+        uint64_t kind_hash = h;
         Py_ssize_t n = p, space = -1;
         for (Py_ssize_t i = start; i < end; i++, n++) {
-            key[n] = (s[i] >= 'A' && s[i] <= 'Z') ? (unsigned char)(s[i] | 32) : s[i];
-            space = s[i] == ' ' ? n : space;
+            unsigned char c = (s[i] >= 'A' && s[i] <= 'Z') ? (unsigned char)(s[i] | 32) : s[i];
+            key[n] = c;
+            h = (h ^ c) * FNV_PRIME;
+            space = c == ' ' ? n : space;
         }
-        int status = name_counts_add(counts, ascii_term(key, n, fnv1a(key, n)));
+        int status = name_counts_add(counts, ascii_term(key, n, h));
         if (status == 0 && person && space >= 0) {
             /* "p:" (the kind) and the surname, moved up to it: the whole name is counted */
-            memmove(key + p, key + space + 1, (size_t)(n - space - 1));
+            h = kind_hash;
+            for (Py_ssize_t i = space + 1; i < n; i++) {
+                key[p + i - space - 1] = key[i];
+                h = (h ^ key[i]) * FNV_PRIME;
+            }
             n = p + n - space - 1;
-            status = name_counts_add(counts, ascii_term(key, n, fnv1a(key, n)));
+            status = name_counts_add(counts, ascii_term(key, n, h));
         }
         free_scratch(key, stack);
         return status;
@@ -2028,7 +2048,7 @@ static PyObject *known_label(PyObject *label, int *numeric) {
     const unsigned char *bytes = PyUnicode_1BYTE_DATA(label);
     for (Py_ssize_t k = 0; k < known_labels.count; k++) {
         const KnownLabel *known = &known_labels.label[k];
-        if (known->len == n && known->bytes[0] == bytes[0] && memcmp(known->bytes, bytes, (size_t)n) == 0) {
+        if (known->len == n && known->bytes[0] == bytes[0] && same_bytes(known->bytes, bytes, n)) {
             *numeric = known->prefix == NULL;
             return known->prefix;
         }
@@ -2907,11 +2927,12 @@ static PyObject *article_record(PyObject *const *args, Py_ssize_t nargs, PyObjec
         }
     }
     PyTypeObject *type = (PyTypeObject *)set[S_CLASS];
-    Py_ssize_t offsets[MAX_FIELDS], count, stem_chars, min_words, body_chars;
+    Py_ssize_t offsets[MAX_FIELDS], count, stem_chars, min_words, body_chars, time_chars;
     if (read_field_offsets(type, offsets, &count) < 0 || featurize_ready() < 0
         || count_argument(set[S_STEM_CHARS], "article_features", &stem_chars) < 0
         || count_argument(set[S_SLUG_MIN_WORDS], "article_features", &min_words) < 0
-        || count_argument(set[S_BODY_CHARS], "article_features", &body_chars) < 0) {
+        || count_argument(set[S_BODY_CHARS], "article_features", &body_chars) < 0
+        || count_argument(set[S_TIME_CHARS], "article_features", &time_chars) < 0) {
         return NULL;
     }
     if (count != F_COUNT) {
@@ -2928,7 +2949,7 @@ static PyObject *article_record(PyObject *const *args, Py_ssize_t nargs, PyObjec
     }
     PyObject *field[F_COUNT] = {NULL};
     PyObject *article = NULL, *title_text = NULL, *text = NULL, *url = NULL, *body_text = NULL, *found = NULL;
-    PyObject *top_body = NULL, *known = NULL, *year = NULL, *out = NULL;
+    PyObject *top_body = NULL, *known = NULL, *year = NULL, *out = NULL, *year_text = NULL;
     article = read_article != NULL ? Py_NewRef(read_article) : PyObject_GetAttr(annotated, article_str[A_ARTICLE]);
     title_text = article == NULL ? NULL : read_title != NULL ? Py_NewRef(read_title)
                                                            : PyObject_GetAttr(article, article_str[A_TITLE]);
@@ -2967,8 +2988,27 @@ static PyObject *article_record(PyObject *const *args, Py_ssize_t nargs, PyObjec
         top_body = item_of(found, 1);
         Py_CLEAR(found);
     }
+    /* A text that is the title (a feed item's: most of a stream) adds no year, weekday or
+     * month to the title's, so neither scan reads all of it again. Its years are the
+     * title's. While the top holds both copies whole, title + "\n" + title names the
+     * weekdays and months of title + "\n" + the title's leading whitespace and three
+     * characters after it: a match in the second copy is one in the first, and the first
+     * copy's last month looks ahead no further (\s+\d{1,2}\b). */
+    Py_ssize_t title_n = PyUnicode_GET_LENGTH(title_text), text_cap = PY_SSIZE_T_MAX;
+    int text_is_title = text == title_text
+                        || (PyUnicode_GET_LENGTH(text) == title_n && PyUnicode_Compare(text, title_text) == 0);
+    if (text_is_title && title_n + 1 + title_n <= time_chars) {
+        for (text_cap = 0; text_cap < title_n && Py_UNICODE_ISSPACE(PyUnicode_READ_CHAR(title_text, text_cap));) {
+            text_cap++;
+        }
+        text_cap += 3;
+    }
+    year_text = text_is_title && title_n <= body_chars ? PyUnicode_New(0, 0) : Py_NewRef(body_text);
+    if (year_text == NULL) {
+        goto done;
+    }
     PyObject *time_args[3] = {title_text, text, set[S_TIME_CHARS]};
-    found = time_words(NULL, time_args, 3);
+    found = time_words_of(time_args, 3, text_cap);
     if (found == NULL || found == Py_None) {
         out = found == NULL ? NULL : Py_NewRef(Py_None);
         goto done;
@@ -3009,7 +3049,7 @@ static PyObject *article_record(PyObject *const *args, Py_ssize_t nargs, PyObjec
     if (known == NULL) {
         goto done;
     }
-    PyObject *year_args[4] = {title_text, body_text, known, year};
+    PyObject *year_args[4] = {title_text, year_text, known, year};
     PyObject *year_parts[2];
     found = year_features_into(year_args, 4, year_parts);
     if (found == NULL) {
@@ -3050,6 +3090,7 @@ done:
     Py_XDECREF(top_body);
     Py_XDECREF(known);
     Py_XDECREF(year);
+    Py_XDECREF(year_text);
     return out;
 }
 

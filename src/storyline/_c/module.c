@@ -51,6 +51,7 @@ static PyMethodDef methods[] = {
     {"article_norms", (PyCFunction)(void (*)(void))article_norms_of, METH_FASTCALL, article_norms_doc},
     {"headline_merge_probability", (PyCFunction)(void (*)(void))headline_merge_probability, METH_FASTCALL,
      headline_merge_probability_doc},
+    {"rank_by_title", (PyCFunction)(void (*)(void))rank_by_title, METH_FASTCALL, rank_by_title_doc},
     /* the stream's bookkeeping */
     {"add_bags", add_bags, METH_VARARGS, add_bags_doc},
     {"count_terms", count_terms, METH_VARARGS, count_terms_doc},

@@ -1167,8 +1167,15 @@ static void side_cosines_both(const Side *a, const Side *b, double *x, double *y
     if (a->bag[S_BODY].n && b->bag[S_BODY].n) {
         side_cosines(&a->bag[S_BODY], &b->bag[S_BODY], &x[1], &y[1]);
     }
-    x[2] = side_cosine(&a->bag[S_ALL_VECTOR], &b->bag[S_ALL_STORY]);
-    y[2] = side_cosine(&b->bag[S_ALL_VECTOR], &a->bag[S_ALL_STORY]);
+    if (a->bag[S_BODY].n == 0 && b->bag[S_BODY].n == 0) {
+        /* two headlines: each title + body bag is its title bag, term for term with the
+         * same values and norms (side_all), so the cross cosines are the title cosines */
+        x[2] = x[0];
+        y[2] = y[0];
+    } else {
+        x[2] = side_cosine(&a->bag[S_ALL_VECTOR], &b->bag[S_ALL_STORY]);
+        y[2] = side_cosine(&b->bag[S_ALL_VECTOR], &a->bag[S_ALL_STORY]);
+    }
     side_cosines(&a->bag[S_ENTITIES], &b->bag[S_ENTITIES], &x[3], &y[3]);
     for (int k = 0; k < 3; k++) {
         if (a->bag[S_PEOPLE + k].n && b->bag[S_PEOPLE + k].n) {
@@ -2164,4 +2171,105 @@ static PyObject *story_shares_words(PyObject *self, PyObject *const *args, Py_ss
 fail:
     release(&h);
     return NULL;
+}
+
+/* ---- The merge pass's one-cosine ranking (reference: rank_by_title in
+ * storyline/cluster/refine.py): rank_stories of a story of headlines alone read as one
+ * article, whose title + body vector is its title vector (fill_vectors): read from the title
+ * side its article_norms made (the weighted values, IDF and norm that vector holds), as
+ * the stream reads an article's side (text_cosines), without building the vectors. ---- */
+
+PyDoc_STRVAR(rank_by_title_doc,
+"rank_by_title(story, norms, candidates, stories, df, count) -> dict | None\n\n"
+"rank_stories of a StoryFeatures of headlines alone (of article_norms ``norms``) read as an\n"
+"article: the ``count`` of ``candidates`` (ids into the dict ``stories``) of the highest\n"
+"text_cosine, best first (ties in candidate order), with those cosines; None where the\n"
+"story has a body (storyline.cluster.refine).");
+
+static PyObject *rank_by_title(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 6) {
+        PyErr_SetString(PyExc_TypeError, "rank_by_title takes 6 arguments");
+        return NULL;
+    }
+    PyObject *story = args[0], *stories = args[3], *df = args[4];
+    Py_ssize_t count = PyLong_AsSsize_t(args[5]);
+    ArticleNorms own;
+    if ((count == -1 && PyErr_Occurred()) || norms_of_tuple(args[1], &own) < 0 || kernel_ready() < 0) {
+        return NULL;
+    }
+    if (!PyDict_Check(stories)) {
+        PyErr_SetString(PyExc_TypeError, "rank_by_title: the stories must be a dict");
+        return NULL;
+    }
+    Held h;
+    h.n = 0;
+    PyObject *out = NULL, *candidates = NULL;
+    double *cosines = NULL;
+    Py_ssize_t *order = NULL;
+    PyObject *body = held_attr(&h, story, K_BODY);
+    int bodied = body == NULL ? -1 : PyObject_IsTrue(body);
+    if (bodied != 0) {
+        out = bodied < 0 ? NULL : Py_NewRef(Py_None);
+        goto done;
+    }
+    /* (the story's top names cached first, as as_article caches them) */
+    PyObject *idf = hold(&h, story_top(story)) == NULL ? NULL : held_attr(&h, df, K_WEIGHTS);
+    PyObject *title = idf == NULL ? NULL : held_attr(&h, story, K_TITLE);
+    if (title == NULL) {
+        goto done;
+    }
+    if (!PyDict_Check(idf) || !PyDict_Check(title)) {
+        PyErr_SetString(PyExc_TypeError, "rank_by_title: the IDF weights and the title must be dicts");
+        goto done;
+    }
+    /* the title side, held by the norms tuple (the caller's) for the call; where there is
+     * none for this title, the title's weighted vector, as fill_vectors makes it */
+    const SideBag *side_title = title_side_in(own.title_side, title);
+    Side side;
+    PyObject *vec = NULL, *vec_norm = NULL;
+    if (side_title != NULL) {
+        /* a Side that holds the title + body vector alone (text_cosines reads no other) */
+        memset(&side, 0, sizeof(side));
+        side.bag[S_ALL_VECTOR] = *side_title;
+        side.bag[S_ALL_VECTOR].vector_norm = own.title; /* the title vector's norm */
+    } else {
+        vec = hold(&h, weighted_of(title, idf));
+        double norm = vec == NULL ? -1.0 : PyDict_GET_SIZE(vec) ? vector_norm(vec) : 1.0;
+        vec_norm = FAILED(norm) ? NULL : hold(&h, PyFloat_FromDouble(norm));
+        if (vec_norm == NULL) {
+            goto done;
+        }
+    }
+    /* as rank_stories from here: a tuple of the candidates (Python code run below may
+     * change a list), their cosines, the best ``kept`` in a stable order */
+    if ((candidates = PySequence_Tuple(args[2])) == NULL) {
+        goto done;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(candidates);
+    PyObject **sids = &PyTuple_GET_ITEM(candidates, 0);
+    Py_ssize_t kept = count < 0 ? (n + count > 0 ? n + count : 0) : (count < n ? count : n);
+    cosines = PyMem_Malloc(sizeof(double) * (size_t)(n > 0 ? n : 1));
+    order = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(n > 0 ? n : 1));
+    if (cosines == NULL || order == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (text_cosines(vec, vec_norm, vec == NULL ? &side : NULL, sids, n, NULL, stories, df, idf, cosines, NULL) < 0
+            || best_of((const char *)cosines, sizeof(double), n, kept, order) < 0) {
+        goto done;
+    }
+    out = PyDict_New();
+    for (Py_ssize_t j = 0; out != NULL && j < kept; j++) {
+        PyObject *cosine = PyFloat_FromDouble(cosines[order[j]]);
+        if (cosine == NULL || PyDict_SetItem(out, sids[order[j]], cosine) < 0) {
+            Py_CLEAR(out);
+        }
+        Py_XDECREF(cosine);
+    }
+done:
+    release(&h);
+    Py_XDECREF(candidates);
+    PyMem_Free(cosines);
+    PyMem_Free(order);
+    return out;
 }

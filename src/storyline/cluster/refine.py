@@ -342,11 +342,23 @@ if COMPILED:
     from .._speedups import story_keys, story_shares_words, text_norms  # type: ignore  # noqa: F811
 
 
+def rank_by_title(story: StoryFeatures, norms: tuple[object, ...], candidates: Sequence[int],
+                  stories: dict[int, StoryFeatures], df: DocumentFrequencies, count: int) -> dict[int, float] | None:
+    """:func:`~.features.rank_stories` of a story of headlines alone read as one article
+    (:func:`as_article`'s text-only vectors); None where it has a body. Such a story's
+    title + body vector is its title vector: the compiled loop reads it from the title its
+    :func:`article_norms` of this version (``norms``) hold, without building the vectors
+    (this reference builds them)."""
+    if story.body:
+        return None
+    return rank_stories(ArticleVectors(as_article(0, story, ()), df, text_only=True), candidates, stories, df, count)
+
+
 #: the pure-Python references of the merge pass's C loops, by name (see _REFERENCE below)
-_MERGE_REFERENCE = {f.__name__: f for f in (article_norms, headline_merge_probability)}
+_MERGE_REFERENCE = {f.__name__: f for f in (article_norms, headline_merge_probability, rank_by_title)}
 
 if COMPILED:
-    from .._speedups import article_norms, headline_merge_probability  # type: ignore  # noqa: F811
+    from .._speedups import article_norms, headline_merge_probability, rank_by_title  # type: ignore  # noqa: F811
 
 
 def _too_far_apart(clusterer: OnlineClusterer, a: int, b: int) -> bool:
@@ -526,9 +538,14 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thre
             return  # every pair with a story that has a body is off: skip its retrieval
         others = _near_in_time(clusterer, sid, clusterer._retrieve(views.keys(sid)))
         if len(others) > FULL_COMPARE:
-            # as in the stream: one cosine to rank, the full features for the best
-            others = list(rank_stories(views.vectors(sid, text_only=True), others, stories, clusterer.df_,
-                                       FULL_COMPARE))
+            # as in the stream: one cosine to rank, the full features for the best (a story of
+            # headlines alone ranked by the title its norms hold: scores reads them next)
+            if stories[sid].body:
+                ranked = rank_stories(views.vectors(sid, text_only=True), others, stories, clusterer.df_,
+                                      FULL_COMPARE)
+            else:
+                ranked = rank_by_title(stories[sid], views.norms(sid), others, stories, clusterer.df_, FULL_COMPARE)
+            others = list(ranked)
         for p, cut, other in scores(sid, others):
             if p >= cut:
                 heapq.heappush(heap, (-p, sid, other) if sid < other else (-p, other, sid))
