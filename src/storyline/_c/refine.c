@@ -2218,7 +2218,7 @@ static PyObject *rank_by_title(PyObject *self, PyObject *const *args, Py_ssize_t
     if (title == NULL) {
         goto done;
     }
-    if (!PyDict_Check(idf) || !PyDict_Check(title)) {
+    if (!idf_mapping(idf) || !PyDict_Check(title)) {
         PyErr_SetString(PyExc_TypeError, "rank_by_title: the IDF weights and the title must be dicts");
         goto done;
     }
