@@ -166,8 +166,8 @@ _ENTITY_SLOTS = ("entities", "entity_norm", "years", "years_norm", "kinds")
 
 
 def _same_items(a: object, b: object) -> bool:
-    """Equal, of one type, and dicts in the same order."""
-    if isinstance(a, dict):
+    """Equal, of one type, and dicts (and TermBags) in the same order."""
+    if isinstance(a, (dict, speedups.TermBag)):
         return type(a) is type(b) and list(a.items()) == list(b.items())  # type: ignore[union-attr]
     return type(a) is type(b) and a == b
 
@@ -274,7 +274,7 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
         other = object.__new__(features.StoryFeatures)
         for slot in features.StoryFeatures.__slots__:
             value = getattr(story, slot)
-            shared = value is features._NO_COUNTS or not isinstance(value, dict)
+            shared = value is features._NO_COUNTS or not isinstance(value, (dict, speedups.TermBag))
             setattr(other, slot, value if shared else deepcopy(value))
         references["add_article"](other, f, seen, df)
         speedups.add_article(story, f, seen, df)
@@ -3982,7 +3982,7 @@ def test_add_article_adds_title_and_body_into_all_as_the_reference_with_live_nor
         other = object.__new__(StoryFeatures)
         for slot in StoryFeatures.__slots__:
             value = getattr(story, slot)
-            shared = value is features._NO_COUNTS or not isinstance(value, dict)
+            shared = value is features._NO_COUNTS or not isinstance(value, (dict, speedups.TermBag))
             setattr(other, slot, value if shared else deepcopy(value))
         reference(other, f, 300, other_df)
         speedups.add_article(story, f, 300, df)

@@ -98,7 +98,7 @@ static int same_bag(PyObject *a, PyObject *b) {
 static int article_norms(Held *h, PyObject *story, PyObject *idf, ArticleNorms *out) {
     Sum title = {0.0, 0.0}, entities = {0.0, 0.0}, years = {0.0, 0.0};
     Sum kinds[3] = {{0.0, 0.0}, {0.0, 0.0}, {0.0, 0.0}};
-    PyObject *title_bag = held_attr(h, story, K_TITLE);
+    PyObject *title_bag = held_text(h, story, K_TITLE);
     PyObject *entity_bag = title_bag == NULL ? NULL : held_attr(h, story, K_ENTITIES);
     PyObject *year_bag = entity_bag == NULL ? NULL : held_attr(h, story, K_YEAR_BAG);
     for (int k = 0; k < 3; k++) {
@@ -117,7 +117,7 @@ static int article_norms(Held *h, PyObject *story, PyObject *idf, ArticleNorms *
         out->kind[k] = norm_of(&kinds[k]);
     }
     /* (read last, as the reference reads it) */
-    PyObject *all_bag = held_attr(h, story, K_ALL);
+    PyObject *all_bag = held_text(h, story, K_ALL);
     if (all_bag == NULL) {
         return -1;
     }
@@ -231,8 +231,8 @@ typedef struct {
 } TextSide;
 
 static int text_side(Held *h, PyObject *b, PyObject *norms, PyObject *idf, TextSide *out) {
-    out->title = held_attr(h, b, K_TITLE);
-    out->all = out->title == NULL ? NULL : held_attr(h, b, K_ALL);
+    out->title = held_text(h, b, K_TITLE);
+    out->all = out->title == NULL ? NULL : held_text(h, b, K_ALL);
     if (out->all == NULL) {
         return -1;
     }
@@ -637,8 +637,8 @@ static PyObject *headline_merge_probability(PyObject *self, PyObject *const *arg
     h.n = 0;
     PyObject *out = NULL;
     double *w = NULL;
-    PyObject *body_a = held_attr(&h, a, K_BODY);
-    PyObject *body_b = body_a == NULL ? NULL : held_attr(&h, b, K_BODY);
+    PyObject *body_a = held_text(&h, a, K_BODY);
+    PyObject *body_b = body_a == NULL ? NULL : held_text(&h, b, K_BODY);
     int bodied = body_b == NULL ? -1 : PyObject_IsTrue(body_a);
     if (bodied == 0) {
         bodied = PyObject_IsTrue(body_b);
@@ -1478,8 +1478,8 @@ static PyObject *shares_words(PyObject *self, PyObject *const *args, Py_ssize_t 
     for (int i = 0; i < 3 && !meet; i++) {
         if (vec[i] == K_BODY) {
             PyObject *f = held_attr(&h, vectors, K_FEATURES);
-            PyObject *own_body = f == NULL ? NULL : held_attr(&h, f, K_BODY);
-            PyObject *story_body = own_body == NULL ? NULL : held_attr(&h, story, K_BODY);
+            PyObject *own_body = f == NULL ? NULL : held_text(&h, f, K_BODY);
+            PyObject *story_body = own_body == NULL ? NULL : held_text(&h, story, K_BODY);
             int bodies = story_body == NULL ? -1 : both_true(own_body, story_body);
             if (bodies <= 0) {
                 if (bodies < 0) {
@@ -1765,7 +1765,7 @@ static int text_is_all(Held *h, PyObject *story, PyObject *title, const ArticleN
         out->title_is_all = known->title_is_all;
         return 0;
     }
-    PyObject *all = held_attr(h, story, K_ALL);
+    PyObject *all = held_text(h, story, K_ALL);
     if (all == NULL) {
         return -1;
     }
@@ -1777,8 +1777,8 @@ static int text_is_all(Held *h, PyObject *story, PyObject *title, const ArticleN
  * the story's ArticleNorms of this version, whose title norm, title side and title_is_all
  * are the ones made here (the same title bag and IDF): read, not made again. */
 static int text_norms_of(Held *h, PyObject *story, PyObject *idf, const ArticleNorms *known, TextNorms *out) {
-    PyObject *title = held_attr(h, story, K_TITLE);
-    PyObject *body = title == NULL ? NULL : held_attr(h, story, K_BODY);
+    PyObject *title = held_text(h, story, K_TITLE);
+    PyObject *body = title == NULL ? NULL : held_text(h, story, K_BODY);
     if (body == NULL) {
         return -1;
     }
@@ -1971,8 +1971,8 @@ static PyObject *story_keys(PyObject *self, PyObject *const *args, Py_ssize_t na
     }
     Held h;
     h.n = 0;
-    PyObject *title = held_attr(&h, args[0], K_TITLE);
-    PyObject *body = title == NULL ? NULL : held_attr(&h, args[0], K_BODY);
+    PyObject *title = held_text(&h, args[0], K_TITLE);
+    PyObject *body = title == NULL ? NULL : held_text(&h, args[0], K_BODY);
     PyObject *entities = body == NULL ? NULL : held_attr(&h, args[0], K_ENTITIES);
     if (entities == NULL) {
         release(&h);
@@ -2104,10 +2104,10 @@ static PyObject *story_shares_words(PyObject *self, PyObject *const *args, Py_ss
     h.n = 0;
     PyObject *idf = held_attr(&h, df, K_WEIGHTS);
     PyObject *norms = idf == NULL ? NULL : hold(&h, story_norms(b, df));
-    PyObject *title = norms == NULL ? NULL : held_attr(&h, a, K_TITLE);
-    PyObject *body = title == NULL ? NULL : held_attr(&h, a, K_BODY);
-    PyObject *other_title = body == NULL ? NULL : held_attr(&h, b, K_TITLE);
-    PyObject *other_all = other_title == NULL ? NULL : held_attr(&h, b, K_ALL);
+    PyObject *title = norms == NULL ? NULL : held_text(&h, a, K_TITLE);
+    PyObject *body = title == NULL ? NULL : held_text(&h, a, K_BODY);
+    PyObject *other_title = body == NULL ? NULL : held_text(&h, b, K_TITLE);
+    PyObject *other_all = other_title == NULL ? NULL : held_text(&h, b, K_ALL);
     if (other_all == NULL) {
         goto fail;
     }
@@ -2158,7 +2158,7 @@ static PyObject *story_shares_words(PyObject *self, PyObject *const *args, Py_ss
         meet = cosine >= floor;
     }
     if (!meet && PyDict_GET_SIZE(body) > 0) {
-        PyObject *other_body = held_attr(&h, b, K_BODY);
+        PyObject *other_body = held_text(&h, b, K_BODY);
         int bodied = other_body == NULL ? -1 : PyObject_IsTrue(other_body);
         if (bodied < 0 || (bodied && weighted_cosine(body, -1, PyDict_GET_SIZE(body), own.body, other_body, norms,
                                                      kernel_str[K_BODY], idf, &cosine) < 0)) {
@@ -2206,7 +2206,7 @@ static PyObject *rank_by_title(PyObject *self, PyObject *const *args, Py_ssize_t
     PyObject *out = NULL, *candidates = NULL;
     double *cosines = NULL;
     Py_ssize_t *order = NULL;
-    PyObject *body = held_attr(&h, story, K_BODY);
+    PyObject *body = held_text(&h, story, K_BODY);
     int bodied = body == NULL ? -1 : PyObject_IsTrue(body);
     if (bodied != 0) {
         out = bodied < 0 ? NULL : Py_NewRef(Py_None);
@@ -2214,7 +2214,7 @@ static PyObject *rank_by_title(PyObject *self, PyObject *const *args, Py_ssize_t
     }
     /* (the story's top names cached first, as as_article caches them) */
     PyObject *idf = hold(&h, story_top(story)) == NULL ? NULL : held_attr(&h, df, K_WEIGHTS);
-    PyObject *title = idf == NULL ? NULL : held_attr(&h, story, K_TITLE);
+    PyObject *title = idf == NULL ? NULL : held_text(&h, story, K_TITLE);
     if (title == NULL) {
         goto done;
     }
