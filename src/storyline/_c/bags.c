@@ -39,6 +39,80 @@ static PyObject *dict_arg(PyObject *bag, const char *function, int position) {
     return dict;
 }
 
+/* A walk of a bag, a dict or a TermBag, in its order: each step gives the term
+ * (borrowed) and its value, an object (``value``) for a dict, a double (``number``,
+ * ``value`` NULL) for a TermBag. */
+typedef struct {
+    PyObject *bag;
+    Py_ssize_t pos, size;
+    PyObject *term, *value;
+    double number;
+} BagWalk;
+
+static inline void walk_start(BagWalk *w, PyObject *bag) {
+    w->bag = bag;
+    w->pos = 0;
+    w->size = bag_size(bag);
+}
+
+static inline int walk_next(BagWalk *w) {
+    if (!is_term_bag(w->bag)) {
+        return PyDict_Next(w->bag, &w->pos, &w->term, &w->value);
+    }
+    TermBag *b = (TermBag *)w->bag;
+    if (w->pos >= b->n) {
+        return 0;
+    }
+    w->term = b->entries[w->pos].key;
+    w->number = b->entries[w->pos].value;
+    w->value = NULL;
+    w->pos++;
+    return 1;
+}
+
+/* walk_changed for either kind of bag. */
+static inline int walk_grew(BagWalk *w) {
+    return is_term_bag(w->bag) ? bag_walk_changed((TermBag *)w->bag, w->size) : walk_changed(w->bag, w->size);
+}
+
+/* weight_and_idf of the walk's step (the term held meanwhile; the value too where an
+ * object). */
+static int step_weight_and_idf(PyObject *idf, BagWalk *w, double *weight, double *term_idf) {
+    if (w->value != NULL) {
+        return weight_and_idf(idf, w->term, w->value, weight, term_idf);
+    }
+    *weight = w->number;
+    PyObject *term = Py_NewRef(w->term);
+    *term_idf = idf_of(idf, term);
+    Py_DECREF(term);
+    return FAILED(*term_idf) ? -1 : 0;
+}
+
+/* A bag's value for ``term`` as a double, *found 0 where it has none; -1 with an
+ * exception set. */
+static int bag_value(PyObject *bag, PyObject *term, double *value, int *found) {
+    if (is_term_bag(bag)) {
+        Py_ssize_t at = bag_lookup((TermBag *)bag, term);
+        *found = at >= 0;
+        if (at >= 0) {
+            *value = ((TermBag *)bag)->entries[at].value;
+        }
+        return at == -2 ? -1 : 0;
+    }
+    PyObject *v = PyDict_GetItemWithError(bag, term);
+    *found = v != NULL;
+    if (v == NULL) {
+        return PyErr_Occurred() ? -1 : 0;
+    }
+    *value = float_of(v);
+    return FAILED(*value) ? -1 : 0;
+}
+
+/* A dict or a TermBag. */
+static inline int is_bag(PyObject *o) {
+    return PyDict_Check(o) || is_term_bag(o);
+}
+
 PyDoc_STRVAR(weighted_dot_doc,
 "weighted_dot(small, large, idf) -> float\n\n"
 "sum([v * large[t] * idf[t] for t, v in small.items() if t in large])");

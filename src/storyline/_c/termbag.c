@@ -416,18 +416,6 @@ static PyObject *text_dict(PyObject *bag) {
     return b->mirror;
 }
 
-/* held_attr of a story's text bag (K_TITLE, K_BODY, K_ALL) as a dict (text_dict; held
- * too, as a write of the bag while Python code runs would let it go); NULL with an
- * exception set. */
-static PyObject *held_text(Held *h, PyObject *obj, int name) {
-    PyObject *bag = held_attr(h, obj, name);
-    if (bag == NULL || !is_term_bag(bag)) {
-        return bag;
-    }
-    PyObject *dict = text_dict(bag);
-    return dict == NULL ? NULL : hold(h, Py_NewRef(dict));
-}
-
 static PyObject *TermBag_as_dict(TermBag *b, PyObject *unused) {
     PyObject *out = text_dict((PyObject *)b);
     return out == NULL ? NULL : Py_NewRef(out);
