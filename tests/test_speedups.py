@@ -4352,12 +4352,23 @@ class _Loud(str):
         return isinstance(other, str) and str(self) == str(other)
 
 
+class _Same(str):
+    """A str subclass hashed as its text, with its own equality (Python code runs)."""
+
+    def __hash__(self) -> int:
+        return str.__hash__(self)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str) and str(self) == str(other)
+
+
 def _grown_pair(seed: int, n: int = 400) -> tuple:
     """A TermBag and a dict grown alike (bag[t] = bag.get(t, 0.0) + w, as the references
     grow a story's bags), terms of many kinds among them."""
     rng = random.Random(seed)
     terms: list = [f"t{i}" for i in range(n // 3)] + [_Term(f"t{i}") for i in range(5)] + [
-        _Term(f"u{i}") for i in range(5)] + [_Loud(f"v{i}") for i in range(3)] + [7, 2.5, ("a", 1), None]
+        _Term(f"u{i}") for i in range(5)] + [_Loud(f"v{i}") for i in range(3)] + [
+        _Same(f"t{i}") for i in range(3, 6)] + [_Same(f"w{i}") for i in range(3)] + [7, 2.5, ("a", 1), None]
     bag, plain = speedups.TermBag(), {}
     for _ in range(n):
         t = rng.choice(terms)

@@ -328,7 +328,8 @@ static int side_cosine_of_bag(const SideBag *own, TermBag *b, double bag_norm, d
     } else {
         for (Py_ssize_t i = 0; i < own->n; i++) {
             const SideTerm *t = &own->terms[i];
-            Py_ssize_t at = bag_find(b, t->term, t->hash);
+            Py_ssize_t at = PyUnicode_CheckExact(t->term) ? bag_find_str(b, t->term, t->hash)
+                                                          : bag_find(b, t->term, t->hash);
             if (at < 0) {
                 if (at == -2) {
                     return -1;

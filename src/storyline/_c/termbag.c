@@ -78,6 +78,36 @@ restart:;
     }
 }
 
+/* bag_find of an exact str ``key`` (of hash ``hash``), searched inline: the entry number,
+ * -1 where the bag lacks it; where an entry that is no exact str has its hash, bag_find
+ * (which compares those as a dict does). No Python code runs but in that case. */
+static inline Py_ssize_t bag_find_str(TermBag *b, PyObject *key, Py_hash_t hash) {
+    if (b->n == 0) {
+        return -1;
+    }
+    size_t mask = b->mask, perturb = (size_t)hash, i = (size_t)hash & mask;
+    for (;;) {
+        Py_ssize_t at = b->index[i];
+        if (at == 0) {
+            return -1;
+        }
+        BagEntry *e = &b->entries[at - 1];
+        if (e->key == key) {
+            return at - 1;
+        }
+        if (e->hash == hash) {
+            if (!PyUnicode_CheckExact(e->key)) {
+                return bag_find(b, key, hash);
+            }
+            if (same_text(e->key, key)) {
+                return at - 1;
+            }
+        }
+        perturb >>= 5;
+        i = (i * 5 + perturb + 1) & mask;
+    }
+}
+
 /* The index rebuilt at ``size`` places; -1 with an exception set. */
 static int bag_reindex(TermBag *b, size_t size) {
     Py_ssize_t *index = PyMem_Calloc(size, sizeof(Py_ssize_t));
@@ -144,7 +174,7 @@ static int termbag_add(TermBag *b, PyObject *key, double weight, double *old, do
     if (hash == -1 && (hash = PyObject_Hash(key)) == -1) {
         return -1;
     }
-    Py_ssize_t at = bag_find(b, key, hash);
+    Py_ssize_t at = PyUnicode_CheckExact(key) ? bag_find_str(b, key, hash) : bag_find(b, key, hash);
     if (at == -2) {
         return -1;
     }
@@ -184,6 +214,9 @@ static int bag_set(TermBag *b, PyObject *key, double value) {
 /* The entry number of ``key`` for Python's reads: -1 where missing, -2 with an exception
  * set. */
 static Py_ssize_t bag_lookup(TermBag *b, PyObject *key) {
+    if (PyUnicode_CheckExact(key) && ((PyASCIIObject *)key)->hash != -1) {
+        return bag_find_str(b, key, ((PyASCIIObject *)key)->hash); /* (its callers hold the key) */
+    }
     Py_hash_t hash = PyObject_Hash(key);
     if (hash == -1) {
         return -2;
