@@ -141,10 +141,11 @@ static int bag_append(TermBag *b, PyObject *key, Py_hash_t hash, double value) {
         b->entries = entries;
         b->room = room;
     }
-    /* kept at most two thirds full */
+    /* kept at most two thirds full; grown to a third full (as a dict grows: fewer rebuilds
+     * of a bag that keeps growing) */
     if (b->index == NULL || (size_t)(b->n + 1) * 3 > (b->mask + 1) * 2) {
         size_t size = 8;
-        while ((size_t)(b->n + 1) * 3 > size * 2) {
+        while (size < (size_t)(b->n + 1) * 3) {
             size *= 2;
         }
         if (bag_reindex(b, size) < 0) {
