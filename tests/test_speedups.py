@@ -166,8 +166,8 @@ _ENTITY_SLOTS = ("entities", "entity_norm", "years", "years_norm", "kinds")
 
 
 def _same_items(a: object, b: object) -> bool:
-    """Equal, of one type, and dicts in the same order."""
-    if isinstance(a, dict):
+    """Equal, of one type, and dicts (and TermBags) in the same order."""
+    if isinstance(a, (dict, speedups.TermBag)):
         return type(a) is type(b) and list(a.items()) == list(b.items())  # type: ignore[union-attr]
     return type(a) is type(b) and a == b
 
@@ -274,7 +274,7 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
         other = object.__new__(features.StoryFeatures)
         for slot in features.StoryFeatures.__slots__:
             value = getattr(story, slot)
-            shared = value is features._NO_COUNTS or not isinstance(value, dict)
+            shared = value is features._NO_COUNTS or not isinstance(value, (dict, speedups.TermBag))
             setattr(other, slot, value if shared else deepcopy(value))
         references["add_article"](other, f, seen, df)
         speedups.add_article(story, f, seen, df)
@@ -3982,7 +3982,7 @@ def test_add_article_adds_title_and_body_into_all_as_the_reference_with_live_nor
         other = object.__new__(StoryFeatures)
         for slot in StoryFeatures.__slots__:
             value = getattr(story, slot)
-            shared = value is features._NO_COUNTS or not isinstance(value, dict)
+            shared = value is features._NO_COUNTS or not isinstance(value, (dict, speedups.TermBag))
             setattr(other, slot, value if shared else deepcopy(value))
         reference(other, f, 300, other_df)
         speedups.add_article(story, f, 300, df)
@@ -4334,3 +4334,153 @@ def test_the_term_table_refuses_a_corpus_size_beyond_a_long() -> None:
         speedups.weighted_square_sum({"a": 1.0}, table.weights)
     table.n = 4
     assert table.weights["a"] == math.log(5) + 1.0
+
+
+# ---- TermBag: a story's text bags as C data (termbag.c) ----
+
+class _Term(str):
+    """A str subclass as a term: hashed and compared as its text."""
+
+
+class _Loud(str):
+    """A str subclass with its own hash and equality (Python code runs for them)."""
+
+    def __hash__(self) -> int:
+        return hash(str(self)) ^ 1
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str) and str(self) == str(other)
+
+
+class _Same(str):
+    """A str subclass hashed as its text, with its own equality (Python code runs)."""
+
+    def __hash__(self) -> int:
+        return str.__hash__(self)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str) and str(self) == str(other)
+
+
+def _grown_pair(seed: int, n: int = 400) -> tuple:
+    """A TermBag and a dict grown alike (bag[t] = bag.get(t, 0.0) + w, as the references
+    grow a story's bags), terms of many kinds among them."""
+    rng = random.Random(seed)
+    terms: list = [f"t{i}" for i in range(n // 3)] + [_Term(f"t{i}") for i in range(5)] + [
+        _Term(f"u{i}") for i in range(5)] + [_Loud(f"v{i}") for i in range(3)] + [
+        _Same(f"t{i}") for i in range(3, 6)] + [_Same(f"w{i}") for i in range(3)] + [7, 2.5, ("a", 1), None]
+    bag, plain = speedups.TermBag(), {}
+    for _ in range(n):
+        t = rng.choice(terms)
+        w = rng.choice([0.5, 1e-3, 2.0 / 3.0, -0.0, 3, rng.random()])
+        bag[t] = bag.get(t, 0.0) + w
+        plain[t] = plain.get(t, 0.0) + w
+    return bag, plain
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_term_bag_is_the_dict_it_stands_for(seed: int) -> None:
+    bag, plain = _grown_pair(seed)
+    assert len(bag) == len(plain) and list(bag) == list(plain) and bag.keys() == list(plain.keys())
+    assert [(k, math.copysign(1, v), v) for k, v in bag.items()] == [
+        (k, math.copysign(1, v), v) for k, v in plain.items()]  # bit for bit, -0.0 kept
+    assert all(type(v) is float for v in bag.values())
+    assert bag == plain and plain == bag and not (bag != plain) and bag == bag.copy()
+    assert type(bag.copy()) is speedups.TermBag and list(bag.copy().items()) == list(bag.items())
+    for t in plain:
+        assert t in bag and bag[t] == plain[t] and bag.get(t) == plain[t]
+    assert "nope" not in bag and bag.get("nope") is None and bag.get("nope", 1) == 1
+    with pytest.raises(KeyError):
+        bag["nope"]
+    with pytest.raises(TypeError):
+        bag[[1]]  # unhashable, as a dict says
+    with pytest.raises(TypeError):
+        del bag["t1"]  # a story's bag never loses a term
+    with pytest.raises(TypeError):
+        bag["t1"] = "heavy"
+    other = dict(plain)
+    other["t1"] = other.get("t1", 0.0) + 1.0
+    assert bag != other
+    assert deepcopy(bag) == bag and type(deepcopy(bag)) is speedups.TermBag
+    assert speedups.TermBag(plain) == bag and speedups.TermBag(list(plain.items())) == bag
+    assert repr(speedups.TermBag({"a": 1.0})) == "TermBag({'a': 1.0})"
+
+
+def test_a_term_bag_s_snapshot_and_version_follow_its_writes() -> None:
+    bag = speedups.TermBag({"a": 1.0})
+    version, snapshot = bag.version, bag.as_dict()
+    assert snapshot == {"a": 1.0} and bag.as_dict() is snapshot  # kept while unwritten
+    bag["b"] = 2.0
+    assert bag.version != version and bag.as_dict() is not snapshot and bag.as_dict() == {"a": 1.0, "b": 2.0}
+    version = bag.version
+    speedups.add_into(bag, {"a": 0.5}, None, None)
+    assert bag.version != version and bag["a"] == 1.5
+    assert speedups.TermBag().version != speedups.TermBag().version  # never two alike
+
+
+def test_a_term_bag_holds_a_key_that_holds_it() -> None:
+    import gc
+    import weakref
+
+    class Holder:
+        pass
+
+    bag, key = speedups.TermBag(), Holder()
+    key.bag = bag  # type: ignore[attr-defined]
+    bag[key] = 1.0
+    gone = weakref.ref(key)
+    del key, bag
+    gc.collect()
+    assert gone() is None  # the cycle traversed and collected
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_bag_loops_read_a_term_bag_as_the_equal_dict(seed: int) -> None:
+    rng = random.Random(seed)
+    bag, plain = _grown_pair(seed, 300)
+    plain_terms = [t for t in plain if isinstance(t, str)]
+    idf = {t: rng.random() * 3 for t in plain_terms}
+    bag = speedups.TermBag({t: v for t, v in bag.items() if isinstance(t, str)})
+    plain = {t: v for t, v in plain.items() if isinstance(t, str)}
+    vec = {t: rng.random() for t in rng.sample(plain_terms, min(len(plain_terms), 4 + seed * 20))}
+    vec["absent"] = 1.0
+    idf["absent"] = 1.0
+    norm = math.sqrt(sum(v * v for v in vec.values()))
+    for name in ("all", "title"):
+        norms_bag: dict = {}
+        norms_plain: dict = {}
+        got = speedups.story_cosine(vec, norm, bag, norms_bag, name, idf)
+        want = speedups.story_cosine(vec, norm, plain, norms_plain, name, idf)
+        assert got == want and norms_bag == norms_plain
+    assert speedups.weighted_square_sum(bag, idf) == speedups.weighted_square_sum(plain, idf)
+    assert speedups.weighted_dot(bag, vec, idf) == speedups.weighted_dot(plain, vec, idf)
+    assert speedups.weighted_dot(vec, bag, idf) == speedups.weighted_dot(vec, plain, idf)
+    # growing: a dict part and a TermBag part into a TermBag, as into the equal dict
+    grown, grown_plain = bag.copy(), dict(plain)
+    for part in (vec, speedups.TermBag(vec)):
+        squared = speedups.add_into(grown, part, idf, 2.0)
+        assert squared == speedups.add_into(grown_plain, dict(part), idf, 2.0)
+    assert list(grown.items()) == list(grown_plain.items())
+
+
+def test_a_stream_of_term_bag_stories_is_the_stream_of_dict_stories(monkeypatch: pytest.MonkeyPatch) -> None:
+    from storyline.cluster import features
+    from storyline.cluster.online import OnlineClusterer
+
+    def run() -> tuple:
+        clusterer = OnlineClusterer()
+        for article in _stream(240, seed=5):
+            clusterer.add(article)
+        streamed = dict(clusterer.labels_)
+        clusterer.refine()
+        bags = [(sid, [list(getattr(story, name).items()) for name in ("title", "body", "all")],
+                 sorted(story._norms.items()))
+                for sid, story in clusterer.stories_.items()]
+        return streamed, dict(clusterer.labels_), bags
+
+    compiled = run()
+    assert all(type(story.title) is speedups.TermBag for story in [features.StoryFeatures()])
+    monkeypatch.setattr(features, "_TextBag", dict)
+    assert type(features.StoryFeatures().all) is dict
+    assert run() == compiled
+    assert len(set(compiled[1].values())) > 5

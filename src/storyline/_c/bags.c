@@ -44,13 +44,100 @@ static inline int weight_and_idf(PyObject *idf, PyObject *term, PyObject *value,
     return weight_and_idf_of(idf, term, value, weight, term_idf);
 }
 
+/* A bag argument of the Python-facing kernels as a dict (a TermBag's snapshot: text_dict,
+ * borrowed), else NULL with TypeError set, as PyArg_ParseTuple's "O!" with dict raises. */
+static PyObject *dict_arg(PyObject *bag, const char *function, int position) {
+    PyObject *dict = text_dict(bag);
+    if (dict != NULL && !PyDict_Check(dict)) {
+        PyErr_Format(PyExc_TypeError, "%s() argument %d must be dict, not %.100s", function, position,
+                     Py_TYPE(bag)->tp_name);
+        return NULL;
+    }
+    return dict;
+}
+
+/* A walk of a bag, a dict or a TermBag, in its order: each step gives the term
+ * (borrowed) and its value, an object (``value``) for a dict, a double (``number``,
+ * ``value`` NULL) for a TermBag. */
+typedef struct {
+    PyObject *bag;
+    Py_ssize_t pos, size;
+    PyObject *term, *value;
+    double number;
+} BagWalk;
+
+static inline void walk_start(BagWalk *w, PyObject *bag) {
+    w->bag = bag;
+    w->pos = 0;
+    w->size = bag_size(bag);
+}
+
+static inline int walk_next(BagWalk *w) {
+    if (!is_term_bag(w->bag)) {
+        return PyDict_Next(w->bag, &w->pos, &w->term, &w->value);
+    }
+    TermBag *b = (TermBag *)w->bag;
+    if (w->pos >= b->n) {
+        return 0;
+    }
+    w->term = b->entries[w->pos].key;
+    w->number = b->entries[w->pos].value;
+    w->value = NULL;
+    w->pos++;
+    return 1;
+}
+
+/* walk_changed for either kind of bag. */
+static inline int walk_grew(BagWalk *w) {
+    return is_term_bag(w->bag) ? bag_walk_changed((TermBag *)w->bag, w->size) : walk_changed(w->bag, w->size);
+}
+
+/* weight_and_idf of the walk's step (the term held meanwhile; the value too where an
+ * object). */
+static int step_weight_and_idf(PyObject *idf, BagWalk *w, double *weight, double *term_idf) {
+    if (w->value != NULL) {
+        return weight_and_idf(idf, w->term, w->value, weight, term_idf);
+    }
+    *weight = w->number;
+    PyObject *term = Py_NewRef(w->term);
+    *term_idf = idf_of(idf, term);
+    Py_DECREF(term);
+    return FAILED(*term_idf) ? -1 : 0;
+}
+
+/* A bag's value for ``term`` as a double, *found 0 where it has none; -1 with an
+ * exception set. */
+static int bag_value(PyObject *bag, PyObject *term, double *value, int *found) {
+    if (is_term_bag(bag)) {
+        Py_ssize_t at = bag_lookup((TermBag *)bag, term);
+        *found = at >= 0;
+        if (at >= 0) {
+            *value = ((TermBag *)bag)->entries[at].value;
+        }
+        return at == -2 ? -1 : 0;
+    }
+    PyObject *v = PyDict_GetItemWithError(bag, term);
+    *found = v != NULL;
+    if (v == NULL) {
+        return PyErr_Occurred() ? -1 : 0;
+    }
+    *value = float_of(v);
+    return FAILED(*value) ? -1 : 0;
+}
+
+/* A dict or a TermBag. */
+static inline int is_bag(PyObject *o) {
+    return PyDict_Check(o) || is_term_bag(o);
+}
+
 PyDoc_STRVAR(weighted_dot_doc,
 "weighted_dot(small, large, idf) -> float\n\n"
 "sum([v * large[t] * idf[t] for t, v in small.items() if t in large])");
 
 static PyObject *weighted_dot(PyObject *self, PyObject *args) {
     PyObject *small, *large, *idf;
-    if (!PyArg_ParseTuple(args, "O!O!O:weighted_dot", &PyDict_Type, &small, &PyDict_Type, &large, &idf)) {
+    if (!PyArg_ParseTuple(args, "OOO:weighted_dot", &small, &large, &idf)
+            || (small = dict_arg(small, "weighted_dot", 1)) == NULL || (large = dict_arg(large, "weighted_dot", 2)) == NULL) {
         return NULL;
     }
     if (!idf_mapping(idf)) {
@@ -74,7 +161,8 @@ PyDoc_STRVAR(weighted_square_sum_doc,
 
 static PyObject *weighted_square_sum(PyObject *self, PyObject *args) {
     PyObject *bag, *idf;
-    if (!PyArg_ParseTuple(args, "O!O:weighted_square_sum", &PyDict_Type, &bag, &idf)) {
+    if (!PyArg_ParseTuple(args, "OO:weighted_square_sum", &bag, &idf)
+            || (bag = dict_arg(bag, "weighted_square_sum", 1)) == NULL) {
         return NULL;
     }
     if (!idf_mapping(idf)) {
@@ -133,7 +221,7 @@ fail:
 
 static PyObject *weighted(PyObject *self, PyObject *args) {
     PyObject *bag, *idf;
-    if (!PyArg_ParseTuple(args, "O!O:weighted", &PyDict_Type, &bag, &idf)) {
+    if (!PyArg_ParseTuple(args, "OO:weighted", &bag, &idf) || (bag = dict_arg(bag, "weighted", 1)) == NULL) {
         return NULL;
     }
     if (!idf_mapping(idf)) {
@@ -161,12 +249,32 @@ typedef struct {
  * the bag leaves the float it would have been inserted with unused. */
 static PyObject *spare_float = NULL;
 
-static int add_term(PyObject *bag, PyObject *term, PyObject *value, PyObject *idf, double *squared, IdfMemo *memo) {
-    double weight = PyFloat_CheckExact(value) ? PyFloat_AS_DOUBLE(value) : PyFloat_AsDouble(value);
-    if (FAILED(weight)) {
+/* The squared norm's update for a term whose value went from ``old`` to ``updated``. */
+static int add_square(PyObject *term, double old, double updated, PyObject *idf, double *squared, IdfMemo *memo) {
+    double w = memo == NULL ? idf_of(idf, term) : memo->known ? memo->weights[memo->at] : idf_of(idf, term);
+    if (memo != NULL) {
+        memo->weights[memo->at++] = w;
+    }
+    if (FAILED(w)) {
         return -1;
     }
+    *squared += (updated * updated - old * old) * (w * w);
+    return 0;
+}
+
+/* add_term of a weight read already. A TermBag's value is summed in place (no float made,
+ * no insert). */
+static int add_weight(PyObject *bag, PyObject *term, double weight, PyObject *idf, double *squared, IdfMemo *memo) {
     double old = 0.0, updated = old + weight;
+    if (is_term_bag(bag)) {
+        Py_INCREF(term); /* held while Python code may run (a key's __eq__, the IDF's __missing__) */
+        int status = termbag_add((TermBag *)bag, term, weight, &old, &updated);
+        if (status == 0 && squared != NULL) {
+            status = add_square(term, old, updated, idf, squared, memo);
+        }
+        Py_DECREF(term);
+        return status;
+    }
     /* taken: a call nested in Python code run below makes its own */
     PyObject *number = spare_float;
     spare_float = NULL;
@@ -199,18 +307,18 @@ static int add_term(PyObject *bag, PyObject *term, PyObject *value, PyObject *id
         Py_DECREF(number);
     }
     if (done == 0 && squared != NULL) {
-        double w = memo == NULL ? idf_of(idf, term) : memo->known ? memo->weights[memo->at] : idf_of(idf, term);
-        if (memo != NULL) {
-            memo->weights[memo->at++] = w;
-        }
-        if (FAILED(w)) {
-            done = -1;
-        } else {
-            *squared += (updated * updated - old * old) * (w * w);
-        }
+        done = add_square(term, old, updated, idf, squared, memo);
     }
     Py_DECREF(term);
     return done;
+}
+
+static int add_term(PyObject *bag, PyObject *term, PyObject *value, PyObject *idf, double *squared, IdfMemo *memo) {
+    double weight = PyFloat_CheckExact(value) ? PyFloat_AS_DOUBLE(value) : PyFloat_AsDouble(value);
+    if (FAILED(weight)) {
+        return -1;
+    }
+    return add_weight(bag, term, weight, idf, squared, memo);
 }
 
 /* Whether adding ``part`` into ``bag`` is a copy of it: ``bag`` an empty plain dict and
@@ -220,7 +328,7 @@ static int add_term(PyObject *bag, PyObject *term, PyObject *value, PyObject *id
  * bag then shares the part's floats, which add_term only changes in place when the bag
  * holds the sole reference. */
 static int copies_into_empty(PyObject *bag, PyObject *part) {
-    if (PyDict_GET_SIZE(bag) != 0 || !PyDict_CheckExact(bag) || !PyDict_CheckExact(part)) {
+    if (!PyDict_CheckExact(bag) || !PyDict_CheckExact(part) || PyDict_GET_SIZE(bag) != 0) {
         return 0;
     }
     Py_ssize_t pos = 0;
@@ -239,6 +347,19 @@ static int copies_into_empty(PyObject *bag, PyObject *part) {
 static int add_terms(PyObject *bag, PyObject *part, PyObject *idf, double *squared, IdfMemo *memo) {
     Py_ssize_t pos = 0;
     PyObject *term, *value;
+    if (is_term_bag(part)) { /* a story's bag merged into another's: its entries in order */
+        TermBag *p = (TermBag *)part;
+        Py_ssize_t size = p->n;
+        for (Py_ssize_t k = 0; k < size; k++) {
+            term = Py_NewRef(p->entries[k].key); /* held: Python code may run (add_term) */
+            int status = add_weight(bag, term, p->entries[k].value, idf, squared, memo);
+            Py_DECREF(term);
+            if (status < 0 || bag_walk_changed(p, size) < 0) {
+                return -1;
+            }
+        }
+        return 0;
+    }
     Py_ssize_t size = PyDict_GET_SIZE(part);
     if (squared == NULL && copies_into_empty(bag, part)) {
         return PyDict_Update(bag, part);
@@ -265,8 +386,11 @@ PyDoc_STRVAR(add_into_doc,
 
 static PyObject *add_into(PyObject *self, PyObject *args) {
     PyObject *bag, *part, *idf, *squared_arg;
-    if (!PyArg_ParseTuple(args, "O!O!OO:add_into", &PyDict_Type, &bag, &PyDict_Type, &part, &idf,
-                          &squared_arg)) {
+    if (!PyArg_ParseTuple(args, "OOOO:add_into", &bag, &part, &idf, &squared_arg)) {
+        return NULL;
+    }
+    if (!(PyDict_Check(bag) || is_term_bag(bag)) || !(PyDict_Check(part) || is_term_bag(part))) {
+        PyErr_SetString(PyExc_TypeError, "add_into: bag and part must be dicts or TermBags");
         return NULL;
     }
     if (squared_arg == Py_None) {
@@ -291,6 +415,10 @@ PyDoc_STRVAR(square_sum_doc,
 "sum(map(operator.mul, vec.values(), vec.values()))");
 
 static PyObject *square_sum(PyObject *self, PyObject *arg) {
+    arg = text_dict(arg);
+    if (arg == NULL) {
+        return NULL;
+    }
     if (!PyDict_Check(arg)) {
         PyErr_SetString(PyExc_TypeError, "square_sum: a dict is needed");
         return NULL;

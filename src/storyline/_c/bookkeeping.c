@@ -250,8 +250,8 @@ static int add_bags_of(PyObject *norms, PyObject *idf, Py_ssize_t n, PyObject *c
     int out = -1;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *name = names[i], *bag = bags[i], *part = parts[i];
-        if (!PyDict_Check(bag) || !PyDict_Check(part)) {
-            PyErr_SetString(PyExc_TypeError, "add_bags: bags and parts must be dicts");
+        if (!(PyDict_Check(bag) || is_term_bag(bag)) || !PyDict_Check(part)) {
+            PyErr_SetString(PyExc_TypeError, "add_bags: bags must be dicts or TermBags, parts dicts");
             goto memos_done;
         }
         if (PyDict_GET_SIZE(part) == 0) {

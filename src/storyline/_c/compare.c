@@ -289,6 +289,65 @@ static int shared_dot(PyObject *small, PyObject *large, PyObject *idf, double *o
     return any;
 }
 
+/* shared_dot where one of the two is a TermBag (the other a dict): the smaller walked in
+ * its order, each shared term's small value * large value * IDF summed, as with the equal
+ * dicts. */
+static int shared_dot_bag(PyObject *small, PyObject *large, PyObject *idf, double *out) {
+    Sum s = {0.0, 0.0};
+    int any = 0;
+    if (is_term_bag(small)) {
+        TermBag *b = (TermBag *)small;
+        Py_ssize_t size = b->n;
+        for (Py_ssize_t k = 0; k < size; k++) {
+            PyObject *term = Py_NewRef(b->entries[k].key); /* held: lookups may run Python code */
+            double v = b->entries[k].value;
+            PyObject *other = PyDict_GetItemWithError(large, term);
+            int status = other == NULL && PyErr_Occurred() ? -1 : 0;
+            if (other != NULL) {
+                double w = PyFloat_AsDouble(other);
+                double weight = FAILED(w) ? -1.0 : idf_of(idf, term);
+                if (FAILED(weight)) {
+                    status = -1;
+                } else {
+                    sum_add(&s, v * w * weight);
+                    any = 1;
+                }
+            }
+            Py_DECREF(term);
+            if (status < 0 || bag_walk_changed(b, size) < 0) {
+                return -1;
+            }
+        }
+    } else {
+        TermBag *b = (TermBag *)large;
+        Py_ssize_t pos = 0, size = PyDict_GET_SIZE(small);
+        PyObject *term, *value;
+        while (PyDict_Next(small, &pos, &term, &value)) {
+            Py_INCREF(term);
+            Py_INCREF(value);
+            Py_ssize_t at = bag_lookup(b, term);
+            int status = at == -2 ? -1 : 0;
+            if (at >= 0) {
+                double w = b->entries[at].value; /* read before the IDF lookup may run Python code */
+                double v, weight;
+                if (weight_and_idf(idf, term, value, &v, &weight) < 0) {
+                    status = -1;
+                } else {
+                    sum_add(&s, v * w * weight);
+                    any = 1;
+                }
+            }
+            Py_DECREF(term);
+            Py_DECREF(value);
+            if (status < 0 || walk_changed(small, size) < 0) {
+                return -1;
+            }
+        }
+    }
+    *out = sum_result(&s);
+    return any;
+}
+
 /* A story bag's norm as _norm caches it in ``norms`` under ``name``; -1.0 with an
  * exception set on failure. */
 static double cached_norm(PyObject *norms, PyObject *name, PyObject *bag, PyObject *idf) {
@@ -300,16 +359,32 @@ static double cached_norm(PyObject *norms, PyObject *name, PyObject *bag, PyObje
         return -1.0;
     }
     Sum s = {0.0, 0.0};
-    Py_ssize_t pos = 0;
-    PyObject *term, *value;
-    Py_ssize_t size = PyDict_GET_SIZE(bag);
-    while (PyDict_Next(bag, &pos, &term, &value)) {
-        double w, weight;
-        if (weight_and_idf(idf, term, value, &w, &weight) < 0 || walk_changed(bag, size) < 0) {
-            return -1.0;
+    if (is_term_bag(bag)) { /* its entries in order, as the equal dict's items */
+        TermBag *b = (TermBag *)bag;
+        Py_ssize_t size = b->n;
+        for (Py_ssize_t k = 0; k < size; k++) {
+            double w = b->entries[k].value;
+            PyObject *term = Py_NewRef(b->entries[k].key); /* held: the IDF's __missing__ may run */
+            double weight = idf_of(idf, term);
+            Py_DECREF(term);
+            if (FAILED(weight) || bag_walk_changed(b, size) < 0) {
+                return -1.0;
+            }
+            double v = w * weight;
+            sum_add(&s, v * v);
         }
-        double v = w * weight;
-        sum_add(&s, v * v);
+    } else {
+        Py_ssize_t pos = 0;
+        PyObject *term, *value;
+        Py_ssize_t size = PyDict_GET_SIZE(bag);
+        while (PyDict_Next(bag, &pos, &term, &value)) {
+            double w, weight;
+            if (weight_and_idf(idf, term, value, &w, &weight) < 0 || walk_changed(bag, size) < 0) {
+                return -1.0;
+            }
+            double v = w * weight;
+            sum_add(&s, v * v);
+        }
     }
     double norm = sqrt(sum_result(&s));
     if (norm == 0.0) {
@@ -327,7 +402,7 @@ static double cached_norm(PyObject *norms, PyObject *name, PyObject *bag, PyObje
 /* story_cosine on objects; -1 with an exception set on failure. */
 static int cosine_of(PyObject *vec, PyObject *norm_obj, PyObject *bag, PyObject *norms, PyObject *name,
                      PyObject *idf, double *out) {
-    if (!PyDict_Check(vec) || !PyDict_Check(bag)) {
+    if (!PyDict_Check(vec) || !(PyDict_Check(bag) || is_term_bag(bag))) {
         PyErr_SetString(PyExc_TypeError, "story_cosine: the vector and the bag must be dicts");
         return -1;
     }
@@ -340,8 +415,9 @@ static int cosine_of(PyObject *vec, PyObject *norm_obj, PyObject *bag, PyObject 
         return -1;
     }
     double total;
-    int any = PyDict_GET_SIZE(vec) > PyDict_GET_SIZE(bag) ? shared_dot(bag, vec, idf, &total)
-                                                          : shared_dot(vec, bag, idf, &total);
+    int bagged = is_term_bag(bag);
+    int any = PyDict_GET_SIZE(vec) > bag_size(bag) ? (bagged ? shared_dot_bag : shared_dot)(bag, vec, idf, &total)
+                                                   : (bagged ? shared_dot_bag : shared_dot)(vec, bag, idf, &total);
     if (any < 0) {
         return -1;
     }
@@ -588,6 +664,9 @@ static inline int truth(PyObject *obj) {
     }
     if (PyDict_CheckExact(obj)) {
         return PyDict_GET_SIZE(obj) != 0;
+    }
+    if (is_term_bag(obj)) {
+        return ((TermBag *)obj)->n != 0;
     }
     if (PyTuple_CheckExact(obj)) {
         return PyTuple_GET_SIZE(obj) != 0;

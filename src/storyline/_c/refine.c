@@ -79,6 +79,24 @@ static int weighted_squares(PyObject *bag, PyObject *idf, Sum *s, Sum *kinds, Py
  * objects, and float values that are equal (so every product read of the one is the
  * product read of the other). No Python code runs. */
 static int same_bag(PyObject *a, PyObject *b) {
+    if (is_term_bag(a) || is_term_bag(b)) { /* (a TermBag's values are floats) */
+        if (!(PyDict_CheckExact(a) || is_term_bag(a)) || !(PyDict_CheckExact(b) || is_term_bag(b))
+                || bag_size(a) != bag_size(b)) {
+            return 0;
+        }
+        BagWalk x, y;
+        walk_start(&x, a);
+        walk_start(&y, b);
+        while (walk_next(&x)) {
+            if (!walk_next(&y) || x.term != y.term || (x.value != NULL && !PyFloat_CheckExact(x.value))
+                    || (y.value != NULL && !PyFloat_CheckExact(y.value))
+                    || (x.value != NULL ? PyFloat_AS_DOUBLE(x.value) : x.number)
+                           != (y.value != NULL ? PyFloat_AS_DOUBLE(y.value) : y.number)) {
+                return 0;
+            }
+        }
+        return 1;
+    }
     if (!PyDict_CheckExact(a) || !PyDict_CheckExact(b) || PyDict_GET_SIZE(a) != PyDict_GET_SIZE(b)) {
         return 0;
     }
@@ -135,20 +153,21 @@ static int paired_dots(PyObject *walked, PyObject *looked_up, int kind, PyObject
                        double *other_total, int *any) {
     Sum own = {0.0, 0.0}, other = {0.0, 0.0};
     *any = 0;
-    Py_ssize_t pos = 0, size = PyDict_GET_SIZE(walked);
-    PyObject *term, *value;
-    while (PyDict_Next(walked, &pos, &term, &value)) {
+    BagWalk walk;
+    walk_start(&walk, walked);
+    while (walk_next(&walk)) {
+        PyObject *term = walk.term, *value = walk.value;
         if (kind >= 0 && kind_of(term) != kind) {
             continue;
         }
         /* held: the lookups may run Python code (a key's __eq__, the IDF's __missing__) */
         Py_INCREF(term);
-        Py_INCREF(value);
-        PyObject *found = PyDict_GetItemWithError(looked_up, term);
-        int status = found == NULL && PyErr_Occurred() ? -1 : 0;
-        if (found != NULL) {
-            double w = float_of(found), v, weight;
-            if (FAILED(w) || weight_and_idf(idf, term, value, &v, &weight) < 0) {
+        Py_XINCREF(value);
+        double w = 0.0, v, weight;
+        int found = 0;
+        int status = bag_value(looked_up, term, &w, &found);
+        if (status == 0 && found) {
+            if (step_weight_and_idf(idf, &walk, &v, &weight) < 0) {
                 status = -1;
             } else {
                 sum_add(&own, v * weight * w * weight);
@@ -157,8 +176,8 @@ static int paired_dots(PyObject *walked, PyObject *looked_up, int kind, PyObject
             }
         }
         Py_DECREF(term);
-        Py_DECREF(value);
-        if (status < 0 || walk_changed(walked, size) < 0) {
+        Py_XDECREF(value);
+        if (status < 0 || walk_grew(&walk) < 0) {
             return -1;
         }
     }
@@ -174,7 +193,7 @@ static int paired_dots(PyObject *walked, PyObject *looked_up, int kind, PyObject
 static int weighted_dot_of(PyObject *bag, int kind, Py_ssize_t terms, PyObject *other, PyObject *idf, double *total,
                            int *any) {
     /* walk the vector where it is no larger than the story bag (story_cosine) */
-    int own_walk = terms <= PyDict_GET_SIZE(other);
+    int own_walk = terms <= bag_size(other);
     double own, from_other;
     if (paired_dots(own_walk ? bag : other, own_walk ? other : bag, kind, idf, &own, &from_other, any) < 0) {
         return -1;
@@ -195,7 +214,7 @@ static double cosine_from(double total, int any, double norm, double other_norm)
  * walks it. -1 with an exception set. */
 static int weighted_cosine(PyObject *bag, int kind, Py_ssize_t terms, double norm, PyObject *other,
                            PyObject *norms, PyObject *name, PyObject *idf, double *out) {
-    if (!PyDict_Check(bag) || !PyDict_Check(other)) {
+    if (!is_bag(bag) || !is_bag(other)) {
         PyErr_SetString(PyExc_TypeError, "headline_merge_probability: a bag must be a dict");
         return -1;
     }
@@ -240,7 +259,7 @@ static int text_side(Held *h, PyObject *b, PyObject *norms, PyObject *idf, TextS
         PyErr_SetString(PyExc_TypeError, "headline_merge_probability: a story's norm cache must be a dict");
         return -1;
     }
-    if (!PyDict_Check(out->title) || !PyDict_Check(out->all)) {
+    if (!is_bag(out->title) || !is_bag(out->all)) {
         PyErr_SetString(PyExc_TypeError, "headline_merge_probability: a bag must be a dict");
         return -1;
     }
@@ -268,7 +287,7 @@ static int story_text_values(Held *h, PyObject *a, const ArticleNorms *own_a, Py
     if (*norms_a == NULL || text_side(h, a, *norms_a, idf, &side_a) < 0) {
         return -1;
     }
-    Py_ssize_t terms_a = PyDict_GET_SIZE(side_a.title), terms_b = PyDict_GET_SIZE(side_b.title);
+    Py_ssize_t terms_a = bag_size(side_a.title), terms_b = bag_size(side_b.title);
     double dot_x, dot_y;
     int any_x, any_y;
     const SideBag *title_a = title_side_in(own_a->title_side, side_a.title);
@@ -1657,11 +1676,11 @@ static void title_side_free(PyObject *capsule) {
  * a term is no exact str: the kernels then read the dicts); -1 with an exception set. */
 static int title_squares(PyObject *title, PyObject *idf, Sum *s, PyObject **side) {
     *side = NULL;
-    if (!PyDict_Check(title)) {
+    if (!is_bag(title)) {
         PyErr_SetString(PyExc_TypeError, "a story's title bag must be a dict");
         return -1;
     }
-    Py_ssize_t n = PyDict_GET_SIZE(title), pos = 0, size = n;
+    Py_ssize_t n = bag_size(title);
     size_t slots = n > 0 ? bag_slots(n) : 0;
     /* one allocation: the bag, its terms, its table */
     SideBag *bag = PyMem_Malloc(sizeof(SideBag) + sizeof(SideTerm) * (size_t)n + sizeof(Py_ssize_t) * slots);
@@ -1673,12 +1692,13 @@ static int title_squares(PyObject *title, PyObject *idf, Sum *s, PyObject **side
     bag->table = (Py_ssize_t *)(bag->terms + n);
     memset(bag->table, 0, sizeof(Py_ssize_t) * slots);
     int exact = 1;
-    PyObject *term, *value;
-    while (PyDict_Next(title, &pos, &term, &value)) {
+    BagWalk walk;
+    walk_start(&walk, title);
+    while (walk_next(&walk)) {
         double w, weight;
-        Py_INCREF(term); /* held: the IDF's __missing__ may take it out of the bag */
-        int status = weight_and_idf(idf, term, value, &w, &weight);
-        if (status == 0 && (status = walk_changed(title, size)) == 0) {
+        PyObject *term = Py_NewRef(walk.term); /* held: the IDF's __missing__ may take it out of the bag */
+        int status = step_weight_and_idf(idf, &walk, &w, &weight);
+        if (status == 0 && (status = walk_grew(&walk)) == 0) {
             double v = w * weight;
             sum_add(s, v * v);
             exact = exact && PyUnicode_CheckExact(term) && bag->n < bag->capacity;
@@ -1713,7 +1733,7 @@ static const SideBag *title_side_in(PyObject *capsule, PyObject *title) {
         return NULL;
     }
     const SideBag *bag = PyCapsule_GetPointer(capsule, title_side_name);
-    return bag->n == PyDict_GET_SIZE(title) ? bag : NULL;
+    return bag->n == bag_size(title) ? bag : NULL;
 }
 
 /* paired_dots of two title sides (no Python code runs): the walked one's vector with the
@@ -1736,17 +1756,6 @@ static void side_dots(const SideBag *walked, const SideBag *looked, double *own_
     *other_total = sum_result(&other);
 }
 
-/* A bag's value for ``term`` as a double, *found 0 where it has none; -1 with an
- * exception set. */
-static int bag_value(PyObject *bag, PyObject *term, double *value, int *found) {
-    PyObject *v = PyDict_GetItemWithError(bag, term);
-    *found = v != NULL;
-    if (v == NULL) {
-        return PyErr_Occurred() ? -1 : 0;
-    }
-    *value = float_of(v);
-    return FAILED(*value) ? -1 : 0;
-}
 
 /* The value fill_vectors gives ``term`` in the title + body vector of an article whose
  * body weighs it ``body_weight`` (where ``in_body``) and whose title weighs it
@@ -1782,7 +1791,7 @@ static int text_norms_of(Held *h, PyObject *story, PyObject *idf, const ArticleN
     if (body == NULL) {
         return -1;
     }
-    if (!PyDict_Check(title) || !PyDict_Check(body)) {
+    if (!is_bag(title) || !is_bag(body)) {
         PyErr_SetString(PyExc_TypeError, "text_norms: a bag must be a dict");
         return -1;
     }
@@ -1797,11 +1806,11 @@ static int text_norms_of(Held *h, PyObject *story, PyObject *idf, const ArticleN
     } else {
         out->title = norm_of(&own_title);
     }
-    if (PyDict_GET_SIZE(body) == 0) {
+    if (bag_size(body) == 0) {
         /* a headline's title + body vector is its title vector */
         out->body = 1.0;
         out->all = out->title;
-        out->all_terms = PyDict_GET_SIZE(title);
+        out->all_terms = bag_size(title);
         return text_is_all(h, story, title, known, out);
     }
     /* title + body: the body's terms in its order (with the title's weight added where
@@ -1809,16 +1818,17 @@ static int text_norms_of(Held *h, PyObject *story, PyObject *idf, const ArticleN
     Py_ssize_t title_only = 0;
     for (int pass = 0; pass < 2; pass++) {
         PyObject *walked = pass == 0 ? body : title, *other = pass == 0 ? title : body;
-        Py_ssize_t pos = 0, size = PyDict_GET_SIZE(walked);
-        PyObject *term, *value;
-        while (PyDict_Next(walked, &pos, &term, &value)) {
+        BagWalk walk;
+        walk_start(&walk, walked);
+        while (walk_next(&walk)) {
+            PyObject *term = walk.term, *value = walk.value;
             Py_INCREF(term);
-            Py_INCREF(value);
+            Py_XINCREF(value);
             double w, weight, other_weight = 0.0;
             int in_other = 0;
             int status = bag_value(other, term, &other_weight, &in_other);
             if (status == 0 && !(pass == 1 && in_other)) {
-                status = weight_and_idf(idf, term, value, &w, &weight);
+                status = step_weight_and_idf(idf, &walk, &w, &weight);
                 if (status == 0) {
                     double v = pass == 0 ? all_value(1, w, in_other, other_weight, weight) : w * weight;
                     sum_add(&all, v * v);
@@ -1831,15 +1841,15 @@ static int text_norms_of(Held *h, PyObject *story, PyObject *idf, const ArticleN
                 }
             }
             Py_DECREF(term);
-            Py_DECREF(value);
-            if (status < 0 || walk_changed(walked, size) < 0) {
+            Py_XDECREF(value);
+            if (status < 0 || walk_grew(&walk) < 0) {
                 return -1;
             }
         }
     }
     out->body = norm_of(&own_body);
     out->all = norm_of(&all);
-    out->all_terms = PyDict_GET_SIZE(body) + title_only;
+    out->all_terms = bag_size(body) + title_only;
     return text_is_all(h, story, title, known, out);
 }
 
@@ -1848,7 +1858,7 @@ static int text_norms_of(Held *h, PyObject *story, PyObject *idf, const ArticleN
  * "all"): the smaller walked as shared_dot walks it. -1 with an exception set. */
 static int all_cosine(PyObject *title, PyObject *body, const TextNorms *own, PyObject *other, PyObject *norms,
                       PyObject *idf, double *out) {
-    if (!PyDict_Check(other)) {
+    if (!is_bag(other)) {
         PyErr_SetString(PyExc_TypeError, "story_shares_words: a bag must be a dict");
         return -1;
     }
@@ -1858,15 +1868,16 @@ static int all_cosine(PyObject *title, PyObject *body, const TextNorms *own, PyO
     }
     Sum s = {0.0, 0.0};
     int any = 0;
-    if (own->all_terms <= PyDict_GET_SIZE(other)) {
+    if (own->all_terms <= bag_size(other)) {
         /* the vector walked, in its order: the body's terms, then the title's own */
         for (int pass = 0; pass < 2; pass++) {
             PyObject *walked = pass == 0 ? body : title, *beside = pass == 0 ? title : body;
-            Py_ssize_t pos = 0, size = PyDict_GET_SIZE(walked);
-            PyObject *term, *value;
-            while (PyDict_Next(walked, &pos, &term, &value)) {
+            BagWalk walk;
+            walk_start(&walk, walked);
+            while (walk_next(&walk)) {
+                PyObject *term = walk.term, *value = walk.value;
                 Py_INCREF(term);
-                Py_INCREF(value);
+                Py_XINCREF(value);
                 double beside_weight = 0.0, w = 0.0, own_weight, weight;
                 int in_beside = 0, shared = 0;
                 int status = bag_value(beside, term, &beside_weight, &in_beside);
@@ -1874,7 +1885,7 @@ static int all_cosine(PyObject *title, PyObject *body, const TextNorms *own, PyO
                     status = bag_value(other, term, &w, &shared);
                 }
                 if (status == 0 && shared && !(pass == 1 && in_beside)) {
-                    status = weight_and_idf(idf, term, value, &own_weight, &weight);
+                    status = step_weight_and_idf(idf, &walk, &own_weight, &weight);
                     if (status == 0) {
                         double v = pass == 0 ? all_value(1, own_weight, in_beside, beside_weight, weight)
                                              : own_weight * weight;
@@ -1883,19 +1894,20 @@ static int all_cosine(PyObject *title, PyObject *body, const TextNorms *own, PyO
                     }
                 }
                 Py_DECREF(term);
-                Py_DECREF(value);
-                if (status < 0 || walk_changed(walked, size) < 0) {
+                Py_XDECREF(value);
+                if (status < 0 || walk_grew(&walk) < 0) {
                     return -1;
                 }
             }
         }
     } else {
         /* the story bag walked, the vector's value computed for each term it shares */
-        Py_ssize_t pos = 0, size = PyDict_GET_SIZE(other);
-        PyObject *term, *value;
-        while (PyDict_Next(other, &pos, &term, &value)) {
+        BagWalk walk;
+        walk_start(&walk, other);
+        while (walk_next(&walk)) {
+            PyObject *term = walk.term, *value = walk.value;
             Py_INCREF(term);
-            Py_INCREF(value);
+            Py_XINCREF(value);
             double body_weight = 0.0, title_weight = 0.0, v, weight;
             int in_body = 0, in_title = 0;
             int status = bag_value(body, term, &body_weight, &in_body);
@@ -1903,15 +1915,15 @@ static int all_cosine(PyObject *title, PyObject *body, const TextNorms *own, PyO
                 status = bag_value(title, term, &title_weight, &in_title);
             }
             if (status == 0 && (in_body || in_title)) {
-                status = weight_and_idf(idf, term, value, &v, &weight);
+                status = step_weight_and_idf(idf, &walk, &v, &weight);
                 if (status == 0) {
                     sum_add(&s, v * all_value(in_body, body_weight, in_title, title_weight, weight) * weight);
                     any = 1;
                 }
             }
             Py_DECREF(term);
-            Py_DECREF(value);
-            if (status < 0 || walk_changed(other, size) < 0) {
+            Py_XDECREF(value);
+            if (status < 0 || walk_grew(&walk) < 0) {
                 return -1;
             }
         }
@@ -1946,6 +1958,12 @@ static int text_norms_of_tuple(PyObject *tuple, TextNorms *out) {
 /* Puts each key of dict ``keys`` into tuple ``out`` from ``at`` on (no Python code runs
  * meanwhile: ``out`` was made to fit); returns the next free place. */
 static Py_ssize_t put_keys(PyObject *out, Py_ssize_t at, PyObject *keys) {
+    if (is_term_bag(keys)) {
+        for (Py_ssize_t k = 0; k < ((TermBag *)keys)->n; k++) {
+            PyTuple_SET_ITEM(out, at++, Py_NewRef(((TermBag *)keys)->entries[k].key));
+        }
+        return at;
+    }
     Py_ssize_t pos = 0;
     PyObject *key, *value;
     while (PyDict_Next(keys, &pos, &key, &value)) {
@@ -1978,31 +1996,36 @@ static PyObject *story_keys(PyObject *self, PyObject *const *args, Py_ssize_t na
         release(&h);
         return NULL;
     }
-    if (!PyDict_Check(title) || !PyDict_Check(body) || !PyDict_Check(entities)) {
+    if (!is_bag(title) || !is_bag(body) || !PyDict_Check(entities)) {
         PyErr_SetString(PyExc_TypeError, "story_keys: a story's bags must be dicts");
         release(&h);
         return NULL;
     }
     /* the body's terms by weight, the heaviest first (largest's order), each held: reading
      * a weight may run Python code */
-    Py_ssize_t n = PyDict_GET_SIZE(body), pos = 0, i = 0, kept = 0;
+    Py_ssize_t n = bag_size(body), i = 0, kept = 0;
     /* the first ``most`` of them, as a slice takes them (a negative ``most`` leaves off
      * that many at the end) */
     Py_ssize_t count = most < 0 ? (n + most > 0 ? n + most : 0) : most < n ? most : n;
     RankedTerm *ranked = PyMem_Malloc((size_t)(n > 0 ? n : 1) * sizeof(RankedTerm));
     Py_ssize_t *order = PyMem_Malloc((size_t)(count > 0 ? count : 1) * sizeof(Py_ssize_t));
-    PyObject *term, *weight, *out = NULL;
+    PyObject *out = NULL;
     if (ranked == NULL || order == NULL) {
         PyErr_NoMemory();
         goto done;
     }
-    while (i < n && PyDict_Next(body, &pos, &term, &weight)) {
-        ranked[i].term = Py_NewRef(term);
-        ranked[i].weight = Py_NewRef(weight);
+    BagWalk walk;
+    walk_start(&walk, body);
+    while (i < n && walk_next(&walk)) {
+        ranked[i].term = Py_NewRef(walk.term);
+        ranked[i].weight = Py_XNewRef(walk.value); /* NULL: a TermBag's double, taken here */
+        ranked[i].score = walk.number;
         i++;
     }
     for (Py_ssize_t k = 0; k < i; k++) {
-        ranked[k].score = PyFloat_AsDouble(ranked[k].weight);
+        if (ranked[k].weight != NULL) {
+            ranked[k].score = PyFloat_AsDouble(ranked[k].weight);
+        }
         if (FAILED(ranked[k].score)) {
             goto done;
         }
@@ -2012,7 +2035,8 @@ static PyObject *story_keys(PyObject *self, PyObject *const *args, Py_ssize_t na
     }
     /* each key once: title terms and names never meet, body terms may repeat title terms */
     for (Py_ssize_t k = 0; k < count; k++) {
-        int in_title = PyDict_Contains(title, ranked[order[k]].term);
+        int in_title = is_term_bag(title) ? TermBag_contains((TermBag *)title, ranked[order[k]].term)
+                                          : PyDict_Contains(title, ranked[order[k]].term);
         if (in_title < 0) {
             goto done;
         }
@@ -2020,10 +2044,10 @@ static PyObject *story_keys(PyObject *self, PyObject *const *args, Py_ssize_t na
             order[kept++] = order[k];
         }
     }
-    Py_ssize_t own = PyDict_GET_SIZE(title) + PyDict_GET_SIZE(entities);
+    Py_ssize_t own = bag_size(title) + PyDict_GET_SIZE(entities);
     out = PyTuple_New(own + kept);
     /* making it may run a collection, and finalizers (Python code) with it */
-    if (out != NULL && PyDict_GET_SIZE(title) + PyDict_GET_SIZE(entities) != own) {
+    if (out != NULL && bag_size(title) + PyDict_GET_SIZE(entities) != own) {
         PyErr_SetString(PyExc_RuntimeError, "dictionary changed size during iteration");
         Py_CLEAR(out);
     }
@@ -2036,7 +2060,7 @@ static PyObject *story_keys(PyObject *self, PyObject *const *args, Py_ssize_t na
 done:
     for (Py_ssize_t k = 0; k < i; k++) {
         Py_DECREF(ranked[k].term);
-        Py_DECREF(ranked[k].weight);
+        Py_XDECREF(ranked[k].weight);
     }
     PyMem_Free(ranked);
     PyMem_Free(order);
@@ -2111,11 +2135,11 @@ static PyObject *story_shares_words(PyObject *self, PyObject *const *args, Py_ss
     if (other_all == NULL) {
         goto fail;
     }
-    if (!idf_mapping(idf) || !PyDict_Check(norms) || !PyDict_Check(title) || !PyDict_Check(body)) {
+    if (!idf_mapping(idf) || !PyDict_Check(norms) || !is_bag(title) || !is_bag(body)) {
         PyErr_SetString(PyExc_TypeError, "story_shares_words: the IDF weights, the norms and the bags must be dicts");
         goto fail;
     }
-    if (!PyDict_Check(other_title)) {
+    if (!is_bag(other_title)) {
         PyErr_SetString(PyExc_TypeError, "story_shares_words: a bag must be a dict");
         goto fail;
     }
@@ -2132,7 +2156,7 @@ static PyObject *story_shares_words(PyObject *self, PyObject *const *args, Py_ss
         double own_total, other_total;
         side_dots(own_walk ? side_a : side_b, own_walk ? side_b : side_a, &own_total, &other_total, &title_any);
         title_dot = own_walk ? own_total : other_total;
-    } else if (weighted_dot_of(title, -1, PyDict_GET_SIZE(title), other_title, idf, &title_dot, &title_any) < 0) {
+    } else if (weighted_dot_of(title, -1, bag_size(title), other_title, idf, &title_dot, &title_any) < 0) {
         goto fail;
     }
     double cosine = cosine_from(title_dot, title_any, own.title, title_norm);
@@ -2143,10 +2167,11 @@ static PyObject *story_shares_words(PyObject *self, PyObject *const *args, Py_ss
          * for item (norms_b says so; the bags are checked again, by size, against a stale
          * tuple), all_cosine would walk the title cosine's terms again and sum the same
          * products (only its norms differ). */
-        Py_ssize_t terms = PyDict_GET_SIZE(title);
-        if (PyDict_GET_SIZE(body) == 0 && own.all_terms == terms && other.title_is_all
-                && PyDict_CheckExact(other_title) && PyDict_CheckExact(other_all)
-                && PyDict_GET_SIZE(other_title) == PyDict_GET_SIZE(other_all)) {
+        Py_ssize_t terms = bag_size(title);
+        if (bag_size(body) == 0 && own.all_terms == terms && other.title_is_all
+                && (PyDict_CheckExact(other_title) || is_term_bag(other_title))
+                && (PyDict_CheckExact(other_all) || is_term_bag(other_all))
+                && bag_size(other_title) == bag_size(other_all)) {
             double all_norm = cached_norm(norms, kernel_str[K_ALL], other_all, idf);
             if (FAILED(all_norm)) {
                 goto fail;
@@ -2157,10 +2182,10 @@ static PyObject *story_shares_words(PyObject *self, PyObject *const *args, Py_ss
         }
         meet = cosine >= floor;
     }
-    if (!meet && PyDict_GET_SIZE(body) > 0) {
+    if (!meet && bag_size(body) > 0) {
         PyObject *other_body = held_attr(&h, b, K_BODY);
         int bodied = other_body == NULL ? -1 : PyObject_IsTrue(other_body);
-        if (bodied < 0 || (bodied && weighted_cosine(body, -1, PyDict_GET_SIZE(body), own.body, other_body, norms,
+        if (bodied < 0 || (bodied && weighted_cosine(body, -1, bag_size(body), own.body, other_body, norms,
                                                      kernel_str[K_BODY], idf, &cosine) < 0)) {
             goto fail;
         }
@@ -2218,7 +2243,7 @@ static PyObject *rank_by_title(PyObject *self, PyObject *const *args, Py_ssize_t
     if (title == NULL) {
         goto done;
     }
-    if (!idf_mapping(idf) || !PyDict_Check(title)) {
+    if (!idf_mapping(idf) || !is_bag(title)) {
         PyErr_SetString(PyExc_TypeError, "rank_by_title: the IDF weights and the title must be dicts");
         goto done;
     }
@@ -2233,7 +2258,8 @@ static PyObject *rank_by_title(PyObject *self, PyObject *const *args, Py_ssize_t
         side.bag[S_ALL_VECTOR] = *side_title;
         side.bag[S_ALL_VECTOR].vector_norm = own.title; /* the title vector's norm */
     } else {
-        vec = hold(&h, weighted_of(title, idf));
+        PyObject *title_dict = text_dict(title); /* (rare: a title without a side) */
+        vec = title_dict == NULL ? NULL : hold(&h, weighted_of(title_dict, idf));
         double norm = vec == NULL ? -1.0 : PyDict_GET_SIZE(vec) ? vector_norm(vec) : 1.0;
         vec_norm = FAILED(norm) ? NULL : hold(&h, PyFloat_FromDouble(norm));
         if (vec_norm == NULL) {

@@ -295,6 +295,56 @@ static int side_names(const Side *side, int name) {
     return side->bag[side_slot(name)].n != 0;
 }
 
+/* side_cosine_of's sum where the story's bag is a TermBag: the same terms, products and
+ * order as with the equal dict (a walk of its entries is a walk of the dict). */
+static int side_cosine_of_bag(const SideBag *own, TermBag *b, double bag_norm, double *out) {
+    Sum s = {0.0, 0.0};
+    int any = 0;
+    if (own->n > b->n) {
+        Py_ssize_t size = b->n;
+        for (Py_ssize_t j = 0; j < size; j++) {
+            PyObject *term = b->entries[j].key;
+            if (!PyUnicode_Check(term)) {
+                continue; /* the article's terms are str: no other key is one of them */
+            }
+            double v = b->entries[j].value;
+            Py_ssize_t k;
+            if (PyUnicode_CheckExact(term)) {
+                k = side_find(own, term, b->entries[j].hash); /* the entry keeps the str's hash */
+            } else {
+                /* held: a str subclass's __eq__ may run Python code */
+                Py_INCREF(term);
+                k = side_find(own, term, b->entries[j].hash);
+                Py_DECREF(term);
+                if (bag_walk_changed(b, size) < 0) {
+                    return -1;
+                }
+            }
+            if (k >= 0) {
+                sum_add(&s, v * own->terms[k].weighted * own->terms[k].idf);
+                any = 1;
+            }
+        }
+    } else {
+        for (Py_ssize_t i = 0; i < own->n; i++) {
+            const SideTerm *t = &own->terms[i];
+            Py_ssize_t at = PyUnicode_CheckExact(t->term) ? bag_find_str(b, t->term, t->hash)
+                                                          : bag_find(b, t->term, t->hash);
+            if (at < 0) {
+                if (at == -2) {
+                    return -1;
+                }
+                continue;
+            }
+            sum_add(&s, t->weighted * b->entries[at].value * t->idf);
+            any = 1;
+        }
+    }
+    double total = sum_result(&s);
+    *out = any && total != 0.0 ? total / (own->vector_norm * bag_norm) : 0.0;
+    return 1;
+}
+
 static int side_cosine_of(const Side *side, int name, PyObject *bag, PyObject *norms, PyObject *idf, int named_only,
                           double *out) {
     const SideBag *own = &side->bag[side_slot(name)];
@@ -304,13 +354,16 @@ static int side_cosine_of(const Side *side, int name, PyObject *bag, PyObject *n
             return named;
         }
     }
-    if (!PyDict_Check(bag)) {
+    if (!PyDict_Check(bag) && !is_term_bag(bag)) {
         PyErr_SetString(PyExc_TypeError, "story_cosine: the vector and the bag must be dicts");
         return -1;
     }
     double bag_norm = cached_norm(norms, kernel_str[name], bag, idf);
     if (FAILED(bag_norm)) {
         return -1;
+    }
+    if (is_term_bag(bag)) {
+        return side_cosine_of_bag(own, (TermBag *)bag, bag_norm, out);
     }
     /* shared_dot of the smaller (the article's where equal) in its order: the article's
      * weighted value * the bag's value * the IDF, the IDF the side read at the article's
@@ -1009,7 +1062,8 @@ static int add_text_bags(PyObject *norms, PyObject *idf, PyObject *const *bags, 
         return 0;
     }
     for (int i = 0; i < 3; i++) {
-        if (!PyDict_CheckExact(bags[i]) || bags[i] == title || bags[i] == body || bags[i] == bags[(i + 1) % 3]) {
+        if (!(PyDict_CheckExact(bags[i]) || is_term_bag(bags[i])) || bags[i] == title || bags[i] == body
+                || bags[i] == bags[(i + 1) % 3]) {
             return 0;
         }
     }

@@ -547,8 +547,25 @@ if COMPILED:
     _IdfWeights: Any = TermTable
     Mapping.register(TermTable)
     Mapping.register(TermCounts)  # Counter(df.df) copies the counts
+    from .._speedups import TermBag  # type: ignore
+
+    #: a story's text bag (StoryFeatures.title, body, all) where compiled: term -> float
+    #: as C data, in the order added, as the dict it stands for holds them (the C loops sum
+    #: into it and read it without a float or a dict lookup per term); a dict otherwise.
+    _TextBag: Any = TermBag
+    Mapping.register(TermBag)
+
+    def text_dict(bag: Any) -> Any:
+        """A story's text bag as a dict: a TermBag's snapshot (kept by it until its next
+        write; not to be written), any other bag itself. For the loops that read dicts."""
+        return bag.as_dict() if type(bag) is TermBag else bag
 else:
     _IdfWeights = _IdfCache
+    _TextBag = dict
+
+    def text_dict(bag: Any) -> Any:
+        """A story's text bag as a dict (a dict where uncompiled: itself)."""
+        return bag
 
 
 #: IDF values are recomputed after the corpus grows by this factor; between refreshes
@@ -632,10 +649,10 @@ class StoryFeatures:
 
     def __init__(self) -> None:
         self.size = 0
-        self.title: dict[str, float] = {}
-        self.body: dict[str, float] = {}
+        self.title: dict[str, float] = _TextBag()
+        self.body: dict[str, float] = _TextBag()
         #: title and body together: a headline-only article meets a story's body text.
-        self.all: dict[str, float] = {}
+        self.all: dict[str, float] = _TextBag()
         self.entities: dict[str, float] = {}
         #: the entity bag split by kind ("p:", "l:", "o:"), for per-kind cosines.
         self.kinds: dict[str, dict[str, float]] = {_PEOPLE_KIND: {}, _PLACES_KIND: {}, _ORGS_KIND: {}}

@@ -42,6 +42,7 @@ from .features import (
     rank_stories,
     shares_words,
     single_story,
+    text_dict,
     words_meet,
 )
 from .online import interaction_probability, probability, symmetric, weighs
@@ -162,7 +163,7 @@ def as_article(sid: int, story: StoryFeatures, keys: tuple[str, ...] | None = No
     # Python call)
     day = story.day
     return new_fields(ArticleFeatures, (
-        f"story:{sid}", story.title, story.body, story.entities,
+        f"story:{sid}", text_dict(story.title), text_dict(story.body), story.entities,
         frozenset(story.numbers) if story.numbers else _NONE,
         round(day) if day is not None else None, story.year, story.year_bag, not story.body,
         tuple(sorted(story.top_entities())),
@@ -279,7 +280,7 @@ def article_norms(story: StoryFeatures, df: DocumentFrequencies) -> tuple[object
     version of the story rather than read from the dicts once per pair)."""
     vectors = ArticleVectors(as_article(0, story, ()), df)
     return (vectors.title_norm, vectors.entity_norm, vectors.years_norm, *(vectors.kinds[k][1] for k in KINDS),
-            *(len(vectors.kinds[k][0]) for k in KINDS), _same_bag(story.title, story.all), None)
+            *(len(vectors.kinds[k][0]) for k in KINDS), _same_bag(text_dict(story.title), text_dict(story.all)), None)
 
 
 def _same_bag(a: object, b: object) -> bool:
@@ -323,7 +324,7 @@ def text_norms(story: StoryFeatures, df: DocumentFrequencies, known: tuple[objec
     if known is not None:
         return (known[0], vectors.body_norm, vectors.all_norm, len(vectors.all), known[9], known[10])
     return (vectors.title_norm, vectors.body_norm, vectors.all_norm, len(vectors.all),
-            _same_bag(story.title, story.all), None)
+            _same_bag(text_dict(story.title), text_dict(story.all)), None)
 
 
 def story_shares_words(a: StoryFeatures, norms_a: TextNorms, b: StoryFeatures,
