@@ -341,9 +341,9 @@ static int add_bags_of(PyObject *norms, PyObject *idf, Py_ssize_t n, PyObject *c
         }
         if (at == NULL) {
             bag = bag != NULL ? bag : PyDict_GetItemWithError(kinds, kind);
-            if (bag == NULL || !PyDict_Check(bag)) {
+            if (bag == NULL || !is_bag(bag)) {
                 if (bag != NULL) {
-                    PyErr_SetString(PyExc_TypeError, "add_bags: the kinds' bags must be dicts");
+                    PyErr_SetString(PyExc_TypeError, "add_bags: the kinds' bags must be dicts or TermBags");
                 } else if (!PyErr_Occurred()) {
                     PyErr_SetObject(PyExc_KeyError, kind);
                 }

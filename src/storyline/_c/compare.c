@@ -163,8 +163,46 @@ static PyObject *story_top(PyObject *story) {
     if (entities == NULL) {
         goto done;
     }
+    if (is_term_bag(entities)) {
+        /* the same ranking over its doubles: no Python code runs in it, so its names are
+         * held only once found */
+        TermBag *b = (TermBag *)entities;
+        double best[TOP_ENTITIES];
+        for (Py_ssize_t i = 0; i < b->n; i++) {
+            double w = b->entries[i].value;
+            Py_ssize_t at = 0;
+            while (at < kept && !(best[at] < w)) {
+                at++;
+            }
+            if (at == TOP_ENTITIES) {
+                continue;
+            }
+            Py_ssize_t end = kept < TOP_ENTITIES ? kept : TOP_ENTITIES - 1;
+            for (Py_ssize_t j = end; j > at; j--) {
+                names[j] = names[j - 1];
+                best[j] = best[j - 1];
+            }
+            names[at] = b->entries[i].key;
+            best[at] = w;
+            if (kept < TOP_ENTITIES) {
+                kept++;
+            }
+        }
+        for (Py_ssize_t j = 0; j < kept; j++) {
+            Py_INCREF(names[j]);
+            weights[j] = PyFloat_FromDouble(best[j]); /* released with the names */
+            if (weights[j] == NULL) {
+                for (Py_ssize_t k = j + 1; k < kept; k++) {
+                    Py_INCREF(names[k]);
+                    weights[k] = NULL;
+                }
+                goto done;
+            }
+        }
+        goto ranked;
+    }
     if (!PyDict_Check(entities)) {
-        PyErr_SetString(PyExc_TypeError, "a story's entities must be a dict");
+        PyErr_SetString(PyExc_TypeError, "a story's entities must be a dict or a TermBag");
         goto done;
     }
     /* a name goes before the first one it outweighs */
@@ -219,6 +257,7 @@ static PyObject *story_top(PyObject *story) {
             kept++;
         }
     }
+ranked:;
     /* frozenset(names), filled in their order as from a tuple of them */
     PyObject *found = hold(&h, PyFrozenSet_New(NULL));
     for (Py_ssize_t j = 0; found != NULL && j < kept; j++) {
@@ -233,7 +272,7 @@ static PyObject *story_top(PyObject *story) {
 done:
     for (Py_ssize_t j = 0; j < kept; j++) {
         Py_DECREF(names[j]);
-        Py_DECREF(weights[j]);
+        Py_XDECREF(weights[j]);
     }
     release(&h);
     return out;
@@ -624,12 +663,15 @@ done:
 
 /* Whether any item of ``items`` is in ``container``: 1, 0, or -1 with an exception set. */
 static int any_in(PyObject *items, PyObject *container) {
-    if (PyTuple_CheckExact(items) && (PyAnySet_CheckExact(container) || PyDict_CheckExact(container))) {
+    if (PyTuple_CheckExact(items)
+            && (PyAnySet_CheckExact(container) || PyDict_CheckExact(container) || is_term_bag(container))) {
         /* the tuple (held by the caller) keeps its items; the containers' own tests */
-        int is_set = PyAnySet_CheckExact(container);
+        int is_set = PyAnySet_CheckExact(container), is_bag = is_term_bag(container);
         for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(items); i++) {
             PyObject *item = PyTuple_GET_ITEM(items, i);
-            int found = is_set ? PySet_Contains(container, item) : PyDict_Contains(container, item);
+            Py_ssize_t at = is_bag ? bag_lookup((TermBag *)container, item) : 0;
+            int found = is_set ? PySet_Contains(container, item)
+                        : is_bag ? (at == -2 ? -1 : at >= 0) : PyDict_Contains(container, item);
             if (found != 0) {
                 return found;
             }

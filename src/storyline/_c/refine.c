@@ -53,16 +53,16 @@ static double norm_of(const Sum *s) {
  * ``kinds`` not NULL, each entity's into its kind's sum, counted in ``terms``); -1 with
  * an exception set. */
 static int weighted_squares(PyObject *bag, PyObject *idf, Sum *s, Sum *kinds, Py_ssize_t *terms) {
-    if (!PyDict_Check(bag)) {
-        PyErr_SetString(PyExc_TypeError, "headline_merge_probability: a bag must be a dict");
+    if (!is_bag(bag)) {
+        PyErr_SetString(PyExc_TypeError, "headline_merge_probability: a bag must be a dict or a TermBag");
         return -1;
     }
-    Py_ssize_t pos = 0, size = PyDict_GET_SIZE(bag);
-    PyObject *term, *value;
-    while (PyDict_Next(bag, &pos, &term, &value)) {
+    BagWalk walk;
+    walk_start(&walk, bag);
+    while (walk_next(&walk)) {
         double w, weight;
-        int k = kinds == NULL ? -1 : kind_of(term); /* read before the IDF lookup may run Python code */
-        if (weight_and_idf(idf, term, value, &w, &weight) < 0 || walk_changed(bag, size) < 0) {
+        int k = kinds == NULL ? -1 : kind_of(walk.term); /* read before the IDF lookup may run Python code */
+        if (step_weight_and_idf(idf, &walk, &w, &weight) < 0 || walk_grew(&walk) < 0) {
             return -1;
         }
         double v = w * weight;
@@ -357,8 +357,8 @@ static int cache_other_norms(PyObject *a, const ArticleNorms *own, PyObject *b, 
     if (other_kinds == NULL) {
         goto fail;
     }
-    if (!PyDict_Check(entities) || !PyDict_Check(other_entities) || !PyDict_Check(other_kinds)) {
-        PyErr_SetString(PyExc_TypeError, "headline_merge_probability: bags and kinds must be dicts");
+    if (!is_bag(entities) || !is_bag(other_entities) || !PyDict_Check(other_kinds)) {
+        PyErr_SetString(PyExc_TypeError, "headline_merge_probability: bags must be dicts or TermBags, kinds dicts");
         goto fail;
     }
     if (FAILED(cached_norm(norms, kernel_str[K_ENTITIES], other_entities, idf))) {
@@ -393,8 +393,8 @@ static int cache_other_norms(PyObject *a, const ArticleNorms *own, PyObject *b, 
         goto fail;
     }
     if (yeared && !dated) {
-        if (!PyDict_Check(other_years)) {
-            PyErr_SetString(PyExc_TypeError, "headline_merge_probability: a bag must be a dict");
+        if (!is_bag(other_years)) {
+            PyErr_SetString(PyExc_TypeError, "headline_merge_probability: a bag must be a dict or a TermBag");
             goto fail;
         }
         if (FAILED(cached_norm(norms, kernel_str[K_YEARS], other_years, idf))) {
@@ -427,11 +427,11 @@ static int story_pair_values(PyObject *a, const ArticleNorms *own, PyObject *b, 
     h.n = 0;
     PyObject *entities = held_attr(&h, a, K_ENTITIES);
     PyObject *other_entities = entities == NULL ? NULL : held_attr(&h, b, K_ENTITIES);
-    if (other_entities == NULL || !PyDict_Check(entities)
-            || weighted_cosine(entities, -1, PyDict_GET_SIZE(entities), own->entities, other_entities, norms,
+    if (other_entities == NULL || !is_bag(entities)
+            || weighted_cosine(entities, -1, bag_size(entities), own->entities, other_entities, norms,
                                kernel_str[K_ENTITIES], idf, &x[3]) < 0) {
         if (!PyErr_Occurred()) {
-            PyErr_SetString(PyExc_TypeError, "headline_merge_probability: a bag must be a dict");
+            PyErr_SetString(PyExc_TypeError, "headline_merge_probability: a bag must be a dict or a TermBag");
         }
         goto fail;
     }
@@ -525,11 +525,11 @@ static int story_pair_values(PyObject *a, const ArticleNorms *own, PyObject *b, 
         goto fail;
     }
     if (yeared && !dated) {
-        if (!PyDict_Check(own_years)) {
-            PyErr_SetString(PyExc_TypeError, "headline_merge_probability: a bag must be a dict");
+        if (!is_bag(own_years)) {
+            PyErr_SetString(PyExc_TypeError, "headline_merge_probability: a bag must be a dict or a TermBag");
             goto fail;
         }
-        if (weighted_cosine(own_years, -1, PyDict_GET_SIZE(own_years), own->years, other_years, norms,
+        if (weighted_cosine(own_years, -1, bag_size(own_years), own->years, other_years, norms,
                             kernel_str[K_YEARS], idf, &x[13]) < 0) {
             goto fail;
         }
@@ -1996,7 +1996,7 @@ static PyObject *story_keys(PyObject *self, PyObject *const *args, Py_ssize_t na
         release(&h);
         return NULL;
     }
-    if (!is_bag(title) || !is_bag(body) || !PyDict_Check(entities)) {
+    if (!is_bag(title) || !is_bag(body) || !is_bag(entities)) {
         PyErr_SetString(PyExc_TypeError, "story_keys: a story's bags must be dicts");
         release(&h);
         return NULL;
@@ -2044,10 +2044,10 @@ static PyObject *story_keys(PyObject *self, PyObject *const *args, Py_ssize_t na
             order[kept++] = order[k];
         }
     }
-    Py_ssize_t own = bag_size(title) + PyDict_GET_SIZE(entities);
+    Py_ssize_t own = bag_size(title) + bag_size(entities);
     out = PyTuple_New(own + kept);
     /* making it may run a collection, and finalizers (Python code) with it */
-    if (out != NULL && bag_size(title) + PyDict_GET_SIZE(entities) != own) {
+    if (out != NULL && bag_size(title) + bag_size(entities) != own) {
         PyErr_SetString(PyExc_RuntimeError, "dictionary changed size during iteration");
         Py_CLEAR(out);
     }

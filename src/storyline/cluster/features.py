@@ -653,9 +653,10 @@ class StoryFeatures:
         self.body: dict[str, float] = _TextBag()
         #: title and body together: a headline-only article meets a story's body text.
         self.all: dict[str, float] = _TextBag()
-        self.entities: dict[str, float] = {}
+        self.entities: dict[str, float] = _TextBag()
         #: the entity bag split by kind ("p:", "l:", "o:"), for per-kind cosines.
-        self.kinds: dict[str, dict[str, float]] = {_PEOPLE_KIND: {}, _PLACES_KIND: {}, _ORGS_KIND: {}}
+        self.kinds: dict[str, dict[str, float]] = {_PEOPLE_KIND: _TextBag(), _PLACES_KIND: _TextBag(),
+                                                   _ORGS_KIND: _TextBag()}
         # The one empty Counter until a member gives some (most give no numbers, weekdays
         # or months): add and merge put a story's own in place before counting into it.
         self.numbers: Counter[str] = _NO_COUNTS
@@ -664,7 +665,7 @@ class StoryFeatures:
         self.day_sum = 0
         self.day_n = 0
         self.years: Counter[int] = Counter.__new__(Counter)
-        self.year_bag: dict[str, float] = {}
+        self.year_bag: dict[str, float] = _TextBag()
         self.first_day: int | None = None
         self.last_day: int | None = None
         #: arrival index of the latest member (for expiry when dates are unknown).
@@ -1072,7 +1073,8 @@ def pair_features(vectors: ArticleVectors, story: StoryFeatures, idf: dict[str, 
     else:
         number_overlap = 0.0
     if f.main and story.entities:
-        if story.entities.keys().isdisjoint(f.main):
+        entities = story.entities  # a dict or a TermBag (whose keys() is a list)
+        if not any(name in entities for name in f.main):
             # who/where the report is about is not even mentioned in the story (so not
             # among its top names either: those are not read, a walk of all its names)
             main_match, main_mismatch = 0.0, 1.0

@@ -163,9 +163,9 @@ def as_article(sid: int, story: StoryFeatures, keys: tuple[str, ...] | None = No
     # Python call)
     day = story.day
     return new_fields(ArticleFeatures, (
-        f"story:{sid}", text_dict(story.title), text_dict(story.body), story.entities,
+        f"story:{sid}", text_dict(story.title), text_dict(story.body), text_dict(story.entities),
         frozenset(story.numbers) if story.numbers else _NONE,
-        round(day) if day is not None else None, story.year, story.year_bag, not story.body,
+        round(day) if day is not None else None, story.year, text_dict(story.year_bag), not story.body,
         tuple(sorted(story.top_entities())),
         frozenset(story.weekdays) if story.weekdays else _NONE,
         frozenset(story.months) if story.months else _NONE,
