@@ -4473,14 +4473,65 @@ def test_a_stream_of_term_bag_stories_is_the_stream_of_dict_stories(monkeypatch:
             clusterer.add(article)
         streamed = dict(clusterer.labels_)
         clusterer.refine()
-        bags = [(sid, [list(getattr(story, name).items()) for name in ("title", "body", "all")],
-                 sorted(story._norms.items()))
+        bags = [(sid, [list(getattr(story, name).items()) for name in ("title", "body", "all", "entities", "year_bag")],
+                 [list(story.kinds[kind].items()) for kind in features.KINDS],
+                 sorted(story._norms.items()), sorted(story.top_entities()))
                 for sid, story in clusterer.stories_.items()]
         return streamed, dict(clusterer.labels_), bags
 
     compiled = run()
-    assert all(type(story.title) is speedups.TermBag for story in [features.StoryFeatures()])
+    new = features.StoryFeatures()
+    assert all(type(bag) is speedups.TermBag
+               for bag in (new.title, new.entities, new.year_bag, *(new.kinds[kind] for kind in features.KINDS)))
     monkeypatch.setattr(features, "_TextBag", dict)
     assert type(features.StoryFeatures().all) is dict
     assert run() == compiled
     assert len(set(compiled[1].values())) > 5
+
+
+def test_the_entity_loops_read_a_term_bag_story_as_the_dict_story() -> None:
+    """top_entities_of, story_keys and article_norms of a story whose entities and year
+    bag are TermBags against the same story of dicts (ties, -0.0, NaN, str subclasses)."""
+    from storyline.cluster import features, refine
+    from storyline.cluster.features import DocumentFrequencies, StoryFeatures
+
+    class Name(str):
+        pass
+
+    rng = random.Random(11)
+    df = DocumentFrequencies()
+    for seed in range(40):
+        names = [f"{rng.choice(features.KINDS)}n{i}" for i in range(rng.randrange(0, 14))]
+        if seed % 5 == 0:
+            names.append(Name("p:odd"))
+        entities = {name: rng.choice([1.0, 2.0, -0.0, rng.random() * 3, math.nan if seed % 7 == 0 else 0.5])
+                    for name in names}
+        years = {f"y{rng.randrange(3)}": 1.0} if seed % 2 else {}
+        stories = []
+        for bag_type in (speedups.TermBag, dict):
+            story = StoryFeatures()
+            story.size = 1 + seed % 3
+            story.title = bag_type({"w1": 1.0, "w2": 2.0})
+            story.body = bag_type({"w2": 1.0, "w3": 3.0})
+            story.all = bag_type({"w1": 1.0, "w2": 3.0, "w3": 3.0})
+            story.entities = bag_type(entities)
+            story.year_bag = bag_type(years)
+            story.kinds = {kind: bag_type({t: v for t, v in entities.items() if t[:2] == kind})
+                           for kind in features.KINDS}
+            stories.append(story)
+        on_bags, on_dicts = stories
+        assert speedups.top_entities_of(on_bags) == speedups.top_entities_of(on_dicts)
+        if seed % 7:  # (a NaN weight sorts otherwise in Python's sorted)
+            on_dicts._top = features._NO_TOP
+            assert speedups.top_entities_of(on_bags) == features._KERNEL_REFERENCE["top_entities_of"](on_dicts)
+        assert speedups.story_keys(on_bags, 2) == speedups.story_keys(on_dicts, 2) \
+            == refine._REFERENCE["story_keys"](on_dicts, 2)
+        for story in stories:
+            story._top = features._NO_TOP
+        if seed % 7:
+            got = speedups.article_norms(on_bags, df)
+            want = speedups.article_norms(on_dicts, df)
+            def plain(values: tuple) -> list:
+                return [value for value in values if type(value).__name__ != "PyCapsule"]
+
+            assert repr(plain(got)) == repr(plain(want))
