@@ -1,5 +1,5 @@
-/* termbag.c: TermBag, a story's text bag (StoryFeatures.title, .body, .all where the
- * extension is compiled; a dict otherwise) as C data: terms (held) -> double, in the
+/* termbag.c: TermBag, a story's bag (StoryFeatures.title, .body, .all, .entities, each
+ * of .kinds, .year_bag where the extension is compiled; a dict otherwise) as C data: terms (held) -> double, in the
  * order first added, as a dict of floats holds them (a dense array of entries and an
  * index of their places, as CPython's compact dict keeps them). A story's bags only grow
  * (a story that leaves is dropped whole): no term is ever removed. The C loops grow them

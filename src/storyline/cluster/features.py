@@ -549,9 +549,10 @@ if COMPILED:
     Mapping.register(TermCounts)  # Counter(df.df) copies the counts
     from .._speedups import TermBag  # type: ignore
 
-    #: a story's text bag (StoryFeatures.title, body, all) where compiled: term -> float
-    #: as C data, in the order added, as the dict it stands for holds them (the C loops sum
-    #: into it and read it without a float or a dict lookup per term); a dict otherwise.
+    #: a story's bag (StoryFeatures.title, body, all, entities, each of kinds, year_bag)
+    #: where compiled: term -> float as C data, in the order added, as the dict it stands
+    #: for holds them (the C loops sum into it and read it without a float or a dict
+    #: lookup per term); a dict otherwise.
     _TextBag: Any = TermBag
     Mapping.register(TermBag)
 
