@@ -24,7 +24,7 @@
 
 #include "_c/common.c"      /* Sum, slot readers, IDF lookups, the kernel's names, Held */
 #include "_c/terms.c"       /* TermTable: the IDF weights as C data (cluster/features.py) */
-#include "_c/termbag.c"     /* TermBag: a story's text bags as C data (cluster/features.py) */
+#include "_c/termbag.c"     /* TermBag: a story's term bags as C data (cluster/features.py) */
 #include "_c/bags.c"        /* sparse bag kernels (cluster/_sparse.py) */
 #include "_c/bookkeeping.c" /* StoryFeatures' sums, term and story rankings (cluster/_sparse.py) */
 #include "_c/keyindex.c"    /* the KeyIndex type (cluster/_sparse.py) */
