@@ -91,8 +91,8 @@ def python_loops(use: bool) -> None:
     """Run the clusterer on the pure-Python references of its C loops (``use``), or back
     on the C loops (the sparse loops of _sparse.py, featurize's loops and the scoring
     kernel of features.py, timeinfo.py and online.py, refine.py's pair and merge loops, wherever the
-    cluster modules imported them). The references read a missing IDF weight through
-    ``_IdfCache.__missing__`` in Python, so the C path for missing terms is compared too."""
+    cluster modules imported them). The corpus statistics and the stories' bags stay the C tables
+    (TermTable, TermBag) on both sides: the references read them through their mapping faces."""
     from storyline import _speedups
     from storyline.cluster import _sparse, features, online, refine, similarity, timeinfo
 
