@@ -4483,7 +4483,7 @@ def test_a_stream_of_term_bag_stories_is_the_stream_of_dict_stories(monkeypatch:
     new = features.StoryFeatures()
     assert all(type(bag) is speedups.TermBag
                for bag in (new.title, new.entities, new.year_bag, *(new.kinds[kind] for kind in features.KINDS)))
-    monkeypatch.setattr(features, "_TextBag", dict)
+    monkeypatch.setattr(features, "_StoryBag", dict)
     assert type(features.StoryFeatures().all) is dict
     assert run() == compiled
     assert len(set(compiled[1].values())) > 5

@@ -553,19 +553,19 @@ if COMPILED:
     #: where compiled: term -> float as C data, in the order added, as the dict it stands
     #: for holds them (the C loops sum into it and read it without a float or a dict
     #: lookup per term); a dict otherwise.
-    _TextBag: Any = TermBag
+    _StoryBag: Any = TermBag
     Mapping.register(TermBag)
 
     def text_dict(bag: Any) -> Any:
-        """A story's text bag as a dict: a TermBag's snapshot (kept by it until its next
+        """A story's bag as a dict: a TermBag's snapshot (kept by it until its next
         write; not to be written), any other bag itself. For the loops that read dicts."""
         return bag.as_dict() if type(bag) is TermBag else bag
 else:
     _IdfWeights = _IdfCache
-    _TextBag = dict
+    _StoryBag = dict
 
     def text_dict(bag: Any) -> Any:
-        """A story's text bag as a dict (a dict where uncompiled: itself)."""
+        """A story's bag as a dict (a dict where uncompiled: itself)."""
         return bag
 
 
@@ -650,14 +650,14 @@ class StoryFeatures:
 
     def __init__(self) -> None:
         self.size = 0
-        self.title: dict[str, float] = _TextBag()
-        self.body: dict[str, float] = _TextBag()
+        self.title: dict[str, float] = _StoryBag()
+        self.body: dict[str, float] = _StoryBag()
         #: title and body together: a headline-only article meets a story's body text.
-        self.all: dict[str, float] = _TextBag()
-        self.entities: dict[str, float] = _TextBag()
+        self.all: dict[str, float] = _StoryBag()
+        self.entities: dict[str, float] = _StoryBag()
         #: the entity bag split by kind ("p:", "l:", "o:"), for per-kind cosines.
-        self.kinds: dict[str, dict[str, float]] = {_PEOPLE_KIND: _TextBag(), _PLACES_KIND: _TextBag(),
-                                                   _ORGS_KIND: _TextBag()}
+        self.kinds: dict[str, dict[str, float]] = {_PEOPLE_KIND: _StoryBag(), _PLACES_KIND: _StoryBag(),
+                                                   _ORGS_KIND: _StoryBag()}
         # The one empty Counter until a member gives some (most give no numbers, weekdays
         # or months): add and merge put a story's own in place before counting into it.
         self.numbers: Counter[str] = _NO_COUNTS
@@ -666,7 +666,7 @@ class StoryFeatures:
         self.day_sum = 0
         self.day_n = 0
         self.years: Counter[int] = Counter.__new__(Counter)
-        self.year_bag: dict[str, float] = _TextBag()
+        self.year_bag: dict[str, float] = _StoryBag()
         self.first_day: int | None = None
         self.last_day: int | None = None
         #: arrival index of the latest member (for expiry when dates are unknown).
