@@ -329,8 +329,9 @@ done:
 }
 
 /* The entry of an exact str ``term`` of hash ``hash`` (not -1), searched inline; NULL
- * where the table lacks it (*empty: the empty place it would take), or where a key other
- * than an exact str has its hash (*empty -1: term_place compares those). */
+ * where the table lacks it (*empty: the empty place it would take), or where another key
+ * has its hash, an exact str of other text or any other key (*empty -1: the caller goes to
+ * term_place, which compares those and searches on). */
 static inline TermEntry *term_find_str(TermTable *t, PyObject *term, Py_hash_t hash, Py_ssize_t *empty) {
     size_t mask = t->mask, perturb = (size_t)hash, i = (size_t)hash & mask;
     *empty = -1;
