@@ -361,6 +361,9 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
                 "add_article": add_article, "count_article": count_article, "article_norms": article_norms,
                 "headline_merge_probability": headline_merge_probability, "rank_by_title": rank_by_title,
                 "text_norms": text_norms,
+                # the stream's step as its reference: the kernel calls it makes are the checked ones
+                # (the compiled step hands an article to it where these wrappers stand in online.py)
+                "add_to_stream": references["add_to_stream"],
                 "story_shares_words": story_shares_words, **{name: pure(name) for name in
                                                  ("symmetric", "interaction_probability", "linear_probability", "story_keys")}}
     assert set(wrappers) == set(references)
@@ -4535,3 +4538,257 @@ def test_the_entity_loops_read_a_term_bag_story_as_the_dict_story() -> None:
                 return [value for value in values if type(value).__name__ != "PyCapsule"]
 
             assert repr(plain(got)) == repr(plain(want))
+
+
+# ---- the stream's step in one call (online.c: add_to_stream) ----
+
+
+def _glue_features(n: int, seed: int = 5) -> list:
+    """Features of a synthetic stream (_stream), every fourth with a body past what the
+    stream keeps (pruned), and a few headlines with an embedding (the semantic path)."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from storyline.cluster.features import KEEP_BODY_TERMS, featurize
+
+    rng = random.Random(seed)
+    out = []
+    for i, article in enumerate(_stream(n, seed)):
+        f = featurize(article)
+        if i % 4 == 1:
+            f = replace(f, body={**f.body, **{f"extra{k}": 1.0 + rng.random() for k in range(KEEP_BODY_TERMS + 5)}})
+        if f.headline_only and i % 3 == 0:
+            f = replace(f, embedding=np.full(4, 0.5, dtype=np.float32))
+        out.append(f)
+    return out
+
+
+def _stream_state(clusterer) -> tuple:  # type: ignore[no-untyped-def]
+    """Everything the stream's steps write: labels, stories and their sums, members, index,
+    expiry heap, counters, corpus counts (None for an attribute the clusterer lacks)."""
+
+    def bag(b) -> list:  # type: ignore[no-untyped-def]
+        return list(b.items())
+
+    def story(s) -> tuple:  # type: ignore[no-untyped-def]
+        return (s.size, bag(s.title), bag(s.body), bag(s.all), bag(s.entities), bag(s.year_bag),
+                {k: bag(v) for k, v in s.kinds.items()}, dict(s.numbers), s.day_sum, s.day_n, s.first_day,
+                s.last_day, s.last_seen, bag(s._norms), dict(s.years),
+                None if s.embedding_sum is None else s.embedding_sum.tolist())
+
+    def read(name, how=lambda value: value):  # type: ignore[no-untyped-def]
+        return how(clusterer.__dict__[name]) if name in clusterer.__dict__ else None
+
+    return (read("labels_", bag), read("stories_", lambda d: [(sid, story(s)) for sid, s in d.items()]),
+            read("members_", lambda d: {sid: [f.id for f in m] for sid, m in d.items()}),
+            read("_index", lambda i: sorted((k, sorted(v)) for k, v in i.holders().items())),
+            read("_expiry", list), read("_next_id"), read("_arrivals"), read("_latest_day"),
+            read("df_", lambda df: (df.n, bag(df.df), df.epoch)))
+
+
+def _glue_run(make, features, *, restore_every: int = 0) -> tuple:  # type: ignore[no-untyped-def]
+    clusterer = make()
+    placed = []
+    for i, f in enumerate(features):
+        story = (i % 7) + 1 if restore_every and i % restore_every == 0 else None
+        placed.append(clusterer.add_features(f, story=story))
+    return placed, _stream_state(clusterer)
+
+
+@pytest.mark.parametrize("options", [{}, {"min_idle_arrivals": 15, "window_days": 20},
+                                     {"min_idle_arrivals": 0, "window_days": 0, "max_candidates": 2},
+                                     {"weights": [0.3] * 18, "bias": -1.0, "headline_threshold": 0.2,
+                                      "min_text_cosine": 0.0}])
+def test_the_stream_step_leaves_the_state_its_reference_leaves(options: dict,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """add_to_stream in one call against its reference (OnlineClusterer's methods): the same
+    stories, sums, index, expiry heap and counters, with pruned bodies, headlines with an
+    embedding, restored memberships, expiry and detached stories."""
+    import sys
+
+    from storyline.cluster import online
+
+    features = _glue_features(260)
+
+    def make():  # type: ignore[no-untyped-def]
+        return online.OnlineClusterer(**options)
+
+    reference_code = online._REFERENCE["add_to_stream"].__code__
+    for restore_every in (0, 5):
+        handed: list = []  # the articles the compiled step handed to its reference
+
+        def count(frame, event, arg, handed=handed):  # type: ignore[no-untyped-def]
+            if event == "call" and frame.f_code is reference_code:
+                handed.append(frame.f_locals["features"])
+
+        sys.setprofile(count)
+        try:
+            compiled = _glue_run(make, features, restore_every=restore_every)
+        finally:
+            sys.setprofile(None)
+        # only the headlines with an embedding not placed by the caller (the semantic model)
+        assert 0 < len(handed) < len(features) // 5
+        assert all(f.headline_only and f.embedding is not None for f in handed)
+        with monkeypatch.context() as patch:
+            patch.setattr(online, "add_to_stream", online._REFERENCE["add_to_stream"])
+            assert _glue_run(make, features, restore_every=restore_every) == compiled
+        assert len(set(compiled[0])) > 5
+
+
+def test_the_stream_step_reads_online_s_constants_and_leaves_swapped_functions_to_the_reference(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The constants are read at each step (a patched one counts), and where online.py holds
+    another retrieve_and_decide, count_article or add_article than the compiled one (a test's
+    spy, the bench's references) the reference runs the article, calling it."""
+    from storyline.cluster import features as features_module
+    from storyline.cluster import online
+
+    features = _glue_features(120)
+    reference = online._REFERENCE["add_to_stream"]
+    for name, value in (("MAX_KEY_SHARE", 0.001), ("FULL_COMPARE", 1), ("KEEP_BODY_TERMS", 3)):
+        with monkeypatch.context() as patch:
+            patch.setattr(online, name, value)
+            compiled = _glue_run(online.OnlineClusterer, features)
+            patch.setattr(online, "add_to_stream", reference)
+            assert _glue_run(online.OnlineClusterer, features) == compiled, name
+    for name, module in (("retrieve_and_decide", online), ("count_article", features_module),
+                         ("add_article", features_module)):
+        calls = []
+        original = getattr(online, name)
+
+        def spy(*args, _original=original, calls=calls):  # type: ignore[no-untyped-def]
+            calls.append(args)
+            return _original(*args)
+
+        with monkeypatch.context() as patch:
+            patch.setattr(online, name, spy)
+            clusterer = online.OnlineClusterer()
+            for f in features[:30]:
+                clusterer.add_features(f)
+        assert len(calls) >= 20, name
+        assert module is online or getattr(module, name) is original
+
+
+def test_the_stream_step_runs_a_subclass_s_own_methods(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A subclass that overrides _decide, _attach or _story, a class that reads a setting
+    through a property, and an instance given a method of its own: the compiled step hands
+    the article to the reference, which calls them."""
+    from storyline.cluster import online
+
+    features = _glue_features(60)
+    calls: Counter = Counter()
+
+    class Decides(online.OnlineClusterer):
+        def _decide(self, f):  # type: ignore[no-untyped-def]
+            calls["decide"] += 1
+            return super()._decide(f)
+
+    class Attaches(online.OnlineClusterer):
+        def _attach(self, f, sid):  # type: ignore[no-untyped-def]
+            calls["attach"] += 1
+            super()._attach(f, sid)
+
+    class Opens(online.OnlineClusterer):
+        def _story(self, sid):  # type: ignore[no-untyped-def]
+            calls["story"] += 1
+            return super()._story(sid)
+
+    class ReadsThreshold(online.OnlineClusterer):
+        @property
+        def threshold(self) -> float:
+            calls["threshold"] += 1
+            return 0.5
+
+        @threshold.setter
+        def threshold(self, value: float) -> None:
+            pass
+
+    want = _glue_run(online.OnlineClusterer, features)
+    for cls in (Decides, Attaches, Opens):
+        assert _glue_run(cls, features) == want
+    assert calls["decide"] == calls["attach"] == len(features) and calls["story"] == len(want[1][2])
+    monkeypatch.setattr(online, "add_to_stream", online._REFERENCE["add_to_stream"])
+    threshold_want = _glue_run(ReadsThreshold, features)
+    reads = calls.pop("threshold")
+    monkeypatch.undo()
+    assert _glue_run(ReadsThreshold, features) == threshold_want and calls["threshold"] == reads > 0
+
+    clusterer = online.OnlineClusterer()
+    clusterer._decide = lambda f: 41  # type: ignore[method-assign]
+    assert [clusterer.add_features(f) for f in features[:3]] == [41, 41, 41]
+    assert clusterer._next_id == 42
+    # after the class changed: checked again
+    monkeypatch.setattr(online.OnlineClusterer, "_decide", lambda self, f: 43)
+    assert online.OnlineClusterer().add_features(features[0]) == 43
+    monkeypatch.undo()
+    assert _glue_run(online.OnlineClusterer, features) == want
+
+
+def test_the_stream_step_fails_where_its_reference_fails() -> None:
+    """Odd clusterers and arguments: a missing attribute raises the reference's exception at
+    the same step (the state written before it the same), odd counters and containers are
+    read as Python reads them, and the entry points check their arguments."""
+    from storyline.cluster import online
+
+    reference = online._REFERENCE["add_to_stream"]
+    features = _glue_features(40)
+
+    def outcome(step, clusterer, f, story=None) -> tuple:  # type: ignore[no-untyped-def]
+        try:
+            got = step(clusterer, f, story)
+        except Exception as error:  # noqa: BLE001
+            got = type(error)
+        return got, _stream_state(clusterer)
+
+    def pair(change) -> None:  # type: ignore[no-untyped-def]
+        outcomes = []
+        for step in (speedups.add_to_stream, reference):
+            clusterer = online.OnlineClusterer()
+            for f in features[:20]:
+                clusterer.add_features(f)
+            change(clusterer)
+            outcomes.append([outcome(step, clusterer, f) for f in features[20:]])
+        assert outcomes[0] == outcomes[1]
+
+    for name in ("labels_", "_expiry", "min_idle_arrivals", "df_", "_latest_day", "members_", "_index",
+                 "window_days", "max_candidates"):
+        def drop(clusterer, name=name) -> None:  # type: ignore[no-untyped-def]
+            clusterer.__dict__.pop(name)
+
+        if name in ("df_", "_index", "members_"):
+            with pytest.raises(AttributeError):
+                speedups.add_to_stream(drop_from(online.OnlineClusterer(), name), features[0], None)
+            continue
+        pair(drop)
+    pair(lambda c: setattr(c, "_arrivals", 7.5))  # a float counter: float heap entries
+    pair(lambda c: setattr(c, "_next_id", 10**30))  # past a long long: compared as Python does
+    pair(lambda c: setattr(c, "labels_", _NoisyDict(c.labels_)))
+    pair(lambda c: setattr(c, "stories_", _NoisyDict(c.stories_)))
+    pair(lambda c: setattr(c, "weights", None))
+    with pytest.raises(TypeError):
+        speedups.add_to_stream(online.OnlineClusterer(), features[0])
+    with pytest.raises(TypeError):
+        speedups.register_stream_glue({}, None, online.OnlineClusterer)
+    # not a clusterer: the reference's AttributeError
+    with pytest.raises(AttributeError):
+        speedups.add_to_stream(object(), features[0], None)
+    clusterer = online.OnlineClusterer()
+    with pytest.raises(TypeError):
+        speedups.add_to_stream(clusterer, features[0], "a story")  # "a story" >= 1
+    assert clusterer._arrivals == 1 and clusterer.labels_ == {}
+
+
+def drop_from(clusterer, name: str):  # type: ignore[no-untyped-def]
+    clusterer.__dict__.pop(name)
+    return clusterer
+
+
+class _NoisyDict(dict):
+    """A dict subclass whose reads and writes are Python code (they may run anything)."""
+
+    def get(self, key, default=None):  # type: ignore[no-untyped-def]
+        return super().get(key, default)
+
+    def __setitem__(self, key, value) -> None:  # type: ignore[no-untyped-def]
+        super().__setitem__(key, value)

@@ -33,4 +33,5 @@
 #include "_c/lines.c"       /* text mode's line loops (extract/_lines.py, _titles.py, boilerplate.py, _trees.py) */
 #include "_c/features.c"    /* featurize (cluster/features.py, timeinfo.py) */
 #include "_c/stream.c"      /* the stream's join decision and sums (cluster/online.py, features.py) */
+#include "_c/online.c"      /* the stream's step for one article in one call (cluster/online.py) */
 #include "_c/module.c"      /* the method table and PyInit__speedups */

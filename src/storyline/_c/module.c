@@ -67,6 +67,10 @@ static PyMethodDef methods[] = {
      retrieve_and_decide_doc},
     {"add_article", (PyCFunction)(void (*)(void))add_article, METH_FASTCALL, add_article_doc},
     {"count_article", (PyCFunction)(void (*)(void))count_article, METH_FASTCALL, count_article_doc},
+    /* the stream's step for one article */
+    {"register_stream_glue", (PyCFunction)(void (*)(void))register_stream_glue, METH_FASTCALL,
+     register_stream_glue_doc},
+    {"add_to_stream", (PyCFunction)(void (*)(void))add_to_stream, METH_FASTCALL, add_to_stream_doc},
     /* refinement's story views */
     {"story_keys", (PyCFunction)(void (*)(void))story_keys, METH_FASTCALL, story_keys_doc},
     {"text_norms", (PyCFunction)(void (*)(void))text_norms, METH_FASTCALL, text_norms_doc},

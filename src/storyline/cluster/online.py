@@ -222,17 +222,46 @@ def retrieve_and_decide(index: KeyIndex, keys: Sequence[str], most: int, limit: 
     return decide(features, candidates, stories, df, count, floor, window_days, weights, bias, threshold)
 
 
-#: the pure-Python references of the compiled probabilities and join decision, by name
-#: (tests and bench/bench_cluster.py --python-loops swap them in)
+def add_to_stream(clusterer: OnlineClusterer, features: ArticleFeatures, story: int | None) -> int:
+    """:meth:`OnlineClusterer.add_features`: one article put in a story (``story`` where
+    given, else the one :meth:`~OnlineClusterer._decide` picks, else a new one) and the
+    stream's bookkeeping (counts, index, labels, latest day, expiry) done; returns the story id.
+    The compiled one does these steps in one call where the clusterer's methods and this
+    module's functions are the plain ones, and calls this otherwise."""
+    clusterer._arrivals += 1
+    df = clusterer.df_
+    if len(features.body) > KEEP_BODY_TERMS:  # most keep theirs (prune's own test, one call less)
+        features = prune(features, df)
+    if story is None:
+        story = clusterer._decide(features)
+    if story is None:
+        story = clusterer._next_id
+    if story >= clusterer._next_id:
+        clusterer._next_id = story + 1
+    count_article(df, features)  # df.add, without the method call
+    clusterer._attach(features, story)
+    clusterer.labels_[features.id] = story
+    if features.day is not None and (clusterer._latest_day is None or features.day > clusterer._latest_day):
+        clusterer._latest_day = features.day
+    expiry = clusterer._expiry
+    if expiry and clusterer._arrivals - expiry[0][0] > clusterer.min_idle_arrivals:
+        clusterer._expire()
+    return story
+
+
+#: the pure-Python references of the compiled probabilities, join decision and stream step,
+#: by name (tests and bench/bench_cluster.py --python-loops swap them in)
 _REFERENCE = {f.__name__: f for f in (symmetric, interaction_probability, linear_probability, best_story, decide,
-                                      retrieve_and_decide)}
+                                      retrieve_and_decide, add_to_stream)}
 
 if COMPILED:
     from .._speedups import (  # type: ignore  # noqa: F811
+        add_to_stream,
         best_story,
         decide,
         interaction_probability,
         linear_probability,
+        register_stream_glue,
         retrieve_and_decide,
         symmetric,
     )
@@ -335,26 +364,8 @@ class OnlineClusterer:
         return self.add_features(features, story=story)
 
     def add_features(self, features: ArticleFeatures, *, story: int | None = None) -> int:
-        """:meth:`add` for features already computed."""
-        self._arrivals += 1
-        df = self.df_
-        if len(features.body) > KEEP_BODY_TERMS:  # most keep theirs (prune's own test, one call less)
-            features = prune(features, df)
-        if story is None:
-            story = self._decide(features)
-        if story is None:
-            story = self._next_id
-        if story >= self._next_id:
-            self._next_id = story + 1
-        count_article(df, features)  # df.add, without the method call
-        self._attach(features, story)
-        self.labels_[features.id] = story
-        if features.day is not None and (self._latest_day is None or features.day > self._latest_day):
-            self._latest_day = features.day
-        expiry = self._expiry
-        if expiry and self._arrivals - expiry[0][0] > self.min_idle_arrivals:
-            self._expire()
-        return story
+        """:meth:`add` for features already computed (the steps: :func:`add_to_stream`)."""
+        return add_to_stream(self, features, story)
 
     def partial_fit(self, articles: Iterable[AnnotatedArticle]) -> OnlineClusterer:
         for article in articles:
@@ -565,3 +576,9 @@ class OnlineClusterer:
                 story.last_seen = self._arrivals
                 continue
             self._detach(sid)
+
+
+if COMPILED:
+    # the compiled add_to_stream's checks: these globals, and the class's own methods (a
+    # subclass that overrides _decide, _attach or _story is run by the reference)
+    register_stream_glue(globals(), _REFERENCE["add_to_stream"], OnlineClusterer)

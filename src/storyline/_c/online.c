@@ -1,0 +1,557 @@
+/* online.c: the stream's step for one article in one call (part of the unity build in
+ * ../_speedups.c, not compiled on its own): add_to_stream, OnlineClusterer.add_features'
+ * sequence (arrival count, prune test, _decide, the story id, count_article, _attach and
+ * _story, the label, the latest day, the expiry test) without the Python frames of the
+ * clusterer's methods, calling stream.c's retrieve_and_decide, count_article and
+ * add_article and keyindex.c's KeyIndex_file through their entry points.
+ * Python: storyline/cluster/online.py (add_to_stream, the reference, and OnlineClusterer).
+ *
+ * It runs only what it can run as the reference would, else it calls the reference: the
+ * clusterer's class must keep OnlineClusterer's _decide, _attach and _story (a subclass
+ * that overrides one is run by the reference) and have no class attribute of a name it
+ * reads from the instance dict (no property stands in front of it), the instance no
+ * method of its own by those names, online.py's retrieve_and_decide, count_article and
+ * add_article must be the compiled ones (tests and the bench swap in the references), and
+ * a headline with an embedding goes to _best_semantic's Python. What it reads at each step
+ * is what the reference reads there, so a missing attribute fails where it fails there.
+ * Uses common.c, keyindex.c and stream.c. */
+
+/* The clusterer attributes read from its instance dict, and the other names, interned. */
+enum {
+    G_ARRIVALS, G_DF, G_STORIES, G_MEMBERS, G_LABELS, G_INDEX, G_EXPIRY, G_NEXT_ID, G_LATEST_DAY,
+    G_MIN_IDLE, G_MAX_CANDIDATES, G_WINDOW_DAYS, G_THRESHOLD, G_MIN_TEXT_COSINE, G_HEADLINE_THRESHOLD,
+    G_HEADLINE_MIN_TEXT_COSINE, G_WEIGHTS_ATTR, G_BIAS_ATTR, G_HEADLINE_WEIGHTS_ATTR, G_HEADLINE_BIAS_ATTR,
+    G_INSTANCE_COUNT, /* the names above are instance attributes */
+    G_DECIDE = G_INSTANCE_COUNT, G_ATTACH, G_STORY, G_METHOD_END, /* the methods checked */
+    G_EXPIRE = G_METHOD_END, G_KEYS, G_ID, G_EMBEDDING, G_RETRIEVE_AND_DECIDE, G_COUNT_ARTICLE, G_ADD_ARTICLE,
+    G_KEEP_BODY_TERMS, G_MAX_KEY_SHARE, G_FULL_COMPARE, G_PRUNE, G_STORY_FEATURES, G_HEAPQ, G_HEAPPUSH,
+    G_WEIGHTS_MODULE, G_WEIGHTS, G_BIAS, G_HEADLINE_WEIGHTS, G_HEADLINE_BIAS, G_APPEND, G_FILE, G_COUNT
+};
+static const char *const glue_names[G_COUNT] = {
+    "_arrivals", "df_", "stories_", "members_", "labels_", "_index", "_expiry", "_next_id", "_latest_day",
+    "min_idle_arrivals", "max_candidates", "window_days", "threshold", "min_text_cosine", "headline_threshold",
+    "headline_min_text_cosine", "weights", "bias", "headline_weights", "headline_bias",
+    "_decide", "_attach", "_story",
+    "_expire", "keys", "id", "embedding", "retrieve_and_decide", "count_article", "add_article",
+    "KEEP_BODY_TERMS", "MAX_KEY_SHARE", "FULL_COMPARE", "prune", "StoryFeatures", "heapq", "heappush",
+    "_weights", "WEIGHTS", "BIAS", "HEADLINE_WEIGHTS", "HEADLINE_BIAS", "append", "file",
+};
+static PyObject *glue_str[G_COUNT];
+
+/* What a dict held at a version of it: the values read since (borrowed: a dict that keeps
+ * its version still holds them), by the caller's slot; where the version has moved, or
+ * it is another dict, the slots are read again. The clusterer's instance dict changes only
+ * where it is written (the steps write it through glue_put, which keeps the slots), and
+ * online.py's globals almost never, so most reads are no lookup. Python 3.11's dicts carry
+ * the version (PEP 509); from 3.12 it is deprecated, and every read looks up. */
+static char glue_absent_mark;
+#define GLUE_ABSENT ((PyObject *)&glue_absent_mark) /* a slot read and found missing (never dereferenced) */
+typedef struct {
+    PyObject *dict;
+    uint64_t version;
+    PyObject *value[G_COUNT];
+} DictSlots;
+static DictSlots glue_instance_slots, glue_global_slots, glue_weights_slots;
+
+#if PY_VERSION_HEX < 0x030C0000
+#define GLUE_VERSIONS 1
+static inline uint64_t glue_version(PyObject *dict) {
+    return ((PyDictObject *)dict)->ma_version_tag;
+}
+#else
+#define GLUE_VERSIONS 0
+#endif
+
+/* dict[glue_str[name]] (borrowed), NULL where it is missing (an exception set only on
+ * failure), through the slots where the dict is unchanged since they were read. */
+static inline PyObject *slots_get(DictSlots *slots, PyObject *dict, int name) {
+#if GLUE_VERSIONS
+    uint64_t version = glue_version(dict);
+    if (slots->dict == dict && slots->version == version) {
+        PyObject *known = slots->value[name];
+        if (known != NULL) {
+            return known == GLUE_ABSENT ? NULL : known;
+        }
+    } else {
+        memset(slots, 0, sizeof *slots);
+        slots->dict = dict;
+        slots->version = version;
+    }
+    PyObject *value = PyDict_GetItemWithError(dict, glue_str[name]);
+    /* kept where the lookup ran no code that changed the dict (a key's __eq__ may) */
+    if ((value != NULL || !PyErr_Occurred()) && glue_version(dict) == version) {
+        slots->value[name] = value == NULL ? GLUE_ABSENT : value;
+    }
+    return value;
+#else
+    (void)slots;
+    return PyDict_GetItemWithError(dict, glue_str[name]);
+#endif
+}
+
+/* dict[glue_str[name]] = value, the slots kept where they were current: the one written
+ * now reads ``value``. Only where the value replaced runs no code when released (an int,
+ * None, or no value): the steps write counters and days. 0, or -1 with an exception set. */
+static int slots_put(DictSlots *slots, PyObject *dict, int name, PyObject *value) {
+#if GLUE_VERSIONS
+    int current = slots->dict == dict && slots->version == glue_version(dict);
+    PyObject *old = current && slots->value[name] != NULL ? slots->value[name] : slots_get(slots, dict, name);
+    if (old == NULL && PyErr_Occurred()) {
+        return -1;
+    }
+    current = current && (old == NULL || old == GLUE_ABSENT || old == Py_None || PyLong_CheckExact(old));
+    if (PyDict_SetItem(dict, glue_str[name], value) < 0) {
+        return -1;
+    }
+    if (current) {
+        slots->version = glue_version(dict);
+        slots->value[name] = value;
+    }
+    return 0;
+#else
+    (void)slots;
+    return PyDict_SetItem(dict, glue_str[name], value);
+#endif
+}
+
+/* What register_stream_glue gave: online.py's globals, the reference, OnlineClusterer and
+ * its methods (strong references). */
+static PyObject *glue_globals = NULL, *glue_reference = NULL, *glue_base = NULL;
+static PyObject *glue_methods[G_METHOD_END - G_DECIDE];
+
+/* The last class found fit, at its version (a class changed since is checked again). */
+static PyTypeObject *glue_fit_type = NULL; /* a strong reference */
+static unsigned int glue_fit_version = 0;
+
+PyDoc_STRVAR(register_stream_glue_doc,
+"register_stream_glue(globals, reference, base) -> None\n\n"
+"add_to_stream reads online.py's ``globals``, calls ``reference`` where it cannot run an\n"
+"article itself, and runs the classes whose _decide, _attach and _story are ``base``'s.");
+
+static PyObject *register_stream_glue(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 3 || !PyDict_Check(args[0]) || !PyCallable_Check(args[1]) || !PyType_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "register_stream_glue takes a dict, a function and a class");
+        return NULL;
+    }
+    for (int i = 0; i < G_COUNT; i++) {
+        if (glue_str[i] == NULL && (glue_str[i] = PyUnicode_InternFromString(glue_names[i])) == NULL) {
+            return NULL;
+        }
+    }
+    PyObject *methods[G_METHOD_END - G_DECIDE] = {NULL};
+    for (int i = G_DECIDE; i < G_METHOD_END; i++) {
+        if ((methods[i - G_DECIDE] = PyObject_GetAttr(args[2], glue_str[i])) == NULL) {
+            for (int k = G_DECIDE; k < i; k++) {
+                Py_DECREF(methods[k - G_DECIDE]);
+            }
+            return NULL;
+        }
+    }
+    for (int i = G_DECIDE; i < G_METHOD_END; i++) {
+        Py_XSETREF(glue_methods[i - G_DECIDE], methods[i - G_DECIDE]);
+    }
+    Py_XSETREF(glue_globals, Py_NewRef(args[0]));
+    Py_XSETREF(glue_reference, Py_NewRef(args[1]));
+    Py_XSETREF(glue_base, Py_NewRef(args[2]));
+    Py_CLEAR(glue_fit_type);
+    Py_RETURN_NONE;
+}
+
+/* Whether a clusterer of this class can be run here: the generic attribute access, the
+ * base's methods, and no class attribute by an instance attribute's name. 1, 0, or -1
+ * with an exception set. */
+static int glue_class_fits(PyTypeObject *type) {
+    if (type == glue_fit_type && type->tp_version_tag == glue_fit_version
+            && PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG)) {
+        return 1;
+    }
+    if (type->tp_getattro != PyObject_GenericGetAttr || type->tp_setattro != PyObject_GenericSetAttr
+            || type->tp_dictoffset == 0 || !PyType_IsSubtype(type, (PyTypeObject *)glue_base)) {
+        return 0;
+    }
+    for (int i = G_DECIDE; i < G_METHOD_END; i++) {
+        if (_PyType_Lookup(type, glue_str[i]) != glue_methods[i - G_DECIDE]) {
+            return 0;
+        }
+    }
+    for (int i = 0; i < G_INSTANCE_COUNT; i++) {
+        if (_PyType_Lookup(type, glue_str[i]) != NULL) {
+            return 0;
+        }
+    }
+    if (PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG)) { /* _PyType_Lookup gave it one */
+        Py_XSETREF(glue_fit_type, (PyTypeObject *)Py_NewRef(type));
+        glue_fit_version = type->tp_version_tag;
+    }
+    return 1;
+}
+
+/* online.py's global ``name`` (borrowed), NameError where it has none. */
+static PyObject *glue_global(int name) {
+    PyObject *value = slots_get(&glue_global_slots, glue_globals, name);
+    if (value == NULL && !PyErr_Occurred()) {
+        PyErr_Format(PyExc_NameError, "name '%U' is not defined", glue_str[name]);
+    }
+    return value;
+}
+
+/* Whether online.py's global ``name`` is the compiled function ``meth``. */
+static int glue_is_compiled(int name, void *meth) {
+    PyObject *value = slots_get(&glue_global_slots, glue_globals, name);
+    return value != NULL && PyCFunction_Check(value) && (void *)PyCFunction_GET_FUNCTION(value) == meth;
+}
+
+/* The constants the steps read from online.py (checked each call: a test may patch one). */
+typedef struct {
+    long long keep_body_terms;
+    double max_key_share;
+} GlueConstants;
+
+/* 1 where online.py's functions are the compiled ones and its constants plain numbers
+ * (read into *c), else 0. */
+static int glue_globals_fit(GlueConstants *c) {
+    if (!glue_is_compiled(G_RETRIEVE_AND_DECIDE, (void *)retrieve_and_decide)
+            || !glue_is_compiled(G_COUNT_ARTICLE, (void *)count_article)
+            || !glue_is_compiled(G_ADD_ARTICLE, (void *)add_article)) {
+        return 0;
+    }
+    PyObject *keep = slots_get(&glue_global_slots, glue_globals, G_KEEP_BODY_TERMS);
+    PyObject *share = slots_get(&glue_global_slots, glue_globals, G_MAX_KEY_SHARE);
+    if (keep == NULL || !PyLong_CheckExact(keep) || share == NULL || !PyFloat_CheckExact(share)) {
+        return 0;
+    }
+    int overflow;
+    c->keep_body_terms = PyLong_AsLongLongAndOverflow(keep, &overflow);
+    c->max_key_share = PyFloat_AS_DOUBLE(share);
+    return !overflow && !(c->keep_body_terms == -1 && PyErr_Occurred());
+}
+
+/* clusterer.<name> from its instance dict (a new reference held in h), as getattr reads it
+ * for a class that glue_class_fits. */
+static PyObject *glue_attr(Held *h, PyObject *clusterer, PyObject *dict, int name) {
+    PyObject *value = slots_get(&glue_instance_slots, dict, name);
+    if (value == NULL) {
+        if (!PyErr_Occurred()) {
+            PyErr_Format(PyExc_AttributeError, "'%.100s' object has no attribute '%U'", Py_TYPE(clusterer)->tp_name,
+                         glue_str[name]);
+        }
+        return NULL;
+    }
+    return hold(h, Py_NewRef(value));
+}
+
+/* getattr(module, name) (a new reference): its dict's value, through the slots, where it
+ * is a plain module that has it (a module's class has no attribute by these names). */
+static PyObject *glue_module_attr(PyObject *module, int name) {
+    PyObject *dict = PyModule_CheckExact(module) ? PyModule_GetDict(module) : NULL;
+    PyObject *value = dict == NULL ? NULL : slots_get(&glue_weights_slots, dict, name);
+    if (value != NULL) {
+        return Py_NewRef(value);
+    }
+    return PyErr_Occurred() ? NULL : PyObject_GetAttr(module, glue_str[name]);
+}
+
+/* x op y for two objects, as Python compares them (ints inline): 1, 0, or -1 with an exception set. */
+static int glue_compare(PyObject *x, PyObject *y, int op) {
+    if (PyLong_CheckExact(x) && PyLong_CheckExact(y)) {
+        int ox, oy;
+        long long a = PyLong_AsLongLongAndOverflow(x, &ox), b = PyLong_AsLongLongAndOverflow(y, &oy);
+        if (!ox && !oy) {
+            return op == Py_GE ? a >= b : op == Py_GT ? a > b : a < b;
+        }
+    }
+    return PyObject_RichCompareBool(x, y, op);
+}
+
+/* _decide's plain path: retrieve_and_decide with the clusterer's model and bounds, the
+ * arguments read as _decide reads them (its _retrieve, text_floor and join_model inline).
+ * A new reference (a story id or None), NULL with an exception set. */
+static PyObject *glue_decide(PyObject *clusterer, PyObject *dict, PyObject *features, int headline,
+                             const GlueConstants *c) {
+    Held h;
+    h.n = 0;
+    PyObject *out = NULL;
+    PyObject *stories = glue_attr(&h, clusterer, dict, G_STORIES);
+    Py_ssize_t n_stories = stories == NULL ? -1 : PyObject_Size(stories);
+    if (n_stories < 0) {
+        goto done;
+    }
+    double most_share = c->max_key_share * (double)n_stories; /* int(MAX_KEY_SHARE * len(stories)) */
+    if (!isfinite(most_share) || fabs(most_share) >= 9.2e18) {
+        PyErr_SetString(PyExc_OverflowError, "the retrieval's bound is out of range");
+        goto done;
+    }
+    long long most_n = (long long)most_share;
+    PyObject *most = hold(&h, PyLong_FromLongLong(most_n < 50 ? 50 : most_n));
+    PyObject *threshold = most == NULL ? NULL
+        : glue_attr(&h, clusterer, dict, headline ? G_HEADLINE_THRESHOLD : G_THRESHOLD);
+    PyObject *floor = threshold == NULL ? NULL
+        : glue_attr(&h, clusterer, dict, headline ? G_HEADLINE_MIN_TEXT_COSINE : G_MIN_TEXT_COSINE);
+    if (floor == NULL) {
+        goto done;
+    }
+    /* the join model: the clusterer's own, else _weights' */
+    PyObject *model[2];
+    for (int k = 0; k < 2; k++) {
+        static const int own[2][2] = {{G_WEIGHTS_ATTR, G_BIAS_ATTR}, {G_HEADLINE_WEIGHTS_ATTR, G_HEADLINE_BIAS_ATTR}};
+        static const int fitted[2][2] = {{G_WEIGHTS, G_BIAS}, {G_HEADLINE_WEIGHTS, G_HEADLINE_BIAS}};
+        if ((model[k] = glue_attr(&h, clusterer, dict, own[headline][k])) == NULL) {
+            goto done;
+        }
+        if (model[k] == Py_None) {
+            PyObject *module = glue_global(G_WEIGHTS_MODULE);
+            if (module == NULL || (model[k] = hold(&h, glue_module_attr(module, fitted[headline][k]))) == NULL) {
+                goto done;
+            }
+        }
+    }
+    PyObject *index = glue_attr(&h, clusterer, dict, G_INDEX);
+    PyObject *keys = index == NULL ? NULL : hold(&h, slot_attr(features, glue_str[G_KEYS]));
+    PyObject *limit = keys == NULL ? NULL : glue_attr(&h, clusterer, dict, G_MAX_CANDIDATES);
+    PyObject *df = limit == NULL ? NULL : glue_attr(&h, clusterer, dict, G_DF);
+    PyObject *window = df == NULL ? NULL : glue_attr(&h, clusterer, dict, G_WINDOW_DAYS);
+    if (window == NULL) {
+        goto done;
+    }
+    PyObject *full_compare = glue_global(G_FULL_COMPARE); /* read where _decide reads it */
+    if (full_compare == NULL || hold(&h, Py_NewRef(full_compare)) == NULL) {
+        goto done;
+    }
+    PyObject *args[13] = {index, keys, most, limit, features, stories, df, full_compare, floor, window,
+                          model[0], model[1], threshold};
+    out = retrieve_and_decide(NULL, args, 13);
+done:
+    release(&h);
+    return out;
+}
+
+/* _story and _attach: story ``sid`` (opened with its expiry entry where it is not active)
+ * grown by the article, its member list and the index. 0, or -1 with an exception set. */
+static int glue_attach(PyObject *clusterer, PyObject *dict, PyObject *features, PyObject *sid) {
+    Held h;
+    h.n = 0;
+    int out = -1;
+    PyObject *stories = glue_attr(&h, clusterer, dict, G_STORIES);
+    if (stories == NULL) {
+        goto done;
+    }
+    PyObject *story = PyDict_CheckExact(stories) ? Py_XNewRef(PyDict_GetItemWithError(stories, sid))
+                                                 : PyObject_CallMethod(stories, "get", "O", sid);
+    if (story == NULL && PyErr_Occurred()) {
+        goto done;
+    }
+    if (story == Py_None) {
+        Py_CLEAR(story);
+    }
+    if (story == NULL) { /* _story(sid): its own get, then a new story */
+        PyObject *again = PyDict_CheckExact(stories) ? Py_XNewRef(PyDict_GetItemWithError(stories, sid))
+                                                     : PyObject_CallMethod(stories, "get", "O", sid);
+        if (again == NULL && PyErr_Occurred()) {
+            goto done;
+        }
+        if (again != NULL && again != Py_None) {
+            story = again;
+        } else {
+            Py_XDECREF(again);
+            PyObject *make = glue_global(G_STORY_FEATURES);
+            PyObject *made = make == NULL ? NULL : hold(&h, PyObject_CallNoArgs(make));
+            PyObject *members = made == NULL || PyObject_SetItem(stories, sid, made) < 0 ? NULL
+                : glue_attr(&h, clusterer, dict, G_MEMBERS);
+            PyObject *empty = members == NULL ? NULL : hold(&h, PyList_New(0));
+            if (empty == NULL || PyObject_SetItem(members, sid, empty) < 0) {
+                goto done;
+            }
+            PyObject *heapq = glue_global(G_HEAPQ);
+            PyObject *push = heapq == NULL ? NULL : hold(&h, PyObject_GetAttr(heapq, glue_str[G_HEAPPUSH]));
+            PyObject *expiry = push == NULL ? NULL : glue_attr(&h, clusterer, dict, G_EXPIRY);
+            PyObject *seen = expiry == NULL ? NULL : glue_attr(&h, clusterer, dict, G_ARRIVALS);
+            PyObject *entry = seen == NULL ? NULL : hold(&h, PyTuple_Pack(2, seen, sid));
+            PyObject *push_args[2] = {expiry, entry};
+            if (entry == NULL || hold(&h, PyObject_Vectorcall(push, push_args, 2, NULL)) == NULL) {
+                goto done;
+            }
+            story = Py_NewRef(made);
+        }
+    }
+    hold(&h, story);
+    PyObject *seen = glue_attr(&h, clusterer, dict, G_ARRIVALS);
+    PyObject *df = seen == NULL ? NULL : glue_attr(&h, clusterer, dict, G_DF);
+    PyObject *add_args[4] = {story, features, seen, df};
+    if (df == NULL || hold(&h, add_article(NULL, add_args, 4)) == NULL) {
+        goto done;
+    }
+    PyObject *members = glue_attr(&h, clusterer, dict, G_MEMBERS);
+    PyObject *own = members == NULL ? NULL : hold(&h, PyObject_GetItem(members, sid));
+    if (own == NULL || (PyList_CheckExact(own) ? PyList_Append(own, features)
+                        : hold(&h, PyObject_CallMethodOneArg(own, glue_str[G_APPEND], features)) == NULL ? -1 : 0) < 0) {
+        goto done;
+    }
+    PyObject *index = glue_attr(&h, clusterer, dict, G_INDEX);
+    PyObject *keys = index == NULL ? NULL : hold(&h, slot_attr(features, glue_str[G_KEYS]));
+    if (keys == NULL) {
+        goto done;
+    }
+    PyObject *file_args[3] = {index, keys, sid};
+    PyObject *filed = Py_IS_TYPE(index, &KeyIndexType) ? KeyIndex_file((KeyIndexObject *)index, file_args + 1, 2)
+                                                      : PyObject_VectorcallMethod(glue_str[G_FILE], file_args, 3, NULL);
+    if (hold(&h, filed) == NULL) {
+        goto done;
+    }
+    out = 0;
+done:
+    release(&h);
+    return out;
+}
+
+PyDoc_STRVAR(add_to_stream_doc,
+"add_to_stream(clusterer, features, story) -> story id\n\n"
+"OnlineClusterer.add_features' steps for one article in one call where the clusterer's\n"
+"methods and online.py's functions are the plain ones, else its reference\n"
+"(storyline.cluster.online).");
+
+static PyObject *add_to_stream(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "add_to_stream takes a clusterer, features and a story id or None");
+        return NULL;
+    }
+    if (glue_reference == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "add_to_stream: no clusterer registered");
+        return NULL;
+    }
+    if (kernel_ready() < 0) {
+        return NULL;
+    }
+    PyObject *clusterer = args[0], *features = args[1], *story = args[2];
+    GlueConstants c;
+    int fits = glue_class_fits(Py_TYPE(clusterer));
+    if (fits < 0) {
+        return NULL;
+    }
+    fits = fits && glue_globals_fit(&c);
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+    Held h;
+    h.n = 0;
+    PyObject *out = NULL;
+    PyObject *dict = fits ? hold(&h, PyObject_GenericGetDict(clusterer, NULL)) : NULL;
+    if (fits && dict == NULL) {
+        goto done;
+    }
+    /* the instance's own methods by the checked names, if any, are the reference's to call */
+    for (int i = G_DECIDE; fits && i < G_METHOD_END; i++) {
+        if (!PyDict_CheckExact(dict) || slots_get(&glue_instance_slots, dict, i) != NULL) {
+            fits = 0;
+        } else if (PyErr_Occurred()) {
+            goto done;
+        }
+    }
+    /* a headline with an embedding: _decide's semantic path (Python) */
+    int headline = 0;
+    if (fits && story == Py_None) {
+        PyObject *flag = held_attr(&h, features, K_HEADLINE_ONLY);
+        if (flag == NULL || (headline = PyObject_IsTrue(flag)) < 0) {
+            goto done;
+        }
+        PyObject *embedding = headline ? hold(&h, slot_attr(features, glue_str[G_EMBEDDING])) : Py_None;
+        if (embedding == NULL) {
+            goto done;
+        }
+        fits = embedding == Py_None;
+    }
+    if (!fits) {
+        release(&h);
+        return PyObject_Vectorcall(glue_reference, args, 3, NULL);
+    }
+
+    /* clusterer._arrivals += 1 */
+    PyObject *arrivals = glue_attr(&h, clusterer, dict, G_ARRIVALS);
+    PyObject *one = arrivals == NULL ? NULL : hold(&h, PyLong_FromLong(1));
+    arrivals = one == NULL ? NULL : hold(&h, PyNumber_InPlaceAdd(arrivals, one));
+    if (arrivals == NULL || slots_put(&glue_instance_slots, dict, G_ARRIVALS, arrivals) < 0) {
+        goto done;
+    }
+    /* prune where the body has more terms than it keeps */
+    PyObject *df = glue_attr(&h, clusterer, dict, G_DF);
+    PyObject *body = df == NULL ? NULL : held_attr(&h, features, K_BODY);
+    Py_ssize_t n_body = body == NULL ? -1 : PyObject_Size(body);
+    if (n_body < 0) {
+        goto done;
+    }
+    if ((long long)n_body > c.keep_body_terms) {
+        PyObject *prune = glue_global(G_PRUNE);
+        PyObject *prune_args[2] = {features, df};
+        if (prune == NULL || (features = hold(&h, PyObject_Vectorcall(prune, prune_args, 2, NULL))) == NULL) {
+            goto done;
+        }
+    }
+    /* the story: given, decided, or the next id */
+    if (story == Py_None) {
+        story = hold(&h, glue_decide(clusterer, dict, features, headline, &c));
+        if (story == NULL) {
+            goto done;
+        }
+    }
+    PyObject *next_id = glue_attr(&h, clusterer, dict, G_NEXT_ID);
+    if (next_id == NULL) {
+        goto done;
+    }
+    if (story == Py_None) {
+        story = next_id;
+    }
+    int later = glue_compare(story, next_id, Py_GE);
+    if (later < 0) {
+        goto done;
+    }
+    if (later) {
+        PyObject *after = hold(&h, PyNumber_Add(story, one));
+        if (after == NULL || slots_put(&glue_instance_slots, dict, G_NEXT_ID, after) < 0) {
+            goto done;
+        }
+    }
+    PyObject *count_args[2] = {df, features};
+    if (hold(&h, count_article(NULL, count_args, 2)) == NULL
+            || glue_attach(clusterer, dict, features, story) < 0) {
+        goto done;
+    }
+    /* the label */
+    PyObject *labels = glue_attr(&h, clusterer, dict, G_LABELS);
+    PyObject *id = labels == NULL ? NULL : hold(&h, slot_attr(features, glue_str[G_ID]));
+    if (id == NULL || PyObject_SetItem(labels, id, story) < 0) {
+        goto done;
+    }
+    /* the latest day */
+    PyObject *day = held_attr(&h, features, K_DAY);
+    if (day == NULL) {
+        goto done;
+    }
+    if (day != Py_None) {
+        PyObject *latest = glue_attr(&h, clusterer, dict, G_LATEST_DAY);
+        int newer = latest == NULL ? -1 : latest == Py_None ? 1 : glue_compare(day, latest, Py_GT);
+        if (newer < 0 || (newer && slots_put(&glue_instance_slots, dict, G_LATEST_DAY, day) < 0)) {
+            goto done;
+        }
+    }
+    /* the expiry test: the oldest entry idle longer than min_idle_arrivals */
+    PyObject *expiry = glue_attr(&h, clusterer, dict, G_EXPIRY);
+    int any = expiry == NULL ? -1 : PyObject_IsTrue(expiry);
+    if (any < 0) {
+        goto done;
+    }
+    if (any) {
+        PyObject *seen = glue_attr(&h, clusterer, dict, G_ARRIVALS);
+        PyObject *zero = seen == NULL ? NULL : hold(&h, PyLong_FromLong(0));
+        PyObject *oldest = zero == NULL ? NULL : hold(&h, PyObject_GetItem(expiry, zero));
+        PyObject *at = oldest == NULL ? NULL : hold(&h, PyObject_GetItem(oldest, zero));
+        PyObject *idle = at == NULL ? NULL : hold(&h, PyNumber_Subtract(seen, at));
+        PyObject *bound = idle == NULL ? NULL : glue_attr(&h, clusterer, dict, G_MIN_IDLE);
+        int due = bound == NULL ? -1 : glue_compare(idle, bound, Py_GT);
+        if (due < 0 || (due && hold(&h, PyObject_CallMethodNoArgs(clusterer, glue_str[G_EXPIRE])) == NULL)) {
+            goto done;
+        }
+    }
+    out = Py_NewRef(story);
+done:
+    release(&h);
+    return out;
+}
