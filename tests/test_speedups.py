@@ -4763,6 +4763,15 @@ def test_the_stream_step_fails_where_its_reference_fails() -> None:
         pair(drop)
     pair(lambda c: setattr(c, "_arrivals", 7.5))  # a float counter: float heap entries
     pair(lambda c: setattr(c, "_next_id", 10**30))  # past a long long: compared as Python does
+    # the expiry test's ints past a long long, or no ints: as Python computes it
+    pair(lambda c: setattr(c, "_arrivals", 2**63 - 2))
+    pair(lambda c: setattr(c, "_arrivals", -(2**63)))
+    pair(lambda c: setattr(c, "_expiry", [(-(2**63), 1), *c._expiry]))
+    pair(lambda c: setattr(c, "_expiry", [(-(2**70), 1), *c._expiry]))
+    pair(lambda c: setattr(c, "_expiry", [(0.5, 1), *c._expiry]))
+    pair(lambda c: setattr(c, "_expiry", [[3, 1], *c._expiry]))
+    for bound in (2**70, 5.5, 5):
+        pair(lambda c, bound=bound: setattr(c, "min_idle_arrivals", bound))
     pair(lambda c: setattr(c, "labels_", _NoisyDict(c.labels_)))
     pair(lambda c: setattr(c, "stories_", _NoisyDict(c.stories_)))
     pair(lambda c: setattr(c, "weights", None))

@@ -210,6 +210,15 @@ typedef struct {
 /* 1 where online.py's functions are the compiled ones and its constants plain numbers
  * (read into *c), else 0. */
 static int glue_globals_fit(GlueConstants *c) {
+#if GLUE_VERSIONS
+    /* the last check's answer, while the globals keep its version */
+    static uint64_t fit_version = 0;
+    static GlueConstants fit_constants;
+    if (fit_version != 0 && fit_version == glue_version(glue_globals)) {
+        *c = fit_constants;
+        return 1;
+    }
+#endif
     if (!glue_is_compiled(G_RETRIEVE_AND_DECIDE, (void *)retrieve_and_decide)
             || !glue_is_compiled(G_COUNT_ARTICLE, (void *)count_article)
             || !glue_is_compiled(G_ADD_ARTICLE, (void *)add_article)) {
@@ -223,21 +232,29 @@ static int glue_globals_fit(GlueConstants *c) {
     int overflow;
     c->keep_body_terms = PyLong_AsLongLongAndOverflow(keep, &overflow);
     c->max_key_share = PyFloat_AS_DOUBLE(share);
-    return !overflow && !(c->keep_body_terms == -1 && PyErr_Occurred());
+    if (overflow || (c->keep_body_terms == -1 && PyErr_Occurred())) {
+        return 0;
+    }
+#if GLUE_VERSIONS
+    fit_version = glue_version(glue_globals);
+    fit_constants = *c;
+#endif
+    return 1;
 }
 
 /* clusterer.<name> from its instance dict (a new reference held in h), as getattr reads it
  * for a class that glue_class_fits. */
-static PyObject *glue_attr(Held *h, PyObject *clusterer, PyObject *dict, int name) {
-    PyObject *value = slots_get(&glue_instance_slots, dict, name);
-    if (value == NULL) {
-        if (!PyErr_Occurred()) {
-            PyErr_Format(PyExc_AttributeError, "'%.100s' object has no attribute '%U'", Py_TYPE(clusterer)->tp_name,
-                         glue_str[name]);
-        }
-        return NULL;
+static PyObject *glue_no_attr(PyObject *clusterer, int name) {
+    if (!PyErr_Occurred()) {
+        PyErr_Format(PyExc_AttributeError, "'%.100s' object has no attribute '%U'", Py_TYPE(clusterer)->tp_name,
+                     glue_str[name]);
     }
-    return hold(h, Py_NewRef(value));
+    return NULL;
+}
+
+static inline PyObject *glue_attr(Held *h, PyObject *clusterer, PyObject *dict, int name) {
+    PyObject *value = slots_get(&glue_instance_slots, dict, name);
+    return value == NULL ? glue_no_attr(clusterer, name) : hold(h, Py_NewRef(value));
 }
 
 /* getattr(module, name) (a new reference): its dict's value, through the slots, where it
@@ -467,7 +484,11 @@ static PyObject *add_to_stream(PyObject *self, PyObject *const *args, Py_ssize_t
     /* clusterer._arrivals += 1 */
     PyObject *arrivals = glue_attr(&h, clusterer, dict, G_ARRIVALS);
     PyObject *one = arrivals == NULL ? NULL : hold(&h, PyLong_FromLong(1));
-    arrivals = one == NULL ? NULL : hold(&h, PyNumber_InPlaceAdd(arrivals, one));
+    int overflow = 0;
+    long long arrived = one != NULL && PyLong_CheckExact(arrivals) ? PyLong_AsLongLongAndOverflow(arrivals, &overflow) : -1;
+    arrivals = one == NULL ? NULL
+        : arrived >= 0 && !overflow && arrived < LLONG_MAX ? hold(&h, PyLong_FromLongLong(arrived + 1))
+        : hold(&h, PyNumber_InPlaceAdd(arrivals, one));
     if (arrivals == NULL || slots_put(&glue_instance_slots, dict, G_ARRIVALS, arrivals) < 0) {
         goto done;
     }
@@ -541,11 +562,34 @@ static PyObject *add_to_stream(PyObject *self, PyObject *const *args, Py_ssize_t
     if (any) {
         PyObject *seen = glue_attr(&h, clusterer, dict, G_ARRIVALS);
         PyObject *zero = seen == NULL ? NULL : hold(&h, PyLong_FromLong(0));
-        PyObject *oldest = zero == NULL ? NULL : hold(&h, PyObject_GetItem(expiry, zero));
-        PyObject *at = oldest == NULL ? NULL : hold(&h, PyObject_GetItem(oldest, zero));
-        PyObject *idle = at == NULL ? NULL : hold(&h, PyNumber_Subtract(seen, at));
-        PyObject *bound = idle == NULL ? NULL : glue_attr(&h, clusterer, dict, G_MIN_IDLE);
-        int due = bound == NULL ? -1 : glue_compare(idle, bound, Py_GT);
+        /* expiry[0][0]: a list's first tuple read in place */
+        PyObject *oldest = zero == NULL ? NULL
+            : PyList_CheckExact(expiry) && PyList_GET_SIZE(expiry) > 0 ? hold(&h, Py_NewRef(PyList_GET_ITEM(expiry, 0)))
+            : hold(&h, PyObject_GetItem(expiry, zero));
+        PyObject *at = oldest == NULL ? NULL
+            : PyTuple_CheckExact(oldest) && PyTuple_GET_SIZE(oldest) > 0 ? hold(&h, Py_NewRef(PyTuple_GET_ITEM(oldest, 0)))
+            : hold(&h, PyObject_GetItem(oldest, zero));
+        if (at == NULL) {
+            goto done;
+        }
+        /* ints: the difference and the test in C (as Python's, where it fits a long long) */
+        long long seen_n = 0, at_n = 0, idle_n = 0;
+        int ints = PyLong_CheckExact(seen) && PyLong_CheckExact(at);
+        if (ints) {
+            seen_n = PyLong_AsLongLongAndOverflow(seen, &overflow);
+            ints = !overflow && (at_n = PyLong_AsLongLongAndOverflow(at, &overflow), !overflow)
+                   && !__builtin_sub_overflow(seen_n, at_n, &idle_n);
+        }
+        PyObject *idle = ints ? NULL : hold(&h, PyNumber_Subtract(seen, at));
+        PyObject *bound = !ints && idle == NULL ? NULL : glue_attr(&h, clusterer, dict, G_MIN_IDLE);
+        int due = -1;
+        if (bound != NULL && ints && PyLong_CheckExact(bound)) {
+            long long bound_n = PyLong_AsLongLongAndOverflow(bound, &overflow);
+            due = overflow ? overflow < 0 : idle_n > bound_n;
+        } else if (bound != NULL) {
+            idle = idle != NULL ? idle : hold(&h, PyLong_FromLongLong(idle_n));
+            due = idle == NULL ? -1 : glue_compare(idle, bound, Py_GT);
+        }
         if (due < 0 || (due && hold(&h, PyObject_CallMethodNoArgs(clusterer, glue_str[G_EXPIRE])) == NULL)) {
             goto done;
         }
