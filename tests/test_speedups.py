@@ -4694,6 +4694,16 @@ def test_the_stream_step_runs_a_subclass_s_own_methods(monkeypatch: pytest.Monke
             calls["story"] += 1
             return super()._story(sid)
 
+    class Expires(online.OnlineClusterer):
+        def _expire(self) -> None:
+            calls["expire"] += 1
+            super()._expire()
+
+    class Detaches(online.OnlineClusterer):
+        def _detach(self, sid: int) -> None:
+            calls["detach"] += 1
+            super()._detach(sid)
+
     class ReadsThreshold(online.OnlineClusterer):
         @property
         def threshold(self) -> float:
@@ -4708,6 +4718,14 @@ def test_the_stream_step_runs_a_subclass_s_own_methods(monkeypatch: pytest.Monke
     for cls in (Decides, Attaches, Opens):
         assert _glue_run(cls, features) == want
     assert calls["decide"] == calls["attach"] == len(features) and calls["story"] == len(want[1][2])
+
+    def expiring():  # type: ignore[no-untyped-def]
+        return online.OnlineClusterer(min_idle_arrivals=3, window_days=2)
+
+    want_expired = _glue_run(expiring, features)
+    for cls in (Expires, Detaches):
+        assert _glue_run(lambda cls=cls: cls(min_idle_arrivals=3, window_days=2), features) == want_expired
+    assert calls["expire"] > 5 and calls["detach"] > 5
     monkeypatch.setattr(online, "add_to_stream", online._REFERENCE["add_to_stream"])
     threshold_want = _glue_run(ReadsThreshold, features)
     reads = calls.pop("threshold")
@@ -4772,6 +4790,14 @@ def test_the_stream_step_fails_where_its_reference_fails() -> None:
     pair(lambda c: setattr(c, "_expiry", [[3, 1], *c._expiry]))
     for bound in (2**70, 5.5, 5):
         pair(lambda c, bound=bound: setattr(c, "min_idle_arrivals", bound))
+    # _expire's reads: odd heap entries, days and windows, stories gone from stories_
+    for entry in ((-5, 1, 9), (-5,), [-5, 1], (-5, 10**6)):
+        pair(lambda c, entry=entry: setattr(c, "_expiry", [entry, *c._expiry]))
+    for window in (10**30, 0.5, -(2**70)):
+        pair(lambda c, window=window: (setattr(c, "window_days", window), setattr(c, "min_idle_arrivals", 2)))
+    pair(lambda c: (setattr(c, "_latest_day", 1e9), setattr(c, "min_idle_arrivals", 2)))
+    pair(lambda c: (c.stories_.clear(), setattr(c, "min_idle_arrivals", 2)))
+    pair(lambda c: (setattr(c, "members_", _NoisyDict(c.members_)), setattr(c, "min_idle_arrivals", 2)))
     pair(lambda c: setattr(c, "labels_", _NoisyDict(c.labels_)))
     pair(lambda c: setattr(c, "stories_", _NoisyDict(c.stories_)))
     pair(lambda c: setattr(c, "weights", None))

@@ -22,8 +22,8 @@ enum {
     G_MIN_IDLE, G_MAX_CANDIDATES, G_WINDOW_DAYS, G_THRESHOLD, G_MIN_TEXT_COSINE, G_HEADLINE_THRESHOLD,
     G_HEADLINE_MIN_TEXT_COSINE, G_WEIGHTS_ATTR, G_BIAS_ATTR, G_HEADLINE_WEIGHTS_ATTR, G_HEADLINE_BIAS_ATTR,
     G_INSTANCE_COUNT, /* the names above are instance attributes */
-    G_DECIDE = G_INSTANCE_COUNT, G_ATTACH, G_STORY, G_METHOD_END, /* the methods checked */
-    G_EXPIRE = G_METHOD_END, G_KEYS, G_ID, G_EMBEDDING, G_RETRIEVE_AND_DECIDE, G_COUNT_ARTICLE, G_ADD_ARTICLE,
+    G_DECIDE = G_INSTANCE_COUNT, G_ATTACH, G_STORY, G_EXPIRE, G_DETACH, G_METHOD_END, /* the methods checked */
+    G_KEYS = G_METHOD_END, G_LAST_SEEN, G_LAST_DAY, G_HEAPPOP, G_UNFILE, G_ID, G_EMBEDDING, G_RETRIEVE_AND_DECIDE, G_COUNT_ARTICLE, G_ADD_ARTICLE,
     G_KEEP_BODY_TERMS, G_MAX_KEY_SHARE, G_FULL_COMPARE, G_PRUNE, G_STORY_FEATURES, G_HEAPQ, G_HEAPPUSH,
     G_WEIGHTS_MODULE, G_WEIGHTS, G_BIAS, G_HEADLINE_WEIGHTS, G_HEADLINE_BIAS, G_APPEND, G_FILE, G_COUNT
 };
@@ -31,8 +31,8 @@ static const char *const glue_names[G_COUNT] = {
     "_arrivals", "df_", "stories_", "members_", "labels_", "_index", "_expiry", "_next_id", "_latest_day",
     "min_idle_arrivals", "max_candidates", "window_days", "threshold", "min_text_cosine", "headline_threshold",
     "headline_min_text_cosine", "weights", "bias", "headline_weights", "headline_bias",
-    "_decide", "_attach", "_story",
-    "_expire", "keys", "id", "embedding", "retrieve_and_decide", "count_article", "add_article",
+    "_decide", "_attach", "_story", "_expire", "_detach",
+    "keys", "last_seen", "last_day", "heappop", "unfile", "id", "embedding", "retrieve_and_decide", "count_article", "add_article",
     "KEEP_BODY_TERMS", "MAX_KEY_SHARE", "FULL_COMPARE", "prune", "StoryFeatures", "heapq", "heappush",
     "_weights", "WEIGHTS", "BIAS", "HEADLINE_WEIGHTS", "HEADLINE_BIAS", "append", "file",
 };
@@ -274,7 +274,13 @@ static int glue_compare(PyObject *x, PyObject *y, int op) {
         int ox, oy;
         long long a = PyLong_AsLongLongAndOverflow(x, &ox), b = PyLong_AsLongLongAndOverflow(y, &oy);
         if (!ox && !oy) {
-            return op == Py_GE ? a >= b : op == Py_GT ? a > b : a < b;
+            switch (op) {
+            case Py_LT: return a < b;
+            case Py_LE: return a <= b;
+            case Py_GT: return a > b;
+            case Py_GE: return a >= b;
+            default: break;
+            }
         }
     }
     return PyObject_RichCompareBool(x, y, op);
@@ -420,6 +426,214 @@ done:
     return out;
 }
 
+/* _expire's test: the expiry heap's oldest entry idle longer than min_idle_arrivals
+ * (self._arrivals - self._expiry[0][0] > self.min_idle_arrivals, an empty heap never).
+ * 1, 0, or -1 with an exception set; what it reads is held in h. */
+static int glue_expiry_due(Held *h, PyObject *clusterer, PyObject *dict) {
+    PyObject *expiry = glue_attr(h, clusterer, dict, G_EXPIRY);
+    int any = expiry == NULL ? -1 : PyObject_IsTrue(expiry);
+    if (any < 0) {
+        return -1;
+    }
+    if (any) {
+        PyObject *seen = glue_attr(h, clusterer, dict, G_ARRIVALS);
+        PyObject *zero = seen == NULL ? NULL : hold(h, PyLong_FromLong(0));
+        /* expiry[0][0]: a list's first tuple read in place */
+        PyObject *oldest = zero == NULL ? NULL
+            : PyList_CheckExact(expiry) && PyList_GET_SIZE(expiry) > 0 ? hold(h, Py_NewRef(PyList_GET_ITEM(expiry, 0)))
+            : hold(h, PyObject_GetItem(expiry, zero));
+        PyObject *at = oldest == NULL ? NULL
+            : PyTuple_CheckExact(oldest) && PyTuple_GET_SIZE(oldest) > 0 ? hold(h, Py_NewRef(PyTuple_GET_ITEM(oldest, 0)))
+            : hold(h, PyObject_GetItem(oldest, zero));
+        if (at == NULL) {
+            return -1;
+        }
+        /* ints: the difference and the test in C (as Python's, where it fits a long long) */
+        long long seen_n = 0, at_n = 0, idle_n = 0;
+        int overflow = 0, ints = PyLong_CheckExact(seen) && PyLong_CheckExact(at);
+        if (ints) {
+            seen_n = PyLong_AsLongLongAndOverflow(seen, &overflow);
+            ints = !overflow && (at_n = PyLong_AsLongLongAndOverflow(at, &overflow), !overflow)
+                   && !__builtin_sub_overflow(seen_n, at_n, &idle_n);
+        }
+        PyObject *idle = ints ? NULL : hold(h, PyNumber_Subtract(seen, at));
+        PyObject *bound = !ints && idle == NULL ? NULL : glue_attr(h, clusterer, dict, G_MIN_IDLE);
+        int due = -1;
+        if (bound != NULL && ints && PyLong_CheckExact(bound)) {
+            long long bound_n = PyLong_AsLongLongAndOverflow(bound, &overflow);
+            due = overflow ? overflow < 0 : idle_n > bound_n;
+        } else if (bound != NULL) {
+            idle = idle != NULL ? idle : hold(h, PyLong_FromLongLong(idle_n));
+            due = idle == NULL ? -1 : glue_compare(idle, bound, Py_GT);
+        }
+        return due;
+    }
+    return 0;
+}
+
+/* (a, b) pushed on the expiry heap (heapq.heappush(self._expiry, (a, b))). */
+static int glue_push(PyObject *clusterer, PyObject *dict, PyObject *a, PyObject *b) {
+    Held h;
+    h.n = 0;
+    PyObject *heapq = glue_global(G_HEAPQ);
+    PyObject *push = heapq == NULL ? NULL : hold(&h, PyObject_GetAttr(heapq, glue_str[G_HEAPPUSH]));
+    PyObject *expiry = push == NULL ? NULL : glue_attr(&h, clusterer, dict, G_EXPIRY);
+    PyObject *entry = expiry == NULL ? NULL : hold(&h, PyTuple_Pack(2, a, b));
+    PyObject *push_args[2] = {expiry, entry};
+    int out = entry == NULL || hold(&h, PyObject_Vectorcall(push, push_args, 2, NULL)) == NULL ? -1 : 0;
+    release(&h);
+    return out;
+}
+
+/* mapping.pop(key, default), a new reference. */
+static PyObject *glue_pop(PyObject *mapping, PyObject *key, PyObject *default_value) {
+    if (PyDict_CheckExact(mapping)) {
+        PyObject *value = PyDict_GetItemWithError(mapping, key);
+        if (value == NULL) {
+            return PyErr_Occurred() ? NULL : Py_NewRef(default_value);
+        }
+        Py_INCREF(value);
+        if (PyDict_DelItem(mapping, key) < 0) {
+            Py_DECREF(value);
+            return NULL;
+        }
+        return value;
+    }
+    return PyObject_CallMethod(mapping, "pop", "OO", key, default_value);
+}
+
+/* _detach(sid): the story out of stories_, its members out of members_, and its keys out of
+ * the index (self._index.unfile([f.keys for f in members], sid)). 0, or -1 with an exception set. */
+static int glue_detach(PyObject *clusterer, PyObject *dict, PyObject *sid) {
+    Held h;
+    h.n = 0;
+    int out = -1;
+    PyObject *stories = glue_attr(&h, clusterer, dict, G_STORIES);
+    PyObject *dropped = stories == NULL ? NULL : hold(&h, glue_pop(stories, sid, Py_None));
+    PyObject *index = dropped == NULL ? NULL : glue_attr(&h, clusterer, dict, G_INDEX);
+    PyObject *members = index == NULL ? NULL : glue_attr(&h, clusterer, dict, G_MEMBERS);
+    PyObject *none = members == NULL ? NULL : hold(&h, PyTuple_New(0));
+    PyObject *gone = none == NULL ? NULL : hold(&h, glue_pop(members, sid, none));
+    PyObject *key_lists = gone == NULL ? NULL : hold(&h, PyList_New(0));
+    PyObject *walk = key_lists == NULL ? NULL : hold(&h, PyObject_GetIter(gone));
+    if (walk == NULL) {
+        goto done;
+    }
+    PyObject *f;
+    while ((f = PyIter_Next(walk)) != NULL) {
+        PyObject *keys = slot_attr(f, glue_str[G_KEYS]);
+        Py_DECREF(f);
+        int failed = keys == NULL || PyList_Append(key_lists, keys) < 0;
+        Py_XDECREF(keys);
+        if (failed) {
+            goto done;
+        }
+    }
+    if (PyErr_Occurred()) {
+        goto done;
+    }
+    PyObject *unfile_args[3] = {index, key_lists, sid};
+    PyObject *unfiled = Py_IS_TYPE(index, &KeyIndexType) ? KeyIndex_unfile((KeyIndexObject *)index, unfile_args + 1, 2)
+                                                        : PyObject_VectorcallMethod(glue_str[G_UNFILE], unfile_args, 3, NULL);
+    out = hold(&h, unfiled) == NULL ? -1 : 0;
+done:
+    release(&h);
+    return out;
+}
+
+/* _expire: while the oldest entry is due, it comes off the heap; its story, if still
+ * active, is moved up to its latest arrival where it grew since, kept another idle period
+ * where it is still in the time window, or else detached. 0, or -1 with an exception set. */
+static int glue_expire(PyObject *clusterer, PyObject *dict) {
+    for (;;) {
+        Held h;
+        h.n = 0;
+        int due = glue_expiry_due(&h, clusterer, dict);
+        release(&h);
+        if (due <= 0) {
+            return due;
+        }
+        PyObject *heapq = glue_global(G_HEAPQ);
+        PyObject *pop = heapq == NULL ? NULL : hold(&h, PyObject_GetAttr(heapq, glue_str[G_HEAPPOP]));
+        PyObject *expiry = pop == NULL ? NULL : glue_attr(&h, clusterer, dict, G_EXPIRY);
+        PyObject *entry = expiry == NULL ? NULL : hold(&h, PyObject_Vectorcall(pop, &expiry, 1, NULL));
+        /* seen, sid = entry */
+        PyObject *pair = entry == NULL ? NULL : hold(&h, PySequence_Tuple(entry));
+        if (pair == NULL) {
+            goto fail;
+        }
+        if (PyTuple_GET_SIZE(pair) != 2) {
+            PyErr_Format(PyExc_ValueError, PyTuple_GET_SIZE(pair) > 2 ? "too many values to unpack (expected 2)"
+                         : "not enough values to unpack (expected 2, got %zd)", PyTuple_GET_SIZE(pair));
+            goto fail;
+        }
+        PyObject *seen = PyTuple_GET_ITEM(pair, 0), *sid = PyTuple_GET_ITEM(pair, 1);
+        PyObject *stories = glue_attr(&h, clusterer, dict, G_STORIES);
+        PyObject *story = stories == NULL ? NULL
+            : PyDict_CheckExact(stories) ? Py_XNewRef(PyDict_GetItemWithError(stories, sid))
+            : PyObject_CallMethod(stories, "get", "O", sid);
+        if (story == NULL && PyErr_Occurred()) {
+            goto fail;
+        }
+        if (story == NULL || story == Py_None) { /* detached since */
+            Py_XDECREF(story);
+            release(&h);
+            continue;
+        }
+        hold(&h, story);
+        PyObject *last_seen = hold(&h, slot_attr(story, glue_str[G_LAST_SEEN]));
+        int grown = last_seen == NULL ? -1 : PyObject_RichCompareBool(last_seen, seen, Py_NE);
+        if (grown < 0) {
+            goto fail;
+        }
+        if (grown) { /* it grew since: its entry moves up to its latest arrival */
+            PyObject *latest_seen = hold(&h, slot_attr(story, glue_str[G_LAST_SEEN]));
+            if (latest_seen == NULL || glue_push(clusterer, dict, latest_seen, sid) < 0) {
+                goto fail;
+            }
+            release(&h);
+            continue;
+        }
+        /* in the time window: latest_day - last_day <= window_days, both dated */
+        PyObject *last_day = hold(&h, slot_attr(story, glue_str[G_LAST_DAY]));
+        int in_window = last_day == NULL ? -1 : 0;
+        if (last_day != NULL && last_day != Py_None) {
+            PyObject *latest = glue_attr(&h, clusterer, dict, G_LATEST_DAY);
+            if (latest == NULL) {
+                goto fail;
+            }
+            if (latest != Py_None) {
+                PyObject *gap = hold(&h, PyNumber_Subtract(latest, last_day));
+                PyObject *window = gap == NULL ? NULL : glue_attr(&h, clusterer, dict, G_WINDOW_DAYS);
+                in_window = window == NULL ? -1 : glue_compare(gap, window, Py_LE);
+            }
+        }
+        if (in_window < 0) {
+            goto fail;
+        }
+        if (in_window) { /* checked again after another idle period */
+            PyObject *arrivals = glue_attr(&h, clusterer, dict, G_ARRIVALS);
+            if (arrivals == NULL || glue_push(clusterer, dict, arrivals, sid) < 0) {
+                goto fail;
+            }
+            arrivals = glue_attr(&h, clusterer, dict, G_ARRIVALS);
+            if (arrivals == NULL || PyObject_SetAttr(story, glue_str[G_LAST_SEEN], arrivals) < 0) {
+                goto fail;
+            }
+            release(&h);
+            continue;
+        }
+        if (glue_detach(clusterer, dict, sid) < 0) {
+            goto fail;
+        }
+        release(&h);
+        continue;
+    fail:
+        release(&h);
+        return -1;
+    }
+}
+
 PyDoc_STRVAR(add_to_stream_doc,
 "add_to_stream(clusterer, features, story) -> story id\n\n"
 "OnlineClusterer.add_features' steps for one article in one call where the clusterer's\n"
@@ -553,46 +767,10 @@ static PyObject *add_to_stream(PyObject *self, PyObject *const *args, Py_ssize_t
             goto done;
         }
     }
-    /* the expiry test: the oldest entry idle longer than min_idle_arrivals */
-    PyObject *expiry = glue_attr(&h, clusterer, dict, G_EXPIRY);
-    int any = expiry == NULL ? -1 : PyObject_IsTrue(expiry);
-    if (any < 0) {
+    /* the expiry test, and _expire where it is due */
+    int due = glue_expiry_due(&h, clusterer, dict);
+    if (due < 0 || (due && glue_expire(clusterer, dict) < 0)) {
         goto done;
-    }
-    if (any) {
-        PyObject *seen = glue_attr(&h, clusterer, dict, G_ARRIVALS);
-        PyObject *zero = seen == NULL ? NULL : hold(&h, PyLong_FromLong(0));
-        /* expiry[0][0]: a list's first tuple read in place */
-        PyObject *oldest = zero == NULL ? NULL
-            : PyList_CheckExact(expiry) && PyList_GET_SIZE(expiry) > 0 ? hold(&h, Py_NewRef(PyList_GET_ITEM(expiry, 0)))
-            : hold(&h, PyObject_GetItem(expiry, zero));
-        PyObject *at = oldest == NULL ? NULL
-            : PyTuple_CheckExact(oldest) && PyTuple_GET_SIZE(oldest) > 0 ? hold(&h, Py_NewRef(PyTuple_GET_ITEM(oldest, 0)))
-            : hold(&h, PyObject_GetItem(oldest, zero));
-        if (at == NULL) {
-            goto done;
-        }
-        /* ints: the difference and the test in C (as Python's, where it fits a long long) */
-        long long seen_n = 0, at_n = 0, idle_n = 0;
-        int ints = PyLong_CheckExact(seen) && PyLong_CheckExact(at);
-        if (ints) {
-            seen_n = PyLong_AsLongLongAndOverflow(seen, &overflow);
-            ints = !overflow && (at_n = PyLong_AsLongLongAndOverflow(at, &overflow), !overflow)
-                   && !__builtin_sub_overflow(seen_n, at_n, &idle_n);
-        }
-        PyObject *idle = ints ? NULL : hold(&h, PyNumber_Subtract(seen, at));
-        PyObject *bound = !ints && idle == NULL ? NULL : glue_attr(&h, clusterer, dict, G_MIN_IDLE);
-        int due = -1;
-        if (bound != NULL && ints && PyLong_CheckExact(bound)) {
-            long long bound_n = PyLong_AsLongLongAndOverflow(bound, &overflow);
-            due = overflow ? overflow < 0 : idle_n > bound_n;
-        } else if (bound != NULL) {
-            idle = idle != NULL ? idle : hold(&h, PyLong_FromLongLong(idle_n));
-            due = idle == NULL ? -1 : glue_compare(idle, bound, Py_GT);
-        }
-        if (due < 0 || (due && hold(&h, PyObject_CallMethodNoArgs(clusterer, glue_str[G_EXPIRE])) == NULL)) {
-            goto done;
-        }
     }
     out = Py_NewRef(story);
 done:
