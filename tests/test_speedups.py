@@ -4827,3 +4827,18 @@ class _NoisyDict(dict):
 
     def __setitem__(self, key, value) -> None:  # type: ignore[no-untyped-def]
         super().__setitem__(key, value)
+
+
+def test_the_stream_step_reads_what_python_wrote_between_articles() -> None:
+    """The compiled step keeps what it read of the clusterer while its dict is unchanged:
+    attributes set from Python between articles (by specialised stores too) are read anew."""
+    from storyline.cluster.online import OnlineClusterer
+
+    features = _glue_features(120)
+    clusterer = OnlineClusterer()
+    for i, f in enumerate(features):
+        clusterer._arrivals = 10**6 * (i + 1)
+        clusterer._next_id = 500 + 2 * i
+        story = clusterer.add_features(f)
+        assert clusterer._arrivals == 10**6 * (i + 1) + 1
+        assert clusterer._next_id == max(500 + 2 * i, story + 1)
