@@ -427,8 +427,10 @@ static void stem_counts_free(StemCounts *c) {
 }
 
 /* One more of bytes[start:start + len] (FNV-1a hash ``h``), or with ``again`` 0 only a new
- * one (a stem seen before keeps its count): 0, or -1 with MemoryError set. */
-static int stem_counts_add(StemCounts *c, Py_ssize_t start, Py_ssize_t len, uint64_t h, int again) {
+ * one (a stem seen before keeps its count): 0, or -1 with MemoryError set. Inlined into the
+ * word loops (a call per word cost a third of its work). */
+static inline Py_ALWAYS_INLINE int stem_counts_add(StemCounts *c, Py_ssize_t start, Py_ssize_t len, uint64_t h,
+                                                   int again) {
     const unsigned char *w = c->bytes + start;
     Py_ssize_t k = byte_slot(c->slots, 2 * c->capacity - 1, c->bytes, w, len, h);
     if (c->slots[k].start >= 0) {
@@ -700,6 +702,15 @@ static int wide_stem_counts(PyObject *text, PyObject *stop, Py_ssize_t stem_char
 #define FNV_OFFSET 14695981039346656037u
 #define FNV_PRIME 1099511628211u
 
+/* The stem length count_ascii_terms reads with its loop unrolled (features.STEM_CHARS). */
+#define STEM_UNROLLED 7
+#if defined(__GNUC__) || defined(__clang__)
+#define UNROLL_PRAGMA(text) _Pragma(#text)
+#define UNROLL(count) UNROLL_PRAGMA(GCC unroll count)
+#else
+#define UNROLL(count)
+#endif
+
 /* Each byte's lower-case ASCII letter, 0 where it is none: one load tells and lowers it. */
 static unsigned char lower_letter[256];
 
@@ -722,9 +733,26 @@ static int count_ascii_terms(const unsigned char *s, Py_ssize_t n, StemCounts *c
         /* each word lower-cased and hashed (fnv1a) as it is read: its stem's hash, then its own */
         Py_ssize_t start = i, stem_end = n - start > stem_chars ? start + stem_chars : n;
         uint64_t h = FNV_OFFSET;
-        for (unsigned char c; i < stem_end && (c = lower_letter[s[i]]) != 0; i++) {
-            low[i] = c;
-            h = (h ^ c) * FNV_PRIME;
+        if (stem_end - start == STEM_UNROLLED) {
+            /* features.STEM_CHARS letters or fewer, the loop unrolled: no bound test per letter */
+            const unsigned char *from = s + start;
+            unsigned char *to = low + start;
+            int k = 0;
+            UNROLL(STEM_UNROLLED)
+            for (; k < STEM_UNROLLED; k++) {
+                unsigned char c = lower_letter[from[k]];
+                if (c == 0) {
+                    break;
+                }
+                to[k] = c;
+                h = (h ^ c) * FNV_PRIME;
+            }
+            i = start + k;
+        } else {
+            for (unsigned char c; i < stem_end && (c = lower_letter[s[i]]) != 0; i++) {
+                low[i] = c;
+                h = (h ^ c) * FNV_PRIME;
+            }
         }
         uint64_t stem_hash = h;
         for (unsigned char c; i < n && (c = lower_letter[s[i]]) != 0; i++) {
@@ -2200,7 +2228,8 @@ static void sort_by_count(Py_ssize_t *order, Py_ssize_t *spare, const Py_ssize_t
         low = c < low ? c : low;
     }
     if (low >= 0 && top < BUCKETS) {
-        Py_ssize_t next[BUCKETS] = {0}; /* by top - count: where the next index of a count goes */
+        Py_ssize_t next[BUCKETS]; /* by top - count: where the next index of a count goes */
+        memset(next, 0, (size_t)(top + 1) * sizeof *next); /* (only those read) */
         for (Py_ssize_t k = 0; k < n; k++) {
             next[top - count[order[k]]]++;
         }
@@ -2358,9 +2387,17 @@ static PyObject *term_weights(PyObject *text, PyObject *stop, Py_ssize_t stem_ch
  * (bag, index terms) tuple: a str is made only for the stems kept. NULL with an exception set. */
 static PyObject *rank_stems(const StemCounts *c, Py_ssize_t most, Py_ssize_t top) {
     Py_ssize_t n = c->entries, size = n > 0 ? n : 1;
-    Py_ssize_t *order = PyMem_Malloc((size_t)size * sizeof(Py_ssize_t));
-    Py_ssize_t *spare = PyMem_Malloc((size_t)size * sizeof(Py_ssize_t));
-    PyObject **made = PyMem_Calloc((size_t)size, sizeof(PyObject *));
+    /* (a text's few hundred stems on the stack: no allocation) */
+    enum { STACK_STEMS = 512 };
+    Py_ssize_t order_stack[STACK_STEMS], spare_stack[STACK_STEMS];
+    PyObject *made_stack[STACK_STEMS];
+    int heap = size > STACK_STEMS;
+    Py_ssize_t *order = heap ? PyMem_Malloc((size_t)size * sizeof(Py_ssize_t)) : order_stack;
+    Py_ssize_t *spare = heap ? PyMem_Malloc((size_t)size * sizeof(Py_ssize_t)) : spare_stack;
+    PyObject **made = heap ? PyMem_Calloc((size_t)size, sizeof(PyObject *)) : made_stack;
+    if (!heap) {
+        memset(made_stack, 0, (size_t)size * sizeof(PyObject *));
+    }
     /* (sized once for the stems kept: no resize while it fills) */
     PyObject *bag = _PyDict_NewPresized(n > most ? most : n), *index_terms = NULL, *out = NULL;
     if (order == NULL || spare == NULL || made == NULL) {
@@ -2397,9 +2434,11 @@ done:
     for (Py_ssize_t k = 0; made != NULL && k < n; k++) {
         Py_XDECREF(made[k]);
     }
-    PyMem_Free(order);
-    PyMem_Free(spare);
-    PyMem_Free(made);
+    if (heap) {
+        PyMem_Free(order);
+        PyMem_Free(spare);
+        PyMem_Free(made);
+    }
     Py_XDECREF(bag);
     Py_XDECREF(index_terms);
     return out;
