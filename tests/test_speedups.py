@@ -2954,6 +2954,27 @@ def test_the_body_bags_match_their_reference_on_real_bodies() -> None:
         speedups.body_bag("text", frozenset(), 7, -1, 20)
 
 
+# ---- featurize, round five: the unrolled stem read, rank_stems' arrays past its stack ----
+
+
+def test_the_body_bags_of_more_stems_than_rank_stems_keeps_on_its_stack_match_their_reference() -> None:
+    """rank_stems keeps its index arrays on the stack for up to 512 stems and allocates them
+    past that: bodies of 511 to 1,500 distinct stems, counted once to many times, with more
+    and fewer terms kept than there are, as the reference ranks them."""
+    rng = random.Random(5)
+    reference = _features_reference("body_bag")
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    for distinct in (511, 512, 513, 900, 1500):
+        vocabulary = sorted({"".join(rng.choice(letters) for _ in range(rng.randint(2, 9))) for _ in range(2 * distinct)})
+        vocabulary = vocabulary[:distinct]
+        words = vocabulary + rng.choices(vocabulary, k=rng.randint(0, 2000))
+        rng.shuffle(words)
+        text = " ".join(words)
+        for most, top in ((120, 20), (5000, 600), (0, 0)):
+            args = (text, frozenset({"the", "and"}), 7, most, top)
+            assert _items(speedups.body_bag(*args)) == _items(reference(*args)), (distinct, most, top)
+
+
 #: pieces of the top of an article for its weekdays and month-days: the names and their
 #: endings in every case, digits (two, three, Arabic-Indic), Unicode spaces and word
 #: characters, the four letters IGNORECASE matches to ASCII ones
