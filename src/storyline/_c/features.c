@@ -733,6 +733,7 @@ static int count_ascii_terms(const unsigned char *s, Py_ssize_t n, StemCounts *c
         /* each word lower-cased and hashed (fnv1a) as it is read: its stem's hash, then its own */
         Py_ssize_t start = i, stem_end = n - start > stem_chars ? start + stem_chars : n;
         uint64_t h = FNV_OFFSET;
+        int ended = 0; /* whether the byte at i, no letter, was read (the word is whole) */
         if (stem_end - start == STEM_UNROLLED) {
             /* features.STEM_CHARS letters or fewer, the loop unrolled: no bound test per letter */
             const unsigned char *from = s + start;
@@ -748,6 +749,7 @@ static int count_ascii_terms(const unsigned char *s, Py_ssize_t n, StemCounts *c
                 h = (h ^ c) * FNV_PRIME;
             }
             i = start + k;
+            ended = k < STEM_UNROLLED;
         } else {
             for (unsigned char c; i < stem_end && (c = lower_letter[s[i]]) != 0; i++) {
                 low[i] = c;
@@ -755,11 +757,12 @@ static int count_ascii_terms(const unsigned char *s, Py_ssize_t n, StemCounts *c
             }
         }
         uint64_t stem_hash = h;
-        for (unsigned char c; i < n && (c = lower_letter[s[i]]) != 0; i++) {
+        for (unsigned char c; !ended && i < n && (c = lower_letter[s[i]]) != 0; i++) {
             low[i] = c;
             h = (h ^ c) * FNV_PRIME;
         }
         Py_ssize_t len = i - start;
+        i++; /* past the byte that ended the word, no letter (at n: none, the loop ends) */
         if (len < 2) {
             continue;
         }
