@@ -725,16 +725,17 @@ static int count_ascii_terms(const unsigned char *s, Py_ssize_t n, StemCounts *c
     }
     unsigned char *low = (unsigned char *)counts->bytes;
     Py_ssize_t i = 0;
+    int unrolled = stem_chars == STEM_UNROLLED;
     while (i < n) {
         if (!lower_letter[s[i]]) {
             i++;
             continue;
         }
         /* each word lower-cased and hashed (fnv1a) as it is read: its stem's hash, then its own */
-        Py_ssize_t start = i, stem_end = n - start > stem_chars ? start + stem_chars : n;
+        Py_ssize_t start = i;
         uint64_t h = FNV_OFFSET;
         int ended = 0; /* whether the byte at i, no letter, was read (the word is whole) */
-        if (stem_end - start == STEM_UNROLLED) {
+        if (unrolled && n - start >= STEM_UNROLLED) {
             /* features.STEM_CHARS letters or fewer, the loop unrolled: no bound test per letter */
             const unsigned char *from = s + start;
             unsigned char *to = low + start;
@@ -751,6 +752,7 @@ static int count_ascii_terms(const unsigned char *s, Py_ssize_t n, StemCounts *c
             i = start + k;
             ended = k < STEM_UNROLLED;
         } else {
+            Py_ssize_t stem_end = n - start > stem_chars ? start + stem_chars : n;
             for (unsigned char c; i < stem_end && (c = lower_letter[s[i]]) != 0; i++) {
                 low[i] = c;
                 h = (h ^ c) * FNV_PRIME;
