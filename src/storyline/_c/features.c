@@ -1840,7 +1840,10 @@ static int name_counts_add(NameCounts *c, PyObject *key) {
     for (Py_ssize_t k = 0; k < c->used; k++) {
         PyObject *other = c->items[k].key;
         /* (equal strs have one kind: the narrowest that holds them) */
+        /* (names of a kind share their first bytes: the last one is compared before the rest) */
         if (other == key || (PyUnicode_GET_LENGTH(other) == n && PyUnicode_KIND(other) == kind
+                             && (n == 0 || ((const char *)PyUnicode_DATA(other))[n * kind - 1]
+                                               == ((const char *)PyUnicode_DATA(key))[n * kind - 1])
                              && memcmp(PyUnicode_DATA(other), PyUnicode_DATA(key), (size_t)(n * kind)) == 0)) {
             c->items[k].count++;
             Py_DECREF(key);
@@ -1893,11 +1896,19 @@ static PyObject *most_counted(const NameCounts *c, Py_ssize_t most) {
     return out;
 }
 
+/* Each byte with A-Z lower-cased, the rest as they are (made on first use). */
+static unsigned char lower_byte[256];
+
 /* The mentions of one entity that names someone or something counted into ``counts`` (its
  * "kind:name", and for a person with a full name the surname alone; ``person``: the kind
  * is "p:"): 0, or -1 with an exception set. An ASCII name of an ASCII kind is lower-cased
  * and stripped into a buffer, and its keys made by ascii_term (no str made per mention). */
 static int count_entity(NameCounts *counts, PyObject *prefix, int person, PyObject *canonical) {
+    if (lower_byte['A'] != 'a') {
+        for (int c = 0; c < 256; c++) {
+            lower_byte[c] = (unsigned char)(c >= 'A' && c <= 'Z' ? c | 32 : c);
+        }
+    }
     if (!PyUnicode_Check(canonical)) {
         PyErr_SetString(PyExc_TypeError, "entity_features: an entity's canonical name must be a str");
         return -1;
@@ -1931,12 +1942,15 @@ static int count_entity(NameCounts *counts, PyObject *prefix, int person, PyObje
         uint64_t kind_hash = h;
         Py_ssize_t n = p, space = -1;
         for (Py_ssize_t i = start; i < end; i++, n++) {
-            unsigned char c = (s[i] >= 'A' && s[i] <= 'Z') ? (unsigned char)(s[i] | 32) : s[i];
+            unsigned char c = lower_byte[s[i]];
             key[n] = c;
             h = (h ^ c) * FNV_PRIME;
-            space = c == ' ' ? n : space;
         }
         int status = name_counts_add(counts, ascii_term(key, n, h));
+        /* a person's last space, looked for from the end (a surname is short) */
+        for (Py_ssize_t i = n - 1; person && i >= p && space < 0; i--) {
+            space = key[i] == ' ' ? i : -1;
+        }
         if (status == 0 && person && space >= 0) {
             /* "p:" (the kind) and the surname, moved up to it: the whole name is counted */
             h = kind_hash;
