@@ -107,9 +107,13 @@ static int term_cache_resize(Py_ssize_t size, int keep) {
     return 0;
 }
 
-/* The str of the ``n`` ASCII bytes at ``s`` (FNV-1a ``hash``), a new reference: the cached
- * one, or one made and cached. NULL with an exception set. */
-static PyObject *ascii_term(const unsigned char *s, Py_ssize_t n, uint64_t hash) {
+/* ascii_term where the term may not be cached yet: the cache grown where it is half full, the
+ * term found, or made and cached. Out of line: its calls and their saved registers are
+ * only for the few terms met first. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+static PyObject *ascii_term_made(const unsigned char *s, Py_ssize_t n, uint64_t hash) {
     if (2 * (term_cache_used + 1) > term_cache_mask + 1) {
         Py_ssize_t size = term_cache_mask < 0 ? 1024 : 2 * (term_cache_mask + 1);
         int keep = size <= TERM_CACHE_MAX;
@@ -132,6 +136,22 @@ static PyObject *ascii_term(const unsigned char *s, Py_ssize_t n, uint64_t hash)
         term_cache_used++;
     }
     return term;
+}
+
+/* The str of the ``n`` ASCII bytes at ``s`` (FNV-1a ``hash``), a new reference: the cached
+ * one, or one made and cached (ascii_term_made). NULL with an exception set. */
+static inline PyObject *ascii_term(const unsigned char *s, Py_ssize_t n, uint64_t hash) {
+    if (term_cache != NULL) {
+        for (Py_ssize_t at = (Py_ssize_t)(hash & (uint64_t)term_cache_mask); term_cache[at].term != NULL;
+             at = (at + 1) & term_cache_mask) {
+            PyObject *term = term_cache[at].term;
+            if (term_cache[at].hash == hash && PyUnicode_GET_LENGTH(term) == n
+                && memcmp(PyUnicode_1BYTE_DATA(term), s, (size_t)n) == 0) {
+                return Py_NewRef(term);
+            }
+        }
+    }
+    return ascii_term_made(s, n, hash);
 }
 
 #if defined(__GNUC__) || defined(__clang__)
