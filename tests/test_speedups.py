@@ -2975,6 +2975,25 @@ def test_the_body_bags_of_more_stems_than_rank_stems_keeps_on_its_stack_match_th
             assert _items(speedups.body_bag(*args)) == _items(reference(*args)), (distinct, most, top)
 
 
+def test_words_of_every_length_are_found_again_in_the_counts_and_the_stop_words() -> None:
+    """A word met again, and a stop word, is told equal by loads from both ends of its bytes
+    (two of 1, 2, 4 or 8 bytes, overlapping; memcmp past 16): words of 1 to 24 letters, each
+    with its neighbours of one letter changed at every place, counted and stopped as the
+    references do."""
+    references = {name: _features_reference(name) for name in ("word_terms", "body_bag")}
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    for n in range(1, 25):
+        word = letters[:n]
+        variants = [word[:k] + "z" + word[k + 1:] for k in range(n)]
+        stop = frozenset({word, variants[n // 2]})
+        text = " ".join([word, *variants, word.upper(), *variants, word])
+        for stem in (7, 30, n):
+            args = (text, stop, stem)
+            assert _items(speedups.word_terms(*args)) == _items(references["word_terms"](*args)), (n, stem)
+            args = (text, stop, stem, 120, 20)
+            assert _items(speedups.body_bag(*args)) == _items(references["body_bag"](*args)), (n, stem)
+
+
 #: pieces of the top of an article for its weekdays and month-days: the names and their
 #: endings in every case, digits (two, three, Arabic-Indic), Unicode spaces and word
 #: characters, the four letters IGNORECASE matches to ASCII ones
