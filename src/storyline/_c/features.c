@@ -23,6 +23,37 @@ static inline uint64_t load8(const unsigned char *p) {
     return v;
 }
 
+/* Four and two bytes at ``p`` (any alignment), for equality tests. */
+static inline uint32_t load4(const unsigned char *p) {
+    uint32_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline uint16_t load2(const unsigned char *p) {
+    uint16_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* Whether a[:n] == b[:n]: a word's bytes as two loads from each end that overlap (no byte
+ * past n read; a call to memcmp costs more than they take), memcmp past 16. */
+static inline int same_bytes(const unsigned char *a, const unsigned char *b, Py_ssize_t n) {
+    if (n >= 8) {
+        if (n > 16) {
+            return memcmp(a, b, (size_t)n) == 0;
+        }
+        return load8(a) == load8(b) && load8(a + n - 8) == load8(b + n - 8);
+    }
+    if (n >= 4) {
+        return load4(a) == load4(b) && load4(a + n - 4) == load4(b + n - 4);
+    }
+    if (n >= 2) {
+        return load2(a) == load2(b) && load2(a + n - 2) == load2(b + n - 2);
+    }
+    return n == 0 || a[0] == b[0];
+}
+
 #define BYTES_ONES 0x0101010101010101u
 #define BYTES_HIGHS 0x8080808080808080u
 
@@ -146,7 +177,7 @@ static inline PyObject *ascii_term(const unsigned char *s, Py_ssize_t n, uint64_
              at = (at + 1) & term_cache_mask) {
             PyObject *term = term_cache[at].term;
             if (term_cache[at].hash == hash && PyUnicode_GET_LENGTH(term) == n
-                && memcmp(PyUnicode_1BYTE_DATA(term), s, (size_t)n) == 0) {
+                && same_bytes(PyUnicode_1BYTE_DATA(term), s, n)) {
                 return Py_NewRef(term);
             }
         }
@@ -251,36 +282,6 @@ typedef struct {
 #define STOP_SETS 4
 static ByteSet stop_sets[STOP_SETS];
 static int stop_sets_next = 0;
-
-static inline uint32_t load4(const unsigned char *p) {
-    uint32_t v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static inline uint16_t load2(const unsigned char *p) {
-    uint16_t v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-/* Whether a[:n] == b[:n]: a word's bytes as two loads from each end that overlap (no byte
- * past n read; a call to memcmp costs more than they take), memcmp past 16. */
-static inline int same_bytes(const unsigned char *a, const unsigned char *b, Py_ssize_t n) {
-    if (n >= 8) {
-        if (n > 16) {
-            return memcmp(a, b, (size_t)n) == 0;
-        }
-        return load8(a) == load8(b) && load8(a + n - 8) == load8(b + n - 8);
-    }
-    if (n >= 4) {
-        return load4(a) == load4(b) && load4(a + n - 4) == load4(b + n - 4);
-    }
-    if (n >= 2) {
-        return load2(a) == load2(b) && load2(a + n - 2) == load2(b + n - 2);
-    }
-    return n == 0 || a[0] == b[0];
-}
 
 /* The slot of ``w`` (n bytes, hash h) in open-addressed ``slots``: its own, or the empty one
  * where it would go. */
