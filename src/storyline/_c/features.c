@@ -54,6 +54,14 @@ static inline int same_bytes(const unsigned char *a, const unsigned char *b, Py_
     return n == 0 || a[0] == b[0];
 }
 
+/* The loop that follows unrolled ``count`` times (where the compiler takes the hint). */
+#if defined(__GNUC__) || defined(__clang__)
+#define UNROLL_PRAGMA(text) _Pragma(#text)
+#define UNROLL(count) UNROLL_PRAGMA(GCC unroll count)
+#else
+#define UNROLL(count)
+#endif
+
 #define BYTES_ONES 0x0101010101010101u
 #define BYTES_HIGHS 0x8080808080808080u
 
@@ -422,6 +430,7 @@ static int stem_counts_make_room(StemCounts *c, Py_ssize_t capacity) {
     }
     *c = (StemCounts){c->bytes, block, slot, slot_entry, entry, entry_count, capacity, c->entries, c->utf8, c->spare,
                       c->spare_size};
+    UNROLL(8) /* (slots: a power of two, 16 or more) */
     for (size_t k = 0; k < slots; k++) {
         slot[k].start = -1;
     }
@@ -741,12 +750,6 @@ static int wide_stem_counts(PyObject *text, PyObject *stop, Py_ssize_t stem_char
 
 /* The stem length count_ascii_terms reads with its loop unrolled (features.STEM_CHARS). */
 #define STEM_UNROLLED 7
-#if defined(__GNUC__) || defined(__clang__)
-#define UNROLL_PRAGMA(text) _Pragma(#text)
-#define UNROLL(count) UNROLL_PRAGMA(GCC unroll count)
-#else
-#define UNROLL(count)
-#endif
 
 /* Each byte's lower-case ASCII letter, 0 where it is none: one load tells and lowers it. */
 static unsigned char lower_letter[256];
