@@ -2994,6 +2994,28 @@ def test_words_of_every_length_are_found_again_in_the_counts_and_the_stop_words(
             assert _items(speedups.body_bag(*args)) == _items(references["body_bag"](*args)), (n, stem)
 
 
+def test_the_entity_labels_of_one_first_letter_are_told_apart() -> None:
+    """The label table finds a label among those of its first letter: labels of one letter
+    and of one length, prefixes of each other, one of no kind, an empty one (the dict's), in
+    tables made again as they change, as the reference reads them."""
+    from storyline.cluster import features
+    from storyline.model import Entity
+
+    reference = _features_reference("entity_features")
+    labels = ["P", "PA", "PB", "PAB", "PBA", "PC", "Q", "", "PERSON", "PERCENT", "PRODUCT", "PERSONS", "X"]
+    entities = tuple(Entity(text="12", label=label, canonical=f"Name {label}", start=0, end=1) for label in labels)
+    tables = [
+        ({"P": "p:", "PA": "a:", "PAB": "b:", "PBA": "c:", "": "e:"}, frozenset({"PB", "Q", "PERCENT"})),
+        ({"PB": "p:", "PERSON": "p:", "PRODUCT": "o:"}, frozenset({"P", "PA", "PC"})),
+        (dict(features._KIND_PREFIX), features.NUMERIC),
+        ({"PBA": "x:", "PA": "y:"}, frozenset({"PBA", "PAB", ""})),
+    ]
+    for prefixes, numeric in tables + tables[::-1]:
+        got = speedups.entity_features(entities, prefixes, numeric, 4)
+        want = reference(entities, prefixes, numeric, 4)
+        assert list(got[0].items()) == list(want[0].items()) and got[1:] == want[1:], prefixes
+
+
 #: pieces of the top of an article for its weekdays and month-days: the names and their
 #: endings in every case, digits (two, three, Arabic-Indic), Unicode spaces and word
 #: characters, the four letters IGNORECASE matches to ASCII ones

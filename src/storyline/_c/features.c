@@ -2043,6 +2043,7 @@ typedef struct {
     Py_ssize_t len;
     unsigned char bytes[LABEL_BYTES];
     PyObject *prefix; /* held; NULL: a numeric label (in the set, not the dict) */
+    unsigned char next; /* 1 + the next label of its first byte, 0: none */
 } KnownLabel;
 
 static struct {
@@ -2050,6 +2051,9 @@ static struct {
     uint64_t version;
     Py_ssize_t count;
     KnownLabel label[LABELS_MAX];
+    /* by a label's first byte, 1 + the first label of it (0: none): a label is compared only
+     * with the few of its first letter, and one of no kind (DATE, TIME) with none */
+    unsigned char first[256];
 } known_labels;
 
 /* Empties the table, and only then lets go of what it held (a release can run Python code
@@ -2060,6 +2064,7 @@ static void known_labels_clear(void) {
     PyObject *prefixes = known_labels.prefixes, *numeric = known_labels.numeric;
     memcpy(held, known_labels.label, (size_t)count * sizeof *held);
     known_labels.count = 0;
+    memset(known_labels.first, 0, sizeof known_labels.first);
     known_labels.prefixes = known_labels.numeric = NULL;
     known_labels.version = 0;
     for (Py_ssize_t k = 0; k < count; k++) {
@@ -2086,10 +2091,18 @@ static int known_labels_add(PyObject *label, PyObject *prefix) {
     if (known_labels.count == LABELS_MAX) {
         return 0;
     }
-    KnownLabel *at = &known_labels.label[known_labels.count++];
+    Py_ssize_t index = known_labels.count++;
+    KnownLabel *at = &known_labels.label[index];
     at->len = n;
     memcpy(at->bytes, PyUnicode_1BYTE_DATA(label), (size_t)n);
     at->prefix = Py_XNewRef(prefix);
+    at->next = 0;
+    /* last in its first byte's list (an empty label's first byte: the str's closing NUL) */
+    unsigned char *link = &known_labels.first[PyUnicode_1BYTE_DATA(label)[0]];
+    while (*link != 0) {
+        link = &known_labels.label[*link - 1].next;
+    }
+    *link = (unsigned char)(index + 1);
     return 1;
 }
 
@@ -2133,9 +2146,9 @@ static int known_labels_for(PyObject *prefixes, PyObject *numeric) {
 static PyObject *known_label(PyObject *label, int *numeric) {
     Py_ssize_t n = PyUnicode_GET_LENGTH(label);
     const unsigned char *bytes = PyUnicode_1BYTE_DATA(label);
-    for (Py_ssize_t k = 0; k < known_labels.count; k++) {
-        const KnownLabel *known = &known_labels.label[k];
-        if (known->len == n && known->bytes[0] == bytes[0] && same_bytes(known->bytes, bytes, n)) {
+    for (unsigned char k = known_labels.first[bytes[0]]; k != 0; k = known_labels.label[k - 1].next) {
+        const KnownLabel *known = &known_labels.label[k - 1];
+        if (known->len == n && same_bytes(known->bytes, bytes, n)) {
             *numeric = known->prefix == NULL;
             return known->prefix;
         }
