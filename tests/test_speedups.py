@@ -2957,6 +2957,68 @@ def test_the_body_bags_match_their_reference_on_real_bodies() -> None:
         speedups.body_bag("text", frozenset(), 7, -1, 20)
 
 
+# ---- featurize, round five: the unrolled stem read, rank_stems' arrays past its stack ----
+
+
+def test_the_body_bags_of_more_stems_than_rank_stems_keeps_on_its_stack_match_their_reference() -> None:
+    """rank_stems keeps its index arrays on the stack for up to 512 stems and allocates them
+    past that: bodies of 511 to 1,500 distinct stems, counted once to many times, with more
+    and fewer terms kept than there are, as the reference ranks them."""
+    rng = random.Random(5)
+    reference = _features_reference("body_bag")
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    for distinct in (511, 512, 513, 900, 1500):
+        vocabulary = sorted({"".join(rng.choice(letters) for _ in range(rng.randint(2, 9))) for _ in range(2 * distinct)})
+        vocabulary = vocabulary[:distinct]
+        words = vocabulary + rng.choices(vocabulary, k=rng.randint(0, 2000))
+        rng.shuffle(words)
+        text = " ".join(words)
+        for most, top in ((120, 20), (5000, 600), (0, 0)):
+            args = (text, frozenset({"the", "and"}), 7, most, top)
+            assert _items(speedups.body_bag(*args)) == _items(reference(*args)), (distinct, most, top)
+
+
+def test_words_of_every_length_are_found_again_in_the_counts_and_the_stop_words() -> None:
+    """A word met again, and a stop word, is told equal by loads from both ends of its bytes
+    (two of 1, 2, 4 or 8 bytes, overlapping; memcmp past 16): words of 1 to 24 letters, each
+    with its neighbours of one letter changed at every place, counted and stopped as the
+    references do."""
+    references = {name: _features_reference(name) for name in ("word_terms", "body_bag")}
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    for n in range(1, 25):
+        word = letters[:n]
+        variants = [word[:k] + "z" + word[k + 1:] for k in range(n)]
+        stop = frozenset({word, variants[n // 2]})
+        text = " ".join([word, *variants, word.upper(), *variants, word])
+        for stem in (7, 30, n):
+            args = (text, stop, stem)
+            assert _items(speedups.word_terms(*args)) == _items(references["word_terms"](*args)), (n, stem)
+            args = (text, stop, stem, 120, 20)
+            assert _items(speedups.body_bag(*args)) == _items(references["body_bag"](*args)), (n, stem)
+
+
+def test_the_entity_labels_of_one_first_letter_are_told_apart() -> None:
+    """The label table finds a label among those of its first letter: labels of one letter
+    and of one length, prefixes of each other, one of no kind, an empty one (the dict's), in
+    tables made again as they change, as the reference reads them."""
+    from storyline.cluster import features
+    from storyline.model import Entity
+
+    reference = _features_reference("entity_features")
+    labels = ["P", "PA", "PB", "PAB", "PBA", "PC", "Q", "", "PERSON", "PERCENT", "PRODUCT", "PERSONS", "X"]
+    entities = tuple(Entity(text="12", label=label, canonical=f"Name {label}", start=0, end=1) for label in labels)
+    tables = [
+        ({"P": "p:", "PA": "a:", "PAB": "b:", "PBA": "c:", "": "e:"}, frozenset({"PB", "Q", "PERCENT"})),
+        ({"PB": "p:", "PERSON": "p:", "PRODUCT": "o:"}, frozenset({"P", "PA", "PC"})),
+        (dict(features._KIND_PREFIX), features.NUMERIC),
+        ({"PBA": "x:", "PA": "y:"}, frozenset({"PBA", "PAB", ""})),
+    ]
+    for prefixes, numeric in tables + tables[::-1]:
+        got = speedups.entity_features(entities, prefixes, numeric, 4)
+        want = reference(entities, prefixes, numeric, 4)
+        assert list(got[0].items()) == list(want[0].items()) and got[1:] == want[1:], prefixes
+
+
 #: pieces of the top of an article for its weekdays and month-days: the names and their
 #: endings in every case, digits (two, three, Arabic-Indic), Unicode spaces and word
 #: characters, the four letters IGNORECASE matches to ASCII ones

@@ -23,6 +23,45 @@ static inline uint64_t load8(const unsigned char *p) {
     return v;
 }
 
+/* Four and two bytes at ``p`` (any alignment), for equality tests. */
+static inline uint32_t load4(const unsigned char *p) {
+    uint32_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline uint16_t load2(const unsigned char *p) {
+    uint16_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* Whether a[:n] == b[:n]: a word's bytes as two loads from each end that overlap (no byte
+ * past n read; a call to memcmp costs more than they take), memcmp past 16. */
+static inline int same_bytes(const unsigned char *a, const unsigned char *b, Py_ssize_t n) {
+    if (n >= 8) {
+        if (n > 16) {
+            return memcmp(a, b, (size_t)n) == 0;
+        }
+        return load8(a) == load8(b) && load8(a + n - 8) == load8(b + n - 8);
+    }
+    if (n >= 4) {
+        return load4(a) == load4(b) && load4(a + n - 4) == load4(b + n - 4);
+    }
+    if (n >= 2) {
+        return load2(a) == load2(b) && load2(a + n - 2) == load2(b + n - 2);
+    }
+    return n == 0 || a[0] == b[0];
+}
+
+/* The loop that follows unrolled ``count`` times (where the compiler takes the hint). */
+#if defined(__GNUC__) || defined(__clang__)
+#define UNROLL_PRAGMA(text) _Pragma(#text)
+#define UNROLL(count) UNROLL_PRAGMA(GCC unroll count)
+#else
+#define UNROLL(count)
+#endif
+
 #define BYTES_ONES 0x0101010101010101u
 #define BYTES_HIGHS 0x8080808080808080u
 
@@ -107,9 +146,13 @@ static int term_cache_resize(Py_ssize_t size, int keep) {
     return 0;
 }
 
-/* The str of the ``n`` ASCII bytes at ``s`` (FNV-1a ``hash``), a new reference: the cached
- * one, or one made and cached. NULL with an exception set. */
-static PyObject *ascii_term(const unsigned char *s, Py_ssize_t n, uint64_t hash) {
+/* ascii_term where the term may not be cached yet: the cache grown where it is half full, the
+ * term found, or made and cached. Out of line: its calls and their saved registers are
+ * only for the few terms met first. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+static PyObject *ascii_term_made(const unsigned char *s, Py_ssize_t n, uint64_t hash) {
     if (2 * (term_cache_used + 1) > term_cache_mask + 1) {
         Py_ssize_t size = term_cache_mask < 0 ? 1024 : 2 * (term_cache_mask + 1);
         int keep = size <= TERM_CACHE_MAX;
@@ -132,6 +175,22 @@ static PyObject *ascii_term(const unsigned char *s, Py_ssize_t n, uint64_t hash)
         term_cache_used++;
     }
     return term;
+}
+
+/* The str of the ``n`` ASCII bytes at ``s`` (FNV-1a ``hash``), a new reference: the cached
+ * one, or one made and cached (ascii_term_made). NULL with an exception set. */
+static inline PyObject *ascii_term(const unsigned char *s, Py_ssize_t n, uint64_t hash) {
+    if (term_cache != NULL) {
+        for (Py_ssize_t at = (Py_ssize_t)(hash & (uint64_t)term_cache_mask); term_cache[at].term != NULL;
+             at = (at + 1) & term_cache_mask) {
+            PyObject *term = term_cache[at].term;
+            if (term_cache[at].hash == hash && PyUnicode_GET_LENGTH(term) == n
+                && same_bytes(PyUnicode_1BYTE_DATA(term), s, n)) {
+                return Py_NewRef(term);
+            }
+        }
+    }
+    return ascii_term_made(s, n, hash);
 }
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -231,20 +290,6 @@ typedef struct {
 #define STOP_SETS 4
 static ByteSet stop_sets[STOP_SETS];
 static int stop_sets_next = 0;
-
-/* Whether a[:n] == b[:n]: a loop for words (a call to memcmp costs more than they take),
- * memcmp past that. */
-static inline int same_bytes(const unsigned char *a, const unsigned char *b, Py_ssize_t n) {
-    if (n > 16) {
-        return memcmp(a, b, (size_t)n) == 0;
-    }
-    for (Py_ssize_t k = 0; k < n; k++) {
-        if (a[k] != b[k]) {
-            return 0;
-        }
-    }
-    return 1;
-}
 
 /* The slot of ``w`` (n bytes, hash h) in open-addressed ``slots``: its own, or the empty one
  * where it would go. */
@@ -385,6 +430,7 @@ static int stem_counts_make_room(StemCounts *c, Py_ssize_t capacity) {
     }
     *c = (StemCounts){c->bytes, block, slot, slot_entry, entry, entry_count, capacity, c->entries, c->utf8, c->spare,
                       c->spare_size};
+    UNROLL(8) /* (slots: a power of two, 16 or more) */
     for (size_t k = 0; k < slots; k++) {
         slot[k].start = -1;
     }
@@ -427,8 +473,10 @@ static void stem_counts_free(StemCounts *c) {
 }
 
 /* One more of bytes[start:start + len] (FNV-1a hash ``h``), or with ``again`` 0 only a new
- * one (a stem seen before keeps its count): 0, or -1 with MemoryError set. */
-static int stem_counts_add(StemCounts *c, Py_ssize_t start, Py_ssize_t len, uint64_t h, int again) {
+ * one (a stem seen before keeps its count): 0, or -1 with MemoryError set. Inlined into the
+ * word loops (a call per word cost a third of its work). */
+static inline Py_ALWAYS_INLINE int stem_counts_add(StemCounts *c, Py_ssize_t start, Py_ssize_t len, uint64_t h,
+                                                   int again) {
     const unsigned char *w = c->bytes + start;
     Py_ssize_t k = byte_slot(c->slots, 2 * c->capacity - 1, c->bytes, w, len, h);
     if (c->slots[k].start >= 0) {
@@ -700,6 +748,9 @@ static int wide_stem_counts(PyObject *text, PyObject *stop, Py_ssize_t stem_char
 #define FNV_OFFSET 14695981039346656037u
 #define FNV_PRIME 1099511628211u
 
+/* The stem length count_ascii_terms reads with its loop unrolled (features.STEM_CHARS). */
+#define STEM_UNROLLED 7
+
 /* Each byte's lower-case ASCII letter, 0 where it is none: one load tells and lowers it. */
 static unsigned char lower_letter[256];
 
@@ -714,24 +765,46 @@ static int count_ascii_terms(const unsigned char *s, Py_ssize_t n, StemCounts *c
     }
     unsigned char *low = (unsigned char *)counts->bytes;
     Py_ssize_t i = 0;
+    int unrolled = stem_chars == STEM_UNROLLED;
     while (i < n) {
         if (!lower_letter[s[i]]) {
             i++;
             continue;
         }
         /* each word lower-cased and hashed (fnv1a) as it is read: its stem's hash, then its own */
-        Py_ssize_t start = i, stem_end = n - start > stem_chars ? start + stem_chars : n;
+        Py_ssize_t start = i;
         uint64_t h = FNV_OFFSET;
-        for (unsigned char c; i < stem_end && (c = lower_letter[s[i]]) != 0; i++) {
-            low[i] = c;
-            h = (h ^ c) * FNV_PRIME;
+        int ended = 0; /* whether the byte at i, no letter, was read (the word is whole) */
+        if (unrolled && n - start >= STEM_UNROLLED) {
+            /* features.STEM_CHARS letters or fewer, the loop unrolled: no bound test per letter */
+            const unsigned char *from = s + start;
+            unsigned char *to = low + start;
+            int k = 0;
+            UNROLL(STEM_UNROLLED)
+            for (; k < STEM_UNROLLED; k++) {
+                unsigned char c = lower_letter[from[k]];
+                if (c == 0) {
+                    break;
+                }
+                to[k] = c;
+                h = (h ^ c) * FNV_PRIME;
+            }
+            i = start + k;
+            ended = k < STEM_UNROLLED;
+        } else {
+            Py_ssize_t stem_end = n - start > stem_chars ? start + stem_chars : n;
+            for (unsigned char c; i < stem_end && (c = lower_letter[s[i]]) != 0; i++) {
+                low[i] = c;
+                h = (h ^ c) * FNV_PRIME;
+            }
         }
         uint64_t stem_hash = h;
-        for (unsigned char c; i < n && (c = lower_letter[s[i]]) != 0; i++) {
+        for (unsigned char c; !ended && i < n && (c = lower_letter[s[i]]) != 0; i++) {
             low[i] = c;
             h = (h ^ c) * FNV_PRIME;
         }
         Py_ssize_t len = i - start;
+        i++; /* past the byte that ended the word, no letter (at n: none, the loop ends) */
         if (len < 2) {
             continue;
         }
@@ -1807,7 +1880,10 @@ static int name_counts_add(NameCounts *c, PyObject *key) {
     for (Py_ssize_t k = 0; k < c->used; k++) {
         PyObject *other = c->items[k].key;
         /* (equal strs have one kind: the narrowest that holds them) */
+        /* (names of a kind share their first bytes: the last one is compared before the rest) */
         if (other == key || (PyUnicode_GET_LENGTH(other) == n && PyUnicode_KIND(other) == kind
+                             && (n == 0 || ((const char *)PyUnicode_DATA(other))[n * kind - 1]
+                                               == ((const char *)PyUnicode_DATA(key))[n * kind - 1])
                              && memcmp(PyUnicode_DATA(other), PyUnicode_DATA(key), (size_t)(n * kind)) == 0)) {
             c->items[k].count++;
             Py_DECREF(key);
@@ -1860,11 +1936,19 @@ static PyObject *most_counted(const NameCounts *c, Py_ssize_t most) {
     return out;
 }
 
+/* Each byte with A-Z lower-cased, the rest as they are (made on first use). */
+static unsigned char lower_byte[256];
+
 /* The mentions of one entity that names someone or something counted into ``counts`` (its
  * "kind:name", and for a person with a full name the surname alone; ``person``: the kind
  * is "p:"): 0, or -1 with an exception set. An ASCII name of an ASCII kind is lower-cased
  * and stripped into a buffer, and its keys made by ascii_term (no str made per mention). */
 static int count_entity(NameCounts *counts, PyObject *prefix, int person, PyObject *canonical) {
+    if (lower_byte['A'] != 'a') {
+        for (int c = 0; c < 256; c++) {
+            lower_byte[c] = (unsigned char)(c >= 'A' && c <= 'Z' ? c | 32 : c);
+        }
+    }
     if (!PyUnicode_Check(canonical)) {
         PyErr_SetString(PyExc_TypeError, "entity_features: an entity's canonical name must be a str");
         return -1;
@@ -1898,12 +1982,15 @@ static int count_entity(NameCounts *counts, PyObject *prefix, int person, PyObje
         uint64_t kind_hash = h;
         Py_ssize_t n = p, space = -1;
         for (Py_ssize_t i = start; i < end; i++, n++) {
-            unsigned char c = (s[i] >= 'A' && s[i] <= 'Z') ? (unsigned char)(s[i] | 32) : s[i];
+            unsigned char c = lower_byte[s[i]];
             key[n] = c;
             h = (h ^ c) * FNV_PRIME;
-            space = c == ' ' ? n : space;
         }
         int status = name_counts_add(counts, ascii_term(key, n, h));
+        /* a person's last space, looked for from the end (a surname is short) */
+        for (Py_ssize_t i = n - 1; person && i >= p && space < 0; i--) {
+            space = key[i] == ' ' ? i : -1;
+        }
         if (status == 0 && person && space >= 0) {
             /* "p:" (the kind) and the surname, moved up to it: the whole name is counted */
             h = kind_hash;
@@ -1956,6 +2043,7 @@ typedef struct {
     Py_ssize_t len;
     unsigned char bytes[LABEL_BYTES];
     PyObject *prefix; /* held; NULL: a numeric label (in the set, not the dict) */
+    unsigned char next; /* 1 + the next label of its first byte, 0: none */
 } KnownLabel;
 
 static struct {
@@ -1963,6 +2051,9 @@ static struct {
     uint64_t version;
     Py_ssize_t count;
     KnownLabel label[LABELS_MAX];
+    /* by a label's first byte, 1 + the first label of it (0: none): a label is compared only
+     * with the few of its first letter, and one of no kind (DATE, TIME) with none */
+    unsigned char first[256];
 } known_labels;
 
 /* Empties the table, and only then lets go of what it held (a release can run Python code
@@ -1973,6 +2064,7 @@ static void known_labels_clear(void) {
     PyObject *prefixes = known_labels.prefixes, *numeric = known_labels.numeric;
     memcpy(held, known_labels.label, (size_t)count * sizeof *held);
     known_labels.count = 0;
+    memset(known_labels.first, 0, sizeof known_labels.first);
     known_labels.prefixes = known_labels.numeric = NULL;
     known_labels.version = 0;
     for (Py_ssize_t k = 0; k < count; k++) {
@@ -1999,10 +2091,18 @@ static int known_labels_add(PyObject *label, PyObject *prefix) {
     if (known_labels.count == LABELS_MAX) {
         return 0;
     }
-    KnownLabel *at = &known_labels.label[known_labels.count++];
+    Py_ssize_t index = known_labels.count++;
+    KnownLabel *at = &known_labels.label[index];
     at->len = n;
     memcpy(at->bytes, PyUnicode_1BYTE_DATA(label), (size_t)n);
     at->prefix = Py_XNewRef(prefix);
+    at->next = 0;
+    /* last in its first byte's list (an empty label's first byte: the str's closing NUL) */
+    unsigned char *link = &known_labels.first[PyUnicode_1BYTE_DATA(label)[0]];
+    while (*link != 0) {
+        link = &known_labels.label[*link - 1].next;
+    }
+    *link = (unsigned char)(index + 1);
     return 1;
 }
 
@@ -2046,9 +2146,9 @@ static int known_labels_for(PyObject *prefixes, PyObject *numeric) {
 static PyObject *known_label(PyObject *label, int *numeric) {
     Py_ssize_t n = PyUnicode_GET_LENGTH(label);
     const unsigned char *bytes = PyUnicode_1BYTE_DATA(label);
-    for (Py_ssize_t k = 0; k < known_labels.count; k++) {
-        const KnownLabel *known = &known_labels.label[k];
-        if (known->len == n && known->bytes[0] == bytes[0] && same_bytes(known->bytes, bytes, n)) {
+    for (unsigned char k = known_labels.first[bytes[0]]; k != 0; k = known_labels.label[k - 1].next) {
+        const KnownLabel *known = &known_labels.label[k - 1];
+        if (known->len == n && same_bytes(known->bytes, bytes, n)) {
             *numeric = known->prefix == NULL;
             return known->prefix;
         }
@@ -2200,7 +2300,8 @@ static void sort_by_count(Py_ssize_t *order, Py_ssize_t *spare, const Py_ssize_t
         low = c < low ? c : low;
     }
     if (low >= 0 && top < BUCKETS) {
-        Py_ssize_t next[BUCKETS] = {0}; /* by top - count: where the next index of a count goes */
+        Py_ssize_t next[BUCKETS]; /* by top - count: where the next index of a count goes */
+        memset(next, 0, (size_t)(top + 1) * sizeof *next); /* (only those read) */
         for (Py_ssize_t k = 0; k < n; k++) {
             next[top - count[order[k]]]++;
         }
@@ -2358,9 +2459,17 @@ static PyObject *term_weights(PyObject *text, PyObject *stop, Py_ssize_t stem_ch
  * (bag, index terms) tuple: a str is made only for the stems kept. NULL with an exception set. */
 static PyObject *rank_stems(const StemCounts *c, Py_ssize_t most, Py_ssize_t top) {
     Py_ssize_t n = c->entries, size = n > 0 ? n : 1;
-    Py_ssize_t *order = PyMem_Malloc((size_t)size * sizeof(Py_ssize_t));
-    Py_ssize_t *spare = PyMem_Malloc((size_t)size * sizeof(Py_ssize_t));
-    PyObject **made = PyMem_Calloc((size_t)size, sizeof(PyObject *));
+    /* (a text's few hundred stems on the stack: no allocation) */
+    enum { STACK_STEMS = 512 };
+    Py_ssize_t order_stack[STACK_STEMS], spare_stack[STACK_STEMS];
+    PyObject *made_stack[STACK_STEMS];
+    int heap = size > STACK_STEMS;
+    Py_ssize_t *order = heap ? PyMem_Malloc((size_t)size * sizeof(Py_ssize_t)) : order_stack;
+    Py_ssize_t *spare = heap ? PyMem_Malloc((size_t)size * sizeof(Py_ssize_t)) : spare_stack;
+    PyObject **made = heap ? PyMem_Calloc((size_t)size, sizeof(PyObject *)) : made_stack;
+    if (!heap) {
+        memset(made_stack, 0, (size_t)size * sizeof(PyObject *));
+    }
     /* (sized once for the stems kept: no resize while it fills) */
     PyObject *bag = _PyDict_NewPresized(n > most ? most : n), *index_terms = NULL, *out = NULL;
     if (order == NULL || spare == NULL || made == NULL) {
@@ -2397,9 +2506,11 @@ done:
     for (Py_ssize_t k = 0; made != NULL && k < n; k++) {
         Py_XDECREF(made[k]);
     }
-    PyMem_Free(order);
-    PyMem_Free(spare);
-    PyMem_Free(made);
+    if (heap) {
+        PyMem_Free(order);
+        PyMem_Free(spare);
+        PyMem_Free(made);
+    }
     Py_XDECREF(bag);
     Py_XDECREF(index_terms);
     return out;
