@@ -176,11 +176,52 @@ fail:
  * hash tables) in place of an ArticleVectors, so that no dict or float is made per article
  * term; its bags' cosines with a story's bags in cosine_of's order. ---- */
 
+/* Title + body as the ArticleVectors weighs them (side_all's S_ALL_VECTOR) and no
+ * one-article story (S_ALL_STORY: refinement reads it, decide does not). A headline's is
+ * its title bag itself (side_all copies it term for term, norm and all): the two share
+ * their arrays, and decide_side_free lets go of the title's once. */
+static int side_all_vector(Side *s) {
+    SideBag *title = &s->bag[S_TITLE], *body = &s->bag[S_BODY], *vector = &s->bag[S_ALL_VECTOR];
+    if (body->n == 0) {
+        *vector = *title;
+        return 0;
+    }
+    if (bag_alloc(s, vector, title->n + body->n) < 0) {
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < body->n; i++) {
+        const SideTerm *t = &body->terms[i];
+        Py_ssize_t k = side_find(title, t->term, t->hash);
+        double weighted = k < 0 ? t->weighted : (t->weight + title->terms[k].weight) * t->idf;
+        bag_add(vector, t->term, t->hash, 0.0, weighted, t->idf);
+    }
+    for (Py_ssize_t i = 0; i < title->n; i++) {
+        const SideTerm *t = &title->terms[i];
+        if (side_find(body, t->term, t->hash) < 0) {
+            bag_add(vector, t->term, t->hash, 0.0, t->weighted, t->idf);
+        }
+    }
+    vector->vector_norm = bag_norm(vector, 0);
+    return 0;
+}
+
+/* side_free of a side read for decide (side_all_vector): a title bag the all-vector
+ * shares is freed as the title's only. */
+static void decide_side_free(Side *s) {
+    SideBag *vector = &s->bag[S_ALL_VECTOR];
+    if (vector->n != 0 && vector->terms == s->bag[S_TITLE].terms) {
+        *vector = (SideBag){0};
+    }
+    side_free(s);
+}
+
 /* An article's side as decide reads it: its bags (title, body, entities, years, the three
  * kinds, title + body both ways), the IDF weights read (or computed) in the order
  * ArticleVectors(features, df) reads them, none of the rest (side_of reads that); NULL
- * with an exception set. Freed by side_free. ``reads`` is NULL, or the weights top read. */
-static Side *read_side(PyObject *f, PyObject *idf, TopReads *reads) {
+ * with an exception set. ``for_decide``: title + body only as the article's vector
+ * (side_all_vector), freed by decide_side_free; else both ways (side_all), freed by
+ * side_free. ``reads`` is NULL, or the weights top read. */
+static Side *read_side(PyObject *f, PyObject *idf, TopReads *reads, int for_decide) {
     Held h;
     h.n = 0;
     static const int fields[4] = {K_TITLE, K_BODY, K_ENTITIES, K_YEARS};
@@ -195,9 +236,9 @@ static Side *read_side(PyObject *f, PyObject *idf, TopReads *reads) {
         sizes[i] = PyDict_Check(bag) ? PyDict_GET_SIZE(bag) : 0;
     }
     /* room for its bags as they are now: the four, the kinds (the entities' at most
-     * each), title + body both ways */
+     * each), title + body both ways (one way for decide) */
     size_t room = bag_room(sizes[0]) + bag_room(sizes[1]) + 4 * bag_room(sizes[2]) + bag_room(sizes[3])
-                  + 2 * bag_room(sizes[0] + sizes[1]);
+                  + (for_decide ? 1 : 2) * bag_room(sizes[0] + sizes[1]);
     Side *s = spare_side;
     if (s != NULL && s->room_size >= room) {
         spare_side = NULL;
@@ -258,19 +299,23 @@ static Side *read_side(PyObject *f, PyObject *idf, TopReads *reads) {
         SideBag *kind = &s->bag[S_PEOPLE + k];
         kind->vector_norm = kind->story_norm = kind->n ? bag_norm(kind, 0) : 1.0;
     }
-    if (failed || side_all(s) < 0) {
+    if (failed || (for_decide ? side_all_vector(s) : side_all(s)) < 0) {
         goto fail;
     }
     release(&h);
     return s;
 fail:
     release(&h);
-    side_free(s);
+    if (for_decide) {
+        decide_side_free(s);
+    } else {
+        side_free(s);
+    }
     return NULL;
 }
 
 static Side *article_side(PyObject *f, PyObject *idf) {
-    return read_side(f, idf, NULL);
+    return read_side(f, idf, NULL, 0);
 }
 
 /* The side's bag of the ArticleVectors vector <name>. */
@@ -666,7 +711,7 @@ static PyObject *decide_of(PyObject *const *args, PyObject *const *ids, Py_ssize
         PyErr_SetString(PyExc_TypeError, "decide: the IDF weights must be a dict");
         goto fail;
     }
-    side = read_side(features, idf, reads);
+    side = read_side(features, idf, reads, 1);
     /* the article's title and body and their versions, to keep the side's weights for
      * add_article */
     uint64_t text_versions[2] = {0, 0};
@@ -769,7 +814,7 @@ static PyObject *decide_of(PyObject *const *args, PyObject *const *ids, Py_ssize
     Py_XDECREF(texts[0]);
     Py_XDECREF(texts[1]);
     release(&h);
-    side_free(side);
+    decide_side_free(side);
     PyMem_Free(w);
     free_candidates(cosines, few_cosines);
     free_candidates(order, few_order);
@@ -781,7 +826,7 @@ fail:
     Py_XDECREF(texts[1]);
     release(&h);
     if (side != NULL) {
-        side_free(side);
+        decide_side_free(side);
     }
     PyMem_Free(w);
     free_candidates(cosines, few_cosines);
