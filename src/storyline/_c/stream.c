@@ -45,7 +45,65 @@ typedef struct {
     Py_ssize_t *m;
     double bias, threshold;
     int windowed; /* the stories are known to lie within the window (decide's own test) */
+    double *w_room; /* NULL, or room for MODEL_WEIGHTS doubles: *w is made there where the
+                     * weights are kept (kept_weights), not allocated */
 } Judge;
+
+/* the most weights a model has: one per feature and one per pair of them */
+#define MODEL_WEIGHTS (PAIR_FEATURES + PAIR_FEATURES * (PAIR_FEATURES - 1) / 2)
+
+/* The last two models' weights (the stream's decide alternates between its headline model
+ * and the other) as the float objects of their list or tuple, held, and as doubles. */
+typedef struct {
+    PyObject *items[MODEL_WEIGHTS];
+    double values[MODEL_WEIGHTS];
+    Py_ssize_t n;
+} KeptWeights;
+static KeptWeights kept_weights[2];
+static int kept_weights_next = 0;
+
+/* A list or tuple of exact floats ``weights`` as doubles into ``out`` (room for
+ * MODEL_WEIGHTS) and their count into *m: 1, or 0 (nothing set) for other weights. Read
+ * once per model, not per decide: a sequence that holds the same float objects as one
+ * read before (held since: none freed and another made at its address) holds the same
+ * values. */
+static int kept_model_weights(PyObject *weights, double *out, Py_ssize_t *m) {
+    if (!PyList_CheckExact(weights) && !PyTuple_CheckExact(weights)) {
+        return 0;
+    }
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(weights);
+    PyObject **items = PySequence_Fast_ITEMS(weights);
+    if (n == 0 || n > MODEL_WEIGHTS) {
+        return 0;
+    }
+    KeptWeights *kept = NULL;
+    for (int k = 0; k < 2 && kept == NULL; k++) {
+        if (kept_weights[k].n == n && memcmp(kept_weights[k].items, items, sizeof(PyObject *) * (size_t)n) == 0) {
+            kept = &kept_weights[k];
+        }
+    }
+    if (kept == NULL) {
+        for (Py_ssize_t i = 0; i < n; i++) {
+            if (!PyFloat_CheckExact(items[i])) {
+                return 0;
+            }
+        }
+        kept = &kept_weights[kept_weights_next];
+        kept_weights_next ^= 1;
+        /* no Python code runs here (a float's dealloc runs none): the items stay */
+        for (Py_ssize_t i = 0; i < kept->n; i++) {
+            Py_DECREF(kept->items[i]);
+        }
+        for (Py_ssize_t i = 0; i < n; i++) {
+            kept->items[i] = Py_NewRef(items[i]);
+            kept->values[i] = PyFloat_AS_DOUBLE(items[i]);
+        }
+        kept->n = n;
+    }
+    memcpy(out, kept->values, sizeof(double) * (size_t)n);
+    *m = n;
+    return 1;
+}
 
 /* best_story's reading of the story ``sid`` (its text cosine ``cross``, or None; or
  * *known_cross where that is not NULL): 1 with the model's margin over the threshold in
@@ -81,7 +139,8 @@ static int join_margin(const Judge *j, PyObject *sid, PyObject *cross, const dou
         }
     }
     if (found > 0 && *j->w == NULL) {
-        *j->w = doubles_of(j->weights, j->m);
+        *j->w = j->w_room != NULL && kept_model_weights(j->weights, j->w_room, j->m) ? j->w_room
+                                                                                    : doubles_of(j->weights, j->m);
         if (*j->w == NULL) {
             found = -1;
         }
@@ -148,7 +207,7 @@ static PyObject *best_story(PyObject *self, PyObject *const *args, Py_ssize_t na
     PyObject *sid, *cross;
     while (PyDict_Next(ranked, &pos, &sid, &cross)) {
         Judge judge = {vectors, NULL, NULL, own_day, stories, df, idf, floor_obj, window, weights, &w, &m, bias, threshold,
-                       0};
+                       0, NULL};
         double margin;
         Py_INCREF(sid); /* held while Python code may run (and change ``ranked``) */
         int read = join_margin(&judge, sid, cross, NULL, NULL, &margin);
@@ -697,7 +756,7 @@ static PyObject *decide_of(PyObject *const *args, PyObject *const *ids, Py_ssize
     h.n = 0;
     PyObject *best = NULL, *texts[2] = {NULL, NULL};
     Side *side = NULL;
-    double best_margin = 0.0, *w = NULL, *cosines = NULL, few_cosines[FEW_CANDIDATES];
+    double best_margin = 0.0, *w = NULL, *cosines = NULL, few_cosines[FEW_CANDIDATES], w_room[MODEL_WEIGHTS];
     Py_ssize_t m = 0, *order = NULL, kept_n = 0, few_order[FEW_CANDIDATES];
     PyObject **kept = NULL; /* the ranked candidates' stories and norms (text_cosines) */
     PyObject **within = NULL; /* the candidates within the window, then (at within_at) their stories */
@@ -793,7 +852,7 @@ static PyObject *decide_of(PyObject *const *args, PyObject *const *ids, Py_ssize
         }
     }
     Judge judge = {features, side, own, own_day, stories, df, idf, args[5], args[6], args[7], &w, &m, bias, threshold,
-                   found != NULL};
+                   found != NULL, w_room};
     for (Py_ssize_t j = 0; j < ranked; j++) {
         PyObject *sid = sids[order == NULL ? j : order[j]];
         PyObject *alone[2] = {found != NULL ? found[j] : NULL, NULL}; /* a story found, its norms not read */
@@ -815,7 +874,9 @@ static PyObject *decide_of(PyObject *const *args, PyObject *const *ids, Py_ssize
     Py_XDECREF(texts[1]);
     release(&h);
     decide_side_free(side);
-    PyMem_Free(w);
+    if (w != w_room) {
+        PyMem_Free(w);
+    }
     free_candidates(cosines, few_cosines);
     free_candidates(order, few_order);
     drop_kept(kept, kept_n, few_kept);
@@ -828,7 +889,9 @@ fail:
     if (side != NULL) {
         decide_side_free(side);
     }
-    PyMem_Free(w);
+    if (w != w_room) {
+        PyMem_Free(w);
+    }
     free_candidates(cosines, few_cosines);
     free_candidates(order, few_order);
     drop_kept(kept, kept_n, few_kept);
