@@ -34,6 +34,29 @@ static int out_of_window(Held *h, PyObject *own_day, PyObject *story, PyObject *
     return apart == NULL ? -1 : PyObject_RichCompareBool(apart, window, Py_GT);
 }
 
+/* out_of_window of a story whose day fields are plain slots holding exact ints or floats
+ * (the stream's), the article's day and the window read as doubles (``exact``): 1 or 0,
+ * read from the slots without holding them (no Python code runs); -2 (nothing set) where
+ * out_of_window must read it. */
+static int out_of_window_slots(PyObject *story, const double *exact) {
+    const Py_ssize_t *offsets = slot_offsets(Py_TYPE(story));
+    if (offsets == NULL || offsets[K_LAST_DAY] == 0 || offsets[K_DAY_N] == 0 || offsets[K_DAY_SUM] == 0) {
+        return -2;
+    }
+    PyObject *last_day = *(PyObject **)((char *)story + offsets[K_LAST_DAY]);
+    if (last_day == Py_None) {
+        return 0;
+    }
+    PyObject *day_n = *(PyObject **)((char *)story + offsets[K_DAY_N]);
+    PyObject *day_sum = *(PyObject **)((char *)story + offsets[K_DAY_SUM]);
+    double day;
+    /* a story of no dated article (day_n 0) has no day: out_of_window raises there */
+    if (last_day == NULL || day_n == NULL || day_sum == NULL || !story_day_double(day_sum, day_n, &day)) {
+        return -2;
+    }
+    return fabs(exact[0] - day) > exact[1];
+}
+
 /* What best_story reads every ranked story with: the article as pair_values reads it (its
  * ArticleVectors, or its ArticleFeatures and side) and the rest. */
 typedef struct {
@@ -817,11 +840,14 @@ static PyObject *decide_of(PyObject *const *args, PyObject *const *ids, Py_ssize
                 }
                 goto fail;
             }
-            Held each;
-            each.n = 0;
-            hold(&each, Py_NewRef(story));
-            int apart = out_of_window(&each, own_day, story, args[6], exact_days ? days : NULL);
-            release(&each);
+            int apart = exact_days ? out_of_window_slots(story, days) : -2;
+            if (apart == -2) {
+                Held each;
+                each.n = 0;
+                hold(&each, Py_NewRef(story));
+                apart = out_of_window(&each, own_day, story, args[6], exact_days ? days : NULL);
+                release(&each);
+            }
             if (apart < 0) {
                 goto fail;
             }
