@@ -23,18 +23,11 @@
 /* Whether a corpus of ``count`` documents has grown past ``growth`` * ``cached`` + ``slack``,
  * as Python compares them; 1, 0 or -1 with an exception set. Exact ints below 2**53 (all
  * real counts) convert to doubles exactly. */
+static inline int exact_double(PyObject *obj, double *out);
 static inline int grown_past(PyObject *count, PyObject *cached, double growth, long slack) {
-    if (PyLong_CheckExact(count) && PyLong_CheckExact(cached)) {
-        int overflow_count, overflow_cached;
-        long long m = PyLong_AsLongLongAndOverflow(count, &overflow_count);
-        long long n = PyLong_AsLongLongAndOverflow(cached, &overflow_cached);
-        const long long exact = 1LL << 53;
-        if (!overflow_count && !overflow_cached && m > -exact && m < exact && n > -exact && n < exact) {
-            return (double)m > growth * (double)n + (double)slack;
-        }
-        if (PyErr_Occurred()) {
-            return -1;
-        }
+    double m, n;
+    if (PyLong_CheckExact(count) && PyLong_CheckExact(cached) && exact_double(count, &m) && exact_double(cached, &n)) {
+        return m > growth * n + (double)slack;
     }
     PyObject *factor = PyFloat_FromDouble(growth);
     PyObject *scaled = factor == NULL ? NULL : PyNumber_Multiply(factor, cached);
@@ -805,7 +798,7 @@ static PyObject *own_field(Held *h, PyObject *f, PyObject *const *own, int name)
 
 /* An exact float, or an exact int below 2**53 in size (a double exactly, as Python's
  * arithmetic with floats converts it), as a double: 1, or 0 (nothing set) for anything else. */
-static int exact_double(PyObject *obj, double *out) {
+static inline int exact_double(PyObject *obj, double *out) {
     if (PyFloat_CheckExact(obj)) {
         *out = PyFloat_AS_DOUBLE(obj);
         return 1;
@@ -813,6 +806,15 @@ static int exact_double(PyObject *obj, double *out) {
     if (!PyLong_CheckExact(obj)) {
         return 0;
     }
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
+    /* an int of one digit or none (a day, a count: most), read off CPython 3.11's layout
+     * (its sign in the size) without a call */
+    Py_ssize_t digits = Py_SIZE(obj);
+    if (digits >= -1 && digits <= 1) {
+        *out = digits == 0 ? 0.0 : (double)((long)digits * (long)((PyLongObject *)obj)->ob_digit[0]);
+        return 1;
+    }
+#endif
     int overflow;
     long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
     const long long exact = 1LL << 53;
