@@ -4645,3 +4645,51 @@ def test_decide_reads_story_days_off_their_slots_as_the_reference() -> None:
             stories[2].day_sum, stories[2].day_n = day_sum, day_n
             runs.append([_outcome(decide, article, list(stories), stories, df, *call) for call in calls])
         assert runs[0] == runs[1], (day_sum, day_n)
+
+
+def test_decide_reads_norm_caches_changed_between_decides_as_the_reference() -> None:
+    """The norms decide (and refinement) read of a story's norm cache are kept while the
+    dict keeps its version: a norm replaced, deleted, the cache emptied, another put in its
+    place, or the story replaced by a new one between decides, reads as the reference
+    does (the same picks, the same caches after)."""
+    from dataclasses import replace
+
+    from storyline.cluster import online
+    from storyline.cluster.features import KINDS, DocumentFrequencies, StoryFeatures
+
+    rng = random.Random(31)
+    made = [_random_features(rng, i) for i in range(8)]
+    made = [replace(f, day=None, entities={k: v for k, v in f.entities.items() if k[:2] in KINDS}) for f in made]
+    articles = made[:3]
+
+    def meddle(step: int, stories: dict) -> None:
+        story = stories[step % len(stories)]
+        if step % 5 == 0:
+            story._norms["title"] = 7.5
+        elif step % 5 == 1:
+            story._norms.pop("all", None)
+        elif step % 5 == 2:
+            story._norms.clear()
+        elif step % 5 == 3:
+            story._norms = {"n": story._norms.get("n"), "all": 0.25, "entities": 3}
+        else:
+            fresh = StoryFeatures()
+            fresh.add(made[step % len(made)], df=df)
+            stories[step % len(stories)] = fresh
+
+    runs = []
+    for decide in (speedups.decide, online._REFERENCE["decide"]):
+        df = DocumentFrequencies()
+        stories: dict[int, StoryFeatures] = {}
+        for k, f in enumerate(made[3:]):
+            df.add(f)
+            stories[k] = StoryFeatures()
+            stories[k].add(f, df=df)
+        picked = []
+        for step in range(15):
+            for count in (2, 9):
+                picked.extend(_outcome(decide, f, list(stories), stories, df, count, 0.0, 400, [0.5] * 18, -1.0, 0.1)
+                              for f in articles)
+            meddle(step, stories)
+        runs.append((picked, [list(s._norms.items()) for s in stories.values()]))
+    assert runs[0] == runs[1]
