@@ -244,14 +244,7 @@ static PyObject *story_top(PyObject *story) {
         }
         for (Py_ssize_t j = 0; j < kept; j++) {
             Py_INCREF(names[j]);
-            weights[j] = PyFloat_FromDouble(best[j]); /* released with the names */
-            if (weights[j] == NULL) {
-                for (Py_ssize_t k = j + 1; k < kept; k++) {
-                    Py_INCREF(names[k]);
-                    weights[k] = NULL;
-                }
-                goto done;
-            }
+            weights[j] = NULL; /* the ranking is done: no float made for its weight */
         }
         goto ranked;
     }
