@@ -4693,3 +4693,39 @@ def test_decide_reads_norm_caches_changed_between_decides_as_the_reference() -> 
             meddle(step, stories)
         runs.append((picked, [list(s._norms.items()) for s in stories.values()]))
     assert runs[0] == runs[1]
+
+
+def test_decide_reads_kinds_changed_between_decides_as_the_reference() -> None:
+    """A story's kinds dict is read through the same memo as its norms: a kind's bag
+    replaced or deleted (KeyError where the article names someone of it) between decides
+    reads as the reference does."""
+    from dataclasses import replace
+
+    from storyline.cluster import online
+    from storyline.cluster.features import DocumentFrequencies, StoryFeatures
+
+    base = replace(_random_features(random.Random(37), 0), title={"w1": 1.0, "w2": 2.0}, day=None)
+    others = [replace(base, id=f"o{i}", entities={"p:ann": 1.0 + i, "o:acme": 2.0, "l:rome": 1.0}) for i in range(3)]
+    article = replace(base, entities={"p:ann": 1.0, "o:acme": 1.0})
+    runs = []
+    for decide in (speedups.decide, online._REFERENCE["decide"]):
+        df = DocumentFrequencies()
+        stories: dict[int, StoryFeatures] = {}
+        for k, f in enumerate(others):
+            df.add(f)
+            stories[k] = StoryFeatures()
+            stories[k].add(f, df=df)
+        picked = []
+        for step in range(4):
+            picked.append(_outcome(decide, article, list(stories), stories, df, 5, 0.0, 400, [0.5] * 18, -1.0, 0.1))
+            story = stories[step % len(stories)]
+            if step == 0:
+                story.kinds["p:"] = {"p:bob": 4.0}
+            elif step == 1:
+                story.kinds["o:"] = {"o:acme": 9.0}
+                story._norms.pop("o:", None)
+            elif step == 2:
+                del story.kinds["p:"]
+        runs.append((picked, [list(s._norms.items()) for s in stories.values()]))
+    assert runs[0] == runs[1]
+    assert KeyError in runs[0][0]

@@ -48,8 +48,9 @@ static inline int outgrown(PyObject *count, PyObject *cached) {
 }
 
 /* ---- What the stream and refinement read of stories' norm caches (their ``_norms``
- * dicts), kept by dict and version: a story's norms are read again at each article that
- * retrieves it, unchanged since (a dict's version changes with each change of it). ---- */
+ * dicts; and of their kinds dicts, by the same names), kept by dict and version: a
+ * story's norms are read again at each article that retrieves it, unchanged since (a
+ * dict's version changes with each change of it). ---- */
 #if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
 #define NORM_MEMO 1 /* dict_version: a global counter's (unique to a dict's contents) */
 #else
@@ -1000,7 +1001,7 @@ static int pair_values(PyObject *article, const Side *side, PyObject *const *own
                 goto fail;
             }
         }
-        PyObject *bag = PyDict_GetItemWithError(story_kinds, kind);
+        PyObject *bag = norm_read(story_kinds, NORM_PEOPLE + k, kind); /* its kinds by the kinds' names */
         if (bag == NULL) {
             if (!PyErr_Occurred()) {
                 PyErr_SetObject(PyExc_KeyError, kind);
