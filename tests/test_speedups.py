@@ -4904,3 +4904,197 @@ def test_the_stream_step_reads_what_python_wrote_between_articles() -> None:
         story = clusterer.add_features(f)
         assert clusterer._arrivals == 10**6 * (i + 1) + 1
         assert clusterer._next_id == max(500 + 2 * i, story + 1)
+
+
+# ---- decide: the stream's join decision (stream.c, compare.c) ----
+
+
+def _decide_runs(articles: list, made: list, calls: list) -> list:
+    """Each decide (compiled, then the reference) over fresh stories of ``made``: for each
+    article, the outcome of each call (count, window, weights, bias, threshold) and the
+    stories' norm caches after."""
+    from storyline.cluster import online
+    from storyline.cluster.features import DocumentFrequencies, StoryFeatures
+
+    runs = []
+    for decide in (speedups.decide, online._REFERENCE["decide"]):
+        df = DocumentFrequencies()
+        stories: dict[int, StoryFeatures] = {}
+        for k, f in enumerate(made):
+            df.add(f)
+            stories[k] = StoryFeatures()
+            stories[k].add(f, df=df)
+        picked = [_outcome(decide, article, list(stories), stories, df, *call)
+                  for article in articles for call in calls]
+        runs.append((picked, [list(s._norms.items()) for s in stories.values()]))
+    return runs
+
+
+def test_decide_reads_headlines_and_bodies_as_the_reference() -> None:
+    """decide reads its article's title + body as one vector only (no one-article story):
+    a headline's (no body) is its title bag itself; an article of a body alone, of both,
+    of neither, ranked (count below the candidates) or not, picks and caches as the
+    reference does."""
+    from dataclasses import replace
+
+    from storyline.cluster.features import KINDS
+
+    rng = random.Random(21)
+    made = [_random_features(rng, i) for i in range(10)]
+    made = [replace(f, entities={k: v for k, v in f.entities.items() if k[:2] in KINDS}) for f in made]
+    base = made[0]
+    title = {"w1": 1.5, "w2": 2.0, "w3": 1.0}
+    articles = [replace(base, title=title, body={}, headline_only=True),
+                replace(base, title={}, body={"w1": 1.0, "w4": 2.5}),
+                replace(base, title=title, body={"w2": 1.0, "w9": 3.0, "w1": 0.5}),
+                replace(base, title={}, body={}, headline_only=True)]
+    calls = [(count, 0.0, 400, [0.5] * 18, -1.0, 0.1) for count in (2, 20)]
+    runs = _decide_runs(articles, made, calls)
+    assert runs[0] == runs[1]
+    assert any(p is not None for p in runs[0][0])
+
+
+def test_decide_reads_its_models_weights_as_the_reference_when_they_change() -> None:
+    """decide keeps the last two models' weights as doubles while their list or tuple holds
+    the same float objects: a list changed in place between decides (an item replaced),
+    weights of ints, of a float subclass, of the interaction model, two models taking
+    turns, and too few weights (ValueError) decide as the reference does."""
+    from dataclasses import replace
+
+    from storyline.cluster.features import KINDS
+
+    class Weight(float):
+        pass
+
+    rng = random.Random(23)
+    made = [_random_features(rng, i) for i in range(8)]
+    made = [replace(f, entities={k: v for k, v in f.entities.items() if k[:2] in KINDS}) for f in made]
+    articles = [made[1], made[4]]
+    weights = [0.5] * 18
+    pairs = [0.1] * (18 + 18 * 17 // 2)
+    calls = [(3, 0.0, 400, weights, -1.0, 0.5), (3, 0.0, 400, tuple(weights), -1.0, 0.5),
+             (3, 0.0, 400, [-0.5] * 18, 1.0, 0.5), (3, 0.0, 400, weights, -1.0, 0.5),
+             (3, 0.0, 400, [1] * 18, -1.0, 0.5), (3, 0.0, 400, [Weight(0.5)] * 18, -1.0, 0.5),
+             (3, 0.0, 400, pairs, -1.0, 0.5), (3, 0.0, 400, [0.5] * 5, -1.0, 0.5)]
+    first = _decide_runs(articles, made, calls)
+    assert first[0] == first[1]
+    assert ValueError in first[0][0]
+    weights[0] = -40.0  # the same list, another value: read again
+    second = _decide_runs(articles, made, calls)
+    assert second[0] == second[1]
+    assert second[0][0] != first[0][0]
+
+
+def test_decide_reads_story_days_off_their_slots_as_the_reference() -> None:
+    """decide's window test reads a story's day fields off its slots where they are exact
+    ints or floats: days of one digit and of several (beyond 2**30, negative), float sums,
+    a story of undated articles only (its day None: TypeError, as the reference raises)
+    and fields of other numbers (Fraction) decide as the reference does."""
+    from dataclasses import replace
+
+    from storyline.cluster import online
+    from storyline.cluster.features import KINDS, DocumentFrequencies, StoryFeatures
+
+    rng = random.Random(29)
+    made = [_random_features(rng, i) for i in range(6)]
+    made = [replace(f, day=735000 + 30 * i, entities={k: v for k, v in f.entities.items() if k[:2] in KINDS})
+            for i, f in enumerate(made)]
+    article = replace(made[0], day=735050)
+    calls = [(count, 0.0, window, [0.5] * 18, -1.0, 0.1) for count in (2, 9) for window in (40, 100.5)]
+    for day_sum, day_n in ((735040, 1), (735040.5, 1), (2**40 + 3, 1500000), (-(2**31), -2), (Fraction(735045), 1),
+                           (735000 * 3, 3), (0, 0)):
+        runs = []
+        for decide in (speedups.decide, online._REFERENCE["decide"]):
+            df = DocumentFrequencies()
+            stories: dict[int, StoryFeatures] = {}
+            for k, f in enumerate(made[1:]):
+                df.add(f)
+                stories[k] = StoryFeatures()
+                stories[k].add(f, df=df)
+            stories[2].day_sum, stories[2].day_n = day_sum, day_n
+            runs.append([_outcome(decide, article, list(stories), stories, df, *call) for call in calls])
+        assert runs[0] == runs[1], (day_sum, day_n)
+
+
+def test_decide_reads_norm_caches_changed_between_decides_as_the_reference() -> None:
+    """The norms decide (and refinement) read of a story's norm cache are kept while the
+    dict keeps its version: a norm replaced, deleted, the cache emptied, another put in its
+    place, or the story replaced by a new one between decides, reads as the reference
+    does (the same picks, the same caches after)."""
+    from dataclasses import replace
+
+    from storyline.cluster import online
+    from storyline.cluster.features import KINDS, DocumentFrequencies, StoryFeatures
+
+    rng = random.Random(31)
+    made = [_random_features(rng, i) for i in range(8)]
+    made = [replace(f, day=None, entities={k: v for k, v in f.entities.items() if k[:2] in KINDS}) for f in made]
+    articles = made[:3]
+
+    def meddle(step: int, stories: dict) -> None:
+        story = stories[step % len(stories)]
+        if step % 5 == 0:
+            story._norms["title"] = 7.5
+        elif step % 5 == 1:
+            story._norms.pop("all", None)
+        elif step % 5 == 2:
+            story._norms.clear()
+        elif step % 5 == 3:
+            story._norms = {"n": story._norms.get("n"), "all": 0.25, "entities": 3}
+        else:
+            fresh = StoryFeatures()
+            fresh.add(made[step % len(made)], df=df)
+            stories[step % len(stories)] = fresh
+
+    runs = []
+    for decide in (speedups.decide, online._REFERENCE["decide"]):
+        df = DocumentFrequencies()
+        stories: dict[int, StoryFeatures] = {}
+        for k, f in enumerate(made[3:]):
+            df.add(f)
+            stories[k] = StoryFeatures()
+            stories[k].add(f, df=df)
+        picked = []
+        for step in range(15):
+            for count in (2, 9):
+                picked.extend(_outcome(decide, f, list(stories), stories, df, count, 0.0, 400, [0.5] * 18, -1.0, 0.1)
+                              for f in articles)
+            meddle(step, stories)
+        runs.append((picked, [list(s._norms.items()) for s in stories.values()]))
+    assert runs[0] == runs[1]
+
+
+def test_decide_reads_kinds_changed_between_decides_as_the_reference() -> None:
+    """A story's kinds dict is read through the same memo as its norms: a kind's bag
+    replaced or deleted (KeyError where the article names someone of it) between decides
+    reads as the reference does."""
+    from dataclasses import replace
+
+    from storyline.cluster import online
+    from storyline.cluster.features import DocumentFrequencies, StoryFeatures
+
+    base = replace(_random_features(random.Random(37), 0), title={"w1": 1.0, "w2": 2.0}, day=None)
+    others = [replace(base, id=f"o{i}", entities={"p:ann": 1.0 + i, "o:acme": 2.0, "l:rome": 1.0}) for i in range(3)]
+    article = replace(base, entities={"p:ann": 1.0, "o:acme": 1.0})
+    runs = []
+    for decide in (speedups.decide, online._REFERENCE["decide"]):
+        df = DocumentFrequencies()
+        stories: dict[int, StoryFeatures] = {}
+        for k, f in enumerate(others):
+            df.add(f)
+            stories[k] = StoryFeatures()
+            stories[k].add(f, df=df)
+        picked = []
+        for step in range(4):
+            picked.append(_outcome(decide, article, list(stories), stories, df, 5, 0.0, 400, [0.5] * 18, -1.0, 0.1))
+            story = stories[step % len(stories)]
+            if step == 0:
+                story.kinds["p:"] = {"p:bob": 4.0}
+            elif step == 1:
+                story.kinds["o:"] = {"o:acme": 9.0}
+                story._norms.pop("o:", None)
+            elif step == 2:
+                del story.kinds["p:"]
+        runs.append((picked, [list(s._norms.items()) for s in stories.values()]))
+    assert runs[0] == runs[1]
+    assert KeyError in runs[0][0]

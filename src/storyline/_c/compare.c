@@ -23,18 +23,11 @@
 /* Whether a corpus of ``count`` documents has grown past ``growth`` * ``cached`` + ``slack``,
  * as Python compares them; 1, 0 or -1 with an exception set. Exact ints below 2**53 (all
  * real counts) convert to doubles exactly. */
+static inline int exact_double(PyObject *obj, double *out);
 static inline int grown_past(PyObject *count, PyObject *cached, double growth, long slack) {
-    if (PyLong_CheckExact(count) && PyLong_CheckExact(cached)) {
-        int overflow_count, overflow_cached;
-        long long m = PyLong_AsLongLongAndOverflow(count, &overflow_count);
-        long long n = PyLong_AsLongLongAndOverflow(cached, &overflow_cached);
-        const long long exact = 1LL << 53;
-        if (!overflow_count && !overflow_cached && m > -exact && m < exact && n > -exact && n < exact) {
-            return (double)m > growth * (double)n + (double)slack;
-        }
-        if (PyErr_Occurred()) {
-            return -1;
-        }
+    double m, n;
+    if (PyLong_CheckExact(count) && PyLong_CheckExact(cached) && exact_double(count, &m) && exact_double(cached, &n)) {
+        return m > growth * n + (double)slack;
     }
     PyObject *factor = PyFloat_FromDouble(growth);
     PyObject *scaled = factor == NULL ? NULL : PyNumber_Multiply(factor, cached);
@@ -54,6 +47,68 @@ static inline int outgrown(PyObject *count, PyObject *cached) {
     return grown_past(count, cached, NORM_REFRESH_GROWTH, 20);
 }
 
+/* ---- What the stream and refinement read of stories' norm caches (their ``_norms``
+ * dicts; and of their kinds dicts, by the same names), kept by dict and version: a
+ * story's norms are read again at each article that retrieves it, unchanged since (a
+ * dict's version changes with each change of it). ---- */
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
+#define NORM_MEMO 1 /* dict_version: a global counter's (unique to a dict's contents) */
+#else
+#define NORM_MEMO 0
+#endif
+
+/* the names a norm cache holds: its corpus size and the norms of a story's bags */
+enum { NORM_N, NORM_TITLE, NORM_BODY, NORM_ALL, NORM_ENTITIES, NORM_PEOPLE, NORM_PLACES, NORM_ORGS, NORM_YEARS,
+       NORM_NAMES };
+static const int norm_names[NORM_NAMES] = {K_N, K_TITLE, K_BODY, K_ALL, K_ENTITIES, K_PEOPLE, K_PLACES, K_ORGS,
+                                           K_YEARS};
+
+/* A norm cache as read at one version: the values (borrowed; NULL: not read) its
+ * lookups found. While the dict has that version it holds them still (a dict freed since
+ * and another made at its address has another version): they are what a lookup finds.
+ * (A norm updated in place, update_norm, is the same float: read through it, not copied.) */
+typedef struct {
+    PyObject *norms;
+    uint64_t version;
+    PyObject *value[NORM_NAMES];
+} NormMemo;
+#define NORM_MEMOS 512 /* a place per dict by its address */
+static NormMemo norm_memos[NORM_MEMOS];
+
+/* The memo place of a norm cache ``name`` (a NORM_* or -1: none) names, or -1. */
+static inline int norm_slot(PyObject *name) {
+    for (int i = 0; i < NORM_NAMES; i++) {
+        if (name == kernel_str[norm_names[i]]) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* norms[name] (``slot`` its memo place, or -1) as PyDict_GetItemWithError finds it: a
+ * borrowed reference, NULL where it holds none or with an exception set. */
+static inline PyObject *norm_read(PyObject *norms, int slot, PyObject *name) {
+#if NORM_MEMO
+    uint64_t version = slot >= 0 ? dict_version(norms) : 0;
+    uintptr_t at = (uintptr_t)norms;
+    NormMemo *memo = &norm_memos[((at >> 4) ^ (at >> 13)) & (NORM_MEMOS - 1)];
+    if (version != 0 && memo->norms == norms && memo->version == version && memo->value[slot] != NULL) {
+        return memo->value[slot];
+    }
+#endif
+    PyObject *value = PyDict_GetItemWithError(norms, name);
+#if NORM_MEMO
+    /* kept where the lookup (a key's __eq__ may run Python code) left the dict as it was */
+    if (value != NULL && version != 0 && dict_version(norms) == version) {
+        if (memo->norms != norms || memo->version != version) {
+            *memo = (NormMemo){norms, version, {NULL}};
+        }
+        memo->value[slot] = value;
+    }
+#endif
+    return value;
+}
+
 /* story_norms at corpus size ``count`` (df.n, read by the caller). */
 static PyObject *story_norms_at(PyObject *story, PyObject *count) {
     Held h;
@@ -66,7 +121,7 @@ static PyObject *story_norms_at(PyObject *story, PyObject *count) {
         PyErr_SetString(PyExc_TypeError, "a story's norm cache must be a dict");
         goto fail;
     }
-    PyObject *cached = PyDict_GetItemWithError(norms, kernel_str[K_N]);
+    PyObject *cached = norm_read(norms, NORM_N, kernel_str[K_N]);
     if (cached == NULL && PyErr_Occurred()) {
         goto fail;
     }
@@ -190,14 +245,7 @@ static PyObject *story_top(PyObject *story) {
         }
         for (Py_ssize_t j = 0; j < kept; j++) {
             Py_INCREF(names[j]);
-            weights[j] = PyFloat_FromDouble(best[j]); /* released with the names */
-            if (weights[j] == NULL) {
-                for (Py_ssize_t k = j + 1; k < kept; k++) {
-                    Py_INCREF(names[k]);
-                    weights[k] = NULL;
-                }
-                goto done;
-            }
+            weights[j] = NULL; /* the ranking is done: no float made for its weight */
         }
         goto ranked;
     }
@@ -390,7 +438,7 @@ static int shared_dot_bag(PyObject *small, PyObject *large, PyObject *idf, doubl
 /* A story bag's norm as _norm caches it in ``norms`` under ``name``; -1.0 with an
  * exception set on failure. */
 static double cached_norm(PyObject *norms, PyObject *name, PyObject *bag, PyObject *idf) {
-    PyObject *cached = PyDict_GetItemWithError(norms, name);
+    PyObject *cached = norm_read(norms, norm_slot(name), name);
     if (cached != NULL) {
         return float_of(cached);
     }
@@ -805,7 +853,7 @@ static PyObject *own_field(Held *h, PyObject *f, PyObject *const *own, int name)
 
 /* An exact float, or an exact int below 2**53 in size (a double exactly, as Python's
  * arithmetic with floats converts it), as a double: 1, or 0 (nothing set) for anything else. */
-static int exact_double(PyObject *obj, double *out) {
+static inline int exact_double(PyObject *obj, double *out) {
     if (PyFloat_CheckExact(obj)) {
         *out = PyFloat_AS_DOUBLE(obj);
         return 1;
@@ -813,6 +861,15 @@ static int exact_double(PyObject *obj, double *out) {
     if (!PyLong_CheckExact(obj)) {
         return 0;
     }
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
+    /* an int of one digit or none (a day, a count: most), read off CPython 3.11's layout
+     * (its sign in the size) without a call */
+    Py_ssize_t digits = Py_SIZE(obj);
+    if (digits >= -1 && digits <= 1) {
+        *out = digits == 0 ? 0.0 : (double)((long)digits * (long)((PyLongObject *)obj)->ob_digit[0]);
+        return 1;
+    }
+#endif
     int overflow;
     long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
     const long long exact = 1LL << 53;
@@ -944,7 +1001,7 @@ static int pair_values(PyObject *article, const Side *side, PyObject *const *own
                 goto fail;
             }
         }
-        PyObject *bag = PyDict_GetItemWithError(story_kinds, kind);
+        PyObject *bag = norm_read(story_kinds, NORM_PEOPLE + k, kind); /* its kinds by the kinds' names */
         if (bag == NULL) {
             if (!PyErr_Occurred()) {
                 PyErr_SetObject(PyExc_KeyError, kind);

@@ -34,6 +34,29 @@ static int out_of_window(Held *h, PyObject *own_day, PyObject *story, PyObject *
     return apart == NULL ? -1 : PyObject_RichCompareBool(apart, window, Py_GT);
 }
 
+/* out_of_window of a story whose day fields are plain slots holding exact ints or floats
+ * (the stream's), the article's day and the window read as doubles (``exact``): 1 or 0,
+ * read from the slots without holding them (no Python code runs); -2 (nothing set) where
+ * out_of_window must read it. */
+static int out_of_window_slots(PyObject *story, const double *exact) {
+    const Py_ssize_t *offsets = slot_offsets(Py_TYPE(story));
+    if (offsets == NULL || offsets[K_LAST_DAY] == 0 || offsets[K_DAY_N] == 0 || offsets[K_DAY_SUM] == 0) {
+        return -2;
+    }
+    PyObject *last_day = *(PyObject **)((char *)story + offsets[K_LAST_DAY]);
+    if (last_day == Py_None) {
+        return 0;
+    }
+    PyObject *day_n = *(PyObject **)((char *)story + offsets[K_DAY_N]);
+    PyObject *day_sum = *(PyObject **)((char *)story + offsets[K_DAY_SUM]);
+    double day;
+    /* a story of no dated article (day_n 0) has no day: out_of_window raises there */
+    if (last_day == NULL || day_n == NULL || day_sum == NULL || !story_day_double(day_sum, day_n, &day)) {
+        return -2;
+    }
+    return fabs(exact[0] - day) > exact[1];
+}
+
 /* What best_story reads every ranked story with: the article as pair_values reads it (its
  * ArticleVectors, or its ArticleFeatures and side) and the rest. */
 typedef struct {
@@ -45,7 +68,65 @@ typedef struct {
     Py_ssize_t *m;
     double bias, threshold;
     int windowed; /* the stories are known to lie within the window (decide's own test) */
+    double *w_room; /* NULL, or room for MODEL_WEIGHTS doubles: *w is made there where the
+                     * weights are kept (kept_weights), not allocated */
 } Judge;
+
+/* the most weights a model has: one per feature and one per pair of them */
+#define MODEL_WEIGHTS (PAIR_FEATURES + PAIR_FEATURES * (PAIR_FEATURES - 1) / 2)
+
+/* The last two models' weights (the stream's decide alternates between its headline model
+ * and the other) as the float objects of their list or tuple, held, and as doubles. */
+typedef struct {
+    PyObject *items[MODEL_WEIGHTS];
+    double values[MODEL_WEIGHTS];
+    Py_ssize_t n;
+} KeptWeights;
+static KeptWeights kept_weights[2];
+static int kept_weights_next = 0;
+
+/* A list or tuple of exact floats ``weights`` as doubles into ``out`` (room for
+ * MODEL_WEIGHTS) and their count into *m: 1, or 0 (nothing set) for other weights. Read
+ * once per model, not per decide: a sequence that holds the same float objects as one
+ * read before (held since: none freed and another made at its address) holds the same
+ * values. */
+static int kept_model_weights(PyObject *weights, double *out, Py_ssize_t *m) {
+    if (!PyList_CheckExact(weights) && !PyTuple_CheckExact(weights)) {
+        return 0;
+    }
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(weights);
+    PyObject **items = PySequence_Fast_ITEMS(weights);
+    if (n == 0 || n > MODEL_WEIGHTS) {
+        return 0;
+    }
+    KeptWeights *kept = NULL;
+    for (int k = 0; k < 2 && kept == NULL; k++) {
+        if (kept_weights[k].n == n && memcmp(kept_weights[k].items, items, sizeof(PyObject *) * (size_t)n) == 0) {
+            kept = &kept_weights[k];
+        }
+    }
+    if (kept == NULL) {
+        for (Py_ssize_t i = 0; i < n; i++) {
+            if (!PyFloat_CheckExact(items[i])) {
+                return 0;
+            }
+        }
+        kept = &kept_weights[kept_weights_next];
+        kept_weights_next ^= 1;
+        /* no Python code runs here (a float's dealloc runs none): the items stay */
+        for (Py_ssize_t i = 0; i < kept->n; i++) {
+            Py_DECREF(kept->items[i]);
+        }
+        for (Py_ssize_t i = 0; i < n; i++) {
+            kept->items[i] = Py_NewRef(items[i]);
+            kept->values[i] = PyFloat_AS_DOUBLE(items[i]);
+        }
+        kept->n = n;
+    }
+    memcpy(out, kept->values, sizeof(double) * (size_t)n);
+    *m = n;
+    return 1;
+}
 
 /* best_story's reading of the story ``sid`` (its text cosine ``cross``, or None; or
  * *known_cross where that is not NULL): 1 with the model's margin over the threshold in
@@ -81,7 +162,8 @@ static int join_margin(const Judge *j, PyObject *sid, PyObject *cross, const dou
         }
     }
     if (found > 0 && *j->w == NULL) {
-        *j->w = doubles_of(j->weights, j->m);
+        *j->w = j->w_room != NULL && kept_model_weights(j->weights, j->w_room, j->m) ? j->w_room
+                                                                                    : doubles_of(j->weights, j->m);
         if (*j->w == NULL) {
             found = -1;
         }
@@ -148,7 +230,7 @@ static PyObject *best_story(PyObject *self, PyObject *const *args, Py_ssize_t na
     PyObject *sid, *cross;
     while (PyDict_Next(ranked, &pos, &sid, &cross)) {
         Judge judge = {vectors, NULL, NULL, own_day, stories, df, idf, floor_obj, window, weights, &w, &m, bias, threshold,
-                       0};
+                       0, NULL};
         double margin;
         Py_INCREF(sid); /* held while Python code may run (and change ``ranked``) */
         int read = join_margin(&judge, sid, cross, NULL, NULL, &margin);
@@ -176,11 +258,52 @@ fail:
  * hash tables) in place of an ArticleVectors, so that no dict or float is made per article
  * term; its bags' cosines with a story's bags in cosine_of's order. ---- */
 
+/* Title + body as the ArticleVectors weighs them (side_all's S_ALL_VECTOR) and no
+ * one-article story (S_ALL_STORY: refinement reads it, decide does not). A headline's is
+ * its title bag itself (side_all copies it term for term, norm and all): the two share
+ * their arrays, and decide_side_free lets go of the title's once. */
+static int side_all_vector(Side *s) {
+    SideBag *title = &s->bag[S_TITLE], *body = &s->bag[S_BODY], *vector = &s->bag[S_ALL_VECTOR];
+    if (body->n == 0) {
+        *vector = *title;
+        return 0;
+    }
+    if (bag_alloc(s, vector, title->n + body->n) < 0) {
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < body->n; i++) {
+        const SideTerm *t = &body->terms[i];
+        Py_ssize_t k = side_find(title, t->term, t->hash);
+        double weighted = k < 0 ? t->weighted : (t->weight + title->terms[k].weight) * t->idf;
+        bag_add(vector, t->term, t->hash, 0.0, weighted, t->idf);
+    }
+    for (Py_ssize_t i = 0; i < title->n; i++) {
+        const SideTerm *t = &title->terms[i];
+        if (side_find(body, t->term, t->hash) < 0) {
+            bag_add(vector, t->term, t->hash, 0.0, t->weighted, t->idf);
+        }
+    }
+    vector->vector_norm = bag_norm(vector, 0);
+    return 0;
+}
+
+/* side_free of a side read for decide (side_all_vector): a title bag the all-vector
+ * shares is freed as the title's only. */
+static void decide_side_free(Side *s) {
+    SideBag *vector = &s->bag[S_ALL_VECTOR];
+    if (vector->n != 0 && vector->terms == s->bag[S_TITLE].terms) {
+        *vector = (SideBag){0};
+    }
+    side_free(s);
+}
+
 /* An article's side as decide reads it: its bags (title, body, entities, years, the three
  * kinds, title + body both ways), the IDF weights read (or computed) in the order
  * ArticleVectors(features, df) reads them, none of the rest (side_of reads that); NULL
- * with an exception set. Freed by side_free. ``reads`` is NULL, or the weights top read. */
-static Side *read_side(PyObject *f, PyObject *idf, TopReads *reads) {
+ * with an exception set. ``for_decide``: title + body only as the article's vector
+ * (side_all_vector), freed by decide_side_free; else both ways (side_all), freed by
+ * side_free. ``reads`` is NULL, or the weights top read. */
+static Side *read_side(PyObject *f, PyObject *idf, TopReads *reads, int for_decide) {
     Held h;
     h.n = 0;
     static const int fields[4] = {K_TITLE, K_BODY, K_ENTITIES, K_YEARS};
@@ -195,9 +318,9 @@ static Side *read_side(PyObject *f, PyObject *idf, TopReads *reads) {
         sizes[i] = PyDict_Check(bag) ? PyDict_GET_SIZE(bag) : 0;
     }
     /* room for its bags as they are now: the four, the kinds (the entities' at most
-     * each), title + body both ways */
+     * each), title + body both ways (one way for decide) */
     size_t room = bag_room(sizes[0]) + bag_room(sizes[1]) + 4 * bag_room(sizes[2]) + bag_room(sizes[3])
-                  + 2 * bag_room(sizes[0] + sizes[1]);
+                  + (for_decide ? 1 : 2) * bag_room(sizes[0] + sizes[1]);
     Side *s = spare_side;
     if (s != NULL && s->room_size >= room) {
         spare_side = NULL;
@@ -258,19 +381,23 @@ static Side *read_side(PyObject *f, PyObject *idf, TopReads *reads) {
         SideBag *kind = &s->bag[S_PEOPLE + k];
         kind->vector_norm = kind->story_norm = kind->n ? bag_norm(kind, 0) : 1.0;
     }
-    if (failed || side_all(s) < 0) {
+    if (failed || (for_decide ? side_all_vector(s) : side_all(s)) < 0) {
         goto fail;
     }
     release(&h);
     return s;
 fail:
     release(&h);
-    side_free(s);
+    if (for_decide) {
+        decide_side_free(s);
+    } else {
+        side_free(s);
+    }
     return NULL;
 }
 
 static Side *article_side(PyObject *f, PyObject *idf) {
-    return read_side(f, idf, NULL);
+    return read_side(f, idf, NULL, 0);
 }
 
 /* The side's bag of the ArticleVectors vector <name>. */
@@ -652,7 +779,7 @@ static PyObject *decide_of(PyObject *const *args, PyObject *const *ids, Py_ssize
     h.n = 0;
     PyObject *best = NULL, *texts[2] = {NULL, NULL};
     Side *side = NULL;
-    double best_margin = 0.0, *w = NULL, *cosines = NULL, few_cosines[FEW_CANDIDATES];
+    double best_margin = 0.0, *w = NULL, *cosines = NULL, few_cosines[FEW_CANDIDATES], w_room[MODEL_WEIGHTS];
     Py_ssize_t m = 0, *order = NULL, kept_n = 0, few_order[FEW_CANDIDATES];
     PyObject **kept = NULL; /* the ranked candidates' stories and norms (text_cosines) */
     PyObject **within = NULL; /* the candidates within the window, then (at within_at) their stories */
@@ -666,7 +793,7 @@ static PyObject *decide_of(PyObject *const *args, PyObject *const *ids, Py_ssize
         PyErr_SetString(PyExc_TypeError, "decide: the IDF weights must be a dict");
         goto fail;
     }
-    side = read_side(features, idf, reads);
+    side = read_side(features, idf, reads, 1);
     /* the article's title and body and their versions, to keep the side's weights for
      * add_article */
     uint64_t text_versions[2] = {0, 0};
@@ -713,11 +840,14 @@ static PyObject *decide_of(PyObject *const *args, PyObject *const *ids, Py_ssize
                 }
                 goto fail;
             }
-            Held each;
-            each.n = 0;
-            hold(&each, Py_NewRef(story));
-            int apart = out_of_window(&each, own_day, story, args[6], exact_days ? days : NULL);
-            release(&each);
+            int apart = exact_days ? out_of_window_slots(story, days) : -2;
+            if (apart == -2) {
+                Held each;
+                each.n = 0;
+                hold(&each, Py_NewRef(story));
+                apart = out_of_window(&each, own_day, story, args[6], exact_days ? days : NULL);
+                release(&each);
+            }
             if (apart < 0) {
                 goto fail;
             }
@@ -748,7 +878,7 @@ static PyObject *decide_of(PyObject *const *args, PyObject *const *ids, Py_ssize
         }
     }
     Judge judge = {features, side, own, own_day, stories, df, idf, args[5], args[6], args[7], &w, &m, bias, threshold,
-                   found != NULL};
+                   found != NULL, w_room};
     for (Py_ssize_t j = 0; j < ranked; j++) {
         PyObject *sid = sids[order == NULL ? j : order[j]];
         PyObject *alone[2] = {found != NULL ? found[j] : NULL, NULL}; /* a story found, its norms not read */
@@ -769,8 +899,10 @@ static PyObject *decide_of(PyObject *const *args, PyObject *const *ids, Py_ssize
     Py_XDECREF(texts[0]);
     Py_XDECREF(texts[1]);
     release(&h);
-    side_free(side);
-    PyMem_Free(w);
+    decide_side_free(side);
+    if (w != w_room) {
+        PyMem_Free(w);
+    }
     free_candidates(cosines, few_cosines);
     free_candidates(order, few_order);
     drop_kept(kept, kept_n, few_kept);
@@ -781,9 +913,11 @@ fail:
     Py_XDECREF(texts[1]);
     release(&h);
     if (side != NULL) {
-        side_free(side);
+        decide_side_free(side);
     }
-    PyMem_Free(w);
+    if (w != w_room) {
+        PyMem_Free(w);
+    }
     free_candidates(cosines, few_cosines);
     free_candidates(order, few_order);
     drop_kept(kept, kept_n, few_kept);
