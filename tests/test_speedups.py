@@ -4535,3 +4535,66 @@ def test_the_entity_loops_read_a_term_bag_story_as_the_dict_story() -> None:
                 return [value for value in values if type(value).__name__ != "PyCapsule"]
 
             assert repr(plain(got)) == repr(plain(want))
+
+
+# ---- refine: the pair loops' inline reads (storyline.cluster.refine, _c/refine.c) ----
+
+
+class _Text(str):
+    """A str subclass equal to its text, hashed as it (its __eq__ runs Python code)."""
+
+    def __eq__(self, other: object) -> bool:
+        return str(self) == other
+
+    __hash__ = str.__hash__
+
+
+class _Frozen(frozenset):
+    pass
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_pair_scores_read_numbers_weekdays_and_months_of_any_set_type(seed: int,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The C reads frozensets inline (their sizes, their items without an iterator); sets,
+    frozenset subclasses, str subclasses and empty ones score as the reference scores them."""
+    from dataclasses import replace
+
+    from storyline.cluster import refine
+
+    rng = random.Random(seed)
+    articles, clusterer = _pair_articles(rng)
+    kinds = (frozenset, set, _Frozen, lambda items: frozenset(map(_Text, items)), lambda items: frozenset())
+    mixed = []
+    for f in articles:
+        make = rng.choice(kinds)
+        mixed.append(replace(f, numbers=make(f.numbers), weekdays=rng.choice(kinds)(f.weekdays),
+                             months=make(f.months)))
+    monkeypatch.setattr(refine, "pair_probability", refine._REFERENCE["pair_probability"])
+    compiled, reference = refine.PairScores(clusterer), refine.PairScores(clusterer)
+    for a in mixed:
+        for b in mixed[:12]:
+            assert speedups.pair_probability(compiled, a, b) == refine._REFERENCE["pair_probability"](reference, a, b)
+    xs, ys = mixed[:5], mixed[5:11]
+    fresh, fresh_reference = refine.PairScores(clusterer), refine.PairScores(clusterer)
+    assert speedups.mean_probability(fresh, xs, ys, 0.0) == refine._REFERENCE["mean_probability"](
+        fresh_reference, xs, ys, 0.0)
+
+
+def test_the_norms_tuples_hold_what_the_references_give() -> None:
+    """article_norms and text_norms (their tuples packed without a format string): floats,
+    ints, a bool and the title side, as the references' items."""
+    from storyline.cluster import refine
+    from storyline.cluster.features import single_story
+
+    rng = random.Random(3)
+    articles, clusterer = _pair_articles(rng)
+    for f in articles[:10]:
+        story = single_story(f)
+        for compiled, reference in ((speedups.article_norms(story, clusterer.df_),
+                                     refine._REFERENCE["article_norms"](story, clusterer.df_)),
+                                    (speedups.text_norms(story, clusterer.df_),
+                                     refine._REFERENCE["text_norms"](story, clusterer.df_))):
+            assert len(compiled) == len(reference)
+            assert [type(v) for v in compiled[:-1]] == [type(v) for v in reference[:-1]]
+            assert compiled[:-1] == reference[:-1]
