@@ -186,10 +186,11 @@ class StoryViews:
 
     def __init__(self, clusterer: OnlineClusterer) -> None:
         self.clusterer = clusterer
+        self._stories = clusterer.stories_  # (the clusterer's dict: it stays while refinement runs)
         self._views: dict[int, _View] = {}
 
     def _view(self, sid: int) -> _View:
-        story = self.clusterer.stories_[sid]
+        story = self._stories[sid]
         view = self._views.get(sid)
         if view is None or view.story is not story or view.size != story.size:
             view = self._views[sid] = _View(story)
@@ -890,7 +891,7 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thres
                 continue
             if sample is None:
                 sample = _sample(members[sid])
-            yield pair.mean(sample, _sample(members[other]), at_least=cut), cut, other
+            yield mean_probability(pair, sample, _sample(members[other]), cut), cut, other  # pair.mean
 
     heap: list[tuple[float, int, int, int, int]] = []
     size: dict[int, int] = {}
