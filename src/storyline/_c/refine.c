@@ -2366,3 +2366,207 @@ done:
     PyMem_Free(order);
     return out;
 }
+
+/* ---- Refinement's time veto between stories (reference: near_in_time in
+ * storyline/cluster/refine.py): its loop over a story's retrieved stories, each day read
+ * from the story's slots and compared in doubles, where the types allow it exactly. ---- */
+
+/* getattr(obj, kernel name) (a new reference): a plain slot read in place (held_attr's
+ * read, unheld). */
+static PyObject *kernel_attr(PyObject *obj, int name) {
+    const Py_ssize_t *offsets = slot_offsets(Py_TYPE(obj));
+    if (offsets != NULL && offsets[name] != 0) {
+        PyObject *value = *(PyObject **)((char *)obj + offsets[name]);
+        if (value != NULL) {
+            return Py_NewRef(value);
+        }
+    }
+    return PyObject_GetAttr(obj, kernel_str[name]); /* an unset slot raises here */
+}
+
+/* (exact_double: compare.c) */
+
+/* A dated story's mean day, day_sum / day_n (a new reference, as Python divides: in
+ * doubles, exactly that, where both are exact; *day set where it is a double), or NULL
+ * with an exception set; None (a new reference) where day_n is 0 or false. */
+static PyObject *story_day(PyObject *story, double *day, int *is_double) {
+    PyObject *n = kernel_attr(story, K_DAY_N);
+    if (n == NULL) {
+        return NULL;
+    }
+    int dated = PyObject_IsTrue(n);
+    if (dated <= 0) {
+        Py_DECREF(n);
+        return dated < 0 ? NULL : Py_NewRef(Py_None);
+    }
+    PyObject *sum = kernel_attr(story, K_DAY_SUM);
+    if (sum == NULL) {
+        Py_DECREF(n);
+        return NULL;
+    }
+    double s, d;
+    PyObject *out;
+    /* (a correctly rounded quotient of two doubles that hold the values exactly is what
+     * Python's int / int and float / int give) */
+    if (exact_double(sum, &s) && PyLong_CheckExact(n) && exact_double(n, &d)) {
+        *day = s / d;
+        *is_double = 1;
+        out = Py_NewRef(Py_True);
+    } else {
+        *is_double = 0;
+        out = PyNumber_TrueDivide(sum, n);
+    }
+    Py_DECREF(sum);
+    Py_DECREF(n);
+    return out;
+}
+
+/* Whether a story of day ``day`` and one of ``other_day`` lie further apart than the
+ * window: gap > window or -gap > window, gap = day - other_day (in doubles where all three
+ * are; else as Python computes it); -1 with an exception set. */
+static int days_apart(PyObject *day_obj, double day, int day_double, PyObject *other_obj, double other,
+                      int other_double, PyObject *window, double window_value, int window_double) {
+    if (day_double && other_double && window_double) {
+        double gap = day - other;
+        return gap > window_value || -gap > window_value;
+    }
+    PyObject *a = day_double ? PyFloat_FromDouble(day) : Py_NewRef(day_obj);
+    PyObject *b = a == NULL ? NULL : other_double ? PyFloat_FromDouble(other) : Py_NewRef(other_obj);
+    PyObject *gap = b == NULL ? NULL : PyNumber_Subtract(a, b);
+    Py_XDECREF(a);
+    Py_XDECREF(b);
+    if (gap == NULL) {
+        return -1;
+    }
+    int out = PyObject_RichCompareBool(gap, window, Py_GT);
+    if (out == 0) {
+        PyObject *minus = PyNumber_Negative(gap);
+        out = minus == NULL ? -1 : PyObject_RichCompareBool(minus, window, Py_GT);
+        Py_XDECREF(minus);
+    }
+    Py_DECREF(gap);
+    return out;
+}
+
+/* Whether other is not sid: other != sid (or not other == sid, as the reference's two
+ * branches ask), as Python compares them; -1 with an exception set. */
+static int other_story(PyObject *other, PyObject *sid, int op) {
+    if (PyLong_CheckExact(other) && PyLong_CheckExact(sid)) {
+        return PyObject_RichCompareBool(other, sid, Py_NE);
+    }
+    PyObject *result = PyObject_RichCompare(other, sid, op);
+    if (result == NULL) {
+        return -1;
+    }
+    int out = PyObject_IsTrue(result);
+    Py_DECREF(result);
+    return out < 0 ? -1 : op == Py_EQ ? !out : out;
+}
+
+PyDoc_STRVAR(near_in_time_doc,
+"near_in_time(clusterer, sid, others, years_apart) -> list\n\n"
+"The stories of ``others``, less ``sid``, not too far apart in time from story ``sid``:\n"
+"where both are dated, their mean days within the clusterer's window; else not\n"
+"``years_apart(clusterer, sid, other)`` (storyline.cluster.refine).");
+
+static PyObject *near_in_time(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "near_in_time takes 4 arguments");
+        return NULL;
+    }
+    if (kernel_ready() < 0) {
+        return NULL;
+    }
+    PyObject *clusterer = args[0], *sid = args[1], *years_apart = args[3];
+    PyObject *stories = PyObject_GetAttrString(clusterer, "stories_");
+    if (stories == NULL) {
+        return NULL;
+    }
+    PyObject *others = NULL, *window = NULL, *day_obj = NULL, *near = NULL, *story = NULL;
+    if (!PyDict_Check(stories)) {
+        PyErr_SetString(PyExc_TypeError, "near_in_time: the clusterer's stories must be a dict");
+        goto fail;
+    }
+    if ((story = PyDict_GetItemWithError(stories, sid)) == NULL) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetObject(PyExc_KeyError, sid);
+        }
+        goto fail;
+    }
+    Py_INCREF(story);
+    double day = 0.0, window_value = 0.0;
+    int day_double = 0, window_double = 0;
+    if ((day_obj = story_day(story, &day, &day_double)) == NULL) {
+        goto fail;
+    }
+    int dated = day_obj != Py_None;
+    if (dated) {
+        if ((window = PyObject_GetAttrString(clusterer, "window_days")) == NULL) {
+            goto fail;
+        }
+        window_double = exact_double(window, &window_value);
+    }
+    /* a list walked by index, its length read at each step, as a for loop walks it (the
+     * years test runs Python code) */
+    if ((others = PySequence_Fast(args[2], "near_in_time: others must be iterable")) == NULL
+            || (near = PyList_New(0)) == NULL) {
+        goto fail;
+    }
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(others); i++) {
+        PyObject *other = Py_NewRef(PySequence_Fast_GET_ITEM(others, i));
+        int keep = other_story(other, sid, dated ? Py_EQ : Py_NE);
+        int by_years = keep > 0 && !dated; /* an undated story: the years decide */
+        if (keep > 0 && dated) {
+            PyObject *other_obj = PyDict_GetItemWithError(stories, other);
+            if (other_obj == NULL) {
+                if (!PyErr_Occurred()) {
+                    PyErr_SetObject(PyExc_KeyError, other);
+                }
+                keep = -1;
+            } else {
+                Py_INCREF(other_obj);
+                double other_day = 0.0;
+                int other_double = 0;
+                PyObject *other_day_obj = story_day(other_obj, &other_day, &other_double);
+                Py_DECREF(other_obj);
+                if (other_day_obj == NULL) {
+                    keep = -1;
+                } else if (other_day_obj == Py_None) {
+                    by_years = 1; /* an undated other story */
+                } else {
+                    int apart = days_apart(day_obj, day, day_double, other_day_obj, other_day, other_double, window,
+                                           window_value, window_double);
+                    keep = apart < 0 ? -1 : !apart;
+                }
+                Py_XDECREF(other_day_obj);
+            }
+        }
+        if (by_years) {
+            PyObject *apart = PyObject_CallFunctionObjArgs(years_apart, clusterer, sid, other, NULL);
+            int is_apart = apart == NULL ? -1 : PyObject_IsTrue(apart);
+            Py_XDECREF(apart);
+            keep = is_apart < 0 ? -1 : !is_apart;
+        }
+        if (keep > 0 && PyList_Append(near, other) < 0) {
+            keep = -1;
+        }
+        Py_DECREF(other);
+        if (keep < 0) {
+            goto fail;
+        }
+    }
+    Py_DECREF(others);
+    Py_XDECREF(window);
+    Py_DECREF(day_obj);
+    Py_DECREF(story);
+    Py_DECREF(stories);
+    return near;
+fail:
+    Py_XDECREF(near);
+    Py_XDECREF(others);
+    Py_XDECREF(window);
+    Py_XDECREF(day_obj);
+    Py_XDECREF(story);
+    Py_DECREF(stories);
+    return NULL;
+}

@@ -48,7 +48,7 @@ from .features import (
 from .online import interaction_probability, probability, symmetric, weighs
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Callable, Iterator, Sequence
 
     from .online import OnlineClusterer
 
@@ -368,20 +368,22 @@ def _too_far_apart(clusterer: OnlineClusterer, a: int, b: int) -> bool:
     however alike their words: the same veto the online decision applies. So are a story
     of undated reports and a dated story whose years its reports contradict
     (:func:`_years_contradict`). Two distinct stories ``a`` and ``b``; the test itself is
-    :func:`_near_in_time`'s."""
-    return not _near_in_time(clusterer, a, [b])
+    :func:`near_in_time`'s."""
+    return not near_in_time(clusterer, a, [b], _years_apart)
 
 
-def _near_in_time(clusterer: OnlineClusterer, sid: int, others: list[int]) -> list[int]:
+def near_in_time(clusterer: OnlineClusterer, sid: int, others: list[int],
+                 years_apart: Callable[[OnlineClusterer, int, int], bool]) -> list[int]:
     """The stories of ``others``, less ``sid``, that are not too far apart in time from
     story ``sid`` (:func:`_too_far_apart`): where both are dated, their days (as
     StoryFeatures.day gives them) lie within the window; else neither's undated reports
-    name years that place it apart (:func:`_years_apart`). Story ``sid``'s day is read
-    once for all of them, without a call per story."""
+    name years that place it apart (``years_apart``: :func:`_years_apart`). Story ``sid``'s
+    day is read once for all of them, without a call per story (the compiled loop reads
+    the days in doubles where that is exact)."""
     stories = clusterer.stories_
     story = stories[sid]
     if not story.day_n:
-        return [o for o in others if o != sid and not _years_apart(clusterer, sid, o)]
+        return [o for o in others if o != sid and not years_apart(clusterer, sid, o)]
     day, window = story.day_sum / story.day_n, clusterer.window_days
     near = []
     for o in others:
@@ -392,10 +394,17 @@ def _near_in_time(clusterer: OnlineClusterer, sid: int, others: list[int]) -> li
             gap = day - other.day_sum / other.day_n
             if gap > window or -gap > window:  # abs(gap) > window, without the call
                 continue
-        elif _years_apart(clusterer, sid, o):
+        elif years_apart(clusterer, sid, o):
             continue
         near.append(o)
     return near
+
+
+#: the pure-Python reference of the time veto's C loop (see _REFERENCE below)
+_TIME_REFERENCE = {near_in_time.__name__: near_in_time}
+
+if COMPILED:
+    from .._speedups import near_in_time  # type: ignore  # noqa: F811
 
 
 def _years_apart(clusterer: OnlineClusterer, a: int, b: int) -> bool:
@@ -538,7 +547,7 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thre
     def push_pairs(sid: int) -> None:
         if stories[sid].body and threshold >= 1:
             return  # every pair with a story that has a body is off: skip its retrieval
-        others = _near_in_time(clusterer, sid, clusterer._retrieve(views.keys(sid)))
+        others = near_in_time(clusterer, sid, clusterer._retrieve(views.keys(sid)), _years_apart)
         if len(others) > FULL_COMPARE:
             # as in the stream: one cosine to rank, the full features for the best (a story of
             # headlines alone ranked by the title its norms hold: scores reads them next)
@@ -834,7 +843,7 @@ if COMPILED:
 
 #: the pure-Python references of refinement's C loops (story views, merge pass and article
 #: pairs), by name (tests and bench/bench_cluster.py --python-loops swap them in)
-_REFERENCE = {**_VIEW_REFERENCE, **_MERGE_REFERENCE, **_PAIR_REFERENCE}
+_REFERENCE = {**_VIEW_REFERENCE, **_MERGE_REFERENCE, **_PAIR_REFERENCE, **_TIME_REFERENCE}
 
 
 def _sample(members: list[ArticleFeatures]) -> list[ArticleFeatures]:
@@ -899,7 +908,7 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thres
     def push_pairs(sid: int) -> None:
         own = stories[sid].size
         retrieved = clusterer._retrieve(views.keys(sid), limit=LINK_CANDIDATES)
-        for p, cut, other in scores(sid, _near_in_time(clusterer, sid, retrieved)):
+        for p, cut, other in scores(sid, near_in_time(clusterer, sid, retrieved, _years_apart)):
             if p >= cut:
                 heapq.heappush(heap, (-p, sid, other, own, stories[other].size) if sid < other
                                else (-p, other, sid, own, stories[other].size))
