@@ -1035,4 +1035,5 @@ def refine_stories(clusterer: OnlineClusterer, *, merge_threshold: float | None 
     if split_ratio > 0 or headline_split_ratio > 0:
         split_stories(clusterer, ratio=split_ratio, headline_ratio=headline_split_ratio, pairs=pairs)
     # Only net moves count (an article split off and merged back has not moved).
-    return {aid: clusterer.labels_[aid] for aid, sid in before.items() if clusterer.labels_[aid] != sid}
+    labels = clusterer.labels_
+    return {aid: labels[aid] for aid, sid in before.items() if labels[aid] != sid}
