@@ -187,13 +187,15 @@ class StoryViews:
     def __init__(self, clusterer: OnlineClusterer) -> None:
         self.clusterer = clusterer
         self._stories = clusterer.stories_  # (the clusterer's dict: it stays while refinement runs)
-        self._views: dict[int, _View] = {}
+        #: by the story object (hashed by identity, and held here): a story rebuilt after a
+        #: split, a new object, has views of its own
+        self._views: dict[StoryFeatures, _View] = {}
 
     def _view(self, sid: int) -> _View:
         story = self._stories[sid]
-        view = self._views.get(sid)
-        if view is None or view.story is not story or view.size != story.size:
-            view = self._views[sid] = _View(story)
+        view = self._views.get(story)
+        if view is None or view.size != story.size:
+            view = self._views[story] = _View(story)
         return view
 
     def keys(self, sid: int) -> tuple[str, ...]:
