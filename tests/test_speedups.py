@@ -365,7 +365,8 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
                 # (the compiled step hands an article to it where these wrappers stand in online.py)
                 "add_to_stream": references["add_to_stream"],
                 "story_shares_words": story_shares_words, **{name: pure(name) for name in
-                                                 ("symmetric", "interaction_probability", "linear_probability", "story_keys")}}
+                                                 ("symmetric", "interaction_probability", "linear_probability", "story_keys",
+                                                  "near_in_time")}}
     assert set(wrappers) == set(references)
     for module in _cluster_modules():
         for name, wrapper in wrappers.items():
@@ -1408,7 +1409,7 @@ def test_the_scoring_kernel_matches_its_reference_on_a_stream(monkeypatch: pytes
     clusterer.refine()
     # (stories of headlines alone ranked by their titles, but none to merge: few of those)
     assert min(n for name, n in checked.items() if name not in ("article_norms", "rank_by_title")) > 20
-    assert len(checked) == 23 and checked["rank_by_title"] > 0
+    assert len(checked) == 24 and checked["rank_by_title"] > 0
 
 
 def test_the_scoring_kernel_matches_its_reference_on_dev_articles(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -1431,7 +1432,7 @@ def test_the_scoring_kernel_matches_its_reference_on_dev_articles(monkeypatch: p
     for article in articles:
         clusterer.add(article)
     clusterer.refine()
-    assert min(checked.values()) > 20 and len(checked) == 24
+    assert min(checked.values()) > 20 and len(checked) == 25
 
 
 @pytest.mark.parametrize("seed", range(20))
@@ -5098,3 +5099,156 @@ def test_decide_reads_kinds_changed_between_decides_as_the_reference() -> None:
         runs.append((picked, [list(s._norms.items()) for s in stories.values()]))
     assert runs[0] == runs[1]
     assert KeyError in runs[0][0]
+
+
+# ---- refine: the pair loops' inline reads (storyline.cluster.refine, _c/refine.c) ----
+
+
+class _Text(str):
+    """A str subclass equal to its text, hashed as it (its __eq__ runs Python code)."""
+
+    def __eq__(self, other: object) -> bool:
+        return str(self) == other
+
+    __hash__ = str.__hash__
+
+
+class _Frozen(frozenset):
+    pass
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_pair_scores_read_numbers_weekdays_and_months_of_any_set_type(seed: int,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The C reads frozensets inline (their sizes, their items without an iterator); sets,
+    frozenset subclasses, str subclasses and empty ones score as the reference scores them."""
+    from dataclasses import replace
+
+    from storyline.cluster import refine
+
+    rng = random.Random(seed)
+    articles, clusterer = _pair_articles(rng)
+    kinds = (frozenset, set, _Frozen, lambda items: frozenset(map(_Text, items)), lambda items: frozenset())
+    mixed = []
+    for f in articles:
+        make = rng.choice(kinds)
+        mixed.append(replace(f, numbers=make(f.numbers), weekdays=rng.choice(kinds)(f.weekdays),
+                             months=make(f.months)))
+    monkeypatch.setattr(refine, "pair_probability", refine._REFERENCE["pair_probability"])
+    compiled, reference = refine.PairScores(clusterer), refine.PairScores(clusterer)
+    for a in mixed:
+        for b in mixed[:12]:
+            assert speedups.pair_probability(compiled, a, b) == refine._REFERENCE["pair_probability"](reference, a, b)
+    xs, ys = mixed[:5], mixed[5:11]
+    fresh, fresh_reference = refine.PairScores(clusterer), refine.PairScores(clusterer)
+    assert speedups.mean_probability(fresh, xs, ys, 0.0) == refine._REFERENCE["mean_probability"](
+        fresh_reference, xs, ys, 0.0)
+
+
+def test_the_norms_tuples_hold_what_the_references_give() -> None:
+    """article_norms and text_norms (their tuples packed without a format string): floats,
+    ints, a bool and the title side, as the references' items."""
+    from storyline.cluster import refine
+    from storyline.cluster.features import single_story
+
+    rng = random.Random(3)
+    articles, clusterer = _pair_articles(rng)
+    for f in articles[:10]:
+        story = single_story(f)
+        for compiled, reference in ((speedups.article_norms(story, clusterer.df_),
+                                     refine._REFERENCE["article_norms"](story, clusterer.df_)),
+                                    (speedups.text_norms(story, clusterer.df_),
+                                     refine._REFERENCE["text_norms"](story, clusterer.df_))):
+            assert len(compiled) == len(reference)
+            assert [type(v) for v in compiled[:-1]] == [type(v) for v in reference[:-1]]
+            assert compiled[:-1] == reference[:-1]
+
+
+def _time_clusterer(rng: random.Random, window: object) -> object:
+    """A clusterer's stories and window as near_in_time reads them: dated stories (int and
+    float day sums, one past 2**53), undated ones, StoryFeatures and plain objects."""
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    from storyline.cluster.features import single_story
+
+    stories: dict[int, object] = {}
+    for sid in range(30):
+        day_n = rng.choice([0, 0, 1, 2, 5])
+        day_sum: object = sum(rng.randint(735_000, 735_400) for _ in range(day_n))
+        if day_n and rng.random() < 0.3:
+            day_sum = float(day_sum) + rng.random()
+        if day_n and sid == 7:
+            day_sum = 2**60 + 3  # an int no double holds exactly: Python's division
+        if rng.random() < 0.5:
+            story = single_story(replace(_random_features(rng, sid), entities={}))
+            story.day_sum, story.day_n = day_sum, day_n
+        else:
+            story = SimpleNamespace(day_sum=day_sum, day_n=day_n)
+        stories[sid] = story
+    return SimpleNamespace(stories_=stories, window_days=window)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_near_in_time_matches_its_reference(seed: int) -> None:
+    from fractions import Fraction
+
+    from storyline.cluster import refine
+
+    rng = random.Random(seed)
+    reference = refine._REFERENCE["near_in_time"]
+    for window in (30, 30.5, 0, Fraction(61, 2), 2**60):
+        clusterer = _time_clusterer(rng, window)
+
+        def years_apart(c: object, a: int, b: int) -> object:
+            return rng.choice([0, 1, "", "yes", None])
+
+        for _ in range(40):
+            sid = rng.randrange(30)
+            others = rng.sample(range(30), rng.randint(0, 8)) + rng.choice([[], [sid]])
+            state = rng.getstate()
+            got = speedups.near_in_time(clusterer, sid, others, years_apart)
+            rng.setstate(state)  # the same answers from years_apart, in the same order
+            assert got == reference(clusterer, sid, others, years_apart)
+            rng.setstate(state)
+            assert speedups.near_in_time(clusterer, sid, tuple(others), years_apart) == got
+    assert refine.near_in_time is speedups.near_in_time  # what refinement calls
+
+
+def test_near_in_time_raises_what_its_reference_raises() -> None:
+    from types import SimpleNamespace
+
+    from storyline.cluster import refine
+
+    reference = refine._REFERENCE["near_in_time"]
+    dated, undated = SimpleNamespace(day_sum=10, day_n=1), SimpleNamespace(day_sum=0, day_n=0)
+
+    def never(c: object, a: int, b: int) -> bool:
+        return False
+
+    def broken(c: object, a: int, b: int) -> bool:
+        raise ValueError("no years")
+
+    for near in (speedups.near_in_time, reference):
+        clusterer = SimpleNamespace(stories_={1: dated, 2: undated}, window_days=5)
+        with pytest.raises(KeyError):
+            near(clusterer, 3, [1], never)
+        with pytest.raises(KeyError):
+            near(clusterer, 1, [2, 4], never)
+        with pytest.raises(ValueError):
+            near(clusterer, 1, [2], broken)
+        with pytest.raises(TypeError):
+            near(SimpleNamespace(stories_={1: dated, 2: SimpleNamespace(day_sum="x", day_n=1)}, window_days=5),
+                 1, [2], never)
+        assert near(clusterer, 2, [1, 2], never) == [1]
+    with pytest.raises(TypeError):
+        speedups.near_in_time(SimpleNamespace(stories_=[], window_days=5), 1, [], never)
+
+    # a years test that empties the list it is walked from: the walk ends there, as a for loop's
+    def emptying(c: object, a: int, b: int) -> bool:
+        others.clear()
+        return False
+
+    for near in (speedups.near_in_time, reference):
+        others = [2, 1]
+        assert near(SimpleNamespace(stories_={1: dated, 2: undated}, window_days=5), 1, others, emptying) == [2]

@@ -75,6 +75,7 @@ static PyMethodDef methods[] = {
     {"story_keys", (PyCFunction)(void (*)(void))story_keys, METH_FASTCALL, story_keys_doc},
     {"text_norms", (PyCFunction)(void (*)(void))text_norms, METH_FASTCALL, text_norms_doc},
     {"story_shares_words", (PyCFunction)(void (*)(void))story_shares_words, METH_FASTCALL, story_shares_words_doc},
+    {"near_in_time", (PyCFunction)(void (*)(void))near_in_time, METH_FASTCALL, near_in_time_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -597,6 +597,37 @@ static int norms_of_tuple(PyObject *tuple, ArticleNorms *out) {
     return 0;
 }
 
+/* A norms tuple: ``n_doubles`` floats, ``n_counts`` ints, then a bool and a held object
+ * (as Py_BuildValue's "(d...n...OO)" makes it, without reading a format per call); NULL
+ * with an exception set. */
+static PyObject *norms_tuple(const double *doubles, int n_doubles, const Py_ssize_t *counts, int n_counts, int flag,
+                             PyObject *last) {
+    PyObject *out = PyTuple_New(n_doubles + n_counts + 2);
+    if (out == NULL) {
+        return NULL;
+    }
+    int at = 0;
+    for (int i = 0; i < n_doubles; i++, at++) {
+        PyObject *item = PyFloat_FromDouble(doubles[i]);
+        if (item == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(out, at, item);
+    }
+    for (int i = 0; i < n_counts; i++, at++) {
+        PyObject *item = PyLong_FromSsize_t(counts[i]);
+        if (item == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(out, at, item);
+    }
+    PyTuple_SET_ITEM(out, at, Py_NewRef(flag ? Py_True : Py_False));
+    PyTuple_SET_ITEM(out, at + 1, Py_NewRef(last));
+    return out;
+}
+
 PyDoc_STRVAR(article_norms_doc,
 "article_norms(story, df) -> tuple\n\n"
 "The norms of a StoryFeatures' vectors read as an article: title, entities, years, each\n"
@@ -626,9 +657,9 @@ static PyObject *article_norms_of(PyObject *self, PyObject *const *args, Py_ssiz
     }
     /* and the story's top names cached, as as_article caches them */
     if (article_norms(&h, args[0], idf, &norms) == 0 && hold(&h, story_top(args[0])) != NULL) {
-        out = Py_BuildValue("(ddddddnnnOO)", norms.title, norms.entities, norms.years, norms.kind[0], norms.kind[1],
-                            norms.kind[2], norms.kind_terms[0], norms.kind_terms[1], norms.kind_terms[2],
-                            norms.title_is_all ? Py_True : Py_False, norms.title_side);
+        const double doubles[6] = {norms.title, norms.entities, norms.years, norms.kind[0], norms.kind[1],
+                                   norms.kind[2]};
+        out = norms_tuple(doubles, 6, norms.kind_terms, 3, norms.title_is_all, norms.title_side);
     }
 done:
     release(&h);
@@ -1152,6 +1183,30 @@ static int side_names_in(const Side *s, const SideBag *bag, const SideTerm *top,
 /* Whether two sets (a side's numbers, weekdays or months) both hold some; with ``shared``,
  * how many of the first's the second holds. -1 with an exception set. */
 static int sets_meet(PyObject *own, PyObject *other, Py_ssize_t *shared) {
+    if (PyFrozenSet_CheckExact(own) && PyFrozenSet_CheckExact(other)) {
+        /* what featurize gives (frozensets; one empty one shared by every article naming
+         * none): sizes read inline, and the first's items walked without an iterator */
+        if (PySet_GET_SIZE(own) == 0 || PySet_GET_SIZE(other) == 0) {
+            return 0;
+        }
+#if PY_VERSION_HEX < 0x030D0000 /* (3.13 keeps _PySet_NextEntry internal) */
+        Py_ssize_t pos = 0, count = 0;
+        PyObject *item;
+        Py_hash_t hash;
+        while (_PySet_NextEntry(own, &pos, &item, &hash)) {
+            /* (a frozenset cannot change, even where an item's __eq__ runs Python code) */
+            Py_INCREF(item);
+            int in = PySet_Contains(other, item);
+            Py_DECREF(item);
+            if (in < 0) {
+                return -1;
+            }
+            count += in;
+        }
+        *shared = count;
+        return 1;
+#endif
+    }
     int named = both_true(own, other);
     if (named <= 0) {
         return named;
@@ -1341,25 +1396,32 @@ static PyObject *side_in(PairState *s, PyObject *f, PyObject *id, Side **side) {
     return capsule;
 }
 
-/* side_in, where ``held`` is not NULL through *held: NULL until the side is first read,
- * then that capsule, kept there (a new reference the caller releases), so that the pairs
- * of one call look an article's side up once. */
-static PyObject *side_kept(PairState *s, PyObject *f, PyObject *id, PyObject **held, Side **side) {
-    if (held != NULL && *held != NULL) {
-        *side = PyCapsule_GetPointer(*held, side_name); /* (checked when it was read) */
-        return Py_NewRef(*held);
+/* An article's side as one call keeps it: its capsule (held; NULL until first read) and
+ * the side in it. */
+typedef struct {
+    PyObject *capsule;
+    Side *side;
+} HeldSide;
+
+/* side_in, where ``held`` is not NULL through it: the side read there once first read,
+ * so that the pairs of one call look an article's side up once. */
+static PyObject *side_kept(PairState *s, PyObject *f, PyObject *id, HeldSide *held, Side **side) {
+    if (held != NULL && held->capsule != NULL) {
+        *side = held->side;
+        return Py_NewRef(held->capsule);
     }
     PyObject *capsule = side_in(s, f, id, side);
     if (held != NULL && capsule != NULL) {
-        *held = Py_NewRef(capsule);
+        held->capsule = Py_NewRef(capsule);
+        held->side = *side;
     }
     return capsule;
 }
 
 /* The reference's score of two articles; -1 with an exception set. ``held_a``,
  * ``held_b``: see side_kept (NULL: each side looked up). */
-static int score_pair(PairState *s, PyObject *a, PyObject *b, PyObject *id_a, PyObject *id_b, PyObject **held_a,
-                      PyObject **held_b, double *out) {
+static int score_pair(PairState *s, PyObject *a, PyObject *b, PyObject *id_a, PyObject *id_b, HeldSide *held_a,
+                      HeldSide *held_b, double *out) {
     Side *side_a, *side_b;
     PyObject *capsule_a = side_kept(s, a, id_a, held_a, &side_a);
     PyObject *capsule_b = capsule_a == NULL ? NULL : side_kept(s, b, id_b, held_b, &side_b);
@@ -1414,7 +1476,7 @@ static int score_pair(PairState *s, PyObject *a, PyObject *b, PyObject *id_a, Py
 /* The cached probability of two articles of ids ``id_a``, ``id_b`` (a new reference to
  * the cached float), scored and cached where missing; NULL with an exception set. */
 static PyObject *cached_pair_of(PairState *s, PyObject *a, PyObject *b, PyObject *id_a, PyObject *id_b,
-                                PyObject **held_a, PyObject **held_b) {
+                                HeldSide *held_a, HeldSide *held_b) {
     PyObject *out = NULL, *row = NULL;
     /* (two exact str compared as < compares them, without the rich comparison's dispatch) */
     int less = PyUnicode_CheckExact(id_a) && PyUnicode_CheckExact(id_b) ? PyUnicode_Compare(id_a, id_b) < 0
@@ -1566,11 +1628,12 @@ static PyObject *mean_probability(PyObject *self, PyObject *const *args, Py_ssiz
     Sum read = {0.0, 0.0};
     PyObject *out = NULL;
     /* the ids and sides of ys, read once per call rather than once per pair: (article, its
-     * id, its side or NULL until read) by index, all held, reused while that index holds
+     * id) and its side (NULL until read) by index, all held, reused while that index holds
      * the same article */
     Py_ssize_t n_ids = PyList_GET_SIZE(ys);
-    PyObject **y_ids = PyMem_Calloc((size_t)(3 * n_ids + 1), sizeof(PyObject *));
-    if (y_ids == NULL) {
+    PyObject **y_ids = PyMem_Calloc((size_t)(2 * n_ids + 1), sizeof(PyObject *));
+    HeldSide *y_sides = y_ids == NULL ? NULL : PyMem_Calloc((size_t)(n_ids + 1), sizeof(HeldSide));
+    if (y_sides == NULL) {
         PyErr_NoMemory();
         goto done;
     }
@@ -1578,21 +1641,22 @@ static PyObject *mean_probability(PyObject *self, PyObject *const *args, Py_ssiz
      * that Python code (an IDF's __missing__, a key's __eq__) may change */
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(xs); i++) {
         /* x's side, looked up at x's first unscored pair and kept for its row */
-        PyObject *x = Py_NewRef(PyList_GET_ITEM(xs, i)), *id_x = NULL, *side_x = NULL;
+        PyObject *x = Py_NewRef(PyList_GET_ITEM(xs, i)), *id_x = NULL;
+        HeldSide side_x = {NULL, NULL};
         for (Py_ssize_t j = 0; j < PyList_GET_SIZE(ys); j++) {
             PyObject *y = Py_NewRef(PyList_GET_ITEM(ys, j)), *id_y = NULL, *p_obj = NULL;
             /* x's id first, as the reference reads them */
             if (id_x != NULL || (id_x = PyObject_GetAttr(x, pair_str[P_ID])) != NULL) {
-                if (j < n_ids && y_ids[3 * j] == y) {
-                    id_y = Py_NewRef(y_ids[3 * j + 1]);
+                if (j < n_ids && y_ids[2 * j] == y) {
+                    id_y = Py_NewRef(y_ids[2 * j + 1]);
                 } else if ((id_y = PyObject_GetAttr(y, pair_str[P_ID])) != NULL && j < n_ids) {
-                    Py_XSETREF(y_ids[3 * j], Py_NewRef(y));
-                    Py_XSETREF(y_ids[3 * j + 1], Py_NewRef(id_y));
-                    Py_CLEAR(y_ids[3 * j + 2]);
+                    Py_XSETREF(y_ids[2 * j], Py_NewRef(y));
+                    Py_XSETREF(y_ids[2 * j + 1], Py_NewRef(id_y));
+                    Py_CLEAR(y_sides[j].capsule);
                 }
             }
             if (id_y != NULL) {
-                p_obj = cached_pair_of(&s, x, y, id_x, id_y, &side_x, j < n_ids ? &y_ids[3 * j + 2] : NULL);
+                p_obj = cached_pair_of(&s, x, y, id_x, id_y, &side_x, j < n_ids ? &y_sides[j] : NULL);
             }
             Py_DECREF(y);
             Py_XDECREF(id_y);
@@ -1601,7 +1665,7 @@ static PyObject *mean_probability(PyObject *self, PyObject *const *args, Py_ssiz
             if (p_obj == NULL || FAILED(p)) {
                 Py_DECREF(x);
                 Py_XDECREF(id_x);
-                Py_XDECREF(side_x);
+                Py_XDECREF(side_x.capsule);
                 goto done;
             }
             sum_add(&read, p);
@@ -1610,14 +1674,14 @@ static PyObject *mean_probability(PyObject *self, PyObject *const *args, Py_ssiz
             if (total + left < short_of) {
                 Py_DECREF(x);
                 Py_XDECREF(id_x);
-                Py_XDECREF(side_x);
+                Py_XDECREF(side_x.capsule);
                 out = PyFloat_FromDouble(total / n);
                 goto done;
             }
         }
         Py_DECREF(x);
         Py_XDECREF(id_x);
-        Py_XDECREF(side_x);
+        Py_XDECREF(side_x.capsule);
     }
     if (n == 0.0) {
         PyErr_SetString(PyExc_ZeroDivisionError, "division by zero");
@@ -1625,12 +1689,15 @@ static PyObject *mean_probability(PyObject *self, PyObject *const *args, Py_ssiz
         out = PyFloat_FromDouble(sum_result(&read) / n);
     }
 done:
-    if (y_ids != NULL) {
-        for (Py_ssize_t k = 0; k < 3 * n_ids; k++) {
-            Py_XDECREF(y_ids[k]);
+    if (y_sides != NULL) {
+        for (Py_ssize_t k = 0; k < n_ids; k++) {
+            Py_XDECREF(y_ids[2 * k]);
+            Py_XDECREF(y_ids[2 * k + 1]);
+            Py_XDECREF(y_sides[k].capsule);
         }
-        PyMem_Free(y_ids);
+        PyMem_Free(y_sides);
     }
+    PyMem_Free(y_ids);
     pair_state_clear(&s);
     return out;
 }
@@ -2100,8 +2167,8 @@ static PyObject *text_norms(PyObject *self, PyObject *const *args, Py_ssize_t na
     if (idf != NULL && !idf_mapping(idf)) {
         PyErr_SetString(PyExc_TypeError, "text_norms: the IDF weights must be a dict");
     } else if (idf != NULL && text_norms_of(&h, args[0], idf, known, &norms) == 0) {
-        out = Py_BuildValue("(dddnOO)", norms.title, norms.body, norms.all, norms.all_terms,
-                            norms.title_is_all ? Py_True : Py_False, norms.title_side);
+        const double doubles[3] = {norms.title, norms.body, norms.all};
+        out = norms_tuple(doubles, 3, &norms.all_terms, 1, norms.title_is_all, norms.title_side);
     }
     release(&h);
     return out;
@@ -2298,4 +2365,208 @@ done:
     PyMem_Free(cosines);
     PyMem_Free(order);
     return out;
+}
+
+/* ---- Refinement's time veto between stories (reference: near_in_time in
+ * storyline/cluster/refine.py): its loop over a story's retrieved stories, each day read
+ * from the story's slots and compared in doubles, where the types allow it exactly. ---- */
+
+/* getattr(obj, kernel name) (a new reference): a plain slot read in place (held_attr's
+ * read, unheld). */
+static PyObject *kernel_attr(PyObject *obj, int name) {
+    const Py_ssize_t *offsets = slot_offsets(Py_TYPE(obj));
+    if (offsets != NULL && offsets[name] != 0) {
+        PyObject *value = *(PyObject **)((char *)obj + offsets[name]);
+        if (value != NULL) {
+            return Py_NewRef(value);
+        }
+    }
+    return PyObject_GetAttr(obj, kernel_str[name]); /* an unset slot raises here */
+}
+
+/* (exact_double: compare.c) */
+
+/* A dated story's mean day, day_sum / day_n (a new reference, as Python divides: in
+ * doubles, exactly that, where both are exact; *day set where it is a double), or NULL
+ * with an exception set; None (a new reference) where day_n is 0 or false. */
+static PyObject *story_day(PyObject *story, double *day, int *is_double) {
+    PyObject *n = kernel_attr(story, K_DAY_N);
+    if (n == NULL) {
+        return NULL;
+    }
+    int dated = PyObject_IsTrue(n);
+    if (dated <= 0) {
+        Py_DECREF(n);
+        return dated < 0 ? NULL : Py_NewRef(Py_None);
+    }
+    PyObject *sum = kernel_attr(story, K_DAY_SUM);
+    if (sum == NULL) {
+        Py_DECREF(n);
+        return NULL;
+    }
+    double s, d;
+    PyObject *out;
+    /* (a correctly rounded quotient of two doubles that hold the values exactly is what
+     * Python's int / int and float / int give) */
+    if (exact_double(sum, &s) && PyLong_CheckExact(n) && exact_double(n, &d)) {
+        *day = s / d;
+        *is_double = 1;
+        out = Py_NewRef(Py_True);
+    } else {
+        *is_double = 0;
+        out = PyNumber_TrueDivide(sum, n);
+    }
+    Py_DECREF(sum);
+    Py_DECREF(n);
+    return out;
+}
+
+/* Whether a story of day ``day`` and one of ``other_day`` lie further apart than the
+ * window: gap > window or -gap > window, gap = day - other_day (in doubles where all three
+ * are; else as Python computes it); -1 with an exception set. */
+static int days_apart(PyObject *day_obj, double day, int day_double, PyObject *other_obj, double other,
+                      int other_double, PyObject *window, double window_value, int window_double) {
+    if (day_double && other_double && window_double) {
+        double gap = day - other;
+        return gap > window_value || -gap > window_value;
+    }
+    PyObject *a = day_double ? PyFloat_FromDouble(day) : Py_NewRef(day_obj);
+    PyObject *b = a == NULL ? NULL : other_double ? PyFloat_FromDouble(other) : Py_NewRef(other_obj);
+    PyObject *gap = b == NULL ? NULL : PyNumber_Subtract(a, b);
+    Py_XDECREF(a);
+    Py_XDECREF(b);
+    if (gap == NULL) {
+        return -1;
+    }
+    int out = PyObject_RichCompareBool(gap, window, Py_GT);
+    if (out == 0) {
+        PyObject *minus = PyNumber_Negative(gap);
+        out = minus == NULL ? -1 : PyObject_RichCompareBool(minus, window, Py_GT);
+        Py_XDECREF(minus);
+    }
+    Py_DECREF(gap);
+    return out;
+}
+
+/* Whether other is not sid: other != sid (or not other == sid, as the reference's two
+ * branches ask), as Python compares them; -1 with an exception set. */
+static int other_story(PyObject *other, PyObject *sid, int op) {
+    if (PyLong_CheckExact(other) && PyLong_CheckExact(sid)) {
+        return PyObject_RichCompareBool(other, sid, Py_NE);
+    }
+    PyObject *result = PyObject_RichCompare(other, sid, op);
+    if (result == NULL) {
+        return -1;
+    }
+    int out = PyObject_IsTrue(result);
+    Py_DECREF(result);
+    return out < 0 ? -1 : op == Py_EQ ? !out : out;
+}
+
+PyDoc_STRVAR(near_in_time_doc,
+"near_in_time(clusterer, sid, others, years_apart) -> list\n\n"
+"The stories of ``others``, less ``sid``, not too far apart in time from story ``sid``:\n"
+"where both are dated, their mean days within the clusterer's window; else not\n"
+"``years_apart(clusterer, sid, other)`` (storyline.cluster.refine).");
+
+static PyObject *near_in_time(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "near_in_time takes 4 arguments");
+        return NULL;
+    }
+    if (kernel_ready() < 0) {
+        return NULL;
+    }
+    PyObject *clusterer = args[0], *sid = args[1], *years_apart = args[3];
+    PyObject *stories = PyObject_GetAttrString(clusterer, "stories_");
+    if (stories == NULL) {
+        return NULL;
+    }
+    PyObject *others = NULL, *window = NULL, *day_obj = NULL, *near = NULL, *story = NULL;
+    if (!PyDict_Check(stories)) {
+        PyErr_SetString(PyExc_TypeError, "near_in_time: the clusterer's stories must be a dict");
+        goto fail;
+    }
+    if ((story = PyDict_GetItemWithError(stories, sid)) == NULL) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetObject(PyExc_KeyError, sid);
+        }
+        goto fail;
+    }
+    Py_INCREF(story);
+    double day = 0.0, window_value = 0.0;
+    int day_double = 0, window_double = 0;
+    if ((day_obj = story_day(story, &day, &day_double)) == NULL) {
+        goto fail;
+    }
+    int dated = day_obj != Py_None;
+    if (dated) {
+        if ((window = PyObject_GetAttrString(clusterer, "window_days")) == NULL) {
+            goto fail;
+        }
+        window_double = exact_double(window, &window_value);
+    }
+    /* a list walked by index, its length read at each step, as a for loop walks it (the
+     * years test runs Python code) */
+    if ((others = PySequence_Fast(args[2], "near_in_time: others must be iterable")) == NULL
+            || (near = PyList_New(0)) == NULL) {
+        goto fail;
+    }
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(others); i++) {
+        PyObject *other = Py_NewRef(PySequence_Fast_GET_ITEM(others, i));
+        int keep = other_story(other, sid, dated ? Py_EQ : Py_NE);
+        int by_years = keep > 0 && !dated; /* an undated story: the years decide */
+        if (keep > 0 && dated) {
+            PyObject *other_obj = PyDict_GetItemWithError(stories, other);
+            if (other_obj == NULL) {
+                if (!PyErr_Occurred()) {
+                    PyErr_SetObject(PyExc_KeyError, other);
+                }
+                keep = -1;
+            } else {
+                Py_INCREF(other_obj);
+                double other_day = 0.0;
+                int other_double = 0;
+                PyObject *other_day_obj = story_day(other_obj, &other_day, &other_double);
+                Py_DECREF(other_obj);
+                if (other_day_obj == NULL) {
+                    keep = -1;
+                } else if (other_day_obj == Py_None) {
+                    by_years = 1; /* an undated other story */
+                } else {
+                    int apart = days_apart(day_obj, day, day_double, other_day_obj, other_day, other_double, window,
+                                           window_value, window_double);
+                    keep = apart < 0 ? -1 : !apart;
+                }
+                Py_XDECREF(other_day_obj);
+            }
+        }
+        if (by_years) {
+            PyObject *apart = PyObject_CallFunctionObjArgs(years_apart, clusterer, sid, other, NULL);
+            int is_apart = apart == NULL ? -1 : PyObject_IsTrue(apart);
+            Py_XDECREF(apart);
+            keep = is_apart < 0 ? -1 : !is_apart;
+        }
+        if (keep > 0 && PyList_Append(near, other) < 0) {
+            keep = -1;
+        }
+        Py_DECREF(other);
+        if (keep < 0) {
+            goto fail;
+        }
+    }
+    Py_DECREF(others);
+    Py_XDECREF(window);
+    Py_DECREF(day_obj);
+    Py_DECREF(story);
+    Py_DECREF(stories);
+    return near;
+fail:
+    Py_XDECREF(near);
+    Py_XDECREF(others);
+    Py_XDECREF(window);
+    Py_XDECREF(day_obj);
+    Py_XDECREF(story);
+    Py_DECREF(stories);
+    return NULL;
 }

@@ -48,7 +48,7 @@ from .features import (
 from .online import interaction_probability, probability, symmetric, weighs
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Callable, Iterator, Sequence
 
     from .online import OnlineClusterer
 
@@ -186,13 +186,16 @@ class StoryViews:
 
     def __init__(self, clusterer: OnlineClusterer) -> None:
         self.clusterer = clusterer
-        self._views: dict[int, _View] = {}
+        self._stories = clusterer.stories_  # (the clusterer's dict: it stays while refinement runs)
+        #: by the story object (hashed by identity, and held here): a story rebuilt after a
+        #: split, a new object, has views of its own
+        self._views: dict[StoryFeatures, _View] = {}
 
     def _view(self, sid: int) -> _View:
-        story = self.clusterer.stories_[sid]
-        view = self._views.get(sid)
-        if view is None or view.story is not story or view.size != story.size:
-            view = self._views[sid] = _View(story)
+        story = self._stories[sid]
+        view = self._views.get(story)
+        if view is None or view.size != story.size:
+            view = self._views[story] = _View(story)
         return view
 
     def keys(self, sid: int) -> tuple[str, ...]:
@@ -367,20 +370,22 @@ def _too_far_apart(clusterer: OnlineClusterer, a: int, b: int) -> bool:
     however alike their words: the same veto the online decision applies. So are a story
     of undated reports and a dated story whose years its reports contradict
     (:func:`_years_contradict`). Two distinct stories ``a`` and ``b``; the test itself is
-    :func:`_near_in_time`'s."""
-    return not _near_in_time(clusterer, a, [b])
+    :func:`near_in_time`'s."""
+    return not near_in_time(clusterer, a, [b], _years_apart)
 
 
-def _near_in_time(clusterer: OnlineClusterer, sid: int, others: list[int]) -> list[int]:
+def near_in_time(clusterer: OnlineClusterer, sid: int, others: list[int],
+                 years_apart: Callable[[OnlineClusterer, int, int], bool]) -> list[int]:
     """The stories of ``others``, less ``sid``, that are not too far apart in time from
     story ``sid`` (:func:`_too_far_apart`): where both are dated, their days (as
     StoryFeatures.day gives them) lie within the window; else neither's undated reports
-    name years that place it apart (:func:`_years_apart`). Story ``sid``'s day is read
-    once for all of them, without a call per story."""
+    name years that place it apart (``years_apart``: :func:`_years_apart`). Story ``sid``'s
+    day is read once for all of them, without a call per story (the compiled loop reads
+    the days in doubles where that is exact)."""
     stories = clusterer.stories_
     story = stories[sid]
     if not story.day_n:
-        return [o for o in others if o != sid and not _years_apart(clusterer, sid, o)]
+        return [o for o in others if o != sid and not years_apart(clusterer, sid, o)]
     day, window = story.day_sum / story.day_n, clusterer.window_days
     near = []
     for o in others:
@@ -391,10 +396,17 @@ def _near_in_time(clusterer: OnlineClusterer, sid: int, others: list[int]) -> li
             gap = day - other.day_sum / other.day_n
             if gap > window or -gap > window:  # abs(gap) > window, without the call
                 continue
-        elif _years_apart(clusterer, sid, o):
+        elif years_apart(clusterer, sid, o):
             continue
         near.append(o)
     return near
+
+
+#: the pure-Python reference of the time veto's C loop (see _REFERENCE below)
+_TIME_REFERENCE = {near_in_time.__name__: near_in_time}
+
+if COMPILED:
+    from .._speedups import near_in_time  # type: ignore  # noqa: F811
 
 
 def _years_apart(clusterer: OnlineClusterer, a: int, b: int) -> bool:
@@ -537,7 +549,7 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thre
     def push_pairs(sid: int) -> None:
         if stories[sid].body and threshold >= 1:
             return  # every pair with a story that has a body is off: skip its retrieval
-        others = _near_in_time(clusterer, sid, clusterer._retrieve(views.keys(sid)))
+        others = near_in_time(clusterer, sid, clusterer._retrieve(views.keys(sid)), _years_apart)
         if len(others) > FULL_COMPARE:
             # as in the stream: one cosine to rank, the full features for the best (a story of
             # headlines alone ranked by the title its norms hold: scores reads them next)
@@ -833,7 +845,7 @@ if COMPILED:
 
 #: the pure-Python references of refinement's C loops (story views, merge pass and article
 #: pairs), by name (tests and bench/bench_cluster.py --python-loops swap them in)
-_REFERENCE = {**_VIEW_REFERENCE, **_MERGE_REFERENCE, **_PAIR_REFERENCE}
+_REFERENCE = {**_VIEW_REFERENCE, **_MERGE_REFERENCE, **_PAIR_REFERENCE, **_TIME_REFERENCE}
 
 
 def _sample(members: list[ArticleFeatures]) -> list[ArticleFeatures]:
@@ -890,7 +902,7 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thres
                 continue
             if sample is None:
                 sample = _sample(members[sid])
-            yield pair.mean(sample, _sample(members[other]), at_least=cut), cut, other
+            yield mean_probability(pair, sample, _sample(members[other]), cut), cut, other  # pair.mean
 
     heap: list[tuple[float, int, int, int, int]] = []
     size: dict[int, int] = {}
@@ -898,7 +910,7 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thres
     def push_pairs(sid: int) -> None:
         own = stories[sid].size
         retrieved = clusterer._retrieve(views.keys(sid), limit=LINK_CANDIDATES)
-        for p, cut, other in scores(sid, _near_in_time(clusterer, sid, retrieved)):
+        for p, cut, other in scores(sid, near_in_time(clusterer, sid, retrieved, _years_apart)):
             if p >= cut:
                 heapq.heappush(heap, (-p, sid, other, own, stories[other].size) if sid < other
                                else (-p, other, sid, own, stories[other].size))
@@ -1025,4 +1037,5 @@ def refine_stories(clusterer: OnlineClusterer, *, merge_threshold: float | None 
     if split_ratio > 0 or headline_split_ratio > 0:
         split_stories(clusterer, ratio=split_ratio, headline_ratio=headline_split_ratio, pairs=pairs)
     # Only net moves count (an article split off and merged back has not moved).
-    return {aid: clusterer.labels_[aid] for aid, sid in before.items() if clusterer.labels_[aid] != sid}
+    labels = clusterer.labels_
+    return {aid: labels[aid] for aid, sid in before.items() if labels[aid] != sid}
