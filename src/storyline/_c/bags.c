@@ -364,6 +364,9 @@ static int add_terms(PyObject *bag, PyObject *part, PyObject *idf, double *squar
     if (squared == NULL && copies_into_empty(bag, part)) {
         return PyDict_Update(bag, part);
     }
+    if (bag_reserve_for(bag, size) < 0) { /* room for the part's terms made once */
+        return -1;
+    }
     while (PyDict_Next(part, &pos, &term, &value)) {
         /* held: the bag's lookups and the IDF may run Python code (a key's __eq__,
          * __missing__), which may take them out of ``part`` */

@@ -1009,6 +1009,8 @@ static int add_text_part(PyObject *norms, PyObject *idf, PyObject *name, PyObjec
     } else {
         Py_ssize_t pos = 0, size = PyDict_GET_SIZE(part), at = 0;
         PyObject *term, *value;
+        /* room for the part's terms made once, not grown term by term */
+        status = bag_reserve_for(own_bag, size) < 0 || bag_reserve_for(all_bag, size) < 0 ? -1 : 0;
         while (status == 0 && PyDict_Next(part, &pos, &term, &value)) {
             /* held: the bags' lookups and the IDF may run Python code (add_terms) */
             Py_INCREF(term);
