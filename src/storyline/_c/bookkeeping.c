@@ -208,7 +208,7 @@ static PyObject *kind_key_by_chars(PyObject *kinds, PyObject *term, PyObject **b
     Py_UCS4 first = PyUnicode_READ_CHAR(term, 0), second = PyUnicode_READ_CHAR(term, 1);
     Py_ssize_t pos = 0;
     PyObject *key, *value;
-    while (PyDict_Next(kinds, &pos, &key, &value)) {
+    while (dict_next(kinds, &pos, &key, &value)) {
         if (PyUnicode_CheckExact(key) && PyUnicode_GET_LENGTH(key) == 2 && PyUnicode_READ_CHAR(key, 0) == first
                 && PyUnicode_READ_CHAR(key, 1) == second) {
             *bag = value;
@@ -323,7 +323,7 @@ static int add_bags_of(PyObject *norms, PyObject *idf, Py_ssize_t n, PyObject *c
     /* the ``size`` entities split at the start, as the reference splits them before it
      * adds: entities that Python code run here adds (an IDF's __missing__) are not, and
      * there are no more kinds than ``split`` has room for */
-    while (seen < size && PyDict_Next(entities, &pos, &term, &value)) {
+    while (seen < size && dict_next(entities, &pos, &term, &value)) {
         KindPart *at = kind_by_chars(split, used, term);
         PyObject *bag = NULL;
         /* a kind found by its characters is none of split's: kind_by_chars finds those */
@@ -564,7 +564,7 @@ static int count_terms_of(PyObject *counts, PyObject *const *bags, Py_ssize_t n)
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *term, *weight;
         Py_ssize_t pos = 0;
-        while (PyDict_Next(bags[i], &pos, &term, &weight)) {
+        while (dict_next(bags[i], &pos, &term, &weight)) {
             Py_hash_t hash = str_hash(term);
             if (i < FILTERED_BAGS) {
                 filter_add(&filters[i], hash);
@@ -633,7 +633,7 @@ static PyObject *best_terms(PyObject *self, PyObject *args) {
         PyErr_NoMemory();
         goto done;
     }
-    while (i < n && PyDict_Next(bag, &pos, &term, &weight)) {
+    while (i < n && dict_next(bag, &pos, &term, &weight)) {
         ranked[i].term = Py_NewRef(term);
         ranked[i].weight = Py_NewRef(weight);
         i++;

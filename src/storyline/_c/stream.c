@@ -1011,7 +1011,7 @@ static int add_text_part(PyObject *norms, PyObject *idf, PyObject *name, PyObjec
         PyObject *term, *value;
         /* room for the part's terms made once, not grown term by term */
         status = bag_reserve_for(own_bag, size) < 0 || bag_reserve_for(all_bag, size) < 0 ? -1 : 0;
-        while (status == 0 && PyDict_Next(part, &pos, &term, &value)) {
+        while (status == 0 && dict_next(part, &pos, &term, &value)) {
             /* held: the bags' lookups and the IDF may run Python code (add_terms) */
             Py_INCREF(term);
             Py_INCREF(value);

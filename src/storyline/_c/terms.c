@@ -9,6 +9,73 @@
  * could give another value (a new epoch, a pinned or removed weight): the loops' caches
  * of weights key on it. Uses common.c (site_peek/site_attr, the owner's slot sites). */
 
+/* ---- dict_next: PyDict_Next, inline where CPython 3.11 lays the dict out as its
+ * Include/internal/pycore_dict.h does (a combined table: the entries in order after the
+ * index, a NULL value where one was removed); a split table, or another version, takes
+ * PyDict_Next. The loops over an article's bags take a step per term: a call each cost
+ * them as much as the work done with the term. ---- */
+
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
+#define DICT_NEXT_INLINE 1
+typedef struct {
+    Py_ssize_t dk_refcnt;
+    uint8_t dk_log2_size;
+    uint8_t dk_log2_index_bytes;
+    uint8_t dk_kind; /* 0: any keys (an entry keeps its hash); else str keys alone */
+    uint32_t dk_version;
+    Py_ssize_t dk_usable;
+    Py_ssize_t dk_nentries;
+    char dk_indices[];
+} DictKeys311;
+
+typedef struct {
+    Py_hash_t hash;
+    PyObject *key, *value;
+} DictEntry311;
+
+typedef struct {
+    PyObject *key, *value;
+} DictStrEntry311;
+#else
+#define DICT_NEXT_INLINE 0
+#endif
+
+/* PyDict_Next(dict, pos, key, value): the next item, borrowed, 0 past the last (or where
+ * ``dict`` is none). */
+static inline int dict_next(PyObject *dict, Py_ssize_t *pos, PyObject **key, PyObject **value) {
+#if DICT_NEXT_INLINE
+    PyDictObject *mp = (PyDictObject *)dict;
+    if (PyDict_Check(dict) && mp->ma_values == NULL && *pos >= 0) {
+        const DictKeys311 *dk = (const DictKeys311 *)mp->ma_keys;
+        const char *entries = dk->dk_indices + ((size_t)1 << dk->dk_log2_index_bytes);
+        Py_ssize_t i = *pos, n = dk->dk_nentries;
+        if (dk->dk_kind != 0) {
+            const DictStrEntry311 *e = (const DictStrEntry311 *)entries;
+            for (; i < n; i++) {
+                if (e[i].value != NULL) {
+                    *key = e[i].key;
+                    *value = e[i].value;
+                    *pos = i + 1;
+                    return 1;
+                }
+            }
+        } else {
+            const DictEntry311 *e = (const DictEntry311 *)entries;
+            for (; i < n; i++) {
+                if (e[i].value != NULL) {
+                    *key = e[i].key;
+                    *value = e[i].value;
+                    *pos = i + 1;
+                    return 1;
+                }
+            }
+        }
+        return 0;
+    }
+#endif
+    return PyDict_Next(dict, pos, key, value);
+}
+
 typedef struct {
     PyObject *key; /* held; NULL: an empty place (keys are never removed) */
     Py_hash_t hash;
@@ -431,7 +498,7 @@ static int term_count_bags(TermTable *t, PyObject *const *bags, Py_ssize_t n) {
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *bag = bags[i], *term, *weight;
         Py_ssize_t pos = 0, size = PyDict_GET_SIZE(bag);
-        while (PyDict_Next(bag, &pos, &term, &weight)) {
+        while (dict_next(bag, &pos, &term, &weight)) {
             Py_hash_t hash = PyUnicode_CheckExact(term) ? ((PyASCIIObject *)term)->hash : -1;
             /* most terms are counted before: found inline (a new one put where the search ended) */
             Py_ssize_t empty = -1;
