@@ -27,18 +27,37 @@ static int weight_and_idf_of(PyObject *idf, PyObject *term, PyObject *value, dou
     return FAILED(*term_idf) ? -1 : 0;
 }
 
+/* weight_and_idf of an exact float weight of the term of entry ``e`` of the IDF table,
+ * whose weight is of an older epoch: read again at the entry found (term_refresh), not
+ * searched for again. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+static int refreshed_weight_and_idf(TermTable *t, TermEntry *e, PyObject *term, PyObject *value, double *weight,
+                                    double *term_idf) {
+    *weight = PyFloat_AS_DOUBLE(value);
+    Py_INCREF(term); /* held while Python code may run (term_read, where the owner is odd) */
+    *term_idf = term_refresh(t, term, e);
+    Py_DECREF(term);
+    return FAILED(*term_idf) ? -1 : 0;
+}
+
 /* weight_and_idf_of, inline for an exact float weight of an exact str term the IDF table
- * weighs at this epoch (the loops' common case: no Python code can run). */
+ * weighs at this epoch (the loops' common case: no Python code can run); one it holds
+ * with an older epoch's weight is read again where it was found. */
 static inline int weight_and_idf(PyObject *idf, PyObject *term, PyObject *value, double *weight, double *term_idf) {
     if (PyFloat_CheckExact(value) && is_term_table(idf) && PyUnicode_CheckExact(term)
             && ((PyASCIIObject *)term)->hash != -1) {
         TermTable *t = (TermTable *)idf;
         Py_ssize_t empty;
-        const TermEntry *e = term_find_str(t, term, ((PyASCIIObject *)term)->hash, &empty);
+        TermEntry *e = term_find_str(t, term, ((PyASCIIObject *)term)->hash, &empty);
         if (e != NULL && e->epoch == t->epoch) {
             *weight = PyFloat_AS_DOUBLE(value);
             *term_idf = e->idf;
             return 0;
+        }
+        if (e != NULL) {
+            return refreshed_weight_and_idf(t, e, term, value, weight, term_idf);
         }
     }
     return weight_and_idf_of(idf, term, value, weight, term_idf);

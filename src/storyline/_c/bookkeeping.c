@@ -142,6 +142,9 @@ static int update_norm(PyObject *norms, PyObject *name, PyObject *held, uint64_t
 
 /* norms.pop(name, None); -1 with an exception set on failure. */
 static int drop_norm(PyObject *norms, PyObject *name) {
+    if (PyDict_GET_SIZE(norms) == 0) {
+        return 0; /* nothing to drop (a new story's norms): no lookup */
+    }
     int held = PyDict_Contains(norms, name);
     return held <= 0 ? held : PyDict_DelItem(norms, name);
 }
@@ -182,13 +185,22 @@ typedef struct {
     double squared;
 } KindPart;
 
+/* The first two characters of a str of two or more (its kind and data read once, inline). */
+static inline void first_two_chars(PyObject *s, Py_UCS4 *first, Py_UCS4 *second) {
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    *first = PyUnicode_READ(kind, data, 0);
+    *second = PyUnicode_READ(kind, data, 1);
+}
+
 /* The kind of ``split`` that a str term of two or more characters opens with, by its
  * characters (no slice made), or NULL. */
 static KindPart *kind_by_chars(KindPart *split, Py_ssize_t used, PyObject *term) {
     if (!PyUnicode_Check(term) || PyUnicode_GET_LENGTH(term) < 2) {
         return NULL;
     }
-    Py_UCS4 first = PyUnicode_READ_CHAR(term, 0), second = PyUnicode_READ_CHAR(term, 1);
+    Py_UCS4 first, second;
+    first_two_chars(term, &first, &second);
     for (Py_ssize_t k = 0; k < used; k++) {
         if (split[k].two_chars && split[k].first == first && split[k].second == second) {
             return &split[k];
@@ -205,12 +217,16 @@ static PyObject *kind_key_by_chars(PyObject *kinds, PyObject *term, PyObject **b
     if (!PyUnicode_Check(term) || PyUnicode_GET_LENGTH(term) < 2) {
         return NULL;
     }
-    Py_UCS4 first = PyUnicode_READ_CHAR(term, 0), second = PyUnicode_READ_CHAR(term, 1);
+    Py_UCS4 first, second, key_first, key_second;
+    first_two_chars(term, &first, &second);
     Py_ssize_t pos = 0;
     PyObject *key, *value;
     while (dict_next(kinds, &pos, &key, &value)) {
-        if (PyUnicode_CheckExact(key) && PyUnicode_GET_LENGTH(key) == 2 && PyUnicode_READ_CHAR(key, 0) == first
-                && PyUnicode_READ_CHAR(key, 1) == second) {
+        if (!PyUnicode_CheckExact(key) || PyUnicode_GET_LENGTH(key) != 2) {
+            continue;
+        }
+        first_two_chars(key, &key_first, &key_second);
+        if (key_first == first && key_second == second) {
             *bag = value;
             return key;
         }
@@ -355,8 +371,7 @@ static int add_bags_of(PyObject *norms, PyObject *idf, Py_ssize_t n, PyObject *c
             at->bag = Py_NewRef(bag);
             at->two_chars = PyUnicode_Check(kind) && PyUnicode_GET_LENGTH(kind) == 2;
             if (at->two_chars) {
-                at->first = PyUnicode_READ_CHAR(kind, 0);
-                at->second = PyUnicode_READ_CHAR(kind, 1);
+                first_two_chars(kind, &at->first, &at->second);
             }
             at->live = live_norm(norms, idf, kind, &at->squared, &at->norm, &at->version);
             if (at->live < 0) {

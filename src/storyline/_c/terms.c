@@ -107,7 +107,15 @@ typedef struct {
     Py_ssize_t *counted;
     Py_ssize_t counted_n, counted_room;
     uint64_t stamp; /* advanced by each counting */
+    /* term_refresh's weights of the counts below IDF_MEMO at the corpus size ``memo_n``
+     * (bit k of ``memo_have``: the count k's is in memo[k]): the weights read at one size,
+     * an article's, share a few small counts */
+    long long memo_n;
+    uint64_t memo_have;
+    double memo[64];
 } TermTable;
+
+#define IDF_MEMO 64
 
 /* TermCounts: a table's document counts as a mapping (DocumentFrequencies.df). */
 typedef struct {
@@ -430,10 +438,29 @@ static double term_refresh(TermTable *t, PyObject *term, TermEntry *e) {
     PyObject *n_obj = owner == NULL ? NULL : site_peek(&idf_n_site, owner);
     PyObject *df = n_obj == NULL ? NULL : site_peek(&idf_df_site, owner);
     if (df != NULL && counts_of(df, t) && PyLong_CheckExact(n_obj)) {
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
+        /* a size of one digit (3.11's int layout: below 2 ** 30) read straight */
+        long long n = Py_SIZE(n_obj) == 1 ? (long long)((PyLongObject *)n_obj)->ob_digit[0] : PyLong_AsLongLong(n_obj);
+#else
         long long n = PyLong_AsLongLong(n_obj);
+#endif
         const long long exact = 1LL << 53;
         if (n >= 0 && n < exact && e->count < exact) {
-            double value = log((double)(n + 1) / (double)(e->count + 1)) + 1.0;
+            if (n != t->memo_n) {
+                t->memo_n = n;
+                t->memo_have = 0;
+            }
+            int64_t count = e->count;
+            double value;
+            if (count < IDF_MEMO && (t->memo_have >> count) & 1) {
+                value = t->memo[count];
+            } else {
+                value = log((double)(n + 1) / (double)(count + 1)) + 1.0;
+                if (count < IDF_MEMO) {
+                    t->memo[count] = value;
+                    t->memo_have |= (uint64_t)1 << count;
+                }
+            }
             return term_valued(t, e - t->slots, value) < 0 ? -1.0 : value;
         }
         PyErr_Clear(); /* term_read raises it again */
