@@ -4653,3 +4653,25 @@ def test_weights_read_again_at_each_corpus_size_are_the_reference_caches() -> No
             assert table.weights[term] == reference.weights[term]
     _same_idf(table, reference)
     assert max(table.df[c] for c in common) > 64 and table.epoch > 10
+
+
+def test_add_bags_finds_norms_under_keys_equal_to_its_names() -> None:
+    # dict_get_str: a norm cached under a str equal to the bag's name but another object
+    # (made at run time, not interned), beside keys of other hashes, in norms of many keys
+    # and in norms with a key that is no str, as the reference's lookups find it
+    from storyline.cluster.features import _BAG_NAMES
+
+    def made(text: str) -> str:
+        return "".join(list(text))  # equal, not the same object
+
+    idf = {"t": 2.0, "u": 0.5, "p:x": 1.5}
+    many = {f"x{i}": 1.0 for i in range(20)}
+    for extra in ({}, many, {3: 1.0}):
+        norms = [{"n": 17, made("title"): 2.5, made("all"): 1.5, made("p:"): 3.0, made("years"): 1.0} | extra
+                 for _ in range(2)]
+        for loops, n in zip((speedups, None), norms, strict=True):
+            add = loops.add_bags if loops else _reference("add_bags")
+            bags = ({"t": 1.0}, {}, {"t": 1.0}, {"t": 1.0}, {"p:x": 1.0}, {})
+            add(n, idf, _BAG_NAMES, bags, ({"t": 1.0, "u": 2.0}, {}, {"t": 1.0, "u": 2.0}, {}, {"p:x": 1.0}, {}),
+                {"p:": {}, "l:": {}, "o:": {}}, {"p:x": 1.0})
+        assert list(norms[0].items()) == list(norms[1].items())

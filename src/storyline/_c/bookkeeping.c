@@ -129,7 +129,7 @@ static inline uint64_t idf_version(PyObject *idf) {
 static int update_norm(PyObject *norms, PyObject *name, PyObject *held, uint64_t version, double squared) {
     int done;
     if (squared >= 0 && PyFloat_CheckExact(held) && Py_REFCNT(held) == 2
-            && ((version != 0 && dict_version(norms) == version) || PyDict_GetItemWithError(norms, name) == held)) {
+            && ((version != 0 && dict_version(norms) == version) || dict_get_str(norms, name) == held)) {
         double root = sqrt(squared);
         ((PyFloatObject *)held)->ob_fval = root == 0.0 ? 1.0 : root;
         done = 0;
@@ -145,8 +145,8 @@ static int drop_norm(PyObject *norms, PyObject *name) {
     if (PyDict_GET_SIZE(norms) == 0) {
         return 0; /* nothing to drop (a new story's norms): no lookup */
     }
-    int held = PyDict_Contains(norms, name);
-    return held <= 0 ? held : PyDict_DelItem(norms, name);
+    PyObject *held = dict_get_str(norms, name);
+    return held == NULL ? (PyErr_Occurred() ? -1 : 0) : PyDict_DelItem(norms, name);
 }
 
 /* The cached norm to update while adding into the bag ``name``: 1 with *squared set to
@@ -159,7 +159,7 @@ static int live_norm(PyObject *norms, PyObject *idf, PyObject *name, double *squ
     if (idf == Py_None) {
         return 0;
     }
-    PyObject *norm = PyDict_GetItemWithError(norms, name);
+    PyObject *norm = dict_get_str(norms, name);
     if (norm == NULL) {
         return PyErr_Occurred() ? -1 : 0;
     }

@@ -1071,9 +1071,9 @@ static int add_text_bags(PyObject *norms, PyObject *idf, PyObject *const *bags, 
     }
     /* live norms of ``all`` (and of the title, where it has terms): where the title's is
      * not, add_bags_of reads the body's weights before the title's */
-    PyObject *all_norm = PyDict_GetItemWithError(norms, kernel_str[K_ALL]);
+    PyObject *all_norm = dict_get_str(norms, kernel_str[K_ALL]);
     PyObject *title_norm = all_norm == NULL || PyDict_GET_SIZE(title) == 0 ? all_norm
-                           : PyDict_GetItemWithError(norms, kernel_str[K_TITLE]);
+                           : dict_get_str(norms, kernel_str[K_TITLE]);
     if (title_norm == NULL) {
         return PyErr_Occurred() ? -1 : 0;
     }
@@ -1124,7 +1124,7 @@ static PyObject *add_article(PyObject *self, PyObject *const *args, Py_ssize_t n
     /* the norms are updated in place where cached and not yet outgrown (see fresh_norms_of) */
     PyObject *fresh = Py_None;
     if (df != Py_None) {
-        PyObject *cached = PyDict_GetItemWithError(norms, kernel_str[K_N]);
+        PyObject *cached = dict_get_str(norms, kernel_str[K_N]);
         if (cached == NULL && PyErr_Occurred()) {
             goto fail;
         }

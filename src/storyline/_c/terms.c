@@ -76,6 +76,40 @@ static inline int dict_next(PyObject *dict, Py_ssize_t *pos, PyObject **key, PyO
     return PyDict_Next(dict, pos, key, value);
 }
 
+/* PyDict_GetItemWithError(dict, name) for an exact str ``name`` whose hash is known, read
+ * inline on 3.11 from a dict of a few str keys (a story's norm cache): a key is ``name``
+ * itself, or has another hash (then it differs), or is looked up (an equal key of the same
+ * hash, unless both are interned: two interned str of the same text are one object). */
+static inline PyObject *dict_get_str(PyObject *dict, PyObject *name) {
+#if DICT_NEXT_INLINE
+    Py_hash_t hash = PyUnicode_CheckExact(name) ? ((PyASCIIObject *)name)->hash : -1;
+    if (hash != -1 && PyDict_Check(dict) && ((PyDictObject *)dict)->ma_values == NULL) {
+        const DictKeys311 *dk = (const DictKeys311 *)((PyDictObject *)dict)->ma_keys;
+        Py_ssize_t i = 0, n = dk->dk_nentries;
+        if (dk->dk_kind != 0 && n <= 16) { /* str keys alone, each with its hash */
+            const DictStrEntry311 *e =
+                (const DictStrEntry311 *)(dk->dk_indices + ((size_t)1 << dk->dk_log2_index_bytes));
+            for (; i < n; i++) {
+                PyObject *key = e[i].key;
+                if (e[i].value == NULL || (key != name && ((PyASCIIObject *)key)->hash != hash)) {
+                    continue;
+                }
+                if (key == name) {
+                    return e[i].value;
+                }
+                if (!PyUnicode_CHECK_INTERNED(key) || !PyUnicode_CHECK_INTERNED(name)) {
+                    break; /* a key that may equal ``name``: looked up */
+                }
+            }
+            if (i == n) {
+                return NULL;
+            }
+        }
+    }
+#endif
+    return PyDict_GetItemWithError(dict, name);
+}
+
 typedef struct {
     PyObject *key; /* held; NULL: an empty place (keys are never removed) */
     Py_hash_t hash;
