@@ -4675,3 +4675,35 @@ def test_add_bags_finds_norms_under_keys_equal_to_its_names() -> None:
             add(n, idf, _BAG_NAMES, bags, ({"t": 1.0, "u": 2.0}, {}, {"t": 1.0, "u": 2.0}, {}, {"p:x": 1.0}, {}),
                 {"p:": {}, "l:": {}, "o:": {}}, {"p:x": 1.0})
         assert list(norms[0].items()) == list(norms[1].items())
+
+
+def test_a_storys_counts_and_day_sums_add_as_the_reference_for_ints_of_every_size() -> None:
+    # add_to_attr: ints of one digit or none (negative, zero) added in the slot straight,
+    # larger ones and a class with its own __setattr__ as getattr and setattr add them
+    from dataclasses import replace
+
+    from storyline.cluster.features import _KERNEL_REFERENCE, StoryFeatures, add_article
+
+    class Watched(StoryFeatures):
+        __slots__ = ("sets",)
+
+        def __setattr__(self, name: str, value: object) -> None:
+            object.__setattr__(self, name, value)
+            if name != "sets":
+                object.__setattr__(self, "sets", getattr(self, "sets", 0) + 1)
+
+    days = [-3, 0, 5, -(2**30) + 1, 2**30 - 1, 2**30, 2**40, -1, 7]
+    for cls in (StoryFeatures, Watched):
+        stories = []
+        for add in (add_article, _KERNEL_REFERENCE["add_article"]):
+            story = cls()
+            for k, day in enumerate(days * 3):
+                f = replace(_random_features(random.Random(k), 0), day=day, entities={"p:n1": 1.0})
+                add(story, f, k, None)
+            stories.append(story)
+        compiled, reference = stories
+        for name in ("size", "day_sum", "day_n", "first_day", "last_day", "last_seen"):
+            assert getattr(compiled, name) == getattr(reference, name)
+            assert type(getattr(compiled, name)) is type(getattr(reference, name))
+        if cls is Watched:
+            assert compiled.sets > 3 * len(days)  # its __setattr__ ran for each sum

@@ -898,6 +898,15 @@ static int slot_put(PyObject *obj, PyObject *name, PyObject *value) {
  * then as Python's); 0 where either is none (the number protocol then decides). */
 static inline int two_longs(PyObject *a, PyObject *b, long *x, long *y) {
     int over_a = 1, over_b = 1;
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
+    /* ints of one digit or none (3.11's layout: a count, a day) read straight */
+    if (PyLong_CheckExact(a) && PyLong_CheckExact(b) && Py_SIZE(a) >= -1 && Py_SIZE(a) <= 1
+            && Py_SIZE(b) >= -1 && Py_SIZE(b) <= 1) {
+        *x = Py_SIZE(a) * (long)((PyLongObject *)a)->ob_digit[0];
+        *y = Py_SIZE(b) * (long)((PyLongObject *)b)->ob_digit[0];
+        return 1;
+    }
+#endif
     if (PyLong_CheckExact(a) && PyLong_CheckExact(b)) {
         *x = PyLong_AsLongAndOverflow(a, &over_a);
         *y = PyLong_AsLongAndOverflow(b, &over_b);
@@ -918,8 +927,24 @@ static int is_before_or_after(PyObject *a, PyObject *b, int op) {
 /* obj.<name> = obj.<name> + step (``+=``), step a new reference (NULL: failed already);
  * -1 with an exception set. Two ints are added without the number protocol. */
 static int add_to_attr(Held *h, PyObject *obj, int name, PyObject *step) {
-    PyObject *old = step == NULL ? NULL : held_attr(h, obj, name);
     long x, y;
+    /* a plain slot of two small ints (a size, a count, a sum of days): read and set straight,
+     * as getattr and setattr do it then */
+    PyTypeObject *type = Py_TYPE(obj);
+    const Py_ssize_t *offsets = step != NULL && type->tp_setattro == PyObject_GenericSetAttr ? slot_offsets(type)
+                                                                                           : NULL;
+    PyObject **slot = offsets != NULL && offsets[name] != 0 ? (PyObject **)((char *)obj + offsets[name]) : NULL;
+    if (slot != NULL && *slot != NULL && two_longs(*slot, step, &x, &y) && x < LONG_MAX / 2 && x > LONG_MIN / 2
+            && y < LONG_MAX / 2 && y > LONG_MIN / 2) {
+        PyObject *sum = PyLong_FromLong(x + y);
+        Py_DECREF(step);
+        if (sum == NULL) {
+            return -1;
+        }
+        Py_SETREF(*slot, sum); /* the old int let go (no Python code runs) */
+        return 0;
+    }
+    PyObject *old = step == NULL ? NULL : held_attr(h, obj, name);
     PyObject *sum = old == NULL ? NULL
                     : two_longs(old, step, &x, &y) && x < LONG_MAX / 2 && x > LONG_MIN / 2 && y < LONG_MAX / 2
                             && y > LONG_MIN / 2
