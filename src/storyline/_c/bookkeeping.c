@@ -328,8 +328,8 @@ static int add_bags_of(PyObject *norms, PyObject *idf, Py_ssize_t n, PyObject *c
     }
     /* each kind's terms in entity order, its norm updated over them alone: what adding
      * the split-off bags one after another does */
-    KindPart few[4];
-    KindPart *split = size <= 4 ? few : PyMem_Malloc((size_t)size * sizeof(KindPart));
+    KindPart few[16]; /* most articles name fewer entities: no allocation */
+    KindPart *split = size <= 16 ? few : PyMem_Malloc((size_t)size * sizeof(KindPart));
     if (split == NULL) {
         PyErr_NoMemory();
         goto memos_done;
