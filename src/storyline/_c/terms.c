@@ -248,10 +248,15 @@ static int term_room(TermTable *t) {
         return 0;
     }
     size_t size = (t->mask + 1) * 2;
-    TermEntry *slots = PyMem_Calloc(size, sizeof(TermEntry));
+    /* only an empty place's key is ever read (term_put writes the rest): each key set to
+     * NULL, not every byte of the table cleared */
+    TermEntry *slots = size > PY_SSIZE_T_MAX / sizeof(TermEntry) ? NULL : PyMem_Malloc(size * sizeof(TermEntry));
     if (slots == NULL) {
         PyErr_NoMemory();
         return -1;
+    }
+    for (size_t k = 0; k < size; k++) {
+        slots[k].key = NULL;
     }
     for (size_t k = 0; k <= t->mask; k++) {
         TermEntry *e = &t->slots[k];
