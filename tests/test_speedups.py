@@ -4707,3 +4707,28 @@ def test_a_storys_counts_and_day_sums_add_as_the_reference_for_ints_of_every_siz
             assert type(getattr(compiled, name)) is type(getattr(reference, name))
         if cls is Watched:
             assert compiled.sets > 3 * len(days)  # its __setattr__ ran for each sum
+
+
+def test_a_storys_years_are_found_under_keys_equal_to_the_year() -> None:
+    # dict_get_small_int: a year counted under the same int, an equal int made anew, a float
+    # or a bool of its value (found by the lookup), zero, and a Counter of many years
+    from dataclasses import replace
+
+    from storyline.cluster.features import _KERNEL_REFERENCE, StoryFeatures, add_article
+
+    def made(value: int) -> int:
+        return int(str(value))  # equal, another object where not a small int
+
+    starts = [{}, {made(2014): 2}, {2014.0: 3}, {True: 1, 0: 2}, {y: 1 for y in range(1990, 2010)}, {2**40: 1}]
+    for start in starts:
+        for year in (2014, made(2014), 1, 0, 1995, 2**40):
+            stories = []
+            for add in (add_article, _KERNEL_REFERENCE["add_article"]):
+                story = StoryFeatures()
+                story.years = Counter(start)
+                for k in range(3):
+                    add(story, replace(_random_features(random.Random(k), 0), year=year, entities={"p:n1": 1.0}), k, None)
+                stories.append(story)
+            compiled, reference = stories
+            assert list(compiled.years.items()) == list(reference.years.items())
+            assert [type(k) for k in compiled.years] == [type(k) for k in reference.years]

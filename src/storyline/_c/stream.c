@@ -1234,7 +1234,7 @@ static PyObject *add_article(PyObject *self, PyObject *const *args, Py_ssize_t n
         PyObject *count;
         int plain = Py_IS_TYPE(years, Py_TYPE(no_counts)), counted = 0;
         if (plain) {
-            count = PyDict_GetItemWithError(years, year);
+            count = dict_get_small_int(years, year);
             /* a count of its own that only the Counter holds, counted up in place (as
              * count_terms counts; no lookup to set it) */
             counted = COUNTS_IN_PLACE && count != NULL && sets_as_dict(years) && count_up_in_place(count);

@@ -110,6 +110,44 @@ static inline PyObject *dict_get_str(PyObject *dict, PyObject *name) {
     return PyDict_GetItemWithError(dict, name);
 }
 
+/* PyDict_GetItemWithError(dict, key) for an exact int ``key`` of one digit or none (a year),
+ * read inline on 3.11 from a dict of a few keys (a story's Counter of years): a key is
+ * ``key`` itself, or has another hash (then it differs), or is an exact int of one digit
+ * or none (equal where its digit is), or is looked up (a float of its value, say). */
+static inline PyObject *dict_get_small_int(PyObject *dict, PyObject *key) {
+#if DICT_NEXT_INLINE
+    if (PyLong_CheckExact(key) && Py_SIZE(key) >= 0 && Py_SIZE(key) <= 1 && PyDict_Check(dict)
+            && ((PyDictObject *)dict)->ma_values == NULL) {
+        const DictKeys311 *dk = (const DictKeys311 *)((PyDictObject *)dict)->ma_keys;
+        Py_ssize_t i = 0, n = dk->dk_nentries;
+        digit value = Py_SIZE(key) == 0 ? 0 : ((PyLongObject *)key)->ob_digit[0];
+        Py_hash_t hash = (Py_hash_t)value;               /* an int's hash, below 2 ** 30 */
+        if (dk->dk_kind == 0 && n <= 16) {
+            const DictEntry311 *e = (const DictEntry311 *)(dk->dk_indices + ((size_t)1 << dk->dk_log2_index_bytes));
+            for (; i < n; i++) {
+                PyObject *stored = e[i].key;
+                if (e[i].value == NULL || (stored != key && e[i].hash != hash)) {
+                    continue;
+                }
+                if (stored == key) {
+                    return e[i].value;
+                }
+                if (!PyLong_CheckExact(stored) || Py_SIZE(stored) < 0 || Py_SIZE(stored) > 1) {
+                    break; /* a key of its hash that may equal it: looked up */
+                }
+                if ((Py_SIZE(stored) == 0 ? 0 : ((PyLongObject *)stored)->ob_digit[0]) == value) {
+                    return e[i].value;
+                }
+            }
+            if (i == n) {
+                return NULL;
+            }
+        }
+    }
+#endif
+    return PyDict_GetItemWithError(dict, key);
+}
+
 typedef struct {
     PyObject *key; /* held; NULL: an empty place (keys are never removed) */
     Py_hash_t hash;
