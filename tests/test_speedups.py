@@ -5107,6 +5107,15 @@ def test_decide_reads_kinds_changed_between_decides_as_the_reference() -> None:
 class _Text(str):
     """A str subclass equal to its text, hashed as it (its __eq__ runs Python code)."""
 
+
+# ---- speed round 5, add: a story's sums grown in place (termbag.c's one search per term
+# and room made per part, bags.c's inline add_weight, terms.c's dict_next and the weights
+# read again per count) ----
+
+
+class _SameHash(str):
+    """A str that hashes as its text but compares by its own __eq__ (equal to that text)."""
+
     def __eq__(self, other: object) -> bool:
         return str(self) == other
 
@@ -5252,3 +5261,186 @@ def test_near_in_time_raises_what_its_reference_raises() -> None:
     for near in (speedups.near_in_time, reference):
         others = [2, 1]
         assert near(SimpleNamespace(stories_={1: dated, 2: undated}, window_days=5), 1, others, emptying) == [2]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_term_bag_grows_as_the_dict_it_stands_for_part_by_part(seed: int) -> None:
+    # parts of every size into bags of every size (room made per part, new terms put where
+    # their search ended), with and without a norm, an IDF table or a dict; keys that are
+    # no exact str (an equal str subclass, ints) take the compared path
+    table, reference = _idf_pair()
+    rng = random.Random(seed)
+    words = [f"w{i}" for i in range(400)]
+    bag, plain = speedups.TermBag(), {}
+    plain_idf = {w: 1.5 for w in words} | {k: 0.5 for k in range(60)}
+    squared_c = squared_r = 0.0
+    for step in range(60):
+        part = {w: rng.choice([1.0, 0.5, rng.random() * 3]) for w in rng.sample(words, rng.choice([1, 3, 9, 40, 120]))}
+        if step % 7 == 3:
+            part[_SameHash(rng.choice(words))] = 2.0  # equal to a str key: the same entry
+            part[step] = 1.5  # an int key
+        with_norm = step % 3 != 0
+        idf_c, idf_r = (table.weights, reference.weights) if step % 2 else (plain_idf, plain_idf)
+        if with_norm:
+            squared_c = speedups.add_into(bag, part, idf_c, squared_c)
+            squared_r = _reference("add_into")(plain, part, idf_r, squared_r)
+            assert squared_c == squared_r
+        else:
+            assert speedups.add_into(bag, part, None, None) is None
+            _reference("add_into")(plain, part, None, None)
+        assert list(bag.items()) == list(plain.items())
+        assert [type(k) for k in bag] == [type(k) for k in plain]
+    assert len(bag) > 300
+
+
+def test_the_bag_loops_walk_dicts_of_every_layout() -> None:
+    # dict_next: a dict with removed items (holes), one with keys that are no str, a dict
+    # subclass and an instance's __dict__ (a split table): each walked as its items() are
+    class Holder:
+        pass
+
+    holed = {f"w{i}": float(i) for i in range(30)}
+    for i in range(0, 30, 3):
+        del holed[f"w{i}"]
+    general = {"w1": 1.0, 2: 2.0, ("w", 3): 0.5, "w4": 4.0}
+    sub = type("Sub", (dict,), {})(w1=1.0, w5=5.0)
+    holder = Holder()
+    holder.w1, holder.w2, holder.w7 = 1.0, 2.0, 7.0
+    split = vars(holder)
+    idf = _Idf({"w1": 0.5, 2: 1.5, ("w", 3): 2.5})  # (the str terms missing are computed)
+    for part in (holed, general, sub, split, {}):
+        items = list(part.items())
+        for loops in (speedups, None):
+            add_into = loops.add_into if loops else _reference("add_into")
+            bag: dict = {"w1": 1.0}
+            squared = add_into(bag, part, _Idf(idf), 2.0)
+            if loops:
+                term_bag = speedups.TermBag({"w1": 1.0})
+                assert speedups.add_into(term_bag, part, _Idf(idf), 2.0) == squared
+                assert list(term_bag.items()) == list(bag.items())
+            assert list(bag.items())[1:] == [(t, w) for t, w in items if t != "w1"]
+        assert speedups.add_into({"w1": 1.0}, part, _Idf(idf), 2.0) == \
+            _reference("add_into")({"w1": 1.0}, part, _Idf(idf), 2.0)
+        assert speedups.weighted_square_sum(part, _Idf(idf)) == _reference("weighted_square_sum")(part, _Idf(idf))
+        assert speedups.square_sum(part) == _reference("square_sum")(part)
+        assert list(speedups.best_terms(part, _Idf(idf), 3).items()) == \
+            list(_reference("best_terms")(part, _Idf(idf), 3).items())
+        counts_c, counts_r = Counter({"w1": 2}), Counter({"w1": 2})
+        speedups.count_terms(counts_c, (part, holed, general))
+        _reference("count_terms")(counts_r, (part, holed, general))
+        assert list(counts_c.items()) == list(counts_r.items())
+        table, reference = _idf_pair()
+        speedups.count_terms(table.df, (part, general))
+        _reference("count_terms")(reference.df, (part, general))
+        assert list(table.df.items()) == list(reference.df.items())
+
+
+def test_weights_read_again_at_each_corpus_size_are_the_reference_caches() -> None:
+    # term_refresh keeps the weights of small counts per corpus size: counts below and
+    # above what it keeps, read at sizes that change between reads and within an epoch,
+    # through the C loops (inline, and again at an entry of an older epoch) and Python
+    from types import SimpleNamespace
+
+    from storyline.cluster import features
+
+    rng = random.Random(5)
+    table, reference = _idf_pair()
+    common = [f"c{i}" for i in range(8)]  # counted in most articles: counts past 64
+    words = [f"w{i}" for i in range(200)]
+    count = features._KERNEL_REFERENCE["count_article"]
+    for step in range(400):
+        f = SimpleNamespace(title={w: 1.0 for w in rng.sample(common, 6)},
+                            body={w: 1.0 for w in rng.sample(words, rng.randrange(1, 20))},
+                            entities={}, years={})
+        speedups.count_article(table, f)
+        count(reference, f)
+        if step % 3 == 0:
+            bag = {w: rng.random() for w in rng.sample(common + words, 30)}
+            assert speedups.best_terms(bag, table.weights, 10) == \
+                _reference("best_terms")(bag, reference.weights, 10)
+            assert speedups.weighted_square_sum(bag, table.weights) == \
+                _reference("weighted_square_sum")(bag, reference.weights)
+        if step % 5 == 0:
+            term = rng.choice(common + words)
+            assert table.weights[term] == reference.weights[term]
+    _same_idf(table, reference)
+    assert max(table.df[c] for c in common) > 64 and table.epoch > 10
+
+
+def test_add_bags_finds_norms_under_keys_equal_to_its_names() -> None:
+    # dict_get_str: a norm cached under a str equal to the bag's name but another object
+    # (made at run time, not interned), beside keys of other hashes, in norms of many keys
+    # and in norms with a key that is no str, as the reference's lookups find it
+    from storyline.cluster.features import _BAG_NAMES
+
+    def made(text: str) -> str:
+        return "".join(list(text))  # equal, not the same object
+
+    idf = {"t": 2.0, "u": 0.5, "p:x": 1.5}
+    many = {f"x{i}": 1.0 for i in range(20)}
+    for extra in ({}, many, {3: 1.0}):
+        norms = [{"n": 17, made("title"): 2.5, made("all"): 1.5, made("p:"): 3.0, made("years"): 1.0} | extra
+                 for _ in range(2)]
+        for loops, n in zip((speedups, None), norms, strict=True):
+            add = loops.add_bags if loops else _reference("add_bags")
+            bags = ({"t": 1.0}, {}, {"t": 1.0}, {"t": 1.0}, {"p:x": 1.0}, {})
+            add(n, idf, _BAG_NAMES, bags, ({"t": 1.0, "u": 2.0}, {}, {"t": 1.0, "u": 2.0}, {}, {"p:x": 1.0}, {}),
+                {"p:": {}, "l:": {}, "o:": {}}, {"p:x": 1.0})
+        assert list(norms[0].items()) == list(norms[1].items())
+
+
+def test_a_storys_counts_and_day_sums_add_as_the_reference_for_ints_of_every_size() -> None:
+    # add_to_attr: ints of one digit or none (negative, zero) added in the slot straight,
+    # larger ones and a class with its own __setattr__ as getattr and setattr add them
+    from dataclasses import replace
+
+    from storyline.cluster.features import _KERNEL_REFERENCE, StoryFeatures, add_article
+
+    class Watched(StoryFeatures):
+        __slots__ = ("sets",)
+
+        def __setattr__(self, name: str, value: object) -> None:
+            object.__setattr__(self, name, value)
+            if name != "sets":
+                object.__setattr__(self, "sets", getattr(self, "sets", 0) + 1)
+
+    days = [-3, 0, 5, -(2**30) + 1, 2**30 - 1, 2**30, 2**40, -1, 7]
+    for cls in (StoryFeatures, Watched):
+        stories = []
+        for add in (add_article, _KERNEL_REFERENCE["add_article"]):
+            story = cls()
+            for k, day in enumerate(days * 3):
+                f = replace(_random_features(random.Random(k), 0), day=day, entities={"p:n1": 1.0})
+                add(story, f, k, None)
+            stories.append(story)
+        compiled, reference = stories
+        for name in ("size", "day_sum", "day_n", "first_day", "last_day", "last_seen"):
+            assert getattr(compiled, name) == getattr(reference, name)
+            assert type(getattr(compiled, name)) is type(getattr(reference, name))
+        if cls is Watched:
+            assert compiled.sets > 3 * len(days)  # its __setattr__ ran for each sum
+
+
+def test_a_storys_years_are_found_under_keys_equal_to_the_year() -> None:
+    # dict_get_small_int: a year counted under the same int, an equal int made anew, a float
+    # or a bool of its value (found by the lookup), zero, and a Counter of many years
+    from dataclasses import replace
+
+    from storyline.cluster.features import _KERNEL_REFERENCE, StoryFeatures, add_article
+
+    def made(value: int) -> int:
+        return int(str(value))  # equal, another object where not a small int
+
+    starts = [{}, {made(2014): 2}, {2014.0: 3}, {True: 1, 0: 2}, {y: 1 for y in range(1990, 2010)}, {2**40: 1}]
+    for start in starts:
+        for year in (2014, made(2014), 1, 0, 1995, 2**40):
+            stories = []
+            for add in (add_article, _KERNEL_REFERENCE["add_article"]):
+                story = StoryFeatures()
+                story.years = Counter(start)
+                for k in range(3):
+                    add(story, replace(_random_features(random.Random(k), 0), year=year, entities={"p:n1": 1.0}), k, None)
+                stories.append(story)
+            compiled, reference = stories
+            assert list(compiled.years.items()) == list(reference.years.items())
+            assert [type(k) for k in compiled.years] == [type(k) for k in reference.years]

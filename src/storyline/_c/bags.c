@@ -27,18 +27,37 @@ static int weight_and_idf_of(PyObject *idf, PyObject *term, PyObject *value, dou
     return FAILED(*term_idf) ? -1 : 0;
 }
 
+/* weight_and_idf of an exact float weight of the term of entry ``e`` of the IDF table,
+ * whose weight is of an older epoch: read again at the entry found (term_refresh), not
+ * searched for again. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+static int refreshed_weight_and_idf(TermTable *t, TermEntry *e, PyObject *term, PyObject *value, double *weight,
+                                    double *term_idf) {
+    *weight = PyFloat_AS_DOUBLE(value);
+    Py_INCREF(term); /* held while Python code may run (term_read, where the owner is odd) */
+    *term_idf = term_refresh(t, term, e);
+    Py_DECREF(term);
+    return FAILED(*term_idf) ? -1 : 0;
+}
+
 /* weight_and_idf_of, inline for an exact float weight of an exact str term the IDF table
- * weighs at this epoch (the loops' common case: no Python code can run). */
+ * weighs at this epoch (the loops' common case: no Python code can run); one it holds
+ * with an older epoch's weight is read again where it was found. */
 static inline int weight_and_idf(PyObject *idf, PyObject *term, PyObject *value, double *weight, double *term_idf) {
     if (PyFloat_CheckExact(value) && is_term_table(idf) && PyUnicode_CheckExact(term)
             && ((PyASCIIObject *)term)->hash != -1) {
         TermTable *t = (TermTable *)idf;
         Py_ssize_t empty;
-        const TermEntry *e = term_find_str(t, term, ((PyASCIIObject *)term)->hash, &empty);
+        TermEntry *e = term_find_str(t, term, ((PyASCIIObject *)term)->hash, &empty);
         if (e != NULL && e->epoch == t->epoch) {
             *weight = PyFloat_AS_DOUBLE(value);
             *term_idf = e->idf;
             return 0;
+        }
+        if (e != NULL) {
+            return refreshed_weight_and_idf(t, e, term, value, weight, term_idf);
         }
     }
     return weight_and_idf_of(idf, term, value, weight, term_idf);
@@ -74,7 +93,7 @@ static inline void walk_start(BagWalk *w, PyObject *bag) {
 
 static inline int walk_next(BagWalk *w) {
     if (!is_term_bag(w->bag)) {
-        return PyDict_Next(w->bag, &w->pos, &w->term, &w->value);
+        return dict_next(w->bag, &w->pos, &w->term, &w->value);
     }
     TermBag *b = (TermBag *)w->bag;
     if (w->pos >= b->n) {
@@ -176,7 +195,7 @@ static PyObject *weighted_square_sum(PyObject *self, PyObject *args) {
         return PyLong_FromLong(0);
     }
     Py_ssize_t size = PyDict_GET_SIZE(bag);
-    while (PyDict_Next(bag, &pos, &term, &value)) {
+    while (dict_next(bag, &pos, &term, &value)) {
         double w, weight;
         if (weight_and_idf(idf, term, value, &w, &weight) < 0 || walk_changed(bag, size) < 0) {
             return NULL;
@@ -201,7 +220,7 @@ static PyObject *weighted_of(PyObject *bag, PyObject *idf) {
     Py_ssize_t pos = 0;
     PyObject *term, *value;
     Py_ssize_t size = PyDict_GET_SIZE(bag);
-    while (PyDict_Next(bag, &pos, &term, &value)) {
+    while (dict_next(bag, &pos, &term, &value)) {
         double w, weight;
         Py_INCREF(term); /* held: the IDF's __missing__ may take it out of the bag */
         int status = weight_and_idf(idf, term, value, &w, &weight);
@@ -250,7 +269,7 @@ typedef struct {
 static PyObject *spare_float = NULL;
 
 /* The squared norm's update for a term whose value went from ``old`` to ``updated``. */
-static int add_square(PyObject *term, double old, double updated, PyObject *idf, double *squared, IdfMemo *memo) {
+static inline int add_square(PyObject *term, double old, double updated, PyObject *idf, double *squared, IdfMemo *memo) {
     double w = memo == NULL ? idf_of(idf, term) : memo->known ? memo->weights[memo->at] : idf_of(idf, term);
     if (memo != NULL) {
         memo->weights[memo->at++] = w;
@@ -262,9 +281,13 @@ static int add_square(PyObject *term, double old, double updated, PyObject *idf,
     return 0;
 }
 
-/* add_term of a weight read already. A TermBag's value is summed in place (no float made,
- * no insert). */
-static int add_weight(PyObject *bag, PyObject *term, double weight, PyObject *idf, double *squared, IdfMemo *memo) {
+/* add_weight for any bag and term (add_weight's inline path takes an exact str into a
+ * TermBag). */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+static int add_weight_of(PyObject *bag, PyObject *term, double weight, PyObject *idf, double *squared,
+                         IdfMemo *memo) {
     double old = 0.0, updated = old + weight;
     if (is_term_bag(bag)) {
         Py_INCREF(term); /* held while Python code may run (a key's __eq__, the IDF's __missing__) */
@@ -313,7 +336,28 @@ static int add_weight(PyObject *bag, PyObject *term, double weight, PyObject *id
     return done;
 }
 
-static int add_term(PyObject *bag, PyObject *term, PyObject *value, PyObject *idf, double *squared, IdfMemo *memo) {
+/* add_term of a weight read already. A TermBag's value is summed in place (no float made,
+ * no insert): an exact str found or put inline (the stream's terms), where no Python code
+ * runs but the IDF's read; else add_weight_of. */
+static inline int add_weight(PyObject *bag, PyObject *term, double weight, PyObject *idf, double *squared,
+                             IdfMemo *memo) {
+    if (is_term_bag(bag) && PyUnicode_CheckExact(term) && ((PyASCIIObject *)term)->hash != -1) {
+        double old, updated;
+        int done = bag_add_str((TermBag *)bag, term, ((PyASCIIObject *)term)->hash, weight, &old, &updated);
+        if (done == 0 && squared != NULL) {
+            Py_INCREF(term); /* held while the IDF's read may run Python code */
+            done = add_square(term, old, updated, idf, squared, memo);
+            Py_DECREF(term);
+        }
+        if (done != -2) { /* -2: an entry of its hash is no exact str (add_weight_of compares) */
+            return done;
+        }
+    }
+    return add_weight_of(bag, term, weight, idf, squared, memo);
+}
+
+static inline int add_term(PyObject *bag, PyObject *term, PyObject *value, PyObject *idf, double *squared,
+                           IdfMemo *memo) {
     double weight = PyFloat_CheckExact(value) ? PyFloat_AS_DOUBLE(value) : PyFloat_AsDouble(value);
     if (FAILED(weight)) {
         return -1;
@@ -333,7 +377,7 @@ static int copies_into_empty(PyObject *bag, PyObject *part) {
     }
     Py_ssize_t pos = 0;
     PyObject *term, *value;
-    while (PyDict_Next(part, &pos, &term, &value)) {
+    while (dict_next(part, &pos, &term, &value)) {
         if (!PyUnicode_CheckExact(term) || !PyFloat_CheckExact(value)
                 || (PyFloat_AS_DOUBLE(value) == 0.0 && signbit(PyFloat_AS_DOUBLE(value)))) {
             return 0;
@@ -364,7 +408,10 @@ static int add_terms(PyObject *bag, PyObject *part, PyObject *idf, double *squar
     if (squared == NULL && copies_into_empty(bag, part)) {
         return PyDict_Update(bag, part);
     }
-    while (PyDict_Next(part, &pos, &term, &value)) {
+    if (bag_reserve_for(bag, size) < 0) { /* room for the part's terms made once */
+        return -1;
+    }
+    while (dict_next(part, &pos, &term, &value)) {
         /* held: the bag's lookups and the IDF may run Python code (a key's __eq__,
          * __missing__), which may take them out of ``part`` */
         Py_INCREF(term);
@@ -429,7 +476,7 @@ static PyObject *square_sum(PyObject *self, PyObject *arg) {
     Sum s = {0.0, 0.0};
     Py_ssize_t pos = 0;
     PyObject *term, *value;
-    while (PyDict_Next(arg, &pos, &term, &value)) {
+    while (dict_next(arg, &pos, &term, &value)) {
         double v = PyFloat_AsDouble(value);
         if (FAILED(v)) {
             return NULL;

@@ -129,7 +129,7 @@ static inline uint64_t idf_version(PyObject *idf) {
 static int update_norm(PyObject *norms, PyObject *name, PyObject *held, uint64_t version, double squared) {
     int done;
     if (squared >= 0 && PyFloat_CheckExact(held) && Py_REFCNT(held) == 2
-            && ((version != 0 && dict_version(norms) == version) || PyDict_GetItemWithError(norms, name) == held)) {
+            && ((version != 0 && dict_version(norms) == version) || dict_get_str(norms, name) == held)) {
         double root = sqrt(squared);
         ((PyFloatObject *)held)->ob_fval = root == 0.0 ? 1.0 : root;
         done = 0;
@@ -142,8 +142,11 @@ static int update_norm(PyObject *norms, PyObject *name, PyObject *held, uint64_t
 
 /* norms.pop(name, None); -1 with an exception set on failure. */
 static int drop_norm(PyObject *norms, PyObject *name) {
-    int held = PyDict_Contains(norms, name);
-    return held <= 0 ? held : PyDict_DelItem(norms, name);
+    if (PyDict_GET_SIZE(norms) == 0) {
+        return 0; /* nothing to drop (a new story's norms): no lookup */
+    }
+    PyObject *held = dict_get_str(norms, name);
+    return held == NULL ? (PyErr_Occurred() ? -1 : 0) : PyDict_DelItem(norms, name);
 }
 
 /* The cached norm to update while adding into the bag ``name``: 1 with *squared set to
@@ -156,7 +159,7 @@ static int live_norm(PyObject *norms, PyObject *idf, PyObject *name, double *squ
     if (idf == Py_None) {
         return 0;
     }
-    PyObject *norm = PyDict_GetItemWithError(norms, name);
+    PyObject *norm = dict_get_str(norms, name);
     if (norm == NULL) {
         return PyErr_Occurred() ? -1 : 0;
     }
@@ -182,13 +185,22 @@ typedef struct {
     double squared;
 } KindPart;
 
+/* The first two characters of a str of two or more (its kind and data read once, inline). */
+static inline void first_two_chars(PyObject *s, Py_UCS4 *first, Py_UCS4 *second) {
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    *first = PyUnicode_READ(kind, data, 0);
+    *second = PyUnicode_READ(kind, data, 1);
+}
+
 /* The kind of ``split`` that a str term of two or more characters opens with, by its
  * characters (no slice made), or NULL. */
 static KindPart *kind_by_chars(KindPart *split, Py_ssize_t used, PyObject *term) {
     if (!PyUnicode_Check(term) || PyUnicode_GET_LENGTH(term) < 2) {
         return NULL;
     }
-    Py_UCS4 first = PyUnicode_READ_CHAR(term, 0), second = PyUnicode_READ_CHAR(term, 1);
+    Py_UCS4 first, second;
+    first_two_chars(term, &first, &second);
     for (Py_ssize_t k = 0; k < used; k++) {
         if (split[k].two_chars && split[k].first == first && split[k].second == second) {
             return &split[k];
@@ -205,12 +217,16 @@ static PyObject *kind_key_by_chars(PyObject *kinds, PyObject *term, PyObject **b
     if (!PyUnicode_Check(term) || PyUnicode_GET_LENGTH(term) < 2) {
         return NULL;
     }
-    Py_UCS4 first = PyUnicode_READ_CHAR(term, 0), second = PyUnicode_READ_CHAR(term, 1);
+    Py_UCS4 first, second, key_first, key_second;
+    first_two_chars(term, &first, &second);
     Py_ssize_t pos = 0;
     PyObject *key, *value;
-    while (PyDict_Next(kinds, &pos, &key, &value)) {
-        if (PyUnicode_CheckExact(key) && PyUnicode_GET_LENGTH(key) == 2 && PyUnicode_READ_CHAR(key, 0) == first
-                && PyUnicode_READ_CHAR(key, 1) == second) {
+    while (dict_next(kinds, &pos, &key, &value)) {
+        if (!PyUnicode_CheckExact(key) || PyUnicode_GET_LENGTH(key) != 2) {
+            continue;
+        }
+        first_two_chars(key, &key_first, &key_second);
+        if (key_first == first && key_second == second) {
             *bag = value;
             return key;
         }
@@ -312,8 +328,8 @@ static int add_bags_of(PyObject *norms, PyObject *idf, Py_ssize_t n, PyObject *c
     }
     /* each kind's terms in entity order, its norm updated over them alone: what adding
      * the split-off bags one after another does */
-    KindPart few[4];
-    KindPart *split = size <= 4 ? few : PyMem_Malloc((size_t)size * sizeof(KindPart));
+    KindPart few[16]; /* most articles name fewer entities: no allocation */
+    KindPart *split = size <= 16 ? few : PyMem_Malloc((size_t)size * sizeof(KindPart));
     if (split == NULL) {
         PyErr_NoMemory();
         goto memos_done;
@@ -323,7 +339,7 @@ static int add_bags_of(PyObject *norms, PyObject *idf, Py_ssize_t n, PyObject *c
     /* the ``size`` entities split at the start, as the reference splits them before it
      * adds: entities that Python code run here adds (an IDF's __missing__) are not, and
      * there are no more kinds than ``split`` has room for */
-    while (seen < size && PyDict_Next(entities, &pos, &term, &value)) {
+    while (seen < size && dict_next(entities, &pos, &term, &value)) {
         KindPart *at = kind_by_chars(split, used, term);
         PyObject *bag = NULL;
         /* a kind found by its characters is none of split's: kind_by_chars finds those */
@@ -355,8 +371,7 @@ static int add_bags_of(PyObject *norms, PyObject *idf, Py_ssize_t n, PyObject *c
             at->bag = Py_NewRef(bag);
             at->two_chars = PyUnicode_Check(kind) && PyUnicode_GET_LENGTH(kind) == 2;
             if (at->two_chars) {
-                at->first = PyUnicode_READ_CHAR(kind, 0);
-                at->second = PyUnicode_READ_CHAR(kind, 1);
+                first_two_chars(kind, &at->first, &at->second);
             }
             at->live = live_norm(norms, idf, kind, &at->squared, &at->norm, &at->version);
             if (at->live < 0) {
@@ -564,7 +579,7 @@ static int count_terms_of(PyObject *counts, PyObject *const *bags, Py_ssize_t n)
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *term, *weight;
         Py_ssize_t pos = 0;
-        while (PyDict_Next(bags[i], &pos, &term, &weight)) {
+        while (dict_next(bags[i], &pos, &term, &weight)) {
             Py_hash_t hash = str_hash(term);
             if (i < FILTERED_BAGS) {
                 filter_add(&filters[i], hash);
@@ -633,7 +648,7 @@ static PyObject *best_terms(PyObject *self, PyObject *args) {
         PyErr_NoMemory();
         goto done;
     }
-    while (i < n && PyDict_Next(bag, &pos, &term, &weight)) {
+    while (i < n && dict_next(bag, &pos, &term, &weight)) {
         ranked[i].term = Py_NewRef(term);
         ranked[i].weight = Py_NewRef(weight);
         i++;

@@ -1032,6 +1032,15 @@ static int slot_put(PyObject *obj, PyObject *name, PyObject *value) {
  * then as Python's); 0 where either is none (the number protocol then decides). */
 static inline int two_longs(PyObject *a, PyObject *b, long *x, long *y) {
     int over_a = 1, over_b = 1;
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
+    /* ints of one digit or none (3.11's layout: a count, a day) read straight */
+    if (PyLong_CheckExact(a) && PyLong_CheckExact(b) && Py_SIZE(a) >= -1 && Py_SIZE(a) <= 1
+            && Py_SIZE(b) >= -1 && Py_SIZE(b) <= 1) {
+        *x = Py_SIZE(a) * (long)((PyLongObject *)a)->ob_digit[0];
+        *y = Py_SIZE(b) * (long)((PyLongObject *)b)->ob_digit[0];
+        return 1;
+    }
+#endif
     if (PyLong_CheckExact(a) && PyLong_CheckExact(b)) {
         *x = PyLong_AsLongAndOverflow(a, &over_a);
         *y = PyLong_AsLongAndOverflow(b, &over_b);
@@ -1052,8 +1061,24 @@ static int is_before_or_after(PyObject *a, PyObject *b, int op) {
 /* obj.<name> = obj.<name> + step (``+=``), step a new reference (NULL: failed already);
  * -1 with an exception set. Two ints are added without the number protocol. */
 static int add_to_attr(Held *h, PyObject *obj, int name, PyObject *step) {
-    PyObject *old = step == NULL ? NULL : held_attr(h, obj, name);
     long x, y;
+    /* a plain slot of two small ints (a size, a count, a sum of days): read and set straight,
+     * as getattr and setattr do it then */
+    PyTypeObject *type = Py_TYPE(obj);
+    const Py_ssize_t *offsets = step != NULL && type->tp_setattro == PyObject_GenericSetAttr ? slot_offsets(type)
+                                                                                           : NULL;
+    PyObject **slot = offsets != NULL && offsets[name] != 0 ? (PyObject **)((char *)obj + offsets[name]) : NULL;
+    if (slot != NULL && *slot != NULL && two_longs(*slot, step, &x, &y) && x < LONG_MAX / 2 && x > LONG_MIN / 2
+            && y < LONG_MAX / 2 && y > LONG_MIN / 2) {
+        PyObject *sum = PyLong_FromLong(x + y);
+        Py_DECREF(step);
+        if (sum == NULL) {
+            return -1;
+        }
+        Py_SETREF(*slot, sum); /* the old int let go (no Python code runs) */
+        return 0;
+    }
+    PyObject *old = step == NULL ? NULL : held_attr(h, obj, name);
     PyObject *sum = old == NULL ? NULL
                     : two_longs(old, step, &x, &y) && x < LONG_MAX / 2 && x > LONG_MIN / 2 && y < LONG_MAX / 2
                             && y > LONG_MIN / 2
@@ -1143,7 +1168,9 @@ static int add_text_part(PyObject *norms, PyObject *idf, PyObject *name, PyObjec
     } else {
         Py_ssize_t pos = 0, size = PyDict_GET_SIZE(part), at = 0;
         PyObject *term, *value;
-        while (status == 0 && PyDict_Next(part, &pos, &term, &value)) {
+        /* room for the part's terms made once, not grown term by term */
+        status = bag_reserve_for(own_bag, size) < 0 || bag_reserve_for(all_bag, size) < 0 ? -1 : 0;
+        while (status == 0 && dict_next(part, &pos, &term, &value)) {
             /* held: the bags' lookups and the IDF may run Python code (add_terms) */
             Py_INCREF(term);
             Py_INCREF(value);
@@ -1203,9 +1230,9 @@ static int add_text_bags(PyObject *norms, PyObject *idf, PyObject *const *bags, 
     }
     /* live norms of ``all`` (and of the title, where it has terms): where the title's is
      * not, add_bags_of reads the body's weights before the title's */
-    PyObject *all_norm = PyDict_GetItemWithError(norms, kernel_str[K_ALL]);
+    PyObject *all_norm = dict_get_str(norms, kernel_str[K_ALL]);
     PyObject *title_norm = all_norm == NULL || PyDict_GET_SIZE(title) == 0 ? all_norm
-                           : PyDict_GetItemWithError(norms, kernel_str[K_TITLE]);
+                           : dict_get_str(norms, kernel_str[K_TITLE]);
     if (title_norm == NULL) {
         return PyErr_Occurred() ? -1 : 0;
     }
@@ -1256,7 +1283,7 @@ static PyObject *add_article(PyObject *self, PyObject *const *args, Py_ssize_t n
     /* the norms are updated in place where cached and not yet outgrown (see fresh_norms_of) */
     PyObject *fresh = Py_None;
     if (df != Py_None) {
-        PyObject *cached = PyDict_GetItemWithError(norms, kernel_str[K_N]);
+        PyObject *cached = dict_get_str(norms, kernel_str[K_N]);
         if (cached == NULL && PyErr_Occurred()) {
             goto fail;
         }
@@ -1341,7 +1368,7 @@ static PyObject *add_article(PyObject *self, PyObject *const *args, Py_ssize_t n
         PyObject *count;
         int plain = Py_IS_TYPE(years, Py_TYPE(no_counts)), counted = 0;
         if (plain) {
-            count = PyDict_GetItemWithError(years, year);
+            count = dict_get_small_int(years, year);
             /* a count of its own that only the Counter holds, counted up in place (as
              * count_terms counts; no lookup to set it) */
             counted = COUNTS_IN_PLACE && count != NULL && sets_as_dict(years) && count_up_in_place(count);

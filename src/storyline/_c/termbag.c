@@ -17,7 +17,9 @@ typedef struct {
     PyObject_HEAD
     BagEntry *entries; /* n of them in the order added, room for ``room`` */
     Py_ssize_t n, room;
-    Py_ssize_t *index; /* mask + 1 places: an entry's number + 1, 0 where empty; NULL while n is 0 */
+    /* mask + 1 places: an entry's number + 1, 0 where empty; NULL while n is 0 (four bytes
+     * a place: half the memory to clear as it grows, twice the places per cache line) */
+    int32_t *index;
     size_t mask;
     uint64_t version; /* a new one (never a dict's or a table's) with each write */
     /* a dict of the same items (NULL: none made since the last write), for the loops that
@@ -110,7 +112,7 @@ static inline Py_ssize_t bag_find_str(TermBag *b, PyObject *key, Py_hash_t hash)
 
 /* The index rebuilt at ``size`` places; -1 with an exception set. */
 static int bag_reindex(TermBag *b, size_t size) {
-    Py_ssize_t *index = PyMem_Calloc(size, sizeof(Py_ssize_t));
+    int32_t *index = PyMem_Calloc(size, sizeof(int32_t));
     if (index == NULL) {
         PyErr_NoMemory();
         return -1;
@@ -121,7 +123,7 @@ static int bag_reindex(TermBag *b, size_t size) {
             perturb >>= 5;
             i = (i * 5 + perturb + 1) & (size - 1);
         }
-        index[i] = k + 1;
+        index[i] = (int32_t)(k + 1);
     }
     PyMem_Free(b->index);
     b->index = index;
@@ -129,10 +131,21 @@ static int bag_reindex(TermBag *b, size_t size) {
     return 0;
 }
 
-/* ``key`` (not in the bag) added last with ``value``; -1 with an exception set. */
-static int bag_append(TermBag *b, PyObject *key, Py_hash_t hash, double value) {
-    if (b->n == b->room) {
+/* Room for ``more`` entries past the bag's ``n`` without a move of the entries or a
+ * rebuild of the index; -1 with an exception set. The entries double (at least); the
+ * index, kept at most two thirds full, is grown to a third full (as a dict grows: fewer
+ * rebuilds of a bag that keeps growing). */
+static int bag_reserve(TermBag *b, Py_ssize_t more) {
+    Py_ssize_t need = b->n + more;
+    if (more < 0 || need > INT32_MAX / 3) { /* entry numbers fit the index's places */
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (need > b->room) {
         Py_ssize_t room = b->room < 8 ? 8 : b->room * 2;
+        while (room < need) {
+            room *= 2;
+        }
         BagEntry *entries = PyMem_Realloc(b->entries, sizeof(BagEntry) * (size_t)room);
         if (entries == NULL) {
             PyErr_NoMemory();
@@ -141,41 +154,115 @@ static int bag_append(TermBag *b, PyObject *key, Py_hash_t hash, double value) {
         b->entries = entries;
         b->room = room;
     }
-    /* kept at most two thirds full; grown to a third full (as a dict grows: fewer rebuilds
-     * of a bag that keeps growing) */
-    if (b->index == NULL || (size_t)(b->n + 1) * 3 > (b->mask + 1) * 2) {
+    if (b->index == NULL || (size_t)need * 3 > (b->mask + 1) * 2) {
         size_t size = 8;
-        while (size < (size_t)(b->n + 1) * 3) {
+        while (size < (size_t)need * 3) {
             size *= 2;
         }
         if (bag_reindex(b, size) < 0) {
             return -1;
         }
     }
+    return 0;
+}
+
+/* bag_reserve of a TermBag about to take up to ``more`` new terms; nothing for a dict. */
+static inline int bag_reserve_for(PyObject *bag, Py_ssize_t more) {
+    return is_term_bag(bag) ? bag_reserve((TermBag *)bag, more) : 0;
+}
+
+/* Whether one more entry fits without a move of the entries or a rebuild of the index. */
+static inline int bag_fits(const TermBag *b) {
+    return b->n < b->room && b->index != NULL && (size_t)(b->n + 1) * 3 <= (b->mask + 1) * 2;
+}
+
+/* ``key`` (not in the bag) added last with ``value`` at the empty place ``i`` of the
+ * index, where it fits (bag_fits). */
+static inline void bag_put(TermBag *b, PyObject *key, Py_hash_t hash, double value, size_t i) {
+    BagEntry *e = &b->entries[b->n];
+    e->key = Py_NewRef(key);
+    e->hash = hash;
+    e->value = value;
+    b->index[i] = (int32_t)++b->n;
+    /* a key that may hold the bag: tracked from now on (as a dict); a str holds nothing */
+    if (!PyUnicode_CheckExact(key) && !PyObject_GC_IsTracked((PyObject *)b) && PyObject_IS_GC(key)) {
+        PyObject_GC_Track(b);
+    }
+}
+
+/* ``key`` (not in the bag) added last with ``value``; -1 with an exception set. */
+static int bag_append(TermBag *b, PyObject *key, Py_hash_t hash, double value) {
+    if (!bag_fits(b) && bag_reserve(b, 1) < 0) {
+        return -1;
+    }
     size_t mask = b->mask, perturb = (size_t)hash, i = (size_t)hash & mask;
     while (b->index[i] != 0) {
         perturb >>= 5;
         i = (i * 5 + perturb + 1) & mask;
     }
-    BagEntry *e = &b->entries[b->n];
-    e->key = Py_NewRef(key);
-    e->hash = hash;
-    e->value = value;
-    b->index[i] = ++b->n;
-    if (!PyObject_GC_IsTracked((PyObject *)b) && PyObject_IS_GC(key)) {
-        PyObject_GC_Track(b); /* a key that may hold the bag: tracked from now on (as a dict) */
-    }
+    bag_put(b, key, hash, value, i);
     return 0;
+}
+
+/* bag[key] = bag.get(key, 0.0) + weight for an exact str ``key`` of hash ``hash`` (not
+ * -1), found or put by one search (bag_find_str's, whose empty place takes a new key where
+ * it fits); the old and new values into *old and *updated. Where an entry that is no
+ * exact str has its hash, -2 (nothing done: termbag_add compares those as a dict does);
+ * -1 with an exception set. No Python code runs. */
+static inline int bag_add_str(TermBag *b, PyObject *key, Py_hash_t hash, double weight, double *old,
+                              double *updated) {
+    if (b->n != 0) {
+        size_t mask = b->mask, perturb = (size_t)hash, i = (size_t)hash & mask;
+        for (;;) {
+            Py_ssize_t at = b->index[i];
+            if (at == 0) {
+                break;
+            }
+            BagEntry *e = &b->entries[at - 1];
+            if (e->key == key || (e->hash == hash && PyUnicode_CheckExact(e->key) && same_text(e->key, key))) {
+                b->version = ++term_table_versions;
+                Py_CLEAR(b->mirror);
+                *old = e->value;
+                *updated = *old + weight;
+                e->value = *updated;
+                return 0;
+            }
+            if (e->hash == hash && !PyUnicode_CheckExact(e->key)) {
+                return -2;
+            }
+            perturb >>= 5;
+            i = (i * 5 + perturb + 1) & mask;
+        }
+        b->version = ++term_table_versions;
+        Py_CLEAR(b->mirror);
+        *old = 0.0;
+        *updated = 0.0 + weight;
+        if (bag_fits(b)) {
+            bag_put(b, key, hash, *updated, i);
+            return 0;
+        }
+        return bag_append(b, key, hash, *updated);
+    }
+    b->version = ++term_table_versions;
+    Py_CLEAR(b->mirror);
+    *old = 0.0;
+    *updated = 0.0 + weight;
+    return bag_append(b, key, hash, *updated);
 }
 
 /* bag[key] = bag.get(key, 0.0) + weight, the old and new values into *old and *updated;
  * -1 with an exception set. */
 static int termbag_add(TermBag *b, PyObject *key, double weight, double *old, double *updated) {
     Py_hash_t hash = PyUnicode_CheckExact(key) ? ((PyASCIIObject *)key)->hash : -1;
-    if (hash == -1 && (hash = PyObject_Hash(key)) == -1) {
+    if (hash != -1) {
+        int done = bag_add_str(b, key, hash, weight, old, updated);
+        if (done != -2) {
+            return done;
+        }
+    } else if ((hash = PyObject_Hash(key)) == -1) {
         return -1;
     }
-    Py_ssize_t at = PyUnicode_CheckExact(key) ? bag_find_str(b, key, hash) : bag_find(b, key, hash);
+    Py_ssize_t at = bag_find(b, key, hash);
     if (at == -2) {
         return -1;
     }

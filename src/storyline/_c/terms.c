@@ -9,6 +9,145 @@
  * could give another value (a new epoch, a pinned or removed weight): the loops' caches
  * of weights key on it. Uses common.c (site_peek/site_attr, the owner's slot sites). */
 
+/* ---- dict_next: PyDict_Next, inline where CPython 3.11 lays the dict out as its
+ * Include/internal/pycore_dict.h does (a combined table: the entries in order after the
+ * index, a NULL value where one was removed); a split table, or another version, takes
+ * PyDict_Next. The loops over an article's bags take a step per term: a call each cost
+ * them as much as the work done with the term. ---- */
+
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
+#define DICT_NEXT_INLINE 1
+typedef struct {
+    Py_ssize_t dk_refcnt;
+    uint8_t dk_log2_size;
+    uint8_t dk_log2_index_bytes;
+    uint8_t dk_kind; /* 0: any keys (an entry keeps its hash); else str keys alone */
+    uint32_t dk_version;
+    Py_ssize_t dk_usable;
+    Py_ssize_t dk_nentries;
+    char dk_indices[];
+} DictKeys311;
+
+typedef struct {
+    Py_hash_t hash;
+    PyObject *key, *value;
+} DictEntry311;
+
+typedef struct {
+    PyObject *key, *value;
+} DictStrEntry311;
+#else
+#define DICT_NEXT_INLINE 0
+#endif
+
+/* PyDict_Next(dict, pos, key, value): the next item, borrowed, 0 past the last (or where
+ * ``dict`` is none). */
+static inline int dict_next(PyObject *dict, Py_ssize_t *pos, PyObject **key, PyObject **value) {
+#if DICT_NEXT_INLINE
+    PyDictObject *mp = (PyDictObject *)dict;
+    if (PyDict_Check(dict) && mp->ma_values == NULL && *pos >= 0) {
+        const DictKeys311 *dk = (const DictKeys311 *)mp->ma_keys;
+        const char *entries = dk->dk_indices + ((size_t)1 << dk->dk_log2_index_bytes);
+        Py_ssize_t i = *pos, n = dk->dk_nentries;
+        if (dk->dk_kind != 0) {
+            const DictStrEntry311 *e = (const DictStrEntry311 *)entries;
+            for (; i < n; i++) {
+                if (e[i].value != NULL) {
+                    *key = e[i].key;
+                    *value = e[i].value;
+                    *pos = i + 1;
+                    return 1;
+                }
+            }
+        } else {
+            const DictEntry311 *e = (const DictEntry311 *)entries;
+            for (; i < n; i++) {
+                if (e[i].value != NULL) {
+                    *key = e[i].key;
+                    *value = e[i].value;
+                    *pos = i + 1;
+                    return 1;
+                }
+            }
+        }
+        return 0;
+    }
+#endif
+    return PyDict_Next(dict, pos, key, value);
+}
+
+/* PyDict_GetItemWithError(dict, name) for an exact str ``name`` whose hash is known, read
+ * inline on 3.11 from a dict of a few str keys (a story's norm cache): a key is ``name``
+ * itself, or has another hash (then it differs), or is looked up (an equal key of the same
+ * hash, unless both are interned: two interned str of the same text are one object). */
+static inline PyObject *dict_get_str(PyObject *dict, PyObject *name) {
+#if DICT_NEXT_INLINE
+    Py_hash_t hash = PyUnicode_CheckExact(name) ? ((PyASCIIObject *)name)->hash : -1;
+    if (hash != -1 && PyDict_Check(dict) && ((PyDictObject *)dict)->ma_values == NULL) {
+        const DictKeys311 *dk = (const DictKeys311 *)((PyDictObject *)dict)->ma_keys;
+        Py_ssize_t i = 0, n = dk->dk_nentries;
+        if (dk->dk_kind != 0 && n <= 16) { /* str keys alone, each with its hash */
+            const DictStrEntry311 *e =
+                (const DictStrEntry311 *)(dk->dk_indices + ((size_t)1 << dk->dk_log2_index_bytes));
+            for (; i < n; i++) {
+                PyObject *key = e[i].key;
+                if (e[i].value == NULL || (key != name && ((PyASCIIObject *)key)->hash != hash)) {
+                    continue;
+                }
+                if (key == name) {
+                    return e[i].value;
+                }
+                if (!PyUnicode_CHECK_INTERNED(key) || !PyUnicode_CHECK_INTERNED(name)) {
+                    break; /* a key that may equal ``name``: looked up */
+                }
+            }
+            if (i == n) {
+                return NULL;
+            }
+        }
+    }
+#endif
+    return PyDict_GetItemWithError(dict, name);
+}
+
+/* PyDict_GetItemWithError(dict, key) for an exact int ``key`` of one digit or none (a year),
+ * read inline on 3.11 from a dict of a few keys (a story's Counter of years): a key is
+ * ``key`` itself, or has another hash (then it differs), or is an exact int of one digit
+ * or none (equal where its digit is), or is looked up (a float of its value, say). */
+static inline PyObject *dict_get_small_int(PyObject *dict, PyObject *key) {
+#if DICT_NEXT_INLINE
+    if (PyLong_CheckExact(key) && Py_SIZE(key) >= 0 && Py_SIZE(key) <= 1 && PyDict_Check(dict)
+            && ((PyDictObject *)dict)->ma_values == NULL) {
+        const DictKeys311 *dk = (const DictKeys311 *)((PyDictObject *)dict)->ma_keys;
+        Py_ssize_t i = 0, n = dk->dk_nentries;
+        digit value = Py_SIZE(key) == 0 ? 0 : ((PyLongObject *)key)->ob_digit[0];
+        Py_hash_t hash = (Py_hash_t)value;               /* an int's hash, below 2 ** 30 */
+        if (dk->dk_kind == 0 && n <= 16) {
+            const DictEntry311 *e = (const DictEntry311 *)(dk->dk_indices + ((size_t)1 << dk->dk_log2_index_bytes));
+            for (; i < n; i++) {
+                PyObject *stored = e[i].key;
+                if (e[i].value == NULL || (stored != key && e[i].hash != hash)) {
+                    continue;
+                }
+                if (stored == key) {
+                    return e[i].value;
+                }
+                if (!PyLong_CheckExact(stored) || Py_SIZE(stored) < 0 || Py_SIZE(stored) > 1) {
+                    break; /* a key of its hash that may equal it: looked up */
+                }
+                if ((Py_SIZE(stored) == 0 ? 0 : ((PyLongObject *)stored)->ob_digit[0]) == value) {
+                    return e[i].value;
+                }
+            }
+            if (i == n) {
+                return NULL;
+            }
+        }
+    }
+#endif
+    return PyDict_GetItemWithError(dict, key);
+}
+
 typedef struct {
     PyObject *key; /* held; NULL: an empty place (keys are never removed) */
     Py_hash_t hash;
@@ -40,7 +179,15 @@ typedef struct {
     Py_ssize_t *counted;
     Py_ssize_t counted_n, counted_room;
     uint64_t stamp; /* advanced by each counting */
+    /* term_refresh's weights of the counts below IDF_MEMO at the corpus size ``memo_n``
+     * (bit k of ``memo_have``: the count k's is in memo[k]): the weights read at one size,
+     * an article's, share a few small counts */
+    long long memo_n;
+    uint64_t memo_have;
+    double memo[64];
 } TermTable;
+
+#define IDF_MEMO 64
 
 /* TermCounts: a table's document counts as a mapping (DocumentFrequencies.df). */
 typedef struct {
@@ -139,10 +286,15 @@ static int term_room(TermTable *t) {
         return 0;
     }
     size_t size = (t->mask + 1) * 2;
-    TermEntry *slots = PyMem_Calloc(size, sizeof(TermEntry));
+    /* only an empty place's key is ever read (term_put writes the rest): each key set to
+     * NULL, not every byte of the table cleared */
+    TermEntry *slots = size > PY_SSIZE_T_MAX / sizeof(TermEntry) ? NULL : PyMem_Malloc(size * sizeof(TermEntry));
     if (slots == NULL) {
         PyErr_NoMemory();
         return -1;
+    }
+    for (size_t k = 0; k < size; k++) {
+        slots[k].key = NULL;
     }
     for (size_t k = 0; k <= t->mask; k++) {
         TermEntry *e = &t->slots[k];
@@ -363,10 +515,29 @@ static double term_refresh(TermTable *t, PyObject *term, TermEntry *e) {
     PyObject *n_obj = owner == NULL ? NULL : site_peek(&idf_n_site, owner);
     PyObject *df = n_obj == NULL ? NULL : site_peek(&idf_df_site, owner);
     if (df != NULL && counts_of(df, t) && PyLong_CheckExact(n_obj)) {
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
+        /* a size of one digit (3.11's int layout: below 2 ** 30) read straight */
+        long long n = Py_SIZE(n_obj) == 1 ? (long long)((PyLongObject *)n_obj)->ob_digit[0] : PyLong_AsLongLong(n_obj);
+#else
         long long n = PyLong_AsLongLong(n_obj);
+#endif
         const long long exact = 1LL << 53;
         if (n >= 0 && n < exact && e->count < exact) {
-            double value = log((double)(n + 1) / (double)(e->count + 1)) + 1.0;
+            if (n != t->memo_n) {
+                t->memo_n = n;
+                t->memo_have = 0;
+            }
+            int64_t count = e->count;
+            double value;
+            if (count < IDF_MEMO && (t->memo_have >> count) & 1) {
+                value = t->memo[count];
+            } else {
+                value = log((double)(n + 1) / (double)(count + 1)) + 1.0;
+                if (count < IDF_MEMO) {
+                    t->memo[count] = value;
+                    t->memo_have |= (uint64_t)1 << count;
+                }
+            }
             return term_valued(t, e - t->slots, value) < 0 ? -1.0 : value;
         }
         PyErr_Clear(); /* term_read raises it again */
@@ -431,7 +602,7 @@ static int term_count_bags(TermTable *t, PyObject *const *bags, Py_ssize_t n) {
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *bag = bags[i], *term, *weight;
         Py_ssize_t pos = 0, size = PyDict_GET_SIZE(bag);
-        while (PyDict_Next(bag, &pos, &term, &weight)) {
+        while (dict_next(bag, &pos, &term, &weight)) {
             Py_hash_t hash = PyUnicode_CheckExact(term) ? ((PyASCIIObject *)term)->hash : -1;
             /* most terms are counted before: found inline (a new one put where the search ended) */
             Py_ssize_t empty = -1;
