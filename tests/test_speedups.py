@@ -5107,15 +5107,6 @@ def test_decide_reads_kinds_changed_between_decides_as_the_reference() -> None:
 class _Text(str):
     """A str subclass equal to its text, hashed as it (its __eq__ runs Python code)."""
 
-
-# ---- speed round 5, add: a story's sums grown in place (termbag.c's one search per term
-# and room made per part, bags.c's inline add_weight, terms.c's dict_next and the weights
-# read again per count) ----
-
-
-class _SameHash(str):
-    """A str that hashes as its text but compares by its own __eq__ (equal to that text)."""
-
     def __eq__(self, other: object) -> bool:
         return str(self) == other
 
@@ -5261,6 +5252,20 @@ def test_near_in_time_raises_what_its_reference_raises() -> None:
     for near in (speedups.near_in_time, reference):
         others = [2, 1]
         assert near(SimpleNamespace(stories_={1: dated, 2: undated}, window_days=5), 1, others, emptying) == [2]
+
+
+# ---- speed round 5, add: a story's sums grown in place (termbag.c's one search per term
+# and room made per part, bags.c's inline add_weight, terms.c's dict_next and the weights
+# read again per count) ----
+
+
+class _SameHash(str):
+    """A str that hashes as its text but compares by its own __eq__ (equal to that text)."""
+
+    def __eq__(self, other: object) -> bool:
+        return str(self) == other
+
+    __hash__ = str.__hash__
 
 
 @pytest.mark.parametrize("seed", range(6))
