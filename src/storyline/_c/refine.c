@@ -981,9 +981,28 @@ static int side_bag(Side *s, SideBag *bag, PyObject *dict, PyObject *idf, TopRea
     return 0;
 }
 
-/* Title + body both ways: the ArticleVectors' (body order, then the title's own; a term
- * of both weighted (body + title) * IDF) and the one-article story's (title order, then
- * the body's own; title + body). A headline's is its title's either way. */
+/* The ArticleVectors' title + body of an article with a body (body order, then the
+ * title's own; a term of both weighted (body + title) * IDF), and its norm: the vector
+ * decide reads (stream.c's side_all_vector) and refinement's too (side_all). */
+static void add_vector_terms(SideBag *vector, const SideBag *title, const SideBag *body) {
+    for (Py_ssize_t i = 0; i < body->n; i++) {
+        const SideTerm *t = &body->terms[i];
+        Py_ssize_t k = side_find(title, t->term, t->hash);
+        double weighted = k < 0 ? t->weighted : (t->weight + title->terms[k].weight) * t->idf;
+        bag_add(vector, t->term, t->hash, 0.0, weighted, t->idf);
+    }
+    for (Py_ssize_t i = 0; i < title->n; i++) {
+        const SideTerm *t = &title->terms[i];
+        if (side_find(body, t->term, t->hash) < 0) {
+            bag_add(vector, t->term, t->hash, 0.0, t->weighted, t->idf);
+        }
+    }
+    vector->vector_norm = bag_norm(vector, 0);
+}
+
+/* Title + body both ways: the ArticleVectors' (add_vector_terms) and the one-article
+ * story's (title order, then the body's own; title + body). A headline's is its title's
+ * either way. */
 static int side_all(Side *s) {
     SideBag *title = &s->bag[S_TITLE], *body = &s->bag[S_BODY];
     SideBag *vector = &s->bag[S_ALL_VECTOR], *story = &s->bag[S_ALL_STORY];
@@ -1000,18 +1019,10 @@ static int side_all(Side *s) {
         vector->vector_norm = vector->story_norm = story->vector_norm = story->story_norm = title->vector_norm;
         return 0;
     }
-    for (Py_ssize_t i = 0; i < body->n; i++) {
-        const SideTerm *t = &body->terms[i];
-        Py_ssize_t k = side_find(title, t->term, t->hash);
-        double weighted = k < 0 ? t->weighted : (t->weight + title->terms[k].weight) * t->idf;
-        bag_add(vector, t->term, t->hash, 0.0, weighted, t->idf);
-    }
+    add_vector_terms(vector, title, body);
     for (Py_ssize_t i = 0; i < title->n; i++) {
         const SideTerm *t = &title->terms[i];
         Py_ssize_t k = side_find(body, t->term, t->hash);
-        if (k < 0) {
-            bag_add(vector, t->term, t->hash, 0.0, t->weighted, t->idf);
-        }
         bag_add(story, t->term, t->hash, k < 0 ? t->weight : t->weight + body->terms[k].weight, 0.0, t->idf);
     }
     for (Py_ssize_t i = 0; i < body->n; i++) {
@@ -1020,7 +1031,6 @@ static int side_all(Side *s) {
             bag_add(story, t->term, t->hash, t->weight, 0.0, t->idf);
         }
     }
-    vector->vector_norm = bag_norm(vector, 0);
     story->story_norm = bag_norm(story, 1);
     return 0;
 }

@@ -271,19 +271,7 @@ static int side_all_vector(Side *s) {
     if (bag_alloc(s, vector, title->n + body->n) < 0) {
         return -1;
     }
-    for (Py_ssize_t i = 0; i < body->n; i++) {
-        const SideTerm *t = &body->terms[i];
-        Py_ssize_t k = side_find(title, t->term, t->hash);
-        double weighted = k < 0 ? t->weighted : (t->weight + title->terms[k].weight) * t->idf;
-        bag_add(vector, t->term, t->hash, 0.0, weighted, t->idf);
-    }
-    for (Py_ssize_t i = 0; i < title->n; i++) {
-        const SideTerm *t = &title->terms[i];
-        if (side_find(body, t->term, t->hash) < 0) {
-            bag_add(vector, t->term, t->hash, 0.0, t->weighted, t->idf);
-        }
-    }
-    vector->vector_norm = bag_norm(vector, 0);
+    add_vector_terms(vector, title, body);
     return 0;
 }
 
