@@ -341,8 +341,28 @@ static PyObject *top_entities_of(PyObject *self, PyObject *const *args, Py_ssize
     return story_top(args[0]);
 }
 
-/* weighted_dot's sum: 1 with *out set, 0 where no term is shared (the reference's sum([])),
- * -1 with an exception set on failure. */
+/* ``term``'s value in ``large``, a dict or a TermBag: 1 with *w set, 0 where it is not
+ * there, -1 with an exception set (a key's __eq__ or a value's __float__ may run Python code). */
+static inline int value_in(PyObject *large, PyObject *term, double *w) {
+    if (is_term_bag(large)) {
+        Py_ssize_t at = bag_lookup((TermBag *)large, term);
+        if (at < 0) {
+            return at == -2 ? -1 : 0;
+        }
+        *w = ((TermBag *)large)->entries[at].value;
+        return 1;
+    }
+    PyObject *other = PyDict_GetItemWithError(large, term);
+    if (other == NULL) {
+        return PyErr_Occurred() ? -1 : 0;
+    }
+    *w = PyFloat_AsDouble(other);
+    return FAILED(*w) ? -1 : 1;
+}
+
+/* weighted_dot's sum over a dict ``small`` in its order, ``large`` a dict or a TermBag:
+ * 1 with *out set, 0 where no term is shared (the reference's sum([])), -1 with an
+ * exception set on failure. */
 static int shared_dot(PyObject *small, PyObject *large, PyObject *idf, double *out) {
     Sum s = {0.0, 0.0};
     int any = 0;
@@ -354,12 +374,12 @@ static int shared_dot(PyObject *small, PyObject *large, PyObject *idf, double *o
          * which may take them out of ``small`` */
         Py_INCREF(term);
         Py_INCREF(value);
-        PyObject *other = PyDict_GetItemWithError(large, term);
-        int status = other == NULL && PyErr_Occurred() ? -1 : 0;
-        if (other != NULL) {
-            double w = PyFloat_AsDouble(other); /* read before the IDF lookup may run Python code */
+        double w; /* read before the IDF lookup may run Python code */
+        int found = value_in(large, term, &w);
+        int status = found < 0 ? -1 : 0;
+        if (found > 0) {
             double v, weight;
-            if (FAILED(w) || weight_and_idf(idf, term, value, &v, &weight) < 0) {
+            if (weight_and_idf(idf, term, value, &v, &weight) < 0) {
                 status = -1;
             } else {
                 sum_add(&s, v * w * weight);
@@ -376,59 +396,31 @@ static int shared_dot(PyObject *small, PyObject *large, PyObject *idf, double *o
     return any;
 }
 
-/* shared_dot where one of the two is a TermBag (the other a dict): the smaller walked in
- * its order, each shared term's small value * large value * IDF summed, as with the equal
- * dicts. */
+/* shared_dot where ``small`` is a TermBag (``large`` a dict): the bag walked in its
+ * order, each shared term's small value * large value * IDF summed, as with two dicts. */
 static int shared_dot_bag(PyObject *small, PyObject *large, PyObject *idf, double *out) {
     Sum s = {0.0, 0.0};
     int any = 0;
-    if (is_term_bag(small)) {
-        TermBag *b = (TermBag *)small;
-        Py_ssize_t size = b->n;
-        for (Py_ssize_t k = 0; k < size; k++) {
-            PyObject *term = Py_NewRef(b->entries[k].key); /* held: lookups may run Python code */
-            double v = b->entries[k].value;
-            PyObject *other = PyDict_GetItemWithError(large, term);
-            int status = other == NULL && PyErr_Occurred() ? -1 : 0;
-            if (other != NULL) {
-                double w = PyFloat_AsDouble(other);
-                double weight = FAILED(w) ? -1.0 : idf_of(idf, term);
-                if (FAILED(weight)) {
-                    status = -1;
-                } else {
-                    sum_add(&s, v * w * weight);
-                    any = 1;
-                }
-            }
-            Py_DECREF(term);
-            if (status < 0 || bag_walk_changed(b, size) < 0) {
-                return -1;
+    TermBag *b = (TermBag *)small;
+    Py_ssize_t size = b->n;
+    for (Py_ssize_t k = 0; k < size; k++) {
+        PyObject *term = Py_NewRef(b->entries[k].key); /* held: lookups may run Python code */
+        double v = b->entries[k].value;
+        PyObject *other = PyDict_GetItemWithError(large, term);
+        int status = other == NULL && PyErr_Occurred() ? -1 : 0;
+        if (other != NULL) {
+            double w = PyFloat_AsDouble(other);
+            double weight = FAILED(w) ? -1.0 : idf_of(idf, term);
+            if (FAILED(weight)) {
+                status = -1;
+            } else {
+                sum_add(&s, v * w * weight);
+                any = 1;
             }
         }
-    } else {
-        TermBag *b = (TermBag *)large;
-        Py_ssize_t pos = 0, size = PyDict_GET_SIZE(small);
-        PyObject *term, *value;
-        while (PyDict_Next(small, &pos, &term, &value)) {
-            Py_INCREF(term);
-            Py_INCREF(value);
-            Py_ssize_t at = bag_lookup(b, term);
-            int status = at == -2 ? -1 : 0;
-            if (at >= 0) {
-                double w = b->entries[at].value; /* read before the IDF lookup may run Python code */
-                double v, weight;
-                if (weight_and_idf(idf, term, value, &v, &weight) < 0) {
-                    status = -1;
-                } else {
-                    sum_add(&s, v * w * weight);
-                    any = 1;
-                }
-            }
-            Py_DECREF(term);
-            Py_DECREF(value);
-            if (status < 0 || walk_changed(small, size) < 0) {
-                return -1;
-            }
+        Py_DECREF(term);
+        if (status < 0 || bag_walk_changed(b, size) < 0) {
+            return -1;
         }
     }
     *out = sum_result(&s);
@@ -502,9 +494,8 @@ static int cosine_of(PyObject *vec, PyObject *norm_obj, PyObject *bag, PyObject 
         return -1;
     }
     double total;
-    int bagged = is_term_bag(bag);
-    int any = PyDict_GET_SIZE(vec) > bag_size(bag) ? (bagged ? shared_dot_bag : shared_dot)(bag, vec, idf, &total)
-                                                   : (bagged ? shared_dot_bag : shared_dot)(vec, bag, idf, &total);
+    int any = PyDict_GET_SIZE(vec) > bag_size(bag) ? (is_term_bag(bag) ? shared_dot_bag : shared_dot)(bag, vec, idf, &total)
+                                                   : shared_dot(vec, bag, idf, &total);
     if (any < 0) {
         return -1;
     }
