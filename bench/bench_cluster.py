@@ -36,6 +36,11 @@ from storyline.cluster._sparse import COMPILED  # noqa: E402
 from storyline.evaluate._articles import article_from_row  # noqa: E402
 from storyline.evaluate.clustering import BASELINE_THRESHOLD, row_text  # noqa: E402
 
+try:  # whether the C loops were built with a training run's profile (scripts/build_speedups.sh)
+    from storyline._speedups import PROFILE_GUIDED  # noqa: E402
+except ImportError:  # they did not build, or were built before they said
+    PROFILE_GUIDED = 0
+
 #: copies are this many days apart: beyond WINDOW_DAYS, so a copy is a different event.
 REDATE_DAYS = 120
 #: the baseline's distance matrix is n^2 float32; past this size it does not fit in memory.
@@ -185,6 +190,7 @@ def main() -> None:
             "peak_memory_mb": round(peak / 2**20, 1),
             # the C loops (storyline/_speedups.c, parts in _c/) where they were compiled, else their Python references
             "compiled_loops": COMPILED,
+            "profile_guided": COMPILED and bool(PROFILE_GUIDED),
         }
         if args.python_loops and COMPILED:
             row["c_loops_against_python"] = compare_loops(articles, args.repeat)

@@ -87,6 +87,14 @@ static struct PyModuleDef module = {
     .m_methods = methods,
 };
 
+/* whether these loops were built with the profile of a training run (scripts/build_speedups.sh;
+ * setup.py defines the macro): the bench reports it beside its times */
+#ifdef STORYLINE_PROFILE_GUIDED
+#define PROFILE_GUIDED 1
+#else
+#define PROFILE_GUIDED 0
+#endif
+
 PyMODINIT_FUNC PyInit__speedups(void) {
     if (str_lower == NULL) {
         str_lower = PyUnicode_InternFromString("lower");
@@ -114,7 +122,8 @@ PyMODINIT_FUNC PyInit__speedups(void) {
     if (m != NULL && (PyModule_AddObjectRef(m, "KeyIndex", (PyObject *)&KeyIndexType) < 0
                       || PyModule_AddObjectRef(m, "TermTable", (PyObject *)&TermTableType) < 0
                       || PyModule_AddObjectRef(m, "TermCounts", (PyObject *)&TermCountsType) < 0
-                      || PyModule_AddObjectRef(m, "TermBag", (PyObject *)&TermBagType) < 0)) {
+                      || PyModule_AddObjectRef(m, "TermBag", (PyObject *)&TermBagType) < 0
+                      || PyModule_AddIntConstant(m, "PROFILE_GUIDED", PROFILE_GUIDED) < 0)) {
         Py_CLEAR(m);
     }
     return m;
