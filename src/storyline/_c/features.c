@@ -1202,6 +1202,9 @@ static PyObject *one_float = NULL;
 /* The attribute names entity_features reads, and the str method it calls on names that are
  * not ASCII after lower(). */
 static PyObject *attr_label = NULL, *attr_text = NULL, *attr_canonical = NULL, *str_strip = NULL;
+/* Where an entity's class keeps them (model.Entity: slots), learnt per class (common.c's
+ * SlotSite; an entity of any other class, or one without such a slot, read by getattr). */
+static SlotSite entity_label_site, entity_text_site, entity_canonical_site;
 
 /* Makes the objects and the table above at the first call of this section's functions: 0,
  * or -1 with an exception set. */
@@ -2201,7 +2204,7 @@ static PyObject *entity_features_into(PyObject *const *args, Py_ssize_t nargs, P
         /* held while Python code runs (attributes, lower() of a wide name) */
         PyObject *ent = PySequence_Fast_GET_ITEM(entities, i);
         Py_INCREF(ent);
-        PyObject *label = PyObject_GetAttr(ent, attr_label);
+        PyObject *label = site_attr(&entity_label_site, ent, attr_label);
         if (label == NULL) {
             Py_DECREF(ent);
             goto done;
@@ -2220,7 +2223,7 @@ static PyObject *entity_features_into(PyObject *const *args, Py_ssize_t nargs, P
                                                           && PyUnicode_1BYTE_DATA(prefix)[0] == 'p'
                                                           && PyUnicode_1BYTE_DATA(prefix)[1] == ':'
                                                         : PyUnicode_CompareWithASCIIString(prefix, "p:") == 0);
-            PyObject *canonical = PyObject_GetAttr(ent, attr_canonical);
+            PyObject *canonical = site_attr(&entity_canonical_site, ent, attr_canonical);
             status = canonical == NULL ? -1 : count_entity(&counts, prefix, person, canonical);
             Py_XDECREF(canonical);
             Py_DECREF(prefix);
@@ -2229,7 +2232,7 @@ static PyObject *entity_features_into(PyObject *const *args, Py_ssize_t nargs, P
         } else {
             status = numeric_label >= 0 ? numeric_label : PySet_Contains(numeric, label);
             if (status == 1) {
-                PyObject *text = PyObject_GetAttr(ent, attr_text);
+                PyObject *text = site_attr(&entity_text_site, ent, attr_text);
                 PyObject *key = text == NULL ? NULL : number_key(text);
                 if (numbers == NULL && key != NULL && key != Py_None) {
                     numbers = PySet_New(NULL);
@@ -2845,6 +2848,11 @@ enum { A_ARTICLE, A_TITLE, A_TEXT, A_URL, A_ID, A_ENTITIES, A_DATES, A_VALUE, A_
 static const char *const article_names[A_COUNT] = {"article", "title", "text", "url", "id", "entities", "dates",
                                                    "value", "year", "toordinal", "embedding"};
 static PyObject *article_str[A_COUNT];
+/* Where the classes of an annotated article, its article and its date mentions keep them
+ * (model.py's records: slots), learnt per class (common.c's SlotSite; an object of any
+ * other class, or one without such a slot, read by getattr). */
+static SlotSite annotated_article_site, annotated_entities_site, annotated_dates_site, annotated_embedding_site;
+static SlotSite article_title_site, article_text_site, article_url_site, article_id_site, mention_value_site;
 
 /* The settings tuple's items (features._ARTICLE_SETTINGS), in order. */
 enum { S_CLASS, S_STEM_CHARS, S_SLUG_MIN_WORDS, S_BODY_CHARS, S_BODY_TERMS, S_BODY_KEYS, S_PREFIXES, S_NUMERIC,
@@ -2885,7 +2893,7 @@ static long date_ordinal(PyObject *date) {
 /* The years the article's annotator dated things in ([d.value.year for d in dates]) as a new
  * list, or a new reference to the empty tuple where there are none; NULL with an exception set. */
 static PyObject *known_years(PyObject *annotated) {
-    PyObject *dates = PyObject_GetAttr(annotated, article_str[A_DATES]);
+    PyObject *dates = site_attr(&annotated_dates_site, annotated, article_str[A_DATES]);
     int some = dates == NULL ? -1 : PyObject_IsTrue(dates);
     if (some <= 0) {
         Py_XDECREF(dates);
@@ -2894,8 +2902,10 @@ static PyObject *known_years(PyObject *annotated) {
     PyObject *years = PyList_New(0), *iter = PyObject_GetIter(dates), *date;
     Py_DECREF(dates);
     while (years != NULL && iter != NULL && (date = PyIter_Next(iter)) != NULL) {
-        PyObject *value = PyObject_GetAttr(date, article_str[A_VALUE]);
-        PyObject *year = value == NULL ? NULL : PyObject_GetAttr(value, article_str[A_YEAR]);
+        PyObject *value = site_attr(&mention_value_site, date, article_str[A_VALUE]);
+        PyObject *year = value == NULL ? NULL
+                         : date_api_ready() && PyDate_CheckExact(value) ? PyLong_FromLong(PyDateTime_GET_YEAR(value))
+                                                                        : PyObject_GetAttr(value, article_str[A_YEAR]);
         if (year == NULL || PyList_Append(years, year) < 0) {
             Py_CLEAR(years);
         }
@@ -3061,12 +3071,15 @@ static PyObject *article_record(PyObject *const *args, Py_ssize_t nargs, PyObjec
     PyObject *field[F_COUNT] = {NULL};
     PyObject *article = NULL, *title_text = NULL, *text = NULL, *url = NULL, *body_text = NULL, *found = NULL;
     PyObject *top_body = NULL, *known = NULL, *year = NULL, *out = NULL, *year_text = NULL;
-    article = read_article != NULL ? Py_NewRef(read_article) : PyObject_GetAttr(annotated, article_str[A_ARTICLE]);
+    article = read_article != NULL ? Py_NewRef(read_article)
+                                   : site_attr(&annotated_article_site, annotated, article_str[A_ARTICLE]);
     title_text = article == NULL ? NULL : read_title != NULL ? Py_NewRef(read_title)
-                                                           : PyObject_GetAttr(article, article_str[A_TITLE]);
+                                                           : site_attr(&article_title_site, article, article_str[A_TITLE]);
     text = title_text == NULL ? NULL : read_text != NULL ? Py_NewRef(read_text)
-                                                        : PyObject_GetAttr(article, article_str[A_TEXT]);
-    url = text == NULL ? NULL : headline ? PyObject_GetAttr(article, article_str[A_URL]) : Py_NewRef(Py_None);
+                                                        : site_attr(&article_text_site, article, article_str[A_TEXT]);
+    url = text == NULL ? NULL
+          : headline   ? site_attr(&article_url_site, article, article_str[A_URL])
+                       : Py_NewRef(Py_None);
     if (url == NULL) {
         goto done;
     }
@@ -3127,7 +3140,7 @@ static PyObject *article_record(PyObject *const *args, Py_ssize_t nargs, PyObjec
     field[F_WEEKDAYS] = item_of(found, 0);
     field[F_MONTHS] = item_of(found, 1);
     Py_CLEAR(found);
-    PyObject *entities = PyObject_GetAttr(annotated, article_str[A_ENTITIES]);
+    PyObject *entities = site_attr(&annotated_entities_site, annotated, article_str[A_ENTITIES]);
     if (entities == NULL) {
         goto done;
     }
@@ -3169,11 +3182,11 @@ static PyObject *article_record(PyObject *const *args, Py_ssize_t nargs, PyObjec
     field[F_YEAR] = year_parts[0];
     field[F_YEARS] = year_parts[1];
     Py_CLEAR(found);
-    PyObject *embedding = PyObject_GetAttr(annotated, article_str[A_EMBEDDING]);
+    PyObject *embedding = site_attr(&annotated_embedding_site, annotated, article_str[A_EMBEDDING]);
     int some = embedding == NULL ? -1 : PyObject_IsTrue(embedding);
     field[F_EMBEDDING] = some < 0 ? NULL : some ? PyObject_CallOneArg(set[S_AS_VECTOR], embedding) : Py_NewRef(Py_None);
     Py_XDECREF(embedding);
-    field[F_ID] = field[F_EMBEDDING] == NULL ? NULL : PyObject_GetAttr(article, article_str[A_ID]);
+    field[F_ID] = field[F_EMBEDDING] == NULL ? NULL : site_attr(&article_id_site, article, article_str[A_ID]);
     if (field[F_ID] == NULL) {
         goto done;
     }
@@ -3222,6 +3235,7 @@ static PyObject *featurize_settings = NULL, *featurize_stop_words = NULL, *featu
 enum { FZ_LANGUAGE, FZ_HEADLINE_ONLY, FZ_COUNT };
 static const char *const featurize_names[FZ_COUNT] = {"language", "headline_only"};
 static PyObject *featurize_str[FZ_COUNT];
+static SlotSite article_language_site; /* (see annotated_article_site) */
 /* The last language featurize asked stop_words for, and its answer (held): a stream's
  * articles are mostly in one language, and the call costs more than the rest of featurize's
  * own work. */
@@ -3269,8 +3283,8 @@ static PyObject *featurize(PyObject *self, PyObject *annotated) {
             }
         }
     }
-    PyObject *article = PyObject_GetAttr(annotated, article_str[A_ARTICLE]);
-    PyObject *language = article == NULL ? NULL : PyObject_GetAttr(article, featurize_str[FZ_LANGUAGE]);
+    PyObject *article = site_attr(&annotated_article_site, annotated, article_str[A_ARTICLE]);
+    PyObject *language = article == NULL ? NULL : site_attr(&article_language_site, article, featurize_str[FZ_LANGUAGE]);
     PyObject *stop = NULL, *headline_only = NULL, *when = NULL, *made = NULL;
     if (language != NULL && language == last_language) {
         stop = Py_NewRef(last_stop);
