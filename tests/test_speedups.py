@@ -5596,3 +5596,85 @@ def test_featurize_reads_records_of_other_classes_as_getattr_does(monkeypatch: p
     monkeypatch.undo()
     _same_as_reference(annotated)
     assert speedups.featurize(annotated).numbers
+
+
+def test_featurize_computes_the_model_articles_properties_as_model_py(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For a model.Article, featurize computes headline_only, publication_day and so
+    event_date in C: the same as the properties and features.event_date for whitespace of
+    every width around title and text (the stripped parts of other widths), str subclasses,
+    year-bound, missing and odd days, a changed YEAR_BOUND_SOURCES; event_date itself is
+    called only where the day is the URL's or the article is of another class."""
+    import dataclasses
+    from datetime import date
+
+    from storyline import model
+    from storyline.cluster import features
+    from storyline.model import AnnotatedArticle, Article
+
+    class Text(str):
+        def strip(self, chars: str | None = None) -> str:  # type: ignore[override]
+            return "Fishermen rescued"
+
+    class Meta(str):
+        pass
+
+    base = _inputs_article()
+    article = base.article  # type: ignore[attr-defined]
+    spaces = ["", " ", "\t\n", "\u2003", "\u3000", "\x85", "\u2028", "\U0001f600"]  # (the last is no space)
+    words = ["Fishermen rescued", "Fishermen rescuéd", "Fishermen rescued\u0101", "Fishermen \U0001f600 rescued", ""]
+    for left in spaces:
+        for right in spaces:
+            for title_words in words:
+                for text_words in words[:3]:
+                    title = left + title_words + right
+                    for text in (right + text_words, text_words + left, left + text_words + right, left + right):
+                        _same_as_reference(dataclasses.replace(base, article=dataclasses.replace(
+                            article, title=title, text=text)))
+    odd = [dataclasses.replace(article, text=Text(" x ")), dataclasses.replace(article, title=Text("Fishermen rescued"),
+                                                                              text="Fishermen rescued"),
+           dataclasses.replace(article, title=None, text=" "), dataclasses.replace(article, title=None, text="x"),
+           dataclasses.replace(article, text=None)]
+    for by in ("", "meta", "copyright", "latest-year", Meta("copyright"), Meta("meta"), None, 3):
+        for published in (date(2014, 3, 3), None, "2014-03-03"):
+            odd.append(dataclasses.replace(article, published_by=by, published=published))
+    odd.append(dataclasses.replace(article, published=None, url=None))
+    for a in odd:
+        for event in (None, date(2014, 3, 1), "soon"):
+            _same_as_reference(dataclasses.replace(base, article=a, event_date=event))
+    for bound in ({"meta"}, frozenset(), ("copyright",), None):
+        monkeypatch.setattr(model, "YEAR_BOUND_SOURCES", bound)
+        for a in odd[-6:]:
+            _same_as_reference(dataclasses.replace(base, article=a))
+        _same_as_reference(base)
+    monkeypatch.undo()
+
+    calls = []
+
+    def event_date(annotated: AnnotatedArticle) -> date | None:
+        calls.append(annotated)
+        return features.event_date(annotated)
+
+    reference = features._REFERENCE["article_features"]
+    try:
+        speedups.register_featurize(features._ARTICLE_SETTINGS, features.stop_words, event_date, reference, Article)
+        made = speedups.featurize(base)
+        assert not calls and made.day == date(2014, 3, 2).toordinal()
+        undated = dataclasses.replace(base, article=dataclasses.replace(article, published=None))
+        assert speedups.featurize(undated).day == date(2014, 3, 2).toordinal() and calls == [undated]
+        monkeypatch.setattr(Article, "publication_day", property(lambda self: None))  # another property: called
+        assert speedups.featurize(base).day == date(2014, 3, 2).toordinal() and len(calls) == 2
+        monkeypatch.undo()
+        del calls[:]
+        Article.unrelated = 1  # type: ignore[attr-defined]  # a new version of the class, the same properties
+        del Article.unrelated  # type: ignore[attr-defined]
+        assert _record_fields(speedups.featurize(base)) == _record_fields(made) and not calls
+        speedups.register_featurize(features._ARTICLE_SETTINGS, features.stop_words, event_date, reference, None)
+        assert _record_fields(speedups.featurize(base)) == _record_fields(made) and calls == [base]
+        with pytest.raises(TypeError):
+            speedups.register_featurize(features._ARTICLE_SETTINGS, features.stop_words, event_date, reference, int)
+        with pytest.raises(TypeError):
+            speedups.register_featurize(features._ARTICLE_SETTINGS, features.stop_words, event_date, reference, "x")
+    finally:
+        speedups.register_featurize(features._ARTICLE_SETTINGS, features.stop_words, features.event_date, reference,
+                                    Article)
+    assert _record_fields(speedups.featurize(base)) == _record_fields(made)

@@ -1,7 +1,7 @@
 /* common.c: the helpers every later part uses (part of the unity build in ../_speedups.c,
  * not compiled on its own). Sum, a running float sum that adds as builtins.sum does; a
  * class's plain __slots__ member read without getattr's lookups (plain_slot, slot_attr,
- * SlotSite); an IDF read from a dict, from the clusterer's IDF cache (missing terms
+ * SlotSite, site_slot); an IDF read from a dict, from the clusterer's IDF cache (missing terms
  * computed as its __missing__ computes them: computed_idf) or from terms.c's table (read
  * inline: idf_of); float_of and FAILED. Then the scoring
  * kernel's attribute names (K_*, interned by kernel_ready), Held (the new references a call
@@ -146,6 +146,29 @@ static inline PyObject *site_peek(const SlotSite *site, PyObject *obj) {
 static inline PyObject *site_attr(SlotSite *site, PyObject *obj, PyObject *name) {
     PyObject *value = site_peek(site, obj);
     return value != NULL ? Py_NewRef(value) : site_attr_learn(site, obj, name);
+}
+
+/* What a plain slot of obj's class holds in obj (borrowed), read through a site that learns
+ * obj's class where it does not know it as it is now; NULL, with no exception set, where
+ * the class keeps no such slot (or has its own getattr) or the slot is unset: the caller
+ * then reads the attribute as its reference does. For reads whose reference must see the
+ * same object each time (a slot holds one until it is set again). */
+static PyObject *site_slot(SlotSite *site, PyObject *obj, PyObject *name) {
+    PyObject *value = site_peek(site, obj);
+    PyTypeObject *type = Py_TYPE(obj);
+    if (value != NULL || type->tp_getattro != PyObject_GenericGetAttr
+            || !PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG)
+            || (type == site->type && site->version == type->tp_version_tag)) {
+        return value; /* read, or learnt as no slot (or unset here) */
+    }
+    Py_ssize_t offset = plain_slot(type, name);
+    if (!PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG)) {
+        return NULL;
+    }
+    Py_XSETREF(site->type, (PyTypeObject *)Py_NewRef(type));
+    site->version = type->tp_version_tag;
+    site->offset = offset;
+    return offset != 0 ? *(PyObject **)((char *)obj + offset) : NULL;
 }
 
 /* kept out of line: idf_of's lookup, inlined where it is called, is the common case */

@@ -3232,24 +3232,144 @@ static PyObject *article_features(PyObject *self, PyObject *const *args, Py_ssiz
  * features.event_date and the reference of article_features. */
 static PyObject *featurize_settings = NULL, *featurize_stop_words = NULL, *featurize_event_date = NULL,
                 *featurize_fallback = NULL;
-enum { FZ_LANGUAGE, FZ_HEADLINE_ONLY, FZ_COUNT };
-static const char *const featurize_names[FZ_COUNT] = {"language", "headline_only"};
+enum { FZ_LANGUAGE, FZ_HEADLINE_ONLY, FZ_PUBLICATION_DAY, FZ_PUBLISHED_BY, FZ_PUBLISHED, FZ_EVENT_DATE,
+       FZ_YEAR_BOUND_SOURCES, FZ_COUNT };
+static const char *const featurize_names[FZ_COUNT] = {"language", "headline_only", "publication_day", "published_by",
+                                                      "published", "event_date", "YEAR_BOUND_SOURCES"};
 static PyObject *featurize_str[FZ_COUNT];
-static SlotSite article_language_site; /* (see annotated_article_site) */
+/* (see annotated_article_site) */
+static SlotSite article_language_site, article_published_by_site, article_published_site, annotated_event_date_site;
+
+/* The model's article class (model.Article, held), its headline_only and publication_day
+ * properties (held) and the module globals they read (held), as register_featurize was
+ * given them: for an article of exactly that class, while the class has those properties
+ * and getattr, featurize computes them here as model.py does (no Python frame each) and
+ * follows features.event_date; NULL: not given. The version the class was last seen at
+ * with those properties: the check each article. */
+static PyTypeObject *model_article_type = NULL;
+static PyObject *model_headline_only = NULL, *model_publication_day = NULL, *model_globals = NULL;
+static unsigned int model_article_version = 0;
+
+/* model_article for a class seen at another version: whether it still has the properties. */
+static int model_article_again(PyTypeObject *type) {
+    if (type->tp_getattro != PyObject_GenericGetAttr
+        || _PyType_Lookup(type, featurize_str[FZ_HEADLINE_ONLY]) != model_headline_only
+        || _PyType_Lookup(type, featurize_str[FZ_PUBLICATION_DAY]) != model_publication_day
+        || !PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG)) {
+        return 0;
+    }
+    model_article_version = type->tp_version_tag;
+    return 1;
+}
+
+/* Whether ``article`` is of the model's article class, as registered (see above). */
+static inline int model_article(PyObject *article) {
+    PyTypeObject *type = Py_TYPE(article);
+    if (type != model_article_type) {
+        return 0;
+    }
+    if (type->tp_version_tag == model_article_version && type->tp_getattro == PyObject_GenericGetAttr
+        && PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG)) {
+        return 1;
+    }
+    return model_article_again(type);
+}
+
+/* Where str.strip() would cut ``text`` (exact str): its first and past-last kept characters
+ * (whitespace as str.strip() tells it: Py_UNICODE_ISSPACE). */
+static void strip_bounds(PyObject *text, Py_ssize_t *start, Py_ssize_t *end) {
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t a = 0, b = PyUnicode_GET_LENGTH(text);
+    while (a < b && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, a))) {
+        a++;
+    }
+    while (b > a && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, b - 1))) {
+        b--;
+    }
+    *start = a;
+    *end = b;
+}
+
+/* model.Article.headline_only of an article with this title and text: ``not body or body ==
+ * title.strip()`` for body = text.strip(), without the stripped copies; -1 where either is
+ * no exact str (a subclass may strip or compare otherwise: the property is asked). */
+static int headline_of(PyObject *title, PyObject *text) {
+    if (!PyUnicode_CheckExact(text) || !PyUnicode_CheckExact(title)) {
+        return -1;
+    }
+    Py_ssize_t body_start, body_end, title_start, title_end;
+    strip_bounds(text, &body_start, &body_end);
+    if (body_start == body_end) {
+        return 1;
+    }
+    strip_bounds(title, &title_start, &title_end);
+    Py_ssize_t n = body_end - body_start;
+    if (title_end - title_start != n) {
+        return 0;
+    }
+    int body_kind = PyUnicode_KIND(text), title_kind = PyUnicode_KIND(title);
+    const void *body = PyUnicode_DATA(text), *head = PyUnicode_DATA(title);
+    if (body_kind == title_kind) {
+        return memcmp((const char *)body + body_start * body_kind, (const char *)head + title_start * title_kind,
+                      (size_t)(n * body_kind)) == 0;
+    }
+    /* (kinds differ where whitespace cut off one of them is wider than the rest: the
+     * stripped copies may still be equal) */
+    for (Py_ssize_t k = 0; k < n; k++) {
+        if (PyUnicode_READ(body_kind, body, body_start + k) != PyUnicode_READ(title_kind, head, title_start + k)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* features.event_date(annotated) for an article of the model's class (``article``, read
+ * from annotated's plain slot): its publication_day as the property computes it, then the
+ * annotator's date where there is one; event_date itself is called where the day is None
+ * (the URL's date) and where a field is not read from a plain slot or YEAR_BOUND_SOURCES
+ * is no set. A new reference, NULL with an exception set. */
+static PyObject *model_event_date(PyObject *annotated, PyObject *article) {
+    PyObject *published_by = site_slot(&article_published_by_site, article, featurize_str[FZ_PUBLISHED_BY]);
+    PyObject *bound = PyDict_GetItemWithError(model_globals, featurize_str[FZ_YEAR_BOUND_SOURCES]);
+    if (bound != NULL && PyAnySet_CheckExact(bound) && published_by != NULL && PyUnicode_CheckExact(published_by)
+        && site_peek(&annotated_article_site, annotated) == article) {
+        /* held: a set's item of the same hash compares by its own __eq__ (Python code) */
+        Py_INCREF(bound);
+        Py_INCREF(published_by);
+        int year_bound = PySet_Contains(bound, published_by);
+        Py_DECREF(bound);
+        Py_DECREF(published_by);
+        if (year_bound < 0) {
+            return NULL;
+        }
+        PyObject *published = year_bound ? NULL : site_slot(&article_published_site, article, featurize_str[FZ_PUBLISHED]);
+        PyObject *event = published == NULL || published == Py_None
+                          ? NULL : site_slot(&annotated_event_date_site, annotated, featurize_str[FZ_EVENT_DATE]);
+        if (event != NULL) {
+            return Py_NewRef(event == Py_None ? published : event);
+        }
+    } else if (PyErr_Occurred()) {
+        return NULL;
+    }
+    return PyObject_CallOneArg(featurize_event_date, annotated);
+}
 /* The last language featurize asked stop_words for, and its answer (held): a stream's
  * articles are mostly in one language, and the call costs more than the rest of featurize's
  * own work. */
 static PyObject *last_language = NULL, *last_stop = NULL;
 
 PyDoc_STRVAR(register_featurize_doc,
-"register_featurize(settings, stop_words, event_date, reference) -> None\n\n"
+"register_featurize(settings, stop_words, event_date, reference[, article_class]) -> None\n\n"
 "What featurize reads besides the article (storyline.cluster.features: _ARTICLE_SETTINGS,\n"
-"stop_words, event_date, the reference of article_features).");
+"stop_words, event_date, the reference of article_features), and model.Article, whose\n"
+"headline_only and publication_day (and so event_date) are computed in C for its instances.");
 
 static PyObject *register_featurize(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 4 || !PyTuple_Check(args[0]) || PyTuple_GET_SIZE(args[0]) != S_COUNT || !PyCallable_Check(args[1])
-        || !PyCallable_Check(args[2]) || !PyCallable_Check(args[3])) {
-        PyErr_SetString(PyExc_TypeError, "register_featurize takes the settings tuple and three callables");
+    if ((nargs != 4 && nargs != 5) || !PyTuple_Check(args[0]) || PyTuple_GET_SIZE(args[0]) != S_COUNT
+        || !PyCallable_Check(args[1]) || !PyCallable_Check(args[2]) || !PyCallable_Check(args[3])
+        || (nargs == 5 && args[4] != Py_None && !PyType_Check(args[4]))) {
+        PyErr_SetString(PyExc_TypeError, "register_featurize takes the settings tuple, three callables and a class");
         return NULL;
     }
     for (int k = 0; k < FZ_COUNT; k++) {
@@ -3257,6 +3377,29 @@ static PyObject *register_featurize(PyObject *self, PyObject *const *args, Py_ss
             return NULL;
         }
     }
+    PyTypeObject *type = nargs == 5 && args[4] != Py_None ? (PyTypeObject *)args[4] : NULL;
+    PyObject *headline = NULL, *day = NULL, *globals = NULL;
+    if (type != NULL) {
+        /* its two properties, and the globals of publication_day's getter (YEAR_BOUND_SOURCES) */
+        headline = _PyType_Lookup(type, featurize_str[FZ_HEADLINE_ONLY]);
+        day = _PyType_Lookup(type, featurize_str[FZ_PUBLICATION_DAY]);
+        PyObject *getter = day != NULL && Py_IS_TYPE(day, &PyProperty_Type)
+                           ? PyObject_GetAttrString(day, "fget") : NULL;
+        globals = getter != NULL && PyFunction_Check(getter) ? PyFunction_GetGlobals(getter) : NULL;
+        Py_XDECREF(getter); /* (the property holds it, and it its globals) */
+        if (headline == NULL || !Py_IS_TYPE(headline, &PyProperty_Type) || globals == NULL) {
+            PyErr_Clear();
+            PyErr_SetString(PyExc_TypeError, "register_featurize: the article class has no headline_only and "
+                                             "publication_day properties");
+            return NULL;
+        }
+    }
+    Py_XSETREF(model_article_type, (PyTypeObject *)Py_XNewRef(type));
+    Py_XSETREF(model_headline_only, Py_XNewRef(headline));
+    Py_XSETREF(model_publication_day, Py_XNewRef(day));
+    Py_XSETREF(model_globals, Py_XNewRef(globals));
+    model_article_version = type != NULL && PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG)
+                            ? type->tp_version_tag : 0;
     Py_XSETREF(featurize_settings, Py_NewRef(args[0]));
     Py_XSETREF(featurize_stop_words, Py_NewRef(args[1]));
     Py_XSETREF(featurize_event_date, Py_NewRef(args[2]));
@@ -3285,7 +3428,7 @@ static PyObject *featurize(PyObject *self, PyObject *annotated) {
     }
     PyObject *article = site_attr(&annotated_article_site, annotated, article_str[A_ARTICLE]);
     PyObject *language = article == NULL ? NULL : site_attr(&article_language_site, article, featurize_str[FZ_LANGUAGE]);
-    PyObject *stop = NULL, *headline_only = NULL, *when = NULL, *made = NULL;
+    PyObject *stop = NULL, *headline_only = NULL, *when = NULL, *made = NULL, *title = NULL, *text = NULL;
     if (language != NULL && language == last_language) {
         stop = Py_NewRef(last_stop);
     } else if (language != NULL && (stop = PyObject_CallOneArg(featurize_stop_words, language)) != NULL) {
@@ -3297,13 +3440,23 @@ static PyObject *featurize(PyObject *self, PyObject *annotated) {
     if (stop == NULL) {
         goto done;
     }
-    headline_only = PyObject_GetAttr(article, featurize_str[FZ_HEADLINE_ONLY]);
-    when = headline_only == NULL ? NULL : PyObject_CallOneArg(featurize_event_date, annotated);
+    if (model_article(article)) {
+        /* model.py's properties computed here; the title and text read for them passed on */
+        text = site_attr(&article_text_site, article, article_str[A_TEXT]);
+        title = text == NULL ? NULL : site_attr(&article_title_site, article, article_str[A_TITLE]);
+        int headline = title == NULL ? 0 : headline_of(title, text);
+        headline_only = title == NULL ? NULL : headline >= 0 ? Py_NewRef(headline ? Py_True : Py_False)
+                                                            : PyObject_GetAttr(article, featurize_str[FZ_HEADLINE_ONLY]);
+        when = headline_only == NULL ? NULL : model_event_date(annotated, article);
+    } else {
+        headline_only = PyObject_GetAttr(article, featurize_str[FZ_HEADLINE_ONLY]);
+        when = headline_only == NULL ? NULL : PyObject_CallOneArg(featurize_event_date, annotated);
+    }
     if (when == NULL) {
         goto done;
     }
     PyObject *args[5] = {annotated, stop, headline_only, when, featurize_settings};
-    made = article_record(args, 5, article, NULL, NULL);
+    made = article_record(args, 5, article, title, text);
     if (made == Py_None) {  /* input that a compiled loop leaves to its reference */
         Py_SETREF(made, PyObject_Vectorcall(featurize_fallback, args, 5, NULL));
     }
@@ -3312,6 +3465,8 @@ done:
     Py_XDECREF(stop);
     Py_XDECREF(headline_only);
     Py_XDECREF(when);
+    Py_XDECREF(title);
+    Py_XDECREF(text);
     return made;
 }
 
