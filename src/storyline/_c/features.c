@@ -3324,6 +3324,23 @@ static int headline_of(PyObject *title, PyObject *text) {
     return 1;
 }
 
+/* model.YEAR_BOUND_SOURCES (borrowed; NULL where the globals lack it, or with an exception
+ * set): looked up in model_globals again only where they changed since (bookkeeping.c's
+ * dict_version; a lookup each time where there is none). The value last seen is held. */
+static PyObject *year_bound_seen = NULL;
+static uint64_t year_bound_version = 0;
+
+static PyObject *year_bound_sources(void) {
+    uint64_t version = dict_version(model_globals);
+    if (version != 0 && version == year_bound_version) {
+        return year_bound_seen;
+    }
+    PyObject *bound = PyDict_GetItemWithError(model_globals, featurize_str[FZ_YEAR_BOUND_SOURCES]);
+    Py_XSETREF(year_bound_seen, Py_XNewRef(bound));
+    year_bound_version = bound != NULL ? version : 0;
+    return bound;
+}
+
 /* features.event_date(annotated) for an article of the model's class (``article``, read
  * from annotated's plain slot): its publication_day as the property computes it, then the
  * annotator's date where there is one; event_date itself is called where the day is None
@@ -3331,7 +3348,7 @@ static int headline_of(PyObject *title, PyObject *text) {
  * is no set. A new reference, NULL with an exception set. */
 static PyObject *model_event_date(PyObject *annotated, PyObject *article) {
     PyObject *published_by = site_slot(&article_published_by_site, article, featurize_str[FZ_PUBLISHED_BY]);
-    PyObject *bound = PyDict_GetItemWithError(model_globals, featurize_str[FZ_YEAR_BOUND_SOURCES]);
+    PyObject *bound = year_bound_sources();
     if (bound != NULL && PyAnySet_CheckExact(bound) && published_by != NULL && PyUnicode_CheckExact(published_by)
         && site_peek(&annotated_article_site, annotated) == article) {
         /* held: a set's item of the same hash compares by its own __eq__ (Python code) */
@@ -3398,6 +3415,7 @@ static PyObject *register_featurize(PyObject *self, PyObject *const *args, Py_ss
     Py_XSETREF(model_headline_only, Py_XNewRef(headline));
     Py_XSETREF(model_publication_day, Py_XNewRef(day));
     Py_XSETREF(model_globals, Py_XNewRef(globals));
+    year_bound_version = 0;
     model_article_version = type != NULL && PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG)
                             ? type->tp_version_tag : 0;
     Py_XSETREF(featurize_settings, Py_NewRef(args[0]));
