@@ -1,7 +1,7 @@
 /* common.c: the helpers every later part uses (part of the unity build in ../_speedups.c,
  * not compiled on its own). Sum, a running float sum that adds as builtins.sum does; a
  * class's plain __slots__ member read without getattr's lookups (plain_slot, slot_attr,
- * SlotSite, site_slot); an IDF read from a dict, from the clusterer's IDF cache (missing terms
+ * SlotSite); an IDF read from a dict, from the clusterer's IDF cache (missing terms
  * computed as its __missing__ computes them: computed_idf) or from terms.c's table (read
  * inline: idf_of); float_of and FAILED. Then the scoring
  * kernel's attribute names (K_*, interned by kernel_ready), Held (the new references a call
