@@ -5449,3 +5449,232 @@ def test_a_storys_years_are_found_under_keys_equal_to_the_year() -> None:
             compiled, reference = stories
             assert list(compiled.years.items()) == list(reference.years.items())
             assert [type(k) for k in compiled.years] == [type(k) for k in reference.years]
+
+
+# ---- round 6, inputs: featurize reads the model's records at their slots' offsets ----
+
+
+def _record_fields(made: object) -> list:
+    import dataclasses
+
+    values = [getattr(made, field.name) for field in dataclasses.fields(made)]  # type: ignore[arg-type]
+    return [list(v.items()) if isinstance(v, dict) else v.tobytes() if hasattr(v, "tobytes") else v for v in values]
+
+
+def _same_as_reference(annotated: object) -> None:
+    from storyline.cluster import features
+
+    try:
+        want = _record_fields(features._REFERENCE["featurize"](annotated))
+    except (AttributeError, TypeError) as error:
+        with pytest.raises(type(error)):
+            speedups.featurize(annotated)
+        return
+    assert _record_fields(speedups.featurize(annotated)) == want
+
+
+def _as_class(cls: type, record: object) -> object:
+    """A record's fields set in a new instance of ``cls`` (a subclass of its class) through its
+    class's slots, without __init__ (which a subclass's property without setter refuses)."""
+    import dataclasses
+
+    made = object.__new__(cls)
+    for field in dataclasses.fields(record):  # type: ignore[arg-type]
+        type(record).__dict__[field.name].__set__(made, getattr(record, field.name))
+    return made
+
+
+def _inputs_article() -> object:
+    from datetime import date
+
+    from storyline.model import AnnotatedArticle, Article, DateMention, Entity
+
+    article = Article(id="a", source="t", title="Fishermen rescued off Cadiz on Friday",
+                      text="Two fishermen were rescued off Cadiz on Friday, March 2, 2014. Ann Lee of Acme said so.",
+                      url="http://x.com/2014/03/02/a-b-c", published=date(2014, 3, 3), published_by="meta")
+    return AnnotatedArticle(article=article,
+                            entities=(Entity("12", "CARDINAL", "12", 0, 3), Entity("Cadiz", "GPE", "Cadiz", 4, 9),
+                                      Entity("Ann Lee", "PERSON", "Ann Lee", 10, 17), Entity("Acme", "ORG", "Acme", 20, 24),
+                                      Entity("2014", "DATE", "2014", 30, 34)),
+                            dates=(DateMention("March 2, 2014", date(2014, 3, 2), 40, 53),
+                                   DateMention("2012", date(2012, 1, 1), 60, 64, "year")),
+                            event_date=date(2014, 3, 2), embedding=(0.6, 0.8))
+
+
+def test_featurize_reads_records_of_other_classes_as_getattr_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The compiled featurize reads the model's records (slots) at their offsets, learnt per
+    class: duck-typed records with instance dicts, subclasses that read a field through a
+    property, __getattr__ or __getattribute__, records of several classes in turn, an unset
+    slot and a class changed after its offsets were learnt read as getattr reads them."""
+    import dataclasses
+    from datetime import date
+    from types import SimpleNamespace
+
+    from storyline.model import AnnotatedArticle, Article, DateMention, Entity
+
+    annotated = _inputs_article()
+    _same_as_reference(annotated)
+
+    def duck(record: object) -> object:
+        """A plain object (an instance dict) with the record's fields, records within made so too."""
+        fields = {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}  # type: ignore[arg-type]
+        for name, value in fields.items():
+            if dataclasses.is_dataclass(value):
+                fields[name] = duck(value)
+            elif isinstance(value, tuple) and value and dataclasses.is_dataclass(value[0]):
+                fields[name] = tuple(duck(v) for v in value)
+        if isinstance(record, Article):  # its properties, as the model defines them
+            fields["headline_only"] = record.headline_only
+            fields["publication_day"] = record.publication_day
+        return SimpleNamespace(**fields)
+
+    _same_as_reference(duck(annotated))
+    _same_as_reference(annotated)  # the model's classes again, after the sites learnt others
+    _same_as_reference(dataclasses.replace(annotated, article=duck(annotated.article)))  # type: ignore[arg-type]
+
+    class Shouting(Entity):
+        @property
+        def canonical(self) -> str:  # type: ignore[override]
+            return self.text.upper() + "!"
+
+    class Missing(Entity):
+        def __getattr__(self, name: str) -> object:
+            return "Acme"
+
+    class Counting(Entity):
+        reads = 0
+
+        def __getattribute__(self, name: str) -> object:
+            type(self).reads += 1
+            return object.__getattribute__(self, name)
+
+    unset = object.__new__(Entity)
+    object.__setattr__(unset, "label", "ORG")  # canonical never set
+    for cls in (Shouting, Missing, Counting):
+        ents = tuple(_as_class(cls, e) for e in annotated.entities)
+        mixed = tuple(e if k % 2 else c for k, (e, c) in enumerate(zip(annotated.entities, ents, strict=True)))
+        for entities in (ents, mixed, mixed[::-1]):
+            _same_as_reference(dataclasses.replace(annotated, entities=entities))
+    assert Counting.reads > 0
+    _same_as_reference(dataclasses.replace(annotated, entities=(*annotated.entities, unset)))
+    no_label = object.__new__(Entity)
+    _same_as_reference(dataclasses.replace(annotated, entities=(no_label,)))
+
+    class Dated(DateMention):
+        @property
+        def value(self) -> date:  # type: ignore[override]
+            return date(1999, 1, 1)
+
+    class Later(date):
+        @property
+        def year(self) -> int:  # type: ignore[override]
+            return 2031
+
+    mention = DateMention("x", date(2014, 1, 1), 0, 1)
+    for dates in ((_as_class(Dated, mention),), (DateMention("x", Later(2014, 1, 1), 0, 1),),
+                  (mention, _as_class(Dated, mention))):
+        _same_as_reference(dataclasses.replace(annotated, dates=dates))
+
+    class Retitled(Article):
+        def __getattribute__(self, name: str) -> object:
+            return "Fishermen saved" if name == "title" else object.__getattribute__(self, name)
+
+    _same_as_reference(dataclasses.replace(annotated, article=_as_class(Retitled, annotated.article)))
+
+    class Wrapped(AnnotatedArticle):
+        @property
+        def entities(self) -> tuple:  # type: ignore[override]
+            return ()
+
+    _same_as_reference(_as_class(Wrapped, annotated))
+    # a class changed after its offsets were learnt: read anew
+    _same_as_reference(annotated)
+    monkeypatch.setattr(Entity, "label", property(lambda self: "PERSON"))
+    made = speedups.featurize(annotated)
+    assert all(k.startswith("p:") for k in made.entities)
+    _same_as_reference(annotated)
+    monkeypatch.undo()
+    _same_as_reference(annotated)
+    assert speedups.featurize(annotated).numbers
+
+
+def test_featurize_computes_the_model_articles_properties_as_model_py(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For a model.Article, featurize computes headline_only, publication_day and so
+    event_date in C: the same as the properties and features.event_date for whitespace of
+    every width around title and text (the stripped parts of other widths), str subclasses,
+    year-bound, missing and odd days, a changed YEAR_BOUND_SOURCES; event_date itself is
+    called only where the day is the URL's or the article is of another class."""
+    import dataclasses
+    from datetime import date
+
+    from storyline import model
+    from storyline.cluster import features
+    from storyline.model import AnnotatedArticle, Article
+
+    class Text(str):
+        def strip(self, chars: str | None = None) -> str:  # type: ignore[override]
+            return "Fishermen rescued"
+
+    class Meta(str):
+        pass
+
+    base = _inputs_article()
+    article = base.article  # type: ignore[attr-defined]
+    spaces = ["", " ", "\t\n", "\u2003", "\u3000", "\x85", "\u2028", "\U0001f600"]  # (the last is no space)
+    words = ["Fishermen rescued", "Fishermen rescuéd", "Fishermen rescued\u0101", "Fishermen \U0001f600 rescued", ""]
+    for left in spaces:
+        for right in spaces:
+            for title_words in words:
+                for text_words in words[:3]:
+                    title = left + title_words + right
+                    for text in (right + text_words, text_words + left, left + text_words + right, left + right):
+                        _same_as_reference(dataclasses.replace(base, article=dataclasses.replace(
+                            article, title=title, text=text)))
+    odd = [dataclasses.replace(article, text=Text(" x ")), dataclasses.replace(article, title=Text("Fishermen rescued"),
+                                                                              text="Fishermen rescued"),
+           dataclasses.replace(article, title=None, text=" "), dataclasses.replace(article, title=None, text="x"),
+           dataclasses.replace(article, text=None)]
+    for by in ("", "meta", "copyright", "latest-year", Meta("copyright"), Meta("meta"), None, 3):
+        for published in (date(2014, 3, 3), None, "2014-03-03"):
+            odd.append(dataclasses.replace(article, published_by=by, published=published))
+    odd.append(dataclasses.replace(article, published=None, url=None))
+    for a in odd:
+        for event in (None, date(2014, 3, 1), "soon"):
+            _same_as_reference(dataclasses.replace(base, article=a, event_date=event))
+    for bound in ({"meta"}, frozenset(), ("copyright",), None):
+        monkeypatch.setattr(model, "YEAR_BOUND_SOURCES", bound)
+        for a in odd[-6:]:
+            _same_as_reference(dataclasses.replace(base, article=a))
+        _same_as_reference(base)
+    monkeypatch.undo()
+
+    calls = []
+
+    def event_date(annotated: AnnotatedArticle) -> date | None:
+        calls.append(annotated)
+        return features.event_date(annotated)
+
+    reference = features._REFERENCE["article_features"]
+    try:
+        speedups.register_featurize(features._ARTICLE_SETTINGS, features.stop_words, event_date, reference, Article)
+        made = speedups.featurize(base)
+        assert not calls and made.day == date(2014, 3, 2).toordinal()
+        undated = dataclasses.replace(base, article=dataclasses.replace(article, published=None))
+        assert speedups.featurize(undated).day == date(2014, 3, 2).toordinal() and calls == [undated]
+        monkeypatch.setattr(Article, "publication_day", property(lambda self: None))  # another property: called
+        assert speedups.featurize(base).day == date(2014, 3, 2).toordinal() and len(calls) == 2
+        monkeypatch.undo()
+        del calls[:]
+        Article.unrelated = 1  # type: ignore[attr-defined]  # a new version of the class, the same properties
+        del Article.unrelated  # type: ignore[attr-defined]
+        assert _record_fields(speedups.featurize(base)) == _record_fields(made) and not calls
+        speedups.register_featurize(features._ARTICLE_SETTINGS, features.stop_words, event_date, reference, None)
+        assert _record_fields(speedups.featurize(base)) == _record_fields(made) and calls == [base]
+        with pytest.raises(TypeError):
+            speedups.register_featurize(features._ARTICLE_SETTINGS, features.stop_words, event_date, reference, int)
+        with pytest.raises(TypeError):
+            speedups.register_featurize(features._ARTICLE_SETTINGS, features.stop_words, event_date, reference, "x")
+    finally:
+        speedups.register_featurize(features._ARTICLE_SETTINGS, features.stop_words, features.event_date, reference,
+                                    Article)
+    assert _record_fields(speedups.featurize(base)) == _record_fields(made)

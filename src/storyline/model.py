@@ -3,15 +3,53 @@
 ingest -> :class:`Document`; extract -> :class:`Article`; annotate ->
 :class:`AnnotatedArticle`; cluster -> story ids; synthesize -> :class:`StoryDigest`.
 Every record is immutable so a stage can never change what an earlier stage
-produced; derived data is a new record.
+produced; derived data is a new record. Records keep their fields in slots (no instance
+dict: less memory, and the clusterer's C loops read a field at its slot's offset); they
+pickle as a dict of their fields by name, as they did before they had slots.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import date
 from typing import Any
+
+
+def _state_by_name(self: Any) -> dict[str, Any]:
+    """A record's pickled state: its fields by name (and what a subclass keeps in its dict),
+    the state records had before they had slots, so that pickles of either load in both."""
+    state = dict(getattr(self, "__dict__", ()))
+    state.update((f.name, getattr(self, f.name)) for f in fields(self))
+    return state
+
+
+def _set_state_by_name(self: Any, state: Any) -> None:
+    """Sets a record's fields from a pickled state: a dict by name (:func:`_state_by_name`,
+    or a pickle of the record before it had slots), or a list in field order (dataclasses'
+    own state for slots). A field the state lacks (one added since the pickle) gets its
+    default, as an instance dict without it read the class's default before."""
+    names = [f.name for f in fields(self)]
+    if not isinstance(state, dict):
+        state = dict(zip(names, state, strict=False))
+    for f in fields(self):
+        if f.name in state:
+            object.__setattr__(self, f.name, state[f.name])
+        elif f.default is not MISSING:
+            object.__setattr__(self, f.name, f.default)
+        elif f.default_factory is not MISSING:
+            object.__setattr__(self, f.name, f.default_factory())
+    if hasattr(self, "__dict__"):  # a subclass's own attributes
+        for name, value in state.items():
+            if name not in names:
+                object.__setattr__(self, name, value)
+
+
+def _pickled_by_name(cls: Any) -> Any:
+    """A slotted record class that pickles its fields by name (see :func:`_state_by_name`)."""
+    cls.__getstate__ = _state_by_name
+    cls.__setstate__ = _set_state_by_name
+    return cls
 
 
 def content_id(data: bytes) -> str:
@@ -19,7 +57,8 @@ def content_id(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
-@dataclass(frozen=True)
+@_pickled_by_name
+@dataclass(frozen=True, slots=True)
 class Document:
     """One input exactly as received, with where it came from.
 
@@ -42,7 +81,8 @@ class Document:
         return content_id(self.raw)
 
 
-@dataclass(frozen=True)
+@_pickled_by_name
+@dataclass(frozen=True, slots=True)
 class Skipped:
     """An input that ingest could not turn into a :class:`Document`, and why.
 
@@ -53,7 +93,8 @@ class Skipped:
     reason: str
 
 
-@dataclass(frozen=True)
+@_pickled_by_name
+@dataclass(frozen=True, slots=True)
 class RemovedLine:
     """A line that extraction dropped from the page, and why."""
 
@@ -65,7 +106,8 @@ class RemovedLine:
 YEAR_BOUND_SOURCES = frozenset({"copyright", "latest-year"})
 
 
-@dataclass(frozen=True)
+@_pickled_by_name
+@dataclass(frozen=True, slots=True)
 class Article:
     """The clean article extracted from a :class:`Document`."""
 
@@ -104,7 +146,8 @@ class Article:
         return not body or body == self.title.strip()
 
 
-@dataclass(frozen=True)
+@_pickled_by_name
+@dataclass(frozen=True, slots=True)
 class Sentence:
     index: int
     text: str
@@ -112,7 +155,8 @@ class Sentence:
     end: int
 
 
-@dataclass(frozen=True)
+@_pickled_by_name
+@dataclass(frozen=True, slots=True)
 class Entity:
     """A named entity mention; ``canonical`` is the article-wide name."""
 
@@ -123,7 +167,8 @@ class Entity:
     end: int
 
 
-@dataclass(frozen=True)
+@_pickled_by_name
+@dataclass(frozen=True, slots=True)
 class DateMention:
     """A date the text mentions, resolved against the article's own date."""
 
@@ -135,7 +180,8 @@ class DateMention:
     granularity: str = "day"
 
 
-@dataclass(frozen=True)
+@_pickled_by_name
+@dataclass(frozen=True, slots=True)
 class Quote:
     """A direct quote with its speaker as the article attributes it."""
 
@@ -153,7 +199,8 @@ class Quote:
     speaker_end: int | None = None
 
 
-@dataclass(frozen=True)
+@_pickled_by_name
+@dataclass(frozen=True, slots=True)
 class AnnotatedArticle:
     """An article with its language annotations; offsets index ``article.text``."""
 
@@ -178,7 +225,8 @@ class AnnotatedArticle:
         return (self.sentences[0].text if self.sentences else self.article.text.strip()).split()
 
 
-@dataclass(frozen=True)
+@_pickled_by_name
+@dataclass(frozen=True, slots=True)
 class Citation:
     """A pointer from a derived statement to a sentence of an article."""
 
@@ -186,7 +234,8 @@ class Citation:
     sentence_index: int
 
 
-@dataclass(frozen=True)
+@_pickled_by_name
+@dataclass(frozen=True, slots=True)
 class Fact:
     """Sentences of different articles that state the same thing."""
 
@@ -207,7 +256,8 @@ class Fact:
         return self.independent_sources >= 2
 
 
-@dataclass(frozen=True)
+@_pickled_by_name
+@dataclass(frozen=True, slots=True)
 class Conflict:
     """One fact that sources state with different values."""
 
@@ -218,13 +268,15 @@ class Conflict:
     values: dict[str, str] = field(hash=False)
 
 
-@dataclass(frozen=True)
+@_pickled_by_name
+@dataclass(frozen=True, slots=True)
 class QuoteVariant:
     article_id: str
     text: str
 
 
-@dataclass(frozen=True)
+@_pickled_by_name
+@dataclass(frozen=True, slots=True)
 class Statement:
     """One statement by one speaker, with how each outlet rendered it."""
 
@@ -232,7 +284,8 @@ class Statement:
     variants: tuple[QuoteVariant, ...]
 
 
-@dataclass(frozen=True)
+@_pickled_by_name
+@dataclass(frozen=True, slots=True)
 class LineageEdge:
     """``target`` reuses ``share`` of ``source``'s sentences."""
 
@@ -244,7 +297,8 @@ class LineageEdge:
     kind: str = "reuse"
 
 
-@dataclass(frozen=True)
+@_pickled_by_name
+@dataclass(frozen=True, slots=True)
 class QualityFlag:
     article_id: str
     #: "boilerplate", "spun", "stale", "headline-typo", "low-originality",
@@ -253,13 +307,15 @@ class QualityFlag:
     evidence: str
 
 
-@dataclass(frozen=True)
+@_pickled_by_name
+@dataclass(frozen=True, slots=True)
 class SummarySentence:
     text: str
     citations: tuple[Citation, ...]
 
 
-@dataclass(frozen=True)
+@_pickled_by_name
+@dataclass(frozen=True, slots=True)
 class StoryDigest:
     """Everything synthesised about one story."""
 

@@ -148,6 +148,29 @@ static inline PyObject *site_attr(SlotSite *site, PyObject *obj, PyObject *name)
     return value != NULL ? Py_NewRef(value) : site_attr_learn(site, obj, name);
 }
 
+/* What a plain slot of obj's class holds in obj (borrowed), read through a site that learns
+ * obj's class where it does not know it as it is now; NULL, with no exception set, where
+ * the class keeps no such slot (or has its own getattr) or the slot is unset: the caller
+ * then reads the attribute as its reference does. For reads whose reference must see the
+ * same object each time (a slot holds one until it is set again). */
+static PyObject *site_slot(SlotSite *site, PyObject *obj, PyObject *name) {
+    PyObject *value = site_peek(site, obj);
+    PyTypeObject *type = Py_TYPE(obj);
+    if (value != NULL || type->tp_getattro != PyObject_GenericGetAttr
+            || !PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG)
+            || (type == site->type && site->version == type->tp_version_tag)) {
+        return value; /* read, or learnt as no slot (or unset here) */
+    }
+    Py_ssize_t offset = plain_slot(type, name);
+    if (!PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG)) {
+        return NULL;
+    }
+    Py_XSETREF(site->type, (PyTypeObject *)Py_NewRef(type));
+    site->version = type->tp_version_tag;
+    site->offset = offset;
+    return offset != 0 ? *(PyObject **)((char *)obj + offset) : NULL;
+}
+
 /* kept out of line: idf_of's lookup, inlined where it is called, is the common case */
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((noinline))

@@ -1202,6 +1202,9 @@ static PyObject *one_float = NULL;
 /* The attribute names entity_features reads, and the str method it calls on names that are
  * not ASCII after lower(). */
 static PyObject *attr_label = NULL, *attr_text = NULL, *attr_canonical = NULL, *str_strip = NULL;
+/* Where an entity's class keeps them (model.Entity: slots), learnt per class (common.c's
+ * SlotSite; an entity of any other class, or one without such a slot, read by getattr). */
+static SlotSite entity_label_site, entity_text_site, entity_canonical_site;
 
 /* Makes the objects and the table above at the first call of this section's functions: 0,
  * or -1 with an exception set. */
@@ -2201,7 +2204,7 @@ static PyObject *entity_features_into(PyObject *const *args, Py_ssize_t nargs, P
         /* held while Python code runs (attributes, lower() of a wide name) */
         PyObject *ent = PySequence_Fast_GET_ITEM(entities, i);
         Py_INCREF(ent);
-        PyObject *label = PyObject_GetAttr(ent, attr_label);
+        PyObject *label = site_attr(&entity_label_site, ent, attr_label);
         if (label == NULL) {
             Py_DECREF(ent);
             goto done;
@@ -2220,7 +2223,7 @@ static PyObject *entity_features_into(PyObject *const *args, Py_ssize_t nargs, P
                                                           && PyUnicode_1BYTE_DATA(prefix)[0] == 'p'
                                                           && PyUnicode_1BYTE_DATA(prefix)[1] == ':'
                                                         : PyUnicode_CompareWithASCIIString(prefix, "p:") == 0);
-            PyObject *canonical = PyObject_GetAttr(ent, attr_canonical);
+            PyObject *canonical = site_attr(&entity_canonical_site, ent, attr_canonical);
             status = canonical == NULL ? -1 : count_entity(&counts, prefix, person, canonical);
             Py_XDECREF(canonical);
             Py_DECREF(prefix);
@@ -2229,7 +2232,7 @@ static PyObject *entity_features_into(PyObject *const *args, Py_ssize_t nargs, P
         } else {
             status = numeric_label >= 0 ? numeric_label : PySet_Contains(numeric, label);
             if (status == 1) {
-                PyObject *text = PyObject_GetAttr(ent, attr_text);
+                PyObject *text = site_attr(&entity_text_site, ent, attr_text);
                 PyObject *key = text == NULL ? NULL : number_key(text);
                 if (numbers == NULL && key != NULL && key != Py_None) {
                     numbers = PySet_New(NULL);
@@ -2845,6 +2848,11 @@ enum { A_ARTICLE, A_TITLE, A_TEXT, A_URL, A_ID, A_ENTITIES, A_DATES, A_VALUE, A_
 static const char *const article_names[A_COUNT] = {"article", "title", "text", "url", "id", "entities", "dates",
                                                    "value", "year", "toordinal", "embedding"};
 static PyObject *article_str[A_COUNT];
+/* Where the classes of an annotated article, its article and its date mentions keep them
+ * (model.py's records: slots), learnt per class (common.c's SlotSite; an object of any
+ * other class, or one without such a slot, read by getattr). */
+static SlotSite annotated_article_site, annotated_entities_site, annotated_dates_site, annotated_embedding_site;
+static SlotSite article_title_site, article_text_site, article_url_site, article_id_site, mention_value_site;
 
 /* The settings tuple's items (features._ARTICLE_SETTINGS), in order. */
 enum { S_CLASS, S_STEM_CHARS, S_SLUG_MIN_WORDS, S_BODY_CHARS, S_BODY_TERMS, S_BODY_KEYS, S_PREFIXES, S_NUMERIC,
@@ -2885,7 +2893,7 @@ static long date_ordinal(PyObject *date) {
 /* The years the article's annotator dated things in ([d.value.year for d in dates]) as a new
  * list, or a new reference to the empty tuple where there are none; NULL with an exception set. */
 static PyObject *known_years(PyObject *annotated) {
-    PyObject *dates = PyObject_GetAttr(annotated, article_str[A_DATES]);
+    PyObject *dates = site_attr(&annotated_dates_site, annotated, article_str[A_DATES]);
     int some = dates == NULL ? -1 : PyObject_IsTrue(dates);
     if (some <= 0) {
         Py_XDECREF(dates);
@@ -2894,8 +2902,10 @@ static PyObject *known_years(PyObject *annotated) {
     PyObject *years = PyList_New(0), *iter = PyObject_GetIter(dates), *date;
     Py_DECREF(dates);
     while (years != NULL && iter != NULL && (date = PyIter_Next(iter)) != NULL) {
-        PyObject *value = PyObject_GetAttr(date, article_str[A_VALUE]);
-        PyObject *year = value == NULL ? NULL : PyObject_GetAttr(value, article_str[A_YEAR]);
+        PyObject *value = site_attr(&mention_value_site, date, article_str[A_VALUE]);
+        PyObject *year = value == NULL ? NULL
+                         : date_api_ready() && PyDate_CheckExact(value) ? PyLong_FromLong(PyDateTime_GET_YEAR(value))
+                                                                        : PyObject_GetAttr(value, article_str[A_YEAR]);
         if (year == NULL || PyList_Append(years, year) < 0) {
             Py_CLEAR(years);
         }
@@ -3061,12 +3071,15 @@ static PyObject *article_record(PyObject *const *args, Py_ssize_t nargs, PyObjec
     PyObject *field[F_COUNT] = {NULL};
     PyObject *article = NULL, *title_text = NULL, *text = NULL, *url = NULL, *body_text = NULL, *found = NULL;
     PyObject *top_body = NULL, *known = NULL, *year = NULL, *out = NULL, *year_text = NULL;
-    article = read_article != NULL ? Py_NewRef(read_article) : PyObject_GetAttr(annotated, article_str[A_ARTICLE]);
+    article = read_article != NULL ? Py_NewRef(read_article)
+                                   : site_attr(&annotated_article_site, annotated, article_str[A_ARTICLE]);
     title_text = article == NULL ? NULL : read_title != NULL ? Py_NewRef(read_title)
-                                                           : PyObject_GetAttr(article, article_str[A_TITLE]);
+                                                           : site_attr(&article_title_site, article, article_str[A_TITLE]);
     text = title_text == NULL ? NULL : read_text != NULL ? Py_NewRef(read_text)
-                                                        : PyObject_GetAttr(article, article_str[A_TEXT]);
-    url = text == NULL ? NULL : headline ? PyObject_GetAttr(article, article_str[A_URL]) : Py_NewRef(Py_None);
+                                                        : site_attr(&article_text_site, article, article_str[A_TEXT]);
+    url = text == NULL ? NULL
+          : headline   ? site_attr(&article_url_site, article, article_str[A_URL])
+                       : Py_NewRef(Py_None);
     if (url == NULL) {
         goto done;
     }
@@ -3127,7 +3140,7 @@ static PyObject *article_record(PyObject *const *args, Py_ssize_t nargs, PyObjec
     field[F_WEEKDAYS] = item_of(found, 0);
     field[F_MONTHS] = item_of(found, 1);
     Py_CLEAR(found);
-    PyObject *entities = PyObject_GetAttr(annotated, article_str[A_ENTITIES]);
+    PyObject *entities = site_attr(&annotated_entities_site, annotated, article_str[A_ENTITIES]);
     if (entities == NULL) {
         goto done;
     }
@@ -3169,11 +3182,11 @@ static PyObject *article_record(PyObject *const *args, Py_ssize_t nargs, PyObjec
     field[F_YEAR] = year_parts[0];
     field[F_YEARS] = year_parts[1];
     Py_CLEAR(found);
-    PyObject *embedding = PyObject_GetAttr(annotated, article_str[A_EMBEDDING]);
+    PyObject *embedding = site_attr(&annotated_embedding_site, annotated, article_str[A_EMBEDDING]);
     int some = embedding == NULL ? -1 : PyObject_IsTrue(embedding);
     field[F_EMBEDDING] = some < 0 ? NULL : some ? PyObject_CallOneArg(set[S_AS_VECTOR], embedding) : Py_NewRef(Py_None);
     Py_XDECREF(embedding);
-    field[F_ID] = field[F_EMBEDDING] == NULL ? NULL : PyObject_GetAttr(article, article_str[A_ID]);
+    field[F_ID] = field[F_EMBEDDING] == NULL ? NULL : site_attr(&article_id_site, article, article_str[A_ID]);
     if (field[F_ID] == NULL) {
         goto done;
     }
@@ -3219,23 +3232,161 @@ static PyObject *article_features(PyObject *self, PyObject *const *args, Py_ssiz
  * features.event_date and the reference of article_features. */
 static PyObject *featurize_settings = NULL, *featurize_stop_words = NULL, *featurize_event_date = NULL,
                 *featurize_fallback = NULL;
-enum { FZ_LANGUAGE, FZ_HEADLINE_ONLY, FZ_COUNT };
-static const char *const featurize_names[FZ_COUNT] = {"language", "headline_only"};
+enum { FZ_LANGUAGE, FZ_HEADLINE_ONLY, FZ_PUBLICATION_DAY, FZ_PUBLISHED_BY, FZ_PUBLISHED, FZ_EVENT_DATE,
+       FZ_YEAR_BOUND_SOURCES, FZ_COUNT };
+static const char *const featurize_names[FZ_COUNT] = {"language", "headline_only", "publication_day", "published_by",
+                                                      "published", "event_date", "YEAR_BOUND_SOURCES"};
 static PyObject *featurize_str[FZ_COUNT];
+/* (see annotated_article_site) */
+static SlotSite article_language_site, article_published_by_site, article_published_site, annotated_event_date_site;
+
+/* The model's article class (model.Article, held), its headline_only and publication_day
+ * properties (held) and the module globals they read (held), as register_featurize was
+ * given them: for an article of exactly that class, while the class has those properties
+ * and getattr, featurize computes them here as model.py does (no Python frame each) and
+ * follows features.event_date; NULL: not given. The version the class was last seen at
+ * with those properties: the check each article. */
+static PyTypeObject *model_article_type = NULL;
+static PyObject *model_headline_only = NULL, *model_publication_day = NULL, *model_globals = NULL;
+static unsigned int model_article_version = 0;
+
+/* model_article for a class seen at another version: whether it still has the properties. */
+static int model_article_again(PyTypeObject *type) {
+    if (type->tp_getattro != PyObject_GenericGetAttr
+        || _PyType_Lookup(type, featurize_str[FZ_HEADLINE_ONLY]) != model_headline_only
+        || _PyType_Lookup(type, featurize_str[FZ_PUBLICATION_DAY]) != model_publication_day
+        || !PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG)) {
+        return 0;
+    }
+    model_article_version = type->tp_version_tag;
+    return 1;
+}
+
+/* Whether ``article`` is of the model's article class, as registered (see above). */
+static inline int model_article(PyObject *article) {
+    PyTypeObject *type = Py_TYPE(article);
+    if (type != model_article_type) {
+        return 0;
+    }
+    if (type->tp_version_tag == model_article_version && type->tp_getattro == PyObject_GenericGetAttr
+        && PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG)) {
+        return 1;
+    }
+    return model_article_again(type);
+}
+
+/* Where str.strip() would cut ``text`` (exact str): its first and past-last kept characters
+ * (whitespace as str.strip() tells it: Py_UNICODE_ISSPACE). */
+static void strip_bounds(PyObject *text, Py_ssize_t *start, Py_ssize_t *end) {
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t a = 0, b = PyUnicode_GET_LENGTH(text);
+    while (a < b && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, a))) {
+        a++;
+    }
+    while (b > a && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, b - 1))) {
+        b--;
+    }
+    *start = a;
+    *end = b;
+}
+
+/* model.Article.headline_only of an article with this title and text: ``not body or body ==
+ * title.strip()`` for body = text.strip(), without the stripped copies; -1 where either is
+ * no exact str (a subclass may strip or compare otherwise: the property is asked). */
+static int headline_of(PyObject *title, PyObject *text) {
+    if (!PyUnicode_CheckExact(text) || !PyUnicode_CheckExact(title)) {
+        return -1;
+    }
+    Py_ssize_t body_start, body_end, title_start, title_end;
+    strip_bounds(text, &body_start, &body_end);
+    if (body_start == body_end) {
+        return 1;
+    }
+    strip_bounds(title, &title_start, &title_end);
+    Py_ssize_t n = body_end - body_start;
+    if (title_end - title_start != n) {
+        return 0;
+    }
+    int body_kind = PyUnicode_KIND(text), title_kind = PyUnicode_KIND(title);
+    const void *body = PyUnicode_DATA(text), *head = PyUnicode_DATA(title);
+    if (body_kind == title_kind) {
+        return memcmp((const char *)body + body_start * body_kind, (const char *)head + title_start * title_kind,
+                      (size_t)(n * body_kind)) == 0;
+    }
+    /* (kinds differ where whitespace cut off one of them is wider than the rest: the
+     * stripped copies may still be equal) */
+    for (Py_ssize_t k = 0; k < n; k++) {
+        if (PyUnicode_READ(body_kind, body, body_start + k) != PyUnicode_READ(title_kind, head, title_start + k)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* model.YEAR_BOUND_SOURCES (borrowed; NULL where the globals lack it, or with an exception
+ * set): looked up in model_globals again only where they changed since (bookkeeping.c's
+ * dict_version; a lookup each time where there is none). The value last seen is held. */
+static PyObject *year_bound_seen = NULL;
+static uint64_t year_bound_version = 0;
+
+static PyObject *year_bound_sources(void) {
+    uint64_t version = dict_version(model_globals);
+    if (version != 0 && version == year_bound_version) {
+        return year_bound_seen;
+    }
+    PyObject *bound = PyDict_GetItemWithError(model_globals, featurize_str[FZ_YEAR_BOUND_SOURCES]);
+    Py_XSETREF(year_bound_seen, Py_XNewRef(bound));
+    year_bound_version = bound != NULL ? version : 0;
+    return bound;
+}
+
+/* features.event_date(annotated) for an article of the model's class (``article``, read
+ * from annotated's plain slot): its publication_day as the property computes it, then the
+ * annotator's date where there is one; event_date itself is called where the day is None
+ * (the URL's date) and where a field is not read from a plain slot or YEAR_BOUND_SOURCES
+ * is no set. A new reference, NULL with an exception set. */
+static PyObject *model_event_date(PyObject *annotated, PyObject *article) {
+    PyObject *published_by = site_slot(&article_published_by_site, article, featurize_str[FZ_PUBLISHED_BY]);
+    PyObject *bound = year_bound_sources();
+    if (bound != NULL && PyAnySet_CheckExact(bound) && published_by != NULL && PyUnicode_CheckExact(published_by)
+        && site_peek(&annotated_article_site, annotated) == article) {
+        /* held: a set's item of the same hash compares by its own __eq__ (Python code) */
+        Py_INCREF(bound);
+        Py_INCREF(published_by);
+        int year_bound = PySet_Contains(bound, published_by);
+        Py_DECREF(bound);
+        Py_DECREF(published_by);
+        if (year_bound < 0) {
+            return NULL;
+        }
+        PyObject *published = year_bound ? NULL : site_slot(&article_published_site, article, featurize_str[FZ_PUBLISHED]);
+        PyObject *event = published == NULL || published == Py_None
+                          ? NULL : site_slot(&annotated_event_date_site, annotated, featurize_str[FZ_EVENT_DATE]);
+        if (event != NULL) {
+            return Py_NewRef(event == Py_None ? published : event);
+        }
+    } else if (PyErr_Occurred()) {
+        return NULL;
+    }
+    return PyObject_CallOneArg(featurize_event_date, annotated);
+}
 /* The last language featurize asked stop_words for, and its answer (held): a stream's
  * articles are mostly in one language, and the call costs more than the rest of featurize's
  * own work. */
 static PyObject *last_language = NULL, *last_stop = NULL;
 
 PyDoc_STRVAR(register_featurize_doc,
-"register_featurize(settings, stop_words, event_date, reference) -> None\n\n"
+"register_featurize(settings, stop_words, event_date, reference[, article_class]) -> None\n\n"
 "What featurize reads besides the article (storyline.cluster.features: _ARTICLE_SETTINGS,\n"
-"stop_words, event_date, the reference of article_features).");
+"stop_words, event_date, the reference of article_features), and model.Article, whose\n"
+"headline_only and publication_day (and so event_date) are computed in C for its instances.");
 
 static PyObject *register_featurize(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 4 || !PyTuple_Check(args[0]) || PyTuple_GET_SIZE(args[0]) != S_COUNT || !PyCallable_Check(args[1])
-        || !PyCallable_Check(args[2]) || !PyCallable_Check(args[3])) {
-        PyErr_SetString(PyExc_TypeError, "register_featurize takes the settings tuple and three callables");
+    if ((nargs != 4 && nargs != 5) || !PyTuple_Check(args[0]) || PyTuple_GET_SIZE(args[0]) != S_COUNT
+        || !PyCallable_Check(args[1]) || !PyCallable_Check(args[2]) || !PyCallable_Check(args[3])
+        || (nargs == 5 && args[4] != Py_None && !PyType_Check(args[4]))) {
+        PyErr_SetString(PyExc_TypeError, "register_featurize takes the settings tuple, three callables and a class");
         return NULL;
     }
     for (int k = 0; k < FZ_COUNT; k++) {
@@ -3243,6 +3394,30 @@ static PyObject *register_featurize(PyObject *self, PyObject *const *args, Py_ss
             return NULL;
         }
     }
+    PyTypeObject *type = nargs == 5 && args[4] != Py_None ? (PyTypeObject *)args[4] : NULL;
+    PyObject *headline = NULL, *day = NULL, *globals = NULL;
+    if (type != NULL) {
+        /* its two properties, and the globals of publication_day's getter (YEAR_BOUND_SOURCES) */
+        headline = _PyType_Lookup(type, featurize_str[FZ_HEADLINE_ONLY]);
+        day = _PyType_Lookup(type, featurize_str[FZ_PUBLICATION_DAY]);
+        PyObject *getter = day != NULL && Py_IS_TYPE(day, &PyProperty_Type)
+                           ? PyObject_GetAttrString(day, "fget") : NULL;
+        globals = getter != NULL && PyFunction_Check(getter) ? PyFunction_GetGlobals(getter) : NULL;
+        Py_XDECREF(getter); /* (the property holds it, and it its globals) */
+        if (headline == NULL || !Py_IS_TYPE(headline, &PyProperty_Type) || globals == NULL) {
+            PyErr_Clear();
+            PyErr_SetString(PyExc_TypeError, "register_featurize: the article class has no headline_only and "
+                                             "publication_day properties");
+            return NULL;
+        }
+    }
+    Py_XSETREF(model_article_type, (PyTypeObject *)Py_XNewRef(type));
+    Py_XSETREF(model_headline_only, Py_XNewRef(headline));
+    Py_XSETREF(model_publication_day, Py_XNewRef(day));
+    Py_XSETREF(model_globals, Py_XNewRef(globals));
+    year_bound_version = 0;
+    model_article_version = type != NULL && PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG)
+                            ? type->tp_version_tag : 0;
     Py_XSETREF(featurize_settings, Py_NewRef(args[0]));
     Py_XSETREF(featurize_stop_words, Py_NewRef(args[1]));
     Py_XSETREF(featurize_event_date, Py_NewRef(args[2]));
@@ -3269,9 +3444,9 @@ static PyObject *featurize(PyObject *self, PyObject *annotated) {
             }
         }
     }
-    PyObject *article = PyObject_GetAttr(annotated, article_str[A_ARTICLE]);
-    PyObject *language = article == NULL ? NULL : PyObject_GetAttr(article, featurize_str[FZ_LANGUAGE]);
-    PyObject *stop = NULL, *headline_only = NULL, *when = NULL, *made = NULL;
+    PyObject *article = site_attr(&annotated_article_site, annotated, article_str[A_ARTICLE]);
+    PyObject *language = article == NULL ? NULL : site_attr(&article_language_site, article, featurize_str[FZ_LANGUAGE]);
+    PyObject *stop = NULL, *headline_only = NULL, *when = NULL, *made = NULL, *title = NULL, *text = NULL;
     if (language != NULL && language == last_language) {
         stop = Py_NewRef(last_stop);
     } else if (language != NULL && (stop = PyObject_CallOneArg(featurize_stop_words, language)) != NULL) {
@@ -3283,13 +3458,23 @@ static PyObject *featurize(PyObject *self, PyObject *annotated) {
     if (stop == NULL) {
         goto done;
     }
-    headline_only = PyObject_GetAttr(article, featurize_str[FZ_HEADLINE_ONLY]);
-    when = headline_only == NULL ? NULL : PyObject_CallOneArg(featurize_event_date, annotated);
+    if (model_article(article)) {
+        /* model.py's properties computed here; the title and text read for them passed on */
+        text = site_attr(&article_text_site, article, article_str[A_TEXT]);
+        title = text == NULL ? NULL : site_attr(&article_title_site, article, article_str[A_TITLE]);
+        int headline = title == NULL ? 0 : headline_of(title, text);
+        headline_only = title == NULL ? NULL : headline >= 0 ? Py_NewRef(headline ? Py_True : Py_False)
+                                                            : PyObject_GetAttr(article, featurize_str[FZ_HEADLINE_ONLY]);
+        when = headline_only == NULL ? NULL : model_event_date(annotated, article);
+    } else {
+        headline_only = PyObject_GetAttr(article, featurize_str[FZ_HEADLINE_ONLY]);
+        when = headline_only == NULL ? NULL : PyObject_CallOneArg(featurize_event_date, annotated);
+    }
     if (when == NULL) {
         goto done;
     }
     PyObject *args[5] = {annotated, stop, headline_only, when, featurize_settings};
-    made = article_record(args, 5, article, NULL, NULL);
+    made = article_record(args, 5, article, title, text);
     if (made == Py_None) {  /* input that a compiled loop leaves to its reference */
         Py_SETREF(made, PyObject_Vectorcall(featurize_fallback, args, 5, NULL));
     }
@@ -3298,6 +3483,8 @@ done:
     Py_XDECREF(stop);
     Py_XDECREF(headline_only);
     Py_XDECREF(when);
+    Py_XDECREF(title);
+    Py_XDECREF(text);
     return made;
 }
 

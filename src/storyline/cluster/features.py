@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from ..model import AnnotatedArticle, Entity
+from ..model import AnnotatedArticle, Article, Entity
 from ..stopwords import language_stop_words, read_as_english
 from ._sparse import (
     COMPILED,
@@ -461,13 +461,16 @@ def featurize(annotated: AnnotatedArticle) -> ArticleFeatures:
 _REFERENCE["featurize"] = featurize
 
 try:
-    # the same in one C call, without featurize's own Python frame (the article's
-    # properties and event_date are still read and called as above)
+    # the same in one C call, without featurize's own Python frame; for a model.Article
+    # (while the class keeps its properties) headline_only, publication_day and so
+    # event_date computed there as they are defined here and in model.py, without a Python
+    # frame each (event_date called where the day is the URL's); any other article's read
+    # and called as above
     from .._speedups import featurize, register_featurize  # type: ignore  # noqa: F811
 except ImportError:
     pass
 else:
-    register_featurize(_ARTICLE_SETTINGS, stop_words, event_date, _REFERENCE["article_features"])
+    register_featurize(_ARTICLE_SETTINGS, stop_words, event_date, _REFERENCE["article_features"], Article)
 
 
 #: a name is part of what a report (or a story) is about when its weight reaches this share
