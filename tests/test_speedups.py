@@ -5449,3 +5449,80 @@ def test_a_storys_years_are_found_under_keys_equal_to_the_year() -> None:
             compiled, reference = stories
             assert list(compiled.years.items()) == list(reference.years.items())
             assert [type(k) for k in compiled.years] == [type(k) for k in reference.years]
+
+
+# ---- speed round 6, refine: near_in_time reads the clusterer's attributes by names interned
+# once; StoryViews looks its views up inline ----
+
+
+def test_near_in_time_reads_the_clusterers_attributes_as_its_reference() -> None:
+    # stories_ and window_days as properties (each read counted), a missing window, and a
+    # str subclass' equal names nowhere involved: the same reads and results as the reference
+    from types import SimpleNamespace
+
+    from storyline.cluster import refine
+
+    reference = refine._REFERENCE["near_in_time"]
+    stories = {1: SimpleNamespace(day_sum=10, day_n=1), 2: SimpleNamespace(day_sum=30, day_n=1),
+               3: SimpleNamespace(day_sum=0, day_n=0)}
+
+    class Counted:
+        def __init__(self) -> None:
+            self.reads: list[str] = []
+
+        @property
+        def stories_(self) -> dict:
+            self.reads.append("stories_")
+            return stories
+
+        @property
+        def window_days(self) -> int:
+            self.reads.append("window_days")
+            return 5
+
+    def never(c: object, a: int, b: int) -> bool:
+        return False
+
+    for sid in (1, 3):
+        compiled, ref = Counted(), Counted()
+        assert speedups.near_in_time(compiled, sid, [1, 2, 3], never) == reference(ref, sid, [1, 2, 3], never)
+        assert compiled.reads == ref.reads
+    for near in (speedups.near_in_time, reference):
+        with pytest.raises(AttributeError):
+            near(SimpleNamespace(stories_=stories), 1, [2], never)  # a dated story needs the window
+        assert near(SimpleNamespace(stories_=stories), 3, [1, 2], never) == [1, 2]
+
+
+def test_story_views_follow_a_story_as_it_grows_and_is_rebuilt() -> None:
+    # keys, norms and text_norms (inline lookups) against views made anew each time: a story
+    # grown in place gets new ones, one replaced by a new object too
+    from dataclasses import replace
+
+    from storyline.cluster import OnlineClusterer, refine
+
+    rng = random.Random(5)
+    clusterer = OnlineClusterer()
+    articles = [replace(_random_features(rng, i), entities={f"p:n{i % 3}": 1.0}, keys=(f"w{i % 4}",))
+                for i in range(12)]
+    for f in articles:
+        clusterer.add_features(f)
+    # one views object per kind of view, each asked for that kind alone (one lookup cannot
+    # stand in for another's)
+    views = {kind: refine.StoryViews(clusterer) for kind in ("keys", "norms", "text_norms")}
+
+    def fresh(sid: int, kind: str) -> object:
+        return getattr(refine.StoryViews(clusterer), kind)(sid)
+
+    for _ in range(3):
+        for sid in list(clusterer.stories_):
+            for kind, kept in views.items():
+                got, want = getattr(kept, kind)(sid), fresh(sid, kind)
+                assert (got == want) if kind == "keys" else (got[:-1] == want[:-1])
+                assert getattr(kept, kind)(sid) is got
+        sids = sorted(clusterer.stories_)
+        if len(sids) > 1:  # a story grows in place, another is rebuilt as a new object
+            refine._absorb(clusterer, sids[0], sids[1], {})
+            members = clusterer.members_[sids[-1]]
+            clusterer._detach(sids[-1])
+            clusterer._attach_all(members, sids[-1])
+        clusterer.add_features(replace(articles[_], id=f"extra{_}"))

@@ -2479,6 +2479,10 @@ PyDoc_STRVAR(near_in_time_doc,
 "where both are dated, their mean days within the clusterer's window; else not\n"
 "``years_apart(clusterer, sid, other)`` (storyline.cluster.refine).");
 
+/* the clusterer's attributes near_in_time reads, interned once (PyObject_GetAttrString
+ * makes and interns its name at each call) */
+static PyObject *stories_name, *window_days_name;
+
 static PyObject *near_in_time(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 4) {
         PyErr_SetString(PyExc_TypeError, "near_in_time takes 4 arguments");
@@ -2487,8 +2491,14 @@ static PyObject *near_in_time(PyObject *self, PyObject *const *args, Py_ssize_t 
     if (kernel_ready() < 0) {
         return NULL;
     }
+    if (window_days_name == NULL) {
+        if ((stories_name == NULL && (stories_name = PyUnicode_InternFromString("stories_")) == NULL)
+                || (window_days_name = PyUnicode_InternFromString("window_days")) == NULL) {
+            return NULL;
+        }
+    }
     PyObject *clusterer = args[0], *sid = args[1], *years_apart = args[3];
-    PyObject *stories = PyObject_GetAttrString(clusterer, "stories_");
+    PyObject *stories = PyObject_GetAttr(clusterer, stories_name);
     if (stories == NULL) {
         return NULL;
     }
@@ -2511,7 +2521,7 @@ static PyObject *near_in_time(PyObject *self, PyObject *const *args, Py_ssize_t 
     }
     int dated = day_obj != Py_None;
     if (dated) {
-        if ((window = PyObject_GetAttrString(clusterer, "window_days")) == NULL) {
+        if ((window = PyObject_GetAttr(clusterer, window_days_name)) == NULL) {
             goto fail;
         }
         window_double = exact_double(window, &window_value);
