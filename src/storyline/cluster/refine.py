@@ -198,26 +198,41 @@ class StoryViews:
             view = self._views[story] = _View(story)
         return view
 
+    # keys, norms and text_norms look the view up as _view does, inline: the passes ask
+    # for them thousands of times, mostly for a view already made
+
     def keys(self, sid: int) -> tuple[str, ...]:
-        view = self._view(sid)
-        if view.keys is None:
-            view.keys = story_keys(view.story, STORY_BODY_KEYS)
-        return view.keys
+        story = self._stories[sid]
+        view = self._views.get(story)
+        if view is None or view.size != story.size:
+            view = self._views[story] = _View(story)
+        keys = view.keys
+        if keys is None:
+            keys = view.keys = story_keys(story, STORY_BODY_KEYS)
+        return keys
 
     def norms(self, sid: int) -> tuple[object, ...]:
         """The story's :func:`article_norms`."""
-        view = self._view(sid)
-        if view.norms is None:
-            view.norms = article_norms(view.story, self.clusterer.df_)
-        return view.norms
+        story = self._stories[sid]
+        view = self._views.get(story)
+        if view is None or view.size != story.size:
+            view = self._views[story] = _View(story)
+        norms = view.norms
+        if norms is None:
+            norms = view.norms = article_norms(story, self.clusterer.df_)
+        return norms
 
     def text_norms(self, sid: int) -> TextNorms:
         """The story's :func:`text_norms`."""
-        view = self._view(sid)
-        if view.text_norms is None:
+        story = self._stories[sid]
+        view = self._views.get(story)
+        if view is None or view.size != story.size:
+            view = self._views[story] = _View(story)
+        norms = view.text_norms
+        if norms is None:
             # (the merge pass's article_norms of this version, where it made them, give the title's)
-            view.text_norms = text_norms(view.story, self.clusterer.df_, view.norms)
-        return view.text_norms
+            norms = view.text_norms = text_norms(story, self.clusterer.df_, view.norms)
+        return norms
 
     def vectors(self, sid: int, *, text_only: bool = False) -> ArticleVectors:
         """The story's :func:`as_article` vectors (``text_only``: see :class:`ArticleVectors`;
