@@ -426,8 +426,11 @@ if COMPILED:
 
 def _years_apart(clusterer: OnlineClusterer, a: int, b: int) -> bool:
     """Whether either story's undated reports name years that place it apart from the other
-    (:func:`_years_contradict`, which is one-way)."""
-    return _years_contradict(clusterer, a, b) or _years_contradict(clusterer, b, a)
+    (:func:`_years_contradict`, which is one-way). Its first test, that the undated one is
+    undated, is read here before its call (near_in_time asks where either story is undated)."""
+    stories = clusterer.stories_
+    return ((stories[a].first_day is None and _years_contradict(clusterer, a, b))
+            or (stories[b].first_day is None and _years_contradict(clusterer, b, a)))
 
 
 def _years_contradict(clusterer: OnlineClusterer, undated: int, dated: int) -> bool:
@@ -503,7 +506,7 @@ def _mean_probability(pair: PairScores, report: ArticleFeatures, group: list[Art
     """The pair model's mean same-event probability of ``report`` with (a sample of) the
     other members of ``group``."""
     read = _sample([f for f in group if f is not report])
-    return pair.mean([report], read) if read else 0.0
+    return mean_probability(pair, [report], read, 0.0) if read else 0.0  # pair.mean
 
 
 def merge_stories(clusterer: OnlineClusterer, *, threshold: float, headline_threshold: float | None = None,
@@ -529,15 +532,17 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thre
 
     stories = clusterer.stories_
 
-    def scores(sid: int, others: list[int], every: bool = False) -> Iterator[tuple[float, float, int]]:
+    def scores(sid: int, others: list[int], every: bool = False) -> list[tuple[float, float, int]]:
         """(probability, cut, other) for each of ``others``: the merge models' probability
         of stories ``sid`` and ``other`` (scored once for each pair of their versions), and
         the threshold ``cut`` of the pair (two stories of headlines alone have their own); a
         pair for which this pass is off (cut 1) is left out unless ``every``. Story sid's
-        norms, where read, are read once (in the order the pair's two are read)."""
+        norms, where read, are read once (in the order the pair's two are read). A list, not
+        a generator: one call, where each resumption of a generator costs about as much."""
         story = stories[sid]
         headline = not story.body
         own_norms = None
+        found = []
         for other in others:
             so = stories[other]
             cut = headline_threshold if headline and not so.body else threshold
@@ -559,7 +564,8 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thre
                 if p is None:
                     p = _story_probability(clusterer, a, b, views, reads_conflict)
                 scored[key] = p
-            yield p, cut, other
+            found.append((p, cut, other))
+        return found
 
     def push_pairs(sid: int) -> None:
         if stories[sid].body and threshold >= 1:
@@ -589,7 +595,7 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thre
         if version.get(keep) or version.get(gone):
             if _too_far_apart(clusterer, keep, gone):
                 continue
-            p, cut, _ = next(scores(keep, [gone], every=True))
+            p, cut, _ = scores(keep, [gone], every=True)[0]
             if p < cut:
                 continue
         _absorb(clusterer, keep, gone, moved)
@@ -891,16 +897,17 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thres
 
     stories, members = clusterer.stories_, clusterer.members_
 
-    def scores(sid: int, others: list[int], every: bool = False) -> Iterator[tuple[float, float, int]]:
+    def scores(sid: int, others: list[int], every: bool = False) -> list[tuple[float, float, int]]:
         """(score, cut, other) for each of ``others``: the pair model's mean over the articles
         of story ``sid`` and ``other``, where it reaches the threshold ``cut`` of the pair
         (two stories of headlines alone have their own), else some value below (0.0 where
         their words do not meet); a pair whose threshold is off (0) is left out unless
         ``every``. What is read of story sid, which does not change meanwhile, is read once,
-        where first needed."""
+        where first needed. A list, as merge_stories' scores."""
         story = stories[sid]
         headline = not story.body
         norms = sample = None
+        found = []
         for other in others:
             so = stories[other]
             both = headline and not so.body
@@ -913,11 +920,16 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thres
             norms_other = views.text_norms(other)
             if not (story_shares_words(story, norms, so, norms_other, df, floor)
                     or story_shares_words(so, norms_other, story, norms, df, floor)):
-                yield 0.0, cut, other
+                found.append((0.0, cut, other))
                 continue
             if sample is None:
                 sample = _sample(members[sid])
-            yield mean_probability(pair, sample, _sample(members[other]), cut), cut, other  # pair.mean
+            # (a story of at most LINK_MAX_MEMBERS is its own sample: _sample's call saved)
+            ys = members[other]
+            if len(ys) > LINK_MAX_MEMBERS:
+                ys = _sample(ys)
+            found.append((mean_probability(pair, sample, ys, cut), cut, other))  # pair.mean
+        return found
 
     heap: list[tuple[float, int, int, int, int]] = []
     size: dict[int, int] = {}
@@ -940,7 +952,7 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thres
             # either story has grown since this pair was scored: check and score it again
             if _too_far_apart(clusterer, keep, gone):
                 continue
-            p, cut, _ = next(scores(keep, [gone], every=True))
+            p, cut, _ = scores(keep, [gone], every=True)[0]
             if p < cut:
                 continue
         _absorb(clusterer, keep, gone, moved)
@@ -1000,7 +1012,7 @@ def attach_fragments(clusterer: OnlineClusterer, *, threshold: float, headline_t
                 near = [near[i] for i in order]
             if not near:
                 continue
-            p = max([pair.mean(fragment, [y]) for y in near])
+            p = max([mean_probability(pair, fragment, [y], 0.0) for y in near])  # pair.mean, without its call
             if p >= cut and (best is None or p > best_p):
                 best, best_p = other, p
         if best is not None:
