@@ -361,6 +361,8 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
                 "add_article": add_article, "count_article": count_article, "article_norms": article_norms,
                 "headline_merge_probability": headline_merge_probability, "rank_by_title": rank_by_title,
                 "text_norms": text_norms,
+                # the compiled views: the functions they make views by are the checked ones
+                "StoryViews": speedups.StoryViews,
                 # the stream's step as its reference: the kernel calls it makes are the checked ones
                 # (the compiled step hands an article to it where these wrappers stand in online.py)
                 "add_to_stream": references["add_to_stream"],
@@ -5526,3 +5528,138 @@ def test_story_views_follow_a_story_as_it_grows_and_is_rebuilt() -> None:
             clusterer._detach(sids[-1])
             clusterer._attach_all(members, sids[-1])
         clusterer.add_features(replace(articles[_], id=f"extra{_}"))
+
+
+def _views_clusterer() -> object:
+    from dataclasses import replace
+
+    from storyline.cluster import OnlineClusterer
+
+    rng = random.Random(9)
+    clusterer = OnlineClusterer()
+    for i in range(14):
+        f = replace(_random_features(rng, i), entities={f"p:n{i % 3}": 1.0}, keys=(f"w{i % 4}",))
+        clusterer.add_features(f)
+    return clusterer
+
+
+def _same_view(got: object, want: object) -> bool:
+    """Equal views: norms tuples less their last item (a capsule, made anew for each, or the
+    reference's None), vectors slot by slot."""
+    from storyline.cluster.features import ArticleVectors
+
+    if isinstance(want, ArticleVectors):
+        return type(got) is ArticleVectors and all(
+            getattr(got, slot, None) == getattr(want, slot, None) for slot in ArticleVectors.__slots__)
+    if isinstance(want, tuple) and want and (want[-1] is None or type(want[-1]).__name__ == "PyCapsule"):
+        return type(got) is tuple and got[:-1] == want[:-1]
+    return got == want
+
+
+def test_compiled_story_views_match_the_reference() -> None:
+    # each kind of view, the vectors with and without text_only, as the stories grow in place
+    # and are rebuilt: the same views, each made once per story version
+    from storyline.cluster import refine
+
+    clusterer = _views_clusterer()
+    compiled, reference = speedups.StoryViews(clusterer), refine._REFERENCE["StoryViews"](clusterer)
+    assert compiled.clusterer is clusterer
+    asks = [("keys", {}), ("norms", {}), ("text_norms", {}), ("vectors", {"text_only": True}), ("vectors", {})]
+    for round_ in range(3):
+        for sid in list(clusterer.stories_):
+            for name, kw in asks[round_:] + asks[:round_]:
+                got, want = getattr(compiled, name)(sid, **kw), getattr(reference, name)(sid, **kw)
+                assert _same_view(got, want), (name, kw)
+                assert getattr(compiled, name)(sid, **kw) is got
+        sids = sorted(clusterer.stories_)
+        refine._absorb(clusterer, sids[0], sids[1], {})
+        members = clusterer.members_[sids[-1]]
+        clusterer._detach(sids[-1])
+        clusterer._attach_all(members, sids[-1])
+
+
+def test_compiled_story_views_read_refines_globals_and_odd_input() -> None:
+    from types import SimpleNamespace
+
+    from storyline.cluster import refine
+
+    clusterer = _views_clusterer()
+    sid = next(iter(clusterer.stories_))
+    seen: list = []
+
+    def keys_of(story: object, most: object) -> tuple:
+        seen.append(most)
+        return ("k",)
+
+    # the functions and constant of refine.py as they are when a view is made
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(refine, "story_keys", keys_of)
+        patch.setattr(refine, "STORY_BODY_KEYS", 3)
+        for views in (speedups.StoryViews(clusterer), refine._REFERENCE["StoryViews"](clusterer)):
+            assert views.keys(sid) == ("k",) and views.keys(sid) == ("k",)
+        assert seen == [3, 3]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delattr(refine, "article_norms")
+        for views in (speedups.StoryViews(clusterer), refine._REFERENCE["StoryViews"](clusterer)):
+            with pytest.raises(NameError):
+                views.norms(sid)
+
+    # a subclass' keys are what vectors reads
+    class Keyed(speedups.StoryViews):
+        def keys(self, sid: int) -> tuple:
+            return ("w1",)
+
+    assert Keyed(clusterer).vectors(sid).features.keys == ("w1",)
+
+    # stories of odd sizes (a NaN is a new version each time), a mapping that is no dict,
+    # missing stories and attributes, bad arguments
+    class Sized:
+        def __init__(self, size: object) -> None:
+            self.size = size
+
+    odd = {1: Sized(float("nan")), 2: Sized(2.0), 3: Sized("x"), 4: object()}
+
+    class Stories(dict):
+        def __missing__(self, sid: object) -> object:
+            return odd[1]
+
+    for views_type in (speedups.StoryViews, refine._REFERENCE["StoryViews"]):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(refine, "story_keys", lambda story, most: (id(story), object()))
+            for stories in (odd, Stories(odd)):
+                views = views_type(SimpleNamespace(stories_=stories))
+                assert views.keys(1) is not views.keys(1)  # nan != nan: made again
+                assert views.keys(2) is views.keys(2) and views.keys(3) is views.keys(3)
+                with pytest.raises(AttributeError):
+                    views.keys(4)
+                with pytest.raises(AttributeError):
+                    views.norms(2)  # no df_
+            assert views_type(SimpleNamespace(stories_=Stories(odd))).keys(99)[0] == id(odd[1])
+            with pytest.raises(KeyError):
+                views_type(SimpleNamespace(stories_=odd)).keys(99)
+            with pytest.raises(TypeError):
+                views_type(SimpleNamespace(stories_=odd)).keys([])  # unhashable
+            with pytest.raises(AttributeError):
+                views_type(SimpleNamespace())
+    views = speedups.StoryViews(clusterer)
+    for bad in ((), (sid, 1), (sid, sid)):
+        with pytest.raises(TypeError):
+            views.vectors(*bad)
+    with pytest.raises(TypeError):
+        views.vectors(sid, text=True)
+    with pytest.raises(TypeError):
+        speedups.StoryViews.__new__(speedups.StoryViews).keys(sid)
+    # a cycle through the views is collected
+    import gc
+    import weakref
+
+    class Holder:
+        pass
+
+    holder = Holder()
+    holder.stories_ = {}
+    holder.views = speedups.StoryViews(holder)
+    gone = weakref.ref(holder)
+    del holder
+    gc.collect()
+    assert gone() is None

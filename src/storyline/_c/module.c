@@ -107,14 +107,16 @@ PyMODINIT_FUNC PyInit__speedups(void) {
     if (PyType_Ready(&KeyIndexType) < 0) {
         return NULL;
     }
-    if (PyType_Ready(&TermTableType) < 0 || PyType_Ready(&TermCountsType) < 0 || PyType_Ready(&TermBagType) < 0) {
+    if (PyType_Ready(&TermTableType) < 0 || PyType_Ready(&TermCountsType) < 0 || PyType_Ready(&TermBagType) < 0
+            || PyType_Ready(&StoryViewsType) < 0) {
         return NULL;
     }
     PyObject *m = PyModule_Create(&module);
     if (m != NULL && (PyModule_AddObjectRef(m, "KeyIndex", (PyObject *)&KeyIndexType) < 0
                       || PyModule_AddObjectRef(m, "TermTable", (PyObject *)&TermTableType) < 0
                       || PyModule_AddObjectRef(m, "TermCounts", (PyObject *)&TermCountsType) < 0
-                      || PyModule_AddObjectRef(m, "TermBag", (PyObject *)&TermBagType) < 0)) {
+                      || PyModule_AddObjectRef(m, "TermBag", (PyObject *)&TermBagType) < 0
+                      || PyModule_AddObjectRef(m, "StoryViews", (PyObject *)&StoryViewsType) < 0)) {
         Py_CLEAR(m);
     }
     return m;

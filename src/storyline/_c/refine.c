@@ -2590,3 +2590,365 @@ fail:
     Py_DECREF(stories);
     return NULL;
 }
+
+/* ---- Refinement's story views (reference: StoryViews in storyline/cluster/refine.py):
+ * what the passes derive from a story, kept per version of it and asked for thousands of
+ * times, mostly where it is made already. Here the lookup of a made view is a C method's,
+ * not a Python method's frame. A view is a list (one the views object alone holds) of the
+ * size the story had and the views made so far (None where not yet); what is made where
+ * missing is made by refine.py's functions, read from its globals at that time as the
+ * reference reads them. ---- */
+
+enum { V_SIZE, V_KEYS, V_NORMS, V_TEXT_NORMS, V_VECTORS, V_TEXT, V_COUNT };
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *clusterer;
+    PyObject *stories; /* the clusterer's stories_, read when made */
+    PyObject *views;   /* a dict: the story object -> its view (a list of V_COUNT) */
+} StoryViewsObject;
+
+/* refine.py's globals that a missing view is made by, and the names read */
+enum { VG_STORY_KEYS, VG_BODY_KEYS, VG_ARTICLE_NORMS, VG_TEXT_NORMS, VG_AS_ARTICLE, VG_VECTORS, VG_DF, VG_TEXT_ONLY,
+       VG_KEYS, VG_STORIES, VG_COUNT };
+static const char *const views_names[VG_COUNT] = {"story_keys", "STORY_BODY_KEYS", "article_norms", "text_norms",
+                                                 "as_article", "ArticleVectors", "df_", "text_only", "keys",
+                                                 "stories_"};
+static PyObject *views_str[VG_COUNT];
+static PyObject *refine_globals; /* storyline.cluster.refine's __dict__ */
+
+static int views_ready(void) {
+    if (refine_globals != NULL) {
+        return 0;
+    }
+    for (int i = 0; i < VG_COUNT; i++) {
+        if (views_str[i] == NULL && (views_str[i] = PyUnicode_InternFromString(views_names[i])) == NULL) {
+            return -1;
+        }
+    }
+    PyObject *module = PyImport_ImportModule("storyline.cluster.refine");
+    if (module == NULL) {
+        return -1;
+    }
+    refine_globals = Py_NewRef(PyModule_GetDict(module));
+    Py_DECREF(module);
+    return 0;
+}
+
+/* A global of refine.py (a new reference), NameError where missing, as Python raises. */
+static PyObject *refine_global(int name) {
+    PyObject *value = PyDict_GetItemWithError(refine_globals, views_str[name]);
+    if (value == NULL && !PyErr_Occurred()) {
+        PyErr_Format(PyExc_NameError, "name '%U' is not defined", views_str[name]);
+    }
+    return Py_XNewRef(value);
+}
+
+/* f(a, b) or f(a, b, c) for a global f of refine.py (c NULL: two arguments). */
+static PyObject *call_global(int name, PyObject *a, PyObject *b, PyObject *c) {
+    PyObject *f = refine_global(name);
+    if (f == NULL) {
+        return NULL;
+    }
+    PyObject *args[3] = {a, b, c};
+    PyObject *out = PyObject_Vectorcall(f, args, c == NULL ? 2 : 3, NULL);
+    Py_DECREF(f);
+    return out;
+}
+
+/* Story ``sid`` (*story, a new reference) and its view of the story's present size (a
+ * new reference), made and filed where missing or of another size: the reference's
+ * self._stories[sid], self._views.get(story), view.size != story.size; NULL with an
+ * exception set. */
+static PyObject *view_of(StoryViewsObject *self, PyObject *sid, PyObject **story) {
+    PyObject *s;
+    if (PyDict_CheckExact(self->stories)) {
+        s = PyDict_GetItemWithError(self->stories, sid);
+        if (s == NULL) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetObject(PyExc_KeyError, sid);
+            }
+            return NULL;
+        }
+        Py_INCREF(s);
+    } else if ((s = PyObject_GetItem(self->stories, sid)) == NULL) {
+        return NULL;
+    }
+    PyObject *view = PyDict_GetItemWithError(self->views, s);
+    PyObject *size = NULL;
+    if (view == NULL && PyErr_Occurred()) {
+        goto fail;
+    }
+    Py_XINCREF(view);
+    /* (the story's size is read once either way: by the test, or by _View() where there is
+     * no view yet) */
+    if ((size = kernel_attr(s, K_SIZE)) == NULL) {
+        goto fail;
+    }
+    int stale = 1;
+    if (view != NULL) {
+        PyObject *old = PyList_GET_ITEM(view, V_SIZE);
+        if (PyLong_CheckExact(old) && PyLong_CheckExact(size)) {
+            stale = PyObject_RichCompareBool(old, size, Py_NE); /* (an int is equal to itself) */
+        } else {
+            PyObject *ne = PyObject_RichCompare(old, size, Py_NE);
+            stale = ne == NULL ? -1 : PyObject_IsTrue(ne);
+            Py_XDECREF(ne);
+        }
+        if (stale < 0) {
+            goto fail;
+        }
+    }
+    if (stale) {
+        Py_XDECREF(view);
+        if ((view = PyList_New(V_COUNT)) == NULL) {
+            goto fail;
+        }
+        PyList_SET_ITEM(view, V_SIZE, size);
+        size = NULL;
+        for (int i = V_SIZE + 1; i < V_COUNT; i++) {
+            PyList_SET_ITEM(view, i, Py_NewRef(Py_None));
+        }
+        if (PyDict_SetItem(self->views, s, view) < 0) {
+            goto fail;
+        }
+    }
+    Py_XDECREF(size);
+    *story = s;
+    return view;
+fail:
+    Py_XDECREF(view);
+    Py_XDECREF(size);
+    Py_DECREF(s);
+    return NULL;
+}
+
+/* Item ``at`` of a view (a new reference), made by ``make`` where None and set there. */
+static PyObject *view_item(PyObject *view, int at, PyObject *made) {
+    if (made != NULL) {
+        PyList_SetItem(view, at, Py_NewRef(made)); /* (a view stays V_COUNT long) */
+    }
+    return made;
+}
+
+static PyObject *StoryViews_keys(StoryViewsObject *self, PyObject *sid) {
+    PyObject *story, *view;
+    if (views_ready() < 0 || kernel_ready() < 0 || (view = view_of(self, sid, &story)) == NULL) {
+        return NULL;
+    }
+    PyObject *keys = PyList_GET_ITEM(view, V_KEYS);
+    if (keys != Py_None) {
+        Py_INCREF(keys);
+    } else {
+        PyObject *most = refine_global(VG_BODY_KEYS);
+        keys = most == NULL ? NULL : view_item(view, V_KEYS, call_global(VG_STORY_KEYS, story, most, NULL));
+        Py_XDECREF(most);
+    }
+    Py_DECREF(view);
+    Py_DECREF(story);
+    return keys;
+}
+
+static PyObject *StoryViews_norms(StoryViewsObject *self, PyObject *sid) {
+    PyObject *story, *view;
+    if (views_ready() < 0 || kernel_ready() < 0 || (view = view_of(self, sid, &story)) == NULL) {
+        return NULL;
+    }
+    PyObject *norms = PyList_GET_ITEM(view, V_NORMS);
+    if (norms != Py_None) {
+        Py_INCREF(norms);
+    } else {
+        PyObject *df = PyObject_GetAttr(self->clusterer, views_str[VG_DF]);
+        norms = df == NULL ? NULL : view_item(view, V_NORMS, call_global(VG_ARTICLE_NORMS, story, df, NULL));
+        Py_XDECREF(df);
+    }
+    Py_DECREF(view);
+    Py_DECREF(story);
+    return norms;
+}
+
+static PyObject *StoryViews_text_norms(StoryViewsObject *self, PyObject *sid) {
+    PyObject *story, *view;
+    if (views_ready() < 0 || kernel_ready() < 0 || (view = view_of(self, sid, &story)) == NULL) {
+        return NULL;
+    }
+    PyObject *norms = PyList_GET_ITEM(view, V_TEXT_NORMS);
+    if (norms != Py_None) {
+        Py_INCREF(norms);
+    } else {
+        /* (the merge pass's article_norms of this version, where it made them, give the title's) */
+        PyObject *df = PyObject_GetAttr(self->clusterer, views_str[VG_DF]);
+        PyObject *known = df == NULL ? NULL : Py_NewRef(PyList_GET_ITEM(view, V_NORMS));
+        norms = known == NULL ? NULL : view_item(view, V_TEXT_NORMS, call_global(VG_TEXT_NORMS, story, df, known));
+        Py_XDECREF(df);
+        Py_XDECREF(known);
+    }
+    Py_DECREF(view);
+    Py_DECREF(story);
+    return norms;
+}
+
+static PyObject *StoryViews_vectors(StoryViewsObject *self, PyObject *const *args, Py_ssize_t nargs,
+                                    PyObject *kwnames) {
+    if (views_ready() < 0 || kernel_ready() < 0) {
+        return NULL;
+    }
+    PyObject *text_only = Py_False;
+    Py_ssize_t nkw = kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames);
+    int named = nkw == 1 ? PyUnicode_Compare(PyTuple_GET_ITEM(kwnames, 0), views_str[VG_TEXT_ONLY]) == 0 : 0;
+    if (nargs != 1 || nkw > 1 || (nkw == 1 && !named)) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_TypeError, "vectors() takes a story id and the keyword text_only");
+        }
+        return NULL;
+    }
+    if (nkw == 1) {
+        text_only = args[1];
+    }
+    PyObject *sid = args[0], *story, *view = view_of(self, sid, &story);
+    if (view == NULL) {
+        return NULL;
+    }
+    PyObject *out = NULL, *make_article = NULL, *make_vectors = NULL, *keys = NULL, *article = NULL, *df = NULL;
+    if (PyList_GET_ITEM(view, V_VECTORS) != Py_None) {
+        out = Py_NewRef(PyList_GET_ITEM(view, V_VECTORS));
+        goto done;
+    }
+    int text = PyObject_IsTrue(text_only);
+    if (text < 0) {
+        goto done;
+    }
+    if (text && PyList_GET_ITEM(view, V_TEXT) != Py_None) {
+        out = Py_NewRef(PyList_GET_ITEM(view, V_TEXT));
+        goto done;
+    }
+    /* ArticleVectors(as_article(sid, story, self.keys(sid)), self.clusterer.df_, text_only=text_only),
+     * set in this view (self.keys may file another, where the story has grown meanwhile) */
+    if ((make_vectors = refine_global(VG_VECTORS)) == NULL || (make_article = refine_global(VG_AS_ARTICLE)) == NULL
+            || (keys = PyObject_CallMethodOneArg((PyObject *)self, views_str[VG_KEYS], sid)) == NULL) {
+        goto done;
+    }
+    PyObject *article_args[3] = {sid, story, keys};
+    if ((article = PyObject_Vectorcall(make_article, article_args, 3, NULL)) == NULL
+            || (df = PyObject_GetAttr(self->clusterer, views_str[VG_DF])) == NULL) {
+        goto done;
+    }
+    PyObject *kw = PyTuple_Pack(1, views_str[VG_TEXT_ONLY]);
+    if (kw == NULL) {
+        goto done;
+    }
+    PyObject *vector_args[3] = {article, df, text_only};
+    out = PyObject_Vectorcall(make_vectors, vector_args, 2, kw);
+    Py_DECREF(kw);
+    if (out != NULL) {
+        int at = PyObject_IsTrue(text_only);
+        if (at < 0) {
+            Py_CLEAR(out);
+        } else {
+            PyList_SetItem(view, at ? V_TEXT : V_VECTORS, Py_NewRef(out));
+        }
+    }
+done:
+    Py_XDECREF(make_article);
+    Py_XDECREF(make_vectors);
+    Py_XDECREF(keys);
+    Py_XDECREF(article);
+    Py_XDECREF(df);
+    Py_DECREF(view);
+    Py_DECREF(story);
+    return out;
+}
+
+static int StoryViews_init(StoryViewsObject *self, PyObject *args, PyObject *kwargs) {
+    PyObject *clusterer;
+    static char *kwlist[] = {"clusterer", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O:StoryViews", kwlist, &clusterer)) {
+        return -1;
+    }
+    if (views_ready() < 0) {
+        return -1;
+    }
+    PyObject *stories = PyObject_GetAttr(clusterer, views_str[VG_STORIES]);
+    PyObject *views = stories == NULL ? NULL : PyDict_New();
+    if (views == NULL) {
+        Py_XDECREF(stories);
+        return -1;
+    }
+    Py_XSETREF(self->clusterer, Py_NewRef(clusterer));
+    Py_XSETREF(self->stories, stories);
+    Py_XSETREF(self->views, views);
+    return 0;
+}
+
+static int StoryViews_traverse(StoryViewsObject *self, visitproc visit, void *arg) {
+    Py_VISIT(self->clusterer);
+    Py_VISIT(self->stories);
+    Py_VISIT(self->views);
+    return 0;
+}
+
+static int StoryViews_clear(StoryViewsObject *self) {
+    Py_CLEAR(self->clusterer);
+    Py_CLEAR(self->stories);
+    Py_CLEAR(self->views);
+    return 0;
+}
+
+static void StoryViews_dealloc(StoryViewsObject *self) {
+    PyObject_GC_UnTrack(self);
+    StoryViews_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* A view's methods read their state as made by __init__: one made by __new__ alone has none. */
+static PyObject *views_unmade(void) {
+    PyErr_SetString(PyExc_TypeError, "StoryViews: __init__ was not called");
+    return NULL;
+}
+
+static PyObject *StoryViews_keys_of(StoryViewsObject *self, PyObject *sid) {
+    return self->views == NULL ? views_unmade() : StoryViews_keys(self, sid);
+}
+
+static PyObject *StoryViews_norms_of(StoryViewsObject *self, PyObject *sid) {
+    return self->views == NULL ? views_unmade() : StoryViews_norms(self, sid);
+}
+
+static PyObject *StoryViews_text_norms_of(StoryViewsObject *self, PyObject *sid) {
+    return self->views == NULL ? views_unmade() : StoryViews_text_norms(self, sid);
+}
+
+static PyObject *StoryViews_vectors_of(StoryViewsObject *self, PyObject *const *args, Py_ssize_t nargs,
+                                       PyObject *kwnames) {
+    return self->views == NULL ? views_unmade() : StoryViews_vectors(self, args, nargs, kwnames);
+}
+
+static PyMethodDef StoryViews_methods[] = {
+    {"keys", (PyCFunction)StoryViews_keys_of, METH_O, "The story's story_keys."},
+    {"norms", (PyCFunction)StoryViews_norms_of, METH_O, "The story's article_norms."},
+    {"text_norms", (PyCFunction)StoryViews_text_norms_of, METH_O, "The story's text_norms."},
+    {"vectors", (PyCFunction)(void (*)(void))StoryViews_vectors_of, METH_FASTCALL | METH_KEYWORDS,
+     "vectors(sid, *, text_only=False): the story's as_article vectors."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyMemberDef StoryViews_members[] = {
+    {"clusterer", T_OBJECT, offsetof(StoryViewsObject, clusterer), READONLY, "The clusterer."},
+    {NULL, 0, 0, 0, NULL},
+};
+
+static PyTypeObject StoryViewsType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "storyline._speedups.StoryViews",
+    .tp_doc = "StoryViews(clusterer): refinement's views of the clusterer's stories, kept per story version "
+              "(storyline.cluster.refine).",
+    .tp_basicsize = sizeof(StoryViewsObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)StoryViews_init,
+    .tp_dealloc = (destructor)StoryViews_dealloc,
+    .tp_traverse = (traverseproc)StoryViews_traverse,
+    .tp_clear = (inquiry)StoryViews_clear,
+    .tp_methods = StoryViews_methods,
+    .tp_members = StoryViews_members,
+};

@@ -354,11 +354,13 @@ def story_shares_words(a: StoryFeatures, norms_a: TextNorms, b: StoryFeatures,
     return shares_words(ArticleVectors(as_article(0, a, ()), df, text_only=True), b, df, floor)
 
 
-#: the pure-Python references of the story views' C loops, by name (see _REFERENCE below)
-_VIEW_REFERENCE = {f.__name__: f for f in (story_keys, text_norms, story_shares_words)}
+#: the pure-Python references of the story views' C loops and type, by name (see _REFERENCE
+#: below; the compiled StoryViews makes a missing view by the functions named here, as read
+#: from this module's globals at that time)
+_VIEW_REFERENCE = {f.__name__: f for f in (story_keys, text_norms, story_shares_words, StoryViews)}
 
 if COMPILED:
-    from .._speedups import story_keys, story_shares_words, text_norms  # type: ignore  # noqa: F811
+    from .._speedups import StoryViews, story_keys, story_shares_words, text_norms  # type: ignore  # noqa: F811
 
 
 def rank_by_title(story: StoryFeatures, norms: tuple[object, ...], candidates: Sequence[int],
