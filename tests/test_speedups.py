@@ -5663,3 +5663,70 @@ def test_compiled_story_views_read_refines_globals_and_odd_input() -> None:
     del holder
     gc.collect()
     assert gone() is None
+
+
+def test_the_pair_loops_read_and_order_ids_as_the_reference() -> None:
+    # ids read off ArticleFeatures' slot (its offset learnt per class and version), of a
+    # subclass, a class whose id is a property or comes from __getattr__, a slot left unset;
+    # ordered inline where both are ASCII: prefixes, one non-ASCII, str subclasses
+    from dataclasses import replace
+
+    from storyline.cluster import refine
+    from storyline.cluster.features import ArticleFeatures
+
+    rng = random.Random(3)
+    articles, clusterer = _pair_articles(rng)
+
+    class Sub(ArticleFeatures):
+        __slots__ = ()
+
+    class Id(str):
+        pass
+
+    names = ["a", "ab", "abc", "b", "a\u00e9", "\u00e9", "", "aa" * 20, "aa" * 20 + "\u4e2d", "B"]
+    odd = [replace(articles[k % len(articles)], id=name) for k, name in enumerate(names)]
+    odd.append(Sub(**{slot: getattr(articles[0], slot) for slot in ArticleFeatures.__slots__}))
+    odd[-1] = replace(odd[-1], id="sub")  # (replace keeps the class)
+    odd.append(replace(articles[1], id=Id("zz")))
+
+    class Proxy:
+        def __init__(self, f: ArticleFeatures, id_: str) -> None:
+            self._f, self._id = f, id_
+
+        def __getattr__(self, name: str) -> object:
+            return self._id if name == "id" else getattr(self._f, name)
+
+    class Prop:
+        __slots__ = ("_f",)
+
+        def __init__(self, f: ArticleFeatures) -> None:
+            self._f = f
+
+        @property
+        def id(self) -> str:
+            return "prop" + self._f.id
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self._f, name)
+
+    assert type(odd[-2]) is Sub
+    compiled, reference = refine.PairScores(clusterer), refine.PairScores(clusterer)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(refine, "pair_probability", refine._REFERENCE["pair_probability"])
+        for xs, ys in ((odd[:6], odd[4:]), (odd, odd[::-1]), ([Proxy(articles[2], "px")], odd[:3]),
+                       ([Prop(articles[3])], odd[5:9])):
+            got = speedups.mean_probability(compiled, xs, ys, 0.0)
+            assert got == refine._REFERENCE["mean_probability"](reference, xs, ys, 0.0)
+            assert {k: list(row.items()) for k, row in compiled._cache.items()} == {
+                k: list(row.items()) for k, row in reference._cache.items()}
+            assert list(compiled._sides) == list(reference._sides)
+    # the subclass changed once its slot's offset is learnt: its id a property now
+    Sub.id = property(lambda self: "changed")  # type: ignore[assignment]
+    compiled, reference = refine.PairScores(clusterer), refine.PairScores(clusterer)
+    for scores, mean in ((compiled, speedups.mean_probability), (reference, refine._REFERENCE["mean_probability"])):
+        mean(scores, [odd[-2]], odd[:3], 0.0)
+    assert "changed" in compiled._cache["abc"] and list(compiled._cache) == list(reference._cache)
+    unset = object.__new__(ArticleFeatures)
+    for mean in (speedups.mean_probability, refine._REFERENCE["mean_probability"]):
+        with pytest.raises(AttributeError):
+            mean(refine.PairScores(clusterer), [articles[0]], [unset], 0.0)

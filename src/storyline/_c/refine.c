@@ -1483,13 +1483,69 @@ static int score_pair(PairState *s, PyObject *a, PyObject *b, PyObject *id_a, Py
     return done;
 }
 
+/* Where ArticleFeatures (or the last class an id was read of) keeps its id: the offset of
+ * its slot, learnt once per class and version of it as common.c's slot_offsets learns the
+ * kernel's (0: no plain slot, getattr each time). */
+static PyTypeObject *id_class; /* a strong reference */
+static unsigned int id_class_version;
+static Py_ssize_t id_offset;
+
+/* getattr(f, "id") (a new reference), the slot read in place where f's class keeps it in one. */
+static PyObject *article_id(PyObject *f) {
+    PyTypeObject *type = Py_TYPE(f);
+    if (type != id_class || type->tp_version_tag != id_class_version
+            || !PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG) || type->tp_getattro != PyObject_GenericGetAttr) {
+        Py_CLEAR(id_class);
+        id_offset = 0;
+        if (type->tp_getattro != PyObject_GenericGetAttr) {
+            return PyObject_GetAttr(f, pair_str[P_ID]); /* its own __getattribute__ or __getattr__ */
+        }
+        PyObject *descr = PyObject_GetAttr((PyObject *)type, pair_str[P_ID]);
+        if (descr == NULL) {
+            PyErr_Clear();
+        } else {
+            /* a slot of the class or of a base (see learn_slot_offsets) */
+            if (Py_IS_TYPE(descr, &PyMemberDescr_Type) && PyType_IsSubtype(type, ((PyDescrObject *)descr)->d_type)
+                    && ((PyMemberDescrObject *)descr)->d_member->type == T_OBJECT_EX) {
+                id_offset = ((PyMemberDescrObject *)descr)->d_member->offset;
+            }
+            Py_DECREF(descr);
+        }
+        if (PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG)) {
+            id_class = (PyTypeObject *)Py_NewRef((PyObject *)type);
+            id_class_version = type->tp_version_tag;
+        } else {
+            id_offset = 0; /* no version to check it by */
+        }
+    }
+    if (id_offset != 0) {
+        PyObject *id = *(PyObject **)((char *)f + id_offset);
+        if (id != NULL) {
+            return Py_NewRef(id);
+        }
+    }
+    return PyObject_GetAttr(f, pair_str[P_ID]); /* (an unset slot raises here) */
+}
+
+/* id_a < id_b for two exact str, as Python orders them (by code point): two ASCII ids by
+ * their bytes inline, others by PyUnicode_Compare; -1 with an exception set. */
+static inline int id_less(PyObject *id_a, PyObject *id_b) {
+    if (PyUnicode_IS_COMPACT_ASCII(id_a) && PyUnicode_IS_COMPACT_ASCII(id_b)) {
+        Py_ssize_t n_a = PyUnicode_GET_LENGTH(id_a), n_b = PyUnicode_GET_LENGTH(id_b);
+        int order = memcmp(PyUnicode_DATA(id_a), PyUnicode_DATA(id_b), (size_t)(n_a < n_b ? n_a : n_b));
+        return order < 0 || (order == 0 && n_a < n_b);
+    }
+    int order = PyUnicode_Compare(id_a, id_b);
+    return order == -1 && PyErr_Occurred() ? -1 : order < 0;
+}
+
 /* The cached probability of two articles of ids ``id_a``, ``id_b`` (a new reference to
  * the cached float), scored and cached where missing; NULL with an exception set. */
 static PyObject *cached_pair_of(PairState *s, PyObject *a, PyObject *b, PyObject *id_a, PyObject *id_b,
                                 HeldSide *held_a, HeldSide *held_b) {
     PyObject *out = NULL, *row = NULL;
     /* (two exact str compared as < compares them, without the rich comparison's dispatch) */
-    int less = PyUnicode_CheckExact(id_a) && PyUnicode_CheckExact(id_b) ? PyUnicode_Compare(id_a, id_b) < 0
+    int less = PyUnicode_CheckExact(id_a) && PyUnicode_CheckExact(id_b) ? id_less(id_a, id_b)
                                                                         : PyObject_RichCompareBool(id_a, id_b, Py_LT);
     if (less < 0) {
         goto done;
@@ -1529,8 +1585,8 @@ done:
 
 /* cached_pair_of two articles, their ids read here. */
 static PyObject *cached_pair(PairState *s, PyObject *a, PyObject *b) {
-    PyObject *id_a = PyObject_GetAttr(a, pair_str[P_ID]);
-    PyObject *id_b = id_a == NULL ? NULL : PyObject_GetAttr(b, pair_str[P_ID]);
+    PyObject *id_a = article_id(a);
+    PyObject *id_b = id_a == NULL ? NULL : article_id(b);
     PyObject *out = id_b == NULL ? NULL : cached_pair_of(s, a, b, id_a, id_b, NULL, NULL);
     Py_XDECREF(id_a);
     Py_XDECREF(id_b);
@@ -1656,10 +1712,10 @@ static PyObject *mean_probability(PyObject *self, PyObject *const *args, Py_ssiz
         for (Py_ssize_t j = 0; j < PyList_GET_SIZE(ys); j++) {
             PyObject *y = Py_NewRef(PyList_GET_ITEM(ys, j)), *id_y = NULL, *p_obj = NULL;
             /* x's id first, as the reference reads them */
-            if (id_x != NULL || (id_x = PyObject_GetAttr(x, pair_str[P_ID])) != NULL) {
+            if (id_x != NULL || (id_x = article_id(x)) != NULL) {
                 if (j < n_ids && y_ids[2 * j] == y) {
                     id_y = Py_NewRef(y_ids[2 * j + 1]);
-                } else if ((id_y = PyObject_GetAttr(y, pair_str[P_ID])) != NULL && j < n_ids) {
+                } else if ((id_y = article_id(y)) != NULL && j < n_ids) {
                     Py_XSETREF(y_ids[2 * j], Py_NewRef(y));
                     Py_XSETREF(y_ids[2 * j + 1], Py_NewRef(id_y));
                     Py_CLEAR(y_sides[j].capsule);
@@ -2952,3 +3008,4 @@ static PyTypeObject StoryViewsType = {
     .tp_methods = StoryViews_methods,
     .tp_members = StoryViews_members,
 };
+
