@@ -362,7 +362,7 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
                 "headline_merge_probability": headline_merge_probability, "rank_by_title": rank_by_title,
                 "text_norms": text_norms,
                 # the compiled views: the functions they make views by are the checked ones
-                "StoryViews": speedups.StoryViews,
+                "StoryViews": speedups.StoryViews, "merge_scores": pure("merge_scores"),
                 # the stream's step as its reference: the kernel calls it makes are the checked ones
                 # (the compiled step hands an article to it where these wrappers stand in online.py)
                 "add_to_stream": references["add_to_stream"],
@@ -1409,9 +1409,10 @@ def test_the_scoring_kernel_matches_its_reference_on_a_stream(monkeypatch: pytes
     for article in _stream(240, seed=8):
         clusterer.add(article)
     clusterer.refine()
-    # (stories of headlines alone ranked by their titles, but none to merge: few of those)
-    assert min(n for name, n in checked.items() if name not in ("article_norms", "rank_by_title")) > 20
-    assert len(checked) == 24 and checked["rank_by_title"] > 0
+    # (stories of headlines alone ranked by their titles, but none to merge: few of those,
+    # and few merge_scores calls)
+    assert min(n for name, n in checked.items() if name not in ("article_norms", "rank_by_title", "merge_scores")) > 20
+    assert len(checked) == 25 and checked["rank_by_title"] > 0 and checked["merge_scores"] > 0
 
 
 def test_the_scoring_kernel_matches_its_reference_on_dev_articles(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -1434,7 +1435,7 @@ def test_the_scoring_kernel_matches_its_reference_on_dev_articles(monkeypatch: p
     for article in articles:
         clusterer.add(article)
     clusterer.refine()
-    assert min(checked.values()) > 20 and len(checked) == 25
+    assert min(checked.values()) > 20 and len(checked) == 26
 
 
 @pytest.mark.parametrize("seed", range(20))
@@ -5730,3 +5731,80 @@ def test_the_pair_loops_read_and_order_ids_as_the_reference() -> None:
     for mean in (speedups.mean_probability, refine._REFERENCE["mean_probability"]):
         with pytest.raises(AttributeError):
             mean(refine.PairScores(clusterer), [articles[0]], [unset], 0.0)
+
+
+def test_merge_scores_matches_its_reference() -> None:
+    # merge_stories' loop over a story's candidates: each story with the others, with and
+    # without the headline model, every or not, thresholds of either type, both views, a
+    # scored mapping that is no dict; the same scores, cache and fallback calls in the same order
+    from collections import UserDict
+
+    from storyline.cluster import refine
+
+    clusterer = _views_clusterer()
+    sids = list(clusterer.stories_)
+    model = clusterer.merge_model(headline=True)
+    floor = clusterer.text_floor(headline=True)
+    settings = [(0.5, 0.3, model, False), (1, 0.4, model, True), (0.2, 1.0, None, 1), (1.0, 1, model, "")]
+    for threshold, headline_threshold, headline_model, every in settings:
+        for scored_type in (dict, UserDict):
+            results = []
+            for merge_scores, views_type in ((speedups.merge_scores, speedups.StoryViews),
+                                             (refine._REFERENCE["merge_scores"], refine._REFERENCE["StoryViews"])):
+                views, scored, calls = views_type(clusterer), scored_type(), []
+
+                def fallback(a: int, b: int, calls: list = calls) -> float:
+                    calls.append((a, b))
+                    return 0.25 + 0.01 * a
+
+                found = []
+                for sid in sids + sids[:3]:  # a second time: read from scored
+                    others = [o for o in sids if o != sid][: 3 + sid % 4]
+                    found.append(merge_scores(clusterer.stories_, sid, iter(others), every, threshold,
+                                              headline_threshold, scored, views, clusterer, headline_model, floor,
+                                              fallback))
+                results.append((found, list(scored.items()), calls))
+            compiled, reference = results
+            assert compiled == reference
+            assert any(found for found in compiled[0]) == (threshold < 1 or headline_threshold < 1 or bool(every))
+
+
+def test_merge_scores_raises_what_its_reference_raises() -> None:
+    from storyline.cluster import refine
+
+    clusterer = _views_clusterer()
+    sids = list(clusterer.stories_)
+    headlines = [sid for sid in sids if not clusterer.stories_[sid].body]
+    assert len(headlines) > 1
+    model = clusterer.merge_model(headline=True)
+
+    def broken(a: int, b: int) -> float:
+        raise ValueError("no probability")
+
+    def args(**changed: object) -> tuple:
+        values = {"stories": clusterer.stories_, "sid": headlines[0], "others": [headlines[1]], "every": False,
+                  "threshold": 0.5, "headline_threshold": 0.5, "scored": {}, "views": refine.StoryViews(clusterer),
+                  "clusterer": clusterer, "headline_model": None, "floor": 0.1, "fallback": broken}
+        values.update(changed)
+        return tuple(values.values())
+
+    for merge_scores in (speedups.merge_scores, refine._REFERENCE["merge_scores"]):
+        with pytest.raises(ValueError):
+            merge_scores(*args())
+        with pytest.raises(KeyError):
+            merge_scores(*args(others=[10_000]))
+        with pytest.raises(KeyError):
+            merge_scores(*args(sid=10_000))
+        with pytest.raises(TypeError):
+            merge_scores(*args(others=5))
+        with pytest.raises(TypeError):
+            merge_scores(*args(headline_model=3))
+        with pytest.raises(TypeError):
+            merge_scores(*args(threshold="x", headline_threshold="x"))
+        assert merge_scores(*args(threshold=1, headline_threshold=1.0)) == []  # the pass is off: nothing read
+        assert merge_scores(*args(others=[])) == []
+        scored = {}
+        found = merge_scores(*args(headline_model=model, scored=scored))
+        assert [other for _, _, other in found] == [headlines[1]] and list(scored.values()) == [found[0][0]]
+    with pytest.raises(TypeError):
+        speedups.merge_scores(*args()[:-1])

@@ -2666,10 +2666,10 @@ typedef struct {
 
 /* refine.py's globals that a missing view is made by, and the names read */
 enum { VG_STORY_KEYS, VG_BODY_KEYS, VG_ARTICLE_NORMS, VG_TEXT_NORMS, VG_AS_ARTICLE, VG_VECTORS, VG_DF, VG_TEXT_ONLY,
-       VG_KEYS, VG_STORIES, VG_COUNT };
+       VG_KEYS, VG_STORIES, VG_NORMS, VG_HEADLINE_MERGE, VG_GET, VG_COUNT };
 static const char *const views_names[VG_COUNT] = {"story_keys", "STORY_BODY_KEYS", "article_norms", "text_norms",
                                                  "as_article", "ArticleVectors", "df_", "text_only", "keys",
-                                                 "stories_"};
+                                                 "stories_", "norms", "headline_merge_probability", "get"};
 static PyObject *views_str[VG_COUNT];
 static PyObject *refine_globals; /* storyline.cluster.refine's __dict__ */
 
@@ -3009,3 +3009,226 @@ static PyTypeObject StoryViewsType = {
     .tp_members = StoryViews_members,
 };
 
+
+/* ---- The merge pass's loop over a story's candidates (reference: merge_scores in
+ * storyline/cluster/refine.py), its bytecode a fifth of refinement's: each pair's key,
+ * its cached probability, the norms of the two stories and the headline merge model's
+ * probability read and called from C; refine.py's headline_merge_probability read from its
+ * globals at each call, as the reference reads it. ---- */
+
+/* mapping[key] (a new reference): an exact dict's item read in place, KeyError where missing. */
+static PyObject *mapping_item(PyObject *mapping, PyObject *key) {
+    if (!PyDict_CheckExact(mapping)) {
+        return PyObject_GetItem(mapping, key);
+    }
+    PyObject *value = PyDict_GetItemWithError(mapping, key);
+    if (value == NULL && !PyErr_Occurred()) {
+        PyErr_SetObject(PyExc_KeyError, key);
+    }
+    return Py_XNewRef(value);
+}
+
+/* not story.body: 1 or 0, -1 with an exception set. */
+static int headline_story(PyObject *story) {
+    PyObject *body = kernel_attr(story, K_BODY);
+    int bodied = body == NULL ? -1 : PyObject_IsTrue(body);
+    Py_XDECREF(body);
+    return bodied < 0 ? -1 : !bodied;
+}
+
+/* bool(a op b), as an if statement reads it; -1 with an exception set. */
+static int compared(PyObject *a, PyObject *b, int op) {
+    if (PyLong_CheckExact(a) && PyLong_CheckExact(b)) {
+        return PyObject_RichCompareBool(a, b, op); /* (an int is equal to itself) */
+    }
+    PyObject *result = PyObject_RichCompare(a, b, op);
+    int out = result == NULL ? -1 : PyObject_IsTrue(result);
+    Py_XDECREF(result);
+    return out;
+}
+
+/* views.norms(sid) (a new reference): the compiled views' method called in C. */
+static PyObject *views_norms(PyObject *views, PyObject *sid) {
+    if (Py_IS_TYPE(views, &StoryViewsType)) {
+        return StoryViews_norms_of((StoryViewsObject *)views, sid);
+    }
+    return PyObject_CallMethodOneArg(views, views_str[VG_NORMS], sid);
+}
+
+/* ``known or views.norms(sid)`` (a new reference; ``known`` NULL: None). */
+static PyObject *known_or_norms(PyObject *known, PyObject *views, PyObject *sid) {
+    if (known != NULL) {
+        int truth = PyObject_IsTrue(known);
+        if (truth != 0) {
+            return truth < 0 ? NULL : Py_NewRef(known);
+        }
+    }
+    return views_norms(views, sid);
+}
+
+/* One pair's (probability, cut, other) appended to ``found``, or nothing where the pass is
+ * off for it; *own_norms: story sid's norms where read (held). 0, or -1 with an exception set. */
+static int merge_score(PyObject *const *args, PyObject *story, int headline, PyObject *other, PyObject **own_norms,
+                       PyObject *found) {
+    PyObject *stories = args[0], *sid = args[1], *scored = args[6], *views = args[7], *clusterer = args[8];
+    PyObject *model = args[9];
+    PyObject *so = mapping_item(stories, other), *key = NULL, *p = NULL, *norms_a = NULL, *norms_b = NULL;
+    PyObject *df = NULL, *weights = NULL, *bias = NULL, *merge = NULL;
+    int done = -1;
+    if (so == NULL) {
+        return -1;
+    }
+    /* cut = headline_threshold if headline and not so.body else threshold */
+    int both = headline ? headline_story(so) : 0;
+    if (both < 0) {
+        goto fail;
+    }
+    PyObject *cut = both ? args[5] : args[4];
+    /* if cut >= 1 and not every: continue */
+    int off = PyFloat_CheckExact(cut) ? PyFloat_AS_DOUBLE(cut) >= 1.0 : -2;
+    if (off == -2) {
+        PyObject *one = PyLong_FromLong(1);
+        off = one == NULL ? -1 : compared(cut, one, Py_GE);
+        Py_XDECREF(one);
+    }
+    if (off > 0) {
+        int every = PyObject_IsTrue(args[3]);
+        off = every < 0 ? -1 : !every;
+    }
+    if (off != 0) {
+        done = off < 0 ? -1 : 0;
+        goto fail;
+    }
+    /* a, b, sa, sb = (sid, other, story, so) if sid < other else (other, sid, so, story) */
+    int less = compared(sid, other, Py_LT);
+    if (less < 0) {
+        goto fail;
+    }
+    PyObject *a = less ? sid : other, *b = less ? other : sid, *sa = less ? story : so, *sb = less ? so : story;
+    PyObject *size_a = kernel_attr(sa, K_SIZE);
+    PyObject *size_b = size_a == NULL ? NULL : kernel_attr(sb, K_SIZE);
+    if (size_b != NULL) {
+        key = PyTuple_Pack(4, a, size_a, b, size_b);
+    }
+    Py_XDECREF(size_a);
+    Py_XDECREF(size_b);
+    if (key == NULL) {
+        goto fail;
+    }
+    /* p = scored.get(key) */
+    if (PyDict_CheckExact(scored)) {
+        p = PyDict_GetItemWithError(scored, key);
+        if (p == NULL && PyErr_Occurred()) {
+            goto fail;
+        }
+        p = Py_XNewRef(p);
+    } else if ((p = PyObject_CallMethodOneArg(scored, views_str[VG_GET], key)) == NULL) {
+        goto fail;
+    }
+    if (p == NULL || p == Py_None) {
+        Py_CLEAR(p);
+        if (model != Py_None) {
+            int own_first = compared(a, sid, Py_EQ);
+            if (own_first < 0) {
+                goto fail;
+            }
+            if (own_first) {
+                if ((norms_a = known_or_norms(*own_norms, views, a)) == NULL) {
+                    goto fail;
+                }
+                Py_XSETREF(*own_norms, Py_NewRef(norms_a));
+                if ((norms_b = views_norms(views, b)) == NULL) {
+                    goto fail;
+                }
+            } else {
+                if ((norms_a = views_norms(views, a)) == NULL
+                        || (norms_b = known_or_norms(*own_norms, views, b)) == NULL) {
+                    goto fail;
+                }
+                Py_XSETREF(*own_norms, Py_NewRef(norms_b));
+            }
+            /* headline_merge_probability(sa, norms_a, sb, norms_b, clusterer.df_, headline_floor,
+             * headline_model[0], headline_model[1]) */
+            if ((merge = refine_global(VG_HEADLINE_MERGE)) == NULL
+                    || (df = PyObject_GetAttr(clusterer, views_str[VG_DF])) == NULL
+                    || (weights = PySequence_GetItem(model, 0)) == NULL || (bias = PySequence_GetItem(model, 1)) == NULL) {
+                goto fail;
+            }
+            PyObject *merge_args[8] = {sa, norms_a, sb, norms_b, df, args[10], weights, bias};
+            if ((p = PyObject_Vectorcall(merge, merge_args, 8, NULL)) == NULL) {
+                goto fail;
+            }
+        }
+        if (p == NULL || p == Py_None) {
+            Py_XDECREF(p);
+            PyObject *pair[2] = {a, b};
+            if ((p = PyObject_Vectorcall(args[11], pair, 2, NULL)) == NULL) {
+                goto fail;
+            }
+        }
+        if (PyObject_SetItem(scored, key, p) < 0) {
+            goto fail;
+        }
+    }
+    PyObject *entry = PyTuple_Pack(3, p, cut, other);
+    if (entry != NULL) {
+        done = PyList_Append(found, entry);
+        Py_DECREF(entry);
+    }
+fail:
+    Py_DECREF(so);
+    Py_XDECREF(key);
+    Py_XDECREF(p);
+    Py_XDECREF(norms_a);
+    Py_XDECREF(norms_b);
+    Py_XDECREF(df);
+    Py_XDECREF(weights);
+    Py_XDECREF(bias);
+    Py_XDECREF(merge);
+    return done;
+}
+
+PyDoc_STRVAR(merge_scores_doc,
+"merge_scores(stories, sid, others, every, threshold, headline_threshold, scored, views, clusterer,\n"
+"             headline_model, headline_floor, fallback) -> list\n\n"
+"merge_stories' scores: (probability, cut, other) for each of ``others`` where the merge\n"
+"pass is on for the pair, or ``every`` (storyline.cluster.refine).");
+
+static PyObject *merge_scores(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 12) {
+        PyErr_SetString(PyExc_TypeError, "merge_scores takes 12 arguments");
+        return NULL;
+    }
+    if (kernel_ready() < 0 || views_ready() < 0) {
+        return NULL;
+    }
+    PyObject *story = mapping_item(args[0], args[1]);
+    if (story == NULL) {
+        return NULL;
+    }
+    PyObject *own_norms = NULL, *found = NULL, *others = NULL, *other = NULL;
+    int headline = headline_story(story);
+    if (headline < 0 || (found = PyList_New(0)) == NULL || (others = PyObject_GetIter(args[2])) == NULL) {
+        goto fail;
+    }
+    while ((other = PyIter_Next(others)) != NULL) {
+        int done = merge_score(args, story, headline, other, &own_norms, found);
+        Py_DECREF(other);
+        if (done < 0) {
+            goto fail;
+        }
+    }
+    if (PyErr_Occurred()) {
+        goto fail;
+    }
+    Py_DECREF(others);
+    Py_XDECREF(own_norms);
+    Py_DECREF(story);
+    return found;
+fail:
+    Py_XDECREF(others);
+    Py_XDECREF(found);
+    Py_XDECREF(own_norms);
+    Py_DECREF(story);
+    return NULL;
+}

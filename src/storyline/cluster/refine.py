@@ -511,6 +511,55 @@ def _mean_probability(pair: PairScores, report: ArticleFeatures, group: list[Art
     return mean_probability(pair, [report], read, 0.0) if read else 0.0  # pair.mean
 
 
+def merge_scores(stories: dict[int, StoryFeatures], sid: int, others: list[int], every: bool, threshold: float,
+                 headline_threshold: float, scored: dict[tuple[int, int, int, int], float], views: StoryViews,
+                 clusterer: OnlineClusterer, headline_model: tuple[Sequence[float], float] | None,
+                 headline_floor: float, fallback: Callable[[int, int], float]) -> list[tuple[float, float, int]]:
+    """:func:`merge_stories`' scores: (probability, cut, other) for each of ``others``: the
+    merge models' probability of stories ``sid`` and ``other`` (scored once for each pair
+    of their versions, in ``scored``), and the threshold ``cut`` of the pair (two stories of
+    headlines alone have their own); a pair for which the pass is off (cut 1) is left out
+    unless ``every``. Two stories of headlines alone are compared by
+    :func:`headline_merge_probability` where ``headline_model`` (weights, bias) is given,
+    any others by ``fallback(a, b)``. Story sid's norms, where read, are read once (in the
+    order the pair's two are read)."""
+    story = stories[sid]
+    headline = not story.body
+    own_norms = None
+    found = []
+    for other in others:
+        so = stories[other]
+        cut = headline_threshold if headline and not so.body else threshold
+        if cut >= 1 and not every:
+            continue
+        a, b, sa, sb = (sid, other, story, so) if sid < other else (other, sid, so, story)
+        key = (a, sa.size, b, sb.size)
+        p = scored.get(key)
+        if p is None:
+            if headline_model is not None:
+                if a == sid:
+                    own_norms = norms_a = own_norms or views.norms(a)
+                    norms_b = views.norms(b)
+                else:
+                    norms_a = views.norms(a)
+                    own_norms = norms_b = own_norms or views.norms(b)
+                p = headline_merge_probability(sa, norms_a, sb, norms_b, clusterer.df_, headline_floor,
+                                               headline_model[0], headline_model[1])
+            if p is None:
+                p = fallback(a, b)
+            scored[key] = p
+        found.append((p, cut, other))
+    return found
+
+
+#: the pure-Python reference of the merge pass's loop over a story's candidates (see
+#: _REFERENCE below)
+_MERGE_REFERENCE[merge_scores.__name__] = merge_scores
+
+if COMPILED:
+    from .._speedups import merge_scores  # type: ignore  # noqa: F811
+
+
 def merge_stories(clusterer: OnlineClusterer, *, threshold: float, headline_threshold: float | None = None,
                   views: StoryViews | None = None) -> dict[str, int]:
     """Merge story pairs above the threshold, most probable first (the older id stays)."""
@@ -529,45 +578,12 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thre
     # two stories of headlines alone are compared in one call where the headline model
     # gives entity_conflict no weight (it is computed in Python)
     headline_model = None if reads_conflict[True] else clusterer.merge_model(headline=True)
-    headline_weights, headline_bias = headline_model or (None, None)
     headline_floor = clusterer.text_floor(headline=True)
 
     stories = clusterer.stories_
 
-    def scores(sid: int, others: list[int], every: bool = False) -> list[tuple[float, float, int]]:
-        """(probability, cut, other) for each of ``others``: the merge models' probability
-        of stories ``sid`` and ``other`` (scored once for each pair of their versions), and
-        the threshold ``cut`` of the pair (two stories of headlines alone have their own); a
-        pair for which this pass is off (cut 1) is left out unless ``every``. Story sid's
-        norms, where read, are read once (in the order the pair's two are read). A list, not
-        a generator: one call, where each resumption of a generator costs about as much."""
-        story = stories[sid]
-        headline = not story.body
-        own_norms = None
-        found = []
-        for other in others:
-            so = stories[other]
-            cut = headline_threshold if headline and not so.body else threshold
-            if cut >= 1 and not every:
-                continue
-            a, b, sa, sb = (sid, other, story, so) if sid < other else (other, sid, so, story)
-            key = (a, sa.size, b, sb.size)
-            p = scored.get(key)
-            if p is None:
-                if headline_model is not None:
-                    if a == sid:
-                        own_norms = norms_a = own_norms or views.norms(a)
-                        norms_b = views.norms(b)
-                    else:
-                        norms_a = views.norms(a)
-                        own_norms = norms_b = own_norms or views.norms(b)
-                    p = headline_merge_probability(sa, norms_a, sb, norms_b, clusterer.df_, headline_floor,
-                                                   headline_weights, headline_bias)
-                if p is None:
-                    p = _story_probability(clusterer, a, b, views, reads_conflict)
-                scored[key] = p
-            found.append((p, cut, other))
-        return found
+    def fallback(a: int, b: int) -> float:
+        return _story_probability(clusterer, a, b, views, reads_conflict)
 
     def push_pairs(sid: int) -> None:
         if stories[sid].body and threshold >= 1:
@@ -582,7 +598,8 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thre
             else:
                 ranked = rank_by_title(stories[sid], views.norms(sid), others, stories, clusterer.df_, FULL_COMPARE)
             others = list(ranked)
-        for p, cut, other in scores(sid, others):
+        for p, cut, other in merge_scores(stories, sid, others, False, threshold, headline_threshold, scored, views,
+                                          clusterer, headline_model, headline_floor, fallback):
             if p >= cut:
                 heapq.heappush(heap, (-p, sid, other) if sid < other else (-p, other, sid))
 
@@ -597,7 +614,8 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thre
         if version.get(keep) or version.get(gone):
             if _too_far_apart(clusterer, keep, gone):
                 continue
-            p, cut, _ = scores(keep, [gone], every=True)[0]
+            p, cut, _ = merge_scores(stories, keep, [gone], True, threshold, headline_threshold, scored, views,
+                                     clusterer, headline_model, headline_floor, fallback)[0]
             if p < cut:
                 continue
         _absorb(clusterer, keep, gone, moved)
