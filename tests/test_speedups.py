@@ -363,6 +363,7 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
                 "text_norms": text_norms,
                 # the compiled views: the functions they make views by are the checked ones
                 "StoryViews": speedups.StoryViews, "merge_scores": pure("merge_scores"),
+                "link_scores": pure("link_scores"),
                 # the stream's step as its reference: the kernel calls it makes are the checked ones
                 # (the compiled step hands an article to it where these wrappers stand in online.py)
                 "add_to_stream": references["add_to_stream"],
@@ -1410,9 +1411,10 @@ def test_the_scoring_kernel_matches_its_reference_on_a_stream(monkeypatch: pytes
         clusterer.add(article)
     clusterer.refine()
     # (stories of headlines alone ranked by their titles, but none to merge: few of those,
-    # and few merge_scores calls)
-    assert min(n for name, n in checked.items() if name not in ("article_norms", "rank_by_title", "merge_scores")) > 20
-    assert len(checked) == 25 and checked["rank_by_title"] > 0 and checked["merge_scores"] > 0
+    # and few merge_scores and link_scores calls)
+    few = ("article_norms", "rank_by_title", "merge_scores", "link_scores")
+    assert min(n for name, n in checked.items() if name not in few) > 20
+    assert len(checked) == 26 and all(checked[name] > 0 for name in few[1:])
 
 
 def test_the_scoring_kernel_matches_its_reference_on_dev_articles(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -1435,7 +1437,7 @@ def test_the_scoring_kernel_matches_its_reference_on_dev_articles(monkeypatch: p
     for article in articles:
         clusterer.add(article)
     clusterer.refine()
-    assert min(checked.values()) > 20 and len(checked) == 26
+    assert min(checked.values()) > 20 and len(checked) == 27
 
 
 @pytest.mark.parametrize("seed", range(20))
@@ -5808,3 +5810,73 @@ def test_merge_scores_raises_what_its_reference_raises() -> None:
         assert [other for _, _, other in found] == [headlines[1]] and list(scored.values()) == [found[0][0]]
     with pytest.raises(TypeError):
         speedups.merge_scores(*args()[:-1])
+
+
+def test_link_scores_matches_its_reference() -> None:
+    # link_stories' loop over a story's candidates: each story with the others at thresholds
+    # on, off (0, negative) and of either type, every or not, both views, refine.py's
+    # _sample and LINK_MAX_MEMBERS as they are (a bound of 1 samples every story larger)
+    from storyline.cluster import refine
+
+    clusterer = _views_clusterer()
+    sids = list(clusterer.stories_)
+    settings = [(0.5, 0.3, False), (0, 0.4, True), (0.2, 0, 1), (-1.0, 0, ""), (1, 0.5, None)]
+    for bound in (12, 1, True):  # (True: a bound of 1 that is no exact int)
+        for threshold, headline_threshold, every in settings:
+            results = []
+            for link_scores, views_type in ((speedups.link_scores, speedups.StoryViews),
+                                            (refine._REFERENCE["link_scores"], refine._REFERENCE["StoryViews"])):
+                with pytest.MonkeyPatch.context() as patch:
+                    patch.setattr(refine, "LINK_MAX_MEMBERS", bound)
+                    pairs, views = refine.PairScores(clusterer), views_type(clusterer)
+                    found = [link_scores(clusterer.stories_, clusterer.members_, sid,
+                                         iter([o for o in sids if o != sid][: 2 + sid % 5]), every, threshold,
+                                         headline_threshold, 0.05, 0.1, views, clusterer.df_, pairs)
+                             for sid in sids]
+                results.append((found, {k: list(row.items()) for k, row in pairs._cache.items()}))
+            compiled, reference = results
+            assert compiled == reference
+            on = threshold > 0 or headline_threshold > 0 or bool(every)
+            assert any(found for found in compiled[0]) == on
+            assert bool(compiled[1]) == (on and any(p > 0 for found in compiled[0] for p, _, _ in found))
+
+
+def test_link_scores_raises_what_its_reference_raises() -> None:
+    from storyline.cluster import refine
+
+    clusterer = _views_clusterer()
+    sids = list(clusterer.stories_)
+
+    def args(**changed: object) -> tuple:
+        values = {"stories": clusterer.stories_, "members": clusterer.members_, "sid": sids[0], "others": sids[1:4],
+                  "every": False, "threshold": 0.5, "headline_threshold": 0.5, "headline_floor": 0.0,
+                  "body_floor": 0.0, "views": refine.StoryViews(clusterer), "df": clusterer.df_,
+                  "pair": refine.PairScores(clusterer)}
+        values.update(changed)
+        return tuple(values.values())
+
+    for link_scores in (speedups.link_scores, refine._REFERENCE["link_scores"]):
+        with pytest.raises(KeyError):
+            link_scores(*args(others=[10_000]))
+        with pytest.raises(KeyError):
+            link_scores(*args(sid=10_000))
+        with pytest.raises(KeyError):
+            link_scores(*args(members={}))  # words meet at a floor of 0: the members are read
+        with pytest.raises(TypeError):
+            link_scores(*args(others=5))
+        with pytest.raises(TypeError):
+            link_scores(*args(threshold="x", headline_threshold="x"))
+        with pytest.raises(TypeError):
+            link_scores(*args(headline_floor="x", body_floor="x"))
+        assert link_scores(*args(threshold=0, headline_threshold=0.0)) == []  # the pass is off: nothing read
+        assert link_scores(*args(others=())) == []
+        with pytest.MonkeyPatch.context() as patch:
+            patch.delattr(refine, "LINK_MAX_MEMBERS")
+            with pytest.raises(NameError):
+                link_scores(*args())
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(refine, "LINK_MAX_MEMBERS", "x")
+            with pytest.raises(TypeError):
+                link_scores(*args())
+    with pytest.raises(TypeError):
+        speedups.link_scores(*args()[:-1])

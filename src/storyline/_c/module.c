@@ -73,6 +73,7 @@ static PyMethodDef methods[] = {
     {"add_to_stream", (PyCFunction)(void (*)(void))add_to_stream, METH_FASTCALL, add_to_stream_doc},
     /* refinement's story views */
     {"merge_scores", (PyCFunction)(void (*)(void))merge_scores, METH_FASTCALL, merge_scores_doc},
+    {"link_scores", (PyCFunction)(void (*)(void))link_scores, METH_FASTCALL, link_scores_doc},
     {"story_keys", (PyCFunction)(void (*)(void))story_keys, METH_FASTCALL, story_keys_doc},
     {"text_norms", (PyCFunction)(void (*)(void))text_norms, METH_FASTCALL, text_norms_doc},
     {"story_shares_words", (PyCFunction)(void (*)(void))story_shares_words, METH_FASTCALL, story_shares_words_doc},

@@ -2666,10 +2666,13 @@ typedef struct {
 
 /* refine.py's globals that a missing view is made by, and the names read */
 enum { VG_STORY_KEYS, VG_BODY_KEYS, VG_ARTICLE_NORMS, VG_TEXT_NORMS, VG_AS_ARTICLE, VG_VECTORS, VG_DF, VG_TEXT_ONLY,
-       VG_KEYS, VG_STORIES, VG_NORMS, VG_HEADLINE_MERGE, VG_GET, VG_COUNT };
+       VG_KEYS, VG_STORIES, VG_NORMS, VG_HEADLINE_MERGE, VG_GET, VG_SHARES_WORDS, VG_SAMPLE, VG_MEAN,
+       VG_MAX_MEMBERS, VG_COUNT };
 static const char *const views_names[VG_COUNT] = {"story_keys", "STORY_BODY_KEYS", "article_norms", "text_norms",
                                                  "as_article", "ArticleVectors", "df_", "text_only", "keys",
-                                                 "stories_", "norms", "headline_merge_probability", "get"};
+                                                 "stories_", "norms", "headline_merge_probability", "get",
+                                                 "story_shares_words", "_sample", "mean_probability",
+                                                 "LINK_MAX_MEMBERS"};
 static PyObject *views_str[VG_COUNT];
 static PyObject *refine_globals; /* storyline.cluster.refine's __dict__ */
 
@@ -3230,5 +3233,201 @@ fail:
     Py_XDECREF(found);
     Py_XDECREF(own_norms);
     Py_DECREF(story);
+    return NULL;
+}
+
+
+/* ---- The linkage pass's loop over a story's candidates (reference: link_scores in
+ * storyline/cluster/refine.py): each pair's threshold and floor, the two stories' text
+ * norms (the compiled views' method called in C), story_shares_words both ways,
+ * _sample and mean_probability, read from refine.py's globals at each call as the
+ * reference reads them. ---- */
+
+/* views.text_norms(sid) (a new reference): the compiled views' method called in C. */
+static PyObject *views_text_norms(PyObject *views, PyObject *sid) {
+    if (Py_IS_TYPE(views, &StoryViewsType)) {
+        return StoryViews_text_norms_of((StoryViewsObject *)views, sid);
+    }
+    return PyObject_CallMethodOneArg(views, views_str[VG_TEXT_NORMS], sid);
+}
+
+/* A global of refine.py called with ``n`` arguments (a new reference). */
+static PyObject *call_global_n(int name, PyObject *const *args, Py_ssize_t n) {
+    PyObject *f = refine_global(name);
+    if (f == NULL) {
+        return NULL;
+    }
+    PyObject *out = PyObject_Vectorcall(f, args, (size_t)n, NULL);
+    Py_DECREF(f);
+    return out;
+}
+
+/* bool(story_shares_words(a, norms_a, b, norms_b, df, floor)); -1 with an exception set. */
+static int shares_words_of(PyObject *a, PyObject *norms_a, PyObject *b, PyObject *norms_b, PyObject *df,
+                           PyObject *floor) {
+    PyObject *call_args[6] = {a, norms_a, b, norms_b, df, floor};
+    PyObject *result = call_global_n(VG_SHARES_WORDS, call_args, 6);
+    int out = result == NULL ? -1 : PyObject_IsTrue(result);
+    Py_XDECREF(result);
+    return out;
+}
+
+/* The state of one call: story sid's text norms and sample where read (held). */
+typedef struct {
+    PyObject *story, *norms, *sample;
+    int headline;
+} LinkOwn;
+
+/* One pair's (score, cut, other) appended to ``found``, or nothing where the pass is off
+ * for it. 0, or -1 with an exception set. */
+static int link_score(PyObject *const *args, LinkOwn *own, PyObject *other, PyObject *found) {
+    PyObject *stories = args[0], *members = args[1], *sid = args[2], *views = args[9], *df = args[10];
+    PyObject *so = mapping_item(stories, other), *norms_other = NULL, *score = NULL, *ys = NULL;
+    int done = -1;
+    if (so == NULL) {
+        return -1;
+    }
+    /* both = headline and not so.body; cut = headline_threshold if both else threshold */
+    int both = own->headline ? headline_story(so) : 0;
+    if (both < 0) {
+        goto fail;
+    }
+    PyObject *cut = both ? args[6] : args[5];
+    /* if cut <= 0 and not every: continue */
+    int off = PyFloat_CheckExact(cut) ? PyFloat_AS_DOUBLE(cut) <= 0.0 : -2;
+    if (off == -2) {
+        PyObject *zero = PyLong_FromLong(0);
+        off = zero == NULL ? -1 : compared(cut, zero, Py_LE);
+        Py_XDECREF(zero);
+    }
+    if (off > 0) {
+        int every = PyObject_IsTrue(args[4]);
+        off = every < 0 ? -1 : !every;
+    }
+    if (off != 0) {
+        done = off < 0 ? -1 : 0;
+        goto fail;
+    }
+    PyObject *floor = both ? args[7] : args[8];
+    if (own->norms == NULL || own->norms == Py_None) {
+        Py_XSETREF(own->norms, views_text_norms(views, sid));
+        if (own->norms == NULL) {
+            goto fail;
+        }
+    }
+    if ((norms_other = views_text_norms(views, other)) == NULL) {
+        goto fail;
+    }
+    /* (own->norms is held: the views' Python code, where it runs, cannot drop it) */
+    PyObject *norms = Py_NewRef(own->norms);
+    int meet = shares_words_of(own->story, norms, so, norms_other, df, floor);
+    if (meet == 0) {
+        meet = shares_words_of(so, norms_other, own->story, norms, df, floor);
+    }
+    Py_DECREF(norms);
+    if (meet < 0) {
+        goto fail;
+    }
+    if (!meet) {
+        score = PyFloat_FromDouble(0.0);
+    } else {
+        if (own->sample == NULL || own->sample == Py_None) {
+            PyObject *own_members = mapping_item(members, sid);
+            Py_XSETREF(own->sample, own_members == NULL ? NULL : call_global_n(VG_SAMPLE, &own_members, 1));
+            Py_XDECREF(own_members);
+            if (own->sample == NULL) {
+                goto fail;
+            }
+        }
+        /* ys = members[other]; if len(ys) > LINK_MAX_MEMBERS: ys = _sample(ys) */
+        if ((ys = mapping_item(members, other)) == NULL) {
+            goto fail;
+        }
+        Py_ssize_t n = PyObject_Length(ys);
+        PyObject *most = n < 0 ? NULL : refine_global(VG_MAX_MEMBERS);
+        if (most == NULL) {
+            goto fail;
+        }
+        int over;
+        if (PyLong_CheckExact(most)) {
+            int overflow;
+            long long bound = PyLong_AsLongLongAndOverflow(most, &overflow);
+            over = overflow ? overflow < 0 : (long long)n > bound;
+        } else {
+            PyObject *length = PyLong_FromSsize_t(n);
+            over = length == NULL ? -1 : compared(length, most, Py_GT);
+            Py_XDECREF(length);
+        }
+        Py_DECREF(most);
+        if (over < 0) {
+            goto fail;
+        }
+        if (over) {
+            Py_SETREF(ys, call_global_n(VG_SAMPLE, &ys, 1));
+            if (ys == NULL) {
+                goto fail;
+            }
+        }
+        PyObject *sample = Py_NewRef(own->sample);
+        PyObject *mean_args[4] = {args[11], sample, ys, cut};
+        score = call_global_n(VG_MEAN, mean_args, 4);
+        Py_DECREF(sample);
+    }
+    if (score != NULL) {
+        PyObject *entry = PyTuple_Pack(3, score, cut, other);
+        if (entry != NULL) {
+            done = PyList_Append(found, entry);
+            Py_DECREF(entry);
+        }
+    }
+fail:
+    Py_DECREF(so);
+    Py_XDECREF(norms_other);
+    Py_XDECREF(score);
+    Py_XDECREF(ys);
+    return done;
+}
+
+PyDoc_STRVAR(link_scores_doc,
+"link_scores(stories, members, sid, others, every, threshold, headline_threshold, headline_floor,\n"
+"            body_floor, views, df, pair) -> list\n\n"
+"link_stories' scores: (score, cut, other) for each of ``others`` where the linkage pass is\n"
+"on for the pair, or ``every`` (storyline.cluster.refine).");
+
+static PyObject *link_scores(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 12) {
+        PyErr_SetString(PyExc_TypeError, "link_scores takes 12 arguments");
+        return NULL;
+    }
+    if (kernel_ready() < 0 || views_ready() < 0) {
+        return NULL;
+    }
+    LinkOwn own = {NULL, NULL, NULL, 0};
+    PyObject *found = NULL, *others = NULL, *other = NULL;
+    if ((own.story = mapping_item(args[0], args[2])) == NULL || (own.headline = headline_story(own.story)) < 0
+            || (found = PyList_New(0)) == NULL || (others = PyObject_GetIter(args[3])) == NULL) {
+        goto fail;
+    }
+    while ((other = PyIter_Next(others)) != NULL) {
+        int done = link_score(args, &own, other, found);
+        Py_DECREF(other);
+        if (done < 0) {
+            goto fail;
+        }
+    }
+    if (PyErr_Occurred()) {
+        goto fail;
+    }
+    Py_DECREF(others);
+    Py_DECREF(own.story);
+    Py_XDECREF(own.norms);
+    Py_XDECREF(own.sample);
+    return found;
+fail:
+    Py_XDECREF(others);
+    Py_XDECREF(found);
+    Py_XDECREF(own.story);
+    Py_XDECREF(own.norms);
+    Py_XDECREF(own.sample);
     return NULL;
 }

@@ -896,6 +896,52 @@ def _sample(members: list[ArticleFeatures]) -> list[ArticleFeatures]:
     return [members[int(i * step)] for i in range(LINK_MAX_MEMBERS)]
 
 
+def link_scores(stories: dict[int, StoryFeatures], members: dict[int, list[ArticleFeatures]], sid: int,
+                others: list[int], every: bool, threshold: float, headline_threshold: float, headline_floor: float,
+                body_floor: float, views: StoryViews, df: DocumentFrequencies,
+                pair: PairScores) -> list[tuple[float, float, int]]:
+    """:func:`link_stories`' scores: (score, cut, other) for each of ``others``: the pair
+    model's mean over the articles of story ``sid`` and ``other`` (:func:`mean_probability`,
+    of samples of at most :data:`LINK_MAX_MEMBERS`), where it reaches the threshold ``cut``
+    of the pair (two stories of headlines alone have their own, and their text floor),
+    else some value below (0.0 where their words do not meet); a pair whose threshold is off
+    (0) is left out unless ``every``. What is read of story sid, which does not change
+    meanwhile, is read once, where first needed."""
+    story = stories[sid]
+    headline = not story.body
+    norms = sample = None
+    found = []
+    for other in others:
+        so = stories[other]
+        both = headline and not so.body
+        cut = headline_threshold if both else threshold
+        if cut <= 0 and not every:
+            continue
+        floor = headline_floor if both else body_floor
+        if norms is None:
+            norms = views.text_norms(sid)
+        norms_other = views.text_norms(other)
+        if not (story_shares_words(story, norms, so, norms_other, df, floor)
+                or story_shares_words(so, norms_other, story, norms, df, floor)):
+            found.append((0.0, cut, other))
+            continue
+        if sample is None:
+            sample = _sample(members[sid])
+        # (a story of at most LINK_MAX_MEMBERS is its own sample: _sample's call saved)
+        ys = members[other]
+        if len(ys) > LINK_MAX_MEMBERS:
+            ys = _sample(ys)
+        found.append((mean_probability(pair, sample, ys, cut), cut, other))  # pair.mean
+    return found
+
+
+# the pure-Python reference of the linkage pass's loop over a story's candidates
+_REFERENCE[link_scores.__name__] = link_scores
+
+if COMPILED:
+    from .._speedups import link_scores  # type: ignore  # noqa: F811
+
+
 def link_stories(clusterer: OnlineClusterer, *, threshold: float, headline_threshold: float | None = None,
                  pairs: PairScores | None = None, views: StoryViews | None = None) -> dict[str, int]:
     """Average-linkage agglomeration over stories (the older id stays).
@@ -917,47 +963,15 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thres
 
     stories, members = clusterer.stories_, clusterer.members_
 
-    def scores(sid: int, others: list[int], every: bool = False) -> list[tuple[float, float, int]]:
-        """(score, cut, other) for each of ``others``: the pair model's mean over the articles
-        of story ``sid`` and ``other``, where it reaches the threshold ``cut`` of the pair
-        (two stories of headlines alone have their own), else some value below (0.0 where
-        their words do not meet); a pair whose threshold is off (0) is left out unless
-        ``every``. What is read of story sid, which does not change meanwhile, is read once,
-        where first needed. A list, as merge_stories' scores."""
-        story = stories[sid]
-        headline = not story.body
-        norms = sample = None
-        found = []
-        for other in others:
-            so = stories[other]
-            both = headline and not so.body
-            cut = headline_threshold if both else threshold
-            if cut <= 0 and not every:
-                continue
-            floor = headline_floor if both else body_floor
-            if norms is None:
-                norms = views.text_norms(sid)
-            norms_other = views.text_norms(other)
-            if not (story_shares_words(story, norms, so, norms_other, df, floor)
-                    or story_shares_words(so, norms_other, story, norms, df, floor)):
-                found.append((0.0, cut, other))
-                continue
-            if sample is None:
-                sample = _sample(members[sid])
-            # (a story of at most LINK_MAX_MEMBERS is its own sample: _sample's call saved)
-            ys = members[other]
-            if len(ys) > LINK_MAX_MEMBERS:
-                ys = _sample(ys)
-            found.append((mean_probability(pair, sample, ys, cut), cut, other))  # pair.mean
-        return found
-
     heap: list[tuple[float, int, int, int, int]] = []
     size: dict[int, int] = {}
 
     def push_pairs(sid: int) -> None:
         own = stories[sid].size
         retrieved = clusterer._retrieve(views.keys(sid), limit=LINK_CANDIDATES)
-        for p, cut, other in scores(sid, near_in_time(clusterer, sid, retrieved, _years_apart)):
+        for p, cut, other in link_scores(stories, members, sid, near_in_time(clusterer, sid, retrieved, _years_apart),
+                                         False, threshold, headline_threshold, headline_floor, body_floor, views, df,
+                                         pair):
             if p >= cut:
                 heapq.heappush(heap, (-p, sid, other, own, stories[other].size) if sid < other
                                else (-p, other, sid, own, stories[other].size))
@@ -972,7 +986,8 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thres
             # either story has grown since this pair was scored: check and score it again
             if _too_far_apart(clusterer, keep, gone):
                 continue
-            p, cut, _ = scores(keep, [gone], every=True)[0]
+            p, cut, _ = link_scores(stories, members, keep, [gone], True, threshold, headline_threshold,
+                                    headline_floor, body_floor, views, df, pair)[0]
             if p < cut:
                 continue
         _absorb(clusterer, keep, gone, moved)
