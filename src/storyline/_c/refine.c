@@ -2782,7 +2782,7 @@ fail:
     return NULL;
 }
 
-/* Item ``at`` of a view (a new reference), made by ``make`` where None and set there. */
+/* ``made`` (a new reference, or NULL with an exception set), set as item ``at`` of the view. */
 static PyObject *view_item(PyObject *view, int at, PyObject *made) {
     if (made != NULL) {
         PyList_SetItem(view, at, Py_NewRef(made)); /* (a view stays V_COUNT long) */
