@@ -361,6 +361,9 @@ def _checked_kernel(patch: pytest.MonkeyPatch) -> Counter:
                 "add_article": add_article, "count_article": count_article, "article_norms": article_norms,
                 "headline_merge_probability": headline_merge_probability, "rank_by_title": rank_by_title,
                 "text_norms": text_norms,
+                # the compiled views: the functions they make views by are the checked ones
+                "StoryViews": speedups.StoryViews, "merge_scores": pure("merge_scores"),
+                "link_scores": pure("link_scores"),
                 # the stream's step as its reference: the kernel calls it makes are the checked ones
                 # (the compiled step hands an article to it where these wrappers stand in online.py)
                 "add_to_stream": references["add_to_stream"],
@@ -1407,9 +1410,11 @@ def test_the_scoring_kernel_matches_its_reference_on_a_stream(monkeypatch: pytes
     for article in _stream(240, seed=8):
         clusterer.add(article)
     clusterer.refine()
-    # (stories of headlines alone ranked by their titles, but none to merge: few of those)
-    assert min(n for name, n in checked.items() if name not in ("article_norms", "rank_by_title")) > 20
-    assert len(checked) == 24 and checked["rank_by_title"] > 0
+    # (stories of headlines alone ranked by their titles, but none to merge: few of those,
+    # and few merge_scores and link_scores calls)
+    few = ("article_norms", "rank_by_title", "merge_scores", "link_scores")
+    assert min(n for name, n in checked.items() if name not in few) > 20
+    assert len(checked) == 26 and all(checked[name] > 0 for name in few[1:])
 
 
 def test_the_scoring_kernel_matches_its_reference_on_dev_articles(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -1432,7 +1437,7 @@ def test_the_scoring_kernel_matches_its_reference_on_dev_articles(monkeypatch: p
     for article in articles:
         clusterer.add(article)
     clusterer.refine()
-    assert min(checked.values()) > 20 and len(checked) == 25
+    assert min(checked.values()) > 20 and len(checked) == 27
 
 
 @pytest.mark.parametrize("seed", range(20))
@@ -5678,3 +5683,429 @@ def test_featurize_computes_the_model_articles_properties_as_model_py(monkeypatc
         speedups.register_featurize(features._ARTICLE_SETTINGS, features.stop_words, features.event_date, reference,
                                     Article)
     assert _record_fields(speedups.featurize(base)) == _record_fields(made)
+
+
+# ---- speed round 6, refine: near_in_time reads the clusterer's attributes by names interned
+# once; StoryViews looks its views up inline ----
+
+
+def test_near_in_time_reads_the_clusterers_attributes_as_its_reference() -> None:
+    # stories_ and window_days as properties (each read counted), a missing window, and a
+    # str subclass' equal names nowhere involved: the same reads and results as the reference
+    from types import SimpleNamespace
+
+    from storyline.cluster import refine
+
+    reference = refine._REFERENCE["near_in_time"]
+    stories = {1: SimpleNamespace(day_sum=10, day_n=1), 2: SimpleNamespace(day_sum=30, day_n=1),
+               3: SimpleNamespace(day_sum=0, day_n=0)}
+
+    class Counted:
+        def __init__(self) -> None:
+            self.reads: list[str] = []
+
+        @property
+        def stories_(self) -> dict:
+            self.reads.append("stories_")
+            return stories
+
+        @property
+        def window_days(self) -> int:
+            self.reads.append("window_days")
+            return 5
+
+    def never(c: object, a: int, b: int) -> bool:
+        return False
+
+    for sid in (1, 3):
+        compiled, ref = Counted(), Counted()
+        assert speedups.near_in_time(compiled, sid, [1, 2, 3], never) == reference(ref, sid, [1, 2, 3], never)
+        assert compiled.reads == ref.reads
+    for near in (speedups.near_in_time, reference):
+        with pytest.raises(AttributeError):
+            near(SimpleNamespace(stories_=stories), 1, [2], never)  # a dated story needs the window
+        assert near(SimpleNamespace(stories_=stories), 3, [1, 2], never) == [1, 2]
+
+
+def test_story_views_follow_a_story_as_it_grows_and_is_rebuilt() -> None:
+    # keys, norms and text_norms (inline lookups) against views made anew each time: a story
+    # grown in place gets new ones, one replaced by a new object too
+    from dataclasses import replace
+
+    from storyline.cluster import OnlineClusterer, refine
+
+    rng = random.Random(5)
+    clusterer = OnlineClusterer()
+    articles = [replace(_random_features(rng, i), entities={f"p:n{i % 3}": 1.0}, keys=(f"w{i % 4}",))
+                for i in range(12)]
+    for f in articles:
+        clusterer.add_features(f)
+    # one views object per kind of view, each asked for that kind alone (one lookup cannot
+    # stand in for another's)
+    views = {kind: refine.StoryViews(clusterer) for kind in ("keys", "norms", "text_norms")}
+
+    def fresh(sid: int, kind: str) -> object:
+        return getattr(refine.StoryViews(clusterer), kind)(sid)
+
+    for _ in range(3):
+        for sid in list(clusterer.stories_):
+            for kind, kept in views.items():
+                got, want = getattr(kept, kind)(sid), fresh(sid, kind)
+                assert (got == want) if kind == "keys" else (got[:-1] == want[:-1])
+                assert getattr(kept, kind)(sid) is got
+        sids = sorted(clusterer.stories_)
+        if len(sids) > 1:  # a story grows in place, another is rebuilt as a new object
+            refine._absorb(clusterer, sids[0], sids[1], {})
+            members = clusterer.members_[sids[-1]]
+            clusterer._detach(sids[-1])
+            clusterer._attach_all(members, sids[-1])
+        clusterer.add_features(replace(articles[_], id=f"extra{_}"))
+
+
+def _views_clusterer() -> object:
+    from dataclasses import replace
+
+    from storyline.cluster import OnlineClusterer
+
+    rng = random.Random(9)
+    clusterer = OnlineClusterer()
+    for i in range(14):
+        f = replace(_random_features(rng, i), entities={f"p:n{i % 3}": 1.0}, keys=(f"w{i % 4}",))
+        clusterer.add_features(f)
+    return clusterer
+
+
+def _same_view(got: object, want: object) -> bool:
+    """Equal views: norms tuples less their last item (a capsule, made anew for each, or the
+    reference's None), vectors slot by slot."""
+    from storyline.cluster.features import ArticleVectors
+
+    if isinstance(want, ArticleVectors):
+        return type(got) is ArticleVectors and all(
+            getattr(got, slot, None) == getattr(want, slot, None) for slot in ArticleVectors.__slots__)
+    if isinstance(want, tuple) and want and (want[-1] is None or type(want[-1]).__name__ == "PyCapsule"):
+        return type(got) is tuple and got[:-1] == want[:-1]
+    return got == want
+
+
+def test_compiled_story_views_match_the_reference() -> None:
+    # each kind of view, the vectors with and without text_only, as the stories grow in place
+    # and are rebuilt: the same views, each made once per story version
+    from storyline.cluster import refine
+
+    clusterer = _views_clusterer()
+    compiled, reference = speedups.StoryViews(clusterer), refine._REFERENCE["StoryViews"](clusterer)
+    assert compiled.clusterer is clusterer
+    asks = [("keys", {}), ("norms", {}), ("text_norms", {}), ("vectors", {"text_only": True}), ("vectors", {})]
+    for round_ in range(3):
+        for sid in list(clusterer.stories_):
+            for name, kw in asks[round_:] + asks[:round_]:
+                got, want = getattr(compiled, name)(sid, **kw), getattr(reference, name)(sid, **kw)
+                assert _same_view(got, want), (name, kw)
+                assert getattr(compiled, name)(sid, **kw) is got
+        sids = sorted(clusterer.stories_)
+        refine._absorb(clusterer, sids[0], sids[1], {})
+        members = clusterer.members_[sids[-1]]
+        clusterer._detach(sids[-1])
+        clusterer._attach_all(members, sids[-1])
+
+
+def test_compiled_story_views_read_refines_globals_and_odd_input() -> None:
+    from types import SimpleNamespace
+
+    from storyline.cluster import refine
+
+    clusterer = _views_clusterer()
+    sid = next(iter(clusterer.stories_))
+    seen: list = []
+
+    def keys_of(story: object, most: object) -> tuple:
+        seen.append(most)
+        return ("k",)
+
+    # the functions and constant of refine.py as they are when a view is made
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(refine, "story_keys", keys_of)
+        patch.setattr(refine, "STORY_BODY_KEYS", 3)
+        for views in (speedups.StoryViews(clusterer), refine._REFERENCE["StoryViews"](clusterer)):
+            assert views.keys(sid) == ("k",) and views.keys(sid) == ("k",)
+        assert seen == [3, 3]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delattr(refine, "article_norms")
+        for views in (speedups.StoryViews(clusterer), refine._REFERENCE["StoryViews"](clusterer)):
+            with pytest.raises(NameError):
+                views.norms(sid)
+
+    # a subclass' keys are what vectors reads
+    class Keyed(speedups.StoryViews):
+        def keys(self, sid: int) -> tuple:
+            return ("w1",)
+
+    assert Keyed(clusterer).vectors(sid).features.keys == ("w1",)
+
+    # stories of odd sizes (a NaN is a new version each time), a mapping that is no dict,
+    # missing stories and attributes, bad arguments
+    class Sized:
+        def __init__(self, size: object) -> None:
+            self.size = size
+
+    odd = {1: Sized(float("nan")), 2: Sized(2.0), 3: Sized("x"), 4: object()}
+
+    class Stories(dict):
+        def __missing__(self, sid: object) -> object:
+            return odd[1]
+
+    for views_type in (speedups.StoryViews, refine._REFERENCE["StoryViews"]):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(refine, "story_keys", lambda story, most: (id(story), object()))
+            for stories in (odd, Stories(odd)):
+                views = views_type(SimpleNamespace(stories_=stories))
+                assert views.keys(1) is not views.keys(1)  # nan != nan: made again
+                assert views.keys(2) is views.keys(2) and views.keys(3) is views.keys(3)
+                with pytest.raises(AttributeError):
+                    views.keys(4)
+                with pytest.raises(AttributeError):
+                    views.norms(2)  # no df_
+            assert views_type(SimpleNamespace(stories_=Stories(odd))).keys(99)[0] == id(odd[1])
+            with pytest.raises(KeyError):
+                views_type(SimpleNamespace(stories_=odd)).keys(99)
+            with pytest.raises(TypeError):
+                views_type(SimpleNamespace(stories_=odd)).keys([])  # unhashable
+            with pytest.raises(AttributeError):
+                views_type(SimpleNamespace())
+    views = speedups.StoryViews(clusterer)
+    for bad in ((), (sid, 1), (sid, sid)):
+        with pytest.raises(TypeError):
+            views.vectors(*bad)
+    with pytest.raises(TypeError):
+        views.vectors(sid, text=True)
+    with pytest.raises(TypeError):
+        speedups.StoryViews.__new__(speedups.StoryViews).keys(sid)
+    # a cycle through the views is collected
+    import gc
+    import weakref
+
+    class Holder:
+        pass
+
+    holder = Holder()
+    holder.stories_ = {}
+    holder.views = speedups.StoryViews(holder)
+    gone = weakref.ref(holder)
+    del holder
+    gc.collect()
+    assert gone() is None
+
+
+def test_the_pair_loops_read_and_order_ids_as_the_reference() -> None:
+    # ids read off ArticleFeatures' slot (its offset learnt per class and version), of a
+    # subclass, a class whose id is a property or comes from __getattr__, a slot left unset;
+    # ordered inline where both are ASCII: prefixes, one non-ASCII, str subclasses
+    from dataclasses import replace
+
+    from storyline.cluster import refine
+    from storyline.cluster.features import ArticleFeatures
+
+    rng = random.Random(3)
+    articles, clusterer = _pair_articles(rng)
+
+    class Sub(ArticleFeatures):
+        __slots__ = ()
+
+    class Id(str):
+        pass
+
+    names = ["a", "ab", "abc", "b", "a\u00e9", "\u00e9", "", "aa" * 20, "aa" * 20 + "\u4e2d", "B"]
+    odd = [replace(articles[k % len(articles)], id=name) for k, name in enumerate(names)]
+    odd.append(Sub(**{slot: getattr(articles[0], slot) for slot in ArticleFeatures.__slots__}))
+    odd[-1] = replace(odd[-1], id="sub")  # (replace keeps the class)
+    odd.append(replace(articles[1], id=Id("zz")))
+
+    class Proxy:
+        def __init__(self, f: ArticleFeatures, id_: str) -> None:
+            self._f, self._id = f, id_
+
+        def __getattr__(self, name: str) -> object:
+            return self._id if name == "id" else getattr(self._f, name)
+
+    class Prop:
+        __slots__ = ("_f",)
+
+        def __init__(self, f: ArticleFeatures) -> None:
+            self._f = f
+
+        @property
+        def id(self) -> str:
+            return "prop" + self._f.id
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(self._f, name)
+
+    assert type(odd[-2]) is Sub
+    compiled, reference = refine.PairScores(clusterer), refine.PairScores(clusterer)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(refine, "pair_probability", refine._REFERENCE["pair_probability"])
+        for xs, ys in ((odd[:6], odd[4:]), (odd, odd[::-1]), ([Proxy(articles[2], "px")], odd[:3]),
+                       ([Prop(articles[3])], odd[5:9])):
+            got = speedups.mean_probability(compiled, xs, ys, 0.0)
+            assert got == refine._REFERENCE["mean_probability"](reference, xs, ys, 0.0)
+            assert {k: list(row.items()) for k, row in compiled._cache.items()} == {
+                k: list(row.items()) for k, row in reference._cache.items()}
+            assert list(compiled._sides) == list(reference._sides)
+    # the subclass changed once its slot's offset is learnt: its id a property now
+    Sub.id = property(lambda self: "changed")  # type: ignore[assignment]
+    compiled, reference = refine.PairScores(clusterer), refine.PairScores(clusterer)
+    for scores, mean in ((compiled, speedups.mean_probability), (reference, refine._REFERENCE["mean_probability"])):
+        mean(scores, [odd[-2]], odd[:3], 0.0)
+    assert "changed" in compiled._cache["abc"] and list(compiled._cache) == list(reference._cache)
+    unset = object.__new__(ArticleFeatures)
+    for mean in (speedups.mean_probability, refine._REFERENCE["mean_probability"]):
+        with pytest.raises(AttributeError):
+            mean(refine.PairScores(clusterer), [articles[0]], [unset], 0.0)
+
+
+def test_merge_scores_matches_its_reference() -> None:
+    # merge_stories' loop over a story's candidates: each story with the others, with and
+    # without the headline model, every or not, thresholds of either type, both views, a
+    # scored mapping that is no dict; the same scores, cache and fallback calls in the same order
+    from collections import UserDict
+
+    from storyline.cluster import refine
+
+    clusterer = _views_clusterer()
+    sids = list(clusterer.stories_)
+    model = clusterer.merge_model(headline=True)
+    floor = clusterer.text_floor(headline=True)
+    settings = [(0.5, 0.3, model, False), (1, 0.4, model, True), (0.2, 1.0, None, 1), (1.0, 1, model, "")]
+    for threshold, headline_threshold, headline_model, every in settings:
+        for scored_type in (dict, UserDict):
+            results = []
+            for merge_scores, views_type in ((speedups.merge_scores, speedups.StoryViews),
+                                             (refine._REFERENCE["merge_scores"], refine._REFERENCE["StoryViews"])):
+                views, scored, calls = views_type(clusterer), scored_type(), []
+
+                def fallback(a: int, b: int, calls: list = calls) -> float:
+                    calls.append((a, b))
+                    return 0.25 + 0.01 * a
+
+                found = []
+                for sid in sids + sids[:3]:  # a second time: read from scored
+                    others = [o for o in sids if o != sid][: 3 + sid % 4]
+                    found.append(merge_scores(clusterer.stories_, sid, iter(others), every, threshold,
+                                              headline_threshold, scored, views, clusterer, headline_model, floor,
+                                              fallback))
+                results.append((found, list(scored.items()), calls))
+            compiled, reference = results
+            assert compiled == reference
+            assert any(found for found in compiled[0]) == (threshold < 1 or headline_threshold < 1 or bool(every))
+
+
+def test_merge_scores_raises_what_its_reference_raises() -> None:
+    from storyline.cluster import refine
+
+    clusterer = _views_clusterer()
+    sids = list(clusterer.stories_)
+    headlines = [sid for sid in sids if not clusterer.stories_[sid].body]
+    assert len(headlines) > 1
+    model = clusterer.merge_model(headline=True)
+
+    def broken(a: int, b: int) -> float:
+        raise ValueError("no probability")
+
+    def args(**changed: object) -> tuple:
+        values = {"stories": clusterer.stories_, "sid": headlines[0], "others": [headlines[1]], "every": False,
+                  "threshold": 0.5, "headline_threshold": 0.5, "scored": {}, "views": refine.StoryViews(clusterer),
+                  "clusterer": clusterer, "headline_model": None, "floor": 0.1, "fallback": broken}
+        values.update(changed)
+        return tuple(values.values())
+
+    for merge_scores in (speedups.merge_scores, refine._REFERENCE["merge_scores"]):
+        with pytest.raises(ValueError):
+            merge_scores(*args())
+        with pytest.raises(KeyError):
+            merge_scores(*args(others=[10_000]))
+        with pytest.raises(KeyError):
+            merge_scores(*args(sid=10_000))
+        with pytest.raises(TypeError):
+            merge_scores(*args(others=5))
+        with pytest.raises(TypeError):
+            merge_scores(*args(headline_model=3))
+        with pytest.raises(TypeError):
+            merge_scores(*args(threshold="x", headline_threshold="x"))
+        assert merge_scores(*args(threshold=1, headline_threshold=1.0)) == []  # the pass is off: nothing read
+        assert merge_scores(*args(others=[])) == []
+        scored = {}
+        found = merge_scores(*args(headline_model=model, scored=scored))
+        assert [other for _, _, other in found] == [headlines[1]] and list(scored.values()) == [found[0][0]]
+    with pytest.raises(TypeError):
+        speedups.merge_scores(*args()[:-1])
+
+
+def test_link_scores_matches_its_reference() -> None:
+    # link_stories' loop over a story's candidates: each story with the others at thresholds
+    # on, off (0, negative) and of either type, every or not, both views, refine.py's
+    # _sample and LINK_MAX_MEMBERS as they are (a bound of 1 samples every story larger)
+    from storyline.cluster import refine
+
+    clusterer = _views_clusterer()
+    sids = list(clusterer.stories_)
+    settings = [(0.5, 0.3, False), (0, 0.4, True), (0.2, 0, 1), (-1.0, 0, ""), (1, 0.5, None)]
+    for bound in (12, 1, True):  # (True: a bound of 1 that is no exact int)
+        for threshold, headline_threshold, every in settings:
+            results = []
+            for link_scores, views_type in ((speedups.link_scores, speedups.StoryViews),
+                                            (refine._REFERENCE["link_scores"], refine._REFERENCE["StoryViews"])):
+                with pytest.MonkeyPatch.context() as patch:
+                    patch.setattr(refine, "LINK_MAX_MEMBERS", bound)
+                    pairs, views = refine.PairScores(clusterer), views_type(clusterer)
+                    found = [link_scores(clusterer.stories_, clusterer.members_, sid,
+                                         iter([o for o in sids if o != sid][: 2 + sid % 5]), every, threshold,
+                                         headline_threshold, 0.05, 0.1, views, clusterer.df_, pairs)
+                             for sid in sids]
+                results.append((found, {k: list(row.items()) for k, row in pairs._cache.items()}))
+            compiled, reference = results
+            assert compiled == reference
+            on = threshold > 0 or headline_threshold > 0 or bool(every)
+            assert any(found for found in compiled[0]) == on
+            assert bool(compiled[1]) == (on and any(p > 0 for found in compiled[0] for p, _, _ in found))
+
+
+def test_link_scores_raises_what_its_reference_raises() -> None:
+    from storyline.cluster import refine
+
+    clusterer = _views_clusterer()
+    sids = list(clusterer.stories_)
+
+    def args(**changed: object) -> tuple:
+        values = {"stories": clusterer.stories_, "members": clusterer.members_, "sid": sids[0], "others": sids[1:4],
+                  "every": False, "threshold": 0.5, "headline_threshold": 0.5, "headline_floor": 0.0,
+                  "body_floor": 0.0, "views": refine.StoryViews(clusterer), "df": clusterer.df_,
+                  "pair": refine.PairScores(clusterer)}
+        values.update(changed)
+        return tuple(values.values())
+
+    for link_scores in (speedups.link_scores, refine._REFERENCE["link_scores"]):
+        with pytest.raises(KeyError):
+            link_scores(*args(others=[10_000]))
+        with pytest.raises(KeyError):
+            link_scores(*args(sid=10_000))
+        with pytest.raises(KeyError):
+            link_scores(*args(members={}))  # words meet at a floor of 0: the members are read
+        with pytest.raises(TypeError):
+            link_scores(*args(others=5))
+        with pytest.raises(TypeError):
+            link_scores(*args(threshold="x", headline_threshold="x"))
+        with pytest.raises(TypeError):
+            link_scores(*args(headline_floor="x", body_floor="x"))
+        assert link_scores(*args(threshold=0, headline_threshold=0.0)) == []  # the pass is off: nothing read
+        assert link_scores(*args(others=())) == []
+        with pytest.MonkeyPatch.context() as patch:
+            patch.delattr(refine, "LINK_MAX_MEMBERS")
+            with pytest.raises(NameError):
+                link_scores(*args())
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(refine, "LINK_MAX_MEMBERS", "x")
+            with pytest.raises(TypeError):
+                link_scores(*args())
+    with pytest.raises(TypeError):
+        speedups.link_scores(*args()[:-1])

@@ -72,6 +72,8 @@ static PyMethodDef methods[] = {
      register_stream_glue_doc},
     {"add_to_stream", (PyCFunction)(void (*)(void))add_to_stream, METH_FASTCALL, add_to_stream_doc},
     /* refinement's story views */
+    {"merge_scores", (PyCFunction)(void (*)(void))merge_scores, METH_FASTCALL, merge_scores_doc},
+    {"link_scores", (PyCFunction)(void (*)(void))link_scores, METH_FASTCALL, link_scores_doc},
     {"story_keys", (PyCFunction)(void (*)(void))story_keys, METH_FASTCALL, story_keys_doc},
     {"text_norms", (PyCFunction)(void (*)(void))text_norms, METH_FASTCALL, text_norms_doc},
     {"story_shares_words", (PyCFunction)(void (*)(void))story_shares_words, METH_FASTCALL, story_shares_words_doc},
@@ -115,7 +117,8 @@ PyMODINIT_FUNC PyInit__speedups(void) {
     if (PyType_Ready(&KeyIndexType) < 0) {
         return NULL;
     }
-    if (PyType_Ready(&TermTableType) < 0 || PyType_Ready(&TermCountsType) < 0 || PyType_Ready(&TermBagType) < 0) {
+    if (PyType_Ready(&TermTableType) < 0 || PyType_Ready(&TermCountsType) < 0 || PyType_Ready(&TermBagType) < 0
+            || PyType_Ready(&StoryViewsType) < 0) {
         return NULL;
     }
     PyObject *m = PyModule_Create(&module);
@@ -123,6 +126,7 @@ PyMODINIT_FUNC PyInit__speedups(void) {
                       || PyModule_AddObjectRef(m, "TermTable", (PyObject *)&TermTableType) < 0
                       || PyModule_AddObjectRef(m, "TermCounts", (PyObject *)&TermCountsType) < 0
                       || PyModule_AddObjectRef(m, "TermBag", (PyObject *)&TermBagType) < 0
+                      || PyModule_AddObjectRef(m, "StoryViews", (PyObject *)&StoryViewsType) < 0
                       || PyModule_AddIntConstant(m, "PROFILE_GUIDED", PROFILE_GUIDED) < 0)) {
         Py_CLEAR(m);
     }

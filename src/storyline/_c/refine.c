@@ -1483,13 +1483,69 @@ static int score_pair(PairState *s, PyObject *a, PyObject *b, PyObject *id_a, Py
     return done;
 }
 
+/* Where ArticleFeatures (or the last class an id was read of) keeps its id: the offset of
+ * its slot, learnt once per class and version of it as common.c's slot_offsets learns the
+ * kernel's (0: no plain slot, getattr each time). */
+static PyTypeObject *id_class; /* a strong reference */
+static unsigned int id_class_version;
+static Py_ssize_t id_offset;
+
+/* getattr(f, "id") (a new reference), the slot read in place where f's class keeps it in one. */
+static PyObject *article_id(PyObject *f) {
+    PyTypeObject *type = Py_TYPE(f);
+    if (type != id_class || type->tp_version_tag != id_class_version
+            || !PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG) || type->tp_getattro != PyObject_GenericGetAttr) {
+        Py_CLEAR(id_class);
+        id_offset = 0;
+        if (type->tp_getattro != PyObject_GenericGetAttr) {
+            return PyObject_GetAttr(f, pair_str[P_ID]); /* its own __getattribute__ or __getattr__ */
+        }
+        PyObject *descr = PyObject_GetAttr((PyObject *)type, pair_str[P_ID]);
+        if (descr == NULL) {
+            PyErr_Clear();
+        } else {
+            /* a slot of the class or of a base (see learn_slot_offsets) */
+            if (Py_IS_TYPE(descr, &PyMemberDescr_Type) && PyType_IsSubtype(type, ((PyDescrObject *)descr)->d_type)
+                    && ((PyMemberDescrObject *)descr)->d_member->type == T_OBJECT_EX) {
+                id_offset = ((PyMemberDescrObject *)descr)->d_member->offset;
+            }
+            Py_DECREF(descr);
+        }
+        if (PyType_HasFeature(type, Py_TPFLAGS_VALID_VERSION_TAG)) {
+            id_class = (PyTypeObject *)Py_NewRef((PyObject *)type);
+            id_class_version = type->tp_version_tag;
+        } else {
+            id_offset = 0; /* no version to check it by */
+        }
+    }
+    if (id_offset != 0) {
+        PyObject *id = *(PyObject **)((char *)f + id_offset);
+        if (id != NULL) {
+            return Py_NewRef(id);
+        }
+    }
+    return PyObject_GetAttr(f, pair_str[P_ID]); /* (an unset slot raises here) */
+}
+
+/* id_a < id_b for two exact str, as Python orders them (by code point): two ASCII ids by
+ * their bytes inline, others by PyUnicode_Compare; -1 with an exception set. */
+static inline int id_less(PyObject *id_a, PyObject *id_b) {
+    if (PyUnicode_IS_COMPACT_ASCII(id_a) && PyUnicode_IS_COMPACT_ASCII(id_b)) {
+        Py_ssize_t n_a = PyUnicode_GET_LENGTH(id_a), n_b = PyUnicode_GET_LENGTH(id_b);
+        int order = memcmp(PyUnicode_DATA(id_a), PyUnicode_DATA(id_b), (size_t)(n_a < n_b ? n_a : n_b));
+        return order < 0 || (order == 0 && n_a < n_b);
+    }
+    int order = PyUnicode_Compare(id_a, id_b);
+    return order == -1 && PyErr_Occurred() ? -1 : order < 0;
+}
+
 /* The cached probability of two articles of ids ``id_a``, ``id_b`` (a new reference to
  * the cached float), scored and cached where missing; NULL with an exception set. */
 static PyObject *cached_pair_of(PairState *s, PyObject *a, PyObject *b, PyObject *id_a, PyObject *id_b,
                                 HeldSide *held_a, HeldSide *held_b) {
     PyObject *out = NULL, *row = NULL;
     /* (two exact str compared as < compares them, without the rich comparison's dispatch) */
-    int less = PyUnicode_CheckExact(id_a) && PyUnicode_CheckExact(id_b) ? PyUnicode_Compare(id_a, id_b) < 0
+    int less = PyUnicode_CheckExact(id_a) && PyUnicode_CheckExact(id_b) ? id_less(id_a, id_b)
                                                                         : PyObject_RichCompareBool(id_a, id_b, Py_LT);
     if (less < 0) {
         goto done;
@@ -1529,8 +1585,8 @@ done:
 
 /* cached_pair_of two articles, their ids read here. */
 static PyObject *cached_pair(PairState *s, PyObject *a, PyObject *b) {
-    PyObject *id_a = PyObject_GetAttr(a, pair_str[P_ID]);
-    PyObject *id_b = id_a == NULL ? NULL : PyObject_GetAttr(b, pair_str[P_ID]);
+    PyObject *id_a = article_id(a);
+    PyObject *id_b = id_a == NULL ? NULL : article_id(b);
     PyObject *out = id_b == NULL ? NULL : cached_pair_of(s, a, b, id_a, id_b, NULL, NULL);
     Py_XDECREF(id_a);
     Py_XDECREF(id_b);
@@ -1656,10 +1712,10 @@ static PyObject *mean_probability(PyObject *self, PyObject *const *args, Py_ssiz
         for (Py_ssize_t j = 0; j < PyList_GET_SIZE(ys); j++) {
             PyObject *y = Py_NewRef(PyList_GET_ITEM(ys, j)), *id_y = NULL, *p_obj = NULL;
             /* x's id first, as the reference reads them */
-            if (id_x != NULL || (id_x = PyObject_GetAttr(x, pair_str[P_ID])) != NULL) {
+            if (id_x != NULL || (id_x = article_id(x)) != NULL) {
                 if (j < n_ids && y_ids[2 * j] == y) {
                     id_y = Py_NewRef(y_ids[2 * j + 1]);
-                } else if ((id_y = PyObject_GetAttr(y, pair_str[P_ID])) != NULL && j < n_ids) {
+                } else if ((id_y = article_id(y)) != NULL && j < n_ids) {
                     Py_XSETREF(y_ids[2 * j], Py_NewRef(y));
                     Py_XSETREF(y_ids[2 * j + 1], Py_NewRef(id_y));
                     Py_CLEAR(y_sides[j].capsule);
@@ -2479,6 +2535,10 @@ PyDoc_STRVAR(near_in_time_doc,
 "where both are dated, their mean days within the clusterer's window; else not\n"
 "``years_apart(clusterer, sid, other)`` (storyline.cluster.refine).");
 
+/* the clusterer's attributes near_in_time reads, interned once (PyObject_GetAttrString
+ * makes and interns its name at each call) */
+static PyObject *stories_name, *window_days_name;
+
 static PyObject *near_in_time(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 4) {
         PyErr_SetString(PyExc_TypeError, "near_in_time takes 4 arguments");
@@ -2487,8 +2547,14 @@ static PyObject *near_in_time(PyObject *self, PyObject *const *args, Py_ssize_t 
     if (kernel_ready() < 0) {
         return NULL;
     }
+    if (window_days_name == NULL) {
+        if ((stories_name == NULL && (stories_name = PyUnicode_InternFromString("stories_")) == NULL)
+                || (window_days_name = PyUnicode_InternFromString("window_days")) == NULL) {
+            return NULL;
+        }
+    }
     PyObject *clusterer = args[0], *sid = args[1], *years_apart = args[3];
-    PyObject *stories = PyObject_GetAttrString(clusterer, "stories_");
+    PyObject *stories = PyObject_GetAttr(clusterer, stories_name);
     if (stories == NULL) {
         return NULL;
     }
@@ -2511,7 +2577,7 @@ static PyObject *near_in_time(PyObject *self, PyObject *const *args, Py_ssize_t 
     }
     int dated = day_obj != Py_None;
     if (dated) {
-        if ((window = PyObject_GetAttrString(clusterer, "window_days")) == NULL) {
+        if ((window = PyObject_GetAttr(clusterer, window_days_name)) == NULL) {
             goto fail;
         }
         window_double = exact_double(window, &window_value);
@@ -2578,5 +2644,790 @@ fail:
     Py_XDECREF(day_obj);
     Py_XDECREF(story);
     Py_DECREF(stories);
+    return NULL;
+}
+
+/* ---- Refinement's story views (reference: StoryViews in storyline/cluster/refine.py):
+ * what the passes derive from a story, kept per version of it and asked for thousands of
+ * times, mostly where it is made already. Here the lookup of a made view is a C method's,
+ * not a Python method's frame. A view is a list (one the views object alone holds) of the
+ * size the story had and the views made so far (None where not yet); what is made where
+ * missing is made by refine.py's functions, read from its globals at that time as the
+ * reference reads them. ---- */
+
+enum { V_SIZE, V_KEYS, V_NORMS, V_TEXT_NORMS, V_VECTORS, V_TEXT, V_COUNT };
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *clusterer;
+    PyObject *stories; /* the clusterer's stories_, read when made */
+    PyObject *views;   /* a dict: the story object -> its view (a list of V_COUNT) */
+} StoryViewsObject;
+
+/* refine.py's globals that a missing view is made by, and the names read */
+enum { VG_STORY_KEYS, VG_BODY_KEYS, VG_ARTICLE_NORMS, VG_TEXT_NORMS, VG_AS_ARTICLE, VG_VECTORS, VG_DF, VG_TEXT_ONLY,
+       VG_KEYS, VG_STORIES, VG_NORMS, VG_HEADLINE_MERGE, VG_GET, VG_SHARES_WORDS, VG_SAMPLE, VG_MEAN,
+       VG_MAX_MEMBERS, VG_COUNT };
+static const char *const views_names[VG_COUNT] = {"story_keys", "STORY_BODY_KEYS", "article_norms", "text_norms",
+                                                 "as_article", "ArticleVectors", "df_", "text_only", "keys",
+                                                 "stories_", "norms", "headline_merge_probability", "get",
+                                                 "story_shares_words", "_sample", "mean_probability",
+                                                 "LINK_MAX_MEMBERS"};
+static PyObject *views_str[VG_COUNT];
+static PyObject *refine_globals; /* storyline.cluster.refine's __dict__ */
+
+static int views_ready(void) {
+    if (refine_globals != NULL) {
+        return 0;
+    }
+    for (int i = 0; i < VG_COUNT; i++) {
+        if (views_str[i] == NULL && (views_str[i] = PyUnicode_InternFromString(views_names[i])) == NULL) {
+            return -1;
+        }
+    }
+    PyObject *module = PyImport_ImportModule("storyline.cluster.refine");
+    if (module == NULL) {
+        return -1;
+    }
+    refine_globals = Py_NewRef(PyModule_GetDict(module));
+    Py_DECREF(module);
+    return 0;
+}
+
+/* A global of refine.py (a new reference), NameError where missing, as Python raises. */
+static PyObject *refine_global(int name) {
+    PyObject *value = PyDict_GetItemWithError(refine_globals, views_str[name]);
+    if (value == NULL && !PyErr_Occurred()) {
+        PyErr_Format(PyExc_NameError, "name '%U' is not defined", views_str[name]);
+    }
+    return Py_XNewRef(value);
+}
+
+/* f(a, b) or f(a, b, c) for a global f of refine.py (c NULL: two arguments). */
+static PyObject *call_global(int name, PyObject *a, PyObject *b, PyObject *c) {
+    PyObject *f = refine_global(name);
+    if (f == NULL) {
+        return NULL;
+    }
+    PyObject *args[3] = {a, b, c};
+    PyObject *out = PyObject_Vectorcall(f, args, c == NULL ? 2 : 3, NULL);
+    Py_DECREF(f);
+    return out;
+}
+
+/* Story ``sid`` (*story, a new reference) and its view of the story's present size (a
+ * new reference), made and filed where missing or of another size: the reference's
+ * self._stories[sid], self._views.get(story), view.size != story.size; NULL with an
+ * exception set. */
+static PyObject *view_of(StoryViewsObject *self, PyObject *sid, PyObject **story) {
+    PyObject *s;
+    if (PyDict_CheckExact(self->stories)) {
+        s = PyDict_GetItemWithError(self->stories, sid);
+        if (s == NULL) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetObject(PyExc_KeyError, sid);
+            }
+            return NULL;
+        }
+        Py_INCREF(s);
+    } else if ((s = PyObject_GetItem(self->stories, sid)) == NULL) {
+        return NULL;
+    }
+    PyObject *view = PyDict_GetItemWithError(self->views, s);
+    PyObject *size = NULL;
+    if (view == NULL && PyErr_Occurred()) {
+        goto fail;
+    }
+    Py_XINCREF(view);
+    /* (the story's size is read once either way: by the test, or by _View() where there is
+     * no view yet) */
+    if ((size = kernel_attr(s, K_SIZE)) == NULL) {
+        goto fail;
+    }
+    int stale = 1;
+    if (view != NULL) {
+        PyObject *old = PyList_GET_ITEM(view, V_SIZE);
+        if (PyLong_CheckExact(old) && PyLong_CheckExact(size)) {
+            stale = PyObject_RichCompareBool(old, size, Py_NE); /* (an int is equal to itself) */
+        } else {
+            PyObject *ne = PyObject_RichCompare(old, size, Py_NE);
+            stale = ne == NULL ? -1 : PyObject_IsTrue(ne);
+            Py_XDECREF(ne);
+        }
+        if (stale < 0) {
+            goto fail;
+        }
+    }
+    if (stale) {
+        Py_XDECREF(view);
+        if ((view = PyList_New(V_COUNT)) == NULL) {
+            goto fail;
+        }
+        PyList_SET_ITEM(view, V_SIZE, size);
+        size = NULL;
+        for (int i = V_SIZE + 1; i < V_COUNT; i++) {
+            PyList_SET_ITEM(view, i, Py_NewRef(Py_None));
+        }
+        if (PyDict_SetItem(self->views, s, view) < 0) {
+            goto fail;
+        }
+    }
+    Py_XDECREF(size);
+    *story = s;
+    return view;
+fail:
+    Py_XDECREF(view);
+    Py_XDECREF(size);
+    Py_DECREF(s);
+    return NULL;
+}
+
+/* ``made`` (a new reference, or NULL with an exception set), set as item ``at`` of the view. */
+static PyObject *view_item(PyObject *view, int at, PyObject *made) {
+    if (made != NULL) {
+        PyList_SetItem(view, at, Py_NewRef(made)); /* (a view stays V_COUNT long) */
+    }
+    return made;
+}
+
+static PyObject *StoryViews_keys(StoryViewsObject *self, PyObject *sid) {
+    PyObject *story, *view;
+    if (views_ready() < 0 || kernel_ready() < 0 || (view = view_of(self, sid, &story)) == NULL) {
+        return NULL;
+    }
+    PyObject *keys = PyList_GET_ITEM(view, V_KEYS);
+    if (keys != Py_None) {
+        Py_INCREF(keys);
+    } else {
+        PyObject *most = refine_global(VG_BODY_KEYS);
+        keys = most == NULL ? NULL : view_item(view, V_KEYS, call_global(VG_STORY_KEYS, story, most, NULL));
+        Py_XDECREF(most);
+    }
+    Py_DECREF(view);
+    Py_DECREF(story);
+    return keys;
+}
+
+static PyObject *StoryViews_norms(StoryViewsObject *self, PyObject *sid) {
+    PyObject *story, *view;
+    if (views_ready() < 0 || kernel_ready() < 0 || (view = view_of(self, sid, &story)) == NULL) {
+        return NULL;
+    }
+    PyObject *norms = PyList_GET_ITEM(view, V_NORMS);
+    if (norms != Py_None) {
+        Py_INCREF(norms);
+    } else {
+        PyObject *df = PyObject_GetAttr(self->clusterer, views_str[VG_DF]);
+        norms = df == NULL ? NULL : view_item(view, V_NORMS, call_global(VG_ARTICLE_NORMS, story, df, NULL));
+        Py_XDECREF(df);
+    }
+    Py_DECREF(view);
+    Py_DECREF(story);
+    return norms;
+}
+
+static PyObject *StoryViews_text_norms(StoryViewsObject *self, PyObject *sid) {
+    PyObject *story, *view;
+    if (views_ready() < 0 || kernel_ready() < 0 || (view = view_of(self, sid, &story)) == NULL) {
+        return NULL;
+    }
+    PyObject *norms = PyList_GET_ITEM(view, V_TEXT_NORMS);
+    if (norms != Py_None) {
+        Py_INCREF(norms);
+    } else {
+        /* (the merge pass's article_norms of this version, where it made them, give the title's) */
+        PyObject *df = PyObject_GetAttr(self->clusterer, views_str[VG_DF]);
+        PyObject *known = df == NULL ? NULL : Py_NewRef(PyList_GET_ITEM(view, V_NORMS));
+        norms = known == NULL ? NULL : view_item(view, V_TEXT_NORMS, call_global(VG_TEXT_NORMS, story, df, known));
+        Py_XDECREF(df);
+        Py_XDECREF(known);
+    }
+    Py_DECREF(view);
+    Py_DECREF(story);
+    return norms;
+}
+
+static PyObject *StoryViews_vectors(StoryViewsObject *self, PyObject *const *args, Py_ssize_t nargs,
+                                    PyObject *kwnames) {
+    if (views_ready() < 0 || kernel_ready() < 0) {
+        return NULL;
+    }
+    PyObject *text_only = Py_False;
+    Py_ssize_t nkw = kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames);
+    int named = nkw == 1 ? PyUnicode_Compare(PyTuple_GET_ITEM(kwnames, 0), views_str[VG_TEXT_ONLY]) == 0 : 0;
+    if (nargs != 1 || nkw > 1 || (nkw == 1 && !named)) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_TypeError, "vectors() takes a story id and the keyword text_only");
+        }
+        return NULL;
+    }
+    if (nkw == 1) {
+        text_only = args[1];
+    }
+    PyObject *sid = args[0], *story, *view = view_of(self, sid, &story);
+    if (view == NULL) {
+        return NULL;
+    }
+    PyObject *out = NULL, *make_article = NULL, *make_vectors = NULL, *keys = NULL, *article = NULL, *df = NULL;
+    if (PyList_GET_ITEM(view, V_VECTORS) != Py_None) {
+        out = Py_NewRef(PyList_GET_ITEM(view, V_VECTORS));
+        goto done;
+    }
+    int text = PyObject_IsTrue(text_only);
+    if (text < 0) {
+        goto done;
+    }
+    if (text && PyList_GET_ITEM(view, V_TEXT) != Py_None) {
+        out = Py_NewRef(PyList_GET_ITEM(view, V_TEXT));
+        goto done;
+    }
+    /* ArticleVectors(as_article(sid, story, self.keys(sid)), self.clusterer.df_, text_only=text_only),
+     * set in this view (self.keys may file another, where the story has grown meanwhile) */
+    if ((make_vectors = refine_global(VG_VECTORS)) == NULL || (make_article = refine_global(VG_AS_ARTICLE)) == NULL
+            || (keys = PyObject_CallMethodOneArg((PyObject *)self, views_str[VG_KEYS], sid)) == NULL) {
+        goto done;
+    }
+    PyObject *article_args[3] = {sid, story, keys};
+    if ((article = PyObject_Vectorcall(make_article, article_args, 3, NULL)) == NULL
+            || (df = PyObject_GetAttr(self->clusterer, views_str[VG_DF])) == NULL) {
+        goto done;
+    }
+    PyObject *kw = PyTuple_Pack(1, views_str[VG_TEXT_ONLY]);
+    if (kw == NULL) {
+        goto done;
+    }
+    PyObject *vector_args[3] = {article, df, text_only};
+    out = PyObject_Vectorcall(make_vectors, vector_args, 2, kw);
+    Py_DECREF(kw);
+    if (out != NULL) {
+        int at = PyObject_IsTrue(text_only);
+        if (at < 0) {
+            Py_CLEAR(out);
+        } else {
+            PyList_SetItem(view, at ? V_TEXT : V_VECTORS, Py_NewRef(out));
+        }
+    }
+done:
+    Py_XDECREF(make_article);
+    Py_XDECREF(make_vectors);
+    Py_XDECREF(keys);
+    Py_XDECREF(article);
+    Py_XDECREF(df);
+    Py_DECREF(view);
+    Py_DECREF(story);
+    return out;
+}
+
+static int StoryViews_init(StoryViewsObject *self, PyObject *args, PyObject *kwargs) {
+    PyObject *clusterer;
+    static char *kwlist[] = {"clusterer", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O:StoryViews", kwlist, &clusterer)) {
+        return -1;
+    }
+    if (views_ready() < 0) {
+        return -1;
+    }
+    PyObject *stories = PyObject_GetAttr(clusterer, views_str[VG_STORIES]);
+    PyObject *views = stories == NULL ? NULL : PyDict_New();
+    if (views == NULL) {
+        Py_XDECREF(stories);
+        return -1;
+    }
+    Py_XSETREF(self->clusterer, Py_NewRef(clusterer));
+    Py_XSETREF(self->stories, stories);
+    Py_XSETREF(self->views, views);
+    return 0;
+}
+
+static int StoryViews_traverse(StoryViewsObject *self, visitproc visit, void *arg) {
+    Py_VISIT(self->clusterer);
+    Py_VISIT(self->stories);
+    Py_VISIT(self->views);
+    return 0;
+}
+
+static int StoryViews_clear(StoryViewsObject *self) {
+    Py_CLEAR(self->clusterer);
+    Py_CLEAR(self->stories);
+    Py_CLEAR(self->views);
+    return 0;
+}
+
+static void StoryViews_dealloc(StoryViewsObject *self) {
+    PyObject_GC_UnTrack(self);
+    StoryViews_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* A view's methods read their state as made by __init__: one made by __new__ alone has none. */
+static PyObject *views_unmade(void) {
+    PyErr_SetString(PyExc_TypeError, "StoryViews: __init__ was not called");
+    return NULL;
+}
+
+static PyObject *StoryViews_keys_of(StoryViewsObject *self, PyObject *sid) {
+    return self->views == NULL ? views_unmade() : StoryViews_keys(self, sid);
+}
+
+static PyObject *StoryViews_norms_of(StoryViewsObject *self, PyObject *sid) {
+    return self->views == NULL ? views_unmade() : StoryViews_norms(self, sid);
+}
+
+static PyObject *StoryViews_text_norms_of(StoryViewsObject *self, PyObject *sid) {
+    return self->views == NULL ? views_unmade() : StoryViews_text_norms(self, sid);
+}
+
+static PyObject *StoryViews_vectors_of(StoryViewsObject *self, PyObject *const *args, Py_ssize_t nargs,
+                                       PyObject *kwnames) {
+    return self->views == NULL ? views_unmade() : StoryViews_vectors(self, args, nargs, kwnames);
+}
+
+static PyMethodDef StoryViews_methods[] = {
+    {"keys", (PyCFunction)StoryViews_keys_of, METH_O, "The story's story_keys."},
+    {"norms", (PyCFunction)StoryViews_norms_of, METH_O, "The story's article_norms."},
+    {"text_norms", (PyCFunction)StoryViews_text_norms_of, METH_O, "The story's text_norms."},
+    {"vectors", (PyCFunction)(void (*)(void))StoryViews_vectors_of, METH_FASTCALL | METH_KEYWORDS,
+     "vectors(sid, *, text_only=False): the story's as_article vectors."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyMemberDef StoryViews_members[] = {
+    {"clusterer", T_OBJECT, offsetof(StoryViewsObject, clusterer), READONLY, "The clusterer."},
+    {NULL, 0, 0, 0, NULL},
+};
+
+static PyTypeObject StoryViewsType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "storyline._speedups.StoryViews",
+    .tp_doc = "StoryViews(clusterer): refinement's views of the clusterer's stories, kept per story version "
+              "(storyline.cluster.refine).",
+    .tp_basicsize = sizeof(StoryViewsObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)StoryViews_init,
+    .tp_dealloc = (destructor)StoryViews_dealloc,
+    .tp_traverse = (traverseproc)StoryViews_traverse,
+    .tp_clear = (inquiry)StoryViews_clear,
+    .tp_methods = StoryViews_methods,
+    .tp_members = StoryViews_members,
+};
+
+
+/* ---- The merge pass's loop over a story's candidates (reference: merge_scores in
+ * storyline/cluster/refine.py), its bytecode a fifth of refinement's: each pair's key,
+ * its cached probability, the norms of the two stories and the headline merge model's
+ * probability read and called from C; refine.py's headline_merge_probability read from its
+ * globals at each call, as the reference reads it. ---- */
+
+/* mapping[key] (a new reference): an exact dict's item read in place, KeyError where missing. */
+static PyObject *mapping_item(PyObject *mapping, PyObject *key) {
+    if (!PyDict_CheckExact(mapping)) {
+        return PyObject_GetItem(mapping, key);
+    }
+    PyObject *value = PyDict_GetItemWithError(mapping, key);
+    if (value == NULL && !PyErr_Occurred()) {
+        PyErr_SetObject(PyExc_KeyError, key);
+    }
+    return Py_XNewRef(value);
+}
+
+/* not story.body: 1 or 0, -1 with an exception set. */
+static int headline_story(PyObject *story) {
+    PyObject *body = kernel_attr(story, K_BODY);
+    int bodied = body == NULL ? -1 : PyObject_IsTrue(body);
+    Py_XDECREF(body);
+    return bodied < 0 ? -1 : !bodied;
+}
+
+/* bool(a op b), as an if statement reads it; -1 with an exception set. */
+static int compared(PyObject *a, PyObject *b, int op) {
+    if (PyLong_CheckExact(a) && PyLong_CheckExact(b)) {
+        return PyObject_RichCompareBool(a, b, op); /* (an int is equal to itself) */
+    }
+    PyObject *result = PyObject_RichCompare(a, b, op);
+    int out = result == NULL ? -1 : PyObject_IsTrue(result);
+    Py_XDECREF(result);
+    return out;
+}
+
+/* views.norms(sid) (a new reference): the compiled views' method called in C. */
+static PyObject *views_norms(PyObject *views, PyObject *sid) {
+    if (Py_IS_TYPE(views, &StoryViewsType)) {
+        return StoryViews_norms_of((StoryViewsObject *)views, sid);
+    }
+    return PyObject_CallMethodOneArg(views, views_str[VG_NORMS], sid);
+}
+
+/* ``known or views.norms(sid)`` (a new reference; ``known`` NULL: None). */
+static PyObject *known_or_norms(PyObject *known, PyObject *views, PyObject *sid) {
+    if (known != NULL) {
+        int truth = PyObject_IsTrue(known);
+        if (truth != 0) {
+            return truth < 0 ? NULL : Py_NewRef(known);
+        }
+    }
+    return views_norms(views, sid);
+}
+
+/* One pair's (probability, cut, other) appended to ``found``, or nothing where the pass is
+ * off for it; *own_norms: story sid's norms where read (held). 0, or -1 with an exception set. */
+static int merge_score(PyObject *const *args, PyObject *story, int headline, PyObject *other, PyObject **own_norms,
+                       PyObject *found) {
+    PyObject *stories = args[0], *sid = args[1], *scored = args[6], *views = args[7], *clusterer = args[8];
+    PyObject *model = args[9];
+    PyObject *so = mapping_item(stories, other), *key = NULL, *p = NULL, *norms_a = NULL, *norms_b = NULL;
+    PyObject *df = NULL, *weights = NULL, *bias = NULL, *merge = NULL;
+    int done = -1;
+    if (so == NULL) {
+        return -1;
+    }
+    /* cut = headline_threshold if headline and not so.body else threshold */
+    int both = headline ? headline_story(so) : 0;
+    if (both < 0) {
+        goto fail;
+    }
+    PyObject *cut = both ? args[5] : args[4];
+    /* if cut >= 1 and not every: continue */
+    int off = PyFloat_CheckExact(cut) ? PyFloat_AS_DOUBLE(cut) >= 1.0 : -2;
+    if (off == -2) {
+        PyObject *one = PyLong_FromLong(1);
+        off = one == NULL ? -1 : compared(cut, one, Py_GE);
+        Py_XDECREF(one);
+    }
+    if (off > 0) {
+        int every = PyObject_IsTrue(args[3]);
+        off = every < 0 ? -1 : !every;
+    }
+    if (off != 0) {
+        done = off < 0 ? -1 : 0;
+        goto fail;
+    }
+    /* a, b, sa, sb = (sid, other, story, so) if sid < other else (other, sid, so, story) */
+    int less = compared(sid, other, Py_LT);
+    if (less < 0) {
+        goto fail;
+    }
+    PyObject *a = less ? sid : other, *b = less ? other : sid, *sa = less ? story : so, *sb = less ? so : story;
+    PyObject *size_a = kernel_attr(sa, K_SIZE);
+    PyObject *size_b = size_a == NULL ? NULL : kernel_attr(sb, K_SIZE);
+    if (size_b != NULL) {
+        key = PyTuple_Pack(4, a, size_a, b, size_b);
+    }
+    Py_XDECREF(size_a);
+    Py_XDECREF(size_b);
+    if (key == NULL) {
+        goto fail;
+    }
+    /* p = scored.get(key) */
+    if (PyDict_CheckExact(scored)) {
+        p = PyDict_GetItemWithError(scored, key);
+        if (p == NULL && PyErr_Occurred()) {
+            goto fail;
+        }
+        p = Py_XNewRef(p);
+    } else if ((p = PyObject_CallMethodOneArg(scored, views_str[VG_GET], key)) == NULL) {
+        goto fail;
+    }
+    if (p == NULL || p == Py_None) {
+        Py_CLEAR(p);
+        if (model != Py_None) {
+            int own_first = compared(a, sid, Py_EQ);
+            if (own_first < 0) {
+                goto fail;
+            }
+            if (own_first) {
+                if ((norms_a = known_or_norms(*own_norms, views, a)) == NULL) {
+                    goto fail;
+                }
+                Py_XSETREF(*own_norms, Py_NewRef(norms_a));
+                if ((norms_b = views_norms(views, b)) == NULL) {
+                    goto fail;
+                }
+            } else {
+                if ((norms_a = views_norms(views, a)) == NULL
+                        || (norms_b = known_or_norms(*own_norms, views, b)) == NULL) {
+                    goto fail;
+                }
+                Py_XSETREF(*own_norms, Py_NewRef(norms_b));
+            }
+            /* headline_merge_probability(sa, norms_a, sb, norms_b, clusterer.df_, headline_floor,
+             * headline_model[0], headline_model[1]) */
+            if ((merge = refine_global(VG_HEADLINE_MERGE)) == NULL
+                    || (df = PyObject_GetAttr(clusterer, views_str[VG_DF])) == NULL
+                    || (weights = PySequence_GetItem(model, 0)) == NULL || (bias = PySequence_GetItem(model, 1)) == NULL) {
+                goto fail;
+            }
+            PyObject *merge_args[8] = {sa, norms_a, sb, norms_b, df, args[10], weights, bias};
+            if ((p = PyObject_Vectorcall(merge, merge_args, 8, NULL)) == NULL) {
+                goto fail;
+            }
+        }
+        if (p == NULL || p == Py_None) {
+            Py_XDECREF(p);
+            PyObject *pair[2] = {a, b};
+            if ((p = PyObject_Vectorcall(args[11], pair, 2, NULL)) == NULL) {
+                goto fail;
+            }
+        }
+        if (PyObject_SetItem(scored, key, p) < 0) {
+            goto fail;
+        }
+    }
+    PyObject *entry = PyTuple_Pack(3, p, cut, other);
+    if (entry != NULL) {
+        done = PyList_Append(found, entry);
+        Py_DECREF(entry);
+    }
+fail:
+    Py_DECREF(so);
+    Py_XDECREF(key);
+    Py_XDECREF(p);
+    Py_XDECREF(norms_a);
+    Py_XDECREF(norms_b);
+    Py_XDECREF(df);
+    Py_XDECREF(weights);
+    Py_XDECREF(bias);
+    Py_XDECREF(merge);
+    return done;
+}
+
+PyDoc_STRVAR(merge_scores_doc,
+"merge_scores(stories, sid, others, every, threshold, headline_threshold, scored, views, clusterer,\n"
+"             headline_model, headline_floor, fallback) -> list\n\n"
+"merge_stories' scores: (probability, cut, other) for each of ``others`` where the merge\n"
+"pass is on for the pair, or ``every`` (storyline.cluster.refine).");
+
+static PyObject *merge_scores(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 12) {
+        PyErr_SetString(PyExc_TypeError, "merge_scores takes 12 arguments");
+        return NULL;
+    }
+    if (kernel_ready() < 0 || views_ready() < 0) {
+        return NULL;
+    }
+    PyObject *story = mapping_item(args[0], args[1]);
+    if (story == NULL) {
+        return NULL;
+    }
+    PyObject *own_norms = NULL, *found = NULL, *others = NULL, *other = NULL;
+    int headline = headline_story(story);
+    if (headline < 0 || (found = PyList_New(0)) == NULL || (others = PyObject_GetIter(args[2])) == NULL) {
+        goto fail;
+    }
+    while ((other = PyIter_Next(others)) != NULL) {
+        int done = merge_score(args, story, headline, other, &own_norms, found);
+        Py_DECREF(other);
+        if (done < 0) {
+            goto fail;
+        }
+    }
+    if (PyErr_Occurred()) {
+        goto fail;
+    }
+    Py_DECREF(others);
+    Py_XDECREF(own_norms);
+    Py_DECREF(story);
+    return found;
+fail:
+    Py_XDECREF(others);
+    Py_XDECREF(found);
+    Py_XDECREF(own_norms);
+    Py_DECREF(story);
+    return NULL;
+}
+
+
+/* ---- The linkage pass's loop over a story's candidates (reference: link_scores in
+ * storyline/cluster/refine.py): each pair's threshold and floor, the two stories' text
+ * norms (the compiled views' method called in C), story_shares_words both ways,
+ * _sample and mean_probability, read from refine.py's globals at each call as the
+ * reference reads them. ---- */
+
+/* views.text_norms(sid) (a new reference): the compiled views' method called in C. */
+static PyObject *views_text_norms(PyObject *views, PyObject *sid) {
+    if (Py_IS_TYPE(views, &StoryViewsType)) {
+        return StoryViews_text_norms_of((StoryViewsObject *)views, sid);
+    }
+    return PyObject_CallMethodOneArg(views, views_str[VG_TEXT_NORMS], sid);
+}
+
+/* A global of refine.py called with ``n`` arguments (a new reference). */
+static PyObject *call_global_n(int name, PyObject *const *args, Py_ssize_t n) {
+    PyObject *f = refine_global(name);
+    if (f == NULL) {
+        return NULL;
+    }
+    PyObject *out = PyObject_Vectorcall(f, args, (size_t)n, NULL);
+    Py_DECREF(f);
+    return out;
+}
+
+/* bool(story_shares_words(a, norms_a, b, norms_b, df, floor)); -1 with an exception set. */
+static int shares_words_of(PyObject *a, PyObject *norms_a, PyObject *b, PyObject *norms_b, PyObject *df,
+                           PyObject *floor) {
+    PyObject *call_args[6] = {a, norms_a, b, norms_b, df, floor};
+    PyObject *result = call_global_n(VG_SHARES_WORDS, call_args, 6);
+    int out = result == NULL ? -1 : PyObject_IsTrue(result);
+    Py_XDECREF(result);
+    return out;
+}
+
+/* The state of one call: story sid's text norms and sample where read (held). */
+typedef struct {
+    PyObject *story, *norms, *sample;
+    int headline;
+} LinkOwn;
+
+/* One pair's (score, cut, other) appended to ``found``, or nothing where the pass is off
+ * for it. 0, or -1 with an exception set. */
+static int link_score(PyObject *const *args, LinkOwn *own, PyObject *other, PyObject *found) {
+    PyObject *stories = args[0], *members = args[1], *sid = args[2], *views = args[9], *df = args[10];
+    PyObject *so = mapping_item(stories, other), *norms_other = NULL, *score = NULL, *ys = NULL;
+    int done = -1;
+    if (so == NULL) {
+        return -1;
+    }
+    /* both = headline and not so.body; cut = headline_threshold if both else threshold */
+    int both = own->headline ? headline_story(so) : 0;
+    if (both < 0) {
+        goto fail;
+    }
+    PyObject *cut = both ? args[6] : args[5];
+    /* if cut <= 0 and not every: continue */
+    int off = PyFloat_CheckExact(cut) ? PyFloat_AS_DOUBLE(cut) <= 0.0 : -2;
+    if (off == -2) {
+        PyObject *zero = PyLong_FromLong(0);
+        off = zero == NULL ? -1 : compared(cut, zero, Py_LE);
+        Py_XDECREF(zero);
+    }
+    if (off > 0) {
+        int every = PyObject_IsTrue(args[4]);
+        off = every < 0 ? -1 : !every;
+    }
+    if (off != 0) {
+        done = off < 0 ? -1 : 0;
+        goto fail;
+    }
+    PyObject *floor = both ? args[7] : args[8];
+    if (own->norms == NULL || own->norms == Py_None) {
+        Py_XSETREF(own->norms, views_text_norms(views, sid));
+        if (own->norms == NULL) {
+            goto fail;
+        }
+    }
+    if ((norms_other = views_text_norms(views, other)) == NULL) {
+        goto fail;
+    }
+    /* (own->norms is held: the views' Python code, where it runs, cannot drop it) */
+    PyObject *norms = Py_NewRef(own->norms);
+    int meet = shares_words_of(own->story, norms, so, norms_other, df, floor);
+    if (meet == 0) {
+        meet = shares_words_of(so, norms_other, own->story, norms, df, floor);
+    }
+    Py_DECREF(norms);
+    if (meet < 0) {
+        goto fail;
+    }
+    if (!meet) {
+        score = PyFloat_FromDouble(0.0);
+    } else {
+        if (own->sample == NULL || own->sample == Py_None) {
+            PyObject *own_members = mapping_item(members, sid);
+            Py_XSETREF(own->sample, own_members == NULL ? NULL : call_global_n(VG_SAMPLE, &own_members, 1));
+            Py_XDECREF(own_members);
+            if (own->sample == NULL) {
+                goto fail;
+            }
+        }
+        /* ys = members[other]; if len(ys) > LINK_MAX_MEMBERS: ys = _sample(ys) */
+        if ((ys = mapping_item(members, other)) == NULL) {
+            goto fail;
+        }
+        Py_ssize_t n = PyObject_Length(ys);
+        PyObject *most = n < 0 ? NULL : refine_global(VG_MAX_MEMBERS);
+        if (most == NULL) {
+            goto fail;
+        }
+        int over;
+        if (PyLong_CheckExact(most)) {
+            int overflow;
+            long long bound = PyLong_AsLongLongAndOverflow(most, &overflow);
+            over = overflow ? overflow < 0 : (long long)n > bound;
+        } else {
+            PyObject *length = PyLong_FromSsize_t(n);
+            over = length == NULL ? -1 : compared(length, most, Py_GT);
+            Py_XDECREF(length);
+        }
+        Py_DECREF(most);
+        if (over < 0) {
+            goto fail;
+        }
+        if (over) {
+            Py_SETREF(ys, call_global_n(VG_SAMPLE, &ys, 1));
+            if (ys == NULL) {
+                goto fail;
+            }
+        }
+        PyObject *sample = Py_NewRef(own->sample);
+        PyObject *mean_args[4] = {args[11], sample, ys, cut};
+        score = call_global_n(VG_MEAN, mean_args, 4);
+        Py_DECREF(sample);
+    }
+    if (score != NULL) {
+        PyObject *entry = PyTuple_Pack(3, score, cut, other);
+        if (entry != NULL) {
+            done = PyList_Append(found, entry);
+            Py_DECREF(entry);
+        }
+    }
+fail:
+    Py_DECREF(so);
+    Py_XDECREF(norms_other);
+    Py_XDECREF(score);
+    Py_XDECREF(ys);
+    return done;
+}
+
+PyDoc_STRVAR(link_scores_doc,
+"link_scores(stories, members, sid, others, every, threshold, headline_threshold, headline_floor,\n"
+"            body_floor, views, df, pair) -> list\n\n"
+"link_stories' scores: (score, cut, other) for each of ``others`` where the linkage pass is\n"
+"on for the pair, or ``every`` (storyline.cluster.refine).");
+
+static PyObject *link_scores(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 12) {
+        PyErr_SetString(PyExc_TypeError, "link_scores takes 12 arguments");
+        return NULL;
+    }
+    if (kernel_ready() < 0 || views_ready() < 0) {
+        return NULL;
+    }
+    LinkOwn own = {NULL, NULL, NULL, 0};
+    PyObject *found = NULL, *others = NULL, *other = NULL;
+    if ((own.story = mapping_item(args[0], args[2])) == NULL || (own.headline = headline_story(own.story)) < 0
+            || (found = PyList_New(0)) == NULL || (others = PyObject_GetIter(args[3])) == NULL) {
+        goto fail;
+    }
+    while ((other = PyIter_Next(others)) != NULL) {
+        int done = link_score(args, &own, other, found);
+        Py_DECREF(other);
+        if (done < 0) {
+            goto fail;
+        }
+    }
+    if (PyErr_Occurred()) {
+        goto fail;
+    }
+    Py_DECREF(others);
+    Py_DECREF(own.story);
+    Py_XDECREF(own.norms);
+    Py_XDECREF(own.sample);
+    return found;
+fail:
+    Py_XDECREF(others);
+    Py_XDECREF(found);
+    Py_XDECREF(own.story);
+    Py_XDECREF(own.norms);
+    Py_XDECREF(own.sample);
     return NULL;
 }

@@ -198,26 +198,41 @@ class StoryViews:
             view = self._views[story] = _View(story)
         return view
 
+    # keys, norms and text_norms look the view up as _view does, inline: the passes ask
+    # for them thousands of times, mostly for a view already made
+
     def keys(self, sid: int) -> tuple[str, ...]:
-        view = self._view(sid)
-        if view.keys is None:
-            view.keys = story_keys(view.story, STORY_BODY_KEYS)
-        return view.keys
+        story = self._stories[sid]
+        view = self._views.get(story)
+        if view is None or view.size != story.size:
+            view = self._views[story] = _View(story)
+        keys = view.keys
+        if keys is None:
+            keys = view.keys = story_keys(story, STORY_BODY_KEYS)
+        return keys
 
     def norms(self, sid: int) -> tuple[object, ...]:
         """The story's :func:`article_norms`."""
-        view = self._view(sid)
-        if view.norms is None:
-            view.norms = article_norms(view.story, self.clusterer.df_)
-        return view.norms
+        story = self._stories[sid]
+        view = self._views.get(story)
+        if view is None or view.size != story.size:
+            view = self._views[story] = _View(story)
+        norms = view.norms
+        if norms is None:
+            norms = view.norms = article_norms(story, self.clusterer.df_)
+        return norms
 
     def text_norms(self, sid: int) -> TextNorms:
         """The story's :func:`text_norms`."""
-        view = self._view(sid)
-        if view.text_norms is None:
+        story = self._stories[sid]
+        view = self._views.get(story)
+        if view is None or view.size != story.size:
+            view = self._views[story] = _View(story)
+        norms = view.text_norms
+        if norms is None:
             # (the merge pass's article_norms of this version, where it made them, give the title's)
-            view.text_norms = text_norms(view.story, self.clusterer.df_, view.norms)
-        return view.text_norms
+            norms = view.text_norms = text_norms(story, self.clusterer.df_, view.norms)
+        return norms
 
     def vectors(self, sid: int, *, text_only: bool = False) -> ArticleVectors:
         """The story's :func:`as_article` vectors (``text_only``: see :class:`ArticleVectors`;
@@ -339,11 +354,13 @@ def story_shares_words(a: StoryFeatures, norms_a: TextNorms, b: StoryFeatures,
     return shares_words(ArticleVectors(as_article(0, a, ()), df, text_only=True), b, df, floor)
 
 
-#: the pure-Python references of the story views' C loops, by name (see _REFERENCE below)
-_VIEW_REFERENCE = {f.__name__: f for f in (story_keys, text_norms, story_shares_words)}
+#: the pure-Python references of the story views' C loops and type, by name (see _REFERENCE
+#: below; the compiled StoryViews makes a missing view by the functions named here, as read
+#: from this module's globals at that time)
+_VIEW_REFERENCE = {f.__name__: f for f in (story_keys, text_norms, story_shares_words, StoryViews)}
 
 if COMPILED:
-    from .._speedups import story_keys, story_shares_words, text_norms  # type: ignore  # noqa: F811
+    from .._speedups import StoryViews, story_keys, story_shares_words, text_norms  # type: ignore  # noqa: F811
 
 
 def rank_by_title(story: StoryFeatures, norms: tuple[object, ...], candidates: Sequence[int],
@@ -411,8 +428,11 @@ if COMPILED:
 
 def _years_apart(clusterer: OnlineClusterer, a: int, b: int) -> bool:
     """Whether either story's undated reports name years that place it apart from the other
-    (:func:`_years_contradict`, which is one-way)."""
-    return _years_contradict(clusterer, a, b) or _years_contradict(clusterer, b, a)
+    (:func:`_years_contradict`, which is one-way). Its first test, that the undated one is
+    undated, is read here before its call (near_in_time asks where either story is undated)."""
+    stories = clusterer.stories_
+    return ((stories[a].first_day is None and _years_contradict(clusterer, a, b))
+            or (stories[b].first_day is None and _years_contradict(clusterer, b, a)))
 
 
 def _years_contradict(clusterer: OnlineClusterer, undated: int, dated: int) -> bool:
@@ -488,7 +508,56 @@ def _mean_probability(pair: PairScores, report: ArticleFeatures, group: list[Art
     """The pair model's mean same-event probability of ``report`` with (a sample of) the
     other members of ``group``."""
     read = _sample([f for f in group if f is not report])
-    return pair.mean([report], read) if read else 0.0
+    return mean_probability(pair, [report], read, 0.0) if read else 0.0  # pair.mean
+
+
+def merge_scores(stories: dict[int, StoryFeatures], sid: int, others: list[int], every: bool, threshold: float,
+                 headline_threshold: float, scored: dict[tuple[int, int, int, int], float], views: StoryViews,
+                 clusterer: OnlineClusterer, headline_model: tuple[Sequence[float], float] | None,
+                 headline_floor: float, fallback: Callable[[int, int], float]) -> list[tuple[float, float, int]]:
+    """:func:`merge_stories`' scores: (probability, cut, other) for each of ``others``: the
+    merge models' probability of stories ``sid`` and ``other`` (scored once for each pair
+    of their versions, in ``scored``), and the threshold ``cut`` of the pair (two stories of
+    headlines alone have their own); a pair for which the pass is off (cut 1) is left out
+    unless ``every``. Two stories of headlines alone are compared by
+    :func:`headline_merge_probability` where ``headline_model`` (weights, bias) is given,
+    any others by ``fallback(a, b)``. Story sid's norms, where read, are read once (in the
+    order the pair's two are read)."""
+    story = stories[sid]
+    headline = not story.body
+    own_norms = None
+    found = []
+    for other in others:
+        so = stories[other]
+        cut = headline_threshold if headline and not so.body else threshold
+        if cut >= 1 and not every:
+            continue
+        a, b, sa, sb = (sid, other, story, so) if sid < other else (other, sid, so, story)
+        key = (a, sa.size, b, sb.size)
+        p = scored.get(key)
+        if p is None:
+            if headline_model is not None:
+                if a == sid:
+                    own_norms = norms_a = own_norms or views.norms(a)
+                    norms_b = views.norms(b)
+                else:
+                    norms_a = views.norms(a)
+                    own_norms = norms_b = own_norms or views.norms(b)
+                p = headline_merge_probability(sa, norms_a, sb, norms_b, clusterer.df_, headline_floor,
+                                               headline_model[0], headline_model[1])
+            if p is None:
+                p = fallback(a, b)
+            scored[key] = p
+        found.append((p, cut, other))
+    return found
+
+
+#: the pure-Python reference of the merge pass's loop over a story's candidates (see
+#: _REFERENCE below)
+_MERGE_REFERENCE[merge_scores.__name__] = merge_scores
+
+if COMPILED:
+    from .._speedups import merge_scores  # type: ignore  # noqa: F811
 
 
 def merge_stories(clusterer: OnlineClusterer, *, threshold: float, headline_threshold: float | None = None,
@@ -509,42 +578,12 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thre
     # two stories of headlines alone are compared in one call where the headline model
     # gives entity_conflict no weight (it is computed in Python)
     headline_model = None if reads_conflict[True] else clusterer.merge_model(headline=True)
-    headline_weights, headline_bias = headline_model or (None, None)
     headline_floor = clusterer.text_floor(headline=True)
 
     stories = clusterer.stories_
 
-    def scores(sid: int, others: list[int], every: bool = False) -> Iterator[tuple[float, float, int]]:
-        """(probability, cut, other) for each of ``others``: the merge models' probability
-        of stories ``sid`` and ``other`` (scored once for each pair of their versions), and
-        the threshold ``cut`` of the pair (two stories of headlines alone have their own); a
-        pair for which this pass is off (cut 1) is left out unless ``every``. Story sid's
-        norms, where read, are read once (in the order the pair's two are read)."""
-        story = stories[sid]
-        headline = not story.body
-        own_norms = None
-        for other in others:
-            so = stories[other]
-            cut = headline_threshold if headline and not so.body else threshold
-            if cut >= 1 and not every:
-                continue
-            a, b, sa, sb = (sid, other, story, so) if sid < other else (other, sid, so, story)
-            key = (a, sa.size, b, sb.size)
-            p = scored.get(key)
-            if p is None:
-                if headline_model is not None:
-                    if a == sid:
-                        own_norms = norms_a = own_norms or views.norms(a)
-                        norms_b = views.norms(b)
-                    else:
-                        norms_a = views.norms(a)
-                        own_norms = norms_b = own_norms or views.norms(b)
-                    p = headline_merge_probability(sa, norms_a, sb, norms_b, clusterer.df_, headline_floor,
-                                                   headline_weights, headline_bias)
-                if p is None:
-                    p = _story_probability(clusterer, a, b, views, reads_conflict)
-                scored[key] = p
-            yield p, cut, other
+    def fallback(a: int, b: int) -> float:
+        return _story_probability(clusterer, a, b, views, reads_conflict)
 
     def push_pairs(sid: int) -> None:
         if stories[sid].body and threshold >= 1:
@@ -559,7 +598,8 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thre
             else:
                 ranked = rank_by_title(stories[sid], views.norms(sid), others, stories, clusterer.df_, FULL_COMPARE)
             others = list(ranked)
-        for p, cut, other in scores(sid, others):
+        for p, cut, other in merge_scores(stories, sid, others, False, threshold, headline_threshold, scored, views,
+                                          clusterer, headline_model, headline_floor, fallback):
             if p >= cut:
                 heapq.heappush(heap, (-p, sid, other) if sid < other else (-p, other, sid))
 
@@ -574,7 +614,8 @@ def merge_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thre
         if version.get(keep) or version.get(gone):
             if _too_far_apart(clusterer, keep, gone):
                 continue
-            p, cut, _ = next(scores(keep, [gone], every=True))
+            p, cut, _ = merge_scores(stories, keep, [gone], True, threshold, headline_threshold, scored, views,
+                                     clusterer, headline_model, headline_floor, fallback)[0]
             if p < cut:
                 continue
         _absorb(clusterer, keep, gone, moved)
@@ -855,6 +896,52 @@ def _sample(members: list[ArticleFeatures]) -> list[ArticleFeatures]:
     return [members[int(i * step)] for i in range(LINK_MAX_MEMBERS)]
 
 
+def link_scores(stories: dict[int, StoryFeatures], members: dict[int, list[ArticleFeatures]], sid: int,
+                others: list[int], every: bool, threshold: float, headline_threshold: float, headline_floor: float,
+                body_floor: float, views: StoryViews, df: DocumentFrequencies,
+                pair: PairScores) -> list[tuple[float, float, int]]:
+    """:func:`link_stories`' scores: (score, cut, other) for each of ``others``: the pair
+    model's mean over the articles of story ``sid`` and ``other`` (:func:`mean_probability`,
+    of samples of at most :data:`LINK_MAX_MEMBERS`), where it reaches the threshold ``cut``
+    of the pair (two stories of headlines alone have their own, and their text floor),
+    else some value below (0.0 where their words do not meet); a pair whose threshold is off
+    (0) is left out unless ``every``. What is read of story sid, which does not change
+    meanwhile, is read once, where first needed."""
+    story = stories[sid]
+    headline = not story.body
+    norms = sample = None
+    found = []
+    for other in others:
+        so = stories[other]
+        both = headline and not so.body
+        cut = headline_threshold if both else threshold
+        if cut <= 0 and not every:
+            continue
+        floor = headline_floor if both else body_floor
+        if norms is None:
+            norms = views.text_norms(sid)
+        norms_other = views.text_norms(other)
+        if not (story_shares_words(story, norms, so, norms_other, df, floor)
+                or story_shares_words(so, norms_other, story, norms, df, floor)):
+            found.append((0.0, cut, other))
+            continue
+        if sample is None:
+            sample = _sample(members[sid])
+        # (a story of at most LINK_MAX_MEMBERS is its own sample: _sample's call saved)
+        ys = members[other]
+        if len(ys) > LINK_MAX_MEMBERS:
+            ys = _sample(ys)
+        found.append((mean_probability(pair, sample, ys, cut), cut, other))  # pair.mean
+    return found
+
+
+# the pure-Python reference of the linkage pass's loop over a story's candidates
+_REFERENCE[link_scores.__name__] = link_scores
+
+if COMPILED:
+    from .._speedups import link_scores  # type: ignore  # noqa: F811
+
+
 def link_stories(clusterer: OnlineClusterer, *, threshold: float, headline_threshold: float | None = None,
                  pairs: PairScores | None = None, views: StoryViews | None = None) -> dict[str, int]:
     """Average-linkage agglomeration over stories (the older id stays).
@@ -876,41 +963,15 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thres
 
     stories, members = clusterer.stories_, clusterer.members_
 
-    def scores(sid: int, others: list[int], every: bool = False) -> Iterator[tuple[float, float, int]]:
-        """(score, cut, other) for each of ``others``: the pair model's mean over the articles
-        of story ``sid`` and ``other``, where it reaches the threshold ``cut`` of the pair
-        (two stories of headlines alone have their own), else some value below (0.0 where
-        their words do not meet); a pair whose threshold is off (0) is left out unless
-        ``every``. What is read of story sid, which does not change meanwhile, is read once,
-        where first needed."""
-        story = stories[sid]
-        headline = not story.body
-        norms = sample = None
-        for other in others:
-            so = stories[other]
-            both = headline and not so.body
-            cut = headline_threshold if both else threshold
-            if cut <= 0 and not every:
-                continue
-            floor = headline_floor if both else body_floor
-            if norms is None:
-                norms = views.text_norms(sid)
-            norms_other = views.text_norms(other)
-            if not (story_shares_words(story, norms, so, norms_other, df, floor)
-                    or story_shares_words(so, norms_other, story, norms, df, floor)):
-                yield 0.0, cut, other
-                continue
-            if sample is None:
-                sample = _sample(members[sid])
-            yield mean_probability(pair, sample, _sample(members[other]), cut), cut, other  # pair.mean
-
     heap: list[tuple[float, int, int, int, int]] = []
     size: dict[int, int] = {}
 
     def push_pairs(sid: int) -> None:
         own = stories[sid].size
         retrieved = clusterer._retrieve(views.keys(sid), limit=LINK_CANDIDATES)
-        for p, cut, other in scores(sid, near_in_time(clusterer, sid, retrieved, _years_apart)):
+        for p, cut, other in link_scores(stories, members, sid, near_in_time(clusterer, sid, retrieved, _years_apart),
+                                         False, threshold, headline_threshold, headline_floor, body_floor, views, df,
+                                         pair):
             if p >= cut:
                 heapq.heappush(heap, (-p, sid, other, own, stories[other].size) if sid < other
                                else (-p, other, sid, own, stories[other].size))
@@ -925,7 +986,8 @@ def link_stories(clusterer: OnlineClusterer, *, threshold: float, headline_thres
             # either story has grown since this pair was scored: check and score it again
             if _too_far_apart(clusterer, keep, gone):
                 continue
-            p, cut, _ = next(scores(keep, [gone], every=True))
+            p, cut, _ = link_scores(stories, members, keep, [gone], True, threshold, headline_threshold,
+                                    headline_floor, body_floor, views, df, pair)[0]
             if p < cut:
                 continue
         _absorb(clusterer, keep, gone, moved)
@@ -985,7 +1047,7 @@ def attach_fragments(clusterer: OnlineClusterer, *, threshold: float, headline_t
                 near = [near[i] for i in order]
             if not near:
                 continue
-            p = max([pair.mean(fragment, [y]) for y in near])
+            p = max([mean_probability(pair, fragment, [y], 0.0) for y in near])  # pair.mean, without its call
             if p >= cut and (best is None or p > best_p):
                 best, best_p = other, p
         if best is not None:
