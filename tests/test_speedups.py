@@ -5449,3 +5449,56 @@ def test_a_storys_years_are_found_under_keys_equal_to_the_year() -> None:
             compiled, reference = stories
             assert list(compiled.years.items()) == list(reference.years.items())
             assert [type(k) for k in compiled.years] == [type(k) for k in reference.years]
+
+
+# ---- decide, round six: the stories found inline, the kernel's reads trimmed (stream.c, compare.c) ----
+
+
+def _stories_for(made, df, keys):
+    from storyline.cluster.features import StoryFeatures
+
+    stories = {}
+    for key, f in zip(keys, made, strict=True):
+        df.add(f)
+        stories[key] = StoryFeatures()
+        stories[key].add(f, df=df)
+    return stories
+
+
+def test_decide_finds_its_candidates_under_keys_equal_to_their_ids() -> None:
+    # story_of: ids of one digit or none found by CPython's probe of the dict's index (one
+    # byte, two bytes a place), under the same int or an equal one made anew; ids past a
+    # digit, negative ones, a float or a bool key of an id's value (looked up); places left
+    # by deleted stories; a missing id raises KeyError as the reference does
+    from dataclasses import replace
+
+    from storyline.cluster import online
+    from storyline.cluster.features import KINDS, DocumentFrequencies
+
+    def made_anew(value: int) -> int:
+        return int(str(value))  # equal, another object where not a small int
+
+    rng = random.Random(5)
+    made = [_random_features(rng, i) for i in range(8)]
+    made = [replace(f, day=735000 + 5 * i, entities={k: v for k, v in f.entities.items() if k[:2] in KINDS})
+            for i, f in enumerate(made)]
+    article = made.pop()
+    key_sets = [[0, 1, 2, 3, 4, 5, 6], [1000, 2**30 - 1, 2**30, 2**40, -1, -5, 7],
+                [5.0, True, 3, 4, 1234567, 8, 9]]
+    for keys in key_sets:
+        for filler in (0, 300):  # a dict of one-byte places, and of two-byte ones
+            runs = []
+            for decide in (speedups.decide, online._REFERENCE["decide"]):
+                df = DocumentFrequencies()
+                stories = {10_000 + k: None for k in range(filler)}
+                stories.update(_stories_for(made, df, keys))
+                for k in range(filler):
+                    del stories[10_000 + k]  # dummies in the index
+                df.add(article)
+                candidates = [made_anew(int(k)) for k in keys]  # 5 for 5.0, 1 for True
+                picked = [decide(article, order, stories, df, count, 0.0, 400, [0.5] * 18, -1.0, 0.1)
+                          for order in (candidates, candidates[::-1]) for count in (2, 20)]
+                with pytest.raises(KeyError):
+                    decide(article, [*candidates, 77], stories, df, 20, 0.0, 400, [0.5] * 18, -1.0, 0.1)
+                runs.append((picked, [list(s._norms.items()) for s in stories.values()]))
+            assert runs[0] == runs[1]

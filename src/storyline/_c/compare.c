@@ -23,7 +23,7 @@
 /* Whether a corpus of ``count`` documents has grown past ``growth`` * ``cached`` + ``slack``,
  * as Python compares them; 1, 0 or -1 with an exception set. Exact ints below 2**53 (all
  * real counts) convert to doubles exactly. */
-static inline int exact_double(PyObject *obj, double *out);
+static inline Py_ALWAYS_INLINE int exact_double(PyObject *obj, double *out);
 static inline int grown_past(PyObject *count, PyObject *cached, double growth, long slack) {
     double m, n;
     if (PyLong_CheckExact(count) && PyLong_CheckExact(cached) && exact_double(count, &m) && exact_double(cached, &n)) {
@@ -842,9 +842,22 @@ static PyObject *own_field(Held *h, PyObject *f, PyObject *const *own, int name)
     return own != NULL ? own[name] : held_attr(h, f, name);
 }
 
+/* exact_double of an int other than one of one digit or none (those are read inline). */
+static int exact_double_long(PyObject *obj, double *out) {
+    int overflow;
+    long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
+    const long long exact = 1LL << 53;
+    if (overflow || v <= -exact || v >= exact) {
+        return 0; /* no error: PyLong_AsLongLongAndOverflow sets none for an exact int */
+    }
+    *out = (double)v;
+    return 1;
+}
+
 /* An exact float, or an exact int below 2**53 in size (a double exactly, as Python's
- * arithmetic with floats converts it), as a double: 1, or 0 (nothing set) for anything else. */
-static inline int exact_double(PyObject *obj, double *out) {
+ * arithmetic with floats converts it), as a double: 1, or 0 (nothing set) for anything
+ * else. Inline: the kernel reads days, sizes and counts so at each story it compares. */
+static inline Py_ALWAYS_INLINE int exact_double(PyObject *obj, double *out) {
     if (PyFloat_CheckExact(obj)) {
         *out = PyFloat_AS_DOUBLE(obj);
         return 1;
@@ -861,21 +874,14 @@ static inline int exact_double(PyObject *obj, double *out) {
         return 1;
     }
 #endif
-    int overflow;
-    long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
-    const long long exact = 1LL << 53;
-    if (overflow || v <= -exact || v >= exact) {
-        return 0; /* no error: PyLong_AsLongLongAndOverflow sets none for an exact int */
-    }
-    *out = (double)v;
-    return 1;
+    return exact_double_long(obj, out);
 }
 
 /* StoryFeatures.day (day_sum / day_n) in doubles where day_n is an int other than 0 and
  * both are exact_double: int / int and float / int then divide the two doubles, which
  * Python does too (its int division is correctly rounded, as is the doubles'); 1, or 0
  * (nothing set) where Python's division must compute it. */
-static int story_day_double(PyObject *day_sum, PyObject *day_n, double *out) {
+static inline int story_day_double(PyObject *day_sum, PyObject *day_n, double *out) {
     double sum, n;
     if (!PyLong_CheckExact(day_n) || !exact_double(day_n, &n) || n == 0.0 || !exact_double(day_sum, &sum)) {
         return 0;

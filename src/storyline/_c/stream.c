@@ -6,6 +6,52 @@
  * (add_bags_of, count_terms_of, best_of), keyindex.c (index_top), compare.c (pair_values,
  * text_cosines, norms) and refine.c (Side and its bags). */
 
+/* stories[sid] as PyDict_GetItemWithError finds it (borrowed; NULL where it holds none or
+ * with an exception set), searched inline on 3.11 where ``sid`` is an exact int of one
+ * digit or none (a story id) and ``stories`` a combined table of any keys: CPython's probe
+ * sequence over its index (Objects/dictobject.c), a key compared by identity, or as an
+ * exact int of one digit or none by its digit; any other key of its hash is looked up.
+ * No Python code runs but in that lookup. */
+static inline PyObject *story_of(PyObject *stories, PyObject *sid) {
+#if DICT_NEXT_INLINE
+    PyDictObject *mp = (PyDictObject *)stories;
+    if (PyLong_CheckExact(sid) && Py_SIZE(sid) >= 0 && Py_SIZE(sid) <= 1 && PyDict_Check(stories)
+            && mp->ma_values == NULL && ((const DictKeys311 *)mp->ma_keys)->dk_kind == 0) {
+        const DictKeys311 *dk = (const DictKeys311 *)mp->ma_keys;
+        digit value = Py_SIZE(sid) == 0 ? 0 : ((PyLongObject *)sid)->ob_digit[0];
+        Py_hash_t hash = (Py_hash_t)value; /* an int's hash, below 2 ** 30 */
+        const DictEntry311 *e = (const DictEntry311 *)(dk->dk_indices + ((size_t)1 << dk->dk_log2_index_bytes));
+        size_t mask = ((size_t)1 << dk->dk_log2_size) - 1, perturb = (size_t)hash, i = (size_t)hash & mask;
+        for (;;) {
+            Py_ssize_t ix = dk->dk_log2_size < 8    ? ((const int8_t *)dk->dk_indices)[i]
+                            : dk->dk_log2_size < 16 ? ((const int16_t *)dk->dk_indices)[i]
+                            : dk->dk_log2_size < 32 ? ((const int32_t *)dk->dk_indices)[i]
+                                                    : (Py_ssize_t)((const int64_t *)dk->dk_indices)[i];
+            if (ix == -1) { /* DKIX_EMPTY: none */
+                return NULL;
+            }
+            if (ix >= 0) {
+                PyObject *stored = e[ix].key;
+                if (stored == sid) {
+                    return e[ix].value;
+                }
+                if (e[ix].hash == hash) {
+                    if (!PyLong_CheckExact(stored) || Py_SIZE(stored) < 0 || Py_SIZE(stored) > 1) {
+                        break; /* a key of its hash that may equal it: looked up */
+                    }
+                    if ((Py_SIZE(stored) == 0 ? 0 : ((PyLongObject *)stored)->ob_digit[0]) == value) {
+                        return e[ix].value;
+                    }
+                }
+            }
+            perturb >>= 5;
+            i = (i * 5 + perturb + 1) & mask;
+        }
+    }
+#endif
+    return PyDict_GetItemWithError(stories, sid);
+}
+
 /* Whether an article of day ``own_day`` (not None) and a story lie more than ``window``
  * days apart: abs(own_day - story.day) > window, computed as Python computes it, where the
  * story has a last day; 1, 0 or -1 with an exception set. ``exact`` is NULL, or the two as
@@ -139,7 +185,7 @@ static int join_margin(const Judge *j, PyObject *sid, PyObject *cross, const dou
     each.n = 0;
     hold(&each, Py_NewRef(sid));
     hold(&each, Py_NewRef(cross));
-    PyObject *story = kept != NULL ? kept[0] : PyDict_GetItemWithError(j->stories, sid);
+    PyObject *story = kept != NULL ? kept[0] : story_of(j->stories, sid);
     if (story == NULL) {
         if (!PyErr_Occurred()) {
             PyErr_SetObject(PyExc_KeyError, sid);
@@ -821,7 +867,7 @@ static PyObject *decide_of(PyObject *const *args, PyObject *const *ids, Py_ssize
         double days[2]; /* the article's day and the window, where exact_double reads them */
         int exact_days = exact_double(own_day, &days[0]) && exact_double(args[6], &days[1]);
         for (Py_ssize_t i = 0; i < n; i++) {
-            PyObject *story = PyDict_GetItemWithError(stories, sids[i]);
+            PyObject *story = story_of(stories, sids[i]);
             if (story == NULL) {
                 if (!PyErr_Occurred()) {
                     PyErr_SetObject(PyExc_KeyError, sids[i]);
