@@ -5502,3 +5502,53 @@ def test_decide_finds_its_candidates_under_keys_equal_to_their_ids() -> None:
                     decide(article, [*candidates, 77], stories, df, 20, 0.0, 400, [0.5] * 18, -1.0, 0.1)
                 runs.append((picked, [list(s._norms.items()) for s in stories.values()]))
             assert runs[0] == runs[1]
+
+
+def test_decide_reads_story_bags_whose_terms_are_no_exact_str() -> None:
+    # side_cosine_of: the article's terms (exact str) and a story's TermBag compared as dicts
+    # compare their keys, where a key of the same hash is no exact str (a str subclass equal
+    # to the term, one whose __eq__ says otherwise, an object equal to the str): the bag
+    # walked (smaller than the article's bag) or looked up; the norms it caches by their
+    # memo places, as the reference caches them
+    from dataclasses import replace
+
+    from storyline.cluster import online
+    from storyline.cluster.features import KINDS, DocumentFrequencies
+
+    class Never(str):
+        __hash__ = str.__hash__
+
+        def __eq__(self, other: object) -> bool:
+            return False
+
+    class Alike:  # no str, equal to the str of its text
+        def __init__(self, text: str) -> None:
+            self.text = text
+
+        def __hash__(self) -> int:
+            return hash(self.text)
+
+        def __eq__(self, other: object) -> bool:
+            return other == self.text
+
+    rng = random.Random(9)
+    made = [_random_features(rng, i) for i in range(7)]
+    made = [replace(f, day=735000 + i, entities={k: v for k, v in f.entities.items() if k[:2] in KINDS})
+            for i, f in enumerate(made)]
+    article = made.pop()
+    article = replace(article, title={**article.title, "shared": 2.0}, entities={**article.entities, "p:ann": 1.5})
+    for cls in (_Term, Never, Alike):
+        runs = []
+        for decide in (speedups.decide, online._REFERENCE["decide"]):
+            df = DocumentFrequencies()
+            stories = _stories_for(made, df, range(len(made)))
+            for k, story in stories.items():
+                if k % 2:
+                    for bag in (story.title, story.all, story.entities, story.kinds["p:"]):
+                        bag[cls("shared" if bag is not story.entities and bag is not story.kinds["p:"]
+                                else "p:ann")] = 1.0 + k
+            df.add(article)
+            picked = [decide(article, list(stories), stories, df, count, None, 400, [0.5] * 18, -1.0, -0.5)
+                      for count in (2, 20)]
+            runs.append((picked, [list(s._norms.items()) for s in stories.values()]))
+        assert runs[0] == runs[1]

@@ -427,10 +427,10 @@ static int shared_dot_bag(PyObject *small, PyObject *large, PyObject *idf, doubl
     return any;
 }
 
-/* A story bag's norm as _norm caches it in ``norms`` under ``name``; -1.0 with an
- * exception set on failure. */
-static double cached_norm(PyObject *norms, PyObject *name, PyObject *bag, PyObject *idf) {
-    PyObject *cached = norm_read(norms, norm_slot(name), name);
+/* A story bag's norm as _norm caches it in ``norms`` under ``name`` (``slot`` its memo
+ * place, norm_slot's); -1.0 with an exception set on failure. */
+static double cached_norm_at(PyObject *norms, int slot, PyObject *name, PyObject *bag, PyObject *idf) {
+    PyObject *cached = norm_read(norms, slot, name);
     if (cached != NULL) {
         return float_of(cached);
     }
@@ -476,6 +476,11 @@ static double cached_norm(PyObject *norms, PyObject *name, PyObject *bag, PyObje
     }
     Py_DECREF(value_obj);
     return norm;
+}
+
+/* cached_norm_at of a norm named by an object (its memo place looked up). */
+static double cached_norm(PyObject *norms, PyObject *name, PyObject *bag, PyObject *idf) {
+    return cached_norm_at(norms, norm_slot(name), name, bag, idf);
 }
 
 /* story_cosine on objects; -1 with an exception set on failure. */
@@ -827,7 +832,7 @@ static int mismatch(Held *h, PyObject *f, PyObject *story, int name, double *out
 /* ``own and story.<name>`` as a truth: 1, 0, -1 with an exception set (own NULL: failed
  * already). The story's field is read (held, into *theirs where that is not NULL) only
  * where ``own`` is true. */
-static int later_true(Held *h, PyObject *own, PyObject *story, int name, PyObject **theirs) {
+static inline int later_true(Held *h, PyObject *own, PyObject *story, int name, PyObject **theirs) {
     int named = own == NULL ? -1 : truth(own);
     PyObject *field = named <= 0 ? NULL : held_attr(h, story, name);
     if (theirs != NULL) {

@@ -452,8 +452,52 @@ static int side_slot(int name) {
     }
 }
 
+/* The memo place (norm_slot) of the norm of the ArticleVectors vector <name>. */
+static inline int side_norm_slot(int name) {
+    switch (name) {
+    case K_TITLE:
+        return NORM_TITLE;
+    case K_BODY:
+        return NORM_BODY;
+    case K_ALL:
+        return NORM_ALL;
+    case K_ENTITIES:
+        return NORM_ENTITIES;
+    case K_YEARS:
+        return NORM_YEARS;
+    default:
+        return NORM_PEOPLE + (name - K_PEOPLE);
+    }
+}
+
 static int side_names(const Side *side, int name) {
     return side->bag[side_slot(name)].n != 0;
+}
+
+/* side_find of a story bag's key that is no exact str (a str subclass, any other key),
+ * compared with the side's terms as a dict of them compares a key looked up (identity,
+ * then ==, which may run Python code: the side, C data, stays as it is): the term's index,
+ * -1 where none equals it, -2 with an exception set. */
+static Py_ssize_t side_find_equal(const SideBag *bag, PyObject *key, Py_hash_t hash) {
+    if (bag->n == 0) {
+        return -1;
+    }
+    for (size_t at = (size_t)hash & bag->mask;; at = (at + 1) & bag->mask) {
+        Py_ssize_t k = bag->table[at];
+        if (k == 0) {
+            return -1;
+        }
+        const SideTerm *t = &bag->terms[k - 1];
+        if (t->term == key) {
+            return k - 1;
+        }
+        if (t->hash == hash) {
+            int equal = PyObject_RichCompareBool(t->term, key, Py_EQ);
+            if (equal != 0) {
+                return equal < 0 ? -2 : k - 1;
+            }
+        }
+    }
 }
 
 /* side_cosine_of's sum where the story's bag is a TermBag: the same terms, products and
@@ -465,19 +509,16 @@ static int side_cosine_of_bag(const SideBag *own, TermBag *b, double bag_norm, d
         Py_ssize_t size = b->n;
         for (Py_ssize_t j = 0; j < size; j++) {
             PyObject *term = b->entries[j].key;
-            if (!PyUnicode_Check(term)) {
-                continue; /* the article's terms are str: no other key is one of them */
-            }
             double v = b->entries[j].value;
             Py_ssize_t k;
             if (PyUnicode_CheckExact(term)) {
                 k = side_find(own, term, b->entries[j].hash); /* the entry keeps the str's hash */
             } else {
-                /* held: a str subclass's __eq__ may run Python code */
+                /* held: its __eq__ may run Python code */
                 Py_INCREF(term);
-                k = side_find(own, term, b->entries[j].hash);
+                k = side_find_equal(own, term, b->entries[j].hash);
                 Py_DECREF(term);
-                if (bag_walk_changed(b, size) < 0) {
+                if (k == -2 || bag_walk_changed(b, size) < 0) {
                     return -1;
                 }
             }
@@ -489,8 +530,8 @@ static int side_cosine_of_bag(const SideBag *own, TermBag *b, double bag_norm, d
     } else {
         for (Py_ssize_t i = 0; i < own->n; i++) {
             const SideTerm *t = &own->terms[i];
-            Py_ssize_t at = PyUnicode_CheckExact(t->term) ? bag_find_str(b, t->term, t->hash)
-                                                          : bag_find(b, t->term, t->hash);
+            /* a side's terms are exact str (side_bag takes no other) */
+            Py_ssize_t at = bag_find_str(b, t->term, t->hash);
             if (at < 0) {
                 if (at == -2) {
                     return -1;
@@ -519,7 +560,7 @@ static int side_cosine_of(const Side *side, int name, PyObject *bag, PyObject *n
         PyErr_SetString(PyExc_TypeError, "story_cosine: the vector and the bag must be dicts");
         return -1;
     }
-    double bag_norm = cached_norm(norms, kernel_str[name], bag, idf);
+    double bag_norm = cached_norm_at(norms, side_norm_slot(name), kernel_str[name], bag, idf);
     if (FAILED(bag_norm)) {
         return -1;
     }
@@ -535,9 +576,6 @@ static int side_cosine_of(const Side *side, int name, PyObject *bag, PyObject *n
         Py_ssize_t pos = 0, size = PyDict_GET_SIZE(bag);
         PyObject *term, *value;
         while (PyDict_Next(bag, &pos, &term, &value)) {
-            if (!PyUnicode_Check(term)) {
-                continue; /* the article's terms are str: no other key is one of them */
-            }
             Py_ssize_t k;
             double v;
             if (PyUnicode_CheckExact(term) && PyFloat_CheckExact(value)) {
@@ -545,15 +583,16 @@ static int side_cosine_of(const Side *side, int name, PyObject *bag, PyObject *n
                 k = side_find(own, term, PyObject_Hash(term));
                 v = PyFloat_AS_DOUBLE(value);
             } else {
-                /* held: a str subclass's hash and a value's __float__ may run Python code */
+                /* held: a key's hash and __eq__ and a value's __float__ may run Python code */
                 Py_INCREF(term);
                 Py_INCREF(value);
                 Py_hash_t hash = PyObject_Hash(term);
-                k = hash == -1 ? -1 : side_find(own, term, hash);
+                k = hash == -1 ? -2 : PyUnicode_CheckExact(term) ? side_find(own, term, hash)
+                                                                 : side_find_equal(own, term, hash);
                 v = k < 0 ? 0.0 : PyFloat_AsDouble(value);
                 Py_DECREF(term);
                 Py_DECREF(value);
-                if (hash == -1 || FAILED(v) || walk_changed(bag, size) < 0) {
+                if (k == -2 || FAILED(v) || walk_changed(bag, size) < 0) {
                     return -1;
                 }
             }
