@@ -5552,3 +5552,54 @@ def test_decide_reads_story_bags_whose_terms_are_no_exact_str() -> None:
                       for count in (2, 20)]
             runs.append((picked, [list(s._norms.items()) for s in stories.values()]))
         assert runs[0] == runs[1]
+
+
+def test_a_storys_top_names_are_kept_while_its_size_equals_the_cached_one() -> None:
+    # story_top: the cached size compared with the story's as doubles where both are exact
+    # ints below 2 ** 53 (equal ints made anew, sizes past a digit, past 2 ** 53, negative),
+    # else as Python compares them (a float, a bool); truth: a story's day count of 0, of
+    # many digits, a bool, read as the reference reads them
+    from dataclasses import replace
+
+    from storyline.cluster import online
+    from storyline.cluster.features import (
+        _KERNEL_REFERENCE,
+        KINDS,
+        DocumentFrequencies,
+        StoryFeatures,
+    )
+
+    def made_anew(value: int) -> int:
+        return int(str(value))
+
+    kept = frozenset({"p:kept"})
+    for cached, size in ((7, made_anew(7)), (7, 8), (2**40, made_anew(2**40)), (2**40, 2**40 + 1),
+                         (2**60, 2**60 + 1), (-3, made_anew(-3)), (7.0, 7), (7.5, 7), (True, 1), (1, False)):
+        tops = []
+        for top_of in (speedups.top_entities_of, _KERNEL_REFERENCE["top_entities_of"]):
+            story = StoryFeatures()
+            story.entities.update({"p:a": 2.0, "p:b": 3.0})
+            story.size, story._top = size, (cached, kept)
+            tops.append((top_of(story), story._top))
+        assert tops[0] == tops[1]
+    rng = random.Random(4)
+    made = [_random_features(rng, i) for i in range(5)]
+    made = [replace(f, day=735000 + i, entities={k: v for k, v in f.entities.items() if k[:2] in KINDS})
+            for i, f in enumerate(made)]
+    dated = made.pop()
+    for day_n, article in itertools.product((0, 1, 2**40, True, False, 3.0), (dated, replace(dated, day=None))):
+        runs = []
+        for decide in (speedups.decide, online._REFERENCE["decide"]):
+            df = DocumentFrequencies()
+            stories = _stories_for(made, df, range(len(made)))
+            for story in stories.values():
+                story.day_n = day_n
+                story.day_sum = 735000 * day_n
+            df.add(article)
+            try:
+                picked = [decide(article, list(stories), stories, df, count, 0.0, 400, [0.5] * 18, -1.0, 0.3)
+                          for count in (2, 20)]
+            except TypeError as error:  # an undated story in the window test, as the reference raises
+                picked = str(error)
+            runs.append((picked, [list(s._norms.items()) for s in stories.values()]))
+        assert runs[0] == runs[1]

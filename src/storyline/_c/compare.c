@@ -209,7 +209,12 @@ static PyObject *story_top(PyObject *story) {
         goto done;
     }
     /* the same object (a small int, mostly): not grown, as RichCompareBool finds it */
-    int grown = PyTuple_GET_ITEM(top, 0) == size ? 0 : PyObject_RichCompareBool(PyTuple_GET_ITEM(top, 0), size, Py_NE);
+    PyObject *top_size = PyTuple_GET_ITEM(top, 0);
+    double was, now; /* exact ints compared as doubles where exact_double reads both */
+    int grown = top_size == size                                                           ? 0
+                : PyLong_CheckExact(top_size) && PyLong_CheckExact(size) && exact_double(top_size, &was)
+                        && exact_double(size, &now) ? was != now
+                                                    : PyObject_RichCompareBool(top_size, size, Py_NE);
     if (grown <= 0) {
         out = grown < 0 ? NULL : Py_NewRef(PyTuple_GET_ITEM(top, 1));
         goto done;
@@ -313,7 +318,11 @@ ranked:;
             found = NULL;
         }
     }
-    PyObject *cache = found == NULL ? NULL : hold(&h, PyTuple_Pack(2, size, found));
+    PyObject *cache = found == NULL ? NULL : hold(&h, PyTuple_New(2));
+    if (cache != NULL) {
+        PyTuple_SET_ITEM(cache, 0, Py_NewRef(size));
+        PyTuple_SET_ITEM(cache, 1, Py_NewRef(found));
+    }
     if (cache != NULL && slot_put(story, kernel_str[K_TOP], cache) == 0) {
         out = Py_NewRef(found);
     }
@@ -760,6 +769,11 @@ static inline int truth(PyObject *obj) {
     if (PyAnySet_CheckExact(obj)) {
         return PySet_GET_SIZE(obj) != 0;
     }
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
+    if (PyLong_CheckExact(obj)) {
+        return Py_SIZE(obj) != 0; /* CPython 3.11's int: true where it has digits (0 has none) */
+    }
+#endif
     return PyObject_IsTrue(obj);
 }
 
@@ -949,7 +963,7 @@ static int pair_values(PyObject *article, const Side *side, PyObject *const *own
         }
     }
     if (floor_obj != Py_None) {
-        double floor = PyFloat_AsDouble(floor_obj);
+        double floor = PyFloat_CheckExact(floor_obj) ? PyFloat_AS_DOUBLE(floor_obj) : PyFloat_AsDouble(floor_obj);
         if (FAILED(floor)) {
             goto fail;
         }
@@ -1052,7 +1066,7 @@ static int pair_values(PyObject *article, const Side *side, PyObject *const *own
      * if day_n else None) */
     PyObject *own_day = own_field(&h, f, own, K_DAY);
     PyObject *day_n = own_day == NULL ? NULL : held_attr(&h, story, K_DAY_N);
-    int story_dated = day_n == NULL ? -1 : PyObject_IsTrue(day_n);
+    int story_dated = day_n == NULL ? -1 : truth(day_n);
     if (story_dated < 0) {
         goto fail;
     }

@@ -178,13 +178,18 @@ static int kept_model_weights(PyObject *weights, double *out, Py_ssize_t *m) {
  * *known_cross where that is not NULL): 1 with the model's margin over the threshold in
  * *margin, 0 where the story is out of the window or its words miss the floor, -1 with an
  * exception set. ``kept`` is NULL, or the story and its fresh norms as text_cosines kept them
- * (the norms NULL where not yet read: decide found the story alone). */
+ * (the norms NULL where not yet read: decide found the story alone), held by the caller
+ * with ``sid`` and ``cross`` until it returns. */
 static int join_margin(const Judge *j, PyObject *sid, PyObject *cross, const double *known_cross,
                        PyObject *const *kept, double *margin) {
     Held each;
     each.n = 0;
-    hold(&each, Py_NewRef(sid));
-    hold(&each, Py_NewRef(cross));
+    /* held while Python code may run below: by the caller where it kept the story (decide
+     * holds its candidates, their stories and norms until it returns), else here */
+    if (kept == NULL) {
+        hold(&each, Py_NewRef(sid));
+        hold(&each, Py_NewRef(cross));
+    }
     PyObject *story = kept != NULL ? kept[0] : story_of(j->stories, sid);
     if (story == NULL) {
         if (!PyErr_Occurred()) {
@@ -193,10 +198,12 @@ static int join_margin(const Judge *j, PyObject *sid, PyObject *cross, const dou
         release(&each);
         return -1;
     }
-    hold(&each, Py_NewRef(story));
+    if (kept == NULL) {
+        hold(&each, Py_NewRef(story));
+    }
     int apart = j->own_day == Py_None || j->windowed ? 0 : out_of_window(&each, j->own_day, story, j->window, NULL);
     PyObject *norms = apart != 0 ? NULL
-                      : kept != NULL && kept[1] != NULL ? hold(&each, Py_NewRef(kept[1]))
+                      : kept != NULL && kept[1] != NULL ? kept[1]
                                                         : hold(&each, story_norms(story, j->df));
     double x[PAIR_FEATURES], p = 0.0;
     int found = -1;
