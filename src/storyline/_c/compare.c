@@ -126,11 +126,17 @@ static PyObject *story_norms_at(PyObject *story, PyObject *count) {
         goto fail;
     }
     int stale = 1;
+    double now, then;
     if (cached != NULL && cached != Py_None) { /* norms.get("n") is None: as if missing */
-        Py_INCREF(cached); /* the comparison may run Python code */
-        stale = outgrown(count, hold(&h, cached));
-        if (stale < 0) {
-            goto fail;
+        if (PyLong_CheckExact(count) && PyLong_CheckExact(cached) && exact_double(count, &now)
+                && exact_double(cached, &then)) {
+            stale = now > NORM_REFRESH_GROWTH * then + 20.0; /* outgrown's test: no Python code runs */
+        } else {
+            Py_INCREF(cached); /* the comparison may run Python code */
+            stale = outgrown(count, hold(&h, cached));
+            if (stale < 0) {
+                goto fail;
+            }
         }
     }
     if (stale) {
@@ -138,6 +144,9 @@ static PyObject *story_norms_at(PyObject *story, PyObject *count) {
         if (PyDict_SetItem(norms, kernel_str[K_N], count) < 0) {
             goto fail;
         }
+    }
+    if (h.n == 1) { /* the norms alone: their reference is the caller's */
+        return norms;
     }
     Py_INCREF(norms);
     release(&h);
@@ -599,7 +608,7 @@ static int side_names(const Side *side, int name);
  * of its ``side``'s where that is not NULL, with each of ``n`` stories (ids into the dict
  * ``stories``), in their order (the norms they cache, the IDF weights they compute), as
  * rank_stories' reference makes its dict of them; -1 with an exception set. ``found`` is
- * NULL, or the stories themselves (borrowed), as the caller found them. Where ``kept``
+ * NULL, or the stories themselves, as the caller found them (held by it). Where ``kept``
  * is not NULL, kept[2 * i] and kept[2 * i + 1] get new references to story i and its fresh
  * norms (NULL past a failure; the caller drops them), so that the join decision reads them
  * again without the lookups (their norms stay fresh: the corpus does not grow meanwhile). */
@@ -620,8 +629,9 @@ static int text_cosines(PyObject *vec, PyObject *vec_norm, const Side *side, PyO
         }
         Held each;
         each.n = 0;
-        Py_INCREF(story);
-        hold(&each, story);
+        if (found == NULL) { /* else held by the caller */
+            hold(&each, Py_NewRef(story));
+        }
         PyObject *norms = hold(&each, story_norms_at(story, count));
         PyObject *bag = norms == NULL ? NULL : held_attr(&each, story, K_ALL);
         int failed = bag == NULL || !PyDict_Check(norms)
