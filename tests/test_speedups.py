@@ -5603,3 +5603,42 @@ def test_a_storys_top_names_are_kept_while_its_size_equals_the_cached_one() -> N
                 picked = str(error)
             runs.append((picked, [list(s._norms.items()) for s in stories.values()]))
         assert runs[0] == runs[1]
+
+
+@pytest.mark.parametrize("swap", ["title", "body"])
+def test_add_article_looks_up_the_weights_of_a_bag_other_than_the_one_decide_read(swap: str) -> None:
+    # decide keeps the weights of the title and body its side read (those very dicts): where
+    # the article holds another (an equal copy, or one changed) by add_article, they are looked
+    # up again, as the reference looks them up
+    from dataclasses import replace
+
+    from storyline.cluster import features, online
+    from storyline.cluster.features import DocumentFrequencies, StoryFeatures
+
+    rng = random.Random(23)
+    articles = [_random_features(rng, i) for i in range(40)]
+    articles = [replace(f, entities={k: v for k, v in f.entities.items() if k[:2] in features.KINDS})
+                for f in articles]
+    runs = []
+    for decide, count_article, add_article in (
+            (speedups.decide, speedups.count_article, speedups.add_article),
+            (online._REFERENCE["decide"], features._KERNEL_REFERENCE["count_article"],
+             features._KERNEL_REFERENCE["add_article"])):
+        df = DocumentFrequencies()
+        stories: dict[int, StoryFeatures] = {}
+        picked = []
+        for i, f in enumerate(deepcopy(articles)):
+            sid = decide(f, list(stories), stories, df, 3, 0.0, 400, [0.5] * 18, -1.0, 0.3) if stories else None
+            picked.append(sid)
+            copy = dict(getattr(f, swap))
+            if i % 2 and copy:
+                copy[next(iter(copy))] += 0.5
+            object.__setattr__(f, swap, copy)
+            count_article(df, f)
+            if sid is None:
+                sid = len(stories)
+                stories[sid] = StoryFeatures()
+            add_article(stories[sid], f, i, df)
+        runs.append((picked, [[list(getattr(s, name).items()) for name in ("title", "body", "all", "_norms")]
+                              for s in stories.values()]))
+    assert runs[0] == runs[1]

@@ -343,8 +343,9 @@ static void decide_side_free(Side *s) {
  * ArticleVectors(features, df) reads them, none of the rest (side_of reads that); NULL
  * with an exception set. ``for_decide``: title + body only as the article's vector
  * (side_all_vector), freed by decide_side_free; else both ways (side_all), freed by
- * side_free. ``reads`` is NULL, or the weights top read. */
-static Side *read_side(PyObject *f, PyObject *idf, TopReads *reads, int for_decide) {
+ * side_free. ``reads`` is NULL, or the weights top read. ``texts`` is NULL, or gets new
+ * references to the title and body it read (NULL on failure). */
+static Side *read_side(PyObject *f, PyObject *idf, TopReads *reads, int for_decide, PyObject **texts) {
     Held h;
     h.n = 0;
     static const int fields[4] = {K_TITLE, K_BODY, K_ENTITIES, K_YEARS};
@@ -385,6 +386,9 @@ static Side *read_side(PyObject *f, PyObject *idf, TopReads *reads, int for_deci
         PyObject *bag = held_attr(&h, f, fields[i]);
         if (bag == NULL || side_bag(s, &s->bag[slots[i]], bag, idf, reads) < 0) {
             goto fail;
+        }
+        if (texts != NULL && i < 2) {
+            texts[i] = Py_NewRef(bag);
         }
     }
     /* each kind's names in the entities' order (_split_kinds), read off their bag */
@@ -429,6 +433,10 @@ static Side *read_side(PyObject *f, PyObject *idf, TopReads *reads, int for_deci
     return s;
 fail:
     release(&h);
+    if (texts != NULL) {
+        Py_CLEAR(texts[0]);
+        Py_CLEAR(texts[1]);
+    }
     if (for_decide) {
         decide_side_free(s);
     } else {
@@ -438,7 +446,7 @@ fail:
 }
 
 static Side *article_side(PyObject *f, PyObject *idf) {
-    return read_side(f, idf, NULL, 0);
+    return read_side(f, idf, NULL, 0, NULL);
 }
 
 /* The side's bag of the ArticleVectors vector <name>. */
@@ -740,37 +748,20 @@ static inline uint64_t idf_mark(PyObject *idf) {
     return is_term_table(idf) ? term_table_version(idf) : (uint64_t)(uintptr_t)((PyDictObject *)idf)->ma_keys;
 }
 
-/* The article's title and body (new references in bags[0], bags[1]) and the versions of
- * them and of the IDF dict's keys as the side was read, for remember_decided; 0 where
- * nothing is to be kept (an IDF whose lookups may run Python code, or no version tags),
- * -1 with an exception set. */
-static int decided_begin(PyObject *f, PyObject *idf, PyObject **bags, uint64_t *versions, uint64_t *keys) {
-    bags[0] = bags[1] = NULL;
-    if (idf_version(idf) == 0 || !idf_settled(idf)) {
-        return 0;
+/* The versions of the article's title and body (bags[0], bags[1]: new references, as the
+ * side read them) and of the IDF dict's keys as the side was read, for remember_decided;
+ * 0 where nothing is to be kept (an IDF whose lookups may run Python code, bags that are
+ * no dicts, or no version tags), the bags then let go of. */
+static int decided_begin(PyObject *idf, PyObject **bags, uint64_t *versions, uint64_t *keys) {
+    int kept = idf_version(idf) != 0 && idf_settled(idf);
+    for (int i = 0; kept && i < 2; i++) {
+        /* no version tags (3.12+): a table's version is not enough */
+        kept = PyDict_CheckExact(bags[i]) && (versions[i] = dict_version(bags[i])) != 0;
     }
-    static const int names[2] = {K_TITLE, K_BODY};
-    for (int i = 0; i < 2; i++) {
-        Held h;
-        h.n = 0;
-        PyObject *bag = held_attr(&h, f, names[i]);
-        if (bag == NULL) {
-            Py_CLEAR(bags[0]);
-            return -1;
-        }
-        bags[i] = Py_NewRef(bag);
-        release(&h);
-        if (!PyDict_CheckExact(bag)) {
-            Py_CLEAR(bags[0]);
-            Py_CLEAR(bags[1]);
-            return 0;
-        }
-        versions[i] = dict_version(bag);
-        if (versions[i] == 0) { /* no version tags (3.12+): a table's version is not enough */
-            Py_CLEAR(bags[0]);
-            Py_CLEAR(bags[1]);
-            return 0;
-        }
+    if (!kept) {
+        Py_CLEAR(bags[0]);
+        Py_CLEAR(bags[1]);
+        return 0;
     }
     *keys = idf_mark(idf);
     return 1;
@@ -873,13 +864,13 @@ static PyObject *decide_of(PyObject *const *args, PyObject *const *ids, Py_ssize
         PyErr_SetString(PyExc_TypeError, "decide: the IDF weights must be a dict");
         goto fail;
     }
-    side = read_side(features, idf, reads, 1);
     /* the article's title and body and their versions, to keep the side's weights for
      * add_article */
+    side = read_side(features, idf, reads, 1, texts);
     uint64_t text_versions[2] = {0, 0};
     uint64_t idf_keys = 0;
-    if (side != NULL && decided_begin(features, idf, texts, text_versions, &idf_keys) < 0) {
-        goto fail;
+    if (side != NULL) {
+        decided_begin(idf, texts, text_versions, &idf_keys);
     }
     /* a tuple of them (a list's own array and items may be freed by Python code run
      * below: an IDF's __missing__, a story id's __eq__) */
