@@ -6109,3 +6109,196 @@ def test_link_scores_raises_what_its_reference_raises() -> None:
                 link_scores(*args())
     with pytest.raises(TypeError):
         speedups.link_scores(*args()[:-1])
+
+
+# ---- decide, round six: the stories found inline, the kernel's reads trimmed (stream.c, compare.c) ----
+
+
+def _stories_for(made, df, keys):
+    from storyline.cluster.features import StoryFeatures
+
+    stories = {}
+    for key, f in zip(keys, made, strict=True):
+        df.add(f)
+        stories[key] = StoryFeatures()
+        stories[key].add(f, df=df)
+    return stories
+
+
+def test_decide_finds_its_candidates_under_keys_equal_to_their_ids() -> None:
+    # story_of: ids of one digit or none found by CPython's probe of the dict's index (one
+    # byte, two bytes a place), under the same int or an equal one made anew; ids past a
+    # digit, negative ones, a float or a bool key of an id's value (looked up); places left
+    # by deleted stories; a missing id raises KeyError as the reference does
+    from dataclasses import replace
+
+    from storyline.cluster import online
+    from storyline.cluster.features import KINDS, DocumentFrequencies
+
+    def made_anew(value: int) -> int:
+        return int(str(value))  # equal, another object where not a small int
+
+    rng = random.Random(5)
+    made = [_random_features(rng, i) for i in range(8)]
+    made = [replace(f, day=735000 + 5 * i, entities={k: v for k, v in f.entities.items() if k[:2] in KINDS})
+            for i, f in enumerate(made)]
+    article = made.pop()
+    key_sets = [[0, 1, 2, 3, 4, 5, 6], [1000, 2**30 - 1, 2**30, 2**40, -1, -5, 7],
+                [5.0, True, 3, 4, 1234567, 8, 9]]
+    for keys in key_sets:
+        for filler in (0, 300):  # a dict of one-byte places, and of two-byte ones
+            runs = []
+            for decide in (speedups.decide, online._REFERENCE["decide"]):
+                df = DocumentFrequencies()
+                stories = {10_000 + k: None for k in range(filler)}
+                stories.update(_stories_for(made, df, keys))
+                for k in range(filler):
+                    del stories[10_000 + k]  # dummies in the index
+                df.add(article)
+                candidates = [made_anew(int(k)) for k in keys]  # 5 for 5.0, 1 for True
+                picked = [decide(article, order, stories, df, count, 0.0, 400, [0.5] * 18, -1.0, 0.1)
+                          for order in (candidates, candidates[::-1]) for count in (2, 20)]
+                with pytest.raises(KeyError):
+                    decide(article, [*candidates, 77], stories, df, 20, 0.0, 400, [0.5] * 18, -1.0, 0.1)
+                runs.append((picked, [list(s._norms.items()) for s in stories.values()]))
+            assert runs[0] == runs[1]
+
+
+def test_decide_reads_story_bags_whose_terms_are_no_exact_str() -> None:
+    # side_cosine_of: the article's terms (exact str) and a story's TermBag compared as dicts
+    # compare their keys, where a key of the same hash is no exact str (a str subclass equal
+    # to the term, one whose __eq__ says otherwise, an object equal to the str): the bag
+    # walked (smaller than the article's bag) or looked up; the norms it caches by their
+    # memo places, as the reference caches them
+    from dataclasses import replace
+
+    from storyline.cluster import online
+    from storyline.cluster.features import KINDS, DocumentFrequencies
+
+    class Never(str):
+        __hash__ = str.__hash__
+
+        def __eq__(self, other: object) -> bool:
+            return False
+
+    class Alike:  # no str, equal to the str of its text
+        def __init__(self, text: str) -> None:
+            self.text = text
+
+        def __hash__(self) -> int:
+            return hash(self.text)
+
+        def __eq__(self, other: object) -> bool:
+            return other == self.text
+
+    rng = random.Random(9)
+    made = [_random_features(rng, i) for i in range(7)]
+    made = [replace(f, day=735000 + i, entities={k: v for k, v in f.entities.items() if k[:2] in KINDS})
+            for i, f in enumerate(made)]
+    article = made.pop()
+    article = replace(article, title={**article.title, "shared": 2.0}, entities={**article.entities, "p:ann": 1.5})
+    for cls in (_Term, Never, Alike):
+        runs = []
+        for decide in (speedups.decide, online._REFERENCE["decide"]):
+            df = DocumentFrequencies()
+            stories = _stories_for(made, df, range(len(made)))
+            for k, story in stories.items():
+                if k % 2:
+                    for bag in (story.title, story.all, story.entities, story.kinds["p:"]):
+                        bag[cls("shared" if bag is not story.entities and bag is not story.kinds["p:"]
+                                else "p:ann")] = 1.0 + k
+            df.add(article)
+            picked = [decide(article, list(stories), stories, df, count, None, 400, [0.5] * 18, -1.0, -0.5)
+                      for count in (2, 20)]
+            runs.append((picked, [list(s._norms.items()) for s in stories.values()]))
+        assert runs[0] == runs[1]
+
+
+def test_a_storys_top_names_are_kept_while_its_size_equals_the_cached_one() -> None:
+    # story_top: the cached size compared with the story's as doubles where both are exact
+    # ints below 2 ** 53 (equal ints made anew, sizes past a digit, past 2 ** 53, negative),
+    # else as Python compares them (a float, a bool); truth: a story's day count of 0, of
+    # many digits, a bool, read as the reference reads them
+    from dataclasses import replace
+
+    from storyline.cluster import online
+    from storyline.cluster.features import (
+        _KERNEL_REFERENCE,
+        KINDS,
+        DocumentFrequencies,
+        StoryFeatures,
+    )
+
+    def made_anew(value: int) -> int:
+        return int(str(value))
+
+    kept = frozenset({"p:kept"})
+    for cached, size in ((7, made_anew(7)), (7, 8), (2**40, made_anew(2**40)), (2**40, 2**40 + 1),
+                         (2**60, 2**60 + 1), (-3, made_anew(-3)), (7.0, 7), (7.5, 7), (True, 1), (1, False)):
+        tops = []
+        for top_of in (speedups.top_entities_of, _KERNEL_REFERENCE["top_entities_of"]):
+            story = StoryFeatures()
+            story.entities.update({"p:a": 2.0, "p:b": 3.0})
+            story.size, story._top = size, (cached, kept)
+            tops.append((top_of(story), story._top))
+        assert tops[0] == tops[1]
+    rng = random.Random(4)
+    made = [_random_features(rng, i) for i in range(5)]
+    made = [replace(f, day=735000 + i, entities={k: v for k, v in f.entities.items() if k[:2] in KINDS})
+            for i, f in enumerate(made)]
+    dated = made.pop()
+    for day_n, article in itertools.product((0, 1, 2**40, True, False, 3.0), (dated, replace(dated, day=None))):
+        runs = []
+        for decide in (speedups.decide, online._REFERENCE["decide"]):
+            df = DocumentFrequencies()
+            stories = _stories_for(made, df, range(len(made)))
+            for story in stories.values():
+                story.day_n = day_n
+                story.day_sum = 735000 * day_n
+            df.add(article)
+            try:
+                picked = [decide(article, list(stories), stories, df, count, 0.0, 400, [0.5] * 18, -1.0, 0.3)
+                          for count in (2, 20)]
+            except TypeError as error:  # an undated story in the window test, as the reference raises
+                picked = str(error)
+            runs.append((picked, [list(s._norms.items()) for s in stories.values()]))
+        assert runs[0] == runs[1]
+
+
+@pytest.mark.parametrize("swap", ["title", "body"])
+def test_add_article_looks_up_the_weights_of_a_bag_other_than_the_one_decide_read(swap: str) -> None:
+    # decide keeps the weights of the title and body its side read (those very dicts): where
+    # the article holds another (an equal copy, or one changed) by add_article, they are looked
+    # up again, as the reference looks them up
+    from dataclasses import replace
+
+    from storyline.cluster import features, online
+    from storyline.cluster.features import DocumentFrequencies, StoryFeatures
+
+    rng = random.Random(23)
+    articles = [_random_features(rng, i) for i in range(40)]
+    articles = [replace(f, entities={k: v for k, v in f.entities.items() if k[:2] in features.KINDS})
+                for f in articles]
+    runs = []
+    for decide, count_article, add_article in (
+            (speedups.decide, speedups.count_article, speedups.add_article),
+            (online._REFERENCE["decide"], features._KERNEL_REFERENCE["count_article"],
+             features._KERNEL_REFERENCE["add_article"])):
+        df = DocumentFrequencies()
+        stories: dict[int, StoryFeatures] = {}
+        picked = []
+        for i, f in enumerate(deepcopy(articles)):
+            sid = decide(f, list(stories), stories, df, 3, 0.0, 400, [0.5] * 18, -1.0, 0.3) if stories else None
+            picked.append(sid)
+            copy = dict(getattr(f, swap))
+            if i % 2 and copy:
+                copy[next(iter(copy))] += 0.5
+            object.__setattr__(f, swap, copy)
+            count_article(df, f)
+            if sid is None:
+                sid = len(stories)
+                stories[sid] = StoryFeatures()
+            add_article(stories[sid], f, i, df)
+        runs.append((picked, [[list(getattr(s, name).items()) for name in ("title", "body", "all", "_norms")]
+                              for s in stories.values()]))
+    assert runs[0] == runs[1]

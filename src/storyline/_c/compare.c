@@ -23,7 +23,7 @@
 /* Whether a corpus of ``count`` documents has grown past ``growth`` * ``cached`` + ``slack``,
  * as Python compares them; 1, 0 or -1 with an exception set. Exact ints below 2**53 (all
  * real counts) convert to doubles exactly. */
-static inline int exact_double(PyObject *obj, double *out);
+static inline Py_ALWAYS_INLINE int exact_double(PyObject *obj, double *out);
 static inline int grown_past(PyObject *count, PyObject *cached, double growth, long slack) {
     double m, n;
     if (PyLong_CheckExact(count) && PyLong_CheckExact(cached) && exact_double(count, &m) && exact_double(cached, &n)) {
@@ -126,11 +126,17 @@ static PyObject *story_norms_at(PyObject *story, PyObject *count) {
         goto fail;
     }
     int stale = 1;
+    double now, then;
     if (cached != NULL && cached != Py_None) { /* norms.get("n") is None: as if missing */
-        Py_INCREF(cached); /* the comparison may run Python code */
-        stale = outgrown(count, hold(&h, cached));
-        if (stale < 0) {
-            goto fail;
+        if (PyLong_CheckExact(count) && PyLong_CheckExact(cached) && exact_double(count, &now)
+                && exact_double(cached, &then)) {
+            stale = now > NORM_REFRESH_GROWTH * then + 20.0; /* outgrown's test: no Python code runs */
+        } else {
+            Py_INCREF(cached); /* the comparison may run Python code */
+            stale = outgrown(count, hold(&h, cached));
+            if (stale < 0) {
+                goto fail;
+            }
         }
     }
     if (stale) {
@@ -138,6 +144,9 @@ static PyObject *story_norms_at(PyObject *story, PyObject *count) {
         if (PyDict_SetItem(norms, kernel_str[K_N], count) < 0) {
             goto fail;
         }
+    }
+    if (h.n == 1) { /* the norms alone: their reference is the caller's */
+        return norms;
     }
     Py_INCREF(norms);
     release(&h);
@@ -209,7 +218,12 @@ static PyObject *story_top(PyObject *story) {
         goto done;
     }
     /* the same object (a small int, mostly): not grown, as RichCompareBool finds it */
-    int grown = PyTuple_GET_ITEM(top, 0) == size ? 0 : PyObject_RichCompareBool(PyTuple_GET_ITEM(top, 0), size, Py_NE);
+    PyObject *top_size = PyTuple_GET_ITEM(top, 0);
+    double was, now; /* exact ints compared as doubles where exact_double reads both */
+    int grown = top_size == size                                                           ? 0
+                : PyLong_CheckExact(top_size) && PyLong_CheckExact(size) && exact_double(top_size, &was)
+                        && exact_double(size, &now) ? was != now
+                                                    : PyObject_RichCompareBool(top_size, size, Py_NE);
     if (grown <= 0) {
         out = grown < 0 ? NULL : Py_NewRef(PyTuple_GET_ITEM(top, 1));
         goto done;
@@ -313,7 +327,11 @@ ranked:;
             found = NULL;
         }
     }
-    PyObject *cache = found == NULL ? NULL : hold(&h, PyTuple_Pack(2, size, found));
+    PyObject *cache = found == NULL ? NULL : hold(&h, PyTuple_New(2));
+    if (cache != NULL) {
+        PyTuple_SET_ITEM(cache, 0, Py_NewRef(size));
+        PyTuple_SET_ITEM(cache, 1, Py_NewRef(found));
+    }
     if (cache != NULL && slot_put(story, kernel_str[K_TOP], cache) == 0) {
         out = Py_NewRef(found);
     }
@@ -427,10 +445,10 @@ static int shared_dot_bag(PyObject *small, PyObject *large, PyObject *idf, doubl
     return any;
 }
 
-/* A story bag's norm as _norm caches it in ``norms`` under ``name``; -1.0 with an
- * exception set on failure. */
-static double cached_norm(PyObject *norms, PyObject *name, PyObject *bag, PyObject *idf) {
-    PyObject *cached = norm_read(norms, norm_slot(name), name);
+/* A story bag's norm as _norm caches it in ``norms`` under ``name`` (``slot`` its memo
+ * place, norm_slot's); -1.0 with an exception set on failure. */
+static double cached_norm_at(PyObject *norms, int slot, PyObject *name, PyObject *bag, PyObject *idf) {
+    PyObject *cached = norm_read(norms, slot, name);
     if (cached != NULL) {
         return float_of(cached);
     }
@@ -476,6 +494,11 @@ static double cached_norm(PyObject *norms, PyObject *name, PyObject *bag, PyObje
     }
     Py_DECREF(value_obj);
     return norm;
+}
+
+/* cached_norm_at of a norm named by an object (its memo place looked up). */
+static double cached_norm(PyObject *norms, PyObject *name, PyObject *bag, PyObject *idf) {
+    return cached_norm_at(norms, norm_slot(name), name, bag, idf);
 }
 
 /* story_cosine on objects; -1 with an exception set on failure. */
@@ -585,7 +608,7 @@ static int side_names(const Side *side, int name);
  * of its ``side``'s where that is not NULL, with each of ``n`` stories (ids into the dict
  * ``stories``), in their order (the norms they cache, the IDF weights they compute), as
  * rank_stories' reference makes its dict of them; -1 with an exception set. ``found`` is
- * NULL, or the stories themselves (borrowed), as the caller found them. Where ``kept``
+ * NULL, or the stories themselves, as the caller found them (held by it). Where ``kept``
  * is not NULL, kept[2 * i] and kept[2 * i + 1] get new references to story i and its fresh
  * norms (NULL past a failure; the caller drops them), so that the join decision reads them
  * again without the lookups (their norms stay fresh: the corpus does not grow meanwhile). */
@@ -606,8 +629,9 @@ static int text_cosines(PyObject *vec, PyObject *vec_norm, const Side *side, PyO
         }
         Held each;
         each.n = 0;
-        Py_INCREF(story);
-        hold(&each, story);
+        if (found == NULL) { /* else held by the caller */
+            hold(&each, Py_NewRef(story));
+        }
         PyObject *norms = hold(&each, story_norms_at(story, count));
         PyObject *bag = norms == NULL ? NULL : held_attr(&each, story, K_ALL);
         int failed = bag == NULL || !PyDict_Check(norms)
@@ -755,6 +779,11 @@ static inline int truth(PyObject *obj) {
     if (PyAnySet_CheckExact(obj)) {
         return PySet_GET_SIZE(obj) != 0;
     }
+#if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
+    if (PyLong_CheckExact(obj)) {
+        return Py_SIZE(obj) != 0; /* CPython 3.11's int: true where it has digits (0 has none) */
+    }
+#endif
     return PyObject_IsTrue(obj);
 }
 
@@ -827,7 +856,7 @@ static int mismatch(Held *h, PyObject *f, PyObject *story, int name, double *out
 /* ``own and story.<name>`` as a truth: 1, 0, -1 with an exception set (own NULL: failed
  * already). The story's field is read (held, into *theirs where that is not NULL) only
  * where ``own`` is true. */
-static int later_true(Held *h, PyObject *own, PyObject *story, int name, PyObject **theirs) {
+static inline int later_true(Held *h, PyObject *own, PyObject *story, int name, PyObject **theirs) {
     int named = own == NULL ? -1 : truth(own);
     PyObject *field = named <= 0 ? NULL : held_attr(h, story, name);
     if (theirs != NULL) {
@@ -842,9 +871,22 @@ static PyObject *own_field(Held *h, PyObject *f, PyObject *const *own, int name)
     return own != NULL ? own[name] : held_attr(h, f, name);
 }
 
+/* exact_double of an int other than one of one digit or none (those are read inline). */
+static int exact_double_long(PyObject *obj, double *out) {
+    int overflow;
+    long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
+    const long long exact = 1LL << 53;
+    if (overflow || v <= -exact || v >= exact) {
+        return 0; /* no error: PyLong_AsLongLongAndOverflow sets none for an exact int */
+    }
+    *out = (double)v;
+    return 1;
+}
+
 /* An exact float, or an exact int below 2**53 in size (a double exactly, as Python's
- * arithmetic with floats converts it), as a double: 1, or 0 (nothing set) for anything else. */
-static inline int exact_double(PyObject *obj, double *out) {
+ * arithmetic with floats converts it), as a double: 1, or 0 (nothing set) for anything
+ * else. Inline: the kernel reads days, sizes and counts so at each story it compares. */
+static inline Py_ALWAYS_INLINE int exact_double(PyObject *obj, double *out) {
     if (PyFloat_CheckExact(obj)) {
         *out = PyFloat_AS_DOUBLE(obj);
         return 1;
@@ -861,21 +903,14 @@ static inline int exact_double(PyObject *obj, double *out) {
         return 1;
     }
 #endif
-    int overflow;
-    long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
-    const long long exact = 1LL << 53;
-    if (overflow || v <= -exact || v >= exact) {
-        return 0; /* no error: PyLong_AsLongLongAndOverflow sets none for an exact int */
-    }
-    *out = (double)v;
-    return 1;
+    return exact_double_long(obj, out);
 }
 
 /* StoryFeatures.day (day_sum / day_n) in doubles where day_n is an int other than 0 and
  * both are exact_double: int / int and float / int then divide the two doubles, which
  * Python does too (its int division is correctly rounded, as is the doubles'); 1, or 0
  * (nothing set) where Python's division must compute it. */
-static int story_day_double(PyObject *day_sum, PyObject *day_n, double *out) {
+static inline int story_day_double(PyObject *day_sum, PyObject *day_n, double *out) {
     double sum, n;
     if (!PyLong_CheckExact(day_n) || !exact_double(day_n, &n) || n == 0.0 || !exact_double(day_sum, &sum)) {
         return 0;
@@ -938,7 +973,7 @@ static int pair_values(PyObject *article, const Side *side, PyObject *const *own
         }
     }
     if (floor_obj != Py_None) {
-        double floor = PyFloat_AsDouble(floor_obj);
+        double floor = PyFloat_CheckExact(floor_obj) ? PyFloat_AS_DOUBLE(floor_obj) : PyFloat_AsDouble(floor_obj);
         if (FAILED(floor)) {
             goto fail;
         }
@@ -1041,7 +1076,7 @@ static int pair_values(PyObject *article, const Side *side, PyObject *const *own
      * if day_n else None) */
     PyObject *own_day = own_field(&h, f, own, K_DAY);
     PyObject *day_n = own_day == NULL ? NULL : held_attr(&h, story, K_DAY_N);
-    int story_dated = day_n == NULL ? -1 : PyObject_IsTrue(day_n);
+    int story_dated = day_n == NULL ? -1 : truth(day_n);
     if (story_dated < 0) {
         goto fail;
     }

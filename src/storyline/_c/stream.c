@@ -6,6 +6,52 @@
  * (add_bags_of, count_terms_of, best_of), keyindex.c (index_top), compare.c (pair_values,
  * text_cosines, norms) and refine.c (Side and its bags). */
 
+/* stories[sid] as PyDict_GetItemWithError finds it (borrowed; NULL where it holds none or
+ * with an exception set), searched inline on 3.11 where ``sid`` is an exact int of one
+ * digit or none (a story id) and ``stories`` a combined table of any keys: CPython's probe
+ * sequence over its index (Objects/dictobject.c), a key compared by identity, or as an
+ * exact int of one digit or none by its digit; any other key of its hash is looked up.
+ * No Python code runs but in that lookup. */
+static inline PyObject *story_of(PyObject *stories, PyObject *sid) {
+#if DICT_NEXT_INLINE
+    PyDictObject *mp = (PyDictObject *)stories;
+    if (PyLong_CheckExact(sid) && Py_SIZE(sid) >= 0 && Py_SIZE(sid) <= 1 && PyDict_Check(stories)
+            && mp->ma_values == NULL && ((const DictKeys311 *)mp->ma_keys)->dk_kind == 0) {
+        const DictKeys311 *dk = (const DictKeys311 *)mp->ma_keys;
+        digit value = Py_SIZE(sid) == 0 ? 0 : ((PyLongObject *)sid)->ob_digit[0];
+        Py_hash_t hash = (Py_hash_t)value; /* an int's hash, below 2 ** 30 */
+        const DictEntry311 *e = (const DictEntry311 *)(dk->dk_indices + ((size_t)1 << dk->dk_log2_index_bytes));
+        size_t mask = ((size_t)1 << dk->dk_log2_size) - 1, perturb = (size_t)hash, i = (size_t)hash & mask;
+        for (;;) {
+            Py_ssize_t ix = dk->dk_log2_size < 8    ? ((const int8_t *)dk->dk_indices)[i]
+                            : dk->dk_log2_size < 16 ? ((const int16_t *)dk->dk_indices)[i]
+                            : dk->dk_log2_size < 32 ? ((const int32_t *)dk->dk_indices)[i]
+                                                    : (Py_ssize_t)((const int64_t *)dk->dk_indices)[i];
+            if (ix == -1) { /* DKIX_EMPTY: none */
+                return NULL;
+            }
+            if (ix >= 0) {
+                PyObject *stored = e[ix].key;
+                if (stored == sid) {
+                    return e[ix].value;
+                }
+                if (e[ix].hash == hash) {
+                    if (!PyLong_CheckExact(stored) || Py_SIZE(stored) < 0 || Py_SIZE(stored) > 1) {
+                        break; /* a key of its hash that may equal it: looked up */
+                    }
+                    if ((Py_SIZE(stored) == 0 ? 0 : ((PyLongObject *)stored)->ob_digit[0]) == value) {
+                        return e[ix].value;
+                    }
+                }
+            }
+            perturb >>= 5;
+            i = (i * 5 + perturb + 1) & mask;
+        }
+    }
+#endif
+    return PyDict_GetItemWithError(stories, sid);
+}
+
 /* Whether an article of day ``own_day`` (not None) and a story lie more than ``window``
  * days apart: abs(own_day - story.day) > window, computed as Python computes it, where the
  * story has a last day; 1, 0 or -1 with an exception set. ``exact`` is NULL, or the two as
@@ -132,14 +178,19 @@ static int kept_model_weights(PyObject *weights, double *out, Py_ssize_t *m) {
  * *known_cross where that is not NULL): 1 with the model's margin over the threshold in
  * *margin, 0 where the story is out of the window or its words miss the floor, -1 with an
  * exception set. ``kept`` is NULL, or the story and its fresh norms as text_cosines kept them
- * (the norms NULL where not yet read: decide found the story alone). */
+ * (the norms NULL where not yet read: decide found the story alone), held by the caller
+ * with ``sid`` and ``cross`` until it returns. */
 static int join_margin(const Judge *j, PyObject *sid, PyObject *cross, const double *known_cross,
                        PyObject *const *kept, double *margin) {
     Held each;
     each.n = 0;
-    hold(&each, Py_NewRef(sid));
-    hold(&each, Py_NewRef(cross));
-    PyObject *story = kept != NULL ? kept[0] : PyDict_GetItemWithError(j->stories, sid);
+    /* held while Python code may run below: by the caller where it kept the story (decide
+     * holds its candidates, their stories and norms until it returns), else here */
+    if (kept == NULL) {
+        hold(&each, Py_NewRef(sid));
+        hold(&each, Py_NewRef(cross));
+    }
+    PyObject *story = kept != NULL ? kept[0] : story_of(j->stories, sid);
     if (story == NULL) {
         if (!PyErr_Occurred()) {
             PyErr_SetObject(PyExc_KeyError, sid);
@@ -147,10 +198,12 @@ static int join_margin(const Judge *j, PyObject *sid, PyObject *cross, const dou
         release(&each);
         return -1;
     }
-    hold(&each, Py_NewRef(story));
+    if (kept == NULL) {
+        hold(&each, Py_NewRef(story));
+    }
     int apart = j->own_day == Py_None || j->windowed ? 0 : out_of_window(&each, j->own_day, story, j->window, NULL);
     PyObject *norms = apart != 0 ? NULL
-                      : kept != NULL && kept[1] != NULL ? hold(&each, Py_NewRef(kept[1]))
+                      : kept != NULL && kept[1] != NULL ? kept[1]
                                                         : hold(&each, story_norms(story, j->df));
     double x[PAIR_FEATURES], p = 0.0;
     int found = -1;
@@ -290,8 +343,9 @@ static void decide_side_free(Side *s) {
  * ArticleVectors(features, df) reads them, none of the rest (side_of reads that); NULL
  * with an exception set. ``for_decide``: title + body only as the article's vector
  * (side_all_vector), freed by decide_side_free; else both ways (side_all), freed by
- * side_free. ``reads`` is NULL, or the weights top read. */
-static Side *read_side(PyObject *f, PyObject *idf, TopReads *reads, int for_decide) {
+ * side_free. ``reads`` is NULL, or the weights top read. ``texts`` is NULL, or gets new
+ * references to the title and body it read (NULL on failure). */
+static Side *read_side(PyObject *f, PyObject *idf, TopReads *reads, int for_decide, PyObject **texts) {
     Held h;
     h.n = 0;
     static const int fields[4] = {K_TITLE, K_BODY, K_ENTITIES, K_YEARS};
@@ -332,6 +386,9 @@ static Side *read_side(PyObject *f, PyObject *idf, TopReads *reads, int for_deci
         PyObject *bag = held_attr(&h, f, fields[i]);
         if (bag == NULL || side_bag(s, &s->bag[slots[i]], bag, idf, reads) < 0) {
             goto fail;
+        }
+        if (texts != NULL && i < 2) {
+            texts[i] = Py_NewRef(bag);
         }
     }
     /* each kind's names in the entities' order (_split_kinds), read off their bag */
@@ -376,6 +433,10 @@ static Side *read_side(PyObject *f, PyObject *idf, TopReads *reads, int for_deci
     return s;
 fail:
     release(&h);
+    if (texts != NULL) {
+        Py_CLEAR(texts[0]);
+        Py_CLEAR(texts[1]);
+    }
     if (for_decide) {
         decide_side_free(s);
     } else {
@@ -385,7 +446,7 @@ fail:
 }
 
 static Side *article_side(PyObject *f, PyObject *idf) {
-    return read_side(f, idf, NULL, 0);
+    return read_side(f, idf, NULL, 0, NULL);
 }
 
 /* The side's bag of the ArticleVectors vector <name>. */
@@ -406,8 +467,52 @@ static int side_slot(int name) {
     }
 }
 
+/* The memo place (norm_slot) of the norm of the ArticleVectors vector <name>. */
+static inline int side_norm_slot(int name) {
+    switch (name) {
+    case K_TITLE:
+        return NORM_TITLE;
+    case K_BODY:
+        return NORM_BODY;
+    case K_ALL:
+        return NORM_ALL;
+    case K_ENTITIES:
+        return NORM_ENTITIES;
+    case K_YEARS:
+        return NORM_YEARS;
+    default:
+        return NORM_PEOPLE + (name - K_PEOPLE);
+    }
+}
+
 static int side_names(const Side *side, int name) {
     return side->bag[side_slot(name)].n != 0;
+}
+
+/* side_find of a story bag's key that is no exact str (a str subclass, any other key),
+ * compared with the side's terms as a dict of them compares a key looked up (identity,
+ * then ==, which may run Python code: the side, C data, stays as it is): the term's index,
+ * -1 where none equals it, -2 with an exception set. */
+static Py_ssize_t side_find_equal(const SideBag *bag, PyObject *key, Py_hash_t hash) {
+    if (bag->n == 0) {
+        return -1;
+    }
+    for (size_t at = (size_t)hash & bag->mask;; at = (at + 1) & bag->mask) {
+        Py_ssize_t k = bag->table[at];
+        if (k == 0) {
+            return -1;
+        }
+        const SideTerm *t = &bag->terms[k - 1];
+        if (t->term == key) {
+            return k - 1;
+        }
+        if (t->hash == hash) {
+            int equal = PyObject_RichCompareBool(t->term, key, Py_EQ);
+            if (equal != 0) {
+                return equal < 0 ? -2 : k - 1;
+            }
+        }
+    }
 }
 
 /* side_cosine_of's sum where the story's bag is a TermBag: the same terms, products and
@@ -419,19 +524,16 @@ static int side_cosine_of_bag(const SideBag *own, TermBag *b, double bag_norm, d
         Py_ssize_t size = b->n;
         for (Py_ssize_t j = 0; j < size; j++) {
             PyObject *term = b->entries[j].key;
-            if (!PyUnicode_Check(term)) {
-                continue; /* the article's terms are str: no other key is one of them */
-            }
             double v = b->entries[j].value;
             Py_ssize_t k;
             if (PyUnicode_CheckExact(term)) {
                 k = side_find(own, term, b->entries[j].hash); /* the entry keeps the str's hash */
             } else {
-                /* held: a str subclass's __eq__ may run Python code */
+                /* held: its __eq__ may run Python code */
                 Py_INCREF(term);
-                k = side_find(own, term, b->entries[j].hash);
+                k = side_find_equal(own, term, b->entries[j].hash);
                 Py_DECREF(term);
-                if (bag_walk_changed(b, size) < 0) {
+                if (k == -2 || bag_walk_changed(b, size) < 0) {
                     return -1;
                 }
             }
@@ -443,8 +545,8 @@ static int side_cosine_of_bag(const SideBag *own, TermBag *b, double bag_norm, d
     } else {
         for (Py_ssize_t i = 0; i < own->n; i++) {
             const SideTerm *t = &own->terms[i];
-            Py_ssize_t at = PyUnicode_CheckExact(t->term) ? bag_find_str(b, t->term, t->hash)
-                                                          : bag_find(b, t->term, t->hash);
+            /* a side's terms are exact str (side_bag takes no other) */
+            Py_ssize_t at = bag_find_str(b, t->term, t->hash);
             if (at < 0) {
                 if (at == -2) {
                     return -1;
@@ -473,7 +575,7 @@ static int side_cosine_of(const Side *side, int name, PyObject *bag, PyObject *n
         PyErr_SetString(PyExc_TypeError, "story_cosine: the vector and the bag must be dicts");
         return -1;
     }
-    double bag_norm = cached_norm(norms, kernel_str[name], bag, idf);
+    double bag_norm = cached_norm_at(norms, side_norm_slot(name), kernel_str[name], bag, idf);
     if (FAILED(bag_norm)) {
         return -1;
     }
@@ -489,9 +591,6 @@ static int side_cosine_of(const Side *side, int name, PyObject *bag, PyObject *n
         Py_ssize_t pos = 0, size = PyDict_GET_SIZE(bag);
         PyObject *term, *value;
         while (PyDict_Next(bag, &pos, &term, &value)) {
-            if (!PyUnicode_Check(term)) {
-                continue; /* the article's terms are str: no other key is one of them */
-            }
             Py_ssize_t k;
             double v;
             if (PyUnicode_CheckExact(term) && PyFloat_CheckExact(value)) {
@@ -499,15 +598,16 @@ static int side_cosine_of(const Side *side, int name, PyObject *bag, PyObject *n
                 k = side_find(own, term, PyObject_Hash(term));
                 v = PyFloat_AS_DOUBLE(value);
             } else {
-                /* held: a str subclass's hash and a value's __float__ may run Python code */
+                /* held: a key's hash and __eq__ and a value's __float__ may run Python code */
                 Py_INCREF(term);
                 Py_INCREF(value);
                 Py_hash_t hash = PyObject_Hash(term);
-                k = hash == -1 ? -1 : side_find(own, term, hash);
+                k = hash == -1 ? -2 : PyUnicode_CheckExact(term) ? side_find(own, term, hash)
+                                                                 : side_find_equal(own, term, hash);
                 v = k < 0 ? 0.0 : PyFloat_AsDouble(value);
                 Py_DECREF(term);
                 Py_DECREF(value);
-                if (hash == -1 || FAILED(v) || walk_changed(bag, size) < 0) {
+                if (k == -2 || FAILED(v) || walk_changed(bag, size) < 0) {
                     return -1;
                 }
             }
@@ -648,37 +748,20 @@ static inline uint64_t idf_mark(PyObject *idf) {
     return is_term_table(idf) ? term_table_version(idf) : (uint64_t)(uintptr_t)((PyDictObject *)idf)->ma_keys;
 }
 
-/* The article's title and body (new references in bags[0], bags[1]) and the versions of
- * them and of the IDF dict's keys as the side was read, for remember_decided; 0 where
- * nothing is to be kept (an IDF whose lookups may run Python code, or no version tags),
- * -1 with an exception set. */
-static int decided_begin(PyObject *f, PyObject *idf, PyObject **bags, uint64_t *versions, uint64_t *keys) {
-    bags[0] = bags[1] = NULL;
-    if (idf_version(idf) == 0 || !idf_settled(idf)) {
-        return 0;
+/* The versions of the article's title and body (bags[0], bags[1]: new references, as the
+ * side read them) and of the IDF dict's keys as the side was read, for remember_decided;
+ * 0 where nothing is to be kept (an IDF whose lookups may run Python code, bags that are
+ * no dicts, or no version tags), the bags then let go of. */
+static int decided_begin(PyObject *idf, PyObject **bags, uint64_t *versions, uint64_t *keys) {
+    int kept = idf_version(idf) != 0 && idf_settled(idf);
+    for (int i = 0; kept && i < 2; i++) {
+        /* no version tags (3.12+): a table's version is not enough */
+        kept = PyDict_CheckExact(bags[i]) && (versions[i] = dict_version(bags[i])) != 0;
     }
-    static const int names[2] = {K_TITLE, K_BODY};
-    for (int i = 0; i < 2; i++) {
-        Held h;
-        h.n = 0;
-        PyObject *bag = held_attr(&h, f, names[i]);
-        if (bag == NULL) {
-            Py_CLEAR(bags[0]);
-            return -1;
-        }
-        bags[i] = Py_NewRef(bag);
-        release(&h);
-        if (!PyDict_CheckExact(bag)) {
-            Py_CLEAR(bags[0]);
-            Py_CLEAR(bags[1]);
-            return 0;
-        }
-        versions[i] = dict_version(bag);
-        if (versions[i] == 0) { /* no version tags (3.12+): a table's version is not enough */
-            Py_CLEAR(bags[0]);
-            Py_CLEAR(bags[1]);
-            return 0;
-        }
+    if (!kept) {
+        Py_CLEAR(bags[0]);
+        Py_CLEAR(bags[1]);
+        return 0;
     }
     *keys = idf_mark(idf);
     return 1;
@@ -781,13 +864,13 @@ static PyObject *decide_of(PyObject *const *args, PyObject *const *ids, Py_ssize
         PyErr_SetString(PyExc_TypeError, "decide: the IDF weights must be a dict");
         goto fail;
     }
-    side = read_side(features, idf, reads, 1);
     /* the article's title and body and their versions, to keep the side's weights for
      * add_article */
+    side = read_side(features, idf, reads, 1, texts);
     uint64_t text_versions[2] = {0, 0};
     uint64_t idf_keys = 0;
-    if (side != NULL && decided_begin(features, idf, texts, text_versions, &idf_keys) < 0) {
-        goto fail;
+    if (side != NULL) {
+        decided_begin(idf, texts, text_versions, &idf_keys);
     }
     /* a tuple of them (a list's own array and items may be freed by Python code run
      * below: an IDF's __missing__, a story id's __eq__) */
@@ -821,7 +904,7 @@ static PyObject *decide_of(PyObject *const *args, PyObject *const *ids, Py_ssize
         double days[2]; /* the article's day and the window, where exact_double reads them */
         int exact_days = exact_double(own_day, &days[0]) && exact_double(args[6], &days[1]);
         for (Py_ssize_t i = 0; i < n; i++) {
-            PyObject *story = PyDict_GetItemWithError(stories, sids[i]);
+            PyObject *story = story_of(stories, sids[i]);
             if (story == NULL) {
                 if (!PyErr_Occurred()) {
                     PyErr_SetObject(PyExc_KeyError, sids[i]);
