@@ -948,7 +948,7 @@ static int side_bag(Side *s, SideBag *bag, PyObject *dict, PyObject *idf, TopRea
     }
     Py_ssize_t pos = 0, size = PyDict_GET_SIZE(dict);
     PyObject *term, *value;
-    while (PyDict_Next(dict, &pos, &term, &value)) {
+    while (dict_next(dict, &pos, &term, &value)) {
         if (!PyUnicode_CheckExact(term)) {
             PyErr_SetString(PyExc_TypeError, "pair_probability: a bag's terms must be str");
             return -1;
@@ -957,7 +957,7 @@ static int side_bag(Side *s, SideBag *bag, PyObject *dict, PyObject *idf, TopRea
             PyErr_SetString(PyExc_RuntimeError, "dictionary changed during iteration");
             return -1;
         }
-        Py_hash_t hash = PyObject_Hash(term);
+        Py_hash_t hash = ((PyASCIIObject *)term)->hash != -1 ? ((PyASCIIObject *)term)->hash : PyObject_Hash(term);
         double w, weight;
         int status;
         if (reads != NULL && hash != -1 && reads->at < reads->n && reads->terms[reads->at] == term
