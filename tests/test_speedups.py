@@ -5449,3 +5449,68 @@ def test_a_storys_years_are_found_under_keys_equal_to_the_year() -> None:
             compiled, reference = stories
             assert list(compiled.years.items()) == list(reference.years.items())
             assert [type(k) for k in compiled.years] == [type(k) for k in reference.years]
+
+
+# ---- Round 6, retrieve: KeyIndex.top's sums kept at -0.0 between retrievals, its ranking
+# of the touched stories on the stack, unfile's early end, best_of placing by halving ----
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_index_sums_start_anew_after_each_retrieval_even_a_failed_one(seed: int) -> None:
+    # zero weights (+0.0, -0.0, an int 0) still retrieve their stories, each sum starts
+    # at the reference's 0.0 however the retrieval before ended (done, or failed half-way
+    # through), and limits past what is ranked on the stack agree too
+    rng = random.Random(seed)
+    words = [f"k{i}" for i in range(30)]
+    compiled, reference = speedups.KeyIndex(), _reference("KeyIndex")()
+    for sid in rng.sample(range(200), 60):
+        keys = tuple(rng.sample(words, rng.randint(1, 6)))
+        compiled.file(keys, sid)
+        reference.file(keys, sid)
+    for index in (compiled, reference):
+        index.file(["missing", "k0"], 999)  # "missing": no IDF weight
+    idf = {w: rng.choice([0.0, -0.0, 0, 0.5, 1.0, 2, 1e-300]) for w in words}
+    assert any(math.copysign(1.0, v) < 0 for v in idf.values() if v == 0)
+    for step in range(40):
+        keys = rng.sample(words, rng.randint(0, 12))
+        for limit in (0, 1, 6, 16, 17, 100):
+            assert compiled.top(keys, idf, 50, limit) == reference.top(keys, idf, 50, limit)
+        failing = [*rng.sample(words, 5), "missing" if step % 2 else "negative", *rng.sample(words, 3)]
+        if step % 2 == 0:
+            compiled.file(["negative"], 1000 + step)
+            reference.file(["negative"], 1000 + step)
+        bad_idf = dict(idf, negative=-1.0)
+        for index in (compiled, reference):
+            with pytest.raises(KeyError if step % 2 else ValueError):
+                index.top(failing, bad_idf, 50, 6)
+    only_zero = speedups.KeyIndex()
+    for sid in (4, 9, 2):
+        only_zero.file(["z"], sid)
+    assert only_zero.top(["z", "z"], {"z": -0.0}, 5, 6) == [9, 4, 2]
+    assert only_zero.top(["z"], {"z": 1.0}, 5, 2) == [9, 4]
+
+
+def test_the_index_unfiles_a_story_under_repeated_keys_as_its_reference() -> None:
+    compiled, reference = speedups.KeyIndex(), _reference("KeyIndex")()
+    members = [("a", "b", "c"), ("b", "c", "d"), ("a", "d"), ("c",)]
+    for index in (compiled, reference):
+        for keys in members:
+            index.file(keys, 7)
+        index.file(("a", "e"), 8)
+        index.unfile([*members, ("a", "b")], 7)
+    assert compiled.holders() == reference.holders() == {"a": {8}, "e": {8}}
+    with pytest.raises(TypeError):  # keys are str, also past the last one the story was under
+        compiled.unfile([["a"], [b"a"]], 8)
+    assert compiled.holders() == {"e": {8}}
+    assert compiled.top(["a", "e"], {"a": 1.0, "e": 1.0}, 5, 3) == [8]
+
+
+def test_the_best_terms_of_a_large_bag_match_their_reference() -> None:
+    # more kept terms than best_of keeps on its stack, with many equal products
+    rng = random.Random(6)
+    words = [f"w{i}" for i in range(300)]
+    bag = {w: rng.choice([1.0, 0.5, 2.0, rng.random()]) for w in rng.sample(words, 250)}
+    idf = {w: rng.choice([0.5, 1.0, 2.0, 0.0]) for w in words}
+    for keep in (0, 1, 40, 64, 65, 200, 250, 400):
+        got = speedups.best_terms(bag, idf, keep)
+        assert list(got.items()) == list(_reference("best_terms")(bag, idf, keep).items())
