@@ -5514,3 +5514,32 @@ def test_the_best_terms_of_a_large_bag_match_their_reference() -> None:
     for keep in (0, 1, 40, 64, 65, 200, 250, 400):
         got = speedups.best_terms(bag, idf, keep)
         assert list(got.items()) == list(_reference("best_terms")(bag, idf, keep).items())
+
+
+def test_the_stream_steps_small_int_tests_match_their_reference() -> None:
+    # glue_compare and the expiry test read ints of one digit straight: negative ones, zero,
+    # a bool (no exact int) and a one-digit bound beside a larger counter, as Python does
+    from storyline.cluster import online
+
+    reference = online._REFERENCE["add_to_stream"]
+    features = _glue_features(30)
+
+    def outcomes(step, change) -> list:  # type: ignore[no-untyped-def]
+        clusterer = online.OnlineClusterer()
+        for f in features[:12]:
+            clusterer.add_features(f)
+        change(clusterer)
+        got = []
+        for f in features[12:]:
+            try:
+                got.append((step(clusterer, f, None), _stream_state(clusterer)))
+            except Exception as error:  # noqa: BLE001
+                got.append((type(error), _stream_state(clusterer)))
+        return got
+
+    changes = [lambda c, bound=bound: setattr(c, "min_idle_arrivals", bound) for bound in (0, 1, True, 2**31)]
+    changes += [lambda c: setattr(c, "_arrivals", -7), lambda c: setattr(c, "_arrivals", 2**30 - 3),
+                lambda c: setattr(c, "_next_id", -2), lambda c: setattr(c, "_latest_day", -1),
+                lambda c: (setattr(c, "window_days", 0), setattr(c, "min_idle_arrivals", 1))]
+    for change in changes:
+        assert outcomes(speedups.add_to_stream, change) == outcomes(reference, change)
