@@ -6302,3 +6302,97 @@ def test_add_article_looks_up_the_weights_of_a_bag_other_than_the_one_decide_rea
         runs.append((picked, [[list(getattr(s, name).items()) for name in ("title", "body", "all", "_norms")]
                               for s in stories.values()]))
     assert runs[0] == runs[1]
+
+
+# ---- Round 6, retrieve: KeyIndex.top's sums kept at -0.0 between retrievals, its ranking
+# of the touched stories on the stack, unfile's early end, best_of placing by halving ----
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_index_sums_start_anew_after_each_retrieval_even_a_failed_one(seed: int) -> None:
+    # zero weights (+0.0, -0.0, an int 0) still retrieve their stories, each sum starts
+    # at the reference's 0.0 however the retrieval before ended (done, or failed half-way
+    # through), and limits past what is ranked on the stack agree too
+    rng = random.Random(seed)
+    words = [f"k{i}" for i in range(30)]
+    compiled, reference = speedups.KeyIndex(), _reference("KeyIndex")()
+    for sid in rng.sample(range(200), 60):
+        keys = tuple(rng.sample(words, rng.randint(1, 6)))
+        compiled.file(keys, sid)
+        reference.file(keys, sid)
+    for index in (compiled, reference):
+        index.file(["missing", "k0"], 999)  # "missing": no IDF weight
+    idf = {w: rng.choice([0.0, -0.0, 0, 0.5, 1.0, 2, 1e-300]) for w in words}
+    assert any(math.copysign(1.0, v) < 0 for v in idf.values() if v == 0)
+    for step in range(40):
+        keys = rng.sample(words, rng.randint(0, 12))
+        for limit in (0, 1, 6, 16, 17, 100):
+            assert compiled.top(keys, idf, 50, limit) == reference.top(keys, idf, 50, limit)
+        failing = [*rng.sample(words, 5), "missing" if step % 2 else "negative", *rng.sample(words, 3)]
+        if step % 2 == 0:
+            compiled.file(["negative"], 1000 + step)
+            reference.file(["negative"], 1000 + step)
+        bad_idf = dict(idf, negative=-1.0)
+        for index in (compiled, reference):
+            with pytest.raises(KeyError if step % 2 else ValueError):
+                index.top(failing, bad_idf, 50, 6)
+    only_zero = speedups.KeyIndex()
+    for sid in (4, 9, 2):
+        only_zero.file(["z"], sid)
+    assert only_zero.top(["z", "z"], {"z": -0.0}, 5, 6) == [9, 4, 2]
+    assert only_zero.top(["z"], {"z": 1.0}, 5, 2) == [9, 4]
+
+
+def test_the_index_unfiles_a_story_under_repeated_keys_as_its_reference() -> None:
+    compiled, reference = speedups.KeyIndex(), _reference("KeyIndex")()
+    members = [("a", "b", "c"), ("b", "c", "d"), ("a", "d"), ("c",)]
+    for index in (compiled, reference):
+        for keys in members:
+            index.file(keys, 7)
+        index.file(("a", "e"), 8)
+        index.unfile([*members, ("a", "b")], 7)
+    assert compiled.holders() == reference.holders() == {"a": {8}, "e": {8}}
+    with pytest.raises(TypeError):  # keys are str, also past the last one the story was under
+        compiled.unfile([["a"], [b"a"]], 8)
+    assert compiled.holders() == {"e": {8}}
+    assert compiled.top(["a", "e"], {"a": 1.0, "e": 1.0}, 5, 3) == [8]
+
+
+def test_the_best_terms_of_a_large_bag_match_their_reference() -> None:
+    # more kept terms than best_of keeps on its stack, with many equal products
+    rng = random.Random(6)
+    words = [f"w{i}" for i in range(300)]
+    bag = {w: rng.choice([1.0, 0.5, 2.0, rng.random()]) for w in rng.sample(words, 250)}
+    idf = {w: rng.choice([0.5, 1.0, 2.0, 0.0]) for w in words}
+    for keep in (0, 1, 40, 64, 65, 200, 250, 400):
+        got = speedups.best_terms(bag, idf, keep)
+        assert list(got.items()) == list(_reference("best_terms")(bag, idf, keep).items())
+
+
+def test_the_stream_steps_small_int_tests_match_their_reference() -> None:
+    # glue_compare and the expiry test read ints of one digit straight: negative ones, zero,
+    # a bool (no exact int) and a one-digit bound beside a larger counter, as Python does
+    from storyline.cluster import online
+
+    reference = online._REFERENCE["add_to_stream"]
+    features = _glue_features(30)
+
+    def outcomes(step, change) -> list:  # type: ignore[no-untyped-def]
+        clusterer = online.OnlineClusterer()
+        for f in features[:12]:
+            clusterer.add_features(f)
+        change(clusterer)
+        got = []
+        for f in features[12:]:
+            try:
+                got.append((step(clusterer, f, None), _stream_state(clusterer)))
+            except Exception as error:  # noqa: BLE001
+                got.append((type(error), _stream_state(clusterer)))
+        return got
+
+    changes = [lambda c, bound=bound: setattr(c, "min_idle_arrivals", bound) for bound in (0, 1, True, 2**31)]
+    changes += [lambda c: setattr(c, "_arrivals", -7), lambda c: setattr(c, "_arrivals", 2**30 - 3),
+                lambda c: setattr(c, "_next_id", -2), lambda c: setattr(c, "_latest_day", -1),
+                lambda c: (setattr(c, "window_days", 0), setattr(c, "min_idle_arrivals", 1))]
+    for change in changes:
+        assert outcomes(speedups.add_to_stream, change) == outcomes(reference, change)

@@ -13,11 +13,19 @@ typedef struct {
     Py_ssize_t filed;  /* the keys holding the story */
 } StorySlot;
 
-/* ... and, apart (what retrieval walks, packed), its score. */
-typedef struct {
-    double score;  /* the summed IDF, where seen is the retrieval under way */
-    uint32_t seen; /* the retrieval that last scored the story */
-} SlotScore;
+/* ... and, apart (what retrieval walks, packed: eight to a cache line), its score: the
+ * summed IDF of a retrieval under way, else NOT_SCORED. A sum starts at -0.0, which no
+ * sum of weights >= +0.0 ever is (-0.0 + w is w; a weight of -0.0 is added as +0.0), so
+ * a story's first key is told by the sum's bits, with no stamp to read and write, and its
+ * sum is the reference's 0.0 + w1 + w2 ... to the last bit. */
+static const double NOT_SCORED = -0.0;
+#define NOT_SCORED_BITS 0x8000000000000000ULL
+
+static inline uint64_t score_bits(double score) {
+    uint64_t bits;
+    memcpy(&bits, &score, sizeof bits);
+    return bits;
+}
 
 /* Where a dict's version tag is unique to its contents (CPython 3.11: a global counter
  * that each change of any dict advances), an IDF weight read from it holds while the
@@ -44,13 +52,12 @@ typedef struct {
     size_t mask;       /* the table's size - 1 */
     Py_ssize_t used;   /* keys held */
     StorySlot *slots;
-    SlotScore *scores;    /* by slot */
+    double *scores;       /* by slot: NOT_SCORED but during a retrieval */
     uint32_t *free_slots; /* a stack of the slots of stories no longer filed */
     uint32_t *touched;    /* the slots a retrieval scored, in no order (scratch) */
     uint32_t *by_sid;     /* 1 + the slot of a story by its id (as the table; 0: empty) */
     size_t sid_mask;
     uint32_t slot_count, slot_capacity, free_count;
-    uint32_t stamp; /* the retrieval under way */
     int busy;       /* in a call: the Python code it runs (a generator of keys, an IDF's
                      * __missing__) must not call the index, which is half-way through */
 } KeyIndexObject;
@@ -111,10 +118,13 @@ static size_t key_place(const KeyIndexObject *self, PyObject *key, Py_hash_t has
 /* Doubles the table; -1 with an exception set on failure. */
 static int grow_keys(KeyIndexObject *self) {
     size_t size = 2 * (self->mask + 1), mask = size - 1;
-    KeyHolders *table = PyMem_Calloc(size, sizeof(KeyHolders));
+    KeyHolders *table = size > PY_SSIZE_T_MAX / sizeof(KeyHolders) ? NULL : PyMem_Malloc(size * sizeof(KeyHolders));
     if (table == NULL) {
         PyErr_NoMemory();
         return -1;
+    }
+    for (size_t k = 0; k < size; k++) {
+        table[k].key = NULL; /* an empty place: its other fields are set when a key is put there */
     }
     for (size_t k = 0; k <= self->mask; k++) {
         if (self->table[k].key != NULL) {
@@ -167,7 +177,7 @@ static int grow_slots(KeyIndexObject *self) {
         return -1;
     }
     self->slots = slots;
-    SlotScore *scores = PyMem_Realloc(self->scores, capacity * sizeof(SlotScore));
+    double *scores = PyMem_Realloc(self->scores, capacity * sizeof(double));
     if (scores == NULL) {
         PyErr_NoMemory();
         return -1;
@@ -230,7 +240,7 @@ static long long story_slot(KeyIndexObject *self, PyObject *sid, long long value
         s = self->slot_count++;
     }
     self->slots[s] = (StorySlot){value, Py_NewRef(sid), 0};
-    self->scores[s] = (SlotScore){0.0, 0};
+    self->scores[s] = NOT_SCORED;
     self->by_sid[sid_place(self, value)] = s + 1;
     return s;
 }
@@ -479,18 +489,17 @@ static PyObject *KeyIndex_unfile(KeyIndexObject *self, PyObject *const *args, Py
     return out;
 }
 
-/* Whether story slot ``a`` ranks above ``b``: the higher score, of equal scores the
- * higher id (the scores are never NaN). */
-static inline int ranks_above(const KeyIndexObject *self, uint32_t a, uint32_t b) {
-    double x = self->scores[a].score, y = self->scores[b].score;
-    return x > y || (x == y && self->slots[a].sid > self->slots[b].sid);
-}
-
 typedef struct {
     double score;
     long long sid;
     uint32_t slot;
 } RankedStory;
+
+/* Whether ``a`` ranks above ``b``: the higher score, of equal scores the higher id (the
+ * scores are never NaN; no two stories share an id). */
+static inline int ranks_above(const RankedStory *a, const RankedStory *b) {
+    return a->score > b->score || (a->score == b->score && a->sid > b->sid);
+}
 
 static int ranked_story_order(const void *x, const void *y) {
     const RankedStory *a = x, *b = y;
@@ -500,40 +509,60 @@ static int ranked_story_order(const void *x, const void *y) {
     return a->sid > b->sid ? -1 : a->sid < b->sid;
 }
 
+/* Inserts ``r`` into kept[0..at] (best first, kept[at] free or the one it displaces). */
+static inline void insert_ranked(RankedStory *kept, Py_ssize_t at, RankedStory r) {
+    while (at > 0 && ranks_above(&r, &kept[at - 1])) {
+        kept[at] = kept[at - 1];
+        at--;
+    }
+    kept[at] = r;
+}
+
 /* The ``count`` best of the ``scored`` stories retrieved (the index's touched slots) into
- * ``order``, best first; 0, or -1 with an exception set. */
+ * ``order``, best first, each touched slot's score set back to NOT_SCORED; 0, or -1 with
+ * an exception set (the scores set back all the same). */
 #define FEW_RANKED 16
-static int rank_retrieved(const KeyIndexObject *self, Py_ssize_t scored, Py_ssize_t count, uint32_t *order) {
+static int rank_retrieved(KeyIndexObject *self, Py_ssize_t scored, Py_ssize_t count, uint32_t *order) {
+    double *scores = self->scores;
+    const uint32_t *touched = self->touched;
     if (count <= FEW_RANKED) {
-        Py_ssize_t filled = 0;
-        double least_kept = 0.0; /* the last kept one's score, once count are kept */
-        for (Py_ssize_t k = 0; k < scored && count > 0; k++) {
-            uint32_t s = self->touched[k];
-            Py_ssize_t at;
-            if (filled < count) {
-                at = filled++;
-            } else if (self->scores[s].score >= least_kept && ranks_above(self, s, order[count - 1])) {
-                at = count - 1;
-            } else {
+        /* the kept ones' scores and ids on the stack: most stories are turned away by one
+         * comparison with the last kept score */
+        RankedStory kept[FEW_RANKED];
+        Py_ssize_t k = 0;
+        for (; k < count; k++) { /* count <= scored */
+            uint32_t s = touched[k];
+            insert_ranked(kept, k, (RankedStory){scores[s], self->slots[s].sid, s});
+            scores[s] = NOT_SCORED;
+        }
+        for (; k < scored; k++) {
+            uint32_t s = touched[k];
+            double x = scores[s];
+            scores[s] = NOT_SCORED;
+            if (count == 0 || x < kept[count - 1].score) {
                 continue;
             }
-            while (at > 0 && ranks_above(self, s, order[at - 1])) {
-                order[at] = order[at - 1];
-                at--;
+            RankedStory r = {x, self->slots[s].sid, s};
+            if (ranks_above(&r, &kept[count - 1])) {
+                insert_ranked(kept, count - 1, r);
             }
-            order[at] = s;
-            least_kept = self->scores[order[filled - 1]].score;
+        }
+        for (k = 0; k < count; k++) {
+            order[k] = kept[k].slot;
         }
         return 0;
     }
     RankedStory *ranked = PyMem_Malloc((size_t)scored * sizeof(RankedStory));
+    for (Py_ssize_t k = 0; k < scored; k++) {
+        uint32_t s = touched[k];
+        if (ranked != NULL) {
+            ranked[k] = (RankedStory){scores[s], self->slots[s].sid, s};
+        }
+        scores[s] = NOT_SCORED;
+    }
     if (ranked == NULL) {
         PyErr_NoMemory();
         return -1;
-    }
-    for (Py_ssize_t k = 0; k < scored; k++) {
-        uint32_t s = self->touched[k];
-        ranked[k] = (RankedStory){self->scores[s].score, self->slots[s].sid, s};
     }
     qsort(ranked, (size_t)scored, sizeof(RankedStory), ranked_story_order);
     for (Py_ssize_t k = 0; k < count; k++) {
@@ -606,6 +635,22 @@ static void top_read(TopReads *reads, PyObject *key, double weight) {
     }
 }
 
+/* Adds ``weight`` (never -0.0) to the sums of the ``n`` stories in ``holders``, each story
+ * scored first here added to ``touched`` (``scored`` of them before); the count after.
+ * Apart, so that its few pointers stay in registers. */
+static inline Py_ssize_t add_to_sums(double *restrict scores, uint32_t *restrict touched, Py_ssize_t scored,
+                                    const uint32_t *restrict holders, uint32_t n, double weight) {
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t s = holders[k];
+        double sum = scores[s];
+        if (score_bits(sum) == NOT_SCORED_BITS) {
+            touched[scored++] = s;
+        }
+        scores[s] = sum + weight;
+    }
+    return scored;
+}
+
 /* KeyIndex.top's retrieval: the ids of the ``limit`` best stories (new references, best
  * first) into ids[0..*count) (room for ``limit``); -1 with an exception set. Where
  * ``reads`` is not NULL, the keys whose IDF weights it reads, and those, go to it
@@ -624,14 +669,7 @@ static int index_top(KeyIndexObject *self, PyObject *keys_obj, PyObject *idf, Py
         return -1;
     }
     self->busy = 1;
-    if (++self->stamp == 0) { /* wrapped: no slot may look scored by this retrieval */
-        for (uint32_t s = 0; s < self->slot_count; s++) {
-            self->scores[s].seen = 0;
-        }
-        self->stamp = 1;
-    }
-    const uint32_t stamp = self->stamp;
-    SlotScore *scores = self->scores;
+    double *scores = self->scores;
     Py_ssize_t scored = 0;
     int out = -1;
     PyObject *key;
@@ -663,27 +701,19 @@ static int index_top(KeyIndexObject *self, PyObject *keys_obj, PyObject *idf, Py
         if (reads != NULL) {
             top_read(reads, key, weight); /* the key is the keys tuple's (held by the caller) */
         }
-        /* read once: the stores below might alias them, as the compiler sees it */
-        const uint32_t *holders = e->holders, n = e->n;
-        uint32_t *touched = self->touched;
-        for (uint32_t k = 0; k < n; k++) {
-            uint32_t s = holders[k];
-            if (scores[s].seen != stamp) {
-                scores[s].seen = stamp;
-                scores[s].score = 0.0 + weight;
-                touched[scored++] = s;
-            } else {
-                scores[s].score += weight;
-            }
-        }
+        weight += 0.0; /* -0.0 as +0.0: a sum is then never NOT_SCORED */
+        scored = add_to_sums(self->scores, self->touched, scored, e->holders, e->n, weight);
     }
     items_end(&keys);
-    if (PyErr_Occurred()) {
-        goto done;
-    }
     Py_ssize_t count = scored < limit ? scored : limit;
-    if (count > FEW_RANKED && (order = PyMem_Malloc((size_t)count * sizeof(uint32_t))) == NULL) {
-        PyErr_NoMemory();
+    if (PyErr_Occurred() || (count > FEW_RANKED && (order = PyMem_Malloc((size_t)count * sizeof(uint32_t))) == NULL)) {
+        if (!PyErr_Occurred()) {
+            PyErr_NoMemory();
+        }
+        order = few;
+        for (Py_ssize_t k = 0; k < scored; k++) { /* the scores left as no retrieval's */
+            scores[self->touched[k]] = NOT_SCORED;
+        }
         goto done;
     }
     if (rank_retrieved(self, scored, count, order) < 0) {

@@ -270,6 +270,16 @@ static PyObject *glue_module_attr(PyObject *module, int name) {
 
 /* x op y for two objects, as Python compares them (ints inline): 1, 0, or -1 with an exception set. */
 static int glue_compare(PyObject *x, PyObject *y, int op) {
+    long a, b;
+    if (two_longs(x, y, &a, &b)) { /* ints of one digit or none: read straight */
+        switch (op) {
+        case Py_LT: return a < b;
+        case Py_LE: return a <= b;
+        case Py_GT: return a > b;
+        case Py_GE: return a >= b;
+        default: break;
+        }
+    }
     if (PyLong_CheckExact(x) && PyLong_CheckExact(y)) {
         int ox, oy;
         long long a = PyLong_AsLongLongAndOverflow(x, &ox), b = PyLong_AsLongLongAndOverflow(y, &oy);
@@ -437,21 +447,25 @@ static int glue_expiry_due(Held *h, PyObject *clusterer, PyObject *dict) {
     }
     if (any) {
         PyObject *seen = glue_attr(h, clusterer, dict, G_ARRIVALS);
-        PyObject *zero = seen == NULL ? NULL : hold(h, PyLong_FromLong(0));
+        PyObject *zero = NULL; /* made where an item is read by its index */
         /* expiry[0][0]: a list's first tuple read in place */
-        PyObject *oldest = zero == NULL ? NULL
+        PyObject *oldest = seen == NULL ? NULL
             : PyList_CheckExact(expiry) && PyList_GET_SIZE(expiry) > 0 ? hold(h, Py_NewRef(PyList_GET_ITEM(expiry, 0)))
-            : hold(h, PyObject_GetItem(expiry, zero));
+            : (zero = hold(h, PyLong_FromLong(0))) == NULL ? NULL : hold(h, PyObject_GetItem(expiry, zero));
         PyObject *at = oldest == NULL ? NULL
             : PyTuple_CheckExact(oldest) && PyTuple_GET_SIZE(oldest) > 0 ? hold(h, Py_NewRef(PyTuple_GET_ITEM(oldest, 0)))
-            : hold(h, PyObject_GetItem(oldest, zero));
+            : zero == NULL && (zero = hold(h, PyLong_FromLong(0))) == NULL ? NULL : hold(h, PyObject_GetItem(oldest, zero));
         if (at == NULL) {
             return -1;
         }
         /* ints: the difference and the test in C (as Python's, where it fits a long long) */
         long long seen_n = 0, at_n = 0, idle_n = 0;
+        long small_seen, small_at;
         int overflow = 0, ints = PyLong_CheckExact(seen) && PyLong_CheckExact(at);
-        if (ints) {
+        /* two longs (read straight where of one digit) whose difference fits */
+        int small = ints && two_longs(seen, at, &small_seen, &small_at)
+                    && !__builtin_sub_overflow((long long)small_seen, (long long)small_at, &idle_n);
+        if (ints && !small) {
             seen_n = PyLong_AsLongLongAndOverflow(seen, &overflow);
             ints = !overflow && (at_n = PyLong_AsLongLongAndOverflow(at, &overflow), !overflow)
                    && !__builtin_sub_overflow(seen_n, at_n, &idle_n);
@@ -459,7 +473,10 @@ static int glue_expiry_due(Held *h, PyObject *clusterer, PyObject *dict) {
         PyObject *idle = ints ? NULL : hold(h, PyNumber_Subtract(seen, at));
         PyObject *bound = !ints && idle == NULL ? NULL : glue_attr(h, clusterer, dict, G_MIN_IDLE);
         int due = -1;
-        if (bound != NULL && ints && PyLong_CheckExact(bound)) {
+        long small_bound, same;
+        if (bound != NULL && ints && two_longs(bound, bound, &small_bound, &same)) {
+            due = idle_n > small_bound;
+        } else if (bound != NULL && ints && PyLong_CheckExact(bound)) {
             long long bound_n = PyLong_AsLongLongAndOverflow(bound, &overflow);
             due = overflow ? overflow < 0 : idle_n > bound_n;
         } else if (bound != NULL) {

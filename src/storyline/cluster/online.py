@@ -464,7 +464,9 @@ class OnlineClusterer:
     def _retrieve(self, keys: Sequence[str], *, limit: int | None = None) -> list[int]:
         """The stories sharing the most IDF-weighted index ``keys`` (an article's, or a story's
         in refinement): by the summed IDF of the keys they share, of equal sums the newer story first."""
-        most = max(50, int(MAX_KEY_SHARE * len(self.stories_)))
+        most = int(MAX_KEY_SHARE * len(self.stories_))
+        if most < 50:  # max(50, ...) without the call
+            most = 50
         return self._index.top(keys, self.df_.weights, most, self.max_candidates if limit is None else limit)
 
     def _decide(self, features: ArticleFeatures) -> int | None:
