@@ -440,26 +440,37 @@ def test_decide_matches_its_reference_for_articles_large_and_small() -> None:
     assert runs[0] == runs[1]
 
 
+def _kernel_kind_articles(seed: int, n: int) -> list:
+    """n random articles whose entities are all of the kinds the scoring kernel keeps."""
+    from dataclasses import replace
+
+    from storyline.cluster import features
+
+    rng = random.Random(seed)
+    return [replace(f, entities={k: v for k, v in f.entities.items() if k[:2] in features.KINDS})
+            for f in (_random_features(rng, i) for i in range(n))]
+
+
+def _decide_and_add_kernels() -> tuple:
+    """(decide, count_article, add_article): the C loops, then their Python references."""
+    from storyline.cluster import features, online
+
+    return ((speedups.decide, speedups.count_article, speedups.add_article),
+            (online._REFERENCE["decide"], features._KERNEL_REFERENCE["count_article"],
+             features._KERNEL_REFERENCE["add_article"]))
+
+
 @pytest.mark.parametrize("meddle", ["none", "idf", "title", "body"])
 def test_add_article_reads_the_weights_decide_kept_as_the_reference_looks_them_up(meddle: str) -> None:
     """decide keeps its article's title and body IDF weights for add_article, which the stream
     calls next with it: while the IDF and the article's bags are unchanged, the same sums and
     norms as the reference's lookups; where one changed between the two calls (the IDF
     emptied and refilled otherwise, a bag's weight changed), they are looked up again."""
-    from dataclasses import replace
-
-    from storyline.cluster import features, online
     from storyline.cluster.features import DocumentFrequencies, StoryFeatures
 
-    rng = random.Random(17)
-    articles = [_random_features(rng, i) for i in range(80)]
-    articles = [replace(f, entities={k: v for k, v in f.entities.items() if k[:2] in features.KINDS})
-                for f in articles]
+    articles = _kernel_kind_articles(17, 80)
     runs = []
-    for decide, count_article, add_article in (
-            (speedups.decide, speedups.count_article, speedups.add_article),
-            (online._REFERENCE["decide"], features._KERNEL_REFERENCE["count_article"],
-             features._KERNEL_REFERENCE["add_article"])):
+    for decide, count_article, add_article in _decide_and_add_kernels():
         df = DocumentFrequencies()
         stories: dict[int, StoryFeatures] = {}
         picked = []
@@ -6270,20 +6281,11 @@ def test_add_article_looks_up_the_weights_of_a_bag_other_than_the_one_decide_rea
     # decide keeps the weights of the title and body its side read (those very dicts): where
     # the article holds another (an equal copy, or one changed) by add_article, they are looked
     # up again, as the reference looks them up
-    from dataclasses import replace
-
-    from storyline.cluster import features, online
     from storyline.cluster.features import DocumentFrequencies, StoryFeatures
 
-    rng = random.Random(23)
-    articles = [_random_features(rng, i) for i in range(40)]
-    articles = [replace(f, entities={k: v for k, v in f.entities.items() if k[:2] in features.KINDS})
-                for f in articles]
+    articles = _kernel_kind_articles(23, 40)
     runs = []
-    for decide, count_article, add_article in (
-            (speedups.decide, speedups.count_article, speedups.add_article),
-            (online._REFERENCE["decide"], features._KERNEL_REFERENCE["count_article"],
-             features._KERNEL_REFERENCE["add_article"])):
+    for decide, count_article, add_article in _decide_and_add_kernels():
         df = DocumentFrequencies()
         stories: dict[int, StoryFeatures] = {}
         picked = []

@@ -268,29 +268,23 @@ static PyObject *glue_module_attr(PyObject *module, int name) {
     return PyErr_Occurred() ? NULL : PyObject_GetAttr(module, glue_str[name]);
 }
 
+/* a op b for an ordering op (Py_LT, Py_LE, Py_GT or Py_GE). */
+static inline int ordered(long long a, long long b, int op) {
+    return op == Py_LT ? a < b : op == Py_LE ? a <= b : op == Py_GT ? a > b : a >= b;
+}
+
 /* x op y for two objects, as Python compares them (ints inline): 1, 0, or -1 with an exception set. */
 static int glue_compare(PyObject *x, PyObject *y, int op) {
+    int ordering = op == Py_LT || op == Py_LE || op == Py_GT || op == Py_GE;
     long a, b;
-    if (two_longs(x, y, &a, &b)) { /* ints of one digit or none: read straight */
-        switch (op) {
-        case Py_LT: return a < b;
-        case Py_LE: return a <= b;
-        case Py_GT: return a > b;
-        case Py_GE: return a >= b;
-        default: break;
-        }
+    if (ordering && two_longs(x, y, &a, &b)) { /* ints of one digit or none: read straight */
+        return ordered(a, b, op);
     }
-    if (PyLong_CheckExact(x) && PyLong_CheckExact(y)) {
+    if (ordering && PyLong_CheckExact(x) && PyLong_CheckExact(y)) {
         int ox, oy;
         long long a = PyLong_AsLongLongAndOverflow(x, &ox), b = PyLong_AsLongLongAndOverflow(y, &oy);
         if (!ox && !oy) {
-            switch (op) {
-            case Py_LT: return a < b;
-            case Py_LE: return a <= b;
-            case Py_GT: return a > b;
-            case Py_GE: return a >= b;
-            default: break;
-            }
+            return ordered(a, b, op);
         }
     }
     return PyObject_RichCompareBool(x, y, op);

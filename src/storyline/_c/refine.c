@@ -2790,61 +2790,60 @@ static PyObject *view_item(PyObject *view, int at, PyObject *made) {
     return made;
 }
 
-static PyObject *StoryViews_keys(StoryViewsObject *self, PyObject *sid) {
+/* What makes a view's item where it is not made yet: a new reference, NULL on an error. */
+typedef PyObject *(*ViewMaker)(StoryViewsObject *self, PyObject *view, PyObject *story);
+
+/* Item ``at`` of story ``sid``'s view: the one kept, else made by ``make`` and kept. */
+static PyObject *view_member(StoryViewsObject *self, PyObject *sid, int at, ViewMaker make) {
     PyObject *story, *view;
     if (views_ready() < 0 || kernel_ready() < 0 || (view = view_of(self, sid, &story)) == NULL) {
         return NULL;
     }
-    PyObject *keys = PyList_GET_ITEM(view, V_KEYS);
-    if (keys != Py_None) {
-        Py_INCREF(keys);
+    PyObject *item = PyList_GET_ITEM(view, at);
+    if (item != Py_None) {
+        Py_INCREF(item);
     } else {
-        PyObject *most = refine_global(VG_BODY_KEYS);
-        keys = most == NULL ? NULL : view_item(view, V_KEYS, call_global(VG_STORY_KEYS, story, most, NULL));
-        Py_XDECREF(most);
+        item = view_item(view, at, make(self, view, story));
     }
     Py_DECREF(view);
     Py_DECREF(story);
+    return item;
+}
+
+static PyObject *make_keys(StoryViewsObject *self, PyObject *view, PyObject *story) {
+    PyObject *most = refine_global(VG_BODY_KEYS);
+    PyObject *keys = most == NULL ? NULL : call_global(VG_STORY_KEYS, story, most, NULL);
+    Py_XDECREF(most);
     return keys;
 }
 
-static PyObject *StoryViews_norms(StoryViewsObject *self, PyObject *sid) {
-    PyObject *story, *view;
-    if (views_ready() < 0 || kernel_ready() < 0 || (view = view_of(self, sid, &story)) == NULL) {
-        return NULL;
-    }
-    PyObject *norms = PyList_GET_ITEM(view, V_NORMS);
-    if (norms != Py_None) {
-        Py_INCREF(norms);
-    } else {
-        PyObject *df = PyObject_GetAttr(self->clusterer, views_str[VG_DF]);
-        norms = df == NULL ? NULL : view_item(view, V_NORMS, call_global(VG_ARTICLE_NORMS, story, df, NULL));
-        Py_XDECREF(df);
-    }
-    Py_DECREF(view);
-    Py_DECREF(story);
+static PyObject *make_norms(StoryViewsObject *self, PyObject *view, PyObject *story) {
+    PyObject *df = PyObject_GetAttr(self->clusterer, views_str[VG_DF]);
+    PyObject *norms = df == NULL ? NULL : call_global(VG_ARTICLE_NORMS, story, df, NULL);
+    Py_XDECREF(df);
     return norms;
 }
 
-static PyObject *StoryViews_text_norms(StoryViewsObject *self, PyObject *sid) {
-    PyObject *story, *view;
-    if (views_ready() < 0 || kernel_ready() < 0 || (view = view_of(self, sid, &story)) == NULL) {
-        return NULL;
-    }
-    PyObject *norms = PyList_GET_ITEM(view, V_TEXT_NORMS);
-    if (norms != Py_None) {
-        Py_INCREF(norms);
-    } else {
-        /* (the merge pass's article_norms of this version, where it made them, give the title's) */
-        PyObject *df = PyObject_GetAttr(self->clusterer, views_str[VG_DF]);
-        PyObject *known = df == NULL ? NULL : Py_NewRef(PyList_GET_ITEM(view, V_NORMS));
-        norms = known == NULL ? NULL : view_item(view, V_TEXT_NORMS, call_global(VG_TEXT_NORMS, story, df, known));
-        Py_XDECREF(df);
-        Py_XDECREF(known);
-    }
-    Py_DECREF(view);
-    Py_DECREF(story);
+static PyObject *make_text_norms(StoryViewsObject *self, PyObject *view, PyObject *story) {
+    /* (the merge pass's article_norms of this version, where it made them, give the title's) */
+    PyObject *df = PyObject_GetAttr(self->clusterer, views_str[VG_DF]);
+    PyObject *known = df == NULL ? NULL : Py_NewRef(PyList_GET_ITEM(view, V_NORMS));
+    PyObject *norms = known == NULL ? NULL : call_global(VG_TEXT_NORMS, story, df, known);
+    Py_XDECREF(df);
+    Py_XDECREF(known);
     return norms;
+}
+
+static PyObject *StoryViews_keys(StoryViewsObject *self, PyObject *sid) {
+    return view_member(self, sid, V_KEYS, make_keys);
+}
+
+static PyObject *StoryViews_norms(StoryViewsObject *self, PyObject *sid) {
+    return view_member(self, sid, V_NORMS, make_norms);
+}
+
+static PyObject *StoryViews_text_norms(StoryViewsObject *self, PyObject *sid) {
+    return view_member(self, sid, V_TEXT_NORMS, make_text_norms);
 }
 
 static PyObject *StoryViews_vectors(StoryViewsObject *self, PyObject *const *args, Py_ssize_t nargs,

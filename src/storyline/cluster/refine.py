@@ -198,14 +198,9 @@ class StoryViews:
             view = self._views[story] = _View(story)
         return view
 
-    # keys, norms and text_norms look the view up as _view does, inline: the passes ask
-    # for them thousands of times, mostly for a view already made
-
     def keys(self, sid: int) -> tuple[str, ...]:
-        story = self._stories[sid]
-        view = self._views.get(story)
-        if view is None or view.size != story.size:
-            view = self._views[story] = _View(story)
+        view = self._view(sid)
+        story = view.story
         keys = view.keys
         if keys is None:
             keys = view.keys = story_keys(story, STORY_BODY_KEYS)
@@ -213,10 +208,8 @@ class StoryViews:
 
     def norms(self, sid: int) -> tuple[object, ...]:
         """The story's :func:`article_norms`."""
-        story = self._stories[sid]
-        view = self._views.get(story)
-        if view is None or view.size != story.size:
-            view = self._views[story] = _View(story)
+        view = self._view(sid)
+        story = view.story
         norms = view.norms
         if norms is None:
             norms = view.norms = article_norms(story, self.clusterer.df_)
@@ -224,10 +217,8 @@ class StoryViews:
 
     def text_norms(self, sid: int) -> TextNorms:
         """The story's :func:`text_norms`."""
-        story = self._stories[sid]
-        view = self._views.get(story)
-        if view is None or view.size != story.size:
-            view = self._views[story] = _View(story)
+        view = self._view(sid)
+        story = view.story
         norms = view.text_norms
         if norms is None:
             # (the merge pass's article_norms of this version, where it made them, give the title's)
