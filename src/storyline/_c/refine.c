@@ -3068,6 +3068,26 @@ static PyObject *known_or_norms(PyObject *known, PyObject *views, PyObject *sid)
     return views_norms(views, sid);
 }
 
+/* Whether a pass skips a pair: its cut (a float, or any number, compared as Python does) op
+ * bound (the merge pass: cut >= 1; the linkage pass: cut <= 0) and the pass not asked for
+ * every pair. 1 or 0, -1 with an exception set. */
+static int pass_off(PyObject *cut, long bound, int op, PyObject *every) {
+    int off;
+    if (PyFloat_CheckExact(cut)) {
+        double c = PyFloat_AS_DOUBLE(cut);
+        off = op == Py_GE ? c >= (double)bound : c <= (double)bound;
+    } else {
+        PyObject *b = PyLong_FromLong(bound);
+        off = b == NULL ? -1 : compared(cut, b, op);
+        Py_XDECREF(b);
+    }
+    if (off > 0) {
+        int all = PyObject_IsTrue(every);
+        off = all < 0 ? -1 : !all;
+    }
+    return off;
+}
+
 /* One pair's (probability, cut, other) appended to ``found``, or nothing where the pass is
  * off for it; *own_norms: story sid's norms where read (held). 0, or -1 with an exception set. */
 static int merge_score(PyObject *const *args, PyObject *story, int headline, PyObject *other, PyObject **own_norms,
@@ -3086,17 +3106,7 @@ static int merge_score(PyObject *const *args, PyObject *story, int headline, PyO
         goto fail;
     }
     PyObject *cut = both ? args[5] : args[4];
-    /* if cut >= 1 and not every: continue */
-    int off = PyFloat_CheckExact(cut) ? PyFloat_AS_DOUBLE(cut) >= 1.0 : -2;
-    if (off == -2) {
-        PyObject *one = PyLong_FromLong(1);
-        off = one == NULL ? -1 : compared(cut, one, Py_GE);
-        Py_XDECREF(one);
-    }
-    if (off > 0) {
-        int every = PyObject_IsTrue(args[3]);
-        off = every < 0 ? -1 : !every;
-    }
+    int off = pass_off(cut, 1, Py_GE, args[3]); /* if cut >= 1 and not every: continue */
     if (off != 0) {
         done = off < 0 ? -1 : 0;
         goto fail;
@@ -3292,17 +3302,7 @@ static int link_score(PyObject *const *args, LinkOwn *own, PyObject *other, PyOb
         goto fail;
     }
     PyObject *cut = both ? args[6] : args[5];
-    /* if cut <= 0 and not every: continue */
-    int off = PyFloat_CheckExact(cut) ? PyFloat_AS_DOUBLE(cut) <= 0.0 : -2;
-    if (off == -2) {
-        PyObject *zero = PyLong_FromLong(0);
-        off = zero == NULL ? -1 : compared(cut, zero, Py_LE);
-        Py_XDECREF(zero);
-    }
-    if (off > 0) {
-        int every = PyObject_IsTrue(args[4]);
-        off = every < 0 ? -1 : !every;
-    }
+    int off = pass_off(cut, 0, Py_LE, args[4]); /* if cut <= 0 and not every: continue */
     if (off != 0) {
         done = off < 0 ? -1 : 0;
         goto fail;
