@@ -3088,10 +3088,60 @@ static int pass_off(PyObject *cut, long bound, int op, PyObject *every) {
     return off;
 }
 
+/* The state of one call of a pass over story sid's candidates: the story (held), whether it
+ * is headline-only, and its norms (the merge pass: article_norms; the linkage pass:
+ * text_norms) and sample where read (held). */
+typedef struct {
+    PyObject *story, *norms, *sample;
+    int headline;
+} PassOwn;
+
+/* One pair's entry appended to ``found``, or nothing where the pass is off for it. 0, or -1
+ * with an exception set. */
+typedef int (*PairScore)(PyObject *const *args, PassOwn *own, PyObject *other, PyObject *found);
+
+/* merge_scores' and link_scores' loop: ``score`` for each of the candidates args[others_at]
+ * of story args[sid_at] in args[0] (the stories), the list they fill. */
+static PyObject *pass_scores(PyObject *const *args, Py_ssize_t nargs, const char *name, int sid_at, int others_at,
+                             PairScore score) {
+    if (nargs != 12) {
+        PyErr_Format(PyExc_TypeError, "%s takes 12 arguments", name);
+        return NULL;
+    }
+    if (kernel_ready() < 0 || views_ready() < 0) {
+        return NULL;
+    }
+    PassOwn own = {NULL, NULL, NULL, 0};
+    PyObject *found = NULL, *others = NULL, *other = NULL;
+    if ((own.story = mapping_item(args[0], args[sid_at])) == NULL || (own.headline = headline_story(own.story)) < 0
+            || (found = PyList_New(0)) == NULL || (others = PyObject_GetIter(args[others_at])) == NULL) {
+        goto fail;
+    }
+    while ((other = PyIter_Next(others)) != NULL) {
+        int done = score(args, &own, other, found);
+        Py_DECREF(other);
+        if (done < 0) {
+            goto fail;
+        }
+    }
+    if (!PyErr_Occurred()) {
+        goto end;
+    }
+fail:
+    Py_CLEAR(found);
+end:
+    Py_XDECREF(others);
+    Py_XDECREF(own.story);
+    Py_XDECREF(own.norms);
+    Py_XDECREF(own.sample);
+    return found;
+}
+
 /* One pair's (probability, cut, other) appended to ``found``, or nothing where the pass is
  * off for it; *own_norms: story sid's norms where read (held). 0, or -1 with an exception set. */
-static int merge_score(PyObject *const *args, PyObject *story, int headline, PyObject *other, PyObject **own_norms,
-                       PyObject *found) {
+static int merge_score(PyObject *const *args, PassOwn *own, PyObject *other, PyObject *found) {
+    PyObject *story = own->story, **own_norms = &own->norms;
+    int headline = own->headline;
     PyObject *stories = args[0], *sid = args[1], *scored = args[6], *views = args[7], *clusterer = args[8];
     PyObject *model = args[9];
     PyObject *so = mapping_item(stories, other), *key = NULL, *p = NULL, *norms_a = NULL, *norms_b = NULL;
@@ -3207,42 +3257,7 @@ PyDoc_STRVAR(merge_scores_doc,
 "pass is on for the pair, or ``every`` (storyline.cluster.refine).");
 
 static PyObject *merge_scores(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 12) {
-        PyErr_SetString(PyExc_TypeError, "merge_scores takes 12 arguments");
-        return NULL;
-    }
-    if (kernel_ready() < 0 || views_ready() < 0) {
-        return NULL;
-    }
-    PyObject *story = mapping_item(args[0], args[1]);
-    if (story == NULL) {
-        return NULL;
-    }
-    PyObject *own_norms = NULL, *found = NULL, *others = NULL, *other = NULL;
-    int headline = headline_story(story);
-    if (headline < 0 || (found = PyList_New(0)) == NULL || (others = PyObject_GetIter(args[2])) == NULL) {
-        goto fail;
-    }
-    while ((other = PyIter_Next(others)) != NULL) {
-        int done = merge_score(args, story, headline, other, &own_norms, found);
-        Py_DECREF(other);
-        if (done < 0) {
-            goto fail;
-        }
-    }
-    if (PyErr_Occurred()) {
-        goto fail;
-    }
-    Py_DECREF(others);
-    Py_XDECREF(own_norms);
-    Py_DECREF(story);
-    return found;
-fail:
-    Py_XDECREF(others);
-    Py_XDECREF(found);
-    Py_XDECREF(own_norms);
-    Py_DECREF(story);
-    return NULL;
+    return pass_scores(args, nargs, "merge_scores", 1, 2, merge_score);
 }
 
 
@@ -3281,15 +3296,9 @@ static int shares_words_of(PyObject *a, PyObject *norms_a, PyObject *b, PyObject
     return out;
 }
 
-/* The state of one call: story sid's text norms and sample where read (held). */
-typedef struct {
-    PyObject *story, *norms, *sample;
-    int headline;
-} LinkOwn;
-
 /* One pair's (score, cut, other) appended to ``found``, or nothing where the pass is off
  * for it. 0, or -1 with an exception set. */
-static int link_score(PyObject *const *args, LinkOwn *own, PyObject *other, PyObject *found) {
+static int link_score(PyObject *const *args, PassOwn *own, PyObject *other, PyObject *found) {
     PyObject *stories = args[0], *members = args[1], *sid = args[2], *views = args[9], *df = args[10];
     PyObject *so = mapping_item(stories, other), *norms_other = NULL, *score = NULL, *ys = NULL;
     int done = -1;
@@ -3394,39 +3403,5 @@ PyDoc_STRVAR(link_scores_doc,
 "on for the pair, or ``every`` (storyline.cluster.refine).");
 
 static PyObject *link_scores(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 12) {
-        PyErr_SetString(PyExc_TypeError, "link_scores takes 12 arguments");
-        return NULL;
-    }
-    if (kernel_ready() < 0 || views_ready() < 0) {
-        return NULL;
-    }
-    LinkOwn own = {NULL, NULL, NULL, 0};
-    PyObject *found = NULL, *others = NULL, *other = NULL;
-    if ((own.story = mapping_item(args[0], args[2])) == NULL || (own.headline = headline_story(own.story)) < 0
-            || (found = PyList_New(0)) == NULL || (others = PyObject_GetIter(args[3])) == NULL) {
-        goto fail;
-    }
-    while ((other = PyIter_Next(others)) != NULL) {
-        int done = link_score(args, &own, other, found);
-        Py_DECREF(other);
-        if (done < 0) {
-            goto fail;
-        }
-    }
-    if (PyErr_Occurred()) {
-        goto fail;
-    }
-    Py_DECREF(others);
-    Py_DECREF(own.story);
-    Py_XDECREF(own.norms);
-    Py_XDECREF(own.sample);
-    return found;
-fail:
-    Py_XDECREF(others);
-    Py_XDECREF(found);
-    Py_XDECREF(own.story);
-    Py_XDECREF(own.norms);
-    Py_XDECREF(own.sample);
-    return NULL;
+    return pass_scores(args, nargs, "link_scores", 2, 3, link_score);
 }
