@@ -16,12 +16,15 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from dataclasses import replace
-from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+# re-dated copies of a pool of articles, as the clustering bench makes its stream: copy k
+# moved k * 120 days, beyond the clusterer's window, so each copy is a new event
+from bench_cluster import stream as redated_stream  # noqa: E402
 
 from storyline.annotate import Annotator  # noqa: E402
 from storyline.cluster import OnlineClusterer  # noqa: E402
@@ -31,26 +34,12 @@ from storyline.ingest import iter_documents  # noqa: E402
 from storyline.model import AnnotatedArticle, Document  # noqa: E402
 from storyline.pipeline import extract_and_annotate  # noqa: E402
 
-#: copies are this many days apart, beyond the clusterer's window: each copy is a new event
-REDATE_DAYS = 120
-
 
 def example_articles() -> list[AnnotatedArticle]:
     settings = Settings()
     documents = [d for d in iter_documents([str(ROOT / "examples")], settings=settings) if isinstance(d, Document)]
     return [a for a in extract_and_annotate(documents, annotator=Annotator(), boilerplate=BoilerplateModel(),
                                             settings=settings) if isinstance(a, AnnotatedArticle)]
-
-
-def redated(pool: list[AnnotatedArticle], copies: int) -> list[AnnotatedArticle]:
-    out = []
-    for k in range(copies):
-        for a in pool:
-            day = (a.article.published or date(2014, 1, 1)) + timedelta(days=k * REDATE_DAYS)
-            event = a.event_date + timedelta(days=k * REDATE_DAYS) if a.event_date else None
-            out.append(replace(a, article=replace(a.article, id=f"{a.article.id}~{k}", published=day),
-                               event_date=event))
-    return out
 
 
 def main() -> None:
@@ -65,7 +54,7 @@ def main() -> None:
     # many short streams (stories form and grow as in a real crawl) and one long one (large
     # tables, stories expiring out of the window)
     for copies, runs in ((3, args.runs), (args.long, 1)):
-        stream = redated(pool, copies)
+        stream = redated_stream(pool, copies * len(pool))
         for _ in range(runs):
             clusterer = OnlineClusterer()
             for article in stream:
